@@ -1,0 +1,244 @@
+/*
+ * gardien.h — public API of gardien, a GDPR enforcement engine.
+ *
+ * A vault stores personal data encrypted (one data key per data subject,
+ * wrapped by a per-tenant key, wrapped by the master key) and enforces the
+ * controller's register on every operation, each of which appends an entry to a
+ * tamper-evident audit trail in the same storage transaction.
+ *
+ * Conventions (see docs/API.md):
+ *  - functions return 0 on success or a negative GD_E* code; gd_error_last()
+ *    holds one line of detail for the calling thread, never personal data or keys;
+ *  - out-parameters come first; what a `**out` receives belongs to the caller and
+ *    is released with the matching _free/_close, which accept NULL;
+ *  - options structs carry a version and are initialised with their _INIT macro;
+ *  - times are gd_time: seconds since 1970-01-01T00:00:00Z.
+ *
+ * A vault handle is used by one thread at a time; open one per thread.
+ */
+#ifndef GARDIEN_H
+#define GARDIEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GD_VERSION "0.1.0"
+
+/* ---- errors ------------------------------------------------------------- */
+
+enum gd_error_code {
+	GD_OK = 0,
+	GD_ERROR = -1,     /* unexpected failure (storage, system) */
+	GD_EINVAL = -2,    /* bad input: the message says what and how to fix it */
+	GD_ENOTFOUND = -3, /* no such tenant, subject, record, … */
+	GD_EDENIED = -4,   /* refused by policy, or wrong key / credentials */
+	GD_ECORRUPT = -5,  /* data failed authentication or is malformed on disk */
+	GD_EEXISTS = -6,   /* already exists */
+	GD_ENOMEM = -7,    /* out of memory */
+	GD_EIO = -8,       /* file system or storage engine I/O error */
+	GD_EEXPIRED = -9,  /* consent, grant, token or session expired */
+	GD_ETOOBIG = -10,  /* input over a documented size limit */
+	GD_EBUSY = -11,    /* vault locked by another writer for too long */
+	GD_ESTATE = -12,   /* operation not allowed in the current state */
+};
+
+/* One line describing the last error of this thread ("" if none). */
+const char *gd_error_last(void);
+/* Short name of a code: "GD_EDENIED". */
+const char *gd_error_name(int code);
+
+/* ---- limits ---------------------------------------------------------------- */
+
+#define GD_VALUE_MAX (1u << 20)   /* bytes of one record value */
+#define GD_IDENTIFIER_MAX 320     /* bytes of one identifier value */
+#define GD_NAME_MAX 128           /* tenant, activity, category, source names */
+#define GD_SUBJECT_ID_SIZE 29     /* "sub_" + 24 hex + NUL */
+
+typedef int64_t gd_time;
+
+/* ---- time and calendar (UTC) ------------------------------------------------- */
+
+/*
+ * Parses "YYYY-MM-DD" (midnight UTC), "YYYY-MM-DDTHH:MM[:SS]Z" or with a
+ * "+HH:MM"/"-HH:MM" offset, or "@SECONDS". GD_EINVAL on anything else.
+ */
+int gd_time_parse(gd_time *out, const char *s);
+/* "YYYY-MM-DDTHH:MM:SSZ"; `out` holds at least 21 bytes. */
+void gd_time_format(char out[32], gd_time t);
+/* "YYYY-MM-DD". */
+void gd_date_format(char out[32], gd_time t);
+/*
+ * Adds `months` (may be negative) by the EU rule for periods in months
+ * (Regulation 1182/71, Art. 3(2)(c)): same day of the month, or the last day of
+ * the month when that day does not exist in it; the time of day is kept.
+ */
+gd_time gd_time_add_months(gd_time t, int months);
+/* The last second (23:59:59) of the UTC day holding `t`. */
+gd_time gd_time_end_of_day(gd_time t);
+
+/* ---- vault ----------------------------------------------------------------- */
+
+typedef struct gd_vault gd_vault;
+
+#define GD_VAULT_OPTIONS_VERSION 1
+typedef struct gd_vault_options {
+	unsigned version;
+	/* Master key file; NULL means "<vault path>.key". */
+	const char *key_path;
+	/* Fixed clock for tests and what-if planning; 0 means the system clock. */
+	gd_time now;
+} gd_vault_options;
+#define GD_VAULT_OPTIONS_INIT {GD_VAULT_OPTIONS_VERSION, NULL, 0}
+
+/*
+ * Creates a new vault at `path` (an SQLite database) and its master key file
+ * (mode 0600). Fails with GD_EEXISTS if either already exists.
+ */
+int gd_vault_init(const char *path, const gd_vault_options *opts);
+
+/*
+ * Opens an existing vault. GD_EDENIED if the key file does not open it,
+ * GD_ECORRUPT if the database is not a gardien vault or is damaged.
+ */
+int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts);
+void gd_vault_close(gd_vault *v);
+
+/* The clock every part of the engine reads. */
+gd_time gd_vault_now(const gd_vault *v);
+void gd_vault_set_now(gd_vault *v, gd_time now);
+
+/*
+ * Groups the operations that follow into one durable commit (batching). Each
+ * operation inside still succeeds or fails whole; gd_vault_rollback drops all.
+ * Without a batch, every operation commits on its own.
+ */
+int gd_vault_begin(gd_vault *v);
+int gd_vault_commit(gd_vault *v);
+void gd_vault_rollback(gd_vault *v);
+
+/* ---- tenants and actors ----------------------------------------------------- */
+
+/*
+ * A tenant is one controller: its data, keys, register and audit chain are
+ * isolated from every other tenant's. `name` is a slug: [a-z0-9_-]{1,64}.
+ * `country_code` is the default calling code used to normalise national phone
+ * numbers ("33" for France); NULL means none (only international numbers).
+ */
+int gd_tenant_create(gd_vault *v, const char *name, const char *country_code);
+
+/* Calls `cb` for each tenant name, in creation order. */
+int gd_tenant_list(gd_vault *v, int (*cb)(void *ud, const char *name), void *ud);
+
+/*
+ * An actor is who operates on one tenant: a principal (a person or service,
+ * "cli:alice", "svc:billing") acting within that tenant. It holds the tenant's
+ * unwrapped keys in protected memory until gd_actor_close. Every operation is
+ * done by an actor and audited under its principal.
+ */
+typedef struct gd_actor gd_actor;
+int gd_actor_open(gd_actor **out, gd_vault *v, const char *tenant, const char *principal);
+void gd_actor_close(gd_actor *a);
+
+/* ---- subjects and identifiers ------------------------------------------------- */
+
+/*
+ * Creates a data subject and writes its pseudonymous id ("sub_" + 24 hex,
+ * random, not derived from personal data) into `out_id`.
+ */
+int gd_subject_create(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE]);
+
+/*
+ * Attaches an identifier to a subject. `kind` is "email", "phone" or any other
+ * slug ("customer_number"); the value is normalised (email: trimmed and
+ * case-folded; phone: E.164; others: trimmed), sealed under the subject's key,
+ * and indexed by a keyed hash only. GD_EEXISTS if another subject has it.
+ */
+int gd_subject_add_identifier(gd_actor *a, const char *subject, const char *kind,
+                              const char *value);
+
+/* Finds the subject holding an identifier. GD_ENOTFOUND if none. */
+int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *kind,
+                    const char *value);
+
+/*
+ * Erases a subject by crypto-shredding: its data key is destroyed, then its
+ * records and identifiers are deleted, in one transaction; deleted content is
+ * overwritten in the database and its write-ahead log is truncated at commit.
+ */
+int gd_subject_erase(gd_actor *a, const char *subject);
+
+/*
+ * Writes the canonical form of an identifier into `out` (size `cap`). Exposed
+ * so applications and tests can see what gardien indexes.
+ */
+int gd_identifier_normalise(char *out, size_t cap, const char *kind, const char *value,
+                            const char *country_code);
+
+/* ---- records ------------------------------------------------------------------ */
+
+enum gd_value_type { GD_VALUE_TEXT = 0, GD_VALUE_JSON = 1 };
+
+#define GD_RECORD_SPEC_VERSION 1
+typedef struct gd_record_spec {
+	unsigned version;
+	const char *activity;   /* processing activity it was collected for */
+	const char *category;   /* data category, e.g. "user.contact.email" */
+	const char *source;     /* where it came from; NULL means "subject" */
+	gd_time collected_at;   /* 0 means now */
+	enum gd_value_type type;
+	const void *value;      /* UTF-8 text or a JSON document */
+	size_t value_len;
+} gd_record_spec;
+#define GD_RECORD_SPEC_INIT {GD_RECORD_SPEC_VERSION, NULL, NULL, NULL, 0, GD_VALUE_TEXT, NULL, 0}
+
+/* A decrypted record. `value` lives in protected memory, wiped by gd_record_free. */
+typedef struct gd_record {
+	int64_t id;
+	char subject[GD_SUBJECT_ID_SIZE];
+	char activity[GD_NAME_MAX + 1];
+	char category[GD_NAME_MAX + 1];
+	char source[GD_NAME_MAX + 1];
+	gd_time collected_at;
+	gd_time updated_at;
+	enum gd_value_type type;
+	unsigned char *value;   /* NUL-terminated for convenience */
+	size_t value_len;
+} gd_record;
+
+/* Stores a record about `subject`; its id goes to `out_id` (may be NULL). */
+int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject,
+                  const gd_record_spec *spec);
+
+/*
+ * Reads one record for `purpose` (an activity of the register). GD_EDENIED,
+ * with the reason in gd_error_last(), when the purpose does not allow it; the
+ * refusal is audited.
+ */
+int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose);
+void gd_record_free(gd_record *r);
+
+/*
+ * Streams every record of `subject` readable for `purpose` to `cb`, in id order;
+ * the record passed is valid only during the call. A non-zero return from `cb`
+ * stops the walk and is returned. Records the purpose may not read are skipped
+ * and counted in `*out_denied` (may be NULL).
+ */
+typedef int (*gd_record_cb)(void *ud, const gd_record *r);
+int gd_record_list(gd_actor *a, const char *subject, const char *purpose,
+                   gd_record_cb cb, void *ud, size_t *out_denied);
+
+/* Replaces a record's value (rectification); the old ciphertext is overwritten. */
+int gd_record_update(gd_actor *a, int64_t id, enum gd_value_type type, const void *value,
+                     size_t value_len);
+
+/* Deletes one record. */
+int gd_record_delete(gd_actor *a, int64_t id);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

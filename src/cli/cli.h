@@ -1,0 +1,76 @@
+/*
+ * cli.h — what the command files of the gardien CLI share. The CLI sees only
+ * the public API (gardien.h); each cmd_<verb>.c parses its arguments, calls the
+ * library, and prints: results on stdout (human, or JSON with --json),
+ * diagnostics on stderr.
+ */
+#ifndef GD_CLI_H
+#define GD_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "gardien.h"
+
+/* Exit codes (docs/cli.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,     /* storage, system, unexpected */
+	EXIT_USAGE = 2,     /* bad arguments or bad input */
+	EXIT_NOTFOUND = 3,
+	EXIT_DENIED = 4,    /* refused by policy, wrong key or credentials */
+	EXIT_CORRUPT = 5,   /* tampering or damage detected */
+	EXIT_EXISTS = 6,
+	EXIT_STATE = 7,     /* expired, busy, or not allowed now */
+};
+
+struct cli {
+	const char *vault_path;  /* --vault, GARDIEN_VAULT, "gardien.db" */
+	const char *key_path;    /* --key, GARDIEN_KEY, "<vault>.key" */
+	const char *tenant;      /* --tenant, GARDIEN_TENANT, the only tenant */
+	const char *principal;   /* --as, GARDIEN_PRINCIPAL, "cli:$USER" */
+	gd_time now;             /* --now, GARDIEN_NOW; 0: the system clock */
+	bool json;               /* --json */
+	const char *prog;
+	gd_vault *vault;
+	gd_actor *actor;
+	char principal_buf[80];
+	char tenant_buf[72];
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct cli *c, int argc, char **argv);
+	const char *summary;
+	const char *usage;   /* full help text */
+};
+
+/* Opens the vault (and, with `actor`, the actor for the tenant) or prints why not. */
+int cli_open(struct cli *c, bool actor);
+/* Prints the library's last error for `rc` and returns the exit code. */
+int cli_fail(struct cli *c, int rc);
+/* Prints a usage error with a pointer to help, returns EXIT_USAGE. */
+int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Prints a JSON value on stdout (compact, one line) and releases it. */
+void cli_print_json(json_t *j);
+/* Reads a value: the argument itself, or all of stdin when it is "-" (capped). */
+int cli_read_value(struct cli *c, const char *arg, char **out, size_t *len);
+/* Parses a time argument or prints why not. */
+int cli_parse_time(struct cli *c, const char *s, gd_time *out);
+/* A record as JSON / as lines for people (cmd_record.c). */
+json_t *cli_record_json(const gd_record *r);
+void cli_record_print(const gd_record *r);
+/* Formats a time for people. */
+const char *cli_time(gd_time t, char buf[32]);
+
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_tenant(struct cli *c, int argc, char **argv);
+int cmd_subject(struct cli *c, int argc, char **argv);
+int cmd_put(struct cli *c, int argc, char **argv);
+int cmd_get(struct cli *c, int argc, char **argv);
+int cmd_update(struct cli *c, int argc, char **argv);
+int cmd_delete(struct cli *c, int argc, char **argv);
+int cmd_erase(struct cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,328 @@
+/*
+ * main.c — the gardien command: global options, the command table, and the
+ * helpers every command shares. Global options may stand anywhere on the line.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static int cmd_help(struct cli *c, int argc, char **argv);
+static int cmd_version(struct cli *c, int argc, char **argv);
+
+static const struct command commands[] = {
+	{"init", cmd_init, "create a vault, its master key file and a first tenant",
+	 "usage: gardien init [--tenant NAME] [--country CODE]\n"
+	 "\n"
+	 "Creates the vault database (--vault, default gardien.db) and its master key\n"
+	 "file (--key, default <vault>.key, mode 0600). Keep the key file apart from\n"
+	 "backups of the vault: whoever holds both can read the data.\n"
+	 "  --tenant NAME    also create this tenant (a controller)\n"
+	 "  --country CODE   its default phone calling code, e.g. 33\n"},
+	{"tenant", cmd_tenant, "create or list tenants (controllers)",
+	 "usage: gardien tenant create NAME [--country CODE]\n"
+	 "       gardien tenant list\n"},
+	{"subject", cmd_subject, "create, find, show data subjects and their identifiers",
+	 "usage: gardien subject create [--email E] [--phone P] [--id KIND=VALUE]...\n"
+	 "       gardien subject add-id SUBJECT KIND VALUE\n"
+	 "       gardien subject find KIND VALUE\n"
+	 "       gardien subject show SUBJECT --purpose ACTIVITY\n"
+	 "\n"
+	 "Identifiers are normalised before they are indexed: emails are trimmed and\n"
+	 "case-folded, phone numbers put in E.164 form (national numbers use the\n"
+	 "tenant's country code). 'show' prints the records readable for the purpose.\n"},
+	{"put", cmd_put, "store a record about a subject",
+	 "usage: gardien put SUBJECT --activity ID --category CAT [--source SRC]\n"
+	 "                   [--json-value] [--collected-at TIME] VALUE|-\n"
+	 "\n"
+	 "Seals VALUE (or standard input with -) under the subject's key. The record\n"
+	 "is tagged with the processing activity it was collected for.\n"},
+	{"get", cmd_get, "read a record for a purpose",
+	 "usage: gardien get RECORD --purpose ACTIVITY\n"
+	 "\n"
+	 "Refused (exit 4) when the purpose does not allow reading the record.\n"},
+	{"update", cmd_update, "replace the value of a record (rectification)",
+	 "usage: gardien update RECORD [--json-value] VALUE|-\n"},
+	{"delete", cmd_delete, "delete one record",
+	 "usage: gardien delete RECORD\n"},
+	{"erase", cmd_erase, "erase a subject by crypto-shredding",
+	 "usage: gardien erase SUBJECT\n"
+	 "\n"
+	 "Destroys the subject's data key and deletes its records and identifiers in\n"
+	 "one transaction. Irreversible.\n"},
+	{"help", cmd_help, "show help for a command", "usage: gardien help [COMMAND]\n"},
+	{"version", cmd_version, "print the version", "usage: gardien version\n"},
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void print_overview(FILE *f)
+{
+	fprintf(f, "usage: gardien [--vault PATH] [--key PATH] [--tenant NAME] [--as PRINCIPAL]\n"
+	           "               [--now TIME] [--json] COMMAND [ARGS]\n\n"
+	           "gardien keeps personal data encrypted and enforces a register of processing\n"
+	           "activities on every operation, with a tamper-evident audit trail.\n\n"
+	           "Commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nGlobal options (also from the environment):\n"
+	           "  --vault PATH     vault database (GARDIEN_VAULT, default gardien.db)\n"
+	           "  --key PATH       master key file (GARDIEN_KEY, default <vault>.key)\n"
+	           "  --tenant NAME    tenant to act on (GARDIEN_TENANT, default: the only one)\n"
+	           "  --as PRINCIPAL   who acts, for the audit trail (GARDIEN_PRINCIPAL, default cli:$USER)\n"
+	           "  --now TIME       the clock, for tests and what-if (GARDIEN_NOW)\n"
+	           "  --json           machine-readable output\n\n"
+	           "Exit codes: 0 ok, 1 error, 2 bad usage or input, 3 not found, 4 denied,\n"
+	           "5 corrupt or tampered, 6 already exists, 7 expired or not allowed now.\n"
+	           "Run 'gardien help COMMAND' for a command's options.\n");
+}
+
+static int cmd_help(struct cli *c, int argc, char **argv)
+{
+	if (argc < 2) {
+		print_overview(stdout);
+		return EXIT_OK;
+	}
+	const struct command *cmd = find_command(argv[1]);
+	if (!cmd)
+		return cli_usage(c, NULL, "unknown command '%s'", argv[1]);
+	fputs(cmd->usage, stdout);
+	return EXIT_OK;
+}
+
+static int cmd_version(struct cli *c, int argc, char **argv)
+{
+	if (c->json)
+		cli_print_json(json_pack("{s:s}", "version", GD_VERSION));
+	else
+		printf("gardien %s\n", GD_VERSION);
+	return EXIT_OK;
+}
+
+int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "gardien: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (cmd)
+		fprintf(stderr, "\nrun 'gardien help %s' for usage\n", cmd);
+	else
+		fprintf(stderr, "\nrun 'gardien help' for the list of commands\n");
+	return EXIT_USAGE;
+}
+
+int cli_fail(struct cli *c, int rc)
+{
+	const char *msg = gd_error_last();
+	fprintf(stderr, "gardien: %s\n", *msg ? msg : gd_error_name(rc));
+	switch (rc) {
+	case GD_EINVAL:
+	case GD_ETOOBIG: return EXIT_USAGE;
+	case GD_ENOTFOUND: return EXIT_NOTFOUND;
+	case GD_EDENIED: return EXIT_DENIED;
+	case GD_ECORRUPT: return EXIT_CORRUPT;
+	case GD_EEXISTS: return EXIT_EXISTS;
+	case GD_EEXPIRED:
+	case GD_EBUSY:
+	case GD_ESTATE: return EXIT_STATE;
+	default: return EXIT_ERROR;
+	}
+}
+
+static int only_tenant(void *ud, const char *name)
+{
+	struct cli *c = ud;
+	if (c->tenant)
+		return 1; /* more than one */
+	snprintf(c->tenant_buf, sizeof c->tenant_buf, "%s", name);
+	c->tenant = c->tenant_buf;
+	return 0;
+}
+
+int cli_open(struct cli *c, bool actor)
+{
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = c->key_path;
+	o.now = c->now;
+	int rc = gd_vault_open(&c->vault, c->vault_path, &o);
+	if (rc < 0)
+		return cli_fail(c, rc);
+	if (!actor)
+		return EXIT_OK;
+	if (!c->tenant) {
+		rc = gd_tenant_list(c->vault, only_tenant, c);
+		if (rc == 1) {
+			fprintf(stderr, "gardien: the vault holds several tenants: choose one with --tenant NAME\n");
+			return EXIT_USAGE;
+		}
+		if (rc < 0)
+			return cli_fail(c, rc);
+		if (!c->tenant) {
+			fprintf(stderr, "gardien: the vault holds no tenant yet: create one with 'gardien tenant create NAME'\n");
+			return EXIT_NOTFOUND;
+		}
+	}
+	rc = gd_actor_open(&c->actor, c->vault, c->tenant, c->principal);
+	return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
+}
+
+void cli_print_json(json_t *j)
+{
+	if (!j)
+		return;
+	json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
+int cli_read_value(struct cli *c, const char *arg, char **out, size_t *len)
+{
+	if (strcmp(arg, "-") != 0) {
+		*out = strdup(arg);
+		*len = strlen(arg);
+		return *out ? EXIT_OK : EXIT_ERROR;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		if (n == cap) {
+			if (cap > GD_VALUE_MAX) {
+				free(buf);
+				fprintf(stderr, "gardien: standard input is over the %u-byte limit of a value\n",
+				        GD_VALUE_MAX);
+				return EXIT_USAGE;
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				break;
+			buf = nb, cap *= 2;
+		}
+		size_t r = fread(buf + n, 1, cap - n, stdin);
+		n += r;
+		if (r == 0) {
+			if (ferror(stdin))
+				break;
+			/* One trailing newline is the shell's, not the value's. */
+			if (n && buf[n - 1] == '\n')
+				n--;
+			buf[n < cap ? n : cap - 1] = 0;
+			if (n == cap) {
+				free(buf);
+				fprintf(stderr, "gardien: standard input is over the limit of a value\n");
+				return EXIT_USAGE;
+			}
+			*out = buf, *len = n;
+			return EXIT_OK;
+		}
+	}
+	free(buf);
+	fprintf(stderr, "gardien: cannot read standard input: %s\n", strerror(errno));
+	return EXIT_ERROR;
+}
+
+int cli_parse_time(struct cli *c, const char *s, gd_time *out)
+{
+	int rc = gd_time_parse(out, s);
+	return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
+}
+
+const char *cli_time(gd_time t, char buf[32])
+{
+	gd_time_format(buf, t);
+	return buf;
+}
+
+/* Removes the global options from argv wherever they stand. */
+static int take_globals(struct cli *c, int *argc, char **argv)
+{
+	int out = 1;
+	const char *now = getenv("GARDIEN_NOW");
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+		const char **slot = NULL;
+		if (strcmp(a, "--") == 0) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (strcmp(a, "--json") == 0) {
+			c->json = true;
+			continue;
+		}
+		if (strcmp(a, "--vault") == 0)
+			slot = &c->vault_path;
+		else if (strcmp(a, "--key") == 0)
+			slot = &c->key_path;
+		else if (strcmp(a, "--tenant") == 0)
+			slot = &c->tenant;
+		else if (strcmp(a, "--as") == 0)
+			slot = &c->principal;
+		else if (strcmp(a, "--now") == 0)
+			slot = &now;
+		if (!slot) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= *argc)
+			return cli_usage(c, NULL, "option %s needs a value", a);
+		*slot = argv[++i];
+	}
+	argv[out] = NULL;
+	*argc = out;
+	if (now && *now && (c->now = 0, cli_parse_time(c, now, &c->now)) != EXIT_OK)
+		return EXIT_USAGE;
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = {.prog = "gardien"};
+	c.vault_path = getenv("GARDIEN_VAULT");
+	c.key_path = getenv("GARDIEN_KEY");
+	c.tenant = getenv("GARDIEN_TENANT");
+	c.principal = getenv("GARDIEN_PRINCIPAL");
+	if (c.tenant && !*c.tenant)
+		c.tenant = NULL;
+	int rc = take_globals(&c, &argc, argv);
+	if (rc != EXIT_OK)
+		return rc;
+	if (!c.vault_path || !*c.vault_path)
+		c.vault_path = "gardien.db";
+	if (!c.principal || !*c.principal) {
+		const char *user = getenv("USER");
+		snprintf(c.principal_buf, sizeof c.principal_buf, "cli:%s", user && *user ? user : "operator");
+		c.principal = c.principal_buf;
+	}
+	if (argc < 2) {
+		print_overview(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return cmd_help(&c, 1, argv);
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(&c, 1, argv);
+	const struct command *cmd = find_command(argv[1]);
+	if (!cmd)
+		return cli_usage(&c, NULL, "unknown command '%s'", argv[1]);
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(cmd->usage, stdout);
+			return EXIT_OK;
+		}
+	}
+	rc = cmd->run(&c, argc - 1, argv + 1);
+	gd_actor_close(c.actor);
+	gd_vault_close(c.vault);
+	return rc;
+}

@@ -1,0 +1,164 @@
+/*
+ * crypto.c — every call into libsodium. Nothing here allocates except the
+ * secure allocator, and nothing here logs: errors are codes.
+ */
+#include <sodium.h>
+#include <string.h>
+
+#include "lib/internal.h"
+
+_Static_assert(sizeof(crypto_generichash_state) <= sizeof(((gd__hash_state *)0)->opaque),
+               "gd__hash_state too small");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == GD__NONCE_SIZE, "nonce");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == GD__TAG_SIZE, "tag");
+_Static_assert(crypto_pwhash_STRBYTES <= GD__PWHASH_SIZE, "pwhash");
+
+int gd__crypto_init(void)
+{
+	if (sodium_init() < 0)
+		return gd__err(GD_ERROR, "libsodium failed to initialise");
+	return 0;
+}
+
+void *gd__secure_alloc(size_t n)
+{
+	if (gd__fault_point())
+		return NULL;
+	return sodium_malloc(n);
+}
+
+void gd__secure_free(void *p)
+{
+	if (p)
+		sodium_free(p);
+}
+
+void gd__wipe(void *p, size_t n)
+{
+	sodium_memzero(p, n);
+}
+
+int gd__memcmp(const void *a, const void *b, size_t n)
+{
+	return sodium_memcmp(a, b, n);
+}
+
+void gd__random(void *buf, size_t n)
+{
+	randombytes_buf(buf, n);
+}
+
+void gd__seal(unsigned char *out, const unsigned char key[GD__KEY_SIZE], const void *pt,
+              size_t n, const void *ad, size_t adlen)
+{
+	randombytes_buf(out, GD__NONCE_SIZE);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + GD__NONCE_SIZE, NULL, pt, n, ad, adlen,
+	                                           NULL, out, key);
+}
+
+int gd__open(unsigned char *out, const unsigned char key[GD__KEY_SIZE], const void *sealed,
+             size_t n, const void *ad, size_t adlen)
+{
+	const unsigned char *s = sealed;
+	if (n < GD__SEAL_OVERHEAD)
+		return gd__err(GD_ECORRUPT, "sealed value too short (%zu bytes)", n);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, NULL, NULL, s + GD__NONCE_SIZE,
+	                                               n - GD__NONCE_SIZE, ad, adlen, s, key) != 0)
+		return gd__err(GD_ECORRUPT, "sealed value failed authentication");
+	return 0;
+}
+
+void gd__blind(unsigned char out[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
+               const void *msg, size_t n)
+{
+	crypto_generichash(out, GD__BLIND_SIZE, msg, n, key, GD__KEY_SIZE);
+}
+
+void gd__kdf(unsigned char *out, size_t n, uint64_t id, const char ctx[8],
+             const unsigned char key[GD__KEY_SIZE])
+{
+	crypto_kdf_derive_from_key(out, n, id, ctx, key);
+}
+
+void gd__hash_init(gd__hash_state *st)
+{
+	crypto_generichash_init((crypto_generichash_state *)st->opaque, NULL, 0, GD__HASH_SIZE);
+}
+
+void gd__hash_update(gd__hash_state *st, const void *p, size_t n)
+{
+	crypto_generichash_update((crypto_generichash_state *)st->opaque, p, n);
+}
+
+void gd__hash_final(gd__hash_state *st, unsigned char out[GD__HASH_SIZE])
+{
+	crypto_generichash_final((crypto_generichash_state *)st->opaque, out, GD__HASH_SIZE);
+}
+
+void gd__sign_seed_keypair(unsigned char pk[GD__SIGN_PK_SIZE], unsigned char sk[GD__SIGN_SK_SIZE],
+                           const unsigned char seed[32])
+{
+	crypto_sign_seed_keypair(pk, sk, seed);
+}
+
+void gd__sign(unsigned char sig[GD__SIG_SIZE], const void *msg, size_t n,
+              const unsigned char sk[GD__SIGN_SK_SIZE])
+{
+	crypto_sign_detached(sig, NULL, msg, n, sk);
+}
+
+int gd__sign_verify(const unsigned char sig[GD__SIG_SIZE], const void *msg, size_t n,
+                    const unsigned char pk[GD__SIGN_PK_SIZE])
+{
+	if (crypto_sign_verify_detached(sig, msg, n, pk) != 0)
+		return gd__err(GD_ECORRUPT, "signature does not verify");
+	return 0;
+}
+
+int gd__pwhash(char out[GD__PWHASH_SIZE], const char *password, size_t n)
+{
+	if (crypto_pwhash_str(out, password, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return gd__err(GD_ENOMEM, "not enough memory to hash the password");
+	return 0;
+}
+
+int gd__pwhash_verify(const char *hash, const char *password, size_t n)
+{
+	if (crypto_pwhash_str_verify(hash, password, n) != 0)
+		return GD_EDENIED;
+	return 0;
+}
+
+void gd__hex(char *out, const void *p, size_t n)
+{
+	sodium_bin2hex(out, 2 * n + 1, p, n);
+}
+
+int gd__unhex(unsigned char *out, size_t n, const char *hex)
+{
+	size_t len = 0;
+	const char *end = NULL;
+	if (strlen(hex) != 2 * n || sodium_hex2bin(out, n, hex, 2 * n, NULL, &len, &end) != 0 ||
+	    len != n)
+		return gd__err(GD_EINVAL, "expected %zu hexadecimal digits", 2 * n);
+	return 0;
+}
+
+size_t gd__b64_len(size_t n)
+{
+	return sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+void gd__b64(char *out, const void *p, size_t n)
+{
+	sodium_bin2base64(out, gd__b64_len(n), p, n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+int gd__unb64(unsigned char *out, size_t cap, size_t *outlen, const char *s)
+{
+	if (sodium_base642bin(out, cap, s, strlen(s), NULL, outlen, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0)
+		return gd__err(GD_EINVAL, "invalid base64");
+	return 0;
+}

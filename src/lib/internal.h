@@ -1,0 +1,152 @@
+/*
+ * internal.h — what the library's modules share and the shells never see.
+ *
+ * Invariants kept by every module:
+ *  - every write happens inside gd__op_begin/gd__op_end, so an operation is
+ *    all-or-nothing even inside a caller's batch (a savepoint per operation);
+ *  - every operation appends its audit entry inside that same operation;
+ *  - keys and plaintext personal data only live in gd__secure_alloc memory;
+ *  - no module but the storage engines knows an SQL dialect: modules write the
+ *    portable subset documented in docs/FORMAT.md ("?" parameters, no
+ *    engine-specific functions) and the engines own their schemas.
+ */
+#ifndef GD_INTERNAL_H
+#define GD_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gardien.h"
+#include "lib/crypto.h"
+#include "lib/store.h"
+
+#define GD__PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* ---- errors (error.c) ---- */
+
+/* Sets the thread's last error and returns `code`, so callers `return gd__err(...)`. */
+int gd__err(int code, const char *fmt, ...) GD__PRINTF(2, 3);
+
+/* ---- allocation with fault injection (error.c) ---- */
+
+void *gd__malloc(size_t n);
+void *gd__calloc(size_t n, size_t size);
+char *gd__strdup(const char *s);
+void gd__free(void *p);
+
+/*
+ * Fault injection for tests: after gd__fault_arm(n), the n-th fault point
+ * (allocation or storage call) of this thread fails. gd__fault_fired() tells
+ * whether it did; gd__fault_arm(0) disarms.
+ */
+void gd__fault_arm(long n);
+bool gd__fault_fired(void);
+bool gd__fault_point(void);
+
+/* ---- vault and actor ---- */
+
+struct gd_vault {
+	gd__store *store;
+	char *path;
+	unsigned char *master;       /* GD__KEY_SIZE, secure memory */
+	unsigned char *audit_sk;     /* Ed25519 secret key, secure memory */
+	unsigned char audit_pk[32];
+	gd_time now;                 /* 0: system clock */
+	int batch;                   /* inside gd_vault_begin */
+	int depth;                   /* nested operations */
+	bool needs_scrub;            /* an erasure happened: truncate the WAL at commit */
+};
+
+struct gd_actor {
+	gd_vault *v;
+	int64_t tenant_id;
+	char tenant[65];
+	char principal[GD_NAME_MAX + 1];
+	char country_code[8];
+	unsigned char *keys;         /* kek | blind key, secure memory */
+};
+
+#define GD__ACTOR_KEK(a) ((a)->keys)
+#define GD__ACTOR_BLIND(a) ((a)->keys + GD__KEY_SIZE)
+
+/* Operations: BEGIN IMMEDIATE at the outermost level, SAVEPOINT inside. */
+int gd__op_begin(gd_vault *v);
+/* Ends an operation: commits (or releases) when rc == 0, rolls back otherwise. Returns rc or the commit error. */
+int gd__op_end(gd_vault *v, int rc);
+
+/* Validates a slug-like name ([a-z0-9._:-], 1..GD_NAME_MAX); `what` names it in the error. */
+int gd__check_name(const char *s, const char *what);
+
+/* ---- subjects (subject.c) ---- */
+
+struct gd__subject {
+	int64_t id;
+	char pseudonym[GD_SUBJECT_ID_SIZE];
+	unsigned char key[GD__KEY_SIZE]; /* unwrapped data key; wipe after use */
+};
+
+/*
+ * Erasure hooks: gd_subject_erase calls each, inside its operation, before
+ * deleting the subject's own rows; a module that keeps rows about subjects
+ * (consents, requests, events, holds) deletes them there, or refuses the
+ * erasure (GD_ESTATE with the reason, e.g. a legal hold). See subject.c.
+ */
+typedef int (*gd__erase_hook)(gd_actor *a, const struct gd__subject *s);
+
+/* Looks up a subject of the actor's tenant and unwraps its key (if `key` wanted). */
+int gd__subject_load(gd_actor *a, struct gd__subject *out, const char *pseudonym, bool key);
+int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, size_t n);
+
+/* Associated data binding a sealed value to its place. */
+size_t gd__record_ad(unsigned char *ad, size_t cap, int64_t tenant, const char *subject,
+                     int64_t record_id, const char *category);
+
+/* ---- audit (audit.c) ---- */
+
+enum gd__outcome { GD__OK = 0, GD__DENIED = 1, GD__FAILED = 2 };
+
+struct gd__audit_event {
+	const char *action;    /* "record.put", "record.get", "subject.erase", … */
+	const char *purpose;
+	const char *subject;   /* pseudonym */
+	int64_t record_id;     /* 0: none */
+	const char *category;
+	enum gd__outcome outcome;
+	const char *reason;
+};
+
+/*
+ * Appends an entry to the tenant's chain (tenant 0: the vault's own chain)
+ * inside the current operation. Never give it personal data.
+ */
+int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
+                     const struct gd__audit_event *e);
+int gd__audit_actor(gd_actor *a, const struct gd__audit_event *e);
+/* Records a refusal in an operation of its own (the refused one was rolled back). */
+int gd__audit_denied(gd_actor *a, const struct gd__audit_event *e);
+
+/* ---- policy (policy.c): the register's enforcement points ---- */
+
+/* Record stages (records.stage); the retention engine moves records along them. */
+enum gd__record_stage { GD__REC_ACTIVE = 0, GD__REC_ARCHIVED = 1, GD__REC_ANONYMISED = 2 };
+
+struct gd__record_meta {
+	int64_t id;
+	int64_t subject_id;      /* internal row id of the subject */
+	const char *subject;     /* pseudonym */
+	const char *activity;    /* collected for */
+	const char *category;
+	int stage;               /* enum gd__record_stage */
+};
+
+/* 0 if `spec` may be stored; GD_EDENIED with the reason otherwise. */
+int gd__policy_write(gd_actor *a, const char *subject, const gd_record_spec *spec);
+/* 0 if the record may be read for `purpose`; GD_EDENIED with the reason otherwise. */
+int gd__policy_read(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
+
+/* ---- embedded data files (embedded.h) ---- */
+#include "lib/embedded.h"
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * register.h — the in-memory model of a controller's register of processing
+ * activities (GDPR Art. 30), as loaded from its YAML file (docs/register.md).
+ *
+ * Every string and array of a struct gd__register lives in the register's own
+ * arena and is freed with it; the model is read-only once loaded. Modules that
+ * enforce the register (policy, retention, rights, consent, breach) read it
+ * through gd__register_current().
+ */
+#ifndef GD_REGISTER_H
+#define GD_REGISTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gardien.h"
+
+/* GDPR Art. 6(1) legal bases (DPV-GDPR terms A6-1-a … A6-1-f). */
+enum gd__basis {
+	GD__BASIS_CONSENT = 0,
+	GD__BASIS_CONTRACT,
+	GD__BASIS_LEGAL_OBLIGATION,
+	GD__BASIS_VITAL_INTERESTS,
+	GD__BASIS_PUBLIC_TASK,
+	GD__BASIS_LEGITIMATE_INTERESTS,
+};
+
+enum gd__role { GD__ROLE_CONTROLLER = 0, GD__ROLE_PROCESSOR };
+
+/* Transfer safeguards (Chapter V). */
+enum gd__safeguard {
+	GD__SAFEGUARD_ADEQUACY = 0,     /* Art. 45 */
+	GD__SAFEGUARD_SCC,              /* Art. 46(2)(c) standard contractual clauses */
+	GD__SAFEGUARD_BCR,              /* Art. 47 binding corporate rules */
+	GD__SAFEGUARD_DEROGATION,       /* Art. 49 */
+	GD__SAFEGUARD_NONE,             /* only in the EU/EEA: no safeguard needed */
+};
+
+/* Retention stage actions, in the order a record goes through them. */
+enum gd__stage_action {
+	GD__STAGE_ARCHIVE = 0,    /* kept only as legal proof */
+	GD__STAGE_ANONYMISE,      /* personal part removed, statistics kept */
+	GD__STAGE_DELETE,
+};
+
+struct gd__strings {
+	const char **v;
+	size_t n;
+};
+
+/* A period as notices write it: years, months and days (any may be 0). */
+struct gd__period {
+	int years, months, days;
+};
+
+struct gd__party {             /* a recipient, processor or sub-processor */
+	const char *name;
+	const char *address;
+	const char *country;        /* ISO 3166-1 alpha-2 */
+	const char *purpose;
+	const char *kind;           /* "internal", "external", "processor", "sub-processor", "authority" */
+};
+
+struct gd__transfer {
+	const char *recipient;
+	const char *country;
+	enum gd__safeguard safeguard;
+	const char *reference;      /* decision, clauses version, derogation ground */
+};
+
+struct gd__stage {
+	enum gd__stage_action action;
+	const char *from;           /* event name, or "collection" */
+	struct gd__period after;    /* counted from `from` */
+};
+
+struct gd__retention {
+	struct gd__strings categories;  /* empty: every category of the activity */
+	struct gd__stage *stages;       /* in order of `action` */
+	size_t nstages;
+	const char *legal_reference;    /* the law that sets the period, if any */
+	const char *text;               /* the notice's wording */
+	int line;                       /* where in the register file */
+};
+
+struct gd__activity {
+	const char *id;
+	const char *name;
+	enum gd__role role;
+	const char *on_behalf_of;       /* processor: for whom */
+	struct gd__strings purposes;    /* fideslang data_use keys or the controller's own */
+	enum gd__basis basis;
+	const char *basis_detail;       /* legitimate interest pursued, law of the obligation, … */
+	const char *art9_condition;     /* for special categories: Art. 9(2) point */
+	const char *consent_text;       /* consent wording, required for consent basis */
+	const char *consent_version;    /* version of that wording */
+	struct gd__period consent_validity; /* 0: no expiry (cookies: 13 months) */
+	struct gd__strings categories;  /* fideslang data_category keys or own */
+	struct gd__strings subjects;    /* fideslang data_subject keys or own */
+	struct gd__strings sources;
+	struct gd__strings mandatory;   /* categories that must be provided */
+	const char *if_absent;          /* what happens when a mandatory field is missing */
+	struct gd__strings roles;       /* internal roles allowed to read for this activity */
+	struct gd__party *recipients;
+	size_t nrecipients;
+	struct gd__party *processors;
+	size_t nprocessors;
+	struct gd__transfer *transfers;
+	size_t ntransfers;
+	struct gd__retention *retention;
+	size_t nretention;
+	const char *automated_decision;  /* NULL: none */
+	struct gd__strings security;
+	bool legal_claims;               /* the proof / legal-claims activity: reads archived records */
+	int line;
+};
+
+/* Kinds of rights, as request kinds (docs/register.md). */
+struct gd__right {
+	const char *kind;       /* "access", "rectification", "erasure", "restriction",
+	                           "objection", "portability", "withdraw_consent",
+	                           "post_mortem", "confirmation" */
+	bool offered;
+	const char *reason;     /* why not offered, as the register states it */
+	const char *conditions;
+	bool identity_proof;    /* identity must be verified first */
+	bool extra_copies_charged;
+};
+
+struct gd__event_def {
+	const char *name;       /* "last_contact", "contract_end", … */
+	const char *description;
+};
+
+struct gd__register {
+	int format;             /* the file's format version */
+	int64_t version;        /* version number in the vault (1, 2, …); 0 if not stored */
+	const char *file;       /* file name, for messages */
+	struct {
+		const char *name, *address, *registration, *country, *language, *email;
+	} controller;
+	struct {
+		const char *name, *address, *email;
+	} representative, dpo;
+	struct {
+		const char *name, *url;
+	} authority;
+	const char *rights_contact;
+	struct gd__activity *activities;
+	size_t nactivities;
+	struct gd__right *rights;
+	size_t nrights;
+	struct gd__event_def *events;
+	size_t nevents;
+	struct gd__arena *arena;
+};
+
+/* Frees a register and its arena; NULL does nothing. */
+void gd__register_free(struct gd__register *r);
+
+/* The activity with `id`, or NULL. */
+const struct gd__activity *gd__register_activity(const struct gd__register *r, const char *id);
+
+/* The right of `kind`, or NULL when the register does not mention it. */
+const struct gd__right *gd__register_right(const struct gd__register *r, const char *kind);
+
+/*
+ * True when `category` is covered by one of `set`: equal to it, or beneath it in
+ * the taxonomy ("user.contact" covers "user.contact.email").
+ */
+bool gd__category_covered(const struct gd__strings *set, const char *category);
+
+/*
+ * The register currently loaded for the actor's tenant (latest version), or
+ * NULL in *out when the tenant has none. Borrowed: valid until the vault is
+ * closed or a new version is loaded.
+ */
+int gd__register_current(gd_actor *a, const struct gd__register **out);
+
+#endif

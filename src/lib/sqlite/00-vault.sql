@@ -1,0 +1,44 @@
+-- Vault core: meta, tenants, subjects, identifiers, records.
+-- Integer keys everywhere: a subject's records cluster under sequential ids,
+-- and only what is looked up is indexed (docs/FORMAT.md explains each table).
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tenants (
+  id           INTEGER PRIMARY KEY,
+  name         TEXT NOT NULL UNIQUE,
+  country_code TEXT,
+  created_at   INTEGER NOT NULL,
+  wrapped_key  BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS subjects (
+  id          INTEGER PRIMARY KEY,
+  tenant_id   INTEGER NOT NULL,
+  pseudonym   TEXT NOT NULL UNIQUE,
+  created_at  INTEGER NOT NULL,
+  wrapped_key BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS identifiers (
+  tenant_id  INTEGER NOT NULL,
+  blind      BLOB NOT NULL,
+  subject_id INTEGER NOT NULL,
+  kind       TEXT NOT NULL,
+  sealed     BLOB NOT NULL,
+  PRIMARY KEY (tenant_id, blind)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS identifiers_subject ON identifiers (subject_id);
+CREATE TABLE IF NOT EXISTS records (
+  id           INTEGER PRIMARY KEY,
+  tenant_id    INTEGER NOT NULL,
+  subject_id   INTEGER NOT NULL,
+  activity     TEXT NOT NULL,
+  category     TEXT NOT NULL,
+  source       TEXT NOT NULL,
+  collected_at INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  type         INTEGER NOT NULL,
+  stage        INTEGER NOT NULL DEFAULT 0, -- 0 active, 1 archived, 2 anonymised
+  sealed       BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_subject ON records (subject_id);

@@ -1,0 +1,17 @@
+-- Audit trail: one hash chain per tenant (tenant 0 is the vault's own chain).
+-- Entries hold pseudonyms and names only, never personal data; see docs/FORMAT.md.
+CREATE TABLE IF NOT EXISTS audit (
+  tenant_id INTEGER NOT NULL,
+  seq       INTEGER NOT NULL,
+  at        INTEGER NOT NULL,
+  principal TEXT NOT NULL,
+  action    TEXT NOT NULL,
+  purpose   TEXT,
+  subject   TEXT,
+  record_id INTEGER,
+  category  TEXT,
+  outcome   INTEGER NOT NULL,
+  reason    TEXT,
+  hash      BLOB NOT NULL,
+  PRIMARY KEY (tenant_id, seq)
+) WITHOUT ROWID;

@@ -1,0 +1,78 @@
+/*
+ * store.h — the storage-engine interface. Engines (store_sqlite.c, and later
+ * PostgreSQL) implement struct gd__store_engine; everything above calls the
+ * gd__db_* helpers below with portable SQL (see docs/FORMAT.md) and never
+ * touches an engine directly.
+ *
+ * Statements are prepared once per handle and cached by their text.
+ */
+#ifndef GD_STORE_H
+#define GD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gd__store gd__store;
+typedef struct gd__stmt gd__stmt;
+
+struct gd__store_engine {
+	const char *name;
+	/* Opens (create: creates) the database and applies the engine's schema. */
+	int (*open)(gd__store **out, const char *path, bool create);
+	void (*close)(gd__store *s);
+	/* Prepared, cached statement for `sql`. */
+	int (*prepare)(gd__store *s, gd__stmt **out, const char *sql);
+	int (*bind_int)(gd__stmt *st, int i, int64_t v);
+	int (*bind_blob)(gd__stmt *st, int i, const void *p, size_t n);
+	int (*bind_text)(gd__stmt *st, int i, const char *p);
+	int (*bind_null)(gd__stmt *st, int i);
+	/* 1: a row is ready; 0: done; < 0: error (GD_EBUSY, GD_EEXISTS on a constraint, …). */
+	int (*step)(gd__stmt *st);
+	int64_t (*col_int)(gd__stmt *st, int i);
+	const void *(*col_blob)(gd__stmt *st, int i, size_t *n);
+	const char *(*col_text)(gd__stmt *st, int i);
+	bool (*col_null)(gd__stmt *st, int i);
+	void (*reset)(gd__stmt *st);
+	int64_t (*changes)(gd__store *s);
+	/* Transactions: begin takes the write lock at once. */
+	int (*begin)(gd__store *s);
+	int (*commit)(gd__store *s);
+	void (*rollback)(gd__store *s);
+	int (*savepoint)(gd__store *s);
+	int (*release)(gd__store *s);
+	void (*rollback_to)(gd__store *s);
+	/* After an erasure commits: leave no old page image of erased rows behind. */
+	int (*scrub)(gd__store *s);
+	/* Consistent copy of the live database into a new file at `dest`. */
+	int (*backup)(gd__store *s, const char *dest);
+};
+
+struct gd__store {
+	const struct gd__store_engine *engine;
+};
+
+extern const struct gd__store_engine gd__sqlite_engine;
+
+/*
+ * Prepares (or fetches from cache) `sql`, resets it and binds its parameters
+ * from `types`, one character each:
+ *   'i' int64_t   't' const char * (NULL binds NULL)   'b' const void *, size_t
+ *   'n' nothing: binds NULL
+ */
+int gd__db_query(gd__store *s, gd__stmt **out, const char *sql, const char *types, ...);
+/* Runs a statement that returns no row; returns 0 or an error. */
+int gd__db_exec(gd__store *s, const char *sql, const char *types, ...);
+/* Steps; 1 row, 0 done, < 0 error (message set). */
+int gd__db_step(gd__store *s, gd__stmt *st);
+/* Runs a query expected to return one integer; GD_ENOTFOUND if no row. */
+int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, ...);
+
+#define gd__col_int(s, st, i) ((s)->engine->col_int((st), (i)))
+#define gd__col_text(s, st, i) ((s)->engine->col_text((st), (i)))
+#define gd__col_blob(s, st, i, n) ((s)->engine->col_blob((st), (i), (n)))
+#define gd__col_null(s, st, i) ((s)->engine->col_null((st), (i)))
+#define gd__db_reset(s, st) ((s)->engine->reset(st))
+#define gd__db_changes(s) ((s)->engine->changes(s))
+
+#endif

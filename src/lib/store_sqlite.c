@@ -1,0 +1,334 @@
+/*
+ * store_sqlite.c — the SQLite storage engine (the default, embedded).
+ *
+ * The database runs in WAL mode with synchronous=FULL (every commit is durable)
+ * and secure_delete=ON (deleted content is overwritten, so an erased subject's
+ * wrapped key leaves no trace in the file). Its schema is the set of files
+ * src/lib/sqlite/NN-name.sql, compiled in, applied in name order on every open; each
+ * uses CREATE … IF NOT EXISTS so that opening an older vault adds new tables.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/internal.h"
+
+struct cached {
+	char *sql;
+	uint64_t hash;
+	sqlite3_stmt *stmt;
+};
+
+struct sqlite_store {
+	gd__store base;
+	sqlite3 *db;
+	struct cached *cache;   /* open addressing, `cap` slots, power of two */
+	size_t cap, used;
+};
+
+struct gd__stmt; /* a gd__stmt * is a sqlite3_stmt * */
+#define ST(x) ((sqlite3_stmt *)(void *)(x))
+#define DB(s) (((struct sqlite_store *)(s))->db)
+
+static int map_error(sqlite3 *db, int rc)
+{
+	int code;
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+		code = rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY ? GD_EEXISTS
+		                                                                            : GD_ERROR;
+		break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: code = GD_EBUSY; break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB: code = GD_ECORRUPT; break;
+	case SQLITE_NOMEM: code = GD_ENOMEM; break;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY: code = GD_EIO; break;
+	default: code = GD_ERROR; break;
+	}
+	if (code == GD_ECORRUPT)
+		return gd__err(code, "the vault database is damaged or not a gardien vault (%s)",
+		               sqlite3_errstr(rc));
+	return gd__err(code, "storage: %s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+static int exec_sql(sqlite3 *db, const char *sql)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : map_error(db, rc);
+}
+
+static uint64_t hash_sql(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static void sq_close(gd__store *st)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+	if (!s)
+		return;
+	for (size_t i = 0; s->cache && i < s->cap; i++) {
+		if (s->cache[i].sql) {
+			sqlite3_finalize(s->cache[i].stmt);
+			gd__free(s->cache[i].sql);
+		}
+	}
+	gd__free(s->cache);
+	sqlite3_close_v2(s->db);
+	gd__free(s);
+}
+
+static int apply_schema(sqlite3 *db)
+{
+	for (const struct gd__embedded *e = gd__embedded_files; e->name; e++) {
+		if (strncmp(e->name, "src/lib/sqlite/", 15) != 0)
+			continue;
+		int rc = exec_sql(db, e->data);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int sq_open(gd__store **out, const char *path, bool create)
+{
+	*out = NULL;
+	if (gd__fault_point())
+		return gd__err(GD_EIO, "storage failure (injected)");
+	if (!create && access(path, F_OK) != 0)
+		return gd__err(GD_ENOTFOUND, "no vault at %s: create one with 'gardien init'", path);
+	struct sqlite_store *s = gd__calloc(1, sizeof *s);
+	if (!s)
+		return GD_ENOMEM;
+	s->base.engine = &gd__sqlite_engine;
+	s->cap = 256;
+	s->cache = gd__calloc(s->cap, sizeof *s->cache);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	int rc = s->cache ? sqlite3_open_v2(path, &s->db, flags, NULL) : SQLITE_NOMEM;
+	if (rc != SQLITE_OK) {
+		rc = map_error(s->db, rc);
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_extended_result_codes(s->db, 1);
+	rc = exec_sql(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	                     "PRAGMA secure_delete=ON; PRAGMA foreign_keys=OFF;"
+	                     "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
+	if (rc < 0)
+		goto fail;
+	if (create) {
+		rc = apply_schema(s->db);
+	} else {
+		/* Not ours (or damaged) unless the meta table answers. */
+		rc = exec_sql(s->db, "SELECT value FROM meta WHERE key = 'format'");
+		if (rc == GD_ERROR)
+			rc = gd__err(GD_ECORRUPT, "%s is not a gardien vault (no meta table)", path);
+		if (rc == 0)
+			rc = apply_schema(s->db);
+	}
+	if (rc < 0)
+		goto fail;
+	*out = &s->base;
+	return 0;
+fail:
+	sq_close(&s->base);
+	return rc;
+}
+
+static int grow_cache(struct sqlite_store *s)
+{
+	size_t ncap = s->cap * 2;
+	struct cached *n = gd__calloc(ncap, sizeof *n);
+	if (!n)
+		return GD_ENOMEM;
+	for (size_t i = 0; i < s->cap; i++) {
+		if (!s->cache[i].sql)
+			continue;
+		size_t j = s->cache[i].hash & (ncap - 1);
+		while (n[j].sql)
+			j = (j + 1) & (ncap - 1);
+		n[j] = s->cache[i];
+	}
+	gd__free(s->cache);
+	s->cache = n;
+	s->cap = ncap;
+	return 0;
+}
+
+static int sq_prepare(gd__store *st, gd__stmt **out, const char *sql)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+	uint64_t h = hash_sql(sql);
+	size_t j = h & (s->cap - 1);
+	for (; s->cache[j].sql; j = (j + 1) & (s->cap - 1)) {
+		if (s->cache[j].hash == h && strcmp(s->cache[j].sql, sql) == 0) {
+			*out = (gd__stmt *)(void *)s->cache[j].stmt;
+			return 0;
+		}
+	}
+	if (2 * (s->used + 1) > s->cap) {
+		int rc = grow_cache(s);
+		if (rc < 0)
+			return rc;
+		return sq_prepare(st, out, sql);
+	}
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return map_error(s->db, rc);
+	char *copy = gd__strdup(sql);
+	if (!copy) {
+		sqlite3_finalize(stmt);
+		return GD_ENOMEM;
+	}
+	s->cache[j] = (struct cached){copy, h, stmt};
+	s->used++;
+	*out = (gd__stmt *)(void *)stmt;
+	return 0;
+}
+
+static int bind_rc(sqlite3_stmt *st, int rc)
+{
+	return rc == SQLITE_OK ? 0 : map_error(sqlite3_db_handle(st), rc);
+}
+
+static int sq_bind_int(gd__stmt *st, int i, int64_t v)
+{
+	return bind_rc(ST(st), sqlite3_bind_int64(ST(st), i, v));
+}
+
+static int sq_bind_blob(gd__stmt *st, int i, const void *p, size_t n)
+{
+	return bind_rc(ST(st), sqlite3_bind_blob64(ST(st), i, n ? p : "", n, SQLITE_STATIC));
+}
+
+static int sq_bind_text(gd__stmt *st, int i, const char *p)
+{
+	return bind_rc(ST(st), sqlite3_bind_text(ST(st), i, p, -1, SQLITE_STATIC));
+}
+
+static int sq_bind_null(gd__stmt *st, int i)
+{
+	return bind_rc(ST(st), sqlite3_bind_null(ST(st), i));
+}
+
+static int sq_step(gd__stmt *st)
+{
+	int rc = sqlite3_step(ST(st));
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	rc = map_error(sqlite3_db_handle(ST(st)), rc);
+	sqlite3_reset(ST(st));
+	return rc;
+}
+
+static int64_t sq_col_int(gd__stmt *st, int i)
+{
+	return sqlite3_column_int64(ST(st), i);
+}
+
+static const void *sq_col_blob(gd__stmt *st, int i, size_t *n)
+{
+	const void *p = sqlite3_column_blob(ST(st), i);
+	*n = (size_t)sqlite3_column_bytes(ST(st), i);
+	return p;
+}
+
+static const char *sq_col_text(gd__stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(ST(st), i);
+}
+
+static bool sq_col_null(gd__stmt *st, int i)
+{
+	return sqlite3_column_type(ST(st), i) == SQLITE_NULL;
+}
+
+static void sq_reset(gd__stmt *st)
+{
+	sqlite3_reset(ST(st));
+	sqlite3_clear_bindings(ST(st));
+}
+
+static int64_t sq_changes(gd__store *s)
+{
+	return sqlite3_changes64(DB(s));
+}
+
+static int sq_begin(gd__store *s) { return exec_sql(DB(s), "BEGIN IMMEDIATE"); }
+static int sq_commit(gd__store *s) { return exec_sql(DB(s), "COMMIT"); }
+static int sq_savepoint(gd__store *s) { return exec_sql(DB(s), "SAVEPOINT op"); }
+static int sq_release(gd__store *s) { return exec_sql(DB(s), "RELEASE op"); }
+
+static void sq_rollback(gd__store *s)
+{
+	if (!sqlite3_get_autocommit(DB(s)))
+		sqlite3_exec(DB(s), "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void sq_rollback_to(gd__store *s)
+{
+	sqlite3_exec(DB(s), "ROLLBACK TO op; RELEASE op", NULL, NULL, NULL);
+}
+
+static int sq_scrub(gd__store *s)
+{
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(DB(s), NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+	return rc == SQLITE_OK ? 0 : map_error(DB(s), rc);
+}
+
+static int sq_backup(gd__store *s, const char *dest)
+{
+	sqlite3 *out = NULL;
+	int rc = sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_backup *b = sqlite3_backup_init(out, "main", DB(s), "main");
+		if (!b) {
+			rc = sqlite3_errcode(out);
+		} else {
+			rc = sqlite3_backup_step(b, -1);
+			sqlite3_backup_finish(b);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
+	}
+	int ret = rc == SQLITE_OK ? 0 : map_error(out, rc);
+	sqlite3_close_v2(out);
+	return ret;
+}
+
+const struct gd__store_engine gd__sqlite_engine = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.prepare = sq_prepare,
+	.bind_int = sq_bind_int,
+	.bind_blob = sq_bind_blob,
+	.bind_text = sq_bind_text,
+	.bind_null = sq_bind_null,
+	.step = sq_step,
+	.col_int = sq_col_int,
+	.col_blob = sq_col_blob,
+	.col_text = sq_col_text,
+	.col_null = sq_col_null,
+	.reset = sq_reset,
+	.changes = sq_changes,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.savepoint = sq_savepoint,
+	.release = sq_release,
+	.rollback_to = sq_rollback_to,
+	.scrub = sq_scrub,
+	.backup = sq_backup,
+};

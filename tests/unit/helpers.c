@@ -1,0 +1,88 @@
+/* helpers.c — fixtures for the unit tests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+#define FIXED_NOW 1767225600 /* 2026-01-01T00:00:00Z */
+
+static void open_all(struct fixture *f)
+{
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.now = FIXED_NOW;
+	GD_OK_OR_FAIL(gd_vault_open(&f->v, f->path, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&f->a, f->v, "acme", "test:unit"));
+}
+
+struct fixture *fx_new(void)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	snprintf(f->dir, sizeof f->dir, "%s/gdtest-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof f->path, "%s/vault.db", f->dir);
+	snprintf(f->key, sizeof f->key, "%s/vault.db.key", f->dir);
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.now = FIXED_NOW;
+	GD_OK_OR_FAIL(gd_vault_init(f->path, &o));
+	GD_OK_OR_FAIL(gd_vault_open(&f->v, f->path, &o));
+	GD_OK_OR_FAIL(gd_tenant_create(f->v, "acme", "33"));
+	gd_vault_close(f->v);
+	f->v = NULL;
+	open_all(f);
+	return f;
+}
+
+void fx_reopen(struct fixture *f)
+{
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	open_all(f);
+}
+
+void fx_free(struct fixture *f)
+{
+	if (!f)
+		return;
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", f->dir);
+	free(f);
+}
+
+unsigned char *read_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	*len = 0;
+	if (!fp)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	long n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
+	if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	if (buf)
+		*len = (size_t)n;
+	return buf;
+}
+
+bool file_contains(const char *path, const void *needle, size_t n)
+{
+	size_t len;
+	unsigned char *buf = read_file(path, &len);
+	bool found = false;
+	for (size_t i = 0; buf && n && i + n <= len && !found; i++)
+		found = memcmp(buf + i, needle, n) == 0;
+	free(buf);
+	return found;
+}

@@ -1,0 +1,40 @@
+/* helpers.h — what the unit tests share: a fresh vault in a temporary folder. */
+#ifndef GD_TEST_HELPERS_H
+#define GD_TEST_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "gardien.h"
+
+struct fixture {
+	char dir[256];
+	char path[300];      /* the vault */
+	char key[310];       /* its key file */
+	gd_vault *v;
+	gd_actor *a;         /* tenant "acme", principal "test:unit" */
+};
+
+/* A fresh vault with tenant "acme" (country code 33) at a fixed clock. */
+struct fixture *fx_new(void);
+/* Closes everything and removes the folder. */
+void fx_free(struct fixture *f);
+/* Closes and reopens the vault and actor (to see what is on disk). */
+void fx_reopen(struct fixture *f);
+/* True when `needle` occurs in the file (or in its -wal side file with wal = true). */
+bool file_contains(const char *path, const void *needle, size_t n);
+/* Reads a whole file; caller frees. */
+unsigned char *read_file(const char *path, size_t *len);
+
+#define GD_OK_OR_FAIL(expr)                                                               \
+	do {                                                                                  \
+		int rc_ = (expr);                                                                 \
+		if (rc_ != 0)                                                                     \
+			fail_msg("%s = %d (%s): %s", #expr, rc_, gd_error_name(rc_), gd_error_last()); \
+	} while (0)
+
+#endif

@@ -1,0 +1,531 @@
+/*
+ * test_vault.c — the vault's promises: nothing in clear on disk, erasure that
+ * leaves no trace, ciphertexts bound to their row, tampering detected, wrong
+ * keys refused, identifiers normalised, and all-or-nothing writes under faults.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "lib/internal.h"
+
+static const char *EMAIL = "Jeanne.Martin@Example.FR";
+static const char *PHONE = "06 12 34 56 78";
+static const char *SECRET = "IBAN FR76 3000 6000 0112 3456 7890 189";
+
+static void put_text(gd_actor *a, int64_t *id, const char *subject, const char *activity,
+                     const char *category, const char *value)
+{
+	gd_record_spec s = GD_RECORD_SPEC_INIT;
+	s.activity = activity;
+	s.category = category;
+	s.value = value;
+	s.value_len = strlen(value);
+	GD_OK_OR_FAIL(gd_record_put(a, id, subject, &s));
+}
+
+static void new_subject(struct fixture *f, char id[GD_SUBJECT_ID_SIZE])
+{
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, id, "email", EMAIL));
+	GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, id, "phone", PHONE));
+}
+
+static void sql(const char *path, const char *stmt)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char *err = NULL;
+	if (sqlite3_exec(db, stmt, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", stmt, err);
+	sqlite3_close(db);
+}
+
+static int64_t count(const char *path, const char *query)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static bool vault_files_contain(struct fixture *f, const void *needle, size_t n)
+{
+	char wal[320];
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	return file_contains(f->path, needle, n) || file_contains(wal, needle, n);
+}
+
+static void no_plaintext_on_disk(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE];
+	new_subject(f, id);
+	put_text(f->a, NULL, id, "billing", "user.financial.bank_account", SECRET);
+	put_text(f->a, NULL, id, "billing", "user.contact.email", EMAIL);
+	/* While open (data in the WAL) and after close (checkpointed into the file). */
+	for (int pass = 0; pass < 2; pass++) {
+		assert_false(vault_files_contain(f, SECRET, strlen(SECRET)));
+		assert_false(vault_files_contain(f, EMAIL, strlen(EMAIL)));
+		assert_false(vault_files_contain(f, "jeanne.martin@example.fr", 24));
+		assert_false(vault_files_contain(f, "+33612345678", 12));
+		assert_false(vault_files_contain(f, "0612345678", 10));
+		assert_false(vault_files_contain(f, "3000 6000", 9));
+		fx_reopen(f);
+	}
+	fx_free(f);
+}
+
+static void erasure_leaves_no_trace(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE], found[GD_SUBJECT_ID_SIZE];
+	int64_t rec;
+	new_subject(f, id);
+	put_text(f->a, &rec, id, "billing", "user.financial.bank_account", SECRET);
+
+	/* Remember the sealed key and value as they are on disk. */
+	size_t wk_len = 0, ct_len = 0;
+	unsigned char wk[128], ct[256];
+	{
+		sqlite3 *db;
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT s.wrapped_key, r.sealed FROM subjects s JOIN records r ON r.subject_id = s.id", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		wk_len = (size_t)sqlite3_column_bytes(st, 0);
+		ct_len = (size_t)sqlite3_column_bytes(st, 1);
+		assert_true(wk_len <= sizeof wk && ct_len <= sizeof ct);
+		memcpy(wk, sqlite3_column_blob(st, 0), wk_len);
+		memcpy(ct, sqlite3_column_blob(st, 1), ct_len);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+	assert_true(vault_files_contain(f, wk, wk_len));
+
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, id));
+	/* Right after the erasure, with the vault still open: no key, no ciphertext. */
+	assert_false(vault_files_contain(f, wk, wk_len));
+	assert_false(vault_files_contain(f, ct, ct_len));
+	assert_int_equal(gd_subject_find(f->a, found, "email", "jeanne.martin@example.fr"), GD_ENOTFOUND);
+	assert_int_equal(gd_subject_find(f->a, found, "phone", "+33 6 12 34 56 78"), GD_ENOTFOUND);
+	gd_record *r = NULL;
+	assert_int_equal(gd_record_get(f->a, &r, rec, "billing"), GD_ENOTFOUND);
+	assert_null(r);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM records"), 0);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM identifiers"), 0);
+	/* The audit keeps the erasure, pseudonymously. */
+	assert_int_equal(count(f->path, "SELECT count(*) FROM audit WHERE action = 'subject.erase'"), 1);
+	fx_reopen(f);
+	assert_false(vault_files_contain(f, wk, wk_len));
+	fx_free(f);
+}
+
+static void ciphertext_bound_to_its_row(void **state)
+{
+	struct fixture *f = fx_new();
+	char s1[GD_SUBJECT_ID_SIZE], s2[GD_SUBJECT_ID_SIZE];
+	int64_t r1, r2, r3;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s1));
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s2));
+	put_text(f->a, &r1, s1, "billing", "user.contact.email", "a@example.org");
+	put_text(f->a, &r2, s1, "billing", "user.contact.email", "b@example.org");
+	put_text(f->a, &r3, s1, "billing", "user.contact.phone_number", "+33612345678");
+	fx_reopen(f);
+	char q[200];
+	/* Same subject, same category, another record id. */
+	snprintf(q, sizeof q, "UPDATE records SET sealed = (SELECT sealed FROM records WHERE id = %lld) WHERE id = %lld", (long long)r1, (long long)r2);
+	sql(f->path, q);
+	/* Same record id, another category. */
+	snprintf(q, sizeof q, "UPDATE records SET category = 'user.contact.email' WHERE id = %lld", (long long)r3);
+	sql(f->path, q);
+	gd_record *r = NULL;
+	assert_int_equal(gd_record_get(f->a, &r, r2, "billing"), GD_ECORRUPT);
+	assert_int_equal(gd_record_get(f->a, &r, r3, "billing"), GD_ECORRUPT);
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, r1, "billing"));
+	assert_string_equal((char *)r->value, "a@example.org");
+	gd_record_free(r);
+	/* Another subject's row. */
+	snprintf(q, sizeof q, "UPDATE records SET subject_id = (SELECT id FROM subjects WHERE pseudonym = '%s') WHERE id = %lld", s2, (long long)r1);
+	sql(f->path, q);
+	assert_int_equal(gd_record_get(f->a, &r, r1, "billing"), GD_ECORRUPT);
+	fx_free(f);
+}
+
+static void flipped_bytes_detected(void **state)
+{
+	struct fixture *f = fx_new();
+	char s1[GD_SUBJECT_ID_SIZE];
+	int64_t r1, r2;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s1));
+	put_text(f->a, &r1, s1, "billing", "user.contact.email", "a@example.org");
+	put_text(f->a, &r2, s1, "billing", "user.contact.email", "b@example.org");
+	gd_actor_close(f->a), f->a = NULL;
+	gd_vault_close(f->v), f->v = NULL;
+	char q[300];
+	/* One byte of the ciphertext body of r1. */
+	snprintf(q, sizeof q, "UPDATE records SET sealed = substr(sealed, 1, 30) || x'ff' || substr(sealed, 32) WHERE id = %lld", (long long)r1);
+	sql(f->path, q);
+	fx_reopen(f);
+	gd_record *r = NULL;
+	assert_int_equal(gd_record_get(f->a, &r, r1, "billing"), GD_ECORRUPT);
+	assert_null(strstr(gd_error_last(), "example.org"));
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, r2, "billing"));
+	gd_record_free(r);
+	/* One byte of the subject's wrapped key: every record of the subject fails. */
+	sql(f->path, "UPDATE subjects SET wrapped_key = x'00' || substr(wrapped_key, 2)");
+	assert_int_equal(gd_record_get(f->a, &r, r2, "billing"), GD_ECORRUPT);
+	/* One byte of the tenant's wrapped key: the tenant does not open. */
+	sql(f->path, "UPDATE tenants SET wrapped_key = substr(wrapped_key, 1, 40) || x'00' || substr(wrapped_key, 42)");
+	gd_actor_close(f->a), f->a = NULL;
+	gd_actor *a = NULL;
+	assert_int_equal(gd_actor_open(&a, f->v, "acme", "test:unit"), GD_ECORRUPT);
+	assert_null(a);
+	gd_vault_close(f->v), f->v = NULL;
+	fx_free(f);
+}
+
+static void wrong_key_refused(void **state)
+{
+	struct fixture *f = fx_new();
+	struct fixture *g = fx_new();
+	gd_actor_close(f->a), f->a = NULL;
+	gd_vault_close(f->v), f->v = NULL;
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = g->key;
+	gd_vault *v = NULL;
+	assert_int_equal(gd_vault_open(&v, f->path, &o), GD_EDENIED);
+	assert_null(v);
+	assert_non_null(strstr(gd_error_last(), "wrong key"));
+	/* A key file others can read is refused before it is used. */
+	assert_int_equal(chmod(f->key, 0644), 0);
+	assert_int_equal(gd_vault_open(&v, f->path, NULL), GD_EDENIED);
+	assert_non_null(strstr(gd_error_last(), "chmod 600"));
+	/* No key file at all. */
+	assert_int_equal(unlink(f->key), 0);
+	assert_int_equal(gd_vault_open(&v, f->path, NULL), GD_ENOTFOUND);
+	fx_free(g);
+	fx_free(f);
+}
+
+static void damaged_database_refused(void **state)
+{
+	struct fixture *f = fx_new();
+	char s1[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s1));
+	gd_actor_close(f->a), f->a = NULL;
+	gd_vault_close(f->v), f->v = NULL;
+	size_t len;
+	unsigned char *buf = read_file(f->path, &len);
+	assert_non_null(buf);
+	/* Truncated to half. */
+	FILE *fp = fopen(f->path, "wb");
+	fwrite(buf, 1, len / 2, fp);
+	fclose(fp);
+	gd_vault *v = NULL;
+	int rc = gd_vault_open(&v, f->path, NULL);
+	if (rc == 0) {
+		gd_actor *a = NULL;
+		rc = gd_actor_open(&a, v, "acme", "x");
+		gd_actor_close(a);
+		gd_vault_close(v);
+	}
+	assert_true(rc == GD_ECORRUPT || rc == GD_ENOTFOUND);
+	/* Garbage. */
+	memset(buf, 0x5a, len);
+	fp = fopen(f->path, "wb");
+	fwrite(buf, 1, len, fp);
+	fclose(fp);
+	v = NULL;
+	assert_int_equal(gd_vault_open(&v, f->path, NULL), GD_ECORRUPT);
+	assert_null(v);
+	free(buf);
+	fx_free(f);
+}
+
+static void identifiers_normalised(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE], found[GD_SUBJECT_ID_SIZE];
+	new_subject(f, id);
+	GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, id, "customer_number", "  C-1042 "));
+	const char *emails[] = {"jeanne.martin@example.fr", "  JEANNE.MARTIN@EXAMPLE.FR\t", "Jeanne.Martin@example.fr"};
+	for (size_t i = 0; i < 3; i++) {
+		GD_OK_OR_FAIL(gd_subject_find(f->a, found, "email", emails[i]));
+		assert_string_equal(found, id);
+	}
+	const char *phones[] = {"0612345678", "06.12.34.56.78", "+33 6 12 34 56 78", "0033612345678", "+33 (0)6 12 34 56 78", "(06) 12-34-56-78"};
+	for (size_t i = 0; i < 6; i++) {
+		GD_OK_OR_FAIL(gd_subject_find(f->a, found, "phone", phones[i]));
+		assert_string_equal(found, id);
+	}
+	GD_OK_OR_FAIL(gd_subject_find(f->a, found, "customer_number", "C-1042"));
+	assert_string_equal(found, id);
+	/* Kinds are separate name spaces; other values are not found. */
+	assert_int_equal(gd_subject_find(f->a, found, "customer_number", "jeanne.martin@example.fr"), GD_ENOTFOUND);
+	assert_int_equal(gd_subject_find(f->a, found, "email", "jeanne.martin@example.com"), GD_ENOTFOUND);
+	/* The same identifier cannot point at two subjects. */
+	char other[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
+	assert_int_equal(gd_subject_add_identifier(f->a, other, "email", "JEANNE.martin@example.fr"), GD_EEXISTS);
+	/* Bad identifiers say what is wrong. */
+	assert_int_equal(gd_subject_add_identifier(f->a, other, "email", "no-at-sign"), GD_EINVAL);
+	assert_int_equal(gd_subject_add_identifier(f->a, other, "phone", "12ab"), GD_EINVAL);
+	char norm[64];
+	GD_OK_OR_FAIL(gd_identifier_normalise(norm, sizeof norm, "phone", "0470 12 34 56", "32"));
+	assert_string_equal(norm, "+32470123456");
+	assert_int_equal(gd_identifier_normalise(norm, sizeof norm, "phone", "0470 12 34 56", NULL), GD_EINVAL);
+	fx_free(f);
+}
+
+static void bad_values_refused(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	gd_record_spec s = GD_RECORD_SPEC_INIT;
+	s.activity = "billing";
+	s.category = "user.contact.email";
+	char *big = calloc(1, GD_VALUE_MAX + 2);
+	memset(big, 'x', GD_VALUE_MAX + 1);
+	s.value = big;
+	s.value_len = GD_VALUE_MAX + 1;
+	assert_int_equal(gd_record_put(f->a, NULL, id, &s), GD_ETOOBIG);
+	free(big);
+	s.value = "\xff\xfe";
+	s.value_len = 2;
+	assert_int_equal(gd_record_put(f->a, NULL, id, &s), GD_EINVAL);
+	s.type = GD_VALUE_JSON;
+	s.value = "{\"a\":";
+	s.value_len = 5;
+	assert_int_equal(gd_record_put(f->a, NULL, id, &s), GD_EINVAL);
+	s.value = "{\"iban\": \"FR76\"}";
+	s.value_len = strlen(s.value);
+	s.category = "bad category!";
+	assert_int_equal(gd_record_put(f->a, NULL, id, &s), GD_EINVAL);
+	s.category = "user.financial";
+	assert_int_equal(gd_record_put(f->a, NULL, "sub_000000000000000000000000", &s), GD_ENOTFOUND);
+	assert_int_equal(gd_record_put(f->a, NULL, "not-a-subject", &s), GD_EINVAL);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM records"), 0);
+	fx_free(f);
+}
+
+static void purpose_bound_reads(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE];
+	int64_t rec;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	put_text(f->a, &rec, id, "billing", "user.financial", "FR76");
+	gd_record *r = NULL;
+	assert_int_equal(gd_record_get(f->a, &r, rec, "marketing"), GD_EDENIED);
+	assert_null(r);
+	assert_non_null(strstr(gd_error_last(), "marketing"));
+	assert_int_equal(count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.get' AND outcome = 1 AND purpose = 'marketing'"), 1);
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
+	assert_int_equal(r->value_len, 4);
+	gd_record_free(r);
+	/* Another tenant does not see the record at all. */
+	GD_OK_OR_FAIL(gd_tenant_create(f->v, "other", NULL));
+	gd_actor *b = NULL;
+	GD_OK_OR_FAIL(gd_actor_open(&b, f->v, "other", "test:unit"));
+	assert_int_equal(gd_record_get(b, &r, rec, "billing"), GD_ENOTFOUND);
+	char found[GD_SUBJECT_ID_SIZE];
+	assert_int_equal(gd_subject_erase(b, id), GD_ENOTFOUND);
+	assert_int_equal(gd_subject_find(b, found, "email", EMAIL), GD_ENOTFOUND);
+	gd_actor_close(b);
+	fx_free(f);
+}
+
+static int count_cb(void *ud, const gd_record *r)
+{
+	(*(int *)ud)++;
+	return 0;
+}
+
+static void update_list_delete_and_batches(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE];
+	int64_t r1, r2;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	put_text(f->a, &r1, id, "billing", "user.contact.email", "old@example.org");
+	put_text(f->a, &r2, id, "newsletter", "user.contact.email", "old@example.org");
+	GD_OK_OR_FAIL(gd_record_update(f->a, r1, GD_VALUE_TEXT, "new@example.org", 15));
+	gd_record *r = NULL;
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, r1, "billing"));
+	assert_string_equal((char *)r->value, "new@example.org");
+	gd_record_free(r);
+	int n = 0;
+	size_t denied = 0;
+	GD_OK_OR_FAIL(gd_record_list(f->a, id, "billing", count_cb, &n, &denied));
+	assert_int_equal(n, 1);
+	assert_int_equal(denied, 1);
+	GD_OK_OR_FAIL(gd_record_delete(f->a, r2));
+	assert_int_equal(gd_record_delete(f->a, r2), GD_ENOTFOUND);
+
+	/* A batch commits together or not at all; a failed operation inside it is undone alone. */
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	for (int i = 0; i < 50; i++)
+		put_text(f->a, NULL, id, "billing", "user.contact.email", "x@example.org");
+	gd_vault_rollback(f->v);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM records"), 1);
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	put_text(f->a, NULL, id, "billing", "user.contact.email", "y@example.org");
+	gd_record_spec bad = GD_RECORD_SPEC_INIT;
+	bad.activity = "billing", bad.category = "user.contact.email", bad.value = "z", bad.value_len = 1;
+	assert_int_equal(gd_record_put(f->a, NULL, "sub_000000000000000000000000", &bad), GD_ENOTFOUND);
+	put_text(f->a, NULL, id, "billing", "user.contact.email", "w@example.org");
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	assert_int_equal(count(f->path, "SELECT count(*) FROM records"), 3);
+	assert_int_equal(gd_vault_commit(f->v), GD_ESTATE);
+	fx_free(f);
+}
+
+/* Counts every row the vault holds, to prove a failed operation changed nothing. */
+static int64_t rows(struct fixture *f)
+{
+	return count(f->path, "SELECT (SELECT count(*) FROM records) + (SELECT count(*) FROM subjects)"
+	                      " + (SELECT count(*) FROM identifiers) + (SELECT count(*) FROM audit)");
+}
+
+static void faults_leave_vault_unchanged(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	int64_t before = rows(f);
+	gd_record_spec s = GD_RECORD_SPEC_INIT;
+	s.activity = "billing", s.category = "user.contact.email";
+	s.value = EMAIL, s.value_len = strlen(EMAIL);
+	long n;
+	for (n = 1;; n++) {
+		gd__fault_arm(n);
+		int64_t rid = 0;
+		int rc = gd_record_put(f->a, &rid, id, &s);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired) {
+			GD_OK_OR_FAIL(rc);
+			break;
+		}
+		assert_true(rc < 0);
+		assert_int_equal(rows(f), before);
+	}
+	assert_true(n > 5); /* the put passed several fault points */
+	assert_int_equal(rows(f), before + 2); /* the record and its audit entry */
+
+	/* The same for adding an identifier and for an erasure. */
+	before = rows(f);
+	for (n = 1;; n++) {
+		gd__fault_arm(n);
+		int rc = gd_subject_add_identifier(f->a, id, "email", EMAIL);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired) {
+			GD_OK_OR_FAIL(rc);
+			break;
+		}
+		assert_true(rc < 0);
+		assert_int_equal(rows(f), before);
+	}
+	before = rows(f);
+	for (n = 1;; n++) {
+		gd__fault_arm(n);
+		int rc = gd_subject_erase(f->a, id);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired) {
+			GD_OK_OR_FAIL(rc);
+			break;
+		}
+		assert_true(rc < 0);
+		assert_int_equal(rows(f), before);
+	}
+	fx_free(f);
+}
+
+static void init_refuses_existing_and_cleans_up(void **state)
+{
+	struct fixture *f = fx_new();
+	assert_int_equal(gd_vault_init(f->path, NULL), GD_EEXISTS);
+	char path[320];
+	snprintf(path, sizeof path, "%s/second.db", f->dir);
+	for (long n = 1;; n++) {
+		gd__fault_arm(n);
+		int rc = gd_vault_init(path, NULL);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired) {
+			GD_OK_OR_FAIL(rc);
+			break;
+		}
+		assert_true(rc < 0);
+		assert_int_not_equal(access(path, F_OK), 0);
+		char key[330];
+		snprintf(key, sizeof key, "%s.key", path);
+		assert_int_not_equal(access(key, F_OK), 0);
+	}
+	fx_free(f);
+}
+
+static void calendar(void **state)
+{
+	gd_time t;
+	char buf[32];
+	GD_OK_OR_FAIL(gd_time_parse(&t, "2024-01-31"));
+	gd_date_format(buf, gd_time_add_months(t, 1));
+	assert_string_equal(buf, "2024-02-29"); /* leap year */
+	GD_OK_OR_FAIL(gd_time_parse(&t, "2025-01-31T10:00:00Z"));
+	gd_time_format(buf, gd_time_add_months(t, 1));
+	assert_string_equal(buf, "2025-02-28T10:00:00Z");
+	gd_date_format(buf, gd_time_add_months(t, 3));
+	assert_string_equal(buf, "2025-04-30");
+	GD_OK_OR_FAIL(gd_time_parse(&t, "2025-03-15"));
+	gd_date_format(buf, gd_time_add_months(t, 1));
+	assert_string_equal(buf, "2025-04-15");
+	gd_date_format(buf, gd_time_add_months(t, 13));
+	assert_string_equal(buf, "2026-04-15");
+	gd_date_format(buf, gd_time_add_months(t, -15));
+	assert_string_equal(buf, "2023-12-15");
+	GD_OK_OR_FAIL(gd_time_parse(&t, "2026-03-01T01:30:00+02:00"));
+	gd_time_format(buf, t);
+	assert_string_equal(buf, "2026-02-28T23:30:00Z");
+	gd_time_format(buf, gd_time_end_of_day(t));
+	assert_string_equal(buf, "2026-02-28T23:59:59Z");
+	GD_OK_OR_FAIL(gd_time_parse(&t, "@0"));
+	assert_int_equal(t, 0);
+	assert_int_equal(gd_time_parse(&t, "2026-02-30"), GD_EINVAL);
+	assert_int_equal(gd_time_parse(&t, "2026-13-01"), GD_EINVAL);
+	assert_int_equal(gd_time_parse(&t, "yesterday"), GD_EINVAL);
+	assert_int_equal(gd_time_parse(&t, "2026-01-01T10:00"), GD_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(no_plaintext_on_disk),
+		cmocka_unit_test(erasure_leaves_no_trace),
+		cmocka_unit_test(ciphertext_bound_to_its_row),
+		cmocka_unit_test(flipped_bytes_detected),
+		cmocka_unit_test(wrong_key_refused),
+		cmocka_unit_test(damaged_database_refused),
+		cmocka_unit_test(identifiers_normalised),
+		cmocka_unit_test(bad_values_refused),
+		cmocka_unit_test(purpose_bound_reads),
+		cmocka_unit_test(update_list_delete_and_batches),
+		cmocka_unit_test(faults_leave_vault_unchanged),
+		cmocka_unit_test(init_refuses_existing_and_cleans_up),
+		cmocka_unit_test(calendar),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
