@@ -241,4 +241,7 @@ int gd_record_delete(gd_actor *a, int64_t id);
 #ifdef __cplusplus
 }
 #endif
+
+/* Modules: one header each under include/gardien/, one line each here. */
+
 #endif
