@@ -145,6 +145,12 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	db_created = true;
 	if ((rc = gd__sqlite_engine.open(&v->store, path, true)) < 0)
 		goto done;
+	/* Sealed as it is, the database is still nobody else's business (its WAL
+	 * and shared-memory files take the same mode). */
+	if (chmod(path, 0600) != 0) {
+		rc = gd__err(GD_EIO, "cannot set mode 0600 on %s: %s", path, strerror(errno));
+		goto done;
+	}
 
 	unsigned char zeros[32] = {0}, check[32 + GD__SEAL_OVERHEAD];
 	gd__seal(check, v->master, zeros, sizeof zeros, key_check_ad, sizeof key_check_ad);
