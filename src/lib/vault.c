@@ -265,8 +265,10 @@ int gd_vault_begin(gd_vault *v)
 	if (v->batch || v->depth)
 		return gd__err(GD_ESTATE, "a batch is already open: commit or roll it back first");
 	int rc = v->store->engine->begin(v->store);
-	if (rc == 0)
+	if (rc == 0) {
 		v->batch = 1;
+		v->tx_gen++;
+	}
 	return rc;
 }
 
@@ -284,6 +286,7 @@ void gd_vault_rollback(gd_vault *v)
 	if (!v->batch)
 		return;
 	v->batch = 0;
+	v->tx_gen++;
 	v->store->engine->rollback(v->store);
 	v->needs_scrub = false;
 }
@@ -380,7 +383,7 @@ int gd_actor_open(gd_actor **out, gd_vault *v, const char *tenant, const char *p
 	a->v = v;
 	snprintf(a->tenant, sizeof a->tenant, "%s", tenant);
 	snprintf(a->principal, sizeof a->principal, "%s", principal);
-	if (!(a->keys = gd__secure_alloc(2 * GD__KEY_SIZE))) {
+	if (!(a->keys = gd__secure_alloc(3 * GD__KEY_SIZE))) {
 		rc = gd__err(GD_ENOMEM, "out of secure memory");
 		goto done;
 	}
