@@ -846,6 +846,8 @@ static void check_parties_transfers(struct ctx *c, struct fy_node *act, const st
 static void parse_activity(struct ctx *c, struct fy_node *n, struct gd__activity *a)
 {
 	char what[200] = "activity";
+	/* The slot may hold a refused activity (no id, duplicate id): start afresh. */
+	memset(a, 0, sizeof *a);
 	check_keys(c, n, "an activity", activity_keys);
 	int line, col;
 	where(n, &line, &col);
