@@ -407,11 +407,13 @@ static void unknown_term(struct ctx *c, struct fy_node *n, enum gd__taxo_kind ki
 				continue;
 			k = c->r->terms[i - nt].key;
 		}
-		int d = gd__edit_distance(k, key);
+		int d = 2 * gd__edit_distance(k, key); /* doubled: leaf matches rank between */
 		const char *kl = strrchr(k, '.');
 		kl = kl ? kl + 1 : k;
-		if (strcmp(kl, last) == 0 && d > 1)
-			d = 1; /* same leaf, other branch: "user.email" → "user.contact.email" */
+		/* Same or nearly the same leaf on another branch: "user.emial" → "user.contact.email". */
+		int el = gd__edit_distance(kl, last);
+		if (2 * el + 1 < d && (size_t)el <= strlen(last) / 2)
+			d = 2 * el + 1;
 		for (int j = 0; j < 3; j++) {
 			if (d < bestd[j]) {
 				for (int m = 2; m > j; m--)
@@ -423,7 +425,7 @@ static void unknown_term(struct ctx *c, struct fy_node *n, enum gd__taxo_kind ki
 	}
 	char near[400] = "";
 	size_t o = 0;
-	int limit = (int)strlen(key) / 2 + 2;
+	int limit = 2 * ((int)strlen(key) / 2 + 2);
 	for (int j = 0; j < 3 && best[j] && bestd[j] <= limit; j++)
 		o += (size_t)snprintf(near + o, sizeof near - o, "%s\"%s\"", j ? ", " : "", best[j]);
 	const char *section = kind == GD__TAXO_CATEGORY ? "data_categories"
