@@ -896,6 +896,9 @@ static void parse_activity(struct ctx *c, struct fy_node *n, struct gd__activity
 		a->consent_version = text(c, cn, "version", false, what);
 		period(c, cn, "validity", false, what, &a->consent_validity);
 	}
+	if (ck && basis >= 0 && basis != GD__BASIS_CONSENT)
+		WARN(c, ck, "%s: \"consent\" is given but the legal basis is %s: consent is then not what makes the processing lawful; remove it or change the basis",
+		     what, basis_keys[basis]);
 	if (basis == GD__BASIS_CONSENT && !a->consent_text)
 		ERR(c, ck ? ck : member(n, "legal_basis", NULL), "%s: consent-based activity without consent wording: add consent: {text: \"the wording the subject agrees to\", version: \"1\"}", what);
 
