@@ -139,6 +139,9 @@ int gd_audit_verify_export(int (*next_line)(void *ud, const char **line, size_t 
                            const unsigned char *public_key, char *out_key_hex,
                            gd_audit_report *out);
 
+/* The vault's audit public key (Ed25519, 32 bytes), to hand to auditors out of band. */
+void gd_audit_public_key(const gd_vault *v, unsigned char out[32]);
+
 /* Lines of an export are at most this long; longer ones are GD_ETOOBIG. */
 #define GD_AUDIT_LINE_MAX 16384
 

@@ -53,6 +53,28 @@ static const struct command commands[] = {
 	 "\n"
 	 "Destroys the subject's data key and deletes its records and identifiers in\n"
 	 "one transaction. Irreversible.\n"},
+	{"audit", cmd_audit, "verify, list, export and prune the audit trail",
+	 "usage: gardien audit verify [--file EXPORT [--public-key HEX]]\n"
+	 "       gardien audit list [FILTERS]\n"
+	 "       gardien audit export [--format jsonl|csv] [--output FILE] [FILTERS]\n"
+	 "       gardien audit prune --before TIME | --older-than PERIOD\n"
+	 "       gardien audit checkpoint\n"
+	 "       gardien audit key\n"
+	 "\n"
+	 "verify     recomputes every hash chain (or --tenant's) and checks every signed\n"
+	 "           checkpoint; names the first entry modified, removed, inserted or\n"
+	 "           reordered, and a tail cut after a checkpoint (exit 5). With --file,\n"
+	 "           verifies a JSON-lines export offline, against --public-key if given.\n"
+	 "list       the tenant's entries, oldest first (--json: one object per line)\n"
+	 "export     the tenant's chain for an auditor, with the public key, checkpoints\n"
+	 "           and prune anchor; an unfiltered jsonl export verifies offline\n"
+	 "prune      removes the tenant's entries written before TIME (or older than\n"
+	 "           PERIOD: 1y, 13m, 4w, 90d) and signs an anchor so the rest verifies\n"
+	 "checkpoint signs a checkpoint at the end of every chain (or --tenant's)\n"
+	 "key        prints the audit public key (Ed25519, hex) to give to auditors\n"
+	 "\n"
+	 "Filters: --from TIME --to TIME (at >= from, at < to) --principal P --subject S\n"
+	 "         --action A --purpose ACTIVITY --outcome ok|denied|failed\n"},
 	{"help", cmd_help, "show help for a command", "usage: gardien help [COMMAND]\n"},
 	{"version", cmd_version, "print the version", "usage: gardien version\n"},
 };

@@ -390,3 +390,8 @@ int gd_audit_verify_export(int (*next_line)(void *ud, const char **line, size_t 
 	gd__verifier_free(vf);
 	return rc;
 }
+
+void gd_audit_public_key(const gd_vault *v, unsigned char out[32])
+{
+	memcpy(out, v->audit_pk, GD__SIGN_PK_SIZE);
+}
