@@ -73,5 +73,6 @@ int cmd_update(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_erase(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
+int cmd_breach(struct cli *c, int argc, char **argv);
 
 #endif

@@ -75,6 +75,32 @@ static const struct command commands[] = {
 	 "\n"
 	 "Filters: --from TIME --to TIME (at >= from, at < to) --principal P --subject S\n"
 	 "         --action A --purpose ACTIVITY --outcome ok|denied|failed\n"},
+	{"breach", cmd_breach, "record breaches, their 72-hour clock, scope and notification drafts",
+	 "usage: gardien breach record --nature N --description TEXT [DETAILS]\n"
+	 "       gardien breach update ID [DETAILS]\n"
+	 "       gardien breach list\n"
+	 "       gardien breach show ID\n"
+	 "       gardien breach scope [ID] --from TIME [--to TIME] [--principal P]\n"
+	 "                            [--activity A] [--summary]\n"
+	 "       gardien breach notify ID [--at TIME] [--delay-reason TEXT]\n"
+	 "       gardien breach inform ID [--at TIME]\n"
+	 "       gardien breach no-notice ID --reason TEXT\n"
+	 "       gardien breach draft ID [--to authority|subjects] [--language fr|en] [--html]\n"
+	 "\n"
+	 "The register of personal data breaches (GDPR Art. 33 and 34). The 72-hour\n"
+	 "clock runs from --detected (default: now); 'list' and 'show' give the status\n"
+	 "(open, overdue, notified, notified-late, not-notified) and the time left.\n"
+	 "A notification after 72 hours needs --delay-reason. 'scope' counts, from the\n"
+	 "audit trail, the subjects, records and categories read or exported in the\n"
+	 "window (by --principal, e.g. a leaked token's service, for --activity) and,\n"
+	 "with an ID, saves them on the breach. 'draft' writes the notification to the\n"
+	 "authority or the communication to the subjects. Breaches are never deleted.\n"
+	 "\n"
+	 "DETAILS: --nature confidentiality,integrity,availability --description TEXT\n"
+	 "  --detected TIME --started TIME --ended TIME --data-categories TEXT\n"
+	 "  --subject-categories TEXT --subjects N --records N --consequences TEXT\n"
+	 "  --measures-taken TEXT --measures-proposed TEXT --contact TEXT\n"
+	 "  --controller NAME --language fr|en --high-risk\n"},
 	{"help", cmd_help, "show help for a command", "usage: gardien help [COMMAND]\n"},
 	{"version", cmd_version, "print the version", "usage: gardien version\n"},
 };

@@ -69,7 +69,7 @@ static void sb_text(struct sb *b, const char *s)
 struct words {
 	const char *lang;
 	const char *title[2];
-	const char *todo, *missing, *unknown, *none;
+	const char *todo, *missing, *unknown, *open_end, *general;
 	const char *controller, *reference, *detected, *period, *from, *to, *notified, *hours_after;
 	const char *late, *delay;
 	const char *sec_a, *kind, *what, *data_cats, *subject_cats, *n_subjects, *n_records, *computed;
@@ -90,7 +90,8 @@ static const struct words EN = {
 	.todo = "[to be completed]",
 	.missing = "To be completed before sending",
 	.unknown = "not known yet",
-	.none = "none",
+	.open_end = "end not known yet",
+	.general = "Controller and notification",
 	.controller = "Controller",
 	.reference = "Breach reference",
 	.detected = "Became aware of the breach on",
@@ -143,7 +144,8 @@ static const struct words FR = {
 	.todo = "[à compléter]",
 	.missing = "À compléter avant l'envoi",
 	.unknown = "pas encore connu",
-	.none = "aucune",
+	.open_end = "fin pas encore connue",
+	.general = "Responsable du traitement et notification",
 	.controller = "Responsable du traitement",
 	.reference = "Référence de la violation",
 	.detected = "Date de prise de connaissance de la violation",
@@ -195,10 +197,12 @@ struct draft {
 	const char *missing[16];
 	size_t nmissing;
 	bool in_list;
+	const char *section;   /* the current heading */
 };
 
 static void heading(struct draft *d, const char *title)
 {
+	d->section = title;
 	if (d->b.html) {
 		if (d->in_list)
 			sb_raw(&d->b, "</dl>\n");
@@ -219,16 +223,23 @@ static void item(struct draft *d, const char *label, const char *value)
 	bool todo = !value || !*value;
 	if (todo && d->nmissing < sizeof d->missing / sizeof *d->missing)
 		d->missing[d->nmissing++] = label;
+	/* An item that is the whole section is not labelled twice. */
+	bool bare = label == d->section;
 	if (d->b.html) {
-		sb_raw(&d->b, "<dt>");
-		sb_text(&d->b, label);
-		sb_raw(&d->b, todo ? "</dt><dd class=\"todo\">" : "</dt><dd>");
+		if (!bare) {
+			sb_raw(&d->b, "<dt>");
+			sb_text(&d->b, label);
+			sb_raw(&d->b, "</dt>");
+		}
+		sb_raw(&d->b, todo ? "<dd class=\"todo\">" : "<dd>");
 		sb_text(&d->b, todo ? d->w->todo : value);
 		sb_raw(&d->b, "</dd>\n");
 	} else {
 		sb_raw(&d->b, "  ");
-		sb_raw(&d->b, label);
-		sb_raw(&d->b, ": ");
+		if (!bare) {
+			sb_raw(&d->b, label);
+			sb_raw(&d->b, ": ");
+		}
 		sb_raw(&d->b, todo ? d->w->todo : value);
 		sb_raw(&d->b, "\n");
 	}
@@ -291,7 +302,7 @@ static void authority(struct draft *d, const gd_breach *b, gd_time now)
 	gd_time at = b->notified_at ? b->notified_at : now;
 	bool late = at > b->deadline;
 
-	heading(d, w->controller);
+	heading(d, w->general);
 	item(d, w->controller, b->controller);
 	snprintf(num, sizeof num, "#%lld", (long long)b->id);
 	item(d, w->reference, num);
@@ -300,7 +311,10 @@ static void authority(struct draft *d, const gd_breach *b, gd_time now)
 	when(t1, sizeof t1, b->started_at);
 	when(t2, sizeof t2, b->ended_at);
 	if (b->started_at || b->ended_at) {
-		snprintf(buf, sizeof buf, "%s %s %s %s", w->from, t1, w->to, b->ended_at ? t2 : w->unknown);
+		if (b->ended_at)
+			snprintf(buf, sizeof buf, "%s %s %s %s", w->from, t1, w->to, t2);
+		else
+			snprintf(buf, sizeof buf, "%s %s (%s)", w->from, t1, w->open_end);
 		item(d, w->period, buf);
 	} else {
 		item(d, w->period, NULL);
@@ -358,7 +372,10 @@ static void subjects(struct draft *d, const gd_breach *b)
 	heading(d, w->s_when);
 	when(t1, sizeof t1, b->started_at ? b->started_at : b->detected_at);
 	when(t2, sizeof t2, b->ended_at);
-	snprintf(buf, sizeof buf, "%s %s %s %s", w->from, t1, w->to, b->ended_at ? t2 : w->unknown);
+	if (b->ended_at)
+		snprintf(buf, sizeof buf, "%s %s %s %s", w->from, t1, w->to, t2);
+	else
+		snprintf(buf, sizeof buf, "%s %s (%s)", w->from, t1, w->open_end);
 	item(d, w->period, buf);
 	when(t1, sizeof t1, b->detected_at);
 	item(d, w->detected, t1);
