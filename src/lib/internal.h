@@ -56,6 +56,10 @@ struct gd_vault {
 	gd_time now;                 /* 0: system clock */
 	int batch;                   /* inside gd_vault_begin */
 	int depth;                   /* nested operations */
+	unsigned light;              /* bit d: operation at depth d is a read (no savepoint) */
+	uint64_t tx_gen;             /* changes at every begin and rollback: cache validity */
+	int64_t next_record_id;      /* valid while next_record_gen == tx_gen */
+	uint64_t next_record_gen;
 	bool needs_scrub;            /* an erasure happened: truncate the WAL at commit */
 };
 
@@ -65,14 +69,25 @@ struct gd_actor {
 	char tenant[65];
 	char principal[GD_NAME_MAX + 1];
 	char country_code[8];
-	unsigned char *keys;         /* kek | blind key, secure memory */
+	unsigned char *keys;         /* kek | blind key | last subject's key, secure memory */
+	/* The last subject whose key was unwrapped, valid while cached_gen == v->tx_gen. */
+	int64_t cached_subject_id;
+	char cached_subject[GD_SUBJECT_ID_SIZE];
+	uint64_t cached_gen;
 };
 
 #define GD__ACTOR_KEK(a) ((a)->keys)
 #define GD__ACTOR_BLIND(a) ((a)->keys + GD__KEY_SIZE)
+#define GD__ACTOR_CACHED_KEY(a) ((a)->keys + 2 * GD__KEY_SIZE)
 
 /* Operations: BEGIN IMMEDIATE at the outermost level, SAVEPOINT inside. */
 int gd__op_begin(gd_vault *v);
+/*
+ * For operations whose only write is their audit entry, appended last (reads):
+ * inside a batch they need no savepoint, since a failure before the append
+ * leaves nothing to undo and the append is one statement.
+ */
+int gd__op_begin_read(gd_vault *v);
 /* Ends an operation: commits (or releases) when rc == 0, rolls back otherwise. Returns rc or the commit error. */
 int gd__op_end(gd_vault *v, int rc);
 
