@@ -74,5 +74,6 @@ int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_erase(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_breach(struct cli *c, int argc, char **argv);
+int cmd_register(struct cli *c, int argc, char **argv);
 
 #endif

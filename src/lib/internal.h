@@ -61,6 +61,7 @@ struct gd_vault {
 	int64_t next_record_id;      /* valid while next_record_gen == tx_gen */
 	uint64_t next_record_gen;
 	bool needs_scrub;            /* an erasure happened: truncate the WAL at commit */
+	struct gd__register_cache *registers; /* parsed registers per tenant (register_store.c) */
 };
 
 struct gd_actor {
