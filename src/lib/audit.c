@@ -22,51 +22,95 @@
 #include "lib/audit.h"
 #include "lib/internal.h"
 
-static void put_u64(gd__hash_state *h, uint64_t x)
-{
-	unsigned char b[8];
-	for (int i = 0; i < 8; i++)
-		b[i] = (unsigned char)(x >> (8 * i));
-	gd__hash_update(h, b, 8);
-}
-
-static void put_str(gd__hash_state *h, const char *s)
-{
-	unsigned char b[4];
-	uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
-	for (int i = 0; i < 4; i++)
-		b[i] = (unsigned char)(n >> (8 * i));
-	gd__hash_update(h, b, 4);
-	if (s)
-		gd__hash_update(h, s, n);
-}
-
-void gd__audit_hash(unsigned char out[GD__HASH_SIZE], const unsigned char prev[GD__HASH_SIZE],
-                    const struct gd__audit_entry *e)
-{
-	gd__hash_state h;
-	gd__hash_init(&h);
-	gd__hash_update(&h, "gardien audit v1", 16);
-	gd__hash_update(&h, prev, GD__HASH_SIZE);
-	put_u64(&h, (uint64_t)e->tenant_id);
-	put_u64(&h, (uint64_t)e->seq);
-	put_u64(&h, (uint64_t)e->at);
-	put_str(&h, e->principal);
-	put_str(&h, e->action);
-	put_str(&h, e->purpose);
-	put_str(&h, e->subject);
-	put_u64(&h, (uint64_t)e->record_id);
-	put_str(&h, e->category);
-	put_u64(&h, (uint64_t)e->outcome);
-	put_str(&h, e->reason);
-	gd__hash_final(&h, out);
-}
-
 static unsigned char *le64(unsigned char *p, uint64_t x)
 {
 	for (int i = 0; i < 8; i++)
 		*p++ = (unsigned char)(x >> (8 * i));
 	return p;
+}
+
+static unsigned char *le32(unsigned char *p, uint32_t x)
+{
+	for (int i = 0; i < 4; i++)
+		*p++ = (unsigned char)(x >> (8 * i));
+	return p;
+}
+
+/*
+ * The message is built in one buffer and hashed in one call when it fits (the
+ * common case): the incremental calls cost more than the hash of a short
+ * message, and verification speed is the hash's speed. Long fields spill into
+ * an incremental state; the bytes hashed are the same either way.
+ */
+#define HASH_BUF 1024
+
+struct hbuf {
+	gd__hash_state h;
+	bool started;
+	size_t n;
+	unsigned char b[HASH_BUF];
+};
+
+static void spill(struct hbuf *m)
+{
+	if (!m->started) {
+		gd__hash_init(&m->h);
+		m->started = true;
+	}
+	gd__hash_update(&m->h, m->b, m->n);
+	m->n = 0;
+}
+
+static void put_u64(struct hbuf *m, uint64_t x)
+{
+	if (m->n + 8 > HASH_BUF)
+		spill(m);
+	le64(m->b + m->n, x);
+	m->n += 8;
+}
+
+static void put_str(struct hbuf *m, const char *s)
+{
+	uint32_t len = s ? (uint32_t)strlen(s) : UINT32_MAX;
+	size_t body = s ? len : 0;
+	if (m->n + 4 > HASH_BUF)
+		spill(m);
+	le32(m->b + m->n, len);
+	m->n += 4;
+	if (body > HASH_BUF - m->n) {
+		spill(m);
+		gd__hash_update(&m->h, s, body);
+	} else if (body) {
+		memcpy(m->b + m->n, s, body);
+		m->n += body;
+	}
+}
+
+void gd__audit_hash(unsigned char out[GD__HASH_SIZE], const unsigned char prev[GD__HASH_SIZE],
+                    const struct gd__audit_entry *e)
+{
+	struct hbuf m;
+	m.started = false;
+	memcpy(m.b, "gardien audit v1", 16);
+	memcpy(m.b + 16, prev, GD__HASH_SIZE);
+	m.n = 16 + GD__HASH_SIZE;
+	put_u64(&m, (uint64_t)e->tenant_id);
+	put_u64(&m, (uint64_t)e->seq);
+	put_u64(&m, (uint64_t)e->at);
+	put_str(&m, e->principal);
+	put_str(&m, e->action);
+	put_str(&m, e->purpose);
+	put_str(&m, e->subject);
+	put_u64(&m, (uint64_t)e->record_id);
+	put_str(&m, e->category);
+	put_u64(&m, (uint64_t)e->outcome);
+	put_str(&m, e->reason);
+	if (!m.started) {
+		gd__hash(out, m.b, m.n);
+		return;
+	}
+	gd__hash_update(&m.h, m.b, m.n);
+	gd__hash_final(&m.h, out);
 }
 
 void gd__audit_cp_message(unsigned char out[GD__CP_MESSAGE_SIZE], const struct gd__audit_cp *cp)

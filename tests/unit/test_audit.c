@@ -97,6 +97,68 @@ static void expect(struct fixture *f, const char *stmt, int problem, int64_t seq
 	assert_non_null(strstr(gd_error_last(), "acme"));
 }
 
+/* docs/FORMAT.md, "Entry hash", written out independently of audit.c. */
+static void reference_hash(unsigned char out[32], const unsigned char prev[32],
+                           const struct gd__audit_entry *e)
+{
+	gd__hash_state h;
+	unsigned char b[8];
+	const char *strs[6] = {e->principal, e->action, e->purpose, e->subject, e->category, e->reason};
+	uint64_t ints[5] = {(uint64_t)e->tenant_id, (uint64_t)e->seq, (uint64_t)e->at,
+	                    (uint64_t)e->record_id, (uint64_t)e->outcome};
+	/* tenant seq at principal action purpose subject record_id category outcome reason */
+	const char order[] = "IIISSSSISIS";
+	int si = 0, ii = 0;
+	gd__hash_init(&h);
+	gd__hash_update(&h, "gardien audit v1", 16);
+	gd__hash_update(&h, prev, 32);
+	for (const char *o = order; *o; o++) {
+		if (*o == 'I') {
+			uint64_t x = ints[ii++];
+			for (int i = 0; i < 8; i++)
+				b[i] = (unsigned char)(x >> (8 * i));
+			gd__hash_update(&h, b, 8);
+		} else {
+			const char *t = strs[si++];
+			uint32_t n = t ? (uint32_t)strlen(t) : 0xFFFFFFFFu;
+			for (int i = 0; i < 4; i++)
+				b[i] = (unsigned char)(n >> (8 * i));
+			gd__hash_update(&h, b, 4);
+			if (t)
+				gd__hash_update(&h, t, n);
+		}
+	}
+	gd__hash_final(&h, out);
+}
+
+static void hash_matches_documented_format(void **state)
+{
+	char *long_reason = malloc(3000);
+	memset(long_reason, 'r', 2999);
+	long_reason[2999] = 0;
+	unsigned char prev[32], a[32], b[32];
+	memset(prev, 0xab, sizeof prev);
+	struct gd__audit_entry e = {.tenant_id = 3, .seq = 1001, .at = T0, .principal = "svc:billing",
+	                            .action = "record.get", .purpose = NULL, .subject = "",
+	                            .record_id = 42, .category = "user.name", .outcome = 1,
+	                            .reason = "refused"};
+	assert_int_equal(gd__crypto_init(), 0);
+	gd__audit_hash(a, prev, &e);
+	reference_hash(b, prev, &e);
+	assert_memory_equal(a, b, 32);
+	/* NULL and "" differ. */
+	e.purpose = "";
+	gd__audit_hash(b, prev, &e);
+	assert_memory_not_equal(a, b, 32);
+	/* Fields longer than the one-shot buffer. */
+	e.reason = long_reason;
+	e.principal = long_reason + 1000;
+	gd__audit_hash(a, prev, &e);
+	reference_hash(b, prev, &e);
+	assert_memory_equal(a, b, 32);
+	free(long_reason);
+}
+
 static void intact_chain_verifies(void **state)
 {
 	struct fixture *f = populated();
@@ -626,6 +688,7 @@ static void killed_writer_leaves_no_orphan(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(hash_matches_documented_format),
 		cmocka_unit_test(intact_chain_verifies),
 		cmocka_unit_test(edit_is_found),
 		cmocka_unit_test(edited_hash_is_found),
