@@ -621,6 +621,101 @@ static void export_tampering_is_found(void **state)
 	fx_free(f);
 }
 
+/* ---- faults ------------------------------------------------------------- */
+
+static int64_t state_of(struct fixture *f)
+{
+	return count(f->path, "SELECT (SELECT count(*) FROM audit) * 1000000"
+	                      " + (SELECT count(*) FROM audit_checkpoints) * 1000"
+	                      " + (SELECT coalesce(sum(seq), 0) FROM audit_checkpoints)"
+	                      " + (SELECT count(*) FROM breaches) * 100000"
+	                      " + (SELECT coalesce(sum(notified_at + scoped_subjects), 0) FROM breaches)");
+}
+
+/* Runs `op` with a fault at each point in turn: each failure leaves nothing. */
+static void under_faults(struct fixture *f, int (*op)(struct fixture *f), int64_t *before)
+{
+	long n;
+	for (n = 1;; n++) {
+		gd__fault_arm(n);
+		int rc = op(f);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired) {
+			GD_OK_OR_FAIL(rc);
+			break;
+		}
+		assert_true(rc < 0);
+		assert_int_equal(state_of(f), *before);
+		gd_audit_report r;
+		GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
+	}
+	assert_true(n > 3);
+	assert_int_not_equal(state_of(f), *before);
+	*before = state_of(f);
+}
+
+static int op_checkpoint(struct fixture *f)
+{
+	return gd_audit_checkpoint(f->v, NULL, NULL);
+}
+
+static int op_prune(struct fixture *f)
+{
+	return gd_audit_prune(f->a, T0 + 1, NULL);
+}
+
+static int op_breach(struct fixture *f)
+{
+	gd_breach_spec s = GD_BREACH_SPEC_INIT;
+	s.nature = "integrity";
+	s.description = "records altered by a faulty import";
+	return gd_breach_record(f->a, NULL, &s);
+}
+
+static int op_scope(struct fixture *f)
+{
+	gd_breach_scope_spec sp = GD_BREACH_SCOPE_INIT;
+	gd_breach_scope_result r;
+	return gd_breach_scope(f->a, 1, &sp, &r, NULL, NULL);
+}
+
+static int op_notify(struct fixture *f)
+{
+	return gd_breach_notify(f->a, 1, 0, "the import was only audited on day 5");
+}
+
+static void faults_leave_trail_and_register_unchanged(void **state)
+{
+	struct fixture *f = populated();
+	int64_t before = state_of(f);
+	under_faults(f, op_checkpoint, &before);
+	gd_vault_set_now(f->v, T0 + 400 * 86400);
+	under_faults(f, op_prune, &before);
+	under_faults(f, op_breach, &before);
+	under_faults(f, op_scope, &before);
+	under_faults(f, op_notify, &before);
+	fx_free(f);
+}
+
+/* After an erasure the subject's entries remain, pseudonymous, and verify. */
+static void erasure_keeps_the_trail_verifiable(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	put(f->a, s, "billing", "user.name", "Jeanne");
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, s));
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
+	struct seen seen = {0};
+	gd_audit_filter flt = GD_AUDIT_FILTER_INIT;
+	flt.subject = s;
+	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &seen));
+	assert_true(seen.n >= 3); /* create, put, erase */
+	fx_free(f);
+}
+
 /* ---- kill -9 during a write load ------------------------------------------ */
 
 static void killed_writer_leaves_no_orphan(void **state)
@@ -708,6 +803,8 @@ int main(void)
 		cmocka_unit_test(list_filters_select_exactly),
 		cmocka_unit_test(export_verifies_offline),
 		cmocka_unit_test(export_tampering_is_found),
+		cmocka_unit_test(faults_leave_trail_and_register_unchanged),
+		cmocka_unit_test(erasure_keeps_the_trail_verifiable),
 		cmocka_unit_test(killed_writer_leaves_no_orphan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
