@@ -187,14 +187,24 @@ static int last_entry(gd_vault *v, int64_t tenant, int64_t *seq, unsigned char h
 	return rc;
 }
 
+/* True inside a read operation nested in a batch: no savepoint, so its append must stay one statement. */
+static bool light_op(const gd_vault *v)
+{
+	return v->depth > 0 && (v->batch || v->depth > 1) && (v->light >> (v->depth - 1) & 1u);
+}
+
 int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
                      const struct gd__audit_event *ev)
 {
 	unsigned char prev[GD__HASH_SIZE], hash[GD__HASH_SIZE];
 	int64_t seq;
-	int rc = last_entry(v, tenant_id, &seq, prev);
-	if (rc < 0)
+	int rc = 0;
+	if (v->audit_gen == v->tx_gen && v->audit_tenant == tenant_id) {
+		seq = v->audit_seq;
+		memcpy(prev, v->audit_hash, GD__HASH_SIZE);
+	} else if ((rc = last_entry(v, tenant_id, &seq, prev)) < 0) {
 		return rc;
+	}
 	seq++;
 	struct gd__audit_entry e = {
 		.tenant_id = tenant_id, .seq = seq, .at = gd_vault_now(v), .principal = principal,
@@ -210,7 +220,22 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 	                 "iiittttititb", tenant_id, seq, (int64_t)e.at, principal, ev->action,
 	                 ev->purpose, ev->subject, ev->record_id, ev->category,
 	                 (int64_t)ev->outcome, ev->reason, hash, sizeof hash);
-	if (rc == 0 && seq % GD_AUDIT_CHECKPOINT_EVERY == 0)
+	if (rc < 0)
+		return rc;
+	/* Remembered for the next append of this transaction; a rollback changes tx_gen. */
+	v->audit_tenant = tenant_id;
+	v->audit_seq = seq;
+	memcpy(v->audit_hash, hash, GD__HASH_SIZE);
+	v->audit_gen = v->tx_gen;
+	if (v->batch) {
+		bool known = false;
+		for (int i = 0; i < v->audit_nbatch; i++)
+			known = known || v->audit_batch[i] == tenant_id;
+		if (!known && v->audit_nbatch < (int)(sizeof v->audit_batch / sizeof *v->audit_batch))
+			v->audit_batch[v->audit_nbatch++] = tenant_id;
+	}
+	/* A light read in a batch skips it: the batch's commit signs the chain's end. */
+	if (seq % GD_AUDIT_CHECKPOINT_EVERY == 0 && !light_op(v))
 		rc = write_cp(v, tenant_id, seq, GD__CP_CHECKPOINT, hash);
 	return rc;
 }
@@ -728,6 +753,25 @@ static int checkpoint_chain(gd_vault *v, int64_t tenant, int64_t *written)
 		rc = write_cp(v, tenant, seq, GD__CP_CHECKPOINT, hash);
 	if (rc == 0)
 		(*written)++;
+	return rc;
+}
+
+int gd__audit_seal_batch(gd_vault *v)
+{
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < v->audit_nbatch; i++) {
+		unsigned char hash[GD__HASH_SIZE];
+		int64_t seq, cp = 0, t = v->audit_batch[i];
+		rc = last_entry(v, t, &seq, hash);
+		if (rc == 0)
+			rc = gd__db_int(v->store, &cp,
+			                "SELECT coalesce(max(seq), 0) FROM audit_checkpoints WHERE tenant_id = ?",
+			                "i", t);
+		if (rc == 0 && seq > cp)
+			rc = write_cp(v, t, seq, GD__CP_CHECKPOINT, hash);
+	}
+	if (rc == 0)
+		v->audit_nbatch = 0;
 	return rc;
 }
 

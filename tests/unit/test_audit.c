@@ -341,13 +341,20 @@ static void checkpoints_are_written_every_n(void **state)
 	for (int i = 0; i < GD_AUDIT_CHECKPOINT_EVERY + 10; i++)
 		put(f->a, s, "billing", "user.name", "Jeanne");
 	GD_OK_OR_FAIL(gd_vault_commit(f->v));
-	assert_int_equal(count(f->path, "SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 1"), 1);
-	assert_int_equal(count(f->path, "SELECT seq FROM audit_checkpoints WHERE tenant_id = 1"),
+	/* One at entry 1000, one at the end of the batch (its commit signs it). */
+	assert_int_equal(count(f->path, "SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 1"), 2);
+	assert_int_equal(count(f->path, "SELECT min(seq) FROM audit_checkpoints WHERE tenant_id = 1"),
 	                 GD_AUDIT_CHECKPOINT_EVERY);
+	assert_int_equal(count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1"),
+	                 GD_AUDIT_CHECKPOINT_EVERY + 11);
 	gd_audit_report r;
 	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
-	assert_int_equal(r.checkpoints, 1);
-	assert_int_equal(r.unsigned_tail, 11);
+	assert_int_equal(r.checkpoints, 2);
+	assert_int_equal(r.unsigned_tail, 0);
+	/* Single operations outside a batch are not signed one by one (cheap puts). */
+	put(f->a, s, "billing", "user.name", "Jeanne");
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
+	assert_int_equal(r.unsigned_tail, 1);
 	/* Cutting entries covered by it is found. */
 	expect(f, "DELETE FROM audit WHERE tenant_id = 1 AND seq > 990", GD_AUDIT_TRUNCATED, 990);
 	fx_free(f);
@@ -698,6 +705,43 @@ static void faults_leave_trail_and_register_unchanged(void **state)
 	fx_free(f);
 }
 
+/* Failed and rolled-back operations inside a batch leave a chain that verifies. */
+static void rollbacks_inside_batches_keep_the_chain(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	put(f->a, s, "billing", "user.name", "a");
+	gd_vault_rollback(f->v);
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	gd_record_spec sp = GD_RECORD_SPEC_INIT;
+	sp.activity = "billing", sp.category = "user.name", sp.value = "b", sp.value_len = 1;
+	for (long n = 1; n < 40; n++) {
+		int64_t id;
+		gd__fault_arm(n);
+		int rc = gd_record_put(f->a, &id, s, &sp);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (fired)
+			assert_true(rc < 0);
+		else
+			GD_OK_OR_FAIL(rc);
+		if (!fired) {
+			gd_record *r;
+			GD_OK_OR_FAIL(gd_record_get(f->a, &r, id, "billing"));
+			gd_record_free(r);
+		}
+	}
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	gd_audit_report rep;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &rep, NULL, NULL));
+	assert_int_equal(rep.unsigned_tail, 2); /* the vault chain's two; acme's end is signed */
+	assert_int_equal(count(f->path, "SELECT count(*) FROM records"),
+	                 count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.put'"));
+	fx_free(f);
+}
+
 /* After an erasure the subject's entries remain, pseudonymous, and verify. */
 static void erasure_keeps_the_trail_verifiable(void **state)
 {
@@ -805,6 +849,7 @@ int main(void)
 		cmocka_unit_test(export_tampering_is_found),
 		cmocka_unit_test(faults_leave_trail_and_register_unchanged),
 		cmocka_unit_test(erasure_keeps_the_trail_verifiable),
+		cmocka_unit_test(rollbacks_inside_batches_keep_the_chain),
 		cmocka_unit_test(killed_writer_leaves_no_orphan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
