@@ -625,6 +625,17 @@ static void export_tampering_is_found(void **state)
 	GD_OK_OR_FAIL(gd_audit_export(f->a, &flt, GD_AUDIT_JSONL, buf_write, &c));
 	assert_int_equal(gd_audit_verify_export(buf_line, &c, NULL, NULL, &r), GD_EINVAL);
 	free(c.p);
+
+	/* A principal a spreadsheet would run as a formula is defused in CSV. */
+	gd_actor *odd;
+	GD_OK_OR_FAIL(gd_actor_open(&odd, f->v, "acme", "@SUM"));
+	put(odd, s, "billing", "user.name", "x");
+	struct buf csv = {0};
+	GD_OK_OR_FAIL(gd_audit_export(odd, NULL, GD_AUDIT_CSV, buf_write, &csv));
+	assert_non_null(strstr(csv.p, ",\"'@SUM\",record.put,"));
+	assert_null(strstr(csv.p, ",@SUM,"));
+	free(csv.p);
+	gd_actor_close(odd);
 	fx_free(f);
 }
 
