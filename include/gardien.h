@@ -248,6 +248,8 @@ int gd_record_delete(gd_actor *a, int64_t id);
 #endif
 
 /* Modules: one header each under include/gardien/, one line each here. */
+#include "gardien/audit.h"
+#include "gardien/breach.h"
 #include "gardien/register.h"
 
 #endif

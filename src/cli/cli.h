@@ -72,6 +72,8 @@ int cmd_get(struct cli *c, int argc, char **argv);
 int cmd_update(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_erase(struct cli *c, int argc, char **argv);
+int cmd_audit(struct cli *c, int argc, char **argv);
+int cmd_breach(struct cli *c, int argc, char **argv);
 int cmd_register(struct cli *c, int argc, char **argv);
 
 #endif

@@ -142,6 +142,11 @@ void gd__hash_final(gd__hash_state *st, unsigned char out[GD__HASH_SIZE])
 	crypto_generichash_final((crypto_generichash_state *)st->opaque, out, GD__HASH_SIZE);
 }
 
+void gd__hash(unsigned char out[GD__HASH_SIZE], const void *p, size_t n)
+{
+	crypto_generichash(out, GD__HASH_SIZE, p, n, NULL, 0);
+}
+
 void gd__sign_seed_keypair(unsigned char pk[GD__SIGN_PK_SIZE], unsigned char sk[GD__SIGN_SK_SIZE],
                            const unsigned char seed[32])
 {

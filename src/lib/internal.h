@@ -62,6 +62,14 @@ struct gd_vault {
 	uint64_t next_record_gen;
 	bool needs_scrub;            /* an erasure happened: truncate the WAL at commit */
 	struct gd__register_cache *registers; /* parsed registers per tenant (register_store.c) */
+	/* audit.c: the last entry appended, valid while audit_gen == tx_gen (one
+	 * query less per operation), and the chains appended to in the open batch,
+	 * whose ends gd_vault_commit signs. */
+	int64_t audit_tenant, audit_seq;
+	unsigned char audit_hash[32];
+	uint64_t audit_gen;
+	int64_t audit_batch[4];
+	int audit_nbatch;
 };
 
 struct gd_actor {
@@ -140,6 +148,8 @@ struct gd__audit_event {
 int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
                      const struct gd__audit_event *e);
 int gd__audit_actor(gd_actor *a, const struct gd__audit_event *e);
+/* Signs a checkpoint at the end of each chain the open batch appended to (gd_vault_commit). */
+int gd__audit_seal_batch(gd_vault *v);
 /* Records a refusal in an operation of its own (the refused one was rolled back). */
 int gd__audit_denied(gd_actor *a, const struct gd__audit_event *e);
 

@@ -270,6 +270,7 @@ int gd_vault_begin(gd_vault *v)
 	if (rc == 0) {
 		v->batch = 1;
 		v->tx_gen++;
+		v->audit_nbatch = 0;
 	}
 	return rc;
 }
@@ -278,6 +279,10 @@ int gd_vault_commit(gd_vault *v)
 {
 	if (!v->batch)
 		return gd__err(GD_ESTATE, "no batch is open: call gd_vault_begin first");
+	/* A batch ends signed; on failure it stays open, to retry or roll back. */
+	int rc = gd__audit_seal_batch(v);
+	if (rc < 0)
+		return rc;
 	v->batch = 0;
 	v->depth = 1;
 	return gd__op_end(v, 0);
