@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/retention.h"
 
 typedef int (*read_check)(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
 typedef int (*write_check)(gd_actor *a, const char *subject, const gd_record_spec *spec);
@@ -28,6 +29,7 @@ static int same_activity(gd_actor *a, const struct gd__record_meta *m, const cha
 }
 
 static const read_check read_checks[] = {
+	gd__retention_check_read,
 	same_activity,
 };
 
