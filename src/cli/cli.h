@@ -72,5 +72,9 @@ int cmd_get(struct cli *c, int argc, char **argv);
 int cmd_update(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_erase(struct cli *c, int argc, char **argv);
+int cmd_retention(struct cli *c, int argc, char **argv);
+int cmd_event(struct cli *c, int argc, char **argv);
+int cmd_hold(struct cli *c, int argc, char **argv);
+int cmd_backup(struct cli *c, int argc, char **argv);
 
 #endif
