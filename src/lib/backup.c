@@ -465,6 +465,12 @@ done:
 	return rc;
 }
 
+int gd__backup_decrypt(const unsigned char *master, const char *file, const char *plain,
+                       gd_time *created)
+{
+	return decrypt_file(master, file, plain, created);
+}
+
 static int audit_vault(gd_vault *v, const char *action, const char *reason)
 {
 	int rc = gd__op_begin(v);

@@ -84,6 +84,13 @@ void gd__journal_encode(gd_vault *v, unsigned char out[GD__JOURNAL_ENTRY_SIZE],
                         const struct gd__journal_entry *e);
 /* Appends `n` encoded entries and syncs them to disk. */
 int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n);
+/*
+ * Verifies a backup file under `master` (checksum, key id, every chunk) and,
+ * with `plain`, writes the decrypted snapshot there. Exposed for the fuzzer.
+ */
+int gd__backup_decrypt(const unsigned char *master, const char *file, const char *plain,
+                       gd_time *created);
+
 /* True while a restore re-applies the journal (no new entries, holds overridden). */
 bool gd__journal_replaying(void);
 
