@@ -287,6 +287,50 @@ static void erasure_journal_tamper_detected(void **state)
 	fx_free(f);
 }
 
+static void restore_failing_anywhere_changes_nothing(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE], dir[400], file[700], side[400];
+	gd_backup_info b;
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	put(f, s, "billing", SECRET);
+	create(f, dir, &b);
+	snprintf(file, sizeof file, "%s/%s", dir, b.name);
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, s));
+	close_vault(f);
+	size_t n0;
+	unsigned char *before = read_file(f->path, &n0);
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	long n;
+	for (n = 1; n < 2000; n++) {
+		gd__fault_arm(n);
+		int rc = gd_backup_restore(f->path, &o, file, NULL);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired) {
+			GD_OK_OR_FAIL(rc);
+			break;
+		}
+		assert_int_not_equal(rc, 0);
+		size_t n1;
+		unsigned char *after = read_file(f->path, &n1);
+		assert_int_equal(n0, n1);
+		assert_memory_equal(before, after, n0);
+		free(after);
+		snprintf(side, sizeof side, "%s.restoring", f->path);
+		assert_int_equal(access(side, F_OK), -1);
+	}
+	assert_true(n > 10);
+	free(before);
+	fx_reopen(f);
+	char found[GD_SUBJECT_ID_SIZE];
+	assert_int_equal(gd_subject_find(f->a, found, "email", "nobody@example.org"), GD_ENOTFOUND);
+	assert_int_equal(gd__db_int(f->v->store, &(int64_t){0}, "SELECT id FROM subjects WHERE pseudonym = ?", "t", s),
+	                 GD_ENOTFOUND);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +339,7 @@ int main(void)
 		cmocka_unit_test(rotation_over_a_year),
 		cmocka_unit_test(erasure_horizon),
 		cmocka_unit_test(erasure_journal_tamper_detected),
+		cmocka_unit_test(restore_failing_anywhere_changes_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
