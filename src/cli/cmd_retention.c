@@ -171,16 +171,24 @@ static int events_from(struct cli *c, const char *path)
 		fprintf(stderr, "gardien: cannot open %s: %s\n", path, strerror(errno));
 		return EXIT_NOTFOUND;
 	}
-	char *line = NULL;
-	size_t cap = 0, done = 0, pending = 0;
-	ssize_t n;
+	char line[1100];
+	size_t done = 0, pending = 0;
 	long lineno = 0;
 	int rc = gd_vault_begin(c->vault);
-	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+	while (rc == 0 && fgets(line, sizeof line, f)) {
 		char subject[GD_SUBJECT_ID_SIZE], name[GD_NAME_MAX + 1];
+		size_t n = strlen(line);
 		gd_time at;
 		lineno++;
-		rc = gd_event_parse_line(line, (size_t)n, subject, name, &at);
+		if (n == sizeof line - 1 && line[n - 1] != '\n' && !feof(f)) {
+			fprintf(stderr, "gardien: %s line %ld is longer than 1024 bytes\n", path, lineno);
+			gd_vault_rollback(c->vault);
+			if (f != stdin)
+				fclose(f);
+			fprintf(stderr, "gardien: %zu event(s) before it were recorded\n", done);
+			return EXIT_USAGE;
+		}
+		rc = gd_event_parse_line(line, n, subject, name, &at);
 		if (rc == GD_ENOTFOUND) {
 			rc = 0;
 			continue;
@@ -192,7 +200,6 @@ static int events_from(struct cli *c, const char *path)
 				done += pending, pending = 0;
 		}
 	}
-	free(line);
 	if (f != stdin)
 		fclose(f);
 	if (rc == 0 && (rc = gd_vault_commit(c->vault)) == 0)

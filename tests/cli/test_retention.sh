@@ -27,6 +27,9 @@ printf '# bulk\n%s last_login 2026-01-05\n\n%s debit\n' "$s" "$s" | "$GARDIEN" e
 printf '%s last_login\nnot-a-subject x\n' "$s" > "$dir/bad.txt"
 expect_exit 2 "$GARDIEN" event --file "$dir/bad.txt"
 grep -q "line 2" "$dir/err" || fail "bad line not named"
+{ printf '%s last_login\n' "$s"; head -c 5000 /dev/zero | tr '\0' 'x'; echo; } > "$dir/long.txt"
+expect_exit 2 "$GARDIEN" event --file "$dir/long.txt"
+grep -q "line 2 is longer than 1024 bytes" "$dir/err" || fail "overlong line not refused"
 
 # Holds: erase refused with the reason, then allowed once lifted.
 h=$("$GARDIEN" --json hold place "$s" --reason "litigation 2026-114" | jq -r .hold)
