@@ -76,5 +76,6 @@ int cmd_retention(struct cli *c, int argc, char **argv);
 int cmd_event(struct cli *c, int argc, char **argv);
 int cmd_hold(struct cli *c, int argc, char **argv);
 int cmd_backup(struct cli *c, int argc, char **argv);
+int cmd_register(struct cli *c, int argc, char **argv);
 
 #endif
