@@ -22,13 +22,10 @@
 
 #include "lib/retention.h"
 
-#pragma weak gd__register_current
-
 int gd__retention_register(gd_actor *a, const struct gd__register **out)
 {
 	*out = NULL;
-	int (*current)(gd_actor *, const struct gd__register **) = gd__register_current;
-	return current ? current(a, out) : 0;
+	return gd__register_current(a, out);
 }
 
 const char *gd_retention_action_name(int action)

@@ -18,10 +18,7 @@
 #define GD__DUE_HELD ((gd_time)INT64_MAX - 1)
 #define GD__DUE_NEVER ((gd_time)INT64_MAX)
 
-/*
- * The tenant's register through gd__register_current, or NULL in *out when
- * none is loaded (or the register module is not linked in).
- */
+/* The tenant's register (gd__register_current), or NULL in *out when none is loaded. */
 int gd__retention_register(gd_actor *a, const struct gd__register **out);
 
 /* The engine, with the register given explicitly (tests and benchmarks build one in C). */
