@@ -142,6 +142,51 @@ static void erase_then_restore_keeps_subject_gone(void **state)
 	fx_free(f);
 }
 
+static void backup_while_in_use_is_consistent(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE], dir[400], file[700], wal[400];
+	gd_backup_info b;
+	gd_vault *other;
+	gd_actor *oa;
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	/* A second process-like handle writes; its commit sits in the WAL. */
+	o.now = T("2026-01-01");
+	GD_OK_OR_FAIL(gd_vault_open(&other, f->path, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&oa, other, "acme", "test:writer"));
+	gd_record_spec sp = GD_RECORD_SPEC_INIT;
+	int64_t committed, later;
+	sp.activity = "billing";
+	sp.category = "user.contact.email";
+	sp.value = "committed by the other handle";
+	sp.value_len = strlen(sp.value);
+	GD_OK_OR_FAIL(gd_record_put(oa, &committed, s, &sp));
+	size_t wal_len;
+	unsigned char *w = read_file(wal, &wal_len);
+	assert_true(wal_len > 0);
+	free(w);
+	create(f, dir, &b);
+	snprintf(file, sizeof file, "%s/%s", dir, b.name);
+	/* Written after the snapshot: not in it. */
+	sp.value = "written after";
+	sp.value_len = strlen(sp.value);
+	GD_OK_OR_FAIL(gd_record_put(oa, &later, s, &sp));
+	gd_actor_close(oa);
+	gd_vault_close(other);
+	close_vault(f);
+	GD_OK_OR_FAIL(gd_backup_restore(f->path, NULL, file, NULL));
+	fx_reopen(f);
+	gd_record *r = NULL;
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, committed, "billing"));
+	assert_string_equal((char *)r->value, "committed by the other handle");
+	gd_record_free(r);
+	assert_int_equal(gd_record_get(f->a, &r, later, "billing"), GD_ENOTFOUND);
+	fx_free(f);
+}
+
 static unsigned char *snapshot(const char *path, size_t *n)
 {
 	unsigned char *b = read_file(path, n);
@@ -336,6 +381,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(erase_then_restore_keeps_subject_gone),
 		cmocka_unit_test(damaged_or_foreign_backup_refused),
+		cmocka_unit_test(backup_while_in_use_is_consistent),
 		cmocka_unit_test(rotation_over_a_year),
 		cmocka_unit_test(erasure_horizon),
 		cmocka_unit_test(erasure_journal_tamper_detected),

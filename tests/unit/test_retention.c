@@ -486,6 +486,26 @@ static void failed_batch_leaves_nothing_half_done(void **state)
 	fx_free(f);
 }
 
+static void new_register_version_reschedules(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	subject(f, s);
+	int64_t r = put(f, s, "audience", "user.behavior.browsing_history", "2026-01-15");
+	/* Scheduled under 13 months: nothing due on 1 August 2026. */
+	assert_int_equal(sweep(f, &wimi, "2026-08-01").deleted, 0);
+	/* Version 2 shortens it to 6 months: the same sweep time now deletes. */
+	static struct gd__stage six[] = {{GD__STAGE_DELETE, "collection", P(0, 6, 0)}};
+	static struct gd__retention rules[] = {{.stages = six, .nstages = 1, .text = "cookies: 6 months"}};
+	static struct gd__activity acts[] = {{.id = "audience", .retention = rules, .nretention = 1}};
+	struct gd__register v2 = {.version = 2, .activities = acts, .nactivities = 1};
+	assert_int_equal(sweep(f, &v2, "2026-07-15T23:59:59Z").deleted, 0);
+	assert_int_equal(sweep(f, &v2, "2026-08-01").deleted, 1);
+	assert_int_equal(stage(f, r), -1);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.reschedule'"), 2);
+	fx_free(f);
+}
+
 /* ---- plan ---- */
 
 struct rows {
@@ -583,6 +603,7 @@ int main(void)
 		cmocka_unit_test(record_hold_keeps_one_record),
 		cmocka_unit_test(sweep_interrupted_and_resumed),
 		cmocka_unit_test(failed_batch_leaves_nothing_half_done),
+		cmocka_unit_test(new_register_version_reschedules),
 		cmocka_unit_test(plan_by_month_activity_and_rule),
 		cmocka_unit_test(events_validated_and_parsed),
 	};
