@@ -14,6 +14,14 @@ struct bopts {
 static int parse(struct cli *c, int argc, char **argv, struct bopts *o)
 {
 	o->policy = (gd_backup_policy)GD_BACKUP_POLICY_INIT;
+	const char *rot = getenv("GARDIEN_BACKUP_ROTATION");
+	if (rot && *rot) {
+		int d, w, m;
+		char end;
+		if (sscanf(rot, "%d,%d,%d%c", &d, &w, &m, &end) != 3 || d < 1 || w < 0 || m < 0)
+			return cli_usage(c, "backup", "GARDIEN_BACKUP_ROTATION must be DAYS,WEEKS,MONTHS, e.g. 7,4,3");
+		o->policy.daily_days = d, o->policy.weekly_weeks = w, o->policy.monthly_months = m;
+	}
 	for (int i = 2; i < argc; i++) {
 		int *slot = NULL;
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {

@@ -70,4 +70,9 @@ done
 GARDIEN_NOW=2026-01-20T03:00:00Z "$GARDIEN" backup prune >/dev/null
 names=$("$GARDIEN" --json backup list | jq -r '[.backups[].name | .[7:15]] | join(" ")')
 [ "$names" = "20260110 20260112 20260114 20260115 20260116 20260117 20260118 20260119 20260120" ] || fail "kept: $names"
+# Rotation from the environment: dailies kept 2 days only.
+GARDIEN_BACKUP_ROTATION=2,0,0 GARDIEN_NOW=2026-01-20T03:00:00Z "$GARDIEN" backup prune >/dev/null
+names=$("$GARDIEN" --json backup list | jq -r '[.backups[].name | .[7:15]] | join(" ")')
+[ "$names" = "20260119 20260120" ] || fail "kept with 2,0,0: $names"
+expect_exit 2 env GARDIEN_BACKUP_ROTATION=7,x "$GARDIEN" backup list
 echo ok
