@@ -92,6 +92,19 @@ static int each_info(void *ud, const gd_backup_info *b)
 	return 0;
 }
 
+static int each_horizon(void *ud, const char *subject, gd_time erased_at, gd_time horizon)
+{
+	json_t *arr = ud;
+	char e[32], h[32];
+	if (arr)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "subject", subject, "erased_at",
+		                                     cli_time(erased_at, e), "horizon", cli_time(horizon, h)));
+	else
+		printf("%s  erased %s  in no backup after %s\n", subject, cli_time(erased_at, e),
+		       cli_time(horizon, h));
+	return 0;
+}
+
 int cmd_backup(struct cli *c, int argc, char **argv)
 {
 	struct bopts o = {0};
@@ -124,7 +137,7 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "create") && strcmp(sub, "list") && strcmp(sub, "prune") && strcmp(sub, "verify") &&
 	    strcmp(sub, "horizon"))
 		return cli_usage(c, "backup", "missing or unknown subcommand: create, list, prune, verify, restore or horizon");
-	if ((strcmp(sub, "verify") == 0 || strcmp(sub, "horizon") == 0) != (o.arg != NULL))
+	if ((strcmp(sub, "verify") == 0) != (o.arg != NULL) && strcmp(sub, "horizon") != 0)
 		return cli_usage(c, "backup", o.arg ? "unexpected argument '%s'" : "%s needs an argument",
 		                 o.arg ? o.arg : sub);
 	if ((rc = cli_open(c, false)) != EXIT_OK)
@@ -164,6 +177,16 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 			cli_print_json(json_pack("{s:s,s:b}", "backup", o.arg, "valid", 1));
 		else
 			printf("%s: checksum, key and every encrypted chunk verified\n", o.arg);
+		return EXIT_OK;
+	}
+	if (!o.arg) {
+		json_t *arr = c->json ? json_array() : NULL;
+		if ((rc = gd_backup_horizon_each(c->vault, o.dir, &o.policy, each_horizon, arr)) < 0) {
+			json_decref(arr);
+			return cli_fail(c, rc);
+		}
+		if (arr)
+			cli_print_json(json_pack("{s:o}", "erasures", arr));
 		return EXIT_OK;
 	}
 	gd_time erased, horizon;

@@ -92,7 +92,7 @@ static const struct command commands[] = {
 	 "       gardien backup prune [--dir DIR] [ROTATION]\n"
 	 "       gardien backup verify FILE\n"
 	 "       gardien backup restore FILE\n"
-	 "       gardien backup horizon SUBJECT [--dir DIR] [ROTATION]\n"
+	 "       gardien backup horizon [SUBJECT] [--dir DIR] [ROTATION]\n"
 	 "\n"
 	 "create writes a consistent snapshot of the vault, even in use, encrypted with\n"
 	 "a key derived from the master key, and verifies it. DIR defaults to\n"
@@ -105,7 +105,8 @@ static const struct command commands[] = {
 	 "snapshot, after re-applying to it every erasure, retention deletion and\n"
 	 "anonymisation of the erasure journal (<vault>.journal); a damaged or foreign\n"
 	 "backup is refused and nothing changes.\n"
-	 "horizon tells after which date no backup holds an erased subject's data.\n"},
+	 "horizon tells after which date no backup holds an erased subject's data\n"
+	 "(without SUBJECT: for every erased subject).\n"},
 	{"register", cmd_register, "check, load, export and compare the register of activities",
 	 "usage: gardien register check FILE\n"
 	 "       gardien register load FILE\n"

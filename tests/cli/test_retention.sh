@@ -52,6 +52,7 @@ b=$("$GARDIEN" --json backup list | jq -r '.backups[0].name')
 "$GARDIEN" backup verify "$dir/v.db.backups/$b" | grep -q verified
 GARDIEN_NOW=2026-01-11T09:00:00Z "$GARDIEN" erase "$s" >/dev/null
 "$GARDIEN" backup horizon "$s" | grep -q "after 2026-04-10T09:00:00Z"
+[ "$("$GARDIEN" --json backup horizon | jq -r '.erasures[0].horizon')" = 2026-04-10T09:00:00Z ] || fail "horizon list"
 # A damaged copy is refused and changes nothing.
 cp "$dir/v.db.backups/$b" "$dir/damaged.gdbk"
 printf 'X' | dd of="$dir/damaged.gdbk" bs=1 seek=300 conv=notrunc status=none

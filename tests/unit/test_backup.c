@@ -276,6 +276,16 @@ static void rotation_over_a_year(void **state)
 	fx_free(f);
 }
 
+static int each_erased(void *ud, const char *subject, gd_time erased_at, gd_time horizon)
+{
+	struct names *x = ud;
+	size_t len = strlen(x->list);
+	snprintf(x->list + len, sizeof x->list - len, "%s %lld %lld|", subject, (long long)erased_at,
+	         (long long)horizon);
+	x->n++;
+	return 0;
+}
+
 static void erasure_horizon(void **state)
 {
 	struct fixture *f = fx_new();
@@ -297,6 +307,12 @@ static void erasure_horizon(void **state)
 	GD_OK_OR_FAIL(gd_backup_horizon(f->v, dir, &p, s, &erased, &horizon));
 	assert_int_equal(erased, T("2026-01-02T10:00:00Z"));
 	assert_int_equal(horizon, T("2026-04-01T02:00:00Z"));
+	/* The same answer in the list of every erasure. */
+	struct names x = {{0}, 0};
+	GD_OK_OR_FAIL(gd_backup_horizon_each(f->v, dir, &p, each_erased, &x));
+	char want[128];
+	snprintf(want, sizeof want, "%s %lld %lld|", s, (long long)erased, (long long)horizon);
+	assert_string_equal(x.list, want);
 	/* With monthlies kept 1 month, the horizon comes earlier. */
 	p.monthly_months = 1;
 	GD_OK_OR_FAIL(gd_backup_horizon(f->v, dir, &p, s, &erased, &horizon));
