@@ -247,54 +247,6 @@ static void copy_text(char *dst, size_t cap, const char *s)
 	snprintf(dst, cap, "%s", s ? s : "");
 }
 
-/* Recomputes the pending rows of the due index, `batch` per transaction. */
-static int schedule_pending(struct ctx *c, struct row *rows, size_t batch, uint64_t *scheduled)
-{
-	gd_vault *v = c->a->v;
-	int rc = 0;
-	for (;;) {
-		size_t n = 0;
-		gd__stmt *st;
-		if ((rc = gd__op_begin(v)) < 0)
-			return rc;
-		rc = gd__db_query(v->store, &st,
-		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at, r.stage"
-		                  " FROM retention_due d JOIN records r ON r.id = d.record_id"
-		                  " WHERE d.tenant_id = ? AND d.due_at = -1 LIMIT ?",
-		                  "ii", c->a->tenant_id, (int64_t)batch);
-		while (rc == 0 && n < batch && (rc = gd__db_step(v->store, st)) == 1) {
-			struct row *r = &rows[n++];
-			r->id = gd__col_int(v->store, st, 0);
-			r->subject_id = gd__col_int(v->store, st, 1);
-			copy_text(r->activity, sizeof r->activity, gd__col_text(v->store, st, 2));
-			copy_text(r->category, sizeof r->category, gd__col_text(v->store, st, 3));
-			r->collected_at = gd__col_int(v->store, st, 4);
-			r->stage = (int)gd__col_int(v->store, st, 5);
-			rc = 0;
-		}
-		if (rc == 0 || rc == 1)
-			gd__db_reset(v->store, st), rc = 0;
-		for (size_t i = 0; rc == 0 && i < n; i++) {
-			struct next nx;
-			if ((rc = compute_next(c, &rows[i], cached_rules(c, &rows[i]), &nx)) < 0)
-				break;
-			rc = gd__db_exec(v->store,
-			                 "UPDATE retention_due SET due_at = ?, action = ?, stage_no = ? WHERE record_id = ?",
-			                 "iiii", (int64_t)nx.due, (int64_t)nx.action, (int64_t)nx.stage_no, rows[i].id);
-		}
-		if (rc == 0 && n) {
-			char why[64];
-			snprintf(why, sizeof why, "%zu record(s) scheduled", n);
-			rc = gd__audit_actor(c->a, &(struct gd__audit_event){.action = "retention.schedule", .reason = why});
-		}
-		if ((rc = gd__op_end(v, rc)) < 0)
-			return rc;
-		*scheduled += n;
-		if (n < batch)
-			return 0;
-	}
-}
-
 int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collected_at)
 {
 	/* Statistics keep the month of collection, not the instant. */
@@ -321,18 +273,21 @@ static void journal_entry(struct ctx *c, unsigned char *out, int kind, const str
 }
 
 /* Applies one due transition to `r` (inside the batch's operation). */
+/*
+ * Applies the transition of `r` if it is due, or (re)schedules it: unscheduled
+ * rows (due_at -1) come through here too, so new records need no separate pass.
+ */
 static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *njournal,
-                 gd_retention_stats *stats, bool *changed)
+                 gd_retention_stats *stats)
 {
 	gd_vault *v = c->a->v;
 	const struct ruleset *rs = cached_rules(c, r);
 	struct next nx;
 	int rc = compute_next(c, r, rs, &nx);
-	*changed = false;
 	if (rc < 0)
 		return rc;
 	if (nx.due > gd_vault_now(v)) {
-		/* The schedule was stale (an input changed without invalidation): fix it. */
+		stats->scheduled++;
 		return gd__db_exec(v->store,
 		                   "UPDATE retention_due SET due_at = ?, action = ?, stage_no = ? WHERE record_id = ?",
 		                   "iiii", (int64_t)nx.due, (int64_t)nx.action, (int64_t)nx.stage_no, r->id);
@@ -363,7 +318,6 @@ static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *n
 	}
 	if (rc < 0)
 		return rc;
-	*changed = true;
 	const struct gd__retention *rule = nx.rule;
 	char why[160];
 	snprintf(why, sizeof why, "retention rule%s%.140s", rule->text ? ": " : "", rule->text ? rule->text : "");
@@ -412,12 +366,10 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 	c->reg = reg;
 	if ((rc = check_register_version(c)) < 0 || (rc = any_active_hold(a, &c->any_holds)) < 0)
 		goto done;
-	if ((rc = schedule_pending(c, rows, o.batch, &stats.scheduled)) < 0)
-		goto done;
 	gd_time now = gd_vault_now(v);
 	int64_t total = 0;
 	rc = gd__db_int(v->store, &total,
-	                "SELECT count(*) FROM retention_due WHERE tenant_id = ? AND due_at >= 0 AND due_at <= ?",
+	                "SELECT count(*) FROM retention_due WHERE tenant_id = ? AND due_at <= ?",
 	                "ii", a->tenant_id, (int64_t)now);
 	if (rc < 0)
 		goto done;
@@ -433,7 +385,7 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at,"
 		                  " r.stage, s.pseudonym FROM retention_due d JOIN records r ON r.id = d.record_id"
 		                  " LEFT JOIN subjects s ON s.id = r.subject_id"
-		                  " WHERE d.tenant_id = ? AND d.due_at >= 0 AND d.due_at <= ?"
+		                  " WHERE d.tenant_id = ? AND d.due_at <= ?"
 		                  " ORDER BY d.due_at LIMIT ?",
 		                  "iii", a->tenant_id, (int64_t)now, (int64_t)o.batch);
 		while (rc == 0 && n < o.batch && (rc = gd__db_step(v->store, st)) == 1) {
@@ -449,11 +401,14 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		}
 		if (rc == 0 || rc == 1)
 			gd__db_reset(v->store, st), rc = 0;
-		size_t applied = 0;
-		for (size_t i = 0; rc == 0 && i < n; i++) {
-			bool changed;
-			rc = apply(c, &rows[i], journal, &nj, &stats, &changed);
-			applied += changed;
+		uint64_t scheduled = stats.scheduled;
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = apply(c, &rows[i], journal, &nj, &stats);
+		if (rc == 0 && stats.scheduled > scheduled) {
+			char why[64];
+			snprintf(why, sizeof why, "%llu record(s) scheduled",
+			         (unsigned long long)(stats.scheduled - scheduled));
+			rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "retention.schedule", .reason = why});
 		}
 		/* Journal first: a committed erasure always has its entry. */
 		if (rc == 0 && nj)
@@ -465,14 +420,14 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 			break;
 		}
 		stats.batches++;
-		done_n += applied;
+		done_n += n;
 		if (o.progress && o.progress(o.ud, done_n, (uint64_t)total) != 0)
 			break;
 	}
 	if (!stats.complete) {
 		int64_t left = 0;
 		rc = gd__db_int(v->store, &left,
-		                "SELECT count(*) FROM retention_due WHERE tenant_id = ? AND due_at >= 0 AND due_at <= ?",
+		                "SELECT count(*) FROM retention_due WHERE tenant_id = ? AND due_at <= ?",
 		                "ii", a->tenant_id, (int64_t)now);
 		stats.complete = rc == 0 && left == 0;
 	}
