@@ -109,7 +109,7 @@ typedef struct gd_retention_sweep_options {
 #define GD_RETENTION_SWEEP_OPTIONS_INIT {GD_RETENTION_SWEEP_OPTIONS_VERSION, 0, 0, NULL, NULL}
 
 typedef struct gd_retention_stats {
-	uint64_t scheduled;         /* records whose next transition was (re)computed */
+	uint64_t scheduled;         /* records whose next transition was (re)computed, not yet due */
 	uint64_t archived, anonymised, deleted;
 	uint64_t batches;
 	bool complete;              /* nothing due is left */

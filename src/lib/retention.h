@@ -4,7 +4,8 @@
  * The due-date index (table retention_due, 50-retention.sql) holds each
  * record's next transition. It is kept exact by invalidation: a new record, an
  * event of its subject, or a hold placed or lifted sets due_at to
- * GD__DUE_PENDING, and the next plan or sweep recomputes it from the register.
+ * GD__DUE_PENDING, and the next sweep recomputes it from the register (the plan
+ * computes from the records themselves and never writes).
  */
 #ifndef GD_RETENTION_INTERNAL_H
 #define GD_RETENTION_INTERNAL_H
