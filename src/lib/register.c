@@ -743,7 +743,7 @@ static void parse_transfers(struct ctx *c, struct fy_node *act, struct gd__activ
 
 static void parse_retention(struct ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
 {
-	static const char *const keys[] = {"categories", "stages", "legal_reference", "text", NULL};
+	static const char *const keys[] = {"categories", "subjects", "stages", "legal_reference", "text", NULL};
 	static const char *const skeys[] = {"action", "from", "after", NULL};
 	struct fy_node *keyn = NULL, *l = member(act, "retention", &keyn);
 	if (!keyn)
@@ -771,6 +771,11 @@ static void parse_retention(struct ctx *c, struct fy_node *act, struct gd__activ
 			if (!gd__category_covered(&a->categories, rt.categories.v[i]))
 				ERR(c, item_of(catl, rt.categories.v[i]), "%s: category \"%s\" is not a category of the activity: add it to its \"categories\" or remove it here",
 				    w, rt.categories.v[i]);
+		strings(c, item, "subjects", false, w, &rt.subjects, &catl);
+		for (size_t i = 0; i < rt.subjects.n; i++)
+			if (!gd__category_covered(&a->subjects, rt.subjects.v[i]))
+				ERR(c, item_of(catl, rt.subjects.v[i]), "%s: subject category \"%s\" is not a subject category of the activity: add it to its \"subjects\" or remove it here",
+				    w, rt.subjects.v[i]);
 		rt.legal_reference = text(c, item, "legal_reference", false, w);
 		rt.text = text(c, item, "text", false, w);
 		struct fy_node *sk = NULL, *sl = member(item, "stages", &sk);
@@ -891,6 +896,9 @@ static void parse_activity(struct ctx *c, struct fy_node *n, struct gd__activity
 		a->consent_version = text(c, cn, "version", false, what);
 		period(c, cn, "validity", false, what, &a->consent_validity);
 	}
+	if (ck && basis >= 0 && basis != GD__BASIS_CONSENT)
+		WARN(c, ck, "%s: \"consent\" is given but the legal basis is %s: consent is then not what makes the processing lawful; remove it or change the basis",
+		     what, basis_keys[basis]);
 	if (basis == GD__BASIS_CONSENT && !a->consent_text)
 		ERR(c, ck ? ck : member(n, "legal_basis", NULL), "%s: consent-based activity without consent wording: add consent: {text: \"the wording the subject agrees to\", version: \"1\"}", what);
 

@@ -232,6 +232,11 @@ static void findings_locate_and_explain(void **state)
 	assert_int_equal(nerr, 2); /* unknown key "ie", missing "id" */
 	assert_non_null(strstr(f.text, "did you mean \"id\""));
 	free(s);
+	/* Retention rules name only the activity's subject categories. */
+	s = variant("      - stages: [{action: delete, from: collection",
+	            "      - subjects: [employee]\n        stages: [{action: delete, from: collection");
+	assert_finding(s, "30:20", "subject category \"employee\" is not a subject category of the activity");
+	free(s);
 	/* A right not offered needs its reason. */
 	s = variant("offered: false, reason: not offered}", "offered: false}");
 	assert_finding(s, "33:6", "is not offered and no \"reason\"");
