@@ -506,6 +506,45 @@ static void new_register_version_reschedules(void **state)
 	fx_free(f);
 }
 
+static void event_and_hold_all_or_nothing_under_faults(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	subject(f, s);
+	put(f, s, "audience", "user.behavior.browsing_history", "2026-01-01");
+	for (int what = 0; what < 2; what++) {
+		long n;
+		for (n = 1; n < 500; n++) {
+			int64_t before = count(f, "SELECT count(*) FROM audit");
+			int64_t hold = 0;
+			gd__fault_arm(n);
+			int rc = what == 0 ? gd__event_record(f->a, &wimi, s, "last_login", 0)
+			                   : gd_hold_place(f->a, &hold, s, 0, "litigation 7");
+			bool fired = gd__fault_fired();
+			gd__fault_arm(0);
+			int64_t rows = count(f, what == 0 ? "SELECT count(*) FROM events" : "SELECT count(*) FROM holds");
+			int64_t pending = count(f, "SELECT count(*) FROM retention_due WHERE due_at = -1");
+			int64_t after = count(f, "SELECT count(*) FROM audit");
+			if (!fired) {
+				GD_OK_OR_FAIL(rc);
+				assert_int_equal(rows, 1);
+				assert_int_equal(after, before + 1);
+				break;
+			}
+			/* Refused whole: no row, no audit entry, the schedule untouched. */
+			assert_int_not_equal(rc, 0);
+			assert_int_equal(rows, 0);
+			assert_int_equal(after, before);
+			assert_int_equal(pending, what == 0 ? 1 : 0);
+		}
+		assert_true(n > 2);
+		/* The first sweep schedules the record; the hold test then starts from there. */
+		if (what == 0)
+			sweep(f, &wimi, "2026-01-02");
+	}
+	fx_free(f);
+}
+
 /* ---- plan ---- */
 
 struct rows {
@@ -604,6 +643,7 @@ int main(void)
 		cmocka_unit_test(sweep_interrupted_and_resumed),
 		cmocka_unit_test(failed_batch_leaves_nothing_half_done),
 		cmocka_unit_test(new_register_version_reschedules),
+		cmocka_unit_test(event_and_hold_all_or_nothing_under_faults),
 		cmocka_unit_test(plan_by_month_activity_and_rule),
 		cmocka_unit_test(events_validated_and_parsed),
 	};
