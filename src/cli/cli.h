@@ -74,6 +74,10 @@ int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_erase(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_breach(struct cli *c, int argc, char **argv);
+int cmd_retention(struct cli *c, int argc, char **argv);
+int cmd_event(struct cli *c, int argc, char **argv);
+int cmd_hold(struct cli *c, int argc, char **argv);
+int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_register(struct cli *c, int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/retention.h"
 #include "lib/register.h"
 
 typedef int (*read_check)(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
@@ -104,6 +105,7 @@ static int register_write(gd_actor *a, const char *subject, const gd_record_spec
 }
 
 static const read_check read_checks[] = {
+	gd__retention_check_read,
 	register_read,
 };
 
