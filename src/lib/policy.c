@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/rights.h"
 
 typedef int (*read_check)(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
 typedef int (*write_check)(gd_actor *a, const char *subject, const gd_record_spec *spec);
@@ -29,6 +30,9 @@ static int same_activity(gd_actor *a, const struct gd__record_meta *m, const cha
 
 static const read_check read_checks[] = {
 	same_activity,
+	gd__objection_read_check,
+	gd__restriction_read_check,
+	gd__consent_read_check,
 };
 
 static const write_check write_checks[] = {
