@@ -21,7 +21,7 @@ int gd__consent_state(gd_actor *a, enum gd_consent_state *out, gd_time *exp, int
                       const char *activity)
 {
 	gd__store *db = a->v->store;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
 	*out = GD_CONSENT_NONE;
 	*exp = 0;
 	int rc = gd__db_query(db, &st,
@@ -42,7 +42,8 @@ int gd__consent_state(gd_actor *a, enum gd_consent_state *out, gd_time *exp, int
 			*out = GD_CONSENT_LIVE;
 		rc = 0;
 	}
-	gd__db_reset(db, st);
+	if (st)
+		gd__db_reset(db, st);
 	return rc;
 }
 

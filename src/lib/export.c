@@ -310,7 +310,7 @@ static int val_room(struct ctx *c, size_t n)
 static int export_identifiers(struct ctx *c, struct out *o)
 {
 	gd__store *db = c->a->v->store;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
 	unsigned char ad[AD_MAX];
 	char cat[GD_NAME_MAX + 16];
 	bool first = true;
@@ -362,7 +362,8 @@ static int export_identifiers(struct ctx *c, struct out *o)
 		gd__wipe(c->val, vn);
 		rc = o->rc;
 	}
-	gd__db_reset(db, st);
+	if (st)
+		gd__db_reset(db, st);
 	section_close(o);
 	return rc;
 }
@@ -414,7 +415,7 @@ static void record_meta_json(struct out *o, const struct gd__activity *act, cons
 static int export_records(struct ctx *c, struct out *o)
 {
 	gd__store *db = c->a->v->store;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
 	unsigned char ad[AD_MAX];
 	bool first = true;
 	int rc = gd__db_query(db, &st,
@@ -535,7 +536,8 @@ static int export_records(struct ctx *c, struct out *o)
 		gd__wipe(c->val, vn);
 		rc = o->rc;
 	}
-	gd__db_reset(db, st);
+	if (st)
+		gd__db_reset(db, st);
 	section_close(o);
 	return rc;
 }
@@ -596,7 +598,7 @@ static int consent_row(void *ud, const gd_consent *k)
 static int export_limits(struct ctx *c, struct out *o)
 {
 	gd__store *db = c->a->v->store;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
 	bool first = true;
 	int rc = gd__db_query(db, &st, "SELECT kind, activity, since FROM subject_limits WHERE subject_id = ?",
 	                      "i", c->s.id);
@@ -632,7 +634,8 @@ static int export_limits(struct ctx *c, struct out *o)
 		}
 		rc = o->rc;
 	}
-	gd__db_reset(db, st);
+	if (st)
+		gd__db_reset(db, st);
 	section_close(o);
 	return rc;
 }

@@ -40,7 +40,7 @@ int gd_outbox_list(gd_actor *a, const char *recipient, bool pending_only,
                    int (*cb)(void *ud, const gd_notice *n), void *ud)
 {
 	gd__store *db = a->v->store;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
 	int rc;
 	if (recipient && strlen(recipient) > GD_NAME_MAX * 2)
 		return gd__err(GD_ETOOBIG, "recipient name is too long");
@@ -48,7 +48,7 @@ int gd_outbox_list(gd_actor *a, const char *recipient, bool pending_only,
 	                  "SELECT id, at, recipient, action, subject, activity, category, record_id, request_id,"
 	                  " acked_at FROM outbox WHERE tenant_id = ? AND (? IS NULL OR recipient = ?)"
 	                  " AND (? = 0 OR acked_at = 0) ORDER BY id",
-	                  "ittti", a->tenant_id, recipient, recipient, (int64_t)pending_only);
+	                  "itti", a->tenant_id, recipient, recipient, (int64_t)pending_only);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		gd_notice n = {
 			.id = gd__col_int(db, st, 0), .at = gd__col_int(db, st, 1),
@@ -59,7 +59,8 @@ int gd_outbox_list(gd_actor *a, const char *recipient, bool pending_only,
 			.acked_at = gd__col_int(db, st, 9)};
 		rc = cb(ud, &n);
 	}
-	gd__db_reset(db, st);
+	if (st)
+		gd__db_reset(db, st);
 	return rc;
 }
 

@@ -87,7 +87,7 @@ static void row_request(gd_actor *a, gd__store *db, gd__stmt *st, gd_request *r)
 int gd_request_get(gd_actor *a, gd_request *out, int64_t id)
 {
 	gd__store *db = a->v->store;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
 	int rc = gd__db_query(db, &st, "SELECT " REQUEST_COLUMNS " FROM requests WHERE id = ? AND tenant_id = ?",
 	                      "ii", id, a->tenant_id);
 	if (rc < 0)
@@ -99,14 +99,15 @@ int gd_request_get(gd_actor *a, gd_request *out, int64_t id)
 	} else if (rc == 0) {
 		rc = gd__err(GD_ENOTFOUND, "no request %lld in tenant %s", (long long)id, a->tenant);
 	}
-	gd__db_reset(db, st);
+	if (st)
+		gd__db_reset(db, st);
 	return rc;
 }
 
 int gd_request_list(gd_actor *a, bool open_only, gd_request_cb cb, void *ud)
 {
 	gd__store *db = a->v->store;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
 	int rc = gd__db_query(db, &st,
 	                      "SELECT " REQUEST_COLUMNS " FROM requests WHERE tenant_id = ?"
 	                      " AND (? = 0 OR closed_at = 0) ORDER BY id",
@@ -116,14 +117,15 @@ int gd_request_list(gd_actor *a, bool open_only, gd_request_cb cb, void *ud)
 		row_request(a, db, st, &r);
 		rc = cb(ud, &r);
 	}
-	gd__db_reset(db, st);
+	if (st)
+		gd__db_reset(db, st);
 	return rc;
 }
 
 int gd__request_list_subject(gd_actor *a, const char *subject, gd_request_cb cb, void *ud)
 {
 	gd__store *db = a->v->store;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
 	int rc = gd__db_query(db, &st,
 	                      "SELECT " REQUEST_COLUMNS " FROM requests WHERE subject = ? AND tenant_id = ? ORDER BY id",
 	                      "ti", subject, a->tenant_id);
@@ -132,7 +134,8 @@ int gd__request_list_subject(gd_actor *a, const char *subject, gd_request_cb cb,
 		row_request(a, db, st, &r);
 		rc = cb(ud, &r);
 	}
-	gd__db_reset(db, st);
+	if (st)
+		gd__db_reset(db, st);
 	return rc;
 }
 
@@ -350,7 +353,7 @@ int gd_request_steps(gd_actor *a, int64_t id,
 {
 	gd_request r;
 	gd__store *db = a->v->store;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
 	int rc = gd_request_get(a, &r, id);
 	if (rc < 0)
 		return rc;
@@ -360,7 +363,8 @@ int gd_request_steps(gd_actor *a, int64_t id,
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1)
 		rc = cb(ud, (enum gd_request_state)gd__col_int(db, st, 0), gd__col_int(db, st, 1),
 		        gd__col_text(db, st, 2), gd__col_null(db, st, 3) ? "" : gd__col_text(db, st, 3));
-	gd__db_reset(db, st);
+	if (st)
+		gd__db_reset(db, st);
 	return rc;
 }
 
@@ -382,7 +386,7 @@ static int each_record_activity(gd_actor *a, int64_t subject_id,
 	enum { MAX = 256 };
 	char(*acts)[GD_NAME_MAX + 1] = gd__calloc(MAX, GD_NAME_MAX + 1);
 	gd__store *db = a->v->store;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
 	size_t n = 0;
 	if (!acts)
 		return GD_ENOMEM;
@@ -449,7 +453,7 @@ static int withdraw_all(gd_actor *a, const gd_request *r, int64_t subject_id)
 	enum { MAX = 256 };
 	char(*acts)[GD_NAME_MAX + 1] = gd__calloc(MAX, GD_NAME_MAX + 1);
 	gd__store *db = a->v->store;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
 	size_t n = 0;
 	if (!acts)
 		return GD_ENOMEM;
@@ -529,7 +533,7 @@ int gd_request_rectify(gd_actor *a, int64_t id, int64_t record_id, enum gd_value
 {
 	gd_request r;
 	gd_vault *v = a->v;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
 	char activity[GD_NAME_MAX + 1] = "", category[GD_NAME_MAX + 1] = "";
 	int rc;
 
@@ -552,7 +556,8 @@ int gd_request_rectify(gd_actor *a, int64_t id, int64_t record_id, enum gd_value
 		rc = gd__err(GD_ENOTFOUND, "request %lld: record %lld is not a record of the request's subject",
 		             (long long)id, (long long)record_id);
 	}
-	gd__db_reset(v->store, st);
+	if (st)
+		gd__db_reset(v->store, st);
 	if (rc == 0)
 		rc = gd_record_update(a, record_id, type, value, value_len);
 	if (rc == 0)
@@ -602,7 +607,7 @@ static int report_kept(gd_actor *a, struct erase_ctx *c, const struct gd__activi
                        const char *activity, const char *rule, bool archived_only)
 {
 	gd__store *db = a->v->store;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
 	int rc = gd__db_query(db, &st,
 	                      "SELECT id, category, collected_at FROM records WHERE subject_id = ? AND activity = ?"
 	                      " AND (? = 0 OR stage = ?) ORDER BY id",
@@ -621,7 +626,8 @@ static int report_kept(gd_actor *a, struct erase_ctx *c, const struct gd__activi
 		if (rc == 0 && c->kept)
 			rc = c->kept(c->ud, &k);
 	}
-	gd__db_reset(db, st);
+	if (st)
+		gd__db_reset(db, st);
 	return rc;
 }
 
