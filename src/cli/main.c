@@ -53,6 +53,56 @@ static const struct command commands[] = {
 	 "\n"
 	 "Destroys the subject's data key and deletes its records and identifiers in\n"
 	 "one transaction. Irreversible.\n"},
+	{"request", cmd_request, "data-subject requests: open, verify, answer, list deadlines",
+	 "usage: gardien request open KIND SUBJECT [--activity ID] [--received TIME]\n"
+	 "       gardien request list [--all]\n"
+	 "       gardien request show ID\n"
+	 "       gardien request verify ID --method METHOD --evidence REF\n"
+	 "       gardien request start ID\n"
+	 "       gardien request extend ID --reason TEXT\n"
+	 "       gardien request refuse ID --reason TEXT\n"
+	 "       gardien request export ID [--format json|csv|html] [--output FILE]\n"
+	 "       gardien request rectify ID RECORD [--json-value] VALUE|-\n"
+	 "       gardien request erase ID\n"
+	 "       gardien request complete ID [--note TEXT]\n"
+	 "\n"
+	 "KIND is access, confirmation, rectification, erasure, restriction, objection,\n"
+	 "portability, withdraw_consent or post_mortem. A right the register does not\n"
+	 "offer is refused at once with the register's reason (exit 4).\n"
+	 "Deadline (Art. 12(3)): end of the day one month after receipt; 'extend' adds\n"
+	 "two months once, with the reason told to the subject, decided within the\n"
+	 "first month. 'list' shows open requests (--all: every one), their due date\n"
+	 "and LATE when past it. Nothing is answered before 'verify' records how the\n"
+	 "subject's identity was checked (METHOD and REF are short slugs, e.g.\n"
+	 "id-card scan-0042).\n"
+	 "'export' writes the copy (access: everything held; portability: only what\n"
+	 "the subject provided, on consent or contract; JSON or CSV) to stdout or to a\n"
+	 "new FILE (mode 0600), and counts the copy. 'rectify' replaces a record and\n"
+	 "notifies its recipients; 'erase' erases all but what a legal obligation or\n"
+	 "claim requires, and lists what was kept, under which rule, until when.\n"
+	 "'complete' applies restriction, objection (--activity at open, or every\n"
+	 "activity on legitimate interests or for marketing) and consent withdrawal.\n"},
+	{"consent", cmd_consent, "the consent ledger: give, withdraw, status, history, opt-in lists",
+	 "usage: gardien consent give SUBJECT ACTIVITY --channel CHANNEL [--source SRC]\n"
+	 "                          [--text TEXT | --text-file FILE] [--version V] [--at TIME]\n"
+	 "       gardien consent withdraw SUBJECT ACTIVITY [--channel CHANNEL]\n"
+	 "       gardien consent status SUBJECT ACTIVITY\n"
+	 "       gardien consent history SUBJECT\n"
+	 "       gardien consent members ACTIVITY\n"
+	 "\n"
+	 "Records consent with its evidence: the hash of the wording shown (default: the\n"
+	 "register's consent_text for the activity) and its version, time, channel and\n"
+	 "source. A consent expires after the activity's consent_validity (e.g. 13\n"
+	 "months for cookies); reads for an activity on consent are refused without a\n"
+	 "live one. 'members' is the opt-in list: subjects with live consent and no\n"
+	 "objection. 'history' includes expiries.\n"},
+	{"outbox", cmd_outbox, "notices owed to recipients (Art. 19): list and acknowledge",
+	 "usage: gardien outbox list [--recipient NAME] [--all]\n"
+	 "       gardien outbox ack ID\n"
+	 "\n"
+	 "Rectifications, erasures and restrictions are notified to every recipient and\n"
+	 "processor of the activity (internal ones excepted). 'list' shows the pending\n"
+	 "notices (--all: acknowledged ones too); 'ack' marks one as passed on.\n"},
 	{"help", cmd_help, "show help for a command", "usage: gardien help [COMMAND]\n"},
 	{"version", cmd_version, "print the version", "usage: gardien version\n"},
 };

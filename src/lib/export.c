@@ -846,8 +846,6 @@ int gd_request_export(gd_actor *a, int64_t id, enum gd_export_format fmt, gd_wri
 		rc = gd__err(GD_EINVAL, "portability is answered in a machine-readable format: use JSON or CSV");
 		goto done;
 	}
-	if ((rc = gd_rights_export(a, r.subject, fmt, port ? GD_EXPORT_PORTABLE : 0, w, ud)) < 0)
-		goto done;
 	if ((rc = gd__db_exec(v->store, "UPDATE requests SET copies = copies + 1 WHERE id = ?", "i", id)) < 0)
 		goto done;
 	/* Copies count over all the subject's access requests: the register may charge further ones. */
@@ -876,6 +874,8 @@ int gd_request_export(gd_actor *a, int64_t id, enum gd_export_format fmt, gd_wri
 			rc = gd__db_exec(v->store, "UPDATE requests SET state = ? WHERE id = ?", "ii",
 			                 (int64_t)GD_REQUEST_IN_PROGRESS, id);
 	}
+	if (rc == 0)
+		rc = gd_rights_export(a, r.subject, fmt, port ? GD_EXPORT_PORTABLE : 0, w, ud);
 	char why[64];
 	snprintf(why, sizeof why, "copy %lld%s", (long long)copies, charged ? " (may be charged)" : "");
 	if (rc == 0)
