@@ -244,5 +244,6 @@ int gd_record_delete(gd_actor *a, int64_t id);
 
 /* Modules: one header each under include/gardien/, one line each here. */
 #include "gardien/rights.h"
+#include "gardien/retention.h"
 
 #endif

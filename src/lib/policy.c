@@ -11,6 +11,7 @@
 
 #include "lib/internal.h"
 #include "lib/rights.h"
+#include "lib/retention.h"
 
 typedef int (*read_check)(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
 typedef int (*write_check)(gd_actor *a, const char *subject, const gd_record_spec *spec);
@@ -29,6 +30,7 @@ static int same_activity(gd_actor *a, const struct gd__record_meta *m, const cha
 }
 
 static const read_check read_checks[] = {
+	gd__retention_check_read,
 	same_activity,
 	gd__objection_read_check,
 	gd__restriction_read_check,

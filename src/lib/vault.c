@@ -85,6 +85,19 @@ static int read_key_file(const char *kpath, unsigned char *master)
 	return rc;
 }
 
+int gd__vault_read_key(const char *path, const gd_vault_options *opts, unsigned char *master,
+                       char *key_path, size_t cap)
+{
+	char *kpath = default_key_path(path, opts);
+	if (!kpath)
+		return gd__err(GD_ENOMEM, "out of memory");
+	int rc = read_key_file(kpath, master);
+	if (key_path)
+		snprintf(key_path, cap, "%s", kpath);
+	gd__free(kpath);
+	return rc;
+}
+
 /* Derives the audit signing key pair from the master key. */
 static int derive_audit_keys(gd_vault *v)
 {
