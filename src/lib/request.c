@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/retention.h"
 #include "lib/rights.h"
 
 static const char *const KINDS[] = {
@@ -574,15 +575,6 @@ done:
 
 /* ---- erasure ------------------------------------------------------------------------ */
 
-struct erase_ctx {
-	const gd_request *r;
-	const struct gd__register *reg;
-	int64_t subject_id;
-	int (*kept)(void *, const gd_erasure_kept *);
-	void *ud;
-	size_t deleted, nkept;
-};
-
 /* Why records of `act` must be kept, or NULL when they may be erased. */
 static const char *keep_rule(const struct gd__activity *act, char *buf, size_t cap)
 {
@@ -602,54 +594,122 @@ static const char *keep_rule(const struct gd__activity *act, char *buf, size_t c
 	return NULL;
 }
 
-/* Reports the kept records of `activity` (all of them, or only archived ones). */
-static int report_kept(gd_actor *a, struct erase_ctx *c, const struct gd__activity *act,
-                       const char *activity, const char *rule, bool archived_only)
+struct doomed {
+	int64_t id;
+	gd_time collected_at;
+};
+
+struct erase_ctx {
+	const gd_request *r;
+	const struct gd__register *reg;
+	struct gd__subject s;
+	int (*kept)(void *, const gd_erasure_kept *);
+	void *ud;
+	struct doomed *del;     /* records to delete */
+	size_t ndel, cap, nkept;
+};
+
+#define ERASE_MAX_RECORDS 10000000
+
+static int doom(struct erase_ctx *c, int64_t id, gd_time collected)
+{
+	if (c->ndel == c->cap) {
+		if (c->cap >= ERASE_MAX_RECORDS)
+			return gd__err(GD_ETOOBIG, "subject has more than %d records: erase it with gardien erase",
+			               ERASE_MAX_RECORDS);
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct doomed *p = gd__malloc(cap * sizeof *p);
+		if (!p)
+			return GD_ENOMEM;
+		if (c->ndel)
+			memcpy(p, c->del, c->ndel * sizeof *p);
+		gd__free(c->del);
+		c->del = p, c->cap = cap;
+	}
+	c->del[c->ndel++] = (struct doomed){id, collected};
+	return 0;
+}
+
+/* Decides, record by record, what the law keeps (reported) and what goes (collected in c->del). */
+static int erase_plan(gd_actor *a, struct erase_ctx *c)
 {
 	gd__store *db = a->v->store;
 	gd__stmt *st = NULL;
+	char prev[GD_NAME_MAX + 1] = "", buf[GD_REASON_MAX + 64], hold_reason[256];
+	size_t ndel_before = 0;
 	int rc = gd__db_query(db, &st,
-	                      "SELECT id, category, collected_at FROM records WHERE subject_id = ? AND activity = ?"
-	                      " AND (? = 0 OR stage = ?) ORDER BY id",
-	                      "itii", c->subject_id, activity, (int64_t)archived_only,
-	                      (int64_t)GD__REC_ARCHIVED);
+	                      "SELECT id, activity, category, collected_at, stage FROM records WHERE subject_id = ?"
+	                      " ORDER BY activity, id",
+	                      "i", c->s.id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
-		const char *cat = gd__col_text(db, st, 1);
-		gd_erasure_kept k = {.record_id = gd__col_int(db, st, 0), .activity = activity, .category = cat,
-		                     .rule = rule,
-		                     .until = gd__retention_end(gd__retention_of(act, cat), gd__col_int(db, st, 2))};
+		int64_t id = gd__col_int(db, st, 0);
+		const char *activity = gd__col_text(db, st, 1), *category = gd__col_text(db, st, 2);
+		gd_time collected = gd__col_int(db, st, 3);
+		int stage = (int)gd__col_int(db, st, 4);
+		const struct gd__activity *act = gd__rights_activity(c->reg, activity);
+		rc = 0;
+		if (strcmp(prev, activity) != 0) {
+			/* Art. 19: the recipients of what was erased for the previous activity. */
+			if (*prev && c->ndel > ndel_before)
+				rc = gd__outbox_notify(a, "erasure", c->r->subject, prev, NULL, 0, c->r->id);
+			ndel_before = c->ndel;
+			snprintf(prev, sizeof prev, "%s", activity);
+		}
+		int64_t hold = 0;
+		if (rc == 0)
+			rc = gd__hold_find(a->v, c->s.id, id, &hold, hold_reason, sizeof hold_reason);
+		if (rc < 0)
+			break;
+		const char *rule = NULL;
+		gd_time until = gd__retention_end(gd__retention_of(act, category), collected);
+		if (hold) {
+			snprintf(buf, sizeof buf, "legal hold %lld: %s", (long long)hold, hold_reason);
+			rule = buf, until = 0;
+		} else if (!(rule = keep_rule(act, buf, sizeof buf)) && stage == GD__REC_ARCHIVED) {
+			rule = "archived as legal proof (Art. 17(3)(e))";
+		}
+		if (!rule) {
+			rc = doom(c, id, collected);
+			continue;
+		}
+		gd_erasure_kept k = {.record_id = id, .activity = activity, .category = category, .rule = rule,
+		                     .until = until};
 		c->nkept++;
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "request.erase.keep", .purpose = activity,
-		                            .subject = c->r->subject, .record_id = k.record_id,
-		                            .category = cat, .reason = rule});
+		                            .subject = c->r->subject, .record_id = id, .category = category,
+		                            .reason = rule});
 		if (rc == 0 && c->kept)
 			rc = c->kept(c->ud, &k);
 	}
+	if (rc == 0 && *prev && c->ndel > ndel_before)
+		rc = gd__outbox_notify(a, "erasure", c->r->subject, prev, NULL, 0, c->r->id);
 	if (st)
 		gd__db_reset(db, st);
 	return rc;
 }
 
-static int erase_activity(gd_actor *a, void *ud, const char *activity)
+/* Deletes the doomed records, journaling each so a restored backup deletes them again. */
+static int erase_doomed(gd_actor *a, struct erase_ctx *c)
 {
-	struct erase_ctx *c = ud;
-	const struct gd__activity *act = gd__rights_activity(c->reg, activity);
-	char buf[GD_REASON_MAX + 64];
-	const char *rule = keep_rule(act, buf, sizeof buf);
-	int rc;
-	if (rule)
-		return report_kept(a, c, act, activity, rule, false);
-	/* Archived records are kept only as legal proof: they stay, the rest goes. */
-	if ((rc = report_kept(a, c, act, activity, "archived as legal proof (Art. 17(3)(e))", true)) < 0)
-		return rc;
-	rc = gd__db_exec(a->v->store, "DELETE FROM records WHERE subject_id = ? AND activity = ? AND stage <> ?",
-	                 "iti", c->subject_id, activity, (int64_t)GD__REC_ARCHIVED);
-	if (rc == 0) {
-		int64_t n = gd__db_changes(a->v->store);
-		c->deleted += (size_t)n;
-		if (n > 0)
-			rc = gd__outbox_notify(a, "erasure", c->r->subject, activity, NULL, 0, c->r->id);
+	enum { CHUNK = 256 };
+	unsigned char journal[CHUNK * GD__JOURNAL_ENTRY_SIZE];
+	bool journaling = !gd__journal_replaying();
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < c->ndel; i += CHUNK) {
+		size_t n = c->ndel - i < CHUNK ? c->ndel - i : CHUNK;
+		for (size_t j = 0; rc == 0 && j < n; j++) {
+			struct gd__journal_entry e = {.kind = GD__J_DELETE, .at = gd_vault_now(a->v),
+			                              .record_id = c->del[i + j].id,
+			                              .collected_at = c->del[i + j].collected_at};
+			snprintf(e.subject, sizeof e.subject, "%s", c->s.pseudonym);
+			snprintf(e.tenant, sizeof e.tenant, "%s", a->tenant);
+			gd__journal_encode(a->v, journal + j * GD__JOURNAL_ENTRY_SIZE, &e);
+			rc = gd__db_exec(a->v->store, "DELETE FROM records WHERE id = ?", "i", c->del[i + j].id);
+		}
+		/* Written and synced before the erasing transaction commits. */
+		if (rc == 0 && journaling)
+			rc = gd__journal_append(a->v, journal, n);
 	}
 	return rc;
 }
@@ -657,32 +717,31 @@ static int erase_activity(gd_actor *a, void *ud, const char *activity)
 static int erase_subject(gd_actor *a, const gd_request *r, int (*kept)(void *, const gd_erasure_kept *),
                          void *ud, size_t *out_deleted)
 {
-	struct gd__subject s = {0};
 	struct erase_ctx c = {.r = r, .kept = kept, .ud = ud};
-	int64_t total = 0;
-	int rc = gd__subject_load(a, &s, r->subject, false);
+	int rc = gd__subject_load(a, &c.s, r->subject, false);
 	if (rc == GD_ENOTFOUND) /* already erased */
 		return 0;
 	if (rc < 0)
 		return rc;
-	c.subject_id = s.id;
 	if ((rc = gd__rights_register(a, &c.reg)) < 0)
 		return rc;
-	if ((rc = gd__db_int(a->v->store, &total, "SELECT count(*) FROM records WHERE subject_id = ?", "i",
-	                     s.id)) < 0)
-		return rc;
-	if ((rc = each_record_activity(a, s.id, erase_activity, &c)) < 0)
-		return rc;
+	if ((rc = erase_plan(a, &c)) < 0)
+		goto done;
 	if (c.nkept == 0) {
 		/* Nothing to keep: crypto-shred the subject whole (key, identifiers, rows). */
 		rc = gd_subject_erase(a, r->subject);
 	} else {
-		rc = gd__rights_erase_hook(a, &s);
+		/* The key and identifiers stay: what is kept must remain provable. */
+		rc = erase_doomed(a, &c);
+		if (rc == 0)
+			rc = gd__rights_erase_hook(a, &c.s);
 		if (rc == 0)
 			a->v->needs_scrub = true;
 	}
 	if (rc == 0 && out_deleted)
-		*out_deleted = c.deleted;
+		*out_deleted = c.ndel;
+done:
+	gd__free(c.del);
 	return rc;
 }
 

@@ -711,6 +711,70 @@ static void erasure_keeps_what_the_law_requires_and_says_so(void **state)
 	assert_false(file_contains(wal, "Louise", 6));
 }
 
+struct kept_all {
+	int n;
+	int64_t id[8];
+	char rule[8][256];
+	gd_time until[8];
+};
+
+static int collect_all_kept(void *ud, const gd_erasure_kept *k)
+{
+	struct kept_all *c = ud;
+	if (c->n < 8) {
+		c->id[c->n] = k->record_id;
+		snprintf(c->rule[c->n], sizeof c->rule[0], "%s", k->rule);
+		c->until[c->n] = k->until;
+	}
+	c->n++;
+	return 0;
+}
+
+static void erasure_honours_holds_and_survives_a_restore(void **state)
+{
+	struct fixture *f = *state;
+	char s[GD_SUBJECT_ID_SIZE], bdir[300], file[400];
+	new_subject(f, s, "r@example.fr");
+	int64_t name = put(f, s, "customers", "user.name", "subject", "Remi Roux");
+	int64_t phone = put(f, s, "customers", "user.contact.phone", "subject", "+33611111111");
+	int64_t inv = put(f, s, "invoicing", "user.financial.invoice", "billing", "F-9");
+	snprintf(bdir, sizeof bdir, "%s/backups", f->dir);
+	gd_backup_info bi;
+	GD_OK_OR_FAIL(gd_backup_create(f->v, bdir, &bi));
+	gd_vault_set_now(f->v, gd_vault_now(f->v) + 3600);
+	int64_t hold;
+	GD_OK_OR_FAIL(gd_hold_place(f->a, &hold, s, phone, "litigation 2026-114"));
+	int64_t id = open_verified(f, "erasure", s, NULL);
+	struct kept_all k = {0};
+	size_t deleted = 0;
+	GD_OK_OR_FAIL(gd_request_erase(f->a, id, collect_all_kept, &k, &deleted));
+	assert_int_equal(deleted, 1);
+	assert_int_equal(k.n, 2);
+	/* Ordered by activity: customers (the held phone), then invoicing. */
+	assert_int_equal(k.id[0], phone);
+	assert_non_null(strstr(k.rule[0], "legal hold"));
+	assert_non_null(strstr(k.rule[0], "litigation 2026-114"));
+	assert_int_equal(k.until[0], 0);
+	assert_int_equal(k.id[1], inv);
+	assert_non_null(strstr(k.rule[1], "legal obligation"));
+	assert_int_equal(read_for(f, name, "customers"), GD_ENOTFOUND);
+
+	/* Restoring the backup taken before re-applies the partial erasure. */
+	snprintf(file, sizeof file, "%s/%s", bdir, bi.name);
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.now = T("2026-01-02");
+	gd_backup_restore_stats rs;
+	GD_OK_OR_FAIL(gd_backup_restore(f->path, &o, file, &rs));
+	assert_int_equal(rs.deletions, 1);
+	fx_reopen(f);
+	assert_int_equal(read_for(f, name, "customers"), GD_ENOTFOUND);
+	GD_OK_OR_FAIL(read_for(f, phone, "customers"));
+	GD_OK_OR_FAIL(read_for(f, inv, "invoicing"));
+}
+
 static void erasure_with_nothing_to_keep_shreds_the_subject(void **state)
 {
 	struct fixture *f = *state;
@@ -849,6 +913,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(objection_stops_prospection_only, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(rectification_notifies_recipients, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(erasure_keeps_what_the_law_requires_and_says_so, setup_wimi, teardown),
+		cmocka_unit_test_setup_teardown(erasure_honours_holds_and_survives_a_restore, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(erasure_with_nothing_to_keep_shreds_the_subject, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(erasure_is_all_or_nothing_under_faults, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(portability_holds_only_what_the_subject_provided, setup_iporta, teardown),
