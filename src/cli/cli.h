@@ -75,5 +75,6 @@ int cmd_erase(struct cli *c, int argc, char **argv);
 int cmd_request(struct cli *c, int argc, char **argv);
 int cmd_consent(struct cli *c, int argc, char **argv);
 int cmd_outbox(struct cli *c, int argc, char **argv);
+int cmd_register(struct cli *c, int argc, char **argv);
 
 #endif

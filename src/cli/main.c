@@ -36,10 +36,12 @@ static const struct command commands[] = {
 	 "tenant's country code). 'show' prints the records readable for the purpose.\n"},
 	{"put", cmd_put, "store a record about a subject",
 	 "usage: gardien put SUBJECT --activity ID --category CAT [--source SRC]\n"
-	 "                   [--json-value] [--collected-at TIME] VALUE|-\n"
+	 "                   [--subject-category KIND] [--json-value] [--collected-at TIME] VALUE|-\n"
 	 "\n"
 	 "Seals VALUE (or standard input with -) under the subject's key. The record\n"
-	 "is tagged with the processing activity it was collected for.\n"},
+	 "is tagged with the processing activity it was collected for. Once the tenant\n"
+	 "has a register, the activity must declare the category and the subject\n"
+	 "category (--subject-category, e.g. customer), or the write is refused (exit 4).\n"},
 	{"get", cmd_get, "read a record for a purpose",
 	 "usage: gardien get RECORD --purpose ACTIVITY\n"
 	 "\n"
@@ -103,6 +105,23 @@ static const struct command commands[] = {
 	 "Rectifications, erasures and restrictions are notified to every recipient and\n"
 	 "processor of the activity (internal ones excepted). 'list' shows the pending\n"
 	 "notices (--all: acknowledged ones too); 'ack' marks one as passed on.\n"},
+	{"register", cmd_register, "check, load, export and compare the register of activities",
+	 "usage: gardien register check FILE\n"
+	 "       gardien register load FILE\n"
+	 "       gardien register versions\n"
+	 "       gardien register show [--version N] [--file FILE] [--format F]\n"
+	 "       gardien register export [--format html|md|csv|json|jsonld|yaml] [--version N] [--file FILE]\n"
+	 "       gardien register diff V1 V2\n"
+	 "\n"
+	 "The register (docs/register.md) lists the controller's processing activities;\n"
+	 "once loaded, every write and read of the tenant is checked against it.\n"
+	 "  check    validate FILE: errors and warnings as FILE:LINE:COLUMN (exit 2 on error)\n"
+	 "  load     validate FILE and store it as the tenant's next register version\n"
+	 "  versions list the stored versions\n"
+	 "  show     print a version (default: the latest) as Markdown\n"
+	 "  export   print a version in a format (default json); csv uses the columns of\n"
+	 "           the CNIL register template; with --file, export FILE without a vault\n"
+	 "  diff     list what changed between two versions\n"},
 	{"help", cmd_help, "show help for a command", "usage: gardien help [COMMAND]\n"},
 	{"version", cmd_version, "print the version", "usage: gardien version\n"},
 };

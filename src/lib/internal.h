@@ -57,6 +57,7 @@ struct gd_vault {
 	int batch;                   /* inside gd_vault_begin */
 	int depth;                   /* nested operations */
 	bool needs_scrub;            /* an erasure happened: truncate the WAL at commit */
+	struct gd__register_cache *registers; /* parsed registers per tenant (register_store.c) */
 };
 
 struct gd_actor {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lib/internal.h"
+#include "lib/register.h"
 
 #define KEYFILE_MAGIC "GDKEY\0\1\0"
 #define KEYFILE_SIZE (8 + GD__KEY_SIZE)
@@ -251,6 +252,7 @@ void gd_vault_close(gd_vault *v)
 			v->store->engine->rollback(v->store);
 		v->store->engine->close(v->store);
 	}
+	gd__register_cache_free(v->registers);
 	gd__secure_free(v->master);
 	gd__secure_free(v->audit_sk);
 	gd__free(v->path);
