@@ -95,11 +95,10 @@ static int register_write(gd_actor *a, const char *subject, const gd_record_spec
 
 static const read_check read_checks[] = {
 	gd__retention_check_read,
-	same_activity,
+	register_read,
 	gd__objection_read_check,
 	gd__restriction_read_check,
 	gd__consent_read_check,
-	register_read,
 };
 
 static const write_check write_checks[] = {
