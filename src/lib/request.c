@@ -140,9 +140,14 @@ int gd__request_list_subject(gd_actor *a, const char *subject, gd_request_cb cb,
 	return rc;
 }
 
-/* Records a move of request `id` to `state` (inside the caller's operation) and audits it. */
-static int step(gd_actor *a, const gd_request *r, enum gd_request_state state, const char *note,
-                const char *action)
+/*
+ * Records a move of request `id` to `state` (inside the caller's operation) and
+ * audits it. `note` is kept with the request; only notes that are not operator
+ * free text (slugs, the register's reasons: `audit_note`) go to the audit trail,
+ * which must never hold personal data.
+ */
+static int step_ex(gd_actor *a, const gd_request *r, enum gd_request_state state, const char *note,
+                   const char *action, bool audit_note)
 {
 	gd__store *db = a->v->store;
 	int64_t seq = 0;
@@ -159,8 +164,14 @@ static int step(gd_actor *a, const gd_request *r, enum gd_request_state state, c
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = action, .purpose = r->kind, .subject = r->subject,
-		                            .record_id = r->id, .reason = note});
+		                            .record_id = r->id, .reason = audit_note ? note : NULL});
 	return rc;
+}
+
+static int step(gd_actor *a, const gd_request *r, enum gd_request_state state, const char *note,
+                const char *action)
+{
+	return step_ex(a, r, state, note, action, false);
 }
 
 int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
@@ -217,7 +228,7 @@ int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
 		rc = gd__db_exec(v->store, "UPDATE requests SET reason = ?, closed_at = ? WHERE id = ?", "tii",
 		                 why, (int64_t)now, id);
 		if (rc == 0)
-			rc = step(a, &r, GD_REQUEST_REFUSED, why, "request.refuse");
+			rc = step_ex(a, &r, GD_REQUEST_REFUSED, why, "request.refuse", true);
 	}
 done:
 	rc = gd__op_end(v, rc);
@@ -274,8 +285,8 @@ int gd_request_verify(gd_actor *a, int64_t id, const char *method, const char *e
 	                 " identity_at = ? WHERE id = ?",
 	                 "tttii", method, evidence_ref, a->principal, (int64_t)gd_vault_now(v), id);
 	if (rc == 0)
-		rc = step(a, &r, r.state == GD_REQUEST_EXTENDED ? GD_REQUEST_EXTENDED : GD_REQUEST_VERIFIED,
-		          method, "request.verify");
+		rc = step_ex(a, &r, r.state == GD_REQUEST_EXTENDED ? GD_REQUEST_EXTENDED : GD_REQUEST_VERIFIED,
+		             method, "request.verify", true);
 done:
 	return gd__op_end(v, rc);
 }

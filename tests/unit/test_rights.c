@@ -214,6 +214,9 @@ static void extension_once_with_reason(void **state)
 	assert_string_equal(r.reason, "number of requests received this month");
 	assert_time(r.due_at, "2026-06-30T23:59:59Z");
 	assert_int_equal(gd_request_extend(f->a, id, "again"), GD_ESTATE);
+	/* Operator free text stays with the request, out of the audit trail. */
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE reason LIKE '%requests received%'"), 0);
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE action = 'request.extend'"), 1);
 	/* Still nothing done before identity is verified, even extended. */
 	struct buf b = {0};
 	assert_int_equal(gd_request_export(f->a, id, GD_EXPORT_JSON, buf_write, &b, NULL, NULL), GD_ESTATE);
@@ -373,6 +376,8 @@ static void right_not_offered_is_refused_with_the_registers_reason(void **state)
 	GD_OK_OR_FAIL(gd_request_get(f->a, &r, id));
 	assert_int_equal(r.state, GD_REQUEST_REFUSED);
 	assert_non_null(strstr(r.reason, "lawful"));
+	/* The register's own reason is no personal data: it is audited. */
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE action = 'request.refuse' AND reason LIKE '%commercial contract%'"), 1);
 	sp.kind = "teleportation";
 	assert_int_equal(gd_request_open(f->a, &id, &sp), GD_EINVAL);
 }
