@@ -45,6 +45,9 @@ gd_time gd__retention_end(const struct gd__retention *ret, gd_time collected);
 int gd__consent_state(gd_actor *a, enum gd_consent_state *out, gd_time *exp, int64_t subject_id,
                       const char *activity);
 
+/* The consent history of subject row `subject_id` (no operation, no audit: the caller's). */
+int gd__consent_history(gd_actor *a, int64_t subject_id, const char *subject, gd_consent_cb cb, void *ud);
+
 /* Policy checks (policy.c tables). */
 int gd__consent_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
 int gd__restriction_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
