@@ -75,6 +75,10 @@ int cmd_erase(struct cli *c, int argc, char **argv);
 int cmd_request(struct cli *c, int argc, char **argv);
 int cmd_consent(struct cli *c, int argc, char **argv);
 int cmd_outbox(struct cli *c, int argc, char **argv);
+int cmd_retention(struct cli *c, int argc, char **argv);
+int cmd_event(struct cli *c, int argc, char **argv);
+int cmd_hold(struct cli *c, int argc, char **argv);
+int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_register(struct cli *c, int argc, char **argv);
 
 #endif
