@@ -37,7 +37,7 @@ bool gd__period_zero(struct gd__period p);
 
 /* The retention rule of `act` covering `category`, or NULL. */
 const struct gd__retention *gd__retention_of(const struct gd__activity *act, const char *category);
-/* When a record collected at `collected` leaves the vault under `ret`; 0 when counted from an event. */
+/* The last second a record collected at `collected` is kept under `ret`; 0 when counted from an event. */
 gd_time gd__retention_end(const struct gd__retention *ret, gd_time collected);
 
 

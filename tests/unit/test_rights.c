@@ -306,7 +306,7 @@ static void access_request_end_to_end(void **state)
 	json_t *inv = json_array_get(recs, 1);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(inv, "value"), "total")), 120);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(inv, "retention"), "until")),
-	                    "2036-01-01T00:00:00Z");
+	                    "2036-01-01T23:59:59Z");
 	assert_string_equal(json_string_value(json_object_get(inv, "legal_basis")), "legal_obligation");
 	json_t *cons = json_object_get(j, "consents");
 	assert_int_equal(json_array_size(cons), 1);
@@ -694,7 +694,7 @@ static void erasure_keeps_what_the_law_requires_and_says_so(void **state)
 	assert_int_equal(k.id, inv);
 	assert_non_null(strstr(k.rule, "legal obligation"));
 	assert_non_null(strstr(k.rule, "L123-22"));
-	assert_time(k.until, "2036-02-10T09:00:00Z");
+	assert_time(k.until, "2036-02-10T23:59:59Z");
 	assert_int_equal(read_for(f, name, "customers"), GD_ENOTFOUND);
 	assert_int_equal(read_for(f, ck, "cookies"), GD_ENOTFOUND);
 	GD_OK_OR_FAIL(read_for(f, inv, "invoicing"));
