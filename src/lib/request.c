@@ -525,8 +525,16 @@ int gd_request_complete(gd_actor *a, int64_t id, const char *note)
 	} else if (strcmp(r.kind, "objection") == 0) {
 		rc = apply_objection(a, &r, s.id);
 	} else if (strcmp(r.kind, "withdraw_consent") == 0) {
-		rc = *r.activity ? gd_consent_withdraw(a, r.subject, r.activity, "request")
-		                 : withdraw_all(a, &r, s.id);
+		if (*r.activity) {
+			enum gd_consent_state st;
+			gd_time exp;
+			/* Nothing on file to withdraw: the request is answered all the same. */
+			rc = gd__consent_state(a, &st, &exp, s.id, r.activity);
+			if (rc == 0 && (st == GD_CONSENT_LIVE || st == GD_CONSENT_STATE_EXPIRED))
+				rc = gd_consent_withdraw(a, r.subject, r.activity, "request");
+		} else {
+			rc = withdraw_all(a, &r, s.id);
+		}
 	}
 close:
 	if (rc == 0)

@@ -527,9 +527,12 @@ static void optin_list_follows_consent(void **state)
 	GD_OK_OR_FAIL(gd_consent_members(f->a, "newsletter", collect_member, m));
 	assert_string_equal(m[0], a);
 	assert_int_equal(m[1][0], 0);
-	/* A withdraws through a request. */
+	/* A withdraws through a request; asking again finds nothing to withdraw and still completes. */
 	id = open_verified(f, "withdraw_consent", a, "newsletter");
 	GD_OK_OR_FAIL(gd_request_complete(f->a, id, NULL));
+	id = open_verified(f, "withdraw_consent", a, "newsletter");
+	GD_OK_OR_FAIL(gd_request_complete(f->a, id, NULL));
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM consents WHERE event = 3"), 2); /* B's and A's */
 	memset(m, 0, sizeof m);
 	GD_OK_OR_FAIL(gd_consent_members(f->a, "newsletter", collect_member, m));
 	assert_int_equal(m[0][0], 0);
