@@ -214,6 +214,10 @@ enum gd_export_format { GD_EXPORT_JSON = 0, GD_EXPORT_CSV = 1, GD_EXPORT_HTML = 
  * restrictions, objections and requests. Memory stays flat whatever the number
  * of records (one record decrypted at a time, index lookup by subject). Audited
  * as one "rights.export". This is the benchmark's entry point.
+ *
+ * The export is one operation, so the vault's write lock is held while `w`
+ * runs: `w` must not wait on a slow peer (a server should spool the export to
+ * a file or buffer, then send it).
  */
 int gd_rights_export(gd_actor *a, const char *subject, enum gd_export_format fmt,
                      unsigned flags, gd_write_cb w, void *ud);
