@@ -197,6 +197,9 @@ int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
 		return rc;
 	if (reg) {
 		const struct gd__right *right = gd__rights_right(reg, spec->kind);
+		/* Art. 15(1): confirmation is the first part of the right of access. */
+		if (!right && strcmp(spec->kind, "confirmation") == 0)
+			right = gd__rights_right(reg, "access");
 		if (!right || !right->offered)
 			snprintf(why, sizeof why, "%s",
 			         right && right->reason && *right->reason
