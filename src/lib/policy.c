@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/rights.h"
 #include "lib/retention.h"
 #include "lib/register.h"
 
@@ -107,6 +108,9 @@ static int register_write(gd_actor *a, const char *subject, const gd_record_spec
 static const read_check read_checks[] = {
 	gd__retention_check_read,
 	register_read,
+	gd__objection_read_check,
+	gd__restriction_read_check,
+	gd__consent_read_check,
 };
 
 static const write_check write_checks[] = {
