@@ -77,9 +77,16 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	if (v->next_record_gen == v->tx_gen) {
 		id = v->next_record_id;
 	} else {
+		/* Above every id ever used, deleted ones included (the high-water mark). */
+		int64_t high = 0;
 		rc = gd__db_int(v->store, &id, "SELECT coalesce(max(id), 0) + 1 FROM records", NULL);
+		if (rc == 0)
+			rc = gd__db_int(v->store, &high,
+			                "SELECT value FROM meta WHERE key = 'record_high_water'", NULL);
 		if (rc < 0)
 			goto done;
+		if (high >= id)
+			id = high + 1;
 	}
 	gd__seal(sealed, s.key, spec->value, spec->value_len, ad,
 	         gd__record_ad(ad, sizeof ad, a->tenant_id, subject, id, spec->category));
