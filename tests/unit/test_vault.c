@@ -45,6 +45,31 @@ static void sql(const char *path, const char *stmt)
 	sqlite3_close(db);
 }
 
+/* Inverts every bit of byte `at` of a blob: a change whatever the byte was. */
+static void flip_byte(const char *path, const char *table, const char *column, int64_t rowid, int at)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char q[200];
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(q, sizeof q, "SELECT %s FROM %s WHERE rowid = %lld", column, table, (long long)rowid);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int n = sqlite3_column_bytes(st, 0);
+	assert_true(at < n);
+	unsigned char *b = malloc((size_t)n);
+	memcpy(b, sqlite3_column_blob(st, 0), (size_t)n);
+	sqlite3_finalize(st);
+	b[at] ^= 0xff;
+	snprintf(q, sizeof q, "UPDATE %s SET %s = ? WHERE rowid = %lld", table, column, (long long)rowid);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, b, n, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(b);
+}
+
 static int64_t count(const char *path, const char *query)
 {
 	sqlite3 *db;
@@ -171,10 +196,8 @@ static void flipped_bytes_detected(void **state)
 	put_text(f->a, &r2, s1, "billing", "user.contact.email", "b@example.org");
 	gd_actor_close(f->a), f->a = NULL;
 	gd_vault_close(f->v), f->v = NULL;
-	char q[300];
 	/* One byte of the ciphertext body of r1. */
-	snprintf(q, sizeof q, "UPDATE records SET sealed = substr(sealed, 1, 30) || x'ff' || substr(sealed, 32) WHERE id = %lld", (long long)r1);
-	sql(f->path, q);
+	flip_byte(f->path, "records", "sealed", r1, 30);
 	fx_reopen(f);
 	gd_record *r = NULL;
 	assert_int_equal(gd_record_get(f->a, &r, r1, "billing"), GD_ECORRUPT);
@@ -182,10 +205,10 @@ static void flipped_bytes_detected(void **state)
 	GD_OK_OR_FAIL(gd_record_get(f->a, &r, r2, "billing"));
 	gd_record_free(r);
 	/* One byte of the subject's wrapped key: every record of the subject fails. */
-	sql(f->path, "UPDATE subjects SET wrapped_key = x'00' || substr(wrapped_key, 2)");
+	flip_byte(f->path, "subjects", "wrapped_key", count(f->path, "SELECT id FROM subjects"), 0);
 	assert_int_equal(gd_record_get(f->a, &r, r2, "billing"), GD_ECORRUPT);
 	/* One byte of the tenant's wrapped key: the tenant does not open. */
-	sql(f->path, "UPDATE tenants SET wrapped_key = substr(wrapped_key, 1, 40) || x'00' || substr(wrapped_key, 42)");
+	flip_byte(f->path, "tenants", "wrapped_key", count(f->path, "SELECT id FROM tenants WHERE name = 'acme'"), 40);
 	gd_actor_close(f->a), f->a = NULL;
 	gd_actor *a = NULL;
 	assert_int_equal(gd_actor_open(&a, f->v, "acme", "test:unit"), GD_ECORRUPT);
