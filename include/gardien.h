@@ -243,5 +243,6 @@ int gd_record_delete(gd_actor *a, int64_t id);
 #endif
 
 /* Modules: one header each under include/gardien/, one line each here. */
+#include "gardien/auth.h"
 
 #endif

@@ -53,6 +53,54 @@ static const struct command commands[] = {
 	 "\n"
 	 "Destroys the subject's data key and deletes its records and identifiers in\n"
 	 "one transaction. Irreversible.\n"},
+	{"serve", cmd_serve, "run the HTTP/JSON API server",
+	 "usage: gardien serve [--listen ADDRESS:PORT] [--cert FILE --cert-key FILE]\n"
+	 "                     [--threads N] [--timeout SECONDS] [--max-connections N]\n"
+	 "       gardien serve --openapi\n"
+	 "\n"
+	 "Serves the API under /v1/ (docs/server.md, /v1/openapi.json) on the vault\n"
+	 "given by --vault. Listens on 127.0.0.1:8080 by default (port 0: any free\n"
+	 "port) and prints where on its first line. With --cert and --cert-key (PEM)\n"
+	 "it speaks HTTPS only. SIGINT or SIGTERM stops it after the requests in\n"
+	 "flight. --timeout closes idle or slow connections (default 30 s); --threads\n"
+	 "sets the worker pool (default 2), each with its own vault handle. --openapi\n"
+	 "prints the OpenAPI document and exits. --now fixes the clock (tests).\n"},
+	{"user", cmd_user, "manage people and services who use the API",
+	 "usage: gardien user add NAME --role ROLE [--password-stdin]\n"
+	 "       gardien user service NAME --role ROLE\n"
+	 "       gardien user support NAME [--password-stdin]   (provider staff, no tenant)\n"
+	 "       gardien user password NAME [--password-stdin]\n"
+	 "       gardien user totp NAME\n"
+	 "       gardien user unlock NAME\n"
+	 "       gardien user disable NAME\n"
+	 "       gardien user list\n"
+	 "       gardien user settings [--max-failures N] [--lockout SECONDS]\n"
+	 "                             [--idle SECONDS] [--absolute SECONDS]\n"
+	 "\n"
+	 "People log in with a password (read from standard input, or from\n"
+	 "GARDIEN_PASSWORD) and, if their role says so or they enrolled with 'totp',\n"
+	 "a TOTP code. Services use API tokens ('gardien token'). 'settings' sets the\n"
+	 "lockout after failed logins and the session timeouts for the whole vault.\n"},
+	{"token", cmd_token, "create, list and revoke API tokens",
+	 "usage: gardien token create PRINCIPAL [--expires TIME]\n"
+	 "       gardien token list\n"
+	 "       gardien token revoke ID\n"
+	 "\n"
+	 "The token is printed once; only its hash is kept.\n"},
+	{"role", cmd_role, "define roles: operations and activities they allow",
+	 "usage: gardien role set NAME --ops LIST --activities LIST|* [--mfa]\n"
+	 "       gardien role list\n"
+	 "\n"
+	 "Operations: read, write, erase, export, requests, register, audit, admin, all.\n"
+	 "Activities: ids of the register's processing activities, comma-separated, or *.\n"
+	 "--mfa requires people with this role to log in with a TOTP code.\n"},
+	{"grant", cmd_grant, "grant the provider's support time-limited access",
+	 "usage: gardien grant create SUPPORT --ops LIST --activities LIST|* --until TIME\n"
+	 "       gardien grant list\n"
+	 "       gardien grant revoke ID\n"
+	 "\n"
+	 "Support staff (gardien user support) see a tenant only under a grant of its\n"
+	 "admin; every use is audited in the tenant's trail.\n"},
 	{"help", cmd_help, "show help for a command", "usage: gardien help [COMMAND]\n"},
 	{"version", cmd_version, "print the version", "usage: gardien version\n"},
 };

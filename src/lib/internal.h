@@ -66,6 +66,7 @@ struct gd_actor {
 	char principal[GD_NAME_MAX + 1];
 	char country_code[8];
 	unsigned char *keys;         /* kek | blind key, secure memory */
+	struct gd__authz *authz;     /* role or grant (auth.c); NULL: operator, every right */
 };
 
 #define GD__ACTOR_KEK(a) ((a)->keys)

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "lib/auth.h"
 #include "lib/internal.h"
 
 typedef int (*read_check)(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
@@ -29,10 +30,12 @@ static int same_activity(gd_actor *a, const struct gd__record_meta *m, const cha
 
 static const read_check read_checks[] = {
 	same_activity,
+	gd__auth_read_check,
 };
 
 static const write_check write_checks[] = {
 	NULL,
+	gd__auth_write_check,
 };
 
 int gd__policy_write(gd_actor *a, const char *subject, const gd_record_spec *spec)
