@@ -210,12 +210,12 @@ static int authenticate(struct api_ctx *c, const struct api_route *r)
 		char msg[512];
 		snprintf(msg, sizeof msg, "%s", gd_error_last());
 		gd_actor *own = NULL;
-		int r2 = rc == GD_EDENIED ? gd_auth_open(&own, c->rq->v, c->token, NULL) : rc;
+		int r2 = gd_auth_open(&own, c->rq->v, c->token, NULL);
 		gd_actor_close(own);
 		if (r2 == 0 || r2 == GD_EINVAL)
-			return api_error(c, 403, "denied", "%s", msg);
+			return api_error(c, 403, rc == GD_EEXPIRED ? "expired" : "denied", "%s", msg);
 		c->resp->www_authenticate = true;
-		return api_error(c, 401, rc == GD_EEXPIRED ? "expired" : "unauthenticated", "%s", msg);
+		return api_error(c, 401, r2 == GD_EEXPIRED ? "expired" : "unauthenticated", "%s", msg);
 	}
 	if (rc == GD_ENOTFOUND)
 		return api_error(c, 404, "not_found", "no such tenant");
@@ -287,45 +287,36 @@ static json_t *schema_ref(const char *name)
 	return json_pack("{s:s}", "$ref", ref);
 }
 
+/* Request and error bodies, as JSON Schema. */
+static const char schema_text[] =
+	"{\"Login\":{\"type\":\"object\",\"properties\":{\"tenant\":{\"type\":\"string\",\"description\":\"omit for "
+	"the provider's support staff\"},\"name\":{\"type\":\"string\"},\"password\":{\"type\":\"string\"},\"totp"
+	"\":{\"type\":\"string\",\"description\":\"6-digit TOTP code when required\"}},\"required\":[\"name\",\"p"
+	"assword\"]},\"SubjectCreate\":{\"type\":\"object\",\"properties\":{\"identifiers\":{\"type\":\"object\",\""
+	"additionalProperties\":{\"type\":\"string\"},\"description\":\"kind: value, e.g. email, phone, cus"
+	"tomer_number\"}}},\"Identifier\":{\"type\":\"object\",\"properties\":{\"kind\":{\"type\":\"string\"},\"val"
+	"ue\":{\"type\":\"string\"}},\"required\":[\"kind\",\"value\"]},\"RecordPut\":{\"type\":\"object\",\"properti"
+	"es\":{\"activity\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"},"
+	"\"collected_at\":{\"type\":\"string\"},\"value\":{\"description\":\"a string (text) or any JSON value"
+	"\"}},\"required\":[\"activity\",\"category\",\"value\"]},\"RecordValue\":{\"type\":\"object\",\"properties"
+	"\":{\"value\":{\"description\":\"a string (text) or any JSON value\"}},\"required\":[\"value\"]},\"Rol"
+	"e\":{\"type\":\"object\",\"properties\":{\"ops\":{\"type\":\"string\",\"description\":\"read,write,erase,e"
+	"xport,requests,register,audit,admin or all\"},\"activities\":{\"type\":\"string\",\"description\":\""
+	"* or activity ids separated by commas\"},\"mfa\":{\"type\":\"boolean\"}},\"required\":[\"ops\",\"activ"
+	"ities\"]},\"UserCreate\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"role\":{\"typ"
+	"e\":\"string\"},\"password\":{\"type\":\"string\"}},\"required\":[\"name\",\"role\",\"password\"]},\"Service"
+	"Create\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"}},"
+	"\"required\":[\"name\",\"role\"]},\"TokenCreate\":{\"type\":\"object\",\"properties\":{\"principal\":{\"typ"
+	"e\":\"string\"},\"expires_at\":{\"type\":\"string\"}},\"required\":[\"principal\"]},\"GrantCreate\":{\"typ"
+	"e\":\"object\",\"properties\":{\"support\":{\"type\":\"string\"},\"ops\":{\"type\":\"string\"},\"activities\""
+	":{\"type\":\"string\"},\"expires_at\":{\"type\":\"string\"}},\"required\":[\"support\",\"ops\",\"activities"
+	"\",\"expires_at\"]},\"Error\":{\"type\":\"object\",\"properties\":{\"error\":{\"type\":\"object\",\"properti"
+	"es\":{\"code\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"}},\"required\":[\"code\",\"message\"]}}"
+	",\"required\":[\"error\"]}}";
+
 static json_t *schemas(void)
 {
-	json_t *str = json_pack("{s:s}", "type", "string");
-	json_t *s = json_pack(
-		"{s:{s:s,s:{s:O,s:O,s:O,s:{s:s,s:s}},s:[s,s]},"
-		" s:{s:s,s:{s:{s:s,s:{s:s}}}},"
-		" s:{s:s,s:{s:O,s:O},s:[s,s]},"
-		" s:{s:s,s:{s:O,s:O,s:O,s:{},s:{s:s},s:O},s:[s,s,s]},"
-		" s:{s:s,s:{s:{},s:{s:s}},s:[s]},"
-		" s:{s:s,s:{s:O,s:O,s:{s:s}},s:[s,s]},"
-		" s:{s:s,s:{s:O,s:O,s:O},s:[s,s,s]},"
-		" s:{s:s,s:{s:O,s:O},s:[s,s]},"
-		" s:{s:s,s:{s:O,s:O},s:[s]},"
-		" s:{s:s,s:{s:O,s:O,s:O,s:O},s:[s,s,s,s]},"
-		" s:{s:s,s:{s:{s:s,s:{s:O,s:O}}},s:[s]}}",
-		"Login", "type", "object", "properties", "tenant", str, "name", str, "password", str, "totp",
-		"type", "string", "description", "6-digit TOTP code when required", "required", "name", "password",
-		"SubjectCreate", "type", "object", "properties", "identifiers", "type", "object",
-		"additionalProperties", "type", "string",
-		"Identifier", "type", "object", "properties", "kind", str, "value", str, "required", "kind", "value",
-		"RecordPut", "type", "object", "properties", "activity", str, "category", str, "source", str,
-		"value", "type", "description", "a string (text) or any JSON value", "collected_at", str,
-		"required", "activity", "category", "value",
-		"RecordValue", "type", "object", "properties", "value", "type", "description", "required", "value",
-		"Role", "type", "object", "properties", "ops", str, "activities", str, "mfa", "type", "boolean",
-		"required", "ops", "activities",
-		"UserCreate", "type", "object", "properties", "name", str, "role", str, "password", str,
-		"required", "name", "role", "password",
-		"ServiceCreate", "type", "object", "properties", "name", str, "role", str, "required", "name", "role",
-		"TokenCreate", "type", "object", "properties", "principal", str, "expires_at", str, "required",
-		"principal",
-		"GrantCreate", "type", "object", "properties", "support", str, "ops", str, "activities", str,
-		"expires_at", str, "required", "support", "ops", "activities", "expires_at",
-		"Error", "type", "object", "properties", "error", "type", "object", "properties", "code", str,
-		"message", str, "required", "error");
-	json_object_set_new(json_object_get(json_object_get(json_object_get(s, "RecordValue"), "properties"), "value"),
-	                    "description", json_string("a string (text) or any JSON value"));
-	json_decref(str);
-	return s;
+	return json_loads(schema_text, 0, NULL);
 }
 
 json_t *api_openapi(void)
