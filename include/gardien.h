@@ -192,8 +192,13 @@ typedef struct gd_record_spec {
 	enum gd_value_type type;
 	const void *value;      /* UTF-8 text or a JSON document */
 	size_t value_len;
+	/*
+	 * Who the data is about, as a data-subject category of the register
+	 * ("customer", "prospect"); required once the tenant has a register.
+	 */
+	const char *subject_category;
 } gd_record_spec;
-#define GD_RECORD_SPEC_INIT {GD_RECORD_SPEC_VERSION, NULL, NULL, NULL, 0, GD_VALUE_TEXT, NULL, 0}
+#define GD_RECORD_SPEC_INIT {GD_RECORD_SPEC_VERSION, NULL, NULL, NULL, 0, GD_VALUE_TEXT, NULL, 0, NULL}
 
 /* A decrypted record. `value` lives in protected memory, wiped by gd_record_free. */
 typedef struct gd_record {
@@ -244,5 +249,8 @@ int gd_record_delete(gd_actor *a, int64_t id);
 
 /* Modules: one header each under include/gardien/, one line each here. */
 #include "gardien/auth.h"
+#include "gardien/rights.h"
+#include "gardien/retention.h"
+#include "gardien/register.h"
 
 #endif

@@ -77,5 +77,9 @@ int cmd_user(struct cli *c, int argc, char **argv);
 int cmd_token(struct cli *c, int argc, char **argv);
 int cmd_role(struct cli *c, int argc, char **argv);
 int cmd_grant(struct cli *c, int argc, char **argv);
+int cmd_request(struct cli *c, int argc, char **argv);
+int cmd_consent(struct cli *c, int argc, char **argv);
+int cmd_outbox(struct cli *c, int argc, char **argv);
+int cmd_register(struct cli *c, int argc, char **argv);
 
 #endif

@@ -36,10 +36,12 @@ static const struct command commands[] = {
 	 "tenant's country code). 'show' prints the records readable for the purpose.\n"},
 	{"put", cmd_put, "store a record about a subject",
 	 "usage: gardien put SUBJECT --activity ID --category CAT [--source SRC]\n"
-	 "                   [--json-value] [--collected-at TIME] VALUE|-\n"
+	 "                   [--subject-category KIND] [--json-value] [--collected-at TIME] VALUE|-\n"
 	 "\n"
 	 "Seals VALUE (or standard input with -) under the subject's key. The record\n"
-	 "is tagged with the processing activity it was collected for.\n"},
+	 "is tagged with the processing activity it was collected for. Once the tenant\n"
+	 "has a register, the activity must declare the category and the subject\n"
+	 "category (--subject-category, e.g. customer), or the write is refused (exit 4).\n"},
 	{"get", cmd_get, "read a record for a purpose",
 	 "usage: gardien get RECORD --purpose ACTIVITY\n"
 	 "\n"
@@ -101,6 +103,73 @@ static const struct command commands[] = {
 	 "\n"
 	 "Support staff (gardien user support) see a tenant only under a grant of its\n"
 	 "admin; every use is audited in the tenant's trail.\n"},
+	{"request", cmd_request, "data-subject requests: open, verify, answer, list deadlines",
+	 "usage: gardien request open KIND SUBJECT [--activity ID] [--received TIME]\n"
+	 "       gardien request list [--all]\n"
+	 "       gardien request show ID\n"
+	 "       gardien request verify ID --method METHOD --evidence REF\n"
+	 "       gardien request start ID\n"
+	 "       gardien request extend ID --reason TEXT\n"
+	 "       gardien request refuse ID --reason TEXT\n"
+	 "       gardien request export ID [--format json|csv|html] [--output FILE]\n"
+	 "       gardien request rectify ID RECORD [--json-value] VALUE|-\n"
+	 "       gardien request erase ID\n"
+	 "       gardien request complete ID [--note TEXT]\n"
+	 "\n"
+	 "KIND is access, confirmation, rectification, erasure, restriction, objection,\n"
+	 "portability, withdraw_consent or post_mortem. A right the register does not\n"
+	 "offer is refused at once with the register's reason (exit 4).\n"
+	 "Deadline (Art. 12(3)): end of the day one month after receipt; 'extend' adds\n"
+	 "two months once, with the reason told to the subject, decided within the\n"
+	 "first month. 'list' shows open requests (--all: every one), their due date\n"
+	 "and LATE when past it. Nothing is answered before 'verify' records how the\n"
+	 "subject's identity was checked (METHOD and REF are short slugs, e.g.\n"
+	 "id-card scan-0042).\n"
+	 "'export' writes the copy (access: everything held; portability: only what\n"
+	 "the subject provided, on consent or contract; JSON or CSV) to stdout or to a\n"
+	 "new FILE (mode 0600), and counts the copy. 'rectify' replaces a record and\n"
+	 "notifies its recipients; 'erase' erases all but what a legal obligation or\n"
+	 "claim requires, and lists what was kept, under which rule, until when.\n"
+	 "'complete' applies restriction, objection (--activity at open, or every\n"
+	 "activity on legitimate interests or for marketing) and consent withdrawal.\n"},
+	{"consent", cmd_consent, "the consent ledger: give, withdraw, status, history, opt-in lists",
+	 "usage: gardien consent give SUBJECT ACTIVITY --channel CHANNEL [--source SRC]\n"
+	 "                          [--text TEXT | --text-file FILE] [--version V] [--at TIME]\n"
+	 "       gardien consent withdraw SUBJECT ACTIVITY [--channel CHANNEL]\n"
+	 "       gardien consent status SUBJECT ACTIVITY\n"
+	 "       gardien consent history SUBJECT\n"
+	 "       gardien consent members ACTIVITY\n"
+	 "\n"
+	 "Records consent with its evidence: the hash of the wording shown (default: the\n"
+	 "register's consent_text for the activity) and its version, time, channel and\n"
+	 "source. A consent expires after the activity's consent_validity (e.g. 13\n"
+	 "months for cookies); reads for an activity on consent are refused without a\n"
+	 "live one. 'members' is the opt-in list: subjects with live consent and no\n"
+	 "objection. 'history' includes expiries.\n"},
+	{"outbox", cmd_outbox, "notices owed to recipients (Art. 19): list and acknowledge",
+	 "usage: gardien outbox list [--recipient NAME] [--all]\n"
+	 "       gardien outbox ack ID\n"
+	 "\n"
+	 "Rectifications, erasures and restrictions are notified to every recipient and\n"
+	 "processor of the activity (internal ones excepted). 'list' shows the pending\n"
+	 "notices (--all: acknowledged ones too); 'ack' marks one as passed on.\n"},
+	{"register", cmd_register, "check, load, export and compare the register of activities",
+	 "usage: gardien register check FILE\n"
+	 "       gardien register load FILE\n"
+	 "       gardien register versions\n"
+	 "       gardien register show [--version N] [--file FILE] [--format F]\n"
+	 "       gardien register export [--format html|md|csv|json|jsonld|yaml] [--version N] [--file FILE]\n"
+	 "       gardien register diff V1 V2\n"
+	 "\n"
+	 "The register (docs/register.md) lists the controller's processing activities;\n"
+	 "once loaded, every write and read of the tenant is checked against it.\n"
+	 "  check    validate FILE: errors and warnings as FILE:LINE:COLUMN (exit 2 on error)\n"
+	 "  load     validate FILE and store it as the tenant's next register version\n"
+	 "  versions list the stored versions\n"
+	 "  show     print a version (default: the latest) as Markdown\n"
+	 "  export   print a version in a format (default json); csv uses the columns of\n"
+	 "           the CNIL register template; with --file, export FILE without a vault\n"
+	 "  diff     list what changed between two versions\n"},
 	{"help", cmd_help, "show help for a command", "usage: gardien help [COMMAND]\n"},
 	{"version", cmd_version, "print the version", "usage: gardien version\n"},
 };

@@ -12,6 +12,10 @@ _Static_assert(sizeof(crypto_generichash_state) <= sizeof(((gd__hash_state *)0)-
 _Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == GD__NONCE_SIZE, "nonce");
 _Static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == GD__TAG_SIZE, "tag");
 _Static_assert(crypto_pwhash_STRBYTES <= GD__PWHASH_SIZE, "pwhash");
+_Static_assert(sizeof(crypto_secretstream_xchacha20poly1305_state) <=
+                   sizeof(((gd__stream_state *)0)->opaque), "gd__stream_state too small");
+_Static_assert(crypto_secretstream_xchacha20poly1305_HEADERBYTES == GD__STREAM_HEADER_SIZE, "stream header");
+_Static_assert(crypto_secretstream_xchacha20poly1305_ABYTES == GD__STREAM_ABYTES, "stream abytes");
 
 int gd__crypto_init(void)
 {
@@ -160,5 +164,41 @@ int gd__unb64(unsigned char *out, size_t cap, size_t *outlen, const char *s)
 	if (sodium_base642bin(out, cap, s, strlen(s), NULL, outlen, NULL,
 	                      sodium_base64_VARIANT_ORIGINAL) != 0)
 		return gd__err(GD_EINVAL, "invalid base64");
+	return 0;
+}
+
+#define SS(st) ((crypto_secretstream_xchacha20poly1305_state *)(void *)(st)->opaque)
+
+void gd__stream_push_init(gd__stream_state *st, unsigned char header[GD__STREAM_HEADER_SIZE],
+                          const unsigned char key[GD__KEY_SIZE])
+{
+	crypto_secretstream_xchacha20poly1305_init_push(SS(st), header, key);
+}
+
+void gd__stream_push(gd__stream_state *st, unsigned char *out, const void *in, size_t n,
+                     const void *ad, size_t adlen, int final)
+{
+	crypto_secretstream_xchacha20poly1305_push(
+	    SS(st), out, NULL, in, n, ad, adlen,
+	    final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
+	          : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+}
+
+int gd__stream_pull_init(gd__stream_state *st, const unsigned char header[GD__STREAM_HEADER_SIZE],
+                         const unsigned char key[GD__KEY_SIZE])
+{
+	if (crypto_secretstream_xchacha20poly1305_init_pull(SS(st), header, key) != 0)
+		return gd__err(GD_ECORRUPT, "stream header is invalid");
+	return 0;
+}
+
+int gd__stream_pull(gd__stream_state *st, unsigned char *out, const void *in, size_t n,
+                    const void *ad, size_t adlen, int *final)
+{
+	unsigned char tag = 0;
+	if (n < GD__STREAM_ABYTES ||
+	    crypto_secretstream_xchacha20poly1305_pull(SS(st), out, NULL, &tag, in, n, ad, adlen) != 0)
+		return gd__err(GD_ECORRUPT, "stream chunk failed authentication");
+	*final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
 	return 0;
 }

@@ -67,6 +67,27 @@ int gd__sign_verify(const unsigned char sig[GD__SIG_SIZE], const void *msg, size
 int gd__pwhash(char out[GD__PWHASH_SIZE], const char *password, size_t n);
 int gd__pwhash_verify(const char *hash, const char *password, size_t n);
 
+/*
+ * Streaming AEAD (XChaCha20-Poly1305 secretstream) for files such as backups:
+ * each chunk is authenticated, chunks cannot be reordered, dropped or
+ * truncated unnoticed (the last carries the final tag).
+ */
+#define GD__STREAM_HEADER_SIZE 24
+#define GD__STREAM_ABYTES 17
+typedef struct gd__stream_state {
+	_Alignas(16) unsigned char opaque[64];
+} gd__stream_state;
+void gd__stream_push_init(gd__stream_state *st, unsigned char header[GD__STREAM_HEADER_SIZE],
+                          const unsigned char key[GD__KEY_SIZE]);
+/* out must hold n + GD__STREAM_ABYTES bytes. */
+void gd__stream_push(gd__stream_state *st, unsigned char *out, const void *in, size_t n,
+                     const void *ad, size_t adlen, int final);
+int gd__stream_pull_init(gd__stream_state *st, const unsigned char header[GD__STREAM_HEADER_SIZE],
+                         const unsigned char key[GD__KEY_SIZE]);
+/* out must hold n - GD__STREAM_ABYTES bytes; *final tells whether it was the last chunk. */
+int gd__stream_pull(gd__stream_state *st, unsigned char *out, const void *in, size_t n,
+                    const void *ad, size_t adlen, int *final);
+
 /* Lowercase hex; out must hold 2n + 1. */
 void gd__hex(char *out, const void *p, size_t n);
 /* Parses exactly `n` bytes of hex; GD_EINVAL otherwise. */

@@ -57,6 +57,7 @@ struct gd_vault {
 	int batch;                   /* inside gd_vault_begin */
 	int depth;                   /* nested operations */
 	bool needs_scrub;            /* an erasure happened: truncate the WAL at commit */
+	struct gd__register_cache *registers; /* parsed registers per tenant (register_store.c) */
 };
 
 struct gd_actor {
@@ -71,6 +72,15 @@ struct gd_actor {
 
 #define GD__ACTOR_KEK(a) ((a)->keys)
 #define GD__ACTOR_BLIND(a) ((a)->keys + GD__KEY_SIZE)
+
+/*
+ * Reads the master key of the vault at `path` (key file from opts or
+ * "<path>.key") into `master` (GD__KEY_SIZE, secure memory), and the key
+ * file's path into `key_path` (may be NULL). For restoring a vault whose
+ * database cannot be opened.
+ */
+int gd__vault_read_key(const char *path, const gd_vault_options *opts, unsigned char *master,
+                       char *key_path, size_t cap);
 
 /* Operations: BEGIN IMMEDIATE at the outermost level, SAVEPOINT inside. */
 int gd__op_begin(gd_vault *v);

@@ -45,7 +45,9 @@ static int check_spec(const gd_record_spec *spec)
 		return gd__err(GD_EINVAL, "gd_record_spec is missing or of an unsupported version");
 	if ((rc = gd__check_name(spec->activity, "activity")) < 0 ||
 	    (rc = gd__check_name(spec->category, "category")) < 0 ||
-	    (spec->source && (rc = gd__check_name(spec->source, "source")) < 0))
+	    (spec->source && (rc = gd__check_name(spec->source, "source")) < 0) ||
+	    (spec->subject_category &&
+	     (rc = gd__check_name(spec->subject_category, "subject category")) < 0))
 		return rc;
 	return check_value(spec->type, spec->value, spec->value_len);
 }
@@ -61,10 +63,12 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	if ((rc = check_spec(spec)) < 0)
 		return rc;
 	if ((rc = gd__policy_write(a, subject, spec)) < 0) {
-		gd__audit_denied(a, &(struct gd__audit_event){
-		                        .action = "record.put", .purpose = spec->activity,
-		                        .subject = subject, .category = spec->category,
-		                        .outcome = GD__DENIED, .reason = gd_error_last()});
+		/* Only a refusal is audited: a failure (storage, memory) wrote nothing to refuse. */
+		if (rc == GD_EDENIED)
+			gd__audit_denied(a, &(struct gd__audit_event){
+			                        .action = "record.put", .purpose = spec->activity,
+			                        .subject = subject, .category = spec->category,
+			                        .outcome = GD__DENIED, .reason = gd_error_last()});
 		return rc;
 	}
 	if (!(sealed = gd__malloc(spec->value_len + GD__SEAL_OVERHEAD)))

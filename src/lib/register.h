@@ -12,8 +12,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "gardien.h"
+#include "gardien/register.h"
 
 /* GDPR Art. 6(1) legal bases (DPV-GDPR terms A6-1-a … A6-1-f). */
 enum gd__basis {
@@ -113,6 +115,10 @@ struct gd__activity {
 	struct gd__strings security;
 	bool legal_claims;               /* the proof / legal-claims activity: reads archived records */
 	int line;
+	/* Added by the register module (keep above fields' meaning unchanged). */
+	const char *description;         /* the notice's wording of the purpose */
+	struct gd__strings sub_purposes; /* as the notice lists them ("sous-finalités") */
+	const char *notice;              /* where the notice states it (section, quote) */
 };
 
 /* Kinds of rights, as request kinds (docs/register.md). */
@@ -130,6 +136,14 @@ struct gd__right {
 struct gd__event_def {
 	const char *name;       /* "last_contact", "contract_end", … */
 	const char *description;
+};
+
+/* A term the controller declares beneath a published one (key "taxonomy"). */
+struct gd__own_term {
+	int kind;               /* enum gd__taxo_kind (lib/taxonomy.h) */
+	const char *key;        /* "user.financial.bank_account.iban" */
+	const char *beneath;    /* the published (or declared) parent key */
+	const char *name;
 };
 
 struct gd__register {
@@ -153,6 +167,15 @@ struct gd__register {
 	struct gd__event_def *events;
 	size_t nevents;
 	struct gd__arena *arena;
+	/* Added by the register module. */
+	struct gd__own_term *terms;
+	size_t nterms;
+	struct gd__strings security;    /* measures that apply to every activity */
+	struct {
+		const char *url, *updated, *language;
+	} notice;                        /* the privacy notice this register encodes */
+	const char *dpo_phone;
+	const char *rights_postal;       /* postal address to exercise rights, if any */
 };
 
 /* Frees a register and its arena; NULL does nothing. */
@@ -176,5 +199,44 @@ bool gd__category_covered(const struct gd__strings *set, const char *category);
  * closed or a new version is loaded.
  */
 int gd__register_current(gd_actor *a, const struct gd__register **out);
+
+/* ---- loading (register.c) ---- */
+
+/* Size and shape limits of a register file (docs/register.md). */
+#define GD__REGISTER_MAX_BYTES (1u << 20)
+#define GD__REGISTER_MAX_DEPTH 24
+#define GD__REGISTER_MAX_NODES 200000
+
+/*
+ * Parses and validates a register held in `text` (`len` bytes; need not be
+ * NUL-terminated); `file` names it in messages. Each error and warning goes to
+ * `cb` (may be NULL), counted in *nerr / *nwarn (may be NULL). On success *out
+ * receives the model (free with gd__register_free); with any error it
+ * receives NULL and the call returns GD_EINVAL (GD_ETOOBIG over a size limit)
+ * with the first error in gd_error_last().
+ */
+int gd__register_parse(struct gd__register **out, const char *file, const void *text, size_t len,
+                       gd_register_report_cb cb, void *ud, size_t *nerr, size_t *nwarn);
+
+/*
+ * Reads a register file into *out (gd__free it), NUL-terminated, reading at most
+ * one byte over GD__REGISTER_MAX_BYTES so that an oversized file is seen as such.
+ */
+int gd__register_read_file(const char *path, char **out, size_t *len);
+
+/* ---- exports (register_export.c) ---- */
+
+/* "consent", "contract", … */
+const char *gd__basis_name(enum gd__basis b);
+/* The model as JSON (jansson); the caller json_decref()s it. */
+struct json_t;
+struct json_t *gd__register_json(const struct gd__register *r);
+/* Writes `r` in `format` (GD_REGISTER_FORMATS); "yaml" writes `source`. */
+int gd__register_write(const struct gd__register *r, const char *source, size_t len,
+                       const char *format, FILE *out);
+
+/* Cache of parsed registers kept on the vault handle (register_store.c). */
+struct gd__register_cache;
+void gd__register_cache_free(struct gd__register_cache *c);
 
 #endif

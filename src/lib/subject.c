@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/rights.h"
+#include "lib/retention.h"
 
 size_t gd__record_ad(unsigned char *ad, size_t cap, int64_t tenant, const char *subject,
                      int64_t record_id, const char *category)
@@ -297,6 +299,8 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
 /* Modules keeping rows about subjects add their hook here (see internal.h). */
 static const gd__erase_hook erase_hooks[] = {
 	NULL,
+	gd__rights_erase_hook,
+	gd__retention_erase_hook,
 };
 
 int gd_subject_erase(gd_actor *a, const char *subject)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lib/internal.h"
+#include "lib/register.h"
 
 #define KEYFILE_MAGIC "GDKEY\0\1\0"
 #define KEYFILE_SIZE (8 + GD__KEY_SIZE)
@@ -82,6 +83,19 @@ static int read_key_file(const char *kpath, unsigned char *master)
 	}
 	close(fd);
 	gd__wipe(buf, sizeof buf);
+	return rc;
+}
+
+int gd__vault_read_key(const char *path, const gd_vault_options *opts, unsigned char *master,
+                       char *key_path, size_t cap)
+{
+	char *kpath = default_key_path(path, opts);
+	if (!kpath)
+		return gd__err(GD_ENOMEM, "out of memory");
+	int rc = read_key_file(kpath, master);
+	if (key_path)
+		snprintf(key_path, cap, "%s", kpath);
+	gd__free(kpath);
 	return rc;
 }
 
@@ -238,6 +252,7 @@ void gd_vault_close(gd_vault *v)
 			v->store->engine->rollback(v->store);
 		v->store->engine->close(v->store);
 	}
+	gd__register_cache_free(v->registers);
 	gd__secure_free(v->master);
 	gd__secure_free(v->audit_sk);
 	gd__free(v->path);

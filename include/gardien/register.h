@@ -1,0 +1,109 @@
+/*
+ * gardien/register.h — the register of processing activities (GDPR Art. 30)
+ * as code: check a register file, load it into a tenant as a new version,
+ * export it for people, the regulator and machines, and compare versions.
+ * The format is documented in docs/register.md.
+ *
+ * Once a tenant has a register, every record write and read is checked
+ * against its latest version (see gd_record_put, gd_record_get).
+ */
+#ifndef GARDIEN_REGISTER_H
+#define GARDIEN_REGISTER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "gardien.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum gd_register_severity { GD_REGISTER_ERROR = 0, GD_REGISTER_WARNING = 1 };
+
+/* One finding of the validator. Strings are valid during the callback only. */
+typedef struct gd_register_diag {
+	enum gd_register_severity severity;
+	const char *file;     /* as given to the check */
+	int line, column;     /* 1-based; 0 when the finding is about the whole file */
+	const char *message;  /* what is wrong and how to fix it */
+} gd_register_diag;
+
+typedef void (*gd_register_report_cb)(void *ud, const gd_register_diag *d);
+
+/*
+ * Validates the register file at `path`, reporting each error and warning to
+ * `cb` (may be NULL), section by section. Returns 0 when the file has no error (it may
+ * have warnings), GD_EINVAL when it has errors (the first in gd_error_last()),
+ * GD_ETOOBIG over the size limit, GD_EIO/GD_ENOTFOUND when it cannot be read.
+ * The counts go to *out_errors / *out_warnings (may be NULL).
+ */
+int gd_register_check(const char *path, gd_register_report_cb cb, void *ud,
+                      size_t *out_errors, size_t *out_warnings);
+
+/*
+ * Validates the register file at `path` and, when it has no error, stores it
+ * as the next version of the actor's tenant register (audited as
+ * "register.load"). *out_version (may be NULL) receives the version number;
+ * loading a file identical to the latest version stores nothing and returns
+ * that version with *out_unchanged (may be NULL) set to 1. On any error the
+ * vault is unchanged.
+ */
+int gd_register_load(gd_actor *a, const char *path, int64_t *out_version, int *out_unchanged);
+/* The same from a buffer; `name` names it in messages and in the version list. */
+int gd_register_load_buffer(gd_actor *a, const char *name, const void *text, size_t len,
+                            int64_t *out_version, int *out_unchanged);
+
+/* One stored version. Strings are valid during the callback only. */
+typedef struct gd_register_version {
+	int64_t version;
+	gd_time loaded_at;
+	const char *principal;  /* who loaded it */
+	const char *file;       /* the file name given at load */
+	const char *digest;     /* BLAKE2b-256 of the source, hex */
+	int activities;         /* number of processing activities */
+} gd_register_version;
+
+/* Calls `cb` for each version of the actor's tenant register, oldest first. */
+int gd_register_versions(gd_actor *a, int (*cb)(void *ud, const gd_register_version *v), void *ud);
+
+/*
+ * Export formats. All are deterministic: the same register gives the same
+ * bytes. "html" and "md" for people (one section per activity), "csv" in the
+ * columns of the CNIL register template (one row per activity, docs/register.md),
+ * "json" (gardien's model), "jsonld" (W3C DPV terms), "yaml" (the source as loaded).
+ */
+#define GD_REGISTER_FORMATS "html, md, csv, json, jsonld, yaml"
+
+/*
+ * Writes version `version` (0: the latest) of the actor's tenant register to
+ * `out` in `format`. GD_ENOTFOUND if the tenant has no such version, GD_EINVAL
+ * for an unknown format. Reading the register is audited ("register.export").
+ */
+int gd_register_export(gd_actor *a, int64_t version, const char *format, FILE *out);
+/* Writes the register file at `path` (validated first) to `out` in `format`. */
+int gd_register_export_file(const char *path, const char *format, FILE *out);
+
+/* One difference between two versions. Strings are valid during the callback only. */
+typedef struct gd_register_change {
+	char op;               /* '+' added, '-' removed, '~' changed */
+	const char *where;     /* "activity billing", "controller", "rights", … */
+	const char *field;     /* the changed key ("legal_basis"); NULL for a whole section */
+	const char *before;    /* compact JSON, NULL when added */
+	const char *after;     /* compact JSON, NULL when removed */
+} gd_register_change;
+
+/*
+ * Compares versions `from` and `to` of the actor's tenant register and calls
+ * `cb` for each difference, in a stable order (sections, then activities by id).
+ * *out_changes (may be NULL) receives the count.
+ */
+int gd_register_diff(gd_actor *a, int64_t from, int64_t to,
+                     int (*cb)(void *ud, const gd_register_change *c), void *ud,
+                     size_t *out_changes);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * gardien/retention.h — retention engine (events, legal holds, plan, sweep)
+ * and encrypted backups whose restore re-applies every erasure made since.
+ * Included by gardien.h; see docs/retention.md and docs/backups.md.
+ */
+#ifndef GARDIEN_RETENTION_H
+#define GARDIEN_RETENTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- events ------------------------------------------------------------------- */
+
+/*
+ * Records that event `name` ("last_contact", "unsubscription", "contract_end"…)
+ * happened to `subject` at `at` (0: now). Retention clocks that count from the
+ * event are re-based on its latest occurrence. When the tenant has a register
+ * that declares events, `name` must be one of them.
+ */
+int gd_event_record(gd_actor *a, const char *subject, const char *name, gd_time at);
+
+/*
+ * Parses one line of a bulk event file: "SUBJECT NAME [TIME]" separated by
+ * spaces or tabs (TIME as gd_time_parse). Empty lines and lines starting with
+ * '#' give GD_ENOTFOUND (skip them). `*at` is 0 when TIME is absent.
+ */
+int gd_event_parse_line(const char *line, size_t len, char subject[GD_SUBJECT_ID_SIZE],
+                        char name[GD_NAME_MAX + 1], gd_time *at);
+
+/* ---- legal holds ----------------------------------------------------------------- */
+
+#define GD_HOLD_REASON_MAX 200
+
+typedef struct gd_hold {
+	int64_t id;
+	char subject[GD_SUBJECT_ID_SIZE];
+	int64_t record_id;          /* 0: the whole subject */
+	char reason[GD_HOLD_REASON_MAX + 1];
+	gd_time placed_at;
+	char placed_by[GD_NAME_MAX + 1];
+	gd_time lifted_at;          /* 0: still active */
+} gd_hold;
+
+/*
+ * Places a legal hold on `subject` (record_id 0) or on one of its records:
+ * while it stands, no retention deletion or anonymisation touches it and
+ * gd_subject_erase refuses with its reason. `reason` (1..GD_HOLD_REASON_MAX
+ * bytes of printable text, e.g. "litigation 2026-114") must not hold personal
+ * data: it is written to the audit trail. The hold's id goes to *out_id.
+ */
+int gd_hold_place(gd_actor *a, int64_t *out_id, const char *subject, int64_t record_id,
+                  const char *reason);
+/* Lifts hold `id`; due transitions it blocked are applied by the next sweep. */
+int gd_hold_lift(gd_actor *a, int64_t id, const char *reason);
+/* Calls `cb` for the holds of `subject` (NULL: every subject), active only unless `all`. */
+int gd_hold_list(gd_actor *a, const char *subject, bool all,
+                 int (*cb)(void *ud, const gd_hold *h), void *ud);
+
+/* ---- plan and sweep ----------------------------------------------------------------- */
+
+enum gd_retention_action {
+	GD_RETENTION_ARCHIVE = 0,    /* kept only as legal proof */
+	GD_RETENTION_ANONYMISE = 1,  /* personal part removed, statistics kept */
+	GD_RETENTION_DELETE = 2,
+};
+/* "archive", "anonymise", "delete". */
+const char *gd_retention_action_name(int action);
+
+typedef struct gd_retention_plan_row {
+	char month[8];              /* "YYYY-MM" of the due date */
+	const char *activity;
+	int action;                 /* enum gd_retention_action */
+	const char *rule;           /* the notice's wording of the rule ("" if none) */
+	int rule_line;              /* line of the rule in the register file (0: unknown) */
+	int64_t count;
+	gd_time first_due;
+} gd_retention_plan_row;
+
+typedef struct gd_retention_plan_totals {
+	int64_t transitions;        /* in the rows */
+	int64_t held;               /* records whose due deletion/anonymisation a hold blocks */
+	int64_t waiting;            /* records whose next stage waits for an event */
+	int64_t no_rule;            /* records no retention rule covers */
+} gd_retention_plan_totals;
+
+/*
+ * Computes what the retention rules will do up to `until` (inclusive), by
+ * month, activity, action and rule, in that order, and calls `cb` per row.
+ * Reads only; totals go to `*out` (may be NULL).
+ */
+int gd_retention_plan(gd_actor *a, gd_time until,
+                      int (*cb)(void *ud, const gd_retention_plan_row *row), void *ud,
+                      gd_retention_plan_totals *out);
+
+#define GD_RETENTION_SWEEP_OPTIONS_VERSION 1
+typedef struct gd_retention_sweep_options {
+	unsigned version;
+	size_t batch;               /* transitions per commit; 0: 5000 */
+	size_t max_batches;         /* stop after this many batches (0: until done) */
+	/* Called after each committed batch; non-zero stops the sweep (resumable). */
+	int (*progress)(void *ud, uint64_t done, uint64_t total);
+	void *ud;
+} gd_retention_sweep_options;
+#define GD_RETENTION_SWEEP_OPTIONS_INIT {GD_RETENTION_SWEEP_OPTIONS_VERSION, 0, 0, NULL, NULL}
+
+typedef struct gd_retention_stats {
+	uint64_t scheduled;         /* records whose next transition was (re)computed */
+	uint64_t archived, anonymised, deleted;
+	uint64_t batches;
+	bool complete;              /* nothing due is left */
+} gd_retention_stats;
+
+/*
+ * Applies every transition due at the vault's clock, in batches, each batch
+ * one transaction with one audit entry per transition. Interrupted, it resumes
+ * where it stopped; run twice, the second run does nothing. Memory use does
+ * not depend on the number of records.
+ */
+int gd_retention_sweep(gd_actor *a, const gd_retention_sweep_options *opts,
+                       gd_retention_stats *out);
+
+/* ---- backups ----------------------------------------------------------------------- */
+
+/* Rotation: every backup is kept `daily_days`; the first of each ISO week
+ * `weekly_weeks` weeks; the first of each month `monthly_months` months. */
+#define GD_BACKUP_POLICY_VERSION 1
+typedef struct gd_backup_policy {
+	unsigned version;
+	int daily_days, weekly_weeks, monthly_months;
+} gd_backup_policy;
+#define GD_BACKUP_POLICY_INIT {GD_BACKUP_POLICY_VERSION, 7, 4, 3}
+
+enum { GD_BACKUP_DAILY = 1, GD_BACKUP_WEEKLY = 2, GD_BACKUP_MONTHLY = 4 };
+
+typedef struct gd_backup_info {
+	char name[64];              /* file name inside the backup directory */
+	gd_time created_at;
+	unsigned kinds;             /* GD_BACKUP_DAILY | WEEKLY | MONTHLY */
+	gd_time kept_until;         /* under the policy given */
+	uint64_t size;
+	char checksum[65];          /* BLAKE2b-256 of the file before its trailer, hex */
+} gd_backup_info;
+
+/*
+ * Writes a consistent, encrypted snapshot of the open vault into `dir`
+ * (created 0700 if missing), verifies it by reading it back, and fills `*out`.
+ */
+int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out);
+/* Calls `cb` for each backup of `dir`, oldest first. */
+int gd_backup_list(gd_vault *v, const char *dir, const gd_backup_policy *p,
+                   int (*cb)(void *ud, const gd_backup_info *b), void *ud);
+/* Removes the backups the policy no longer keeps at the vault's clock; cb per removal. */
+int gd_backup_prune(gd_vault *v, const char *dir, const gd_backup_policy *p,
+                    int (*cb)(void *ud, const gd_backup_info *b), void *ud);
+/* Checks a backup's checksum, key and every encrypted chunk, without restoring. */
+int gd_backup_verify(gd_vault *v, const char *file);
+
+typedef struct gd_backup_restore_stats {
+	gd_time snapshot_at;
+	uint64_t erasures, deletions, anonymisations;  /* journal entries re-applied */
+} gd_backup_restore_stats;
+
+/*
+ * Replaces the vault at `path` (which must not be open) with the snapshot in
+ * `file`, after re-applying to it every erasure, retention deletion and
+ * anonymisation of the erasure journal ("<path>.journal"). Nothing changes if
+ * the backup is damaged, foreign (another master key) or anything fails.
+ */
+int gd_backup_restore(const char *path, const gd_vault_options *opts, const char *file,
+                      gd_backup_restore_stats *out);
+
+/*
+ * The erasure horizon of an erased subject: the date after which no backup of
+ * `dir` still holds its data under policy `p` (its erasure time when none
+ * does). GD_ENOTFOUND when the journal has no erasure of that subject.
+ */
+int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
+                      const char *subject, gd_time *erased_at, gd_time *horizon);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * cmd_register.c — gardien register: check, load, versions, show, export, diff.
+ * Findings of 'check' go to stderr as FILE:LINE:COLUMN: severity: message (the
+ * form editors jump to), or to stdout as JSON with --json.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct findings {
+	json_t *arr;  /* --json */
+};
+
+static void on_finding(void *ud, const gd_register_diag *d)
+{
+	struct findings *f = ud;
+	const char *sev = d->severity == GD_REGISTER_ERROR ? "error" : "warning";
+	if (f->arr)
+		json_array_append_new(f->arr, json_pack("{s:s,s:s,s:i,s:i,s:s}", "severity", sev, "file",
+		                                        d->file, "line", d->line, "column", d->column,
+		                                        "message", d->message));
+	else
+		fprintf(stderr, "%s:%d:%d: %s: %s\n", d->file, d->line, d->column, sev, d->message);
+}
+
+static int reg_check(struct cli *c, int argc, char **argv)
+{
+	if (argc != 2)
+		return cli_usage(c, "register", "register check takes one FILE");
+	struct findings f = {c->json ? json_array() : NULL};
+	size_t nerr = 0, nwarn = 0;
+	int rc = gd_register_check(argv[1], on_finding, &f, &nerr, &nwarn);
+	if (rc < 0 && rc != GD_EINVAL && rc != GD_ETOOBIG) {
+		json_decref(f.arr);
+		return cli_fail(c, rc);
+	}
+	if (f.arr)
+		cli_print_json(json_pack("{s:s,s:b,s:I,s:I,s:o}", "file", argv[1], "valid", rc == 0,
+		                         "errors", (json_int_t)nerr, "warnings", (json_int_t)nwarn,
+		                         "findings", f.arr));
+	else if (rc == 0)
+		printf("%s: valid register (%zu warning%s)\n", argv[1], nwarn, nwarn == 1 ? "" : "s");
+	else
+		fprintf(stderr, "%s: %zu error%s, %zu warning%s\n", argv[1], nerr, nerr == 1 ? "" : "s",
+		        nwarn, nwarn == 1 ? "" : "s");
+	return rc == 0 ? EXIT_OK : EXIT_USAGE;
+}
+
+static int reg_load(struct cli *c, int argc, char **argv)
+{
+	if (argc != 2)
+		return cli_usage(c, "register", "register load takes one FILE");
+	int rc = cli_open(c, true);
+	if (rc != EXIT_OK)
+		return rc;
+	int64_t version = 0;
+	int unchanged = 0;
+	if ((rc = gd_register_load(c->actor, argv[1], &version, &unchanged)) < 0)
+		return cli_fail(c, rc);
+	if (c->json)
+		cli_print_json(json_pack("{s:I,s:b}", "version", (json_int_t)version, "unchanged", unchanged));
+	else if (unchanged)
+		printf("register unchanged: %s is version %lld already\n", argv[1], (long long)version);
+	else
+		printf("loaded %s as register version %lld\n", argv[1], (long long)version);
+	return EXIT_OK;
+}
+
+static int print_version(void *ud, const gd_register_version *v)
+{
+	json_t *arr = ud;
+	char t[32];
+	if (arr)
+		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:i}", "version",
+		                                     (json_int_t)v->version, "loaded_at",
+		                                     cli_time(v->loaded_at, t), "principal", v->principal,
+		                                     "file", v->file, "digest", v->digest, "activities",
+		                                     v->activities));
+	else
+		printf("%-4lld %s  %-20s %-24s %3d activities  %.16s\n", (long long)v->version,
+		       cli_time(v->loaded_at, t), v->principal, v->file, v->activities, v->digest);
+	return 0;
+}
+
+static int reg_versions(struct cli *c, int argc, char **argv)
+{
+	if (argc != 1)
+		return cli_usage(c, "register", "register versions takes no argument");
+	int rc = cli_open(c, true);
+	if (rc != EXIT_OK)
+		return rc;
+	json_t *arr = c->json ? json_array() : NULL;
+	if ((rc = gd_register_versions(c->actor, print_version, arr)) < 0) {
+		json_decref(arr);
+		return cli_fail(c, rc);
+	}
+	if (arr)
+		cli_print_json(json_pack("{s:o}", "versions", arr));
+	return EXIT_OK;
+}
+
+static int parse_version(struct cli *c, const char *s, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end || v <= 0)
+		return cli_usage(c, "register", "'%s' is not a version number (1, 2, …)", s);
+	*out = v;
+	return EXIT_OK;
+}
+
+/* show / export [--format F] [--version N] [--file FILE] */
+static int reg_export(struct cli *c, int argc, char **argv, const char *dflt)
+{
+	const char *format = dflt, *file = NULL;
+	int64_t version = 0;
+	int rc;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			format = argv[++i];
+		else if (strcmp(argv[i], "--version") == 0 && i + 1 < argc) {
+			if ((rc = parse_version(c, argv[++i], &version)) != EXIT_OK)
+				return rc;
+		} else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else
+			return cli_usage(c, "register", "unexpected argument '%s'", argv[i]);
+	}
+	if (c->json && strcmp(format, dflt) == 0)
+		format = "json";
+	if (file) {
+		if (version)
+			return cli_usage(c, "register", "--file and --version exclude each other");
+		rc = gd_register_export_file(file, format, stdout);
+	} else {
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		rc = gd_register_export(c->actor, version, format, stdout);
+	}
+	fflush(stdout);
+	return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
+}
+
+static int print_change(void *ud, const gd_register_change *ch)
+{
+	json_t *arr = ud;
+	if (arr) {
+		json_t *o = json_pack("{s:s#,s:s}", "op", &ch->op, 1, "where", ch->where);
+		if (ch->field)
+			json_object_set_new(o, "field", json_string(ch->field));
+		if (ch->before)
+			json_object_set_new(o, "before", json_loads(ch->before, JSON_DECODE_ANY, NULL));
+		if (ch->after)
+			json_object_set_new(o, "after", json_loads(ch->after, JSON_DECODE_ANY, NULL));
+		json_array_append_new(arr, o);
+		return 0;
+	}
+	printf("%c %s%s%s", ch->op, ch->where, ch->field ? ": " : "", ch->field ? ch->field : "");
+	if (ch->op == '~')
+		printf("\n    - %s\n    + %s\n", ch->before, ch->after);
+	else if (ch->field)
+		printf(" %s\n", ch->op == '+' ? ch->after : ch->before);
+	else
+		printf("\n");
+	return 0;
+}
+
+static int reg_diff(struct cli *c, int argc, char **argv)
+{
+	if (argc != 3)
+		return cli_usage(c, "register", "register diff takes two versions: V1 V2");
+	int64_t v1, v2;
+	int rc;
+	if ((rc = parse_version(c, argv[1], &v1)) != EXIT_OK ||
+	    (rc = parse_version(c, argv[2], &v2)) != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
+		return rc;
+	json_t *arr = c->json ? json_array() : NULL;
+	size_t n = 0;
+	if ((rc = gd_register_diff(c->actor, v1, v2, print_change, arr, &n)) < 0) {
+		json_decref(arr);
+		return cli_fail(c, rc);
+	}
+	if (arr)
+		cli_print_json(json_pack("{s:I,s:I,s:o}", "from", (json_int_t)v1, "to", (json_int_t)v2,
+		                         "changes", arr));
+	else if (n == 0)
+		printf("versions %lld and %lld are the same register\n", (long long)v1, (long long)v2);
+	return EXIT_OK;
+}
+
+int cmd_register(struct cli *c, int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage(c, "register", "missing subcommand: check, load, versions, show, export or diff");
+	const char *sub = argv[1];
+	if (strcmp(sub, "check") == 0)
+		return reg_check(c, argc - 1, argv + 1);
+	if (strcmp(sub, "load") == 0)
+		return reg_load(c, argc - 1, argv + 1);
+	if (strcmp(sub, "versions") == 0)
+		return reg_versions(c, argc - 1, argv + 1);
+	if (strcmp(sub, "show") == 0)
+		return reg_export(c, argc - 1, argv + 1, "md");
+	if (strcmp(sub, "export") == 0)
+		return reg_export(c, argc - 1, argv + 1, "json");
+	if (strcmp(sub, "diff") == 0)
+		return reg_diff(c, argc - 1, argv + 1);
+	return cli_usage(c, "register", "unknown subcommand '%s'", sub);
+}

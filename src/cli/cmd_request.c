@@ -1,0 +1,358 @@
+/* cmd_request.c — gardien request: data-subject requests, their deadlines and answers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static int parse_num(struct cli *c, const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end || v <= 0 || errno)
+		return cli_usage(c, "request", "'%s' is not an id (a positive number)", s);
+	*out = v;
+	return EXIT_OK;
+}
+
+/* Looks up "--name VALUE" options and positionals; returns EXIT_USAGE on a stray option. */
+struct opts {
+	const char *pos[3];
+	int npos;
+	const char *activity, *received, *method, *evidence, *reason, *note, *format, *output;
+	bool all, json_value;
+};
+
+static int parse(struct cli *c, int argc, char **argv, struct opts *o)
+{
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char **slot = NULL;
+		if (strcmp(a, "--activity") == 0)
+			slot = &o->activity;
+		else if (strcmp(a, "--received") == 0)
+			slot = &o->received;
+		else if (strcmp(a, "--method") == 0)
+			slot = &o->method;
+		else if (strcmp(a, "--evidence") == 0)
+			slot = &o->evidence;
+		else if (strcmp(a, "--reason") == 0)
+			slot = &o->reason;
+		else if (strcmp(a, "--note") == 0)
+			slot = &o->note;
+		else if (strcmp(a, "--format") == 0)
+			slot = &o->format;
+		else if (strcmp(a, "--output") == 0)
+			slot = &o->output;
+		else if (strcmp(a, "--all") == 0) {
+			o->all = true;
+			continue;
+		} else if (strcmp(a, "--json-value") == 0) {
+			o->json_value = true;
+			continue;
+		}
+		if (slot) {
+			if (i + 1 >= argc)
+				return cli_usage(c, "request", "option %s needs a value", a);
+			*slot = argv[++i];
+			continue;
+		}
+		if ((a[0] == '-' && a[1]) || o->npos == 3)
+			return cli_usage(c, "request", "unexpected argument '%s'", a);
+		o->pos[o->npos++] = a;
+	}
+	return EXIT_OK;
+}
+
+static json_t *request_json(const gd_request *r)
+{
+	char t1[32], t2[32], t3[32], t4[32];
+	return json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:b,s:b,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s,s:I}",
+	                 "id", (json_int_t)r->id, "subject", r->subject, "kind", r->kind, "activity",
+	                 *r->activity ? r->activity : NULL, "state", gd_request_state_name(r->state),
+	                 "received_at", cli_time(r->received_at, t1), "due_at", cli_time(r->due_at, t2),
+	                 "extended", r->extended, "late", r->late, "reason", *r->reason ? r->reason : NULL,
+	                 "identity_method", *r->identity_method ? r->identity_method : NULL, "identity_ref",
+	                 *r->identity_ref ? r->identity_ref : NULL, "identity_by",
+	                 *r->identity_by ? r->identity_by : NULL, "identity_at",
+	                 r->identity_at ? cli_time(r->identity_at, t3) : NULL, "closed_at",
+	                 r->closed_at ? cli_time(r->closed_at, t4) : NULL, "opened_by", r->opened_by,
+	                 "copies", (json_int_t)r->copies);
+}
+
+static void request_line(const gd_request *r)
+{
+	char due[32], rec[32];
+	gd_date_format(due, r->due_at);
+	gd_date_format(rec, r->received_at);
+	printf("%-5lld %-16s %-12s %s  received %s  due %s%s%s\n", (long long)r->id, r->kind,
+	       gd_request_state_name(r->state), r->subject, rec, due, r->extended ? " (extended)" : "",
+	       r->late ? "  LATE" : "");
+}
+
+static int list_cb(void *ud, const gd_request *r)
+{
+	json_t *arr = ud;
+	if (arr)
+		json_array_append_new(arr, request_json(r));
+	else
+		request_line(r);
+	return 0;
+}
+
+static int step_cb(void *ud, enum gd_request_state s, gd_time at, const char *principal, const char *note)
+{
+	json_t *arr = ud;
+	char t[32];
+	if (arr)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s}", "state", gd_request_state_name(s), "at",
+		                                     cli_time(at, t), "by", principal, "note", note));
+	else
+		printf("  %s  %-12s by %s%s%s\n", cli_time(at, t), gd_request_state_name(s), principal,
+		       *note ? ": " : "", note);
+	return 0;
+}
+
+static int write_fd(void *ud, const void *p, size_t n)
+{
+	int fd = *(int *)ud;
+	const char *s = p;
+	while (n) {
+		ssize_t w = write(fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return 1;
+		s += w, n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int parse_format(struct cli *c, const char *s, enum gd_export_format *out)
+{
+	if (!s || strcmp(s, "json") == 0)
+		*out = GD_EXPORT_JSON;
+	else if (strcmp(s, "csv") == 0)
+		*out = GD_EXPORT_CSV;
+	else if (strcmp(s, "html") == 0)
+		*out = GD_EXPORT_HTML;
+	else
+		return cli_usage(c, "request", "format '%s' is not json, csv or html", s);
+	return EXIT_OK;
+}
+
+static int do_export(struct cli *c, int64_t id, const struct opts *o)
+{
+	enum gd_export_format fmt;
+	int rc = parse_format(c, o->format, &fmt);
+	if (rc != EXIT_OK)
+		return rc;
+	int fd = STDOUT_FILENO;
+	if (o->output) {
+		/* The copy holds personal data: readable by its owner only. */
+		fd = open(o->output, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd < 0) {
+			fprintf(stderr, "gardien: cannot create %s: %s (it must not exist yet)\n", o->output,
+			        strerror(errno));
+			return EXIT_ERROR;
+		}
+	}
+	int64_t copy = 0;
+	bool charged = false;
+	fflush(stdout);
+	int r = gd_request_export(c->actor, id, fmt, write_fd, &fd, &copy, &charged);
+	if (o->output) {
+		if (close(fd) != 0 && r == 0)
+			r = GD_EIO;
+		if (r < 0)
+			unlink(o->output);
+	}
+	if (r < 0)
+		return cli_fail(c, r);
+	fprintf(stderr, "gardien: copy %lld of the data of request %lld%s\n", (long long)copy, (long long)id,
+	        charged ? " (the register says further copies may be charged)" : "");
+	return EXIT_OK;
+}
+
+struct kept_ctx {
+	json_t *arr;
+	int n;
+};
+
+static int kept_cb(void *ud, const gd_erasure_kept *k)
+{
+	struct kept_ctx *kc = ud;
+	char t[32];
+	kc->n++;
+	if (kc->arr) {
+		json_array_append_new(kc->arr, json_pack("{s:I,s:s,s:s,s:s,s:s?}", "record", (json_int_t)k->record_id,
+		                                         "activity", k->activity, "category", k->category, "rule",
+		                                         k->rule, "until", k->until ? cli_time(k->until, t) : NULL));
+	} else {
+		if (k->until)
+			gd_date_format(t, k->until);
+		printf("kept record %lld  %s  (%s)  until %s\n  under %s\n", (long long)k->record_id, k->category,
+		       k->activity, k->until ? t : "the end of its retention", k->rule);
+	}
+	return 0;
+}
+
+int cmd_request(struct cli *c, int argc, char **argv)
+{
+	struct opts o = {0};
+	int rc;
+	if (argc < 2)
+		return cli_usage(c, "request", "request needs a subcommand");
+	const char *sub = argv[1];
+	if ((rc = parse(c, argc, argv, &o)) != EXIT_OK)
+		return rc;
+
+	if (strcmp(sub, "open") == 0) {
+		gd_request_spec sp = GD_REQUEST_SPEC_INIT;
+		if (o.npos != 2)
+			return cli_usage(c, "request", "request open takes KIND SUBJECT");
+		sp.kind = o.pos[0];
+		sp.subject = o.pos[1];
+		sp.activity = o.activity;
+		if (o.received && (rc = cli_parse_time(c, o.received, &sp.received_at)) != EXIT_OK)
+			return rc;
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		int64_t id = 0;
+		int r = gd_request_open(c->actor, &id, &sp);
+		if (r < 0 && !(r == GD_EDENIED && id))
+			return cli_fail(c, r);
+		gd_request req;
+		int g = gd_request_get(c->actor, &req, id);
+		if (g < 0)
+			return cli_fail(c, g);
+		if (c->json)
+			cli_print_json(request_json(&req));
+		else if (r == 0)
+			printf("request %lld (%s) received; due %s\n", (long long)id, req.kind,
+			       cli_time(req.due_at, (char[32]){0}));
+		if (r < 0) {
+			fprintf(stderr, "gardien: request %lld refused: %s\n", (long long)id, req.reason);
+			return EXIT_DENIED;
+		}
+		return EXIT_OK;
+	}
+	if (strcmp(sub, "list") == 0) {
+		if (o.npos)
+			return cli_usage(c, "request", "request list takes no argument");
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		json_t *arr = c->json ? json_array() : NULL;
+		int r = gd_request_list(c->actor, !o.all, list_cb, arr);
+		if (r < 0) {
+			json_decref(arr);
+			return cli_fail(c, r);
+		}
+		if (arr)
+			cli_print_json(arr);
+		return EXIT_OK;
+	}
+
+	/* Everything else names a request. */
+	int64_t id;
+	if (o.npos < 1)
+		return cli_usage(c, "request", "request %s takes a request ID", sub);
+	if ((rc = parse_num(c, o.pos[0], &id)) != EXIT_OK)
+		return rc;
+	if ((rc = cli_open(c, true)) != EXIT_OK)
+		return rc;
+	int r = 0;
+	const char *done = NULL;
+	if (strcmp(sub, "show") == 0) {
+		gd_request req;
+		if ((r = gd_request_get(c->actor, &req, id)) < 0)
+			return cli_fail(c, r);
+		if (c->json) {
+			json_t *j = request_json(&req), *steps = json_array();
+			r = gd_request_steps(c->actor, id, step_cb, steps);
+			json_object_set_new(j, "steps", steps);
+			if (r < 0) {
+				json_decref(j);
+				return cli_fail(c, r);
+			}
+			cli_print_json(j);
+			return EXIT_OK;
+		}
+		request_line(&req);
+		if (*req.reason)
+			printf("  reason: %s\n", req.reason);
+		if (req.identity_at)
+			printf("  identity verified by %s (%s, evidence %s)\n", req.identity_by, req.identity_method,
+			       req.identity_ref);
+		if (req.copies)
+			printf("  copies delivered: %lld\n", (long long)req.copies);
+		r = gd_request_steps(c->actor, id, step_cb, NULL);
+		return r < 0 ? cli_fail(c, r) : EXIT_OK;
+	} else if (strcmp(sub, "verify") == 0) {
+		if (!o.method || !o.evidence)
+			return cli_usage(c, "request", "request verify takes ID --method M --evidence REF");
+		r = gd_request_verify(c->actor, id, o.method, o.evidence);
+		done = "identity verified";
+	} else if (strcmp(sub, "start") == 0) {
+		r = gd_request_start(c->actor, id);
+		done = "in progress";
+	} else if (strcmp(sub, "extend") == 0) {
+		if (!o.reason)
+			return cli_usage(c, "request", "request extend takes ID --reason TEXT (told to the subject)");
+		r = gd_request_extend(c->actor, id, o.reason);
+		done = "extended by two months";
+	} else if (strcmp(sub, "refuse") == 0) {
+		if (!o.reason)
+			return cli_usage(c, "request", "request refuse takes ID --reason TEXT");
+		r = gd_request_refuse(c->actor, id, o.reason);
+		done = "refused";
+	} else if (strcmp(sub, "complete") == 0) {
+		r = gd_request_complete(c->actor, id, o.note);
+		done = "completed";
+	} else if (strcmp(sub, "export") == 0) {
+		return do_export(c, id, &o);
+	} else if (strcmp(sub, "rectify") == 0) {
+		int64_t rec;
+		if (o.npos != 3)
+			return cli_usage(c, "request", "request rectify takes ID RECORD VALUE|-");
+		if ((rc = parse_num(c, o.pos[1], &rec)) != EXIT_OK)
+			return rc;
+		char *buf = NULL;
+		size_t len = 0;
+		if ((rc = cli_read_value(c, o.pos[2], &buf, &len)) != EXIT_OK)
+			return rc;
+		r = gd_request_rectify(c->actor, id, rec, o.json_value ? GD_VALUE_JSON : GD_VALUE_TEXT, buf, len);
+		free(buf);
+		done = "record rectified; recipients notified";
+	} else if (strcmp(sub, "erase") == 0) {
+		struct kept_ctx kc = {c->json ? json_array() : NULL, 0};
+		size_t deleted = 0;
+		r = gd_request_erase(c->actor, id, kept_cb, &kc, &deleted);
+		if (r < 0) {
+			json_decref(kc.arr);
+			return cli_fail(c, r);
+		}
+		if (c->json)
+			cli_print_json(json_pack("{s:I,s:I,s:o}", "request", (json_int_t)id, "deleted",
+			                         (json_int_t)deleted, "kept", kc.arr));
+		else
+			printf("request %lld: %zu record(s) erased, %d kept%s\n", (long long)id, deleted, kc.n,
+			       kc.n ? " (listed above)" : "");
+		return EXIT_OK;
+	} else {
+		return cli_usage(c, "request", "unknown subcommand '%s'", sub);
+	}
+	if (r < 0)
+		return cli_fail(c, r);
+	gd_request req;
+	if ((r = gd_request_get(c->actor, &req, id)) < 0)
+		return cli_fail(c, r);
+	if (c->json)
+		cli_print_json(request_json(&req));
+	else
+		printf("request %lld: %s (due %s)\n", (long long)id, done, cli_time(req.due_at, (char[32]){0}));
+	return EXIT_OK;
+}

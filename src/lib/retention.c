@@ -1,0 +1,672 @@
+/*
+ * retention.c — the retention engine: when each record moves to its next
+ * stage (archived, anonymised, deleted), the plan of what will happen, and the
+ * sweep that applies what is due.
+ *
+ * Invariants:
+ *  - a record's next transition is a pure function of the register rule that
+ *    covers its (activity, category), its stage, its collection time, the
+ *    events of its subject and the active holds; retention_due caches it and
+ *    every change to an input invalidates the cache (retention.h);
+ *  - a rule's period ends with the last second of its last day (Regulation
+ *    1182/71: the day of the event is not counted; months by gd_time_add_months);
+ *    the transition is due at the first second after it; a zero period is due
+ *    at the event itself;
+ *  - a sweep batch is one transaction: its transitions, their audit entries
+ *    and the rescheduling commit together, after their erasure journal entries
+ *    are on disk; memory is one flat array of `batch` rows.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/retention.h"
+
+#pragma weak gd__register_current
+
+int gd__retention_register(gd_actor *a, const struct gd__register **out)
+{
+	*out = NULL;
+	int (*current)(gd_actor *, const struct gd__register **) = gd__register_current;
+	return current ? current(a, out) : 0;
+}
+
+const char *gd_retention_action_name(int action)
+{
+	switch (action) {
+	case GD_RETENTION_ARCHIVE: return "archive";
+	case GD_RETENTION_ANONYMISE: return "anonymise";
+	case GD_RETENTION_DELETE: return "delete";
+	default: return "none";
+	}
+}
+
+/* ---- rules ---- */
+
+static const struct gd__activity *activity_of(const struct gd__register *r, const char *id)
+{
+	for (size_t i = 0; r && i < r->nactivities; i++)
+		if (r->activities[i].id && strcmp(r->activities[i].id, id) == 0)
+			return &r->activities[i];
+	return NULL;
+}
+
+/* True when `cat` is one of `set` or beneath one in the taxonomy ("user.contact" covers "user.contact.email"). */
+static bool covers(const struct gd__strings *set, const char *cat)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		size_t n = strlen(set->v[i]);
+		if (strncmp(cat, set->v[i], n) == 0 && (cat[n] == 0 || cat[n] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/* The rule for a category of an activity: one naming it first, then one for every category. */
+static const struct gd__retention *rule_of(const struct gd__activity *act, const char *category)
+{
+	if (!act)
+		return NULL;
+	for (size_t i = 0; i < act->nretention; i++)
+		if (act->retention[i].categories.n && covers(&act->retention[i].categories, category))
+			return &act->retention[i];
+	for (size_t i = 0; i < act->nretention; i++)
+		if (!act->retention[i].categories.n)
+			return &act->retention[i];
+	return NULL;
+}
+
+static int stage_after(enum gd__stage_action a)
+{
+	return a == GD__STAGE_ARCHIVE ? GD__REC_ARCHIVED : a == GD__STAGE_ANONYMISE ? GD__REC_ANONYMISED : 3;
+}
+
+static gd_time period_end(gd_time base, struct gd__period p)
+{
+	if (!p.years && !p.months && !p.days)
+		return base;
+	gd_time t = gd_time_add_months(base, p.years * 12 + p.months) + (gd_time)p.days * 86400;
+	return gd_time_end_of_day(t) + 1;
+}
+
+/* ---- scheduling ---- */
+
+struct row {
+	int64_t id, subject_id;
+	gd_time collected_at;
+	int stage;
+	char activity[GD_NAME_MAX + 1];
+	char category[GD_NAME_MAX + 1];
+	char subject[GD_SUBJECT_ID_SIZE];   /* "" once anonymised */
+};
+
+struct next {
+	gd_time due;        /* GD__DUE_NEVER / GD__DUE_HELD */
+	int action;
+	int stage_no;
+};
+
+#define RULE_CACHE 64
+struct ctx {
+	gd_actor *a;
+	const struct gd__register *reg;
+	bool any_holds;
+	struct {
+		char key[2 * GD_NAME_MAX + 2];
+		const struct gd__activity *act;
+		const struct gd__retention *rule;
+	} cache[RULE_CACHE];
+};
+
+static const struct gd__retention *cached_rule(struct ctx *c, const struct row *r,
+                                               const struct gd__activity **act)
+{
+	char key[2 * GD_NAME_MAX + 2];
+	int n = snprintf(key, sizeof key, "%s\n%s", r->activity, r->category);
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < n; i++)
+		h = (h ^ (unsigned char)key[i]) * 16777619u;
+	size_t slot = h % RULE_CACHE;
+	if (strcmp(c->cache[slot].key, key) != 0) {
+		memcpy(c->cache[slot].key, key, (size_t)n + 1);
+		c->cache[slot].act = activity_of(c->reg, r->activity);
+		c->cache[slot].rule = rule_of(c->cache[slot].act, r->category);
+	}
+	*act = c->cache[slot].act;
+	return c->cache[slot].rule;
+}
+
+static int any_active_hold(gd_actor *a, bool *out)
+{
+	int64_t n = 0;
+	int rc = gd__db_int(a->v->store, &n,
+	                    "SELECT count(*) FROM holds WHERE tenant_id = ? AND lifted_at IS NULL", "i",
+	                    a->tenant_id);
+	*out = n > 0;
+	return rc;
+}
+
+/* The next transition of `r` under `rule` (see the file comment). */
+static int compute_next(struct ctx *c, const struct row *r, const struct gd__retention *rule,
+                        struct next *out)
+{
+	gd__store *db = c->a->v->store;
+	gd_time best = GD__DUE_NEVER, arch = GD__DUE_NEVER;
+	int best_i = -1, arch_i = -1;
+	*out = (struct next){GD__DUE_NEVER, -1, -1};
+	for (size_t i = 0; rule && i < rule->nstages; i++) {
+		const struct gd__stage *st = &rule->stages[i];
+		if (stage_after(st->action) <= r->stage)
+			continue;
+		gd_time base = r->collected_at;
+		if (st->from && strcmp(st->from, "collection") != 0) {
+			if (!r->subject_id)
+				continue;
+			int rc = gd__db_int(db, &base, "SELECT at FROM events WHERE subject_id = ? AND name = ?",
+			                    "it", r->subject_id, st->from);
+			if (rc == GD_ENOTFOUND)
+				continue;
+			if (rc < 0)
+				return rc;
+		}
+		gd_time due = period_end(base, st->after);
+		if (due < best || (due == best && best_i >= 0 && st->action > rule->stages[best_i].action))
+			best = due, best_i = (int)i;
+		if (st->action == GD__STAGE_ARCHIVE && due < arch)
+			arch = due, arch_i = (int)i;
+	}
+	if (best_i < 0)
+		return 0;
+	if (rule->stages[best_i].action != GD__STAGE_ARCHIVE && c->any_holds) {
+		int64_t hold = 0;
+		int rc = gd__hold_find(c->a->v, r->subject_id, r->id, &hold, NULL, 0);
+		if (rc < 0)
+			return rc;
+		if (hold) {
+			if (arch_i >= 0)
+				*out = (struct next){arch, GD__STAGE_ARCHIVE, arch_i};
+			else
+				*out = (struct next){GD__DUE_HELD, (int)rule->stages[best_i].action, best_i};
+			return 0;
+		}
+	}
+	*out = (struct next){best, (int)rule->stages[best_i].action, best_i};
+	return 0;
+}
+
+int gd__retention_invalidate_subject(gd_vault *v, int64_t subject_id)
+{
+	return gd__db_exec(v->store,
+	                   "UPDATE retention_due SET due_at = -1 WHERE record_id IN"
+	                   " (SELECT id FROM records WHERE subject_id = ?)",
+	                   "i", subject_id);
+}
+
+/* A new register version re-schedules every record of the tenant. */
+static int check_register_version(struct ctx *c)
+{
+	gd_vault *v = c->a->v;
+	int64_t have = -1, want = c->reg ? c->reg->version : 0;
+	int rc = gd__db_int(v->store, &have, "SELECT register_version FROM retention_state WHERE tenant_id = ?",
+	                    "i", c->a->tenant_id);
+	if (rc < 0 && rc != GD_ENOTFOUND)
+		return rc;
+	if (rc == 0 && have == want)
+		return 0;
+	if ((rc = gd__op_begin(v)) < 0)
+		return rc;
+	rc = gd__db_exec(v->store, "UPDATE retention_due SET due_at = -1 WHERE tenant_id = ?", "i",
+	                 c->a->tenant_id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM retention_state WHERE tenant_id = ?", "i", c->a->tenant_id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "INSERT INTO retention_state (tenant_id, register_version) VALUES (?, ?)",
+		                 "ii", c->a->tenant_id, want);
+	if (rc == 0) {
+		char why[64];
+		snprintf(why, sizeof why, "register version %lld", (long long)want);
+		rc = gd__audit_actor(c->a, &(struct gd__audit_event){.action = "retention.reschedule", .reason = why});
+	}
+	return gd__op_end(v, rc);
+}
+
+static void copy_text(char *dst, size_t cap, const char *s)
+{
+	snprintf(dst, cap, "%s", s ? s : "");
+}
+
+/* Recomputes the pending rows of the due index, `batch` per transaction. */
+static int schedule_pending(struct ctx *c, struct row *rows, size_t batch, uint64_t *scheduled)
+{
+	gd_vault *v = c->a->v;
+	int rc = 0;
+	for (;;) {
+		size_t n = 0;
+		gd__stmt *st;
+		if ((rc = gd__op_begin(v)) < 0)
+			return rc;
+		rc = gd__db_query(v->store, &st,
+		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at, r.stage"
+		                  " FROM retention_due d JOIN records r ON r.id = d.record_id"
+		                  " WHERE d.tenant_id = ? AND d.due_at = -1 LIMIT ?",
+		                  "ii", c->a->tenant_id, (int64_t)batch);
+		while (rc == 0 && n < batch && (rc = gd__db_step(v->store, st)) == 1) {
+			struct row *r = &rows[n++];
+			r->id = gd__col_int(v->store, st, 0);
+			r->subject_id = gd__col_int(v->store, st, 1);
+			copy_text(r->activity, sizeof r->activity, gd__col_text(v->store, st, 2));
+			copy_text(r->category, sizeof r->category, gd__col_text(v->store, st, 3));
+			r->collected_at = gd__col_int(v->store, st, 4);
+			r->stage = (int)gd__col_int(v->store, st, 5);
+			rc = 0;
+		}
+		if (rc == 0 || rc == 1)
+			gd__db_reset(v->store, st), rc = 0;
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			const struct gd__activity *act;
+			const struct gd__retention *rule = cached_rule(c, &rows[i], &act);
+			struct next nx;
+			if ((rc = compute_next(c, &rows[i], rule, &nx)) < 0)
+				break;
+			rc = gd__db_exec(v->store,
+			                 "UPDATE retention_due SET due_at = ?, action = ?, stage_no = ? WHERE record_id = ?",
+			                 "iiii", (int64_t)nx.due, (int64_t)nx.action, (int64_t)nx.stage_no, rows[i].id);
+		}
+		if (rc == 0 && n) {
+			char why[64];
+			snprintf(why, sizeof why, "%zu record(s) scheduled", n);
+			rc = gd__audit_actor(c->a, &(struct gd__audit_event){.action = "retention.schedule", .reason = why});
+		}
+		if ((rc = gd__op_end(v, rc)) < 0)
+			return rc;
+		*scheduled += n;
+		if (n < batch)
+			return 0;
+	}
+}
+
+int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collected_at)
+{
+	/* Statistics keep the month of collection, not the instant. */
+	char day[32];
+	gd_time month = collected_at;
+	gd_date_format(day, collected_at);
+	memcpy(day + 8, "01", 3);
+	if (gd_time_parse(&month, day) < 0)
+		month = collected_at;
+	v->needs_scrub = true;
+	return gd__db_exec(v->store,
+	                   "UPDATE records SET stage = 2, subject_id = 0, sealed = ?, collected_at = ?,"
+	                   " updated_at = ? WHERE id = ?",
+	                   "biii", "", (size_t)0, (int64_t)month, (int64_t)gd_vault_now(v), record_id);
+}
+
+static void journal_entry(struct ctx *c, unsigned char *out, int kind, const struct row *r)
+{
+	struct gd__journal_entry e = {.kind = kind, .at = gd_vault_now(c->a->v), .record_id = r->id,
+	                              .collected_at = r->collected_at};
+	copy_text(e.subject, sizeof e.subject, r->subject);
+	copy_text(e.tenant, sizeof e.tenant, c->a->tenant);
+	gd__journal_encode(c->a->v, out, &e);
+}
+
+/* Applies one due transition to `r` (inside the batch's operation). */
+static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *njournal,
+                 gd_retention_stats *stats, bool *changed)
+{
+	gd_vault *v = c->a->v;
+	const struct gd__activity *act;
+	const struct gd__retention *rule = cached_rule(c, r, &act);
+	struct next nx;
+	int rc = compute_next(c, r, rule, &nx);
+	*changed = false;
+	if (rc < 0)
+		return rc;
+	if (nx.due > gd_vault_now(v)) {
+		/* The schedule was stale (an input changed without invalidation): fix it. */
+		return gd__db_exec(v->store,
+		                   "UPDATE retention_due SET due_at = ?, action = ?, stage_no = ? WHERE record_id = ?",
+		                   "iiii", (int64_t)nx.due, (int64_t)nx.action, (int64_t)nx.stage_no, r->id);
+	}
+	const char *what = "retention.archive";
+	struct row after = *r;
+	switch (nx.action) {
+	case GD__STAGE_ARCHIVE:
+		rc = gd__db_exec(v->store, "UPDATE records SET stage = 1 WHERE id = ?", "i", r->id);
+		after.stage = GD__REC_ARCHIVED;
+		stats->archived++;
+		break;
+	case GD__STAGE_ANONYMISE:
+		what = "retention.anonymise";
+		journal_entry(c, journal + GD__JOURNAL_ENTRY_SIZE * (*njournal)++, GD__J_ANONYMISE, r);
+		rc = gd__retention_anonymise_row(v, r->id, r->collected_at);
+		after.stage = GD__REC_ANONYMISED;
+		stats->anonymised++;
+		break;
+	default:
+		what = "retention.delete";
+		journal_entry(c, journal + GD__JOURNAL_ENTRY_SIZE * (*njournal)++, GD__J_DELETE, r);
+		rc = gd__db_exec(v->store, "DELETE FROM records WHERE id = ?", "i", r->id);
+		v->needs_scrub = true;
+		after.stage = 3;
+		stats->deleted++;
+		break;
+	}
+	if (rc < 0)
+		return rc;
+	*changed = true;
+	char why[160];
+	snprintf(why, sizeof why, "%s%s%.100s", rule && rule->line ? "register rule" : "retention rule",
+	         rule && rule->text ? ": " : "", rule && rule->text ? rule->text : "");
+	rc = gd__audit_actor(c->a, &(struct gd__audit_event){
+	                               .action = what, .purpose = r->activity,
+	                               .subject = r->subject[0] ? r->subject : NULL,
+	                               .record_id = r->id, .category = r->category, .reason = why});
+	if (rc < 0 || after.stage == 3)
+		return rc;
+	/* The next stage is computed while the record is still linked to its subject. */
+	if ((rc = compute_next(c, &after, rule, &nx)) < 0)
+		return rc;
+	return gd__db_exec(v->store,
+	                   "UPDATE retention_due SET due_at = ?, action = ?, stage_no = ? WHERE record_id = ?",
+	                   "iiii", (int64_t)nx.due, (int64_t)nx.action, (int64_t)nx.stage_no, r->id);
+}
+
+int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
+                        const gd_retention_sweep_options *opts, gd_retention_stats *out)
+{
+	gd_retention_sweep_options o = GD_RETENTION_SWEEP_OPTIONS_INIT;
+	gd_retention_stats stats = {0};
+	gd_vault *v = a->v;
+	struct ctx *c = NULL;
+	struct row *rows = NULL;
+	unsigned char *journal = NULL;
+	int rc;
+
+	if (opts) {
+		if (opts->version != GD_RETENTION_SWEEP_OPTIONS_VERSION)
+			return gd__err(GD_EINVAL, "gd_retention_sweep_options version %u is not supported", opts->version);
+		o = *opts;
+	}
+	if (!o.batch)
+		o.batch = 5000;
+	if (o.batch > 100000)
+		return gd__err(GD_EINVAL, "sweep batch of %zu is over the limit of 100000", o.batch);
+	c = gd__calloc(1, sizeof *c);
+	rows = gd__calloc(o.batch, sizeof *rows);
+	journal = gd__malloc(o.batch * GD__JOURNAL_ENTRY_SIZE);
+	if (!c || !rows || !journal) {
+		rc = gd__err(GD_ENOMEM, "out of memory for a sweep batch of %zu", o.batch);
+		goto done;
+	}
+	c->a = a;
+	c->reg = reg;
+	if ((rc = check_register_version(c)) < 0 || (rc = any_active_hold(a, &c->any_holds)) < 0)
+		goto done;
+	if ((rc = schedule_pending(c, rows, o.batch, &stats.scheduled)) < 0)
+		goto done;
+	gd_time now = gd_vault_now(v);
+	int64_t total = 0;
+	rc = gd__db_int(v->store, &total,
+	                "SELECT count(*) FROM retention_due WHERE tenant_id = ? AND due_at >= 0 AND due_at <= ?",
+	                "ii", a->tenant_id, (int64_t)now);
+	if (rc < 0)
+		goto done;
+	uint64_t done_n = 0;
+	for (;;) {
+		size_t n = 0, nj = 0;
+		gd__stmt *st;
+		if (o.max_batches && stats.batches >= o.max_batches)
+			break;
+		if ((rc = gd__op_begin(v)) < 0)
+			goto done;
+		rc = gd__db_query(v->store, &st,
+		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at,"
+		                  " r.stage, s.pseudonym FROM retention_due d JOIN records r ON r.id = d.record_id"
+		                  " LEFT JOIN subjects s ON s.id = r.subject_id"
+		                  " WHERE d.tenant_id = ? AND d.due_at >= 0 AND d.due_at <= ?"
+		                  " ORDER BY d.due_at LIMIT ?",
+		                  "iii", a->tenant_id, (int64_t)now, (int64_t)o.batch);
+		while (rc == 0 && n < o.batch && (rc = gd__db_step(v->store, st)) == 1) {
+			struct row *r = &rows[n++];
+			r->id = gd__col_int(v->store, st, 0);
+			r->subject_id = gd__col_int(v->store, st, 1);
+			copy_text(r->activity, sizeof r->activity, gd__col_text(v->store, st, 2));
+			copy_text(r->category, sizeof r->category, gd__col_text(v->store, st, 3));
+			r->collected_at = gd__col_int(v->store, st, 4);
+			r->stage = (int)gd__col_int(v->store, st, 5);
+			copy_text(r->subject, sizeof r->subject, gd__col_text(v->store, st, 6));
+			rc = 0;
+		}
+		if (rc == 0 || rc == 1)
+			gd__db_reset(v->store, st), rc = 0;
+		size_t applied = 0;
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			bool changed;
+			rc = apply(c, &rows[i], journal, &nj, &stats, &changed);
+			applied += changed;
+		}
+		/* Journal first: a committed erasure always has its entry. */
+		if (rc == 0 && nj)
+			rc = gd__journal_append(v, journal, nj);
+		if ((rc = gd__op_end(v, rc)) < 0)
+			goto done;
+		if (!n) {
+			stats.complete = true;
+			break;
+		}
+		stats.batches++;
+		done_n += applied;
+		if (o.progress && o.progress(o.ud, done_n, (uint64_t)total) != 0)
+			break;
+	}
+	if (!stats.complete) {
+		int64_t left = 0;
+		rc = gd__db_int(v->store, &left,
+		                "SELECT count(*) FROM retention_due WHERE tenant_id = ? AND due_at >= 0 AND due_at <= ?",
+		                "ii", a->tenant_id, (int64_t)now);
+		stats.complete = rc == 0 && left == 0;
+	}
+done:
+	gd__free(c);
+	gd__free(rows);
+	gd__free(journal);
+	if (out)
+		*out = stats;
+	return rc < 0 ? rc : 0;
+}
+
+int gd_retention_sweep(gd_actor *a, const gd_retention_sweep_options *opts, gd_retention_stats *out)
+{
+	const struct gd__register *reg;
+	int rc = gd__retention_register(a, &reg);
+	if (rc < 0)
+		return rc;
+	if (!reg)
+		return gd__err(GD_ESTATE, "tenant %s has no register: load one before a retention sweep",
+		               a->tenant);
+	return gd__retention_sweep(a, reg, opts, out);
+}
+
+/* ---- plan ---- */
+
+struct bucket {
+	char month[8];
+	const char *activity;
+	int action;
+	const struct gd__retention *rule;
+	int64_t count;
+	gd_time first;
+};
+
+struct plan {
+	struct bucket *b;
+	size_t n, cap;
+};
+
+static int plan_add(struct plan *p, const struct gd__activity *act, const struct gd__retention *rule,
+                    const struct next *nx)
+{
+	char day[32];
+	gd_date_format(day, nx->due);
+	day[7] = 0;
+	for (size_t i = p->n; i-- > 0;) {
+		struct bucket *b = &p->b[i];
+		if (b->rule == rule && b->action == nx->action && strcmp(b->month, day) == 0) {
+			b->count++;
+			if (nx->due < b->first)
+				b->first = nx->due;
+			return 0;
+		}
+	}
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		if (cap > 1000000)
+			return gd__err(GD_ETOOBIG, "retention plan has too many rows: give an earlier --until");
+		struct bucket *nb = gd__calloc(cap, sizeof *nb);
+		if (!nb)
+			return GD_ENOMEM;
+		if (p->n)
+			memcpy(nb, p->b, p->n * sizeof *nb);
+		gd__free(p->b);
+		p->b = nb, p->cap = cap;
+	}
+	struct bucket *b = &p->b[p->n++];
+	memcpy(b->month, day, 8);
+	b->activity = act->id;
+	b->action = nx->action;
+	b->rule = rule;
+	b->count = 1;
+	b->first = nx->due;
+	return 0;
+}
+
+static int bucket_cmp(const void *x, const void *y)
+{
+	const struct bucket *a = x, *b = y;
+	int c = strcmp(a->month, b->month);
+	if (!c)
+		c = strcmp(a->activity, b->activity);
+	if (!c)
+		c = a->action - b->action;
+	if (!c)
+		c = (a->rule ? a->rule->line : 0) - (b->rule ? b->rule->line : 0);
+	return c;
+}
+
+int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time until,
+                       int (*cb)(void *ud, const gd_retention_plan_row *row), void *ud,
+                       gd_retention_plan_totals *out)
+{
+	gd_retention_plan_totals tot = {0};
+	struct plan p = {0};
+	gd_vault *v = a->v;
+	struct ctx *c = gd__calloc(1, sizeof *c);
+	gd__stmt *st = NULL;
+	int rc;
+	if (!c)
+		return GD_ENOMEM;
+	c->a = a;
+	c->reg = reg;
+	if ((rc = any_active_hold(a, &c->any_holds)) < 0)
+		goto done;
+	rc = gd__db_query(v->store, &st,
+	                  "SELECT id, subject_id, activity, category, collected_at, stage FROM records"
+	                  " WHERE tenant_id = ? ORDER BY id",
+	                  "i", a->tenant_id);
+	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
+		struct row r = {0};
+		r.id = gd__col_int(v->store, st, 0);
+		r.subject_id = gd__col_int(v->store, st, 1);
+		copy_text(r.activity, sizeof r.activity, gd__col_text(v->store, st, 2));
+		copy_text(r.category, sizeof r.category, gd__col_text(v->store, st, 3));
+		r.collected_at = gd__col_int(v->store, st, 4);
+		r.stage = (int)gd__col_int(v->store, st, 5);
+		const struct gd__activity *act;
+		const struct gd__retention *rule = cached_rule(c, &r, &act);
+		rc = 0;
+		if (!rule) {
+			tot.no_rule++;
+			continue;
+		}
+		for (int step = 0; rc == 0 && step < 3; step++) {
+			struct next nx;
+			if ((rc = compute_next(c, &r, rule, &nx)) < 0)
+				break;
+			if (nx.due == GD__DUE_NEVER) {
+				tot.waiting += step == 0;
+				break;
+			}
+			if (nx.due == GD__DUE_HELD) {
+				tot.held++;
+				break;
+			}
+			if (nx.due > until)
+				break;
+			if ((rc = plan_add(&p, act, rule, &nx)) < 0)
+				break;
+			tot.transitions++;
+			r.stage = stage_after((enum gd__stage_action)nx.action);
+			if (r.stage > GD__REC_ANONYMISED)
+				break;
+		}
+	}
+	if (st)
+		gd__db_reset(v->store, st);
+	if (rc < 0)
+		goto done;
+	rc = 0;
+	if (p.n)
+		qsort(p.b, p.n, sizeof *p.b, bucket_cmp);
+	for (size_t i = 0; cb && i < p.n; i++) {
+		const struct bucket *b = &p.b[i];
+		gd_retention_plan_row row = {.activity = b->activity, .action = b->action,
+		                             .rule = b->rule->text ? b->rule->text : "",
+		                             .rule_line = b->rule->line, .count = b->count,
+		                             .first_due = b->first};
+		memcpy(row.month, b->month, sizeof row.month);
+		if ((rc = cb(ud, &row)) != 0)
+			break;
+	}
+done:
+	gd__free(p.b);
+	gd__free(c);
+	if (out)
+		*out = tot;
+	return rc;
+}
+
+int gd_retention_plan(gd_actor *a, gd_time until,
+                      int (*cb)(void *ud, const gd_retention_plan_row *row), void *ud,
+                      gd_retention_plan_totals *out)
+{
+	const struct gd__register *reg;
+	int rc = gd__retention_register(a, &reg);
+	if (rc < 0)
+		return rc;
+	if (!reg)
+		return gd__err(GD_ESTATE, "tenant %s has no register: load one to plan its retention", a->tenant);
+	return gd__retention_plan(a, reg, until, cb, ud, out);
+}
+
+/* ---- enforcement points ---- */
+
+int gd__retention_check_read(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
+{
+	if (m->stage == GD__REC_ACTIVE)
+		return 0;
+	if (m->stage == GD__REC_ANONYMISED)
+		return gd__err(GD_EDENIED, "record %lld was anonymised: its personal part no longer exists",
+		               (long long)m->id);
+	const struct gd__register *reg;
+	int rc = gd__retention_register(a, &reg);
+	if (rc < 0)
+		return rc;
+	const struct gd__activity *act = activity_of(reg, purpose);
+	if (act && act->legal_claims)
+		return 0;
+	return gd__err(GD_EDENIED,
+	               "record %lld is archived: it is kept only as legal proof and may be read only for "
+	               "the register's legal-claims activity, not for \"%s\"",
+	               (long long)m->id, purpose);
+}

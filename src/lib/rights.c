@@ -1,0 +1,206 @@
+/*
+ * rights.c — what the rights modules share: access to the register, period
+ * arithmetic, the read checks for consent (Art. 6(1)(a), 7(3)), restriction
+ * (Art. 18) and objection (Art. 21), and the erasure hook.
+ *
+ * Invariants: a check refuses only with GD_EDENIED and a reason naming the
+ * record, the purpose and the way out; a check never writes (the refusal is
+ * audited by the caller).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/rights.h"
+#include "util/utf8.h"
+
+/*
+ * The register module (branch "register") provides gd__register_current. The
+ * reference is weak so that this module links, and works without a register,
+ * in builds that do not hold that module yet.
+ */
+#pragma weak gd__register_current
+
+static _Thread_local const struct gd__register *override_reg;
+static _Thread_local bool overridden;
+
+void gd__rights_use_register(const struct gd__register *r)
+{
+	override_reg = r;
+	overridden = r != NULL;
+}
+
+int gd__rights_register(gd_actor *a, const struct gd__register **out)
+{
+	*out = NULL;
+	if (overridden) {
+		*out = override_reg;
+		return 0;
+	}
+	if (!gd__register_current)
+		return 0;
+	return gd__register_current(a, out);
+}
+
+const struct gd__activity *gd__rights_activity(const struct gd__register *r, const char *id)
+{
+	for (size_t i = 0; r && id && i < r->nactivities; i++)
+		if (r->activities[i].id && strcmp(r->activities[i].id, id) == 0)
+			return &r->activities[i];
+	return NULL;
+}
+
+const struct gd__right *gd__rights_right(const struct gd__register *r, const char *kind)
+{
+	for (size_t i = 0; r && i < r->nrights; i++)
+		if (r->rights[i].kind && strcmp(r->rights[i].kind, kind) == 0)
+			return &r->rights[i];
+	return NULL;
+}
+
+gd_time gd__period_add(gd_time t, struct gd__period p)
+{
+	return gd_time_add_months(t, p.years * 12 + p.months) + (gd_time)p.days * 86400;
+}
+
+bool gd__period_zero(struct gd__period p)
+{
+	return p.years == 0 && p.months == 0 && p.days == 0;
+}
+
+/* The retention rule of `act` covering `category`, or NULL. */
+const struct gd__retention *gd__retention_of(const struct gd__activity *act, const char *category)
+{
+	for (size_t i = 0; act && i < act->nretention; i++) {
+		const struct gd__retention *ret = &act->retention[i];
+		if (ret->categories.n == 0)
+			return ret;
+		for (size_t j = 0; j < ret->categories.n; j++) {
+			size_t n = strlen(ret->categories.v[j]);
+			if (strncmp(ret->categories.v[j], category, n) == 0 &&
+			    (category[n] == 0 || category[n] == '.'))
+				return ret;
+		}
+	}
+	return NULL;
+}
+
+/* When a record collected at `collected` leaves the vault under `ret`: 0 when counted from an event. */
+gd_time gd__retention_end(const struct gd__retention *ret, gd_time collected)
+{
+	if (!ret || !ret->nstages)
+		return 0;
+	const struct gd__stage *last = &ret->stages[ret->nstages - 1];
+	if (!last->from || strcmp(last->from, "collection") != 0)
+		return 0;
+	return gd__period_add(collected, last->after);
+}
+
+const char *gd__basis_name(enum gd__basis b)
+{
+	switch (b) {
+	case GD__BASIS_CONSENT: return "consent";
+	case GD__BASIS_CONTRACT: return "contract";
+	case GD__BASIS_LEGAL_OBLIGATION: return "legal_obligation";
+	case GD__BASIS_VITAL_INTERESTS: return "vital_interests";
+	case GD__BASIS_PUBLIC_TASK: return "public_task";
+	case GD__BASIS_LEGITIMATE_INTERESTS: return "legitimate_interests";
+	}
+	return "unknown";
+}
+
+int gd__check_text(const char *s, const char *what)
+{
+	if (!s || !*s)
+		return gd__err(GD_EINVAL, "%s is missing", what);
+	size_t n = strlen(s);
+	if (n > GD_REASON_MAX)
+		return gd__err(GD_ETOOBIG, "%s is longer than %d bytes: shorten it", what, GD_REASON_MAX);
+	if (!gd__utf8_valid(s, n))
+		return gd__err(GD_EINVAL, "%s is not valid UTF-8 text", what);
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
+			return gd__err(GD_EINVAL, "%s has a control character", what);
+	return 0;
+}
+
+/* Is there a limit of `kind` on the subject (for `activity`, "" for any)? */
+static int has_limit(gd_actor *a, bool *out, int64_t subject_id, int kind, const char *activity)
+{
+	int64_t n = 0;
+	int rc = gd__db_int(a->v->store, &n,
+	                    "SELECT count(*) FROM subject_limits WHERE subject_id = ? AND kind = ? AND activity = ?",
+	                    "iit", subject_id, (int64_t)kind, activity);
+	*out = rc == 0 && n > 0;
+	return rc;
+}
+
+int gd__consent_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
+{
+	const struct gd__register *reg;
+	int rc = gd__rights_register(a, &reg);
+	if (rc < 0)
+		return rc;
+	const struct gd__activity *act = gd__rights_activity(reg, purpose);
+	if (!act || act->basis != GD__BASIS_CONSENT)
+		return 0;
+	enum gd_consent_state state;
+	gd_time exp;
+	if ((rc = gd__consent_state(a, &state, &exp, m->subject_id, purpose)) < 0)
+		return rc;
+	if (state == GD_CONSENT_LIVE)
+		return 0;
+	if (state == GD_CONSENT_STATE_EXPIRED) {
+		char d[32];
+		gd_date_format(d, exp);
+		return gd__err(GD_EDENIED,
+		               "record %lld: activity \"%s\" rests on consent and the subject's consent expired on %s; ask the subject to renew it",
+		               (long long)m->id, purpose, d);
+	}
+	return gd__err(GD_EDENIED,
+	               "record %lld: activity \"%s\" rests on consent and the subject's consent is %s; read it only after the subject gives consent",
+	               (long long)m->id, purpose,
+	               state == GD_CONSENT_STATE_WITHDRAWN ? "withdrawn" : "not recorded");
+}
+
+int gd__restriction_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
+{
+	bool restricted;
+	int rc = has_limit(a, &restricted, m->subject_id, GD__LIMIT_RESTRICTION, "");
+	if (rc < 0 || !restricted)
+		return rc;
+	const struct gd__register *reg;
+	if ((rc = gd__rights_register(a, &reg)) < 0)
+		return rc;
+	const struct gd__activity *act = gd__rights_activity(reg, purpose);
+	if (act && act->legal_claims)
+		return 0;
+	enum gd_consent_state state;
+	gd_time exp;
+	if ((rc = gd__consent_state(a, &state, &exp, m->subject_id, purpose)) < 0)
+		return rc;
+	if (state == GD_CONSENT_LIVE)
+		return 0;
+	return gd__err(GD_EDENIED,
+	               "record %lld: the subject's processing is restricted (Art. 18); it may be read only for legal claims, the subject's own requests, or with the subject's consent to \"%s\"",
+	               (long long)m->id, purpose);
+}
+
+int gd__objection_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
+{
+	bool objected;
+	int rc = has_limit(a, &objected, m->subject_id, GD__LIMIT_OBJECTION, purpose);
+	if (rc < 0 || !objected)
+		return rc;
+	return gd__err(GD_EDENIED,
+	               "record %lld: the subject objected to processing for \"%s\" (Art. 21); it may no longer be read for it",
+	               (long long)m->id, purpose);
+}
+
+int gd__rights_erase_hook(gd_actor *a, const struct gd__subject *s)
+{
+	int rc = gd__db_exec(a->v->store, "DELETE FROM consents WHERE subject_id = ?", "i", s->id);
+	if (rc == 0)
+		rc = gd__db_exec(a->v->store, "DELETE FROM subject_limits WHERE subject_id = ?", "i", s->id);
+	/* Requests and outbox notices name the pseudonym only: they stay as proof. */
+	return rc;
+}

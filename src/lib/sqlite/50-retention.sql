@@ -1,0 +1,53 @@
+-- Retention engine (retention.c, event.c, hold.c); see docs/retention.md.
+-- events: the latest occurrence of each named event per subject (clocks count
+-- from it). Clustered by subject: looked up by (subject, name).
+CREATE TABLE IF NOT EXISTS events (
+  subject_id INTEGER NOT NULL,
+  name       TEXT NOT NULL,
+  at         INTEGER NOT NULL,
+  tenant_id  INTEGER NOT NULL,
+  PRIMARY KEY (subject_id, name)
+) WITHOUT ROWID;
+-- holds: legal holds on a whole subject (record_id 0) or one record. Active
+-- while lifted_at IS NULL; lifted holds are kept as history.
+CREATE TABLE IF NOT EXISTS holds (
+  id          INTEGER PRIMARY KEY,
+  tenant_id   INTEGER NOT NULL,
+  subject_id  INTEGER NOT NULL,
+  record_id   INTEGER NOT NULL DEFAULT 0,
+  reason      TEXT NOT NULL,
+  placed_at   INTEGER NOT NULL,
+  placed_by   TEXT NOT NULL,
+  lifted_at   INTEGER,
+  lifted_by   TEXT,
+  lift_reason TEXT
+);
+CREATE INDEX IF NOT EXISTS holds_subject ON holds (subject_id);
+CREATE INDEX IF NOT EXISTS holds_record ON holds (record_id);
+-- retention_due: the due-date index, one row per record: its next transition
+-- (action: 0 archive, 1 anonymise, 2 delete) and when. due_at -1: not yet
+-- scheduled (new record, or its clock was re-based by an event or a hold);
+-- 9223372036854775806: blocked by a hold; 9223372036854775807: nothing due
+-- (no rule, or waiting for an event). A sweep reads (tenant_id, due_at) in order.
+CREATE TABLE IF NOT EXISTS retention_due (
+  record_id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL,
+  due_at    INTEGER NOT NULL,
+  action    INTEGER NOT NULL,
+  stage_no  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS retention_due_at ON retention_due (tenant_id, due_at);
+-- Every new record enters the index unscheduled; a deleted record leaves it.
+CREATE TRIGGER IF NOT EXISTS retention_record_new AFTER INSERT ON records BEGIN
+  INSERT OR REPLACE INTO retention_due (record_id, tenant_id, due_at, action, stage_no)
+  VALUES (new.id, new.tenant_id, -1, -1, -1);
+END;
+CREATE TRIGGER IF NOT EXISTS retention_record_gone AFTER DELETE ON records BEGIN
+  DELETE FROM retention_due WHERE record_id = old.id;
+END;
+-- retention_state: the register version the tenant's schedule was computed
+-- with; a new version re-schedules every record of the tenant.
+CREATE TABLE IF NOT EXISTS retention_state (
+  tenant_id        INTEGER PRIMARY KEY,
+  register_version INTEGER NOT NULL
+);

@@ -1,0 +1,117 @@
+/*
+ * regs.h — register models for the rights tests, written from the notices in
+ * shared/seeds (Wimi: restriction not offered, further copies charged, cookies
+ * 13 months, post-mortem directives; IPORTA: access, rectification, erasure,
+ * portability, objection and restriction, no post-mortem directives). They
+ * fill the same struct the register module loads from YAML.
+ */
+#ifndef GD_TEST_REGS_H
+#define GD_TEST_REGS_H
+
+#include "lib/register.h"
+
+#define STRS(...) {(const char *[]){__VA_ARGS__}, sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)}
+
+static struct gd__party wimi_customer_recipients[] = {
+	{"Wimi support", NULL, "FR", "support", "internal"},
+	{"OVH", "Roubaix", "FR", "hosting", "processor"},
+	{"Stripe", NULL, "US", "payment", "external"},
+};
+static struct gd__transfer wimi_transfers[] = {
+	{"Stripe", "US", GD__SAFEGUARD_SCC, "Commission decision 2021/914"},
+};
+static struct gd__stage invoice_stages[] = {
+	{GD__STAGE_DELETE, "collection", {10, 0, 0}},
+};
+static struct gd__retention invoice_retention[] = {
+	{{NULL, 0}, invoice_stages, 1, "Code de commerce L123-22",
+	 "invoices are kept 10 years as the law requires", 0},
+};
+static struct gd__stage customer_stages[] = {
+	{GD__STAGE_DELETE, "contract_end", {3, 0, 0}},
+};
+static struct gd__retention customer_retention[] = {
+	{{NULL, 0}, customer_stages, 1, NULL, "3 years after the end of the contract", 0},
+};
+
+static struct gd__activity wimi_activities[] = {
+	{.id = "customers", .name = "Customer accounts", .purposes = STRS("essential.service"),
+	 .basis = GD__BASIS_CONTRACT, .categories = STRS("user.contact", "user.name"),
+	 .recipients = wimi_customer_recipients, .nrecipients = 3, .transfers = wimi_transfers,
+	 .ntransfers = 1, .retention = customer_retention, .nretention = 1},
+	{.id = "invoicing", .name = "Invoicing and accounting", .purposes = STRS("essential.service.payment_processing"),
+	 .basis = GD__BASIS_LEGAL_OBLIGATION, .basis_detail = "French commercial code, art. L123-22",
+	 .categories = STRS("user.financial"), .retention = invoice_retention, .nretention = 1},
+	{.id = "cookies", .name = "Audience cookies", .purposes = STRS("analytics"),
+	 .basis = GD__BASIS_CONSENT, .consent_text = "I accept audience-measurement cookies.",
+	 .consent_version = "cookies-v1", .consent_validity = {0, 13, 0},
+	 .categories = STRS("user.device.cookie_id")},
+	{.id = "newsletter", .name = "Newsletter", .purposes = STRS("marketing.communications.email"),
+	 .basis = GD__BASIS_CONSENT, .consent_text = "Send me the Wimi newsletter.",
+	 .consent_version = "news-v2", .categories = STRS("user.contact.email")},
+	{.id = "prospection", .name = "Prospection and profiling", .purposes = STRS("marketing.advertising.profiling"),
+	 .basis = GD__BASIS_LEGITIMATE_INTERESTS, .basis_detail = "commercial prospection",
+	 .categories = STRS("user.contact")},
+};
+
+static struct gd__right wimi_rights[] = {
+	{"access", true, NULL, NULL, true, true},
+	{"confirmation", true, NULL, NULL, true, false},
+	{"rectification", true, NULL, NULL, true, false},
+	{"erasure", true, NULL, "not where processing meets a legal obligation", true, false},
+	{"restriction", false,
+	 "the processing is lawful and all the data collected is necessary to perform the commercial contract",
+	 NULL, true, false},
+	{"objection", true, NULL, NULL, true, false},
+	{"portability", true, NULL, "data provided through the online form", true, false},
+	{"withdraw_consent", true, NULL, NULL, false, false},
+	{"post_mortem", true, NULL, NULL, true, false},
+};
+
+static struct gd__register wimi_register = {
+	.format = 1, .version = 1, .file = "wimi.yml",
+	.controller = {.name = "Wimi SAS", .address = "112 Rue Réaumur, 75002 Paris", .country = "FR"},
+	.dpo = {.email = "dpo-wimi@racine.eu"},
+	.authority = {.name = "CNIL"},
+	.activities = wimi_activities, .nactivities = sizeof wimi_activities / sizeof *wimi_activities,
+	.rights = wimi_rights, .nrights = sizeof wimi_rights / sizeof *wimi_rights,
+};
+
+static struct gd__party iporta_recipients[] = {
+	{"Visiativ group", NULL, "FR", "group services", "external"},
+};
+
+static struct gd__activity iporta_activities[] = {
+	{.id = "customers", .name = "Customer relationship", .purposes = STRS("essential.service"),
+	 .basis = GD__BASIS_CONTRACT, .categories = STRS("user.contact"), .recipients = iporta_recipients,
+	 .nrecipients = 1},
+	{.id = "prospection", .name = "Commercial prospection", .purposes = STRS("marketing.advertising"),
+	 .basis = GD__BASIS_LEGITIMATE_INTERESTS, .categories = STRS("user.contact")},
+	{.id = "events", .name = "Events and webinars", .purposes = STRS("marketing.communications"),
+	 .basis = GD__BASIS_CONSENT, .consent_text = "Invite me to IPORTA events.", .consent_version = "ev-1",
+	 .categories = STRS("user.contact")},
+	{.id = "litigation", .name = "Establishing and defending legal claims", .purposes = STRS("legal"),
+	 .basis = GD__BASIS_LEGITIMATE_INTERESTS, .categories = STRS("user"), .legal_claims = true},
+};
+
+static struct gd__right iporta_rights[] = {
+	{"access", true, NULL, NULL, true, false},
+	{"confirmation", true, NULL, NULL, true, false},
+	{"rectification", true, NULL, NULL, true, false},
+	{"erasure", true, NULL, NULL, true, false},
+	{"restriction", true, NULL, NULL, true, false},
+	{"objection", true, NULL, NULL, true, false},
+	{"portability", true, NULL, NULL, true, false},
+	{"withdraw_consent", true, NULL, NULL, false, false},
+};
+
+static struct gd__register iporta_register = {
+	.format = 1, .version = 1, .file = "iporta.yml",
+	.controller = {.name = "IPORTA", .country = "FR"},
+	.dpo = {.email = "privacy@visiativ.com"},
+	.authority = {.name = "CNIL"},
+	.activities = iporta_activities, .nactivities = sizeof iporta_activities / sizeof *iporta_activities,
+	.rights = iporta_rights, .nrights = sizeof iporta_rights / sizeof *iporta_rights,
+};
+
+#endif

@@ -1,0 +1,300 @@
+/*
+ * test_backup.c — backups: a restore re-applies every erasure and retention
+ * deletion made since the snapshot (the erased subject stays gone, its key is
+ * nowhere in the restored vault), damaged and foreign backups are refused with
+ * nothing changed, rotation keeps exactly the policy's set over a year, and the
+ * erasure horizon follows from it.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "lib/internal.h"
+#include "lib/retention.h"
+
+static const char *SECRET = "IBAN FR76 3000 6000 0112 3456 7890 189";
+
+static gd_time T(const char *s)
+{
+	gd_time t;
+	if (gd_time_parse(&t, s) != 0)
+		fail_msg("bad time %s", s);
+	return t;
+}
+
+static struct gd__stage cookie_stage[] = {{GD__STAGE_DELETE, "collection", {0, 13, 0}}};
+static struct gd__retention cookie_rule[] = {{.stages = cookie_stage, .nstages = 1, .text = "13 months"}};
+static struct gd__activity acts[] = {{.id = "audience", .retention = cookie_rule, .nretention = 1},
+                                     {.id = "billing"}};
+static struct gd__register reg = {.version = 1, .activities = acts, .nactivities = 2};
+
+static int64_t put(struct fixture *f, const char *s, const char *activity, const char *value)
+{
+	gd_record_spec sp = GD_RECORD_SPEC_INIT;
+	int64_t id;
+	sp.activity = activity;
+	sp.category = "user.financial.bank_account";
+	sp.value = value;
+	sp.value_len = strlen(value);
+	GD_OK_OR_FAIL(gd_record_put(f->a, &id, s, &sp));
+	return id;
+}
+
+static void close_vault(struct fixture *f)
+{
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+}
+
+struct names {
+	char list[8192];
+	int n;
+};
+
+static int add_name(void *ud, const gd_backup_info *b)
+{
+	struct names *x = ud;
+	size_t len = strlen(x->list);
+	snprintf(x->list + len, sizeof x->list - len, "%s|", b->name);
+	x->n++;
+	return 0;
+}
+
+static void create(struct fixture *f, const char *dir, gd_backup_info *out)
+{
+	GD_OK_OR_FAIL(gd_backup_create(f->v, dir, out));
+}
+
+static void erase_then_restore_keeps_subject_gone(void **state)
+{
+	struct fixture *f = fx_new();
+	char gone[GD_SUBJECT_ID_SIZE], kept[GD_SUBJECT_ID_SIZE], found[GD_SUBJECT_ID_SIZE], dir[400];
+	unsigned char wk[128];
+	size_t wk_len;
+	gd_backup_info b;
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+
+	GD_OK_OR_FAIL(gd_subject_create(f->a, gone));
+	GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, gone, "email", "jeanne@example.org"));
+	int64_t secret = put(f, gone, "billing", SECRET);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, kept));
+	int64_t cookie = put(f, kept, "audience", "cookie-id-1");
+	int64_t invoice = put(f, kept, "billing", "invoice address");
+	{
+		gd__stmt *st;
+		GD_OK_OR_FAIL(gd__db_query(f->v->store, &st, "SELECT wrapped_key FROM subjects WHERE pseudonym = ?",
+		                           "t", gone));
+		assert_int_equal(gd__db_step(f->v->store, st), 1);
+		const void *p = gd__col_blob(f->v->store, st, 0, &wk_len);
+		memcpy(wk, p, wk_len);
+		gd__db_reset(f->v->store, st);
+	}
+	gd_vault_set_now(f->v, T("2026-01-02T02:00:00Z"));
+	create(f, dir, &b);
+	assert_true(b.kinds & GD_BACKUP_DAILY);
+	assert_int_equal(strlen(b.checksum), 64);
+	char file[700];
+	snprintf(file, sizeof file, "%s/%s", dir, b.name);
+	/* The backup holds no plaintext and not the wrapped key in clear. */
+	assert_false(file_contains(file, SECRET, strlen(SECRET)));
+	assert_false(file_contains(file, wk, wk_len));
+	GD_OK_OR_FAIL(gd_backup_verify(f->v, file));
+
+	/* After the snapshot: an erasure and a retention deletion. */
+	gd_vault_set_now(f->v, T("2027-03-01T00:00:00Z"));
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, gone));
+	gd_retention_stats st;
+	GD_OK_OR_FAIL(gd__retention_sweep(f->a, &reg, NULL, &st));
+	assert_int_equal(st.deleted, 1);
+	close_vault(f);
+
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.now = T("2027-03-02");
+	gd_backup_restore_stats rs;
+	GD_OK_OR_FAIL(gd_backup_restore(f->path, &o, file, &rs));
+	/* The snapshot held both: the restore re-applied both. */
+	assert_int_equal(rs.erasures, 1);
+	assert_int_equal(rs.deletions, 1);
+	assert_int_equal(rs.snapshot_at, T("2026-01-02T02:00:00Z"));
+
+	fx_reopen(f);
+	assert_int_equal(gd_subject_find(f->a, found, "email", "jeanne@example.org"), GD_ENOTFOUND);
+	gd_record *r = NULL;
+	assert_int_equal(gd_record_get(f->a, &r, secret, "billing"), GD_ENOTFOUND);
+	assert_int_equal(gd_record_get(f->a, &r, cookie, "audience"), GD_ENOTFOUND);
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, invoice, "billing"));
+	assert_string_equal((char *)r->value, "invoice address");
+	gd_record_free(r);
+	/* The erased subject's key is nowhere in the restored vault. */
+	char wal[400];
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	assert_false(file_contains(f->path, wk, wk_len));
+	assert_false(file_contains(wal, wk, wk_len));
+	/* Restoring twice re-applies nothing new and still works. */
+	close_vault(f);
+	GD_OK_OR_FAIL(gd_backup_restore(f->path, &o, file, &rs));
+	fx_reopen(f);
+	assert_int_equal(gd_subject_find(f->a, found, "email", "jeanne@example.org"), GD_ENOTFOUND);
+	fx_free(f);
+}
+
+static unsigned char *snapshot(const char *path, size_t *n)
+{
+	unsigned char *b = read_file(path, n);
+	assert_non_null(b);
+	return b;
+}
+
+static void damaged_or_foreign_backup_refused(void **state)
+{
+	struct fixture *f = fx_new(), *g = fx_new();
+	char s[GD_SUBJECT_ID_SIZE], dir[400], gdir[400], file[700], bad[700], cmd[1500];
+	gd_backup_info b, gb;
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+	snprintf(gdir, sizeof gdir, "%s/backups", g->dir);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	put(f, s, "billing", SECRET);
+	create(f, dir, &b);
+	create(g, gdir, &gb);
+	snprintf(file, sizeof file, "%s/%s", dir, b.name);
+	close_vault(f);
+	size_t n0, n1;
+	unsigned char *before = snapshot(f->path, &n0);
+
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	gd_backup_restore_stats rs;
+	/* One flipped byte in the middle. */
+	size_t len;
+	unsigned char *buf = read_file(file, &len);
+	assert_non_null(buf);
+	buf[len / 2] ^= 0x01;
+	snprintf(bad, sizeof bad, "%s/damaged.gdbk", f->dir);
+	FILE *fp = fopen(bad, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(buf, 1, len, fp), len);
+	fclose(fp);
+	assert_int_equal(gd_backup_restore(f->path, &o, bad, &rs), GD_ECORRUPT);
+	assert_non_null(strstr(gd_error_last(), "checksum"));
+	/* Truncated. */
+	fp = fopen(bad, "wb");
+	assert_int_equal(fwrite(buf, 1, len - 100, fp), len - 100);
+	fclose(fp);
+	assert_int_equal(gd_backup_restore(f->path, &o, bad, &rs), GD_ECORRUPT);
+	free(buf);
+	/* Another vault's backup. */
+	snprintf(cmd, sizeof cmd, "%s/%s", gdir, gb.name);
+	assert_int_equal(gd_backup_restore(f->path, &o, cmd, &rs), GD_EDENIED);
+	assert_non_null(strstr(gd_error_last(), "another vault"));
+	/* Not a backup at all. */
+	assert_int_equal(gd_backup_restore(f->path, &o, f->key, &rs), GD_ECORRUPT);
+
+	unsigned char *after = snapshot(f->path, &n1);
+	assert_int_equal(n0, n1);
+	assert_memory_equal(before, after, n0);
+	free(before);
+	free(after);
+	snprintf(cmd, sizeof cmd, "%s.restoring", f->path);
+	assert_int_equal(access(cmd, F_OK), -1);
+	fx_reopen(f);
+	fx_free(f);
+	fx_free(g);
+}
+
+static void rotation_over_a_year(void **state)
+{
+	struct fixture *f = fx_new();
+	char dir[400];
+	gd_backup_policy p = GD_BACKUP_POLICY_INIT;
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+	/* A daily backup at 02:00 and a prune, every day of 2026. */
+	for (int day = 0; day < 365; day++) {
+		gd_vault_set_now(f->v, T("2026-01-01T02:00:00Z") + (gd_time)day * 86400);
+		create(f, dir, NULL);
+		GD_OK_OR_FAIL(gd_backup_prune(f->v, dir, &p, NULL, NULL));
+	}
+	struct names x = {{0}, 0};
+	GD_OK_OR_FAIL(gd_backup_list(f->v, dir, &p, add_name, &x));
+	/* On 31 December: the last 7 dailies, the Mondays of the last 4 weeks, the
+	 * first of each of the last 3 months. */
+	assert_string_equal(x.list,
+	                    "backup-20261001T020000Z.gdbk|backup-20261101T020000Z.gdbk|"
+	                    "backup-20261201T020000Z.gdbk|backup-20261207T020000Z.gdbk|"
+	                    "backup-20261214T020000Z.gdbk|backup-20261221T020000Z.gdbk|"
+	                    "backup-20261225T020000Z.gdbk|backup-20261226T020000Z.gdbk|"
+	                    "backup-20261227T020000Z.gdbk|backup-20261228T020000Z.gdbk|"
+	                    "backup-20261229T020000Z.gdbk|backup-20261230T020000Z.gdbk|"
+	                    "backup-20261231T020000Z.gdbk|");
+	fx_free(f);
+}
+
+static void erasure_horizon(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE], dir[400];
+	gd_backup_policy p = GD_BACKUP_POLICY_INIT;
+	gd_time erased, horizon;
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	put(f, s, "billing", SECRET);
+	gd_vault_set_now(f->v, T("2026-01-01T02:00:00Z")); /* monthly: kept 3 months */
+	create(f, dir, NULL);
+	gd_vault_set_now(f->v, T("2026-01-02T02:00:00Z")); /* daily: 7 days */
+	create(f, dir, NULL);
+	gd_vault_set_now(f->v, T("2026-01-02T10:00:00Z"));
+	assert_int_equal(gd_backup_horizon(f->v, dir, &p, s, &erased, &horizon), GD_ENOTFOUND);
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, s));
+	gd_vault_set_now(f->v, T("2026-01-03T02:00:00Z"));
+	create(f, dir, NULL);
+	GD_OK_OR_FAIL(gd_backup_horizon(f->v, dir, &p, s, &erased, &horizon));
+	assert_int_equal(erased, T("2026-01-02T10:00:00Z"));
+	assert_int_equal(horizon, T("2026-04-01T02:00:00Z"));
+	/* With monthlies kept 1 month, the horizon comes earlier. */
+	p.monthly_months = 1;
+	GD_OK_OR_FAIL(gd_backup_horizon(f->v, dir, &p, s, &erased, &horizon));
+	assert_int_equal(horizon, T("2026-02-01T02:00:00Z"));
+	fx_free(f);
+}
+
+static void erasure_journal_tamper_detected(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE], dir[400], j[400], file[700];
+	gd_backup_info b;
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	create(f, dir, &b);
+	snprintf(file, sizeof file, "%s/%s", dir, b.name);
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, s));
+	close_vault(f);
+	/* A forged or damaged journal entry stops the restore: nothing changes. */
+	snprintf(j, sizeof j, "%s.journal", f->path);
+	size_t len;
+	unsigned char *buf = read_file(j, &len);
+	assert_int_equal(len, GD__JOURNAL_ENTRY_SIZE);
+	buf[40] ^= 1;
+	FILE *fp = fopen(j, "wb");
+	assert_int_equal(fwrite(buf, 1, len, fp), len);
+	fclose(fp);
+	free(buf);
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	assert_int_equal(gd_backup_restore(f->path, &o, file, NULL), GD_ECORRUPT);
+	assert_non_null(strstr(gd_error_last(), "journal"));
+	fx_reopen(f);
+	fx_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(erase_then_restore_keeps_subject_gone),
+		cmocka_unit_test(damaged_or_foreign_backup_refused),
+		cmocka_unit_test(rotation_over_a_year),
+		cmocka_unit_test(erasure_horizon),
+		cmocka_unit_test(erasure_journal_tamper_detected),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
