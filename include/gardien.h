@@ -252,5 +252,7 @@ int gd_record_delete(gd_actor *a, int64_t id);
 #include "gardien/rights.h"
 #include "gardien/retention.h"
 #include "gardien/register.h"
+#include "gardien/audit.h"
+#include "gardien/breach.h"
 
 #endif

@@ -81,5 +81,7 @@ int cmd_request(struct cli *c, int argc, char **argv);
 int cmd_consent(struct cli *c, int argc, char **argv);
 int cmd_outbox(struct cli *c, int argc, char **argv);
 int cmd_register(struct cli *c, int argc, char **argv);
+int cmd_audit(struct cli *c, int argc, char **argv);
+int cmd_breach(struct cli *c, int argc, char **argv);
 
 #endif

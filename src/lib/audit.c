@@ -1,10 +1,20 @@
 /*
- * audit.c — appending to the audit trail, inside the caller's operation.
+ * audit.c — appending to the audit trail inside the caller's operation, signed
+ * checkpoints and prune anchors, and verification of the chains.
  *
  * Each tenant has its own chain; entry n's hash covers entry n-1's hash and
  * every field of entry n in the canonical encoding of gd__audit_hash (byte by
  * byte in docs/FORMAT.md), so editing, removing, inserting or reordering an
- * entry breaks every hash after it.
+ * entry breaks every hash after it. The hash is unkeyed: what protects the
+ * chain against someone who rewrites it whole are the Ed25519-signed
+ * checkpoints, written every GD_AUDIT_CHECKPOINT_EVERY entries of a chain (one
+ * signature per thousand appends keeps the put path cheap) and on demand.
+ * Pruning replaces the removed head of a chain by a signed anchor carrying the
+ * hash of the last removed entry, from which the rest still verifies.
+ *
+ * Verification streams rows through a small state machine with no allocation
+ * per entry; only when a hash does not match does it copy one entry aside to
+ * look at the next and name what happened.
  */
 #include <stdio.h>
 #include <string.h>
@@ -52,31 +62,96 @@ void gd__audit_hash(unsigned char out[GD__HASH_SIZE], const unsigned char prev[G
 	gd__hash_final(&h, out);
 }
 
-int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
-                     const struct gd__audit_event *ev)
+static unsigned char *le64(unsigned char *p, uint64_t x)
 {
-	unsigned char prev[GD__HASH_SIZE] = {0}, hash[GD__HASH_SIZE];
+	for (int i = 0; i < 8; i++)
+		*p++ = (unsigned char)(x >> (8 * i));
+	return p;
+}
+
+void gd__audit_cp_message(unsigned char out[GD__CP_MESSAGE_SIZE], const struct gd__audit_cp *cp)
+{
+	unsigned char *p = out;
+	memcpy(p, "gardien checkpoint v1", 21), p += 21;
+	p = le64(p, (uint64_t)cp->kind);
+	p = le64(p, (uint64_t)cp->tenant_id);
+	p = le64(p, (uint64_t)cp->seq);
+	p = le64(p, (uint64_t)cp->at);
+	memcpy(p, cp->hash, GD__HASH_SIZE);
+}
+
+static int write_cp(gd_vault *v, int64_t tenant, int64_t seq, int kind,
+                    const unsigned char hash[GD__HASH_SIZE])
+{
+	struct gd__audit_cp cp = {.tenant_id = tenant, .seq = seq, .kind = kind, .at = gd_vault_now(v)};
+	unsigned char msg[GD__CP_MESSAGE_SIZE];
+	memcpy(cp.hash, hash, GD__HASH_SIZE);
+	gd__audit_cp_message(msg, &cp);
+	gd__sign(cp.sig, msg, sizeof msg, v->audit_sk);
+	return gd__db_exec(v->store,
+	                   "INSERT INTO audit_checkpoints (tenant_id, seq, kind, at, hash, sig)"
+	                   " VALUES (?, ?, ?, ?, ?, ?)",
+	                   "iiiibb", tenant, seq, (int64_t)kind, (int64_t)cp.at, cp.hash,
+	                   (size_t)GD__HASH_SIZE, cp.sig, (size_t)GD__SIG_SIZE);
+}
+
+/* The last entry of a chain: *seq = 0 and zero hash when the chain is empty. */
+static int last_entry(gd_vault *v, int64_t tenant, int64_t *seq, unsigned char hash[GD__HASH_SIZE])
+{
 	gd__stmt *st;
-	int64_t seq = 1;
+	*seq = 0;
+	memset(hash, 0, GD__HASH_SIZE);
 	int rc = gd__db_query(v->store, &st,
 	                      "SELECT seq, hash FROM audit WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1",
-	                      "i", tenant_id);
+	                      "i", tenant);
 	if (rc < 0)
 		return rc;
 	rc = gd__db_step(v->store, st);
 	if (rc == 1) {
 		size_t n;
 		const void *h = gd__col_blob(v->store, st, 1, &n);
-		seq = gd__col_int(v->store, st, 0) + 1;
-		if (n == GD__HASH_SIZE)
-			memcpy(prev, h, n);
-		else
-			rc = gd__err(GD_ECORRUPT, "audit entry %lld of tenant %lld has a damaged hash",
-			             (long long)seq - 1, (long long)tenant_id);
+		*seq = gd__col_int(v->store, st, 0);
+		if (n == GD__HASH_SIZE) {
+			memcpy(hash, h, n);
+			rc = 0;
+		} else {
+			rc = gd__err(GD_ECORRUPT,
+			             "audit entry %lld of tenant %lld has a damaged hash: run 'gardien audit verify'",
+			             (long long)*seq, (long long)tenant);
+		}
 	}
 	gd__db_reset(v->store, st);
+	if (rc == 0 && *seq == 0) {
+		/* Empty after a prune: the chain continues from its anchor. */
+		rc = gd__db_query(v->store, &st,
+		                  "SELECT seq, hash FROM audit_checkpoints WHERE tenant_id = ? AND kind = 1"
+		                  " ORDER BY seq DESC LIMIT 1",
+		                  "i", tenant);
+		if (rc < 0)
+			return rc;
+		rc = gd__db_step(v->store, st);
+		if (rc == 1) {
+			size_t n;
+			const void *h = gd__col_blob(v->store, st, 1, &n);
+			*seq = gd__col_int(v->store, st, 0);
+			if (n == GD__HASH_SIZE)
+				memcpy(hash, h, n);
+			rc = 0;
+		}
+		gd__db_reset(v->store, st);
+	}
+	return rc;
+}
+
+int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
+                     const struct gd__audit_event *ev)
+{
+	unsigned char prev[GD__HASH_SIZE], hash[GD__HASH_SIZE];
+	int64_t seq;
+	int rc = last_entry(v, tenant_id, &seq, prev);
 	if (rc < 0)
 		return rc;
+	seq++;
 	struct gd__audit_entry e = {
 		.tenant_id = tenant_id, .seq = seq, .at = gd_vault_now(v), .principal = principal,
 		.action = ev->action, .purpose = ev->purpose, .subject = ev->subject,
@@ -84,13 +159,16 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 		.reason = ev->reason,
 	};
 	gd__audit_hash(hash, prev, &e);
-	return gd__db_exec(v->store,
-	                   "INSERT INTO audit (tenant_id, seq, at, principal, action, purpose, subject,"
-	                   " record_id, category, outcome, reason, hash)"
-	                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                   "iiittttititb", tenant_id, seq, (int64_t)e.at, principal, ev->action,
-	                   ev->purpose, ev->subject, ev->record_id, ev->category,
-	                   (int64_t)ev->outcome, ev->reason, hash, sizeof hash);
+	rc = gd__db_exec(v->store,
+	                 "INSERT INTO audit (tenant_id, seq, at, principal, action, purpose, subject,"
+	                 " record_id, category, outcome, reason, hash)"
+	                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                 "iiittttititb", tenant_id, seq, (int64_t)e.at, principal, ev->action,
+	                 ev->purpose, ev->subject, ev->record_id, ev->category,
+	                 (int64_t)ev->outcome, ev->reason, hash, sizeof hash);
+	if (rc == 0 && seq % GD_AUDIT_CHECKPOINT_EVERY == 0)
+		rc = write_cp(v, tenant_id, seq, GD__CP_CHECKPOINT, hash);
+	return rc;
 }
 
 int gd__audit_actor(gd_actor *a, const struct gd__audit_event *e)
@@ -109,5 +187,618 @@ int gd__audit_denied(gd_actor *a, const struct gd__audit_event *e)
 	if (rc == 0)
 		rc = gd__op_end(a->v, gd__audit_actor(a, &copy));
 	gd__err(GD_EDENIED, "%s", reason);
+	return rc;
+}
+
+const char *gd_audit_outcome_name(int outcome)
+{
+	switch (outcome) {
+	case GD_AUDIT_OK: return "ok";
+	case GD_AUDIT_DENIED: return "denied";
+	case GD_AUDIT_FAILED: return "failed";
+	default: return "unknown";
+	}
+}
+
+int gd_audit_outcome_parse(const char *name)
+{
+	for (int i = 0; i <= GD_AUDIT_FAILED; i++)
+		if (name && strcmp(name, gd_audit_outcome_name(i)) == 0)
+			return i;
+	return -1;
+}
+
+const char *gd_audit_problem_name(int problem)
+{
+	static const char *const names[] = {"intact",    "modified", "removed",
+	                                    "inserted",  "reordered", "truncated",
+	                                    "bad-signature", "rewritten"};
+	return problem >= 0 && problem < (int)(sizeof names / sizeof *names) ? names[problem]
+	                                                                      : "unknown";
+}
+
+/* ---- the verifier --------------------------------------------------------- */
+
+/* An entry copied aside while the verifier decides what happened to it. */
+struct held {
+	struct gd__audit_entry e;
+	char *s[6];
+	unsigned char hash[GD__HASH_SIZE];
+	bool hash_ok;
+};
+
+struct gd__verifier {
+	gd_audit_report *r;
+	unsigned char pk[GD__SIGN_PK_SIZE];
+	bool open;                    /* a chain is under way */
+	int64_t tenant;
+	int64_t last_seq;             /* last entry (or anchor) seen */
+	unsigned char last_hash[GD__HASH_SIZE];
+	int64_t last_cp;              /* seq of the last checkpoint or anchor */
+	int64_t missing_cp;           /* a checkpoint beyond the last entry (0: none) */
+	bool has_entries;
+	bool holding;                 /* `held` is an entry whose hash did not match */
+	struct held held;
+	unsigned char held_prev[GD__HASH_SIZE];
+	bool done;
+};
+
+static int problem(struct gd__verifier *vf, int kind, int64_t tenant, int64_t seq,
+                   const char *fmt, ...) GD__PRINTF(5, 6);
+static int problem(struct gd__verifier *vf, int kind, int64_t tenant, int64_t seq,
+                   const char *fmt, ...)
+{
+	va_list ap;
+	vf->r->problem = kind;
+	vf->r->tenant_id = tenant;
+	vf->r->seq = seq;
+	va_start(ap, fmt);
+	vsnprintf(vf->r->detail, sizeof vf->r->detail, fmt, ap);
+	va_end(ap);
+	vf->done = true;
+	return gd__err(GD_ECORRUPT, "audit chain of tenant %lld: %s", (long long)tenant,
+	               vf->r->detail);
+}
+
+static void held_release(struct held *h)
+{
+	for (int i = 0; i < 6; i++)
+		gd__free(h->s[i]), h->s[i] = NULL;
+}
+
+static int held_take(struct held *h, const struct gd__audit_entry *e, const void *hash, size_t n)
+{
+	const char *src[6] = {e->principal, e->action, e->purpose, e->subject, e->category, e->reason};
+	held_release(h);
+	h->e = *e;
+	for (int i = 0; i < 6; i++)
+		if (src[i] && !(h->s[i] = gd__strdup(src[i])))
+			return gd__err(GD_ENOMEM, "out of memory");
+	h->e.principal = h->s[0], h->e.action = h->s[1], h->e.purpose = h->s[2];
+	h->e.subject = h->s[3], h->e.category = h->s[4], h->e.reason = h->s[5];
+	h->hash_ok = n == GD__HASH_SIZE;
+	memset(h->hash, 0, sizeof h->hash);
+	if (h->hash_ok)
+		memcpy(h->hash, hash, n);
+	return 0;
+}
+
+/* True when `e`, renumbered `seq`, hashes to `hash` after `prev`. */
+static bool chains_as(const struct gd__audit_entry *e, int64_t seq,
+                      const unsigned char prev[GD__HASH_SIZE], const void *hash, size_t n)
+{
+	struct gd__audit_entry x = *e;
+	unsigned char h[GD__HASH_SIZE];
+	x.seq = seq;
+	gd__audit_hash(h, prev, &x);
+	return n == GD__HASH_SIZE && memcmp(h, hash, GD__HASH_SIZE) == 0;
+}
+
+/* Decides what happened to the held entry, given the next one (NULL at the end). */
+static int decide(struct gd__verifier *vf, const struct gd__audit_entry *next, const void *nhash,
+                  size_t nn)
+{
+	const struct held *h = &vf->held;
+	int64_t s = h->e.seq, t = h->e.tenant_id;
+	if (next && next->tenant_id == t && next->seq == s + 1) {
+		if (chains_as(next, s, vf->held_prev, nhash, nn)) {
+			if (h->hash_ok && chains_as(&h->e, s + 1, nhash, h->hash, GD__HASH_SIZE))
+				return problem(vf, GD_AUDIT_REORDERED, t, s,
+				               "entries %lld and %lld were swapped", (long long)s,
+				               (long long)s + 1);
+			return problem(vf, GD_AUDIT_INSERTED, t, s,
+			               "entry %lld was inserted: the genuine entry %lld follows it, renumbered",
+			               (long long)s, (long long)s);
+		}
+		if (h->hash_ok && chains_as(next, s + 2, h->hash, nhash, nn))
+			return problem(vf, GD_AUDIT_REMOVED, t, s,
+			               "entry %lld was removed and the entries after it renumbered",
+			               (long long)s);
+	}
+	return problem(vf, GD_AUDIT_MODIFIED, t, s,
+	               "entry %lld was modified: its hash does not match its content", (long long)s);
+}
+
+int gd__verifier_new(struct gd__verifier **out, const unsigned char pk[GD__SIGN_PK_SIZE],
+                     gd_audit_report *r)
+{
+	struct gd__verifier *vf = gd__calloc(1, sizeof *vf);
+	if (!vf)
+		return gd__err(GD_ENOMEM, "out of memory");
+	memset(r, 0, sizeof *r);
+	vf->r = r;
+	memcpy(vf->pk, pk, GD__SIGN_PK_SIZE);
+	*out = vf;
+	return 0;
+}
+
+void gd__verifier_free(struct gd__verifier *vf)
+{
+	if (!vf)
+		return;
+	held_release(&vf->held);
+	gd__free(vf);
+}
+
+static int chain_end(struct gd__verifier *vf)
+{
+	if (!vf->open)
+		return 0;
+	vf->open = false;
+	if (vf->holding)
+		return decide(vf, NULL, NULL, 0);
+	if (vf->missing_cp)
+		return problem(vf, GD_AUDIT_TRUNCATED, vf->tenant, vf->last_seq,
+		               "the chain ends at entry %lld but a signed checkpoint covers entry %lld:"
+		               " the entries after %lld were removed",
+		               (long long)vf->last_seq, (long long)vf->missing_cp, (long long)vf->last_seq);
+	vf->r->unsigned_tail += vf->last_seq - vf->last_cp;
+	return 0;
+}
+
+static int chain_begin(struct gd__verifier *vf, int64_t tenant)
+{
+	int rc = chain_end(vf);
+	if (rc < 0)
+		return rc;
+	vf->open = true;
+	vf->tenant = tenant;
+	vf->last_seq = vf->last_cp = vf->missing_cp = 0;
+	memset(vf->last_hash, 0, sizeof vf->last_hash);
+	vf->has_entries = false;
+	vf->r->chains++;
+	return 0;
+}
+
+int gd__verifier_entry(struct gd__verifier *vf, const struct gd__audit_entry *e,
+                       const void *hash, size_t n)
+{
+	int rc;
+	if (vf->done)
+		return GD_ECORRUPT;
+	if (!vf->open || e->tenant_id != vf->tenant) {
+		if (vf->open && e->tenant_id < vf->tenant)
+			return problem(vf, GD_AUDIT_REORDERED, e->tenant_id, e->seq,
+			               "entry %lld stands out of order", (long long)e->seq);
+		if ((rc = chain_begin(vf, e->tenant_id)) < 0)
+			return rc;
+	}
+	if (vf->holding)
+		return decide(vf, e, hash, n);
+	int64_t expected = vf->last_seq + 1;
+	if (e->seq > expected)
+		return problem(vf, GD_AUDIT_REMOVED, e->tenant_id, expected,
+		               expected == e->seq - 1 ? "entry %lld was removed"
+		                                      : "entries from %lld were removed",
+		               (long long)expected);
+	if (e->seq < expected)
+		return problem(vf, GD_AUDIT_REORDERED, e->tenant_id, e->seq,
+		               "entry %lld stands out of order (after entry %lld)", (long long)e->seq,
+		               (long long)vf->last_seq);
+	vf->r->entries++;
+	if (!chains_as(e, e->seq, vf->last_hash, hash, n)) {
+		vf->holding = true;
+		memcpy(vf->held_prev, vf->last_hash, GD__HASH_SIZE);
+		return held_take(&vf->held, e, hash, n);
+	}
+	vf->last_seq = e->seq;
+	memcpy(vf->last_hash, hash, GD__HASH_SIZE);
+	vf->has_entries = true;
+	return 0;
+}
+
+int gd__verifier_cp(struct gd__verifier *vf, const struct gd__audit_cp *cp)
+{
+	unsigned char msg[GD__CP_MESSAGE_SIZE];
+	int rc;
+	if (vf->done)
+		return GD_ECORRUPT;
+	if (vf->holding)
+		return 0; /* the held entry is the first problem: decided by the next entry */
+	const char *what = cp->kind == GD__CP_ANCHOR ? "anchor" : "checkpoint";
+	gd__audit_cp_message(msg, cp);
+	if (!cp->well_formed || (cp->kind != GD__CP_ANCHOR && cp->kind != GD__CP_CHECKPOINT) ||
+	    gd__sign_verify(cp->sig, msg, sizeof msg, vf->pk) != 0)
+		return problem(vf, GD_AUDIT_BAD_SIGNATURE, cp->tenant_id, cp->seq,
+		               "the %s at entry %lld is not signed by this vault's audit key", what,
+		               (long long)cp->seq);
+	vf->r->checkpoints++;
+	if (!vf->open || cp->tenant_id != vf->tenant) {
+		if ((rc = chain_begin(vf, cp->tenant_id)) < 0)
+			return rc;
+	}
+	if (cp->kind == GD__CP_ANCHOR) {
+		if (vf->has_entries || vf->last_seq)
+			return problem(vf, GD_AUDIT_REWRITTEN, cp->tenant_id, cp->seq,
+			               "a prune anchor stands after entry %lld, inside the chain",
+			               (long long)vf->last_seq);
+		vf->last_seq = vf->last_cp = cp->seq;
+		memcpy(vf->last_hash, cp->hash, GD__HASH_SIZE);
+		return 0;
+	}
+	if (cp->seq > vf->last_seq) {
+		/* Removed entries: a gap if more follow (decided then), else a truncation. */
+		if (!vf->missing_cp)
+			vf->missing_cp = cp->seq;
+		return 0;
+	}
+	if (cp->seq < vf->last_seq)
+		return problem(vf, GD_AUDIT_REWRITTEN, cp->tenant_id, cp->seq,
+		               "the checkpoint at entry %lld stands out of place", (long long)cp->seq);
+	if (memcmp(cp->hash, vf->last_hash, GD__HASH_SIZE) != 0)
+		return problem(vf, GD_AUDIT_REWRITTEN, cp->tenant_id, cp->seq,
+		               "the chain up to entry %lld was rewritten: it no longer matches its signed"
+		               " checkpoint (the change lies between the previous checkpoint, at entry %lld,"
+		               " and this one)",
+		               (long long)cp->seq, (long long)vf->last_cp);
+	vf->last_cp = cp->seq;
+	return 0;
+}
+
+int gd__verifier_end(struct gd__verifier *vf)
+{
+	if (vf->done)
+		return GD_ECORRUPT;
+	return chain_end(vf);
+}
+
+/* ---- walking the stored chains ------------------------------------------- */
+
+#define ENTRY_COLUMNS \
+	"tenant_id, seq, at, principal, action, purpose, subject, record_id, category, outcome," \
+	" reason, hash"
+#define CP_COLUMNS "tenant_id, seq, kind, at, hash, sig"
+
+static void read_cp(gd__store *db, gd__stmt *st, struct gd__audit_cp *cp)
+{
+	size_t nh, ns;
+	const void *h = gd__col_blob(db, st, 4, &nh), *s = gd__col_blob(db, st, 5, &ns);
+	cp->tenant_id = gd__col_int(db, st, 0);
+	cp->seq = gd__col_int(db, st, 1);
+	cp->kind = gd__col_int(db, st, 2);
+	cp->at = gd__col_int(db, st, 3);
+	cp->well_formed = nh == GD__HASH_SIZE && ns == GD__SIG_SIZE;
+	memset(cp->hash, 0, sizeof cp->hash);
+	memset(cp->sig, 0, sizeof cp->sig);
+	if (cp->well_formed) {
+		memcpy(cp->hash, h, nh);
+		memcpy(cp->sig, s, ns);
+	}
+}
+
+/* (t1, s1) < (t2, s2) */
+static bool before(int64_t t1, int64_t s1, int64_t t2, int64_t s2)
+{
+	return t1 < t2 || (t1 == t2 && s1 < s2);
+}
+
+int gd__audit_walk(gd_vault *v, int64_t tenant, const struct gd__audit_walk *w)
+{
+	gd__store *db = v->store;
+	gd__stmt *es = NULL, *cs = NULL;
+	struct gd__audit_cp cp;
+	unsigned char prev[GD__HASH_SIZE] = {0};
+	int64_t prev_tenant = -1;
+	bool cp_have = false;
+	int rc;
+
+	if (tenant < 0)
+		rc = gd__db_query(db, &es, "SELECT " ENTRY_COLUMNS " FROM audit ORDER BY tenant_id, seq", NULL);
+	else
+		rc = gd__db_query(db, &es,
+		                  "SELECT " ENTRY_COLUMNS " FROM audit WHERE tenant_id = ? ORDER BY seq",
+		                  "i", tenant);
+	if (rc < 0)
+		goto done;
+	if (tenant < 0)
+		rc = gd__db_query(db, &cs,
+		                  "SELECT " CP_COLUMNS " FROM audit_checkpoints"
+		                  " ORDER BY tenant_id, seq, kind DESC", NULL);
+	else
+		rc = gd__db_query(db, &cs,
+		                  "SELECT " CP_COLUMNS " FROM audit_checkpoints WHERE tenant_id = ?"
+		                  " ORDER BY seq, kind DESC", "i", tenant);
+	if (rc < 0) {
+		cs = NULL;
+		goto done;
+	}
+	if ((rc = gd__db_step(db, cs)) < 0)
+		goto done;
+	if ((cp_have = rc == 1))
+		read_cp(db, cs, &cp);
+	for (;;) {
+		rc = gd__db_step(db, es);
+		if (rc < 0)
+			goto done;
+		bool have = rc == 1;
+		struct gd__audit_entry e = {0};
+		if (have) {
+			e.tenant_id = gd__col_int(db, es, 0);
+			e.seq = gd__col_int(db, es, 1);
+		}
+		/* Checkpoints come after the entry they cover, anchors before the chain. */
+		while (cp_have && (!have || before(cp.tenant_id, cp.seq, e.tenant_id, e.seq))) {
+			if (cp.kind == GD__CP_ANCHOR && cp.tenant_id != prev_tenant) {
+				memcpy(prev, cp.hash, GD__HASH_SIZE);
+				prev_tenant = cp.tenant_id;
+			}
+			if (w->cp && (rc = w->cp(w->ud, &cp)) != 0)
+				goto done;
+			if ((rc = gd__db_step(db, cs)) < 0)
+				goto done;
+			if ((cp_have = rc == 1))
+				read_cp(db, cs, &cp);
+		}
+		if (!have)
+			break;
+		e.at = gd__col_int(db, es, 2);
+		e.principal = gd__col_text(db, es, 3);
+		e.action = gd__col_text(db, es, 4);
+		e.purpose = gd__col_text(db, es, 5);
+		e.subject = gd__col_text(db, es, 6);
+		e.record_id = gd__col_int(db, es, 7);
+		e.category = gd__col_text(db, es, 8);
+		e.outcome = (int)gd__col_int(db, es, 9);
+		e.reason = gd__col_text(db, es, 10);
+		size_t n;
+		const void *h = gd__col_blob(db, es, 11, &n);
+		if (e.tenant_id != prev_tenant) {
+			memset(prev, 0, sizeof prev);
+			prev_tenant = e.tenant_id;
+		}
+		if ((rc = w->entry(w->ud, &e, h, n, prev)) != 0)
+			goto done;
+		memset(prev, 0, sizeof prev);
+		if (n == GD__HASH_SIZE)
+			memcpy(prev, h, n);
+	}
+	rc = 0;
+done:
+	if (es)
+		gd__db_reset(db, es);
+	if (cs)
+		gd__db_reset(db, cs);
+	return rc;
+}
+
+int gd__audit_tenant_id(gd_vault *v, const char *name, int64_t *out)
+{
+	if (strcmp(name, "(vault)") == 0) {
+		*out = 0;
+		return 0;
+	}
+	int rc = gd__db_int(v->store, out, "SELECT id FROM tenants WHERE name = ?", "t", name);
+	if (rc == GD_ENOTFOUND)
+		return gd__err(GD_ENOTFOUND, "no tenant \"%s\" in this vault", name);
+	return rc;
+}
+
+static void tenant_name(gd_vault *v, int64_t id, char out[72])
+{
+	gd__stmt *st;
+	snprintf(out, 72, id == 0 ? "(vault)" : "#%lld", (long long)id);
+	if (id == 0 || gd__db_query(v->store, &st, "SELECT name FROM tenants WHERE id = ?", "i", id) < 0)
+		return;
+	if (gd__db_step(v->store, st) == 1 && gd__col_text(v->store, st, 0))
+		snprintf(out, 72, "%s", gd__col_text(v->store, st, 0));
+	gd__db_reset(v->store, st);
+}
+
+struct verify_ctx {
+	struct gd__verifier *vf;
+	void (*progress)(void *ud, int64_t done);
+	void *ud;
+	int64_t n;
+};
+
+static int verify_entry(void *ud, const struct gd__audit_entry *e, const void *hash, size_t n,
+                        const unsigned char prev[GD__HASH_SIZE])
+{
+	struct verify_ctx *c = ud;
+	if (c->progress && (++c->n & 0xffff) == 0)
+		c->progress(c->ud, c->n);
+	return gd__verifier_entry(c->vf, e, hash, n);
+}
+
+static int verify_cp(void *ud, const struct gd__audit_cp *cp)
+{
+	struct verify_ctx *c = ud;
+	return gd__verifier_cp(c->vf, cp);
+}
+
+/* Verifies in the current transaction (the caller's operation, or none). */
+static int verify_chains(gd_vault *v, int64_t tenant, gd_audit_report *r,
+                         void (*progress)(void *ud, int64_t done), void *ud)
+{
+	struct verify_ctx c = {.progress = progress, .ud = ud};
+	int rc = gd__verifier_new(&c.vf, v->audit_pk, r);
+	if (rc < 0)
+		return rc;
+	struct gd__audit_walk w = {verify_entry, verify_cp, &c};
+	rc = gd__audit_walk(v, tenant, &w);
+	if (rc == 0)
+		rc = gd__verifier_end(c.vf);
+	gd__verifier_free(c.vf);
+	if (r->problem != GD_AUDIT_INTACT) {
+		tenant_name(v, r->tenant_id, r->tenant);
+		rc = gd__err(GD_ECORRUPT, "audit chain of %s: %s", r->tenant, r->detail);
+	}
+	return rc;
+}
+
+int gd_audit_verify(gd_vault *v, const char *tenant, gd_audit_report *out,
+                    void (*progress)(void *ud, int64_t done), void *ud)
+{
+	int64_t id = -1;
+	int rc;
+	memset(out, 0, sizeof *out);
+	if (tenant && (rc = gd__audit_tenant_id(v, tenant, &id)) < 0)
+		return rc;
+	/*
+	 * No write lock: the checkpoint cursor stays open for the whole walk, so
+	 * both cursors read one snapshot while writers go on.
+	 */
+	return verify_chains(v, id, out, progress, ud);
+}
+
+/* Checkpoints one chain at its end if entries follow its last checkpoint. */
+static int checkpoint_chain(gd_vault *v, int64_t tenant, int64_t *written)
+{
+	unsigned char hash[GD__HASH_SIZE];
+	int64_t seq, cp = 0;
+	int rc = last_entry(v, tenant, &seq, hash);
+	if (rc < 0)
+		return rc;
+	rc = gd__db_int(v->store, &cp,
+	                "SELECT coalesce(max(seq), 0) FROM audit_checkpoints WHERE tenant_id = ?", "i",
+	                tenant);
+	if (rc < 0 || seq == 0 || cp >= seq)
+		return rc;
+	char why[64];
+	snprintf(why, sizeof why, "checkpoint after entry %lld", (long long)seq);
+	rc = gd__audit_append(v, tenant, "system",
+	                      &(struct gd__audit_event){.action = "audit.checkpoint", .reason = why});
+	if (rc == 0)
+		rc = last_entry(v, tenant, &seq, hash);
+	if (rc == 0 && seq % GD_AUDIT_CHECKPOINT_EVERY != 0) /* else append just wrote it */
+		rc = write_cp(v, tenant, seq, GD__CP_CHECKPOINT, hash);
+	if (rc == 0)
+		(*written)++;
+	return rc;
+}
+
+int gd_audit_checkpoint(gd_vault *v, const char *tenant, int64_t *out_n)
+{
+	int64_t id = -1, written = 0;
+	gd__stmt *st;
+	int rc;
+	if (out_n)
+		*out_n = 0;
+	if (tenant && (rc = gd__audit_tenant_id(v, tenant, &id)) < 0)
+		return rc;
+	if ((rc = gd__op_begin(v)) < 0)
+		return rc;
+	if (id >= 0) {
+		rc = checkpoint_chain(v, id, &written);
+	} else {
+		/* Chain 0, then every tenant: ids are read first, appends change the table. */
+		int64_t ids[256];
+		int64_t after = -1;
+		do {
+			size_t k = 0;
+			rc = gd__db_query(v->store, &st,
+			                  "SELECT id FROM (SELECT 0 AS id UNION SELECT id FROM tenants)"
+			                  " WHERE id > ? ORDER BY id LIMIT 256",
+			                  "i", after);
+			while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1)
+				ids[k++] = gd__col_int(v->store, st, 0), rc = 0;
+			if (rc >= 0)
+				gd__db_reset(v->store, st);
+			for (size_t i = 0; rc == 0 && i < k; i++)
+				rc = checkpoint_chain(v, ids[i], &written);
+			after = k ? ids[k - 1] : after;
+			if (rc == 0 && k < 256)
+				break;
+		} while (rc == 0);
+	}
+	rc = gd__op_end(v, rc);
+	if (rc == 0 && out_n)
+		*out_n = written;
+	return rc;
+}
+
+int gd_audit_prune(gd_actor *a, gd_time before_time, int64_t *out_n)
+{
+	gd_vault *v = a->v;
+	gd_audit_report rep;
+	unsigned char hash[GD__HASH_SIZE];
+	int64_t first_kept = 0, last = 0, start = 0, removed = 0;
+	gd__stmt *st;
+	int rc;
+
+	if (out_n)
+		*out_n = 0;
+	if ((rc = gd__op_begin(v)) < 0)
+		return rc;
+	/* Never sign an anchor over a damaged chain. */
+	if ((rc = verify_chains(v, a->tenant_id, &rep, NULL, NULL)) < 0) {
+		if (rc == GD_ECORRUPT)
+			rc = gd__err(GD_ECORRUPT,
+			             "the audit chain of %s is damaged (%s): prune refused; run 'gardien audit verify'",
+			             a->tenant, rep.detail);
+		goto done;
+	}
+	rc = gd__db_int(v->store, &first_kept,
+	                "SELECT coalesce(min(seq), 0) FROM audit WHERE tenant_id = ? AND at >= ?", "ii",
+	                a->tenant_id, (int64_t)before_time);
+	if (rc == 0)
+		rc = gd__db_int(v->store, &start,
+		                "SELECT coalesce(min(seq), 0) FROM audit WHERE tenant_id = ?", "i",
+		                a->tenant_id);
+	if (rc == 0)
+		rc = gd__db_int(v->store, &last,
+		                "SELECT coalesce(max(seq), 0) FROM audit WHERE tenant_id = ?", "i",
+		                a->tenant_id);
+	if (rc < 0)
+		goto done;
+	int64_t cut = first_kept ? first_kept - 1 : last; /* the last entry removed */
+	if (start && cut >= start) {
+		rc = gd__db_query(v->store, &st, "SELECT hash FROM audit WHERE tenant_id = ? AND seq = ?",
+		                  "ii", a->tenant_id, cut);
+		if (rc < 0)
+			goto done;
+		rc = gd__db_step(v->store, st);
+		if (rc == 1) {
+			size_t n;
+			const void *h = gd__col_blob(v->store, st, 0, &n);
+			rc = n == GD__HASH_SIZE ? 0 : GD_ECORRUPT;
+			if (rc == 0)
+				memcpy(hash, h, n);
+		} else if (rc == 0) {
+			rc = gd__err(GD_ECORRUPT, "audit entry %lld vanished during the prune", (long long)cut);
+		}
+		gd__db_reset(v->store, st);
+		if (rc == 0)
+			rc = gd__db_exec(v->store, "DELETE FROM audit WHERE tenant_id = ? AND seq <= ?", "ii",
+			                 a->tenant_id, cut);
+		if (rc == 0)
+			removed = gd__db_changes(v->store);
+		if (rc == 0)
+			rc = gd__db_exec(v->store,
+			                 "DELETE FROM audit_checkpoints WHERE tenant_id = ? AND seq <= ?", "ii",
+			                 a->tenant_id, cut);
+		if (rc == 0)
+			rc = write_cp(v, a->tenant_id, cut, GD__CP_ANCHOR, hash);
+		if (rc < 0)
+			goto done;
+	}
+	char why[128], t[32];
+	gd_time_format(t, before_time);
+	snprintf(why, sizeof why, "%lld entries written before %s removed", (long long)removed, t);
+	rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "audit.prune", .reason = why});
+done:
+	rc = gd__op_end(v, rc);
+	if (rc == 0 && out_n)
+		*out_n = removed;
 	return rc;
 }

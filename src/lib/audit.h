@@ -1,12 +1,16 @@
 /*
- * audit.h — the audit trail's entry and its hash, shared by the writer
- * (audit.c) and the verifier.
+ * audit.h — the audit trail's entry, its hash, checkpoint signatures, and the
+ * chain verifier shared by gd_audit_verify (vault) and gd_audit_verify_export
+ * (offline), between audit.c and audit_io.c.
  */
 #ifndef GD_AUDIT_H
 #define GD_AUDIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "gardien.h"
+#include "gardien/audit.h"
 #include "lib/crypto.h"
 
 struct gd__audit_entry {
@@ -26,5 +30,53 @@ struct gd__audit_entry {
 /* hash = BLAKE2b-256("gardien audit v1" | prev | canonical fields), see docs/FORMAT.md. */
 void gd__audit_hash(unsigned char out[GD__HASH_SIZE], const unsigned char prev[GD__HASH_SIZE],
                     const struct gd__audit_entry *e);
+
+enum { GD__CP_CHECKPOINT = 0, GD__CP_ANCHOR = 1 };
+
+/* A signed checkpoint (kind 0) or prune anchor (kind 1). */
+struct gd__audit_cp {
+	int64_t tenant_id, seq, kind, at;
+	unsigned char hash[GD__HASH_SIZE];
+	unsigned char sig[GD__SIG_SIZE];
+	bool well_formed;   /* hash and signature had the right sizes */
+};
+
+#define GD__CP_MESSAGE_SIZE (21 + 4 * 8 + GD__HASH_SIZE)
+/* "gardien checkpoint v1" | kind | tenant | seq | at (u64 LE each) | hash. */
+void gd__audit_cp_message(unsigned char out[GD__CP_MESSAGE_SIZE], const struct gd__audit_cp *cp);
+
+/*
+ * The chain verifier: fed entries and checkpoints in chain order (a checkpoint
+ * right after the entry it covers, an anchor before the first entry), chain
+ * after chain. Each feed returns 0, or GD_ECORRUPT once a problem is decided
+ * (described in the report); then feeding stops. An entry whose hash does not
+ * match is held until the next one arrives, to tell a modification from an
+ * insertion, a removal or a swap.
+ */
+struct gd__verifier;
+int gd__verifier_new(struct gd__verifier **out, const unsigned char pk[GD__SIGN_PK_SIZE],
+                     gd_audit_report *r);
+void gd__verifier_free(struct gd__verifier *vf);
+int gd__verifier_entry(struct gd__verifier *vf, const struct gd__audit_entry *e,
+                       const void *hash, size_t hash_len);
+int gd__verifier_cp(struct gd__verifier *vf, const struct gd__audit_cp *cp);
+/* Ends the stream (and its last chain). */
+int gd__verifier_end(struct gd__verifier *vf);
+
+/*
+ * Walks the stored chain(s) of `tenant` (-1: all) in order, merging entries and
+ * checkpoints as the verifier wants them. `prev` passed to `entry` is the
+ * stored hash of the previous entry (or the anchor's, or zeros).
+ */
+struct gd__audit_walk {
+	int (*entry)(void *ud, const struct gd__audit_entry *e, const void *hash, size_t hash_len,
+	             const unsigned char prev[GD__HASH_SIZE]);
+	int (*cp)(void *ud, const struct gd__audit_cp *cp);   /* may be NULL */
+	void *ud;
+};
+int gd__audit_walk(gd_vault *v, int64_t tenant, const struct gd__audit_walk *w);
+
+/* The id of a tenant by name (0 for "(vault)"). */
+int gd__audit_tenant_id(gd_vault *v, const char *name, int64_t *out);
 
 #endif

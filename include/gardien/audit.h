@@ -1,0 +1,152 @@
+/*
+ * gardien/audit.h — the audit trail: verification, checkpoints, listing,
+ * export for auditors, and retention (pruning under a signed anchor).
+ *
+ * Every operation of the library appends an entry to its tenant's hash chain
+ * in the same storage transaction (tenant 0 is the vault's own chain). Signed
+ * checkpoints (Ed25519, key derived from the master key) are written every
+ * GD_AUDIT_CHECKPOINT_EVERY entries of a chain and on gd_audit_checkpoint.
+ * The chain format is documented byte by byte in docs/FORMAT.md ("Audit chain").
+ */
+#ifndef GARDIEN_AUDIT_H
+#define GARDIEN_AUDIT_H
+
+#include "gardien.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GD_AUDIT_CHECKPOINT_EVERY 1000
+
+enum gd_audit_outcome { GD_AUDIT_OK = 0, GD_AUDIT_DENIED = 1, GD_AUDIT_FAILED = 2 };
+
+/* One entry, as listed. Strings are borrowed for the duration of the callback. */
+typedef struct gd_audit_entry {
+	int64_t seq;
+	gd_time at;
+	const char *principal;
+	const char *action;
+	const char *purpose;    /* NULL: none */
+	const char *subject;    /* pseudonym, NULL: none */
+	int64_t record_id;      /* 0: none */
+	const char *category;   /* NULL: none */
+	int outcome;            /* enum gd_audit_outcome */
+	const char *reason;     /* NULL: none */
+	const unsigned char *prev_hash; /* 32 bytes: the previous entry's hash */
+	const unsigned char *hash;      /* 32 bytes */
+} gd_audit_entry;
+
+/* "ok", "denied", "failed"; and the reverse (-1 when unknown). */
+const char *gd_audit_outcome_name(int outcome);
+int gd_audit_outcome_parse(const char *name);
+
+#define GD_AUDIT_FILTER_VERSION 1
+typedef struct gd_audit_filter {
+	unsigned version;
+	gd_time from;           /* at >= from; 0: no lower bound */
+	gd_time to;             /* at < to;    0: no upper bound */
+	const char *principal;  /* exact; NULL: any */
+	const char *subject;
+	const char *action;
+	const char *purpose;
+	int outcome;            /* enum gd_audit_outcome; -1: any */
+} gd_audit_filter;
+#define GD_AUDIT_FILTER_INIT {GD_AUDIT_FILTER_VERSION, 0, 0, NULL, NULL, NULL, NULL, -1}
+
+/*
+ * Streams the entries of the actor's tenant matching `f` (NULL: all) to `cb` in
+ * chain order. A non-zero return of `cb` stops the walk and is returned.
+ * Listing is itself audited ("audit.list").
+ */
+typedef int (*gd_audit_cb)(void *ud, const gd_audit_entry *e);
+int gd_audit_list(gd_actor *a, const gd_audit_filter *f, gd_audit_cb cb, void *ud);
+
+/* What gd_audit_verify found. */
+enum gd_audit_problem {
+	GD_AUDIT_INTACT = 0,
+	GD_AUDIT_MODIFIED,      /* an entry's content or hash was changed */
+	GD_AUDIT_REMOVED,       /* entries are missing before `seq` */
+	GD_AUDIT_INSERTED,      /* a foreign entry stands at `seq` */
+	GD_AUDIT_REORDERED,     /* entries `seq` and `seq`+1 were swapped */
+	GD_AUDIT_TRUNCATED,     /* entries after `seq` are missing (a checkpoint covers them) */
+	GD_AUDIT_BAD_SIGNATURE, /* the checkpoint or anchor at `seq` is not signed by the vault key */
+	GD_AUDIT_REWRITTEN,     /* the chain up to `seq` no longer matches its signed checkpoint */
+};
+
+typedef struct gd_audit_report {
+	int problem;             /* enum gd_audit_problem; GD_AUDIT_INTACT when all is well */
+	int64_t tenant_id;       /* chain of the problem (0: the vault chain) */
+	char tenant[72];         /* its name ("(vault)" for chain 0) */
+	int64_t seq;             /* first bad entry (see enum gd_audit_problem) */
+	char detail[256];        /* one line for people */
+	int64_t chains;          /* chains verified */
+	int64_t entries;         /* entries verified */
+	int64_t checkpoints;     /* signatures verified (checkpoints and anchors) */
+	int64_t unsigned_tail;   /* entries after the last checkpoint of their chain */
+} gd_audit_report;
+
+/* "intact", "modified", "removed", … */
+const char *gd_audit_problem_name(int problem);
+
+/*
+ * Recomputes every chain (or only `tenant`'s, when not NULL) and checks every
+ * checkpoint signature; stops at the first problem, which it describes in
+ * `*out`. Returns 0 when intact, GD_ECORRUPT when tampering was found, another
+ * code on failure. Streams: no allocation per entry; this is the entry point
+ * the benchmark measures. `progress` (may be NULL) is called every 65536
+ * entries with the number verified so far.
+ */
+int gd_audit_verify(gd_vault *v, const char *tenant, gd_audit_report *out,
+                    void (*progress)(void *ud, int64_t done), void *ud);
+
+/*
+ * Signs a checkpoint at the current end of every chain (or `tenant`'s) that
+ * has entries after its last checkpoint; `*out_n` (may be NULL) receives how
+ * many were written. Audited ("audit.checkpoint").
+ */
+int gd_audit_checkpoint(gd_vault *v, const char *tenant, int64_t *out_n);
+
+/*
+ * Removes the entries of the actor's tenant written before `before`, after
+ * verifying the chain, and signs an anchor (the hash of the last removed
+ * entry) from which what remains still verifies. `*out_n` (may be NULL)
+ * receives the number removed. Audited ("audit.prune").
+ */
+int gd_audit_prune(gd_actor *a, gd_time before, int64_t *out_n);
+
+enum gd_audit_format { GD_AUDIT_JSONL = 0, GD_AUDIT_CSV = 1 };
+
+/*
+ * Writes the actor's tenant's chain (entries matching `f`, NULL: all) for an
+ * auditor, with the public key, the checkpoints and the anchor, so that an
+ * unfiltered JSON-lines export verifies offline (gd_audit_verify_export).
+ * `write` receives the bytes; a non-zero return stops and is returned.
+ * Audited ("audit.export").
+ */
+typedef int (*gd_write_cb)(void *ud, const void *p, size_t n);
+int gd_audit_export(gd_actor *a, const gd_audit_filter *f, enum gd_audit_format format,
+                    gd_write_cb write, void *ud);
+
+/*
+ * Verifies a JSON-lines export offline, without the vault: `next_line` hands
+ * each line in turn (returns 1 and sets *line and *len, 0 at the end, < 0 on
+ * error). When `public_key` (32 bytes) is given, the export's key must be it;
+ * otherwise the key the file names is used and its hex goes to
+ * `out_key_hex` (65 bytes, may be NULL). Same report as gd_audit_verify.
+ */
+int gd_audit_verify_export(int (*next_line)(void *ud, const char **line, size_t *len), void *ud,
+                           const unsigned char *public_key, char *out_key_hex,
+                           gd_audit_report *out);
+
+/* The vault's audit public key (Ed25519, 32 bytes), to hand to auditors out of band. */
+void gd_audit_public_key(const gd_vault *v, unsigned char out[32]);
+
+/* Lines of an export are at most this long; longer ones are GD_ETOOBIG. */
+#define GD_AUDIT_LINE_MAX 16384
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * gardien/breach.h — the register of personal data breaches (GDPR Art. 33 and
+ * 34): incidents with everything Art. 33(3) asks, the 72-hour clock from
+ * detection, the scope computed from the audit trail, and drafts of the
+ * notification to the supervisory authority and of the communication to the
+ * data subjects, in French or English, as text or HTML.
+ *
+ * Breaches are audited ("breach.*" actions) and never deleted (Art. 33(5):
+ * the controller documents every breach).
+ */
+#ifndef GARDIEN_BREACH_H
+#define GARDIEN_BREACH_H
+
+#include "gardien.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GD_BREACH_DEADLINE (72 * 3600) /* Art. 33(1): 72 hours after becoming aware */
+#define GD_BREACH_TEXT_MAX 8192        /* bytes of one text field */
+
+#define GD_BREACH_SPEC_VERSION 1
+typedef struct gd_breach_spec {
+	unsigned version;
+	gd_time detected_at;            /* when the controller became aware; 0: now */
+	gd_time started_at, ended_at;   /* the incident window when known; 0: unknown */
+	const char *nature;             /* "confidentiality", "integrity", "availability", comma-separated */
+	const char *description;        /* what happened */
+	const char *data_categories;    /* comma-separated categories of personal data */
+	const char *subject_categories; /* comma-separated categories of data subjects */
+	int64_t approx_subjects;        /* approximate number of subjects; -1: unknown */
+	int64_t approx_records;         /* approximate number of records; -1: unknown */
+	const char *consequences;       /* likely consequences */
+	const char *measures_taken;     /* measures taken, including to mitigate */
+	const char *measures_proposed;  /* measures proposed, advice to subjects */
+	const char *contact;            /* DPO or other contact point, with how to reach them */
+	const char *controller;         /* controller's name as in the register */
+	const char *language;           /* "fr" or "en": the controller's language; NULL: "en" */
+	int high_risk;                  /* 1: likely high risk to subjects: Art. 34 applies */
+} gd_breach_spec;
+#define GD_BREACH_SPEC_INIT \
+	{GD_BREACH_SPEC_VERSION, 0, 0, 0, NULL, NULL, NULL, NULL, -1, -1, NULL, NULL, NULL, NULL, NULL, NULL, 0}
+
+/* A breach as stored, with its clock computed at the vault's now. */
+typedef struct gd_breach {
+	int64_t id;
+	gd_time detected_at, recorded_at, started_at, ended_at;
+	char *nature, *description, *data_categories, *subject_categories;
+	int64_t approx_subjects, approx_records;
+	char *consequences, *measures_taken, *measures_proposed, *contact, *controller;
+	char language[8];
+	int high_risk;
+	gd_time notified_at;            /* authority notified; 0: not yet */
+	char *delay_reason;             /* why after 72 hours */
+	gd_time subjects_informed_at;   /* Art. 34 communication made; 0: not yet */
+	char *no_notice_reason;         /* documented decision that no notification is required */
+	/* The last scope computed from the audit trail (gd_breach_scope with an id). */
+	gd_time scope_from, scope_to;
+	char *scope_principal, *scope_activity, *scoped_categories;
+	int64_t scoped_subjects, scoped_records;  /* -1: never computed */
+	/* The 72-hour clock. */
+	gd_time deadline;               /* detected_at + 72 h */
+	int64_t seconds_left;           /* until the deadline (negative: past it) */
+	const char *status;             /* "open", "overdue", "notified", "notified-late", "not-notified" */
+} gd_breach;
+
+/* Records a breach; its id goes to `*out_id` (may be NULL). Audited ("breach.record"). */
+int gd_breach_record(gd_actor *a, int64_t *out_id, const gd_breach_spec *spec);
+
+/*
+ * Completes or corrects a breach (information may be given in phases, Art.
+ * 33(4)): every non-NULL text and every number >= 0 of `spec` replaces the
+ * stored one; times that are 0 are kept. Audited ("breach.update").
+ */
+int gd_breach_update(gd_actor *a, int64_t id, const gd_breach_spec *spec);
+
+int gd_breach_get(gd_actor *a, gd_breach **out, int64_t id);
+void gd_breach_free(gd_breach *b);
+
+/* Calls `cb` for each breach of the tenant, newest detection first. */
+int gd_breach_list(gd_actor *a, int (*cb)(void *ud, const gd_breach *b), void *ud);
+
+/*
+ * Records the notification to the supervisory authority at `at` (0: now).
+ * After the 72 hours, `delay_reason` is required (GD_EINVAL without it).
+ * Audited ("breach.notify").
+ */
+int gd_breach_notify(gd_actor *a, int64_t id, gd_time at, const char *delay_reason);
+
+/* Records the communication to the subjects (Art. 34) at `at` (0: now). Audited. */
+int gd_breach_inform_subjects(gd_actor *a, int64_t id, gd_time at);
+
+/* Records the decision that the breach need not be notified, with its reason. Audited. */
+int gd_breach_no_notice(gd_actor *a, int64_t id, const char *reason);
+
+/* ---- scope from the audit trail ------------------------------------------- */
+
+#define GD_BREACH_SCOPE_VERSION 1
+typedef struct gd_breach_scope_spec {
+	unsigned version;
+	gd_time from, to;          /* the incident window: at >= from, at < to (to 0: now) */
+	const char *principal;     /* a leaked credential, token or compromised service; NULL: any */
+	const char *activity;      /* the purpose used; NULL: any */
+} gd_breach_scope_spec;
+#define GD_BREACH_SCOPE_INIT {GD_BREACH_SCOPE_VERSION, 0, 0, NULL, NULL}
+
+typedef struct gd_breach_scope_result {
+	int64_t accesses;          /* successful reads and exports in the window */
+	int64_t subjects;          /* distinct subjects concerned */
+	int64_t records;           /* distinct records concerned */
+	int64_t categories;        /* distinct categories concerned */
+} gd_breach_scope_result;
+
+enum gd_breach_scope_row { GD_BREACH_SCOPE_CATEGORY = 0, GD_BREACH_SCOPE_SUBJECT = 1 };
+
+/*
+ * Computes who and what was read or exported (entries "record.get" and any
+ * "*export*" action that succeeded) in the window, from the audit trail.
+ * `cb` (may be NULL) receives one row per category (name, distinct subjects,
+ * distinct records, accesses) then one per subject (pseudonym, 0, distinct
+ * records, accesses). With `breach_id` > 0 the counts and categories are
+ * stored on that breach (and the window, principal and activity with them).
+ * Audited ("breach.scope").
+ */
+typedef int (*gd_breach_scope_cb)(void *ud, enum gd_breach_scope_row kind, const char *name,
+                                  int64_t subjects, int64_t records, int64_t accesses);
+int gd_breach_scope(gd_actor *a, int64_t breach_id, const gd_breach_scope_spec *spec,
+                    gd_breach_scope_result *out, gd_breach_scope_cb cb, void *ud);
+
+/* ---- drafts ------------------------------------------------------------------ */
+
+enum gd_breach_recipient { GD_BREACH_AUTHORITY = 0, GD_BREACH_SUBJECTS = 1 };
+enum gd_breach_format { GD_BREACH_TEXT = 0, GD_BREACH_HTML = 1 };
+
+/*
+ * Drafts the notification to the authority (Art. 33(3) items a-d, with the
+ * reasons for a late notification) or the communication to the subjects (Art.
+ * 34(2)), in `language` ("fr", "en"; NULL: the breach's). Items not yet known
+ * are marked to be completed and listed first. `*out` (NUL-terminated)
+ * belongs to the caller: gd_breach_draft_free.
+ */
+int gd_breach_draft(gd_actor *a, char **out, int64_t id, enum gd_breach_recipient to,
+                    const char *language, enum gd_breach_format format);
+void gd_breach_draft_free(char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

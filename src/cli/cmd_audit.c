@@ -1,0 +1,375 @@
+/*
+ * cmd_audit.c — gardien audit verify | list | export | prune | checkpoint | key.
+ *
+ * verify and checkpoint work on the whole vault (every chain) unless --tenant
+ * is given; list, export and prune act on one tenant's chain. Progress goes to
+ * stderr only when stderr is a terminal.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+/* Parses a retention period: N followed by y, m, w or d ("1y", "13m", "90d"). */
+static int parse_period(struct cli *c, const char *s, gd_time now, gd_time *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (end == s || n <= 0 || n > 1200 || errno || !end[0] || end[1])
+		return cli_usage(c, "audit", "'%s' is not a period: write a number and y, m, w or d (1y, 13m, 90d)", s);
+	switch (*end) {
+	case 'y': *out = gd_time_add_months(now, -12 * (int)n); break;
+	case 'm': *out = gd_time_add_months(now, -(int)n); break;
+	case 'w': *out = now - (gd_time)n * 7 * 86400; break;
+	case 'd': *out = now - (gd_time)n * 86400; break;
+	default:
+		return cli_usage(c, "audit", "'%s' is not a period: the unit is y, m, w or d", s);
+	}
+	return EXIT_OK;
+}
+
+/* Takes a filter option at argv[*i]; 1 if it was one, 0 if not, < 0 on a bad value. */
+static int take_filter(struct cli *c, int argc, char **argv, int *i, gd_audit_filter *f, int *rc)
+{
+	const char *a = argv[*i];
+	const char **slot = NULL;
+	*rc = EXIT_OK;
+	if (*i + 1 >= argc)
+		return 0;
+	if (strcmp(a, "--principal") == 0)
+		slot = &f->principal;
+	else if (strcmp(a, "--subject") == 0)
+		slot = &f->subject;
+	else if (strcmp(a, "--action") == 0)
+		slot = &f->action;
+	else if (strcmp(a, "--purpose") == 0)
+		slot = &f->purpose;
+	if (slot) {
+		*slot = argv[++*i];
+		return 1;
+	}
+	if (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0) {
+		gd_time *t = a[2] == 'f' ? &f->from : &f->to;
+		*rc = cli_parse_time(c, argv[++*i], t);
+		return 1;
+	}
+	if (strcmp(a, "--outcome") == 0) {
+		f->outcome = gd_audit_outcome_parse(argv[++*i]);
+		if (f->outcome < 0)
+			*rc = cli_usage(c, "audit", "outcome '%s' is not ok, denied or failed", argv[*i]);
+		return 1;
+	}
+	return 0;
+}
+
+static void progress(void *ud, int64_t done)
+{
+	fprintf(stderr, "\rverified %lld entries", (long long)done);
+}
+
+static json_t *report_json(const gd_audit_report *r)
+{
+	json_t *j = json_pack("{s:b,s:I,s:I,s:I,s:I}", "intact", r->problem == GD_AUDIT_INTACT,
+	                      "chains", (json_int_t)r->chains, "entries", (json_int_t)r->entries,
+	                      "signatures", (json_int_t)r->checkpoints, "unsigned_tail",
+	                      (json_int_t)r->unsigned_tail);
+	if (j && r->problem != GD_AUDIT_INTACT)
+		json_object_update_new(j, json_pack("{s:s,s:s,s:I,s:s}", "problem",
+		                                    gd_audit_problem_name(r->problem), "tenant", r->tenant,
+		                                    "seq", (json_int_t)r->seq, "detail", r->detail));
+	return j;
+}
+
+static void report_print(const gd_audit_report *r)
+{
+	if (r->problem == GD_AUDIT_INTACT) {
+		printf("audit trail intact: %lld entries in %lld chain(s), %lld signature(s) checked\n",
+		       (long long)r->entries, (long long)r->chains, (long long)r->checkpoints);
+		if (r->unsigned_tail)
+			printf("%lld entr%s after the last checkpoint of their chain: not yet signed"
+			       " (run 'gardien audit checkpoint')\n",
+			       (long long)r->unsigned_tail, r->unsigned_tail == 1 ? "y is" : "ies are");
+		return;
+	}
+	printf("audit trail TAMPERED (%s): chain %s, entry %lld: %s\n", gd_audit_problem_name(r->problem),
+	       r->tenant, (long long)r->seq, r->detail);
+}
+
+struct lines {
+	FILE *f;
+	char *buf;
+	size_t cap;
+};
+
+static int next_line(void *ud, const char **line, size_t *len)
+{
+	struct lines *l = ud;
+	ssize_t n = getline(&l->buf, &l->cap, l->f);
+	if (n < 0)
+		return ferror(l->f) ? -1 : 0;
+	if (n && l->buf[n - 1] == '\n')
+		n--;
+	*line = l->buf;
+	*len = (size_t)n;
+	return 1;
+}
+
+static int verify_file(struct cli *c, const char *path, const char *key_hex)
+{
+	unsigned char key[32];
+	char named[65];
+	if (key_hex) {
+		size_t n = strlen(key_hex);
+		for (size_t i = 0; i < n; i++)
+			if (!strchr("0123456789abcdefABCDEF", key_hex[i]))
+				n = 0;
+		if (n != 64)
+			return cli_usage(c, "audit", "--public-key takes the 64 hex digits 'gardien audit key' prints");
+		for (int i = 0; i < 32; i++) {
+			unsigned v;
+			sscanf(key_hex + 2 * i, "%2x", &v);
+			key[i] = (unsigned char)v;
+		}
+	}
+	struct lines l = {.f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r")};
+	if (!l.f) {
+		fprintf(stderr, "gardien: cannot open %s: %s\n", path, strerror(errno));
+		return EXIT_NOTFOUND;
+	}
+	gd_audit_report r;
+	int rc = gd_audit_verify_export(next_line, &l, key_hex ? key : NULL, named, &r);
+	free(l.buf);
+	if (l.f != stdin)
+		fclose(l.f);
+	if (rc < 0 && rc != GD_ECORRUPT)
+		return cli_fail(c, rc);
+	if (c->json) {
+		json_t *j = report_json(&r);
+		json_object_set_new(j, "public_key", json_string(named));
+		json_object_set_new(j, "key_checked", json_boolean(key_hex != NULL));
+		cli_print_json(j);
+	} else {
+		report_print(&r);
+		if (!key_hex)
+			printf("signed by the key the file names, %s: compare it with the one the controller"
+			       " gave you, or pass it with --public-key\n", named);
+	}
+	return rc == GD_ECORRUPT ? EXIT_CORRUPT : EXIT_OK;
+}
+
+static int audit_verify(struct cli *c, int argc, char **argv)
+{
+	const char *file = NULL, *key = NULL;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else if (strcmp(argv[i], "--public-key") == 0 && i + 1 < argc)
+			key = argv[++i];
+		else
+			return cli_usage(c, "audit", "unexpected argument '%s'", argv[i]);
+	}
+	if (file)
+		return verify_file(c, file, key);
+	int rc = cli_open(c, false);
+	if (rc != EXIT_OK)
+		return rc;
+	gd_audit_report r;
+	bool tty = isatty(2);
+	rc = gd_audit_verify(c->vault, c->tenant, &r, tty ? progress : NULL, NULL);
+	if (tty && r.entries >= 65536)
+		fputc('\n', stderr);
+	if (rc < 0 && rc != GD_ECORRUPT)
+		return cli_fail(c, rc);
+	if (c->json)
+		cli_print_json(report_json(&r));
+	else
+		report_print(&r);
+	return rc == GD_ECORRUPT ? EXIT_CORRUPT : EXIT_OK;
+}
+
+static json_t *entry_json(const gd_audit_entry *e)
+{
+	char t[32];
+	return json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s?,s:I,s:s?,s:s,s:s?}", "seq", (json_int_t)e->seq,
+	                 "at", cli_time(e->at, t), "principal", e->principal, "action", e->action,
+	                 "purpose", e->purpose, "subject", e->subject, "record_id",
+	                 (json_int_t)e->record_id, "category", e->category, "outcome",
+	                 gd_audit_outcome_name(e->outcome), "reason", e->reason);
+}
+
+static int print_entry(void *ud, const gd_audit_entry *e)
+{
+	struct cli *c = ud;
+	if (c->json) {
+		cli_print_json(entry_json(e));
+		return 0;
+	}
+	char t[32];
+	printf("%6lld  %s  %-16s %-22s %-14s %-28s", (long long)e->seq, cli_time(e->at, t),
+	       e->principal, e->action, e->purpose ? e->purpose : "-", e->subject ? e->subject : "-");
+	if (e->record_id)
+		printf(" record %lld", (long long)e->record_id);
+	if (e->category)
+		printf(" %s", e->category);
+	if (e->outcome != GD_AUDIT_OK)
+		printf("  %s", gd_audit_outcome_name(e->outcome));
+	if (e->reason)
+		printf("  (%s)", e->reason);
+	putchar('\n');
+	return 0;
+}
+
+static int audit_list(struct cli *c, int argc, char **argv)
+{
+	gd_audit_filter f = GD_AUDIT_FILTER_INIT;
+	int rc;
+	for (int i = 2; i < argc; i++) {
+		if (take_filter(c, argc, argv, &i, &f, &rc)) {
+			if (rc != EXIT_OK)
+				return rc;
+			continue;
+		}
+		return cli_usage(c, "audit", "unexpected argument '%s'", argv[i]);
+	}
+	if ((rc = cli_open(c, true)) != EXIT_OK)
+		return rc;
+	rc = gd_audit_list(c->actor, &f, print_entry, c);
+	return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
+}
+
+static int write_file(void *ud, const void *p, size_t n)
+{
+	return fwrite(p, 1, n, ud) == n ? 0 : GD_EIO;
+}
+
+static int audit_export(struct cli *c, int argc, char **argv)
+{
+	gd_audit_filter f = GD_AUDIT_FILTER_INIT;
+	enum gd_audit_format fmt = GD_AUDIT_JSONL;
+	const char *out = NULL;
+	int rc;
+	for (int i = 2; i < argc; i++) {
+		if (take_filter(c, argc, argv, &i, &f, &rc)) {
+			if (rc != EXIT_OK)
+				return rc;
+		} else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+			const char *v = argv[++i];
+			if (strcmp(v, "jsonl") == 0)
+				fmt = GD_AUDIT_JSONL;
+			else if (strcmp(v, "csv") == 0)
+				fmt = GD_AUDIT_CSV;
+			else
+				return cli_usage(c, "audit", "export format '%s' is not jsonl or csv", v);
+		} else if ((strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0) && i + 1 < argc) {
+			out = argv[++i];
+		} else {
+			return cli_usage(c, "audit", "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if ((rc = cli_open(c, true)) != EXIT_OK)
+		return rc;
+	FILE *fp = out ? fopen(out, "w") : stdout;
+	if (!fp) {
+		fprintf(stderr, "gardien: cannot create %s: %s\n", out, strerror(errno));
+		return EXIT_ERROR;
+	}
+	rc = gd_audit_export(c->actor, &f, fmt, write_file, fp);
+	if (fflush(fp) != 0 && rc == 0) {
+		fprintf(stderr, "gardien: cannot write the export: %s\n", strerror(errno));
+		rc = GD_EIO;
+	}
+	if (out)
+		fclose(fp);
+	if (rc == GD_EIO)
+		return EXIT_ERROR;
+	return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
+}
+
+static int audit_prune(struct cli *c, int argc, char **argv)
+{
+	const char *before = NULL, *older = NULL;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--before") == 0 && i + 1 < argc)
+			before = argv[++i];
+		else if (strcmp(argv[i], "--older-than") == 0 && i + 1 < argc)
+			older = argv[++i];
+		else
+			return cli_usage(c, "audit", "unexpected argument '%s'", argv[i]);
+	}
+	if (!before == !older)
+		return cli_usage(c, "audit", "prune takes one of --before TIME or --older-than PERIOD");
+	int rc = cli_open(c, true);
+	if (rc != EXIT_OK)
+		return rc;
+	gd_time t;
+	rc = before ? cli_parse_time(c, before, &t) : parse_period(c, older, gd_vault_now(c->vault), &t);
+	if (rc != EXIT_OK)
+		return rc;
+	int64_t n;
+	if ((rc = gd_audit_prune(c->actor, t, &n)) < 0)
+		return cli_fail(c, rc);
+	char ts[32];
+	if (c->json)
+		cli_print_json(json_pack("{s:I,s:s}", "removed", (json_int_t)n, "before", cli_time(t, ts)));
+	else
+		printf("removed %lld audit entries written before %s; a signed anchor marks the new start\n",
+		       (long long)n, cli_time(t, ts));
+	return EXIT_OK;
+}
+
+static int audit_checkpoint(struct cli *c, int argc, char **argv)
+{
+	if (argc > 2)
+		return cli_usage(c, "audit", "unexpected argument '%s'", argv[2]);
+	int rc = cli_open(c, false);
+	if (rc != EXIT_OK)
+		return rc;
+	int64_t n;
+	if ((rc = gd_audit_checkpoint(c->vault, c->tenant, &n)) < 0)
+		return cli_fail(c, rc);
+	if (c->json)
+		cli_print_json(json_pack("{s:I}", "checkpoints", (json_int_t)n));
+	else
+		printf("signed %lld checkpoint(s)\n", (long long)n);
+	return EXIT_OK;
+}
+
+static int audit_key(struct cli *c, int argc, char **argv)
+{
+	int rc = cli_open(c, false);
+	if (rc != EXIT_OK)
+		return rc;
+	unsigned char pk[32];
+	char hex[65];
+	gd_audit_public_key(c->vault, pk);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", pk[i]);
+	if (c->json)
+		cli_print_json(json_pack("{s:s,s:s}", "algorithm", "ed25519", "public_key", hex));
+	else
+		printf("%s\n", hex);
+	return EXIT_OK;
+}
+
+int cmd_audit(struct cli *c, int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage(c, "audit", "audit needs a subcommand: verify, list, export, prune, checkpoint, key");
+	const char *sub = argv[1];
+	if (strcmp(sub, "verify") == 0)
+		return audit_verify(c, argc, argv);
+	if (strcmp(sub, "list") == 0)
+		return audit_list(c, argc, argv);
+	if (strcmp(sub, "export") == 0)
+		return audit_export(c, argc, argv);
+	if (strcmp(sub, "prune") == 0)
+		return audit_prune(c, argc, argv);
+	if (strcmp(sub, "checkpoint") == 0)
+		return audit_checkpoint(c, argc, argv);
+	if (strcmp(sub, "key") == 0)
+		return audit_key(c, argc, argv);
+	return cli_usage(c, "audit", "unknown audit subcommand '%s'", sub);
+}

@@ -1,0 +1,651 @@
+/*
+ * test_audit.c — the audit trail's promises: every kind of tampering (edit,
+ * delete, insert, reorder, truncate, rewrite, forged signature) is found and
+ * the first bad entry named exactly; pruning keeps what remains verifiable;
+ * filters select exactly; an export verifies offline; and a process killed
+ * with SIGKILL in the middle of a write load leaves no operation without its
+ * entry and no entry without its operation.
+ */
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "lib/audit.h"
+#include "lib/internal.h"
+
+#define T0 1767225600 /* the fixture's clock: 2026-01-01T00:00:00Z */
+#define ACME 1        /* tenant id of "acme" */
+
+static void sql(const char *path, const char *stmt)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char *err = NULL;
+	if (sqlite3_exec(db, stmt, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", stmt, err);
+	sqlite3_close(db);
+}
+
+static int64_t count(const char *path, const char *query)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static int64_t put(gd_actor *a, const char *subject, const char *activity, const char *category,
+                   const char *value)
+{
+	gd_record_spec s = GD_RECORD_SPEC_INIT;
+	int64_t id;
+	s.activity = activity;
+	s.category = category;
+	s.value = value;
+	s.value_len = strlen(value);
+	GD_OK_OR_FAIL(gd_record_put(a, &id, subject, &s));
+	return id;
+}
+
+/* A vault whose acme chain holds a few dozen entries of several kinds. */
+static struct fixture *populated(void)
+{
+	struct fixture *f = fx_new();
+	char s1[GD_SUBJECT_ID_SIZE], s2[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s1));
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s2));
+	for (int i = 0; i < 10; i++) {
+		int64_t id = put(f->a, i % 2 ? s1 : s2, "billing", "user.financial", "FR76 0000");
+		gd_record *r;
+		GD_OK_OR_FAIL(gd_record_get(f->a, &r, id, "billing"));
+		gd_record_free(r);
+	}
+	return f;
+}
+
+/* Closes the vault, runs `stmt` on the file, reopens, verifies. */
+static int tamper_and_verify(struct fixture *f, const char *stmt, gd_audit_report *r)
+{
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	if (stmt)
+		sql(f->path, stmt);
+	fx_reopen(f);
+	return gd_audit_verify(f->v, NULL, r, NULL, NULL);
+}
+
+static void expect(struct fixture *f, const char *stmt, int problem, int64_t seq)
+{
+	gd_audit_report r;
+	int rc = tamper_and_verify(f, stmt, &r);
+	if (rc != GD_ECORRUPT || r.problem != problem || r.seq != seq || r.tenant_id != ACME)
+		fail_msg("after \"%s\": rc %d, problem %s at %lld of tenant %lld (%s); wanted %s at %lld",
+		         stmt, rc, gd_audit_problem_name(r.problem), (long long)r.seq,
+		         (long long)r.tenant_id, r.detail, gd_audit_problem_name(problem), (long long)seq);
+	assert_string_equal(r.tenant, "acme");
+	assert_non_null(strstr(gd_error_last(), "acme"));
+}
+
+static void intact_chain_verifies(void **state)
+{
+	struct fixture *f = populated();
+	gd_audit_report r;
+	GD_OK_OR_FAIL(tamper_and_verify(f, NULL, &r));
+	assert_int_equal(r.problem, GD_AUDIT_INTACT);
+	assert_int_equal(r.entries, count(f->path, "SELECT count(*) FROM audit"));
+	assert_int_equal(r.chains, 2); /* the vault's and acme's */
+	assert_int_equal(r.unsigned_tail, r.entries);
+	fx_free(f);
+}
+
+static void edit_is_found(void **state)
+{
+	struct fixture *f = populated();
+	expect(f, "UPDATE audit SET principal = 'mallory' WHERE tenant_id = 1 AND seq = 7",
+	       GD_AUDIT_MODIFIED, 7);
+	fx_free(f);
+}
+
+static void edited_hash_is_found(void **state)
+{
+	struct fixture *f = populated();
+	expect(f, "UPDATE audit SET hash = zeroblob(32) WHERE tenant_id = 1 AND seq = 4",
+	       GD_AUDIT_MODIFIED, 4);
+	fx_free(f);
+}
+
+static void delete_is_found(void **state)
+{
+	struct fixture *f = populated();
+	expect(f, "DELETE FROM audit WHERE tenant_id = 1 AND seq = 6", GD_AUDIT_REMOVED, 6);
+	fx_free(f);
+}
+
+static void delete_of_first_is_found(void **state)
+{
+	struct fixture *f = populated();
+	expect(f, "DELETE FROM audit WHERE tenant_id = 1 AND seq = 1", GD_AUDIT_REMOVED, 1);
+	fx_free(f);
+}
+
+static void delete_with_renumbering_is_found(void **state)
+{
+	struct fixture *f = populated();
+	expect(f,
+	       "DELETE FROM audit WHERE tenant_id = 1 AND seq = 6;"
+	       "UPDATE audit SET seq = -(seq - 1) WHERE tenant_id = 1 AND seq > 6;"
+	       "UPDATE audit SET seq = -seq WHERE tenant_id = 1 AND seq < 0;",
+	       GD_AUDIT_REMOVED, 6);
+	fx_free(f);
+}
+
+static void insert_is_found(void **state)
+{
+	struct fixture *f = populated();
+	expect(f,
+	       "UPDATE audit SET seq = -(seq + 1) WHERE tenant_id = 1 AND seq >= 8;"
+	       "UPDATE audit SET seq = -seq WHERE tenant_id = 1 AND seq < 0;"
+	       "INSERT INTO audit SELECT tenant_id, 8, at, 'cli:mallory', action, purpose, subject,"
+	       " record_id, category, outcome, reason, randomblob(32) FROM audit"
+	       " WHERE tenant_id = 1 AND seq = 5;",
+	       GD_AUDIT_INSERTED, 8);
+	fx_free(f);
+}
+
+static void reorder_is_found(void **state)
+{
+	struct fixture *f = populated();
+	expect(f,
+	       "UPDATE audit SET seq = -1 WHERE tenant_id = 1 AND seq = 9;"
+	       "UPDATE audit SET seq = 9 WHERE tenant_id = 1 AND seq = 10;"
+	       "UPDATE audit SET seq = 10 WHERE tenant_id = 1 AND seq = -1;",
+	       GD_AUDIT_REORDERED, 9);
+	fx_free(f);
+}
+
+static void truncation_after_checkpoint_is_found(void **state)
+{
+	struct fixture *f = populated();
+	int64_t n;
+	GD_OK_OR_FAIL(gd_audit_checkpoint(f->v, NULL, &n));
+	assert_int_equal(n, 2);
+	int64_t last = count(f->path, "SELECT max(seq) FROM audit WHERE tenant_id = 1");
+	assert_int_equal(count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1"), last);
+	expect(f, "DELETE FROM audit WHERE tenant_id = 1 AND seq > 12", GD_AUDIT_TRUNCATED, 12);
+	fx_free(f);
+}
+
+/* Without a checkpoint over it, a cut tail cannot be told: verify says how much is unsigned. */
+static void unsigned_tail_is_reported(void **state)
+{
+	struct fixture *f = populated();
+	int64_t n;
+	GD_OK_OR_FAIL(gd_audit_checkpoint(f->v, "acme", &n));
+	assert_int_equal(n, 1);
+	int64_t cp = count(f->path, "SELECT max(seq) FROM audit WHERE tenant_id = 1");
+	char sub[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, sub));
+	for (int i = 0; i < 3; i++)
+		put(f->a, sub, "billing", "user.name", "Jeanne");
+	gd_audit_report r;
+	char stmt[128];
+	snprintf(stmt, sizeof stmt, "DELETE FROM audit WHERE tenant_id = 1 AND seq > %lld", (long long)cp + 2);
+	GD_OK_OR_FAIL(tamper_and_verify(f, stmt, &r));
+	/* acme: the 2 entries left after its checkpoint; the vault chain: its 2. */
+	assert_int_equal(r.unsigned_tail, 2 + 2);
+	fx_free(f);
+}
+
+static void rewritten_chain_is_found(void **state)
+{
+	struct fixture *f = populated();
+	GD_OK_OR_FAIL(gd_audit_checkpoint(f->v, "acme", NULL));
+	int64_t cp = count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1");
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	/* The forger edits entry 5 and recomputes every hash after it: the chain is
+	 * consistent again, but the signed checkpoint still holds the old hash. */
+	sqlite3 *db;
+	sqlite3_stmt *st, *up;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	sqlite3_exec(db, "UPDATE audit SET principal = 'cli:mallory' WHERE tenant_id = 1 AND seq = 5",
+	             NULL, NULL, NULL);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT seq, at, principal, action, purpose, subject, record_id,"
+	                                    " category, outcome, reason FROM audit WHERE tenant_id = 1 ORDER BY seq",
+	                                    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET hash = ? WHERE tenant_id = 1 AND seq = ?",
+	                                    -1, &up, NULL), SQLITE_OK);
+	unsigned char prev[32] = {0}, h[32];
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct gd__audit_entry e = {
+			.tenant_id = 1, .seq = sqlite3_column_int64(st, 0), .at = sqlite3_column_int64(st, 1),
+			.principal = (const char *)sqlite3_column_text(st, 2),
+			.action = (const char *)sqlite3_column_text(st, 3),
+			.purpose = (const char *)sqlite3_column_text(st, 4),
+			.subject = (const char *)sqlite3_column_text(st, 5),
+			.record_id = sqlite3_column_int64(st, 6),
+			.category = (const char *)sqlite3_column_text(st, 7),
+			.outcome = sqlite3_column_int(st, 8), .reason = (const char *)sqlite3_column_text(st, 9)};
+		gd__audit_hash(h, prev, &e);
+		memcpy(prev, h, 32);
+		sqlite3_bind_blob(up, 1, h, 32, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(up, 2, e.seq);
+		assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+		sqlite3_reset(up);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	sqlite3_close(db);
+	gd_audit_report r;
+	fx_reopen(f);
+	assert_int_equal(gd_audit_verify(f->v, "acme", &r, NULL, NULL), GD_ECORRUPT);
+	assert_int_equal(r.problem, GD_AUDIT_REWRITTEN);
+	assert_int_equal(r.seq, cp);
+	fx_free(f);
+}
+
+static void forged_checkpoint_is_found(void **state)
+{
+	struct fixture *f = populated();
+	GD_OK_OR_FAIL(gd_audit_checkpoint(f->v, "acme", NULL));
+	int64_t cp = count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1");
+	gd_audit_report r;
+	assert_int_equal(tamper_and_verify(f, "UPDATE audit_checkpoints SET at = at + 1 WHERE tenant_id = 1", &r),
+	                 GD_ECORRUPT);
+	assert_int_equal(r.problem, GD_AUDIT_BAD_SIGNATURE);
+	assert_int_equal(r.seq, cp);
+	fx_free(f);
+}
+
+static void checkpoints_are_written_every_n(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	for (int i = 0; i < GD_AUDIT_CHECKPOINT_EVERY + 10; i++)
+		put(f->a, s, "billing", "user.name", "Jeanne");
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	assert_int_equal(count(f->path, "SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 1"), 1);
+	assert_int_equal(count(f->path, "SELECT seq FROM audit_checkpoints WHERE tenant_id = 1"),
+	                 GD_AUDIT_CHECKPOINT_EVERY);
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
+	assert_int_equal(r.checkpoints, 1);
+	assert_int_equal(r.unsigned_tail, 11);
+	/* Cutting entries covered by it is found. */
+	expect(f, "DELETE FROM audit WHERE tenant_id = 1 AND seq > 990", GD_AUDIT_TRUNCATED, 990);
+	fx_free(f);
+}
+
+/* ---- prune --------------------------------------------------------------- */
+
+static void prune_keeps_the_rest_verifiable(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s)); /* seq 1 at T0 */
+	for (int day = 0; day < 20; day++) {        /* seq 2..21 at T0 + day days */
+		gd_vault_set_now(f->v, T0 + day * 86400);
+		put(f->a, s, "billing", "user.name", "Jeanne");
+	}
+	gd_vault_set_now(f->v, T0 + 400 * 86400);
+	int64_t n;
+	/* Everything written before day 10 goes: seq 1..11. */
+	GD_OK_OR_FAIL(gd_audit_prune(f->a, T0 + 10 * 86400, &n));
+	assert_int_equal(n, 11);
+	assert_int_equal(count(f->path, "SELECT min(seq) FROM audit WHERE tenant_id = 1"), 12);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 1 AND kind = 1 AND seq = 11"), 1);
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
+	assert_int_equal(r.entries, count(f->path, "SELECT count(*) FROM audit"));
+	/* A second prune moves the anchor; the chain goes on after it. */
+	GD_OK_OR_FAIL(gd_audit_prune(f->a, T0 + 15 * 86400, &n));
+	assert_int_equal(n, 5);
+	put(f->a, s, "billing", "user.name", "Jeanne");
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
+	assert_int_equal(count(f->path, "SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 1 AND kind = 1"), 1);
+	/* Removing entries right after the anchor, or forging the anchor, is found. */
+	expect(f, "DELETE FROM audit WHERE tenant_id = 1 AND seq = 17", GD_AUDIT_REMOVED, 17);
+	fx_free(f);
+}
+
+static void forged_anchor_is_found(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	for (int i = 0; i < 5; i++)
+		put(f->a, s, "billing", "user.name", "Jeanne");
+	gd_vault_set_now(f->v, T0 + 86400);
+	GD_OK_OR_FAIL(gd_audit_prune(f->a, T0 + 1, NULL));
+	/* Hiding more of the head by moving the anchor forward needs the key. */
+	gd_audit_report r;
+	assert_int_equal(tamper_and_verify(f,
+	                                   "DELETE FROM audit WHERE tenant_id = 1 AND seq = 7;"
+	                                   "UPDATE audit_checkpoints SET seq = 7 WHERE kind = 1 AND tenant_id = 1",
+	                                   &r),
+	                 GD_ECORRUPT);
+	assert_int_equal(r.problem, GD_AUDIT_BAD_SIGNATURE);
+	assert_int_equal(r.seq, 7);
+	fx_free(f);
+}
+
+static void prune_refuses_a_damaged_chain(void **state)
+{
+	struct fixture *f = populated();
+	gd_audit_report r;
+	assert_int_equal(tamper_and_verify(f, "UPDATE audit SET action = 'x' WHERE tenant_id = 1 AND seq = 3", &r),
+	                 GD_ECORRUPT);
+	int64_t before = count(f->path, "SELECT count(*) FROM audit");
+	assert_int_equal(gd_audit_prune(f->a, T0 + 1, NULL), GD_ECORRUPT);
+	assert_non_null(strstr(gd_error_last(), "prune refused"));
+	assert_int_equal(count(f->path, "SELECT count(*) FROM audit"), before);
+	fx_free(f);
+}
+
+/* ---- list and export ------------------------------------------------------ */
+
+struct seen {
+	int n;
+	int64_t seqs[64];
+};
+
+static int collect(void *ud, const gd_audit_entry *e)
+{
+	struct seen *s = ud;
+	if (s->n < 64)
+		s->seqs[s->n] = e->seq;
+	s->n++;
+	return 0;
+}
+
+static void list_filters_select_exactly(void **state)
+{
+	struct fixture *f = fx_new();
+	char s1[GD_SUBJECT_ID_SIZE], s2[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s1));                   /* 1 */
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s2));                   /* 2 */
+	int64_t r1 = put(f->a, s1, "billing", "user.name", "Jeanne");  /* 3 */
+	gd_vault_set_now(f->v, T0 + 3600);
+	put(f->a, s2, "billing", "user.name", "Paul");                 /* 4 */
+	gd_record *r;
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, r1, "billing"));         /* 5 */
+	gd_record_free(r);
+	assert_int_equal(gd_record_get(f->a, &r, r1, "marketing"), GD_EDENIED); /* 6 */
+	gd_actor *other;
+	GD_OK_OR_FAIL(gd_actor_open(&other, f->v, "acme", "svc:support"));
+	GD_OK_OR_FAIL(gd_record_get(other, &r, r1, "billing"));        /* 7 */
+	gd_record_free(r);
+	gd_actor_close(other);
+
+	struct seen s = {0};
+	gd_audit_filter flt = GD_AUDIT_FILTER_INIT;
+	flt.subject = s1;
+	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &s));        /* 8: audit.list */
+	assert_int_equal(s.n, 5);
+	assert_int_equal(s.seqs[0], 1), assert_int_equal(s.seqs[1], 3);
+	assert_int_equal(s.seqs[2], 5), assert_int_equal(s.seqs[3], 6);
+	assert_int_equal(s.seqs[4], 7);
+
+	flt = (gd_audit_filter)GD_AUDIT_FILTER_INIT;
+	flt.outcome = GD_AUDIT_DENIED;
+	memset(&s, 0, sizeof s);
+	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &s));        /* 9 */
+	assert_int_equal(s.n, 1), assert_int_equal(s.seqs[0], 6);
+
+	flt = (gd_audit_filter)GD_AUDIT_FILTER_INIT;
+	flt.principal = "svc:support";
+	flt.action = "record.get";
+	flt.purpose = "billing";
+	memset(&s, 0, sizeof s);
+	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &s));        /* 10 */
+	assert_int_equal(s.n, 1), assert_int_equal(s.seqs[0], 7);
+
+	flt = (gd_audit_filter)GD_AUDIT_FILTER_INIT;
+	flt.from = T0 + 1;
+	flt.to = T0 + 3601;
+	flt.action = "record.put";
+	memset(&s, 0, sizeof s);
+	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &s));        /* 11 */
+	assert_int_equal(s.n, 1), assert_int_equal(s.seqs[0], 4);
+
+	/* Listing is audited. */
+	flt = (gd_audit_filter)GD_AUDIT_FILTER_INIT;
+	flt.action = "audit.list";
+	memset(&s, 0, sizeof s);
+	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &s));
+	assert_int_equal(s.n, 4);
+	fx_free(f);
+}
+
+struct buf {
+	char *p;
+	size_t n, cap;
+	size_t pos; /* reading */
+};
+
+static int buf_write(void *ud, const void *p, size_t n)
+{
+	struct buf *b = ud;
+	if (b->n + n + 1 > b->cap) {
+		b->cap = (b->n + n + 1) * 2;
+		b->p = realloc(b->p, b->cap);
+		assert_non_null(b->p);
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	b->p[b->n] = 0;
+	return 0;
+}
+
+static int buf_line(void *ud, const char **line, size_t *len)
+{
+	struct buf *b = ud;
+	if (b->pos >= b->n)
+		return 0;
+	char *nl = memchr(b->p + b->pos, '\n', b->n - b->pos);
+	size_t end = nl ? (size_t)(nl - b->p) : b->n;
+	*line = b->p + b->pos;
+	*len = end - b->pos;
+	b->pos = end + 1;
+	return 1;
+}
+
+static void export_verifies_offline(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	for (int i = 0; i < GD_AUDIT_CHECKPOINT_EVERY + 5; i++)
+		put(f->a, s, "billing", "user.name", "Jeanne");
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	gd_vault_set_now(f->v, T0 + 86400);
+	GD_OK_OR_FAIL(gd_audit_prune(f->a, T0 + 1, NULL)); /* anchor at 1006 */
+	put(f->a, s, "billing", "user.name", "Jeanne");
+	GD_OK_OR_FAIL(gd_audit_checkpoint(f->v, "acme", NULL));
+
+	struct buf b = {0};
+	GD_OK_OR_FAIL(gd_audit_export(f->a, NULL, GD_AUDIT_JSONL, buf_write, &b));
+	assert_non_null(strstr(b.p, "\"type\":\"anchor\""));
+	assert_non_null(strstr(b.p, "\"type\":\"checkpoint\""));
+	assert_null(strstr(b.p, "Jeanne"));
+	gd_audit_report r;
+	char key[65];
+	GD_OK_OR_FAIL(gd_audit_verify_export(buf_line, &b, f->v->audit_pk, key, &r));
+	assert_int_equal(r.problem, GD_AUDIT_INTACT);
+	assert_int_equal(r.entries, 3);     /* audit.prune, record.put, audit.checkpoint */
+	assert_int_equal(r.checkpoints, 2); /* the anchor and the checkpoint */
+	char want[65];
+	gd__hex(want, f->v->audit_pk, 32);
+	assert_string_equal(key, want);
+
+	/* CSV for spreadsheets: header row, the key, the anchor and checkpoint rows. */
+	struct buf c = {0};
+	GD_OK_OR_FAIL(gd_audit_export(f->a, NULL, GD_AUDIT_CSV, buf_write, &c));
+	assert_true(strncmp(c.p, "type,seq,at,time,principal,action,", 34) == 0);
+	assert_non_null(strstr(c.p, want));
+	assert_non_null(strstr(c.p, "\nanchor,1006,"));
+	assert_non_null(strstr(c.p, "\nentry,1008,"));
+	free(c.p);
+	free(b.p);
+	fx_free(f);
+}
+
+static void export_tampering_is_found(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	for (int i = 0; i < 5; i++)
+		put(f->a, s, "billing", "user.name", "Jeanne");
+	GD_OK_OR_FAIL(gd_audit_checkpoint(f->v, "acme", NULL));
+	struct buf b = {0};
+	GD_OK_OR_FAIL(gd_audit_export(f->a, NULL, GD_AUDIT_JSONL, buf_write, &b));
+	gd_audit_report r;
+
+	/* Another vault's key: refused before anything else. */
+	unsigned char other[32] = {1};
+	assert_int_equal(gd_audit_verify_export(buf_line, &b, other, NULL, &r), GD_EDENIED);
+
+	/* An entry edited in the file. */
+	char *e4 = strstr(b.p, "\"seq\":4,");
+	assert_non_null(e4);
+	char *act = strstr(e4, "record.put");
+	memcpy(act, "record.get", 10);
+	b.pos = 0;
+	assert_int_equal(gd_audit_verify_export(buf_line, &b, NULL, NULL, &r), GD_ECORRUPT);
+	assert_int_equal(r.problem, GD_AUDIT_MODIFIED);
+	assert_int_equal(r.seq, 4);
+	memcpy(act, "record.put", 10);
+
+	/* The tail cut, with the checkpoint kept: truncated. */
+	char *e5 = strstr(b.p, "\"seq\":5,");
+	char *line5 = e5;
+	while (line5[-1] != '\n')
+		line5--;
+	char *cpline = strstr(b.p, "{\"type\":\"checkpoint\"");
+	assert_non_null(cpline);
+	size_t cplen = strchr(cpline, '\n') + 1 - cpline;
+	memmove(line5, cpline, cplen);
+	b.n = (size_t)(line5 - b.p) + cplen;
+	b.pos = 0;
+	assert_int_equal(gd_audit_verify_export(buf_line, &b, NULL, NULL, &r), GD_ECORRUPT);
+	assert_int_equal(r.problem, GD_AUDIT_TRUNCATED);
+	assert_int_equal(r.seq, 4);
+	free(b.p);
+
+	/* A filtered export is no chain. */
+	struct buf c = {0};
+	gd_audit_filter flt = GD_AUDIT_FILTER_INIT;
+	flt.action = "record.put";
+	GD_OK_OR_FAIL(gd_audit_export(f->a, &flt, GD_AUDIT_JSONL, buf_write, &c));
+	assert_int_equal(gd_audit_verify_export(buf_line, &c, NULL, NULL, &r), GD_EINVAL);
+	free(c.p);
+	fx_free(f);
+}
+
+/* ---- kill -9 during a write load ------------------------------------------ */
+
+static void killed_writer_leaves_no_orphan(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(pfd[0]);
+		gd_vault *v;
+		gd_actor *a;
+		if (gd_vault_open(&v, f->path, NULL) < 0 || gd_actor_open(&a, v, "acme", "svc:load") < 0)
+			_exit(1);
+		for (int round = 0;; round++) {
+			/* Batches and single commits, so the kill lands in either. */
+			bool batch = round % 2 == 0;
+			if (batch && gd_vault_begin(v) < 0)
+				_exit(1);
+			for (int i = 0; i < 50; i++) {
+				gd_record_spec sp = GD_RECORD_SPEC_INIT;
+				sp.activity = "billing", sp.category = "user.name";
+				sp.value = "Jeanne", sp.value_len = 6;
+				if (gd_record_put(a, NULL, s, &sp) < 0)
+					_exit(1);
+			}
+			if (batch && gd_vault_commit(v) < 0)
+				_exit(1);
+			if (write(pfd[1], "x", 1) != 1)
+				_exit(1);
+		}
+	}
+	close(pfd[1]);
+	char c;
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(read(pfd[0], &c, 1), 1);
+	kill(pid, SIGKILL);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	close(pfd[0]);
+
+	fx_reopen(f);
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
+	int64_t records = count(f->path, "SELECT count(*) FROM records");
+	assert_true(records >= 300);
+	/* Every record has its entry, every entry its record. */
+	assert_int_equal(count(f->path, "SELECT count(*) FROM records r WHERE NOT EXISTS (SELECT 1 FROM audit a"
+	                                " WHERE a.tenant_id = 1 AND a.action = 'record.put' AND a.record_id = r.id)"),
+	                 0);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM audit a WHERE a.action = 'record.put' AND NOT EXISTS"
+	                                " (SELECT 1 FROM records r WHERE r.id = a.record_id)"),
+	                 0);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.put'"), records);
+	fx_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(intact_chain_verifies),
+		cmocka_unit_test(edit_is_found),
+		cmocka_unit_test(edited_hash_is_found),
+		cmocka_unit_test(delete_is_found),
+		cmocka_unit_test(delete_of_first_is_found),
+		cmocka_unit_test(delete_with_renumbering_is_found),
+		cmocka_unit_test(insert_is_found),
+		cmocka_unit_test(reorder_is_found),
+		cmocka_unit_test(truncation_after_checkpoint_is_found),
+		cmocka_unit_test(unsigned_tail_is_reported),
+		cmocka_unit_test(rewritten_chain_is_found),
+		cmocka_unit_test(forged_checkpoint_is_found),
+		cmocka_unit_test(checkpoints_are_written_every_n),
+		cmocka_unit_test(prune_keeps_the_rest_verifiable),
+		cmocka_unit_test(forged_anchor_is_found),
+		cmocka_unit_test(prune_refuses_a_damaged_chain),
+		cmocka_unit_test(list_filters_select_exactly),
+		cmocka_unit_test(export_verifies_offline),
+		cmocka_unit_test(export_tampering_is_found),
+		cmocka_unit_test(killed_writer_leaves_no_orphan),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
