@@ -98,11 +98,6 @@ static const read_check read_checks[] = {
 	gd__retention_check_read,
 	same_activity,
 	gd__auth_read_check,
-};
-
-static const write_check write_checks[] = {
-	NULL,
-	gd__auth_write_check,
 	gd__objection_read_check,
 	gd__restriction_read_check,
 	gd__consent_read_check,
@@ -110,6 +105,7 @@ static const write_check write_checks[] = {
 };
 
 static const write_check write_checks[] = {
+	gd__auth_write_check,
 	register_write,
 };
 
