@@ -98,10 +98,10 @@ static const read_check read_checks[] = {
 	gd__retention_check_read,
 	same_activity,
 	gd__auth_read_check,
+	register_read,
 	gd__objection_read_check,
 	gd__restriction_read_check,
 	gd__consent_read_check,
-	register_read,
 };
 
 static const write_check write_checks[] = {

@@ -13,13 +13,6 @@
 #include "lib/rights.h"
 #include "util/utf8.h"
 
-/*
- * The register module (branch "register") provides gd__register_current. The
- * reference is weak so that this module links, and works without a register,
- * in builds that do not hold that module yet.
- */
-#pragma weak gd__register_current
-
 static _Thread_local const struct gd__register *override_reg;
 static _Thread_local bool overridden;
 
@@ -36,25 +29,17 @@ int gd__rights_register(gd_actor *a, const struct gd__register **out)
 		*out = override_reg;
 		return 0;
 	}
-	if (!gd__register_current)
-		return 0;
 	return gd__register_current(a, out);
 }
 
 const struct gd__activity *gd__rights_activity(const struct gd__register *r, const char *id)
 {
-	for (size_t i = 0; r && id && i < r->nactivities; i++)
-		if (r->activities[i].id && strcmp(r->activities[i].id, id) == 0)
-			return &r->activities[i];
-	return NULL;
+	return r && id ? gd__register_activity(r, id) : NULL;
 }
 
 const struct gd__right *gd__rights_right(const struct gd__register *r, const char *kind)
 {
-	for (size_t i = 0; r && i < r->nrights; i++)
-		if (r->rights[i].kind && strcmp(r->rights[i].kind, kind) == 0)
-			return &r->rights[i];
-	return NULL;
+	return r && kind ? gd__register_right(r, kind) : NULL;
 }
 
 gd_time gd__period_add(gd_time t, struct gd__period p)
@@ -93,19 +78,6 @@ gd_time gd__retention_end(const struct gd__retention *ret, gd_time collected)
 	if (!last->from || strcmp(last->from, "collection") != 0)
 		return 0;
 	return gd__period_add(collected, last->after);
-}
-
-const char *gd__basis_name(enum gd__basis b)
-{
-	switch (b) {
-	case GD__BASIS_CONSENT: return "consent";
-	case GD__BASIS_CONTRACT: return "contract";
-	case GD__BASIS_LEGAL_OBLIGATION: return "legal_obligation";
-	case GD__BASIS_VITAL_INTERESTS: return "vital_interests";
-	case GD__BASIS_PUBLIC_TASK: return "public_task";
-	case GD__BASIS_LEGITIMATE_INTERESTS: return "legitimate_interests";
-	}
-	return "unknown";
 }
 
 int gd__check_text(const char *s, const char *what)

@@ -15,8 +15,8 @@ enum gd__limit_kind { GD__LIMIT_RESTRICTION = 1, GD__LIMIT_OBJECTION = 2 };
 
 /*
  * The register in force for the actor's tenant, or NULL in *out when there is
- * none (the rights modules then apply only what needs no register). Goes
- * through gd__register_current when the register module is linked in.
+ * none (the rights modules then apply only what needs no register): the
+ * register module's gd__register_current, unless a test overrides it.
  */
 int gd__rights_register(gd_actor *a, const struct gd__register **out);
 
@@ -40,8 +40,6 @@ const struct gd__retention *gd__retention_of(const struct gd__activity *act, con
 /* When a record collected at `collected` leaves the vault under `ret`; 0 when counted from an event. */
 gd_time gd__retention_end(const struct gd__retention *ret, gd_time collected);
 
-/* "consent", "contract", … */
-const char *gd__basis_name(enum gd__basis b);
 
 /* State of the consent of subject row `subject_id` to `activity` now; `*exp` its expiry or 0. */
 int gd__consent_state(gd_actor *a, enum gd_consent_state *out, gd_time *exp, int64_t subject_id,
