@@ -96,7 +96,6 @@ static int register_write(gd_actor *a, const char *subject, const gd_record_spec
 
 static const read_check read_checks[] = {
 	gd__retention_check_read,
-	same_activity,
 	gd__auth_read_check,
 	register_read,
 	gd__objection_read_check,
