@@ -36,6 +36,30 @@ const struct api_route api_routes[] = {
 	{"GET", R_TENANT "/records/{id}", route_record_get, API_TENANT, GD_OP_READ, 0, "record.get", "read one record for ?purpose=", NULL, 200},
 	{"PUT", R_TENANT "/records/{id}", route_record_update, API_TENANT, GD_OP_WRITE, API_BODY_RECORD, "record.update", "replace a record's value (rectification)", "RecordValue", 200},
 	{"DELETE", R_TENANT "/records/{id}", route_record_delete, API_TENANT, GD_OP_ERASE, 0, "record.delete", "delete one record", NULL, 200},
+	{"PUT", R_TENANT "/register", route_register_load, API_TENANT, GD_OP_REGISTER, API_BODY_REGISTER, "register.load", "load a new version of the register (YAML text)", "RegisterLoad", 201},
+	{"GET", R_TENANT "/register", route_register_get, API_TENANT, 0, 0, "register.export", "the register: ?format=json|jsonld|md|html|csv, ?version=N", NULL, 200},
+	{"GET", R_TENANT "/register/versions", route_register_versions, API_TENANT, 0, 0, "register.versions", "versions of the register", NULL, 200},
+	{"GET", R_TENANT "/audit", route_audit_list, API_TENANT, GD_OP_AUDIT, 0, "audit.list", "audit entries: ?from, to, principal, subject, action, purpose, outcome, limit", NULL, 200},
+	{"GET", R_TENANT "/audit/verify", route_audit_verify, API_TENANT, GD_OP_AUDIT, 0, "audit.verify", "verify the tenant's audit chain and checkpoints", NULL, 200},
+	{"POST", R_TENANT "/breaches", route_breach_record, API_TENANT, GD_OP_AUDIT, API_BODY_DEFAULT, "breach.record", "record a personal-data breach (72-hour clock)", "BreachRecord", 201},
+	{"GET", R_TENANT "/breaches", route_breach_list, API_TENANT, GD_OP_AUDIT, 0, "breach.list", "the breach register", NULL, 200},
+	{"GET", R_TENANT "/breaches/{id}", route_breach_get, API_TENANT, GD_OP_AUDIT, 0, "breach.get", "one breach with its clock", NULL, 200},
+	{"POST", R_TENANT "/breaches/{id}/notify", route_breach_notify, API_TENANT, GD_OP_AUDIT, 4096, "breach.notify", "record the notification to the authority", "BreachNotify", 200},
+	{"POST", R_TENANT "/requests", route_request_open, API_TENANT, GD_OP_REQUESTS, 4096, "request.open", "open a data-subject request (deadline Art. 12(3))", "RequestOpen", 201},
+	{"GET", R_TENANT "/requests", route_request_list, API_TENANT, GD_OP_REQUESTS, 0, "request.list", "requests (?open=true for open ones)", NULL, 200},
+	{"GET", R_TENANT "/requests/{id}", route_request_get, API_TENANT, GD_OP_REQUESTS, 0, "request.get", "one request", NULL, 200},
+	{"POST", R_TENANT "/requests/{id}/{step}", route_request_step, API_TENANT, GD_OP_REQUESTS, 4096, "request.step", "move a request: verify, start, extend, refuse, complete, erase", "RequestStep", 200},
+	{"GET", R_TENANT "/requests/{id}/export", route_request_export, API_TENANT, GD_OP_REQUESTS | GD_OP_EXPORT, 0, "request.export", "the export answering an access or portability request (?format=json|csv|html)", NULL, 200},
+	{"GET", R_TENANT "/subjects/{subject}/export", route_subject_export, API_TENANT, GD_OP_EXPORT, 0, "subject.export", "everything held about a subject (?format=, ?portable=true)", NULL, 200},
+	{"GET", R_TENANT "/subjects/{subject}/consents", route_consent_history, API_TENANT, GD_OP_REQUESTS, 0, "consent.history", "a subject's consent history", NULL, 200},
+	{"PUT", R_TENANT "/subjects/{subject}/consents/{activity}", route_consent_give, API_TENANT, GD_OP_REQUESTS, 8192, "consent.give", "record a consent with its evidence", "ConsentGive", 201},
+	{"DELETE", R_TENANT "/subjects/{subject}/consents/{activity}", route_consent_withdraw, API_TENANT, GD_OP_REQUESTS, 0, "consent.withdraw", "withdraw a consent", NULL, 200},
+	{"POST", R_TENANT "/subjects/{subject}/events", route_event_record, API_TENANT, GD_OP_WRITE, 4096, "event.record", "record an event retention counts from (last_contact, contract_end, …)", "Event", 201},
+	{"POST", R_TENANT "/holds", route_hold_place, API_TENANT, GD_OP_ADMIN, 4096, "hold.place", "place a legal hold on a subject or record", "Hold", 201},
+	{"GET", R_TENANT "/holds", route_hold_list, API_TENANT, GD_OP_ADMIN, 0, "hold.list", "legal holds (?subject=, ?all=true)", NULL, 200},
+	{"DELETE", R_TENANT "/holds/{id}", route_hold_lift, API_TENANT, GD_OP_ADMIN, 0, "hold.lift", "lift a legal hold", NULL, 200},
+	{"GET", R_TENANT "/retention/plan", route_retention_plan, API_TENANT, GD_OP_REGISTER, 0, "retention.plan", "what retention will do up to ?until=", NULL, 200},
+	{"POST", R_TENANT "/retention/sweep", route_retention_sweep, API_TENANT, GD_OP_ERASE, 0, "retention.sweep", "apply the retention transitions due now", NULL, 200},
 	{"GET", R_TENANT "/roles", route_role_list, API_TENANT, GD_OP_ADMIN, 0, "auth.role.list", "roles of the tenant", NULL, 200},
 	{"PUT", R_TENANT "/roles/{name}", route_role_set, API_TENANT, GD_OP_ADMIN, 8192, "auth.role.set", "create or replace a role", "Role", 200},
 	{"GET", R_TENANT "/principals", route_principal_list, API_TENANT, GD_OP_ADMIN, 0, "auth.principal.list", "people and services of the tenant", NULL, 200},
@@ -298,21 +322,42 @@ static const char schema_text[] =
 	"ue\":{\"type\":\"string\"}},\"required\":[\"kind\",\"value\"]},\"RecordPut\":{\"type\":\"object\",\"properti"
 	"es\":{\"activity\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"},"
 	"\"collected_at\":{\"type\":\"string\"},\"value\":{\"description\":\"a string (text) or any JSON value"
-	"\"}},\"required\":[\"activity\",\"category\",\"value\"]},\"RecordValue\":{\"type\":\"object\",\"properties"
-	"\":{\"value\":{\"description\":\"a string (text) or any JSON value\"}},\"required\":[\"value\"]},\"Rol"
-	"e\":{\"type\":\"object\",\"properties\":{\"ops\":{\"type\":\"string\",\"description\":\"read,write,erase,e"
-	"xport,requests,register,audit,admin or all\"},\"activities\":{\"type\":\"string\",\"description\":\""
-	"* or activity ids separated by commas\"},\"mfa\":{\"type\":\"boolean\"}},\"required\":[\"ops\",\"activ"
-	"ities\"]},\"UserCreate\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"role\":{\"typ"
-	"e\":\"string\"},\"password\":{\"type\":\"string\"}},\"required\":[\"name\",\"role\",\"password\"]},\"Service"
-	"Create\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"}},"
-	"\"required\":[\"name\",\"role\"]},\"TokenCreate\":{\"type\":\"object\",\"properties\":{\"principal\":{\"typ"
-	"e\":\"string\"},\"expires_at\":{\"type\":\"string\"}},\"required\":[\"principal\"]},\"GrantCreate\":{\"typ"
-	"e\":\"object\",\"properties\":{\"support\":{\"type\":\"string\"},\"ops\":{\"type\":\"string\"},\"activities\""
-	":{\"type\":\"string\"},\"expires_at\":{\"type\":\"string\"}},\"required\":[\"support\",\"ops\",\"activities"
-	"\",\"expires_at\"]},\"Error\":{\"type\":\"object\",\"properties\":{\"error\":{\"type\":\"object\",\"properti"
-	"es\":{\"code\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"}},\"required\":[\"code\",\"message\"]}}"
-	",\"required\":[\"error\"]}}";
+	"\"},\"subject_category\":{\"type\":\"string\",\"description\":\"data-subject category of the registe"
+	"r (customer, prospect); required once the tenant has a register\"}},\"required\":[\"activity\","
+	"\"category\",\"value\"]},\"RecordValue\":{\"type\":\"object\",\"properties\":{\"value\":{\"description\":\""
+	"a string (text) or any JSON value\"}},\"required\":[\"value\"]},\"Role\":{\"type\":\"object\",\"proper"
+	"ties\":{\"ops\":{\"type\":\"string\",\"description\":\"read,write,erase,export,requests,register,aud"
+	"it,admin or all\"},\"activities\":{\"type\":\"string\",\"description\":\"* or activity ids separated"
+	" by commas\"},\"mfa\":{\"type\":\"boolean\"}},\"required\":[\"ops\",\"activities\"]},\"UserCreate\":{\"typ"
+	"e\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"},\"password\":{\"t"
+	"ype\":\"string\"}},\"required\":[\"name\",\"role\",\"password\"]},\"ServiceCreate\":{\"type\":\"object\",\"p"
+	"roperties\":{\"name\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"}},\"required\":[\"name\",\"role\"]}"
+	",\"TokenCreate\":{\"type\":\"object\",\"properties\":{\"principal\":{\"type\":\"string\"},\"expires_at\":{"
+	"\"type\":\"string\"}},\"required\":[\"principal\"]},\"GrantCreate\":{\"type\":\"object\",\"properties\":{\""
+	"support\":{\"type\":\"string\"},\"ops\":{\"type\":\"string\"},\"activities\":{\"type\":\"string\"},\"expires"
+	"_at\":{\"type\":\"string\"}},\"required\":[\"support\",\"ops\",\"activities\",\"expires_at\"]},\"Error\":{\""
+	"type\":\"object\",\"properties\":{\"error\":{\"type\":\"object\",\"properties\":{\"code\":{\"type\":\"string"
+	"\"},\"message\":{\"type\":\"string\"}},\"required\":[\"code\",\"message\"]}},\"required\":[\"error\"]},\"Reg"
+	"isterLoad\":{\"type\":\"object\",\"properties\":{\"yaml\":{\"type\":\"string\",\"description\":\"the regis"
+	"ter file (docs/register.md)\"},\"name\":{\"type\":\"string\"}},\"required\":[\"yaml\"]},\"BreachRecord"
+	"\":{\"type\":\"object\",\"properties\":{\"detected_at\":{\"type\":\"string\"},\"started_at\":{\"type\":\"str"
+	"ing\"},\"ended_at\":{\"type\":\"string\"},\"nature\":{\"type\":\"string\"},\"description\":{\"type\":\"strin"
+	"g\"},\"data_categories\":{\"type\":\"string\"},\"subject_categories\":{\"type\":\"string\"},\"consequenc"
+	"es\":{\"type\":\"string\"},\"measures_taken\":{\"type\":\"string\"},\"measures_proposed\":{\"type\":\"stri"
+	"ng\"},\"contact\":{\"type\":\"string\"},\"controller\":{\"type\":\"string\"},\"language\":{\"type\":\"string"
+	"\"},\"approx_subjects\":{\"type\":\"integer\"},\"approx_records\":{\"type\":\"integer\"},\"high_risk\":{\""
+	"type\":\"boolean\"}}},\"BreachNotify\":{\"type\":\"object\",\"properties\":{\"at\":{\"type\":\"string\"},\"d"
+	"elay_reason\":{\"type\":\"string\"}}},\"RequestOpen\":{\"type\":\"object\",\"properties\":{\"kind\":{\"typ"
+	"e\":\"string\",\"description\":\"access, rectification, erasure, restriction, objection, portabi"
+	"lity, withdraw_consent, post_mortem, confirmation\"},\"subject\":{\"type\":\"string\"},\"activity\""
+	":{\"type\":\"string\"},\"received_at\":{\"type\":\"string\"}},\"required\":[\"kind\",\"subject\"]},\"Reques"
+	"tStep\":{\"type\":\"object\",\"properties\":{\"method\":{\"type\":\"string\",\"description\":\"verify: how"
+	" the identity was verified\"},\"evidence\":{\"type\":\"string\"},\"reason\":{\"type\":\"string\"}}},\"Co"
+	"nsentGive\":{\"type\":\"object\",\"properties\":{\"channel\":{\"type\":\"string\"},\"text\":{\"type\":\"stri"
+	"ng\"},\"text_version\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"}},\"required\":[\"channel\"]},"
+	"\"Event\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"at\":{\"type\":\"string\"}},\"r"
+	"equired\":[\"name\"]},\"Hold\":{\"type\":\"object\",\"properties\":{\"subject\":{\"type\":\"string\"},\"reco"
+	"rd_id\":{\"type\":\"integer\"},\"reason\":{\"type\":\"string\"}},\"required\":[\"subject\",\"reason\"]}}";
 
 static json_t *schemas(void)
 {
@@ -342,6 +387,10 @@ json_t *api_openapi(void)
 			                                        (size_t)(e - p - 1), "in", "path", "required", 1,
 			                                        "schema", "type", "string"));
 		}
+		if (r->fn == route_subject_export || r->fn == route_request_export)
+			json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:{s:s,s:[s,s,s]}}", "name", "format", "in",
+			                                        "query", "required", 0, "schema", "type", "string",
+			                                        "enum", "json", "csv", "html"));
 		if (r->fn == route_record_get || r->fn == route_record_list)
 			json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:{s:s}}", "name", "purpose", "in",
 			                                        "query", "required", 1, "description",

@@ -20,6 +20,7 @@
 
 #define API_BODY_DEFAULT (64u * 1024)        /* request body cap of most routes */
 #define API_BODY_RECORD (3u * 1024 * 1024)   /* records: a 1 MiB value, JSON-escaped */
+#define API_BODY_REGISTER (2u * 1024 * 1024) /* a register file, JSON-escaped */
 #define API_MAX_CAPS 4
 
 struct api_req {
@@ -128,6 +129,30 @@ int route_token_revoke(struct api_ctx *c);
 int route_grant_create(struct api_ctx *c);
 int route_grant_list(struct api_ctx *c);
 int route_grant_revoke(struct api_ctx *c);
+int route_register_load(struct api_ctx *c);
+int route_register_get(struct api_ctx *c);
+int route_register_versions(struct api_ctx *c);
+int route_audit_list(struct api_ctx *c);
+int route_audit_verify(struct api_ctx *c);
+int route_breach_record(struct api_ctx *c);
+int route_breach_list(struct api_ctx *c);
+int route_breach_get(struct api_ctx *c);
+int route_breach_notify(struct api_ctx *c);
+int route_request_open(struct api_ctx *c);
+int route_request_list(struct api_ctx *c);
+int route_request_get(struct api_ctx *c);
+int route_request_step(struct api_ctx *c);
+int route_request_export(struct api_ctx *c);
+int route_subject_export(struct api_ctx *c);
+int route_consent_give(struct api_ctx *c);
+int route_consent_withdraw(struct api_ctx *c);
+int route_consent_history(struct api_ctx *c);
+int route_event_record(struct api_ctx *c);
+int route_hold_place(struct api_ctx *c);
+int route_hold_lift(struct api_ctx *c);
+int route_hold_list(struct api_ctx *c);
+int route_retention_plan(struct api_ctx *c);
+int route_retention_sweep(struct api_ctx *c);
 int route_health(struct api_ctx *c);
 int route_metrics(struct api_ctx *c);
 int route_openapi(struct api_ctx *c);

@@ -27,7 +27,7 @@ while read -r method path hasbody; do
 	p=${path//\{tenant\}/beta}
 	p=${p//\{subject\}/$SB}
 	p=${p//\{id\}/$RB}
-	p=${p//\{name\}/app}
+	p=${p//\{name\}/app}; p=${p//\{step\}/verify}; p=${p//\{activity\}/billing}
 	body=
 	[ "$hasbody" = false ] || body='{"kind":"email","value":"zoe@beta.example","activity":"billing","category":"user.name","value2":"x","name":"x","role":"admin","password":"0123456789ab","principal":"app","ops":"all","activities":"*","support":"sam","expires_at":"2099-01-01"}'
 	for tok in "$TADMIN" "$TA"; do

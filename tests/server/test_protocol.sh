@@ -16,7 +16,7 @@ diff -u "$W/repo.json" "$W/served.json" >&2 || fail "docs/openapi.json differs f
 jq -r '.paths | to_entries[] | .key as $p | .value | keys[] | "\(ascii_upcase) \($p)"' "$W/repo.json" >"$W/ops"
 TLOOP=$("$G" --tenant acme token create app | head -1)   # logout revokes it
 while read -r method path; do
-	p=${path//\{tenant\}/acme}; p=${p//\{subject\}/sub_000000000000000000000000}; p=${p//\{id\}/1}; p=${p//\{name\}/x}
+	p=${path//\{tenant\}/acme}; p=${p//\{subject\}/sub_000000000000000000000000}; p=${p//\{id\}/1}; p=${p//\{name\}/x}; p=${p//\{step\}/start}; p=${p//\{activity\}/billing}
 	req "$method" "$p" "$TLOOP"
 	[ "$STATUS" != 405 ] && ! grep -q '"no route' <<<"$BODY" || fail "$method $path is documented but not served: $STATUS $BODY"
 done <"$W/ops"
