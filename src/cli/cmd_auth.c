@@ -234,7 +234,7 @@ int cmd_token(struct cli *c, int argc, char **argv)
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
 		char tok[GD_TOKEN_SIZE];
-		int64_t id;
+		int64_t id = 0;
 		if ((rc = gd_token_create(c->actor, tok, &id, argv[2], exp)) < 0)
 			return cli_fail(c, rc);
 		if (c->json)
@@ -251,7 +251,7 @@ int cmd_token(struct cli *c, int argc, char **argv)
 		return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
 	}
 	if (strcmp(argv[1], "revoke") == 0) {
-		int64_t id;
+		int64_t id = 0;
 		if (argc != 3)
 			return cli_usage(c, "token", "revoke takes an ID");
 		if ((rc = parse_id(c, "token", argv[2], &id)) != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
@@ -339,7 +339,7 @@ int cmd_grant(struct cli *c, int argc, char **argv)
 		return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
 	}
 	if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
-		int64_t id;
+		int64_t id = 0;
 		if ((rc = parse_id(c, "grant", argv[2], &id)) != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
 		if ((rc = gd_grant_revoke(c->actor, id)) < 0)
