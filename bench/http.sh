@@ -36,5 +36,6 @@ run "GET /healthz (no auth, no vault write)" "$base/healthz"
 run "GET /v1/tenants/acme (token checked, actor opened, no write)" "$base/v1/tenants/acme"
 run "GET a record for a purpose (token, role, decrypt, audited: one commit per read)" \
 	"$base/v1/tenants/acme/records/1?purpose=billing"
+curl -s "$base/metrics" | grep -E '^gardien_commit_'
 echo "server peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}')"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,9 +1,16 @@
 /*
  * http.c — `gardien serve` on libmicrohttpd: the only file that knows MHD.
  *
- * A pool of worker threads (MHD's internal thread pool, epoll on Linux) each
- * with its own vault handle, opened on the thread's first request and closed
- * after the daemon stops (a handle is single-threaded). Request bodies are
+ * A pool of worker threads (MHD's internal thread pool, epoll on Linux) reads
+ * requests. Authenticated routes run on one committer thread that owns one
+ * vault handle and executes the requests waiting for it as one batch — one
+ * transaction, one durable commit for the lot (group commit), each request
+ * still all-or-nothing inside it (a savepoint per operation) — and answers
+ * them only once the batch is committed; if the commit fails they all get 503.
+ * Routes that open their own transactions (a subject created with its
+ * identifiers, register loads, sweeps) run alone on the committer. Public
+ * routes (health, metrics, login) run on the worker's own vault handle, opened
+ * on its first request (a handle is single-threaded). Request bodies are
  * capped by the route's limit before anything is buffered: a Content-Length
  * over it is refused at once, a chunked body over it is discarded and refused.
  * Slow clients are cut by the connection timeout. On SIGINT/SIGTERM the server
@@ -60,6 +67,126 @@ static gd_vault *vault_for_thread(void)
 		gd_vault_close(v), v = NULL;
 	pthread_mutex_unlock(&handles_lock);
 	return thread_vault = v;
+}
+
+/* ---- group commit ---- */
+
+struct job {
+	const struct api_req *rq;
+	struct api_resp resp;
+	int route;
+	bool solo, done;
+	struct job *next;
+};
+
+#define BATCH_MAX 512
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_ready = PTHREAD_COND_INITIALIZER;   /* a job is queued, or stop */
+static pthread_cond_t q_done = PTHREAD_COND_INITIALIZER;    /* some job is done */
+static struct job *q_head, *q_tail;
+static bool q_stop;
+static gd_vault *committer_vault;
+
+static bool runs_solo(const struct api_route *r)
+{
+	return r->fn == route_subject_create || r->fn == route_register_load || r->fn == route_retention_sweep ||
+	       r->fn == route_audit_verify || r->fn == route_request_step;
+}
+
+static void fail_job(struct job *j, int status, const char *code, const char *msg)
+{
+	free(j->resp.body);
+	json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+	j->resp = (struct api_resp){.status = status, .type = "application/json"};
+	j->resp.body = e ? json_dumps(e, JSON_COMPACT) : NULL;
+	j->resp.len = j->resp.body ? strlen(j->resp.body) : 0;
+	json_decref(e);
+}
+
+static void finish(struct job **jobs, size_t n)
+{
+	pthread_mutex_lock(&q_lock);
+	for (size_t i = 0; i < n; i++)
+		jobs[i]->done = true;
+	pthread_cond_broadcast(&q_done);
+	pthread_mutex_unlock(&q_lock);
+}
+
+/* Runs jobs[0..n) as one batch; answers them once it is committed. */
+static void run_batch(struct job **jobs, size_t n)
+{
+	gd_vault *v = committer_vault;
+	bool batch = gd_vault_begin(v) == 0;
+	for (size_t i = 0; i < n; i++) {
+		struct api_req rq = *jobs[i]->rq;
+		rq.v = v;
+		api_handle(&rq, &jobs[i]->resp, &jobs[i]->route);
+	}
+	if (batch && gd_vault_commit(v) < 0) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "the batch holding this request could not be committed: %s", gd_error_last());
+		gd_vault_rollback(v);
+		for (size_t i = 0; i < n; i++)
+			fail_job(jobs[i], 503, "unavailable", msg);
+	}
+	api_metrics_batch(n);
+	finish(jobs, n);
+}
+
+static void *committer(void *arg)
+{
+	struct job *batch[BATCH_MAX];
+	for (;;) {
+		size_t n = 0;
+		pthread_mutex_lock(&q_lock);
+		while (!q_head && !q_stop)
+			pthread_cond_wait(&q_ready, &q_lock);
+		if (!q_head && q_stop) {
+			pthread_mutex_unlock(&q_lock);
+			break;
+		}
+		while (q_head && n < BATCH_MAX) {
+			batch[n++] = q_head;
+			q_head = q_head->next;
+		}
+		if (!q_head)
+			q_tail = NULL;
+		pthread_mutex_unlock(&q_lock);
+		/* In order: runs of batchable jobs, solo jobs alone. */
+		size_t start = 0;
+		for (size_t i = 0; i <= n; i++) {
+			if (i < n && !batch[i]->solo)
+				continue;
+			if (i > start)
+				run_batch(batch + start, i - start);
+			if (i < n) {
+				struct api_req rq = *batch[i]->rq;
+				rq.v = committer_vault;
+				api_handle(&rq, &batch[i]->resp, &batch[i]->route);
+				finish(batch + i, 1);
+			}
+			start = i + 1;
+		}
+	}
+	return NULL;
+}
+
+/* Hands a request to the committer and waits for its answer. */
+static void via_committer(const struct api_req *rq, bool solo, struct api_resp *out, int *route)
+{
+	struct job j = {.rq = rq, .solo = solo, .route = -1};
+	pthread_mutex_lock(&q_lock);
+	if (q_tail)
+		q_tail->next = &j;
+	else
+		q_head = &j;
+	q_tail = &j;
+	pthread_cond_signal(&q_ready);
+	while (!j.done)
+		pthread_cond_wait(&q_done, &q_lock);
+	pthread_mutex_unlock(&q_lock);
+	*out = j.resp;
+	*route = j.route;
 }
 
 static const char *query_arg(void *ud, const char *key)
@@ -167,16 +294,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		snprintf(msg, sizeof msg, "request body over the %zu-byte limit of this route", p->limit);
 		return send_error(conn, p, 413, "too_big", msg);
 	}
-	gd_vault *v = vault_for_thread();
-	if (!v)
-		return send_error(conn, p, 503, "unavailable", "the vault cannot be opened by this worker");
 	struct api_req rq = {
 		.method = method, .path = url,
 		.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-		.query = query_arg, .query_ud = conn, .body = p->body ? p->body : "", .body_len = p->len, .v = v};
+		.query = query_arg, .query_ud = conn, .body = p->body ? p->body : "", .body_len = p->len};
 	struct api_resp r;
 	int route;
-	api_handle(&rq, &r, &route);
+	struct api_ctx probe;
+	int i = api_route_match(&probe, method, url);
+	if (i >= 0 && api_routes[i].auth != API_PUBLIC && committer_vault) {
+		via_committer(&rq, runs_solo(&api_routes[i]), &r, &route);
+	} else {
+		if (!(rq.v = vault_for_thread()))
+			return send_error(conn, p, 503, "unavailable", "the vault cannot be opened by this worker");
+		api_handle(&rq, &r, &route);
+	}
 	return respond(conn, p, route, &r);
 }
 
@@ -231,6 +363,21 @@ int server_run(const struct server_config *cfg)
 		fprintf(stderr, "gardien: %s\n", gd_error_last());
 		return 1;
 	}
+	/* The committer's own handle. */
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = cfg->key_path;
+	o.now = cfg->now;
+	pthread_t committer_thread;
+	bool committing = false;
+	if (gd_vault_open(&committer_vault, cfg->vault_path, &o) < 0) {
+		fprintf(stderr, "gardien: %s\n", gd_error_last());
+		goto done;
+	}
+	if (pthread_create(&committer_thread, NULL, committer, NULL) != 0) {
+		fprintf(stderr, "gardien: cannot start the committer thread\n");
+		goto done;
+	}
+	committing = true;
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (cfg->cert) {
 		if (!(cert = slurp(cfg->cert)) || !(key = slurp(cfg->cert_key))) {
@@ -276,6 +423,15 @@ int server_run(const struct server_config *cfg)
 		close(lfd);
 	rc = 0;
 done:
+	if (committing) {
+		pthread_mutex_lock(&q_lock);
+		q_stop = true;
+		pthread_cond_signal(&q_ready);
+		pthread_mutex_unlock(&q_lock);
+		pthread_join(committer_thread, NULL);
+	}
+	gd_vault_close(committer_vault);
+	committer_vault = NULL;
 	for (size_t i = 0; i < nhandles; i++)
 		gd_vault_close(handles[i]);
 	nhandles = 0;

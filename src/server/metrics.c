@@ -24,6 +24,13 @@ static _Atomic unsigned long long count[NROUTES_MAX][NCLASSES];
 static _Atomic unsigned long long hist[NROUTES_MAX][NBUCKETS + 1];
 static _Atomic unsigned long long usec_sum[NROUTES_MAX];
 static _Atomic long in_flight_gauge;
+static _Atomic unsigned long long batches, batched;
+
+void api_metrics_batch(size_t n)
+{
+	atomic_fetch_add(&batches, 1);
+	atomic_fetch_add(&batched, n);
+}
 
 const char *api_vault_path;
 
@@ -132,6 +139,13 @@ char *api_metrics_text(size_t *len)
 	        "# TYPE gardien_http_requests_in_flight gauge\n"
 	        "gardien_http_requests_in_flight %ld\n",
 	    atomic_load(&in_flight_gauge));
+	put(&b, "# HELP gardien_commit_batches_total Durable commits of the committer (group commit).\n"
+	        "# TYPE gardien_commit_batches_total counter\n"
+	        "gardien_commit_batches_total %llu\n"
+	        "# HELP gardien_commit_batched_requests_total Requests answered by those commits.\n"
+	        "# TYPE gardien_commit_batched_requests_total counter\n"
+	        "gardien_commit_batched_requests_total %llu\n",
+	    atomic_load(&batches), atomic_load(&batched));
 	if (api_vault_path)
 		put(&b, "# HELP gardien_vault_size_bytes Size of the vault database and its write-ahead log.\n"
 		        "# TYPE gardien_vault_size_bytes gauge\n"

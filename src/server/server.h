@@ -161,6 +161,8 @@ int route_openapi(struct api_ctx *c);
 char *api_metrics_text(size_t *len);
 void api_metrics_record(int route, int status, unsigned long long usec);
 void api_metrics_inflight(int delta);
+/* One durable commit of the committer answering `n` requests. */
+void api_metrics_batch(size_t n);
 /* The vault file whose size /metrics reports (set by server_run). */
 extern const char *api_vault_path;
 
