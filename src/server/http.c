@@ -76,13 +76,13 @@ struct job {
 	struct api_resp resp;
 	int route;
 	bool solo, done;
+	pthread_cond_t cv;           /* its waiter alone is woken */
 	struct job *next;
 };
 
 #define BATCH_MAX 512
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t q_ready = PTHREAD_COND_INITIALIZER;   /* a job is queued, or stop */
-static pthread_cond_t q_done = PTHREAD_COND_INITIALIZER;    /* some job is done */
 static struct job *q_head, *q_tail;
 static bool q_stop;
 static gd_vault *committer_vault;
@@ -106,9 +106,10 @@ static void fail_job(struct job *j, int status, const char *code, const char *ms
 static void finish(struct job **jobs, size_t n)
 {
 	pthread_mutex_lock(&q_lock);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		jobs[i]->done = true;
-	pthread_cond_broadcast(&q_done);
+		pthread_cond_signal(&jobs[i]->cv);
+	}
 	pthread_mutex_unlock(&q_lock);
 }
 
@@ -175,6 +176,7 @@ static void *committer(void *arg)
 static void via_committer(const struct api_req *rq, bool solo, struct api_resp *out, int *route)
 {
 	struct job j = {.rq = rq, .solo = solo, .route = -1};
+	pthread_cond_init(&j.cv, NULL);
 	pthread_mutex_lock(&q_lock);
 	if (q_tail)
 		q_tail->next = &j;
@@ -183,8 +185,9 @@ static void via_committer(const struct api_req *rq, bool solo, struct api_resp *
 	q_tail = &j;
 	pthread_cond_signal(&q_ready);
 	while (!j.done)
-		pthread_cond_wait(&q_done, &q_lock);
+		pthread_cond_wait(&j.cv, &q_lock);
 	pthread_mutex_unlock(&q_lock);
+	pthread_cond_destroy(&j.cv);
 	*out = j.resp;
 	*route = j.route;
 }
