@@ -5,17 +5,24 @@
 
 int cmd_init(struct cli *c, int argc, char **argv)
 {
-	const char *country = NULL;
+	const char *country = NULL, *reg = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--country") == 0 && i + 1 < argc)
 			country = argv[++i];
+		else if (strcmp(argv[i], "--register") == 0 && i + 1 < argc)
+			reg = argv[++i];
 		else
 			return cli_usage(c, "init", "unexpected argument '%s'", argv[i]);
 	}
+	if (reg && !c->tenant)
+		return cli_usage(c, "init", "--register needs --tenant NAME: a register belongs to a tenant");
+	int rc;
+	if (reg && (rc = gd_register_check(reg, NULL, NULL, NULL, NULL)) < 0)
+		return cli_fail(c, rc); /* before creating anything */
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = c->key_path;
 	o.now = c->now;
-	int rc = gd_vault_init(c->vault_path, &o);
+	rc = gd_vault_init(c->vault_path, &o);
 	if (rc < 0)
 		return cli_fail(c, rc);
 	if (c->tenant) {
@@ -24,17 +31,25 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		if ((rc = gd_tenant_create(c->vault, c->tenant, country)) < 0)
 			return cli_fail(c, rc);
 	}
+	int64_t version = 0;
+	if (reg) {
+		if ((rc = gd_actor_open(&c->actor, c->vault, c->tenant, c->principal)) < 0 ||
+		    (rc = gd_register_load(c->actor, reg, &version, NULL)) < 0)
+			return cli_fail(c, rc);
+	}
 	char key[4200];
 	snprintf(key, sizeof key, "%s%s", c->key_path ? c->key_path : c->vault_path,
 	         c->key_path ? "" : ".key");
 	if (c->json) {
-		cli_print_json(json_pack("{s:s,s:s,s:s?}", "vault", c->vault_path, "key", key,
-		                         "tenant", c->tenant));
+		cli_print_json(json_pack("{s:s,s:s,s:s?,s:I}", "vault", c->vault_path, "key", key,
+		                         "tenant", c->tenant, "register_version", (json_int_t)version));
 	} else {
 		printf("created vault %s\n", c->vault_path);
 		printf("master key in %s (mode 0600): back it up apart from the vault\n", key);
 		if (c->tenant)
 			printf("created tenant %s\n", c->tenant);
+		if (reg)
+			printf("loaded %s as register version %lld\n", reg, (long long)version);
 	}
 	return EXIT_OK;
 }

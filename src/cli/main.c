@@ -15,13 +15,15 @@ static int cmd_version(struct cli *c, int argc, char **argv);
 
 static const struct command commands[] = {
 	{"init", cmd_init, "create a vault, its master key file and a first tenant",
-	 "usage: gardien init [--tenant NAME] [--country CODE]\n"
+	 "usage: gardien init [--tenant NAME] [--country CODE] [--register FILE]\n"
 	 "\n"
 	 "Creates the vault database (--vault, default gardien.db) and its master key\n"
 	 "file (--key, default <vault>.key, mode 0600). Keep the key file apart from\n"
 	 "backups of the vault: whoever holds both can read the data.\n"
 	 "  --tenant NAME    also create this tenant (a controller)\n"
-	 "  --country CODE   its default phone calling code, e.g. 33\n"},
+	 "  --country CODE   its default phone calling code, e.g. 33\n"
+	 "  --register FILE  load this register into the tenant (checked before anything\n"
+	 "                   is created; see 'gardien help register')\n"},
 	{"tenant", cmd_tenant, "create or list tenants (controllers)",
 	 "usage: gardien tenant create NAME [--country CODE]\n"
 	 "       gardien tenant list\n"},

@@ -35,7 +35,8 @@ static int same_activity(gd_actor *a, const struct gd__record_meta *m, const cha
  * The register's rule for reads. Without a register, the foundation rule
  * (same_activity). With one, a read for purpose P is allowed only if P is an
  * activity of the register's latest version that covers the record's category
- * (equal to it or beneath it in the taxonomy).
+ * (equal to it or beneath it in the taxonomy), and P has the same role
+ * (controller or processor) as the activity the record was collected for.
  *
  * Consent: when P's legal basis is consent, the subject must also hold a live
  * consent for P. That check belongs to the consent ledger (rights branch): it
@@ -60,6 +61,17 @@ static int register_read(gd_actor *a, const struct gd__record_meta *m, const cha
 		return gd__err(GD_EDENIED,
 		               "activity \"%s\" does not cover category %s (register version %lld): record %lld may not be read for it",
 		               purpose, m->category, (long long)r->version, (long long)m->id);
+	/*
+	 * Data a processor holds for its customers is never read for the
+	 * processor's own purposes, and the other way round (Art. 28(3)(a), 28(10)).
+	 */
+	const struct gd__activity *from = gd__register_activity(r, m->activity);
+	if (from && from->role != act->role)
+		return gd__err(GD_EDENIED,
+		               "record %lld was collected by %s as %s (activity \"%s\"): it may not be read for \"%s\", an activity as %s",
+		               (long long)m->id, r->controller.name,
+		               from->role == GD__ROLE_PROCESSOR ? "processor" : "controller", m->activity, purpose,
+		               act->role == GD__ROLE_PROCESSOR ? "processor" : "controller");
 	return 0;
 }
 

@@ -407,11 +407,13 @@ static void unknown_term(struct ctx *c, struct fy_node *n, enum gd__taxo_kind ki
 				continue;
 			k = c->r->terms[i - nt].key;
 		}
-		int d = gd__edit_distance(k, key);
+		int d = 2 * gd__edit_distance(k, key); /* doubled: leaf matches rank between */
 		const char *kl = strrchr(k, '.');
 		kl = kl ? kl + 1 : k;
-		if (strcmp(kl, last) == 0 && d > 1)
-			d = 1; /* same leaf, other branch: "user.email" → "user.contact.email" */
+		/* Same or nearly the same leaf on another branch: "user.emial" → "user.contact.email". */
+		int el = gd__edit_distance(kl, last);
+		if (2 * el + 1 < d && (size_t)el <= strlen(last) / 2)
+			d = 2 * el + 1;
 		for (int j = 0; j < 3; j++) {
 			if (d < bestd[j]) {
 				for (int m = 2; m > j; m--)
@@ -423,7 +425,7 @@ static void unknown_term(struct ctx *c, struct fy_node *n, enum gd__taxo_kind ki
 	}
 	char near[400] = "";
 	size_t o = 0;
-	int limit = (int)strlen(key) / 2 + 2;
+	int limit = 2 * ((int)strlen(key) / 2 + 2);
 	for (int j = 0; j < 3 && best[j] && bestd[j] <= limit; j++)
 		o += (size_t)snprintf(near + o, sizeof near - o, "%s\"%s\"", j ? ", " : "", best[j]);
 	const char *section = kind == GD__TAXO_CATEGORY ? "data_categories"
@@ -741,7 +743,7 @@ static void parse_transfers(struct ctx *c, struct fy_node *act, struct gd__activ
 
 static void parse_retention(struct ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
 {
-	static const char *const keys[] = {"categories", "stages", "legal_reference", "text", NULL};
+	static const char *const keys[] = {"categories", "subjects", "stages", "legal_reference", "text", NULL};
 	static const char *const skeys[] = {"action", "from", "after", NULL};
 	struct fy_node *keyn = NULL, *l = member(act, "retention", &keyn);
 	if (!keyn)
@@ -769,6 +771,11 @@ static void parse_retention(struct ctx *c, struct fy_node *act, struct gd__activ
 			if (!gd__category_covered(&a->categories, rt.categories.v[i]))
 				ERR(c, item_of(catl, rt.categories.v[i]), "%s: category \"%s\" is not a category of the activity: add it to its \"categories\" or remove it here",
 				    w, rt.categories.v[i]);
+		strings(c, item, "subjects", false, w, &rt.subjects, &catl);
+		for (size_t i = 0; i < rt.subjects.n; i++)
+			if (!gd__category_covered(&a->subjects, rt.subjects.v[i]))
+				ERR(c, item_of(catl, rt.subjects.v[i]), "%s: subject category \"%s\" is not a subject category of the activity: add it to its \"subjects\" or remove it here",
+				    w, rt.subjects.v[i]);
 		rt.legal_reference = text(c, item, "legal_reference", false, w);
 		rt.text = text(c, item, "text", false, w);
 		struct fy_node *sk = NULL, *sl = member(item, "stages", &sk);
@@ -846,6 +853,8 @@ static void check_parties_transfers(struct ctx *c, struct fy_node *act, const st
 static void parse_activity(struct ctx *c, struct fy_node *n, struct gd__activity *a)
 {
 	char what[200] = "activity";
+	/* The slot may hold a refused activity (no id, duplicate id): start afresh. */
+	memset(a, 0, sizeof *a);
 	check_keys(c, n, "an activity", activity_keys);
 	int line, col;
 	where(n, &line, &col);
@@ -887,6 +896,9 @@ static void parse_activity(struct ctx *c, struct fy_node *n, struct gd__activity
 		a->consent_version = text(c, cn, "version", false, what);
 		period(c, cn, "validity", false, what, &a->consent_validity);
 	}
+	if (ck && basis >= 0 && basis != GD__BASIS_CONSENT)
+		WARN(c, ck, "%s: \"consent\" is given but the legal basis is %s: consent is then not what makes the processing lawful; remove it or change the basis",
+		     what, basis_keys[basis]);
 	if (basis == GD__BASIS_CONSENT && !a->consent_text)
 		ERR(c, ck ? ck : member(n, "legal_basis", NULL), "%s: consent-based activity without consent wording: add consent: {text: \"the wording the subject agrees to\", version: \"1\"}", what);
 

@@ -83,6 +83,8 @@ struct gd__retention {
 	const char *legal_reference;    /* the law that sets the period, if any */
 	const char *text;               /* the notice's wording */
 	int line;                       /* where in the register file */
+	/* Added by the register module. */
+	struct gd__strings subjects;    /* empty: every subject category of the activity */
 };
 
 struct gd__activity {

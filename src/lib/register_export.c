@@ -129,6 +129,7 @@ static json_t *activity_json(const struct gd__activity *a)
 		const struct gd__retention *r = &a->retention[i];
 		json_t *ro = json_object(), *st = json_array();
 		put(ro, "categories", jstrings(&r->categories));
+		put(ro, "subjects", jstrings(&r->subjects));
 		for (size_t s = 0; s < r->nstages; s++) {
 			period_str(buf, r->stages[s].after);
 			json_array_append_new(st, json_pack("{s:s,s:s,s:s}", "action",
@@ -460,9 +461,11 @@ static const char *sb_retention(struct sbuf *b, const struct gd__activity *a, co
 	for (size_t i = 0; i < a->nretention; i++) {
 		const struct gd__retention *r = &a->retention[i];
 		sb_add(b, "%s", i ? sep : "");
-		if (r->categories.n) {
+		if (r->categories.n || r->subjects.n) {
 			for (size_t k = 0; k < r->categories.n; k++)
 				sb_add(b, "%s%s", k ? ", " : "", r->categories.v[k]);
+			for (size_t k = 0; k < r->subjects.n; k++)
+				sb_add(b, "%s%s", k ? ", " : (r->categories.n ? " of " : "of "), r->subjects.v[k]);
 			sb_add(b, ": ");
 		}
 		for (size_t s = 0; s < r->nstages; s++) {

@@ -222,6 +222,21 @@ static void findings_locate_and_explain(void **state)
 	s = variant("beneath: user.financial.bank_account,", "beneath: user.financial.bank,");
 	assert_finding(s, "8:56", "unknown data category \"user.financial.bank\"");
 	free(s);
+	/*
+	 * A refused activity (no id) followed by a valid one: the second is read on
+	 * its own, not on top of the first's leftovers (found by the fuzzer).
+	 */
+	s = variant("  - id: billing\n", "  - ie: billing\n");
+	memset(&f, 0, sizeof f);
+	assert_int_equal(parse(s, &f, &nerr), GD_EINVAL);
+	assert_int_equal(nerr, 2); /* unknown key "ie", missing "id" */
+	assert_non_null(strstr(f.text, "did you mean \"id\""));
+	free(s);
+	/* Retention rules name only the activity's subject categories. */
+	s = variant("      - stages: [{action: delete, from: collection",
+	            "      - subjects: [employee]\n        stages: [{action: delete, from: collection");
+	assert_finding(s, "30:20", "subject category \"employee\" is not a subject category of the activity");
+	free(s);
 	/* A right not offered needs its reason. */
 	s = variant("offered: false, reason: not offered}", "offered: false}");
 	assert_finding(s, "33:6", "is not offered and no \"reason\"");
