@@ -1,1 +1,210 @@
-int main(void) { return 0; }
+/*
+ * gardien-bench — measures the vault on a fresh database: records stored per
+ * second (batched durable commits), subject lookups by identifier plus one
+ * record read per second, and the latency of an erasure. Prints one JSON line
+ * per figure with the peak resident set size so far.
+ *
+ * It is a program, not a test: run it on a quiet machine with a release build
+ * (docs/benchmarks.md says how and records the figures).
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gardien.h"
+
+struct opts {
+	long records;
+	long per_subject;
+	long batch;
+	long reads;
+	long erasures;
+	const char *dir;
+	bool keep;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static long peak_rss_kb(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static void figure(const char *name, long n, double seconds, const char *unit)
+{
+	printf("{\"figure\":\"%s\",\"n\":%ld,\"seconds\":%.3f,\"%s\":%.1f,\"peak_rss_kb\":%ld}\n",
+	       name, n, seconds, unit,
+	       strcmp(unit, "per_second") == 0 ? n / seconds : seconds * 1e3 / n, peak_rss_kb());
+	fflush(stdout);
+}
+
+static void die(const char *what, int rc)
+{
+	fprintf(stderr, "gardien-bench: %s: %s (%s)\n", what, gd_error_last(), gd_error_name(rc));
+	exit(1);
+}
+
+#define CHECK(what, expr)          \
+	do {                           \
+		int rc_ = (expr);          \
+		if (rc_ != 0)              \
+			die(what, rc_);        \
+	} while (0)
+
+static void usage(void)
+{
+	fprintf(stderr,
+	        "usage: gardien-bench [--records N] [--per-subject N] [--batch N] [--reads N]\n"
+	        "                     [--erasures N] [--dir DIR] [--keep]\n"
+	        "Defaults: 1000000 records, 10 per subject, batches of 1000, 200000 reads,\n"
+	        "1000 erasures, in a new folder under /tmp (removed unless --keep).\n");
+	exit(2);
+}
+
+static long arg_long(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc)
+		usage();
+	char *end;
+	long v = strtol(argv[++*i], &end, 10);
+	if (*end || v <= 0)
+		usage();
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {1000000, 10, 1000, 200000, 1000, NULL, false};
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--records") == 0)
+			o.records = arg_long(argc, argv, &i);
+		else if (strcmp(argv[i], "--per-subject") == 0)
+			o.per_subject = arg_long(argc, argv, &i);
+		else if (strcmp(argv[i], "--batch") == 0)
+			o.batch = arg_long(argc, argv, &i);
+		else if (strcmp(argv[i], "--reads") == 0)
+			o.reads = arg_long(argc, argv, &i);
+		else if (strcmp(argv[i], "--erasures") == 0)
+			o.erasures = arg_long(argc, argv, &i);
+		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+			o.dir = argv[++i];
+		else if (strcmp(argv[i], "--keep") == 0)
+			o.keep = true;
+		else
+			usage();
+	}
+	char dir[256], path[300];
+	if (o.dir) {
+		snprintf(dir, sizeof dir, "%s", o.dir);
+	} else {
+		snprintf(dir, sizeof dir, "/tmp/gardien-bench-XXXXXX");
+		if (!mkdtemp(dir)) {
+			perror("mkdtemp");
+			return 1;
+		}
+	}
+	snprintf(path, sizeof path, "%s/bench.db", dir);
+
+	long nsubjects = (o.records + o.per_subject - 1) / o.per_subject;
+	if (o.erasures > nsubjects)
+		o.erasures = nsubjects;
+	char (*ids)[GD_SUBJECT_ID_SIZE] = calloc((size_t)nsubjects, GD_SUBJECT_ID_SIZE);
+	int64_t *first = calloc((size_t)nsubjects, sizeof *first);
+	if (!ids || !first)
+		return 1;
+
+	gd_vault *v;
+	gd_actor *a;
+	CHECK("init", gd_vault_init(path, NULL));
+	CHECK("open", gd_vault_open(&v, path, NULL));
+	CHECK("tenant", gd_tenant_create(v, "bench", "33"));
+	CHECK("actor", gd_actor_open(&a, v, "bench", "bench:runner"));
+	printf("{\"vault\":\"%s\",\"records\":%ld,\"subjects\":%ld,\"batch\":%ld}\n", path, o.records,
+	       nsubjects, o.batch);
+
+	/* Subjects with an email identifier each (key generation, blind index). */
+	char email[64];
+	double t0 = now_s();
+	for (long s = 0; s < nsubjects; s++) {
+		if (s % o.batch == 0)
+			CHECK("begin", gd_vault_begin(v));
+		CHECK("subject", gd_subject_create(a, ids[s]));
+		snprintf(email, sizeof email, "person%ld@example.org", s);
+		CHECK("identifier", gd_subject_add_identifier(a, ids[s], "email", email));
+		if (s % o.batch == o.batch - 1 || s == nsubjects - 1)
+			CHECK("commit", gd_vault_commit(v));
+	}
+	figure("subject_create_with_email", nsubjects, now_s() - t0, "per_second");
+
+	/* Records: a subject's records are written together, as an application does. */
+	char value[160];
+	gd_record_spec spec = GD_RECORD_SPEC_INIT;
+	spec.activity = "billing";
+	spec.category = "user.contact.address";
+	spec.value = value;
+	t0 = now_s();
+	for (long r = 0; r < o.records; r++) {
+		long s = r / o.per_subject;
+		if (r % o.batch == 0)
+			CHECK("begin", gd_vault_begin(v));
+		spec.value_len = (size_t)snprintf(value, sizeof value,
+		                                  "{\"street\":\"%ld rue de la Paix\",\"city\":\"Paris\",\"postcode\":\"75002\",\"country\":\"FR\"}",
+		                                  r);
+		spec.type = GD_VALUE_JSON;
+		int64_t id;
+		CHECK("put", gd_record_put(a, &id, ids[s], &spec));
+		if (r % o.per_subject == 0)
+			first[s] = id;
+		if (r % o.batch == o.batch - 1 || r == o.records - 1)
+			CHECK("commit", gd_vault_commit(v));
+	}
+	figure("record_put", o.records, now_s() - t0, "per_second");
+
+	/* Find a subject by email, read one of its records for a purpose (audited). */
+	srand(42);
+	char found[GD_SUBJECT_ID_SIZE];
+	t0 = now_s();
+	for (long i = 0; i < o.reads; i++) {
+		long s = ((long)rand() * 7919L + i) % nsubjects;
+		if (i % o.batch == 0)
+			CHECK("begin", gd_vault_begin(v));
+		snprintf(email, sizeof email, "  Person%ld@Example.org", s);
+		CHECK("find", gd_subject_find(a, found, "email", email));
+		gd_record *rec;
+		CHECK("get", gd_record_get(a, &rec, first[s], "billing"));
+		gd_record_free(rec);
+		if (i % o.batch == o.batch - 1 || i == o.reads - 1)
+			CHECK("commit", gd_vault_commit(v));
+	}
+	figure("find_and_read", o.reads, now_s() - t0, "per_second");
+
+	/* Erasures, each its own durable transaction (key destroyed, rows deleted,
+	 * WAL truncated): the latency a data-subject request sees. */
+	t0 = now_s();
+	for (long i = 0; i < o.erasures; i++)
+		CHECK("erase", gd_subject_erase(a, ids[nsubjects - 1 - i]));
+	figure("erase_subject_ms", o.erasures, now_s() - t0, "ms_each");
+
+	gd_actor_close(a);
+	gd_vault_close(v);
+	free(ids);
+	free(first);
+	if (!o.keep) {
+		char cmd[400];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "gardien-bench: could not remove %s\n", dir);
+	}
+	return 0;
+}

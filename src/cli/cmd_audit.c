@@ -193,7 +193,7 @@ static int audit_verify(struct cli *c, int argc, char **argv)
 static json_t *entry_json(const gd_audit_entry *e)
 {
 	char t[32];
-	return json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s?,s:I,s:s?,s:s,s:s?}", "seq", (json_int_t)e->seq,
+	return json_pack("{s:I,s:s,s:s?,s:s?,s:s?,s:s?,s:I,s:s?,s:s,s:s?}", "seq", (json_int_t)e->seq,
 	                 "at", cli_time(e->at, t), "principal", e->principal, "action", e->action,
 	                 "purpose", e->purpose, "subject", e->subject, "record_id",
 	                 (json_int_t)e->record_id, "category", e->category, "outcome",
@@ -209,7 +209,7 @@ static int print_entry(void *ud, const gd_audit_entry *e)
 	}
 	char t[32];
 	printf("%6lld  %s  %-16s %-22s %-14s %-28s", (long long)e->seq, cli_time(e->at, t),
-	       e->principal, e->action, e->purpose ? e->purpose : "-", e->subject ? e->subject : "-");
+	       e->principal ? e->principal : "-", e->action ? e->action : "-", e->purpose ? e->purpose : "-", e->subject ? e->subject : "-");
 	if (e->record_id)
 		printf(" record %lld", (long long)e->record_id);
 	if (e->category)

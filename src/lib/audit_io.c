@@ -123,13 +123,18 @@ static int emit_json(struct export_ctx *c, json_t *j)
 	return rc;
 }
 
-/* Writes one CSV field (RFC 4180 quoting), followed by `sep`. */
+/*
+ * Writes one CSV field (RFC 4180 quoting), followed by `sep`. A field that a
+ * spreadsheet would take for a formula (= + - @) is prefixed with a quote
+ * (OWASP "CSV injection"): the CSV is for reading, JSON lines for verifying.
+ */
 static int csv_field(struct export_ctx *c, const char *s, char sep)
 {
 	int rc = 0;
 	if (s) {
-		bool quote = strpbrk(s, ",\"\r\n") != NULL || (*s == '=' || *s == '+' || *s == '-' || *s == '@');
-		if (quote && (rc = c->write(c->ud, "\"", 1)) != 0)
+		bool formula = *s == '=' || *s == '+' || *s == '-' || *s == '@';
+		bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
+		if (quote && (rc = c->write(c->ud, formula ? "\"'" : "\"", formula ? 2 : 1)) != 0)
 			return rc;
 		for (const char *p = s; *p && rc == 0; p++)
 			rc = *p == '"' ? c->write(c->ud, "\"\"", 2) : c->write(c->ud, p, 1);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/register.h"
 #include "util/utf8.h"
 
 static int check_text(const char *s, const char *what, bool required)
@@ -97,12 +98,41 @@ static int audit_breach(gd_actor *a, const char *action, int64_t id, const char 
 	return gd__audit_actor(a, &(struct gd__audit_event){.action = action, .reason = why});
 }
 
-int gd_breach_record(gd_actor *a, int64_t *out_id, const gd_breach_spec *spec)
+/*
+ * What the breach does not say is taken from the tenant's register: the
+ * controller's name, its DPO as the contact point, and its language when it
+ * is one the drafts are written in.
+ */
+static int from_register(gd_actor *a, gd_breach_spec *s, char *contact, size_t cap)
+{
+	const struct gd__register *r = NULL;
+	int rc = gd__register_current(a, &r);
+	if (rc < 0 || !r)
+		return rc;
+	if (!s->controller)
+		s->controller = r->controller.name;
+	if (!s->contact && (r->dpo.name || r->dpo.email)) {
+		snprintf(contact, cap, "%s%s%s", r->dpo.name ? r->dpo.name : "",
+		         r->dpo.name && r->dpo.email ? ", " : "", r->dpo.email ? r->dpo.email : "");
+		s->contact = contact;
+	}
+	const char *lang = r->controller.language;
+	if (!s->language && lang && (strncmp(lang, "fr", 2) == 0 || strncmp(lang, "en", 2) == 0))
+		s->language = strncmp(lang, "fr", 2) == 0 ? "fr" : "en";
+	return 0;
+}
+
+int gd_breach_record(gd_actor *a, int64_t *out_id, const gd_breach_spec *given)
 {
 	gd_vault *v = a->v;
 	int64_t id = 0;
-	int rc = check_spec(spec, true);
+	char contact[512];
+	int rc = check_spec(given, true);
 	if (rc < 0)
+		return rc;
+	gd_breach_spec copy = *given, *spec = &copy;
+	if ((rc = from_register(a, spec, contact, sizeof contact)) < 0 ||
+	    (rc = check_spec(spec, true)) < 0)
 		return rc;
 	gd_time now = gd_vault_now(v), detected = spec->detected_at ? spec->detected_at : now;
 	if (detected > now)

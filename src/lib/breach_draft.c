@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/register.h"
 
 struct sb {
 	char *p;
@@ -70,7 +71,7 @@ struct words {
 	const char *lang;
 	const char *title[2];
 	const char *todo, *missing, *unknown, *open_end, *general;
-	const char *controller, *reference, *detected, *period, *from, *to, *notified, *hours_after;
+	const char *authority, *controller, *reference, *detected, *period, *from, *to, *notified, *hours_after;
 	const char *late, *delay;
 	const char *sec_a, *kind, *what, *data_cats, *subject_cats, *n_subjects, *n_records, *computed;
 	const char *computed_fmt, *by_principal, *for_activity;
@@ -92,6 +93,7 @@ static const struct words EN = {
 	.unknown = "not known yet",
 	.open_end = "end not known yet",
 	.general = "Controller and notification",
+	.authority = "Supervisory authority",
 	.controller = "Controller",
 	.reference = "Breach reference",
 	.detected = "Became aware of the breach on",
@@ -146,6 +148,7 @@ static const struct words FR = {
 	.unknown = "pas encore connu",
 	.open_end = "fin pas encore connue",
 	.general = "Responsable du traitement et notification",
+	.authority = "Autorité de contrôle",
 	.controller = "Responsable du traitement",
 	.reference = "Référence de la violation",
 	.detected = "Date de prise de connaissance de la violation",
@@ -295,7 +298,7 @@ static void scope_line(const struct words *w, const gd_breach *b, char *out, siz
 		snprintf(out + n, cap - n, " (%s)", b->scoped_categories);
 }
 
-static void authority(struct draft *d, const gd_breach *b, gd_time now)
+static void authority(struct draft *d, const gd_breach *b, gd_time now, const char *to)
 {
 	const struct words *w = d->w;
 	char t1[40], t2[40], buf[1024], num[32];
@@ -303,6 +306,8 @@ static void authority(struct draft *d, const gd_breach *b, gd_time now)
 	bool late = at > b->deadline;
 
 	heading(d, w->general);
+	if (to)
+		item(d, w->authority, to);
 	item(d, w->controller, b->controller);
 	snprintf(num, sizeof num, "#%lld", (long long)b->id);
 	item(d, w->reference, num);
@@ -412,8 +417,14 @@ int gd_breach_draft(gd_actor *a, char **out, int64_t id, enum gd_breach_recipien
 	const char *lang = language ? language : b->language;
 	d.w = strcmp(lang, "fr") == 0 ? &FR : &EN;
 	d.b.html = head.html = format == GD_BREACH_HTML;
+	/* The authority, when the register names it. */
+	const struct gd__register *reg = NULL;
+	if ((rc = gd__register_current(a, &reg)) < 0) {
+		gd_breach_free(b);
+		return rc;
+	}
 	if (to == GD_BREACH_AUTHORITY)
-		authority(&d, b, gd_vault_now(a->v));
+		authority(&d, b, gd_vault_now(a->v), reg ? reg->authority.name : NULL);
 	else
 		subjects(&d, b);
 	if (d.b.html && d.in_list)

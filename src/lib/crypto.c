@@ -2,6 +2,7 @@
  * crypto.c — every call into libsodium. Nothing here allocates except the
  * secure allocator, and nothing here logs: errors are codes.
  */
+#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -24,17 +25,63 @@ int gd__crypto_init(void)
 	return 0;
 }
 
+/*
+ * Secure memory. sodium_malloc costs an mmap and two mprotects (guard pages);
+ * on the read path that is most of the time of a record read. Small blocks are
+ * therefore recycled through a bounded pool: wiped on release, kept in guarded
+ * memory, handed out again. Each block starts with a header giving its size.
+ */
+#define POOL_BLOCK 4096
+#define POOL_MAX 64
+#define HEADER 16
+
+struct secure_header {
+	size_t size;
+	size_t pooled;
+};
+_Static_assert(sizeof(struct secure_header) <= HEADER, "header");
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char *pool[POOL_MAX];
+static size_t pool_count;
+
 void *gd__secure_alloc(size_t n)
 {
 	if (gd__fault_point())
 		return NULL;
-	return sodium_malloc(n);
+	unsigned char *p = NULL;
+	bool pooled = n <= POOL_BLOCK;
+	if (pooled) {
+		pthread_mutex_lock(&pool_lock);
+		if (pool_count)
+			p = pool[--pool_count];
+		pthread_mutex_unlock(&pool_lock);
+	}
+	if (!p && !(p = sodium_malloc(HEADER + (pooled ? POOL_BLOCK : n))))
+		return NULL;
+	struct secure_header h = {n, pooled};
+	memcpy(p, &h, sizeof h);
+	return p + HEADER;
 }
 
-void gd__secure_free(void *p)
+void gd__secure_free(void *q)
 {
-	if (p)
-		sodium_free(p);
+	if (!q)
+		return;
+	unsigned char *p = (unsigned char *)q - HEADER;
+	struct secure_header h;
+	memcpy(&h, p, sizeof h);
+	sodium_memzero(q, h.size);
+	if (h.pooled) {
+		pthread_mutex_lock(&pool_lock);
+		bool kept = pool_count < POOL_MAX;
+		if (kept)
+			pool[pool_count++] = p;
+		pthread_mutex_unlock(&pool_lock);
+		if (kept)
+			return;
+	}
+	sodium_free(p);
 }
 
 void gd__wipe(void *p, size_t n)
@@ -97,6 +144,11 @@ void gd__hash_update(gd__hash_state *st, const void *p, size_t n)
 void gd__hash_final(gd__hash_state *st, unsigned char out[GD__HASH_SIZE])
 {
 	crypto_generichash_final((crypto_generichash_state *)st->opaque, out, GD__HASH_SIZE);
+}
+
+void gd__hash(unsigned char out[GD__HASH_SIZE], const void *p, size_t n)
+{
+	crypto_generichash(out, GD__HASH_SIZE, p, n, NULL, 0);
 }
 
 void gd__sign_seed_keypair(unsigned char pk[GD__SIGN_PK_SIZE], unsigned char sk[GD__SIGN_SK_SIZE],

@@ -56,8 +56,20 @@ struct gd_vault {
 	gd_time now;                 /* 0: system clock */
 	int batch;                   /* inside gd_vault_begin */
 	int depth;                   /* nested operations */
+	unsigned light;              /* bit d: operation at depth d is a read (no savepoint) */
+	uint64_t tx_gen;             /* changes at every begin and rollback: cache validity */
+	int64_t next_record_id;      /* valid while next_record_gen == tx_gen */
+	uint64_t next_record_gen;
 	bool needs_scrub;            /* an erasure happened: truncate the WAL at commit */
 	struct gd__register_cache *registers; /* parsed registers per tenant (register_store.c) */
+	/* audit.c: the last entry appended, valid while audit_gen == tx_gen (one
+	 * query less per operation), and the chains appended to in the open batch,
+	 * whose ends gd_vault_commit signs. */
+	int64_t audit_tenant, audit_seq;
+	unsigned char audit_hash[32];
+	uint64_t audit_gen;
+	int64_t audit_batch[4];
+	int audit_nbatch;
 };
 
 struct gd_actor {
@@ -66,12 +78,17 @@ struct gd_actor {
 	char tenant[65];
 	char principal[GD_NAME_MAX + 1];
 	char country_code[8];
-	unsigned char *keys;         /* kek | blind key, secure memory */
+	unsigned char *keys;         /* kek | blind key | last subject's key, secure memory */
+	/* The last subject whose key was unwrapped, valid while cached_gen == v->tx_gen. */
+	int64_t cached_subject_id;
+	char cached_subject[GD_SUBJECT_ID_SIZE];
+	uint64_t cached_gen;
 	struct gd__authz *authz;     /* role or grant (auth.c); NULL: operator, every right */
 };
 
 #define GD__ACTOR_KEK(a) ((a)->keys)
 #define GD__ACTOR_BLIND(a) ((a)->keys + GD__KEY_SIZE)
+#define GD__ACTOR_CACHED_KEY(a) ((a)->keys + 2 * GD__KEY_SIZE)
 
 /*
  * Reads the master key of the vault at `path` (key file from opts or
@@ -84,6 +101,12 @@ int gd__vault_read_key(const char *path, const gd_vault_options *opts, unsigned 
 
 /* Operations: BEGIN IMMEDIATE at the outermost level, SAVEPOINT inside. */
 int gd__op_begin(gd_vault *v);
+/*
+ * For operations whose only write is their audit entry, appended last (reads):
+ * inside a batch they need no savepoint, since a failure before the append
+ * leaves nothing to undo and the append is one statement.
+ */
+int gd__op_begin_read(gd_vault *v);
 /* Ends an operation: commits (or releases) when rc == 0, rolls back otherwise. Returns rc or the commit error. */
 int gd__op_end(gd_vault *v, int rc);
 
@@ -135,6 +158,8 @@ struct gd__audit_event {
 int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
                      const struct gd__audit_event *e);
 int gd__audit_actor(gd_actor *a, const struct gd__audit_event *e);
+/* Signs a checkpoint at the end of each chain the open batch appended to (gd_vault_commit). */
+int gd__audit_seal_batch(gd_vault *v);
 /* Records a refusal in an operation of its own (the refused one was rolled back). */
 int gd__audit_denied(gd_actor *a, const struct gd__audit_event *e);
 

@@ -77,9 +77,13 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		goto free;
 	if ((rc = gd__subject_load(a, &s, subject, true)) < 0)
 		goto done;
-	rc = gd__db_int(v->store, &id, "SELECT coalesce(max(id), 0) + 1 FROM records", NULL);
-	if (rc < 0)
-		goto done;
+	if (v->next_record_gen == v->tx_gen) {
+		id = v->next_record_id;
+	} else {
+		rc = gd__db_int(v->store, &id, "SELECT coalesce(max(id), 0) + 1 FROM records", NULL);
+		if (rc < 0)
+			goto done;
+	}
 	gd__seal(sealed, s.key, spec->value, spec->value_len, ad,
 	         gd__record_ad(ad, sizeof ad, a->tenant_id, subject, id, spec->category));
 	gd_time now = gd_vault_now(v);
@@ -94,6 +98,12 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.put", .purpose = spec->activity,
 		                            .subject = subject, .record_id = id, .category = spec->category});
+	if (rc == 0) {
+		/* Ids are only taken inside the write lock: the next one is known until the
+		 * transaction ends (a rollback changes tx_gen and forgets it). */
+		v->next_record_id = id + 1;
+		v->next_record_gen = v->tx_gen;
+	}
 done:
 	rc = gd__op_end(v, rc);
 free:
@@ -182,7 +192,7 @@ int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
 		return rc;
 	if (!(r = gd__calloc(1, sizeof *r)))
 		return GD_ENOMEM;
-	if ((rc = gd__op_begin(v)) < 0)
+	if ((rc = gd__op_begin_read(v)) < 0)
 		goto free;
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id"

@@ -98,15 +98,36 @@ int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, .
 	return rc;
 }
 
-int gd__op_begin(gd_vault *v)
+static int op_begin(gd_vault *v, bool light)
 {
 	const struct gd__store_engine *e = v->store->engine;
 	if (gd__fault_point())
 		return gd__err(GD_EIO, "storage failure (injected)");
-	int rc = (v->batch || v->depth) ? e->savepoint(v->store) : e->begin(v->store);
-	if (rc == 0)
+	if (v->depth >= 31)
+		return gd__err(GD_ERROR, "internal: operations nested too deep");
+	bool nested = v->batch || v->depth;
+	int rc = 0;
+	if (!nested) {
+		if ((rc = e->begin(v->store)) == 0)
+			v->tx_gen++;
+	} else if (!light) {
+		rc = e->savepoint(v->store);
+	}
+	if (rc == 0) {
+		v->light = (v->light & ~(1u << v->depth)) | ((unsigned)(light && nested) << v->depth);
 		v->depth++;
+	}
 	return rc;
+}
+
+int gd__op_begin(gd_vault *v)
+{
+	return op_begin(v, false);
+}
+
+int gd__op_begin_read(gd_vault *v)
+{
+	return op_begin(v, true);
 }
 
 int gd__op_end(gd_vault *v, int rc)
@@ -116,6 +137,11 @@ int gd__op_end(gd_vault *v, int rc)
 	bool outermost = !v->batch && v->depth == 0;
 	if (rc == 0 && gd__fault_point())
 		rc = gd__err(GD_EIO, "storage failure (injected)");
+	if (!outermost && (v->light >> v->depth & 1u)) {
+		/* A read: its one write, the audit entry, is a single statement that
+		 * either happened whole or not at all. Nothing to release or undo. */
+		return rc;
+	}
 	if (rc == 0) {
 		int c = outermost ? e->commit(v->store) : e->release(v->store);
 		if (c == 0) {
@@ -127,6 +153,7 @@ int gd__op_end(gd_vault *v, int rc)
 		}
 		rc = c;
 	}
+	v->tx_gen++; /* what the caches remember of this transaction may be undone */
 	if (outermost) {
 		e->rollback(v->store);
 		v->needs_scrub = false;

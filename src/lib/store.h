@@ -4,7 +4,8 @@
  * gd__db_* helpers below with portable SQL (see docs/FORMAT.md) and never
  * touches an engine directly.
  *
- * Statements are prepared once per handle and cached by their text.
+ * Statements are prepared once per handle and cached by the address of their
+ * text: SQL passed to the store must be a string literal (static storage).
  */
 #ifndef GD_STORE_H
 #define GD_STORE_H

@@ -7,6 +7,7 @@
  * src/lib/sqlite/NN-name.sql, compiled in, applied in name order on every open; each
  * uses CREATE … IF NOT EXISTS so that opening an older vault adds new tables.
  */
+#include <assert.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,17 @@ struct cached {
 	sqlite3_stmt *stmt;
 };
 
+#define FAST_SLOTS 512
+
+struct fast_entry {
+	const char *sql;        /* address of the caller's literal */
+	sqlite3_stmt *stmt;
+};
+
 struct sqlite_store {
 	gd__store base;
 	sqlite3 *db;
+	struct fast_entry fast[FAST_SLOTS];
 	struct cached *cache;   /* open addressing, `cap` slots, power of two */
 	size_t cap, used;
 };
@@ -143,6 +152,39 @@ fail:
 	return rc;
 }
 
+static int grow_cache(struct sqlite_store *s);
+
+static int prepare_slow(struct sqlite_store *s, gd__stmt **out, const char *sql)
+{
+	uint64_t h = hash_sql(sql);
+	size_t j = h & (s->cap - 1);
+	for (; s->cache[j].sql; j = (j + 1) & (s->cap - 1)) {
+		if (s->cache[j].hash == h && strcmp(s->cache[j].sql, sql) == 0) {
+			*out = (gd__stmt *)(void *)s->cache[j].stmt;
+			return 0;
+		}
+	}
+	if (2 * (s->used + 1) > s->cap) {
+		int rc = grow_cache(s);
+		if (rc < 0)
+			return rc;
+		return prepare_slow(s, out, sql);
+	}
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return map_error(s->db, rc);
+	char *copy = gd__strdup(sql);
+	if (!copy) {
+		sqlite3_finalize(stmt);
+		return GD_ENOMEM;
+	}
+	s->cache[j] = (struct cached){copy, h, stmt};
+	s->used++;
+	*out = (gd__stmt *)(void *)stmt;
+	return 0;
+}
+
 static int grow_cache(struct sqlite_store *s)
 {
 	size_t ncap = s->cap * 2;
@@ -163,36 +205,24 @@ static int grow_cache(struct sqlite_store *s)
 	return 0;
 }
 
+/*
+ * Statements are looked up by the address of their text first: modules pass
+ * string literals, so the address names the statement (checked in debug
+ * builds), and the text is hashed only the first time.
+ */
 static int sq_prepare(gd__store *st, gd__stmt **out, const char *sql)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
-	uint64_t h = hash_sql(sql);
-	size_t j = h & (s->cap - 1);
-	for (; s->cache[j].sql; j = (j + 1) & (s->cap - 1)) {
-		if (s->cache[j].hash == h && strcmp(s->cache[j].sql, sql) == 0) {
-			*out = (gd__stmt *)(void *)s->cache[j].stmt;
-			return 0;
-		}
+	size_t slot = ((uintptr_t)sql >> 3) & (FAST_SLOTS - 1);
+	if (s->fast[slot].sql == sql) {
+		assert(strcmp(sqlite3_sql(s->fast[slot].stmt), sql) == 0);
+		*out = (gd__stmt *)(void *)s->fast[slot].stmt;
+		return 0;
 	}
-	if (2 * (s->used + 1) > s->cap) {
-		int rc = grow_cache(s);
-		if (rc < 0)
-			return rc;
-		return sq_prepare(st, out, sql);
-	}
-	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return map_error(s->db, rc);
-	char *copy = gd__strdup(sql);
-	if (!copy) {
-		sqlite3_finalize(stmt);
-		return GD_ENOMEM;
-	}
-	s->cache[j] = (struct cached){copy, h, stmt};
-	s->used++;
-	*out = (gd__stmt *)(void *)stmt;
-	return 0;
+	int rc = prepare_slow(s, out, sql);
+	if (rc == 0)
+		s->fast[slot] = (struct fast_entry){sql, ST(*out)};
+	return rc;
 }
 
 static int bind_rc(sqlite3_stmt *st, int rc)
@@ -265,10 +295,22 @@ static int64_t sq_changes(gd__store *s)
 	return sqlite3_changes64(DB(s));
 }
 
-static int sq_begin(gd__store *s) { return exec_sql(DB(s), "BEGIN IMMEDIATE"); }
-static int sq_commit(gd__store *s) { return exec_sql(DB(s), "COMMIT"); }
-static int sq_savepoint(gd__store *s) { return exec_sql(DB(s), "SAVEPOINT op"); }
-static int sq_release(gd__store *s) { return exec_sql(DB(s), "RELEASE op"); }
+/* Runs a cached statement that returns no row (transaction control on the hot path). */
+static int run(gd__store *s, const char *sql)
+{
+	gd__stmt *st;
+	int rc = sq_prepare(s, &st, sql);
+	if (rc < 0)
+		return rc;
+	rc = sqlite3_step(ST(st));
+	sqlite3_reset(ST(st));
+	return rc == SQLITE_DONE ? 0 : map_error(DB(s), rc);
+}
+
+static int sq_begin(gd__store *s) { return run(s, "BEGIN IMMEDIATE"); }
+static int sq_commit(gd__store *s) { return run(s, "COMMIT"); }
+static int sq_savepoint(gd__store *s) { return run(s, "SAVEPOINT op"); }
+static int sq_release(gd__store *s) { return run(s, "RELEASE op"); }
 
 static void sq_rollback(gd__store *s)
 {
@@ -278,7 +320,8 @@ static void sq_rollback(gd__store *s)
 
 static void sq_rollback_to(gd__store *s)
 {
-	sqlite3_exec(DB(s), "ROLLBACK TO op; RELEASE op", NULL, NULL, NULL);
+	if (run(s, "ROLLBACK TO op") < 0 || run(s, "RELEASE op") < 0)
+		sq_rollback(s); /* cannot unwind one operation: drop the whole transaction */
 }
 
 static int sq_scrub(gd__store *s)

@@ -159,6 +159,12 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	db_created = true;
 	if ((rc = gd__sqlite_engine.open(&v->store, path, true)) < 0)
 		goto done;
+	/* Sealed as it is, the database is still nobody else's business (its WAL
+	 * and shared-memory files take the same mode). */
+	if (chmod(path, 0600) != 0) {
+		rc = gd__err(GD_EIO, "cannot set mode 0600 on %s: %s", path, strerror(errno));
+		goto done;
+	}
 
 	unsigned char zeros[32] = {0}, check[32 + GD__SEAL_OVERHEAD];
 	gd__seal(check, v->master, zeros, sizeof zeros, key_check_ad, sizeof key_check_ad);
@@ -274,8 +280,11 @@ int gd_vault_begin(gd_vault *v)
 	if (v->batch || v->depth)
 		return gd__err(GD_ESTATE, "a batch is already open: commit or roll it back first");
 	int rc = v->store->engine->begin(v->store);
-	if (rc == 0)
+	if (rc == 0) {
 		v->batch = 1;
+		v->tx_gen++;
+		v->audit_nbatch = 0;
+	}
 	return rc;
 }
 
@@ -283,6 +292,10 @@ int gd_vault_commit(gd_vault *v)
 {
 	if (!v->batch)
 		return gd__err(GD_ESTATE, "no batch is open: call gd_vault_begin first");
+	/* A batch ends signed; on failure it stays open, to retry or roll back. */
+	int rc = gd__audit_seal_batch(v);
+	if (rc < 0)
+		return rc;
 	v->batch = 0;
 	v->depth = 1;
 	return gd__op_end(v, 0);
@@ -293,6 +306,7 @@ void gd_vault_rollback(gd_vault *v)
 	if (!v->batch)
 		return;
 	v->batch = 0;
+	v->tx_gen++;
 	v->store->engine->rollback(v->store);
 	v->needs_scrub = false;
 }
@@ -389,7 +403,7 @@ int gd_actor_open(gd_actor **out, gd_vault *v, const char *tenant, const char *p
 	a->v = v;
 	snprintf(a->tenant, sizeof a->tenant, "%s", tenant);
 	snprintf(a->principal, sizeof a->principal, "%s", principal);
-	if (!(a->keys = gd__secure_alloc(2 * GD__KEY_SIZE))) {
+	if (!(a->keys = gd__secure_alloc(3 * GD__KEY_SIZE))) {
 		rc = gd__err(GD_ENOMEM, "out of secure memory");
 		goto done;
 	}

@@ -10,6 +10,9 @@
 #include "gardien.h"
 #include "lib/internal.h"
 
+#define GD__TIME_MIN (-62167219200LL) /* 0000-01-01T00:00:00Z */
+#define GD__TIME_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
+
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	y -= m <= 2;
@@ -65,8 +68,8 @@ int gd_time_parse(gd_time *out, const char *s)
 	if (s[0] == '@') {
 		char *end;
 		long long v = strtoll(s + 1, &end, 10);
-		if (end == s + 1 || *end)
-			return gd__err(GD_EINVAL, "time \"%.40s\": expected @ followed by seconds", s);
+		if (end == s + 1 || *end || v < GD__TIME_MIN || v > GD__TIME_MAX)
+			return gd__err(GD_EINVAL, "time \"%.40s\": expected @ followed by seconds within years 0000-9999", s);
 		*out = v;
 		return 0;
 	}
@@ -109,21 +112,29 @@ bad:
 	               "time \"%.40s\" is not understood: write 2026-01-31 or 2026-01-31T09:30:00Z", s);
 }
 
+/* Times outside years 0000-9999 are shown clamped: gardien never stores them. */
+static gd_time clamp(gd_time t)
+{
+	return t < GD__TIME_MIN ? GD__TIME_MIN : t > GD__TIME_MAX ? GD__TIME_MAX : t;
+}
+
 void gd_time_format(char out[32], gd_time t)
 {
-	int64_t days = floor_div(t, 86400), secs = t - days * 86400, y;
-	unsigned m, d;
+	t = clamp(t);
+	int64_t days = floor_div(t, 86400), y;
+	unsigned secs = (unsigned)(t - days * 86400), m, d;
 	civil_from_days(days, &y, &m, &d);
-	snprintf(out, 32, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d, (int)(secs / 3600),
-	         (int)(secs / 60 % 60), (int)(secs % 60));
+	snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y % 10000u, m % 13u, d % 32u,
+	         secs / 3600 % 24u, secs / 60 % 60u, secs % 60u);
 }
 
 void gd_date_format(char out[32], gd_time t)
 {
+	t = clamp(t);
 	int64_t y;
 	unsigned m, d;
 	civil_from_days(floor_div(t, 86400), &y, &m, &d);
-	snprintf(out, 32, "%04lld-%02u-%02u", (long long)y, m, d);
+	snprintf(out, 32, "%04u-%02u-%02u", (unsigned)y % 10000u, m % 13u, d % 32u);
 }
 
 gd_time gd_time_add_months(gd_time t, int months)

@@ -48,4 +48,13 @@ grep -q "72 hours" err || fail "message: $(cat err)"
 "$G" breach draft 1 | grep -q "Motifs du retard: scope established on day 3" || fail "draft lacks delay reason"
 [ "$("$G" audit list --json --action breach.notify | jq -r .reason)" = "breach 1: late, with reasons" ] || fail "not audited"
 sqlite3 v.db "DELETE FROM breaches" 2>/dev/null && fail "a breach was deleted"
+
+# With a register (Wimi's notice), the controller, its DPO and its language come from it.
+export GARDIEN_VAULT="$dir/w.db"
+"$G" init --tenant wimi --register "${GD_SOURCE_DIR:?}/examples/wimi.yml" >/dev/null
+out=$("$G" breach record --json --nature availability --description "Serveur de fichiers chiffré par un rançongiciel")
+[ "$(jq -r .controller <<<"$out")" = "Cloud Solutions (Wimi)" ] || fail "controller: $out"
+[ "$(jq -r .contact <<<"$out")" = "Maître Eric Barbry, Cabinet Racine Avocats, dpo-wimi@racine.eu" ] || fail "contact: $out"
+[ "$(jq -r .language <<<"$out")" = fr ] || fail "language: $out"
+"$G" breach draft 1 | grep -q "^  Autorité de contrôle: CNIL" || fail "draft does not name the authority"
 echo ok

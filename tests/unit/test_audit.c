@@ -97,6 +97,68 @@ static void expect(struct fixture *f, const char *stmt, int problem, int64_t seq
 	assert_non_null(strstr(gd_error_last(), "acme"));
 }
 
+/* docs/FORMAT.md, "Entry hash", written out independently of audit.c. */
+static void reference_hash(unsigned char out[32], const unsigned char prev[32],
+                           const struct gd__audit_entry *e)
+{
+	gd__hash_state h;
+	unsigned char b[8];
+	const char *strs[6] = {e->principal, e->action, e->purpose, e->subject, e->category, e->reason};
+	uint64_t ints[5] = {(uint64_t)e->tenant_id, (uint64_t)e->seq, (uint64_t)e->at,
+	                    (uint64_t)e->record_id, (uint64_t)e->outcome};
+	/* tenant seq at principal action purpose subject record_id category outcome reason */
+	const char order[] = "IIISSSSISIS";
+	int si = 0, ii = 0;
+	gd__hash_init(&h);
+	gd__hash_update(&h, "gardien audit v1", 16);
+	gd__hash_update(&h, prev, 32);
+	for (const char *o = order; *o; o++) {
+		if (*o == 'I') {
+			uint64_t x = ints[ii++];
+			for (int i = 0; i < 8; i++)
+				b[i] = (unsigned char)(x >> (8 * i));
+			gd__hash_update(&h, b, 8);
+		} else {
+			const char *t = strs[si++];
+			uint32_t n = t ? (uint32_t)strlen(t) : 0xFFFFFFFFu;
+			for (int i = 0; i < 4; i++)
+				b[i] = (unsigned char)(n >> (8 * i));
+			gd__hash_update(&h, b, 4);
+			if (t)
+				gd__hash_update(&h, t, n);
+		}
+	}
+	gd__hash_final(&h, out);
+}
+
+static void hash_matches_documented_format(void **state)
+{
+	char *long_reason = malloc(3000);
+	memset(long_reason, 'r', 2999);
+	long_reason[2999] = 0;
+	unsigned char prev[32], a[32], b[32];
+	memset(prev, 0xab, sizeof prev);
+	struct gd__audit_entry e = {.tenant_id = 3, .seq = 1001, .at = T0, .principal = "svc:billing",
+	                            .action = "record.get", .purpose = NULL, .subject = "",
+	                            .record_id = 42, .category = "user.name", .outcome = 1,
+	                            .reason = "refused"};
+	assert_int_equal(gd__crypto_init(), 0);
+	gd__audit_hash(a, prev, &e);
+	reference_hash(b, prev, &e);
+	assert_memory_equal(a, b, 32);
+	/* NULL and "" differ. */
+	e.purpose = "";
+	gd__audit_hash(b, prev, &e);
+	assert_memory_not_equal(a, b, 32);
+	/* Fields longer than the one-shot buffer. */
+	e.reason = long_reason;
+	e.principal = long_reason + 1000;
+	gd__audit_hash(a, prev, &e);
+	reference_hash(b, prev, &e);
+	assert_memory_equal(a, b, 32);
+	free(long_reason);
+}
+
 static void intact_chain_verifies(void **state)
 {
 	struct fixture *f = populated();
@@ -279,13 +341,20 @@ static void checkpoints_are_written_every_n(void **state)
 	for (int i = 0; i < GD_AUDIT_CHECKPOINT_EVERY + 10; i++)
 		put(f->a, s, "billing", "user.name", "Jeanne");
 	GD_OK_OR_FAIL(gd_vault_commit(f->v));
-	assert_int_equal(count(f->path, "SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 1"), 1);
-	assert_int_equal(count(f->path, "SELECT seq FROM audit_checkpoints WHERE tenant_id = 1"),
+	/* One at entry 1000, one at the end of the batch (its commit signs it). */
+	assert_int_equal(count(f->path, "SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 1"), 2);
+	assert_int_equal(count(f->path, "SELECT min(seq) FROM audit_checkpoints WHERE tenant_id = 1"),
 	                 GD_AUDIT_CHECKPOINT_EVERY);
+	assert_int_equal(count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1"),
+	                 GD_AUDIT_CHECKPOINT_EVERY + 11);
 	gd_audit_report r;
 	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
-	assert_int_equal(r.checkpoints, 1);
-	assert_int_equal(r.unsigned_tail, 11);
+	assert_int_equal(r.checkpoints, 2);
+	assert_int_equal(r.unsigned_tail, 0);
+	/* Single operations outside a batch are not signed one by one (cheap puts). */
+	put(f->a, s, "billing", "user.name", "Jeanne");
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
+	assert_int_equal(r.unsigned_tail, 1);
 	/* Cutting entries covered by it is found. */
 	expect(f, "DELETE FROM audit WHERE tenant_id = 1 AND seq > 990", GD_AUDIT_TRUNCATED, 990);
 	fx_free(f);
@@ -556,6 +625,149 @@ static void export_tampering_is_found(void **state)
 	GD_OK_OR_FAIL(gd_audit_export(f->a, &flt, GD_AUDIT_JSONL, buf_write, &c));
 	assert_int_equal(gd_audit_verify_export(buf_line, &c, NULL, NULL, &r), GD_EINVAL);
 	free(c.p);
+
+	/* A principal a spreadsheet would run as a formula is defused in CSV. */
+	gd_actor *odd;
+	GD_OK_OR_FAIL(gd_actor_open(&odd, f->v, "acme", "@SUM"));
+	put(odd, s, "billing", "user.name", "x");
+	struct buf csv = {0};
+	GD_OK_OR_FAIL(gd_audit_export(odd, NULL, GD_AUDIT_CSV, buf_write, &csv));
+	assert_non_null(strstr(csv.p, ",\"'@SUM\",record.put,"));
+	assert_null(strstr(csv.p, ",@SUM,"));
+	free(csv.p);
+	gd_actor_close(odd);
+	fx_free(f);
+}
+
+/* ---- faults ------------------------------------------------------------- */
+
+static int64_t state_of(struct fixture *f)
+{
+	return count(f->path, "SELECT (SELECT count(*) FROM audit) * 1000000"
+	                      " + (SELECT count(*) FROM audit_checkpoints) * 1000"
+	                      " + (SELECT coalesce(sum(seq), 0) FROM audit_checkpoints)"
+	                      " + (SELECT count(*) FROM breaches) * 100000"
+	                      " + (SELECT coalesce(sum(notified_at + scoped_subjects), 0) FROM breaches)");
+}
+
+/* Runs `op` with a fault at each point in turn: each failure leaves nothing. */
+static void under_faults(struct fixture *f, int (*op)(struct fixture *f), int64_t *before)
+{
+	long n;
+	for (n = 1;; n++) {
+		gd__fault_arm(n);
+		int rc = op(f);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired) {
+			GD_OK_OR_FAIL(rc);
+			break;
+		}
+		assert_true(rc < 0);
+		assert_int_equal(state_of(f), *before);
+		gd_audit_report r;
+		GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
+	}
+	assert_true(n > 3);
+	assert_int_not_equal(state_of(f), *before);
+	*before = state_of(f);
+}
+
+static int op_checkpoint(struct fixture *f)
+{
+	return gd_audit_checkpoint(f->v, NULL, NULL);
+}
+
+static int op_prune(struct fixture *f)
+{
+	return gd_audit_prune(f->a, T0 + 1, NULL);
+}
+
+static int op_breach(struct fixture *f)
+{
+	gd_breach_spec s = GD_BREACH_SPEC_INIT;
+	s.nature = "integrity";
+	s.description = "records altered by a faulty import";
+	return gd_breach_record(f->a, NULL, &s);
+}
+
+static int op_scope(struct fixture *f)
+{
+	gd_breach_scope_spec sp = GD_BREACH_SCOPE_INIT;
+	gd_breach_scope_result r;
+	return gd_breach_scope(f->a, 1, &sp, &r, NULL, NULL);
+}
+
+static int op_notify(struct fixture *f)
+{
+	return gd_breach_notify(f->a, 1, 0, "the import was only audited on day 5");
+}
+
+static void faults_leave_trail_and_register_unchanged(void **state)
+{
+	struct fixture *f = populated();
+	int64_t before = state_of(f);
+	under_faults(f, op_checkpoint, &before);
+	gd_vault_set_now(f->v, T0 + 400 * 86400);
+	under_faults(f, op_prune, &before);
+	under_faults(f, op_breach, &before);
+	under_faults(f, op_scope, &before);
+	under_faults(f, op_notify, &before);
+	fx_free(f);
+}
+
+/* Failed and rolled-back operations inside a batch leave a chain that verifies. */
+static void rollbacks_inside_batches_keep_the_chain(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	put(f->a, s, "billing", "user.name", "a");
+	gd_vault_rollback(f->v);
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	gd_record_spec sp = GD_RECORD_SPEC_INIT;
+	sp.activity = "billing", sp.category = "user.name", sp.value = "b", sp.value_len = 1;
+	for (long n = 1; n < 40; n++) {
+		int64_t id;
+		gd__fault_arm(n);
+		int rc = gd_record_put(f->a, &id, s, &sp);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (fired)
+			assert_true(rc < 0);
+		else
+			GD_OK_OR_FAIL(rc);
+		if (!fired) {
+			gd_record *r;
+			GD_OK_OR_FAIL(gd_record_get(f->a, &r, id, "billing"));
+			gd_record_free(r);
+		}
+	}
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	gd_audit_report rep;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &rep, NULL, NULL));
+	assert_int_equal(rep.unsigned_tail, 2); /* the vault chain's two; acme's end is signed */
+	assert_int_equal(count(f->path, "SELECT count(*) FROM records"),
+	                 count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.put'"));
+	fx_free(f);
+}
+
+/* After an erasure the subject's entries remain, pseudonymous, and verify. */
+static void erasure_keeps_the_trail_verifiable(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	put(f->a, s, "billing", "user.name", "Jeanne");
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, s));
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
+	struct seen seen = {0};
+	gd_audit_filter flt = GD_AUDIT_FILTER_INIT;
+	flt.subject = s;
+	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &seen));
+	assert_true(seen.n >= 3); /* create, put, erase */
 	fx_free(f);
 }
 
@@ -599,8 +811,15 @@ static void killed_writer_leaves_no_orphan(void **state)
 	}
 	close(pfd[1]);
 	char c;
-	for (int i = 0; i < 6; i++)
+	/* Verifying while the writer writes sees a consistent snapshot: never a false alarm. */
+	gd_vault *reader;
+	GD_OK_OR_FAIL(gd_vault_open(&reader, f->path, NULL));
+	for (int i = 0; i < 6; i++) {
 		assert_int_equal(read(pfd[0], &c, 1), 1);
+		gd_audit_report live;
+		GD_OK_OR_FAIL(gd_audit_verify(reader, NULL, &live, NULL, NULL));
+	}
+	gd_vault_close(reader);
 	kill(pid, SIGKILL);
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -626,6 +845,7 @@ static void killed_writer_leaves_no_orphan(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(hash_matches_documented_format),
 		cmocka_unit_test(intact_chain_verifies),
 		cmocka_unit_test(edit_is_found),
 		cmocka_unit_test(edited_hash_is_found),
@@ -645,6 +865,9 @@ int main(void)
 		cmocka_unit_test(list_filters_select_exactly),
 		cmocka_unit_test(export_verifies_offline),
 		cmocka_unit_test(export_tampering_is_found),
+		cmocka_unit_test(faults_leave_trail_and_register_unchanged),
+		cmocka_unit_test(erasure_keeps_the_trail_verifiable),
+		cmocka_unit_test(rollbacks_inside_batches_keep_the_chain),
 		cmocka_unit_test(killed_writer_leaves_no_orphan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the benchmark twice with the same sizes: gardien (SQLite engine, durable
+# commits) and the PostgreSQL + pgcrypto + audit-trigger baseline, on a
+# throw-away PostgreSQL server listening only on a Unix socket. Needs root to
+# install packages and to run the server as the postgres user.
+#   bash bench/compare.sh [--records N] [--reads N] [--erasures N]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+args=("$@")
+[ ${#args[@]} -gt 0 ] || args=(--records 100000 --reads 50000 --erasures 500)
+bash "$root/scripts/deps.sh"
+for p in postgresql-15 libpq-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
+done
+cmake -S "$root" -B "$root/build-rel" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$root/build-rel" -j"$(nproc)" --target gardien-bench pg-baseline >/dev/null
+
+pgbin=/usr/lib/postgresql/15/bin
+dir=$(mktemp -d /tmp/gardien-pg-XXXXXX)
+chown postgres "$dir"
+stop() {
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap stop EXIT
+runuser -u postgres -- "$pgbin/initdb" -D "$dir/data" -A trust >/dev/null
+runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+  -o "-c listen_addresses='' -k $dir -c fsync=on -c synchronous_commit=on" start >/dev/null
+
+echo "# gardien (SQLite, durable commits)"
+"$root/build-rel/gardien-bench" "${args[@]}"
+echo "# PostgreSQL 15 + pgcrypto + audit trigger (durable commits)"
+PG_CONNINFO="host=$dir dbname=postgres user=postgres" "$root/build-rel/pg-baseline" "${args[@]}"
