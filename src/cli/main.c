@@ -154,8 +154,9 @@ static const struct command commands[] = {
 	 "       gardien outbox ack ID\n"
 	 "\n"
 	 "Rectifications, erasures and restrictions are notified to every recipient and\n"
-	 "processor of the activity (internal ones excepted). 'list' shows the pending\n"
-	 "notices (--all: acknowledged ones too); 'ack' marks one as passed on.\n"},
+	 "processor of the activity (internal ones and authorities excepted). 'list'\n"
+	 "shows the pending notices (--all: acknowledged ones too); 'ack' marks one as\n"
+	 "passed on.\n"},
 	{"register", cmd_register, "check, load, export and compare the register of activities",
 	 "usage: gardien register check FILE\n"
 	 "       gardien register load FILE\n"

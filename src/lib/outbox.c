@@ -1,7 +1,8 @@
 /*
  * outbox.c — notifications owed to recipients under Art. 19: when a subject's
  * data is rectified, erased or restricted, every recipient and processor the
- * register names for the activity (internal services excepted) gets a notice.
+ * register names for the activity (internal services and authorities
+ * excepted) gets a notice.
  * Applications and the server read the outbox and acknowledge what they have
  * passed on; a notice names the pseudonym, never personal data.
  */
@@ -12,7 +13,8 @@
 static int queue(gd_actor *a, const struct gd__party *p, const char *action, const char *subject,
                  const char *activity, const char *category, int64_t record_id, int64_t request_id)
 {
-	if (!p->name || (p->kind && strcmp(p->kind, "internal") == 0))
+	/* Internal services share the vault; authorities receive data only on requisition. */
+	if (!p->name || (p->kind && (strcmp(p->kind, "internal") == 0 || strcmp(p->kind, "authority") == 0)))
 		return 0;
 	return gd__db_exec(a->v->store,
 	                   "INSERT INTO outbox (tenant_id, at, recipient, action, subject, activity, category,"

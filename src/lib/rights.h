@@ -54,7 +54,7 @@ int gd__objection_read_check(gd_actor *a, const struct gd__record_meta *m, const
 int gd__rights_erase_hook(gd_actor *a, const struct gd__subject *s);
 
 /*
- * Queues Art. 19 notices to every recipient and processor (not "internal") of
+ * Queues Art. 19 notices to every recipient and processor (not "internal" nor "authority") of
  * `activity`, inside the current operation.
  */
 int gd__outbox_notify(gd_actor *a, const char *action, const char *subject, const char *activity,

@@ -820,6 +820,140 @@ static void erasure_is_all_or_nothing_under_faults(void **state)
 	assert_int_equal(sql_count(f, "SELECT count(*) FROM records"), 1);
 }
 
+/* Rows of every table the rights modules write, and of the audit trail. */
+static int64_t footprint(struct fixture *f)
+{
+	return sql_count(f, "SELECT (SELECT count(*) FROM consents) + 1000 * (SELECT count(*) FROM requests)"
+	                    " + 1000000 * (SELECT count(*) FROM request_steps)"
+	                    " + 1000000000 * (SELECT count(*) FROM subject_limits)"
+	                    " + 1000000000000 * (SELECT count(*) FROM outbox)"
+	                    " + 1000000000000000 * (SELECT count(*) FROM audit)"
+	                    " + (SELECT coalesce(sum(copies), 0) FROM requests)");
+}
+
+struct op {
+	const char *name;
+	int expect;   /* the operation's result once no fault fires */
+	int (*run)(struct fixture *f, const char *s, int64_t rec, int64_t *req);
+};
+
+static int op_give(struct fixture *f, const char *s, int64_t rec, int64_t *req)
+{
+	gd_consent_evidence ev = GD_CONSENT_EVIDENCE_INIT;
+	ev.channel = "web-form";
+	return gd_consent_give(f->a, s, "newsletter", &ev);
+}
+static int op_withdraw(struct fixture *f, const char *s, int64_t rec, int64_t *req)
+{
+	return gd_consent_withdraw(f->a, s, "newsletter", "email");
+}
+static int op_open_refused(struct fixture *f, const char *s, int64_t rec, int64_t *req)
+{
+	gd_request_spec sp = GD_REQUEST_SPEC_INIT;
+	int64_t id;
+	sp.kind = "restriction";
+	sp.subject = s;
+	return gd_request_open(f->a, &id, &sp);
+}
+static int op_open(struct fixture *f, const char *s, int64_t rec, int64_t *req)
+{
+	gd_request_spec sp = GD_REQUEST_SPEC_INIT;
+	sp.kind = "rectification";
+	sp.subject = s;
+	return gd_request_open(f->a, req, &sp);
+}
+static int op_verify(struct fixture *f, const char *s, int64_t rec, int64_t *req)
+{
+	return gd_request_verify(f->a, *req, "id-card", "scan-9");
+}
+static int op_extend(struct fixture *f, const char *s, int64_t rec, int64_t *req)
+{
+	return gd_request_extend(f->a, *req, "many requests");
+}
+static int op_rectify(struct fixture *f, const char *s, int64_t rec, int64_t *req)
+{
+	return gd_request_rectify(f->a, *req, rec, GD_VALUE_TEXT, "Sam Smith", 9);
+}
+static int op_ack(struct fixture *f, const char *s, int64_t rec, int64_t *req)
+{
+	return gd_outbox_ack(f->a, 1);
+}
+static int op_complete(struct fixture *f, const char *s, int64_t rec, int64_t *req)
+{
+	return gd_request_complete(f->a, *req, "done");
+}
+static int op_objection(struct fixture *f, const char *s, int64_t rec, int64_t *req)
+{
+	/* Set-up for the next step, run without faults. */
+	*req = open_verified(f, "objection", s, NULL);
+	return 0;
+}
+static int op_export(struct fixture *f, const char *s, int64_t rec, int64_t *req)
+{
+	struct buf b = {0};
+	int rc = gd_request_export(f->a, *req, GD_EXPORT_JSON, buf_write, &b, NULL, NULL);
+	free(b.p);
+	return rc;
+}
+
+static void writes_are_all_or_nothing_under_faults(void **state)
+{
+	struct fixture *f = *state;
+	char s[GD_SUBJECT_ID_SIZE];
+	new_subject(f, s, "s@example.fr");
+	int64_t rec = put(f, s, "customers", "user.name", "subject", "Sam Smyth");
+	int64_t req = 0;
+	static const struct op ops[] = {
+		{"consent give", 0, op_give},
+		{"consent withdraw", 0, op_withdraw},
+		{"open refused", GD_EDENIED, op_open_refused},
+		{"open", 0, op_open},
+		{"verify", 0, op_verify},
+		{"extend", 0, op_extend},
+		{"rectify", 0, op_rectify},
+		{"outbox ack", 0, op_ack},
+		{"complete rectification", 0, op_complete},
+		{"open objection (no faults)", 0, op_objection},
+		{"complete objection", 0, op_complete},
+	};
+	for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+		bool faults = strstr(ops[i].name, "no faults") == NULL;
+		for (long n = 1;; n++) {
+			int64_t before = footprint(f);
+			if (faults)
+				gd__fault_arm(n);
+			int rc = ops[i].run(f, s, rec, &req);
+			bool fired = faults && gd__fault_fired();
+			gd__fault_arm(0);
+			if (!fired) {
+				if (rc != ops[i].expect)
+					fail_msg("%s: %d (%s)", ops[i].name, rc, gd_error_last());
+				assert_true(footprint(f) != before);
+				break;
+			}
+			if (rc >= 0)
+				fail_msg("%s succeeded although fault %ld fired", ops[i].name, n);
+			if (footprint(f) != before)
+				fail_msg("%s left a partial write at fault %ld", ops[i].name, n);
+		}
+	}
+	/* Exports count copies only when they are delivered whole. */
+	req = open_verified(f, "access", s, NULL);
+	for (long n = 1;; n++) {
+		int64_t before = footprint(f);
+		gd__fault_arm(n);
+		int rc = op_export(f, s, rec, &req);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired) {
+			GD_OK_OR_FAIL(rc);
+			break;
+		}
+		assert_true(rc < 0);
+		assert_int_equal(footprint(f), before);
+	}
+}
+
 static void portability_holds_only_what_the_subject_provided(void **state)
 {
 	struct fixture *f = *state;
@@ -916,6 +1050,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(erasure_honours_holds_and_survives_a_restore, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(erasure_with_nothing_to_keep_shreds_the_subject, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(erasure_is_all_or_nothing_under_faults, setup_wimi, teardown),
+		cmocka_unit_test_setup_teardown(writes_are_all_or_nothing_under_faults, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(portability_holds_only_what_the_subject_provided, setup_iporta, teardown),
 		cmocka_unit_test_setup_teardown(exports_escape_and_stream, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(subject_erasure_drops_consents_keeps_requests, setup_wimi, teardown),

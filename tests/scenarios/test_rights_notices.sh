@@ -1,0 +1,141 @@
+#!/bin/bash
+# test_rights_notices.sh — the rights of each example register (examples/*.yml,
+# encoding the notices in shared/seeds) played through the CLI: each right
+# where the notice offers it, refused with the notice's reason where it does
+# not; cookie consent expiring after 13 months (Wimi); erasure keeping what a
+# legal obligation requires and saying so; restriction with IPORTA's
+# legal-claims activity; Art. 19 notices to processors.
+set -euo pipefail
+: "${GARDIEN:?set GARDIEN to the gardien binary}" "${GD_SOURCE_DIR:?}"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir"
+export GARDIEN_PRINCIPAL=cli:dpo GARDIEN_NOW=2026-01-31T10:00:00Z
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_exit() { # expect_exit CODE command...
+	local want=$1; shift
+	set +e; "$@" >out.txt 2>err.txt; local got=$?; set -e
+	[ "$got" = "$want" ] || { cat out.txt err.txt >&2; fail "'$*' exited $got, expected $want"; }
+}
+vault() { # vault NAME: a vault with the example register of NAME loaded
+	export GARDIEN_VAULT="$dir/$1.db"
+	"$GARDIEN" init --tenant "$1" --country 33 >/dev/null
+	"$GARDIEN" register load "$GD_SOURCE_DIR/examples/$1.yml" >/dev/null
+}
+put() { "$GARDIEN" put "$@"; }
+verified() { # verified KIND SUBJECT [--activity A] -> request id
+	local id
+	id=$("$GARDIEN" --json request open "$@" | jq .id)
+	"$GARDIEN" request verify "$id" --method id-card --evidence "scan-$id" >/dev/null
+	echo "$id"
+}
+
+# ---- Wimi ------------------------------------------------------------------------
+vault wimi
+S=$("$GARDIEN" subject create --email claire@example.fr)
+NAME=$(put "$S" --activity subscription --category user.name --subject-category customer "Claire Petit")
+IP=$(put "$S" --activity security_logs --category user.device.ip_address --subject-category customer --source service "192.0.2.7")
+CK=$(put "$S" --activity cookies --category user.device.cookie_id --subject-category prospect --source site "ck-51")
+STAT=$(put "$S" --activity statistics --category user.demographic.language --subject-category customer --source service "fr")
+
+# Cookies rest on consent: refused without it, allowed with it, refused 13 months later.
+expect_exit 4 "$GARDIEN" get "$CK" --purpose cookies
+grep -q "consent is not recorded" err.txt || fail "consent reason"
+"$GARDIEN" consent give "$S" cookies --channel cookie-banner --source www.wimi-teamwork.com \
+	| grep -q "live (expires 2027-02-28T10:00:00Z)" || fail "13 months from 31 January"
+"$GARDIEN" get "$CK" --purpose cookies >/dev/null
+GARDIEN_NOW=2027-02-28T09:59:59Z "$GARDIEN" get "$CK" --purpose cookies >/dev/null
+GARDIEN_NOW=2027-02-28T10:00:00Z expect_exit 4 "$GARDIEN" get "$CK" --purpose cookies
+grep -q "expired on 2027-02-28" err.txt || fail "expiry reason"
+# The wording is the register's: its hash is the evidence.
+[ "$("$GARDIEN" --json consent history "$S" | jq -r '.[0].wording_version')" = "politique de confidentialité Wimi" ] \
+	|| fail "wording version from the register"
+
+# Restriction: not offered by Wimi, refused with the notice's reason.
+expect_exit 4 "$GARDIEN" request open restriction "$S"
+grep -q "nécessaires à l'exécution du contrat commercial" err.txt || fail "wimi restriction reason"
+
+# Access: everything, with basis, recipients, retention; further copies may be charged.
+A=$(verified access "$S")
+"$GARDIEN" request export "$A" --output copy1.json 2>err.txt
+grep -q "copy 1" err.txt && ! grep -q charged err.txt || fail "first copy free"
+[ "$(jq '.records | length' copy1.json)" = 4 ] || fail "all records in the copy"
+[ "$(jq -r ".records[] | select(.id == $IP) | .legal_basis" copy1.json)" = legal_obligation ] || fail "basis"
+[ "$(jq -r ".records[] | select(.id == $NAME) | .value" copy1.json)" = "Claire Petit" ] || fail "value"
+[ "$(jq -r '.controller.dpo' copy1.json)" != null ] || fail "dpo named"
+"$GARDIEN" request export "$A" --format html >copy.html 2>err.txt
+grep -q "may be charged" err.txt || fail "second copy may be charged (Wimi §10)"
+grep -q "Claire Petit" copy.html || fail "html copy"
+"$GARDIEN" request complete "$A" >/dev/null
+
+# Portability: only what the subject provided, on contract or consent.
+P=$(verified portability "$S")
+"$GARDIEN" request export "$P" --format json --output port.json 2>/dev/null
+[ "$(jq -r '[.records[].activity] | join(",")' port.json)" = subscription ] || fail "portability scope"
+
+# Objection to prospection (Wimi §12) and post-mortem directives (§16).
+O=$(verified objection "$S" --activity prospection)
+"$GARDIEN" request complete "$O" >/dev/null
+PM=$(verified post_mortem "$S")
+"$GARDIEN" request complete "$PM" --note "directives received, reference PM-2026-01" >/dev/null
+
+# Erasure: the security logs are kept under their legal obligation, the rest goes.
+E=$(verified erasure "$S")
+"$GARDIEN" request erase "$E" >erase.txt
+grep -q "3 record(s) erased, 1 kept" erase.txt || { cat erase.txt; fail "erasure counts"; }
+grep -q "kept record $IP" erase.txt && grep -q "legal obligation" erase.txt || fail "kept record reported"
+expect_exit 3 "$GARDIEN" get "$NAME" --purpose subscription
+"$GARDIEN" get "$IP" --purpose security_logs >/dev/null
+# Art. 19: the subscription's processor (the data centres) is told; internal staff are not.
+[ "$("$GARDIEN" --json outbox list | jq -r 'map(.action + " " + .activity + " " + .recipient) | join(";")')" = \
+  "erasure subscription centres de données situés en France" ] || fail "erasure notice to the processor"
+
+# ---- IPORTA ------------------------------------------------------------------------
+vault iporta
+S=$("$GARDIEN" subject create --email marc@example.fr)
+C=$(put "$S" --activity contract_management --category user.contact.email --subject-category customer "marc@example.fr")
+Q=$(put "$S" --activity contact_requests --category user.contact.phone_number --subject-category prospect --source site "+33600000002")
+V=$(put "$S" --activity visitor_prospection --category user.contact.email --subject-category visitor --source site "marc@example.fr")
+# Prospection of visitors rests on consent; the opt-in list follows it.
+expect_exit 4 "$GARDIEN" get "$V" --purpose visitor_prospection
+"$GARDIEN" consent give "$S" visitor_prospection --channel web-form --text "J'accepte de recevoir des offres" >/dev/null
+"$GARDIEN" consent members visitor_prospection | grep -qx "$S" || fail "opt-in member"
+"$GARDIEN" get "$V" --purpose visitor_prospection >/dev/null
+W=$(verified withdraw_consent "$S" --activity visitor_prospection)
+"$GARDIEN" request complete "$W" >/dev/null
+expect_exit 4 "$GARDIEN" get "$V" --purpose visitor_prospection
+[ -z "$("$GARDIEN" consent members visitor_prospection)" ] || fail "left the list"
+
+# Rectification: the group's processors are told (Art. 19), the authorities are not.
+R=$(verified rectification "$S")
+"$GARDIEN" request rectify "$R" "$C" "marc.durand@example.fr" >/dev/null
+[ "$("$GARDIEN" --json outbox list | jq -r '.[0].action + " " + (.[0].record|tostring)')" = "rectification $C" ] \
+	|| fail "rectification notice"
+# The group company and the 8 processors of contract_management; not the authorities.
+[ "$("$GARDIEN" --json outbox list | jq length)" = 9 ] || fail "nine notices"
+"$GARDIEN" --json outbox list | jq -r '.[].recipient' | grep -q "^autorités" && fail "authorities are not notified"
+N=$("$GARDIEN" --json outbox list | jq '.[0].id')
+"$GARDIEN" outbox ack "$N" >/dev/null
+expect_exit 7 "$GARDIEN" outbox ack "$N"
+
+# Restriction (offered by IPORTA): reads stop except for the legal-claims activity.
+L=$(verified restriction "$S")
+"$GARDIEN" request complete "$L" >/dev/null
+expect_exit 4 "$GARDIEN" get "$Q" --purpose contact_requests
+grep -q "restricted" err.txt || fail "restriction reason"
+"$GARDIEN" get "$C" --purpose contract_management >/dev/null
+
+# Post-mortem directives are offered by IPORTA's register too.
+verified post_mortem "$S" >/dev/null
+
+# ---- WINBOOKS ------------------------------------------------------------------------
+# The WINBOOKS notice states no right (it describes WINBOOKS mostly as a processor):
+# its register offers none, so requests are refused and recorded as such.
+vault winbooks
+S=$("$GARDIEN" subject create --email luc@example.be)
+for kind in access erasure portability; do
+	expect_exit 4 "$GARDIEN" request open "$kind" "$S"
+	grep -q "does not offer" err.txt || fail "winbooks $kind"
+done
+[ "$("$GARDIEN" --json request list --all | jq -r 'map(.state) | unique | join(",")')" = refused ] || fail "kept as refused"
+echo ok
