@@ -109,7 +109,7 @@ typedef struct gd_retention_sweep_options {
 #define GD_RETENTION_SWEEP_OPTIONS_INIT {GD_RETENTION_SWEEP_OPTIONS_VERSION, 0, 0, NULL, NULL}
 
 typedef struct gd_retention_stats {
-	uint64_t scheduled;         /* records whose next transition was (re)computed */
+	uint64_t scheduled;         /* records whose next transition was (re)computed, not yet due */
 	uint64_t archived, anonymised, deleted;
 	uint64_t batches;
 	bool complete;              /* nothing due is left */
@@ -181,6 +181,14 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
  */
 int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
                       const char *subject, gd_time *erased_at, gd_time *horizon);
+
+/*
+ * Calls `cb` for every subject erasure of the journal, oldest first, with the
+ * erasure time and its horizon as gd_backup_horizon computes it.
+ */
+int gd_backup_horizon_each(gd_vault *v, const char *dir, const gd_backup_policy *p,
+                           int (*cb)(void *ud, const char *subject, gd_time erased_at, gd_time horizon),
+                           void *ud);
 
 #ifdef __cplusplus
 }

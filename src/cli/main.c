@@ -157,6 +157,56 @@ static const struct command commands[] = {
 	 "processor of the activity (internal ones and authorities excepted). 'list'\n"
 	 "shows the pending notices (--all: acknowledged ones too); 'ack' marks one as\n"
 	 "passed on.\n"},
+	{"retention", cmd_retention, "plan and apply the register's retention rules",
+	 "usage: gardien retention plan [--until DATE]\n"
+	 "       gardien retention sweep [--batch N]\n"
+	 "\n"
+	 "plan shows what the retention rules will archive, anonymise or delete, per\n"
+	 "month, activity and rule, until DATE (default: one year from now), and how\n"
+	 "many records are held, waiting for an event, or covered by no rule.\n"
+	 "sweep applies every transition due now (--now moves the clock), N per\n"
+	 "transaction (default 5000), each audited; interrupted (Ctrl-C), it stops\n"
+	 "after the current batch and exits 7: run it again to finish. A second run\n"
+	 "does nothing. Needs the tenant's register.\n"},
+	{"event", cmd_event, "record an event retention clocks count from",
+	 "usage: gardien event SUBJECT NAME [--at TIME]\n"
+	 "       gardien event --file FILE|-\n"
+	 "\n"
+	 "Records that NAME (e.g. last_contact, unsubscription, contract_end) happened\n"
+	 "to SUBJECT at TIME (default now); clocks counting from it restart from its\n"
+	 "latest occurrence. With --file, one \"SUBJECT NAME [TIME]\" per line ('#'\n"
+	 "starts a comment), committed 1000 at a time; a bad line stops the import and\n"
+	 "is reported with its number.\n"},
+	{"hold", cmd_hold, "place, lift or list legal holds",
+	 "usage: gardien hold place SUBJECT [--record ID] --reason TEXT\n"
+	 "       gardien hold lift ID [--reason TEXT]\n"
+	 "       gardien hold list [SUBJECT] [--all]\n"
+	 "\n"
+	 "A hold (litigation, legal obligation, authority request) suspends every\n"
+	 "retention deletion and anonymisation of the subject (or of one record) and\n"
+	 "makes 'gardien erase' refuse, until lifted. The reason goes to the audit\n"
+	 "trail: name the case, not the person. list shows active holds (--all: lifted too).\n"},
+	{"backup", cmd_backup, "encrypted backups, rotation, restore",
+	 "usage: gardien backup create [--dir DIR]\n"
+	 "       gardien backup list [--dir DIR] [ROTATION]\n"
+	 "       gardien backup prune [--dir DIR] [ROTATION]\n"
+	 "       gardien backup verify FILE\n"
+	 "       gardien backup restore FILE\n"
+	 "       gardien backup horizon [SUBJECT] [--dir DIR] [ROTATION]\n"
+	 "\n"
+	 "create writes a consistent snapshot of the vault, even in use, encrypted with\n"
+	 "a key derived from the master key, and verifies it. DIR defaults to\n"
+	 "GARDIEN_BACKUP_DIR or <vault>.backups.\n"
+	 "ROTATION: --daily DAYS (7) --weekly WEEKS (4) --monthly MONTHS (3), or once\n"
+	 "for all GARDIEN_BACKUP_ROTATION=DAYS,WEEKS,MONTHS (the flags win): every backup\n"
+	 "is kept DAYS days, the first of each week WEEKS weeks, the first of each month\n"
+	 "MONTHS months; prune removes what they no longer keep.\n"
+	 "restore replaces the vault (stop every process using it first) with the\n"
+	 "snapshot, after re-applying to it every erasure, retention deletion and\n"
+	 "anonymisation of the erasure journal (<vault>.journal); a damaged or foreign\n"
+	 "backup is refused and nothing changes.\n"
+	 "horizon tells after which date no backup holds an erased subject's data\n"
+	 "(without SUBJECT: for every erased subject).\n"},
 	{"register", cmd_register, "check, load, export and compare the register of activities",
 	 "usage: gardien register check FILE\n"
 	 "       gardien register load FILE\n"

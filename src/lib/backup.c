@@ -465,6 +465,12 @@ done:
 	return rc;
 }
 
+int gd__backup_decrypt(const unsigned char *master, const char *file, const char *plain,
+                       gd_time *created)
+{
+	return decrypt_file(master, file, plain, created);
+}
+
 static int audit_vault(gd_vault *v, const char *action, const char *reason)
 {
 	int rc = gd__op_begin(v);
@@ -743,4 +749,38 @@ int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
 	*erased_at = f.at;
 	*horizon = h;
 	return 0;
+}
+
+struct each_erasure {
+	const struct blist *l;
+	int (*cb)(void *ud, const char *subject, gd_time erased_at, gd_time horizon);
+	void *ud;
+};
+
+static int each_one(void *ud, const struct gd__journal_entry *e)
+{
+	struct each_erasure *x = ud;
+	if (e->kind != GD__J_ERASE)
+		return 0;
+	gd_time h = e->at;
+	for (size_t i = 0; i < x->l->n; i++)
+		if (x->l->b[i].created_at <= e->at && x->l->b[i].kept_until > h)
+			h = x->l->b[i].kept_until;
+	return x->cb(x->ud, e->subject, e->at, h);
+}
+
+int gd_backup_horizon_each(gd_vault *v, const char *dir, const gd_backup_policy *p,
+                           int (*cb)(void *ud, const char *subject, gd_time erased_at, gd_time horizon),
+                           void *ud)
+{
+	struct blist l = {0};
+	int rc = check_policy(p);
+	if (rc == 0)
+		rc = scan(dir, p, &l);
+	if (rc == 0) {
+		struct each_erasure x = {&l, cb, ud};
+		rc = journal_each(v->path, v->master, each_one, &x);
+	}
+	gd__free(l.b);
+	return rc;
 }

@@ -100,7 +100,8 @@ int gd_event_parse_line(const char *line, size_t len, char subject[GD_SUBJECT_ID
 	if (n < 2 || n > 3)
 		return gd__err(GD_EINVAL, "event line must be SUBJECT NAME [TIME]");
 	if (tlen[0] != GD_SUBJECT_ID_SIZE - 1)
-		return gd__err(GD_EINVAL, "event line: \"%.40s\" is not a subject id", tok[0]);
+		return gd__err(GD_EINVAL, "event line: \"%.*s\" is not a subject id",
+		               (int)(tlen[0] > 40 ? 40 : tlen[0]), tok[0]);
 	if (tlen[1] > GD_NAME_MAX)
 		return gd__err(GD_ETOOBIG, "event name is longer than %d bytes", GD_NAME_MAX);
 	memcpy(subject, tok[0], tlen[0]);

@@ -22,13 +22,10 @@
 
 #include "lib/retention.h"
 
-#pragma weak gd__register_current
-
 int gd__retention_register(gd_actor *a, const struct gd__register **out)
 {
 	*out = NULL;
-	int (*current)(gd_actor *, const struct gd__register **) = gd__register_current;
-	return current ? current(a, out) : 0;
+	return gd__register_current(a, out);
 }
 
 const char *gd_retention_action_name(int action)
@@ -62,18 +59,33 @@ static bool covers(const struct gd__strings *set, const char *cat)
 	return false;
 }
 
-/* The rule for a category of an activity: one naming it first, then one for every category. */
-static const struct gd__retention *rule_of(const struct gd__activity *act, const char *category)
+/*
+ * The rules covering a category of an activity: those naming it (or a category
+ * above it) when there are any, otherwise those for every category. Several
+ * rules may cover a record (Wimi's prospection: one counted from the
+ * unsubscription of customers, one from the last contact of prospects); they
+ * apply together and the earliest transition wins, as each is a maximum.
+ */
+struct ruleset {
+	const struct gd__activity *act;
+	bool specific;          /* the rules naming the category */
+	bool any;               /* at least one rule covers it */
+};
+
+static bool in_set(const struct ruleset *rs, const struct gd__retention *r, const char *category)
 {
-	if (!act)
-		return NULL;
-	for (size_t i = 0; i < act->nretention; i++)
+	return rs->specific ? r->categories.n && covers(&r->categories, category) : !r->categories.n;
+}
+
+static struct ruleset rules_of(const struct gd__activity *act, const char *category)
+{
+	struct ruleset rs = {act, false, false};
+	for (size_t i = 0; act && i < act->nretention && !rs.specific; i++)
 		if (act->retention[i].categories.n && covers(&act->retention[i].categories, category))
-			return &act->retention[i];
-	for (size_t i = 0; i < act->nretention; i++)
-		if (!act->retention[i].categories.n)
-			return &act->retention[i];
-	return NULL;
+			rs.specific = rs.any = true;
+	for (size_t i = 0; act && i < act->nretention && !rs.any; i++)
+		rs.any = !act->retention[i].categories.n;
+	return rs;
 }
 
 static int stage_after(enum gd__stage_action a)
@@ -103,7 +115,8 @@ struct row {
 struct next {
 	gd_time due;        /* GD__DUE_NEVER / GD__DUE_HELD */
 	int action;
-	int stage_no;
+	int stage_no;       /* index of the stage in its rule */
+	const struct gd__retention *rule;
 };
 
 #define RULE_CACHE 64
@@ -113,13 +126,11 @@ struct ctx {
 	bool any_holds;
 	struct {
 		char key[2 * GD_NAME_MAX + 2];
-		const struct gd__activity *act;
-		const struct gd__retention *rule;
+		struct ruleset rs;
 	} cache[RULE_CACHE];
 };
 
-static const struct gd__retention *cached_rule(struct ctx *c, const struct row *r,
-                                               const struct gd__activity **act)
+static const struct ruleset *cached_rules(struct ctx *c, const struct row *r)
 {
 	char key[2 * GD_NAME_MAX + 2];
 	int n = snprintf(key, sizeof key, "%s\n%s", r->activity, r->category);
@@ -129,11 +140,9 @@ static const struct gd__retention *cached_rule(struct ctx *c, const struct row *
 	size_t slot = h % RULE_CACHE;
 	if (strcmp(c->cache[slot].key, key) != 0) {
 		memcpy(c->cache[slot].key, key, (size_t)n + 1);
-		c->cache[slot].act = activity_of(c->reg, r->activity);
-		c->cache[slot].rule = rule_of(c->cache[slot].act, r->category);
+		c->cache[slot].rs = rules_of(activity_of(c->reg, r->activity), r->category);
 	}
-	*act = c->cache[slot].act;
-	return c->cache[slot].rule;
+	return &c->cache[slot].rs;
 }
 
 static int any_active_hold(gd_actor *a, bool *out)
@@ -146,51 +155,54 @@ static int any_active_hold(gd_actor *a, bool *out)
 	return rc;
 }
 
-/* The next transition of `r` under `rule` (see the file comment). */
-static int compute_next(struct ctx *c, const struct row *r, const struct gd__retention *rule,
-                        struct next *out)
+/* The next transition of `r` under the rules `rs` (see the file comment). */
+static int compute_next(struct ctx *c, const struct row *r, const struct ruleset *rs, struct next *out)
 {
 	gd__store *db = c->a->v->store;
-	gd_time best = GD__DUE_NEVER, arch = GD__DUE_NEVER;
-	int best_i = -1, arch_i = -1;
-	*out = (struct next){GD__DUE_NEVER, -1, -1};
-	for (size_t i = 0; rule && i < rule->nstages; i++) {
-		const struct gd__stage *st = &rule->stages[i];
-		if (stage_after(st->action) <= r->stage)
+	struct next best = {GD__DUE_NEVER, -1, -1, NULL}, arch = best;
+	*out = best;
+	for (size_t k = 0; rs->any && k < rs->act->nretention; k++) {
+		const struct gd__retention *rule = &rs->act->retention[k];
+		if (!in_set(rs, rule, r->category))
 			continue;
-		gd_time base = r->collected_at;
-		if (st->from && strcmp(st->from, "collection") != 0) {
-			if (!r->subject_id)
+		for (size_t i = 0; i < rule->nstages; i++) {
+			const struct gd__stage *st = &rule->stages[i];
+			if (stage_after(st->action) <= r->stage)
 				continue;
-			int rc = gd__db_int(db, &base, "SELECT at FROM events WHERE subject_id = ? AND name = ?",
-			                    "it", r->subject_id, st->from);
-			if (rc == GD_ENOTFOUND)
-				continue;
-			if (rc < 0)
-				return rc;
+			gd_time base = r->collected_at;
+			if (st->from && strcmp(st->from, "collection") != 0) {
+				if (!r->subject_id)
+					continue;
+				int rc = gd__db_int(db, &base, "SELECT at FROM events WHERE subject_id = ? AND name = ?",
+				                    "it", r->subject_id, st->from);
+				if (rc == GD_ENOTFOUND)
+					continue;
+				if (rc < 0)
+					return rc;
+			}
+			gd_time due = period_end(base, st->after);
+			if (due < best.due || (due == best.due && best.rule && (int)st->action > best.action))
+				best = (struct next){due, (int)st->action, (int)i, rule};
+			if (st->action == GD__STAGE_ARCHIVE && due < arch.due)
+				arch = (struct next){due, (int)st->action, (int)i, rule};
 		}
-		gd_time due = period_end(base, st->after);
-		if (due < best || (due == best && best_i >= 0 && st->action > rule->stages[best_i].action))
-			best = due, best_i = (int)i;
-		if (st->action == GD__STAGE_ARCHIVE && due < arch)
-			arch = due, arch_i = (int)i;
 	}
-	if (best_i < 0)
+	if (!best.rule)
 		return 0;
-	if (rule->stages[best_i].action != GD__STAGE_ARCHIVE && c->any_holds) {
+	if (best.action != GD__STAGE_ARCHIVE && c->any_holds) {
 		int64_t hold = 0;
 		int rc = gd__hold_find(c->a->v, r->subject_id, r->id, &hold, NULL, 0);
 		if (rc < 0)
 			return rc;
 		if (hold) {
-			if (arch_i >= 0)
-				*out = (struct next){arch, GD__STAGE_ARCHIVE, arch_i};
+			if (arch.rule)
+				*out = arch;
 			else
-				*out = (struct next){GD__DUE_HELD, (int)rule->stages[best_i].action, best_i};
+				*out = (struct next){GD__DUE_HELD, best.action, best.stage_no, best.rule};
 			return 0;
 		}
 	}
-	*out = (struct next){best, (int)rule->stages[best_i].action, best_i};
+	*out = best;
 	return 0;
 }
 
@@ -235,56 +247,6 @@ static void copy_text(char *dst, size_t cap, const char *s)
 	snprintf(dst, cap, "%s", s ? s : "");
 }
 
-/* Recomputes the pending rows of the due index, `batch` per transaction. */
-static int schedule_pending(struct ctx *c, struct row *rows, size_t batch, uint64_t *scheduled)
-{
-	gd_vault *v = c->a->v;
-	int rc = 0;
-	for (;;) {
-		size_t n = 0;
-		gd__stmt *st;
-		if ((rc = gd__op_begin(v)) < 0)
-			return rc;
-		rc = gd__db_query(v->store, &st,
-		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at, r.stage"
-		                  " FROM retention_due d JOIN records r ON r.id = d.record_id"
-		                  " WHERE d.tenant_id = ? AND d.due_at = -1 LIMIT ?",
-		                  "ii", c->a->tenant_id, (int64_t)batch);
-		while (rc == 0 && n < batch && (rc = gd__db_step(v->store, st)) == 1) {
-			struct row *r = &rows[n++];
-			r->id = gd__col_int(v->store, st, 0);
-			r->subject_id = gd__col_int(v->store, st, 1);
-			copy_text(r->activity, sizeof r->activity, gd__col_text(v->store, st, 2));
-			copy_text(r->category, sizeof r->category, gd__col_text(v->store, st, 3));
-			r->collected_at = gd__col_int(v->store, st, 4);
-			r->stage = (int)gd__col_int(v->store, st, 5);
-			rc = 0;
-		}
-		if (rc == 0 || rc == 1)
-			gd__db_reset(v->store, st), rc = 0;
-		for (size_t i = 0; rc == 0 && i < n; i++) {
-			const struct gd__activity *act;
-			const struct gd__retention *rule = cached_rule(c, &rows[i], &act);
-			struct next nx;
-			if ((rc = compute_next(c, &rows[i], rule, &nx)) < 0)
-				break;
-			rc = gd__db_exec(v->store,
-			                 "UPDATE retention_due SET due_at = ?, action = ?, stage_no = ? WHERE record_id = ?",
-			                 "iiii", (int64_t)nx.due, (int64_t)nx.action, (int64_t)nx.stage_no, rows[i].id);
-		}
-		if (rc == 0 && n) {
-			char why[64];
-			snprintf(why, sizeof why, "%zu record(s) scheduled", n);
-			rc = gd__audit_actor(c->a, &(struct gd__audit_event){.action = "retention.schedule", .reason = why});
-		}
-		if ((rc = gd__op_end(v, rc)) < 0)
-			return rc;
-		*scheduled += n;
-		if (n < batch)
-			return 0;
-	}
-}
-
 int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collected_at)
 {
 	/* Statistics keep the month of collection, not the instant. */
@@ -311,19 +273,21 @@ static void journal_entry(struct ctx *c, unsigned char *out, int kind, const str
 }
 
 /* Applies one due transition to `r` (inside the batch's operation). */
+/*
+ * Applies the transition of `r` if it is due, or (re)schedules it: unscheduled
+ * rows (due_at -1) come through here too, so new records need no separate pass.
+ */
 static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *njournal,
-                 gd_retention_stats *stats, bool *changed)
+                 gd_retention_stats *stats)
 {
 	gd_vault *v = c->a->v;
-	const struct gd__activity *act;
-	const struct gd__retention *rule = cached_rule(c, r, &act);
+	const struct ruleset *rs = cached_rules(c, r);
 	struct next nx;
-	int rc = compute_next(c, r, rule, &nx);
-	*changed = false;
+	int rc = compute_next(c, r, rs, &nx);
 	if (rc < 0)
 		return rc;
 	if (nx.due > gd_vault_now(v)) {
-		/* The schedule was stale (an input changed without invalidation): fix it. */
+		stats->scheduled++;
 		return gd__db_exec(v->store,
 		                   "UPDATE retention_due SET due_at = ?, action = ?, stage_no = ? WHERE record_id = ?",
 		                   "iiii", (int64_t)nx.due, (int64_t)nx.action, (int64_t)nx.stage_no, r->id);
@@ -354,10 +318,9 @@ static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *n
 	}
 	if (rc < 0)
 		return rc;
-	*changed = true;
+	const struct gd__retention *rule = nx.rule;
 	char why[160];
-	snprintf(why, sizeof why, "%s%s%.100s", rule && rule->line ? "register rule" : "retention rule",
-	         rule && rule->text ? ": " : "", rule && rule->text ? rule->text : "");
+	snprintf(why, sizeof why, "retention rule%s%.140s", rule->text ? ": " : "", rule->text ? rule->text : "");
 	rc = gd__audit_actor(c->a, &(struct gd__audit_event){
 	                               .action = what, .purpose = r->activity,
 	                               .subject = r->subject[0] ? r->subject : NULL,
@@ -365,7 +328,7 @@ static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *n
 	if (rc < 0 || after.stage == 3)
 		return rc;
 	/* The next stage is computed while the record is still linked to its subject. */
-	if ((rc = compute_next(c, &after, rule, &nx)) < 0)
+	if ((rc = compute_next(c, &after, rs, &nx)) < 0)
 		return rc;
 	return gd__db_exec(v->store,
 	                   "UPDATE retention_due SET due_at = ?, action = ?, stage_no = ? WHERE record_id = ?",
@@ -403,12 +366,10 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 	c->reg = reg;
 	if ((rc = check_register_version(c)) < 0 || (rc = any_active_hold(a, &c->any_holds)) < 0)
 		goto done;
-	if ((rc = schedule_pending(c, rows, o.batch, &stats.scheduled)) < 0)
-		goto done;
 	gd_time now = gd_vault_now(v);
 	int64_t total = 0;
 	rc = gd__db_int(v->store, &total,
-	                "SELECT count(*) FROM retention_due WHERE tenant_id = ? AND due_at >= 0 AND due_at <= ?",
+	                "SELECT count(*) FROM retention_due WHERE tenant_id = ? AND due_at <= ?",
 	                "ii", a->tenant_id, (int64_t)now);
 	if (rc < 0)
 		goto done;
@@ -424,7 +385,7 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at,"
 		                  " r.stage, s.pseudonym FROM retention_due d JOIN records r ON r.id = d.record_id"
 		                  " LEFT JOIN subjects s ON s.id = r.subject_id"
-		                  " WHERE d.tenant_id = ? AND d.due_at >= 0 AND d.due_at <= ?"
+		                  " WHERE d.tenant_id = ? AND d.due_at <= ?"
 		                  " ORDER BY d.due_at LIMIT ?",
 		                  "iii", a->tenant_id, (int64_t)now, (int64_t)o.batch);
 		while (rc == 0 && n < o.batch && (rc = gd__db_step(v->store, st)) == 1) {
@@ -440,11 +401,14 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		}
 		if (rc == 0 || rc == 1)
 			gd__db_reset(v->store, st), rc = 0;
-		size_t applied = 0;
-		for (size_t i = 0; rc == 0 && i < n; i++) {
-			bool changed;
-			rc = apply(c, &rows[i], journal, &nj, &stats, &changed);
-			applied += changed;
+		uint64_t scheduled = stats.scheduled;
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = apply(c, &rows[i], journal, &nj, &stats);
+		if (rc == 0 && stats.scheduled > scheduled) {
+			char why[64];
+			snprintf(why, sizeof why, "%llu record(s) scheduled",
+			         (unsigned long long)(stats.scheduled - scheduled));
+			rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "retention.schedule", .reason = why});
 		}
 		/* Journal first: a committed erasure always has its entry. */
 		if (rc == 0 && nj)
@@ -456,14 +420,14 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 			break;
 		}
 		stats.batches++;
-		done_n += applied;
+		done_n += n;
 		if (o.progress && o.progress(o.ud, done_n, (uint64_t)total) != 0)
 			break;
 	}
 	if (!stats.complete) {
 		int64_t left = 0;
 		rc = gd__db_int(v->store, &left,
-		                "SELECT count(*) FROM retention_due WHERE tenant_id = ? AND due_at >= 0 AND due_at <= ?",
+		                "SELECT count(*) FROM retention_due WHERE tenant_id = ? AND due_at <= ?",
 		                "ii", a->tenant_id, (int64_t)now);
 		stats.complete = rc == 0 && left == 0;
 	}
@@ -504,15 +468,14 @@ struct plan {
 	size_t n, cap;
 };
 
-static int plan_add(struct plan *p, const struct gd__activity *act, const struct gd__retention *rule,
-                    const struct next *nx)
+static int plan_add(struct plan *p, const struct gd__activity *act, const struct next *nx)
 {
 	char day[32];
 	gd_date_format(day, nx->due);
 	day[7] = 0;
 	for (size_t i = p->n; i-- > 0;) {
 		struct bucket *b = &p->b[i];
-		if (b->rule == rule && b->action == nx->action && strcmp(b->month, day) == 0) {
+		if (b->rule == nx->rule && b->action == nx->action && strcmp(b->month, day) == 0) {
 			b->count++;
 			if (nx->due < b->first)
 				b->first = nx->due;
@@ -535,7 +498,7 @@ static int plan_add(struct plan *p, const struct gd__activity *act, const struct
 	memcpy(b->month, day, 8);
 	b->activity = act->id;
 	b->action = nx->action;
-	b->rule = rule;
+	b->rule = nx->rule;
 	b->count = 1;
 	b->first = nx->due;
 	return 0;
@@ -582,16 +545,15 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 		copy_text(r.category, sizeof r.category, gd__col_text(v->store, st, 3));
 		r.collected_at = gd__col_int(v->store, st, 4);
 		r.stage = (int)gd__col_int(v->store, st, 5);
-		const struct gd__activity *act;
-		const struct gd__retention *rule = cached_rule(c, &r, &act);
+		const struct ruleset *rs = cached_rules(c, &r);
 		rc = 0;
-		if (!rule) {
+		if (!rs->any) {
 			tot.no_rule++;
 			continue;
 		}
 		for (int step = 0; rc == 0 && step < 3; step++) {
 			struct next nx;
-			if ((rc = compute_next(c, &r, rule, &nx)) < 0)
+			if ((rc = compute_next(c, &r, rs, &nx)) < 0)
 				break;
 			if (nx.due == GD__DUE_NEVER) {
 				tot.waiting += step == 0;
@@ -603,7 +565,7 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 			}
 			if (nx.due > until)
 				break;
-			if ((rc = plan_add(&p, act, rule, &nx)) < 0)
+			if ((rc = plan_add(&p, rs->act, &nx)) < 0)
 				break;
 			tot.transitions++;
 			r.stage = stage_after((enum gd__stage_action)nx.action);

@@ -4,7 +4,8 @@
  * The due-date index (table retention_due, 50-retention.sql) holds each
  * record's next transition. It is kept exact by invalidation: a new record, an
  * event of its subject, or a hold placed or lifted sets due_at to
- * GD__DUE_PENDING, and the next plan or sweep recomputes it from the register.
+ * GD__DUE_PENDING, and the next sweep recomputes it from the register (the plan
+ * computes from the records themselves and never writes).
  */
 #ifndef GD_RETENTION_INTERNAL_H
 #define GD_RETENTION_INTERNAL_H
@@ -18,10 +19,7 @@
 #define GD__DUE_HELD ((gd_time)INT64_MAX - 1)
 #define GD__DUE_NEVER ((gd_time)INT64_MAX)
 
-/*
- * The tenant's register through gd__register_current, or NULL in *out when
- * none is loaded (or the register module is not linked in).
- */
+/* The tenant's register (gd__register_current), or NULL in *out when none is loaded. */
 int gd__retention_register(gd_actor *a, const struct gd__register **out);
 
 /* The engine, with the register given explicitly (tests and benchmarks build one in C). */
@@ -84,6 +82,13 @@ void gd__journal_encode(gd_vault *v, unsigned char out[GD__JOURNAL_ENTRY_SIZE],
                         const struct gd__journal_entry *e);
 /* Appends `n` encoded entries and syncs them to disk. */
 int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n);
+/*
+ * Verifies a backup file under `master` (checksum, key id, every chunk) and,
+ * with `plain`, writes the decrypted snapshot there. Exposed for the fuzzer.
+ */
+int gd__backup_decrypt(const unsigned char *master, const char *file, const char *plain,
+                       gd_time *created);
+
 /* True while a restore re-applies the journal (no new entries, holds overridden). */
 bool gd__journal_replaying(void);
 

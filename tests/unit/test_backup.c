@@ -142,6 +142,51 @@ static void erase_then_restore_keeps_subject_gone(void **state)
 	fx_free(f);
 }
 
+static void backup_while_in_use_is_consistent(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE], dir[400], file[700], wal[400];
+	gd_backup_info b;
+	gd_vault *other;
+	gd_actor *oa;
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	/* A second process-like handle writes; its commit sits in the WAL. */
+	o.now = T("2026-01-01");
+	GD_OK_OR_FAIL(gd_vault_open(&other, f->path, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&oa, other, "acme", "test:writer"));
+	gd_record_spec sp = GD_RECORD_SPEC_INIT;
+	int64_t committed, later;
+	sp.activity = "billing";
+	sp.category = "user.contact.email";
+	sp.value = "committed by the other handle";
+	sp.value_len = strlen(sp.value);
+	GD_OK_OR_FAIL(gd_record_put(oa, &committed, s, &sp));
+	size_t wal_len;
+	unsigned char *w = read_file(wal, &wal_len);
+	assert_true(wal_len > 0);
+	free(w);
+	create(f, dir, &b);
+	snprintf(file, sizeof file, "%s/%s", dir, b.name);
+	/* Written after the snapshot: not in it. */
+	sp.value = "written after";
+	sp.value_len = strlen(sp.value);
+	GD_OK_OR_FAIL(gd_record_put(oa, &later, s, &sp));
+	gd_actor_close(oa);
+	gd_vault_close(other);
+	close_vault(f);
+	GD_OK_OR_FAIL(gd_backup_restore(f->path, NULL, file, NULL));
+	fx_reopen(f);
+	gd_record *r = NULL;
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, committed, "billing"));
+	assert_string_equal((char *)r->value, "committed by the other handle");
+	gd_record_free(r);
+	assert_int_equal(gd_record_get(f->a, &r, later, "billing"), GD_ENOTFOUND);
+	fx_free(f);
+}
+
 static unsigned char *snapshot(const char *path, size_t *n)
 {
 	unsigned char *b = read_file(path, n);
@@ -231,6 +276,16 @@ static void rotation_over_a_year(void **state)
 	fx_free(f);
 }
 
+static int each_erased(void *ud, const char *subject, gd_time erased_at, gd_time horizon)
+{
+	struct names *x = ud;
+	size_t len = strlen(x->list);
+	snprintf(x->list + len, sizeof x->list - len, "%s %lld %lld|", subject, (long long)erased_at,
+	         (long long)horizon);
+	x->n++;
+	return 0;
+}
+
 static void erasure_horizon(void **state)
 {
 	struct fixture *f = fx_new();
@@ -252,6 +307,12 @@ static void erasure_horizon(void **state)
 	GD_OK_OR_FAIL(gd_backup_horizon(f->v, dir, &p, s, &erased, &horizon));
 	assert_int_equal(erased, T("2026-01-02T10:00:00Z"));
 	assert_int_equal(horizon, T("2026-04-01T02:00:00Z"));
+	/* The same answer in the list of every erasure. */
+	struct names x = {{0}, 0};
+	GD_OK_OR_FAIL(gd_backup_horizon_each(f->v, dir, &p, each_erased, &x));
+	char want[128];
+	snprintf(want, sizeof want, "%s %lld %lld|", s, (long long)erased, (long long)horizon);
+	assert_string_equal(x.list, want);
 	/* With monthlies kept 1 month, the horizon comes earlier. */
 	p.monthly_months = 1;
 	GD_OK_OR_FAIL(gd_backup_horizon(f->v, dir, &p, s, &erased, &horizon));
@@ -287,14 +348,60 @@ static void erasure_journal_tamper_detected(void **state)
 	fx_free(f);
 }
 
+static void restore_failing_anywhere_changes_nothing(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE], dir[400], file[700], side[400];
+	gd_backup_info b;
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	put(f, s, "billing", SECRET);
+	create(f, dir, &b);
+	snprintf(file, sizeof file, "%s/%s", dir, b.name);
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, s));
+	close_vault(f);
+	size_t n0;
+	unsigned char *before = read_file(f->path, &n0);
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	long n;
+	for (n = 1; n < 2000; n++) {
+		gd__fault_arm(n);
+		int rc = gd_backup_restore(f->path, &o, file, NULL);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired) {
+			GD_OK_OR_FAIL(rc);
+			break;
+		}
+		assert_int_not_equal(rc, 0);
+		size_t n1;
+		unsigned char *after = read_file(f->path, &n1);
+		assert_int_equal(n0, n1);
+		assert_memory_equal(before, after, n0);
+		free(after);
+		snprintf(side, sizeof side, "%s.restoring", f->path);
+		assert_int_equal(access(side, F_OK), -1);
+	}
+	assert_true(n > 10);
+	free(before);
+	fx_reopen(f);
+	char found[GD_SUBJECT_ID_SIZE];
+	assert_int_equal(gd_subject_find(f->a, found, "email", "nobody@example.org"), GD_ENOTFOUND);
+	assert_int_equal(gd__db_int(f->v->store, &(int64_t){0}, "SELECT id FROM subjects WHERE pseudonym = ?", "t", s),
+	                 GD_ENOTFOUND);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(erase_then_restore_keeps_subject_gone),
 		cmocka_unit_test(damaged_or_foreign_backup_refused),
+		cmocka_unit_test(backup_while_in_use_is_consistent),
 		cmocka_unit_test(rotation_over_a_year),
 		cmocka_unit_test(erasure_horizon),
 		cmocka_unit_test(erasure_journal_tamper_detected),
+		cmocka_unit_test(restore_failing_anywhere_changes_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

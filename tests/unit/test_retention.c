@@ -45,14 +45,17 @@ static struct gd__retention wimi_service_rules[] = {
 };
 static struct gd__retention wimi_marketing_rules[] = {
 	{.stages = wimi_customer, .nstages = 1, .text = "3 years from unsubscription", .line = 50}};
+/* Wimi's prospection holds customers (from unsubscription) and prospects (from
+ * their last contact): two rules for every category of one activity. */
 static struct gd__retention wimi_prospect_rules[] = {
-	{.stages = wimi_prospect, .nstages = 1, .text = "3 years from the last contact", .line = 55}};
+	{.stages = wimi_prospect, .nstages = 1, .text = "3 years from the last contact", .line = 55},
+	{.stages = wimi_customer, .nstages = 1, .text = "3 years from unsubscription", .line = 56}};
 static struct gd__retention wimi_cookie_rules[] = {
 	{.stages = wimi_cookie, .nstages = 1, .text = "cookies: 13 months", .line = 60}};
 static struct gd__activity wimi_acts[] = {
 	{.id = "service", .retention = wimi_service_rules, .nretention = 2},
 	{.id = "customer_marketing", .retention = wimi_marketing_rules, .nretention = 1},
-	{.id = "prospection", .retention = wimi_prospect_rules, .nretention = 1},
+	{.id = "prospection", .retention = wimi_prospect_rules, .nretention = 2},
 	{.id = "audience", .retention = wimi_cookie_rules, .nretention = 1},
 	{.id = "proof", .legal_claims = true},
 };
@@ -170,6 +173,30 @@ static void three_years_after_last_contact(void **state)
 	st = sweep(f, &wimi, "2030-05-11T00:00:00Z");
 	assert_int_equal(st.deleted + st.archived + st.anonymised, 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'"), 1);
+	fx_free(f);
+}
+
+static void two_rules_of_one_activity_apply_together(void **state)
+{
+	struct fixture *f = fx_new();
+	char prospect[GD_SUBJECT_ID_SIZE], customer[GD_SUBJECT_ID_SIZE];
+	subject(f, prospect);
+	subject(f, customer);
+	int64_t p = put(f, prospect, "prospection", "user.contact.email", "2026-01-01");
+	int64_t c = put(f, customer, "prospection", "user.contact.email", "2026-01-01");
+	gd_vault_set_now(f->v, T("2026-05-31T12:00:00Z"));
+	event(f, &wimi, prospect, "last_contact", "2026-05-31T12:00:00Z");
+	gd_vault_set_now(f->v, T("2026-09-30T12:00:00Z"));
+	event(f, &wimi, customer, "unsubscription", "2026-09-30T12:00:00Z");
+	assert_int_equal(sweep(f, &wimi, "2029-05-31T23:59:59Z").deleted, 0);
+	assert_int_equal(sweep(f, &wimi, "2029-06-01T00:00:00Z").deleted, 1);
+	assert_int_equal(stage(f, p), -1);
+	assert_int_equal(stage(f, c), 0);
+	assert_int_equal(sweep(f, &wimi, "2029-10-01T00:00:00Z").deleted, 1);
+	assert_int_equal(stage(f, c), -1);
+	/* The audit names the rule that applied. */
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'"
+	                          " AND reason LIKE '%unsubscription%'"), 1);
 	fx_free(f);
 }
 
@@ -459,6 +486,26 @@ static void failed_batch_leaves_nothing_half_done(void **state)
 	fx_free(f);
 }
 
+static void new_register_version_reschedules(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	subject(f, s);
+	int64_t r = put(f, s, "audience", "user.behavior.browsing_history", "2026-01-15");
+	/* Scheduled under 13 months: nothing due on 1 August 2026. */
+	assert_int_equal(sweep(f, &wimi, "2026-08-01").deleted, 0);
+	/* Version 2 shortens it to 6 months: the same sweep time now deletes. */
+	static struct gd__stage six[] = {{GD__STAGE_DELETE, "collection", P(0, 6, 0)}};
+	static struct gd__retention rules[] = {{.stages = six, .nstages = 1, .text = "cookies: 6 months"}};
+	static struct gd__activity acts[] = {{.id = "audience", .retention = rules, .nretention = 1}};
+	struct gd__register v2 = {.version = 2, .activities = acts, .nactivities = 1};
+	assert_int_equal(sweep(f, &v2, "2026-07-15T23:59:59Z").deleted, 0);
+	assert_int_equal(sweep(f, &v2, "2026-08-01").deleted, 1);
+	assert_int_equal(stage(f, r), -1);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.reschedule'"), 2);
+	fx_free(f);
+}
+
 /* ---- plan ---- */
 
 struct rows {
@@ -544,6 +591,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(three_years_after_last_contact),
+		cmocka_unit_test(two_rules_of_one_activity_apply_together),
 		cmocka_unit_test(one_year_after_last_login_leap_day),
 		cmocka_unit_test(three_years_after_unsubscription),
 		cmocka_unit_test(bank_data_archived_then_deleted_13_months_after_debit),
@@ -555,6 +603,7 @@ int main(void)
 		cmocka_unit_test(record_hold_keeps_one_record),
 		cmocka_unit_test(sweep_interrupted_and_resumed),
 		cmocka_unit_test(failed_batch_leaves_nothing_half_done),
+		cmocka_unit_test(new_register_version_reschedules),
 		cmocka_unit_test(plan_by_month_activity_and_rule),
 		cmocka_unit_test(events_validated_and_parsed),
 	};

@@ -1,0 +1,203 @@
+/* cmd_backup.c — gardien backup create/list/prune/verify/restore/horizon. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct bopts {
+	const char *dir;
+	char dir_buf[4200];
+	gd_backup_policy policy;
+	const char *arg;
+};
+
+static int parse(struct cli *c, int argc, char **argv, struct bopts *o)
+{
+	o->policy = (gd_backup_policy)GD_BACKUP_POLICY_INIT;
+	const char *rot = getenv("GARDIEN_BACKUP_ROTATION");
+	if (rot && *rot) {
+		int d, w, m;
+		char end;
+		if (sscanf(rot, "%d,%d,%d%c", &d, &w, &m, &end) != 3 || d < 1 || w < 0 || m < 0)
+			return cli_usage(c, "backup", "GARDIEN_BACKUP_ROTATION must be DAYS,WEEKS,MONTHS, e.g. 7,4,3");
+		o->policy.daily_days = d, o->policy.weekly_weeks = w, o->policy.monthly_months = m;
+	}
+	for (int i = 2; i < argc; i++) {
+		int *slot = NULL;
+		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
+			o->dir = argv[++i];
+			continue;
+		}
+		if (strcmp(argv[i], "--daily") == 0)
+			slot = &o->policy.daily_days;
+		else if (strcmp(argv[i], "--weekly") == 0)
+			slot = &o->policy.weekly_weeks;
+		else if (strcmp(argv[i], "--monthly") == 0)
+			slot = &o->policy.monthly_months;
+		if (slot && i + 1 < argc) {
+			char *end;
+			long n = strtol(argv[++i], &end, 10);
+			if (*end || n < 0 || n > 10000)
+				return cli_usage(c, "backup", "%s takes a number", argv[i - 1]);
+			*slot = (int)n;
+		} else if (!slot && !o->arg && argv[i][0] != '-') {
+			o->arg = argv[i];
+		} else {
+			return cli_usage(c, "backup", "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!o->dir) {
+		const char *env = getenv("GARDIEN_BACKUP_DIR");
+		if (env && *env) {
+			o->dir = env;
+		} else {
+			snprintf(o->dir_buf, sizeof o->dir_buf, "%s.backups", c->vault_path);
+			o->dir = o->dir_buf;
+		}
+	}
+	return EXIT_OK;
+}
+
+static json_t *info_json(const gd_backup_info *b)
+{
+	char c[32], k[32];
+	json_t *kinds = json_array();
+	if (b->kinds & GD_BACKUP_DAILY)
+		json_array_append_new(kinds, json_string("daily"));
+	if (b->kinds & GD_BACKUP_WEEKLY)
+		json_array_append_new(kinds, json_string("weekly"));
+	if (b->kinds & GD_BACKUP_MONTHLY)
+		json_array_append_new(kinds, json_string("monthly"));
+	return json_pack("{s:s,s:s,s:o,s:s,s:I,s:s}", "name", b->name, "created_at", cli_time(b->created_at, c),
+	                 "kinds", kinds, "kept_until", cli_time(b->kept_until, k), "size",
+	                 (json_int_t)b->size, "checksum", b->checksum);
+}
+
+static void info_print(const gd_backup_info *b)
+{
+	char c[32], k[32];
+	printf("%s  %s  %s%s%s  kept until %s  %llu bytes  blake2b:%.16s…\n", b->name, cli_time(b->created_at, c),
+	       b->kinds & GD_BACKUP_DAILY ? "daily" : "", b->kinds & GD_BACKUP_WEEKLY ? ",weekly" : "",
+	       b->kinds & GD_BACKUP_MONTHLY ? ",monthly" : "", cli_time(b->kept_until, k),
+	       (unsigned long long)b->size, b->checksum);
+}
+
+static int each_info(void *ud, const gd_backup_info *b)
+{
+	json_t *arr = ud;
+	if (arr)
+		json_array_append_new(arr, info_json(b));
+	else
+		info_print(b);
+	return 0;
+}
+
+static int each_horizon(void *ud, const char *subject, gd_time erased_at, gd_time horizon)
+{
+	json_t *arr = ud;
+	char e[32], h[32];
+	if (arr)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "subject", subject, "erased_at",
+		                                     cli_time(erased_at, e), "horizon", cli_time(horizon, h)));
+	else
+		printf("%s  erased %s  in no backup after %s\n", subject, cli_time(erased_at, e),
+		       cli_time(horizon, h));
+	return 0;
+}
+
+int cmd_backup(struct cli *c, int argc, char **argv)
+{
+	struct bopts o = {0};
+	const char *sub = argc > 1 ? argv[1] : "";
+	int rc = parse(c, argc, argv, &o);
+	if (rc != EXIT_OK)
+		return rc;
+	if (strcmp(sub, "restore") == 0) {
+		if (!o.arg)
+			return cli_usage(c, "backup", "restore takes the backup FILE");
+		gd_vault_options vo = GD_VAULT_OPTIONS_INIT;
+		vo.key_path = c->key_path;
+		vo.now = c->now;
+		gd_backup_restore_stats st;
+		if ((rc = gd_backup_restore(c->vault_path, &vo, o.arg, &st)) < 0)
+			return cli_fail(c, rc);
+		char t[32];
+		if (c->json)
+			cli_print_json(json_pack("{s:s,s:s,s:I,s:I,s:I}", "vault", c->vault_path, "snapshot_at",
+			                         cli_time(st.snapshot_at, t), "erasures", (json_int_t)st.erasures,
+			                         "deletions", (json_int_t)st.deletions, "anonymisations",
+			                         (json_int_t)st.anonymisations));
+		else
+			printf("restored %s from the snapshot of %s; re-applied %llu erasure(s), %llu deletion(s), "
+			       "%llu anonymisation(s) made since\n",
+			       c->vault_path, cli_time(st.snapshot_at, t), (unsigned long long)st.erasures,
+			       (unsigned long long)st.deletions, (unsigned long long)st.anonymisations);
+		return EXIT_OK;
+	}
+	if (strcmp(sub, "create") && strcmp(sub, "list") && strcmp(sub, "prune") && strcmp(sub, "verify") &&
+	    strcmp(sub, "horizon"))
+		return cli_usage(c, "backup", "missing or unknown subcommand: create, list, prune, verify, restore or horizon");
+	if ((strcmp(sub, "verify") == 0) != (o.arg != NULL) && strcmp(sub, "horizon") != 0)
+		return cli_usage(c, "backup", o.arg ? "unexpected argument '%s'" : "%s needs an argument",
+		                 o.arg ? o.arg : sub);
+	if ((rc = cli_open(c, false)) != EXIT_OK)
+		return rc;
+	if (strcmp(sub, "create") == 0) {
+		gd_backup_info b;
+		if ((rc = gd_backup_create(c->vault, o.dir, &b)) < 0)
+			return cli_fail(c, rc);
+		if (c->json) {
+			cli_print_json(info_json(&b));
+		} else {
+			printf("created and verified %s/%s\n", o.dir, b.name);
+			info_print(&b);
+		}
+		return EXIT_OK;
+	}
+	if (strcmp(sub, "list") == 0 || strcmp(sub, "prune") == 0) {
+		json_t *arr = c->json ? json_array() : NULL;
+		bool prune = sub[0] == 'p';
+		if (prune && !c->json)
+			printf("removing backups the rotation (daily %d days, weekly %d weeks, monthly %d months) no longer keeps:\n",
+			       o.policy.daily_days, o.policy.weekly_weeks, o.policy.monthly_months);
+		rc = prune ? gd_backup_prune(c->vault, o.dir, &o.policy, each_info, arr)
+		           : gd_backup_list(c->vault, o.dir, &o.policy, each_info, arr);
+		if (rc < 0) {
+			json_decref(arr);
+			return cli_fail(c, rc);
+		}
+		if (arr)
+			cli_print_json(json_pack(prune ? "{s:o}" : "{s:o}", prune ? "removed" : "backups", arr));
+		return EXIT_OK;
+	}
+	if (strcmp(sub, "verify") == 0) {
+		if ((rc = gd_backup_verify(c->vault, o.arg)) < 0)
+			return cli_fail(c, rc);
+		if (c->json)
+			cli_print_json(json_pack("{s:s,s:b}", "backup", o.arg, "valid", 1));
+		else
+			printf("%s: checksum, key and every encrypted chunk verified\n", o.arg);
+		return EXIT_OK;
+	}
+	if (!o.arg) {
+		json_t *arr = c->json ? json_array() : NULL;
+		if ((rc = gd_backup_horizon_each(c->vault, o.dir, &o.policy, each_horizon, arr)) < 0) {
+			json_decref(arr);
+			return cli_fail(c, rc);
+		}
+		if (arr)
+			cli_print_json(json_pack("{s:o}", "erasures", arr));
+		return EXIT_OK;
+	}
+	gd_time erased, horizon;
+	if ((rc = gd_backup_horizon(c->vault, o.dir, &o.policy, o.arg, &erased, &horizon)) < 0)
+		return cli_fail(c, rc);
+	char e[32], h[32];
+	if (c->json)
+		cli_print_json(json_pack("{s:s,s:s,s:s}", "subject", o.arg, "erased_at", cli_time(erased, e),
+		                         "horizon", cli_time(horizon, h)));
+	else
+		printf("%s was erased at %s; no backup holds its data after %s\n", o.arg, cli_time(erased, e),
+		       cli_time(horizon, h));
+	return EXIT_OK;
+}
