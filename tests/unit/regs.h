@@ -25,13 +25,13 @@ static struct gd__stage invoice_stages[] = {
 };
 static struct gd__retention invoice_retention[] = {
 	{{NULL, 0}, invoice_stages, 1, "Code de commerce L123-22",
-	 "invoices are kept 10 years as the law requires", 0},
+	 "invoices are kept 10 years as the law requires", 0, {NULL, 0}},
 };
 static struct gd__stage customer_stages[] = {
 	{GD__STAGE_DELETE, "contract_end", {3, 0, 0}},
 };
 static struct gd__retention customer_retention[] = {
-	{{NULL, 0}, customer_stages, 1, NULL, "3 years after the end of the contract", 0},
+	{{NULL, 0}, customer_stages, 1, NULL, "3 years after the end of the contract", 0, {NULL, 0}},
 };
 
 static struct gd__activity wimi_activities[] = {
