@@ -844,8 +844,26 @@ struct token_row {
 	bool session, revoked, disabled;
 	gd_time created_at, expires_at, last_used;
 	char name[GD_NAME_MAX + 1];
+	char tenant_name[65];       /* "" for support staff */
+	struct gd__authz *authz;    /* the role's rights; the caller frees */
 };
 
+static struct gd__authz *authz_new(unsigned ops, const char *activities, const char *role)
+{
+	size_t n = strlen(activities);
+	struct gd__authz *z = gd__calloc(1, sizeof *z + n + 1);
+	if (!z)
+		return NULL;
+	z->ops = ops;
+	snprintf(z->role, sizeof z->role, "%s", role ? role : "");
+	memcpy(z->activities, activities, n + 1);
+	return z;
+}
+
+/*
+ * The token row with its principal, tenant name and role (one query: this runs
+ * on every API request). t->authz gets the role's rights (no role: none).
+ */
 static int load_token(gd_vault *v, struct token_row *t, const char *token)
 {
 	unsigned char hash[GD__HASH_SIZE];
@@ -853,8 +871,10 @@ static int load_token(gd_vault *v, struct token_row *t, const char *token)
 	token_hash(hash, token);
 	int rc = gd__db_query(v->store, &st,
 	                      "SELECT t.id, t.principal_id, t.session, t.created_at, t.expires_at, t.last_used,"
-	                      " t.revoked, t.hash, p.tenant_id, p.name, p.kind, p.disabled, coalesce(p.role_id, 0)"
+	                      " t.revoked, t.hash, p.tenant_id, p.name, p.kind, p.disabled, coalesce(p.role_id, 0),"
+	                      " coalesce(tn.name, ''), coalesce(r.name, ''), coalesce(r.ops, 0), coalesce(r.activities, '')"
 	                      " FROM auth_tokens t JOIN auth_principals p ON p.id = t.principal_id"
+	                      " LEFT JOIN tenants tn ON tn.id = p.tenant_id LEFT JOIN auth_roles r ON r.id = p.role_id"
 	                      " WHERE t.hash = ?",
 	                      "b", hash, sizeof hash);
 	if (rc < 0)
@@ -879,6 +899,11 @@ static int load_token(gd_vault *v, struct token_row *t, const char *token)
 			t->kind = (int)gd__col_int(s, st, 10);
 			t->disabled = gd__col_int(s, st, 11) != 0;
 			t->role_id = gd__col_int(s, st, 12);
+			snprintf(t->tenant_name, sizeof t->tenant_name, "%s", gd__col_text(s, st, 13));
+			/* A principal without a role has no right at all. */
+			if (!(t->authz = authz_new((unsigned)gd__col_int(s, st, 15), gd__col_text(s, st, 16),
+			                           gd__col_text(s, st, 14))))
+				rc = gd__err(GD_ENOMEM, "out of memory");
 		}
 	}
 	gd__db_reset(s, st);
@@ -887,39 +912,7 @@ static int load_token(gd_vault *v, struct token_row *t, const char *token)
 	return rc < 0 ? rc : 0;
 }
 
-static struct gd__authz *authz_new(unsigned ops, const char *activities, const char *role)
-{
-	size_t n = strlen(activities);
-	struct gd__authz *z = gd__calloc(1, sizeof *z + n + 1);
-	if (!z)
-		return NULL;
-	z->ops = ops;
-	snprintf(z->role, sizeof z->role, "%s", role ? role : "");
-	memcpy(z->activities, activities, n + 1);
-	return z;
-}
 
-/* The rights of a role (by id) of tenant `tid`. */
-static int load_role(gd_vault *v, struct gd__authz **out, int64_t role_id)
-{
-	gd__stmt *st;
-	int rc = gd__db_query(v->store, &st, "SELECT name, ops, activities FROM auth_roles WHERE id = ?",
-	                      "i", role_id);
-	if (rc < 0)
-		return rc;
-	rc = gd__db_step(v->store, st);
-	if (rc == 1) {
-		*out = authz_new((unsigned)gd__col_int(v->store, st, 1), gd__col_text(v->store, st, 2),
-		                 gd__col_text(v->store, st, 0));
-		rc = *out ? 0 : gd__err(GD_ENOMEM, "out of memory");
-	} else if (rc == 0) {
-		/* A principal without a role has no right at all. */
-		*out = authz_new(0, "", "");
-		rc = *out ? 0 : gd__err(GD_ENOMEM, "out of memory");
-	}
-	gd__db_reset(v->store, st);
-	return rc;
-}
 
 /* The grant that lets support principal `pid` into tenant `tid` now, if any. */
 static int load_grant(gd_vault *v, struct gd__authz **out, int64_t tid, int64_t pid, bool *expired)
@@ -952,20 +945,6 @@ static int load_grant(gd_vault *v, struct gd__authz **out, int64_t tid, int64_t 
 	return rc < 0 ? rc : 0;
 }
 
-static int tenant_name_of(gd_vault *v, char out[65], int64_t tid)
-{
-	gd__stmt *st;
-	int rc = gd__db_query(v->store, &st, "SELECT name FROM tenants WHERE id = ?", "i", tid);
-	if (rc < 0)
-		return rc;
-	rc = gd__db_step(v->store, st);
-	if (rc == 1)
-		snprintf(out, 65, "%s", gd__col_text(v->store, st, 0)), rc = 0;
-	else if (rc == 0)
-		rc = gd__err(GD_ENOTFOUND, "the token's tenant no longer exists");
-	gd__db_reset(v->store, st);
-	return rc;
-}
 
 /* Audits a refused access in the chains of the tenants concerned (own and target). */
 static void audit_refusal(gd_vault *v, int64_t own, int64_t target, const char *label,
@@ -988,6 +967,7 @@ int gd_auth_open(gd_actor **out, gd_vault *v, const char *token, const char *ten
 {
 	struct token_row t = {0};
 	struct gd__authz *z = NULL;
+	gd_actor *a = NULL;
 	gd_auth_settings cfg;
 	char own[65] = "", label[GD_NAME_MAX + 1];
 	int64_t target = -1;
@@ -996,55 +976,70 @@ int gd_auth_open(gd_actor **out, gd_vault *v, const char *token, const char *ten
 
 	*out = NULL;
 	if ((rc = check_token_format(token)) < 0 || (rc = load_token(v, &t, token)) < 0)
-		return rc;
+		goto done;
+	z = t.authz, t.authz = NULL;
 	snprintf(label, sizeof label, "%s:%.64s",
 	         t.kind == GD_PRINCIPAL_SERVICE ? "svc" : t.kind == GD_PRINCIPAL_SUPPORT ? "support" : "user",
 	         t.name);
-	if (t.revoked || t.disabled)
-		return gd__err(GD_EDENIED, "the token was revoked or its principal disabled");
-	if (t.expires_at && now >= t.expires_at)
-		return gd__err(GD_EEXPIRED, "the %s expired: %s", t.session ? "session" : "token",
-		               t.session ? "log in again" : "ask an admin for a new token");
+	if (t.revoked || t.disabled) {
+		rc = gd__err(GD_EDENIED, "the token was revoked or its principal disabled");
+		goto done;
+	}
+	if (t.expires_at && now >= t.expires_at) {
+		rc = gd__err(GD_EEXPIRED, "the %s expired: %s", t.session ? "session" : "token",
+		             t.session ? "log in again" : "ask an admin for a new token");
+		goto done;
+	}
 	if (t.session) {
 		if ((rc = gd_auth_settings_get(v, &cfg)) < 0)
-			return rc;
-		if (now - t.last_used >= cfg.idle)
-			return gd__err(GD_EEXPIRED, "the session timed out after %lld s without use: log in again",
-			               (long long)cfg.idle);
-		if (now - t.created_at >= cfg.absolute)
-			return gd__err(GD_EEXPIRED, "the session reached its maximum length: log in again");
+			goto done;
+		if (now - t.last_used >= cfg.idle) {
+			rc = gd__err(GD_EEXPIRED, "the session timed out after %lld s without use: log in again",
+			             (long long)cfg.idle);
+			goto done;
+		}
+		if (now - t.created_at >= cfg.absolute) {
+			rc = gd__err(GD_EEXPIRED, "the session reached its maximum length: log in again");
+			goto done;
+		}
 	}
-	if (tenant && (rc = tenant_id_of(v, &target, tenant)) < 0 && rc != GD_ENOTFOUND)
-		return rc;
+	bool foreign = tenant && (t.kind == GD_PRINCIPAL_SUPPORT || strcmp(tenant, t.tenant_name) != 0);
+	if (foreign && (rc = tenant_id_of(v, &target, tenant)) < 0 && rc != GD_ENOTFOUND)
+		goto done;
+	rc = 0;
 	if (t.kind == GD_PRINCIPAL_SUPPORT) {
-		if (!tenant)
-			return gd__err(GD_EINVAL, "support staff must name the tenant they act on");
+		gd__free(z), z = NULL;
+		if (!tenant) {
+			rc = gd__err(GD_EINVAL, "support staff must name the tenant they act on");
+			goto done;
+		}
 		bool expired = false;
 		if (target >= 0 && (rc = load_grant(v, &z, target, t.principal_id, &expired)) < 0)
-			return rc;
+			goto done;
 		if (!z) {
 			char why[160];
 			snprintf(why, sizeof why, "%s grant for support access to tenant %.64s",
 			         expired ? "expired" : "no", tenant);
 			audit_refusal(v, 0, target, label, "support.access", why);
-			return gd__err(expired ? GD_EEXPIRED : GD_EDENIED, "%s: the tenant's admin must issue one",
-			               why);
+			rc = gd__err(expired ? GD_EEXPIRED : GD_EDENIED, "%s: the tenant's admin must issue one", why);
+			goto done;
 		}
 		snprintf(own, sizeof own, "%s", tenant);
 	} else {
-		if ((rc = tenant_name_of(v, own, t.tenant_id)) < 0)
-			return rc;
-		if (tenant && strcmp(tenant, own) != 0) {
+		if (!t.tenant_name[0]) {
+			rc = gd__err(GD_ENOTFOUND, "the token's tenant no longer exists");
+			goto done;
+		}
+		snprintf(own, sizeof own, "%s", t.tenant_name);
+		if (foreign) {
 			char why[200];
 			snprintf(why, sizeof why, "principal of tenant %s asked for tenant %.64s", own, tenant);
 			audit_refusal(v, t.tenant_id, target, label, "access.tenant", why);
-			return gd__err(GD_EDENIED, "this principal belongs to another tenant and sees only its own");
+			rc = gd__err(GD_EDENIED, "this principal belongs to another tenant and sees only its own");
+			goto done;
 		}
-		if ((rc = load_role(v, &z, t.role_id)) < 0)
-			return rc;
 	}
 	z->principal_id = t.principal_id;
-	gd_actor *a = NULL;
 	if ((rc = gd_actor_open(&a, v, own, label)) < 0)
 		goto done;
 	a->authz = z, z = NULL;
