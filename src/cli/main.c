@@ -67,7 +67,7 @@ static const struct command commands[] = {
 	 "port) and prints where on its first line. With --cert and --cert-key (PEM)\n"
 	 "it speaks HTTPS only. SIGINT or SIGTERM stops it after the requests in\n"
 	 "flight. --timeout closes idle or slow connections (default 30 s); --threads\n"
-	 "sets the HTTP workers (default 8); authenticated requests are run by one\n"
+	 "sets the HTTP workers (default 16); authenticated requests are run by one\n"
 	 "committer thread in batches sharing one durable commit. --openapi prints\n"
 	 "the OpenAPI document and exits. --now fixes the clock (tests).\n"},
 	{"user", cmd_user, "manage people and services who use the API",

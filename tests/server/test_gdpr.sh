@@ -67,6 +67,16 @@ req POST $T/requests/$Q/dance "$TD" '{}'; expect 404
 req GET "$T/requests?open=true" "$TD"; expect 200
 [ "$(jq '.requests | length' <<<"$BODY")" = 0 ] || fail "open requests: $BODY"
 req GET $T/requests/$Q "$TA"; expect 403 denied
+# a request extended (two more months), another refused with its reason
+req POST $T/requests "$TD" "{\"kind\":\"portability\",\"subject\":\"$S\",\"received_at\":\"2026-01-31\"}"; expect 201
+QX=$(jq -r .id <<<"$BODY")
+[ "$(jq -r .due_at <<<"$BODY")" = 2026-02-28T23:59:59Z ] || fail "due date from 31 January: $BODY"
+req POST $T/requests/$QX/extend "$TD" '{"reason":"many requests this month"}'; expect 200
+[ "$(jq -r .due_at <<<"$BODY")" = 2026-04-30T23:59:59Z ] && [ "$(jq .extended <<<"$BODY")" = true ] || fail "extended: $BODY"
+req POST $T/requests/$QX/refuse "$TD" '{"reason":"manifestly unfounded: third identical request"}'; expect 200
+[ "$(jq -r .state <<<"$BODY")" = refused ] || fail "refused: $BODY"
+req POST $T/requests/$QX/start "$TD" '{}'; expect 409 conflict
+
 # the subject's export, directly
 req GET "$T/subjects/$S/export?format=html" "$TD"; expect 200
 grep -qi '<html' <<<"$BODY" || fail "html export"
