@@ -25,7 +25,12 @@
 extern "C" {
 #endif
 
-/* Caps on free text given by operators (reasons, notes, references). */
+/*
+ * Caps on free text given by operators (reasons, notes). Such text is told to
+ * the subject and kept with the request as proof after the subject's erasure:
+ * it must not hold personal data ("identity document expired", not a name). It
+ * is never written to the audit trail.
+ */
 #define GD_REASON_MAX 1000
 
 /* Writes `n` bytes of an export; a non-zero return stops it and is returned. */
@@ -171,7 +176,11 @@ int gd_request_get(gd_actor *a, gd_request *out, int64_t id);
 /* Lists requests, oldest first; `open_only` skips completed and refused ones. */
 int gd_request_list(gd_actor *a, bool open_only, gd_request_cb cb, void *ud);
 
-/* Records how identity was verified (method and evidence reference slugs). */
+/*
+ * Records how identity was verified: `method` ("id-card", "email-link") and
+ * `evidence_ref`, the reference of the evidence where it is filed
+ * ("scan-2026-0042") — a slug, never the document's own number.
+ */
 int gd_request_verify(gd_actor *a, int64_t id, const char *method, const char *evidence_ref);
 /* Marks the request in progress (after verification). */
 int gd_request_start(gd_actor *a, int64_t id);
@@ -205,6 +214,10 @@ enum gd_export_format { GD_EXPORT_JSON = 0, GD_EXPORT_CSV = 1, GD_EXPORT_HTML = 
  * restrictions, objections and requests. Memory stays flat whatever the number
  * of records (one record decrypted at a time, index lookup by subject). Audited
  * as one "rights.export". This is the benchmark's entry point.
+ *
+ * The export is one operation, so the vault's write lock is held while `w`
+ * runs: `w` must not wait on a slow peer (a server should spool the export to
+ * a file or buffer, then send it).
  */
 int gd_rights_export(gd_actor *a, const char *subject, enum gd_export_format fmt,
                      unsigned flags, gd_write_cb w, void *ud);

@@ -23,7 +23,7 @@ struct opts {
 	const char *pos[3];
 	int npos;
 	const char *activity, *received, *method, *evidence, *reason, *note, *format, *output;
-	bool all, json_value;
+	bool all, json_value, late;
 };
 
 static int parse(struct cli *c, int argc, char **argv, struct opts *o)
@@ -52,6 +52,9 @@ static int parse(struct cli *c, int argc, char **argv, struct opts *o)
 			continue;
 		} else if (strcmp(a, "--json-value") == 0) {
 			o->json_value = true;
+			continue;
+		} else if (strcmp(a, "--late") == 0) {
+			o->late = true;
 			continue;
 		}
 		if (slot) {
@@ -93,9 +96,17 @@ static void request_line(const gd_request *r)
 	       r->late ? "  LATE" : "");
 }
 
+struct list_ctx {
+	json_t *arr;
+	bool late_only;
+};
+
 static int list_cb(void *ud, const gd_request *r)
 {
-	json_t *arr = ud;
+	struct list_ctx *lc = ud;
+	json_t *arr = lc->arr;
+	if (lc->late_only && !r->late)
+		return 0;
 	if (arr)
 		json_array_append_new(arr, request_json(r));
 	else
@@ -245,14 +256,28 @@ int cmd_request(struct cli *c, int argc, char **argv)
 			return cli_usage(c, "request", "request list takes no argument");
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
-		json_t *arr = c->json ? json_array() : NULL;
-		int r = gd_request_list(c->actor, !o.all, list_cb, arr);
+		struct list_ctx lc = {c->json ? json_array() : NULL, o.late};
+		int r = gd_request_list(c->actor, !o.all, list_cb, &lc);
 		if (r < 0) {
-			json_decref(arr);
+			json_decref(lc.arr);
 			return cli_fail(c, r);
 		}
-		if (arr)
-			cli_print_json(arr);
+		if (lc.arr)
+			cli_print_json(lc.arr);
+		return EXIT_OK;
+	}
+	if (strcmp(sub, "unrestrict") == 0) {
+		if (o.npos != 1)
+			return cli_usage(c, "request", "request unrestrict takes SUBJECT");
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		int r = gd_subject_unrestrict(c->actor, o.pos[0]);
+		if (r < 0)
+			return cli_fail(c, r);
+		if (c->json)
+			cli_print_json(json_pack("{s:s,s:b}", "subject", o.pos[0], "restricted", 0));
+		else
+			printf("restriction of %s lifted\n", o.pos[0]);
 		return EXIT_OK;
 	}
 

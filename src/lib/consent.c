@@ -191,23 +191,16 @@ static int emit_expiry(gd_consent_cb cb, void *ud, const char *subject, const ch
 	return cb(ud, &c);
 }
 
-int gd_consent_history(gd_actor *a, const char *subject, gd_consent_cb cb, void *ud)
+int gd__consent_history(gd_actor *a, int64_t subject_id, const char *subject, gd_consent_cb cb, void *ud)
 {
-	struct gd__subject s = {0};
 	gd__store *db = a->v->store;
 	gd__stmt *st = NULL;
 	gd_time now = gd_vault_now(a->v), pending = 0; /* expiry of the previous live consent */
 	char prev_activity[GD_NAME_MAX + 1] = "";
-	int rc;
-
-	if ((rc = gd__op_begin(a->v)) < 0)
-		return rc;
-	if ((rc = gd__subject_load(a, &s, subject, false)) < 0)
-		goto done;
-	rc = gd__db_query(db, &st,
-	                  "SELECT id, activity, event, at, expires_at, text_hash, text_version, channel,"
-	                  " source, principal FROM consents WHERE subject_id = ? ORDER BY activity, id",
-	                  "i", s.id);
+	int rc = gd__db_query(db, &st,
+	                      "SELECT id, activity, event, at, expires_at, text_hash, text_version, channel,"
+	                      " source, principal FROM consents WHERE subject_id = ? ORDER BY activity, id",
+	                      "i", subject_id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		const char *act = gd__col_text(db, st, 1);
 		gd_time at = gd__col_int(db, st, 3);
@@ -225,12 +218,24 @@ int gd_consent_history(gd_actor *a, const char *subject, gd_consent_cb cb, void 
 	}
 	if (rc == 0 && pending && pending <= now)
 		rc = emit_expiry(cb, ud, subject, prev_activity, pending);
+	if (st)
+		gd__db_reset(db, st);
+	return rc;
+}
+
+int gd_consent_history(gd_actor *a, const char *subject, gd_consent_cb cb, void *ud)
+{
+	struct gd__subject s = {0};
+	int rc;
+	if ((rc = gd__op_begin(a->v)) < 0)
+		return rc;
+	if ((rc = gd__subject_load(a, &s, subject, false)) < 0)
+		goto done;
+	rc = gd__consent_history(a, s.id, s.pseudonym, cb, ud);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "consent.history",
 		                                                  .subject = subject});
 done:
-	if (st)
-		gd__db_reset(db, st);
 	return gd__op_end(a->v, rc);
 }
 

@@ -777,7 +777,7 @@ int gd_rights_export(gd_actor *a, const char *subject, enum gd_export_format fmt
 	if (rc == 0 && !(flags & GD_EXPORT_PORTABLE)) {
 		struct consent_ctx cc = {&o, true};
 		section_open(&o, "consents", "Consents", "Activity|Event|Date|Expires|Channel|Wording version");
-		rc = gd_consent_history(a, subject, consent_row, &cc);
+		rc = gd__consent_history(a, c.s.id, c.subject, consent_row, &cc);
 		section_close(&o);
 		if (rc == 0)
 			rc = export_limits(&c, &o);

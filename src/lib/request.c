@@ -140,9 +140,14 @@ int gd__request_list_subject(gd_actor *a, const char *subject, gd_request_cb cb,
 	return rc;
 }
 
-/* Records a move of request `id` to `state` (inside the caller's operation) and audits it. */
-static int step(gd_actor *a, const gd_request *r, enum gd_request_state state, const char *note,
-                const char *action)
+/*
+ * Records a move of request `id` to `state` (inside the caller's operation) and
+ * audits it. `note` is kept with the request; only notes that are not operator
+ * free text (slugs, the register's reasons: `audit_note`) go to the audit trail,
+ * which must never hold personal data.
+ */
+static int step_ex(gd_actor *a, const gd_request *r, enum gd_request_state state, const char *note,
+                   const char *action, bool audit_note)
 {
 	gd__store *db = a->v->store;
 	int64_t seq = 0;
@@ -159,8 +164,14 @@ static int step(gd_actor *a, const gd_request *r, enum gd_request_state state, c
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = action, .purpose = r->kind, .subject = r->subject,
-		                            .record_id = r->id, .reason = note});
+		                            .record_id = r->id, .reason = audit_note ? note : NULL});
 	return rc;
+}
+
+static int step(gd_actor *a, const gd_request *r, enum gd_request_state state, const char *note,
+                const char *action)
+{
+	return step_ex(a, r, state, note, action, false);
 }
 
 int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
@@ -186,6 +197,9 @@ int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
 		return rc;
 	if (reg) {
 		const struct gd__right *right = gd__rights_right(reg, spec->kind);
+		/* Art. 15(1): confirmation is the first part of the right of access. */
+		if (!right && strcmp(spec->kind, "confirmation") == 0)
+			right = gd__rights_right(reg, "access");
 		if (!right || !right->offered)
 			snprintf(why, sizeof why, "%s",
 			         right && right->reason && *right->reason
@@ -217,7 +231,7 @@ int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
 		rc = gd__db_exec(v->store, "UPDATE requests SET reason = ?, closed_at = ? WHERE id = ?", "tii",
 		                 why, (int64_t)now, id);
 		if (rc == 0)
-			rc = step(a, &r, GD_REQUEST_REFUSED, why, "request.refuse");
+			rc = step_ex(a, &r, GD_REQUEST_REFUSED, why, "request.refuse", true);
 	}
 done:
 	rc = gd__op_end(v, rc);
@@ -274,8 +288,8 @@ int gd_request_verify(gd_actor *a, int64_t id, const char *method, const char *e
 	                 " identity_at = ? WHERE id = ?",
 	                 "tttii", method, evidence_ref, a->principal, (int64_t)gd_vault_now(v), id);
 	if (rc == 0)
-		rc = step(a, &r, r.state == GD_REQUEST_EXTENDED ? GD_REQUEST_EXTENDED : GD_REQUEST_VERIFIED,
-		          method, "request.verify");
+		rc = step_ex(a, &r, r.state == GD_REQUEST_EXTENDED ? GD_REQUEST_EXTENDED : GD_REQUEST_VERIFIED,
+		             method, "request.verify", true);
 done:
 	return gd__op_end(v, rc);
 }
@@ -514,8 +528,16 @@ int gd_request_complete(gd_actor *a, int64_t id, const char *note)
 	} else if (strcmp(r.kind, "objection") == 0) {
 		rc = apply_objection(a, &r, s.id);
 	} else if (strcmp(r.kind, "withdraw_consent") == 0) {
-		rc = *r.activity ? gd_consent_withdraw(a, r.subject, r.activity, "request")
-		                 : withdraw_all(a, &r, s.id);
+		if (*r.activity) {
+			enum gd_consent_state st;
+			gd_time exp;
+			/* Nothing on file to withdraw: the request is answered all the same. */
+			rc = gd__consent_state(a, &st, &exp, s.id, r.activity);
+			if (rc == 0 && (st == GD_CONSENT_LIVE || st == GD_CONSENT_STATE_EXPIRED))
+				rc = gd_consent_withdraw(a, r.subject, r.activity, "request");
+		} else {
+			rc = withdraw_all(a, &r, s.id);
+		}
 	}
 close:
 	if (rc == 0)

@@ -52,24 +52,32 @@ bool gd__period_zero(struct gd__period p)
 	return p.years == 0 && p.months == 0 && p.days == 0;
 }
 
-/* The retention rule of `act` covering `category`, or NULL. */
+/* True when `cat` is one of `set` or beneath one in the taxonomy. */
+static bool covers(const struct gd__strings *set, const char *cat)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		size_t n = strlen(set->v[i]);
+		if (strncmp(cat, set->v[i], n) == 0 && (cat[n] == 0 || cat[n] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * As the retention module chooses (retention.c, rules_of): a rule naming the
+ * category (or one above it) first, otherwise a rule for every category.
+ */
 const struct gd__retention *gd__retention_of(const struct gd__activity *act, const char *category)
 {
-	for (size_t i = 0; act && i < act->nretention; i++) {
-		const struct gd__retention *ret = &act->retention[i];
-		if (ret->categories.n == 0)
-			return ret;
-		for (size_t j = 0; j < ret->categories.n; j++) {
-			size_t n = strlen(ret->categories.v[j]);
-			if (strncmp(ret->categories.v[j], category, n) == 0 &&
-			    (category[n] == 0 || category[n] == '.'))
-				return ret;
-		}
-	}
+	for (size_t i = 0; act && i < act->nretention; i++)
+		if (act->retention[i].categories.n && covers(&act->retention[i].categories, category))
+			return &act->retention[i];
+	for (size_t i = 0; act && i < act->nretention; i++)
+		if (!act->retention[i].categories.n)
+			return &act->retention[i];
 	return NULL;
 }
 
-/* When a record collected at `collected` leaves the vault under `ret`: 0 when counted from an event. */
 gd_time gd__retention_end(const struct gd__retention *ret, gd_time collected)
 {
 	if (!ret || !ret->nstages)
@@ -77,7 +85,8 @@ gd_time gd__retention_end(const struct gd__retention *ret, gd_time collected)
 	const struct gd__stage *last = &ret->stages[ret->nstages - 1];
 	if (!last->from || strcmp(last->from, "collection") != 0)
 		return 0;
-	return gd__period_add(collected, last->after);
+	/* Kept to the end of the period's last day; the sweep removes it at the next midnight. */
+	return gd_time_end_of_day(gd__period_add(collected, last->after));
 }
 
 int gd__check_text(const char *s, const char *what)

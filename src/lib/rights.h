@@ -37,13 +37,16 @@ bool gd__period_zero(struct gd__period p);
 
 /* The retention rule of `act` covering `category`, or NULL. */
 const struct gd__retention *gd__retention_of(const struct gd__activity *act, const char *category);
-/* When a record collected at `collected` leaves the vault under `ret`; 0 when counted from an event. */
+/* The last second a record collected at `collected` is kept under `ret`; 0 when counted from an event. */
 gd_time gd__retention_end(const struct gd__retention *ret, gd_time collected);
 
 
 /* State of the consent of subject row `subject_id` to `activity` now; `*exp` its expiry or 0. */
 int gd__consent_state(gd_actor *a, enum gd_consent_state *out, gd_time *exp, int64_t subject_id,
                       const char *activity);
+
+/* The consent history of subject row `subject_id` (no operation, no audit: the caller's). */
+int gd__consent_history(gd_actor *a, int64_t subject_id, const char *subject, gd_consent_cb cb, void *ud);
 
 /* Policy checks (policy.c tables). */
 int gd__consent_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose);

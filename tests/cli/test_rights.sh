@@ -25,6 +25,8 @@ R=$("$GARDIEN" put "$S" --activity customers --category user.name "Jeanne <Marti
 "$GARDIEN" request list | grep -q "due 2024-02-29" || fail "list shows due"
 "$GARDIEN" request list | grep -q LATE && fail "not late yet"
 GARDIEN_NOW=2024-03-01T00:00:00Z "$GARDIEN" request list | grep -q LATE || fail "late after due"
+[ -z "$("$GARDIEN" request list --late)" ] || fail "--late lists nothing on time"
+GARDIEN_NOW=2024-03-01 "$GARDIEN" request list --late | grep -q "^1 " || fail "--late lists the late one"
 [ "$(GARDIEN_NOW=2024-03-01 "$GARDIEN" --json request list | jq '.[0].late')" = true ] || fail "json late"
 
 # Nothing before identity verification (exit 7).
@@ -74,12 +76,21 @@ expect_exit 4 "$GARDIEN" get "$P" --purpose prospection
 grep -q "objected" err.txt || fail "objection reason"
 "$GARDIEN" get "$R" --purpose customers >/dev/null
 
+# Restriction, then lifted.
+"$GARDIEN" request open restriction "$S" >/dev/null
+"$GARDIEN" request verify 4 --method id-card --evidence scan-0044 >/dev/null
+"$GARDIEN" request complete 4 >/dev/null
+expect_exit 4 "$GARDIEN" get "$R" --purpose customers
+"$GARDIEN" request unrestrict "$S" | grep -q lifted || fail "unrestrict"
+"$GARDIEN" get "$R" --purpose customers >/dev/null
+expect_exit 7 "$GARDIEN" request unrestrict "$S"
+
 # Erasure: nothing to keep without a register: the subject is shredded, the request stays.
 "$GARDIEN" request open erasure "$S" >/dev/null
-"$GARDIEN" request verify 4 --method id-card --evidence scan-0043 >/dev/null
-"$GARDIEN" request erase 4 | grep -q "2 record(s) erased, 0 kept" || fail "erase"
+"$GARDIEN" request verify 5 --method id-card --evidence scan-0043 >/dev/null
+"$GARDIEN" request erase 5 | grep -q "2 record(s) erased, 0 kept" || fail "erase"
 expect_exit 3 "$GARDIEN" subject find email jeanne@example.fr
-[ "$("$GARDIEN" --json request show 4 | jq -r .state)" = completed ] || fail "erasure request kept"
+[ "$("$GARDIEN" --json request show 5 | jq -r .state)" = completed ] || fail "erasure request kept"
 "$GARDIEN" outbox list >/dev/null
 expect_exit 3 "$GARDIEN" outbox ack 1
 echo ok

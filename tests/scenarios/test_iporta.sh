@@ -23,6 +23,10 @@ expect 0 "invoice read for contract management" -- get "$INV" --purpose contract
 expect 0 "invoice read for legal obligations" -- get "$INV" --purpose legal_obligations
 expect 4 "invoice read for prospection refused" -- get "$INV" --purpose business_prospection
 expect 4 "invoice read for statistics refused" -- get "$INV" --purpose business_events_statistics
+# Prospection rests on consent (rights branch: the consent ledger): none recorded, read refused.
+expect 4 "email read for prospection refused without consent" -- get "$CE" --purpose business_prospection
+expect_out "consent is not recorded"
+expect 0 "consent to prospection recorded" -- consent give "$C" business_prospection --channel web-form
 expect 0 "email read for prospection (consent-based)" -- get "$CE" --purpose business_prospection
 # Visitors: the website's contact form does not collect financial data.
 expect 4 "visitor's financial data refused" -- put "$C" --activity contact_requests --category user.financial --subject-category visitor "x"

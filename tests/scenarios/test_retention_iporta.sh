@@ -10,6 +10,8 @@ V=$("$GARDIEN" subject create --email visiteur@example.fr) || fail "visitor"
 C=$("$GARDIEN" subject create --email client@example.fr) || fail "customer"
 REQ=$(put "$V" --activity contact_requests --category user.contact.email --subject-category visitor "visiteur@example.fr")
 PROS=$(put "$V" --activity visitor_prospection --category user.contact.email --subject-category prospect "visiteur@example.fr")
+# Visitor prospection rests on consent: reads need it on file (consent ledger).
+expect 0 "consent to visitor prospection" -- consent give "$V" visitor_prospection --channel web-form
 CON=$(put "$C" --activity contract_management --category user.contact.email --subject-category customer "client@example.fr")
 LEG=$(put "$C" --activity legal_obligations --category user.financial.bank_account --subject-category customer "FR76 1111")
 

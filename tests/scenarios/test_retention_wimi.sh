@@ -22,6 +22,8 @@ IP=$(put "$C" --activity connection --category user.device.ip_address --subject-
 BANK=$(put "$C" --activity billing --category user.financial.bank_account --subject-category customer "FR76 3000 6000 0112 3456 7890 189")
 STAT=$(put "$C" --activity statistics --category user.device.connection_log --subject-category customer "login 2026-01-01")
 COOKIE=$(put "$C" --activity cookies --category user.device.cookie_id --subject-category customer "ck-81f2")
+# Cookies rest on consent: reads need it on file (consent ledger).
+expect 0 "cookie consent" -- consent give "$C" cookies --channel cookie-banner
 PROS=$(put "$P" --activity prospection --category user.contact.email --subject-category prospect "prospect@example.fr")
 
 # Nothing has happened yet: every clock waits for its event (cookies count from cookie_set too).

@@ -72,12 +72,27 @@ grep -q "Claire Petit" copy.html || fail "html copy"
 P=$(verified portability "$S")
 "$GARDIEN" request export "$P" --format json --output port.json 2>/dev/null
 [ "$(jq -r '[.records[].activity] | join(",")' port.json)" = subscription ] || fail "portability scope"
+"$GARDIEN" request complete "$P" >/dev/null
 
 # Objection to prospection (Wimi §12) and post-mortem directives (§16).
 O=$(verified objection "$S" --activity prospection)
 "$GARDIEN" request complete "$O" >/dev/null
 PM=$(verified post_mortem "$S")
 "$GARDIEN" request complete "$PM" --note "directives received, reference PM-2026-01" >/dev/null
+
+# Confirmation (§10), rectification (§11) and withdrawal of consent: offered.
+K=$(verified confirmation "$S")
+"$GARDIEN" request complete "$K" --note "data is processed" >/dev/null
+RE=$(verified rectification "$S")
+"$GARDIEN" request rectify "$RE" "$NAME" "Claire Petit-Martin" >/dev/null
+"$GARDIEN" request complete "$RE" >/dev/null
+[ "$("$GARDIEN" --json get "$NAME" --purpose subscription | jq -r .value)" = "Claire Petit-Martin" ] || fail "rectified"
+WC=$(verified withdraw_consent "$S" --activity cookies)
+"$GARDIEN" request complete "$WC" >/dev/null
+expect_exit 4 "$GARDIEN" get "$CK" --purpose cookies
+grep -q "withdrawn" err.txt || fail "cookie consent withdrawn by request"
+[ "$("$GARDIEN" --json request list --all | jq '[.[] | select(.state == "completed")] | length')" = 7 ] \
+	|| fail "seven Wimi requests completed"
 
 # Erasure: the security logs are kept under their legal obligation, the rest goes.
 E=$(verified erasure "$S")
@@ -87,8 +102,10 @@ grep -q "kept record $IP" erase.txt && grep -q "legal obligation" erase.txt || f
 expect_exit 3 "$GARDIEN" get "$NAME" --purpose subscription
 "$GARDIEN" get "$IP" --purpose security_logs >/dev/null
 # Art. 19: the subscription's processor (the data centres) is told; internal staff are not.
+# (The rectification above notified it too.)
 [ "$("$GARDIEN" --json outbox list | jq -r 'map(.action + " " + .activity + " " + .recipient) | join(";")')" = \
-  "erasure subscription centres de données situés en France" ] || fail "erasure notice to the processor"
+  "rectification subscription centres de données situés en France;erasure subscription centres de données situés en France" ] \
+	|| fail "rectification and erasure notices to the processor"
 
 # ---- IPORTA ------------------------------------------------------------------------
 vault iporta
@@ -127,6 +144,27 @@ grep -q "restricted" err.txt || fail "restriction reason"
 
 # Post-mortem directives are offered by IPORTA's register too.
 verified post_mortem "$S" >/dev/null
+
+# Access, confirmation, objection and portability, as IPORTA offers them.
+A=$(verified access "$S")
+"$GARDIEN" request export "$A" --format csv 2>/dev/null | grep -q '"record","'"$C"'","contract_management"' || fail "iporta csv"
+"$GARDIEN" request complete "$A" >/dev/null
+# IPORTA's register lists no separate confirmation: it comes with access (Art. 15(1)).
+K=$(verified confirmation "$S")
+"$GARDIEN" request complete "$K" >/dev/null
+P=$(verified portability "$S")
+"$GARDIEN" request export "$P" --output port-iporta.json 2>/dev/null
+[ "$(jq -r '[.records[].activity] | unique | join(",")' port-iporta.json)" = contract_management ] || fail "iporta portability"
+"$GARDIEN" request complete "$P" >/dev/null
+O=$(verified objection "$S" --activity visitor_events)
+"$GARDIEN" request complete "$O" >/dev/null
+"$GARDIEN" --json request show "$O" | jq -e '.state == "completed"' >/dev/null || fail "iporta objection"
+
+# Erasure: IPORTA keeps contract data for legal claims ("Contentieux"), erases the rest.
+EI=$(verified erasure "$S")
+"$GARDIEN" request erase "$EI" >erase.txt
+grep -q "kept record $C" erase.txt && grep -q "legal claims" erase.txt || { cat erase.txt; fail "iporta keeps contract data"; }
+expect_exit 3 "$GARDIEN" get "$V" --purpose visitor_prospection
 
 # ---- WINBOOKS ------------------------------------------------------------------------
 # The WINBOOKS notice states no right (it describes WINBOOKS mostly as a processor):

@@ -24,14 +24,14 @@ static struct gd__stage invoice_stages[] = {
 	{GD__STAGE_DELETE, "collection", {10, 0, 0}},
 };
 static struct gd__retention invoice_retention[] = {
-	{{NULL, 0}, invoice_stages, 1, "Code de commerce L123-22",
-	 "invoices are kept 10 years as the law requires", 0, {NULL, 0}},
+	{.stages = invoice_stages, .nstages = 1, .legal_reference = "Code de commerce L123-22",
+	 .text = "invoices are kept 10 years as the law requires"},
 };
 static struct gd__stage customer_stages[] = {
 	{GD__STAGE_DELETE, "contract_end", {3, 0, 0}},
 };
 static struct gd__retention customer_retention[] = {
-	{{NULL, 0}, customer_stages, 1, NULL, "3 years after the end of the contract", 0, {NULL, 0}},
+	{.stages = customer_stages, .nstages = 1, .text = "3 years after the end of the contract"},
 };
 
 static struct gd__activity wimi_activities[] = {

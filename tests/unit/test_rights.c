@@ -214,6 +214,9 @@ static void extension_once_with_reason(void **state)
 	assert_string_equal(r.reason, "number of requests received this month");
 	assert_time(r.due_at, "2026-06-30T23:59:59Z");
 	assert_int_equal(gd_request_extend(f->a, id, "again"), GD_ESTATE);
+	/* Operator free text stays with the request, out of the audit trail. */
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE reason LIKE '%requests received%'"), 0);
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE action = 'request.extend'"), 1);
 	/* Still nothing done before identity is verified, even extended. */
 	struct buf b = {0};
 	assert_int_equal(gd_request_export(f->a, id, GD_EXPORT_JSON, buf_write, &b, NULL, NULL), GD_ESTATE);
@@ -303,7 +306,7 @@ static void access_request_end_to_end(void **state)
 	json_t *inv = json_array_get(recs, 1);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(inv, "value"), "total")), 120);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(inv, "retention"), "until")),
-	                    "2036-01-01T00:00:00Z");
+	                    "2036-01-01T23:59:59Z");
 	assert_string_equal(json_string_value(json_object_get(inv, "legal_basis")), "legal_obligation");
 	json_t *cons = json_object_get(j, "consents");
 	assert_int_equal(json_array_size(cons), 1);
@@ -373,6 +376,8 @@ static void right_not_offered_is_refused_with_the_registers_reason(void **state)
 	GD_OK_OR_FAIL(gd_request_get(f->a, &r, id));
 	assert_int_equal(r.state, GD_REQUEST_REFUSED);
 	assert_non_null(strstr(r.reason, "lawful"));
+	/* The register's own reason is no personal data: it is audited. */
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE action = 'request.refuse' AND reason LIKE '%commercial contract%'"), 1);
 	sp.kind = "teleportation";
 	assert_int_equal(gd_request_open(f->a, &id, &sp), GD_EINVAL);
 }
@@ -522,9 +527,12 @@ static void optin_list_follows_consent(void **state)
 	GD_OK_OR_FAIL(gd_consent_members(f->a, "newsletter", collect_member, m));
 	assert_string_equal(m[0], a);
 	assert_int_equal(m[1][0], 0);
-	/* A withdraws through a request. */
+	/* A withdraws through a request; asking again finds nothing to withdraw and still completes. */
 	id = open_verified(f, "withdraw_consent", a, "newsletter");
 	GD_OK_OR_FAIL(gd_request_complete(f->a, id, NULL));
+	id = open_verified(f, "withdraw_consent", a, "newsletter");
+	GD_OK_OR_FAIL(gd_request_complete(f->a, id, NULL));
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM consents WHERE event = 3"), 2); /* B's and A's */
 	memset(m, 0, sizeof m);
 	GD_OK_OR_FAIL(gd_consent_members(f->a, "newsletter", collect_member, m));
 	assert_int_equal(m[0][0], 0);
@@ -689,7 +697,7 @@ static void erasure_keeps_what_the_law_requires_and_says_so(void **state)
 	assert_int_equal(k.id, inv);
 	assert_non_null(strstr(k.rule, "legal obligation"));
 	assert_non_null(strstr(k.rule, "L123-22"));
-	assert_time(k.until, "2036-02-10T09:00:00Z");
+	assert_time(k.until, "2036-02-10T23:59:59Z");
 	assert_int_equal(read_for(f, name, "customers"), GD_ENOTFOUND);
 	assert_int_equal(read_for(f, ck, "cookies"), GD_ENOTFOUND);
 	GD_OK_OR_FAIL(read_for(f, inv, "invoicing"));
