@@ -512,8 +512,6 @@ int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 		if (memcmp(month, other, 7) == 0)
 			kinds &= ~(unsigned)GD_BACKUP_MONTHLY;
 	}
-	if ((rc = audit_vault(v, "backup.create", name)) < 0)
-		goto done;
 	unlink(tmp);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -525,8 +523,9 @@ int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 		goto done;
 	if ((rc = encrypt_file(v->master, tmp, path, now, kinds)) < 0)
 		goto done;
-	/* Verified by reading it back before it counts as a backup. */
-	if ((rc = decrypt_file(v->master, path, NULL, &created)) < 0) {
+	/* Verified by reading it back, and audited, before it counts as a backup. */
+	if ((rc = decrypt_file(v->master, path, NULL, &created)) < 0 ||
+	    (rc = audit_vault(v, "backup.create", name)) < 0) {
 		unlink(path);
 		goto done;
 	}

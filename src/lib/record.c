@@ -89,11 +89,13 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	gd_time now = gd_vault_now(v);
 	rc = gd__db_exec(v->store,
 	                 "INSERT INTO records (id, tenant_id, subject_id, activity, category, source,"
-	                 " collected_at, updated_at, type, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                 "iiitttiiib", id, a->tenant_id, s.id, spec->activity, spec->category,
+	                 " collected_at, updated_at, type, sealed, subject_category)"
+	                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                 "iiitttiiibt", id, a->tenant_id, s.id, spec->activity, spec->category,
 	                 spec->source ? spec->source : "subject",
 	                 (int64_t)(spec->collected_at ? spec->collected_at : now), (int64_t)now,
-	                 (int64_t)spec->type, sealed, spec->value_len + GD__SEAL_OVERHEAD);
+	                 (int64_t)spec->type, sealed, spec->value_len + GD__SEAL_OVERHEAD,
+	                 spec->subject_category && *spec->subject_category ? spec->subject_category : NULL);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.put", .purpose = spec->activity,

@@ -68,23 +68,35 @@ static bool covers(const struct gd__strings *set, const char *cat)
  */
 struct ruleset {
 	const struct gd__activity *act;
+	const char *subject_category;   /* NULL: unknown, every rule's subjects match */
 	bool specific;          /* the rules naming the category */
 	bool any;               /* at least one rule covers it */
 };
 
+/* A rule naming subject categories covers only records about them (when known). */
+static bool subjects_match(const struct gd__retention *r, const char *subject_category)
+{
+	return !r->subjects.n || !subject_category || covers(&r->subjects, subject_category);
+}
+
 static bool in_set(const struct ruleset *rs, const struct gd__retention *r, const char *category)
 {
+	if (!subjects_match(r, rs->subject_category))
+		return false;
 	return rs->specific ? r->categories.n && covers(&r->categories, category) : !r->categories.n;
 }
 
-static struct ruleset rules_of(const struct gd__activity *act, const char *category)
+static struct ruleset rules_of(const struct gd__activity *act, const char *category,
+                               const char *subject_category)
 {
-	struct ruleset rs = {act, false, false};
-	for (size_t i = 0; act && i < act->nretention && !rs.specific; i++)
-		if (act->retention[i].categories.n && covers(&act->retention[i].categories, category))
+	struct ruleset rs = {act, subject_category, false, false};
+	for (size_t i = 0; act && i < act->nretention && !rs.specific; i++) {
+		const struct gd__retention *r = &act->retention[i];
+		if (r->categories.n && covers(&r->categories, category) && subjects_match(r, subject_category))
 			rs.specific = rs.any = true;
+	}
 	for (size_t i = 0; act && i < act->nretention && !rs.any; i++)
-		rs.any = !act->retention[i].categories.n;
+		rs.any = !act->retention[i].categories.n && subjects_match(&act->retention[i], subject_category);
 	return rs;
 }
 
@@ -109,6 +121,7 @@ struct row {
 	int stage;
 	char activity[GD_NAME_MAX + 1];
 	char category[GD_NAME_MAX + 1];
+	char subject_category[GD_NAME_MAX + 1];   /* "" when not recorded */
 	char subject[GD_SUBJECT_ID_SIZE];   /* "" once anonymised */
 };
 
@@ -125,22 +138,25 @@ struct ctx {
 	const struct gd__register *reg;
 	bool any_holds;
 	struct {
-		char key[2 * GD_NAME_MAX + 2];
+		char key[3 * GD_NAME_MAX + 3];
+		char subject_category[GD_NAME_MAX + 1];
 		struct ruleset rs;
 	} cache[RULE_CACHE];
 };
 
 static const struct ruleset *cached_rules(struct ctx *c, const struct row *r)
 {
-	char key[2 * GD_NAME_MAX + 2];
-	int n = snprintf(key, sizeof key, "%s\n%s", r->activity, r->category);
+	char key[3 * GD_NAME_MAX + 3];
+	int n = snprintf(key, sizeof key, "%s\n%s\n%s", r->activity, r->category, r->subject_category);
 	uint32_t h = 2166136261u;
 	for (int i = 0; i < n; i++)
 		h = (h ^ (unsigned char)key[i]) * 16777619u;
 	size_t slot = h % RULE_CACHE;
 	if (strcmp(c->cache[slot].key, key) != 0) {
 		memcpy(c->cache[slot].key, key, (size_t)n + 1);
-		c->cache[slot].rs = rules_of(activity_of(c->reg, r->activity), r->category);
+		memcpy(c->cache[slot].subject_category, r->subject_category, sizeof r->subject_category);
+		c->cache[slot].rs = rules_of(activity_of(c->reg, r->activity), r->category,
+		                             r->subject_category[0] ? c->cache[slot].subject_category : NULL);
 	}
 	return &c->cache[slot].rs;
 }
@@ -383,7 +399,8 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 			goto done;
 		rc = gd__db_query(v->store, &st,
 		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at,"
-		                  " r.stage, s.pseudonym FROM retention_due d JOIN records r ON r.id = d.record_id"
+		                  " r.stage, s.pseudonym, r.subject_category"
+		                  " FROM retention_due d JOIN records r ON r.id = d.record_id"
 		                  " LEFT JOIN subjects s ON s.id = r.subject_id"
 		                  " WHERE d.tenant_id = ? AND d.due_at <= ?"
 		                  " ORDER BY d.due_at LIMIT ?",
@@ -397,6 +414,7 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 			r->collected_at = gd__col_int(v->store, st, 4);
 			r->stage = (int)gd__col_int(v->store, st, 5);
 			copy_text(r->subject, sizeof r->subject, gd__col_text(v->store, st, 6));
+			copy_text(r->subject_category, sizeof r->subject_category, gd__col_text(v->store, st, 7));
 			rc = 0;
 		}
 		if (rc == 0 || rc == 1)
@@ -534,8 +552,8 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 	if ((rc = any_active_hold(a, &c->any_holds)) < 0)
 		goto done;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT id, subject_id, activity, category, collected_at, stage FROM records"
-	                  " WHERE tenant_id = ? ORDER BY id",
+	                  "SELECT id, subject_id, activity, category, collected_at, stage, subject_category"
+	                  " FROM records WHERE tenant_id = ? ORDER BY id",
 	                  "i", a->tenant_id);
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
 		struct row r = {0};
@@ -545,6 +563,7 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 		copy_text(r.category, sizeof r.category, gd__col_text(v->store, st, 3));
 		r.collected_at = gd__col_int(v->store, st, 4);
 		r.stage = (int)gd__col_int(v->store, st, 5);
+		copy_text(r.subject_category, sizeof r.subject_category, gd__col_text(v->store, st, 6));
 		const struct ruleset *rs = cached_rules(c, &r);
 		rc = 0;
 		if (!rs->any) {

@@ -187,6 +187,50 @@ static void backup_while_in_use_is_consistent(void **state)
 	fx_free(f);
 }
 
+static int count_files(const char *dir)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "ls -A '%s' 2>/dev/null | wc -l", dir);
+	FILE *p = popen(cmd, "r");
+	int n = -1;
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
+static void create_failing_anywhere_leaves_nothing(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE], dir[400];
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	put(f, s, "billing", SECRET);
+	long n;
+	for (n = 1; n < 2000; n++) {
+		gd_backup_info b;
+		int64_t audited;
+		gd__fault_arm(n);
+		int rc = gd_backup_create(f->v, dir, &b);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		GD_OK_OR_FAIL(gd__db_int(f->v->store, &audited,
+		                         "SELECT count(*) FROM audit WHERE action = 'backup.create'", NULL));
+		if (!fired) {
+			GD_OK_OR_FAIL(rc);
+			assert_int_equal(count_files(dir), 1);
+			assert_int_equal(audited, 1);
+			break;
+		}
+		/* A failed backup leaves no file, no snapshot copy and no audit entry. */
+		assert_int_not_equal(rc, 0);
+		assert_true(count_files(dir) <= 0);
+		assert_int_equal(audited, 0);
+	}
+	assert_true(n > 5);
+	fx_free(f);
+}
+
 static unsigned char *snapshot(const char *path, size_t *n)
 {
 	unsigned char *b = read_file(path, n);
@@ -398,6 +442,7 @@ int main(void)
 		cmocka_unit_test(erase_then_restore_keeps_subject_gone),
 		cmocka_unit_test(damaged_or_foreign_backup_refused),
 		cmocka_unit_test(backup_while_in_use_is_consistent),
+		cmocka_unit_test(create_failing_anywhere_leaves_nothing),
 		cmocka_unit_test(rotation_over_a_year),
 		cmocka_unit_test(erasure_horizon),
 		cmocka_unit_test(erasure_journal_tamper_detected),

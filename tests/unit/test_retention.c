@@ -47,9 +47,12 @@ static struct gd__retention wimi_marketing_rules[] = {
 	{.stages = wimi_customer, .nstages = 1, .text = "3 years from unsubscription", .line = 50}};
 /* Wimi's prospection holds customers (from unsubscription) and prospects (from
  * their last contact): two rules for every category of one activity. */
+static const char *prospects[] = {"prospect"}, *customers[] = {"customer"};
 static struct gd__retention wimi_prospect_rules[] = {
-	{.stages = wimi_prospect, .nstages = 1, .text = "3 years from the last contact", .line = 55},
-	{.stages = wimi_customer, .nstages = 1, .text = "3 years from unsubscription", .line = 56}};
+	{.stages = wimi_prospect, .nstages = 1, .text = "3 years from the last contact", .line = 55,
+	 .subjects = {prospects, 1}},
+	{.stages = wimi_customer, .nstages = 1, .text = "3 years from unsubscription", .line = 56,
+	 .subjects = {customers, 1}}};
 static struct gd__retention wimi_cookie_rules[] = {
 	{.stages = wimi_cookie, .nstages = 1, .text = "cookies: 13 months", .line = 60}};
 static struct gd__activity wimi_acts[] = {
@@ -96,6 +99,21 @@ static int64_t put(struct fixture *f, const char *subject, const char *activity,
 	s.category = category;
 	s.value = "Jeanne Martin, FR76 3000 6000 0112";
 	s.value_len = strlen(s.value);
+	s.collected_at = T(collected);
+	GD_OK_OR_FAIL(gd_record_put(f->a, &id, subject, &s));
+	return id;
+}
+
+static int64_t put_about(struct fixture *f, const char *subject, const char *activity,
+                         const char *category, const char *about, const char *collected)
+{
+	gd_record_spec s = GD_RECORD_SPEC_INIT;
+	int64_t id;
+	s.activity = activity;
+	s.category = category;
+	s.subject_category = about;
+	s.value = "value";
+	s.value_len = 5;
 	s.collected_at = T(collected);
 	GD_OK_OR_FAIL(gd_record_put(f->a, &id, subject, &s));
 	return id;
@@ -197,6 +215,31 @@ static void two_rules_of_one_activity_apply_together(void **state)
 	/* The audit names the rule that applied. */
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'"
 	                          " AND reason LIKE '%unsubscription%'"), 1);
+	fx_free(f);
+}
+
+static void rules_for_subject_categories(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	subject(f, s);
+	/* A prospect who became a customer: two newsletter records, one per capacity. */
+	int64_t as_prospect = put_about(f, s, "prospection", "user.contact.email", "prospect", "2026-01-01");
+	int64_t as_customer = put_about(f, s, "prospection", "user.contact.email", "customer", "2026-06-01");
+	gd_vault_set_now(f->v, T("2026-05-31T12:00:00Z"));
+	event(f, &wimi, s, "last_contact", "2026-05-31T12:00:00Z");
+	/* Three years after the last contact as a prospect: only the prospect's record goes. */
+	assert_int_equal(sweep(f, &wimi, "2029-06-01T00:00:00Z").deleted, 1);
+	assert_int_equal(stage(f, as_prospect), -1);
+	assert_int_equal(stage(f, as_customer), 0);
+	/* The customer's waits for the unsubscription. */
+	gd_retention_plan_totals tot;
+	GD_OK_OR_FAIL(gd__retention_plan(f->a, &wimi, T("2100-01-01"), NULL, NULL, &tot));
+	assert_int_equal(tot.waiting, 1);
+	gd_vault_set_now(f->v, T("2030-01-15T12:00:00Z"));
+	event(f, &wimi, s, "unsubscription", "2030-01-15T12:00:00Z");
+	assert_int_equal(sweep(f, &wimi, "2033-01-15T23:59:59Z").deleted, 0);
+	assert_int_equal(sweep(f, &wimi, "2033-01-16T00:00:00Z").deleted, 1);
 	fx_free(f);
 }
 
@@ -506,6 +549,45 @@ static void new_register_version_reschedules(void **state)
 	fx_free(f);
 }
 
+static void event_and_hold_all_or_nothing_under_faults(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	subject(f, s);
+	put(f, s, "audience", "user.behavior.browsing_history", "2026-01-01");
+	for (int what = 0; what < 2; what++) {
+		long n;
+		for (n = 1; n < 500; n++) {
+			int64_t before = count(f, "SELECT count(*) FROM audit");
+			int64_t hold = 0;
+			gd__fault_arm(n);
+			int rc = what == 0 ? gd__event_record(f->a, &wimi, s, "last_login", 0)
+			                   : gd_hold_place(f->a, &hold, s, 0, "litigation 7");
+			bool fired = gd__fault_fired();
+			gd__fault_arm(0);
+			int64_t rows = count(f, what == 0 ? "SELECT count(*) FROM events" : "SELECT count(*) FROM holds");
+			int64_t pending = count(f, "SELECT count(*) FROM retention_due WHERE due_at = -1");
+			int64_t after = count(f, "SELECT count(*) FROM audit");
+			if (!fired) {
+				GD_OK_OR_FAIL(rc);
+				assert_int_equal(rows, 1);
+				assert_int_equal(after, before + 1);
+				break;
+			}
+			/* Refused whole: no row, no audit entry, the schedule untouched. */
+			assert_int_not_equal(rc, 0);
+			assert_int_equal(rows, 0);
+			assert_int_equal(after, before);
+			assert_int_equal(pending, what == 0 ? 1 : 0);
+		}
+		assert_true(n > 2);
+		/* The first sweep schedules the record; the hold test then starts from there. */
+		if (what == 0)
+			sweep(f, &wimi, "2026-01-02");
+	}
+	fx_free(f);
+}
+
 /* ---- plan ---- */
 
 struct rows {
@@ -592,6 +674,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(three_years_after_last_contact),
 		cmocka_unit_test(two_rules_of_one_activity_apply_together),
+		cmocka_unit_test(rules_for_subject_categories),
 		cmocka_unit_test(one_year_after_last_login_leap_day),
 		cmocka_unit_test(three_years_after_unsubscription),
 		cmocka_unit_test(bank_data_archived_then_deleted_13_months_after_debit),
@@ -604,6 +687,7 @@ int main(void)
 		cmocka_unit_test(sweep_interrupted_and_resumed),
 		cmocka_unit_test(failed_batch_leaves_nothing_half_done),
 		cmocka_unit_test(new_register_version_reschedules),
+		cmocka_unit_test(event_and_hold_all_or_nothing_under_faults),
 		cmocka_unit_test(plan_by_month_activity_and_rule),
 		cmocka_unit_test(events_validated_and_parsed),
 	};

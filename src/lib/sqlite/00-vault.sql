@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS records (
   updated_at   INTEGER NOT NULL,
   type         INTEGER NOT NULL,
   stage        INTEGER NOT NULL DEFAULT 0, -- 0 active, 1 archived, 2 anonymised
-  sealed       BLOB NOT NULL
+  sealed       BLOB NOT NULL,
+  subject_category TEXT                    -- who it is about (retention rules may depend on it)
 );
 CREATE INDEX IF NOT EXISTS records_subject ON records (subject_id);
