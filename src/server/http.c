@@ -31,13 +31,26 @@
 
 #include "server/server.h"
 
+/* A request handed to the committer; its connection is suspended meanwhile. */
+struct job {
+	struct api_req rq;
+	struct MHD_Connection *conn;
+	struct api_resp resp;
+	int route;
+	bool solo;
+	_Atomic bool done;
+	struct job *next;
+};
+
 struct pending {
 	size_t limit;
 	char *body;
 	size_t len, cap;
 	bool too_big;
 	bool answered;
+	bool queued;                 /* handed to the committer */
 	struct timespec start;
+	struct job job;
 };
 
 static const struct server_config *config;
@@ -71,15 +84,6 @@ static gd_vault *vault_for_thread(void)
 
 /* ---- group commit ---- */
 
-struct job {
-	const struct api_req *rq;
-	struct api_resp resp;
-	int route;
-	bool solo, done;
-	pthread_cond_t cv;           /* its waiter alone is woken */
-	struct job *next;
-};
-
 #define BATCH_MAX 512
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t q_ready = PTHREAD_COND_INITIALIZER;   /* a job is queued, or stop */
@@ -103,14 +107,13 @@ static void fail_job(struct job *j, int status, const char *code, const char *ms
 	json_decref(e);
 }
 
+/* The answers are ready: the workers resume the connections and send them. */
 static void finish(struct job **jobs, size_t n)
 {
-	pthread_mutex_lock(&q_lock);
 	for (size_t i = 0; i < n; i++) {
-		jobs[i]->done = true;
-		pthread_cond_signal(&jobs[i]->cv);
+		atomic_store(&jobs[i]->done, true);
+		MHD_resume_connection(jobs[i]->conn);
 	}
-	pthread_mutex_unlock(&q_lock);
 }
 
 /* Runs jobs[0..n) as one batch; answers them once it is committed. */
@@ -119,9 +122,8 @@ static void run_batch(struct job **jobs, size_t n)
 	gd_vault *v = committer_vault;
 	bool batch = gd_vault_begin(v) == 0;
 	for (size_t i = 0; i < n; i++) {
-		struct api_req rq = *jobs[i]->rq;
-		rq.v = v;
-		api_handle(&rq, &jobs[i]->resp, &jobs[i]->route);
+		jobs[i]->rq.v = v;
+		api_handle(&jobs[i]->rq, &jobs[i]->resp, &jobs[i]->route);
 	}
 	if (batch && gd_vault_commit(v) < 0) {
 		char msg[300];
@@ -161,9 +163,8 @@ static void *committer(void *arg)
 			if (i > start)
 				run_batch(batch + start, i - start);
 			if (i < n) {
-				struct api_req rq = *batch[i]->rq;
-				rq.v = committer_vault;
-				api_handle(&rq, &batch[i]->resp, &batch[i]->route);
+				batch[i]->rq.v = committer_vault;
+				api_handle(&batch[i]->rq, &batch[i]->resp, &batch[i]->route);
 				finish(batch + i, 1);
 			}
 			start = i + 1;
@@ -172,24 +173,17 @@ static void *committer(void *arg)
 	return NULL;
 }
 
-/* Hands a request to the committer and waits for its answer. */
-static void via_committer(const struct api_req *rq, bool solo, struct api_resp *out, int *route)
+/* Queues a job for the committer (its connection is already suspended). */
+static void enqueue(struct job *j)
 {
-	struct job j = {.rq = rq, .solo = solo, .route = -1};
-	pthread_cond_init(&j.cv, NULL);
 	pthread_mutex_lock(&q_lock);
 	if (q_tail)
-		q_tail->next = &j;
+		q_tail->next = j;
 	else
-		q_head = &j;
-	q_tail = &j;
+		q_head = j;
+	q_tail = j;
 	pthread_cond_signal(&q_ready);
-	while (!j.done)
-		pthread_cond_wait(&j.cv, &q_lock);
 	pthread_mutex_unlock(&q_lock);
-	pthread_cond_destroy(&j.cv);
-	*out = j.resp;
-	*route = j.route;
 }
 
 static const char *query_arg(void *ud, const char *key)
@@ -269,6 +263,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0; /* refused early: drop what still arrives */
 		return MHD_YES;
 	}
+	if (p->queued) {
+		/* Resumed by the committer: its answer is ready. */
+		if (!atomic_load(&p->job.done))
+			return MHD_YES;
+		return respond(conn, p, p->job.route, &p->job.resp);
+	}
 	if (*upload_size) {
 		size_t n = *upload_size;
 		*upload_size = 0;
@@ -306,7 +306,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct api_ctx probe;
 	int i = api_route_match(&probe, method, url);
 	if (i >= 0 && api_routes[i].auth != API_PUBLIC && committer_vault) {
-		via_committer(&rq, runs_solo(&api_routes[i]), &r, &route);
+		p->job = (struct job){.rq = rq, .conn = conn, .route = -1, .solo = runs_solo(&api_routes[i])};
+		p->queued = true;
+		MHD_suspend_connection(conn);
+		enqueue(&p->job);
+		return MHD_YES;
 	} else {
 		if (!(rq.v = vault_for_thread()))
 			return send_error(conn, p, 503, "unavailable", "the vault cannot be opened by this worker");
@@ -381,7 +385,7 @@ int server_run(const struct server_config *cfg)
 		goto done;
 	}
 	committing = true;
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (cfg->cert) {
 		if (!(cert = slurp(cfg->cert)) || !(key = slurp(cfg->cert_key))) {
 			fprintf(stderr, "gardien: cannot read the certificate %s or its key %s (PEM, under 64 KiB)\n",
