@@ -8,7 +8,10 @@
  * still all-or-nothing inside it (a savepoint per operation) — and answers
  * them only once the batch is committed; if the commit fails they all get 503.
  * Routes that open their own transactions (a subject created with its
- * identifiers, register loads, sweeps) run alone on the committer. Public
+ * identifiers, register loads, sweeps) run alone on the committer. A request
+ * handed to the committer suspends its connection (MHD suspend/resume): the
+ * worker goes on with other connections and sends the answer when the
+ * committer resumes it. Public
  * routes (health, metrics, login) run on the worker's own vault handle, opened
  * on its first request (a handle is single-threaded). Request bodies are
  * capped by the route's limit before anything is buffered: a Content-Length
