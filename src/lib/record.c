@@ -8,11 +8,11 @@
  * reads are both audited (a refusal in an operation of its own, since the
  * refused one is rolled back).
  */
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lib/internal.h"
+#include "util/json.h"
 #include "util/utf8.h"
 
 #define AD_MAX (3 + 16 + GD_SUBJECT_ID_SIZE + 1 + GD_NAME_MAX + 16)
@@ -27,14 +27,11 @@ static int check_value(enum gd_value_type type, const void *value, size_t n)
 		return gd__err(GD_EINVAL, "record value type %d is neither text nor JSON", (int)type);
 	if (!gd__utf8_valid(value, n))
 		return gd__err(GD_EINVAL, "record value is not valid UTF-8 text");
-	if (type == GD_VALUE_JSON) {
-		json_error_t err;
-		json_t *j = json_loadb(value, n, JSON_DECODE_ANY, &err);
-		if (!j)
-			return gd__err(GD_EINVAL, "record value is not valid JSON (line %d, column %d): %s",
-			               err.line, err.column, err.text);
-		json_decref(j);
-	}
+	size_t at;
+	if (type == GD_VALUE_JSON && !gd__json_valid(value, n, &at))
+		return gd__err(GD_EINVAL,
+		               "record value is not valid JSON (near byte %zu, nested at most %d deep)",
+		               at, GD__JSON_MAX_DEPTH);
 	return 0;
 }
 
@@ -80,9 +77,16 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	if (v->next_record_gen == v->tx_gen) {
 		id = v->next_record_id;
 	} else {
+		/* Above every id ever used, deleted ones included (the high-water mark). */
+		int64_t high = 0;
 		rc = gd__db_int(v->store, &id, "SELECT coalesce(max(id), 0) + 1 FROM records", NULL);
+		if (rc == 0)
+			rc = gd__db_int(v->store, &high,
+			                "SELECT value FROM meta WHERE key = 'record_high_water'", NULL);
 		if (rc < 0)
 			goto done;
+		if (high >= id)
+			id = high + 1;
 	}
 	gd__seal(sealed, s.key, spec->value, spec->value_len, ad,
 	         gd__record_ad(ad, sizeof ad, a->tenant_id, subject, id, spec->category));

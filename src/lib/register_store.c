@@ -19,6 +19,7 @@ struct gd__register_cache {
 	int64_t tenant_id;
 	int64_t version;
 	struct gd__register *reg;
+	uint64_t checked_gen;   /* the latest version was looked up in transaction tx_gen */
 };
 
 void gd__register_cache_free(struct gd__register_cache *c)
@@ -120,12 +121,21 @@ int gd__register_current(gd_actor *a, const struct gd__register **out)
 {
 	int64_t latest = 0;
 	*out = NULL;
+	/* Inside a transaction no other writer can load a version: one look-up per
+	 * transaction is enough (loads through this handle update the cache). */
+	bool in_tx = a->v->depth > 0 || a->v->batch;
+	struct gd__register_cache *c = cache_entry(a->v, a->tenant_id, in_tx);
+	if (in_tx && c && c->checked_gen == a->v->tx_gen) {
+		*out = c->reg;
+		return 0;
+	}
 	int rc = gd__db_int(a->v->store, &latest,
 	                    "SELECT coalesce(max(version), 0) FROM registers WHERE tenant_id = ?", "i",
 	                    a->tenant_id);
+	if (rc == 0 && in_tx && c)
+		c->checked_gen = a->v->tx_gen;
 	if (rc < 0 || latest == 0)
 		return rc;
-	struct gd__register_cache *c = cache_entry(a->v, a->tenant_id, false);
 	if (c && c->reg && c->version == latest) {
 		*out = c->reg;
 		return 0;

@@ -200,11 +200,12 @@ int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
 		/* Art. 15(1): confirmation is the first part of the right of access. */
 		if (!right && strcmp(spec->kind, "confirmation") == 0)
 			right = gd__rights_right(reg, "access");
-		if (!right || !right->offered)
+		/* The GDPR grants the rights whatever a notice says: only a right the
+		 * register declares not offered (with its reason) is refused here. */
+		if (right && !right->offered)
 			snprintf(why, sizeof why, "%s",
-			         right && right->reason && *right->reason
-			                 ? right->reason
-			                 : "the register does not offer this right");
+			         right->reason && *right->reason ? right->reason
+			                                         : "the register does not offer this right");
 		if (spec->activity && !gd__rights_activity(reg, spec->activity))
 			return gd__err(GD_ENOTFOUND, "the register of tenant %s has no activity \"%s\"",
 			               a->tenant, spec->activity);

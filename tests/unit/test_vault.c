@@ -373,6 +373,7 @@ static void update_list_delete_and_batches(void **state)
 	GD_OK_OR_FAIL(gd_record_delete(f->a, r2));
 	assert_int_equal(gd_record_delete(f->a, r2), GD_ENOTFOUND);
 
+
 	/* A batch commits together or not at all; a failed operation inside it is undone alone. */
 	GD_OK_OR_FAIL(gd_vault_begin(f->v));
 	for (int i = 0; i < 50; i++)
@@ -388,6 +389,15 @@ static void update_list_delete_and_batches(void **state)
 	GD_OK_OR_FAIL(gd_vault_commit(f->v));
 	assert_int_equal(count(f->path, "SELECT count(*) FROM records"), 3);
 	assert_int_equal(gd_vault_commit(f->v), GD_ESTATE);
+
+	/* Ids are never handed out again, even the last one deleted, even after a reopen:
+	 * an id in the audit trail names one record forever. */
+	int64_t last, next;
+	put_text(f->a, &last, id, "billing", "user.contact.email", "last@example.org");
+	GD_OK_OR_FAIL(gd_record_delete(f->a, last));
+	fx_reopen(f);
+	put_text(f->a, &next, id, "billing", "user.contact.email", "next@example.org");
+	assert_true(next > last);
 	fx_free(f);
 }
 
