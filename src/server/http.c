@@ -93,6 +93,7 @@ static pthread_cond_t q_ready = PTHREAD_COND_INITIALIZER;   /* a job is queued, 
 static struct job *q_head, *q_tail;
 static bool q_stop;
 static gd_vault *committer_vault;
+static _Atomic long jobs_out;        /* queued or running on the committer */
 
 static bool runs_solo(const struct api_route *r)
 {
@@ -116,6 +117,7 @@ static void finish(struct job **jobs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		atomic_store(&jobs[i]->done, true);
 		MHD_resume_connection(jobs[i]->conn);
+		atomic_fetch_sub(&jobs_out, 1);
 	}
 }
 
@@ -179,6 +181,7 @@ static void *committer(void *arg)
 /* Queues a job for the committer (its connection is already suspended). */
 static void enqueue(struct job *j)
 {
+	atomic_fetch_add(&jobs_out, 1);
 	pthread_mutex_lock(&q_lock);
 	if (q_tail)
 		q_tail->next = j;
@@ -425,8 +428,12 @@ int server_run(const struct server_config *cfg)
 	fprintf(stderr, "gardien: %s received, finishing requests in flight\n",
 	        sig == SIGINT ? "SIGINT" : "SIGTERM");
 	MHD_socket lfd = MHD_quiesce_daemon(d);
-	/* Requests in flight finish (bounded by the connection timeout). */
-	for (unsigned i = 0; atomic_load(&in_flight) > 0 && i < cfg->timeout * 200u + 200u; i++)
+	/* Requests in flight finish: those still arriving within the connection
+	 * timeout, those with the committer always (their connections are
+	 * suspended, and a daemon must not stop with suspended connections). */
+	for (unsigned i = 0; (atomic_load(&in_flight) > 0 && i < cfg->timeout * 200u + 200u) ||
+	                     atomic_load(&jobs_out) > 0;
+	     i++)
 		nanosleep(&(struct timespec){0, 5000000}, NULL);
 	MHD_stop_daemon(d);
 	if (lfd != MHD_INVALID_SOCKET)
