@@ -434,7 +434,7 @@ int gd_user_totp_enable(gd_actor *a, const char *name, char out[64])
 		goto done;
 	}
 	rc = principal_update(a, name, "auth.user.totp",
-	                      "UPDATE auth_principals SET totp = ? WHERE id = ? AND kind = 0", "bi",
+	                      "UPDATE auth_principals SET totp = ?, totp_step = 0 WHERE id = ? AND kind = 0", "bi",
 	                      sealed, sizeof sealed);
 	if (rc == 0)
 		memcpy(out, b32, b32n + 1);
@@ -662,7 +662,12 @@ static void make_dummy(void)
 		dummy_hash[0] = 0;
 }
 
-static int totp_check(gd_vault *v, const void *sealed, size_t n, const char *code)
+/*
+ * 0 when `code` is the TOTP of the sealed secret for a time step after
+ * `last_step` (a code is accepted once: no replay); its step goes to `*step`.
+ */
+static int totp_check(gd_vault *v, const void *sealed, size_t n, const char *code, int64_t last_step,
+                      int64_t *step)
 {
 	unsigned char raw[TOTP_RAW], *key;
 	int rc = GD_EDENIED;
@@ -676,9 +681,14 @@ static int totp_check(gd_vault *v, const void *sealed, size_t n, const char *cod
 	totp_key(v, key);
 	if (gd__open(raw, key, sealed, n, "gardien totp v1", 15) < 0)
 		rc = gd__err(GD_ECORRUPT, "a stored TOTP secret failed authentication");
-	else if (oath_totp_validate((const char *)raw, sizeof raw, (time_t)gd_vault_now(v), 30, 0, 1,
-	                            code) >= 0)
-		rc = 0;
+	else {
+		int pos = 0;
+		uint64_t counter = 0;
+		if (oath_totp_validate3((const char *)raw, sizeof raw, (time_t)gd_vault_now(v), 30, 0, 1, &pos,
+		                        &counter, code) >= 0 &&
+		    (int64_t)counter > last_step)
+			rc = 0, *step = (int64_t)counter;
+	}
 	gd__wipe(raw, sizeof raw);
 	gd__secure_free(key);
 	return rc;
@@ -694,6 +704,7 @@ int gd_auth_login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, cons
 	unsigned char sealed[TOTP_RAW + GD__SEAL_OVERHEAD];
 	size_t sealed_n = 0;
 	int kind = -1, failures = 0, disabled = 0, mfa = 0;
+	int64_t totp_last = 0, totp_step = 0;
 	gd_time locked_until = 0, now = gd_vault_now(v);
 	gd__stmt *st;
 	gd_auth_settings cfg;
@@ -710,7 +721,7 @@ int gd_auth_login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, cons
 	pthread_once(&dummy_once, make_dummy);
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT p.id, p.kind, p.pwhash, p.totp, p.failures, p.locked_until, p.disabled,"
-	                  " coalesce(r.mfa, 0) FROM auth_principals p LEFT JOIN auth_roles r ON r.id = p.role_id"
+	                  " coalesce(r.mfa, 0), p.totp_step FROM auth_principals p LEFT JOIN auth_roles r ON r.id = p.role_id"
 	                  " WHERE p.tenant_id = ? AND p.name = ?",
 	                  "it", tid, name);
 	if (rc < 0)
@@ -729,6 +740,7 @@ int gd_auth_login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, cons
 		locked_until = gd__col_int(v->store, st, 5);
 		disabled = (int)gd__col_int(v->store, st, 6);
 		mfa = (int)gd__col_int(v->store, st, 7);
+		totp_last = gd__col_int(v->store, st, 8);
 		rc = 0;
 	}
 	gd__db_reset(v->store, st);
@@ -755,7 +767,7 @@ int gd_auth_login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, cons
 		else if (!pw_ok)
 			why = "wrong password";
 		else if (sealed_n == sizeof sealed) {
-			int t = totp_check(v, sealed, sealed_n, totp);
+			int t = totp_check(v, sealed, sealed_n, totp, totp_last, &totp_step);
 			if (t == GD_ECORRUPT || t == GD_ENOMEM)
 				return t;
 			if (t < 0)
@@ -768,7 +780,8 @@ int gd_auth_login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, cons
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
 	if (!why) {
-		rc = gd__db_exec(v->store, "UPDATE auth_principals SET failures = 0 WHERE id = ?", "i", pid);
+		rc = gd__db_exec(v->store, "UPDATE auth_principals SET failures = 0, totp_step = ? WHERE id = ?",
+		                 "ii", totp_step > totp_last ? totp_step : totp_last, pid);
 		if (rc == 0)
 			rc = token_insert(v, out, NULL, pid, true, now + cfg.absolute);
 		if (rc == 0)

@@ -52,6 +52,9 @@ req POST /v1/auth/login "" "{\"tenant\":\"acme\",\"name\":\"dora\",\"password\":
 expect 201; DS=$(jq -r .token <<<"$BODY")
 req GET /v1/whoami "$DS"; expect 200
 [ "$(jq -r .role <<<"$BODY")" = dpo ] || fail "dora's role: $BODY"
+# a TOTP code is accepted once: replaying it (still within its 30 s) fails
+req POST /v1/auth/login "" "{\"tenant\":\"acme\",\"name\":\"dora\",\"password\":\"dora password 1\",\"totp\":\"$CODE\"}"
+expect 401 unauthenticated
 # a session of bob (no TOTP needed) for the timeouts below
 GARDIEN_PASSWORD='bob password 1' "$G" --tenant acme user add bob --role billing >/dev/null
 req POST /v1/auth/login "" '{"tenant":"acme","name":"bob","password":"bob password 1"}'; expect 201
@@ -61,6 +64,9 @@ stop_server
 # 10 minutes later: ana is still locked; sessions are within their idle limit (15 min)
 start_server --now 2026-03-02T09:09:59Z
 req POST /v1/auth/login "" '{"tenant":"acme","name":"ana","password":"ana password 1"}'; expect 429 locked
+CODE2=$(oathtool --totp -b --now "2026-03-02 09:09:59 UTC" "$SECRET")
+req POST /v1/auth/login "" "{\"tenant\":\"acme\",\"name\":\"dora\",\"password\":\"dora password 1\",\"totp\":\"$CODE2\"}"
+expect 201    # a later code is accepted
 req GET /v1/whoami "$BS"; expect 200
 stop_server
 

@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS auth_principals (
   role_id      INTEGER,
   pwhash       TEXT,
   totp         BLOB,
+  totp_step    INTEGER NOT NULL DEFAULT 0, -- last accepted TOTP time step (no replay)
   failures     INTEGER NOT NULL DEFAULT 0,
   locked_until INTEGER NOT NULL DEFAULT 0,
   disabled     INTEGER NOT NULL DEFAULT 0,
