@@ -714,11 +714,21 @@ int gd_auth_login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, cons
 		return rc;
 	if (!password || strlen(password) > GD_PASSWORD_MAX)
 		return gd__err(GD_EINVAL, "password is missing or longer than %d bytes", GD_PASSWORD_MAX);
-	if (tenant && (rc = tenant_id_of(v, &tid, tenant)) < 0)
-		return rc == GD_ENOTFOUND ? gd__err(GD_EDENIED, "%s", bad_login) : rc;
+	pthread_once(&dummy_once, make_dummy);
+	if (tenant && (rc = tenant_id_of(v, &tid, tenant)) < 0) {
+		if (rc != GD_ENOTFOUND)
+			return rc;
+		/* As costly and as audited as any other failure: the answer says nothing. */
+		gd__pwhash_verify(dummy_hash, password, strlen(password));
+		if ((rc = gd__op_begin(v)) == 0)
+			rc = gd__op_end(v, gd__audit_append(v, 0, "auth:unknown",
+			                                    &(struct gd__audit_event){.action = "auth.login",
+			                                                              .outcome = GD__DENIED,
+			                                                              .reason = "unknown tenant"}));
+		return rc < 0 ? rc : gd__err(GD_EDENIED, "%s", bad_login);
+	}
 	if ((rc = gd_auth_settings_get(v, &cfg)) < 0)
 		return rc;
-	pthread_once(&dummy_once, make_dummy);
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT p.id, p.kind, p.pwhash, p.totp, p.failures, p.locked_until, p.disabled,"
 	                  " coalesce(r.mfa, 0), p.totp_step FROM auth_principals p LEFT JOIN auth_roles r ON r.id = p.role_id"

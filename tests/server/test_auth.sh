@@ -38,6 +38,7 @@ MSG1=$(jq -r .error.message <<<"$BODY")
 req POST /v1/auth/login "" '{"tenant":"acme","name":"bob","password":"x"}'
 req POST /v1/auth/login "" '{"tenant":"nope","name":"ana","password":"ana password 1"}'; expect 401
 [ "$(jq -r .error.message <<<"$BODY")" = "$MSG1" ] || fail "login messages differ"
+[ "$(audit_count 0 auth.login 1)" = 1 ] || fail "login to an unknown tenant not audited in the vault chain"
 
 # TOTP: the dpo role requires it; dora is refused until enrolled, then needs the code
 req POST /v1/auth/login "" '{"tenant":"acme","name":"dora","password":"dora password 1"}'; expect 401
