@@ -192,7 +192,7 @@ int route_token_create(struct api_ctx *c)
 	const char *principal;
 	char tok[GD_TOKEN_SIZE];
 	gd_time exp;
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	if ((st = api_str(c, "principal", true, &principal)) || (st = api_time(c, "expires_at", &exp)))
 		return st;
@@ -227,7 +227,7 @@ int route_token_list(struct api_ctx *c)
 
 int route_token_revoke(struct api_ctx *c)
 {
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	if ((st = api_id(c, 1, &id)))
 		return st;
@@ -244,7 +244,7 @@ int route_grant_create(struct api_ctx *c)
 	const char *support, *activities;
 	unsigned ops;
 	gd_time exp;
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	if ((st = api_str(c, "support", true, &support)) || (st = ops_field(c, &ops)) ||
 	    (st = api_str(c, "activities", true, &activities)) || (st = api_time(c, "expires_at", &exp)))
@@ -281,7 +281,7 @@ int route_grant_list(struct api_ctx *c)
 
 int route_grant_revoke(struct api_ctx *c)
 {
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	if ((st = api_id(c, 1, &id)))
 		return st;

@@ -249,7 +249,7 @@ static json_t *breach_json(const gd_breach *b)
 int route_breach_record(struct api_ctx *c)
 {
 	gd_breach_spec s = GD_BREACH_SPEC_INIT;
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	if ((st = breach_spec(c, &s)))
 		return st;
@@ -279,7 +279,7 @@ int route_breach_list(struct api_ctx *c)
 int route_breach_get(struct api_ctx *c)
 {
 	gd_breach *b;
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	if ((st = api_id(c, 1, &id)))
 		return st;
@@ -294,7 +294,7 @@ int route_breach_notify(struct api_ctx *c)
 {
 	const char *why;
 	gd_time at;
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	if ((st = api_id(c, 1, &id)) || (st = api_time(c, "at", &at)) || (st = api_str(c, "delay_reason", false, &why)))
 		return st;
@@ -317,7 +317,7 @@ static json_t *request_json(const gd_request *r)
 int route_request_open(struct api_ctx *c)
 {
 	gd_request_spec s = GD_REQUEST_SPEC_INIT;
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	if ((st = api_str(c, "kind", true, &s.kind)) || (st = api_str(c, "subject", true, &s.subject)) ||
 	    (st = api_str(c, "activity", false, &s.activity)) || (st = api_time(c, "received_at", &s.received_at)))
@@ -352,7 +352,7 @@ int route_request_list(struct api_ctx *c)
 int route_request_get(struct api_ctx *c)
 {
 	gd_request r;
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	if ((st = api_id(c, 1, &id)))
 		return st;
@@ -373,7 +373,7 @@ static int add_kept(void *ud, const gd_erasure_kept *k)
 int route_request_step(struct api_ctx *c)
 {
 	const char *step = c->caps[2], *method, *ref, *reason;
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	json_t *kept = NULL;
 	if ((st = api_id(c, 1, &id)) || (st = api_str(c, "method", false, &method)) ||
@@ -418,10 +418,10 @@ int route_request_step(struct api_ctx *c)
 
 int route_request_export(struct api_ctx *c)
 {
-	enum gd_export_format fmt;
-	const char *type;
+	enum gd_export_format fmt = GD_EXPORT_JSON;
+	const char *type = "application/json";
 	struct sink s = {0};
-	int64_t id, copy = 0;
+	int64_t id = 0, copy = 0;
 	bool charged = false;
 	int st, rc;
 	if ((st = api_id(c, 1, &id)) || (st = export_format(c, &fmt, &type)))
@@ -433,8 +433,8 @@ int route_request_export(struct api_ctx *c)
 
 int route_subject_export(struct api_ctx *c)
 {
-	enum gd_export_format fmt;
-	const char *type, *portable = api_query(c, "portable");
+	enum gd_export_format fmt = GD_EXPORT_JSON;
+	const char *type = "application/json", *portable = api_query(c, "portable");
 	struct sink s = {0};
 	int st, rc;
 	if ((st = export_format(c, &fmt, &type)))
@@ -527,7 +527,7 @@ int route_hold_place(struct api_ctx *c)
 int route_hold_lift(struct api_ctx *c)
 {
 	const char *reason = api_query(c, "reason");
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	if ((st = api_id(c, 1, &id)))
 		return st;

@@ -102,7 +102,7 @@ int route_record_put(struct api_ctx *c)
 {
 	gd_record_spec spec = GD_RECORD_SPEC_INIT;
 	char *buf;
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	if ((st = api_str(c, "activity", true, &spec.activity)) ||
 	    (st = api_str(c, "category", true, &spec.category)) ||
@@ -168,7 +168,7 @@ int route_record_list(struct api_ctx *c)
 int route_record_get(struct api_ctx *c)
 {
 	gd_record *r;
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	const char *purpose = purpose_of(c, &st);
 	if (st || (st = api_id(c, 1, &id)))
@@ -183,10 +183,10 @@ int route_record_get(struct api_ctx *c)
 int route_record_update(struct api_ctx *c)
 {
 	enum gd_value_type type;
-	const char *p;
+	const char *p = NULL;
 	char *buf;
-	size_t n;
-	int64_t id;
+	size_t n = 0;
+	int64_t id = 0;
 	int st, rc;
 	if ((st = api_id(c, 1, &id)) || (st = body_value(c, &type, &buf, &p, &n)))
 		return st;
@@ -200,7 +200,7 @@ int route_record_update(struct api_ctx *c)
 
 int route_record_delete(struct api_ctx *c)
 {
-	int64_t id;
+	int64_t id = 0;
 	int st, rc;
 	if ((st = api_id(c, 1, &id)))
 		return st;
