@@ -248,10 +248,11 @@ int gd_record_delete(gd_actor *a, int64_t id);
 #endif
 
 /* Modules: one header each under include/gardien/, one line each here. */
-#include "gardien/audit.h"
-#include "gardien/breach.h"
+#include "gardien/auth.h"
 #include "gardien/rights.h"
 #include "gardien/retention.h"
 #include "gardien/register.h"
+#include "gardien/audit.h"
+#include "gardien/breach.h"
 
 #endif

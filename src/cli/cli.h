@@ -72,8 +72,11 @@ int cmd_get(struct cli *c, int argc, char **argv);
 int cmd_update(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_erase(struct cli *c, int argc, char **argv);
-int cmd_audit(struct cli *c, int argc, char **argv);
-int cmd_breach(struct cli *c, int argc, char **argv);
+int cmd_serve(struct cli *c, int argc, char **argv);
+int cmd_user(struct cli *c, int argc, char **argv);
+int cmd_token(struct cli *c, int argc, char **argv);
+int cmd_role(struct cli *c, int argc, char **argv);
+int cmd_grant(struct cli *c, int argc, char **argv);
 int cmd_request(struct cli *c, int argc, char **argv);
 int cmd_consent(struct cli *c, int argc, char **argv);
 int cmd_outbox(struct cli *c, int argc, char **argv);
@@ -82,5 +85,7 @@ int cmd_event(struct cli *c, int argc, char **argv);
 int cmd_hold(struct cli *c, int argc, char **argv);
 int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_register(struct cli *c, int argc, char **argv);
+int cmd_audit(struct cli *c, int argc, char **argv);
+int cmd_breach(struct cli *c, int argc, char **argv);
 
 #endif

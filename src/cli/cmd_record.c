@@ -96,7 +96,7 @@ int cmd_get(struct cli *c, int argc, char **argv)
 	}
 	if (!ids || !purpose)
 		return cli_usage(c, "get", "get takes RECORD --purpose ACTIVITY");
-	int64_t id;
+	int64_t id = 0;
 	int rc = parse_id(c, "get", ids, &id);
 	if (rc != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
 		return rc;
@@ -127,7 +127,7 @@ int cmd_update(struct cli *c, int argc, char **argv)
 	}
 	if (!ids || !value)
 		return cli_usage(c, "update", "update takes RECORD VALUE");
-	int64_t id;
+	int64_t id = 0;
 	int rc = parse_id(c, "update", ids, &id);
 	if (rc != EXIT_OK)
 		return rc;
@@ -153,7 +153,7 @@ int cmd_delete(struct cli *c, int argc, char **argv)
 {
 	if (argc != 2)
 		return cli_usage(c, "delete", "delete takes one RECORD");
-	int64_t id;
+	int64_t id = 0;
 	int rc = parse_id(c, "delete", argv[1], &id);
 	if (rc != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
 		return rc;

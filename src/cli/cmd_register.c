@@ -170,7 +170,7 @@ static int reg_diff(struct cli *c, int argc, char **argv)
 {
 	if (argc != 3)
 		return cli_usage(c, "register", "register diff takes two versions: V1 V2");
-	int64_t v1, v2;
+	int64_t v1 = 0, v2 = 0;
 	int rc;
 	if ((rc = parse_version(c, argv[1], &v1)) != EXIT_OK ||
 	    (rc = parse_version(c, argv[2], &v2)) != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)

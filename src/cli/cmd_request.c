@@ -157,7 +157,7 @@ static int parse_format(struct cli *c, const char *s, enum gd_export_format *out
 
 static int do_export(struct cli *c, int64_t id, const struct opts *o)
 {
-	enum gd_export_format fmt;
+	enum gd_export_format fmt = GD_EXPORT_JSON;
 	int rc = parse_format(c, o->format, &fmt);
 	if (rc != EXIT_OK)
 		return rc;
@@ -282,7 +282,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 	}
 
 	/* Everything else names a request. */
-	int64_t id;
+	int64_t id = 0;
 	if (o.npos < 1)
 		return cli_usage(c, "request", "request %s takes a request ID", sub);
 	if ((rc = parse_num(c, o.pos[0], &id)) != EXIT_OK)
@@ -340,7 +340,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 	} else if (strcmp(sub, "export") == 0) {
 		return do_export(c, id, &o);
 	} else if (strcmp(sub, "rectify") == 0) {
-		int64_t rec;
+		int64_t rec = 0;
 		if (o.npos != 3)
 			return cli_usage(c, "request", "request rectify takes ID RECORD VALUE|-");
 		if ((rc = parse_num(c, o.pos[1], &rec)) != EXIT_OK)

@@ -83,6 +83,7 @@ struct gd_actor {
 	int64_t cached_subject_id;
 	char cached_subject[GD_SUBJECT_ID_SIZE];
 	uint64_t cached_gen;
+	struct gd__authz *authz;     /* role or grant (auth.c); NULL: operator, every right */
 };
 
 #define GD__ACTOR_KEK(a) ((a)->keys)

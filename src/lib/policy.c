@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "lib/auth.h"
 #include "lib/internal.h"
 #include "lib/rights.h"
 #include "lib/retention.h"
@@ -107,6 +108,7 @@ static int register_write(gd_actor *a, const char *subject, const gd_record_spec
 
 static const read_check read_checks[] = {
 	gd__retention_check_read,
+	gd__auth_read_check,
 	register_read,
 	gd__objection_read_check,
 	gd__restriction_read_check,
@@ -114,6 +116,7 @@ static const read_check read_checks[] = {
 };
 
 static const write_check write_checks[] = {
+	gd__auth_write_check,
 	register_write,
 };
 

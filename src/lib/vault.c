@@ -445,5 +445,6 @@ void gd_actor_close(gd_actor *a)
 	if (!a)
 		return;
 	gd__secure_free(a->keys);
+	gd__free(a->authz);
 	gd__free(a);
 }

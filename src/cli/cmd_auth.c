@@ -1,0 +1,372 @@
+/*
+ * cmd_auth.c — gardien user/token/role/grant: managing who may use the API,
+ * offline, as the operator holding the master key (full rights, audited under
+ * the CLI principal). Passwords come from GARDIEN_PASSWORD or standard input,
+ * never from the command line (where `ps` would show them).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+/* Finds "--opt VALUE" in argv[from..]; NULL if absent. */
+static const char *opt(int argc, char **argv, int from, const char *name)
+{
+	for (int i = from; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+static bool flag(int argc, char **argv, int from, const char *name)
+{
+	for (int i = from; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Every argument from `from` on is a known option (with a value unless a flag). */
+static int check_opts(struct cli *c, const char *cmd, int argc, char **argv, int from,
+                      const char *const *with_value, const char *const *flags)
+{
+	for (int i = from; i < argc; i++) {
+		bool ok = false;
+		for (const char *const *o = with_value; o && *o && !ok; o++)
+			if (strcmp(argv[i], *o) == 0 && i + 1 < argc)
+				ok = true, i++;
+		for (const char *const *o = flags; o && *o && !ok; o++)
+			if (strcmp(argv[i], *o) == 0)
+				ok = true;
+		if (!ok)
+			return cli_usage(c, cmd, "unexpected argument '%s'", argv[i]);
+	}
+	return EXIT_OK;
+}
+
+static int read_password(struct cli *c, char *buf, size_t cap)
+{
+	const char *env = getenv("GARDIEN_PASSWORD");
+	if (env && *env) {
+		if (strlen(env) >= cap)
+			return cli_usage(c, "user", "GARDIEN_PASSWORD is longer than %zu bytes", cap - 1);
+		snprintf(buf, cap, "%s", env);
+		return EXIT_OK;
+	}
+	if (!fgets(buf, (int)cap, stdin))
+		return cli_usage(c, "user", "give the password on standard input or in GARDIEN_PASSWORD");
+	buf[strcspn(buf, "\r\n")] = 0;
+	return EXIT_OK;
+}
+
+static const char *kind_name(enum gd_principal_kind k)
+{
+	return k == GD_PRINCIPAL_SERVICE ? "service" : k == GD_PRINCIPAL_SUPPORT ? "support" : "person";
+}
+
+static int print_principal(void *ud, const gd_principal_info *p)
+{
+	struct cli *c = ud;
+	char t[32];
+	if (c->json) {
+		json_t *j = json_pack("{s:s,s:s,s:s,s:b,s:b}", "name", p->name, "kind", kind_name(p->kind),
+		                      "role", p->role, "totp", p->totp, "disabled", p->disabled);
+		if (p->locked_until)
+			json_object_set_new(j, "locked_until", json_string(cli_time(p->locked_until, t)));
+		cli_print_json(j);
+	} else {
+		printf("%-24s %-8s role=%s%s%s", p->name, kind_name(p->kind), *p->role ? p->role : "-",
+		       p->totp ? " totp" : "", p->disabled ? " disabled" : "");
+		if (p->locked_until)
+			printf(" locked-until=%s", cli_time(p->locked_until, t));
+		putchar('\n');
+	}
+	return 0;
+}
+
+static int settings(struct cli *c, int argc, char **argv)
+{
+	static const char *const o[] = {"--max-failures", "--lockout", "--idle", "--absolute", NULL};
+	int rc = check_opts(c, "user", argc, argv, 2, o, NULL);
+	if (rc != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
+		return rc;
+	gd_auth_settings s;
+	if ((rc = gd_auth_settings_get(c->vault, &s)) < 0)
+		return cli_fail(c, rc);
+	const char *v;
+	bool change = false;
+	if ((v = opt(argc, argv, 2, "--max-failures")))
+		s.max_failures = atoi(v), change = true;
+	if ((v = opt(argc, argv, 2, "--lockout")))
+		s.lockout = atoll(v), change = true;
+	if ((v = opt(argc, argv, 2, "--idle")))
+		s.idle = atoll(v), change = true;
+	if ((v = opt(argc, argv, 2, "--absolute")))
+		s.absolute = atoll(v), change = true;
+	if (change && (rc = gd_auth_settings_set(c->actor, &s)) < 0)
+		return cli_fail(c, rc);
+	if (c->json)
+		cli_print_json(json_pack("{s:i,s:I,s:I,s:I}", "max_failures", s.max_failures, "lockout",
+		                         (json_int_t)s.lockout, "idle", (json_int_t)s.idle, "absolute",
+		                         (json_int_t)s.absolute));
+	else
+		printf("lockout after %d failed logins for %lld s; sessions end after %lld s idle, %lld s at most\n",
+		       s.max_failures, (long long)s.lockout, (long long)s.idle, (long long)s.absolute);
+	return EXIT_OK;
+}
+
+int cmd_user(struct cli *c, int argc, char **argv)
+{
+	static const char *const role_opt[] = {"--role", NULL};
+	static const char *const pw_flag[] = {"--password-stdin", NULL};
+	if (argc < 2)
+		return cli_usage(c, "user", "missing subcommand");
+	const char *sub = argv[1];
+	char pw[GD_PASSWORD_MAX + 2];
+	int rc;
+	if (strcmp(sub, "settings") == 0)
+		return settings(c, argc, argv);
+	if (strcmp(sub, "list") == 0) {
+		if (argc != 2)
+			return cli_usage(c, "user", "list takes no argument");
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		rc = gd_principal_list(c->actor, print_principal, c);
+		return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
+	}
+	if (argc < 3)
+		return cli_usage(c, "user", "%s needs a NAME", sub);
+	const char *name = argv[2];
+	if (strcmp(sub, "add") == 0 || strcmp(sub, "service") == 0) {
+		if ((rc = check_opts(c, "user", argc, argv, 3, role_opt, pw_flag)) != EXIT_OK)
+			return rc;
+		const char *role = opt(argc, argv, 3, "--role");
+		if (!role)
+			return cli_usage(c, "user", "%s needs --role ROLE", sub);
+		bool person = strcmp(sub, "add") == 0;
+		if (person && (rc = read_password(c, pw, sizeof pw)) != EXIT_OK)
+			return rc;
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		rc = person ? gd_user_create(c->actor, name, role, pw) : gd_service_create(c->actor, name, role);
+		memset(pw, 0, sizeof pw);
+	} else if (strcmp(sub, "support") == 0 || strcmp(sub, "password") == 0) {
+		if ((rc = check_opts(c, "user", argc, argv, 3, NULL, pw_flag)) != EXIT_OK)
+			return rc;
+		if ((rc = read_password(c, pw, sizeof pw)) != EXIT_OK)
+			return rc;
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		rc = strcmp(sub, "support") == 0 ? gd_support_create(c->actor, name, pw)
+		                                 : gd_user_set_password(c->actor, name, pw);
+		memset(pw, 0, sizeof pw);
+	} else if (strcmp(sub, "totp") == 0 || strcmp(sub, "unlock") == 0 || strcmp(sub, "disable") == 0) {
+		if (argc != 3)
+			return cli_usage(c, "user", "%s takes only NAME", sub);
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		if (strcmp(sub, "totp") == 0) {
+			char secret[64];
+			if ((rc = gd_user_totp_enable(c->actor, name, secret)) < 0)
+				return cli_fail(c, rc);
+			if (c->json)
+				cli_print_json(json_pack("{s:s,s:s}", "name", name, "totp_secret", secret));
+			else
+				printf("%s\n# TOTP secret (base32, 30 s, 6 digits): enter it in an authenticator app; it is not shown again\n",
+				       secret);
+			memset(secret, 0, sizeof secret);
+			return EXIT_OK;
+		}
+		rc = strcmp(sub, "unlock") == 0 ? gd_principal_unlock(c->actor, name)
+		                                : gd_principal_disable(c->actor, name);
+	} else {
+		return cli_usage(c, "user", "unknown subcommand '%s'", sub);
+	}
+	if (rc < 0)
+		return cli_fail(c, rc);
+	if (c->json)
+		cli_print_json(json_pack("{s:s,s:s}", "name", name, "done", sub));
+	else
+		printf("%s: %s done\n", name, sub);
+	return EXIT_OK;
+}
+
+static int print_token(void *ud, const gd_token_info *t)
+{
+	struct cli *c = ud;
+	char a[32], b[32], u[32];
+	if (c->json)
+		cli_print_json(json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s,s:b}", "id", (json_int_t)t->id, "principal",
+		                         t->principal, "kind", t->session ? "session" : "token", "created_at",
+		                         cli_time(t->created_at, a), "expires_at",
+		                         t->expires_at ? cli_time(t->expires_at, b) : NULL, "last_used",
+		                         cli_time(t->last_used, u), "revoked", t->revoked));
+	else
+		printf("%-5lld %-24s %-7s created %s expires %s%s\n", (long long)t->id, t->principal,
+		       t->session ? "session" : "token", cli_time(t->created_at, a),
+		       t->expires_at ? cli_time(t->expires_at, b) : "never", t->revoked ? " revoked" : "");
+	return 0;
+}
+
+static int parse_id(struct cli *c, const char *cmd, const char *s, int64_t *out)
+{
+	char *end;
+	long long x = strtoll(s, &end, 10);
+	if (!*s || *end || x <= 0)
+		return cli_usage(c, cmd, "'%s' is not an id", s);
+	*out = x;
+	return EXIT_OK;
+}
+
+int cmd_token(struct cli *c, int argc, char **argv)
+{
+	static const char *const exp_opt[] = {"--expires", NULL};
+	int rc;
+	if (argc < 2)
+		return cli_usage(c, "token", "missing subcommand");
+	if (strcmp(argv[1], "create") == 0) {
+		if (argc < 3 || (rc = check_opts(c, "token", argc, argv, 3, exp_opt, NULL)) != EXIT_OK)
+			return argc < 3 ? cli_usage(c, "token", "create needs a PRINCIPAL") : rc;
+		gd_time exp = 0;
+		const char *e = opt(argc, argv, 3, "--expires");
+		if (e && (rc = cli_parse_time(c, e, &exp)) != EXIT_OK)
+			return rc;
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		char tok[GD_TOKEN_SIZE];
+		int64_t id = 0;
+		if ((rc = gd_token_create(c->actor, tok, &id, argv[2], exp)) < 0)
+			return cli_fail(c, rc);
+		if (c->json)
+			cli_print_json(json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "principal", argv[2], "token", tok));
+		else
+			printf("%s\n# token %lld for %s: shown once, keep it secret\n", tok, (long long)id, argv[2]);
+		memset(tok, 0, sizeof tok);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "list") == 0) {
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		rc = gd_token_list(c->actor, print_token, c);
+		return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
+	}
+	if (strcmp(argv[1], "revoke") == 0) {
+		int64_t id = 0;
+		if (argc != 3)
+			return cli_usage(c, "token", "revoke takes an ID");
+		if ((rc = parse_id(c, "token", argv[2], &id)) != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		if ((rc = gd_token_revoke(c->actor, id)) < 0)
+			return cli_fail(c, rc);
+		if (c->json)
+			cli_print_json(json_pack("{s:I,s:b}", "id", (json_int_t)id, "revoked", 1));
+		else
+			printf("token %lld revoked\n", (long long)id);
+		return EXIT_OK;
+	}
+	return cli_usage(c, "token", "unknown subcommand '%s'", argv[1]);
+}
+
+static int print_role(void *ud, const gd_role_info *r)
+{
+	struct cli *c = ud;
+	char ops[96];
+	gd_ops_format(ops, r->ops);
+	if (c->json)
+		cli_print_json(json_pack("{s:s,s:s,s:s,s:b}", "name", r->name, "ops", ops, "activities",
+		                         r->activities, "mfa", r->mfa));
+	else
+		printf("%-20s ops=%s activities=%s%s\n", r->name, ops, r->activities, r->mfa ? " mfa" : "");
+	return 0;
+}
+
+int cmd_role(struct cli *c, int argc, char **argv)
+{
+	static const char *const o[] = {"--ops", "--activities", NULL};
+	static const char *const f[] = {"--mfa", NULL};
+	int rc;
+	if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		rc = gd_role_list(c->actor, print_role, c);
+		return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
+	}
+	if (argc < 3 || strcmp(argv[1], "set") != 0)
+		return cli_usage(c, "role", "use 'role set NAME …' or 'role list'");
+	if ((rc = check_opts(c, "role", argc, argv, 3, o, f)) != EXIT_OK)
+		return rc;
+	const char *ops_s = opt(argc, argv, 3, "--ops"), *acts = opt(argc, argv, 3, "--activities");
+	if (!ops_s || !acts)
+		return cli_usage(c, "role", "set needs --ops LIST and --activities LIST");
+	unsigned ops;
+	if ((rc = gd_ops_parse(&ops, ops_s)) < 0)
+		return cli_fail(c, rc);
+	if ((rc = cli_open(c, true)) != EXIT_OK)
+		return rc;
+	if ((rc = gd_role_set(c->actor, argv[2], ops, acts, flag(argc, argv, 3, "--mfa"))) < 0)
+		return cli_fail(c, rc);
+	if (c->json)
+		cli_print_json(json_pack("{s:s,s:b}", "role", argv[2], "set", 1));
+	else
+		printf("role %s set\n", argv[2]);
+	return EXIT_OK;
+}
+
+static int print_grant(void *ud, const gd_grant_info *g)
+{
+	struct cli *c = ud;
+	char ops[96], a[32], b[32];
+	gd_ops_format(ops, g->ops);
+	if (c->json)
+		cli_print_json(json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "id", (json_int_t)g->id, "support",
+		                         g->support, "ops", ops, "activities", g->activities, "created_at",
+		                         cli_time(g->created_at, a), "expires_at", cli_time(g->expires_at, b),
+		                         "issued_by", g->issued_by, "revoked", g->revoked));
+	else
+		printf("%-5lld support:%s ops=%s activities=%s until %s by %s%s\n", (long long)g->id, g->support,
+		       ops, g->activities, cli_time(g->expires_at, b), g->issued_by, g->revoked ? " revoked" : "");
+	return 0;
+}
+
+int cmd_grant(struct cli *c, int argc, char **argv)
+{
+	static const char *const o[] = {"--ops", "--activities", "--until", NULL};
+	int rc;
+	if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		rc = gd_grant_list(c->actor, print_grant, c);
+		return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
+	}
+	if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
+		int64_t id = 0;
+		if ((rc = parse_id(c, "grant", argv[2], &id)) != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		if ((rc = gd_grant_revoke(c->actor, id)) < 0)
+			return cli_fail(c, rc);
+		printf(c->json ? "{\"id\":%lld,\"revoked\":true}\n" : "grant %lld revoked\n", (long long)id);
+		return EXIT_OK;
+	}
+	if (argc < 3 || strcmp(argv[1], "create") != 0)
+		return cli_usage(c, "grant", "use 'grant create SUPPORT …', 'grant list' or 'grant revoke ID'");
+	if ((rc = check_opts(c, "grant", argc, argv, 3, o, NULL)) != EXIT_OK)
+		return rc;
+	const char *ops_s = opt(argc, argv, 3, "--ops"), *acts = opt(argc, argv, 3, "--activities"),
+	           *until = opt(argc, argv, 3, "--until");
+	if (!ops_s || !acts || !until)
+		return cli_usage(c, "grant", "create needs --ops, --activities and --until");
+	unsigned ops;
+	gd_time exp;
+	if ((rc = gd_ops_parse(&ops, ops_s)) < 0)
+		return cli_fail(c, rc);
+	if ((rc = cli_parse_time(c, until, &exp)) != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
+		return rc;
+	int64_t id;
+	if ((rc = gd_grant_create(c->actor, &id, argv[2], ops, acts, exp)) < 0)
+		return cli_fail(c, rc);
+	if (c->json)
+		cli_print_json(json_pack("{s:I,s:s}", "id", (json_int_t)id, "support", argv[2]));
+	else
+		printf("grant %lld to support:%s\n", (long long)id, argv[2]);
+	return EXIT_OK;
+}

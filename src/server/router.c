@@ -1,0 +1,437 @@
+/*
+ * router.c — the one route table of the HTTP API and the code that applies it.
+ *
+ * For every request, in this order and only here: match the route (404/405),
+ * check the body against the route's cap (413) and parse it as a JSON object
+ * (400), authenticate the bearer token (401), open the actor on the tenant named
+ * in the path — a principal sees only its own tenant, support staff only under
+ * a grant, refusals audited by the library (403) — check that the role allows
+ * the route's operations (403, audited), then call the handler. Library errors
+ * become JSON errors {"error":{"code","message"}} with a stable code.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/server.h"
+
+#define R_TENANT "/v1/tenants/{tenant}"
+
+const struct api_route api_routes[] = {
+	/* method, pattern, handler, auth, ops, body cap, audited action, summary, body schema, ok */
+	{"GET", "/healthz", route_health, API_PUBLIC, 0, 0, NULL, "liveness and vault reachability", NULL, 200},
+	{"GET", "/metrics", route_metrics, API_PUBLIC, 0, 0, NULL, "Prometheus metrics: requests, latencies, vault size", NULL, 200},
+	{"GET", "/v1/openapi.json", route_openapi, API_PUBLIC, 0, 0, NULL, "this OpenAPI document", NULL, 200},
+	{"POST", "/v1/auth/login", route_login, API_PUBLIC, 0, 4096, NULL, "log a person in (password, TOTP): returns a session token", "Login", 201},
+	{"POST", "/v1/auth/logout", route_logout, API_TOKEN, 0, 0, NULL, "end the session (or revoke the token) used", NULL, 204},
+	{"GET", "/v1/whoami", route_whoami, API_TOKEN, 0, 0, NULL, "the principal, tenant, role and rights of the token", NULL, 200},
+	{"GET", R_TENANT, route_whoami, API_TENANT, 0, 0, "api.tenant", "the caller's view of the tenant", NULL, 200},
+	{"POST", R_TENANT "/subjects", route_subject_create, API_TENANT, GD_OP_WRITE, API_BODY_DEFAULT, "subject.create", "create a data subject with identifiers", "SubjectCreate", 201},
+	{"POST", R_TENANT "/subjects/find", route_subject_find, API_TENANT, GD_OP_READ, 4096, "subject.find", "find a subject by identifier (blind index)", "Identifier", 200},
+	{"POST", R_TENANT "/subjects/{subject}/identifiers", route_subject_add_id, API_TENANT, GD_OP_WRITE, 4096, "subject.identifier.add", "attach an identifier to a subject", "Identifier", 201},
+	{"DELETE", R_TENANT "/subjects/{subject}", route_subject_erase, API_TENANT, GD_OP_ERASE, 0, "subject.erase", "erase a subject by crypto-shredding", NULL, 200},
+	{"POST", R_TENANT "/subjects/{subject}/records", route_record_put, API_TENANT, GD_OP_WRITE, API_BODY_RECORD, "record.put", "store a record collected for an activity", "RecordPut", 201},
+	{"GET", R_TENANT "/subjects/{subject}/records", route_record_list, API_TENANT, GD_OP_READ, 0, "record.list", "records of a subject readable for ?purpose=", NULL, 200},
+	{"GET", R_TENANT "/records/{id}", route_record_get, API_TENANT, GD_OP_READ, 0, "record.get", "read one record for ?purpose=", NULL, 200},
+	{"PUT", R_TENANT "/records/{id}", route_record_update, API_TENANT, GD_OP_WRITE, API_BODY_RECORD, "record.update", "replace a record's value (rectification)", "RecordValue", 200},
+	{"DELETE", R_TENANT "/records/{id}", route_record_delete, API_TENANT, GD_OP_ERASE, 0, "record.delete", "delete one record", NULL, 200},
+	{"PUT", R_TENANT "/register", route_register_load, API_TENANT, GD_OP_REGISTER, API_BODY_REGISTER, "register.load", "load a new version of the register (YAML text)", "RegisterLoad", 201},
+	{"GET", R_TENANT "/register", route_register_get, API_TENANT, 0, 0, "register.export", "the register: ?format=json|jsonld|md|html|csv, ?version=N", NULL, 200},
+	{"GET", R_TENANT "/register/versions", route_register_versions, API_TENANT, 0, 0, "register.versions", "versions of the register", NULL, 200},
+	{"GET", R_TENANT "/audit", route_audit_list, API_TENANT, GD_OP_AUDIT, 0, "audit.list", "audit entries: ?from, to, principal, subject, action, purpose, outcome, limit", NULL, 200},
+	{"GET", R_TENANT "/audit/verify", route_audit_verify, API_TENANT, GD_OP_AUDIT, 0, "audit.verify", "verify the tenant's audit chain and checkpoints", NULL, 200},
+	{"POST", R_TENANT "/breaches", route_breach_record, API_TENANT, GD_OP_AUDIT, API_BODY_DEFAULT, "breach.record", "record a personal-data breach (72-hour clock)", "BreachRecord", 201},
+	{"GET", R_TENANT "/breaches", route_breach_list, API_TENANT, GD_OP_AUDIT, 0, "breach.list", "the breach register", NULL, 200},
+	{"GET", R_TENANT "/breaches/{id}", route_breach_get, API_TENANT, GD_OP_AUDIT, 0, "breach.get", "one breach with its clock", NULL, 200},
+	{"POST", R_TENANT "/breaches/{id}/notify", route_breach_notify, API_TENANT, GD_OP_AUDIT, 4096, "breach.notify", "record the notification to the authority", "BreachNotify", 200},
+	{"POST", R_TENANT "/requests", route_request_open, API_TENANT, GD_OP_REQUESTS, 4096, "request.open", "open a data-subject request (deadline Art. 12(3))", "RequestOpen", 201},
+	{"GET", R_TENANT "/requests", route_request_list, API_TENANT, GD_OP_REQUESTS, 0, "request.list", "requests (?open=true for open ones)", NULL, 200},
+	{"GET", R_TENANT "/requests/{id}", route_request_get, API_TENANT, GD_OP_REQUESTS, 0, "request.get", "one request", NULL, 200},
+	{"POST", R_TENANT "/requests/{id}/{step}", route_request_step, API_TENANT, GD_OP_REQUESTS, 4096, "request.step", "move a request: verify, start, extend, refuse, complete, erase", "RequestStep", 200},
+	{"GET", R_TENANT "/requests/{id}/export", route_request_export, API_TENANT, GD_OP_REQUESTS | GD_OP_EXPORT, 0, "request.export", "the export answering an access or portability request (?format=json|csv|html)", NULL, 200},
+	{"GET", R_TENANT "/subjects/{subject}/export", route_subject_export, API_TENANT, GD_OP_EXPORT, 0, "subject.export", "everything held about a subject (?format=, ?portable=true)", NULL, 200},
+	{"GET", R_TENANT "/subjects/{subject}/consents", route_consent_history, API_TENANT, GD_OP_REQUESTS, 0, "consent.history", "a subject's consent history", NULL, 200},
+	{"PUT", R_TENANT "/subjects/{subject}/consents/{activity}", route_consent_give, API_TENANT, GD_OP_REQUESTS, 8192, "consent.give", "record a consent with its evidence", "ConsentGive", 201},
+	{"DELETE", R_TENANT "/subjects/{subject}/consents/{activity}", route_consent_withdraw, API_TENANT, GD_OP_REQUESTS, 0, "consent.withdraw", "withdraw a consent", NULL, 200},
+	{"POST", R_TENANT "/subjects/{subject}/events", route_event_record, API_TENANT, GD_OP_WRITE, 4096, "event.record", "record an event retention counts from (last_contact, contract_end, …)", "Event", 201},
+	{"POST", R_TENANT "/holds", route_hold_place, API_TENANT, GD_OP_ADMIN, 4096, "hold.place", "place a legal hold on a subject or record", "Hold", 201},
+	{"GET", R_TENANT "/holds", route_hold_list, API_TENANT, GD_OP_ADMIN, 0, "hold.list", "legal holds (?subject=, ?all=true)", NULL, 200},
+	{"DELETE", R_TENANT "/holds/{id}", route_hold_lift, API_TENANT, GD_OP_ADMIN, 0, "hold.lift", "lift a legal hold", NULL, 200},
+	{"GET", R_TENANT "/retention/plan", route_retention_plan, API_TENANT, GD_OP_REGISTER, 0, "retention.plan", "what retention will do up to ?until=", NULL, 200},
+	{"POST", R_TENANT "/retention/sweep", route_retention_sweep, API_TENANT, GD_OP_ERASE, 0, "retention.sweep", "apply the retention transitions due now", NULL, 200},
+	{"GET", R_TENANT "/roles", route_role_list, API_TENANT, GD_OP_ADMIN, 0, "auth.role.list", "roles of the tenant", NULL, 200},
+	{"PUT", R_TENANT "/roles/{name}", route_role_set, API_TENANT, GD_OP_ADMIN, 8192, "auth.role.set", "create or replace a role", "Role", 200},
+	{"GET", R_TENANT "/principals", route_principal_list, API_TENANT, GD_OP_ADMIN, 0, "auth.principal.list", "people and services of the tenant", NULL, 200},
+	{"POST", R_TENANT "/users", route_user_create, API_TENANT, GD_OP_ADMIN, 4096, "auth.user.create", "create a person (password login)", "UserCreate", 201},
+	{"POST", R_TENANT "/services", route_service_create, API_TENANT, GD_OP_ADMIN, 4096, "auth.service.create", "create a service (API tokens)", "ServiceCreate", 201},
+	{"POST", R_TENANT "/principals/{name}/unlock", route_principal_unlock, API_TENANT, GD_OP_ADMIN, 0, "auth.unlock", "clear a lockout", NULL, 200},
+	{"GET", R_TENANT "/tokens", route_token_list, API_TENANT, GD_OP_ADMIN, 0, "auth.token.list", "tokens and sessions of the tenant", NULL, 200},
+	{"POST", R_TENANT "/tokens", route_token_create, API_TENANT, GD_OP_ADMIN, 4096, "auth.token.create", "create an API token (shown once)", "TokenCreate", 201},
+	{"DELETE", R_TENANT "/tokens/{id}", route_token_revoke, API_TENANT, GD_OP_ADMIN, 0, "auth.token.revoke", "revoke a token or session", NULL, 200},
+	{"GET", R_TENANT "/grants", route_grant_list, API_TENANT, GD_OP_ADMIN, 0, "auth.grant.list", "support-access grants issued by the tenant", NULL, 200},
+	{"POST", R_TENANT "/grants", route_grant_create, API_TENANT, GD_OP_ADMIN, 8192, "auth.grant.create", "grant the provider's support time-limited access", "GrantCreate", 201},
+	{"DELETE", R_TENANT "/grants/{id}", route_grant_revoke, API_TENANT, GD_OP_ADMIN, 0, "auth.grant.revoke", "revoke a support-access grant", NULL, 200},
+};
+const size_t api_nroutes = sizeof api_routes / sizeof *api_routes;
+
+/* Matches one pattern; captures point into c->capbuf. */
+static bool match(struct api_ctx *c, const char *pat, const char *path)
+{
+	size_t used = 0;
+	int ncap = 0;
+	while (*pat && *path) {
+		if (*pat == '{') {
+			const char *end = strchr(pat, '}');
+			size_t n = strcspn(path, "/");
+			if (!end || n == 0 || ncap == API_MAX_CAPS || used + n + 1 > sizeof c->capbuf)
+				return false;
+			memcpy(c->capbuf + used, path, n);
+			c->capbuf[used + n] = 0;
+			c->caps[ncap++] = c->capbuf + used;
+			used += n + 1;
+			pat = end + 1;
+			path += n;
+			continue;
+		}
+		if (*pat != *path)
+			return false;
+		pat++, path++;
+	}
+	return *pat == 0 && *path == 0;
+}
+
+int api_route_match(struct api_ctx *c, const char *method, const char *path)
+{
+	int other = -1;
+	for (size_t i = 0; i < api_nroutes; i++) {
+		if (!match(c, api_routes[i].pattern, path))
+			continue;
+		if (strcmp(api_routes[i].method, method) == 0)
+			return (int)i;
+		other = -2;
+	}
+	return other;
+}
+
+size_t api_body_limit(const char *method, const char *path)
+{
+	struct api_ctx c;
+	int i = api_route_match(&c, method, path);
+	return i >= 0 ? api_routes[i].body_max : 0;
+}
+
+/* ---- responses ---- */
+
+int api_error(struct api_ctx *c, int status, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_decref(c->out);
+	c->out = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+	return status;
+}
+
+int api_fail(struct api_ctx *c, int rc)
+{
+	const char *m = gd_error_last();
+	if (!*m)
+		m = gd_error_name(rc);
+	switch (rc) {
+	case GD_EINVAL: return api_error(c, 422, "invalid", "%s", m);
+	case GD_ENOTFOUND: return api_error(c, 404, "not_found", "%s", m);
+	case GD_EDENIED: return api_error(c, 403, "denied", "%s", m);
+	case GD_EEXISTS: return api_error(c, 409, "exists", "%s", m);
+	case GD_ESTATE: return api_error(c, 409, "conflict", "%s", m);
+	case GD_ETOOBIG: return api_error(c, 413, "too_big", "%s", m);
+	case GD_EEXPIRED: return api_error(c, 403, "expired", "%s", m);
+	case GD_EBUSY: return api_error(c, 503, "busy", "%s", m);
+	case GD_ECORRUPT: return api_error(c, 500, "corrupt", "%s", m);
+	case GD_ENOMEM: return api_error(c, 503, "no_memory", "%s", m);
+	default: return api_error(c, 500, "internal", "%s", m);
+	}
+}
+
+int api_str(struct api_ctx *c, const char *key, bool required, const char **out)
+{
+	json_t *v = c->body ? json_object_get(c->body, key) : NULL;
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (required)
+			return api_error(c, 400, "bad_request", "field \"%s\" is missing from the JSON body", key);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return api_error(c, 400, "bad_request", "field \"%s\" must be a string", key);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return api_error(c, 400, "bad_request", "field \"%s\" holds a NUL character", key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+const char *api_query(struct api_ctx *c, const char *key)
+{
+	return c->rq->query ? c->rq->query(c->rq->query_ud, key) : NULL;
+}
+
+int api_time(struct api_ctx *c, const char *key, gd_time *out)
+{
+	const char *s;
+	int st = api_str(c, key, false, &s);
+	*out = 0;
+	if (st || !s)
+		return st;
+	if (gd_time_parse(out, s) < 0)
+		return api_error(c, 400, "bad_request",
+		                 "field \"%s\" is not a time: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", key);
+	return 0;
+}
+
+json_t *api_time_json(gd_time t)
+{
+	char buf[32];
+	if (!t)
+		return json_null();
+	gd_time_format(buf, t);
+	return json_string(buf);
+}
+
+int api_id(struct api_ctx *c, int cap, int64_t *out)
+{
+	const char *s = c->caps[cap];
+	char *end;
+	long long x = strtoll(s, &end, 10);
+	if (!*s || *end || x <= 0 || strlen(s) > 18)
+		return api_error(c, 404, "not_found", "\"%.40s\" is not an id (a positive integer)", s);
+	*out = x;
+	return 0;
+}
+
+/* ---- the pipeline ---- */
+
+static int authenticate(struct api_ctx *c, const struct api_route *r)
+{
+	const char *h = c->rq->authorization;
+	if (!h || strncmp(h, "Bearer ", 7) != 0 || !h[7]) {
+		c->resp->www_authenticate = true;
+		return api_error(c, 401, "unauthenticated",
+		                 "send a token: Authorization: Bearer <token> (log in at POST /v1/auth/login)");
+	}
+	c->token = h + 7;
+	if (r->auth != API_TENANT)
+		return 0;
+	int rc = gd_auth_open(&c->actor, c->rq->v, c->token, c->caps[0]);
+	if (rc == 0) {
+		if ((rc = gd_actor_require(c->actor, r->ops, r->action)) < 0)
+			return api_fail(c, rc);
+		return 0;
+	}
+	if (rc == GD_EDENIED || rc == GD_EEXPIRED) {
+		/* A valid token refused for this tenant is a 403; a bad token a 401. */
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", gd_error_last());
+		gd_actor *own = NULL;
+		int r2 = gd_auth_open(&own, c->rq->v, c->token, NULL);
+		gd_actor_close(own);
+		if (r2 == 0 || r2 == GD_EINVAL)
+			return api_error(c, 403, rc == GD_EEXPIRED ? "expired" : "denied", "%s", msg);
+		c->resp->www_authenticate = true;
+		return api_error(c, 401, r2 == GD_EEXPIRED ? "expired" : "unauthenticated", "%s", msg);
+	}
+	if (rc == GD_ENOTFOUND)
+		return api_error(c, 404, "not_found", "no such tenant");
+	return api_fail(c, rc);
+}
+
+void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
+{
+	struct api_ctx c = {.rq = rq, .resp = out};
+	int status;
+	*out = (struct api_resp){.type = "application/json"};
+	int i = api_route_match(&c, rq->method, rq->path);
+	*route = i;
+	if (i == -1) {
+		status = api_error(&c, 404, "not_found", "no route %s %.200s: see /v1/openapi.json",
+		                   rq->method, rq->path);
+		goto done;
+	}
+	if (i == -2) {
+		status = api_error(&c, 405, "method_not_allowed", "%s is not allowed on %.200s", rq->method,
+		                   rq->path);
+		goto done;
+	}
+	const struct api_route *r = c.route = &api_routes[i];
+	if (rq->body_len > r->body_max) {
+		status = r->body_max ? api_error(&c, 413, "too_big", "request body over the %zu-byte limit of this route",
+		                                 r->body_max)
+		                     : api_error(&c, 413, "too_big", "this route takes no request body");
+		goto done;
+	}
+	if (r->body_max && strcmp(r->method, "GET") != 0) {
+		json_error_t err;
+		if (rq->body_len == 0) {
+			c.body = json_object();
+		} else if (!(c.body = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &err))) {
+			status = api_error(&c, 400, "bad_json", "request body is not valid JSON (line %d, column %d): %s",
+			                   err.line, err.column, err.text);
+			goto done;
+		}
+		if (!json_is_object(c.body)) {
+			status = api_error(&c, 400, "bad_json", "request body must be a JSON object");
+			goto done;
+		}
+	}
+	if (r->auth != API_PUBLIC && (status = authenticate(&c, r)) != 0)
+		goto done;
+	status = r->fn(&c);
+done:
+	out->status = status;
+	if (c.out && !out->body) {
+		out->body = json_dumps(c.out, JSON_COMPACT);
+		out->len = out->body ? strlen(out->body) : 0;
+	}
+	if (status == 204 && out->body) {
+		free(out->body);
+		out->body = NULL, out->len = 0;
+	}
+	json_decref(c.out);
+	json_decref(c.body);
+	gd_actor_close(c.actor);
+}
+
+/* ---- OpenAPI ---- */
+
+static json_t *schema_ref(const char *name)
+{
+	char ref[128];
+	snprintf(ref, sizeof ref, "#/components/schemas/%s", name);
+	return json_pack("{s:s}", "$ref", ref);
+}
+
+/* Request and error bodies, as JSON Schema. */
+static const char schema_text[] =
+	"{\"Login\":{\"type\":\"object\",\"properties\":{\"tenant\":{\"type\":\"string\",\"description\":\"omit for "
+	"the provider's support staff\"},\"name\":{\"type\":\"string\"},\"password\":{\"type\":\"string\"},\"totp"
+	"\":{\"type\":\"string\",\"description\":\"6-digit TOTP code when required\"}},\"required\":[\"name\",\"p"
+	"assword\"]},\"SubjectCreate\":{\"type\":\"object\",\"properties\":{\"identifiers\":{\"type\":\"object\",\""
+	"additionalProperties\":{\"type\":\"string\"},\"description\":\"kind: value, e.g. email, phone, cus"
+	"tomer_number\"}}},\"Identifier\":{\"type\":\"object\",\"properties\":{\"kind\":{\"type\":\"string\"},\"val"
+	"ue\":{\"type\":\"string\"}},\"required\":[\"kind\",\"value\"]},\"RecordPut\":{\"type\":\"object\",\"properti"
+	"es\":{\"activity\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"},"
+	"\"collected_at\":{\"type\":\"string\"},\"value\":{\"description\":\"a string (text) or any JSON value"
+	"\"},\"subject_category\":{\"type\":\"string\",\"description\":\"data-subject category of the registe"
+	"r (customer, prospect); required once the tenant has a register\"}},\"required\":[\"activity\","
+	"\"category\",\"value\"]},\"RecordValue\":{\"type\":\"object\",\"properties\":{\"value\":{\"description\":\""
+	"a string (text) or any JSON value\"}},\"required\":[\"value\"]},\"Role\":{\"type\":\"object\",\"proper"
+	"ties\":{\"ops\":{\"type\":\"string\",\"description\":\"read,write,erase,export,requests,register,aud"
+	"it,admin or all\"},\"activities\":{\"type\":\"string\",\"description\":\"* or activity ids separated"
+	" by commas\"},\"mfa\":{\"type\":\"boolean\"}},\"required\":[\"ops\",\"activities\"]},\"UserCreate\":{\"typ"
+	"e\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"},\"password\":{\"t"
+	"ype\":\"string\"}},\"required\":[\"name\",\"role\",\"password\"]},\"ServiceCreate\":{\"type\":\"object\",\"p"
+	"roperties\":{\"name\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"}},\"required\":[\"name\",\"role\"]}"
+	",\"TokenCreate\":{\"type\":\"object\",\"properties\":{\"principal\":{\"type\":\"string\"},\"expires_at\":{"
+	"\"type\":\"string\"}},\"required\":[\"principal\"]},\"GrantCreate\":{\"type\":\"object\",\"properties\":{\""
+	"support\":{\"type\":\"string\"},\"ops\":{\"type\":\"string\"},\"activities\":{\"type\":\"string\"},\"expires"
+	"_at\":{\"type\":\"string\"}},\"required\":[\"support\",\"ops\",\"activities\",\"expires_at\"]},\"Error\":{\""
+	"type\":\"object\",\"properties\":{\"error\":{\"type\":\"object\",\"properties\":{\"code\":{\"type\":\"string"
+	"\"},\"message\":{\"type\":\"string\"}},\"required\":[\"code\",\"message\"]}},\"required\":[\"error\"]},\"Reg"
+	"isterLoad\":{\"type\":\"object\",\"properties\":{\"yaml\":{\"type\":\"string\",\"description\":\"the regis"
+	"ter file (docs/register.md)\"},\"name\":{\"type\":\"string\"}},\"required\":[\"yaml\"]},\"BreachRecord"
+	"\":{\"type\":\"object\",\"properties\":{\"detected_at\":{\"type\":\"string\"},\"started_at\":{\"type\":\"str"
+	"ing\"},\"ended_at\":{\"type\":\"string\"},\"nature\":{\"type\":\"string\"},\"description\":{\"type\":\"strin"
+	"g\"},\"data_categories\":{\"type\":\"string\"},\"subject_categories\":{\"type\":\"string\"},\"consequenc"
+	"es\":{\"type\":\"string\"},\"measures_taken\":{\"type\":\"string\"},\"measures_proposed\":{\"type\":\"stri"
+	"ng\"},\"contact\":{\"type\":\"string\"},\"controller\":{\"type\":\"string\"},\"language\":{\"type\":\"string"
+	"\"},\"approx_subjects\":{\"type\":\"integer\"},\"approx_records\":{\"type\":\"integer\"},\"high_risk\":{\""
+	"type\":\"boolean\"}}},\"BreachNotify\":{\"type\":\"object\",\"properties\":{\"at\":{\"type\":\"string\"},\"d"
+	"elay_reason\":{\"type\":\"string\"}}},\"RequestOpen\":{\"type\":\"object\",\"properties\":{\"kind\":{\"typ"
+	"e\":\"string\",\"description\":\"access, rectification, erasure, restriction, objection, portabi"
+	"lity, withdraw_consent, post_mortem, confirmation\"},\"subject\":{\"type\":\"string\"},\"activity\""
+	":{\"type\":\"string\"},\"received_at\":{\"type\":\"string\"}},\"required\":[\"kind\",\"subject\"]},\"Reques"
+	"tStep\":{\"type\":\"object\",\"properties\":{\"method\":{\"type\":\"string\",\"description\":\"verify: how"
+	" the identity was verified\"},\"evidence\":{\"type\":\"string\"},\"reason\":{\"type\":\"string\"}}},\"Co"
+	"nsentGive\":{\"type\":\"object\",\"properties\":{\"channel\":{\"type\":\"string\"},\"text\":{\"type\":\"stri"
+	"ng\"},\"text_version\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"}},\"required\":[\"channel\"]},"
+	"\"Event\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"at\":{\"type\":\"string\"}},\"r"
+	"equired\":[\"name\"]},\"Hold\":{\"type\":\"object\",\"properties\":{\"subject\":{\"type\":\"string\"},\"reco"
+	"rd_id\":{\"type\":\"integer\"},\"reason\":{\"type\":\"string\"}},\"required\":[\"subject\",\"reason\"]}}";
+
+static json_t *schemas(void)
+{
+	return json_loads(schema_text, 0, NULL);
+}
+
+json_t *api_openapi(void)
+{
+	json_t *paths = json_object();
+	for (size_t i = 0; i < api_nroutes; i++) {
+		const struct api_route *r = &api_routes[i];
+		json_t *item = json_object_get(paths, r->pattern);
+		if (!item) {
+			item = json_object();
+			json_object_set_new(paths, r->pattern, item);
+		}
+		char m[8], code[8];
+		size_t k;
+		for (k = 0; r->method[k] && k < sizeof m - 1; k++)
+			m[k] = (char)(r->method[k] - 'A' + 'a');
+		m[k] = 0;
+		json_t *op = json_pack("{s:s,s:{}}", "summary", r->summary, "responses");
+		json_t *params = json_array();
+		for (const char *p = strchr(r->pattern, '{'); p; p = strchr(p + 1, '{')) {
+			const char *e = strchr(p, '}');
+			json_array_append_new(params, json_pack("{s:s%,s:s,s:b,s:{s:s}}", "name", p + 1,
+			                                        (size_t)(e - p - 1), "in", "path", "required", 1,
+			                                        "schema", "type", "string"));
+		}
+		if (r->fn == route_subject_export || r->fn == route_request_export)
+			json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:{s:s,s:[s,s,s]}}", "name", "format", "in",
+			                                        "query", "required", 0, "schema", "type", "string",
+			                                        "enum", "json", "csv", "html"));
+		if (r->fn == route_record_get || r->fn == route_record_list)
+			json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:{s:s}}", "name", "purpose", "in",
+			                                        "query", "required", 1, "description",
+			                                        "the activity the read is for", "schema", "type", "string"));
+		if (json_array_size(params))
+			json_object_set_new(op, "parameters", params);
+		else
+			json_decref(params);
+		if (r->body_schema)
+			json_object_set_new(op, "requestBody",
+			                    json_pack("{s:b,s:{s:{s:o}}}", "required", 1, "content",
+			                              "application/json", "schema", schema_ref(r->body_schema)));
+		if (r->auth != API_PUBLIC)
+			json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
+		json_t *resp = json_object_get(op, "responses");
+		snprintf(code, sizeof code, "%d", r->ok_status);
+		json_object_set_new(resp, code, json_pack("{s:s}", "description", "success"));
+		static const char *const errs[][2] = {
+			{"400", "malformed request or JSON"}, {"401", "missing, wrong or expired token"},
+			{"403", "refused by role, grant, tenant isolation or policy"}, {"404", "no such resource"},
+			{"409", "already exists or not allowed in the current state"}, {"413", "body over the route's limit"},
+			{"422", "well-formed but invalid input"}, {"429", "locked out after failed logins"}};
+		for (size_t e = 0; e < sizeof errs / sizeof *errs; e++) {
+			if (r->auth == API_PUBLIC && r->fn != route_login && errs[e][0][0] == '4' && errs[e][0][1] != '0')
+				continue;
+			json_object_set_new(resp, errs[e][0],
+			                    json_pack("{s:s,s:{s:{s:o}}}", "description", errs[e][1], "content",
+			                              "application/json", "schema", schema_ref("Error")));
+		}
+		json_object_set_new(item, m, op);
+	}
+	return json_pack("{s:s,s:{s:s,s:s,s:s},s:o,s:{s:o,s:{s:{s:s,s:s}}}}", "openapi", "3.0.3", "info",
+	                 "title", "gardien API", "version", GD_VERSION, "description",
+	                 "GDPR enforcement engine: subjects, purpose-bound records, erasure, principals, roles and grants. "
+	                 "Errors are {\"error\":{\"code\",\"message\"}}.",
+	                 "paths", paths, "components", "schemas", schemas(), "securitySchemes", "bearer",
+	                 "type", "http", "scheme", "bearer");
+}
+
+int route_openapi(struct api_ctx *c)
+{
+	c->out = api_openapi();
+	return 200;
+}

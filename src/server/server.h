@@ -1,0 +1,183 @@
+/*
+ * server.h — what the files of `gardien serve` share.
+ *
+ * http.c is the only file that knows libmicrohttpd: it reads a request (with
+ * the body capped at the route's limit), hands it to api_handle (router.c) as a
+ * struct api_req, and sends back the struct api_resp. Everything from routing
+ * to the JSON answer is plain C over the public library API, so the fuzz
+ * harness (tests/fuzz/fuzz_api.c) drives it without a socket.
+ *
+ * Each worker thread has its own vault handle (a handle is single-threaded).
+ */
+#ifndef GD_SERVER_H
+#define GD_SERVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gardien.h"
+
+#define API_BODY_DEFAULT (64u * 1024)        /* request body cap of most routes */
+#define API_BODY_RECORD (3u * 1024 * 1024)   /* records: a 1 MiB value, JSON-escaped */
+#define API_BODY_REGISTER (2u * 1024 * 1024) /* a register file, JSON-escaped */
+#define API_MAX_CAPS 4
+
+struct api_req {
+	const char *method;
+	const char *path;            /* without the query string */
+	const char *authorization;   /* the Authorization header, or NULL */
+	/* Query-string parameter `key`, or NULL. */
+	const char *(*query)(void *ud, const char *key);
+	void *query_ud;
+	const char *body;
+	size_t body_len;
+	gd_vault *v;                 /* this thread's handle */
+};
+
+struct api_resp {
+	int status;
+	char *body;                  /* malloc'd; the caller frees */
+	size_t len;
+	const char *type;            /* Content-Type */
+	bool www_authenticate;       /* 401: add WWW-Authenticate: Bearer */
+	int retry_after;             /* 429: seconds, 0: none */
+};
+
+struct api_ctx;
+typedef int (*api_handler)(struct api_ctx *c);
+
+enum api_auth { API_PUBLIC = 0, API_TOKEN = 1, API_TENANT = 2 };
+
+struct api_route {
+	const char *method;
+	const char *pattern;         /* "/v1/tenants/{tenant}/records/{id}" */
+	api_handler fn;
+	enum api_auth auth;          /* API_TENANT: opens an actor for {tenant} */
+	unsigned ops;                /* GD_OP_* the actor needs */
+	size_t body_max;             /* 0: no body accepted */
+	const char *action;          /* audited name of a refusal */
+	const char *summary;         /* for the OpenAPI document */
+	const char *body_schema;     /* OpenAPI schema name of the body, or NULL */
+	int ok_status;               /* 200, 201, 204 */
+};
+
+struct api_ctx {
+	const struct api_req *rq;
+	const struct api_route *route;
+	const char *caps[API_MAX_CAPS];   /* path parameters, in pattern order */
+	char capbuf[1024];
+	json_t *body;                     /* parsed JSON body (object) or NULL */
+	gd_actor *actor;
+	const char *token;                /* bearer token, or NULL */
+	json_t *out;                      /* response JSON (status from the handler) */
+	struct api_resp *resp;
+};
+
+/* The route table (router.c) and its size. */
+extern const struct api_route api_routes[];
+extern const size_t api_nroutes;
+
+/*
+ * Finds the route for method and path, filling c->caps. Returns its index, or
+ * -1 when no pattern matches (404), or -2 when a pattern matches with another
+ * method (405).
+ */
+int api_route_match(struct api_ctx *c, const char *method, const char *path);
+/* The body limit of the route for (method, path); API_BODY_DEFAULT when none matches. */
+size_t api_body_limit(const char *method, const char *path);
+/* Handles one request. `*route` receives the matched index (-1 none) for metrics. */
+void api_handle(const struct api_req *rq, struct api_resp *out, int *route);
+/* The OpenAPI 3 document of the route table (caller decrefs). */
+json_t *api_openapi(void);
+
+/* Helpers for the route handlers (router.c). */
+int api_error(struct api_ctx *c, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Maps a library error to its status and stable code and sets the error body. */
+int api_fail(struct api_ctx *c, int rc);
+/* Body fields: required/optional strings; a missing required field is a 400. */
+int api_str(struct api_ctx *c, const char *key, bool required, const char **out);
+const char *api_query(struct api_ctx *c, const char *key);
+/* A "YYYY-MM-DD…" time field, or 0 when absent. */
+int api_time(struct api_ctx *c, const char *key, gd_time *out);
+json_t *api_time_json(gd_time t);
+int api_id(struct api_ctx *c, int cap, int64_t *out);
+
+/* Route handlers (route_*.c). */
+int route_subject_create(struct api_ctx *c);
+int route_subject_find(struct api_ctx *c);
+int route_subject_add_id(struct api_ctx *c);
+int route_subject_erase(struct api_ctx *c);
+int route_record_put(struct api_ctx *c);
+int route_record_list(struct api_ctx *c);
+int route_record_get(struct api_ctx *c);
+int route_record_update(struct api_ctx *c);
+int route_record_delete(struct api_ctx *c);
+int route_login(struct api_ctx *c);
+int route_logout(struct api_ctx *c);
+int route_whoami(struct api_ctx *c);
+int route_role_set(struct api_ctx *c);
+int route_role_list(struct api_ctx *c);
+int route_user_create(struct api_ctx *c);
+int route_service_create(struct api_ctx *c);
+int route_principal_list(struct api_ctx *c);
+int route_principal_unlock(struct api_ctx *c);
+int route_token_create(struct api_ctx *c);
+int route_token_list(struct api_ctx *c);
+int route_token_revoke(struct api_ctx *c);
+int route_grant_create(struct api_ctx *c);
+int route_grant_list(struct api_ctx *c);
+int route_grant_revoke(struct api_ctx *c);
+int route_register_load(struct api_ctx *c);
+int route_register_get(struct api_ctx *c);
+int route_register_versions(struct api_ctx *c);
+int route_audit_list(struct api_ctx *c);
+int route_audit_verify(struct api_ctx *c);
+int route_breach_record(struct api_ctx *c);
+int route_breach_list(struct api_ctx *c);
+int route_breach_get(struct api_ctx *c);
+int route_breach_notify(struct api_ctx *c);
+int route_request_open(struct api_ctx *c);
+int route_request_list(struct api_ctx *c);
+int route_request_get(struct api_ctx *c);
+int route_request_step(struct api_ctx *c);
+int route_request_export(struct api_ctx *c);
+int route_subject_export(struct api_ctx *c);
+int route_consent_give(struct api_ctx *c);
+int route_consent_withdraw(struct api_ctx *c);
+int route_consent_history(struct api_ctx *c);
+int route_event_record(struct api_ctx *c);
+int route_hold_place(struct api_ctx *c);
+int route_hold_lift(struct api_ctx *c);
+int route_hold_list(struct api_ctx *c);
+int route_retention_plan(struct api_ctx *c);
+int route_retention_sweep(struct api_ctx *c);
+int route_health(struct api_ctx *c);
+int route_metrics(struct api_ctx *c);
+int route_openapi(struct api_ctx *c);
+
+/* Metrics (http.c): Prometheus text of the counters, appended to `out` (malloc'd). */
+char *api_metrics_text(size_t *len);
+void api_metrics_record(int route, int status, unsigned long long usec);
+void api_metrics_inflight(int delta);
+/* One durable commit of the committer answering `n` requests. */
+void api_metrics_batch(size_t n);
+/* The vault file whose size /metrics reports (set by server_run). */
+extern const char *api_vault_path;
+
+/* `gardien serve` (http.c). */
+struct server_config {
+	const char *vault_path, *key_path;
+	gd_time now;
+	const char *host;
+	unsigned port;
+	const char *cert, *cert_key;
+	unsigned threads;
+	unsigned timeout;          /* seconds of inactivity before a connection is closed */
+	unsigned connections;      /* connection limit */
+};
+/* Runs until SIGINT/SIGTERM (blocked by the caller), then drains and stops. */
+int server_run(const struct server_config *cfg);
+
+#endif
