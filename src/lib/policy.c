@@ -123,7 +123,7 @@ static const write_check write_checks[] = {
 int gd__policy_write(gd_actor *a, const char *subject, const gd_record_spec *spec)
 {
 	for (size_t i = 0; i < sizeof write_checks / sizeof *write_checks; i++) {
-		int rc = write_checks[i] ? write_checks[i](a, subject, spec) : 0;
+		int rc = write_checks[i](a, subject, spec);
 		if (rc < 0)
 			return rc;
 	}

@@ -311,7 +311,6 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
 
 /* Modules keeping rows about subjects add their hook here (see internal.h). */
 static const gd__erase_hook erase_hooks[] = {
-	NULL,
 	gd__rights_erase_hook,
 	gd__retention_erase_hook,
 };
@@ -327,7 +326,7 @@ int gd_subject_erase(gd_actor *a, const char *subject)
 	if ((rc = gd__subject_load(a, &s, subject, false)) < 0)
 		goto done;
 	for (size_t i = 0; rc == 0 && i < sizeof erase_hooks / sizeof *erase_hooks; i++)
-		rc = erase_hooks[i] ? erase_hooks[i](a, &s) : 0;
+		rc = erase_hooks[i](a, &s);
 	if (rc < 0)
 		goto done;
 	/* The key first: from here on nothing sealed for this subject can be opened. */

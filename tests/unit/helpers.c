@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "helpers.h"
 
 #define FIXED_NOW 1767225600 /* 2026-01-01T00:00:00Z */
@@ -85,4 +87,27 @@ bool file_contains(const char *path, const void *needle, size_t n)
 		found = memcmp(buf + i, needle, n) == 0;
 	free(buf);
 	return found;
+}
+
+void db_exec(const char *path, const char *stmt)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char *err = NULL;
+	if (sqlite3_exec(db, stmt, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", stmt, err);
+	sqlite3_close(db);
+}
+
+int64_t db_count(const char *path, const char *query)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
 }

@@ -27,6 +27,10 @@ void fx_free(struct fixture *f);
 void fx_reopen(struct fixture *f);
 /* True when `needle` occurs in the file (or in its -wal side file with wal = true). */
 bool file_contains(const char *path, const void *needle, size_t n);
+/* Runs SQL on the vault file directly (to tamper with it), failing the test on error. */
+void db_exec(const char *path, const char *stmt);
+/* The integer the query's first row holds. */
+int64_t db_count(const char *path, const char *query);
 /* Reads a whole file; caller frees. */
 unsigned char *read_file(const char *path, size_t *len);
 

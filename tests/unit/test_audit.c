@@ -21,29 +21,6 @@
 #define T0 1767225600 /* the fixture's clock: 2026-01-01T00:00:00Z */
 #define ACME 1        /* tenant id of "acme" */
 
-static void sql(const char *path, const char *stmt)
-{
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	char *err = NULL;
-	if (sqlite3_exec(db, stmt, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("%s: %s", stmt, err);
-	sqlite3_close(db);
-}
-
-static int64_t count(const char *path, const char *query)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return n;
-}
-
 static int64_t put(gd_actor *a, const char *subject, const char *activity, const char *category,
                    const char *value)
 {
@@ -80,7 +57,7 @@ static int tamper_and_verify(struct fixture *f, const char *stmt, gd_audit_repor
 	gd_vault_close(f->v);
 	f->a = NULL, f->v = NULL;
 	if (stmt)
-		sql(f->path, stmt);
+		db_exec(f->path, stmt);
 	fx_reopen(f);
 	return gd_audit_verify(f->v, NULL, r, NULL, NULL);
 }
@@ -165,7 +142,7 @@ static void intact_chain_verifies(void **state)
 	gd_audit_report r;
 	GD_OK_OR_FAIL(tamper_and_verify(f, NULL, &r));
 	assert_int_equal(r.problem, GD_AUDIT_INTACT);
-	assert_int_equal(r.entries, count(f->path, "SELECT count(*) FROM audit"));
+	assert_int_equal(r.entries, db_count(f->path, "SELECT count(*) FROM audit"));
 	assert_int_equal(r.chains, 2); /* the vault's and acme's */
 	assert_int_equal(r.unsigned_tail, r.entries);
 	fx_free(f);
@@ -242,8 +219,8 @@ static void truncation_after_checkpoint_is_found(void **state)
 	int64_t n;
 	GD_OK_OR_FAIL(gd_audit_checkpoint(f->v, NULL, &n));
 	assert_int_equal(n, 2);
-	int64_t last = count(f->path, "SELECT max(seq) FROM audit WHERE tenant_id = 1");
-	assert_int_equal(count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1"), last);
+	int64_t last = db_count(f->path, "SELECT max(seq) FROM audit WHERE tenant_id = 1");
+	assert_int_equal(db_count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1"), last);
 	expect(f, "DELETE FROM audit WHERE tenant_id = 1 AND seq > 12", GD_AUDIT_TRUNCATED, 12);
 	fx_free(f);
 }
@@ -255,7 +232,7 @@ static void unsigned_tail_is_reported(void **state)
 	int64_t n;
 	GD_OK_OR_FAIL(gd_audit_checkpoint(f->v, "acme", &n));
 	assert_int_equal(n, 1);
-	int64_t cp = count(f->path, "SELECT max(seq) FROM audit WHERE tenant_id = 1");
+	int64_t cp = db_count(f->path, "SELECT max(seq) FROM audit WHERE tenant_id = 1");
 	char sub[GD_SUBJECT_ID_SIZE];
 	GD_OK_OR_FAIL(gd_subject_create(f->a, sub));
 	for (int i = 0; i < 3; i++)
@@ -273,7 +250,7 @@ static void rewritten_chain_is_found(void **state)
 {
 	struct fixture *f = populated();
 	GD_OK_OR_FAIL(gd_audit_checkpoint(f->v, "acme", NULL));
-	int64_t cp = count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1");
+	int64_t cp = db_count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1");
 	gd_actor_close(f->a);
 	gd_vault_close(f->v);
 	f->a = NULL, f->v = NULL;
@@ -323,7 +300,7 @@ static void forged_checkpoint_is_found(void **state)
 {
 	struct fixture *f = populated();
 	GD_OK_OR_FAIL(gd_audit_checkpoint(f->v, "acme", NULL));
-	int64_t cp = count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1");
+	int64_t cp = db_count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1");
 	gd_audit_report r;
 	assert_int_equal(tamper_and_verify(f, "UPDATE audit_checkpoints SET at = at + 1 WHERE tenant_id = 1", &r),
 	                 GD_ECORRUPT);
@@ -342,10 +319,10 @@ static void checkpoints_are_written_every_n(void **state)
 		put(f->a, s, "billing", "user.name", "Jeanne");
 	GD_OK_OR_FAIL(gd_vault_commit(f->v));
 	/* One at entry 1000, one at the end of the batch (its commit signs it). */
-	assert_int_equal(count(f->path, "SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 1"), 2);
-	assert_int_equal(count(f->path, "SELECT min(seq) FROM audit_checkpoints WHERE tenant_id = 1"),
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 1"), 2);
+	assert_int_equal(db_count(f->path, "SELECT min(seq) FROM audit_checkpoints WHERE tenant_id = 1"),
 	                 GD_AUDIT_CHECKPOINT_EVERY);
-	assert_int_equal(count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1"),
+	assert_int_equal(db_count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1"),
 	                 GD_AUDIT_CHECKPOINT_EVERY + 11);
 	gd_audit_report r;
 	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
@@ -376,17 +353,17 @@ static void prune_keeps_the_rest_verifiable(void **state)
 	/* Everything written before day 10 goes: seq 1..11. */
 	GD_OK_OR_FAIL(gd_audit_prune(f->a, T0 + 10 * 86400, &n));
 	assert_int_equal(n, 11);
-	assert_int_equal(count(f->path, "SELECT min(seq) FROM audit WHERE tenant_id = 1"), 12);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 1 AND kind = 1 AND seq = 11"), 1);
+	assert_int_equal(db_count(f->path, "SELECT min(seq) FROM audit WHERE tenant_id = 1"), 12);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 1 AND kind = 1 AND seq = 11"), 1);
 	gd_audit_report r;
 	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
-	assert_int_equal(r.entries, count(f->path, "SELECT count(*) FROM audit"));
+	assert_int_equal(r.entries, db_count(f->path, "SELECT count(*) FROM audit"));
 	/* A second prune moves the anchor; the chain goes on after it. */
 	GD_OK_OR_FAIL(gd_audit_prune(f->a, T0 + 15 * 86400, &n));
 	assert_int_equal(n, 5);
 	put(f->a, s, "billing", "user.name", "Jeanne");
 	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
-	assert_int_equal(count(f->path, "SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 1 AND kind = 1"), 1);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 1 AND kind = 1"), 1);
 	/* Removing entries right after the anchor, or forging the anchor, is found. */
 	expect(f, "DELETE FROM audit WHERE tenant_id = 1 AND seq = 17", GD_AUDIT_REMOVED, 17);
 	fx_free(f);
@@ -419,10 +396,10 @@ static void prune_refuses_a_damaged_chain(void **state)
 	gd_audit_report r;
 	assert_int_equal(tamper_and_verify(f, "UPDATE audit SET action = 'x' WHERE tenant_id = 1 AND seq = 3", &r),
 	                 GD_ECORRUPT);
-	int64_t before = count(f->path, "SELECT count(*) FROM audit");
+	int64_t before = db_count(f->path, "SELECT count(*) FROM audit");
 	assert_int_equal(gd_audit_prune(f->a, T0 + 1, NULL), GD_ECORRUPT);
 	assert_non_null(strstr(gd_error_last(), "prune refused"));
-	assert_int_equal(count(f->path, "SELECT count(*) FROM audit"), before);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit"), before);
 	fx_free(f);
 }
 
@@ -643,7 +620,7 @@ static void export_tampering_is_found(void **state)
 
 static int64_t state_of(struct fixture *f)
 {
-	return count(f->path, "SELECT (SELECT count(*) FROM audit) * 1000000"
+	return db_count(f->path, "SELECT (SELECT count(*) FROM audit) * 1000000"
 	                      " + (SELECT count(*) FROM audit_checkpoints) * 1000"
 	                      " + (SELECT coalesce(sum(seq), 0) FROM audit_checkpoints)"
 	                      " + (SELECT count(*) FROM breaches) * 100000"
@@ -748,8 +725,8 @@ static void rollbacks_inside_batches_keep_the_chain(void **state)
 	gd_audit_report rep;
 	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &rep, NULL, NULL));
 	assert_int_equal(rep.unsigned_tail, 2); /* the vault chain's two; acme's end is signed */
-	assert_int_equal(count(f->path, "SELECT count(*) FROM records"),
-	                 count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.put'"));
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"),
+	                 db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.put'"));
 	fx_free(f);
 }
 
@@ -829,16 +806,16 @@ static void killed_writer_leaves_no_orphan(void **state)
 	fx_reopen(f);
 	gd_audit_report r;
 	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
-	int64_t records = count(f->path, "SELECT count(*) FROM records");
+	int64_t records = db_count(f->path, "SELECT count(*) FROM records");
 	assert_true(records >= 300);
 	/* Every record has its entry, every entry its record. */
-	assert_int_equal(count(f->path, "SELECT count(*) FROM records r WHERE NOT EXISTS (SELECT 1 FROM audit a"
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records r WHERE NOT EXISTS (SELECT 1 FROM audit a"
 	                                " WHERE a.tenant_id = 1 AND a.action = 'record.put' AND a.record_id = r.id)"),
 	                 0);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM audit a WHERE a.action = 'record.put' AND NOT EXISTS"
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit a WHERE a.action = 'record.put' AND NOT EXISTS"
 	                                " (SELECT 1 FROM records r WHERE r.id = a.record_id)"),
 	                 0);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.put'"), records);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.put'"), records);
 	fx_free(f);
 }
 

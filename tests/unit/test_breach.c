@@ -126,19 +126,6 @@ static void bad_input_is_refused(void **state)
 	fx_free(f);
 }
 
-static int64_t count(const char *path, const char *query)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return n;
-}
-
 static void breaches_are_audited_and_never_deleted(void **state)
 {
 	struct fixture *f = fx_new();
@@ -157,13 +144,13 @@ static void breaches_are_audited_and_never_deleted(void **state)
 	assert_string_equal(b->consequences, "Phishing using the email addresses"); /* kept */
 	assert_string_equal(b->status, "not-notified");
 	gd_breach_free(b);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM audit WHERE action LIKE 'breach.%'"), 3);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action LIKE 'breach.%'"), 3);
 
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM breaches", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM breaches"), 1);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM breaches"), 1);
 
 	/* Another tenant does not see it. */
 	GD_OK_OR_FAIL(gd_tenant_create(f->v, "globex", NULL));
@@ -270,7 +257,7 @@ static void scope_from_a_known_access_pattern(void **state)
 	assert_int_equal(res.records, 4);
 	assert_int_equal(res.categories, 3);
 	/* Scoping is audited. */
-	assert_int_equal(count(f->path, "SELECT count(*) FROM audit WHERE action = 'breach.scope'"), 2);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'breach.scope'"), 2);
 	fx_free(f);
 }
 

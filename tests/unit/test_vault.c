@@ -35,16 +35,6 @@ static void new_subject(struct fixture *f, char id[GD_SUBJECT_ID_SIZE])
 	GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, id, "phone", PHONE));
 }
 
-static void sql(const char *path, const char *stmt)
-{
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	char *err = NULL;
-	if (sqlite3_exec(db, stmt, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("%s: %s", stmt, err);
-	sqlite3_close(db);
-}
-
 /* Inverts every bit of byte `at` of a blob: a change whatever the byte was. */
 static void flip_byte(const char *path, const char *table, const char *column, int64_t rowid, int at)
 {
@@ -68,19 +58,6 @@ static void flip_byte(const char *path, const char *table, const char *column, i
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	free(b);
-}
-
-static int64_t count(const char *path, const char *query)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return n;
 }
 
 static bool vault_files_contain(struct fixture *f, const void *needle, size_t n)
@@ -146,10 +123,10 @@ static void erasure_leaves_no_trace(void **state)
 	gd_record *r = NULL;
 	assert_int_equal(gd_record_get(f->a, &r, rec, "billing"), GD_ENOTFOUND);
 	assert_null(r);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM records"), 0);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM identifiers"), 0);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), 0);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM identifiers"), 0);
 	/* The audit keeps the erasure, pseudonymously. */
-	assert_int_equal(count(f->path, "SELECT count(*) FROM audit WHERE action = 'subject.erase'"), 1);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'subject.erase'"), 1);
 	fx_reopen(f);
 	assert_false(vault_files_contain(f, wk, wk_len));
 	fx_free(f);
@@ -169,10 +146,10 @@ static void ciphertext_bound_to_its_row(void **state)
 	char q[200];
 	/* Same subject, same category, another record id. */
 	snprintf(q, sizeof q, "UPDATE records SET sealed = (SELECT sealed FROM records WHERE id = %lld) WHERE id = %lld", (long long)r1, (long long)r2);
-	sql(f->path, q);
+	db_exec(f->path, q);
 	/* Same record id, another category. */
 	snprintf(q, sizeof q, "UPDATE records SET category = 'user.contact.email' WHERE id = %lld", (long long)r3);
-	sql(f->path, q);
+	db_exec(f->path, q);
 	gd_record *r = NULL;
 	assert_int_equal(gd_record_get(f->a, &r, r2, "billing"), GD_ECORRUPT);
 	assert_int_equal(gd_record_get(f->a, &r, r3, "billing"), GD_ECORRUPT);
@@ -181,7 +158,7 @@ static void ciphertext_bound_to_its_row(void **state)
 	gd_record_free(r);
 	/* Another subject's row. */
 	snprintf(q, sizeof q, "UPDATE records SET subject_id = (SELECT id FROM subjects WHERE pseudonym = '%s') WHERE id = %lld", s2, (long long)r1);
-	sql(f->path, q);
+	db_exec(f->path, q);
 	assert_int_equal(gd_record_get(f->a, &r, r1, "billing"), GD_ECORRUPT);
 	fx_free(f);
 }
@@ -205,10 +182,10 @@ static void flipped_bytes_detected(void **state)
 	GD_OK_OR_FAIL(gd_record_get(f->a, &r, r2, "billing"));
 	gd_record_free(r);
 	/* One byte of the subject's wrapped key: every record of the subject fails. */
-	flip_byte(f->path, "subjects", "wrapped_key", count(f->path, "SELECT id FROM subjects"), 0);
+	flip_byte(f->path, "subjects", "wrapped_key", db_count(f->path, "SELECT id FROM subjects"), 0);
 	assert_int_equal(gd_record_get(f->a, &r, r2, "billing"), GD_ECORRUPT);
 	/* One byte of the tenant's wrapped key: the tenant does not open. */
-	flip_byte(f->path, "tenants", "wrapped_key", count(f->path, "SELECT id FROM tenants WHERE name = 'acme'"), 40);
+	flip_byte(f->path, "tenants", "wrapped_key", db_count(f->path, "SELECT id FROM tenants WHERE name = 'acme'"), 40);
 	gd_actor_close(f->a), f->a = NULL;
 	gd_actor *a = NULL;
 	assert_int_equal(gd_actor_open(&a, f->v, "acme", "test:unit"), GD_ECORRUPT);
@@ -338,7 +315,7 @@ static void bad_values_refused(void **state)
 	s.category = "user.financial";
 	assert_int_equal(gd_record_put(f->a, NULL, "sub_000000000000000000000000", &s), GD_ENOTFOUND);
 	assert_int_equal(gd_record_put(f->a, NULL, "not-a-subject", &s), GD_EINVAL);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM records"), 0);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), 0);
 	fx_free(f);
 }
 
@@ -353,7 +330,7 @@ static void purpose_bound_reads(void **state)
 	assert_int_equal(gd_record_get(f->a, &r, rec, "marketing"), GD_EDENIED);
 	assert_null(r);
 	assert_non_null(strstr(gd_error_last(), "marketing"));
-	assert_int_equal(count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.get' AND outcome = 1 AND purpose = 'marketing'"), 1);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.get' AND outcome = 1 AND purpose = 'marketing'"), 1);
 	GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
 	assert_int_equal(r->value_len, 4);
 	gd_record_free(r);
@@ -402,7 +379,7 @@ static void update_list_delete_and_batches(void **state)
 	for (int i = 0; i < 50; i++)
 		put_text(f->a, NULL, id, "billing", "user.contact.email", "x@example.org");
 	gd_vault_rollback(f->v);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM records"), 1);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), 1);
 	GD_OK_OR_FAIL(gd_vault_begin(f->v));
 	put_text(f->a, NULL, id, "billing", "user.contact.email", "y@example.org");
 	gd_record_spec bad = GD_RECORD_SPEC_INIT;
@@ -410,7 +387,7 @@ static void update_list_delete_and_batches(void **state)
 	assert_int_equal(gd_record_put(f->a, NULL, "sub_000000000000000000000000", &bad), GD_ENOTFOUND);
 	put_text(f->a, NULL, id, "billing", "user.contact.email", "w@example.org");
 	GD_OK_OR_FAIL(gd_vault_commit(f->v));
-	assert_int_equal(count(f->path, "SELECT count(*) FROM records"), 3);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), 3);
 	assert_int_equal(gd_vault_commit(f->v), GD_ESTATE);
 
 	/* Ids are never handed out again, even the last one deleted, even after a reopen:
@@ -427,7 +404,7 @@ static void update_list_delete_and_batches(void **state)
 /* Counts every row the vault holds, to prove a failed operation changed nothing. */
 static int64_t rows(struct fixture *f)
 {
-	return count(f->path, "SELECT (SELECT count(*) FROM records) + (SELECT count(*) FROM subjects)"
+	return db_count(f->path, "SELECT (SELECT count(*) FROM records) + (SELECT count(*) FROM subjects)"
 	                      " + (SELECT count(*) FROM identifiers) + (SELECT count(*) FROM audit)");
 }
 
