@@ -110,8 +110,7 @@ static const read_check read_checks[] = {
 	gd__retention_check_read,
 	gd__auth_read_check,
 	register_read,
-	gd__objection_read_check,
-	gd__restriction_read_check,
+	gd__limits_read_check,
 	gd__consent_read_check,
 };
 

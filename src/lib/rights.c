@@ -105,16 +105,6 @@ int gd__check_text(const char *s, const char *what)
 }
 
 /* Is there a limit of `kind` on the subject (for `activity`, "" for any)? */
-static int has_limit(gd_actor *a, bool *out, int64_t subject_id, int kind, const char *activity)
-{
-	int64_t n = 0;
-	int rc = gd__db_int(a->v->store, &n,
-	                    "SELECT count(*) FROM subject_limits WHERE subject_id = ? AND kind = ? AND activity = ?",
-	                    "iit", subject_id, (int64_t)kind, activity);
-	*out = rc == 0 && n > 0;
-	return rc;
-}
-
 int gd__consent_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
 {
 	const struct gd__register *reg;
@@ -143,13 +133,11 @@ int gd__consent_read_check(gd_actor *a, const struct gd__record_meta *m, const c
 	               state == GD_CONSENT_STATE_WITHDRAWN ? "withdrawn" : "not recorded");
 }
 
-int gd__restriction_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
+/* Art. 18: restricted data is read only for legal claims or with consent. */
+static int restriction_allows(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
 {
-	bool restricted;
-	int rc = has_limit(a, &restricted, m->subject_id, GD__LIMIT_RESTRICTION, "");
-	if (rc < 0 || !restricted)
-		return rc;
 	const struct gd__register *reg;
+	int rc;
 	if ((rc = gd__rights_register(a, &reg)) < 0)
 		return rc;
 	const struct gd__activity *act = gd__rights_activity(reg, purpose);
@@ -166,15 +154,34 @@ int gd__restriction_read_check(gd_actor *a, const struct gd__record_meta *m, con
 	               (long long)m->id, purpose);
 }
 
-int gd__objection_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
+/*
+ * Objection (Art. 21) and restriction (Art. 18) in one look-up, since it runs
+ * on every read and most subjects have neither.
+ */
+int gd__limits_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
 {
-	bool objected;
-	int rc = has_limit(a, &objected, m->subject_id, GD__LIMIT_OBJECTION, purpose);
-	if (rc < 0 || !objected)
+	gd__store *db = a->v->store;
+	gd__stmt *st;
+	bool restricted = false, objected = false;
+	int rc = gd__db_query(db, &st, "SELECT kind, activity FROM subject_limits WHERE subject_id = ?", "i",
+	                      m->subject_id);
+	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
+		int64_t kind = gd__col_int(db, st, 0);
+		const char *act = gd__col_text(db, st, 1);
+		if (kind == GD__LIMIT_RESTRICTION)
+			restricted = true;
+		else if (kind == GD__LIMIT_OBJECTION && act && strcmp(act, purpose) == 0)
+			objected = true;
+		rc = 0;
+	}
+	gd__db_reset(db, st);
+	if (rc < 0)
 		return rc;
-	return gd__err(GD_EDENIED,
-	               "record %lld: the subject objected to processing for \"%s\" (Art. 21); it may no longer be read for it",
-	               (long long)m->id, purpose);
+	if (objected)
+		return gd__err(GD_EDENIED,
+		               "record %lld: the subject objected to processing for \"%s\" (Art. 21); it may no longer be read for it",
+		               (long long)m->id, purpose);
+	return restricted ? restriction_allows(a, m, purpose) : 0;
 }
 
 int gd__rights_erase_hook(gd_actor *a, const struct gd__subject *s)

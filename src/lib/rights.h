@@ -50,8 +50,8 @@ int gd__consent_history(gd_actor *a, int64_t subject_id, const char *subject, gd
 
 /* Policy checks (policy.c tables). */
 int gd__consent_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
-int gd__restriction_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
-int gd__objection_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
+/* Objection (Art. 21) and restriction (Art. 18) of the record's subject. */
+int gd__limits_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
 
 /* Erasure hook (subject.c table): deletes consents and limits of the subject. */
 int gd__rights_erase_hook(gd_actor *a, const struct gd__subject *s);
