@@ -106,3 +106,10 @@ const struct gd__embedded *gd__embedded_find(const char *name)
 			return e;
 	return NULL;
 }
+
+void gd__copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strnlen(src, cap - 1) : 0;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = 0;
+}

@@ -110,6 +110,12 @@ int gd__op_begin_read(gd_vault *v);
 /* Ends an operation: commits (or releases) when rc == 0, rolls back otherwise. Returns rc or the commit error. */
 int gd__op_end(gd_vault *v, int rc);
 
+/*
+ * Copies the C string `src` (NULL: "") into `dst` of `cap` bytes, cut to fit and
+ * always terminated. The hot paths' replacement for snprintf("%s").
+ */
+void gd__copy(char *dst, size_t cap, const char *src);
+
 /* Validates a slug-like name ([a-z0-9._:-], 1..GD_NAME_MAX); `what` names it in the error. */
 int gd__check_name(const char *s, const char *what);
 

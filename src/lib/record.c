@@ -142,7 +142,7 @@ static int decrypt_row(gd_actor *a, gd__stmt *st, struct gd__subject *s, gd_reco
 	size_t n;
 	int rc;
 	if (!s->id) {
-		snprintf(s->pseudonym, sizeof s->pseudonym, "%s", gd__col_text(db, st, 1));
+		gd__copy(s->pseudonym, sizeof s->pseudonym, gd__col_text(db, st, 1));
 		const void *w = gd__col_blob(db, st, 2, &n);
 		if ((rc = gd__subject_unwrap(a, s, w, n)) < 0)
 			return rc;
@@ -167,10 +167,10 @@ static int decrypt_row(gd_actor *a, gd__stmt *st, struct gd__subject *s, gd_reco
 static void row_meta(gd__store *db, gd__stmt *st, gd_record *r)
 {
 	r->id = gd__col_int(db, st, 0);
-	snprintf(r->subject, sizeof r->subject, "%s", gd__col_text(db, st, 1));
-	snprintf(r->activity, sizeof r->activity, "%s", gd__col_text(db, st, 3));
-	snprintf(r->category, sizeof r->category, "%s", gd__col_text(db, st, 4));
-	snprintf(r->source, sizeof r->source, "%s", gd__col_text(db, st, 5));
+	gd__copy(r->subject, sizeof r->subject, gd__col_text(db, st, 1));
+	gd__copy(r->activity, sizeof r->activity, gd__col_text(db, st, 3));
+	gd__copy(r->category, sizeof r->category, gd__col_text(db, st, 4));
+	gd__copy(r->source, sizeof r->source, gd__col_text(db, st, 5));
 	r->collected_at = gd__col_int(db, st, 6);
 	r->updated_at = gd__col_int(db, st, 7);
 	r->type = (enum gd_value_type)gd__col_int(db, st, 8);
@@ -314,7 +314,7 @@ static int load_for_write(gd_actor *a, gd_record *r, struct gd__subject *s)
 		rc = gd__err(GD_ENOTFOUND, "no record %lld in tenant %s", (long long)r->id, a->tenant);
 	if (rc == 1) {
 		row_meta(db, st, r);
-		snprintf(s->pseudonym, sizeof s->pseudonym, "%s", r->subject);
+		gd__copy(s->pseudonym, sizeof s->pseudonym, r->subject);
 		size_t n;
 		const void *w = gd__col_blob(db, st, 2, &n);
 		rc = gd__subject_unwrap(a, s, w, n);
@@ -373,8 +373,8 @@ int gd_record_delete(gd_actor *a, int64_t id)
 	if (rc == 0) {
 		rc = gd__db_step(v->store, st);
 		if (rc == 1) {
-			snprintf(subject, sizeof subject, "%s", gd__col_text(v->store, st, 0));
-			snprintf(category, sizeof category, "%s", gd__col_text(v->store, st, 1));
+			gd__copy(subject, sizeof subject, gd__col_text(v->store, st, 0));
+			gd__copy(category, sizeof category, gd__col_text(v->store, st, 1));
 			rc = 0;
 		} else if (rc == 0) {
 			rc = gd__err(GD_ENOTFOUND, "no record %lld in tenant %s", (long long)id, a->tenant);

@@ -300,7 +300,7 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
 		return rc;
 	rc = gd__db_step(s, st);
 	if (rc == 1) {
-		snprintf(out_id, GD_SUBJECT_ID_SIZE, "%s", gd__col_text(s, st, 0));
+		gd__copy(out_id, GD_SUBJECT_ID_SIZE, gd__col_text(s, st, 0));
 		rc = 0;
 	} else if (rc == 0) {
 		rc = gd__err(GD_ENOTFOUND, "no subject of tenant %s has this %s", a->tenant, kind);
