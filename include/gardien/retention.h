@@ -163,6 +163,8 @@ int gd_backup_verify(gd_vault *v, const char *file);
 typedef struct gd_backup_restore_stats {
 	gd_time snapshot_at;
 	uint64_t erasures, deletions, anonymisations;  /* journal entries re-applied */
+	/* Entries whose transaction never committed: the live vault still held the data. */
+	uint64_t uncommitted;
 } gd_backup_restore_stats;
 
 /*
@@ -170,6 +172,11 @@ typedef struct gd_backup_restore_stats {
  * `file`, after re-applying to it every erasure, retention deletion and
  * anonymisation of the erasure journal ("<path>.journal"). Nothing changes if
  * the backup is damaged, foreign (another master key) or anything fails.
+ * Journal entries are written before their transaction commits; when the live
+ * vault can still be opened, an entry whose effect it does not show (the
+ * subject or record is still there) is skipped as never committed. When it
+ * cannot be opened, every entry is applied: erasing too much beats restoring
+ * what was erased.
  */
 int gd_backup_restore(const char *path, const gd_vault_options *opts, const char *file,
                       gd_backup_restore_stats *out);

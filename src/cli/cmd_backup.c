@@ -123,15 +123,17 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 			return cli_fail(c, rc);
 		char t[32];
 		if (c->json)
-			cli_print_json(json_pack("{s:s,s:s,s:I,s:I,s:I}", "vault", c->vault_path, "snapshot_at",
+			cli_print_json(json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "vault", c->vault_path, "snapshot_at",
 			                         cli_time(st.snapshot_at, t), "erasures", (json_int_t)st.erasures,
 			                         "deletions", (json_int_t)st.deletions, "anonymisations",
-			                         (json_int_t)st.anonymisations));
+			                         (json_int_t)st.anonymisations, "uncommitted",
+			                         (json_int_t)st.uncommitted));
 		else
 			printf("restored %s from the snapshot of %s; re-applied %llu erasure(s), %llu deletion(s), "
-			       "%llu anonymisation(s) made since\n",
+			       "%llu anonymisation(s) made since (%llu journal entr%s never committed, skipped)\n",
 			       c->vault_path, cli_time(st.snapshot_at, t), (unsigned long long)st.erasures,
-			       (unsigned long long)st.deletions, (unsigned long long)st.anonymisations);
+			       (unsigned long long)st.deletions, (unsigned long long)st.anonymisations,
+			       (unsigned long long)st.uncommitted, st.uncommitted == 1 ? "y" : "ies");
 		return EXIT_OK;
 	}
 	if (strcmp(sub, "create") && strcmp(sub, "list") && strcmp(sub, "prune") && strcmp(sub, "verify") &&

@@ -585,13 +585,45 @@ int gd_backup_verify(gd_vault *v, const char *file)
 struct replay {
 	gd_vault *v;
 	gd_actor *a;
+	gd_vault *live;         /* the vault being replaced, when it still opens */
 	gd_backup_restore_stats *stats;
 };
+
+/*
+ * True when the live vault still holds what entry `e` erased, deleted or
+ * anonymised: its transaction never committed (the journal is written first).
+ * Pseudonyms and record ids are never reused, so presence is proof.
+ */
+static int never_committed(gd_vault *live, const struct gd__journal_entry *e, bool *out)
+{
+	int64_t n = 0;
+	int rc;
+	*out = false;
+	if (!live)
+		return 0;
+	if (e->kind == GD__J_ERASE)
+		rc = gd__db_int(live->store, &n, "SELECT count(*) FROM subjects WHERE pseudonym = ?", "t",
+		                e->subject);
+	else
+		rc = gd__db_int(live->store, &n,
+		                "SELECT count(*) FROM records WHERE id = ? AND collected_at = ? AND stage <> ?",
+		                "iii", e->record_id, (int64_t)e->collected_at,
+		                (int64_t)(e->kind == GD__J_DELETE ? -1 : GD__REC_ANONYMISED));
+	*out = rc == 0 && n > 0;
+	return rc;
+}
 
 static int replay_one(void *ud, const struct gd__journal_entry *e)
 {
 	struct replay *r = ud;
-	int rc;
+	bool skip;
+	int rc = never_committed(r->live, e, &skip);
+	if (rc < 0)
+		return rc;
+	if (skip) {
+		r->stats->uncommitted++;
+		return 0;
+	}
 	if (!r->a || strcmp(r->a->tenant, e->tenant) != 0) {
 		gd_actor_close(r->a);
 		r->a = NULL;
@@ -671,12 +703,20 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 		goto done;
 	r.v = v;
 	r.stats = &stats;
+	/* The live vault, if it still opens, tells which journal entries committed;
+	 * gone or damaged, it tells nothing and every entry is applied. */
+	rc = gd_vault_open(&r.live, path, &o);
+	if (rc == GD_ENOTFOUND || rc == GD_ECORRUPT)
+		rc = 0, r.live = NULL;
+	if (rc < 0)
+		goto done;
 	if ((rc = gd_vault_begin(v)) < 0)
 		goto done;
 	replaying = true;
 	rc = journal_each(path, master, replay_one, &r);
 	replaying = false;
 	gd_actor_close(r.a), r.a = NULL;
+	gd_vault_close(r.live), r.live = NULL;
 	if (rc == 0) {
 		char why[160], when[32];
 		gd_time_format(when, stats.snapshot_at);
@@ -700,6 +740,7 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 done:
 	replaying = false;
 	gd_actor_close(r.a);
+	gd_vault_close(r.live);
 	gd_vault_close(v);
 	if (rc < 0)
 		remove_db(tmp);

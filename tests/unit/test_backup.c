@@ -142,6 +142,54 @@ static void erase_then_restore_keeps_subject_gone(void **state)
 	fx_free(f);
 }
 
+/* An erasure whose commit failed after its journal entry was written must not
+ * be applied by a later restore: the live vault shows it never happened. */
+static void uncommitted_erasure_not_replayed(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE], found[GD_SUBJECT_ID_SIZE], dir[400], journal[400], file[700];
+	gd_backup_info b;
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+	snprintf(journal, sizeof journal, "%s.journal", f->path);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, s, "email", "kept@example.org"));
+	create(f, dir, &b);
+	snprintf(file, sizeof file, "%s/%s", dir, b.name);
+	/* Fail the erasure at each step until one fails after writing its journal entry. */
+	size_t before = 0, after = 0;
+	unsigned char *j = read_file(journal, &before);
+	free(j);
+	bool journaled = false;
+	for (long n = 1; !journaled; n++) {
+		gd__fault_arm(n);
+		int rc = gd_subject_erase(f->a, s);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		assert_true(fired); /* the erasure must not succeed before a journaled failure */
+		assert_true(rc < 0);
+		j = read_file(journal, &after);
+		free(j);
+		journaled = after > before;
+	}
+	GD_OK_OR_FAIL(gd_subject_find(f->a, found, "email", "kept@example.org"));
+	close_vault(f);
+	gd_backup_restore_stats rs;
+	GD_OK_OR_FAIL(gd_backup_restore(f->path, NULL, file, &rs));
+	assert_int_equal(rs.uncommitted, 1);
+	assert_int_equal(rs.erasures, 0);
+	fx_reopen(f);
+	GD_OK_OR_FAIL(gd_subject_find(f->a, found, "email", "kept@example.org"));
+	assert_string_equal(found, s);
+	/* Once it really happens, the same kind of entry is applied. */
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, s));
+	close_vault(f);
+	GD_OK_OR_FAIL(gd_backup_restore(f->path, NULL, file, &rs));
+	assert_int_equal(rs.erasures, 1);
+	fx_reopen(f);
+	assert_int_equal(gd_subject_find(f->a, found, "email", "kept@example.org"), GD_ENOTFOUND);
+	fx_free(f);
+}
+
 static void backup_while_in_use_is_consistent(void **state)
 {
 	struct fixture *f = fx_new();
@@ -441,6 +489,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(erase_then_restore_keeps_subject_gone),
 		cmocka_unit_test(damaged_or_foreign_backup_refused),
+		cmocka_unit_test(uncommitted_erasure_not_replayed),
 		cmocka_unit_test(backup_while_in_use_is_consistent),
 		cmocka_unit_test(create_failing_anywhere_leaves_nothing),
 		cmocka_unit_test(rotation_over_a_year),
