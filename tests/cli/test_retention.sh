@@ -55,7 +55,10 @@ GARDIEN_NOW=2026-01-11T09:00:00Z "$GARDIEN" erase "$s" >/dev/null
 [ "$("$GARDIEN" --json backup horizon | jq -r '.erasures[0].horizon')" = 2026-04-10T09:00:00Z ] || fail "horizon list"
 # A damaged copy is refused and changes nothing.
 cp "$dir/v.db.backups/$b" "$dir/damaged.gdbk"
-printf 'X' | dd of="$dir/damaged.gdbk" bs=1 seek=300 conv=notrunc status=none
+# Byte 300 is changed to another value (setting a fixed one left it as it was once in 256 runs).
+byte=$(od -An -tu1 -j300 -N1 "$dir/damaged.gdbk" | tr -d ' ')
+printf "\\$(printf %03o $(( (byte + 1) % 256 )))" | dd of="$dir/damaged.gdbk" bs=1 seek=300 conv=notrunc status=none
+cmp -s "$dir/v.db.backups/$b" "$dir/damaged.gdbk" && fail "the copy was not damaged"
 sum_before=$(sha256sum "$dir/v.db" | cut -d' ' -f1)
 expect_exit 5 "$GARDIEN" backup restore "$dir/damaged.gdbk"
 grep -q "damaged" "$dir/err" || fail "damage not named"
