@@ -60,17 +60,32 @@ static uint64_t get64(const unsigned char *p)
 
 /* ---- journal ---- */
 
+void gd__journal_key(const unsigned char *master, unsigned char key[GD__KEY_SIZE])
+{
+	gd__kdf(key, GD__KEY_SIZE, 2, "gdjournl", master);
+}
+
 static void journal_mac(const unsigned char *master, unsigned char out[GD__BLIND_SIZE],
                         const unsigned char *entry)
 {
 	unsigned char k[GD__KEY_SIZE];
-	gd__kdf(k, sizeof k, 2, "gdjournl", master);
+	gd__journal_key(master, k);
 	gd__blind(out, k, entry, 144);
 	gd__wipe(k, sizeof k);
 }
 
 void gd__journal_encode(gd_vault *v, unsigned char out[GD__JOURNAL_ENTRY_SIZE],
                         const struct gd__journal_entry *e)
+{
+	unsigned char k[GD__KEY_SIZE];
+	gd__journal_key(v->master, k);
+	gd__journal_encode_keyed(k, out, e);
+	gd__wipe(k, sizeof k);
+}
+
+void gd__journal_encode_keyed(const unsigned char key[GD__KEY_SIZE],
+                              unsigned char out[GD__JOURNAL_ENTRY_SIZE],
+                              const struct gd__journal_entry *e)
 {
 	memset(out, 0, GD__JOURNAL_ENTRY_SIZE);
 	memcpy(out, "GDJ1", 4);
@@ -80,7 +95,7 @@ void gd__journal_encode(gd_vault *v, unsigned char out[GD__JOURNAL_ENTRY_SIZE],
 	put64(out + 24, (uint64_t)e->collected_at);
 	memcpy(out + 32, e->subject, strnlen(e->subject, GD_SUBJECT_ID_SIZE - 1));
 	memcpy(out + 64, e->tenant, strnlen(e->tenant, 64));
-	journal_mac(v->master, out + 144, out);
+	gd__blind(out + 144, key, out, 144);
 }
 
 static void journal_path(char *buf, size_t cap, const char *vault_path)

@@ -137,28 +137,51 @@ struct ctx {
 	gd_actor *a;
 	const struct gd__register *reg;
 	bool any_holds;
-	struct {
-		char key[3 * GD_NAME_MAX + 3];
+	struct rule_slot {
+		bool used;
+		char activity[GD_NAME_MAX + 1];
+		char category[GD_NAME_MAX + 1];
 		char subject_category[GD_NAME_MAX + 1];
 		struct ruleset rs;
 	} cache[RULE_CACHE];
+	const struct rule_slot *last;   /* the slot of the previous row: batches repeat keys */
+	/* sweep only */
+	unsigned char *journal_key;     /* GD__KEY_SIZE, secure memory */
+	const struct gd__retention *why_rule;   /* the rule `why` was written for */
+	char why[160];
+	size_t ndeleted;                /* deletions of the batch, applied together */
+	int64_t del_first_seq, del_last_seq, del_max_id;
 };
+
+static bool same_key(const struct rule_slot *s, const struct row *r)
+{
+	return strcmp(s->activity, r->activity) == 0 && strcmp(s->category, r->category) == 0 &&
+	       strcmp(s->subject_category, r->subject_category) == 0;
+}
+
+static uint32_t fnv(uint32_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return (h ^ '\n') * 16777619u;
+}
 
 static const struct ruleset *cached_rules(struct ctx *c, const struct row *r)
 {
-	char key[3 * GD_NAME_MAX + 3];
-	int n = snprintf(key, sizeof key, "%s\n%s\n%s", r->activity, r->category, r->subject_category);
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < n; i++)
-		h = (h ^ (unsigned char)key[i]) * 16777619u;
-	size_t slot = h % RULE_CACHE;
-	if (strcmp(c->cache[slot].key, key) != 0) {
-		memcpy(c->cache[slot].key, key, (size_t)n + 1);
-		memcpy(c->cache[slot].subject_category, r->subject_category, sizeof r->subject_category);
-		c->cache[slot].rs = rules_of(activity_of(c->reg, r->activity), r->category,
-		                             r->subject_category[0] ? c->cache[slot].subject_category : NULL);
+	if (c->last && same_key(c->last, r))
+		return &c->last->rs;
+	uint32_t h = fnv(fnv(fnv(2166136261u, r->activity), r->category), r->subject_category);
+	struct rule_slot *s = &c->cache[h % RULE_CACHE];
+	if (!s->used || !same_key(s, r)) {
+		s->used = true;
+		memcpy(s->activity, r->activity, sizeof s->activity);
+		memcpy(s->category, r->category, sizeof s->category);
+		memcpy(s->subject_category, r->subject_category, sizeof s->subject_category);
+		s->rs = rules_of(activity_of(c->reg, r->activity), r->category,
+		                 r->subject_category[0] ? s->subject_category : NULL);
 	}
-	return &c->cache[slot].rs;
+	c->last = s;
+	return &s->rs;
 }
 
 static int any_active_hold(gd_actor *a, bool *out)
@@ -258,9 +281,12 @@ static int check_register_version(struct ctx *c)
 	return gd__op_end(v, rc);
 }
 
+/* Bounded copy, truncating like snprintf (without its cost: several per row). */
 static void copy_text(char *dst, size_t cap, const char *s)
 {
-	snprintf(dst, cap, "%s", s ? s : "");
+	size_t n = s ? strnlen(s, cap - 1) : 0;
+	memcpy(dst, s ? s : "", n);
+	dst[n] = 0;
 }
 
 int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collected_at)
@@ -285,7 +311,7 @@ static void journal_entry(struct ctx *c, unsigned char *out, int kind, const str
 	                              .collected_at = r->collected_at};
 	copy_text(e.subject, sizeof e.subject, r->subject);
 	copy_text(e.tenant, sizeof e.tenant, c->a->tenant);
-	gd__journal_encode(c->a->v, out, &e);
+	gd__journal_encode_keyed(c->journal_key, out, &e);
 }
 
 /* Applies one due transition to `r` (inside the batch's operation). */
@@ -324,10 +350,9 @@ static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *n
 		stats->anonymised++;
 		break;
 	default:
+		/* Deleted with the rest of the batch, once audited (delete_audited). */
 		what = "retention.delete";
 		journal_entry(c, journal + GD__JOURNAL_ENTRY_SIZE * (*njournal)++, GD__J_DELETE, r);
-		rc = gd__db_exec(v->store, "DELETE FROM records WHERE id = ?", "i", r->id);
-		v->needs_scrub = true;
 		after.stage = 3;
 		stats->deleted++;
 		break;
@@ -335,20 +360,61 @@ static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *n
 	if (rc < 0)
 		return rc;
 	const struct gd__retention *rule = nx.rule;
-	char why[160];
-	snprintf(why, sizeof why, "retention rule%s%.140s", rule->text ? ": " : "", rule->text ? rule->text : "");
+	if (rule != c->why_rule) {
+		snprintf(c->why, sizeof c->why, "retention rule%s%.140s", rule->text ? ": " : "",
+		         rule->text ? rule->text : "");
+		c->why_rule = rule;
+	}
 	rc = gd__audit_actor(c->a, &(struct gd__audit_event){
 	                               .action = what, .purpose = r->activity,
 	                               .subject = r->subject[0] ? r->subject : NULL,
-	                               .record_id = r->id, .category = r->category, .reason = why});
-	if (rc < 0 || after.stage == 3)
+	                               .record_id = r->id, .category = r->category, .reason = c->why});
+	if (rc < 0)
 		return rc;
+	if (after.stage == 3) {
+		/* Its audit entry names it: the batch's deletions are the batch's delete entries. */
+		if (!c->ndeleted++)
+			c->del_first_seq = v->audit_seq;
+		c->del_last_seq = v->audit_seq;
+		if (r->id > c->del_max_id)
+			c->del_max_id = r->id;
+		return 0;
+	}
 	/* The next stage is computed while the record is still linked to its subject. */
 	if ((rc = compute_next(c, &after, rs, &nx)) < 0)
 		return rc;
 	return gd__db_exec(v->store,
 	                   "UPDATE retention_due SET due_at = ?, action = ?, stage_no = ? WHERE record_id = ?",
 	                   "iiii", (int64_t)nx.due, (int64_t)nx.action, (int64_t)nx.stage_no, r->id);
+}
+
+/*
+ * Deletes, in one statement, the records the batch audited as deleted: the
+ * entries of this transaction from del_first_seq to del_last_seq with action
+ * retention.delete. The high-water mark (00-vault.sql) is raised once to the
+ * batch's highest id, so its per-row trigger finds nothing to do.
+ */
+static int delete_audited(struct ctx *c)
+{
+	gd_vault *v = c->a->v;
+	if (!c->ndeleted)
+		return 0;
+	int rc = gd__db_exec(v->store,
+	                     "UPDATE meta SET value = ? WHERE key = 'record_high_water' AND value < ?",
+	                     "ii", c->del_max_id, c->del_max_id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store,
+		                 "DELETE FROM records WHERE tenant_id = ? AND id IN"
+		                 " (SELECT record_id FROM audit WHERE tenant_id = ? AND seq BETWEEN ? AND ?"
+		                 " AND action = 'retention.delete')",
+		                 "iiii", c->a->tenant_id, c->a->tenant_id, c->del_first_seq, c->del_last_seq);
+	if (rc == 0 && gd__db_changes(v->store) != (int64_t)c->ndeleted)
+		rc = gd__err(GD_ERROR, "internal: a sweep batch deleted %lld record(s) for %zu audited deletion(s)",
+		             (long long)gd__db_changes(v->store), c->ndeleted);
+	v->needs_scrub = true;
+	c->ndeleted = 0;
+	c->del_max_id = 0;
+	return rc;
 }
 
 int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
@@ -374,10 +440,11 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 	c = gd__calloc(1, sizeof *c);
 	rows = gd__calloc(o.batch, sizeof *rows);
 	journal = gd__malloc(o.batch * GD__JOURNAL_ENTRY_SIZE);
-	if (!c || !rows || !journal) {
+	if (!c || !rows || !journal || !(c->journal_key = gd__secure_alloc(GD__KEY_SIZE))) {
 		rc = gd__err(GD_ENOMEM, "out of memory for a sweep batch of %zu", o.batch);
 		goto done;
 	}
+	gd__journal_key(v->master, c->journal_key);
 	c->a = a;
 	c->reg = reg;
 	if ((rc = check_register_version(c)) < 0 || (rc = any_active_hold(a, &c->any_holds)) < 0)
@@ -420,8 +487,12 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		if (rc == 0 || rc == 1)
 			gd__db_reset(v->store, st), rc = 0;
 		uint64_t scheduled = stats.scheduled;
+		c->ndeleted = 0;
+		c->del_max_id = 0;
 		for (size_t i = 0; rc == 0 && i < n; i++)
 			rc = apply(c, &rows[i], journal, &nj, &stats);
+		if (rc == 0)
+			rc = delete_audited(c);
 		if (rc == 0 && stats.scheduled > scheduled) {
 			char why[64];
 			snprintf(why, sizeof why, "%llu record(s) scheduled",
@@ -450,6 +521,8 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		stats.complete = rc == 0 && left == 0;
 	}
 done:
+	if (c)
+		gd__secure_free(c->journal_key);
 	gd__free(c);
 	gd__free(rows);
 	gd__free(journal);

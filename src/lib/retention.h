@@ -80,6 +80,11 @@ struct gd__journal_entry {
 
 void gd__journal_encode(gd_vault *v, unsigned char out[GD__JOURNAL_ENTRY_SIZE],
                         const struct gd__journal_entry *e);
+/* The same with the journal's MAC key derived once (gd__journal_key) for many entries. */
+void gd__journal_key(const unsigned char *master, unsigned char key[GD__KEY_SIZE]);
+void gd__journal_encode_keyed(const unsigned char key[GD__KEY_SIZE],
+                              unsigned char out[GD__JOURNAL_ENTRY_SIZE],
+                              const struct gd__journal_entry *e);
 /* Appends `n` encoded entries and syncs them to disk. */
 int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n);
 /*

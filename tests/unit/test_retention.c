@@ -498,6 +498,53 @@ static void sweep_interrupted_and_resumed(void **state)
 	fx_free(f);
 }
 
+/* A batch deletes exactly the records it audited as deleted, whatever else it does. */
+static void one_batch_mixes_deletions_with_other_transitions(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	subject(f, s);
+	int64_t c1 = put(f, s, "contact_requests", "user.contact.email", "2029-01-01");
+	int64_t k = put(f, s, "support", "user.contact.email", "2026-01-01");
+	int64_t e = put(f, s, "events", "user.demographic.profession", "2026-01-01");
+	int64_t cr = put(f, s, "customer_relationship", "user.contact.address", "2026-01-01");
+	int64_t c2 = put(f, s, "contact_requests", "user.contact.email", "2029-05-20");
+	int64_t c3 = put(f, s, "contact_requests", "user.contact.email", "2029-01-02");
+	gd_vault_set_now(f->v, T("2026-01-01T12:00:00Z"));
+	event(f, &contracts, s, "relationship_end", "2026-01-01T10:00:00Z");
+	event(f, &contracts, s, "contract_end", "2026-01-01T10:00:00Z");
+	/* 1 June 2029: c1 and c3 past their 30 days, e past 3 years, cr archived at the
+	 * contract's end; c2 not due yet, k under no rule. */
+	gd_retention_stats st = sweep(f, &contracts, "2029-06-01");
+	assert_int_equal(st.batches, 1);
+	assert_int_equal(st.deleted, 2);
+	assert_int_equal(st.anonymised, 1);
+	assert_int_equal(st.archived, 1);
+	assert_int_equal(stage(f, c1), -1);
+	assert_int_equal(stage(f, c3), -1);
+	assert_int_equal(stage(f, k), 0);
+	assert_int_equal(stage(f, e), GD__REC_ANONYMISED);
+	assert_int_equal(stage(f, cr), GD__REC_ARCHIVED);
+	assert_int_equal(stage(f, c2), 0);
+	/* Each deletion has its own audit entry; the index keeps one row per record left. */
+	int64_t n;
+	GD_OK_OR_FAIL(gd__db_int(f->v->store, &n,
+	                         "SELECT count(*) FROM audit WHERE action = 'retention.delete' AND record_id IN (?, ?)",
+	                         "ii", c1, c3));
+	assert_int_equal(n, 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM retention_due"), 4);
+	assert_int_equal(count(f, "SELECT count(*) FROM retention_due WHERE record_id NOT IN (SELECT id FROM records)"), 0);
+	/* The deleted ids are never given again, even the highest one. */
+	assert_true(count(f, "SELECT value FROM meta WHERE key = 'record_high_water'") >= c3);
+	GD_OK_OR_FAIL(gd_record_delete(f->a, c2));
+	assert_true(put(f, s, "support", "user.contact.email", "2029-06-01") > c3);
+	/* Nothing more is due at the same clock. */
+	st = sweep(f, &contracts, "2029-06-01");
+	assert_int_equal(st.deleted + st.anonymised + st.archived, 0);
+	fx_free(f);
+}
+
 static void failed_batch_leaves_nothing_half_done(void **state)
 {
 	struct fixture *f = fx_new();
@@ -521,8 +568,9 @@ static void failed_batch_leaves_nothing_half_done(void **state)
 		}
 		int64_t after = count(f, "SELECT count(*) FROM records");
 		int64_t audit_after = count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'");
-		/* Every deletion that stands has its audit entry. */
+		/* Every deletion that stands has its audit entry, and left the due-date index. */
 		assert_int_equal(before - after, audit_after - audit_before);
+		assert_int_equal(count(f, "SELECT count(*) FROM retention_due"), after);
 	}
 	assert_int_equal(count(f, "SELECT count(*) FROM records"), 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'"), 5);
@@ -685,6 +733,7 @@ int main(void)
 		cmocka_unit_test(hold_blocks_due_deletion_and_erasure),
 		cmocka_unit_test(record_hold_keeps_one_record),
 		cmocka_unit_test(sweep_interrupted_and_resumed),
+		cmocka_unit_test(one_batch_mixes_deletions_with_other_transitions),
 		cmocka_unit_test(failed_batch_leaves_nothing_half_done),
 		cmocka_unit_test(new_register_version_reschedules),
 		cmocka_unit_test(event_and_hold_all_or_nothing_under_faults),
