@@ -160,7 +160,10 @@ int gd_subject_create(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE]);
 int gd_subject_add_identifier(gd_actor *a, const char *subject, const char *kind,
                               const char *value);
 
-/* Finds the subject holding an identifier. GD_ENOTFOUND if none. */
+/*
+ * Finds the subject holding an identifier. GD_ENOTFOUND if none. Audited either
+ * way ("subject.find", with the kind, never the value).
+ */
 int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *kind,
                     const char *value);
 

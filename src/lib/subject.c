@@ -282,30 +282,44 @@ wipe:
 	return rc;
 }
 
+/*
+ * A look-up is audited, found or not: that a person is (or is not) a subject
+ * is itself personal data, and probing identifiers must leave a trace.
+ */
 int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *kind, const char *value)
 {
 	unsigned char blind[GD__BLIND_SIZE];
-	char norm[GD_IDENTIFIER_MAX + 1];
+	char norm[GD_IDENTIFIER_MAX + 1], cat[GD_NAME_MAX + 16], found[GD_SUBJECT_ID_SIZE] = "";
 	gd__store *s = a->v->store;
 	gd__stmt *st;
 	int rc = blind_identifier(a, blind, norm, sizeof norm, kind, value);
 	gd__wipe(norm, sizeof norm);
 	if (rc < 0)
 		return rc;
+	if ((rc = gd__op_begin_read(a->v)) < 0)
+		return rc;
 	rc = gd__db_query(s, &st,
 	                  "SELECT s.pseudonym FROM identifiers i JOIN subjects s ON s.id = i.subject_id"
 	                  " WHERE i.tenant_id = ? AND i.blind = ?",
 	                  "ib", a->tenant_id, blind, sizeof blind);
-	if (rc < 0)
-		return rc;
-	rc = gd__db_step(s, st);
-	if (rc == 1) {
-		gd__copy(out_id, GD_SUBJECT_ID_SIZE, gd__col_text(s, st, 0));
-		rc = 0;
-	} else if (rc == 0) {
-		rc = gd__err(GD_ENOTFOUND, "no subject of tenant %s has this %s", a->tenant, kind);
+	if (rc == 0) {
+		rc = gd__db_step(s, st);
+		if (rc == 1)
+			gd__copy(found, sizeof found, gd__col_text(s, st, 0));
+		gd__db_reset(s, st);
 	}
-	gd__db_reset(s, st);
+	if (rc >= 0) {
+		snprintf(cat, sizeof cat, "identifier:%s", kind);
+		rc = gd__audit_actor(a, &(struct gd__audit_event){
+		                            .action = "subject.find", .subject = *found ? found : NULL,
+		                            .category = cat, .outcome = *found ? GD__OK : GD__FAILED,
+		                            .reason = *found ? NULL : "not found"});
+	}
+	rc = gd__op_end(a->v, rc);
+	if (rc == 0 && !*found)
+		rc = gd__err(GD_ENOTFOUND, "no subject of tenant %s has this %s", a->tenant, kind);
+	if (rc == 0)
+		memcpy(out_id, found, GD_SUBJECT_ID_SIZE);
 	return rc;
 }
 

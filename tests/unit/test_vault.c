@@ -273,6 +273,11 @@ static void identifiers_normalised(void **state)
 	/* Kinds are separate name spaces; other values are not found. */
 	assert_int_equal(gd_subject_find(f->a, found, "customer_number", "jeanne.martin@example.fr"), GD_ENOTFOUND);
 	assert_int_equal(gd_subject_find(f->a, found, "email", "jeanne.martin@example.com"), GD_ENOTFOUND);
+	/* Every look-up is audited, found or not, with the kind but never the value. */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'subject.find' AND outcome = 0"), 10);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'subject.find' AND outcome = 2 AND subject IS NULL"), 2);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE category = 'identifier:phone' AND action = 'subject.find'"), 6);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE reason LIKE '%jeanne%' OR category LIKE '%jeanne%'"), 0);
 	/* The same identifier cannot point at two subjects. */
 	char other[GD_SUBJECT_ID_SIZE];
 	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
