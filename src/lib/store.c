@@ -3,6 +3,7 @@
  * binding from a type string, stepping with fault points, and the operation
  * bracket (transaction at the outermost level, savepoint inside).
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -40,7 +41,7 @@ static int vquery(gd__store *s, gd__stmt **out, const char *sql, const char *typ
 	int rc = s->engine->prepare(s, out, sql);
 	if (rc < 0)
 		return rc;
-	s->engine->reset(*out);
+	assert(s->engine->param_count(*out) == (int)(types ? strlen(types) : 0));
 	rc = bind_args(s, *out, types, ap);
 	if (rc < 0)
 		s->engine->reset(*out);

@@ -22,8 +22,9 @@ struct gd__store_engine {
 	/* Opens (create: creates) the database and applies the engine's schema. */
 	int (*open)(gd__store **out, const char *path, bool create);
 	void (*close)(gd__store *s);
-	/* Prepared, cached statement for `sql`. */
+	/* Prepared, cached statement for `sql`, reset and ready to bind. */
 	int (*prepare)(gd__store *s, gd__stmt **out, const char *sql);
+	int (*param_count)(gd__stmt *st);
 	int (*bind_int)(gd__stmt *st, int i, int64_t v);
 	int (*bind_blob)(gd__stmt *st, int i, const void *p, size_t n);
 	int (*bind_text)(gd__stmt *st, int i, const char *p);
@@ -34,6 +35,7 @@ struct gd__store_engine {
 	const void *(*col_blob)(gd__stmt *st, int i, size_t *n);
 	const char *(*col_text)(gd__stmt *st, int i);
 	bool (*col_null)(gd__stmt *st, int i);
+	/* Ends a use of a statement (its parameters are all bound again at the next). */
 	void (*reset)(gd__stmt *st);
 	int64_t (*changes)(gd__store *s);
 	/* Transactions: begin takes the write lock at once. */
@@ -56,7 +58,7 @@ struct gd__store {
 extern const struct gd__store_engine gd__sqlite_engine;
 
 /*
- * Prepares (or fetches from cache) `sql`, resets it and binds its parameters
+ * Prepares (or fetches from cache) `sql` and binds every one of its parameters
  * from `types`, one character each:
  *   'i' int64_t   't' const char * (NULL binds NULL)   'b' const void *, size_t
  *   'n' nothing: binds NULL
