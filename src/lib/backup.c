@@ -128,9 +128,26 @@ int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n)
 		else
 			off += (size_t)w;
 	}
-	if (rc == 0 && fdatasync(fd) != 0)
-		rc = gd__err(GD_EIO, "cannot sync the erasure journal %s: %s", path, strerror(errno));
 	close(fd);
+	if (rc == 0)
+		v->journal_unsynced = true;
+	return rc == 0 && v->depth == 0 && !v->batch ? gd__journal_sync(v) : rc;
+}
+
+int gd__journal_sync(gd_vault *v)
+{
+	char path[PATH_CAP];
+	int rc = 0;
+	journal_path(path, sizeof path, v->path);
+	if (gd__fault_point())
+		return gd__err(GD_EIO, "cannot sync the erasure journal (injected)");
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || fdatasync(fd) != 0)
+		rc = gd__err(GD_EIO, "cannot sync the erasure journal %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0)
+		v->journal_unsynced = false;
 	return rc;
 }
 

@@ -60,7 +60,9 @@ struct gd_vault {
 	uint64_t tx_gen;             /* changes at every begin and rollback: cache validity */
 	int64_t next_record_id;      /* valid while next_record_gen == tx_gen */
 	uint64_t next_record_gen;
-	bool needs_scrub;            /* an erasure happened: truncate the WAL at commit */
+	bool needs_scrub;            /* this transaction erased data: scrub at commit */
+	bool scrub_pending;          /* a committed erasure still awaits its scrub */
+	bool journal_unsynced;       /* erasure journal written in this transaction, not yet synced */
 	struct gd__register_cache *registers; /* parsed registers per tenant (register_store.c) */
 	/* audit.c: the last entry appended, valid while audit_gen == tx_gen (one
 	 * query less per operation), and the chains appended to in the open batch,

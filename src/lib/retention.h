@@ -85,8 +85,13 @@ void gd__journal_key(const unsigned char *master, unsigned char key[GD__KEY_SIZE
 void gd__journal_encode_keyed(const unsigned char key[GD__KEY_SIZE],
                               unsigned char out[GD__JOURNAL_ENTRY_SIZE],
                               const struct gd__journal_entry *e);
-/* Appends `n` encoded entries and syncs them to disk. */
+/*
+ * Appends `n` encoded entries. Inside a transaction they are synced once, by
+ * gd__journal_sync at its commit, before the commit can become durable (an
+ * erasure on disk always has its journal entry on disk); outside, at once.
+ */
 int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n);
+int gd__journal_sync(gd_vault *v);
 /*
  * Verifies a backup file under `master` (checksum, key id, every chunk) and,
  * with `plain`, writes the decrypted snapshot there. Exposed for the fuzzer.

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/retention.h"
 
 static int bind_args(gd__store *s, gd__stmt *st, const char *types, va_list ap)
 {
@@ -143,21 +144,32 @@ int gd__op_end(gd_vault *v, int rc)
 		 * either happened whole or not at all. Nothing to release or undo. */
 		return rc;
 	}
+	/* The journal first: the commit must not be on disk without it. */
+	if (rc == 0 && outermost && v->journal_unsynced)
+		rc = gd__journal_sync(v);
 	if (rc == 0) {
-		int c = outermost ? e->commit(v->store) : e->release(v->store);
-		if (c == 0) {
-			/* The commit stands even if the scrub is blocked by a reader:
-			 * it is retried after the next commit. */
-			if (outermost && v->needs_scrub && e->scrub(v->store) == 0)
+		int c;
+		if (!outermost) {
+			c = e->release(v->store);
+		} else if (v->needs_scrub || v->scrub_pending) {
+			bool scrubbed = false;
+			c = e->commit_erasure(v->store, &scrubbed);
+			if (c == 0) {
 				v->needs_scrub = false;
-			return 0;
+				v->scrub_pending = !scrubbed;
+			}
+		} else {
+			c = e->commit(v->store);
 		}
+		if (c == 0)
+			return 0;
 		rc = c;
 	}
 	v->tx_gen++; /* what the caches remember of this transaction may be undone */
 	if (outermost) {
 		e->rollback(v->store);
 		v->needs_scrub = false;
+		v->journal_unsynced = false;
 	} else {
 		e->rollback_to(v->store);
 	}

@@ -1,8 +1,8 @@
 /*
  * store_sqlite.c — the SQLite storage engine (the default, embedded).
  *
- * The database runs in WAL mode with synchronous=FULL (every commit is durable)
- * and secure_delete=ON (deleted content is overwritten, so an erased subject's
+ * The database runs in WAL mode, every commit durable before it returns (see
+ * sq_commit), and secure_delete=ON (deleted content is overwritten, so an erased subject's
  * wrapped key leaves no trace in the file). Its schema is the set of files
  * src/lib/sqlite/NN-name.sql, compiled in, applied in name order on every open; each
  * uses CREATE … IF NOT EXISTS so that opening an older vault adds new tables.
@@ -130,7 +130,7 @@ static int sq_open(gd__store **out, const char *path, bool create)
 	sqlite3_extended_result_codes(s->db, 1);
 	/* Reads through a read-only map of the file (up to 2 GiB) skip a copy and a
 	 * system call per page; writes still go through the WAL. */
-	rc = exec_sql(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	rc = exec_sql(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 	                     "PRAGMA secure_delete=ON; PRAGMA foreign_keys=OFF;"
 	                     "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
 	                     "PRAGMA mmap_size=2147418112;");
@@ -258,6 +258,8 @@ static int sq_bind_null(gd__stmt *st, int i)
 
 static int sq_step(gd__stmt *st)
 {
+	/* Writes happen inside a transaction, whose commit syncs (sq_commit). */
+	assert(sqlite3_stmt_readonly(ST(st)) || !sqlite3_get_autocommit(sqlite3_db_handle(ST(st))));
 	int rc = sqlite3_step(ST(st));
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -320,7 +322,6 @@ static int run(gd__store *s, const char *sql)
 }
 
 static int sq_begin(gd__store *s) { return run(s, "BEGIN IMMEDIATE"); }
-static int sq_commit(gd__store *s) { return run(s, "COMMIT"); }
 static int sq_savepoint(gd__store *s) { return run(s, "SAVEPOINT op"); }
 static int sq_release(gd__store *s) { return run(s, "RELEASE op"); }
 
@@ -336,11 +337,46 @@ static void sq_rollback_to(gd__store *s)
 		sq_rollback(s); /* cannot unwind one operation: drop the whole transaction */
 }
 
-static int sq_scrub(gd__store *s)
+/*
+ * Commits run with synchronous=NORMAL and then sync the WAL themselves before
+ * returning: as durable as synchronous=FULL, but an erasure's commit can leave
+ * its sync to the checkpoint that follows it (below).
+ */
+static int sync_wal(gd__store *s)
+{
+	sqlite3_file *wal = NULL;
+	int rc = sqlite3_file_control(DB(s), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+	if (rc == SQLITE_OK && wal && wal->pMethods)
+		rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+	return rc == SQLITE_OK ? 0 : map_error(DB(s), rc);
+}
+
+static int sq_commit(gd__store *s)
+{
+	int rc = run(s, "COMMIT");
+	return rc < 0 ? rc : sync_wal(s);
+}
+
+/*
+ * An erasure's commit is followed by a TRUNCATE checkpoint: it copies the WAL
+ * into the database (whose deleted cells secure_delete has overwritten) and
+ * empties the WAL, so no old page image of the erased rows remains. The
+ * checkpoint syncs the WAL before anything else, which makes the commit
+ * durable. If a reader blocks it, the WAL is synced here instead and the scrub
+ * waits for the next commit.
+ */
+static int sq_commit_erasure(gd__store *s, bool *scrubbed)
 {
 	int log = 0, done = 0;
-	int rc = sqlite3_wal_checkpoint_v2(DB(s), NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
-	return rc == SQLITE_OK ? 0 : map_error(DB(s), rc);
+	*scrubbed = false;
+	int rc = run(s, "COMMIT");
+	if (rc < 0)
+		return rc;
+	if (sqlite3_wal_checkpoint_v2(DB(s), NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) == SQLITE_OK) {
+		*scrubbed = true;
+		return 0;
+	}
+	return sync_wal(s);
 }
 
 static int sq_backup(gd__store *s, const char *dest)
@@ -385,6 +421,6 @@ const struct gd__store_engine gd__sqlite_engine = {
 	.savepoint = sq_savepoint,
 	.release = sq_release,
 	.rollback_to = sq_rollback_to,
-	.scrub = sq_scrub,
+	.commit_erasure = sq_commit_erasure,
 	.backup = sq_backup,
 };

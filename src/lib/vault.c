@@ -309,6 +309,7 @@ void gd_vault_rollback(gd_vault *v)
 	v->tx_gen++;
 	v->store->engine->rollback(v->store);
 	v->needs_scrub = false;
+	v->journal_unsynced = false;
 }
 
 int gd__check_name(const char *s, const char *what)

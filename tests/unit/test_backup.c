@@ -190,6 +190,44 @@ static void uncommitted_erasure_not_replayed(void **state)
 	fx_free(f);
 }
 
+/* Erasures batched in one transaction share one journal sync at its commit: a
+ * commit failing at any step (the journal sync included) erases none of them. */
+static void batched_erasures_all_or_nothing(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[3][GD_SUBJECT_ID_SIZE], found[GD_SUBJECT_ID_SIZE], email[64];
+	for (int i = 0; i < 3; i++) {
+		GD_OK_OR_FAIL(gd_subject_create(f->a, s[i]));
+		snprintf(email, sizeof email, "batch%d@example.org", i);
+		GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, s[i], "email", email));
+	}
+	int rc = -1, failures = 0;
+	bool journal_failed = false;
+	for (long n = 1; rc != 0; n++) {
+		GD_OK_OR_FAIL(gd_vault_begin(f->v));
+		for (int i = 0; i < 3; i++)
+			GD_OK_OR_FAIL(gd_subject_erase(f->a, s[i]));
+		gd__fault_arm(n);
+		rc = gd_vault_commit(f->v);
+		gd__fault_arm(0);
+		if (rc == 0)
+			break;
+		failures++;
+		journal_failed = journal_failed || strstr(gd_error_last(), "erasure journal");
+		gd_vault_rollback(f->v);
+		for (int i = 0; i < 3; i++) {
+			snprintf(email, sizeof email, "batch%d@example.org", i);
+			GD_OK_OR_FAIL(gd_subject_find(f->a, found, "email", email));
+		}
+	}
+	assert_true(journal_failed && failures > 1); /* the journal sync and the commit failed once */
+	for (int i = 0; i < 3; i++) {
+		snprintf(email, sizeof email, "batch%d@example.org", i);
+		assert_int_equal(gd_subject_find(f->a, found, "email", email), GD_ENOTFOUND);
+	}
+	fx_free(f);
+}
+
 static void backup_while_in_use_is_consistent(void **state)
 {
 	struct fixture *f = fx_new();
@@ -490,6 +528,7 @@ int main(void)
 		cmocka_unit_test(erase_then_restore_keeps_subject_gone),
 		cmocka_unit_test(damaged_or_foreign_backup_refused),
 		cmocka_unit_test(uncommitted_erasure_not_replayed),
+		cmocka_unit_test(batched_erasures_all_or_nothing),
 		cmocka_unit_test(backup_while_in_use_is_consistent),
 		cmocka_unit_test(create_failing_anywhere_leaves_nothing),
 		cmocka_unit_test(rotation_over_a_year),
