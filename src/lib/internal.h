@@ -72,6 +72,10 @@ struct gd_vault {
 	uint64_t audit_gen;
 	int64_t audit_batch[4];
 	int audit_nbatch;
+	/* rights.c: whether any subject has a restriction or objection, valid while
+	 * limits_gen == tx_gen (0: not known); without any, reads skip the look-up. */
+	uint64_t limits_gen;
+	bool limits_any;
 };
 
 struct gd_actor {

@@ -388,6 +388,7 @@ int gd_request_steps(gd_actor *a, int64_t id,
 
 static int add_limit(gd_actor *a, int64_t subject_id, int kind, const char *activity, int64_t request)
 {
+	a->v->limits_gen = 0;
 	return gd__db_exec(a->v->store,
 	                   "INSERT OR IGNORE INTO subject_limits (tenant_id, subject_id, kind, activity, since,"
 	                   " request_id) VALUES (?, ?, ?, ?, ?, ?)",

@@ -163,8 +163,19 @@ int gd__limits_read_check(gd_actor *a, const struct gd__record_meta *m, const ch
 	gd__store *db = a->v->store;
 	gd__stmt *st;
 	bool restricted = false, objected = false;
-	int rc = gd__db_query(db, &st, "SELECT kind, activity FROM subject_limits WHERE subject_id = ?", "i",
-	                      m->subject_id);
+	int rc;
+	/* Reads run inside a write transaction: no one else adds a limit meanwhile. */
+	if (a->v->limits_gen != a->v->tx_gen) {
+		int64_t any = 1;
+		if ((rc = gd__db_int(db, &any, "SELECT EXISTS (SELECT 1 FROM subject_limits)", NULL)) < 0)
+			return rc;
+		a->v->limits_any = any != 0;
+		a->v->limits_gen = a->v->tx_gen;
+	}
+	if (!a->v->limits_any)
+		return 0;
+	rc = gd__db_query(db, &st, "SELECT kind, activity FROM subject_limits WHERE subject_id = ?", "i",
+	                  m->subject_id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		int64_t kind = gd__col_int(db, st, 0);
 		const char *act = gd__col_text(db, st, 1);

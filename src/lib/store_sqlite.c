@@ -129,10 +129,12 @@ static int sq_open(gd__store **out, const char *path, bool create)
 	sqlite3_busy_timeout(s->db, 5000);
 	sqlite3_extended_result_codes(s->db, 1);
 	/* Reads through a read-only map of the file (up to 2 GiB) skip a copy and a
-	 * system call per page; writes still go through the WAL. */
+	 * system call per page; writes still go through the WAL. The page cache then
+	 * mostly holds a transaction's dirty pages: a small one keeps its look-ups
+	 * cheap (64 MiB cost 5% of a find + read at 1M records). */
 	rc = exec_sql(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 	                     "PRAGMA secure_delete=ON; PRAGMA foreign_keys=OFF;"
-	                     "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+	                     "PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY;"
 	                     "PRAGMA mmap_size=2147418112;");
 	if (rc < 0)
 		goto fail;

@@ -590,6 +590,23 @@ static void restriction_refuses_reads_but_legal_claims_and_consent(void **state)
 	assert_int_equal(gd_subject_unrestrict(f->a, s), GD_ESTATE);
 }
 
+/* Reads skip the limits look-up while no subject has any: a restriction
+ * completed in the middle of a transaction applies to the very next read. */
+static void restriction_applies_within_a_batch(void **state)
+{
+	struct fixture *f = *state;
+	char s[GD_SUBJECT_ID_SIZE];
+	new_subject(f, s, "batch@example.fr");
+	int64_t cust = put(f, s, "customers", "user.contact.phone", "subject", "+33612345679");
+	int64_t id = open_verified(f, "restriction", s, NULL);
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	GD_OK_OR_FAIL(read_for(f, cust, "customers"));
+	GD_OK_OR_FAIL(gd_request_complete(f->a, id, "accuracy contested"));
+	assert_int_equal(read_for(f, cust, "customers"), GD_EDENIED);
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	assert_int_equal(read_for(f, cust, "customers"), GD_EDENIED);
+}
+
 static void objection_stops_prospection_only(void **state)
 {
 	struct fixture *f = *state;
@@ -1056,6 +1073,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(consent_evidence_is_the_hash_of_the_wording, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(optin_list_follows_consent, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(restriction_refuses_reads_but_legal_claims_and_consent, setup_iporta, teardown),
+		cmocka_unit_test_setup_teardown(restriction_applies_within_a_batch, setup_iporta, teardown),
 		cmocka_unit_test_setup_teardown(objection_stops_prospection_only, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(rectification_notifies_recipients, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(erasure_keeps_what_the_law_requires_and_says_so, setup_wimi, teardown),
