@@ -3,7 +3,8 @@
 # WinBooks' register, starts the server, and prints where it listens and a
 # token; the printed instructions work, and SIGINT stops it cleanly.
 . "$(dirname "$0")/lib.sh"
-DEMO_DIR=$W/demo PORT=0 GARDIEN=$G bash "$GD_SOURCE_DIR/examples/serve-demo.sh" >"$W/demo.out" 2>&1 &
+: >"$W/demo.out"   # exists before tail follows it (the job below may start later)
+DEMO_DIR=$W/demo PORT=0 GARDIEN=$G bash "$GD_SOURCE_DIR/examples/serve-demo.sh" >>"$W/demo.out" 2>&1 &
 demo=$!
 timeout 60 grep -q -m1 'Ctrl-C' <(tail -n +1 -f "$W/demo.out") || { cat "$W/demo.out" >&2; fail "the demo did not start"; }
 B=$(sed -n 's/^The API is at \(http[^ ]*\)\/v1\/ .*/\1/p' "$W/demo.out")
