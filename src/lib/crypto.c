@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lib/internal.h"
 
@@ -99,10 +100,51 @@ void gd__random(void *buf, size_t n)
 	randombytes_buf(buf, n);
 }
 
+/*
+ * Nonces are drawn from a page of random bytes refilled 4 KiB at a time: one
+ * system call per 170 nonces instead of one each (3% of a put). Nonces are
+ * public, so the page holds nothing secret; what matters is that no two seals
+ * share one. The page is marked MADV_WIPEONFORK, so a forked child finds it
+ * empty and refills it from the kernel instead of repeating its parent's.
+ */
+#define NONCE_PAGE 4096
+
+static struct {
+	pthread_mutex_t lock;
+	unsigned char *page; /* NONCE_PAGE bytes, the count of bytes spent at its end */
+} nonces = {PTHREAD_MUTEX_INITIALIZER, NULL};
+
+static void nonce_next(unsigned char out[GD__NONCE_SIZE])
+{
+	pthread_mutex_lock(&nonces.lock);
+	if (!nonces.page) {
+		void *p = mmap(NULL, NONCE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED && madvise(p, NONCE_PAGE, MADV_WIPEONFORK) == 0)
+			nonces.page = p;
+		else if (p != MAP_FAILED)
+			munmap(p, NONCE_PAGE);
+	}
+	if (!nonces.page) { /* no fork-safe page: straight from the kernel */
+		pthread_mutex_unlock(&nonces.lock);
+		randombytes_buf(out, GD__NONCE_SIZE);
+		return;
+	}
+	/* The count lives in the page too, so a wiped page reads as empty. */
+	size_t *used = (size_t *)(void *)(nonces.page + NONCE_PAGE - sizeof(size_t));
+	size_t cap = (NONCE_PAGE - sizeof(size_t)) / GD__NONCE_SIZE * GD__NONCE_SIZE;
+	if (*used == 0 || *used >= cap) {
+		randombytes_buf(nonces.page, cap);
+		*used = 0;
+	}
+	memcpy(out, nonces.page + *used, GD__NONCE_SIZE);
+	*used += GD__NONCE_SIZE;
+	pthread_mutex_unlock(&nonces.lock);
+}
+
 void gd__seal(unsigned char *out, const unsigned char key[GD__KEY_SIZE], const void *pt,
               size_t n, const void *ad, size_t adlen)
 {
-	randombytes_buf(out, GD__NONCE_SIZE);
+	nonce_next(out);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out + GD__NONCE_SIZE, NULL, pt, n, ad, adlen,
 	                                           NULL, out, key);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -525,10 +526,45 @@ static void calendar(void **state)
 	assert_int_equal(gd_time_parse(&t, "2026-01-01T10:00"), GD_EINVAL);
 }
 
+/* Nonces come from a buffered page: every seal gets a new one, a forked child
+ * does not repeat its parent's, and each refill of the page is new too. */
+static void nonces_never_repeat(void **state)
+{
+	(void)state;
+	enum { N = 1000 };
+	static unsigned char seen[N][GD__NONCE_SIZE];
+	unsigned char key[GD__KEY_SIZE] = {0}, out[GD__NONCE_SIZE + 1 + GD__TAG_SIZE];
+	for (int i = 0; i < N; i++) { /* several refills of the page */
+		gd__seal(out, key, "x", 1, NULL, 0);
+		memcpy(seen[i], out, GD__NONCE_SIZE);
+		for (int j = 0; j < i; j++)
+			assert_memory_not_equal(seen[i], seen[j], GD__NONCE_SIZE);
+	}
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		gd__seal(out, key, "x", 1, NULL, 0);
+		_exit(write(fds[1], out, GD__NONCE_SIZE) == GD__NONCE_SIZE ? 0 : 1);
+	}
+	unsigned char child[GD__NONCE_SIZE];
+	assert_int_equal(read(fds[0], child, sizeof child), (ssize_t)sizeof child);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	gd__seal(out, key, "x", 1, NULL, 0);
+	assert_memory_not_equal(child, out, GD__NONCE_SIZE);
+	for (int j = 0; j < N; j++)
+		assert_memory_not_equal(child, seen[j], GD__NONCE_SIZE);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(no_plaintext_on_disk),
+		cmocka_unit_test(nonces_never_repeat),
 		cmocka_unit_test(erasure_leaves_no_trace),
 		cmocka_unit_test(ciphertext_bound_to_its_row),
 		cmocka_unit_test(flipped_bytes_detected),
