@@ -383,6 +383,8 @@ int gd_record_delete(gd_actor *a, int64_t id)
 	}
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM records WHERE id = ?", "i", id);
+	if (rc == 0) /* no trigger does it (50-retention.sql) */
+		rc = gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id = ?", "i", id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.delete", .subject = subject,

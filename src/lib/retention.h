@@ -38,7 +38,7 @@ int gd__retention_invalidate_subject(gd_vault *v, int64_t subject_id);
 /* policy.c read check: archived records only for the legal-claims activity. */
 int gd__retention_check_read(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
 
-/* subject.c erase hook: refuses under a hold, drops events and holds, journals the erasure. */
+/* subject.c erase hook: refuses under a hold, drops events, holds and the index rows, journals the erasure. */
 int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s);
 
 /* Removes the personal part of a record (see docs/retention.md, "Anonymisation"). */
