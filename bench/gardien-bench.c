@@ -26,6 +26,7 @@ struct opts {
 	long batch;
 	long reads;
 	long erasures;
+	long sweep_batch;   /* 0: the sweep's default */
 	const char *dir;
 	bool keep;
 };
@@ -141,9 +142,10 @@ static void usage(void)
 {
 	fprintf(stderr,
 	        "usage: gardien-bench [--records N] [--per-subject N] [--batch N] [--reads N]\n"
-	        "                     [--erasures N] [--dir DIR] [--keep]\n"
+	        "                     [--erasures N] [--sweep-batch N] [--dir DIR] [--keep]\n"
 	        "Defaults: 1000000 records, 10 per subject, batches of 1000, 200000 reads,\n"
-	        "1000 erasures, in a new folder under /tmp (removed unless --keep).\n");
+	        "1000 erasures, the sweep's own batch size, in a new folder under /tmp\n"
+	        "(removed unless --keep).\n");
 	exit(2);
 }
 
@@ -160,7 +162,7 @@ static long arg_long(int argc, char **argv, int *i)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {1000000, 10, 1000, 200000, 1000, NULL, false};
+	struct opts o = {1000000, 10, 1000, 200000, 1000, 0, NULL, false};
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--records") == 0)
 			o.records = arg_long(argc, argv, &i);
@@ -172,6 +174,8 @@ int main(int argc, char **argv)
 			o.reads = arg_long(argc, argv, &i);
 		else if (strcmp(argv[i], "--erasures") == 0)
 			o.erasures = arg_long(argc, argv, &i);
+		else if (strcmp(argv[i], "--sweep-batch") == 0)
+			o.sweep_batch = arg_long(argc, argv, &i);
 		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
 			o.dir = argv[++i];
 		else if (strcmp(argv[i], "--keep") == 0)
@@ -319,6 +323,7 @@ int main(int argc, char **argv)
 	struct sweep_mem mem = {0};
 	mem.start = mem.max = sample_anon();
 	so.progress = sweep_progress;
+	so.batch = (size_t)o.sweep_batch;
 	so.ud = &mem;
 	t0 = now_s();
 	CHECK("sweep", gd_retention_sweep(a, &so, &rs));

@@ -15,9 +15,10 @@
  *  - a sweep batch is one transaction: its transitions, their audit entries
  *    and the rescheduling commit together, after their erasure journal entries
  *    are on disk; memory is a few flat arrays of `batch` rows;
- *  - whoever deletes a record deletes its retention_due row (no trigger does:
- *    one per row was a seventh of the sweep); a row whose record is gone all
- *    the same is dropped by the next sweep that reaches it.
+ *  - whoever deletes a record deletes its retention_due row and raises the
+ *    record high-water mark (gd__retention_record_gone; no trigger does: one
+ *    per row was a seventh of the sweep); a row whose record is gone all the
+ *    same is dropped by the next sweep that reaches it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,15 @@ int gd__retention_invalidate_subject(gd_vault *v, int64_t subject_id)
 	                   "i", subject_id);
 }
 
+int gd__retention_record_gone(gd_vault *v, int64_t id)
+{
+	int rc = gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id = ?", "i", id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'record_high_water' AND value < ?",
+		                 "ii", id, id);
+	return rc;
+}
+
 /* A new register version re-schedules every record of the tenant. */
 static int check_register_version(struct ctx *c)
 {
@@ -459,9 +469,8 @@ static int cmp_id(const void *x, const void *y)
 /*
  * Deletes the batch's due records and their index rows, once audited: one
  * statement per run of consecutive ids (usually a few per batch, as records
- * fall due in the order they were stored). The high-water mark (00-vault.sql)
- * is raised once to the batch's highest id, so its per-row trigger finds
- * nothing to do.
+ * fall due in the order they were stored), and raises the high-water mark
+ * (00-vault.sql) once to the batch's highest id.
  */
 static int delete_batch(struct ctx *c)
 {

@@ -659,36 +659,50 @@ static void deletions_audited_by_subject_and_rule(void **state)
 	fx_free(f);
 }
 
-/* No trigger keeps the index: every path that deletes a record removes its row. */
+/*
+ * No trigger keeps the index or the high-water mark: every path that deletes
+ * a record removes its row and raises the mark (erasure requests and restores:
+ * test_rights.c).
+ */
 static void every_deleter_leaves_the_index(void **state)
 {
 	struct fixture *f = fx_new();
 	char s1[GD_SUBJECT_ID_SIZE], s2[GD_SUBJECT_ID_SIZE];
 	subject(f, s1);
 	subject(f, s2);
-	int64_t r1 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
+	put(f, s2, "audience", "user.behavior.browsing_history", "2026-01-01");
+	put(f, s2, "audience", "user.behavior.browsing_history", "2026-01-01");
 	put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
-	put(f, s2, "audience", "user.behavior.browsing_history", "2026-01-01");
-	put(f, s2, "audience", "user.behavior.browsing_history", "2026-01-01");
+	int64_t r2 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
 	const char *orphans = "SELECT count(*) FROM retention_due WHERE record_id NOT IN (SELECT id FROM records)";
-	GD_OK_OR_FAIL(gd_record_delete(f->a, r1));
+	const char *high = "SELECT value FROM meta WHERE key = 'record_high_water'";
+	/* Each time the highest record goes: its id is never given again. */
+	GD_OK_OR_FAIL(gd_record_delete(f->a, r2));
 	assert_int_equal(count(f, orphans), 0);
+	assert_int_equal(count(f, high), r2);
+	int64_t r3 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
+	assert_true(r3 > r2);
 	GD_OK_OR_FAIL(gd_subject_erase(f->a, s1));
 	assert_int_equal(count(f, orphans), 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM retention_due"), 2);
+	assert_int_equal(count(f, high), r3);
+	assert_true(put(f, s2, "audience", "user.behavior.browsing_history", "2026-01-01") > r3);
+	assert_int_equal(count(f, "SELECT count(*) FROM retention_due"), 3);
 	/* An old vault still has the trigger: opening it drops the trigger. */
 	fx_free(f);
 	f = fx_new();
 	subject(f, s1);
-	r1 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
-	int64_t r2 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
+	int64_t r1 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
+	r2 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
 	gd_actor_close(f->a);
 	gd_vault_close(f->v);
 	f->a = NULL, f->v = NULL;
 	db_exec(f->path, "CREATE TRIGGER retention_record_gone AFTER DELETE ON records BEGIN"
 	                 " DELETE FROM retention_due WHERE record_id = old.id; END");
+	db_exec(f->path, "CREATE TRIGGER records_high_water AFTER DELETE ON records BEGIN"
+	                 " UPDATE meta SET value = old.id WHERE key = 'record_high_water'; END");
 	fx_reopen(f);
 	assert_int_equal(count(f, "SELECT count(*) FROM sqlite_master WHERE name = 'retention_record_gone'"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM sqlite_master WHERE name = 'records_high_water'"), 0);
 	/* A row left behind by some other deleter is dropped by the next sweep, which completes. */
 	char sql[120];
 	snprintf(sql, sizeof sql, "DELETE FROM records WHERE id = %lld", (long long)r1);

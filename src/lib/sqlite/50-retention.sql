@@ -38,8 +38,8 @@ CREATE TABLE IF NOT EXISTS retention_due (
 );
 CREATE INDEX IF NOT EXISTS retention_due_at ON retention_due (tenant_id, due_at);
 -- Every new record enters the index unscheduled. A deleted record leaves it by
--- its deleter's own DELETE (record.c, hold.c's erase hook, request.c, backup.c,
--- the sweep in bulk): a per-row trigger cost the sweep a seventh of its time.
+-- its deleter's own DELETE (gd__retention_record_gone, hold.c's erase hook, the
+-- sweep in bulk): a per-row trigger cost the sweep a seventh of its time.
 -- A row left behind all the same is dropped by the next sweep that reaches it.
 CREATE TRIGGER IF NOT EXISTS retention_record_new AFTER INSERT ON records BEGIN
   INSERT OR REPLACE INTO retention_due (record_id, tenant_id, due_at, action, stage_no)
