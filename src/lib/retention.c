@@ -284,7 +284,10 @@ static int check_register_version(struct ctx *c)
 		return 0;
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
-	rc = gd__db_exec(v->store, "UPDATE retention_due SET due_at = -1 WHERE tenant_id = ?", "i",
+	/* Rows already unscheduled (all of them at a tenant's first sweep) are left
+	 * alone, as are rows due before 1970: this sweep recomputes them anyway.
+	 * Rewriting their index entries cost a sixth of a first sweep. */
+	rc = gd__db_exec(v->store, "UPDATE retention_due SET due_at = -1 WHERE tenant_id = ? AND due_at > -1", "i",
 	                 c->a->tenant_id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM retention_state WHERE tenant_id = ?", "i", c->a->tenant_id);

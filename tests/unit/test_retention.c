@@ -736,6 +736,17 @@ static void new_register_version_reschedules(void **state)
 	assert_int_equal(sweep(f, &v2, "2026-08-01").deleted, 1);
 	assert_int_equal(stage(f, r), -1);
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.reschedule'"), 2);
+	/* A new version finds rows not scheduled yet (left as they are) and scheduled ones. */
+	int64_t later = put(f, s, "audience", "user.behavior.browsing_history", "2026-07-01");
+	assert_int_equal(sweep(f, &v2, "2026-08-01").deleted, 0);
+	int64_t fresh = put(f, s, "audience", "user.behavior.browsing_history", "2026-01-15");
+	static struct gd__stage one[] = {{GD__STAGE_DELETE, "collection", P(0, 1, 0)}};
+	static struct gd__retention rules3[] = {{.stages = one, .nstages = 1, .text = "cookies: 1 month"}};
+	static struct gd__activity acts3[] = {{.id = "audience", .retention = rules3, .nretention = 1}};
+	struct gd__register v3 = {.version = 3, .activities = acts3, .nactivities = 1};
+	assert_int_equal(sweep(f, &v3, "2026-08-02").deleted, 2);
+	assert_int_equal(stage(f, fresh), -1);
+	assert_int_equal(stage(f, later), -1);
 	fx_free(f);
 }
 
