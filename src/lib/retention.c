@@ -271,8 +271,14 @@ int gd__retention_record_gone(gd_vault *v, int64_t id)
 	return rc;
 }
 
-/* A new register version re-schedules every record of the tenant. */
-static int check_register_version(struct ctx *c)
+/*
+ * A new register version re-schedules every record of the tenant, `batch` rows
+ * to a transaction: in one UPDATE of every row, SQLite kept the original of
+ * each page it changed in memory to its end (its statement journal, under
+ * temp_store=MEMORY), 30 MiB a million rows. The version is recorded with the
+ * last batch; an interrupted re-scheduling goes on at the next sweep.
+ */
+static int check_register_version(struct ctx *c, size_t batch)
 {
 	gd_vault *v = c->a->v;
 	int64_t have = -1, want = c->reg ? c->reg->version : 0;
@@ -282,13 +288,22 @@ static int check_register_version(struct ctx *c)
 		return rc;
 	if (rc == 0 && have == want)
 		return 0;
-	if ((rc = gd__op_begin(v)) < 0)
-		return rc;
 	/* Rows already unscheduled (all of them at a tenant's first sweep) are left
 	 * alone, as are rows due before 1970: this sweep recomputes them anyway.
 	 * Rewriting their index entries cost a sixth of a first sweep. */
-	rc = gd__db_exec(v->store, "UPDATE retention_due SET due_at = -1 WHERE tenant_id = ? AND due_at > -1", "i",
-	                 c->a->tenant_id);
+	for (;;) {
+		if ((rc = gd__op_begin(v)) < 0)
+			return rc;
+		rc = gd__db_exec(v->store,
+		                 "UPDATE retention_due SET due_at = -1 WHERE record_id IN (SELECT record_id FROM"
+		                 " retention_due WHERE tenant_id = ? AND due_at > -1 LIMIT ?)",
+		                 "ii", c->a->tenant_id, (int64_t)batch);
+		if (rc < 0 || gd__db_changes(v->store) < (int64_t)batch)
+			break;
+		/* More may be left: this batch commits on its own. */
+		if ((rc = gd__op_end(v, 0)) < 0)
+			return rc;
+	}
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM retention_state WHERE tenant_id = ?", "i", c->a->tenant_id);
 	if (rc == 0)
@@ -542,7 +557,7 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 	gd__journal_key(v->master, c->journal_key);
 	c->a = a;
 	c->reg = reg;
-	if ((rc = check_register_version(c)) < 0 || (rc = any_active_hold(a, &c->any_holds)) < 0)
+	if ((rc = check_register_version(c, o.batch)) < 0 || (rc = any_active_hold(a, &c->any_holds)) < 0)
 		goto done;
 	gd_time now = gd_vault_now(v);
 	int64_t total = 0;

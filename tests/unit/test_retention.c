@@ -750,6 +750,45 @@ static void new_register_version_reschedules(void **state)
 	fx_free(f);
 }
 
+/*
+ * A new version re-schedules the rows a batch at a time (memory stays flat);
+ * interrupted anywhere, the next sweep goes on and misses no row.
+ */
+static void reschedule_in_batches_resumes(void **state)
+{
+	static struct gd__stage one[] = {{GD__STAGE_DELETE, "collection", P(0, 1, 0)}};
+	static struct gd__retention rules[] = {{.stages = one, .nstages = 1, .text = "cookies: 1 month"}};
+	static struct gd__activity acts[] = {{.id = "audience", .retention = rules, .nretention = 1}};
+	struct gd__register v2 = {.version = 2, .activities = acts, .nactivities = 1};
+	gd_retention_sweep_options o = GD_RETENTION_SWEEP_OPTIONS_INIT;
+	o.batch = 2;
+	bool fired = true;
+	for (long n = 1; fired && n < 200; n++) {
+		struct fixture *f = fx_new();
+		char s[GD_SUBJECT_ID_SIZE];
+		subject(f, s);
+		for (int i = 0; i < 5; i++)
+			put(f, s, "audience", "user.behavior.browsing_history", "2026-07-01");
+		/* Scheduled under 13 months; the new version makes them due on 2 August. */
+		assert_int_equal(sweep(f, &wimi, "2026-08-01").scheduled, 5);
+		gd_retention_stats st;
+		gd_vault_set_now(f->v, T("2026-08-02"));
+		gd__fault_arm(n);
+		int rc = gd__retention_sweep(f->a, &v2, &o, &st);
+		fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired)
+			GD_OK_OR_FAIL(rc);
+		else
+			GD_OK_OR_FAIL(gd__retention_sweep(f->a, &v2, &o, &st));
+		assert_true(st.complete);
+		assert_int_equal(count(f, "SELECT count(*) FROM records"), 0);
+		assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.reschedule'"), 2);
+		fx_free(f);
+	}
+	assert_false(fired);
+}
+
 static void event_and_hold_all_or_nothing_under_faults(void **state)
 {
 	struct fixture *f = fx_new();
@@ -891,6 +930,7 @@ int main(void)
 		cmocka_unit_test(deletions_audited_by_subject_and_rule),
 		cmocka_unit_test(every_deleter_leaves_the_index),
 		cmocka_unit_test(new_register_version_reschedules),
+		cmocka_unit_test(reschedule_in_batches_resumes),
 		cmocka_unit_test(event_and_hold_all_or_nothing_under_faults),
 		cmocka_unit_test(plan_by_month_activity_and_rule),
 		cmocka_unit_test(events_validated_and_parsed),
