@@ -275,8 +275,8 @@ int gd__retention_record_gone(gd_vault *v, int64_t id)
  * A new register version re-schedules every record of the tenant, `batch` rows
  * to a transaction: in one UPDATE of every row, SQLite kept the original of
  * each page it changed in memory to its end (its statement journal, under
- * temp_store=MEMORY), 30 MiB a million rows. The version is recorded with the
- * last batch; an interrupted re-scheduling goes on at the next sweep.
+ * temp_store=MEMORY), 39 MiB at a million records. The version is recorded
+ * with the last batch; an interrupted re-scheduling goes on at the next sweep.
  */
 static int check_register_version(struct ctx *c, size_t batch)
 {
