@@ -4,11 +4,14 @@
  * stored per second (batched durable commits), subject lookups by identifier
  * plus one record read per second, the export of everything about one subject,
  * audit verification, the latency of an erasure, and the retention sweep.
- * Prints one JSON line per figure with the peak resident set size so far.
+ * Prints one JSON line per figure with the peak resident set size so far, and
+ * the peak of the program's own (anonymous) memory so far.
  *
  * It is a program, not a test: run it on a quiet machine with a release build
  * (docs/benchmarks.md says how and records the figures).
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +28,10 @@ struct opts {
 	long batch;
 	long reads;
 	long erasures;
+	long sweep_batch;   /* 0: the sweep's default */
 	const char *dir;
 	bool keep;
+	bool reschedule;
 };
 
 static double now_s(void)
@@ -36,6 +41,7 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Resident pages, the database file's mapped pages included (PRAGMA mmap_size). */
 static long peak_rss_kb(void)
 {
 	struct rusage ru;
@@ -43,11 +49,55 @@ static long peak_rss_kb(void)
 	return ru.ru_maxrss;
 }
 
+/*
+ * The program's own memory: RssAnon (heap, stacks, SQLite's page cache), not
+ * the file pages the map brings in, which ru_maxrss counts too. The kernel
+ * keeps no peak of it, so a thread samples it every 5 ms (on the other core),
+ * and so do every sweep batch and every figure.
+ */
+static long anon_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	long kb = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "RssAnon: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static _Atomic long peak_anon;
+static atomic_bool sampling;
+
+static long sample_anon(void)
+{
+	long kb = anon_kb(), peak = atomic_load(&peak_anon);
+	while (kb > peak && !atomic_compare_exchange_weak(&peak_anon, &peak, kb))
+		;
+	return kb;
+}
+
+static void *sampler(void *ud)
+{
+	(void)ud;
+	struct timespec ts = {0, 5000000};
+	while (atomic_load(&sampling)) {
+		sample_anon();
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
 static void figure(const char *name, long n, double seconds, const char *unit)
 {
-	printf("{\"figure\":\"%s\",\"n\":%ld,\"seconds\":%.3f,\"%s\":%.1f,\"peak_rss_kb\":%ld}\n",
+	sample_anon();
+	printf("{\"figure\":\"%s\",\"n\":%ld,\"seconds\":%.3f,\"%s\":%.1f,\"peak_rss_kb\":%ld,"
+	       "\"peak_anon_kb\":%ld}\n",
 	       name, n, seconds, unit,
-	       strcmp(unit, "per_second") == 0 ? n / seconds : seconds * 1e3 / n, peak_rss_kb());
+	       strcmp(unit, "per_second") == 0 ? n / seconds : seconds * 1e3 / n, peak_rss_kb(),
+	       atomic_load(&peak_anon));
 	fflush(stdout);
 }
 
@@ -63,6 +113,53 @@ static void die(const char *what, int rc)
 		if (rc_ != 0)              \
 			die(what, rc_);        \
 	} while (0)
+
+/* RssAnon during the sweep: at its start, after each tenth of it, its highest. */
+struct sweep_mem {
+	long start, tenth[10];
+	int ntenth;
+};
+
+static int sweep_progress(void *ud, uint64_t done, uint64_t total)
+{
+	struct sweep_mem *m = ud;
+	long kb = sample_anon();
+	while (m->ntenth < 10 && total && done * 10 >= (uint64_t)(m->ntenth + 1) * total)
+		m->tenth[m->ntenth++] = kb;
+	return 0;
+}
+
+/*
+ * One sweep as a figure (`deletions`: records deleted per second, else records
+ * scheduled), then RssAnon during it: at its start, its peak (the sampler's,
+ * the peak so far being reset to the start), at its end, and by tenths.
+ */
+static void sweep_figure(gd_actor *a, const char *name, long batch, bool deletions)
+{
+	gd_retention_sweep_options so = GD_RETENTION_SWEEP_OPTIONS_INIT;
+	gd_retention_stats rs;
+	struct sweep_mem mem = {0};
+	long before = atomic_load(&peak_anon);
+	mem.start = anon_kb();
+	atomic_store(&peak_anon, mem.start);
+	so.progress = sweep_progress;
+	so.ud = &mem;
+	so.batch = (size_t)batch;
+	double t0 = now_s();
+	CHECK("sweep", gd_retention_sweep(a, &so, &rs));
+	double t = now_s() - t0;
+	long peak = atomic_load(&peak_anon);
+	if (before > peak)
+		atomic_store(&peak_anon, before);
+	figure(name, deletions ? (long)rs.deleted : (long)rs.scheduled, t, "per_second");
+	printf("{\"figure\":\"%s_anon_kb\",\"batches\":%llu,\"start\":%ld,\"max\":%ld,"
+	       "\"end\":%ld,\"by_tenth\":[",
+	       name, (unsigned long long)rs.batches, mem.start, peak, anon_kb());
+	for (int i = 0; i < mem.ntenth; i++)
+		printf("%s%ld", i ? "," : "", mem.tenth[i]);
+	printf("]}\n");
+	fflush(stdout);
+}
 
 /* One activity, a retention rule that makes every record due two years on. */
 static const char bench_register[] =
@@ -81,6 +178,23 @@ static const char bench_register[] =
 	"        stages:\n"
 	"          - {action: delete, from: collection, after: 1 year}\n";
 
+/* The same rule under another wording: a new register version. */
+static const char bench_register_v2[] =
+	"gardien_register: 1\n"
+	"controller: {name: Bench SAS, country: FR, language: en}\n"
+	"activities:\n"
+	"  - id: billing\n"
+	"    name: Billing\n"
+	"    role: controller\n"
+	"    purposes: [essential.service.payment_processing]\n"
+	"    legal_basis: contract\n"
+	"    categories: [user.contact]\n"
+	"    subjects: [customer]\n"
+	"    retention:\n"
+	"      - text: twelve months after collection\n"
+	"        stages:\n"
+	"          - {action: delete, from: collection, after: 12 months}\n";
+
 static int discard(void *ud, const void *p, size_t n)
 {
 	*(size_t *)ud += n;
@@ -91,9 +205,11 @@ static void usage(void)
 {
 	fprintf(stderr,
 	        "usage: gardien-bench [--records N] [--per-subject N] [--batch N] [--reads N]\n"
-	        "                     [--erasures N] [--dir DIR] [--keep]\n"
+	        "                     [--erasures N] [--sweep-batch N] [--reschedule] [--dir DIR] [--keep]\n"
 	        "Defaults: 1000000 records, 10 per subject, batches of 1000, 200000 reads,\n"
-	        "1000 erasures, in a new folder under /tmp (removed unless --keep).\n");
+	        "1000 erasures, the sweep's own batch size, in a new folder under /tmp\n"
+	        "(removed unless --keep). --reschedule adds, before the sweep, a sweep that\n"
+	        "schedules every record and one after a new register version.\n");
 	exit(2);
 }
 
@@ -110,7 +226,7 @@ static long arg_long(int argc, char **argv, int *i)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {1000000, 10, 1000, 200000, 1000, NULL, false};
+	struct opts o = {1000000, 10, 1000, 200000, 1000, 0, NULL, false, false};
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--records") == 0)
 			o.records = arg_long(argc, argv, &i);
@@ -122,10 +238,14 @@ int main(int argc, char **argv)
 			o.reads = arg_long(argc, argv, &i);
 		else if (strcmp(argv[i], "--erasures") == 0)
 			o.erasures = arg_long(argc, argv, &i);
+		else if (strcmp(argv[i], "--sweep-batch") == 0)
+			o.sweep_batch = arg_long(argc, argv, &i);
 		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
 			o.dir = argv[++i];
 		else if (strcmp(argv[i], "--keep") == 0)
 			o.keep = true;
+		else if (strcmp(argv[i], "--reschedule") == 0)
+			o.reschedule = true;
 		else
 			usage();
 	}
@@ -140,6 +260,12 @@ int main(int argc, char **argv)
 		}
 	}
 	snprintf(path, sizeof path, "%s/bench.db", dir);
+	pthread_t sampler_thread;
+	atomic_store(&sampling, true);
+	if (pthread_create(&sampler_thread, NULL, sampler, NULL) != 0) {
+		perror("pthread_create");
+		return 1;
+	}
 
 	long nsubjects = (o.records + o.per_subject - 1) / o.per_subject;
 	if (o.erasures > nsubjects)
@@ -169,8 +295,10 @@ int main(int argc, char **argv)
 		CHECK("subject", gd_subject_create(a, ids[s]));
 		snprintf(email, sizeof email, "person%ld@example.org", s);
 		CHECK("identifier", gd_subject_add_identifier(a, ids[s], "email", email));
-		if (s % o.batch == o.batch - 1 || s == nsubjects - 1)
+		if (s % o.batch == o.batch - 1 || s == nsubjects - 1) {
 			CHECK("commit", gd_vault_commit(v));
+			sample_anon();
+		}
 	}
 	figure("subject_create_with_email", nsubjects, now_s() - t0, "per_second");
 
@@ -194,8 +322,10 @@ int main(int argc, char **argv)
 		CHECK("put", gd_record_put(a, &id, ids[s], &spec));
 		if (r % o.per_subject == 0)
 			first[s] = id;
-		if (r % o.batch == o.batch - 1 || r == o.records - 1)
+		if (r % o.batch == o.batch - 1 || r == o.records - 1) {
 			CHECK("commit", gd_vault_commit(v));
+			sample_anon();
+		}
 	}
 	figure("record_put", o.records, now_s() - t0, "per_second");
 
@@ -212,8 +342,10 @@ int main(int argc, char **argv)
 		gd_record *rec;
 		CHECK("get", gd_record_get(a, &rec, first[s], "billing"));
 		gd_record_free(rec);
-		if (i % o.batch == o.batch - 1 || i == o.reads - 1)
+		if (i % o.batch == o.batch - 1 || i == o.reads - 1) {
 			CHECK("commit", gd_vault_commit(v));
+			sample_anon();
+		}
 	}
 	figure("find_and_read", o.reads, now_s() - t0, "per_second");
 
@@ -256,13 +388,21 @@ int main(int argc, char **argv)
 	}
 	figure("erase_subject_batched_ms", batched, now_s() - t0, "ms_each");
 
+	/* With --reschedule: every record scheduled (nothing is due yet), then a
+	 * new register version, after which the sweep marks every row for
+	 * rescheduling and schedules it again. */
+	if (o.reschedule) {
+		sweep_figure(a, "retention_schedule", o.sweep_batch, false);
+		CHECK("register v2", gd_register_load_buffer(a, "bench.yml", bench_register_v2,
+		                                             sizeof bench_register_v2 - 1, NULL, NULL));
+		sweep_figure(a, "retention_reschedule", o.sweep_batch, false);
+	}
+
 	/* Two years on, every record is due for deletion under the register's rule. */
 	gd_vault_set_now(v, gd_vault_now(v) + 2 * 366 * 86400);
-	gd_retention_sweep_options so = GD_RETENTION_SWEEP_OPTIONS_INIT;
-	gd_retention_stats rs;
-	t0 = now_s();
-	CHECK("sweep", gd_retention_sweep(a, &so, &rs));
-	figure("retention_sweep", (long)rs.deleted, now_s() - t0, "per_second");
+	sweep_figure(a, "retention_sweep", o.sweep_batch, true);
+	atomic_store(&sampling, false);
+	pthread_join(sampler_thread, NULL);
 
 	gd_actor_close(a);
 	gd_vault_close(v);

@@ -684,6 +684,8 @@ static int replay_one(void *ud, const struct gd__journal_entry *e)
 		return rc;
 	if (e->kind == GD__J_DELETE) {
 		rc = gd__db_exec(db, "DELETE FROM records WHERE id = ?", "i", found);
+		if (rc == 0)
+			rc = gd__retention_record_gone(r->v, found);
 		r->v->needs_scrub = true;
 		r->stats->deletions += rc == 0;
 	} else {

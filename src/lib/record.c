@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/retention.h"
 #include "util/json.h"
 #include "util/utf8.h"
 
@@ -383,6 +384,8 @@ int gd_record_delete(gd_actor *a, int64_t id)
 	}
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM records WHERE id = ?", "i", id);
+	if (rc == 0)
+		rc = gd__retention_record_gone(v, id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.delete", .subject = subject,

@@ -14,7 +14,11 @@
  *    at the event itself;
  *  - a sweep batch is one transaction: its transitions, their audit entries
  *    and the rescheduling commit together, after their erasure journal entries
- *    are on disk; memory is one flat array of `batch` rows.
+ *    are on disk; memory is a few flat arrays of `batch` rows;
+ *  - whoever deletes a record deletes its retention_due row and raises the
+ *    record high-water mark (gd__retention_record_gone; no trigger does: one
+ *    per row was a seventh of the sweep); a row whose record is gone all the
+ *    same is dropped by the next sweep that reaches it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +121,7 @@ static gd_time period_end(gd_time base, struct gd__period p)
 
 struct row {
 	int64_t id, subject_id;
+	bool gone;          /* the record is gone, only its index row is left */
 	gd_time collected_at;
 	int stage;
 	char activity[GD_NAME_MAX + 1];
@@ -149,8 +154,12 @@ struct ctx {
 	unsigned char *journal_key;     /* GD__KEY_SIZE, secure memory */
 	const struct gd__retention *why_rule;   /* the rule `why` was written for */
 	char why[160];
-	size_t ndeleted;                /* deletions of the batch, applied together */
-	int64_t del_first_seq, del_last_seq, del_max_id;
+	struct del {                    /* the batch's deletions, applied together */
+		const struct row *r;
+		const struct gd__retention *rule;
+	} *del;
+	int64_t *del_ids;               /* the same, as sorted ids */
+	size_t ndel;
 };
 
 static bool same_key(const struct rule_slot *s, const struct row *r)
@@ -253,8 +262,23 @@ int gd__retention_invalidate_subject(gd_vault *v, int64_t subject_id)
 	                   "i", subject_id);
 }
 
-/* A new register version re-schedules every record of the tenant. */
-static int check_register_version(struct ctx *c)
+int gd__retention_record_gone(gd_vault *v, int64_t id)
+{
+	int rc = gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id = ?", "i", id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'record_high_water' AND value < ?",
+		                 "ii", id, id);
+	return rc;
+}
+
+/*
+ * A new register version re-schedules every record of the tenant, `batch` rows
+ * to a transaction: in one UPDATE of every row, SQLite kept the original of
+ * each page it changed in memory to its end (its statement journal, under
+ * temp_store=MEMORY), 39 MiB at a million records. The version is recorded
+ * with the last batch; an interrupted re-scheduling goes on at the next sweep.
+ */
+static int check_register_version(struct ctx *c, size_t batch)
 {
 	gd_vault *v = c->a->v;
 	int64_t have = -1, want = c->reg ? c->reg->version : 0;
@@ -264,10 +288,22 @@ static int check_register_version(struct ctx *c)
 		return rc;
 	if (rc == 0 && have == want)
 		return 0;
-	if ((rc = gd__op_begin(v)) < 0)
-		return rc;
-	rc = gd__db_exec(v->store, "UPDATE retention_due SET due_at = -1 WHERE tenant_id = ?", "i",
-	                 c->a->tenant_id);
+	/* Rows already unscheduled (all of them at a tenant's first sweep) are left
+	 * alone, as are rows due before 1970: this sweep recomputes them anyway.
+	 * Rewriting their index entries cost a sixth of a first sweep. */
+	for (;;) {
+		if ((rc = gd__op_begin(v)) < 0)
+			return rc;
+		rc = gd__db_exec(v->store,
+		                 "UPDATE retention_due SET due_at = -1 WHERE record_id IN (SELECT record_id FROM"
+		                 " retention_due WHERE tenant_id = ? AND due_at > -1 LIMIT ?)",
+		                 "ii", c->a->tenant_id, (int64_t)batch);
+		if (rc < 0 || gd__db_changes(v->store) < (int64_t)batch)
+			break;
+		/* More may be left: this batch commits on its own. */
+		if ((rc = gd__op_end(v, 0)) < 0)
+			return rc;
+	}
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM retention_state WHERE tenant_id = ?", "i", c->a->tenant_id);
 	if (rc == 0)
@@ -314,7 +350,16 @@ static void journal_entry(struct ctx *c, unsigned char *out, int kind, const str
 	gd__journal_encode_keyed(c->journal_key, out, &e);
 }
 
-/* Applies one due transition to `r` (inside the batch's operation). */
+/* The audit reason of a rule's transitions, written once per rule. */
+static void set_why(struct ctx *c, const struct gd__retention *rule)
+{
+	if (rule != c->why_rule) {
+		snprintf(c->why, sizeof c->why, "retention rule%s%.140s", rule->text ? ": " : "",
+		         rule->text ? rule->text : "");
+		c->why_rule = rule;
+	}
+}
+
 /*
  * Applies the transition of `r` if it is due, or (re)schedules it: unscheduled
  * rows (due_at -1) come through here too, so new records need no separate pass.
@@ -323,6 +368,8 @@ static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *n
                  gd_retention_stats *stats)
 {
 	gd_vault *v = c->a->v;
+	if (r->gone)
+		return gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id = ?", "i", r->id);
 	const struct ruleset *rs = cached_rules(c, r);
 	struct next nx;
 	int rc = compute_next(c, r, rs, &nx);
@@ -350,36 +397,21 @@ static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *n
 		stats->anonymised++;
 		break;
 	default:
-		/* Deleted with the rest of the batch, once audited (delete_audited). */
-		what = "retention.delete";
+		/* Deleted and audited with the rest of the batch (delete_batch). */
 		journal_entry(c, journal + GD__JOURNAL_ENTRY_SIZE * (*njournal)++, GD__J_DELETE, r);
-		after.stage = 3;
+		c->del[c->ndel++] = (struct del){r, nx.rule};
 		stats->deleted++;
-		break;
+		return 0;
 	}
 	if (rc < 0)
 		return rc;
-	const struct gd__retention *rule = nx.rule;
-	if (rule != c->why_rule) {
-		snprintf(c->why, sizeof c->why, "retention rule%s%.140s", rule->text ? ": " : "",
-		         rule->text ? rule->text : "");
-		c->why_rule = rule;
-	}
+	set_why(c, nx.rule);
 	rc = gd__audit_actor(c->a, &(struct gd__audit_event){
 	                               .action = what, .purpose = r->activity,
 	                               .subject = r->subject[0] ? r->subject : NULL,
 	                               .record_id = r->id, .category = r->category, .reason = c->why});
 	if (rc < 0)
 		return rc;
-	if (after.stage == 3) {
-		/* Its audit entry names it: the batch's deletions are the batch's delete entries. */
-		if (!c->ndeleted++)
-			c->del_first_seq = v->audit_seq;
-		c->del_last_seq = v->audit_seq;
-		if (r->id > c->del_max_id)
-			c->del_max_id = r->id;
-		return 0;
-	}
 	/* The next stage is computed while the record is still linked to its subject. */
 	if ((rc = compute_next(c, &after, rs, &nx)) < 0)
 		return rc;
@@ -388,32 +420,106 @@ static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *n
 	                   "iiii", (int64_t)nx.due, (int64_t)nx.action, (int64_t)nx.stage_no, r->id);
 }
 
+/* Records one audit entry names at most: its reason stays under 1.5 KB. */
+#define GROUP_MAX 64
+
+static bool same_group(const struct del *x, const struct del *y)
+{
+	return x->rule == y->rule && strcmp(x->r->subject, y->r->subject) == 0 &&
+	       strcmp(x->r->activity, y->r->activity) == 0 && strcmp(x->r->category, y->r->category) == 0;
+}
+
+/* Appends " <id>" (snprintf costs more than the rest of the entry). */
+static size_t put_id(char *p, int64_t id)
+{
+	char tmp[24];
+	size_t n = 0;
+	uint64_t u = (uint64_t)id;
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while (u /= 10);
+	p[0] = ' ';
+	for (size_t i = 0; i < n; i++)
+		p[1 + i] = tmp[n - 1 - i];
+	return n + 1;
+}
+
 /*
- * Deletes, in one statement, the records the batch audited as deleted: the
- * entries of this transaction from del_first_seq to del_last_seq with action
- * retention.delete. The high-water mark (00-vault.sql) is raised once to the
- * batch's highest id, so its per-row trigger finds nothing to do.
+ * One retention.delete entry per run of the batch's deletions with the same
+ * subject, activity, category and rule (a subject's records mostly fall due
+ * together): record_id is the run's first record, and when the run has
+ * several the reason ends with "; records ID ID …" naming every one of them,
+ * the first included (docs/audit.md: what happened to record N).
  */
-static int delete_audited(struct ctx *c)
+static int audit_deletions(struct ctx *c)
+{
+	char reason[sizeof c->why + 16 + GROUP_MAX * 21];
+	int rc = 0;
+	for (size_t i = 0, n; rc == 0 && i < c->ndel; i += n) {
+		const struct del *d = &c->del[i];
+		for (n = 1; i + n < c->ndel && n < GROUP_MAX && same_group(d, &c->del[i + n]); n++)
+			;
+		set_why(c, d->rule);
+		size_t len = strlen(c->why);
+		memcpy(reason, c->why, len);
+		if (n > 1) {
+			memcpy(reason + len, "; records", 9);
+			len += 9;
+			for (size_t k = 0; k < n; k++)
+				len += put_id(reason + len, c->del[i + k].r->id);
+		}
+		reason[len] = 0;
+		rc = gd__audit_actor(c->a, &(struct gd__audit_event){
+		                               .action = "retention.delete", .purpose = d->r->activity,
+		                               .subject = d->r->subject[0] ? d->r->subject : NULL,
+		                               .record_id = d->r->id, .category = d->r->category,
+		                               .reason = reason});
+	}
+	return rc;
+}
+
+static int cmp_id(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return (a > b) - (a < b);
+}
+
+/*
+ * Deletes the batch's due records and their index rows, once audited: one
+ * statement per run of consecutive ids (usually a few per batch, as records
+ * fall due in the order they were stored), and raises the high-water mark
+ * (00-vault.sql) once to the batch's highest id.
+ */
+static int delete_batch(struct ctx *c)
 {
 	gd_vault *v = c->a->v;
-	if (!c->ndeleted)
+	if (!c->ndel)
 		return 0;
-	int rc = gd__db_exec(v->store,
-	                     "UPDATE meta SET value = ? WHERE key = 'record_high_water' AND value < ?",
-	                     "ii", c->del_max_id, c->del_max_id);
+	int rc = audit_deletions(c);
+	for (size_t i = 0; i < c->ndel; i++)
+		c->del_ids[i] = c->del[i].r->id;
+	qsort(c->del_ids, c->ndel, sizeof *c->del_ids, cmp_id);
+	int64_t max = c->del_ids[c->ndel - 1], gone = 0;
 	if (rc == 0)
-		rc = gd__db_exec(v->store,
-		                 "DELETE FROM records WHERE tenant_id = ? AND id IN"
-		                 " (SELECT record_id FROM audit WHERE tenant_id = ? AND seq BETWEEN ? AND ?"
-		                 " AND action = 'retention.delete')",
-		                 "iiii", c->a->tenant_id, c->a->tenant_id, c->del_first_seq, c->del_last_seq);
-	if (rc == 0 && gd__db_changes(v->store) != (int64_t)c->ndeleted)
-		rc = gd__err(GD_ERROR, "internal: a sweep batch deleted %lld record(s) for %zu audited deletion(s)",
-		             (long long)gd__db_changes(v->store), c->ndeleted);
+		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'record_high_water' AND value < ?",
+		                 "ii", max, max);
+	for (size_t i = 0, n; rc == 0 && i < c->ndel; i += n) {
+		int64_t first = c->del_ids[i];
+		for (n = 1; i + n < c->ndel && c->del_ids[i + n] == first + (int64_t)n; n++)
+			;
+		rc = gd__db_exec(v->store, "DELETE FROM records WHERE tenant_id = ? AND id BETWEEN ? AND ?", "iii",
+		                 c->a->tenant_id, first, first + (int64_t)n - 1);
+		gone += gd__db_changes(v->store);
+		/* By id alone (ids are the vault's): with the tenant, SQLite walks the due-date index. */
+		if (rc == 0)
+			rc = gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id BETWEEN ? AND ?", "ii",
+			                 first, first + (int64_t)n - 1);
+	}
+	if (rc == 0 && gone != (int64_t)c->ndel)
+		rc = gd__err(GD_ERROR, "internal: a sweep batch deleted %lld record(s) for %zu due deletion(s)",
+		             (long long)gone, c->ndel);
 	v->needs_scrub = true;
-	c->ndeleted = 0;
-	c->del_max_id = 0;
+	c->ndel = 0;
 	return rc;
 }
 
@@ -440,14 +546,18 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 	c = gd__calloc(1, sizeof *c);
 	rows = gd__calloc(o.batch, sizeof *rows);
 	journal = gd__malloc(o.batch * GD__JOURNAL_ENTRY_SIZE);
-	if (!c || !rows || !journal || !(c->journal_key = gd__secure_alloc(GD__KEY_SIZE))) {
+	if (c) {
+		c->del = gd__malloc(o.batch * sizeof *c->del);
+		c->del_ids = gd__malloc(o.batch * sizeof *c->del_ids);
+	}
+	if (!c || !rows || !journal || !c->del || !c->del_ids || !(c->journal_key = gd__secure_alloc(GD__KEY_SIZE))) {
 		rc = gd__err(GD_ENOMEM, "out of memory for a sweep batch of %zu", o.batch);
 		goto done;
 	}
 	gd__journal_key(v->master, c->journal_key);
 	c->a = a;
 	c->reg = reg;
-	if ((rc = check_register_version(c)) < 0 || (rc = any_active_hold(a, &c->any_holds)) < 0)
+	if ((rc = check_register_version(c, o.batch)) < 0 || (rc = any_active_hold(a, &c->any_holds)) < 0)
 		goto done;
 	gd_time now = gd_vault_now(v);
 	int64_t total = 0;
@@ -466,8 +576,8 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 			goto done;
 		rc = gd__db_query(v->store, &st,
 		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at,"
-		                  " r.stage, s.pseudonym, r.subject_category"
-		                  " FROM retention_due d JOIN records r ON r.id = d.record_id"
+		                  " r.stage, s.pseudonym, r.subject_category, r.id IS NULL"
+		                  " FROM retention_due d LEFT JOIN records r ON r.id = d.record_id"
 		                  " LEFT JOIN subjects s ON s.id = r.subject_id"
 		                  " WHERE d.tenant_id = ? AND d.due_at <= ?"
 		                  " ORDER BY d.due_at LIMIT ?",
@@ -482,17 +592,18 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 			r->stage = (int)gd__col_int(v->store, st, 5);
 			copy_text(r->subject, sizeof r->subject, gd__col_text(v->store, st, 6));
 			copy_text(r->subject_category, sizeof r->subject_category, gd__col_text(v->store, st, 7));
+			/* A row a deleter left behind (apply drops it). */
+			r->gone = gd__col_int(v->store, st, 8) != 0;
 			rc = 0;
 		}
 		if (rc == 0 || rc == 1)
 			gd__db_reset(v->store, st), rc = 0;
 		uint64_t scheduled = stats.scheduled;
-		c->ndeleted = 0;
-		c->del_max_id = 0;
+		c->ndel = 0;
 		for (size_t i = 0; rc == 0 && i < n; i++)
 			rc = apply(c, &rows[i], journal, &nj, &stats);
 		if (rc == 0)
-			rc = delete_audited(c);
+			rc = delete_batch(c);
 		if (rc == 0 && stats.scheduled > scheduled) {
 			char why[64];
 			snprintf(why, sizeof why, "%llu record(s) scheduled",
@@ -521,8 +632,11 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		stats.complete = rc == 0 && left == 0;
 	}
 done:
-	if (c)
+	if (c) {
 		gd__secure_free(c->journal_key);
+		gd__free(c->del);
+		gd__free(c->del_ids);
+	}
 	gd__free(c);
 	gd__free(rows);
 	gd__free(journal);

@@ -38,8 +38,17 @@ int gd__retention_invalidate_subject(gd_vault *v, int64_t subject_id);
 /* policy.c read check: archived records only for the legal-claims activity. */
 int gd__retention_check_read(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
 
-/* subject.c erase hook: refuses under a hold, drops events and holds, journals the erasure. */
+/* subject.c erase hook: refuses under a hold, drops events, holds and the index rows, journals the erasure. */
 int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s);
+
+/*
+ * What a deleter of record `id` owes, in its transaction, as no trigger does
+ * it (50-retention.sql, 00-vault.sql): the record's due-date index row goes,
+ * and the high-water mark of record ids rises to `id` so that it is never
+ * given again. Every path that deletes records calls it (or does the same in
+ * bulk: the sweep, a subject's erasure).
+ */
+int gd__retention_record_gone(gd_vault *v, int64_t id);
 
 /* Removes the personal part of a record (see docs/retention.md, "Anonymisation"). */
 int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collected_at);

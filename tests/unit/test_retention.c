@@ -157,6 +157,39 @@ static int64_t count(struct fixture *f, const char *sql)
 	return n;
 }
 
+/*
+ * The records the retention.delete entries name, as docs/audit.md tells a
+ * reader to find them: the entry's record, or every id of "; records …" at the
+ * end of its reason. Returns how many; `id` > 0: how many times that one.
+ */
+static int64_t deletions_audited(struct fixture *f, int64_t id)
+{
+	gd__stmt *st;
+	int64_t n = 0;
+	GD_OK_OR_FAIL(gd__db_query(f->v->store, &st,
+	                           "SELECT record_id, reason FROM audit WHERE action = 'retention.delete'", NULL));
+	int rc;
+	while ((rc = gd__db_step(f->v->store, st)) == 1) {
+		int64_t first = gd__col_int(f->v->store, st, 0);
+		const char *list = strstr(gd__col_text(f->v->store, st, 1), "; records ");
+		if (!list) {
+			n += !id || first == id;
+			continue;
+		}
+		bool first_named = false;
+		for (char *p = (char *)list + 10, *end; *p; p = end) {
+			long long named = strtoll(p, &end, 10);
+			assert_true(end > p);
+			first_named = first_named || named == first;
+			n += !id || named == id;
+		}
+		assert_true(first_named);
+	}
+	GD_OK_OR_FAIL(rc);
+	gd__db_reset(f->v->store, st);
+	return n;
+}
+
 /* ---- rules, to the day ---- */
 
 static void three_years_after_last_contact(void **state)
@@ -191,6 +224,7 @@ static void three_years_after_last_contact(void **state)
 	st = sweep(f, &wimi, "2030-05-11T00:00:00Z");
 	assert_int_equal(st.deleted + st.archived + st.anonymised, 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'"), 1);
+	assert_int_equal(deletions_audited(f, r), 1);
 	fx_free(f);
 }
 
@@ -486,7 +520,9 @@ static void sweep_interrupted_and_resumed(void **state)
 	assert_true(st.complete);
 	assert_int_equal(st.deleted, 25);
 	assert_int_equal(count(f, "SELECT count(*) FROM records"), 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'"), 35);
+	/* Each deletion audited once: the subject's 35 records, one entry per batch of 10. */
+	assert_int_equal(deletions_audited(f, 0), 35);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'"), 4);
 	/* Journaled for restores: one entry per deletion. */
 	char j[400];
 	snprintf(j, sizeof j, "%s.journal", f->path);
@@ -526,13 +562,12 @@ static void one_batch_mixes_deletions_with_other_transitions(void **state)
 	assert_int_equal(stage(f, e), GD__REC_ANONYMISED);
 	assert_int_equal(stage(f, cr), GD__REC_ARCHIVED);
 	assert_int_equal(stage(f, c2), 0);
-	/* Each deletion has its own audit entry; the index keeps one row per record left. */
-	int64_t n;
-	GD_OK_OR_FAIL(gd__db_int(f->v->store, &n,
-	                         "SELECT count(*) FROM audit WHERE action = 'retention.delete' AND record_id IN (?, ?)",
-	                         "ii", c1, c3));
-	assert_int_equal(n, 2);
-	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'"), 2);
+	/* Each deletion is named by the audit trail (one entry: same subject, activity,
+	 * category and rule); the index keeps one row per record left. */
+	assert_int_equal(deletions_audited(f, c1), 1);
+	assert_int_equal(deletions_audited(f, c3), 1);
+	assert_int_equal(deletions_audited(f, 0), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'"), 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM retention_due"), 4);
 	assert_int_equal(count(f, "SELECT count(*) FROM retention_due WHERE record_id NOT IN (SELECT id FROM records)"), 0);
 	/* The deleted ids are never given again, even the highest one. */
@@ -557,7 +592,7 @@ static void failed_batch_leaves_nothing_half_done(void **state)
 	for (long n = 1; n < 400; n++) {
 		gd_retention_stats st;
 		int64_t before = count(f, "SELECT count(*) FROM records");
-		int64_t audit_before = count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'");
+		int64_t audit_before = deletions_audited(f, 0);
 		gd__fault_arm(n);
 		int rc = gd__retention_sweep(f->a, &wimi, NULL, &st);
 		bool fired = gd__fault_fired();
@@ -567,13 +602,120 @@ static void failed_batch_leaves_nothing_half_done(void **state)
 			break;
 		}
 		int64_t after = count(f, "SELECT count(*) FROM records");
-		int64_t audit_after = count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'");
+		int64_t audit_after = deletions_audited(f, 0);
 		/* Every deletion that stands has its audit entry, and left the due-date index. */
 		assert_int_equal(before - after, audit_after - audit_before);
 		assert_int_equal(count(f, "SELECT count(*) FROM retention_due"), after);
 	}
 	assert_int_equal(count(f, "SELECT count(*) FROM records"), 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'"), 5);
+	assert_int_equal(deletions_audited(f, 0), 5);
+	fx_free(f);
+}
+
+/* One entry per subject, activity, category and rule names each of its deleted records. */
+static void deletions_audited_by_subject_and_rule(void **state)
+{
+	struct fixture *f = fx_new();
+	char s1[GD_SUBJECT_ID_SIZE], s2[GD_SUBJECT_ID_SIZE];
+	int64_t a[70], b[3], other;
+	subject(f, s1);
+	subject(f, s2);
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	for (int i = 0; i < 70; i++)
+		a[i] = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
+	for (int i = 0; i < 3; i++)
+		b[i] = put(f, s2, "audience", "user.behavior.browsing_history", "2026-01-01");
+	other = put(f, s2, "audience", "user.device.cookie_id", "2026-01-01");
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	gd_retention_stats st = sweep(f, &wimi, "2027-03-01");
+	assert_int_equal(st.deleted, 74);
+	/* 64 records at most per entry: s1's 70 in two, s2's in one per category. */
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'"), 4);
+	assert_int_equal(deletions_audited(f, 0), 74);
+	for (int i = 0; i < 70; i++)
+		assert_int_equal(deletions_audited(f, a[i]), 1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(deletions_audited(f, b[i]), 1);
+	assert_int_equal(deletions_audited(f, other), 1);
+	/* Found by subject: the entry that names s2's browsing history names only it. */
+	gd__stmt *q;
+	GD_OK_OR_FAIL(gd__db_query(f->v->store, &q,
+	                           "SELECT record_id, category, reason FROM audit WHERE action = 'retention.delete'"
+	                           " AND subject = ? ORDER BY seq",
+	                           "t", s2));
+	assert_int_equal(gd__db_step(f->v->store, q), 1);
+	assert_int_equal(gd__col_int(f->v->store, q, 0), b[0]);
+	assert_string_equal(gd__col_text(f->v->store, q, 1), "user.behavior.browsing_history");
+	char want[200];
+	snprintf(want, sizeof want, "cookies: 13 months; records %lld %lld %lld", (long long)b[0],
+	         (long long)b[1], (long long)b[2]);
+	assert_non_null(strstr(gd__col_text(f->v->store, q, 2), want));
+	/* Alone in its entry: named by record_id, no list. */
+	assert_int_equal(gd__db_step(f->v->store, q), 1);
+	assert_int_equal(gd__col_int(f->v->store, q, 0), other);
+	assert_null(strstr(gd__col_text(f->v->store, q, 2), "records"));
+	assert_int_equal(gd__db_step(f->v->store, q), 0);
+	gd__db_reset(f->v->store, q);
+	fx_free(f);
+}
+
+/*
+ * No trigger keeps the index or the high-water mark: every path that deletes
+ * a record removes its row and raises the mark (erasure requests and restores:
+ * test_rights.c).
+ */
+static void every_deleter_leaves_the_index(void **state)
+{
+	struct fixture *f = fx_new();
+	char s1[GD_SUBJECT_ID_SIZE], s2[GD_SUBJECT_ID_SIZE];
+	subject(f, s1);
+	subject(f, s2);
+	put(f, s2, "audience", "user.behavior.browsing_history", "2026-01-01");
+	put(f, s2, "audience", "user.behavior.browsing_history", "2026-01-01");
+	put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
+	int64_t r2 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
+	const char *orphans = "SELECT count(*) FROM retention_due WHERE record_id NOT IN (SELECT id FROM records)";
+	const char *high = "SELECT value FROM meta WHERE key = 'record_high_water'";
+	/* Each time the highest record goes: its id is never given again. */
+	GD_OK_OR_FAIL(gd_record_delete(f->a, r2));
+	assert_int_equal(count(f, orphans), 0);
+	assert_int_equal(count(f, high), r2);
+	int64_t r3 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
+	assert_true(r3 > r2);
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, s1));
+	assert_int_equal(count(f, orphans), 0);
+	assert_int_equal(count(f, high), r3);
+	assert_true(put(f, s2, "audience", "user.behavior.browsing_history", "2026-01-01") > r3);
+	assert_int_equal(count(f, "SELECT count(*) FROM retention_due"), 3);
+	/* An old vault still has the trigger: opening it drops the trigger. */
+	fx_free(f);
+	f = fx_new();
+	subject(f, s1);
+	int64_t r1 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
+	r2 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	db_exec(f->path, "CREATE TRIGGER retention_record_gone AFTER DELETE ON records BEGIN"
+	                 " DELETE FROM retention_due WHERE record_id = old.id; END");
+	db_exec(f->path, "CREATE TRIGGER records_high_water AFTER DELETE ON records BEGIN"
+	                 " UPDATE meta SET value = old.id WHERE key = 'record_high_water'; END");
+	fx_reopen(f);
+	assert_int_equal(count(f, "SELECT count(*) FROM sqlite_master WHERE name = 'retention_record_gone'"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM sqlite_master WHERE name = 'records_high_water'"), 0);
+	/* A row left behind by some other deleter is dropped by the next sweep, which completes. */
+	char sql[120];
+	snprintf(sql, sizeof sql, "DELETE FROM records WHERE id = %lld", (long long)r1);
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	db_exec(f->path, sql);
+	fx_reopen(f);
+	assert_int_equal(count(f, orphans), 1);
+	gd_retention_stats st = sweep(f, &wimi, "2027-03-01");
+	assert_int_equal(st.deleted, 1);
+	assert_int_equal(stage(f, r2), -1);
+	assert_int_equal(count(f, "SELECT count(*) FROM retention_due"), 0);
 	fx_free(f);
 }
 
@@ -594,7 +736,57 @@ static void new_register_version_reschedules(void **state)
 	assert_int_equal(sweep(f, &v2, "2026-08-01").deleted, 1);
 	assert_int_equal(stage(f, r), -1);
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.reschedule'"), 2);
+	/* A new version finds rows not scheduled yet (left as they are) and scheduled ones. */
+	int64_t later = put(f, s, "audience", "user.behavior.browsing_history", "2026-07-01");
+	assert_int_equal(sweep(f, &v2, "2026-08-01").deleted, 0);
+	int64_t fresh = put(f, s, "audience", "user.behavior.browsing_history", "2026-01-15");
+	static struct gd__stage one[] = {{GD__STAGE_DELETE, "collection", P(0, 1, 0)}};
+	static struct gd__retention rules3[] = {{.stages = one, .nstages = 1, .text = "cookies: 1 month"}};
+	static struct gd__activity acts3[] = {{.id = "audience", .retention = rules3, .nretention = 1}};
+	struct gd__register v3 = {.version = 3, .activities = acts3, .nactivities = 1};
+	assert_int_equal(sweep(f, &v3, "2026-08-02").deleted, 2);
+	assert_int_equal(stage(f, fresh), -1);
+	assert_int_equal(stage(f, later), -1);
 	fx_free(f);
+}
+
+/*
+ * A new version re-schedules the rows a batch at a time (memory stays flat);
+ * interrupted anywhere, the next sweep goes on and misses no row.
+ */
+static void reschedule_in_batches_resumes(void **state)
+{
+	static struct gd__stage one[] = {{GD__STAGE_DELETE, "collection", P(0, 1, 0)}};
+	static struct gd__retention rules[] = {{.stages = one, .nstages = 1, .text = "cookies: 1 month"}};
+	static struct gd__activity acts[] = {{.id = "audience", .retention = rules, .nretention = 1}};
+	struct gd__register v2 = {.version = 2, .activities = acts, .nactivities = 1};
+	gd_retention_sweep_options o = GD_RETENTION_SWEEP_OPTIONS_INIT;
+	o.batch = 2;
+	bool fired = true;
+	for (long n = 1; fired && n < 200; n++) {
+		struct fixture *f = fx_new();
+		char s[GD_SUBJECT_ID_SIZE];
+		subject(f, s);
+		for (int i = 0; i < 5; i++)
+			put(f, s, "audience", "user.behavior.browsing_history", "2026-07-01");
+		/* Scheduled under 13 months; the new version makes them due on 2 August. */
+		assert_int_equal(sweep(f, &wimi, "2026-08-01").scheduled, 5);
+		gd_retention_stats st;
+		gd_vault_set_now(f->v, T("2026-08-02"));
+		gd__fault_arm(n);
+		int rc = gd__retention_sweep(f->a, &v2, &o, &st);
+		fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired)
+			GD_OK_OR_FAIL(rc);
+		else
+			GD_OK_OR_FAIL(gd__retention_sweep(f->a, &v2, &o, &st));
+		assert_true(st.complete);
+		assert_int_equal(count(f, "SELECT count(*) FROM records"), 0);
+		assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.reschedule'"), 2);
+		fx_free(f);
+	}
+	assert_false(fired);
 }
 
 static void event_and_hold_all_or_nothing_under_faults(void **state)
@@ -735,7 +927,10 @@ int main(void)
 		cmocka_unit_test(sweep_interrupted_and_resumed),
 		cmocka_unit_test(one_batch_mixes_deletions_with_other_transitions),
 		cmocka_unit_test(failed_batch_leaves_nothing_half_done),
+		cmocka_unit_test(deletions_audited_by_subject_and_rule),
+		cmocka_unit_test(every_deleter_leaves_the_index),
 		cmocka_unit_test(new_register_version_reschedules),
+		cmocka_unit_test(reschedule_in_batches_resumes),
 		cmocka_unit_test(event_and_hold_all_or_nothing_under_faults),
 		cmocka_unit_test(plan_by_month_activity_and_rule),
 		cmocka_unit_test(events_validated_and_parsed),

@@ -45,10 +45,8 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_subject ON records (subject_id);
 -- Record ids are never reused, so an id in the audit trail or the erasure
 -- journal names one record forever: the highest id ever deleted is kept here
--- and new ids start above it.
+-- and new ids start above it. Whoever deletes records raises it in the same
+-- transaction (gd__retention_record_gone; the sweep once per batch): a per-row
+-- trigger cost every deletion a sub-program.
 INSERT OR IGNORE INTO meta (key, value) VALUES ('record_high_water', 0);
-CREATE TRIGGER IF NOT EXISTS records_high_water AFTER DELETE ON records
-  WHEN OLD.id > (SELECT value FROM meta WHERE key = 'record_high_water')
-BEGIN
-  UPDATE meta SET value = OLD.id WHERE key = 'record_high_water';
-END;
+DROP TRIGGER IF EXISTS records_high_water;
