@@ -41,7 +41,8 @@ typedef struct gd_audit_entry {
 const char *gd_audit_outcome_name(int outcome);
 int gd_audit_outcome_parse(const char *name);
 
-#define GD_AUDIT_FILTER_VERSION 1
+/* Version 2 added record_id; a version 1 filter (without it) is still accepted. */
+#define GD_AUDIT_FILTER_VERSION 2
 typedef struct gd_audit_filter {
 	unsigned version;
 	gd_time from;           /* at >= from; 0: no lower bound */
@@ -51,8 +52,11 @@ typedef struct gd_audit_filter {
 	const char *action;
 	const char *purpose;
 	int outcome;            /* enum gd_audit_outcome; -1: any */
+	/* Entries about this record (0: any): its record_id, or a grouped entry
+	 * (retention.delete) whose reason lists it ("; records N1 N2 …"). */
+	int64_t record_id;
 } gd_audit_filter;
-#define GD_AUDIT_FILTER_INIT {GD_AUDIT_FILTER_VERSION, 0, 0, NULL, NULL, NULL, NULL, -1}
+#define GD_AUDIT_FILTER_INIT {GD_AUDIT_FILTER_VERSION, 0, 0, NULL, NULL, NULL, NULL, -1, 0}
 
 /*
  * Streams the entries of the actor's tenant matching `f` (NULL: all) to `cb` in

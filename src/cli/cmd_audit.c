@@ -56,6 +56,15 @@ static int take_filter(struct cli *c, int argc, char **argv, int *i, gd_audit_fi
 		*rc = cli_parse_time(c, argv[++*i], t);
 		return 1;
 	}
+	if (strcmp(a, "--record") == 0) {
+		char *end;
+		errno = 0;
+		long long id = strtoll(argv[++*i], &end, 10);
+		if (end == argv[*i] || *end || errno || id <= 0)
+			*rc = cli_usage(c, "audit", "--record takes a record id (a positive number), not '%s'", argv[*i]);
+		f->record_id = id;
+		return 1;
+	}
 	if (strcmp(a, "--outcome") == 0) {
 		f->outcome = gd_audit_outcome_parse(argv[++*i]);
 		if (f->outcome < 0)

@@ -249,7 +249,8 @@ static const struct command commands[] = {
 	 "key        prints the audit public key (Ed25519, hex) to give to auditors\n"
 	 "\n"
 	 "Filters: --from TIME --to TIME (at >= from, at < to) --principal P --subject S\n"
-	 "         --action A --purpose ACTIVITY --outcome ok|denied|failed\n"},
+	 "         --action A --purpose ACTIVITY --outcome ok|denied|failed\n"
+	 "         --record N (entries about record N, grouped retention deletions included)\n"},
 	{"breach", cmd_breach, "record breaches, their 72-hour clock, scope and notification drafts",
 	 "usage: gardien breach record --nature N --description TEXT [DETAILS]\n"
 	 "       gardien breach update ID [DETAILS]\n"

@@ -19,10 +19,45 @@
 #include "lib/audit.h"
 #include "lib/internal.h"
 
+/* The record a filter asks about (version 1 filters have no such field). */
+static int64_t filter_record(const gd_audit_filter *f)
+{
+	return f && f->version >= 2 ? f->record_id : 0;
+}
+
+/*
+ * Is record `id` this entry's, or in the list a grouped retention.delete entry
+ * ends its reason with ("; records N1 N2 …", after the rule's own text)?
+ */
+static bool about_record(const struct gd__audit_entry *e, int64_t id)
+{
+	if (e->record_id == id)
+		return true;
+	if (!e->reason || !e->action || strcmp(e->action, "retention.delete") != 0)
+		return false;
+	const char *list = NULL;
+	for (const char *p = e->reason; (p = strstr(p, "; records ")); p++)
+		list = p;
+	if (!list)
+		return false;
+	for (const char *p = list + 10; *p;) {
+		char *end;
+		long long n = strtoll(p, &end, 10);
+		if (end == p)
+			return false;
+		if (n == id)
+			return true;
+		p = *end == ' ' ? end + 1 : end;
+	}
+	return false;
+}
+
 static bool matches(const gd_audit_filter *f, const struct gd__audit_entry *e)
 {
 	if (!f)
 		return true;
+	if (filter_record(f) && !about_record(e, filter_record(f)))
+		return false;
 	if ((f->from && e->at < f->from) || (f->to && e->at >= f->to))
 		return false;
 	if (f->outcome >= 0 && e->outcome != f->outcome)
@@ -37,8 +72,11 @@ static bool matches(const gd_audit_filter *f, const struct gd__audit_entry *e)
 
 static int check_filter(const gd_audit_filter *f)
 {
-	if (f && f->version != GD_AUDIT_FILTER_VERSION)
+	if (f && f->version != 1 && f->version != GD_AUDIT_FILTER_VERSION)
 		return gd__err(GD_EINVAL, "gd_audit_filter version %u is not supported", f->version);
+	if (filter_record(f) < 0)
+		return gd__err(GD_EINVAL, "audit filter: record id %lld is not a record id",
+		               (long long)filter_record(f));
 	if (f && f->outcome > GD_AUDIT_FAILED)
 		return gd__err(GD_EINVAL, "audit outcome %d is not ok (0), denied (1) or failed (2)",
 		               f->outcome);
@@ -222,7 +260,7 @@ int gd_audit_export(gd_actor *a, const gd_audit_filter *f, enum gd_audit_format 
 		return gd__err(GD_EINVAL, "audit export format %d is neither JSON lines nor CSV", (int)format);
 	if (f)
 		filtered = f->from || f->to || f->principal || f->subject || f->action || f->purpose ||
-		           f->outcome >= 0;
+		           f->outcome >= 0 || filter_record(f);
 	gd__hex(pk, a->v->audit_pk, GD__SIGN_PK_SIZE);
 	gd_time_format(t, gd_vault_now(a->v));
 	if (format == GD_AUDIT_CSV) {

@@ -27,6 +27,11 @@ n=$("$G" audit list --json --subject "$s" --from 2026-01-15 --to 2026-03-01 | wc
 [ "$n" = 2 ] || fail "time+subject filter gave $n entries"
 set +e; "$G" audit list --outcome sometimes 2>/dev/null; rc=$?; set -e
 [ $rc = 2 ] || fail "bad outcome: exit $rc"
+# --record: the put of record r1 and its two reads (one refused)
+[ "$("$G" audit list --json --record "$r1" | jq -r .action | tr '\n' ' ')" = "record.put record.get record.get " ] ||
+	fail "record filter: $("$G" audit list --record "$r1")"
+set +e; "$G" audit list --record first 2>/dev/null; rc=$?; set -e
+[ $rc = 2 ] || fail "bad record id: exit $rc"
 
 # export for the auditor, verified offline against the key given out of band
 "$G" audit checkpoint >/dev/null

@@ -111,6 +111,11 @@ req GET "$T/audit?action=consent.give&outcome=ok" "$TD"; expect 200
 req GET "$T/audit?outcome=denied&limit=2" "$TD"; expect 200
 [ "$(jq '.entries | length' <<<"$BODY")" = 2 ] && [ "$(jq .truncated <<<"$BODY")" = true ] || fail "audit page: $BODY"
 req GET "$T/audit?outcome=maybe" "$TD"; expect 400
+req GET "$T/audit?record=$RC" "$TD"; expect 200
+[ "$(jq -r '.entries[0].action' <<<"$BODY")" = record.put ] &&
+	[ "$(jq "[.entries[] | select(.record_id != $RC)] | length" <<<"$BODY")" = 0 ] &&
+	[ "$(jq '.entries | length' <<<"$BODY")" -ge 3 ] || fail "audit of one record: $BODY"
+req GET "$T/audit?record=cookies" "$TD"; expect 400
 req GET "$T/audit" "$TA"; expect 403 denied
 req GET $T/audit/verify "$TD"; expect 200
 [ "$(jq .intact <<<"$BODY")" = true ] || fail "audit verify: $BODY"

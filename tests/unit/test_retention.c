@@ -612,6 +612,20 @@ static void failed_batch_leaves_nothing_half_done(void **state)
 	fx_free(f);
 }
 
+struct actions {
+	int n;
+	char action[4][32];
+};
+
+static int collect_actions(void *ud, const gd_audit_entry *e)
+{
+	struct actions *a = ud;
+	if (a->n < 4)
+		snprintf(a->action[a->n], sizeof a->action[0], "%s", e->action);
+	a->n++;
+	return 0;
+}
+
 /* One entry per subject, activity, category and rule names each of its deleted records. */
 static void deletions_audited_by_subject_and_rule(void **state)
 {
@@ -656,6 +670,24 @@ static void deletions_audited_by_subject_and_rule(void **state)
 	assert_null(strstr(gd__col_text(f->v->store, q, 2), "records"));
 	assert_int_equal(gd__db_step(f->v->store, q), 0);
 	gd__db_reset(f->v->store, q);
+	/* gd_audit_list --record N: its put and the deletion entry naming it, grouped or not. */
+	int64_t probes[] = {a[0], a[63], a[64], a[69], b[1], other};
+	for (size_t i = 0; i < sizeof probes / sizeof *probes; i++) {
+		struct actions got = {0};
+		gd_audit_filter flt = GD_AUDIT_FILTER_INIT;
+		flt.record_id = probes[i];
+		GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect_actions, &got));
+		assert_int_equal(got.n, 2);
+		assert_string_equal(got.action[0], "record.put");
+		assert_string_equal(got.action[1], "retention.delete");
+	}
+	/* A version 1 filter (without record_id) still works and lists everything. */
+	struct actions all = {0};
+	gd_audit_filter v1 = GD_AUDIT_FILTER_INIT;
+	v1.version = 1;
+	v1.action = "retention.delete";
+	GD_OK_OR_FAIL(gd_audit_list(f->a, &v1, collect_actions, &all));
+	assert_int_equal(all.n, 4);
 	fx_free(f);
 }
 
