@@ -153,7 +153,8 @@ int gd__op_end(gd_vault *v, int rc)
 			c = e->release(v->store);
 		} else if (v->needs_scrub || v->scrub_pending) {
 			bool scrubbed = false;
-			c = e->commit_erasure(v->store, &scrubbed);
+			/* Only the erasing transaction waits for readers; later ones just retry. */
+			c = e->commit_erasure(v->store, v->needs_scrub, &scrubbed);
 			if (c == 0) {
 				v->needs_scrub = false;
 				v->scrub_pending = !scrubbed;

@@ -45,10 +45,11 @@ struct gd__store_engine {
 	int (*savepoint)(gd__store *s);
 	int (*release)(gd__store *s);
 	void (*rollback_to)(gd__store *s);
-	/* Commits a transaction that erased data: durable, and no old page image of
-	 * erased rows left behind. *scrubbed is false when the commit stands but a
-	 * reader blocked the clean-up (it is retried at the next commit). */
-	int (*commit_erasure)(gd__store *s, bool *scrubbed);
+	/* Commits a transaction that erased data, or follows one whose clean-up is
+	 * pending: durable, and no old page image of erased rows left behind.
+	 * *scrubbed is false when the commit stands but a reader blocked the
+	 * clean-up (retried at the next commit); `wait`: wait for readers a while. */
+	int (*commit_erasure)(gd__store *s, bool wait, bool *scrubbed);
 	/* Consistent copy of the live database into a new file at `dest`. */
 	int (*backup)(gd__store *s, const char *dest);
 };

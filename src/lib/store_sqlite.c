@@ -37,6 +37,9 @@ struct sqlite_store {
 	size_t cap, used;
 };
 
+/* How long a statement waits for another connection's lock before GD_EBUSY. */
+#define BUSY_TIMEOUT_MS 5000
+
 struct gd__stmt; /* a gd__stmt * is a sqlite3_stmt * */
 #define ST(x) ((sqlite3_stmt *)(void *)(x))
 #define DB(s) (((struct sqlite_store *)(s))->db)
@@ -140,7 +143,7 @@ static int sq_open(gd__store **out, const char *path, bool create)
 		rc = map_error(s->db, rc);
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(s->db, 1);
 	/* Reads through a read-only map of the file (up to 2 GiB) skip a copy and a
 	 * system call per page; writes still go through the WAL. The page cache then
@@ -379,20 +382,22 @@ static int sq_commit(gd__store *s)
  * empties the WAL, so no old page image of the erased rows remains. The
  * checkpoint syncs the WAL before anything else, which makes the commit
  * durable. If a reader blocks it, the WAL is synced here instead and the scrub
- * waits for the next commit.
+ * is retried at the next commit, which does not wait for readers: a long read
+ * must not hold up every write after an erasure.
  */
-static int sq_commit_erasure(gd__store *s, bool *scrubbed)
+static int sq_commit_erasure(gd__store *s, bool wait, bool *scrubbed)
 {
 	int log = 0, done = 0;
 	*scrubbed = false;
 	int rc = run(s, "COMMIT");
 	if (rc < 0)
 		return rc;
-	if (sqlite3_wal_checkpoint_v2(DB(s), NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) == SQLITE_OK) {
-		*scrubbed = true;
-		return 0;
-	}
-	return sync_wal(s);
+	if (!wait)
+		sqlite3_busy_timeout(DB(s), 0);
+	*scrubbed = sqlite3_wal_checkpoint_v2(DB(s), NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) == SQLITE_OK;
+	if (!wait)
+		sqlite3_busy_timeout(DB(s), BUSY_TIMEOUT_MS);
+	return *scrubbed ? 0 : sync_wal(s);
 }
 
 static int sq_backup(gd__store *s, const char *dest)

@@ -133,6 +133,39 @@ static void erasure_leaves_no_trace(void **state)
 	fx_free(f);
 }
 
+/*
+ * A reader holding an old snapshot blocks the checkpoint that scrubs the WAL:
+ * the erasure still commits, durably, and the scrub happens at the next commit
+ * once the reader is gone. (Waits out the 5 s busy timeout once.)
+ */
+static void scrub_blocked_by_a_reader_is_retried(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE], other[GD_SUBJECT_ID_SIZE], found[GD_SUBJECT_ID_SIZE];
+	int64_t rec;
+	new_subject(f, id);
+	put_text(f->a, &rec, id, "billing", "user.financial.bank_account", SECRET);
+	size_t wk_len;
+	unsigned char wk[128];
+	sqlite3 *reader;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(f->path, &reader), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(reader, "SELECT wrapped_key FROM subjects", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	wk_len = (size_t)sqlite3_column_bytes(st, 0);
+	assert_true(wk_len <= sizeof wk);
+	memcpy(wk, sqlite3_column_blob(st, 0), wk_len);
+	/* The statement stays open: the reader keeps its snapshot. */
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, id));
+	assert_int_equal(gd_subject_find(f->a, found, "email", "jeanne.martin@example.fr"), GD_ENOTFOUND);
+	assert_true(vault_files_contain(f, wk, wk_len)); /* not scrubbed yet */
+	sqlite3_finalize(st);
+	sqlite3_close(reader);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, other)); /* the next commit scrubs */
+	assert_false(vault_files_contain(f, wk, wk_len));
+	fx_free(f);
+}
+
 static void ciphertext_bound_to_its_row(void **state)
 {
 	struct fixture *f = fx_new();
@@ -566,6 +599,7 @@ int main(void)
 		cmocka_unit_test(no_plaintext_on_disk),
 		cmocka_unit_test(nonces_never_repeat),
 		cmocka_unit_test(erasure_leaves_no_trace),
+		cmocka_unit_test(scrub_blocked_by_a_reader_is_retried),
 		cmocka_unit_test(ciphertext_bound_to_its_row),
 		cmocka_unit_test(flipped_bytes_detected),
 		cmocka_unit_test(wrong_key_refused),
