@@ -217,8 +217,8 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s)
 		                 "i", s->id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store,
-		                 "UPDATE meta SET value = max(value, coalesce((SELECT max(id) FROM records WHERE subject_id = ?), 0))"
-		                 " WHERE key = 'record_high_water'",
+		                 "UPDATE meta SET value = (SELECT max(id) FROM records WHERE subject_id = ?1)"
+		                 " WHERE key = 'record_high_water' AND value < (SELECT max(id) FROM records WHERE subject_id = ?1)",
 		                 "i", s->id);
 	if (rc == 0 && !gd__journal_replaying()) {
 		unsigned char entry[GD__JOURNAL_ENTRY_SIZE];
