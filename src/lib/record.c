@@ -8,6 +8,7 @@
  * reads are both audited (a refusal in an operation of its own, since the
  * refused one is rolled back).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,6 +89,18 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 			goto done;
 		if (high >= id)
 			id = high + 1;
+#ifndef NDEBUG
+		/* No trigger keeps the mark: every deleter raises it. Debug builds check
+		 * against the audit trail that a forgotten one never lets an id come back. */
+		int64_t used = 0;
+		rc = gd__db_int(v->store, &used,
+		                "SELECT EXISTS (SELECT 1 FROM audit WHERE action = 'record.put' AND record_id = ?"
+		                " AND outcome = 0)",
+		                "i", id);
+		if (rc < 0)
+			goto done;
+		assert(!used);
+#endif
 	}
 	gd__seal(sealed, s.key, spec->value, spec->value_len, ad,
 	         gd__record_ad(ad, sizeof ad, a->tenant_id, subject, id, spec->category));
