@@ -162,35 +162,26 @@ static void sweep_figure(gd_actor *a, const char *name, long batch, bool deletio
 }
 
 /* One activity, a retention rule that makes every record due two years on. */
-static const char bench_register[] =
-	"gardien_register: 1\n"
-	"controller: {name: Bench SAS, country: FR, language: en}\n"
-	"activities:\n"
-	"  - id: billing\n"
-	"    name: Billing\n"
-	"    role: controller\n"
-	"    purposes: [essential.service.payment_processing]\n"
-	"    legal_basis: contract\n"
-	"    categories: [user.contact]\n"
-	"    subjects: [customer]\n"
+#define BENCH_ACTIVITY                                        \
+	"gardien_register: 1\n"                                   \
+	"controller: {name: Bench SAS, country: FR, language: en}\n" \
+	"activities:\n"                                           \
+	"  - id: billing\n"                                       \
+	"    name: Billing\n"                                     \
+	"    role: controller\n"                                  \
+	"    purposes: [essential.service.payment_processing]\n"  \
+	"    legal_basis: contract\n"                             \
+	"    categories: [user.contact]\n"                        \
+	"    subjects: [customer]\n"                              \
 	"    retention:\n"
+
+static const char bench_register[] = BENCH_ACTIVITY
 	"      - text: one year after collection\n"
 	"        stages:\n"
 	"          - {action: delete, from: collection, after: 1 year}\n";
 
 /* The same rule under another wording: a new register version. */
-static const char bench_register_v2[] =
-	"gardien_register: 1\n"
-	"controller: {name: Bench SAS, country: FR, language: en}\n"
-	"activities:\n"
-	"  - id: billing\n"
-	"    name: Billing\n"
-	"    role: controller\n"
-	"    purposes: [essential.service.payment_processing]\n"
-	"    legal_basis: contract\n"
-	"    categories: [user.contact]\n"
-	"    subjects: [customer]\n"
-	"    retention:\n"
+static const char bench_register_v2[] = BENCH_ACTIVITY
 	"      - text: twelve months after collection\n"
 	"        stages:\n"
 	"          - {action: delete, from: collection, after: 12 months}\n";
