@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/internal.h"
+#include "lib/sqlite_vfs.h"
 
 struct cached {
 	char *sql;
@@ -117,10 +118,14 @@ static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
  * Before SQLite's first use in the process: no memory statistics, whose upkeep
  * (a global mutex around every allocation) cost 10% of a put. It only fails if
  * the application initialised SQLite itself, which then keeps its own choice.
+ * Vaults are opened through gardien's VFS (sqlite_vfs.c).
  */
+static int vfs_rc = SQLITE_ERROR;
+
 static void sqlite_setup(void)
 {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	vfs_rc = gd__vfs_register();
 }
 
 static int sq_open(gd__store **out, const char *path, bool create)
@@ -138,7 +143,8 @@ static int sq_open(gd__store **out, const char *path, bool create)
 	s->cache = gd__calloc(s->cap, sizeof *s->cache);
 	pthread_once(&sqlite_once, sqlite_setup);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-	int rc = s->cache ? sqlite3_open_v2(path, &s->db, flags, NULL) : SQLITE_NOMEM;
+	int rc = !s->cache ? SQLITE_NOMEM : vfs_rc != SQLITE_OK ? vfs_rc
+	                                  : sqlite3_open_v2(path, &s->db, flags, GD__VFS_NAME);
 	if (rc != SQLITE_OK) {
 		rc = map_error(s->db, rc);
 		goto fail;

@@ -13,6 +13,7 @@
 
 #include "helpers.h"
 #include "lib/internal.h"
+#include "lib/sqlite_vfs.h"
 
 static const char *EMAIL = "Jeanne.Martin@Example.FR";
 static const char *PHONE = "06 12 34 56 78";
@@ -163,6 +164,53 @@ static void scrub_blocked_by_a_reader_is_retried(void **state)
 	sqlite3_close(reader);
 	GD_OK_OR_FAIL(gd_subject_create(f->a, other)); /* the next commit scrubs */
 	assert_false(vault_files_contain(f, wk, wk_len));
+	fx_free(f);
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/*
+ * The erasure's scrub leaves the WAL empty, and the header the next commit
+ * writes into it is not synced on its own (no old frames to guard against,
+ * sqlite_vfs.c); a WAL restarted over old frames still has its header synced.
+ */
+static void wal_header_synced_only_over_old_frames(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE], other[GD_SUBJECT_ID_SIZE], wal[320];
+	int64_t rec;
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	new_subject(f, id);
+	put_text(f->a, &rec, id, "billing", "user.financial.bank_account", SECRET);
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, id));
+	assert_int_equal(file_size(wal), 0);
+
+	struct gd__vfs_stats before = gd__vfs_stats();
+	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
+	struct gd__vfs_stats after = gd__vfs_stats();
+	assert_int_equal(after.header_syncs_skipped - before.header_syncs_skipped, 1);
+	assert_int_equal(after.wal_syncs - before.wal_syncs, 1); /* the commit's own */
+	assert_true(file_size(wal) > 0);
+
+	/* Every frame copied back, the file kept: the next commit writes its header over old frames. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	int frames = -1, copied = -2;
+	assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM meta", NULL, NULL, NULL), SQLITE_OK); /* opens the WAL */
+	assert_int_equal(sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, &frames, &copied), SQLITE_OK);
+	assert_true(frames > 0);
+	assert_int_equal(copied, frames);
+	sqlite3_close(db);
+	assert_true(file_size(wal) > 0);
+	before = gd__vfs_stats();
+	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
+	after = gd__vfs_stats();
+	assert_int_equal(after.header_syncs_skipped - before.header_syncs_skipped, 0);
+	assert_int_equal(after.wal_syncs - before.wal_syncs, 2); /* the header's, the commit's */
 	fx_free(f);
 }
 
@@ -600,6 +648,7 @@ int main(void)
 		cmocka_unit_test(nonces_never_repeat),
 		cmocka_unit_test(erasure_leaves_no_trace),
 		cmocka_unit_test(scrub_blocked_by_a_reader_is_retried),
+		cmocka_unit_test(wal_header_synced_only_over_old_frames),
 		cmocka_unit_test(ciphertext_bound_to_its_row),
 		cmocka_unit_test(flipped_bytes_detected),
 		cmocka_unit_test(wrong_key_refused),

@@ -1,0 +1,21 @@
+/*
+ * sqlite_vfs.h — the VFS the SQLite engine opens vaults with (see sqlite_vfs.c).
+ */
+#ifndef GD_SQLITE_VFS_H
+#define GD_SQLITE_VFS_H
+
+#include <stdint.h>
+
+#define GD__VFS_NAME "gardien"
+
+/* Registers the VFS (not as the default); an SQLite result code. Call once. */
+int gd__vfs_register(void);
+
+/* Process-wide counts, for tests: WAL syncs issued, header syncs skipped. */
+struct gd__vfs_stats {
+	uint64_t wal_syncs;
+	uint64_t header_syncs_skipped;
+};
+struct gd__vfs_stats gd__vfs_stats(void);
+
+#endif
