@@ -93,11 +93,11 @@ static void *sampler(void *ud)
 static void figure(const char *name, long n, double seconds, const char *unit)
 {
 	sample_anon();
-	printf("{\"figure\":\"%s\",\"n\":%ld,\"seconds\":%.3f,\"%s\":%.1f,\"peak_rss_kb\":%ld,"
+	bool rate = strcmp(unit, "per_second") == 0; /* else ms_each, to the hundredth */
+	printf("{\"figure\":\"%s\",\"n\":%ld,\"seconds\":%.3f,\"%s\":%.*f,\"peak_rss_kb\":%ld,"
 	       "\"peak_anon_kb\":%ld}\n",
-	       name, n, seconds, unit,
-	       strcmp(unit, "per_second") == 0 ? n / seconds : seconds * 1e3 / n, peak_rss_kb(),
-	       atomic_load(&peak_anon));
+	       name, n, seconds, unit, rate ? 1 : 2, rate ? n / seconds : seconds * 1e3 / n,
+	       peak_rss_kb(), atomic_load(&peak_anon));
 	fflush(stdout);
 }
 

@@ -103,6 +103,26 @@ static void journal_path(char *buf, size_t cap, const char *vault_path)
 	snprintf(buf, cap, "%s.journal", vault_path);
 }
 
+/*
+ * The journal stays open from its first append: opening it twice per erasure
+ * (to write, then to sync) cost a path walk and a file open each time. If the
+ * file at its path is no longer the one open (removed, moved away, replaced),
+ * the one at the path is opened (created) instead.
+ */
+static int journal_fd(gd_vault *v, const char *path)
+{
+	struct stat open_st, path_st;
+	if (v->journal_fd >= 0 &&
+	    (fstat(v->journal_fd, &open_st) != 0 || stat(path, &path_st) != 0 ||
+	     open_st.st_ino != path_st.st_ino || open_st.st_dev != path_st.st_dev)) {
+		close(v->journal_fd);
+		v->journal_fd = -1;
+	}
+	if (v->journal_fd < 0)
+		v->journal_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	return v->journal_fd;
+}
+
 int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n)
 {
 	char path[PATH_CAP];
@@ -111,7 +131,7 @@ int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n)
 	journal_path(path, sizeof path, v->path);
 	if (gd__fault_point())
 		return gd__err(GD_EIO, "cannot write the erasure journal (injected)");
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	int fd = journal_fd(v, path);
 	if (fd < 0)
 		return gd__err(GD_EIO, "cannot open the erasure journal %s: %s", path, strerror(errno));
 	/* A torn last entry (crash mid-write) is cut off so entries stay aligned. */
@@ -128,7 +148,6 @@ int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n)
 		else
 			off += (size_t)w;
 	}
-	close(fd);
 	if (rc == 0)
 		v->journal_unsynced = true;
 	return rc == 0 && v->depth == 0 && !v->batch ? gd__journal_sync(v) : rc;
@@ -137,18 +156,15 @@ int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n)
 int gd__journal_sync(gd_vault *v)
 {
 	char path[PATH_CAP];
-	int rc = 0;
 	journal_path(path, sizeof path, v->path);
 	if (gd__fault_point())
 		return gd__err(GD_EIO, "cannot sync the erasure journal (injected)");
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* The file appended to, wherever it is now: that is where the entries are. */
+	int fd = v->journal_fd >= 0 ? v->journal_fd : journal_fd(v, path);
 	if (fd < 0 || fdatasync(fd) != 0)
-		rc = gd__err(GD_EIO, "cannot sync the erasure journal %s: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	if (rc == 0)
-		v->journal_unsynced = false;
-	return rc;
+		return gd__err(GD_EIO, "cannot sync the erasure journal %s: %s", path, strerror(errno));
+	v->journal_unsynced = false;
+	return 0;
 }
 
 /* Calls `cb` for each entry of the journal of `vault_path`; a missing journal has none. */

@@ -63,6 +63,7 @@ struct gd_vault {
 	bool needs_scrub;            /* this transaction erased data: scrub at commit */
 	bool scrub_pending;          /* a committed erasure still awaits its scrub */
 	bool journal_unsynced;       /* erasure journal written in this transaction, not yet synced */
+	int journal_fd;              /* erasure journal, open from its first append on; -1 before */
 	struct gd__register_cache *registers; /* parsed registers per tenant (register_store.c) */
 	/* audit.c: the last entry appended, valid while audit_gen == tx_gen (one
 	 * query less per operation), and the chains appended to in the open batch,

@@ -122,6 +122,7 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *o
 	gd_vault *v = gd__calloc(1, sizeof *v);
 	if (!v)
 		return GD_ENOMEM;
+	v->journal_fd = -1;
 	v->path = gd__strdup(path);
 	v->master = gd__secure_alloc(GD__KEY_SIZE);
 	if (!v->path || !v->master) {
@@ -258,6 +259,8 @@ void gd_vault_close(gd_vault *v)
 			v->store->engine->rollback(v->store);
 		v->store->engine->close(v->store);
 	}
+	if (v->journal_fd >= 0)
+		close(v->journal_fd);
 	gd__register_cache_free(v->registers);
 	gd__secure_free(v->master);
 	gd__secure_free(v->audit_sk);

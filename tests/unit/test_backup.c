@@ -450,6 +450,34 @@ static void erasure_horizon(void **state)
 	fx_free(f);
 }
 
+/* The journal stays open between erasures; moved away meanwhile, it is created
+ * again by name rather than written into the file that moved. */
+static void journal_moved_away_is_recreated(void **state)
+{
+	struct fixture *f = fx_new();
+	char a[GD_SUBJECT_ID_SIZE], b[GD_SUBJECT_ID_SIZE], j[400], moved[420];
+	size_t len;
+	snprintf(j, sizeof j, "%s.journal", f->path);
+	snprintf(moved, sizeof moved, "%s.old", j);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, a));
+	GD_OK_OR_FAIL(gd_subject_create(f->a, b));
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, a));
+	assert_int_equal(rename(j, moved), 0);
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, b));
+	free(read_file(moved, &len));
+	assert_int_equal(len, GD__JOURNAL_ENTRY_SIZE);
+	free(read_file(j, &len));
+	assert_int_equal(len, GD__JOURNAL_ENTRY_SIZE);
+	/* The erasure is found there. */
+	char dir[400];
+	gd_backup_policy p = GD_BACKUP_POLICY_INIT;
+	gd_time erased, horizon;
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+	GD_OK_OR_FAIL(gd_backup_horizon(f->v, dir, &p, b, &erased, &horizon));
+	assert_int_equal(gd_backup_horizon(f->v, dir, &p, a, &erased, &horizon), GD_ENOTFOUND);
+	fx_free(f);
+}
+
 static void erasure_journal_tamper_detected(void **state)
 {
 	struct fixture *f = fx_new();
@@ -533,6 +561,7 @@ int main(void)
 		cmocka_unit_test(create_failing_anywhere_leaves_nothing),
 		cmocka_unit_test(rotation_over_a_year),
 		cmocka_unit_test(erasure_horizon),
+		cmocka_unit_test(journal_moved_away_is_recreated),
 		cmocka_unit_test(erasure_journal_tamper_detected),
 		cmocka_unit_test(restore_failing_anywhere_changes_nothing),
 	};
