@@ -143,8 +143,11 @@ static int sq_open(gd__store **out, const char *path, bool create)
 	s->cache = gd__calloc(s->cap, sizeof *s->cache);
 	pthread_once(&sqlite_once, sqlite_setup);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-	int rc = !s->cache ? SQLITE_NOMEM : vfs_rc != SQLITE_OK ? vfs_rc
-	                                  : sqlite3_open_v2(path, &s->db, flags, GD__VFS_NAME);
+	if (vfs_rc != SQLITE_OK) {
+		sq_close(&s->base);
+		return gd__err(GD_ERROR, "cannot set up gardien's SQLite file layer: %s", sqlite3_errstr(vfs_rc));
+	}
+	int rc = s->cache ? sqlite3_open_v2(path, &s->db, flags, GD__VFS_NAME) : SQLITE_NOMEM;
 	if (rc != SQLITE_OK) {
 		rc = map_error(s->db, rc);
 		goto fail;
