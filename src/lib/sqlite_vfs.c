@@ -23,6 +23,7 @@
  * Every other call goes straight to the default VFS.
  */
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -38,7 +39,8 @@ struct file {
 };
 
 static sqlite3_vfs *real_vfs;
-static struct gd__vfs_stats stats; /* updated atomically: vaults may live on several threads */
+/* Counted for tests; atomic because vaults may live on several threads. */
+static atomic_uint_fast64_t wal_syncs, header_syncs_skipped;
 
 #define REAL(f) (((struct file *)(f))->real)
 
@@ -80,11 +82,11 @@ static int f_sync(sqlite3_file *f, int flags)
 	struct file *p = (struct file *)f;
 	if (p->skip_sync) {
 		p->skip_sync = false;
-		__atomic_add_fetch(&stats.header_syncs_skipped, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&header_syncs_skipped, 1, memory_order_relaxed);
 		return SQLITE_OK;
 	}
 	if (p->wal)
-		__atomic_add_fetch(&stats.wal_syncs, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&wal_syncs, 1, memory_order_relaxed);
 	return p->real->pMethods->xSync(p->real, flags);
 }
 
@@ -183,10 +185,10 @@ static int v_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags
 	p->real = (sqlite3_file *)(p + 1);
 	p->wal = (flags & SQLITE_OPEN_WAL) != 0;
 	int rc = real_vfs->xOpen(real_vfs, name, p->real, flags, out_flags);
-	if (rc == SQLITE_OK && p->real->pMethods->iVersion < 3) {
-		p->real->pMethods->xClose(p->real);
+	if (rc == SQLITE_OK && p->real->pMethods->iVersion < 3)
 		rc = SQLITE_CANTOPEN; /* our methods forward calls it would not have */
-	}
+	if (rc != SQLITE_OK && p->real->pMethods)
+		p->real->pMethods->xClose(p->real);
 	/* Only an open file gets methods: SQLite closes nothing that failed to open. */
 	p->base.pMethods = rc == SQLITE_OK ? &methods : NULL;
 	return rc;
@@ -249,7 +251,7 @@ int gd__vfs_register(void)
 struct gd__vfs_stats gd__vfs_stats(void)
 {
 	return (struct gd__vfs_stats){
-		.wal_syncs = __atomic_load_n(&stats.wal_syncs, __ATOMIC_RELAXED),
-		.header_syncs_skipped = __atomic_load_n(&stats.header_syncs_skipped, __ATOMIC_RELAXED),
+		.wal_syncs = atomic_load_explicit(&wal_syncs, memory_order_relaxed),
+		.header_syncs_skipped = atomic_load_explicit(&header_syncs_skipped, memory_order_relaxed),
 	};
 }
