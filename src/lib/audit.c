@@ -139,28 +139,38 @@ static int write_cp(gd_vault *v, int64_t tenant, int64_t seq, int kind,
 	                   (size_t)GD__HASH_SIZE, cp.sig, (size_t)GD__SIG_SIZE);
 }
 
-/* The last entry of a chain: *seq = 0 and zero hash when the chain is empty. */
+/*
+ * The last entry of a chain: *seq = 0 and zero hash when the chain is empty.
+ * A block ends with its last entry's hash.
+ */
 static int last_entry(gd_vault *v, int64_t tenant, int64_t *seq, unsigned char hash[GD__HASH_SIZE])
 {
+	const struct gd__audit_block *b = &v->audit_block;
 	gd__stmt *st;
+	if (b->n && b->tenant_id == tenant) {
+		*seq = b->last_seq;
+		memcpy(hash, b->buf + b->len - GD__HASH_SIZE, GD__HASH_SIZE);
+		return 0;
+	}
 	*seq = 0;
 	memset(hash, 0, GD__HASH_SIZE);
 	int rc = gd__db_query(v->store, &st,
-	                      "SELECT seq, hash FROM audit WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1",
+	                      "SELECT last_seq, body FROM audit_blocks WHERE tenant_id = ?"
+	                      " ORDER BY first_seq DESC LIMIT 1",
 	                      "i", tenant);
 	if (rc < 0)
 		return rc;
 	rc = gd__db_step(v->store, st);
 	if (rc == 1) {
 		size_t n;
-		const void *h = gd__col_blob(v->store, st, 1, &n);
+		const unsigned char *body = gd__col_blob(v->store, st, 1, &n);
 		*seq = gd__col_int(v->store, st, 0);
-		if (n == GD__HASH_SIZE) {
-			memcpy(hash, h, n);
+		if (n > GD__HASH_SIZE) {
+			memcpy(hash, body + n - GD__HASH_SIZE, GD__HASH_SIZE);
 			rc = 0;
 		} else {
 			rc = gd__err(GD_ECORRUPT,
-			             "audit entry %lld of tenant %lld has a damaged hash: run 'gardien audit verify'",
+			             "the audit block ending at entry %lld of tenant %lld is damaged: run 'gardien audit verify'",
 			             (long long)*seq, (long long)tenant);
 		}
 	}
@@ -185,6 +195,80 @@ static int last_entry(gd_vault *v, int64_t tenant, int64_t *seq, unsigned char h
 		gd__db_reset(v->store, st);
 	}
 	return rc;
+}
+
+/* Stores a block as one row and empties it; on failure it keeps its entries. */
+static int write_block(gd_vault *v, struct gd__audit_block *b)
+{
+	if (!b->n)
+		return 0;
+	int rc = gd__db_exec(v->store,
+	                     "INSERT INTO audit_blocks (tenant_id, first_seq, last_seq, body)"
+	                     " VALUES (?, ?, ?, ?)",
+	                     "iiib", b->tenant_id, b->first_seq, b->last_seq, b->buf, b->len);
+	if (rc == 0)
+		gd__audit_block_reset(b);
+	return rc;
+}
+
+int gd__audit_flush(gd_vault *v)
+{
+	return write_block(v, &v->audit_block);
+}
+
+/*
+ * Vaults written before blocks kept an entry per row of an `audit` table.
+ * They are converted when opened, in one transaction: the rows in chain order
+ * into blocks, then the table dropped. Entries and hashes are copied as they
+ * are, damaged ones too (a hash of the wrong size becomes zeros): judging them
+ * is verification's work, not the conversion's.
+ */
+int gd__audit_migrate(gd_vault *v)
+{
+	struct gd__audit_block b = {0};
+	gd__store *db = v->store;
+	gd__stmt *st;
+	if (!db->engine->has_table(db, "audit"))
+		return 0;
+	int rc = gd__op_begin(v);
+	if (rc < 0)
+		return rc;
+	rc = gd__db_query(db, &st,
+	                  "SELECT tenant_id, seq, at, principal, action, purpose, subject, record_id,"
+	                  " category, outcome, reason, hash FROM audit ORDER BY tenant_id, seq",
+	                  NULL);
+	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
+		struct gd__audit_entry e = {
+			.tenant_id = gd__col_int(db, st, 0), .seq = gd__col_int(db, st, 1),
+			.at = gd__col_int(db, st, 2), .principal = gd__col_text(db, st, 3),
+			.action = gd__col_text(db, st, 4), .purpose = gd__col_text(db, st, 5),
+			.subject = gd__col_text(db, st, 6), .record_id = gd__col_int(db, st, 7),
+			.category = gd__col_text(db, st, 8), .outcome = (int)gd__col_int(db, st, 9),
+			.reason = gd__col_text(db, st, 10)};
+		unsigned char hash[GD__HASH_SIZE] = {0};
+		size_t n;
+		const void *h = gd__col_blob(db, st, 11, &n);
+		if (n == GD__HASH_SIZE)
+			memcpy(hash, h, n);
+		rc = 0;
+		if (b.n && (b.tenant_id != e.tenant_id || b.len >= GD__AUDIT_BLOCK_BYTES))
+			rc = write_block(v, &b);
+		if (rc == 0)
+			rc = gd__audit_block_add(&b, &e, hash);
+	}
+	if (rc >= 0)
+		gd__db_reset(db, st);
+	if (rc == 0)
+		rc = write_block(v, &b);
+	if (rc == 0)
+		rc = gd__db_exec(db, "DROP TABLE audit", NULL);
+	gd__audit_block_free(&b);
+	return gd__op_end(v, rc);
+}
+
+void gd__audit_discard(gd_vault *v)
+{
+	gd__audit_block_reset(&v->audit_block);
 }
 
 /* True inside a read operation nested in a batch: no savepoint, so its append must stay one statement. */
@@ -213,14 +297,13 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 		.reason = ev->reason,
 	};
 	gd__audit_hash(hash, prev, &e);
-	rc = gd__db_exec(v->store,
-	                 "INSERT INTO audit (tenant_id, seq, at, principal, action, purpose, subject,"
-	                 " record_id, category, outcome, reason, hash)"
-	                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                 "iiittttititb", tenant_id, seq, (int64_t)e.at, principal, ev->action,
-	                 ev->purpose, ev->subject, ev->record_id, ev->category,
-	                 (int64_t)ev->outcome, ev->reason, hash, sizeof hash);
-	if (rc < 0)
+	/* A full block, or another chain's, is written first: if that fails, this
+	 * entry was not appended and the operation fails with nothing to undo. */
+	struct gd__audit_block *b = &v->audit_block;
+	if (b->n && (b->tenant_id != tenant_id || b->len >= GD__AUDIT_BLOCK_BYTES) &&
+	    (rc = gd__audit_flush(v)) < 0)
+		return rc;
+	if ((rc = gd__audit_block_add(b, &e, hash)) < 0)
 		return rc;
 	/* Remembered for the next append of this transaction; a rollback changes tx_gen. */
 	v->audit_tenant = tenant_id;
@@ -533,9 +616,6 @@ int gd__verifier_end(struct gd__verifier *vf)
 
 /* ---- walking the stored chains ------------------------------------------- */
 
-#define ENTRY_COLUMNS \
-	"tenant_id, seq, at, principal, action, purpose, subject, record_id, category, outcome," \
-	" reason, hash"
 #define CP_COLUMNS "tenant_id, seq, kind, at, hash, sig"
 
 static void read_cp(gd__store *db, gd__stmt *st, struct gd__audit_cp *cp)
@@ -561,24 +641,64 @@ static bool before(int64_t t1, int64_t s1, int64_t t2, int64_t s2)
 	return t1 < t2 || (t1 == t2 && s1 < s2);
 }
 
-int gd__audit_walk(gd_vault *v, int64_t tenant, const struct gd__audit_walk *w)
+/* The entries of the blocks a query returns (tenant_id, first_seq, body), in order. */
+struct entries {
+	gd__store *db;
+	gd__stmt *st;
+	struct gd__audit_reader r;
+	bool in_block;
+	int64_t tenant, first_seq;
+};
+
+/* 1: *e and *hash set; 0: no more; < 0: error (a damaged block: GD_ECORRUPT). */
+static int next_entry(struct entries *s, struct gd__audit_entry *e, const unsigned char **hash)
+{
+	for (;;) {
+		int rc;
+		if (s->in_block) {
+			if ((rc = gd__audit_reader_next(&s->r, e, hash)) > 0)
+				e->tenant_id = s->tenant;
+			if (rc != 0)
+				return rc;
+			s->in_block = false;
+		}
+		if ((rc = gd__db_step(s->db, s->st)) <= 0)
+			return rc;
+		size_t n;
+		const void *body = gd__col_blob(s->db, s->st, 2, &n);
+		s->tenant = gd__col_int(s->db, s->st, 0);
+		s->first_seq = gd__col_int(s->db, s->st, 1);
+		if ((rc = gd__audit_reader_start(&s->r, body, n)) < 0)
+			return rc;
+		s->in_block = true;
+	}
+}
+
+int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 {
 	gd__store *db = v->store;
-	gd__stmt *es = NULL, *cs = NULL;
+	gd__stmt *cs = NULL;
+	struct entries es = {.db = db};
 	struct gd__audit_cp cp;
 	unsigned char prev[GD__HASH_SIZE] = {0};
 	int64_t prev_tenant = -1;
 	bool cp_have = false;
 	int rc;
 
+	/* What this transaction appended is part of the trail it reads. */
+	if ((rc = gd__audit_flush(v)) < 0)
+		return rc;
 	if (tenant < 0)
-		rc = gd__db_query(db, &es, "SELECT " ENTRY_COLUMNS " FROM audit ORDER BY tenant_id, seq", NULL);
+		rc = gd__db_query(db, &es.st,
+		                  "SELECT tenant_id, first_seq, body FROM audit_blocks ORDER BY tenant_id, first_seq",
+		                  NULL);
 	else
-		rc = gd__db_query(db, &es,
-		                  "SELECT " ENTRY_COLUMNS " FROM audit WHERE tenant_id = ? ORDER BY seq",
+		rc = gd__db_query(db, &es.st,
+		                  "SELECT tenant_id, first_seq, body FROM audit_blocks WHERE tenant_id = ?"
+		                  " ORDER BY first_seq",
 		                  "i", tenant);
 	if (rc < 0)
-		goto done;
+		return rc;
 	if (tenant < 0)
 		rc = gd__db_query(db, &cs,
 		                  "SELECT " CP_COLUMNS " FROM audit_checkpoints"
@@ -596,15 +716,16 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, const struct gd__audit_walk *w)
 	if ((cp_have = rc == 1))
 		read_cp(db, cs, &cp);
 	for (;;) {
-		rc = gd__db_step(db, es);
+		struct gd__audit_entry e = {0};
+		const unsigned char *h = NULL;
+		rc = next_entry(&es, &e, &h);
+		if (rc == GD_ECORRUPT) {
+			w->damaged_tenant = es.tenant;
+			w->damaged_seq = es.r.seq ? es.r.seq + 1 : es.first_seq;
+		}
 		if (rc < 0)
 			goto done;
 		bool have = rc == 1;
-		struct gd__audit_entry e = {0};
-		if (have) {
-			e.tenant_id = gd__col_int(db, es, 0);
-			e.seq = gd__col_int(db, es, 1);
-		}
 		/* Checkpoints come after the entry they cover, anchors before the chain. */
 		while (cp_have && (!have || before(cp.tenant_id, cp.seq, e.tenant_id, e.seq))) {
 			if (cp.kind == GD__CP_ANCHOR && cp.tenant_id != prev_tenant) {
@@ -620,31 +741,18 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, const struct gd__audit_walk *w)
 		}
 		if (!have)
 			break;
-		e.at = gd__col_int(db, es, 2);
-		e.principal = gd__col_text(db, es, 3);
-		e.action = gd__col_text(db, es, 4);
-		e.purpose = gd__col_text(db, es, 5);
-		e.subject = gd__col_text(db, es, 6);
-		e.record_id = gd__col_int(db, es, 7);
-		e.category = gd__col_text(db, es, 8);
-		e.outcome = (int)gd__col_int(db, es, 9);
-		e.reason = gd__col_text(db, es, 10);
-		size_t n;
-		const void *h = gd__col_blob(db, es, 11, &n);
 		if (e.tenant_id != prev_tenant) {
 			memset(prev, 0, sizeof prev);
 			prev_tenant = e.tenant_id;
 		}
-		if ((rc = w->entry(w->ud, &e, h, n, prev)) != 0)
+		if ((rc = w->entry(w->ud, &e, h, GD__HASH_SIZE, prev)) != 0)
 			goto done;
-		memset(prev, 0, sizeof prev);
-		if (n == GD__HASH_SIZE)
-			memcpy(prev, h, n);
+		memcpy(prev, h, GD__HASH_SIZE);
 	}
 	rc = 0;
 done:
-	if (es)
-		gd__db_reset(db, es);
+	gd__audit_reader_free(&es.r);
+	gd__db_reset(db, es.st);
 	if (cs)
 		gd__db_reset(db, cs);
 	return rc;
@@ -703,8 +811,16 @@ static int verify_chains(gd_vault *v, int64_t tenant, gd_audit_report *r,
 	int rc = gd__verifier_new(&c.vf, v->audit_pk, r);
 	if (rc < 0)
 		return rc;
-	struct gd__audit_walk w = {verify_entry, verify_cp, &c};
+	struct gd__audit_walk w = {.entry = verify_entry, .cp = verify_cp, .ud = &c};
 	rc = gd__audit_walk(v, tenant, &w);
+	if (rc == GD_ECORRUPT && r->problem == GD_AUDIT_INTACT && w.damaged_seq) {
+		/* A block that does not decode: its entries were altered. */
+		r->problem = GD_AUDIT_MODIFIED;
+		r->tenant_id = w.damaged_tenant;
+		r->seq = w.damaged_seq;
+		snprintf(r->detail, sizeof r->detail, "entry %lld: %s", (long long)w.damaged_seq,
+		         gd_error_last());
+	}
 	if (rc == 0)
 		rc = gd__verifier_end(c.vf);
 	gd__verifier_free(c.vf);
@@ -815,13 +931,65 @@ int gd_audit_checkpoint(gd_vault *v, const char *tenant, int64_t *out_n)
 	return rc;
 }
 
+/* Where a prune cuts: the entries written before `before`, up to the first one written after. */
+struct prune_scan {
+	gd_time before;
+	int64_t cut, removed;
+	unsigned char hash[GD__HASH_SIZE];   /* of entry `cut` */
+};
+
+static int prune_entry(void *ud, const struct gd__audit_entry *e, const void *hash, size_t n,
+                       const unsigned char prev[GD__HASH_SIZE])
+{
+	struct prune_scan *p = ud;
+	if (e->at >= p->before)
+		return 1; /* the first entry kept: stop */
+	p->cut = e->seq;
+	p->removed++;
+	memcpy(p->hash, hash, GD__HASH_SIZE);
+	return 0;
+}
+
+/* Rewrites the block that holds entry `cut` and later ones, without the entries up to `cut`. */
+static int split_block(gd_vault *v, int64_t tenant, int64_t cut)
+{
+	struct gd__audit_block kept = {0};
+	struct gd__audit_reader r = {0};
+	gd__stmt *st;
+	int64_t first = 0;
+	int rc = gd__db_query(v->store, &st,
+	                      "SELECT first_seq, body FROM audit_blocks WHERE tenant_id = ? AND first_seq <= ?",
+	                      "ii", tenant, cut);
+	if (rc < 0)
+		return rc;
+	if ((rc = gd__db_step(v->store, st)) == 1) {
+		size_t n;
+		const void *body = gd__col_blob(v->store, st, 1, &n);
+		first = gd__col_int(v->store, st, 0);
+		struct gd__audit_entry e = {.tenant_id = tenant};
+		const unsigned char *h;
+		rc = gd__audit_reader_start(&r, body, n);
+		while (rc == 0 && (rc = gd__audit_reader_next(&r, &e, &h)) == 1)
+			rc = e.seq > cut ? gd__audit_block_add(&kept, &e, h) : 0;
+	}
+	gd__db_reset(v->store, st);
+	if (rc == 0 && first && kept.n)
+		rc = gd__db_exec(v->store,
+		                 "UPDATE audit_blocks SET first_seq = ?, body = ? WHERE tenant_id = ? AND first_seq = ?",
+		                 "ibii", kept.first_seq, kept.buf, kept.len, tenant, first);
+	else if (rc == 0 && first)
+		rc = gd__db_exec(v->store, "DELETE FROM audit_blocks WHERE tenant_id = ? AND first_seq = ?",
+		                 "ii", tenant, first);
+	gd__audit_reader_free(&r);
+	gd__audit_block_free(&kept);
+	return rc;
+}
+
 int gd_audit_prune(gd_actor *a, gd_time before_time, int64_t *out_n)
 {
 	gd_vault *v = a->v;
 	gd_audit_report rep;
-	unsigned char hash[GD__HASH_SIZE];
-	int64_t first_kept = 0, last = 0, start = 0, removed = 0;
-	gd__stmt *st;
+	struct prune_scan scan = {.before = before_time};
 	int rc;
 
 	if (out_n)
@@ -836,57 +1004,30 @@ int gd_audit_prune(gd_actor *a, gd_time before_time, int64_t *out_n)
 			             a->tenant, rep.detail);
 		goto done;
 	}
-	rc = gd__db_int(v->store, &first_kept,
-	                "SELECT coalesce(min(seq), 0) FROM audit WHERE tenant_id = ? AND at >= ?", "ii",
-	                a->tenant_id, (int64_t)before_time);
-	if (rc == 0)
-		rc = gd__db_int(v->store, &start,
-		                "SELECT coalesce(min(seq), 0) FROM audit WHERE tenant_id = ?", "i",
-		                a->tenant_id);
-	if (rc == 0)
-		rc = gd__db_int(v->store, &last,
-		                "SELECT coalesce(max(seq), 0) FROM audit WHERE tenant_id = ?", "i",
-		                a->tenant_id);
-	if (rc < 0)
+	struct gd__audit_walk w = {.entry = prune_entry, .cp = NULL, .ud = &scan};
+	if ((rc = gd__audit_walk(v, a->tenant_id, &w)) < 0)
 		goto done;
-	int64_t cut = first_kept ? first_kept - 1 : last; /* the last entry removed */
-	if (start && cut >= start) {
-		rc = gd__db_query(v->store, &st, "SELECT hash FROM audit WHERE tenant_id = ? AND seq = ?",
-		                  "ii", a->tenant_id, cut);
-		if (rc < 0)
-			goto done;
-		rc = gd__db_step(v->store, st);
-		if (rc == 1) {
-			size_t n;
-			const void *h = gd__col_blob(v->store, st, 0, &n);
-			rc = n == GD__HASH_SIZE ? 0 : GD_ECORRUPT;
-			if (rc == 0)
-				memcpy(hash, h, n);
-		} else if (rc == 0) {
-			rc = gd__err(GD_ECORRUPT, "audit entry %lld vanished during the prune", (long long)cut);
-		}
-		gd__db_reset(v->store, st);
+	if (scan.removed) {
+		rc = gd__db_exec(v->store, "DELETE FROM audit_blocks WHERE tenant_id = ? AND last_seq <= ?",
+		                 "ii", a->tenant_id, scan.cut);
 		if (rc == 0)
-			rc = gd__db_exec(v->store, "DELETE FROM audit WHERE tenant_id = ? AND seq <= ?", "ii",
-			                 a->tenant_id, cut);
-		if (rc == 0)
-			removed = gd__db_changes(v->store);
+			rc = split_block(v, a->tenant_id, scan.cut);
 		if (rc == 0)
 			rc = gd__db_exec(v->store,
 			                 "DELETE FROM audit_checkpoints WHERE tenant_id = ? AND seq <= ?", "ii",
-			                 a->tenant_id, cut);
+			                 a->tenant_id, scan.cut);
 		if (rc == 0)
-			rc = write_cp(v, a->tenant_id, cut, GD__CP_ANCHOR, hash);
+			rc = write_cp(v, a->tenant_id, scan.cut, GD__CP_ANCHOR, scan.hash);
 		if (rc < 0)
 			goto done;
 	}
 	char why[128], t[32];
 	gd_time_format(t, before_time);
-	snprintf(why, sizeof why, "%lld entries written before %s removed", (long long)removed, t);
+	snprintf(why, sizeof why, "%lld entries written before %s removed", (long long)scan.removed, t);
 	rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "audit.prune", .reason = why});
 done:
 	rc = gd__op_end(v, rc);
 	if (rc == 0 && out_n)
-		*out_n = removed;
+		*out_n = scan.removed;
 	return rc;
 }

@@ -27,6 +27,47 @@ struct gd__audit_entry {
 	const char *reason;   /* may be NULL */
 };
 
+/*
+ * A block of consecutive entries of one chain, as stored (audit_block.c,
+ * docs/FORMAT.md): appends encode into it; gd__audit_flush writes it as one row.
+ */
+#define GD__AUDIT_MRU 4
+struct gd__audit_block_str {
+	size_t off, len;    /* len + 1 of a string at buf + off; 0: free slot */
+	int index;          /* in the block's string table */
+};
+struct gd__audit_block {
+	unsigned char *buf;
+	size_t len, cap;
+	int n;              /* entries */
+	int nstr;           /* strings in its table */
+	int64_t tenant_id, first_seq, last_seq, last_at;
+	struct gd__audit_block_str mru[6][GD__AUDIT_MRU]; /* per string field, most recent first */
+};
+/* Flushed before a new entry once a block holds this many bytes. */
+#define GD__AUDIT_BLOCK_BYTES (32 * 1024)
+
+int gd__audit_block_add(struct gd__audit_block *b, const struct gd__audit_entry *e,
+                        const unsigned char hash[GD__HASH_SIZE]);
+void gd__audit_block_reset(struct gd__audit_block *b);
+void gd__audit_block_free(struct gd__audit_block *b);
+
+/* Decodes a block's entries one by one; their strings live until the next start or free. */
+struct gd__audit_reader {
+	const unsigned char *p, *end;
+	int64_t seq, at;
+	char *arena;
+	size_t arena_len, arena_cap;
+	size_t *tab;        /* offsets of the table's strings in arena */
+	int ntab, tabcap;
+};
+/* 0, or GD_ECORRUPT (unknown version, empty). */
+int gd__audit_reader_start(struct gd__audit_reader *r, const void *body, size_t n);
+/* 1: *e (all but tenant_id) and *hash (32 bytes) filled; 0: end; < 0: GD_ECORRUPT, GD_ENOMEM. */
+int gd__audit_reader_next(struct gd__audit_reader *r, struct gd__audit_entry *e,
+                          const unsigned char **hash);
+void gd__audit_reader_free(struct gd__audit_reader *r);
+
 /* hash = BLAKE2b-256("gardien audit v1" | prev | canonical fields), see docs/FORMAT.md. */
 void gd__audit_hash(unsigned char out[GD__HASH_SIZE], const unsigned char prev[GD__HASH_SIZE],
                     const struct gd__audit_entry *e);
@@ -73,8 +114,10 @@ struct gd__audit_walk {
 	             const unsigned char prev[GD__HASH_SIZE]);
 	int (*cp)(void *ud, const struct gd__audit_cp *cp);   /* may be NULL */
 	void *ud;
+	/* Set by the walk when a block cannot be decoded (GD_ECORRUPT): where. */
+	int64_t damaged_tenant, damaged_seq;
 };
-int gd__audit_walk(gd_vault *v, int64_t tenant, const struct gd__audit_walk *w);
+int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w);
 
 /* The id of a tenant by name (0 for "(vault)"). */
 int gd__audit_tenant_id(gd_vault *v, const char *name, int64_t *out);

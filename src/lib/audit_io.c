@@ -126,7 +126,7 @@ int gd_audit_list(gd_actor *a, const gd_audit_filter *f, gd_audit_cb cb, void *u
 	if (rc < 0)
 		return rc;
 	struct list_ctx c = {f, cb, ud, 0};
-	struct gd__audit_walk w = {list_entry, NULL, &c};
+	struct gd__audit_walk w = {.entry = list_entry, .cp = NULL, .ud = &c};
 	rc = gd__audit_walk(a->v, a->tenant_id, &w);
 	char msg[512];
 	snprintf(msg, sizeof msg, "%s", gd_error_last());
@@ -283,7 +283,7 @@ int gd_audit_export(gd_actor *a, const gd_audit_filter *f, enum gd_audit_format 
 		                             "blake2b-256", "exported_at", t, "filtered", filtered));
 	}
 	if (rc == 0) {
-		struct gd__audit_walk w = {export_entry, export_cp, &c};
+		struct gd__audit_walk w = {.entry = export_entry, .cp = export_cp, .ud = &c};
 		rc = gd__audit_walk(a->v, a->tenant_id, &w);
 	}
 	char msg[512];

@@ -408,13 +408,28 @@ int gd_breach_no_notice(gd_actor *a, int64_t id, const char *reason)
 /* ---- scope ------------------------------------------------------------------ */
 
 /* What counts as personal data read or taken out: successful reads and exports. */
-#define SCOPE_WHERE \
-	" FROM audit WHERE tenant_id = ? AND at >= ? AND at < ? AND outcome = 0" \
-	" AND (action = 'record.get' OR action LIKE '%export%')" \
-	" AND (? IS NULL OR principal = ?) AND (? IS NULL OR purpose = ?)"
-#define SCOPE_TYPES "iiitttt"
-#define SCOPE_ARGS(a, f, t, s) \
-	(a)->tenant_id, (int64_t)(f), (int64_t)(t), (s)->principal, (s)->principal, (s)->activity, (s)->activity
+struct scope_filter {
+	gd__store *db;
+	gd_time from, to;
+	const gd_breach_scope_spec *spec;
+};
+
+/* Copies the entries in scope into breach_scope_entries, where SQL counts them. */
+static int scope_entry(void *ud, const struct gd__audit_entry *e, const void *hash, size_t n,
+                       const unsigned char prev[GD__HASH_SIZE])
+{
+	const struct scope_filter *f = ud;
+	if (e->at < f->from || e->at >= f->to || e->outcome != GD_AUDIT_OK || !e->action ||
+	    (strcmp(e->action, "record.get") != 0 && !strstr(e->action, "export")) ||
+	    (f->spec->principal && (!e->principal || strcmp(e->principal, f->spec->principal) != 0)) ||
+	    (f->spec->activity && (!e->purpose || strcmp(e->purpose, f->spec->activity) != 0)))
+		return 0;
+	return gd__db_exec(f->db,
+	                   "INSERT INTO breach_scope_entries (subject, record_id, category) VALUES (?, ?, ?)",
+	                   "tit", e->subject, e->record_id, e->category);
+}
+
+#define SCOPE_RECORDS "count(DISTINCT CASE WHEN record_id > 0 THEN record_id END)"
 
 int gd_breach_scope(gd_actor *a, int64_t breach_id, const gd_breach_scope_spec *spec,
                     gd_breach_scope_result *out, gd_breach_scope_cb cb, void *ud)
@@ -439,11 +454,15 @@ int gd_breach_scope(gd_actor *a, int64_t breach_id, const gd_breach_scope_spec *
 		return rc;
 	if (breach_id > 0 && (rc = own(a, breach_id)) < 0)
 		goto done;
+	struct scope_filter filter = {db, from, to, spec};
+	struct gd__audit_walk w = {.entry = scope_entry, .cp = NULL, .ud = &filter};
+	if ((rc = gd__db_exec(db, "DELETE FROM breach_scope_entries", NULL)) < 0 ||
+	    (rc = gd__audit_walk(v, a->tenant_id, &w)) < 0)
+		goto done;
 	rc = gd__db_query(db, &st,
-	                  "SELECT count(*), count(DISTINCT subject),"
-	                  " count(DISTINCT CASE WHEN record_id > 0 THEN record_id END),"
-	                  " count(DISTINCT category)" SCOPE_WHERE,
-	                  SCOPE_TYPES, SCOPE_ARGS(a, from, to, spec));
+	                  "SELECT count(*), count(DISTINCT subject), " SCOPE_RECORDS ","
+	                  " count(DISTINCT category) FROM breach_scope_entries",
+	                  NULL);
 	if (rc < 0)
 		goto done;
 	if ((rc = gd__db_step(db, st)) == 1) {
@@ -457,10 +476,10 @@ int gd_breach_scope(gd_actor *a, int64_t breach_id, const gd_breach_scope_spec *
 	if (rc < 0)
 		goto done;
 	rc = gd__db_query(db, &st,
-	                  "SELECT category, count(DISTINCT subject),"
-	                  " count(DISTINCT CASE WHEN record_id > 0 THEN record_id END), count(*)"
-	                  SCOPE_WHERE " AND category IS NOT NULL GROUP BY category ORDER BY category",
-	                  SCOPE_TYPES, SCOPE_ARGS(a, from, to, spec));
+	                  "SELECT category, count(DISTINCT subject), " SCOPE_RECORDS ", count(*)"
+	                  " FROM breach_scope_entries WHERE category IS NOT NULL"
+	                  " GROUP BY category ORDER BY category",
+	                  NULL);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		const char *name = gd__col_text(db, st, 0);
 		size_t n = strlen(name);
@@ -480,10 +499,9 @@ int gd_breach_scope(gd_actor *a, int64_t breach_id, const gd_breach_scope_spec *
 		goto done;
 	if (cb) {
 		rc = gd__db_query(db, &st,
-		                  "SELECT subject, count(DISTINCT CASE WHEN record_id > 0 THEN record_id END),"
-		                  " count(*)" SCOPE_WHERE " AND subject IS NOT NULL GROUP BY subject"
-		                  " ORDER BY subject",
-		                  SCOPE_TYPES, SCOPE_ARGS(a, from, to, spec));
+		                  "SELECT subject, " SCOPE_RECORDS ", count(*) FROM breach_scope_entries"
+		                  " WHERE subject IS NOT NULL GROUP BY subject ORDER BY subject",
+		                  NULL);
 		while (rc == 0 && (rc = gd__db_step(db, st)) == 1)
 			rc = cb(ud, GD_BREACH_SCOPE_SUBJECT, gd__col_text(db, st, 0), 0,
 			        gd__col_int(db, st, 1), gd__col_int(db, st, 2));
@@ -507,5 +525,7 @@ int gd_breach_scope(gd_actor *a, int64_t breach_id, const gd_breach_scope_spec *
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "breach.scope", .reason = why});
 	}
 done:
+	if (rc == 0)
+		rc = gd__db_exec(db, "DELETE FROM breach_scope_entries", NULL);
 	return gd__op_end(v, rc);
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "gardien.h"
+#include "lib/audit.h"
 #include "lib/crypto.h"
 #include "lib/store.h"
 
@@ -73,6 +74,10 @@ struct gd_vault {
 	uint64_t audit_gen;
 	int64_t audit_batch[4];
 	int audit_nbatch;
+	/* Entries appended since the innermost savepoint (or the transaction)
+	 * began, not yet written: written before a savepoint, a commit or a read
+	 * of the trail, dropped by a rollback (see gd__audit_flush). */
+	struct gd__audit_block audit_block;
 	/* rights.c: whether any subject has a restriction or objection, valid while
 	 * limits_gen == tx_gen (0: not known); without any, reads skip the look-up. */
 	uint64_t limits_gen;
@@ -171,6 +176,17 @@ struct gd__audit_event {
 int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
                      const struct gd__audit_event *e);
 int gd__audit_actor(gd_actor *a, const struct gd__audit_event *e);
+/*
+ * Writes the entries appended but not yet stored as one block. The op bracket
+ * calls it before a savepoint and before a commit, and every reader of the
+ * trail before reading, so the buffer only ever holds entries of the innermost
+ * savepoint and a rollback just drops them (gd__audit_discard). On failure the
+ * entries stay buffered.
+ */
+int gd__audit_flush(gd_vault *v);
+void gd__audit_discard(gd_vault *v);
+/* Converts a vault's trail from one row per entry to blocks, once (at open). */
+int gd__audit_migrate(gd_vault *v);
 /* Signs a checkpoint at the end of each chain the open batch appended to (gd_vault_commit). */
 int gd__audit_seal_batch(gd_vault *v);
 /* Records a refusal in an operation of its own (the refused one was rolled back). */

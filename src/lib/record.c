@@ -50,6 +50,14 @@ static int check_spec(const gd_record_spec *spec)
 		return rc;
 	return check_value(spec->type, spec->value, spec->value_len);
 }
+#ifndef NDEBUG
+/* Stops the walk (1) at a successful put of record *ud. */
+static int id_was_put(void *ud, const struct gd__audit_entry *e, const void *hash, size_t n,
+                      const unsigned char prev[GD__HASH_SIZE])
+{
+	return e->record_id == *(const int64_t *)ud && e->outcome == 0 && strcmp(e->action, "record.put") == 0;
+}
+#endif
 
 int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_record_spec *spec)
 {
@@ -92,14 +100,11 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 #ifndef NDEBUG
 		/* No trigger keeps the mark: every deleter raises it. Debug builds check
 		 * against the audit trail that a forgotten one never lets an id come back. */
-		int64_t used = 0;
-		rc = gd__db_int(v->store, &used,
-		                "SELECT EXISTS (SELECT 1 FROM audit WHERE action = 'record.put' AND record_id = ?"
-		                " AND outcome = 0)",
-		                "i", id);
-		if (rc < 0)
+		struct gd__audit_walk w = {.entry = id_was_put, .cp = NULL, .ud = &id};
+		if ((rc = gd__audit_walk(v, -1, &w)) < 0)
 			goto done;
-		assert(!used);
+		assert(rc == 0);
+		rc = 0;
 #endif
 	}
 	gd__seal(sealed, s.key, spec->value, spec->value_len, ad,

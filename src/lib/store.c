@@ -113,7 +113,9 @@ static int op_begin(gd_vault *v, bool light)
 		if ((rc = e->begin(v->store)) == 0)
 			v->tx_gen++;
 	} else if (!light) {
-		rc = e->savepoint(v->store);
+		/* The entries buffered so far belong outside the savepoint. */
+		if ((rc = gd__audit_flush(v)) == 0)
+			rc = e->savepoint(v->store);
 	}
 	if (rc == 0) {
 		v->light = (v->light & ~(1u << v->depth)) | ((unsigned)(light && nested) << v->depth);
@@ -144,6 +146,8 @@ int gd__op_end(gd_vault *v, int rc)
 		 * either happened whole or not at all. Nothing to release or undo. */
 		return rc;
 	}
+	if (rc == 0 && outermost)
+		rc = gd__audit_flush(v);
 	/* The journal first: the commit must not be on disk without it. */
 	if (rc == 0 && outermost && v->journal_unsynced)
 		rc = gd__journal_sync(v);
@@ -167,6 +171,7 @@ int gd__op_end(gd_vault *v, int rc)
 		rc = c;
 	}
 	v->tx_gen++; /* what the caches remember of this transaction may be undone */
+	gd__audit_discard(v);
 	if (outermost) {
 		e->rollback(v->store);
 		v->needs_scrub = false;

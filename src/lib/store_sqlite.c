@@ -409,6 +409,12 @@ static int sq_commit_erasure(gd__store *s, bool wait, bool *scrubbed)
 	return *scrubbed ? 0 : sync_wal(s);
 }
 
+static bool sq_has_table(gd__store *s, const char *name)
+{
+	return sqlite3_table_column_metadata(DB(s), "main", name, NULL, NULL, NULL, NULL, NULL, NULL) ==
+	       SQLITE_OK;
+}
+
 static int sq_backup(gd__store *s, const char *dest)
 {
 	sqlite3 *out = NULL;
@@ -452,5 +458,6 @@ const struct gd__store_engine gd__sqlite_engine = {
 	.release = sq_release,
 	.rollback_to = sq_rollback_to,
 	.commit_erasure = sq_commit_erasure,
+	.has_table = sq_has_table,
 	.backup = sq_backup,
 };

@@ -240,7 +240,8 @@ int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts
 	gd__db_reset(v->store, st);
 	if (rc < 0)
 		goto done;
-	rc = derive_audit_keys(v);
+	if ((rc = derive_audit_keys(v)) == 0)
+		rc = gd__audit_migrate(v);
 done:
 	gd__free(kpath);
 	if (rc < 0)
@@ -262,6 +263,7 @@ void gd_vault_close(gd_vault *v)
 	if (v->journal_fd >= 0)
 		close(v->journal_fd);
 	gd__register_cache_free(v->registers);
+	gd__audit_block_free(&v->audit_block);
 	gd__secure_free(v->master);
 	gd__secure_free(v->audit_sk);
 	gd__free(v->path);
@@ -310,6 +312,7 @@ void gd_vault_rollback(gd_vault *v)
 		return;
 	v->batch = 0;
 	v->tx_gen++;
+	gd__audit_discard(v);
 	v->store->engine->rollback(v->store);
 	v->needs_scrub = false;
 	v->journal_unsynced = false;

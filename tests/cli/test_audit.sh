@@ -52,8 +52,8 @@ set -e
 [ "$(jq -r .problem <<<"$out")" = modified ] || fail "forged export: $out"
 "$G" audit export --format csv | head -1 | grep -q '^type,seq,at,time,principal,action' || fail "csv header"
 
-# tampering in the vault: exit 5, the entry named
-sqlite3 v.db "DELETE FROM audit WHERE tenant_id = 1 AND seq = 2"
+# tampering in the vault (a block of entries removed): exit 5, the entry named
+sqlite3 v.db "DELETE FROM audit_blocks WHERE tenant_id = 1 AND first_seq = 2"
 set +e
 out=$("$G" audit verify --json); rc=$?
 set -e

@@ -63,7 +63,7 @@ expect_code 0 G grant revoke 1
 expect_code 3 G grant revoke 7
 
 # every change is in the audit trail, without secrets
-n=$(sqlite3 "$GARDIEN_VAULT" "SELECT count(*) FROM audit WHERE action LIKE 'auth.%'")
+n=$("${AUDIT_SQL:?}" "$GARDIEN_VAULT" "SELECT count(*) FROM audit WHERE action LIKE 'auth.%'")
 [ "$n" -ge 15 ] && ok || fail "only $n auth entries in the audit trail"
-if sqlite3 "$GARDIEN_VAULT" "SELECT reason FROM audit" | grep -q "long password"; then fail "password in the audit trail"; else ok; fi
+if "$AUDIT_SQL" "$GARDIEN_VAULT" "SELECT reason FROM audit" | grep -q "long password"; then fail "password in the audit trail"; else ok; fi
 finish

@@ -63,7 +63,7 @@ expect() {
 audit_count() {
 	local tid
 	if [ "$1" = 0 ]; then tid=0; else tid=$(sqlite3 "$GARDIEN_VAULT" "SELECT id FROM tenants WHERE name='$1'"); fi
-	sqlite3 "$GARDIEN_VAULT" "SELECT count(*) FROM audit WHERE tenant_id=$tid AND action='$2'${3:+ AND outcome=$3}"
+	"${AUDIT_SQL:?}" "$GARDIEN_VAULT" "SELECT count(*) FROM audit WHERE tenant_id=$tid AND action='$2'${3:+ AND outcome=$3}"
 }
 
 # A vault with tenants acme and beta, roles, a service token per tenant, an admin person.

@@ -70,7 +70,7 @@ req GET "/v1/tenants/beta/records/$RB?purpose=marketing" "$SS"; expect 403 denie
 req POST /v1/tenants/beta/grants "$SS" '{"support":"sam","ops":"all","activities":"*","expires_at":"2099-01-01"}'; expect 403
 req GET "/v1/tenants/acme/records/1?purpose=billing" "$SS"; expect 403              # acme issued no grant
 [ "$(audit_count beta support.access 0)" -ge 4 ] || fail "support uses not audited in beta"
-sqlite3 "$GARDIEN_VAULT" "SELECT count(*) FROM audit WHERE principal='support:sam' AND action='record.get' AND outcome=0 AND tenant_id=(SELECT id FROM tenants WHERE name='beta')" | grep -qx 2 || fail "support reads not audited under support:sam"
+"$AUDIT_SQL" "$GARDIEN_VAULT" "SELECT count(*) FROM audit WHERE principal='support:sam' AND action='record.get' AND outcome=0 AND tenant_id=(SELECT id FROM tenants WHERE name='beta')" | grep -qx 2 || fail "support reads not audited under support:sam"
 stop_server
 # after noon the grant has expired
 start_server --now 2026-05-04T12:00:01Z

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include "audit_table.h"
 #include "helpers.h"
 
 #define FIXED_NOW 1767225600 /* 2026-01-01T00:00:00Z */
@@ -89,25 +90,46 @@ bool file_contains(const char *path, const void *needle, size_t n)
 	return found;
 }
 
-void db_exec(const char *path, const char *stmt)
+sqlite3 *audit_db_open(const char *path)
 {
 	sqlite3 *db;
+	char err[512];
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	char *err = NULL;
-	if (sqlite3_exec(db, stmt, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("%s: %s", stmt, err);
+	if (audit_table_load(db, err, sizeof err) != SQLITE_OK)
+		fail_msg("%s", err);
+	return db;
+}
+
+void audit_db_close(sqlite3 *db)
+{
+	char err[512];
+	if (audit_table_changed() && audit_table_store(db, err, sizeof err) != SQLITE_OK)
+		fail_msg("%s", err);
 	sqlite3_close(db);
+}
+
+static void run(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err);
+}
+
+void db_exec(const char *path, const char *stmt)
+{
+	sqlite3 *db = audit_db_open(path);
+	run(db, stmt);
+	audit_db_close(db);
 }
 
 int64_t db_count(const char *path, const char *query)
 {
-	sqlite3 *db;
+	sqlite3 *db = audit_db_open(path);
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	int64_t n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	sqlite3_close(db);
+	audit_db_close(db);
 	return n;
 }

@@ -27,10 +27,23 @@ void fx_free(struct fixture *f);
 void fx_reopen(struct fixture *f);
 /* True when `needle` occurs in the file (or in its -wal side file with wal = true). */
 bool file_contains(const char *path, const void *needle, size_t n);
-/* Runs SQL on the vault file directly (to tamper with it), failing the test on error. */
+/*
+ * Runs SQL on the vault file directly (to tamper with it), failing the test on
+ * error. The audit trail reads as the table `audit`, an entry per row (see
+ * audit_db_open); changes to it take effect at the next gd_vault_open.
+ */
 void db_exec(const char *path, const char *stmt);
-/* The integer the query's first row holds. */
+/* The integer the query's first row holds (`audit` as in db_exec). */
 int64_t db_count(const char *path, const char *query);
+/*
+ * A connection to the vault file where the audit blocks read as a TEMP table
+ * `audit` (tenant_id, seq, at, principal, action, purpose, subject, record_id,
+ * category, outcome, reason, hash). audit_db_close writes a changed one back
+ * as the pre-block `audit` table, which the next gd_vault_open converts.
+ */
+struct sqlite3;
+struct sqlite3 *audit_db_open(const char *path);
+void audit_db_close(struct sqlite3 *db);
 /* Reads a whole file; caller frees. */
 unsigned char *read_file(const char *path, size_t *len);
 

@@ -258,7 +258,7 @@ static void rewritten_chain_is_found(void **state)
 	 * consistent again, but the signed checkpoint still holds the old hash. */
 	sqlite3 *db;
 	sqlite3_stmt *st, *up;
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	db = audit_db_open(f->path);
 	sqlite3_exec(db, "UPDATE audit SET principal = 'cli:mallory' WHERE tenant_id = 1 AND seq = 5",
 	             NULL, NULL, NULL);
 	assert_int_equal(sqlite3_prepare_v2(db,
@@ -287,7 +287,7 @@ static void rewritten_chain_is_found(void **state)
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(up);
-	sqlite3_close(db);
+	audit_db_close(db);
 	gd_audit_report r;
 	fx_reopen(f);
 	assert_int_equal(gd_audit_verify(f->v, "acme", &r, NULL, NULL), GD_ECORRUPT);

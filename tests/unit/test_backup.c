@@ -300,8 +300,7 @@ static void create_failing_anywhere_leaves_nothing(void **state)
 		int rc = gd_backup_create(f->v, dir, &b);
 		bool fired = gd__fault_fired();
 		gd__fault_arm(0);
-		GD_OK_OR_FAIL(gd__db_int(f->v->store, &audited,
-		                         "SELECT count(*) FROM audit WHERE action = 'backup.create'", NULL));
+		audited = db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'backup.create'");
 		if (!fired) {
 			GD_OK_OR_FAIL(rc);
 			assert_int_equal(count_files(dir), 1);

@@ -293,14 +293,14 @@ static void bad_input_refused_vault_unchanged(void **state)
 	assert_int_equal(gd_register_versions(f->a, NULL, NULL), 0);
 	sqlite3 *db;
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	db = audit_db_open(f->path);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM registers) * 1000 +"
 	                                        " (SELECT count(*) FROM audit WHERE action = 'register.load')",
 	                                    -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	n = (size_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	sqlite3_close(db);
+	audit_db_close(db);
 	assert_int_equal(n, 0);
 	fx_free(f);
 }
@@ -468,13 +468,13 @@ static void register_enforced(void **state)
 	/* Refusals are audited with their reason. */
 	sqlite3 *db;
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	db = audit_db_open(f->path);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE outcome = 1 AND"
 	                                        " reason LIKE '%does not%'", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_true(sqlite3_column_int64(st, 0) >= 4);
 	sqlite3_finalize(st);
-	sqlite3_close(db);
+	audit_db_close(db);
 	fx_free(f);
 }
 
@@ -482,13 +482,13 @@ static int64_t vault_rows(const char *path)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	db = audit_db_open(path);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM registers) + (SELECT count(*) FROM audit)",
 	                                    -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	int64_t n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	sqlite3_close(db);
+	audit_db_close(db);
 	return n;
 }
 

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "helpers.h"
 #include "lib/internal.h"
 #include "lib/retention.h"
@@ -152,9 +154,7 @@ static int stage(struct fixture *f, int64_t id)
 
 static int64_t count(struct fixture *f, const char *sql)
 {
-	int64_t n;
-	GD_OK_OR_FAIL(gd__db_int(f->v->store, &n, sql, NULL));
-	return n;
+	return db_count(f->path, sql);
 }
 
 /*
@@ -164,14 +164,14 @@ static int64_t count(struct fixture *f, const char *sql)
  */
 static int64_t deletions_audited(struct fixture *f, int64_t id)
 {
-	gd__stmt *st;
+	sqlite3 *db = audit_db_open(f->path);
+	sqlite3_stmt *st;
 	int64_t n = 0;
-	GD_OK_OR_FAIL(gd__db_query(f->v->store, &st,
-	                           "SELECT record_id, reason FROM audit WHERE action = 'retention.delete'", NULL));
-	int rc;
-	while ((rc = gd__db_step(f->v->store, st)) == 1) {
-		int64_t first = gd__col_int(f->v->store, st, 0);
-		const char *list = strstr(gd__col_text(f->v->store, st, 1), "; records ");
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT record_id, reason FROM audit WHERE action = 'retention.delete'",
+	                                    -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t first = sqlite3_column_int64(st, 0);
+		const char *list = strstr((const char *)sqlite3_column_text(st, 1), "; records ");
 		if (!list) {
 			n += !id || first == id;
 			continue;
@@ -185,8 +185,8 @@ static int64_t deletions_audited(struct fixture *f, int64_t id)
 		}
 		assert_true(first_named);
 	}
-	GD_OK_OR_FAIL(rc);
-	gd__db_reset(f->v->store, st);
+	sqlite3_finalize(st);
+	audit_db_close(db);
 	return n;
 }
 
@@ -652,24 +652,26 @@ static void deletions_audited_by_subject_and_rule(void **state)
 		assert_int_equal(deletions_audited(f, b[i]), 1);
 	assert_int_equal(deletions_audited(f, other), 1);
 	/* Found by subject: the entry that names s2's browsing history names only it. */
-	gd__stmt *q;
-	GD_OK_OR_FAIL(gd__db_query(f->v->store, &q,
-	                           "SELECT record_id, category, reason FROM audit WHERE action = 'retention.delete'"
-	                           " AND subject = ? ORDER BY seq",
-	                           "t", s2));
-	assert_int_equal(gd__db_step(f->v->store, q), 1);
-	assert_int_equal(gd__col_int(f->v->store, q, 0), b[0]);
-	assert_string_equal(gd__col_text(f->v->store, q, 1), "user.behavior.browsing_history");
+	sqlite3 *db = audit_db_open(f->path);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT record_id, category, reason FROM audit"
+	                                        " WHERE action = 'retention.delete' AND subject = ? ORDER BY seq",
+	                                    -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_text(q, 1, s2, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(q, 0), b[0]);
+	assert_string_equal((const char *)sqlite3_column_text(q, 1), "user.behavior.browsing_history");
 	char want[200];
 	snprintf(want, sizeof want, "cookies: 13 months; records %lld %lld %lld", (long long)b[0],
 	         (long long)b[1], (long long)b[2]);
-	assert_non_null(strstr(gd__col_text(f->v->store, q, 2), want));
+	assert_non_null(strstr((const char *)sqlite3_column_text(q, 2), want));
 	/* Alone in its entry: named by record_id, no list. */
-	assert_int_equal(gd__db_step(f->v->store, q), 1);
-	assert_int_equal(gd__col_int(f->v->store, q, 0), other);
-	assert_null(strstr(gd__col_text(f->v->store, q, 2), "records"));
-	assert_int_equal(gd__db_step(f->v->store, q), 0);
-	gd__db_reset(f->v->store, q);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(q, 0), other);
+	assert_null(strstr((const char *)sqlite3_column_text(q, 2), "records"));
+	assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+	sqlite3_finalize(q);
+	audit_db_close(db);
 	/* gd_audit_list --record N: its put and the deletion entry naming it, grouped or not. */
 	int64_t probes[] = {a[0], a[63], a[64], a[69], b[1], other};
 	for (size_t i = 0; i < sizeof probes / sizeof *probes; i++) {

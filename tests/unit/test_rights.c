@@ -101,15 +101,7 @@ static int buf_write(void *ud, const void *p, size_t n)
 
 static int64_t sql_count(struct fixture *f, const char *query)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return n;
+	return db_count(f->path, query);
 }
 
 static int read_for(struct fixture *f, int64_t id, const char *purpose)

@@ -1,20 +1,15 @@
 -- Audit trail: one hash chain per tenant (tenant 0 is the vault's own chain).
--- Entries hold pseudonyms and names only, never personal data; see docs/FORMAT.md.
-CREATE TABLE IF NOT EXISTS audit (
+-- Entries hold pseudonyms and names only, never personal data. They are
+-- stored in blocks of consecutive entries of one chain, one row per block
+-- (a transaction's entries, up to 32 KiB); the encoding is in docs/FORMAT.md.
+-- Vaults that kept an `audit` table (an entry per row) are converted at open.
+CREATE TABLE IF NOT EXISTS audit_blocks (
   tenant_id INTEGER NOT NULL,
-  seq       INTEGER NOT NULL,
-  at        INTEGER NOT NULL,
-  principal TEXT NOT NULL,
-  action    TEXT NOT NULL,
-  purpose   TEXT,
-  subject   TEXT,
-  record_id INTEGER,
-  category  TEXT,
-  outcome   INTEGER NOT NULL,
-  reason    TEXT,
-  hash      BLOB NOT NULL,
-  PRIMARY KEY (tenant_id, seq)
-) WITHOUT ROWID;
+  first_seq INTEGER NOT NULL,
+  last_seq  INTEGER NOT NULL,
+  body      BLOB NOT NULL,
+  PRIMARY KEY (tenant_id, first_seq)
+);
 -- Signed checkpoints (kind 0) and prune anchors (kind 1) of each chain: an
 -- Ed25519 signature over (kind, tenant, seq, at, hash of entry seq); see docs/FORMAT.md.
 CREATE TABLE IF NOT EXISTS audit_checkpoints (

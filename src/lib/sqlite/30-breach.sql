@@ -38,3 +38,10 @@ CREATE TRIGGER IF NOT EXISTS breaches_never_deleted BEFORE DELETE ON breaches
 BEGIN
   SELECT RAISE(ABORT, 'breaches are never deleted (GDPR Art. 33(5))');
 END;
+-- Scratch space of gd_breach_scope, per connection and empty between calls:
+-- the entries in a scope's window, copied out of the audit blocks to be counted.
+CREATE TEMP TABLE IF NOT EXISTS breach_scope_entries (
+  subject   TEXT,
+  record_id INTEGER,
+  category  TEXT
+);
