@@ -12,7 +12,11 @@
  * Pruning replaces the removed head of a chain by a signed anchor carrying the
  * hash of the last removed entry, from which the rest still verifies.
  *
- * Verification streams rows through a small state machine with no allocation
+ * Entries are appended to the vault's audit block (audit_block.c) and stored a
+ * block per row by gd__audit_flush; every reader here flushes first and
+ * decodes blocks (gd__audit_walk).
+ *
+ * Verification streams entries through a small state machine with no allocation
  * per entry; only when a hash does not match does it copy one entry aside to
  * look at the next and name what happened.
  */
@@ -271,7 +275,7 @@ void gd__audit_discard(gd_vault *v)
 	gd__audit_block_reset(&v->audit_block);
 }
 
-/* True inside a read operation nested in a batch: no savepoint, so its append must stay one statement. */
+/* True inside a read operation nested in a batch: no savepoint, so its append must stay one write. */
 static bool light_op(const gd_vault *v)
 {
 	return v->depth > 0 && (v->batch || v->depth > 1) && (v->light >> (v->depth - 1) & 1u);

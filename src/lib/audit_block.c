@@ -110,8 +110,9 @@ int gd__audit_block_add(struct gd__audit_block *b, const struct gd__audit_entry 
 		b->last_seq = 0;
 		b->last_at = 0;
 	}
-	p = put_varint(p, zigzag(e->seq - b->last_seq));
-	p = put_varint(p, zigzag(e->at - b->last_at));
+	/* Unsigned differences: a tampered trail may hold any numbers. */
+	p = put_varint(p, zigzag((int64_t)((uint64_t)e->seq - (uint64_t)b->last_seq)));
+	p = put_varint(p, zigzag((int64_t)((uint64_t)e->at - (uint64_t)b->last_at)));
 	for (int i = 0; i < STRING_FIELDS; i++)
 		p = put_ref(b, p, i, strs[i]);
 	p = put_varint(p, zigzag(e->record_id));

@@ -116,7 +116,8 @@ int gd__op_begin(gd_vault *v);
 /*
  * For operations whose only write is their audit entry, appended last (reads):
  * inside a batch they need no savepoint, since a failure before the append
- * leaves nothing to undo and the append is one statement.
+ * leaves nothing to undo and the append either adds the entry to the audit
+ * block or fails without adding it.
  */
 int gd__op_begin_read(gd_vault *v);
 /* Ends an operation: commits (or releases) when rc == 0, rolls back otherwise. Returns rc or the commit error. */

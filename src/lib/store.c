@@ -142,8 +142,8 @@ int gd__op_end(gd_vault *v, int rc)
 	if (rc == 0 && gd__fault_point())
 		rc = gd__err(GD_EIO, "storage failure (injected)");
 	if (!outermost && (v->light >> v->depth & 1u)) {
-		/* A read: its one write, the audit entry, is a single statement that
-		 * either happened whole or not at all. Nothing to release or undo. */
+		/* A read: its one write, the audit entry, either happened whole or
+		 * not at all (gd__audit_append). Nothing to release or undo. */
 		return rc;
 	}
 	if (rc == 0 && outermost)

@@ -730,6 +730,283 @@ static void rollbacks_inside_batches_keep_the_chain(void **state)
 	fx_free(f);
 }
 
+/* ---- storage in blocks (docs/FORMAT.md, "Audit blocks") ------------------ */
+
+static void same_entry(const struct gd__audit_entry *a, const struct gd__audit_entry *b)
+{
+	const char *sa[] = {a->principal, a->action, a->purpose, a->subject, a->category, a->reason};
+	const char *sb[] = {b->principal, b->action, b->purpose, b->subject, b->category, b->reason};
+	assert_int_equal(a->seq, b->seq);
+	assert_int_equal(a->at, b->at);
+	assert_int_equal(a->record_id, b->record_id);
+	assert_int_equal(a->outcome, b->outcome);
+	for (int i = 0; i < 6; i++) {
+		if (!sa[i] || !sb[i])
+			assert_true(!sa[i] && !sb[i]); /* NULL stays NULL, "" stays "" */
+		else
+			assert_string_equal(sa[i], sb[i]);
+	}
+}
+
+static void blocks_round_trip(void **state)
+{
+	char *long_reason = malloc(5000);
+	memset(long_reason, 'r', 4999);
+	long_reason[4999] = 0;
+	const char *actions[] = {"record.get", "subject.find", "record.put", "a", "b", "c", "record.get"};
+	struct gd__audit_entry in[64];
+	unsigned char hashes[64][32];
+	for (int i = 0; i < 64; i++) {
+		/* Strings that recur, rotate through more values than a field remembers,
+		 * NULL and "", a long one; seqs and times that go back (as a tamperer's
+		 * would), negative numbers. */
+		in[i] = (struct gd__audit_entry){
+			.tenant_id = 7, .seq = i == 40 ? 3 : 1000 + i, .at = i % 9 == 0 ? -86400 * i : T0 + i,
+			.principal = i % 2 ? "svc:billing" : "cli:dpo", .action = actions[i % 7],
+			.purpose = i % 3 == 0 ? NULL : i % 3 == 1 ? "" : "billing",
+			.subject = i % 5 == 0 ? NULL : i % 2 ? "s1" : "s2", .record_id = i % 4 == 0 ? -i : i * 1000003LL,
+			.category = i == 17 ? long_reason : "user.name", .outcome = i % 3,
+			.reason = i == 30 ? long_reason : i % 2 ? NULL : "not found"};
+		memset(hashes[i], i, 32);
+	}
+	struct gd__audit_block b = {0}, again = {0};
+	size_t ends[65] = {1}; /* entry boundaries: after the version byte, after each entry */
+	for (int i = 0; i < 64; i++) {
+		GD_OK_OR_FAIL(gd__audit_block_add(&b, &in[i], hashes[i]));
+		ends[i + 1] = b.len;
+	}
+	assert_int_equal(b.n, 64);
+	assert_int_equal(b.first_seq, 1000);
+	assert_int_equal(b.last_seq, 1063);
+	assert_memory_equal(b.buf + b.len - 32, hashes[63], 32); /* the head's hash ends the block */
+
+	struct gd__audit_reader r = {0};
+	struct gd__audit_entry out;
+	const unsigned char *h;
+	GD_OK_OR_FAIL(gd__audit_reader_start(&r, b.buf, b.len));
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(gd__audit_reader_next(&r, &out, &h), 1);
+		same_entry(&in[i], &out);
+		assert_memory_equal(h, hashes[i], 32);
+		out.tenant_id = 7;
+		GD_OK_OR_FAIL(gd__audit_block_add(&again, &out, h));
+	}
+	assert_int_equal(gd__audit_reader_next(&r, &out, &h), 0);
+	/* Decoding and encoding again gives the same bytes. */
+	assert_int_equal(again.len, b.len);
+	assert_memory_equal(again.buf, b.buf, b.len);
+	/* A block cut anywhere but between entries is refused, never read past. */
+	for (size_t n = 0, k = 0; n < b.len; n++) {
+		int rc = gd__audit_reader_start(&r, b.buf, n);
+		if (rc == 0)
+			while ((rc = gd__audit_reader_next(&r, &out, &h)) == 1)
+				;
+		bool boundary = k < 65 && ends[k] == n;
+		k += boundary;
+		assert_int_equal(rc, boundary ? 0 : GD_ECORRUPT);
+	}
+	gd__audit_reader_free(&r);
+	gd__audit_block_free(&b);
+	gd__audit_block_free(&again);
+	free(long_reason);
+}
+
+/* Rewrites the body of acme's block starting at `first` with `edit` applied, vault closed. */
+static void edit_block(struct fixture *f, int64_t first, void (*edit)(unsigned char *body, int *n))
+{
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT body FROM audit_blocks WHERE tenant_id = 1 AND first_seq = ?",
+	                                    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, first);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int n = sqlite3_column_bytes(st, 0);
+	unsigned char *body = malloc((size_t)n);
+	memcpy(body, sqlite3_column_blob(st, 0), (size_t)n);
+	sqlite3_finalize(st);
+	edit(body, &n);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit_blocks SET body = ? WHERE tenant_id = 1 AND first_seq = ?",
+	                                    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, body, n, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, first);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(body);
+	fx_reopen(f);
+}
+
+static void cut_short(unsigned char *body, int *n) { *n -= 5; }
+static void new_version(unsigned char *body, int *n) { body[0] = 2; }
+static void bad_reference(unsigned char *body, int *n) { body[3] = 0x7e; } /* string 62 of an empty table */
+static void flip_last_byte(unsigned char *body, int *n) { body[*n - 1] ^= 1; }
+
+static void damaged_blocks_are_found(void **state)
+{
+	static void (*const edits[])(unsigned char *, int *) = {cut_short, new_version, bad_reference,
+	                                                      flip_last_byte};
+	for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
+		struct fixture *f = populated();
+		/* Each operation committed on its own: one block per entry. */
+		assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks WHERE tenant_id = 1"),
+		                 db_count(f->path, "SELECT count(*) FROM audit WHERE tenant_id = 1"));
+		edit_block(f, 5, edits[i]);
+		gd_audit_report r;
+		assert_int_equal(gd_audit_verify(f->v, NULL, &r, NULL, NULL), GD_ECORRUPT);
+		assert_int_equal(r.problem, GD_AUDIT_MODIFIED);
+		assert_int_equal(r.tenant_id, ACME);
+		assert_int_equal(r.seq, 5);
+		assert_string_equal(r.tenant, "acme");
+		/* A block that does not decode fails a listing cleanly (a wrong hash
+		 * still lists: only verification judges hashes); no prune signs over either. */
+		struct seen seen = {0};
+		assert_int_equal(gd_audit_list(f->a, NULL, collect, &seen),
+		                 edits[i] == flip_last_byte ? 0 : GD_ECORRUPT);
+		assert_int_equal(gd_audit_prune(f->a, T0 + 1, NULL), GD_ECORRUPT);
+		fx_free(f);
+	}
+}
+
+static void removed_block_is_found(void **state)
+{
+	struct fixture *f = populated();
+	expect(f, "DELETE FROM main.audit_blocks WHERE tenant_id = 1 AND first_seq = 5", GD_AUDIT_REMOVED, 5);
+	fx_free(f);
+}
+
+static int64_t acme_entries(struct fixture *f)
+{
+	return db_count(f->path, "SELECT count(*) FROM audit WHERE tenant_id = 1");
+}
+
+/* A batch's entries are one row; readers in the batch see them; a rollback drops them. */
+static void batch_entries_are_one_block(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	int64_t id = put(f->a, s, "billing", "user.name", "Jeanne");
+	int64_t blocks = db_count(f->path, "SELECT count(*) FROM audit_blocks WHERE tenant_id = 1");
+	int64_t entries = acme_entries(f);
+
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	for (int i = 0; i < 100; i++) {
+		gd_record *r;
+		GD_OK_OR_FAIL(gd_record_get(f->a, &r, id, "billing"));
+		gd_record_free(r);
+	}
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks WHERE tenant_id = 1"), blocks + 1);
+	assert_int_equal(db_count(f->path, "SELECT max(last_seq - first_seq) FROM audit_blocks"), 99);
+	assert_int_equal(acme_entries(f), entries + 100);
+
+	/* Inside a batch, the trail read includes what the batch appended. */
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	gd_record *r;
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, id, "billing"));
+	gd_record_free(r);
+	struct seen seen = {0};
+	gd_audit_filter flt = GD_AUDIT_FILTER_INIT;
+	flt.from = T0;
+	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &seen));
+	assert_int_equal(seen.n, entries + 101);
+	/* A rollback drops them all, stored or not. */
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, id, "billing"));
+	gd_record_free(r);
+	gd_vault_rollback(f->v);
+	assert_int_equal(acme_entries(f), entries + 100);
+	/* The chain goes on from the last committed entry. */
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, id, "billing"));
+	gd_record_free(r);
+	assert_int_equal(db_count(f->path, "SELECT max(seq) FROM audit WHERE tenant_id = 1"), entries + 101);
+	gd_audit_report rep;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &rep, NULL, NULL));
+
+	/* A long batch is cut into blocks of GD__AUDIT_BLOCK_BYTES and a little. */
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	for (int i = 0; i < 3000; i++) {
+		GD_OK_OR_FAIL(gd_record_get(f->a, &r, id, "billing"));
+		gd_record_free(r);
+	}
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	int64_t big = db_count(f->path, "SELECT count(*) FROM audit_blocks WHERE length(body) >= 32768");
+	assert_true(big >= 2);
+	assert_true(db_count(f->path, "SELECT max(length(body)) FROM audit_blocks") < GD__AUDIT_BLOCK_BYTES + 256);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks b1 JOIN audit_blocks b2"
+	                                   " ON b2.tenant_id = b1.tenant_id AND b2.first_seq = b1.last_seq + 1"),
+	                 db_count(f->path, "SELECT count(*) FROM audit_blocks") - 2); /* contiguous, per chain */
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &rep, NULL, NULL));
+	assert_int_equal(rep.entries, db_count(f->path, "SELECT count(*) FROM audit"));
+	fx_free(f);
+}
+
+/* A prune cutting through a block keeps the block's later entries, verifiable. */
+static void prune_splits_a_block(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));                 /* seq 1 at T0 */
+	int64_t id = put(f->a, s, "billing", "user.name", "Jeanne"); /* seq 2 */
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	for (int day = 1; day <= 10; day++) {                       /* seq 3..12, one block */
+		gd_vault_set_now(f->v, T0 + day * 86400);
+		gd_record *r;
+		GD_OK_OR_FAIL(gd_record_get(f->a, &r, id, "billing"));
+		gd_record_free(r);
+	}
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks WHERE tenant_id = 1 AND first_seq = 3 AND last_seq = 12"), 1);
+	gd_vault_set_now(f->v, T0 + 400 * 86400);
+	int64_t n;
+	/* Before day 5: seq 1..6 go, 7..12 stay in what is left of the block. */
+	GD_OK_OR_FAIL(gd_audit_prune(f->a, T0 + 5 * 86400, &n));
+	assert_int_equal(n, 6);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks WHERE tenant_id = 1 AND first_seq = 7 AND last_seq = 12"), 1);
+	assert_int_equal(db_count(f->path, "SELECT min(seq) FROM audit WHERE tenant_id = 1"), 7);
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
+	/* Up to the block's last entry: the block goes whole. */
+	GD_OK_OR_FAIL(gd_audit_prune(f->a, T0 + 11 * 86400, &n));
+	assert_int_equal(n, 6); /* 7..12; the first prune's entry (13) is newer */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks WHERE tenant_id = 1 AND first_seq <= 12"), 0);
+	assert_int_equal(db_count(f->path, "SELECT min(seq) FROM audit WHERE tenant_id = 1"), 13);
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
+	fx_free(f);
+}
+
+/* A vault written before blocks (an `audit` table) is converted at open, whole. */
+static void old_vault_is_converted(void **state)
+{
+	struct fixture *f = populated();
+	GD_OK_OR_FAIL(gd_audit_checkpoint(f->v, NULL, NULL));
+	gd_audit_report before, after;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &before, NULL, NULL));
+	int64_t entries = db_count(f->path, "SELECT count(*) FROM audit");
+	int64_t digest = db_count(f->path, "SELECT sum(seq * length(hash) + at + length(principal || action)) FROM audit");
+	/* The old layout: the trail as a table, an entry per row, and no blocks. */
+	db_exec(f->path, "UPDATE audit SET at = at");
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'audit'"), 1);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM main.audit_blocks"), 0);
+	fx_reopen(f);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'audit'"), 0);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks"), 2); /* a block per chain */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit"), entries);
+	assert_int_equal(db_count(f->path, "SELECT sum(seq * length(hash) + at + length(principal || action)) FROM audit"), digest);
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &after, NULL, NULL));
+	assert_int_equal(after.entries, before.entries);
+	assert_int_equal(after.checkpoints, before.checkpoints);
+	assert_int_equal(after.unsigned_tail, 0);
+	/* The chain goes on. */
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &after, NULL, NULL));
+	fx_free(f);
+}
+
 /* After an erasure the subject's entries remain, pseudonymous, and verify. */
 static void erasure_keeps_the_trail_verifiable(void **state)
 {
@@ -845,6 +1122,12 @@ int main(void)
 		cmocka_unit_test(faults_leave_trail_and_register_unchanged),
 		cmocka_unit_test(erasure_keeps_the_trail_verifiable),
 		cmocka_unit_test(rollbacks_inside_batches_keep_the_chain),
+		cmocka_unit_test(blocks_round_trip),
+		cmocka_unit_test(damaged_blocks_are_found),
+		cmocka_unit_test(removed_block_is_found),
+		cmocka_unit_test(batch_entries_are_one_block),
+		cmocka_unit_test(prune_splits_a_block),
+		cmocka_unit_test(old_vault_is_converted),
 		cmocka_unit_test(killed_writer_leaves_no_orphan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
