@@ -61,7 +61,9 @@ typedef struct gd_audit_filter {
 /*
  * Streams the entries of the actor's tenant matching `f` (NULL: all) to `cb` in
  * chain order. A non-zero return of `cb` stops the walk and is returned.
- * Listing is itself audited ("audit.list").
+ * Listing is itself audited ("audit.list"). `cb` must not use the vault handle
+ * to read the trail again (refused: GD_ESTATE) nor to write: an entry appended
+ * while the walk runs may be walked in turn.
  */
 typedef int (*gd_audit_cb)(void *ud, const gd_audit_entry *e);
 int gd_audit_list(gd_actor *a, const gd_audit_filter *f, gd_audit_cb cb, void *ud);
@@ -125,7 +127,8 @@ enum gd_audit_format { GD_AUDIT_JSONL = 0, GD_AUDIT_CSV = 1 };
  * Writes the actor's tenant's chain (entries matching `f`, NULL: all) for an
  * auditor, with the public key, the checkpoints and the anchor, so that an
  * unfiltered JSON-lines export verifies offline (gd_audit_verify_export).
- * `write` receives the bytes; a non-zero return stops and is returned.
+ * `write` receives the bytes; a non-zero return stops and is returned. Like
+ * gd_audit_list's callback, it must not use the vault handle.
  * Audited ("audit.export").
  */
 typedef int (*gd_write_cb)(void *ud, const void *p, size_t n);

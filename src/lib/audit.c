@@ -221,26 +221,33 @@ int gd__audit_flush(gd_vault *v)
 }
 
 /*
- * Vaults written before blocks kept an entry per row of an `audit` table.
- * They are converted when opened, in one transaction: the rows in chain order
- * into blocks, then the table dropped. Entries and hashes are copied as they
- * are, damaged ones too (a hash of the wrong size becomes zeros): judging them
- * is verification's work, not the conversion's.
+ * Vaults written before blocks (format 1) kept an entry per row of an `audit`
+ * table. Converted inside the caller's operation: the rows in chain order into
+ * blocks, then the table dropped and replaced by the view of 10-audit.sql that
+ * makes an older gardien fail loudly instead of starting a second chain.
+ * Entries and hashes are copied as they are, damaged ones too (a hash of the
+ * wrong size becomes zeros): judging them is verification's work.
  */
 int gd__audit_migrate(gd_vault *v)
 {
 	struct gd__audit_block b = {0};
 	gd__store *db = v->store;
-	gd__stmt *st;
+	gd__stmt *st = NULL;
+	int64_t blocks = 0;
 	if (!db->engine->has_table(db, "audit"))
 		return 0;
-	int rc = gd__op_begin(v);
-	if (rc < 0)
-		return rc;
-	rc = gd__db_query(db, &st,
-	                  "SELECT tenant_id, seq, at, principal, action, purpose, subject, record_id,"
-	                  " category, outcome, reason, hash FROM audit ORDER BY tenant_id, seq",
-	                  NULL);
+	int rc = gd__db_int(db, &blocks, "SELECT count(*) FROM audit_blocks", NULL);
+	if (rc == 0 && blocks)
+		return gd__err(GD_ECORRUPT,
+		               "%s has both an old audit table and audit blocks: an older gardien wrote"
+		               " to it after it was converted; keep a copy of it and its key file, and"
+		               " open it with no older gardien",
+		               v->path);
+	if (rc == 0)
+		rc = gd__db_query(db, &st,
+		                  "SELECT tenant_id, seq, at, principal, action, purpose, subject, record_id,"
+		                  " category, outcome, reason, hash FROM audit ORDER BY tenant_id, seq",
+		                  NULL);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		struct gd__audit_entry e = {
 			.tenant_id = gd__col_int(db, st, 0), .seq = gd__col_int(db, st, 1),
@@ -260,14 +267,17 @@ int gd__audit_migrate(gd_vault *v)
 		if (rc == 0)
 			rc = gd__audit_block_add(&b, &e, hash);
 	}
-	if (rc >= 0)
+	if (st)
 		gd__db_reset(db, st);
 	if (rc == 0)
 		rc = write_block(v, &b);
 	if (rc == 0)
 		rc = gd__db_exec(db, "DROP TABLE audit", NULL);
+	if (rc == 0)
+		rc = gd__db_exec(db, "CREATE VIEW IF NOT EXISTS audit AS SELECT written_by_a_newer_gardien()",
+		                 NULL);
 	gd__audit_block_free(&b);
-	return gd__op_end(v, rc);
+	return rc;
 }
 
 void gd__audit_discard(gd_vault *v)
@@ -645,33 +655,51 @@ static bool before(int64_t t1, int64_t s1, int64_t t2, int64_t s2)
 	return t1 < t2 || (t1 == t2 && s1 < s2);
 }
 
-/* The entries of the blocks a query returns (tenant_id, first_seq, body), in order. */
+/* The entries of the blocks a query returns (tenant_id, first_seq, last_seq, body), in order. */
 struct entries {
 	gd__store *db;
 	gd__stmt *st;
 	struct gd__audit_reader r;
 	bool in_block;
-	int64_t tenant, first_seq;
+	int64_t tenant, first_seq, last_seq, read; /* read: entries of the block so far */
 };
 
-/* 1: *e and *hash set; 0: no more; < 0: error (a damaged block: GD_ECORRUPT). */
+/*
+ * 1: *e and *hash set; 0: no more; < 0: error (a damaged block: GD_ECORRUPT).
+ * A block must hold the entries its row says: appends continue from last_seq
+ * and a prune deletes by it, so a row that lies is damage like any other.
+ */
 static int next_entry(struct entries *s, struct gd__audit_entry *e, const unsigned char **hash)
 {
 	for (;;) {
 		int rc;
 		if (s->in_block) {
-			if ((rc = gd__audit_reader_next(&s->r, e, hash)) > 0)
-				e->tenant_id = s->tenant;
-			if (rc != 0)
+			if ((rc = gd__audit_reader_next(&s->r, e, hash)) < 0)
 				return rc;
+			if (rc == 1 && (s->read || e->seq == s->first_seq)) {
+				s->read++;
+				e->tenant_id = s->tenant;
+				return 1;
+			}
+			if (rc == 1)
+				return gd__err(GD_ECORRUPT, "audit block damaged: its row says it starts at entry %lld,"
+				                            " its first entry is %lld",
+				               (long long)s->first_seq, (long long)e->seq);
+			if (!s->read || s->r.seq != s->last_seq)
+				return gd__err(GD_ECORRUPT, "audit block damaged: its row says it ends at entry %lld,"
+				                            " it holds %s %lld",
+				               (long long)s->last_seq, s->read ? "entries up to" : "no entry:",
+				               (long long)s->r.seq);
 			s->in_block = false;
 		}
 		if ((rc = gd__db_step(s->db, s->st)) <= 0)
 			return rc;
 		size_t n;
-		const void *body = gd__col_blob(s->db, s->st, 2, &n);
+		const void *body = gd__col_blob(s->db, s->st, 3, &n);
 		s->tenant = gd__col_int(s->db, s->st, 0);
 		s->first_seq = gd__col_int(s->db, s->st, 1);
+		s->last_seq = gd__col_int(s->db, s->st, 2);
+		s->read = 0;
 		if ((rc = gd__audit_reader_start(&s->r, body, n)) < 0)
 			return rc;
 		s->in_block = true;
@@ -689,20 +717,27 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 	bool cp_have = false;
 	int rc;
 
+	/* One walk at a time: a callback reading the trail again would reuse (and
+	 * reset) the statements this walk is stepping through. */
+	if (v->audit_walking)
+		return gd__err(GD_ESTATE, "the audit trail is already being read through this vault handle:"
+		                          " read it again after the listing, export or scope returns");
 	/* What this transaction appended is part of the trail it reads. */
 	if ((rc = gd__audit_flush(v)) < 0)
 		return rc;
 	if (tenant < 0)
 		rc = gd__db_query(db, &es.st,
-		                  "SELECT tenant_id, first_seq, body FROM audit_blocks ORDER BY tenant_id, first_seq",
+		                  "SELECT tenant_id, first_seq, last_seq, body FROM audit_blocks"
+		                  " ORDER BY tenant_id, first_seq",
 		                  NULL);
 	else
 		rc = gd__db_query(db, &es.st,
-		                  "SELECT tenant_id, first_seq, body FROM audit_blocks WHERE tenant_id = ?"
-		                  " ORDER BY first_seq",
+		                  "SELECT tenant_id, first_seq, last_seq, body FROM audit_blocks"
+		                  " WHERE tenant_id = ? ORDER BY first_seq",
 		                  "i", tenant);
 	if (rc < 0)
 		return rc;
+	v->audit_walking = true;
 	if (tenant < 0)
 		rc = gd__db_query(db, &cs,
 		                  "SELECT " CP_COLUMNS " FROM audit_checkpoints"
@@ -725,7 +760,7 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 		rc = next_entry(&es, &e, &h);
 		if (rc == GD_ECORRUPT) {
 			w->damaged_tenant = es.tenant;
-			w->damaged_seq = es.r.seq ? es.r.seq + 1 : es.first_seq;
+			w->damaged_seq = es.read ? es.r.seq + 1 : es.first_seq;
 		}
 		if (rc < 0)
 			goto done;
@@ -755,6 +790,7 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 	}
 	rc = 0;
 done:
+	v->audit_walking = false;
 	gd__audit_reader_free(&es.r);
 	gd__db_reset(db, es.st);
 	if (cs)

@@ -52,12 +52,13 @@ int gd__audit_block_add(struct gd__audit_block *b, const struct gd__audit_entry 
 void gd__audit_block_reset(struct gd__audit_block *b);
 void gd__audit_block_free(struct gd__audit_block *b);
 
-/* Decodes a block's entries one by one; their strings live until the next start or free. */
+/* Decodes a block's entries one by one; their strings and hashes live until the next start or free. */
 struct gd__audit_reader {
 	const unsigned char *p, *end;
 	int64_t seq, at;
+	unsigned char *body;  /* a copy of the block */
 	char *arena;
-	size_t arena_len, arena_cap;
+	size_t arena_len, cap;  /* cap: of body and arena each */
 	size_t *tab;        /* offsets of the table's strings in arena */
 	int ntab, tabcap;
 };

@@ -13,7 +13,7 @@
  *   seq − previous seq, at − previous at   (zigzag varints; "previous" is 0
  *                                           before the first entry)
  *   principal, action, purpose, subject, category, reason   (string refs)
- *   record_id (zigzag varint), outcome (varint), hash (32 bytes)
+ *   record_id, outcome (zigzag varints), hash (32 bytes)
  * where a string ref is a varint k: 0 is NULL; an odd k is followed by a new
  * string of (k − 1) / 2 bytes, which takes the next index in the block's
  * table; an even k is the string at index k / 2 − 1. Varints are LEB128.
@@ -116,7 +116,7 @@ int gd__audit_block_add(struct gd__audit_block *b, const struct gd__audit_entry 
 	for (int i = 0; i < STRING_FIELDS; i++)
 		p = put_ref(b, p, i, strs[i]);
 	p = put_varint(p, zigzag(e->record_id));
-	p = put_varint(p, (uint64_t)e->outcome);
+	p = put_varint(p, zigzag(e->outcome));
 	memcpy(p, hash, GD__HASH_SIZE);
 	b->len = (size_t)(p + GD__HASH_SIZE - b->buf);
 	b->n++;
@@ -129,6 +129,7 @@ int gd__audit_block_add(struct gd__audit_block *b, const struct gd__audit_entry 
 
 void gd__audit_reader_free(struct gd__audit_reader *r)
 {
+	gd__free(r->body);
 	gd__free(r->arena);
 	gd__free(r->tab);
 	memset(r, 0, sizeof *r);
@@ -141,26 +142,32 @@ static int damaged(const char *what)
 
 int gd__audit_reader_start(struct gd__audit_reader *r, const void *body, size_t n)
 {
-	const unsigned char *p = body;
-	if (n < 1 || !p || p[0] != BLOCK_VERSION)
-		return damaged(n < 1 || !p ? "empty" : "unknown version");
-	/* Every string of the table costs at least one byte of the body, so the
-	 * arena (strings and their terminators) never needs more than n bytes and
-	 * never moves while entries point into it. */
-	if (r->arena_cap < n) {
-		char *a = gd__malloc(n);
-		if (!a)
-			return gd__err(GD_ENOMEM, "out of memory reading the audit trail");
-		gd__free(r->arena);
-		r->arena = a;
-		r->arena_cap = n;
-	}
-	r->p = p + 1;
-	r->end = p + n;
+	r->p = r->end = NULL;
+	r->seq = r->at = 0;
 	r->arena_len = 0;
 	r->ntab = 0;
-	r->seq = 0;
-	r->at = 0;
+	if (n < 1 || !body || *(const unsigned char *)body != BLOCK_VERSION)
+		return damaged(n < 1 || !body ? "empty" : "unknown version");
+	/* The body is copied: what the caller read it from (an SQLite column) may
+	 * go away while entries are in use. Every string of the table costs at
+	 * least one byte of it, so the arena (strings and their terminators) never
+	 * needs more than n bytes and never moves while entries point into it. */
+	if (r->cap < n) {
+		unsigned char *copy = gd__malloc(n);
+		char *arena = copy ? gd__malloc(n) : NULL;
+		if (!arena) {
+			gd__free(copy);
+			return gd__err(GD_ENOMEM, "out of memory reading the audit trail");
+		}
+		gd__free(r->body);
+		gd__free(r->arena);
+		r->body = copy;
+		r->arena = arena;
+		r->cap = n;
+	}
+	memcpy(r->body, body, n);
+	r->p = r->body + 1;
+	r->end = r->body + n;
 	return 0;
 }
 
@@ -236,7 +243,8 @@ int gd__audit_reader_next(struct gd__audit_reader *r, struct gd__audit_entry *e,
 	}
 	if (!get_varint(r, &id) || !get_varint(r, &outcome) || r->end - r->p < GD__HASH_SIZE)
 		return damaged("entry cut short");
-	if (outcome > INT32_MAX)
+	int64_t oc = unzigzag(outcome);
+	if (oc < INT32_MIN || oc > INT32_MAX)
 		return damaged("outcome out of range");
 	/* Wrapping arithmetic: a damaged delta gives a wrong number, never UB. */
 	r->seq = (int64_t)((uint64_t)r->seq + (uint64_t)unzigzag(ds));
@@ -244,7 +252,7 @@ int gd__audit_reader_next(struct gd__audit_reader *r, struct gd__audit_entry *e,
 	e->seq = r->seq;
 	e->at = r->at;
 	e->record_id = unzigzag(id);
-	e->outcome = (int)outcome;
+	e->outcome = (int)oc;
 	*hash = r->p;
 	r->p += GD__HASH_SIZE;
 	return 1;

@@ -78,6 +78,7 @@ struct gd_vault {
 	 * began, not yet written: written before a savepoint, a commit or a read
 	 * of the trail, dropped by a rollback (see gd__audit_flush). */
 	struct gd__audit_block audit_block;
+	bool audit_walking;          /* inside gd__audit_walk */
 	/* rights.c: whether any subject has a restriction or objection, valid while
 	 * limits_gen == tx_gen (0: not known); without any, reads skip the look-up. */
 	uint64_t limits_gen;
@@ -186,7 +187,7 @@ int gd__audit_actor(gd_actor *a, const struct gd__audit_event *e);
  */
 int gd__audit_flush(gd_vault *v);
 void gd__audit_discard(gd_vault *v);
-/* Converts a vault's trail from one row per entry to blocks, once (at open). */
+/* Converts a format-1 trail (one row per entry) to blocks, inside the caller's operation. */
 int gd__audit_migrate(gd_vault *v);
 /* Signs a checkpoint at the end of each chain the open batch appended to (gd_vault_commit). */
 int gd__audit_seal_batch(gd_vault *v);

@@ -101,7 +101,7 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		/* No trigger keeps the mark: every deleter raises it. Debug builds check
 		 * against the audit trail that a forgotten one never lets an id come back. */
 		struct gd__audit_walk w = {.entry = id_was_put, .cp = NULL, .ud = &id};
-		if ((rc = gd__audit_walk(v, -1, &w)) < 0)
+		if (!v->audit_walking && (rc = gd__audit_walk(v, -1, &w)) < 0)
 			goto done;
 		assert(rc == 0);
 		rc = 0;

@@ -411,8 +411,15 @@ static int sq_commit_erasure(gd__store *s, bool wait, bool *scrubbed)
 
 static bool sq_has_table(gd__store *s, const char *name)
 {
-	return sqlite3_table_column_metadata(DB(s), "main", name, NULL, NULL, NULL, NULL, NULL, NULL) ==
-	       SQLITE_OK;
+	sqlite3_stmt *st;
+	bool found = false;
+	if (sqlite3_prepare_v2(DB(s), "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?",
+	                       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return found;
 }
 
 static int sq_backup(gd__store *s, const char *dest)

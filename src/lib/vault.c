@@ -23,7 +23,8 @@
 
 #define KEYFILE_MAGIC "GDKEY\0\1\0"
 #define KEYFILE_SIZE (8 + GD__KEY_SIZE)
-#define FORMAT_VERSION 1
+/* 2: audit entries in blocks (docs/FORMAT.md, "Audit blocks"); 1 is converted at open. */
+#define FORMAT_VERSION 2
 static const char key_check_ad[] = "gardien key check v1";
 
 static char *default_key_path(const char *path, const gd_vault_options *opts)
@@ -201,6 +202,27 @@ done:
 	return rc;
 }
 
+/* Refuses a vault of a newer format; brings an older one to this format, in one transaction. */
+static int upgrade(gd_vault *v)
+{
+	int64_t format = 0;
+	int rc = gd__db_int(v->store, &format, "SELECT value FROM meta WHERE key = 'format'", NULL);
+	if (rc < 0 || format == FORMAT_VERSION)
+		return rc;
+	if (format > FORMAT_VERSION)
+		return gd__err(GD_ESTATE,
+		               "%s is in format %lld, written by a newer gardien than this one (format %d):"
+		               " upgrade gardien to open it",
+		               v->path, (long long)format, FORMAT_VERSION);
+	if ((rc = gd__op_begin(v)) < 0)
+		return rc;
+	rc = gd__audit_migrate(v);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'format'", "i",
+		                 (int64_t)FORMAT_VERSION);
+	return gd__op_end(v, rc);
+}
+
 int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts)
 {
 	gd_vault *v = NULL;
@@ -241,7 +263,7 @@ int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts
 	if (rc < 0)
 		goto done;
 	if ((rc = derive_audit_keys(v)) == 0)
-		rc = gd__audit_migrate(v);
+		rc = upgrade(v);
 done:
 	gd__free(kpath);
 	if (rc < 0)
@@ -297,8 +319,11 @@ int gd_vault_commit(gd_vault *v)
 {
 	if (!v->batch)
 		return gd__err(GD_ESTATE, "no batch is open: call gd_vault_begin first");
-	/* A batch ends signed; on failure it stays open, to retry or roll back. */
+	/* A batch ends signed and its entries stored; on failure it stays open,
+	 * to retry or roll back. */
 	int rc = gd__audit_seal_batch(v);
+	if (rc == 0)
+		rc = gd__audit_flush(v);
 	if (rc < 0)
 		return rc;
 	v->batch = 0;

@@ -89,9 +89,11 @@ int audit_table_load(sqlite3 *db, char *err, size_t cap)
 int audit_table_store(sqlite3 *db, char *err, size_t cap)
 {
 	int rc = sqlite3_exec(db,
-	                      "BEGIN; CREATE TABLE main.audit " COLUMNS ";"
+	                      "BEGIN; DROP VIEW IF EXISTS main.audit;"
+	                      " CREATE TABLE main.audit " COLUMNS ";"
 	                      " INSERT INTO main.audit SELECT * FROM temp.audit;"
-	                      " DELETE FROM main.audit_blocks; COMMIT",
+	                      " DELETE FROM main.audit_blocks;"
+	                      " UPDATE main.meta SET value = 1 WHERE key = 'format'; COMMIT",
 	                      NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		fail(db, rc, err, cap, "writing the audit table back");

@@ -19,8 +19,9 @@ int audit_table_load(sqlite3 *db, char *err, size_t cap);
 /* Whether a statement changed temp.audit since it was loaded. */
 bool audit_table_changed(void);
 /*
- * Writes temp.audit back as the pre-block table main.audit and removes the
- * blocks: the next gd_vault_open converts it into blocks, tampering included.
+ * Writes temp.audit back as the pre-block table main.audit, removes the blocks
+ * and marks the vault format 1: the next gd_vault_open converts it into
+ * blocks, tampering included.
  */
 int audit_table_store(sqlite3 *db, char *err, size_t cap);
 

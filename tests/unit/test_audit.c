@@ -765,7 +765,7 @@ static void blocks_round_trip(void **state)
 			.principal = i % 2 ? "svc:billing" : "cli:dpo", .action = actions[i % 7],
 			.purpose = i % 3 == 0 ? NULL : i % 3 == 1 ? "" : "billing",
 			.subject = i % 5 == 0 ? NULL : i % 2 ? "s1" : "s2", .record_id = i % 4 == 0 ? -i : i * 1000003LL,
-			.category = i == 17 ? long_reason : "user.name", .outcome = i % 3,
+			.category = i == 17 ? long_reason : "user.name", .outcome = i == 50 ? -7 : i % 3,
 			.reason = i == 30 ? long_reason : i % 2 ? NULL : "not found"};
 		memset(hashes[i], i, 32);
 	}
@@ -978,6 +978,81 @@ static void prune_splits_a_block(void **state)
 	fx_free(f);
 }
 
+/* A block's row must name the entries it holds: appends and prunes go by it. */
+static void block_rows_that_lie_are_found(void **state)
+{
+	static const char *const lies[] = {
+		"UPDATE main.audit_blocks SET last_seq = last_seq + 1 WHERE tenant_id = 1 AND first_seq = 5",
+		"DELETE FROM main.audit_blocks WHERE tenant_id = 1 AND first_seq = 4;"
+		"UPDATE main.audit_blocks SET first_seq = 4 WHERE tenant_id = 1 AND first_seq = 5",
+	};
+	for (size_t i = 0; i < 2; i++) {
+		struct fixture *f = populated();
+		gd_audit_report r;
+		assert_int_equal(tamper_and_verify(f, lies[i], &r), GD_ECORRUPT);
+		assert_int_equal(r.problem, GD_AUDIT_MODIFIED);
+		assert_int_equal(r.seq, i == 0 ? 6 : 4);
+		assert_non_null(strstr(r.detail, i == 0 ? "ends at entry 6" : "starts at entry 4"));
+		fx_free(f);
+	}
+}
+
+static int list_again(void *ud, const gd_audit_entry *e)
+{
+	gd_actor **a = ud;
+	struct seen seen = {0};
+	assert_int_equal(gd_audit_list(*a, NULL, collect, &seen), GD_ESTATE);
+	assert_non_null(strstr(gd_error_last(), "already being read"));
+	a[1] = *a; /* called */
+	return 1;  /* the refusal above was audited: an entry more to walk */
+}
+
+/* A listing callback cannot read the trail again through the same handle. */
+static void nested_reads_are_refused(void **state)
+{
+	struct fixture *f = populated();
+	gd_actor *a[2] = {f->a, NULL};
+	assert_int_equal(gd_audit_list(f->a, NULL, list_again, a), 1);
+	assert_non_null(a[1]);
+	struct seen seen = {0};
+	GD_OK_OR_FAIL(gd_audit_list(f->a, NULL, collect, &seen));
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
+	fx_free(f);
+}
+
+/* A newer format is refused; an older gardien cannot write beside the blocks. */
+static void formats_are_guarded(void **state)
+{
+	struct fixture *f = populated();
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	/* What gardien before format 2 runs at open, then at its first entry. */
+	sqlite3 *db;
+	char *err = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS audit (tenant_id INTEGER, seq INTEGER)",
+	                              NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "INSERT INTO audit (tenant_id, seq) VALUES (1, 1)", NULL, NULL, &err),
+	                     SQLITE_OK);
+	assert_non_null(strstr(err, "written_by_a_newer_gardien"));
+	sqlite3_free(err);
+	sqlite3_close(db);
+	/* A format this gardien does not know. */
+	db_exec(f->path, "UPDATE meta SET value = 3 WHERE key = 'format'");
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	assert_int_equal(gd_vault_open(&f->v, f->path, &o), GD_ESTATE);
+	assert_non_null(strstr(gd_error_last(), "newer gardien"));
+	/* An old table beside blocks: an older gardien wrote after the conversion. */
+	db_exec(f->path, "UPDATE meta SET value = 1 WHERE key = 'format'; DROP VIEW main.audit;"
+	                 "CREATE TABLE main.audit AS SELECT * FROM temp.audit");
+	assert_int_equal(gd_vault_open(&f->v, f->path, &o), GD_ECORRUPT);
+	assert_non_null(strstr(gd_error_last(), "both an old audit table and audit blocks"));
+	assert_null(f->v);
+	fx_free(f);
+}
+
 /* A vault written before blocks (an `audit` table) is converted at open, whole. */
 static void old_vault_is_converted(void **state)
 {
@@ -989,10 +1064,12 @@ static void old_vault_is_converted(void **state)
 	int64_t digest = db_count(f->path, "SELECT sum(seq * length(hash) + at + length(principal || action)) FROM audit");
 	/* The old layout: the trail as a table, an entry per row, and no blocks. */
 	db_exec(f->path, "UPDATE audit SET at = at");
-	assert_int_equal(db_count(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'audit'"), 1);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'audit' AND type = 'table'"), 1);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM main.audit_blocks"), 0);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 1);
 	fx_reopen(f);
-	assert_int_equal(db_count(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'audit'"), 0);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'audit' AND type = 'table'"), 0);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 2);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks"), 2); /* a block per chain */
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit"), entries);
 	assert_int_equal(db_count(f->path, "SELECT sum(seq * length(hash) + at + length(principal || action)) FROM audit"), digest);
@@ -1128,6 +1205,9 @@ int main(void)
 		cmocka_unit_test(batch_entries_are_one_block),
 		cmocka_unit_test(prune_splits_a_block),
 		cmocka_unit_test(old_vault_is_converted),
+		cmocka_unit_test(block_rows_that_lie_are_found),
+		cmocka_unit_test(nested_reads_are_refused),
+		cmocka_unit_test(formats_are_guarded),
 		cmocka_unit_test(killed_writer_leaves_no_orphan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

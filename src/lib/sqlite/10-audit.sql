@@ -21,3 +21,9 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
   sig       BLOB NOT NULL,
   PRIMARY KEY (tenant_id, seq, kind)
 ) WITHOUT ROWID;
+-- Where gardien before format 2 kept its entries, a row each: a view that no
+-- statement can use, so that an older gardien opening this vault fails at its
+-- first entry ("no such function: written_by_a_newer_gardien") instead of
+-- starting a second chain beside the blocks. Created by the conversion of a
+-- format-1 vault once its table is gone.
+CREATE VIEW IF NOT EXISTS audit AS SELECT written_by_a_newer_gardien();
