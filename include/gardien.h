@@ -102,7 +102,9 @@ int gd_vault_init(const char *path, const gd_vault_options *opts);
 
 /*
  * Opens an existing vault. GD_EDENIED if the key file does not open it,
- * GD_ECORRUPT if the database is not a gardien vault or is damaged.
+ * GD_ECORRUPT if the database is not a gardien vault or is damaged, GD_ESTATE
+ * if a newer gardien wrote it (a newer format). A vault of an older format is
+ * converted first, in one transaction (docs/FORMAT.md, "Audit blocks").
  */
 int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts);
 void gd_vault_close(gd_vault *v);
