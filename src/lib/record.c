@@ -50,6 +50,7 @@ static int check_spec(const gd_record_spec *spec)
 		return rc;
 	return check_value(spec->type, spec->value, spec->value_len);
 }
+
 #ifndef NDEBUG
 /* Stops the walk (1) at a successful put of record *ud. */
 static int id_was_put(void *ud, const struct gd__audit_entry *e, const void *hash, size_t n,
