@@ -234,14 +234,13 @@ int gd__audit_migrate(gd_vault *v)
 	gd__store *db = v->store;
 	gd__stmt *st = NULL;
 	int64_t blocks = 0;
-	if (!db->engine->has_table(db, "audit"))
-		return 0;
-	int rc = gd__db_int(db, &blocks, "SELECT count(*) FROM audit_blocks", NULL);
-	if (rc == 0 && blocks)
+	int rc = db->engine->has_table(db, "audit");
+	if (rc <= 0)
+		return rc;
+	if ((rc = gd__db_int(db, &blocks, "SELECT count(*) FROM audit_blocks", NULL)) == 0 && blocks)
 		return gd__err(GD_ECORRUPT,
-		               "%s has both an old audit table and audit blocks: an older gardien wrote"
-		               " to it after it was converted; keep a copy of it and its key file, and"
-		               " open it with no older gardien",
+		               "%s is in format 1 but already holds audit blocks: it was not written by"
+		               " gardien alone; keep a copy of it and its key file",
 		               v->path);
 	if (rc == 0)
 		rc = gd__db_query(db, &st,
@@ -662,6 +661,7 @@ struct entries {
 	struct gd__audit_reader r;
 	bool in_block;
 	int64_t tenant, first_seq, last_seq, read; /* read: entries of the block so far */
+	int64_t damaged;                           /* the first entry a damaged block loses */
 };
 
 /*
@@ -674,13 +674,18 @@ static int next_entry(struct entries *s, struct gd__audit_entry *e, const unsign
 	for (;;) {
 		int rc;
 		if (s->in_block) {
-			if ((rc = gd__audit_reader_next(&s->r, e, hash)) < 0)
+			if ((rc = gd__audit_reader_next(&s->r, e, hash)) < 0) {
+				if (rc == GD_ECORRUPT)
+					s->damaged = s->read ? s->r.seq + 1 : s->first_seq;
 				return rc;
+			}
 			if (rc == 1 && (s->read || e->seq == s->first_seq)) {
 				s->read++;
 				e->tenant_id = s->tenant;
 				return 1;
 			}
+			/* The row does not name what the block holds: the block is in doubt. */
+			s->damaged = s->first_seq;
 			if (rc == 1)
 				return gd__err(GD_ECORRUPT, "audit block damaged: its row says it starts at entry %lld,"
 				                            " its first entry is %lld",
@@ -690,6 +695,7 @@ static int next_entry(struct entries *s, struct gd__audit_entry *e, const unsign
 				                            " it holds %s %lld",
 				               (long long)s->last_seq, s->read ? "entries up to" : "no entry:",
 				               (long long)s->r.seq);
+			s->damaged = 0;
 			s->in_block = false;
 		}
 		if ((rc = gd__db_step(s->db, s->st)) <= 0)
@@ -700,8 +706,10 @@ static int next_entry(struct entries *s, struct gd__audit_entry *e, const unsign
 		s->first_seq = gd__col_int(s->db, s->st, 1);
 		s->last_seq = gd__col_int(s->db, s->st, 2);
 		s->read = 0;
-		if ((rc = gd__audit_reader_start(&s->r, body, n)) < 0)
+		if ((rc = gd__audit_reader_start(&s->r, body, n)) < 0) {
+			s->damaged = rc == GD_ECORRUPT ? s->first_seq : 0;
 			return rc;
+		}
 		s->in_block = true;
 	}
 }
@@ -758,9 +766,9 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 		struct gd__audit_entry e = {0};
 		const unsigned char *h = NULL;
 		rc = next_entry(&es, &e, &h);
-		if (rc == GD_ECORRUPT) {
+		if (rc == GD_ECORRUPT && es.damaged) {
 			w->damaged_tenant = es.tenant;
-			w->damaged_seq = es.read ? es.r.seq + 1 : es.first_seq;
+			w->damaged_seq = es.damaged;
 		}
 		if (rc < 0)
 			goto done;

@@ -50,8 +50,8 @@ struct gd__store_engine {
 	 * *scrubbed is false when the commit stands but a reader blocked the
 	 * clean-up (retried at the next commit); `wait`: wait for readers a while. */
 	int (*commit_erasure)(gd__store *s, bool wait, bool *scrubbed);
-	/* Whether the schema has a table (not a view) of that name (conversions of old vaults). */
-	bool (*has_table)(gd__store *s, const char *name);
+	/* 1 if the schema has a table (not a view) of that name, 0 if not, < 0 on error. */
+	int (*has_table)(gd__store *s, const char *name);
 	/* Consistent copy of the live database into a new file at `dest`. */
 	int (*backup)(gd__store *s, const char *dest);
 };

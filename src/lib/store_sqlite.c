@@ -409,17 +409,18 @@ static int sq_commit_erasure(gd__store *s, bool wait, bool *scrubbed)
 	return *scrubbed ? 0 : sync_wal(s);
 }
 
-static bool sq_has_table(gd__store *s, const char *name)
+static int sq_has_table(gd__store *s, const char *name)
 {
 	sqlite3_stmt *st;
-	bool found = false;
-	if (sqlite3_prepare_v2(DB(s), "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?",
-	                       -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		found = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-	}
-	return found;
+	int rc = sqlite3_prepare_v2(DB(s), "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?",
+	                            -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : map_error(DB(s), rc);
+	sqlite3_finalize(st);
+	return ret;
 }
 
 static int sq_backup(gd__store *s, const char *dest)

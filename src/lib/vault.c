@@ -202,18 +202,31 @@ done:
 	return rc;
 }
 
-/* Refuses a vault of a newer format; brings an older one to this format, in one transaction. */
+/*
+ * Refuses a vault of a newer format; brings an older one to this format, in
+ * one transaction. A format-1 audit table left in a format-2 vault means an
+ * older gardien wrote there (or the conversion's guard was removed): refused.
+ */
 static int upgrade(gd_vault *v)
 {
 	int64_t format = 0;
 	int rc = gd__db_int(v->store, &format, "SELECT value FROM meta WHERE key = 'format'", NULL);
-	if (rc < 0 || format == FORMAT_VERSION)
-		return rc;
+	int old_table = rc < 0 ? rc : v->store->engine->has_table(v->store, "audit");
+	if (rc < 0 || old_table < 0)
+		return rc < 0 ? rc : old_table;
 	if (format > FORMAT_VERSION)
 		return gd__err(GD_ESTATE,
 		               "%s is in format %lld, written by a newer gardien than this one (format %d):"
 		               " upgrade gardien to open it",
 		               v->path, (long long)format, FORMAT_VERSION);
+	if (format == FORMAT_VERSION && old_table)
+		return gd__err(GD_ECORRUPT,
+		               "%s has an audit table of format 1 beside its audit blocks: an older gardien"
+		               " wrote to it; keep a copy of it and its key file, and open it with no older"
+		               " gardien",
+		               v->path);
+	if (format == FORMAT_VERSION)
+		return 0;
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
 	rc = gd__audit_migrate(v);

@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 	int rc = audit_table_load(db, err, sizeof err);
 	if (rc == SQLITE_OK && (rc = sqlite3_exec(db, argv[2], print_row, NULL, &msg)) != SQLITE_OK)
 		snprintf(err, sizeof err, "%s", msg ? msg : sqlite3_errstr(rc));
-	if (rc == SQLITE_OK && audit_table_changed())
+	if (rc == SQLITE_OK && audit_table_changed(db))
 		rc = audit_table_store(db, err, sizeof err);
 	if (rc != SQLITE_OK)
 		fprintf(stderr, "audit_sql: %s\n", err);

@@ -11,16 +11,24 @@
 	" record_id INTEGER, category TEXT, outcome INTEGER NOT NULL, reason TEXT,"              \
 	" hash BLOB NOT NULL, PRIMARY KEY (tenant_id, seq))"
 
-static bool changed;
+/* Counted by triggers, which also keep SQLite from emptying the table without deleting rows one by one. */
+#define COUNT_CHANGES                                                                          \
+	"CREATE TEMP TABLE audit_changes (n INTEGER NOT NULL); INSERT INTO audit_changes VALUES (0);" \
+	"CREATE TEMP TRIGGER audit_inserted AFTER INSERT ON temp.audit"                               \
+	" BEGIN UPDATE audit_changes SET n = n + 1; END;"                                              \
+	"CREATE TEMP TRIGGER audit_updated AFTER UPDATE ON temp.audit"                                \
+	" BEGIN UPDATE audit_changes SET n = n + 1; END;"                                              \
+	"CREATE TEMP TRIGGER audit_deleted AFTER DELETE ON temp.audit"                                \
+	" BEGIN UPDATE audit_changes SET n = n + 1; END;"
 
-static void on_change(void *ud, int op, const char *db, const char *table, sqlite3_int64 row)
+bool audit_table_changed(sqlite3 *db)
 {
-	if (strcmp(db, "temp") == 0 && strcmp(table, "audit") == 0)
-		changed = true;
-}
-
-bool audit_table_changed(void)
-{
+	sqlite3_stmt *st;
+	bool changed = false;
+	if (sqlite3_prepare_v2(db, "SELECT n FROM temp.audit_changes", -1, &st, NULL) == SQLITE_OK) {
+		changed = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
+		sqlite3_finalize(st);
+	}
 	return changed;
 }
 
@@ -60,45 +68,64 @@ static int load_block(sqlite3_stmt *ins, struct gd__audit_reader *r, int64_t ten
 	return rc == 0 ? SQLITE_OK : SQLITE_CORRUPT;
 }
 
+/* True when the vault still has the format-1 table (written back, not yet converted by an open). */
+static bool has_old_table(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	bool found = false;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'audit'",
+	                       -1, &st, NULL) == SQLITE_OK) {
+		found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return found;
+}
+
 int audit_table_load(sqlite3 *db, char *err, size_t cap)
 {
 	sqlite3_stmt *blocks = NULL, *ins = NULL;
 	struct gd__audit_reader r = {0};
+	bool old = has_old_table(db);
 	int rc = sqlite3_exec(db, "CREATE TEMP TABLE audit " COLUMNS, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && old)
+		rc = sqlite3_exec(db, "INSERT INTO temp.audit SELECT * FROM main.audit", NULL, NULL, NULL);
+	else if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, "SELECT tenant_id, body FROM main.audit_blocks ORDER BY tenant_id, first_seq",
 		                        -1, &blocks, NULL);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && !old)
 		rc = sqlite3_prepare_v2(db, "INSERT INTO temp.audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
 		                        &ins, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(blocks)) == SQLITE_ROW)
+	while (rc == SQLITE_OK && !old && (rc = sqlite3_step(blocks)) == SQLITE_ROW)
 		rc = load_block(ins, &r, sqlite3_column_int64(blocks, 0), sqlite3_column_blob(blocks, 1),
 		                sqlite3_column_bytes(blocks, 1));
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, COUNT_CHANGES, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		fail(db, rc, err, cap, "loading the audit blocks");
 	sqlite3_finalize(blocks);
 	sqlite3_finalize(ins);
 	gd__audit_reader_free(&r);
-	changed = false;
-	sqlite3_update_hook(db, on_change, NULL);
 	return rc;
 }
 
 int audit_table_store(sqlite3 *db, char *err, size_t cap)
 {
-	int rc = sqlite3_exec(db,
-	                      "BEGIN; DROP VIEW IF EXISTS main.audit;"
-	                      " CREATE TABLE main.audit " COLUMNS ";"
-	                      " INSERT INTO main.audit SELECT * FROM temp.audit;"
-	                      " DELETE FROM main.audit_blocks;"
-	                      " UPDATE main.meta SET value = 1 WHERE key = 'format'; COMMIT",
+	/* The name is the guard view's, or the table of an earlier write-back's. */
+	int rc = sqlite3_exec(db, has_old_table(db) ? "BEGIN; DROP TABLE main.audit" : "BEGIN; DROP VIEW main.audit",
 	                      NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db,
+		                  "CREATE TABLE main.audit " COLUMNS ";"
+		                  " INSERT INTO main.audit SELECT * FROM temp.audit;"
+		                  " DELETE FROM main.audit_blocks;"
+		                  " UPDATE main.meta SET value = 1 WHERE key = 'format'; COMMIT",
+		                  NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		fail(db, rc, err, cap, "writing the audit table back");
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
 	}
-	changed = false;
-	return rc;
+	return sqlite3_exec(db, "UPDATE temp.audit_changes SET n = 0", NULL, NULL, NULL);
 }

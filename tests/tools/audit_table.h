@@ -12,12 +12,14 @@
 /*
  * Decodes the vault's blocks into a TEMP table `audit` (tenant_id, seq, at,
  * principal, action, purpose, subject, record_id, category, outcome, reason,
- * hash), which unqualified names then find, and starts noting changes to it.
- * Returns SQLITE_OK or an error (message in `err`).
+ * hash), which unqualified names then find, and starts counting changes to it
+ * (temp.audit_changes). A vault written back by audit_table_store and not yet
+ * opened is read from its format-1 table instead. Returns SQLITE_OK or an
+ * error (message in `err`).
  */
 int audit_table_load(sqlite3 *db, char *err, size_t cap);
-/* Whether a statement changed temp.audit since it was loaded. */
-bool audit_table_changed(void);
+/* Whether a statement changed temp.audit since it was loaded (or stored). */
+bool audit_table_changed(sqlite3 *db);
 /*
  * Writes temp.audit back as the pre-block table main.audit, removes the blocks
  * and marks the vault format 1: the next gd_vault_open converts it into

@@ -103,7 +103,7 @@ sqlite3 *audit_db_open(const char *path)
 void audit_db_close(sqlite3 *db)
 {
 	char err[512];
-	if (audit_table_changed() && audit_table_store(db, err, sizeof err) != SQLITE_OK)
+	if (audit_table_changed(db) && audit_table_store(db, err, sizeof err) != SQLITE_OK)
 		fail_msg("%s", err);
 	sqlite3_close(db);
 }

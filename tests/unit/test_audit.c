@@ -991,7 +991,7 @@ static void block_rows_that_lie_are_found(void **state)
 		gd_audit_report r;
 		assert_int_equal(tamper_and_verify(f, lies[i], &r), GD_ECORRUPT);
 		assert_int_equal(r.problem, GD_AUDIT_MODIFIED);
-		assert_int_equal(r.seq, i == 0 ? 6 : 4);
+		assert_int_equal(r.seq, i == 0 ? 5 : 4); /* the block in doubt */
 		assert_non_null(strstr(r.detail, i == 0 ? "ends at entry 6" : "starts at entry 4"));
 		fx_free(f);
 	}
@@ -1044,12 +1044,37 @@ static void formats_are_guarded(void **state)
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	assert_int_equal(gd_vault_open(&f->v, f->path, &o), GD_ESTATE);
 	assert_non_null(strstr(gd_error_last(), "newer gardien"));
-	/* An old table beside blocks: an older gardien wrote after the conversion. */
-	db_exec(f->path, "UPDATE meta SET value = 1 WHERE key = 'format'; DROP VIEW main.audit;"
+	/* An old table beside blocks: an older gardien wrote there after the conversion. */
+	db_exec(f->path, "UPDATE meta SET value = 2 WHERE key = 'format'; DROP VIEW main.audit;"
 	                 "CREATE TABLE main.audit AS SELECT * FROM temp.audit");
 	assert_int_equal(gd_vault_open(&f->v, f->path, &o), GD_ECORRUPT);
-	assert_non_null(strstr(gd_error_last(), "both an old audit table and audit blocks"));
+	assert_non_null(strstr(gd_error_last(), "audit table of format 1 beside its audit blocks"));
 	assert_null(f->v);
+	/* Blocks in a vault that says it is of format 1. */
+	db_exec(f->path, "UPDATE meta SET value = 1 WHERE key = 'format'");
+	assert_int_equal(gd_vault_open(&f->v, f->path, &o), GD_ECORRUPT);
+	assert_non_null(strstr(gd_error_last(), "already holds audit blocks"));
+	assert_null(f->v);
+	fx_free(f);
+}
+
+/* The tests' view of the trail (tests/tools/audit_table.c) misses no change. */
+static void test_view_of_the_trail_sees_every_change(void **state)
+{
+	struct fixture *f = populated();
+	int64_t n = db_count(f->path, "SELECT count(*) FROM audit");
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	/* Written back, then read again before any open converts it. */
+	db_exec(f->path, "DELETE FROM audit WHERE tenant_id = 1 AND seq = 6");
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit"), n - 1);
+	/* Emptied whole (SQLite's truncation, which bypasses row hooks). */
+	db_exec(f->path, "DELETE FROM audit");
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit"), 0);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM main.audit"), 0);
+	fx_reopen(f);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks"), 0);
 	fx_free(f);
 }
 
@@ -1205,6 +1230,7 @@ int main(void)
 		cmocka_unit_test(batch_entries_are_one_block),
 		cmocka_unit_test(prune_splits_a_block),
 		cmocka_unit_test(old_vault_is_converted),
+		cmocka_unit_test(test_view_of_the_trail_sees_every_change),
 		cmocka_unit_test(block_rows_that_lie_are_found),
 		cmocka_unit_test(nested_reads_are_refused),
 		cmocka_unit_test(formats_are_guarded),
