@@ -22,29 +22,9 @@
 #include "lib/audit.h"
 #include "lib/crypto.h"
 #include "lib/store.h"
+#include "util/core.h"
 
-#define GD__PRINTF(a, b) __attribute__((format(printf, a, b)))
-
-/* ---- errors (error.c) ---- */
-
-/* Sets the thread's last error and returns `code`, so callers `return gd__err(...)`. */
-int gd__err(int code, const char *fmt, ...) GD__PRINTF(2, 3);
-
-/* ---- allocation with fault injection (error.c) ---- */
-
-void *gd__malloc(size_t n);
-void *gd__calloc(size_t n, size_t size);
-char *gd__strdup(const char *s);
-void gd__free(void *p);
-
-/*
- * Fault injection for tests: after gd__fault_arm(n), the n-th fault point
- * (allocation or storage call) of this thread fails. gd__fault_fired() tells
- * whether it did; gd__fault_arm(0) disarms.
- */
-void gd__fault_arm(long n);
-bool gd__fault_fired(void);
-bool gd__fault_point(void);
+/* Errors, allocation with fault injection, gd__copy: util/core.h. */
 
 /* ---- vault and actor ---- */
 
@@ -123,12 +103,6 @@ int gd__op_begin(gd_vault *v);
 int gd__op_begin_read(gd_vault *v);
 /* Ends an operation: commits (or releases) when rc == 0, rolls back otherwise. Returns rc or the commit error. */
 int gd__op_end(gd_vault *v, int rc);
-
-/*
- * Copies the C string `src` (NULL: "") into `dst` of `cap` bytes, cut to fit and
- * always terminated. The hot paths' replacement for snprintf("%s").
- */
-void gd__copy(char *dst, size_t cap, const char *src);
 
 /* Validates a slug-like name ([a-z0-9._:-], 1..GD_NAME_MAX); `what` names it in the error. */
 int gd__check_name(const char *s, const char *what);
