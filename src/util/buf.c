@@ -138,7 +138,9 @@ char *gd__buf_take(struct gd__buf *b, size_t *len)
 	if (b->rc == 0 && !b->p)
 		grow(b, 0);
 	if (b->rc) {
+		int rc = b->rc;
 		gd__buf_release(b);
+		b->rc = rc;
 		return NULL;
 	}
 	b->p[b->n] = 0;
@@ -227,10 +229,11 @@ int gd__buf_json(struct gd__buf *b, const char *s, size_t n)
 	return escape(b, s, n, json_rep);
 }
 
-int gd__buf_csv(struct gd__buf *b, const char *s, size_t n, enum gd__csv_quote q)
+int gd__buf_csv(struct gd__buf *b, const char *s, size_t n, unsigned flags)
 {
-	bool formula = s && n && (*s == '=' || *s == '+' || *s == '-' || *s == '@');
-	bool quote = q == GD__CSV_ALWAYS || formula;
+	bool formula = (flags & GD__CSV_NEUTRALISE) && s && n &&
+	               (*s == '=' || *s == '+' || *s == '-' || *s == '@');
+	bool quote = (flags & GD__CSV_ALWAYS) || formula;
 	for (size_t i = 0; s && !quote && i < n; i++)
 		quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
 	if (quote)
@@ -239,4 +242,9 @@ int gd__buf_csv(struct gd__buf *b, const char *s, size_t n, enum gd__csv_quote q
 	if (quote)
 		gd__buf_add(b, "\"", 1);
 	return b->rc;
+}
+
+int gd__buf_csv_text(struct gd__buf *b, const char *s, size_t n)
+{
+	return escape(b, s, n, csv_rep);
 }

@@ -89,18 +89,30 @@ int gd__buf_html(struct gd__buf *b, const char *s, size_t n);
  */
 int gd__buf_json(struct gd__buf *b, const char *s, size_t n);
 
-/* How gd__buf_csv quotes a field. */
-enum gd__csv_quote {
-	GD__CSV_MINIMAL, /* only when needed: , " CR LF, or a neutralised formula */
-	GD__CSV_ALWAYS,  /* every field between quotes */
+/* How gd__buf_csv writes a field (flags, or-ed). */
+enum gd__csv_flags {
+	GD__CSV_MINIMAL = 0,     /* quoted only when needed: , " CR LF (or a neutralised formula) */
+	GD__CSV_ALWAYS = 1,      /* every field between quotes */
+	GD__CSV_NEUTRALISE = 2,  /* a leading = + - @ gets an apostrophe (see below) */
 };
 
 /*
- * One CSV field (RFC 4180): " doubled, quoted as `q` says. A field a
- * spreadsheet would take for a formula (first byte = + - @) gets a leading
- * apostrophe inside its quotes, so it reads as text (OWASP "CSV injection").
- * The separator after it is the caller's.
+ * One CSV field (RFC 4180): " doubled, quoted as the flags say. With
+ * GD__CSV_NEUTRALISE, a field a spreadsheet would take for a formula (first
+ * byte = + - @) gets a leading apostrophe inside its quotes, so it reads as
+ * text (OWASP "CSV injection"): for CSV meant to be opened and read (the
+ * audit trail, the register). Exports whose values must come back exactly
+ * (a subject's data, Art. 20 portability: "+33…" is a phone number) leave it
+ * off. The separator after the field is the caller's.
  */
-int gd__buf_csv(struct gd__buf *b, const char *s, size_t n, enum gd__csv_quote q);
+int gd__buf_csv(struct gd__buf *b, const char *s, size_t n, unsigned flags);
+
+/*
+ * A piece of a quoted CSV field the caller opens and closes (" doubled), for
+ * cells composed of several texts. Only for text a spreadsheet may not take
+ * for a formula (the register's own words); a value from outside is written
+ * whole with gd__buf_csv.
+ */
+int gd__buf_csv_text(struct gd__buf *b, const char *s, size_t n);
 
 #endif
