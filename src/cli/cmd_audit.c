@@ -199,21 +199,11 @@ static int audit_verify(struct cli *c, int argc, char **argv)
 	return rc == GD_ECORRUPT ? EXIT_CORRUPT : EXIT_OK;
 }
 
-static json_t *entry_json(const gd_audit_entry *e)
-{
-	char t[32];
-	return json_pack("{s:I,s:s,s:s?,s:s?,s:s?,s:s?,s:I,s:s?,s:s,s:s?}", "seq", (json_int_t)e->seq,
-	                 "at", cli_time(e->at, t), "principal", e->principal, "action", e->action,
-	                 "purpose", e->purpose, "subject", e->subject, "record_id",
-	                 (json_int_t)e->record_id, "category", e->category, "outcome",
-	                 gd_audit_outcome_name(e->outcome), "reason", e->reason);
-}
-
 static int print_entry(void *ud, const gd_audit_entry *e)
 {
 	struct cli *c = ud;
 	if (c->json) {
-		cli_print_json(entry_json(e));
+		cli_print_json(gd_audit_entry_json(e));
 		return 0;
 	}
 	char t[32];

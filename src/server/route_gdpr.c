@@ -238,20 +238,6 @@ static int breach_spec(struct api_ctx *c, gd_breach_spec *s)
 	return 0;
 }
 
-static json_t *breach_json(const gd_breach *b)
-{
-	json_t *j = json_pack("{s:I,s:o,s:o,s:s?,s:s?,s:s?,s:s?,s:I,s:I,s:b,s:o,s:I,s:s,s:o,s:o}", "id",
-	                      (json_int_t)b->id, "detected_at", api_time_json(b->detected_at), "deadline",
-	                      api_time_json(b->deadline), "nature", b->nature, "description", b->description,
-	                      "data_categories", b->data_categories, "subject_categories", b->subject_categories,
-	                      "approx_subjects", (json_int_t)b->approx_subjects, "approx_records",
-	                      (json_int_t)b->approx_records, "high_risk", b->high_risk != 0, "notified_at",
-	                      api_time_json(b->notified_at), "seconds_left", (json_int_t)b->seconds_left, "status",
-	                      b->status, "subjects_informed_at", api_time_json(b->subjects_informed_at),
-	                      "started_at", api_time_json(b->started_at));
-	return j;
-}
-
 int route_breach_record(struct api_ctx *c)
 {
 	gd_breach_spec s = GD_BREACH_SPEC_INIT;
@@ -267,7 +253,7 @@ int route_breach_record(struct api_ctx *c)
 
 static int add_breach(void *ud, const gd_breach *b)
 {
-	return json_array_append_new(ud, breach_json(b));
+	return json_array_append_new(ud, gd_breach_json(b));
 }
 
 int route_breach_list(struct api_ctx *c)
@@ -291,7 +277,7 @@ int route_breach_get(struct api_ctx *c)
 		return st;
 	if ((rc = gd_breach_get(c->actor, &b, id)) < 0)
 		return api_fail(c, rc);
-	c->out = breach_json(b);
+	c->out = gd_breach_json(b);
 	gd_breach_free(b);
 	return 200;
 }
@@ -311,15 +297,6 @@ int route_breach_notify(struct api_ctx *c)
 
 /* ---- requests ---- */
 
-static json_t *request_json(const gd_request *r)
-{
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:b,s:s,s:o,s:s}", "id", (json_int_t)r->id, "subject",
-	                 r->subject, "kind", r->kind, "activity", r->activity, "state",
-	                 gd_request_state_name(r->state), "received_at", api_time_json(r->received_at), "due_at",
-	                 api_time_json(r->due_at), "extended", r->extended, "late", r->late, "reason", r->reason,
-	                 "identity_verified_at", api_time_json(r->identity_at), "opened_by", r->opened_by);
-}
-
 int route_request_open(struct api_ctx *c)
 {
 	gd_request_spec s = GD_REQUEST_SPEC_INIT;
@@ -333,13 +310,13 @@ int route_request_open(struct api_ctx *c)
 	gd_request r;
 	if ((rc = gd_request_get(c->actor, &r, id)) < 0)
 		return api_fail(c, rc);
-	c->out = request_json(&r);
+	c->out = gd_request_json(&r);
 	return 201;
 }
 
 static int add_request(void *ud, const gd_request *r)
 {
-	return json_array_append_new(ud, request_json(r));
+	return json_array_append_new(ud, gd_request_json(r));
 }
 
 int route_request_list(struct api_ctx *c)
@@ -364,7 +341,7 @@ int route_request_get(struct api_ctx *c)
 		return st;
 	if ((rc = gd_request_get(c->actor, &r, id)) < 0)
 		return api_fail(c, rc);
-	c->out = request_json(&r);
+	c->out = gd_request_json(&r);
 	return 200;
 }
 
@@ -416,7 +393,7 @@ int route_request_step(struct api_ctx *c)
 		json_decref(kept);
 		return api_fail(c, rc);
 	}
-	c->out = request_json(&r);
+	c->out = gd_request_json(&r);
 	if (kept)
 		json_object_set_new(c->out, "kept", kept);
 	return 200;

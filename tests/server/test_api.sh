@@ -35,6 +35,9 @@ req GET "/v1/tenants/acme/records/$R1?purpose=billing" "$TA"; expect 200
 req GET "/v1/tenants/acme/records/$R2?purpose=billing" "$TA"; expect 200
 [ "$(jq -r .value.iban <<<"$BODY")" = "FR76 3000" ] && [ "$(jq -r .type <<<"$BODY")" = json ] || fail "json record: $BODY"
 [ "$(jq -r .collected_at <<<"$BODY")" = 2026-01-15T00:00:00Z ] || fail "collected_at: $BODY"
+# the CLI prints a record in the same shape as the API (gardien/json.h)
+CLI_REC=$("$G" --tenant acme --json get "$R2" --purpose billing) || fail "cli get"
+[ "$(jq -S . <<<"$CLI_REC")" = "$(jq -S . <<<"$BODY")" ] || fail "record JSON differs: cli $CLI_REC, api $BODY"
 req GET "/v1/tenants/acme/records/$R1" "$TA"; expect 400 bad_request           # no purpose
 req GET "/v1/tenants/acme/records/abc?purpose=billing" "$TA"; expect 404 not_found
 req GET "/v1/tenants/acme/records/999?purpose=billing" "$TA"; expect 404 not_found

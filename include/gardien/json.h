@@ -1,0 +1,65 @@
+/*
+ * gardien/json.h — the JSON form of the objects the CLI and the server both
+ * print, so that `gardien … --json` and the HTTP API give the same object the
+ * same shape (docs/API.md, "JSON shapes").
+ *
+ * Not included by gardien.h: it needs jansson (<jansson.h>), which the library
+ * links anyway; include it where JSON is written.
+ *
+ * Shared conventions of every object:
+ *  - times are ISO 8601 UTC strings ("2026-01-15T10:00:00Z"), null when not
+ *    set (a gd_time of 0);
+ *  - an optional text that is absent or empty is null;
+ *  - counts that may be unknown keep the library's -1.
+ *
+ * Each function returns a new object the caller owns (json_decref), or NULL
+ * when memory runs out. They read only their argument: thread-safe as long as
+ * the argument is not being changed.
+ */
+#ifndef GARDIEN_JSON_H
+#define GARDIEN_JSON_H
+
+#include <jansson.h>
+
+#include "gardien.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A record: {"id", "subject", "activity", "category", "source",
+ * "collected_at", "updated_at", "type" ("text" or "json"), "value"}. A JSON
+ * value is embedded as JSON (a string if it does not parse), text as a string.
+ * The value is personal data: the result holds a copy in ordinary memory.
+ */
+json_t *gd_record_json(const gd_record *r);
+
+/*
+ * An audit entry: {"seq", "at", "principal", "action", "purpose", "subject",
+ * "record_id" (0 when none), "category", "outcome" ("ok", "denied",
+ * "failed"), "reason"}.
+ */
+json_t *gd_audit_entry_json(const gd_audit_entry *e);
+
+/*
+ * A breach: every field of gd_breach under its own name ("approx_subjects"
+ * and "approx_records" -1 when unknown), plus "scope" {"from", "to",
+ * "principal", "activity", "subjects", "records", "categories"} once the
+ * scope was computed from the audit trail.
+ */
+json_t *gd_breach_json(const gd_breach *b);
+
+/*
+ * A data-subject request: {"id", "subject", "kind", "activity", "state",
+ * "received_at", "due_at", "extended", "late", "reason", "identity_method",
+ * "identity_ref", "identity_by", "identity_verified_at", "closed_at",
+ * "opened_by", "copies"}.
+ */
+json_t *gd_request_json(const gd_request *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * json_out.c — the JSON form of records, audit entries, breaches and requests
+ * (include/gardien/json.h), shared by the CLI and the server so that both
+ * print one shape.
+ *
+ * The shapes are the server's where the two differed (times null when unset,
+ * a record's "type"), with the CLI's extra fields kept where the server
+ * printed fewer (a breach's texts, a request's identity check).
+ */
+#include <string.h>
+
+#include "gardien/json.h"
+
+/* A time, or null when unset. */
+static json_t *time_json(gd_time t)
+{
+	char b[32];
+	if (!t)
+		return json_null();
+	gd_time_format(b, t);
+	return json_string(b);
+}
+
+/* NULL for an absent or empty text (json_pack's "s?" writes it as null). */
+static const char *opt(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+json_t *gd_record_json(const gd_record *r)
+{
+	json_t *value = NULL;
+	if (r->type == GD_VALUE_JSON)
+		value = json_loadb((const char *)r->value, r->value_len, JSON_DECODE_ANY, NULL);
+	if (!value)
+		value = json_stringn((const char *)r->value, r->value_len);
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o}", "id", (json_int_t)r->id, "subject",
+	                 r->subject, "activity", r->activity, "category", r->category, "source", r->source,
+	                 "collected_at", time_json(r->collected_at), "updated_at", time_json(r->updated_at),
+	                 "type", r->type == GD_VALUE_JSON ? "json" : "text", "value", value ? value : json_null());
+}
+
+json_t *gd_audit_entry_json(const gd_audit_entry *e)
+{
+	return json_pack("{s:I,s:o,s:s?,s:s?,s:s?,s:s?,s:I,s:s?,s:s,s:s?}", "seq", (json_int_t)e->seq, "at",
+	                 time_json(e->at), "principal", e->principal, "action", e->action, "purpose",
+	                 e->purpose, "subject", e->subject, "record_id", (json_int_t)e->record_id, "category",
+	                 e->category, "outcome", gd_audit_outcome_name(e->outcome), "reason", e->reason);
+}
+
+json_t *gd_breach_json(const gd_breach *b)
+{
+	json_t *j = json_pack("{s:I,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:s?,s:s?,s:s?,s:s?,s:I,s:I}", "id",
+	                      (json_int_t)b->id, "status", b->status, "deadline", time_json(b->deadline),
+	                      "seconds_left", (json_int_t)b->seconds_left, "detected_at", time_json(b->detected_at),
+	                      "recorded_at", time_json(b->recorded_at), "started_at", time_json(b->started_at),
+	                      "ended_at", time_json(b->ended_at), "nature", opt(b->nature), "description",
+	                      opt(b->description), "data_categories", opt(b->data_categories),
+	                      "subject_categories", opt(b->subject_categories), "approx_subjects",
+	                      (json_int_t)b->approx_subjects, "approx_records", (json_int_t)b->approx_records);
+	if (j && json_object_update_new(
+	             j, json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:s,s:b,s:o,s:s?,s:o,s:s?}", "consequences",
+	                          opt(b->consequences), "measures_taken", opt(b->measures_taken),
+	                          "measures_proposed", opt(b->measures_proposed), "contact", opt(b->contact),
+	                          "controller", opt(b->controller), "language", b->language, "high_risk",
+	                          b->high_risk != 0, "notified_at", time_json(b->notified_at), "delay_reason",
+	                          opt(b->delay_reason), "subjects_informed_at", time_json(b->subjects_informed_at),
+	                          "no_notice_reason", opt(b->no_notice_reason))) != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	if (j && b->scoped_subjects >= 0 &&
+	    json_object_set_new(j, "scope",
+	                        json_pack("{s:o,s:o,s:s?,s:s?,s:I,s:I,s:s?}", "from", time_json(b->scope_from), "to",
+	                                  time_json(b->scope_to), "principal", opt(b->scope_principal),
+	                                  "activity", opt(b->scope_activity), "subjects",
+	                                  (json_int_t)b->scoped_subjects, "records", (json_int_t)b->scoped_records,
+	                                  "categories", opt(b->scoped_categories))) != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+json_t *gd_request_json(const gd_request *r)
+{
+	json_t *j = json_pack("{s:I,s:s,s:s,s:s?,s:s,s:o,s:o,s:b,s:b,s:s?}", "id", (json_int_t)r->id, "subject",
+	                      r->subject, "kind", r->kind, "activity", opt(r->activity), "state",
+	                      gd_request_state_name(r->state), "received_at", time_json(r->received_at),
+	                      "due_at", time_json(r->due_at), "extended", r->extended, "late", r->late, "reason",
+	                      opt(r->reason));
+	if (j && json_object_update_new(
+	             j, json_pack("{s:s?,s:s?,s:s?,s:o,s:o,s:s,s:I}", "identity_method", opt(r->identity_method),
+	                          "identity_ref", opt(r->identity_ref), "identity_by", opt(r->identity_by),
+	                          "identity_verified_at", time_json(r->identity_at), "closed_at",
+	                          time_json(r->closed_at), "opened_by", r->opened_by, "copies",
+	                          (json_int_t)r->copies)) != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
