@@ -2,13 +2,9 @@
 # test_audit.sh — gardien audit from the command line: verify (exit 0 intact,
 # exit 5 with the first bad entry named), list filters and --json, export and
 # offline verification against the vault's key, prune under a signed anchor.
-set -euo pipefail
-G=${GARDIEN:?GARDIEN must name the gardien binary}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-export GARDIEN_VAULT="$dir/v.db" GARDIEN_NOW=2026-01-01T00:00:00Z GARDIEN_PRINCIPAL=cli:dpo
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+set -e
+export GARDIEN_VAULT="$W/v.db" GARDIEN_NOW=2026-01-01T00:00:00Z GARDIEN_PRINCIPAL=cli:dpo
 
 "$G" init --tenant acme >/dev/null
 s=$("$G" subject create)

@@ -1,12 +1,8 @@
 # test_register.sh — gardien register from the command line: exit codes, the
 # FILE:LINE:COLUMN form of findings, --json, and bad files changing nothing.
-set -u
-: "${GARDIEN:?}" "${GD_SOURCE_DIR:?}"
-W=$(mktemp -d "${TMPDIR:-/tmp}/gdcli-XXXXXX")
-trap 'rm -rf "$W"' EXIT
+. "$(dirname "$0")/lib.sh"
+: "${GD_SOURCE_DIR:?}"
 export GARDIEN_VAULT="$W/v.db" GARDIEN_NOW=2026-01-01
-FAILS=0
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 run() { OUT=$("$GARDIEN" "$@" 2>&1); RC=$?; }
 
 cat >"$W/bad.yml" <<'YAML'
@@ -68,5 +64,5 @@ B=$(GARDIEN_VAULT=/nonexistent "$GARDIEN" register export --format csv --file "$
 run help register
 case "$OUT" in *"gardien register check FILE"*) ;; *) fail "help register: $OUT" ;; esac
 
-[ "$FAILS" -eq 0 ] || { echo "$FAILS check(s) failed" >&2; exit 1; }
+finish
 echo ok
