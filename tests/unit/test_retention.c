@@ -580,6 +580,34 @@ static void one_batch_mixes_deletions_with_other_transitions(void **state)
 	fx_free(f);
 }
 
+struct sweep_faults {
+	struct fixture *f;
+	int64_t before, audit_before;
+};
+
+static int op_sweep(void *ud)
+{
+	struct sweep_faults *c = ud;
+	gd_retention_stats st;
+	return gd__retention_sweep(c->f->a, &wimi, NULL, &st);
+}
+
+static void take_counts(void *ud)
+{
+	struct sweep_faults *c = ud;
+	c->before = count(c->f, "SELECT count(*) FROM records");
+	c->audit_before = deletions_audited(c->f, 0);
+}
+
+/* Every deletion that stands has its audit entry, and left the due-date index. */
+static void deletions_consistent(void *ud, long n, int rc)
+{
+	struct sweep_faults *c = ud;
+	int64_t after = count(c->f, "SELECT count(*) FROM records");
+	assert_int_equal(c->before - after, deletions_audited(c->f, 0) - c->audit_before);
+	assert_int_equal(count(c->f, "SELECT count(*) FROM retention_due"), after);
+}
+
 static void failed_batch_leaves_nothing_half_done(void **state)
 {
 	struct fixture *f = fx_new();
@@ -589,24 +617,10 @@ static void failed_batch_leaves_nothing_half_done(void **state)
 		put(f, s, "audience", "user.behavior.browsing_history", "2026-01-01");
 	gd_vault_set_now(f->v, T("2027-03-01"));
 	/* Fail every fault point in turn: the sweep either completes or changes nothing. */
-	for (long n = 1; n < 400; n++) {
-		gd_retention_stats st;
-		int64_t before = count(f, "SELECT count(*) FROM records");
-		int64_t audit_before = deletions_audited(f, 0);
-		gd__fault_arm(n);
-		int rc = gd__retention_sweep(f->a, &wimi, NULL, &st);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			break;
-		}
-		int64_t after = count(f, "SELECT count(*) FROM records");
-		int64_t audit_after = deletions_audited(f, 0);
-		/* Every deletion that stands has its audit entry, and left the due-date index. */
-		assert_int_equal(before - after, audit_after - audit_before);
-		assert_int_equal(count(f, "SELECT count(*) FROM retention_due"), after);
-	}
+	struct sweep_faults c = {.f = f};
+	struct fault_loop l = {.op = op_sweep, .before = take_counts, .check = deletions_consistent, .ud = &c,
+	                       .max = 400};
+	fault_loop_run(&l);
 	assert_int_equal(count(f, "SELECT count(*) FROM records"), 0);
 	assert_int_equal(deletions_audited(f, 0), 5);
 	fx_free(f);
