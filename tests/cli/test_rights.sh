@@ -35,7 +35,7 @@ grep -q "Jeanne &lt;Martin&gt;" copy.html || fail "html escapes"
 [ "$("$GARDIEN" --json request show 1 | jq .copies)" = 3 ] || fail "copies counted"
 "$GARDIEN" request complete 1 --note "sent by post" | grep -q completed || fail "complete"
 [ "$("$GARDIEN" --json request show 1 | jq -r '.steps | map(.state) | join(",")')" = \
-  "received,verified,in_progress,completed" ] || fail "steps"
+	"received,verified,in_progress,completed" ] || fail "steps"
 [ "$("$GARDIEN" --json request show 1 | jq -r '.steps[1].by')" = cli:dpo ] || fail "who verified"
 
 # Extension: once, with a reason, within the first month.

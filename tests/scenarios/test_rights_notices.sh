@@ -96,7 +96,7 @@ expect_code 3 "$GARDIEN" get "$NAME" --purpose subscription
 # Art. 19: the subscription's processor (the data centres) is told; internal staff are not.
 # (The rectification above notified it too.)
 [ "$("$GARDIEN" --json outbox list | jq -r 'map(.action + " " + .activity + " " + .recipient) | join(";")')" = \
-  "rectification subscription centres de données situés en France;erasure subscription centres de données situés en France" ] \
+	"rectification subscription centres de données situés en France;erasure subscription centres de données situés en France" ] \
 	|| fail "rectification and erasure notices to the processor"
 
 # ---- IPORTA ------------------------------------------------------------------------
