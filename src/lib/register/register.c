@@ -1,6 +1,8 @@
 /*
  * register.c — loads a register file (YAML, docs/register.md) into the model
- * of register.h and validates it.
+ * of register.h and validates it: the sections' validation and the entry
+ * points. The gates are in register_gates.c, the typed readers of the
+ * document and the findings in register_doc.c (parse.h).
  *
  * The input passes four gates before the model is built, so that a hostile or
  * broken file gives one clear error and costs bounded memory and stack:
@@ -23,354 +25,10 @@
 
 #include "lib/vault/arena.h"
 #include "lib/internal.h"
+#include "lib/register/parse.h"
 #include "lib/register/register.h"
 #include "lib/register/taxonomy.h"
 #include "util/utf8.h"
-
-#define TEXT_MAX 8192     /* bytes of one scalar */
-#define REPORT_MAX 200    /* findings reported; the rest are counted */
-
-struct ctx {
-	struct gd__register *r;
-	struct gd__arena *ar;
-	const char *file;
-	const char *text;
-	gd_register_report_cb cb;
-	void *ud;
-	size_t nerr, nwarn;
-	bool oom;
-	char first[480];
-};
-
-/* ---- findings ---- */
-
-static void vreport(struct ctx *c, int line, int col, enum gd_register_severity sev,
-                    const char *fmt, va_list ap)
-{
-	char msg[420];
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	if (sev == GD_REGISTER_ERROR) {
-		if (c->nerr++ == 0)
-			snprintf(c->first, sizeof c->first, "%s:%d:%d: %s", c->file, line, col, msg);
-	} else {
-		c->nwarn++;
-	}
-	if (c->cb && c->nerr + c->nwarn <= REPORT_MAX)
-		c->cb(c->ud, &(gd_register_diag){.severity = sev, .file = c->file, .line = line,
-		                                  .column = col, .message = msg});
-}
-
-static void report_at(struct ctx *c, int line, int col, enum gd_register_severity sev,
-                      const char *fmt, ...) GD__PRINTF(5, 6);
-static void report_at(struct ctx *c, int line, int col, enum gd_register_severity sev,
-                      const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vreport(c, line, col, sev, fmt, ap);
-	va_end(ap);
-}
-
-/* Where a node starts (1-based); collections: where their first scalar starts. */
-static void where(struct fy_node *n, int *line, int *col)
-{
-	*line = *col = 0;
-	for (int guard = 0; n && guard < GD__REGISTER_MAX_DEPTH + 2; guard++) {
-		if (fy_node_is_scalar(n)) {
-			struct fy_token *t = fy_node_get_scalar_token(n);
-			const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
-			if (m)
-				*line = m->line + 1, *col = m->column + 1;
-			return;
-		}
-		void *it = NULL;
-		if (fy_node_is_mapping(n)) {
-			struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
-			n = p ? fy_node_pair_key(p) : NULL;
-		} else {
-			n = fy_node_sequence_iterate(n, &it);
-		}
-	}
-}
-
-static void report(struct ctx *c, struct fy_node *n, enum gd_register_severity sev,
-                   const char *fmt, ...) GD__PRINTF(4, 5);
-static void report(struct ctx *c, struct fy_node *n, enum gd_register_severity sev,
-                   const char *fmt, ...)
-{
-	int line, col;
-	where(n, &line, &col);
-	va_list ap;
-	va_start(ap, fmt);
-	vreport(c, line, col, sev, fmt, ap);
-	va_end(ap);
-}
-
-#define ERR(c, n, ...) report((c), (n), GD_REGISTER_ERROR, __VA_ARGS__)
-#define WARN(c, n, ...) report((c), (n), GD_REGISTER_WARNING, __VA_ARGS__)
-
-static void *alloc(struct ctx *c, size_t n)
-{
-	void *p = gd__arena_alloc(c->ar, n);
-	if (!p)
-		c->oom = true;
-	return p;
-}
-
-/* ---- typed access to the document ---- */
-
-/* A scalar's text, or NULL when `n` is not a plain or quoted scalar. */
-static const char *scalar_of(struct fy_node *n, size_t *len)
-{
-	if (!n || !fy_node_is_scalar(n) || fy_node_is_alias(n))
-		return NULL;
-	return fy_node_get_scalar(n, len);
-}
-
-static bool key_is(struct fy_node_pair *p, const char *key)
-{
-	size_t len;
-	const char *s = scalar_of(fy_node_pair_key(p), &len);
-	return s && len == strlen(key) && memcmp(s, key, len) == 0;
-}
-
-/* The value of `key` in mapping `map`, or NULL; its key node in *keyn. */
-static struct fy_node *member(struct fy_node *map, const char *key, struct fy_node **keyn)
-{
-	void *it = NULL;
-	struct fy_node_pair *p;
-	while (map && (p = fy_node_mapping_iterate(map, &it))) {
-		if (key_is(p, key)) {
-			if (keyn)
-				*keyn = fy_node_pair_key(p);
-			return fy_node_pair_value(p);
-		}
-	}
-	return NULL;
-}
-
-/* Comma-separated list of `keys` into `buf`. */
-static const char *join(char *buf, size_t cap, const char *const *keys)
-{
-	size_t o = 0;
-	buf[0] = 0;
-	for (size_t i = 0; keys[i] && o < cap; i++)
-		o += (size_t)snprintf(buf + o, cap - o, "%s%s", i ? ", " : "", keys[i]);
-	return buf;
-}
-
-/* Reports every key of `map` that is not in `allowed`, with the nearest allowed one. */
-static void check_keys(struct ctx *c, struct fy_node *map, const char *what,
-                       const char *const *allowed)
-{
-	void *it = NULL;
-	struct fy_node_pair *p;
-	while ((p = fy_node_mapping_iterate(map, &it))) {
-		size_t len;
-		const char *k = scalar_of(fy_node_pair_key(p), &len);
-		if (!k || len > 64) {
-			ERR(c, fy_node_pair_key(p), "a key of %s is not a short plain word: write keys as plain names", what);
-			continue;
-		}
-		char key[65];
-		memcpy(key, k, len), key[len] = 0;
-		const char *best = NULL;
-		int bestd = 1000;
-		bool ok = false;
-		for (size_t i = 0; allowed[i] && !ok; i++) {
-			ok = strcmp(allowed[i], key) == 0;
-			int d = gd__edit_distance(allowed[i], key);
-			if (d < bestd)
-				bestd = d, best = allowed[i];
-		}
-		if (ok)
-			continue;
-		char list[600];
-		if (best && bestd <= 3)
-			ERR(c, fy_node_pair_key(p), "unknown key \"%s\" in %s: did you mean \"%s\"?", key, what, best);
-		else
-			ERR(c, fy_node_pair_key(p), "unknown key \"%s\" in %s: the keys are %s", key, what,
-			    join(list, sizeof list, allowed));
-	}
-}
-
-static bool is_mapping(struct ctx *c, struct fy_node *n, struct fy_node *keyn, const char *what)
-{
-	if (n && fy_node_is_mapping(n))
-		return true;
-	ERR(c, n ? n : keyn, "%s must be a mapping of keys to values", what);
-	return false;
-}
-
-static bool is_sequence(struct ctx *c, struct fy_node *n, struct fy_node *keyn, const char *what)
-{
-	if (n && fy_node_is_sequence(n))
-		return true;
-	ERR(c, n ? n : keyn, "%s must be a list (items starting with \"- \", or [a, b])", what);
-	return false;
-}
-
-/* A scalar value copied into the arena; NULL (with an error) when it is not text. */
-static const char *text_of(struct ctx *c, struct fy_node *n, struct fy_node *keyn, const char *what)
-{
-	size_t len;
-	const char *s = scalar_of(n, &len);
-	if (!s) {
-		ERR(c, n ? n : keyn, "%s must be text (a scalar), not a list or mapping", what);
-		return NULL;
-	}
-	if (len == 0) {
-		ERR(c, n, "%s is empty: give a value or remove the key", what);
-		return NULL;
-	}
-	if (len > TEXT_MAX) {
-		ERR(c, n, "%s is %zu bytes long, over the limit of %d", what, len, TEXT_MAX);
-		return NULL;
-	}
-	const char *p = gd__arena_strndup(c->ar, s, len);
-	if (!p)
-		c->oom = true;
-	return p;
-}
-
-/* The text value of `key`; an error when it is required and absent. */
-static const char *text(struct ctx *c, struct fy_node *map, const char *key, bool required,
-                        const char *what)
-{
-	struct fy_node *keyn = NULL, *n = member(map, key, &keyn);
-	if (!n && !keyn) {
-		if (required)
-			ERR(c, map, "%s: required key \"%s\" is missing", what, key);
-		return NULL;
-	}
-	char w[160];
-	snprintf(w, sizeof w, "%s: \"%s\"", what, key);
-	return text_of(c, n, keyn, w);
-}
-
-/* A name that may key records and appear in SQL rows: [A-Za-z0-9._:@-], ≤ GD_NAME_MAX. */
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > GD_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char)*s) || strchr("._:@-", *s)))
-			return false;
-	return true;
-}
-
-static bool boolean(struct ctx *c, struct fy_node *map, const char *key, bool dflt, const char *what)
-{
-	struct fy_node *keyn = NULL, *n = member(map, key, &keyn);
-	if (!keyn)
-		return dflt;
-	size_t len;
-	const char *s = scalar_of(n, &len);
-	if (s && len == 4 && memcmp(s, "true", 4) == 0)
-		return true;
-	if (s && len == 5 && memcmp(s, "false", 5) == 0)
-		return false;
-	ERR(c, n ? n : keyn, "%s: \"%s\" must be true or false", what, key);
-	return dflt;
-}
-
-/* A list of text items. */
-static void strings(struct ctx *c, struct fy_node *map, const char *key, bool required,
-                    const char *what, struct gd__strings *out, struct fy_node **listn)
-{
-	struct fy_node *keyn = NULL, *n = member(map, key, &keyn);
-	if (listn)
-		*listn = n;
-	if (!keyn) {
-		if (required)
-			ERR(c, map, "%s: required key \"%s\" is missing", what, key);
-		return;
-	}
-	char w[160];
-	snprintf(w, sizeof w, "%s: \"%s\"", what, key);
-	if (!is_sequence(c, n, keyn, w))
-		return;
-	int count = fy_node_sequence_item_count(n);
-	if (count == 0) {
-		if (required)
-			ERR(c, n ? n : keyn, "%s is an empty list: give at least one item", w);
-		return;
-	}
-	if (!(out->v = alloc(c, (size_t)count * sizeof *out->v)))
-		return;
-	void *it = NULL;
-	struct fy_node *item;
-	while ((item = fy_node_sequence_iterate(n, &it))) {
-		const char *s = text_of(c, item, keyn, w);
-		if (s)
-			out->v[out->n++] = s;
-	}
-}
-
-/* The list item of `list` holding `s` (for positions of findings on list items). */
-static struct fy_node *item_of(struct fy_node *list, const char *s)
-{
-	void *it = NULL;
-	struct fy_node *item;
-	size_t len;
-	while (list && fy_node_is_sequence(list) && (item = fy_node_sequence_iterate(list, &it))) {
-		const char *v = scalar_of(item, &len);
-		if (v && len == strlen(s) && memcmp(v, s, len) == 0)
-			return item;
-	}
-	return list;
-}
-
-/*
- * Parses a period as notices write it: "3 years", "13 months", "1 year 6 months",
- * "30 days", "0 days". Returns false when it is not one.
- */
-static bool parse_period(const char *s, struct gd__period *out)
-{
-	*out = (struct gd__period){0};
-	int parts = 0;
-	while (*s) {
-		while (*s == ' ')
-			s++;
-		if (!*s)
-			break;
-		if (!isdigit((unsigned char)*s))
-			return false;
-		char *end;
-		long v = strtol(s, &end, 10);
-		if (v < 0 || v > 1200 || end == s)
-			return false;
-		s = end;
-		while (*s == ' ')
-			s++;
-		size_t n = strcspn(s, " ");
-		if ((n == 4 && strncmp(s, "year", 4) == 0) || (n == 5 && strncmp(s, "years", 5) == 0))
-			out->years += (int)v;
-		else if ((n == 5 && strncmp(s, "month", 5) == 0) || (n == 6 && strncmp(s, "months", 6) == 0))
-			out->months += (int)v;
-		else if ((n == 3 && strncmp(s, "day", 3) == 0) || (n == 4 && strncmp(s, "days", 4) == 0))
-			out->days += (int)v;
-		else
-			return false;
-		s += n;
-		parts++;
-	}
-	return parts > 0;
-}
-
-static bool period(struct ctx *c, struct fy_node *map, const char *key, bool required,
-                   const char *what, struct gd__period *out)
-{
-	const char *s = text(c, map, key, required, what);
-	if (!s)
-		return false;
-	if (parse_period(s, out))
-		return true;
-	ERR(c, member(map, key, NULL), "%s: \"%s\" is not a period: write e.g. \"3 years\", \"13 months\", \"1 year 6 months\" or \"0 days\"",
-	    what, s);
-	return false;
-}
 
 /* ---- terms ---- */
 
@@ -388,7 +46,7 @@ static bool known_term(const struct gd__register *r, enum gd__taxo_kind kind, co
 }
 
 /* Reports an unknown term with the nearest known keys. */
-static void unknown_term(struct ctx *c, struct fy_node *n, enum gd__taxo_kind kind, const char *key,
+static void unknown_term(struct gd__reg_ctx *c, struct fy_node *n, enum gd__taxo_kind kind, const char *key,
                          const char *what)
 {
 	size_t nt;
@@ -440,12 +98,12 @@ static void unknown_term(struct ctx *c, struct fy_node *n, enum gd__taxo_kind ki
 		    *near ? ": did you mean " : "", near);
 }
 
-static void check_terms(struct ctx *c, const struct gd__strings *set, struct fy_node *list,
+static void check_terms(struct gd__reg_ctx *c, const struct gd__strings *set, struct fy_node *list,
                         enum gd__taxo_kind kind, const char *what)
 {
 	for (size_t i = 0; i < set->n; i++)
 		if (!known_term(c->r, kind, set->v[i]))
-			unknown_term(c, item_of(list, set->v[i]), kind, set->v[i], what);
+			unknown_term(c, gd__reg_item_of(list, set->v[i]), kind, set->v[i], what);
 }
 
 /* ---- sections ---- */
@@ -455,48 +113,48 @@ static const char *const top_keys[] = {
 	"rights_contact", "taxonomy", "events", "security", "activities", "rights", NULL,
 };
 
-static void parse_controller(struct ctx *c, struct fy_node *root)
+static void parse_controller(struct gd__reg_ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = {"name", "address", "registration", "country",
 	                                   "language", "email", NULL};
-	struct fy_node *keyn = NULL, *n = member(root, "controller", &keyn);
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "controller", &keyn);
 	if (!keyn) {
 		ERR(c, root, "required key \"controller\" is missing: give the controller's name, address and registration number");
 		return;
 	}
-	if (!is_mapping(c, n, keyn, "controller"))
+	if (!gd__reg_is_mapping(c, n, keyn, "controller"))
 		return;
-	check_keys(c, n, "controller", keys);
-	c->r->controller.name = text(c, n, "name", true, "controller");
-	c->r->controller.address = text(c, n, "address", false, "controller");
-	c->r->controller.registration = text(c, n, "registration", false, "controller");
-	c->r->controller.country = text(c, n, "country", false, "controller");
-	c->r->controller.language = text(c, n, "language", false, "controller");
-	c->r->controller.email = text(c, n, "email", false, "controller");
+	gd__reg_check_keys(c, n, "controller", keys);
+	c->r->controller.name = gd__reg_text(c, n, "name", true, "controller");
+	c->r->controller.address = gd__reg_text(c, n, "address", false, "controller");
+	c->r->controller.registration = gd__reg_text(c, n, "registration", false, "controller");
+	c->r->controller.country = gd__reg_text(c, n, "country", false, "controller");
+	c->r->controller.language = gd__reg_text(c, n, "language", false, "controller");
+	c->r->controller.email = gd__reg_text(c, n, "email", false, "controller");
 	if (!c->r->controller.address)
 		WARN(c, n, "controller: no \"address\": Art. 30(1)(a) asks for the controller's contact details");
 }
 
-static void parse_person(struct ctx *c, struct fy_node *root, const char *key,
+static void parse_person(struct gd__reg_ctx *c, struct fy_node *root, const char *key,
                          const char **name, const char **address, const char **email,
                          const char **phone)
 {
 	static const char *const keys[] = {"name", "address", "email", "phone", NULL};
-	struct fy_node *keyn = NULL, *n = member(root, key, &keyn);
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, key, &keyn);
 	if (!keyn)
 		return;
-	if (!is_mapping(c, n, keyn, key))
+	if (!gd__reg_is_mapping(c, n, keyn, key))
 		return;
-	check_keys(c, n, key, keys);
-	*name = text(c, n, "name", true, key);
-	*address = text(c, n, "address", false, key);
-	*email = text(c, n, "email", false, key);
-	const char *p = text(c, n, "phone", false, key);
+	gd__reg_check_keys(c, n, key, keys);
+	*name = gd__reg_text(c, n, "name", true, key);
+	*address = gd__reg_text(c, n, "address", false, key);
+	*email = gd__reg_text(c, n, "email", false, key);
+	const char *p = gd__reg_text(c, n, "phone", false, key);
 	if (phone)
 		*phone = p;
 }
 
-static void parse_small_sections(struct ctx *c, struct fy_node *root)
+static void parse_small_sections(struct gd__reg_ctx *c, struct fy_node *root)
 {
 	struct gd__register *r = c->r;
 	parse_person(c, root, "representative", &r->representative.name, &r->representative.address,
@@ -506,72 +164,72 @@ static void parse_small_sections(struct ctx *c, struct fy_node *root)
 		WARN(c, root, "no \"dpo\": name the data protection officer or the privacy contact (Art. 30(1)(a))");
 
 	static const char *const akeys[] = {"name", "url", NULL};
-	struct fy_node *keyn = NULL, *n = member(root, "authority", &keyn);
-	if (keyn && is_mapping(c, n, keyn, "authority")) {
-		check_keys(c, n, "authority", akeys);
-		r->authority.name = text(c, n, "name", true, "authority");
-		r->authority.url = text(c, n, "url", false, "authority");
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "authority", &keyn);
+	if (keyn && gd__reg_is_mapping(c, n, keyn, "authority")) {
+		gd__reg_check_keys(c, n, "authority", akeys);
+		r->authority.name = gd__reg_text(c, n, "name", true, "authority");
+		r->authority.url = gd__reg_text(c, n, "url", false, "authority");
 	}
 	static const char *const nkeys[] = {"url", "updated", "language", NULL};
-	keyn = NULL, n = member(root, "notice", &keyn);
-	if (keyn && is_mapping(c, n, keyn, "notice")) {
-		check_keys(c, n, "notice", nkeys);
-		r->notice.url = text(c, n, "url", false, "notice");
-		r->notice.updated = text(c, n, "updated", false, "notice");
-		r->notice.language = text(c, n, "language", false, "notice");
+	keyn = NULL, n = gd__reg_member(root, "notice", &keyn);
+	if (keyn && gd__reg_is_mapping(c, n, keyn, "notice")) {
+		gd__reg_check_keys(c, n, "notice", nkeys);
+		r->notice.url = gd__reg_text(c, n, "url", false, "notice");
+		r->notice.updated = gd__reg_text(c, n, "updated", false, "notice");
+		r->notice.language = gd__reg_text(c, n, "language", false, "notice");
 	}
-	keyn = NULL, n = member(root, "rights_contact", &keyn);
+	keyn = NULL, n = gd__reg_member(root, "rights_contact", &keyn);
 	if (keyn) {
 		if (n && fy_node_is_mapping(n)) {
 			static const char *const ckeys[] = {"email", "postal", NULL};
-			check_keys(c, n, "rights_contact", ckeys);
-			r->rights_contact = text(c, n, "email", false, "rights_contact");
-			r->rights_postal = text(c, n, "postal", false, "rights_contact");
+			gd__reg_check_keys(c, n, "rights_contact", ckeys);
+			r->rights_contact = gd__reg_text(c, n, "email", false, "rights_contact");
+			r->rights_postal = gd__reg_text(c, n, "postal", false, "rights_contact");
 		} else {
-			r->rights_contact = text_of(c, n, keyn, "rights_contact");
+			r->rights_contact = gd__reg_text_of(c, n, keyn, "rights_contact");
 		}
 	}
-	strings(c, root, "security", false, "security", &r->security, NULL);
+	gd__reg_strings(c, root, "security", false, "security", &r->security, NULL);
 }
 
 static const char *const taxo_sections[] = {"data_categories", "data_uses", "data_subjects", NULL};
 
 /* taxonomy: {data_categories: [{key, beneath, name}], data_uses: …, data_subjects: …} */
-static void parse_taxonomy(struct ctx *c, struct fy_node *root)
+static void parse_taxonomy(struct gd__reg_ctx *c, struct fy_node *root)
 {
-	struct fy_node *keyn = NULL, *n = member(root, "taxonomy", &keyn);
-	if (!keyn || !is_mapping(c, n, keyn, "taxonomy"))
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "taxonomy", &keyn);
+	if (!keyn || !gd__reg_is_mapping(c, n, keyn, "taxonomy"))
 		return;
-	check_keys(c, n, "taxonomy", taxo_sections);
+	gd__reg_check_keys(c, n, "taxonomy", taxo_sections);
 	size_t total = 0;
 	for (int k = 0; taxo_sections[k]; k++) {
-		struct fy_node *l = member(n, taxo_sections[k], NULL);
+		struct fy_node *l = gd__reg_member(n, taxo_sections[k], NULL);
 		if (l && fy_node_is_sequence(l))
 			total += (size_t)fy_node_sequence_item_count(l);
 	}
-	if (!total || !(c->r->terms = alloc(c, total * sizeof *c->r->terms)))
+	if (!total || !(c->r->terms = gd__reg_alloc(c, total * sizeof *c->r->terms)))
 		return;
 	static const char *const tkeys[] = {"key", "beneath", "name", NULL};
 	for (int k = 0; taxo_sections[k]; k++) {
 		char what[64];
 		snprintf(what, sizeof what, "taxonomy.%s", taxo_sections[k]);
-		struct fy_node *lk = NULL, *l = member(n, taxo_sections[k], &lk);
-		if (!lk || !is_sequence(c, l, lk, what))
+		struct fy_node *lk = NULL, *l = gd__reg_member(n, taxo_sections[k], &lk);
+		if (!lk || !gd__reg_is_sequence(c, l, lk, what))
 			continue;
 		void *it = NULL;
 		struct fy_node *item;
 		while ((item = fy_node_sequence_iterate(l, &it))) {
-			if (!is_mapping(c, item, lk, what))
+			if (!gd__reg_is_mapping(c, item, lk, what))
 				continue;
-			check_keys(c, item, what, tkeys);
-			const char *key = text(c, item, "key", true, what);
-			const char *beneath = text(c, item, "beneath", true, what);
-			const char *name = text(c, item, "name", false, what);
+			gd__reg_check_keys(c, item, what, tkeys);
+			const char *key = gd__reg_text(c, item, "key", true, what);
+			const char *beneath = gd__reg_text(c, item, "beneath", true, what);
+			const char *name = gd__reg_text(c, item, "name", false, what);
 			if (!key || !beneath)
 				continue;
-			struct fy_node *kn = member(item, "key", NULL), *bn = member(item, "beneath", NULL);
+			struct fy_node *kn = gd__reg_member(item, "key", NULL), *bn = gd__reg_member(item, "beneath", NULL);
 			size_t bl = strlen(beneath);
-			if (!valid_name(key)) {
+			if (!gd__reg_valid_name(key)) {
 				ERR(c, kn, "%s: \"%s\" may hold only letters, digits and . _ - : @ (at most %d bytes)", what, key, GD_NAME_MAX);
 				continue;
 			}
@@ -595,22 +253,22 @@ static void parse_taxonomy(struct ctx *c, struct fy_node *root)
 }
 
 /* events: {name: description} — the clocks retention counts from. */
-static void parse_events(struct ctx *c, struct fy_node *root)
+static void parse_events(struct gd__reg_ctx *c, struct fy_node *root)
 {
-	struct fy_node *keyn = NULL, *n = member(root, "events", &keyn);
-	if (!keyn || !is_mapping(c, n, keyn, "events"))
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "events", &keyn);
+	if (!keyn || !gd__reg_is_mapping(c, n, keyn, "events"))
 		return;
 	int count = fy_node_mapping_item_count(n);
-	if (count <= 0 || !(c->r->events = alloc(c, (size_t)count * sizeof *c->r->events)))
+	if (count <= 0 || !(c->r->events = gd__reg_alloc(c, (size_t)count * sizeof *c->r->events)))
 		return;
 	void *it = NULL;
 	struct fy_node_pair *p;
 	while ((p = fy_node_mapping_iterate(n, &it))) {
-		const char *name = text_of(c, fy_node_pair_key(p), fy_node_pair_key(p), "an event name");
-		const char *desc = text_of(c, fy_node_pair_value(p), fy_node_pair_key(p), "an event's description");
+		const char *name = gd__reg_text_of(c, fy_node_pair_key(p), fy_node_pair_key(p), "an event name");
+		const char *desc = gd__reg_text_of(c, fy_node_pair_value(p), fy_node_pair_key(p), "an event's description");
 		if (!name)
 			continue;
-		if (!valid_name(name) || strcmp(name, "collection") == 0) {
+		if (!gd__reg_valid_name(name) || strcmp(name, "collection") == 0) {
 			ERR(c, fy_node_pair_key(p), strcmp(name, "collection") == 0
 			                                ? "event \"%s\" is built in (the day a record is stored): do not declare it"
 			                                : "event name \"%s\" may hold only letters, digits and . _ - : @",
@@ -647,17 +305,17 @@ static int index_of(const char *const *list, const char *s)
 	return -1;
 }
 
-static int choice(struct ctx *c, struct fy_node *map, const char *key, bool required,
+static int choice(struct gd__reg_ctx *c, struct fy_node *map, const char *key, bool required,
                   const char *what, const char *const *options)
 {
-	const char *s = text(c, map, key, required, what);
+	const char *s = gd__reg_text(c, map, key, required, what);
 	if (!s)
 		return -1;
 	int i = index_of(options, s);
 	if (i < 0) {
 		char list[300];
-		ERR(c, member(map, key, NULL), "%s: \"%s\" is \"%s\": it must be one of %s", what, key, s,
-		    join(list, sizeof list, options));
+		ERR(c, gd__reg_member(map, key, NULL), "%s: \"%s\" is \"%s\": it must be one of %s", what, key, s,
+		            gd__reg_join(list, sizeof list, options));
 	}
 	return i;
 }
@@ -668,60 +326,60 @@ static bool valid_country(const char *s)
 }
 
 /* recipients / processors: lists of {name, kind, country, address, purpose}. */
-static void parse_parties(struct ctx *c, struct fy_node *act, const char *key, const char *what,
+static void parse_parties(struct gd__reg_ctx *c, struct fy_node *act, const char *key, const char *what,
                           const char *dflt_kind, struct gd__party **out, size_t *nout)
 {
 	static const char *const keys[] = {"name", "kind", "country", "address", "purpose", NULL};
-	struct fy_node *keyn = NULL, *l = member(act, key, &keyn);
-	if (!keyn || !is_sequence(c, l, keyn, what))
+	struct fy_node *keyn = NULL, *l = gd__reg_member(act, key, &keyn);
+	if (!keyn || !gd__reg_is_sequence(c, l, keyn, what))
 		return;
 	int count = fy_node_sequence_item_count(l);
-	if (count <= 0 || !(*out = alloc(c, (size_t)count * sizeof **out)))
+	if (count <= 0 || !(*out = gd__reg_alloc(c, (size_t)count * sizeof **out)))
 		return;
 	void *it = NULL;
 	struct fy_node *item;
 	while ((item = fy_node_sequence_iterate(l, &it))) {
-		if (!is_mapping(c, item, keyn, what))
+		if (!gd__reg_is_mapping(c, item, keyn, what))
 			continue;
-		check_keys(c, item, what, keys);
+		gd__reg_check_keys(c, item, what, keys);
 		struct gd__party p = {0};
-		p.name = text(c, item, "name", true, what);
-		p.address = text(c, item, "address", false, what);
-		p.country = text(c, item, "country", false, what);
-		p.purpose = text(c, item, "purpose", false, what);
+		p.name = gd__reg_text(c, item, "name", true, what);
+		p.address = gd__reg_text(c, item, "address", false, what);
+		p.country = gd__reg_text(c, item, "country", false, what);
+		p.purpose = gd__reg_text(c, item, "purpose", false, what);
 		int k = choice(c, item, "kind", false, what, party_kinds);
 		p.kind = k >= 0 ? party_kinds[k] : dflt_kind;
 		if (p.country && !valid_country(p.country))
-			ERR(c, member(item, "country", NULL), "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code such as FR, BE or US", what, p.country);
+			ERR(c, gd__reg_member(item, "country", NULL), "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code such as FR, BE or US", what, p.country);
 		if (p.name)
 			(*out)[(*nout)++] = p;
 	}
 }
 
-static void parse_transfers(struct ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
+static void parse_transfers(struct gd__reg_ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
 {
 	static const char *const keys[] = {"recipient", "country", "safeguard", "reference", NULL};
-	struct fy_node *keyn = NULL, *l = member(act, "transfers", &keyn);
-	if (!keyn || !is_sequence(c, l, keyn, what))
+	struct fy_node *keyn = NULL, *l = gd__reg_member(act, "transfers", &keyn);
+	if (!keyn || !gd__reg_is_sequence(c, l, keyn, what))
 		return;
 	int count = fy_node_sequence_item_count(l);
-	if (count <= 0 || !(a->transfers = alloc(c, (size_t)count * sizeof *a->transfers)))
+	if (count <= 0 || !(a->transfers = gd__reg_alloc(c, (size_t)count * sizeof *a->transfers)))
 		return;
 	void *it = NULL;
 	struct fy_node *item;
 	while ((item = fy_node_sequence_iterate(l, &it))) {
-		if (!is_mapping(c, item, keyn, what))
+		if (!gd__reg_is_mapping(c, item, keyn, what))
 			continue;
-		check_keys(c, item, what, keys);
+		gd__reg_check_keys(c, item, what, keys);
 		struct gd__transfer t = {.safeguard = GD__SAFEGUARD_NONE};
-		t.recipient = text(c, item, "recipient", true, what);
-		t.country = text(c, item, "country", false, what);
+		t.recipient = gd__reg_text(c, item, "recipient", true, what);
+		t.country = gd__reg_text(c, item, "country", false, what);
 		if (!t.country)
 			WARN(c, item, "%s: transfer to \"%s\" names no country: add \"country\" (ISO 3166-1 alpha-2) when it is known",
 			     what, t.recipient ? t.recipient : "?");
-		t.reference = text(c, item, "reference", false, what);
+		t.reference = gd__reg_text(c, item, "reference", false, what);
 		struct fy_node *sk = NULL;
-		member(item, "safeguard", &sk);
+		gd__reg_member(item, "safeguard", &sk);
 		if (!sk) {
 			if (!t.country || !gd__taxonomy_eea(t.country))
 				ERR(c, item, "%s: transfer to %s (outside the EU/EEA) without a safeguard: add \"safeguard\": adequacy, scc, bcr or derogation (GDPR Chapter V)",
@@ -732,61 +390,61 @@ static void parse_transfers(struct ctx *c, struct fy_node *act, struct gd__activ
 				t.safeguard = (enum gd__safeguard)s;
 		}
 		if (t.country && !valid_country(t.country))
-			ERR(c, member(item, "country", NULL), "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code such as US", what, t.country);
+			ERR(c, gd__reg_member(item, "country", NULL), "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code such as US", what, t.country);
 		else if (t.country && gd__taxonomy_eea(t.country))
-			WARN(c, member(item, "country", NULL), "%s: %s is in the EU/EEA: this is not a transfer outside it, list the party as a recipient or processor instead",
-			     what, t.country);
+			WARN(c, gd__reg_member(item, "country", NULL), "%s: %s is in the EU/EEA: this is not a transfer outside it, list the party as a recipient or processor instead",
+			             what, t.country);
 		if (t.recipient)
 			a->transfers[a->ntransfers++] = t;
 	}
 }
 
-static void parse_retention(struct ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
+static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
 {
 	static const char *const keys[] = {"categories", "subjects", "stages", "legal_reference", "text", NULL};
 	static const char *const skeys[] = {"action", "from", "after", NULL};
-	struct fy_node *keyn = NULL, *l = member(act, "retention", &keyn);
+	struct fy_node *keyn = NULL, *l = gd__reg_member(act, "retention", &keyn);
 	if (!keyn)
 		return;
-	if (!is_sequence(c, l, keyn, what))
+	if (!gd__reg_is_sequence(c, l, keyn, what))
 		return;
 	int count = fy_node_sequence_item_count(l);
-	if (count <= 0 || !(a->retention = alloc(c, (size_t)count * sizeof *a->retention)))
+	if (count <= 0 || !(a->retention = gd__reg_alloc(c, (size_t)count * sizeof *a->retention)))
 		return;
 	void *it = NULL;
 	struct fy_node *item;
 	while ((item = fy_node_sequence_iterate(l, &it))) {
 		char w[200];
 		snprintf(w, sizeof w, "%s retention", what);
-		if (!is_mapping(c, item, keyn, w))
+		if (!gd__reg_is_mapping(c, item, keyn, w))
 			continue;
-		check_keys(c, item, w, keys);
+		gd__reg_check_keys(c, item, w, keys);
 		struct gd__retention rt = {0};
 		int line, col;
-		where(item, &line, &col);
+		gd__reg_where(item, &line, &col);
 		rt.line = line;
 		struct fy_node *catl;
-		strings(c, item, "categories", false, w, &rt.categories, &catl);
+		gd__reg_strings(c, item, "categories", false, w, &rt.categories, &catl);
 		for (size_t i = 0; i < rt.categories.n; i++)
 			if (!gd__category_covered(&a->categories, rt.categories.v[i]))
-				ERR(c, item_of(catl, rt.categories.v[i]), "%s: category \"%s\" is not a category of the activity: add it to its \"categories\" or remove it here",
-				    w, rt.categories.v[i]);
-		strings(c, item, "subjects", false, w, &rt.subjects, &catl);
+				ERR(c, gd__reg_item_of(catl, rt.categories.v[i]), "%s: category \"%s\" is not a category of the activity: add it to its \"categories\" or remove it here",
+				            w, rt.categories.v[i]);
+		gd__reg_strings(c, item, "subjects", false, w, &rt.subjects, &catl);
 		for (size_t i = 0; i < rt.subjects.n; i++)
 			if (!gd__category_covered(&a->subjects, rt.subjects.v[i]))
-				ERR(c, item_of(catl, rt.subjects.v[i]), "%s: subject category \"%s\" is not a subject category of the activity: add it to its \"subjects\" or remove it here",
-				    w, rt.subjects.v[i]);
-		rt.legal_reference = text(c, item, "legal_reference", false, w);
-		rt.text = text(c, item, "text", false, w);
-		struct fy_node *sk = NULL, *sl = member(item, "stages", &sk);
+				ERR(c, gd__reg_item_of(catl, rt.subjects.v[i]), "%s: subject category \"%s\" is not a subject category of the activity: add it to its \"subjects\" or remove it here",
+				            w, rt.subjects.v[i]);
+		rt.legal_reference = gd__reg_text(c, item, "legal_reference", false, w);
+		rt.text = gd__reg_text(c, item, "text", false, w);
+		struct fy_node *sk = NULL, *sl = gd__reg_member(item, "stages", &sk);
 		if (!sk) {
 			ERR(c, item, "%s: required key \"stages\" is missing: list what happens and when, e.g. - {action: delete, from: contract_end, after: 3 years}", w);
 			continue;
 		}
-		if (!is_sequence(c, sl, sk, w))
+		if (!gd__reg_is_sequence(c, sl, sk, w))
 			continue;
 		int ns = fy_node_sequence_item_count(sl);
-		if (ns <= 0 || !(rt.stages = alloc(c, (size_t)ns * sizeof *rt.stages))) {
+		if (ns <= 0 || !(rt.stages = gd__reg_alloc(c, (size_t)ns * sizeof *rt.stages))) {
 			if (ns <= 0)
 				ERR(c, sk, "%s: \"stages\" is empty: give at least one stage", w);
 			continue;
@@ -795,16 +453,16 @@ static void parse_retention(struct ctx *c, struct fy_node *act, struct gd__activ
 		struct fy_node *st;
 		int last = -1;
 		while ((st = fy_node_sequence_iterate(sl, &sit))) {
-			if (!is_mapping(c, st, sk, w))
+			if (!gd__reg_is_mapping(c, st, sk, w))
 				continue;
-			check_keys(c, st, w, skeys);
+			gd__reg_check_keys(c, st, w, skeys);
 			int act_i = choice(c, st, "action", true, w, stage_keys);
-			const char *from = text(c, st, "from", true, w);
+			const char *from = gd__reg_text(c, st, "from", true, w);
 			struct gd__period after;
-			bool ok = period(c, st, "after", true, w, &after);
+			bool ok = gd__reg_period(c, st, "after", true, w, &after);
 			if (from && !event_declared(c->r, from)) {
-				ERR(c, member(st, "from", NULL), "%s: retention counted from undeclared event \"%s\": declare it under \"events\" (or count from \"collection\")",
-				    w, from);
+				ERR(c, gd__reg_member(st, "from", NULL), "%s: retention counted from undeclared event \"%s\": declare it under \"events\" (or count from \"collection\")",
+				            w, from);
 				continue;
 			}
 			if (act_i < 0 || !from || !ok)
@@ -831,7 +489,7 @@ static const char *const activity_keys[] = {
 };
 
 /* Outside-EU parties need a transfer entry naming them. */
-static void check_parties_transfers(struct ctx *c, struct fy_node *act, const struct gd__activity *a,
+static void check_parties_transfers(struct gd__reg_ctx *c, struct fy_node *act, const struct gd__activity *a,
                                     const struct gd__party *ps, size_t n, const char *key,
                                     const char *what)
 {
@@ -845,121 +503,121 @@ static void check_parties_transfers(struct ctx *c, struct fy_node *act, const st
 			covered = strcmp(a->transfers[t].recipient, p->name) == 0 &&
 			          a->transfers[t].safeguard != GD__SAFEGUARD_NONE;
 		if (!covered)
-			ERR(c, member(act, key, NULL), "%s: %s \"%s\" is in %s, outside the EU/EEA, with no safeguarded transfer: add to \"transfers\" {recipient: \"%s\", country: %s, safeguard: adequacy|scc|bcr|derogation}",
-			    what, p->kind, p->name, p->country, p->name, p->country);
+			ERR(c, gd__reg_member(act, key, NULL), "%s: %s \"%s\" is in %s, outside the EU/EEA, with no safeguarded transfer: add to \"transfers\" {recipient: \"%s\", country: %s, safeguard: adequacy|scc|bcr|derogation}",
+			            what, p->kind, p->name, p->country, p->name, p->country);
 	}
 }
 
-static void parse_activity(struct ctx *c, struct fy_node *n, struct gd__activity *a)
+static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__activity *a)
 {
 	char what[200] = "activity";
 	/* The slot may hold a refused activity (no id, duplicate id): start afresh. */
 	memset(a, 0, sizeof *a);
-	check_keys(c, n, "an activity", activity_keys);
+	gd__reg_check_keys(c, n, "an activity", activity_keys);
 	int line, col;
-	where(n, &line, &col);
+	gd__reg_where(n, &line, &col);
 	a->line = line;
-	a->id = text(c, n, "id", true, "activity");
+	a->id = gd__reg_text(c, n, "id", true, "activity");
 	if (a->id) {
 		snprintf(what, sizeof what, "activity \"%s\"", a->id);
-		if (!valid_name(a->id))
-			ERR(c, member(n, "id", NULL), "%s: the id may hold only letters, digits and . _ - : @ (at most %d bytes): it names the purpose of every read",
-			    what, GD_NAME_MAX);
+		if (!gd__reg_valid_name(a->id))
+			ERR(c, gd__reg_member(n, "id", NULL), "%s: the id may hold only letters, digits and . _ - : @ (at most %d bytes): it names the purpose of every read",
+			            what, GD_NAME_MAX);
 	}
-	a->name = text(c, n, "name", true, what);
-	a->description = text(c, n, "description", false, what);
-	a->notice = text(c, n, "notice", false, what);
+	a->name = gd__reg_text(c, n, "name", true, what);
+	a->description = gd__reg_text(c, n, "description", false, what);
+	a->notice = gd__reg_text(c, n, "notice", false, what);
 	int role = choice(c, n, "role", true, what, (const char *const[]){"controller", "processor", NULL});
 	a->role = role == 1 ? GD__ROLE_PROCESSOR : GD__ROLE_CONTROLLER;
-	a->on_behalf_of = text(c, n, "on_behalf_of", false, what);
+	a->on_behalf_of = gd__reg_text(c, n, "on_behalf_of", false, what);
 	if (role == 1 && !a->on_behalf_of)
-		ERR(c, member(n, "role", NULL), "%s: a processor activity must say for whom: add \"on_behalf_of\" (e.g. \"each customer, as controller\")", what);
+		ERR(c, gd__reg_member(n, "role", NULL), "%s: a processor activity must say for whom: add \"on_behalf_of\" (e.g. \"each customer, as controller\")", what);
 
 	struct fy_node *list;
-	strings(c, n, "purposes", true, what, &a->purposes, &list);
+	gd__reg_strings(c, n, "purposes", true, what, &a->purposes, &list);
 	check_terms(c, &a->purposes, list, GD__TAXO_USE, what);
-	strings(c, n, "sub_purposes", false, what, &a->sub_purposes, NULL);
+	gd__reg_strings(c, n, "sub_purposes", false, what, &a->sub_purposes, NULL);
 
 	int basis = choice(c, n, "legal_basis", true, what, basis_keys);
 	a->basis = basis >= 0 ? (enum gd__basis)basis : GD__BASIS_CONTRACT;
-	a->basis_detail = text(c, n, "basis_detail", false, what);
+	a->basis_detail = gd__reg_text(c, n, "basis_detail", false, what);
 	if (basis == GD__BASIS_LEGITIMATE_INTERESTS && !a->basis_detail)
-		WARN(c, member(n, "legal_basis", NULL), "%s: legitimate interests without \"basis_detail\": state the interest pursued (Art. 13(1)(d))", what);
+		WARN(c, gd__reg_member(n, "legal_basis", NULL), "%s: legitimate interests without \"basis_detail\": state the interest pursued (Art. 13(1)(d))", what);
 	if (basis == GD__BASIS_LEGAL_OBLIGATION && !a->basis_detail)
-		WARN(c, member(n, "legal_basis", NULL), "%s: legal obligation without \"basis_detail\": name the law", what);
+		WARN(c, gd__reg_member(n, "legal_basis", NULL), "%s: legal obligation without \"basis_detail\": name the law", what);
 
 	static const char *const ckeys[] = {"text", "version", "validity", NULL};
-	struct fy_node *ck = NULL, *cn = member(n, "consent", &ck);
-	if (ck && is_mapping(c, cn, ck, "consent")) {
-		check_keys(c, cn, "consent", ckeys);
-		a->consent_text = text(c, cn, "text", false, what);
-		a->consent_version = text(c, cn, "version", false, what);
-		period(c, cn, "validity", false, what, &a->consent_validity);
+	struct fy_node *ck = NULL, *cn = gd__reg_member(n, "consent", &ck);
+	if (ck && gd__reg_is_mapping(c, cn, ck, "consent")) {
+		gd__reg_check_keys(c, cn, "consent", ckeys);
+		a->consent_text = gd__reg_text(c, cn, "text", false, what);
+		a->consent_version = gd__reg_text(c, cn, "version", false, what);
+		gd__reg_period(c, cn, "validity", false, what, &a->consent_validity);
 	}
 	if (ck && basis >= 0 && basis != GD__BASIS_CONSENT)
 		WARN(c, ck, "%s: \"consent\" is given but the legal basis is %s: consent is then not what makes the processing lawful; remove it or change the basis",
 		     what, basis_keys[basis]);
 	if (basis == GD__BASIS_CONSENT && !a->consent_text)
-		ERR(c, ck ? ck : member(n, "legal_basis", NULL), "%s: consent-based activity without consent wording: add consent: {text: \"the wording the subject agrees to\", version: \"1\"}", what);
+		ERR(c, ck ? ck : gd__reg_member(n, "legal_basis", NULL), "%s: consent-based activity without consent wording: add consent: {text: \"the wording the subject agrees to\", version: \"1\"}", what);
 
-	strings(c, n, "categories", true, what, &a->categories, &list);
+	gd__reg_strings(c, n, "categories", true, what, &a->categories, &list);
 	check_terms(c, &a->categories, list, GD__TAXO_CATEGORY, what);
-	a->art9_condition = text(c, n, "art9_condition", false, what);
+	a->art9_condition = gd__reg_text(c, n, "art9_condition", false, what);
 	if (a->art9_condition && !gd__taxonomy_find(GD__TAXO_ART9, a->art9_condition))
-		unknown_term(c, member(n, "art9_condition", NULL), GD__TAXO_ART9, a->art9_condition, what);
+		unknown_term(c, gd__reg_member(n, "art9_condition", NULL), GD__TAXO_ART9, a->art9_condition, what);
 	for (size_t i = 0; i < a->categories.n; i++)
 		if (gd__taxonomy_special(a->categories.v[i]) && !a->art9_condition)
-			ERR(c, item_of(list, a->categories.v[i]), "%s: \"%s\" is a special category (Art. 9) and the activity has no \"art9_condition\": add one of explicit_consent, employment_social_security, vital_interests, legal_claims, …",
-			    what, a->categories.v[i]);
+			ERR(c, gd__reg_item_of(list, a->categories.v[i]), "%s: \"%s\" is a special category (Art. 9) and the activity has no \"art9_condition\": add one of explicit_consent, employment_social_security, vital_interests, legal_claims, …",
+			            what, a->categories.v[i]);
 
-	strings(c, n, "subjects", true, what, &a->subjects, &list);
+	gd__reg_strings(c, n, "subjects", true, what, &a->subjects, &list);
 	check_terms(c, &a->subjects, list, GD__TAXO_SUBJECT, what);
-	strings(c, n, "sources", false, what, &a->sources, NULL);
+	gd__reg_strings(c, n, "sources", false, what, &a->sources, NULL);
 
 	static const char *const mkeys[] = {"categories", "if_absent", NULL};
-	struct fy_node *mk = NULL, *mn = member(n, "mandatory", &mk);
-	if (mk && is_mapping(c, mn, mk, "mandatory")) {
-		check_keys(c, mn, "mandatory", mkeys);
-		strings(c, mn, "categories", true, what, &a->mandatory, &list);
+	struct fy_node *mk = NULL, *mn = gd__reg_member(n, "mandatory", &mk);
+	if (mk && gd__reg_is_mapping(c, mn, mk, "mandatory")) {
+		gd__reg_check_keys(c, mn, "mandatory", mkeys);
+		gd__reg_strings(c, mn, "categories", true, what, &a->mandatory, &list);
 		for (size_t i = 0; i < a->mandatory.n; i++)
 			if (!gd__category_covered(&a->categories, a->mandatory.v[i]))
-				ERR(c, item_of(list, a->mandatory.v[i]), "%s: mandatory \"%s\" is not a category of the activity: add it to \"categories\"", what, a->mandatory.v[i]);
-		a->if_absent = text(c, mn, "if_absent", true, what);
+				ERR(c, gd__reg_item_of(list, a->mandatory.v[i]), "%s: mandatory \"%s\" is not a category of the activity: add it to \"categories\"", what, a->mandatory.v[i]);
+		a->if_absent = gd__reg_text(c, mn, "if_absent", true, what);
 	}
-	strings(c, n, "roles", false, what, &a->roles, NULL);
+	gd__reg_strings(c, n, "roles", false, what, &a->roles, NULL);
 	parse_parties(c, n, "recipients", what, "external", &a->recipients, &a->nrecipients);
 	parse_parties(c, n, "processors", what, "processor", &a->processors, &a->nprocessors);
 	parse_transfers(c, n, a, what);
 	check_parties_transfers(c, n, a, a->recipients, a->nrecipients, "recipients", what);
 	check_parties_transfers(c, n, a, a->processors, a->nprocessors, "processors", what);
 	parse_retention(c, n, a, what);
-	if (!member(n, "retention", NULL))
+	if (!gd__reg_member(n, "retention", NULL))
 		WARN(c, n, "%s: no \"retention\": its data would be kept without limit; say when it is deleted (Art. 5(1)(e))", what);
-	a->automated_decision = text(c, n, "automated_decision", false, what);
-	strings(c, n, "security", false, what, &a->security, NULL);
-	a->legal_claims = boolean(c, n, "legal_claims", false, what);
+	a->automated_decision = gd__reg_text(c, n, "automated_decision", false, what);
+	gd__reg_strings(c, n, "security", false, what, &a->security, NULL);
+	a->legal_claims = gd__reg_boolean(c, n, "legal_claims", false, what);
 }
 
-static void parse_activities(struct ctx *c, struct fy_node *root)
+static void parse_activities(struct gd__reg_ctx *c, struct fy_node *root)
 {
-	struct fy_node *keyn = NULL, *l = member(root, "activities", &keyn);
+	struct fy_node *keyn = NULL, *l = gd__reg_member(root, "activities", &keyn);
 	if (!keyn) {
 		ERR(c, root, "required key \"activities\" is missing: list the processing activities");
 		return;
 	}
-	if (!is_sequence(c, l, keyn, "activities"))
+	if (!gd__reg_is_sequence(c, l, keyn, "activities"))
 		return;
 	int count = fy_node_sequence_item_count(l);
 	if (count <= 0) {
 		ERR(c, keyn, "\"activities\" is empty: list at least one processing activity");
 		return;
 	}
-	if (!(c->r->activities = alloc(c, (size_t)count * sizeof *c->r->activities)))
+	if (!(c->r->activities = gd__reg_alloc(c, (size_t)count * sizeof *c->r->activities)))
 		return;
 	void *it = NULL;
 	struct fy_node *item;
 	while ((item = fy_node_sequence_iterate(l, &it))) {
-		if (!is_mapping(c, item, keyn, "an activity"))
+		if (!gd__reg_is_mapping(c, item, keyn, "an activity"))
 			continue;
 		struct gd__activity *a = &c->r->activities[c->r->nactivities];
 		parse_activity(c, item, a);
@@ -967,8 +625,8 @@ static void parse_activities(struct ctx *c, struct fy_node *root)
 			continue;
 		for (size_t i = 0; i < c->r->nactivities; i++)
 			if (strcmp(c->r->activities[i].id, a->id) == 0) {
-				ERR(c, member(item, "id", NULL), "duplicate activity id \"%s\" (first at line %d): give each activity its own id",
-				    a->id, c->r->activities[i].line);
+				ERR(c, gd__reg_member(item, "id", NULL), "duplicate activity id \"%s\" (first at line %d): give each activity its own id",
+				            a->id, c->r->activities[i].line);
 				a = NULL;
 				break;
 			}
@@ -982,184 +640,53 @@ static const char *const right_kinds[] = {"access", "confirmation", "rectificati
                                           "withdraw_consent", "post_mortem", "automated_decision",
                                           "complaint", NULL};
 
-static void parse_rights(struct ctx *c, struct fy_node *root)
+static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = {"kind", "offered", "reason", "conditions",
 	                                   "identity_proof", "extra_copies_charged", NULL};
-	struct fy_node *keyn = NULL, *l = member(root, "rights", &keyn);
+	struct fy_node *keyn = NULL, *l = gd__reg_member(root, "rights", &keyn);
 	if (!keyn) {
 		WARN(c, root, "no \"rights\": say which rights are offered and how (Art. 13(2)(b))");
 		return;
 	}
-	if (!is_sequence(c, l, keyn, "rights"))
+	if (!gd__reg_is_sequence(c, l, keyn, "rights"))
 		return;
 	int count = fy_node_sequence_item_count(l);
-	if (count <= 0 || !(c->r->rights = alloc(c, (size_t)count * sizeof *c->r->rights)))
+	if (count <= 0 || !(c->r->rights = gd__reg_alloc(c, (size_t)count * sizeof *c->r->rights)))
 		return;
 	void *it = NULL;
 	struct fy_node *item;
 	while ((item = fy_node_sequence_iterate(l, &it))) {
-		if (!is_mapping(c, item, keyn, "a right"))
+		if (!gd__reg_is_mapping(c, item, keyn, "a right"))
 			continue;
-		check_keys(c, item, "a right", keys);
+		gd__reg_check_keys(c, item, "a right", keys);
 		struct gd__right r = {0};
 		int k = choice(c, item, "kind", true, "a right", right_kinds);
-		r.offered = boolean(c, item, "offered", true, "a right");
-		r.reason = text(c, item, "reason", false, "a right");
-		r.conditions = text(c, item, "conditions", false, "a right");
-		r.identity_proof = boolean(c, item, "identity_proof", false, "a right");
-		r.extra_copies_charged = boolean(c, item, "extra_copies_charged", false, "a right");
+		r.offered = gd__reg_boolean(c, item, "offered", true, "a right");
+		r.reason = gd__reg_text(c, item, "reason", false, "a right");
+		r.conditions = gd__reg_text(c, item, "conditions", false, "a right");
+		r.identity_proof = gd__reg_boolean(c, item, "identity_proof", false, "a right");
+		r.extra_copies_charged = gd__reg_boolean(c, item, "extra_copies_charged", false, "a right");
 		if (k < 0)
 			continue;
 		r.kind = right_kinds[k];
 		if (!r.offered && !r.reason)
 			ERR(c, item, "right \"%s\" is not offered and no \"reason\" says why: quote the notice's reason", r.kind);
 		if (gd__register_right(c->r, r.kind)) {
-			ERR(c, member(item, "kind", NULL), "right \"%s\" is listed twice: merge the two entries", r.kind);
+			ERR(c, gd__reg_member(item, "kind", NULL), "right \"%s\" is listed twice: merge the two entries", r.kind);
 			continue;
 		}
 		c->r->rights[c->r->nrights++] = r;
 	}
 }
 
-/* ---- gates before the document ---- */
-
-static void position_of(const char *text, size_t off, int *line, int *col)
-{
-	*line = 1, *col = 1;
-	for (size_t i = 0; i < off; i++) {
-		if (text[i] == '\n')
-			(*line)++, *col = 1;
-		else if (((unsigned char)text[i] & 0xc0) != 0x80)
-			(*col)++;
-	}
-}
-
-static bool utf8_gate(struct ctx *c, const char *text, size_t len)
-{
-	if (gd__utf8_valid(text, len))
-		return true;
-	/* The first bad byte: walk character by character. */
-	size_t lo = 0;
-	while (lo < len) {
-		unsigned char b = (unsigned char)text[lo];
-		size_t n = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 : 4;
-		if (n > len - lo || !gd__utf8_valid(text + lo, n))
-			break;
-		lo += n;
-	}
-	int line, col;
-	position_of(text, lo, &line, &col);
-	report_at(c, line, col, GD_REGISTER_ERROR,
-	          "the file is not valid UTF-8 text (or holds a NUL byte) here: save it as UTF-8");
-	return false;
-}
-
-static void collect_diag(struct ctx *c, struct fy_diag *d)
-{
-	void *it = NULL;
-	struct fy_diag_error *e;
-	bool any = false;
-	while ((e = fy_diag_errors_iterate(d, &it))) {
-		if (e->type < FYET_ERROR)
-			continue;
-		any = true;
-		report_at(c, e->line + 1, e->column + 1, GD_REGISTER_ERROR, "YAML syntax: %s", e->msg ? e->msg : "invalid");
-	}
-	if (!any)
-		report_at(c, 0, 0, GD_REGISTER_ERROR, "YAML syntax error: check indentation and quoting");
-}
-
-static struct fy_diag *new_diag(void)
-{
-	struct fy_diag_cfg dc;
-	fy_diag_cfg_default(&dc);
-	dc.fp = NULL;
-	dc.output_fn = NULL;
-	dc.level = FYET_ERROR;
-	dc.colorize = false;
-	struct fy_diag *d = fy_diag_create(&dc);
-	if (d)
-		fy_diag_set_collect_errors(d, true);
-	return d;
-}
-
-/* Streams the events once: syntax, depth, size, one document, no aliases. */
-static int scan_gate(struct ctx *c, const char *text, size_t len)
-{
-	struct fy_diag *d = new_diag();
-	struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET, .diag = d};
-	struct fy_parser *p = d ? fy_parser_create(&cfg) : NULL;
-	int rc = 0, depth = 0, docs = 0;
-	size_t nodes = 0;
-	if (!p || gd__fault_point() || fy_parser_set_string(p, text, len) != 0) {
-		rc = GD_ENOMEM;
-		goto done;
-	}
-	struct fy_event *e;
-	while (rc == 0 && (e = fy_parser_parse(p))) {
-		int line = 0, col = 0;
-		const struct fy_mark *m = fy_event_start_mark(e);
-		if (m)
-			line = m->line + 1, col = m->column + 1;
-		switch (e->type) {
-		case FYET_DOCUMENT_START:
-			if (++docs > 1) {
-				report_at(c, line, col, GD_REGISTER_ERROR, "the file holds more than one YAML document: keep one register per file");
-				rc = GD_EINVAL;
-			}
-			break;
-		case FYET_MAPPING_START:
-		case FYET_SEQUENCE_START:
-			if (++depth > GD__REGISTER_MAX_DEPTH) {
-				report_at(c, line, col, GD_REGISTER_ERROR, "nesting deeper than %d levels: a register never needs this much; flatten the document",
-				          GD__REGISTER_MAX_DEPTH);
-				rc = GD_EINVAL;
-			}
-			nodes++;
-			break;
-		case FYET_MAPPING_END:
-		case FYET_SEQUENCE_END:
-			depth--;
-			break;
-		case FYET_SCALAR:
-			nodes++;
-			break;
-		case FYET_ALIAS:
-			report_at(c, line, col, GD_REGISTER_ERROR, "YAML aliases (*name) are not allowed in a register: write the value out");
-			rc = GD_EINVAL;
-			break;
-		default:
-			break;
-		}
-		if (rc == 0 && nodes > GD__REGISTER_MAX_NODES) {
-			report_at(c, line, col, GD_REGISTER_ERROR, "more than %d values: a register is not this big; split the file or remove data from it",
-			          GD__REGISTER_MAX_NODES);
-			rc = GD_ETOOBIG;
-		}
-		fy_parser_event_free(p, e);
-	}
-	if (rc == 0 && fy_parser_get_stream_error(p)) {
-		collect_diag(c, d);
-		rc = GD_EINVAL;
-	}
-	if (rc == 0 && docs == 0) {
-		report_at(c, 1, 1, GD_REGISTER_ERROR, "the file is empty: a register starts with \"gardien_register: 1\"");
-		rc = GD_EINVAL;
-	}
-done:
-	fy_parser_destroy(p);
-	if (d)
-		fy_diag_destroy(d);
-	return rc;
-}
 
 /* ---- entry points ---- */
 
 int gd__register_parse(struct gd__register **out, const char *file, const void *text, size_t len,
                        gd_register_report_cb cb, void *ud, size_t *nerr, size_t *nwarn)
 {
-	struct ctx c = {.file = file ? file : "register", .text = text, .cb = cb, .ud = ud};
+	struct gd__reg_ctx c = {.file = file ? file : "register", .text = text, .cb = cb, .ud = ud};
 	struct fy_document *doc = NULL;
 	struct fy_diag *d = NULL;
 	int rc;
@@ -1168,16 +695,16 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 	if ((rc = gd__taxonomy_load()) < 0)
 		return rc;
 	if (len > GD__REGISTER_MAX_BYTES) {
-		report_at(&c, 0, 0, GD_REGISTER_ERROR, "the file is larger than the %u-byte limit of a register: remove what is not the register",
-		          GD__REGISTER_MAX_BYTES);
+		gd__reg_report_at(&c, 0, 0, GD_REGISTER_ERROR, "the file is larger than the %u-byte limit of a register: remove what is not the register",
+		                  GD__REGISTER_MAX_BYTES);
 		rc = GD_ETOOBIG;
 		goto done;
 	}
-	if (!utf8_gate(&c, text, len)) {
+	if (!gd__reg_utf8_gate(&c, text, len)) {
 		rc = GD_EINVAL;
 		goto done;
 	}
-	if ((rc = scan_gate(&c, text, len)) < 0)
+	if ((rc = gd__reg_scan_gate(&c, text, len)) < 0)
 		goto done;
 	if (!(c.r = gd__calloc(1, sizeof *c.r)) || !(c.ar = c.r->arena = gd__arena_new())) {
 		rc = GD_ENOMEM;
@@ -1188,11 +715,11 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 		goto done;
 	}
 	c.file = c.r->file;
-	d = new_diag();
+	d = gd__reg_new_diag();
 	struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET, .diag = d};
 	if (!d || gd__fault_point() || !(doc = fy_document_build_from_string(&cfg, text, len))) {
 		if (d && fy_diag_got_error(d)) {
-			collect_diag(&c, d);
+			gd__reg_collect_diag(&c, d);
 			rc = GD_EINVAL;
 		} else {
 			rc = GD_ENOMEM;
@@ -1205,10 +732,10 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 		rc = GD_EINVAL;
 		goto done;
 	}
-	check_keys(&c, root, "the register", top_keys);
-	struct fy_node *fk = NULL, *fv = member(root, "gardien_register", &fk);
+	gd__reg_check_keys(&c, root, "the register", top_keys);
+	struct fy_node *fk = NULL, *fv = gd__reg_member(root, "gardien_register", &fk);
 	size_t flen;
-	const char *fs = scalar_of(fv, &flen);
+	const char *fs = gd__reg_scalar(fv, &flen);
 	if (!fk)
 		ERR(&c, root, "required key \"gardien_register\" is missing: start the file with \"gardien_register: 1\" (the format version)");
 	else if (!fs || flen != 1 || fs[0] != '1')
