@@ -1,7 +1,10 @@
 /*
- * audit.h — the audit trail's entry, its hash, checkpoint signatures, and the
- * chain verifier shared by gd_audit_verify (vault) and gd_audit_verify_export
- * (offline), between audit.c and audit_io.c.
+ * audit.h — the audit module inside the library: the trail's entry, its hash,
+ * blocks, checkpoint signatures, and the chain verifier shared by
+ * gd_audit_verify (vault) and gd_audit_verify_export (offline). Files:
+ * audit.c (append), audit_block.c (stored form), audit_checkpoint.c
+ * (checkpoints, prune), audit_verify.c (verifier, walk), audit_io.c (list,
+ * export, offline verification).
  */
 #ifndef GD_AUDIT_H
 #define GD_AUDIT_H
@@ -119,6 +122,17 @@ struct gd__audit_walk {
 	int64_t damaged_tenant, damaged_seq;
 };
 int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w);
+
+/* ---- between audit.c, audit_checkpoint.c and audit_verify.c ---- */
+
+/* Signs and stores a checkpoint (GD__CP_CHECKPOINT) or anchor (GD__CP_ANCHOR) at `seq` of a chain. */
+int gd__audit_write_cp(gd_vault *v, int64_t tenant, int64_t seq, int kind,
+                       const unsigned char hash[GD__HASH_SIZE]);
+/* The last entry of a chain (the block being appended to included): *seq = 0 and zero hash when empty. */
+int gd__audit_last(gd_vault *v, int64_t tenant, int64_t *seq, unsigned char hash[GD__HASH_SIZE]);
+/* Verifies `tenant`'s chain (-1: all) in the current transaction (the caller's operation, or none). */
+int gd__audit_verify_chains(gd_vault *v, int64_t tenant, gd_audit_report *r,
+                            void (*progress)(void *ud, int64_t done), void *ud);
 
 /* The id of a tenant by name (0 for "(vault)"). */
 int gd__audit_tenant_id(gd_vault *v, const char *name, int64_t *out);
