@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "server/server.h"
-#include "util/buf.h"
+#include "server.h"
+#include "buf.h"  /* src/util: the one output buffer */
 
 #define NROUTES_MAX 96
 #define NCLASSES 5   /* 1xx..5xx */

@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util/core.h"
+#include "core.h"
 
 /* Where a streaming buffer writes when full: 0 or a negative GD_E… code. */
 typedef int (*gd__buf_sink)(void *ud, const void *p, size_t n);
