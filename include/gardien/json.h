@@ -58,6 +58,32 @@ json_t *gd_breach_json(const gd_breach *b);
  */
 json_t *gd_request_json(const gd_request *r);
 
+/*
+ * A consent event: {"activity", "event" ("given", "renewed", "withdrawn",
+ * "expired"), "at", "expires_at", "wording_hash", "wording_version",
+ * "channel", "source", "principal"} (the names of the subject's export,
+ * docs/rights.md).
+ */
+json_t *gd_consent_json(const gd_consent *c);
+
+/*
+ * A legal hold: {"id", "subject", "record_id" (0: the whole subject),
+ * "reason", "placed_at", "placed_by", "lifted_at"}.
+ */
+json_t *gd_hold_json(const gd_hold *h);
+
+/*
+ * A version of a register: {"version", "loaded_at", "principal", "file",
+ * "digest", "activities"}.
+ */
+json_t *gd_register_version_json(const gd_register_version *v);
+
+/*
+ * A row of the retention plan: {"month", "activity", "action", "rule",
+ * "rule_line", "count", "first_due"}.
+ */
+json_t *gd_retention_plan_row_json(const gd_retention_plan_row *r);
+
 #ifdef __cplusplus
 }
 #endif

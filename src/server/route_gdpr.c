@@ -108,10 +108,7 @@ int route_register_get(struct api_ctx *c)
 
 static int add_version(void *ud, const gd_register_version *v)
 {
-	return json_array_append_new(ud, json_pack("{s:I,s:o,s:s,s:s,s:s,s:i}", "version", (json_int_t)v->version,
-	                                           "loaded_at", api_time_json(v->loaded_at), "principal",
-	                                           v->principal, "file", v->file, "digest", v->digest,
-	                                           "activities", v->activities));
+	return json_array_append_new(ud, gd_register_version_json(v));
 }
 
 int route_register_versions(struct api_ctx *c)
@@ -443,11 +440,7 @@ int route_consent_withdraw(struct api_ctx *c)
 
 static int add_consent(void *ud, const gd_consent *k)
 {
-	static const char *const ev[] = {"", "given", "renewed", "withdrawn", "expired"};
-	return json_array_append_new(ud, json_pack("{s:s,s:s,s:o,s:o,s:s,s:s,s:s}", "activity", k->activity, "event",
-	                                           ev[k->event % 5], "at", api_time_json(k->at), "expires_at",
-	                                           api_time_json(k->expires_at), "text_version", k->text_version,
-	                                           "channel", k->channel, "principal", k->principal));
+	return json_array_append_new(ud, gd_consent_json(k));
 }
 
 int route_consent_history(struct api_ctx *c)
@@ -509,10 +502,7 @@ int route_hold_lift(struct api_ctx *c)
 
 static int add_hold(void *ud, const gd_hold *h)
 {
-	return json_array_append_new(ud, json_pack("{s:I,s:s,s:I,s:s,s:o,s:s,s:o}", "id", (json_int_t)h->id, "subject",
-	                                           h->subject, "record_id", (json_int_t)h->record_id, "reason",
-	                                           h->reason, "placed_at", api_time_json(h->placed_at), "placed_by",
-	                                           h->placed_by, "lifted_at", api_time_json(h->lifted_at)));
+	return json_array_append_new(ud, gd_hold_json(h));
 }
 
 int route_hold_list(struct api_ctx *c)
@@ -530,10 +520,7 @@ int route_hold_list(struct api_ctx *c)
 
 static int add_row(void *ud, const gd_retention_plan_row *r)
 {
-	return json_array_append_new(ud, json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "month", r->month, "activity",
-	                                           r->activity, "action", gd_retention_action_name(r->action),
-	                                           "rule", r->rule, "count", (json_int_t)r->count, "first_due",
-	                                           api_time_json(r->first_due)));
+	return json_array_append_new(ud, gd_retention_plan_row_json(r));
 }
 
 int route_retention_plan(struct api_ctx *c)

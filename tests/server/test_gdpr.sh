@@ -49,6 +49,9 @@ req DELETE "$T/subjects/$S/consents/cookies?channel=email" "$TD"; expect_status 
 req GET "$T/records/$RC?purpose=cookies" "$TD"; expect_status 403 denied
 req GET $T/subjects/$S/consents "$TD"; expect_status 200
 [ "$(jq -r '[.consents[].event] | join(",")' <<<"$BODY")" = given,withdrawn ] || fail "consent history: $BODY"
+# the CLI prints consents in the same shape (gardien/json.h)
+[ "$("$G" --tenant acme --json consent history "$S" | jq -S .)" = "$(jq -S .consents <<<"$BODY")" ] ||
+	fail "consent JSON differs between the CLI and the API"
 
 # an access request: opened, identity verified, started, answered with an export
 req POST $T/requests "$TD" "{\"kind\":\"access\",\"subject\":\"$S\"}"; expect_status 201
@@ -89,6 +92,8 @@ req POST $T/holds "$TADMIN" "{\"subject\":\"$S\",\"reason\":\"litigation 2026-12
 H=$(jq -r .id <<<"$BODY")
 req GET $T/holds "$TADMIN"; expect_status 200
 [ "$(jq '.holds | length' <<<"$BODY")" = 1 ] || fail "holds: $BODY"
+[ "$("$G" --tenant acme --json hold list | jq -S .holds)" = "$(jq -S .holds <<<"$BODY")" ] ||
+	fail "hold JSON differs between the CLI and the API"
 req GET "$T/retention/plan?until=2030-01-01" "$TD"; expect_status 200
 jq -e '.rows | length > 0' <<<"$BODY" >/dev/null || fail "empty plan: $BODY"
 req GET "$T/retention/plan" "$TD"; expect_status 400

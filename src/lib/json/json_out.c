@@ -1,11 +1,14 @@
 /*
- * json_out.c — the JSON form of records, audit entries, breaches and requests
+ * json_out.c — the JSON form of records, audit entries, breaches, requests,
+ * consents, holds, register versions and retention plan rows
  * (include/gardien/json.h), shared by the CLI and the server so that both
  * print one shape.
  *
  * The shapes are the server's where the two differed (times null when unset,
- * a record's "type"), with the CLI's extra fields kept where the server
- * printed fewer (a breach's texts, a request's identity check).
+ * a record's "type", "record_id"), with the CLI's extra fields kept where the
+ * server printed fewer (a breach's texts, a request's identity check), and the
+ * names of a documented format where there is one (a consent's "wording_*",
+ * as in the subject's export).
  */
 #include <string.h>
 
@@ -99,4 +102,35 @@ json_t *gd_request_json(const gd_request *r)
 		return NULL;
 	}
 	return j;
+}
+
+json_t *gd_consent_json(const gd_consent *c)
+{
+	static const char *const events[] = {"unknown", "given", "renewed", "withdrawn", "expired"};
+	const char *ev = (unsigned)c->event < sizeof events / sizeof *events ? events[c->event] : "unknown";
+	return json_pack("{s:s,s:s,s:o,s:o,s:s?,s:s?,s:s?,s:s?,s:s?}", "activity", c->activity, "event", ev, "at",
+	                 time_json(c->at), "expires_at", time_json(c->expires_at), "wording_hash",
+	                 opt(c->text_hash), "wording_version", opt(c->text_version), "channel", opt(c->channel),
+	                 "source", opt(c->source), "principal", opt(c->principal));
+}
+
+json_t *gd_hold_json(const gd_hold *h)
+{
+	return json_pack("{s:I,s:s,s:I,s:s,s:o,s:s,s:o}", "id", (json_int_t)h->id, "subject", h->subject,
+	                 "record_id", (json_int_t)h->record_id, "reason", h->reason, "placed_at",
+	                 time_json(h->placed_at), "placed_by", h->placed_by, "lifted_at", time_json(h->lifted_at));
+}
+
+json_t *gd_register_version_json(const gd_register_version *v)
+{
+	return json_pack("{s:I,s:o,s:s?,s:s?,s:s?,s:i}", "version", (json_int_t)v->version, "loaded_at",
+	                 time_json(v->loaded_at), "principal", v->principal, "file", v->file, "digest", v->digest,
+	                 "activities", v->activities);
+}
+
+json_t *gd_retention_plan_row_json(const gd_retention_plan_row *r)
+{
+	return json_pack("{s:s,s:s?,s:s,s:s?,s:i,s:I,s:o}", "month", r->month, "activity", r->activity, "action",
+	                 gd_retention_action_name(r->action), "rule", r->rule, "rule_line", r->rule_line, "count",
+	                 (json_int_t)r->count, "first_due", time_json(r->first_due));
 }
