@@ -932,6 +932,30 @@ static int op_export(struct fixture *f, const char *s, int64_t rec, int64_t *req
 	return rc;
 }
 
+struct export_faults {
+	struct fixture *f;
+	const char *s;
+	int64_t rec, req, before;
+};
+
+static int run_export(void *ud)
+{
+	struct export_faults *c = ud;
+	return op_export(c->f, c->s, c->rec, &c->req);
+}
+
+static void take_footprint(void *ud)
+{
+	struct export_faults *c = ud;
+	c->before = footprint(c->f);
+}
+
+static void footprint_unchanged(void *ud, long n, int rc)
+{
+	struct export_faults *c = ud;
+	assert_int_equal(footprint(c->f), c->before);
+}
+
 static void writes_are_all_or_nothing_under_faults(void **state)
 {
 	struct fixture *f = *state;
@@ -974,20 +998,9 @@ static void writes_are_all_or_nothing_under_faults(void **state)
 		}
 	}
 	/* Exports count copies only when they are delivered whole. */
-	req = open_verified(f, "access", s, NULL);
-	for (long n = 1;; n++) {
-		int64_t before = footprint(f);
-		gd__fault_arm(n);
-		int rc = op_export(f, s, rec, &req);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			break;
-		}
-		assert_true(rc < 0);
-		assert_int_equal(footprint(f), before);
-	}
+	struct export_faults c = {.f = f, .s = s, .rec = rec, .req = open_verified(f, "access", s, NULL)};
+	struct fault_loop l = {.op = run_export, .before = take_footprint, .check = footprint_unchanged, .ud = &c};
+	fault_loop_run(&l);
 }
 
 static void portability_holds_only_what_the_subject_provided(void **state)
