@@ -84,6 +84,13 @@ json_t *gd_register_version_json(const gd_register_version *v);
  */
 json_t *gd_retention_plan_row_json(const gd_retention_plan_row *r);
 
+/*
+ * The report of an audit verification: {"result" (gd_audit_problem_name),
+ * "intact", "chains", "entries", "checkpoints", "unsigned_tail", "detail"},
+ * and, when not intact, "tenant" (the chain's name) and "first_bad_seq".
+ */
+json_t *gd_audit_report_json(const gd_audit_report *r);
+
 #ifdef __cplusplus
 }
 #endif

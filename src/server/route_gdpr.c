@@ -187,11 +187,7 @@ int route_audit_verify(struct api_ctx *c)
 	int rc = gd_audit_verify(c->rq->v, c->caps[0], &r, NULL, NULL);
 	if (rc < 0 && rc != GD_ECORRUPT)
 		return api_fail(c, rc);
-	c->out = json_pack("{s:s,s:b,s:I,s:I,s:I,s:s}", "result", gd_audit_problem_name(r.problem), "intact",
-	                   rc == 0, "entries", (json_int_t)r.entries, "checkpoints", (json_int_t)r.checkpoints,
-	                   "unsigned_tail", (json_int_t)r.unsigned_tail, "detail", r.detail);
-	if (rc == GD_ECORRUPT)
-		json_object_set_new(c->out, "first_bad_seq", json_integer(r.seq));
+	c->out = gd_audit_report_json(&r);
 	return 200;
 }
 

@@ -45,7 +45,7 @@ set +e
 out=$("$G" audit verify --file forged.jsonl --json); rc=$?
 set -e
 [ $rc = 5 ] || fail "forged export: exit $rc"
-[ "$(jq -r .problem <<<"$out")" = modified ] || fail "forged export: $out"
+[ "$(jq -r .result <<<"$out")" = modified ] || fail "forged export: $out"
 "$G" audit export --format csv | head -1 | grep -q '^type,seq,at,time,principal,action' || fail "csv header"
 
 # tampering in the vault (a block of entries removed): exit 5, the entry named
@@ -54,7 +54,7 @@ set +e
 out=$("$G" audit verify --json); rc=$?
 set -e
 [ $rc = 5 ] || fail "deleted entry: exit $rc"
-[ "$(jq -r '.problem + " " + .tenant + " " + (.seq|tostring)' <<<"$out")" = "removed acme 2" ] || fail "$out"
+[ "$(jq -r '.result + " " + .tenant + " " + (.first_bad_seq|tostring)' <<<"$out")" = "removed acme 2" ] || fail "$out"
 
 # prune: a fresh vault, a year of entries, the first months removed
 rm -f v.db v.db.key

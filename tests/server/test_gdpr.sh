@@ -124,6 +124,9 @@ req GET "$T/audit?record=cookies" "$TD"; expect_status 400
 req GET "$T/audit" "$TA"; expect_status 403 denied
 req GET $T/audit/verify "$TD"; expect_status 200
 [ "$(jq .intact <<<"$BODY")" = true ] || fail "audit verify: $BODY"
+# the CLI's report has the same fields (its counts may differ: the trail grows)
+[ "$("$G" --tenant acme audit verify --json | jq -c keys)" = "$(jq -c keys <<<"$BODY")" ] ||
+	fail "audit report fields differ between the CLI and the API"
 
 # the breach register and its 72-hour clock
 req POST $T/breaches "$TD" '{"detected_at":"2026-02-02T08:00:00Z","nature":"confidentiality","description":"a laptop was stolen","data_categories":"user.contact.email","subject_categories":"customer","approx_subjects":120,"high_risk":true}'

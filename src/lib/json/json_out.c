@@ -1,6 +1,6 @@
 /*
- * json_out.c — the JSON form of records, audit entries, breaches, requests,
- * consents, holds, register versions and retention plan rows
+ * json_out.c — the JSON form of records, audit entries and reports, breaches,
+ * requests, consents, holds, register versions and retention plan rows
  * (include/gardien/json.h), shared by the CLI and the server so that both
  * print one shape.
  *
@@ -133,4 +133,19 @@ json_t *gd_retention_plan_row_json(const gd_retention_plan_row *r)
 	return json_pack("{s:s,s:s?,s:s,s:s?,s:i,s:I,s:o}", "month", r->month, "activity", r->activity, "action",
 	                 gd_retention_action_name(r->action), "rule", r->rule, "rule_line", r->rule_line, "count",
 	                 (json_int_t)r->count, "first_due", time_json(r->first_due));
+}
+
+json_t *gd_audit_report_json(const gd_audit_report *r)
+{
+	json_t *j = json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:s}", "result", gd_audit_problem_name(r->problem), "intact",
+	                      r->problem == GD_AUDIT_INTACT, "chains", (json_int_t)r->chains, "entries",
+	                      (json_int_t)r->entries, "checkpoints", (json_int_t)r->checkpoints, "unsigned_tail",
+	                      (json_int_t)r->unsigned_tail, "detail", r->detail);
+	if (j && r->problem != GD_AUDIT_INTACT &&
+	    json_object_update_new(j, json_pack("{s:s,s:I}", "tenant", r->tenant, "first_bad_seq",
+	                                        (json_int_t)r->seq)) != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }
