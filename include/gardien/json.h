@@ -91,6 +91,27 @@ json_t *gd_retention_plan_row_json(const gd_retention_plan_row *r);
  */
 json_t *gd_audit_report_json(const gd_audit_report *r);
 
+/* A role: {"name", "ops" ("read,write"), "activities", "mfa"}. */
+json_t *gd_role_json(const gd_role_info *r);
+
+/*
+ * A person or service: {"name", "kind" ("person", "service", "support"),
+ * "role", "totp", "disabled"}, and "locked_until" while locked out.
+ */
+json_t *gd_principal_json(const gd_principal_info *p);
+
+/*
+ * A token or session (never its value): {"id", "principal", "kind"
+ * ("token", "session"), "created_at", "expires_at", "last_used", "revoked"}.
+ */
+json_t *gd_token_json(const gd_token_info *t);
+
+/*
+ * A support grant: {"id", "support", "ops", "activities", "created_at",
+ * "expires_at", "issued_by", "revoked"}.
+ */
+json_t *gd_grant_json(const gd_grant_info *g);
+
 #ifdef __cplusplus
 }
 #endif

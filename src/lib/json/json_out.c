@@ -1,6 +1,7 @@
 /*
  * json_out.c — the JSON form of records, audit entries and reports, breaches,
- * requests, consents, holds, register versions and retention plan rows
+ * requests, consents, holds, register versions, retention plan rows, roles,
+ * principals, tokens and grants
  * (include/gardien/json.h), shared by the CLI and the server so that both
  * print one shape.
  *
@@ -148,4 +149,46 @@ json_t *gd_audit_report_json(const gd_audit_report *r)
 		return NULL;
 	}
 	return j;
+}
+
+/* "read,write" of an operation set. */
+static json_t *ops_json(unsigned ops)
+{
+	char b[96];
+	gd_ops_format(b, ops);
+	return json_string(b);
+}
+
+json_t *gd_role_json(const gd_role_info *r)
+{
+	return json_pack("{s:s,s:o,s:s,s:b}", "name", r->name, "ops", ops_json(r->ops), "activities",
+	                 r->activities, "mfa", r->mfa);
+}
+
+json_t *gd_principal_json(const gd_principal_info *p)
+{
+	static const char *const kinds[] = {"person", "service", "support"};
+	const char *kind = (unsigned)p->kind < 3 ? kinds[p->kind] : "unknown";
+	json_t *j = json_pack("{s:s,s:s,s:s,s:b,s:b}", "name", p->name, "kind", kind, "role", p->role, "totp",
+	                      p->totp, "disabled", p->disabled);
+	if (j && p->locked_until && json_object_set_new(j, "locked_until", time_json(p->locked_until)) != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+json_t *gd_token_json(const gd_token_info *t)
+{
+	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:b}", "id", (json_int_t)t->id, "principal", t->principal,
+	                 "kind", t->session ? "session" : "token", "created_at", time_json(t->created_at),
+	                 "expires_at", time_json(t->expires_at), "last_used", time_json(t->last_used), "revoked",
+	                 t->revoked);
+}
+
+json_t *gd_grant_json(const gd_grant_info *g)
+{
+	return json_pack("{s:I,s:s,s:o,s:s,s:o,s:o,s:s,s:b}", "id", (json_int_t)g->id, "support", g->support,
+	                 "ops", ops_json(g->ops), "activities", g->activities, "created_at", time_json(g->created_at),
+	                 "expires_at", time_json(g->expires_at), "issued_by", g->issued_by, "revoked", g->revoked);
 }
