@@ -206,6 +206,7 @@ static bool parse_retention(struct draft *d, size_t i, struct ret_target t)
 {
 	const char *norm = d->s[i].norm;
 	bool found = false;
+	size_t last_end = 0;
 	bool archive = has(d, "archive", norm);
 	size_t len = strlen(norm);
 	for (size_t u = 0; u < len && !d->rc; u++) {
@@ -298,17 +299,23 @@ static bool parse_retention(struct draft *d, size_t i, struct ret_target t)
 		r->stages[r->nstages++] = (struct gd__nv_stage){GD__NV_DELETE, event, p};
 		found = true;
 		u = k;
+		last_end = k;
 	}
 	struct gd__lex_hit h;
-	if (!found && gd__lexicon_find(d->lx, "once", norm, &h)) {
+	/* "deleted once …", also after a period of the same sentence */
+	if (gd__lexicon_find(d->lx, "once", norm + last_end, &h)) {
+		h.at += last_end;
 		struct gd__lex_hit eh;
 		const char *ev = gd__lexicon_find(d->lx, "event", norm + h.at + h.len, &eh)
 		                         ? eh.key
 		                         : event_from_words(d, norm, h.at + h.len);
 		struct gd__nv_retention *r = add_rule(d, t, i, 70, NULL);
+		int action = strncmp(norm + h.at, "archiv", 6) == 0     ? GD__NV_ARCHIVE
+		             : strncmp(norm + h.at, "anonymi", 7) == 0 ? GD__NV_ANONYMISE
+		                                                       : GD__NV_DELETE;
 		if (r)
 			r->stages[r->nstages++] =
-				(struct gd__nv_stage){GD__NV_DELETE, ev ? ev : "collection", {0, 0, 0}};
+				(struct gd__nv_stage){action, ev ? ev : "collection", {0, 0, 0}};
 		found = true;
 	}
 	if (gd__lexicon_find(d->lx, "until", norm, &h) && !found) {

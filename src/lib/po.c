@@ -174,6 +174,10 @@ int gd__po_parse(struct gd__po **out, const char *name, const char *text, size_t
 		bool starts = !eof && (strncmp(q, "msgctxt", 7) == 0 || (strncmp(q, "msgid", 5) == 0 &&
 		                                                          strncmp(q, "msgid_plural", 12) != 0));
 		/* an entry ends at the next msgctxt/msgid after its msgstr, or at the end */
+		if (eof && f != F_NONE && f != F_STR) {
+			rc = gd__err(GD_EINVAL, "catalogue %s: the last entry has no msgstr", name);
+			goto done;
+		}
 		if ((starts && f == F_STR) || (eof && has_id)) {
 			if (!fuzzy && id.n > 0) {
 				bool translated = false;
