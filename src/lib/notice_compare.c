@@ -248,7 +248,8 @@ int gd__nv_score(const struct gd__nv *draft, const struct gd__nv *exp, struct gd
 		for (size_t k = 0; k < draft->nactivities; k++)
 			if (gd__nv_similar(draft->activities[k].name, words[e])) {
 				found = true;
-				bfound |= draft->activities[k].basis && strcmp(draft->activities[k].basis, ea->basis) == 0;
+				bfound |= draft->activities[k].basis && ea->basis &&
+				          strcmp(draft->activities[k].basis, ea->basis) == 0;
 			}
 		out[0].found += found;
 		out[1].found += stated && bfound;
@@ -262,7 +263,8 @@ int gd__nv_score(const struct gd__nv *draft, const struct gd__nv *exp, struct gd
 			if (gd__nv_similar(da->name, words[e])) {
 				if (!m)
 					m = &exp->activities[e];
-				basis_ok |= da->basis && strcmp(da->basis, exp->activities[e].basis) == 0;
+				basis_ok |= da->basis && exp->activities[e].basis &&
+				            strcmp(da->basis, exp->activities[e].basis) == 0;
 			}
 		out[0].wrong += m == NULL;
 		if (da->basis) {
