@@ -818,7 +818,8 @@ static void security(struct draft *d, size_t i)
 {
 	struct gd__nv *v = d->v;
 	const struct gd__sentence *s = &d->s[i];
-	bool listed = (s->flags & GD__S_BULLET) && (d->security_list || in_section(d, "security"));
+	bool listed = (s->flags & GD__S_BULLET) &&
+	              (d->security_list || (in_section(d, "security") && has(d, "security", s->norm)));
 	if (!listed)
 		return;
 	size_t letters = 0;
@@ -958,6 +959,67 @@ static int cookies_activity(struct draft *d, size_t i)
 	int c = new_activity(d, i, "Cookies", 50, "periods of cookies: the notice names no purpose for them");
 	d->act = keep;
 	return c;
+}
+
+/*
+ * "… à des fins de facturation, de gestion des recouvrements, de démarchage
+ * commercial, etc.": an enumeration of three purposes or more in a sentence
+ * becomes as many activities (confidence 50). Shorter ones ("à des fins de
+ * preuve") are not purposes of their own.
+ */
+static void enumerated_purposes(struct draft *d, size_t i)
+{
+	static const char *const intros[] = {"à des fins de ", "aux fins de ", "for the purposes of "};
+	static const char *const seps[] = {", de la ", ", de l'", ", de l’", ", des ", ", du ", ", de ",
+	                                   ", d'", ", d’", ", and ", ", "};
+	const char *t = d->s[i].text, *p = NULL;
+	for (size_t k = 0; k < sizeof intros / sizeof *intros && !p; k++)
+		if ((p = strstr(t, intros[k])))
+			p += strlen(intros[k]);
+	if (!p || in_section(d, "rights") || in_section(d, "retention"))
+		return;
+	const char *end = p + strcspn(p, ".;:(");
+	const char *starts[12], *ends[12];
+	size_t n = 0;
+	const char *a = p;
+	while (a < end && n < 12) {
+		const char *best = NULL;
+		size_t bl = 0;
+		for (size_t k = 0; k < sizeof seps / sizeof *seps; k++) {
+			const char *f = strstr(a, seps[k]);
+			if (f && f < end && (!best || f < best)) {
+				best = f;
+				bl = strlen(seps[k]);
+			}
+		}
+		const char *e = best ? best : end;
+		starts[n] = a;
+		ends[n] = e;
+		n++;
+		a = best ? best + bl : end;
+	}
+	size_t kept = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (ends[k] - starts[k] < 4 || strncmp(starts[k], "etc", 3) == 0)
+			continue;
+		size_t words = 1;
+		for (const char *c = starts[k]; c < ends[k]; c++)
+			words += *c == ' ';
+		if (words > 10)
+			return; /* a clause, not a list of purposes */
+		kept++;
+	}
+	if (kept < 3)
+		return;
+	int keep = d->act;
+	for (size_t k = 0; k < n; k++) {
+		if (ends[k] - starts[k] < 4 || strncmp(starts[k], "etc", 3) == 0)
+			continue;
+		char *name = dup(d, starts[k], (size_t)(ends[k] - starts[k]));
+		if (!name || new_activity(d, i, name, 50, "one of the purposes the sentence enumerates") < 0)
+			return;
+	}
+	d->act = keep;
 }
 
 /* ---- the walk ---- */
@@ -1107,6 +1169,61 @@ static const char *make_id(struct draft *d, const char *name, size_t k)
 	return dup(d, id, strlen(id));
 }
 
+/*
+ * The controller's name when no pattern gave it: the upper-case word of four
+ * letters or more the notice repeats most (a brand written in capitals), not
+ * an acronym of the law. One pass over the words, 64 candidates at most.
+ * Confidence 40.
+ */
+static void caps_name(struct draft *d)
+{
+	static const char *const law[] = {"RGPD", "GDPR", "CNIL", "DPO", "HTTP", "HTTPS", "CEDEX",
+	                                  "IBAN", "SIREN", "SIRET", "CJEU", "FAQ", "CGU", "CGV"};
+	struct cand {
+		const char *w;
+		size_t n, count;
+	} cand[64];
+	size_t nc = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		const char *t = d->s[i].text;
+		if (d->s[i].flags & GD__S_HEADING)
+			continue;
+		for (const char *p = t; *p;) {
+			while (*p && !isupper((unsigned char)*p))
+				p++;
+			const char *w = p;
+			while (isupper((unsigned char)*p))
+				p++;
+			size_t n = (size_t)(p - w);
+			if (n < 4 || isalnum((unsigned char)*p) || (w > t && isalnum((unsigned char)w[-1])))
+				continue;
+			bool skip = false;
+			for (size_t k = 0; k < sizeof law / sizeof *law; k++)
+				skip |= strlen(law[k]) == n && strncmp(law[k], w, n) == 0;
+			if (skip)
+				continue;
+			size_t c;
+			for (c = 0; c < nc; c++)
+				if (cand[c].n == n && strncmp(cand[c].w, w, n) == 0)
+					break;
+			if (c == nc) {
+				if (nc == 64)
+					continue;
+				cand[nc++] = (struct cand){w, n, 0};
+			}
+			cand[c].count++;
+		}
+	}
+	size_t best = SIZE_MAX;
+	for (size_t c = 0; c < nc; c++)
+		if (cand[c].count >= 5 && (best == SIZE_MAX || cand[c].count > cand[best].count))
+			best = c;
+	if (best != SIZE_MAX) {
+		d->v->name.v = dup(d, cand[best].w, cand[best].n);
+		d->v->name.src = (struct gd__nv_src){0, 40, NULL, "the upper-case name the notice repeats most"};
+	}
+}
+
 static void finish(struct draft *d)
 {
 	struct gd__nv *v = d->v;
@@ -1150,6 +1267,8 @@ static void finish(struct draft *d)
 				if (gd__nv_list_add(d->ar, &a->subjects, d->subjects.v[c]) < 0)
 					OOM(d);
 	}
+	if (!v->name.v)
+		caps_name(d);
 	/* the rights contact also gives the controller's address when nothing else does */
 	if (!v->address.v && v->rights_postal.v) {
 		v->address = v->rights_postal;
@@ -1284,6 +1403,8 @@ int gd__notice_draft(struct gd__nv **out, const char *text, size_t len, const ch
 			}
 			shared_with(&d, i);
 			transfers(&d, i);
+			if (!(s->flags & GD__S_BULLET))
+				enumerated_purposes(&d, i);
 		}
 		if (s->row == 0 || s->row != d.header_row) {
 			emails(&d, i);

@@ -18,9 +18,9 @@
 #include "lib/notice.h"
 
 struct phrase {
-	const char *s;  /* folded */
+	const char *s;  /* folded; '*' stands for the rest of a word ("obligation* legale*") */
 	size_t len;
-	bool prefix;    /* written with a trailing '*' */
+	size_t head;    /* bytes before the first '*': what strstr looks for */
 };
 
 struct rule {
@@ -164,16 +164,35 @@ int gd__lexicon_parse(struct gd__lexicon **out, const char *text, size_t len)
 			size_t n = (size_t)(c - ps);
 			while (n && (ps[n - 1] == ' ' || ps[n - 1] == '\r'))
 				n--;
-			bool prefix = n > 1 && ps[n - 1] == '*';
-			if (prefix)
-				n--;
-			if (n) {
-				char *f = gd__notice_fold(lx->ar, ps, n);
+			if (n && ps[0] != '*') {
+				/* fold each piece between '*' (folding drops '*'), keep the '*' */
+				char *f = gd__arena_alloc(lx->ar, 2 * n + 1);
 				if (!f) {
 					rc = gd__err(GD_ENOMEM, "out of memory");
 					goto done;
 				}
-				r->p[r->np++] = (struct phrase){f, strlen(f), prefix};
+				size_t o = 0, head = SIZE_MAX;
+				for (size_t a = 0; a <= n;) {
+					size_t b = a;
+					while (b < n && ps[b] != '*')
+						b++;
+					char *piece = gd__notice_fold(lx->ar, ps + a, b - a);
+					if (!piece) {
+						rc = gd__err(GD_ENOMEM, "out of memory");
+						goto done;
+					}
+					size_t pl = strlen(piece);
+					memcpy(f + o, piece, pl);
+					o += pl;
+					if (b < n) {
+						if (head == SIZE_MAX)
+							head = o;
+						f[o++] = '*';
+					}
+					a = b + 1;
+				}
+				f[o] = 0;
+				r->p[r->np++] = (struct phrase){f, o, head == SIZE_MAX ? o : head};
 			}
 			ps = c + 1;
 		}
@@ -211,19 +230,37 @@ static bool alnum(char c)
 	return isalnum((unsigned char)c) || c == '-' || c == '@' || c == '_';
 }
 
+/* The end of phrase `p` matched at norm[at], '*' taking the rest of a word; SIZE_MAX if no match. */
+static size_t match_at(const struct phrase *p, const char *norm, size_t at)
+{
+	size_t i = at;
+	for (size_t k = 0; k < p->len; k++) {
+		if (p->s[k] == '*') {
+			while (alnum(norm[i]))
+				i++;
+			continue;
+		}
+		if (norm[i] != p->s[k])
+			return SIZE_MAX;
+		i++;
+	}
+	return i;
+}
+
 /* Leftmost whole-word occurrence of phrase `p` in `norm` at or after `from`; SIZE_MAX if none. */
 static size_t find_phrase(const struct phrase *p, const char *norm, size_t from, size_t *mlen)
 {
+	char head[64];
+	size_t hl = p->head < sizeof head - 1 ? p->head : sizeof head - 1;
+	memcpy(head, p->s, hl);
+	head[hl] = 0;
 	const char *s = norm + from;
-	while ((s = strstr(s, p->s)) != NULL) {
+	while ((s = strstr(s, head)) != NULL) {
 		size_t at = (size_t)(s - norm);
 		bool left = at == 0 || !alnum(norm[at - 1]) || !alnum(p->s[0]);
-		size_t end = at + p->len;
-		if (p->prefix)
-			while (alnum(norm[end]) || norm[end] == '-')
-				end++;
-		bool right = !alnum(norm[end]) || !alnum(p->s[p->len - 1]);
-		if (left && right) {
+		size_t end = match_at(p, norm, at);
+		bool right = end != SIZE_MAX && (!alnum(norm[end]) || !alnum(norm[end - (end > at)]));
+		if (left && right && end > at) {
 			*mlen = end - at;
 			return at;
 		}
@@ -288,14 +325,8 @@ const char *gd__lexicon_at(const struct gd__lexicon *lx, const char *kind, const
 		if (strcmp(r->kind, kind) != 0)
 			continue;
 		for (size_t k = 0; k < r->np; k++) {
-			const struct phrase *p = &r->p[k];
-			if (strncmp(norm + at, p->s, p->len) != 0)
-				continue;
-			size_t end = at + p->len;
-			if (p->prefix)
-				while (alnum(norm[end]))
-					end++;
-			if (alnum(norm[end]) && alnum(p->s[p->len - 1]))
+			size_t end = match_at(&r->p[k], norm, at);
+			if (end == SIZE_MAX || end == at || (alnum(norm[end]) && alnum(norm[end - 1])))
 				continue;
 			if (len)
 				*len = end - at;
@@ -310,6 +341,6 @@ const char *gd__lexicon_value(const struct gd__lexicon *lx, const char *kind, co
 	for (size_t i = 0; lx && i < lx->n; i++)
 		if (strcmp(lx->rules[i].kind, kind) == 0 && strcmp(lx->rules[i].key, key) == 0 &&
 		    lx->rules[i].np)
-			return lx->rules[i].p[0].s;
+			return lx->rules[i].p[0].s; /* a URL: no '*' in it */
 	return NULL;
 }

@@ -14,44 +14,79 @@
 
 #include "lib/internal.h"
 #include "lib/notice.h"
+#include "util/utf8.h"
 
 #define QUOTE_MAX 400 /* bytes of a sentence in a source comment */
 
-/* A YAML double-quoted scalar. */
+/* Length of the valid UTF-8 character at p (1–4), 0 when p holds none. */
+static size_t utf8_char(const unsigned char *p)
+{
+	size_t n = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC2 ? 2 : 0;
+	for (size_t k = 1; k < n; k++)
+		if ((p[k] & 0xC0) != 0x80)
+			return 0;
+	return n && gd__utf8_valid(p, n) ? n : 0;
+}
+
+/*
+ * A YAML double-quoted scalar. Only whole UTF-8 characters are written: a
+ * string cut inside a character (a quote capped in bytes) loses the piece
+ * rather than making the draft unreadable.
+ */
 static void q(FILE *out, const char *s)
 {
 	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;) {
+		size_t n = utf8_char(p);
+		if (n == 0) {
+			p++;
+			continue;
+		}
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(out, "\\x%02x", *p);
 		else
-			fputc(*p, out);
+			fwrite(p, 1, n, out);
+		p += n;
 	}
 	fputc('"', out);
 }
 
-/* A comment's text: one line, cut at a character boundary past `max` bytes. */
+/* A comment's text: one line of whole characters, cut past `max` bytes. */
 static void ctext(FILE *out, const char *s, size_t max)
 {
 	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++, n++) {
-		if (n >= max && (*p & 0xC0) != 0x80) {
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;) {
+		size_t c = utf8_char(p);
+		if (c == 0) {
+			p++;
+			continue;
+		}
+		if (n >= max) {
 			fputs(" […]", out);
 			return;
 		}
-		fputc(*p < 0x20 || *p == 0x7f ? ' ' : *p, out);
+		if (*p < 0x20 || *p == 0x7f)
+			fputc(' ', out);
+		else
+			fwrite(p, 1, c, out);
+		p += c;
+		n += c;
 	}
 }
 
 static void src(FILE *out, const char *indent, const struct gd__nv_src *s)
 {
-	if (!s->line)
+	if (!s->line && !s->note)
 		return;
-	fprintf(out, "%s# L%d %d%%: ", indent, s->line, s->conf);
-	ctext(out, s->quote, QUOTE_MAX);
-	fputc('\n', out);
+	if (s->line) {
+		fprintf(out, "%s# L%d %d%%: ", indent, s->line, s->conf);
+		ctext(out, s->quote, QUOTE_MAX);
+		fputc('\n', out);
+	} else {
+		fprintf(out, "%s# %d%%, from the whole notice:\n", indent, s->conf);
+	}
 	if (s->note) {
 		fprintf(out, "%s#   (", indent);
 		ctext(out, s->note, 200);
