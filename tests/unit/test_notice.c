@@ -88,9 +88,13 @@ static void table_head(const char *title)
 static void table_row(const char *name, int k, const struct gd__nv_score *s)
 {
 	char line[256];
-	snprintf(line, sizeof line, "| %s | %s | %zu / %zu (%d%%) | %zu / %zu (%d%%) |\n", name,
-	         gd__nv_kind_names[k], s->found, s->expected, pct(s->found, s->expected), s->wrong,
-	         s->drafted, pct(s->wrong, s->drafted));
+	char f[32] = "—", w[32] = "—";
+	if (s->expected)
+		snprintf(f, sizeof f, "%d%%", pct(s->found, s->expected));
+	if (s->drafted)
+		snprintf(w, sizeof w, "%d%%", pct(s->wrong, s->drafted));
+	snprintf(line, sizeof line, "| %s | %s | %zu / %zu (%s) | %zu / %zu (%s) |\n", name,
+	         gd__nv_kind_names[k], s->found, s->expected, f, s->wrong, s->drafted, w);
 	fputs(line, stdout);
 	if (table_out)
 		fputs(line, table_out);
@@ -155,9 +159,9 @@ static void seeds_measured(void **state)
 	}
 	/* floors: the figures reached when this test was written (docs/notice.md) */
 	static const struct floor floors[3] = {
-		{"wimi", {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0}},
-		{"iporta", {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0}},
-		{"winbooks", {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0}},
+		{"wimi", {100, 66, 100, 77, 90, 87}, {100, 80, 100, 84, 100, 100}},
+		{"iporta", {100, 100, 100, 30, 100, 85}, {82, 100, 100, 80, 100, 100}},
+		{"winbooks", {54, 12, 100, 0, 0, 80}, {100, 100, 100, 0, 0, 100}},
 	};
 	measure("Seed notices (../shared/seeds) against examples/*.yml", pairs, floors, 3);
 	if (table_out)
@@ -183,12 +187,12 @@ static void own_measured(void **state)
 	const char *t = getenv("GD_NOTICE_TABLE");
 	table_out = t ? fopen(t, "a") : NULL;
 	static const struct floor tuned[2] = {
-		{"fr-boulangerie", {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0}},
-		{"en-webshop", {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0}},
+		{"fr-boulangerie", {100, 100, 75, 50, 100, 100}, {100, 100, 75, 100, 100, 100}},
+		{"en-webshop", {100, 100, 100, 100, 100, 71}, {100, 100, 100, 100, 100, 100}},
 	};
 	static const struct floor held[2] = {
-		{"fr-cabinet (HTML)", {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0}},
-		{"en-saas (Markdown)", {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0}},
+		{"fr-cabinet (HTML)", {100, 100, 100, 100, 100, 66}, {100, 100, 100, 100, 100, 100}},
+		{"en-saas (Markdown)", {0, 0, 100, 0, 100, 57}, {0, 0, 100, 0, 100, 100}},
 	};
 	measure("Own notices the lexicon was tuned on (tests/data/notices)", pairs, tuned, 2);
 	measure("Own notices held out from the lexicon work (tests/data/notices)", pairs + 2, held, 2);
