@@ -15,7 +15,7 @@
 #include <libfyaml.h>
 
 #include "lib/internal.h"
-#include "lib/notice.h"
+#include "lib/notice/notice.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
-#include "lib/notice.h"
+#include "lib/notice/notice.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

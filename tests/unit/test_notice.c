@@ -20,7 +20,7 @@
 
 #include "helpers.h"
 #include "lib/internal.h"
-#include "lib/notice.h"
+#include "lib/notice/notice.h"
 
 #include <libfyaml.h>
 
