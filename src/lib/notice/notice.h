@@ -213,6 +213,8 @@ int gd__notice_split(struct gd__arena *ar, const char *text, size_t len,
 
 /* Folds UTF-8 `s` to lower-case ASCII (accents dropped, quotes and dashes plain), in `ar`. */
 char *gd__notice_fold(struct gd__arena *ar, const char *s, size_t len);
+/* The offset in `text` of the character at offset `at` of its folded form. */
+size_t gd__notice_unfold(const char *text, size_t at);
 
 /* ---- lexicon (notice_lexicon.c) ---- */
 

@@ -750,34 +750,41 @@ static void shared_with(struct draft *d, size_t i)
 	const char *t = d->s[i].text, *norm = d->s[i].norm;
 	if (!gd__lexicon_find(d->lx, "shared", norm, &h) || !has(d, "recipient", norm + h.at))
 		return;
-	if (strlen(t) != strlen(norm)) {
-		/* offsets differ: find the phrase's last word in the text */
-		const char *w = norm + h.at + h.len;
-		(void)w;
-		const char *p = t;
-		size_t skip = 0;
-		for (size_t k = 0; k < h.at + h.len && t[skip]; k++) {
-			/* walk both: a folded ASCII char per UTF-8 character (œ: two) */
-			unsigned char c = (unsigned char)t[skip];
-			size_t cl = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-			if (c == 0xC5 && ((unsigned char)t[skip + 1] == 0x92 || (unsigned char)t[skip + 1] == 0x93))
-				k++;
-			if (c == '*')
-				k--;
-			skip += cl;
-		}
-		p = t + skip;
-		while (*p == ' ')
-			p++;
-		size_t n = strcspn(p, ".;(");
-		add_party(d, i, p, n > 160 ? 160 : n, 60);
-		return;
-	}
-	const char *p = t + h.at + h.len;
+	const char *p = t + gd__notice_unfold(t, h.at + h.len);
 	while (*p == ' ')
 		p++;
 	size_t n = strcspn(p, ".;(");
 	add_party(d, i, p, n > 160 ? 160 : n, 60);
+}
+
+/*
+ * "Ces prestataires sont entre autres : des prestataires d'hébergement ; des
+ * exploitants réseaux (CDN) ; …": in the recipients section, the items of a
+ * list written inside a sentence (the splitter cuts it at each ';') are
+ * recipients, and so is what follows " : " when the sentence names them.
+ */
+static void recipient_items(struct draft *d, size_t i)
+{
+	const struct gd__sentence *s = &d->s[i];
+	if (!in_section(d, "recipients") || (s->flags & (GD__S_BULLET | GD__S_HEADING | GD__S_CELL)))
+		return;
+	const char *t = s->text, *colon = strstr(t, " : ");
+	if (!colon)
+		colon = strstr(t, ": ");
+	if (colon && has(d, "recipient", s->norm)) {
+		const char *p = colon + (colon[0] == ' ' ? 3 : 2);
+		add_party(d, i, p, strcspn(p, ".;"), 50);
+		return;
+	}
+	static const char *const starts[] = {"des ", "les ", "nos ", "aux ", "our ", "the ", "to our "};
+	size_t words = 1;
+	for (const char *c = t; *c; c++)
+		words += *c == ' ';
+	for (size_t k = 0; k < sizeof starts / sizeof *starts; k++)
+		if (strncmp(t, starts[k], strlen(starts[k])) == 0 && words <= 25 && has(d, "recipient", s->norm)) {
+			add_party(d, i, t, strcspn(t, ".;"), 50);
+			return;
+		}
 }
 
 static void transfers(struct draft *d, size_t i)
@@ -1253,6 +1260,13 @@ static void finish(struct draft *d)
 			a->basis_src = a->src;
 			a->basis_src.conf = 60;
 		}
+		if (!a->basis && a->purpose && strcmp(a->purpose, "essential.legal_obligation") == 0) {
+			/* a purpose that is an obligation ("les demandes relatives aux droits") */
+			a->basis = "legal_obligation";
+			a->basis_src = a->purpose_src;
+			a->basis_src.conf = 50;
+			a->basis_src.note = "the purpose is a legal obligation";
+		}
 		if (!a->basis && d->general_basis && a->purpose && strncmp(a->purpose, "essential", 9) == 0) {
 			a->basis = d->general_basis;
 			a->basis_src = d->general_basis_src;
@@ -1275,8 +1289,6 @@ static void finish(struct draft *d)
 		v->address.src.conf = 40;
 	}
 	/* the events periods count from */
-	struct gd__nv_retention *lists[2] = {v->retention, NULL};
-	(void)lists;
 	for (size_t k = 0; k <= v->nactivities && !d->rc; k++) {
 		struct gd__nv_retention *r = k < v->nactivities ? v->activities[k].retention : v->retention;
 		size_t nr = k < v->nactivities ? v->activities[k].nretention : v->nretention;
@@ -1402,6 +1414,7 @@ int gd__notice_draft(struct gd__nv **out, const char *text, size_t len, const ch
 					d.used[i] = true;
 			}
 			shared_with(&d, i);
+			recipient_items(&d, i);
 			transfers(&d, i);
 			if (!(s->flags & GD__S_BULLET))
 				enumerated_purposes(&d, i);

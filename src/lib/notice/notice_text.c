@@ -69,6 +69,26 @@ char *gd__notice_fold(struct gd__arena *ar, const char *s, size_t len)
 	return o;
 }
 
+size_t gd__notice_unfold(const char *text, size_t at)
+{
+	/* fold gives one byte per character, two for œ, none for '*' */
+	size_t i = 0, k = 0;
+	const unsigned char *p = (const unsigned char *)text;
+	while (p[i] && k < at) {
+		unsigned c = p[i];
+		size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+		if (c == '*')
+			k += 0;
+		else if (c == 0xC5 && (p[i + 1] == 0x92 || p[i + 1] == 0x93))
+			k += 2;
+		else
+			k += 1;
+		for (size_t m = 0; m < n && p[i]; m++)
+			i++;
+	}
+	return i;
+}
+
 /* ---- HTML to text ---- */
 
 static bool looks_html(const char *t, size_t len)
@@ -534,25 +554,17 @@ int gd__notice_split(struct gd__arena *ar, const char *text, size_t len, struct 
 		} else if (memchr(t + a, '\t', b - a)) {
 			/* a table row: cells apart */
 			FLUSH();
-			size_t cells = 0, kept = 0;
-			for (size_t c = a; c <= b; c++)
-				if (c == b || t[c] == '\t')
-					cells++;
-			(void)cells;
 			sp.row++;
 			int cell = 0;
 			size_t cs = i; /* leading tabs count as empty cells */
 			for (size_t c = i; c <= e; c++) {
 				if (c == e || t[c] == '\t') {
-					if (cell_text(t + cs, c - cs)) {
+					if (cell_text(t + cs, c - cs))
 						push(&sp, t + cs, c - cs, line, GD__S_CELL | GD__S_PARA, 0, sp.row, cell);
-						kept++;
-					}
 					cell++;
 					cs = c + 1;
 				}
 			}
-			(void)kept;
 		} else {
 			size_t bl = bullet(t + a, b - a);
 			int level = 0;
