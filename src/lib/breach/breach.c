@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/po/po.h"
 #include "lib/register/register.h"
 #include "util/utf8.h"
 
@@ -52,10 +53,13 @@ static int check_nature(const char *s)
 	return 0;
 }
 
+/* A language the drafts can be written in: one with a catalogue (po/<language>.po). */
 static int check_language(const char *s)
 {
-	if (s && strcmp(s, "fr") != 0 && strcmp(s, "en") != 0)
-		return gd__err(GD_EINVAL, "breach language \"%.8s\" is not supported: use fr or en", s);
+	const struct gd__po *po;
+	if (s && (strlen(s) > 7 || gd__po_get(&po, s) < 0))
+		return gd__err(GD_EINVAL, "breach language \"%.8s\" is not supported: use one with a "
+		                          "catalogue in po/ (fr, en)", s);
 	return 0;
 }
 

@@ -270,28 +270,7 @@ struct gd__nv_score {
 int gd__nv_score(const struct gd__nv *draft, const struct gd__nv *ref,
                  struct gd__nv_score out[GD__NV_KINDS]);
 
-/* ---- gettext catalogues (po.c) ---- */
-
-#define GD__PO_MAX_BYTES (1u << 20)
-#define GD__PO_MAX_ENTRIES 20000
-#define GD__PO_MAX_STRING (64u << 10)
-
-struct gd__po;
-/*
- * Parses a PO catalogue (msgctxt, msgid, msgid_plural, msgstr, msgstr[N],
- * continued strings, C escapes, comments; "#, fuzzy" entries are skipped as
- * gettext does). GD_EINVAL with the line on a malformed file.
- */
-int gd__po_parse(struct gd__po **out, const char *name, const char *text, size_t len);
-void gd__po_free(struct gd__po *po);
-/* The catalogue compiled in for `language` ("po/<language>.po"), cached; GD_ENOTFOUND. */
-int gd__po_get(const struct gd__po **out, const char *language);
-/* The translation of `msgid` (itself when untranslated). */
-const char *gd__po_gettext(const struct gd__po *po, const char *msgid);
-/* The translation of msgid/plural for `n`, with the catalogue's plural rule. */
-const char *gd__po_ngettext(const struct gd__po *po, const char *msgid, const char *plural,
-                            unsigned long n);
-/* Number of entries (for tests). */
-size_t gd__po_count(const struct gd__po *po);
+/* The gettext catalogues of the notice are in lib/po/po.h. */
+#include "lib/po/po.h"
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * po.c — gettext PO catalogues read by gardien itself: the notice writer's
- * translations live in po/<language>.po, compiled into the library like the
+ * po.c — gettext PO catalogues read by gardien itself: the translations of
+ * the notice writer and the breach drafts live in po/<language>.po, compiled into the library like the
  * data files, so adding a language is adding a catalogue (no locale to
  * generate, no C to touch). The parser takes what msgfmt writes and reads:
  * comments, msgctxt, msgid, msgid_plural, msgstr, msgstr[N], strings
@@ -21,7 +21,7 @@
 #include "lib/vault/arena.h"
 #include "lib/vault/embedded.h"
 #include "lib/internal.h"
-#include "lib/notice/notice.h"
+#include "lib/po/po.h"
 
 struct entry {
 	const char *key;      /* msgctxt "\004" msgid, or msgid */
@@ -135,6 +135,24 @@ static const char *quoted(const char *p, const char *end, struct str *s, int *er
 	return p;
 }
 
+/* A new zeroed entry at the end of po->e (arena memory, doubled when full). */
+static struct entry *push_entry(struct gd__po *po)
+{
+	if (po->n == po->cap) {
+		size_t nc = po->cap ? po->cap * 2 : 64;
+		struct entry *ne = gd__arena_alloc(po->ar, nc * sizeof *ne);
+		if (!ne)
+			return NULL;
+		if (po->n)
+			memcpy(ne, po->e, po->n * sizeof *ne);
+		po->e = ne;
+		po->cap = nc;
+	}
+	struct entry *e = &po->e[po->n++];
+	memset(e, 0, sizeof *e);
+	return e;
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
 	return strcmp(((const struct entry *)a)->key, ((const struct entry *)b)->key);
@@ -189,7 +207,7 @@ int gd__po_parse(struct gd__po **out, const char *name, const char *text, size_t
 						             GD__PO_MAX_ENTRIES);
 						goto done;
 					}
-					struct entry *en = gd__nv_push(po->ar, &po->e, &po->n, &po->cap, sizeof *en);
+					struct entry *en = push_entry(po);
 					size_t kl = (has_ctxt ? ctxt.n + 1 : 0) + id.n;
 					char *key = en ? gd__arena_alloc(po->ar, kl + 1) : NULL;
 					if (!key) {
@@ -342,6 +360,16 @@ static const struct entry *lookup(const struct gd__po *po, const char *key)
 const char *gd__po_gettext(const struct gd__po *po, const char *msgid)
 {
 	const struct entry *e = lookup(po, msgid);
+	return e && e->nstr > 0 && e->str[0][0] ? e->str[0] : msgid;
+}
+
+const char *gd__po_pgettext(const struct gd__po *po, const char *ctxt, const char *msgid)
+{
+	char key[1024];
+	int n = snprintf(key, sizeof key, "%s\004%s", ctxt, msgid);
+	if (n < 0 || (size_t)n >= sizeof key)
+		return msgid;
+	const struct entry *e = lookup(po, key);
 	return e && e->nstr > 0 && e->str[0][0] ? e->str[0] : msgid;
 }
 
