@@ -446,6 +446,56 @@ static void po_catalogues(void **state)
 	assert_string_equal(gd__po_ngettext(fr, "{n} month", "{n} months", 13), "{n} mois");
 }
 
+/*
+ * Out of memory at every allocation of a draft and of a written notice: an
+ * error or a result, never a crash or a leak (ASan checks the leaks).
+ */
+static void out_of_memory(void **state)
+{
+	(void)state;
+	char path[600];
+	snprintf(path, sizeof path, "%s/tests/data/notices/en-webshop.txt", src_dir());
+	size_t len;
+	char *text = slurp(path, &len);
+	assert_non_null(text);
+	const struct gd__lexicon *lx;
+	assert_int_equal(gd__lexicon_get(&lx), 0); /* compiled in once, kept: not a leak */
+	long n;
+	for (n = 1; n < 200000; n++) {
+		struct gd__nv *v = NULL;
+		gd__fault_arm(n);
+		int rc = gd__notice_draft(&v, text, len, NULL);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (rc != 0 && rc != GD_ENOMEM)
+			fail_msg("allocation %ld: draft returned %d", n, rc);
+		assert_true(rc == 0 ? v != NULL : v == NULL);
+		gd__nv_free(v);
+		if (!fired)
+			break;
+	}
+	printf("draft: %ld allocation points failed in turn\n", n - 1);
+	assert_true(n > 5); /* the loop went through the allocations (arena blocks) */
+	free(text);
+	snprintf(path, sizeof path, "%s/examples/iporta.yml", src_dir());
+	const struct gd__po *po;
+	assert_int_equal(gd__po_get(&po, "fr"), 0);
+	for (n = 1; n < 200000; n++) {
+		FILE *out = fopen("/dev/null", "w");
+		gd__fault_arm(n);
+		int rc = gd_notice_write_file(path, "fr", "html", NULL, NULL, NULL, out);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		fclose(out);
+		if (rc != 0 && rc != GD_ENOMEM && rc != GD_ERROR)
+			fail_msg("allocation %ld: notice returned %d (%s)", n, rc, gd_error_last());
+		if (!fired)
+			break;
+	}
+	printf("notice: %ld allocation points failed in turn\n", n - 1);
+	assert_true(n > 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +505,7 @@ int main(void)
 		cmocka_unit_test(art13_items),
 		cmocka_unit_test(draft_yaml),
 		cmocka_unit_test(po_catalogues),
+		cmocka_unit_test(out_of_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
