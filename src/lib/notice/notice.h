@@ -182,6 +182,7 @@ int gd__nv_from_vault(struct gd__nv **out, gd_actor *a, int64_t version);
 #define GD__NOTICE_MAX_BYTES (1u << 20)   /* notice input */
 #define GD__NOTICE_MAX_SENTENCE 2000      /* bytes; longer runs are cut */
 #define GD__NOTICE_MAX_SENTENCES 50000
+#define GD__NOTICE_MAX_ITEMS 500          /* activities, recipients, periods… a draft holds */
 
 enum {
 	GD__S_BULLET = 1,     /* a list item */
@@ -213,6 +214,8 @@ int gd__notice_split(struct gd__arena *ar, const char *text, size_t len,
 
 /* Folds UTF-8 `s` to lower-case ASCII (accents dropped, quotes and dashes plain), in `ar`. */
 char *gd__notice_fold(struct gd__arena *ar, const char *s, size_t len);
+/* The same into `out`, which has room for 2 * len + 1 bytes. */
+void gd__notice_fold_buf(const char *s, size_t len, char *out);
 /* The offset in `text` of the character at offset `at` of its folded form. */
 size_t gd__notice_unfold(const char *text, size_t at);
 

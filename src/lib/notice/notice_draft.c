@@ -50,9 +50,27 @@ struct draft {
 	const char *subject_keys[32];
 	int subject_count[32];
 	int complaint_line;        /* a sentence about complaints, to find the authority near */
+	size_t nrules;             /* retention rules drafted, all lists together */
 };
 
 #define OOM(d) ((d)->rc = (d)->rc ? (d)->rc : GD_ENOMEM)
+
+/*
+ * Whether one more item fits (GD__NOTICE_MAX_ITEMS of each kind): a notice
+ * listing more is not a notice, and the matching between items stays
+ * quadratic in their number. The first refusal leaves a warning in the draft.
+ */
+static bool room(struct draft *d, size_t n, const char *what)
+{
+	if (n < GD__NOTICE_MAX_ITEMS)
+		return true;
+	char buf[160];
+	snprintf(buf, sizeof buf, "the notice has more than %d %s: the rest are not drafted",
+	         GD__NOTICE_MAX_ITEMS, what);
+	if (gd__nv_list_add(d->ar, &d->v->warnings, buf) < 0)
+		d->rc = GD_ENOMEM;
+	return false;
+}
 
 static char *dup(struct draft *d, const char *s, size_t n)
 {
@@ -93,6 +111,8 @@ static char *item_text(struct draft *d, const char *s)
 static int new_activity(struct draft *d, size_t i, const char *name, int conf, const char *note)
 {
 	struct gd__nv *v = d->v;
+	if (!room(d, v->nactivities, "purposes"))
+		return -1;
 	struct gd__nv_activity *a =
 		gd__nv_push(v->arena, &v->activities, &v->nactivities, &v->capactivities, sizeof *a);
 	if (!a) {
@@ -156,10 +176,11 @@ static const char *event_from_words(struct draft *d, const char *norm, size_t at
 	size_t o = 0;
 	int words = 0;
 	size_t i = at;
-	while (norm[i] && words < 3 && o < sizeof buf - 12) {
-		while (norm[i] && !isalnum((unsigned char)norm[i]))
+	while (norm[i] && words < 3) {
+		/* up to three content words of the clause: stop at its punctuation */
+		while (norm[i] && !isalnum((unsigned char)norm[i]) && !strchr(".;,:", norm[i]))
 			i++;
-		if (!norm[i] || strchr(".;,", norm[i - (i > 0)]))
+		if (!norm[i] || strchr(".;,:", norm[i]))
 			break;
 		size_t ws = i;
 		while (isalnum((unsigned char)norm[i]))
@@ -171,13 +192,13 @@ static const char *event_from_words(struct draft *d, const char *norm, size_t at
 				skip = true;
 		if (skip || wl > 16)
 			continue;
+		if (o + 1 + wl >= sizeof buf)
+			break;
 		if (o)
 			buf[o++] = '_';
 		memcpy(buf + o, norm + ws, wl);
 		o += wl;
 		words++;
-		if (norm[i] == ',' || norm[i] == '.' || norm[i] == ';')
-			break;
 	}
 	buf[o] = 0;
 	return o ? dup(d, buf, o) : NULL;
@@ -191,6 +212,8 @@ struct ret_target {
 static struct gd__nv_retention *add_rule(struct draft *d, struct ret_target t, size_t i, int conf,
                                          const char *note)
 {
+	if (!room(d, d->nrules++, "retention periods"))
+		return NULL;
 	struct gd__nv_retention *r = gd__nv_push(d->ar, t.arr, t.n, t.cap, sizeof *r);
 	if (!r) {
 		OOM(d);
@@ -423,8 +446,9 @@ static void phones(struct draft *d, size_t i)
 
 static bool street_word(struct draft *d, const char *t, size_t at, size_t *len)
 {
-	char *f = gd__notice_fold(d->ar, t + at, strnlen(t + at, 24));
-	return f && gd__lexicon_at(d->lx, "street", f, 0, len) != NULL;
+	char f[2 * 24 + 1]; /* on the stack: called for many positions */
+	gd__notice_fold_buf(t + at, strnlen(t + at, 24), f);
+	return gd__lexicon_at(d->lx, "street", f, 0, len) != NULL;
 }
 
 /* A postal address in sentence i: "[12] Rue …, 75002 City[, Country]". */
@@ -724,6 +748,8 @@ static void add_party(struct draft *d, size_t i, const char *name, size_t n, int
 		n--;
 	if (n < 4)
 		return;
+	if (!room(d, v->nparties, "recipients"))
+		return;
 	char *nm = dup(d, name, n);
 	if (!nm)
 		return;
@@ -799,6 +825,8 @@ static void transfers(struct draft *d, size_t i)
 	bool ctx = in_section(d, "transfers") || has(d, "transfer", norm);
 	if (!invalid && !(ctx && (safeguard || country)))
 		return;
+	if (!room(d, v->ntransfers, "transfers"))
+		return;
 	struct gd__nv_transfer *t =
 		gd__nv_push(v->arena, &v->transfers, &v->ntransfers, &v->captransfers, sizeof *t);
 	if (!t) {
@@ -833,6 +861,8 @@ static void security(struct draft *d, size_t i)
 	for (const char *p = s->text; *p; p++)
 		letters += isalpha((unsigned char)*p) != 0;
 	if (letters < 6)
+		return;
+	if (!room(d, v->nsecurity, "security measures"))
 		return;
 	struct gd__nv_field *f =
 		gd__nv_push(v->arena, &v->security, &v->nsecurity, &v->capsecurity, sizeof *f);
@@ -1161,17 +1191,16 @@ static const char *make_id(struct draft *d, const char *name, size_t k)
 	if (!o)
 		o = (size_t)snprintf(buf, sizeof buf, "activity");
 	buf[o] = 0;
-	/* unique */
-	char id[64];
+	/* unique: the words, else the words and the activity's number, else more */
+	char id[80];
 	snprintf(id, sizeof id, "%s", buf);
-	for (int n = 2; n < 1000; n++) {
+	for (size_t n = 0; n < 3; n++) {
 		bool taken = false;
-		for (size_t a = 0; a < k; a++)
-			if (d->v->activities[a].id && strcmp(d->v->activities[a].id, id) == 0)
-				taken = true;
+		for (size_t a = 0; a < k && !taken; a++)
+			taken = d->v->activities[a].id && strcmp(d->v->activities[a].id, id) == 0;
 		if (!taken)
 			break;
-		snprintf(id, sizeof id, "%s_%d", buf, n);
+		snprintf(id, sizeof id, "%s_%zu%s", buf, k + 1, n ? "_b" : "");
 	}
 	return dup(d, id, strlen(id));
 }
@@ -1272,14 +1301,12 @@ static void finish(struct draft *d)
 			a->basis_src = d->general_basis_src;
 			a->basis_detail = d->general_basis_src.quote;
 		}
+		/* the notice-wide lists, shared (read-only from here on): copying them
+		   into each of many activities would multiply the input's size */
 		if (a->categories.n == 0)
-			for (size_t c = 0; c < d->categories.n; c++)
-				if (gd__nv_list_add(d->ar, &a->categories, d->categories.v[c]) < 0)
-					OOM(d);
+			a->categories = d->categories;
 		if (a->subjects.n == 0)
-			for (size_t c = 0; c < d->subjects.n; c++)
-				if (gd__nv_list_add(d->ar, &a->subjects, d->subjects.v[c]) < 0)
-					OOM(d);
+			a->subjects = d->subjects;
 	}
 	if (!v->name.v)
 		caps_name(d);

@@ -29,11 +29,50 @@ struct rule {
 	size_t np;
 };
 
+struct kind {
+	const char *name;
+	size_t *rules;   /* indexes into rules[], in file order */
+	size_t n;
+};
+
 struct gd__lexicon {
 	struct gd__arena *ar;
 	struct rule *rules;
 	size_t n, cap;
+	struct kind *kinds;  /* the rules of each kind: a look-up scans only those */
+	size_t nkinds, capkinds;
 };
+
+/* The rules of `kind`, NULL when the lexicon has none. */
+static const struct kind *kind_of(const struct gd__lexicon *lx, const char *kind)
+{
+	for (size_t i = 0; lx && i < lx->nkinds; i++)
+		if (strcmp(lx->kinds[i].name, kind) == 0)
+			return &lx->kinds[i];
+	return NULL;
+}
+
+/* Builds the index of rules by kind once all rules are read. */
+static int index_kinds(struct gd__lexicon *lx)
+{
+	for (size_t i = 0; i < lx->n; i++) {
+		if (kind_of(lx, lx->rules[i].kind))
+			continue;
+		struct kind *k = gd__nv_push(lx->ar, &lx->kinds, &lx->nkinds, &lx->capkinds, sizeof *k);
+		if (!k)
+			return GD_ENOMEM;
+		k->name = lx->rules[i].kind;
+		for (size_t j = i; j < lx->n; j++)
+			k->n += strcmp(lx->rules[j].kind, k->name) == 0;
+		if (!(k->rules = gd__arena_alloc(lx->ar, k->n * sizeof *k->rules)))
+			return GD_ENOMEM;
+		size_t o = 0;
+		for (size_t j = i; j < lx->n; j++)
+			if (strcmp(lx->rules[j].kind, k->name) == 0)
+				k->rules[o++] = j;
+	}
+	return 0;
+}
 
 /* ---- view helpers ---- */
 
@@ -197,6 +236,8 @@ int gd__lexicon_parse(struct gd__lexicon **out, const char *text, size_t len)
 			ps = c + 1;
 		}
 	}
+	if (index_kinds(lx) < 0)
+		rc = gd__err(GD_ENOMEM, "out of memory");
 done:
 	if (rc < 0)
 		gd__lexicon_free(lx);
@@ -272,10 +313,9 @@ static size_t find_phrase(const struct phrase *p, const char *norm, size_t from,
 bool gd__lexicon_find(const struct gd__lexicon *lx, const char *kind, const char *norm,
                       struct gd__lex_hit *hit)
 {
-	for (size_t i = 0; lx && i < lx->n; i++) {
-		const struct rule *r = &lx->rules[i];
-		if (strcmp(r->kind, kind) != 0)
-			continue;
+	const struct kind *kd = kind_of(lx, kind);
+	for (size_t ki = 0; kd && ki < kd->n; ki++) {
+		const struct rule *r = &lx->rules[kd->rules[ki]];
 		size_t best = SIZE_MAX, blen = 0;
 		for (size_t k = 0; k < r->np; k++) {
 			size_t ml, at = find_phrase(&r->p[k], norm, 0, &ml);
@@ -296,10 +336,9 @@ bool gd__lexicon_find(const struct gd__lexicon *lx, const char *kind, const char
 void gd__lexicon_each(const struct gd__lexicon *lx, const char *kind, const char *norm,
                       void (*cb)(void *ud, const struct gd__lex_hit *h), void *ud)
 {
-	for (size_t i = 0; lx && i < lx->n; i++) {
-		const struct rule *r = &lx->rules[i];
-		if (strcmp(r->kind, kind) != 0)
-			continue;
+	const struct kind *kd = kind_of(lx, kind);
+	for (size_t ki = 0; kd && ki < kd->n; ki++) {
+		const struct rule *r = &lx->rules[kd->rules[ki]];
 		size_t best = SIZE_MAX, blen = 0;
 		for (size_t k = 0; k < r->np; k++) {
 			size_t ml, at = find_phrase(&r->p[k], norm, 0, &ml);
@@ -320,10 +359,9 @@ const char *gd__lexicon_at(const struct gd__lexicon *lx, const char *kind, const
 {
 	if (at > 0 && alnum(norm[at - 1]))
 		return NULL;
-	for (size_t i = 0; lx && i < lx->n; i++) {
-		const struct rule *r = &lx->rules[i];
-		if (strcmp(r->kind, kind) != 0)
-			continue;
+	const struct kind *kd = kind_of(lx, kind);
+	for (size_t ki = 0; kd && ki < kd->n; ki++) {
+		const struct rule *r = &lx->rules[kd->rules[ki]];
 		for (size_t k = 0; k < r->np; k++) {
 			size_t end = match_at(&r->p[k], norm, at);
 			if (end == SIZE_MAX || end == at || (alnum(norm[end]) && alnum(norm[end - 1])))

@@ -28,6 +28,12 @@ char *gd__notice_fold(struct gd__arena *ar, const char *s, size_t len)
 	char *o = gd__arena_alloc(ar, 2 * len + 1); /* œ → "oe" at most doubles */
 	if (!o)
 		return NULL;
+	gd__notice_fold_buf(s, len, o);
+	return o;
+}
+
+void gd__notice_fold_buf(const char *s, size_t len, char *o)
+{
 	size_t j = 0;
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < len;) {
@@ -66,7 +72,6 @@ char *gd__notice_fold(struct gd__arena *ar, const char *s, size_t len)
 		i += n;
 	}
 	o[j] = 0;
-	return o;
 }
 
 size_t gd__notice_unfold(const char *text, size_t at)
