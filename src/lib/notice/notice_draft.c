@@ -9,14 +9,17 @@
  * Confidence, by rule: a purpose in a table row 85, in a list announced as
  * purposes 80, under a purposes heading 60; a basis in the purpose's own row
  * or sentence 85, in the sentences that follow it 70, a notice-wide basis
- * sentence applied to the service purposes 50; a period with its unit 80, its
- * event from the lexicon 80 or from the words after "from" 50; contacts 50–90
- * by pattern. Nothing is invented: what the notice does not say stays empty
- * (the YAML writer marks it TODO), and every sentence no rule used is kept as
- * a note.
+ * sentence applied to the service purposes 50; a period 80 when its event
+ * is in the lexicon, 60 otherwise; contacts 40–85 by pattern; an enumeration
+ * of purposes in one sentence 50. Nothing is invented: what the notice does
+ * not say stays empty (the YAML writer marks it TODO), and every sentence no
+ * rule used is kept as a note.
  *
- * Invariants: linear passes over bounded sentences (notice_text.c), every
- * allocation in the view's arena, no output here (notice_yaml.c writes).
+ * Invariants: passes over bounded sentences (notice_text.c), at most
+ * GD__NOTICE_MAX_ITEMS items of each kind so that comparing items with each
+ * other stays small, every allocation in the view's arena (the view's lists
+ * may share arrays once drafted: read-only), no output here (notice_yaml.c
+ * writes).
  */
 #include <ctype.h>
 #include <stdlib.h>
