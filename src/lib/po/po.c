@@ -8,7 +8,8 @@
  * and octal; "#, fuzzy" entries are skipped, as msgfmt does, and so are
  * untranslated ones (msgstr ""), which fall back to the msgid.
  *
- * Invariants: a catalogue is at most GD__PO_MAX_BYTES, GD__PO_MAX_ENTRIES
+ * Invariants: the parser reads a NUL-terminated copy of its input (bytes
+ * need not be terminated); a catalogue is at most GD__PO_MAX_BYTES, GD__PO_MAX_ENTRIES
  * entries and GD__PO_MAX_STRING bytes per string; any other input is
  * GD_EINVAL with its line. The header's Plural-Forms is read for the two
  * rules European languages use ("n != 1", "n > 1"); others fall back to
@@ -172,6 +173,13 @@ int gd__po_parse(struct gd__po **out, const char *name, const char *text, size_t
 		gd__free(po);
 		return gd__err(GD_ENOMEM, "out of memory");
 	}
+	/* keywords are compared with strncmp: work on a NUL-terminated copy */
+	char *copy = gd__arena_strndup(po->ar, text, len);
+	if (!copy) {
+		gd__po_free(po);
+		return gd__err(GD_ENOMEM, "out of memory");
+	}
+	text = copy;
 	int rc = 0, line = 0;
 	struct str ctxt = {0}, id = {0}, str[4] = {{0}};
 	bool has_ctxt = false, has_id = false, fuzzy = false, fuzzy_next = false;
