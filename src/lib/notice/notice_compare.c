@@ -358,6 +358,23 @@ static void compare(const struct gd__nv *n, const struct gd__nv *r, struct emit 
 		if (!f)
 			gap(e, 'N', "activity", n->activities[k].name, n->activities[k].src.line);
 	}
+	/* a basis the notice states that the matching register activities do not declare */
+	for (size_t k = 0; k < n->nactivities; k++) {
+		const struct gd__nv_activity *a = &n->activities[k];
+		if (!a->basis)
+			continue;
+		bool matched = false, same = false;
+		for (size_t j = 0; j < r->nactivities && !same; j++)
+			if (gd__nv_similar(a->name, activity_words(ar, &r->activities[j]))) {
+				matched = true;
+				same = r->activities[j].basis && strcmp(r->activities[j].basis, a->basis) == 0;
+			}
+		if (matched && !same) {
+			char buf[400];
+			snprintf(buf, sizeof buf, "%.300s: %s", a->name, a->basis);
+			gap(e, 'N', "basis", buf, a->basis_src.line);
+		}
+	}
 	struct gd__nv_list nk = {0}, rk = {0}, nt = {0}, rt = {0}, np = {0}, rp = {0};
 	if (period_keys(ar, n, &nk, &nt) < 0 || period_keys(ar, r, &rk, &rt) < 0 ||
 	    all_parties(ar, n, &np) < 0 || all_parties(ar, r, &rp) < 0) {
