@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/backup/backup.h"
 #include "lib/retention/retention.h"
 
 #define BK_MAGIC "GDBAK\0\1\0"
@@ -112,15 +113,15 @@ static void journal_path(char *buf, size_t cap, const char *vault_path)
 static int journal_fd(gd_vault *v, const char *path)
 {
 	struct stat open_st, path_st;
-	if (v->journal_fd >= 0 &&
-	    (fstat(v->journal_fd, &open_st) != 0 || stat(path, &path_st) != 0 ||
+	if (v->journal.fd >= 0 &&
+	    (fstat(v->journal.fd, &open_st) != 0 || stat(path, &path_st) != 0 ||
 	     open_st.st_ino != path_st.st_ino || open_st.st_dev != path_st.st_dev)) {
-		close(v->journal_fd);
-		v->journal_fd = -1;
+		close(v->journal.fd);
+		v->journal.fd = -1;
 	}
-	if (v->journal_fd < 0)
-		v->journal_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	return v->journal_fd;
+	if (v->journal.fd < 0)
+		v->journal.fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	return v->journal.fd;
 }
 
 int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n)
@@ -149,8 +150,8 @@ int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n)
 			off += (size_t)w;
 	}
 	if (rc == 0)
-		v->journal_unsynced = true;
-	return rc == 0 && v->depth == 0 && !v->batch ? gd__journal_sync(v) : rc;
+		v->journal.unsynced = true;
+	return rc == 0 && v->tx.depth == 0 && !v->tx.batch ? gd__journal_sync(v) : rc;
 }
 
 int gd__journal_sync(gd_vault *v)
@@ -160,10 +161,10 @@ int gd__journal_sync(gd_vault *v)
 	if (gd__fault_point())
 		return gd__err(GD_EIO, "cannot sync the erasure journal (injected)");
 	/* The file appended to, wherever it is now: that is where the entries are. */
-	int fd = v->journal_fd >= 0 ? v->journal_fd : journal_fd(v, path);
+	int fd = v->journal.fd >= 0 ? v->journal.fd : journal_fd(v, path);
 	if (fd < 0 || fdatasync(fd) != 0)
 		return gd__err(GD_EIO, "cannot sync the erasure journal %s: %s", path, strerror(errno));
-	v->journal_unsynced = false;
+	v->journal.unsynced = false;
 	return 0;
 }
 
@@ -702,7 +703,7 @@ static int replay_one(void *ud, const struct gd__journal_entry *e)
 		rc = gd__db_exec(db, "DELETE FROM records WHERE id = ?", "i", found);
 		if (rc == 0)
 			rc = gd__retention_record_gone(r->v, found);
-		r->v->needs_scrub = true;
+		r->v->tx.needs_scrub = true;
 		r->stats->deletions += rc == 0;
 	} else {
 		rc = gd__retention_anonymise_row(r->v, found, e->collected_at);

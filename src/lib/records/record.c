@@ -86,7 +86,7 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		goto free;
 	if ((rc = gd__subject_load(a, &s, subject, true)) < 0)
 		goto done;
-	if (v->next_record_gen == v->tx_gen) {
+	if (v->next_record_gen == v->tx.gen) {
 		id = v->next_record_id;
 	} else {
 		/* Above every id ever used, deleted ones included (the high-water mark). */
@@ -104,7 +104,7 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		 * against the audit trail that a forgotten one never lets an id come back.
 		 * A trail that does not decode is verification's business, not this check's. */
 		struct gd__audit_walk w = {.entry = id_was_put, .cp = NULL, .ud = &id};
-		int reused = v->audit_walking ? 0 : gd__audit_walk(v, -1, &w);
+		int reused = v->audit.walking ? 0 : gd__audit_walk(v, -1, &w);
 		if (reused < 0 && reused != GD_ECORRUPT) {
 			rc = reused;
 			goto done;
@@ -130,9 +130,9 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		                            .subject = subject, .record_id = id, .category = spec->category});
 	if (rc == 0) {
 		/* Ids are only taken inside the write lock: the next one is known until the
-		 * transaction ends (a rollback changes tx_gen and forgets it). */
+		 * transaction ends (a rollback changes tx.gen and forgets it). */
 		v->next_record_id = id + 1;
-		v->next_record_gen = v->tx_gen;
+		v->next_record_gen = v->tx.gen;
 	}
 done:
 	rc = gd__op_end(v, rc);

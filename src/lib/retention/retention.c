@@ -334,7 +334,7 @@ int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collecte
 	memcpy(day + 8, "01", 3);
 	if (gd_time_parse(&month, day) < 0)
 		month = collected_at;
-	v->needs_scrub = true;
+	v->tx.needs_scrub = true;
 	return gd__db_exec(v->store,
 	                   "UPDATE records SET stage = 2, subject_id = 0, sealed = ?, collected_at = ?,"
 	                   " updated_at = ? WHERE id = ?",
@@ -518,7 +518,7 @@ static int delete_batch(struct ctx *c)
 	if (rc == 0 && gone != (int64_t)c->ndel)
 		rc = gd__err(GD_ERROR, "internal: a sweep batch deleted %lld record(s) for %zu due deletion(s)",
 		             (long long)gone, c->ndel);
-	v->needs_scrub = true;
+	v->tx.needs_scrub = true;
 	c->ndel = 0;
 	return rc;
 }

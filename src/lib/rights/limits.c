@@ -7,7 +7,7 @@
  * Invariants: restricted data is read only for legal claims, the subject's
  * own requests, or with the subject's consent; an objection stops reads for
  * the activity objected to. The check costs one query per transaction while
- * no subject has a limit (vault.limits_gen).
+ * no subject has a limit (v->limits).
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +16,7 @@
 
 int gd__limits_add(gd_actor *a, int64_t subject_id, int kind, const char *activity, int64_t request)
 {
-	a->v->limits_gen = 0;
+	a->v->limits.gen = 0;
 	return gd__db_exec(a->v->store,
 	                   "INSERT OR IGNORE INTO subject_limits (tenant_id, subject_id, kind, activity, since,"
 	                   " request_id) VALUES (?, ?, ?, ?, ?, ?)",
@@ -56,14 +56,14 @@ int gd__limits_read_check(gd_actor *a, const struct gd__record_meta *m, const ch
 	bool restricted = false, objected = false;
 	int rc;
 	/* Reads run inside a write transaction: no one else adds a limit meanwhile. */
-	if (a->v->limits_gen != a->v->tx_gen) {
+	if (a->v->limits.gen != a->v->tx.gen) {
 		int64_t any = 1;
 		if ((rc = gd__db_int(db, &any, "SELECT EXISTS (SELECT 1 FROM subject_limits)", NULL)) < 0)
 			return rc;
-		a->v->limits_any = any != 0;
-		a->v->limits_gen = a->v->tx_gen;
+		a->v->limits.any = any != 0;
+		a->v->limits.gen = a->v->tx.gen;
 	}
-	if (!a->v->limits_any)
+	if (!a->v->limits.any)
 		return 0;
 	rc = gd__db_query(db, &st, "SELECT kind, activity FROM subject_limits WHERE subject_id = ?", "i",
 	                  m->subject_id);

@@ -385,7 +385,7 @@ static int erase_subject(gd_actor *a, const gd_request *r, int (*kept)(void *, c
 		if (rc == 0)
 			rc = gd__rights_erase_hook(a, &c.s);
 		if (rc == 0)
-			a->v->needs_scrub = true;
+			a->v->tx.needs_scrub = true;
 	}
 	if (rc == 0 && out_deleted)
 		*out_deleted = c.ndel;

@@ -10,8 +10,7 @@
 
 #include "lib/internal.h"
 #include "lib/register/register.h"
-
-enum gd__limit_kind { GD__LIMIT_RESTRICTION = 1, GD__LIMIT_OBJECTION = 2 };
+#include "lib/rights/limits.h"
 
 /*
  * The register in force for the actor's tenant, or NULL in *out when there is
@@ -70,11 +69,6 @@ int gd__request_step(gd_actor *a, const gd_request *r, enum gd_request_state sta
                      const char *action);
 /* Loads request `id` to carry it out: open, identity verified, of `kind` (NULL: any). */
 int gd__request_load_verified(gd_actor *a, gd_request *r, int64_t id, const char *kind);
-
-/* ---- restriction and objection (limits.c) ---- */
-
-/* Adds a limit (GD__LIMIT_*) on subject row `subject_id` for `activity` ("": all), from `request`. */
-int gd__limits_add(gd_actor *a, int64_t subject_id, int kind, const char *activity, int64_t request);
 
 /* Streams the requests about `subject` (pseudonym), oldest first. */
 int gd__request_list_subject(gd_actor *a, const char *subject, gd_request_cb cb, void *ud);

@@ -105,21 +105,21 @@ static int op_begin(gd_vault *v, bool light)
 	const struct gd__store_engine *e = v->store->engine;
 	if (gd__fault_point())
 		return gd__err(GD_EIO, "storage failure (injected)");
-	if (v->depth >= 31)
+	if (v->tx.depth >= 31)
 		return gd__err(GD_ERROR, "internal: operations nested too deep");
-	bool nested = v->batch || v->depth;
+	bool nested = v->tx.batch || v->tx.depth;
 	int rc = 0;
 	if (!nested) {
 		if ((rc = e->begin(v->store)) == 0)
-			v->tx_gen++;
+			v->tx.gen++;
 	} else if (!light) {
 		/* The entries buffered so far belong outside the savepoint. */
 		if ((rc = gd__audit_flush(v)) == 0)
 			rc = e->savepoint(v->store);
 	}
 	if (rc == 0) {
-		v->light = (v->light & ~(1u << v->depth)) | ((unsigned)(light && nested) << v->depth);
-		v->depth++;
+		v->tx.light = (v->tx.light & ~(1u << v->tx.depth)) | ((unsigned)(light && nested) << v->tx.depth);
+		v->tx.depth++;
 	}
 	return rc;
 }
@@ -137,11 +137,11 @@ int gd__op_begin_read(gd_vault *v)
 int gd__op_end(gd_vault *v, int rc)
 {
 	const struct gd__store_engine *e = v->store->engine;
-	v->depth--;
-	bool outermost = !v->batch && v->depth == 0;
+	v->tx.depth--;
+	bool outermost = !v->tx.batch && v->tx.depth == 0;
 	if (rc == 0 && gd__fault_point())
 		rc = gd__err(GD_EIO, "storage failure (injected)");
-	if (!outermost && (v->light >> v->depth & 1u)) {
+	if (!outermost && (v->tx.light >> v->tx.depth & 1u)) {
 		/* A read: its one write, the audit entry, either happened whole or
 		 * not at all (gd__audit_append). Nothing to release or undo. */
 		return rc;
@@ -149,19 +149,19 @@ int gd__op_end(gd_vault *v, int rc)
 	if (rc == 0 && outermost)
 		rc = gd__audit_flush(v);
 	/* The journal first: the commit must not be on disk without it. */
-	if (rc == 0 && outermost && v->journal_unsynced)
+	if (rc == 0 && outermost && v->journal.unsynced)
 		rc = gd__journal_sync(v);
 	if (rc == 0) {
 		int c;
 		if (!outermost) {
 			c = e->release(v->store);
-		} else if (v->needs_scrub || v->scrub_pending) {
+		} else if (v->tx.needs_scrub || v->tx.scrub_pending) {
 			bool scrubbed = false;
 			/* Only the erasing transaction waits for readers; later ones just retry. */
-			c = e->commit_erasure(v->store, v->needs_scrub, &scrubbed);
+			c = e->commit_erasure(v->store, v->tx.needs_scrub, &scrubbed);
 			if (c == 0) {
-				v->needs_scrub = false;
-				v->scrub_pending = !scrubbed;
+				v->tx.needs_scrub = false;
+				v->tx.scrub_pending = !scrubbed;
 			}
 		} else {
 			c = e->commit(v->store);
@@ -170,12 +170,12 @@ int gd__op_end(gd_vault *v, int rc)
 			return 0;
 		rc = c;
 	}
-	v->tx_gen++; /* what the caches remember of this transaction may be undone */
+	v->tx.gen++; /* what the caches remember of this transaction may be undone */
 	gd__audit_discard(v);
 	if (outermost) {
 		e->rollback(v->store);
-		v->needs_scrub = false;
-		v->journal_unsynced = false;
+		v->tx.needs_scrub = false;
+		v->journal.unsynced = false;
 	} else {
 		e->rollback_to(v->store);
 	}

@@ -123,7 +123,7 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *o
 	gd_vault *v = gd__calloc(1, sizeof *v);
 	if (!v)
 		return GD_ENOMEM;
-	v->journal_fd = -1;
+	v->journal.fd = -1;
 	v->path = gd__strdup(path);
 	v->master = gd__secure_alloc(GD__KEY_SIZE);
 	if (!v->path || !v->master) {
@@ -291,14 +291,14 @@ void gd_vault_close(gd_vault *v)
 	if (!v)
 		return;
 	if (v->store) {
-		if (v->batch)
+		if (v->tx.batch)
 			v->store->engine->rollback(v->store);
 		v->store->engine->close(v->store);
 	}
-	if (v->journal_fd >= 0)
-		close(v->journal_fd);
+	if (v->journal.fd >= 0)
+		close(v->journal.fd);
 	gd__register_cache_free(v->registers);
-	gd__audit_block_free(&v->audit_block);
+	gd__audit_block_free(&v->audit.block);
 	gd__secure_free(v->master);
 	gd__secure_free(v->audit_sk);
 	gd__free(v->path);
@@ -317,20 +317,20 @@ void gd_vault_set_now(gd_vault *v, gd_time now)
 
 int gd_vault_begin(gd_vault *v)
 {
-	if (v->batch || v->depth)
+	if (v->tx.batch || v->tx.depth)
 		return gd__err(GD_ESTATE, "a batch is already open: commit or roll it back first");
 	int rc = v->store->engine->begin(v->store);
 	if (rc == 0) {
-		v->batch = 1;
-		v->tx_gen++;
-		v->audit_nbatch = 0;
+		v->tx.batch = 1;
+		v->tx.gen++;
+		v->audit.nbatch = 0;
 	}
 	return rc;
 }
 
 int gd_vault_commit(gd_vault *v)
 {
-	if (!v->batch)
+	if (!v->tx.batch)
 		return gd__err(GD_ESTATE, "no batch is open: call gd_vault_begin first");
 	/* A batch ends signed and its entries stored; on failure it stays open,
 	 * to retry or roll back. */
@@ -339,21 +339,21 @@ int gd_vault_commit(gd_vault *v)
 		rc = gd__audit_flush(v);
 	if (rc < 0)
 		return rc;
-	v->batch = 0;
-	v->depth = 1;
+	v->tx.batch = 0;
+	v->tx.depth = 1;
 	return gd__op_end(v, 0);
 }
 
 void gd_vault_rollback(gd_vault *v)
 {
-	if (!v->batch)
+	if (!v->tx.batch)
 		return;
-	v->batch = 0;
-	v->tx_gen++;
+	v->tx.batch = 0;
+	v->tx.gen++;
 	gd__audit_discard(v);
 	v->store->engine->rollback(v->store);
-	v->needs_scrub = false;
-	v->journal_unsynced = false;
+	v->tx.needs_scrub = false;
+	v->journal.unsynced = false;
 }
 
 int gd__check_name(const char *s, const char *what)
