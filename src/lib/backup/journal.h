@@ -64,5 +64,9 @@ int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n);
 int gd__journal_sync(gd_vault *v);
 /* True while a restore re-applies the journal (no new entries, holds overridden). */
 bool gd__journal_replaying(void);
+void gd__journal_set_replaying(bool on);
+/* Calls `cb` for each entry of the journal of `vault_path`; a missing journal has none. */
+int gd__journal_each(const char *vault_path, const unsigned char *master,
+                     int (*cb)(void *ud, const struct gd__journal_entry *e), void *ud);
 
 #endif
