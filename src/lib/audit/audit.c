@@ -218,6 +218,27 @@ int gd__audit_flush(gd_vault *v)
 	return write_block(v, &v->audit.block);
 }
 
+/* The transaction layer's hooks (vault/tx.c): the block is written before a
+ * savepoint and a commit; a batch's end signs the chains it appended to. */
+static int tx_commit(gd_vault *v, bool batch)
+{
+	int rc = batch ? gd__audit_seal_batch(v) : 0;
+	return rc == 0 ? gd__audit_flush(v) : rc;
+}
+
+static void tx_rollback(gd_vault *v, bool whole)
+{
+	gd__audit_discard(v);
+	if (whole) /* the chains of a batch rolled back have nothing to sign */
+		v->audit.nbatch = 0;
+}
+
+const struct gd__tx_hooks gd__audit_tx_hooks = {
+	.savepoint = gd__audit_flush,
+	.commit = tx_commit,
+	.rollback = tx_rollback,
+};
+
 /*
  * Vaults written before blocks (format 1) kept an entry per row of an `audit`
  * table. Converted inside the caller's operation: the rows in chain order into

@@ -181,6 +181,8 @@ int gd__audit_actor(gd_actor *a, const struct gd__audit_event *e);
  */
 int gd__audit_flush(gd_vault *v);
 void gd__audit_discard(gd_vault *v);
+/* What the audit trail does at savepoints, commits and rollbacks (vault/tx.h). */
+extern const struct gd__tx_hooks gd__audit_tx_hooks;
 /* Converts a format-1 trail (one row per entry) to blocks, inside the caller's operation. */
 int gd__audit_migrate(gd_vault *v);
 /* Signs a checkpoint at the end of each chain the open batch appended to (gd_vault_commit). */

@@ -150,6 +150,26 @@ int gd__journal_sync(gd_vault *v)
 	return 0;
 }
 
+/* The transaction layer's hooks (vault/tx.c): synced before the commit (not
+ * before a batch's own, which comes to the commit after), forgotten with a
+ * rolled-back transaction. */
+static int tx_commit(gd_vault *v, bool batch)
+{
+	return !batch && v->journal.unsynced ? gd__journal_sync(v) : 0;
+}
+
+static void tx_rollback(gd_vault *v, bool whole)
+{
+	if (whole)
+		v->journal.unsynced = false;
+}
+
+const struct gd__tx_hooks gd__journal_tx_hooks = {
+	.savepoint = NULL,
+	.commit = tx_commit,
+	.rollback = tx_rollback,
+};
+
 /* Calls `cb` for each entry of the journal of `vault_path`; a missing journal has none. */
 int gd__journal_each(const char *vault_path, const unsigned char *master,
                      int (*cb)(void *ud, const struct gd__journal_entry *e), void *ud)

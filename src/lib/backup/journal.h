@@ -62,6 +62,8 @@ void gd__journal_encode_keyed(const unsigned char key[GD__KEY_SIZE],
  */
 int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n);
 int gd__journal_sync(gd_vault *v);
+/* What the journal does at commits and rollbacks (vault/tx.h). */
+extern const struct gd__tx_hooks gd__journal_tx_hooks;
 /* True while a restore re-applies the journal (no new entries, holds overridden). */
 bool gd__journal_replaying(void);
 void gd__journal_set_replaying(bool on);

@@ -1,14 +1,13 @@
 /*
  * store.c — engine-neutral helpers over struct gd__store_engine: parameter
- * binding from a type string, stepping with fault points, and the operation
- * bracket (transaction at the outermost level, savepoint inside).
+ * binding from a type string, stepping with fault points. A leaf: it calls
+ * the engine and nothing above it (the transaction layer is vault/tx.c).
  */
 #include <assert.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "lib/internal.h"
-#include "lib/retention/retention.h"
 
 static int bind_args(gd__store *s, gd__stmt *st, const char *types, va_list ap)
 {
@@ -97,87 +96,5 @@ int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, .
 		rc = GD_ENOTFOUND;
 	}
 	s->engine->reset(st);
-	return rc;
-}
-
-static int op_begin(gd_vault *v, bool light)
-{
-	const struct gd__store_engine *e = v->store->engine;
-	if (gd__fault_point())
-		return gd__err(GD_EIO, "storage failure (injected)");
-	if (v->tx.depth >= 31)
-		return gd__err(GD_ERROR, "internal: operations nested too deep");
-	bool nested = v->tx.batch || v->tx.depth;
-	int rc = 0;
-	if (!nested) {
-		if ((rc = e->begin(v->store)) == 0)
-			v->tx.gen++;
-	} else if (!light) {
-		/* The entries buffered so far belong outside the savepoint. */
-		if ((rc = gd__audit_flush(v)) == 0)
-			rc = e->savepoint(v->store);
-	}
-	if (rc == 0) {
-		v->tx.light = (v->tx.light & ~(1u << v->tx.depth)) | ((unsigned)(light && nested) << v->tx.depth);
-		v->tx.depth++;
-	}
-	return rc;
-}
-
-int gd__op_begin(gd_vault *v)
-{
-	return op_begin(v, false);
-}
-
-int gd__op_begin_read(gd_vault *v)
-{
-	return op_begin(v, true);
-}
-
-int gd__op_end(gd_vault *v, int rc)
-{
-	const struct gd__store_engine *e = v->store->engine;
-	v->tx.depth--;
-	bool outermost = !v->tx.batch && v->tx.depth == 0;
-	if (rc == 0 && gd__fault_point())
-		rc = gd__err(GD_EIO, "storage failure (injected)");
-	if (!outermost && (v->tx.light >> v->tx.depth & 1u)) {
-		/* A read: its one write, the audit entry, either happened whole or
-		 * not at all (gd__audit_append). Nothing to release or undo. */
-		return rc;
-	}
-	if (rc == 0 && outermost)
-		rc = gd__audit_flush(v);
-	/* The journal first: the commit must not be on disk without it. */
-	if (rc == 0 && outermost && v->journal.unsynced)
-		rc = gd__journal_sync(v);
-	if (rc == 0) {
-		int c;
-		if (!outermost) {
-			c = e->release(v->store);
-		} else if (v->tx.needs_scrub || v->tx.scrub_pending) {
-			bool scrubbed = false;
-			/* Only the erasing transaction waits for readers; later ones just retry. */
-			c = e->commit_erasure(v->store, v->tx.needs_scrub, &scrubbed);
-			if (c == 0) {
-				v->tx.needs_scrub = false;
-				v->tx.scrub_pending = !scrubbed;
-			}
-		} else {
-			c = e->commit(v->store);
-		}
-		if (c == 0)
-			return 0;
-		rc = c;
-	}
-	v->tx.gen++; /* what the caches remember of this transaction may be undone */
-	gd__audit_discard(v);
-	if (outermost) {
-		e->rollback(v->store);
-		v->tx.needs_scrub = false;
-		v->journal.unsynced = false;
-	} else {
-		e->rollback_to(v->store);
-	}
 	return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * vault.c — vault lifecycle, master key file, clock, batches. Tenants and
- * actors are tenant.c.
+ * vault.c — vault lifecycle, master key file, clock. Tenants and actors are
+ * tenant.c, transactions and batches tx.c.
  *
  * Key hierarchy (docs/FORMAT.md): the master key lives only in the key file;
  * each tenant has a random key-encryption key (KEK) sealed by the master key,
@@ -125,6 +125,10 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *o
 	if (!v)
 		return GD_ENOMEM;
 	v->journal.fd = -1;
+	/* The modules that take part in commits: the audit block is written
+	 * before the journal is synced, both before the commit. */
+	gd__tx_hook(v, &gd__audit_tx_hooks);
+	gd__tx_hook(v, &gd__journal_tx_hooks);
 	v->path = gd__strdup(path);
 	v->master = gd__secure_alloc(GD__KEY_SIZE);
 	if (!v->path || !v->master) {
@@ -314,47 +318,6 @@ gd_time gd_vault_now(const gd_vault *v)
 void gd_vault_set_now(gd_vault *v, gd_time now)
 {
 	v->now = now;
-}
-
-int gd_vault_begin(gd_vault *v)
-{
-	if (v->tx.batch || v->tx.depth)
-		return gd__err(GD_ESTATE, "a batch is already open: commit or roll it back first");
-	int rc = v->store->engine->begin(v->store);
-	if (rc == 0) {
-		v->tx.batch = 1;
-		v->tx.gen++;
-		v->audit.nbatch = 0;
-	}
-	return rc;
-}
-
-int gd_vault_commit(gd_vault *v)
-{
-	if (!v->tx.batch)
-		return gd__err(GD_ESTATE, "no batch is open: call gd_vault_begin first");
-	/* A batch ends signed and its entries stored; on failure it stays open,
-	 * to retry or roll back. */
-	int rc = gd__audit_seal_batch(v);
-	if (rc == 0)
-		rc = gd__audit_flush(v);
-	if (rc < 0)
-		return rc;
-	v->tx.batch = 0;
-	v->tx.depth = 1;
-	return gd__op_end(v, 0);
-}
-
-void gd_vault_rollback(gd_vault *v)
-{
-	if (!v->tx.batch)
-		return;
-	v->tx.batch = 0;
-	v->tx.gen++;
-	gd__audit_discard(v);
-	v->store->engine->rollback(v->store);
-	v->tx.needs_scrub = false;
-	v->journal.unsynced = false;
 }
 
 int gd__check_name(const char *s, const char *what)
