@@ -66,8 +66,6 @@ struct gd_vault {
 	gd_time now;                 /* 0: system clock */
 	/* Each module's state, in its own struct, declared in its header. */
 	struct gd__tx tx;                     /* the operation bracket (vault/tx.h) */
-	int64_t next_record_id;      /* valid while next_record_gen == tx.gen */
-	uint64_t next_record_gen;
 	struct gd__journal_state journal;     /* the erasure journal (backup/journal.h) */
 	struct gd__register_cache *registers; /* parsed registers per tenant (register_store.c) */
 	struct gd__audit_state audit;         /* the trail's append state (audit/audit.h) */

@@ -555,9 +555,7 @@ static int replay_one(void *ud, const struct gd__journal_entry *e)
 	if (rc < 0)
 		return rc;
 	if (e->kind == GD__J_DELETE) {
-		rc = gd__db_exec(db, "DELETE FROM records WHERE id = ?", "i", found);
-		if (rc == 0)
-			rc = gd__retention_record_gone(r->v, found);
+		rc = gd__records_delete(r->v, r->a->tenant_id, found, found, NULL);
 		r->v->tx.needs_scrub = true;
 		r->stats->deletions += rc == 0;
 	} else {

@@ -31,6 +31,22 @@ typedef int (*gd__erase_hook)(gd_actor *a, const struct gd__subject *s);
 int gd__subject_load(gd_actor *a, struct gd__subject *out, const char *pseudonym, bool key);
 int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, size_t n);
 
+/*
+ * The records table belongs to record.c: every other module writes it through
+ * these, so what a write owes is done once, here. Ids come from the vault's
+ * counter (GD__COUNTER_RECORDS), never from the rows, so deleting a record
+ * owes nothing to keep its id from coming back; it owes the retention index
+ * its row (gd__retention_forget). Inside the caller's operation.
+ */
+/* Deletes the tenant's records `first`..`last`; *n (may be NULL): how many there were. */
+int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t last, int64_t *n);
+/* Deletes every record of subject row `subject_id`. */
+int gd__records_delete_subject(gd_vault *v, int64_t subject_id);
+/* Moves a record to the archived stage. */
+int gd__records_archive(gd_vault *v, int64_t id);
+/* Keeps only what statistics need of a record: anonymised, no subject, no value, the month collected. */
+int gd__records_anonymise(gd_vault *v, int64_t id, gd_time collected_month);
+
 /* Associated data binding a sealed value to its place. */
 size_t gd__record_ad(unsigned char *ad, size_t cap, int64_t tenant, const char *subject,
                      int64_t record_id, const char *category);

@@ -44,13 +44,13 @@ int gd__retention_check_read(gd_actor *a, const struct gd__record_meta *m, const
 int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s);
 
 /*
- * What a deleter of record `id` owes, in its transaction, as no trigger does
- * it (50-retention.sql, 00-vault.sql): the record's due-date index row goes,
- * and the high-water mark of record ids rises to `id` so that it is never
- * given again. Every path that deletes records calls it (or does the same in
- * bulk: the sweep, a subject's erasure).
+ * What a deletion of records owes the due-date index, as no trigger does it
+ * (50-retention.sql): their rows go. Called by the records table's owner
+ * (record.c) in the deleting transaction: records `first`..`last`, or every
+ * record of a subject (before the records themselves are deleted).
  */
-int gd__retention_record_gone(gd_vault *v, int64_t id);
+int gd__retention_forget(gd_vault *v, int64_t first, int64_t last);
+int gd__retention_forget_subject(gd_vault *v, int64_t subject_id);
 
 /* Removes the personal part of a record (see docs/retention.md, "Anonymisation"). */
 int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collected_at);

@@ -352,9 +352,7 @@ static int erase_doomed(gd_actor *a, struct erase_ctx *c)
 			snprintf(e.subject, sizeof e.subject, "%s", c->s.pseudonym);
 			snprintf(e.tenant, sizeof e.tenant, "%s", a->tenant);
 			gd__journal_encode(a->v, journal + j * GD__JOURNAL_ENTRY_SIZE, &e);
-			rc = gd__db_exec(a->v->store, "DELETE FROM records WHERE id = ?", "i", c->del[i + j].id);
-			if (rc == 0)
-				rc = gd__retention_record_gone(a->v, c->del[i + j].id);
+			rc = gd__records_delete(a->v, a->tenant_id, c->del[i + j].id, c->del[i + j].id, NULL);
 		}
 		/* Written and synced before the erasing transaction commits. */
 		if (rc == 0 && journaling)

@@ -79,6 +79,15 @@ int gd__db_exec(gd__store *s, const char *sql, const char *types, ...)
 	return rc;
 }
 
+const char *const gd__counter_names[GD__COUNTERS] = {"records"};
+
+int gd__db_next_id(gd__store *s, enum gd__counter counter, int64_t *out)
+{
+	if (gd__fault_point())
+		return gd__err(GD_EIO, "storage failure (injected)");
+	return s->engine->next_id(s, counter, out);
+}
+
 int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, ...)
 {
 	gd__stmt *st;

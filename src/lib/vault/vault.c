@@ -24,8 +24,12 @@
 
 #define KEYFILE_MAGIC "GDKEY\0\1\0"
 #define KEYFILE_SIZE (8 + GD__KEY_SIZE)
-/* 2: audit entries in blocks (docs/FORMAT.md, "Audit blocks"); 1 is converted at open. */
-#define FORMAT_VERSION 2
+/*
+ * 3: record ids from the counters table; 2: audit entries in blocks
+ * (docs/FORMAT.md, "Audit blocks", "Id counters"). Older formats are
+ * converted at open, one step after the other, in one transaction.
+ */
+#define FORMAT_VERSION 3
 static const char key_check_ad[] = "gardien key check v1";
 
 static char *default_key_path(const char *path, const gd_vault_options *opts)
@@ -208,6 +212,29 @@ done:
 }
 
 /*
+ * Format 2 took a new record's id from max(id) of the records, raised to a
+ * high-water mark (meta.record_high_water) that every deleter kept; format 3
+ * takes it from the records counter. The counter starts above both, so no id
+ * ever given comes back; the mark goes.
+ */
+static int migrate_counters(gd_vault *v)
+{
+	int64_t top = 0, high = 0;
+	int rc = gd__db_int(v->store, &top, "SELECT coalesce(max(id), 0) FROM records", NULL);
+	if (rc == 0) {
+		rc = gd__db_int(v->store, &high, "SELECT value FROM meta WHERE key = 'record_high_water'", NULL);
+		if (rc == GD_ENOTFOUND)
+			rc = 0;
+	}
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "UPDATE counters SET value = ? WHERE name = ?", "it",
+		                 top > high ? top : high, gd__counter_names[GD__COUNTER_RECORDS]);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM meta WHERE key = 'record_high_water'", NULL);
+	return rc;
+}
+
+/*
  * Refuses a vault of a newer format; brings an older one to this format, in
  * one transaction. A format-1 audit table left in a format-2 vault means an
  * older gardien wrote there (or the conversion's guard was removed): refused.
@@ -224,7 +251,7 @@ static int upgrade(gd_vault *v)
 		               "%s is in format %lld, written by a newer gardien than this one (format %d):"
 		               " upgrade gardien to open it",
 		               v->path, (long long)format, FORMAT_VERSION);
-	if (format == FORMAT_VERSION && old_table)
+	if (format >= 2 && old_table)
 		return gd__err(GD_ECORRUPT,
 		               "%s has an audit table of format 1 beside its audit blocks: an older gardien"
 		               " wrote to it; keep a copy of it and its key file, and open it with no older"
@@ -234,7 +261,10 @@ static int upgrade(gd_vault *v)
 		return 0;
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
-	rc = gd__audit_migrate(v);
+	if (format < 2)
+		rc = gd__audit_migrate(v);
+	if (rc == 0 && format < 3)
+		rc = migrate_counters(v);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'format'", "i",
 		                 (int64_t)FORMAT_VERSION);
