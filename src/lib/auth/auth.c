@@ -251,7 +251,9 @@ int gd_auth_settings_set(gd_actor *a, const gd_auth_settings *s)
 	const char *keys[] = {"max_failures", "lockout", "idle", "absolute"};
 	int64_t vals[] = {s->max_failures, s->lockout, s->idle, s->absolute};
 	for (int i = 0; rc == 0 && i < 4; i++)
-		rc = gd__db_exec(a->v->store, "INSERT OR REPLACE INTO auth_settings (key, value) VALUES (?, ?)",
+		rc = gd__db_exec(a->v->store,
+		                 "INSERT INTO auth_settings (key, value) VALUES (?, ?)"
+		                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 		                 "ti", keys[i], vals[i]);
 	if (rc == 0)
 		rc = gd__audit_append(a->v, 0, a->principal, &(struct gd__audit_event){.action = "auth.settings"});
