@@ -382,4 +382,3 @@ int gd_request_steps(gd_actor *a, int64_t id,
 		gd__db_reset(db, st);
 	return rc;
 }
-

@@ -380,4 +380,3 @@ int gd__check_name(const char *s, const char *what)
 	}
 	return 0;
 }
-
