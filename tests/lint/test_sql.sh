@@ -77,51 +77,59 @@ extract() {
 }
 
 mapfile -t files < <(find src/lib -name '*.c' -not -path 'src/lib/store/*' | sort)
+sqlfile=$(mktemp)
+trap 'rm -f "$sqlfile"' EXIT
+extract "${files[@]}" >"$sqlfile"
 nsql=0
+# 1. writes only by the owner
 while IFS=$'\t' read -r file line sql; do
 	nsql=$((nsql + 1))
 	mod=${file#src/lib/}
 	mod=${mod%%/*}
-	where="$file:$line"
-	# 1. writes only by the owner
-	upper=$(printf '%s' "$sql" | tr 'a-z' 'A-Z')
+	upper=${sql^^}
 	for verb in 'INSERT( OR [A-Z]+)? INTO' 'REPLACE INTO' 'UPDATE' 'DELETE FROM' '(CREATE|DROP|ALTER) (TEMP )?(TABLE|VIEW|INDEX|TRIGGER)( IF (NOT )?EXISTS)?'; do
 		if [[ $upper =~ ^[[:space:]]*$verb[[:space:]]+(MAIN\.)?([A-Z_0-9]+) ]]; then
-			t=$(printf '%s' "${BASH_REMATCH[${#BASH_REMATCH[@]}-1]}" | tr 'A-Z' 'a-z')
+			t=${BASH_REMATCH[${#BASH_REMATCH[@]}-1]}
+			t=${t,,}
 			o=${owner[$t]:-}
 			if [[ -z $o ]]; then
-				complain "$where: writes to \"$t\", a table the schema does not declare: add it to src/lib/store/sqlite/ with an owner"
+				complain "$file:$line: writes to \"$t\", a table the schema does not declare: add it to src/lib/store/sqlite/ with an owner"
 			elif [[ $o != "$mod" ]]; then
-				complain "$where: module $mod writes to \"$t\", which belongs to $o: call a function of src/lib/$o/ instead"
+				complain "$file:$line: module $mod writes to \"$t\", which belongs to $o: call a function of src/lib/$o/ instead"
 			fi
 		fi
 	done
-	# 2. the portable subset (quoted strings blanked first, so their text does not count)
-	bare=$(printf '%s' "$sql" | sed -e "s/'[^']*'/''/g")
-	check() { # pattern message
-		if printf '%s' "$bare" | grep -Eiq -- "$1"; then complain "$where: $2: $sql"; fi
+done <"$sqlfile"
+# 2. the portable subset (quoted strings blanked first, so their text does not count)
+if ! awk -F'\t' '
+	function bad(msg) { printf "test_sql: %s:%s: %s: %s\n", $1, $2, msg, $3 > "/dev/stderr"; failed = 1 }
+	{
+		s = tolower($3)
+		if (s ~ /(^|[^[:alnum:]_])x\047/) bad("blob literals differ: bind the value as a parameter")
+		gsub(/\047[^\047]*\047/, "\047\047", s)
+		top = s
+		while (gsub(/\([^()]*\)/, "", top)) ;
+		if (s ~ /^[[:space:]]*insert[[:space:]]+or[[:space:]]/) bad("INSERT OR … is SQLite\047s: write INSERT … ON CONFLICT (key) DO NOTHING / DO UPDATE SET")
+		if (s ~ /^[[:space:]]*replace[[:space:]]+into/) bad("REPLACE is SQLite\047s: write INSERT … ON CONFLICT (key) DO UPDATE SET")
+		if (s ~ /\?[0-9]/) bad("numbered parameters (?1) are SQLite\047s: write one ? per value")
+		if (s ~ /(^|[^[:alnum:]_])[:@$][[:alpha:]_]/) bad("named parameters are not portable: write ?")
+		if (s ~ /(^|[^[:alnum:]_])(pragma|autoincrement|rowid|glob|collate)([^[:alnum:]_]|$)/) bad("SQLite-only syntax")
+		if (s ~ /(^|[^[:alnum:]_])(ifnull|iif|strftime|datetime|julianday|group_concat|instr|printf|format|last_insert_rowid|changes|total|randomblob|zeroblob|hex|unhex|likelihood|typeof|json_[a-z_]+)[[:space:]]*\(/) bad("a function PostgreSQL lacks (or spells otherwise)")
+		if (s ~ /==/) bad("== is SQLite\047s: write =")
+		if (s ~ /(^|[^[:alnum:]_])(max|min)[[:space:]]*\([^()]*,/) bad("max(a, b) and min(a, b) are SQLite\047s (PostgreSQL: greatest, least): compute it in C or with CASE")
+		if (s ~ /(^|[^[:alnum:]_])(begin|commit|rollback|savepoint|release)([^[:alnum:]_]|$)/) bad("transactions belong to the transaction layer (vault/tx.c) and the engines")
+		# outside parentheses: a LIMIT in a subquery is fine
+		if (top ~ /^[[:space:]]*(update|delete)[[:space:]].*[[:space:]]limit([[:space:]]|$)/) bad("UPDATE/DELETE … LIMIT is SQLite\047s")
 	}
-	check '^[[:space:]]*INSERT[[:space:]]+OR[[:space:]]' "INSERT OR … is SQLite's: write INSERT … ON CONFLICT (key) DO NOTHING / DO UPDATE SET"
-	check '^[[:space:]]*REPLACE[[:space:]]+INTO' "REPLACE is SQLite's: write INSERT … ON CONFLICT (key) DO UPDATE SET"
-	check '\?[0-9]' "numbered parameters (?1) are SQLite's: write one ? per value"
-	check '(^|[^[:alnum:]_])[:@$][[:alpha:]_]' "named parameters are not portable: write ?"
-	check '(^|[^[:alnum:]_])(pragma|autoincrement|rowid|glob|collate)([^[:alnum:]_]|$)' "SQLite-only syntax"
-	check '(^|[^[:alnum:]_])(ifnull|iif|strftime|datetime|julianday|group_concat|instr|printf|format|last_insert_rowid|changes|total|randomblob|zeroblob|hex|unhex|likelihood|typeof|json_[a-z_]+)[[:space:]]*\(' "a function PostgreSQL lacks (or spells otherwise)"
-	check "(^|[^[:alnum:]_])x''" "blob literals differ: bind the value as a parameter"
-	check '==' "== is SQLite's: write ="
-	check '(^|[^[:alnum:]_])(max|min)[[:space:]]*\([^()]*,' "max(a, b) and min(a, b) are SQLite's (PostgreSQL: greatest, least): compute it in C or with CASE"
-	check '(^|[^[:alnum:]_])(begin|commit|rollback|savepoint|release)([^[:alnum:]_]|$)' "transactions belong to the transaction layer (vault/tx.c) and the engines"
-	# outside parentheses: a LIMIT in a subquery is fine
-	top=$(printf '%s' "$bare" | sed -e ':a' -e 's/([^()]*)//g' -e 'ta')
-	if printf '%s' "$top" | grep -Eiq '^[[:space:]]*(update|delete)[[:space:]].*[[:space:]]limit([[:space:]]|$)'; then
-		complain "$where: UPDATE/DELETE … LIMIT is SQLite's: $sql"
-	fi
-done < <(extract "${files[@]}")
+	END { exit failed }
+' "$sqlfile"; then
+	fail=1
+fi
 
 # The extraction itself must find the statements (a broken scanner passes everything).
 ((nsql > 100)) || complain "only $nsql SQL strings found in src/lib: the scanner is broken"
 if ((fail)); then
-	echo "test_sql: FAILED (see above; the rules are in HACKING.md, \"Storage\")" >&2
+	echo "test_sql: FAILED (see above; the rules: HACKING.md, \"The layers\"; docs/FORMAT.md, \"Portable SQL\")" >&2
 	exit 1
 fi
 echo "test_sql: $nsql SQL strings, ${#owner[@]} tables: every write by its owner, all portable"
