@@ -129,15 +129,17 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *o
 	if (!v)
 		return GD_ENOMEM;
 	v->journal.fd = -1;
-	/* The modules that take part in commits: the audit block is written
-	 * before the journal is synced, both before the commit. */
-	gd__tx_hook(v, &gd__audit_tx_hooks);
-	gd__tx_hook(v, &gd__journal_tx_hooks);
 	v->path = gd__strdup(path);
 	v->master = gd__secure_alloc(GD__KEY_SIZE);
 	if (!v->path || !v->master) {
 		gd_vault_close(v);
 		return gd__err(GD_ENOMEM, "out of memory");
+	}
+	/* The modules that take part in commits: the audit block is written
+	 * before the journal is synced, both before the commit. */
+	if ((rc = gd__tx_hook(v, &gd__audit_tx_hooks)) < 0 || (rc = gd__tx_hook(v, &gd__journal_tx_hooks)) < 0) {
+		gd_vault_close(v);
+		return rc;
 	}
 	v->now = opts ? opts->now : 0;
 	*out = v;
