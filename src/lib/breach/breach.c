@@ -143,7 +143,7 @@ int gd_breach_record(gd_actor *a, int64_t *out_id, const gd_breach_spec *given)
 		return gd__err(GD_EINVAL, "the breach is detected in the future: check --detected");
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
-	rc = gd__db_int(v->store, &id, "SELECT coalesce(max(id), 0) + 1 FROM breaches", NULL);
+	rc = gd__db_next_id(v->store, GD__COUNTER_BREACHES, &id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store,
 		                 "INSERT INTO breaches (id, tenant_id, detected_at, recorded_at, started_at,"
