@@ -36,7 +36,7 @@ typedef struct gd_breach_spec {
 	const char *measures_proposed;  /* measures proposed, advice to subjects */
 	const char *contact;            /* DPO or other contact point, with how to reach them */
 	const char *controller;         /* controller's name as in the register */
-	const char *language;           /* "fr" or "en": the controller's language; NULL: "en" */
+	const char *language;           /* a language with a catalogue, po/<language>.po ("fr", "en"); NULL: "en" */
 	int high_risk;                  /* 1: likely high risk to subjects: Art. 34 applies */
 } gd_breach_spec;
 #define GD_BREACH_SPEC_INIT \
@@ -188,16 +188,17 @@ enum gd_breach_format { GD_BREACH_TEXT = 0, GD_BREACH_HTML = 1 };
 /*
  * Drafts the notification to the authority (Art. 33(3) items a-d, with the
  * reasons for a late notification) or the communication to the subjects (Art.
- * 34(2)), in French or English, as plain text or HTML (every text of the
- * breach escaped). Items not yet known are marked to be completed and listed
- * first; nothing is invented.
+ * 34(2)), in the language of a catalogue (po/<language>.po: "fr", "en"), as
+ * plain text or HTML (every text of the breach escaped). Items not yet known
+ * are marked to be completed and listed first; nothing is invented.
  *
  * @param out       receives the NUL-terminated draft, to free with
  *                  gd_breach_draft_free (NULL on error)
  * @param to        GD_BREACH_AUTHORITY or GD_BREACH_SUBJECTS
- * @param language  "fr" or "en"; NULL: the breach's
+ * @param language  a language with a catalogue; NULL: the breach's
  * @param format    GD_BREACH_TEXT or GD_BREACH_HTML
- * @return 0, or GD_ENOTFOUND (no such breach in the tenant), GD_EINVAL (bad recipient, language or format).
+ * @return 0, or GD_ENOTFOUND (no such breach in the tenant), GD_EINVAL (bad
+ *         recipient, language without a catalogue, or format).
  */
 int gd_breach_draft(gd_actor *a, char **out, int64_t id, enum gd_breach_recipient to,
                     const char *language, enum gd_breach_format format);
