@@ -200,8 +200,10 @@ void gd_vault_close(gd_vault *v);
 gd_time gd_vault_now(const gd_vault *v);
 
 /*
- * Fixes the vault's clock (tests, what-if planning); 0 returns to the system
- * clock. Affects only this handle.
+ * Fixes the vault's clock (tests, what-if planning). Affects only this handle.
+ *
+ * @param now  the time every part of the engine reads from now on; 0: the
+ *             system clock again
  */
 void gd_vault_set_now(gd_vault *v, gd_time now);
 

@@ -12,9 +12,10 @@
  *  - an optional text that is absent or empty is null;
  *  - counts that may be unknown keep the library's -1.
  *
- * Each function returns a new object the caller owns (json_decref), or NULL
- * when memory runs out. They read only their argument: thread-safe as long as
- * the argument is not being changed.
+ * Each function below takes the object to write (borrowed, not kept) and
+ * @return a new object the caller owns (json_decref), or NULL when memory
+ * runs out. They read only their argument and touch no vault: thread-safe as
+ * long as the argument is not being changed.
  */
 #ifndef GARDIEN_JSON_H
 #define GARDIEN_JSON_H
