@@ -61,6 +61,9 @@ struct gd__store {
 };
 
 extern const struct gd__store_engine gd__sqlite_engine;
+/* PostgreSQL (store_pg.c): a vault named by a postgresql:// or postgres:// URL. */
+extern const struct gd__store_engine gd__pg_engine;
+bool gd__pg_is_url(const char *path);
 
 /*
  * Prepares (or fetches from cache) `sql` and binds every one of its parameters

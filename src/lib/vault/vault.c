@@ -27,10 +27,23 @@
 #define FORMAT_VERSION 2
 static const char key_check_ad[] = "gardien key check v1";
 
+/* The engine a vault's name calls for: a PostgreSQL URL, or an SQLite file path. */
+static const struct gd__store_engine *engine_for(const char *path)
+{
+	return gd__pg_is_url(path) ? &gd__pg_engine : &gd__sqlite_engine;
+}
+
+/* NULL with the error set when a PostgreSQL vault is given no key file: its
+ * master key stays on the gardien host, never beside the database. */
 static char *default_key_path(const char *path, const gd_vault_options *opts)
 {
 	if (opts && opts->key_path)
 		return gd__strdup(opts->key_path);
+	if (gd__pg_is_url(path)) {
+		gd__err(GD_EINVAL, "a PostgreSQL vault needs the path of its master key file (key_path),"
+		                   " kept on the gardien host");
+		return NULL;
+	}
 	size_t n = strlen(path);
 	char *p = gd__malloc(n + 5);
 	if (p)
@@ -144,12 +157,13 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 
 	if (!path || !*path)
 		return gd__err(GD_EINVAL, "no vault path given");
-	if (access(path, F_OK) == 0)
+	bool file = !gd__pg_is_url(path);
+	if (file && access(path, F_OK) == 0)
 		return gd__err(GD_EEXISTS, "%s already exists: choose another path", path);
 	if ((rc = vault_new(&v, path, opts)) < 0)
 		return rc;
 	if (!(kpath = default_key_path(path, opts))) {
-		rc = GD_ENOMEM;
+		rc = file ? GD_ENOMEM : GD_EINVAL;
 		goto done;
 	}
 	gd__random(v->master, GD__KEY_SIZE);
@@ -158,12 +172,12 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	key_written = true;
 	if ((rc = derive_audit_keys(v)) < 0)
 		goto done;
-	db_created = true;
-	if ((rc = gd__sqlite_engine.open(&v->store, path, true)) < 0)
+	db_created = file;
+	if ((rc = engine_for(path)->open(&v->store, path, true)) < 0)
 		goto done;
 	/* Sealed as it is, the database is still nobody else's business (its WAL
 	 * and shared-memory files take the same mode). */
-	if (chmod(path, 0600) != 0) {
+	if (file && chmod(path, 0600) != 0) {
 		rc = gd__err(GD_EIO, "cannot set mode 0600 on %s: %s", path, strerror(errno));
 		goto done;
 	}
@@ -185,7 +199,7 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	rc = gd__op_end(v, rc);
 done:
 	if (v && v->store)
-		gd__sqlite_engine.close(v->store), v->store = NULL;
+		v->store->engine->close(v->store), v->store = NULL;
 	if (rc < 0) {
 		/* Nothing half-made: a failed init leaves no files behind. */
 		if (key_written)
@@ -249,10 +263,10 @@ int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts
 	if ((rc = vault_new(&v, path, opts)) < 0)
 		return rc;
 	if (!(kpath = default_key_path(path, opts))) {
-		rc = GD_ENOMEM;
+		rc = gd__pg_is_url(path) ? GD_EINVAL : GD_ENOMEM;
 		goto done;
 	}
-	if ((rc = gd__sqlite_engine.open(&v->store, path, false)) < 0)
+	if ((rc = engine_for(path)->open(&v->store, path, false)) < 0)
 		goto done;
 	if ((rc = read_key_file(kpath, v->master)) < 0)
 		goto done;
