@@ -16,9 +16,8 @@
  *    duplicate id and no fork of an audit chain, at READ COMMITTED;
  *  - commits are durable before they return (synchronous_commit is forced on
  *    for the session).
- * The schema is src/lib/store/pg/NN-name.sql, compiled in and applied at every
- * open under a session advisory lock, so processes opening at once do not race
- * on CREATE … IF NOT EXISTS.
+ * The schema is src/lib/store/pg/NN-name.sql, compiled in and applied at open
+ * when the database lacks this build's version of it (apply_schema).
  *
  * Erasure: deleted rows stay as dead tuples until VACUUM reclaims their pages,
  * and in WAL segments, replicas and base backups for as long as those are
@@ -34,9 +33,8 @@
 
 #define MAX_PARAMS 64
 #define FAST_SLOTS 512
-/* pg_advisory locks: the vault's write lock, and the schema lock at open. */
+/* The pg_advisory lock that is the vault's write lock. */
 #define LOCK_WRITE 0x67617264 /* "gard" */
-#define LOCK_SCHEMA 0x73636865 /* "sche" */
 
 /* Type OIDs of the results read (pg_type.h; stable across versions). */
 enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_TEXT = 25 };
@@ -182,16 +180,53 @@ static void quiet_notices(void *arg, const char *message)
 	(void)arg, (void)message; /* "relation … already exists, skipping" and the like */
 }
 
+/* A digest of the compiled-in schema, to tell whether the database has it. */
+static void schema_digest(char out[17])
+{
+	uint64_t h = 1469598103934665603u;
+	for (const struct gd__embedded *e = gd__embedded_files; e->name; e++)
+		if (strncmp(e->name, "src/lib/store/pg/", 17) == 0)
+			h = (h ^ hash_sql(e->data)) * 1099511628211u;
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/*
+ * Applies the schema when the database does not have this build's (its digest
+ * in meta.pg_schema). DDL takes table locks that writers' inserts wait on, so
+ * it runs under the vault's write lock, taken for the session: never beside a
+ * writer, and never twice at once.
+ */
 static int apply_schema(struct pg_store *s)
 {
-	char lock[96];
-	snprintf(lock, sizeof lock, "SELECT pg_advisory_lock(%d)", LOCK_SCHEMA);
-	int rc = exec_simple(s, lock);
+	char digest[17], sql[160];
+	schema_digest(digest);
+	const char *params[1] = {digest};
+	PGresult *res = PQexecParams(s->conn,
+	                             "SELECT 1 FROM meta WHERE key = 'pg_schema' AND value = convert_to($1, 'UTF8')",
+	                             1, NULL, params, NULL, NULL, 0);
+	bool current = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	PQclear(res);
+	if (current)
+		return 0;
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%d)", LOCK_WRITE);
+	int rc = exec_simple(s, sql);
+	if (rc < 0)
+		return rc;
+	rc = exec_simple(s, "BEGIN");
 	for (const struct gd__embedded *e = gd__embedded_files; rc == 0 && e->name; e++)
 		if (strncmp(e->name, "src/lib/store/pg/", 17) == 0)
 			rc = exec_simple(s, e->data);
-	snprintf(lock, sizeof lock, "SELECT pg_advisory_unlock(%d)", LOCK_SCHEMA);
-	int rc2 = exec_simple(s, lock);
+	if (rc == 0) {
+		res = PQexecParams(s->conn,
+		                   "INSERT INTO meta (key, value) VALUES ('pg_schema', convert_to($1, 'UTF8'))"
+		                   " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+		                   1, NULL, params, NULL, NULL, 0);
+		rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : map_result(s, res);
+		PQclear(res);
+	}
+	rc = rc == 0 ? exec_simple(s, "COMMIT") : (exec_simple(s, "ROLLBACK"), rc);
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%d)", LOCK_WRITE);
+	int rc2 = exec_simple(s, sql);
 	return rc < 0 ? rc : rc2;
 }
 
