@@ -210,16 +210,7 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s)
 	rc = gd__db_exec(v->store, "DELETE FROM events WHERE subject_id = ?", "i", s->id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM holds WHERE subject_id = ?", "i", s->id);
-	/* The records go next (subject.c): what gd__retention_record_gone does, for all of them. */
-	if (rc == 0)
-		rc = gd__db_exec(v->store,
-		                 "DELETE FROM retention_due WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
-		                 "i", s->id);
-	if (rc == 0)
-		rc = gd__db_exec(v->store,
-		                 "UPDATE meta SET value = (SELECT max(id) FROM records WHERE subject_id = ?1)"
-		                 " WHERE key = 'record_high_water' AND value < (SELECT max(id) FROM records WHERE subject_id = ?1)",
-		                 "i", s->id);
+	/* The records go next, with their index rows (subject.c, gd__records_delete_subject). */
 	if (rc == 0 && !gd__journal_replaying()) {
 		unsigned char entry[GD__JOURNAL_ENTRY_SIZE];
 		struct gd__journal_entry e = {.kind = GD__J_ERASE, .at = gd_vault_now(v)};
