@@ -578,6 +578,25 @@ static int pg_commit_erasure(gd__store *s, bool wait, bool *scrubbed)
 	return rc;
 }
 
+/* Each counter is a sequence (pg/00-vault.sql): nextval never gives an id
+ * twice, whatever process asks, and needs no row lock. */
+static int pg_next_id(gd__store *base, enum gd__counter counter, int64_t *out)
+{
+	static const char *const sql[GD__COUNTERS] = {
+		[GD__COUNTER_RECORDS] = "SELECT nextval('counter_records')",
+	};
+	gd__stmt *st;
+	int rc = pg_prepare(base, &st, sql[counter]);
+	if (rc == 0 && (rc = pg_step(st)) == 1) {
+		*out = pg_col_int(st, 0);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = gd__err(GD_ECORRUPT, "the vault has no \"%s\" id sequence", gd__counter_names[counter]);
+	}
+	pg_reset(st);
+	return rc;
+}
+
 static int pg_has_table(gd__store *base, const char *name)
 {
 	struct pg_store *s = PG(base);
@@ -627,6 +646,7 @@ const struct gd__store_engine gd__pg_engine = {
 	.release = pg_release,
 	.rollback_to = pg_rollback_to,
 	.commit_erasure = pg_commit_erasure,
+	.next_id = pg_next_id,
 	.has_table = pg_has_table,
 	.backup = pg_backup,
 };

@@ -3,6 +3,7 @@
 -- stored in blocks of consecutive entries of one chain, one row per block
 -- (a transaction's entries, up to 32 KiB); the encoding is in docs/FORMAT.md.
 -- Vaults that kept an `audit` table (an entry per row) are converted at open.
+-- owner: audit
 CREATE TABLE IF NOT EXISTS audit_blocks (
   tenant_id BIGINT NOT NULL,
   first_seq BIGINT NOT NULL,
@@ -12,6 +13,7 @@ CREATE TABLE IF NOT EXISTS audit_blocks (
 ); -- one B-tree: a rowid table and its key's index cost an erasure ~70 µs more
 -- Signed checkpoints (kind 0) and prune anchors (kind 1) of each chain: an
 -- Ed25519 signature over (kind, tenant, seq, at, hash of entry seq); see docs/FORMAT.md.
+-- owner: audit
 CREATE TABLE IF NOT EXISTS audit_checkpoints (
   tenant_id BIGINT NOT NULL,
   seq       BIGINT NOT NULL,
