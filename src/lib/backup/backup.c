@@ -679,7 +679,7 @@ int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
 		return rc;
 	if (!subject || strlen(subject) != GD_SUBJECT_ID_SIZE - 1)
 		return gd__err(GD_EINVAL, "\"%.40s\" is not a subject id", subject ? subject : "");
-	if ((rc = gd__journal_each(v->path, v->master, find_one, &f)) < 0)
+	if ((rc = gd__journal_each(v->file_base, v->master, find_one, &f)) < 0)
 		return rc;
 	if (!f.at)
 		return gd__err(GD_ENOTFOUND, "the erasure journal has no erasure of subject %s", subject);
@@ -723,7 +723,7 @@ int gd_backup_horizon_each(gd_vault *v, const char *dir, const gd_backup_policy 
 		rc = scan(dir, p, &l);
 	if (rc == 0) {
 		struct each_erasure x = {&l, cb, ud};
-		rc = gd__journal_each(v->path, v->master, each_one, &x);
+		rc = gd__journal_each(v->file_base, v->master, each_one, &x);
 	}
 	gd__free(l.b);
 	return rc;

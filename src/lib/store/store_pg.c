@@ -180,6 +180,21 @@ static void quiet_notices(void *arg, const char *message)
 	(void)arg, (void)message; /* "relation … already exists, skipping" and the like */
 }
 
+/* Files of what lives per session (temporary tables): run at every open. */
+static bool is_session_file(const char *name)
+{
+	return strstr(name, "-session.sql") != NULL;
+}
+
+static int apply_session(struct pg_store *s)
+{
+	int rc = 0;
+	for (const struct gd__embedded *e = gd__embedded_files; rc == 0 && e->name; e++)
+		if (strncmp(e->name, "src/lib/store/pg/", 17) == 0 && is_session_file(e->name))
+			rc = exec_simple(s, e->data);
+	return rc;
+}
+
 /* A digest of the compiled-in schema, to tell whether the database has it. */
 static void schema_digest(char out[17])
 {
@@ -214,7 +229,7 @@ static int apply_schema(struct pg_store *s)
 		return rc;
 	rc = exec_simple(s, "BEGIN");
 	for (const struct gd__embedded *e = gd__embedded_files; rc == 0 && e->name; e++)
-		if (strncmp(e->name, "src/lib/store/pg/", 17) == 0)
+		if (strncmp(e->name, "src/lib/store/pg/", 17) == 0 && !is_session_file(e->name))
 			rc = exec_simple(s, e->data);
 	if (rc == 0) {
 		res = PQexecParams(s->conn,
@@ -268,7 +283,7 @@ static int pg_open(gd__store **out, const char *url, bool create)
 			goto fail;
 		}
 	}
-	if ((rc = apply_schema(s)) < 0)
+	if ((rc = apply_schema(s)) < 0 || (rc = apply_session(s)) < 0)
 		goto fail;
 	*out = &s->base;
 	return 0;

@@ -56,6 +56,20 @@ static char *default_key_path(const char *path, const gd_vault_options *opts)
 	return p;
 }
 
+static int set_file_base(gd_vault *v, const char *kpath)
+{
+	const char *base = gd__pg_is_url(v->path) ? kpath : v->path;
+	size_t n = strlen(base);
+	if (base == kpath && n > 4 && strcmp(base + n - 4, ".key") == 0)
+		n -= 4;
+	v->file_base = gd__malloc(n + 1);
+	if (!v->file_base)
+		return gd__err(GD_ENOMEM, "out of memory");
+	memcpy(v->file_base, base, n);
+	v->file_base[n] = 0;
+	return 0;
+}
+
 static int write_key_file(const char *kpath, const unsigned char *master)
 {
 	unsigned char buf[KEYFILE_SIZE];
@@ -175,6 +189,8 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 		rc = file ? GD_ENOMEM : GD_EINVAL;
 		goto done;
 	}
+	if ((rc = set_file_base(v, kpath)) < 0)
+		goto done;
 	gd__random(v->master, GD__KEY_SIZE);
 	if ((rc = write_key_file(kpath, v->master)) < 0)
 		goto done;
@@ -301,6 +317,8 @@ int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts
 		rc = gd__pg_is_url(path) ? GD_EINVAL : GD_ENOMEM;
 		goto done;
 	}
+	if ((rc = set_file_base(v, kpath)) < 0)
+		goto done;
 	if ((rc = engine_for(path)->open(&v->store, path, false)) < 0)
 		goto done;
 	if ((rc = read_key_file(kpath, v->master)) < 0)
@@ -351,6 +369,7 @@ void gd_vault_close(gd_vault *v)
 	gd__secure_free(v->master);
 	gd__secure_free(v->audit_sk);
 	gd__free(v->path);
+	gd__free(v->file_base);
 	gd__free(v);
 }
 

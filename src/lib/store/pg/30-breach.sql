@@ -41,11 +41,3 @@ BEGIN
 END $$;
 CREATE OR REPLACE TRIGGER breaches_never_deleted BEFORE DELETE ON breaches
   FOR EACH ROW EXECUTE FUNCTION breaches_never_deleted();
--- Scratch space of gd_breach_scope, per connection and empty between calls:
--- the entries in a scope's window, copied out of the audit blocks to be counted.
--- owner: breach
-CREATE TEMP TABLE IF NOT EXISTS breach_scope_entries (
-  subject   TEXT,
-  record_id BIGINT,
-  category  TEXT
-);
