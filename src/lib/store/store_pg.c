@@ -371,7 +371,7 @@ static int pg_prepare(gd__store *base, gd__stmt **out, const char *sql)
 {
 	struct pg_store *s = PG(base);
 	size_t slot = ((uintptr_t)sql >> 3) & (FAST_SLOTS - 1);
-	struct pg_stmt *st;
+	struct pg_stmt *st = NULL;
 	if (s->fast[slot].sql == sql) {
 		st = s->fast[slot].st;
 		assert(strcmp(st->sql, sql) == 0);
