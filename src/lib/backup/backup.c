@@ -598,7 +598,16 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 	if ((rc = gd__vault_read_key(path, &o, master, kpath, sizeof kpath)) < 0)
 		goto done;
 	o.key_path = kpath;
-	snprintf(tmp, sizeof tmp, "%s.restoring", path);
+	/* A PostgreSQL vault's files (journal, the snapshot being rebuilt before it
+	 * is loaded) are beside its key file, as gd_vault.file_base names them. */
+	bool pg = gd__pg_is_url(path);
+	char base[PATH_CAP - 16];
+	size_t klen = strlen(kpath);
+	if (pg)
+		snprintf(base, sizeof base, "%.*s", (int)(klen > 4 && !strcmp(kpath + klen - 4, ".key") ? klen - 4 : klen), kpath);
+	else
+		snprintf(base, sizeof base, "%s", path);
+	snprintf(tmp, sizeof tmp, "%s.restoring", base);
 	remove_db(tmp);
 	if ((rc = decrypt_file(master, file, tmp, &stats.snapshot_at)) < 0)
 		goto done;
@@ -617,7 +626,7 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 	if ((rc = gd_vault_begin(v)) < 0)
 		goto done;
 	gd__journal_set_replaying(true);
-	rc = gd__journal_each(path, master, replay_one, &r);
+	rc = gd__journal_each(base, master, replay_one, &r);
 	gd__journal_set_replaying(false);
 	gd_actor_close(r.a), r.a = NULL;
 	gd_vault_close(r.live), r.live = NULL;
@@ -637,6 +646,11 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 	if (rc < 0)
 		goto done;
 	/* Only now is the live vault touched: its WAL must not be applied to the snapshot. */
+	if (pg) {
+		rc = gd__pg_load(path, tmp);
+		remove_db(tmp);
+		goto done;
+	}
 	snprintf(side, sizeof side, "%s-wal", path), unlink(side);
 	snprintf(side, sizeof side, "%s-shm", path), unlink(side);
 	if (rename(tmp, path) != 0)

@@ -68,6 +68,7 @@ struct pg_store {
 	unsigned next_name;
 	int64_t changes;
 	bool in_tx;
+	char *url;                /* for the second connection of a backup */
 };
 
 #define PG(s) ((struct pg_store *)(s))
@@ -172,6 +173,7 @@ static void pg_close(gd__store *base)
 	gd__free(s->cache);
 	if (s->conn)
 		PQfinish(s->conn);
+	gd__free(s->url);
 	gd__free(s);
 }
 
@@ -260,8 +262,12 @@ static int pg_open(gd__store **out, const char *url, bool create)
 		pg_close(&s->base);
 		return GD_ENOMEM;
 	}
-	s->conn = PQconnectdb(url);
 	int rc;
+	if (!(s->url = gd__strdup(url))) {
+		pg_close(&s->base);
+		return GD_ENOMEM;
+	}
+	s->conn = PQconnectdb(url);
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		/* The URL may hold a password: name the failure, not the URL. */
 		const char *m = PQerrorMessage(s->conn);
@@ -533,6 +539,31 @@ static bool pg_col_null(gd__stmt *x, int i)
 	return PQgetisnull(st->res, st->row, i);
 }
 
+static int pg_col_count(gd__stmt *x)
+{
+	return PQnfields(ST(x)->res);
+}
+
+static const char *pg_col_name(gd__stmt *x, int i)
+{
+	return PQfname(ST(x)->res, i);
+}
+
+static int pg_col_type(gd__stmt *x, int i)
+{
+	struct pg_stmt *st = ST(x);
+	if (PQgetisnull(st->res, st->row, i))
+		return GD__COL_NULL;
+	switch (PQftype(st->res, i)) {
+	case OID_INT8:
+	case OID_INT4:
+	case OID_INT2:
+	case OID_BOOL: return GD__COL_INT;
+	case OID_BYTEA: return GD__COL_BLOB;
+	default: return GD__COL_TEXT;
+	}
+}
+
 static int64_t pg_changes(gd__store *s)
 {
 	return PG(s)->changes;
@@ -625,11 +656,139 @@ static int pg_has_table(gd__store *base, const char *name)
 	return rc;
 }
 
-static int pg_backup(gd__store *s, const char *dest)
+/* The tables of an SQLite snapshot's schema, which a backup copies. */
+static int snapshot_tables(gd__store *sq, char ***out, size_t *n)
 {
-	(void)s, (void)dest;
-	return gd__err(GD_ESTATE, "backups of a PostgreSQL vault are not supported yet: use the"
-	                          " database's own backups (docs/scaling.md)");
+	gd__stmt *st;
+	size_t cap = 0;
+	*out = NULL, *n = 0;
+	int rc = sq->engine->prepare(sq, &st, "SELECT name FROM sqlite_master WHERE type = 'table'"
+	                                      " AND name NOT LIKE 'sqlite_%' ORDER BY name");
+	while (rc == 0 && (rc = sq->engine->step(st)) == 1) {
+		if (*n == cap) {
+			char **v = gd__calloc(cap = cap ? 2 * cap : 32, sizeof *v);
+			if (!v) {
+				rc = GD_ENOMEM;
+				break;
+			}
+			if (*n)
+				memcpy(v, *out, *n * sizeof *v);
+			gd__free(*out);
+			*out = v;
+		}
+		if (!((*out)[(*n)++] = gd__strdup(sq->engine->col_text(st, 0))))
+			rc = GD_ENOMEM;
+		else
+			rc = 0;
+	}
+	if (rc >= 0)
+		sq->engine->reset(st);
+	return rc < 0 ? rc : 0;
+}
+
+static void free_tables(char **t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		gd__free(t[i]);
+	gd__free(t);
+}
+
+/*
+ * A backup of a PostgreSQL vault is the same snapshot as an SQLite vault's: an
+ * SQLite database at `dest` holding every row, read on a connection of its own
+ * in one REPEATABLE READ transaction (a consistent snapshot, writers going on),
+ * and the id sequences' positions written to its counters table.
+ */
+static int pg_backup(gd__store *base, const char *dest)
+{
+	gd__store *src = NULL, *dst = NULL;
+	struct gd__sql_keep keep = {0};
+	char **tables = NULL;
+	size_t ntables = 0;
+	int64_t n;
+	int rc;
+	if ((rc = pg_open(&src, PG(base)->url, false)) < 0)
+		return rc;
+	if ((rc = exec_simple(PG(src), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) < 0)
+		goto done;
+	if ((rc = gd__sqlite_engine.open(&dst, dest, true)) < 0 || (rc = dst->engine->begin(dst)) < 0)
+		goto done;
+	if ((rc = snapshot_tables(dst, &tables, &ntables)) < 0)
+		goto done;
+	for (size_t i = 0; rc == 0 && i < ntables; i++) {
+		char *del = gd__sql_keep_printf(&keep, "DELETE FROM %s", tables[i]);
+		rc = del ? gd__db_exec(dst, del, NULL) : GD_ENOMEM;
+		if (rc == 0)
+			rc = gd__store_copy(src, dst, tables[i], &keep, &n);
+	}
+	for (int c = 0; rc == 0 && c < GD__COUNTERS; c++) {
+		int64_t last = 0;
+		char *q = gd__sql_keep_printf(&keep, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
+		                                     " FROM counter_%s", gd__counter_names[c]);
+		rc = q ? gd__db_int(src, &last, q, NULL) : GD_ENOMEM;
+		if (rc == 0)
+			rc = gd__db_exec(dst, "UPDATE counters SET value = ? WHERE name = ?", "it", last,
+			                 gd__counter_names[c]);
+	}
+	rc = rc == 0 ? dst->engine->commit(dst) : rc;
+done:
+	if (dst)
+		dst->engine->rollback(dst);
+	pg_rollback(src);
+	pg_close(src);
+	if (dst)
+		dst->engine->close(dst);
+	gd__sql_keep_release(&keep);
+	free_tables(tables, ntables);
+	return rc;
+}
+
+int gd__pg_load(const char *url, const char *snapshot)
+{
+	gd__store *src = NULL, *dst = NULL;
+	struct gd__sql_keep keep = {0};
+	char **tables = NULL;
+	size_t ntables = 0;
+	int64_t n;
+	int rc;
+	if ((rc = gd__sqlite_engine.open(&src, snapshot, false)) < 0)
+		return rc;
+	if ((rc = pg_open(&dst, url, false)) < 0 || (rc = pg_begin(dst)) < 0)
+		goto done;
+	if ((rc = snapshot_tables(src, &tables, &ntables)) < 0)
+		goto done;
+	for (size_t i = 0; rc == 0 && i < ntables; i++) {
+		char *trunc = gd__sql_keep_printf(&keep, "TRUNCATE %s", tables[i]);
+		rc = trunc ? exec_simple(PG(dst), trunc) : GD_ENOMEM;
+		if (rc == 0)
+			rc = gd__store_copy(src, dst, tables[i], &keep, &n);
+	}
+	for (int c = 0; rc == 0 && c < GD__COUNTERS; c++) {
+		int64_t last = 0;
+		rc = gd__db_int(src, &last, "SELECT value FROM counters WHERE name = ?", "t", gd__counter_names[c]);
+		char *sql = gd__sql_keep_printf(&keep, "SELECT setval('counter_%s', greatest(?, 1), ? > 0)",
+		                                gd__counter_names[c]);
+		if (rc == 0)
+			rc = sql ? gd__db_exec(dst, sql, "ii", last, last) : GD_ENOMEM;
+	}
+	/* Identity columns continue above the rows restored. */
+	if (rc == 0)
+		rc = exec_simple(PG(dst),
+		                 "DO $$ DECLARE r record; BEGIN"
+		                 " FOR r IN SELECT table_name FROM information_schema.columns"
+		                 "  WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES'"
+		                 " LOOP EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, ''id''),"
+		                 "  coalesce(max(id), 0) + 1, false) FROM %I', r.table_name, r.table_name);"
+		                 " END LOOP; END $$");
+	rc = rc == 0 ? pg_commit(dst) : rc;
+done:
+	if (dst)
+		pg_rollback(dst);
+	pg_close(dst);
+	src->engine->close(src);
+	gd__sql_keep_release(&keep);
+	free_tables(tables, ntables);
+	return rc;
 }
 
 bool gd__pg_is_url(const char *path)
@@ -652,6 +811,9 @@ const struct gd__store_engine gd__pg_engine = {
 	.col_blob = pg_col_blob,
 	.col_text = pg_col_text,
 	.col_null = pg_col_null,
+	.col_count = pg_col_count,
+	.col_name = pg_col_name,
+	.col_type = pg_col_type,
 	.reset = pg_reset,
 	.changes = pg_changes,
 	.begin = pg_begin,
