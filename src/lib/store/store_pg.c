@@ -633,7 +633,9 @@ static int pg_next_id(gd__store *base, enum gd__counter counter, int64_t *out)
 	};
 	gd__stmt *st;
 	int rc = pg_prepare(base, &st, sql[counter]);
-	if (rc == 0 && (rc = pg_step(st)) == 1) {
+	if (rc < 0)
+		return rc;
+	if ((rc = pg_step(st)) == 1) {
 		*out = pg_col_int(st, 0);
 		rc = 0;
 	} else if (rc == 0) {
