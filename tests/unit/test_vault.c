@@ -496,11 +496,13 @@ static void update_list_delete_and_batches(void **state)
 static void format_2_vault_keeps_its_ids(void **state)
 {
 	struct fixture *f = fx_new();
-	char id[GD_SUBJECT_ID_SIZE];
-	int64_t r1, r2;
+	char id[GD_SUBJECT_ID_SIZE], held[GD_SUBJECT_ID_SIZE];
+	int64_t r1, r2, h1, h2;
 	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
 	put_text(f->a, &r1, id, "billing", "user.contact.email", "a@example.org");
 	put_text(f->a, &r2, id, "billing", "user.contact.email", "b@example.org");
+	GD_OK_OR_FAIL(gd_subject_create(f->a, held));
+	GD_OK_OR_FAIL(gd_hold_place(f->a, &h1, held, 0, "litigation"));
 	gd_actor_close(f->a);
 	gd_vault_close(f->v);
 	f->a = NULL, f->v = NULL;
@@ -518,6 +520,14 @@ static void format_2_vault_keeps_its_ids(void **state)
 	int64_t next;
 	put_text(f->a, &next, id, "billing", "user.contact.email", "c@example.org");
 	assert_int_equal(next, r2 + 6);
+	/* The other counters start at their table's highest id: a hold id is not
+	 * given again even once its subject's erasure deleted it. */
+	assert_int_equal(db_count(f->path, "SELECT value FROM counters WHERE name = 'holds'"), h1);
+	GD_OK_OR_FAIL(gd_hold_lift(f->a, h1, "settled"));
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, held));
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM holds"), 0);
+	GD_OK_OR_FAIL(gd_hold_place(f->a, &h2, id, 0, "authority request"));
+	assert_int_equal(h2, h1 + 1);
 	/* Without a mark above them, the records' own ids: the counter starts at the highest. */
 	gd_actor_close(f->a);
 	gd_vault_close(f->v);

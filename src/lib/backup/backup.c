@@ -38,7 +38,6 @@
 #define BK_TRAILER GD__HASH_SIZE
 #define PATH_CAP 4096
 
-
 static void put64(unsigned char *p, uint64_t x)
 {
 	for (int i = 0; i < 8; i++)

@@ -88,12 +88,13 @@ int gd_hold_place(gd_actor *a, int64_t *out_id, const char *subject, int64_t rec
 		if (rc < 0)
 			goto done;
 	}
-	rc = gd__db_exec(v->store,
-	                 "INSERT INTO holds (tenant_id, subject_id, record_id, reason, placed_at, placed_by)"
-	                 " VALUES (?, ?, ?, ?, ?, ?)",
-	                 "iiitit", a->tenant_id, s.id, record_id, reason, (int64_t)gd_vault_now(v), a->principal);
+	rc = gd__db_next_id(v->store, GD__COUNTER_HOLDS, &id);
 	if (rc == 0)
-		rc = gd__db_int(v->store, &id, "SELECT max(id) FROM holds", NULL);
+		rc = gd__db_exec(v->store,
+		                 "INSERT INTO holds (id, tenant_id, subject_id, record_id, reason, placed_at, placed_by)"
+		                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
+		                 "iiiitit", id, a->tenant_id, s.id, record_id, reason, (int64_t)gd_vault_now(v),
+		                 a->principal);
 	if (rc == 0)
 		rc = gd__retention_invalidate_subject(v, s.id);
 	if (rc == 0) {

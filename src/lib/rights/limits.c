@@ -18,8 +18,8 @@ int gd__limits_add(gd_actor *a, int64_t subject_id, int kind, const char *activi
 {
 	a->v->limits.gen = 0;
 	return gd__db_exec(a->v->store,
-	                   "INSERT OR IGNORE INTO subject_limits (tenant_id, subject_id, kind, activity, since,"
-	                   " request_id) VALUES (?, ?, ?, ?, ?, ?)",
+	                   "INSERT INTO subject_limits (tenant_id, subject_id, kind, activity, since,"
+	                   " request_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (subject_id, kind, activity) DO NOTHING",
 	                   "iiitii", a->tenant_id, subject_id, (int64_t)kind, activity,
 	                   (int64_t)gd_vault_now(a->v), request);
 }

@@ -214,15 +214,14 @@ int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
 		return rc;
 	if ((rc = gd__subject_load(a, &s, spec->subject, false)) < 0)
 		goto done;
-	rc = gd__db_exec(v->store,
-	                 "INSERT INTO requests (tenant_id, subject, kind, activity, state, received_at,"
-	                 " due_at, opened_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	                 "itttiiit", a->tenant_id, spec->subject, spec->kind, spec->activity,
-	                 (int64_t)GD_REQUEST_RECEIVED, (int64_t)received,
-	                 (int64_t)gd_request_due(received, false), a->principal);
+	rc = gd__db_next_id(v->store, GD__COUNTER_REQUESTS, &id);
 	if (rc == 0)
-		rc = gd__db_int(v->store, &id, "SELECT max(id) FROM requests WHERE tenant_id = ?", "i",
-		                a->tenant_id);
+		rc = gd__db_exec(v->store,
+		                 "INSERT INTO requests (id, tenant_id, subject, kind, activity, state, received_at,"
+		                 " due_at, opened_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		                 "iitttiiit", id, a->tenant_id, spec->subject, spec->kind, spec->activity,
+		                 (int64_t)GD_REQUEST_RECEIVED, (int64_t)received,
+		                 (int64_t)gd_request_due(received, false), a->principal);
 	gd_request r = {.id = id};
 	snprintf(r.kind, sizeof r.kind, "%s", spec->kind);
 	snprintf(r.subject, sizeof r.subject, "%s", spec->subject);
@@ -383,4 +382,3 @@ int gd_request_steps(gd_actor *a, int64_t id,
 		gd__db_reset(db, st);
 	return rc;
 }
-

@@ -17,8 +17,6 @@
 
 /* ---- what completing a request does -------------------------------------------------- */
 
-
-
 /* Calls `fn` for each distinct activity of the subject's records (at most 256). */
 static int each_record_activity(gd_actor *a, int64_t subject_id,
                                 int (*fn)(gd_actor *a, void *ud, const char *activity), void *ud)

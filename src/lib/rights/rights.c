@@ -133,7 +133,6 @@ int gd__consent_read_check(gd_actor *a, const struct gd__record_meta *m, const c
 	               state == GD_CONSENT_STATE_WITHDRAWN ? "withdrawn" : "not recorded");
 }
 
-
 int gd__rights_erase_hook(gd_actor *a, const struct gd__subject *s)
 {
 	int rc = gd__db_exec(a->v->store, "DELETE FROM consents WHERE subject_id = ?", "i", s->id);

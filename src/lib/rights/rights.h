@@ -39,7 +39,6 @@ const struct gd__retention *gd__retention_of(const struct gd__activity *act, con
 /* The last second a record collected at `collected` is kept under `ret`; 0 when counted from an event. */
 gd_time gd__retention_end(const struct gd__retention *ret, gd_time collected);
 
-
 /* State of the consent of subject row `subject_id` to `activity` now; `*exp` its expiry or 0. */
 int gd__consent_state(gd_actor *a, enum gd_consent_state *out, gd_time *exp, int64_t subject_id,
                       const char *activity);

@@ -20,9 +20,17 @@ typedef struct gd__stmt gd__stmt;
 /*
  * Id counters: persisted, sequence-shaped (a PostgreSQL engine maps each to a
  * SEQUENCE), so an id is never given twice, even after its row is deleted.
- * Table `counters` (engine-owned): name, value = the last id given.
+ * Table `counters`: name (the table whose ids it gives), value = the last id
+ * given.
  */
-enum gd__counter { GD__COUNTER_RECORDS = 0, GD__COUNTERS };
+enum gd__counter {
+	GD__COUNTER_RECORDS = 0,
+	GD__COUNTER_BREACHES,
+	GD__COUNTER_REQUESTS,
+	GD__COUNTER_HOLDS,
+	GD__COUNTER_GRANTS,
+	GD__COUNTERS
+};
 extern const char *const gd__counter_names[GD__COUNTERS];
 
 enum gd__col_type { GD__COL_NULL, GD__COL_INT, GD__COL_TEXT, GD__COL_BLOB };

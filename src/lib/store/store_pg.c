@@ -630,6 +630,10 @@ static int pg_next_id(gd__store *base, enum gd__counter counter, int64_t *out)
 {
 	static const char *const sql[GD__COUNTERS] = {
 		[GD__COUNTER_RECORDS] = "SELECT nextval('counter_records')",
+		[GD__COUNTER_BREACHES] = "SELECT nextval('counter_breaches')",
+		[GD__COUNTER_REQUESTS] = "SELECT nextval('counter_requests')",
+		[GD__COUNTER_HOLDS] = "SELECT nextval('counter_holds')",
+		[GD__COUNTER_GRANTS] = "SELECT nextval('counter_auth_grants')",
 	};
 	gd__stmt *st;
 	int rc = pg_prepare(base, &st, sql[counter]);
@@ -729,8 +733,9 @@ static int pg_backup(gd__store *base, const char *dest)
 		                                     " FROM counter_%s", gd__counter_names[c]);
 		rc = q ? gd__db_int(src, &last, q, NULL) : GD_ENOMEM;
 		if (rc == 0)
-			rc = gd__db_exec(dst, "UPDATE counters SET value = ? WHERE name = ?", "it", last,
-			                 gd__counter_names[c]);
+			rc = gd__db_exec(dst, "INSERT INTO counters (name, value) VALUES (?, ?)"
+			                      " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+			                 "ti", gd__counter_names[c], last);
 	}
 	rc = rc == 0 ? dst->engine->commit(dst) : rc;
 done:

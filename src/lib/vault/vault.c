@@ -156,15 +156,17 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *o
 	if (!v)
 		return GD_ENOMEM;
 	v->journal.fd = -1;
-	/* The modules that take part in commits: the audit block is written
-	 * before the journal is synced, both before the commit. */
-	gd__tx_hook(v, &gd__audit_tx_hooks);
-	gd__tx_hook(v, &gd__journal_tx_hooks);
 	v->path = gd__strdup(path);
 	v->master = gd__secure_alloc(GD__KEY_SIZE);
 	if (!v->path || !v->master) {
 		gd_vault_close(v);
 		return gd__err(GD_ENOMEM, "out of memory");
+	}
+	/* The modules that take part in commits: the audit block is written
+	 * before the journal is synced, both before the commit. */
+	if ((rc = gd__tx_hook(v, &gd__audit_tx_hooks)) < 0 || (rc = gd__tx_hook(v, &gd__journal_tx_hooks)) < 0) {
+		gd_vault_close(v);
+		return rc;
 	}
 	v->now = opts ? opts->now : 0;
 	*out = v;
@@ -243,22 +245,35 @@ done:
 
 /*
  * Format 2 took a new record's id from max(id) of the records, raised to a
- * high-water mark (meta.record_high_water) that every deleter kept; format 3
- * takes it from the records counter. The counter starts above both, so no id
- * ever given comes back; the mark goes.
+ * high-water mark (meta.record_high_water) that every deleter kept, and the
+ * ids of breaches, requests, holds and grants from max(id) of their tables;
+ * format 3 takes each from its counter. Each counter starts at the highest id
+ * its table holds (records: or the mark, if higher), so no id ever given
+ * comes back; the mark goes.
  */
 static int migrate_counters(gd_vault *v)
 {
-	int64_t top = 0, high = 0;
-	int rc = gd__db_int(v->store, &top, "SELECT coalesce(max(id), 0) FROM records", NULL);
-	if (rc == 0) {
-		rc = gd__db_int(v->store, &high, "SELECT value FROM meta WHERE key = 'record_high_water'", NULL);
-		if (rc == GD_ENOTFOUND)
-			rc = 0;
+	/* The highest id of each counted table (a literal each: statements are cached by address). */
+	static const char *const top_sql[GD__COUNTERS] = {
+		[GD__COUNTER_RECORDS] = "SELECT coalesce(max(id), 0) FROM records",
+		[GD__COUNTER_BREACHES] = "SELECT coalesce(max(id), 0) FROM breaches",
+		[GD__COUNTER_REQUESTS] = "SELECT coalesce(max(id), 0) FROM requests",
+		[GD__COUNTER_HOLDS] = "SELECT coalesce(max(id), 0) FROM holds",
+		[GD__COUNTER_GRANTS] = "SELECT coalesce(max(id), 0) FROM auth_grants",
+	};
+	int64_t high = 0;
+	int rc = gd__db_int(v->store, &high, "SELECT value FROM meta WHERE key = 'record_high_water'", NULL);
+	if (rc == GD_ENOTFOUND)
+		rc = 0;
+	for (int i = 0; rc == 0 && i < GD__COUNTERS; i++) {
+		int64_t top = 0;
+		rc = gd__db_int(v->store, &top, top_sql[i], NULL);
+		if (rc == 0 && i == GD__COUNTER_RECORDS && high > top)
+			top = high;
+		if (rc == 0)
+			rc = gd__db_exec(v->store, "UPDATE counters SET value = ? WHERE name = ?", "it", top,
+			                 gd__counter_names[i]);
 	}
-	if (rc == 0)
-		rc = gd__db_exec(v->store, "UPDATE counters SET value = ? WHERE name = ?", "it",
-		                 top > high ? top : high, gd__counter_names[GD__COUNTER_RECORDS]);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM meta WHERE key = 'record_high_water'", NULL);
 	return rc;
@@ -400,4 +415,3 @@ int gd__check_name(const char *s, const char *what)
 	}
 	return 0;
 }
-

@@ -52,8 +52,9 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_subject ON records (subject_id);
 -- Id counters (src/lib/store/store.h): the last id given of each sequence,
--- so an id is never given twice, even after its row is deleted: an id in the
--- audit trail or the erasure journal names one record forever. The engine
+-- named after the table it gives ids to, so an id is never given twice, even
+-- after its row is deleted: an id in the audit trail or the erasure journal
+-- names one record (breach, request, hold, grant) forever. The engine
 -- hands ids out and stores the counter back at commit; a PostgreSQL engine
 -- maps each to a SEQUENCE. Vaults of format 2 kept the highest deleted record
 -- id in meta.record_high_water instead: opening one converts it (vault.c).
@@ -62,5 +63,6 @@ CREATE TABLE IF NOT EXISTS counters (
   name  TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 );
-INSERT OR IGNORE INTO counters (name, value) VALUES ('records', 0);
+INSERT OR IGNORE INTO counters (name, value)
+  VALUES ('records', 0), ('breaches', 0), ('requests', 0), ('holds', 0), ('auth_grants', 0);
 DROP TRIGGER IF EXISTS records_high_water;

@@ -28,4 +28,5 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
 -- first entry ("no such function: written_by_a_newer_gardien") instead of
 -- starting a second chain beside the blocks. Created by the conversion of a
 -- format-1 vault once its table is gone.
+-- owner: audit
 CREATE VIEW IF NOT EXISTS audit AS SELECT written_by_a_newer_gardien();
