@@ -109,7 +109,7 @@ int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, .
 	return rc;
 }
 
-char *gd__sql_keep_printf(struct gd__sql_keep *k, const char *fmt, ...)
+char *gd__store_keep_printf(struct gd__store_keep *k, const char *fmt, ...)
 {
 	if (k->n == k->cap) {
 		size_t cap = k->cap ? 2 * k->cap : 16;
@@ -135,15 +135,15 @@ char *gd__sql_keep_printf(struct gd__sql_keep *k, const char *fmt, ...)
 	return p;
 }
 
-void gd__sql_keep_release(struct gd__sql_keep *k)
+void gd__store_keep_release(struct gd__store_keep *k)
 {
 	for (size_t i = 0; i < k->n; i++)
 		gd__free(k->sql[i]);
 	gd__free(k->sql);
-	*k = (struct gd__sql_keep){0};
+	*k = (struct gd__store_keep){0};
 }
 
-int gd__store_copy(gd__store *from, gd__store *to, const char *table, struct gd__sql_keep *keep,
+int gd__store_copy(gd__store *from, gd__store *to, const char *table, struct gd__store_keep *keep,
                    int64_t *copied)
 {
 	const struct gd__store_engine *fe = from->engine, *te = to->engine;
@@ -151,7 +151,7 @@ int gd__store_copy(gd__store *from, gd__store *to, const char *table, struct gd_
 	gd__stmt *in = NULL, *out;
 	int rc, ncol = 0;
 	*copied = 0;
-	if (!(select = gd__sql_keep_printf(keep, "SELECT * FROM %s", table)))
+	if (!(select = gd__store_keep_printf(keep, "SELECT * FROM %s", table)))
 		return gd__err(GD_ENOMEM, "out of memory");
 	if ((rc = fe->prepare(from, &in, select)) < 0)
 		return rc;
@@ -170,7 +170,7 @@ int gd__store_copy(gd__store *from, gd__store *to, const char *table, struct gd_
 					a += (size_t)snprintf(cols + a, cap - a, "%s%s", i ? ", " : "", fe->col_name(in, i));
 					b += (size_t)snprintf(marks + b, cap - b, "%s?", i ? ", " : "");
 				}
-				insert = gd__sql_keep_printf(keep, "INSERT INTO %s (%s) VALUES (%s)", table, cols, marks);
+				insert = gd__store_keep_printf(keep, "INSERT INTO %s (%s) VALUES (%s)", table, cols, marks);
 			}
 			gd__free(cols);
 			gd__free(marks);

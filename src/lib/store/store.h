@@ -114,15 +114,15 @@ int gd__db_next_id(gd__store *s, enum gd__counter counter, int64_t *out);
  * are cached by the address of their text): release it after closing them.
  * Counts rows in *copied.
  */
-struct gd__sql_keep {
+struct gd__store_keep {
 	char **sql;
 	size_t n, cap;
 };
-int gd__store_copy(gd__store *from, gd__store *to, const char *table, struct gd__sql_keep *keep,
+int gd__store_copy(gd__store *from, gd__store *to, const char *table, struct gd__store_keep *keep,
                    int64_t *copied);
-void gd__sql_keep_release(struct gd__sql_keep *keep);
+void gd__store_keep_release(struct gd__store_keep *keep);
 /* SQL text formatted and kept in `keep`; NULL when out of memory. */
-char *gd__sql_keep_printf(struct gd__sql_keep *keep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *gd__store_keep_printf(struct gd__store_keep *keep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Runs a query expected to return one integer; GD_ENOTFOUND if no row. */
 int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, ...);
 

@@ -708,7 +708,7 @@ static void free_tables(char **t, size_t n)
 static int pg_backup(gd__store *base, const char *dest)
 {
 	gd__store *src = NULL, *dst = NULL;
-	struct gd__sql_keep keep = {0};
+	struct gd__store_keep keep = {0};
 	char **tables = NULL;
 	size_t ntables = 0;
 	int64_t n;
@@ -722,14 +722,14 @@ static int pg_backup(gd__store *base, const char *dest)
 	if ((rc = snapshot_tables(dst, &tables, &ntables)) < 0)
 		goto done;
 	for (size_t i = 0; rc == 0 && i < ntables; i++) {
-		char *del = gd__sql_keep_printf(&keep, "DELETE FROM %s", tables[i]);
+		char *del = gd__store_keep_printf(&keep, "DELETE FROM %s", tables[i]);
 		rc = del ? gd__db_exec(dst, del, NULL) : GD_ENOMEM;
 		if (rc == 0)
 			rc = gd__store_copy(src, dst, tables[i], &keep, &n);
 	}
 	for (int c = 0; rc == 0 && c < GD__COUNTERS; c++) {
 		int64_t last = 0;
-		char *q = gd__sql_keep_printf(&keep, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
+		char *q = gd__store_keep_printf(&keep, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
 		                                     " FROM counter_%s", gd__counter_names[c]);
 		rc = q ? gd__db_int(src, &last, q, NULL) : GD_ENOMEM;
 		if (rc == 0)
@@ -745,7 +745,7 @@ done:
 	pg_close(src);
 	if (dst)
 		dst->engine->close(dst);
-	gd__sql_keep_release(&keep);
+	gd__store_keep_release(&keep);
 	free_tables(tables, ntables);
 	return rc;
 }
@@ -753,7 +753,7 @@ done:
 int gd__pg_load(const char *url, const char *snapshot)
 {
 	gd__store *src = NULL, *dst = NULL;
-	struct gd__sql_keep keep = {0};
+	struct gd__store_keep keep = {0};
 	char **tables = NULL;
 	size_t ntables = 0;
 	int64_t n;
@@ -765,7 +765,7 @@ int gd__pg_load(const char *url, const char *snapshot)
 	if ((rc = snapshot_tables(src, &tables, &ntables)) < 0)
 		goto done;
 	for (size_t i = 0; rc == 0 && i < ntables; i++) {
-		char *trunc = gd__sql_keep_printf(&keep, "TRUNCATE %s", tables[i]);
+		char *trunc = gd__store_keep_printf(&keep, "TRUNCATE %s", tables[i]);
 		rc = trunc ? exec_simple(PG(dst), trunc) : GD_ENOMEM;
 		if (rc == 0)
 			rc = gd__store_copy(src, dst, tables[i], &keep, &n);
@@ -773,7 +773,7 @@ int gd__pg_load(const char *url, const char *snapshot)
 	for (int c = 0; rc == 0 && c < GD__COUNTERS; c++) {
 		int64_t last = 0;
 		rc = gd__db_int(src, &last, "SELECT value FROM counters WHERE name = ?", "t", gd__counter_names[c]);
-		char *sql = gd__sql_keep_printf(&keep, "SELECT setval('counter_%s', greatest(?, 1), ? > 0)",
+		char *sql = gd__store_keep_printf(&keep, "SELECT setval('counter_%s', greatest(?, 1), ? > 0)",
 		                                gd__counter_names[c]);
 		if (rc == 0)
 			rc = sql ? gd__db_exec(dst, sql, "ii", last, last) : GD_ENOMEM;
@@ -793,7 +793,7 @@ done:
 		pg_rollback(dst);
 	pg_close(dst);
 	src->engine->close(src);
-	gd__sql_keep_release(&keep);
+	gd__store_keep_release(&keep);
 	free_tables(tables, ntables);
 	return rc;
 }
