@@ -14,15 +14,21 @@
 #   expect_match TEXT ERE [WHAT] / expect_no_match TEXT ERE [WHAT]
 #   at_exit COMMAND              runs COMMAND at exit, before the folder goes
 #   finish                       prints the count; exits 1 on any failure
+#   sqlite_vault PATH            a vault in an SQLite file of this test, whatever
+#                                the engine (for tests that open the file)
 #
-# Sets W (the work folder, also the current directory) and G (the binary).
+# Sets W (the work folder, also the current directory), G (the binary) and
+# GARDIEN_VAULT (GARDIEN_KEY too on PostgreSQL).
 set -uo pipefail
 : "${GARDIEN:?GARDIEN must name the gardien binary}"
 G=$GARDIEN
 W=$(mktemp -d "${TMPDIR:-/tmp}/gdtest-XXXXXX")
 cd "$W"
-export GARDIEN_VAULT="$W/vault.db"
 unset GARDIEN_KEY GARDIEN_TENANT GARDIEN_PRINCIPAL GARDIEN_NOW
+# The vault on the engine under test (tools/engine.sh: an SQLite file in W,
+# or with GD_ENGINE=pg a fresh PostgreSQL database); vault_sql queries it.
+. "$(dirname "${BASH_SOURCE[0]}")/tools/engine.sh"
+gd_new_vault "$W" || { echo "FAIL: no vault for the test" >&2; exit 1; }
 failures=0
 checks=0
 _at_exit=()
@@ -83,6 +89,11 @@ expect_code() {
 expect_eq() { if [ "$1" != "$2" ]; then fail "${3:-value}: got '$1', expected '$2'"; else ok; fi; }
 expect_match() { if ! grep -qE -- "$2" <<<"$1"; then fail "${3:-output} does not match /$2/: $1"; else ok; fi; }
 expect_no_match() { if grep -qE -- "$2" <<<"$1"; then fail "${3:-output} matches /$2/: $1"; else ok; fi; }
+
+sqlite_vault() {
+	export GARDIEN_VAULT=$1
+	unset GARDIEN_KEY
+}
 
 finish() {
 	echo "$checks passed, $failures failed"

@@ -4,7 +4,8 @@
 # offline verification against the vault's key, prune under a signed anchor.
 . "$(dirname "$0")/lib.sh"
 set -e
-export GARDIEN_VAULT="$W/v.db" GARDIEN_NOW=2026-01-01T00:00:00Z GARDIEN_PRINCIPAL=cli:dpo
+sqlite_vault "$W/v.db"
+export GARDIEN_NOW=2026-01-01T00:00:00Z GARDIEN_PRINCIPAL=cli:dpo
 
 "$G" init --tenant acme >/dev/null
 s=$("$G" subject create)

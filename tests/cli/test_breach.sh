@@ -4,7 +4,8 @@
 # service credential computed from the audit trail, and the drafts.
 . "$(dirname "$0")/lib.sh"
 set -e
-export GARDIEN_VAULT="$W/v.db" GARDIEN_NOW=2026-03-01T08:00:00Z GARDIEN_PRINCIPAL=cli:dpo
+sqlite_vault "$W/v.db"
+export GARDIEN_NOW=2026-03-01T08:00:00Z GARDIEN_PRINCIPAL=cli:dpo
 
 "$G" init --tenant acme >/dev/null
 a=$("$G" subject create); b=$("$G" subject create); c=$("$G" subject create)
@@ -46,7 +47,7 @@ grep -q "72 hours" err || fail "message: $(cat err)"
 sqlite3 v.db "DELETE FROM breaches" 2>/dev/null && fail "a breach was deleted"
 
 # With a register (Wimi's notice), the controller, its DPO and its language come from it.
-export GARDIEN_VAULT="$W/w.db"
+sqlite_vault "$W/w.db"
 "$G" init --tenant wimi --register "${GD_SOURCE_DIR:?}/examples/wimi.yml" >/dev/null
 out=$("$G" breach record --json --nature availability --description "Serveur de fichiers chiffré par un rançongiciel")
 [ "$(jq -r .controller <<<"$out")" = "Cloud Solutions (Wimi)" ] || fail "controller: $out"

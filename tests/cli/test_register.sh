@@ -2,7 +2,8 @@
 # FILE:LINE:COLUMN form of findings, --json, and bad files changing nothing.
 . "$(dirname "$0")/lib.sh"
 : "${GD_SOURCE_DIR:?}"
-export GARDIEN_VAULT="$W/v.db" GARDIEN_NOW=2026-01-01
+sqlite_vault "$W/v.db"
+export GARDIEN_NOW=2026-01-01
 run() { OUT=$("$GARDIEN" "$@" 2>&1); RC=$?; }
 
 cat >"$W/bad.yml" <<'YAML'

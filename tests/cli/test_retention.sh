@@ -5,7 +5,8 @@
 # the vault unchanged; bulk events report the bad line.
 . "$(dirname "$0")/lib.sh"
 set -e
-export GARDIEN_VAULT="$W/v.db" GARDIEN_NOW=2026-01-10T09:00:00Z GARDIEN_PRINCIPAL=test:cli
+sqlite_vault "$W/v.db"
+export GARDIEN_NOW=2026-01-10T09:00:00Z GARDIEN_PRINCIPAL=test:cli
 
 "$GARDIEN" init --tenant acme --country 33 >/dev/null
 s=$("$GARDIEN" subject create --email jeanne@example.org)

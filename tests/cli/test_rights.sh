@@ -4,7 +4,8 @@
 # the three formats, consent given then withdrawn then read refused, erasure.
 . "$(dirname "$0")/lib.sh"
 set -e
-export GARDIEN_VAULT="$W/v.db" GARDIEN_PRINCIPAL=cli:dpo
+sqlite_vault "$W/v.db"
+export GARDIEN_PRINCIPAL=cli:dpo
 export GARDIEN_NOW=2024-01-31T09:00:00Z
 
 "$GARDIEN" init --tenant acme --country 33 >/dev/null

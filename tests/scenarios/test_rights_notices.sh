@@ -10,7 +10,7 @@ set -e
 : "${GD_SOURCE_DIR:?}"
 export GARDIEN_PRINCIPAL=cli:dpo GARDIEN_NOW=2026-01-31T10:00:00Z
 vault() { # vault NAME: a vault with the example register of NAME loaded
-	export GARDIEN_VAULT="$W/$1.db"
+	sqlite_vault "$W/$1.db"
 	"$GARDIEN" init --tenant "$1" --country 33 >/dev/null
 	"$GARDIEN" register load "$GD_SOURCE_DIR/examples/$1.yml" >/dev/null
 }

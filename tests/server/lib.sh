@@ -57,7 +57,7 @@ expect_status() {
 # audit_count TENANT ACTION [OUTCOME]: entries of the tenant's audit chain.
 audit_count() {
 	local tid
-	if [ "$1" = 0 ]; then tid=0; else tid=$(sqlite3 "$GARDIEN_VAULT" "SELECT id FROM tenants WHERE name='$1'"); fi
+	if [ "$1" = 0 ]; then tid=0; else tid=$(vault_sql "SELECT id FROM tenants WHERE name='$1'"); fi
 	"${AUDIT_SQL:?}" "$GARDIEN_VAULT" "SELECT count(*) FROM audit WHERE tenant_id=$tid AND action='$2'${3:+ AND outcome=$3}"
 }
 
