@@ -88,7 +88,7 @@ install(FILES ${GD_BASH} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/co
 install(FILES ${GD_ZSH} DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions
         COMPONENT runtime)
 install(FILES packaging/gardien.service DESTINATION lib/systemd/system COMPONENT runtime)
-install(FILES packaging/gardien.conf DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/gardien
+install(FILES packaging/gardien.conf DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/gardien
         COMPONENT runtime)
 install(FILES LICENSE NOTICE DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
 

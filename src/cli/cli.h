@@ -77,6 +77,24 @@ extern const char cli_exit_codes[];
 /* The man page gardien(1) in roff on stdout (cmd_docs.c). */
 int cli_write_man(void);
 
+/*
+ * `gardien serve`'s settings from --config FILE and GARDIEN_<OPTION> variables,
+ * laid before the command line's options (serve_config.c): `argv` is argv[0],
+ * the settings as "--name value" pairs, then the command line without
+ * --config. Release with cli_serve_settings_release.
+ */
+#define GD_CLI_SERVE_SETTINGS 64
+struct serve_settings {
+	char **argv;
+	int argc;
+	char *owned[2 * GD_CLI_SERVE_SETTINGS];
+	int nowned;
+};
+int cli_serve_settings(struct cli *c, struct serve_settings *s, int argc, char **argv);
+void cli_serve_settings_release(struct serve_settings *s);
+/* `gardien serve` once its settings are on the command line (cmd_serve.c). */
+int cli_serve_run(struct cli *c, int argc, char **argv);
+
 /* Formats a time for people. */
 const char *cli_time(gd_time t, char buf[32]);
 

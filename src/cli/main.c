@@ -60,6 +60,7 @@ static const struct command commands[] = {
 	{"serve", cmd_serve, "run the HTTP/JSON API server",
 	 "usage: gardien serve [--listen ADDRESS:PORT] [--cert FILE --cert-key FILE]\n"
 	 "                     [--threads N] [--timeout SECONDS] [--max-connections N]\n"
+	 "                     [--config FILE]\n"
 	 "       gardien serve --openapi\n"
 	 "\n"
 	 "Serves the API under /v1/ (docs/server.md, /v1/openapi.json) on the vault\n"
@@ -69,7 +70,12 @@ static const struct command commands[] = {
 	 "flight. --timeout closes idle or slow connections (default 30 s); --threads\n"
 	 "sets the HTTP workers (default 16); authenticated requests are run by one\n"
 	 "committer thread in batches sharing one durable commit. --openapi prints\n"
-	 "the OpenAPI document and exits. --now fixes the clock (tests).\n"},
+	 "the OpenAPI document and exits. --now fixes the clock (tests).\n"
+	 "Settings may also come from --config FILE (lines NAME = VALUE, e.g.\n"
+	 "'listen = 127.0.0.1:8443', '#' comments) and from the environment\n"
+	 "(GARDIEN_LISTEN, GARDIEN_CERT_KEY, …: the option's name in upper case);\n"
+	 "the command line wins over the environment, which wins over the file.\n"
+	 "Under systemd (Type=notify) it reports readiness with sd_notify.\n"},
 	{"user", cmd_user, "manage people and services who use the API",
 	 "usage: gardien user add NAME --role ROLE [--password-stdin]\n"
 	 "       gardien user service NAME --role ROLE\n"
