@@ -432,8 +432,30 @@ int cli_fail_hint(struct cli *c, int rc, const char *hint)
 	return cli_error(c, exit_code_of(rc), gd_error_name(rc), hint, "%s", *msg ? msg : gd_error_name(rc));
 }
 
+/*
+ * The library's messages name what was wrong as the API does (a field, "the
+ * key file"), never a flag: an HTTP client reads them too. The CLI adds the
+ * option to give, matched on the message.
+ */
+static const struct {
+	const char *in_message, *hint;
+} flag_hints[] = {
+	{"(until)", "give the end with --until TIME"},
+	{"(started_at, ended_at)", "check --started and --ended"},
+	{"(detected_at)", "check --detected"},
+	{"(delay_reason)", "give the reasons with --delay-reason TEXT"},
+	{"(from, to)", "check --from and --to"},
+	{"plan until an earlier date", "give an earlier --until DATE"},
+	{"(subject category,", "say who the data is about with --subject-category KIND"},
+	{"cannot open key file", "give the key file with --key PATH or GARDIEN_KEY"},
+};
+
 int cli_fail(struct cli *c, int rc)
 {
+	const char *msg = gd_error_last();
+	for (size_t i = 0; i < sizeof flag_hints / sizeof *flag_hints; i++)
+		if (strstr(msg, flag_hints[i].in_message))
+			return cli_fail_hint(c, rc, flag_hints[i].hint);
 	return cli_fail_hint(c, rc, NULL);
 }
 

@@ -34,6 +34,19 @@ expect_eq "$(jq -r .error.code <<<"$err")" GD_EDENIED "denied as JSON"
 expect_code 3 G --vault "$T/eq.db" get 99 --purpose billing
 expect_match "$err" '^gardien: no record 99' "plain error"
 
+# The library's messages name no flag (HTTP clients read them too); the CLI
+# adds the option to give as a hint on its own line.
+expect_code 2 G --vault "$T/eq.db" grant create nobody --ops read --activities billing --until 2020-01-01
+expect_no_match "$(head -1 <<<"$err")" '--until' "library message"
+expect_match "$err" 'give the end with --until TIME' "CLI hint"
+expect_code 2 G --vault "$T/eq.db" breach record --nature confidentiality --description x --detected 2099-01-01
+expect_no_match "$(head -1 <<<"$err")" '--detected' "library message"
+expect_match "$err" 'check --detected' "CLI hint"
+expect_code 2 G --vault "$T/eq.db" --json breach record --nature confidentiality --description x --detected 2099-01-01
+expect_eq "$(jq -r .error.hint <<<"$err")" "check --detected" "hint in JSON"
+expect_code 3 G --vault "$T/eq.db" --key "$T/nokey" subject create
+expect_match "$err" 'give the key file with --key PATH or GARDIEN_KEY' "key file hint"
+
 # The man page: renders, and holds every command of `gardien help`.
 expect_code 0 G help --man
 printf '%s\n' "$out" >"$T/gardien.1"
