@@ -1,14 +1,13 @@
 /*
  * store.c — engine-neutral helpers over struct gd__store_engine: parameter
- * binding from a type string, stepping with fault points, and the operation
- * bracket (transaction at the outermost level, savepoint inside).
+ * binding from a type string, stepping with fault points. A leaf: it calls
+ * the engine and nothing above it (the transaction layer is vault/tx.c).
  */
 #include <assert.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "lib/internal.h"
-#include "lib/retention/retention.h"
 
 static int bind_args(gd__store *s, gd__stmt *st, const char *types, va_list ap)
 {
@@ -80,6 +79,16 @@ int gd__db_exec(gd__store *s, const char *sql, const char *types, ...)
 	return rc;
 }
 
+const char *const gd__counter_names[GD__COUNTERS] = {"records", "breaches", "requests", "holds",
+                                                      "auth_grants"};
+
+int gd__db_next_id(gd__store *s, enum gd__counter counter, int64_t *out)
+{
+	if (gd__fault_point())
+		return gd__err(GD_EIO, "storage failure (injected)");
+	return s->engine->next_id(s, counter, out);
+}
+
 int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, ...)
 {
 	gd__stmt *st;
@@ -100,84 +109,98 @@ int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, .
 	return rc;
 }
 
-static int op_begin(gd_vault *v, bool light)
+char *gd__store_keep_printf(struct gd__store_keep *k, const char *fmt, ...)
 {
-	const struct gd__store_engine *e = v->store->engine;
-	if (gd__fault_point())
-		return gd__err(GD_EIO, "storage failure (injected)");
-	if (v->depth >= 31)
-		return gd__err(GD_ERROR, "internal: operations nested too deep");
-	bool nested = v->batch || v->depth;
-	int rc = 0;
-	if (!nested) {
-		if ((rc = e->begin(v->store)) == 0)
-			v->tx_gen++;
-	} else if (!light) {
-		/* The entries buffered so far belong outside the savepoint. */
-		if ((rc = gd__audit_flush(v)) == 0)
-			rc = e->savepoint(v->store);
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 16;
+		char **v = gd__calloc(cap, sizeof *v);
+		if (!v)
+			return NULL;
+		if (k->n)
+			memcpy(v, k->sql, k->n * sizeof *v);
+		gd__free(k->sql);
+		k->sql = v, k->cap = cap;
 	}
-	if (rc == 0) {
-		v->light = (v->light & ~(1u << v->depth)) | ((unsigned)(light && nested) << v->depth);
-		v->depth++;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *p = n < 0 ? NULL : gd__malloc((size_t)n + 1);
+	if (p) {
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		k->sql[k->n++] = p;
 	}
-	return rc;
+	return p;
 }
 
-int gd__op_begin(gd_vault *v)
+void gd__store_keep_release(struct gd__store_keep *k)
 {
-	return op_begin(v, false);
+	for (size_t i = 0; i < k->n; i++)
+		gd__free(k->sql[i]);
+	gd__free(k->sql);
+	*k = (struct gd__store_keep){0};
 }
 
-int gd__op_begin_read(gd_vault *v)
+int gd__store_copy(gd__store *from, gd__store *to, const char *table, struct gd__store_keep *keep,
+                   int64_t *copied)
 {
-	return op_begin(v, true);
-}
-
-int gd__op_end(gd_vault *v, int rc)
-{
-	const struct gd__store_engine *e = v->store->engine;
-	v->depth--;
-	bool outermost = !v->batch && v->depth == 0;
-	if (rc == 0 && gd__fault_point())
-		rc = gd__err(GD_EIO, "storage failure (injected)");
-	if (!outermost && (v->light >> v->depth & 1u)) {
-		/* A read: its one write, the audit entry, either happened whole or
-		 * not at all (gd__audit_append). Nothing to release or undo. */
+	const struct gd__store_engine *fe = from->engine, *te = to->engine;
+	char *select = NULL, *insert = NULL;
+	gd__stmt *in = NULL, *out;
+	int rc, ncol = 0;
+	*copied = 0;
+	if (!(select = gd__store_keep_printf(keep, "SELECT * FROM %s", table)))
+		return gd__err(GD_ENOMEM, "out of memory");
+	if ((rc = fe->prepare(from, &in, select)) < 0)
 		return rc;
-	}
-	if (rc == 0 && outermost)
-		rc = gd__audit_flush(v);
-	/* The journal first: the commit must not be on disk without it. */
-	if (rc == 0 && outermost && v->journal_unsynced)
-		rc = gd__journal_sync(v);
-	if (rc == 0) {
-		int c;
-		if (!outermost) {
-			c = e->release(v->store);
-		} else if (v->needs_scrub || v->scrub_pending) {
-			bool scrubbed = false;
-			/* Only the erasing transaction waits for readers; later ones just retry. */
-			c = e->commit_erasure(v->store, v->needs_scrub, &scrubbed);
-			if (c == 0) {
-				v->needs_scrub = false;
-				v->scrub_pending = !scrubbed;
+	while ((rc = gd__db_step(from, in)) == 1) {
+		if (!insert) {
+			/* The statement, from the first row's columns. */
+			ncol = fe->col_count(in);
+			/* Names and placeholders, written twice over: the first pass sizes the text. */
+			size_t cap = strlen(table) + 40;
+			for (int i = 0; i < ncol; i++)
+				cap += strlen(fe->col_name(in, i)) + 5;
+			char *cols = gd__malloc(cap), *marks = gd__malloc(cap);
+			if (cols && marks) {
+				size_t a = 0, b = 0;
+				for (int i = 0; i < ncol; i++) {
+					a += (size_t)snprintf(cols + a, cap - a, "%s%s", i ? ", " : "", fe->col_name(in, i));
+					b += (size_t)snprintf(marks + b, cap - b, "%s?", i ? ", " : "");
+				}
+				insert = gd__store_keep_printf(keep, "INSERT INTO %s (%s) VALUES (%s)", table, cols, marks);
 			}
-		} else {
-			c = e->commit(v->store);
+			gd__free(cols);
+			gd__free(marks);
+			if (!insert) {
+				rc = gd__err(GD_ENOMEM, "out of memory");
+				break;
+			}
 		}
-		if (c == 0)
-			return 0;
-		rc = c;
+		if ((rc = te->prepare(to, &out, insert)) < 0)
+			break;
+		for (int i = 0; i < ncol && rc == 0; i++) {
+			size_t len;
+			const void *p;
+			switch (fe->col_type(in, i)) {
+			case GD__COL_INT: rc = te->bind_int(out, i + 1, fe->col_int(in, i)); break;
+			case GD__COL_TEXT: rc = te->bind_text(out, i + 1, fe->col_text(in, i)); break;
+			case GD__COL_BLOB:
+				p = fe->col_blob(in, i, &len);
+				rc = te->bind_blob(out, i + 1, p ? p : "", len);
+				break;
+			default: rc = te->bind_null(out, i + 1); break;
+			}
+		}
+		if (rc == 0 && (rc = gd__db_step(to, out)) > 0)
+			rc = 0;
+		te->reset(out);
+		if (rc < 0)
+			break;
+		++*copied;
 	}
-	v->tx_gen++; /* what the caches remember of this transaction may be undone */
-	gd__audit_discard(v);
-	if (outermost) {
-		e->rollback(v->store);
-		v->needs_scrub = false;
-		v->journal_unsynced = false;
-	} else {
-		e->rollback_to(v->store);
-	}
-	return rc;
+	fe->reset(in);
+	return rc < 0 ? rc : 0;
 }
