@@ -45,13 +45,13 @@ for f in usr/bin/gardien "$libdir/libgardien.so.0" "$libdir/libgardien.so" "$lib
   [ -e "$R/$f" ] && ok || fail "missing from the packages: /$f"
 done
 # The runtime package does not carry development files, and the reverse.
-dpkg-deb -c "$run_deb" | grep -qE 'include/|\.a$|pkgconfig' && fail "runtime package has dev files" || ok
-dpkg-deb -c "$dev_deb" | grep -q 'usr/bin/gardien' && fail "-dev package has the command" || ok
+grep -qE 'include/|\.a$|pkgconfig' <<<"$(dpkg-deb -c "$run_deb")" && fail "runtime package has dev files" || ok
+grep -q 'usr/bin/gardien' <<<"$(dpkg-deb -c "$dev_deb")" && fail "-dev package has the command" || ok
 
 export LD_LIBRARY_PATH=$R/$libdir
 out=$("$R/usr/bin/gardien" version)
 [ "$out" = "gardien $version" ] && ok || fail "gardien version said: $out"
-MANWIDTH=80 man -l "$R/usr/share/man/man1/gardien.1" | grep -qE 'gardien +- +GDPR' && ok || fail "man page"
+grep -qE 'gardien +- +GDPR' <<<"$(MANWIDTH=80 man -l "$R/usr/share/man/man1/gardien.1")" && ok || fail "man page"
 bash --norc -c ". '$R/usr/share/bash-completion/completions/gardien' && complete -p gardien" >/dev/null \
   && ok || fail "bash completion does not load"
 if command -v systemd-analyze >/dev/null; then
@@ -67,8 +67,8 @@ grep '/usr/include/gardien' "$W/aux.txt" | grep -oE '\bgd_[a-z0-9_]+ \(' | tr -d
 nm -D --defined-only "$R/$libdir/libgardien.so.0" | awk '{print $3}' | sed 's/@.*//' | grep -v '^GARDIEN_' | sort >"$W/exported"
 diff "$W/declared" "$W/exported" >"$W/exports.diff" && ok || { cat "$W/exports.diff"; fail "exports differ from the headers"; }
 [ "$(wc -l <"$W/declared")" -gt 100 ] && ok || fail "too few public functions found: $(wc -l <"$W/declared")"
-nm -D --defined-only "$R/$libdir/libgardien.so.0" | grep -q ' gd_vault_open@@GARDIEN_0$' && ok || fail "no versioned symbols"
-objdump -p "$R/$libdir/libgardien.so.0" | grep -q 'SONAME *libgardien.so.0' && ok || fail "SONAME"
+grep -q ' gd_vault_open@@GARDIEN_0$' <<<"$(nm -D --defined-only "$R/$libdir/libgardien.so.0")" && ok || fail "no versioned symbols"
+grep -q 'SONAME *libgardien.so.0' <<<"$(objdump -p "$R/$libdir/libgardien.so.0")" && ok || fail "SONAME"
 
 # examples/hello.c through pkg-config: the shared library, then the static one.
 export PKG_CONFIG_SYSROOT_DIR=$R PKG_CONFIG_LIBDIR=$R/$libdir/pkgconfig:/usr/lib/x86_64-linux-gnu/pkgconfig:/usr/share/pkgconfig
@@ -76,12 +76,15 @@ export PKG_CONFIG_SYSROOT_DIR=$R PKG_CONFIG_LIBDIR=$R/$libdir/pkgconfig:/usr/lib
 # shellcheck disable=SC2046
 gcc -o "$W/hello" "$GD_SOURCE_DIR/examples/hello.c" $(pkg-config --cflags --libs gardien)
 (cd "$W" && ./hello "$W/hello.db") >"$W/hello.out" || { cat "$W/hello.out"; fail "hello (shared) failed"; }
-ldd "$W/hello" | grep -q "$R/$libdir/libgardien.so.0" && ok || fail "hello is not linked to the packaged .so"
+grep -q "$R/$libdir/libgardien.so.0" <<<"$(ldd "$W/hello")" && ok || fail "hello is not linked to the packaged .so: $(ldd "$W/hello")"
 # shellcheck disable=SC2046
-gcc -o "$W/hello-static" "$GD_SOURCE_DIR/examples/hello.c" $(pkg-config --static --cflags gardien) \
-    "$R/$libdir/libgardien.a" $(pkg-config --static --libs-only-l gardien | sed 's/-lgardien//')
+# The static libgardien.a with its dependencies' shared libraries (libpq, for
+# one, is not meant to be linked statically).
+deps=$(pkg-config --print-requires-private gardien | awk '{print $1}')
+gcc -o "$W/hello-static" "$GD_SOURCE_DIR/examples/hello.c" $(pkg-config --cflags gardien) \
+    "$R/$libdir/libgardien.a" $(pkg-config --libs $deps) -lpthread -lm
 (cd "$W" && ./hello-static "$W/hello2.db") >/dev/null && ok || fail "hello (static) failed"
-ldd "$W/hello-static" | grep -q libgardien && fail "static hello links the .so" || ok
+grep -q libgardien <<<"$(ldd "$W/hello-static")" && fail "static hello links the .so" || ok
 unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR
 
 # find_package(gardien) from a CMake project.
