@@ -42,6 +42,18 @@ int gd_register_check(const char *path, gd_register_report_cb cb, void *ud,
                       size_t *out_errors, size_t *out_warnings);
 
 /*
+ * Writes the register file at `path`, format 1, to `out` as format 2: the
+ * same bytes with "gardien_register: 2" (a format 2 file is written
+ * unchanged). The file must be valid in both formats; its findings go to
+ * `cb`. Each read between activities that format 1 allows and format 2
+ * refuses without reads_from is reported to `cb` as a warning and counted in
+ * *out_notes (may be NULL): gardien does not write a compatibility reasoning
+ * for the controller. GD_EINVAL when the file has errors (nothing written).
+ */
+int gd_register_migrate(const char *path, FILE *out, gd_register_report_cb cb, void *ud,
+                        size_t *out_notes);
+
+/*
  * Validates the register file at `path` and, when it has no error, stores it
  * as the next version of the actor's tenant register (audited as
  * "register.load"). *out_version (may be NULL) receives the version number;

@@ -218,6 +218,7 @@ static const struct command commands[] = {
 	 "       gardien register show [--version N] [--file FILE] [--format F]\n"
 	 "       gardien register export [--format html|md|csv|json|jsonld|yaml] [--version N] [--file FILE]\n"
 	 "       gardien register diff V1 V2\n"
+	 "       gardien register migrate FILE [--output OUT]\n"
 	 "\n"
 	 "The register (docs/register.md) lists the controller's processing activities;\n"
 	 "once loaded, every write and read of the tenant is checked against it.\n"
@@ -227,7 +228,9 @@ static const struct command commands[] = {
 	 "  show     print a version (default: the latest) as Markdown\n"
 	 "  export   print a version in a format (default json); csv uses the columns of\n"
 	 "           the CNIL register template; with --file, export FILE without a vault\n"
-	 "  diff     list what changed between two versions\n"},
+	 "  diff     list what changed between two versions\n"
+	 "  migrate  write a format 1 FILE as format 2 (stdout, or OUT); reports each read\n"
+	 "           between activities that format 2 refuses without reads_from\n"},
 	{"audit", cmd_audit, "verify, list, export and prune the audit trail",
 	 "usage: gardien audit verify [--file EXPORT [--public-key HEX]]\n"
 	 "       gardien audit list [FILTERS]\n"

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/adequacy.h"
 #include "lib/arena.h"
 #include "lib/internal.h"
 #include "lib/register.h"
@@ -108,6 +109,23 @@ static void report(struct ctx *c, struct fy_node *n, enum gd_register_severity s
 
 #define ERR(c, n, ...) report((c), (n), GD_REGISTER_ERROR, __VA_ARGS__)
 #define WARN(c, n, ...) report((c), (n), GD_REGISTER_WARNING, __VA_ARGS__)
+
+/*
+ * Syntax new in format 2 is refused in a format 1 file, so that a file means
+ * the same to every gardien that accepts it. True when the file may use it.
+ */
+static bool format2(struct ctx *c, struct fy_node *n, const char *feature)
+{
+	if (c->r->format >= 2)
+		return true;
+	ERR(c, n, "%s is format 2: set \"gardien_register: 2\" (or run 'gardien register migrate FILE', which keeps the file's meaning)",
+	    feature);
+	return false;
+}
+
+/* A check of the law added with format 2: an error there, a warning in format 1 files. */
+#define LAW(c, n, ...) \
+	report((c), (n), (c)->r->format >= 2 ? GD_REGISTER_ERROR : GD_REGISTER_WARNING, __VA_ARGS__)
 
 static void *alloc(struct ctx *c, size_t n)
 {
@@ -632,7 +650,8 @@ static bool event_declared(const struct gd__register *r, const char *name)
 }
 
 static const char *const basis_keys[] = {"consent", "contract", "legal_obligation",
-                                         "vital_interests", "public_task", "legitimate_interests", NULL};
+                                         "vital_interests", "public_task", "legitimate_interests",
+                                         "not_stated", NULL};
 static const char *const safeguard_keys[] = {"adequacy", "scc", "bcr", "derogation", NULL};
 static const char *const stage_keys[] = {"archive", "anonymise", "delete", NULL};
 static const char *const party_kinds[] = {"internal", "external", "processor", "sub-processor",
@@ -687,15 +706,68 @@ static void parse_parties(struct ctx *c, struct fy_node *act, const char *key, c
 		struct gd__party p = {0};
 		p.name = text(c, item, "name", true, what);
 		p.address = text(c, item, "address", false, what);
-		p.country = text(c, item, "country", false, what);
+		struct fy_node *ck = NULL, *cn = member(item, "country", &ck), *clist = NULL;
+		if (cn && fy_node_is_sequence(cn)) {
+			if (format2(c, cn, "a list of countries"))
+				strings(c, item, "country", false, what, &p.countries, &clist);
+		} else if (ck) {
+			const char *one = text_of(c, cn, ck, "a party's country");
+			if (one && (p.countries.v = alloc(c, sizeof *p.countries.v)))
+				p.countries.v[p.countries.n++] = one;
+		}
+		p.country = p.countries.n ? p.countries.v[0] : NULL;
 		p.purpose = text(c, item, "purpose", false, what);
 		int k = choice(c, item, "kind", false, what, party_kinds);
 		p.kind = k >= 0 ? party_kinds[k] : dflt_kind;
-		if (p.country && !valid_country(p.country))
-			ERR(c, member(item, "country", NULL), "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code such as FR, BE or US", what, p.country);
+		for (size_t i = 0; i < p.countries.n; i++)
+			if (!valid_country(p.countries.v[i]))
+				ERR(c, clist ? item_of(clist, p.countries.v[i]) : cn, "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code such as FR, BE or US",
+				    what, p.countries.v[i]);
+		if (p.name && !p.countries.n && strcmp(p.kind, "internal") != 0 && strcmp(p.kind, "authority") != 0)
+			WARN(c, item, "%s: %s \"%s\" names no country: say where it is (\"country: FR\", or a list \"[DE, NL]\" in format 2): Art. 13(1)(f) and the transfer check need it",
+			     what, p.kind, p.name);
 		if (p.name)
 			(*out)[(*nout)++] = p;
 	}
+}
+
+/*
+ * A transfer's mechanism against the law (data/adequacy.yml): adequacy only
+ * where a decision is in force, and for its scope; never a mechanism the
+ * Court of Justice struck down, even named in passing in the reference;
+ * derogations flagged as the exceptions they are (Art. 49).
+ */
+static void check_transfer_law(struct ctx *c, struct fy_node *item, const struct gd__transfer *t,
+                               const char *what)
+{
+	const char *texts[] = {t->reference, t->recipient};
+	for (size_t i = 0; i < 2; i++) {
+		const struct gd__struck_down *s = gd__adequacy_struck_in(texts[i]);
+		if (s) {
+			ERR(c, member(item, i == 0 ? "reference" : "recipient", NULL),
+			    "%s: transfer to \"%s\" relies on the %s (%s), which the Court of Justice struck down in %s on %s: use standard contractual clauses, binding corporate rules or an adequacy decision in force",
+			    what, t->recipient ? t->recipient : "?", s->name, s->decision, s->judgment, s->date);
+			return;
+		}
+	}
+	if (t->safeguard == GD__SAFEGUARD_ADEQUACY) {
+		const struct gd__adequacy *d = gd__adequacy_find(t->country);
+		if (!t->country)
+			; /* reported above: a transfer without country */
+		else if (!d)
+			LAW(c, member(item, "safeguard", NULL), "%s: adequacy claimed for %s, which has no adequacy decision of the European Commission in force (data/adequacy.yml): use scc, bcr, or a derogation for an occasional transfer",
+			    what, t->country);
+		else if (strcmp(d->scope, "certified") == 0 &&
+		         (!t->reference || !strstr(t->reference, d->framework)))
+			LAW(c, member(item, "safeguard", NULL), "%s: the adequacy decision for %s (%s) covers only organisations certified under the %s: say so in \"reference\" (e.g. \"%s, certified\") or use scc",
+			    what, d->name, d->decision, d->framework, d->framework);
+		else if (strcmp(d->scope, "commercial") == 0)
+			WARN(c, member(item, "safeguard", NULL), "%s: the adequacy decision for %s (%s) covers %s: check that the recipient is one",
+			     what, d->name, d->decision, d->note);
+	}
+	if (t->safeguard == GD__SAFEGUARD_DEROGATION)
+		WARN(c, member(item, "safeguard", NULL), "%s: transfer to \"%s\" on a derogation (Art. 49) is an exception for occasional transfers, not a regime for regular ones: name its ground in \"reference\" (e.g. \"Art. 49(1)(b) contract\") and prefer scc or bcr",
+		     what, t->recipient ? t->recipient : "?");
 }
 
 static void parse_transfers(struct ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
@@ -717,7 +789,7 @@ static void parse_transfers(struct ctx *c, struct fy_node *act, struct gd__activ
 		t.recipient = text(c, item, "recipient", true, what);
 		t.country = text(c, item, "country", false, what);
 		if (!t.country)
-			WARN(c, item, "%s: transfer to \"%s\" names no country: add \"country\" (ISO 3166-1 alpha-2) when it is known",
+			WARN(c, item, "%s: transfer to \"%s\" names no country: add \"country\" (ISO 3166-1 alpha-2) when it is known; an adequacy decision is made country by country (Art. 45)",
 			     what, t.recipient ? t.recipient : "?");
 		t.reference = text(c, item, "reference", false, what);
 		struct fy_node *sk = NULL;
@@ -736,6 +808,11 @@ static void parse_transfers(struct ctx *c, struct fy_node *act, struct gd__activ
 		else if (t.country && gd__taxonomy_eea(t.country))
 			WARN(c, member(item, "country", NULL), "%s: %s is in the EU/EEA: this is not a transfer outside it, list the party as a recipient or processor instead",
 			     what, t.country);
+		else if (sk)
+			check_transfer_law(c, item, &t, what);
+		int line, col;
+		where(item, &line, &col);
+		t.line = line;
 		if (t.recipient)
 			a->transfers[a->ntransfers++] = t;
 	}
@@ -827,7 +904,7 @@ static const char *const activity_keys[] = {
 	"id", "name", "description", "notice", "role", "on_behalf_of", "purposes", "sub_purposes",
 	"legal_basis", "basis_detail", "art9_condition", "consent", "categories", "subjects",
 	"sources", "mandatory", "roles", "recipients", "processors", "transfers", "retention",
-	"automated_decision", "security", "legal_claims", NULL,
+	"automated_decision", "security", "legal_claims", "reads_from", NULL,
 };
 
 /* Outside-EU parties need a transfer entry naming them. */
@@ -837,16 +914,95 @@ static void check_parties_transfers(struct ctx *c, struct fy_node *act, const st
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct gd__party *p = &ps[i];
-		if (!p->country || !valid_country(p->country) || gd__taxonomy_eea(p->country) ||
-		    strcmp(p->kind, "authority") == 0 || strcmp(p->kind, "internal") == 0)
+		if (strcmp(p->kind, "authority") == 0 || strcmp(p->kind, "internal") == 0)
 			continue;
-		bool covered = false;
-		for (size_t t = 0; t < a->ntransfers && !covered; t++)
-			covered = strcmp(a->transfers[t].recipient, p->name) == 0 &&
-			          a->transfers[t].safeguard != GD__SAFEGUARD_NONE;
-		if (!covered)
-			ERR(c, member(act, key, NULL), "%s: %s \"%s\" is in %s, outside the EU/EEA, with no safeguarded transfer: add to \"transfers\" {recipient: \"%s\", country: %s, safeguard: adequacy|scc|bcr|derogation}",
-			    what, p->kind, p->name, p->country, p->name, p->country);
+		for (size_t k = 0; k < p->countries.n; k++) {
+			const char *country = p->countries.v[k];
+			if (!valid_country(country) || gd__taxonomy_eea(country))
+				continue;
+			/* One transfer for the party covers it; in format 2, one per country. */
+			bool covered = false;
+			for (size_t t = 0; t < a->ntransfers && !covered; t++)
+				covered = strcmp(a->transfers[t].recipient, p->name) == 0 &&
+				          a->transfers[t].safeguard != GD__SAFEGUARD_NONE &&
+				          (c->r->format < 2 || !a->transfers[t].country ||
+				           strcmp(a->transfers[t].country, country) == 0);
+			if (!covered)
+				ERR(c, member(act, key, NULL), "%s: %s \"%s\" is in %s, outside the EU/EEA, with no safeguarded transfer: add to \"transfers\" {recipient: \"%s\", country: %s, safeguard: adequacy|scc|bcr|derogation}",
+				    what, p->kind, p->name, country, p->name, country);
+		}
+	}
+}
+
+/*
+ * reads_from: [{activity, compatibility}] — the activities whose data this
+ * one reads, each with why the new purpose is compatible with the one the
+ * data was collected for (Art. 6(4)). Checked against the other activities
+ * once all are read (check_reads_from).
+ */
+static void parse_reads_from(struct ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
+{
+	static const char *const keys[] = {"activity", "compatibility", NULL};
+	struct fy_node *keyn = NULL, *l = member(act, "reads_from", &keyn);
+	if (!keyn || !format2(c, keyn, "\"reads_from\"") || !is_sequence(c, l, keyn, what))
+		return;
+	int count = fy_node_sequence_item_count(l);
+	if (count <= 0 || !(a->reads_from = alloc(c, (size_t)count * sizeof *a->reads_from)))
+		return;
+	void *it = NULL;
+	struct fy_node *item;
+	while ((item = fy_node_sequence_iterate(l, &it))) {
+		if (fy_node_is_scalar(item)) {
+			size_t len;
+			const char *s = scalar_of(item, &len);
+			ERR(c, item, "%s: reads_from \"%.*s\" gives no reasoning: write {activity: %.*s, compatibility: \"why this use is compatible with the purpose of collection (Art. 6(4))\"}",
+			    what, (int)(len > 64 ? 64 : len), s ? s : "", (int)(len > 64 ? 64 : len), s ? s : "");
+			continue;
+		}
+		if (!is_mapping(c, item, keyn, "a reads_from entry"))
+			continue;
+		check_keys(c, item, "a reads_from entry", keys);
+		struct gd__read_source rs = {0};
+		rs.activity = text(c, item, "activity", true, what);
+		rs.compatibility = text(c, item, "compatibility", true, what);
+		int line, col;
+		where(item, &line, &col);
+		rs.line = line;
+		if (rs.activity && rs.compatibility)
+			a->reads_from[a->nreads_from++] = rs;
+	}
+}
+
+/* Each reads_from names another activity of the register, with the same role and shared categories. */
+static void check_reads_from(struct ctx *c)
+{
+	struct gd__register *r = c->r;
+	for (size_t i = 0; i < r->nactivities; i++) {
+		const struct gd__activity *a = &r->activities[i];
+		for (size_t k = 0; k < a->nreads_from; k++) {
+			const struct gd__read_source *rs = &a->reads_from[k];
+			const struct gd__activity *src = gd__register_activity(r, rs->activity);
+			if (!src) {
+				report_at(c, rs->line, 0, GD_REGISTER_ERROR, "activity \"%s\": reads_from names \"%s\", which is not an activity of the register: give the id of the activity the data was collected for",
+				          a->id, rs->activity);
+			} else if (src == a) {
+				report_at(c, rs->line, 0, GD_REGISTER_ERROR, "activity \"%s\": reads_from names the activity itself: an activity always reads its own data; remove the entry", a->id);
+			} else if (src->role != a->role) {
+				report_at(c, rs->line, 0, GD_REGISTER_ERROR, "activity \"%s\" (%s) reads_from \"%s\" (%s): data held as processor is never used for the controller's own purposes, nor the other way round (Art. 28(10))",
+				          a->id, a->role == GD__ROLE_PROCESSOR ? "processor" : "controller", src->id,
+				          src->role == GD__ROLE_PROCESSOR ? "processor" : "controller");
+			} else {
+				/* Shared when one side's category is the other's or beneath it. */
+				bool shared = false;
+				for (size_t j = 0; j < src->categories.n && !shared; j++)
+					shared = gd__category_covered(&a->categories, src->categories.v[j]);
+				for (size_t j = 0; j < a->categories.n && !shared; j++)
+					shared = gd__category_covered(&src->categories, a->categories.v[j]);
+				if (!shared)
+					report_at(c, rs->line, 0, GD_REGISTER_WARNING, "activity \"%s\" reads_from \"%s\" but covers none of its categories: no read can use it; add the categories read to \"categories\"",
+					          a->id, src->id);
+			}
+		}
 	}
 }
 
@@ -882,6 +1038,9 @@ static void parse_activity(struct ctx *c, struct fy_node *n, struct gd__activity
 
 	int basis = choice(c, n, "legal_basis", true, what, basis_keys);
 	a->basis = basis >= 0 ? (enum gd__basis)basis : GD__BASIS_CONTRACT;
+	if (basis == GD__BASIS_NOT_STATED && format2(c, member(n, "legal_basis", NULL), "\"legal_basis: not_stated\""))
+		WARN(c, member(n, "legal_basis", NULL), "%s: the legal basis is not stated: the notice is silent where Art. 13(1)(c) requires it; find the basis the controller relies on and write it here",
+		     what);
 	a->basis_detail = text(c, n, "basis_detail", false, what);
 	if (basis == GD__BASIS_LEGITIMATE_INTERESTS && !a->basis_detail)
 		WARN(c, member(n, "legal_basis", NULL), "%s: legitimate interests without \"basis_detail\": state the interest pursued (Art. 13(1)(d))", what);
@@ -938,6 +1097,7 @@ static void parse_activity(struct ctx *c, struct fy_node *n, struct gd__activity
 	a->automated_decision = text(c, n, "automated_decision", false, what);
 	strings(c, n, "security", false, what, &a->security, NULL);
 	a->legal_claims = boolean(c, n, "legal_claims", false, what);
+	parse_reads_from(c, n, a, what);
 }
 
 static void parse_activities(struct ctx *c, struct fy_node *root)
@@ -1165,7 +1325,7 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 	int rc;
 
 	*out = NULL;
-	if ((rc = gd__taxonomy_load()) < 0)
+	if ((rc = gd__taxonomy_load()) < 0 || (rc = gd__adequacy_load()) < 0)
 		return rc;
 	if (len > GD__REGISTER_MAX_BYTES) {
 		report_at(&c, 0, 0, GD_REGISTER_ERROR, "the file is larger than the %u-byte limit of a register: remove what is not the register",
@@ -1211,15 +1371,16 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 	const char *fs = scalar_of(fv, &flen);
 	if (!fk)
 		ERR(&c, root, "required key \"gardien_register\" is missing: start the file with \"gardien_register: 1\" (the format version)");
-	else if (!fs || flen != 1 || fs[0] != '1')
-		ERR(&c, fv ? fv : fk, "gardien_register: format version must be 1 (the only one this gardien reads)");
+	else if (!fs || flen != 1 || (fs[0] != '1' && fs[0] != '2'))
+		ERR(&c, fv ? fv : fk, "gardien_register: format version must be 1 or 2 (docs/register.md); 2 is the current one");
 	else
-		c.r->format = 1;
+		c.r->format = fs[0] - '0';
 	parse_controller(&c, root);
 	parse_small_sections(&c, root);
 	parse_taxonomy(&c, root);
 	parse_events(&c, root);
 	parse_activities(&c, root);
+	check_reads_from(&c);
 	parse_rights(&c, root);
 	if (c.oom)
 		rc = GD_ENOMEM;
@@ -1316,6 +1477,17 @@ const struct gd__right *gd__register_right(const struct gd__register *r, const c
 		if (strcmp(r->rights[i].kind, kind) == 0)
 			return &r->rights[i];
 	return NULL;
+}
+
+bool gd__register_reads_from(const struct gd__register *r, const struct gd__activity *purpose,
+                             const char *collected_for)
+{
+	if (!r || r->format < 2 || strcmp(purpose->id, collected_for) == 0)
+		return true;
+	for (size_t i = 0; i < purpose->nreads_from; i++)
+		if (strcmp(purpose->reads_from[i].activity, collected_for) == 0)
+			return true;
+	return false;
 }
 
 bool gd__category_covered(const struct gd__strings *set, const char *category)

@@ -25,6 +25,7 @@ enum gd__basis {
 	GD__BASIS_VITAL_INTERESTS,
 	GD__BASIS_PUBLIC_TASK,
 	GD__BASIS_LEGITIMATE_INTERESTS,
+	GD__BASIS_NOT_STATED,          /* format 2: the notice is silent (a warning, never a basis) */
 };
 
 enum gd__role { GD__ROLE_CONTROLLER = 0, GD__ROLE_PROCESSOR };
@@ -61,6 +62,8 @@ struct gd__party {             /* a recipient, processor or sub-processor */
 	const char *country;        /* ISO 3166-1 alpha-2 */
 	const char *purpose;
 	const char *kind;           /* "internal", "external", "processor", "sub-processor", "authority" */
+	/* Format 2: every country it is in (`country: [DE, NL]`); `country` is the first. */
+	struct gd__strings countries;
 };
 
 struct gd__transfer {
@@ -68,6 +71,14 @@ struct gd__transfer {
 	const char *country;
 	enum gd__safeguard safeguard;
 	const char *reference;      /* decision, clauses version, derogation ground */
+	int line;                   /* where in the register file */
+};
+
+/* Format 2: data of another activity this one reads, with its Art. 6(4) reasoning. */
+struct gd__read_source {
+	const char *activity;       /* the activity the data was collected for */
+	const char *compatibility;  /* why the new purpose is compatible (Art. 6(4)) */
+	int line;
 };
 
 struct gd__stage {
@@ -121,6 +132,9 @@ struct gd__activity {
 	const char *description;         /* the notice's wording of the purpose */
 	struct gd__strings sub_purposes; /* as the notice lists them ("sous-finalités") */
 	const char *notice;              /* where the notice states it (section, quote) */
+	/* Format 2 (empty in format 1 files). */
+	struct gd__read_source *reads_from;
+	size_t nreads_from;
 };
 
 /* Kinds of rights, as request kinds (docs/register.md). */
@@ -179,6 +193,15 @@ struct gd__register {
 	const char *dpo_phone;
 	const char *rights_postal;       /* postal address to exercise rights, if any */
 };
+
+/*
+ * Format 2 reads: true when activity `purpose` may read data collected for
+ * activity `collected_for` under `r`'s compatibility rule (same activity, or
+ * listed in its reads_from). Format 1 registers always answer true: their
+ * rule is category coverage alone.
+ */
+bool gd__register_reads_from(const struct gd__register *r, const struct gd__activity *purpose,
+                             const char *collected_for);
 
 /* Frees a register and its arena; NULL does nothing. */
 void gd__register_free(struct gd__register *r);

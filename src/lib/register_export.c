@@ -17,7 +17,8 @@
 #include "lib/taxonomy.h"
 
 static const char *const basis_names[] = {"consent", "contract", "legal_obligation",
-                                          "vital_interests", "public_task", "legitimate_interests"};
+                                          "vital_interests", "public_task", "legitimate_interests",
+                                          "not_stated"};
 static const char *const safeguard_names[] = {"adequacy", "scc", "bcr", "derogation", "none"};
 static const char *const stage_names[] = {"archive", "anonymise", "delete"};
 
@@ -71,7 +72,11 @@ static json_t *parties_json(const struct gd__party *p, size_t n)
 		json_t *o = json_object();
 		put(o, "name", jstr(p[i].name));
 		put(o, "kind", jstr(p[i].kind));
-		put(o, "country", jstr(p[i].country));
+		/* One country stays a string (format 1 files export as before). */
+		if (p[i].countries.n > 1)
+			put(o, "country", jstrings(&p[i].countries));
+		else
+			put(o, "country", jstr(p[i].country));
 		put(o, "address", jstr(p[i].address));
 		put(o, "purpose", jstr(p[i].purpose));
 		json_array_append_new(a, o);
@@ -124,6 +129,11 @@ static json_t *activity_json(const struct gd__activity *a)
 		json_array_append_new(tr, t);
 	}
 	put(o, "transfers", tr);
+	json_t *rf = json_array();
+	for (size_t i = 0; i < a->nreads_from; i++)
+		json_array_append_new(rf, json_pack("{s:s,s:s}", "activity", a->reads_from[i].activity,
+		                                    "compatibility", a->reads_from[i].compatibility));
+	put(o, "reads_from", rf);
 	json_t *ret = json_array();
 	for (size_t i = 0; i < a->nretention; i++) {
 		const struct gd__retention *r = &a->retention[i];
@@ -337,7 +347,9 @@ static json_t *jsonld(const struct gd__register *r)
 		for (size_t k = 0; k < a->nprocessors; k++)
 			json_array_append_new(recips, json_pack("{s:s,s:s,s:o}", "@type", "dpv:DataProcessor",
 			                                        "dct:title", a->processors[k].name, "dpv:hasCountry",
-			                                        jstr(a->processors[k].country)));
+			                                        a->processors[k].countries.n > 1
+			                                            ? jstrings(&a->processors[k].countries)
+			                                            : jstr(a->processors[k].country)));
 		put(p, "dpv:hasRecipient", recips);
 		json_t *tr = json_array();
 		for (size_t k = 0; k < a->ntransfers; k++) {
@@ -434,7 +446,9 @@ static const char *sb_parties(struct sbuf *b, const struct gd__party *p, size_t 
 			bool any = false;
 			if (p[i].kind)
 				sb_add(b, "%s", p[i].kind), any = true;
-			if (p[i].country)
+			for (size_t k = 0; k < p[i].countries.n; k++)
+				sb_add(b, "%s%s", any ? ", " : "", p[i].countries.v[k]), any = true;
+			if (!p[i].countries.n && p[i].country)
 				sb_add(b, "%s%s", any ? ", " : "", p[i].country), any = true;
 			if (p[i].purpose)
 				sb_add(b, "%s%s", any ? ", " : "", p[i].purpose);
@@ -497,7 +511,10 @@ static const char *sb_basis(struct sbuf *b, const struct gd__activity *a)
 {
 	const struct gd__term *t = gd__taxonomy_find(GD__TAXO_BASIS, basis_names[a->basis]);
 	b->n = 0, b->s[0] = 0;
-	sb_add(b, "%s (Art. %s)", basis_names[a->basis], t ? t->article : "6(1)");
+	if (a->basis == GD__BASIS_NOT_STATED)
+		sb_add(b, "not stated in the notice");
+	else
+		sb_add(b, "%s (Art. %s)", basis_names[a->basis], t ? t->article : "6(1)");
 	if (a->basis_detail)
 		sb_add(b, ": %s", a->basis_detail);
 	return b->s;

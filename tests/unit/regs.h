@@ -13,12 +13,12 @@
 #define STRS(...) {(const char *[]){__VA_ARGS__}, sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)}
 
 static struct gd__party wimi_customer_recipients[] = {
-	{"Wimi support", NULL, "FR", "support", "internal"},
-	{"OVH", "Roubaix", "FR", "hosting", "processor"},
-	{"Stripe", NULL, "US", "payment", "external"},
+	{"Wimi support", NULL, "FR", "support", "internal", STRS("FR")},
+	{"OVH", "Roubaix", "FR", "hosting", "processor", STRS("FR")},
+	{"Stripe", NULL, "US", "payment", "external", STRS("US")},
 };
 static struct gd__transfer wimi_transfers[] = {
-	{"Stripe", "US", GD__SAFEGUARD_SCC, "Commission decision 2021/914"},
+	{"Stripe", "US", GD__SAFEGUARD_SCC, "Commission decision 2021/914", 0},
 };
 static struct gd__stage invoice_stages[] = {
 	{GD__STAGE_DELETE, "collection", {10, 0, 0}},
@@ -78,7 +78,7 @@ static struct gd__register wimi_register = {
 };
 
 static struct gd__party iporta_recipients[] = {
-	{"Visiativ group", NULL, "FR", "group services", "external"},
+	{"Visiativ group", NULL, "FR", "group services", "external", STRS("FR")},
 };
 
 static struct gd__activity iporta_activities[] = {
