@@ -944,7 +944,9 @@ static void parse_reads_from(struct ctx *c, struct fy_node *act, struct gd__acti
 {
 	static const char *const keys[] = {"activity", "compatibility", NULL};
 	struct fy_node *keyn = NULL, *l = member(act, "reads_from", &keyn);
-	if (!keyn || !format2(c, keyn, "\"reads_from\"") || !is_sequence(c, l, keyn, what))
+	char w[200];
+	snprintf(w, sizeof w, "%s: \"reads_from\"", what);
+	if (!keyn || !format2(c, keyn, "\"reads_from\"") || !is_sequence(c, l, keyn, w))
 		return;
 	int count = fy_node_sequence_item_count(l);
 	if (count <= 0 || !(a->reads_from = alloc(c, (size_t)count * sizeof *a->reads_from)))
@@ -1304,7 +1306,7 @@ static int scan_gate(struct ctx *c, const char *text, size_t len)
 		rc = GD_EINVAL;
 	}
 	if (rc == 0 && docs == 0) {
-		report_at(c, 1, 1, GD_REGISTER_ERROR, "the file is empty: a register starts with \"gardien_register: 1\"");
+		report_at(c, 1, 1, GD_REGISTER_ERROR, "the file is empty: a register starts with \"gardien_register: 2\" (the format version)");
 		rc = GD_EINVAL;
 	}
 done:
@@ -1370,7 +1372,7 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 	size_t flen;
 	const char *fs = scalar_of(fv, &flen);
 	if (!fk)
-		ERR(&c, root, "required key \"gardien_register\" is missing: start the file with \"gardien_register: 1\" (the format version)");
+		ERR(&c, root, "required key \"gardien_register\" is missing: start the file with \"gardien_register: 2\" (the format version; 1 is still read)");
 	else if (!fs || flen != 1 || (fs[0] != '1' && fs[0] != '2'))
 		ERR(&c, fv ? fv : fk, "gardien_register: format version must be 1 or 2 (docs/register.md); 2 is the current one");
 	else
