@@ -243,12 +243,16 @@ typedef struct gd_erasure_kept {
 	const char *category;
 	const char *rule;           /* "legal obligation: <law>", "legal claims", … */
 	gd_time until;              /* 0: end unknown (counted from an event) */
+	/* What ends its retention, in words: the date, the event awaited, or that
+	   no rule covers it ("kept until the event \"contract_end\" happens, then …"). */
+	const char *ends;
 } gd_erasure_kept;
 
 /*
  * Erases everything about the request's subject except what a legal
- * obligation or a legal claim requires keeping: those records are reported to
- * `kept` (may be NULL) with the rule and until when. When nothing is kept, the
+ * obligation, a legal claim or a minimum retention (format 2) requires
+ * keeping: those records are reported to `kept` (may be NULL) with the rule,
+ * until when and what ends their retention. When nothing is kept, the
  * subject is crypto-shredded whole. Recipients are notified (Art. 19); the
  * request is completed. `*out_deleted` (may be NULL) gets the records deleted.
  */

@@ -390,8 +390,11 @@ int gd_record_delete(gd_actor *a, int64_t id)
 
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
+	char activity[GD_NAME_MAX + 1] = "", subject_category[GD_NAME_MAX + 1] = "";
+	struct gd__record_facts f = {activity, category, subject_category, 0, 0};
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT s.pseudonym, r.category FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT s.pseudonym, r.category, r.activity, r.subject_category, r.subject_id,"
+	                  " r.collected_at FROM records r JOIN subjects s ON s.id = r.subject_id"
 	                  " WHERE r.id = ? AND r.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc == 0) {
@@ -399,11 +402,24 @@ int gd_record_delete(gd_actor *a, int64_t id)
 		if (rc == 1) {
 			gd__copy(subject, sizeof subject, gd__col_text(v->store, st, 0));
 			gd__copy(category, sizeof category, gd__col_text(v->store, st, 1));
+			gd__copy(activity, sizeof activity, gd__col_text(v->store, st, 2));
+			gd__copy(subject_category, sizeof subject_category, gd__col_text(v->store, st, 3));
+			f.subject_id = gd__col_int(v->store, st, 4);
+			f.collected_at = gd__col_int(v->store, st, 5);
 			rc = 0;
 		} else if (rc == 0) {
 			rc = gd__err(GD_ENOTFOUND, "no record %lld in tenant %s", (long long)id, a->tenant);
 		}
 		gd__db_reset(v->store, st);
+	}
+	/* A minimum retention (format 2) is a floor the law sets: no delete before it. */
+	const struct gd__register *reg = NULL;
+	if (rc == 0 && (rc = gd__register_current(a, &reg)) == 0 && reg) {
+		gd_time until;
+		char why[512];
+		rc = gd__retention_floor(a, reg, &f, &until, why, sizeof why);
+		if (rc == 1)
+			rc = gd__err(GD_ESTATE, "record %lld may not be deleted yet: %s", (long long)id, why);
 	}
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM records WHERE id = ?", "i", id);

@@ -818,9 +818,47 @@ static void parse_transfers(struct ctx *c, struct fy_node *act, struct gd__activ
 	}
 }
 
+/* True when period `a` is certainly shorter than `b` (each part no longer, one shorter). */
+static bool period_shorter(struct gd__period a, struct gd__period b)
+{
+	int am = a.years * 12 + a.months, bm = b.years * 12 + b.months;
+	return am <= bm && a.days <= b.days && (am < bm || a.days < b.days);
+}
+
+/* minimum: {from, after} (format 2): how long the data is kept at least. */
+static void parse_minimum(struct ctx *c, struct fy_node *item, struct gd__retention *rt, const char *w)
+{
+	static const char *const mkeys[] = {"from", "after", NULL};
+	struct fy_node *mk = NULL, *mn = member(item, "minimum", &mk);
+	if (!mk || !format2(c, mk, "\"minimum\" retention") || !is_mapping(c, mn, mk, "minimum"))
+		return;
+	check_keys(c, mn, "minimum", mkeys);
+	const char *from = text(c, mn, "from", true, w);
+	struct gd__period after;
+	bool ok = period(c, mn, "after", true, w, &after);
+	if (from && !event_declared(c->r, from)) {
+		ERR(c, member(mn, "from", NULL), "%s: minimum counted from undeclared event \"%s\": declare it under \"events\" (or count from \"collection\")",
+		    w, from);
+		return;
+	}
+	if (!from || !ok)
+		return;
+	rt->has_minimum = true;
+	rt->minimum = (struct gd__stage){GD__STAGE_DELETE, from, after};
+	/* A stage that removes the data before the floor, from the same clock, contradicts it. */
+	for (size_t i = 0; i < rt->nstages; i++) {
+		const struct gd__stage *st = &rt->stages[i];
+		if (st->action != GD__STAGE_ARCHIVE && strcmp(st->from, from) == 0 &&
+		    period_shorter(st->after, after))
+			ERR(c, mn, "%s: the \"%s\" stage comes before the minimum (both from \"%s\"): the data would go before the law lets it; lengthen the stage or shorten the minimum",
+			    w, st->action == GD__STAGE_DELETE ? "delete" : "anonymise", from);
+	}
+}
+
 static void parse_retention(struct ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
 {
-	static const char *const keys[] = {"categories", "subjects", "stages", "legal_reference", "text", NULL};
+	static const char *const keys[] = {"categories", "subjects", "stages", "legal_reference", "text",
+	                                   "minimum", NULL};
 	static const char *const skeys[] = {"action", "from", "after", NULL};
 	struct fy_node *keyn = NULL, *l = member(act, "retention", &keyn);
 	if (!keyn)
@@ -894,6 +932,7 @@ static void parse_retention(struct ctx *c, struct fy_node *act, struct gd__activ
 			last = act_i;
 			rt.stages[rt.nstages++] = (struct gd__stage){(enum gd__stage_action)act_i, from, after};
 		}
+		parse_minimum(c, item, &rt, w);
 		if (rt.nstages && rt.stages[rt.nstages - 1].action == GD__STAGE_ARCHIVE)
 			WARN(c, item, "%s: archived data is never deleted nor anonymised: add a delete or anonymise stage", w);
 		a->retention[a->nretention++] = rt;

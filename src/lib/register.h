@@ -96,6 +96,14 @@ struct gd__retention {
 	int line;                       /* where in the register file */
 	/* Added by the register module. */
 	struct gd__strings subjects;    /* empty: every subject category of the activity */
+	/*
+	 * Format 2: a floor, not a ceiling ("invoices are kept at least 10
+	 * years"): no stage that removes the personal data (anonymise, delete)
+	 * runs, and no delete or erasure goes, before `minimum.after` counted
+	 * from `minimum.from`. has_minimum false: no floor.
+	 */
+	bool has_minimum;
+	struct gd__stage minimum;       /* action unused */
 };
 
 struct gd__activity {

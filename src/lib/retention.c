@@ -203,12 +203,62 @@ static int any_active_hold(gd_actor *a, bool *out)
 	return rc;
 }
 
+/* When the clock `from` of a record started: collection, or its subject's event (GD_ENOTFOUND: not yet). */
+static int clock_start(gd__store *db, const char *from, int64_t subject_id, gd_time collected, gd_time *out)
+{
+	*out = collected;
+	if (!from || strcmp(from, "collection") == 0)
+		return 0;
+	if (!subject_id)
+		return GD_ENOTFOUND;
+	return gd__db_int(db, out, "SELECT at FROM events WHERE subject_id = ? AND name = ?", "it", subject_id, from);
+}
+
+/*
+ * The floor of a record (format 2 "minimum"): the latest end of the minimums
+ * of the rules covering it, in *floor (0: none); *pending when one counts
+ * from an event not recorded yet (the floor is then unknown and not passed);
+ * *rule the rule whose minimum ends last (or is pending).
+ */
+static int floor_of(gd__store *db, const struct ruleset *rs, const char *category, int64_t subject_id,
+                    gd_time collected, gd_time *floor, bool *pending, const struct gd__retention **rule)
+{
+	*floor = 0, *pending = false, *rule = NULL;
+	for (size_t k = 0; rs->any && k < rs->act->nretention; k++) {
+		const struct gd__retention *ru = &rs->act->retention[k];
+		if (!ru->has_minimum || !in_set(rs, ru, category))
+			continue;
+		gd_time base;
+		int rc = clock_start(db, ru->minimum.from, subject_id, collected, &base);
+		if (rc == GD_ENOTFOUND) {
+			*pending = true, *rule = ru;
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		gd_time end = period_end(base, ru->minimum.after);
+		if (end > *floor) {
+			*floor = end;
+			if (!*pending)
+				*rule = ru;
+		}
+	}
+	return 0;
+}
+
 /* The next transition of `r` under the rules `rs` (see the file comment). */
 static int compute_next(struct ctx *c, const struct row *r, const struct ruleset *rs, struct next *out)
 {
 	gd__store *db = c->a->v->store;
 	struct next best = {GD__DUE_NEVER, -1, -1, NULL}, arch = best;
 	*out = best;
+	/* A minimum holds back the stages that remove the data (anonymise, delete). */
+	gd_time floor = 0;
+	bool pending = false;
+	const struct gd__retention *floor_rule;
+	int frc = floor_of(db, rs, r->category, r->subject_id, r->collected_at, &floor, &pending, &floor_rule);
+	if (frc < 0)
+		return frc;
 	for (size_t k = 0; rs->any && k < rs->act->nretention; k++) {
 		const struct gd__retention *rule = &rs->act->retention[k];
 		if (!in_set(rs, rule, r->category))
@@ -229,6 +279,12 @@ static int compute_next(struct ctx *c, const struct row *r, const struct ruleset
 					return rc;
 			}
 			gd_time due = period_end(base, st->after);
+			if (st->action != GD__STAGE_ARCHIVE) {
+				if (pending)
+					continue;
+				if (due < floor)
+					due = floor;
+			}
 			if (due < best.due || (due == best.due && best.rule && (int)st->action > best.action))
 				best = (struct next){due, (int)st->action, (int)i, rule};
 			if (st->action == GD__STAGE_ARCHIVE && due < arch.due)
@@ -837,4 +893,113 @@ int gd__retention_check_read(gd_actor *a, const struct gd__record_meta *m, const
 	               "record %lld is archived: it is kept only as legal proof and may be read only for "
 	               "the register's legal-claims activity, not for \"%s\"",
 	               (long long)m->id, purpose);
+}
+
+/* ---- minimum retention and what ends a record's retention (record.c, hold.c, request.c) ---- */
+
+static void date_of(char out[32], gd_time t)
+{
+	gd_date_format(out, t);
+}
+
+int gd__retention_floor(gd_actor *a, const struct gd__register *reg, const struct gd__record_facts *f,
+                        gd_time *until, char *why, size_t cap)
+{
+	*until = 0;
+	if (why && cap)
+		why[0] = 0;
+	const struct gd__activity *act = activity_of(reg, f->activity);
+	struct ruleset rs = rules_of(act, f->category, f->subject_category && *f->subject_category ? f->subject_category : NULL);
+	gd_time floor;
+	bool pending;
+	const struct gd__retention *rule;
+	int rc = floor_of(a->v->store, &rs, f->category, f->subject_id, f->collected_at, &floor, &pending, &rule);
+	if (rc < 0)
+		return rc;
+	if (!rule || (!pending && floor <= gd_vault_now(a->v)))
+		return 0;
+	char per[64], d[32];
+	snprintf(per, sizeof per, "%d year(s) %d month(s) %d day(s)", rule->minimum.after.years,
+	         rule->minimum.after.months, rule->minimum.after.days);
+	const char *law = rule->legal_reference ? rule->legal_reference : rule->text ? rule->text : "the register";
+	if (pending) {
+		if (why)
+			snprintf(why, cap, "minimum retention (%s): kept at least %s after \"%s\", which has not happened yet",
+			         law, per, rule->minimum.from);
+	} else {
+		*until = floor - 1;
+		date_of(d, *until);
+		if (why)
+			snprintf(why, cap, "minimum retention (%s): kept at least until %s", law, d);
+	}
+	return 1;
+}
+
+int gd__retention_ends(gd_actor *a, const struct gd__register *reg, const struct gd__record_facts *f,
+                       gd_time *until, char *out, size_t cap)
+{
+	gd__store *db = a->v->store;
+	const struct gd__activity *act = activity_of(reg, f->activity);
+	struct ruleset rs = rules_of(act, f->category, f->subject_category && *f->subject_category ? f->subject_category : NULL);
+	*until = 0;
+	if (!rs.any) {
+		snprintf(out, cap, "no retention rule: the register sets no end for this data (activity \"%s\", category %s); it stays until deleted by hand",
+		         f->activity, f->category);
+		return 0;
+	}
+	gd_time best = GD__DUE_NEVER, floor;
+	bool pending;
+	const struct gd__stage *best_st = NULL, *waiting = NULL;
+	const struct gd__retention *floor_rule;
+	int rc = floor_of(db, &rs, f->category, f->subject_id, f->collected_at, &floor, &pending, &floor_rule);
+	if (rc < 0)
+		return rc;
+	for (size_t k = 0; k < rs.act->nretention; k++) {
+		const struct gd__retention *rule = &rs.act->retention[k];
+		if (!in_set(&rs, rule, f->category))
+			continue;
+		for (size_t i = 0; i < rule->nstages; i++) {
+			const struct gd__stage *st = &rule->stages[i];
+			if (st->action == GD__STAGE_ARCHIVE)
+				continue;
+			gd_time base;
+			rc = clock_start(db, st->from, f->subject_id, f->collected_at, &base);
+			if (rc == GD_ENOTFOUND) {
+				waiting = waiting ? waiting : st;
+				continue;
+			}
+			if (rc < 0)
+				return rc;
+			gd_time due = period_end(base, st->after);
+			if (due < best)
+				best = due, best_st = st;
+		}
+	}
+	char per[64] = "", d[32];
+	if (best_st && !pending) {
+		bool floored = floor > best;
+		*until = (floored ? floor : best) - 1;
+		date_of(d, *until);
+		snprintf(out, cap, "kept until %s, then %s%s", d,
+		         best_st->action == GD__STAGE_DELETE ? "deleted" : "anonymised",
+		         floored ? " (the minimum retention ends last)" : "");
+		return 0;
+	}
+	const struct gd__stage *w = pending && floor_rule ? &floor_rule->minimum : waiting;
+	if (w) {
+		snprintf(per, sizeof per, "%d year(s) %d month(s) %d day(s)", w->after.years, w->after.months,
+		         w->after.days);
+		if (w == waiting && floor > gd_vault_now(a->v)) {
+			/* The floor is known, the end is not: both are said. */
+			date_of(d, floor - 1);
+			snprintf(out, cap, "kept at least until %s (minimum retention), then until the event \"%s\" happens and %s more",
+			         d, w->from, per);
+		} else {
+			snprintf(out, cap, "kept until the event \"%s\" happens, then %s%s", w->from, per,
+			         w == waiting ? "" : " at least (minimum retention)");
+		}
+		return 0;
+	}
+	snprintf(out, cap, "archived and never deleted: the register's rule for activity \"%s\" sets no end", f->activity);
+	return 0;
 }
