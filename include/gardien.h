@@ -187,7 +187,8 @@ int gd_identifier_normalise(char *out, size_t cap, const char *kind, const char 
 
 enum gd_value_type { GD_VALUE_TEXT = 0, GD_VALUE_JSON = 1 };
 
-#define GD_RECORD_SPEC_VERSION 1
+/* 2 added `object`; a version 1 spec (without it) is still accepted. */
+#define GD_RECORD_SPEC_VERSION 2
 typedef struct gd_record_spec {
 	unsigned version;
 	const char *activity;   /* processing activity it was collected for */
@@ -202,8 +203,14 @@ typedef struct gd_record_spec {
 	 * ("customer", "prospect"); required once the tenant has a register.
 	 */
 	const char *subject_category;
+	/*
+	 * The thing the record is about when the subject holds several (a
+	 * contract, a subscription, an account: "C-2041"); NULL: the subject as
+	 * a whole. Retention counts from events of this object (gd_event_record_object).
+	 */
+	const char *object;
 } gd_record_spec;
-#define GD_RECORD_SPEC_INIT {GD_RECORD_SPEC_VERSION, NULL, NULL, NULL, 0, GD_VALUE_TEXT, NULL, 0, NULL}
+#define GD_RECORD_SPEC_INIT {GD_RECORD_SPEC_VERSION, NULL, NULL, NULL, 0, GD_VALUE_TEXT, NULL, 0, NULL, NULL}
 
 /* A decrypted record. `value` lives in protected memory, wiped by gd_record_free. */
 typedef struct gd_record {

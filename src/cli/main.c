@@ -38,12 +38,16 @@ static const struct command commands[] = {
 	 "tenant's country code). 'show' prints the records readable for the purpose.\n"},
 	{"put", cmd_put, "store a record about a subject",
 	 "usage: gardien put SUBJECT --activity ID --category CAT [--source SRC]\n"
-	 "                   [--subject-category KIND] [--json-value] [--collected-at TIME] VALUE|-\n"
+	 "                   [--subject-category KIND] [--object KEY] [--json-value]\n"
+	 "                   [--collected-at TIME] VALUE|-\n"
 	 "\n"
 	 "Seals VALUE (or standard input with -) under the subject's key. The record\n"
 	 "is tagged with the processing activity it was collected for. Once the tenant\n"
 	 "has a register, the activity must declare the category and the subject\n"
-	 "category (--subject-category, e.g. customer), or the write is refused (exit 4).\n"},
+	 "category (--subject-category, e.g. customer), or the write is refused (exit 4).\n"
+	 "--object names the contract, subscription or account the record is about when\n"
+	 "the subject holds several: retention counts from that object's events\n"
+	 "('gardien event SUBJECT NAME --object KEY').\n"},
 	{"get", cmd_get, "read a record for a purpose",
 	 "usage: gardien get RECORD --purpose ACTIVITY\n"
 	 "\n"
@@ -173,12 +177,14 @@ static const struct command commands[] = {
 	 "after the current batch and exits 7: run it again to finish. A second run\n"
 	 "does nothing. Needs the tenant's register.\n"},
 	{"event", cmd_event, "record an event retention clocks count from",
-	 "usage: gardien event SUBJECT NAME [--at TIME]\n"
+	 "usage: gardien event SUBJECT NAME [--object KEY] [--at TIME]\n"
 	 "       gardien event --file FILE|-\n"
 	 "\n"
 	 "Records that NAME (e.g. last_contact, unsubscription, contract_end) happened\n"
 	 "to SUBJECT at TIME (default now); clocks counting from it restart from its\n"
-	 "latest occurrence. With --file, one \"SUBJECT NAME [TIME]\" per line ('#'\n"
+	 "latest occurrence. With --object, the event is of one contract, subscription\n"
+	 "or account of the subject (the --object of 'put'): only that object's\n"
+	 "records count from it. With --file, one \"SUBJECT NAME [TIME]\" per line ('#'\n"
 	 "starts a comment), committed 1000 at a time; a bad line stops the import and\n"
 	 "is reported with its number.\n"},
 	{"hold", cmd_hold, "place, lift or list legal holds",

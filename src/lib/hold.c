@@ -206,13 +206,15 @@ static int minimum_blocks(gd_actor *a, const struct gd__subject *s)
 	if (rc < 0 || !reg)
 		return rc;
 	rc = gd__db_query(db, &st,
-	                  "SELECT id, activity, category, subject_category, collected_at FROM records"
-	                  " WHERE subject_id = ? ORDER BY id",
+	                  "SELECT r.id, r.activity, r.category, r.subject_category, r.collected_at, o.object"
+	                  " FROM records r LEFT JOIN record_objects o ON o.record_id = r.id"
+	                  " WHERE r.subject_id = ? ORDER BY r.id",
 	                  "i", s->id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		int64_t id = gd__col_int(db, st, 0);
 		struct gd__record_facts f = {gd__col_text(db, st, 1), gd__col_text(db, st, 2),
-		                             gd__col_text(db, st, 3), s->id, gd__col_int(db, st, 4)};
+		                             gd__col_text(db, st, 3), s->id, gd__col_int(db, st, 4),
+		                             gd__col_text(db, st, 5)};
 		gd_time until;
 		char why[512];
 		rc = gd__retention_floor(a, reg, &f, &until, why, sizeof why);
@@ -245,6 +247,12 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s)
 			return rc;
 	}
 	rc = gd__db_exec(v->store, "DELETE FROM events WHERE subject_id = ?", "i", s->id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM object_events WHERE subject_id = ?", "i", s->id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store,
+		                 "DELETE FROM record_objects WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
+		                 "i", s->id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM holds WHERE subject_id = ?", "i", s->id);
 	/* The records go next (subject.c): what gd__retention_record_gone does, for all of them. */

@@ -37,11 +37,19 @@ static int check_value(enum gd_value_type type, const void *value, size_t n)
 	return 0;
 }
 
+/* The spec's object key; a version 1 spec ends before the field. */
+static const char *spec_object(const gd_record_spec *spec)
+{
+	return spec->version >= 2 && spec->object && *spec->object ? spec->object : NULL;
+}
+
 static int check_spec(const gd_record_spec *spec)
 {
 	int rc;
-	if (!spec || spec->version != GD_RECORD_SPEC_VERSION)
+	if (!spec || spec->version < 1 || spec->version > GD_RECORD_SPEC_VERSION)
 		return gd__err(GD_EINVAL, "gd_record_spec is missing or of an unsupported version");
+	if (spec_object(spec) && (rc = gd__check_name(spec_object(spec), "object key")) < 0)
+		return rc;
 	if ((rc = gd__check_name(spec->activity, "activity")) < 0 ||
 	    (rc = gd__check_name(spec->category, "category")) < 0 ||
 	    (spec->source && (rc = gd__check_name(spec->source, "source")) < 0) ||
@@ -124,6 +132,9 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	                 (int64_t)(spec->collected_at ? spec->collected_at : now), (int64_t)now,
 	                 (int64_t)spec->type, sealed, spec->value_len + GD__SEAL_OVERHEAD,
 	                 spec->subject_category && *spec->subject_category ? spec->subject_category : NULL);
+	if (rc == 0 && spec_object(spec))
+		rc = gd__db_exec(v->store, "INSERT INTO record_objects (record_id, object) VALUES (?, ?)", "it", id,
+		                 spec_object(spec));
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.put", .purpose = spec->activity,
@@ -391,10 +402,12 @@ int gd_record_delete(gd_actor *a, int64_t id)
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
 	char activity[GD_NAME_MAX + 1] = "", subject_category[GD_NAME_MAX + 1] = "";
-	struct gd__record_facts f = {activity, category, subject_category, 0, 0};
+	char object[GD_NAME_MAX + 1] = "";
+	struct gd__record_facts f = {activity, category, subject_category, 0, 0, object};
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT s.pseudonym, r.category, r.activity, r.subject_category, r.subject_id,"
-	                  " r.collected_at FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  " r.collected_at, o.object FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  " LEFT JOIN record_objects o ON o.record_id = r.id"
 	                  " WHERE r.id = ? AND r.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc == 0) {
@@ -406,6 +419,7 @@ int gd_record_delete(gd_actor *a, int64_t id)
 			gd__copy(subject_category, sizeof subject_category, gd__col_text(v->store, st, 3));
 			f.subject_id = gd__col_int(v->store, st, 4);
 			f.collected_at = gd__col_int(v->store, st, 5);
+			gd__copy(object, sizeof object, gd__col_text(v->store, st, 6));
 			rc = 0;
 		} else if (rc == 0) {
 			rc = gd__err(GD_ENOTFOUND, "no record %lld in tenant %s", (long long)id, a->tenant);

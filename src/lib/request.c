@@ -662,9 +662,10 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 	char prev[GD_NAME_MAX + 1] = "", buf[GD_REASON_MAX + 64], hold_reason[256];
 	size_t ndel_before = 0;
 	int rc = gd__db_query(db, &st,
-	                      "SELECT id, activity, category, collected_at, stage, subject_category FROM records"
-	                      " WHERE subject_id = ?"
-	                      " ORDER BY activity, id",
+	                      "SELECT r.id, r.activity, r.category, r.collected_at, r.stage, r.subject_category,"
+	                      " o.object FROM records r LEFT JOIN record_objects o ON o.record_id = r.id"
+	                      " WHERE r.subject_id = ?"
+	                      " ORDER BY r.activity, r.id",
 	                      "i", c->s.id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		int64_t id = gd__col_int(db, st, 0);
@@ -686,7 +687,8 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 		if (rc < 0)
 			break;
 		const char *rule = NULL;
-		struct gd__record_facts f = {activity, category, gd__col_text(db, st, 5), c->s.id, collected};
+		struct gd__record_facts f = {activity, category, gd__col_text(db, st, 5), c->s.id, collected,
+		                             gd__col_text(db, st, 6)};
 		gd_time until = 0, floor_until = 0;
 		char ends[400] = "";
 		if (c->reg && (rc = gd__retention_ends(a, c->reg, &f, &until, ends, sizeof ends)) < 0)

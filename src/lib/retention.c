@@ -128,6 +128,7 @@ struct row {
 	char category[GD_NAME_MAX + 1];
 	char subject_category[GD_NAME_MAX + 1];   /* "" when not recorded */
 	char subject[GD_SUBJECT_ID_SIZE];   /* "" once anonymised */
+	char object[GD_NAME_MAX + 1];       /* "" when about the subject as a whole */
 };
 
 struct next {
@@ -203,14 +204,24 @@ static int any_active_hold(gd_actor *a, bool *out)
 	return rc;
 }
 
-/* When the clock `from` of a record started: collection, or its subject's event (GD_ENOTFOUND: not yet). */
-static int clock_start(gd__store *db, const char *from, int64_t subject_id, gd_time collected, gd_time *out)
+/*
+ * When the clock `from` of a record started: collection, or the event of
+ * the record's object, or else of its subject (GD_ENOTFOUND: not yet).
+ */
+static int clock_start(gd__store *db, const char *from, int64_t subject_id, const char *object,
+                       gd_time collected, gd_time *out)
 {
 	*out = collected;
 	if (!from || strcmp(from, "collection") == 0)
 		return 0;
 	if (!subject_id)
 		return GD_ENOTFOUND;
+	if (object && *object) {
+		int rc = gd__db_int(db, out, "SELECT at FROM object_events WHERE subject_id = ? AND object = ? AND name = ?",
+		                    "itt", subject_id, object, from);
+		if (rc != GD_ENOTFOUND)
+			return rc;
+	}
 	return gd__db_int(db, out, "SELECT at FROM events WHERE subject_id = ? AND name = ?", "it", subject_id, from);
 }
 
@@ -221,7 +232,8 @@ static int clock_start(gd__store *db, const char *from, int64_t subject_id, gd_t
  * *rule the rule whose minimum ends last (or is pending).
  */
 static int floor_of(gd__store *db, const struct ruleset *rs, const char *category, int64_t subject_id,
-                    gd_time collected, gd_time *floor, bool *pending, const struct gd__retention **rule)
+                    const char *object, gd_time collected, gd_time *floor, bool *pending,
+                    const struct gd__retention **rule)
 {
 	*floor = 0, *pending = false, *rule = NULL;
 	for (size_t k = 0; rs->any && k < rs->act->nretention; k++) {
@@ -229,7 +241,7 @@ static int floor_of(gd__store *db, const struct ruleset *rs, const char *categor
 		if (!ru->has_minimum || !in_set(rs, ru, category))
 			continue;
 		gd_time base;
-		int rc = clock_start(db, ru->minimum.from, subject_id, collected, &base);
+		int rc = clock_start(db, ru->minimum.from, subject_id, object, collected, &base);
 		if (rc == GD_ENOTFOUND) {
 			*pending = true, *rule = ru;
 			continue;
@@ -256,7 +268,8 @@ static int compute_next(struct ctx *c, const struct row *r, const struct ruleset
 	gd_time floor = 0;
 	bool pending = false;
 	const struct gd__retention *floor_rule;
-	int frc = floor_of(db, rs, r->category, r->subject_id, r->collected_at, &floor, &pending, &floor_rule);
+	int frc = floor_of(db, rs, r->category, r->subject_id, r->object, r->collected_at, &floor, &pending,
+	                   &floor_rule);
 	if (frc < 0)
 		return frc;
 	for (size_t k = 0; rs->any && k < rs->act->nretention; k++) {
@@ -267,17 +280,12 @@ static int compute_next(struct ctx *c, const struct row *r, const struct ruleset
 			const struct gd__stage *st = &rule->stages[i];
 			if (stage_after(st->action) <= r->stage)
 				continue;
-			gd_time base = r->collected_at;
-			if (st->from && strcmp(st->from, "collection") != 0) {
-				if (!r->subject_id)
-					continue;
-				int rc = gd__db_int(db, &base, "SELECT at FROM events WHERE subject_id = ? AND name = ?",
-				                    "it", r->subject_id, st->from);
-				if (rc == GD_ENOTFOUND)
-					continue;
-				if (rc < 0)
-					return rc;
-			}
+			gd_time base;
+			int rc = clock_start(db, st->from, r->subject_id, r->object, r->collected_at, &base);
+			if (rc == GD_ENOTFOUND)
+				continue;
+			if (rc < 0)
+				return rc;
 			gd_time due = period_end(base, st->after);
 			if (st->action != GD__STAGE_ARCHIVE) {
 				if (pending)
@@ -321,6 +329,8 @@ int gd__retention_invalidate_subject(gd_vault *v, int64_t subject_id)
 int gd__retention_record_gone(gd_vault *v, int64_t id)
 {
 	int rc = gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id = ?", "i", id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE record_id = ?", "i", id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'record_high_water' AND value < ?",
 		                 "ii", id, id);
@@ -391,6 +401,10 @@ int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collecte
 	if (gd_time_parse(&month, day) < 0)
 		month = collected_at;
 	v->needs_scrub = true;
+	/* The object key (a contract number) could single the person out again. */
+	int rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE record_id = ?", "i", record_id);
+	if (rc < 0)
+		return rc;
 	return gd__db_exec(v->store,
 	                   "UPDATE records SET stage = 2, subject_id = 0, sealed = ?, collected_at = ?,"
 	                   " updated_at = ? WHERE id = ?",
@@ -570,6 +584,9 @@ static int delete_batch(struct ctx *c)
 		if (rc == 0)
 			rc = gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id BETWEEN ? AND ?", "ii",
 			                 first, first + (int64_t)n - 1);
+		if (rc == 0)
+			rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE record_id BETWEEN ? AND ?", "ii",
+			                 first, first + (int64_t)n - 1);
 	}
 	if (rc == 0 && gone != (int64_t)c->ndel)
 		rc = gd__err(GD_ERROR, "internal: a sweep batch deleted %lld record(s) for %zu due deletion(s)",
@@ -632,9 +649,10 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 			goto done;
 		rc = gd__db_query(v->store, &st,
 		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at,"
-		                  " r.stage, s.pseudonym, r.subject_category, r.id IS NULL"
+		                  " r.stage, s.pseudonym, r.subject_category, r.id IS NULL, o.object"
 		                  " FROM retention_due d LEFT JOIN records r ON r.id = d.record_id"
 		                  " LEFT JOIN subjects s ON s.id = r.subject_id"
+		                  " LEFT JOIN record_objects o ON o.record_id = d.record_id"
 		                  " WHERE d.tenant_id = ? AND d.due_at <= ?"
 		                  " ORDER BY d.due_at LIMIT ?",
 		                  "iii", a->tenant_id, (int64_t)now, (int64_t)o.batch);
@@ -650,6 +668,7 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 			copy_text(r->subject_category, sizeof r->subject_category, gd__col_text(v->store, st, 7));
 			/* A row a deleter left behind (apply drops it). */
 			r->gone = gd__col_int(v->store, st, 8) != 0;
+			copy_text(r->object, sizeof r->object, gd__col_text(v->store, st, 9));
 			rc = 0;
 		}
 		if (rc == 0 || rc == 1)
@@ -795,8 +814,9 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 	if ((rc = any_active_hold(a, &c->any_holds)) < 0)
 		goto done;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT id, subject_id, activity, category, collected_at, stage, subject_category"
-	                  " FROM records WHERE tenant_id = ? ORDER BY id",
+	                  "SELECT r.id, r.subject_id, r.activity, r.category, r.collected_at, r.stage,"
+	                  " r.subject_category, o.object FROM records r"
+	                  " LEFT JOIN record_objects o ON o.record_id = r.id WHERE r.tenant_id = ? ORDER BY r.id",
 	                  "i", a->tenant_id);
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
 		struct row r = {0};
@@ -807,6 +827,7 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 		r.collected_at = gd__col_int(v->store, st, 4);
 		r.stage = (int)gd__col_int(v->store, st, 5);
 		copy_text(r.subject_category, sizeof r.subject_category, gd__col_text(v->store, st, 6));
+		copy_text(r.object, sizeof r.object, gd__col_text(v->store, st, 7));
 		const struct ruleset *rs = cached_rules(c, &r);
 		rc = 0;
 		if (!rs->any) {
@@ -913,7 +934,8 @@ int gd__retention_floor(gd_actor *a, const struct gd__register *reg, const struc
 	gd_time floor;
 	bool pending;
 	const struct gd__retention *rule;
-	int rc = floor_of(a->v->store, &rs, f->category, f->subject_id, f->collected_at, &floor, &pending, &rule);
+	int rc = floor_of(a->v->store, &rs, f->category, f->subject_id, f->object, f->collected_at, &floor,
+	                  &pending, &rule);
 	if (rc < 0)
 		return rc;
 	if (!rule || (!pending && floor <= gd_vault_now(a->v)))
@@ -951,7 +973,8 @@ int gd__retention_ends(gd_actor *a, const struct gd__register *reg, const struct
 	bool pending;
 	const struct gd__stage *best_st = NULL, *waiting = NULL;
 	const struct gd__retention *floor_rule;
-	int rc = floor_of(db, &rs, f->category, f->subject_id, f->collected_at, &floor, &pending, &floor_rule);
+	int rc = floor_of(db, &rs, f->category, f->subject_id, f->object, f->collected_at, &floor, &pending,
+	                  &floor_rule);
 	if (rc < 0)
 		return rc;
 	for (size_t k = 0; k < rs.act->nretention; k++) {
@@ -963,7 +986,7 @@ int gd__retention_ends(gd_actor *a, const struct gd__register *reg, const struct
 			if (st->action == GD__STAGE_ARCHIVE)
 				continue;
 			gd_time base;
-			rc = clock_start(db, st->from, f->subject_id, f->collected_at, &base);
+			rc = clock_start(db, st->from, f->subject_id, f->object, f->collected_at, &base);
 			if (rc == GD_ENOTFOUND) {
 				waiting = waiting ? waiting : st;
 				continue;

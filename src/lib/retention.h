@@ -38,6 +38,7 @@ struct gd__record_facts {
 	const char *subject_category;   /* NULL or "": not recorded */
 	int64_t subject_id;             /* 0: anonymised */
 	gd_time collected_at;
+	const char *object;             /* NULL or "": the subject as a whole */
 };
 
 /*

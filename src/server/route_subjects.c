@@ -108,6 +108,7 @@ int route_record_put(struct api_ctx *c)
 	    (st = api_str(c, "category", true, &spec.category)) ||
 	    (st = api_str(c, "source", false, &spec.source)) ||
 	    (st = api_str(c, "subject_category", false, &spec.subject_category)) ||
+	    (st = api_str(c, "object", false, &spec.object)) ||
 	    (st = api_time(c, "collected_at", &spec.collected_at)) ||
 	    (st = body_value(c, &spec.type, &buf, (const char **)&spec.value, &spec.value_len)))
 		return st;

@@ -323,7 +323,9 @@ static const char schema_text[] =
 	"es\":{\"activity\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"},"
 	"\"collected_at\":{\"type\":\"string\"},\"value\":{\"description\":\"a string (text) or any JSON value"
 	"\"},\"subject_category\":{\"type\":\"string\",\"description\":\"data-subject category of the registe"
-	"r (customer, prospect); required once the tenant has a register\"}},\"required\":[\"activity\","
+	"r (customer, prospect); required once the tenant has a register\"},\"object\":{\"type\":\"st"
+	"ring\",\"description\":\"the contract, subscription or account the record is about; retenti"
+	"on counts from its events\"}},\"required\":[\"activity\","
 	"\"category\",\"value\"]},\"RecordValue\":{\"type\":\"object\",\"properties\":{\"value\":{\"description\":\""
 	"a string (text) or any JSON value\"}},\"required\":[\"value\"]},\"Role\":{\"type\":\"object\",\"proper"
 	"ties\":{\"ops\":{\"type\":\"string\",\"description\":\"read,write,erase,export,requests,register,aud"
@@ -355,7 +357,9 @@ static const char schema_text[] =
 	" the identity was verified\"},\"evidence\":{\"type\":\"string\"},\"reason\":{\"type\":\"string\"}}},\"Co"
 	"nsentGive\":{\"type\":\"object\",\"properties\":{\"channel\":{\"type\":\"string\"},\"text\":{\"type\":\"stri"
 	"ng\"},\"text_version\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"}},\"required\":[\"channel\"]},"
-	"\"Event\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"at\":{\"type\":\"string\"}},\"r"
+	"\"Event\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"at\":{\"type\":\"string\"},"
+	"\"object\":{\"type\":\"string\",\"description\":\"one contract, subscription or account of the s"
+	"ubject: only its records count from this event\"}},\"r"
 	"equired\":[\"name\"]},\"Hold\":{\"type\":\"object\",\"properties\":{\"subject\":{\"type\":\"string\"},\"reco"
 	"rd_id\":{\"type\":\"integer\"},\"reason\":{\"type\":\"string\"}},\"required\":[\"subject\",\"reason\"]}}";
 
