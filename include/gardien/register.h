@@ -81,11 +81,12 @@ int gd_register_versions(gd_actor *a, int (*cb)(void *ud, const gd_register_vers
 
 /*
  * Export formats. All are deterministic: the same register gives the same
- * bytes. "html" and "md" for people (one section per activity), "csv" in the
- * columns of the CNIL register template (one row per activity, docs/register.md),
+ * bytes. "html" and "md" for people (one section per activity), "csv" and
+ * "fods" (flat OpenDocument spreadsheet) in the columns and French labels of
+ * the CNIL register template (one row per activity, docs/register.md),
  * "json" (gardien's model), "jsonld" (W3C DPV terms), "yaml" (the source as loaded).
  */
-#define GD_REGISTER_FORMATS "html, md, csv, json, jsonld, yaml"
+#define GD_REGISTER_FORMATS "html, md, csv, fods, json, jsonld, yaml"
 
 /*
  * Writes version `version` (0: the latest) of the actor's tenant register to

@@ -222,7 +222,7 @@ static const struct command commands[] = {
 	 "       gardien register load FILE\n"
 	 "       gardien register versions\n"
 	 "       gardien register show [--version N] [--file FILE] [--format F]\n"
-	 "       gardien register export [--format html|md|csv|json|jsonld|yaml] [--version N] [--file FILE]\n"
+	 "       gardien register export [--format html|md|csv|fods|json|jsonld|yaml] [--version N] [--file FILE]\n"
 	 "       gardien register diff V1 V2\n"
 	 "       gardien register migrate FILE [--output OUT]\n"
 	 "\n"
@@ -233,7 +233,8 @@ static const struct command commands[] = {
 	 "  versions list the stored versions\n"
 	 "  show     print a version (default: the latest) as Markdown\n"
 	 "  export   print a version in a format (default json); csv uses the columns of\n"
-	 "           the CNIL register template; with --file, export FILE without a vault\n"
+	 "           the CNIL register template (fods: the same as an OpenDocument\n"
+	 "           spreadsheet); with --file, export FILE without a vault\n"
 	 "  diff     list what changed between two versions\n"
 	 "  migrate  write a format 1 FILE as format 2 (stdout, or OUT); reports each read\n"
 	 "           between activities that format 2 refuses without reads_from\n"},

@@ -33,6 +33,7 @@ struct out {
 	int rc;
 	enum gd_export_format fmt;
 	bool first;         /* first item of the current JSON array */
+	bool cell_start;    /* CSV: a cell is open and nothing written in it yet */
 };
 
 static void flush(struct out *o)
@@ -75,11 +76,28 @@ static void putf(struct out *o, const char *fmt, ...)
 		put(o, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+/*
+ * CSV: opens a quoted cell. A spreadsheet runs a cell starting with = + - @
+ * (or a tab or carriage return before them) as a formula: a subject's own
+ * value or a register's text would run on the reader's machine. The first
+ * text written in the cell gets a ' before such a character (text()).
+ */
+static void copen(struct out *o)
+{
+	puts_(o, "\"");
+	o->cell_start = true;
+}
+
 /* Writes text escaped for the current format (JSON string body, CSV field body, HTML text). */
 static void text(struct out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t start = 0;
+	if (o->fmt == GD_EXPORT_CSV && o->cell_start && n) {
+		if (s[0] && strchr("=+-@\t\r", s[0]))
+			puts_(o, "'");
+		o->cell_start = false;
+	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		const char *rep = NULL;
@@ -158,8 +176,9 @@ static void item(struct out *o, bool *first)
 /* CSV: one field, quoted, then a comma (or newline when `last`). */
 static void cf(struct out *o, const char *v, bool last)
 {
-	puts_(o, "\"");
+	copen(o);
 	str(o, v);
+	o->cell_start = false;
 	puts_(o, last ? "\"\r\n" : "\",");
 }
 
@@ -349,7 +368,7 @@ static int export_identifiers(struct ctx *c, struct out *o)
 			cf(o, kind, false);
 			for (int i = 0; i < 7; i++)
 				cf(o, "", false);
-			puts_(o, "\"");
+			copen(o);
 			text(o, (const char *)c->val, vn);
 			puts_(o, "\"\r\n");
 		} else {
@@ -474,7 +493,7 @@ static int export_records(struct ctx *c, struct out *o)
 			cf(o, idb, false);
 			cf(o, activity, false);
 			cf(o, category, false);
-			puts_(o, "\"");
+			copen(o);
 			for (size_t i = 0; act && i < act->purposes.n; i++) {
 				if (i)
 					puts_(o, " ");
@@ -485,15 +504,17 @@ static int export_records(struct ctx *c, struct out *o)
 			cf(o, source, false);
 			cft(o, collected, false);
 			cft(o, until, false);
-			puts_(o, "\"");
+			copen(o);
 			bool any = false;
 			if (act) {
 				parties_text(o, act->recipients, act->nrecipients, &any);
 				parties_text(o, act->processors, act->nprocessors, &any);
 			}
-			puts_(o, "\",\"");
+			puts_(o, "\",");
+			copen(o);
 			transfers_text(o, act);
-			puts_(o, "\",\"");
+			puts_(o, "\",");
+			copen(o);
 			text(o, (const char *)c->val, vn);
 			puts_(o, "\"\r\n");
 		} else {

@@ -943,7 +943,7 @@ static const char *const activity_keys[] = {
 	"id", "name", "description", "notice", "role", "on_behalf_of", "purposes", "sub_purposes",
 	"legal_basis", "basis_detail", "art9_condition", "consent", "categories", "subjects",
 	"sources", "mandatory", "roles", "recipients", "processors", "transfers", "retention",
-	"automated_decision", "security", "legal_claims", "reads_from", NULL,
+	"automated_decision", "security", "legal_claims", "reads_from", "created", "updated", NULL,
 };
 
 /* Outside-EU parties need a transfer entry naming them. */
@@ -1047,6 +1047,26 @@ static void check_reads_from(struct ctx *c)
 	}
 }
 
+/* created / updated (format 2): a calendar date, YYYY-MM-DD. */
+static const char *activity_date(struct ctx *c, struct fy_node *act, const char *key, const char *what)
+{
+	struct fy_node *keyn = NULL;
+	member(act, key, &keyn);
+	if (!keyn)
+		return NULL;
+	char feature[48];
+	snprintf(feature, sizeof feature, "\"%s\"", key);
+	if (!format2(c, keyn, feature))
+		return NULL;
+	const char *s = text(c, act, key, false, what);
+	gd_time t;
+	if (s && (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || gd_time_parse(&t, s) < 0)) {
+		ERR(c, member(act, key, NULL), "%s: \"%s\" is \"%s\": write a date as YYYY-MM-DD", what, key, s);
+		return NULL;
+	}
+	return s;
+}
+
 static void parse_activity(struct ctx *c, struct fy_node *n, struct gd__activity *a)
 {
 	char what[200] = "activity";
@@ -1139,6 +1159,10 @@ static void parse_activity(struct ctx *c, struct fy_node *n, struct gd__activity
 	strings(c, n, "security", false, what, &a->security, NULL);
 	a->legal_claims = boolean(c, n, "legal_claims", false, what);
 	parse_reads_from(c, n, a, what);
+	a->created = activity_date(c, n, "created", what);
+	a->updated = activity_date(c, n, "updated", what);
+	if (a->created && a->updated && strcmp(a->created, a->updated) > 0)
+		ERR(c, member(n, "updated", NULL), "%s: \"updated\" (%s) is before \"created\" (%s)", what, a->updated, a->created);
 }
 
 static void parse_activities(struct ctx *c, struct fy_node *root)

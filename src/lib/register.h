@@ -143,6 +143,7 @@ struct gd__activity {
 	/* Format 2 (empty in format 1 files). */
 	struct gd__read_source *reads_from;
 	size_t nreads_from;
+	const char *created, *updated;   /* YYYY-MM-DD: the CNIL template's dates; NULL: not given */
 };
 
 /* Kinds of rights, as request kinds (docs/register.md). */
@@ -267,6 +268,9 @@ struct json_t *gd__register_json(const struct gd__register *r);
 /* Writes `r` in `format` (GD_REGISTER_FORMATS); "yaml" writes `source`. */
 int gd__register_write(const struct gd__register *r, const char *source, size_t len,
                        const char *format, FILE *out);
+
+/* The CNIL template's columns, as CSV (ods false) or flat OpenDocument (register_cnil.c). */
+int gd__register_write_cnil(const struct gd__register *r, bool ods, FILE *out);
 
 /* Cache of parsed registers kept on the vault handle (register_store.c). */
 struct gd__register_cache;

@@ -393,39 +393,63 @@ static json_t *jsonld(const struct gd__register *r)
 	return json_pack("{s:o,s:o}", "@context", ctx, "@graph", graph);
 }
 
-/* ---- CSV (CNIL register template) ---- */
+/* ---- text cells of the Markdown and HTML documents ---- */
 
-static void csv_field(FILE *out, const char *s, bool last)
+/*
+ * A growing text buffer for joined cells. It never cuts: when memory runs
+ * out it says so (oom) and the export fails.
+ */
+struct sbuf {
+	char *s;
+	size_t n, cap;
+	bool oom;
+};
+
+static struct sbuf *sb_new(void)
 {
-	fputc('"', out);
-	for (; s && *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
+	struct sbuf *b = gd__calloc(1, sizeof *b);
+	if (b && !(b->s = gd__malloc(b->cap = 1024))) {
+		gd__free(b);
+		return NULL;
 	}
-	fputc('"', out);
-	fputs(last ? "\r\n" : ",", out);
+	if (b)
+		b->s[0] = 0;
+	return b;
 }
 
-/* A growing text buffer for joined cells; truncates at its cap. */
-struct sbuf {
-	char s[16384];
-	size_t n;
-};
+static void sb_free(struct sbuf *b)
+{
+	if (b)
+		gd__free(b->s);
+	gd__free(b);
+}
 
 static void sb_add(struct sbuf *b, const char *fmt, ...) GD__PRINTF(2, 3);
 static void sb_add(struct sbuf *b, const char *fmt, ...)
 {
-	if (b->n >= sizeof b->s - 1)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	int k = vsnprintf(b->s + b->n, sizeof b->s - b->n, fmt, ap);
+	int k = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (k > 0)
-		b->n += (size_t)k;
-	if (b->n >= sizeof b->s)
-		b->n = sizeof b->s - 1;
+	if (k < 0 || b->oom)
+		return;
+	if (b->n + (size_t)k + 1 > b->cap) {
+		size_t cap = b->cap;
+		while (cap < b->n + (size_t)k + 1)
+			cap *= 2;
+		char *p = gd__malloc(cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		memcpy(p, b->s, b->n + 1);
+		gd__free(b->s);
+		b->s = p, b->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
+	va_end(ap);
+	b->n += (size_t)k;
 }
 
 static const char *sb_list(struct sbuf *b, const struct gd__strings *s, const char *sep)
@@ -520,71 +544,7 @@ static const char *sb_basis(struct sbuf *b, const struct gd__activity *a)
 	return b->s;
 }
 
-static const char *sb_security(struct sbuf *b, const struct gd__register *r, const struct gd__activity *a,
-                               const char *sep)
-{
-	b->n = 0, b->s[0] = 0;
-	for (size_t i = 0; i < a->security.n; i++)
-		sb_add(b, "%s%s", b->n ? sep : "", a->security.v[i]);
-	for (size_t i = 0; i < r->security.n; i++)
-		sb_add(b, "%s%s", b->n ? sep : "", r->security.v[i]);
-	return b->s;
-}
 
-static const char *const csv_columns[] = {
-	"Nom / sigle", "N° / REF", "Mise à jour", "Responsable du traitement",
-	"Délégué à la protection des données", "Représentant", "Qualité (responsable / sous-traitant)",
-	"Finalité principale", "Sous-finalités", "Base légale", "Catégories de données personnelles",
-	"Données sensibles", "Catégories de personnes concernées", "Sources des données",
-	"Destinataires", "Sous-traitants", "Transferts hors UE (destinataire, pays, garanties)",
-	"Durées de conservation", "Mesures de sécurité", NULL,
-};
-
-static int write_csv(const struct gd__register *r, FILE *out)
-{
-	struct sbuf *b = gd__malloc(sizeof *b);
-	if (!b)
-		return gd__err(GD_ENOMEM, "out of memory");
-	for (int i = 0; csv_columns[i]; i++)
-		csv_field(out, csv_columns[i], !csv_columns[i + 1]);
-	char ctl[1024], dpo[1024], rep[1024];
-	snprintf(ctl, sizeof ctl, "%s%s%s%s%s", r->controller.name, r->controller.address ? ", " : "",
-	         r->controller.address ? r->controller.address : "", r->controller.registration ? ", " : "",
-	         r->controller.registration ? r->controller.registration : "");
-	snprintf(dpo, sizeof dpo, "%s%s%s", r->dpo.name ? r->dpo.name : "", r->dpo.email ? ", " : "",
-	         r->dpo.email ? r->dpo.email : "");
-	snprintf(rep, sizeof rep, "%s", r->representative.name ? r->representative.name : "");
-	for (size_t i = 0; i < r->nactivities; i++) {
-		const struct gd__activity *a = &r->activities[i];
-		csv_field(out, a->name, false);
-		csv_field(out, a->id, false);
-		csv_field(out, r->notice.updated, false);
-		csv_field(out, ctl, false);
-		csv_field(out, dpo, false);
-		csv_field(out, rep, false);
-		if (a->role == GD__ROLE_PROCESSOR) {
-			char q[1024];
-			snprintf(q, sizeof q, "sous-traitant pour le compte de %s", a->on_behalf_of ? a->on_behalf_of : "?");
-			csv_field(out, q, false);
-		} else {
-			csv_field(out, "responsable de traitement", false);
-		}
-		csv_field(out, a->description ? a->description : sb_list(b, &a->purposes, ", "), false);
-		csv_field(out, sb_list(b, &a->sub_purposes, "; "), false);
-		csv_field(out, sb_basis(b, a), false);
-		csv_field(out, sb_list(b, &a->categories, ", "), false);
-		csv_field(out, sb_special(b, a), false);
-		csv_field(out, sb_list(b, &a->subjects, ", "), false);
-		csv_field(out, sb_list(b, &a->sources, ", "), false);
-		csv_field(out, sb_parties(b, a->recipients, a->nrecipients, "; "), false);
-		csv_field(out, sb_parties(b, a->processors, a->nprocessors, "; "), false);
-		csv_field(out, sb_transfers(b, a, "; "), false);
-		csv_field(out, sb_retention(b, a, " | "), false);
-		csv_field(out, sb_security(b, r, a, "; "), true);
-	}
-	gd__free(b);
-	return ferror(out) ? gd__err(GD_EIO, "cannot write the export") : 0;
-}
 
 /* ---- Markdown and HTML: one section per activity ---- */
 
@@ -663,7 +623,7 @@ static void row(struct doc *d, const char *label, const char *value)
 static int write_doc(const struct gd__register *r, FILE *out, bool html)
 {
 	struct doc d = {out, html};
-	struct sbuf *b = gd__malloc(sizeof *b);
+	struct sbuf *b = sb_new();
 	char t[1024];
 	if (!b)
 		return gd__err(GD_ENOMEM, "out of memory");
@@ -798,7 +758,10 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 	}
 	if (html)
 		fputs("</body>\n</html>\n", out);
-	gd__free(b);
+	bool oom = b->oom;
+	sb_free(b);
+	if (oom)
+		return gd__err(GD_ENOMEM, "out of memory building the register export: nothing is cut, the export failed");
 	return ferror(out) ? gd__err(GD_EIO, "cannot write the export") : 0;
 }
 
@@ -812,7 +775,9 @@ int gd__register_write(const struct gd__register *r, const char *source, size_t 
 	if (strcmp(format, "jsonld") == 0)
 		return dump(jsonld(r), out);
 	if (strcmp(format, "csv") == 0)
-		return write_csv(r, out);
+		return gd__register_write_cnil(r, false, out);
+	if (strcmp(format, "fods") == 0)
+		return gd__register_write_cnil(r, true, out);
 	if (strcmp(format, "md") == 0 || strcmp(format, "markdown") == 0)
 		return write_doc(r, out, false);
 	if (strcmp(format, "html") == 0)
