@@ -269,6 +269,10 @@ struct json_t *gd__register_json(const struct gd__register *r);
 int gd__register_write(const struct gd__register *r, const char *source, size_t len,
                        const char *format, FILE *out);
 
+/* A fideslang data use / data category as the closest DPV 2.2 term, compact ("dpv:…", "pd:…"; register_dpv.c). */
+const char *gd__dpv_purpose(const char *data_use);
+const char *gd__dpv_personal_data(const char *category);
+
 /* The CNIL template's columns, as CSV (ods false) or flat OpenDocument (register_cnil.c). */
 int gd__register_write_cnil(const struct gd__register *r, bool ods, FILE *out);
 

@@ -266,6 +266,43 @@ static const char *term_iri(enum gd__taxo_kind kind, const char *key, bool prefe
 	return *t->dpv ? t->dpv : (*t->gdpr ? t->gdpr : NULL);
 }
 
+/*
+ * Terms as DPV concepts, each keeping its fideslang key: one node per term,
+ * typed with the DPV class (dpv:… purpose, pd:… personal data), with the key
+ * as dct:identifier and the fideslang IRI as rdfs:seeAlso.
+ */
+static json_t *dpv_terms(const char *ns, const struct gd__strings *s, const char *(*map)(const char *))
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < s->n; i++) {
+		char buf[GD_NAME_MAX + 64];
+		snprintf(buf, sizeof buf, "%s:%s", ns, s->v[i]);
+		json_array_append_new(a, json_pack("{s:s,s:s,s:{s:s}}", "@type", map(s->v[i]), "dct:identifier",
+		                                   s->v[i], "rdfs:seeAlso", "@id", buf));
+	}
+	return a;
+}
+
+/* A country as a DPV location (https://w3id.org/dpv/loc#FR). */
+static json_t *loc(const char *country)
+{
+	char buf[32];
+	if (!country)
+		return json_null();
+	snprintf(buf, sizeof buf, "loc:%s", country);
+	return json_pack("{s:s}", "@id", buf);
+}
+
+static json_t *locs(const struct gd__party *p)
+{
+	if (p->countries.n <= 1)
+		return loc(p->countries.n ? p->countries.v[0] : p->country);
+	json_t *a = json_array();
+	for (size_t k = 0; k < p->countries.n; k++)
+		json_array_append_new(a, loc(p->countries.v[k]));
+	return a;
+}
+
 /* A fideslang key as an IRI of gardien's taxonomy namespace. */
 static json_t *taxo_ids(const char *ns, const struct gd__strings *s)
 {
@@ -280,7 +317,9 @@ static json_t *taxo_ids(const char *ns, const struct gd__strings *s)
 
 static json_t *jsonld(const struct gd__register *r)
 {
-	json_t *ctx = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "dpv", "https://w3id.org/dpv#",
+	json_t *ctx = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "dpv", "https://w3id.org/dpv#",
+	                        "pd", "https://w3id.org/dpv/pd#", "loc", "https://w3id.org/dpv/loc#",
+	                        "rdfs", "http://www.w3.org/2000/01/rdf-schema#",
 	                        "eu-gdpr", "https://w3id.org/dpv/legal/eu/gdpr#", "dct",
 	                        "http://purl.org/dc/terms/", "fides-category",
 	                        "https://github.com/IABTechLab/fideslang#data_category/",
@@ -295,7 +334,7 @@ static json_t *jsonld(const struct gd__register *r)
 	put(ctl, "dct:title", jstr(r->controller.name));
 	put(ctl, "dpv:hasAddress", jstr(r->controller.address));
 	put(ctl, "dpv:hasIdentifier", jstr(r->controller.registration));
-	put(ctl, "dpv:hasCountry", jstr(r->controller.country));
+	put(ctl, "dpv:hasCountry", loc(r->controller.country));
 	if (r->dpo.name)
 		json_object_set_new(ctl, "dpv:hasDataProtectionOfficer",
 		                    json_pack("{s:s,s:s,s:o}", "@type", "dpv:DataProtectionOfficer",
@@ -324,7 +363,7 @@ static json_t *jsonld(const struct gd__register *r)
 		put(p, "dct:description", jstr(a->description));
 		json_object_set_new(p, a->role == GD__ROLE_PROCESSOR ? "dpv:hasDataProcessor" : "dpv:hasDataController",
 		                    json_pack("{s:s}", "@id", "gardien:controller"));
-		put(p, "dpv:hasPurpose", taxo_ids("fides-use", &a->purposes));
+		put(p, "dpv:hasPurpose", dpv_terms("fides-use", &a->purposes, gd__dpv_purpose));
 		const char *b = term_iri(GD__TAXO_BASIS, basis_names[a->basis], false);
 		const char *bg = term_iri(GD__TAXO_BASIS, basis_names[a->basis], true);
 		json_t *bases = json_array();
@@ -338,18 +377,18 @@ static json_t *jsonld(const struct gd__register *r)
 				json_array_append_new(bases, json_pack("{s:s}", "@id", c9));
 		}
 		put(p, "dpv:hasLegalBasis", bases);
-		put(p, "dpv:hasPersonalData", taxo_ids("fides-category", &a->categories));
+		put(p, "dpv:hasPersonalData", dpv_terms("fides-category", &a->categories, gd__dpv_personal_data));
 		put(p, "dpv:hasDataSubject", taxo_ids("fides-subject", &a->subjects));
 		json_t *recips = json_array();
-		for (size_t k = 0; k < a->nrecipients; k++)
-			json_array_append_new(recips, json_pack("{s:s,s:s}", "@type", "dpv:Recipient", "dct:title",
-			                                        a->recipients[k].name));
+		for (size_t k = 0; k < a->nrecipients; k++) {
+			json_t *e = json_pack("{s:s,s:s}", "@type", "dpv:Recipient", "dct:title", a->recipients[k].name);
+			put(e, "dpv:hasCountry", locs(&a->recipients[k]));
+			json_array_append_new(recips, e);
+		}
 		for (size_t k = 0; k < a->nprocessors; k++)
 			json_array_append_new(recips, json_pack("{s:s,s:s,s:o}", "@type", "dpv:DataProcessor",
 			                                        "dct:title", a->processors[k].name, "dpv:hasCountry",
-			                                        a->processors[k].countries.n > 1
-			                                            ? jstrings(&a->processors[k].countries)
-			                                            : jstr(a->processors[k].country)));
+			                                        locs(&a->processors[k])));
 		put(p, "dpv:hasRecipient", recips);
 		json_t *tr = json_array();
 		for (size_t k = 0; k < a->ntransfers; k++) {
@@ -359,7 +398,7 @@ static json_t *jsonld(const struct gd__register *r)
 			                    : term_iri(GD__TAXO_SAFEGUARD, safeguard_names[t->safeguard], true);
 			json_t *e = json_pack("{s:s,s:s}", "@type", "dpv:DataTransfer", "dct:title", t->recipient);
 			if (t->country)
-				json_object_set_new(e, "dpv:hasCountry", json_string(t->country));
+				json_object_set_new(e, "dpv:hasCountry", loc(t->country));
 			if (s)
 				json_object_set_new(e, "dpv:hasLegalBasis", json_pack("{s:s}", "@id", s));
 			json_array_append_new(tr, e);
