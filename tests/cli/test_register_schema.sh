@@ -29,6 +29,10 @@ activities:
      consent: {@consent@text: "I agree"}, categories: [user.contact.email], subjects: [customer],
      mandatory: {@mandatory@categories: [user.contact.email], if_absent: no invoice},
      recipients: [{@party@name: Bank, country: FR}],
+     processors: [{name: MailCo, country: JP, contract: {@contract@date: "2024-01-01"},
+                   sub_processors: [{name: Cloud, country: IE, contract: {date: "2024-01-01"}}]}],
+     joint_controllers: [{@joint@name: Partner, arrangement: "we answer the requests"}],
+     dpia: {@dpia@date: "2024-02-01", outcome: no_high_risk},
      transfers: [{@transfer@recipient: MailCo, country: JP, safeguard: adequacy}],
      retention: [{@retention@minimum: {@minimum@from: collection, after: 1 year},
                   stages: [{@stage@action: delete, from: collection, after: 2 years}]}]}
@@ -68,6 +72,9 @@ minimum ."$defs".minimum.properties
 stage ."$defs".stage.properties
 reads_from ."$defs".reads_from.properties
 right ."$defs".right.properties
+contract ."$defs".party.properties.contract.properties
+joint ."$defs".activity.properties.joint_controllers.items.properties
+dpia ."$defs".activity.properties.dpia.properties
 EOF2
 # The enumerations the parser states in its errors are the schema's.
 sed 's/legal_basis: consent,/legal_basis: zzzz,/' "$W/clean.yml" >"$W/probe.yml"

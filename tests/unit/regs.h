@@ -13,12 +13,12 @@
 #define STRS(...) {(const char *[]){__VA_ARGS__}, sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)}
 
 static struct gd__party wimi_customer_recipients[] = {
-	{"Wimi support", NULL, "FR", "support", "internal", STRS("FR")},
-	{"OVH", "Roubaix", "FR", "hosting", "processor", STRS("FR")},
-	{"Stripe", NULL, "US", "payment", "external", STRS("US")},
+	{.name = "Wimi support", .address = NULL, .country = "FR", .purpose = "support", .kind = "internal", .countries = STRS("FR")},
+	{.name = "OVH", .address = "Roubaix", .country = "FR", .purpose = "hosting", .kind = "processor", .countries = STRS("FR")},
+	{.name = "Stripe", .address = NULL, .country = "US", .purpose = "payment", .kind = "external", .countries = STRS("US")},
 };
 static struct gd__transfer wimi_transfers[] = {
-	{"Stripe", "US", GD__SAFEGUARD_SCC, "Commission decision 2021/914", 0},
+	{.recipient = "Stripe", .country = "US", .safeguard = GD__SAFEGUARD_SCC, .reference = "Commission decision 2021/914"},
 };
 static struct gd__stage invoice_stages[] = {
 	{GD__STAGE_DELETE, "collection", {10, 0, 0}},
@@ -78,7 +78,7 @@ static struct gd__register wimi_register = {
 };
 
 static struct gd__party iporta_recipients[] = {
-	{"Visiativ group", NULL, "FR", "group services", "external", STRS("FR")},
+	{.name = "Visiativ group", .address = NULL, .country = "FR", .purpose = "group services", .kind = "external", .countries = STRS("FR")},
 };
 
 static struct gd__activity iporta_activities[] = {

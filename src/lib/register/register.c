@@ -48,6 +48,8 @@ static bool format2(struct gd__reg_ctx *c, struct fy_node *n, const char *featur
 #define LAW(c, n, ...) \
 	gd__reg_report((c), (n), (c)->r->format >= 2 ? GD_REGISTER_ERROR : GD_REGISTER_WARNING, __VA_ARGS__)
 
+static bool valid_country(const char *s);
+
 /* ---- terms ---- */
 
 static const struct gd__own_term *own_term(const struct gd__register *r, int kind, const char *key)
@@ -180,6 +182,10 @@ static void parse_small_sections(struct gd__reg_ctx *c, struct fy_node *root)
 	parse_person(c, root, "dpo", &r->dpo.name, &r->dpo.address, &r->dpo.email, &r->dpo_phone);
 	if (!r->dpo.name)
 		WARN(c, root, "no \"dpo\": name the data protection officer or the privacy contact (Art. 30(1)(a))");
+	if (r->controller.country && valid_country(r->controller.country) && !gd__taxonomy_eea(r->controller.country) &&
+	    !r->representative.name)
+		WARN(c, root, "the controller is in %s, outside the EU/EEA, and names no \"representative\": Art. 27 requires one in the Union unless an exception applies",
+		     r->controller.country);
 
 	static const char *const akeys[] = {"name", "url", NULL};
 	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "authority", &keyn);
@@ -345,10 +351,15 @@ static bool valid_country(const char *s)
 }
 
 /* recipients / processors: lists of {name, kind, country, address, purpose}. */
+static const char *activity_date(struct gd__reg_ctx *c, struct fy_node *act, const char *key, const char *what);
+
 static void parse_parties(struct gd__reg_ctx *c, struct fy_node *act, const char *key, const char *what,
                           const char *dflt_kind, struct gd__party **out, size_t *nout)
 {
-	static const char *const keys[] = {"name", "kind", "country", "address", "purpose", NULL};
+	static const char *const keys[] = {"name", "kind", "country", "address", "purpose", "contract",
+	                                   "sub_processors", NULL};
+	/* Sub-processors are listed one level down only: a sub-processor's own are the processor's business. */
+	bool nested = strcmp(key, "sub_processors") == 0;
 	struct fy_node *keyn = NULL, *l = gd__reg_member(act, key, &keyn);
 	if (!keyn || !gd__reg_is_sequence(c, l, keyn, what))
 		return;
@@ -384,6 +395,29 @@ static void parse_parties(struct gd__reg_ctx *c, struct fy_node *act, const char
 		if (p.name && !p.countries.n && strcmp(p.kind, "internal") != 0 && strcmp(p.kind, "authority") != 0)
 			WARN(c, item, "%s: %s \"%s\" names no country: say where it is (\"country: FR\", or a list \"[DE, NL]\" in format 2): Art. 13(1)(f) and the transfer check need it",
 			     what, p.kind, p.name);
+		bool processor = strcmp(p.kind, "processor") == 0 || strcmp(p.kind, "sub-processor") == 0;
+		static const char *const ckeys[] = {"date", "reference", NULL};
+		struct fy_node *kk = NULL, *kn = gd__reg_member(item, "contract", &kk);
+		if (kk && format2(c, kk, "a processor's \"contract\"") && gd__reg_is_mapping(c, kn, kk, "contract")) {
+			gd__reg_check_keys(c, kn, "contract", ckeys);
+			p.contract_date = activity_date(c, kn, "date", what);
+			if (!gd__reg_member(kn, "date", NULL))
+				ERR(c, kn, "%s: contract of \"%s\": required key \"date\" is missing (YYYY-MM-DD)", what, p.name ? p.name : "?");
+			p.contract_reference = gd__reg_text(c, kn, "reference", false, what);
+		} else if (!kk && processor && c->r->format >= 2 && p.name) {
+			WARN(c, item, "%s: %s \"%s\" has no \"contract\": Art. 28(3) requires one; give contract: {date: YYYY-MM-DD, reference: \"…\"}",
+			     what, p.kind, p.name);
+		}
+		struct fy_node *sk = NULL;
+		gd__reg_member(item, "sub_processors", &sk);
+		if (sk && format2(c, sk, "\"sub_processors\"")) {
+			if (nested || !processor)
+				ERR(c, sk, "%s: \"sub_processors\" belong to a processor, one level down: list them under the processor that engages them",
+				    what);
+			else
+				parse_parties(c, item, "sub_processors", what, "sub-processor", &p.sub_processors,
+				              &p.nsub_processors);
+		}
 		if (p.name)
 			(*out)[(*nout)++] = p;
 	}
@@ -601,7 +635,8 @@ static const char *const activity_keys[] = {
 	"id", "name", "description", "notice", "role", "on_behalf_of", "purposes", "sub_purposes",
 	"legal_basis", "basis_detail", "art9_condition", "consent", "categories", "subjects",
 	"sources", "mandatory", "roles", "recipients", "processors", "transfers", "retention",
-	"automated_decision", "security", "legal_claims", "reads_from", "created", "updated", NULL,
+	"automated_decision", "security", "legal_claims", "reads_from", "created", "updated",
+	"joint_controllers", "dpia", NULL,
 };
 
 /* Outside-EU parties need a transfer entry naming them. */
@@ -611,6 +646,9 @@ static void check_parties_transfers(struct gd__reg_ctx *c, struct fy_node *act, 
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct gd__party *p = &ps[i];
+		/* Onward transfers: a processor's sub-processors need theirs too (Art. 44, 46). */
+		if (p->nsub_processors)
+			check_parties_transfers(c, act, a, p->sub_processors, p->nsub_processors, key, what);
 		if (strcmp(p->kind, "authority") == 0 || strcmp(p->kind, "internal") == 0)
 			continue;
 		for (size_t k = 0; k < p->countries.n; k++) {
@@ -725,6 +763,65 @@ static const char *activity_date(struct gd__reg_ctx *c, struct fy_node *act, con
 	return s;
 }
 
+/* joint_controllers (format 2): [{name, arrangement, country, email, reference}] (Art. 26). */
+static void parse_joint(struct gd__reg_ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
+{
+	static const char *const keys[] = {"name", "arrangement", "country", "email", "reference", NULL};
+	struct fy_node *keyn = NULL, *l = gd__reg_member(act, "joint_controllers", &keyn);
+	if (!keyn || !format2(c, keyn, "\"joint_controllers\"") || !gd__reg_is_sequence(c, l, keyn, what))
+		return;
+	int count = fy_node_sequence_item_count(l);
+	if (count <= 0 || !(a->joint = gd__reg_alloc(c, (size_t)count * sizeof *a->joint)))
+		return;
+	void *it = NULL;
+	struct fy_node *item;
+	while ((item = fy_node_sequence_iterate(l, &it))) {
+		if (!gd__reg_is_mapping(c, item, keyn, "a joint controller"))
+			continue;
+		gd__reg_check_keys(c, item, "a joint controller", keys);
+		struct gd__joint j = {0};
+		j.name = gd__reg_text(c, item, "name", true, what);
+		j.arrangement = gd__reg_text(c, item, "arrangement", false, what);
+		j.country = gd__reg_text(c, item, "country", false, what);
+		j.email = gd__reg_text(c, item, "email", false, what);
+		j.reference = gd__reg_text(c, item, "reference", false, what);
+		if (j.country && !valid_country(j.country))
+			ERR(c, gd__reg_member(item, "country", NULL), "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code", what, j.country);
+		if (j.name && !j.arrangement)
+			ERR(c, item, "%s: joint controller \"%s\" without \"arrangement\": Art. 26 requires an arrangement setting who does what, and its essence is made available to the data subjects: state it",
+			    what, j.name);
+		if (j.name)
+			a->joint[a->njoint++] = j;
+	}
+}
+
+/* dpia (format 2): {date, outcome, reference} (Art. 35, 36). */
+static void parse_dpia(struct gd__reg_ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
+{
+	static const char *const keys[] = {"date", "outcome", "reference", NULL};
+	static const char *const outcomes[] = {"no_high_risk", "risks_mitigated", "prior_consultation", NULL};
+	struct fy_node *keyn = NULL, *n = gd__reg_member(act, "dpia", &keyn);
+	if (!keyn) {
+		/* Art. 35(3): special categories or automated decisions call for one; said, not imposed. */
+		bool special = false;
+		for (size_t i = 0; i < a->categories.n && !special; i++)
+			special = gd__taxonomy_special(a->categories.v[i]);
+		if (c->r->format >= 2 && (special || a->automated_decision))
+			WARN(c, act, "%s: %s and no \"dpia\": Art. 35(3) may require an impact assessment; record it as dpia: {date: YYYY-MM-DD, outcome: no_high_risk|risks_mitigated|prior_consultation}",
+			     what, special ? "special categories of data" : "automated decisions");
+		return;
+	}
+	if (!format2(c, keyn, "\"dpia\"") || !gd__reg_is_mapping(c, n, keyn, "dpia"))
+		return;
+	gd__reg_check_keys(c, n, "dpia", keys);
+	a->dpia.date = activity_date(c, n, "date", what);
+	if (!gd__reg_member(n, "date", NULL))
+		ERR(c, n, "%s: dpia: required key \"date\" is missing (YYYY-MM-DD)", what);
+	int o = choice(c, n, "outcome", true, what, outcomes);
+	a->dpia.outcome = o >= 0 ? outcomes[o] : NULL;
+	a->dpia.reference = gd__reg_text(c, n, "reference", false, what);
+}
+
 static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__activity *a)
 {
 	char what[200] = "activity";
@@ -817,6 +914,8 @@ static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__
 	gd__reg_strings(c, n, "security", false, what, &a->security, NULL);
 	a->legal_claims = gd__reg_boolean(c, n, "legal_claims", false, what);
 	parse_reads_from(c, n, a, what);
+	parse_joint(c, n, a, what);
+	parse_dpia(c, n, a, what);
 	a->created = activity_date(c, n, "created", what);
 	a->updated = activity_date(c, n, "updated", what);
 	if (a->created && a->updated && strcmp(a->created, a->updated) > 0)

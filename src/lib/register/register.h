@@ -64,6 +64,17 @@ struct gd__party {             /* a recipient, processor or sub-processor */
 	const char *kind;           /* "internal", "external", "processor", "sub-processor", "authority" */
 	/* Format 2: every country it is in (`country: [DE, NL]`); `country` is the first. */
 	struct gd__strings countries;
+	/* Format 2, processors (Art. 28): the contract, and the processor's own sub-processors. */
+	const char *contract_date, *contract_reference;
+	struct gd__party *sub_processors;
+	size_t nsub_processors;
+};
+
+/* Format 2: a joint controller of an activity (Art. 26) and the essence of the arrangement. */
+struct gd__joint {
+	const char *name, *country, *email;
+	const char *arrangement;    /* the essence of the arrangement (Art. 26(2)) */
+	const char *reference;      /* where the arrangement is */
 };
 
 struct gd__transfer {
@@ -144,6 +155,11 @@ struct gd__activity {
 	struct gd__read_source *reads_from;
 	size_t nreads_from;
 	const char *created, *updated;   /* YYYY-MM-DD: the CNIL template's dates; NULL: not given */
+	struct gd__joint *joint;         /* joint controllers (Art. 26) */
+	size_t njoint;
+	struct {
+		const char *date, *outcome, *reference;   /* outcome: no_high_risk, risks_mitigated, prior_consultation */
+	} dpia;                          /* Art. 35; date NULL: none recorded */
 };
 
 /* Kinds of rights, as request kinds (docs/register.md). */

@@ -246,8 +246,18 @@ static void parties(struct row *row, size_t col, const struct gd__party *p)
 		add(row, col, " (%s", p->country), open = true;
 	if (p->purpose)
 		add(row, col, "%s%s", open ? " : " : " (", p->purpose), open = true;
+	if (p->contract_date)
+		add(row, col, "%scontrat du %s%s%s", open ? ", " : " (", p->contract_date, p->contract_reference ? " " : "",
+		    p->contract_reference ? p->contract_reference : ""), open = true;
 	if (open)
 		add(row, col, ")");
+	for (size_t k = 0; k < p->nsub_processors; k++) {
+		const struct gd__party *s = &p->sub_processors[k];
+		add(row, col, "%s%s (sous-traitant ultérieur", k ? " ; " : " — fait appel à ", s->name);
+		for (size_t c = 0; c < s->countries.n; c++)
+			add(row, col, ", %s", s->countries.v[c]);
+		add(row, col, ")");
+	}
 }
 
 /* Fills the template's cells of one activity. */
@@ -268,6 +278,16 @@ static void cells_of(const struct gd__register *r, const struct gd__activity *a,
 	add_item(row, C_REPRESENTATIVE, ", ", r->representative.name);
 	add_item(row, C_REPRESENTATIVE, ", ", r->representative.address);
 	add_item(row, C_REPRESENTATIVE, ", ", r->representative.email);
+	for (size_t i = 0; i < a->njoint; i++) {
+		const struct gd__joint *j = &a->joint[i];
+		add(row, C_JOINT, "%s%s", row->c[C_JOINT].n ? " ; " : "", j->name);
+		if (j->country)
+			add(row, C_JOINT, " (%s)", j->country);
+		if (j->email)
+			add(row, C_JOINT, ", %s", j->email);
+		if (j->arrangement)
+			add(row, C_JOINT, " : accord : %s", j->arrangement);
+	}
 	if (a->role == GD__ROLE_PROCESSOR)
 		add(row, C_ROLE, "Sous-traitant pour le compte de %s", a->on_behalf_of ? a->on_behalf_of : "?");
 	else

@@ -65,22 +65,35 @@ static void put(json_t *o, const char *k, json_t *v)
 	json_object_set_new(o, k, v);
 }
 
+static json_t *parties_json(const struct gd__party *p, size_t n);
+
+static json_t *party_json(const struct gd__party *p)
+{
+	json_t *o = json_object();
+	put(o, "name", jstr(p->name));
+	put(o, "kind", jstr(p->kind));
+	/* One country stays a string (format 1 files export as before). */
+	if (p->countries.n > 1)
+		put(o, "country", jstrings(&p->countries));
+	else
+		put(o, "country", jstr(p->country));
+	put(o, "address", jstr(p->address));
+	put(o, "purpose", jstr(p->purpose));
+	if (p->contract_date || p->contract_reference) {
+		json_t *k = json_object();
+		put(k, "date", jstr(p->contract_date));
+		put(k, "reference", jstr(p->contract_reference));
+		json_object_set_new(o, "contract", k);
+	}
+	put(o, "sub_processors", parties_json(p->sub_processors, p->nsub_processors));
+	return o;
+}
+
 static json_t *parties_json(const struct gd__party *p, size_t n)
 {
 	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_object();
-		put(o, "name", jstr(p[i].name));
-		put(o, "kind", jstr(p[i].kind));
-		/* One country stays a string (format 1 files export as before). */
-		if (p[i].countries.n > 1)
-			put(o, "country", jstrings(&p[i].countries));
-		else
-			put(o, "country", jstr(p[i].country));
-		put(o, "address", jstr(p[i].address));
-		put(o, "purpose", jstr(p[i].purpose));
-		json_array_append_new(a, o);
-	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, party_json(&p[i]));
 	return a;
 }
 
@@ -134,6 +147,26 @@ static json_t *activity_json(const struct gd__activity *a)
 		json_array_append_new(rf, json_pack("{s:s,s:s}", "activity", a->reads_from[i].activity,
 		                                    "compatibility", a->reads_from[i].compatibility));
 	put(o, "reads_from", rf);
+	json_t *jc = json_array();
+	for (size_t i = 0; i < a->njoint; i++) {
+		json_t *j = json_object();
+		put(j, "name", jstr(a->joint[i].name));
+		put(j, "arrangement", jstr(a->joint[i].arrangement));
+		put(j, "country", jstr(a->joint[i].country));
+		put(j, "email", jstr(a->joint[i].email));
+		put(j, "reference", jstr(a->joint[i].reference));
+		json_array_append_new(jc, j);
+	}
+	put(o, "joint_controllers", jc);
+	if (a->dpia.date) {
+		json_t *d = json_object();
+		put(d, "date", jstr(a->dpia.date));
+		put(d, "outcome", jstr(a->dpia.outcome));
+		put(d, "reference", jstr(a->dpia.reference));
+		json_object_set_new(o, "dpia", d);
+	}
+	put(o, "created", jstr(a->created));
+	put(o, "updated", jstr(a->updated));
 	json_t *ret = json_array();
 	for (size_t i = 0; i < a->nretention; i++) {
 		const struct gd__retention *r = &a->retention[i];
@@ -377,6 +410,13 @@ static json_t *jsonld(const struct gd__register *r)
 				json_array_append_new(bases, json_pack("{s:s}", "@id", c9));
 		}
 		put(p, "dpv:hasLegalBasis", bases);
+		if (a->njoint) {
+			json_t *jc = json_array();
+			for (size_t k = 0; k < a->njoint; k++)
+				json_array_append_new(jc, json_pack("{s:s}", "dct:title", a->joint[k].name));
+			json_object_set_new(p, "dpv:hasJointDataControllers",
+			                    json_pack("{s:s,s:o}", "@type", "dpv:JointDataControllers", "dpv:hasDataController", jc));
+		}
 		put(p, "dpv:hasPersonalData", dpv_terms("fides-category", &a->categories, gd__dpv_personal_data));
 		put(p, "dpv:hasDataSubject", taxo_ids("fides-subject", &a->subjects));
 		json_t *recips = json_array();
@@ -515,6 +555,18 @@ static const char *sb_parties(struct sbuf *b, const struct gd__party *p, size_t 
 				sb_add(b, "%s%s", any ? ", " : "", p[i].country), any = true;
 			if (p[i].purpose)
 				sb_add(b, "%s%s", any ? ", " : "", p[i].purpose);
+			if (p[i].contract_date)
+				sb_add(b, "%scontract of %s%s%s", any ? ", " : "", p[i].contract_date,
+				       p[i].contract_reference ? " " : "", p[i].contract_reference ? p[i].contract_reference : "");
+			sb_add(b, ")");
+		}
+		for (size_t k = 0; k < p[i].nsub_processors; k++) {
+			const struct gd__party *s = &p[i].sub_processors[k];
+			sb_add(b, "%s%s (sub-processor", k ? "; " : " — engages ", s->name);
+			for (size_t c = 0; c < s->countries.n; c++)
+				sb_add(b, ", %s", s->countries.v[c]);
+			if (s->purpose)
+				sb_add(b, ", %s", s->purpose);
 			sb_add(b, ")");
 		}
 	}
@@ -761,6 +813,18 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 		row(&d, "Recipients", sb_parties(b, a->recipients, a->nrecipients, "; "));
 		row(&d, "Processors", sb_parties(b, a->processors, a->nprocessors, "; "));
 		row(&d, "Transfers outside the EU", sb_transfers(b, a, "; "));
+		b->n = 0, b->s[0] = 0;
+		for (size_t k = 0; k < a->njoint; k++)
+			sb_add(b, "%s%s: %s%s%s", k ? "; " : "", a->joint[k].name,
+			       a->joint[k].arrangement ? a->joint[k].arrangement : "", a->joint[k].reference ? " — " : "",
+			       a->joint[k].reference ? a->joint[k].reference : "");
+		row(&d, "Joint controllers (Art. 26)", b->n ? b->s : NULL);
+		if (a->dpia.date) {
+			b->n = 0, b->s[0] = 0;
+			sb_add(b, "%s, %s%s%s", a->dpia.date, a->dpia.outcome ? a->dpia.outcome : "",
+			       a->dpia.reference ? " — " : "", a->dpia.reference ? a->dpia.reference : "");
+			row(&d, "Impact assessment (Art. 35)", b->s);
+		}
 		row(&d, "Retention", sb_retention(b, a, " | "));
 		for (size_t k = 0; k < a->nretention; k++)
 			row(&d, "Retention (notice)", a->retention[k].text);
