@@ -42,6 +42,17 @@ int gd_register_check(const char *path, gd_register_report_cb cb, void *ud,
                       size_t *out_errors, size_t *out_warnings);
 
 /*
+ * Compares the security promises of the register file at `path` (format 2
+ * `controls`) with the installation: the vault's login lockout and session
+ * timeouts, and the second factor of the roles named in the actor's tenant.
+ * Each promise not kept is reported to `cb` as an error and counted in
+ * *out_broken (may be NULL); what gardien cannot see is reported as a
+ * warning ("stated, not verified"). GD_EINVAL when the file has errors.
+ */
+int gd_register_check_controls(gd_actor *a, const char *path, gd_register_report_cb cb, void *ud,
+                               size_t *out_broken);
+
+/*
  * Writes the register file at `path`, format 1, to `out` as format 2: the
  * same bytes with "gardien_register: 2" (a format 2 file is written
  * unchanged). The file must be valid in both formats; its findings go to

@@ -27,11 +27,26 @@ static void on_finding(void *ud, const gd_register_diag *d)
 
 static int reg_check(struct cli *c, int argc, char **argv)
 {
-	if (argc != 2)
-		return cli_usage(c, "register", "register check takes one FILE");
+	bool vault = argc == 3 && strcmp(argv[2], "--controls") == 0;
+	if (argc != 2 && !vault)
+		return cli_usage(c, "register", "register check takes one FILE [--controls]");
 	struct findings f = {c->json ? json_array() : NULL};
 	size_t nerr = 0, nwarn = 0;
 	int rc = gd_register_check(argv[1], on_finding, &f, &nerr, &nwarn);
+	/* --controls: the security promises against this installation; one not kept is an error. */
+	if (vault && rc == 0) {
+		size_t broken = 0;
+		if ((rc = cli_open(c, true)) != EXIT_OK) {
+			json_decref(f.arr);
+			return rc;
+		}
+		if ((rc = gd_register_check_controls(c->actor, argv[1], on_finding, &f, &broken)) < 0) {
+			json_decref(f.arr);
+			return cli_fail(c, rc);
+		}
+		nerr += broken;
+		rc = broken ? GD_EINVAL : 0;
+	}
 	if (rc < 0 && rc != GD_EINVAL && rc != GD_ETOOBIG) {
 		json_decref(f.arr);
 		return cli_fail(c, rc);

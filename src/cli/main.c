@@ -218,7 +218,7 @@ static const struct command commands[] = {
 	 "horizon tells after which date no backup holds an erased subject's data\n"
 	 "(without SUBJECT: for every erased subject).\n"},
 	{"register", cmd_register, "check, load, export and compare the register of activities",
-	 "usage: gardien register check FILE\n"
+	 "usage: gardien register check FILE [--controls]\n"
 	 "       gardien register load FILE\n"
 	 "       gardien register versions\n"
 	 "       gardien register show [--version N] [--file FILE] [--format F]\n"
@@ -228,7 +228,8 @@ static const struct command commands[] = {
 	 "\n"
 	 "The register (docs/register.md) lists the controller's processing activities;\n"
 	 "once loaded, every write and read of the tenant is checked against it.\n"
-	 "  check    validate FILE: errors and warnings as FILE:LINE:COLUMN (exit 2 on error)\n"
+	 "  check    validate FILE: errors and warnings as FILE:LINE:COLUMN (exit 2 on error);\n"
+	 "           --controls also checks its security controls against this installation\n"
 	 "  load     validate FILE and store it as the tenant's next register version\n"
 	 "  versions list the stored versions\n"
 	 "  show     print a version (default: the latest) as Markdown\n"

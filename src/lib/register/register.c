@@ -49,6 +49,8 @@ static bool format2(struct gd__reg_ctx *c, struct fy_node *n, const char *featur
 	gd__reg_report((c), (n), (c)->r->format >= 2 ? GD_REGISTER_ERROR : GD_REGISTER_WARNING, __VA_ARGS__)
 
 static bool valid_country(const char *s);
+static int choice(struct gd__reg_ctx *c, struct fy_node *map, const char *key, bool required,
+                  const char *what, const char *const *options);
 
 /* ---- terms ---- */
 
@@ -130,8 +132,68 @@ static void check_terms(struct gd__reg_ctx *c, const struct gd__strings *set, st
 
 static const char *const top_keys[] = {
 	"gardien_register", "controller", "representative", "dpo", "authority", "notice",
-	"rights_contact", "taxonomy", "events", "security", "activities", "rights", NULL,
+	"rights_contact", "taxonomy", "events", "security", "activities", "rights", "controls", NULL,
 };
+
+/* A whole number of `key` in 1..max; -1 when absent (an error when it is not one). */
+static int count_of(struct gd__reg_ctx *c, struct fy_node *map, const char *key, int max, const char *what)
+{
+	const char *s = gd__reg_text(c, map, key, false, what);
+	if (!s)
+		return -1;
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || end == s || v < 1 || v > max) {
+		ERR(c, gd__reg_member(map, key, NULL), "%s: \"%s\" is \"%s\": give a whole number from 1 to %d", what, key, s, max);
+		return -1;
+	}
+	return (int)v;
+}
+
+static int tristate(struct gd__reg_ctx *c, struct fy_node *map, const char *key, const char *what)
+{
+	if (!gd__reg_member(map, key, NULL))
+		return -1;
+	return gd__reg_boolean(c, map, key, false, what) ? 1 : 0;
+}
+
+/*
+ * controls (format 2): the security promises the installation can be
+ * checked against — lockout, session timeouts, second factor by role — and
+ * those stated for the record (encryption, pseudonymisation, separated
+ * environments, support access on request).
+ */
+static void parse_controls(struct gd__reg_ctx *c, struct fy_node *root)
+{
+	static const char *const keys[] = {"lockout_after", "lockout_minutes", "idle_timeout_minutes",
+	                                   "session_max_hours", "mfa_roles", "encryption", "pseudonymisation",
+	                                   "separated_environments", "support_access", NULL};
+	static const char *const support[] = {"on_request", "standing", NULL};
+	struct gd__register *r = c->r;
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "controls", &keyn);
+	r->controls.lockout_after = r->controls.lockout_minutes = r->controls.idle_minutes = -1;
+	r->controls.session_hours = r->controls.encryption = r->controls.pseudonymisation = -1;
+	r->controls.separated_environments = -1;
+	if (!keyn || !format2(c, keyn, "\"controls\"") || !gd__reg_is_mapping(c, n, keyn, "controls"))
+		return;
+	r->controls.present = true;
+	gd__reg_check_keys(c, n, "controls", keys);
+	r->controls.lockout_after = count_of(c, n, "lockout_after", 1000, "controls");
+	r->controls.lockout_minutes = count_of(c, n, "lockout_minutes", 525600, "controls");
+	r->controls.idle_minutes = count_of(c, n, "idle_timeout_minutes", 525600, "controls");
+	r->controls.session_hours = count_of(c, n, "session_max_hours", 8784, "controls");
+	struct fy_node *list;
+	gd__reg_strings(c, n, "mfa_roles", false, "controls", &r->controls.mfa_roles, &list);
+	for (size_t i = 0; i < r->controls.mfa_roles.n; i++)
+		if (!gd__reg_valid_name(r->controls.mfa_roles.v[i]))
+			ERR(c, gd__reg_item_of(list, r->controls.mfa_roles.v[i]), "controls: role \"%s\" is not a role name (letters, digits and . _ - : @)",
+			    r->controls.mfa_roles.v[i]);
+	r->controls.encryption = tristate(c, n, "encryption", "controls");
+	r->controls.pseudonymisation = tristate(c, n, "pseudonymisation", "controls");
+	r->controls.separated_environments = tristate(c, n, "separated_environments", "controls");
+	int k = choice(c, n, "support_access", false, "controls", support);
+	r->controls.support_access = k >= 0 ? support[k] : NULL;
+}
 
 static void parse_controller(struct gd__reg_ctx *c, struct fy_node *root)
 {
@@ -1070,6 +1132,7 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 	parse_small_sections(&c, root);
 	parse_taxonomy(&c, root);
 	parse_events(&c, root);
+	parse_controls(&c, root);
 	parse_activities(&c, root);
 	check_reads_from(&c);
 	parse_rights(&c, root);

@@ -217,6 +217,20 @@ struct gd__register {
 	} notice;                        /* the privacy notice this register encodes */
 	const char *dpo_phone;
 	const char *rights_postal;       /* postal address to exercise rights, if any */
+	/*
+	 * Format 2: security measures as data the installation can be checked
+	 * against (gd_register_check_controls). -1: not stated.
+	 */
+	struct {
+		bool present;
+		int lockout_after;          /* failed logins before a lockout, at most */
+		int lockout_minutes;        /* a locked account waits at least */
+		int idle_minutes;           /* sessions end after this idle time, at most */
+		int session_hours;          /* sessions end after this, at most */
+		struct gd__strings mfa_roles;   /* roles that log in with a second factor */
+		int encryption, pseudonymisation, separated_environments;   /* 1 true, 0 false, -1 not stated */
+		const char *support_access;     /* "on_request" or "standing" */
+	} controls;
 };
 
 /*
