@@ -40,7 +40,7 @@ activities:
   - {id: support, name: Support, role: controller, purposes: [essential.service], legal_basis: contract,
      categories: [user.contact.email], subjects: [customer],
      reads_from: [{@reads_from@activity: billing, compatibility: "same customer"}]}
-rights: [{@right@kind: access}]
+rights: [{@right@kind: access, channels: [email], fee: free, identity: "none"}]
 YAML
 sed 's/@[a-z_]*@//g' "$W/base.yml" >"$W/clean.yml"
 "$GARDIEN" register check "$W/clean.yml" >/dev/null 2>&1 || fail "the probe register is not valid: $("$GARDIEN" register check "$W/clean.yml" 2>&1)"

@@ -55,17 +55,15 @@ static struct gd__activity wimi_activities[] = {
 };
 
 static struct gd__right wimi_rights[] = {
-	{"access", true, NULL, NULL, true, true},
-	{"confirmation", true, NULL, NULL, true, false},
-	{"rectification", true, NULL, NULL, true, false},
-	{"erasure", true, NULL, "not where processing meets a legal obligation", true, false},
-	{"restriction", false,
-	 "the processing is lawful and all the data collected is necessary to perform the commercial contract",
-	 NULL, true, false},
-	{"objection", true, NULL, NULL, true, false},
-	{"portability", true, NULL, "data provided through the online form", true, false},
-	{"withdraw_consent", true, NULL, NULL, false, false},
-	{"post_mortem", true, NULL, NULL, true, false},
+	{.kind = "access", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = true},
+	{.kind = "confirmation", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "rectification", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "erasure", .offered = true, .reason = NULL, .conditions = "not where processing meets a legal obligation", .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "restriction", .offered = false, .reason = "the processing is lawful and all the data collected is necessary to perform the commercial contract", .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "objection", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "portability", .offered = true, .reason = NULL, .conditions = "data provided through the online form", .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "withdraw_consent", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = false, .extra_copies_charged = false},
+	{.kind = "post_mortem", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
 };
 
 static struct gd__register wimi_register = {
@@ -95,14 +93,14 @@ static struct gd__activity iporta_activities[] = {
 };
 
 static struct gd__right iporta_rights[] = {
-	{"access", true, NULL, NULL, true, false},
-	{"confirmation", true, NULL, NULL, true, false},
-	{"rectification", true, NULL, NULL, true, false},
-	{"erasure", true, NULL, NULL, true, false},
-	{"restriction", true, NULL, NULL, true, false},
-	{"objection", true, NULL, NULL, true, false},
-	{"portability", true, NULL, NULL, true, false},
-	{"withdraw_consent", true, NULL, NULL, false, false},
+	{.kind = "access", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "confirmation", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "rectification", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "erasure", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "restriction", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "objection", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "portability", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "withdraw_consent", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = false, .extra_copies_charged = false},
 };
 
 static struct gd__register iporta_register = {

@@ -1029,7 +1029,10 @@ static const char *const right_kinds[] = {"access", "confirmation", "rectificati
 static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = {"kind", "offered", "reason", "conditions",
-	                                   "identity_proof", "extra_copies_charged", NULL};
+	                                   "identity_proof", "extra_copies_charged", "channels", "fee",
+	                                   "identity", NULL};
+	static const char *const channel_kinds[] = {"email", "post", "form", "in_person", "phone", NULL};
+	static const char *const fees[] = {"free", "free_unless_unfounded", NULL};
 	struct fy_node *keyn = NULL, *l = gd__reg_member(root, "rights", &keyn);
 	if (!keyn) {
 		WARN(c, root, "no \"rights\": say which rights are offered and how (Art. 13(2)(b))");
@@ -1053,6 +1056,30 @@ static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 		r.conditions = gd__reg_text(c, item, "conditions", false, "a right");
 		r.identity_proof = gd__reg_boolean(c, item, "identity_proof", false, "a right");
 		r.extra_copies_charged = gd__reg_boolean(c, item, "extra_copies_charged", false, "a right");
+		struct fy_node *kn = NULL, *list;
+		gd__reg_member(item, "channels", &kn);
+		if (kn && format2(c, kn, "a right's \"channels\"")) {
+			gd__reg_strings(c, item, "channels", false, "a right", &r.channels, &list);
+			for (size_t i = 0; i < r.channels.n; i++)
+				if (index_of(channel_kinds, r.channels.v[i]) < 0) {
+					char all[120];
+					ERR(c, gd__reg_item_of(list, r.channels.v[i]), "a right: channel \"%s\" must be one of %s", r.channels.v[i],
+					    gd__reg_join(all, sizeof all, channel_kinds));
+				}
+		}
+		kn = NULL;
+		gd__reg_member(item, "fee", &kn);
+		if (kn && format2(c, kn, "a right's \"fee\"")) {
+			int f = choice(c, item, "fee", false, "a right", fees);
+			r.fee = f >= 0 ? fees[f] : NULL;
+		}
+		kn = NULL;
+		gd__reg_member(item, "identity", &kn);
+		if (kn && format2(c, kn, "a right's \"identity\""))
+			r.identity = gd__reg_text(c, item, "identity", false, "a right");
+		/* Art. 12(5): a charge is the exception (manifestly unfounded or excessive, further copies). */
+		if (r.fee && strcmp(r.fee, "free") == 0 && r.extra_copies_charged)
+			ERR(c, gd__reg_member(item, "fee", NULL), "a right: fee \"free\" and extra_copies_charged: true contradict each other: say free_unless_unfounded, or that extra copies are free");
 		if (k < 0)
 			continue;
 		r.kind = right_kinds[k];

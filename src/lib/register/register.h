@@ -172,6 +172,10 @@ struct gd__right {
 	const char *conditions;
 	bool identity_proof;    /* identity must be verified first */
 	bool extra_copies_charged;
+	/* Format 2: how the right is exercised, as the notice offers it. */
+	struct gd__strings channels;   /* email, post, form, in_person, phone */
+	const char *fee;               /* "free" or "free_unless_unfounded" (Art. 12(5)); NULL: not stated */
+	const char *identity;          /* what identity check is asked, in words */
 };
 
 struct gd__event_def {

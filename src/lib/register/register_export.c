@@ -270,6 +270,9 @@ json_t *gd__register_json(const struct gd__register *r)
 			json_object_set_new(e, "identity_proof", json_true());
 		if (g->extra_copies_charged)
 			json_object_set_new(e, "extra_copies_charged", json_true());
+		put(e, "channels", jstrings(&g->channels));
+		put(e, "fee", jstr(g->fee));
+		put(e, "identity", jstr(g->identity));
 		json_array_append_new(rights, e);
 	}
 	put(o, "rights", rights);
@@ -848,6 +851,12 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 				sb_add(b, " — identity proof required");
 			if (g->extra_copies_charged)
 				sb_add(b, " — extra copies may be charged");
+			for (size_t k = 0; k < g->channels.n; k++)
+				sb_add(b, "%s%s", k ? ", " : " — by ", g->channels.v[k]);
+			if (g->fee)
+				sb_add(b, " — %s", strcmp(g->fee, "free") == 0 ? "free" : "free unless manifestly unfounded or excessive");
+			if (g->identity)
+				sb_add(b, " — identity: %s", g->identity);
 			row(&d, g->kind, b->s);
 		}
 		table_end(&d);
