@@ -39,7 +39,7 @@ static const struct command commands[] = {
 	{"put", cmd_put, "store a record about a subject",
 	 "usage: gardien put SUBJECT --activity ID --category CAT [--source SRC]\n"
 	 "                   [--subject-category KIND] [--object KEY] [--json-value]\n"
-	 "                   [--collected-at TIME] VALUE|-\n"
+	 "                   [--client CLIENT] [--collected-at TIME] VALUE|-\n"
 	 "\n"
 	 "Seals VALUE (or standard input with -) under the subject's key. The record\n"
 	 "is tagged with the processing activity it was collected for. Once the tenant\n"
@@ -56,6 +56,13 @@ static const struct command commands[] = {
 	 "usage: gardien update RECORD [--json-value] VALUE|-\n"},
 	{"delete", cmd_delete, "delete one record",
 	 "usage: gardien delete RECORD\n"},
+	{"client", cmd_client, "delete all of a processor's customer's data",
+	 "usage: gardien client erase CLIENT\n"
+	 "\n"
+	 "At the end of a customer's contract (Art. 28(3)(g)), deletes every record\n"
+	 "processed for it (put --client CLIENT) in one audited operation; subjects\n"
+	 "left with no record are erased whole, records under a legal hold are kept.\n"
+	 "Prints what was deleted, erased and kept.\n"},
 	{"erase", cmd_erase, "erase a subject by crypto-shredding",
 	 "usage: gardien erase SUBJECT\n"
 	 "\n"

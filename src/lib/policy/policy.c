@@ -111,6 +111,12 @@ static int register_write(gd_actor *a, const char *subject, const gd_record_spec
 		return gd__err(GD_EDENIED,
 		               "activity \"%s\": the subject category is missing: say who the data is about (--subject-category, e.g. customer)",
 		               spec->activity);
+	/* Format 2: in a processor activity every record is some customer's (Art. 28(3)(g)). */
+	if (r->format >= 2 && act->role == GD__ROLE_PROCESSOR &&
+	    (spec->version < 2 || !spec->client || !*spec->client))
+		return gd__err(GD_EDENIED,
+		               "activity \"%s\" is processing on behalf of customers: say for which one the record is (--client, e.g. the customer's account id)",
+		               spec->activity);
 	if (!gd__category_covered(&act->subjects, spec->subject_category))
 		return gd__err(GD_EDENIED,
 		               "activity \"%s\" does not declare subject category %s (register version %lld): category %s may not be stored about them for it",

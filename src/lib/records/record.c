@@ -43,12 +43,18 @@ static const char *spec_object(const gd_record_spec *spec)
 	return spec->version >= 2 && spec->object && *spec->object ? spec->object : NULL;
 }
 
+static const char *spec_client(const gd_record_spec *spec)
+{
+	return spec->version >= 2 && spec->client && *spec->client ? spec->client : NULL;
+}
+
 static int check_spec(const gd_record_spec *spec)
 {
 	int rc;
 	if (!spec || spec->version < 1 || spec->version > GD_RECORD_SPEC_VERSION)
 		return gd__err(GD_EINVAL, "gd_record_spec is missing or of an unsupported version");
-	if (spec_object(spec) && (rc = gd__check_name(spec_object(spec), "object key")) < 0)
+	if ((spec_object(spec) && (rc = gd__check_name(spec_object(spec), "object key")) < 0) ||
+	    (spec_client(spec) && (rc = gd__check_name(spec_client(spec), "client")) < 0))
 		return rc;
 	if ((rc = gd__check_name(spec->activity, "activity")) < 0 ||
 	    (rc = gd__check_name(spec->category, "category")) < 0 ||
@@ -135,6 +141,9 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	if (rc == 0 && spec_object(spec))
 		rc = gd__db_exec(v->store, "INSERT INTO record_objects (record_id, object) VALUES (?, ?)", "it", id,
 		                 spec_object(spec));
+	if (rc == 0 && spec_client(spec))
+		rc = gd__db_exec(v->store, "INSERT INTO record_clients (record_id, client) VALUES (?, ?)", "it", id,
+		                 spec_client(spec));
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.put", .purpose = spec->activity,

@@ -81,6 +81,7 @@ int gd_register_migrate(const char *path, FILE *out, gd_register_report_cb cb, v
 	size_t len = 0, nerr = 0, start = 0, end = 0;
 	struct gd__register *old = NULL, *neu = NULL;
 	struct notes notes = {cb, ud, path, 0};
+	size_t reads = 0;
 	int rc;
 
 	if (out_notes)
@@ -143,10 +144,16 @@ int gd_register_migrate(const char *path, FILE *out, gd_register_report_cb cb, v
 		     to->id, ids, tail, to->id,
 		     to->legal_claims ? "; archived records stay readable for it, the legal-claims activity" : "");
 	}
+	reads = notes.n;   /* the count is of reads; what follows is said, not counted */
+	for (size_t i = 0; i < neu->nactivities; i++)
+		if (neu->activities[i].role == GD__ROLE_PROCESSOR)
+			note(&notes, neu->activities[i].line,
+			     "activity \"%s\" processes on behalf of customers: format 2 refuses its writes that do not say for which customer (--client, gd_record_spec.client)",
+			     neu->activities[i].id);
 	rc = fwrite(next, 1, nlen, out) == nlen ? 0 : gd__err(GD_EIO, "cannot write the migrated register");
 done:
 	if (out_notes)
-		*out_notes = notes.n;
+		*out_notes = reads;
 	gd__register_free(old);
 	gd__register_free(neu);
 	gd__free(text);

@@ -254,6 +254,10 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s)
 		                 "DELETE FROM record_objects WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
 		                 "i", s->id);
 	if (rc == 0)
+		rc = gd__db_exec(v->store,
+		                 "DELETE FROM record_clients WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
+		                 "i", s->id);
+	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM holds WHERE subject_id = ?", "i", s->id);
 	/* The records go next (subject.c): what gd__retention_record_gone does, for all of them. */
 	if (rc == 0)

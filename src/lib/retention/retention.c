@@ -332,6 +332,8 @@ int gd__retention_record_gone(gd_vault *v, int64_t id)
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE record_id = ?", "i", id);
 	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM record_clients WHERE record_id = ?", "i", id);
+	if (rc == 0)
 		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'record_high_water' AND value < ?",
 		                 "ii", id, id);
 	return rc;
@@ -586,6 +588,9 @@ static int delete_batch(struct ctx *c)
 			                 first, first + (int64_t)n - 1);
 		if (rc == 0)
 			rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE record_id BETWEEN ? AND ?", "ii",
+			                 first, first + (int64_t)n - 1);
+		if (rc == 0)
+			rc = gd__db_exec(v->store, "DELETE FROM record_clients WHERE record_id BETWEEN ? AND ?", "ii",
 			                 first, first + (int64_t)n - 1);
 	}
 	if (rc == 0 && gone != (int64_t)c->ndel)
