@@ -42,6 +42,17 @@ int gd_register_check(const char *path, gd_register_report_cb cb, void *ud,
                       size_t *out_errors, size_t *out_warnings);
 
 /*
+ * Compares the backups the register promises (format 2 `backups`, for the
+ * register and for each activity that states its own) with the rotation
+ * the installation applies (`installed`, gd_backup_policy): each
+ * disagreement is reported to `cb` as a warning and counted in
+ * *out_disagreements (may be NULL). `path` NULL: the actor's tenant's
+ * loaded register (none: nothing to compare); else the file at `path`.
+ */
+int gd_register_check_backups(gd_actor *a, const char *path, const gd_backup_policy *installed,
+                              gd_register_report_cb cb, void *ud, size_t *out_disagreements);
+
+/*
  * Compares the security promises of the register file at `path` (format 2
  * `controls`) with the installation: the vault's login lockout and session
  * timeouts, and the second factor of the roles named in the actor's tenant.

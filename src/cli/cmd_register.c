@@ -44,6 +44,18 @@ static int reg_check(struct cli *c, int argc, char **argv)
 			json_decref(f.arr);
 			return cli_fail(c, rc);
 		}
+		/* Backups as promised against the rotation this shell applies (GARDIEN_BACKUP_ROTATION). */
+		gd_backup_policy policy;
+		size_t differ = 0;
+		if ((rc = cli_backup_policy(c, &policy)) != EXIT_OK) {
+			json_decref(f.arr);
+			return rc;
+		}
+		if ((rc = gd_register_check_backups(c->actor, argv[1], &policy, on_finding, &f, &differ)) < 0) {
+			json_decref(f.arr);
+			return cli_fail(c, rc);
+		}
+		nwarn += differ;
 		nerr += broken;
 		rc = broken ? GD_EINVAL : 0;
 	}

@@ -23,6 +23,7 @@ authority: {@authority@name: CNIL}
 notice: {@notice@url: "https://acme.example/privacy"}
 rights_contact: {@rights_contact@email: dpo@acme.example}
 controls: {@controls@lockout_after: 5, mfa_roles: [dpo], support_access: on_request}
+backups: {@backups@daily_days: 7, weekly_weeks: 4, monthly_months: 3, country: FR}
 taxonomy: {@taxonomy@data_categories: [{@term@key: user.contact.email.work, beneath: user.contact.email}]}
 events: {contract_end: the contract ends}
 activities:
@@ -77,6 +78,7 @@ contract ."$defs".party.properties.contract.properties
 joint ."$defs".activity.properties.joint_controllers.items.properties
 dpia ."$defs".activity.properties.dpia.properties
 controls .properties.controls.properties
+backups ."$defs".backups.properties
 EOF2
 # The enumerations the parser states in its errors are the schema's.
 sed 's/legal_basis: consent,/legal_basis: zzzz,/' "$W/clean.yml" >"$W/probe.yml"

@@ -132,19 +132,49 @@ static void check_terms(struct gd__reg_ctx *c, const struct gd__strings *set, st
 
 static const char *const top_keys[] = {
 	"gardien_register", "controller", "representative", "dpo", "authority", "notice",
-	"rights_contact", "taxonomy", "events", "security", "activities", "rights", "controls", NULL,
+	"rights_contact", "taxonomy", "events", "security", "activities", "rights", "controls", "backups", NULL,
 };
 
-/* A whole number of `key` in 1..max; -1 when absent (an error when it is not one). */
-static int count_of(struct gd__reg_ctx *c, struct fy_node *map, const char *key, int max, const char *what)
+static int count_of(struct gd__reg_ctx *c, struct fy_node *map, const char *key, int min, int max, const char *what);
+
+/* backups (format 2): {daily_days, weekly_weeks, monthly_months, country, text}. */
+static void parse_backups(struct gd__reg_ctx *c, struct fy_node *map, const char *what,
+                          struct gd__backup_promise *out)
+{
+	static const char *const keys[] = {"daily_days", "weekly_weeks", "monthly_months", "country", "text", NULL};
+	struct fy_node *keyn = NULL, *n = gd__reg_member(map, "backups", &keyn);
+	out->daily_days = out->weekly_weeks = out->monthly_months = -1;
+	if (!keyn || !format2(c, keyn, "\"backups\"") || !gd__reg_is_mapping(c, n, keyn, "backups"))
+		return;
+	gd__reg_check_keys(c, n, "backups", keys);
+	out->present = true;
+	int line, col;
+	gd__reg_where(n, &line, &col);
+	out->line = line;
+	out->daily_days = count_of(c, n, "daily_days", 0, 100000, what);
+	out->weekly_weeks = count_of(c, n, "weekly_weeks", 0, 10000, what);
+	out->monthly_months = count_of(c, n, "monthly_months", 0, 1200, what);
+	out->country = gd__reg_text(c, n, "country", false, what);
+	out->text = gd__reg_text(c, n, "text", false, what);
+	if (out->country && !valid_country(out->country))
+		ERR(c, gd__reg_member(n, "country", NULL), "%s: backups: country \"%s\" must be an ISO 3166-1 alpha-2 code", what, out->country);
+	else if (out->country && !gd__taxonomy_eea(out->country))
+		WARN(c, gd__reg_member(n, "country", NULL), "%s: backups are stored in %s, outside the EU/EEA: that is a transfer; declare it with its safeguard",
+		     what, out->country);
+	if (out->daily_days < 0 && out->weekly_weeks < 0 && out->monthly_months < 0)
+		ERR(c, n, "%s: \"backups\" says how long no copy is kept: give daily_days, weekly_weeks or monthly_months", what);
+}
+
+/* A whole number of `key` in min..max; -1 when absent (an error when it is not one). */
+static int count_of(struct gd__reg_ctx *c, struct fy_node *map, const char *key, int min, int max, const char *what)
 {
 	const char *s = gd__reg_text(c, map, key, false, what);
 	if (!s)
 		return -1;
 	char *end;
 	long v = strtol(s, &end, 10);
-	if (*end || end == s || v < 1 || v > max) {
-		ERR(c, gd__reg_member(map, key, NULL), "%s: \"%s\" is \"%s\": give a whole number from 1 to %d", what, key, s, max);
+	if (*end || end == s || v < min || v > max) {
+		ERR(c, gd__reg_member(map, key, NULL), "%s: \"%s\" is \"%s\": give a whole number from %d to %d", what, key, s, min, max);
 		return -1;
 	}
 	return (int)v;
@@ -178,10 +208,10 @@ static void parse_controls(struct gd__reg_ctx *c, struct fy_node *root)
 		return;
 	r->controls.present = true;
 	gd__reg_check_keys(c, n, "controls", keys);
-	r->controls.lockout_after = count_of(c, n, "lockout_after", 1000, "controls");
-	r->controls.lockout_minutes = count_of(c, n, "lockout_minutes", 525600, "controls");
-	r->controls.idle_minutes = count_of(c, n, "idle_timeout_minutes", 525600, "controls");
-	r->controls.session_hours = count_of(c, n, "session_max_hours", 8784, "controls");
+	r->controls.lockout_after = count_of(c, n, "lockout_after", 1, 1000, "controls");
+	r->controls.lockout_minutes = count_of(c, n, "lockout_minutes", 1, 525600, "controls");
+	r->controls.idle_minutes = count_of(c, n, "idle_timeout_minutes", 1, 525600, "controls");
+	r->controls.session_hours = count_of(c, n, "session_max_hours", 1, 8784, "controls");
 	struct fy_node *list;
 	gd__reg_strings(c, n, "mfa_roles", false, "controls", &r->controls.mfa_roles, &list);
 	for (size_t i = 0; i < r->controls.mfa_roles.n; i++)
@@ -698,7 +728,7 @@ static const char *const activity_keys[] = {
 	"legal_basis", "basis_detail", "art9_condition", "consent", "categories", "subjects",
 	"sources", "mandatory", "roles", "recipients", "processors", "transfers", "retention",
 	"automated_decision", "security", "legal_claims", "reads_from", "created", "updated",
-	"joint_controllers", "dpia", NULL,
+	"joint_controllers", "dpia", "backups", NULL,
 };
 
 /* Outside-EU parties need a transfer entry naming them. */
@@ -977,6 +1007,7 @@ static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__
 	a->legal_claims = gd__reg_boolean(c, n, "legal_claims", false, what);
 	parse_reads_from(c, n, a, what);
 	parse_joint(c, n, a, what);
+	parse_backups(c, n, what, &a->backups);
 	parse_dpia(c, n, a, what);
 	a->created = activity_date(c, n, "created", what);
 	a->updated = activity_date(c, n, "updated", what);
@@ -1160,6 +1191,7 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 	parse_taxonomy(&c, root);
 	parse_events(&c, root);
 	parse_controls(&c, root);
+	parse_backups(&c, root, "the register", &c.r->backups);
 	parse_activities(&c, root);
 	check_reads_from(&c);
 	parse_rights(&c, root);

@@ -51,6 +51,15 @@ struct gd__strings {
 	size_t n;
 };
 
+/* Format 2: backups as the notice states them (-1: not stated). */
+struct gd__backup_promise {
+	bool present;
+	int daily_days, weekly_weeks, monthly_months;   /* copies of each kind kept this long */
+	const char *country;     /* where the copies are stored */
+	const char *text;        /* the notice's words */
+	int line;
+};
+
 /* A period as notices write it: years, months and days (any may be 0). */
 struct gd__period {
 	int years, months, days;
@@ -160,6 +169,7 @@ struct gd__activity {
 	struct {
 		const char *date, *outcome, *reference;   /* outcome: no_high_risk, risks_mitigated, prior_consultation */
 	} dpia;                          /* Art. 35; date NULL: none recorded */
+	struct gd__backup_promise backups;   /* where it differs from the register's */
 };
 
 /* Kinds of rights, as request kinds (docs/register.md). */
@@ -235,6 +245,7 @@ struct gd__register {
 		int encryption, pseudonymisation, separated_environments;   /* 1 true, 0 false, -1 not stated */
 		const char *support_access;     /* "on_request" or "standing" */
 	} controls;
+	struct gd__backup_promise backups;   /* format 2: the backups the notice promises */
 };
 
 /*

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "gardien/auth.h"
+#include "gardien/retention.h"
 #include "lib/internal.h"
 #include "lib/register/register.h"
 
@@ -107,6 +108,81 @@ done:
 	if (out_broken)
 		*out_broken = c.broken;
 	gd__register_free(r);
+	gd__free(text);
+	return rc;
+}
+
+/* ---- backups as promised against the installation's rotation ---- */
+
+static void compare_one(struct ctx *c, const char *who, const struct gd__backup_promise *p,
+                        const gd_backup_policy *in)
+{
+	static const char *const kind[] = {"daily", "weekly", "monthly"};
+	static const char *const unit[] = {"days", "weeks", "months"};
+	static const char *const flag[] = {"--daily", "--weekly", "--monthly"};
+	const int promised[] = {p->daily_days, p->weekly_weeks, p->monthly_months};
+	const int kept[] = {in->daily_days, in->weekly_weeks, in->monthly_months};
+	for (int i = 0; i < 3; i++) {
+		if (promised[i] < 0 || promised[i] == kept[i])
+			continue;
+		c->broken++;
+		char msg[420];
+		snprintf(msg, sizeof msg,
+		         "%s promises %s copies kept %d %s; the installation's rotation keeps them %d %s: %s (GARDIEN_BACKUP_ROTATION or backup %s %d) or correct the register",
+		         who, kind[i], promised[i], unit[i], kept[i], unit[i],
+		         kept[i] > promised[i] ? "copies outlive what the notice says" : "copies go sooner than the notice says",
+		         flag[i], promised[i]);
+		if (c->cb)
+			c->cb(c->ud, &(gd_register_diag){.severity = GD_REGISTER_WARNING, .file = c->file, .line = p->line,
+			                                 .message = msg});
+	}
+	if (p->country && c->cb) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "%s says backups are stored in %s: where the backup directory is cannot be seen from the vault: stated, not verified",
+		         who, p->country);
+		c->cb(c->ud, &(gd_register_diag){.severity = GD_REGISTER_WARNING, .file = c->file, .line = p->line,
+		                                 .message = msg});
+	}
+}
+
+int gd_register_check_backups(gd_actor *a, const char *path, const gd_backup_policy *installed,
+                              gd_register_report_cb cb, void *ud, size_t *out_disagreements)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct gd__register *owned = NULL;
+	const struct gd__register *r = NULL;
+	struct ctx c = {.file = path, .cb = cb, .ud = ud};
+	int rc;
+
+	if (out_disagreements)
+		*out_disagreements = 0;
+	if (!installed || installed->version != GD_BACKUP_POLICY_VERSION)
+		return gd__err(GD_EINVAL, "gd_backup_policy is missing or of an unsupported version");
+	if (path) {
+		if ((rc = gd__register_read_file(path, &text, &len)) < 0 ||
+		    (rc = gd__register_parse(&owned, path, text, len, NULL, NULL, NULL, NULL)) < 0)
+			goto done;
+		r = owned;
+	} else {
+		if ((rc = gd__register_current(a, &r)) < 0 || !r)
+			goto done;
+		c.file = r->file;
+	}
+	if (r->backups.present)
+		compare_one(&c, "the register", &r->backups, installed);
+	for (size_t i = 0; i < r->nactivities; i++) {
+		if (!r->activities[i].backups.present)
+			continue;
+		char who[GD_NAME_MAX + 16];
+		snprintf(who, sizeof who, "activity \"%s\"", r->activities[i].id);
+		compare_one(&c, who, &r->activities[i].backups, installed);
+	}
+	rc = 0;
+done:
+	if (out_disagreements)
+		*out_disagreements = c.broken;
+	gd__register_free(owned);
 	gd__free(text);
 	return rc;
 }
