@@ -56,6 +56,17 @@ static const struct command commands[] = {
 	 "usage: gardien update RECORD [--json-value] VALUE|-\n"},
 	{"delete", cmd_delete, "delete one record",
 	 "usage: gardien delete RECORD\n"},
+	{"directive", cmd_directive, "post-mortem directives (French law 78-17, art. 85)",
+	 "usage: gardien directive set SUBJECT --designated NAME --contact HOW --wish erase|transmit|keep [--text WORDS]\n"
+	 "       gardien directive show SUBJECT\n"
+	 "       gardien directive apply SUBJECT [--output FILE]\n"
+	 "\n"
+	 "set records what the subject wants done with their data after their death and\n"
+	 "whom they designate (sealed under the subject's key; refused when the register\n"
+	 "does not offer post_mortem). apply, once the death is established, does it once:\n"
+	 "erase erases the subject (unless a hold or a minimum retention keeps it),\n"
+	 "transmit writes the subject's copy to FILE (new, mode 600) for the designated\n"
+	 "person, keep records the decision. Each step is audited.\n"},
 	{"client", cmd_client, "delete all of a processor's customer's data",
 	 "usage: gardien client erase CLIENT\n"
 	 "\n"

@@ -249,6 +249,9 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s)
 	rc = gd__db_exec(v->store, "DELETE FROM events WHERE subject_id = ?", "i", s->id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM object_events WHERE subject_id = ?", "i", s->id);
+	/* The subject's post-mortem directive (rights/directive.c) goes with it. */
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM directives WHERE subject_id = ?", "i", s->id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store,
 		                 "DELETE FROM record_objects WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
