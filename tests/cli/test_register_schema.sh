@@ -90,11 +90,15 @@ MSG=$("$GARDIEN" --json register check "$W/probe.yml" | jq -r '.findings[] | sel
 [ "$(printf '%s\n' "${MSG##*must be one of }" | tr ',' '\n' | sed 's/^ *//' | sort | tr '\n' ' ')" = \
 	"$(jq -r '."$defs".transfer.properties.safeguard.enum[]' "$SCHEMA" | sort | tr '\n' ' ')" ] || fail "safeguards differ: $MSG"
 
+# The annotated example of docs/register.md is a valid register.
+awk '/^## An annotated example/{f=1} f&&/^```yaml/{g=1;next} g&&/^```/{exit} g' "$GD_SOURCE_DIR/docs/register.md" >"$W/annotated.yml"
+OUT=$("$GARDIEN" register check "$W/annotated.yml" 2>&1) || fail "the annotated example of docs/register.md is not valid: $OUT"
+
 # Every register the suite plays validates against the schema (a real JSON
 # Schema validator over the YAML read by a real YAML parser).
 . "$GD_SOURCE_DIR/tests/tools/js_tools.sh"
 if js_tools; then
-	OUT=$(node "$GD_SOURCE_DIR/tests/tools/validate_schema.js" "$SCHEMA" "$W/clean.yml" "$GD_SOURCE_DIR"/examples/*.yml \
+	OUT=$(node "$GD_SOURCE_DIR/tests/tools/validate_schema.js" "$SCHEMA" "$W/clean.yml" "$W/annotated.yml" "$GD_SOURCE_DIR"/examples/*.yml \
 		"$GD_SOURCE_DIR/tests/fuzz/corpus/register/format2.yml" "$GD_SOURCE_DIR/tests/fuzz/corpus/register/format2-minimum.yml" 2>&1) ||
 		fail "registers that gardien accepts fail the schema: $OUT"
 	# And a register the parser refuses for an unknown key fails it too.
