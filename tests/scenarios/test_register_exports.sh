@@ -78,6 +78,11 @@ sed 's/^  - id: billing/  - id: billing\n    created: "2024-13-45"/' "$WORK/evil
 expect 2 "a date that is not one" -- register check "$WORK/baddate.yml"
 expect_out 'write a date as YYYY-MM-DD'
 
+# Characters XML 1.0 does not allow (escaped in YAML) still give a well-formed .fods.
+printf 'gardien_register: 2\ncontroller: {name: "A\\uFFFEB\\x01C"}\ndpo: {name: D}\nrights: [{kind: access}]\nactivities:\n  - {id: a, name: "x\\uFFFF", role: controller, purposes: [essential.service], legal_basis: contract, categories: [user.name], subjects: [customer], retention: [{stages: [{action: delete, from: collection, after: 1 year}]}]}\n' >"$WORK/nonchars.yml"
+"$GARDIEN" register export --file "$WORK/nonchars.yml" --format fods >"$WORK/nonchars.fods" || fail "nonchars fods"
+xmllint --noout "$WORK/nonchars.fods" || fail "a .fods with characters XML does not allow"
+
 # ---- a subject's export (Art. 15, 20) neutralises formulas too ----
 expect 0 "init" -- --tenant shop init --register "$WORK/evil.yml"
 S=$("$GARDIEN" subject create --email "=cmd@example.fr") || fail "subject"

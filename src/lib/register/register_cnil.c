@@ -404,7 +404,12 @@ static void xml_text(FILE *out, const char *s)
 		case '"': fputs("&quot;", out); break;
 		case '\n': fputs("</text:p><text:p>", out); break;
 		default:
-			/* Control characters are not XML 1.0 characters: the register never holds them. */
+			/* Control characters and U+FFFE, U+FFFF are not XML 1.0 characters: dropped. */
+			if ((unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBF &&
+			    ((unsigned char)s[2] == 0xBE || (unsigned char)s[2] == 0xBF)) {
+				s += 2;
+				break;
+			}
 			if ((unsigned char)*s >= 0x20 || *s == '\t')
 				fputc(*s, out);
 		}
