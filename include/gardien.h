@@ -287,5 +287,6 @@ int gd_client_erase(gd_actor *a, const char *client, gd_client_erase_report *out
 #include "gardien/register.h"
 #include "gardien/audit.h"
 #include "gardien/breach.h"
+#include "gardien/notice.h"
 
 #endif

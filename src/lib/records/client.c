@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/records/records.h"
 #include "lib/retention/retention.h"
 
 #define CLIENT_MAX_RECORDS 10000000
@@ -94,9 +95,7 @@ int gd_client_erase(gd_actor *a, const char *client, gd_client_erase_report *out
 		snprintf(e.subject, sizeof e.subject, "%s", del[i].subject);
 		snprintf(e.tenant, sizeof e.tenant, "%s", a->tenant);
 		gd__journal_encode(v, entry, &e);
-		rc = gd__db_exec(db, "DELETE FROM records WHERE id = ?", "i", del[i].id);
-		if (rc == 0)
-			rc = gd__retention_record_gone(v, del[i].id);
+		rc = gd__records_delete(v, a->tenant_id, del[i].id, del[i].id, NULL);
 		if (rc == 0 && journaling)
 			rc = gd__journal_append(v, entry, 1);
 		rep.deleted++;
@@ -128,7 +127,7 @@ int gd_client_erase(gd_actor *a, const char *client, gd_client_erase_report *out
 		                                                  .reason = why});
 	}
 	if (rc == 0)
-		v->needs_scrub = true;
+		v->tx.needs_scrub = true;
 done:
 	rc = gd__op_end(v, rc);
 	gd__free(del);

@@ -78,11 +78,14 @@ int gd_directive_set(gd_actor *a, const char *subject, const gd_directive *d)
 	if ((rc = gd__subject_load(a, &s, subject, true)) < 0)
 		goto done;
 	gd__seal(sealed, s.key, plain, n, ad, directive_ad(ad, sizeof ad, a->tenant_id, subject));
-	rc = gd__db_exec(v->store,
-	                 "INSERT OR REPLACE INTO directives (subject_id, tenant_id, wish, sealed, recorded_at, applied_at)"
-	                 " VALUES (?, ?, ?, ?, ?, NULL)",
-	                 "iiibi", s.id, a->tenant_id, (int64_t)d->wish, sealed, n + GD__SEAL_OVERHEAD,
-	                 (int64_t)gd_vault_now(v));
+	/* One directive per subject: a new one replaces the old (portable SQL: delete, then insert). */
+	rc = gd__db_exec(v->store, "DELETE FROM directives WHERE subject_id = ?", "i", s.id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store,
+		                 "INSERT INTO directives (subject_id, tenant_id, wish, sealed, recorded_at, applied_at)"
+		                 " VALUES (?, ?, ?, ?, ?, NULL)",
+		                 "iiibi", s.id, a->tenant_id, (int64_t)d->wish, sealed, n + GD__SEAL_OVERHEAD,
+		                 (int64_t)gd_vault_now(v));
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "directive.set", .subject = subject,
 		                                                  .reason = wishes[d->wish]});

@@ -3,7 +3,8 @@
 -- designate to see it done (rights/directive.c). One per subject. The
 -- designated person and the directive's words are sealed under the subject's
 -- key (so erasing the subject crypto-shreds them); the row goes with the
--- subject's erasure (retention/hold.c erase hook).
+-- subject's erasure (rights.c, gd__rights_erase_hook).
+-- owner: rights
 CREATE TABLE IF NOT EXISTS directives (
   subject_id  INTEGER PRIMARY KEY,
   tenant_id   INTEGER NOT NULL,
