@@ -114,6 +114,13 @@ expect 0 "adequacy for Japan" -- register check "$WORK/jp.yml"
 expect_out 'Commission Implementing Decision (EU) 2019/419'
 sed 's|safeguard: scc, reference: "SCC 2021/914, module 3"|safeguard: adequacy, reference: "Data Privacy Framework, certified"|' "$R" >"$WORK/dpf.yml"
 expect 0 "US adequacy under the Data Privacy Framework" -- register check "$WORK/dpf.yml"
+# In a format 1 file the struck-down mechanism is a warning (old files keep
+# loading), and migrate refuses to write it as format 2.
+sed 's|reference: "SCC 2021/914, module 3"|reference: "EU-US Privacy Shield"|' "$WORK/v1ok.yml" >"$WORK/v1ps.yml"
+expect 0 "format 1 with the Privacy Shield loads, warned" -- register check "$WORK/v1ps.yml"
+expect_out 'warning: activity "billing": transfer to "MailCo" relies on the Privacy Shield'
+expect 2 "not migrated while it relies on it" -- register migrate "$WORK/v1ps.yml"
+expect_out "not valid as format 2"
 # A derogation is valid but flagged as the exception it is.
 sed 's|safeguard: scc, reference: "SCC 2021/914, module 3"|safeguard: derogation, reference: "Art. 49(1)(b)"|' "$R" >"$WORK/derog.yml"
 expect 0 "derogation is allowed" -- register check "$WORK/derog.yml"

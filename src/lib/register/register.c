@@ -528,7 +528,8 @@ static void check_transfer_law(struct gd__reg_ctx *c, struct fy_node *item, cons
 	for (size_t i = 0; i < 2; i++) {
 		const struct gd__struck_down *s = gd__adequacy_struck_in(texts[i]);
 		if (s) {
-			ERR(c, gd__reg_member(item, i == 0 ? "reference" : "recipient", NULL),
+			/* An error in format 2; format 1 files keep loading, with the warning. */
+			LAW(c, gd__reg_member(item, i == 0 ? "reference" : "recipient", NULL),
 			    "%s: transfer to \"%s\" relies on the %s (%s), which the Court of Justice struck down in %s on %s: use standard contractual clauses, binding corporate rules or an adequacy decision in force",
 			    what, t->recipient ? t->recipient : "?", s->name, s->decision, s->judgment, s->date);
 			return;
