@@ -14,7 +14,13 @@ expect 0 "show" -- --json directive show "$S"
 echo "$OUT" | jq -e '.wish == "transmit" and .designated == "Paul Martin" and .contact == "paul@example.fr" and .applied_at == null' >/dev/null ||
 	fail "the directive as recorded: $OUT"
 # Sealed: neither the designated person nor the words are in the vault file in clear.
-grep -q "Paul Martin" "$GARDIEN_VAULT" && fail "the designated person is stored in clear"
+if [ "$GD_ENGINE" = pg ]; then
+	CLEAR="SELECT count(*) FROM directives WHERE position(convert_to('Paul Martin', 'UTF8') in sealed) > 0"
+else
+	CLEAR="SELECT count(*) FROM directives WHERE instr(sealed, 'Paul Martin') > 0"
+fi
+[ "$(vault_sql "SELECT count(*) FROM directives")" = 1 ] && [ "$(vault_sql "$CLEAR")" = 0 ] ||
+	fail "the designated person is stored in clear, or not at all"
 expect 2 "transmit needs a file for the copy" -- directive apply "$S"
 expect 0 "applied after the death" -- directive apply "$S" --output "$WORK/copy.json"
 expect_out "transmit, copy written to"

@@ -51,16 +51,16 @@ GARDIEN_NOW=2027-04-01 expect 0 "the customer leaves" -- event "$S" contract_end
 GARDIEN_NOW=2028-04-02 expect 0 "sweep" -- retention sweep
 GARDIEN_NOW=2028-04-02 expect 3 "C-2042's line deleted" -- get "$B" --purpose lines
 GARDIEN_NOW=2028-04-02 expect 3 "address deleted" -- get "$ADDR" --purpose lines
-[ "$(sqlite3 "$GARDIEN_VAULT" 'SELECT count(*) FROM record_objects')" = 0 ] || fail "object keys left behind by the sweep"
+[ "$(vault_sql 'SELECT count(*) FROM record_objects')" = 0 ] || fail "object keys left behind by the sweep"
 
 # An erasure takes the object keys and object events with it.
 S2=$("$GARDIEN" subject create --email paul@example.fr) || fail "subject 2"
 put "$S2" --activity lines --category user.contact.phone_number --subject-category customer --object C-3001 "+33600000003" >/dev/null
 GARDIEN_NOW=2026-06-01 expect 0 "event for C-3001" -- event "$S2" contract_end --object C-3001
 COUNT="SELECT (SELECT count(*) FROM record_objects) || ' ' || (SELECT count(*) FROM object_events)"
-[ "$(sqlite3 "$GARDIEN_VAULT" "$COUNT")" = "1 2" ] || fail "C-3001's key and the two object events are stored"
+[ "$(vault_sql "$COUNT")" = "1 2" ] || fail "C-3001's key and the two object events are stored"
 GARDIEN_NOW=2026-06-01 expect 0 "erase" -- erase "$S2"
-[ "$(sqlite3 "$GARDIEN_VAULT" "$COUNT")" = "0 1" ] || fail "erasure left its object key or object event"
+[ "$(vault_sql "$COUNT")" = "0 1" ] || fail "erasure left its object key or object event"
 
 # ---- the same over HTTP ----
 "$GARDIEN" role set ops --ops read,write,erase,export,requests,register,audit --activities '*' >/dev/null || fail "role"
