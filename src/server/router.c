@@ -114,6 +114,44 @@ int api_route_match(struct api_ctx *c, const char *method, const char *path)
 	return other;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int api_path_decode(const char *raw, size_t n, char *out, size_t outsize)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		int ch = (unsigned char)raw[i];
+		if (ch == '%') {
+			int hi = i + 2 < n ? hexval(raw[i + 1]) : -1, lo = i + 2 < n ? hexval(raw[i + 2]) : -1;
+			if (hi < 0 || lo < 0)
+				return -1;
+			ch = hi * 16 + lo;
+			i += 2;
+			if (ch == '/')
+				return -1;
+		}
+		if (ch < 0x20 || ch == 0x7f || o + 1 >= outsize)
+			return -1;
+		out[o++] = (char)ch;
+	}
+	if (o >= outsize)
+		return -1;
+	out[o] = 0;
+	return 0;
+}
+
+int api_uint_parse(const char *s, int64_t *out)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 18 || s[0] == '0' || strspn(s, "0123456789") != n)
+		return -1;
+	*out = strtoll(s, NULL, 10);
+	return 0;
+}
+
 size_t api_body_limit(const char *method, const char *path)
 {
 	struct api_ctx c;
@@ -201,12 +239,11 @@ json_t *api_time_json(gd_time t)
 
 int api_id(struct api_ctx *c, int cap, int64_t *out)
 {
-	const char *s = c->caps[cap];
-	char *end;
-	long long x = strtoll(s, &end, 10);
-	if (!*s || *end || x <= 0 || strlen(s) > 18)
-		return api_error(c, 404, "not_found", "\"%.40s\" is not an id (a positive integer)", s);
-	*out = x;
+	if (api_uint_parse(c->caps[cap], out) < 0)
+		return api_error(c, 400, "bad_request",
+		                 "path parameter %d is not an id: write a positive integer in digits, without sign or "
+		                 "leading zero",
+		                 cap + 1);
 	return 0;
 }
 
@@ -225,6 +262,9 @@ static int authenticate(struct api_ctx *c, const struct api_route *r)
 		return 0;
 	int rc = gd_auth_open(&c->actor, c->rq->v, c->token, c->caps[0]);
 	if (rc == 0) {
+		gd_actor_info i;
+		gd_actor_info_get(c->actor, &i);
+		snprintf(c->resp->principal, sizeof c->resp->principal, "%s", i.principal);
 		if ((rc = gd_actor_require(c->actor, r->ops, r->action)) < 0)
 			return api_fail(c, rc);
 		return 0;
@@ -275,8 +315,14 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 		if (rq->body_len == 0) {
 			c.body = json_object();
 		} else if (!(c.body = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &err))) {
-			status = api_error(&c, 400, "bad_json", "request body is not valid JSON (line %d, column %d): %s",
-			                   err.line, err.column, err.text);
+			/* Never jansson's text: it quotes the body (values, passwords). */
+			if (json_error_code(&err) == json_error_duplicate_key)
+				status = api_error(&c, 400, "bad_json",
+				                   "request body has a key twice (line %d, column %d): each key once",
+				                   err.line, err.column);
+			else
+				status = api_error(&c, 400, "bad_json", "request body is not valid JSON (line %d, column %d)",
+				                   err.line, err.column);
 			goto done;
 		}
 		if (!json_is_object(c.body)) {

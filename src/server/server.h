@@ -42,6 +42,7 @@ struct api_resp {
 	const char *type;            /* Content-Type */
 	bool www_authenticate;       /* 401: add WWW-Authenticate: Bearer */
 	int retry_after;             /* 429: seconds, 0: none */
+	char principal[128];         /* authenticated principal, for the access log */
 };
 
 struct api_ctx;
@@ -84,6 +85,18 @@ extern const size_t api_nroutes;
  * method (405).
  */
 int api_route_match(struct api_ctx *c, const char *method, const char *path);
+/*
+ * Decodes the raw request path raw[0..n) (%-escapes) into out (NUL-terminated).
+ * Refuses (-1) a bad escape, a decoded control character (NUL included) or
+ * raw one, an encoded slash, and a result over outsize: a path is routed only
+ * as the client wrote it, never cut short at a NUL.
+ */
+int api_path_decode(const char *raw, size_t n, char *out, size_t outsize);
+/*
+ * A canonical positive integer: digits only, no sign, no leading zero, at most
+ * 18 digits ("+1", "01", "-5", "1e3" are refused). 0 or -1.
+ */
+int api_uint_parse(const char *s, int64_t *out);
 /* The body limit of the route for (method, path); API_BODY_DEFAULT when none matches. */
 size_t api_body_limit(const char *method, const char *path);
 /* Handles one request. `*route` receives the matched index (-1 none) for metrics. */
@@ -176,6 +189,11 @@ struct server_config {
 	unsigned threads;
 	unsigned timeout;          /* seconds of inactivity before a connection is closed */
 	unsigned connections;      /* connection limit */
+	unsigned per_client;       /* connections per client address, 0: no limit */
+	unsigned deadline;         /* seconds to receive a request's headers and body */
+	const char *access_log;    /* file of JSON lines, "-" for stderr, or NULL */
+	const char *probe_token_file; /* token /healthz and /metrics require, or NULL */
+	const char *client_ca;     /* PEM CA: client certificates required (mTLS), or NULL */
 };
 /* Runs until SIGINT/SIGTERM (blocked by the caller), then drains and stops. */
 int server_run(const struct server_config *cfg);

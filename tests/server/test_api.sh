@@ -36,7 +36,7 @@ req GET "/v1/tenants/acme/records/$R2?purpose=billing" "$TA"; expect 200
 [ "$(jq -r .value.iban <<<"$BODY")" = "FR76 3000" ] && [ "$(jq -r .type <<<"$BODY")" = json ] || fail "json record: $BODY"
 [ "$(jq -r .collected_at <<<"$BODY")" = 2026-01-15T00:00:00Z ] || fail "collected_at: $BODY"
 req GET "/v1/tenants/acme/records/$R1" "$TA"; expect 400 bad_request           # no purpose
-req GET "/v1/tenants/acme/records/abc?purpose=billing" "$TA"; expect 404 not_found
+req GET "/v1/tenants/acme/records/abc?purpose=billing" "$TA"; expect 400 bad_request
 req GET "/v1/tenants/acme/records/999?purpose=billing" "$TA"; expect 404 not_found
 req GET "/v1/tenants/acme/subjects/$S/records?purpose=billing" "$TA"; expect 200
 [ "$(jq '.records | length' <<<"$BODY")" = 2 ] && [ "$(jq .withheld <<<"$BODY")" = 0 ] || fail "list: $BODY"
