@@ -60,8 +60,8 @@ void gd_ops_format(char out[96], unsigned ops);
 #define GD_AUTH_SETTINGS_VERSION 1
 typedef struct gd_auth_settings {
 	unsigned version;
-	int max_failures;   /* failed logins in a row before a lockout (default 5) */
-	gd_time lockout;    /* seconds a locked principal waits (default 900) */
+	int max_failures;   /* failed logins in a row before a lock (default 5) */
+	gd_time lockout;    /* longest lock in seconds (default 900): 1 s, doubling per failure */
 	gd_time idle;       /* session idle timeout in seconds (default 900) */
 	gd_time absolute;   /* session absolute timeout in seconds (default 28800) */
 } gd_auth_settings;
@@ -162,11 +162,18 @@ int gd_grant_list(gd_actor *a, int (*cb)(void *ud, const gd_grant_info *g), void
 /*
  * Logs a person in: `tenant` (NULL for support staff), name, password and, when
  * required, the current TOTP code. Writes a session token to `out`.
- * GD_EDENIED on wrong credentials (one message whatever was wrong), GD_ESTATE
- * while the principal is locked out. Successes and failures are audited.
+ * GD_EDENIED on wrong credentials, one message whatever was wrong — including
+ * while the principal is locked after max_failures failures in a row (a lock
+ * of 1 s doubling with each further failure, at most `lockout`), so an answer
+ * never tells whether a name exists. A locked person with TOTP enrolled still
+ * logs in with the password and a valid code. Successes and failures are audited.
  */
 int gd_auth_login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const char *name,
                   const char *password, const char *totp);
+/* gd_auth_login that succeeds only with a verified TOTP code (the server's
+ * answer to an account throttled after failed logins). */
+int gd_auth_login_2fa(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const char *name,
+                      const char *password, const char *totp);
 /* Ends a session (or revokes a token) by its value. */
 int gd_auth_logout(gd_vault *v, const char *token);
 

@@ -66,6 +66,7 @@ struct pending {
 	const char *raw_end;         /* where the raw request target ended (its NUL) */
 	bool started;                /* the access handler has seen the headers */
 	char rid[20];                /* request id (X-Request-Id, access log) */
+	char client[INET6_ADDRSTRLEN]; /* the client's address */
 	size_t limit;
 	char *body;
 	size_t len, cap;
@@ -527,6 +528,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!p->started) {
 		p->started = true;
 		snprintf(p->method, sizeof p->method, "%s", method);
+		const union MHD_ConnectionInfo *ai = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		const struct sockaddr *sa = ai ? ai->client_addr : NULL;
+		if (sa && sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, p->client, sizeof p->client);
+		else if (sa && sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, p->client, sizeof p->client);
 		struct framing f = {0, 0};
 		MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
 		if (f.content_length > 1 || (f.content_length && f.transfer_encoding))
@@ -600,7 +607,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct api_req rq = {
 		.method = method, .path = p->path,
 		.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-		.query = query_arg, .query_ud = conn, .body = p->body ? p->body : "", .body_len = p->len};
+		.query = query_arg, .query_ud = conn, .body = p->body ? p->body : "", .body_len = p->len,
+		.client = p->client};
 	struct api_resp r;
 	int route;
 	struct api_ctx probe;

@@ -33,6 +33,7 @@ struct api_req {
 	const char *body;
 	size_t body_len;
 	gd_vault *v;                 /* this thread's handle */
+	const char *client;          /* the client's address (login throttling), or NULL */
 };
 
 struct api_resp {
@@ -116,6 +117,24 @@ const char *api_query(struct api_ctx *c, const char *key);
 int api_time(struct api_ctx *c, const char *key, gd_time *out);
 json_t *api_time_json(gd_time t);
 int api_id(struct api_ctx *c, int cap, int64_t *out);
+
+/*
+ * Login throttling (throttle.c): growing delays after failed logins, by client
+ * address and by (tenant, name) whether the name exists or not. After `free`
+ * failures, 1 s doubling per failure up to `cap` seconds.
+ */
+struct api_throttle {
+	int addr_free, name_free;
+	double addr_cap, name_cap;
+};
+/* Seconds (rounded up) the address and the name must still wait; 0: none. */
+void api_throttle_check(const struct api_throttle *t, const char *client, const char *tenant, const char *name,
+                        int *addr_wait, int *name_wait);
+/* Counts a failure for both keys; returns their waits after it. */
+void api_throttle_fail(const struct api_throttle *t, const char *client, const char *tenant, const char *name,
+                       int *addr_wait, int *name_wait);
+/* A success clears the name's failures (not the address's). */
+void api_throttle_success(const char *tenant, const char *name);
 
 /* Route handlers (route_*.c). */
 int route_subject_create(struct api_ctx *c);

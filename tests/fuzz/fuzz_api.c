@@ -21,6 +21,7 @@
 #include "../../src/server/route_gdpr.c"
 #include "../../src/server/route_subjects.c"
 #include "../../src/server/router.c"
+#include "../../src/server/throttle.c"
 
 static gd_vault *vault;
 static char token[GD_TOKEN_SIZE], dir[64] = "/tmp/gd-fuzz-api.XXXXXX", path[128], keyp[140];
