@@ -188,12 +188,13 @@ int gd_identifier_normalise(char *out, size_t cap, const char *kind, const char 
 enum gd_value_type { GD_VALUE_TEXT = 0, GD_VALUE_JSON = 1 };
 
 #define GD_RECORD_SPEC_VERSION 1
+#define GD_COLLECTED_SKEW 86400 /* a collected_at later than now + 1 day is refused */
 typedef struct gd_record_spec {
 	unsigned version;
 	const char *activity;   /* processing activity it was collected for */
 	const char *category;   /* data category, e.g. "user.contact.email" */
 	const char *source;     /* where it came from; NULL means "subject" */
-	gd_time collected_at;   /* 0 means now */
+	gd_time collected_at;   /* 0 means now; at most now + GD_COLLECTED_SKEW */
 	enum gd_value_type type;
 	const void *value;      /* UTF-8 text or a JSON document */
 	size_t value_len;

@@ -145,6 +145,12 @@ int gd_support_create(gd_actor *a, const char *name, const char *password);
 int gd_grant_create(gd_actor *a, int64_t *out_id, const char *support, unsigned ops,
                     const char *activities, gd_time expires_at);
 int gd_grant_revoke(gd_actor *a, int64_t id);
+/* The longest a grant of the actor's tenant may last (its expiry at most now
+ * + this): GD_GRANT_MAX_DEFAULT unless the operator set it, 1 hour to 1 year. */
+#define GD_GRANT_MAX_DEFAULT (7 * 86400)
+#define GD_GRANT_MAX_LIMIT (366 * 86400)
+int gd_grant_max_get(gd_actor *a, gd_time *out);
+int gd_grant_max_set(gd_actor *a, gd_time seconds);
 
 typedef struct gd_grant_info {
 	int64_t id;

@@ -103,9 +103,11 @@ static const struct command commands[] = {
 	 "usage: gardien grant create SUPPORT --ops LIST --activities LIST|* --until TIME\n"
 	 "       gardien grant list\n"
 	 "       gardien grant revoke ID\n"
+	 "       gardien grant max [SECONDS]\n"
 	 "\n"
 	 "Support staff (gardien user support) see a tenant only under a grant of its\n"
-	 "admin; every use is audited in the tenant's trail.\n"},
+	 "admin; every use is audited in the tenant's trail. A grant lasts at most the\n"
+	 "tenant's maximum (default 7 days; 'grant max' shows it, the operator sets it).\n"},
 	{"request", cmd_request, "data-subject requests: open, verify, answer, list deadlines",
 	 "usage: gardien request open KIND SUBJECT [--activity ID] [--received TIME]\n"
 	 "       gardien request list [--all] [--late]\n"
@@ -408,6 +410,20 @@ void cli_print_json(json_t *j)
 	json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
 	fputc('\n', stdout);
 	json_decref(j);
+}
+
+int cli_json_value_check(struct cli *c, const char *cmd, const char *buf, size_t len)
+{
+	/* The API parses bodies with JSON_REJECT_DUPLICATES; the same value must
+	 * not mean something else when it comes through the CLI. Syntax errors
+	 * are left to the library's own message. */
+	json_error_t err;
+	json_t *j = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+	json_decref(j);
+	if (!j && json_error_code(&err) == json_error_duplicate_key)
+		return cli_usage(c, cmd, "the --json-value value has a key twice (line %d, column %d): give each key once",
+		                 err.line, err.column);
+	return EXIT_OK;
 }
 
 int cli_read_value(struct cli *c, const char *arg, char **out, size_t *len)

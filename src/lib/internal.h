@@ -70,6 +70,7 @@ struct gd_vault {
 	 * query less per operation), and the chains appended to in the open batch,
 	 * whose ends gd_vault_commit signs. */
 	int64_t audit_tenant, audit_seq;
+	gd_time audit_at;            /* its time: no entry of the chain is dated before it */
 	unsigned char audit_hash[32];
 	uint64_t audit_gen;
 	int64_t audit_batch[4];

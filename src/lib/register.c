@@ -518,6 +518,11 @@ static void parse_small_sections(struct ctx *c, struct fy_node *root)
 		check_keys(c, n, "notice", nkeys);
 		r->notice.url = text(c, n, "url", false, "notice");
 		r->notice.updated = text(c, n, "updated", false, "notice");
+		/* A date the notice was updated on must exist: "2018-02-31" is refused. */
+		gd_time upd;
+		if (r->notice.updated && (strlen(r->notice.updated) != 10 || gd_time_parse(&upd, r->notice.updated) < 0))
+			ERR(c, member(n, "updated", NULL),
+			    "notice \"updated\" is not a real date: write YYYY-MM-DD (e.g. 2018-02-28)");
 		r->notice.language = text(c, n, "language", false, "notice");
 	}
 	keyn = NULL, n = member(root, "rights_contact", &keyn);

@@ -126,6 +126,7 @@ int api_id(struct api_ctx *c, int cap, int64_t *out);
 struct api_throttle {
 	int addr_free, name_free;
 	double addr_cap, name_cap;
+	gd_time now;                 /* the vault's clock */
 };
 /* Seconds (rounded up) the address and the name must still wait; 0: none. */
 void api_throttle_check(const struct api_throttle *t, const char *client, const char *tenant, const char *name,

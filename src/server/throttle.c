@@ -6,7 +6,9 @@
  * "n:" tenant "\n" name — whether or not that name exists, so that an unknown
  * name is throttled exactly like a known one. The `free`-th failure and each
  * further one make the key wait: 1 s, doubling, at most `cap` seconds; the
- * wait is measured on the monotonic clock, so Retry-After is the truth.
+ * wait is measured on the vault's clock in whole seconds (a fixed clock in
+ * tests, so a wait there never ends) and Retry-After is rounded up: once it
+ * has passed, the next attempt is tried.
  * A key idle for longer than its cap starts again from zero. The table is
  * bounded (THROTTLE_SLOTS per kind): when full, the entry idle the longest is
  * forgotten. One mutex; logins are rare and Argon2id costs far more.
@@ -14,7 +16,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "server/server.h"
 
@@ -24,19 +25,12 @@
 struct slot {
 	char key[KEY_MAX];
 	int failures;
-	double last;       /* monotonic time of the last failure */
+	double last;       /* time of the last failure */
 	double until;      /* no attempt before it */
 };
 
 static struct slot slots[THROTTLE_SLOTS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static void make_key(char *k, const char *client, const char *tenant, const char *name)
 {
@@ -88,7 +82,7 @@ void api_throttle_check(const struct api_throttle *t, const char *client, const 
 	char ka[KEY_MAX], kn[KEY_MAX];
 	make_key(ka, client ? client : "", NULL, NULL);
 	make_key(kn, NULL, tenant, name);
-	double now = now_s();
+	double now = (double)t->now;
 	pthread_mutex_lock(&lock);
 	*addr_wait = wait_of(find(ka, false, now, t->addr_cap), now);
 	*name_wait = wait_of(find(kn, false, now, t->name_cap), now);
@@ -114,7 +108,7 @@ void api_throttle_fail(const struct api_throttle *t, const char *client, const c
 	char ka[KEY_MAX], kn[KEY_MAX];
 	make_key(ka, client ? client : "", NULL, NULL);
 	make_key(kn, NULL, tenant, name);
-	double now = now_s();
+	double now = (double)t->now;
 	pthread_mutex_lock(&lock);
 	*addr_wait = fail_one(ka, t->addr_free, t->addr_cap, now);
 	*name_wait = fail_one(kn, t->name_free, t->name_cap, now);
@@ -126,7 +120,7 @@ void api_throttle_success(const char *tenant, const char *name)
 	char kn[KEY_MAX];
 	make_key(kn, NULL, tenant, name);
 	pthread_mutex_lock(&lock);
-	struct slot *s = find(kn, false, now_s(), 0);
+	struct slot *s = find(kn, false, 0, 1e18);
 	if (s)
 		memset(s, 0, sizeof *s);
 	pthread_mutex_unlock(&lock);

@@ -83,7 +83,9 @@ req DELETE /v1/tenants/acme/tokens/$TCRM_ID "$TADMIN"; expect 200
 req GET /v1/whoami "$TCRM"; expect 401 unauthenticated
 req DELETE /v1/tenants/acme/tokens/99999 "$TADMIN"; expect 404 not_found
 "$G" --tenant acme user support sam <<<"support staff password" >/dev/null
-req POST /v1/tenants/acme/grants "$TADMIN" '{"support":"sam","ops":"read","activities":"billing","expires_at":"2099-01-01"}'; expect 201
+req POST /v1/tenants/acme/grants "$TADMIN" '{"support":"sam","ops":"read","activities":"billing","expires_at":"2099-01-01"}'; expect 422 invalid
+SOON=$(date -u -d '+3 days' +%Y-%m-%dT%H:%M:%SZ)
+req POST /v1/tenants/acme/grants "$TADMIN" "{\"support\":\"sam\",\"ops\":\"read\",\"activities\":\"billing\",\"expires_at\":\"$SOON\"}"; expect 201
 GID=$(jq -r .id <<<"$BODY")
 req POST /v1/tenants/acme/grants "$TADMIN" '{"support":"sam","ops":"read","activities":"billing"}'; expect 400 bad_request
 req GET /v1/tenants/acme/grants "$TADMIN"; expect 200
