@@ -458,9 +458,11 @@ json_t *api_openapi(void)
 			{"400", "malformed request or JSON"}, {"401", "missing, wrong or expired token"},
 			{"403", "refused by role, grant, tenant isolation or policy"}, {"404", "no such resource"},
 			{"409", "already exists or not allowed in the current state"}, {"413", "body over the route's limit"},
-			{"422", "well-formed but invalid input"}, {"429", "locked out after failed logins"}};
+			{"422", "well-formed but invalid input"}, {"429", "too many failed logins: wait Retry-After seconds"}};
 		for (size_t e = 0; e < sizeof errs / sizeof *errs; e++) {
-			if (r->auth == API_PUBLIC && r->fn != route_login && errs[e][0][0] == '4' && errs[e][0][1] != '0')
+			bool probe = r->fn == route_health || r->fn == route_metrics; /* --probe-token-file */
+			if (r->auth == API_PUBLIC && r->fn != route_login && errs[e][0][0] == '4' && errs[e][0][1] != '0' &&
+			    !(probe && strcmp(errs[e][0], "401") == 0))
 				continue;
 			json_object_set_new(resp, errs[e][0],
 			                    json_pack("{s:s,s:{s:{s:o}}}", "description", errs[e][1], "content",

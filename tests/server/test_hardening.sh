@@ -66,6 +66,12 @@ done
 req GET "/v1/tenants/acme/audit?limit=+5" "$TADMIN"; expect 400 bad_request
 req GET "/v1/tenants/acme/audit?limit=5" "$TADMIN"; expect 200
 
+# ---- collected_at: not after now + 1 day (retention counts from it) ----
+req POST /v1/tenants/acme/subjects/$S/records "$TADMIN" '{"activity":"billing","category":"user.name","value":"x","collected_at":"9999-12-31"}'
+expect 422 invalid
+req POST /v1/tenants/acme/subjects/$S/records "$TADMIN" '{"activity":"billing","category":"user.name","value":"x","collected_at":"2018-02-31"}'
+expect 400 bad_request
+
 # ---- bad_json: never an echo of the body ----
 req POST /v1/auth/login "" '{"name":"ana","password":"hunter2-secret-value"'; expect 400 bad_json
 ! grep -q hunter2 <<<"$BODY" || fail "bad_json echoes the body: $BODY"
