@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "server/server.h"
+#include "server.h"
 
 #define THROTTLE_SLOTS 4096
 #define KEY_MAX 200

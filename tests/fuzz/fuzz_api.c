@@ -7,8 +7,8 @@
  * then the body. TARGET is a raw request target: its path is decoded by
  * api_path_decode as the server does (%00, %2F and bad escapes refused), its
  * query string ("?k=v&…", up to 8 pairs, taken as is) answers api_query;
- * without one, ?purpose=billing. The server's own files are compiled in: they use only the
- * public API, so this is the code `gardien serve` runs minus the socket.
+ * without one, ?purpose=billing. It links the server's library
+ * (gardien_server): the code `gardien serve` runs, minus the socket.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,14 +17,7 @@
 #include <unistd.h>
 
 #include "gardien.h"
-#include "server/server.h"
-
-#include "../../src/server/metrics.c"
-#include "../../src/server/route_auth.c"
-#include "../../src/server/route_gdpr.c"
-#include "../../src/server/route_subjects.c"
-#include "../../src/server/router.c"
-#include "../../src/server/throttle.c"
+#include "server.h"
 
 static gd_vault *vault;
 static char token[GD_TOKEN_SIZE], dir[64] = "/tmp/gd-fuzz-api.XXXXXX", path[128], keyp[140];
