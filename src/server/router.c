@@ -286,6 +286,39 @@ static int authenticate(struct api_ctx *c, const struct api_route *r)
 	return api_fail(c, rc);
 }
 
+/* The answer's JSON text, grown by copies that wipe what they leave behind:
+ * json_dumps' own buffer would leave decrypted values in freed memory. */
+struct wbuf {
+	char *p;
+	size_t n, cap;
+	bool failed;
+};
+
+static int wbuf_put(const char *s, size_t n, void *ud)
+{
+	struct wbuf *b = ud;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		char *nb = malloc(cap);
+		if (!nb) {
+			b->failed = true;
+			return -1;
+		}
+		if (b->p) {
+			memcpy(nb, b->p, b->n);
+			explicit_bzero(b->p, b->cap);
+			free(b->p);
+		}
+		b->p = nb, b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = 0;
+	return 0;
+}
+
 void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 {
 	struct api_ctx c = {.rq = rq, .resp = out};
@@ -336,10 +369,17 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 done:
 	out->status = status;
 	if (c.out && !out->body) {
-		out->body = json_dumps(c.out, JSON_COMPACT);
-		out->len = out->body ? strlen(out->body) : 0;
+		struct wbuf b = {0};
+		if (json_dump_callback(c.out, wbuf_put, &b, JSON_COMPACT) < 0 || b.failed) {
+			if (b.p)
+				explicit_bzero(b.p, b.cap), free(b.p);
+			b.p = NULL, b.n = 0;
+		}
+		out->body = b.p;
+		out->len = b.n;
 	}
 	if (status == 204 && out->body) {
+		explicit_bzero(out->body, out->len);
 		free(out->body);
 		out->body = NULL, out->len = 0;
 	}
