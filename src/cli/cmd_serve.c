@@ -32,6 +32,10 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 			json_decref(doc);
 			return EXIT_OK;
 		}
+		if (strcmp(a, "--bind-client-cert") == 0) {
+			cfg.bind_client_cert = true;
+			continue;
+		}
 		if (i + 1 >= argc)
 			return cli_usage(c, "serve", "unexpected argument '%s'", a);
 		const char *val = argv[++i];
@@ -83,6 +87,8 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	}
 	if (!cfg.cert != !cfg.cert_key)
 		return cli_usage(c, "serve", "TLS needs both --cert FILE and --cert-key FILE");
+	if (cfg.bind_client_cert && !cfg.client_ca)
+		return cli_usage(c, "serve", "--bind-client-cert needs client certificates: --client-ca FILE");
 	if (cfg.client_ca && !cfg.cert)
 		return cli_usage(c, "serve", "--client-ca (client certificates) needs TLS: --cert FILE --cert-key FILE");
 	/* Every thread inherits the blocked signals; the main thread waits for them. */

@@ -58,18 +58,26 @@ static const struct command commands[] = {
 	 "Destroys the subject's data key and deletes its records and identifiers in\n"
 	 "one transaction. Irreversible.\n"},
 	{"serve", cmd_serve, "run the HTTP/JSON API server",
-	 "usage: gardien serve [--listen ADDRESS:PORT] [--cert FILE --cert-key FILE]\n"
-	 "                     [--threads N] [--timeout SECONDS] [--max-connections N]\n"
+	 "usage: gardien serve [--listen ADDRESS:PORT|[IPV6]:PORT] [--cert FILE --cert-key FILE]\n"
+	 "                     [--client-ca FILE [--bind-client-cert]] [--threads N] [--timeout SECONDS]\n"
+	 "                     [--deadline SECONDS] [--max-connections N] [--max-per-client N]\n"
+	 "                     [--access-log FILE|-] [--probe-token-file FILE]\n"
 	 "       gardien serve --openapi\n"
 	 "\n"
 	 "Serves the API under /v1/ (docs/server.md, /v1/openapi.json) on the vault\n"
 	 "given by --vault. Listens on 127.0.0.1:8080 by default (port 0: any free\n"
 	 "port) and prints where on its first line. With --cert and --cert-key (PEM)\n"
-	 "it speaks HTTPS only. SIGINT or SIGTERM stops it after the requests in\n"
-	 "flight. --timeout closes idle or slow connections (default 30 s); --threads\n"
-	 "sets the HTTP workers (default 16); authenticated requests are run by one\n"
-	 "committer thread in batches sharing one durable commit. --openapi prints\n"
-	 "the OpenAPI document and exits. --now fixes the clock (tests).\n"},
+	 "it speaks HTTPS only (with HSTS); --client-ca then requires client\n"
+	 "certificates signed by that CA, and --bind-client-cert tokens of the principal\n"
+	 "the certificate's subject CN names (svc:NAME). SIGINT or SIGTERM stops it after the requests\n"
+	 "in flight. --timeout closes idle connections (default 30 s), --deadline those\n"
+	 "whose request has not fully arrived (default 60 s); --max-per-client bounds\n"
+	 "the connections of one address (default 64, 0: none). --threads sets the\n"
+	 "HTTP workers (default 16); authenticated requests are run by one committer\n"
+	 "thread in batches sharing one durable commit. --access-log writes a JSON\n"
+	 "line per request; --probe-token-file makes /healthz and /metrics need that\n"
+	 "token. --openapi prints the OpenAPI document and exits. --now fixes the\n"
+	 "clock (test and demo vaults only).\n"},
 	{"user", cmd_user, "manage people and services who use the API",
 	 "usage: gardien user add NAME --role ROLE [--password-stdin]\n"
 	 "       gardien user service NAME --role ROLE\n"

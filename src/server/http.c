@@ -33,7 +33,9 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -67,6 +69,7 @@ struct pending {
 	bool started;                /* the access handler has seen the headers */
 	char rid[20];                /* request id (X-Request-Id, access log) */
 	char client[INET6_ADDRSTRLEN]; /* the client's address */
+	char cn[160];                /* the client certificate's common name (mTLS) */
 	size_t limit;
 	char *body;
 	size_t len, cap;
@@ -506,15 +509,30 @@ static bool probe_allowed(const char *authorization)
 	return d == 0;
 }
 
-/* mTLS: the client presented a certificate that verifies against --client-ca. */
-static bool client_cert_ok(struct MHD_Connection *conn)
+/* mTLS: the client presented a certificate that verifies against
+ * --client-ca; its subject's common name goes to cn ("" when it has none). */
+static bool client_cert_ok(struct MHD_Connection *conn, char *cn, size_t cnsize)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
 	unsigned n = 0, status = 0;
-	if (!s || gnutls_certificate_type_get(s) != GNUTLS_CRT_X509 || !gnutls_certificate_get_peers(s, &n) || !n)
+	const gnutls_datum_t *peers;
+	cn[0] = 0;
+	if (!s || gnutls_certificate_type_get(s) != GNUTLS_CRT_X509 || !(peers = gnutls_certificate_get_peers(s, &n)) ||
+	    !n)
 		return false;
-	return gnutls_certificate_verify_peers2(s, &status) == 0 && status == 0;
+	if (gnutls_certificate_verify_peers2(s, &status) != 0 || status != 0)
+		return false;
+	gnutls_x509_crt_t crt;
+	if (gnutls_x509_crt_init(&crt) == 0) {
+		size_t len = cnsize;
+		if (gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) != 0 ||
+		    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &len) != 0 ||
+		    strlen(cn) != len)
+			cn[0] = 0; /* none, too long, or with a NUL inside: binds to nobody */
+		gnutls_x509_crt_deinit(crt);
+	}
+	return true;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -545,7 +563,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		 * both, so a libmicrohttpd that parses otherwise is noticed). */
 		if (!p->refused && version != p->raw_end + 1)
 			p->refused = "the request line holds a NUL byte";
-		if (config->client_ca && !client_cert_ok(conn))
+		if (config->client_ca && !client_cert_ok(conn, p->cn, sizeof p->cn))
 			return send_error(conn, p, 403, "denied",
 			                  "this server requires a client certificate signed by its --client-ca", true);
 		if (p->refused || !p->path)
@@ -608,7 +626,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		.method = method, .path = p->path,
 		.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
 		.query = query_arg, .query_ud = conn, .body = p->body ? p->body : "", .body_len = p->len,
-		.client = p->client};
+		.client = p->client, .client_cn = config->bind_client_cert ? p->cn : NULL};
 	struct api_resp r;
 	int route;
 	struct api_ctx probe;
@@ -722,7 +740,14 @@ int server_run(const struct server_config *cfg)
 	}
 	access_log = NULL;
 	if (cfg->access_log) {
-		access_log = strcmp(cfg->access_log, "-") == 0 ? stderr : fopen(cfg->access_log, "a");
+		if (strcmp(cfg->access_log, "-") == 0) {
+			access_log = stderr;
+		} else {
+			int fd = open(cfg->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+			access_log = fd < 0 ? NULL : fdopen(fd, "a");
+			if (fd >= 0 && !access_log)
+				close(fd);
+		}
 		if (!access_log) {
 			fprintf(stderr, "gardien: cannot open the access log %s: %s\n", cfg->access_log, strerror(errno));
 			rc = 2;

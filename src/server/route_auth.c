@@ -3,6 +3,7 @@
  * roles, principals, tokens and support grants over HTTP. The library checks
  * and audits; a token is shown in the answer that creates it and never again.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +86,13 @@ int route_whoami(struct api_ctx *c)
 	}
 	gd_actor_info i;
 	gd_actor_info_get(a, &i);
+	snprintf(c->resp->principal, sizeof c->resp->principal, "%s", i.principal);
+	if (c->rq->client_cn && strcmp(c->rq->client_cn, i.principal) != 0) {
+		if (a != c->actor)
+			gd_actor_close(a);
+		return api_error(c, 403, "denied",
+		                 "this token's principal is not the one named by the client certificate (its subject CN)");
+	}
 	c->out = json_pack("{s:s,s:s,s:s,s:o,s:s}", "tenant", i.tenant, "principal", i.principal, "role",
 	                   i.role, "ops", ops_json(i.ops), "activities", i.activities);
 	if (i.grant)

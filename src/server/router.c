@@ -265,6 +265,9 @@ static int authenticate(struct api_ctx *c, const struct api_route *r)
 		gd_actor_info i;
 		gd_actor_info_get(c->actor, &i);
 		snprintf(c->resp->principal, sizeof c->resp->principal, "%s", i.principal);
+		if (c->rq->client_cn && strcmp(c->rq->client_cn, i.principal) != 0)
+			return api_error(c, 403, "denied",
+			                 "this token's principal is not the one named by the client certificate (its subject CN)");
 		if ((rc = gd_actor_require(c->actor, r->ops, r->action)) < 0)
 			return api_fail(c, rc);
 		return 0;

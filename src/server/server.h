@@ -34,6 +34,9 @@ struct api_req {
 	size_t body_len;
 	gd_vault *v;                 /* this thread's handle */
 	const char *client;          /* the client's address (login throttling), or NULL */
+	/* With --bind-client-cert: the client certificate's subject CN, which must
+	 * name the token's principal ("svc:app"); NULL: no binding. */
+	const char *client_cn;
 };
 
 struct api_resp {
@@ -214,6 +217,7 @@ struct server_config {
 	const char *access_log;    /* file of JSON lines, "-" for stderr, or NULL */
 	const char *probe_token_file; /* token /healthz and /metrics require, or NULL */
 	const char *client_ca;     /* PEM CA: client certificates required (mTLS), or NULL */
+	bool bind_client_cert;     /* a token works only with a certificate whose CN is its principal */
 };
 /* Runs until SIGINT/SIGTERM (blocked by the caller), then drains and stops. */
 int server_run(const struct server_config *cfg);

@@ -74,7 +74,7 @@ stop_server
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/key.pem" -out "$W/cert.pem" -days 2 \
 	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/ca.key" -out "$W/ca.pem" -days 2 -subj /CN=test-ca 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$W/client.key" -out "$W/client.csr" -subj /CN=svc-app 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$W/client.key" -out "$W/client.csr" -subj /CN=svc:app 2>/dev/null
 openssl x509 -req -in "$W/client.csr" -CA "$W/ca.pem" -CAkey "$W/ca.key" -CAcreateserial -out "$W/client.pem" -days 2 2>/dev/null
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/rogue.key" -out "$W/rogue.pem" -days 2 -subj /CN=rogue 2>/dev/null
 start_server --cert "$W/cert.pem" --cert-key "$W/key.pem"
@@ -90,6 +90,19 @@ tls() { STATUS=$(curl -s --cacert "$W/cert.pem" -o "$W/body" -w '%{http_code}' -
 tls; [ "$STATUS" = 403 ] || fail "no client certificate: $STATUS"
 tls --cert "$W/rogue.pem" --key "$W/rogue.key"; [ "$STATUS" = 403 ] || [ "$STATUS" = 000 ] || fail "a certificate of another CA: $STATUS"
 tls --cert "$W/client.pem" --key "$W/client.key"; [ "$STATUS" = 200 ] || fail "a client certificate of the CA: $STATUS"
+STATUS=$(curl -s --cacert "$W/cert.pem" --cert "$W/client.pem" --key "$W/client.key" -o /dev/null -w '%{http_code}' \
+	-H "Authorization: Bearer $TADMIN" "$B/v1/tenants/acme")
+[ "$STATUS" = 200 ] || fail "without binding, any token goes with the certificate: $STATUS"
 stop_server
+# bound: the certificate (CN=svc:app) admits only svc:app's tokens
+start_server --cert "$W/cert.pem" --cert-key "$W/key.pem" --client-ca "$W/ca.pem" --bind-client-cert
+bound() { STATUS=$(curl -s --cacert "$W/cert.pem" --cert "$W/client.pem" --key "$W/client.key" -o "$W/body" \
+	-w '%{http_code}' -H "Authorization: Bearer $1" "$B$2"); }
+bound "$TA" /v1/tenants/acme; [ "$STATUS" = 200 ] || fail "the certificate's own principal: $STATUS"
+bound "$TA" /v1/whoami; [ "$STATUS" = 200 ] || fail "whoami of the certificate's principal: $STATUS"
+bound "$TADMIN" /v1/tenants/acme; [ "$STATUS" = 403 ] || fail "another principal's token with the certificate: $STATUS"
+bound "$TADMIN" /v1/whoami; [ "$STATUS" = 403 ] || fail "whoami of another principal: $STATUS"
+stop_server
+"$G" serve --bind-client-cert 2>/dev/null && fail "--bind-client-cert without --client-ca accepted"
 "$G" serve --client-ca "$W/ca.pem" 2>/dev/null && fail "--client-ca without TLS accepted"
 echo "limits: ok"
