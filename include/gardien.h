@@ -89,7 +89,10 @@ typedef struct gd_vault_options {
 	unsigned version;
 	/* Master key file; NULL means "<vault path>.key". */
 	const char *key_path;
-	/* Fixed clock for tests and what-if planning; 0 means the system clock. */
+	/* Fixed clock for tests, demos and what-if planning; 0 means the system
+	 * clock. A vault created with one is a test or demo vault; a vault created
+	 * on the system clock refuses one at open (GD_EDENIED), so a production
+	 * trail cannot be written in the past or the future. */
 	gd_time now;
 } gd_vault_options;
 #define GD_VAULT_OPTIONS_INIT {GD_VAULT_OPTIONS_VERSION, NULL, 0}
@@ -109,7 +112,9 @@ int gd_vault_init(const char *path, const gd_vault_options *opts);
 int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts);
 void gd_vault_close(gd_vault *v);
 
-/* The clock every part of the engine reads. */
+/* The clock every part of the engine reads. gd_vault_set_now moves it (tests;
+ * not confined: its caller holds the key). In every vault an audit entry is
+ * never dated before the last entry of its chain, whatever the clock says. */
 gd_time gd_vault_now(const gd_vault *v);
 void gd_vault_set_now(gd_vault *v, gd_time now);
 
