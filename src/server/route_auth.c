@@ -205,6 +205,7 @@ int route_principal_unlock(struct api_ctx *c)
 	int rc = gd_principal_unlock(c->actor, c->caps[1]);
 	if (rc < 0)
 		return api_fail(c, rc);
+	api_throttle_success(c->caps[0], c->caps[1]); /* this server's wait for the name too */
 	c->out = json_pack("{s:s,s:b}", "name", c->caps[1], "unlocked", 1);
 	return 200;
 }

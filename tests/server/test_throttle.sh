@@ -46,6 +46,11 @@ for i in $(seq 10); do login 127.0.0.4 "nobody$i" 'wrong password'; done
 login 127.0.0.4 ana 'ana password 1'; [ "$STATUS" = 429 ] || fail "a throttled address still tries: $STATUS"
 login 127.0.0.5 nobody11 'wrong password'; [ "$STATUS" = 401 ] || fail "another address is throttled too: $STATUS"
 
+# ---- an admin's unlock ends the name's wait (the server's and the vault's) ----
+login 127.0.0.9 ana 'ana password 1'; [ "$STATUS" = 429 ] || fail "ana before the unlock: $STATUS"
+req POST /v1/tenants/acme/principals/ana/unlock "$TADMIN"; expect 200
+login 127.0.0.9 ana 'ana password 1'; [ "$STATUS" = 201 ] || fail "ana after the unlock: $STATUS $BODY"
+
 # ---- nobody locks out the admin: failures from one address, the admin logs in from another ----
 for i in 1 2 3 4 5; do login 127.0.0.6 adm 'guessed password'; done
 [ "$STATUS" = 429 ] || fail "the attacker is not throttled: $STATUS"
