@@ -204,32 +204,30 @@ static int login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const
 	 * a person with TOTP out by failing on purpose, and a locked answer
 	 * looks exactly like wrong credentials (no way to tell a name exists). */
 	bool locked = pid && locked_until > now, totp_ok = false;
-	{
-		/* Always one Argon2id verification, whether or not the name exists. */
-		bool pw_ok = gd__pwhash_verify(person && hash[0] ? hash : dummy_hash, password,
-		                               strlen(password)) == 0;
-		if (!pid)
-			why = "unknown principal";
-		else if (!person || !hash[0])
-			why = "not a person with a password";
-		else if (disabled)
-			why = "principal disabled";
-		else if (!pw_ok)
-			why = "wrong password";
-		else if (sealed_n == sizeof sealed) {
-			int t = totp_check(v, sealed, sealed_n, totp, totp_last, &totp_step);
-			if (t == GD_ECORRUPT || t == GD_ENOMEM)
-				return t;
-			if (t < 0)
-				why = "wrong or missing second factor";
-			else
-				totp_ok = true;
-		} else if (mfa) {
-			why = "role requires a second factor and none is enrolled";
-		}
-		if (!why && (locked || need_totp) && !totp_ok)
-			why = locked ? "locked out after failed logins" : "second factor required after failed logins";
+	/* Always one Argon2id verification, whether or not the name exists. */
+	bool pw_ok = gd__pwhash_verify(person && hash[0] ? hash : dummy_hash, password,
+	                               strlen(password)) == 0;
+	if (!pid)
+		why = "unknown principal";
+	else if (!person || !hash[0])
+		why = "not a person with a password";
+	else if (disabled)
+		why = "principal disabled";
+	else if (!pw_ok)
+		why = "wrong password";
+	else if (sealed_n == sizeof sealed) {
+		int t = totp_check(v, sealed, sealed_n, totp, totp_last, &totp_step);
+		if (t == GD_ECORRUPT || t == GD_ENOMEM)
+			return t;
+		if (t < 0)
+			why = "wrong or missing second factor";
+		else
+			totp_ok = true;
+	} else if (mfa) {
+		why = "role requires a second factor and none is enrolled";
 	}
+	if (!why && (locked || need_totp) && !totp_ok)
+		why = locked ? "locked out after failed logins" : "second factor required after failed logins";
 
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
