@@ -1,10 +1,13 @@
 /*
  * test_auth.c — the library's promises about principals: roles limit what an
  * actor opened from a token may read and write (and the operator is not
- * limited), lockout counts failures and expires, tokens are unusable once
+ * limited), lockout counts failures, grows, expires and lets a proven second
+ * factor through (answering like wrong credentials), tokens are unusable once
  * revoked or expired, management needs the admin operation, and a failure at
  * any step of issuing a token leaves nothing half-made.
  */
+#include <liboath/oath.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -130,6 +133,50 @@ static void test_lockout_and_expiry(void **state)
 	fx_free(f);
 }
 
+/* The TOTP code of a base32 secret at time t. */
+static void totp_at(const char *secret, gd_time t, char code[7])
+{
+	char *raw = NULL;
+	size_t n = 0;
+	assert_int_equal(oath_init(), OATH_OK);
+	assert_int_equal(oath_base32_decode(secret, strlen(secret), &raw, &n), OATH_OK);
+	assert_int_equal(oath_totp_generate(raw, n, (time_t)t, 30, 0, 6, code), OATH_OK);
+	free(raw);
+}
+
+/* Failing on purpose does not lock out a person who proves a second factor:
+ * a lock lets the password and a valid TOTP code through, nothing less. And
+ * gd_auth_login_2fa succeeds only with a verified code. */
+static void test_lock_lets_a_second_factor_through(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_TOKEN_SIZE], secret[64], code[7];
+	gd_auth_settings cfg = GD_AUTH_SETTINGS_INIT;
+	cfg.max_failures = 2, cfg.lockout = 600;
+	GD_OK_OR_FAIL(gd_auth_settings_set(f->a, &cfg));
+	GD_OK_OR_FAIL(gd_role_set(f->a, "r", GD_OP_READ, "*", false));
+	GD_OK_OR_FAIL(gd_user_create(f->a, "adm", "r", "adm password 1"));
+	GD_OK_OR_FAIL(gd_user_create(f->a, "ana", "r", "ana password 1"));
+	GD_OK_OR_FAIL(gd_user_totp_enable(f->a, "adm", secret));
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(gd_auth_login(f->v, s, "acme", "adm", "guessed password", NULL), GD_EDENIED);
+		assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "guessed password", NULL), GD_EDENIED);
+	}
+	/* both locked (16 s by now); the password alone is refused */
+	totp_at(secret, NOW, code);
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "adm", "adm password 1", NULL), GD_EDENIED);
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "ana password 1", NULL), GD_EDENIED);
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "adm", "guessed password", code), GD_EDENIED);
+	GD_OK_OR_FAIL(gd_auth_login(f->v, s, "acme", "adm", "adm password 1", code));
+	/* the 2FA login: a person without TOTP never passes it */
+	gd_vault_set_now(f->v, NOW + 3600);
+	GD_OK_OR_FAIL(gd_auth_login(f->v, s, "acme", "ana", "ana password 1", NULL));
+	assert_int_equal(gd_auth_login_2fa(f->v, s, "acme", "ana", "ana password 1", "123456"), GD_EDENIED);
+	totp_at(secret, NOW + 3600, code);
+	GD_OK_OR_FAIL(gd_auth_login_2fa(f->v, s, "acme", "adm", "adm password 1", code));
+	fx_free(f);
+}
+
 static void test_token_faults_leave_nothing(void **state)
 {
 	struct fixture *f = fx_new();
@@ -159,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_roles_bound_reads_and_writes),
 		cmocka_unit_test(test_tenant_isolation),
 		cmocka_unit_test(test_lockout_and_expiry),
+		cmocka_unit_test(test_lock_lets_a_second_factor_through),
 		cmocka_unit_test(test_token_faults_leave_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
