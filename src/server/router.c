@@ -507,9 +507,14 @@ json_t *api_openapi(void)
 			if (r->auth == API_PUBLIC && r->fn != route_login && errs[e][0][0] == '4' && errs[e][0][1] != '0' &&
 			    !(probe && strcmp(errs[e][0], "401") == 0))
 				continue;
-			json_object_set_new(resp, errs[e][0],
-			                    json_pack("{s:s,s:{s:{s:o}}}", "description", errs[e][1], "content",
-			                              "application/json", "schema", schema_ref("Error")));
+			json_t *er = json_pack("{s:s,s:{s:{s:o}}}", "description", errs[e][1], "content", "application/json",
+			                       "schema", schema_ref("Error"));
+			if (strcmp(errs[e][0], "429") == 0)
+				json_object_set_new(er, "headers",
+				                    json_pack("{s:{s:s,s:{s:s}}}", "Retry-After", "description",
+				                              "seconds to wait; the next attempt after them is tried", "schema",
+				                              "type", "integer"));
+			json_object_set_new(resp, errs[e][0], er);
 		}
 		json_object_set_new(item, m, op);
 	}
