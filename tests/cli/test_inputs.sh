@@ -11,6 +11,8 @@ expect_code 4 G --now 0000-01-01 subject create
 expect_match "$err" "runs on the system clock"
 GARDIEN_NOW=2020-01-01 expect_code 4 G subject create
 expect_code 0 G subject create                          # the system clock is fine
+expect_code 1 timeout 20 "$GARDIEN" --now 2026-01-01 serve --listen 127.0.0.1:0
+expect_match "$err" "runs on the system clock"
 expect_code 0 G --vault test.db --now 2026-03-01T10:00:00Z init --tenant t
 expect_code 0 G --vault test.db --now 2026-03-01T10:00:00Z --tenant t subject create
 expect_code 0 G --vault test.db --now 2020-01-01T00:00:00Z --tenant t subject create
