@@ -584,7 +584,8 @@ int gd_grant_max_set(gd_actor *a, gd_time seconds)
 	char key[48], why[64];
 	snprintf(key, sizeof key, "grant_max:%lld", (long long)a->tenant_id);
 	snprintf(why, sizeof why, "grants last at most %lld s", (long long)seconds);
-	rc = gd__db_exec(a->v->store, "INSERT OR REPLACE INTO auth_settings (key, value) VALUES (?, ?)", "ti", key,
+	rc = gd__db_exec(a->v->store, "INSERT INTO auth_settings (key, value) VALUES (?, ?)"
+	                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value", "ti", key,
 	                 (int64_t)seconds);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "auth.grant.max", .reason = why});
