@@ -13,10 +13,12 @@ GARDIEN_NOW=2020-01-01 expect_code 4 G subject create
 expect_code 0 G subject create                          # the system clock is fine
 expect_code 1 timeout 20 "$GARDIEN" --now 2026-01-01 serve --listen 127.0.0.1:0
 expect_match "$err" "runs on the system clock"
-expect_code 0 G --vault test.db --now 2026-03-01T10:00:00Z init --tenant t
-expect_code 0 G --vault test.db --now 2026-03-01T10:00:00Z --tenant t subject create
-expect_code 0 G --vault test.db --now 2020-01-01T00:00:00Z --tenant t subject create
-expect_code 0 G --vault test.db --now 2026-03-02T00:00:00Z --tenant t --json audit list
+# a test vault beside it (a file, whatever the engine of the first)
+TV() { env -u GARDIEN_KEY "$GARDIEN" --vault "$T/test.db" "$@"; }
+expect_code 0 TV --now 2026-03-01T10:00:00Z init --tenant t
+expect_code 0 TV --now 2026-03-01T10:00:00Z --tenant t subject create
+expect_code 0 TV --now 2020-01-01T00:00:00Z --tenant t subject create
+expect_code 0 TV --now 2026-03-02T00:00:00Z --tenant t --json audit list
 expect_eq "$(jq -r .at <<<"$out" | sort -c && echo sorted)" sorted "audit times in order"
 expect_eq "$(jq -r 'select(.action == "subject.create") | .at' <<<"$out" | tail -1)" 2026-03-01T10:00:00Z \
 	"an entry written with an earlier clock is dated at the chain's last time"

@@ -247,7 +247,7 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	/* Created on a fixed clock: a test or demo vault, the only kind that
 	 * opens with one later (gd_vault_open). */
 	if (rc == 0 && v->now)
-		rc = gd__db_exec(v->store, "INSERT INTO meta (key, value) VALUES ('fixed_clock', 1)", NULL);
+		rc = gd__db_exec(v->store, "INSERT INTO meta (key, value) VALUES ('fixed_clock', ?)", "i", (int64_t)1);
 	if (rc == 0)
 		rc = gd__audit_append(v, 0, "system", &(struct gd__audit_event){.action = "vault.init"});
 	rc = gd__op_end(v, rc);
