@@ -15,10 +15,10 @@ start_server --max-per-client 0
 raw() { RAW=$(printf "$1" | "$H" send 127.0.0.1 "$PORT"); }
 status_of() { head -1 <<<"$RAW" | cut -d' ' -f2; }
 
-req POST /v1/tenants/acme/subjects "$TADMIN" '{"identifiers":{"email":"ana@example.fr"}}'; expect 201
+req POST /v1/tenants/acme/subjects "$TADMIN" '{"identifiers":{"email":"ana@example.fr"}}'; expect_status 201
 S=$(jq -r .subject <<<"$BODY")
-req PUT /v1/tenants/acme/subjects/$S/consents/billing "$TADMIN" '{"channel":"web-form","text":"I agree to billing"}'; expect 201
-req POST /v1/tenants/acme/subjects/$S/records "$TADMIN" '{"activity":"billing","category":"user.name","value":"Ana"}'; expect 201
+req PUT /v1/tenants/acme/subjects/$S/consents/billing "$TADMIN" '{"channel":"web-form","text":"I agree to billing"}'; expect_status 201
+req POST /v1/tenants/acme/subjects/$S/records "$TADMIN" '{"activity":"billing","category":"user.name","value":"Ana"}'; expect_status 201
 R=$(jq -r .id <<<"$BODY")
 
 # ---- 1. NUL and control characters in the path: 400, never a shorter route ----
@@ -36,9 +36,9 @@ done
 raw "GET /v1/whoami\0.json HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $TADMIN\r\nConnection: close\r\n\r\n"
 [ "$(status_of)" = 400 ] || fail "literal NUL in the request line: $(head -1 <<<"$RAW")"
 # the subject, its consent and its record are all still there
-req GET /v1/tenants/acme/subjects/$S/consents "$TADMIN"; expect 200
+req GET /v1/tenants/acme/subjects/$S/consents "$TADMIN"; expect_status 200
 [ "$(jq '.consents | length' <<<"$BODY")" -ge 1 ] || fail "the consent is gone: $BODY"
-req GET "/v1/tenants/acme/records/$R?purpose=billing" "$TADMIN"; expect 200
+req GET "/v1/tenants/acme/records/$R?purpose=billing" "$TADMIN"; expect_status 200
 # escapes that decode to ordinary characters still route, and a raw request works
 raw "GET /v1/who%%61mi HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $TADMIN\r\nConnection: close\r\n\r\n"
 [ "$(status_of)" = 200 ] || fail "an escaped letter: $(head -1 <<<"$RAW")"
@@ -60,26 +60,26 @@ grep -q '"field \\"name\\" is missing' <<<"$RAW" || fail "the chunked body was n
 
 # ---- integers: canonical digits only ----
 for v in -5 +1 01 0 1e3 ' 1' 99999999999999999999; do
-	req GET "/v1/tenants/acme/register?version=$(jq -rn --arg v "$v" '$v|@uri')" "$TADMIN"; expect 400 bad_request
+	req GET "/v1/tenants/acme/register?version=$(jq -rn --arg v "$v" '$v|@uri')" "$TADMIN"; expect_status 400 bad_request
 done
 for id in +$R 0$R; do
-	req GET "/v1/tenants/acme/records/$id?purpose=billing" "$TADMIN"; expect 400 bad_request
+	req GET "/v1/tenants/acme/records/$id?purpose=billing" "$TADMIN"; expect_status 400 bad_request
 done
-req GET "/v1/tenants/acme/audit?limit=+5" "$TADMIN"; expect 400 bad_request
-req GET "/v1/tenants/acme/audit?limit=5" "$TADMIN"; expect 200
+req GET "/v1/tenants/acme/audit?limit=+5" "$TADMIN"; expect_status 400 bad_request
+req GET "/v1/tenants/acme/audit?limit=5" "$TADMIN"; expect_status 200
 
 # ---- collected_at: not after now + 1 day (retention counts from it) ----
 req POST /v1/tenants/acme/subjects/$S/records "$TADMIN" '{"activity":"billing","category":"user.name","value":"x","collected_at":"9999-12-31"}'
-expect 422 invalid
+expect_status 422 invalid
 req POST /v1/tenants/acme/subjects/$S/records "$TADMIN" '{"activity":"billing","category":"user.name","value":"x","collected_at":"2018-02-31"}'
-expect 400 bad_request
+expect_status 400 bad_request
 
 # ---- bad_json: never an echo of the body ----
-req POST /v1/auth/login "" '{"name":"ana","password":"hunter2-secret-value"'; expect 400 bad_json
+req POST /v1/auth/login "" '{"name":"ana","password":"hunter2-secret-value"'; expect_status 400 bad_json
 ! grep -q hunter2 <<<"$BODY" || fail "bad_json echoes the body: $BODY"
-req POST /v1/auth/login "" '{"name":"ana","name":"secret-name-x","password":"p"}'; expect 400 bad_json
+req POST /v1/auth/login "" '{"name":"ana","name":"secret-name-x","password":"p"}'; expect_status 400 bad_json
 ! grep -q secret-name-x <<<"$BODY" || fail "bad_json echoes a key or value: $BODY"
-req POST /v1/tenants/acme/subjects/$S/records "$TADMIN" 'zz-private-value'; expect 400 bad_json
+req POST /v1/tenants/acme/subjects/$S/records "$TADMIN" 'zz-private-value'; expect_status 400 bad_json
 ! grep -qi 'zz-private\|JSON_\|REJECT\|DECODE' <<<"$BODY" || fail "bad_json echoes the body or flag names: $BODY"
 
 # ---- 2. clients that vanish mid-request leak nothing ----
@@ -89,6 +89,6 @@ printf 'GET /v1/tenants/acme/records/%s?purpose=billing HTTP/1.1\r\nHost: x\r\nA
 	"$H" abort 127.0.0.1 "$PORT" 200
 printf 'GET /v1/tenants/acme/audit/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$TADMIN" |
 	"$H" abort 127.0.0.1 "$PORT" 20
-req GET /healthz; expect 200
+req GET /healthz; expect_status 200
 stop_server
 echo "hardening: ok"

@@ -25,13 +25,13 @@ read -r result <"$W/loris"
 [ "$result" = "connections=40 closed=40 answered=0" ] ||
 	fail "slowloris: every connection must be closed by the server within 15 s, none answered: $result"
 # the attacker's address is served again once its connections are gone
-req GET /healthz; expect 200
+req GET /healthz; expect_status 200
 
 # ---- the access log: one JSON line per request, never a value or a token ----
-req POST /v1/tenants/acme/subjects "$TA" '{"identifiers":{"email":"ana@example.fr"}}'; expect 201
+req POST /v1/tenants/acme/subjects "$TA" '{"identifiers":{"email":"ana@example.fr"}}'; expect_status 201
 S=$(jq -r .subject <<<"$BODY")
 req POST /v1/tenants/acme/subjects/$S/records "$TA" '{"activity":"billing","category":"user.name","value":"Ana Secret-Value"}'
-expect 201; R=$(jq -r .id <<<"$BODY")
+expect_status 201; R=$(jq -r .id <<<"$BODY")
 curl -s -D "$W/h" -o /dev/null -H "Authorization: Bearer $TA" "$B/v1/tenants/acme/records/$R?purpose=billing"
 RID=$(sed -n 's/^X-Request-Id: *\([0-9a-f]*\).*/\1/ip' "$W/h")
 [ -n "$RID" ] || fail "no X-Request-Id"
@@ -48,11 +48,11 @@ line=$(grep "\"$RID\"" "$W/access.log") || fail "request $RID is not in the acce
 # ---- the probe token: /healthz and /metrics only with it ----
 printf 'probe-token-0123456789abcdef\n' >"$W/probe"
 start_server --probe-token-file "$W/probe"
-req GET /healthz; expect 401 unauthenticated
-req GET /metrics "wrong-token-0123456789abcdef"; expect 401
-req GET /metrics "probe-token-0123456789abcdef"; expect 200
-req GET /healthz "probe-token-0123456789abcdef"; expect 200
-req GET /v1/whoami "$TA"; expect 200     # other routes are unchanged
+req GET /healthz; expect_status 401 unauthenticated
+req GET /metrics "wrong-token-0123456789abcdef"; expect_status 401
+req GET /metrics "probe-token-0123456789abcdef"; expect_status 200
+req GET /healthz "probe-token-0123456789abcdef"; expect_status 200
+req GET /v1/whoami "$TA"; expect_status 200     # other routes are unchanged
 stop_server
 printf 'short\n' >"$W/probe"
 "$G" serve --listen 127.0.0.1:0 --probe-token-file "$W/probe" 2>"$W/e" && fail "a short probe token accepted"

@@ -48,7 +48,7 @@ login 127.0.0.5 nobody11 'wrong password'; [ "$STATUS" = 401 ] || fail "another 
 
 # ---- an admin's unlock ends the name's wait (the server's and the vault's) ----
 login 127.0.0.9 ana 'ana password 1'; [ "$STATUS" = 429 ] || fail "ana before the unlock: $STATUS"
-req POST /v1/tenants/acme/principals/ana/unlock "$TADMIN"; expect 200
+req POST /v1/tenants/acme/principals/ana/unlock "$TADMIN"; expect_status 200
 login 127.0.0.9 ana 'ana password 1'; [ "$STATUS" = 201 ] || fail "ana after the unlock: $STATUS $BODY"
 
 # ---- nobody locks out the admin: failures from one address, the admin logs in from another ----
