@@ -38,7 +38,7 @@ grep -qi '^Retry-After: [12]' "$W/h" || fail "429 without Retry-After"
 # restart the right password is refused, answered like wrong credentials
 stop_server
 start_server --now $T0
-req POST /v1/auth/login "" '{"tenant":"acme","name":"ana","password":"ana password 1"}'; expect 401 unauthenticated
+req POST /v1/auth/login "" '{"tenant":"acme","name":"ana","password":"ana password 1"}'; expect_status 401 unauthenticated
 # unknown names and tenants fail the same way, and are audited too
 req POST /v1/auth/login "" '{"tenant":"acme","name":"nobody","password":"whatever it is"}'; expect_status 401 unauthenticated
 MSG1=$(jq -r .error.message <<<"$BODY")
