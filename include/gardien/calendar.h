@@ -42,6 +42,9 @@ int gd_calendar_get(gd_actor *a, gd_calendar *set, gd_calendar *used);
  */
 int gd_calendar_set(gd_actor *a, const gd_calendar *c);
 
+/* Writes the date (YYYY-MM-DD) of instant `t` on the tenant's clocks; UTC if its zone fails to load. */
+void gd_calendar_date(gd_actor *a, char out[32], gd_time t);
+
 /* Calls `cb` with each member state whose holidays gardien knows, and its name. */
 int gd_calendar_states(int (*cb)(void *ud, const char *state, const char *name), void *ud);
 

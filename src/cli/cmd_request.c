@@ -72,12 +72,12 @@ static int parse(struct cli *c, int argc, char **argv, struct opts *o)
 
 static json_t *request_json(const gd_request *r)
 {
-	char t1[32], t2[32], t3[32], t4[32];
-	return json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:b,s:b,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s,s:I}",
+	char t1[32], t2[32], t3[32], t4[32], t5[32];
+	return json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:s?,s:b,s:b,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s,s:I}",
 	                 "id", (json_int_t)r->id, "subject", r->subject, "kind", r->kind, "activity",
 	                 *r->activity ? r->activity : NULL, "state", gd_request_state_name(r->state),
 	                 "received_at", cli_time(r->received_at, t1), "due_at", cli_time(r->due_at, t2),
-	                 "extended", r->extended, "late", r->late, "reason", *r->reason ? r->reason : NULL,
+	                 "target_at", r->target_at ? cli_time(r->target_at, t5) : NULL, "extended", r->extended, "late", r->late, "reason", *r->reason ? r->reason : NULL,
 	                 "identity_method", *r->identity_method ? r->identity_method : NULL, "identity_ref",
 	                 *r->identity_ref ? r->identity_ref : NULL, "identity_by",
 	                 *r->identity_by ? r->identity_by : NULL, "identity_at",
@@ -86,19 +86,23 @@ static json_t *request_json(const gd_request *r)
 	                 "copies", (json_int_t)r->copies);
 }
 
-static void request_line(const gd_request *r)
+/* Dates on the tenant's clocks: the due date is the day the deadline ends there. */
+static void request_line(struct cli *c, const gd_request *r)
 {
-	char due[32], rec[32];
-	gd_date_format(due, r->due_at);
-	gd_date_format(rec, r->received_at);
-	printf("%-5lld %-16s %-12s %s  received %s  due %s%s%s\n", (long long)r->id, r->kind,
+	char due[32], rec[32], target[32] = "";
+	gd_calendar_date(c->actor, due, r->due_at);
+	gd_calendar_date(c->actor, rec, r->received_at);
+	if (r->target_at)
+		gd_calendar_date(c->actor, target, r->target_at);
+	printf("%-5lld %-16s %-12s %s  received %s  due %s%s%s%s%s\n", (long long)r->id, r->kind,
 	       gd_request_state_name(r->state), r->subject, rec, due, r->extended ? " (extended)" : "",
-	       r->late ? "  LATE" : "");
+	       *target ? "  target " : "", target, r->late ? "  LATE" : "");
 }
 
 struct list_ctx {
 	json_t *arr;
 	bool late_only;
+	struct cli *c;
 };
 
 static int list_cb(void *ud, const gd_request *r)
@@ -110,7 +114,7 @@ static int list_cb(void *ud, const gd_request *r)
 	if (arr)
 		json_array_append_new(arr, request_json(r));
 	else
-		request_line(r);
+		request_line(lc->c, r);
 	return 0;
 }
 
@@ -256,7 +260,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 			return cli_usage(c, "request", "request list takes no argument");
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
-		struct list_ctx lc = {c->json ? json_array() : NULL, o.late};
+		struct list_ctx lc = {c->json ? json_array() : NULL, o.late, c};
 		int r = gd_request_list(c->actor, !o.all, list_cb, &lc);
 		if (r < 0) {
 			json_decref(lc.arr);
@@ -306,7 +310,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 			cli_print_json(j);
 			return EXIT_OK;
 		}
-		request_line(&req);
+		request_line(c, &req);
 		if (*req.reason)
 			printf("  reason: %s\n", req.reason);
 		if (req.identity_at)

@@ -24,9 +24,20 @@ static const struct command commands[] = {
 	 "  --country CODE   its default phone calling code, e.g. 33\n"
 	 "  --register FILE  load this register into the tenant (checked before anything\n"
 	 "                   is created; see 'gardien help register')\n"},
-	{"tenant", cmd_tenant, "create or list tenants (controllers)",
+	{"tenant", cmd_tenant, "create or list tenants (controllers); their deadline calendar",
 	 "usage: gardien tenant create NAME [--country CODE]\n"
-	 "       gardien tenant list\n"},
+	 "       gardien tenant list\n"
+	 "       gardien tenant calendar [--state CODE] [--zone ZONE] [--target-days N]\n"
+	 "       gardien tenant holidays [STATE [YEAR]]\n"
+	 "\n"
+	 "--country is the tenant's phone calling code (33): national phone numbers\n"
+	 "are read with it; without it (asked for on a terminal) they must be written\n"
+	 "+33…. 'calendar' shows or sets how request deadlines are counted: the member\n"
+	 "state whose public holidays move a deadline to the next working day (BE, FR,\n"
+	 "LU, NL, DE; default: the calling code's), the time zone its last day ends in\n"
+	 "(default: the state's, e.g. Europe/Brussels) and an internal target, N days\n"
+	 "after receipt, shown beside the legal due date. 'holidays' lists the states\n"
+	 "gardien knows, or a state's holidays in YEAR (default: this year).\n"},
 	{"subject", cmd_subject, "create, find, show data subjects and their identifiers",
 	 "usage: gardien subject create [--email E] [--phone P] [--id KIND=VALUE]...\n"
 	 "       gardien subject add-id SUBJECT KIND VALUE\n"

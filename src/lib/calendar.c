@@ -562,6 +562,14 @@ int gd_calendar_get(gd_actor *a, gd_calendar *set, gd_calendar *used)
 	return rc;
 }
 
+void gd_calendar_date(gd_actor *a, char out[32], gd_time t)
+{
+	struct gd__calendar c;
+	if (gd__calendar_of(a, &c) < 0)
+		c.tz = gd__tz_utc();
+	gd_date_format(out, t + gd__tz_offset(c.tz, t));
+}
+
 int gd_calendar_set(gd_actor *a, const gd_calendar *c)
 {
 	struct gd__calendar check;

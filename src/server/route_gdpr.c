@@ -313,10 +313,10 @@ int route_breach_notify(struct api_ctx *c)
 
 static json_t *request_json(const gd_request *r)
 {
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:b,s:s,s:o,s:s}", "id", (json_int_t)r->id, "subject",
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:b,s:b,s:s,s:o,s:s}", "id", (json_int_t)r->id, "subject",
 	                 r->subject, "kind", r->kind, "activity", r->activity, "state",
 	                 gd_request_state_name(r->state), "received_at", api_time_json(r->received_at), "due_at",
-	                 api_time_json(r->due_at), "extended", r->extended, "late", r->late, "reason", r->reason,
+	                 api_time_json(r->due_at), "target_at", api_time_json(r->target_at), "extended", r->extended, "late", r->late, "reason", r->reason,
 	                 "identity_verified_at", api_time_json(r->identity_at), "opened_by", r->opened_by);
 }
 

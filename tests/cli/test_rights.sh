@@ -20,11 +20,12 @@ expect_exit() { # expect_exit CODE command...
 S=$("$GARDIEN" subject create --email jeanne@example.fr)
 R=$("$GARDIEN" put "$S" --activity customers --category user.name "Jeanne <Martin>")
 
-# Deadline on a leap-year month end, LATE the day after.
-"$GARDIEN" request open access "$S" | grep -q "due 2024-02-29T23:59:59Z" || fail "due date"
+# Deadline on a leap-year month end (in France: calling code 33, Paris time), LATE the day after.
+"$GARDIEN" request open access "$S" | grep -q "due 2024-02-29T22:59:59Z" || fail "due date"
 "$GARDIEN" request list | grep -q "due 2024-02-29" || fail "list shows due"
 "$GARDIEN" request list | grep -q LATE && fail "not late yet"
-GARDIEN_NOW=2024-03-01T00:00:00Z "$GARDIEN" request list | grep -q LATE || fail "late after due"
+"$GARDIEN" request list | grep -q target && fail "no target set yet"
+GARDIEN_NOW=2024-02-29T23:00:00Z "$GARDIEN" request list | grep -q LATE || fail "late after due"
 [ -z "$("$GARDIEN" request list --late)" ] || fail "--late lists nothing on time"
 GARDIEN_NOW=2024-03-01 "$GARDIEN" request list --late | grep -q "^1 " || fail "--late lists the late one"
 [ "$(GARDIEN_NOW=2024-03-01 "$GARDIEN" --json request list | jq '.[0].late')" = true ] || fail "json late"
@@ -49,7 +50,7 @@ grep -q "Jeanne &lt;Martin&gt;" copy.html || fail "html escapes"
 
 # Extension: once, with a reason, within the first month.
 "$GARDIEN" request open rectification "$S" >/dev/null
-"$GARDIEN" request extend 2 --reason "complex request" | grep -q "due 2024-04-30T23:59:59Z" || fail "extended due"
+"$GARDIEN" request extend 2 --reason "complex request" | grep -q "due 2024-04-30T21:59:59Z" || fail "extended due"
 expect_exit 7 "$GARDIEN" request extend 2 --reason again
 expect_exit 2 "$GARDIEN" request extend 2
 "$GARDIEN" request refuse 2 --reason "manifestly unfounded" >/dev/null

@@ -9,6 +9,8 @@ setup_vault
 "$G" --tenant acme role set dpo --ops read,write,erase,export,requests,register,audit --activities '*' >/dev/null
 "$G" --tenant acme user service dpo --role dpo >/dev/null
 TD=$("$G" --tenant acme token create dpo | head -1)
+# acme (calling code 33) counts deadlines in France, Paris time; its own target: 25 days
+"$G" --tenant acme tenant calendar --target-days 25 >/dev/null
 start_server --now 2026-02-02T10:00:00Z
 T=/v1/tenants/acme
 
@@ -53,7 +55,8 @@ req GET $T/subjects/$S/consents "$TD"; expect 200
 # an access request: opened, identity verified, started, answered with an export
 req POST $T/requests "$TD" "{\"kind\":\"access\",\"subject\":\"$S\"}"; expect 201
 Q=$(jq -r .id <<<"$BODY")
-[ "$(jq -r .state <<<"$BODY")" = received ] && [ "$(jq -r .due_at <<<"$BODY")" = 2026-03-02T23:59:59Z ] || fail "request: $BODY"
+[ "$(jq -r .state <<<"$BODY")" = received ] && [ "$(jq -r .due_at <<<"$BODY")" = 2026-03-02T22:59:59Z ] || fail "request: $BODY"
+[ "$(jq -r .target_at <<<"$BODY")" = 2026-02-27T22:59:59Z ] || fail "internal target: $BODY"
 req GET "$T/requests/$Q/export" "$TD"; expect 409        # identity not verified yet
 req POST $T/requests/$Q/verify "$TD" '{"method":"id_document","evidence":"ticket-7"}'; expect 200
 req POST $T/requests/$Q/start "$TD" '{}'; expect 200
@@ -70,9 +73,10 @@ req GET $T/requests/$Q "$TA"; expect 403 denied
 # a request extended (two more months), another refused with its reason
 req POST $T/requests "$TD" "{\"kind\":\"portability\",\"subject\":\"$S\",\"received_at\":\"2026-01-31\"}"; expect 201
 QX=$(jq -r .id <<<"$BODY")
-[ "$(jq -r .due_at <<<"$BODY")" = 2026-02-28T23:59:59Z ] || fail "due date from 31 January: $BODY"
+# 28 February 2026 is a Saturday: Monday 2 March, end of the day in Paris
+[ "$(jq -r .due_at <<<"$BODY")" = 2026-03-02T22:59:59Z ] || fail "due date from 31 January: $BODY"
 req POST $T/requests/$QX/extend "$TD" '{"reason":"many requests this month"}'; expect 200
-[ "$(jq -r .due_at <<<"$BODY")" = 2026-04-30T23:59:59Z ] && [ "$(jq .extended <<<"$BODY")" = true ] || fail "extended: $BODY"
+[ "$(jq -r .due_at <<<"$BODY")" = 2026-04-30T21:59:59Z ] && [ "$(jq .extended <<<"$BODY")" = true ] || fail "extended: $BODY"
 req POST $T/requests/$QX/refuse "$TD" '{"reason":"manifestly unfounded: third identical request"}'; expect 200
 [ "$(jq -r .state <<<"$BODY")" = refused ] || fail "refused: $BODY"
 req POST $T/requests/$QX/start "$TD" '{}'; expect 409 conflict
