@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "lib/calendar.h"
+#include "lib/calendar/calendar.h"
 #include "util/tzif.h"
 
 static gd_time T(const char *s)
