@@ -124,6 +124,16 @@ req GET "$T/audit" "$TA"; expect 403 denied
 req GET $T/audit/verify "$TD"; expect 200
 [ "$(jq .intact <<<"$BODY")" = true ] || fail "audit verify: $BODY"
 
+# Art. 19 from every path: erasing a subject over HTTP owes the bank a notice
+req POST $T/subjects "$TD" '{"identifiers":{"email":"zoe@example.fr"}}'; expect 201
+SZ=$(jq -r .subject <<<"$BODY")
+req POST $T/subjects/$SZ/records "$TD" '{"activity":"billing","category":"user.contact.email","subject_category":"customer","value":"zoe@example.fr"}'
+expect 201
+req DELETE "$T/subjects/$SZ" "$TD"; expect 200
+[ "$("$G" --tenant acme --json outbox list --recipient "établissement bancaire" |
+    jq --arg s "$SZ" '[.[] | select(.subject == $s and .action == "erasure" and .activity == "billing")] | length')" = 1 ] ||
+	fail "DELETE /subjects/{s} queued no notice to the bank"
+
 # the breach register and its 72-hour clock
 req POST $T/breaches "$TD" '{"detected_at":"2026-02-02T08:00:00Z","nature":"confidentiality","description":"a laptop was stolen","data_categories":"user.contact.email","subject_categories":"customer","approx_subjects":120,"high_risk":true}'
 expect 201; BR=$(jq -r .id <<<"$BODY")

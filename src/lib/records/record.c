@@ -14,6 +14,7 @@
 
 #include "lib/internal.h"
 #include "lib/retention/retention.h"
+#include "lib/rights/rights.h"
 #include "util/json.h"
 #include "util/utf8.h"
 
@@ -369,6 +370,9 @@ int gd_record_update(gd_actor *a, int64_t id, enum gd_value_type type, const voi
 	rc = gd__db_exec(v->store, "UPDATE records SET sealed = ?, type = ?, updated_at = ? WHERE id = ?",
 	                 "biii", sealed, value_len + GD__SEAL_OVERHEAD, (int64_t)type,
 	                 (int64_t)gd_vault_now(v), id);
+	/* Art. 19: the recipients learn of every rectification, requested or not. */
+	if (rc == 0)
+		rc = gd__outbox_notify(a, "rectification", r.subject, r.activity, r.category, id, a->request_id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.update", .subject = r.subject,
@@ -385,13 +389,13 @@ int gd_record_delete(gd_actor *a, int64_t id)
 {
 	gd_vault *v = a->v;
 	gd__stmt *st;
-	char subject[GD_SUBJECT_ID_SIZE] = "", category[GD_NAME_MAX + 1] = "";
+	char subject[GD_SUBJECT_ID_SIZE] = "", category[GD_NAME_MAX + 1] = "", activity[GD_NAME_MAX + 1] = "";
 	int rc;
 
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT s.pseudonym, r.category FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT s.pseudonym, r.category, r.activity FROM records r JOIN subjects s ON s.id = r.subject_id"
 	                  " WHERE r.id = ? AND r.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc == 0) {
@@ -399,6 +403,7 @@ int gd_record_delete(gd_actor *a, int64_t id)
 		if (rc == 1) {
 			gd__copy(subject, sizeof subject, gd__col_text(v->store, st, 0));
 			gd__copy(category, sizeof category, gd__col_text(v->store, st, 1));
+			gd__copy(activity, sizeof activity, gd__col_text(v->store, st, 2));
 			rc = 0;
 		} else if (rc == 0) {
 			rc = gd__err(GD_ENOTFOUND, "no record %lld in tenant %s", (long long)id, a->tenant);
@@ -409,6 +414,8 @@ int gd_record_delete(gd_actor *a, int64_t id)
 		rc = gd__db_exec(v->store, "DELETE FROM records WHERE id = ?", "i", id);
 	if (rc == 0)
 		rc = gd__retention_record_gone(v, id);
+	if (rc == 0)
+		rc = gd__outbox_notify(a, "erasure", subject, activity, category, id, a->request_id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.delete", .subject = subject,

@@ -325,6 +325,7 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
 
 /* Modules keeping rows about subjects add their hook here (see internal.h). */
 static const gd__erase_hook erase_hooks[] = {
+	gd__outbox_erase_hook, /* first: it reads the records the others leave */
 	gd__rights_erase_hook,
 	gd__retention_erase_hook,
 };

@@ -206,7 +206,10 @@ int gd__consent_history(gd_actor *a, int64_t subject_id, const char *subject, gd
 		gd_time at = gd__col_int(db, st, 3);
 		bool same = strcmp(act, prev_activity) == 0;
 		rc = 0;
-		if (pending && (!same || pending <= at))
+		/* A lapse is reported once it happened: before what followed it, or
+		 * before now when the activity's events end here; a future expiry
+		 * stays on the consent's own line ("expires"). */
+		if (pending && (same ? pending <= at : pending <= now))
 			rc = emit_expiry(cb, ud, subject, prev_activity, pending);
 		pending = 0;
 		if (rc == 0)

@@ -3,9 +3,12 @@
  * data is rectified, erased or restricted, every recipient and processor the
  * register names for the activity (internal services and authorities
  * excepted) gets a notice.
+ * Every path owes them: requests, plain updates and deletions, erasure of a
+ * whole subject (the erase hook) and the retention sweep's deletions.
  * Applications and the server read the outbox and acknowledge what they have
  * passed on; a notice names the pseudonym, never personal data.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/rights/rights.h"
@@ -35,6 +38,36 @@ int gd__outbox_notify(gd_actor *a, const char *action, const char *subject, cons
 		rc = queue(a, &act->recipients[i], action, subject, activity, category, record_id, request_id);
 	for (size_t i = 0; act && rc == 0 && i < act->nprocessors; i++)
 		rc = queue(a, &act->processors[i], action, subject, activity, category, record_id, request_id);
+	return rc;
+}
+
+int gd__outbox_erase_hook(gd_actor *a, const struct gd__subject *s)
+{
+	enum { MAX = 256 };
+	const struct gd__register *reg;
+	gd__store *db = a->v->store;
+	gd__stmt *st = NULL;
+	size_t n = 0;
+	int rc = gd__rights_register(a, &reg);
+	if (rc < 0 || !reg)
+		return rc; /* no register, no recipient */
+	char(*acts)[GD_NAME_MAX + 1] = gd__calloc(MAX, GD_NAME_MAX + 1);
+	if (!acts)
+		return GD_ENOMEM;
+	rc = gd__db_query(db, &st, "SELECT DISTINCT activity FROM records WHERE subject_id = ?", "i", s->id);
+	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
+		rc = 0;
+		if (n == MAX) {
+			rc = gd__err(GD_ETOOBIG, "the subject's records span more than %d activities", MAX);
+			break;
+		}
+		snprintf(acts[n++], GD_NAME_MAX + 1, "%s", gd__col_text(db, st, 0));
+	}
+	if (st)
+		gd__db_reset(db, st);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = gd__outbox_notify(a, "erasure", s->pseudonym, acts[i], NULL, 0, a->request_id);
+	gd__free(acts);
 	return rc;
 }
 

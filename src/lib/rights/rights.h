@@ -63,6 +63,13 @@ int gd__rights_erase_hook(gd_actor *a, const struct gd__subject *s);
 int gd__outbox_notify(gd_actor *a, const char *action, const char *subject, const char *activity,
                       const char *category, int64_t record_id, int64_t request_id);
 
+/*
+ * Erasure hook (subject.c table): an "erasure" notice for every activity the
+ * subject's records belong to, whoever erases it (gardien erase, DELETE
+ * /subjects/{s}, an erasure request: a->request_id).
+ */
+int gd__outbox_erase_hook(gd_actor *a, const struct gd__subject *s);
+
 /* Streams the requests about `subject` (pseudonym), oldest first. */
 int gd__request_list_subject(gd_actor *a, const char *subject, gd_request_cb cb, void *ud);
 
