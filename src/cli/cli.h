@@ -50,6 +50,9 @@ struct command {
 int cli_open(struct cli *c, bool actor);
 /* Prints the library's last error for `rc` and returns the exit code. */
 int cli_fail(struct cli *c, int rc);
+/* As cli_open(c, true) for operations on the whole vault: --tenant is not needed with several tenants. */
+int cli_open_vault_wide(struct cli *c);
+
 /* Prints a usage error with a pointer to help, returns EXIT_USAGE. */
 int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prints a JSON value on stdout (compact, one line) and releases it. */

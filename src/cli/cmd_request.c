@@ -169,9 +169,13 @@ static int do_export(struct cli *c, int64_t id, const struct opts *o)
 	if (o->output) {
 		/* The copy holds personal data: readable by its owner only. */
 		fd = open(o->output, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd < 0 && errno == EEXIST) {
+			fprintf(stderr, "gardien: %s already exists: name a new file (a copy is never written over another)\n",
+			        o->output);
+			return EXIT_EXISTS;
+		}
 		if (fd < 0) {
-			fprintf(stderr, "gardien: cannot create %s: %s (it must not exist yet)\n", o->output,
-			        strerror(errno));
+			fprintf(stderr, "gardien: cannot create %s: %s\n", o->output, strerror(errno));
 			return EXIT_ERROR;
 		}
 	}

@@ -3,6 +3,7 @@
  * helpers every command shares. Global options may stand anywhere on the line.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +44,13 @@ static const struct command commands[] = {
 	 "       gardien subject add-id SUBJECT KIND VALUE\n"
 	 "       gardien subject find KIND VALUE\n"
 	 "       gardien subject show SUBJECT --purpose ACTIVITY\n"
+	 "       gardien subject list [--limit N] [--cursor C]\n"
 	 "\n"
 	 "Identifiers are normalised before they are indexed: emails are trimmed and\n"
 	 "case-folded, phone numbers put in E.164 form (national numbers use the\n"
-	 "tenant's country code). 'show' prints the records readable for the purpose.\n"},
+	 "tenant's country code). 'show' prints the records readable for the purpose.\n"
+	 "'list' gives the tenant's subjects, oldest first, N a page (default 100); when\n"
+	 "more follow it says how to ask for them (--cursor, from the previous page).\n"},
 	{"put", cmd_put, "store a record about a subject",
 	 "usage: gardien put SUBJECT --activity ID --category CAT [--source SRC]\n"
 	 "                   [--subject-category KIND] [--json-value] [--collected-at TIME] VALUE|-\n"
@@ -385,7 +389,24 @@ static int only_tenant(void *ud, const char *name)
 	return 0;
 }
 
+static int open_actor(struct cli *c, bool actor, bool vault_wide);
+
 int cli_open(struct cli *c, bool actor)
+{
+	return open_actor(c, actor, false);
+}
+
+int cli_open_vault_wide(struct cli *c)
+{
+	return open_actor(c, true, true);
+}
+
+/*
+ * Opens the vault, and an actor on --tenant or the only tenant. A vault-wide
+ * operation (support staff, auth settings: audited in the vault's own chain)
+ * needs some tenant's actor only to run: with several, the first will do.
+ */
+static int open_actor(struct cli *c, bool actor, bool vault_wide)
 {
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = c->key_path;
@@ -397,6 +418,8 @@ int cli_open(struct cli *c, bool actor)
 		return EXIT_OK;
 	if (!c->tenant) {
 		rc = gd_tenant_list(c->vault, only_tenant, c);
+		if (rc == 1 && vault_wide)
+			rc = 0;
 		if (rc == 1) {
 			fprintf(stderr, "gardien: the vault holds several tenants: choose one with --tenant NAME\n");
 			return EXIT_USAGE;
@@ -535,7 +558,12 @@ int main(int argc, char **argv)
 	if (!c.vault_path || !*c.vault_path)
 		c.vault_path = "gardien.db";
 	if (!c.principal || !*c.principal) {
+		/* Who runs the command, as docs/cli.md says: $USER, else the account of the
+		 * effective uid (cron, containers and sudo -i often leave USER unset). */
 		const char *user = getenv("USER");
+		struct passwd *pw = user && *user ? NULL : getpwuid(geteuid());
+		if (pw && pw->pw_name && *pw->pw_name)
+			user = pw->pw_name;
 		snprintf(c.principal_buf, sizeof c.principal_buf, "cli:%s", user && *user ? user : "operator");
 		c.principal = c.principal_buf;
 	}

@@ -27,6 +27,7 @@ const struct api_route api_routes[] = {
 	{"POST", "/v1/auth/logout", route_logout, API_TOKEN, 0, 0, NULL, "end the session (or revoke the token) used", NULL, 204},
 	{"GET", "/v1/whoami", route_whoami, API_TOKEN, 0, 0, NULL, "the principal, tenant, role and rights of the token", NULL, 200},
 	{"GET", R_TENANT, route_whoami, API_TENANT, 0, 0, "api.tenant", "the caller's view of the tenant", NULL, 200},
+	{"GET", R_TENANT "/subjects", route_subject_list, API_TENANT, GD_OP_READ, 0, "subject.list", "the tenant's subjects a page at a time: ?limit=1..1000 (100), ?cursor= from next_cursor", NULL, 200},
 	{"POST", R_TENANT "/subjects", route_subject_create, API_TENANT, GD_OP_WRITE, API_BODY_DEFAULT, "subject.create", "create a data subject with identifiers", "SubjectCreate", 201},
 	{"POST", R_TENANT "/subjects/find", route_subject_find, API_TENANT, GD_OP_READ, 4096, "subject.find", "find a subject by identifier (blind index)", "Identifier", 200},
 	{"POST", R_TENANT "/subjects/{subject}/identifiers", route_subject_add_id, API_TENANT, GD_OP_WRITE, 4096, "subject.identifier.add", "attach an identifier to a subject", "Identifier", 201},

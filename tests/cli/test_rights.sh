@@ -38,7 +38,8 @@ grep -q "identity is not verified" err.txt || fail "message names identity"
 [ "$(stat -c %a copy.json)" = 600 ] || fail "copy file mode"
 [ "$(jq -r '.records[0].value' copy.json)" = "Jeanne <Martin>" ] || fail "json copy value"
 [ "$(jq -r '.identifiers[0].value' copy.json)" = "jeanne@example.fr" ] || fail "json identifier"
-expect_exit 1 "$GARDIEN" request export 1 --output copy.json   # never overwrites
+expect_exit 6 "$GARDIEN" request export 1 --output copy.json   # never overwrites: exists (6)
+grep -q "copy.json already exists" err.txt || fail "message names the existing file"
 "$GARDIEN" request export 1 --format html >copy.html 2>/dev/null
 grep -q "Jeanne &lt;Martin&gt;" copy.html || fail "html escapes"
 "$GARDIEN" request export 1 --format csv 2>/dev/null | grep -q '^"record","'"$R"'","customers"' || fail "csv row"

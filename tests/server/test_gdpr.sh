@@ -134,6 +134,23 @@ req DELETE "$T/subjects/$SZ" "$TD"; expect 200
     jq --arg s "$SZ" '[.[] | select(.subject == $s and .action == "erasure" and .activity == "billing")] | length')" = 1 ] ||
 	fail "DELETE /subjects/{s} queued no notice to the bank"
 
+# subjects a page at a time: walking with ?limit=1 gives what one page of 1000 gives
+req POST $T/subjects "$TD" '{"identifiers":{"email":"ugo@example.fr"}}'; expect 201
+req GET "$T/subjects?limit=1000" "$TD"; expect 200
+ALL=$(jq -r '[.subjects[].subject] | join(",")' <<<"$BODY")
+[ "$(jq .next_cursor <<<"$BODY")" = null ] && [ "$(jq '.subjects | length' <<<"$BODY")" -ge 2 ] || fail "subject list: $BODY"
+WALK= CUR=
+while :; do
+	req GET "$T/subjects?limit=1${CUR:+&cursor=$CUR}" "$TD"; expect 200
+	WALK="$WALK${WALK:+,}$(jq -r '.subjects[0].subject' <<<"$BODY")"
+	CUR=$(jq -r '.next_cursor // empty' <<<"$BODY")
+	[ -n "$CUR" ] || break
+done
+[ "$WALK" = "$ALL" ] || fail "pages: $WALK, expected $ALL"
+req GET "$T/subjects?cursor=sub_x" "$TD"; expect 422 invalid
+req GET "$T/subjects?limit=0" "$TD"; expect 400
+req GET "$T/subjects" "$TB"; expect 403
+
 # the breach register and its 72-hour clock
 req POST $T/breaches "$TD" '{"detected_at":"2026-02-02T08:00:00Z","nature":"confidentiality","description":"a laptop was stolen","data_categories":"user.contact.email","subject_categories":"customer","approx_subjects":120,"high_risk":true}'
 expect 201; BR=$(jq -r .id <<<"$BODY")

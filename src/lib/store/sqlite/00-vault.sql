@@ -19,6 +19,8 @@ CREATE TABLE IF NOT EXISTS subjects (
   created_at  INTEGER NOT NULL,
   wrapped_key BLOB NOT NULL
 );
+-- Listing a tenant's subjects a page at a time (gd_subject_list) walks this.
+CREATE INDEX IF NOT EXISTS subjects_tenant ON subjects (tenant_id, id);
 CREATE TABLE IF NOT EXISTS identifiers (
   tenant_id  INTEGER NOT NULL,
   blind      BLOB NOT NULL,
