@@ -7,6 +7,7 @@
  * on files built here (footer rule only, damaged); the tenant's calendar and
  * its internal target on real requests.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,11 @@ static void bad_calendars_are_refused(void **state)
 	assert_int_equal(gd_deadline(&t, "BE", "../../etc/passwd", 0, 1, 0), GD_EINVAL);
 	assert_int_equal(gd_deadline(&t, "BE", "Europe/Nowhere", 0, 1, 0), GD_ENOTFOUND);
 	assert_int_equal(gd_deadline(&t, "BE", NULL, 0, -1, 0), GD_EINVAL);
+	assert_int_equal(gd_deadline(&t, "BE", NULL, INT64_MAX, 1, 0), GD_EINVAL);
+	/* The calendar-free function clamps instead: no overflow whatever it is given. */
+	char b[32];
+	gd_time_format(b, gd_request_due(INT64_MIN, true));
+	assert_string_equal(b, "0000-04-03T23:59:59Z");
 }
 
 struct hol {

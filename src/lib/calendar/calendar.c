@@ -403,8 +403,18 @@ static gd_time end_of(const struct gd__tz *tz, int64_t z)
 	return gd__tz_from_local(tz, z * 86400 + 86399);
 }
 
+/* Years 0000-9999, as gd_time_parse reads them: the arithmetic below never overflows. */
+#define TIME_MIN (-62167219200LL)
+#define TIME_MAX 253402300799LL
+
+static gd_time clamp(gd_time t)
+{
+	return t < TIME_MIN ? TIME_MIN : t > TIME_MAX ? TIME_MAX : t;
+}
+
 gd_time gd__calendar_due(const struct gd__calendar *c, gd_time start, int months, int days)
 {
+	start = clamp(start);
 	int64_t z = add_months(local_day(c->tz, start), months) + days;
 	/* Art. 3(4): a Saturday, Sunday or public holiday gives way to the next working day. */
 	for (int i = 0; i < 366 && !working_day(c->st, z); i++)
@@ -416,6 +426,7 @@ gd_time gd__calendar_target(const struct gd__calendar *c, gd_time received, gd_t
 {
 	if (!c->target_days)
 		return 0;
+	received = clamp(received);
 	int64_t first = local_day(c->tz, received), z = first + c->target_days;
 	/* An internal target is met before the day off, not after it. */
 	while (z > first && !working_day(c->st, z))
@@ -470,6 +481,8 @@ int gd_deadline(gd_time *out, const char *state, const char *zone, gd_time start
 	*out = 0;
 	if (months < 0 || months > 120 || days < 0 || days > 3660)
 		return gd__err(GD_EINVAL, "a period of 0 to 120 months and 0 to 3660 days is expected");
+	if (start < TIME_MIN || start > TIME_MAX)
+		return gd__err(GD_EINVAL, "the start of a period must fall within years 0000-9999");
 	if ((rc = check_state(state)) < 0 || (zone && *zone && (rc = check_zone_name(zone)) < 0) ||
 	    (rc = resolve(&c, state, zone, NULL)) < 0)
 		return rc;
@@ -567,6 +580,7 @@ void gd_calendar_date(gd_actor *a, char out[32], gd_time t)
 	struct gd__calendar c;
 	if (gd__calendar_of(a, &c) < 0)
 		c.tz = gd__tz_utc();
+	t = clamp(t);
 	gd_date_format(out, t + gd__tz_offset(c.tz, t));
 }
 
