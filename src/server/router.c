@@ -46,6 +46,8 @@ const struct api_route api_routes[] = {
 	{"GET", R_TENANT "/breaches", route_breach_list, API_TENANT, GD_OP_AUDIT, 0, "breach.list", "the breach register", NULL, 200},
 	{"GET", R_TENANT "/breaches/{id}", route_breach_get, API_TENANT, GD_OP_AUDIT, 0, "breach.get", "one breach with its clock", NULL, 200},
 	{"POST", R_TENANT "/breaches/{id}/notify", route_breach_notify, API_TENANT, GD_OP_AUDIT, 4096, "breach.notify", "record the notification to the authority", "BreachNotify", 200},
+	{"GET", R_TENANT "/calendar", route_calendar_get, API_TENANT, 0, 0, "tenant.calendar.get", "the deadline calendar: member state, time zone, internal target (set and used)", NULL, 200},
+	{"PUT", R_TENANT "/calendar", route_calendar_set, API_TENANT, GD_OP_ADMIN, 4096, "tenant.calendar", "set the deadline calendar (fields given change, the rest stays)", "Calendar", 200},
 	{"POST", R_TENANT "/requests", route_request_open, API_TENANT, GD_OP_REQUESTS, 4096, "request.open", "open a data-subject request (deadline Art. 12(3))", "RequestOpen", 201},
 	{"GET", R_TENANT "/requests", route_request_list, API_TENANT, GD_OP_REQUESTS, 0, "request.list", "requests (?open=true for open ones)", NULL, 200},
 	{"GET", R_TENANT "/requests/{id}", route_request_get, API_TENANT, GD_OP_REQUESTS, 0, "request.get", "one request", NULL, 200},
@@ -358,7 +360,11 @@ static const char schema_text[] =
 	"ng\"},\"text_version\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"}},\"required\":[\"channel\"]},"
 	"\"Event\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"at\":{\"type\":\"string\"}},\"r"
 	"equired\":[\"name\"]},\"Hold\":{\"type\":\"object\",\"properties\":{\"subject\":{\"type\":\"string\"},\"reco"
-	"rd_id\":{\"type\":\"integer\"},\"reason\":{\"type\":\"string\"}},\"required\":[\"subject\",\"reason\"]}}";
+	"rd_id\":{\"type\":\"integer\"},\"reason\":{\"type\":\"string\"}},\"required\":[\"subject\",\"reason\"]},"
+	"\"Calendar\":{\"type\":\"object\",\"properties\":{\"state\":{\"type\":\"string\",\"description\":\"member state "
+	"whose public holidays count (BE, FR, LU, NL, DE); empty: the calling code's\"},\"zone\":{\"type\":\"string\","
+	"\"description\":\"IANA time zone, e.g. Europe/Brussels; empty: the state's\"},\"target_days\":{\"type\":"
+	"\"integer\",\"description\":\"internal target in days after receipt, 0 to 90; 0: none\"}}}}";
 
 static json_t *schemas(void)
 {

@@ -162,5 +162,17 @@ req GET $T/breaches "$TD"; expect 200
 [ "$(jq '.breaches | length' <<<"$BODY")" = 1 ] || fail "breach list: $BODY"
 req GET $T/breaches/999 "$TD"; expect 404
 req POST $T/breaches "$TA" '{}'; expect 403 denied
+
+# the deadline calendar: any token of the tenant reads it, an admin sets it
+req GET $T/calendar "$TA"; expect 200
+[ "$(jq -c '[.state, .zone, .target_days, .set.state]' <<<"$BODY")" = '["FR","Europe/Paris",25,null]' ] || fail "calendar: $BODY"
+req PUT $T/calendar "$TA" '{"state":"BE"}'; expect 403 denied
+req PUT $T/calendar "$TADMIN" '{"state":"BE"}'; expect 200
+[ "$(jq -c '[.state, .zone, .target_days, .set.state]' <<<"$BODY")" = '["BE","Europe/Brussels",25,"BE"]' ] || fail "calendar set: $BODY"
+req PUT $T/calendar "$TADMIN" '{"zone":"Europe/Atlantis"}'; expect 404
+req PUT $T/calendar "$TADMIN" '{"target_days":"soon"}'; expect 400
+req PUT $T/calendar "$TADMIN" '{"target_days":91}'; expect 422 invalid
+req POST $T/requests "$TD" "{\"kind\":\"access\",\"subject\":\"$S\",\"received_at\":\"2026-01-31T10:00:00Z\"}"; expect 201
+[ "$(jq -r '.due_at + " " + .target_at' <<<"$BODY")" = "2026-03-02T22:59:59Z 2026-02-25T22:59:59Z" ] || fail "Brussels deadline: $BODY"
 stop_server
 echo "gdpr: ok"
