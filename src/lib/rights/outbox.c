@@ -43,30 +43,36 @@ int gd__outbox_notify(gd_actor *a, const char *action, const char *subject, cons
 
 int gd__outbox_erase_hook(gd_actor *a, const struct gd__subject *s)
 {
-	enum { MAX = 256 };
+	enum { PAGE = 64 };
 	const struct gd__register *reg;
 	gd__store *db = a->v->store;
-	gd__stmt *st = NULL;
-	size_t n = 0;
+	size_t n;
 	int rc = gd__rights_register(a, &reg);
 	if (rc < 0 || !reg)
 		return rc; /* no register, no recipient */
-	char(*acts)[GD_NAME_MAX + 1] = gd__calloc(MAX, GD_NAME_MAX + 1);
+	char(*acts)[GD_NAME_MAX + 1] = gd__calloc(PAGE, GD_NAME_MAX + 1);
 	if (!acts)
 		return GD_ENOMEM;
-	rc = gd__db_query(db, &st, "SELECT DISTINCT activity FROM records WHERE subject_id = ?", "i", s->id);
-	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
-		rc = 0;
-		if (n == MAX) {
-			rc = gd__err(GD_ETOOBIG, "the subject's records span more than %d activities", MAX);
-			break;
+	/* A page of activities at a time, however many: an erasure never fails for its notices' sake. */
+	do {
+		gd__stmt *st = NULL;
+		char after[GD_NAME_MAX + 1] = "";
+		n = 0;
+		if (*acts[PAGE - 1])
+			snprintf(after, sizeof after, "%s", acts[PAGE - 1]);
+		rc = gd__db_query(db, &st,
+		                  "SELECT DISTINCT activity FROM records WHERE subject_id = ? AND activity > ?"
+		                  " ORDER BY activity LIMIT ?",
+		                  "iti", s->id, after, (int64_t)PAGE);
+		while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
+			snprintf(acts[n++], GD_NAME_MAX + 1, "%s", gd__col_text(db, st, 0));
+			rc = 0;
 		}
-		snprintf(acts[n++], GD_NAME_MAX + 1, "%s", gd__col_text(db, st, 0));
-	}
-	if (st)
-		gd__db_reset(db, st);
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = gd__outbox_notify(a, "erasure", s->pseudonym, acts[i], NULL, 0, a->request_id);
+		if (st)
+			gd__db_reset(db, st);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = gd__outbox_notify(a, "erasure", s->pseudonym, acts[i], NULL, 0, a->request_id);
+	} while (rc == 0 && n == PAGE);
 	gd__free(acts);
 	return rc;
 }

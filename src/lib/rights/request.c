@@ -642,20 +642,24 @@ struct erase_ctx {
 	struct doomed *del;     /* records to delete */
 	size_t ndel, cap, nkept;
 	char (*lost)[GD_NAME_MAX + 1]; /* activities losing records: their recipients are owed a notice */
-	size_t nlost;
+	size_t nlost, caplost;
 };
-
-#define ERASE_MAX_ACTIVITIES 256
 
 /* Notes that `activity` lost records (the plan goes through them in order). */
 static int lost(struct erase_ctx *c, const char *activity)
 {
 	if (c->nlost && strcmp(c->lost[c->nlost - 1], activity) == 0)
 		return 0;
-	if (!c->lost && !(c->lost = gd__calloc(ERASE_MAX_ACTIVITIES, GD_NAME_MAX + 1)))
-		return GD_ENOMEM;
-	if (c->nlost == ERASE_MAX_ACTIVITIES)
-		return gd__err(GD_ETOOBIG, "the subject's records span more than %d activities", ERASE_MAX_ACTIVITIES);
+	if (c->nlost == c->caplost) {
+		size_t cap = c->caplost ? c->caplost * 2 : 16;
+		char(*p)[GD_NAME_MAX + 1] = gd__calloc(cap, GD_NAME_MAX + 1);
+		if (!p)
+			return GD_ENOMEM;
+		if (c->nlost)
+			memcpy(p, c->lost, c->nlost * sizeof *p);
+		gd__free(c->lost);
+		c->lost = p, c->caplost = cap;
+	}
 	snprintf(c->lost[c->nlost++], GD_NAME_MAX + 1, "%s", activity);
 	return 0;
 }
