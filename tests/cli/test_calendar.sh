@@ -54,4 +54,11 @@ expect_code 0 G --tenant beta subject create --phone "+33 6 12 34 56 78"
 expect_code 0 G --tenant beta tenant calendar
 expect_match "$out" "member state  none \(weekends only\)" "no state"
 expect_match "$out" "time zone     UTC" "UTC"
+# On a terminal, tenant create asks for the calling code (script(1) gives it one).
+if command -v script >/dev/null; then
+  printf '32\n' | script -qec "$GARDIEN tenant create gamma" /dev/null >"$T/tty.out" 2>&1
+  expect_match "$(cat "$T/tty.out")" "country calling code of gamma" "asked on a terminal"
+  expect_code 0 G --tenant gamma tenant calendar
+  expect_match "$out" "member state  BE \(from the calling code\)" "the answer is kept"
+fi
 finish
