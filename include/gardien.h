@@ -275,5 +275,6 @@ int gd_record_delete(gd_actor *a, int64_t id);
 #include "gardien/audit.h"
 #include "gardien/breach.h"
 #include "gardien/calendar.h"
+#include "gardien/notice.h"
 
 #endif

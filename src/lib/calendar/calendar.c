@@ -603,7 +603,9 @@ int gd_calendar_set(gd_actor *a, const gd_calendar *c)
 	if ((rc = gd__op_begin(a->v)) < 0)
 		return rc;
 	rc = gd__db_exec(a->v->store,
-	                 "INSERT OR REPLACE INTO tenant_calendar (tenant_id, state, zone, target_days) VALUES (?, ?, ?, ?)",
+	                 "INSERT INTO tenant_calendar (tenant_id, state, zone, target_days) VALUES (?, ?, ?, ?)"
+	                 " ON CONFLICT (tenant_id) DO UPDATE SET state = excluded.state, zone = excluded.zone,"
+	                 " target_days = excluded.target_days",
 	                 "itti", a->tenant_id, c->state, c->zone, (int64_t)c->target_days);
 	if (rc == 0) {
 		char why[128];
