@@ -85,11 +85,18 @@ int gd_outbox_list(gd_actor *a, const char *recipient, bool pending_only,
 	int rc;
 	if (recipient && strlen(recipient) > GD_NAME_MAX * 2)
 		return gd__err(GD_ETOOBIG, "recipient name is too long");
-	rc = gd__db_query(db, &st,
-	                  "SELECT id, at, recipient, action, subject, activity, category, record_id, request_id,"
-	                  " acked_at FROM outbox WHERE tenant_id = ? AND (? IS NULL OR recipient = ?)"
-	                  " AND (? = 0 OR acked_at = 0) ORDER BY id",
-	                  "itti", a->tenant_id, recipient, recipient, (int64_t)pending_only);
+#define NOTICE_COLUMNS "id, at, recipient, action, subject, activity, category, record_id, request_id, acked_at"
+	/* Two statements rather than "? IS NULL": PostgreSQL cannot type a bare NULL parameter. */
+	if (recipient)
+		rc = gd__db_query(db, &st,
+		                  "SELECT " NOTICE_COLUMNS " FROM outbox WHERE tenant_id = ? AND recipient = ?"
+		                  " AND (? = 0 OR acked_at = 0) ORDER BY id",
+		                  "iti", a->tenant_id, recipient, (int64_t)pending_only);
+	else
+		rc = gd__db_query(db, &st,
+		                  "SELECT " NOTICE_COLUMNS " FROM outbox WHERE tenant_id = ?"
+		                  " AND (? = 0 OR acked_at = 0) ORDER BY id",
+		                  "ii", a->tenant_id, (int64_t)pending_only);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		gd_notice n = {
 			.id = gd__col_int(db, st, 0), .at = gd__col_int(db, st, 1),
