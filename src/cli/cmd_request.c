@@ -169,15 +169,13 @@ static int do_export(struct cli *c, int64_t id, const struct opts *o)
 	if (o->output) {
 		/* The copy holds personal data: readable by its owner only. */
 		fd = open(o->output, O_WRONLY | O_CREAT | O_EXCL, 0600);
-		if (fd < 0 && errno == EEXIST) {
-			fprintf(stderr, "gardien: %s already exists: name a new file (a copy is never written over another)\n",
-			        o->output);
-			return EXIT_EXISTS;
-		}
-		if (fd < 0) {
-			fprintf(stderr, "gardien: cannot create %s: %s\n", o->output, strerror(errno));
-			return EXIT_ERROR;
-		}
+		if (fd < 0 && errno == EEXIST)
+			return cli_error(c, EXIT_EXISTS, gd_error_name(GD_EEXISTS),
+			                 "name a new file: a copy is never written over another", "%s already exists",
+			                 o->output);
+		if (fd < 0)
+			return cli_error(c, EXIT_ERROR, gd_error_name(GD_EIO), NULL, "cannot create %s: %s", o->output,
+			                 strerror(errno));
 	}
 	int64_t copy = 0;
 	bool charged = false;
