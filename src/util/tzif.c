@@ -16,8 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/internal.h"
 #include "util/civil.h"
+#include "util/core.h"
 #include "util/tzif.h"
 
 #define MAX_TIMES 4096
