@@ -334,6 +334,21 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
                     const char *value);
 
 /*
+ * Lists the tenant's subjects by pseudonym, oldest first, a page at a time:
+ * `limit` (1..1000) subjects after `cursor` (NULL or "" for the first page;
+ * otherwise the `next` of the previous page, opaque). `next` receives the
+ * cursor of the following page, "" after the last. Audited ("subject.list");
+ * names pseudonyms only, never identifiers.
+ */
+#define GD_CURSOR_SIZE 24
+typedef struct gd_subject_info {
+	const char *subject;        /* pseudonym, valid during the callback */
+	gd_time created_at;
+} gd_subject_info;
+int gd_subject_list(gd_actor *a, const char *cursor, size_t limit,
+                    int (*cb)(void *ud, const gd_subject_info *s), void *ud, char next[GD_CURSOR_SIZE]);
+
+/*
  * Erases a subject by crypto-shredding: its data key is destroyed, then its
  * records and identifiers are deleted, in one transaction; deleted content is
  * overwritten in the database and its write-ahead log is truncated at commit.
@@ -515,6 +530,7 @@ int gd_client_erase(gd_actor *a, const char *client, gd_client_erase_report *out
 #include "gardien/register.h"
 #include "gardien/audit.h"
 #include "gardien/breach.h"
+#include "gardien/calendar.h"
 #include "gardien/notice.h"
 
 #endif

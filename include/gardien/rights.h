@@ -176,7 +176,7 @@ typedef struct gd_request {
 	char activity[GD_NAME_MAX + 1];
 	enum gd_request_state state;
 	gd_time received_at;
-	gd_time due_at;             /* last second of the deadline day */
+	gd_time due_at;             /* legal deadline: last second of its day in the tenant's zone */
 	bool extended;
 	bool late;                  /* open and past due now, or closed after due */
 	char reason[GD_REASON_MAX + 1];
@@ -187,12 +187,15 @@ typedef struct gd_request {
 	gd_time closed_at;
 	char opened_by[GD_NAME_MAX + 1];
 	int64_t copies;             /* copies of the data delivered (access) */
+	gd_time target_at;          /* the tenant's internal target (gd_calendar), 0: none */
 } gd_request;
 typedef int (*gd_request_cb)(void *ud, const gd_request *r);
 
 /*
- * The deadline of Art. 12(3) for a request received at `received`: the end of
- * the day one month later (three when extended), by Regulation 1182/71.
+ * The deadline of Art. 12(3) for a request received at `received`, counted in
+ * UTC with Saturdays and Sundays only: the end of the day one month later
+ * (three when extended), by Regulation 1182/71 Art. 3(2)(c) and 3(4). Requests
+ * take the tenant's calendar instead (holidays, time zone: gardien/calendar.h).
  *
  * @return the last second of the deadline day. Thread-safe.
  */

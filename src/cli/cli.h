@@ -51,6 +51,9 @@ struct command {
 int cli_open(struct cli *c, bool actor);
 /* Prints the library's last error for `rc` and returns the exit code. */
 int cli_fail(struct cli *c, int rc);
+/* As cli_open(c, true) for operations on the whole vault: --tenant is not needed with several tenants. */
+int cli_open_vault_wide(struct cli *c);
+
 /* The same, with a hint for people on its own line (e.g. the option to give). */
 int cli_fail_hint(struct cli *c, int rc, const char *hint);
 /*

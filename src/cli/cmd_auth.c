@@ -84,7 +84,7 @@ static int settings(struct cli *c, int argc, char **argv)
 {
 	static const char *const o[] = {"--max-failures", "--lockout", "--idle", "--absolute", NULL};
 	int rc = check_opts(c, "user", argc, argv, 2, o, NULL);
-	if (rc != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
+	if (rc != EXIT_OK || (rc = cli_open_vault_wide(c)) != EXIT_OK)
 		return rc;
 	gd_auth_settings s;
 	if ((rc = gd_auth_settings_get(c->vault, &s)) < 0)
@@ -151,9 +151,10 @@ int cmd_user(struct cli *c, int argc, char **argv)
 			return rc;
 		if ((rc = read_password(c, pw, sizeof pw)) != EXIT_OK)
 			return rc;
-		if ((rc = cli_open(c, true)) != EXIT_OK)
+		bool support = strcmp(sub, "support") == 0;
+		if ((rc = support ? cli_open_vault_wide(c) : cli_open(c, true)) != EXIT_OK)
 			return rc;
-		rc = strcmp(sub, "support") == 0 ? gd_support_create(c->actor, name, pw)
+		rc = support ? gd_support_create(c->actor, name, pw)
 		                                 : gd_user_set_password(c->actor, name, pw);
 		memset(pw, 0, sizeof pw);
 	} else if (strcmp(sub, "totp") == 0 || strcmp(sub, "unlock") == 0 || strcmp(sub, "disable") == 0) {
@@ -180,10 +181,23 @@ int cmd_user(struct cli *c, int argc, char **argv)
 	}
 	if (rc < 0)
 		return cli_fail(c, rc);
-	if (c->json)
+	if (c->json) {
 		cli_print_json(json_pack("{s:s,s:s}", "name", name, "done", sub));
+		return EXIT_OK;
+	}
+	const char *role = opt(argc, argv, 3, "--role");
+	if (strcmp(sub, "add") == 0)
+		printf("created user %s with role %s; they log in with their password\n", name, role);
+	else if (strcmp(sub, "service") == 0)
+		printf("created service %s with role %s; give it a token with 'gardien token create %s'\n", name, role, name);
+	else if (strcmp(sub, "support") == 0)
+		printf("created support staff %s; they see a tenant only under a grant of its admin\n", name);
+	else if (strcmp(sub, "password") == 0)
+		printf("password of %s changed; failed logins cleared\n", name);
+	else if (strcmp(sub, "unlock") == 0)
+		printf("%s unlocked: they may log in again\n", name);
 	else
-		printf("%s: %s done\n", name, sub);
+		printf("%s disabled: their tokens and sessions no longer work\n", name);
 	return EXIT_OK;
 }
 

@@ -70,19 +70,23 @@ static int parse(struct cli *c, int argc, char **argv, struct opts *o)
 	return EXIT_OK;
 }
 
-static void request_line(const gd_request *r)
+/* Dates on the tenant's clocks: the due date is the day the deadline ends there. */
+static void request_line(struct cli *c, const gd_request *r)
 {
-	char due[32], rec[32];
-	gd_date_format(due, r->due_at);
-	gd_date_format(rec, r->received_at);
-	printf("%-5lld %-16s %-12s %s  received %s  due %s%s%s\n", (long long)r->id, r->kind,
+	char due[32], rec[32], target[32] = "";
+	gd_calendar_date(c->actor, due, r->due_at);
+	gd_calendar_date(c->actor, rec, r->received_at);
+	if (r->target_at)
+		gd_calendar_date(c->actor, target, r->target_at);
+	printf("%-5lld %-16s %-12s %s  received %s  due %s%s%s%s%s\n", (long long)r->id, r->kind,
 	       gd_request_state_name(r->state), r->subject, rec, due, r->extended ? " (extended)" : "",
-	       r->late ? "  LATE" : "");
+	       *target ? "  target " : "", target, r->late ? "  LATE" : "");
 }
 
 struct list_ctx {
 	json_t *arr;
 	bool late_only;
+	struct cli *c;
 };
 
 static int list_cb(void *ud, const gd_request *r)
@@ -94,7 +98,7 @@ static int list_cb(void *ud, const gd_request *r)
 	if (arr)
 		json_array_append_new(arr, gd_request_json(r));
 	else
-		request_line(r);
+		request_line(lc->c, r);
 	return 0;
 }
 
@@ -149,11 +153,13 @@ static int do_export(struct cli *c, int64_t id, const struct opts *o)
 	if (o->output) {
 		/* The copy holds personal data: readable by its owner only. */
 		fd = open(o->output, O_WRONLY | O_CREAT | O_EXCL, 0600);
-		if (fd < 0) {
-			fprintf(stderr, "gardien: cannot create %s: %s (it must not exist yet)\n", o->output,
-			        strerror(errno));
-			return EXIT_ERROR;
-		}
+		if (fd < 0 && errno == EEXIST)
+			return cli_error(c, EXIT_EXISTS, gd_error_name(GD_EEXISTS),
+			                 "name a new file: a copy is never written over another", "%s already exists",
+			                 o->output);
+		if (fd < 0)
+			return cli_error(c, EXIT_ERROR, gd_error_name(GD_EIO), NULL, "cannot create %s: %s", o->output,
+			                 strerror(errno));
 	}
 	int64_t copy = 0;
 	bool charged = false;
@@ -243,7 +249,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 			return cli_usage(c, "request", "request list takes no argument");
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
-		struct list_ctx lc = {c->json ? json_array() : NULL, o.late};
+		struct list_ctx lc = {c->json ? json_array() : NULL, o.late, c};
 		int r = gd_request_list(c->actor, !o.all, list_cb, &lc);
 		if (r < 0) {
 			json_decref(lc.arr);
@@ -293,7 +299,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 			cli_print_json(j);
 			return EXIT_OK;
 		}
-		request_line(&req);
+		request_line(c, &req);
 		if (*req.reason)
 			printf("  reason: %s\n", req.reason);
 		if (req.identity_at)

@@ -3,6 +3,7 @@
  * helpers every command shares. Global options may stand anywhere on the line.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +27,32 @@ static const struct command commands[] = {
 	 "  --country CODE   its default phone calling code, e.g. 33\n"
 	 "  --register FILE  load this register into the tenant (checked before anything\n"
 	 "                   is created; see 'gardien help register')\n"},
-	{"tenant", cmd_tenant, "create or list tenants (controllers)",
+	{"tenant", cmd_tenant, "create or list tenants (controllers); their deadline calendar",
 	 "usage: gardien tenant create NAME [--country CODE]\n"
-	 "       gardien tenant list\n"},
+	 "       gardien tenant list\n"
+	 "       gardien tenant calendar [--state CODE] [--zone ZONE] [--target-days N]\n"
+	 "       gardien tenant holidays [STATE [YEAR]]\n"
+	 "\n"
+	 "--country is the tenant's phone calling code (33): national phone numbers\n"
+	 "are read with it; without it (asked for on a terminal) they must be written\n"
+	 "+33…. 'calendar' shows or sets how request deadlines are counted: the member\n"
+	 "state whose public holidays move a deadline to the next working day (BE, FR,\n"
+	 "LU, NL, DE; default: the calling code's), the time zone its last day ends in\n"
+	 "(default: the state's, e.g. Europe/Brussels) and an internal target, N days\n"
+	 "after receipt, shown beside the legal due date. 'holidays' lists the states\n"
+	 "gardien knows, or a state's holidays in YEAR (default: this year).\n"},
 	{"subject", cmd_subject, "create, find, show data subjects and their identifiers",
 	 "usage: gardien subject create [--email E] [--phone P] [--id KIND=VALUE]...\n"
 	 "       gardien subject add-id SUBJECT KIND VALUE\n"
 	 "       gardien subject find KIND VALUE\n"
 	 "       gardien subject show SUBJECT --purpose ACTIVITY\n"
+	 "       gardien subject list [--limit N] [--cursor C]\n"
 	 "\n"
 	 "Identifiers are normalised before they are indexed: emails are trimmed and\n"
 	 "case-folded, phone numbers put in E.164 form (national numbers use the\n"
-	 "tenant's country code). 'show' prints the records readable for the purpose.\n"},
+	 "tenant's country code). 'show' prints the records readable for the purpose.\n"
+	 "'list' gives the tenant's subjects, oldest first, N a page (default 100); when\n"
+	 "more follow it says how to ask for them (--cursor, from the previous page).\n"},
 	{"put", cmd_put, "store a record about a subject",
 	 "usage: gardien put SUBJECT --activity ID --category CAT [--source SRC]\n"
 	 "                   [--subject-category KIND] [--object KEY] [--json-value]\n"
@@ -519,7 +534,24 @@ static int only_tenant(void *ud, const char *name)
 	return 0;
 }
 
+static int open_actor(struct cli *c, bool actor, bool vault_wide);
+
 int cli_open(struct cli *c, bool actor)
+{
+	return open_actor(c, actor, false);
+}
+
+int cli_open_vault_wide(struct cli *c)
+{
+	return open_actor(c, true, true);
+}
+
+/*
+ * Opens the vault, and an actor on --tenant or the only tenant. A vault-wide
+ * operation (support staff, auth settings: audited in the vault's own chain)
+ * needs some tenant's actor only to run: with several, the first will do.
+ */
+static int open_actor(struct cli *c, bool actor, bool vault_wide)
 {
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = c->key_path;
@@ -531,6 +563,8 @@ int cli_open(struct cli *c, bool actor)
 		return EXIT_OK;
 	if (!c->tenant) {
 		rc = gd_tenant_list(c->vault, only_tenant, c);
+		if (rc == 1 && vault_wide)
+			rc = 0;
 		if (rc == 1)
 			return cli_error(c, EXIT_USAGE, "usage", NULL,
 			                 "the vault holds several tenants: choose one with --tenant NAME");
@@ -712,7 +746,12 @@ static int run(int argc, char **argv)
 	if (!c.vault_path || !*c.vault_path)
 		c.vault_path = "gardien.db";
 	if (!c.principal || !*c.principal) {
+		/* Who runs the command, as docs/cli.md says: $USER, else the account of the
+		 * effective uid (cron, containers and sudo -i often leave USER unset). */
 		const char *user = getenv("USER");
+		struct passwd *pw = user && *user ? NULL : getpwuid(geteuid());
+		if (pw && pw->pw_name && *pw->pw_name)
+			user = pw->pw_name;
 		snprintf(c.principal_buf, sizeof c.principal_buf, "cli:%s", user && *user ? user : "operator");
 		c.principal = c.principal_buf;
 	}

@@ -67,6 +67,7 @@ struct gd_actor {
 	char cached_subject[GD_SUBJECT_ID_SIZE];
 	uint64_t cached_gen;
 	struct gd__authz *authz;     /* role or grant (auth.c); NULL: operator, every right */
+	int64_t request_id;          /* the request being carried out, named by Art. 19 notices; 0 none */
 };
 
 #define GD__ACTOR_KEK(a) ((a)->keys)

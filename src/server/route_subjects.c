@@ -68,6 +68,29 @@ int route_subject_add_id(struct api_ctx *c)
 	return 201;
 }
 
+static int add_subject(void *ud, const gd_subject_info *s)
+{
+	return json_array_append_new(ud, json_pack("{s:s,s:o}", "subject", s->subject, "created_at",
+	                                           api_time_json(s->created_at))) == 0 ? 0 : GD_ENOMEM;
+}
+
+int route_subject_list(struct api_ctx *c)
+{
+	const char *lim = api_query(c, "limit"), *cursor = api_query(c, "cursor");
+	char *end = NULL, next[GD_CURSOR_SIZE];
+	long limit = lim ? strtol(lim, &end, 10) : 100;
+	if ((lim && (!*lim || *end)) || limit < 1 || limit > 1000)
+		return api_error(c, 400, "bad_request", "?limit= takes 1 to 1000 subjects per page");
+	json_t *list = json_array();
+	int rc = list ? gd_subject_list(c->actor, cursor, (size_t)limit, add_subject, list, next) : GD_ENOMEM;
+	if (rc < 0) {
+		json_decref(list);
+		return api_fail(c, rc);
+	}
+	c->out = json_pack("{s:o,s:s?}", "subjects", list, "next_cursor", *next ? next : NULL);
+	return 200;
+}
+
 int route_subject_erase(struct api_ctx *c)
 {
 	int rc = gd_subject_erase(c->actor, c->caps[1]);

@@ -29,6 +29,7 @@ const struct api_route api_routes[] = {
 	{"POST", "/v1/auth/logout", route_logout, API_TOKEN, 0, 0, NULL, "end the session (or revoke the token) used", NULL, 204},
 	{"GET", "/v1/whoami", route_whoami, API_TOKEN, 0, 0, NULL, "the principal, tenant, role and rights of the token", NULL, 200},
 	{"GET", R_TENANT, route_whoami, API_TENANT, 0, 0, "api.tenant", "the caller's view of the tenant", NULL, 200},
+	{"GET", R_TENANT "/subjects", route_subject_list, API_TENANT, GD_OP_READ, 0, "subject.list", "the tenant's subjects a page at a time: ?limit=1..1000 (100), ?cursor= from next_cursor", NULL, 200},
 	{"POST", R_TENANT "/subjects", route_subject_create, API_TENANT, GD_OP_WRITE, API_BODY_DEFAULT, "subject.create", "create a data subject with identifiers", "SubjectCreate", 201},
 	{"POST", R_TENANT "/subjects/find", route_subject_find, API_TENANT, GD_OP_READ, 4096, "subject.find", "find a subject by identifier (blind index)", "Identifier", 200},
 	{"POST", R_TENANT "/subjects/{subject}/identifiers", route_subject_add_id, API_TENANT, GD_OP_WRITE, 4096, "subject.identifier.add", "attach an identifier to a subject", "Identifier", 201},
@@ -48,6 +49,8 @@ const struct api_route api_routes[] = {
 	{"GET", R_TENANT "/breaches", route_breach_list, API_TENANT, GD_OP_AUDIT, 0, "breach.list", "the breach register", NULL, 200},
 	{"GET", R_TENANT "/breaches/{id}", route_breach_get, API_TENANT, GD_OP_AUDIT, 0, "breach.get", "one breach with its clock", NULL, 200},
 	{"POST", R_TENANT "/breaches/{id}/notify", route_breach_notify, API_TENANT, GD_OP_AUDIT, 4096, "breach.notify", "record the notification to the authority", "BreachNotify", 200},
+	{"GET", R_TENANT "/calendar", route_calendar_get, API_TENANT, 0, 0, "tenant.calendar.get", "the deadline calendar: member state, time zone, internal target (set and used)", NULL, 200},
+	{"PUT", R_TENANT "/calendar", route_calendar_set, API_TENANT, GD_OP_ADMIN, 4096, "tenant.calendar", "set the deadline calendar (fields given change, the rest stays)", "Calendar", 200},
 	{"POST", R_TENANT "/requests", route_request_open, API_TENANT, GD_OP_REQUESTS, 4096, "request.open", "open a data-subject request (deadline Art. 12(3))", "RequestOpen", 201},
 	{"GET", R_TENANT "/requests", route_request_list, API_TENANT, GD_OP_REQUESTS, 0, "request.list", "requests (?open=true for open ones)", NULL, 200},
 	{"GET", R_TENANT "/requests/{id}", route_request_get, API_TENANT, GD_OP_REQUESTS, 0, "request.get", "one request", NULL, 200},
@@ -464,7 +467,11 @@ static const char schema_text[] =
 	"\"object\":{\"type\":\"string\",\"description\":\"one contract, subscription or account of the s"
 	"ubject: only its records count from this event\"}},\"r"
 	"equired\":[\"name\"]},\"Hold\":{\"type\":\"object\",\"properties\":{\"subject\":{\"type\":\"string\"},\"reco"
-	"rd_id\":{\"type\":\"integer\"},\"reason\":{\"type\":\"string\"}},\"required\":[\"subject\",\"reason\"]}}";
+	"rd_id\":{\"type\":\"integer\"},\"reason\":{\"type\":\"string\"}},\"required\":[\"subject\",\"reason\"]},"
+	"\"Calendar\":{\"type\":\"object\",\"properties\":{\"state\":{\"type\":\"string\",\"description\":\"member state "
+	"whose public holidays count (BE, FR, LU, NL, DE); empty: the calling code's\"},\"zone\":{\"type\":\"string\","
+	"\"description\":\"IANA time zone, e.g. Europe/Brussels; empty: the state's\"},\"target_days\":{\"type\":"
+	"\"integer\",\"description\":\"internal target in days after receipt, 0 to 90; 0: none\"}}}}";
 
 static json_t *schemas(void)
 {

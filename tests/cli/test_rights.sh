@@ -12,11 +12,12 @@ export GARDIEN_NOW=2024-01-31T09:00:00Z
 S=$("$GARDIEN" subject create --email jeanne@example.fr)
 R=$("$GARDIEN" put "$S" --activity customers --category user.name "Jeanne <Martin>")
 
-# Deadline on a leap-year month end, LATE the day after.
-"$GARDIEN" request open access "$S" | grep -q "due 2024-02-29T23:59:59Z" || fail "due date"
+# Deadline on a leap-year month end (in France: calling code 33, Paris time), LATE the day after.
+"$GARDIEN" request open access "$S" | grep -q "due 2024-02-29T22:59:59Z" || fail "due date"
 "$GARDIEN" request list | grep -q "due 2024-02-29" || fail "list shows due"
 "$GARDIEN" request list | grep -q LATE && fail "not late yet"
-GARDIEN_NOW=2024-03-01T00:00:00Z "$GARDIEN" request list | grep -q LATE || fail "late after due"
+"$GARDIEN" request list | grep -q target && fail "no target set yet"
+GARDIEN_NOW=2024-02-29T23:00:00Z "$GARDIEN" request list | grep -q LATE || fail "late after due"
 [ -z "$("$GARDIEN" request list --late)" ] || fail "--late lists nothing on time"
 GARDIEN_NOW=2024-03-01 "$GARDIEN" request list --late | grep -q "^1 " || fail "--late lists the late one"
 [ "$(GARDIEN_NOW=2024-03-01 "$GARDIEN" --json request list | jq '.[0].late')" = true ] || fail "json late"
@@ -29,7 +30,8 @@ grep -q "identity is not verified" <<<"$err" || fail "message names identity"
 [ "$(stat -c %a copy.json)" = 600 ] || fail "copy file mode"
 [ "$(jq -r '.records[0].value' copy.json)" = "Jeanne <Martin>" ] || fail "json copy value"
 [ "$(jq -r '.identifiers[0].value' copy.json)" = "jeanne@example.fr" ] || fail "json identifier"
-expect_code 1 "$GARDIEN" request export 1 --output copy.json   # never overwrites
+expect_code 6 "$GARDIEN" request export 1 --output copy.json   # never overwrites: exists (6)
+expect_match "$err" "copy.json already exists" "message names the existing file"
 "$GARDIEN" request export 1 --format html >copy.html 2>/dev/null
 grep -q "Jeanne &lt;Martin&gt;" copy.html || fail "html escapes"
 "$GARDIEN" request export 1 --format csv 2>/dev/null | grep -q '^"record","'"$R"'","customers"' || fail "csv row"
@@ -41,7 +43,7 @@ grep -q "Jeanne &lt;Martin&gt;" copy.html || fail "html escapes"
 
 # Extension: once, with a reason, within the first month.
 "$GARDIEN" request open rectification "$S" >/dev/null
-"$GARDIEN" request extend 2 --reason "complex request" | grep -q "due 2024-04-30T23:59:59Z" || fail "extended due"
+"$GARDIEN" request extend 2 --reason "complex request" | grep -q "due 2024-04-30T21:59:59Z" || fail "extended due"
 expect_code 7 "$GARDIEN" request extend 2 --reason again
 expect_code 2 "$GARDIEN" request extend 2
 "$GARDIEN" request refuse 2 --reason "manifestly unfounded" >/dev/null

@@ -9,6 +9,8 @@ setup_vault
 "$G" --tenant acme role set dpo --ops read,write,erase,export,requests,register,audit --activities '*' >/dev/null
 "$G" --tenant acme user service dpo --role dpo >/dev/null
 TD=$("$G" --tenant acme token create dpo | head -1)
+# acme (calling code 33) counts deadlines in France, Paris time; its own target: 25 days
+"$G" --tenant acme tenant calendar --target-days 25 >/dev/null
 start_server --now 2026-02-02T10:00:00Z
 T=/v1/tenants/acme
 
@@ -56,7 +58,8 @@ req GET $T/subjects/$S/consents "$TD"; expect_status 200
 # an access request: opened, identity verified, started, answered with an export
 req POST $T/requests "$TD" "{\"kind\":\"access\",\"subject\":\"$S\"}"; expect_status 201
 Q=$(jq -r .id <<<"$BODY")
-[ "$(jq -r .state <<<"$BODY")" = received ] && [ "$(jq -r .due_at <<<"$BODY")" = 2026-03-02T23:59:59Z ] || fail "request: $BODY"
+[ "$(jq -r .state <<<"$BODY")" = received ] && [ "$(jq -r .due_at <<<"$BODY")" = 2026-03-02T22:59:59Z ] || fail "request: $BODY"
+[ "$(jq -r .target_at <<<"$BODY")" = 2026-02-27T22:59:59Z ] || fail "internal target: $BODY"
 req GET "$T/requests/$Q/export" "$TD"; expect_status 409        # identity not verified yet
 req POST $T/requests/$Q/verify "$TD" '{"method":"id_document","evidence":"ticket-7"}'; expect_status 200
 req POST $T/requests/$Q/start "$TD" '{}'; expect_status 200
@@ -73,9 +76,10 @@ req GET $T/requests/$Q "$TA"; expect_status 403 denied
 # a request extended (two more months), another refused with its reason
 req POST $T/requests "$TD" "{\"kind\":\"portability\",\"subject\":\"$S\",\"received_at\":\"2026-01-31\"}"; expect_status 201
 QX=$(jq -r .id <<<"$BODY")
-[ "$(jq -r .due_at <<<"$BODY")" = 2026-02-28T23:59:59Z ] || fail "due date from 31 January: $BODY"
+# 28 February 2026 is a Saturday: Monday 2 March, end of the day in Paris
+[ "$(jq -r .due_at <<<"$BODY")" = 2026-03-02T22:59:59Z ] || fail "due date from 31 January: $BODY"
 req POST $T/requests/$QX/extend "$TD" '{"reason":"many requests this month"}'; expect_status 200
-[ "$(jq -r .due_at <<<"$BODY")" = 2026-04-30T23:59:59Z ] && [ "$(jq .extended <<<"$BODY")" = true ] || fail "extended: $BODY"
+[ "$(jq -r .due_at <<<"$BODY")" = 2026-04-30T21:59:59Z ] && [ "$(jq .extended <<<"$BODY")" = true ] || fail "extended: $BODY"
 req POST $T/requests/$QX/refuse "$TD" '{"reason":"manifestly unfounded: third identical request"}'; expect_status 200
 [ "$(jq -r .state <<<"$BODY")" = refused ] || fail "refused: $BODY"
 req POST $T/requests/$QX/start "$TD" '{}'; expect_status 409 conflict
@@ -128,6 +132,33 @@ req GET $T/audit/verify "$TD"; expect_status 200
 [ "$("$G" --tenant acme audit verify --json | jq -c keys)" = "$(jq -c keys <<<"$BODY")" ] ||
 	fail "audit report fields differ between the CLI and the API"
 
+# Art. 19 from every path: erasing a subject over HTTP owes the bank a notice
+req POST $T/subjects "$TD" '{"identifiers":{"email":"zoe@example.fr"}}'; expect_status 201
+SZ=$(jq -r .subject <<<"$BODY")
+req POST $T/subjects/$SZ/records "$TD" '{"activity":"billing","category":"user.contact.email","subject_category":"customer","value":"zoe@example.fr"}'
+expect_status 201
+req DELETE "$T/subjects/$SZ" "$TD"; expect_status 200
+[ "$("$G" --tenant acme --json outbox list --recipient "établissement bancaire" |
+    jq --arg s "$SZ" '[.[] | select(.subject == $s and .action == "erasure" and .activity == "billing")] | length')" = 1 ] ||
+	fail "DELETE /subjects/{s} queued no notice to the bank"
+
+# subjects a page at a time: walking with ?limit=1 gives what one page of 1000 gives
+req POST $T/subjects "$TD" '{"identifiers":{"email":"ugo@example.fr"}}'; expect_status 201
+req GET "$T/subjects?limit=1000" "$TD"; expect_status 200
+ALL=$(jq -r '[.subjects[].subject] | join(",")' <<<"$BODY")
+[ "$(jq .next_cursor <<<"$BODY")" = null ] && [ "$(jq '.subjects | length' <<<"$BODY")" -ge 2 ] || fail "subject list: $BODY"
+WALK= CUR=
+while :; do
+	req GET "$T/subjects?limit=1${CUR:+&cursor=$CUR}" "$TD"; expect_status 200
+	WALK="$WALK${WALK:+,}$(jq -r '.subjects[0].subject' <<<"$BODY")"
+	CUR=$(jq -r '.next_cursor // empty' <<<"$BODY")
+	[ -n "$CUR" ] || break
+done
+[ "$WALK" = "$ALL" ] || fail "pages: $WALK, expected $ALL"
+req GET "$T/subjects?cursor=sub_x" "$TD"; expect_status 422 invalid
+req GET "$T/subjects?limit=0" "$TD"; expect_status 400
+req GET "$T/subjects" "$TB"; expect_status 403
+
 # the breach register and its 72-hour clock
 req POST $T/breaches "$TD" '{"detected_at":"2026-02-02T08:00:00Z","nature":"confidentiality","description":"a laptop was stolen","data_categories":"user.contact.email","subject_categories":"customer","approx_subjects":120,"high_risk":true}'
 expect_status 201; BR=$(jq -r .id <<<"$BODY")
@@ -139,5 +170,17 @@ req GET $T/breaches "$TD"; expect_status 200
 [ "$(jq '.breaches | length' <<<"$BODY")" = 1 ] || fail "breach list: $BODY"
 req GET $T/breaches/999 "$TD"; expect_status 404
 req POST $T/breaches "$TA" '{}'; expect_status 403 denied
+
+# the deadline calendar: any token of the tenant reads it, an admin sets it
+req GET $T/calendar "$TA"; expect_status 200
+[ "$(jq -c '[.state, .zone, .target_days, .set.state]' <<<"$BODY")" = '["FR","Europe/Paris",25,null]' ] || fail "calendar: $BODY"
+req PUT $T/calendar "$TA" '{"state":"BE"}'; expect_status 403 denied
+req PUT $T/calendar "$TADMIN" '{"state":"BE"}'; expect_status 200
+[ "$(jq -c '[.state, .zone, .target_days, .set.state]' <<<"$BODY")" = '["BE","Europe/Brussels",25,"BE"]' ] || fail "calendar set: $BODY"
+req PUT $T/calendar "$TADMIN" '{"zone":"Europe/Atlantis"}'; expect_status 404
+req PUT $T/calendar "$TADMIN" '{"target_days":"soon"}'; expect_status 400
+req PUT $T/calendar "$TADMIN" '{"target_days":91}'; expect_status 422 invalid
+req POST $T/requests "$TD" "{\"kind\":\"access\",\"subject\":\"$S\",\"received_at\":\"2026-01-31T10:00:00Z\"}"; expect_status 201
+[ "$(jq -r '.due_at + " " + .target_at' <<<"$BODY")" = "2026-03-02T22:59:59Z 2026-02-25T22:59:59Z" ] || fail "Brussels deadline: $BODY"
 stop_server
 echo "gdpr: ok"

@@ -137,8 +137,10 @@ static int setup_iporta(void **state)
 
 static void deadlines_follow_the_eu_month_rule(void **state)
 {
-	/* Same day of the next month, end of that day. */
-	assert_time(gd_request_due(T("2026-01-15T10:00:00Z"), false), "2026-02-15T23:59:59Z");
+	/* Without a calendar (gd_request_due): UTC, Saturdays and Sundays only (Art. 3(4)). */
+	/* Same day of the next month, end of that day: 15 February 2026 is a Sunday. */
+	assert_time(gd_request_due(T("2026-01-15T10:00:00Z"), false), "2026-02-16T23:59:59Z");
+	assert_time(gd_request_due(T("2026-12-15"), false), "2027-01-15T23:59:59Z");
 	/* No 31 February: the last day of the month; leap year. */
 	assert_time(gd_request_due(T("2024-01-31T08:00:00Z"), false), "2024-02-29T23:59:59Z");
 	assert_time(gd_request_due(T("2023-01-31"), false), "2023-02-28T23:59:59Z");
@@ -149,9 +151,9 @@ static void deadlines_follow_the_eu_month_rule(void **state)
 	assert_time(gd_request_due(T("2024-02-29"), true), "2024-05-29T23:59:59Z");
 	assert_time(gd_request_due(T("2026-03-31"), false), "2026-04-30T23:59:59Z");
 	assert_time(gd_request_due(T("2026-08-31"), false), "2026-09-30T23:59:59Z");
-	assert_time(gd_request_due(T("2026-11-30"), true), "2027-02-28T23:59:59Z");
 	assert_time(gd_request_due(T("2027-11-30"), true), "2028-02-29T23:59:59Z");
-	assert_time(gd_request_due(T("2026-12-15"), false), "2027-01-15T23:59:59Z");
+	/* 28 February 2027 is a Sunday: Monday 1 March. */
+	assert_time(gd_request_due(T("2026-11-30"), true), "2027-03-01T23:59:59Z");
 }
 
 struct late_ctx {
@@ -175,14 +177,15 @@ static void request_list_shows_due_and_late(void **state)
 	int64_t id = open_req(f, "access", s, NULL);
 	gd_request r;
 	GD_OK_OR_FAIL(gd_request_get(f->a, &r, id));
-	assert_time(r.due_at, "2024-02-29T23:59:59Z");
+	/* The fixture's tenant is French (calling code 33): the day ends at midnight in Paris. */
+	assert_time(r.due_at, "2024-02-29T22:59:59Z");
 	assert_false(r.late);
 	struct late_ctx c = {0};
-	gd_vault_set_now(f->v, T("2024-02-29T23:59:59Z"));
+	gd_vault_set_now(f->v, T("2024-02-29T22:59:59Z"));
 	GD_OK_OR_FAIL(gd_request_list(f->a, true, count_late, &c));
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.late, 0);
-	gd_vault_set_now(f->v, T("2024-03-01T00:00:00Z"));
+	gd_vault_set_now(f->v, T("2024-02-29T23:00:00Z"));
 	c = (struct late_ctx){0};
 	GD_OK_OR_FAIL(gd_request_list(f->a, true, count_late, &c));
 	assert_int_equal(c.late, 1);
@@ -204,7 +207,7 @@ static void extension_once_with_reason(void **state)
 	assert_true(r.extended);
 	assert_int_equal(r.state, GD_REQUEST_EXTENDED);
 	assert_string_equal(r.reason, "number of requests received this month");
-	assert_time(r.due_at, "2026-06-30T23:59:59Z");
+	assert_time(r.due_at, "2026-06-30T21:59:59Z"); /* Paris, summer time */
 	assert_int_equal(gd_request_extend(f->a, id, "again"), GD_ESTATE);
 	/* Operator free text stays with the request, out of the audit trail. */
 	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE reason LIKE '%requests received%'"), 0);

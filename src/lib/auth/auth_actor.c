@@ -18,7 +18,7 @@
 #include "lib/auth/auth.h"
 #include "lib/internal.h"
 
-#define TOUCH_EVERY 60 /* seconds between last_used updates of a token */
+#define TOUCH_EVERY 60 /* seconds between last_used updates of an API token */
 
 /* ---- opening an actor from a token ---- */
 
@@ -224,7 +224,13 @@ int gd_auth_open(gd_actor **out, gd_vault *v, const char *token, const char *ten
 	if ((rc = gd_actor_open(&a, v, own, label)) < 0)
 		goto done;
 	a->authz = z, z = NULL;
-	bool touch = now - t.last_used >= TOUCH_EVERY;
+	/*
+	 * A session's last use is what its idle timeout counts from: recorded at
+	 * every use (at most once a second), or a session in use would time out
+	 * between two records. API tokens have no idle timeout: once a minute is
+	 * enough to show when they were last used, and spares a write per request.
+	 */
+	bool touch = t.session ? now > t.last_used : now - t.last_used >= TOUCH_EVERY;
 	if (touch || a->authz->grant_id) {
 		if ((rc = gd__op_begin(v)) < 0)
 			goto done;

@@ -88,10 +88,10 @@ json_t *gd_breach_json(const gd_breach *b)
 
 json_t *gd_request_json(const gd_request *r)
 {
-	json_t *j = json_pack("{s:I,s:s,s:s,s:s?,s:s,s:o,s:o,s:b,s:b,s:s?}", "id", (json_int_t)r->id, "subject",
+	json_t *j = json_pack("{s:I,s:s,s:s,s:s?,s:s,s:o,s:o,s:o,s:b,s:b,s:s?}", "id", (json_int_t)r->id, "subject",
 	                      r->subject, "kind", r->kind, "activity", opt(r->activity), "state",
 	                      gd_request_state_name(r->state), "received_at", time_json(r->received_at),
-	                      "due_at", time_json(r->due_at), "extended", r->extended, "late", r->late, "reason",
+	                      "due_at", time_json(r->due_at), "target_at", time_json(r->target_at), "extended", r->extended, "late", r->late, "reason",
 	                      opt(r->reason));
 	if (j && json_object_update_new(
 	             j, json_pack("{s:s?,s:s?,s:s?,s:o,s:o,s:s,s:I}", "identity_method", opt(r->identity_method),

@@ -14,6 +14,7 @@
 
 #include "lib/internal.h"
 #include "lib/retention/retention.h"
+#include "lib/rights/rights.h"
 #include "util/json.h"
 #include "util/utf8.h"
 
@@ -361,6 +362,9 @@ int gd_record_update(gd_actor *a, int64_t id, enum gd_value_type type, const voi
 	rc = gd__db_exec(v->store, "UPDATE records SET sealed = ?, type = ?, updated_at = ? WHERE id = ?",
 	                 "biii", sealed, value_len + GD__SEAL_OVERHEAD, (int64_t)type,
 	                 (int64_t)gd_vault_now(v), id);
+	/* Art. 19: the recipients learn of every rectification, requested or not. */
+	if (rc == 0)
+		rc = gd__outbox_notify(a, "rectification", r.subject, r.activity, r.category, id, a->request_id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.update", .subject = r.subject,
@@ -377,13 +381,12 @@ int gd_record_delete(gd_actor *a, int64_t id)
 {
 	gd_vault *v = a->v;
 	gd__stmt *st;
-	char subject[GD_SUBJECT_ID_SIZE] = "", category[GD_NAME_MAX + 1] = "";
+	char subject[GD_SUBJECT_ID_SIZE] = "", category[GD_NAME_MAX + 1] = "", activity[GD_NAME_MAX + 1] = "";
 	int rc;
 
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
-	char activity[GD_NAME_MAX + 1] = "", subject_category[GD_NAME_MAX + 1] = "";
-	char object[GD_NAME_MAX + 1] = "";
+	char subject_category[GD_NAME_MAX + 1] = "", object[GD_NAME_MAX + 1] = "";
 	struct gd__record_facts f = {activity, category, subject_category, 0, 0, object};
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT s.pseudonym, r.category, r.activity, r.subject_category, r.subject_id,"
@@ -418,6 +421,8 @@ int gd_record_delete(gd_actor *a, int64_t id)
 	}
 	if (rc == 0)
 		rc = gd__records_delete(v, a->tenant_id, id, id, NULL);
+	if (rc == 0)
+		rc = gd__outbox_notify(a, "erasure", subject, activity, category, id, a->request_id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.delete", .subject = subject,

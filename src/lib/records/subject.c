@@ -323,8 +323,65 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
 	return rc;
 }
 
+/* The cursor is the last row id of the page, in decimal: opaque to callers, checked here. */
+static int parse_cursor(int64_t *out, const char *cursor)
+{
+	*out = 0;
+	if (!cursor || !*cursor)
+		return 0;
+	size_t n = strlen(cursor);
+	int64_t v = 0;
+	if (n > 18 || strspn(cursor, "0123456789") != n)
+		return gd__err(GD_EINVAL, "cursor \"%.24s\" is not one gardien gave: pass the next_cursor of the previous page", cursor);
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (cursor[i] - '0');
+	*out = v;
+	return 0;
+}
+
+int gd_subject_list(gd_actor *a, const char *cursor, size_t limit,
+                    int (*cb)(void *ud, const gd_subject_info *s), void *ud, char next[GD_CURSOR_SIZE])
+{
+	gd__store *db = a->v->store;
+	gd__stmt *st = NULL;
+	int64_t after, last = 0;
+	size_t n = 0;
+	int rc;
+	next[0] = 0;
+	if ((rc = parse_cursor(&after, cursor)) < 0)
+		return rc;
+	if (limit < 1 || limit > 1000)
+		return gd__err(GD_EINVAL, "a page holds 1 to 1000 subjects, not %zu", limit);
+	if ((rc = gd__op_begin(a->v)) < 0)
+		return rc;
+	/* One more than asked: whether a next page exists, without a second query. */
+	rc = gd__db_query(db, &st,
+	                  "SELECT id, pseudonym, created_at FROM subjects WHERE tenant_id = ? AND id > ?"
+	                  " ORDER BY id LIMIT ?",
+	                  "iii", a->tenant_id, after, (int64_t)limit + 1);
+	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
+		rc = 0;
+		if (n == limit) {
+			snprintf(next, GD_CURSOR_SIZE, "%lld", (long long)last);
+			break;
+		}
+		last = gd__col_int(db, st, 0);
+		gd_subject_info s = {.subject = gd__col_text(db, st, 1), .created_at = gd__col_int(db, st, 2)};
+		n++;
+		rc = cb(ud, &s);
+	}
+	if (st)
+		gd__db_reset(db, st);
+	if (rc == 0)
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "subject.list"});
+	if (rc < 0)
+		next[0] = 0;
+	return gd__op_end(a->v, rc);
+}
+
 /* Modules keeping rows about subjects add their hook here (see internal.h). */
 static const gd__erase_hook erase_hooks[] = {
+	gd__outbox_erase_hook, /* first: it reads the records the others leave */
 	gd__rights_erase_hook,
 	gd__retention_erase_hook,
 };

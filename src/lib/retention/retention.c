@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "lib/retention/retention.h"
+#include "lib/rights/rights.h"
 
 int gd__retention_register(gd_actor *a, const struct gd__register **out)
 {
@@ -521,6 +522,11 @@ static int audit_deletions(struct ctx *c)
 		                               .subject = d->r->subject[0] ? d->r->subject : NULL,
 		                               .record_id = d->r->id, .category = d->r->category,
 		                               .reason = reason});
+		/* Art. 19: recipients of the activity learn of the erasure, once per group
+		 * (an anonymised record names no subject: nothing left to tell about). */
+		if (rc == 0 && d->r->subject[0])
+			rc = gd__outbox_notify(c->a, "erasure", d->r->subject, d->r->activity, d->r->category,
+			                       d->r->id, 0);
 	}
 	return rc;
 }

@@ -129,8 +129,20 @@ int gd_consent_withdraw(gd_actor *a, const char *subject, const char *activity, 
 	gd_time exp;
 	if ((rc = gd__consent_state(a, &state, &exp, s.id, activity)) < 0)
 		goto done;
-	if (state == GD_CONSENT_NONE || state == GD_CONSENT_STATE_WITHDRAWN) {
-		rc = gd__err(GD_ESTATE, "subject %s has no consent to \"%s\" to withdraw", subject, activity);
+	if (state == GD_CONSENT_STATE_WITHDRAWN) {
+		int64_t at = 0;
+		char d[32];
+		if ((rc = gd__db_int(v->store, &at,
+		                     "SELECT at FROM consents WHERE subject_id = ? AND activity = ? ORDER BY id DESC LIMIT 1",
+		                     "it", s.id, activity)) < 0)
+			goto done;
+		gd_time_format(d, at);
+		rc = gd__err(GD_ESTATE, "subject %s already withdrew consent to \"%s\" (%s): nothing more to withdraw",
+		             subject, activity, d);
+		goto done;
+	}
+	if (state == GD_CONSENT_NONE) {
+		rc = gd__err(GD_ESTATE, "subject %s never gave consent to \"%s\": there is none to withdraw", subject, activity);
 		goto done;
 	}
 	rc = gd__db_exec(v->store,
@@ -206,7 +218,10 @@ int gd__consent_history(gd_actor *a, int64_t subject_id, const char *subject, gd
 		gd_time at = gd__col_int(db, st, 3);
 		bool same = strcmp(act, prev_activity) == 0;
 		rc = 0;
-		if (pending && (!same || pending <= at))
+		/* A lapse is reported once it happened: before what followed it, or
+		 * before now when the activity's events end here; a future expiry
+		 * stays on the consent's own line ("expires"). */
+		if (pending && (same ? pending <= at : pending <= now))
 			rc = emit_expiry(cb, ud, subject, prev_activity, pending);
 		pending = 0;
 		if (rc == 0)

@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS subjects (
   created_at  BIGINT NOT NULL,
   wrapped_key BYTEA NOT NULL
 );
+-- Listing a tenant's subjects a page at a time (gd_subject_list) walks this.
+CREATE INDEX IF NOT EXISTS subjects_tenant ON subjects (tenant_id, id);
 -- owner: records
 CREATE TABLE IF NOT EXISTS identifiers (
   tenant_id  BIGINT NOT NULL,

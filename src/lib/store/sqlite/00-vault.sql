@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS subjects (
   created_at  INTEGER NOT NULL,
   wrapped_key BLOB NOT NULL
 );
+-- Listing a tenant's subjects a page at a time (gd_subject_list) walks this.
+CREATE INDEX IF NOT EXISTS subjects_tenant ON subjects (tenant_id, id);
 -- owner: records
 CREATE TABLE IF NOT EXISTS identifiers (
   tenant_id  INTEGER NOT NULL,
