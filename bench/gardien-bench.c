@@ -198,13 +198,15 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: gardien-bench [--records N] [--per-subject N] [--batch N] [--reads N]\n"
 	        "                     [--erasures N] [--sweep-batch N] [--reschedule] [--dir DIR] [--keep]\n"
+	        "                     [--ordered-writes]\n"
 	        "                     [--vault postgresql://…]\n"
 	        "--vault runs on the PostgreSQL engine, in that (empty) database; the key file\n"
 	        "goes in DIR.\n"
 	        "Defaults: 1000000 records, 10 per subject, batches of 1000, 200000 reads,\n"
 	        "1000 erasures, the sweep's own batch size, in a new folder under /tmp\n"
 	        "(removed unless --keep). --reschedule adds, before the sweep, a sweep that\n"
-	        "schedules every record and one after a new register version.\n");
+	        "schedules every record and one after a new register version.\n"
+	        "--ordered-writes opens the vault as `gardien --ordered-writes` does.\n");
 	exit(2);
 }
 
@@ -221,6 +223,7 @@ static long arg_long(int argc, char **argv, int *i)
 
 int main(int argc, char **argv)
 {
+	bool ordered_writes = false;
 	struct opts o = {1000000, 10, 1000, 200000, 1000, 0, NULL, NULL, false, false};
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--records") == 0)
@@ -243,6 +246,8 @@ int main(int argc, char **argv)
 			o.keep = true;
 		else if (strcmp(argv[i], "--reschedule") == 0)
 			o.reschedule = true;
+		else if (strcmp(argv[i], "--ordered-writes") == 0)
+			ordered_writes = true;
 		else
 			usage();
 	}
@@ -259,6 +264,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/bench.db", dir);
 	char key[300];
 	gd_vault_options vopts = GD_VAULT_OPTIONS_INIT;
+	vopts.ordered_writes = ordered_writes;
 	if (o.vault) {
 		snprintf(path, sizeof path, "%s", o.vault);
 		snprintf(key, sizeof key, "%s/bench.key", dir);

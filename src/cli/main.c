@@ -301,7 +301,7 @@ static const struct command *find_command(const char *name)
 static void print_overview(FILE *f)
 {
 	fprintf(f, "usage: gardien [--vault PATH] [--key PATH] [--tenant NAME] [--as PRINCIPAL]\n"
-	           "               [--now TIME] [--json] COMMAND [ARGS]\n\n"
+	           "               [--now TIME] [--json] [--ordered-writes] COMMAND [ARGS]\n\n"
 	           "gardien keeps personal data encrypted and enforces a register of processing\n"
 	           "activities on every operation, with a tamper-evident audit trail.\n\n"
 	           "Commands:\n");
@@ -313,7 +313,9 @@ static void print_overview(FILE *f)
 	           "  --tenant NAME    tenant to act on (GARDIEN_TENANT, default: the only one)\n"
 	           "  --as PRINCIPAL   who acts, for the audit trail (GARDIEN_PRINCIPAL, default cli:$USER)\n"
 	           "  --now TIME       the clock, for tests and what-if (GARDIEN_NOW)\n"
-	           "  --json           machine-readable output\n\n"
+	           "  --json           machine-readable output\n"
+	           "  --ordered-writes the file system orders writes: skip one WAL header sync\n"
+	           "                   (GARDIEN_ORDERED_WRITES=1; docs/FORMAT.md before using it)\n\n"
 	           "Exit codes: 0 ok, 1 error, 2 bad usage or input, 3 not found, 4 denied,\n"
 	           "5 corrupt or tampered, 6 already exists, 7 expired or not allowed now.\n"
 	           "Run 'gardien help COMMAND' for a command's options.\n");
@@ -388,6 +390,7 @@ int cli_open(struct cli *c, bool actor)
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = c->key_path;
 	o.now = c->now;
+	o.ordered_writes = c->ordered_writes;
 	int rc = gd_vault_open(&c->vault, c->vault_path, &o);
 	if (rc < 0)
 		return cli_fail(c, rc);
@@ -493,6 +496,10 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 			c->json = true;
 			continue;
 		}
+		if (strcmp(a, "--ordered-writes") == 0) {
+			c->ordered_writes = true;
+			continue;
+		}
 		if (strcmp(a, "--vault") == 0)
 			slot = &c->vault_path;
 		else if (strcmp(a, "--key") == 0)
@@ -525,6 +532,8 @@ int main(int argc, char **argv)
 	c.key_path = getenv("GARDIEN_KEY");
 	c.tenant = getenv("GARDIEN_TENANT");
 	c.principal = getenv("GARDIEN_PRINCIPAL");
+	const char *ordered = getenv("GARDIEN_ORDERED_WRITES");
+	c.ordered_writes = ordered && strcmp(ordered, "1") == 0;
 	if (c.tenant && !*c.tenant)
 		c.tenant = NULL;
 	int rc = take_globals(&c, &argc, argv);

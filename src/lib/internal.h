@@ -67,6 +67,7 @@ struct gd_vault {
 	unsigned char *audit_sk;     /* Ed25519 secret key, secure memory */
 	unsigned char audit_pk[32];
 	gd_time now;                 /* 0: system clock */
+	unsigned store_flags;        /* GD__STORE_* the engine is opened with (store.h) */
 	/* Each module's state, in its own struct, declared in its header. */
 	struct gd__tx tx;                     /* the operation bracket (vault/tx.h) */
 	struct gd__journal_state journal;     /* the erasure journal (backup/journal.h) */

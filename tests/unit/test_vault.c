@@ -173,14 +173,22 @@ static off_t file_size(const char *path)
 	return stat(path, &st) == 0 ? st.st_size : -1;
 }
 
-/*
- * The erasure's scrub leaves the WAL empty, and the header the next commit
- * writes into it is not synced on its own (no old frames to guard against,
- * sqlite_vfs.c); a WAL restarted over old frames still has its header synced.
- */
-static void wal_header_synced_only_over_old_frames(void **state)
+/* Reopens the fixture's vault with ordered_writes as given. */
+static void reopen_ordered(struct fixture *f, bool ordered)
 {
-	struct fixture *f = fx_new();
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.now = 1767225600;
+	o.ordered_writes = ordered;
+	GD_OK_OR_FAIL(gd_vault_open(&f->v, f->path, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&f->a, f->v, "acme", "test:unit"));
+}
+
+/* Leaves the WAL empty (an erasure's scrub), then counts the syncs of the
+ * next commit, which writes a new header into it. */
+static void syncs_after_scrub(struct fixture *f, struct gd__vfs_stats *d)
+{
 	char id[GD_SUBJECT_ID_SIZE], other[GD_SUBJECT_ID_SIZE], wal[320];
 	int64_t rec;
 	snprintf(wal, sizeof wal, "%s-wal", f->path);
@@ -188,15 +196,46 @@ static void wal_header_synced_only_over_old_frames(void **state)
 	put_text(f->a, &rec, id, "billing", "user.financial.bank_account", SECRET);
 	GD_OK_OR_FAIL(gd_subject_erase(f->a, id));
 	assert_int_equal(file_size(wal), 0);
-
 	struct gd__vfs_stats before = gd__vfs_stats();
 	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
 	struct gd__vfs_stats after = gd__vfs_stats();
-	assert_int_equal(after.header_syncs_skipped - before.header_syncs_skipped, 1);
-	assert_int_equal(after.wal_syncs - before.wal_syncs, 1); /* the commit's own */
 	assert_true(file_size(wal) > 0);
+	d->header_syncs_skipped = after.header_syncs_skipped - before.header_syncs_skipped;
+	d->wal_syncs = after.wal_syncs - before.wal_syncs;
+}
+
+/*
+ * By default (no ordered_writes) every WAL header is synced, even one written
+ * into the empty WAL an erasure's scrub leaves: the file system may not order
+ * writes (ext4 data=writeback), and only the operator knows it does.
+ */
+static void wal_header_synced_by_default(void **state)
+{
+	struct fixture *f = fx_new();
+	struct gd__vfs_stats d;
+	syncs_after_scrub(f, &d);
+	assert_int_equal(d.header_syncs_skipped, 0);
+	assert_int_equal(d.wal_syncs, 2); /* the header's, the commit's */
+	fx_free(f);
+}
+
+/*
+ * With ordered_writes, the header written into an empty WAL is not synced on
+ * its own (no old frames to guard against, sqlite_vfs.c); a WAL restarted
+ * over old frames still has its header synced.
+ */
+static void ordered_writes_skip_only_header_into_empty_wal(void **state)
+{
+	struct fixture *f = fx_new();
+	reopen_ordered(f, true);
+	struct gd__vfs_stats d;
+	syncs_after_scrub(f, &d);
+	assert_int_equal(d.header_syncs_skipped, 1);
+	assert_int_equal(d.wal_syncs, 1); /* the commit's own */
 
 	/* Every frame copied back, the file kept: the next commit writes its header over old frames. */
+	char other[GD_SUBJECT_ID_SIZE], wal[320];
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	int frames = -1, copied = -2;
@@ -206,11 +245,17 @@ static void wal_header_synced_only_over_old_frames(void **state)
 	assert_int_equal(copied, frames);
 	sqlite3_close(db);
 	assert_true(file_size(wal) > 0);
-	before = gd__vfs_stats();
+	struct gd__vfs_stats before = gd__vfs_stats();
 	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
-	after = gd__vfs_stats();
+	struct gd__vfs_stats after = gd__vfs_stats();
 	assert_int_equal(after.header_syncs_skipped - before.header_syncs_skipped, 0);
 	assert_int_equal(after.wal_syncs - before.wal_syncs, 2); /* the header's, the commit's */
+
+	/* Turned off again on the next open: the header is synced again. */
+	reopen_ordered(f, false);
+	syncs_after_scrub(f, &d);
+	assert_int_equal(d.header_syncs_skipped, 0);
+	assert_int_equal(d.wal_syncs, 2);
 	fx_free(f);
 }
 
@@ -705,7 +750,8 @@ int main(void)
 		cmocka_unit_test(nonces_never_repeat),
 		cmocka_unit_test(erasure_leaves_no_trace),
 		cmocka_unit_test(scrub_blocked_by_a_reader_is_retried),
-		cmocka_unit_test(wal_header_synced_only_over_old_frames),
+		cmocka_unit_test(wal_header_synced_by_default),
+		cmocka_unit_test(ordered_writes_skip_only_header_into_empty_wal),
 		cmocka_unit_test(ciphertext_bound_to_its_row),
 		cmocka_unit_test(flipped_bytes_detected),
 		cmocka_unit_test(wrong_key_refused),
