@@ -597,6 +597,60 @@ static int64_t rows(struct fixture *f)
 	                      " + (SELECT count(*) FROM identifiers) + (SELECT count(*) FROM audit)");
 }
 
+/*
+ * A put in a caller's batch runs without a savepoint (gd__op_begin_lean): a
+ * fault at any of its steps leaves the batch usable and holding nothing of the
+ * failed put (no record, no audit entry: the chain still verifies), and the
+ * batch's entries reach the trail as one block at its commit, not a row per put.
+ */
+static void lean_put_in_batch_survives_faults(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	int64_t records = db_count(f->path, "SELECT count(*) FROM records");
+	int64_t blocks = db_count(f->path, "SELECT count(*) FROM audit_blocks");
+	gd_record_spec s = GD_RECORD_SPEC_INIT;
+	s.activity = "billing", s.category = "user.contact.email";
+	s.value = EMAIL, s.value_len = strlen(EMAIL);
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	GD_OK_OR_FAIL(gd_record_put(f->a, NULL, id, &s)); /* the block holds an entry already */
+	long n, failed = 0;
+	for (n = 1;; n++) {
+		gd__fault_arm(n);
+		int rc = gd_record_put(f->a, NULL, id, &s);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired) {
+			GD_OK_OR_FAIL(rc);
+			break;
+		}
+		assert_true(rc < 0);
+		failed++;
+	}
+	assert_true(failed >= 4); /* subject, counter, index row, audit, record: each can fail */
+	for (int i = 0; i < 8; i++)
+		GD_OK_OR_FAIL(gd_record_put(f->a, NULL, id, &s));
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), records + 10);
+	/* Every stored record has its entry, and no failed put left one. */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.put'"), 10);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records r WHERE NOT EXISTS"
+	                                   " (SELECT 1 FROM audit a WHERE a.action = 'record.put'"
+	                                   " AND a.record_id = r.id)"),
+	                 0);
+	/* Every stored record is in the due-date index (rows of failed puts may remain, harmless). */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records r WHERE NOT EXISTS"
+	                                   " (SELECT 1 FROM retention_due d WHERE d.record_id = r.id)"),
+	                 0);
+	/* One block for the batch's ten entries (and its checkpoint row apart). */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks"), blocks + 1);
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
+	fx_free(f);
+}
+
 static void faults_leave_vault_unchanged(void **state)
 {
 	struct fixture *f = fx_new();
@@ -761,6 +815,7 @@ int main(void)
 		cmocka_unit_test(purpose_bound_reads),
 		cmocka_unit_test(update_list_delete_and_batches),
 		cmocka_unit_test(faults_leave_vault_unchanged),
+		cmocka_unit_test(lean_put_in_batch_survives_faults),
 		cmocka_unit_test(format_2_vault_keeps_its_ids),
 		cmocka_unit_test(init_refuses_existing_and_cleans_up),
 		cmocka_unit_test(calendar),

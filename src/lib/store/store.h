@@ -41,6 +41,10 @@ enum gd__col_type { GD__COL_NULL, GD__COL_INT, GD__COL_TEXT, GD__COL_BLOB };
 
 struct gd__store_engine {
 	const char *name;
+	/* A statement that fails leaves the transaction usable, as it was before
+	 * it (SQLite). PostgreSQL aborts the whole transaction instead: lean
+	 * operations (vault/tx.h) then take their savepoint after all. */
+	bool atomic_statements;
 	/* Opens (create: creates) the database and applies the engine's schema;
 	 * flags: GD__STORE_* below (an engine ignores what does not apply to it). */
 	int (*open)(gd__store **out, const char *path, bool create, unsigned flags);

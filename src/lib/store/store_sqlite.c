@@ -544,6 +544,7 @@ static int sq_backup(gd__store *s, const char *dest)
 
 const struct gd__store_engine gd__sqlite_engine = {
 	.name = "sqlite",
+	.atomic_statements = true,
 	.open = sq_open,
 	.close = sq_close,
 	.prepare = sq_prepare,
