@@ -307,6 +307,12 @@ void gd__audit_discard(gd_vault *v)
 	v->audit.undo.valid = false;
 }
 
+bool gd__audit_next_is_checkpoint(const gd_vault *v, int64_t tenant)
+{
+	return v->audit.gen == v->tx.gen && v->audit.tenant == tenant &&
+	       (v->audit.seq + 1) % GD_AUDIT_CHECKPOINT_EVERY == 0;
+}
+
 void gd__audit_undo_last(gd_vault *v)
 {
 	if (!v->audit.undo.valid)

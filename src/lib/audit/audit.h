@@ -197,6 +197,13 @@ void gd__audit_discard(gd_vault *v);
  * what it audits then failed. Cannot fail; a no-op after anything else.
  */
 void gd__audit_undo_last(gd_vault *v);
+/*
+ * True when the next entry of `tenant` in this transaction is known to be one
+ * a checkpoint is signed at (every GD_AUDIT_CHECKPOINT_EVERY): a lean write
+ * then takes its savepoint after all, since a checkpoint is a row of its own
+ * that gd__audit_undo_last could not take back.
+ */
+bool gd__audit_next_is_checkpoint(const gd_vault *v, int64_t tenant);
 /* What the audit trail does at savepoints, commits and rollbacks (vault/tx.h). */
 extern const struct gd__tx_hooks gd__audit_tx_hooks;
 /* Converts a format-1 trail (one row per entry) to blocks, inside the caller's operation. */

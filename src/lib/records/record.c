@@ -14,7 +14,9 @@
  * index row without its record are harmless: ids are never given twice, the
  * sweep drops such rows), then the audit entry, into the buffered block, and
  * last the record's own INSERT, one statement that fails whole; if it fails,
- * the entry is taken back (gd__audit_undo_last). Nothing fails after it.
+ * the entry is taken back (gd__audit_undo_last). Nothing fails after it. The
+ * put whose entry a periodic checkpoint signs (one in 1,000) takes the
+ * savepoint all the same: the checkpoint is a row that could not be taken back.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -80,7 +82,9 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	}
 	if (!(sealed = gd__malloc(spec->value_len + GD__SEAL_OVERHEAD)))
 		return GD_ENOMEM;
-	if ((rc = gd__op_begin_lean(v)) < 0)
+	/* The put whose entry is signed by a periodic checkpoint takes a savepoint. */
+	rc = gd__audit_next_is_checkpoint(v, a->tenant_id) ? gd__op_begin(v) : gd__op_begin_lean(v);
+	if (rc < 0)
 		goto free;
 	if ((rc = gd__subject_load(a, &s, subject, true)) < 0)
 		goto done;
