@@ -26,7 +26,13 @@
 extern "C" {
 #endif
 
-#define GD_VERSION "0.1.0"
+#include "gardien/version.h"
+
+/*
+ * The version of the library actually loaded ("0.1.0"), which may differ from
+ * GD_VERSION, the version the caller was compiled against. Never NULL; static.
+ */
+const char *gd_version(void);
 
 /* ---- errors ------------------------------------------------------------- */
 
@@ -96,6 +102,7 @@ typedef struct gd_vault_options {
 	 * btrfs), so the sync of a WAL header written into an empty WAL may be
 	 * skipped (one device flush less per erasure). 0, the default, keeps every
 	 * sync: safe on any file system (docs/FORMAT.md). SQLite vaults only.
+	 * Added in version 2; a version-1 struct (without it) is still accepted.
 	 */
 	int ordered_writes;
 } gd_vault_options;

@@ -98,7 +98,7 @@ static int read_key_file(const char *kpath, unsigned char *master)
 	int fd = open(kpath, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return gd__err(errno == ENOENT ? GD_ENOTFOUND : GD_EIO,
-		               "cannot open key file %s: %s (give it with --key or GARDIEN_KEY)",
+		               "cannot open key file %s: %s",
 		               kpath, strerror(errno));
 	unsigned char buf[KEYFILE_SIZE + 1];
 	int rc = 0;
@@ -147,7 +147,7 @@ static int derive_audit_keys(gd_vault *v)
 
 static int vault_new(gd_vault **out, const char *path, const gd_vault_options *opts)
 {
-	if (opts && opts->version != GD_VAULT_OPTIONS_VERSION)
+	if (opts && (opts->version < 1 || opts->version > GD_VAULT_OPTIONS_VERSION))
 		return gd__err(GD_EINVAL, "gd_vault_options version %u is not supported", opts->version);
 	int rc = gd__crypto_init();
 	if (rc < 0)
@@ -169,7 +169,8 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *o
 		return rc;
 	}
 	v->now = opts ? opts->now : 0;
-	v->store_flags = opts && opts->ordered_writes ? GD__STORE_ORDERED_WRITES : 0;
+	/* Version 1 of the options ends before ordered_writes: not read then. */
+	v->store_flags = opts && opts->version >= 2 && opts->ordered_writes ? GD__STORE_ORDERED_WRITES : 0;
 	*out = v;
 	return 0;
 }
