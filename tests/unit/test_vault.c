@@ -259,6 +259,50 @@ static void ordered_writes_skip_only_header_into_empty_wal(void **state)
 	fx_free(f);
 }
 
+/*
+ * Subject keys stay unwrapped in a bounded cache of the actor: a second read
+ * of the same subject opens no key; a wrapped key altered in the vault is not
+ * hidden by the cache (the read fails as it would without it); an erasure
+ * empties the erasing actor's cache at once.
+ */
+static void subject_keys_cached_but_never_trusted(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE], other[GD_SUBJECT_ID_SIZE];
+	int64_t rec, rec2;
+	gd_record *r;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
+	put_text(f->a, &rec, id, "billing", "user.contact.email", EMAIL);
+	put_text(f->a, &rec2, other, "billing", "user.contact.email", "o@example.org");
+	fx_reopen(f); /* a fresh actor: nothing cached */
+
+	uint64_t before = gd__subject_unwraps();
+	for (int i = 0; i < 3; i++) { /* each read its own transaction */
+		GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
+		assert_string_equal(r->value, EMAIL);
+		gd_record_free(r);
+	}
+	assert_int_equal(gd__subject_unwraps() - before, 1);
+
+	/* The wrapped key altered on disk: the cached key is not used for it. */
+	int64_t sid = db_count(f->path, "SELECT min(id) FROM subjects") /* `id`, created first */;
+	flip_byte(f->path, "subjects", "wrapped_key", sid, 30);
+	assert_int_equal(gd_record_get(f->a, &r, rec, "billing"), GD_ECORRUPT);
+	flip_byte(f->path, "subjects", "wrapped_key", sid, 30);
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
+	gd_record_free(r);
+
+	/* An erasure (of another subject) empties the cache: the next read opens its key again. */
+	before = gd__subject_unwraps();
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, other));
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
+	assert_string_equal(r->value, EMAIL);
+	gd_record_free(r);
+	assert_int_equal(gd__subject_unwraps() - before, 1);
+	fx_free(f);
+}
+
 static void ciphertext_bound_to_its_row(void **state)
 {
 	struct fixture *f = fx_new();
@@ -806,6 +850,7 @@ int main(void)
 		cmocka_unit_test(scrub_blocked_by_a_reader_is_retried),
 		cmocka_unit_test(wal_header_synced_by_default),
 		cmocka_unit_test(ordered_writes_skip_only_header_into_empty_wal),
+		cmocka_unit_test(subject_keys_cached_but_never_trusted),
 		cmocka_unit_test(ciphertext_bound_to_its_row),
 		cmocka_unit_test(flipped_bytes_detected),
 		cmocka_unit_test(wrong_key_refused),
