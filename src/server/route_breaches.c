@@ -33,20 +33,6 @@ static int breach_spec(struct api_ctx *c, gd_breach_spec *s)
 	return 0;
 }
 
-static json_t *breach_json(const gd_breach *b)
-{
-	json_t *j = json_pack("{s:I,s:o,s:o,s:s?,s:s?,s:s?,s:s?,s:I,s:I,s:b,s:o,s:I,s:s,s:o,s:o}", "id",
-	                      (json_int_t)b->id, "detected_at", api_time_json(b->detected_at), "deadline",
-	                      api_time_json(b->deadline), "nature", b->nature, "description", b->description,
-	                      "data_categories", b->data_categories, "subject_categories", b->subject_categories,
-	                      "approx_subjects", (json_int_t)b->approx_subjects, "approx_records",
-	                      (json_int_t)b->approx_records, "high_risk", b->high_risk != 0, "notified_at",
-	                      api_time_json(b->notified_at), "seconds_left", (json_int_t)b->seconds_left, "status",
-	                      b->status, "subjects_informed_at", api_time_json(b->subjects_informed_at),
-	                      "started_at", api_time_json(b->started_at));
-	return j;
-}
-
 int route_breach_record(struct api_ctx *c)
 {
 	gd_breach_spec s = GD_BREACH_SPEC_INIT;
@@ -62,7 +48,7 @@ int route_breach_record(struct api_ctx *c)
 
 static int add_breach(void *ud, const gd_breach *b)
 {
-	return json_array_append_new(ud, breach_json(b));
+	return json_array_append_new(ud, gd_breach_json(b));
 }
 
 int route_breach_list(struct api_ctx *c)
@@ -86,7 +72,7 @@ int route_breach_get(struct api_ctx *c)
 		return st;
 	if ((rc = gd_breach_get(c->actor, &b, id)) < 0)
 		return api_fail(c, rc);
-	c->out = breach_json(b);
+	c->out = gd_breach_json(b);
 	gd_breach_free(b);
 	return 200;
 }
