@@ -158,7 +158,10 @@ typedef struct gd_vault_options {
 	unsigned version;
 	/* Master key file; NULL means "<vault path>.key". */
 	const char *key_path;
-	/* Fixed clock for tests and what-if planning; 0 means the system clock. */
+	/* Fixed clock for tests, demos and what-if planning; 0 means the system
+	 * clock. A vault created with one is a test or demo vault; a vault created
+	 * on the system clock refuses one at open (GD_EDENIED), so a production
+	 * trail cannot be written in the past or the future. */
 	gd_time now;
 	/*
 	 * Non-zero: the vault's file system orders writes (ext4 data=ordered, XFS,
@@ -207,14 +210,16 @@ void gd_vault_close(gd_vault *v);
 
 /*
  * The clock every part of the engine reads: the fixed time of the options or
- * of gd_vault_set_now, else the system clock.
+ * of gd_vault_set_now, else the system clock. In every vault an audit entry is
+ * never dated before the last entry of its chain, whatever the clock says.
  *
  * @return the current time of the vault.
  */
 gd_time gd_vault_now(const gd_vault *v);
 
 /*
- * Fixes the vault's clock (tests, what-if planning). Affects only this handle.
+ * Fixes the vault's clock (tests, what-if planning). Affects only this handle;
+ * not confined like the options' clock (its caller holds the key).
  *
  * @param now  the time every part of the engine reads from now on; 0: the
  *             system clock again
@@ -371,12 +376,13 @@ enum gd_value_type { GD_VALUE_TEXT = 0, GD_VALUE_JSON = 1 };
 
 /* 2 added `object`; a version 1 spec (without it) is still accepted. */
 #define GD_RECORD_SPEC_VERSION 2
+#define GD_COLLECTED_SKEW 86400 /* a collected_at later than now + 1 day is refused */
 typedef struct gd_record_spec {
 	unsigned version;
 	const char *activity;   /* processing activity it was collected for */
 	const char *category;   /* data category, e.g. "user.contact.email" */
 	const char *source;     /* where it came from; NULL means "subject" */
-	gd_time collected_at;   /* 0 means now */
+	gd_time collected_at;   /* 0 means now; at most now + GD_COLLECTED_SKEW */
 	enum gd_value_type type;
 	const void *value;      /* UTF-8 text or a JSON document */
 	size_t value_len;

@@ -106,8 +106,9 @@ const date = (t) => (Number(t) ? new Date(Number(t) * 1000) : null);
 const cstr = (buf) => { const b = Buffer.from(buf); const z = b.indexOf(0); return b.subarray(0, z < 0 ? b.length : z).toString(); };
 
 class Vault {
-  static init(path, keyPath = null) {
-    check(c.vaultInit(path, { version: 1, key_path: keyPath, now: 0 }));
+  // `now`: create a test or demo vault, the only kind that opens with a fixed clock.
+  static init(path, keyPath = null, { now = null } = {}) {
+    check(c.vaultInit(path, { version: 1, key_path: keyPath, now: seconds(now) }));
   }
 
   constructor(path, { keyPath = null, now = null } = {}) {

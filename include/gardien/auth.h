@@ -71,8 +71,8 @@ void gd_ops_format(char out[96], unsigned ops);
 #define GD_AUTH_SETTINGS_VERSION 1
 typedef struct gd_auth_settings {
 	unsigned version;
-	int max_failures;   /* failed logins in a row before a lockout (default 5) */
-	gd_time lockout;    /* seconds a locked principal waits (default 900) */
+	int max_failures;   /* failed logins in a row before a lock (default 5) */
+	gd_time lockout;    /* longest lock in seconds (default 900): 1 s, doubling per failure */
 	gd_time idle;       /* session idle timeout in seconds (default 900) */
 	gd_time absolute;   /* session absolute timeout in seconds (default 28800) */
 } gd_auth_settings;
@@ -279,6 +279,19 @@ int gd_grant_create(gd_actor *a, int64_t *out_id, const char *support, unsigned 
  */
 int gd_grant_revoke(gd_actor *a, int64_t id);
 
+/*
+ * The longest a grant of the actor's tenant may last (gd_grant_create refuses
+ * an expiry after now + this): GD_GRANT_MAX_DEFAULT unless the operator set
+ * another, from 1 hour to GD_GRANT_MAX_LIMIT.
+ *
+ * @return 0, or GD_EINVAL (out of range), GD_EDENIED (set: not the operator;
+ *         refusal audited).
+ */
+#define GD_GRANT_MAX_DEFAULT (7 * 86400)
+#define GD_GRANT_MAX_LIMIT (366 * 86400)
+int gd_grant_max_get(gd_actor *a, gd_time *out);
+int gd_grant_max_set(gd_actor *a, gd_time seconds);
+
 typedef struct gd_grant_info {
 	int64_t id;
 	const char *support;
@@ -301,8 +314,11 @@ int gd_grant_list(gd_actor *a, int (*cb)(void *ud, const gd_grant_info *g), void
 /*
  * Logs a person in and writes a new session token (idle and absolute timeouts
  * of gd_auth_settings). Every attempt costs one Argon2id verification, whether
- * or not the name exists, and is audited; `max_failures` failures in a row lock
- * the principal for `lockout` seconds (audited as "auth.lockout").
+ * or not the name exists, and is audited. `max_failures` failures in a row lock
+ * the principal (audited as "auth.lockout"): 1 s, doubling with each further
+ * failure, at most `lockout` seconds. A locked principal is answered exactly
+ * like wrong credentials, so an answer never tells whether a name exists, and
+ * a person with TOTP enrolled still logs in with the password and a valid code.
  *
  * @param v         the vault
  * @param out       receives the session token: secret, wipe it after use
@@ -312,11 +328,20 @@ int gd_grant_list(gd_actor *a, int (*cb)(void *ud, const gd_grant_info *g), void
  * @param totp      the current TOTP code when enrolled (6 digits), else NULL
  * @return 0, or GD_EDENIED (wrong tenant, name, password or second factor, a
  *         disabled principal, a service, a role requiring a second factor none
- *         is enrolled for: one message whatever was wrong), GD_ESTATE (locked
- *         out: the message says until when), GD_EINVAL (no password).
+ *         is enrolled for, a lock: one message whatever was wrong),
+ *         GD_EINVAL (no password).
  */
 int gd_auth_login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const char *name,
                   const char *password, const char *totp);
+
+/*
+ * gd_auth_login that succeeds only with a verified TOTP code: the server's
+ * answer to a name it throttles after failed logins.
+ *
+ * @return as gd_auth_login; GD_EDENIED too for a person without TOTP.
+ */
+int gd_auth_login_2fa(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const char *name,
+                      const char *password, const char *totp);
 
 /*
  * Ends a session (or revokes a token) given by its value. Audited.

@@ -67,6 +67,8 @@ int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...) __attribute_
 void cli_print_json(json_t *j);
 /* Reads a value: the argument itself, or all of stdin when it is "-" (capped). */
 int cli_read_value(struct cli *c, const char *arg, char **out, size_t *len);
+/* A --json-value value: refuses duplicate keys, as the API does (EXIT_USAGE). */
+int cli_json_value_check(struct cli *c, const char *cmd, const char *buf, size_t len);
 /* Parses a time argument or prints why not. */
 int cli_parse_time(struct cli *c, const char *s, gd_time *out);
 /* A record as lines for people (cmd_record.c); as JSON: gd_record_json. */

@@ -335,8 +335,24 @@ int cmd_grant(struct cli *c, int argc, char **argv)
 		printf(c->json ? "{\"id\":%lld,\"revoked\":true}\n" : "grant %lld revoked\n", (long long)id);
 		return EXIT_OK;
 	}
+	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "max") == 0) {
+		gd_time max = 0;
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		if (argc == 3) {
+			int64_t secs = 0;
+			if ((rc = parse_id(c, "grant", argv[2], &secs)) != EXIT_OK)
+				return rc;
+			if ((rc = gd_grant_max_set(c->actor, secs)) < 0)
+				return cli_fail(c, rc);
+		}
+		if ((rc = gd_grant_max_get(c->actor, &max)) < 0)
+			return cli_fail(c, rc);
+		printf(c->json ? "{\"grant_max\":%lld}\n" : "grants last at most %lld s\n", (long long)max);
+		return EXIT_OK;
+	}
 	if (argc < 3 || strcmp(argv[1], "create") != 0)
-		return cli_usage(c, "grant", "use 'grant create SUPPORT …', 'grant list' or 'grant revoke ID'");
+		return cli_usage(c, "grant", "use 'grant create SUPPORT …', 'grant list', 'grant revoke ID' or 'grant max [SECONDS]'");
 	if ((rc = check_opts(c, "grant", argc, argv, 3, o, NULL)) != EXIT_OK)
 		return rc;
 	const char *ops_s = opt(argc, argv, 3, "--ops"), *acts = opt(argc, argv, 3, "--activities"),

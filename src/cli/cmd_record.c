@@ -58,6 +58,10 @@ int cmd_put(struct cli *c, int argc, char **argv)
 	size_t len = 0;
 	if ((rc = cli_read_value(c, value, &buf, &len)) != EXIT_OK)
 		return rc;
+	if (spec.type == GD_VALUE_JSON && (rc = cli_json_value_check(c, "put", buf, len)) != EXIT_OK) {
+		free(buf);
+		return rc;
+	}
 	spec.value = buf;
 	spec.value_len = len;
 	int64_t id = 0;
@@ -127,6 +131,10 @@ int cmd_update(struct cli *c, int argc, char **argv)
 	size_t len = 0;
 	if ((rc = cli_read_value(c, value, &buf, &len)) != EXIT_OK)
 		return rc;
+	if (type == GD_VALUE_JSON && (rc = cli_json_value_check(c, "update", buf, len)) != EXIT_OK) {
+		free(buf);
+		return rc;
+	}
 	if ((rc = cli_open(c, true)) == EXIT_OK) {
 		int r = gd_record_update(c->actor, id, type, buf, len);
 		rc = r < 0 ? cli_fail(c, r) : EXIT_OK;

@@ -336,6 +336,10 @@ int cmd_request(struct cli *c, int argc, char **argv)
 		size_t len = 0;
 		if ((rc = cli_read_value(c, o.pos[2], &buf, &len)) != EXIT_OK)
 			return rc;
+		if (o.json_value && (rc = cli_json_value_check(c, "request", buf, len)) != EXIT_OK) {
+			free(buf);
+			return rc;
+		}
 		r = gd_request_rectify(c->actor, id, rec, o.json_value ? GD_VALUE_JSON : GD_VALUE_TEXT, buf, len);
 		free(buf);
 		done = "record rectified; recipients notified";

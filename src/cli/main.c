@@ -82,19 +82,26 @@ static const struct command commands[] = {
 	 "Destroys the subject's data key and deletes its records and identifiers in\n"
 	 "one transaction. Irreversible.\n"},
 	{"serve", cmd_serve, "run the HTTP/JSON API server",
-	 "usage: gardien serve [--listen ADDRESS:PORT] [--cert FILE --cert-key FILE]\n"
-	 "                     [--threads N] [--timeout SECONDS] [--max-connections N]\n"
-	 "                     [--config FILE]\n"
+	 "usage: gardien serve [--listen ADDRESS:PORT|[IPV6]:PORT] [--cert FILE --cert-key FILE]\n"
+	 "                     [--client-ca FILE [--bind-client-cert]] [--threads N] [--timeout SECONDS]\n"
+	 "                     [--deadline SECONDS] [--max-connections N] [--max-per-client N]\n"
+	 "                     [--access-log FILE|-] [--probe-token-file FILE] [--config FILE]\n"
 	 "       gardien serve --openapi\n"
 	 "\n"
 	 "Serves the API under /v1/ (docs/server.md, /v1/openapi.json) on the vault\n"
 	 "given by --vault. Listens on 127.0.0.1:8080 by default (port 0: any free\n"
 	 "port) and prints where on its first line. With --cert and --cert-key (PEM)\n"
-	 "it speaks HTTPS only. SIGINT or SIGTERM stops it after the requests in\n"
-	 "flight. --timeout closes idle or slow connections (default 30 s); --threads\n"
-	 "sets the HTTP workers (default 16); authenticated requests are run by one\n"
-	 "committer thread in batches sharing one durable commit. --openapi prints\n"
-	 "the OpenAPI document and exits. --now fixes the clock (tests).\n"
+	 "it speaks HTTPS only (with HSTS); --client-ca then requires client\n"
+	 "certificates signed by that CA, and --bind-client-cert tokens of the principal\n"
+	 "the certificate's subject CN names (svc:NAME). SIGINT or SIGTERM stops it after the requests\n"
+	 "in flight. --timeout closes idle connections (default 30 s), --deadline those\n"
+	 "whose request has not fully arrived (default 60 s); --max-per-client bounds\n"
+	 "the connections of one address (default 64, 0: none). --threads sets the\n"
+	 "HTTP workers (default 16); authenticated requests are run by one committer\n"
+	 "thread in batches sharing one durable commit. --access-log writes a JSON\n"
+	 "line per request; --probe-token-file makes /healthz and /metrics need that\n"
+	 "token. --openapi prints the OpenAPI document and exits. --now fixes the\n"
+	 "clock (test and demo vaults only).\n"
 	 "Settings may also come from --config FILE (lines NAME = VALUE, e.g.\n"
 	 "'listen = 127.0.0.1:8443', '#' comments) and from the environment\n"
 	 "(GARDIEN_LISTEN, GARDIEN_CERT_KEY, …: the option's name in upper case);\n"
@@ -133,9 +140,11 @@ static const struct command commands[] = {
 	 "usage: gardien grant create SUPPORT --ops LIST --activities LIST|* --until TIME\n"
 	 "       gardien grant list\n"
 	 "       gardien grant revoke ID\n"
+	 "       gardien grant max [SECONDS]\n"
 	 "\n"
 	 "Support staff (gardien user support) see a tenant only under a grant of its\n"
-	 "admin; every use is audited in the tenant's trail.\n"},
+	 "admin; every use is audited in the tenant's trail. A grant lasts at most the\n"
+	 "tenant's maximum (default 7 days; 'grant max' shows it, the operator sets it).\n"},
 	{"request", cmd_request, "data-subject requests: open, verify, answer, list deadlines",
 	 "usage: gardien request open KIND SUBJECT [--activity ID] [--received TIME]\n"
 	 "       gardien request list [--all] [--late]\n"
@@ -544,6 +553,20 @@ void cli_print_json(json_t *j)
 	json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
 	fputc('\n', stdout);
 	json_decref(j);
+}
+
+int cli_json_value_check(struct cli *c, const char *cmd, const char *buf, size_t len)
+{
+	/* The API parses bodies with JSON_REJECT_DUPLICATES; the same value must
+	 * not mean something else when it comes through the CLI. Syntax errors
+	 * are left to the library's own message. */
+	json_error_t err;
+	json_t *j = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+	json_decref(j);
+	if (!j && json_error_code(&err) == json_error_duplicate_key)
+		return cli_usage(c, cmd, "the --json-value value has a key twice (line %d, column %d): give each key once",
+		                 err.line, err.column);
+	return EXIT_OK;
 }
 
 int cli_read_value(struct cli *c, const char *arg, char **out, size_t *len)

@@ -31,14 +31,10 @@ int route_audit_list(struct api_ctx *c)
 	const char *o = api_query(c, "outcome"), *lim = api_query(c, "limit"), *rec = api_query(c, "record");
 	if (o && (f.outcome = gd_audit_outcome_parse(o)) < 0)
 		return api_error(c, 400, "bad_request", "?outcome= takes ok, denied or failed");
-	if (rec) {
-		char *end;
-		f.record_id = strtoll(rec, &end, 10);
-		if (end == rec || *end || f.record_id <= 0)
-			return api_error(c, 400, "bad_request", "?record= takes a record id (a positive number)");
-	}
-	long limit = lim ? strtol(lim, NULL, 10) : 1000;
-	if (limit < 1 || limit > 10000)
+	if (rec && api_uint_parse(rec, &f.record_id) < 0)
+		return api_error(c, 400, "bad_request", "?record= takes a record id (a positive integer in digits)");
+	int64_t limit = 1000;
+	if ((lim && api_uint_parse(lim, &limit) < 0) || limit < 1 || limit > 10000)
 		return api_error(c, 400, "bad_request", "?limit= takes 1 to 10000");
 	json_t *acc[2] = {json_array(), json_integer(limit)};
 	int rc = gd_audit_list(c->actor, &f, add_entry, acc);

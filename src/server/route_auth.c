@@ -3,6 +3,7 @@
  * roles, principals, tokens and support grants over HTTP. The library checks
  * and audits; a token is shown in the answer that creates it and never again.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,20 +17,36 @@ int route_login(struct api_ctx *c)
 	if ((st = api_str(c, "tenant", false, &tenant)) || (st = api_str(c, "name", true, &name)) ||
 	    (st = api_str(c, "password", true, &password)) || (st = api_str(c, "totp", false, &totp)))
 		return st;
-	rc = gd_auth_login(c->rq->v, tok, tenant, name, password, totp);
-	if (rc == GD_ESTATE) {
-		c->resp->retry_after = 60;
-		return api_error(c, 429, "locked", "%s", gd_error_last());
+	gd_auth_settings cfg;
+	if ((rc = gd_auth_settings_get(c->rq->v, &cfg)) < 0)
+		return api_fail(c, rc);
+	/* Throttling (throttle.c, docs/server.md): an address or a name that
+	 * failed too often waits, and is told the truth about how long. During a
+	 * name's wait only a login proving a second factor is tried, so failing
+	 * on purpose does not lock a person with TOTP out; an address's wait
+	 * allows nothing. Known and unknown names take exactly the same path. */
+	struct api_throttle t = {.addr_free = 10, .addr_cap = 900, .name_free = cfg.max_failures,
+	                         .name_cap = (double)cfg.lockout, .now = gd_vault_now(c->rq->v)};
+	int aw, nw;
+	api_throttle_check(&t, c->rq->client, tenant, name, &aw, &nw);
+	if (aw || (nw && !totp)) {
+		c->resp->retry_after = aw > nw ? aw : nw;
+		return api_error(c, 429, "throttled", "too many failed logins: retry in %d s", c->resp->retry_after);
 	}
+	rc = nw ? gd_auth_login_2fa(c->rq->v, tok, tenant, name, password, totp)
+	        : gd_auth_login(c->rq->v, tok, tenant, name, password, totp);
 	if (rc == GD_EDENIED) {
+		api_throttle_fail(&t, c->rq->client, tenant, name, &aw, &nw);
+		if (nw || aw) {
+			c->resp->retry_after = aw > nw ? aw : nw;
+			return api_error(c, 429, "throttled", "too many failed logins: retry in %d s", c->resp->retry_after);
+		}
 		c->resp->www_authenticate = true;
 		return api_error(c, 401, "unauthenticated", "%s", gd_error_last());
 	}
 	if (rc < 0)
 		return api_fail(c, rc);
-	gd_auth_settings cfg;
-	if ((rc = gd_auth_settings_get(c->rq->v, &cfg)) < 0)
-		return api_fail(c, rc);
+	api_throttle_success(tenant, name);
 	c->out = json_pack("{s:s,s:I,s:I}", "token", tok, "idle_timeout", (json_int_t)cfg.idle,
 	                   "absolute_timeout", (json_int_t)cfg.absolute);
 	memset(tok, 0, sizeof tok);
@@ -69,6 +86,13 @@ int route_whoami(struct api_ctx *c)
 	}
 	gd_actor_info i;
 	gd_actor_info_get(a, &i);
+	snprintf(c->resp->principal, sizeof c->resp->principal, "%s", i.principal);
+	if (c->rq->client_cn && strcmp(c->rq->client_cn, i.principal) != 0) {
+		if (a != c->actor)
+			gd_actor_close(a);
+		return api_error(c, 403, "denied",
+		                 "this token's principal is not the one named by the client certificate (its subject CN)");
+	}
 	c->out = json_pack("{s:s,s:s,s:s,s:o,s:s}", "tenant", i.tenant, "principal", i.principal, "role",
 	                   i.role, "ops", ops_json(i.ops), "activities", i.activities);
 	if (i.grant)
@@ -174,6 +198,7 @@ int route_principal_unlock(struct api_ctx *c)
 	int rc = gd_principal_unlock(c->actor, c->caps[1]);
 	if (rc < 0)
 		return api_fail(c, rc);
+	api_throttle_success(c->caps[0], c->caps[1]); /* this server's wait for the name too */
 	c->out = json_pack("{s:s,s:b}", "name", c->caps[1], "unlocked", 1);
 	return 200;
 }

@@ -29,7 +29,9 @@ int route_register_get(struct api_ctx *c)
 {
 	const char *f = api_query(c, "format"), *v = api_query(c, "version");
 	const char *format = f ? f : "json";
-	int64_t version = v ? strtoll(v, NULL, 10) : 0;
+	int64_t version = 0;
+	if (v && api_uint_parse(v, &version) < 0)
+		return api_error(c, 400, "bad_request", "?version= takes a version number (a positive integer in digits)");
 	static const char *const types[][2] = {
 		{"json", "application/json"}, {"jsonld", "application/ld+json"}, {"md", "text/markdown; charset=utf-8"},
 		{"html", "text/html; charset=utf-8"}, {"csv", "text/csv; charset=utf-8"},

@@ -118,6 +118,44 @@ int api_route_match(struct api_ctx *c, const char *method, const char *path)
 	return other;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int api_path_decode(const char *raw, size_t n, char *out, size_t outsize)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		int ch = (unsigned char)raw[i];
+		if (ch == '%') {
+			int hi = i + 2 < n ? hexval(raw[i + 1]) : -1, lo = i + 2 < n ? hexval(raw[i + 2]) : -1;
+			if (hi < 0 || lo < 0)
+				return -1;
+			ch = hi * 16 + lo;
+			i += 2;
+			if (ch == '/')
+				return -1;
+		}
+		if (ch < 0x20 || ch == 0x7f || o + 1 >= outsize)
+			return -1;
+		out[o++] = (char)ch;
+	}
+	if (o >= outsize)
+		return -1;
+	out[o] = 0;
+	return 0;
+}
+
+int api_uint_parse(const char *s, int64_t *out)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 18 || s[0] == '0' || strspn(s, "0123456789") != n)
+		return -1;
+	*out = strtoll(s, NULL, 10);
+	return 0;
+}
+
 size_t api_body_limit(const char *method, const char *path)
 {
 	struct api_ctx c;
@@ -214,12 +252,11 @@ json_t *api_time_json(gd_time t)
 
 int api_id(struct api_ctx *c, int cap, int64_t *out)
 {
-	const char *s = c->caps[cap];
-	char *end;
-	long long x = strtoll(s, &end, 10);
-	if (!*s || *end || x <= 0 || strlen(s) > 18)
-		return api_error(c, 404, "not_found", "\"%.40s\" is not an id (a positive integer)", s);
-	*out = x;
+	if (api_uint_parse(c->caps[cap], out) < 0)
+		return api_error(c, 400, "bad_request",
+		                 "path parameter %d is not an id: write a positive integer in digits, without sign or "
+		                 "leading zero",
+		                 cap + 1);
 	return 0;
 }
 
@@ -238,6 +275,12 @@ static int authenticate(struct api_ctx *c, const struct api_route *r)
 		return 0;
 	int rc = gd_auth_open(&c->actor, c->rq->v, c->token, c->caps[0]);
 	if (rc == 0) {
+		gd_actor_info i;
+		gd_actor_info_get(c->actor, &i);
+		snprintf(c->resp->principal, sizeof c->resp->principal, "%s", i.principal);
+		if (c->rq->client_cn && strcmp(c->rq->client_cn, i.principal) != 0)
+			return api_error(c, 403, "denied",
+			                 "this token's principal is not the one named by the client certificate (its subject CN)");
 		if ((rc = gd_actor_require(c->actor, r->ops, r->action)) < 0)
 			return api_fail(c, rc);
 		return 0;
@@ -257,6 +300,39 @@ static int authenticate(struct api_ctx *c, const struct api_route *r)
 	if (rc == GD_ENOTFOUND)
 		return api_error(c, 404, "not_found", "no such tenant");
 	return api_fail(c, rc);
+}
+
+/* The answer's JSON text, grown by copies that wipe what they leave behind:
+ * json_dumps' own buffer would leave decrypted values in freed memory. */
+struct wbuf {
+	char *p;
+	size_t n, cap;
+	bool failed;
+};
+
+static int wbuf_put(const char *s, size_t n, void *ud)
+{
+	struct wbuf *b = ud;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		char *nb = malloc(cap);
+		if (!nb) {
+			b->failed = true;
+			return -1;
+		}
+		if (b->p) {
+			memcpy(nb, b->p, b->n);
+			explicit_bzero(b->p, b->cap);
+			free(b->p);
+		}
+		b->p = nb, b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = 0;
+	return 0;
 }
 
 void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
@@ -288,8 +364,14 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 		if (rq->body_len == 0) {
 			c.body = json_object();
 		} else if (!(c.body = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &err))) {
-			status = api_error(&c, 400, "bad_json", "request body is not valid JSON (line %d, column %d): %s",
-			                   err.line, err.column, err.text);
+			/* Never jansson's text: it quotes the body (values, passwords). */
+			if (json_error_code(&err) == json_error_duplicate_key)
+				status = api_error(&c, 400, "bad_json",
+				                   "request body has a key twice (line %d, column %d): each key once",
+				                   err.line, err.column);
+			else
+				status = api_error(&c, 400, "bad_json", "request body is not valid JSON (line %d, column %d)",
+				                   err.line, err.column);
 			goto done;
 		}
 		if (!json_is_object(c.body)) {
@@ -303,10 +385,17 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 done:
 	out->status = status;
 	if (c.out && !out->body) {
-		out->body = json_dumps(c.out, JSON_COMPACT);
-		out->len = out->body ? strlen(out->body) : 0;
+		struct wbuf b = {0};
+		if (json_dump_callback(c.out, wbuf_put, &b, JSON_COMPACT) < 0 || b.failed) {
+			if (b.p)
+				explicit_bzero(b.p, b.cap), free(b.p);
+			b.p = NULL, b.n = 0;
+		}
+		out->body = b.p;
+		out->len = b.n;
 	}
 	if (status == 204 && out->body) {
+		explicit_bzero(out->body, out->len);
 		free(out->body);
 		out->body = NULL, out->len = 0;
 	}
@@ -430,13 +519,20 @@ json_t *api_openapi(void)
 			{"400", "malformed request or JSON"}, {"401", "missing, wrong or expired token"},
 			{"403", "refused by role, grant, tenant isolation or policy"}, {"404", "no such resource"},
 			{"409", "already exists or not allowed in the current state"}, {"413", "body over the route's limit"},
-			{"422", "well-formed but invalid input"}, {"429", "locked out after failed logins"}};
+			{"422", "well-formed but invalid input"}, {"429", "too many failed logins: wait Retry-After seconds"}};
 		for (size_t e = 0; e < sizeof errs / sizeof *errs; e++) {
-			if (r->auth == API_PUBLIC && r->fn != route_login && errs[e][0][0] == '4' && errs[e][0][1] != '0')
+			bool probe = r->fn == route_health || r->fn == route_metrics; /* --probe-token-file */
+			if (r->auth == API_PUBLIC && r->fn != route_login && errs[e][0][0] == '4' && errs[e][0][1] != '0' &&
+			    !(probe && strcmp(errs[e][0], "401") == 0))
 				continue;
-			json_object_set_new(resp, errs[e][0],
-			                    json_pack("{s:s,s:{s:{s:o}}}", "description", errs[e][1], "content",
-			                              "application/json", "schema", schema_ref("Error")));
+			json_t *er = json_pack("{s:s,s:{s:{s:o}}}", "description", errs[e][1], "content", "application/json",
+			                       "schema", schema_ref("Error"));
+			if (strcmp(errs[e][0], "429") == 0)
+				json_object_set_new(er, "headers",
+				                    json_pack("{s:{s:s,s:{s:s}}}", "Retry-After", "description",
+				                              "seconds to wait; the next attempt after them is tried", "schema",
+				                              "type", "integer"));
+			json_object_set_new(resp, errs[e][0], er);
 		}
 		json_object_set_new(item, m, op);
 	}

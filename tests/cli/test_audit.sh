@@ -12,7 +12,7 @@ s=$("$G" subject create)
 r1=$("$G" put "$s" --activity billing --category user.name Jeanne)
 GARDIEN_NOW=2026-02-01 "$G" put "$s" --activity billing --category user.contact.email j@example.fr >/dev/null
 GARDIEN_NOW=2026-02-01 "$G" --as svc:billing get "$r1" --purpose billing >/dev/null
-if "$G" get "$r1" --purpose marketing 2>/dev/null; then fail "marketing read allowed"; fi
+if GARDIEN_NOW=2026-03-02 "$G" get "$r1" --purpose marketing 2>/dev/null; then fail "marketing read allowed"; fi
 
 out=$("$G" audit verify) || fail "intact vault does not verify"
 grep -q "audit trail intact: 7 entries in 2 chain(s)" <<<"$out" || fail "verify said: $out"

@@ -3,7 +3,7 @@
 # errors and exit codes, --json, --now.
 . "$(dirname "$0")/lib.sh"
 
-expect_code 0 G init --tenant acme --country 33
+expect_code 0 G --now 2026-01-01 init --tenant acme --country 33   # a test vault: --now allowed
 if [ "$GD_ENGINE" = pg ]; then
   expect_eq "$(stat -c %a "$GARDIEN_KEY")" 600 "key file mode"
 else

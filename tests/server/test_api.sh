@@ -39,7 +39,7 @@ req GET "/v1/tenants/acme/records/$R2?purpose=billing" "$TA"; expect_status 200
 CLI_REC=$("$G" --tenant acme --json get "$R2" --purpose billing) || fail "cli get"
 [ "$(jq -S . <<<"$CLI_REC")" = "$(jq -S . <<<"$BODY")" ] || fail "record JSON differs: cli $CLI_REC, api $BODY"
 req GET "/v1/tenants/acme/records/$R1" "$TA"; expect_status 400 bad_request           # no purpose
-req GET "/v1/tenants/acme/records/abc?purpose=billing" "$TA"; expect_status 404 not_found
+req GET "/v1/tenants/acme/records/abc?purpose=billing" "$TA"; expect_status 400 bad_request
 req GET "/v1/tenants/acme/records/999?purpose=billing" "$TA"; expect_status 404 not_found
 req GET "/v1/tenants/acme/subjects/$S/records?purpose=billing" "$TA"; expect_status 200
 [ "$(jq '.records | length' <<<"$BODY")" = 2 ] && [ "$(jq .withheld <<<"$BODY")" = 0 ] || fail "list: $BODY"
@@ -86,7 +86,9 @@ req DELETE /v1/tenants/acme/tokens/$TCRM_ID "$TADMIN"; expect_status 200
 req GET /v1/whoami "$TCRM"; expect_status 401 unauthenticated
 req DELETE /v1/tenants/acme/tokens/99999 "$TADMIN"; expect_status 404 not_found
 "$G" --tenant acme user support sam <<<"support staff password" >/dev/null
-req POST /v1/tenants/acme/grants "$TADMIN" '{"support":"sam","ops":"read","activities":"billing","expires_at":"2099-01-01"}'; expect_status 201
+req POST /v1/tenants/acme/grants "$TADMIN" '{"support":"sam","ops":"read","activities":"billing","expires_at":"2099-01-01"}'; expect_status 422 invalid
+SOON=$(date -u -d '+3 days' +%Y-%m-%dT%H:%M:%SZ)
+req POST /v1/tenants/acme/grants "$TADMIN" "{\"support\":\"sam\",\"ops\":\"read\",\"activities\":\"billing\",\"expires_at\":\"$SOON\"}"; expect_status 201
 GID=$(jq -r .id <<<"$BODY")
 req POST /v1/tenants/acme/grants "$TADMIN" '{"support":"sam","ops":"read","activities":"billing"}'; expect_status 400 bad_request
 req GET /v1/tenants/acme/grants "$TADMIN"; expect_status 200

@@ -106,8 +106,20 @@ static void test_lockout_and_expiry(void **state)
 	GD_OK_OR_FAIL(gd_role_set(f->a, "r", GD_OP_READ, "*", false));
 	GD_OK_OR_FAIL(gd_user_create(f->a, "ana", "r", "right password"));
 	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "wrong password", NULL), GD_EDENIED);
+	char wrong[256];
+	snprintf(wrong, sizeof wrong, "%s", gd_error_last());
 	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "wrong password", NULL), GD_EDENIED);
-	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "right password", NULL), GD_ESTATE);
+	/* Locked for 1 s, then 2 s after a third failure: the lock answers like
+	 * wrong credentials, so it never tells that the name exists. */
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "right password", NULL), GD_EDENIED);
+	assert_string_equal(gd_error_last(), wrong);
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "nobody", "right password", NULL), GD_EDENIED);
+	assert_string_equal(gd_error_last(), wrong);
+	gd_vault_set_now(f->v, NOW + 1);
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "wrong password", NULL), GD_EDENIED);
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "right password", NULL), GD_EDENIED);
+	gd_vault_set_now(f->v, NOW + 2);
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "right password", NULL), GD_EDENIED);
 	gd_vault_set_now(f->v, NOW + 100);
 	GD_OK_OR_FAIL(gd_auth_login(f->v, s, "acme", "ana", "right password", NULL));
 	GD_OK_OR_FAIL(gd_auth_open(&a, f->v, s, NULL));
@@ -389,18 +401,55 @@ static void lockout_holds_until_it_expires_or_is_cleared(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "wrong horse!", NULL), GD_EDENIED);
 	assert_int_equal(audited(f, "auth.lockout", 1), 1);
-	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "correct horse", NULL), GD_ESTATE);
-	assert_non_null(strstr(gd_error_last(), "locked out"));
+	/* locked: answered like wrong credentials (the message allows for it) */
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "correct horse", NULL), GD_EDENIED);
+	assert_non_null(strstr(gd_error_last(), "too many recent failures"));
 	/* the admin clears it */
 	GD_OK_OR_FAIL(gd_principal_unlock(f->a, "ana"));
 	GD_OK_OR_FAIL(gd_auth_login(f->v, s, "acme", "ana", "correct horse", NULL));
 	/* or it expires */
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "wrong horse!", NULL), GD_EDENIED);
-	gd_vault_set_now(f->v, NOW + 599);
-	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "correct horse", NULL), GD_ESTATE);
-	gd_vault_set_now(f->v, NOW + 600);
+	/* the third failure locks for 1 s; a try during the lock is a fourth
+	 * failure (2 s from then, at most lockout) */
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "correct horse", NULL), GD_EDENIED);
+	gd_vault_set_now(f->v, NOW + 1);
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "correct horse", NULL), GD_EDENIED);
+	gd_vault_set_now(f->v, NOW + 5);
 	GD_OK_OR_FAIL(gd_auth_login(f->v, s, "acme", "ana", "correct horse", NULL));
+	fx_free(f);
+}
+
+/* Failing on purpose does not lock out a person who proves a second factor:
+ * a lock lets the password and a valid TOTP code through, nothing less. And
+ * gd_auth_login_2fa succeeds only with a verified code. */
+static void lock_lets_a_second_factor_through(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_TOKEN_SIZE], secret[64], code[7];
+	gd_auth_settings cfg = GD_AUTH_SETTINGS_INIT;
+	cfg.max_failures = 2, cfg.lockout = 600;
+	GD_OK_OR_FAIL(gd_auth_settings_set(f->a, &cfg));
+	GD_OK_OR_FAIL(gd_role_set(f->a, "r", GD_OP_READ, "*", false));
+	GD_OK_OR_FAIL(gd_user_create(f->a, "adm", "r", "adm password 1"));
+	GD_OK_OR_FAIL(gd_user_create(f->a, "ana", "r", "ana password 1"));
+	GD_OK_OR_FAIL(gd_user_totp_enable(f->a, "adm", secret));
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(gd_auth_login(f->v, s, "acme", "adm", "guessed password", NULL), GD_EDENIED);
+		assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "guessed password", NULL), GD_EDENIED);
+	}
+	/* both locked (16 s by now); the password alone is refused */
+	totp_now(f, secret, code);
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "adm", "adm password 1", NULL), GD_EDENIED);
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "ana", "ana password 1", NULL), GD_EDENIED);
+	assert_int_equal(gd_auth_login(f->v, s, "acme", "adm", "guessed password", code), GD_EDENIED);
+	GD_OK_OR_FAIL(gd_auth_login(f->v, s, "acme", "adm", "adm password 1", code));
+	/* the 2FA login: a person without TOTP never passes it */
+	gd_vault_set_now(f->v, NOW + 3600);
+	GD_OK_OR_FAIL(gd_auth_login(f->v, s, "acme", "ana", "ana password 1", NULL));
+	assert_int_equal(gd_auth_login_2fa(f->v, s, "acme", "ana", "ana password 1", "123456"), GD_EDENIED);
+	totp_now(f, secret, code);
+	GD_OK_OR_FAIL(gd_auth_login_2fa(f->v, s, "acme", "adm", "adm password 1", code));
 	fx_free(f);
 }
 
@@ -616,6 +665,7 @@ int main(void)
 		cmocka_unit_test(password_login_and_its_refusals),
 		cmocka_unit_test(totp_login_and_its_refusals),
 		cmocka_unit_test(lockout_holds_until_it_expires_or_is_cleared),
+		cmocka_unit_test(lock_lets_a_second_factor_through),
 		cmocka_unit_test(sessions_time_out_and_end_at_logout),
 		cmocka_unit_test(tokens_are_created_used_expired_and_revoked),
 		cmocka_unit_test(support_access_needs_a_live_grant),

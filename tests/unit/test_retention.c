@@ -102,7 +102,12 @@ static int64_t put(struct fixture *f, const char *subject, const char *activity,
 	s.value = "Jeanne Martin, FR76 3000 6000 0112";
 	s.value_len = strlen(s.value);
 	s.collected_at = T(collected);
+	/* A record is put once collected: the clock is at least its collected_at. */
+	gd_time was = gd_vault_now(f->v);
+	if (s.collected_at > was)
+		gd_vault_set_now(f->v, s.collected_at);
 	GD_OK_OR_FAIL(gd_record_put(f->a, &id, subject, &s));
+	gd_vault_set_now(f->v, was);
 	return id;
 }
 
@@ -117,7 +122,12 @@ static int64_t put_about(struct fixture *f, const char *subject, const char *act
 	s.value = "value";
 	s.value_len = 5;
 	s.collected_at = T(collected);
+	/* A record is put once collected: the clock is at least its collected_at. */
+	gd_time was = gd_vault_now(f->v);
+	if (s.collected_at > was)
+		gd_vault_set_now(f->v, s.collected_at);
 	GD_OK_OR_FAIL(gd_record_put(f->a, &id, subject, &s));
+	gd_vault_set_now(f->v, was);
 	return id;
 }
 

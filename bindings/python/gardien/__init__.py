@@ -296,9 +296,10 @@ class Vault:
     """An open vault (one SQLite database and its master key file)."""
 
     @staticmethod
-    def init(path, key_path=None):
-        """Creates a vault at `path` and its master key file (mode 0600)."""
-        o = _VaultOptions(1, _b(key_path), 0)
+    def init(path, key_path=None, now=None):
+        """Creates a vault at `path` and its master key file (mode 0600).
+        With `now`, a test or demo vault: the only kind that opens with a fixed clock."""
+        o = _VaultOptions(1, _b(key_path), _ts(now))
         _check(_vault_init(_b(path), ctypes.byref(o)))
 
     def __init__(self, path, key_path=None, now=None):

@@ -339,21 +339,71 @@ static bool light_op(const gd_vault *v)
 	return v->tx.depth > 0 && (v->tx.batch || v->tx.depth > 1) && (v->tx.light >> (v->tx.depth - 1) & 1u);
 }
 
+/*
+ * The time of a chain's last entry (0 when empty): the in-memory block's, the
+ * last stored block's (decoded), or the prune anchor's. An entry is never
+ * dated before it, whatever the clock says (a clock stepped back, a fixed
+ * clock of a test vault): a chain's times only go forward.
+ */
+static int chain_last_at(gd_vault *v, int64_t tenant, gd_time *at)
+{
+	const struct gd__audit_block *b = &v->audit.block;
+	gd__stmt *st;
+	*at = 0;
+	if (b->n && b->tenant_id == tenant) {
+		*at = b->last_at;
+		return 0;
+	}
+	int rc = gd__db_query(v->store, &st,
+	                      "SELECT body FROM audit_blocks WHERE tenant_id = ? ORDER BY first_seq DESC LIMIT 1", "i",
+	                      tenant);
+	if (rc < 0)
+		return rc;
+	if ((rc = gd__db_step(v->store, st)) == 1) {
+		size_t n;
+		const void *body = gd__col_blob(v->store, st, 0, &n);
+		struct gd__audit_reader r = {0};
+		struct gd__audit_entry e;
+		const unsigned char *h;
+		rc = gd__audit_reader_start(&r, body, n);
+		while (rc == 0 && (rc = gd__audit_reader_next(&r, &e, &h)) == 1)
+			*at = e.at, rc = 0;
+		gd__audit_reader_free(&r);
+	}
+	gd__db_reset(v->store, st);
+	if (rc < 0)
+		return rc;
+	if (*at == 0) {
+		int64_t x = 0;
+		rc = gd__db_int(v->store, &x,
+		                "SELECT coalesce(max(at), 0) FROM audit_checkpoints WHERE tenant_id = ? AND kind = 1", "i",
+		                tenant);
+		*at = x;
+	}
+	return rc;
+}
+
 int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
                      const struct gd__audit_event *ev)
 {
+	gd_time floor = 0;
 	unsigned char prev[GD__HASH_SIZE], hash[GD__HASH_SIZE];
 	int64_t seq;
 	int rc = 0;
 	if (v->audit.gen == v->tx.gen && v->audit.tenant == tenant_id) {
 		seq = v->audit.seq;
+		floor = v->audit.at;
 		memcpy(prev, v->audit.hash, GD__HASH_SIZE);
-	} else if ((rc = gd__audit_last(v, tenant_id, &seq, prev)) < 0) {
+	} else if ((rc = gd__audit_last(v, tenant_id, &seq, prev)) < 0 ||
+	           (rc = chain_last_at(v, tenant_id, &floor)) < 0) {
 		return rc;
 	}
 	seq++;
+	gd_time at = gd_vault_now(v);
+	if (at < floor)
+		at = floor;
 	struct gd__audit_entry e = {
-		.tenant_id = tenant_id, .seq = seq, .at = gd_vault_now(v), .principal = principal,
+		.tenant_id = tenant_id, .seq = seq, .at = at, .principal = principal,
 		.action = ev->action, .purpose = ev->purpose, .subject = ev->subject,
 		.record_id = ev->record_id, .category = ev->category, .outcome = (int)ev->outcome,
 		.reason = ev->reason,
@@ -382,6 +432,7 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 	/* Remembered for the next append of this transaction; a rollback changes tx.gen. */
 	v->audit.tenant = tenant_id;
 	v->audit.seq = seq;
+	v->audit.at = at;
 	memcpy(v->audit.hash, hash, GD__HASH_SIZE);
 	v->audit.gen = v->tx.gen;
 	if (v->tx.batch) {

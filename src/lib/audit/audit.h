@@ -56,6 +56,7 @@ struct gd__audit_state {
 	 * per operation), and the chains appended to in the open batch, whose
 	 * ends gd_vault_commit signs. */
 	int64_t tenant, seq;
+	gd_time at;                  /* its time: no entry of the chain is dated before it */
 	unsigned char hash[32];
 	uint64_t gen;
 	int64_t batch[4];

@@ -86,6 +86,17 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 
 	if ((rc = check_spec(spec)) < 0)
 		return rc;
+	/* Retention counts from collected_at: a date in the future would keep
+	 * the record past its period (year 9999: forever). One day of slack for
+	 * a date written in a time zone ahead of UTC. */
+	if (spec->collected_at > gd_vault_now(v) + GD_COLLECTED_SKEW) {
+		char when[32];
+		gd_time_format(when, gd_vault_now(v) + GD_COLLECTED_SKEW);
+		return gd__err(GD_EINVAL, "collected_at is in the future: give the time the data was collected, at the latest %s",
+		               when);
+	}
+	if (spec->collected_at < 0)
+		return gd__err(GD_EINVAL, "collected_at is before 1970: give the time the data was collected");
 	if ((rc = gd__policy_write(a, subject, spec)) < 0) {
 		/* Only a refusal is audited: a failure (storage, memory) wrote nothing to refuse. */
 		if (rc == GD_EDENIED)

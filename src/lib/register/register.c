@@ -292,6 +292,11 @@ static void parse_small_sections(struct gd__reg_ctx *c, struct fy_node *root)
 		gd__reg_check_keys(c, n, "notice", nkeys);
 		r->notice.url = gd__reg_text(c, n, "url", false, "notice");
 		r->notice.updated = gd__reg_text(c, n, "updated", false, "notice");
+		/* A date the notice was updated on must exist: "2018-02-31" is refused. */
+		gd_time upd;
+		if (r->notice.updated && (strlen(r->notice.updated) != 10 || gd_time_parse(&upd, r->notice.updated) < 0))
+			ERR(c, gd__reg_member(n, "updated", NULL),
+			    "notice \"updated\" is not a real date: write YYYY-MM-DD (e.g. 2018-02-28)");
 		r->notice.language = gd__reg_text(c, n, "language", false, "notice");
 	}
 	keyn = NULL, n = gd__reg_member(root, "rights_contact", &keyn);

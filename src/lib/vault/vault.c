@@ -92,10 +92,30 @@ static int write_key_file(const char *kpath, const unsigned char *master)
 	return rc;
 }
 
+/*
+ * A fixed clock (--now, GARDIEN_NOW) is for test and demo vaults, those
+ * created with one: on a vault that runs on the system clock it could date
+ * records, requests and deadlines in the past or the future. Its audit trail
+ * cannot be backdated in any case (entries never go back in time in a chain).
+ */
+static int check_fixed_clock(gd_vault *v, const char *path)
+{
+	int64_t fixed = 0;
+	int rc = gd__db_int(v->store, &fixed, "SELECT value FROM meta WHERE key = 'fixed_clock'", NULL);
+	if (rc == GD_ENOTFOUND || (rc == 0 && fixed != 1))
+		return gd__err(GD_EDENIED,
+		               "%s runs on the system clock: a fixed clock (--now, GARDIEN_NOW) is only for test and demo "
+		               "vaults, created with one (gardien --now TIME init)",
+		               path);
+	return rc;
+}
+
 static int read_key_file(const char *kpath, unsigned char *master)
 {
 	struct stat st;
-	int fd = open(kpath, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO (or device) given as key file must not hang the
+	 * open; anything but a regular file is refused below. */
+	int fd = open(kpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return gd__err(errno == ENOENT ? GD_ENOTFOUND : GD_EIO,
 		               "cannot open key file %s: %s",
@@ -104,6 +124,9 @@ static int read_key_file(const char *kpath, unsigned char *master)
 	int rc = 0;
 	if (fstat(fd, &st) != 0) {
 		rc = gd__err(GD_EIO, "cannot stat key file %s", kpath);
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = gd__err(GD_EDENIED, "key file %s is not a regular file (a FIFO, device or directory): give the key file itself",
+		             kpath);
 	} else if (st.st_mode & 077) {
 		rc = gd__err(GD_EDENIED, "key file %s is accessible by other users: run 'chmod 600 %s'",
 		             kpath, kpath);
@@ -223,6 +246,10 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "INSERT INTO meta (key, value) VALUES ('audit_public_key', ?)",
 		                 "b", v->audit_pk, sizeof v->audit_pk);
+	/* Created on a fixed clock: a test or demo vault, the only kind that
+	 * opens with one later (gd_vault_open). */
+	if (rc == 0 && v->now)
+		rc = gd__db_exec(v->store, "INSERT INTO meta (key, value) VALUES ('fixed_clock', ?)", "i", (int64_t)1);
 	if (rc == 0)
 		rc = gd__audit_append(v, 0, "system", &(struct gd__audit_event){.action = "vault.init"});
 	rc = gd__op_end(v, rc);
@@ -358,6 +385,8 @@ int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts
 	}
 	gd__db_reset(v->store, st);
 	if (rc < 0)
+		goto done;
+	if (v->now && (rc = check_fixed_clock(v, path)) < 0)
 		goto done;
 	if ((rc = derive_audit_keys(v)) == 0)
 		rc = upgrade(v);
