@@ -153,7 +153,7 @@ gd_time gd_time_end_of_day(gd_time t);
 
 typedef struct gd_vault gd_vault;
 
-#define GD_VAULT_OPTIONS_VERSION 1
+#define GD_VAULT_OPTIONS_VERSION 2
 typedef struct gd_vault_options {
 	unsigned version;
 	/* Master key file; NULL means "<vault path>.key". */
@@ -163,8 +163,16 @@ typedef struct gd_vault_options {
 	 * on the system clock refuses one at open (GD_EDENIED), so a production
 	 * trail cannot be written in the past or the future. */
 	gd_time now;
+	/*
+	 * Non-zero: the vault's file system orders writes (ext4 data=ordered, XFS,
+	 * btrfs), so the sync of a WAL header written into an empty WAL may be
+	 * skipped (one device flush less per erasure). 0, the default, keeps every
+	 * sync: safe on any file system (docs/FORMAT.md). SQLite vaults only.
+	 * Added in version 2; a version-1 struct (without it) is still accepted.
+	 */
+	int ordered_writes;
 } gd_vault_options;
-#define GD_VAULT_OPTIONS_INIT {GD_VAULT_OPTIONS_VERSION, NULL, 0}
+#define GD_VAULT_OPTIONS_INIT {GD_VAULT_OPTIONS_VERSION, NULL, 0, 0}
 
 /*
  * Creates a new vault at `path` (an SQLite database, mode 0600) and its master

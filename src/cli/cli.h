@@ -33,6 +33,7 @@ struct cli {
 	const char *principal;   /* --as, GARDIEN_PRINCIPAL, "cli:$USER" */
 	gd_time now;             /* --now, GARDIEN_NOW; 0: the system clock */
 	bool json;               /* --json */
+	bool ordered_writes;     /* --ordered-writes, GARDIEN_ORDERED_WRITES=1 */
 	const char *prog;
 	gd_vault *vault;
 	gd_actor *actor;

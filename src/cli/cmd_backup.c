@@ -156,6 +156,7 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		gd_vault_options vo = GD_VAULT_OPTIONS_INIT;
 		vo.key_path = c->key_path;
 		vo.now = c->now;
+		vo.ordered_writes = c->ordered_writes;
 		gd_backup_restore_stats st;
 		if ((rc = gd_backup_restore(c->vault_path, &vo, o.arg, &st)) < 0)
 			return cli_fail(c, rc);

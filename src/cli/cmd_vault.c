@@ -46,6 +46,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = c->key_path;
 	o.now = c->now;
+	o.ordered_writes = c->ordered_writes;
 	rc = gd_vault_init(c->vault_path, &o);
 	if (rc < 0)
 		return cli_fail(c, rc);

@@ -370,6 +370,7 @@ const char cli_global_options[] =
 	"  --as PRINCIPAL   who acts, for the audit trail (GARDIEN_PRINCIPAL, default cli:$USER)\n"
 	"  --now TIME       the clock, for tests and what-if (GARDIEN_NOW)\n"
 	"  --json           machine-readable output; errors as JSON on stderr\n"
+	"  --ordered-writes the file system orders writes: one WAL header sync less (GARDIEN_ORDERED_WRITES=1)\n"
 	"  -h, --help       help; -V, --version: the version\n";
 
 const char cli_exit_codes[] =
@@ -393,7 +394,7 @@ static const struct command *find_command(const char *name)
 static void print_overview(FILE *f)
 {
 	fprintf(f, "usage: gardien [--vault PATH] [--key PATH] [--tenant NAME] [--as PRINCIPAL]\n"
-	           "               [--now TIME] [--json] COMMAND [ARGS]\n\n"
+	           "               [--now TIME] [--json] [--ordered-writes] COMMAND [ARGS]\n\n"
 	           "gardien keeps personal data encrypted and enforces a register of processing\n"
 	           "activities on every operation, with a tamper-evident audit trail.\n\n"
 	           "Commands:\n");
@@ -556,6 +557,7 @@ static int open_actor(struct cli *c, bool actor, bool vault_wide)
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = c->key_path;
 	o.now = c->now;
+	o.ordered_writes = c->ordered_writes;
 	int rc = gd_vault_open(&c->vault, c->vault_path, &o);
 	if (rc < 0)
 		return cli_fail(c, rc);
@@ -674,6 +676,10 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 			c->json = true;
 			continue;
 		}
+		if (strcmp(a, "--ordered-writes") == 0) {
+			c->ordered_writes = true;
+			continue;
+		}
 		if (strcmp(a, "--vault") == 0)
 			slot = &c->vault_path;
 		else if (strcmp(a, "--key") == 0)
@@ -738,6 +744,8 @@ static int run(int argc, char **argv)
 	c.key_path = getenv("GARDIEN_KEY");
 	c.tenant = getenv("GARDIEN_TENANT");
 	c.principal = getenv("GARDIEN_PRINCIPAL");
+	const char *ordered = getenv("GARDIEN_ORDERED_WRITES");
+	c.ordered_writes = ordered && strcmp(ordered, "1") == 0;
 	if (c.tenant && !*c.tenant)
 		c.tenant = NULL;
 	int rc = take_globals(&c, &argc, argv);

@@ -47,6 +47,7 @@ struct gd_vault {
 	unsigned char *audit_sk;     /* Ed25519 secret key, secure memory */
 	unsigned char audit_pk[32];
 	gd_time now;                 /* 0: system clock */
+	unsigned store_flags;        /* GD__STORE_* the engine is opened with (store.h) */
 	/* Each module's state, in its own struct, declared in its header. */
 	struct gd__tx tx;                     /* the operation bracket (vault/tx.h) */
 	struct gd__journal_state journal;     /* the erasure journal (backup/journal.h) */
@@ -54,6 +55,10 @@ struct gd_vault {
 	struct gd__audit_state audit;         /* the trail's append state (audit/audit.h) */
 	struct gd__limits_state limits;       /* restriction and objection (rights/limits.h) */
 };
+
+/* Subject keys an actor keeps unwrapped (a bounded cache, subject.c): with
+ * its other keys they fit one page of secure memory. */
+#define GD__KEY_SLOTS 64
 
 struct gd_actor {
 	gd_vault *v;
@@ -68,11 +73,23 @@ struct gd_actor {
 	uint64_t cached_gen;
 	struct gd__authz *authz;     /* role or grant (auth.c); NULL: operator, every right */
 	int64_t request_id;          /* the request being carried out, named by Art. 19 notices; 0 none */
+	/* Unwrapped subject keys (subject.c, gd__subject_unwrap): slot i's key is
+	 * GD__ACTOR_SLOT_KEY(a, i) in secure memory; what it was unwrapped from
+	 * (pseudonym and wrapped key, neither secret) is here. Direct-mapped. */
+	struct gd__key_slot {
+		char pseudonym[GD_SUBJECT_ID_SIZE];
+		unsigned char wrapped[GD__KEY_SIZE + GD__SEAL_OVERHEAD];
+		bool used;
+	} slots[GD__KEY_SLOTS];
+	uint64_t slots_epoch;        /* gd__subject_erasures() when the slots were last valid */
 };
 
 #define GD__ACTOR_KEK(a) ((a)->keys)
 #define GD__ACTOR_BLIND(a) ((a)->keys + GD__KEY_SIZE)
 #define GD__ACTOR_CACHED_KEY(a) ((a)->keys + 2 * GD__KEY_SIZE)
+#define GD__ACTOR_SLOT_KEY(a, i) ((a)->keys + (3 + (size_t)(i)) * GD__KEY_SIZE)
+/* What a->keys holds: KEK, blind key, last subject's key, the key slots. */
+#define GD__ACTOR_KEYS_SIZE ((3 + GD__KEY_SLOTS) * GD__KEY_SIZE)
 
 /*
  * Reads the master key of the vault at `path` (key file from opts or

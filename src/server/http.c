@@ -99,6 +99,7 @@ static gd_vault *vault_for_thread(void)
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = config->key_path;
 	o.now = config->now;
+	o.ordered_writes = config->ordered_writes;
 	gd_vault *v;
 	if (gd_vault_open(&v, config->vault_path, &o) < 0)
 		return NULL;
@@ -765,6 +766,7 @@ int server_run(const struct server_config *cfg)
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = cfg->key_path;
 	o.now = cfg->now;
+	o.ordered_writes = cfg->ordered_writes;
 	if (gd_vault_open(&committer_vault, cfg->vault_path, &o) < 0) {
 		fprintf(stderr, "gardien: %s\n", gd_error_last());
 		goto done;

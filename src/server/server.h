@@ -213,6 +213,7 @@ extern const char *api_vault_path;
 struct server_config {
 	const char *vault_path, *key_path;
 	gd_time now;
+	bool ordered_writes;       /* gd_vault_options.ordered_writes (--ordered-writes) */
 	const char *host;
 	unsigned port;
 	const char *cert, *cert_key;

@@ -215,7 +215,10 @@ static int write_block(gd_vault *v, struct gd__audit_block *b)
 
 int gd__audit_flush(gd_vault *v)
 {
-	return write_block(v, &v->audit.block);
+	int rc = write_block(v, &v->audit.block);
+	if (rc == 0) /* what was appended is stored now: nothing left to take back */
+		v->audit.undo.valid = false;
+	return rc;
 }
 
 /* The transaction layer's hooks (vault/tx.c): the block is written before a
@@ -301,6 +304,33 @@ int gd__audit_migrate(gd_vault *v)
 void gd__audit_discard(gd_vault *v)
 {
 	gd__audit_block_reset(&v->audit.block);
+	v->audit.undo.valid = false;
+}
+
+bool gd__audit_next_is_checkpoint(const gd_vault *v, int64_t tenant)
+{
+	return v->audit.gen == v->tx.gen && v->audit.tenant == tenant &&
+	       (v->audit.seq + 1) % GD_AUDIT_CHECKPOINT_EVERY == 0;
+}
+
+void gd__audit_undo_last(gd_vault *v)
+{
+	if (!v->audit.undo.valid)
+		return;
+	/* Appends only add after len: the bytes before it are as they were, in
+	 * whatever buffer the block has now. */
+	struct gd__audit_block *b = &v->audit.block;
+	unsigned char *buf = b->buf;
+	size_t cap = b->cap;
+	*b = v->audit.undo.block;
+	b->buf = buf;
+	b->cap = cap;
+	v->audit.tenant = v->audit.undo.tenant;
+	v->audit.seq = v->audit.undo.seq;
+	memcpy(v->audit.hash, v->audit.undo.hash, GD__HASH_SIZE);
+	v->audit.gen = v->audit.undo.gen;
+	v->audit.nbatch = v->audit.undo.nbatch;
+	v->audit.undo.valid = false;
 }
 
 /* True inside a read operation nested in a batch: no savepoint, so its append must stay one write. */
@@ -385,8 +415,20 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 	if (b->n && (b->tenant_id != tenant_id || b->len >= GD__AUDIT_BLOCK_BYTES) &&
 	    (rc = gd__audit_flush(v)) < 0)
 		return rc;
+	bool light = light_op(v);
+	v->audit.undo.valid = false;
+	if (light) {
+		/* No savepoint under this operation: keep what undoes this append. */
+		v->audit.undo.block = *b;
+		v->audit.undo.tenant = v->audit.tenant;
+		v->audit.undo.seq = v->audit.seq;
+		memcpy(v->audit.undo.hash, v->audit.hash, GD__HASH_SIZE);
+		v->audit.undo.gen = v->audit.gen;
+		v->audit.undo.nbatch = v->audit.nbatch;
+	}
 	if ((rc = gd__audit_block_add(b, &e, hash)) < 0)
 		return rc;
+	v->audit.undo.valid = light;
 	/* Remembered for the next append of this transaction; a rollback changes tx.gen. */
 	v->audit.tenant = tenant_id;
 	v->audit.seq = seq;
@@ -401,7 +443,7 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 			v->audit.batch[v->audit.nbatch++] = tenant_id;
 	}
 	/* A light read in a batch skips it: the batch's commit signs the chain's end. */
-	if (seq % GD_AUDIT_CHECKPOINT_EVERY == 0 && !light_op(v))
+	if (seq % GD_AUDIT_CHECKPOINT_EVERY == 0 && !light)
 		rc = gd__audit_write_cp(v, tenant_id, seq, GD__CP_CHECKPOINT, hash);
 	return rc;
 }

@@ -586,9 +586,12 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 	if (!path || !*path || strlen(path) > PATH_CAP - 80 || !file)
 		return gd__err(GD_EINVAL, "vault path or backup file is missing or too long");
 	if (opts) {
-		if (opts->version != GD_VAULT_OPTIONS_VERSION)
+		if (opts->version < 1 || opts->version > GD_VAULT_OPTIONS_VERSION)
 			return gd__err(GD_EINVAL, "gd_vault_options version %u is not supported", opts->version);
-		o = *opts;
+		/* Field by field: a version-1 struct ends before ordered_writes. */
+		o.key_path = opts->key_path;
+		o.now = opts->now;
+		o.ordered_writes = opts->version >= 2 && opts->ordered_writes;
 	}
 	if ((rc = gd__crypto_init()) < 0)
 		return rc;

@@ -7,6 +7,17 @@
  * Every read names a purpose and passes gd__policy_read; granted and refused
  * reads are both audited (a refusal in an operation of its own, since the
  * refused one is rolled back).
+ *
+ * A put in a caller's batch takes no savepoint (gd__op_begin_lean): its steps
+ * are ordered so that a failure at any of them leaves nothing a caller sees.
+ * The id counter and the due-date index row come first (an id skipped and an
+ * index row without its record are harmless: ids are never given twice, the
+ * sweep drops such rows), then the audit entry, into the buffered block, and
+ * last the record's own INSERT, one statement that fails whole; if it fails,
+ * the entry is taken back (gd__audit_undo_last). Nothing fails after it. A put
+ * with rows after the record's (record_objects, record_clients) and the put
+ * whose entry a periodic checkpoint signs (one in 1,000) take the savepoint all
+ * the same: those rows could not be taken back.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -98,12 +109,22 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	}
 	if (!(sealed = gd__malloc(spec->value_len + GD__SEAL_OVERHEAD)))
 		return GD_ENOMEM;
-	if ((rc = gd__op_begin(v)) < 0)
+	/* Lean unless it writes rows after the record's own (an object key, a
+	 * client) or its entry is signed by a periodic checkpoint. */
+	bool lean = !spec_object(spec) && !spec_client(spec) && !gd__audit_next_is_checkpoint(v, a->tenant_id);
+	rc = lean ? gd__op_begin_lean(v) : gd__op_begin(v);
+	if (rc < 0)
 		goto free;
 	if ((rc = gd__subject_load(a, &s, subject, true)) < 0)
 		goto done;
 	/* From the vault's counter: above every id ever given, deleted ones included. */
 	if ((rc = gd__db_next_id(v->store, GD__COUNTER_RECORDS, &id)) < 0)
+		goto done;
+	if ((rc = gd__retention_track(v, id, a->tenant_id)) < 0)
+		goto done;
+	if ((rc = gd__audit_actor(a, &(struct gd__audit_event){
+	                                 .action = "record.put", .purpose = spec->activity,
+	                                 .subject = subject, .record_id = id, .category = spec->category})) < 0)
 		goto done;
 	gd__seal(sealed, s.key, spec->value, spec->value_len, ad,
 	         gd__record_ad(ad, sizeof ad, a->tenant_id, subject, id, spec->category));
@@ -117,16 +138,15 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	                 (int64_t)(spec->collected_at ? spec->collected_at : now), (int64_t)now,
 	                 (int64_t)spec->type, sealed, spec->value_len + GD__SEAL_OVERHEAD,
 	                 spec->subject_category && *spec->subject_category ? spec->subject_category : NULL);
+	if (rc < 0)
+		gd__audit_undo_last(v); /* a no-op unless lean: a rollback drops the entry then */
+	/* Rows after the record's: such a put took its savepoint (not lean, above). */
 	if (rc == 0 && spec_object(spec))
 		rc = gd__db_exec(v->store, "INSERT INTO record_objects (record_id, object) VALUES (?, ?)", "it", id,
 		                 spec_object(spec));
 	if (rc == 0 && spec_client(spec))
 		rc = gd__db_exec(v->store, "INSERT INTO record_clients (record_id, client) VALUES (?, ?)", "it", id,
 		                 spec_client(spec));
-	if (rc == 0)
-		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = "record.put", .purpose = spec->activity,
-		                            .subject = subject, .record_id = id, .category = spec->category});
 done:
 	rc = gd__op_end(v, rc);
 free:

@@ -315,6 +315,17 @@ int gd__retention_forget(gd_vault *v, int64_t first, int64_t last)
 	                   last);
 }
 
+int gd__retention_track(gd_vault *v, int64_t record_id, int64_t tenant_id)
+{
+	/* An upsert: a PostgreSQL vault created before the trigger was dropped
+	 * may still have it (the index row is then written twice, the same). */
+	return gd__db_exec(v->store,
+	                   "INSERT INTO retention_due (record_id, tenant_id, due_at, action, stage_no)"
+	                   " VALUES (?, ?, -1, -1, -1) ON CONFLICT (record_id) DO UPDATE SET"
+	                   " tenant_id = excluded.tenant_id, due_at = -1, action = -1, stage_no = -1",
+	                   "ii", record_id, tenant_id);
+}
+
 int gd__retention_forget_subject(gd_vault *v, int64_t subject_id)
 {
 	return gd__db_exec(v->store,

@@ -76,6 +76,13 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s);
  * record of a subject (before the records themselves are deleted).
  */
 int gd__retention_forget(gd_vault *v, int64_t first, int64_t last);
+/*
+ * Enters a new record in the due-date index, unscheduled (the next sweep
+ * computes its date). Called by gd_record_put before it inserts the record:
+ * a row whose record never came (the put failed after it) is dropped by the
+ * next sweep that reaches it, and ids are never given twice.
+ */
+int gd__retention_track(gd_vault *v, int64_t record_id, int64_t tenant_id);
 int gd__retention_forget_subject(gd_vault *v, int64_t subject_id);
 
 /* Removes the personal part of a record (see docs/retention.md, "Anonymisation"). */

@@ -88,7 +88,7 @@ int gd_actor_open(gd_actor **out, gd_vault *v, const char *tenant, const char *p
 	a->v = v;
 	snprintf(a->tenant, sizeof a->tenant, "%s", tenant);
 	snprintf(a->principal, sizeof a->principal, "%s", principal);
-	if (!(a->keys = gd__secure_alloc(3 * GD__KEY_SIZE))) {
+	if (!(a->keys = gd__secure_alloc(GD__ACTOR_KEYS_SIZE))) {
 		rc = gd__err(GD_ENOMEM, "out of secure memory");
 		goto done;
 	}

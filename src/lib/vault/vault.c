@@ -170,7 +170,7 @@ static int derive_audit_keys(gd_vault *v)
 
 static int vault_new(gd_vault **out, const char *path, const gd_vault_options *opts)
 {
-	if (opts && opts->version != GD_VAULT_OPTIONS_VERSION)
+	if (opts && (opts->version < 1 || opts->version > GD_VAULT_OPTIONS_VERSION))
 		return gd__err(GD_EINVAL, "gd_vault_options version %u is not supported", opts->version);
 	int rc = gd__crypto_init();
 	if (rc < 0)
@@ -192,6 +192,8 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *o
 		return rc;
 	}
 	v->now = opts ? opts->now : 0;
+	/* Version 1 of the options ends before ordered_writes: not read then. */
+	v->store_flags = opts && opts->version >= 2 && opts->ordered_writes ? GD__STORE_ORDERED_WRITES : 0;
 	*out = v;
 	return 0;
 }
@@ -223,7 +225,7 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	if ((rc = derive_audit_keys(v)) < 0)
 		goto done;
 	db_created = file;
-	if ((rc = engine_for(path)->open(&v->store, path, true)) < 0)
+	if ((rc = engine_for(path)->open(&v->store, path, true, v->store_flags)) < 0)
 		goto done;
 	/* Sealed as it is, the database is still nobody else's business (its WAL
 	 * and shared-memory files take the same mode). */
@@ -361,7 +363,7 @@ int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts
 	}
 	if ((rc = set_file_base(v, kpath)) < 0)
 		goto done;
-	if ((rc = engine_for(path)->open(&v->store, path, false)) < 0)
+	if ((rc = engine_for(path)->open(&v->store, path, false, v->store_flags)) < 0)
 		goto done;
 	if ((rc = read_key_file(kpath, v->master)) < 0)
 		goto done;
