@@ -38,12 +38,15 @@ const struct api_route api_routes[] = {
 	{"DELETE", R_TENANT "/records/{id}", route_record_delete, API_TENANT, GD_OP_ERASE, 0, "record.delete", "delete one record", NULL, 200},
 	{"PUT", R_TENANT "/register", route_register_load, API_TENANT, GD_OP_REGISTER, API_BODY_REGISTER, "register.load", "load a new version of the register (YAML text)", "RegisterLoad", 201},
 	{"GET", R_TENANT "/register", route_register_get, API_TENANT, 0, 0, "register.export", "the register: ?format=json|jsonld|md|html|csv, ?version=N", NULL, 200},
+	{"GET", R_TENANT "/register/diff", route_register_diff, API_TENANT, 0, 0, "register.diff", "the changes between two versions: ?from=N&to=M", NULL, 200},
 	{"GET", R_TENANT "/register/versions", route_register_versions, API_TENANT, 0, 0, "register.versions", "versions of the register", NULL, 200},
 	{"GET", R_TENANT "/audit", route_audit_list, API_TENANT, GD_OP_AUDIT, 0, "audit.list", "audit entries: ?from, to, principal, subject, action, purpose, outcome, record, limit", NULL, 200},
 	{"GET", R_TENANT "/audit/verify", route_audit_verify, API_TENANT, GD_OP_AUDIT, 0, "audit.verify", "verify the tenant's audit chain and checkpoints", NULL, 200},
 	{"POST", R_TENANT "/breaches", route_breach_record, API_TENANT, GD_OP_AUDIT, API_BODY_DEFAULT, "breach.record", "record a personal-data breach (72-hour clock)", "BreachRecord", 201},
 	{"GET", R_TENANT "/breaches", route_breach_list, API_TENANT, GD_OP_AUDIT, 0, "breach.list", "the breach register", NULL, 200},
 	{"GET", R_TENANT "/breaches/{id}", route_breach_get, API_TENANT, GD_OP_AUDIT, 0, "breach.get", "one breach with its clock", NULL, 200},
+	{"POST", R_TENANT "/breaches/{id}/scope", route_breach_scope, API_TENANT, GD_OP_AUDIT, 4096, "breach.scope", "who and what was read or exported in the incident window, from the audit trail", "BreachScope", 200},
+	{"GET", R_TENANT "/breaches/{id}/draft", route_breach_draft, API_TENANT, GD_OP_AUDIT, 0, "breach.draft", "the notification draft: ?to=authority|subjects&language=fr|en&format=text|html", NULL, 200},
 	{"POST", R_TENANT "/breaches/{id}/notify", route_breach_notify, API_TENANT, GD_OP_AUDIT, 4096, "breach.notify", "record the notification to the authority", "BreachNotify", 200},
 	{"POST", R_TENANT "/requests", route_request_open, API_TENANT, GD_OP_REQUESTS, 4096, "request.open", "open a data-subject request (deadline Art. 12(3))", "RequestOpen", 201},
 	{"GET", R_TENANT "/requests", route_request_list, API_TENANT, GD_OP_REQUESTS, 0, "request.list", "requests (?open=true for open ones)", NULL, 200},
@@ -65,6 +68,7 @@ const struct api_route api_routes[] = {
 	{"GET", R_TENANT "/principals", route_principal_list, API_TENANT, GD_OP_ADMIN, 0, "auth.principal.list", "people and services of the tenant", NULL, 200},
 	{"POST", R_TENANT "/users", route_user_create, API_TENANT, GD_OP_ADMIN, 4096, "auth.user.create", "create a person (password login)", "UserCreate", 201},
 	{"POST", R_TENANT "/services", route_service_create, API_TENANT, GD_OP_ADMIN, 4096, "auth.service.create", "create a service (API tokens)", "ServiceCreate", 201},
+	{"POST", R_TENANT "/principals/{name}/totp", route_principal_totp, API_TENANT, GD_OP_ADMIN, 0, "auth.totp.enable", "enrol a person in TOTP: the secret and its otpauth URI, shown once", NULL, 201},
 	{"POST", R_TENANT "/principals/{name}/unlock", route_principal_unlock, API_TENANT, GD_OP_ADMIN, 0, "auth.unlock", "clear a lockout", NULL, 200},
 	{"GET", R_TENANT "/tokens", route_token_list, API_TENANT, GD_OP_ADMIN, 0, "auth.token.list", "tokens and sessions of the tenant", NULL, 200},
 	{"POST", R_TENANT "/tokens", route_token_create, API_TENANT, GD_OP_ADMIN, 4096, "auth.token.create", "create an API token (shown once)", "TokenCreate", 201},
@@ -346,7 +350,8 @@ static const char schema_text[] =
 	"es\":{\"type\":\"string\"},\"measures_taken\":{\"type\":\"string\"},\"measures_proposed\":{\"type\":\"stri"
 	"ng\"},\"contact\":{\"type\":\"string\"},\"controller\":{\"type\":\"string\"},\"language\":{\"type\":\"string"
 	"\"},\"approx_subjects\":{\"type\":\"integer\"},\"approx_records\":{\"type\":\"integer\"},\"high_risk\":{\""
-	"type\":\"boolean\"}}},\"BreachNotify\":{\"type\":\"object\",\"properties\":{\"at\":{\"type\":\"string\"},\"d"
+	"type\":\"boolean\"}}},\"BreachScope\":{\"type\":\"object\",\"properties\":{\"from\":{\"type\":\"string\"},\"to\":{\"type\":\"string\"},\"principal\":{\"type\":\"string\"},\"activity\":{\"type\":\"string\"}},\"required\":[\"from\"]},"
+	"\"BreachNotify\":{\"type\":\"object\",\"properties\":{\"at\":{\"type\":\"string\"},\"d"
 	"elay_reason\":{\"type\":\"string\"}}},\"RequestOpen\":{\"type\":\"object\",\"properties\":{\"kind\":{\"typ"
 	"e\":\"string\",\"description\":\"access, rectification, erasure, restriction, objection, portabi"
 	"lity, withdraw_consent, post_mortem, confirmation\"},\"subject\":{\"type\":\"string\"},\"activity\""

@@ -42,6 +42,8 @@ struct api_resp {
 	const char *type;            /* Content-Type */
 	bool www_authenticate;       /* 401: add WWW-Authenticate: Bearer */
 	int retry_after;             /* 429: seconds, 0: none */
+	const char *csp;             /* the console's files: Content-Security-Policy, or NULL */
+	const char *location;        /* 302: Location, or NULL */
 };
 
 struct api_ctx;
@@ -153,9 +155,20 @@ int route_hold_lift(struct api_ctx *c);
 int route_hold_list(struct api_ctx *c);
 int route_retention_plan(struct api_ctx *c);
 int route_retention_sweep(struct api_ctx *c);
+int route_register_diff(struct api_ctx *c);
+int route_breach_scope(struct api_ctx *c);
+int route_breach_draft(struct api_ctx *c);
+int route_principal_totp(struct api_ctx *c);
 int route_health(struct api_ctx *c);
 int route_metrics(struct api_ctx *c);
 int route_openapi(struct api_ctx *c);
+
+/*
+ * The web console (console.c): answers GET/HEAD of "/", "/console" and
+ * "/console/..." from the embedded files and returns true; false for any
+ * other path.
+ */
+bool console_serve(const char *method, const char *path, struct api_resp *out);
 
 /* Metrics (http.c): Prometheus text of the counters, appended to `out` (malloc'd). */
 char *api_metrics_text(size_t *len);

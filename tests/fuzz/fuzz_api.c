@@ -18,6 +18,7 @@
 
 #include "../../src/server/metrics.c"
 #include "../../src/server/route_auth.c"
+#include "../../src/server/route_console.c"
 #include "../../src/server/route_gdpr.c"
 #include "../../src/server/route_subjects.c"
 #include "../../src/server/router.c"
