@@ -5,7 +5,8 @@
  * Input: "METHOD PATH\n" then "AUTH\n" (a line: "token" uses a valid service
  * token with every right, "bad" a malformed one, anything else is sent as is)
  * then the body. The server's own files are compiled in: they use only the
- * public API, so this is the code `gardien serve` runs minus the socket.
+ * public API, so this is the code `gardien serve` runs minus the socket —
+ * the web console's file lookup (console.c) included.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "gardien.h"
 #include "server/server.h"
 
+#include "../../src/server/console.c"
 #include "../../src/server/metrics.c"
 #include "../../src/server/route_auth.c"
 #include "../../src/server/route_console.c"
@@ -105,6 +107,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                     .query = query, .body = body, .body_len = blen, .v = vault};
 	struct api_resp r;
 	int route;
+	/* As http.c: the console's files first, then the API. */
+	if (console_serve(method, upath, &r)) {
+		if (r.status != 200 && r.status != 302 && r.status != 404 && r.status != 405 && r.status != 503)
+			abort();
+		if (r.status == 200 && (!r.body || !r.csp))
+			abort();
+		free(r.body);
+		free(body);
+		return 0;
+	}
 	api_handle(&rq, &r, &route);
 	if (r.status < 200 || r.status > 599)
 		abort();
