@@ -1,10 +1,10 @@
 # Turns data files into one C file: an array of {name, bytes, size}, where the
 # name is the path relative to the source root. Run by CMakeLists.txt at build time.
 # HEADER and SYMBOL name the struct's header and the table (defaults: the library's
-# lib/embedded.h and gd__embedded_files; the server's console uses its own).
+# lib/vault/embedded.h and gd__embedded_files; the server's console uses its own).
 string(REPLACE "|" ";" FILES "${FILES}")
 if(NOT HEADER)
-  set(HEADER lib/embedded.h)
+  set(HEADER lib/vault/embedded.h)
 endif()
 if(NOT SYMBOL)
   set(SYMBOL gd__embedded_files)

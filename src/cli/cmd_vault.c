@@ -1,7 +1,7 @@
 /* cmd_vault.c — gardien init, gardien tenant. */
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 int cmd_init(struct cli *c, int argc, char **argv)
 {

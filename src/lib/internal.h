@@ -19,9 +19,9 @@
 #include <stdint.h>
 
 #include "gardien.h"
-#include "lib/audit.h"
-#include "lib/crypto.h"
-#include "lib/store.h"
+#include "lib/audit/audit.h"
+#include "lib/crypto/crypto.h"
+#include "lib/store/store.h"
 
 #define GD__PRINTF(a, b) __attribute__((format(printf, a, b)))
 
@@ -214,6 +214,6 @@ int gd__policy_write(gd_actor *a, const char *subject, const gd_record_spec *spe
 int gd__policy_read(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
 
 /* ---- embedded data files (embedded.h) ---- */
-#include "lib/embedded.h"
+#include "lib/vault/embedded.h"
 
 #endif

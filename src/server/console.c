@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/console.h"
-#include "server/server.h"
+#include "console.h"
+#include "server.h"
 
 const char *const console_csp =
 	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

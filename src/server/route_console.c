@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/server.h"
+#include "server.h"
 
 /* A positive integer from the query string; 0 when absent. */
 static int query_id(struct api_ctx *c, const char *key, int64_t *out)

@@ -1,0 +1,876 @@
+/*
+ * backup.c — encrypted backups with rotation, and the erasure journal that
+ * makes a restore re-apply every erasure made since the snapshot.
+ *
+ * Backup file (docs/backups.md):
+ *   offset 0   8  magic "GDBAK\0\1\0"
+ *          8   8  created_at (little-endian gd_time, the vault's clock)
+ *          16  1  kinds: 1 daily, 2 weekly (first of its ISO week), 4 monthly (first of its month)
+ *          17  7  zero
+ *          24 24  secretstream header (XChaCha20-Poly1305)
+ *          48 16  key id: keyed BLAKE2b of "gardien backup key id" under the backup key
+ *          64  …  chunks: 4-byte little-endian length, then that many bytes of
+ *                 ciphertext of up to 64 KiB of the SQLite snapshot; bytes 0..47
+ *                 are the associated data of every chunk; the last has the final tag
+ *   end - 32  32  BLAKE2b-256 of every byte before it (the checksum)
+ * The backup key is derived from the master key ("gdbackup", 1): a backup opens
+ * only with the key file of the vault it was made from.
+ *
+ * The journal (format in retention.h) is a file beside the vault, so a restored
+ * snapshot cannot roll it back; entries are synced before the erasure commits.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/retention/retention.h"
+
+#define BK_MAGIC "GDBAK\0\1\0"
+#define BK_HEADER 64
+#define BK_AD 48
+#define BK_CHUNK 65536
+#define BK_TRAILER GD__HASH_SIZE
+#define PATH_CAP 4096
+
+static _Thread_local bool replaying;
+
+bool gd__journal_replaying(void)
+{
+	return replaying;
+}
+
+static void put64(unsigned char *p, uint64_t x)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(x >> (8 * i));
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t x = 0;
+	for (int i = 0; i < 8; i++)
+		x |= (uint64_t)p[i] << (8 * i);
+	return x;
+}
+
+/* ---- journal ---- */
+
+void gd__journal_key(const unsigned char *master, unsigned char key[GD__KEY_SIZE])
+{
+	gd__kdf(key, GD__KEY_SIZE, 2, "gdjournl", master);
+}
+
+static void journal_mac(const unsigned char *master, unsigned char out[GD__BLIND_SIZE],
+                        const unsigned char *entry)
+{
+	unsigned char k[GD__KEY_SIZE];
+	gd__journal_key(master, k);
+	gd__blind(out, k, entry, 144);
+	gd__wipe(k, sizeof k);
+}
+
+void gd__journal_encode(gd_vault *v, unsigned char out[GD__JOURNAL_ENTRY_SIZE],
+                        const struct gd__journal_entry *e)
+{
+	unsigned char k[GD__KEY_SIZE];
+	gd__journal_key(v->master, k);
+	gd__journal_encode_keyed(k, out, e);
+	gd__wipe(k, sizeof k);
+}
+
+void gd__journal_encode_keyed(const unsigned char key[GD__KEY_SIZE],
+                              unsigned char out[GD__JOURNAL_ENTRY_SIZE],
+                              const struct gd__journal_entry *e)
+{
+	memset(out, 0, GD__JOURNAL_ENTRY_SIZE);
+	memcpy(out, "GDJ1", 4);
+	out[4] = (unsigned char)e->kind;
+	put64(out + 8, (uint64_t)e->at);
+	put64(out + 16, (uint64_t)e->record_id);
+	put64(out + 24, (uint64_t)e->collected_at);
+	memcpy(out + 32, e->subject, strnlen(e->subject, GD_SUBJECT_ID_SIZE - 1));
+	memcpy(out + 64, e->tenant, strnlen(e->tenant, 64));
+	gd__blind(out + 144, key, out, 144);
+}
+
+static void journal_path(char *buf, size_t cap, const char *vault_path)
+{
+	snprintf(buf, cap, "%s.journal", vault_path);
+}
+
+/*
+ * The journal stays open from its first append: opening it twice per erasure
+ * (to write, then to sync) cost a path walk and a file open each time. If the
+ * file at its path is no longer the one open (removed, moved away, replaced),
+ * the one at the path is opened (created) instead.
+ */
+static int journal_fd(gd_vault *v, const char *path)
+{
+	struct stat open_st, path_st;
+	if (v->journal_fd >= 0 &&
+	    (fstat(v->journal_fd, &open_st) != 0 || stat(path, &path_st) != 0 ||
+	     open_st.st_ino != path_st.st_ino || open_st.st_dev != path_st.st_dev)) {
+		close(v->journal_fd);
+		v->journal_fd = -1;
+	}
+	if (v->journal_fd < 0)
+		v->journal_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	return v->journal_fd;
+}
+
+int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n)
+{
+	char path[PATH_CAP];
+	struct stat st;
+	int rc = 0;
+	journal_path(path, sizeof path, v->path);
+	if (gd__fault_point())
+		return gd__err(GD_EIO, "cannot write the erasure journal (injected)");
+	int fd = journal_fd(v, path);
+	if (fd < 0)
+		return gd__err(GD_EIO, "cannot open the erasure journal %s: %s", path, strerror(errno));
+	/* A torn last entry (crash mid-write) is cut off so entries stay aligned. */
+	if (fstat(fd, &st) == 0 && st.st_size % GD__JOURNAL_ENTRY_SIZE &&
+	    ftruncate(fd, st.st_size - st.st_size % GD__JOURNAL_ENTRY_SIZE) != 0)
+		rc = gd__err(GD_EIO, "cannot repair the erasure journal %s", path);
+	size_t len = n * GD__JOURNAL_ENTRY_SIZE, off = 0;
+	while (rc == 0 && off < len) {
+		ssize_t w = write(fd, entries + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			rc = gd__err(GD_EIO, "cannot write the erasure journal %s: %s", path, strerror(errno));
+		else
+			off += (size_t)w;
+	}
+	if (rc == 0)
+		v->journal_unsynced = true;
+	return rc == 0 && v->depth == 0 && !v->batch ? gd__journal_sync(v) : rc;
+}
+
+int gd__journal_sync(gd_vault *v)
+{
+	char path[PATH_CAP];
+	journal_path(path, sizeof path, v->path);
+	if (gd__fault_point())
+		return gd__err(GD_EIO, "cannot sync the erasure journal (injected)");
+	/* The file appended to, wherever it is now: that is where the entries are. */
+	int fd = v->journal_fd >= 0 ? v->journal_fd : journal_fd(v, path);
+	if (fd < 0 || fdatasync(fd) != 0)
+		return gd__err(GD_EIO, "cannot sync the erasure journal %s: %s", path, strerror(errno));
+	v->journal_unsynced = false;
+	return 0;
+}
+
+/* Calls `cb` for each entry of the journal of `vault_path`; a missing journal has none. */
+static int journal_each(const char *vault_path, const unsigned char *master,
+                        int (*cb)(void *ud, const struct gd__journal_entry *e), void *ud)
+{
+	char path[PATH_CAP];
+	unsigned char buf[GD__JOURNAL_ENTRY_SIZE], mac[GD__BLIND_SIZE];
+	journal_path(path, sizeof path, vault_path);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return errno == ENOENT ? 0 : gd__err(GD_EIO, "cannot read the erasure journal %s: %s", path, strerror(errno));
+	int rc = 0;
+	for (long n = 1; rc == 0 && fread(buf, 1, sizeof buf, f) == sizeof buf; n++) {
+		journal_mac(master, mac, buf);
+		if (memcmp(buf, "GDJ1", 4) != 0 || gd__memcmp(mac, buf + 144, sizeof mac) != 0 ||
+		    buf[4] < GD__J_ERASE || buf[4] > GD__J_ANONYMISE) {
+			rc = gd__err(GD_ECORRUPT, "entry %ld of the erasure journal %s is damaged or was not written by this vault",
+			             n, path);
+			break;
+		}
+		struct gd__journal_entry e = {.kind = buf[4], .at = (gd_time)get64(buf + 8),
+		                              .record_id = (int64_t)get64(buf + 16),
+		                              .collected_at = (gd_time)get64(buf + 24)};
+		memcpy(e.subject, buf + 32, GD_SUBJECT_ID_SIZE - 1);
+		memcpy(e.tenant, buf + 64, 64);
+		rc = cb(ud, &e);
+	}
+	fclose(f);
+	return rc;
+}
+
+/* ---- backup files ---- */
+
+static void backup_key(const unsigned char *master, unsigned char key[GD__KEY_SIZE],
+                       unsigned char id[GD__BLIND_SIZE])
+{
+	static const char label[] = "gardien backup key id";
+	gd__kdf(key, GD__KEY_SIZE, 1, "gdbackup", master);
+	gd__blind(id, key, label, sizeof label - 1);
+}
+
+static int64_t day_of(gd_time t)
+{
+	return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+}
+
+/* The Monday starting the ISO week of `t` (1970-01-01 was a Thursday). */
+static int64_t week_of(gd_time t)
+{
+	int64_t d = day_of(t);
+	return d - ((d % 7 + 7 + 3) % 7);
+}
+
+static gd_time kept_until(gd_time created, unsigned kinds, const gd_backup_policy *p)
+{
+	gd_time t = created + (gd_time)p->daily_days * 86400;
+	if (kinds & GD_BACKUP_WEEKLY && created + (gd_time)p->weekly_weeks * 7 * 86400 > t)
+		t = created + (gd_time)p->weekly_weeks * 7 * 86400;
+	if (kinds & GD_BACKUP_MONTHLY && gd_time_add_months(created, p->monthly_months) > t)
+		t = gd_time_add_months(created, p->monthly_months);
+	return t;
+}
+
+static int check_policy(const gd_backup_policy *p)
+{
+	if (!p || p->version != GD_BACKUP_POLICY_VERSION)
+		return gd__err(GD_EINVAL, "gd_backup_policy is missing or of an unsupported version");
+	if (p->daily_days < 1 || p->daily_days > 3660 || p->weekly_weeks < 0 || p->weekly_weeks > 520 ||
+	    p->monthly_months < 0 || p->monthly_months > 240)
+		return gd__err(GD_EINVAL, "rotation must keep dailies 1..3660 days, weeklies 0..520 weeks, monthlies 0..240 months");
+	return 0;
+}
+
+static bool backup_name(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 12 && n < 64 && strncmp(name, "backup-", 7) == 0 && strcmp(name + n - 5, ".gdbk") == 0;
+}
+
+/* Reads the clear header fields and the checksum of a backup file (no verification). */
+static int read_info(const char *dir, const char *name, gd_backup_info *b)
+{
+	char path[PATH_CAP];
+	unsigned char h[BK_HEADER], t[BK_TRAILER];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return gd__err(GD_EIO, "cannot open backup %s: %s", path, strerror(errno));
+	int rc = 0;
+	if (fstat(fileno(f), &st) != 0 || st.st_size < BK_HEADER + BK_TRAILER ||
+	    fread(h, 1, sizeof h, f) != sizeof h || memcmp(h, BK_MAGIC, 8) != 0 ||
+	    fseek(f, (long)(st.st_size - BK_TRAILER), SEEK_SET) != 0 || fread(t, 1, sizeof t, f) != sizeof t)
+		rc = gd__err(GD_ECORRUPT, "%s is not a gardien backup", path);
+	fclose(f);
+	if (rc < 0)
+		return rc;
+	memset(b, 0, sizeof *b);
+	snprintf(b->name, sizeof b->name, "%s", name);
+	b->created_at = (gd_time)get64(h + 8);
+	b->kinds = h[16];
+	b->size = (uint64_t)st.st_size;
+	gd__hex(b->checksum, t, sizeof t);
+	return 0;
+}
+
+struct blist {
+	gd_backup_info *b;
+	size_t n, cap;
+};
+
+static int info_cmp(const void *x, const void *y)
+{
+	const gd_backup_info *a = x, *b = y;
+	return a->created_at < b->created_at ? -1 : a->created_at > b->created_at;
+}
+
+/* Every backup of `dir`, oldest first (files that are not backups are skipped). */
+static int scan(const char *dir, const gd_backup_policy *p, struct blist *l)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : gd__err(GD_EIO, "cannot read backup directory %s: %s", dir, strerror(errno));
+	struct dirent *e;
+	int rc = 0;
+	while (rc == 0 && (e = readdir(d))) {
+		if (!backup_name(e->d_name))
+			continue;
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? 2 * l->cap : 32;
+			gd_backup_info *nb = gd__calloc(cap, sizeof *nb);
+			if (!nb) {
+				rc = GD_ENOMEM;
+				break;
+			}
+			if (l->n)
+				memcpy(nb, l->b, l->n * sizeof *nb);
+			gd__free(l->b);
+			l->b = nb, l->cap = cap;
+		}
+		if (read_info(dir, e->d_name, &l->b[l->n]) == 0) {
+			if (p)
+				l->b[l->n].kept_until = kept_until(l->b[l->n].created_at, l->b[l->n].kinds, p);
+			l->n++;
+		}
+	}
+	closedir(d);
+	if (rc == 0 && l->n)
+		qsort(l->b, l->n, sizeof *l->b, info_cmp);
+	return rc;
+}
+
+static int write_all(int fd, const void *p, size_t n, gd__hash_state *h)
+{
+	const unsigned char *c = p;
+	if (h)
+		gd__hash_update(h, p, n);
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return gd__err(GD_EIO, "cannot write backup: %s", strerror(errno));
+		c += w, n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Encrypts the snapshot `plain` into `dest` (created 0600). */
+static int encrypt_file(const unsigned char *master, const char *plain, const char *dest,
+                        gd_time created, unsigned kinds)
+{
+	unsigned char key[GD__KEY_SIZE], hdr[BK_HEADER] = {0}, sum[BK_TRAILER];
+	unsigned char *in = NULL, *out = NULL, *next = NULL;
+	gd__stream_state ss;
+	gd__hash_state h;
+	int fd = -1, rc = 0;
+	FILE *f = fopen(plain, "rb");
+	if (!f)
+		return gd__err(GD_EIO, "cannot read the snapshot %s: %s", plain, strerror(errno));
+	in = gd__malloc(BK_CHUNK);
+	next = gd__malloc(BK_CHUNK);
+	out = gd__malloc(BK_CHUNK + GD__STREAM_ABYTES);
+	if (!in || !next || !out) {
+		rc = GD_ENOMEM;
+		goto done;
+	}
+	fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = gd__err(errno == EEXIST ? GD_EEXISTS : GD_EIO, "cannot create backup %s: %s", dest, strerror(errno));
+		goto done;
+	}
+	memcpy(hdr, BK_MAGIC, 8);
+	put64(hdr + 8, (uint64_t)created);
+	hdr[16] = (unsigned char)kinds;
+	backup_key(master, key, hdr + 48);
+	gd__stream_push_init(&ss, hdr + 24, key);
+	gd__hash_init(&h);
+	if ((rc = write_all(fd, hdr, sizeof hdr, &h)) < 0)
+		goto done;
+	size_t n = fread(in, 1, BK_CHUNK, f);
+	for (;;) {
+		size_t m = n == BK_CHUNK ? fread(next, 1, BK_CHUNK, f) : 0;
+		int final = m == 0;
+		unsigned char len[4];
+		gd__stream_push(&ss, out, in, n, hdr, BK_AD, final);
+		uint32_t cl = (uint32_t)(n + GD__STREAM_ABYTES);
+		for (int i = 0; i < 4; i++)
+			len[i] = (unsigned char)(cl >> (8 * i));
+		if ((rc = write_all(fd, len, 4, &h)) < 0 || (rc = write_all(fd, out, cl, &h)) < 0)
+			goto done;
+		if (final)
+			break;
+		unsigned char *t = in;
+		in = next, next = t, n = m;
+	}
+	if (ferror(f)) {
+		rc = gd__err(GD_EIO, "cannot read the snapshot %s", plain);
+		goto done;
+	}
+	gd__hash_final(&h, sum);
+	if ((rc = write_all(fd, sum, sizeof sum, NULL)) < 0)
+		goto done;
+	if (fsync(fd) != 0)
+		rc = gd__err(GD_EIO, "cannot sync backup %s: %s", dest, strerror(errno));
+done:
+	gd__wipe(key, sizeof key);
+	gd__wipe(&ss, sizeof ss);
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && fd >= 0)
+		unlink(dest);
+	fclose(f);
+	gd__free(in);
+	gd__free(next);
+	gd__free(out);
+	return rc;
+}
+
+/*
+ * Verifies `file` (checksum, key, every chunk) and, with `plain`, writes the
+ * decrypted snapshot there (created 0600). `*created` receives its time.
+ */
+static int decrypt_file(const unsigned char *master, const char *file, const char *plain,
+                        gd_time *created)
+{
+	unsigned char key[GD__KEY_SIZE], id[GD__BLIND_SIZE], hdr[BK_HEADER], sum[BK_TRAILER], want[BK_TRAILER];
+	unsigned char *buf = NULL, *pt = NULL;
+	gd__stream_state ss;
+	gd__hash_state h;
+	struct stat st;
+	int fd = -1, rc = 0;
+	FILE *f = fopen(file, "rb");
+	if (!f)
+		return gd__err(errno == ENOENT ? GD_ENOTFOUND : GD_EIO, "cannot open backup %s: %s", file,
+		               strerror(errno));
+	buf = gd__malloc(BK_CHUNK + GD__STREAM_ABYTES);
+	pt = gd__malloc(BK_CHUNK);
+	if (!buf || !pt) {
+		rc = GD_ENOMEM;
+		goto done;
+	}
+	if (fstat(fileno(f), &st) != 0 || st.st_size < BK_HEADER + BK_TRAILER ||
+	    fread(hdr, 1, sizeof hdr, f) != sizeof hdr || memcmp(hdr, BK_MAGIC, 8) != 0) {
+		rc = gd__err(GD_ECORRUPT, "%s is not a gardien backup", file);
+		goto done;
+	}
+	/* Pass 1: the checksum, so damage is named as such before any key is tried. */
+	uint64_t body = (uint64_t)st.st_size - BK_TRAILER, left = body - BK_HEADER;
+	gd__hash_init(&h);
+	gd__hash_update(&h, hdr, sizeof hdr);
+	while (left) {
+		size_t want_n = left > BK_CHUNK ? BK_CHUNK : (size_t)left;
+		if (fread(buf, 1, want_n, f) != want_n) {
+			rc = gd__err(GD_ECORRUPT, "backup %s is truncated", file);
+			goto done;
+		}
+		gd__hash_update(&h, buf, want_n);
+		left -= want_n;
+	}
+	gd__hash_final(&h, want);
+	if (fread(sum, 1, sizeof sum, f) != sizeof sum || gd__memcmp(sum, want, sizeof sum) != 0) {
+		rc = gd__err(GD_ECORRUPT, "backup %s is damaged: its checksum does not match", file);
+		goto done;
+	}
+	backup_key(master, key, id);
+	if (gd__memcmp(id, hdr + 48, sizeof id) != 0) {
+		rc = gd__err(GD_EDENIED, "backup %s was made by another vault: this master key does not open it", file);
+		goto done;
+	}
+	if ((rc = gd__stream_pull_init(&ss, hdr + 24, key)) < 0)
+		goto done;
+	if (plain) {
+		fd = open(plain, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			rc = gd__err(GD_EIO, "cannot create %s: %s", plain, strerror(errno));
+			goto done;
+		}
+	}
+	/* Pass 2: decrypt every chunk; the final tag must end exactly at the trailer. */
+	if (fseek(f, BK_HEADER, SEEK_SET) != 0) {
+		rc = gd__err(GD_EIO, "cannot read backup %s", file);
+		goto done;
+	}
+	uint64_t pos = BK_HEADER;
+	int final = 0;
+	while (!final) {
+		unsigned char len[4];
+		if (pos + 4 > body || fread(len, 1, 4, f) != 4) {
+			rc = gd__err(GD_ECORRUPT, "backup %s ends before its last chunk", file);
+			goto done;
+		}
+		uint32_t cl = (uint32_t)len[0] | (uint32_t)len[1] << 8 | (uint32_t)len[2] << 16 | (uint32_t)len[3] << 24;
+		pos += 4;
+		if (cl < GD__STREAM_ABYTES || cl > BK_CHUNK + GD__STREAM_ABYTES || pos + cl > body ||
+		    fread(buf, 1, cl, f) != cl) {
+			rc = gd__err(GD_ECORRUPT, "backup %s has a damaged chunk", file);
+			goto done;
+		}
+		pos += cl;
+		if ((rc = gd__stream_pull(&ss, pt, buf, cl, hdr, BK_AD, &final)) < 0) {
+			rc = gd__err(GD_ECORRUPT, "backup %s failed authentication: it was altered", file);
+			goto done;
+		}
+		if (fd >= 0 && (rc = write_all(fd, pt, cl - GD__STREAM_ABYTES, NULL)) < 0)
+			goto done;
+	}
+	if (pos != body) {
+		rc = gd__err(GD_ECORRUPT, "backup %s has data after its last chunk", file);
+		goto done;
+	}
+	if (fd >= 0 && fsync(fd) != 0)
+		rc = gd__err(GD_EIO, "cannot sync %s", plain);
+	*created = (gd_time)get64(hdr + 8);
+done:
+	gd__wipe(key, sizeof key);
+	gd__wipe(&ss, sizeof ss);
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && plain)
+		unlink(plain);
+	fclose(f);
+	gd__free(buf);
+	gd__free(pt);
+	return rc;
+}
+
+int gd__backup_decrypt(const unsigned char *master, const char *file, const char *plain,
+                       gd_time *created)
+{
+	return decrypt_file(master, file, plain, created);
+}
+
+static int audit_vault(gd_vault *v, const char *action, const char *reason)
+{
+	int rc = gd__op_begin(v);
+	if (rc == 0)
+		rc = gd__op_end(v, gd__audit_append(v, 0, "system:backup",
+		                                     &(struct gd__audit_event){.action = action, .reason = reason}));
+	return rc;
+}
+
+int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
+{
+	gd_backup_policy pol = GD_BACKUP_POLICY_INIT;
+	struct blist l = {0};
+	char name[64], stamp[32], path[PATH_CAP], tmp[PATH_CAP];
+	gd_time now = gd_vault_now(v), created = 0;
+	int rc;
+
+	if (!dir || !*dir || strlen(dir) > PATH_CAP - 80)
+		return gd__err(GD_EINVAL, "backup directory is missing or too long");
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return gd__err(GD_EIO, "cannot create backup directory %s: %s", dir, strerror(errno));
+	gd_time_format(stamp, now);
+	snprintf(name, sizeof name, "backup-%.4s%.2s%.2sT%.2s%.2s%.2sZ.gdbk", stamp, stamp + 5, stamp + 8,
+	         stamp + 11, stamp + 14, stamp + 17);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(tmp, sizeof tmp, "%s/.%s.snapshot", dir, name);
+	if (access(path, F_OK) == 0)
+		return gd__err(GD_EEXISTS, "backup %s already exists: one backup per second", path);
+	if ((rc = scan(dir, NULL, &l)) < 0)
+		goto done;
+	/* Its kinds are fixed now, against the backups that exist. */
+	unsigned kinds = GD_BACKUP_DAILY | GD_BACKUP_WEEKLY | GD_BACKUP_MONTHLY;
+	char month[32], other[32];
+	gd_date_format(month, now);
+	for (size_t i = 0; i < l.n; i++) {
+		if (week_of(l.b[i].created_at) == week_of(now))
+			kinds &= ~(unsigned)GD_BACKUP_WEEKLY;
+		gd_date_format(other, l.b[i].created_at);
+		if (memcmp(month, other, 7) == 0)
+			kinds &= ~(unsigned)GD_BACKUP_MONTHLY;
+	}
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = gd__err(GD_EIO, "cannot create %s: %s", tmp, strerror(errno));
+		goto done;
+	}
+	close(fd);
+	if ((rc = v->store->engine->backup(v->store, tmp)) < 0)
+		goto done;
+	if ((rc = encrypt_file(v->master, tmp, path, now, kinds)) < 0)
+		goto done;
+	/* Verified by reading it back, and audited, before it counts as a backup. */
+	if ((rc = decrypt_file(v->master, path, NULL, &created)) < 0 ||
+	    (rc = audit_vault(v, "backup.create", name)) < 0) {
+		unlink(path);
+		goto done;
+	}
+	if (out && (rc = read_info(dir, name, out)) == 0)
+		out->kept_until = kept_until(out->created_at, out->kinds, &pol);
+done:
+	unlink(tmp);
+	gd__free(l.b);
+	return rc;
+}
+
+int gd_backup_list(gd_vault *v, const char *dir, const gd_backup_policy *p,
+                   int (*cb)(void *ud, const gd_backup_info *b), void *ud)
+{
+	struct blist l = {0};
+	int rc = check_policy(p);
+	if (rc == 0)
+		rc = scan(dir, p, &l);
+	for (size_t i = 0; rc == 0 && i < l.n; i++)
+		rc = cb(ud, &l.b[i]);
+	gd__free(l.b);
+	return rc;
+}
+
+int gd_backup_prune(gd_vault *v, const char *dir, const gd_backup_policy *p,
+                    int (*cb)(void *ud, const gd_backup_info *b), void *ud)
+{
+	struct blist l = {0};
+	char path[PATH_CAP];
+	gd_time now = gd_vault_now(v);
+	int rc = check_policy(p);
+	if (rc == 0)
+		rc = scan(dir, p, &l);
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		if (l.b[i].kept_until > now)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, l.b[i].name);
+		if (unlink(path) != 0) {
+			rc = gd__err(GD_EIO, "cannot remove backup %s: %s", path, strerror(errno));
+			break;
+		}
+		if ((rc = audit_vault(v, "backup.prune", l.b[i].name)) == 0 && cb)
+			rc = cb(ud, &l.b[i]);
+	}
+	gd__free(l.b);
+	return rc;
+}
+
+int gd_backup_verify(gd_vault *v, const char *file)
+{
+	gd_time created;
+	return decrypt_file(v->master, file, NULL, &created);
+}
+
+/* ---- restore ---- */
+
+struct replay {
+	gd_vault *v;
+	gd_actor *a;
+	gd_vault *live;         /* the vault being replaced, when it still opens */
+	gd_backup_restore_stats *stats;
+};
+
+/*
+ * True when the live vault still holds what entry `e` erased, deleted or
+ * anonymised: its transaction never committed (the journal is written first).
+ * Pseudonyms and record ids are never reused, so presence is proof.
+ */
+static int never_committed(gd_vault *live, const struct gd__journal_entry *e, bool *out)
+{
+	int64_t n = 0;
+	int rc;
+	*out = false;
+	if (!live)
+		return 0;
+	if (e->kind == GD__J_ERASE)
+		rc = gd__db_int(live->store, &n, "SELECT count(*) FROM subjects WHERE pseudonym = ?", "t",
+		                e->subject);
+	else
+		rc = gd__db_int(live->store, &n,
+		                "SELECT count(*) FROM records WHERE id = ? AND collected_at = ? AND stage <> ?",
+		                "iii", e->record_id, (int64_t)e->collected_at,
+		                (int64_t)(e->kind == GD__J_DELETE ? -1 : GD__REC_ANONYMISED));
+	*out = rc == 0 && n > 0;
+	return rc;
+}
+
+static int replay_one(void *ud, const struct gd__journal_entry *e)
+{
+	struct replay *r = ud;
+	bool skip;
+	int rc = never_committed(r->live, e, &skip);
+	if (rc < 0)
+		return rc;
+	if (skip) {
+		r->stats->uncommitted++;
+		return 0;
+	}
+	if (!r->a || strcmp(r->a->tenant, e->tenant) != 0) {
+		gd_actor_close(r->a);
+		r->a = NULL;
+		rc = gd_actor_open(&r->a, r->v, e->tenant, "system:restore");
+		if (rc == GD_ENOTFOUND)
+			return 0; /* the tenant did not exist yet in the snapshot */
+		if (rc < 0)
+			return rc;
+	}
+	gd__store *db = r->v->store;
+	if (e->kind == GD__J_ERASE) {
+		rc = gd_subject_erase(r->a, e->subject);
+		if (rc == 0)
+			r->stats->erasures++;
+		return rc == GD_ENOTFOUND ? 0 : rc;
+	}
+	/* A record is the same record only with the same id, subject and collection time. */
+	int64_t found = 0;
+	rc = gd__db_int(db, &found,
+	                "SELECT r.id FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                " WHERE r.id = ? AND r.collected_at = ? AND s.pseudonym = ? AND r.tenant_id = ?",
+	                "iiti", e->record_id, (int64_t)e->collected_at, e->subject, r->a->tenant_id);
+	if (rc == GD_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if (e->kind == GD__J_DELETE) {
+		rc = gd__db_exec(db, "DELETE FROM records WHERE id = ?", "i", found);
+		if (rc == 0)
+			rc = gd__retention_record_gone(r->v, found);
+		r->v->needs_scrub = true;
+		r->stats->deletions += rc == 0;
+	} else {
+		rc = gd__retention_anonymise_row(r->v, found, e->collected_at);
+		r->stats->anonymisations += rc == 0;
+	}
+	return rc;
+}
+
+static void remove_db(const char *path)
+{
+	char side[PATH_CAP + 8];
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path), unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path), unlink(side);
+}
+
+int gd_backup_restore(const char *path, const gd_vault_options *opts, const char *file,
+                      gd_backup_restore_stats *out)
+{
+	gd_backup_restore_stats stats = {0};
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	char tmp[PATH_CAP], kpath[PATH_CAP], side[PATH_CAP + 8];
+	unsigned char *master = NULL;
+	struct replay r = {0};
+	gd_vault *v = NULL;
+	int rc;
+
+	if (!path || !*path || strlen(path) > PATH_CAP - 80 || !file)
+		return gd__err(GD_EINVAL, "vault path or backup file is missing or too long");
+	if (opts) {
+		if (opts->version != GD_VAULT_OPTIONS_VERSION)
+			return gd__err(GD_EINVAL, "gd_vault_options version %u is not supported", opts->version);
+		o = *opts;
+	}
+	if ((rc = gd__crypto_init()) < 0)
+		return rc;
+	if (!(master = gd__secure_alloc(GD__KEY_SIZE)))
+		return gd__err(GD_ENOMEM, "out of secure memory");
+	if ((rc = gd__vault_read_key(path, &o, master, kpath, sizeof kpath)) < 0)
+		goto done;
+	o.key_path = kpath;
+	snprintf(tmp, sizeof tmp, "%s.restoring", path);
+	remove_db(tmp);
+	if ((rc = decrypt_file(master, file, tmp, &stats.snapshot_at)) < 0)
+		goto done;
+	/* The snapshot must be a vault this key opens (the key check inside it). */
+	if ((rc = gd_vault_open(&v, tmp, &o)) < 0)
+		goto done;
+	r.v = v;
+	r.stats = &stats;
+	/* The live vault, if it still opens, tells which journal entries committed;
+	 * gone or damaged, it tells nothing and every entry is applied. */
+	rc = gd_vault_open(&r.live, path, &o);
+	if (rc == GD_ENOTFOUND || rc == GD_ECORRUPT)
+		rc = 0, r.live = NULL;
+	if (rc < 0)
+		goto done;
+	if ((rc = gd_vault_begin(v)) < 0)
+		goto done;
+	replaying = true;
+	rc = journal_each(path, master, replay_one, &r);
+	replaying = false;
+	gd_actor_close(r.a), r.a = NULL;
+	gd_vault_close(r.live), r.live = NULL;
+	if (rc == 0) {
+		char why[160], when[32];
+		gd_time_format(when, stats.snapshot_at);
+		snprintf(why, sizeof why, "snapshot of %s; re-applied %llu erasure(s), %llu deletion(s), %llu anonymisation(s)",
+		         when, (unsigned long long)stats.erasures, (unsigned long long)stats.deletions,
+		         (unsigned long long)stats.anonymisations);
+		rc = gd__audit_append(v, 0, "system:restore", &(struct gd__audit_event){.action = "backup.restore", .reason = why});
+	}
+	if (rc == 0)
+		rc = gd_vault_commit(v);
+	else
+		gd_vault_rollback(v);
+	gd_vault_close(v), v = NULL; /* checkpoints and removes its WAL */
+	if (rc < 0)
+		goto done;
+	/* Only now is the live vault touched: its WAL must not be applied to the snapshot. */
+	snprintf(side, sizeof side, "%s-wal", path), unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path), unlink(side);
+	if (rename(tmp, path) != 0)
+		rc = gd__err(GD_EIO, "cannot replace %s with the restored snapshot: %s", path, strerror(errno));
+done:
+	replaying = false;
+	gd_actor_close(r.a);
+	gd_vault_close(r.live);
+	gd_vault_close(v);
+	if (rc < 0)
+		remove_db(tmp);
+	gd__secure_free(master);
+	if (out)
+		*out = stats;
+	return rc;
+}
+
+/* ---- erasure horizon ---- */
+
+struct find_erasure {
+	const char *subject;
+	gd_time at;
+};
+
+static int find_one(void *ud, const struct gd__journal_entry *e)
+{
+	struct find_erasure *f = ud;
+	if (e->kind == GD__J_ERASE && strcmp(e->subject, f->subject) == 0 && e->at > f->at)
+		f->at = e->at;
+	return 0;
+}
+
+int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
+                      const char *subject, gd_time *erased_at, gd_time *horizon)
+{
+	struct find_erasure f = {subject, 0};
+	struct blist l = {0};
+	int rc = check_policy(p);
+	if (rc < 0)
+		return rc;
+	if (!subject || strlen(subject) != GD_SUBJECT_ID_SIZE - 1)
+		return gd__err(GD_EINVAL, "\"%.40s\" is not a subject id", subject ? subject : "");
+	if ((rc = journal_each(v->path, v->master, find_one, &f)) < 0)
+		return rc;
+	if (!f.at)
+		return gd__err(GD_ENOTFOUND, "the erasure journal has no erasure of subject %s", subject);
+	if ((rc = scan(dir, p, &l)) < 0)
+		return rc;
+	gd_time h = f.at;
+	for (size_t i = 0; i < l.n; i++)
+		if (l.b[i].created_at <= f.at && l.b[i].kept_until > h)
+			h = l.b[i].kept_until;
+	gd__free(l.b);
+	*erased_at = f.at;
+	*horizon = h;
+	return 0;
+}
+
+struct each_erasure {
+	const struct blist *l;
+	int (*cb)(void *ud, const char *subject, gd_time erased_at, gd_time horizon);
+	void *ud;
+};
+
+static int each_one(void *ud, const struct gd__journal_entry *e)
+{
+	struct each_erasure *x = ud;
+	if (e->kind != GD__J_ERASE)
+		return 0;
+	gd_time h = e->at;
+	for (size_t i = 0; i < x->l->n; i++)
+		if (x->l->b[i].created_at <= e->at && x->l->b[i].kept_until > h)
+			h = x->l->b[i].kept_until;
+	return x->cb(x->ud, e->subject, e->at, h);
+}
+
+int gd_backup_horizon_each(gd_vault *v, const char *dir, const gd_backup_policy *p,
+                           int (*cb)(void *ud, const char *subject, gd_time erased_at, gd_time horizon),
+                           void *ud)
+{
+	struct blist l = {0};
+	int rc = check_policy(p);
+	if (rc == 0)
+		rc = scan(dir, p, &l);
+	if (rc == 0) {
+		struct each_erasure x = {&l, cb, ud};
+		rc = journal_each(v->path, v->master, each_one, &x);
+	}
+	gd__free(l.b);
+	return rc;
+}
