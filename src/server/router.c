@@ -53,6 +53,8 @@ const struct api_route api_routes[] = {
 	{"GET", R_TENANT "/requests/{id}", route_request_get, API_TENANT, GD_OP_REQUESTS, 0, "request.get", "one request", NULL, 200},
 	{"POST", R_TENANT "/requests/{id}/{step}", route_request_step, API_TENANT, GD_OP_REQUESTS, 4096, "request.step", "move a request: verify, start, extend, refuse, complete, erase", "RequestStep", 200},
 	{"GET", R_TENANT "/requests/{id}/export", route_request_export, API_TENANT, GD_OP_REQUESTS | GD_OP_EXPORT, 0, "request.export", "the export answering an access or portability request (?format=json|csv|html)", NULL, 200},
+	{"GET", R_TENANT "/outbox", route_outbox_list, API_TENANT, GD_OP_REQUESTS, 0, "outbox.list", "Art. 19 notices owed to recipients: pending ones (?all=true: every one, ?recipient=)", NULL, 200},
+	{"POST", R_TENANT "/outbox/{id}/ack", route_outbox_ack, API_TENANT, GD_OP_REQUESTS, 0, "outbox.ack", "acknowledge that a recipient was notified", NULL, 200},
 	{"GET", R_TENANT "/subjects/{subject}/export", route_subject_export, API_TENANT, GD_OP_EXPORT, 0, "subject.export", "everything held about a subject (?format=, ?portable=true)", NULL, 200},
 	{"GET", R_TENANT "/subjects/{subject}/consents", route_consent_history, API_TENANT, GD_OP_REQUESTS, 0, "consent.history", "a subject's consent history", NULL, 200},
 	{"PUT", R_TENANT "/subjects/{subject}/consents/{activity}", route_consent_give, API_TENANT, GD_OP_REQUESTS, 8192, "consent.give", "record a consent with its evidence", "ConsentGive", 201},

@@ -159,6 +159,8 @@ int route_register_diff(struct api_ctx *c);
 int route_breach_scope(struct api_ctx *c);
 int route_breach_draft(struct api_ctx *c);
 int route_principal_totp(struct api_ctx *c);
+int route_outbox_list(struct api_ctx *c);
+int route_outbox_ack(struct api_ctx *c);
 int route_health(struct api_ctx *c);
 int route_metrics(struct api_ctx *c);
 int route_openapi(struct api_ctx *c);

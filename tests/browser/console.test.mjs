@@ -27,6 +27,7 @@ const log = (s) => { step = s; console.log(`- ${s}`); };
 
 async function api(token, method, p, body) {
   const res = await fetch(BASE + p, {
+    signal: AbortSignal.timeout(30000),
     method, headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
@@ -189,11 +190,12 @@ try {
   const count = (k) => page.$eval(`[data-count="${k}"]`, (e) => Number(e.textContent));
   const open = (await api(token, 'GET', `${T}/requests?open=true`)).json.requests;
   assert.equal(await count('requests'), open.length);
-  assert.equal(open.length, 2);
+  assert.equal(open.length, 3);
   const lateApi = open.filter((q) => q.late || Date.parse(q.due_at) < Date.now()).length;
   assert.equal(lateApi, 1);
   assert.equal(await page.$eval('[data-count="late"]', (e) => e.textContent), '1 en retard');
-  assert.equal(await page.$eval('.today.alert [data-count="requests"]', (e) => e.textContent), '2', 'late requests in red');
+  assert.equal(await page.$eval('.today.alert [data-count="requests"]', (e) => e.textContent), '3', 'late requests in red');
+  assert.equal(await count('outbox'), (await api(token, 'GET', `${T}/outbox`)).json.notices.length);
   const holds = (await api(token, 'GET', `${T}/holds`)).json.holds.filter((x) => !x.lifted_at);
   assert.equal(await count('holds'), holds.length);
   assert.equal(holds.length, 1);
@@ -208,10 +210,10 @@ try {
 
   log('an access request from opening to the export downloaded');
   await visit(page, '#/requests', 'Demandes');
-  assert.equal(await page.$$eval('tbody tr', (r) => r.length), 2);
+  assert.equal(await page.$$eval('[role="search"] ~ div tbody tr', (r) => r.length), 3);
   await page.click('#late-only');
-  assert.equal(await page.$$eval('tbody tr', (r) => r.length), 1, 'the late filter');
-  assert.equal(await page.$$eval('tbody tr .late', (r) => r.length), 1, 'late in red');
+  assert.equal(await page.$$eval('[role="search"] ~ div tbody tr', (r) => r.length), 1, 'the late filter');
+  assert.equal(await page.$$eval('[role="search"] ~ div tbody tr .late', (r) => r.length), 1, 'late in red');
   await page.click('#late-only');
   await checkPage(page, 'requests');
   await page.select('form.card [name="kind"]', 'access');
@@ -239,6 +241,31 @@ try {
   await page.waitForFunction(() => document.querySelector('[data-testid="state"]')?.textContent === 'terminée');
   assert.equal((await api(token, 'GET', `${T}/requests/${rid}`)).json.state, 'completed');
   assert.ok(await page.$$eval('ol.timeline li', (l) => l.some((x) => x.textContent.includes('request.complete'))), 'the timeline shows the audited steps');
+
+  log('an erasure: done, and the Art. 19 notice to the processors acknowledged');
+  const er = (await api(token, 'GET', `${T}/requests?open=true`)).json.requests.find((q) => q.subject === env('GD_DAN'));
+  await visit(page, `#/requests/${er.id}`, `Demande n° ${er.id}`);
+  await fill(page, 'main', { method: 'piece-identite', evidence: 'scan-0042' });
+  await page.click('main form.inline button[type="submit"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="state"]')?.textContent === 'identité vérifiée');
+  for (const b of await page.$$('main .buttons button'))
+    if ((await b.evaluate((e) => e.textContent)) === 'Effacer') { await b.click(); break; }
+  await page.waitForSelector('[data-testid="outbox"] tbody tr button');
+  assert.match(await page.$eval('main .notice.info', (e) => e.textContent), /^Effacement fait ; 0 enregistrements conservés/);
+  const pending = (await api(token, 'GET', `${T}/outbox`)).json.notices.filter((n) => n.request_id === er.id);
+  assert.equal(pending.length, 1);
+  assert.equal(await page.$$eval('[data-testid="outbox"] tbody tr', (r) => r.length), 1);
+  assert.match(await page.$eval('[data-testid="outbox"]', (e) => e.textContent), /prestataires externes \(datacenters\).*effacement/);
+  assert.equal((await api(token, 'GET', `${T}/requests/${er.id}`)).json.state, 'completed');
+  await checkPage(page, 'erasure');
+  await visit(page, '#/today', "Aujourd'hui");
+  await page.waitForSelector('[data-count="outbox"]');
+  assert.equal(await count('outbox'), 1, 'the pending notice is on Today');
+  await visit(page, `#/requests/${er.id}`, `Demande n° ${er.id}`);
+  await page.waitForSelector('[data-testid="outbox"] tbody tr button');
+  await page.click('[data-testid="outbox"] tbody tr button');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="outbox"] tbody tr button'));
+  assert.equal((await api(token, 'GET', `${T}/outbox`)).json.notices.length, 0, 'the notice is acknowledged');
 
   log('a breach recorded and drafted in French');
   await visit(page, '#/breaches', 'Violations');
@@ -392,7 +419,7 @@ try {
   assert.deepEqual(problems, [], 'CSP violations, page errors or console errors');
   console.log('console test: ok');
 } catch (e) {
-  console.error(`FAILED at "${step}": ${e.stack || e}`);
+  console.error(`FAILED at "${step}": ${e.stack || e}${e.cause ? `\ncause: ${e.cause.stack || e.cause}` : ''}`);
   if (problems.length) console.error(problems.join('\n'));
   for (const p of await browser.pages().catch(() => [])) {
     const text = await p.evaluate(() => document.querySelector('main')?.innerText).catch(() => '');

@@ -3,7 +3,7 @@
 # puppeteer-core (console.test.mjs) against a real `gardien serve` on
 # 127.0.0.1 with a demo vault made here (WinBooks' register in two versions,
 # a DPO enrolled in TOTP, a clerk who reads billing only, a support agent
-# under a grant, subjects, a late request, a hold, a consent). npm packages
+# under a grant, subjects, a late request, an erasure owing a notice, a hold). npm packages
 # are pinned (package-lock.json) and installed with `npm ci` when missing.
 # Screenshots of each page go to docs/console/. Bounded in time; the server
 # and chromium are stopped whatever happens.
@@ -52,13 +52,17 @@ bob=$("$G" subject create --email bob.janssens@example.be)
 "$G" request open access "$bob" --received "$(date -u -d '-35 days' +%Y-%m-%d)" >/dev/null
 "$G" request open erasure "$bob" >/dev/null
 "$G" hold place "$bob" --reason "dossier contentieux 2026-17" >/dev/null
+# Dan's hosted data went to WinBooks' datacenter processors: erasing it owes them a notice (Art. 19).
+dan=$("$G" subject create --email dan.claes@example.be)
+"$G" put "$dan" --activity cloud_hosting --category user.content.private.hosted --subject-category customer.cloud_user "dossier comptable 2025" >/dev/null
+"$G" request open erasure "$dan" >/dev/null
 "$G" event "$ana" contract_end >/dev/null
 
 start_server
 echo "console at $B/console/"
 rc=0
 GD_BASE=$B GD_DPO_PASS=$DPO_PASS GD_DPO_SECRET=$DPO_SECRET GD_CLERK_PASS=$CLERK_PASS GD_SAM_PASS=$SAM_PASS \
-GD_ANA=$ana GD_CHROMIUM=$CHROMIUM GD_PROFILE=$W/chromium GD_PIDFILE=$W/chromium.pid \
+GD_ANA=$ana GD_DAN=$dan GD_CHROMIUM=$CHROMIUM GD_PROFILE=$W/chromium GD_PIDFILE=$W/chromium.pid \
 GD_SHOTS=${GD_SCREENSHOTS:-$GD_SOURCE_DIR/docs/console} GD_DOWNLOADS=$W/downloads \
 	timeout -k 10 420 node "$here/console.test.mjs" || rc=$?
 # chromium is closed by the test; if the test was killed, stop what it left.
@@ -67,6 +71,10 @@ if [ -s "$W/chromium.pid" ] && kill -0 "$(cat "$W/chromium.pid")" 2>/dev/null; t
 	echo "chromium was still running after the test" >&2
 	rc=1
 fi
-[ $rc -eq 0 ] || fail "console test failed ($rc)"
+if [ $rc -ne 0 ]; then
+	echo "--- server's standard error:" >&2
+	tail -n 40 "$W/err" >&2
+	fail "console test failed ($rc)"
+fi
 stop_server
 echo "console: ok"

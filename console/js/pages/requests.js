@@ -45,7 +45,23 @@ export async function render(box, arg, go) {
   filters.addEventListener('submit', (e) => e.preventDefault());
   all = (await api('GET', tpath('/requests'))).requests;
   draw();
-  box.append(openForm(go));
+  box.append(await outbox(null, () => go('#/requests')), openForm(go));
+}
+
+// Art. 19: the recipients owed a notice of a rectification, erasure or
+// restriction; acknowledged once they were told. `request`: only its notices.
+async function outbox(request, redraw) {
+  const all = (await api('GET', tpath('/outbox'))).notices.filter((n) => !request || n.request_id === request);
+  return h('section.card', { 'aria-labelledby': 'h-outbox' }, h('h2', { id: 'h-outbox' }, t('outbox')), h('p', t('outbox_intro')),
+    table(t('n_notices', all.length), ['', t('number'), t('recipient'), t('action'), request ? null : t('subject'), t('activity'),
+      t('category'), t('at')].filter((x) => x !== null),
+    all.map((n) => h('tr', h('td', button(t('acknowledge'), async () => {
+      await api('POST', tpath(`/outbox/${n.id}/ack`));
+      say(t('acknowledged', n.id));
+      redraw();
+    }, 'small')), h('td', String(n.id)), h('td', n.recipient), h('td', t('notice_' + n.action)),
+    request ? null : h('td.mono', n.subject), h('td', n.activity), h('td', n.category || '—'), h('td', fmtDateTime(n.at)))),
+    { 'data-testid': 'outbox' }));
 }
 
 function openForm(go) {
@@ -96,6 +112,9 @@ async function renderOne(box, id, go, kept) {
         steps.push([e.at, `${e.action} — ${e.principal}${e.reason ? ' — ' + e.reason : ''}`]);
     } catch (e) { /* the request's own dates remain */ }
   }
+  // In time order; the extension (no time of its own) after what precedes it.
+  steps.forEach((x, i) => x.push(i));
+  steps.sort((a, b) => (a[0] && b[0] ? a[0].localeCompare(b[0]) || a[2] - b[2] : a[2] - b[2]));
   page.append(h('section', h('h2', t('timeline')), h('ol.timeline', steps.map(([at, what]) =>
     h('li', at ? h('time', { datetime: at }, fmtDateTime(at)) : null, ' ', what)))));
   const open = !['completed', 'refused'].includes(r.state);
@@ -104,7 +123,7 @@ async function renderOne(box, id, go, kept) {
     msg.replaceChildren();
     try {
       const x = await api('POST', tpath(`/requests/${r.id}/${step}`), body || {});
-      if (x.kept && x.kept.length) say(t('kept_n', x.kept.length));
+      if (x.kept) say(t('kept_n', x.kept.length));
       await refresh(box, r.id, go, x.kept);
     } catch (err) { msg.append(notice('error', err.message)); }
   };
@@ -141,6 +160,9 @@ async function renderOne(box, id, go, kept) {
       actions.append(button(t('export_download'), () => exportCopy(r, msg), 'primary'));
   }
   page.append(actions);
+  if (r.kind === 'erasure' || r.kind === 'rectification' || r.kind === 'restriction')
+    page.append(await outbox(r.id, () => refresh(box, r.id, go)));
+  if (kept) page.append(notice('info', t('kept_n', kept.length)));
   if (kept && kept.length) page.append(table(t('kept_title'), [t('activity'), t('category'), t('rule'), t('until')],
     kept.map((k) => h('tr', h('td', k.activity), h('td', k.category), h('td', k.rule), h('td', fmtDate(k.until))))));
   box.replaceChildren(page);

@@ -1,6 +1,7 @@
 // today.js — the DPO's morning: requests due (days left, late in red),
-// breaches and their 72-hour clock, retention transitions due within seven
-// days, holds in force, the audit trail's state. Each block only when the
+// Art. 19 notices owed to recipients, breaches and their 72-hour clock,
+// retention transitions due within seven days, holds in force, the audit
+// trail's state. Each block only when the
 // role allows the route it comes from; every number is the API's.
 import { h, fmtDate, fmtDateTime, daysLeft, countdown, notice } from '../dom.js';
 import { t, kindName } from '../i18n.js';
@@ -34,6 +35,10 @@ export async function render(box) {
         h('ul.plain', list.slice(0, 8).map((x) => h('li',
           h('a', { href: `#/requests/${x.id}` }, `#${x.id} ${kindName(x.kind)}`), ' — ', dueText(x.due_at))))),
       late > 0));
+  })); }
+  if (can('requests')) { const at = slot(); jobs.push(api('GET', tpath('/outbox')).then((r) => {
+    at.replaceWith(card('outbox', t('outbox'), r.notices.length,
+      h('p', h('a', { href: '#/requests' }, t('outbox_todo'))), false));
   })); }
   if (can('audit')) { const at = slot(); jobs.push(api('GET', tpath('/breaches')).then((r) => {
     const open = r.breaches.filter((b) => b.status === 'open' || b.status === 'overdue');
