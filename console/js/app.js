@@ -2,7 +2,7 @@
 // header (tenant, who is signed in, the time zone of dates, language, sign-out)
 // and the navigation, shown by what the role or grant allows. No page is drawn
 // without a session: without a token every route shows the sign-in page.
-import { h, clear, notice, button, zone } from './dom.js';
+import { h, clear, notice, button, zone, fmtDateTime } from './dom.js';
 import { t, lang, setLang } from './i18n.js';
 import { session, saveSession, api, tpath, onUnauthenticated, can, ApiError } from './api.js';
 import * as signin from './pages/signin.js';
@@ -53,7 +53,8 @@ function drawHeader() {
     h('span.brand', 'gardien'),
     signedIn && session.tenant ? h('span.who', { 'data-testid': 'tenant' }, session.tenant) : null,
     signedIn && me ? h('span.who', me.principal) : null,
-    signedIn && me && me.grant ? h('span.badge.support', { 'data-testid': 'grant' }, t('under_grant', me.grant)) : null,
+    signedIn && me && me.grant ? h('span.badge.support', { 'data-testid': 'grant' },
+      t('under_grant', me.grant, fmtDateTime(me.grant_expires_at))) : null,
     signedIn && session.tenant ? h('span.zone', { title: t('zone_title') }, zone()) : null,
     h('span.spacer'),
     button(lang() === 'fr' ? 'English' : 'Français', () => { setLang(lang() === 'fr' ? 'en' : 'fr'); route(); },
@@ -74,6 +75,7 @@ async function signOut() {
 }
 
 let drawing = 0;
+let grantTimer = 0;
 async function route() {
   const hash = location.hash || '#/today';
   if (!hash.startsWith('#/')) return;          // "#main": the skip link
@@ -106,6 +108,12 @@ async function route() {
       }
     }
     if (mine !== drawing) return;
+    // Support staff: the view ends when the grant does, without waiting for a click.
+    clearTimeout(grantTimer);
+    if (session.me && session.me.grant_expires_at) {
+      const ms = Date.parse(session.me.grant_expires_at) - Date.now() + 1000;
+      if (ms > 0 && ms < 2 ** 31) grantTimer = setTimeout(route, ms);
+    }
     if (!session.tenant) {
       [page, title] = [tenant, 'pick_tenant'];
       if (name !== 'tenant') history.replaceState(null, '', '#/tenant');

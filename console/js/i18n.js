@@ -16,7 +16,7 @@ const W = {
   session_ended: ['Votre session a pris fin ({0}).', 'Your session ended ({0}).'],
   access_ended: ['Votre accès au locataire « {0} » a pris fin : {1}', 'Your access to tenant "{0}" has ended: {1}'],
   no_tenant: ['Aucun locataire « {0} ».', 'No tenant "{0}".'],
-  under_grant: ['accès support, autorisation n° {0}', 'support access, grant #{0}'],
+  under_grant: ['accès support, autorisation n° {0} jusqu\'au {1}', 'support access, grant #{0} until {1}'],
   zone_title: ['Fuseau horaire des dates affichées', 'Time zone of the dates shown'],
   nav_today: ["Aujourd'hui", 'Today'],
   nav_requests: ['Demandes', 'Requests'],

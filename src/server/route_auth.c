@@ -71,8 +71,10 @@ int route_whoami(struct api_ctx *c)
 	gd_actor_info_get(a, &i);
 	c->out = json_pack("{s:s,s:s,s:s,s:o,s:s}", "tenant", i.tenant, "principal", i.principal, "role",
 	                   i.role, "ops", ops_json(i.ops), "activities", i.activities);
-	if (i.grant)
+	if (i.grant) {
 		json_object_set_new(c->out, "grant", json_integer(i.grant));
+		json_object_set_new(c->out, "grant_expires_at", api_time_json(i.grant_expires));
+	}
 	if (a != c->actor)
 		gd_actor_close(a);
 	return 200;

@@ -393,7 +393,11 @@ try {
     await p.click('main form button[type="submit"]');
     await p.waitForFunction(() => document.querySelector('main h1')?.textContent === "Aujourd'hui");
     const grants = (await api(adminTok, 'GET', `${T}/grants`)).json.grants;
-    assert.match(await p.$eval('[data-testid="grant"]', (e) => e.textContent), new RegExp(`n° ${grants[0].id}`));
+    const badge = await p.$eval('[data-testid="grant"]', (e) => e.textContent);
+    assert.match(badge, new RegExp(`n° ${grants[0].id} jusqu'au `), 'the agent sees which grant, and until when');
+    const me = (await api(adminTok, 'GET', `${T}/grants`)).json.grants[0];
+    assert.ok(badge.endsWith(await p.evaluate((iso) => new Intl.DateTimeFormat('fr-BE', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })
+      .format(new Date(iso)), me.expires_at)), `${badge} does not end with the grant's expiry ${me.expires_at}`);
     await visit(p, '#/subjects', 'Personnes');
     await checkPage(p, 'support');
     assert.equal((await api(adminTok, 'DELETE', `${T}/grants/${grants[0].id}`)).status, 200);
