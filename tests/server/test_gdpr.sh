@@ -110,6 +110,14 @@ req GET "$T/audit?action=consent.give&outcome=ok" "$TD"; expect 200
 [ "$(jq '.entries | length' <<<"$BODY")" = 1 ] || fail "audit filter: $BODY"
 req GET "$T/audit?outcome=denied&limit=2" "$TD"; expect 200
 [ "$(jq '.entries | length' <<<"$BODY")" = 2 ] && [ "$(jq .truncated <<<"$BODY")" = true ] || fail "audit page: $BODY"
+# cursor: the pages follow one another without overlap and together are the whole list
+P1=$(jq -c '[.entries[].seq]' <<<"$BODY"); NEXT=$(jq .next <<<"$BODY")
+[ "$NEXT" = "$(jq '.[1]' <<<"$P1")" ] || fail "audit page cursor: $BODY"
+req GET "$T/audit?outcome=denied&limit=2&after=$NEXT" "$TD"; expect 200
+P2=$(jq -c '[.entries[].seq]' <<<"$BODY")
+req GET "$T/audit?outcome=denied&limit=4" "$TD"; expect 200
+[ "$(jq -c '[.entries[].seq]' <<<"$BODY")" = "$(jq -c -n "$P1 + $P2")" ] || fail "audit pages $P1 $P2 are not the first four: $BODY"
+req GET "$T/audit?after=x" "$TD"; expect 400
 req GET "$T/audit?outcome=maybe" "$TD"; expect 400
 req GET "$T/audit?record=$RC" "$TD"; expect 200
 [ "$(jq -r '.entries[0].action' <<<"$BODY")" = record.put ] &&
