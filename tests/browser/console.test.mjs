@@ -207,6 +207,12 @@ try {
   assert.equal(await count('breaches'), breachesApi.filter((b) => b.status === 'open' || b.status === 'overdue').length);
   assert.match(await page.$eval('[data-testid="audit-intact"]', (e) => e.textContent), /intacte/);
   await checkPage(page, 'today');
+  // On a phone: one column, the navigation above, nothing wider than the screen.
+  await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('.layout')).flexDirection === 'column');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'Today is wider than a phone');
+  await checkPage(page, 'today-phone');
+  await page.setViewport({ width: 1280, height: 860 });
 
   log('an access request from opening to the export downloaded');
   await visit(page, '#/requests', 'Demandes');
