@@ -273,6 +273,22 @@ try {
   await page.waitForFunction(() => !document.querySelector('[data-testid="outbox"] tbody tr button'));
   assert.equal((await api(token, 'GET', `${T}/outbox`)).json.notices.length, 0, 'the notice is acknowledged');
 
+  log('a rectification through the request: the record corrected, MailCo owed a notice');
+  const anaRecs = (await api(token, 'GET', `${T}/subjects/${env('GD_ANA')}/records?purpose=billing`)).json.records;
+  const mail = anaRecs.find((x) => x.category === 'user.contact.email');
+  const rq = (await api(token, 'POST', `${T}/requests`, { kind: 'rectification', subject: env('GD_ANA') })).json;
+  await visit(page, `#/requests/${rq.id}`, `Demande n° ${rq.id}`);
+  await fill(page, 'main', { method: 'courriel-du-compte', evidence: 'ticket-4480' });
+  await page.click('main form.inline button[type="submit"]');
+  await page.waitForSelector('main [name="record_id"]');
+  await fill(page, 'main', { record_id: String(mail.id), value: 'ana.peeters@winbooks-client.be' });
+  await page.click('main form.inline:has([name="record_id"]) button');
+  await page.waitForFunction(() => document.querySelector('[data-testid="outbox"]')?.textContent.includes('MailCo'));
+  const after = (await api(token, 'GET', `${T}/records/${mail.id}?purpose=billing`)).json;
+  assert.equal(after.value, 'ana.peeters@winbooks-client.be');
+  assert.match(await page.$eval('[data-testid="outbox"]', (e) => e.textContent), /MailCo.*rectification/);
+  await checkPage(page, 'rectification');
+
   log('a breach recorded and drafted in French');
   await visit(page, '#/breaches', 'Violations');
   await page.click('#nature-confidentiality');

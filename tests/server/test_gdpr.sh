@@ -77,6 +77,16 @@ req POST $T/requests/$QX/refuse "$TD" '{"reason":"manifestly unfounded: third id
 [ "$(jq -r .state <<<"$BODY")" = refused ] || fail "refused: $BODY"
 req POST $T/requests/$QX/start "$TD" '{}'; expect 409 conflict
 
+# a rectification request: the record corrected through it (what the console's request page does)
+req POST $T/requests "$TD" "{\"kind\":\"rectification\",\"subject\":\"$S\"}"; expect 201
+QR=$(jq -r .id <<<"$BODY")
+req POST $T/requests/$QR/verify "$TD" '{"method":"email_link","evidence":"mail-2"}'; expect 200
+req POST $T/requests/$QR/rectify "$TD" '{"value":"lea.martin@example.fr"}'; expect 400 bad_request
+req POST $T/requests/$QR/rectify "$TD" "{\"record_id\":$R,\"value\":\"lea.martin@example.fr\"}"; expect 200
+req GET "$T/records/$R?purpose=billing" "$TD"; expect 200
+[ "$(jq -r .value <<<"$BODY")" = lea.martin@example.fr ] || fail "rectified through the request: $BODY"
+req POST $T/requests/$QR/complete "$TD" '{}'; expect 200
+
 # the subject's export, directly
 req GET "$T/subjects/$S/export?format=html" "$TD"; expect 200
 grep -qi '<html' <<<"$BODY" || fail "html export"

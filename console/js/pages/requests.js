@@ -1,7 +1,8 @@
 // requests.js — data-subject requests: the queue with filters, opening one,
 // and one request's page: its timeline (from the request and, for roles that
 // read the audit trail, its audited steps), verify identity, extend with the
-// reason, refuse, start, complete, erase (with what was kept and until when),
+// reason, refuse, start, rectify a record, complete, erase (with what was
+// kept and until when),
 // and the export answering it as a file.
 import { h, field, select, table, notice, fmtDate, fmtDateTime, daysLeft, download, button, say } from '../dom.js';
 import { t, kindName, KINDS } from '../i18n.js';
@@ -141,6 +142,14 @@ async function renderOne(box, id, go, kept) {
       const reason = h('input', { name: 'reason', required: true });
       const f = h('form.inline', field(t('extend_reason'), reason, t('extend_hint')), h('button', { type: 'submit' }, t('extend')));
       f.addEventListener('submit', (e) => { e.preventDefault(); act('extend', { reason: reason.value }); });
+      actions.append(f);
+    }
+    if (r.kind === 'rectification' && can('write') && r.identity_verified_at) {
+      const rec = h('input', { name: 'record_id', type: 'number', min: 1, required: true });
+      const value = h('input', { name: 'value', required: true });
+      const f = h('form.inline', field(t('record_number'), rec, t('record_number_hint')), field(t('corrected_value'), value),
+        h('button', { type: 'submit' }, t('rectify')));
+      f.addEventListener('submit', (e) => { e.preventDefault(); act('rectify', { record_id: Number(rec.value), value: value.value }); });
       actions.append(f);
     }
     const why = h('input', { name: 'reason' });

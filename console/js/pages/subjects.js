@@ -53,8 +53,8 @@ async function showSubject(box, subject) {
         byAct.get(rec.activity).push(rec);
       }
       if (r.withheld) out.append(notice(r.records.length ? 'info' : 'error', t('withheld', r.withheld, r.purpose)));
-      for (const [act, recs] of byAct) out.append(table(t('activity_n', act), [t('category'), t('value'), t('source'), t('collected_at')],
-        recs.map((x) => h('tr', h('td', x.category), h('td.mono', typeof x.value === 'string' ? x.value : JSON.stringify(x.value)),
+      for (const [act, recs] of byAct) out.append(table(t('activity_n', act), [t('number'), t('category'), t('value'), t('source'), t('collected_at')],
+        recs.map((x) => h('tr', h('td', String(x.id)), h('td', x.category), h('td.mono', typeof x.value === 'string' ? x.value : JSON.stringify(x.value)),
           h('td', x.source || ''), h('td', fmtDateTime(x.collected_at))))));
       if (!r.records.length && !r.withheld) out.append(notice('info', t('no_records')));
       say(t('read_audited', r.purpose));
