@@ -63,6 +63,7 @@ const struct api_route api_routes[] = {
 	{"POST", R_TENANT "/holds", route_hold_place, API_TENANT, GD_OP_ADMIN, 4096, "hold.place", "place a legal hold on a subject or record", "Hold", 201},
 	{"GET", R_TENANT "/holds", route_hold_list, API_TENANT, GD_OP_ADMIN, 0, "hold.list", "legal holds (?subject=, ?all=true)", NULL, 200},
 	{"DELETE", R_TENANT "/holds/{id}", route_hold_lift, API_TENANT, GD_OP_ADMIN, 0, "hold.lift", "lift a legal hold", NULL, 200},
+	{"GET", R_TENANT "/backups", route_backup_status, API_TENANT, 0, 0, "backup.status", "the vault's backups: when made, kept until when, and the erasure horizon", NULL, 200},
 	{"GET", R_TENANT "/retention/plan", route_retention_plan, API_TENANT, GD_OP_REGISTER, 0, "retention.plan", "what retention will do up to ?until=", NULL, 200},
 	{"POST", R_TENANT "/retention/sweep", route_retention_sweep, API_TENANT, GD_OP_ERASE, 0, "retention.sweep", "apply the retention transitions due now", NULL, 200},
 	{"GET", R_TENANT "/roles", route_role_list, API_TENANT, GD_OP_ADMIN, 0, "auth.role.list", "roles of the tenant", NULL, 200},

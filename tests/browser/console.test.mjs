@@ -196,6 +196,11 @@ try {
   assert.equal(await page.$eval('[data-count="late"]', (e) => e.textContent), '1 en retard');
   assert.equal(await page.$eval('.today.alert [data-count="requests"]', (e) => e.textContent), '3', 'late requests in red');
   assert.equal(await count('outbox'), (await api(token, 'GET', `${T}/outbox`)).json.notices.length);
+  const backups = (await api(token, 'GET', `${T}/backups`)).json;
+  assert.equal(backups.count, 1);
+  assert.equal(await count('backups'), backups.count);
+  const frDate = (iso) => page.evaluate((x) => new Intl.DateTimeFormat('fr-BE', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(x)), iso);
+  assert.match(await page.$eval('[data-testid="backup-horizon"]', (e) => e.textContent), new RegExp(`après le ${await frDate(backups.horizon)}\\.$`));
   const holds = (await api(token, 'GET', `${T}/holds`)).json.holds.filter((x) => !x.lifted_at);
   assert.equal(await count('holds'), holds.length);
   assert.equal(holds.length, 1);
@@ -263,6 +268,8 @@ try {
   assert.equal(await page.$$eval('[data-testid="outbox"] tbody tr', (r) => r.length), 1);
   assert.match(await page.$eval('[data-testid="outbox"]', (e) => e.textContent), /prestataires externes \(datacenters\).*effacement/);
   assert.equal((await api(token, 'GET', `${T}/requests/${er.id}`)).json.state, 'completed');
+  assert.equal(await page.$eval('[data-testid="erasure-horizon"]', (e) => e.textContent),
+    `Les données effacées restent dans 1 sauvegarde(s) jusqu'au ${await frDate(backups.horizon)} au plus tard (rotation), puis disparaissent.`);
   await checkPage(page, 'erasure');
   await visit(page, '#/today', "Aujourd'hui");
   await page.waitForSelector('[data-count="outbox"]');

@@ -58,6 +58,8 @@ dan=$("$G" subject create --email dan.claes@example.be)
 "$G" request open erasure "$dan" >/dev/null
 "$G" event "$ana" contract_end >/dev/null
 
+"$G" backup create >/dev/null   # the operator's nightly backup: erased data lives on in it until rotated out
+
 start_server
 echo "console at $B/console/"
 rc=0

@@ -77,6 +77,14 @@ req POST $T/requests/$QX/refuse "$TD" '{"reason":"manifestly unfounded: third id
 [ "$(jq -r .state <<<"$BODY")" = refused ] || fail "refused: $BODY"
 req POST $T/requests/$QX/start "$TD" '{}'; expect 409 conflict
 
+# backups: none yet, then one made by the operator, kept until the rotation says
+req GET $T/backups "$TD"; expect 200
+[ "$(jq .count <<<"$BODY")" = 0 ] && [ "$(jq .horizon <<<"$BODY")" = null ] || fail "no backups: $BODY"
+"$G" backup create >/dev/null
+req GET $T/backups "$TD"; expect 200
+[ "$(jq .count <<<"$BODY")" = 1 ] && [ "$(jq -r .horizon <<<"$BODY")" = "$(jq -r '.backups[0].kept_until' <<<"$BODY")" ] &&
+	[ "$(jq .policy.daily_days <<<"$BODY")" = 7 ] && ! grep -q backups/ <<<"$BODY" || fail "one backup: $BODY"
+
 # a rectification request: the record corrected through it (what the console's request page does)
 req POST $T/requests "$TD" "{\"kind\":\"rectification\",\"subject\":\"$S\"}"; expect 201
 QR=$(jq -r .id <<<"$BODY")

@@ -106,9 +106,11 @@ async function renderOne(box, id, go, kept) {
   const steps = [[r.received_at, t('tl_received')]];
   if (r.identity_verified_at) steps.push([r.identity_verified_at, t('tl_verified')]);
   if (r.extended) steps.push([null, t('tl_extended', r.reason || '')]);
+  let erasedAt = null;           // when an erasure request was completed, from the trail
   if (can('audit')) {
     try {
       const a = await api('GET', tpath(`/audit?subject=${encodeURIComponent(r.subject)}&limit=200`));
+      for (const e of a.entries) if (e.action === 'request.complete') erasedAt = e.at;
       for (const e of a.entries) if (e.action.startsWith('request.'))
         steps.push([e.at, `${e.action} — ${e.principal}${e.reason ? ' — ' + e.reason : ''}`]);
     } catch (e) { /* the request's own dates remain */ }
@@ -172,6 +174,15 @@ async function renderOne(box, id, go, kept) {
   if (r.kind === 'erasure' || r.kind === 'rectification' || r.kind === 'restriction')
     page.append(await outbox(r.id, () => refresh(box, r.id, go)));
   if (kept) page.append(notice('info', t('kept_n', kept.length)));
+  if (r.kind === 'erasure' && r.state === 'completed') {
+    // Backups made before the erasure still hold the data until the rotation drops them.
+    // Without the trail's date, every backup counts: an upper bound, as the words say.
+    const b = await api('GET', tpath('/backups')).catch(() => null);
+    const before = b ? b.backups.filter((x) => !erasedAt || x.created_at <= erasedAt) : [];
+    const until = before.reduce((m, x) => (x.kept_until > m ? x.kept_until : m), '');
+    if (b) page.append(h('p', { 'data-testid': 'erasure-horizon' }, until
+      ? t('erasure_horizon', before.length, fmtDate(until)) : t('erasure_no_backup')));
+  }
   if (kept && kept.length) page.append(table(t('kept_title'), [t('activity'), t('category'), t('rule'), t('until')],
     kept.map((k) => h('tr', h('td', k.activity), h('td', k.category), h('td', k.rule), h('td', fmtDate(k.until))))));
   box.replaceChildren(page);

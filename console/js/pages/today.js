@@ -1,7 +1,8 @@
 // today.js — the DPO's morning: requests due (days left, late in red),
 // Art. 19 notices owed to recipients, breaches and their 72-hour clock,
-// retention transitions due within seven days, holds in force, the audit
-// trail's state. Each block only when the
+// retention transitions due within seven days, holds in force, the
+// vault's backups and how long erased data stays in them, the audit trail's
+// state. Each block only when the
 // role allows the route it comes from; every number is the API's.
 import { h, fmtDate, fmtDateTime, daysLeft, countdown, notice } from '../dom.js';
 import { t, kindName } from '../i18n.js';
@@ -59,6 +60,11 @@ export async function render(box) {
     const live = r.holds.filter((x) => !x.lifted_at);
     at.replaceWith(card('holds', t('holds_in_force'), live.length,
       h('ul.plain', live.map((x) => h('li', `${x.reason} — ${fmtDate(x.placed_at)}`)))));
+  })); }
+  { const at = slot(); jobs.push(api('GET', tpath('/backups')).then((r) => {
+    at.replaceWith(card('backups', t('backups'), r.count, h('div',
+      h('p', r.last ? t('backup_last', fmtDateTime(r.last)) : t('backup_none')),
+      r.horizon ? h('p', { 'data-testid': 'backup-horizon' }, t('backup_horizon', fmtDate(r.horizon))) : null), !r.count));
   })); }
   if (can('audit')) { const at = slot(); jobs.push(api('GET', tpath('/audit/verify')).then((r) => {
     at.replaceWith(card('audit', t('audit_state'), r.entries,
