@@ -63,6 +63,7 @@ const W = {
   retention_week: ['Conservation : échéances sous 7 jours', 'Retention due within 7 days'],
   holds_in_force: ['Gels en vigueur', 'Holds in force'],
   backups: ['Sauvegardes', 'Backups'],
+  consents_expiring: ['Consentements qui expirent sous 30 jours', 'Consents expiring within 30 days'],
   backup_last: ['Dernière : {0}.', 'Last: {0}.'],
   backup_none: ['Aucune sauvegarde.', 'No backup.'],
   backup_horizon: ["Une donnée effacée aujourd'hui n'est plus dans aucune sauvegarde après le {0}.", 'Data erased today is in no backup after {0}.'],

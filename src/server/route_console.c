@@ -1,9 +1,10 @@
 /*
- * route_console.c — API routes the web console needed and the CLI already
- * had: the diff between two register versions, a breach's scope from the
+ * route_console.c — API routes the web console needed (most of them the CLI
+ * already had): the diff between two register versions, a breach's scope from the
  * audit trail, notification drafts, TOTP enrolment by the tenant admin, and
  * the Art. 19 outbox (notices owed to recipients) with its acknowledgement,
- * and the status of the vault's backups with the erasure horizon.
+ * the status of the vault's backups with the erasure horizon, and the
+ * consents about to expire.
  * Same contract as the other route files: the router authenticated, isolated
  * and checked the operation; these call the library and shape the answer.
  */
@@ -275,5 +276,29 @@ int route_backup_status(struct api_ctx *c)
 	                   p.weekly_weeks, "monthly_months", p.monthly_months, "count",
 	                   (json_int_t)json_array_size(acc.list), "last", api_time_json(acc.last), "horizon",
 	                   api_time_json(acc.horizon), "backups", acc.list);
+	return 200;
+}
+
+/* ---- consents expiring ---- */
+
+static int add_expiring(void *ud, const char *subject, const char *activity, gd_time expires_at)
+{
+	return json_array_append_new(ud, json_pack("{s:s,s:s,s:o}", "subject", subject, "activity", activity,
+	                                           "expires_at", api_time_json(expires_at)));
+}
+
+int route_consent_expiring(struct api_ctx *c)
+{
+	const char *u = api_query(c, "until");
+	gd_time until = 0;
+	if (!u || gd_time_parse(&until, u) < 0)
+		return api_error(c, 400, "bad_request", "give the horizon: ?until=YYYY-MM-DD");
+	json_t *list = json_array();
+	int rc = gd_consent_expiring(c->actor, until, add_expiring, list);
+	if (rc < 0) {
+		json_decref(list);
+		return api_fail(c, rc);
+	}
+	c->out = json_pack("{s:o}", "consents", list);
 	return 200;
 }

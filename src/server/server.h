@@ -162,6 +162,7 @@ int route_principal_totp(struct api_ctx *c);
 int route_outbox_list(struct api_ctx *c);
 int route_outbox_ack(struct api_ctx *c);
 int route_backup_status(struct api_ctx *c);
+int route_consent_expiring(struct api_ctx *c);
 int route_health(struct api_ctx *c);
 int route_metrics(struct api_ctx *c);
 int route_openapi(struct api_ctx *c);

@@ -196,6 +196,10 @@ try {
   assert.equal(await page.$eval('[data-count="late"]', (e) => e.textContent), '1 en retard');
   assert.equal(await page.$eval('.today.alert [data-count="requests"]', (e) => e.textContent), '3', 'late requests in red');
   assert.equal(await count('outbox'), (await api(token, 'GET', `${T}/outbox`)).json.notices.length);
+  const in30 = new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10);
+  const expiring = (await api(token, 'GET', `${T}/consents/expiring?until=${in30}`)).json.consents;
+  assert.equal(expiring.length, 1, "Ana's newsletter consent expires within the month");
+  assert.equal(await count('consents'), expiring.length);
   const backups = (await api(token, 'GET', `${T}/backups`)).json;
   assert.equal(backups.count, 1);
   assert.equal(await count('backups'), backups.count);

@@ -20,13 +20,29 @@ fi
 
 export GARDIEN_TENANT=winbooks
 "$G" init --tenant winbooks --country 32 --register "$GD_SOURCE_DIR/examples/winbooks.yml" >/dev/null
-# Version 2 of the register: billing gets a mailing processor in the US under SCCs.
+# Version 2 of the register: billing gets a mailing processor in the US under SCCs,
+# and a newsletter on consent (13 months) appears.
 awk '{print} /^    legal_claims: true$/ && !done && prev ~ /comptabilit/ {
 	print "    processors:"
 	print "      - {name: MailCo, kind: processor, country: US, purpose: envoi des factures}"
 	print "    transfers:"
 	print "      - {recipient: MailCo, country: US, safeguard: scc, reference: \"SCC 2021/914, module 3\"}"
 	done = 1 } {prev = $0}' "$GD_SOURCE_DIR/examples/winbooks.yml" >"$W/winbooks-v2.yml"
+cat >>"$W/winbooks-v2.yml" <<'YML'
+  - id: newsletter
+    name: Lettre d'information
+    description: lettre d'information par courriel
+    role: controller
+    purposes: [marketing.communications.email]
+    legal_basis: consent
+    consent:
+      text: "J'accepte de recevoir la lettre d'information de WinBooks."
+      version: newsletter-v1
+      validity: 13 months
+    categories: [user.contact.email]
+    subjects: [customer]
+    sources: [site web]
+YML
 grep -q MailCo "$W/winbooks-v2.yml" || fail "could not write version 2 of the register"
 "$G" register load "$W/winbooks-v2.yml" >/dev/null
 "$G" role set dpo --ops all --activities '*' --mfa >/dev/null
@@ -57,6 +73,8 @@ dan=$("$G" subject create --email dan.claes@example.be)
 "$G" put "$dan" --activity cloud_hosting --category user.content.private.hosted --subject-category customer.cloud_user "dossier comptable 2025" >/dev/null
 "$G" request open erasure "$dan" >/dev/null
 "$G" event "$ana" contract_end >/dev/null
+# Ana subscribed to the newsletter 13 months ago less 10 days: her consent expires within the month.
+"$G" consent give "$ana" newsletter --channel web-form --at "$(date -u -d '-13 months +10 days' +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
 
 "$G" backup create >/dev/null   # the operator's nightly backup: erased data lives on in it until rotated out
 

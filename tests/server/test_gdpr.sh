@@ -45,7 +45,17 @@ req GET "$T/records/$RC?purpose=cookies" "$TD"; expect 403 denied
 req PUT $T/subjects/$S/consents/cookies "$TA" '{"channel":"web-form"}'; expect 403 denied
 req PUT $T/subjects/$S/consents/cookies "$TD" '{"channel":"web-form"}'; expect 201
 req GET "$T/records/$RC?purpose=cookies" "$TD"; expect 200
+# expiring consents: Wimi's cookies last 13 months
+req GET "$T/consents/expiring?until=2027-04-01" "$TD"; expect 200
+[ "$(jq -c '[.consents[] | [.subject, .activity, .expires_at]]' <<<"$BODY")" = "[[\"$S\",\"cookies\",\"2027-03-02T10:00:00Z\"]]" ] ||
+	fail "expiring consents: $BODY"
+req GET "$T/consents/expiring?until=2027-03-01" "$TD"; expect 200
+[ "$(jq '.consents | length' <<<"$BODY")" = 0 ] || fail "none expires before March 2027: $BODY"
+req GET "$T/consents/expiring" "$TD"; expect 400
+req GET "$T/consents/expiring?until=2027-04-01" "$TA"; expect 403 denied
 req DELETE "$T/subjects/$S/consents/cookies?channel=email" "$TD"; expect 200
+req GET "$T/consents/expiring?until=2027-04-01" "$TD"; expect 200
+[ "$(jq '.consents | length' <<<"$BODY")" = 0 ] || fail "a withdrawn consent does not expire: $BODY"
 req GET "$T/records/$RC?purpose=cookies" "$TD"; expect 403 denied
 req GET $T/subjects/$S/consents "$TD"; expect 200
 [ "$(jq -r '[.consents[].event] | join(",")' <<<"$BODY")" = given,withdrawn ] || fail "consent history: $BODY"

@@ -1,5 +1,5 @@
 // today.js — the DPO's morning: requests due (days left, late in red),
-// Art. 19 notices owed to recipients, breaches and their 72-hour clock,
+// Art. 19 notices owed to recipients, consents expiring within 30 days, breaches and their 72-hour clock,
 // retention transitions due within seven days, holds in force, the
 // vault's backups and how long erased data stays in them, the audit trail's
 // state. Each block only when the
@@ -41,6 +41,15 @@ export async function render(box) {
     at.replaceWith(card('outbox', t('outbox'), r.notices.length,
       h('p', h('a', { href: '#/requests' }, t('outbox_todo'))), false));
   })); }
+  if (can('requests')) {
+    const at = slot();
+    const until = new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10);
+    jobs.push(api('GET', tpath(`/consents/expiring?until=${until}`)).then((r) => {
+      at.replaceWith(card('consents', t('consents_expiring'), r.consents.length,
+        h('ul.plain', r.consents.slice(0, 8).map((x) => h('li', `${x.activity} — ${fmtDate(x.expires_at)} `,
+          h('span', t('days_left', daysLeft(x.expires_at))))))));
+    }));
+  }
   if (can('audit')) { const at = slot(); jobs.push(api('GET', tpath('/breaches')).then((r) => {
     const open = r.breaches.filter((b) => b.status === 'open' || b.status === 'overdue');
     at.replaceWith(card('breaches', t('breaches_open'), open.length,
