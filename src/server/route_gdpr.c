@@ -263,6 +263,11 @@ static json_t *breach_json(const gd_breach *b)
 	                      api_time_json(b->notified_at), "seconds_left", (json_int_t)b->seconds_left, "status",
 	                      b->status, "subjects_informed_at", api_time_json(b->subjects_informed_at),
 	                      "started_at", api_time_json(b->started_at));
+	/* The rest of Art. 33(3), as far as known. */
+	const char *more[][2] = {{"consequences", b->consequences}, {"measures_taken", b->measures_taken},
+	                         {"measures_proposed", b->measures_proposed}, {"contact", b->contact}};
+	for (size_t i = 0; j && i < sizeof more / sizeof *more; i++)
+		json_object_set_new(j, more[i][0], more[i][1] ? json_string(more[i][1]) : json_null());
 	return j;
 }
 
@@ -277,6 +282,20 @@ int route_breach_record(struct api_ctx *c)
 		return api_fail(c, rc);
 	c->out = json_pack("{s:I}", "id", (json_int_t)id);
 	return 201;
+}
+
+/* PUT /breaches/{id}: completes or corrects a breach (Art. 33(4): information in phases). */
+int route_breach_update(struct api_ctx *c)
+{
+	gd_breach_spec s = GD_BREACH_SPEC_INIT;
+	int64_t id = 0;
+	int st, rc;
+	if ((st = api_id(c, 1, &id)) || (st = breach_spec(c, &s)))
+		return st;
+	/* Only what the body names changes (the library keeps the rest; high_risk can only be raised). */
+	if ((rc = gd_breach_update(c->actor, id, &s)) < 0)
+		return api_fail(c, rc);
+	return route_breach_get(c);
 }
 
 static int add_breach(void *ud, const gd_breach *b)

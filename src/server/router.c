@@ -45,6 +45,7 @@ const struct api_route api_routes[] = {
 	{"POST", R_TENANT "/breaches", route_breach_record, API_TENANT, GD_OP_AUDIT, API_BODY_DEFAULT, "breach.record", "record a personal-data breach (72-hour clock)", "BreachRecord", 201},
 	{"GET", R_TENANT "/breaches", route_breach_list, API_TENANT, GD_OP_AUDIT, 0, "breach.list", "the breach register", NULL, 200},
 	{"GET", R_TENANT "/breaches/{id}", route_breach_get, API_TENANT, GD_OP_AUDIT, 0, "breach.get", "one breach with its clock", NULL, 200},
+	{"PUT", R_TENANT "/breaches/{id}", route_breach_update, API_TENANT, GD_OP_AUDIT, API_BODY_DEFAULT, "breach.update", "complete or correct a breach: the fields given replace the stored ones", "BreachRecord", 200},
 	{"POST", R_TENANT "/breaches/{id}/scope", route_breach_scope, API_TENANT, GD_OP_AUDIT, 4096, "breach.scope", "who and what was read or exported in the incident window, from the audit trail", "BreachScope", 200},
 	{"GET", R_TENANT "/breaches/{id}/draft", route_breach_draft, API_TENANT, GD_OP_AUDIT, 0, "breach.draft", "the notification draft: ?to=authority|subjects&language=fr|en&format=text|html", NULL, 200},
 	{"POST", R_TENANT "/breaches/{id}/notify", route_breach_notify, API_TENANT, GD_OP_AUDIT, 4096, "breach.notify", "record the notification to the authority", "BreachNotify", 200},

@@ -140,6 +140,7 @@ int route_breach_record(struct api_ctx *c);
 int route_breach_list(struct api_ctx *c);
 int route_breach_get(struct api_ctx *c);
 int route_breach_notify(struct api_ctx *c);
+int route_breach_update(struct api_ctx *c);
 int route_request_open(struct api_ctx *c);
 int route_request_list(struct api_ctx *c);
 int route_request_get(struct api_ctx *c);

@@ -312,8 +312,13 @@ try {
   await page.waitForFunction(() => /^Violation n° \d+/.test(document.querySelector('main h1')?.textContent));
   const bid = Number((await h1(page)).match(/\d+/)[0]);
   assert.match(await page.$eval('[data-testid="clock"]', (e) => e.textContent), /^7[12] h \d\d min restantes$/);
-  await page.$eval('form.card [name="from"]', (e) => { e.value = '2020-01-01T00:00'; });
-  await page.click('form.card button[type="submit"]');
+  log('the breach completed in a second phase (Art. 33(4))');
+  await fill(page, 'form.update', { consequences: 'Hameçonnage possible des clients concernés.' });
+  await page.click('form.update button[type="submit"]');
+  await page.waitForFunction(() => document.querySelector('dl.facts')?.textContent.includes('Hameçonnage possible'));
+  assert.equal((await api(token, 'GET', `${T}/breaches/${bid}`)).json.consequences, 'Hameçonnage possible des clients concernés.');
+  await page.$eval('form.scope [name="from"]', (e) => { e.value = '2020-01-01T00:00'; });
+  await page.click('form.scope button[type="submit"]');
   await page.waitForSelector('[data-testid="scope-summary"]');
   const scope = (await api(token, 'POST', `${T}/breaches/${bid}/scope`, { from: '2020-01-01T00:00:00Z' })).json;
   assert.ok(scope.accesses > 0, 'the export above is in the scope');
@@ -324,6 +329,8 @@ try {
   const draft = await page.$eval('[data-testid="draft"]', (e) => e.textContent);
   assert.match(draft, /Notification d'une violation de données à caractère personnel à l'autorité de contrôle/);
   assert.match(draft, /Un jeton de service a fuité/);
+  assert.match(draft, /Hameçonnage possible des clients concernés/);
+  assert.doesNotMatch(draft.split('Responsable du traitement')[0], /Conséquences probables/, 'the consequences are no longer to complete');
   assert.equal(await page.$eval('[data-testid="draft"]', (e) => e.lang), 'fr');
   await checkPage(page, 'breach');
   await visit(page, '#/breaches', 'Violations');

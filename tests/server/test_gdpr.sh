@@ -161,6 +161,13 @@ req POST $T/breaches "$TD" '{"detected_at":"2026-02-02T08:00:00Z","nature":"conf
 expect 201; BR=$(jq -r .id <<<"$BODY")
 req GET $T/breaches/$BR "$TD"; expect 200
 [ "$(jq -r .deadline <<<"$BODY")" = 2026-02-05T08:00:00Z ] && [ "$(jq -r .status <<<"$BODY")" = open ] || fail "breach: $BODY"
+# completed in a second phase (Art. 33(4)): what is given replaces, the rest stays
+req PUT $T/breaches/$BR "$TD" '{"approx_subjects":135,"consequences":"phishing of the customers concerned"}'; expect 200
+[ "$(jq .approx_subjects <<<"$BODY")" = 135 ] && [ "$(jq -r .description <<<"$BODY")" = "a laptop was stolen" ] &&
+	[ "$(jq .high_risk <<<"$BODY")" = true ] && [ "$(jq -r .consequences <<<"$BODY")" = "phishing of the customers concerned" ] ||
+	fail "breach update: $BODY"
+req PUT $T/breaches/$BR "$TA" '{"approx_subjects":1}'; expect 403 denied
+req PUT $T/breaches/999 "$TD" '{"approx_subjects":1}'; expect 404
 req POST $T/breaches/$BR/notify "$TD" '{}'; expect 200
 [ "$(jq -r .status <<<"$BODY")" = notified ] || fail "notified: $BODY"
 req GET $T/breaches "$TD"; expect 200

@@ -1,5 +1,6 @@
 // breaches.js — the breach register (Art. 33(5)): the list with each
-// breach's 72-hour clock, recording one, and one breach's page: its facts,
+// breach's 72-hour clock, recording one, and one breach's page: its facts
+// (completed in phases, Art. 33(4)),
 // the scope computed from the audit trail (who and what was read in the
 // window), the drafts of the notification to the authority and of the
 // communication to the subjects in French or English (view, print,
@@ -79,8 +80,42 @@ async function renderOne(box, id) {
     h('dt', t('description')), h('dd', b.description || '—'),
     h('dt', t('data_categories')), h('dd', b.data_categories || '—'),
     h('dt', t('approx_subjects')), h('dd', b.approx_subjects >= 0 ? String(b.approx_subjects) : t('unknown')),
-    h('dt', t('high_risk')), h('dd', b.high_risk ? t('yes') : t('no'))));
-  box.append(scopeForm(b), drafts(b), notifyForm(b));
+    h('dt', t('high_risk')), h('dd', b.high_risk ? t('yes') : t('no')),
+    h('dt', t('consequences')), h('dd', b.consequences || '—'),
+    h('dt', t('measures_taken')), h('dd', b.measures_taken || '—'),
+    h('dt', t('measures_proposed')), h('dd', b.measures_proposed || '—')));
+  box.append(updateForm(b, box), scopeForm(b), drafts(b), notifyForm(b));
+}
+
+// Art. 33(4): what was not known at first is given in phases.
+function updateForm(b, box) {
+  const els = {
+    consequences: h('textarea', { name: 'consequences', rows: 2 }),
+    measures_taken: h('textarea', { name: 'measures_taken', rows: 2 }),
+    measures_proposed: h('textarea', { name: 'measures_proposed', rows: 2 }),
+    approx_subjects: h('input', { name: 'approx_subjects', type: 'number', min: 0 }),
+    approx_records: h('input', { name: 'approx_records', type: 'number', min: 0 }),
+  };
+  for (const [k, el] of Object.entries(els)) if (b[k] !== null && b[k] !== undefined && b[k] !== -1) el.value = String(b[k]);
+  const msg = h('div');
+  const form = h('form.card.update', h('h2', t('complete_breach')), h('p', t('complete_breach_intro')),
+    Object.entries(els).map(([k, el]) => field(t(k), el)), msg, h('button', { type: 'submit' }, t('save')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = {};
+    for (const [k, el] of Object.entries(els)) {
+      const v = el.value.trim();
+      if (!v) continue;
+      body[k] = el.type === 'number' ? Number(v) : v;
+    }
+    try {
+      await api('PUT', tpath(`/breaches/${b.id}`), body);
+      say(t('breach_updated', b.id));
+      box.replaceChildren();
+      await renderOne(box, b.id);
+    } catch (err) { msg.replaceChildren(notice('error', err.message)); }
+  });
+  return form;
 }
 
 function scopeForm(b) {
@@ -90,7 +125,7 @@ function scopeForm(b) {
   const activity = h('input', { name: 'activity', spellcheck: 'false' });
   const out = h('div');
   const iso = (v) => new Date(v).toISOString().replace(/\.\d+Z$/, 'Z');
-  const form = h('form.card', h('h2', t('scope')), h('p', t('scope_intro')),
+  const form = h('form.card.scope', h('h2', t('scope')), h('p', t('scope_intro')),
     h('div.row', field(t('from'), from), field(t('to'), to)),
     h('div.row', field(t('principal'), principal, t('principal_hint')), field(t('activity'), activity)),
     h('button', { type: 'submit' }, t('compute_scope')), out);
