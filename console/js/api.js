@@ -13,6 +13,8 @@ export const session = {
   name: sessionStorage.getItem('gd.name') || '',   // who signed in, for the tenant picker
   me: null,            // GET /v1/tenants/{t}: principal, role, operations, activities, grant
   ended: '',           // why the last session or access ended, shown on the next page
+  zone: '',            // the tenant's time zone from its register's controller (dom.js zone())
+  zoneOf: '',          // the tenant it was found for
 };
 
 export function saveSession(token, tenant, name) {

@@ -2,7 +2,7 @@
 // header (tenant, who is signed in, the time zone of dates, language, sign-out)
 // and the navigation, shown by what the role or grant allows. No page is drawn
 // without a session: without a token every route shows the sign-in page.
-import { h, clear, notice, button, zone, fmtDateTime } from './dom.js';
+import { h, clear, notice, button, zone, zoneOfCountry, fmtDateTime } from './dom.js';
 import { t, lang, setLang } from './i18n.js';
 import { session, saveSession, api, tpath, onUnauthenticated, can, ApiError } from './api.js';
 import * as signin from './pages/signin.js';
@@ -93,6 +93,12 @@ async function route() {
     if (session.tenant) {
       try {
         session.me = await api('GET', tpath(''));
+        if (session.zoneOf !== session.tenant) {
+          // Once per tenant: the register says the controller's country (no register: UTC).
+          const reg = await api('GET', tpath('/register?format=json')).catch(() => null);
+          session.zone = zoneOfCountry(reg && reg.controller && reg.controller.country);
+          session.zoneOf = session.tenant;
+        }
       } catch (e) {
         if (!session.token) return;           // 401: the handler went to sign-in
         if (e instanceof ApiError && e.status === 403) {

@@ -182,6 +182,9 @@ try {
   await page.waitForSelector('[data-count="audit"]');
   await page.waitForNetworkIdle({ idleTime: 300 });
   const token = await page.evaluate(() => sessionStorage.getItem('gd.token'));
+  // Dates in the tenant's time zone: WinBooks is Belgian (its register's controller).
+  const ZONE = await page.$eval('header .zone', (e) => e.textContent);
+  assert.equal(ZONE, 'Europe/Brussels');
   assert.match(token, /^gds_/);
   assert.equal(await page.evaluate(() => document.cookie), '', 'the console sets no cookie');
 
@@ -203,7 +206,7 @@ try {
   const backups = (await api(token, 'GET', `${T}/backups`)).json;
   assert.equal(backups.count, 1);
   assert.equal(await count('backups'), backups.count);
-  const frDate = (iso) => page.evaluate((x) => new Intl.DateTimeFormat('fr-BE', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(x)), iso);
+  const frDate = (iso) => page.evaluate((x, z) => new Intl.DateTimeFormat('fr-BE', { dateStyle: 'medium', timeZone: z }).format(new Date(x)), iso, ZONE);
   assert.match(await page.$eval('[data-testid="backup-horizon"]', (e) => e.textContent), new RegExp(`après le ${await frDate(backups.horizon)}\\.$`));
   const holds = (await api(token, 'GET', `${T}/holds`)).json.holds.filter((x) => !x.lifted_at);
   assert.equal(await count('holds'), holds.length);
@@ -386,6 +389,8 @@ try {
   await page.waitForSelector('[data-testid="qr"] path');
   const secret = await page.$eval('[data-testid="totp-secret"]', (e) => e.textContent);
   assert.match(secret, /^[A-Z2-7]{16,}$/);
+  assert.equal(await page.$eval('[data-testid="timeouts"]', (e) => e.textContent),
+    'Une session prend fin après 15 min sans usage et 8 h après la connexion.', 'the default timeouts');
   await checkPage(page, 'admin');
 
   log('sign-out ends the session');
@@ -436,8 +441,8 @@ try {
     const badge = await p.$eval('[data-testid="grant"]', (e) => e.textContent);
     assert.match(badge, new RegExp(`n° ${grants[0].id} jusqu'au `), 'the agent sees which grant, and until when');
     const me = (await api(adminTok, 'GET', `${T}/grants`)).json.grants[0];
-    assert.ok(badge.endsWith(await p.evaluate((iso) => new Intl.DateTimeFormat('fr-BE', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })
-      .format(new Date(iso)), me.expires_at)), `${badge} does not end with the grant's expiry ${me.expires_at}`);
+    assert.ok(badge.endsWith(await p.evaluate((iso) => new Intl.DateTimeFormat('fr-BE', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Brussels' })
+      .format(new Date(iso)), me.expires_at)), `${badge} does not end with the grant's expiry ${me.expires_at} in Brussels time`);
     await visit(p, '#/subjects', 'Personnes');
     await checkPage(p, 'support');
     assert.equal((await api(adminTok, 'DELETE', `${T}/grants/${grants[0].id}`)).status, 200);

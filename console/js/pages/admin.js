@@ -27,6 +27,10 @@ export async function render(box, arg, go) {
     tokens.tokens.map((x) => h('tr', h('td', String(x.id)), h('td', x.principal), h('td', x.kind), h('td', fmtDateTime(x.created_at)),
       h('td', fmtDateTime(x.expires_at)), h('td', fmtDateTime(x.last_used)),
       h('td', x.revoked ? t('revoked') : button(t('revoke'), async () => { await api('DELETE', tpath(`/tokens/${x.id}`)); redraw(); }, 'small')))))));
+  // The vault-wide security settings are the operator's (gardien user settings); shown here as they apply.
+  const [idle, absolute] = JSON.parse(sessionStorage.getItem('gd.timeouts') || '[0,0]');
+  if (idle) box.append(h('section', h('h2', t('security_settings')), h('p', { 'data-testid': 'timeouts' },
+    t('timeouts', Math.round(idle / 60), Math.round(absolute / 3600))), h('p.small', t('settings_operator'))));
   box.append(h('section', h('h2', t('grants')), table(null, [t('number'), t('support'), t('ops'), t('activities'), t('expires_at'), t('issued_by'), ''],
     grants.grants.map((g) => h('tr', h('td', String(g.id)), h('td', g.support), h('td', g.ops), h('td', g.activities),
       h('td', fmtDateTime(g.expires_at)), h('td', g.issued_by),

@@ -35,6 +35,7 @@ export async function render(box, arg, go) {
       const r = await api('POST', '/v1/auth/login', body);
       password.value = '';
       saveSession(r.token, body.tenant || '', body.name);
+      sessionStorage.setItem('gd.timeouts', JSON.stringify([r.idle_timeout, r.absolute_timeout]));
       go('#/today');
     } catch (e) {
       password.value = '';
