@@ -18,7 +18,7 @@ export async function render(box) {
     const plan = await api('GET', tpath(`/retention/plan?until=${d.toISOString().slice(0, 10)}`));
     out.replaceChildren(
       h('p', { 'data-testid': 'plan-totals' }, t('plan_totals', plan.transitions, plan.waiting, plan.held, plan.no_rule)),
-      chart(plan.rows),
+      chart(plan.rows, Number(horizon.value)),
       table(t('plan_rows'), [t('month'), t('activity'), t('action'), t('rule'), t('count')],
         plan.rows.map((r) => h('tr', h('td', r.month), h('td', r.activity), h('td', t('action_' + r.action)),
           h('td', r.rule), h('td', String(r.count))))));
@@ -27,13 +27,21 @@ export async function render(box) {
   await draw();
 }
 
-function chart(rows) {
-  const months = [...new Set(rows.map((r) => r.month))].sort();
-  if (!months.length) return h('p', t('plan_empty'));
+// One bar per month of the horizon, empty months included, so that the
+// chart reads as a calendar; rows of months before it (overdue) come first.
+function chart(rows, n) {
+  if (!rows.length) return h('p', t('plan_empty'));
+  const now = new Date();
+  const span = [];
+  for (let i = 0; i <= n; i++) {
+    const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1));
+    span.push(d.toISOString().slice(0, 7));
+  }
+  const months = [...new Set([...rows.map((r) => r.month), ...span])].sort();
   const sums = months.map((m) => ACTIONS.map((a) => rows.filter((r) => r.month === m && r.action === a)
     .reduce((n, r) => n + r.count, 0)));
   const max = Math.max(1, ...sums.map((x) => x.reduce((a, b) => a + b, 0)));
-  const BW = 40, GAP = 16, H = 180, L = 40;
+  const BW = 28, GAP = 10, H = 180, L = 30;
   const width = L + months.length * (BW + GAP) + 160;
   const svg = s('svg', { viewBox: `0 0 ${width} ${H + 40}`, class: 'chart', role: 'img', 'aria-labelledby': 'chart-title' },
     s('title', { id: 'chart-title' }, t('chart_title', months.length)));
