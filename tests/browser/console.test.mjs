@@ -408,11 +408,28 @@ try {
     const c = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: DOWNLOADS } });
     const p = await newPage(c, 'clerk');
     await p.goto(`${BASE}/console/#/signin`, { waitUntil: 'networkidle0' });
-    await signIn(p, 'winbooks', 'carl', env('GD_CLERK_PASS'));
+    // The clerk uses the keyboard only: Tab to the fields, Enter to sign in, Tab to a page.
+    const tabTo = async (pred, what) => {
+      for (let i = 0; i < 20; i++) {
+        await p.keyboard.press('Tab');
+        if (await p.evaluate(pred)) return;
+      }
+      assert.fail(`Tab never reaches ${what}`);
+    };
+    await tabTo(() => document.activeElement?.name === 'tenant', 'the tenant field');
+    await p.keyboard.type('winbooks');
+    await p.keyboard.press('Tab');
+    await p.keyboard.type('carl');
+    await p.keyboard.press('Tab');
+    await p.keyboard.type(env('GD_CLERK_PASS'));
+    await p.keyboard.press('Enter');
     await p.waitForFunction(() => document.querySelector('main h1')?.textContent === "Aujourd'hui");
     const navs = await p.$$eval('nav a', (a) => a.map((x) => x.textContent));
     assert.deepEqual(navs, ["Aujourd'hui", 'Registre', 'Personnes'], 'the navigation follows the role');
-    await visit(p, '#/subjects', 'Personnes');
+    await tabTo(() => document.activeElement?.textContent === 'Personnes', 'the Subjects link');
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Personnes');
+    assert.equal(await p.evaluate(() => document.activeElement?.textContent), 'Personnes', 'focus on the new page title');
     await fill(p, 'main form.card', { value: 'ana.peeters@example.be' });
     await p.click('main form.card button[type="submit"]');
     await p.waitForSelector('[data-testid="subject-id"]');
