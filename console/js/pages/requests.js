@@ -109,7 +109,8 @@ async function renderOne(box, id, go, kept) {
   let erasedAt = null;           // when an erasure request was completed, from the trail
   if (can('audit')) {
     try {
-      const a = await api('GET', tpath(`/audit?subject=${encodeURIComponent(r.subject)}&limit=200`));
+      // A request's steps are audited with its kind as the purpose: only those, not every read.
+      const a = await api('GET', tpath(`/audit?subject=${encodeURIComponent(r.subject)}&purpose=${encodeURIComponent(r.kind)}&limit=1000`));
       for (const e of a.entries) if (e.action === 'request.complete') erasedAt = e.at;
       for (const e of a.entries) if (e.action.startsWith('request.'))
         steps.push([e.at, `${e.action} — ${e.principal}${e.reason ? ' — ' + e.reason : ''}`]);
