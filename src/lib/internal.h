@@ -1,5 +1,11 @@
 /*
- * internal.h — what the library's modules share and the shells never see.
+ * internal.h — what the library's modules share and the shells never see:
+ * errors, allocation and fault points, the vault and the actor, and (through
+ * the headers it includes) each module's part that every other module uses:
+ * the operation bracket (vault/tx.h), appending to the audit trail
+ * (audit/audit.h), subjects (records/records.h), the policy checks
+ * (policy/policy.h). struct gd_vault holds each module's state in a struct
+ * of its own, declared in that module's header.
  *
  * Invariants kept by every module:
  *  - every write happens inside gd__op_begin/gd__op_end, so an operation is
@@ -20,8 +26,11 @@
 
 #include "gardien.h"
 #include "lib/audit/audit.h"
+#include "lib/backup/journal.h"
 #include "lib/crypto/crypto.h"
+#include "lib/rights/limits.h"
 #include "lib/store/store.h"
+#include "lib/vault/tx.h"
 
 #define GD__PRINTF(a, b) __attribute__((format(printf, a, b)))
 
@@ -55,34 +64,12 @@ struct gd_vault {
 	unsigned char *audit_sk;     /* Ed25519 secret key, secure memory */
 	unsigned char audit_pk[32];
 	gd_time now;                 /* 0: system clock */
-	int batch;                   /* inside gd_vault_begin */
-	int depth;                   /* nested operations */
-	unsigned light;              /* bit d: operation at depth d is a read (no savepoint) */
-	uint64_t tx_gen;             /* changes at every begin and rollback: cache validity */
-	int64_t next_record_id;      /* valid while next_record_gen == tx_gen */
-	uint64_t next_record_gen;
-	bool needs_scrub;            /* this transaction erased data: scrub at commit */
-	bool scrub_pending;          /* a committed erasure still awaits its scrub */
-	bool journal_unsynced;       /* erasure journal written in this transaction, not yet synced */
-	int journal_fd;              /* erasure journal, open from its first append on; -1 before */
+	/* Each module's state, in its own struct, declared in its header. */
+	struct gd__tx tx;                     /* the operation bracket (vault/tx.h) */
+	struct gd__journal_state journal;     /* the erasure journal (backup/journal.h) */
 	struct gd__register_cache *registers; /* parsed registers per tenant (register_store.c) */
-	/* audit.c: the last entry appended, valid while audit_gen == tx_gen (one
-	 * query less per operation), and the chains appended to in the open batch,
-	 * whose ends gd_vault_commit signs. */
-	int64_t audit_tenant, audit_seq;
-	unsigned char audit_hash[32];
-	uint64_t audit_gen;
-	int64_t audit_batch[4];
-	int audit_nbatch;
-	/* Entries appended since the innermost savepoint (or the transaction)
-	 * began, not yet written: written before a savepoint, a commit or a read
-	 * of the trail, dropped by a rollback (see gd__audit_flush). */
-	struct gd__audit_block audit_block;
-	bool audit_walking;          /* inside gd__audit_walk */
-	/* rights.c: whether any subject has a restriction or objection, valid while
-	 * limits_gen == tx_gen (0: not known); without any, reads skip the look-up. */
-	uint64_t limits_gen;
-	bool limits_any;
+	struct gd__audit_state audit;         /* the trail's append state (audit/audit.h) */
+	struct gd__limits_state limits;       /* restriction and objection (rights/limits.h) */
 };
 
 struct gd_actor {
@@ -92,7 +79,7 @@ struct gd_actor {
 	char principal[GD_NAME_MAX + 1];
 	char country_code[8];
 	unsigned char *keys;         /* kek | blind key | last subject's key, secure memory */
-	/* The last subject whose key was unwrapped, valid while cached_gen == v->tx_gen. */
+	/* The last subject whose key was unwrapped, valid while cached_gen == v->tx.gen. */
 	int64_t cached_subject_id;
 	char cached_subject[GD_SUBJECT_ID_SIZE];
 	uint64_t cached_gen;
@@ -112,18 +99,6 @@ struct gd_actor {
 int gd__vault_read_key(const char *path, const gd_vault_options *opts, unsigned char *master,
                        char *key_path, size_t cap);
 
-/* Operations: BEGIN IMMEDIATE at the outermost level, SAVEPOINT inside. */
-int gd__op_begin(gd_vault *v);
-/*
- * For operations whose only write is their audit entry, appended last (reads):
- * inside a batch they need no savepoint, since a failure before the append
- * leaves nothing to undo and the append either adds the entry to the audit
- * block or fails without adding it.
- */
-int gd__op_begin_read(gd_vault *v);
-/* Ends an operation: commits (or releases) when rc == 0, rolls back otherwise. Returns rc or the commit error. */
-int gd__op_end(gd_vault *v, int rc);
-
 /*
  * Copies the C string `src` (NULL: "") into `dst` of `cap` bytes, cut to fit and
  * always terminated. The hot paths' replacement for snprintf("%s").
@@ -133,87 +108,9 @@ void gd__copy(char *dst, size_t cap, const char *src);
 /* Validates a slug-like name ([a-z0-9._:-], 1..GD_NAME_MAX); `what` names it in the error. */
 int gd__check_name(const char *s, const char *what);
 
-/* ---- subjects (subject.c) ---- */
-
-struct gd__subject {
-	int64_t id;
-	char pseudonym[GD_SUBJECT_ID_SIZE];
-	unsigned char key[GD__KEY_SIZE]; /* unwrapped data key; wipe after use */
-};
-
-/*
- * Erasure hooks: gd_subject_erase calls each, inside its operation, before
- * deleting the subject's own rows; a module that keeps rows about subjects
- * (consents, requests, events, holds) deletes them there, or refuses the
- * erasure (GD_ESTATE with the reason, e.g. a legal hold). See subject.c.
- */
-typedef int (*gd__erase_hook)(gd_actor *a, const struct gd__subject *s);
-
-/* Looks up a subject of the actor's tenant and unwraps its key (if `key` wanted). */
-int gd__subject_load(gd_actor *a, struct gd__subject *out, const char *pseudonym, bool key);
-int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, size_t n);
-
-/* Associated data binding a sealed value to its place. */
-size_t gd__record_ad(unsigned char *ad, size_t cap, int64_t tenant, const char *subject,
-                     int64_t record_id, const char *category);
-
-/* ---- audit (audit.c) ---- */
-
-enum gd__outcome { GD__OK = 0, GD__DENIED = 1, GD__FAILED = 2 };
-
-struct gd__audit_event {
-	const char *action;    /* "record.put", "record.get", "subject.erase", … */
-	const char *purpose;
-	const char *subject;   /* pseudonym */
-	int64_t record_id;     /* 0: none */
-	const char *category;
-	enum gd__outcome outcome;
-	const char *reason;
-};
-
-/*
- * Appends an entry to the tenant's chain (tenant 0: the vault's own chain)
- * inside the current operation. Never give it personal data.
- */
-int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
-                     const struct gd__audit_event *e);
-int gd__audit_actor(gd_actor *a, const struct gd__audit_event *e);
-/*
- * Writes the entries appended but not yet stored as one block. The op bracket
- * calls it before a savepoint and before a commit, and every reader of the
- * trail before reading, so the buffer only ever holds entries of the innermost
- * savepoint and a rollback just drops them (gd__audit_discard). On failure the
- * entries stay buffered.
- */
-int gd__audit_flush(gd_vault *v);
-void gd__audit_discard(gd_vault *v);
-/* Converts a format-1 trail (one row per entry) to blocks, inside the caller's operation. */
-int gd__audit_migrate(gd_vault *v);
-/* Signs a checkpoint at the end of each chain the open batch appended to (gd_vault_commit). */
-int gd__audit_seal_batch(gd_vault *v);
-/* Records a refusal in an operation of its own (the refused one was rolled back). */
-int gd__audit_denied(gd_actor *a, const struct gd__audit_event *e);
-
-/* ---- policy (policy.c): the register's enforcement points ---- */
-
-/* Record stages (records.stage); the retention engine moves records along them. */
-enum gd__record_stage { GD__REC_ACTIVE = 0, GD__REC_ARCHIVED = 1, GD__REC_ANONYMISED = 2 };
-
-struct gd__record_meta {
-	int64_t id;
-	int64_t subject_id;      /* internal row id of the subject */
-	const char *subject;     /* pseudonym */
-	const char *activity;    /* collected for */
-	const char *category;
-	int stage;               /* enum gd__record_stage */
-};
-
-/* 0 if `spec` may be stored; GD_EDENIED with the reason otherwise. */
-int gd__policy_write(gd_actor *a, const char *subject, const gd_record_spec *spec);
-/* 0 if the record may be read for `purpose`; GD_EDENIED with the reason otherwise. */
-int gd__policy_read(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
-
-/* ---- embedded data files (embedded.h) ---- */
+/* ---- what the other modules offer every module ---- */
+#include "lib/policy/policy.h"
+#include "lib/records/records.h"
 #include "lib/vault/embedded.h"
 
 #endif

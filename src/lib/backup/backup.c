@@ -1,6 +1,6 @@
 /*
- * backup.c — encrypted backups with rotation, and the erasure journal that
- * makes a restore re-apply every erasure made since the snapshot.
+ * backup.c — encrypted backups with rotation, and the restore that re-applies
+ * every erasure of the erasure journal (journal.c) made since the snapshot.
  *
  * Backup file (docs/backups.md):
  *   offset 0   8  magic "GDBAK\0\1\0"
@@ -16,8 +16,8 @@
  * The backup key is derived from the master key ("gdbackup", 1): a backup opens
  * only with the key file of the vault it was made from.
  *
- * The journal (format in retention.h) is a file beside the vault, so a restored
- * snapshot cannot roll it back; entries are synced before the erasure commits.
+ * The journal (journal.h) is a file beside the vault, so a restored snapshot
+ * cannot roll it back; entries are synced before the erasure commits.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/backup/backup.h"
 #include "lib/retention/retention.h"
 
 #define BK_MAGIC "GDBAK\0\1\0"
@@ -36,13 +37,6 @@
 #define BK_CHUNK 65536
 #define BK_TRAILER GD__HASH_SIZE
 #define PATH_CAP 4096
-
-static _Thread_local bool replaying;
-
-bool gd__journal_replaying(void)
-{
-	return replaying;
-}
 
 static void put64(unsigned char *p, uint64_t x)
 {
@@ -56,145 +50,6 @@ static uint64_t get64(const unsigned char *p)
 	for (int i = 0; i < 8; i++)
 		x |= (uint64_t)p[i] << (8 * i);
 	return x;
-}
-
-/* ---- journal ---- */
-
-void gd__journal_key(const unsigned char *master, unsigned char key[GD__KEY_SIZE])
-{
-	gd__kdf(key, GD__KEY_SIZE, 2, "gdjournl", master);
-}
-
-static void journal_mac(const unsigned char *master, unsigned char out[GD__BLIND_SIZE],
-                        const unsigned char *entry)
-{
-	unsigned char k[GD__KEY_SIZE];
-	gd__journal_key(master, k);
-	gd__blind(out, k, entry, 144);
-	gd__wipe(k, sizeof k);
-}
-
-void gd__journal_encode(gd_vault *v, unsigned char out[GD__JOURNAL_ENTRY_SIZE],
-                        const struct gd__journal_entry *e)
-{
-	unsigned char k[GD__KEY_SIZE];
-	gd__journal_key(v->master, k);
-	gd__journal_encode_keyed(k, out, e);
-	gd__wipe(k, sizeof k);
-}
-
-void gd__journal_encode_keyed(const unsigned char key[GD__KEY_SIZE],
-                              unsigned char out[GD__JOURNAL_ENTRY_SIZE],
-                              const struct gd__journal_entry *e)
-{
-	memset(out, 0, GD__JOURNAL_ENTRY_SIZE);
-	memcpy(out, "GDJ1", 4);
-	out[4] = (unsigned char)e->kind;
-	put64(out + 8, (uint64_t)e->at);
-	put64(out + 16, (uint64_t)e->record_id);
-	put64(out + 24, (uint64_t)e->collected_at);
-	memcpy(out + 32, e->subject, strnlen(e->subject, GD_SUBJECT_ID_SIZE - 1));
-	memcpy(out + 64, e->tenant, strnlen(e->tenant, 64));
-	gd__blind(out + 144, key, out, 144);
-}
-
-static void journal_path(char *buf, size_t cap, const char *vault_path)
-{
-	snprintf(buf, cap, "%s.journal", vault_path);
-}
-
-/*
- * The journal stays open from its first append: opening it twice per erasure
- * (to write, then to sync) cost a path walk and a file open each time. If the
- * file at its path is no longer the one open (removed, moved away, replaced),
- * the one at the path is opened (created) instead.
- */
-static int journal_fd(gd_vault *v, const char *path)
-{
-	struct stat open_st, path_st;
-	if (v->journal_fd >= 0 &&
-	    (fstat(v->journal_fd, &open_st) != 0 || stat(path, &path_st) != 0 ||
-	     open_st.st_ino != path_st.st_ino || open_st.st_dev != path_st.st_dev)) {
-		close(v->journal_fd);
-		v->journal_fd = -1;
-	}
-	if (v->journal_fd < 0)
-		v->journal_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	return v->journal_fd;
-}
-
-int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n)
-{
-	char path[PATH_CAP];
-	struct stat st;
-	int rc = 0;
-	journal_path(path, sizeof path, v->path);
-	if (gd__fault_point())
-		return gd__err(GD_EIO, "cannot write the erasure journal (injected)");
-	int fd = journal_fd(v, path);
-	if (fd < 0)
-		return gd__err(GD_EIO, "cannot open the erasure journal %s: %s", path, strerror(errno));
-	/* A torn last entry (crash mid-write) is cut off so entries stay aligned. */
-	if (fstat(fd, &st) == 0 && st.st_size % GD__JOURNAL_ENTRY_SIZE &&
-	    ftruncate(fd, st.st_size - st.st_size % GD__JOURNAL_ENTRY_SIZE) != 0)
-		rc = gd__err(GD_EIO, "cannot repair the erasure journal %s", path);
-	size_t len = n * GD__JOURNAL_ENTRY_SIZE, off = 0;
-	while (rc == 0 && off < len) {
-		ssize_t w = write(fd, entries + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			rc = gd__err(GD_EIO, "cannot write the erasure journal %s: %s", path, strerror(errno));
-		else
-			off += (size_t)w;
-	}
-	if (rc == 0)
-		v->journal_unsynced = true;
-	return rc == 0 && v->depth == 0 && !v->batch ? gd__journal_sync(v) : rc;
-}
-
-int gd__journal_sync(gd_vault *v)
-{
-	char path[PATH_CAP];
-	journal_path(path, sizeof path, v->path);
-	if (gd__fault_point())
-		return gd__err(GD_EIO, "cannot sync the erasure journal (injected)");
-	/* The file appended to, wherever it is now: that is where the entries are. */
-	int fd = v->journal_fd >= 0 ? v->journal_fd : journal_fd(v, path);
-	if (fd < 0 || fdatasync(fd) != 0)
-		return gd__err(GD_EIO, "cannot sync the erasure journal %s: %s", path, strerror(errno));
-	v->journal_unsynced = false;
-	return 0;
-}
-
-/* Calls `cb` for each entry of the journal of `vault_path`; a missing journal has none. */
-static int journal_each(const char *vault_path, const unsigned char *master,
-                        int (*cb)(void *ud, const struct gd__journal_entry *e), void *ud)
-{
-	char path[PATH_CAP];
-	unsigned char buf[GD__JOURNAL_ENTRY_SIZE], mac[GD__BLIND_SIZE];
-	journal_path(path, sizeof path, vault_path);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return errno == ENOENT ? 0 : gd__err(GD_EIO, "cannot read the erasure journal %s: %s", path, strerror(errno));
-	int rc = 0;
-	for (long n = 1; rc == 0 && fread(buf, 1, sizeof buf, f) == sizeof buf; n++) {
-		journal_mac(master, mac, buf);
-		if (memcmp(buf, "GDJ1", 4) != 0 || gd__memcmp(mac, buf + 144, sizeof mac) != 0 ||
-		    buf[4] < GD__J_ERASE || buf[4] > GD__J_ANONYMISE) {
-			rc = gd__err(GD_ECORRUPT, "entry %ld of the erasure journal %s is damaged or was not written by this vault",
-			             n, path);
-			break;
-		}
-		struct gd__journal_entry e = {.kind = buf[4], .at = (gd_time)get64(buf + 8),
-		                              .record_id = (int64_t)get64(buf + 16),
-		                              .collected_at = (gd_time)get64(buf + 24)};
-		memcpy(e.subject, buf + 32, GD_SUBJECT_ID_SIZE - 1);
-		memcpy(e.tenant, buf + 64, 64);
-		rc = cb(ud, &e);
-	}
-	fclose(f);
-	return rc;
 }
 
 /* ---- backup files ---- */
@@ -699,10 +554,8 @@ static int replay_one(void *ud, const struct gd__journal_entry *e)
 	if (rc < 0)
 		return rc;
 	if (e->kind == GD__J_DELETE) {
-		rc = gd__db_exec(db, "DELETE FROM records WHERE id = ?", "i", found);
-		if (rc == 0)
-			rc = gd__retention_record_gone(r->v, found);
-		r->v->needs_scrub = true;
+		rc = gd__records_delete(r->v, r->a->tenant_id, found, found, NULL);
+		r->v->tx.needs_scrub = true;
 		r->stats->deletions += rc == 0;
 	} else {
 		rc = gd__retention_anonymise_row(r->v, found, e->collected_at);
@@ -762,9 +615,9 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 		goto done;
 	if ((rc = gd_vault_begin(v)) < 0)
 		goto done;
-	replaying = true;
-	rc = journal_each(path, master, replay_one, &r);
-	replaying = false;
+	gd__journal_set_replaying(true);
+	rc = gd__journal_each(path, master, replay_one, &r);
+	gd__journal_set_replaying(false);
 	gd_actor_close(r.a), r.a = NULL;
 	gd_vault_close(r.live), r.live = NULL;
 	if (rc == 0) {
@@ -788,7 +641,7 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 	if (rename(tmp, path) != 0)
 		rc = gd__err(GD_EIO, "cannot replace %s with the restored snapshot: %s", path, strerror(errno));
 done:
-	replaying = false;
+	gd__journal_set_replaying(false);
 	gd_actor_close(r.a);
 	gd_vault_close(r.live);
 	gd_vault_close(v);
@@ -825,7 +678,7 @@ int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
 		return rc;
 	if (!subject || strlen(subject) != GD_SUBJECT_ID_SIZE - 1)
 		return gd__err(GD_EINVAL, "\"%.40s\" is not a subject id", subject ? subject : "");
-	if ((rc = journal_each(v->path, v->master, find_one, &f)) < 0)
+	if ((rc = gd__journal_each(v->path, v->master, find_one, &f)) < 0)
 		return rc;
 	if (!f.at)
 		return gd__err(GD_ENOTFOUND, "the erasure journal has no erasure of subject %s", subject);
@@ -869,7 +722,7 @@ int gd_backup_horizon_each(gd_vault *v, const char *dir, const gd_backup_policy 
 		rc = scan(dir, p, &l);
 	if (rc == 0) {
 		struct each_erasure x = {&l, cb, ud};
-		rc = journal_each(v->path, v->master, each_one, &x);
+		rc = gd__journal_each(v->path, v->master, each_one, &x);
 	}
 	gd__free(l.b);
 	return rc;

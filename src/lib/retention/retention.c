@@ -15,10 +15,10 @@
  *  - a sweep batch is one transaction: its transitions, their audit entries
  *    and the rescheduling commit together, after their erasure journal entries
  *    are on disk; memory is a few flat arrays of `batch` rows;
- *  - whoever deletes a record deletes its retention_due row and raises the
- *    record high-water mark (gd__retention_record_gone; no trigger does: one
- *    per row was a seventh of the sweep); a row whose record is gone all the
- *    same is dropped by the next sweep that reaches it.
+ *  - a record leaves retention_due with its deletion: record.c, the records
+ *    table's owner, calls gd__retention_forget (no trigger does: one per row
+ *    was a seventh of the sweep); a row whose record is gone all the same is
+ *    dropped by the next sweep that reaches it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,13 +262,18 @@ int gd__retention_invalidate_subject(gd_vault *v, int64_t subject_id)
 	                   "i", subject_id);
 }
 
-int gd__retention_record_gone(gd_vault *v, int64_t id)
+int gd__retention_forget(gd_vault *v, int64_t first, int64_t last)
 {
-	int rc = gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id = ?", "i", id);
-	if (rc == 0)
-		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'record_high_water' AND value < ?",
-		                 "ii", id, id);
-	return rc;
+	/* By id alone (ids are the vault's): with the tenant, SQLite walks the due-date index. */
+	return gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id BETWEEN ? AND ?", "ii", first,
+	                   last);
+}
+
+int gd__retention_forget_subject(gd_vault *v, int64_t subject_id)
+{
+	return gd__db_exec(v->store,
+	                   "DELETE FROM retention_due WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
+	                   "i", subject_id);
 }
 
 /*
@@ -334,11 +339,8 @@ int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collecte
 	memcpy(day + 8, "01", 3);
 	if (gd_time_parse(&month, day) < 0)
 		month = collected_at;
-	v->needs_scrub = true;
-	return gd__db_exec(v->store,
-	                   "UPDATE records SET stage = 2, subject_id = 0, sealed = ?, collected_at = ?,"
-	                   " updated_at = ? WHERE id = ?",
-	                   "biii", "", (size_t)0, (int64_t)month, (int64_t)gd_vault_now(v), record_id);
+	v->tx.needs_scrub = true;
+	return gd__records_anonymise(v, record_id, month);
 }
 
 static void journal_entry(struct ctx *c, unsigned char *out, int kind, const struct row *r)
@@ -385,7 +387,7 @@ static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *n
 	struct row after = *r;
 	switch (nx.action) {
 	case GD__STAGE_ARCHIVE:
-		rc = gd__db_exec(v->store, "UPDATE records SET stage = 1 WHERE id = ?", "i", r->id);
+		rc = gd__records_archive(v, r->id);
 		after.stage = GD__REC_ARCHIVED;
 		stats->archived++;
 		break;
@@ -486,9 +488,8 @@ static int cmp_id(const void *x, const void *y)
 
 /*
  * Deletes the batch's due records and their index rows, once audited: one
- * statement per run of consecutive ids (usually a few per batch, as records
- * fall due in the order they were stored), and raises the high-water mark
- * (00-vault.sql) once to the batch's highest id.
+ * call per run of consecutive ids (usually a few per batch, as records fall
+ * due in the order they were stored).
  */
 static int delete_batch(struct ctx *c)
 {
@@ -499,26 +500,18 @@ static int delete_batch(struct ctx *c)
 	for (size_t i = 0; i < c->ndel; i++)
 		c->del_ids[i] = c->del[i].r->id;
 	qsort(c->del_ids, c->ndel, sizeof *c->del_ids, cmp_id);
-	int64_t max = c->del_ids[c->ndel - 1], gone = 0;
-	if (rc == 0)
-		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'record_high_water' AND value < ?",
-		                 "ii", max, max);
+	int64_t gone = 0;
 	for (size_t i = 0, n; rc == 0 && i < c->ndel; i += n) {
-		int64_t first = c->del_ids[i];
+		int64_t first = c->del_ids[i], run = 0;
 		for (n = 1; i + n < c->ndel && c->del_ids[i + n] == first + (int64_t)n; n++)
 			;
-		rc = gd__db_exec(v->store, "DELETE FROM records WHERE tenant_id = ? AND id BETWEEN ? AND ?", "iii",
-		                 c->a->tenant_id, first, first + (int64_t)n - 1);
-		gone += gd__db_changes(v->store);
-		/* By id alone (ids are the vault's): with the tenant, SQLite walks the due-date index. */
-		if (rc == 0)
-			rc = gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id BETWEEN ? AND ?", "ii",
-			                 first, first + (int64_t)n - 1);
+		rc = gd__records_delete(v, c->a->tenant_id, first, first + (int64_t)n - 1, &run);
+		gone += run;
 	}
 	if (rc == 0 && gone != (int64_t)c->ndel)
 		rc = gd__err(GD_ERROR, "internal: a sweep batch deleted %lld record(s) for %zu due deletion(s)",
 		             (long long)gone, c->ndel);
-	v->needs_scrub = true;
+	v->tx.needs_scrub = true;
 	c->ndel = 0;
 	return rc;
 }
