@@ -60,6 +60,9 @@ bool gd__fault_point(void);
 struct gd_vault {
 	gd__store *store;
 	char *path;
+	/* Where the vault's own files (the erasure journal) are named from: the
+	 * path of a file vault, the key file's minus ".key" for a PostgreSQL one. */
+	char *file_base;
 	unsigned char *master;       /* GD__KEY_SIZE, secure memory */
 	unsigned char *audit_sk;     /* Ed25519 secret key, secure memory */
 	unsigned char audit_pk[32];

@@ -9,6 +9,7 @@ setup_vault
 "$G" --tenant acme role set dpo --ops read,write,erase,export,requests,register,audit --activities '*' >/dev/null
 "$G" --tenant acme user service dpo --role dpo >/dev/null
 TD=$("$G" --tenant acme token create dpo | head -1)
+export GARDIEN_BACKUP_DIR=$W/backups   # the operator's backups: the same folder for the CLI and the server
 start_server --now 2026-02-02T10:00:00Z
 T=/v1/tenants/acme
 

@@ -597,7 +597,16 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 	if ((rc = gd__vault_read_key(path, &o, master, kpath, sizeof kpath)) < 0)
 		goto done;
 	o.key_path = kpath;
-	snprintf(tmp, sizeof tmp, "%s.restoring", path);
+	/* A PostgreSQL vault's files (journal, the snapshot being rebuilt before it
+	 * is loaded) are beside its key file, as gd_vault.file_base names them. */
+	bool pg = gd__pg_is_url(path);
+	char base[PATH_CAP - 16];
+	size_t klen = strlen(kpath);
+	if (pg)
+		snprintf(base, sizeof base, "%.*s", (int)(klen > 4 && !strcmp(kpath + klen - 4, ".key") ? klen - 4 : klen), kpath);
+	else
+		snprintf(base, sizeof base, "%s", path);
+	snprintf(tmp, sizeof tmp, "%s.restoring", base);
 	remove_db(tmp);
 	if ((rc = decrypt_file(master, file, tmp, &stats.snapshot_at)) < 0)
 		goto done;
@@ -616,7 +625,7 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 	if ((rc = gd_vault_begin(v)) < 0)
 		goto done;
 	gd__journal_set_replaying(true);
-	rc = gd__journal_each(path, master, replay_one, &r);
+	rc = gd__journal_each(base, master, replay_one, &r);
 	gd__journal_set_replaying(false);
 	gd_actor_close(r.a), r.a = NULL;
 	gd_vault_close(r.live), r.live = NULL;
@@ -636,6 +645,11 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 	if (rc < 0)
 		goto done;
 	/* Only now is the live vault touched: its WAL must not be applied to the snapshot. */
+	if (pg) {
+		rc = gd__pg_load(path, tmp);
+		remove_db(tmp);
+		goto done;
+	}
 	snprintf(side, sizeof side, "%s-wal", path), unlink(side);
 	snprintf(side, sizeof side, "%s-shm", path), unlink(side);
 	if (rename(tmp, path) != 0)
@@ -678,7 +692,7 @@ int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
 		return rc;
 	if (!subject || strlen(subject) != GD_SUBJECT_ID_SIZE - 1)
 		return gd__err(GD_EINVAL, "\"%.40s\" is not a subject id", subject ? subject : "");
-	if ((rc = gd__journal_each(v->path, v->master, find_one, &f)) < 0)
+	if ((rc = gd__journal_each(v->file_base, v->master, find_one, &f)) < 0)
 		return rc;
 	if (!f.at)
 		return gd__err(GD_ENOTFOUND, "the erasure journal has no erasure of subject %s", subject);
@@ -722,7 +736,7 @@ int gd_backup_horizon_each(gd_vault *v, const char *dir, const gd_backup_policy 
 		rc = scan(dir, p, &l);
 	if (rc == 0) {
 		struct each_erasure x = {&l, cb, ud};
-		rc = gd__journal_each(v->path, v->master, each_one, &x);
+		rc = gd__journal_each(v->file_base, v->master, each_one, &x);
 	}
 	gd__free(l.b);
 	return rc;

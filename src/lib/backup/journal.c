@@ -111,7 +111,7 @@ int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n)
 	char path[PATH_CAP];
 	struct stat st;
 	int rc = 0;
-	journal_path(path, sizeof path, v->path);
+	journal_path(path, sizeof path, v->file_base);
 	if (gd__fault_point())
 		return gd__err(GD_EIO, "cannot write the erasure journal (injected)");
 	int fd = journal_fd(v, path);
@@ -139,7 +139,7 @@ int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n)
 int gd__journal_sync(gd_vault *v)
 {
 	char path[PATH_CAP];
-	journal_path(path, sizeof path, v->path);
+	journal_path(path, sizeof path, v->file_base);
 	if (gd__fault_point())
 		return gd__err(GD_EIO, "cannot sync the erasure journal (injected)");
 	/* The file appended to, wherever it is now: that is where the entries are. */
@@ -170,7 +170,7 @@ const struct gd__tx_hooks gd__journal_tx_hooks = {
 	.rollback = tx_rollback,
 };
 
-/* Calls `cb` for each entry of the journal of `vault_path`; a missing journal has none. */
+/* Calls `cb` for each entry of the journal of the vault whose files are named from `vault_path` (gd_vault.file_base); a missing journal has none. */
 int gd__journal_each(const char *vault_path, const unsigned char *master,
                      int (*cb)(void *ud, const struct gd__journal_entry *e), void *ud)
 {
