@@ -16,7 +16,7 @@ static int parse_uint(struct cli *c, const char *opt, const char *s, unsigned lo
 	return EXIT_OK;
 }
 
-int cmd_serve(struct cli *c, int argc, char **argv)
+int cli_serve_run(struct cli *c, int argc, char **argv)
 {
 	struct server_config cfg = {.vault_path = c->vault_path, .key_path = c->key_path, .now = c->now,
 	                            .host = "127.0.0.1", .port = 8080, .threads = 16, .timeout = 30,

@@ -98,7 +98,7 @@ static int read_key_file(const char *kpath, unsigned char *master)
 	int fd = open(kpath, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return gd__err(errno == ENOENT ? GD_ENOTFOUND : GD_EIO,
-		               "cannot open key file %s: %s (give it with --key or GARDIEN_KEY)",
+		               "cannot open key file %s: %s",
 		               kpath, strerror(errno));
 	unsigned char buf[KEYFILE_SIZE + 1];
 	int rc = 0;
