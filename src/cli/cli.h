@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "gardien.h"
+#include "gardien/json.h"
 
 /* Exit codes (docs/cli.md). */
 enum {
@@ -67,8 +68,7 @@ void cli_print_json(json_t *j);
 int cli_read_value(struct cli *c, const char *arg, char **out, size_t *len);
 /* Parses a time argument or prints why not. */
 int cli_parse_time(struct cli *c, const char *s, gd_time *out);
-/* A record as JSON / as lines for people (cmd_record.c). */
-json_t *cli_record_json(const gd_record *r);
+/* A record as lines for people (cmd_record.c); as JSON: gd_record_json. */
 void cli_record_print(const gd_record *r);
 /* The command table, its global options and exit codes (main.c), for help, man page and completions. */
 const struct command *cli_commands(size_t *n);

@@ -69,11 +69,7 @@ static int print_principal(void *ud, const gd_principal_info *p)
 	struct cli *c = ud;
 	char t[32];
 	if (c->json) {
-		json_t *j = json_pack("{s:s,s:s,s:s,s:b,s:b}", "name", p->name, "kind", kind_name(p->kind),
-		                      "role", p->role, "totp", p->totp, "disabled", p->disabled);
-		if (p->locked_until)
-			json_object_set_new(j, "locked_until", json_string(cli_time(p->locked_until, t)));
-		cli_print_json(j);
+		cli_print_json(gd_principal_json(p));
 	} else {
 		printf("%-24s %-8s role=%s%s%s", p->name, kind_name(p->kind), *p->role ? p->role : "-",
 		       p->totp ? " totp" : "", p->disabled ? " disabled" : "");
@@ -194,13 +190,9 @@ int cmd_user(struct cli *c, int argc, char **argv)
 static int print_token(void *ud, const gd_token_info *t)
 {
 	struct cli *c = ud;
-	char a[32], b[32], u[32];
+	char a[32], b[32];
 	if (c->json)
-		cli_print_json(json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s,s:b}", "id", (json_int_t)t->id, "principal",
-		                         t->principal, "kind", t->session ? "session" : "token", "created_at",
-		                         cli_time(t->created_at, a), "expires_at",
-		                         t->expires_at ? cli_time(t->expires_at, b) : NULL, "last_used",
-		                         cli_time(t->last_used, u), "revoked", t->revoked));
+		cli_print_json(gd_token_json(t));
 	else
 		printf("%-5lld %-24s %-7s created %s expires %s%s\n", (long long)t->id, t->principal,
 		       t->session ? "session" : "token", cli_time(t->created_at, a),
@@ -273,8 +265,7 @@ static int print_role(void *ud, const gd_role_info *r)
 	char ops[96];
 	gd_ops_format(ops, r->ops);
 	if (c->json)
-		cli_print_json(json_pack("{s:s,s:s,s:s,s:b}", "name", r->name, "ops", ops, "activities",
-		                         r->activities, "mfa", r->mfa));
+		cli_print_json(gd_role_json(r));
 	else
 		printf("%-20s ops=%s activities=%s%s\n", r->name, ops, r->activities, r->mfa ? " mfa" : "");
 	return 0;
@@ -315,13 +306,10 @@ int cmd_role(struct cli *c, int argc, char **argv)
 static int print_grant(void *ud, const gd_grant_info *g)
 {
 	struct cli *c = ud;
-	char ops[96], a[32], b[32];
+	char ops[96], b[32];
 	gd_ops_format(ops, g->ops);
 	if (c->json)
-		cli_print_json(json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "id", (json_int_t)g->id, "support",
-		                         g->support, "ops", ops, "activities", g->activities, "created_at",
-		                         cli_time(g->created_at, a), "expires_at", cli_time(g->expires_at, b),
-		                         "issued_by", g->issued_by, "revoked", g->revoked));
+		cli_print_json(gd_grant_json(g));
 	else
 		printf("%-5lld support:%s ops=%s activities=%s until %s by %s%s\n", (long long)g->id, g->support,
 		       ops, g->activities, cli_time(g->expires_at, b), g->issued_by, g->revoked ? " revoked" : "");

@@ -4,18 +4,6 @@
 
 #include "cli.h"
 
-json_t *cli_record_json(const gd_record *r)
-{
-	char c1[32], c2[32];
-	json_t *value = r->type == GD_VALUE_JSON ? json_loadb((const char *)r->value, r->value_len,
-	                                                      JSON_DECODE_ANY, NULL)
-	                                         : json_stringn((const char *)r->value, r->value_len);
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:o*}", "id", (json_int_t)r->id, "subject",
-	                 r->subject, "activity", r->activity, "category", r->category, "source",
-	                 r->source, "collected_at", cli_time(r->collected_at, c1), "updated_at",
-	                 cli_time(r->updated_at, c2), "value", value);
-}
-
 void cli_record_print(const gd_record *r)
 {
 	char t[32];
@@ -104,7 +92,7 @@ int cmd_get(struct cli *c, int argc, char **argv)
 	if ((rc = gd_record_get(c->actor, &r, id, purpose)) < 0)
 		return cli_fail(c, rc);
 	if (c->json)
-		cli_print_json(cli_record_json(r));
+		cli_print_json(gd_record_json(r));
 	else
 		cli_record_print(r);
 	gd_record_free(r);

@@ -73,11 +73,7 @@ static int print_version(void *ud, const gd_register_version *v)
 	json_t *arr = ud;
 	char t[32];
 	if (arr)
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:i}", "version",
-		                                     (json_int_t)v->version, "loaded_at",
-		                                     cli_time(v->loaded_at, t), "principal", v->principal,
-		                                     "file", v->file, "digest", v->digest, "activities",
-		                                     v->activities));
+		json_array_append_new(arr, gd_register_version_json(v));
 	else
 		printf("%-4lld %s  %-20s %-24s %3d activities  %.16s\n", (long long)v->version,
 		       cli_time(v->loaded_at, t), v->principal, v->file, v->activities, v->digest);

@@ -70,22 +70,6 @@ static int parse(struct cli *c, int argc, char **argv, struct opts *o)
 	return EXIT_OK;
 }
 
-static json_t *request_json(const gd_request *r)
-{
-	char t1[32], t2[32], t3[32], t4[32];
-	return json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:b,s:b,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s,s:I}",
-	                 "id", (json_int_t)r->id, "subject", r->subject, "kind", r->kind, "activity",
-	                 *r->activity ? r->activity : NULL, "state", gd_request_state_name(r->state),
-	                 "received_at", cli_time(r->received_at, t1), "due_at", cli_time(r->due_at, t2),
-	                 "extended", r->extended, "late", r->late, "reason", *r->reason ? r->reason : NULL,
-	                 "identity_method", *r->identity_method ? r->identity_method : NULL, "identity_ref",
-	                 *r->identity_ref ? r->identity_ref : NULL, "identity_by",
-	                 *r->identity_by ? r->identity_by : NULL, "identity_at",
-	                 r->identity_at ? cli_time(r->identity_at, t3) : NULL, "closed_at",
-	                 r->closed_at ? cli_time(r->closed_at, t4) : NULL, "opened_by", r->opened_by,
-	                 "copies", (json_int_t)r->copies);
-}
-
 static void request_line(const gd_request *r)
 {
 	char due[32], rec[32];
@@ -108,7 +92,7 @@ static int list_cb(void *ud, const gd_request *r)
 	if (lc->late_only && !r->late)
 		return 0;
 	if (arr)
-		json_array_append_new(arr, request_json(r));
+		json_array_append_new(arr, gd_request_json(r));
 	else
 		request_line(r);
 	return 0;
@@ -241,7 +225,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 		if (g < 0)
 			return cli_fail(c, g);
 		if (c->json)
-			cli_print_json(request_json(&req));
+			cli_print_json(gd_request_json(&req));
 		else if (r == 0)
 			printf("request %lld (%s) received; due %s\n", (long long)id, req.kind,
 			       cli_time(req.due_at, (char[32]){0}));
@@ -296,7 +280,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 		if ((r = gd_request_get(c->actor, &req, id)) < 0)
 			return cli_fail(c, r);
 		if (c->json) {
-			json_t *j = request_json(&req), *steps = json_array();
+			json_t *j = gd_request_json(&req), *steps = json_array();
 			r = gd_request_steps(c->actor, id, step_cb, steps);
 			json_object_set_new(j, "steps", steps);
 			if (r < 0) {
@@ -376,7 +360,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 	if ((r = gd_request_get(c->actor, &req, id)) < 0)
 		return cli_fail(c, r);
 	if (c->json)
-		cli_print_json(request_json(&req));
+		cli_print_json(gd_request_json(&req));
 	else
 		printf("request %lld: %s (due %s)\n", (long long)id, done, cli_time(req.due_at, (char[32]){0}));
 	return EXIT_OK;

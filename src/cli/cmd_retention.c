@@ -17,15 +17,9 @@ struct plan_out {
 static int plan_row(void *ud, const gd_retention_plan_row *r)
 {
 	struct plan_out *p = ud;
-	char due[32];
 	p->n++;
 	if (p->rows) {
-		json_array_append_new(p->rows, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:i}", "month", r->month,
-		                                         "activity", r->activity, "action",
-		                                         gd_retention_action_name(r->action), "count",
-		                                         (json_int_t)r->count, "first_due",
-		                                         cli_time(r->first_due, due), "rule", r->rule,
-		                                         "rule_line", r->rule_line));
+		json_array_append_new(p->rows, gd_retention_plan_row_json(r));
 		return 0;
 	}
 	if (p->n == 1)
@@ -260,11 +254,7 @@ static int print_hold(void *ud, const gd_hold *h)
 	json_t *arr = ud;
 	char p[32], l[32];
 	if (arr) {
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:I,s:s,s:s,s:s,s:s?}", "id", (json_int_t)h->id,
-		                                     "subject", h->subject, "record", (json_int_t)h->record_id,
-		                                     "reason", h->reason, "placed_at", cli_time(h->placed_at, p),
-		                                     "placed_by", h->placed_by, "lifted_at",
-		                                     h->lifted_at ? cli_time(h->lifted_at, l) : NULL));
+		json_array_append_new(arr, gd_hold_json(h));
 		return 0;
 	}
 	char what[48];

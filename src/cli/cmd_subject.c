@@ -93,7 +93,7 @@ static int show_one(void *ud, const gd_record *r)
 	struct show_state *s = ud;
 	s->n++;
 	if (s->arr)
-		json_array_append_new(s->arr, cli_record_json(r));
+		json_array_append_new(s->arr, gd_record_json(r));
 	else
 		cli_record_print(r);
 	return 0;

@@ -1,6 +1,6 @@
 /*
  * internal.h — what the library's modules share and the shells never see:
- * errors, allocation and fault points, the vault and the actor, and (through
+ * errors, allocation and fault points (util/core.h), the vault and the actor, and (through
  * the headers it includes) each module's part that every other module uses:
  * the operation bracket (vault/tx.h), appending to the audit trail
  * (audit/audit.h), subjects (records/records.h), the policy checks
@@ -31,29 +31,9 @@
 #include "lib/rights/limits.h"
 #include "lib/store/store.h"
 #include "lib/vault/tx.h"
+#include "util/core.h"
 
-#define GD__PRINTF(a, b) __attribute__((format(printf, a, b)))
-
-/* ---- errors (error.c) ---- */
-
-/* Sets the thread's last error and returns `code`, so callers `return gd__err(...)`. */
-int gd__err(int code, const char *fmt, ...) GD__PRINTF(2, 3);
-
-/* ---- allocation with fault injection (error.c) ---- */
-
-void *gd__malloc(size_t n);
-void *gd__calloc(size_t n, size_t size);
-char *gd__strdup(const char *s);
-void gd__free(void *p);
-
-/*
- * Fault injection for tests: after gd__fault_arm(n), the n-th fault point
- * (allocation or storage call) of this thread fails. gd__fault_fired() tells
- * whether it did; gd__fault_arm(0) disarms.
- */
-void gd__fault_arm(long n);
-bool gd__fault_fired(void);
-bool gd__fault_point(void);
+/* Errors, allocation with fault injection, gd__copy: util/core.h. */
 
 /* ---- vault and actor ---- */
 
@@ -102,11 +82,6 @@ struct gd_actor {
 int gd__vault_read_key(const char *path, const gd_vault_options *opts, unsigned char *master,
                        char *key_path, size_t cap);
 
-/*
- * Copies the C string `src` (NULL: "") into `dst` of `cap` bytes, cut to fit and
- * always terminated. The hot paths' replacement for snprintf("%s").
- */
-void gd__copy(char *dst, size_t cap, const char *src);
 
 /* Validates a slug-like name ([a-z0-9._:-], 1..GD_NAME_MAX); `what` names it in the error. */
 int gd__check_name(const char *s, const char *what);

@@ -17,13 +17,7 @@ static int add_entry(void *ud, const gd_audit_entry *e)
 		return 0; /* before the cursor: an earlier page */
 	if (json_array_size(acc[0]) >= (size_t)json_integer_value(acc[1]))
 		return 1; /* page full */
-	json_t *j = json_pack("{s:I,s:o,s:s,s:s,s:s?,s:s?,s:s?,s:s?}", "seq", (json_int_t)e->seq, "at",
-	                      api_time_json(e->at), "principal", e->principal, "action", e->action, "purpose",
-	                      e->purpose, "subject", e->subject, "category", e->category, "reason", e->reason);
-	json_object_set_new(j, "outcome", json_string(gd_audit_outcome_name(e->outcome)));
-	if (e->record_id)
-		json_object_set_new(j, "record_id", json_integer(e->record_id));
-	return json_array_append_new(acc[0], j);
+	return json_array_append_new(acc[0], gd_audit_entry_json(e));
 }
 
 int route_audit_list(struct api_ctx *c)
@@ -77,10 +71,6 @@ int route_audit_verify(struct api_ctx *c)
 	int rc = gd_audit_verify(c->rq->v, c->caps[0], &r, NULL, NULL);
 	if (rc < 0 && rc != GD_ECORRUPT)
 		return api_fail(c, rc);
-	c->out = json_pack("{s:s,s:b,s:I,s:I,s:I,s:s}", "result", gd_audit_problem_name(r.problem), "intact",
-	                   rc == 0, "entries", (json_int_t)r.entries, "checkpoints", (json_int_t)r.checkpoints,
-	                   "unsigned_tail", (json_int_t)r.unsigned_tail, "detail", r.detail);
-	if (rc == GD_ECORRUPT)
-		json_object_set_new(c->out, "first_bad_seq", json_integer(r.seq));
+	c->out = gd_audit_report_json(&r);
 	return 200;
 }

@@ -114,9 +114,7 @@ int route_role_set(struct api_ctx *c)
 
 static int add_role(void *ud, const gd_role_info *r)
 {
-	return json_array_append_new(ud, json_pack("{s:s,s:o,s:s,s:b}", "name", r->name, "ops",
-	                                           ops_json(r->ops), "activities", r->activities, "mfa",
-	                                           r->mfa));
+	return json_array_append_new(ud, gd_role_json(r));
 }
 
 int route_role_list(struct api_ctx *c)
@@ -160,12 +158,7 @@ int route_service_create(struct api_ctx *c)
 
 static int add_principal(void *ud, const gd_principal_info *p)
 {
-	static const char *const kinds[] = {"person", "service", "support"};
-	json_t *j = json_pack("{s:s,s:s,s:s,s:b,s:b}", "name", p->name, "kind", kinds[p->kind % 3], "role",
-	                      p->role, "totp", p->totp, "disabled", p->disabled);
-	if (p->locked_until)
-		json_object_set_new(j, "locked_until", api_time_json(p->locked_until));
-	return json_array_append_new(ud, j);
+	return json_array_append_new(ud, gd_principal_json(p));
 }
 
 int route_principal_list(struct api_ctx *c)
@@ -210,11 +203,7 @@ int route_token_create(struct api_ctx *c)
 
 static int add_token(void *ud, const gd_token_info *t)
 {
-	return json_array_append_new(
-		ud, json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:b}", "id", (json_int_t)t->id, "principal", t->principal,
-		              "kind", t->session ? "session" : "token", "created_at", api_time_json(t->created_at),
-		              "expires_at", api_time_json(t->expires_at), "last_used", api_time_json(t->last_used),
-		              "revoked", t->revoked));
+	return json_array_append_new(ud, gd_token_json(t));
 }
 
 int route_token_list(struct api_ctx *c)
@@ -264,11 +253,7 @@ int route_grant_create(struct api_ctx *c)
 
 static int add_grant(void *ud, const gd_grant_info *g)
 {
-	return json_array_append_new(
-		ud, json_pack("{s:I,s:s,s:o,s:s,s:o,s:o,s:s,s:b}", "id", (json_int_t)g->id, "support", g->support,
-		              "ops", ops_json(g->ops), "activities", g->activities, "created_at",
-		              api_time_json(g->created_at), "expires_at", api_time_json(g->expires_at),
-		              "issued_by", g->issued_by, "revoked", g->revoked));
+	return json_array_append_new(ud, gd_grant_json(g));
 }
 
 int route_grant_list(struct api_ctx *c)

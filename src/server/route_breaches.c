@@ -34,25 +34,6 @@ static int breach_spec(struct api_ctx *c, gd_breach_spec *s)
 	return 0;
 }
 
-static json_t *breach_json(const gd_breach *b)
-{
-	json_t *j = json_pack("{s:I,s:o,s:o,s:s?,s:s?,s:s?,s:s?,s:I,s:I,s:b,s:o,s:I,s:s,s:o,s:o}", "id",
-	                      (json_int_t)b->id, "detected_at", api_time_json(b->detected_at), "deadline",
-	                      api_time_json(b->deadline), "nature", b->nature, "description", b->description,
-	                      "data_categories", b->data_categories, "subject_categories", b->subject_categories,
-	                      "approx_subjects", (json_int_t)b->approx_subjects, "approx_records",
-	                      (json_int_t)b->approx_records, "high_risk", b->high_risk != 0, "notified_at",
-	                      api_time_json(b->notified_at), "seconds_left", (json_int_t)b->seconds_left, "status",
-	                      b->status, "subjects_informed_at", api_time_json(b->subjects_informed_at),
-	                      "started_at", api_time_json(b->started_at));
-	/* The rest of Art. 33(3), as far as known. */
-	const char *more[][2] = {{"consequences", b->consequences}, {"measures_taken", b->measures_taken},
-	                         {"measures_proposed", b->measures_proposed}, {"contact", b->contact}};
-	for (size_t i = 0; j && i < sizeof more / sizeof *more; i++)
-		json_object_set_new(j, more[i][0], more[i][1] ? json_string(more[i][1]) : json_null());
-	return j;
-}
-
 int route_breach_record(struct api_ctx *c)
 {
 	gd_breach_spec s = GD_BREACH_SPEC_INIT;
@@ -82,7 +63,7 @@ int route_breach_update(struct api_ctx *c)
 
 static int add_breach(void *ud, const gd_breach *b)
 {
-	return json_array_append_new(ud, breach_json(b));
+	return json_array_append_new(ud, gd_breach_json(b));
 }
 
 int route_breach_list(struct api_ctx *c)
@@ -106,7 +87,7 @@ int route_breach_get(struct api_ctx *c)
 		return st;
 	if ((rc = gd_breach_get(c->actor, &b, id)) < 0)
 		return api_fail(c, rc);
-	c->out = breach_json(b);
+	c->out = gd_breach_json(b);
 	gd_breach_free(b);
 	return 200;
 }

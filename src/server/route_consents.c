@@ -35,11 +35,7 @@ int route_consent_withdraw(struct api_ctx *c)
 
 static int add_consent(void *ud, const gd_consent *k)
 {
-	static const char *const ev[] = {"", "given", "renewed", "withdrawn", "expired"};
-	return json_array_append_new(ud, json_pack("{s:s,s:s,s:o,s:o,s:s,s:s,s:s}", "activity", k->activity, "event",
-	                                           ev[k->event % 5], "at", api_time_json(k->at), "expires_at",
-	                                           api_time_json(k->expires_at), "text_version", k->text_version,
-	                                           "channel", k->channel, "principal", k->principal));
+	return json_array_append_new(ud, gd_consent_json(k));
 }
 
 int route_consent_history(struct api_ctx *c)

@@ -56,10 +56,7 @@ int route_register_get(struct api_ctx *c)
 
 static int add_version(void *ud, const gd_register_version *v)
 {
-	return json_array_append_new(ud, json_pack("{s:I,s:o,s:s,s:s,s:s,s:i}", "version", (json_int_t)v->version,
-	                                           "loaded_at", api_time_json(v->loaded_at), "principal",
-	                                           v->principal, "file", v->file, "digest", v->digest,
-	                                           "activities", v->activities));
+	return json_array_append_new(ud, gd_register_version_json(v));
 }
 
 int route_register_versions(struct api_ctx *c)

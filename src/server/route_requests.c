@@ -11,15 +11,6 @@
 
 #include "server.h"
 
-static json_t *request_json(const gd_request *r)
-{
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:b,s:s,s:o,s:s}", "id", (json_int_t)r->id, "subject",
-	                 r->subject, "kind", r->kind, "activity", r->activity, "state",
-	                 gd_request_state_name(r->state), "received_at", api_time_json(r->received_at), "due_at",
-	                 api_time_json(r->due_at), "extended", r->extended, "late", r->late, "reason", r->reason,
-	                 "identity_verified_at", api_time_json(r->identity_at), "opened_by", r->opened_by);
-}
-
 int route_request_open(struct api_ctx *c)
 {
 	gd_request_spec s = GD_REQUEST_SPEC_INIT;
@@ -33,13 +24,13 @@ int route_request_open(struct api_ctx *c)
 	gd_request r;
 	if ((rc = gd_request_get(c->actor, &r, id)) < 0)
 		return api_fail(c, rc);
-	c->out = request_json(&r);
+	c->out = gd_request_json(&r);
 	return 201;
 }
 
 static int add_request(void *ud, const gd_request *r)
 {
-	return json_array_append_new(ud, request_json(r));
+	return json_array_append_new(ud, gd_request_json(r));
 }
 
 int route_request_list(struct api_ctx *c)
@@ -64,7 +55,7 @@ int route_request_get(struct api_ctx *c)
 		return st;
 	if ((rc = gd_request_get(c->actor, &r, id)) < 0)
 		return api_fail(c, rc);
-	c->out = request_json(&r);
+	c->out = gd_request_json(&r);
 	return 200;
 }
 
@@ -131,7 +122,7 @@ int route_request_step(struct api_ctx *c)
 		json_decref(kept);
 		return api_fail(c, rc);
 	}
-	c->out = request_json(&r);
+	c->out = gd_request_json(&r);
 	if (kept)
 		json_object_set_new(c->out, "kept", kept);
 	return 200;

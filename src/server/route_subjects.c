@@ -119,20 +119,6 @@ int route_record_put(struct api_ctx *c)
 	return 201;
 }
 
-static json_t *record_json(const gd_record *r)
-{
-	json_t *value = NULL;
-	if (r->type == GD_VALUE_JSON)
-		value = json_loadb((const char *)r->value, r->value_len, JSON_DECODE_ANY, NULL);
-	if (!value)
-		value = json_stringn((const char *)r->value, r->value_len);
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o}", "id", (json_int_t)r->id, "subject",
-	                 r->subject, "activity", r->activity, "category", r->category, "source", r->source,
-	                 "collected_at", api_time_json(r->collected_at), "updated_at",
-	                 api_time_json(r->updated_at), "type", r->type == GD_VALUE_JSON ? "json" : "text",
-	                 "value", value ? value : json_null());
-}
-
 static const char *purpose_of(struct api_ctx *c, int *st)
 {
 	const char *p = api_query(c, "purpose");
@@ -145,7 +131,7 @@ static const char *purpose_of(struct api_ctx *c, int *st)
 
 static int add_record(void *ud, const gd_record *r)
 {
-	return json_array_append_new(ud, record_json(r)) == 0 ? 0 : GD_ENOMEM;
+	return json_array_append_new(ud, gd_record_json(r)) == 0 ? 0 : GD_ENOMEM;
 }
 
 int route_record_list(struct api_ctx *c)
@@ -175,7 +161,7 @@ int route_record_get(struct api_ctx *c)
 		return st;
 	if ((rc = gd_record_get(c->actor, &r, id, purpose)) < 0)
 		return api_fail(c, rc);
-	c->out = record_json(r);
+	c->out = gd_record_json(r);
 	gd_record_free(r);
 	return 200;
 }

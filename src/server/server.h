@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "gardien.h"
+#include "gardien/json.h"
 
 #define API_BODY_DEFAULT (64u * 1024)        /* request body cap of most routes */
 #define API_BODY_RECORD (3u * 1024 * 1024)   /* records: a 1 MiB value, JSON-escaped */

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "gardien.h"
-#include "lib/internal.h"
+#include "util/core.h"
 
 #define GD__TIME_MIN (-62167219200LL) /* 0000-01-01T00:00:00Z */
 #define GD__TIME_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */

@@ -492,27 +492,37 @@ static int64_t vault_rows(const char *path)
 	return n;
 }
 
+struct load_faults {
+	struct fixture *f;
+	int64_t before;
+};
+
+/* No cached register, no cached statement: every step of the load is reached. */
+static void reopen(void *ud)
+{
+	fx_reopen(((struct load_faults *)ud)->f);
+}
+
+static int op_load(void *ud)
+{
+	struct load_faults *c = ud;
+	int64_t v = 0;
+	return gd_register_load_buffer(c->f->a, "acme.yml", REG1, strlen(REG1), &v, NULL);
+}
+
+static void vault_unchanged(void *ud, long n, int rc)
+{
+	struct load_faults *c = ud;
+	assert_int_equal(vault_rows(c->f->path), c->before);
+}
+
 static void load_faults_leave_vault_unchanged(void **state)
 {
 	struct fixture *f = fx_new();
-	int64_t before = vault_rows(f->path);
-	long n;
-	for (n = 1;; n++) {
-		fx_reopen(f); /* no cached register, no cached statement: every step is reached */
-		gd__fault_arm(n);
-		int64_t v = 0;
-		int rc = gd_register_load_buffer(f->a, "acme.yml", REG1, strlen(REG1), &v, NULL);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			break;
-		}
-		assert_true(rc < 0);
-		assert_int_equal(vault_rows(f->path), before);
-	}
-	assert_true(n > 5);
-	assert_int_equal(vault_rows(f->path), before + 2); /* the version and its audit entry */
+	struct load_faults c = {f, vault_rows(f->path)};
+	struct fault_loop l = {.op = op_load, .before = reopen, .check = vault_unchanged, .ud = &c};
+	assert_true(fault_loop_run(&l) > 4);
+	assert_int_equal(vault_rows(f->path), c.before + 2); /* the version and its audit entry */
 	fx_free(f);
 }
 

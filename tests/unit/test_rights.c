@@ -821,6 +821,28 @@ static void erasure_with_nothing_to_keep_shreds_the_subject(void **state)
 	assert_int_equal(r.state, GD_REQUEST_COMPLETED);
 }
 
+struct erase_faults {
+	struct fixture *f;
+	int64_t request;
+};
+
+static int op_request_erase(void *ud)
+{
+	struct erase_faults *c = ud;
+	return gd_request_erase(c->f->a, c->request, NULL, NULL, NULL);
+}
+
+/* Nothing half-done: both records, the request still open, no notice. */
+static void nothing_erased(void *ud, long n, int rc)
+{
+	struct erase_faults *c = ud;
+	assert_int_equal(sql_count(c->f, "SELECT count(*) FROM records"), 2);
+	gd_request r;
+	GD_OK_OR_FAIL(gd_request_get(c->f->a, &r, c->request));
+	assert_int_equal(r.state, GD_REQUEST_VERIFIED);
+	assert_int_equal(sql_count(c->f, "SELECT count(*) FROM outbox"), 0);
+}
+
 static void erasure_is_all_or_nothing_under_faults(void **state)
 {
 	struct fixture *f = *state;
@@ -828,24 +850,9 @@ static void erasure_is_all_or_nothing_under_faults(void **state)
 	new_subject(f, s, "n@example.fr");
 	put(f, s, "customers", "user.name", "subject", "Nina");
 	put(f, s, "invoicing", "user.financial.invoice", "billing", "F-1");
-	int64_t id = open_verified(f, "erasure", s, NULL);
-	for (long n = 1;; n++) {
-		gd__fault_arm(n);
-		int rc = gd_request_erase(f->a, id, NULL, NULL, NULL);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			break;
-		}
-		assert_true(rc < 0);
-		/* Nothing half-done: both records, the request still open. */
-		assert_int_equal(sql_count(f, "SELECT count(*) FROM records"), 2);
-		gd_request r;
-		GD_OK_OR_FAIL(gd_request_get(f->a, &r, id));
-		assert_int_equal(r.state, GD_REQUEST_VERIFIED);
-		assert_int_equal(sql_count(f, "SELECT count(*) FROM outbox"), 0);
-	}
+	struct erase_faults c = {f, open_verified(f, "erasure", s, NULL)};
+	struct fault_loop l = {.op = op_request_erase, .check = nothing_erased, .ud = &c};
+	fault_loop_run(&l);
 	assert_int_equal(sql_count(f, "SELECT count(*) FROM records"), 1);
 }
 
@@ -925,6 +932,30 @@ static int op_export(struct fixture *f, const char *s, int64_t rec, int64_t *req
 	return rc;
 }
 
+struct export_faults {
+	struct fixture *f;
+	const char *s;
+	int64_t rec, req, before;
+};
+
+static int run_export(void *ud)
+{
+	struct export_faults *c = ud;
+	return op_export(c->f, c->s, c->rec, &c->req);
+}
+
+static void take_footprint(void *ud)
+{
+	struct export_faults *c = ud;
+	c->before = footprint(c->f);
+}
+
+static void footprint_unchanged(void *ud, long n, int rc)
+{
+	struct export_faults *c = ud;
+	assert_int_equal(footprint(c->f), c->before);
+}
+
 static void writes_are_all_or_nothing_under_faults(void **state)
 {
 	struct fixture *f = *state;
@@ -967,20 +998,9 @@ static void writes_are_all_or_nothing_under_faults(void **state)
 		}
 	}
 	/* Exports count copies only when they are delivered whole. */
-	req = open_verified(f, "access", s, NULL);
-	for (long n = 1;; n++) {
-		int64_t before = footprint(f);
-		gd__fault_arm(n);
-		int rc = op_export(f, s, rec, &req);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			break;
-		}
-		assert_true(rc < 0);
-		assert_int_equal(footprint(f), before);
-	}
+	struct export_faults c = {.f = f, .s = s, .rec = rec, .req = open_verified(f, "access", s, NULL)};
+	struct fault_loop l = {.op = run_export, .before = take_footprint, .check = footprint_unchanged, .ud = &c};
+	fault_loop_run(&l);
 }
 
 static void portability_holds_only_what_the_subject_provided(void **state)

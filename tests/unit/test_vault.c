@@ -552,59 +552,59 @@ static int64_t rows(struct fixture *f)
 	                      " + (SELECT count(*) FROM identifiers) + (SELECT count(*) FROM audit)");
 }
 
+/* What the fault loops of faults_leave_vault_unchanged share. */
+struct put_faults {
+	struct fixture *f;
+	const char *subject;
+	const gd_record_spec *spec;
+	int64_t before;
+};
+
+static int op_put(void *ud)
+{
+	struct put_faults *c = ud;
+	int64_t rid = 0;
+	return gd_record_put(c->f->a, &rid, c->subject, c->spec);
+}
+
+static int op_add_identifier(void *ud)
+{
+	struct put_faults *c = ud;
+	return gd_subject_add_identifier(c->f->a, c->subject, "email", EMAIL);
+}
+
+static int op_erase(void *ud)
+{
+	struct put_faults *c = ud;
+	return gd_subject_erase(c->f->a, c->subject);
+}
+
+static void rows_unchanged(void *ud, long n, int rc)
+{
+	struct put_faults *c = ud;
+	assert_int_equal(rows(c->f), c->before);
+}
+
 static void faults_leave_vault_unchanged(void **state)
 {
 	struct fixture *f = fx_new();
 	char id[GD_SUBJECT_ID_SIZE];
 	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
-	int64_t before = rows(f);
 	gd_record_spec s = GD_RECORD_SPEC_INIT;
 	s.activity = "billing", s.category = "user.contact.email";
 	s.value = EMAIL, s.value_len = strlen(EMAIL);
-	long n;
-	for (n = 1;; n++) {
-		gd__fault_arm(n);
-		int64_t rid = 0;
-		int rc = gd_record_put(f->a, &rid, id, &s);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			break;
-		}
-		assert_true(rc < 0);
-		assert_int_equal(rows(f), before);
-	}
-	assert_true(n > 5); /* the put passed several fault points */
-	assert_int_equal(rows(f), before + 2); /* the record and its audit entry */
+	struct put_faults c = {f, id, &s, rows(f)};
+	struct fault_loop l = {.op = op_put, .check = rows_unchanged, .ud = &c};
+	assert_true(fault_loop_run(&l) > 4); /* the put passed several fault points */
+	assert_int_equal(rows(f), c.before + 2); /* the record and its audit entry */
 
 	/* The same for adding an identifier and for an erasure. */
-	before = rows(f);
-	for (n = 1;; n++) {
-		gd__fault_arm(n);
-		int rc = gd_subject_add_identifier(f->a, id, "email", EMAIL);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			break;
-		}
-		assert_true(rc < 0);
-		assert_int_equal(rows(f), before);
-	}
-	before = rows(f);
-	for (n = 1;; n++) {
-		gd__fault_arm(n);
-		int rc = gd_subject_erase(f->a, id);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			break;
-		}
-		assert_true(rc < 0);
-		assert_int_equal(rows(f), before);
-	}
+	c.before = rows(f);
+	l.op = op_add_identifier;
+	fault_loop_run(&l);
+	c.before = rows(f);
+	l.op = op_erase;
+	fault_loop_run(&l);
 	fx_free(f);
 }
 

@@ -830,8 +830,8 @@ void gd__register_free(struct gd__register *r)
 
 const struct gd__activity *gd__register_activity(const struct gd__register *r, const char *id)
 {
-	for (size_t i = 0; r && i < r->nactivities; i++)
-		if (strcmp(r->activities[i].id, id) == 0)
+	for (size_t i = 0; r && id && i < r->nactivities; i++)
+		if (r->activities[i].id && strcmp(r->activities[i].id, id) == 0)
 			return &r->activities[i];
 	return NULL;
 }

@@ -183,7 +183,7 @@ struct gd__register {
 /* Frees a register and its arena; NULL does nothing. */
 void gd__register_free(struct gd__register *r);
 
-/* The activity with `id`, or NULL. */
+/* The activity with `id`, or NULL (also when `r` or `id` is NULL). */
 const struct gd__activity *gd__register_activity(const struct gd__register *r, const char *id);
 
 /* The right of `kind`, or NULL when the register does not mention it. */

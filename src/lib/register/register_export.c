@@ -15,6 +15,7 @@
 #include "lib/internal.h"
 #include "lib/register/register.h"
 #include "lib/register/taxonomy.h"
+#include "util/buf.h"
 
 static const char *const basis_names[] = {"consent", "contract", "legal_obligation",
                                           "vital_interests", "public_task", "legitimate_interests"};
@@ -383,50 +384,51 @@ static json_t *jsonld(const struct gd__register *r)
 
 /* ---- CSV (CNIL register template) ---- */
 
-static void csv_field(FILE *out, const char *s, bool last)
+/* Where the CSV, Markdown and HTML exports go: their FILE, through a buffer. */
+static int to_file(void *ud, const void *p, size_t n)
 {
-	fputc('"', out);
-	for (; s && *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-	fputs(last ? "\r\n" : ",", out);
+	return fwrite(p, 1, n, ud) == n ? 0 : gd__err(GD_EIO, "cannot write the export");
 }
 
-/* A growing text buffer for joined cells; truncates at its cap. */
-struct sbuf {
-	char s[16384];
-	size_t n;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) GD__PRINTF(2, 3);
-static void sb_add(struct sbuf *b, const char *fmt, ...)
+/* One field of the CNIL template: always quoted, formulas neutralised. */
+static void csv_field(struct gd__buf *o, const char *s, bool last)
 {
-	if (b->n >= sizeof b->s - 1)
-		return;
+	gd__buf_csv(o, s, s ? strlen(s) : 0, GD__CSV_ALWAYS | GD__CSV_NEUTRALISE);
+	gd__buf_puts(o, last ? "\r\n" : ",");
+}
+
+/*
+ * Joined cells are built in one growable buffer (reset for each cell). A cell
+ * holds at most the whole register, hence the cap.
+ */
+#define CELL_MAX (4u * GD__REGISTER_MAX_BYTES)
+
+static void sb_add(struct gd__buf *b, const char *fmt, ...) GD__PRINTF(2, 3);
+static void sb_add(struct gd__buf *b, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	int k = vsnprintf(b->s + b->n, sizeof b->s - b->n, fmt, ap);
+	gd__buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (k > 0)
-		b->n += (size_t)k;
-	if (b->n >= sizeof b->s)
-		b->n = sizeof b->s - 1;
 }
 
-static const char *sb_list(struct sbuf *b, const struct gd__strings *s, const char *sep)
+/* The cell built so far ("" when empty or failed; the failure shows at the end). */
+static const char *sb_str(struct gd__buf *b)
 {
-	b->n = 0, b->s[0] = 0;
+	return b->p && b->rc == 0 ? b->p : "";
+}
+
+static const char *sb_list(struct gd__buf *b, const struct gd__strings *s, const char *sep)
+{
+	gd__buf_reset(b);
 	for (size_t i = 0; i < s->n; i++)
 		sb_add(b, "%s%s", i ? sep : "", s->v[i]);
-	return b->s;
+	return sb_str(b);
 }
 
-static const char *sb_parties(struct sbuf *b, const struct gd__party *p, size_t n, const char *sep)
+static const char *sb_parties(struct gd__buf *b, const struct gd__party *p, size_t n, const char *sep)
 {
-	b->n = 0, b->s[0] = 0;
+	gd__buf_reset(b);
 	for (size_t i = 0; i < n; i++) {
 		sb_add(b, "%s%s", i ? sep : "", p[i].name);
 		if (p[i].kind || p[i].country || p[i].purpose) {
@@ -441,23 +443,23 @@ static const char *sb_parties(struct sbuf *b, const struct gd__party *p, size_t 
 			sb_add(b, ")");
 		}
 	}
-	return b->s;
+	return sb_str(b);
 }
 
-static const char *sb_transfers(struct sbuf *b, const struct gd__activity *a, const char *sep)
+static const char *sb_transfers(struct gd__buf *b, const struct gd__activity *a, const char *sep)
 {
-	b->n = 0, b->s[0] = 0;
+	gd__buf_reset(b);
 	for (size_t i = 0; i < a->ntransfers; i++) {
 		const struct gd__transfer *t = &a->transfers[i];
 		sb_add(b, "%s%s, %s, %s%s%s", i ? sep : "", t->recipient, t->country ? t->country : "?",
 		       safeguard_names[t->safeguard], t->reference ? ", " : "", t->reference ? t->reference : "");
 	}
-	return b->s;
+	return sb_str(b);
 }
 
-static const char *sb_retention(struct sbuf *b, const struct gd__activity *a, const char *sep)
+static const char *sb_retention(struct gd__buf *b, const struct gd__activity *a, const char *sep)
 {
-	b->n = 0, b->s[0] = 0;
+	gd__buf_reset(b);
 	for (size_t i = 0; i < a->nretention; i++) {
 		const struct gd__retention *r = &a->retention[i];
 		sb_add(b, "%s", i ? sep : "");
@@ -477,12 +479,12 @@ static const char *sb_retention(struct sbuf *b, const struct gd__activity *a, co
 		if (r->legal_reference)
 			sb_add(b, " [%s]", r->legal_reference);
 	}
-	return b->s;
+	return sb_str(b);
 }
 
-static const char *sb_special(struct sbuf *b, const struct gd__activity *a)
+static const char *sb_special(struct gd__buf *b, const struct gd__activity *a)
 {
-	b->n = 0, b->s[0] = 0;
+	gd__buf_reset(b);
 	for (size_t i = 0; i < a->categories.n; i++)
 		if (gd__taxonomy_special(a->categories.v[i]))
 			sb_add(b, "%s%s", b->n ? ", " : "", a->categories.v[i]);
@@ -490,28 +492,28 @@ static const char *sb_special(struct sbuf *b, const struct gd__activity *a)
 		sb_add(b, " (Art. 9: %s)", a->art9_condition);
 	if (!b->n)
 		sb_add(b, "non");
-	return b->s;
+	return sb_str(b);
 }
 
-static const char *sb_basis(struct sbuf *b, const struct gd__activity *a)
+static const char *sb_basis(struct gd__buf *b, const struct gd__activity *a)
 {
 	const struct gd__term *t = gd__taxonomy_find(GD__TAXO_BASIS, basis_names[a->basis]);
-	b->n = 0, b->s[0] = 0;
+	gd__buf_reset(b);
 	sb_add(b, "%s (Art. %s)", basis_names[a->basis], t ? t->article : "6(1)");
 	if (a->basis_detail)
 		sb_add(b, ": %s", a->basis_detail);
-	return b->s;
+	return sb_str(b);
 }
 
-static const char *sb_security(struct sbuf *b, const struct gd__register *r, const struct gd__activity *a,
+static const char *sb_security(struct gd__buf *b, const struct gd__register *r, const struct gd__activity *a,
                                const char *sep)
 {
-	b->n = 0, b->s[0] = 0;
+	gd__buf_reset(b);
 	for (size_t i = 0; i < a->security.n; i++)
 		sb_add(b, "%s%s", b->n ? sep : "", a->security.v[i]);
 	for (size_t i = 0; i < r->security.n; i++)
 		sb_add(b, "%s%s", b->n ? sep : "", r->security.v[i]);
-	return b->s;
+	return sb_str(b);
 }
 
 static const char *const csv_columns[] = {
@@ -523,13 +525,25 @@ static const char *const csv_columns[] = {
 	"Durées de conservation", "Mesures de sécurité", NULL,
 };
 
+/* Flushes `o` and releases `cell`: 0, or the first error of either. */
+static int finish(struct gd__buf *o, struct gd__buf *cell)
+{
+	int rc = gd__buf_flush(o);
+	if (rc == 0)
+		rc = cell->rc;
+	gd__buf_release(o);
+	gd__buf_release(cell);
+	return rc;
+}
+
 static int write_csv(const struct gd__register *r, FILE *out)
 {
-	struct sbuf *b = gd__malloc(sizeof *b);
-	if (!b)
-		return gd__err(GD_ENOMEM, "out of memory");
+	char mem[8192];
+	struct gd__buf cell, o, *b = &cell;
+	gd__buf_init(&cell, CELL_MAX);
+	gd__buf_init_stream(&o, mem, sizeof mem, to_file, out);
 	for (int i = 0; csv_columns[i]; i++)
-		csv_field(out, csv_columns[i], !csv_columns[i + 1]);
+		csv_field(&o, csv_columns[i], !csv_columns[i + 1]);
 	char ctl[1024], dpo[1024], rep[1024];
 	snprintf(ctl, sizeof ctl, "%s%s%s%s%s", r->controller.name, r->controller.address ? ", " : "",
 	         r->controller.address ? r->controller.address : "", r->controller.registration ? ", " : "",
@@ -539,89 +553,83 @@ static int write_csv(const struct gd__register *r, FILE *out)
 	snprintf(rep, sizeof rep, "%s", r->representative.name ? r->representative.name : "");
 	for (size_t i = 0; i < r->nactivities; i++) {
 		const struct gd__activity *a = &r->activities[i];
-		csv_field(out, a->name, false);
-		csv_field(out, a->id, false);
-		csv_field(out, r->notice.updated, false);
-		csv_field(out, ctl, false);
-		csv_field(out, dpo, false);
-		csv_field(out, rep, false);
+		csv_field(&o, a->name, false);
+		csv_field(&o, a->id, false);
+		csv_field(&o, r->notice.updated, false);
+		csv_field(&o, ctl, false);
+		csv_field(&o, dpo, false);
+		csv_field(&o, rep, false);
 		if (a->role == GD__ROLE_PROCESSOR) {
 			char q[1024];
 			snprintf(q, sizeof q, "sous-traitant pour le compte de %s", a->on_behalf_of ? a->on_behalf_of : "?");
-			csv_field(out, q, false);
+			csv_field(&o, q, false);
 		} else {
-			csv_field(out, "responsable de traitement", false);
+			csv_field(&o, "responsable de traitement", false);
 		}
-		csv_field(out, a->description ? a->description : sb_list(b, &a->purposes, ", "), false);
-		csv_field(out, sb_list(b, &a->sub_purposes, "; "), false);
-		csv_field(out, sb_basis(b, a), false);
-		csv_field(out, sb_list(b, &a->categories, ", "), false);
-		csv_field(out, sb_special(b, a), false);
-		csv_field(out, sb_list(b, &a->subjects, ", "), false);
-		csv_field(out, sb_list(b, &a->sources, ", "), false);
-		csv_field(out, sb_parties(b, a->recipients, a->nrecipients, "; "), false);
-		csv_field(out, sb_parties(b, a->processors, a->nprocessors, "; "), false);
-		csv_field(out, sb_transfers(b, a, "; "), false);
-		csv_field(out, sb_retention(b, a, " | "), false);
-		csv_field(out, sb_security(b, r, a, "; "), true);
+		csv_field(&o, a->description ? a->description : sb_list(b, &a->purposes, ", "), false);
+		csv_field(&o, sb_list(b, &a->sub_purposes, "; "), false);
+		csv_field(&o, sb_basis(b, a), false);
+		csv_field(&o, sb_list(b, &a->categories, ", "), false);
+		csv_field(&o, sb_special(b, a), false);
+		csv_field(&o, sb_list(b, &a->subjects, ", "), false);
+		csv_field(&o, sb_list(b, &a->sources, ", "), false);
+		csv_field(&o, sb_parties(b, a->recipients, a->nrecipients, "; "), false);
+		csv_field(&o, sb_parties(b, a->processors, a->nprocessors, "; "), false);
+		csv_field(&o, sb_transfers(b, a, "; "), false);
+		csv_field(&o, sb_retention(b, a, " | "), false);
+		csv_field(&o, sb_security(b, r, a, "; "), true);
 	}
-	gd__free(b);
-	return ferror(out) ? gd__err(GD_EIO, "cannot write the export") : 0;
+	return finish(&o, &cell);
 }
 
 /* ---- Markdown and HTML: one section per activity ---- */
 
 struct doc {
-	FILE *out;
+	struct gd__buf o;  /* streaming to the FILE */
 	bool html;
 };
 
+/* Text in the document: HTML-escaped, or Markdown's special characters escaped. */
 static void esc(struct doc *d, const char *s)
 {
+	if (d->html) {
+		gd__buf_html(&d->o, s, s ? strlen(s) : 0);
+		return;
+	}
 	for (; s && *s; s++) {
-		if (d->html) {
-			switch (*s) {
-			case '<': fputs("&lt;", d->out); break;
-			case '>': fputs("&gt;", d->out); break;
-			case '&': fputs("&amp;", d->out); break;
-			case '"': fputs("&quot;", d->out); break;
-			default: fputc(*s, d->out);
-			}
-		} else {
-			if (*s == '|' || *s == '*' || *s == '_' || *s == '`' || *s == '<' || *s == '[' || *s == '\\')
-				fputc('\\', d->out);
-			fputc(*s == '\n' ? ' ' : *s, d->out);
-		}
+		if (*s == '|' || *s == '*' || *s == '_' || *s == '`' || *s == '<' || *s == '[' || *s == '\\')
+			gd__buf_add(&d->o, "\\", 1);
+		gd__buf_add(&d->o, *s == '\n' ? " " : s, 1);
 	}
 }
 
 static void heading(struct doc *d, int level, const char *text, const char *anchor)
 {
 	if (d->html) {
-		fprintf(d->out, "<h%d", level);
+		gd__buf_printf(&d->o, "<h%d", level);
 		if (anchor) {
-			fputs(" id=\"", d->out);
+			gd__buf_puts(&d->o, " id=\"");
 			esc(d, anchor);
-			fputc('"', d->out);
+			gd__buf_puts(&d->o, "\"");
 		}
-		fputc('>', d->out);
+		gd__buf_puts(&d->o, ">");
 		esc(d, text);
-		fprintf(d->out, "</h%d>\n", level);
+		gd__buf_printf(&d->o, "</h%d>\n", level);
 	} else {
-		fprintf(d->out, "\n%.*s ", level, "######");
+		gd__buf_printf(&d->o, "\n%.*s ", level, "######");
 		esc(d, text);
-		fputs("\n\n", d->out);
+		gd__buf_puts(&d->o, "\n\n");
 	}
 }
 
 static void table_start(struct doc *d)
 {
-	fputs(d->html ? "<table>\n" : "| | |\n|---|---|\n", d->out);
+	gd__buf_puts(&d->o, d->html ? "<table>\n" : "| | |\n|---|---|\n");
 }
 
 static void table_end(struct doc *d)
 {
-	fputs(d->html ? "</table>\n" : "", d->out);
+	gd__buf_puts(&d->o, d->html ? "</table>\n" : "");
 }
 
 static void row(struct doc *d, const char *label, const char *value)
@@ -629,40 +637,41 @@ static void row(struct doc *d, const char *label, const char *value)
 	if (!value || !*value)
 		return;
 	if (d->html) {
-		fputs("<tr><th>", d->out);
+		gd__buf_puts(&d->o, "<tr><th>");
 		esc(d, label);
-		fputs("</th><td>", d->out);
+		gd__buf_puts(&d->o, "</th><td>");
 		esc(d, value);
-		fputs("</td></tr>\n", d->out);
+		gd__buf_puts(&d->o, "</td></tr>\n");
 	} else {
-		fputs("| ", d->out);
+		gd__buf_puts(&d->o, "| ");
 		esc(d, label);
-		fputs(" | ", d->out);
+		gd__buf_puts(&d->o, " | ");
 		esc(d, value);
-		fputs(" |\n", d->out);
+		gd__buf_puts(&d->o, " |\n");
 	}
 }
 
 static int write_doc(const struct gd__register *r, FILE *out, bool html)
 {
-	struct doc d = {out, html};
-	struct sbuf *b = gd__malloc(sizeof *b);
+	char mem[8192];
+	struct doc d = {.html = html};
+	struct gd__buf cell, *b = &cell;
 	char t[1024];
-	if (!b)
-		return gd__err(GD_ENOMEM, "out of memory");
+	gd__buf_init(&cell, CELL_MAX);
+	gd__buf_init_stream(&d.o, mem, sizeof mem, to_file, out);
 	snprintf(t, sizeof t, "Register of processing activities — %s", r->controller.name);
 	if (html) {
-		fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", out);
+		gd__buf_puts(&d.o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
 		esc(&d, t);
-		fputs("</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}"
+		gd__buf_puts(&d.o, "</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}"
 		      "table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.3em;"
 		      "text-align:left;vertical-align:top}th{width:14em;background:#f4f4f4}</style>\n"
-		      "</head>\n<body>\n", out);
+		      "</head>\n<body>\n");
 		heading(&d, 1, t, NULL);
 	} else {
-		fputs("# ", out);
+		gd__buf_puts(&d.o, "# ");
 		esc(&d, t);
-		fputs("\n", out);
+		gd__buf_puts(&d.o, "\n");
 	}
 	heading(&d, 2, "Controller", "controller");
 	table_start(&d);
@@ -693,25 +702,25 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 
 	heading(&d, 2, "Activities", "activities");
 	if (html)
-		fputs("<ul>\n", out);
+		gd__buf_puts(&d.o, "<ul>\n");
 	for (size_t i = 0; i < r->nactivities; i++) {
 		const struct gd__activity *a = &r->activities[i];
 		if (html) {
-			fputs("<li><a href=\"#activity-", out);
+			gd__buf_puts(&d.o, "<li><a href=\"#activity-");
 			esc(&d, a->id);
-			fputs("\">", out);
+			gd__buf_puts(&d.o, "\">");
 			esc(&d, a->name);
-			fputs("</a></li>\n", out);
+			gd__buf_puts(&d.o, "</a></li>\n");
 		} else {
-			fputs("- ", out);
+			gd__buf_puts(&d.o, "- ");
 			esc(&d, a->name);
-			fputs(" (`", out);
-			fputs(a->id, out);
-			fputs("`)\n", out);
+			gd__buf_puts(&d.o, " (`");
+			gd__buf_puts(&d.o, a->id);
+			gd__buf_puts(&d.o, "`)\n");
 		}
 	}
 	if (html)
-		fputs("</ul>\n", out);
+		gd__buf_puts(&d.o, "</ul>\n");
 	for (size_t i = 0; i < r->nactivities; i++) {
 		const struct gd__activity *a = &r->activities[i];
 		char anchor[GD_NAME_MAX + 16];
@@ -739,7 +748,7 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 		if (a->mandatory.n) {
 			sb_list(b, &a->mandatory, ", ");
 			sb_add(b, " — if absent: %s", a->if_absent ? a->if_absent : "");
-			row(&d, "Mandatory", b->s);
+			row(&d, "Mandatory", sb_str(b));
 		}
 		row(&d, "Internal roles", sb_list(b, &a->roles, ", "));
 		row(&d, "Recipients", sb_parties(b, a->recipients, a->nrecipients, "; "));
@@ -758,7 +767,7 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 		table_start(&d);
 		for (size_t i = 0; i < r->nrights; i++) {
 			const struct gd__right *g = &r->rights[i];
-			b->n = 0, b->s[0] = 0;
+			gd__buf_reset(b);
 			sb_add(b, "%s", g->offered ? "offered" : "not offered");
 			if (g->reason)
 				sb_add(b, ": %s", g->reason);
@@ -768,7 +777,7 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 				sb_add(b, " — identity proof required");
 			if (g->extra_copies_charged)
 				sb_add(b, " — extra copies may be charged");
-			row(&d, g->kind, b->s);
+			row(&d, g->kind, sb_str(b));
 		}
 		table_end(&d);
 	}
@@ -780,9 +789,8 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 		table_end(&d);
 	}
 	if (html)
-		fputs("</body>\n</html>\n", out);
-	gd__free(b);
-	return ferror(out) ? gd__err(GD_EIO, "cannot write the export") : 0;
+		gd__buf_puts(&d.o, "</body>\n</html>\n");
+	return finish(&d.o, &cell);
 }
 
 int gd__register_write(const struct gd__register *r, const char *source, size_t len,

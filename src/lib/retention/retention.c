@@ -44,25 +44,6 @@ const char *gd_retention_action_name(int action)
 
 /* ---- rules ---- */
 
-static const struct gd__activity *activity_of(const struct gd__register *r, const char *id)
-{
-	for (size_t i = 0; r && i < r->nactivities; i++)
-		if (r->activities[i].id && strcmp(r->activities[i].id, id) == 0)
-			return &r->activities[i];
-	return NULL;
-}
-
-/* True when `cat` is one of `set` or beneath one in the taxonomy ("user.contact" covers "user.contact.email"). */
-static bool covers(const struct gd__strings *set, const char *cat)
-{
-	for (size_t i = 0; i < set->n; i++) {
-		size_t n = strlen(set->v[i]);
-		if (strncmp(cat, set->v[i], n) == 0 && (cat[n] == 0 || cat[n] == '.'))
-			return true;
-	}
-	return false;
-}
-
 /*
  * The rules covering a category of an activity: those naming it (or a category
  * above it) when there are any, otherwise those for every category. Several
@@ -80,14 +61,14 @@ struct ruleset {
 /* A rule naming subject categories covers only records about them (when known). */
 static bool subjects_match(const struct gd__retention *r, const char *subject_category)
 {
-	return !r->subjects.n || !subject_category || covers(&r->subjects, subject_category);
+	return !r->subjects.n || !subject_category || gd__category_covered(&r->subjects, subject_category);
 }
 
 static bool in_set(const struct ruleset *rs, const struct gd__retention *r, const char *category)
 {
 	if (!subjects_match(r, rs->subject_category))
 		return false;
-	return rs->specific ? r->categories.n && covers(&r->categories, category) : !r->categories.n;
+	return rs->specific ? r->categories.n && gd__category_covered(&r->categories, category) : !r->categories.n;
 }
 
 static struct ruleset rules_of(const struct gd__activity *act, const char *category,
@@ -96,7 +77,7 @@ static struct ruleset rules_of(const struct gd__activity *act, const char *categ
 	struct ruleset rs = {act, subject_category, false, false};
 	for (size_t i = 0; act && i < act->nretention && !rs.specific; i++) {
 		const struct gd__retention *r = &act->retention[i];
-		if (r->categories.n && covers(&r->categories, category) && subjects_match(r, subject_category))
+		if (r->categories.n && gd__category_covered(&r->categories, category) && subjects_match(r, subject_category))
 			rs.specific = rs.any = true;
 	}
 	for (size_t i = 0; act && i < act->nretention && !rs.any; i++)
@@ -186,7 +167,7 @@ static const struct ruleset *cached_rules(struct ctx *c, const struct row *r)
 		memcpy(s->activity, r->activity, sizeof s->activity);
 		memcpy(s->category, r->category, sizeof s->category);
 		memcpy(s->subject_category, r->subject_category, sizeof s->subject_category);
-		s->rs = rules_of(activity_of(c->reg, r->activity), r->category,
+		s->rs = rules_of(gd__register_activity(c->reg, r->activity), r->category,
 		                 r->subject_category[0] ? s->subject_category : NULL);
 	}
 	c->last = s;
@@ -823,7 +804,7 @@ int gd__retention_check_read(gd_actor *a, const struct gd__record_meta *m, const
 	int rc = gd__retention_register(a, &reg);
 	if (rc < 0)
 		return rc;
-	const struct gd__activity *act = activity_of(reg, purpose);
+	const struct gd__activity *act = gd__register_activity(reg, purpose);
 	if (act && act->legal_claims)
 		return 0;
 	return gd__err(GD_EDENIED,
