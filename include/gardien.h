@@ -361,7 +361,8 @@ int gd_identifier_normalise(char *out, size_t cap, const char *kind, const char 
 
 enum gd_value_type { GD_VALUE_TEXT = 0, GD_VALUE_JSON = 1 };
 
-#define GD_RECORD_SPEC_VERSION 1
+/* 2 added `object`; a version 1 spec (without it) is still accepted. */
+#define GD_RECORD_SPEC_VERSION 2
 typedef struct gd_record_spec {
 	unsigned version;
 	const char *activity;   /* processing activity it was collected for */
@@ -376,8 +377,20 @@ typedef struct gd_record_spec {
 	 * ("customer", "prospect"); required once the tenant has a register.
 	 */
 	const char *subject_category;
+	/*
+	 * The thing the record is about when the subject holds several (a
+	 * contract, a subscription, an account: "C-2041"); NULL: the subject as
+	 * a whole. Retention counts from events of this object (gd_event_record_object).
+	 */
+	const char *object;
+	/*
+	 * In a processor activity, the customer (the controller) the record is
+	 * processed for ("ACME-42"); required there by a format 2 register.
+	 * gd_client_erase deletes all of one customer's records.
+	 */
+	const char *client;
 } gd_record_spec;
-#define GD_RECORD_SPEC_INIT {GD_RECORD_SPEC_VERSION, NULL, NULL, NULL, 0, GD_VALUE_TEXT, NULL, 0, NULL}
+#define GD_RECORD_SPEC_INIT {GD_RECORD_SPEC_VERSION, NULL, NULL, NULL, 0, GD_VALUE_TEXT, NULL, 0, NULL, NULL, NULL}
 
 /* A decrypted record. `value` lives in protected memory, wiped by gd_record_free. */
 typedef struct gd_record {
@@ -469,6 +482,21 @@ int gd_record_update(gd_actor *a, int64_t id, enum gd_value_type type, const voi
  * @return 0, or GD_ENOTFOUND (no such record in the tenant).
  */
 int gd_record_delete(gd_actor *a, int64_t id);
+
+/* What gd_client_erase did. */
+typedef struct gd_client_erase_report {
+	size_t deleted;          /* records deleted */
+	size_t subjects_erased;  /* subjects left with no record, erased whole */
+	size_t held;             /* records kept under a legal hold */
+} gd_client_erase_report;
+/*
+ * Deletes every record processed for customer `client` (gd_record_spec.client)
+ * in the actor's tenant, at the end of the customer's contract (Art.
+ * 28(3)(g)), in one transaction: each deletion journaled, subjects left with
+ * no record erased whole, records under a legal hold kept and counted,
+ * audited as "client.erase". GD_ENOTFOUND when the customer has no record.
+ */
+int gd_client_erase(gd_actor *a, const char *client, gd_client_erase_report *out);
 
 #ifdef __cplusplus
 }

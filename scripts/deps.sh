@@ -5,11 +5,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mapfile -t wanted < <(grep -v '^\s*#' "$here/packages.txt" | grep -v '^\s*$')
 missing=()
-for line in "${wanted[@]}"; do
-  # "PKG|COMMAND": also satisfied when COMMAND is on the PATH (npm comes inside
-  # NodeSource's nodejs, and Debian's npm package would conflict with it).
-  p=${line%%|*}; cmd=${line#*|}
-  [ "$cmd" != "$line" ] && command -v "$cmd" >/dev/null && continue
+for p in "${wanted[@]}"; do
+  # NodeSource's nodejs ships npm itself and conflicts with Debian's npm package.
+  [ "$p" = npm ] && command -v npm >/dev/null && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -47,6 +47,40 @@ int gd_register_check(const char *path, gd_register_report_cb cb, void *ud,
                       size_t *out_errors, size_t *out_warnings);
 
 /*
+ * Compares the backups the register promises (format 2 `backups`, for the
+ * register and for each activity that states its own) with the rotation
+ * the installation applies (`installed`, gd_backup_policy): each
+ * disagreement is reported to `cb` as a warning and counted in
+ * *out_disagreements (may be NULL). `path` NULL: the actor's tenant's
+ * loaded register (none: nothing to compare); else the file at `path`.
+ */
+int gd_register_check_backups(gd_actor *a, const char *path, const gd_backup_policy *installed,
+                              gd_register_report_cb cb, void *ud, size_t *out_disagreements);
+
+/*
+ * Compares the security promises of the register file at `path` (format 2
+ * `controls`) with the installation: the vault's login lockout and session
+ * timeouts, and the second factor of the roles named in the actor's tenant.
+ * Each promise not kept is reported to `cb` as an error and counted in
+ * *out_broken (may be NULL); what gardien cannot see is reported as a
+ * warning ("stated, not verified"). GD_EINVAL when the file has errors.
+ */
+int gd_register_check_controls(gd_actor *a, const char *path, gd_register_report_cb cb, void *ud,
+                               size_t *out_broken);
+
+/*
+ * Writes the register file at `path`, format 1, to `out` as format 2: the
+ * same bytes with "gardien_register: 2" (a format 2 file is written
+ * unchanged). The file must be valid in both formats; its findings go to
+ * `cb`. Each read between activities that format 1 allows and format 2
+ * refuses without reads_from is reported to `cb` as a warning and counted in
+ * *out_notes (may be NULL): gardien does not write a compatibility reasoning
+ * for the controller. GD_EINVAL when the file has errors (nothing written).
+ */
+int gd_register_migrate(const char *path, FILE *out, gd_register_report_cb cb, void *ud,
+                        size_t *out_notes);
+
+/*
  * Validates the register file at `path` and, when it has no error, stores it
  * as the next version of the tenant's register (audited as "register.load");
  * from then on it rules every record read and write. Loading a file identical to
@@ -88,11 +122,12 @@ int gd_register_versions(gd_actor *a, int (*cb)(void *ud, const gd_register_vers
 
 /*
  * Export formats. All are deterministic: the same register gives the same
- * bytes. "html" and "md" for people (one section per activity), "csv" in the
- * columns of the CNIL register template (one row per activity, docs/register.md),
+ * bytes. "html" and "md" for people (one section per activity), "csv" and
+ * "fods" (flat OpenDocument spreadsheet) in the columns and French labels of
+ * the CNIL register template (one row per activity, docs/register.md),
  * "json" (gardien's model), "jsonld" (W3C DPV terms), "yaml" (the source as loaded).
  */
-#define GD_REGISTER_FORMATS "html, md, csv, json, jsonld, yaml"
+#define GD_REGISTER_FORMATS "html, md, csv, fods, json, jsonld, yaml"
 
 /*
  * Writes a version of the tenant's register to `out` in `format`

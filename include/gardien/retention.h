@@ -27,6 +27,15 @@ extern "C" {
  *         time in the future, bad name).
  */
 int gd_event_record(gd_actor *a, const char *subject, const char *name, gd_time at);
+/*
+ * The same for one object of the subject (a contract, a subscription: the
+ * `object` of gd_record_spec): rules count from it for that object's records
+ * only; records of other objects and of the subject as a whole keep their
+ * clocks. A subject-wide event (gd_event_record) counts for an object's
+ * records while the object has no event of that name.
+ */
+int gd_event_record_object(gd_actor *a, const char *subject, const char *name, const char *object,
+                           gd_time at);
 
 /*
  * Parses one line of a bulk event file: "SUBJECT NAME [TIME]" separated by

@@ -360,12 +360,16 @@ typedef struct gd_erasure_kept {
 	const char *category;
 	const char *rule;           /* "legal obligation: <law>", "legal claims", … */
 	gd_time until;              /* 0: end unknown (counted from an event) */
+	/* What ends its retention, in words: the date, the event awaited, or that
+	   no rule covers it ("kept until the event \"contract_end\" happens, then …"). */
+	const char *ends;
 } gd_erasure_kept;
 
 /*
  * Erases everything about the request's subject except what a legal
- * obligation or a legal claim requires keeping: those records are reported to
- * `kept` with the rule and until when. When nothing is kept, the subject is
+ * obligation, a legal claim or a minimum retention (format 2) requires
+ * keeping: those records are reported to `kept` with the rule, until when and
+ * what ends their retention. When nothing is kept, the subject is
  * crypto-shredded whole. Recipients are notified (Art. 19); the request is
  * completed. All or nothing. Audited.
  *
@@ -377,6 +381,39 @@ typedef struct gd_erasure_kept {
  */
 int gd_request_erase(gd_actor *a, int64_t id, int (*kept)(void *ud, const gd_erasure_kept *k),
                      void *ud, size_t *out_deleted);
+
+/* ---- post-mortem directives (French law 78-17, art. 85) ---------------------------- */
+
+enum gd_directive_wish { GD_DIRECTIVE_ERASE = 0, GD_DIRECTIVE_TRANSMIT = 1, GD_DIRECTIVE_KEEP = 2 };
+
+/* A subject's directive. Strings are valid during the callback only. */
+typedef struct gd_directive {
+	enum gd_directive_wish wish;  /* erase the data, hand it to the designated person, or keep it */
+	const char *designated;       /* the person who is to see it done */
+	const char *contact;          /* how to reach them */
+	const char *text;             /* the directive in the subject's words ("" when none) */
+	gd_time recorded_at;
+	gd_time applied_at;           /* 0: not applied yet */
+} gd_directive;
+
+/* "erase", "transmit", "keep". */
+const char *gd_directive_wish_name(enum gd_directive_wish w);
+/*
+ * Records (or replaces) the subject's directive, sealed under its key;
+ * GD_EDENIED when the register does not offer post-mortem directives (with
+ * its reason). Audited as "directive.set".
+ */
+int gd_directive_set(gd_actor *a, const char *subject, const gd_directive *d);
+/* Calls `cb` with the subject's directive; GD_ENOTFOUND when none. Audited. */
+int gd_directive_get(gd_actor *a, const char *subject, int (*cb)(void *ud, const gd_directive *d), void *ud);
+/*
+ * Applies the directive once the subject's death is established, once:
+ * transmit writes the subject's copy (gd_rights_export, JSON) to `w` for the
+ * designated person; erase erases the subject (refused, with the reason,
+ * under a legal hold or a minimum retention); keep records the decision.
+ * *out (may be NULL) receives the wish. GD_ESTATE when already applied.
+ */
+int gd_directive_apply(gd_actor *a, const char *subject, gd_write_cb w, void *ud, enum gd_directive_wish *out);
 
 /* ---- restriction and objection state --------------------------------------------------- */
 

@@ -111,6 +111,10 @@ int cmd_get(struct cli *c, int argc, char **argv);
 int cmd_update(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_erase(struct cli *c, int argc, char **argv);
+int cmd_client(struct cli *c, int argc, char **argv);
+int cmd_directive(struct cli *c, int argc, char **argv);
+/* The backup rotation of GARDIEN_BACKUP_ROTATION (or the defaults); EXIT_USAGE when malformed. */
+int cli_backup_policy(struct cli *c, gd_backup_policy *out);
 int cmd_serve(struct cli *c, int argc, char **argv);
 int cmd_user(struct cli *c, int argc, char **argv);
 int cmd_token(struct cli *c, int argc, char **argv);

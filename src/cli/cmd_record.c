@@ -36,6 +36,10 @@ int cmd_put(struct cli *c, int argc, char **argv)
 			spec.source = argv[++i];
 		else if (strcmp(argv[i], "--subject-category") == 0 && i + 1 < argc)
 			spec.subject_category = argv[++i];
+		else if (strcmp(argv[i], "--object") == 0 && i + 1 < argc)
+			spec.object = argv[++i];
+		else if (strcmp(argv[i], "--client") == 0 && i + 1 < argc)
+			spec.client = argv[++i];
 		else if (strcmp(argv[i], "--json-value") == 0)
 			spec.type = GD_VALUE_JSON;
 		else if (strcmp(argv[i], "--collected-at") == 0 && i + 1 < argc) {

@@ -183,14 +183,17 @@ static int kept_cb(void *ud, const gd_erasure_kept *k)
 	char t[32];
 	kc->n++;
 	if (kc->arr) {
-		json_array_append_new(kc->arr, json_pack("{s:I,s:s,s:s,s:s,s:s?}", "record", (json_int_t)k->record_id,
+		json_array_append_new(kc->arr, json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s?}", "record", (json_int_t)k->record_id,
 		                                         "activity", k->activity, "category", k->category, "rule",
-		                                         k->rule, "until", k->until ? cli_time(k->until, t) : NULL));
+		                                         k->rule, "until", k->until ? cli_time(k->until, t) : NULL,
+		                                         "ends", k->ends));
 	} else {
 		if (k->until)
 			gd_date_format(t, k->until);
 		printf("kept record %lld  %s  (%s)  until %s\n  under %s\n", (long long)k->record_id, k->category,
 		       k->activity, k->until ? t : "the end of its retention", k->rule);
+		if (k->ends && *k->ends)
+			printf("  %s\n", k->ends);
 	}
 	return 0;
 }

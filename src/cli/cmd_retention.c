@@ -213,10 +213,12 @@ static int events_from(struct cli *c, const char *path)
 
 int cmd_event(struct cli *c, int argc, char **argv)
 {
-	const char *subject = NULL, *name = NULL, *at_s = NULL, *file = NULL;
+	const char *subject = NULL, *name = NULL, *at_s = NULL, *file = NULL, *object = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--at") == 0 && i + 1 < argc)
 			at_s = argv[++i];
+		else if (strcmp(argv[i], "--object") == 0 && i + 1 < argc)
+			object = argv[++i];
 		else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
 			file = argv[++i];
 		else if (!subject && argv[i][0] != '-')
@@ -226,8 +228,8 @@ int cmd_event(struct cli *c, int argc, char **argv)
 		else
 			return cli_usage(c, "event", "unexpected argument '%s'", argv[i]);
 	}
-	if (file ? subject || at_s : !subject || !name)
-		return cli_usage(c, "event", "event takes SUBJECT NAME [--at TIME], or --file FILE|-");
+	if (file ? subject || at_s || object : !subject || !name)
+		return cli_usage(c, "event", "event takes SUBJECT NAME [--object KEY] [--at TIME], or --file FILE|-");
 	gd_time at = 0;
 	int rc;
 	if (at_s && (rc = cli_parse_time(c, at_s, &at)) != EXIT_OK)
@@ -236,7 +238,8 @@ int cmd_event(struct cli *c, int argc, char **argv)
 		return rc;
 	if (file)
 		return events_from(c, file);
-	if ((rc = gd_event_record(c->actor, subject, name, at)) < 0)
+	if ((rc = object ? gd_event_record_object(c->actor, subject, name, object, at)
+	                 : gd_event_record(c->actor, subject, name, at)) < 0)
 		return cli_fail(c, rc);
 	char t[32];
 	if (c->json)

@@ -147,6 +147,26 @@ int cmd_subject(struct cli *c, int argc, char **argv)
 	return cli_usage(c, "subject", "unknown subcommand '%s'", argv[1]);
 }
 
+/* client erase CLIENT: all of a processor's customer's data, at the end of its contract. */
+int cmd_client(struct cli *c, int argc, char **argv)
+{
+	if (argc != 3 || strcmp(argv[1], "erase") != 0)
+		return cli_usage(c, "client", "client takes: erase CLIENT");
+	int rc = cli_open(c, true);
+	if (rc != EXIT_OK)
+		return rc;
+	gd_client_erase_report rep;
+	if ((rc = gd_client_erase(c->actor, argv[2], &rep)) < 0)
+		return cli_fail(c, rc);
+	if (c->json)
+		cli_print_json(json_pack("{s:s,s:I,s:I,s:I}", "client", argv[2], "deleted", (json_int_t)rep.deleted,
+		                         "subjects_erased", (json_int_t)rep.subjects_erased, "held", (json_int_t)rep.held));
+	else
+		printf("client %s: %zu record(s) deleted, %zu subject(s) left with nothing erased, %zu record(s) kept under a legal hold\n",
+		       argv[2], rep.deleted, rep.subjects_erased, rep.held);
+	return EXIT_OK;
+}
+
 int cmd_erase(struct cli *c, int argc, char **argv)
 {
 	if (argc != 2)

@@ -40,12 +40,16 @@ static const struct command commands[] = {
 	 "tenant's country code). 'show' prints the records readable for the purpose.\n"},
 	{"put", cmd_put, "store a record about a subject",
 	 "usage: gardien put SUBJECT --activity ID --category CAT [--source SRC]\n"
-	 "                   [--subject-category KIND] [--json-value] [--collected-at TIME] VALUE|-\n"
+	 "                   [--subject-category KIND] [--object KEY] [--json-value]\n"
+	 "                   [--client CLIENT] [--collected-at TIME] VALUE|-\n"
 	 "\n"
 	 "Seals VALUE (or standard input with -) under the subject's key. The record\n"
 	 "is tagged with the processing activity it was collected for. Once the tenant\n"
 	 "has a register, the activity must declare the category and the subject\n"
-	 "category (--subject-category, e.g. customer), or the write is refused (exit 4).\n"},
+	 "category (--subject-category, e.g. customer), or the write is refused (exit 4).\n"
+	 "--object names the contract, subscription or account the record is about when\n"
+	 "the subject holds several: retention counts from that object's events\n"
+	 "('gardien event SUBJECT NAME --object KEY').\n"},
 	{"get", cmd_get, "read a record for a purpose",
 	 "usage: gardien get RECORD --purpose ACTIVITY\n"
 	 "\n"
@@ -54,6 +58,24 @@ static const struct command commands[] = {
 	 "usage: gardien update RECORD [--json-value] VALUE|-\n"},
 	{"delete", cmd_delete, "delete one record",
 	 "usage: gardien delete RECORD\n"},
+	{"directive", cmd_directive, "post-mortem directives (French law 78-17, art. 85)",
+	 "usage: gardien directive set SUBJECT --designated NAME --contact HOW --wish erase|transmit|keep [--text WORDS]\n"
+	 "       gardien directive show SUBJECT\n"
+	 "       gardien directive apply SUBJECT [--output FILE]\n"
+	 "\n"
+	 "set records what the subject wants done with their data after their death and\n"
+	 "whom they designate (sealed under the subject's key; refused when the register\n"
+	 "does not offer post_mortem). apply, once the death is established, does it once:\n"
+	 "erase erases the subject (unless a hold or a minimum retention keeps it),\n"
+	 "transmit writes the subject's copy to FILE (new, mode 600) for the designated\n"
+	 "person, keep records the decision. Each step is audited.\n"},
+	{"client", cmd_client, "delete all of a processor's customer's data",
+	 "usage: gardien client erase CLIENT\n"
+	 "\n"
+	 "At the end of a customer's contract (Art. 28(3)(g)), deletes every record\n"
+	 "processed for it (put --client CLIENT) in one audited operation; subjects\n"
+	 "left with no record are erased whole, records under a legal hold are kept.\n"
+	 "Prints what was deleted, erased and kept.\n"},
 	{"erase", cmd_erase, "erase a subject by crypto-shredding",
 	 "usage: gardien erase SUBJECT\n"
 	 "\n"
@@ -182,12 +204,14 @@ static const struct command commands[] = {
 	 "after the current batch and exits 7: run it again to finish. A second run\n"
 	 "does nothing. Needs the tenant's register.\n"},
 	{"event", cmd_event, "record an event retention clocks count from",
-	 "usage: gardien event SUBJECT NAME [--at TIME]\n"
+	 "usage: gardien event SUBJECT NAME [--object KEY] [--at TIME]\n"
 	 "       gardien event --file FILE|-\n"
 	 "\n"
 	 "Records that NAME (e.g. last_contact, unsubscription, contract_end) happened\n"
 	 "to SUBJECT at TIME (default now); clocks counting from it restart from its\n"
-	 "latest occurrence. With --file, one \"SUBJECT NAME [TIME]\" per line ('#'\n"
+	 "latest occurrence. With --object, the event is of one contract, subscription\n"
+	 "or account of the subject (the --object of 'put'): only that object's\n"
+	 "records count from it. With --file, one \"SUBJECT NAME [TIME]\" per line ('#'\n"
 	 "starts a comment), committed 1000 at a time; a bad line stops the import and\n"
 	 "is reported with its number.\n"},
 	{"hold", cmd_hold, "place, lift or list legal holds",
@@ -221,25 +245,30 @@ static const struct command commands[] = {
 	 "horizon tells after which date no backup holds an erased subject's data\n"
 	 "(without SUBJECT: for every erased subject).\n"},
 	{"register", cmd_register, "check, load, export and compare the register of activities",
-	 "usage: gardien register check FILE\n"
+	 "usage: gardien register check FILE [--controls]\n"
 	 "       gardien register load FILE\n"
 	 "       gardien register versions\n"
 	 "       gardien register show [--version N] [--file FILE] [--format F]\n"
-	 "       gardien register export [--format html|md|csv|json|jsonld|yaml] [--version N] [--file FILE]\n"
+	 "       gardien register export [--format html|md|csv|fods|json|jsonld|yaml] [--version N] [--file FILE]\n"
 	 "       gardien register diff V1 V2\n"
+	 "       gardien register migrate FILE [--output OUT]\n"
 	 "       gardien register draft NOTICE [--language fr|en]\n"
 	 "       gardien register compare NOTICE REGISTER [--language fr|en]\n"
 	 "       gardien register notice [--language L] [--html] [--version N] [--file FILE] [--strict]\n"
 	 "\n"
 	 "The register (docs/register.md) lists the controller's processing activities;\n"
 	 "once loaded, every write and read of the tenant is checked against it.\n"
-	 "  check    validate FILE: errors and warnings as FILE:LINE:COLUMN (exit 2 on error)\n"
+	 "  check    validate FILE: errors and warnings as FILE:LINE:COLUMN (exit 2 on error);\n"
+	 "           --controls also checks its security controls against this installation\n"
 	 "  load     validate FILE and store it as the tenant's next register version\n"
 	 "  versions list the stored versions\n"
 	 "  show     print a version (default: the latest) as Markdown\n"
 	 "  export   print a version in a format (default json); csv uses the columns of\n"
-	 "           the CNIL register template; with --file, export FILE without a vault\n"
+	 "           the CNIL register template (fods: the same as an OpenDocument\n"
+	 "           spreadsheet); with --file, export FILE without a vault\n"
 	 "  diff     list what changed between two versions\n"
+	 "  migrate  write a format 1 FILE as format 2 (stdout, or OUT); reports each read\n"
+	 "           between activities that format 2 refuses without reads_from\n"
 	 "  draft    draft a register from a privacy notice (text or HTML, French or\n"
 	 "           English): each item quotes its sentence and line; TODO marks gaps\n"
 	 "  compare  what NOTICE promises that REGISTER lacks, and the reverse\n"

@@ -32,13 +32,14 @@ int route_register_get(struct api_ctx *c)
 	int64_t version = v ? strtoll(v, NULL, 10) : 0;
 	static const char *const types[][2] = {
 		{"json", "application/json"}, {"jsonld", "application/ld+json"}, {"md", "text/markdown; charset=utf-8"},
-		{"html", "text/html; charset=utf-8"}, {"csv", "text/csv; charset=utf-8"}};
+		{"html", "text/html; charset=utf-8"}, {"csv", "text/csv; charset=utf-8"},
+		{"fods", "application/vnd.oasis.opendocument.spreadsheet"}};
 	const char *type = NULL;
 	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
 		if (strcmp(types[i][0], format) == 0)
 			type = types[i][1];
 	if (!type)
-		return api_error(c, 400, "bad_request", "?format= takes json, jsonld, md, html or csv");
+		return api_error(c, 400, "bad_request", "?format= takes json, jsonld, md, html, csv or fods");
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *mem = open_memstream(&buf, &n);

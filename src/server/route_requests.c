@@ -61,9 +61,9 @@ int route_request_get(struct api_ctx *c)
 
 static int add_kept(void *ud, const gd_erasure_kept *k)
 {
-	return json_array_append_new(ud, json_pack("{s:I,s:s,s:s,s:s,s:o}", "record_id", (json_int_t)k->record_id,
+	return json_array_append_new(ud, json_pack("{s:I,s:s,s:s,s:s,s:o,s:s?}", "record_id", (json_int_t)k->record_id,
 	                                           "activity", k->activity, "category", k->category, "rule",
-	                                           k->rule, "until", api_time_json(k->until)));
+	                                           k->rule, "until", api_time_json(k->until), "ends", k->ends));
 }
 
 /* POST /requests/{id}/{step}: verify, start, extend, refuse, rectify, complete, erase. */

@@ -12,12 +12,14 @@
 
 int route_event_record(struct api_ctx *c)
 {
-	const char *name;
+	const char *name, *object = NULL;
 	gd_time at;
 	int st, rc;
-	if ((st = api_str(c, "name", true, &name)) || (st = api_time(c, "at", &at)))
+	if ((st = api_str(c, "name", true, &name)) || (st = api_str(c, "object", false, &object)) ||
+	    (st = api_time(c, "at", &at)))
 		return st;
-	if ((rc = gd_event_record(c->actor, c->caps[1], name, at)) < 0)
+	if ((rc = object ? gd_event_record_object(c->actor, c->caps[1], name, object, at)
+	                 : gd_event_record(c->actor, c->caps[1], name, at)) < 0)
 		return api_fail(c, rc);
 	c->out = json_pack("{s:s,s:s,s:o}", "subject", c->caps[1], "event", name, "at", api_time_json(at));
 	return 201;

@@ -77,6 +77,18 @@ int route_subject_erase(struct api_ctx *c)
 	return 200;
 }
 
+/* DELETE /clients/{client}: a processor's customer's data, at the end of its contract. */
+int route_client_erase(struct api_ctx *c)
+{
+	gd_client_erase_report rep;
+	int rc = gd_client_erase(c->actor, c->caps[1], &rep);
+	if (rc < 0)
+		return api_fail(c, rc);
+	c->out = json_pack("{s:s,s:I,s:I,s:I}", "client", c->caps[1], "deleted", (json_int_t)rep.deleted,
+	                   "subjects_erased", (json_int_t)rep.subjects_erased, "held", (json_int_t)rep.held);
+	return 200;
+}
+
 /* A record's value from the body: a string is text, anything else JSON. */
 static int body_value(struct api_ctx *c, enum gd_value_type *type, char **buf, const char **p, size_t *n)
 {
@@ -108,6 +120,8 @@ int route_record_put(struct api_ctx *c)
 	    (st = api_str(c, "category", true, &spec.category)) ||
 	    (st = api_str(c, "source", false, &spec.source)) ||
 	    (st = api_str(c, "subject_category", false, &spec.subject_category)) ||
+	    (st = api_str(c, "object", false, &spec.object)) ||
+	    (st = api_str(c, "client", false, &spec.client)) ||
 	    (st = api_time(c, "collected_at", &spec.collected_at)) ||
 	    (st = body_value(c, &spec.type, &buf, (const char **)&spec.value, &spec.value_len)))
 		return st;

@@ -38,6 +38,7 @@ const struct api_route api_routes[] = {
 	{"GET", R_TENANT "/records/{id}", route_record_get, API_TENANT, GD_OP_READ, 0, "record.get", "read one record for ?purpose=", NULL, 200},
 	{"PUT", R_TENANT "/records/{id}", route_record_update, API_TENANT, GD_OP_WRITE, API_BODY_RECORD, "record.update", "replace a record's value (rectification)", "RecordValue", 200},
 	{"DELETE", R_TENANT "/records/{id}", route_record_delete, API_TENANT, GD_OP_ERASE, 0, "record.delete", "delete one record", NULL, 200},
+	{"DELETE", R_TENANT "/clients/{client}", route_client_erase, API_TENANT, GD_OP_ERASE, 0, "client.erase", "delete all of a processor's customer's data (end of its contract)", NULL, 200},
 	{"PUT", R_TENANT "/register", route_register_load, API_TENANT, GD_OP_REGISTER, API_BODY_REGISTER, "register.load", "load a new version of the register (YAML text)", "RegisterLoad", 201},
 	{"GET", R_TENANT "/register", route_register_get, API_TENANT, 0, 0, "register.export", "the register: ?format=json|jsonld|md|html|csv, ?version=N", NULL, 200},
 	{"GET", R_TENANT "/register/diff", route_register_diff, API_TENANT, 0, 0, "register.diff", "the changes between two versions: ?from=N&to=M", NULL, 200},
@@ -344,7 +345,10 @@ static const char schema_text[] =
 	"es\":{\"activity\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"},"
 	"\"collected_at\":{\"type\":\"string\"},\"value\":{\"description\":\"a string (text) or any JSON value"
 	"\"},\"subject_category\":{\"type\":\"string\",\"description\":\"data-subject category of the registe"
-	"r (customer, prospect); required once the tenant has a register\"}},\"required\":[\"activity\","
+	"r (customer, prospect); required once the tenant has a register\"},\"object\":{\"type\":\"st"
+	"ring\",\"description\":\"the contract, subscription or account the record is about; retenti"
+	"on counts from its events\"},\"client\":{\"type\":\"string\",\"description\":\"in a processor"
+	" activity, the customer the record is processed for\"}},\"required\":[\"activity\","
 	"\"category\",\"value\"]},\"RecordValue\":{\"type\":\"object\",\"properties\":{\"value\":{\"description\":\""
 	"a string (text) or any JSON value\"}},\"required\":[\"value\"]},\"Role\":{\"type\":\"object\",\"proper"
 	"ties\":{\"ops\":{\"type\":\"string\",\"description\":\"read,write,erase,export,requests,register,aud"
@@ -377,7 +381,9 @@ static const char schema_text[] =
 	" the identity was verified\"},\"evidence\":{\"type\":\"string\"},\"reason\":{\"type\":\"string\"},\"record_id\":{\"type\":\"integer\",\"description\":\"rectify: the record\"},\"value\":{\"description\":\"rectify: its corrected value (a string or any JSON)\"}}},\"Co"
 	"nsentGive\":{\"type\":\"object\",\"properties\":{\"channel\":{\"type\":\"string\"},\"text\":{\"type\":\"stri"
 	"ng\"},\"text_version\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"}},\"required\":[\"channel\"]},"
-	"\"Event\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"at\":{\"type\":\"string\"}},\"r"
+	"\"Event\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"at\":{\"type\":\"string\"},"
+	"\"object\":{\"type\":\"string\",\"description\":\"one contract, subscription or account of the s"
+	"ubject: only its records count from this event\"}},\"r"
 	"equired\":[\"name\"]},\"Hold\":{\"type\":\"object\",\"properties\":{\"subject\":{\"type\":\"string\"},\"reco"
 	"rd_id\":{\"type\":\"integer\"},\"reason\":{\"type\":\"string\"}},\"required\":[\"subject\",\"reason\"]}}";
 

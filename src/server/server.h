@@ -114,6 +114,7 @@ int route_subject_create(struct api_ctx *c);
 int route_subject_find(struct api_ctx *c);
 int route_subject_add_id(struct api_ctx *c);
 int route_subject_erase(struct api_ctx *c);
+int route_client_erase(struct api_ctx *c);
 int route_record_put(struct api_ctx *c);
 int route_record_list(struct api_ctx *c);
 int route_record_get(struct api_ctx *c);

@@ -43,5 +43,6 @@ expect_out "| restriction | not offered: le traitement opéré par l'entreprise 
 expect_out "dpo-wimi@racine.eu"
 expect_gardien 0 "csv export" -- register export --format csv
 expect_out "\"Statistiques d'optimisation des services\",\"statistics\""
-expect_out "archive 0 days after transaction; delete 13 months after debit"
+# The CNIL template's French labels; events as the register describes them.
+expect_out 'archivage 0 jour après the payment transaction is carried out (""dès la transaction réalisée"") ; suppression 13 mois après the debit date'
 finish

@@ -276,10 +276,10 @@ static void bad_input_refused_vault_unchanged(void **state)
 	/* Malformed YAML, aliases, a list instead of a mapping, an empty file. */
 	static const char *const bad[] = {
 		"gardien_register: 1\nactivities: [\n", "a: &x [1]\nb: *x\n", "- 1\n- 2\n", "",
-		"gardien_register: 2\n", "gardien_register: 1\n---\ngardien_register: 1\n",
+		"gardien_register: 3\n", "gardien_register: 1\n---\ngardien_register: 1\n",
 	};
 	static const char *const why[] = {"YAML syntax", "aliases", "not a list", "empty",
-	                                  "format version must be 1", "more than one YAML document"};
+	                                  "format version must be 1 or 2", "more than one YAML document"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		memset(&fi, 0, sizeof fi);
 		assert_int_equal(parse(bad[i], &fi, &nerr), GD_EINVAL);

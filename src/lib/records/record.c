@@ -37,11 +37,25 @@ static int check_value(enum gd_value_type type, const void *value, size_t n)
 	return 0;
 }
 
+/* The spec's object key; a version 1 spec ends before the field. */
+static const char *spec_object(const gd_record_spec *spec)
+{
+	return spec->version >= 2 && spec->object && *spec->object ? spec->object : NULL;
+}
+
+static const char *spec_client(const gd_record_spec *spec)
+{
+	return spec->version >= 2 && spec->client && *spec->client ? spec->client : NULL;
+}
+
 static int check_spec(const gd_record_spec *spec)
 {
 	int rc;
-	if (!spec || spec->version != GD_RECORD_SPEC_VERSION)
+	if (!spec || spec->version < 1 || spec->version > GD_RECORD_SPEC_VERSION)
 		return gd__err(GD_EINVAL, "gd_record_spec is missing or of an unsupported version");
+	if ((spec_object(spec) && (rc = gd__check_name(spec_object(spec), "object key")) < 0) ||
+	    (spec_client(spec) && (rc = gd__check_name(spec_client(spec), "client")) < 0))
+		return rc;
 	if ((rc = gd__check_name(spec->activity, "activity")) < 0 ||
 	    (rc = gd__check_name(spec->category, "category")) < 0 ||
 	    (spec->source && (rc = gd__check_name(spec->source, "source")) < 0) ||
@@ -91,6 +105,12 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	                 (int64_t)(spec->collected_at ? spec->collected_at : now), (int64_t)now,
 	                 (int64_t)spec->type, sealed, spec->value_len + GD__SEAL_OVERHEAD,
 	                 spec->subject_category && *spec->subject_category ? spec->subject_category : NULL);
+	if (rc == 0 && spec_object(spec))
+		rc = gd__db_exec(v->store, "INSERT INTO record_objects (record_id, object) VALUES (?, ?)", "it", id,
+		                 spec_object(spec));
+	if (rc == 0 && spec_client(spec))
+		rc = gd__db_exec(v->store, "INSERT INTO record_clients (record_id, client) VALUES (?, ?)", "it", id,
+		                 spec_client(spec));
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.put", .purpose = spec->activity,
@@ -351,8 +371,13 @@ int gd_record_delete(gd_actor *a, int64_t id)
 
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
+	char activity[GD_NAME_MAX + 1] = "", subject_category[GD_NAME_MAX + 1] = "";
+	char object[GD_NAME_MAX + 1] = "";
+	struct gd__record_facts f = {activity, category, subject_category, 0, 0, object};
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT s.pseudonym, r.category FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT s.pseudonym, r.category, r.activity, r.subject_category, r.subject_id,"
+	                  " r.collected_at, o.object FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  " LEFT JOIN record_objects o ON o.record_id = r.id"
 	                  " WHERE r.id = ? AND r.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc == 0) {
@@ -360,11 +385,25 @@ int gd_record_delete(gd_actor *a, int64_t id)
 		if (rc == 1) {
 			gd__copy(subject, sizeof subject, gd__col_text(v->store, st, 0));
 			gd__copy(category, sizeof category, gd__col_text(v->store, st, 1));
+			gd__copy(activity, sizeof activity, gd__col_text(v->store, st, 2));
+			gd__copy(subject_category, sizeof subject_category, gd__col_text(v->store, st, 3));
+			f.subject_id = gd__col_int(v->store, st, 4);
+			f.collected_at = gd__col_int(v->store, st, 5);
+			gd__copy(object, sizeof object, gd__col_text(v->store, st, 6));
 			rc = 0;
 		} else if (rc == 0) {
 			rc = gd__err(GD_ENOTFOUND, "no record %lld in tenant %s", (long long)id, a->tenant);
 		}
 		gd__db_reset(v->store, st);
+	}
+	/* A minimum retention (format 2) is a floor the law sets: no delete before it. */
+	const struct gd__register *reg = NULL;
+	if (rc == 0 && (rc = gd__register_current(a, &reg)) == 0 && reg) {
+		gd_time until;
+		char why[512];
+		rc = gd__retention_floor(a, reg, &f, &until, why, sizeof why);
+		if (rc == 1)
+			rc = gd__err(GD_ESTATE, "record %lld may not be deleted yet: %s", (long long)id, why);
 	}
 	if (rc == 0)
 		rc = gd__records_delete(v, a->tenant_id, id, id, NULL);
@@ -377,18 +416,41 @@ int gd_record_delete(gd_actor *a, int64_t id)
 
 /* ---- the records table's writes for the other modules ---- */
 
+/*
+ * The record's side rows (record.c owns them with the records): the object
+ * key (record_objects) and, in processor activities, the customer
+ * (record_clients) go with the record.
+ */
+static int forget_side_rows(gd_vault *v, int64_t first, int64_t last)
+{
+	int rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE record_id BETWEEN ? AND ?", "ii", first, last);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM record_clients WHERE record_id BETWEEN ? AND ?", "ii", first, last);
+	return rc;
+}
+
 int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t last, int64_t *n)
 {
 	int rc = gd__db_exec(v->store, "DELETE FROM records WHERE tenant_id = ? AND id BETWEEN ? AND ?", "iii",
 	                     tenant_id, first, last);
 	if (n)
 		*n = rc == 0 ? gd__db_changes(v->store) : 0;
+	if (rc == 0)
+		rc = forget_side_rows(v, first, last);
 	return rc == 0 ? gd__retention_forget(v, first, last) : rc;
 }
 
 int gd__records_delete_subject(gd_vault *v, int64_t subject_id)
 {
 	int rc = gd__retention_forget_subject(v, subject_id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store,
+		                 "DELETE FROM record_objects WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
+		                 "i", subject_id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store,
+		                 "DELETE FROM record_clients WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
+		                 "i", subject_id);
 	return rc == 0 ? gd__db_exec(v->store, "DELETE FROM records WHERE subject_id = ?", "i", subject_id) : rc;
 }
 
@@ -400,6 +462,10 @@ int gd__records_archive(gd_vault *v, int64_t id)
 
 int gd__records_anonymise(gd_vault *v, int64_t id, gd_time collected_month)
 {
+	/* The object key (a contract number) could single the person out again. */
+	int rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE record_id = ?", "i", id);
+	if (rc < 0)
+		return rc;
 	return gd__db_exec(v->store,
 	                   "UPDATE records SET stage = ?, subject_id = 0, sealed = ?, collected_at = ?,"
 	                   " updated_at = ? WHERE id = ?",

@@ -18,7 +18,8 @@
 #include "util/buf.h"
 
 static const char *const basis_names[] = {"consent", "contract", "legal_obligation",
-                                          "vital_interests", "public_task", "legitimate_interests"};
+                                          "vital_interests", "public_task", "legitimate_interests",
+                                          "not_stated"};
 static const char *const safeguard_names[] = {"adequacy", "scc", "bcr", "derogation", "none"};
 static const char *const stage_names[] = {"archive", "anonymise", "delete"};
 
@@ -65,18 +66,35 @@ static void put(json_t *o, const char *k, json_t *v)
 	json_object_set_new(o, k, v);
 }
 
+static json_t *parties_json(const struct gd__party *p, size_t n);
+
+static json_t *party_json(const struct gd__party *p)
+{
+	json_t *o = json_object();
+	put(o, "name", jstr(p->name));
+	put(o, "kind", jstr(p->kind));
+	/* One country stays a string (format 1 files export as before). */
+	if (p->countries.n > 1)
+		put(o, "country", jstrings(&p->countries));
+	else
+		put(o, "country", jstr(p->country));
+	put(o, "address", jstr(p->address));
+	put(o, "purpose", jstr(p->purpose));
+	if (p->contract_date || p->contract_reference) {
+		json_t *k = json_object();
+		put(k, "date", jstr(p->contract_date));
+		put(k, "reference", jstr(p->contract_reference));
+		json_object_set_new(o, "contract", k);
+	}
+	put(o, "sub_processors", parties_json(p->sub_processors, p->nsub_processors));
+	return o;
+}
+
 static json_t *parties_json(const struct gd__party *p, size_t n)
 {
 	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_object();
-		put(o, "name", jstr(p[i].name));
-		put(o, "kind", jstr(p[i].kind));
-		put(o, "country", jstr(p[i].country));
-		put(o, "address", jstr(p[i].address));
-		put(o, "purpose", jstr(p[i].purpose));
-		json_array_append_new(a, o);
-	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, party_json(&p[i]));
 	return a;
 }
 
@@ -125,6 +143,31 @@ static json_t *activity_json(const struct gd__activity *a)
 		json_array_append_new(tr, t);
 	}
 	put(o, "transfers", tr);
+	json_t *rf = json_array();
+	for (size_t i = 0; i < a->nreads_from; i++)
+		json_array_append_new(rf, json_pack("{s:s,s:s}", "activity", a->reads_from[i].activity,
+		                                    "compatibility", a->reads_from[i].compatibility));
+	put(o, "reads_from", rf);
+	json_t *jc = json_array();
+	for (size_t i = 0; i < a->njoint; i++) {
+		json_t *j = json_object();
+		put(j, "name", jstr(a->joint[i].name));
+		put(j, "arrangement", jstr(a->joint[i].arrangement));
+		put(j, "country", jstr(a->joint[i].country));
+		put(j, "email", jstr(a->joint[i].email));
+		put(j, "reference", jstr(a->joint[i].reference));
+		json_array_append_new(jc, j);
+	}
+	put(o, "joint_controllers", jc);
+	if (a->dpia.date) {
+		json_t *d = json_object();
+		put(d, "date", jstr(a->dpia.date));
+		put(d, "outcome", jstr(a->dpia.outcome));
+		put(d, "reference", jstr(a->dpia.reference));
+		json_object_set_new(o, "dpia", d);
+	}
+	put(o, "created", jstr(a->created));
+	put(o, "updated", jstr(a->updated));
 	json_t *ret = json_array();
 	for (size_t i = 0; i < a->nretention; i++) {
 		const struct gd__retention *r = &a->retention[i];
@@ -228,6 +271,9 @@ json_t *gd__register_json(const struct gd__register *r)
 			json_object_set_new(e, "identity_proof", json_true());
 		if (g->extra_copies_charged)
 			json_object_set_new(e, "extra_copies_charged", json_true());
+		put(e, "channels", jstrings(&g->channels));
+		put(e, "fee", jstr(g->fee));
+		put(e, "identity", jstr(g->identity));
 		json_array_append_new(rights, e);
 	}
 	put(o, "rights", rights);
@@ -257,6 +303,43 @@ static const char *term_iri(enum gd__taxo_kind kind, const char *key, bool prefe
 	return *t->dpv ? t->dpv : (*t->gdpr ? t->gdpr : NULL);
 }
 
+/*
+ * Terms as DPV concepts, each keeping its fideslang key: one node per term,
+ * typed with the DPV class (dpv:… purpose, pd:… personal data), with the key
+ * as dct:identifier and the fideslang IRI as rdfs:seeAlso.
+ */
+static json_t *dpv_terms(const char *ns, const struct gd__strings *s, const char *(*map)(const char *))
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < s->n; i++) {
+		char buf[GD_NAME_MAX + 64];
+		snprintf(buf, sizeof buf, "%s:%s", ns, s->v[i]);
+		json_array_append_new(a, json_pack("{s:s,s:s,s:{s:s}}", "@type", map(s->v[i]), "dct:identifier",
+		                                   s->v[i], "rdfs:seeAlso", "@id", buf));
+	}
+	return a;
+}
+
+/* A country as a DPV location (https://w3id.org/dpv/loc#FR). */
+static json_t *loc(const char *country)
+{
+	char buf[32];
+	if (!country)
+		return json_null();
+	snprintf(buf, sizeof buf, "loc:%s", country);
+	return json_pack("{s:s}", "@id", buf);
+}
+
+static json_t *locs(const struct gd__party *p)
+{
+	if (p->countries.n <= 1)
+		return loc(p->countries.n ? p->countries.v[0] : p->country);
+	json_t *a = json_array();
+	for (size_t k = 0; k < p->countries.n; k++)
+		json_array_append_new(a, loc(p->countries.v[k]));
+	return a;
+}
+
 /* A fideslang key as an IRI of gardien's taxonomy namespace. */
 static json_t *taxo_ids(const char *ns, const struct gd__strings *s)
 {
@@ -271,7 +354,9 @@ static json_t *taxo_ids(const char *ns, const struct gd__strings *s)
 
 static json_t *jsonld(const struct gd__register *r)
 {
-	json_t *ctx = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "dpv", "https://w3id.org/dpv#",
+	json_t *ctx = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "dpv", "https://w3id.org/dpv#",
+	                        "pd", "https://w3id.org/dpv/pd#", "loc", "https://w3id.org/dpv/loc#",
+	                        "rdfs", "http://www.w3.org/2000/01/rdf-schema#",
 	                        "eu-gdpr", "https://w3id.org/dpv/legal/eu/gdpr#", "dct",
 	                        "http://purl.org/dc/terms/", "fides-category",
 	                        "https://github.com/IABTechLab/fideslang#data_category/",
@@ -286,7 +371,7 @@ static json_t *jsonld(const struct gd__register *r)
 	put(ctl, "dct:title", jstr(r->controller.name));
 	put(ctl, "dpv:hasAddress", jstr(r->controller.address));
 	put(ctl, "dpv:hasIdentifier", jstr(r->controller.registration));
-	put(ctl, "dpv:hasCountry", jstr(r->controller.country));
+	put(ctl, "dpv:hasCountry", loc(r->controller.country));
 	if (r->dpo.name)
 		json_object_set_new(ctl, "dpv:hasDataProtectionOfficer",
 		                    json_pack("{s:s,s:s,s:o}", "@type", "dpv:DataProtectionOfficer",
@@ -315,7 +400,7 @@ static json_t *jsonld(const struct gd__register *r)
 		put(p, "dct:description", jstr(a->description));
 		json_object_set_new(p, a->role == GD__ROLE_PROCESSOR ? "dpv:hasDataProcessor" : "dpv:hasDataController",
 		                    json_pack("{s:s}", "@id", "gardien:controller"));
-		put(p, "dpv:hasPurpose", taxo_ids("fides-use", &a->purposes));
+		put(p, "dpv:hasPurpose", dpv_terms("fides-use", &a->purposes, gd__dpv_purpose));
 		const char *b = term_iri(GD__TAXO_BASIS, basis_names[a->basis], false);
 		const char *bg = term_iri(GD__TAXO_BASIS, basis_names[a->basis], true);
 		json_t *bases = json_array();
@@ -329,16 +414,25 @@ static json_t *jsonld(const struct gd__register *r)
 				json_array_append_new(bases, json_pack("{s:s}", "@id", c9));
 		}
 		put(p, "dpv:hasLegalBasis", bases);
-		put(p, "dpv:hasPersonalData", taxo_ids("fides-category", &a->categories));
+		if (a->njoint) {
+			json_t *jc = json_array();
+			for (size_t k = 0; k < a->njoint; k++)
+				json_array_append_new(jc, json_pack("{s:s}", "dct:title", a->joint[k].name));
+			json_object_set_new(p, "dpv:hasJointDataControllers",
+			                    json_pack("{s:s,s:o}", "@type", "dpv:JointDataControllers", "dpv:hasDataController", jc));
+		}
+		put(p, "dpv:hasPersonalData", dpv_terms("fides-category", &a->categories, gd__dpv_personal_data));
 		put(p, "dpv:hasDataSubject", taxo_ids("fides-subject", &a->subjects));
 		json_t *recips = json_array();
-		for (size_t k = 0; k < a->nrecipients; k++)
-			json_array_append_new(recips, json_pack("{s:s,s:s}", "@type", "dpv:Recipient", "dct:title",
-			                                        a->recipients[k].name));
+		for (size_t k = 0; k < a->nrecipients; k++) {
+			json_t *e = json_pack("{s:s,s:s}", "@type", "dpv:Recipient", "dct:title", a->recipients[k].name);
+			put(e, "dpv:hasCountry", locs(&a->recipients[k]));
+			json_array_append_new(recips, e);
+		}
 		for (size_t k = 0; k < a->nprocessors; k++)
 			json_array_append_new(recips, json_pack("{s:s,s:s,s:o}", "@type", "dpv:DataProcessor",
 			                                        "dct:title", a->processors[k].name, "dpv:hasCountry",
-			                                        jstr(a->processors[k].country)));
+			                                        locs(&a->processors[k])));
 		put(p, "dpv:hasRecipient", recips);
 		json_t *tr = json_array();
 		for (size_t k = 0; k < a->ntransfers; k++) {
@@ -348,7 +442,7 @@ static json_t *jsonld(const struct gd__register *r)
 			                    : term_iri(GD__TAXO_SAFEGUARD, safeguard_names[t->safeguard], true);
 			json_t *e = json_pack("{s:s,s:s}", "@type", "dpv:DataTransfer", "dct:title", t->recipient);
 			if (t->country)
-				json_object_set_new(e, "dpv:hasCountry", json_string(t->country));
+				json_object_set_new(e, "dpv:hasCountry", loc(t->country));
 			if (s)
 				json_object_set_new(e, "dpv:hasLegalBasis", json_pack("{s:s}", "@id", s));
 			json_array_append_new(tr, e);
@@ -382,19 +476,12 @@ static json_t *jsonld(const struct gd__register *r)
 	return json_pack("{s:o,s:o}", "@context", ctx, "@graph", graph);
 }
 
-/* ---- CSV (CNIL register template) ---- */
+/* ---- text cells of the Markdown and HTML documents ---- */
 
 /* Where the CSV, Markdown and HTML exports go: their FILE, through a buffer. */
 static int to_file(void *ud, const void *p, size_t n)
 {
 	return fwrite(p, 1, n, ud) == n ? 0 : gd__err(GD_EIO, "cannot write the export");
-}
-
-/* One field of the CNIL template: always quoted, formulas neutralised. */
-static void csv_field(struct gd__buf *o, const char *s, bool last)
-{
-	gd__buf_csv(o, s, s ? strlen(s) : 0, GD__CSV_ALWAYS | GD__CSV_NEUTRALISE);
-	gd__buf_puts(o, last ? "\r\n" : ",");
 }
 
 /*
@@ -436,10 +523,24 @@ static const char *sb_parties(struct gd__buf *b, const struct gd__party *p, size
 			bool any = false;
 			if (p[i].kind)
 				sb_add(b, "%s", p[i].kind), any = true;
-			if (p[i].country)
+			for (size_t k = 0; k < p[i].countries.n; k++)
+				sb_add(b, "%s%s", any ? ", " : "", p[i].countries.v[k]), any = true;
+			if (!p[i].countries.n && p[i].country)
 				sb_add(b, "%s%s", any ? ", " : "", p[i].country), any = true;
 			if (p[i].purpose)
 				sb_add(b, "%s%s", any ? ", " : "", p[i].purpose);
+			if (p[i].contract_date)
+				sb_add(b, "%scontract of %s%s%s", any ? ", " : "", p[i].contract_date,
+				       p[i].contract_reference ? " " : "", p[i].contract_reference ? p[i].contract_reference : "");
+			sb_add(b, ")");
+		}
+		for (size_t k = 0; k < p[i].nsub_processors; k++) {
+			const struct gd__party *s = &p[i].sub_processors[k];
+			sb_add(b, "%s%s (sub-processor", k ? "; " : " — engages ", s->name);
+			for (size_t c = 0; c < s->countries.n; c++)
+				sb_add(b, ", %s", s->countries.v[c]);
+			if (s->purpose)
+				sb_add(b, ", %s", s->purpose);
 			sb_add(b, ")");
 		}
 	}
@@ -499,31 +600,14 @@ static const char *sb_basis(struct gd__buf *b, const struct gd__activity *a)
 {
 	const struct gd__term *t = gd__taxonomy_find(GD__TAXO_BASIS, basis_names[a->basis]);
 	gd__buf_reset(b);
-	sb_add(b, "%s (Art. %s)", basis_names[a->basis], t ? t->article : "6(1)");
+	if (a->basis == GD__BASIS_NOT_STATED)
+		sb_add(b, "not stated in the notice");
+	else
+		sb_add(b, "%s (Art. %s)", basis_names[a->basis], t ? t->article : "6(1)");
 	if (a->basis_detail)
 		sb_add(b, ": %s", a->basis_detail);
 	return sb_str(b);
 }
-
-static const char *sb_security(struct gd__buf *b, const struct gd__register *r, const struct gd__activity *a,
-                               const char *sep)
-{
-	gd__buf_reset(b);
-	for (size_t i = 0; i < a->security.n; i++)
-		sb_add(b, "%s%s", b->n ? sep : "", a->security.v[i]);
-	for (size_t i = 0; i < r->security.n; i++)
-		sb_add(b, "%s%s", b->n ? sep : "", r->security.v[i]);
-	return sb_str(b);
-}
-
-static const char *const csv_columns[] = {
-	"Nom / sigle", "N° / REF", "Mise à jour", "Responsable du traitement",
-	"Délégué à la protection des données", "Représentant", "Qualité (responsable / sous-traitant)",
-	"Finalité principale", "Sous-finalités", "Base légale", "Catégories de données personnelles",
-	"Données sensibles", "Catégories de personnes concernées", "Sources des données",
-	"Destinataires", "Sous-traitants", "Transferts hors UE (destinataire, pays, garanties)",
-	"Durées de conservation", "Mesures de sécurité", NULL,
-};
 
 /* Flushes `o` and releases `cell`: 0, or the first error of either. */
 static int finish(struct gd__buf *o, struct gd__buf *cell)
@@ -534,52 +618,6 @@ static int finish(struct gd__buf *o, struct gd__buf *cell)
 	gd__buf_release(o);
 	gd__buf_release(cell);
 	return rc;
-}
-
-static int write_csv(const struct gd__register *r, FILE *out)
-{
-	char mem[8192];
-	struct gd__buf cell, o, *b = &cell;
-	gd__buf_init(&cell, CELL_MAX);
-	gd__buf_init_stream(&o, mem, sizeof mem, to_file, out);
-	for (int i = 0; csv_columns[i]; i++)
-		csv_field(&o, csv_columns[i], !csv_columns[i + 1]);
-	char ctl[1024], dpo[1024], rep[1024];
-	snprintf(ctl, sizeof ctl, "%s%s%s%s%s", r->controller.name, r->controller.address ? ", " : "",
-	         r->controller.address ? r->controller.address : "", r->controller.registration ? ", " : "",
-	         r->controller.registration ? r->controller.registration : "");
-	snprintf(dpo, sizeof dpo, "%s%s%s", r->dpo.name ? r->dpo.name : "", r->dpo.email ? ", " : "",
-	         r->dpo.email ? r->dpo.email : "");
-	snprintf(rep, sizeof rep, "%s", r->representative.name ? r->representative.name : "");
-	for (size_t i = 0; i < r->nactivities; i++) {
-		const struct gd__activity *a = &r->activities[i];
-		csv_field(&o, a->name, false);
-		csv_field(&o, a->id, false);
-		csv_field(&o, r->notice.updated, false);
-		csv_field(&o, ctl, false);
-		csv_field(&o, dpo, false);
-		csv_field(&o, rep, false);
-		if (a->role == GD__ROLE_PROCESSOR) {
-			char q[1024];
-			snprintf(q, sizeof q, "sous-traitant pour le compte de %s", a->on_behalf_of ? a->on_behalf_of : "?");
-			csv_field(&o, q, false);
-		} else {
-			csv_field(&o, "responsable de traitement", false);
-		}
-		csv_field(&o, a->description ? a->description : sb_list(b, &a->purposes, ", "), false);
-		csv_field(&o, sb_list(b, &a->sub_purposes, "; "), false);
-		csv_field(&o, sb_basis(b, a), false);
-		csv_field(&o, sb_list(b, &a->categories, ", "), false);
-		csv_field(&o, sb_special(b, a), false);
-		csv_field(&o, sb_list(b, &a->subjects, ", "), false);
-		csv_field(&o, sb_list(b, &a->sources, ", "), false);
-		csv_field(&o, sb_parties(b, a->recipients, a->nrecipients, "; "), false);
-		csv_field(&o, sb_parties(b, a->processors, a->nprocessors, "; "), false);
-		csv_field(&o, sb_transfers(b, a, "; "), false);
-		csv_field(&o, sb_retention(b, a, " | "), false);
-		csv_field(&o, sb_security(b, r, a, "; "), true);
-	}
-	return finish(&o, &cell);
 }
 
 /* ---- Markdown and HTML: one section per activity ---- */
@@ -754,6 +792,18 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 		row(&d, "Recipients", sb_parties(b, a->recipients, a->nrecipients, "; "));
 		row(&d, "Processors", sb_parties(b, a->processors, a->nprocessors, "; "));
 		row(&d, "Transfers outside the EU", sb_transfers(b, a, "; "));
+		gd__buf_reset(b);
+		for (size_t k = 0; k < a->njoint; k++)
+			sb_add(b, "%s%s: %s%s%s", k ? "; " : "", a->joint[k].name,
+			       a->joint[k].arrangement ? a->joint[k].arrangement : "", a->joint[k].reference ? " — " : "",
+			       a->joint[k].reference ? a->joint[k].reference : "");
+		row(&d, "Joint controllers (Art. 26)", b->n ? sb_str(b) : NULL);
+		if (a->dpia.date) {
+			gd__buf_reset(b);
+			sb_add(b, "%s, %s%s%s", a->dpia.date, a->dpia.outcome ? a->dpia.outcome : "",
+			       a->dpia.reference ? " — " : "", a->dpia.reference ? a->dpia.reference : "");
+			row(&d, "Impact assessment (Art. 35)", sb_str(b));
+		}
 		row(&d, "Retention", sb_retention(b, a, " | "));
 		for (size_t k = 0; k < a->nretention; k++)
 			row(&d, "Retention (notice)", a->retention[k].text);
@@ -777,6 +827,12 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 				sb_add(b, " — identity proof required");
 			if (g->extra_copies_charged)
 				sb_add(b, " — extra copies may be charged");
+			for (size_t k = 0; k < g->channels.n; k++)
+				sb_add(b, "%s%s", k ? ", " : " — by ", g->channels.v[k]);
+			if (g->fee)
+				sb_add(b, " — %s", strcmp(g->fee, "free") == 0 ? "free" : "free unless manifestly unfounded or excessive");
+			if (g->identity)
+				sb_add(b, " — identity: %s", g->identity);
 			row(&d, g->kind, sb_str(b));
 		}
 		table_end(&d);
@@ -803,7 +859,9 @@ int gd__register_write(const struct gd__register *r, const char *source, size_t 
 	if (strcmp(format, "jsonld") == 0)
 		return dump(jsonld(r), out);
 	if (strcmp(format, "csv") == 0)
-		return write_csv(r, out);
+		return gd__register_write_cnil(r, false, out);
+	if (strcmp(format, "fods") == 0)
+		return gd__register_write_cnil(r, true, out);
 	if (strcmp(format, "md") == 0 || strcmp(format, "markdown") == 0)
 		return write_doc(r, out, false);
 	if (strcmp(format, "html") == 0)

@@ -32,6 +32,7 @@ struct out {
 	void *ud;
 	enum gd_export_format fmt;
 	bool first;         /* first item of the current JSON array */
+	bool cell_start;    /* CSV: a cell is open and nothing written in it yet */
 };
 
 /* The buffer's sink: the caller's writer, whose positive answers mean "stop". */
@@ -64,11 +65,30 @@ static void putf(struct out *o, const char *fmt, ...)
 }
 
 /*
+ * CSV: opens a quoted cell whose text is written in parts. A spreadsheet runs
+ * a cell starting with = + - @ (or a tab or carriage return) as a formula: a
+ * subject's own value or a register's text would run on the reader's machine,
+ * so the cell's first text gets a ' before such a character (text()).
+ */
+static void copen(struct out *o)
+{
+	puts_(o, "\"");
+	o->cell_start = true;
+}
+
+/*
  * Writes text escaped for the current format (JSON string body, the inside of
  * a quoted CSV field, HTML text).
  */
 static void text(struct out *o, const char *s, size_t n)
 {
+	/* The first text of a cell opened by copen() (CSV): defused like
+	 * GD__CSV_NEUTRALISE defuses a whole field. */
+	if (o->fmt == GD_EXPORT_CSV && o->cell_start && n) {
+		if (strchr("=+-@\t\r", s[0]))
+			puts_(o, "'");
+		o->cell_start = false;
+	}
 	if (o->fmt == GD_EXPORT_JSON)
 		gd__buf_json(&o->b, s, n);
 	else if (o->fmt == GD_EXPORT_CSV)
@@ -119,7 +139,7 @@ static void item(struct out *o, bool *first)
  */
 static void cf(struct out *o, const char *v, bool last)
 {
-	gd__buf_csv(&o->b, v, v ? strlen(v) : 0, GD__CSV_ALWAYS);
+	gd__buf_csv(&o->b, v, v ? strlen(v) : 0, GD__CSV_ALWAYS | GD__CSV_NEUTRALISE);
 	puts_(o, last ? "\r\n" : ",");
 }
 
@@ -309,7 +329,7 @@ static int export_identifiers(struct ctx *c, struct out *o)
 			cf(o, kind, false);
 			for (int i = 0; i < 7; i++)
 				cf(o, "", false);
-			gd__buf_csv(&o->b, (const char *)c->val, vn, GD__CSV_ALWAYS);
+			gd__buf_csv(&o->b, (const char *)c->val, vn, GD__CSV_ALWAYS | GD__CSV_NEUTRALISE);
 			puts_(o, "\r\n");
 		} else {
 			puts_(o, "<tr>");
@@ -433,7 +453,7 @@ static int export_records(struct ctx *c, struct out *o)
 			cf(o, idb, false);
 			cf(o, activity, false);
 			cf(o, category, false);
-			puts_(o, "\"");
+			copen(o);
 			for (size_t i = 0; act && i < act->purposes.n; i++) {
 				if (i)
 					puts_(o, " ");
@@ -444,16 +464,17 @@ static int export_records(struct ctx *c, struct out *o)
 			cf(o, source, false);
 			cft(o, collected, false);
 			cft(o, until, false);
-			puts_(o, "\"");
+			copen(o);
 			bool any = false;
 			if (act) {
 				parties_text(o, act->recipients, act->nrecipients, &any);
 				parties_text(o, act->processors, act->nprocessors, &any);
 			}
-			puts_(o, "\",\"");
+			puts_(o, "\",");
+			copen(o);
 			transfers_text(o, act);
 			puts_(o, "\",");
-			gd__buf_csv(&o->b, (const char *)c->val, vn, GD__CSV_ALWAYS);
+			gd__buf_csv(&o->b, (const char *)c->val, vn, GD__CSV_ALWAYS | GD__CSV_NEUTRALISE);
 			puts_(o, "\r\n");
 		} else {
 			puts_(o, "<tr>");

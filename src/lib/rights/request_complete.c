@@ -283,8 +283,9 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 	char prev[GD_NAME_MAX + 1] = "", buf[GD_REASON_MAX + 64], hold_reason[256];
 	size_t ndel_before = 0;
 	int rc = gd__db_query(db, &st,
-	                      "SELECT id, activity, category, collected_at, stage FROM records WHERE subject_id = ?"
-	                      " ORDER BY activity, id",
+	                      "SELECT r.id, r.activity, r.category, r.collected_at, r.stage, r.subject_category,"
+	                      " o.object FROM records r LEFT JOIN record_objects o ON o.record_id = r.id"
+	                      " WHERE r.subject_id = ? ORDER BY r.activity, r.id",
 	                      "i", c->s.id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		int64_t id = gd__col_int(db, st, 0);
@@ -306,19 +307,34 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 		if (rc < 0)
 			break;
 		const char *rule = NULL;
-		gd_time until = gd__retention_end(gd__retention_of(act, category), collected);
+		struct gd__record_facts f = {activity, category, gd__col_text(db, st, 5), c->s.id, collected,
+		                             gd__col_text(db, st, 6)};
+		gd_time until = 0, floor_until = 0;
+		char ends[400] = "";
+		if (c->reg && (rc = gd__retention_ends(a, c->reg, &f, &until, ends, sizeof ends)) < 0)
+			break;
 		if (hold) {
 			snprintf(buf, sizeof buf, "legal hold %lld: %s", (long long)hold, hold_reason);
 			rule = buf, until = 0;
-		} else if (!(rule = keep_rule(act, buf, sizeof buf)) && stage == GD__REC_ARCHIVED) {
+			snprintf(ends, sizeof ends, "kept until legal hold %lld is lifted", (long long)hold);
+		} else if ((rule = keep_rule(act, buf, sizeof buf))) {
+			;
+		} else if (c->reg && (rc = gd__retention_floor(a, c->reg, &f, &floor_until, buf, sizeof buf)) != 0) {
+			if (rc < 0)
+				break;
+			/* Art. 17(3)(b): a minimum the law sets keeps the record, to its end at least. */
+			rule = buf, rc = 0;
+		} else if (stage == GD__REC_ARCHIVED) {
 			rule = "archived as legal proof (Art. 17(3)(e))";
 		}
 		if (!rule) {
 			rc = doom(c, id, collected);
 			continue;
 		}
+		if (!c->reg)
+			snprintf(ends, sizeof ends, "no register: no retention rule sets an end");
 		gd_erasure_kept k = {.record_id = id, .activity = activity, .category = category, .rule = rule,
-		                     .until = until};
+		                     .until = until, .ends = ends};
 		c->nkept++;
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "request.erase.keep", .purpose = activity,

@@ -63,3 +63,25 @@ CREATE TABLE IF NOT EXISTS retention_state (
   tenant_id        BIGINT PRIMARY KEY,
   register_version BIGINT NOT NULL
 );
+-- record_objects: the thing a record is about, when it is one of several the
+-- subject holds (a contract, a subscription, an account: "--object C-2041").
+-- Events of that object (object_events) count for its records alone, so that
+-- ending one contract does not end another's clock. A row goes with its
+-- record, by the same deleters as retention_due (gd__retention_record_gone,
+-- the sweep, the erase hook) and with its record's anonymisation.
+-- owner: records
+CREATE TABLE IF NOT EXISTS record_objects (
+  record_id BIGINT PRIMARY KEY,
+  object    TEXT NOT NULL
+);
+-- object_events: the latest occurrence of each named event per object of a
+-- subject; looked up by (subject, object, name).
+-- owner: retention
+CREATE TABLE IF NOT EXISTS object_events (
+  subject_id BIGINT NOT NULL,
+  object     TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  at         BIGINT NOT NULL,
+  tenant_id  BIGINT NOT NULL,
+  PRIMARY KEY (subject_id, object, name)
+);

@@ -66,3 +66,14 @@ CREATE TABLE IF NOT EXISTS counters (
 INSERT OR IGNORE INTO counters (name, value)
   VALUES ('records', 0), ('breaches', 0), ('requests', 0), ('holds', 0), ('auth_grants', 0);
 DROP TRIGGER IF EXISTS records_high_water;
+-- record_clients: in a processor's activities, the customer (the controller)
+-- each record is processed for ("--client ACME-42"), so that all of one
+-- customer's data can be found and deleted at the end of its contract
+-- (records/client.c). A row goes with its record (gd__retention_record_gone,
+-- the sweep, the erase hook).
+-- owner: records
+CREATE TABLE IF NOT EXISTS record_clients (
+  record_id INTEGER PRIMARY KEY,
+  client    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS record_clients_client ON record_clients (client);

@@ -57,3 +57,25 @@ CREATE TABLE IF NOT EXISTS retention_state (
   tenant_id        INTEGER PRIMARY KEY,
   register_version INTEGER NOT NULL
 );
+-- record_objects: the thing a record is about, when it is one of several the
+-- subject holds (a contract, a subscription, an account: "--object C-2041").
+-- Events of that object (object_events) count for its records alone, so that
+-- ending one contract does not end another's clock. A row goes with its
+-- record, by the same deleters as retention_due (gd__retention_record_gone,
+-- the sweep, the erase hook) and with its record's anonymisation.
+-- owner: records
+CREATE TABLE IF NOT EXISTS record_objects (
+  record_id INTEGER PRIMARY KEY,
+  object    TEXT NOT NULL
+);
+-- object_events: the latest occurrence of each named event per object of a
+-- subject; looked up by (subject, object, name).
+-- owner: retention
+CREATE TABLE IF NOT EXISTS object_events (
+  subject_id INTEGER NOT NULL,
+  object     TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  at         INTEGER NOT NULL,
+  tenant_id  INTEGER NOT NULL,
+  PRIMARY KEY (subject_id, object, name)
+) WITHOUT ROWID;
