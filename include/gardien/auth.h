@@ -388,6 +388,7 @@ typedef struct gd_actor_info {
 	const char *activities;
 	int64_t grant;           /* support access: the grant used; 0 otherwise */
 	bool operator;           /* opened without a token: every right */
+	gd_time grant_expires;   /* support access: when the grant ends; 0 otherwise */
 } gd_actor_info;
 
 /*

@@ -136,6 +136,16 @@ int gd_consent_history(gd_actor *a, const char *subject, gd_consent_cb cb, void 
 int gd_consent_members(gd_actor *a, const char *activity,
                        int (*cb)(void *ud, const char *subject), void *ud);
 
+/*
+ * Consents still live that expire by `until` (after the vault's now), soonest
+ * first: `cb` gets the subject's pseudonym, the activity and the expiry. For
+ * asking renewal in time. GD_EINVAL when `until` is not after now. Audited
+ * ("consent.expiring").
+ */
+int gd_consent_expiring(gd_actor *a, gd_time until,
+                        int (*cb)(void *ud, const char *subject, const char *activity, gd_time expires_at),
+                        void *ud);
+
 /* ---- requests ------------------------------------------------------------------ */
 
 enum gd_request_state {

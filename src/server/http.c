@@ -405,6 +405,13 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct pending *p, i
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (r->www_authenticate)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"gardien\"");
+	if (r->csp) {
+		MHD_add_response_header(resp, "Content-Security-Policy", r->csp);
+		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	}
+	if (r->location)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
 	if (r->retry_after) {
 		char ra[16];
 		snprintf(ra, sizeof ra, "%d", r->retry_after);
@@ -631,6 +638,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		.client = p->client, .client_cn = config->bind_client_cert ? p->cn : NULL};
 	struct api_resp r;
 	int route;
+	if (console_serve(method, url, &r))
+		return respond(conn, p, -1, &r, false);
 	struct api_ctx probe;
 	int i = api_route_match(&probe, method, p->path);
 	if (i >= 0 && (api_routes[i].fn == route_health || api_routes[i].fn == route_metrics) &&

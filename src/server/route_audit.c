@@ -13,6 +13,8 @@
 static int add_entry(void *ud, const gd_audit_entry *e)
 {
 	json_t **acc = ud;
+	if (e->seq <= json_integer_value(acc[2]))
+		return 0; /* before the cursor: an earlier page */
 	if (json_array_size(acc[0]) >= (size_t)json_integer_value(acc[1]))
 		return 1; /* page full */
 	return json_array_append_new(acc[0], gd_audit_entry_json(e));
@@ -36,14 +38,26 @@ int route_audit_list(struct api_ctx *c)
 	int64_t limit = 1000;
 	if ((lim && api_uint_parse(lim, &limit) < 0) || limit < 1 || limit > 10000)
 		return api_error(c, 400, "bad_request", "?limit= takes 1 to 10000");
-	json_t *acc[2] = {json_array(), json_integer(limit)};
+	/* Cursor: ?after=SEQ continues after the last entry of the previous page ("next"). */
+	const char *after_s = api_query(c, "after");
+	long long after = 0;
+	if (after_s) {
+		char *end;
+		after = strtoll(after_s, &end, 10);
+		if (end == after_s || *end || after < 0)
+			return api_error(c, 400, "bad_request", "?after= takes the \"next\" of the previous page");
+	}
+	json_t *acc[3] = {json_array(), json_integer(limit), json_integer(after)};
 	int rc = gd_audit_list(c->actor, &f, add_entry, acc);
 	json_decref(acc[1]);
+	json_decref(acc[2]);
 	if (rc < 0) {
 		json_decref(acc[0]);
 		return api_fail(c, rc);
 	}
-	c->out = json_pack("{s:o,s:b}", "entries", acc[0], "truncated", rc == 1);
+	size_t n = json_array_size(acc[0]);
+	json_t *next = rc == 1 && n ? json_object_get(json_array_get(acc[0], n - 1), "seq") : NULL;
+	c->out = json_pack("{s:o,s:b,s:O?}", "entries", acc[0], "truncated", rc == 1, "next", next);
 	return 200;
 }
 

@@ -1,6 +1,6 @@
 /*
  * route_register.c — the register over HTTP: loading a version, reading the one
- * in force (JSON or a rendering), listing versions.
+ * in force (JSON or a rendering), listing versions, the diff between two.
  * Same contract as every route file: the router authenticated, isolated and
  * checked the operation; these call the library and shape the answer.
  */
@@ -71,5 +71,56 @@ int route_register_versions(struct api_ctx *c)
 		return api_fail(c, rc);
 	}
 	c->out = json_pack("{s:o}", "versions", list);
+	return 200;
+}
+
+/* A positive integer from the query string; 0 when absent. */
+static int query_id(struct api_ctx *c, const char *key, int64_t *out)
+{
+	const char *s = api_query(c, key);
+	char *end;
+	*out = 0;
+	if (!s)
+		return 0;
+	long long x = strtoll(s, &end, 10);
+	if (!*s || *end || x <= 0 || strlen(s) > 18)
+		return api_error(c, 400, "bad_request", "?%s= takes a version number (a positive integer)", key);
+	*out = x;
+	return 0;
+}
+
+/* ---- register diff ---- */
+
+static json_t *compact(const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *j = json_loads(s, JSON_DECODE_ANY, NULL);
+	return j ? j : json_string(s);
+}
+
+static int add_change(void *ud, const gd_register_change *ch)
+{
+	char op[2] = {ch->op, 0};
+	return json_array_append_new(ud, json_pack("{s:s,s:s,s:s?,s:o,s:o}", "op", op, "where", ch->where, "field",
+	                                           ch->field, "before", compact(ch->before), "after",
+	                                           compact(ch->after)));
+}
+
+int route_register_diff(struct api_ctx *c)
+{
+	int64_t from, to;
+	size_t n = 0;
+	int st, rc;
+	if ((st = query_id(c, "from", &from)) || (st = query_id(c, "to", &to)))
+		return st;
+	if (!from || !to)
+		return api_error(c, 400, "bad_request", "give both versions: ?from=N&to=M (GET …/register/versions)");
+	json_t *list = json_array();
+	if ((rc = gd_register_diff(c->actor, from, to, add_change, list, &n)) < 0) {
+		json_decref(list);
+		return api_fail(c, rc);
+	}
+	c->out = json_pack("{s:I,s:I,s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "changes", list);
 	return 200;
 }

@@ -66,7 +66,7 @@ static int add_kept(void *ud, const gd_erasure_kept *k)
 	                                           k->rule, "until", api_time_json(k->until), "ends", k->ends));
 }
 
-/* POST /requests/{id}/{step}: verify, start, extend, refuse, complete, erase. */
+/* POST /requests/{id}/{step}: verify, start, extend, refuse, rectify, complete, erase. */
 int route_request_step(struct api_ctx *c)
 {
 	const char *step = c->caps[2], *method, *ref, *reason;
@@ -88,6 +88,21 @@ int route_request_step(struct api_ctx *c)
 		rc = gd_request_refuse(c->actor, id, reason);
 	} else if (strcmp(step, "complete") == 0) {
 		rc = gd_request_complete(c->actor, id, reason);
+	} else if (strcmp(step, "rectify") == 0) {
+		/* {"record_id": N, "value": "text" or any JSON}: the record's new value. */
+		json_t *rec = json_object_get(c->body, "record_id"), *val = json_object_get(c->body, "value");
+		if (!json_is_integer(rec) || json_integer_value(rec) <= 0 || !val)
+			return api_error(c, 400, "bad_request",
+			                 "rectify takes {\"record_id\": N, \"value\": …}: the record and its corrected value");
+		if (gd_actor_require(c->actor, GD_OP_WRITE, "request.rectify") < 0)
+			return api_fail(c, GD_EDENIED);
+		char *json = json_is_string(val) ? NULL : json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!json_is_string(val) && !json)
+			return api_error(c, 503, "no_memory", "out of memory");
+		rc = json ? gd_request_rectify(c->actor, id, json_integer_value(rec), GD_VALUE_JSON, json, strlen(json))
+		          : gd_request_rectify(c->actor, id, json_integer_value(rec), GD_VALUE_TEXT, json_string_value(val),
+		                               json_string_length(val));
+		free(json);
 	} else if (strcmp(step, "erase") == 0) {
 		if (gd_actor_require(c->actor, GD_OP_ERASE, "request.erase") < 0)
 			return api_fail(c, GD_EDENIED);
@@ -95,7 +110,7 @@ int route_request_step(struct api_ctx *c)
 		kept = json_array();
 		rc = gd_request_erase(c->actor, id, add_kept, kept, &deleted);
 	} else {
-		return api_error(c, 404, "not_found", "no step \"%.32s\": verify, start, extend, refuse, complete or erase",
+		return api_error(c, 404, "not_found", "no step \"%.32s\": verify, start, extend, refuse, rectify, complete or erase",
 		                 step);
 	}
 	if (rc < 0) {

@@ -42,28 +42,36 @@ const struct api_route api_routes[] = {
 	{"DELETE", R_TENANT "/clients/{client}", route_client_erase, API_TENANT, GD_OP_ERASE, 0, "client.erase", "delete all of a processor's customer's data (end of its contract)", NULL, 200},
 	{"PUT", R_TENANT "/register", route_register_load, API_TENANT, GD_OP_REGISTER, API_BODY_REGISTER, "register.load", "load a new version of the register (YAML text)", "RegisterLoad", 201},
 	{"GET", R_TENANT "/register", route_register_get, API_TENANT, 0, 0, "register.export", "the register: ?format=json|jsonld|md|html|csv, ?version=N", NULL, 200},
+	{"GET", R_TENANT "/register/diff", route_register_diff, API_TENANT, 0, 0, "register.diff", "the changes between two versions: ?from=N&to=M", NULL, 200},
 	{"GET", R_TENANT "/register/versions", route_register_versions, API_TENANT, 0, 0, "register.versions", "versions of the register", NULL, 200},
-	{"GET", R_TENANT "/audit", route_audit_list, API_TENANT, GD_OP_AUDIT, 0, "audit.list", "audit entries: ?from, to, principal, subject, action, purpose, outcome, record, limit", NULL, 200},
+	{"GET", R_TENANT "/audit", route_audit_list, API_TENANT, GD_OP_AUDIT, 0, "audit.list", "audit entries: ?from, to, principal, subject, action, purpose, outcome, record, limit; ?after=next for the following page", NULL, 200},
 	{"GET", R_TENANT "/audit/verify", route_audit_verify, API_TENANT, GD_OP_AUDIT, 0, "audit.verify", "verify the tenant's audit chain and checkpoints", NULL, 200},
 	{"POST", R_TENANT "/breaches", route_breach_record, API_TENANT, GD_OP_AUDIT, API_BODY_DEFAULT, "breach.record", "record a personal-data breach (72-hour clock)", "BreachRecord", 201},
 	{"GET", R_TENANT "/breaches", route_breach_list, API_TENANT, GD_OP_AUDIT, 0, "breach.list", "the breach register", NULL, 200},
 	{"GET", R_TENANT "/breaches/{id}", route_breach_get, API_TENANT, GD_OP_AUDIT, 0, "breach.get", "one breach with its clock", NULL, 200},
+	{"PUT", R_TENANT "/breaches/{id}", route_breach_update, API_TENANT, GD_OP_AUDIT, API_BODY_DEFAULT, "breach.update", "complete or correct a breach: the fields given replace the stored ones", "BreachRecord", 200},
+	{"POST", R_TENANT "/breaches/{id}/scope", route_breach_scope, API_TENANT, GD_OP_AUDIT, 4096, "breach.scope", "who and what was read or exported in the incident window, from the audit trail", "BreachScope", 200},
+	{"GET", R_TENANT "/breaches/{id}/draft", route_breach_draft, API_TENANT, GD_OP_AUDIT, 0, "breach.draft", "the notification draft: ?to=authority|subjects&language=fr|en&format=text|html", NULL, 200},
 	{"POST", R_TENANT "/breaches/{id}/notify", route_breach_notify, API_TENANT, GD_OP_AUDIT, 4096, "breach.notify", "record the notification to the authority", "BreachNotify", 200},
 	{"GET", R_TENANT "/calendar", route_calendar_get, API_TENANT, 0, 0, "tenant.calendar.get", "the deadline calendar: member state, time zone, internal target (set and used)", NULL, 200},
 	{"PUT", R_TENANT "/calendar", route_calendar_set, API_TENANT, GD_OP_ADMIN, 4096, "tenant.calendar", "set the deadline calendar (fields given change, the rest stays)", "Calendar", 200},
 	{"POST", R_TENANT "/requests", route_request_open, API_TENANT, GD_OP_REQUESTS, 4096, "request.open", "open a data-subject request (deadline Art. 12(3))", "RequestOpen", 201},
 	{"GET", R_TENANT "/requests", route_request_list, API_TENANT, GD_OP_REQUESTS, 0, "request.list", "requests (?open=true for open ones)", NULL, 200},
 	{"GET", R_TENANT "/requests/{id}", route_request_get, API_TENANT, GD_OP_REQUESTS, 0, "request.get", "one request", NULL, 200},
-	{"POST", R_TENANT "/requests/{id}/{step}", route_request_step, API_TENANT, GD_OP_REQUESTS, 4096, "request.step", "move a request: verify, start, extend, refuse, complete, erase", "RequestStep", 200},
+	{"POST", R_TENANT "/requests/{id}/{step}", route_request_step, API_TENANT, GD_OP_REQUESTS, 4096, "request.step", "move a request: verify, start, extend, refuse, rectify, complete, erase", "RequestStep", 200},
 	{"GET", R_TENANT "/requests/{id}/export", route_request_export, API_TENANT, GD_OP_REQUESTS | GD_OP_EXPORT, 0, "request.export", "the export answering an access or portability request (?format=json|csv|html)", NULL, 200},
+	{"GET", R_TENANT "/outbox", route_outbox_list, API_TENANT, GD_OP_REQUESTS, 0, "outbox.list", "Art. 19 notices owed to recipients: pending ones (?all=true: every one, ?recipient=)", NULL, 200},
+	{"POST", R_TENANT "/outbox/{id}/ack", route_outbox_ack, API_TENANT, GD_OP_REQUESTS, 0, "outbox.ack", "acknowledge that a recipient was notified", NULL, 200},
 	{"GET", R_TENANT "/subjects/{subject}/export", route_subject_export, API_TENANT, GD_OP_EXPORT, 0, "subject.export", "everything held about a subject (?format=, ?portable=true)", NULL, 200},
 	{"GET", R_TENANT "/subjects/{subject}/consents", route_consent_history, API_TENANT, GD_OP_REQUESTS, 0, "consent.history", "a subject's consent history", NULL, 200},
 	{"PUT", R_TENANT "/subjects/{subject}/consents/{activity}", route_consent_give, API_TENANT, GD_OP_REQUESTS, 8192, "consent.give", "record a consent with its evidence", "ConsentGive", 201},
 	{"DELETE", R_TENANT "/subjects/{subject}/consents/{activity}", route_consent_withdraw, API_TENANT, GD_OP_REQUESTS, 0, "consent.withdraw", "withdraw a consent", NULL, 200},
+	{"GET", R_TENANT "/consents/expiring", route_consent_expiring, API_TENANT, GD_OP_REQUESTS, 0, "consent.expiring", "live consents that expire by ?until=, soonest first", NULL, 200},
 	{"POST", R_TENANT "/subjects/{subject}/events", route_event_record, API_TENANT, GD_OP_WRITE, 4096, "event.record", "record an event retention counts from (last_contact, contract_end, …)", "Event", 201},
 	{"POST", R_TENANT "/holds", route_hold_place, API_TENANT, GD_OP_ADMIN, 4096, "hold.place", "place a legal hold on a subject or record", "Hold", 201},
 	{"GET", R_TENANT "/holds", route_hold_list, API_TENANT, GD_OP_ADMIN, 0, "hold.list", "legal holds (?subject=, ?all=true)", NULL, 200},
 	{"DELETE", R_TENANT "/holds/{id}", route_hold_lift, API_TENANT, GD_OP_ADMIN, 0, "hold.lift", "lift a legal hold", NULL, 200},
+	{"GET", R_TENANT "/backups", route_backup_status, API_TENANT, 0, 0, "backup.status", "the vault's backups: when made, kept until when, and the erasure horizon", NULL, 200},
 	{"GET", R_TENANT "/retention/plan", route_retention_plan, API_TENANT, GD_OP_REGISTER, 0, "retention.plan", "what retention will do up to ?until=", NULL, 200},
 	{"POST", R_TENANT "/retention/sweep", route_retention_sweep, API_TENANT, GD_OP_ERASE, 0, "retention.sweep", "apply the retention transitions due now", NULL, 200},
 	{"GET", R_TENANT "/roles", route_role_list, API_TENANT, GD_OP_ADMIN, 0, "auth.role.list", "roles of the tenant", NULL, 200},
@@ -71,6 +79,7 @@ const struct api_route api_routes[] = {
 	{"GET", R_TENANT "/principals", route_principal_list, API_TENANT, GD_OP_ADMIN, 0, "auth.principal.list", "people and services of the tenant", NULL, 200},
 	{"POST", R_TENANT "/users", route_user_create, API_TENANT, GD_OP_ADMIN, 4096, "auth.user.create", "create a person (password login)", "UserCreate", 201},
 	{"POST", R_TENANT "/services", route_service_create, API_TENANT, GD_OP_ADMIN, 4096, "auth.service.create", "create a service (API tokens)", "ServiceCreate", 201},
+	{"POST", R_TENANT "/principals/{name}/totp", route_principal_totp, API_TENANT, GD_OP_ADMIN, 0, "auth.totp.enable", "enrol a person in TOTP: the secret and its otpauth URI, shown once", NULL, 201},
 	{"POST", R_TENANT "/principals/{name}/unlock", route_principal_unlock, API_TENANT, GD_OP_ADMIN, 0, "auth.unlock", "clear a lockout", NULL, 200},
 	{"GET", R_TENANT "/tokens", route_token_list, API_TENANT, GD_OP_ADMIN, 0, "auth.token.list", "tokens and sessions of the tenant", NULL, 200},
 	{"POST", R_TENANT "/tokens", route_token_create, API_TENANT, GD_OP_ADMIN, 4096, "auth.token.create", "create an API token (shown once)", "TokenCreate", 201},
@@ -454,13 +463,14 @@ static const char schema_text[] =
 	"es\":{\"type\":\"string\"},\"measures_taken\":{\"type\":\"string\"},\"measures_proposed\":{\"type\":\"stri"
 	"ng\"},\"contact\":{\"type\":\"string\"},\"controller\":{\"type\":\"string\"},\"language\":{\"type\":\"string"
 	"\"},\"approx_subjects\":{\"type\":\"integer\"},\"approx_records\":{\"type\":\"integer\"},\"high_risk\":{\""
-	"type\":\"boolean\"}}},\"BreachNotify\":{\"type\":\"object\",\"properties\":{\"at\":{\"type\":\"string\"},\"d"
+	"type\":\"boolean\"}}},\"BreachScope\":{\"type\":\"object\",\"properties\":{\"from\":{\"type\":\"string\"},\"to\":{\"type\":\"string\"},\"principal\":{\"type\":\"string\"},\"activity\":{\"type\":\"string\"}},\"required\":[\"from\"]},"
+	"\"BreachNotify\":{\"type\":\"object\",\"properties\":{\"at\":{\"type\":\"string\"},\"d"
 	"elay_reason\":{\"type\":\"string\"}}},\"RequestOpen\":{\"type\":\"object\",\"properties\":{\"kind\":{\"typ"
 	"e\":\"string\",\"description\":\"access, rectification, erasure, restriction, objection, portabi"
 	"lity, withdraw_consent, post_mortem, confirmation\"},\"subject\":{\"type\":\"string\"},\"activity\""
 	":{\"type\":\"string\"},\"received_at\":{\"type\":\"string\"}},\"required\":[\"kind\",\"subject\"]},\"Reques"
 	"tStep\":{\"type\":\"object\",\"properties\":{\"method\":{\"type\":\"string\",\"description\":\"verify: how"
-	" the identity was verified\"},\"evidence\":{\"type\":\"string\"},\"reason\":{\"type\":\"string\"}}},\"Co"
+	" the identity was verified\"},\"evidence\":{\"type\":\"string\"},\"reason\":{\"type\":\"string\"},\"record_id\":{\"type\":\"integer\",\"description\":\"rectify: the record\"},\"value\":{\"description\":\"rectify: its corrected value (a string or any JSON)\"}}},\"Co"
 	"nsentGive\":{\"type\":\"object\",\"properties\":{\"channel\":{\"type\":\"string\"},\"text\":{\"type\":\"stri"
 	"ng\"},\"text_version\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"}},\"required\":[\"channel\"]},"
 	"\"Event\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"at\":{\"type\":\"string\"},"

@@ -48,6 +48,8 @@ struct api_resp {
 	bool www_authenticate;       /* 401: add WWW-Authenticate: Bearer */
 	int retry_after;             /* 429: seconds, 0: none */
 	char principal[128];         /* authenticated principal, for the access log */
+	const char *csp;             /* the console's files: Content-Security-Policy, or NULL */
+	const char *location;        /* 302: Location, or NULL */
 };
 
 struct api_ctx;
@@ -181,6 +183,7 @@ int route_breach_record(struct api_ctx *c);
 int route_breach_list(struct api_ctx *c);
 int route_breach_get(struct api_ctx *c);
 int route_breach_notify(struct api_ctx *c);
+int route_breach_update(struct api_ctx *c);
 int route_request_open(struct api_ctx *c);
 int route_request_list(struct api_ctx *c);
 int route_request_get(struct api_ctx *c);
@@ -196,9 +199,24 @@ int route_hold_lift(struct api_ctx *c);
 int route_hold_list(struct api_ctx *c);
 int route_retention_plan(struct api_ctx *c);
 int route_retention_sweep(struct api_ctx *c);
+int route_register_diff(struct api_ctx *c);
+int route_breach_scope(struct api_ctx *c);
+int route_breach_draft(struct api_ctx *c);
+int route_principal_totp(struct api_ctx *c);
+int route_outbox_list(struct api_ctx *c);
+int route_outbox_ack(struct api_ctx *c);
+int route_backup_status(struct api_ctx *c);
+int route_consent_expiring(struct api_ctx *c);
 int route_health(struct api_ctx *c);
 int route_metrics(struct api_ctx *c);
 int route_openapi(struct api_ctx *c);
+
+/*
+ * The web console (console.c): answers GET/HEAD of "/", "/console" and
+ * "/console/..." from the embedded files and returns true; false for any
+ * other path.
+ */
+bool console_serve(const char *method, const char *path, struct api_resp *out);
 
 /* Metrics (http.c): Prometheus text of the counters, appended to `out` (malloc'd). */
 char *api_metrics_text(size_t *len);

@@ -8,7 +8,8 @@
  * api_path_decode as the server does (%00, %2F and bad escapes refused), its
  * query string ("?k=v&…", up to 8 pairs, taken as is) answers api_query;
  * without one, ?purpose=billing. It links the server's library
- * (gardien_server): the code `gardien serve` runs, minus the socket.
+ * (gardien_server): the code `gardien serve` runs, minus the socket — the web
+ * console's file lookup (console.c) included.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -138,6 +139,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                     .query = query, .query_ud = &args, .body = body, .body_len = blen, .v = vault};
 	struct api_resp r;
 	int route;
+	/* As http.c: the console's files first, then the API. */
+	if (console_serve(method, upath, &r)) {
+		if (r.status != 200 && r.status != 302 && r.status != 404 && r.status != 405 && r.status != 503)
+			abort();
+		if (r.status == 200 && (!r.body || !r.csp))
+			abort();
+		free(r.body);
+		free(body);
+		return 0;
+	}
 	api_handle(&rq, &r, &route);
 	if (r.status < 200 || r.status > 599)
 		abort();

@@ -19,6 +19,9 @@ req GET "/v1/tenants/winbooks/subjects/$S/records?purpose=information" "$TOKEN";
 [ "$(jq .withheld <<<"$BODY")" = 2 ] || fail "the role's other activities are not withheld: $BODY"
 req GET "/v1/tenants/winbooks/register?format=md" "$TOKEN"; expect_status 200
 grep -qi winbooks <<<"$BODY" || fail "demo register"
+grep -q "open $B/console/ in a browser" "$W/demo.out" || fail "the demo does not say where the console is"
+req GET /console/; expect_status 200
+grep -q '<title>gardien</title>' <<<"$BODY" || fail "the console's page: $BODY"
 PASS=$(cat "$W/demo/admin.password")
 req POST /v1/auth/login "" "{\"tenant\":\"winbooks\",\"name\":\"admin\",\"password\":\"$PASS\"}"; expect_status 201
 kill -TERM "$demo"   # a background job of a script ignores SIGINT: Ctrl-C is SIGINT to the foreground one

@@ -11,6 +11,7 @@ setup_vault
 TD=$("$G" --tenant acme token create dpo | head -1)
 # acme (calling code 33) counts deadlines in France, Paris time; its own target: 25 days
 "$G" --tenant acme tenant calendar --target-days 25 >/dev/null
+export GARDIEN_BACKUP_DIR=$W/backups   # the operator's backups: the same folder for the CLI and the server
 start_server --now 2026-02-02T10:00:00Z
 T=/v1/tenants/acme
 
@@ -47,7 +48,17 @@ req GET "$T/records/$RC?purpose=cookies" "$TD"; expect_status 403 denied
 req PUT $T/subjects/$S/consents/cookies "$TA" '{"channel":"web-form"}'; expect_status 403 denied
 req PUT $T/subjects/$S/consents/cookies "$TD" '{"channel":"web-form"}'; expect_status 201
 req GET "$T/records/$RC?purpose=cookies" "$TD"; expect_status 200
+# expiring consents: Wimi's cookies last 13 months
+req GET "$T/consents/expiring?until=2027-04-01" "$TD"; expect_status 200
+[ "$(jq -c '[.consents[] | [.subject, .activity, .expires_at]]' <<<"$BODY")" = "[[\"$S\",\"cookies\",\"2027-03-02T10:00:00Z\"]]" ] ||
+	fail "expiring consents: $BODY"
+req GET "$T/consents/expiring?until=2027-03-01" "$TD"; expect_status 200
+[ "$(jq '.consents | length' <<<"$BODY")" = 0 ] || fail "none expires before March 2027: $BODY"
+req GET "$T/consents/expiring" "$TD"; expect_status 400
+req GET "$T/consents/expiring?until=2027-04-01" "$TA"; expect_status 403 denied
 req DELETE "$T/subjects/$S/consents/cookies?channel=email" "$TD"; expect_status 200
+req GET "$T/consents/expiring?until=2027-04-01" "$TD"; expect_status 200
+[ "$(jq '.consents | length' <<<"$BODY")" = 0 ] || fail "a withdrawn consent does not expire: $BODY"
 req GET "$T/records/$RC?purpose=cookies" "$TD"; expect_status 403 denied
 req GET $T/subjects/$S/consents "$TD"; expect_status 200
 [ "$(jq -r '[.consents[].event] | join(",")' <<<"$BODY")" = given,withdrawn ] || fail "consent history: $BODY"
@@ -84,6 +95,24 @@ req POST $T/requests/$QX/refuse "$TD" '{"reason":"manifestly unfounded: third id
 [ "$(jq -r .state <<<"$BODY")" = refused ] || fail "refused: $BODY"
 req POST $T/requests/$QX/start "$TD" '{}'; expect_status 409 conflict
 
+# backups: none yet, then one made by the operator, kept until the rotation says
+req GET $T/backups "$TD"; expect_status 200
+[ "$(jq .count <<<"$BODY")" = 0 ] && [ "$(jq .horizon <<<"$BODY")" = null ] || fail "no backups: $BODY"
+"$G" backup create >/dev/null
+req GET $T/backups "$TD"; expect_status 200
+[ "$(jq .count <<<"$BODY")" = 1 ] && [ "$(jq -r .horizon <<<"$BODY")" = "$(jq -r '.backups[0].kept_until' <<<"$BODY")" ] &&
+	[ "$(jq .policy.daily_days <<<"$BODY")" = 7 ] && ! grep -q backups/ <<<"$BODY" || fail "one backup: $BODY"
+
+# a rectification request: the record corrected through it (what the console's request page does)
+req POST $T/requests "$TD" "{\"kind\":\"rectification\",\"subject\":\"$S\"}"; expect_status 201
+QR=$(jq -r .id <<<"$BODY")
+req POST $T/requests/$QR/verify "$TD" '{"method":"email_link","evidence":"mail-2"}'; expect_status 200
+req POST $T/requests/$QR/rectify "$TD" '{"value":"lea.martin@example.fr"}'; expect_status 400 bad_request
+req POST $T/requests/$QR/rectify "$TD" "{\"record_id\":$R,\"value\":\"lea.martin@example.fr\"}"; expect_status 200
+req GET "$T/records/$R?purpose=billing" "$TD"; expect_status 200
+[ "$(jq -r .value <<<"$BODY")" = lea.martin@example.fr ] || fail "rectified through the request: $BODY"
+req POST $T/requests/$QR/complete "$TD" '{}'; expect_status 200
+
 # the subject's export, directly
 req GET "$T/subjects/$S/export?format=html" "$TD"; expect_status 200
 grep -qi '<html' <<<"$BODY" || fail "html export"
@@ -119,6 +148,14 @@ req GET "$T/audit?action=consent.give&outcome=ok" "$TD"; expect_status 200
 [ "$(jq '.entries | length' <<<"$BODY")" = 1 ] || fail "audit filter: $BODY"
 req GET "$T/audit?outcome=denied&limit=2" "$TD"; expect_status 200
 [ "$(jq '.entries | length' <<<"$BODY")" = 2 ] && [ "$(jq .truncated <<<"$BODY")" = true ] || fail "audit page: $BODY"
+# cursor: the pages follow one another without overlap and together are the whole list
+P1=$(jq -c '[.entries[].seq]' <<<"$BODY"); NEXT=$(jq .next <<<"$BODY")
+[ "$NEXT" = "$(jq '.[1]' <<<"$P1")" ] || fail "audit page cursor: $BODY"
+req GET "$T/audit?outcome=denied&limit=2&after=$NEXT" "$TD"; expect_status 200
+P2=$(jq -c '[.entries[].seq]' <<<"$BODY")
+req GET "$T/audit?outcome=denied&limit=4" "$TD"; expect_status 200
+[ "$(jq -c '[.entries[].seq]' <<<"$BODY")" = "$(jq -c -n "$P1 + $P2")" ] || fail "audit pages $P1 $P2 are not the first four: $BODY"
+req GET "$T/audit?after=x" "$TD"; expect_status 400
 req GET "$T/audit?outcome=maybe" "$TD"; expect_status 400
 req GET "$T/audit?record=$RC" "$TD"; expect_status 200
 [ "$(jq -r '.entries[0].action' <<<"$BODY")" = record.put ] &&
@@ -164,6 +201,13 @@ req POST $T/breaches "$TD" '{"detected_at":"2026-02-02T08:00:00Z","nature":"conf
 expect_status 201; BR=$(jq -r .id <<<"$BODY")
 req GET $T/breaches/$BR "$TD"; expect_status 200
 [ "$(jq -r .deadline <<<"$BODY")" = 2026-02-05T08:00:00Z ] && [ "$(jq -r .status <<<"$BODY")" = open ] || fail "breach: $BODY"
+# completed in a second phase (Art. 33(4)): what is given replaces, the rest stays
+req PUT $T/breaches/$BR "$TD" '{"approx_subjects":135,"consequences":"phishing of the customers concerned"}'; expect_status 200
+[ "$(jq .approx_subjects <<<"$BODY")" = 135 ] && [ "$(jq -r .description <<<"$BODY")" = "a laptop was stolen" ] &&
+	[ "$(jq .high_risk <<<"$BODY")" = true ] && [ "$(jq -r .consequences <<<"$BODY")" = "phishing of the customers concerned" ] ||
+	fail "breach update: $BODY"
+req PUT $T/breaches/$BR "$TA" '{"approx_subjects":1}'; expect_status 403 denied
+req PUT $T/breaches/999 "$TD" '{"approx_subjects":1}'; expect_status 404
 req POST $T/breaches/$BR/notify "$TD" '{}'; expect_status 200
 [ "$(jq -r .status <<<"$BODY")" = notified ] || fail "notified: $BODY"
 req GET $T/breaches "$TD"; expect_status 200

@@ -65,6 +65,7 @@ req GET "/v1/tenants/beta/records/$RB?purpose=billing" "$SS"; expect_status 200
 req GET "/v1/tenants/beta/subjects/$SB/records?purpose=billing" "$SS"; expect_status 200
 req GET /v1/tenants/beta "$SS"; expect_status 200
 [ "$(jq -r .principal <<<"$BODY")" = support:sam ] && [ "$(jq .grant <<<"$BODY")" = "$GID" ] || fail "support whoami: $BODY"
+[ "$(jq -r .grant_expires_at <<<"$BODY")" = 2026-05-04T12:00:00Z ] || fail "support whoami without the grant's end: $BODY"
 req POST /v1/tenants/beta/subjects "$SS" '{}'; expect_status 403 denied                     # not in scope: write
 req GET "/v1/tenants/beta/records/$RB?purpose=marketing" "$SS"; expect_status 403 denied   # not in scope: activity
 req POST /v1/tenants/beta/grants "$SS" '{"support":"sam","ops":"all","activities":"*","expires_at":"2099-01-01"}'; expect_status 403

@@ -120,6 +120,7 @@ static int load_grant(gd_vault *v, struct gd__authz **out, int64_t tid, int64_t 
 			break;
 		}
 		(*out)->grant_id = gd__col_int(v->store, st, 0);
+		(*out)->grant_expires = gd__col_int(v->store, st, 3);
 		rc = 0;
 		break;
 	}
@@ -273,7 +274,7 @@ void gd_actor_info_get(const gd_actor *a, gd_actor_info *out)
 	*out = (gd_actor_info){
 		.tenant = a->tenant, .principal = a->principal, .role = z ? z->role : "",
 		.ops = z ? z->ops : (unsigned)GD_OP_ALL, .activities = z ? z->activities : "*",
-		.grant = z ? z->grant_id : 0, .operator = z == NULL};
+		.grant = z ? z->grant_id : 0, .grant_expires = z ? z->grant_expires : 0, .operator = z == NULL};
 }
 
 /* ---- policy checks ---- */

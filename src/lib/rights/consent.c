@@ -287,3 +287,38 @@ int gd_consent_members(gd_actor *a, const char *activity, int (*cb)(void *ud, co
 		gd__db_reset(db, st);
 	return gd__op_end(a->v, rc);
 }
+
+/*
+ * Consents of the tenant still live now that expire at `until` or before: the
+ * latest event of each subject and activity, not a withdrawal, with an expiry
+ * in (now, until]. Soonest first. Audited once ("consent.expiring").
+ */
+int gd_consent_expiring(gd_actor *a, gd_time until,
+                        int (*cb)(void *ud, const char *subject, const char *activity, gd_time expires_at),
+                        void *ud)
+{
+	gd__store *db = a->v->store;
+	gd__stmt *st = NULL;
+	gd_time now = gd_vault_now(a->v);
+	int rc;
+
+	if (until <= now)
+		return gd__err(GD_EINVAL, "the horizon of expiring consents must be after now");
+	if ((rc = gd__op_begin(a->v)) < 0)
+		return rc;
+	rc = gd__db_query(db, &st,
+	                  "SELECT s.pseudonym, c.activity, c.expires_at FROM consents c"
+	                  " JOIN subjects s ON s.id = c.subject_id"
+	                  " WHERE c.tenant_id = ? AND c.event <> ? AND c.expires_at > ? AND c.expires_at <= ?"
+	                  " AND c.id = (SELECT max(c2.id) FROM consents c2"
+	                  "             WHERE c2.subject_id = c.subject_id AND c2.activity = c.activity)"
+	                  " ORDER BY c.expires_at, c.id",
+	                  "iiii", a->tenant_id, (int64_t)GD_CONSENT_WITHDRAWN, (int64_t)now, (int64_t)until);
+	while (rc == 0 && (rc = gd__db_step(db, st)) == 1)
+		rc = cb(ud, gd__col_text(db, st, 0), gd__col_text(db, st, 1), gd__col_int(db, st, 2));
+	if (rc == 0)
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "consent.expiring"});
+	if (st)
+		gd__db_reset(db, st);
+	return gd__op_end(a->v, rc);
+}
