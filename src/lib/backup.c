@@ -3,16 +3,20 @@
  * makes a restore re-apply every erasure made since the snapshot.
  *
  * Backup file (docs/backups.md):
- *   offset 0   8  magic "GDBAK\0\1\0"
+ *   offset 0   8  magic "GDBAK\0\2\0" (version 1, "GDBAK\0\1\0", had no journal)
  *          8   8  created_at (little-endian gd_time, the vault's clock)
  *          16  1  kinds: 1 daily, 2 weekly (first of its ISO week), 4 monthly (first of its month)
  *          17  7  zero
  *          24 24  secretstream header (XChaCha20-Poly1305)
  *          48 16  key id: keyed BLAKE2b of "gardien backup key id" under the backup key
  *          64  …  chunks: 4-byte little-endian length, then that many bytes of
- *                 ciphertext of up to 64 KiB of the SQLite snapshot; bytes 0..47
+ *                 ciphertext of up to 64 KiB of the plaintext; bytes 0..47
  *                 are the associated data of every chunk; the last has the final tag
  *   end - 32  32  BLAKE2b-256 of every byte before it (the checksum)
+ * The plaintext (version 2) is the SQLite snapshot, then the erasure journal as
+ * it was when the snapshot was taken, then the journal's length (8 bytes, little
+ * endian): the journal travels with every backup. A journal export is the same
+ * file with an empty snapshot and kinds GD__BACKUP_JOURNAL_ONLY.
  * The backup key is derived from the master key ("gdbackup", 1): a backup opens
  * only with the key file of the vault it was made from.
  *
@@ -25,12 +29,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/retention.h"
 
-#define BK_MAGIC "GDBAK\0\1\0"
+#define BK_MAGIC "GDBAK\0\2\0"
+#define BK_JOURNAL_ONLY 0x80
 #define BK_HEADER 64
 #define BK_AD 48
 #define BK_CHUNK 65536
@@ -65,37 +71,35 @@ void gd__journal_key(const unsigned char *master, unsigned char key[GD__KEY_SIZE
 	gd__kdf(key, GD__KEY_SIZE, 2, "gdjournl", master);
 }
 
-static void journal_mac(const unsigned char *master, unsigned char out[GD__BLIND_SIZE],
-                        const unsigned char *entry)
+/*
+ * The MAC of an entry. "GDJ1" entries (before chaining) cover their own bytes;
+ * "GDJ2" entries also cover the MAC of the entry before them (zeros for the
+ * first), so the last MAC vouches for the whole journal up to it: that value is
+ * what the audit trail's anchors record.
+ */
+static void entry_mac(const unsigned char key[GD__KEY_SIZE], const unsigned char prev[GD__BLIND_SIZE],
+                      const unsigned char *entry, unsigned char out[GD__BLIND_SIZE])
 {
-	unsigned char k[GD__KEY_SIZE];
-	gd__journal_key(master, k);
-	gd__blind(out, k, entry, 144);
-	gd__wipe(k, sizeof k);
+	unsigned char m[GD__BLIND_SIZE + 144];
+	if (memcmp(entry, "GDJ1", 4) == 0) {
+		gd__blind(out, key, entry, 144);
+		return;
+	}
+	memcpy(m, prev, GD__BLIND_SIZE);
+	memcpy(m + GD__BLIND_SIZE, entry, 144);
+	gd__blind(out, key, m, sizeof m);
 }
 
-void gd__journal_encode(gd_vault *v, unsigned char out[GD__JOURNAL_ENTRY_SIZE],
-                        const struct gd__journal_entry *e)
-{
-	unsigned char k[GD__KEY_SIZE];
-	gd__journal_key(v->master, k);
-	gd__journal_encode_keyed(k, out, e);
-	gd__wipe(k, sizeof k);
-}
-
-void gd__journal_encode_keyed(const unsigned char key[GD__KEY_SIZE],
-                              unsigned char out[GD__JOURNAL_ENTRY_SIZE],
-                              const struct gd__journal_entry *e)
+void gd__journal_encode(unsigned char out[GD__JOURNAL_ENTRY_SIZE], const struct gd__journal_entry *e)
 {
 	memset(out, 0, GD__JOURNAL_ENTRY_SIZE);
-	memcpy(out, "GDJ1", 4);
+	memcpy(out, "GDJ2", 4);
 	out[4] = (unsigned char)e->kind;
 	put64(out + 8, (uint64_t)e->at);
 	put64(out + 16, (uint64_t)e->record_id);
 	put64(out + 24, (uint64_t)e->collected_at);
 	memcpy(out + 32, e->subject, strnlen(e->subject, GD_SUBJECT_ID_SIZE - 1));
 	memcpy(out + 64, e->tenant, strnlen(e->tenant, 64));
-	gd__blind(out + 144, key, out, 144);
 }
 
 static void journal_path(char *buf, size_t cap, const char *vault_path)
@@ -119,13 +123,30 @@ static int journal_fd(gd_vault *v, const char *path)
 		v->journal_fd = -1;
 	}
 	if (v->journal_fd < 0)
-		v->journal_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		v->journal_fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	return v->journal_fd;
 }
 
-int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n)
+/* Writes all of `p` at the end of `fd`. */
+static int append_all(int fd, const unsigned char *p, size_t len, const char *path)
 {
-	char path[PATH_CAP];
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return gd__err(GD_EIO, "cannot write the erasure journal %s: %s", path, strerror(errno));
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+int gd__journal_append(gd_actor *a, unsigned char *entries, size_t n)
+{
+	gd_vault *v = a->v;
+	char path[PATH_CAP], why[160], hex[2 * GD__BLIND_SIZE + 1];
+	unsigned char key[GD__KEY_SIZE], prev[GD__BLIND_SIZE] = {0};
 	struct stat st;
 	int rc = 0;
 	journal_path(path, sizeof path, v->path);
@@ -134,23 +155,60 @@ int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n)
 	int fd = journal_fd(v, path);
 	if (fd < 0)
 		return gd__err(GD_EIO, "cannot open the erasure journal %s: %s", path, strerror(errno));
+	/* Writers are already serialised by the vault's write transaction; the
+	 * file lock also keeps a process that bypasses it from interleaving. */
+	while (flock(fd, LOCK_EX) != 0)
+		if (errno != EINTR)
+			return gd__err(GD_EIO, "cannot lock the erasure journal %s: %s", path, strerror(errno));
 	/* A torn last entry (crash mid-write) is cut off so entries stay aligned. */
-	if (fstat(fd, &st) == 0 && st.st_size % GD__JOURNAL_ENTRY_SIZE &&
-	    ftruncate(fd, st.st_size - st.st_size % GD__JOURNAL_ENTRY_SIZE) != 0)
+	if (fstat(fd, &st) != 0)
+		rc = gd__err(GD_EIO, "cannot stat the erasure journal %s: %s", path, strerror(errno));
+	else if (st.st_size % GD__JOURNAL_ENTRY_SIZE &&
+	         ftruncate(fd, st.st_size - st.st_size % GD__JOURNAL_ENTRY_SIZE) != 0)
 		rc = gd__err(GD_EIO, "cannot repair the erasure journal %s", path);
-	size_t len = n * GD__JOURNAL_ENTRY_SIZE, off = 0;
-	while (rc == 0 && off < len) {
-		ssize_t w = write(fd, entries + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			rc = gd__err(GD_EIO, "cannot write the erasure journal %s: %s", path, strerror(errno));
-		else
-			off += (size_t)w;
+	int64_t count = rc == 0 ? (int64_t)(st.st_size / GD__JOURNAL_ENTRY_SIZE) : 0, seq = 0, last = 0;
+	unsigned char tail[GD__JOURNAL_ENTRY_SIZE];
+	/* The chain goes on from the MAC of the last entry; the numbering from the
+	 * highest of the last entry's and the vault's (a journal file removed or
+	 * replaced restarts the chain, never the numbers: a restore sees the gap). */
+	if (rc == 0 && count > 0) {
+		if (pread(fd, tail, sizeof tail, (off_t)((count - 1) * GD__JOURNAL_ENTRY_SIZE)) != (ssize_t)sizeof tail)
+			rc = gd__err(GD_EIO, "cannot read the erasure journal %s", path);
+		else {
+			memcpy(prev, tail + 144, GD__BLIND_SIZE);
+			last = memcmp(tail, "GDJ2", 4) == 0 ? (int64_t)get64(tail + 136) : count;
+		}
 	}
 	if (rc == 0)
-		v->journal_unsynced = true;
-	return rc == 0 && v->depth == 0 && !v->batch ? gd__journal_sync(v) : rc;
+		rc = gd__db_int(v->store, &seq, "SELECT value FROM meta WHERE key = 'journal_seq'", NULL);
+	if (rc == 0) {
+		seq = seq > last ? seq : last;
+		gd__journal_key(v->master, key);
+		for (size_t i = 0; i < n; i++) {
+			unsigned char *e = entries + i * GD__JOURNAL_ENTRY_SIZE;
+			put64(e + 136, (uint64_t)(seq + 1 + (int64_t)i));
+			entry_mac(key, prev, e, e + 144);
+			memcpy(prev, e + 144, GD__BLIND_SIZE);
+		}
+		gd__wipe(key, sizeof key);
+		rc = append_all(fd, entries, n * GD__JOURNAL_ENTRY_SIZE, path);
+	}
+	flock(fd, LOCK_UN);
+	if (rc < 0)
+		return rc;
+	v->journal_unsynced = true;
+	/* The anchor: in the same transaction as the erasure, the trail records how
+	 * long the journal is and its last MAC, so a restore can tell a journal
+	 * that lost or changed entries (docs/backups.md). */
+	gd__hex(hex, prev, sizeof prev);
+	snprintf(why, sizeof why, "journal entries %lld..%lld head %s", (long long)seq + 1,
+	         (long long)(seq + (int64_t)n), hex);
+	if ((rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'journal_seq'", "i",
+	                      seq + (int64_t)n)) < 0)
+		return rc;
+	if ((rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "journal.anchor", .reason = why})) < 0)
+		return rc;
+	return v->depth == 0 && !v->batch ? gd__journal_sync(v) : 0;
 }
 
 int gd__journal_sync(gd_vault *v)
@@ -167,34 +225,79 @@ int gd__journal_sync(gd_vault *v)
 	return 0;
 }
 
-/* Calls `cb` for each entry of the journal of `vault_path`; a missing journal has none. */
-static int journal_each(const char *vault_path, const unsigned char *master,
-                        int (*cb)(void *ud, const struct gd__journal_entry *e), void *ud)
+/*
+ * Calls `cb` for each entry of the journal file `path` with its position (1…)
+ * and the chain's MAC up to it; a missing file has none. An entry whose MAC
+ * does not verify (altered, forged, reordered, or from another vault) stops
+ * the walk with GD_ECORRUPT naming it.
+ */
+static int journal_each_file(const char *path, const unsigned char *master, bool strict,
+                             int (*cb)(void *ud, const struct gd__journal_entry *e, int64_t pos,
+                                       const unsigned char mac[GD__BLIND_SIZE]),
+                             void *ud)
 {
-	char path[PATH_CAP];
-	unsigned char buf[GD__JOURNAL_ENTRY_SIZE], mac[GD__BLIND_SIZE];
-	journal_path(path, sizeof path, vault_path);
+	unsigned char buf[GD__JOURNAL_ENTRY_SIZE], mac[GD__BLIND_SIZE], prev[GD__BLIND_SIZE] = {0};
+	unsigned char key[GD__KEY_SIZE];
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return errno == ENOENT ? 0 : gd__err(GD_EIO, "cannot read the erasure journal %s: %s", path, strerror(errno));
+	gd__journal_key(master, key);
 	int rc = 0;
-	for (long n = 1; rc == 0 && fread(buf, 1, sizeof buf, f) == sizeof buf; n++) {
-		journal_mac(master, mac, buf);
-		if (memcmp(buf, "GDJ1", 4) != 0 || gd__memcmp(mac, buf + 144, sizeof mac) != 0 ||
-		    buf[4] < GD__J_ERASE || buf[4] > GD__J_ANONYMISE) {
-			rc = gd__err(GD_ECORRUPT, "entry %ld of the erasure journal %s is damaged or was not written by this vault",
-			             n, path);
+	for (int64_t n = 1; rc == 0 && fread(buf, 1, sizeof buf, f) == sizeof buf; n++) {
+		entry_mac(key, prev, buf, mac);
+		if ((memcmp(buf, "GDJ1", 4) != 0 && memcmp(buf, "GDJ2", 4) != 0) ||
+		    gd__memcmp(mac, buf + 144, sizeof mac) != 0 || buf[4] < GD__J_ERASE || buf[4] > GD__J_ANONYMISE) {
+			rc = gd__err(GD_ECORRUPT,
+			             "entry %lld of the erasure journal %s is damaged, out of place or was not written"
+			             " by this vault",
+			             (long long)n, path);
 			break;
 		}
+		int64_t seq = memcmp(buf, "GDJ2", 4) == 0 ? (int64_t)get64(buf + 136) : n;
+		if (strict && seq != n) {
+			rc = seq > n ? gd__err(GD_ECORRUPT,
+			                       "the erasure journal %s lacks entries %lld..%lld: its file was removed or"
+			                       " replaced after they were written; restore the full journal from a backup"
+			                       " or an export (--journal FILE, docs/backups.md)",
+			                       path, (long long)n, (long long)seq - 1)
+			             : gd__err(GD_ECORRUPT, "entry %lld of the erasure journal %s is out of place", (long long)n,
+			                       path);
+			break;
+		}
+		memcpy(prev, mac, sizeof prev);
 		struct gd__journal_entry e = {.kind = buf[4], .at = (gd_time)get64(buf + 8),
 		                              .record_id = (int64_t)get64(buf + 16),
 		                              .collected_at = (gd_time)get64(buf + 24)};
 		memcpy(e.subject, buf + 32, GD_SUBJECT_ID_SIZE - 1);
 		memcpy(e.tenant, buf + 64, 64);
-		rc = cb(ud, &e);
+		rc = cb(ud, &e, n, mac);
 	}
+	gd__wipe(key, sizeof key);
 	fclose(f);
 	return rc;
+}
+
+struct each_adapter {
+	int (*cb)(void *ud, const struct gd__journal_entry *e);
+	void *ud;
+};
+
+static int each_adapt(void *ud, const struct gd__journal_entry *e, int64_t pos,
+                      const unsigned char mac[GD__BLIND_SIZE])
+{
+	(void)pos, (void)mac;
+	struct each_adapter *x = ud;
+	return x->cb(x->ud, e);
+}
+
+/* Calls `cb` for each entry of the journal of `vault_path`; a missing journal has none. */
+static int journal_each(const char *vault_path, const unsigned char *master,
+                        int (*cb)(void *ud, const struct gd__journal_entry *e), void *ud)
+{
+	char path[PATH_CAP];
+	struct each_adapter x = {cb, ud};
+	journal_path(path, sizeof path, vault_path);
+	return journal_each_file(path, master, false, each_adapt, &x);
 }
 
 /* ---- backup files ---- */
@@ -245,6 +348,12 @@ static bool backup_name(const char *name)
 	return n > 12 && n < 64 && strncmp(name, "backup-", 7) == 0 && strcmp(name + n - 5, ".gdbk") == 0;
 }
 
+/* Version 1 (no journal) or 2. */
+static bool magic_ok(const unsigned char *h)
+{
+	return memcmp(h, BK_MAGIC, 6) == 0 && (h[6] == 1 || h[6] == 2) && h[7] == 0;
+}
+
 /* Reads the clear header fields and the checksum of a backup file (no verification). */
 static int read_info(const char *dir, const char *name, gd_backup_info *b)
 {
@@ -257,7 +366,7 @@ static int read_info(const char *dir, const char *name, gd_backup_info *b)
 		return gd__err(GD_EIO, "cannot open backup %s: %s", path, strerror(errno));
 	int rc = 0;
 	if (fstat(fileno(f), &st) != 0 || st.st_size < BK_HEADER + BK_TRAILER ||
-	    fread(h, 1, sizeof h, f) != sizeof h || memcmp(h, BK_MAGIC, 8) != 0 ||
+	    fread(h, 1, sizeof h, f) != sizeof h || !magic_ok(h) ||
 	    fseek(f, (long)(st.st_size - BK_TRAILER), SEEK_SET) != 0 || fread(t, 1, sizeof t, f) != sizeof t)
 		rc = gd__err(GD_ECORRUPT, "%s is not a gardien backup", path);
 	fclose(f);
@@ -306,7 +415,7 @@ static int scan(const char *dir, const gd_backup_policy *p, struct blist *l)
 			gd__free(l->b);
 			l->b = nb, l->cap = cap;
 		}
-		if (read_info(dir, e->d_name, &l->b[l->n]) == 0) {
+		if (read_info(dir, e->d_name, &l->b[l->n]) == 0 && !(l->b[l->n].kinds & BK_JOURNAL_ONLY)) {
 			if (p)
 				l->b[l->n].kept_until = kept_until(l->b[l->n].created_at, l->b[l->n].kinds, p);
 			l->n++;
@@ -332,6 +441,50 @@ static int write_all(int fd, const void *p, size_t n, gd__hash_state *h)
 		c += w, n -= (size_t)w;
 	}
 	return 0;
+}
+
+/*
+ * Appends to the plaintext file `plain` the whole entries of the journal file
+ * `journal` (a missing one has none) and their length: how the journal travels
+ * with a backup. Entries appended meanwhile are left for the next backup.
+ */
+static int append_journal(const char *plain, const char *journal)
+{
+	unsigned char *buf = NULL, len[8];
+	struct stat st;
+	int out = -1, rc = 0;
+	uint64_t jlen = 0;
+	FILE *in = fopen(journal, "rb");
+	if (!in && errno != ENOENT)
+		return gd__err(GD_EIO, "cannot read the erasure journal %s: %s", journal, strerror(errno));
+	if (in && fstat(fileno(in), &st) == 0)
+		jlen = (uint64_t)st.st_size - (uint64_t)st.st_size % GD__JOURNAL_ENTRY_SIZE;
+	if (!(buf = gd__malloc(BK_CHUNK))) {
+		rc = GD_ENOMEM;
+		goto done;
+	}
+	if ((out = open(plain, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0) {
+		rc = gd__err(GD_EIO, "cannot write %s: %s", plain, strerror(errno));
+		goto done;
+	}
+	for (uint64_t left = jlen; rc == 0 && left;) {
+		size_t n = left > BK_CHUNK ? BK_CHUNK : (size_t)left;
+		if (fread(buf, 1, n, in) != n)
+			rc = gd__err(GD_EIO, "cannot read the erasure journal %s", journal);
+		else
+			rc = write_all(out, buf, n, NULL);
+		left -= n;
+	}
+	put64(len, jlen);
+	if (rc == 0)
+		rc = write_all(out, len, sizeof len, NULL);
+done:
+	if (out >= 0)
+		close(out);
+	if (in)
+		fclose(in);
+	gd__free(buf);
+	return rc;
 }
 
 /* Encrypts the snapshot `plain` into `dest` (created 0600). */
@@ -406,11 +559,56 @@ done:
 }
 
 /*
+ * Cuts the journal and its length off the end of the decrypted plaintext in
+ * `fd` and, with `journal_out`, writes the journal there (created 0600).
+ */
+static int split_journal(int fd, const char *journal_out, const char *file)
+{
+	unsigned char len[8], *buf = NULL;
+	struct stat st;
+	int out = -1, rc = 0;
+	if (fstat(fd, &st) != 0 || st.st_size < 8 || pread(fd, len, 8, st.st_size - 8) != 8)
+		return gd__err(GD_ECORRUPT, "backup %s has no journal length", file);
+	uint64_t jlen = get64(len), end = (uint64_t)st.st_size - 8;
+	if (jlen > end || jlen % GD__JOURNAL_ENTRY_SIZE)
+		return gd__err(GD_ECORRUPT, "backup %s has a journal length of %llu, which does not fit", file,
+		               (unsigned long long)jlen);
+	uint64_t from = end - jlen;
+	if (journal_out) {
+		if (!(buf = gd__malloc(BK_CHUNK)))
+			return GD_ENOMEM;
+		out = open(journal_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (out < 0)
+			rc = gd__err(GD_EIO, "cannot create %s: %s", journal_out, strerror(errno));
+		for (uint64_t off = from; rc == 0 && off < end;) {
+			size_t n = end - off > BK_CHUNK ? BK_CHUNK : (size_t)(end - off);
+			if (pread(fd, buf, n, (off_t)off) != (ssize_t)n)
+				rc = gd__err(GD_EIO, "cannot read the decrypted backup: %s", strerror(errno));
+			else
+				rc = write_all(out, buf, n, NULL);
+			off += n;
+		}
+		if (rc == 0 && fsync(out) != 0)
+			rc = gd__err(GD_EIO, "cannot sync %s", journal_out);
+	}
+	if (rc == 0 && ftruncate(fd, (off_t)from) != 0)
+		rc = gd__err(GD_EIO, "cannot cut the journal off the decrypted backup: %s", strerror(errno));
+	if (out >= 0)
+		close(out);
+	if (rc < 0 && journal_out)
+		unlink(journal_out);
+	gd__free(buf);
+	return rc;
+}
+
+/*
  * Verifies `file` (checksum, key, every chunk) and, with `plain`, writes the
- * decrypted snapshot there (created 0600). `*created` receives its time.
+ * decrypted snapshot there (created 0600) and, with `journal_out`, the journal
+ * it carries (version 2; none is written for version 1). `*created` receives
+ * its time, `*kinds` (may be NULL) its kinds.
  */
 static int decrypt_file(const unsigned char *master, const char *file, const char *plain,
-                        gd_time *created)
+                        const char *journal_out, gd_time *created, unsigned *kinds)
 {
 	unsigned char key[GD__KEY_SIZE], id[GD__BLIND_SIZE], hdr[BK_HEADER], sum[BK_TRAILER], want[BK_TRAILER];
 	unsigned char *buf = NULL, *pt = NULL;
@@ -429,7 +627,7 @@ static int decrypt_file(const unsigned char *master, const char *file, const cha
 		goto done;
 	}
 	if (fstat(fileno(f), &st) != 0 || st.st_size < BK_HEADER + BK_TRAILER ||
-	    fread(hdr, 1, sizeof hdr, f) != sizeof hdr || memcmp(hdr, BK_MAGIC, 8) != 0) {
+	    fread(hdr, 1, sizeof hdr, f) != sizeof hdr || !magic_ok(hdr)) {
 		rc = gd__err(GD_ECORRUPT, "%s is not a gardien backup", file);
 		goto done;
 	}
@@ -459,7 +657,7 @@ static int decrypt_file(const unsigned char *master, const char *file, const cha
 	if ((rc = gd__stream_pull_init(&ss, hdr + 24, key)) < 0)
 		goto done;
 	if (plain) {
-		fd = open(plain, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		fd = open(plain, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0) {
 			rc = gd__err(GD_EIO, "cannot create %s: %s", plain, strerror(errno));
 			goto done;
@@ -497,9 +695,13 @@ static int decrypt_file(const unsigned char *master, const char *file, const cha
 		rc = gd__err(GD_ECORRUPT, "backup %s has data after its last chunk", file);
 		goto done;
 	}
+	if (fd >= 0 && hdr[6] >= 2 && (rc = split_journal(fd, journal_out, file)) < 0)
+		goto done;
 	if (fd >= 0 && fsync(fd) != 0)
 		rc = gd__err(GD_EIO, "cannot sync %s", plain);
 	*created = (gd_time)get64(hdr + 8);
+	if (kinds)
+		*kinds = hdr[16];
 done:
 	gd__wipe(key, sizeof key);
 	gd__wipe(&ss, sizeof ss);
@@ -516,7 +718,7 @@ done:
 int gd__backup_decrypt(const unsigned char *master, const char *file, const char *plain,
                        gd_time *created)
 {
-	return decrypt_file(master, file, plain, created);
+	return decrypt_file(master, file, plain, NULL, created, NULL);
 }
 
 static int audit_vault(gd_vault *v, const char *action, const char *reason)
@@ -569,10 +771,16 @@ int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 	close(fd);
 	if ((rc = v->store->engine->backup(v->store, tmp)) < 0)
 		goto done;
+	/* The journal after the snapshot: it holds at least what the snapshot's
+	 * anchors name, since entries are synced before their commit. */
+	char jpath[PATH_CAP];
+	journal_path(jpath, sizeof jpath, v->path);
+	if ((rc = append_journal(tmp, jpath)) < 0)
+		goto done;
 	if ((rc = encrypt_file(v->master, tmp, path, now, kinds)) < 0)
 		goto done;
 	/* Verified by reading it back, and audited, before it counts as a backup. */
-	if ((rc = decrypt_file(v->master, path, NULL, &created)) < 0 ||
+	if ((rc = decrypt_file(v->master, path, NULL, NULL, &created, NULL)) < 0 ||
 	    (rc = audit_vault(v, "backup.create", name)) < 0) {
 		unlink(path);
 		goto done;
@@ -625,7 +833,31 @@ int gd_backup_prune(gd_vault *v, const char *dir, const gd_backup_policy *p,
 int gd_backup_verify(gd_vault *v, const char *file)
 {
 	gd_time created;
-	return decrypt_file(v->master, file, NULL, &created);
+	return decrypt_file(v->master, file, NULL, NULL, &created, NULL);
+}
+
+int gd_backup_journal_export(gd_vault *v, const char *dest)
+{
+	char tmp[PATH_CAP], jpath[PATH_CAP];
+	gd_time created;
+	int rc, fd;
+	if (!dest || !*dest || strlen(dest) > PATH_CAP - 32)
+		return gd__err(GD_EINVAL, "journal export file is missing or its path too long");
+	if (access(dest, F_OK) == 0)
+		return gd__err(GD_EEXISTS, "%s already exists: choose another file", dest);
+	snprintf(tmp, sizeof tmp, "%s.plain-tmp", dest);
+	journal_path(jpath, sizeof jpath, v->path);
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return gd__err(GD_EIO, "cannot create %s: %s", tmp, strerror(errno));
+	close(fd);
+	if ((rc = append_journal(tmp, jpath)) == 0 &&
+	    (rc = encrypt_file(v->master, tmp, dest, gd_vault_now(v), BK_JOURNAL_ONLY)) == 0 &&
+	    ((rc = decrypt_file(v->master, dest, NULL, NULL, &created, NULL)) < 0 ||
+	     (rc = audit_vault(v, "backup.journal.export", NULL)) < 0))
+		unlink(dest);
+	unlink(tmp);
+	return rc;
 }
 
 /* ---- restore ---- */
@@ -717,17 +949,154 @@ static void remove_db(const char *path)
 	unlink(path);
 	snprintf(side, sizeof side, "%s-wal", path), unlink(side);
 	snprintf(side, sizeof side, "%s-shm", path), unlink(side);
+	snprintf(side, sizeof side, "%s.lock", path), unlink(side);
+}
+
+/* The highest journal entry a vault's audit trail anchors, and its MAC. */
+struct anchor {
+	int64_t seq;
+	gd_time at;
+	unsigned char mac[GD__BLIND_SIZE];
+	const char *where;   /* "the live vault", "the snapshot" */
+};
+
+static int anchor_entry(void *ud, const struct gd__audit_entry *e, const void *hash, size_t hash_len,
+                        const unsigned char prev[GD__HASH_SIZE])
+{
+	(void)hash, (void)hash_len, (void)prev;
+	struct anchor *x = ud;
+	long long first, last;
+	char hex[2 * GD__BLIND_SIZE + 2];
+	if (!e->action || strcmp(e->action, "journal.anchor") != 0 || e->outcome != GD__OK || !e->reason)
+		return 0;
+	if (sscanf(e->reason, "journal entries %lld..%lld head %33s", &first, &last, hex) != 3 ||
+	    strlen(hex) != 2 * GD__BLIND_SIZE)
+		return gd__err(GD_ECORRUPT, "a journal anchor of the audit trail of %s is malformed (entry %lld)",
+		               x->where, (long long)e->seq);
+	if (last >= x->seq) {
+		if (gd__unhex(x->mac, sizeof x->mac, hex) < 0)
+			return gd__err(GD_ECORRUPT, "a journal anchor of the audit trail of %s is malformed (entry %lld)",
+			               x->where, (long long)e->seq);
+		x->seq = last;
+		x->at = (gd_time)e->at;
+	}
+	return 0;
+}
+
+static int find_anchor(gd_vault *v, struct anchor *out)
+{
+	struct gd__audit_walk w = {.entry = anchor_entry, .ud = out};
+	return gd__audit_walk(v, -1, &w);
+}
+
+/* What the journal to replay holds: its length and the MACs at the anchors. */
+struct jcheck {
+	struct anchor *anchors[2];
+	bool matched[2];
+	int64_t n;
+};
+
+static int check_one(void *ud, const struct gd__journal_entry *e, int64_t pos,
+                     const unsigned char mac[GD__BLIND_SIZE])
+{
+	(void)e;
+	struct jcheck *c = ud;
+	c->n = pos;
+	for (int i = 0; i < 2; i++)
+		if (c->anchors[i] && c->anchors[i]->seq == pos)
+			c->matched[i] = gd__memcmp(mac, c->anchors[i]->mac, GD__BLIND_SIZE) == 0;
+	return 0;
+}
+
+/*
+ * Refuses a journal that lacks what an audit trail proves was erased: shorter
+ * than the highest anchor (missing, cut short) or with another entry there
+ * (replaced). Damaged entries and gaps are refused by the walk itself.
+ */
+static int check_journal(const char *jpath, bool exists, const unsigned char *master, struct anchor *a,
+                         struct anchor *b)
+{
+	struct jcheck c = {.anchors = {a->seq ? a : NULL, b->seq ? b : NULL}};
+	int rc = journal_each_file(jpath, master, true, check_one, &c);
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < 2; i++) {
+		struct anchor *x = c.anchors[i];
+		char when[32];
+		if (!x)
+			continue;
+		gd_time_format(when, x->at);
+		if (!exists)
+			return gd__err(GD_ECORRUPT,
+			               "the erasure journal %s is missing, but the audit trail of %s proves %lld journal"
+			               " entr%s (the last anchored at %s): restoring without it would bring erased data"
+			               " back; give the journal with --journal FILE (an export or a newer backup,"
+			               " docs/backups.md)",
+			               jpath, x->where, (long long)x->seq, x->seq == 1 ? "y" : "ies", when);
+		if (c.n < x->seq)
+			return gd__err(GD_ECORRUPT,
+			               "the erasure journal %s was cut short: it holds %lld entr%s, but the audit trail of"
+			               " %s proves %lld (the last anchored at %s); entries %lld..%lld are missing;"
+			               " give the full journal with --journal FILE (docs/backups.md)",
+			               jpath, (long long)c.n, c.n == 1 ? "y" : "ies", x->where, (long long)x->seq, when,
+			               (long long)c.n + 1, (long long)x->seq);
+		if (!c.matched[i])
+			return gd__err(GD_ECORRUPT,
+			               "entry %lld of the erasure journal %s is not the one the audit trail of %s"
+			               " anchored at %s: the journal was replaced or altered",
+			               (long long)x->seq, jpath, x->where, when);
+	}
+	return 0;
+}
+
+/* Copies the journal `from` to `to` through a temporary file and a rename. */
+static int install_journal(const char *from, const char *to)
+{
+	char tmp[PATH_CAP + 8];
+	unsigned char *buf = gd__malloc(BK_CHUNK);
+	int out = -1, rc = 0;
+	FILE *in = NULL;
+	if (!buf)
+		return GD_ENOMEM;
+	snprintf(tmp, sizeof tmp, "%s.new", to);
+	if (!(in = fopen(from, "rb")) || (out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		rc = gd__err(GD_EIO, "cannot copy the erasure journal to %s: %s", to, strerror(errno));
+	size_t n;
+	while (rc == 0 && (n = fread(buf, 1, BK_CHUNK, in)) > 0)
+		rc = write_all(out, buf, n, NULL);
+	if (rc == 0 && (ferror(in) || fsync(out) != 0))
+		rc = gd__err(GD_EIO, "cannot copy the erasure journal to %s", to);
+	if (out >= 0)
+		close(out);
+	if (rc == 0 && (gd__fault_point() || rename(tmp, to) != 0))
+		rc = gd__err(GD_EIO, "cannot install the erasure journal %s", to);
+	if (rc < 0)
+		unlink(tmp);
+	if (in)
+		fclose(in);
+	gd__free(buf);
+	return rc;
 }
 
 int gd_backup_restore(const char *path, const gd_vault_options *opts, const char *file,
                       gd_backup_restore_stats *out)
 {
+	return gd_backup_restore_from(path, opts, file, NULL, out);
+}
+
+int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const char *file,
+                           const char *journal, gd_backup_restore_stats *out)
+{
 	gd_backup_restore_stats stats = {0};
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
-	char tmp[PATH_CAP], kpath[PATH_CAP], side[PATH_CAP + 8];
+	char tmp[PATH_CAP], kpath[PATH_CAP], side[PATH_CAP + 8], jpath[PATH_CAP], jsrc[PATH_CAP + 16],
+		jplain[PATH_CAP + 16];
 	unsigned char *master = NULL;
 	struct replay r = {0};
+	struct gd__lock *lock = NULL;
+	struct anchor live_anchor = {.where = "the live vault"}, snap_anchor = {.where = "the snapshot"};
 	gd_vault *v = NULL;
+	bool jexists;
 	int rc;
 
 	if (!path || !*path || strlen(path) > PATH_CAP - 80 || !file)
@@ -739,15 +1108,38 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 	}
 	if ((rc = gd__crypto_init()) < 0)
 		return rc;
-	if (!(master = gd__secure_alloc(GD__KEY_SIZE)))
-		return gd__err(GD_ENOMEM, "out of secure memory");
+	snprintf(tmp, sizeof tmp, "%s.restoring", path);
+	snprintf(jsrc, sizeof jsrc, "%s.journal-in", tmp);
+	snprintf(jplain, sizeof jplain, "%s.journal-plain", tmp);
+	journal_path(jpath, sizeof jpath, path);
+	/* Nobody else may use the vault while it is replaced: a server writing on
+	 * would lose what it acknowledged, erasures included. */
+	if ((rc = gd__lock_acquire(&lock, path, true)) < 0)
+		return rc;
+	if (!(master = gd__secure_alloc(GD__KEY_SIZE))) {
+		rc = gd__err(GD_ENOMEM, "out of secure memory");
+		goto done;
+	}
 	if ((rc = gd__vault_read_key(path, &o, master, kpath, sizeof kpath)) < 0)
 		goto done;
 	o.key_path = kpath;
-	snprintf(tmp, sizeof tmp, "%s.restoring", path);
 	remove_db(tmp);
-	if ((rc = decrypt_file(master, file, tmp, &stats.snapshot_at)) < 0)
+	if ((rc = decrypt_file(master, file, tmp, NULL, &stats.snapshot_at, NULL)) < 0)
 		goto done;
+	/* The journal given (an export or a backup carrying it) replaces the one beside the vault. */
+	const char *jread = jpath;
+	if (journal) {
+		gd_time at;
+		if ((rc = decrypt_file(master, journal, jplain, jsrc, &at, NULL)) < 0)
+			goto done;
+		unlink(jplain);
+		if (access(jsrc, F_OK) != 0) {
+			rc = gd__err(GD_EINVAL, "%s is a backup of an older format that carries no journal", journal);
+			goto done;
+		}
+		jread = jsrc;
+	}
+	jexists = access(jread, F_OK) == 0;
 	/* The snapshot must be a vault this key opens (the key check inside it). */
 	if ((rc = gd_vault_open(&v, tmp, &o)) < 0)
 		goto done;
@@ -760,10 +1152,23 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 		rc = 0, r.live = NULL;
 	if (rc < 0)
 		goto done;
+	if (!r.live && !journal && !jexists) {
+		rc = gd__err(GD_ENOTFOUND,
+		             "neither the vault %s nor its erasure journal %s is there: nothing tells which erasures"
+		             " were made after this backup; give the newest journal you hold with --journal FILE"
+		             " (an export, a newer backup, or this backup to accept only its own; docs/backups.md)",
+		             path, jpath);
+		goto done;
+	}
+	/* What the trails prove was erased, the journal must hold. */
+	if ((r.live && (rc = find_anchor(r.live, &live_anchor)) < 0) || (rc = find_anchor(v, &snap_anchor)) < 0 ||
+	    (rc = check_journal(jread, jexists, master, &live_anchor, &snap_anchor)) < 0)
+		goto done;
 	if ((rc = gd_vault_begin(v)) < 0)
 		goto done;
 	replaying = true;
-	rc = journal_each(path, master, replay_one, &r);
+	struct each_adapter x = {replay_one, &r};
+	rc = journal_each_file(jread, master, true, each_adapt, &x);
 	replaying = false;
 	gd_actor_close(r.a), r.a = NULL;
 	gd_vault_close(r.live), r.live = NULL;
@@ -782,11 +1187,15 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 	gd_vault_close(v), v = NULL; /* checkpoints and removes its WAL */
 	if (rc < 0)
 		goto done;
+	/* The journal first: the restored vault's anchors must find it. */
+	if (journal && (rc = install_journal(jread, jpath)) < 0)
+		goto done;
 	/* Only now is the live vault touched: its WAL must not be applied to the snapshot. */
 	snprintf(side, sizeof side, "%s-wal", path), unlink(side);
 	snprintf(side, sizeof side, "%s-shm", path), unlink(side);
 	if (rename(tmp, path) != 0)
 		rc = gd__err(GD_EIO, "cannot replace %s with the restored snapshot: %s", path, strerror(errno));
+	snprintf(side, sizeof side, "%s.lock", tmp), unlink(side);
 done:
 	replaying = false;
 	gd_actor_close(r.a);
@@ -794,7 +1203,10 @@ done:
 	gd_vault_close(v);
 	if (rc < 0)
 		remove_db(tmp);
+	unlink(jsrc);
+	unlink(jplain);
 	gd__secure_free(master);
+	gd__lock_release(lock);
 	if (out)
 		*out = stats;
 	return rc;

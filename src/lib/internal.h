@@ -65,6 +65,7 @@ struct gd_vault {
 	bool scrub_pending;          /* a committed erasure still awaits its scrub */
 	bool journal_unsynced;       /* erasure journal written in this transaction, not yet synced */
 	int journal_fd;              /* erasure journal, open from its first append on; -1 before */
+	struct gd__lock *lock;       /* shared vault lock (lock.c), held while open */
 	struct gd__register_cache *registers; /* parsed registers per tenant (register_store.c) */
 	/* audit.c: the last entry appended, valid while audit_gen == tx_gen (one
 	 * query less per operation), and the chains appended to in the open batch,
@@ -111,6 +112,15 @@ struct gd_actor {
  */
 int gd__vault_read_key(const char *path, const gd_vault_options *opts, unsigned char *master,
                        char *key_path, size_t cap);
+
+/*
+ * The vault lock "<vault>.lock" (lock.c): shared by every open handle,
+ * exclusive for a restore. Refused with GD_EBUSY naming the holder's pid and
+ * command. Reference-counted per process; release with gd__lock_release.
+ */
+struct gd__lock;
+int gd__lock_acquire(struct gd__lock **out, const char *vault_path, bool exclusive);
+void gd__lock_release(struct gd__lock *l);
 
 /* Operations: BEGIN IMMEDIATE at the outermost level, SAVEPOINT inside. */
 int gd__op_begin(gd_vault *v);

@@ -728,14 +728,14 @@ static int erase_doomed(gd_actor *a, struct erase_ctx *c)
 			                              .collected_at = c->del[i + j].collected_at};
 			snprintf(e.subject, sizeof e.subject, "%s", c->s.pseudonym);
 			snprintf(e.tenant, sizeof e.tenant, "%s", a->tenant);
-			gd__journal_encode(a->v, journal + j * GD__JOURNAL_ENTRY_SIZE, &e);
+			gd__journal_encode(journal + j * GD__JOURNAL_ENTRY_SIZE, &e);
 			rc = gd__db_exec(a->v->store, "DELETE FROM records WHERE id = ?", "i", c->del[i + j].id);
 			if (rc == 0)
 				rc = gd__retention_record_gone(a->v, c->del[i + j].id);
 		}
 		/* Written and synced before the erasing transaction commits. */
 		if (rc == 0 && journaling)
-			rc = gd__journal_append(a->v, journal, n);
+			rc = gd__journal_append(a, journal, n);
 	}
 	return rc;
 }

@@ -151,7 +151,6 @@ struct ctx {
 	} cache[RULE_CACHE];
 	const struct rule_slot *last;   /* the slot of the previous row: batches repeat keys */
 	/* sweep only */
-	unsigned char *journal_key;     /* GD__KEY_SIZE, secure memory */
 	const struct gd__retention *why_rule;   /* the rule `why` was written for */
 	char why[160];
 	struct del {                    /* the batch's deletions, applied together */
@@ -347,7 +346,7 @@ static void journal_entry(struct ctx *c, unsigned char *out, int kind, const str
 	                              .collected_at = r->collected_at};
 	copy_text(e.subject, sizeof e.subject, r->subject);
 	copy_text(e.tenant, sizeof e.tenant, c->a->tenant);
-	gd__journal_encode_keyed(c->journal_key, out, &e);
+	gd__journal_encode(out, &e);
 }
 
 /* The audit reason of a rule's transitions, written once per rule. */
@@ -550,11 +549,10 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		c->del = gd__malloc(o.batch * sizeof *c->del);
 		c->del_ids = gd__malloc(o.batch * sizeof *c->del_ids);
 	}
-	if (!c || !rows || !journal || !c->del || !c->del_ids || !(c->journal_key = gd__secure_alloc(GD__KEY_SIZE))) {
+	if (!c || !rows || !journal || !c->del || !c->del_ids) {
 		rc = gd__err(GD_ENOMEM, "out of memory for a sweep batch of %zu", o.batch);
 		goto done;
 	}
-	gd__journal_key(v->master, c->journal_key);
 	c->a = a;
 	c->reg = reg;
 	if ((rc = check_register_version(c, o.batch)) < 0 || (rc = any_active_hold(a, &c->any_holds)) < 0)
@@ -612,7 +610,7 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		}
 		/* Journal first: a committed erasure always has its entry. */
 		if (rc == 0 && nj)
-			rc = gd__journal_append(v, journal, nj);
+			rc = gd__journal_append(a, journal, nj);
 		if ((rc = gd__op_end(v, rc)) < 0)
 			goto done;
 		if (!n) {
@@ -633,7 +631,6 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 	}
 done:
 	if (c) {
-		gd__secure_free(c->journal_key);
 		gd__free(c->del);
 		gd__free(c->del_ids);
 	}

@@ -62,7 +62,7 @@ int gd__hold_find(gd_vault *v, int64_t subject_id, int64_t record_id, int64_t *h
 /*
  * The journal "<vault>.journal" lives beside the vault, outside the database, so
  * that restoring an old snapshot cannot roll it back. Fixed 160-byte entries:
- *   0   4  magic "GDJ1"
+ *   0   4  magic "GDJ2" ("GDJ1": written before entries were chained, no number)
  *   4   1  kind (1 subject erased, 2 record deleted, 3 record anonymised)
  *   5   3  zero
  *   8   8  time of the erasure (little-endian gd_time)
@@ -71,9 +71,14 @@ int gd__hold_find(gd_vault *v, int64_t subject_id, int64_t record_id, int64_t *h
  *   32  29 subject pseudonym, NUL-padded
  *   61  3  zero
  *   64  65 tenant name, NUL-padded
- *   129 15 zero
- *   144 16 keyed BLAKE2b of bytes 0..143 under a key derived from the master key
- * An entry is written and synced before the transaction that erases commits.
+ *   129 7  zero
+ *   136 8  sequence number: 1, 2, … over the vault's life (little-endian)
+ *   144 16 keyed BLAKE2b, under a key derived from the master key, of the
+ *          previous entry's bytes 144..159 (zeros for the first) and bytes 0..143
+ * An entry is written and synced before the transaction that erases commits,
+ * and that transaction's audit trail holds a "journal.anchor" entry naming
+ * the sequence numbers appended and the last MAC: the trail proves how long
+ * the journal must be and what its last entry is (docs/backups.md).
  */
 #define GD__JOURNAL_ENTRY_SIZE 160
 enum { GD__J_ERASE = 1, GD__J_DELETE = 2, GD__J_ANONYMISE = 3 };
@@ -87,19 +92,17 @@ struct gd__journal_entry {
 	char tenant[65];
 };
 
-void gd__journal_encode(gd_vault *v, unsigned char out[GD__JOURNAL_ENTRY_SIZE],
-                        const struct gd__journal_entry *e);
-/* The same with the journal's MAC key derived once (gd__journal_key) for many entries. */
+/* Bytes 0..143 of an entry; its number and MAC are set by gd__journal_append. */
+void gd__journal_encode(unsigned char out[GD__JOURNAL_ENTRY_SIZE], const struct gd__journal_entry *e);
 void gd__journal_key(const unsigned char *master, unsigned char key[GD__KEY_SIZE]);
-void gd__journal_encode_keyed(const unsigned char key[GD__KEY_SIZE],
-                              unsigned char out[GD__JOURNAL_ENTRY_SIZE],
-                              const struct gd__journal_entry *e);
 /*
- * Appends `n` encoded entries. Inside a transaction they are synced once, by
- * gd__journal_sync at its commit, before the commit can become durable (an
- * erasure on disk always has its journal entry on disk); outside, at once.
+ * Numbers, chains and appends `n` encoded entries, and anchors them in the
+ * actor's audit chain (inside the caller's operation). Inside a transaction
+ * they are synced once, by gd__journal_sync at its commit, before the commit
+ * can become durable (an erasure on disk always has its journal entry on
+ * disk); outside, at once.
  */
-int gd__journal_append(gd_vault *v, const unsigned char *entries, size_t n);
+int gd__journal_append(gd_actor *a, unsigned char *entries, size_t n);
 int gd__journal_sync(gd_vault *v);
 /*
  * Verifies a backup file under `master` (checksum, key id, every chunk) and,

@@ -252,6 +252,10 @@ int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts
 		rc = GD_ENOMEM;
 		goto done;
 	}
+	/* Before the database: a restore holding the lock may be replacing it.
+	 * (A missing vault gets no lock file: the engine's open names the error.) */
+	if (access(path, F_OK) == 0 && (rc = gd__lock_acquire(&v->lock, path, false)) < 0)
+		goto done;
 	if ((rc = gd__sqlite_engine.open(&v->store, path, false)) < 0)
 		goto done;
 	if ((rc = read_key_file(kpath, v->master)) < 0)
@@ -297,6 +301,7 @@ void gd_vault_close(gd_vault *v)
 	}
 	if (v->journal_fd >= 0)
 		close(v->journal_fd);
+	gd__lock_release(v->lock);
 	gd__register_cache_free(v->registers);
 	gd__audit_block_free(&v->audit_block);
 	gd__secure_free(v->master);

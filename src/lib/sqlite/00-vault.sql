@@ -49,4 +49,7 @@ CREATE INDEX IF NOT EXISTS records_subject ON records (subject_id);
 -- transaction (gd__retention_record_gone; the sweep once per batch): a per-row
 -- trigger cost every deletion a sub-program.
 INSERT OR IGNORE INTO meta (key, value) VALUES ('record_high_water', 0);
+-- The erasure journal's last sequence number, raised by every append (backup.c):
+-- a journal file removed or replaced cannot restart the count unnoticed.
+INSERT OR IGNORE INTO meta (key, value) VALUES ('journal_seq', 0);
 DROP TRIGGER IF EXISTS records_high_water;
