@@ -732,6 +732,11 @@ static int erase_doomed(gd_actor *a, struct erase_ctx *c)
 			rc = gd__db_exec(a->v->store, "DELETE FROM records WHERE id = ?", "i", c->del[i + j].id);
 			if (rc == 0)
 				rc = gd__retention_record_gone(a->v, c->del[i + j].id);
+			/* Each deletion has its audit entry, as erasures and retention's do. */
+			if (rc == 0)
+				rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "request.erase.delete",
+				                                                  .subject = c->s.pseudonym,
+				                                                  .record_id = c->del[i + j].id});
 		}
 		/* Written and synced before the erasing transaction commits. */
 		if (rc == 0 && journaling)
