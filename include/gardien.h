@@ -122,6 +122,31 @@ int gd_vault_begin(gd_vault *v);
 int gd_vault_commit(gd_vault *v);
 void gd_vault_rollback(gd_vault *v);
 
+/* A row that failed authentication (gd_vault_verify); strings live during the call. */
+typedef struct gd_vault_damage {
+	char tenant[65];
+	const char *table;   /* "subjects", "records", "identifiers" */
+	int64_t id;          /* record id, subject row id, or the identifier's subject row id */
+	const char *what;    /* what is wrong, never personal data */
+} gd_vault_damage;
+
+typedef struct gd_vault_verify_report {
+	uint64_t subjects, records, identifiers, damaged;
+} gd_vault_verify_report;
+
+/*
+ * Checks every row of the vault: each subject's wrapped data key opens under
+ * its tenant's key, each record's metadata (activity, category, subject,
+ * subject category, collection time, stage) and each identifier's link to its
+ * subject match their MACs (docs/FORMAT.md, "Metadata MACs"). `damaged` (may
+ * be NULL) is called for each row that fails, `progress` (may be NULL) every
+ * few thousand rows; a non-zero return from either stops the walk with it.
+ * Audited (vault.verify). Returns GD_ECORRUPT when any row failed.
+ */
+int gd_vault_verify(gd_vault *v, int (*damaged)(void *ud, const gd_vault_damage *d),
+                    int (*progress)(void *ud, uint64_t done, uint64_t total), void *ud,
+                    gd_vault_verify_report *out);
+
 /* ---- tenants and actors ----------------------------------------------------- */
 
 /*

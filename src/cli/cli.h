@@ -66,6 +66,7 @@ const char *cli_time(gd_time t, char buf[32]);
 
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_tenant(struct cli *c, int argc, char **argv);
+int cmd_vault(struct cli *c, int argc, char **argv);
 int cmd_subject(struct cli *c, int argc, char **argv);
 int cmd_put(struct cli *c, int argc, char **argv);
 int cmd_get(struct cli *c, int argc, char **argv);

@@ -27,6 +27,14 @@ static const struct command commands[] = {
 	{"tenant", cmd_tenant, "create or list tenants (controllers)",
 	 "usage: gardien tenant create NAME [--country CODE]\n"
 	 "       gardien tenant list\n"},
+	{"vault", cmd_vault, "check that no row of the vault was changed outside gardien",
+	 "usage: gardien vault verify\n"
+	 "\n"
+	 "Checks every row: each subject's data key opens under its tenant's key, and\n"
+	 "each record's metadata (activity, category, subject, subject category,\n"
+	 "collection time, stage) and each identifier's link to its subject match their\n"
+	 "MACs. Damaged rows are listed on stderr (--json: in \"rows\"), exit 5.\n"
+	 "Progress on a terminal. Audited (vault.verify).\n"},
 	{"subject", cmd_subject, "create, find, show data subjects and their identifiers",
 	 "usage: gardien subject create [--email E] [--phone P] [--id KIND=VALUE]...\n"
 	 "       gardien subject add-id SUBJECT KIND VALUE\n"

@@ -937,7 +937,7 @@ static int replay_one(void *ud, const struct gd__journal_entry *e)
 		r->v->needs_scrub = true;
 		r->stats->deletions += rc == 0;
 	} else {
-		rc = gd__retention_anonymise_row(r->v, found, e->collected_at);
+		rc = gd__retention_anonymise_row(r->a, found, e->collected_at);
 		r->stats->anonymisations += rc == 0;
 	}
 	return rc;

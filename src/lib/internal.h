@@ -103,6 +103,8 @@ struct gd_actor {
 #define GD__ACTOR_KEK(a) ((a)->keys)
 #define GD__ACTOR_BLIND(a) ((a)->keys + GD__KEY_SIZE)
 #define GD__ACTOR_CACHED_KEY(a) ((a)->keys + 2 * GD__KEY_SIZE)
+#define GD__ACTOR_META(a) ((a)->keys + 3 * GD__KEY_SIZE)   /* metadata MAC key (integrity.c) */
+#define GD__ACTOR_KEYS_SIZE (4 * GD__KEY_SIZE)
 
 /*
  * Reads the master key of the vault at `path` (key file from opts or
@@ -166,6 +168,24 @@ int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, 
 /* Associated data binding a sealed value to its place. */
 size_t gd__record_ad(unsigned char *ad, size_t cap, int64_t tenant, const char *subject,
                      int64_t record_id, const char *category);
+
+/* ---- metadata MACs (integrity.c) ---- */
+
+/* The fields of a record its MAC binds (strings may be NULL: same as ""). */
+struct gd__record_fields {
+	int64_t id, tenant_id, collected_at, stage;
+	const char *subject, *activity, *category, *subject_category;
+};
+void gd__meta_key(const unsigned char kek[GD__KEY_SIZE], unsigned char key[GD__KEY_SIZE]);
+void gd__record_mac(unsigned char out[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
+                    const struct gd__record_fields *f);
+void gd__identifier_mac(unsigned char out[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
+                        int64_t tenant_id, const unsigned char blind[GD__BLIND_SIZE], const char *subject,
+                        const char *kind);
+/* 0, or GD_ECORRUPT naming the record when `mac` (n bytes) is not the MAC of `f`. */
+int gd__record_mac_check(gd_actor *a, const struct gd__record_fields *f, const void *mac, size_t n);
+/* Format 2 -> 3: adds the MAC columns and fills them, inside the caller's operation. */
+int gd__integrity_migrate(gd_vault *v);
 
 /* ---- audit (audit.c) ---- */
 

@@ -115,15 +115,24 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	gd__seal(sealed, s.key, spec->value, spec->value_len, ad,
 	         gd__record_ad(ad, sizeof ad, a->tenant_id, subject, id, spec->category));
 	gd_time now = gd_vault_now(v);
+	const char *subject_category =
+		spec->subject_category && *spec->subject_category ? spec->subject_category : NULL;
+	gd_time collected_at = spec->collected_at ? spec->collected_at : now;
+	unsigned char mac[GD__BLIND_SIZE];
+	gd__record_mac(mac, GD__ACTOR_META(a),
+	               &(struct gd__record_fields){.id = id, .tenant_id = a->tenant_id,
+	                                           .collected_at = collected_at, .stage = GD__REC_ACTIVE,
+	                                           .subject = subject, .activity = spec->activity,
+	                                           .category = spec->category,
+	                                           .subject_category = subject_category});
 	rc = gd__db_exec(v->store,
 	                 "INSERT INTO records (id, tenant_id, subject_id, activity, category, source,"
-	                 " collected_at, updated_at, type, sealed, subject_category)"
-	                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                 "iiitttiiibt", id, a->tenant_id, s.id, spec->activity, spec->category,
-	                 spec->source ? spec->source : "subject",
-	                 (int64_t)(spec->collected_at ? spec->collected_at : now), (int64_t)now,
-	                 (int64_t)spec->type, sealed, spec->value_len + GD__SEAL_OVERHEAD,
-	                 spec->subject_category && *spec->subject_category ? spec->subject_category : NULL);
+	                 " collected_at, updated_at, type, sealed, subject_category, mac)"
+	                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                 "iiitttiiibtb", id, a->tenant_id, s.id, spec->activity, spec->category,
+	                 spec->source ? spec->source : "subject", (int64_t)collected_at, (int64_t)now,
+	                 (int64_t)spec->type, sealed, spec->value_len + GD__SEAL_OVERHEAD, subject_category,
+	                 mac, sizeof mac);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.put", .purpose = spec->activity,
@@ -156,7 +165,7 @@ void gd_record_free(gd_record *r)
 /* Columns of RECORD_COLUMNS, in order. */
 #define RECORD_COLUMNS \
 	"r.id, s.pseudonym, s.wrapped_key, r.activity, r.category, r.source, r.collected_at," \
-	" r.updated_at, r.type, r.sealed, r.subject_id, r.stage"
+	" r.updated_at, r.type, r.sealed, r.subject_id, r.stage, r.subject_category, r.mac"
 
 /* Decrypts the current row of a RECORD_COLUMNS query into `r` (value allocated). */
 static int decrypt_row(gd_actor *a, gd__stmt *st, struct gd__subject *s, gd_record *r)
@@ -200,6 +209,19 @@ static void row_meta(gd__store *db, gd__stmt *st, gd_record *r)
 	r->type = (enum gd_value_type)gd__col_int(db, st, 8);
 }
 
+/* Checks the metadata MAC of the current row, whose metadata is already in `r`. */
+static int check_meta(gd_actor *a, gd__stmt *st, const gd_record *r)
+{
+	gd__store *db = a->v->store;
+	size_t n;
+	const void *mac = gd__col_blob(db, st, 13, &n);
+	struct gd__record_fields f = {.id = r->id, .tenant_id = a->tenant_id, .collected_at = r->collected_at,
+	                              .stage = gd__col_int(db, st, 11), .subject = r->subject,
+	                              .activity = r->activity, .category = r->category,
+	                              .subject_category = gd__col_text(db, st, 12)};
+	return gd__record_mac_check(a, &f, mac, n);
+}
+
 /* The policy's view of the current row, whose metadata is already in `r`. */
 static struct gd__record_meta meta_of(gd__store *db, gd__stmt *st, const gd_record *r)
 {
@@ -236,6 +258,9 @@ int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
 	if (rc < 0)
 		goto done;
 	row_meta(v->store, st, r);
+	/* Before the policy decides on it: metadata edited in the database must not steer it. */
+	if ((rc = check_meta(a, st, r)) < 0)
+		goto done;
 	struct gd__record_meta m = meta_of(v->store, st, r);
 	if ((rc = gd__policy_read(a, &m, purpose)) < 0) {
 		denied = rc == GD_EDENIED;
@@ -287,6 +312,8 @@ int gd_record_list(gd_actor *a, const char *subject, const char *purpose, gd_rec
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
 		gd_record r = {0};
 		row_meta(v->store, st, &r);
+		if ((rc = check_meta(a, st, &r)) < 0)
+			break;
 		struct gd__record_meta m = meta_of(v->store, st, &r);
 		rc = gd__policy_read(a, &m, purpose);
 		if (rc == GD_EDENIED) {
@@ -338,10 +365,12 @@ static int load_for_write(gd_actor *a, gd_record *r, struct gd__subject *s)
 		rc = gd__err(GD_ENOTFOUND, "no record %lld in tenant %s", (long long)r->id, a->tenant);
 	if (rc == 1) {
 		row_meta(db, st, r);
+		rc = check_meta(a, st, r);
 		gd__copy(s->pseudonym, sizeof s->pseudonym, r->subject);
 		size_t n;
 		const void *w = gd__col_blob(db, st, 2, &n);
-		rc = gd__subject_unwrap(a, s, w, n);
+		if (rc == 0)
+			rc = gd__subject_unwrap(a, s, w, n);
 	}
 	gd__db_reset(db, st);
 	return rc;

@@ -324,8 +324,11 @@ static void copy_text(char *dst, size_t cap, const char *s)
 	dst[n] = 0;
 }
 
-int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collected_at)
+int gd__retention_anonymise_row(gd_actor *a, int64_t record_id, gd_time collected_at)
 {
+	gd_vault *v = a->v;
+	gd__stmt *st;
+	unsigned char mac[GD__BLIND_SIZE];
 	/* Statistics keep the month of collection, not the instant. */
 	char day[32];
 	gd_time month = collected_at;
@@ -333,11 +336,32 @@ int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collecte
 	memcpy(day + 8, "01", 3);
 	if (gd_time_parse(&month, day) < 0)
 		month = collected_at;
+	/* The MAC (integrity.c) follows: no subject any more, the new stage and time. */
+	int rc = gd__db_query(v->store, &st, "SELECT activity, category, subject_category FROM records WHERE id = ?",
+	                      "i", record_id);
+	if (rc < 0)
+		return rc;
+	rc = gd__db_step(v->store, st);
+	if (rc == 1) {
+		gd__record_mac(mac, GD__ACTOR_META(a),
+		               &(struct gd__record_fields){.id = record_id, .tenant_id = a->tenant_id,
+		                                           .collected_at = month, .stage = GD__REC_ANONYMISED,
+		                                           .subject = NULL, .activity = gd__col_text(v->store, st, 0),
+		                                           .category = gd__col_text(v->store, st, 1),
+		                                           .subject_category = gd__col_text(v->store, st, 2)});
+		rc = 0;
+	} else if (rc == 0) {
+		rc = gd__err(GD_ENOTFOUND, "no record %lld to anonymise", (long long)record_id);
+	}
+	gd__db_reset(v->store, st);
+	if (rc < 0)
+		return rc;
 	v->needs_scrub = true;
 	return gd__db_exec(v->store,
 	                   "UPDATE records SET stage = 2, subject_id = 0, sealed = ?, collected_at = ?,"
-	                   " updated_at = ? WHERE id = ?",
-	                   "biii", "", (size_t)0, (int64_t)month, (int64_t)gd_vault_now(v), record_id);
+	                   " updated_at = ?, mac = ? WHERE id = ?",
+	                   "biibi", "", (size_t)0, (int64_t)month, (int64_t)gd_vault_now(v), mac, sizeof mac,
+	                   record_id);
 }
 
 static void journal_entry(struct ctx *c, unsigned char *out, int kind, const struct row *r)
@@ -384,14 +408,24 @@ static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *n
 	struct row after = *r;
 	switch (nx.action) {
 	case GD__STAGE_ARCHIVE:
-		rc = gd__db_exec(v->store, "UPDATE records SET stage = 1 WHERE id = ?", "i", r->id);
 		after.stage = GD__REC_ARCHIVED;
+		{
+			unsigned char mac[GD__BLIND_SIZE];
+			gd__record_mac(mac, GD__ACTOR_META(c->a),
+			               &(struct gd__record_fields){.id = r->id, .tenant_id = c->a->tenant_id,
+			                                           .collected_at = r->collected_at,
+			                                           .stage = GD__REC_ARCHIVED, .subject = r->subject,
+			                                           .activity = r->activity, .category = r->category,
+			                                           .subject_category = r->subject_category});
+			rc = gd__db_exec(v->store, "UPDATE records SET stage = 1, mac = ? WHERE id = ?", "bi", mac,
+			                 sizeof mac, r->id);
+		}
 		stats->archived++;
 		break;
 	case GD__STAGE_ANONYMISE:
 		what = "retention.anonymise";
 		journal_entry(c, journal + GD__JOURNAL_ENTRY_SIZE * (*njournal)++, GD__J_ANONYMISE, r);
-		rc = gd__retention_anonymise_row(v, r->id, r->collected_at);
+		rc = gd__retention_anonymise_row(c->a, r->id, r->collected_at);
 		after.stage = GD__REC_ANONYMISED;
 		stats->anonymised++;
 		break;

@@ -51,7 +51,7 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s);
 int gd__retention_record_gone(gd_vault *v, int64_t id);
 
 /* Removes the personal part of a record (see docs/retention.md, "Anonymisation"). */
-int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collected_at);
+int gd__retention_anonymise_row(gd_actor *a, int64_t record_id, gd_time collected_at);
 
 /* An active hold covering the subject or the record: its id in *hold (0: none). */
 int gd__hold_find(gd_vault *v, int64_t subject_id, int64_t record_id, int64_t *hold,

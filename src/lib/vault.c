@@ -23,8 +23,9 @@
 
 #define KEYFILE_MAGIC "GDKEY\0\1\0"
 #define KEYFILE_SIZE (8 + GD__KEY_SIZE)
-/* 2: audit entries in blocks (docs/FORMAT.md, "Audit blocks"); 1 is converted at open. */
-#define FORMAT_VERSION 2
+/* 2: audit entries in blocks (docs/FORMAT.md, "Audit blocks"); 3: a MAC on the
+ * metadata of every record and identifier (integrity.c). Older ones are converted at open. */
+#define FORMAT_VERSION 3
 static const char key_check_ad[] = "gardien key check v1";
 
 static char *default_key_path(const char *path, const gd_vault_options *opts)
@@ -219,7 +220,7 @@ static int upgrade(gd_vault *v)
 		               "%s is in format %lld, written by a newer gardien than this one (format %d):"
 		               " upgrade gardien to open it",
 		               v->path, (long long)format, FORMAT_VERSION);
-	if (format == FORMAT_VERSION && old_table)
+	if (format >= 2 && old_table)
 		return gd__err(GD_ECORRUPT,
 		               "%s has an audit table of format 1 beside its audit blocks: an older gardien"
 		               " wrote to it; keep a copy of it and its key file, and open it with no older"
@@ -229,7 +230,10 @@ static int upgrade(gd_vault *v)
 		return 0;
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
-	rc = gd__audit_migrate(v);
+	if (format < 2)
+		rc = gd__audit_migrate(v);
+	if (rc == 0 && format < 3)
+		rc = gd__integrity_migrate(v);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'format'", "i",
 		                 (int64_t)FORMAT_VERSION);
@@ -453,7 +457,7 @@ int gd_actor_open(gd_actor **out, gd_vault *v, const char *tenant, const char *p
 	a->v = v;
 	snprintf(a->tenant, sizeof a->tenant, "%s", tenant);
 	snprintf(a->principal, sizeof a->principal, "%s", principal);
-	if (!(a->keys = gd__secure_alloc(3 * GD__KEY_SIZE))) {
+	if (!(a->keys = gd__secure_alloc(GD__ACTOR_KEYS_SIZE))) {
 		rc = gd__err(GD_ENOMEM, "out of secure memory");
 		goto done;
 	}
@@ -480,6 +484,7 @@ int gd_actor_open(gd_actor **out, gd_vault *v, const char *tenant, const char *p
 		goto done;
 	}
 	gd__kdf(GD__ACTOR_BLIND(a), GD__KEY_SIZE, 1, "gdblind_", GD__ACTOR_KEK(a));
+	gd__meta_key(GD__ACTOR_KEK(a), GD__ACTOR_META(a));
 done:
 	if (st)
 		gd__db_reset(v->store, st);

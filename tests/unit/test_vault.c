@@ -641,6 +641,45 @@ static void nonces_never_repeat(void **state)
 	close(fds[1]);
 }
 
+/* A format-2 vault (no MAC columns) is converted at open: every row gets its
+ * MAC, verifies, and an edit made afterwards is detected. */
+static void format_2_vault_gets_its_macs(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE], found[GD_SUBJECT_ID_SIZE];
+	int64_t id;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, s, "email", EMAIL));
+	put_text(f->a, &id, s, "billing", "user.financial", SECRET);
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	/* What gardien of format 2 left: no mac columns. */
+	db_exec(f->path, "ALTER TABLE records DROP COLUMN mac; ALTER TABLE identifiers DROP COLUMN mac;"
+	                 "UPDATE meta SET value = 2 WHERE key = 'format'");
+	fx_reopen(f);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 3);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records WHERE length(mac) = 16"), 1);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM identifiers WHERE length(mac) = 16"), 1);
+	gd_vault_verify_report r;
+	GD_OK_OR_FAIL(gd_vault_verify(f->v, NULL, NULL, NULL, &r));
+	assert_int_equal(r.records, 1);
+	assert_int_equal(r.identifiers, 1);
+	GD_OK_OR_FAIL(gd_subject_find(f->a, found, "email", EMAIL));
+	gd_record *rec = NULL;
+	GD_OK_OR_FAIL(gd_record_get(f->a, &rec, id, "billing"));
+	gd_record_free(rec);
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	db_exec(f->path, "UPDATE records SET collected_at = collected_at - 86400");
+	fx_reopen(f);
+	assert_int_equal(gd_record_get(f->a, &rec, id, "billing"), GD_ECORRUPT);
+	assert_int_equal(gd_vault_verify(f->v, NULL, NULL, NULL, &r), GD_ECORRUPT);
+	assert_int_equal(r.damaged, 1);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -660,6 +699,7 @@ int main(void)
 		cmocka_unit_test(faults_leave_vault_unchanged),
 		cmocka_unit_test(init_refuses_existing_and_cleans_up),
 		cmocka_unit_test(calendar),
+		cmocka_unit_test(format_2_vault_gets_its_macs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
