@@ -147,6 +147,18 @@ int gd_vault_verify(gd_vault *v, int (*damaged)(void *ud, const gd_vault_damage 
                     int (*progress)(void *ud, uint64_t done, uint64_t total), void *ud,
                     gd_vault_verify_report *out);
 
+/* ---- process hygiene --------------------------------------------------------- */
+
+/*
+ * For programs that hold keys and personal data (the CLI and `gardien serve`
+ * call it first, before any other call): core dumps off (RLIMIT_CORE 0 and
+ * PR_SET_DUMPABLE 0) unless `allow_core_dumps`, and every block the JSON
+ * library (jansson) frees is wiped first. 0, or GD_ERROR if the kernel refused.
+ */
+int gd_process_harden(int allow_core_dumps);
+/* free() that first wipes the whole block (any block of malloc, realloc or jansson). */
+void gd_wipe_free(void *p);
+
 /* ---- tenants and actors ----------------------------------------------------- */
 
 /*

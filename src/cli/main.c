@@ -525,6 +525,13 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct cli c = {.prog = "gardien"};
+	/* Before anything holds a key or a value: no core dumps unless asked for
+	 * (GARDIEN_CORE_DUMPS=1, for debugging), JSON buffers wiped when freed. */
+	const char *cores = getenv("GARDIEN_CORE_DUMPS");
+	if (gd_process_harden(cores && strcmp(cores, "1") == 0) < 0) {
+		fprintf(stderr, "gardien: %s\n", gd_error_last());
+		return EXIT_FAILURE;
+	}
 	c.vault_path = getenv("GARDIEN_VAULT");
 	c.key_path = getenv("GARDIEN_KEY");
 	c.tenant = getenv("GARDIEN_TENANT");

@@ -103,7 +103,7 @@ static bool runs_solo(const struct api_route *r)
 
 static void fail_job(struct job *j, int status, const char *code, const char *msg)
 {
-	free(j->resp.body);
+	gd_wipe_free(j->resp.body);
 	json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
 	j->resp = (struct api_resp){.status = status, .type = "application/json"};
 	j->resp.body = e ? json_dumps(e, JSON_COMPACT) : NULL;
@@ -207,11 +207,12 @@ static unsigned long long usec_since(const struct timespec *t0)
 static enum MHD_Result respond(struct MHD_Connection *conn, struct pending *p, int route,
                             struct api_resp *r)
 {
+	/* Bodies carry values read and tokens issued: wiped when MHD is done with them. */
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(r->len, r->body ? r->body : (void *)"",
-		                                r->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+		r->body ? MHD_create_response_from_buffer_with_free_callback(r->len, r->body, gd_wipe_free)
+		        : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
-		free(r->body);
+		gd_wipe_free(r->body);
 		return MHD_NO;
 	}
 	if (r->len || r->status != 204)
@@ -280,7 +281,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		if (p->too_big || p->len + n > p->limit) {
 			p->too_big = true;
-			free(p->body), p->body = NULL, p->len = p->cap = 0;
+			gd_wipe_free(p->body), p->body = NULL, p->len = p->cap = 0;
+			explicit_bzero((char *)upload, n);
 			return MHD_YES;
 		}
 		if (p->len + n > p->cap) {
@@ -289,13 +291,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				cap *= 2;
 			if (cap > p->limit)
 				cap = p->limit;
-			char *nb = realloc(p->body, cap);
+			/* Not realloc: bodies hold passwords and values, the old block is wiped. */
+			char *nb = malloc(cap);
 			if (!nb)
 				return MHD_NO;
+			if (p->len)
+				memcpy(nb, p->body, p->len);
+			gd_wipe_free(p->body);
 			p->body = nb, p->cap = cap;
 		}
 		memcpy(p->body + p->len, upload, n);
 		p->len += n;
+		/* MHD frees its read buffer without wiping it: done with these bytes, wipe them. */
+		explicit_bzero((char *)upload, n);
 		return MHD_YES;
 	}
 	if (p->too_big) {
@@ -329,9 +337,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
 	struct pending *p = *con_cls;
+	/* MHD keeps request headers in its connection pool and frees it unwiped:
+	 * the bearer token is wiped in place once the request is over. */
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (auth)
+		explicit_bzero((char *)auth, strlen(auth));
 	if (!p)
 		return;
-	free(p->body);
+	if (p->body)
+		explicit_bzero(p->body, p->cap);
+	gd_wipe_free(p->body);
 	free(p);
 	*con_cls = NULL;
 	atomic_fetch_sub(&in_flight, 1);

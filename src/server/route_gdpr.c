@@ -33,9 +33,13 @@ static int sink_write(void *ud, const void *p, size_t n)
 		size_t cap = s->cap ? s->cap : 8192;
 		while (cap < s->n + n + 1)
 			cap *= 2;
-		char *np = realloc(s->p, cap);
+		/* Not realloc: the old block held personal data and is wiped as it goes. */
+		char *np = malloc(cap);
 		if (!np)
 			return -1;
+		if (s->n)
+			memcpy(np, s->p, s->n);
+		gd_wipe_free(s->p);
 		s->p = np, s->cap = cap;
 	}
 	memcpy(s->p + s->n, p, n);
@@ -69,7 +73,7 @@ static int send_doc(struct api_ctx *c, struct sink *s, const char *type)
 
 static int sink_fail(struct api_ctx *c, struct sink *s, int rc)
 {
-	free(s->p);
+	gd_wipe_free(s->p);
 	if (s->over)
 		return api_error(c, 413, "too_big", "the document is over %u bytes: use the CLI", API_EXPORT_MAX);
 	return api_fail(c, rc);

@@ -294,7 +294,7 @@ done:
 		out->len = out->body ? strlen(out->body) : 0;
 	}
 	if (status == 204 && out->body) {
-		free(out->body);
+		gd_wipe_free(out->body);
 		out->body = NULL, out->len = 0;
 	}
 	json_decref(c.out);
