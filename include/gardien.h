@@ -84,15 +84,20 @@ gd_time gd_time_end_of_day(gd_time t);
 
 typedef struct gd_vault gd_vault;
 
-#define GD_VAULT_OPTIONS_VERSION 1
+#define GD_VAULT_OPTIONS_VERSION 2
 typedef struct gd_vault_options {
 	unsigned version;
 	/* Master key file; NULL means "<vault path>.key". */
 	const char *key_path;
 	/* Fixed clock for tests and what-if planning; 0 means the system clock. */
 	gd_time now;
+	/* Version 2. Key providers (docs/keys.md), instead of the key file: the key
+	 * file's bytes (or their hex) read from this open descriptor (> 0) until
+	 * its end, or printed by this shell command (exit 0). */
+	int key_fd;
+	const char *key_command;
 } gd_vault_options;
-#define GD_VAULT_OPTIONS_INIT {GD_VAULT_OPTIONS_VERSION, NULL, 0}
+#define GD_VAULT_OPTIONS_INIT {GD_VAULT_OPTIONS_VERSION, NULL, 0, 0, NULL}
 
 /*
  * Creates a new vault at `path` (an SQLite database) and its master key file
@@ -146,6 +151,22 @@ typedef struct gd_vault_verify_report {
 int gd_vault_verify(gd_vault *v, int (*damaged)(void *ud, const gd_vault_damage *d),
                     int (*progress)(void *ud, uint64_t done, uint64_t total), void *ud,
                     gd_vault_verify_report *out);
+
+/* ---- keys (docs/keys.md) ------------------------------------------------------ */
+
+/*
+ * Rotates a key of the vault online: `kind` "master" (a new master key wraps
+ * every tenant key; the old one is kept while a backup of `backup_dir` was
+ * made under it), "backup" (new backups under a new key; old ones kept while
+ * backups need them) or "audit" (a new signing key; the old public key kept so
+ * old checkpoints verify). Needs the key file (not a descriptor or a command).
+ * An interrupted master rotation is finished by running it again. Audited
+ * (key.rotate); `*version` (may be NULL) receives the new version. Then runs
+ * gd_key_prune.
+ */
+int gd_key_rotate(gd_vault *v, const char *kind, const char *backup_dir, unsigned *version);
+/* Destroys the retired key versions no backup of `backup_dir` needs (audited). */
+int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed);
 
 /* ---- process hygiene --------------------------------------------------------- */
 

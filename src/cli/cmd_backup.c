@@ -120,8 +120,7 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "restore") == 0) {
 		if (!o.arg)
 			return cli_usage(c, "backup", "restore takes the backup FILE");
-		gd_vault_options vo = GD_VAULT_OPTIONS_INIT;
-		vo.key_path = c->key_path;
+		gd_vault_options vo = cli_vault_options(c);
 		vo.now = c->now;
 		gd_backup_restore_stats st;
 		if ((rc = gd_backup_restore_from(c->vault_path, &vo, o.arg, o.journal, &st)) < 0)

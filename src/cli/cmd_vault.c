@@ -21,8 +21,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	int rc;
 	if (reg && (rc = gd_register_check(reg, NULL, NULL, NULL, NULL)) < 0)
 		return cli_fail(c, rc); /* before creating anything */
-	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
-	o.key_path = c->key_path;
+	gd_vault_options o = cli_vault_options(c);
 	o.now = c->now;
 	rc = gd_vault_init(c->vault_path, &o);
 	if (rc < 0)

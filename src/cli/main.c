@@ -2,9 +2,11 @@
  * main.c — the gardien command: global options, the command table, and the
  * helpers every command shares. Global options may stand anywhere on the line.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,6 +29,17 @@ static const struct command commands[] = {
 	{"tenant", cmd_tenant, "create or list tenants (controllers)",
 	 "usage: gardien tenant create NAME [--country CODE]\n"
 	 "       gardien tenant list\n"},
+	{"key", cmd_key, "rotate the vault's keys, destroy the versions no longer needed",
+	 "usage: gardien key rotate master|backup|audit [--dir DIR]\n"
+	 "       gardien key prune [--dir DIR]\n"
+	 "\n"
+	 "rotate makes a new version of a key while the vault stays in use: master\n"
+	 "re-wraps every tenant key (run it again to finish one interrupted), backup\n"
+	 "encrypts new backups under a new key, audit signs new checkpoints with a new\n"
+	 "key (old signatures still verify). The key file is rewritten (mode 0600):\n"
+	 "rotation needs --key FILE, not --key-fd or --key-command. Then, like prune,\n"
+	 "it destroys the retired versions no backup of DIR (default: the backup\n"
+	 "directory) needs. Audited (key.rotate, key.prune). See docs/keys.md.\n"},
 	{"vault", cmd_vault, "check that no row of the vault was changed outside gardien",
 	 "usage: gardien vault verify\n"
 	 "\n"
@@ -387,11 +400,52 @@ static int only_tenant(void *ud, const char *name)
 	return 0;
 }
 
-int cli_open(struct cli *c, bool actor)
+gd_vault_options cli_vault_options(const struct cli *c)
 {
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = c->key_path;
+	o.key_fd = c->key_fd;
+	o.key_command = c->key_command;
 	o.now = c->now;
+	return o;
+}
+
+/*
+ * A key given on a pipe can be read once, but a server opens the vault once
+ * per worker: it is copied into an anonymous memory file, read from its start
+ * by each open.
+ */
+static int seekable_key_fd(struct cli *c, const char *arg)
+{
+	char *end;
+	long fd = strtol(arg, &end, 10);
+	if (*end || fd < 3 || fd > 65535)
+		return cli_usage(c, NULL, "--key-fd takes an open descriptor number above 2, e.g. 3 (3<keyfile)");
+	if (lseek((int)fd, 0, SEEK_CUR) >= 0) {
+		c->key_fd = (int)fd;
+		return EXIT_OK;
+	}
+	int mfd = memfd_create("gardien-key", MFD_CLOEXEC);
+	char buf[4096];
+	ssize_t n, total = 0;
+	while (mfd >= 0 && (n = read((int)fd, buf, sizeof buf)) > 0 && total < 65536) {
+		if (write(mfd, buf, (size_t)n) != n)
+			break;
+		total += n;
+	}
+	explicit_bzero(buf, sizeof buf);
+	close((int)fd);
+	if (mfd < 0) {
+		fprintf(stderr, "gardien: cannot keep the key read from descriptor %ld\n", fd);
+		return EXIT_FAILURE;
+	}
+	c->key_fd = mfd;
+	return EXIT_OK;
+}
+
+int cli_open(struct cli *c, bool actor)
+{
+	gd_vault_options o = cli_vault_options(c);
 	int rc = gd_vault_open(&c->vault, c->vault_path, &o);
 	if (rc < 0)
 		return cli_fail(c, rc);
@@ -484,7 +538,8 @@ const char *cli_time(gd_time t, char buf[32])
 static int take_globals(struct cli *c, int *argc, char **argv)
 {
 	int out = 1;
-	const char *now = getenv("GARDIEN_NOW");
+	const char *now = getenv("GARDIEN_NOW"), *key_fd = getenv("GARDIEN_KEY_FD");
+	c->key_command = getenv("GARDIEN_KEY_COMMAND");
 	for (int i = 1; i < *argc; i++) {
 		const char *a = argv[i];
 		const char **slot = NULL;
@@ -507,6 +562,10 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 			slot = &c->principal;
 		else if (strcmp(a, "--now") == 0)
 			slot = &now;
+		else if (strcmp(a, "--key-fd") == 0)
+			slot = &key_fd;
+		else if (strcmp(a, "--key-command") == 0)
+			slot = &c->key_command;
 		if (!slot) {
 			argv[out++] = argv[i];
 			continue;
@@ -519,6 +578,12 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 	*argc = out;
 	if (now && *now && (c->now = 0, cli_parse_time(c, now, &c->now)) != EXIT_OK)
 		return EXIT_USAGE;
+	if (c->key_command && !*c->key_command)
+		c->key_command = NULL;
+	if (key_fd && *key_fd && seekable_key_fd(c, key_fd) != EXIT_OK)
+		return EXIT_USAGE;
+	if ((c->key_fd || c->key_command) && c->key_path && *c->key_path)
+		return cli_usage(c, NULL, "give the key one way: --key FILE, --key-fd N or --key-command CMD");
 	return EXIT_OK;
 }
 

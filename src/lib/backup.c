@@ -6,7 +6,9 @@
  *   offset 0   8  magic "GDBAK\0\2\0" (version 1, "GDBAK\0\1\0", had no journal)
  *          8   8  created_at (little-endian gd_time, the vault's clock)
  *          16  1  kinds: 1 daily, 2 weekly (first of its ISO week), 4 monthly (first of its month)
- *          17  7  zero
+ *          17  3  zero
+ *          20  4  version of the master key the snapshot's tenant keys are
+ *                 wrapped under (0: 1), so that it is kept while this file exists
  *          24 24  secretstream header (XChaCha20-Poly1305)
  *          48 16  key id: keyed BLAKE2b of "gardien backup key id" under the backup key
  *          64  …  chunks: 4-byte little-endian length, then that many bytes of
@@ -17,8 +19,9 @@
  * it was when the snapshot was taken, then the journal's length (8 bytes, little
  * endian): the journal travels with every backup. A journal export is the same
  * file with an empty snapshot and kinds GD__BACKUP_JOURNAL_ONLY.
- * The backup key is derived from the master key ("gdbackup", 1): a backup opens
- * only with the key file of the vault it was made from.
+ * The backup key is the key file's (keyring.c: derived from the master key,
+ * "gdbackup" 1, until the first rotation): a backup opens only with the key
+ * file of the vault it was made from; the key id tells which version.
  *
  * The journal (format in retention.h) is a file beside the vault, so a restored
  * snapshot cannot roll it back; entries are synced before the erasure commits.
@@ -66,9 +69,9 @@ static uint64_t get64(const unsigned char *p)
 
 /* ---- journal ---- */
 
-void gd__journal_key(const unsigned char *master, unsigned char key[GD__KEY_SIZE])
+void gd__journal_key(const struct gd__keyring *kr, unsigned char key[GD__KEY_SIZE])
 {
-	gd__kdf(key, GD__KEY_SIZE, 2, "gdjournl", master);
+	gd__keyring_current(kr, GD__K_JOURNAL, key);
 }
 
 /*
@@ -183,7 +186,7 @@ int gd__journal_append(gd_actor *a, unsigned char *entries, size_t n)
 		rc = gd__db_int(v->store, &seq, "SELECT value FROM meta WHERE key = 'journal_seq'", NULL);
 	if (rc == 0) {
 		seq = seq > last ? seq : last;
-		gd__journal_key(v->master, key);
+		gd__journal_key(v->ring, key);
 		for (size_t i = 0; i < n; i++) {
 			unsigned char *e = entries + i * GD__JOURNAL_ENTRY_SIZE;
 			put64(e + 136, (uint64_t)(seq + 1 + (int64_t)i));
@@ -231,7 +234,7 @@ int gd__journal_sync(gd_vault *v)
  * does not verify (altered, forged, reordered, or from another vault) stops
  * the walk with GD_ECORRUPT naming it.
  */
-static int journal_each_file(const char *path, const unsigned char *master, bool strict,
+static int journal_each_file(const char *path, const struct gd__keyring *kr, bool strict,
                              int (*cb)(void *ud, const struct gd__journal_entry *e, int64_t pos,
                                        const unsigned char mac[GD__BLIND_SIZE]),
                              void *ud)
@@ -241,7 +244,7 @@ static int journal_each_file(const char *path, const unsigned char *master, bool
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return errno == ENOENT ? 0 : gd__err(GD_EIO, "cannot read the erasure journal %s: %s", path, strerror(errno));
-	gd__journal_key(master, key);
+	gd__journal_key(kr, key);
 	int rc = 0;
 	for (int64_t n = 1; rc == 0 && fread(buf, 1, sizeof buf, f) == sizeof buf; n++) {
 		entry_mac(key, prev, buf, mac);
@@ -291,23 +294,51 @@ static int each_adapt(void *ud, const struct gd__journal_entry *e, int64_t pos,
 }
 
 /* Calls `cb` for each entry of the journal of `vault_path`; a missing journal has none. */
-static int journal_each(const char *vault_path, const unsigned char *master,
+static int journal_each(const char *vault_path, const struct gd__keyring *kr,
                         int (*cb)(void *ud, const struct gd__journal_entry *e), void *ud)
 {
 	char path[PATH_CAP];
 	struct each_adapter x = {cb, ud};
 	journal_path(path, sizeof path, vault_path);
-	return journal_each_file(path, master, false, each_adapt, &x);
+	return journal_each_file(path, kr, false, each_adapt, &x);
 }
 
 /* ---- backup files ---- */
 
-static void backup_key(const unsigned char *master, unsigned char key[GD__KEY_SIZE],
-                       unsigned char id[GD__BLIND_SIZE])
+/* The id a backup header carries for `key`: which of the ring's backup keys opens it. */
+static void backup_key_id(const unsigned char key[GD__KEY_SIZE], unsigned char id[GD__BLIND_SIZE])
 {
 	static const char label[] = "gardien backup key id";
-	gd__kdf(key, GD__KEY_SIZE, 1, "gdbackup", master);
 	gd__blind(id, key, label, sizeof label - 1);
+}
+
+/* The current backup key and its id. */
+static void backup_key(const struct gd__keyring *kr, unsigned char key[GD__KEY_SIZE],
+                       unsigned char id[GD__BLIND_SIZE])
+{
+	gd__keyring_current(kr, GD__K_BACKUP, key);
+	backup_key_id(key, id);
+}
+
+/* The backup key of the ring whose id is `id` (any version); GD_EDENIED when none. */
+static int backup_key_for(const struct gd__keyring *kr, const unsigned char id[GD__BLIND_SIZE],
+                          unsigned char key[GD__KEY_SIZE])
+{
+	unsigned char mine[GD__BLIND_SIZE];
+	backup_key(kr, key, mine);
+	if (gd__memcmp(mine, id, sizeof mine) == 0)
+		return 0;
+	for (int i = 0; i < kr->n; i++) {
+		if (kr->e[i].kind != GD__K_BACKUP)
+			continue;
+		backup_key_id(kr->e[i].key, mine);
+		if (gd__memcmp(mine, id, sizeof mine) == 0) {
+			memcpy(key, kr->e[i].key, GD__KEY_SIZE);
+			return 0;
+		}
+	}
+	gd__wipe(key, GD__KEY_SIZE);
+	return GD_EDENIED;
 }
 
 static int64_t day_of(gd_time t)
@@ -488,8 +519,8 @@ done:
 }
 
 /* Encrypts the snapshot `plain` into `dest` (created 0600). */
-static int encrypt_file(const unsigned char *master, const char *plain, const char *dest,
-                        gd_time created, unsigned kinds)
+static int encrypt_file(const struct gd__keyring *kr, uint32_t master_version, const char *plain,
+                        const char *dest, gd_time created, unsigned kinds)
 {
 	unsigned char key[GD__KEY_SIZE], hdr[BK_HEADER] = {0}, sum[BK_TRAILER];
 	unsigned char *in = NULL, *out = NULL, *next = NULL;
@@ -514,7 +545,10 @@ static int encrypt_file(const unsigned char *master, const char *plain, const ch
 	memcpy(hdr, BK_MAGIC, 8);
 	put64(hdr + 8, (uint64_t)created);
 	hdr[16] = (unsigned char)kinds;
-	backup_key(master, key, hdr + 48);
+	/* The master its snapshot's tenant keys are wrapped under: kept while this backup exists. */
+	for (int i = 0; i < 4; i++)
+		hdr[20 + i] = (unsigned char)(master_version >> (8 * i));
+	backup_key(kr, key, hdr + 48);
 	gd__stream_push_init(&ss, hdr + 24, key);
 	gd__hash_init(&h);
 	if ((rc = write_all(fd, hdr, sizeof hdr, &h)) < 0)
@@ -607,7 +641,7 @@ static int split_journal(int fd, const char *journal_out, const char *file)
  * it carries (version 2; none is written for version 1). `*created` receives
  * its time, `*kinds` (may be NULL) its kinds.
  */
-static int decrypt_file(const unsigned char *master, const char *file, const char *plain,
+static int decrypt_file(const struct gd__keyring *kr, const char *file, const char *plain,
                         const char *journal_out, gd_time *created, unsigned *kinds)
 {
 	unsigned char key[GD__KEY_SIZE], id[GD__BLIND_SIZE], hdr[BK_HEADER], sum[BK_TRAILER], want[BK_TRAILER];
@@ -649,8 +683,8 @@ static int decrypt_file(const unsigned char *master, const char *file, const cha
 		rc = gd__err(GD_ECORRUPT, "backup %s is damaged: its checksum does not match", file);
 		goto done;
 	}
-	backup_key(master, key, id);
-	if (gd__memcmp(id, hdr + 48, sizeof id) != 0) {
+	memcpy(id, hdr + 48, sizeof id);
+	if (backup_key_for(kr, id, key) < 0) {
 		rc = gd__err(GD_EDENIED, "backup %s was made by another vault: this master key does not open it", file);
 		goto done;
 	}
@@ -718,7 +752,14 @@ done:
 int gd__backup_decrypt(const unsigned char *master, const char *file, const char *plain,
                        gd_time *created)
 {
-	return decrypt_file(master, file, plain, NULL, created, NULL);
+	struct gd__keyring *kr = gd__keyring_new();
+	if (!kr)
+		return GD_ENOMEM;
+	int rc = gd__keyring_add(kr, GD__K_MASTER, 1, master);
+	if (rc == 0)
+		rc = decrypt_file(kr, file, plain, NULL, created, NULL);
+	gd__keyring_free(kr);
+	return rc;
 }
 
 static int audit_vault(gd_vault *v, const char *action, const char *reason)
@@ -777,10 +818,10 @@ int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 	journal_path(jpath, sizeof jpath, v->path);
 	if ((rc = append_journal(tmp, jpath)) < 0)
 		goto done;
-	if ((rc = encrypt_file(v->master, tmp, path, now, kinds)) < 0)
+	if ((rc = encrypt_file(v->ring, v->master_version, tmp, path, now, kinds)) < 0)
 		goto done;
 	/* Verified by reading it back, and audited, before it counts as a backup. */
-	if ((rc = decrypt_file(v->master, path, NULL, NULL, &created, NULL)) < 0 ||
+	if ((rc = decrypt_file(v->ring, path, NULL, NULL, &created, NULL)) < 0 ||
 	    (rc = audit_vault(v, "backup.create", name)) < 0) {
 		unlink(path);
 		goto done;
@@ -833,7 +874,7 @@ int gd_backup_prune(gd_vault *v, const char *dir, const gd_backup_policy *p,
 int gd_backup_verify(gd_vault *v, const char *file)
 {
 	gd_time created;
-	return decrypt_file(v->master, file, NULL, NULL, &created, NULL);
+	return decrypt_file(v->ring, file, NULL, NULL, &created, NULL);
 }
 
 int gd_backup_journal_export(gd_vault *v, const char *dest)
@@ -852,8 +893,8 @@ int gd_backup_journal_export(gd_vault *v, const char *dest)
 		return gd__err(GD_EIO, "cannot create %s: %s", tmp, strerror(errno));
 	close(fd);
 	if ((rc = append_journal(tmp, jpath)) == 0 &&
-	    (rc = encrypt_file(v->master, tmp, dest, gd_vault_now(v), BK_JOURNAL_ONLY)) == 0 &&
-	    ((rc = decrypt_file(v->master, dest, NULL, NULL, &created, NULL)) < 0 ||
+	    (rc = encrypt_file(v->ring, v->master_version, tmp, dest, gd_vault_now(v), BK_JOURNAL_ONLY)) == 0 &&
+	    ((rc = decrypt_file(v->ring, dest, NULL, NULL, &created, NULL)) < 0 ||
 	     (rc = audit_vault(v, "backup.journal.export", NULL)) < 0))
 		unlink(dest);
 	unlink(tmp);
@@ -1013,11 +1054,11 @@ static int check_one(void *ud, const struct gd__journal_entry *e, int64_t pos,
  * than the highest anchor (missing, cut short) or with another entry there
  * (replaced). Damaged entries and gaps are refused by the walk itself.
  */
-static int check_journal(const char *jpath, bool exists, const unsigned char *master, struct anchor *a,
+static int check_journal(const char *jpath, bool exists, const struct gd__keyring *kr, struct anchor *a,
                          struct anchor *b)
 {
 	struct jcheck c = {.anchors = {a->seq ? a : NULL, b->seq ? b : NULL}};
-	int rc = journal_each_file(jpath, master, true, check_one, &c);
+	int rc = journal_each_file(jpath, kr, true, check_one, &c);
 	if (rc < 0)
 		return rc;
 	for (int i = 0; i < 2; i++) {
@@ -1078,6 +1119,56 @@ static int install_journal(const char *from, const char *to)
 	return rc;
 }
 
+/*
+ * The audit public keys the restored vault must accept: the one its snapshot
+ * signed with, and every one the live vault retired; the current one is the
+ * key file's. In the restore's transaction.
+ */
+static int keep_audit_keys(gd_vault *v, gd_vault *live)
+{
+	gd__stmt *st;
+	unsigned char pk[32];
+	bool have = false;
+	int rc = gd__db_query(v->store, &st, "SELECT value FROM meta WHERE key = 'audit_public_key'", NULL);
+	if (rc < 0)
+		return rc;
+	if ((rc = gd__db_step(v->store, st)) == 1) {
+		size_t n;
+		const void *p = gd__col_blob(v->store, st, 0, &n);
+		if ((have = p && n == sizeof pk))
+			memcpy(pk, p, sizeof pk);
+		rc = 0;
+	}
+	gd__db_reset(v->store, st);
+	if (rc < 0)
+		return rc;
+	if (have && (rc = gd__key_retire_pk(v, pk)) < 0)
+		return rc;
+	if (live) {
+		unsigned char keys[32 * 64];
+		size_t n = 0;
+		if ((rc = gd__db_query(live->store, &st, "SELECT value FROM meta WHERE key = 'audit_retired_keys'", NULL)) < 0)
+			return rc;
+		if ((rc = gd__db_step(live->store, st)) == 1) {
+			const void *p = gd__col_blob(live->store, st, 0, &n);
+			if (n <= sizeof keys && n % 32 == 0 && p)
+				memcpy(keys, p, n);
+			else
+				n = 0;
+			rc = 0;
+		}
+		gd__db_reset(live->store, st);
+		if (rc < 0)
+			return rc;
+		for (size_t i = 0; rc == 0 && i < n; i += 32)
+			rc = gd__key_retire_pk(v, keys + i);
+	}
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'audit_public_key'", "b", v->audit_pk,
+		                 sizeof v->audit_pk);
+	return rc;
+}
+
 int gd_backup_restore(const char *path, const gd_vault_options *opts, const char *file,
                       gd_backup_restore_stats *out)
 {
@@ -1091,7 +1182,7 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	char tmp[PATH_CAP], kpath[PATH_CAP], side[PATH_CAP + 8], jpath[PATH_CAP], jsrc[PATH_CAP + 16],
 		jplain[PATH_CAP + 16];
-	unsigned char *master = NULL;
+	struct gd__keyring *kr = NULL;
 	struct replay r = {0};
 	struct gd__lock *lock = NULL;
 	struct anchor live_anchor = {.where = "the live vault"}, snap_anchor = {.where = "the snapshot"};
@@ -1101,12 +1192,7 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 
 	if (!path || !*path || strlen(path) > PATH_CAP - 80 || !file)
 		return gd__err(GD_EINVAL, "vault path or backup file is missing or too long");
-	if (opts) {
-		if (opts->version != GD_VAULT_OPTIONS_VERSION)
-			return gd__err(GD_EINVAL, "gd_vault_options version %u is not supported", opts->version);
-		o = *opts;
-	}
-	if ((rc = gd__crypto_init()) < 0)
+	if ((rc = gd__vault_options(&o, opts)) < 0 || (rc = gd__crypto_init()) < 0)
 		return rc;
 	snprintf(tmp, sizeof tmp, "%s.restoring", path);
 	snprintf(jsrc, sizeof jsrc, "%s.journal-in", tmp);
@@ -1116,21 +1202,23 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 	 * would lose what it acknowledged, erasures included. */
 	if ((rc = gd__lock_acquire(&lock, path, true)) < 0)
 		return rc;
-	if (!(master = gd__secure_alloc(GD__KEY_SIZE))) {
+	if (!(kr = gd__keyring_new())) {
 		rc = gd__err(GD_ENOMEM, "out of secure memory");
 		goto done;
 	}
-	if ((rc = gd__vault_read_key(path, &o, master, kpath, sizeof kpath)) < 0)
+	/* Read once (a descriptor can be read only once): every open below shares it. */
+	if ((rc = gd__keyring_read(kr, path, &o, kpath, sizeof kpath)) < 0)
 		goto done;
-	o.key_path = kpath;
+	if (!o.key_fd && !o.key_command)
+		o.key_path = kpath;
 	remove_db(tmp);
-	if ((rc = decrypt_file(master, file, tmp, NULL, &stats.snapshot_at, NULL)) < 0)
+	if ((rc = decrypt_file(kr, file, tmp, NULL, &stats.snapshot_at, NULL)) < 0)
 		goto done;
 	/* The journal given (an export or a backup carrying it) replaces the one beside the vault. */
 	const char *jread = jpath;
 	if (journal) {
 		gd_time at;
-		if ((rc = decrypt_file(master, journal, jplain, jsrc, &at, NULL)) < 0)
+		if ((rc = decrypt_file(kr, journal, jplain, jsrc, &at, NULL)) < 0)
 			goto done;
 		unlink(jplain);
 		if (access(jsrc, F_OK) != 0) {
@@ -1141,13 +1229,13 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 	}
 	jexists = access(jread, F_OK) == 0;
 	/* The snapshot must be a vault this key opens (the key check inside it). */
-	if ((rc = gd_vault_open(&v, tmp, &o)) < 0)
+	if ((rc = gd__vault_open_ring(&v, tmp, &o, kr)) < 0)
 		goto done;
 	r.v = v;
 	r.stats = &stats;
 	/* The live vault, if it still opens, tells which journal entries committed;
 	 * gone or damaged, it tells nothing and every entry is applied. */
-	rc = gd_vault_open(&r.live, path, &o);
+	rc = gd__vault_open_ring(&r.live, path, &o, kr);
 	if (rc == GD_ENOTFOUND || rc == GD_ECORRUPT)
 		rc = 0, r.live = NULL;
 	if (rc < 0)
@@ -1162,13 +1250,19 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 	}
 	/* What the trails prove was erased, the journal must hold. */
 	if ((r.live && (rc = find_anchor(r.live, &live_anchor)) < 0) || (rc = find_anchor(v, &snap_anchor)) < 0 ||
-	    (rc = check_journal(jread, jexists, master, &live_anchor, &snap_anchor)) < 0)
+	    (rc = check_journal(jread, jexists, kr, &live_anchor, &snap_anchor)) < 0)
 		goto done;
 	if ((rc = gd_vault_begin(v)) < 0)
 		goto done;
+	/* A snapshot from before a master rotation: its tenant keys go under the current master;
+	 * from before an audit rotation: its checkpoints stay verifiable (keys.c). */
+	if ((rc = gd__key_rewrap_to_newest(v)) < 0 || (rc = keep_audit_keys(v, r.live)) < 0) {
+		gd_vault_rollback(v);
+		goto done;
+	}
 	replaying = true;
 	struct each_adapter x = {replay_one, &r};
-	rc = journal_each_file(jread, master, true, each_adapt, &x);
+	rc = journal_each_file(jread, kr, true, each_adapt, &x);
 	replaying = false;
 	gd_actor_close(r.a), r.a = NULL;
 	gd_vault_close(r.live), r.live = NULL;
@@ -1205,7 +1299,7 @@ done:
 		remove_db(tmp);
 	unlink(jsrc);
 	unlink(jplain);
-	gd__secure_free(master);
+	gd__keyring_free(kr);
 	gd__lock_release(lock);
 	if (out)
 		*out = stats;
@@ -1237,7 +1331,7 @@ int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
 		return rc;
 	if (!subject || strlen(subject) != GD_SUBJECT_ID_SIZE - 1)
 		return gd__err(GD_EINVAL, "\"%.40s\" is not a subject id", subject ? subject : "");
-	if ((rc = journal_each(v->path, v->master, find_one, &f)) < 0)
+	if ((rc = journal_each(v->path, v->ring, find_one, &f)) < 0)
 		return rc;
 	if (!f.at)
 		return gd__err(GD_ENOTFOUND, "the erasure journal has no erasure of subject %s", subject);
@@ -1281,7 +1375,7 @@ int gd_backup_horizon_each(gd_vault *v, const char *dir, const gd_backup_policy 
 		rc = scan(dir, p, &l);
 	if (rc == 0) {
 		struct each_erasure x = {&l, cb, ud};
-		rc = journal_each(v->path, v->master, each_one, &x);
+		rc = journal_each(v->path, v->ring, each_one, &x);
 	}
 	gd__free(l.b);
 	return rc;

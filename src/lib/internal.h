@@ -46,12 +46,47 @@ void gd__fault_arm(long n);
 bool gd__fault_fired(void);
 bool gd__fault_point(void);
 
+/* ---- key file and providers (keyring.c) ---- */
+
+#define GD__KEYRING_MAX 16
+enum { GD__K_MASTER = 1, GD__K_BACKUP = 2, GD__K_JOURNAL = 3, GD__K_AUDIT = 4, GD__K_TOTP = 5 };
+struct gd__keyring_entry {
+	unsigned char kind;
+	uint32_t version;
+	unsigned char key[GD__KEY_SIZE];
+};
+struct gd__keyring {
+	int n;
+	int format;                  /* of the key file read: 1 or 2 */
+	struct gd__keyring_entry e[GD__KEYRING_MAX];
+};
+/* In secure memory; _free(NULL) does nothing. */
+struct gd__keyring *gd__keyring_new(void);
+void gd__keyring_free(struct gd__keyring *kr);
+/* Reads the key file of the vault at `vault_path` from the provider `opts` names. */
+int gd__keyring_read(struct gd__keyring *kr, const char *vault_path, const gd_vault_options *opts,
+                     char *key_path, size_t cap);
+/* Writes `kr` as a format-2 key file at `kpath`, atomically (temporary file, fsync, rename). */
+int gd__keyring_write(const struct gd__keyring *kr, const char *kpath);
+int gd__keyring_add(struct gd__keyring *kr, int kind, uint32_t version, const unsigned char key[GD__KEY_SIZE]);
+void gd__keyring_remove(struct gd__keyring *kr, int kind, uint32_t version);
+/* The entry of `kind` and `version` (0: the highest), or NULL. */
+const struct gd__keyring_entry *gd__keyring_find(const struct gd__keyring *kr, int kind, uint32_t version);
+/* The current key of `kind` into out, its version returned; a format-1 ring derives it from its master. */
+uint32_t gd__keyring_current(const struct gd__keyring *kr, int kind, unsigned char out[GD__KEY_SIZE]);
+/* Adds the derived secrets as entries of their own (version 1), before a master changes. */
+void gd__keyring_materialise(struct gd__keyring *kr);
+
 /* ---- vault and actor ---- */
 
 struct gd_vault {
 	gd__store *store;
 	char *path;
-	unsigned char *master;       /* GD__KEY_SIZE, secure memory */
+	unsigned char *master;       /* GD__KEY_SIZE, secure memory: the master that opens key_check */
+	struct gd__keyring *ring;    /* the key file's keys (keyring.c), secure memory */
+	uint32_t master_version;     /* the version of `master` in the ring */
+	char *key_path, *key_command;  /* the key provider opened with (NULL: default file) */
+	int key_fd;
 	unsigned char *audit_sk;     /* Ed25519 secret key, secure memory */
 	unsigned char audit_pk[32];
 	gd_time now;                 /* 0: system clock */
@@ -106,14 +141,21 @@ struct gd_actor {
 #define GD__ACTOR_META(a) ((a)->keys + 3 * GD__KEY_SIZE)   /* metadata MAC key (integrity.c) */
 #define GD__ACTOR_KEYS_SIZE (4 * GD__KEY_SIZE)
 
-/*
- * Reads the master key of the vault at `path` (key file from opts or
- * "<path>.key") into `master` (GD__KEY_SIZE, secure memory), and the key
- * file's path into `key_path` (may be NULL). For restoring a vault whose
- * database cannot be opened.
- */
-int gd__vault_read_key(const char *path, const gd_vault_options *opts, unsigned char *master,
-                       char *key_path, size_t cap);
+/* Copies options of version 1 or 2 into `out` (defaults for what an older version lacks). */
+int gd__vault_options(gd_vault_options *out, const gd_vault_options *opts);
+/* The associated data of a tenant's sealed KEK ("gardien tenant v1:" name); ad holds 18 + 64 bytes. */
+size_t gd__tenant_ad(unsigned char *ad, const char *name);
+/* The associated data of the key check (meta.key_check, 32 zero bytes sealed by the master). */
+extern const char gd__key_check_ad[21];
+/* gd_vault_open with the keys already read (`given`, copied; NULL: read them from the provider). */
+int gd__vault_open_ring(gd_vault **out, const char *path, const gd_vault_options *opts,
+                        const struct gd__keyring *given);
+/* Re-wraps the tenant keys and the key check under the ring's newest master (keys.c), in the caller's operation. */
+int gd__key_rewrap_to_newest(gd_vault *v);
+/* Keeps `pk` among the audit public keys whose old signatures verify (keys.c), in the caller's operation. */
+int gd__key_retire_pk(gd_vault *v, const unsigned char pk[32]);
+/* Reads the key file again from the vault's provider and picks the master that opens it. */
+int gd__vault_reload_keys(gd_vault *v);
 
 /*
  * The vault lock "<vault>.lock" (lock.c): shared by every open handle,

@@ -94,7 +94,7 @@ struct gd__journal_entry {
 
 /* Bytes 0..143 of an entry; its number and MAC are set by gd__journal_append. */
 void gd__journal_encode(unsigned char out[GD__JOURNAL_ENTRY_SIZE], const struct gd__journal_entry *e);
-void gd__journal_key(const unsigned char *master, unsigned char key[GD__KEY_SIZE]);
+void gd__journal_key(const struct gd__keyring *kr, unsigned char key[GD__KEY_SIZE]);
 /*
  * Numbers, chains and appends `n` encoded entries, and anchors them in the
  * actor's audit chain (inside the caller's operation). Inside a transaction

@@ -26,7 +26,8 @@
 /* 2: audit entries in blocks (docs/FORMAT.md, "Audit blocks"); 3: a MAC on the
  * metadata of every record and identifier (integrity.c). Older ones are converted at open. */
 #define FORMAT_VERSION 3
-static const char key_check_ad[] = "gardien key check v1";
+const char gd__key_check_ad[] = "gardien key check v1";
+#define key_check_ad gd__key_check_ad
 
 static char *default_key_path(const char *path, const gd_vault_options *opts)
 {
@@ -61,65 +62,68 @@ static int write_key_file(const char *kpath, const unsigned char *master)
 	return rc;
 }
 
-static int read_key_file(const char *kpath, unsigned char *master)
+int gd__vault_options(gd_vault_options *out, const gd_vault_options *opts)
 {
-	struct stat st;
-	int fd = open(kpath, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return gd__err(errno == ENOENT ? GD_ENOTFOUND : GD_EIO,
-		               "cannot open key file %s: %s (give it with --key or GARDIEN_KEY)",
-		               kpath, strerror(errno));
-	unsigned char buf[KEYFILE_SIZE + 1];
-	int rc = 0;
-	if (fstat(fd, &st) != 0) {
-		rc = gd__err(GD_EIO, "cannot stat key file %s", kpath);
-	} else if (st.st_mode & 077) {
-		rc = gd__err(GD_EDENIED, "key file %s is accessible by other users: run 'chmod 600 %s'",
-		             kpath, kpath);
-	} else {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n != KEYFILE_SIZE || memcmp(buf, KEYFILE_MAGIC, 8) != 0)
-			rc = gd__err(GD_EDENIED, "%s is not a gardien key file", kpath);
-		else
-			memcpy(master, buf + 8, GD__KEY_SIZE);
+	*out = (gd_vault_options)GD_VAULT_OPTIONS_INIT;
+	if (!opts)
+		return 0;
+	if (opts->version == 1) {
+		/* Version 1 callers' structs end after `now`. */
+		out->key_path = opts->key_path;
+		out->now = opts->now;
+		return 0;
 	}
-	close(fd);
-	gd__wipe(buf, sizeof buf);
-	return rc;
+	if (opts->version != GD_VAULT_OPTIONS_VERSION)
+		return gd__err(GD_EINVAL, "gd_vault_options version %u is not supported", opts->version);
+	*out = *opts;
+	if (out->key_fd < 0 || (out->key_fd > 0 && out->key_command))
+		return gd__err(GD_EINVAL, "give the key by one provider: a file, a descriptor or a command");
+	return 0;
 }
 
-int gd__vault_read_key(const char *path, const gd_vault_options *opts, unsigned char *master,
-                       char *key_path, size_t cap)
+/*
+ * Sets v->master to the master of the ring that opens the key check: the
+ * newest first, an older one while a rotation is under way (gd_key_rotate).
+ */
+static int pick_master(gd_vault *v, const void *sealed, size_t n, uint32_t *version)
 {
-	char *kpath = default_key_path(path, opts);
-	if (!kpath)
-		return gd__err(GD_ENOMEM, "out of memory");
-	int rc = read_key_file(kpath, master);
-	if (key_path)
-		snprintf(key_path, cap, "%s", kpath);
-	gd__free(kpath);
-	return rc;
+	unsigned char zeros[32];
+	for (uint32_t best = UINT32_MAX;;) {
+		const struct gd__keyring_entry *m = NULL;
+		for (int i = 0; i < v->ring->n; i++)
+			if (v->ring->e[i].kind == GD__K_MASTER && v->ring->e[i].version < best &&
+			    (!m || v->ring->e[i].version > m->version))
+				m = &v->ring->e[i];
+		if (!m)
+			return GD_EDENIED;
+		if (n == 32 + GD__SEAL_OVERHEAD &&
+		    gd__open(zeros, m->key, sealed, n, key_check_ad, sizeof key_check_ad) == 0) {
+			memcpy(v->master, m->key, GD__KEY_SIZE);
+			if (version)
+				*version = m->version;
+			return 0;
+		}
+		best = m->version;
+	}
 }
 
-/* Derives the audit signing key pair from the master key. */
+/* Derives the audit signing key pair from the ring's audit seed. */
 static int derive_audit_keys(gd_vault *v)
 {
 	unsigned char seed[32];
-	v->audit_sk = gd__secure_alloc(GD__SIGN_SK_SIZE);
-	if (!v->audit_sk)
+	if (!v->audit_sk && !(v->audit_sk = gd__secure_alloc(GD__SIGN_SK_SIZE)))
 		return gd__err(GD_ENOMEM, "out of secure memory");
-	gd__kdf(seed, sizeof seed, 1, "gdaudit_", v->master);
+	gd__keyring_current(v->ring, GD__K_AUDIT, seed);
 	gd__sign_seed_keypair(v->audit_pk, v->audit_sk, seed);
 	gd__wipe(seed, sizeof seed);
 	return 0;
 }
 
-static int vault_new(gd_vault **out, const char *path, const gd_vault_options *opts)
+static int vault_new(gd_vault **out, const char *path, const gd_vault_options *given)
 {
-	if (opts && opts->version != GD_VAULT_OPTIONS_VERSION)
-		return gd__err(GD_EINVAL, "gd_vault_options version %u is not supported", opts->version);
-	int rc = gd__crypto_init();
-	if (rc < 0)
+	gd_vault_options o;
+	int rc = gd__vault_options(&o, given);
+	if (rc < 0 || (rc = gd__crypto_init()) < 0)
 		return rc;
 	gd_vault *v = gd__calloc(1, sizeof *v);
 	if (!v)
@@ -127,13 +131,60 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *o
 	v->journal_fd = -1;
 	v->path = gd__strdup(path);
 	v->master = gd__secure_alloc(GD__KEY_SIZE);
-	if (!v->path || !v->master) {
+	v->ring = gd__keyring_new();
+	/* The provider is kept: a rotation by another process is picked up by reading it again. */
+	v->key_path = o.key_path ? gd__strdup(o.key_path) : NULL;
+	v->key_command = o.key_command ? gd__strdup(o.key_command) : NULL;
+	v->key_fd = o.key_fd;
+	if (!v->path || !v->master || !v->ring || (o.key_path && !v->key_path) || (o.key_command && !v->key_command)) {
 		gd_vault_close(v);
 		return gd__err(GD_ENOMEM, "out of memory");
 	}
-	v->now = opts ? opts->now : 0;
+	v->now = o.now;
 	*out = v;
 	return 0;
+}
+
+/* The provider the vault was opened with, as options. */
+static gd_vault_options provider_of(const gd_vault *v)
+{
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = v->key_path;
+	o.key_command = v->key_command;
+	o.key_fd = v->key_fd;
+	return o;
+}
+
+/* Reads the key check and picks the master that opens it (the ring already read). */
+static int open_key_check(gd_vault *v, uint32_t *version)
+{
+	gd__stmt *st;
+	int rc = gd__db_query(v->store, &st, "SELECT value FROM meta WHERE key = 'key_check'", NULL);
+	if (rc < 0)
+		return rc;
+	rc = gd__db_step(v->store, st);
+	if (rc == 1) {
+		size_t n;
+		const void *sealed = gd__col_blob(v->store, st, 0, &n);
+		rc = pick_master(v, sealed, n, version);
+		if (rc < 0)
+			rc = gd__err(GD_EDENIED, "the key given does not open the vault %s (wrong key)", v->path);
+	} else if (rc == 0) {
+		rc = gd__err(GD_ECORRUPT, "%s is not an initialised gardien vault (no key check)", v->path);
+	}
+	gd__db_reset(v->store, st);
+	return rc;
+}
+
+int gd__vault_reload_keys(gd_vault *v)
+{
+	if (v->key_fd > 0)
+		return gd__err(GD_EDENIED, "the vault's keys changed and were given on a descriptor: open the vault again");
+	gd_vault_options o = provider_of(v);
+	int rc = gd__keyring_read(v->ring, v->path, &o, NULL, 0);
+	if (rc == 0)
+		rc = open_key_check(v, &v->master_version);
+	return rc;
 }
 
 int gd_vault_init(const char *path, const gd_vault_options *opts)
@@ -149,11 +200,18 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 		return gd__err(GD_EEXISTS, "%s already exists: choose another path", path);
 	if ((rc = vault_new(&v, path, opts)) < 0)
 		return rc;
+	if (v->key_fd || v->key_command) {
+		rc = gd__err(GD_EINVAL, "init writes a key file: give --key FILE (or none), then move the key to your"
+		                        " secrets manager and open the vault with --key-fd or --key-command (docs/keys.md)");
+		goto done;
+	}
 	if (!(kpath = default_key_path(path, opts))) {
 		rc = GD_ENOMEM;
 		goto done;
 	}
 	gd__random(v->master, GD__KEY_SIZE);
+	if ((rc = gd__keyring_add(v->ring, GD__K_MASTER, 1, v->master)) < 0)
+		goto done;
 	if ((rc = write_key_file(kpath, v->master)) < 0)
 		goto done;
 	key_written = true;
@@ -242,9 +300,14 @@ static int upgrade(gd_vault *v)
 
 int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts)
 {
+	return gd__vault_open_ring(out, path, opts, NULL);
+}
+
+int gd__vault_open_ring(gd_vault **out, const char *path, const gd_vault_options *opts,
+                        const struct gd__keyring *given)
+{
 	gd_vault *v = NULL;
 	char *kpath = NULL;
-	gd__stmt *st;
 	int rc;
 
 	*out = NULL;
@@ -262,27 +325,16 @@ int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts
 		goto done;
 	if ((rc = gd__sqlite_engine.open(&v->store, path, false)) < 0)
 		goto done;
-	if ((rc = read_key_file(kpath, v->master)) < 0)
+	gd_vault_options o = provider_of(v);
+	if (given)
+		memcpy(v->ring, given, sizeof *given);
+	else if ((rc = gd__keyring_read(v->ring, path, &o, NULL, 0)) < 0)
 		goto done;
-	if ((rc = gd__db_query(v->store, &st, "SELECT value FROM meta WHERE key = 'key_check'", NULL)) < 0)
+	if ((rc = open_key_check(v, &v->master_version)) < 0) {
+		if (rc == GD_EDENIED && !v->key_fd && !v->key_command)
+			rc = gd__err(GD_EDENIED, "the key file %s does not open the vault %s (wrong key)", kpath, path);
 		goto done;
-	rc = gd__db_step(v->store, st);
-	if (rc == 1) {
-		size_t n;
-		const void *sealed = gd__col_blob(v->store, st, 0, &n);
-		unsigned char zeros[32];
-		rc = n == 32 + GD__SEAL_OVERHEAD
-		         ? gd__open(zeros, v->master, sealed, n, key_check_ad, sizeof key_check_ad)
-		         : GD_ECORRUPT;
-		if (rc < 0)
-			rc = gd__err(GD_EDENIED, "the key file %s does not open the vault %s (wrong key)",
-			             kpath, path);
-	} else if (rc == 0) {
-		rc = gd__err(GD_ECORRUPT, "%s is not an initialised gardien vault (no key check)", path);
 	}
-	gd__db_reset(v->store, st);
-	if (rc < 0)
-		goto done;
 	if ((rc = derive_audit_keys(v)) == 0)
 		rc = upgrade(v);
 done:
@@ -309,7 +361,10 @@ void gd_vault_close(gd_vault *v)
 	gd__register_cache_free(v->registers);
 	gd__audit_block_free(&v->audit_block);
 	gd__secure_free(v->master);
+	gd__keyring_free(v->ring);
 	gd__secure_free(v->audit_sk);
+	gd__free(v->key_path);
+	gd__free(v->key_command);
 	gd__free(v->path);
 	gd__free(v);
 }
@@ -396,7 +451,7 @@ static int check_tenant_name(const char *name)
 	return 0;
 }
 
-static size_t tenant_ad(unsigned char *ad, const char *name)
+size_t gd__tenant_ad(unsigned char *ad, const char *name)
 {
 	size_t n = strlen(name);
 	memcpy(ad, "gardien tenant v1:", 18);
@@ -414,11 +469,14 @@ int gd_tenant_create(gd_vault *v, const char *name, const char *country_code)
 		return gd__err(GD_EINVAL, "country calling code \"%s\" must be 1 to 3 digits, e.g. 33",
 		               country_code);
 	unsigned char kek[GD__KEY_SIZE], wrapped[GD__KEY_SIZE + GD__SEAL_OVERHEAD], ad[96];
-	gd__random(kek, sizeof kek);
-	gd__seal(wrapped, v->master, kek, sizeof kek, ad, tenant_ad(ad, name));
-	gd__wipe(kek, sizeof kek);
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
+	/* Under the master the vault is under now (another process may have rotated it). */
+	if ((rc = open_key_check(v, &v->master_version)) < 0 && (rc = gd__vault_reload_keys(v)) < 0)
+		return gd__op_end(v, rc);
+	gd__random(kek, sizeof kek);
+	gd__seal(wrapped, v->master, kek, sizeof kek, ad, gd__tenant_ad(ad, name));
+	gd__wipe(kek, sizeof kek);
 	rc = gd__db_exec(v->store,
 	                 "INSERT INTO tenants (name, country_code, created_at, wrapped_key) VALUES (?, ?, ?, ?)",
 	                 "ttib", name, country_code, (int64_t)gd_vault_now(v), wrapped, sizeof wrapped);
@@ -477,8 +535,11 @@ int gd_actor_open(gd_actor **out, gd_vault *v, const char *tenant, const char *p
 	const void *wrapped = gd__col_blob(v->store, st, 2, &n);
 	unsigned char ad[96];
 	rc = n == GD__KEY_SIZE + GD__SEAL_OVERHEAD
-	         ? gd__open(GD__ACTOR_KEK(a), v->master, wrapped, n, ad, tenant_ad(ad, tenant))
+	         ? gd__open(GD__ACTOR_KEK(a), v->master, wrapped, n, ad, gd__tenant_ad(ad, tenant))
 	         : GD_ECORRUPT;
+	/* Another process may have rotated the master key: read the key file again, once. */
+	if (rc < 0 && n == GD__KEY_SIZE + GD__SEAL_OVERHEAD && gd__vault_reload_keys(v) == 0)
+		rc = gd__open(GD__ACTOR_KEK(a), v->master, wrapped, n, ad, gd__tenant_ad(ad, tenant));
 	if (rc < 0) {
 		rc = gd__err(GD_ECORRUPT, "the key of tenant \"%s\" failed authentication", tenant);
 		goto done;

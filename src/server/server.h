@@ -169,6 +169,8 @@ extern const char *api_vault_path;
 /* `gardien serve` (http.c). */
 struct server_config {
 	const char *vault_path, *key_path;
+	int key_fd;                /* key providers (docs/keys.md) */
+	const char *key_command;
 	gd_time now;
 	const char *host;
 	unsigned port;
