@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 /* Parses a retention period: N followed by y, m, w or d ("1y", "13m", "90d"). */
 static int parse_period(struct cli *c, const char *s, gd_time now, gd_time *out)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 /* Finds "--opt VALUE" in argv[from..]; NULL if absent. */
 static const char *opt(int argc, char **argv, int from, const char *name)

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static int parse_num(struct cli *c, const char *s, int64_t *out)
 {

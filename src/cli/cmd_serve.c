@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "server/server.h"
+#include "cli.h"
+#include "server.h"
 
 static int parse_uint(struct cli *c, const char *opt, const char *s, unsigned lo, unsigned hi, unsigned *out)
 {

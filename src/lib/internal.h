@@ -19,9 +19,9 @@
 #include <stdint.h>
 
 #include "gardien.h"
-#include "lib/audit.h"
-#include "lib/crypto.h"
-#include "lib/store.h"
+#include "lib/audit/audit.h"
+#include "lib/crypto/crypto.h"
+#include "lib/store/store.h"
 
 #define GD__PRINTF(a, b) __attribute__((format(printf, a, b)))
 
@@ -46,7 +46,7 @@ void gd__fault_arm(long n);
 bool gd__fault_fired(void);
 bool gd__fault_point(void);
 
-/* ---- key file and providers (keyring.c) ---- */
+/* ---- key file and providers (keys/keyring.c), rotation (keys/keys.c) ---- */
 
 #define GD__KEYRING_MAX 16
 enum { GD__K_MASTER = 1, GD__K_BACKUP = 2, GD__K_JOURNAL = 3, GD__K_AUDIT = 4, GD__K_TOTP = 5 };
@@ -211,7 +211,7 @@ int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, 
 size_t gd__record_ad(unsigned char *ad, size_t cap, int64_t tenant, const char *subject,
                      int64_t record_id, const char *category);
 
-/* ---- metadata MACs (integrity.c) ---- */
+/* ---- metadata MACs (records/integrity.c) ---- */
 
 /* The fields of a record its MAC binds (strings may be NULL: same as ""). */
 struct gd__record_fields {
@@ -286,6 +286,6 @@ int gd__policy_write(gd_actor *a, const char *subject, const gd_record_spec *spe
 int gd__policy_read(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
 
 /* ---- embedded data files (embedded.h) ---- */
-#include "lib/embedded.h"
+#include "lib/vault/embedded.h"
 
 #endif

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/server.h"
+#include "server.h"
 
 /* A request handed to the committer; its connection is suspended meanwhile. */
 struct job {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "server/server.h"
+#include "server.h"
 
 #define NROUTES_MAX 96
 #define NCLASSES 5   /* 1xx..5xx */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/server.h"
+#include "server.h"
 
 #define API_EXPORT_MAX (64u * 1024 * 1024)
 

@@ -4,8 +4,8 @@
  *
  * Input: "METHOD PATH\n" then "AUTH\n" (a line: "token" uses a valid service
  * token with every right, "bad" a malformed one, anything else is sent as is)
- * then the body. The server's own files are compiled in: they use only the
- * public API, so this is the code `gardien serve` runs minus the socket.
+ * then the body. It links the server's library (gardien_server): the code
+ * `gardien serve` runs, minus the socket.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,13 +14,7 @@
 #include <unistd.h>
 
 #include "gardien.h"
-#include "server/server.h"
-
-#include "../../src/server/metrics.c"
-#include "../../src/server/route_auth.c"
-#include "../../src/server/route_gdpr.c"
-#include "../../src/server/route_subjects.c"
-#include "../../src/server/router.c"
+#include "server.h"
 
 static gd_vault *vault;
 static char token[GD_TOKEN_SIZE], dir[64] = "/tmp/gd-fuzz-api.XXXXXX", path[128], keyp[140];

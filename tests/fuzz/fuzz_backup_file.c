@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/retention.h"
+#include "lib/retention/retention.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #include "lib/internal.h"
-#include "lib/register.h"
+#include "lib/register/register.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

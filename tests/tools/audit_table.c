@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "audit_table.h"
-#include "lib/audit.h"
+#include "lib/audit/audit.h"
 
 #define COLUMNS                                                                               \
 	"(tenant_id INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,"                 \

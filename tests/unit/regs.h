@@ -8,7 +8,7 @@
 #ifndef GD_TEST_REGS_H
 #define GD_TEST_REGS_H
 
-#include "lib/register.h"
+#include "lib/register/register.h"
 
 #define STRS(...) {(const char *[]){__VA_ARGS__}, sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)}
 

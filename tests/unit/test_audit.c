@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "lib/audit.h"
+#include "lib/audit/audit.h"
 #include "lib/internal.h"
 
 #define T0 1767225600 /* the fixture's clock: 2026-01-01T00:00:00Z */

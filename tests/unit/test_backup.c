@@ -14,7 +14,7 @@
 
 #include "helpers.h"
 #include "lib/internal.h"
-#include "lib/retention.h"
+#include "lib/retention/retention.h"
 
 static const char *SECRET = "IBAN FR76 3000 6000 0112 3456 7890 189";
 

@@ -12,7 +12,7 @@
 
 #include "helpers.h"
 #include "lib/internal.h"
-#include "lib/register.h"
+#include "lib/register/register.h"
 
 /* A small register: billing under contract, newsletter under consent. */
 static const char *REG1 =

@@ -16,7 +16,7 @@
 
 #include "helpers.h"
 #include "lib/internal.h"
-#include "lib/retention.h"
+#include "lib/retention/retention.h"
 
 static gd_time T(const char *s)
 {

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "lib/rights.h"
+#include "lib/rights/rights.h"
 #include "regs.h"
 
 static gd_time T(const char *s)

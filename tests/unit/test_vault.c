@@ -13,7 +13,7 @@
 
 #include "helpers.h"
 #include "lib/internal.h"
-#include "lib/sqlite_vfs.h"
+#include "lib/store/sqlite_vfs.h"
 
 static const char *EMAIL = "Jeanne.Martin@Example.FR";
 static const char *PHONE = "06 12 34 56 78";

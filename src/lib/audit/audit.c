@@ -1,0 +1,381 @@
+/*
+ * audit.c — appending to the audit trail inside the caller's operation: the
+ * entry hash, the audit block flushed at savepoints and commits, a signed
+ * checkpoint every GD_AUDIT_CHECKPOINT_EVERY entries. Checkpoints on demand
+ * and pruning are in audit_checkpoint.c, verification in audit_verify.c.
+ *
+ * Each tenant has its own chain; entry n's hash covers entry n-1's hash and
+ * every field of entry n in the canonical encoding of gd__audit_hash (byte by
+ * byte in docs/FORMAT.md), so editing, removing, inserting or reordering an
+ * entry breaks every hash after it. The hash is unkeyed: what protects the
+ * chain against someone who rewrites it whole are the Ed25519-signed
+ * checkpoints, written every GD_AUDIT_CHECKPOINT_EVERY entries of a chain (one
+ * signature per thousand appends keeps the put path cheap) and on demand.
+ * Pruning replaces the removed head of a chain by a signed anchor carrying the
+ * hash of the last removed entry, from which the rest still verifies.
+ *
+ * Entries are appended to the vault's audit block (audit_block.c) and stored a
+ * block per row by gd__audit_flush; every reader here flushes first and
+ * decodes blocks (gd__audit_walk).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/audit/audit.h"
+#include "lib/internal.h"
+
+static unsigned char *le64(unsigned char *p, uint64_t x)
+{
+	for (int i = 0; i < 8; i++)
+		*p++ = (unsigned char)(x >> (8 * i));
+	return p;
+}
+
+static unsigned char *le32(unsigned char *p, uint32_t x)
+{
+	for (int i = 0; i < 4; i++)
+		*p++ = (unsigned char)(x >> (8 * i));
+	return p;
+}
+
+/*
+ * The message is built in one buffer and hashed in one call when it fits (the
+ * common case): the incremental calls cost more than the hash of a short
+ * message, and verification speed is the hash's speed. Long fields spill into
+ * an incremental state; the bytes hashed are the same either way.
+ */
+#define HASH_BUF 1024
+
+struct hbuf {
+	gd__hash_state h;
+	bool started;
+	size_t n;
+	unsigned char b[HASH_BUF];
+};
+
+static void spill(struct hbuf *m)
+{
+	if (!m->started) {
+		gd__hash_init(&m->h);
+		m->started = true;
+	}
+	gd__hash_update(&m->h, m->b, m->n);
+	m->n = 0;
+}
+
+static void put_u64(struct hbuf *m, uint64_t x)
+{
+	if (m->n + 8 > HASH_BUF)
+		spill(m);
+	le64(m->b + m->n, x);
+	m->n += 8;
+}
+
+static void put_str(struct hbuf *m, const char *s)
+{
+	uint32_t len = s ? (uint32_t)strlen(s) : UINT32_MAX;
+	size_t body = s ? len : 0;
+	if (m->n + 4 > HASH_BUF)
+		spill(m);
+	le32(m->b + m->n, len);
+	m->n += 4;
+	if (body > HASH_BUF - m->n) {
+		spill(m);
+		gd__hash_update(&m->h, s, body);
+	} else if (body) {
+		memcpy(m->b + m->n, s, body);
+		m->n += body;
+	}
+}
+
+void gd__audit_hash(unsigned char out[GD__HASH_SIZE], const unsigned char prev[GD__HASH_SIZE],
+                    const struct gd__audit_entry *e)
+{
+	struct hbuf m;
+	m.started = false;
+	memcpy(m.b, "gardien audit v1", 16);
+	memcpy(m.b + 16, prev, GD__HASH_SIZE);
+	m.n = 16 + GD__HASH_SIZE;
+	put_u64(&m, (uint64_t)e->tenant_id);
+	put_u64(&m, (uint64_t)e->seq);
+	put_u64(&m, (uint64_t)e->at);
+	put_str(&m, e->principal);
+	put_str(&m, e->action);
+	put_str(&m, e->purpose);
+	put_str(&m, e->subject);
+	put_u64(&m, (uint64_t)e->record_id);
+	put_str(&m, e->category);
+	put_u64(&m, (uint64_t)e->outcome);
+	put_str(&m, e->reason);
+	if (!m.started) {
+		gd__hash(out, m.b, m.n);
+		return;
+	}
+	gd__hash_update(&m.h, m.b, m.n);
+	gd__hash_final(&m.h, out);
+}
+
+void gd__audit_cp_message(unsigned char out[GD__CP_MESSAGE_SIZE], const struct gd__audit_cp *cp)
+{
+	unsigned char *p = out;
+	memcpy(p, "gardien checkpoint v1", 21), p += 21;
+	p = le64(p, (uint64_t)cp->kind);
+	p = le64(p, (uint64_t)cp->tenant_id);
+	p = le64(p, (uint64_t)cp->seq);
+	p = le64(p, (uint64_t)cp->at);
+	memcpy(p, cp->hash, GD__HASH_SIZE);
+}
+
+int gd__audit_write_cp(gd_vault *v, int64_t tenant, int64_t seq, int kind,
+                       const unsigned char hash[GD__HASH_SIZE])
+{
+	struct gd__audit_cp cp = {.tenant_id = tenant, .seq = seq, .kind = kind, .at = gd_vault_now(v)};
+	unsigned char msg[GD__CP_MESSAGE_SIZE];
+	memcpy(cp.hash, hash, GD__HASH_SIZE);
+	gd__audit_cp_message(msg, &cp);
+	gd__sign(cp.sig, msg, sizeof msg, v->audit_sk);
+	return gd__db_exec(v->store,
+	                   "INSERT INTO audit_checkpoints (tenant_id, seq, kind, at, hash, sig)"
+	                   " VALUES (?, ?, ?, ?, ?, ?)",
+	                   "iiiibb", tenant, seq, (int64_t)kind, (int64_t)cp.at, cp.hash,
+	                   (size_t)GD__HASH_SIZE, cp.sig, (size_t)GD__SIG_SIZE);
+}
+
+/*
+ * The last entry of a chain: *seq = 0 and zero hash when the chain is empty.
+ * A block ends with its last entry's hash.
+ */
+int gd__audit_last(gd_vault *v, int64_t tenant, int64_t *seq, unsigned char hash[GD__HASH_SIZE])
+{
+	const struct gd__audit_block *b = &v->audit_block;
+	gd__stmt *st;
+	if (b->n && b->tenant_id == tenant) {
+		*seq = b->last_seq;
+		memcpy(hash, b->buf + b->len - GD__HASH_SIZE, GD__HASH_SIZE);
+		return 0;
+	}
+	*seq = 0;
+	memset(hash, 0, GD__HASH_SIZE);
+	int rc = gd__db_query(v->store, &st,
+	                      "SELECT last_seq, body FROM audit_blocks WHERE tenant_id = ?"
+	                      " ORDER BY first_seq DESC LIMIT 1",
+	                      "i", tenant);
+	if (rc < 0)
+		return rc;
+	rc = gd__db_step(v->store, st);
+	if (rc == 1) {
+		size_t n;
+		const unsigned char *body = gd__col_blob(v->store, st, 1, &n);
+		*seq = gd__col_int(v->store, st, 0);
+		if (n > GD__HASH_SIZE) {
+			memcpy(hash, body + n - GD__HASH_SIZE, GD__HASH_SIZE);
+			rc = 0;
+		} else {
+			rc = gd__err(GD_ECORRUPT,
+			             "the audit block ending at entry %lld of tenant %lld is damaged: run 'gardien audit verify'",
+			             (long long)*seq, (long long)tenant);
+		}
+	}
+	gd__db_reset(v->store, st);
+	if (rc == 0 && *seq == 0) {
+		/* Empty after a prune: the chain continues from its anchor. */
+		rc = gd__db_query(v->store, &st,
+		                  "SELECT seq, hash FROM audit_checkpoints WHERE tenant_id = ? AND kind = 1"
+		                  " ORDER BY seq DESC LIMIT 1",
+		                  "i", tenant);
+		if (rc < 0)
+			return rc;
+		rc = gd__db_step(v->store, st);
+		if (rc == 1) {
+			size_t n;
+			const void *h = gd__col_blob(v->store, st, 1, &n);
+			*seq = gd__col_int(v->store, st, 0);
+			if (n == GD__HASH_SIZE)
+				memcpy(hash, h, n);
+			rc = 0;
+		}
+		gd__db_reset(v->store, st);
+	}
+	return rc;
+}
+
+/* Stores a block as one row and empties it; on failure it keeps its entries. */
+static int write_block(gd_vault *v, struct gd__audit_block *b)
+{
+	if (!b->n)
+		return 0;
+	int rc = gd__db_exec(v->store,
+	                     "INSERT INTO audit_blocks (tenant_id, first_seq, last_seq, body)"
+	                     " VALUES (?, ?, ?, ?)",
+	                     "iiib", b->tenant_id, b->first_seq, b->last_seq, b->buf, b->len);
+	if (rc == 0)
+		gd__audit_block_reset(b);
+	return rc;
+}
+
+int gd__audit_flush(gd_vault *v)
+{
+	return write_block(v, &v->audit_block);
+}
+
+/*
+ * Vaults written before blocks (format 1) kept an entry per row of an `audit`
+ * table. Converted inside the caller's operation: the rows in chain order into
+ * blocks, then the table dropped and replaced by the view of 10-audit.sql that
+ * makes an older gardien fail loudly instead of starting a second chain.
+ * Entries and hashes are copied as they are, damaged ones too (a hash of the
+ * wrong size becomes zeros): judging them is verification's work.
+ */
+int gd__audit_migrate(gd_vault *v)
+{
+	struct gd__audit_block b = {0};
+	gd__store *db = v->store;
+	gd__stmt *st = NULL;
+	int64_t blocks = 0;
+	int rc = db->engine->has_table(db, "audit");
+	if (rc <= 0)
+		return rc;
+	if ((rc = gd__db_int(db, &blocks, "SELECT count(*) FROM audit_blocks", NULL)) == 0 && blocks)
+		return gd__err(GD_ECORRUPT,
+		               "%s is in format 1 but already holds audit blocks: it was not written by"
+		               " gardien alone; keep a copy of it and its key file",
+		               v->path);
+	if (rc == 0)
+		rc = gd__db_query(db, &st,
+		                  "SELECT tenant_id, seq, at, principal, action, purpose, subject, record_id,"
+		                  " category, outcome, reason, hash FROM audit ORDER BY tenant_id, seq",
+		                  NULL);
+	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
+		struct gd__audit_entry e = {
+			.tenant_id = gd__col_int(db, st, 0), .seq = gd__col_int(db, st, 1),
+			.at = gd__col_int(db, st, 2), .principal = gd__col_text(db, st, 3),
+			.action = gd__col_text(db, st, 4), .purpose = gd__col_text(db, st, 5),
+			.subject = gd__col_text(db, st, 6), .record_id = gd__col_int(db, st, 7),
+			.category = gd__col_text(db, st, 8), .outcome = (int)gd__col_int(db, st, 9),
+			.reason = gd__col_text(db, st, 10)};
+		unsigned char hash[GD__HASH_SIZE] = {0};
+		size_t n;
+		const void *h = gd__col_blob(db, st, 11, &n);
+		if (n == GD__HASH_SIZE)
+			memcpy(hash, h, n);
+		rc = 0;
+		if (b.n && (b.tenant_id != e.tenant_id || b.len >= GD__AUDIT_BLOCK_BYTES))
+			rc = write_block(v, &b);
+		if (rc == 0)
+			rc = gd__audit_block_add(&b, &e, hash);
+	}
+	if (st)
+		gd__db_reset(db, st);
+	if (rc == 0)
+		rc = write_block(v, &b);
+	if (rc == 0)
+		rc = gd__db_exec(db, "DROP TABLE audit", NULL);
+	if (rc == 0)
+		rc = gd__db_exec(db, "CREATE VIEW IF NOT EXISTS audit AS SELECT written_by_a_newer_gardien()",
+		                 NULL);
+	gd__audit_block_free(&b);
+	return rc;
+}
+
+void gd__audit_discard(gd_vault *v)
+{
+	gd__audit_block_reset(&v->audit_block);
+}
+
+/* True inside a read operation nested in a batch: no savepoint, so its append must stay one write. */
+static bool light_op(const gd_vault *v)
+{
+	return v->depth > 0 && (v->batch || v->depth > 1) && (v->light >> (v->depth - 1) & 1u);
+}
+
+int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
+                     const struct gd__audit_event *ev)
+{
+	unsigned char prev[GD__HASH_SIZE], hash[GD__HASH_SIZE];
+	int64_t seq;
+	int rc = 0;
+	if (v->audit_gen == v->tx_gen && v->audit_tenant == tenant_id) {
+		seq = v->audit_seq;
+		memcpy(prev, v->audit_hash, GD__HASH_SIZE);
+	} else if ((rc = gd__audit_last(v, tenant_id, &seq, prev)) < 0) {
+		return rc;
+	}
+	seq++;
+	struct gd__audit_entry e = {
+		.tenant_id = tenant_id, .seq = seq, .at = gd_vault_now(v), .principal = principal,
+		.action = ev->action, .purpose = ev->purpose, .subject = ev->subject,
+		.record_id = ev->record_id, .category = ev->category, .outcome = (int)ev->outcome,
+		.reason = ev->reason,
+	};
+	gd__audit_hash(hash, prev, &e);
+	/* A full block, or another chain's, is written first: if that fails, this
+	 * entry was not appended and the operation fails with nothing to undo. */
+	struct gd__audit_block *b = &v->audit_block;
+	if (b->n && (b->tenant_id != tenant_id || b->len >= GD__AUDIT_BLOCK_BYTES) &&
+	    (rc = gd__audit_flush(v)) < 0)
+		return rc;
+	if ((rc = gd__audit_block_add(b, &e, hash)) < 0)
+		return rc;
+	/* Remembered for the next append of this transaction; a rollback changes tx_gen. */
+	v->audit_tenant = tenant_id;
+	v->audit_seq = seq;
+	memcpy(v->audit_hash, hash, GD__HASH_SIZE);
+	v->audit_gen = v->tx_gen;
+	if (v->batch) {
+		bool known = false;
+		for (int i = 0; i < v->audit_nbatch; i++)
+			known = known || v->audit_batch[i] == tenant_id;
+		if (!known && v->audit_nbatch < (int)(sizeof v->audit_batch / sizeof *v->audit_batch))
+			v->audit_batch[v->audit_nbatch++] = tenant_id;
+	}
+	/* A light read in a batch skips it: the batch's commit signs the chain's end. */
+	if (seq % GD_AUDIT_CHECKPOINT_EVERY == 0 && !light_op(v))
+		rc = gd__audit_write_cp(v, tenant_id, seq, GD__CP_CHECKPOINT, hash);
+	return rc;
+}
+
+int gd__audit_actor(gd_actor *a, const struct gd__audit_event *e)
+{
+	return gd__audit_append(a->v, a->tenant_id, a->principal, e);
+}
+
+int gd__audit_denied(gd_actor *a, const struct gd__audit_event *e)
+{
+	/* The refusal message is the caller's error: keep it across the append. */
+	char reason[512];
+	snprintf(reason, sizeof reason, "%s", e->reason ? e->reason : "");
+	struct gd__audit_event copy = *e;
+	copy.reason = reason;
+	int rc = gd__op_begin(a->v);
+	if (rc == 0)
+		rc = gd__op_end(a->v, gd__audit_actor(a, &copy));
+	gd__err(GD_EDENIED, "%s", reason);
+	return rc;
+}
+
+const char *gd_audit_outcome_name(int outcome)
+{
+	switch (outcome) {
+	case GD_AUDIT_OK: return "ok";
+	case GD_AUDIT_DENIED: return "denied";
+	case GD_AUDIT_FAILED: return "failed";
+	default: return "unknown";
+	}
+}
+
+int gd_audit_outcome_parse(const char *name)
+{
+	for (int i = 0; i <= GD_AUDIT_FAILED; i++)
+		if (name && strcmp(name, gd_audit_outcome_name(i)) == 0)
+			return i;
+	return -1;
+}
+
+const char *gd_audit_problem_name(int problem)
+{
+	static const char *const names[] = {"intact",    "modified", "removed",
+	                                    "inserted",  "reordered", "truncated",
+	                                    "bad-signature", "rewritten"};
+	return problem >= 0 && problem < (int)(sizeof names / sizeof *names) ? names[problem]
+	                                                                      : "unknown";
+}

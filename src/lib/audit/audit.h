@@ -1,0 +1,140 @@
+/*
+ * audit.h — the audit module inside the library: the trail's entry, its hash,
+ * blocks, checkpoint signatures, and the chain verifier shared by
+ * gd_audit_verify (vault) and gd_audit_verify_export (offline). Files:
+ * audit.c (append), audit_block.c (stored form), audit_checkpoint.c
+ * (checkpoints, prune), audit_verify.c (verifier, walk), audit_io.c (list,
+ * export, offline verification).
+ */
+#ifndef GD_AUDIT_H
+#define GD_AUDIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gardien.h"
+#include "gardien/audit.h"
+#include "lib/crypto/crypto.h"
+
+struct gd__audit_entry {
+	int64_t tenant_id;
+	int64_t seq;        /* 1, 2, … within the tenant's chain */
+	int64_t at;         /* gd_time */
+	const char *principal;
+	const char *action;
+	const char *purpose;  /* may be NULL */
+	const char *subject;  /* pseudonym, may be NULL */
+	int64_t record_id;    /* 0: none */
+	const char *category; /* may be NULL */
+	int outcome;          /* enum gd__outcome */
+	const char *reason;   /* may be NULL */
+};
+
+/*
+ * A block of consecutive entries of one chain, as stored (audit_block.c,
+ * docs/FORMAT.md): appends encode into it; gd__audit_flush writes it as one row.
+ */
+#define GD__AUDIT_MRU 4
+struct gd__audit_block_str {
+	size_t off, len;    /* len + 1 of a string at buf + off; 0: free slot */
+	int index;          /* in the block's string table */
+};
+struct gd__audit_block {
+	unsigned char *buf;
+	size_t len, cap;
+	int n;              /* entries */
+	int nstr;           /* strings in its table */
+	int64_t tenant_id, first_seq, last_seq, last_at;
+	struct gd__audit_block_str mru[6][GD__AUDIT_MRU]; /* per string field, most recent first */
+};
+/* Flushed before a new entry once a block holds this many bytes. */
+#define GD__AUDIT_BLOCK_BYTES (32 * 1024)
+
+int gd__audit_block_add(struct gd__audit_block *b, const struct gd__audit_entry *e,
+                        const unsigned char hash[GD__HASH_SIZE]);
+void gd__audit_block_reset(struct gd__audit_block *b);
+void gd__audit_block_free(struct gd__audit_block *b);
+
+/* Decodes a block's entries one by one; their strings and hashes live until the next start or free. */
+struct gd__audit_reader {
+	const unsigned char *p, *end;
+	int64_t seq, at;
+	unsigned char *body;  /* a copy of the block */
+	char *arena;
+	size_t arena_len, cap;  /* cap: of body and arena each */
+	size_t *tab;        /* offsets of the table's strings in arena */
+	int ntab, tabcap;
+};
+/* 0, or GD_ECORRUPT (unknown version, empty). */
+int gd__audit_reader_start(struct gd__audit_reader *r, const void *body, size_t n);
+/* 1: *e (all but tenant_id) and *hash (32 bytes) filled; 0: end; < 0: GD_ECORRUPT, GD_ENOMEM. */
+int gd__audit_reader_next(struct gd__audit_reader *r, struct gd__audit_entry *e,
+                          const unsigned char **hash);
+void gd__audit_reader_free(struct gd__audit_reader *r);
+
+/* hash = BLAKE2b-256("gardien audit v1" | prev | canonical fields), see docs/FORMAT.md. */
+void gd__audit_hash(unsigned char out[GD__HASH_SIZE], const unsigned char prev[GD__HASH_SIZE],
+                    const struct gd__audit_entry *e);
+
+enum { GD__CP_CHECKPOINT = 0, GD__CP_ANCHOR = 1 };
+
+/* A signed checkpoint (kind 0) or prune anchor (kind 1). */
+struct gd__audit_cp {
+	int64_t tenant_id, seq, kind, at;
+	unsigned char hash[GD__HASH_SIZE];
+	unsigned char sig[GD__SIG_SIZE];
+	bool well_formed;   /* hash and signature had the right sizes */
+};
+
+#define GD__CP_MESSAGE_SIZE (21 + 4 * 8 + GD__HASH_SIZE)
+/* "gardien checkpoint v1" | kind | tenant | seq | at (u64 LE each) | hash. */
+void gd__audit_cp_message(unsigned char out[GD__CP_MESSAGE_SIZE], const struct gd__audit_cp *cp);
+
+/*
+ * The chain verifier: fed entries and checkpoints in chain order (a checkpoint
+ * right after the entry it covers, an anchor before the first entry), chain
+ * after chain. Each feed returns 0, or GD_ECORRUPT once a problem is decided
+ * (described in the report); then feeding stops. An entry whose hash does not
+ * match is held until the next one arrives, to tell a modification from an
+ * insertion, a removal or a swap.
+ */
+struct gd__verifier;
+int gd__verifier_new(struct gd__verifier **out, const unsigned char pk[GD__SIGN_PK_SIZE],
+                     gd_audit_report *r);
+void gd__verifier_free(struct gd__verifier *vf);
+int gd__verifier_entry(struct gd__verifier *vf, const struct gd__audit_entry *e,
+                       const void *hash, size_t hash_len);
+int gd__verifier_cp(struct gd__verifier *vf, const struct gd__audit_cp *cp);
+/* Ends the stream (and its last chain). */
+int gd__verifier_end(struct gd__verifier *vf);
+
+/*
+ * Walks the stored chain(s) of `tenant` (-1: all) in order, merging entries and
+ * checkpoints as the verifier wants them. `prev` passed to `entry` is the
+ * stored hash of the previous entry (or the anchor's, or zeros).
+ */
+struct gd__audit_walk {
+	int (*entry)(void *ud, const struct gd__audit_entry *e, const void *hash, size_t hash_len,
+	             const unsigned char prev[GD__HASH_SIZE]);
+	int (*cp)(void *ud, const struct gd__audit_cp *cp);   /* may be NULL */
+	void *ud;
+	/* Set by the walk when a block cannot be decoded (GD_ECORRUPT): where. */
+	int64_t damaged_tenant, damaged_seq;
+};
+int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w);
+
+/* ---- between audit.c, audit_checkpoint.c and audit_verify.c ---- */
+
+/* Signs and stores a checkpoint (GD__CP_CHECKPOINT) or anchor (GD__CP_ANCHOR) at `seq` of a chain. */
+int gd__audit_write_cp(gd_vault *v, int64_t tenant, int64_t seq, int kind,
+                       const unsigned char hash[GD__HASH_SIZE]);
+/* The last entry of a chain (the block being appended to included): *seq = 0 and zero hash when empty. */
+int gd__audit_last(gd_vault *v, int64_t tenant, int64_t *seq, unsigned char hash[GD__HASH_SIZE]);
+/* Verifies `tenant`'s chain (-1: all) in the current transaction (the caller's operation, or none). */
+int gd__audit_verify_chains(gd_vault *v, int64_t tenant, gd_audit_report *r,
+                            void (*progress)(void *ud, int64_t done), void *ud);
+
+/* The id of a tenant by name (0 for "(vault)"). */
+int gd__audit_tenant_id(gd_vault *v, const char *name, int64_t *out);
+
+#endif

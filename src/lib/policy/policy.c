@@ -1,0 +1,140 @@
+/*
+ * policy.c — the enforcement points every write and read passes.
+ *
+ * Each module that can refuse an operation (register, consent, restriction and
+ * objection, retention stage, roles) contributes one check to the tables below;
+ * a check returns 0 to let the operation through or GD_EDENIED with the reason
+ * in gd_error_last(). Checks run in table order and the first refusal wins, so
+ * cheap, common refusals come first.
+ */
+#include <string.h>
+
+#include "lib/auth/auth.h"
+#include "lib/internal.h"
+#include "lib/rights/rights.h"
+#include "lib/retention/retention.h"
+#include "lib/register/register.h"
+
+typedef int (*read_check)(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
+typedef int (*write_check)(gd_actor *a, const char *subject, const gd_record_spec *spec);
+
+/*
+ * Without a register the rule is the narrowest one that is always lawful: a
+ * record may be read only for the very activity it was collected for.
+ */
+static int same_activity(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
+{
+	if (strcmp(purpose, m->activity) == 0)
+		return 0;
+	return gd__err(GD_EDENIED,
+	               "record %lld was collected for activity \"%s\"; purpose \"%s\" is not it and no register says it covers category %s",
+	               (long long)m->id, m->activity, purpose, m->category);
+}
+
+/*
+ * The register's rule for reads. Without a register, the foundation rule
+ * (same_activity). With one, a read for purpose P is allowed only if P is an
+ * activity of the register's latest version that covers the record's category
+ * (equal to it or beneath it in the taxonomy), and P has the same role
+ * (controller or processor) as the activity the record was collected for.
+ *
+ * Consent: when P's legal basis is consent, the subject must also hold a live
+ * consent for P. That check belongs to the consent ledger (rights branch): it
+ * adds its own entry after register_read in read_checks, finds the activity
+ * with gd__register_current + gd__register_activity and refuses when
+ * act->basis == GD__BASIS_CONSENT and the ledger holds no live consent.
+ */
+static int register_read(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
+{
+	const struct gd__register *r;
+	int rc = gd__register_current(a, &r);
+	if (rc < 0)
+		return rc;
+	if (!r)
+		return same_activity(a, m, purpose);
+	const struct gd__activity *act = gd__register_activity(r, purpose);
+	if (!act)
+		return gd__err(GD_EDENIED,
+		               "purpose \"%s\" is not an activity of the register (version %lld): read for one of its activities",
+		               purpose, (long long)r->version);
+	if (!gd__category_covered(&act->categories, m->category))
+		return gd__err(GD_EDENIED,
+		               "activity \"%s\" does not cover category %s (register version %lld): record %lld may not be read for it",
+		               purpose, m->category, (long long)r->version, (long long)m->id);
+	/*
+	 * Data a processor holds for its customers is never read for the
+	 * processor's own purposes, and the other way round (Art. 28(3)(a), 28(10)).
+	 */
+	const struct gd__activity *from = gd__register_activity(r, m->activity);
+	if (from && from->role != act->role)
+		return gd__err(GD_EDENIED,
+		               "record %lld was collected by %s as %s (activity \"%s\"): it may not be read for \"%s\", an activity as %s",
+		               (long long)m->id, r->controller.name,
+		               from->role == GD__ROLE_PROCESSOR ? "processor" : "controller", m->activity, purpose,
+		               act->role == GD__ROLE_PROCESSOR ? "processor" : "controller");
+	return 0;
+}
+
+/*
+ * The register's rule for writes: the activity exists in the register and
+ * declares both the record's category and its subject category (which must
+ * then be given).
+ */
+static int register_write(gd_actor *a, const char *subject, const gd_record_spec *spec)
+{
+	const struct gd__register *r;
+	int rc = gd__register_current(a, &r);
+	if (rc < 0 || !r)
+		return rc;
+	const struct gd__activity *act = gd__register_activity(r, spec->activity);
+	if (!act)
+		return gd__err(GD_EDENIED,
+		               "activity \"%s\" is not in the register (version %lld): store data only for a declared activity",
+		               spec->activity, (long long)r->version);
+	if (!gd__category_covered(&act->categories, spec->category))
+		return gd__err(GD_EDENIED,
+		               "activity \"%s\" does not declare category %s (register version %lld): add it to the register or store it for another activity",
+		               spec->activity, spec->category, (long long)r->version);
+	if (!spec->subject_category || !*spec->subject_category)
+		return gd__err(GD_EDENIED,
+		               "activity \"%s\": the subject category is missing: say who the data is about (--subject-category, e.g. customer)",
+		               spec->activity);
+	if (!gd__category_covered(&act->subjects, spec->subject_category))
+		return gd__err(GD_EDENIED,
+		               "activity \"%s\" does not declare subject category %s (register version %lld): category %s may not be stored about them for it",
+		               spec->activity, spec->subject_category, (long long)r->version, spec->category);
+	return 0;
+}
+
+static const read_check read_checks[] = {
+	gd__retention_check_read,
+	gd__auth_read_check,
+	register_read,
+	gd__limits_read_check,
+	gd__consent_read_check,
+};
+
+static const write_check write_checks[] = {
+	gd__auth_write_check,
+	register_write,
+};
+
+int gd__policy_write(gd_actor *a, const char *subject, const gd_record_spec *spec)
+{
+	for (size_t i = 0; i < sizeof write_checks / sizeof *write_checks; i++) {
+		int rc = write_checks[i](a, subject, spec);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int gd__policy_read(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
+{
+	for (size_t i = 0; i < sizeof read_checks / sizeof *read_checks; i++) {
+		int rc = read_checks[i](a, m, purpose);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,376 @@
+/*
+ * subject.c — data subjects, their identifiers and their erasure.
+ *
+ * A subject is a random pseudonym plus a data key sealed by the tenant's KEK.
+ * Identifiers are stored twice: as a blind index (keyed BLAKE2b of
+ * "kind\0normalised value" under the tenant's blind key), which is how they are
+ * found, and sealed under the subject's key, which is how they are shown.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/internal.h"
+#include "lib/rights/rights.h"
+#include "lib/retention/retention.h"
+
+size_t gd__record_ad(unsigned char *ad, size_t cap, int64_t tenant, const char *subject,
+                     int64_t record_id, const char *category)
+{
+	/* "gd1" | tenant (8 LE) | record id (8 LE) | subject | 0 | category */
+	size_t ns = strlen(subject), nc = strlen(category), n = 3 + 16 + ns + 1 + nc;
+	if (n > cap)
+		return 0;
+	unsigned char *p = ad;
+	memcpy(p, "gd1", 3), p += 3;
+	for (int i = 0; i < 8; i++)
+		*p++ = (unsigned char)((uint64_t)tenant >> (8 * i));
+	for (int i = 0; i < 8; i++)
+		*p++ = (unsigned char)((uint64_t)record_id >> (8 * i));
+	memcpy(p, subject, ns), p += ns;
+	*p++ = 0;
+	memcpy(p, category, nc);
+	return n;
+}
+
+static size_t subject_key_ad(unsigned char *ad, size_t cap, int64_t tenant, const char *pseudonym)
+{
+	return gd__record_ad(ad, cap, tenant, pseudonym, 0, "subject-key");
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int normalise_email(char *out, size_t cap, const char *s)
+{
+	while (is_space(*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && is_space(s[n - 1]))
+		n--;
+	if (n + 1 > cap)
+		return gd__err(GD_ETOOBIG, "email address is longer than %zu bytes", cap - 1);
+	size_t at = 0, ats = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (is_space(c) || (unsigned char)c < 0x20)
+			return gd__err(GD_EINVAL, "email address has a space or control character inside");
+		if (c == '@')
+			at = i, ats++;
+		out[i] = (char)tolower((unsigned char)c);
+	}
+	out[n] = 0;
+	if (ats != 1 || at == 0 || at == n - 1)
+		return gd__err(GD_EINVAL, "email address must have one '@' between a local part and a domain");
+	return 0;
+}
+
+static int normalise_phone(char *out, size_t cap, const char *s, const char *cc)
+{
+	char digits[64];
+	size_t n = 0;
+	bool plus = false;
+	for (const char *p = s; *p; p++) {
+		if (is_space(*p) || *p == '.' || *p == '-' || *p == '/' || *p == ')')
+			continue;
+		if (*p == '(') {
+			/* "+33 (0)6 …": the trunk prefix in parentheses is dropped. */
+			if (p[1] == '0' && p[2] == ')') {
+				p += 2;
+				continue;
+			}
+			continue;
+		}
+		if (*p == '+' && n == 0 && !plus) {
+			plus = true;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			return gd__err(GD_EINVAL, "phone number has a character other than digits, spaces, + . - ( ) /");
+		if (n + 1 >= sizeof digits)
+			return gd__err(GD_ETOOBIG, "phone number is too long");
+		digits[n++] = *p;
+	}
+	digits[n] = 0;
+	const char *rest = digits;
+	char buf[80];
+	if (plus) {
+		snprintf(buf, sizeof buf, "+%s", rest);
+	} else if (n > 2 && rest[0] == '0' && rest[1] == '0') {
+		snprintf(buf, sizeof buf, "+%s", rest + 2);
+	} else if (n > 1 && rest[0] == '0') {
+		if (!cc || !*cc)
+			return gd__err(GD_EINVAL, "national phone number without a country: write it as +<country code>…");
+		snprintf(buf, sizeof buf, "+%s%s", cc, rest + 1);
+	} else {
+		return gd__err(GD_EINVAL, "phone number must start with +, 00 or a national 0");
+	}
+	size_t len = strlen(buf);
+	if (len < 8 || len > 16)
+		return gd__err(GD_EINVAL, "phone number must have 7 to 15 digits in E.164 form");
+	if (len + 1 > cap)
+		return gd__err(GD_ETOOBIG, "phone number does not fit");
+	memcpy(out, buf, len + 1);
+	return 0;
+}
+
+int gd_identifier_normalise(char *out, size_t cap, const char *kind, const char *value,
+                            const char *country_code)
+{
+	int rc;
+	if ((rc = gd__check_name(kind, "identifier kind")) < 0)
+		return rc;
+	if (!value)
+		return gd__err(GD_EINVAL, "identifier value is missing");
+	if (strlen(value) > GD_IDENTIFIER_MAX)
+		return gd__err(GD_ETOOBIG, "identifier is longer than %d bytes", GD_IDENTIFIER_MAX);
+	if (strcmp(kind, "email") == 0)
+		return normalise_email(out, cap, value);
+	if (strcmp(kind, "phone") == 0)
+		return normalise_phone(out, cap, value, country_code);
+	while (is_space(*value))
+		value++;
+	size_t n = strlen(value);
+	while (n && is_space(value[n - 1]))
+		n--;
+	if (n == 0)
+		return gd__err(GD_EINVAL, "%s identifier is empty", kind);
+	if (n + 1 > cap)
+		return gd__err(GD_ETOOBIG, "identifier does not fit");
+	memcpy(out, value, n);
+	out[n] = 0;
+	return 0;
+}
+
+static int blind_identifier(gd_actor *a, unsigned char blind[GD__BLIND_SIZE], char *norm,
+                            size_t cap, const char *kind, const char *value)
+{
+	int rc = gd_identifier_normalise(norm, cap, kind, value, a->country_code);
+	if (rc < 0)
+		return rc;
+	size_t nk = strlen(kind), nv = strlen(norm);
+	unsigned char msg[GD_NAME_MAX + 2 + GD_IDENTIFIER_MAX + 1];
+	memcpy(msg, kind, nk);
+	msg[nk] = 0;
+	memcpy(msg + nk + 1, norm, nv);
+	gd__blind(blind, GD__ACTOR_BLIND(a), msg, nk + 1 + nv);
+	gd__wipe(msg, sizeof msg);
+	return 0;
+}
+
+int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, size_t n)
+{
+	unsigned char ad[128];
+	size_t adn = subject_key_ad(ad, sizeof ad, a->tenant_id, s->pseudonym);
+	if (n != GD__KEY_SIZE + GD__SEAL_OVERHEAD || gd__open(s->key, GD__ACTOR_KEK(a), wrapped, n, ad, adn) < 0)
+		return gd__err(GD_ECORRUPT, "the data key of subject %s failed authentication", s->pseudonym);
+	return 0;
+}
+
+static int check_pseudonym(const char *p)
+{
+	if (!p || strlen(p) != GD_SUBJECT_ID_SIZE - 1 || strncmp(p, "sub_", 4) != 0 ||
+	    strspn(p + 4, "0123456789abcdef") != GD_SUBJECT_ID_SIZE - 5)
+		return gd__err(GD_EINVAL, "\"%.40s\" is not a subject id (sub_ followed by 24 hex digits)",
+		               p ? p : "");
+	return 0;
+}
+
+int gd__subject_load(gd_actor *a, struct gd__subject *out, const char *pseudonym, bool key)
+{
+	gd__store *s = a->v->store;
+	gd__stmt *st;
+	int rc;
+	if ((rc = check_pseudonym(pseudonym)) < 0)
+		return rc;
+	/* Within one transaction the same subject's key is unwrapped once: an
+	 * application stores a subject's records together. */
+	if (a->cached_gen == a->v->tx_gen && strcmp(a->cached_subject, pseudonym) == 0) {
+		out->id = a->cached_subject_id;
+		memcpy(out->pseudonym, pseudonym, GD_SUBJECT_ID_SIZE);
+		if (key)
+			memcpy(out->key, GD__ACTOR_CACHED_KEY(a), GD__KEY_SIZE);
+		return 0;
+	}
+	rc = gd__db_query(s, &st, "SELECT id, wrapped_key FROM subjects WHERE pseudonym = ? AND tenant_id = ?",
+	                  "ti", pseudonym, a->tenant_id);
+	if (rc < 0)
+		return rc;
+	rc = gd__db_step(s, st);
+	if (rc == 0)
+		rc = gd__err(GD_ENOTFOUND, "no subject %s in tenant %s", pseudonym, a->tenant);
+	if (rc == 1) {
+		out->id = gd__col_int(s, st, 0);
+		memcpy(out->pseudonym, pseudonym, GD_SUBJECT_ID_SIZE);
+		rc = 0;
+		size_t n;
+		const void *w = gd__col_blob(s, st, 1, &n);
+		/* Without `key` nothing is unwrapped: an erasure must work on a damaged key. */
+		if (key && (rc = gd__subject_unwrap(a, out, w, n)) == 0) {
+			memcpy(GD__ACTOR_CACHED_KEY(a), out->key, GD__KEY_SIZE);
+			memcpy(a->cached_subject, pseudonym, GD_SUBJECT_ID_SIZE);
+			a->cached_subject_id = out->id;
+			a->cached_gen = a->v->tx_gen;
+		}
+	}
+	gd__db_reset(s, st);
+	return rc;
+}
+
+int gd_subject_create(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE])
+{
+	unsigned char raw[12], key[GD__KEY_SIZE], wrapped[GD__KEY_SIZE + GD__SEAL_OVERHEAD], ad[128];
+	char id[GD_SUBJECT_ID_SIZE];
+	gd_vault *v = a->v;
+	int rc;
+
+	gd__random(raw, sizeof raw);
+	memcpy(id, "sub_", 4);
+	gd__hex(id + 4, raw, sizeof raw);
+	gd__random(key, sizeof key);
+	gd__seal(wrapped, GD__ACTOR_KEK(a), key, sizeof key, ad,
+	         subject_key_ad(ad, sizeof ad, a->tenant_id, id));
+	gd__wipe(key, sizeof key);
+	if ((rc = gd__op_begin(v)) < 0)
+		return rc;
+	rc = gd__db_exec(v->store,
+	                 "INSERT INTO subjects (tenant_id, pseudonym, created_at, wrapped_key) VALUES (?, ?, ?, ?)",
+	                 "itib", a->tenant_id, id, (int64_t)gd_vault_now(v), wrapped, sizeof wrapped);
+	if (rc == 0)
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "subject.create", .subject = id});
+	if ((rc = gd__op_end(v, rc)) == 0)
+		memcpy(out_id, id, GD_SUBJECT_ID_SIZE);
+	return rc;
+}
+
+int gd_subject_add_identifier(gd_actor *a, const char *subject, const char *kind, const char *value)
+{
+	struct gd__subject s = {0};
+	unsigned char blind[GD__BLIND_SIZE], ad[256];
+	unsigned char sealed[GD_IDENTIFIER_MAX + 1 + GD__SEAL_OVERHEAD];
+	char norm[GD_IDENTIFIER_MAX + 1], cat[GD_NAME_MAX + 16];
+	gd_vault *v = a->v;
+	int rc;
+
+	if ((rc = blind_identifier(a, blind, norm, sizeof norm, kind, value)) < 0)
+		goto wipe;
+	if ((rc = gd__op_begin(v)) < 0)
+		goto wipe;
+	if ((rc = gd__subject_load(a, &s, subject, true)) < 0)
+		goto done;
+	snprintf(cat, sizeof cat, "identifier:%s", kind);
+	size_t nn = strlen(norm);
+	gd__seal(sealed, s.key, norm, nn, ad, gd__record_ad(ad, sizeof ad, a->tenant_id, subject, 0, cat));
+	unsigned char mac[GD__BLIND_SIZE];
+	gd__identifier_mac(mac, GD__ACTOR_META(a), a->tenant_id, blind, subject, kind);
+	rc = gd__db_exec(v->store,
+	                 "INSERT INTO identifiers (tenant_id, blind, subject_id, kind, sealed, mac)"
+	                 " VALUES (?, ?, ?, ?, ?, ?)",
+	                 "ibitbb", a->tenant_id, blind, sizeof blind, s.id, kind, sealed,
+	                 nn + GD__SEAL_OVERHEAD, mac, sizeof mac);
+	if (rc == GD_EEXISTS)
+		rc = gd__err(GD_EEXISTS, "this %s is already an identifier of a subject of tenant %s",
+		             kind, a->tenant);
+	if (rc == 0)
+		rc = gd__audit_actor(a, &(struct gd__audit_event){
+		                            .action = "subject.identifier.add", .subject = subject,
+		                            .category = cat});
+done:
+	rc = gd__op_end(v, rc);
+wipe:
+	gd__wipe(&s, sizeof s);
+	gd__wipe(norm, sizeof norm);
+	return rc;
+}
+
+/*
+ * A look-up is audited, found or not: that a person is (or is not) a subject
+ * is itself personal data, and probing identifiers must leave a trace.
+ */
+int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *kind, const char *value)
+{
+	unsigned char blind[GD__BLIND_SIZE];
+	char norm[GD_IDENTIFIER_MAX + 1], cat[GD_NAME_MAX + 16], found[GD_SUBJECT_ID_SIZE] = "";
+	gd__store *s = a->v->store;
+	gd__stmt *st;
+	int rc = blind_identifier(a, blind, norm, sizeof norm, kind, value);
+	gd__wipe(norm, sizeof norm);
+	if (rc < 0)
+		return rc;
+	if ((rc = gd__op_begin_read(a->v)) < 0)
+		return rc;
+	rc = gd__db_query(s, &st,
+	                  "SELECT s.pseudonym, i.kind, i.mac FROM identifiers i JOIN subjects s ON s.id = i.subject_id"
+	                  " WHERE i.tenant_id = ? AND i.blind = ?",
+	                  "ib", a->tenant_id, blind, sizeof blind);
+	if (rc == 0) {
+		rc = gd__db_step(s, st);
+		if (rc == 1) {
+			/* The link to the subject is what a look-up trusts: an edited one is refused. */
+			unsigned char want[GD__BLIND_SIZE];
+			size_t n;
+			gd__copy(found, sizeof found, gd__col_text(s, st, 0));
+			gd__identifier_mac(want, GD__ACTOR_META(a), a->tenant_id, blind, found, gd__col_text(s, st, 1));
+			const void *mac = gd__col_blob(s, st, 2, &n);
+			rc = n == sizeof want && gd__memcmp(want, mac, n) == 0
+			         ? 1
+			         : gd__err(GD_ECORRUPT,
+			                   "the identifier looked up points to a subject it was not given to: the"
+			                   " identifiers table was changed outside gardien; run 'gardien vault verify'");
+			if (rc < 0)
+				found[0] = 0;
+		}
+		gd__db_reset(s, st);
+	}
+	if (rc >= 0) {
+		snprintf(cat, sizeof cat, "identifier:%s", kind);
+		rc = gd__audit_actor(a, &(struct gd__audit_event){
+		                            .action = "subject.find", .subject = *found ? found : NULL,
+		                            .category = cat, .outcome = *found ? GD__OK : GD__FAILED,
+		                            .reason = *found ? NULL : "not found"});
+	}
+	rc = gd__op_end(a->v, rc);
+	if (rc == 0 && !*found)
+		rc = gd__err(GD_ENOTFOUND, "no subject of tenant %s has this %s", a->tenant, kind);
+	if (rc == 0)
+		memcpy(out_id, found, GD_SUBJECT_ID_SIZE);
+	return rc;
+}
+
+/* Modules keeping rows about subjects add their hook here (see internal.h). */
+static const gd__erase_hook erase_hooks[] = {
+	gd__rights_erase_hook,
+	gd__retention_erase_hook,
+};
+
+int gd_subject_erase(gd_actor *a, const char *subject)
+{
+	struct gd__subject s = {0};
+	gd_vault *v = a->v;
+	int rc;
+
+	if ((rc = gd__op_begin(v)) < 0)
+		return rc;
+	if ((rc = gd__subject_load(a, &s, subject, false)) < 0)
+		goto done;
+	for (size_t i = 0; rc == 0 && i < sizeof erase_hooks / sizeof *erase_hooks; i++)
+		rc = erase_hooks[i](a, &s);
+	if (rc < 0)
+		goto done;
+	/* The key first: from here on nothing sealed for this subject can be opened. */
+	rc = gd__db_exec(v->store, "DELETE FROM subjects WHERE id = ?", "i", s.id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM identifiers WHERE subject_id = ?", "i", s.id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM records WHERE subject_id = ?", "i", s.id);
+	if (rc == 0)
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "subject.erase", .subject = subject});
+	if (rc == 0) {
+		v->needs_scrub = true;
+		v->tx_gen++; /* no actor may use a cached key of this subject any more */
+	}
+done:
+	return gd__op_end(v, rc);
+}

@@ -1,0 +1,857 @@
+/*
+ * register.c — loads a register file (YAML, docs/register.md) into the model
+ * of register.h and validates it: the sections' validation and the entry
+ * points. The gates are in register_gates.c, the typed readers of the
+ * document and the findings in register_doc.c (parse.h).
+ *
+ * The input passes four gates before the model is built, so that a hostile or
+ * broken file gives one clear error and costs bounded memory and stack:
+ *   1. size (GD__REGISTER_MAX_BYTES);
+ *   2. strict UTF-8, no NUL;
+ *   3. an event scan with libfyaml's streaming parser: syntax errors, nesting
+ *      depth (GD__REGISTER_MAX_DEPTH), node count, one document, no aliases;
+ *   4. the document is built and walked key by key: every key is known, every
+ *      value has its type, every term is in the taxonomy or declared beneath
+ *      it, and the register's rules hold (see validate_activity).
+ * Every finding names file, line and column and says how to fix it. Strings of
+ * the model are copied into the register's arena; nothing points into libfyaml.
+ */
+#include <ctype.h>
+#include <libfyaml.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/vault/arena.h"
+#include "lib/internal.h"
+#include "lib/register/parse.h"
+#include "lib/register/register.h"
+#include "lib/register/taxonomy.h"
+#include "util/utf8.h"
+
+/* ---- terms ---- */
+
+static const struct gd__own_term *own_term(const struct gd__register *r, int kind, const char *key)
+{
+	for (size_t i = 0; i < r->nterms; i++)
+		if (r->terms[i].kind == kind && strcmp(r->terms[i].key, key) == 0)
+			return &r->terms[i];
+	return NULL;
+}
+
+static bool known_term(const struct gd__register *r, enum gd__taxo_kind kind, const char *key)
+{
+	return gd__taxonomy_find(kind, key) || own_term(r, kind, key);
+}
+
+/* Reports an unknown term with the nearest known keys. */
+static void unknown_term(struct gd__reg_ctx *c, struct fy_node *n, enum gd__taxo_kind kind, const char *key,
+                         const char *what)
+{
+	size_t nt;
+	const struct gd__term *t = gd__taxonomy_terms(kind, &nt);
+	const char *best[3] = {0};
+	int bestd[3] = {1000, 1000, 1000};
+	const char *last = strrchr(key, '.');
+	last = last ? last + 1 : key;
+	size_t total = nt + c->r->nterms;
+	for (size_t i = 0; i < total; i++) {
+		const char *k;
+		if (i < nt) {
+			k = t[i].key;
+		} else {
+			if (c->r->terms[i - nt].kind != (int)kind)
+				continue;
+			k = c->r->terms[i - nt].key;
+		}
+		int d = 2 * gd__edit_distance(k, key); /* doubled: leaf matches rank between */
+		const char *kl = strrchr(k, '.');
+		kl = kl ? kl + 1 : k;
+		/* Same or nearly the same leaf on another branch: "user.emial" → "user.contact.email". */
+		int el = gd__edit_distance(kl, last);
+		if (2 * el + 1 < d && (size_t)el <= strlen(last) / 2)
+			d = 2 * el + 1;
+		for (int j = 0; j < 3; j++) {
+			if (d < bestd[j]) {
+				for (int m = 2; m > j; m--)
+					best[m] = best[m - 1], bestd[m] = bestd[m - 1];
+				best[j] = k, bestd[j] = d;
+				break;
+			}
+		}
+	}
+	char near[400] = "";
+	size_t o = 0;
+	int limit = 2 * ((int)strlen(key) / 2 + 2);
+	for (int j = 0; j < 3 && best[j] && bestd[j] <= limit; j++)
+		o += (size_t)snprintf(near + o, sizeof near - o, "%s\"%s\"", j ? ", " : "", best[j]);
+	const char *section = kind == GD__TAXO_CATEGORY ? "data_categories"
+	                      : kind == GD__TAXO_USE    ? "data_uses"
+	                                                : "data_subjects";
+	if (kind <= GD__TAXO_SUBJECT)
+		ERR(c, n, "%s: unknown %s \"%s\"%s%s%s; or declare it under taxonomy.%s beneath a published key",
+		    what, gd__taxonomy_kind_name(kind), key, *near ? ": nearest known are " : "", near,
+		    *near ? "" : " (see data/taxonomy.yml)", section);
+	else
+		ERR(c, n, "%s: unknown %s \"%s\"%s%s", what, gd__taxonomy_kind_name(kind), key,
+		    *near ? ": did you mean " : "", near);
+}
+
+static void check_terms(struct gd__reg_ctx *c, const struct gd__strings *set, struct fy_node *list,
+                        enum gd__taxo_kind kind, const char *what)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!known_term(c->r, kind, set->v[i]))
+			unknown_term(c, gd__reg_item_of(list, set->v[i]), kind, set->v[i], what);
+}
+
+/* ---- sections ---- */
+
+static const char *const top_keys[] = {
+	"gardien_register", "controller", "representative", "dpo", "authority", "notice",
+	"rights_contact", "taxonomy", "events", "security", "activities", "rights", NULL,
+};
+
+static void parse_controller(struct gd__reg_ctx *c, struct fy_node *root)
+{
+	static const char *const keys[] = {"name", "address", "registration", "country",
+	                                   "language", "email", NULL};
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "controller", &keyn);
+	if (!keyn) {
+		ERR(c, root, "required key \"controller\" is missing: give the controller's name, address and registration number");
+		return;
+	}
+	if (!gd__reg_is_mapping(c, n, keyn, "controller"))
+		return;
+	gd__reg_check_keys(c, n, "controller", keys);
+	c->r->controller.name = gd__reg_text(c, n, "name", true, "controller");
+	c->r->controller.address = gd__reg_text(c, n, "address", false, "controller");
+	c->r->controller.registration = gd__reg_text(c, n, "registration", false, "controller");
+	c->r->controller.country = gd__reg_text(c, n, "country", false, "controller");
+	c->r->controller.language = gd__reg_text(c, n, "language", false, "controller");
+	c->r->controller.email = gd__reg_text(c, n, "email", false, "controller");
+	if (!c->r->controller.address)
+		WARN(c, n, "controller: no \"address\": Art. 30(1)(a) asks for the controller's contact details");
+}
+
+static void parse_person(struct gd__reg_ctx *c, struct fy_node *root, const char *key,
+                         const char **name, const char **address, const char **email,
+                         const char **phone)
+{
+	static const char *const keys[] = {"name", "address", "email", "phone", NULL};
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, key, &keyn);
+	if (!keyn)
+		return;
+	if (!gd__reg_is_mapping(c, n, keyn, key))
+		return;
+	gd__reg_check_keys(c, n, key, keys);
+	*name = gd__reg_text(c, n, "name", true, key);
+	*address = gd__reg_text(c, n, "address", false, key);
+	*email = gd__reg_text(c, n, "email", false, key);
+	const char *p = gd__reg_text(c, n, "phone", false, key);
+	if (phone)
+		*phone = p;
+}
+
+static void parse_small_sections(struct gd__reg_ctx *c, struct fy_node *root)
+{
+	struct gd__register *r = c->r;
+	parse_person(c, root, "representative", &r->representative.name, &r->representative.address,
+	             &r->representative.email, NULL);
+	parse_person(c, root, "dpo", &r->dpo.name, &r->dpo.address, &r->dpo.email, &r->dpo_phone);
+	if (!r->dpo.name)
+		WARN(c, root, "no \"dpo\": name the data protection officer or the privacy contact (Art. 30(1)(a))");
+
+	static const char *const akeys[] = {"name", "url", NULL};
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "authority", &keyn);
+	if (keyn && gd__reg_is_mapping(c, n, keyn, "authority")) {
+		gd__reg_check_keys(c, n, "authority", akeys);
+		r->authority.name = gd__reg_text(c, n, "name", true, "authority");
+		r->authority.url = gd__reg_text(c, n, "url", false, "authority");
+	}
+	static const char *const nkeys[] = {"url", "updated", "language", NULL};
+	keyn = NULL, n = gd__reg_member(root, "notice", &keyn);
+	if (keyn && gd__reg_is_mapping(c, n, keyn, "notice")) {
+		gd__reg_check_keys(c, n, "notice", nkeys);
+		r->notice.url = gd__reg_text(c, n, "url", false, "notice");
+		r->notice.updated = gd__reg_text(c, n, "updated", false, "notice");
+		r->notice.language = gd__reg_text(c, n, "language", false, "notice");
+	}
+	keyn = NULL, n = gd__reg_member(root, "rights_contact", &keyn);
+	if (keyn) {
+		if (n && fy_node_is_mapping(n)) {
+			static const char *const ckeys[] = {"email", "postal", NULL};
+			gd__reg_check_keys(c, n, "rights_contact", ckeys);
+			r->rights_contact = gd__reg_text(c, n, "email", false, "rights_contact");
+			r->rights_postal = gd__reg_text(c, n, "postal", false, "rights_contact");
+		} else {
+			r->rights_contact = gd__reg_text_of(c, n, keyn, "rights_contact");
+		}
+	}
+	gd__reg_strings(c, root, "security", false, "security", &r->security, NULL);
+}
+
+static const char *const taxo_sections[] = {"data_categories", "data_uses", "data_subjects", NULL};
+
+/* taxonomy: {data_categories: [{key, beneath, name}], data_uses: …, data_subjects: …} */
+static void parse_taxonomy(struct gd__reg_ctx *c, struct fy_node *root)
+{
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "taxonomy", &keyn);
+	if (!keyn || !gd__reg_is_mapping(c, n, keyn, "taxonomy"))
+		return;
+	gd__reg_check_keys(c, n, "taxonomy", taxo_sections);
+	size_t total = 0;
+	for (int k = 0; taxo_sections[k]; k++) {
+		struct fy_node *l = gd__reg_member(n, taxo_sections[k], NULL);
+		if (l && fy_node_is_sequence(l))
+			total += (size_t)fy_node_sequence_item_count(l);
+	}
+	if (!total || !(c->r->terms = gd__reg_alloc(c, total * sizeof *c->r->terms)))
+		return;
+	static const char *const tkeys[] = {"key", "beneath", "name", NULL};
+	for (int k = 0; taxo_sections[k]; k++) {
+		char what[64];
+		snprintf(what, sizeof what, "taxonomy.%s", taxo_sections[k]);
+		struct fy_node *lk = NULL, *l = gd__reg_member(n, taxo_sections[k], &lk);
+		if (!lk || !gd__reg_is_sequence(c, l, lk, what))
+			continue;
+		void *it = NULL;
+		struct fy_node *item;
+		while ((item = fy_node_sequence_iterate(l, &it))) {
+			if (!gd__reg_is_mapping(c, item, lk, what))
+				continue;
+			gd__reg_check_keys(c, item, what, tkeys);
+			const char *key = gd__reg_text(c, item, "key", true, what);
+			const char *beneath = gd__reg_text(c, item, "beneath", true, what);
+			const char *name = gd__reg_text(c, item, "name", false, what);
+			if (!key || !beneath)
+				continue;
+			struct fy_node *kn = gd__reg_member(item, "key", NULL), *bn = gd__reg_member(item, "beneath", NULL);
+			size_t bl = strlen(beneath);
+			if (!gd__reg_valid_name(key)) {
+				ERR(c, kn, "%s: \"%s\" may hold only letters, digits and . _ - : @ (at most %d bytes)", what, key, GD_NAME_MAX);
+				continue;
+			}
+			if (!known_term(c->r, (enum gd__taxo_kind)k, beneath)) {
+				unknown_term(c, bn, (enum gd__taxo_kind)k, beneath, what);
+				continue;
+			}
+			if (strncmp(key, beneath, bl) != 0 || key[bl] != '.' || !key[bl + 1]) {
+				ERR(c, kn, "%s: \"%s\" must start with the key it is beneath and a dot: \"%s.<name>\"",
+				    what, key, beneath);
+				continue;
+			}
+			if (known_term(c->r, (enum gd__taxo_kind)k, key)) {
+				ERR(c, kn, "%s: \"%s\" is already %s: remove this declaration", what, key,
+				    gd__taxonomy_find((enum gd__taxo_kind)k, key) ? "a published term" : "declared above");
+				continue;
+			}
+			c->r->terms[c->r->nterms++] = (struct gd__own_term){k, key, beneath, name};
+		}
+	}
+}
+
+/* events: {name: description} — the clocks retention counts from. */
+static void parse_events(struct gd__reg_ctx *c, struct fy_node *root)
+{
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "events", &keyn);
+	if (!keyn || !gd__reg_is_mapping(c, n, keyn, "events"))
+		return;
+	int count = fy_node_mapping_item_count(n);
+	if (count <= 0 || !(c->r->events = gd__reg_alloc(c, (size_t)count * sizeof *c->r->events)))
+		return;
+	void *it = NULL;
+	struct fy_node_pair *p;
+	while ((p = fy_node_mapping_iterate(n, &it))) {
+		const char *name = gd__reg_text_of(c, fy_node_pair_key(p), fy_node_pair_key(p), "an event name");
+		const char *desc = gd__reg_text_of(c, fy_node_pair_value(p), fy_node_pair_key(p), "an event's description");
+		if (!name)
+			continue;
+		if (!gd__reg_valid_name(name) || strcmp(name, "collection") == 0) {
+			ERR(c, fy_node_pair_key(p), strcmp(name, "collection") == 0
+			                                ? "event \"%s\" is built in (the day a record is stored): do not declare it"
+			                                : "event name \"%s\" may hold only letters, digits and . _ - : @",
+			    name);
+			continue;
+		}
+		c->r->events[c->r->nevents++] = (struct gd__event_def){name, desc};
+	}
+}
+
+static bool event_declared(const struct gd__register *r, const char *name)
+{
+	if (strcmp(name, "collection") == 0)
+		return true;
+	for (size_t i = 0; i < r->nevents; i++)
+		if (strcmp(r->events[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static const char *const basis_keys[] = {"consent", "contract", "legal_obligation",
+                                         "vital_interests", "public_task", "legitimate_interests", NULL};
+static const char *const safeguard_keys[] = {"adequacy", "scc", "bcr", "derogation", NULL};
+static const char *const stage_keys[] = {"archive", "anonymise", "delete", NULL};
+static const char *const party_kinds[] = {"internal", "external", "processor", "sub-processor",
+                                          "authority", NULL};
+
+/* Index of `s` in a NULL-terminated list, or -1. */
+static int index_of(const char *const *list, const char *s)
+{
+	for (int i = 0; list[i]; i++)
+		if (strcmp(list[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static int choice(struct gd__reg_ctx *c, struct fy_node *map, const char *key, bool required,
+                  const char *what, const char *const *options)
+{
+	const char *s = gd__reg_text(c, map, key, required, what);
+	if (!s)
+		return -1;
+	int i = index_of(options, s);
+	if (i < 0) {
+		char list[300];
+		ERR(c, gd__reg_member(map, key, NULL), "%s: \"%s\" is \"%s\": it must be one of %s", what, key, s,
+		            gd__reg_join(list, sizeof list, options));
+	}
+	return i;
+}
+
+static bool valid_country(const char *s)
+{
+	return s && strlen(s) == 2 && isupper((unsigned char)s[0]) && isupper((unsigned char)s[1]);
+}
+
+/* recipients / processors: lists of {name, kind, country, address, purpose}. */
+static void parse_parties(struct gd__reg_ctx *c, struct fy_node *act, const char *key, const char *what,
+                          const char *dflt_kind, struct gd__party **out, size_t *nout)
+{
+	static const char *const keys[] = {"name", "kind", "country", "address", "purpose", NULL};
+	struct fy_node *keyn = NULL, *l = gd__reg_member(act, key, &keyn);
+	if (!keyn || !gd__reg_is_sequence(c, l, keyn, what))
+		return;
+	int count = fy_node_sequence_item_count(l);
+	if (count <= 0 || !(*out = gd__reg_alloc(c, (size_t)count * sizeof **out)))
+		return;
+	void *it = NULL;
+	struct fy_node *item;
+	while ((item = fy_node_sequence_iterate(l, &it))) {
+		if (!gd__reg_is_mapping(c, item, keyn, what))
+			continue;
+		gd__reg_check_keys(c, item, what, keys);
+		struct gd__party p = {0};
+		p.name = gd__reg_text(c, item, "name", true, what);
+		p.address = gd__reg_text(c, item, "address", false, what);
+		p.country = gd__reg_text(c, item, "country", false, what);
+		p.purpose = gd__reg_text(c, item, "purpose", false, what);
+		int k = choice(c, item, "kind", false, what, party_kinds);
+		p.kind = k >= 0 ? party_kinds[k] : dflt_kind;
+		if (p.country && !valid_country(p.country))
+			ERR(c, gd__reg_member(item, "country", NULL), "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code such as FR, BE or US", what, p.country);
+		if (p.name)
+			(*out)[(*nout)++] = p;
+	}
+}
+
+static void parse_transfers(struct gd__reg_ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
+{
+	static const char *const keys[] = {"recipient", "country", "safeguard", "reference", NULL};
+	struct fy_node *keyn = NULL, *l = gd__reg_member(act, "transfers", &keyn);
+	if (!keyn || !gd__reg_is_sequence(c, l, keyn, what))
+		return;
+	int count = fy_node_sequence_item_count(l);
+	if (count <= 0 || !(a->transfers = gd__reg_alloc(c, (size_t)count * sizeof *a->transfers)))
+		return;
+	void *it = NULL;
+	struct fy_node *item;
+	while ((item = fy_node_sequence_iterate(l, &it))) {
+		if (!gd__reg_is_mapping(c, item, keyn, what))
+			continue;
+		gd__reg_check_keys(c, item, what, keys);
+		struct gd__transfer t = {.safeguard = GD__SAFEGUARD_NONE};
+		t.recipient = gd__reg_text(c, item, "recipient", true, what);
+		t.country = gd__reg_text(c, item, "country", false, what);
+		if (!t.country)
+			WARN(c, item, "%s: transfer to \"%s\" names no country: add \"country\" (ISO 3166-1 alpha-2) when it is known",
+			     what, t.recipient ? t.recipient : "?");
+		t.reference = gd__reg_text(c, item, "reference", false, what);
+		struct fy_node *sk = NULL;
+		gd__reg_member(item, "safeguard", &sk);
+		if (!sk) {
+			if (!t.country || !gd__taxonomy_eea(t.country))
+				ERR(c, item, "%s: transfer to %s (outside the EU/EEA) without a safeguard: add \"safeguard\": adequacy, scc, bcr or derogation (GDPR Chapter V)",
+				    what, t.country ? t.country : "an unnamed country");
+		} else {
+			int s = choice(c, item, "safeguard", true, what, safeguard_keys);
+			if (s >= 0)
+				t.safeguard = (enum gd__safeguard)s;
+		}
+		if (t.country && !valid_country(t.country))
+			ERR(c, gd__reg_member(item, "country", NULL), "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code such as US", what, t.country);
+		else if (t.country && gd__taxonomy_eea(t.country))
+			WARN(c, gd__reg_member(item, "country", NULL), "%s: %s is in the EU/EEA: this is not a transfer outside it, list the party as a recipient or processor instead",
+			             what, t.country);
+		if (t.recipient)
+			a->transfers[a->ntransfers++] = t;
+	}
+}
+
+static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
+{
+	static const char *const keys[] = {"categories", "subjects", "stages", "legal_reference", "text", NULL};
+	static const char *const skeys[] = {"action", "from", "after", NULL};
+	struct fy_node *keyn = NULL, *l = gd__reg_member(act, "retention", &keyn);
+	if (!keyn)
+		return;
+	if (!gd__reg_is_sequence(c, l, keyn, what))
+		return;
+	int count = fy_node_sequence_item_count(l);
+	if (count <= 0 || !(a->retention = gd__reg_alloc(c, (size_t)count * sizeof *a->retention)))
+		return;
+	void *it = NULL;
+	struct fy_node *item;
+	while ((item = fy_node_sequence_iterate(l, &it))) {
+		char w[200];
+		snprintf(w, sizeof w, "%s retention", what);
+		if (!gd__reg_is_mapping(c, item, keyn, w))
+			continue;
+		gd__reg_check_keys(c, item, w, keys);
+		struct gd__retention rt = {0};
+		int line, col;
+		gd__reg_where(item, &line, &col);
+		rt.line = line;
+		struct fy_node *catl;
+		gd__reg_strings(c, item, "categories", false, w, &rt.categories, &catl);
+		for (size_t i = 0; i < rt.categories.n; i++)
+			if (!gd__category_covered(&a->categories, rt.categories.v[i]))
+				ERR(c, gd__reg_item_of(catl, rt.categories.v[i]), "%s: category \"%s\" is not a category of the activity: add it to its \"categories\" or remove it here",
+				            w, rt.categories.v[i]);
+		gd__reg_strings(c, item, "subjects", false, w, &rt.subjects, &catl);
+		for (size_t i = 0; i < rt.subjects.n; i++)
+			if (!gd__category_covered(&a->subjects, rt.subjects.v[i]))
+				ERR(c, gd__reg_item_of(catl, rt.subjects.v[i]), "%s: subject category \"%s\" is not a subject category of the activity: add it to its \"subjects\" or remove it here",
+				            w, rt.subjects.v[i]);
+		rt.legal_reference = gd__reg_text(c, item, "legal_reference", false, w);
+		rt.text = gd__reg_text(c, item, "text", false, w);
+		struct fy_node *sk = NULL, *sl = gd__reg_member(item, "stages", &sk);
+		if (!sk) {
+			ERR(c, item, "%s: required key \"stages\" is missing: list what happens and when, e.g. - {action: delete, from: contract_end, after: 3 years}", w);
+			continue;
+		}
+		if (!gd__reg_is_sequence(c, sl, sk, w))
+			continue;
+		int ns = fy_node_sequence_item_count(sl);
+		if (ns <= 0 || !(rt.stages = gd__reg_alloc(c, (size_t)ns * sizeof *rt.stages))) {
+			if (ns <= 0)
+				ERR(c, sk, "%s: \"stages\" is empty: give at least one stage", w);
+			continue;
+		}
+		void *sit = NULL;
+		struct fy_node *st;
+		int last = -1;
+		while ((st = fy_node_sequence_iterate(sl, &sit))) {
+			if (!gd__reg_is_mapping(c, st, sk, w))
+				continue;
+			gd__reg_check_keys(c, st, w, skeys);
+			int act_i = choice(c, st, "action", true, w, stage_keys);
+			const char *from = gd__reg_text(c, st, "from", true, w);
+			struct gd__period after;
+			bool ok = gd__reg_period(c, st, "after", true, w, &after);
+			if (from && !event_declared(c->r, from)) {
+				ERR(c, gd__reg_member(st, "from", NULL), "%s: retention counted from undeclared event \"%s\": declare it under \"events\" (or count from \"collection\")",
+				            w, from);
+				continue;
+			}
+			if (act_i < 0 || !from || !ok)
+				continue;
+			if (act_i <= last) {
+				ERR(c, st, "%s: stage \"%s\" comes after \"%s\": list stages once each, in the order archive, anonymise, delete",
+				    w, stage_keys[act_i], stage_keys[last]);
+				continue;
+			}
+			last = act_i;
+			rt.stages[rt.nstages++] = (struct gd__stage){(enum gd__stage_action)act_i, from, after};
+		}
+		if (rt.nstages && rt.stages[rt.nstages - 1].action == GD__STAGE_ARCHIVE)
+			WARN(c, item, "%s: archived data is never deleted nor anonymised: add a delete or anonymise stage", w);
+		a->retention[a->nretention++] = rt;
+	}
+}
+
+static const char *const activity_keys[] = {
+	"id", "name", "description", "notice", "role", "on_behalf_of", "purposes", "sub_purposes",
+	"legal_basis", "basis_detail", "art9_condition", "consent", "categories", "subjects",
+	"sources", "mandatory", "roles", "recipients", "processors", "transfers", "retention",
+	"automated_decision", "security", "legal_claims", NULL,
+};
+
+/* Outside-EU parties need a transfer entry naming them. */
+static void check_parties_transfers(struct gd__reg_ctx *c, struct fy_node *act, const struct gd__activity *a,
+                                    const struct gd__party *ps, size_t n, const char *key,
+                                    const char *what)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct gd__party *p = &ps[i];
+		if (!p->country || !valid_country(p->country) || gd__taxonomy_eea(p->country) ||
+		    strcmp(p->kind, "authority") == 0 || strcmp(p->kind, "internal") == 0)
+			continue;
+		bool covered = false;
+		for (size_t t = 0; t < a->ntransfers && !covered; t++)
+			covered = strcmp(a->transfers[t].recipient, p->name) == 0 &&
+			          a->transfers[t].safeguard != GD__SAFEGUARD_NONE;
+		if (!covered)
+			ERR(c, gd__reg_member(act, key, NULL), "%s: %s \"%s\" is in %s, outside the EU/EEA, with no safeguarded transfer: add to \"transfers\" {recipient: \"%s\", country: %s, safeguard: adequacy|scc|bcr|derogation}",
+			            what, p->kind, p->name, p->country, p->name, p->country);
+	}
+}
+
+static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__activity *a)
+{
+	char what[200] = "activity";
+	/* The slot may hold a refused activity (no id, duplicate id): start afresh. */
+	memset(a, 0, sizeof *a);
+	gd__reg_check_keys(c, n, "an activity", activity_keys);
+	int line, col;
+	gd__reg_where(n, &line, &col);
+	a->line = line;
+	a->id = gd__reg_text(c, n, "id", true, "activity");
+	if (a->id) {
+		snprintf(what, sizeof what, "activity \"%s\"", a->id);
+		if (!gd__reg_valid_name(a->id))
+			ERR(c, gd__reg_member(n, "id", NULL), "%s: the id may hold only letters, digits and . _ - : @ (at most %d bytes): it names the purpose of every read",
+			            what, GD_NAME_MAX);
+	}
+	a->name = gd__reg_text(c, n, "name", true, what);
+	a->description = gd__reg_text(c, n, "description", false, what);
+	a->notice = gd__reg_text(c, n, "notice", false, what);
+	int role = choice(c, n, "role", true, what, (const char *const[]){"controller", "processor", NULL});
+	a->role = role == 1 ? GD__ROLE_PROCESSOR : GD__ROLE_CONTROLLER;
+	a->on_behalf_of = gd__reg_text(c, n, "on_behalf_of", false, what);
+	if (role == 1 && !a->on_behalf_of)
+		ERR(c, gd__reg_member(n, "role", NULL), "%s: a processor activity must say for whom: add \"on_behalf_of\" (e.g. \"each customer, as controller\")", what);
+
+	struct fy_node *list;
+	gd__reg_strings(c, n, "purposes", true, what, &a->purposes, &list);
+	check_terms(c, &a->purposes, list, GD__TAXO_USE, what);
+	gd__reg_strings(c, n, "sub_purposes", false, what, &a->sub_purposes, NULL);
+
+	int basis = choice(c, n, "legal_basis", true, what, basis_keys);
+	a->basis = basis >= 0 ? (enum gd__basis)basis : GD__BASIS_CONTRACT;
+	a->basis_detail = gd__reg_text(c, n, "basis_detail", false, what);
+	if (basis == GD__BASIS_LEGITIMATE_INTERESTS && !a->basis_detail)
+		WARN(c, gd__reg_member(n, "legal_basis", NULL), "%s: legitimate interests without \"basis_detail\": state the interest pursued (Art. 13(1)(d))", what);
+	if (basis == GD__BASIS_LEGAL_OBLIGATION && !a->basis_detail)
+		WARN(c, gd__reg_member(n, "legal_basis", NULL), "%s: legal obligation without \"basis_detail\": name the law", what);
+
+	static const char *const ckeys[] = {"text", "version", "validity", NULL};
+	struct fy_node *ck = NULL, *cn = gd__reg_member(n, "consent", &ck);
+	if (ck && gd__reg_is_mapping(c, cn, ck, "consent")) {
+		gd__reg_check_keys(c, cn, "consent", ckeys);
+		a->consent_text = gd__reg_text(c, cn, "text", false, what);
+		a->consent_version = gd__reg_text(c, cn, "version", false, what);
+		gd__reg_period(c, cn, "validity", false, what, &a->consent_validity);
+	}
+	if (ck && basis >= 0 && basis != GD__BASIS_CONSENT)
+		WARN(c, ck, "%s: \"consent\" is given but the legal basis is %s: consent is then not what makes the processing lawful; remove it or change the basis",
+		     what, basis_keys[basis]);
+	if (basis == GD__BASIS_CONSENT && !a->consent_text)
+		ERR(c, ck ? ck : gd__reg_member(n, "legal_basis", NULL), "%s: consent-based activity without consent wording: add consent: {text: \"the wording the subject agrees to\", version: \"1\"}", what);
+
+	gd__reg_strings(c, n, "categories", true, what, &a->categories, &list);
+	check_terms(c, &a->categories, list, GD__TAXO_CATEGORY, what);
+	a->art9_condition = gd__reg_text(c, n, "art9_condition", false, what);
+	if (a->art9_condition && !gd__taxonomy_find(GD__TAXO_ART9, a->art9_condition))
+		unknown_term(c, gd__reg_member(n, "art9_condition", NULL), GD__TAXO_ART9, a->art9_condition, what);
+	for (size_t i = 0; i < a->categories.n; i++)
+		if (gd__taxonomy_special(a->categories.v[i]) && !a->art9_condition)
+			ERR(c, gd__reg_item_of(list, a->categories.v[i]), "%s: \"%s\" is a special category (Art. 9) and the activity has no \"art9_condition\": add one of explicit_consent, employment_social_security, vital_interests, legal_claims, …",
+			            what, a->categories.v[i]);
+
+	gd__reg_strings(c, n, "subjects", true, what, &a->subjects, &list);
+	check_terms(c, &a->subjects, list, GD__TAXO_SUBJECT, what);
+	gd__reg_strings(c, n, "sources", false, what, &a->sources, NULL);
+
+	static const char *const mkeys[] = {"categories", "if_absent", NULL};
+	struct fy_node *mk = NULL, *mn = gd__reg_member(n, "mandatory", &mk);
+	if (mk && gd__reg_is_mapping(c, mn, mk, "mandatory")) {
+		gd__reg_check_keys(c, mn, "mandatory", mkeys);
+		gd__reg_strings(c, mn, "categories", true, what, &a->mandatory, &list);
+		for (size_t i = 0; i < a->mandatory.n; i++)
+			if (!gd__category_covered(&a->categories, a->mandatory.v[i]))
+				ERR(c, gd__reg_item_of(list, a->mandatory.v[i]), "%s: mandatory \"%s\" is not a category of the activity: add it to \"categories\"", what, a->mandatory.v[i]);
+		a->if_absent = gd__reg_text(c, mn, "if_absent", true, what);
+	}
+	gd__reg_strings(c, n, "roles", false, what, &a->roles, NULL);
+	parse_parties(c, n, "recipients", what, "external", &a->recipients, &a->nrecipients);
+	parse_parties(c, n, "processors", what, "processor", &a->processors, &a->nprocessors);
+	parse_transfers(c, n, a, what);
+	check_parties_transfers(c, n, a, a->recipients, a->nrecipients, "recipients", what);
+	check_parties_transfers(c, n, a, a->processors, a->nprocessors, "processors", what);
+	parse_retention(c, n, a, what);
+	if (!gd__reg_member(n, "retention", NULL))
+		WARN(c, n, "%s: no \"retention\": its data would be kept without limit; say when it is deleted (Art. 5(1)(e))", what);
+	a->automated_decision = gd__reg_text(c, n, "automated_decision", false, what);
+	gd__reg_strings(c, n, "security", false, what, &a->security, NULL);
+	a->legal_claims = gd__reg_boolean(c, n, "legal_claims", false, what);
+}
+
+static void parse_activities(struct gd__reg_ctx *c, struct fy_node *root)
+{
+	struct fy_node *keyn = NULL, *l = gd__reg_member(root, "activities", &keyn);
+	if (!keyn) {
+		ERR(c, root, "required key \"activities\" is missing: list the processing activities");
+		return;
+	}
+	if (!gd__reg_is_sequence(c, l, keyn, "activities"))
+		return;
+	int count = fy_node_sequence_item_count(l);
+	if (count <= 0) {
+		ERR(c, keyn, "\"activities\" is empty: list at least one processing activity");
+		return;
+	}
+	if (!(c->r->activities = gd__reg_alloc(c, (size_t)count * sizeof *c->r->activities)))
+		return;
+	void *it = NULL;
+	struct fy_node *item;
+	while ((item = fy_node_sequence_iterate(l, &it))) {
+		if (!gd__reg_is_mapping(c, item, keyn, "an activity"))
+			continue;
+		struct gd__activity *a = &c->r->activities[c->r->nactivities];
+		parse_activity(c, item, a);
+		if (!a->id)
+			continue;
+		for (size_t i = 0; i < c->r->nactivities; i++)
+			if (strcmp(c->r->activities[i].id, a->id) == 0) {
+				ERR(c, gd__reg_member(item, "id", NULL), "duplicate activity id \"%s\" (first at line %d): give each activity its own id",
+				            a->id, c->r->activities[i].line);
+				a = NULL;
+				break;
+			}
+		if (a)
+			c->r->nactivities++;
+	}
+}
+
+static const char *const right_kinds[] = {"access", "confirmation", "rectification", "erasure",
+                                          "restriction", "objection", "portability",
+                                          "withdraw_consent", "post_mortem", "automated_decision",
+                                          "complaint", NULL};
+
+static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
+{
+	static const char *const keys[] = {"kind", "offered", "reason", "conditions",
+	                                   "identity_proof", "extra_copies_charged", NULL};
+	struct fy_node *keyn = NULL, *l = gd__reg_member(root, "rights", &keyn);
+	if (!keyn) {
+		WARN(c, root, "no \"rights\": say which rights are offered and how (Art. 13(2)(b))");
+		return;
+	}
+	if (!gd__reg_is_sequence(c, l, keyn, "rights"))
+		return;
+	int count = fy_node_sequence_item_count(l);
+	if (count <= 0 || !(c->r->rights = gd__reg_alloc(c, (size_t)count * sizeof *c->r->rights)))
+		return;
+	void *it = NULL;
+	struct fy_node *item;
+	while ((item = fy_node_sequence_iterate(l, &it))) {
+		if (!gd__reg_is_mapping(c, item, keyn, "a right"))
+			continue;
+		gd__reg_check_keys(c, item, "a right", keys);
+		struct gd__right r = {0};
+		int k = choice(c, item, "kind", true, "a right", right_kinds);
+		r.offered = gd__reg_boolean(c, item, "offered", true, "a right");
+		r.reason = gd__reg_text(c, item, "reason", false, "a right");
+		r.conditions = gd__reg_text(c, item, "conditions", false, "a right");
+		r.identity_proof = gd__reg_boolean(c, item, "identity_proof", false, "a right");
+		r.extra_copies_charged = gd__reg_boolean(c, item, "extra_copies_charged", false, "a right");
+		if (k < 0)
+			continue;
+		r.kind = right_kinds[k];
+		if (!r.offered && !r.reason)
+			ERR(c, item, "right \"%s\" is not offered and no \"reason\" says why: quote the notice's reason", r.kind);
+		if (gd__register_right(c->r, r.kind)) {
+			ERR(c, gd__reg_member(item, "kind", NULL), "right \"%s\" is listed twice: merge the two entries", r.kind);
+			continue;
+		}
+		c->r->rights[c->r->nrights++] = r;
+	}
+}
+
+
+/* ---- entry points ---- */
+
+int gd__register_parse(struct gd__register **out, const char *file, const void *text, size_t len,
+                       gd_register_report_cb cb, void *ud, size_t *nerr, size_t *nwarn)
+{
+	struct gd__reg_ctx c = {.file = file ? file : "register", .text = text, .cb = cb, .ud = ud};
+	struct fy_document *doc = NULL;
+	struct fy_diag *d = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = gd__taxonomy_load()) < 0)
+		return rc;
+	if (len > GD__REGISTER_MAX_BYTES) {
+		gd__reg_report_at(&c, 0, 0, GD_REGISTER_ERROR, "the file is larger than the %u-byte limit of a register: remove what is not the register",
+		                  GD__REGISTER_MAX_BYTES);
+		rc = GD_ETOOBIG;
+		goto done;
+	}
+	if (!gd__reg_utf8_gate(&c, text, len)) {
+		rc = GD_EINVAL;
+		goto done;
+	}
+	if ((rc = gd__reg_scan_gate(&c, text, len)) < 0)
+		goto done;
+	if (!(c.r = gd__calloc(1, sizeof *c.r)) || !(c.ar = c.r->arena = gd__arena_new())) {
+		rc = GD_ENOMEM;
+		goto done;
+	}
+	if (!(c.r->file = gd__arena_strdup(c.ar, c.file))) {
+		rc = GD_ENOMEM;
+		goto done;
+	}
+	c.file = c.r->file;
+	d = gd__reg_new_diag();
+	struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET, .diag = d};
+	if (!d || gd__fault_point() || !(doc = fy_document_build_from_string(&cfg, text, len))) {
+		if (d && fy_diag_got_error(d)) {
+			gd__reg_collect_diag(&c, d);
+			rc = GD_EINVAL;
+		} else {
+			rc = GD_ENOMEM;
+		}
+		goto done;
+	}
+	struct fy_node *root = fy_document_root(doc);
+	if (!root || !fy_node_is_mapping(root)) {
+		ERR(&c, root, "a register is a mapping of keys (gardien_register, controller, activities, …), not a list or a scalar");
+		rc = GD_EINVAL;
+		goto done;
+	}
+	gd__reg_check_keys(&c, root, "the register", top_keys);
+	struct fy_node *fk = NULL, *fv = gd__reg_member(root, "gardien_register", &fk);
+	size_t flen;
+	const char *fs = gd__reg_scalar(fv, &flen);
+	if (!fk)
+		ERR(&c, root, "required key \"gardien_register\" is missing: start the file with \"gardien_register: 1\" (the format version)");
+	else if (!fs || flen != 1 || fs[0] != '1')
+		ERR(&c, fv ? fv : fk, "gardien_register: format version must be 1 (the only one this gardien reads)");
+	else
+		c.r->format = 1;
+	parse_controller(&c, root);
+	parse_small_sections(&c, root);
+	parse_taxonomy(&c, root);
+	parse_events(&c, root);
+	parse_activities(&c, root);
+	parse_rights(&c, root);
+	if (c.oom)
+		rc = GD_ENOMEM;
+	else if (c.nerr)
+		rc = GD_EINVAL;
+done:
+	fy_document_destroy(doc);
+	if (d)
+		fy_diag_destroy(d);
+	if (nerr)
+		*nerr = c.nerr;
+	if (nwarn)
+		*nwarn = c.nwarn;
+	if (rc == GD_ENOMEM || c.oom) {
+		rc = gd__err(GD_ENOMEM, "out of memory reading register %s", c.file);
+	} else if (rc < 0) {
+		int code = rc;
+		rc = gd__err(code, "%s%s", c.first[0] ? c.first : "register is not valid",
+		             c.nerr > 1 ? " (and more errors: run 'gardien register check')" : "");
+	}
+	if (rc < 0) {
+		gd__register_free(c.r);
+		return rc;
+	}
+	*out = c.r;
+	return 0;
+}
+
+int gd__register_read_file(const char *path, char **out, size_t *len)
+{
+	*out = NULL;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return gd__err(GD_ENOTFOUND, "cannot open register file %s: check the path", path);
+	size_t cap = GD__REGISTER_MAX_BYTES + 1;
+	char *buf = gd__malloc(cap + 1);
+	if (!buf) {
+		fclose(f);
+		return gd__err(GD_ENOMEM, "out of memory");
+	}
+	size_t n = fread(buf, 1, cap, f);
+	int err = ferror(f);
+	fclose(f);
+	if (err) {
+		gd__free(buf);
+		return gd__err(GD_EIO, "cannot read register file %s", path);
+	}
+	buf[n] = 0;
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int gd_register_check(const char *path, gd_register_report_cb cb, void *ud, size_t *out_errors,
+                      size_t *out_warnings)
+{
+	char *text;
+	size_t len;
+	struct gd__register *r = NULL;
+	if (out_errors)
+		*out_errors = 0;
+	if (out_warnings)
+		*out_warnings = 0;
+	int rc = gd__register_read_file(path, &text, &len);
+	if (rc < 0)
+		return rc;
+	rc = gd__register_parse(&r, path, text, len, cb, ud, out_errors, out_warnings);
+	gd__register_free(r);
+	gd__free(text);
+	return rc;
+}
+
+/* ---- the model ---- */
+
+void gd__register_free(struct gd__register *r)
+{
+	if (!r)
+		return;
+	gd__arena_free(r->arena);
+	gd__free(r);
+}
+
+const struct gd__activity *gd__register_activity(const struct gd__register *r, const char *id)
+{
+	for (size_t i = 0; r && i < r->nactivities; i++)
+		if (strcmp(r->activities[i].id, id) == 0)
+			return &r->activities[i];
+	return NULL;
+}
+
+const struct gd__right *gd__register_right(const struct gd__register *r, const char *kind)
+{
+	for (size_t i = 0; r && i < r->nrights; i++)
+		if (strcmp(r->rights[i].kind, kind) == 0)
+			return &r->rights[i];
+	return NULL;
+}
+
+bool gd__category_covered(const struct gd__strings *set, const char *category)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		const char *k = set->v[i];
+		size_t n = strlen(k);
+		if (strncmp(category, k, n) == 0 && (category[n] == 0 || category[n] == '.'))
+			return true;
+	}
+	return false;
+}

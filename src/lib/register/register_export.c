@@ -1,0 +1,806 @@
+/*
+ * register_export.c — the register for people (Markdown, HTML), for the
+ * regulator (CSV in the columns of the CNIL register template) and for
+ * machines (JSON, JSON-LD with W3C DPV terms).
+ *
+ * Every format is built from the model alone, walking it in file order, with
+ * no clock, locale or hash-table order involved: the same register gives the
+ * same bytes. The JSON form is also what gd_register_diff compares.
+ */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/internal.h"
+#include "lib/register/register.h"
+#include "lib/register/taxonomy.h"
+
+static const char *const basis_names[] = {"consent", "contract", "legal_obligation",
+                                          "vital_interests", "public_task", "legitimate_interests"};
+static const char *const safeguard_names[] = {"adequacy", "scc", "bcr", "derogation", "none"};
+static const char *const stage_names[] = {"archive", "anonymise", "delete"};
+
+const char *gd__basis_name(enum gd__basis b)
+{
+	return basis_names[b];
+}
+
+/* "3 years 6 months", "0 days". */
+static void period_str(char out[64], struct gd__period p)
+{
+	size_t o = 0;
+	out[0] = 0;
+	if (p.years)
+		o += (size_t)snprintf(out + o, 64 - o, "%d year%s", p.years, p.years == 1 ? "" : "s");
+	if (p.months)
+		o += (size_t)snprintf(out + o, 64 - o, "%s%d month%s", o ? " " : "", p.months, p.months == 1 ? "" : "s");
+	if (p.days || !o)
+		snprintf(out + o, 64 - o, "%s%d day%s", o ? " " : "", p.days, p.days == 1 ? "" : "s");
+}
+
+/* ---- JSON ---- */
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *jstrings(const struct gd__strings *s)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < s->n; i++)
+		json_array_append_new(a, json_string(s->v[i]));
+	return a;
+}
+
+/* Adds key only when the value is not null / empty. */
+static void put(json_t *o, const char *k, json_t *v)
+{
+	if (!v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0)) {
+		json_decref(v);
+		return;
+	}
+	json_object_set_new(o, k, v);
+}
+
+static json_t *parties_json(const struct gd__party *p, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+		put(o, "name", jstr(p[i].name));
+		put(o, "kind", jstr(p[i].kind));
+		put(o, "country", jstr(p[i].country));
+		put(o, "address", jstr(p[i].address));
+		put(o, "purpose", jstr(p[i].purpose));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *activity_json(const struct gd__activity *a)
+{
+	char buf[64];
+	json_t *o = json_object();
+	put(o, "id", jstr(a->id));
+	put(o, "name", jstr(a->name));
+	put(o, "description", jstr(a->description));
+	put(o, "notice", jstr(a->notice));
+	put(o, "role", json_string(a->role == GD__ROLE_PROCESSOR ? "processor" : "controller"));
+	put(o, "on_behalf_of", jstr(a->on_behalf_of));
+	put(o, "purposes", jstrings(&a->purposes));
+	put(o, "sub_purposes", jstrings(&a->sub_purposes));
+	put(o, "legal_basis", json_string(basis_names[a->basis]));
+	put(o, "basis_detail", jstr(a->basis_detail));
+	put(o, "art9_condition", jstr(a->art9_condition));
+	if (a->consent_text || a->consent_version) {
+		json_t *c = json_object();
+		put(c, "text", jstr(a->consent_text));
+		put(c, "version", jstr(a->consent_version));
+		struct gd__period z = {0};
+		if (memcmp(&a->consent_validity, &z, sizeof z) != 0) {
+			period_str(buf, a->consent_validity);
+			put(c, "validity", json_string(buf));
+		}
+		json_object_set_new(o, "consent", c);
+	}
+	put(o, "categories", jstrings(&a->categories));
+	put(o, "subjects", jstrings(&a->subjects));
+	put(o, "sources", jstrings(&a->sources));
+	if (a->mandatory.n)
+		json_object_set_new(o, "mandatory", json_pack("{s:o,s:o}", "categories", jstrings(&a->mandatory),
+		                                              "if_absent", jstr(a->if_absent)));
+	put(o, "roles", jstrings(&a->roles));
+	put(o, "recipients", parties_json(a->recipients, a->nrecipients));
+	put(o, "processors", parties_json(a->processors, a->nprocessors));
+	json_t *tr = json_array();
+	for (size_t i = 0; i < a->ntransfers; i++) {
+		json_t *t = json_object();
+		put(t, "recipient", jstr(a->transfers[i].recipient));
+		put(t, "country", jstr(a->transfers[i].country));
+		put(t, "safeguard", json_string(safeguard_names[a->transfers[i].safeguard]));
+		put(t, "reference", jstr(a->transfers[i].reference));
+		json_array_append_new(tr, t);
+	}
+	put(o, "transfers", tr);
+	json_t *ret = json_array();
+	for (size_t i = 0; i < a->nretention; i++) {
+		const struct gd__retention *r = &a->retention[i];
+		json_t *ro = json_object(), *st = json_array();
+		put(ro, "categories", jstrings(&r->categories));
+		put(ro, "subjects", jstrings(&r->subjects));
+		for (size_t s = 0; s < r->nstages; s++) {
+			period_str(buf, r->stages[s].after);
+			json_array_append_new(st, json_pack("{s:s,s:s,s:s}", "action",
+			                                    stage_names[r->stages[s].action], "from",
+			                                    r->stages[s].from, "after", buf));
+		}
+		put(ro, "stages", st);
+		put(ro, "legal_reference", jstr(r->legal_reference));
+		put(ro, "text", jstr(r->text));
+		json_array_append_new(ret, ro);
+	}
+	put(o, "retention", ret);
+	put(o, "automated_decision", jstr(a->automated_decision));
+	put(o, "security", jstrings(&a->security));
+	if (a->legal_claims)
+		json_object_set_new(o, "legal_claims", json_true());
+	return o;
+}
+
+static json_t *person_json(const char *name, const char *address, const char *email, const char *phone)
+{
+	if (!name)
+		return json_null();
+	json_t *o = json_object();
+	put(o, "name", jstr(name));
+	put(o, "address", jstr(address));
+	put(o, "email", jstr(email));
+	put(o, "phone", jstr(phone));
+	return o;
+}
+
+json_t *gd__register_json(const struct gd__register *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "gardien_register", json_integer(r->format));
+	json_t *c = json_object();
+	put(c, "name", jstr(r->controller.name));
+	put(c, "address", jstr(r->controller.address));
+	put(c, "registration", jstr(r->controller.registration));
+	put(c, "country", jstr(r->controller.country));
+	put(c, "language", jstr(r->controller.language));
+	put(c, "email", jstr(r->controller.email));
+	json_object_set_new(o, "controller", c);
+	put(o, "representative", person_json(r->representative.name, r->representative.address,
+	                                     r->representative.email, NULL));
+	put(o, "dpo", person_json(r->dpo.name, r->dpo.address, r->dpo.email, r->dpo_phone));
+	if (r->authority.name)
+		json_object_set_new(o, "authority", json_pack("{s:s,s:o}", "name", r->authority.name,
+		                                              "url", jstr(r->authority.url)));
+	if (r->notice.url || r->notice.updated || r->notice.language) {
+		json_t *n = json_object();
+		put(n, "url", jstr(r->notice.url));
+		put(n, "updated", jstr(r->notice.updated));
+		put(n, "language", jstr(r->notice.language));
+		json_object_set_new(o, "notice", n);
+	}
+	if (r->rights_contact || r->rights_postal) {
+		json_t *rc = json_object();
+		put(rc, "email", jstr(r->rights_contact));
+		put(rc, "postal", jstr(r->rights_postal));
+		json_object_set_new(o, "rights_contact", rc);
+	}
+	put(o, "security", jstrings(&r->security));
+	json_t *t = json_array();
+	static const char *const kinds[] = {"data_categories", "data_uses", "data_subjects"};
+	for (size_t i = 0; i < r->nterms; i++) {
+		json_t *e = json_object();
+		put(e, "kind", json_string(kinds[r->terms[i].kind]));
+		put(e, "key", jstr(r->terms[i].key));
+		put(e, "beneath", jstr(r->terms[i].beneath));
+		put(e, "name", jstr(r->terms[i].name));
+		json_array_append_new(t, e);
+	}
+	put(o, "taxonomy", t);
+	json_t *ev = json_object();
+	for (size_t i = 0; i < r->nevents; i++)
+		json_object_set_new(ev, r->events[i].name, jstr(r->events[i].description));
+	if (json_object_size(ev))
+		json_object_set_new(o, "events", ev);
+	else
+		json_decref(ev);
+	json_t *acts = json_array();
+	for (size_t i = 0; i < r->nactivities; i++)
+		json_array_append_new(acts, activity_json(&r->activities[i]));
+	json_object_set_new(o, "activities", acts);
+	json_t *rights = json_array();
+	for (size_t i = 0; i < r->nrights; i++) {
+		const struct gd__right *g = &r->rights[i];
+		json_t *e = json_object();
+		put(e, "kind", jstr(g->kind));
+		json_object_set_new(e, "offered", json_boolean(g->offered));
+		put(e, "reason", jstr(g->reason));
+		put(e, "conditions", jstr(g->conditions));
+		if (g->identity_proof)
+			json_object_set_new(e, "identity_proof", json_true());
+		if (g->extra_copies_charged)
+			json_object_set_new(e, "extra_copies_charged", json_true());
+		json_array_append_new(rights, e);
+	}
+	put(o, "rights", rights);
+	return o;
+}
+
+static int dump(json_t *j, FILE *out)
+{
+	if (!j)
+		return gd__err(GD_ENOMEM, "out of memory building the export");
+	int rc = json_dumpf(j, out, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 && fputc('\n', out) != EOF
+	             ? 0
+	             : gd__err(GD_EIO, "cannot write the export");
+	json_decref(j);
+	return rc;
+}
+
+/* ---- JSON-LD with DPV ---- */
+
+static const char *term_iri(enum gd__taxo_kind kind, const char *key, bool prefer_gdpr)
+{
+	const struct gd__term *t = gd__taxonomy_find(kind, key);
+	if (!t)
+		return NULL;
+	if (prefer_gdpr && *t->gdpr)
+		return t->gdpr;
+	return *t->dpv ? t->dpv : (*t->gdpr ? t->gdpr : NULL);
+}
+
+/* A fideslang key as an IRI of gardien's taxonomy namespace. */
+static json_t *taxo_ids(const char *ns, const struct gd__strings *s)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < s->n; i++) {
+		char buf[GD_NAME_MAX + 64];
+		snprintf(buf, sizeof buf, "%s:%s", ns, s->v[i]);
+		json_array_append_new(a, json_pack("{s:s}", "@id", buf));
+	}
+	return a;
+}
+
+static json_t *jsonld(const struct gd__register *r)
+{
+	json_t *ctx = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "dpv", "https://w3id.org/dpv#",
+	                        "eu-gdpr", "https://w3id.org/dpv/legal/eu/gdpr#", "dct",
+	                        "http://purl.org/dc/terms/", "fides-category",
+	                        "https://github.com/IABTechLab/fideslang#data_category/",
+	                        "fides-use", "https://github.com/IABTechLab/fideslang#data_use/",
+	                        "fides-subject", "https://github.com/IABTechLab/fideslang#data_subject/",
+	                        "gardien", "urn:gardien:register:");
+	json_t *graph = json_array();
+	char id[GD_NAME_MAX + 32];
+	json_t *ctl = json_object();
+	json_object_set_new(ctl, "@id", json_string("gardien:controller"));
+	json_object_set_new(ctl, "@type", json_string("dpv:DataController"));
+	put(ctl, "dct:title", jstr(r->controller.name));
+	put(ctl, "dpv:hasAddress", jstr(r->controller.address));
+	put(ctl, "dpv:hasIdentifier", jstr(r->controller.registration));
+	put(ctl, "dpv:hasCountry", jstr(r->controller.country));
+	if (r->dpo.name)
+		json_object_set_new(ctl, "dpv:hasDataProtectionOfficer",
+		                    json_pack("{s:s,s:s,s:o}", "@type", "dpv:DataProtectionOfficer",
+		                              "dct:title", r->dpo.name, "dpv:hasContact", jstr(r->dpo.email)));
+	if (r->authority.name)
+		json_object_set_new(ctl, "dpv:hasAuthority",
+		                    json_pack("{s:s,s:s}", "@type", "dpv:SupervisoryAuthority", "dct:title",
+		                              r->authority.name));
+	json_t *rights = json_array();
+	for (size_t i = 0; i < r->nrights; i++) {
+		if (!r->rights[i].offered)
+			continue;
+		const char *iri = term_iri(GD__TAXO_RIGHT, r->rights[i].kind, true);
+		if (iri)
+			json_array_append_new(rights, json_pack("{s:s}", "@id", iri));
+	}
+	put(ctl, "dpv:hasRight", rights);
+	json_array_append_new(graph, ctl);
+	for (size_t i = 0; i < r->nactivities; i++) {
+		const struct gd__activity *a = &r->activities[i];
+		json_t *p = json_object();
+		snprintf(id, sizeof id, "gardien:activity:%s", a->id);
+		json_object_set_new(p, "@id", json_string(id));
+		json_object_set_new(p, "@type", json_string("dpv:PersonalDataHandling"));
+		put(p, "dct:title", jstr(a->name));
+		put(p, "dct:description", jstr(a->description));
+		json_object_set_new(p, a->role == GD__ROLE_PROCESSOR ? "dpv:hasDataProcessor" : "dpv:hasDataController",
+		                    json_pack("{s:s}", "@id", "gardien:controller"));
+		put(p, "dpv:hasPurpose", taxo_ids("fides-use", &a->purposes));
+		const char *b = term_iri(GD__TAXO_BASIS, basis_names[a->basis], false);
+		const char *bg = term_iri(GD__TAXO_BASIS, basis_names[a->basis], true);
+		json_t *bases = json_array();
+		if (b)
+			json_array_append_new(bases, json_pack("{s:s}", "@id", b));
+		if (bg && (!b || strcmp(b, bg) != 0))
+			json_array_append_new(bases, json_pack("{s:s}", "@id", bg));
+		if (a->art9_condition) {
+			const char *c9 = term_iri(GD__TAXO_ART9, a->art9_condition, true);
+			if (c9)
+				json_array_append_new(bases, json_pack("{s:s}", "@id", c9));
+		}
+		put(p, "dpv:hasLegalBasis", bases);
+		put(p, "dpv:hasPersonalData", taxo_ids("fides-category", &a->categories));
+		put(p, "dpv:hasDataSubject", taxo_ids("fides-subject", &a->subjects));
+		json_t *recips = json_array();
+		for (size_t k = 0; k < a->nrecipients; k++)
+			json_array_append_new(recips, json_pack("{s:s,s:s}", "@type", "dpv:Recipient", "dct:title",
+			                                        a->recipients[k].name));
+		for (size_t k = 0; k < a->nprocessors; k++)
+			json_array_append_new(recips, json_pack("{s:s,s:s,s:o}", "@type", "dpv:DataProcessor",
+			                                        "dct:title", a->processors[k].name, "dpv:hasCountry",
+			                                        jstr(a->processors[k].country)));
+		put(p, "dpv:hasRecipient", recips);
+		json_t *tr = json_array();
+		for (size_t k = 0; k < a->ntransfers; k++) {
+			const struct gd__transfer *t = &a->transfers[k];
+			const char *s = t->safeguard == GD__SAFEGUARD_NONE
+			                    ? NULL
+			                    : term_iri(GD__TAXO_SAFEGUARD, safeguard_names[t->safeguard], true);
+			json_t *e = json_pack("{s:s,s:s}", "@type", "dpv:DataTransfer", "dct:title", t->recipient);
+			if (t->country)
+				json_object_set_new(e, "dpv:hasCountry", json_string(t->country));
+			if (s)
+				json_object_set_new(e, "dpv:hasLegalBasis", json_pack("{s:s}", "@id", s));
+			json_array_append_new(tr, e);
+		}
+		put(p, "dpv:hasProcessing", tr);
+		json_t *dur = json_array();
+		for (size_t k = 0; k < a->nretention; k++)
+			for (size_t s = 0; s < a->retention[k].nstages; s++) {
+				char per[64], txt[200];
+				period_str(per, a->retention[k].stages[s].after);
+				snprintf(txt, sizeof txt, "%s %s after %s", stage_names[a->retention[k].stages[s].action],
+				         per, a->retention[k].stages[s].from);
+				json_array_append_new(dur, json_pack("{s:s,s:s}", "@type", "dpv:StorageDuration",
+				                                     "dct:description", txt));
+			}
+		put(p, "dpv:hasStorageCondition", dur);
+		json_t *tom = json_array();
+		for (size_t k = 0; k < a->security.n; k++)
+			json_array_append_new(tom, json_pack("{s:s,s:s}", "@type", "dpv:TechnicalOrganisationalMeasure",
+			                                     "dct:description", a->security.v[k]));
+		for (size_t k = 0; k < r->security.n; k++)
+			json_array_append_new(tom, json_pack("{s:s,s:s}", "@type", "dpv:TechnicalOrganisationalMeasure",
+			                                     "dct:description", r->security.v[k]));
+		put(p, "dpv:hasTechnicalOrganisationalMeasure", tom);
+		if (a->automated_decision)
+			json_object_set_new(p, "dpv:hasProcessingContext",
+			                    json_pack("{s:s,s:s}", "@type", "dpv:AutomatedDecisionMaking",
+			                              "dct:description", a->automated_decision));
+		json_array_append_new(graph, p);
+	}
+	return json_pack("{s:o,s:o}", "@context", ctx, "@graph", graph);
+}
+
+/* ---- CSV (CNIL register template) ---- */
+
+static void csv_field(FILE *out, const char *s, bool last)
+{
+	fputc('"', out);
+	for (; s && *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+	fputs(last ? "\r\n" : ",", out);
+}
+
+/* A growing text buffer for joined cells; truncates at its cap. */
+struct sbuf {
+	char s[16384];
+	size_t n;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) GD__PRINTF(2, 3);
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	if (b->n >= sizeof b->s - 1)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(b->s + b->n, sizeof b->s - b->n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		b->n += (size_t)k;
+	if (b->n >= sizeof b->s)
+		b->n = sizeof b->s - 1;
+}
+
+static const char *sb_list(struct sbuf *b, const struct gd__strings *s, const char *sep)
+{
+	b->n = 0, b->s[0] = 0;
+	for (size_t i = 0; i < s->n; i++)
+		sb_add(b, "%s%s", i ? sep : "", s->v[i]);
+	return b->s;
+}
+
+static const char *sb_parties(struct sbuf *b, const struct gd__party *p, size_t n, const char *sep)
+{
+	b->n = 0, b->s[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		sb_add(b, "%s%s", i ? sep : "", p[i].name);
+		if (p[i].kind || p[i].country || p[i].purpose) {
+			sb_add(b, " (");
+			bool any = false;
+			if (p[i].kind)
+				sb_add(b, "%s", p[i].kind), any = true;
+			if (p[i].country)
+				sb_add(b, "%s%s", any ? ", " : "", p[i].country), any = true;
+			if (p[i].purpose)
+				sb_add(b, "%s%s", any ? ", " : "", p[i].purpose);
+			sb_add(b, ")");
+		}
+	}
+	return b->s;
+}
+
+static const char *sb_transfers(struct sbuf *b, const struct gd__activity *a, const char *sep)
+{
+	b->n = 0, b->s[0] = 0;
+	for (size_t i = 0; i < a->ntransfers; i++) {
+		const struct gd__transfer *t = &a->transfers[i];
+		sb_add(b, "%s%s, %s, %s%s%s", i ? sep : "", t->recipient, t->country ? t->country : "?",
+		       safeguard_names[t->safeguard], t->reference ? ", " : "", t->reference ? t->reference : "");
+	}
+	return b->s;
+}
+
+static const char *sb_retention(struct sbuf *b, const struct gd__activity *a, const char *sep)
+{
+	b->n = 0, b->s[0] = 0;
+	for (size_t i = 0; i < a->nretention; i++) {
+		const struct gd__retention *r = &a->retention[i];
+		sb_add(b, "%s", i ? sep : "");
+		if (r->categories.n || r->subjects.n) {
+			for (size_t k = 0; k < r->categories.n; k++)
+				sb_add(b, "%s%s", k ? ", " : "", r->categories.v[k]);
+			for (size_t k = 0; k < r->subjects.n; k++)
+				sb_add(b, "%s%s", k ? ", " : (r->categories.n ? " of " : "of "), r->subjects.v[k]);
+			sb_add(b, ": ");
+		}
+		for (size_t s = 0; s < r->nstages; s++) {
+			char per[64];
+			period_str(per, r->stages[s].after);
+			sb_add(b, "%s%s %s after %s", s ? "; " : "", stage_names[r->stages[s].action], per,
+			       r->stages[s].from);
+		}
+		if (r->legal_reference)
+			sb_add(b, " [%s]", r->legal_reference);
+	}
+	return b->s;
+}
+
+static const char *sb_special(struct sbuf *b, const struct gd__activity *a)
+{
+	b->n = 0, b->s[0] = 0;
+	for (size_t i = 0; i < a->categories.n; i++)
+		if (gd__taxonomy_special(a->categories.v[i]))
+			sb_add(b, "%s%s", b->n ? ", " : "", a->categories.v[i]);
+	if (b->n && a->art9_condition)
+		sb_add(b, " (Art. 9: %s)", a->art9_condition);
+	if (!b->n)
+		sb_add(b, "non");
+	return b->s;
+}
+
+static const char *sb_basis(struct sbuf *b, const struct gd__activity *a)
+{
+	const struct gd__term *t = gd__taxonomy_find(GD__TAXO_BASIS, basis_names[a->basis]);
+	b->n = 0, b->s[0] = 0;
+	sb_add(b, "%s (Art. %s)", basis_names[a->basis], t ? t->article : "6(1)");
+	if (a->basis_detail)
+		sb_add(b, ": %s", a->basis_detail);
+	return b->s;
+}
+
+static const char *sb_security(struct sbuf *b, const struct gd__register *r, const struct gd__activity *a,
+                               const char *sep)
+{
+	b->n = 0, b->s[0] = 0;
+	for (size_t i = 0; i < a->security.n; i++)
+		sb_add(b, "%s%s", b->n ? sep : "", a->security.v[i]);
+	for (size_t i = 0; i < r->security.n; i++)
+		sb_add(b, "%s%s", b->n ? sep : "", r->security.v[i]);
+	return b->s;
+}
+
+static const char *const csv_columns[] = {
+	"Nom / sigle", "N° / REF", "Mise à jour", "Responsable du traitement",
+	"Délégué à la protection des données", "Représentant", "Qualité (responsable / sous-traitant)",
+	"Finalité principale", "Sous-finalités", "Base légale", "Catégories de données personnelles",
+	"Données sensibles", "Catégories de personnes concernées", "Sources des données",
+	"Destinataires", "Sous-traitants", "Transferts hors UE (destinataire, pays, garanties)",
+	"Durées de conservation", "Mesures de sécurité", NULL,
+};
+
+static int write_csv(const struct gd__register *r, FILE *out)
+{
+	struct sbuf *b = gd__malloc(sizeof *b);
+	if (!b)
+		return gd__err(GD_ENOMEM, "out of memory");
+	for (int i = 0; csv_columns[i]; i++)
+		csv_field(out, csv_columns[i], !csv_columns[i + 1]);
+	char ctl[1024], dpo[1024], rep[1024];
+	snprintf(ctl, sizeof ctl, "%s%s%s%s%s", r->controller.name, r->controller.address ? ", " : "",
+	         r->controller.address ? r->controller.address : "", r->controller.registration ? ", " : "",
+	         r->controller.registration ? r->controller.registration : "");
+	snprintf(dpo, sizeof dpo, "%s%s%s", r->dpo.name ? r->dpo.name : "", r->dpo.email ? ", " : "",
+	         r->dpo.email ? r->dpo.email : "");
+	snprintf(rep, sizeof rep, "%s", r->representative.name ? r->representative.name : "");
+	for (size_t i = 0; i < r->nactivities; i++) {
+		const struct gd__activity *a = &r->activities[i];
+		csv_field(out, a->name, false);
+		csv_field(out, a->id, false);
+		csv_field(out, r->notice.updated, false);
+		csv_field(out, ctl, false);
+		csv_field(out, dpo, false);
+		csv_field(out, rep, false);
+		if (a->role == GD__ROLE_PROCESSOR) {
+			char q[1024];
+			snprintf(q, sizeof q, "sous-traitant pour le compte de %s", a->on_behalf_of ? a->on_behalf_of : "?");
+			csv_field(out, q, false);
+		} else {
+			csv_field(out, "responsable de traitement", false);
+		}
+		csv_field(out, a->description ? a->description : sb_list(b, &a->purposes, ", "), false);
+		csv_field(out, sb_list(b, &a->sub_purposes, "; "), false);
+		csv_field(out, sb_basis(b, a), false);
+		csv_field(out, sb_list(b, &a->categories, ", "), false);
+		csv_field(out, sb_special(b, a), false);
+		csv_field(out, sb_list(b, &a->subjects, ", "), false);
+		csv_field(out, sb_list(b, &a->sources, ", "), false);
+		csv_field(out, sb_parties(b, a->recipients, a->nrecipients, "; "), false);
+		csv_field(out, sb_parties(b, a->processors, a->nprocessors, "; "), false);
+		csv_field(out, sb_transfers(b, a, "; "), false);
+		csv_field(out, sb_retention(b, a, " | "), false);
+		csv_field(out, sb_security(b, r, a, "; "), true);
+	}
+	gd__free(b);
+	return ferror(out) ? gd__err(GD_EIO, "cannot write the export") : 0;
+}
+
+/* ---- Markdown and HTML: one section per activity ---- */
+
+struct doc {
+	FILE *out;
+	bool html;
+};
+
+static void esc(struct doc *d, const char *s)
+{
+	for (; s && *s; s++) {
+		if (d->html) {
+			switch (*s) {
+			case '<': fputs("&lt;", d->out); break;
+			case '>': fputs("&gt;", d->out); break;
+			case '&': fputs("&amp;", d->out); break;
+			case '"': fputs("&quot;", d->out); break;
+			default: fputc(*s, d->out);
+			}
+		} else {
+			if (*s == '|' || *s == '*' || *s == '_' || *s == '`' || *s == '<' || *s == '[' || *s == '\\')
+				fputc('\\', d->out);
+			fputc(*s == '\n' ? ' ' : *s, d->out);
+		}
+	}
+}
+
+static void heading(struct doc *d, int level, const char *text, const char *anchor)
+{
+	if (d->html) {
+		fprintf(d->out, "<h%d", level);
+		if (anchor) {
+			fputs(" id=\"", d->out);
+			esc(d, anchor);
+			fputc('"', d->out);
+		}
+		fputc('>', d->out);
+		esc(d, text);
+		fprintf(d->out, "</h%d>\n", level);
+	} else {
+		fprintf(d->out, "\n%.*s ", level, "######");
+		esc(d, text);
+		fputs("\n\n", d->out);
+	}
+}
+
+static void table_start(struct doc *d)
+{
+	fputs(d->html ? "<table>\n" : "| | |\n|---|---|\n", d->out);
+}
+
+static void table_end(struct doc *d)
+{
+	fputs(d->html ? "</table>\n" : "", d->out);
+}
+
+static void row(struct doc *d, const char *label, const char *value)
+{
+	if (!value || !*value)
+		return;
+	if (d->html) {
+		fputs("<tr><th>", d->out);
+		esc(d, label);
+		fputs("</th><td>", d->out);
+		esc(d, value);
+		fputs("</td></tr>\n", d->out);
+	} else {
+		fputs("| ", d->out);
+		esc(d, label);
+		fputs(" | ", d->out);
+		esc(d, value);
+		fputs(" |\n", d->out);
+	}
+}
+
+static int write_doc(const struct gd__register *r, FILE *out, bool html)
+{
+	struct doc d = {out, html};
+	struct sbuf *b = gd__malloc(sizeof *b);
+	char t[1024];
+	if (!b)
+		return gd__err(GD_ENOMEM, "out of memory");
+	snprintf(t, sizeof t, "Register of processing activities — %s", r->controller.name);
+	if (html) {
+		fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", out);
+		esc(&d, t);
+		fputs("</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}"
+		      "table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.3em;"
+		      "text-align:left;vertical-align:top}th{width:14em;background:#f4f4f4}</style>\n"
+		      "</head>\n<body>\n", out);
+		heading(&d, 1, t, NULL);
+	} else {
+		fputs("# ", out);
+		esc(&d, t);
+		fputs("\n", out);
+	}
+	heading(&d, 2, "Controller", "controller");
+	table_start(&d);
+	row(&d, "Name", r->controller.name);
+	row(&d, "Address", r->controller.address);
+	row(&d, "Registration", r->controller.registration);
+	row(&d, "Country", r->controller.country);
+	row(&d, "Email", r->controller.email);
+	if (r->representative.name) {
+		snprintf(t, sizeof t, "%s%s%s", r->representative.name, r->representative.address ? ", " : "",
+		         r->representative.address ? r->representative.address : "");
+		row(&d, "Representative", t);
+	}
+	if (r->dpo.name) {
+		snprintf(t, sizeof t, "%s%s%s%s%s%s%s", r->dpo.name, r->dpo.address ? ", " : "",
+		         r->dpo.address ? r->dpo.address : "", r->dpo.email ? ", " : "",
+		         r->dpo.email ? r->dpo.email : "", r->dpo_phone ? ", " : "", r->dpo_phone ? r->dpo_phone : "");
+		row(&d, "Data protection officer", t);
+	}
+	if (r->authority.name)
+		row(&d, "Supervisory authority", r->authority.name);
+	row(&d, "Rights: write to", r->rights_contact);
+	row(&d, "Rights: postal address", r->rights_postal);
+	row(&d, "Privacy notice", r->notice.url);
+	row(&d, "Notice updated", r->notice.updated);
+	row(&d, "Security (all activities)", sb_list(b, &r->security, "; "));
+	table_end(&d);
+
+	heading(&d, 2, "Activities", "activities");
+	if (html)
+		fputs("<ul>\n", out);
+	for (size_t i = 0; i < r->nactivities; i++) {
+		const struct gd__activity *a = &r->activities[i];
+		if (html) {
+			fputs("<li><a href=\"#activity-", out);
+			esc(&d, a->id);
+			fputs("\">", out);
+			esc(&d, a->name);
+			fputs("</a></li>\n", out);
+		} else {
+			fputs("- ", out);
+			esc(&d, a->name);
+			fputs(" (`", out);
+			fputs(a->id, out);
+			fputs("`)\n", out);
+		}
+	}
+	if (html)
+		fputs("</ul>\n", out);
+	for (size_t i = 0; i < r->nactivities; i++) {
+		const struct gd__activity *a = &r->activities[i];
+		char anchor[GD_NAME_MAX + 16];
+		snprintf(anchor, sizeof anchor, "activity-%s", a->id);
+		heading(&d, 2, a->name, anchor);
+		table_start(&d);
+		row(&d, "Id", a->id);
+		row(&d, "Description", a->description);
+		snprintf(t, sizeof t, "%s%s%s", a->role == GD__ROLE_PROCESSOR ? "processor" : "controller",
+		         a->on_behalf_of ? ", on behalf of " : "", a->on_behalf_of ? a->on_behalf_of : "");
+		row(&d, "Role", t);
+		row(&d, "Purposes", sb_list(b, &a->purposes, ", "));
+		row(&d, "Sub-purposes", sb_list(b, &a->sub_purposes, "; "));
+		row(&d, "Legal basis", sb_basis(b, a));
+		if (a->consent_text) {
+			snprintf(t, sizeof t, "%s%s%s", a->consent_text, a->consent_version ? " — version " : "",
+			         a->consent_version ? a->consent_version : "");
+			row(&d, "Consent wording", t);
+		}
+		row(&d, "Art. 9 condition", a->art9_condition);
+		row(&d, "Data categories", sb_list(b, &a->categories, ", "));
+		row(&d, "Special categories", sb_special(b, a));
+		row(&d, "Data subjects", sb_list(b, &a->subjects, ", "));
+		row(&d, "Sources", sb_list(b, &a->sources, ", "));
+		if (a->mandatory.n) {
+			sb_list(b, &a->mandatory, ", ");
+			sb_add(b, " — if absent: %s", a->if_absent ? a->if_absent : "");
+			row(&d, "Mandatory", b->s);
+		}
+		row(&d, "Internal roles", sb_list(b, &a->roles, ", "));
+		row(&d, "Recipients", sb_parties(b, a->recipients, a->nrecipients, "; "));
+		row(&d, "Processors", sb_parties(b, a->processors, a->nprocessors, "; "));
+		row(&d, "Transfers outside the EU", sb_transfers(b, a, "; "));
+		row(&d, "Retention", sb_retention(b, a, " | "));
+		for (size_t k = 0; k < a->nretention; k++)
+			row(&d, "Retention (notice)", a->retention[k].text);
+		row(&d, "Automated decision", a->automated_decision);
+		row(&d, "Security", sb_list(b, &a->security, "; "));
+		row(&d, "Notice", a->notice);
+		table_end(&d);
+	}
+	if (r->nrights) {
+		heading(&d, 2, "Rights of the data subjects", "rights");
+		table_start(&d);
+		for (size_t i = 0; i < r->nrights; i++) {
+			const struct gd__right *g = &r->rights[i];
+			b->n = 0, b->s[0] = 0;
+			sb_add(b, "%s", g->offered ? "offered" : "not offered");
+			if (g->reason)
+				sb_add(b, ": %s", g->reason);
+			if (g->conditions)
+				sb_add(b, " — %s", g->conditions);
+			if (g->identity_proof)
+				sb_add(b, " — identity proof required");
+			if (g->extra_copies_charged)
+				sb_add(b, " — extra copies may be charged");
+			row(&d, g->kind, b->s);
+		}
+		table_end(&d);
+	}
+	if (r->nevents) {
+		heading(&d, 2, "Events retention counts from", "events");
+		table_start(&d);
+		for (size_t i = 0; i < r->nevents; i++)
+			row(&d, r->events[i].name, r->events[i].description ? r->events[i].description : "-");
+		table_end(&d);
+	}
+	if (html)
+		fputs("</body>\n</html>\n", out);
+	gd__free(b);
+	return ferror(out) ? gd__err(GD_EIO, "cannot write the export") : 0;
+}
+
+int gd__register_write(const struct gd__register *r, const char *source, size_t len,
+                       const char *format, FILE *out)
+{
+	if (!format)
+		format = "md";
+	if (strcmp(format, "json") == 0)
+		return dump(gd__register_json(r), out);
+	if (strcmp(format, "jsonld") == 0)
+		return dump(jsonld(r), out);
+	if (strcmp(format, "csv") == 0)
+		return write_csv(r, out);
+	if (strcmp(format, "md") == 0 || strcmp(format, "markdown") == 0)
+		return write_doc(r, out, false);
+	if (strcmp(format, "html") == 0)
+		return write_doc(r, out, true);
+	if (strcmp(format, "yaml") == 0)
+		return fwrite(source, 1, len, out) == len ? 0 : gd__err(GD_EIO, "cannot write the export");
+	return gd__err(GD_EINVAL, "unknown export format \"%s\": use one of %s", format, GD_REGISTER_FORMATS);
+}

@@ -1,0 +1,871 @@
+/*
+ * retention.c — the retention engine: when each record moves to its next
+ * stage (archived, anonymised, deleted), the plan of what will happen, and the
+ * sweep that applies what is due.
+ *
+ * Invariants:
+ *  - a record's next transition is a pure function of the register rule that
+ *    covers its (activity, category), its stage, its collection time, the
+ *    events of its subject and the active holds; retention_due caches it and
+ *    every change to an input invalidates the cache (retention.h);
+ *  - a rule's period ends with the last second of its last day (Regulation
+ *    1182/71: the day of the event is not counted; months by gd_time_add_months);
+ *    the transition is due at the first second after it; a zero period is due
+ *    at the event itself;
+ *  - a sweep batch is one transaction: its transitions, their audit entries
+ *    and the rescheduling commit together, after their erasure journal entries
+ *    are on disk; memory is a few flat arrays of `batch` rows;
+ *  - whoever deletes a record deletes its retention_due row and raises the
+ *    record high-water mark (gd__retention_record_gone; no trigger does: one
+ *    per row was a seventh of the sweep); a row whose record is gone all the
+ *    same is dropped by the next sweep that reaches it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/retention/retention.h"
+
+int gd__retention_register(gd_actor *a, const struct gd__register **out)
+{
+	*out = NULL;
+	return gd__register_current(a, out);
+}
+
+const char *gd_retention_action_name(int action)
+{
+	switch (action) {
+	case GD_RETENTION_ARCHIVE: return "archive";
+	case GD_RETENTION_ANONYMISE: return "anonymise";
+	case GD_RETENTION_DELETE: return "delete";
+	default: return "none";
+	}
+}
+
+/* ---- rules ---- */
+
+static const struct gd__activity *activity_of(const struct gd__register *r, const char *id)
+{
+	for (size_t i = 0; r && i < r->nactivities; i++)
+		if (r->activities[i].id && strcmp(r->activities[i].id, id) == 0)
+			return &r->activities[i];
+	return NULL;
+}
+
+/* True when `cat` is one of `set` or beneath one in the taxonomy ("user.contact" covers "user.contact.email"). */
+static bool covers(const struct gd__strings *set, const char *cat)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		size_t n = strlen(set->v[i]);
+		if (strncmp(cat, set->v[i], n) == 0 && (cat[n] == 0 || cat[n] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The rules covering a category of an activity: those naming it (or a category
+ * above it) when there are any, otherwise those for every category. Several
+ * rules may cover a record (Wimi's prospection: one counted from the
+ * unsubscription of customers, one from the last contact of prospects); they
+ * apply together and the earliest transition wins, as each is a maximum.
+ */
+struct ruleset {
+	const struct gd__activity *act;
+	const char *subject_category;   /* NULL: unknown, every rule's subjects match */
+	bool specific;          /* the rules naming the category */
+	bool any;               /* at least one rule covers it */
+};
+
+/* A rule naming subject categories covers only records about them (when known). */
+static bool subjects_match(const struct gd__retention *r, const char *subject_category)
+{
+	return !r->subjects.n || !subject_category || covers(&r->subjects, subject_category);
+}
+
+static bool in_set(const struct ruleset *rs, const struct gd__retention *r, const char *category)
+{
+	if (!subjects_match(r, rs->subject_category))
+		return false;
+	return rs->specific ? r->categories.n && covers(&r->categories, category) : !r->categories.n;
+}
+
+static struct ruleset rules_of(const struct gd__activity *act, const char *category,
+                               const char *subject_category)
+{
+	struct ruleset rs = {act, subject_category, false, false};
+	for (size_t i = 0; act && i < act->nretention && !rs.specific; i++) {
+		const struct gd__retention *r = &act->retention[i];
+		if (r->categories.n && covers(&r->categories, category) && subjects_match(r, subject_category))
+			rs.specific = rs.any = true;
+	}
+	for (size_t i = 0; act && i < act->nretention && !rs.any; i++)
+		rs.any = !act->retention[i].categories.n && subjects_match(&act->retention[i], subject_category);
+	return rs;
+}
+
+static int stage_after(enum gd__stage_action a)
+{
+	return a == GD__STAGE_ARCHIVE ? GD__REC_ARCHIVED : a == GD__STAGE_ANONYMISE ? GD__REC_ANONYMISED : 3;
+}
+
+static gd_time period_end(gd_time base, struct gd__period p)
+{
+	if (!p.years && !p.months && !p.days)
+		return base;
+	gd_time t = gd_time_add_months(base, p.years * 12 + p.months) + (gd_time)p.days * 86400;
+	return gd_time_end_of_day(t) + 1;
+}
+
+/* ---- scheduling ---- */
+
+struct row {
+	int64_t id, subject_id;
+	bool gone;          /* the record is gone, only its index row is left */
+	gd_time collected_at;
+	int stage;
+	char activity[GD_NAME_MAX + 1];
+	char category[GD_NAME_MAX + 1];
+	char subject_category[GD_NAME_MAX + 1];   /* "" when not recorded */
+	char subject[GD_SUBJECT_ID_SIZE];   /* "" once anonymised */
+};
+
+struct next {
+	gd_time due;        /* GD__DUE_NEVER / GD__DUE_HELD */
+	int action;
+	int stage_no;       /* index of the stage in its rule */
+	const struct gd__retention *rule;
+};
+
+#define RULE_CACHE 64
+struct ctx {
+	gd_actor *a;
+	const struct gd__register *reg;
+	bool any_holds;
+	struct rule_slot {
+		bool used;
+		char activity[GD_NAME_MAX + 1];
+		char category[GD_NAME_MAX + 1];
+		char subject_category[GD_NAME_MAX + 1];
+		struct ruleset rs;
+	} cache[RULE_CACHE];
+	const struct rule_slot *last;   /* the slot of the previous row: batches repeat keys */
+	/* sweep only */
+	const struct gd__retention *why_rule;   /* the rule `why` was written for */
+	char why[160];
+	struct del {                    /* the batch's deletions, applied together */
+		const struct row *r;
+		const struct gd__retention *rule;
+	} *del;
+	int64_t *del_ids;               /* the same, as sorted ids */
+	size_t ndel;
+};
+
+static bool same_key(const struct rule_slot *s, const struct row *r)
+{
+	return strcmp(s->activity, r->activity) == 0 && strcmp(s->category, r->category) == 0 &&
+	       strcmp(s->subject_category, r->subject_category) == 0;
+}
+
+static uint32_t fnv(uint32_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return (h ^ '\n') * 16777619u;
+}
+
+static const struct ruleset *cached_rules(struct ctx *c, const struct row *r)
+{
+	if (c->last && same_key(c->last, r))
+		return &c->last->rs;
+	uint32_t h = fnv(fnv(fnv(2166136261u, r->activity), r->category), r->subject_category);
+	struct rule_slot *s = &c->cache[h % RULE_CACHE];
+	if (!s->used || !same_key(s, r)) {
+		s->used = true;
+		memcpy(s->activity, r->activity, sizeof s->activity);
+		memcpy(s->category, r->category, sizeof s->category);
+		memcpy(s->subject_category, r->subject_category, sizeof s->subject_category);
+		s->rs = rules_of(activity_of(c->reg, r->activity), r->category,
+		                 r->subject_category[0] ? s->subject_category : NULL);
+	}
+	c->last = s;
+	return &s->rs;
+}
+
+static int any_active_hold(gd_actor *a, bool *out)
+{
+	int64_t n = 0;
+	int rc = gd__db_int(a->v->store, &n,
+	                    "SELECT count(*) FROM holds WHERE tenant_id = ? AND lifted_at IS NULL", "i",
+	                    a->tenant_id);
+	*out = n > 0;
+	return rc;
+}
+
+/* The next transition of `r` under the rules `rs` (see the file comment). */
+static int compute_next(struct ctx *c, const struct row *r, const struct ruleset *rs, struct next *out)
+{
+	gd__store *db = c->a->v->store;
+	struct next best = {GD__DUE_NEVER, -1, -1, NULL}, arch = best;
+	*out = best;
+	for (size_t k = 0; rs->any && k < rs->act->nretention; k++) {
+		const struct gd__retention *rule = &rs->act->retention[k];
+		if (!in_set(rs, rule, r->category))
+			continue;
+		for (size_t i = 0; i < rule->nstages; i++) {
+			const struct gd__stage *st = &rule->stages[i];
+			if (stage_after(st->action) <= r->stage)
+				continue;
+			gd_time base = r->collected_at;
+			if (st->from && strcmp(st->from, "collection") != 0) {
+				if (!r->subject_id)
+					continue;
+				int rc = gd__db_int(db, &base, "SELECT at FROM events WHERE subject_id = ? AND name = ?",
+				                    "it", r->subject_id, st->from);
+				if (rc == GD_ENOTFOUND)
+					continue;
+				if (rc < 0)
+					return rc;
+			}
+			gd_time due = period_end(base, st->after);
+			if (due < best.due || (due == best.due && best.rule && (int)st->action > best.action))
+				best = (struct next){due, (int)st->action, (int)i, rule};
+			if (st->action == GD__STAGE_ARCHIVE && due < arch.due)
+				arch = (struct next){due, (int)st->action, (int)i, rule};
+		}
+	}
+	if (!best.rule)
+		return 0;
+	if (best.action != GD__STAGE_ARCHIVE && c->any_holds) {
+		int64_t hold = 0;
+		int rc = gd__hold_find(c->a->v, r->subject_id, r->id, &hold, NULL, 0);
+		if (rc < 0)
+			return rc;
+		if (hold) {
+			if (arch.rule)
+				*out = arch;
+			else
+				*out = (struct next){GD__DUE_HELD, best.action, best.stage_no, best.rule};
+			return 0;
+		}
+	}
+	*out = best;
+	return 0;
+}
+
+int gd__retention_invalidate_subject(gd_vault *v, int64_t subject_id)
+{
+	return gd__db_exec(v->store,
+	                   "UPDATE retention_due SET due_at = -1 WHERE record_id IN"
+	                   " (SELECT id FROM records WHERE subject_id = ?)",
+	                   "i", subject_id);
+}
+
+int gd__retention_record_gone(gd_vault *v, int64_t id)
+{
+	int rc = gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id = ?", "i", id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'record_high_water' AND value < ?",
+		                 "ii", id, id);
+	return rc;
+}
+
+/*
+ * A new register version re-schedules every record of the tenant, `batch` rows
+ * to a transaction: in one UPDATE of every row, SQLite kept the original of
+ * each page it changed in memory to its end (its statement journal, under
+ * temp_store=MEMORY), 39 MiB at a million records. The version is recorded
+ * with the last batch; an interrupted re-scheduling goes on at the next sweep.
+ */
+static int check_register_version(struct ctx *c, size_t batch)
+{
+	gd_vault *v = c->a->v;
+	int64_t have = -1, want = c->reg ? c->reg->version : 0;
+	int rc = gd__db_int(v->store, &have, "SELECT register_version FROM retention_state WHERE tenant_id = ?",
+	                    "i", c->a->tenant_id);
+	if (rc < 0 && rc != GD_ENOTFOUND)
+		return rc;
+	if (rc == 0 && have == want)
+		return 0;
+	/* Rows already unscheduled (all of them at a tenant's first sweep) are left
+	 * alone, as are rows due before 1970: this sweep recomputes them anyway.
+	 * Rewriting their index entries cost a sixth of a first sweep. */
+	for (;;) {
+		if ((rc = gd__op_begin(v)) < 0)
+			return rc;
+		rc = gd__db_exec(v->store,
+		                 "UPDATE retention_due SET due_at = -1 WHERE record_id IN (SELECT record_id FROM"
+		                 " retention_due WHERE tenant_id = ? AND due_at > -1 LIMIT ?)",
+		                 "ii", c->a->tenant_id, (int64_t)batch);
+		if (rc < 0 || gd__db_changes(v->store) < (int64_t)batch)
+			break;
+		/* More may be left: this batch commits on its own. */
+		if ((rc = gd__op_end(v, 0)) < 0)
+			return rc;
+	}
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM retention_state WHERE tenant_id = ?", "i", c->a->tenant_id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "INSERT INTO retention_state (tenant_id, register_version) VALUES (?, ?)",
+		                 "ii", c->a->tenant_id, want);
+	if (rc == 0) {
+		char why[64];
+		snprintf(why, sizeof why, "register version %lld", (long long)want);
+		rc = gd__audit_actor(c->a, &(struct gd__audit_event){.action = "retention.reschedule", .reason = why});
+	}
+	return gd__op_end(v, rc);
+}
+
+/* Bounded copy, truncating like snprintf (without its cost: several per row). */
+static void copy_text(char *dst, size_t cap, const char *s)
+{
+	size_t n = s ? strnlen(s, cap - 1) : 0;
+	memcpy(dst, s ? s : "", n);
+	dst[n] = 0;
+}
+
+int gd__retention_anonymise_row(gd_actor *a, int64_t record_id, gd_time collected_at)
+{
+	gd_vault *v = a->v;
+	gd__stmt *st;
+	unsigned char mac[GD__BLIND_SIZE];
+	/* Statistics keep the month of collection, not the instant. */
+	char day[32];
+	gd_time month = collected_at;
+	gd_date_format(day, collected_at);
+	memcpy(day + 8, "01", 3);
+	if (gd_time_parse(&month, day) < 0)
+		month = collected_at;
+	/* The MAC (integrity.c) follows: no subject any more, the new stage and time. */
+	int rc = gd__db_query(v->store, &st, "SELECT activity, category, subject_category FROM records WHERE id = ?",
+	                      "i", record_id);
+	if (rc < 0)
+		return rc;
+	rc = gd__db_step(v->store, st);
+	if (rc == 1) {
+		gd__record_mac(mac, GD__ACTOR_META(a),
+		               &(struct gd__record_fields){.id = record_id, .tenant_id = a->tenant_id,
+		                                           .collected_at = month, .stage = GD__REC_ANONYMISED,
+		                                           .subject = NULL, .activity = gd__col_text(v->store, st, 0),
+		                                           .category = gd__col_text(v->store, st, 1),
+		                                           .subject_category = gd__col_text(v->store, st, 2)});
+		rc = 0;
+	} else if (rc == 0) {
+		rc = gd__err(GD_ENOTFOUND, "no record %lld to anonymise", (long long)record_id);
+	}
+	gd__db_reset(v->store, st);
+	if (rc < 0)
+		return rc;
+	v->needs_scrub = true;
+	return gd__db_exec(v->store,
+	                   "UPDATE records SET stage = 2, subject_id = 0, sealed = ?, collected_at = ?,"
+	                   " updated_at = ?, mac = ? WHERE id = ?",
+	                   "biibi", "", (size_t)0, (int64_t)month, (int64_t)gd_vault_now(v), mac, sizeof mac,
+	                   record_id);
+}
+
+static void journal_entry(struct ctx *c, unsigned char *out, int kind, const struct row *r)
+{
+	struct gd__journal_entry e = {.kind = kind, .at = gd_vault_now(c->a->v), .record_id = r->id,
+	                              .collected_at = r->collected_at};
+	copy_text(e.subject, sizeof e.subject, r->subject);
+	copy_text(e.tenant, sizeof e.tenant, c->a->tenant);
+	gd__journal_encode(out, &e);
+}
+
+/* The audit reason of a rule's transitions, written once per rule. */
+static void set_why(struct ctx *c, const struct gd__retention *rule)
+{
+	if (rule != c->why_rule) {
+		snprintf(c->why, sizeof c->why, "retention rule%s%.140s", rule->text ? ": " : "",
+		         rule->text ? rule->text : "");
+		c->why_rule = rule;
+	}
+}
+
+/*
+ * Applies the transition of `r` if it is due, or (re)schedules it: unscheduled
+ * rows (due_at -1) come through here too, so new records need no separate pass.
+ */
+static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *njournal,
+                 gd_retention_stats *stats)
+{
+	gd_vault *v = c->a->v;
+	if (r->gone)
+		return gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id = ?", "i", r->id);
+	const struct ruleset *rs = cached_rules(c, r);
+	struct next nx;
+	int rc = compute_next(c, r, rs, &nx);
+	if (rc < 0)
+		return rc;
+	if (nx.due > gd_vault_now(v)) {
+		stats->scheduled++;
+		return gd__db_exec(v->store,
+		                   "UPDATE retention_due SET due_at = ?, action = ?, stage_no = ? WHERE record_id = ?",
+		                   "iiii", (int64_t)nx.due, (int64_t)nx.action, (int64_t)nx.stage_no, r->id);
+	}
+	const char *what = "retention.archive";
+	struct row after = *r;
+	switch (nx.action) {
+	case GD__STAGE_ARCHIVE:
+		after.stage = GD__REC_ARCHIVED;
+		{
+			unsigned char mac[GD__BLIND_SIZE];
+			gd__record_mac(mac, GD__ACTOR_META(c->a),
+			               &(struct gd__record_fields){.id = r->id, .tenant_id = c->a->tenant_id,
+			                                           .collected_at = r->collected_at,
+			                                           .stage = GD__REC_ARCHIVED, .subject = r->subject,
+			                                           .activity = r->activity, .category = r->category,
+			                                           .subject_category = r->subject_category});
+			rc = gd__db_exec(v->store, "UPDATE records SET stage = 1, mac = ? WHERE id = ?", "bi", mac,
+			                 sizeof mac, r->id);
+		}
+		stats->archived++;
+		break;
+	case GD__STAGE_ANONYMISE:
+		what = "retention.anonymise";
+		journal_entry(c, journal + GD__JOURNAL_ENTRY_SIZE * (*njournal)++, GD__J_ANONYMISE, r);
+		rc = gd__retention_anonymise_row(c->a, r->id, r->collected_at);
+		after.stage = GD__REC_ANONYMISED;
+		stats->anonymised++;
+		break;
+	default:
+		/* Deleted and audited with the rest of the batch (delete_batch). */
+		journal_entry(c, journal + GD__JOURNAL_ENTRY_SIZE * (*njournal)++, GD__J_DELETE, r);
+		c->del[c->ndel++] = (struct del){r, nx.rule};
+		stats->deleted++;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	set_why(c, nx.rule);
+	rc = gd__audit_actor(c->a, &(struct gd__audit_event){
+	                               .action = what, .purpose = r->activity,
+	                               .subject = r->subject[0] ? r->subject : NULL,
+	                               .record_id = r->id, .category = r->category, .reason = c->why});
+	if (rc < 0)
+		return rc;
+	/* The next stage is computed while the record is still linked to its subject. */
+	if ((rc = compute_next(c, &after, rs, &nx)) < 0)
+		return rc;
+	return gd__db_exec(v->store,
+	                   "UPDATE retention_due SET due_at = ?, action = ?, stage_no = ? WHERE record_id = ?",
+	                   "iiii", (int64_t)nx.due, (int64_t)nx.action, (int64_t)nx.stage_no, r->id);
+}
+
+/* Records one audit entry names at most: its reason stays under 1.5 KB. */
+#define GROUP_MAX 64
+
+static bool same_group(const struct del *x, const struct del *y)
+{
+	return x->rule == y->rule && strcmp(x->r->subject, y->r->subject) == 0 &&
+	       strcmp(x->r->activity, y->r->activity) == 0 && strcmp(x->r->category, y->r->category) == 0;
+}
+
+/* Appends " <id>" (snprintf costs more than the rest of the entry). */
+static size_t put_id(char *p, int64_t id)
+{
+	char tmp[24];
+	size_t n = 0;
+	uint64_t u = (uint64_t)id;
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while (u /= 10);
+	p[0] = ' ';
+	for (size_t i = 0; i < n; i++)
+		p[1 + i] = tmp[n - 1 - i];
+	return n + 1;
+}
+
+/*
+ * One retention.delete entry per run of the batch's deletions with the same
+ * subject, activity, category and rule (a subject's records mostly fall due
+ * together): record_id is the run's first record, and when the run has
+ * several the reason ends with "; records ID ID …" naming every one of them,
+ * the first included (docs/audit.md: what happened to record N).
+ */
+static int audit_deletions(struct ctx *c)
+{
+	char reason[sizeof c->why + 16 + GROUP_MAX * 21];
+	int rc = 0;
+	for (size_t i = 0, n; rc == 0 && i < c->ndel; i += n) {
+		const struct del *d = &c->del[i];
+		for (n = 1; i + n < c->ndel && n < GROUP_MAX && same_group(d, &c->del[i + n]); n++)
+			;
+		set_why(c, d->rule);
+		size_t len = strlen(c->why);
+		memcpy(reason, c->why, len);
+		if (n > 1) {
+			memcpy(reason + len, "; records", 9);
+			len += 9;
+			for (size_t k = 0; k < n; k++)
+				len += put_id(reason + len, c->del[i + k].r->id);
+		}
+		reason[len] = 0;
+		rc = gd__audit_actor(c->a, &(struct gd__audit_event){
+		                               .action = "retention.delete", .purpose = d->r->activity,
+		                               .subject = d->r->subject[0] ? d->r->subject : NULL,
+		                               .record_id = d->r->id, .category = d->r->category,
+		                               .reason = reason});
+	}
+	return rc;
+}
+
+static int cmp_id(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return (a > b) - (a < b);
+}
+
+/*
+ * Deletes the batch's due records and their index rows, once audited: one
+ * statement per run of consecutive ids (usually a few per batch, as records
+ * fall due in the order they were stored), and raises the high-water mark
+ * (00-vault.sql) once to the batch's highest id.
+ */
+static int delete_batch(struct ctx *c)
+{
+	gd_vault *v = c->a->v;
+	if (!c->ndel)
+		return 0;
+	int rc = audit_deletions(c);
+	for (size_t i = 0; i < c->ndel; i++)
+		c->del_ids[i] = c->del[i].r->id;
+	qsort(c->del_ids, c->ndel, sizeof *c->del_ids, cmp_id);
+	int64_t max = c->del_ids[c->ndel - 1], gone = 0;
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'record_high_water' AND value < ?",
+		                 "ii", max, max);
+	for (size_t i = 0, n; rc == 0 && i < c->ndel; i += n) {
+		int64_t first = c->del_ids[i];
+		for (n = 1; i + n < c->ndel && c->del_ids[i + n] == first + (int64_t)n; n++)
+			;
+		rc = gd__db_exec(v->store, "DELETE FROM records WHERE tenant_id = ? AND id BETWEEN ? AND ?", "iii",
+		                 c->a->tenant_id, first, first + (int64_t)n - 1);
+		gone += gd__db_changes(v->store);
+		/* By id alone (ids are the vault's): with the tenant, SQLite walks the due-date index. */
+		if (rc == 0)
+			rc = gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id BETWEEN ? AND ?", "ii",
+			                 first, first + (int64_t)n - 1);
+	}
+	if (rc == 0 && gone != (int64_t)c->ndel)
+		rc = gd__err(GD_ERROR, "internal: a sweep batch deleted %lld record(s) for %zu due deletion(s)",
+		             (long long)gone, c->ndel);
+	v->needs_scrub = true;
+	c->ndel = 0;
+	return rc;
+}
+
+int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
+                        const gd_retention_sweep_options *opts, gd_retention_stats *out)
+{
+	gd_retention_sweep_options o = GD_RETENTION_SWEEP_OPTIONS_INIT;
+	gd_retention_stats stats = {0};
+	gd_vault *v = a->v;
+	struct ctx *c = NULL;
+	struct row *rows = NULL;
+	unsigned char *journal = NULL;
+	int rc;
+
+	if (opts) {
+		if (opts->version != GD_RETENTION_SWEEP_OPTIONS_VERSION)
+			return gd__err(GD_EINVAL, "gd_retention_sweep_options version %u is not supported", opts->version);
+		o = *opts;
+	}
+	if (!o.batch)
+		o.batch = 5000;
+	if (o.batch > 100000)
+		return gd__err(GD_EINVAL, "sweep batch of %zu is over the limit of 100000", o.batch);
+	c = gd__calloc(1, sizeof *c);
+	rows = gd__calloc(o.batch, sizeof *rows);
+	journal = gd__malloc(o.batch * GD__JOURNAL_ENTRY_SIZE);
+	if (c) {
+		c->del = gd__malloc(o.batch * sizeof *c->del);
+		c->del_ids = gd__malloc(o.batch * sizeof *c->del_ids);
+	}
+	if (!c || !rows || !journal || !c->del || !c->del_ids) {
+		rc = gd__err(GD_ENOMEM, "out of memory for a sweep batch of %zu", o.batch);
+		goto done;
+	}
+	c->a = a;
+	c->reg = reg;
+	if ((rc = check_register_version(c, o.batch)) < 0 || (rc = any_active_hold(a, &c->any_holds)) < 0)
+		goto done;
+	gd_time now = gd_vault_now(v);
+	int64_t total = 0;
+	rc = gd__db_int(v->store, &total,
+	                "SELECT count(*) FROM retention_due WHERE tenant_id = ? AND due_at <= ?",
+	                "ii", a->tenant_id, (int64_t)now);
+	if (rc < 0)
+		goto done;
+	uint64_t done_n = 0;
+	for (;;) {
+		size_t n = 0, nj = 0;
+		gd__stmt *st;
+		if (o.max_batches && stats.batches >= o.max_batches)
+			break;
+		if ((rc = gd__op_begin(v)) < 0)
+			goto done;
+		rc = gd__db_query(v->store, &st,
+		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at,"
+		                  " r.stage, s.pseudonym, r.subject_category, r.id IS NULL"
+		                  " FROM retention_due d LEFT JOIN records r ON r.id = d.record_id"
+		                  " LEFT JOIN subjects s ON s.id = r.subject_id"
+		                  " WHERE d.tenant_id = ? AND d.due_at <= ?"
+		                  " ORDER BY d.due_at LIMIT ?",
+		                  "iii", a->tenant_id, (int64_t)now, (int64_t)o.batch);
+		while (rc == 0 && n < o.batch && (rc = gd__db_step(v->store, st)) == 1) {
+			struct row *r = &rows[n++];
+			r->id = gd__col_int(v->store, st, 0);
+			r->subject_id = gd__col_int(v->store, st, 1);
+			copy_text(r->activity, sizeof r->activity, gd__col_text(v->store, st, 2));
+			copy_text(r->category, sizeof r->category, gd__col_text(v->store, st, 3));
+			r->collected_at = gd__col_int(v->store, st, 4);
+			r->stage = (int)gd__col_int(v->store, st, 5);
+			copy_text(r->subject, sizeof r->subject, gd__col_text(v->store, st, 6));
+			copy_text(r->subject_category, sizeof r->subject_category, gd__col_text(v->store, st, 7));
+			/* A row a deleter left behind (apply drops it). */
+			r->gone = gd__col_int(v->store, st, 8) != 0;
+			rc = 0;
+		}
+		if (rc == 0 || rc == 1)
+			gd__db_reset(v->store, st), rc = 0;
+		uint64_t scheduled = stats.scheduled;
+		c->ndel = 0;
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = apply(c, &rows[i], journal, &nj, &stats);
+		if (rc == 0)
+			rc = delete_batch(c);
+		if (rc == 0 && stats.scheduled > scheduled) {
+			char why[64];
+			snprintf(why, sizeof why, "%llu record(s) scheduled",
+			         (unsigned long long)(stats.scheduled - scheduled));
+			rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "retention.schedule", .reason = why});
+		}
+		/* Journal first: a committed erasure always has its entry. */
+		if (rc == 0 && nj)
+			rc = gd__journal_append(a, journal, nj);
+		if ((rc = gd__op_end(v, rc)) < 0)
+			goto done;
+		if (!n) {
+			stats.complete = true;
+			break;
+		}
+		stats.batches++;
+		done_n += n;
+		if (o.progress && o.progress(o.ud, done_n, (uint64_t)total) != 0)
+			break;
+	}
+	if (!stats.complete) {
+		int64_t left = 0;
+		rc = gd__db_int(v->store, &left,
+		                "SELECT count(*) FROM retention_due WHERE tenant_id = ? AND due_at <= ?",
+		                "ii", a->tenant_id, (int64_t)now);
+		stats.complete = rc == 0 && left == 0;
+	}
+done:
+	if (c) {
+		gd__free(c->del);
+		gd__free(c->del_ids);
+	}
+	gd__free(c);
+	gd__free(rows);
+	gd__free(journal);
+	if (out)
+		*out = stats;
+	return rc < 0 ? rc : 0;
+}
+
+int gd_retention_sweep(gd_actor *a, const gd_retention_sweep_options *opts, gd_retention_stats *out)
+{
+	const struct gd__register *reg;
+	int rc = gd__retention_register(a, &reg);
+	if (rc < 0)
+		return rc;
+	if (!reg)
+		return gd__err(GD_ESTATE, "tenant %s has no register: load one before a retention sweep",
+		               a->tenant);
+	return gd__retention_sweep(a, reg, opts, out);
+}
+
+/* ---- plan ---- */
+
+struct bucket {
+	char month[8];
+	const char *activity;
+	int action;
+	const struct gd__retention *rule;
+	int64_t count;
+	gd_time first;
+};
+
+struct plan {
+	struct bucket *b;
+	size_t n, cap;
+};
+
+static int plan_add(struct plan *p, const struct gd__activity *act, const struct next *nx)
+{
+	char day[32];
+	gd_date_format(day, nx->due);
+	day[7] = 0;
+	for (size_t i = p->n; i-- > 0;) {
+		struct bucket *b = &p->b[i];
+		if (b->rule == nx->rule && b->action == nx->action && strcmp(b->month, day) == 0) {
+			b->count++;
+			if (nx->due < b->first)
+				b->first = nx->due;
+			return 0;
+		}
+	}
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		if (cap > 1000000)
+			return gd__err(GD_ETOOBIG, "retention plan has too many rows: give an earlier --until");
+		struct bucket *nb = gd__calloc(cap, sizeof *nb);
+		if (!nb)
+			return GD_ENOMEM;
+		if (p->n)
+			memcpy(nb, p->b, p->n * sizeof *nb);
+		gd__free(p->b);
+		p->b = nb, p->cap = cap;
+	}
+	struct bucket *b = &p->b[p->n++];
+	memcpy(b->month, day, 8);
+	b->activity = act->id;
+	b->action = nx->action;
+	b->rule = nx->rule;
+	b->count = 1;
+	b->first = nx->due;
+	return 0;
+}
+
+static int bucket_cmp(const void *x, const void *y)
+{
+	const struct bucket *a = x, *b = y;
+	int c = strcmp(a->month, b->month);
+	if (!c)
+		c = strcmp(a->activity, b->activity);
+	if (!c)
+		c = a->action - b->action;
+	if (!c)
+		c = (a->rule ? a->rule->line : 0) - (b->rule ? b->rule->line : 0);
+	return c;
+}
+
+int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time until,
+                       int (*cb)(void *ud, const gd_retention_plan_row *row), void *ud,
+                       gd_retention_plan_totals *out)
+{
+	gd_retention_plan_totals tot = {0};
+	struct plan p = {0};
+	gd_vault *v = a->v;
+	struct ctx *c = gd__calloc(1, sizeof *c);
+	gd__stmt *st = NULL;
+	int rc;
+	if (!c)
+		return GD_ENOMEM;
+	c->a = a;
+	c->reg = reg;
+	if ((rc = any_active_hold(a, &c->any_holds)) < 0)
+		goto done;
+	rc = gd__db_query(v->store, &st,
+	                  "SELECT id, subject_id, activity, category, collected_at, stage, subject_category"
+	                  " FROM records WHERE tenant_id = ? ORDER BY id",
+	                  "i", a->tenant_id);
+	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
+		struct row r = {0};
+		r.id = gd__col_int(v->store, st, 0);
+		r.subject_id = gd__col_int(v->store, st, 1);
+		copy_text(r.activity, sizeof r.activity, gd__col_text(v->store, st, 2));
+		copy_text(r.category, sizeof r.category, gd__col_text(v->store, st, 3));
+		r.collected_at = gd__col_int(v->store, st, 4);
+		r.stage = (int)gd__col_int(v->store, st, 5);
+		copy_text(r.subject_category, sizeof r.subject_category, gd__col_text(v->store, st, 6));
+		const struct ruleset *rs = cached_rules(c, &r);
+		rc = 0;
+		if (!rs->any) {
+			tot.no_rule++;
+			continue;
+		}
+		for (int step = 0; rc == 0 && step < 3; step++) {
+			struct next nx;
+			if ((rc = compute_next(c, &r, rs, &nx)) < 0)
+				break;
+			if (nx.due == GD__DUE_NEVER) {
+				tot.waiting += step == 0;
+				break;
+			}
+			if (nx.due == GD__DUE_HELD) {
+				tot.held++;
+				break;
+			}
+			if (nx.due > until)
+				break;
+			if ((rc = plan_add(&p, rs->act, &nx)) < 0)
+				break;
+			tot.transitions++;
+			r.stage = stage_after((enum gd__stage_action)nx.action);
+			if (r.stage > GD__REC_ANONYMISED)
+				break;
+		}
+	}
+	if (st)
+		gd__db_reset(v->store, st);
+	if (rc < 0)
+		goto done;
+	rc = 0;
+	if (p.n)
+		qsort(p.b, p.n, sizeof *p.b, bucket_cmp);
+	for (size_t i = 0; cb && i < p.n; i++) {
+		const struct bucket *b = &p.b[i];
+		gd_retention_plan_row row = {.activity = b->activity, .action = b->action,
+		                             .rule = b->rule->text ? b->rule->text : "",
+		                             .rule_line = b->rule->line, .count = b->count,
+		                             .first_due = b->first};
+		memcpy(row.month, b->month, sizeof row.month);
+		if ((rc = cb(ud, &row)) != 0)
+			break;
+	}
+done:
+	gd__free(p.b);
+	gd__free(c);
+	if (out)
+		*out = tot;
+	return rc;
+}
+
+int gd_retention_plan(gd_actor *a, gd_time until,
+                      int (*cb)(void *ud, const gd_retention_plan_row *row), void *ud,
+                      gd_retention_plan_totals *out)
+{
+	const struct gd__register *reg;
+	int rc = gd__retention_register(a, &reg);
+	if (rc < 0)
+		return rc;
+	if (!reg)
+		return gd__err(GD_ESTATE, "tenant %s has no register: load one to plan its retention", a->tenant);
+	return gd__retention_plan(a, reg, until, cb, ud, out);
+}
+
+/* ---- enforcement points ---- */
+
+int gd__retention_check_read(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
+{
+	if (m->stage == GD__REC_ACTIVE)
+		return 0;
+	if (m->stage == GD__REC_ANONYMISED)
+		return gd__err(GD_EDENIED, "record %lld was anonymised: its personal part no longer exists",
+		               (long long)m->id);
+	const struct gd__register *reg;
+	int rc = gd__retention_register(a, &reg);
+	if (rc < 0)
+		return rc;
+	const struct gd__activity *act = activity_of(reg, purpose);
+	if (act && act->legal_claims)
+		return 0;
+	return gd__err(GD_EDENIED,
+	               "record %lld is archived: it is kept only as legal proof and may be read only for "
+	               "the register's legal-claims activity, not for \"%s\"",
+	               (long long)m->id, purpose);
+}

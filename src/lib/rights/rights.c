@@ -1,0 +1,205 @@
+/*
+ * rights.c — what the rights modules share: access to the register, period
+ * arithmetic, the read checks for consent (Art. 6(1)(a), 7(3)), restriction
+ * (Art. 18) and objection (Art. 21), and the erasure hook.
+ *
+ * Invariants: a check refuses only with GD_EDENIED and a reason naming the
+ * record, the purpose and the way out; a check never writes (the refusal is
+ * audited by the caller).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/rights/rights.h"
+#include "util/utf8.h"
+
+static _Thread_local const struct gd__register *override_reg;
+static _Thread_local bool overridden;
+
+void gd__rights_use_register(const struct gd__register *r)
+{
+	override_reg = r;
+	overridden = r != NULL;
+}
+
+int gd__rights_register(gd_actor *a, const struct gd__register **out)
+{
+	*out = NULL;
+	if (overridden) {
+		*out = override_reg;
+		return 0;
+	}
+	return gd__register_current(a, out);
+}
+
+const struct gd__activity *gd__rights_activity(const struct gd__register *r, const char *id)
+{
+	return r && id ? gd__register_activity(r, id) : NULL;
+}
+
+const struct gd__right *gd__rights_right(const struct gd__register *r, const char *kind)
+{
+	return r && kind ? gd__register_right(r, kind) : NULL;
+}
+
+gd_time gd__period_add(gd_time t, struct gd__period p)
+{
+	return gd_time_add_months(t, p.years * 12 + p.months) + (gd_time)p.days * 86400;
+}
+
+bool gd__period_zero(struct gd__period p)
+{
+	return p.years == 0 && p.months == 0 && p.days == 0;
+}
+
+/* True when `cat` is one of `set` or beneath one in the taxonomy. */
+static bool covers(const struct gd__strings *set, const char *cat)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		size_t n = strlen(set->v[i]);
+		if (strncmp(cat, set->v[i], n) == 0 && (cat[n] == 0 || cat[n] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * As the retention module chooses (retention.c, rules_of): a rule naming the
+ * category (or one above it) first, otherwise a rule for every category.
+ */
+const struct gd__retention *gd__retention_of(const struct gd__activity *act, const char *category)
+{
+	for (size_t i = 0; act && i < act->nretention; i++)
+		if (act->retention[i].categories.n && covers(&act->retention[i].categories, category))
+			return &act->retention[i];
+	for (size_t i = 0; act && i < act->nretention; i++)
+		if (!act->retention[i].categories.n)
+			return &act->retention[i];
+	return NULL;
+}
+
+gd_time gd__retention_end(const struct gd__retention *ret, gd_time collected)
+{
+	if (!ret || !ret->nstages)
+		return 0;
+	const struct gd__stage *last = &ret->stages[ret->nstages - 1];
+	if (!last->from || strcmp(last->from, "collection") != 0)
+		return 0;
+	/* Kept to the end of the period's last day; the sweep removes it at the next midnight. */
+	return gd_time_end_of_day(gd__period_add(collected, last->after));
+}
+
+int gd__check_text(const char *s, const char *what)
+{
+	if (!s || !*s)
+		return gd__err(GD_EINVAL, "%s is missing", what);
+	size_t n = strlen(s);
+	if (n > GD_REASON_MAX)
+		return gd__err(GD_ETOOBIG, "%s is longer than %d bytes: shorten it", what, GD_REASON_MAX);
+	if (!gd__utf8_valid(s, n))
+		return gd__err(GD_EINVAL, "%s is not valid UTF-8 text", what);
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
+			return gd__err(GD_EINVAL, "%s has a control character", what);
+	return 0;
+}
+
+/* Is there a limit of `kind` on the subject (for `activity`, "" for any)? */
+int gd__consent_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
+{
+	const struct gd__register *reg;
+	int rc = gd__rights_register(a, &reg);
+	if (rc < 0)
+		return rc;
+	const struct gd__activity *act = gd__rights_activity(reg, purpose);
+	if (!act || act->basis != GD__BASIS_CONSENT)
+		return 0;
+	enum gd_consent_state state;
+	gd_time exp;
+	if ((rc = gd__consent_state(a, &state, &exp, m->subject_id, purpose)) < 0)
+		return rc;
+	if (state == GD_CONSENT_LIVE)
+		return 0;
+	if (state == GD_CONSENT_STATE_EXPIRED) {
+		char d[32];
+		gd_date_format(d, exp);
+		return gd__err(GD_EDENIED,
+		               "record %lld: activity \"%s\" rests on consent and the subject's consent expired on %s; ask the subject to renew it",
+		               (long long)m->id, purpose, d);
+	}
+	return gd__err(GD_EDENIED,
+	               "record %lld: activity \"%s\" rests on consent and the subject's consent is %s; read it only after the subject gives consent",
+	               (long long)m->id, purpose,
+	               state == GD_CONSENT_STATE_WITHDRAWN ? "withdrawn" : "not recorded");
+}
+
+/* Art. 18: restricted data is read only for legal claims or with consent. */
+static int restriction_allows(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
+{
+	const struct gd__register *reg;
+	int rc;
+	if ((rc = gd__rights_register(a, &reg)) < 0)
+		return rc;
+	const struct gd__activity *act = gd__rights_activity(reg, purpose);
+	if (act && act->legal_claims)
+		return 0;
+	enum gd_consent_state state;
+	gd_time exp;
+	if ((rc = gd__consent_state(a, &state, &exp, m->subject_id, purpose)) < 0)
+		return rc;
+	if (state == GD_CONSENT_LIVE)
+		return 0;
+	return gd__err(GD_EDENIED,
+	               "record %lld: the subject's processing is restricted (Art. 18); it may be read only for legal claims, the subject's own requests, or with the subject's consent to \"%s\"",
+	               (long long)m->id, purpose);
+}
+
+/*
+ * Objection (Art. 21) and restriction (Art. 18) in one look-up, since it runs
+ * on every read and most subjects have neither.
+ */
+int gd__limits_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
+{
+	gd__store *db = a->v->store;
+	gd__stmt *st;
+	bool restricted = false, objected = false;
+	int rc;
+	/* Reads run inside a write transaction: no one else adds a limit meanwhile. */
+	if (a->v->limits_gen != a->v->tx_gen) {
+		int64_t any = 1;
+		if ((rc = gd__db_int(db, &any, "SELECT EXISTS (SELECT 1 FROM subject_limits)", NULL)) < 0)
+			return rc;
+		a->v->limits_any = any != 0;
+		a->v->limits_gen = a->v->tx_gen;
+	}
+	if (!a->v->limits_any)
+		return 0;
+	rc = gd__db_query(db, &st, "SELECT kind, activity FROM subject_limits WHERE subject_id = ?", "i",
+	                  m->subject_id);
+	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
+		int64_t kind = gd__col_int(db, st, 0);
+		const char *act = gd__col_text(db, st, 1);
+		if (kind == GD__LIMIT_RESTRICTION)
+			restricted = true;
+		else if (kind == GD__LIMIT_OBJECTION && act && strcmp(act, purpose) == 0)
+			objected = true;
+		rc = 0;
+	}
+	gd__db_reset(db, st);
+	if (rc < 0)
+		return rc;
+	if (objected)
+		return gd__err(GD_EDENIED,
+		               "record %lld: the subject objected to processing for \"%s\" (Art. 21); it may no longer be read for it",
+		               (long long)m->id, purpose);
+	return restricted ? restriction_allows(a, m, purpose) : 0;
+}
+
+int gd__rights_erase_hook(gd_actor *a, const struct gd__subject *s)
+{
+	int rc = gd__db_exec(a->v->store, "DELETE FROM consents WHERE subject_id = ?", "i", s->id);
+	if (rc == 0)
+		rc = gd__db_exec(a->v->store, "DELETE FROM subject_limits WHERE subject_id = ?", "i", s->id);
+	/* Requests and outbox notices name the pseudonym only: they stay as proof. */
+	return rc;
+}

@@ -1,0 +1,566 @@
+/*
+ * vault.c — vault lifecycle, master key file, clock, batches, tenants, actors.
+ *
+ * Key hierarchy (docs/FORMAT.md): the master key lives only in the key file;
+ * each tenant has a random key-encryption key (KEK) sealed by the master key,
+ * from which its blind-index key is derived; each subject has a random data key
+ * sealed by its tenant's KEK. The audit signing key is derived from the master key.
+ *
+ * Key file (mode 0600, exactly 40 bytes):
+ *   offset 0  8 bytes  magic "GDKEY\0\1\0"
+ *   offset 8 32 bytes  master key
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/internal.h"
+#include "lib/register/register.h"
+
+#define KEYFILE_MAGIC "GDKEY\0\1\0"
+#define KEYFILE_SIZE (8 + GD__KEY_SIZE)
+/* 2: audit entries in blocks (docs/FORMAT.md, "Audit blocks"); 3: a MAC on the
+ * metadata of every record and identifier (integrity.c). Older ones are converted at open. */
+#define FORMAT_VERSION 3
+const char gd__key_check_ad[] = "gardien key check v1";
+#define key_check_ad gd__key_check_ad
+
+static char *default_key_path(const char *path, const gd_vault_options *opts)
+{
+	if (opts && opts->key_path)
+		return gd__strdup(opts->key_path);
+	size_t n = strlen(path);
+	char *p = gd__malloc(n + 5);
+	if (p)
+		snprintf(p, n + 5, "%s.key", path);
+	return p;
+}
+
+static int write_key_file(const char *kpath, const unsigned char *master)
+{
+	unsigned char buf[KEYFILE_SIZE];
+	memcpy(buf, KEYFILE_MAGIC, 8);
+	memcpy(buf + 8, master, GD__KEY_SIZE);
+	int fd = open(kpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		gd__wipe(buf, sizeof buf);
+		if (errno == EEXIST)
+			return gd__err(GD_EEXISTS, "key file %s already exists: remove it or choose another path", kpath);
+		return gd__err(GD_EIO, "cannot create key file %s: %s", kpath, strerror(errno));
+	}
+	int rc = 0;
+	if (gd__fault_point() || write(fd, buf, sizeof buf) != (ssize_t)sizeof buf || fsync(fd) != 0)
+		rc = gd__err(GD_EIO, "cannot write key file %s", kpath);
+	close(fd);
+	gd__wipe(buf, sizeof buf);
+	if (rc < 0)
+		unlink(kpath);
+	return rc;
+}
+
+int gd__vault_options(gd_vault_options *out, const gd_vault_options *opts)
+{
+	*out = (gd_vault_options)GD_VAULT_OPTIONS_INIT;
+	if (!opts)
+		return 0;
+	if (opts->version == 1) {
+		/* Version 1 callers' structs end after `now`. */
+		out->key_path = opts->key_path;
+		out->now = opts->now;
+		return 0;
+	}
+	if (opts->version != GD_VAULT_OPTIONS_VERSION)
+		return gd__err(GD_EINVAL, "gd_vault_options version %u is not supported", opts->version);
+	*out = *opts;
+	if (out->key_fd < 0 || (out->key_fd > 0 && out->key_command))
+		return gd__err(GD_EINVAL, "give the key by one provider: a file, a descriptor or a command");
+	return 0;
+}
+
+/*
+ * Sets v->master to the master of the ring that opens the key check: the
+ * newest first, an older one while a rotation is under way (gd_key_rotate).
+ */
+static int pick_master(gd_vault *v, const void *sealed, size_t n, uint32_t *version)
+{
+	unsigned char zeros[32];
+	for (uint32_t best = UINT32_MAX;;) {
+		const struct gd__keyring_entry *m = NULL;
+		for (int i = 0; i < v->ring->n; i++)
+			if (v->ring->e[i].kind == GD__K_MASTER && v->ring->e[i].version < best &&
+			    (!m || v->ring->e[i].version > m->version))
+				m = &v->ring->e[i];
+		if (!m)
+			return GD_EDENIED;
+		if (n == 32 + GD__SEAL_OVERHEAD &&
+		    gd__open(zeros, m->key, sealed, n, key_check_ad, sizeof key_check_ad) == 0) {
+			memcpy(v->master, m->key, GD__KEY_SIZE);
+			if (version)
+				*version = m->version;
+			return 0;
+		}
+		best = m->version;
+	}
+}
+
+/* Derives the audit signing key pair from the ring's audit seed. */
+static int derive_audit_keys(gd_vault *v)
+{
+	unsigned char seed[32];
+	if (!v->audit_sk && !(v->audit_sk = gd__secure_alloc(GD__SIGN_SK_SIZE)))
+		return gd__err(GD_ENOMEM, "out of secure memory");
+	gd__keyring_current(v->ring, GD__K_AUDIT, seed);
+	gd__sign_seed_keypair(v->audit_pk, v->audit_sk, seed);
+	gd__wipe(seed, sizeof seed);
+	return 0;
+}
+
+static int vault_new(gd_vault **out, const char *path, const gd_vault_options *given)
+{
+	gd_vault_options o;
+	int rc = gd__vault_options(&o, given);
+	if (rc < 0 || (rc = gd__crypto_init()) < 0)
+		return rc;
+	gd_vault *v = gd__calloc(1, sizeof *v);
+	if (!v)
+		return GD_ENOMEM;
+	v->journal_fd = -1;
+	v->path = gd__strdup(path);
+	v->master = gd__secure_alloc(GD__KEY_SIZE);
+	v->ring = gd__keyring_new();
+	/* The provider is kept: a rotation by another process is picked up by reading it again. */
+	v->key_path = o.key_path ? gd__strdup(o.key_path) : NULL;
+	v->key_command = o.key_command ? gd__strdup(o.key_command) : NULL;
+	v->key_fd = o.key_fd;
+	if (!v->path || !v->master || !v->ring || (o.key_path && !v->key_path) || (o.key_command && !v->key_command)) {
+		gd_vault_close(v);
+		return gd__err(GD_ENOMEM, "out of memory");
+	}
+	v->now = o.now;
+	*out = v;
+	return 0;
+}
+
+/* The provider the vault was opened with, as options. */
+static gd_vault_options provider_of(const gd_vault *v)
+{
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = v->key_path;
+	o.key_command = v->key_command;
+	o.key_fd = v->key_fd;
+	return o;
+}
+
+/* Reads the key check and picks the master that opens it (the ring already read). */
+static int open_key_check(gd_vault *v, uint32_t *version)
+{
+	gd__stmt *st;
+	int rc = gd__db_query(v->store, &st, "SELECT value FROM meta WHERE key = 'key_check'", NULL);
+	if (rc < 0)
+		return rc;
+	rc = gd__db_step(v->store, st);
+	if (rc == 1) {
+		size_t n;
+		const void *sealed = gd__col_blob(v->store, st, 0, &n);
+		rc = pick_master(v, sealed, n, version);
+		if (rc < 0)
+			rc = gd__err(GD_EDENIED, "the key given does not open the vault %s (wrong key)", v->path);
+	} else if (rc == 0) {
+		rc = gd__err(GD_ECORRUPT, "%s is not an initialised gardien vault (no key check)", v->path);
+	}
+	gd__db_reset(v->store, st);
+	return rc;
+}
+
+int gd__vault_reload_keys(gd_vault *v)
+{
+	if (v->key_fd > 0)
+		return gd__err(GD_EDENIED, "the vault's keys changed and were given on a descriptor: open the vault again");
+	gd_vault_options o = provider_of(v);
+	int rc = gd__keyring_read(v->ring, v->path, &o, NULL, 0);
+	if (rc == 0)
+		rc = open_key_check(v, &v->master_version);
+	return rc;
+}
+
+int gd_vault_init(const char *path, const gd_vault_options *opts)
+{
+	gd_vault *v = NULL;
+	char *kpath = NULL;
+	bool key_written = false, db_created = false;
+	int rc;
+
+	if (!path || !*path)
+		return gd__err(GD_EINVAL, "no vault path given");
+	if (access(path, F_OK) == 0)
+		return gd__err(GD_EEXISTS, "%s already exists: choose another path", path);
+	if ((rc = vault_new(&v, path, opts)) < 0)
+		return rc;
+	if (v->key_fd || v->key_command) {
+		rc = gd__err(GD_EINVAL, "init writes a key file: give --key FILE (or none), then move the key to your"
+		                        " secrets manager and open the vault with --key-fd or --key-command (docs/keys.md)");
+		goto done;
+	}
+	if (!(kpath = default_key_path(path, opts))) {
+		rc = GD_ENOMEM;
+		goto done;
+	}
+	gd__random(v->master, GD__KEY_SIZE);
+	if ((rc = gd__keyring_add(v->ring, GD__K_MASTER, 1, v->master)) < 0)
+		goto done;
+	if ((rc = write_key_file(kpath, v->master)) < 0)
+		goto done;
+	key_written = true;
+	if ((rc = derive_audit_keys(v)) < 0)
+		goto done;
+	db_created = true;
+	if ((rc = gd__sqlite_engine.open(&v->store, path, true)) < 0)
+		goto done;
+	/* Sealed as it is, the database is still nobody else's business (its WAL
+	 * and shared-memory files take the same mode). */
+	if (chmod(path, 0600) != 0) {
+		rc = gd__err(GD_EIO, "cannot set mode 0600 on %s: %s", path, strerror(errno));
+		goto done;
+	}
+
+	unsigned char zeros[32] = {0}, check[32 + GD__SEAL_OVERHEAD];
+	gd__seal(check, v->master, zeros, sizeof zeros, key_check_ad, sizeof key_check_ad);
+	if ((rc = gd__op_begin(v)) < 0)
+		goto done;
+	rc = gd__db_exec(v->store, "INSERT INTO meta (key, value) VALUES ('format', ?)", "i",
+	                 (int64_t)FORMAT_VERSION);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "INSERT INTO meta (key, value) VALUES ('key_check', ?)",
+		                 "b", check, sizeof check);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "INSERT INTO meta (key, value) VALUES ('audit_public_key', ?)",
+		                 "b", v->audit_pk, sizeof v->audit_pk);
+	if (rc == 0)
+		rc = gd__audit_append(v, 0, "system", &(struct gd__audit_event){.action = "vault.init"});
+	rc = gd__op_end(v, rc);
+done:
+	if (v && v->store)
+		gd__sqlite_engine.close(v->store), v->store = NULL;
+	if (rc < 0) {
+		/* Nothing half-made: a failed init leaves no files behind. */
+		if (key_written)
+			unlink(kpath);
+		if (db_created) {
+			char side[4200];
+			unlink(path);
+			snprintf(side, sizeof side, "%s-wal", path), unlink(side);
+			snprintf(side, sizeof side, "%s-shm", path), unlink(side);
+		}
+	}
+	gd__free(kpath);
+	gd_vault_close(v);
+	return rc;
+}
+
+/*
+ * Refuses a vault of a newer format; brings an older one to this format, in
+ * one transaction. A format-1 audit table left in a format-2 vault means an
+ * older gardien wrote there (or the conversion's guard was removed): refused.
+ */
+static int upgrade(gd_vault *v)
+{
+	int64_t format = 0;
+	int rc = gd__db_int(v->store, &format, "SELECT value FROM meta WHERE key = 'format'", NULL);
+	int old_table = rc < 0 ? rc : v->store->engine->has_table(v->store, "audit");
+	if (rc < 0 || old_table < 0)
+		return rc < 0 ? rc : old_table;
+	if (format > FORMAT_VERSION)
+		return gd__err(GD_ESTATE,
+		               "%s is in format %lld, written by a newer gardien than this one (format %d):"
+		               " upgrade gardien to open it",
+		               v->path, (long long)format, FORMAT_VERSION);
+	if (format >= 2 && old_table)
+		return gd__err(GD_ECORRUPT,
+		               "%s has an audit table of format 1 beside its audit blocks: an older gardien"
+		               " wrote to it; keep a copy of it and its key file, and open it with no older"
+		               " gardien",
+		               v->path);
+	if (format == FORMAT_VERSION)
+		return 0;
+	if ((rc = gd__op_begin(v)) < 0)
+		return rc;
+	if (format < 2)
+		rc = gd__audit_migrate(v);
+	if (rc == 0 && format < 3)
+		rc = gd__integrity_migrate(v);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'format'", "i",
+		                 (int64_t)FORMAT_VERSION);
+	return gd__op_end(v, rc);
+}
+
+int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts)
+{
+	return gd__vault_open_ring(out, path, opts, NULL);
+}
+
+int gd__vault_open_ring(gd_vault **out, const char *path, const gd_vault_options *opts,
+                        const struct gd__keyring *given)
+{
+	gd_vault *v = NULL;
+	char *kpath = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!path || !*path)
+		return gd__err(GD_EINVAL, "no vault path given");
+	if ((rc = vault_new(&v, path, opts)) < 0)
+		return rc;
+	if (!(kpath = default_key_path(path, opts))) {
+		rc = GD_ENOMEM;
+		goto done;
+	}
+	/* Before the database: a restore holding the lock may be replacing it.
+	 * (A missing vault gets no lock file: the engine's open names the error.) */
+	if (access(path, F_OK) == 0 && (rc = gd__lock_acquire(&v->lock, path, false)) < 0)
+		goto done;
+	if ((rc = gd__sqlite_engine.open(&v->store, path, false)) < 0)
+		goto done;
+	gd_vault_options o = provider_of(v);
+	if (given)
+		memcpy(v->ring, given, sizeof *given);
+	else if ((rc = gd__keyring_read(v->ring, path, &o, NULL, 0)) < 0)
+		goto done;
+	if ((rc = open_key_check(v, &v->master_version)) < 0) {
+		if (rc == GD_EDENIED && !v->key_fd && !v->key_command)
+			rc = gd__err(GD_EDENIED, "the key file %s does not open the vault %s (wrong key)", kpath, path);
+		goto done;
+	}
+	if ((rc = derive_audit_keys(v)) == 0)
+		rc = upgrade(v);
+done:
+	gd__free(kpath);
+	if (rc < 0)
+		gd_vault_close(v);
+	else
+		*out = v;
+	return rc;
+}
+
+void gd_vault_close(gd_vault *v)
+{
+	if (!v)
+		return;
+	if (v->store) {
+		if (v->batch)
+			v->store->engine->rollback(v->store);
+		v->store->engine->close(v->store);
+	}
+	if (v->journal_fd >= 0)
+		close(v->journal_fd);
+	gd__lock_release(v->lock);
+	gd__register_cache_free(v->registers);
+	gd__audit_block_free(&v->audit_block);
+	gd__secure_free(v->master);
+	gd__keyring_free(v->ring);
+	gd__secure_free(v->audit_sk);
+	gd__free(v->key_path);
+	gd__free(v->key_command);
+	gd__free(v->path);
+	gd__free(v);
+}
+
+gd_time gd_vault_now(const gd_vault *v)
+{
+	return v->now ? v->now : (gd_time)time(NULL);
+}
+
+void gd_vault_set_now(gd_vault *v, gd_time now)
+{
+	v->now = now;
+}
+
+int gd_vault_begin(gd_vault *v)
+{
+	if (v->batch || v->depth)
+		return gd__err(GD_ESTATE, "a batch is already open: commit or roll it back first");
+	int rc = v->store->engine->begin(v->store);
+	if (rc == 0) {
+		v->batch = 1;
+		v->tx_gen++;
+		v->audit_nbatch = 0;
+	}
+	return rc;
+}
+
+int gd_vault_commit(gd_vault *v)
+{
+	if (!v->batch)
+		return gd__err(GD_ESTATE, "no batch is open: call gd_vault_begin first");
+	/* A batch ends signed and its entries stored; on failure it stays open,
+	 * to retry or roll back. */
+	int rc = gd__audit_seal_batch(v);
+	if (rc == 0)
+		rc = gd__audit_flush(v);
+	if (rc < 0)
+		return rc;
+	v->batch = 0;
+	v->depth = 1;
+	return gd__op_end(v, 0);
+}
+
+void gd_vault_rollback(gd_vault *v)
+{
+	if (!v->batch)
+		return;
+	v->batch = 0;
+	v->tx_gen++;
+	gd__audit_discard(v);
+	v->store->engine->rollback(v->store);
+	v->needs_scrub = false;
+	v->journal_unsynced = false;
+}
+
+int gd__check_name(const char *s, const char *what)
+{
+	if (!s || !*s)
+		return gd__err(GD_EINVAL, "%s is missing", what);
+	size_t n = strlen(s);
+	if (n > GD_NAME_MAX)
+		return gd__err(GD_ETOOBIG, "%s is longer than %d bytes", what, GD_NAME_MAX);
+	for (const char *p = s; *p; p++) {
+		char c = *p;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-' || c == ':' || c == '@'))
+			return gd__err(GD_EINVAL,
+			               "%s \"%.*s\" has a character other than letters, digits and . _ - : @",
+			               what, (int)n, s);
+	}
+	return 0;
+}
+
+static int check_tenant_name(const char *name)
+{
+	if (!name || !*name)
+		return gd__err(GD_EINVAL, "tenant name is missing");
+	size_t n = strlen(name);
+	if (n > 64)
+		return gd__err(GD_ETOOBIG, "tenant name is longer than 64 bytes");
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return gd__err(GD_EINVAL, "tenant name \"%s\" may hold only a-z, 0-9, '_' and '-'", name);
+	return 0;
+}
+
+size_t gd__tenant_ad(unsigned char *ad, const char *name)
+{
+	size_t n = strlen(name);
+	memcpy(ad, "gardien tenant v1:", 18);
+	memcpy(ad + 18, name, n);
+	return 18 + n;
+}
+
+int gd_tenant_create(gd_vault *v, const char *name, const char *country_code)
+{
+	int rc;
+	if ((rc = check_tenant_name(name)) < 0)
+		return rc;
+	if (country_code && (strlen(country_code) < 1 || strlen(country_code) > 3 ||
+	                     strspn(country_code, "0123456789") != strlen(country_code)))
+		return gd__err(GD_EINVAL, "country calling code \"%s\" must be 1 to 3 digits, e.g. 33",
+		               country_code);
+	unsigned char kek[GD__KEY_SIZE], wrapped[GD__KEY_SIZE + GD__SEAL_OVERHEAD], ad[96];
+	if ((rc = gd__op_begin(v)) < 0)
+		return rc;
+	/* Under the master the vault is under now (another process may have rotated it). */
+	if ((rc = open_key_check(v, &v->master_version)) < 0 && (rc = gd__vault_reload_keys(v)) < 0)
+		return gd__op_end(v, rc);
+	gd__random(kek, sizeof kek);
+	gd__seal(wrapped, v->master, kek, sizeof kek, ad, gd__tenant_ad(ad, name));
+	gd__wipe(kek, sizeof kek);
+	rc = gd__db_exec(v->store,
+	                 "INSERT INTO tenants (name, country_code, created_at, wrapped_key) VALUES (?, ?, ?, ?)",
+	                 "ttib", name, country_code, (int64_t)gd_vault_now(v), wrapped, sizeof wrapped);
+	if (rc == GD_EEXISTS)
+		rc = gd__err(GD_EEXISTS, "tenant \"%s\" already exists", name);
+	if (rc == 0)
+		rc = gd__audit_append(v, 0, "system",
+		                      &(struct gd__audit_event){.action = "tenant.create", .reason = name});
+	return gd__op_end(v, rc);
+}
+
+int gd_tenant_list(gd_vault *v, int (*cb)(void *ud, const char *name), void *ud)
+{
+	gd__stmt *st;
+	int rc = gd__db_query(v->store, &st, "SELECT name FROM tenants ORDER BY id", NULL);
+	if (rc < 0)
+		return rc;
+	while ((rc = gd__db_step(v->store, st)) == 1)
+		if ((rc = cb(ud, gd__col_text(v->store, st, 0))) != 0)
+			break;
+	gd__db_reset(v->store, st);
+	return rc;
+}
+
+int gd_actor_open(gd_actor **out, gd_vault *v, const char *tenant, const char *principal)
+{
+	gd_actor *a = NULL;
+	gd__stmt *st = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_tenant_name(tenant)) < 0 || (rc = gd__check_name(principal, "principal")) < 0)
+		return rc;
+	if (!(a = gd__calloc(1, sizeof *a)))
+		return GD_ENOMEM;
+	a->v = v;
+	snprintf(a->tenant, sizeof a->tenant, "%s", tenant);
+	snprintf(a->principal, sizeof a->principal, "%s", principal);
+	if (!(a->keys = gd__secure_alloc(GD__ACTOR_KEYS_SIZE))) {
+		rc = gd__err(GD_ENOMEM, "out of secure memory");
+		goto done;
+	}
+	rc = gd__db_query(v->store, &st,
+	                  "SELECT id, country_code, wrapped_key FROM tenants WHERE name = ?", "t", tenant);
+	if (rc < 0)
+		goto done;
+	rc = gd__db_step(v->store, st);
+	if (rc == 0)
+		rc = gd__err(GD_ENOTFOUND, "no tenant \"%s\" in this vault: create it with 'gardien tenant create'", tenant);
+	if (rc < 0)
+		goto done;
+	a->tenant_id = gd__col_int(v->store, st, 0);
+	const char *cc = gd__col_text(v->store, st, 1);
+	snprintf(a->country_code, sizeof a->country_code, "%s", cc ? cc : "");
+	size_t n;
+	const void *wrapped = gd__col_blob(v->store, st, 2, &n);
+	unsigned char ad[96];
+	rc = n == GD__KEY_SIZE + GD__SEAL_OVERHEAD
+	         ? gd__open(GD__ACTOR_KEK(a), v->master, wrapped, n, ad, gd__tenant_ad(ad, tenant))
+	         : GD_ECORRUPT;
+	/* Another process may have rotated the master key: read the key file again, once. */
+	if (rc < 0 && n == GD__KEY_SIZE + GD__SEAL_OVERHEAD && gd__vault_reload_keys(v) == 0)
+		rc = gd__open(GD__ACTOR_KEK(a), v->master, wrapped, n, ad, gd__tenant_ad(ad, tenant));
+	if (rc < 0) {
+		rc = gd__err(GD_ECORRUPT, "the key of tenant \"%s\" failed authentication", tenant);
+		goto done;
+	}
+	gd__kdf(GD__ACTOR_BLIND(a), GD__KEY_SIZE, 1, "gdblind_", GD__ACTOR_KEK(a));
+	gd__meta_key(GD__ACTOR_KEK(a), GD__ACTOR_META(a));
+done:
+	if (st)
+		gd__db_reset(v->store, st);
+	if (rc < 0)
+		gd_actor_close(a);
+	else
+		*out = a;
+	return rc < 0 ? rc : 0;
+}
+
+void gd_actor_close(gd_actor *a)
+{
+	if (!a)
+		return;
+	gd__secure_free(a->keys);
+	gd__free(a->authz);
+	gd__free(a);
+}
