@@ -96,8 +96,12 @@ typedef struct gd_vault_options {
 	 * its end, or printed by this shell command (exit 0). */
 	int key_fd;
 	const char *key_command;
+	/* A PKCS#11 URI (pkcs11:token=…;object=…?module-path=…&pin-value=…): the
+	 * master key lives on that token and never leaves it; the key file then
+	 * holds the other keys only. */
+	const char *key_pkcs11;
 } gd_vault_options;
-#define GD_VAULT_OPTIONS_INIT {GD_VAULT_OPTIONS_VERSION, NULL, 0, 0, NULL}
+#define GD_VAULT_OPTIONS_INIT {GD_VAULT_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL}
 
 /*
  * Creates a new vault at `path` (an SQLite database) and its master key file

@@ -30,6 +30,7 @@ struct cli {
 	const char *key_path;    /* --key, GARDIEN_KEY, "<vault>.key" */
 	int key_fd;              /* --key-fd, GARDIEN_KEY_FD: the key file's bytes on a descriptor */
 	const char *key_command; /* --key-command, GARDIEN_KEY_COMMAND: a command printing them */
+	const char *key_pkcs11;  /* --key-pkcs11, GARDIEN_KEY_PKCS11: the token holding the master */
 	const char *tenant;      /* --tenant, GARDIEN_TENANT, the only tenant */
 	const char *principal;   /* --as, GARDIEN_PRINCIPAL, "cli:$USER" */
 	gd_time now;             /* --now, GARDIEN_NOW; 0: the system clock */

@@ -406,6 +406,7 @@ gd_vault_options cli_vault_options(const struct cli *c)
 	o.key_path = c->key_path;
 	o.key_fd = c->key_fd;
 	o.key_command = c->key_command;
+	o.key_pkcs11 = c->key_pkcs11;
 	o.now = c->now;
 	return o;
 }
@@ -540,6 +541,7 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 	int out = 1;
 	const char *now = getenv("GARDIEN_NOW"), *key_fd = getenv("GARDIEN_KEY_FD");
 	c->key_command = getenv("GARDIEN_KEY_COMMAND");
+	c->key_pkcs11 = getenv("GARDIEN_KEY_PKCS11");
 	for (int i = 1; i < *argc; i++) {
 		const char *a = argv[i];
 		const char **slot = NULL;
@@ -566,6 +568,8 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 			slot = &key_fd;
 		else if (strcmp(a, "--key-command") == 0)
 			slot = &c->key_command;
+		else if (strcmp(a, "--key-pkcs11") == 0)
+			slot = &c->key_pkcs11;
 		if (!slot) {
 			argv[out++] = argv[i];
 			continue;
@@ -580,6 +584,8 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 		return EXIT_USAGE;
 	if (c->key_command && !*c->key_command)
 		c->key_command = NULL;
+	if (c->key_pkcs11 && !*c->key_pkcs11)
+		c->key_pkcs11 = NULL;
 	if (key_fd && *key_fd && seekable_key_fd(c, key_fd) != EXIT_OK)
 		return EXIT_USAGE;
 	if ((c->key_fd || c->key_command) && c->key_path && *c->key_path)

@@ -49,7 +49,8 @@ bool gd__fault_point(void);
 /* ---- key file and providers (keys/keyring.c), rotation (keys/keys.c) ---- */
 
 #define GD__KEYRING_MAX 16
-enum { GD__K_MASTER = 1, GD__K_BACKUP = 2, GD__K_JOURNAL = 3, GD__K_AUDIT = 4, GD__K_TOTP = 5 };
+/* GD__K_TOKEN: a master key version held by a PKCS#11 token (its entry's key bytes are zero). */
+enum { GD__K_MASTER = 1, GD__K_BACKUP = 2, GD__K_JOURNAL = 3, GD__K_AUDIT = 4, GD__K_TOTP = 5, GD__K_TOKEN = 6 };
 struct gd__keyring_entry {
 	unsigned char kind;
 	uint32_t version;
@@ -77,6 +78,21 @@ uint32_t gd__keyring_current(const struct gd__keyring *kr, int kind, unsigned ch
 /* Adds the derived secrets as entries of their own (version 1), before a master changes. */
 void gd__keyring_materialise(struct gd__keyring *kr);
 
+/* ---- PKCS#11 token (keys/pkcs11.c) ---- */
+
+struct gd__p11;
+/* Opens a session on the token a PKCS#11 URI names, logged in (GD_EDENIED: wrong PIN). */
+int gd__p11_open(struct gd__p11 **out, const char *uri);
+void gd__p11_close(struct gd__p11 *p);
+/* Generates master `version` on the token: AES-256, sensitive, not extractable. */
+int gd__p11_generate(struct gd__p11 *p, uint32_t version);
+int gd__p11_destroy(struct gd__p11 *p, uint32_t version);
+/* gd__seal / gd__open's contract and sizes, with the token's key `version` (AES-256-GCM). */
+int gd__p11_seal(struct gd__p11 *p, uint32_t version, unsigned char *out, const void *pt, size_t n,
+                 const void *ad, size_t adlen);
+int gd__p11_open_sealed(struct gd__p11 *p, uint32_t version, unsigned char *out, const void *sealed, size_t n,
+                        const void *ad, size_t adlen);
+
 /* ---- vault and actor ---- */
 
 struct gd_vault {
@@ -86,6 +102,8 @@ struct gd_vault {
 	struct gd__keyring *ring;    /* the key file's keys (keyring.c), secure memory */
 	uint32_t master_version;     /* the version of `master` in the ring */
 	char *key_path, *key_command;  /* the key provider opened with (NULL: default file) */
+	char *key_pkcs11;            /* PKCS#11 URI of the token holding the master (NULL: none) */
+	struct gd__p11 *p11;         /* its session, while open */
 	int key_fd;
 	unsigned char *audit_sk;     /* Ed25519 secret key, secure memory */
 	unsigned char audit_pk[32];
@@ -150,6 +168,16 @@ extern const char gd__key_check_ad[21];
 /* gd_vault_open with the keys already read (`given`, copied; NULL: read them from the provider). */
 int gd__vault_open_ring(gd_vault **out, const char *path, const gd_vault_options *opts,
                         const struct gd__keyring *given);
+/*
+ * Seals / opens with master `version`: the ring's key, or the token's object
+ * when the vault's master is on a PKCS#11 token (vault.c).
+ */
+int gd__master_seal(gd_vault *v, uint32_t version, unsigned char *out, const void *pt, size_t n,
+                    const void *ad, size_t adlen);
+int gd__master_open(gd_vault *v, uint32_t version, unsigned char *out, const void *sealed, size_t n,
+                    const void *ad, size_t adlen);
+/* GD__K_TOKEN when the master is on a token, GD__K_MASTER otherwise. */
+int gd__master_kind(const gd_vault *v);
 /* Re-wraps the tenant keys and the key check under the ring's newest master (keys.c), in the caller's operation. */
 int gd__key_rewrap_to_newest(gd_vault *v);
 /* Keeps `pk` among the audit public keys whose old signatures verify (keys.c), in the caller's operation. */

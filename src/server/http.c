@@ -72,7 +72,7 @@ static gd_vault *vault_for_thread(void)
 		return thread_vault;
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = config->key_path;
-	o.key_fd = config->key_fd, o.key_command = config->key_command;
+	o.key_fd = config->key_fd, o.key_command = config->key_command, o.key_pkcs11 = config->key_pkcs11;
 	o.now = config->now;
 	gd_vault *v;
 	if (gd_vault_open(&v, config->vault_path, &o) < 0)
@@ -395,7 +395,7 @@ int server_run(const struct server_config *cfg)
 	/* The committer's own handle. */
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = cfg->key_path;
-	o.key_fd = cfg->key_fd, o.key_command = cfg->key_command;
+	o.key_fd = cfg->key_fd, o.key_command = cfg->key_command, o.key_pkcs11 = cfg->key_pkcs11;
 	o.now = cfg->now;
 	pthread_t committer_thread;
 	bool committing = false;

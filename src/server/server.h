@@ -170,7 +170,7 @@ extern const char *api_vault_path;
 struct server_config {
 	const char *vault_path, *key_path;
 	int key_fd;                /* key providers (docs/keys.md) */
-	const char *key_command;
+	const char *key_command, *key_pkcs11;
 	gd_time now;
 	const char *host;
 	unsigned port;

@@ -192,13 +192,17 @@ static int parse(struct gd__keyring *kr, unsigned char *buf, size_t n, const cha
 		kr->format = 2;
 		for (uint32_t i = 0; rc == 0 && i < count; i++) {
 			const unsigned char *e = buf + 12 + ENTRY * i;
-			if (e[0] < GD__K_MASTER || e[0] > GD__K_TOTP || get32(e + 4) == 0)
+			if (e[0] < GD__K_MASTER || e[0] > GD__K_TOKEN || get32(e + 4) == 0)
 				rc = gd__err(GD_EDENIED, "%s holds a key of an unknown kind or version", where);
 			else
 				rc = gd__keyring_add(kr, e[0], get32(e + 4), e + 8);
 		}
-		if (rc == 0 && !gd__keyring_find(kr, GD__K_MASTER, 0))
+		if (rc == 0 && !gd__keyring_find(kr, GD__K_MASTER, 0) && !gd__keyring_find(kr, GD__K_TOKEN, 0))
 			rc = gd__err(GD_EDENIED, "%s holds no master key", where);
+		/* With the master on a token nothing can be derived: every other key must be there. */
+		for (int k = GD__K_BACKUP; rc == 0 && !gd__keyring_find(kr, GD__K_MASTER, 0) && k <= GD__K_TOTP; k++)
+			if (!gd__keyring_find(kr, k, 0))
+				rc = gd__err(GD_EDENIED, "%s lacks a key of kind %d", where, k);
 	} else {
 		rc = gd__err(GD_EDENIED, "%s is not a gardien key file", where);
 	}

@@ -51,8 +51,8 @@ static int key_file(gd_vault *v, char *out, size_t cap)
 	return 0;
 }
 
-/* Re-wraps every tenant KEK and the key check from v->master to `next`, in the caller's operation. */
-static int rewrap(gd_vault *v, const unsigned char next[GD__KEY_SIZE])
+/* Re-wraps every tenant KEK and the key check from the current master to version `next`, in the caller's operation. */
+static int rewrap(gd_vault *v, uint32_t next)
 {
 	gd__store *db = v->store;
 	gd__stmt *st;
@@ -81,14 +81,15 @@ static int rewrap(gd_vault *v, const unsigned char next[GD__KEY_SIZE])
 		rc = gd__db_step(db, st);
 		const void *w = rc == 1 ? gd__col_blob(db, st, 0, &len) : NULL;
 		rc = w && len == sizeof wrapped
-		         ? gd__open(kek, v->master, w, len, ad, gd__tenant_ad(ad, names[i]))
+		         ? gd__master_open(v, v->master_version, kek, w, len, ad, gd__tenant_ad(ad, names[i]))
 		         : GD_ECORRUPT;
 		gd__db_reset(db, st);
 		if (rc < 0) {
 			rc = gd__err(GD_ECORRUPT, "the key of tenant \"%s\" failed authentication", names[i]);
 			break;
 		}
-		gd__seal(wrapped, next, kek, sizeof kek, ad, gd__tenant_ad(ad, names[i]));
+		if ((rc = gd__master_seal(v, next, wrapped, kek, sizeof kek, ad, gd__tenant_ad(ad, names[i]))) < 0)
+			break;
 		rc = gd__db_exec(db, "UPDATE tenants SET wrapped_key = ? WHERE id = ?", "bi", wrapped, sizeof wrapped,
 		                 ids[i]);
 	}
@@ -96,16 +97,17 @@ static int rewrap(gd_vault *v, const unsigned char next[GD__KEY_SIZE])
 	if (rc < 0)
 		return rc;
 	unsigned char zeros[32] = {0}, check[32 + GD__SEAL_OVERHEAD];
-	gd__seal(check, next, zeros, sizeof zeros, gd__key_check_ad, sizeof gd__key_check_ad);
+	if ((rc = gd__master_seal(v, next, check, zeros, sizeof zeros, gd__key_check_ad, sizeof gd__key_check_ad)) < 0)
+		return rc;
 	return gd__db_exec(db, "UPDATE meta SET value = ? WHERE key = 'key_check'", "b", check, sizeof check);
 }
 
 int gd__key_rewrap_to_newest(gd_vault *v)
 {
-	const struct gd__keyring_entry *m = gd__keyring_find(v->ring, GD__K_MASTER, 0);
-	if (!m || gd__memcmp(m->key, v->master, GD__KEY_SIZE) == 0)
+	const struct gd__keyring_entry *m = gd__keyring_find(v->ring, gd__master_kind(v), 0);
+	if (!m || m->version == v->master_version)
 		return 0;
-	int rc = rewrap(v, m->key);
+	int rc = rewrap(v, m->version);
 	if (rc == 0) {
 		memcpy(v->master, m->key, GD__KEY_SIZE);
 		v->master_version = m->version;
@@ -121,16 +123,21 @@ static uint32_t highest(const struct gd__keyring *kr, int kind)
 
 static int rotate_master(gd_vault *v, const char *kpath, uint32_t *version)
 {
-	unsigned char next[GD__KEY_SIZE];
-	const struct gd__keyring_entry *newest = gd__keyring_find(v->ring, GD__K_MASTER, 0);
+	unsigned char next[GD__KEY_SIZE] = {0};
+	int kind = gd__master_kind(v);
+	const struct gd__keyring_entry *newest = gd__keyring_find(v->ring, kind, 0);
 	int rc;
-	if (newest && gd__memcmp(newest->key, v->master, GD__KEY_SIZE) != 0) {
+	if (newest && newest->version != v->master_version) {
 		/* A rotation was interrupted after writing its key: finish it with that key. */
 		*version = newest->version;
 	} else {
-		*version = highest(v->ring, GD__K_MASTER) + 1;
-		gd__random(next, sizeof next);
-		rc = gd__keyring_add(v->ring, GD__K_MASTER, *version, next);
+		*version = highest(v->ring, kind) + 1;
+		/* On a token the key is made there and never leaves it; the key file records its version. */
+		if (v->p11 && (rc = gd__p11_generate(v->p11, *version)) < 0)
+			return rc;
+		if (!v->p11)
+			gd__random(next, sizeof next);
+		rc = gd__keyring_add(v->ring, kind, *version, next);
 		gd__wipe(next, sizeof next);
 		if (rc < 0 || (rc = gd__keyring_write(v->ring, kpath)) < 0)
 			return rc;
@@ -295,7 +302,7 @@ int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed)
 	if (rc == 0 && nd->overflow)
 		rc = gd__err(GD_ETOOBIG, "more than 256 backups in %s: prune them first", backup_dir);
 	const struct gd__keyring_entry *cur_b = gd__keyring_find(v->ring, GD__K_BACKUP, 0);
-	const struct gd__keyring_entry *cur_m = gd__keyring_find(v->ring, GD__K_MASTER, 0);
+	const struct gd__keyring_entry *cur_m = gd__keyring_find(v->ring, gd__master_kind(v), 0);
 	uint32_t cur_bv = cur_b ? cur_b->version : 0, cur_mv = cur_m ? cur_m->version : 0;
 	for (int i = 0; rc == 0 && i < v->ring->n;) {
 		struct gd__keyring_entry *e = &v->ring->e[i];
@@ -307,8 +314,7 @@ int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed)
 			needed = false;
 			for (int k = 0; k < nd->n && !needed; k++)
 				needed = gd__memcmp(id, nd->ids[k], sizeof id) == 0;
-		} else if (e->kind == GD__K_MASTER && e->version != cur_mv &&
-		           gd__memcmp(e->key, v->master, GD__KEY_SIZE) != 0) {
+		} else if (e->kind == gd__master_kind(v) && e->version != cur_mv && e->version != v->master_version) {
 			needed = false;
 			for (int k = 0; k < nd->n && !needed; k++)
 				needed = nd->masters[k] == e->version;
@@ -317,6 +323,8 @@ int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed)
 			i++;
 			continue;
 		}
+		if (e->kind == GD__K_TOKEN && (rc = gd__p11_destroy(v->p11, e->version)) < 0)
+			break;
 		gd__keyring_remove(v->ring, e->kind, e->version);
 		gone++;
 	}

@@ -81,23 +81,53 @@ int gd__vault_options(gd_vault_options *out, const gd_vault_options *opts)
 	return 0;
 }
 
+int gd__master_kind(const gd_vault *v)
+{
+	return v->p11 ? GD__K_TOKEN : GD__K_MASTER;
+}
+
+int gd__master_seal(gd_vault *v, uint32_t version, unsigned char *out, const void *pt, size_t n,
+                    const void *ad, size_t adlen)
+{
+	if (v->p11)
+		return gd__p11_seal(v->p11, version, out, pt, n, ad, adlen);
+	const struct gd__keyring_entry *m = gd__keyring_find(v->ring, GD__K_MASTER, version);
+	if (!m)
+		return gd__err(GD_ENOTFOUND, "master key version %u is not in the key file", (unsigned)version);
+	gd__seal(out, m->key, pt, n, ad, adlen);
+	return 0;
+}
+
+int gd__master_open(gd_vault *v, uint32_t version, unsigned char *out, const void *sealed, size_t n,
+                    const void *ad, size_t adlen)
+{
+	if (v->p11)
+		return gd__p11_open_sealed(v->p11, version, out, sealed, n, ad, adlen);
+	const struct gd__keyring_entry *m = gd__keyring_find(v->ring, GD__K_MASTER, version);
+	if (!m)
+		return GD_ECORRUPT;
+	return gd__open(out, m->key, sealed, n, ad, adlen);
+}
+
 /*
- * Sets v->master to the master of the ring that opens the key check: the
- * newest first, an older one while a rotation is under way (gd_key_rotate).
+ * Sets v->master_version (and, with a key file, v->master) to the master that
+ * opens the key check: the newest first, an older one while a rotation is
+ * under way (gd_key_rotate).
  */
 static int pick_master(gd_vault *v, const void *sealed, size_t n, uint32_t *version)
 {
 	unsigned char zeros[32];
+	int kind = gd__master_kind(v);
 	for (uint32_t best = UINT32_MAX;;) {
 		const struct gd__keyring_entry *m = NULL;
 		for (int i = 0; i < v->ring->n; i++)
-			if (v->ring->e[i].kind == GD__K_MASTER && v->ring->e[i].version < best &&
+			if (v->ring->e[i].kind == kind && v->ring->e[i].version < best &&
 			    (!m || v->ring->e[i].version > m->version))
 				m = &v->ring->e[i];
 		if (!m)
 			return GD_EDENIED;
 		if (n == 32 + GD__SEAL_OVERHEAD &&
-		    gd__open(zeros, m->key, sealed, n, key_check_ad, sizeof key_check_ad) == 0) {
+		    gd__master_open(v, m->version, zeros, sealed, n, key_check_ad, sizeof key_check_ad) == 0) {
 			memcpy(v->master, m->key, GD__KEY_SIZE);
 			if (version)
 				*version = m->version;
@@ -135,12 +165,18 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *g
 	/* The provider is kept: a rotation by another process is picked up by reading it again. */
 	v->key_path = o.key_path ? gd__strdup(o.key_path) : NULL;
 	v->key_command = o.key_command ? gd__strdup(o.key_command) : NULL;
+	v->key_pkcs11 = o.key_pkcs11 ? gd__strdup(o.key_pkcs11) : NULL;
 	v->key_fd = o.key_fd;
-	if (!v->path || !v->master || !v->ring || (o.key_path && !v->key_path) || (o.key_command && !v->key_command)) {
+	if (!v->path || !v->master || !v->ring || (o.key_path && !v->key_path) || (o.key_command && !v->key_command) ||
+	    (o.key_pkcs11 && !v->key_pkcs11)) {
 		gd_vault_close(v);
 		return gd__err(GD_ENOMEM, "out of memory");
 	}
 	v->now = o.now;
+	if (o.key_pkcs11 && (rc = gd__p11_open(&v->p11, o.key_pkcs11)) < 0) {
+		gd_vault_close(v);
+		return rc;
+	}
 	*out = v;
 	return 0;
 }
@@ -152,6 +188,7 @@ static gd_vault_options provider_of(const gd_vault *v)
 	o.key_path = v->key_path;
 	o.key_command = v->key_command;
 	o.key_fd = v->key_fd;
+	o.key_pkcs11 = v->key_pkcs11;
 	return o;
 }
 
@@ -209,11 +246,33 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 		rc = GD_ENOMEM;
 		goto done;
 	}
-	gd__random(v->master, GD__KEY_SIZE);
-	if ((rc = gd__keyring_add(v->ring, GD__K_MASTER, 1, v->master)) < 0)
-		goto done;
-	if ((rc = write_key_file(kpath, v->master)) < 0)
-		goto done;
+	if (v->p11) {
+		/* The master is generated on the token and stays there; the key file
+		 * (format 2) holds the other keys, random, and the master's version. */
+		static const unsigned char none[GD__KEY_SIZE];
+		unsigned char k[GD__KEY_SIZE];
+		rc = gd__keyring_add(v->ring, GD__K_TOKEN, 1, none);
+		for (int kind = GD__K_BACKUP; rc == 0 && kind <= GD__K_TOTP; kind++) {
+			gd__random(k, sizeof k);
+			rc = gd__keyring_add(v->ring, kind, 1, k);
+		}
+		gd__wipe(k, sizeof k);
+		if (rc == 0 && access(kpath, F_OK) == 0)
+			rc = gd__err(GD_EEXISTS, "key file %s already exists: remove it or choose another path", kpath);
+		if (rc == 0)
+			rc = gd__p11_generate(v->p11, 1);
+		if (rc == 0)
+			rc = gd__keyring_write(v->ring, kpath);
+		if (rc < 0)
+			goto done;
+	} else {
+		gd__random(v->master, GD__KEY_SIZE);
+		if ((rc = gd__keyring_add(v->ring, GD__K_MASTER, 1, v->master)) < 0)
+			goto done;
+		if ((rc = write_key_file(kpath, v->master)) < 0)
+			goto done;
+	}
+	v->master_version = 1;
 	key_written = true;
 	if ((rc = derive_audit_keys(v)) < 0)
 		goto done;
@@ -228,7 +287,8 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	}
 
 	unsigned char zeros[32] = {0}, check[32 + GD__SEAL_OVERHEAD];
-	gd__seal(check, v->master, zeros, sizeof zeros, key_check_ad, sizeof key_check_ad);
+	if ((rc = gd__master_seal(v, 1, check, zeros, sizeof zeros, key_check_ad, sizeof key_check_ad)) < 0)
+		goto done;
 	if ((rc = gd__op_begin(v)) < 0)
 		goto done;
 	rc = gd__db_exec(v->store, "INSERT INTO meta (key, value) VALUES ('format', ?)", "i",
@@ -330,8 +390,13 @@ int gd__vault_open_ring(gd_vault **out, const char *path, const gd_vault_options
 		memcpy(v->ring, given, sizeof *given);
 	else if ((rc = gd__keyring_read(v->ring, path, &o, NULL, 0)) < 0)
 		goto done;
+	if (!v->p11 && gd__keyring_find(v->ring, GD__K_TOKEN, 0)) {
+		rc = gd__err(GD_EDENIED, "the master key of %s is on a PKCS#11 token: give it with --key-pkcs11 URI"
+		                         " (GARDIEN_KEY_PKCS11, docs/keys.md)", path);
+		goto done;
+	}
 	if ((rc = open_key_check(v, &v->master_version)) < 0) {
-		if (rc == GD_EDENIED && !v->key_fd && !v->key_command)
+		if (rc == GD_EDENIED && !v->key_fd && !v->key_command && !v->p11)
 			rc = gd__err(GD_EDENIED, "the key file %s does not open the vault %s (wrong key)", kpath, path);
 		goto done;
 	}
@@ -365,6 +430,8 @@ void gd_vault_close(gd_vault *v)
 	gd__secure_free(v->audit_sk);
 	gd__free(v->key_path);
 	gd__free(v->key_command);
+	gd__free(v->key_pkcs11);
+	gd__p11_close(v->p11);
 	gd__free(v->path);
 	gd__free(v);
 }
@@ -475,8 +542,10 @@ int gd_tenant_create(gd_vault *v, const char *name, const char *country_code)
 	if ((rc = open_key_check(v, &v->master_version)) < 0 && (rc = gd__vault_reload_keys(v)) < 0)
 		return gd__op_end(v, rc);
 	gd__random(kek, sizeof kek);
-	gd__seal(wrapped, v->master, kek, sizeof kek, ad, gd__tenant_ad(ad, name));
+	rc = gd__master_seal(v, v->master_version, wrapped, kek, sizeof kek, ad, gd__tenant_ad(ad, name));
 	gd__wipe(kek, sizeof kek);
+	if (rc < 0)
+		return gd__op_end(v, rc);
 	rc = gd__db_exec(v->store,
 	                 "INSERT INTO tenants (name, country_code, created_at, wrapped_key) VALUES (?, ?, ?, ?)",
 	                 "ttib", name, country_code, (int64_t)gd_vault_now(v), wrapped, sizeof wrapped);
@@ -535,11 +604,11 @@ int gd_actor_open(gd_actor **out, gd_vault *v, const char *tenant, const char *p
 	const void *wrapped = gd__col_blob(v->store, st, 2, &n);
 	unsigned char ad[96];
 	rc = n == GD__KEY_SIZE + GD__SEAL_OVERHEAD
-	         ? gd__open(GD__ACTOR_KEK(a), v->master, wrapped, n, ad, gd__tenant_ad(ad, tenant))
+	         ? gd__master_open(v, v->master_version, GD__ACTOR_KEK(a), wrapped, n, ad, gd__tenant_ad(ad, tenant))
 	         : GD_ECORRUPT;
 	/* Another process may have rotated the master key: read the key file again, once. */
 	if (rc < 0 && n == GD__KEY_SIZE + GD__SEAL_OVERHEAD && gd__vault_reload_keys(v) == 0)
-		rc = gd__open(GD__ACTOR_KEK(a), v->master, wrapped, n, ad, gd__tenant_ad(ad, tenant));
+		rc = gd__master_open(v, v->master_version, GD__ACTOR_KEK(a), wrapped, n, ad, gd__tenant_ad(ad, tenant));
 	if (rc < 0) {
 		rc = gd__err(GD_ECORRUPT, "the key of tenant \"%s\" failed authentication", tenant);
 		goto done;
