@@ -192,7 +192,7 @@ int gd__vault_reload_keys(gd_vault *v);
  */
 struct gd__lock;
 int gd__lock_acquire(struct gd__lock **out, const char *vault_path, bool exclusive);
-void gd__lock_release(struct gd__lock *l);
+void gd__lock_release(struct gd__lock *l, bool exclusive);
 
 /* Operations: BEGIN IMMEDIATE at the outermost level, SAVEPOINT inside. */
 int gd__op_begin(gd_vault *v);

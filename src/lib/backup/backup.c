@@ -1300,7 +1300,7 @@ done:
 	unlink(jsrc);
 	unlink(jplain);
 	gd__keyring_free(kr);
-	gd__lock_release(lock);
+	gd__lock_release(lock, true);
 	if (out)
 		*out = stats;
 	return rc;

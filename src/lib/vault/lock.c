@@ -29,7 +29,7 @@ struct gd__lock {
 	ino_t ino;
 	int fd;
 	int refs;
-	bool exclusive;
+	int exclusive;               /* how many of the refs hold it exclusive */
 };
 
 static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -109,13 +109,10 @@ int gd__lock_acquire(struct gd__lock **out, const char *vault_path, bool exclusi
 		for (l = table; l && (l->dev != st.st_dev || l->ino != st.st_ino); l = l->next)
 			;
 	if (l) {
-		if (exclusive && !l->exclusive) {
+		if (exclusive && !l->exclusive)
 			rc = set_lock(l->fd, true, vault_path);
-			if (rc == 0)
-				l->exclusive = true;
-		}
 		if (rc == 0)
-			l->refs++;
+			l->refs++, l->exclusive += exclusive;
 		goto done;
 	}
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
@@ -148,11 +145,16 @@ done:
 	return rc;
 }
 
-void gd__lock_release(struct gd__lock *l)
+void gd__lock_release(struct gd__lock *l, bool exclusive)
 {
 	if (!l)
 		return;
 	pthread_mutex_lock(&table_mu);
+	/* The last exclusive holder gone, handles still open keep it shared. */
+	if (exclusive && --l->exclusive == 0 && l->refs > 1) {
+		struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+		(void)fcntl(l->fd, F_SETLK, &fl);
+	}
 	if (--l->refs == 0) {
 		struct gd__lock **p = &table;
 		while (*p != l)

@@ -422,7 +422,7 @@ void gd_vault_close(gd_vault *v)
 	}
 	if (v->journal_fd >= 0)
 		close(v->journal_fd);
-	gd__lock_release(v->lock);
+	gd__lock_release(v->lock, false);
 	gd__register_cache_free(v->registers);
 	gd__audit_block_free(&v->audit_block);
 	gd__secure_free(v->master);
