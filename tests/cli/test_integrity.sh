@@ -37,6 +37,11 @@ done
 edit "UPDATE records SET activity = 'marketing' WHERE id = $r"
 expect_code 5 G --json vault verify
 expect_eq "$(jq -r '.rows[0].table + " " + (.rows[0].id|tostring)' <<<"$out")" "records $r" "json row"
+# The subject's access export refuses to report metadata that was edited.
+expect_code 0 G request open access "$s"
+expect_code 0 G request verify 1 --method id-card --evidence scan-1
+expect_code 5 G request export 1 --format json
+expect_match "$err" "record $r: its metadata"
 
 # The identifier of Jeanne pointed at Paul: a look-up refuses it.
 edit "UPDATE identifiers SET subject_id = $tid WHERE subject_id = (SELECT id FROM subjects WHERE pseudonym = '$s')"

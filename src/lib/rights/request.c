@@ -662,8 +662,8 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 	char prev[GD_NAME_MAX + 1] = "", buf[GD_REASON_MAX + 64], hold_reason[256];
 	size_t ndel_before = 0;
 	int rc = gd__db_query(db, &st,
-	                      "SELECT id, activity, category, collected_at, stage FROM records WHERE subject_id = ?"
-	                      " ORDER BY activity, id",
+	                      "SELECT id, activity, category, collected_at, stage, subject_category, mac FROM records"
+	                      " WHERE subject_id = ? ORDER BY activity, id",
 	                      "i", c->s.id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		int64_t id = gd__col_int(db, st, 0);
@@ -671,7 +671,14 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 		gd_time collected = gd__col_int(db, st, 3);
 		int stage = (int)gd__col_int(db, st, 4);
 		const struct gd__activity *act = gd__rights_activity(c->reg, activity);
-		rc = 0;
+		/* What is kept is decided from these columns: edited ones must not decide it. */
+		size_t macn;
+		const void *mac = gd__col_blob(db, st, 6, &macn);
+		struct gd__record_fields f = {.id = id, .tenant_id = a->tenant_id, .collected_at = collected, .stage = stage,
+		                              .subject = c->s.pseudonym, .activity = activity, .category = category,
+		                              .subject_category = gd__col_text(db, st, 5)};
+		if ((rc = gd__record_mac_check(a, &f, mac, macn)) < 0)
+			break;
 		if (strcmp(prev, activity) != 0) {
 			/* Art. 19: the recipients of what was erased for the previous activity. */
 			if (*prev && c->ndel > ndel_before)
