@@ -321,5 +321,6 @@ int gd_record_delete(gd_actor *a, int64_t id);
 #include "gardien/register.h"
 #include "gardien/audit.h"
 #include "gardien/breach.h"
+#include "gardien/notice.h"
 
 #endif

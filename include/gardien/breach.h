@@ -36,7 +36,7 @@ typedef struct gd_breach_spec {
 	const char *measures_proposed;  /* measures proposed, advice to subjects */
 	const char *contact;            /* DPO or other contact point, with how to reach them */
 	const char *controller;         /* controller's name as in the register */
-	const char *language;           /* "fr" or "en": the controller's language; NULL: "en" */
+	const char *language;           /* a language with a catalogue, po/<language>.po ("fr", "en"); NULL: "en" */
 	int high_risk;                  /* 1: likely high risk to subjects: Art. 34 applies */
 } gd_breach_spec;
 #define GD_BREACH_SPEC_INIT \
@@ -136,7 +136,8 @@ enum gd_breach_format { GD_BREACH_TEXT = 0, GD_BREACH_HTML = 1 };
 /*
  * Drafts the notification to the authority (Art. 33(3) items a-d, with the
  * reasons for a late notification) or the communication to the subjects (Art.
- * 34(2)), in `language` ("fr", "en"; NULL: the breach's). Items not yet known
+ * 34(2)), in `language` (one with a catalogue po/<language>.po: "fr", "en";
+ * NULL: the breach's). Items not yet known
  * are marked to be completed and listed first. `*out` (NUL-terminated)
  * belongs to the caller: gd_breach_draft_free.
  */

@@ -69,6 +69,11 @@ void cli_record_print(const gd_record *r);
 /* Formats a time for people. */
 const char *cli_time(gd_time t, char buf[32]);
 
+/* register draft / compare / notice (cmd_notice.c), argv[0] is the subcommand. */
+int cli_register_draft(struct cli *c, int argc, char **argv);
+int cli_register_compare(struct cli *c, int argc, char **argv);
+int cli_register_notice(struct cli *c, int argc, char **argv);
+
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_tenant(struct cli *c, int argc, char **argv);
 int cmd_vault(struct cli *c, int argc, char **argv);

@@ -1,5 +1,6 @@
 /*
- * cmd_register.c — gardien register: check, load, versions, show, export, diff.
+ * cmd_register.c — gardien register: check, load, versions, show, export, diff
+ * (draft, compare and notice are in cmd_notice.c).
  * Findings of 'check' go to stderr as FILE:LINE:COLUMN: severity: message (the
  * form editors jump to), or to stdout as JSON with --json.
  */
@@ -192,7 +193,7 @@ static int reg_diff(struct cli *c, int argc, char **argv)
 int cmd_register(struct cli *c, int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage(c, "register", "missing subcommand: check, load, versions, show, export or diff");
+		return cli_usage(c, "register", "missing subcommand: check, load, versions, show, export, diff, draft, compare or notice");
 	const char *sub = argv[1];
 	if (strcmp(sub, "check") == 0)
 		return reg_check(c, argc - 1, argv + 1);
@@ -206,5 +207,11 @@ int cmd_register(struct cli *c, int argc, char **argv)
 		return reg_export(c, argc - 1, argv + 1, "json");
 	if (strcmp(sub, "diff") == 0)
 		return reg_diff(c, argc - 1, argv + 1);
+	if (strcmp(sub, "draft") == 0)
+		return cli_register_draft(c, argc - 1, argv + 1);
+	if (strcmp(sub, "compare") == 0)
+		return cli_register_compare(c, argc - 1, argv + 1);
+	if (strcmp(sub, "notice") == 0)
+		return cli_register_notice(c, argc - 1, argv + 1);
 	return cli_usage(c, "register", "unknown subcommand '%s'", sub);
 }

@@ -244,6 +244,9 @@ static const struct command commands[] = {
 	 "       gardien register show [--version N] [--file FILE] [--format F]\n"
 	 "       gardien register export [--format html|md|csv|json|jsonld|yaml] [--version N] [--file FILE]\n"
 	 "       gardien register diff V1 V2\n"
+	 "       gardien register draft NOTICE [--language fr|en]\n"
+	 "       gardien register compare NOTICE REGISTER [--language fr|en]\n"
+	 "       gardien register notice [--language L] [--html] [--version N] [--file FILE] [--strict]\n"
 	 "\n"
 	 "The register (docs/register.md) lists the controller's processing activities;\n"
 	 "once loaded, every write and read of the tenant is checked against it.\n"
@@ -253,7 +256,13 @@ static const struct command commands[] = {
 	 "  show     print a version (default: the latest) as Markdown\n"
 	 "  export   print a version in a format (default json); csv uses the columns of\n"
 	 "           the CNIL register template; with --file, export FILE without a vault\n"
-	 "  diff     list what changed between two versions\n"},
+	 "  diff     list what changed between two versions\n"
+	 "  draft    draft a register from a privacy notice (text or HTML, French or\n"
+	 "           English): each item quotes its sentence and line; TODO marks gaps\n"
+	 "  compare  what NOTICE promises that REGISTER lacks, and the reverse\n"
+	 "  notice   write the Art. 13/14 notice from a version (or --file) in language L\n"
+	 "           (po/L.po), Markdown or --html; what the register must still say goes\n"
+	 "           to stderr (--strict: exit 2 then; --json: only that list)\n"},
 	{"audit", cmd_audit, "verify, list, export and prune the audit trail",
 	 "usage: gardien audit verify [--file EXPORT [--public-key HEX]]\n"
 	 "       gardien audit list [FILTERS]\n"

@@ -190,6 +190,15 @@ int api_time(struct api_ctx *c, const char *key, gd_time *out)
 	return 0;
 }
 
+int api_query_time(struct api_ctx *c, const char *key, gd_time *out)
+{
+	const char *s = api_query(c, key);
+	*out = 0;
+	if (s && gd_time_parse(out, s) < 0)
+		return api_error(c, 400, "bad_request", "?%s= is not a time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)", key);
+	return 0;
+}
+
 json_t *api_time_json(gd_time t)
 {
 	char buf[32];

@@ -102,6 +102,8 @@ const char *api_query(struct api_ctx *c, const char *key);
 /* A "YYYY-MM-DD…" time field, or 0 when absent. */
 int api_time(struct api_ctx *c, const char *key, gd_time *out);
 json_t *api_time_json(gd_time t);
+/* A "?key=" time of the query string, or 0 when absent; 400 when it is not a time. */
+int api_query_time(struct api_ctx *c, const char *key, gd_time *out);
 int api_id(struct api_ctx *c, int cap, int64_t *out);
 
 /* Route handlers (route_*.c). */

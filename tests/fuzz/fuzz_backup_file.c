@@ -10,7 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/retention/retention.h"
+#include "lib/backup/backup.h"
+#include "lib/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

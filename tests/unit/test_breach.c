@@ -249,6 +249,17 @@ static void scope_from_a_known_access_pattern(void **state)
 	assert_string_equal(b->scope_principal, "svc:billing");
 	assert_int_equal(b->scope_from, T0 + 10 * H);
 	gd_breach_free(b);
+	/* The drafts say it, in the catalogue's words (po/<language>.po, context "breach"). */
+	char *d;
+	GD_OK_OR_FAIL(gd_breach_draft(f->a, &d, id, GD_BREACH_AUTHORITY, "fr", GD_BREACH_TEXT));
+	assert_non_null(strstr(d, "Calculé à partir de la piste d'audit: 2 personne(s) et 3 enregistrement(s) "
+	                          "lus ou exportés entre le "));
+	assert_non_null(strstr(d, " par svc:billing"));
+	gd_breach_draft_free(d);
+	GD_OK_OR_FAIL(gd_breach_draft(f->a, &d, id, GD_BREACH_AUTHORITY, "en", GD_BREACH_TEXT));
+	assert_non_null(strstr(d, "Computed from the audit trail: 2 data subject(s) and 3 record(s) read "
+	                          "or exported between "));
+	gd_breach_draft_free(d);
 
 	/* Any principal, same window: C's IBAN joins. */
 	sp.principal = NULL;

@@ -571,7 +571,7 @@ static void one_batch_mixes_deletions_with_other_transitions(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM retention_due"), 4);
 	assert_int_equal(count(f, "SELECT count(*) FROM retention_due WHERE record_id NOT IN (SELECT id FROM records)"), 0);
 	/* The deleted ids are never given again, even the highest one. */
-	assert_true(count(f, "SELECT value FROM meta WHERE key = 'record_high_water'") >= c3);
+	assert_true(count(f, "SELECT value FROM counters WHERE name = 'records'") >= c3);
 	GD_OK_OR_FAIL(gd_record_delete(f->a, c2));
 	assert_true(put(f, s, "support", "user.contact.email", "2029-06-01") > c3);
 	/* Nothing more is due at the same clock. */
@@ -694,9 +694,9 @@ static void deletions_audited_by_subject_and_rule(void **state)
 }
 
 /*
- * No trigger keeps the index or the high-water mark: every path that deletes
- * a record removes its row and raises the mark (erasure requests and restores:
- * test_rights.c).
+ * No trigger keeps the index: every path that deletes a record removes its row
+ * (through record.c, the records table's owner), and the vault's id counter
+ * never goes back (erasure requests and restores: test_rights.c).
  */
 static void every_deleter_leaves_the_index(void **state)
 {
@@ -709,7 +709,7 @@ static void every_deleter_leaves_the_index(void **state)
 	put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
 	int64_t r2 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
 	const char *orphans = "SELECT count(*) FROM retention_due WHERE record_id NOT IN (SELECT id FROM records)";
-	const char *high = "SELECT value FROM meta WHERE key = 'record_high_water'";
+	const char *high = "SELECT value FROM counters WHERE name = 'records'";
 	/* Each time the highest record goes: its id is never given again. */
 	GD_OK_OR_FAIL(gd_record_delete(f->a, r2));
 	assert_int_equal(count(f, orphans), 0);

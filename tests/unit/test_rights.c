@@ -727,8 +727,8 @@ static void erasure_keeps_what_the_law_requires_and_says_so(void **state)
 	/* The erased records left the retention index with them; the kept one stays. */
 	assert_int_equal(sql_count(f, "SELECT count(*) FROM retention_due WHERE record_id NOT IN (SELECT id FROM records)"), 0);
 	assert_int_equal(sql_count(f, "SELECT count(*) FROM retention_due"), sql_count(f, "SELECT count(*) FROM records"));
-	/* And the highest erased id is never given again. */
-	assert_int_equal(sql_count(f, "SELECT value FROM meta WHERE key = 'record_high_water'"), ck);
+	/* And the highest erased id is never given again: the vault's counter is past it. */
+	assert_int_equal(sql_count(f, "SELECT value FROM counters WHERE name = 'records'"), ck);
 	/* Plaintext of the erased record is gone from the files. */
 	fx_reopen(f);
 	char wal[320];
@@ -797,9 +797,9 @@ static void erasure_honours_holds_and_survives_a_restore(void **state)
 	assert_int_equal(rs.deletions, 1);
 	fx_reopen(f);
 	assert_int_equal(read_for(f, name, "customers"), GD_ENOTFOUND);
-	/* The restore's re-applied deletion left the retention index too, and raised the mark. */
+	/* The restore's re-applied deletion left the retention index too, and its id stays given. */
 	assert_int_equal(sql_count(f, "SELECT count(*) FROM retention_due WHERE record_id NOT IN (SELECT id FROM records)"), 0);
-	assert_true(sql_count(f, "SELECT value FROM meta WHERE key = 'record_high_water'") >= name);
+	assert_true(sql_count(f, "SELECT value FROM counters WHERE name = 'records'") >= name);
 	GD_OK_OR_FAIL(read_for(f, phone, "customers"));
 	GD_OK_OR_FAIL(read_for(f, inv, "invoicing"));
 }

@@ -488,6 +488,64 @@ static void update_list_delete_and_batches(void **state)
 	fx_free(f);
 }
 
+/*
+ * A vault of format 2 took record ids from max(id), raised to a high-water
+ * mark of deleted ids (meta.record_high_water). Opened, it is converted once:
+ * its counter starts above both, so no id it ever gave comes back.
+ */
+static void format_2_vault_keeps_its_ids(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE], held[GD_SUBJECT_ID_SIZE];
+	int64_t r1, r2, h1, h2;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	put_text(f->a, &r1, id, "billing", "user.contact.email", "a@example.org");
+	put_text(f->a, &r2, id, "billing", "user.contact.email", "b@example.org");
+	GD_OK_OR_FAIL(gd_subject_create(f->a, held));
+	GD_OK_OR_FAIL(gd_hold_place(f->a, &h1, held, 0, "litigation"));
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	/* As format 2 left it: records up to r2, deleted ones up to r2 + 5, no counters. */
+	char sql[256];
+	snprintf(sql, sizeof sql,
+	         "DROP TABLE counters; INSERT INTO meta (key, value) VALUES ('record_high_water', %lld);"
+	         " UPDATE meta SET value = 2 WHERE key = 'format'",
+	         (long long)(r2 + 5));
+	db_exec(f->path, sql);
+	fx_reopen(f);
+	/* Converted all the way: counters (3), then metadata MACs (4). */
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 4);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM meta WHERE key = 'record_high_water'"), 0);
+	assert_int_equal(db_count(f->path, "SELECT value FROM counters WHERE name = 'records'"), r2 + 5);
+	int64_t next;
+	put_text(f->a, &next, id, "billing", "user.contact.email", "c@example.org");
+	assert_int_equal(next, r2 + 6);
+	/* The other counters start at their table's highest id: a hold id is not
+	 * given again even once its subject's erasure deleted it. */
+	assert_int_equal(db_count(f->path, "SELECT value FROM counters WHERE name = 'holds'"), h1);
+	GD_OK_OR_FAIL(gd_hold_lift(f->a, h1, "settled"));
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, held));
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM holds"), 0);
+	GD_OK_OR_FAIL(gd_hold_place(f->a, &h2, id, 0, "authority request"));
+	assert_int_equal(h2, h1 + 1);
+	/* Without a mark above them, the records' own ids: the counter starts at the highest. */
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	db_exec(f->path, "DROP TABLE counters; INSERT INTO meta (key, value) VALUES ('record_high_water', 0);"
+	                 " UPDATE meta SET value = 2 WHERE key = 'format'");
+	fx_reopen(f);
+	put_text(f->a, &r1, id, "billing", "user.contact.email", "d@example.org");
+	assert_int_equal(r1, next + 1);
+	/* Ids taken in a batch that rolls back are not stored: the counter stays. */
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	put_text(f->a, NULL, id, "billing", "user.contact.email", "e@example.org");
+	gd_vault_rollback(f->v);
+	assert_int_equal(db_count(f->path, "SELECT value FROM counters WHERE name = 'records'"), r1);
+	fx_free(f);
+}
+
 /* Counts every row the vault holds, to prove a failed operation changed nothing. */
 static int64_t rows(struct fixture *f)
 {
@@ -641,9 +699,9 @@ static void nonces_never_repeat(void **state)
 	close(fds[1]);
 }
 
-/* A format-2 vault (no MAC columns) is converted at open: every row gets its
+/* A format-3 vault (no MAC columns) is converted at open: every row gets its
  * MAC, verifies, and an edit made afterwards is detected. */
-static void format_2_vault_gets_its_macs(void **state)
+static void format_3_vault_gets_its_macs(void **state)
 {
 	struct fixture *f = fx_new();
 	char s[GD_SUBJECT_ID_SIZE], found[GD_SUBJECT_ID_SIZE];
@@ -654,11 +712,11 @@ static void format_2_vault_gets_its_macs(void **state)
 	gd_actor_close(f->a);
 	gd_vault_close(f->v);
 	f->a = NULL, f->v = NULL;
-	/* What gardien of format 2 left: no mac columns. */
+	/* What gardien of format 3 left: no mac columns. */
 	db_exec(f->path, "ALTER TABLE records DROP COLUMN mac; ALTER TABLE identifiers DROP COLUMN mac;"
-	                 "UPDATE meta SET value = 2 WHERE key = 'format'");
+	                 "UPDATE meta SET value = 3 WHERE key = 'format'");
 	fx_reopen(f);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 3);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 4);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records WHERE length(mac) = 16"), 1);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM identifiers WHERE length(mac) = 16"), 1);
 	gd_vault_verify_report r;
@@ -697,9 +755,10 @@ int main(void)
 		cmocka_unit_test(purpose_bound_reads),
 		cmocka_unit_test(update_list_delete_and_batches),
 		cmocka_unit_test(faults_leave_vault_unchanged),
+		cmocka_unit_test(format_2_vault_keeps_its_ids),
 		cmocka_unit_test(init_refuses_existing_and_cleans_up),
 		cmocka_unit_test(calendar),
-		cmocka_unit_test(format_2_vault_gets_its_macs),
+		cmocka_unit_test(format_3_vault_gets_its_macs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

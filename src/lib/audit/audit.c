@@ -147,7 +147,7 @@ int gd__audit_write_cp(gd_vault *v, int64_t tenant, int64_t seq, int kind,
  */
 int gd__audit_last(gd_vault *v, int64_t tenant, int64_t *seq, unsigned char hash[GD__HASH_SIZE])
 {
-	const struct gd__audit_block *b = &v->audit_block;
+	const struct gd__audit_block *b = &v->audit.block;
 	gd__stmt *st;
 	if (b->n && b->tenant_id == tenant) {
 		*seq = b->last_seq;
@@ -215,8 +215,29 @@ static int write_block(gd_vault *v, struct gd__audit_block *b)
 
 int gd__audit_flush(gd_vault *v)
 {
-	return write_block(v, &v->audit_block);
+	return write_block(v, &v->audit.block);
 }
+
+/* The transaction layer's hooks (vault/tx.c): the block is written before a
+ * savepoint and a commit; a batch's end signs the chains it appended to. */
+static int tx_commit(gd_vault *v, bool batch)
+{
+	int rc = batch ? gd__audit_seal_batch(v) : 0;
+	return rc == 0 ? gd__audit_flush(v) : rc;
+}
+
+static void tx_rollback(gd_vault *v, bool whole)
+{
+	gd__audit_discard(v);
+	if (whole) /* the chains of a batch rolled back have nothing to sign */
+		v->audit.nbatch = 0;
+}
+
+const struct gd__tx_hooks gd__audit_tx_hooks = {
+	.savepoint = gd__audit_flush,
+	.commit = tx_commit,
+	.rollback = tx_rollback,
+};
 
 /*
  * Vaults written before blocks (format 1) kept an entry per row of an `audit`
@@ -279,13 +300,13 @@ int gd__audit_migrate(gd_vault *v)
 
 void gd__audit_discard(gd_vault *v)
 {
-	gd__audit_block_reset(&v->audit_block);
+	gd__audit_block_reset(&v->audit.block);
 }
 
 /* True inside a read operation nested in a batch: no savepoint, so its append must stay one write. */
 static bool light_op(const gd_vault *v)
 {
-	return v->depth > 0 && (v->batch || v->depth > 1) && (v->light >> (v->depth - 1) & 1u);
+	return v->tx.depth > 0 && (v->tx.batch || v->tx.depth > 1) && (v->tx.light >> (v->tx.depth - 1) & 1u);
 }
 
 int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
@@ -294,9 +315,9 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 	unsigned char prev[GD__HASH_SIZE], hash[GD__HASH_SIZE];
 	int64_t seq;
 	int rc = 0;
-	if (v->audit_gen == v->tx_gen && v->audit_tenant == tenant_id) {
-		seq = v->audit_seq;
-		memcpy(prev, v->audit_hash, GD__HASH_SIZE);
+	if (v->audit.gen == v->tx.gen && v->audit.tenant == tenant_id) {
+		seq = v->audit.seq;
+		memcpy(prev, v->audit.hash, GD__HASH_SIZE);
 	} else if ((rc = gd__audit_last(v, tenant_id, &seq, prev)) < 0) {
 		return rc;
 	}
@@ -310,23 +331,23 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 	gd__audit_hash(hash, prev, &e);
 	/* A full block, or another chain's, is written first: if that fails, this
 	 * entry was not appended and the operation fails with nothing to undo. */
-	struct gd__audit_block *b = &v->audit_block;
+	struct gd__audit_block *b = &v->audit.block;
 	if (b->n && (b->tenant_id != tenant_id || b->len >= GD__AUDIT_BLOCK_BYTES) &&
 	    (rc = gd__audit_flush(v)) < 0)
 		return rc;
 	if ((rc = gd__audit_block_add(b, &e, hash)) < 0)
 		return rc;
-	/* Remembered for the next append of this transaction; a rollback changes tx_gen. */
-	v->audit_tenant = tenant_id;
-	v->audit_seq = seq;
-	memcpy(v->audit_hash, hash, GD__HASH_SIZE);
-	v->audit_gen = v->tx_gen;
-	if (v->batch) {
+	/* Remembered for the next append of this transaction; a rollback changes tx.gen. */
+	v->audit.tenant = tenant_id;
+	v->audit.seq = seq;
+	memcpy(v->audit.hash, hash, GD__HASH_SIZE);
+	v->audit.gen = v->tx.gen;
+	if (v->tx.batch) {
 		bool known = false;
-		for (int i = 0; i < v->audit_nbatch; i++)
-			known = known || v->audit_batch[i] == tenant_id;
-		if (!known && v->audit_nbatch < (int)(sizeof v->audit_batch / sizeof *v->audit_batch))
-			v->audit_batch[v->audit_nbatch++] = tenant_id;
+		for (int i = 0; i < v->audit.nbatch; i++)
+			known = known || v->audit.batch[i] == tenant_id;
+		if (!known && v->audit.nbatch < (int)(sizeof v->audit.batch / sizeof *v->audit.batch))
+			v->audit.batch[v->audit.nbatch++] = tenant_id;
 	}
 	/* A light read in a batch skips it: the batch's commit signs the chain's end. */
 	if (seq % GD_AUDIT_CHECKPOINT_EVERY == 0 && !light_op(v))

@@ -50,6 +50,23 @@ struct gd__audit_block {
 /* Flushed before a new entry once a block holds this many bytes. */
 #define GD__AUDIT_BLOCK_BYTES (32 * 1024)
 
+/* What the audit trail keeps in struct gd_vault (v->audit). */
+struct gd__audit_state {
+	/* The last entry appended, valid while gen == v->tx.gen (one query less
+	 * per operation), and the chains appended to in the open batch, whose
+	 * ends gd_vault_commit signs. */
+	int64_t tenant, seq;
+	unsigned char hash[32];
+	uint64_t gen;
+	int64_t batch[4];
+	int nbatch;
+	/* Entries appended since the innermost savepoint (or the transaction)
+	 * began, not yet written: written before a savepoint, a commit or a read
+	 * of the trail, dropped by a rollback (see gd__audit_flush). */
+	struct gd__audit_block block;
+	bool walking;                /* inside gd__audit_walk */
+};
+
 int gd__audit_block_add(struct gd__audit_block *b, const struct gd__audit_entry *e,
                         const unsigned char hash[GD__HASH_SIZE]);
 void gd__audit_block_reset(struct gd__audit_block *b);
@@ -133,6 +150,45 @@ int gd__audit_last(gd_vault *v, int64_t tenant, int64_t *seq, unsigned char hash
 /* Verifies `tenant`'s chain (-1: all) in the current transaction (the caller's operation, or none). */
 int gd__audit_verify_chains(gd_vault *v, int64_t tenant, gd_audit_report *r,
                             void (*progress)(void *ud, int64_t done), void *ud);
+
+/* ---- appending, for every module (audit.c) ---- */
+
+enum gd__outcome { GD__OK = 0, GD__DENIED = 1, GD__FAILED = 2 };
+
+struct gd__audit_event {
+	const char *action;    /* "record.put", "record.get", "subject.erase", … */
+	const char *purpose;
+	const char *subject;   /* pseudonym */
+	int64_t record_id;     /* 0: none */
+	const char *category;
+	enum gd__outcome outcome;
+	const char *reason;
+};
+
+/*
+ * Appends an entry to the tenant's chain (tenant 0: the vault's own chain)
+ * inside the current operation. Never give it personal data.
+ */
+int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
+                     const struct gd__audit_event *e);
+int gd__audit_actor(gd_actor *a, const struct gd__audit_event *e);
+/*
+ * Writes the entries appended but not yet stored as one block. The op bracket
+ * calls it before a savepoint and before a commit, and every reader of the
+ * trail before reading, so the buffer only ever holds entries of the innermost
+ * savepoint and a rollback just drops them (gd__audit_discard). On failure the
+ * entries stay buffered.
+ */
+int gd__audit_flush(gd_vault *v);
+void gd__audit_discard(gd_vault *v);
+/* What the audit trail does at savepoints, commits and rollbacks (vault/tx.h). */
+extern const struct gd__tx_hooks gd__audit_tx_hooks;
+/* Converts a format-1 trail (one row per entry) to blocks, inside the caller's operation. */
+int gd__audit_migrate(gd_vault *v);
+/* Signs a checkpoint at the end of each chain the open batch appended to (gd_vault_commit). */
+int gd__audit_seal_batch(gd_vault *v);
+/* Records a refusal in an operation of its own (the refused one was rolled back). */
+int gd__audit_denied(gd_actor *a, const struct gd__audit_event *e);
 
 /* The id of a tenant by name (0 for "(vault)"). */
 int gd__audit_tenant_id(gd_vault *v, const char *name, int64_t *out);

@@ -43,9 +43,9 @@ static int checkpoint_chain(gd_vault *v, int64_t tenant, int64_t *written)
 int gd__audit_seal_batch(gd_vault *v)
 {
 	int rc = 0;
-	for (int i = 0; rc == 0 && i < v->audit_nbatch; i++) {
+	for (int i = 0; rc == 0 && i < v->audit.nbatch; i++) {
 		unsigned char hash[GD__HASH_SIZE];
-		int64_t seq, cp = 0, t = v->audit_batch[i];
+		int64_t seq, cp = 0, t = v->audit.batch[i];
 		rc = gd__audit_last(v, t, &seq, hash);
 		if (rc == 0)
 			rc = gd__db_int(v->store, &cp,
@@ -55,7 +55,7 @@ int gd__audit_seal_batch(gd_vault *v)
 			rc = gd__audit_write_cp(v, t, seq, GD__CP_CHECKPOINT, hash);
 	}
 	if (rc == 0)
-		v->audit_nbatch = 0;
+		v->audit.nbatch = 0;
 	return rc;
 }
 

@@ -365,7 +365,7 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 
 	/* One walk at a time: a callback reading the trail again would reuse (and
 	 * reset) the statements this walk is stepping through. */
-	if (v->audit_walking)
+	if (v->audit.walking)
 		return gd__err(GD_ESTATE, "the audit trail is already being read through this vault handle:"
 		                          " read it again after the listing, export or scope returns");
 	/* What this transaction appended is part of the trail it reads. */
@@ -383,7 +383,7 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 		                  "i", tenant);
 	if (rc < 0)
 		return rc;
-	v->audit_walking = true;
+	v->audit.walking = true;
 	if (tenant < 0)
 		rc = gd__db_query(db, &cs,
 		                  "SELECT " CP_COLUMNS " FROM audit_checkpoints"
@@ -436,7 +436,7 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 	}
 	rc = 0;
 done:
-	v->audit_walking = false;
+	v->audit.walking = false;
 	gd__audit_reader_free(&es.r);
 	gd__db_reset(db, es.st);
 	if (cs)

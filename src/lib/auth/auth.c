@@ -251,7 +251,9 @@ int gd_auth_settings_set(gd_actor *a, const gd_auth_settings *s)
 	const char *keys[] = {"max_failures", "lockout", "idle", "absolute"};
 	int64_t vals[] = {s->max_failures, s->lockout, s->idle, s->absolute};
 	for (int i = 0; rc == 0 && i < 4; i++)
-		rc = gd__db_exec(a->v->store, "INSERT OR REPLACE INTO auth_settings (key, value) VALUES (?, ?)",
+		rc = gd__db_exec(a->v->store,
+		                 "INSERT INTO auth_settings (key, value) VALUES (?, ?)"
+		                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 		                 "ti", keys[i], vals[i]);
 	if (rc == 0)
 		rc = gd__audit_append(a->v, 0, a->principal, &(struct gd__audit_event){.action = "auth.settings"});
@@ -543,13 +545,13 @@ int gd_grant_create(gd_actor *a, int64_t *out_id, const char *support, unsigned 
 		return rc;
 	if ((rc = principal_id_of(a, &pid, 0, support)) < 0)
 		goto done;
-	rc = gd__db_exec(a->v->store,
-	                 "INSERT INTO auth_grants (tenant_id, principal_id, ops, activities, created_at,"
-	                 " expires_at, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-	                 "iiitiit", a->tenant_id, pid, (int64_t)ops, activities,
-	                 (int64_t)gd_vault_now(a->v), (int64_t)expires_at, a->principal);
+	rc = gd__db_next_id(a->v->store, GD__COUNTER_GRANTS, &id);
 	if (rc == 0)
-		rc = gd__db_int(a->v->store, &id, "SELECT max(id) FROM auth_grants", NULL);
+		rc = gd__db_exec(a->v->store,
+		                 "INSERT INTO auth_grants (id, tenant_id, principal_id, ops, activities, created_at,"
+		                 " expires_at, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		                 "iiiitiit", id, a->tenant_id, pid, (int64_t)ops, activities,
+		                 (int64_t)gd_vault_now(a->v), (int64_t)expires_at, a->principal);
 	char why[128];
 	snprintf(why, sizeof why, "grant %lld to support:%s", (long long)id, support);
 	if (rc == 0)

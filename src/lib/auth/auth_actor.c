@@ -96,8 +96,6 @@ static int load_token(gd_vault *v, struct token_row *t, const char *token)
 	return rc < 0 ? rc : 0;
 }
 
-
-
 /* The grant that lets support principal `pid` into tenant `tid` now, if any. */
 static int load_grant(gd_vault *v, struct gd__authz **out, int64_t tid, int64_t pid, bool *expired)
 {
@@ -128,7 +126,6 @@ static int load_grant(gd_vault *v, struct gd__authz **out, int64_t tid, int64_t 
 	gd__db_reset(v->store, st);
 	return rc < 0 ? rc : 0;
 }
-
 
 /* Audits a refused access in the chains of the tenants concerned (own and target). */
 static void audit_refusal(gd_vault *v, int64_t own, int64_t target, const char *label,

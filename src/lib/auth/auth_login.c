@@ -62,7 +62,6 @@ done:
 	return rc;
 }
 
-
 /* ---- login ---- */
 
 /* An Argon2id string of a random password, so unknown names cost a real verification. */

@@ -1,6 +1,6 @@
 /*
- * backup.c — encrypted backups with rotation, and the erasure journal that
- * makes a restore re-apply every erasure made since the snapshot.
+ * backup.c — encrypted backups with rotation, and the restore that re-applies
+ * every erasure of the erasure journal (journal.c) made since the snapshot.
  *
  * Backup file (docs/backups.md):
  *   offset 0   8  magic "GDBAK\0\2\0" (version 1, "GDBAK\0\1\0", had no journal)
@@ -23,8 +23,8 @@
  * "gdbackup" 1, until the first rotation): a backup opens only with the key
  * file of the vault it was made from; the key id tells which version.
  *
- * The journal (format in retention.h) is a file beside the vault, so a restored
- * snapshot cannot roll it back; entries are synced before the erasure commits.
+ * The journal (journal.h) is a file beside the vault, so a restored snapshot
+ * cannot roll it back; entries are synced before the erasure commits.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/backup/backup.h"
 #include "lib/retention/retention.h"
 
 #define BK_MAGIC "GDBAK\0\2\0"
@@ -45,13 +46,6 @@
 #define BK_CHUNK 65536
 #define BK_TRAILER GD__HASH_SIZE
 #define PATH_CAP 4096
-
-static _Thread_local bool replaying;
-
-bool gd__journal_replaying(void)
-{
-	return replaying;
-}
 
 static void put64(unsigned char *p, uint64_t x)
 {
@@ -65,242 +59,6 @@ static uint64_t get64(const unsigned char *p)
 	for (int i = 0; i < 8; i++)
 		x |= (uint64_t)p[i] << (8 * i);
 	return x;
-}
-
-/* ---- journal ---- */
-
-void gd__journal_key(const struct gd__keyring *kr, unsigned char key[GD__KEY_SIZE])
-{
-	gd__keyring_current(kr, GD__K_JOURNAL, key);
-}
-
-/*
- * The MAC of an entry. "GDJ1" entries (before chaining) cover their own bytes;
- * "GDJ2" entries also cover the MAC of the entry before them (zeros for the
- * first), so the last MAC vouches for the whole journal up to it: that value is
- * what the audit trail's anchors record.
- */
-static void entry_mac(const unsigned char key[GD__KEY_SIZE], const unsigned char prev[GD__BLIND_SIZE],
-                      const unsigned char *entry, unsigned char out[GD__BLIND_SIZE])
-{
-	unsigned char m[GD__BLIND_SIZE + 144];
-	if (memcmp(entry, "GDJ1", 4) == 0) {
-		gd__blind(out, key, entry, 144);
-		return;
-	}
-	memcpy(m, prev, GD__BLIND_SIZE);
-	memcpy(m + GD__BLIND_SIZE, entry, 144);
-	gd__blind(out, key, m, sizeof m);
-}
-
-void gd__journal_encode(unsigned char out[GD__JOURNAL_ENTRY_SIZE], const struct gd__journal_entry *e)
-{
-	memset(out, 0, GD__JOURNAL_ENTRY_SIZE);
-	memcpy(out, "GDJ2", 4);
-	out[4] = (unsigned char)e->kind;
-	put64(out + 8, (uint64_t)e->at);
-	put64(out + 16, (uint64_t)e->record_id);
-	put64(out + 24, (uint64_t)e->collected_at);
-	memcpy(out + 32, e->subject, strnlen(e->subject, GD_SUBJECT_ID_SIZE - 1));
-	memcpy(out + 64, e->tenant, strnlen(e->tenant, 64));
-}
-
-static void journal_path(char *buf, size_t cap, const char *vault_path)
-{
-	snprintf(buf, cap, "%s.journal", vault_path);
-}
-
-/*
- * The journal stays open from its first append: opening it twice per erasure
- * (to write, then to sync) cost a path walk and a file open each time. If the
- * file at its path is no longer the one open (removed, moved away, replaced),
- * the one at the path is opened (created) instead.
- */
-static int journal_fd(gd_vault *v, const char *path)
-{
-	struct stat open_st, path_st;
-	if (v->journal_fd >= 0 &&
-	    (fstat(v->journal_fd, &open_st) != 0 || stat(path, &path_st) != 0 ||
-	     open_st.st_ino != path_st.st_ino || open_st.st_dev != path_st.st_dev)) {
-		close(v->journal_fd);
-		v->journal_fd = -1;
-	}
-	if (v->journal_fd < 0)
-		v->journal_fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	return v->journal_fd;
-}
-
-/* Writes all of `p` at the end of `fd`. */
-static int append_all(int fd, const unsigned char *p, size_t len, const char *path)
-{
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, p + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return gd__err(GD_EIO, "cannot write the erasure journal %s: %s", path, strerror(errno));
-		off += (size_t)w;
-	}
-	return 0;
-}
-
-int gd__journal_append(gd_actor *a, unsigned char *entries, size_t n)
-{
-	gd_vault *v = a->v;
-	char path[PATH_CAP], why[160], hex[2 * GD__BLIND_SIZE + 1];
-	unsigned char key[GD__KEY_SIZE], prev[GD__BLIND_SIZE] = {0};
-	struct stat st;
-	int rc = 0;
-	journal_path(path, sizeof path, v->path);
-	if (gd__fault_point())
-		return gd__err(GD_EIO, "cannot write the erasure journal (injected)");
-	int fd = journal_fd(v, path);
-	if (fd < 0)
-		return gd__err(GD_EIO, "cannot open the erasure journal %s: %s", path, strerror(errno));
-	/* Writers are already serialised by the vault's write transaction; the
-	 * file lock also keeps a process that bypasses it from interleaving. */
-	while (flock(fd, LOCK_EX) != 0)
-		if (errno != EINTR)
-			return gd__err(GD_EIO, "cannot lock the erasure journal %s: %s", path, strerror(errno));
-	/* A torn last entry (crash mid-write) is cut off so entries stay aligned. */
-	if (fstat(fd, &st) != 0)
-		rc = gd__err(GD_EIO, "cannot stat the erasure journal %s: %s", path, strerror(errno));
-	else if (st.st_size % GD__JOURNAL_ENTRY_SIZE &&
-	         ftruncate(fd, st.st_size - st.st_size % GD__JOURNAL_ENTRY_SIZE) != 0)
-		rc = gd__err(GD_EIO, "cannot repair the erasure journal %s", path);
-	int64_t count = rc == 0 ? (int64_t)(st.st_size / GD__JOURNAL_ENTRY_SIZE) : 0, seq = 0, last = 0;
-	unsigned char tail[GD__JOURNAL_ENTRY_SIZE];
-	/* The chain goes on from the MAC of the last entry; the numbering from the
-	 * highest of the last entry's and the vault's (a journal file removed or
-	 * replaced restarts the chain, never the numbers: a restore sees the gap). */
-	if (rc == 0 && count > 0) {
-		if (pread(fd, tail, sizeof tail, (off_t)((count - 1) * GD__JOURNAL_ENTRY_SIZE)) != (ssize_t)sizeof tail)
-			rc = gd__err(GD_EIO, "cannot read the erasure journal %s", path);
-		else {
-			memcpy(prev, tail + 144, GD__BLIND_SIZE);
-			last = memcmp(tail, "GDJ2", 4) == 0 ? (int64_t)get64(tail + 136) : count;
-		}
-	}
-	if (rc == 0)
-		rc = gd__db_int(v->store, &seq, "SELECT value FROM meta WHERE key = 'journal_seq'", NULL);
-	if (rc == 0) {
-		seq = seq > last ? seq : last;
-		gd__journal_key(v->ring, key);
-		for (size_t i = 0; i < n; i++) {
-			unsigned char *e = entries + i * GD__JOURNAL_ENTRY_SIZE;
-			put64(e + 136, (uint64_t)(seq + 1 + (int64_t)i));
-			entry_mac(key, prev, e, e + 144);
-			memcpy(prev, e + 144, GD__BLIND_SIZE);
-		}
-		gd__wipe(key, sizeof key);
-		rc = append_all(fd, entries, n * GD__JOURNAL_ENTRY_SIZE, path);
-	}
-	flock(fd, LOCK_UN);
-	if (rc < 0)
-		return rc;
-	v->journal_unsynced = true;
-	/* The anchor: in the same transaction as the erasure, the trail records how
-	 * long the journal is and its last MAC, so a restore can tell a journal
-	 * that lost or changed entries (docs/backups.md). */
-	gd__hex(hex, prev, sizeof prev);
-	snprintf(why, sizeof why, "journal entries %lld..%lld head %s", (long long)seq + 1,
-	         (long long)(seq + (int64_t)n), hex);
-	if ((rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'journal_seq'", "i",
-	                      seq + (int64_t)n)) < 0)
-		return rc;
-	if ((rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "journal.anchor", .reason = why})) < 0)
-		return rc;
-	return v->depth == 0 && !v->batch ? gd__journal_sync(v) : 0;
-}
-
-int gd__journal_sync(gd_vault *v)
-{
-	char path[PATH_CAP];
-	journal_path(path, sizeof path, v->path);
-	if (gd__fault_point())
-		return gd__err(GD_EIO, "cannot sync the erasure journal (injected)");
-	/* The file appended to, wherever it is now: that is where the entries are. */
-	int fd = v->journal_fd >= 0 ? v->journal_fd : journal_fd(v, path);
-	if (fd < 0 || fdatasync(fd) != 0)
-		return gd__err(GD_EIO, "cannot sync the erasure journal %s: %s", path, strerror(errno));
-	v->journal_unsynced = false;
-	return 0;
-}
-
-/*
- * Calls `cb` for each entry of the journal file `path` with its position (1…)
- * and the chain's MAC up to it; a missing file has none. An entry whose MAC
- * does not verify (altered, forged, reordered, or from another vault) stops
- * the walk with GD_ECORRUPT naming it.
- */
-static int journal_each_file(const char *path, const struct gd__keyring *kr, bool strict,
-                             int (*cb)(void *ud, const struct gd__journal_entry *e, int64_t pos,
-                                       const unsigned char mac[GD__BLIND_SIZE]),
-                             void *ud)
-{
-	unsigned char buf[GD__JOURNAL_ENTRY_SIZE], mac[GD__BLIND_SIZE], prev[GD__BLIND_SIZE] = {0};
-	unsigned char key[GD__KEY_SIZE];
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return errno == ENOENT ? 0 : gd__err(GD_EIO, "cannot read the erasure journal %s: %s", path, strerror(errno));
-	gd__journal_key(kr, key);
-	int rc = 0;
-	for (int64_t n = 1; rc == 0 && fread(buf, 1, sizeof buf, f) == sizeof buf; n++) {
-		entry_mac(key, prev, buf, mac);
-		if ((memcmp(buf, "GDJ1", 4) != 0 && memcmp(buf, "GDJ2", 4) != 0) ||
-		    gd__memcmp(mac, buf + 144, sizeof mac) != 0 || buf[4] < GD__J_ERASE || buf[4] > GD__J_ANONYMISE) {
-			rc = gd__err(GD_ECORRUPT,
-			             "entry %lld of the erasure journal %s is damaged, out of place or was not written"
-			             " by this vault",
-			             (long long)n, path);
-			break;
-		}
-		int64_t seq = memcmp(buf, "GDJ2", 4) == 0 ? (int64_t)get64(buf + 136) : n;
-		if (strict && seq != n) {
-			rc = seq > n ? gd__err(GD_ECORRUPT,
-			                       "the erasure journal %s lacks entries %lld..%lld: its file was removed or"
-			                       " replaced after they were written; restore the full journal from a backup"
-			                       " or an export (--journal FILE, docs/backups.md)",
-			                       path, (long long)n, (long long)seq - 1)
-			             : gd__err(GD_ECORRUPT, "entry %lld of the erasure journal %s is out of place", (long long)n,
-			                       path);
-			break;
-		}
-		memcpy(prev, mac, sizeof prev);
-		struct gd__journal_entry e = {.kind = buf[4], .at = (gd_time)get64(buf + 8),
-		                              .record_id = (int64_t)get64(buf + 16),
-		                              .collected_at = (gd_time)get64(buf + 24)};
-		memcpy(e.subject, buf + 32, GD_SUBJECT_ID_SIZE - 1);
-		memcpy(e.tenant, buf + 64, 64);
-		rc = cb(ud, &e, n, mac);
-	}
-	gd__wipe(key, sizeof key);
-	fclose(f);
-	return rc;
-}
-
-struct each_adapter {
-	int (*cb)(void *ud, const struct gd__journal_entry *e);
-	void *ud;
-};
-
-static int each_adapt(void *ud, const struct gd__journal_entry *e, int64_t pos,
-                      const unsigned char mac[GD__BLIND_SIZE])
-{
-	(void)pos, (void)mac;
-	struct each_adapter *x = ud;
-	return x->cb(x->ud, e);
-}
-
-/* Calls `cb` for each entry of the journal of `vault_path`; a missing journal has none. */
-static int journal_each(const char *vault_path, const struct gd__keyring *kr,
-                        int (*cb)(void *ud, const struct gd__journal_entry *e), void *ud)
-{
-	char path[PATH_CAP];
-	struct each_adapter x = {cb, ud};
-	journal_path(path, sizeof path, vault_path);
-	return journal_each_file(path, kr, false, each_adapt, &x);
 }
 
 /* ---- backup files ---- */
@@ -815,7 +573,7 @@ int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 	/* The journal after the snapshot: it holds at least what the snapshot's
 	 * anchors name, since entries are synced before their commit. */
 	char jpath[PATH_CAP];
-	journal_path(jpath, sizeof jpath, v->path);
+	gd__journal_path(jpath, sizeof jpath, v->path);
 	if ((rc = append_journal(tmp, jpath)) < 0)
 		goto done;
 	if ((rc = encrypt_file(v->ring, v->master_version, tmp, path, now, kinds)) < 0)
@@ -887,7 +645,7 @@ int gd_backup_journal_export(gd_vault *v, const char *dest)
 	if (access(dest, F_OK) == 0)
 		return gd__err(GD_EEXISTS, "%s already exists: choose another file", dest);
 	snprintf(tmp, sizeof tmp, "%s.plain-tmp", dest);
-	journal_path(jpath, sizeof jpath, v->path);
+	gd__journal_path(jpath, sizeof jpath, v->path);
 	unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		return gd__err(GD_EIO, "cannot create %s: %s", tmp, strerror(errno));
@@ -972,10 +730,8 @@ static int replay_one(void *ud, const struct gd__journal_entry *e)
 	if (rc < 0)
 		return rc;
 	if (e->kind == GD__J_DELETE) {
-		rc = gd__db_exec(db, "DELETE FROM records WHERE id = ?", "i", found);
-		if (rc == 0)
-			rc = gd__retention_record_gone(r->v, found);
-		r->v->needs_scrub = true;
+		rc = gd__records_delete(r->v, r->a->tenant_id, found, found, NULL);
+		r->v->tx.needs_scrub = true;
 		r->stats->deletions += rc == 0;
 	} else {
 		rc = gd__retention_anonymise_row(r->a, found, e->collected_at);
@@ -1058,7 +814,7 @@ static int check_journal(const char *jpath, bool exists, const struct gd__keyrin
                          struct anchor *b)
 {
 	struct jcheck c = {.anchors = {a->seq ? a : NULL, b->seq ? b : NULL}};
-	int rc = journal_each_file(jpath, kr, true, check_one, &c);
+	int rc = gd__journal_each_file(jpath, kr, true, check_one, &c);
 	if (rc < 0)
 		return rc;
 	for (int i = 0; i < 2; i++) {
@@ -1119,6 +875,13 @@ static int install_journal(const char *from, const char *to)
 	return rc;
 }
 
+static int replay_each(void *ud, const struct gd__journal_entry *e, int64_t pos,
+                       const unsigned char mac[GD__BLIND_SIZE])
+{
+	(void)pos, (void)mac;
+	return replay_one(ud, e);
+}
+
 /*
  * The audit public keys the restored vault must accept: the one its snapshot
  * signed with, and every one the live vault retired; the current one is the
@@ -1164,8 +927,7 @@ static int keep_audit_keys(gd_vault *v, gd_vault *live)
 			rc = gd__key_retire_pk(v, keys + i);
 	}
 	if (rc == 0)
-		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'audit_public_key'", "b", v->audit_pk,
-		                 sizeof v->audit_pk);
+		rc = gd__meta_put(v, "audit_public_key", v->audit_pk, sizeof v->audit_pk);
 	return rc;
 }
 
@@ -1197,7 +959,7 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 	snprintf(tmp, sizeof tmp, "%s.restoring", path);
 	snprintf(jsrc, sizeof jsrc, "%s.journal-in", tmp);
 	snprintf(jplain, sizeof jplain, "%s.journal-plain", tmp);
-	journal_path(jpath, sizeof jpath, path);
+	gd__journal_path(jpath, sizeof jpath, path);
 	/* Nobody else may use the vault while it is replaced: a server writing on
 	 * would lose what it acknowledged, erasures included. */
 	if ((rc = gd__lock_acquire(&lock, path, true)) < 0)
@@ -1260,10 +1022,9 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 		gd_vault_rollback(v);
 		goto done;
 	}
-	replaying = true;
-	struct each_adapter x = {replay_one, &r};
-	rc = journal_each_file(jread, kr, true, each_adapt, &x);
-	replaying = false;
+	gd__journal_set_replaying(true);
+	rc = gd__journal_each_file(jread, kr, true, replay_each, &r);
+	gd__journal_set_replaying(false);
 	gd_actor_close(r.a), r.a = NULL;
 	gd_vault_close(r.live), r.live = NULL;
 	if (rc == 0) {
@@ -1291,7 +1052,7 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 		rc = gd__err(GD_EIO, "cannot replace %s with the restored snapshot: %s", path, strerror(errno));
 	snprintf(side, sizeof side, "%s.lock", tmp), unlink(side);
 done:
-	replaying = false;
+	gd__journal_set_replaying(false);
 	gd_actor_close(r.a);
 	gd_vault_close(r.live);
 	gd_vault_close(v);
@@ -1331,7 +1092,7 @@ int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
 		return rc;
 	if (!subject || strlen(subject) != GD_SUBJECT_ID_SIZE - 1)
 		return gd__err(GD_EINVAL, "\"%.40s\" is not a subject id", subject ? subject : "");
-	if ((rc = journal_each(v->path, v->ring, find_one, &f)) < 0)
+	if ((rc = gd__journal_each(v->path, v->ring, find_one, &f)) < 0)
 		return rc;
 	if (!f.at)
 		return gd__err(GD_ENOTFOUND, "the erasure journal has no erasure of subject %s", subject);
@@ -1375,7 +1136,7 @@ int gd_backup_horizon_each(gd_vault *v, const char *dir, const gd_backup_policy 
 		rc = scan(dir, p, &l);
 	if (rc == 0) {
 		struct each_erasure x = {&l, cb, ud};
-		rc = journal_each(v->path, v->ring, each_one, &x);
+		rc = gd__journal_each(v->path, v->ring, each_one, &x);
 	}
 	gd__free(l.b);
 	return rc;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/po/po.h"
 #include "lib/register/register.h"
 #include "util/utf8.h"
 
@@ -52,10 +53,13 @@ static int check_nature(const char *s)
 	return 0;
 }
 
+/* A language the drafts can be written in: one with a catalogue (po/<language>.po). */
 static int check_language(const char *s)
 {
-	if (s && strcmp(s, "fr") != 0 && strcmp(s, "en") != 0)
-		return gd__err(GD_EINVAL, "breach language \"%.8s\" is not supported: use fr or en", s);
+	const struct gd__po *po;
+	if (s && (strlen(s) > 7 || gd__po_get(&po, s) < 0))
+		return gd__err(GD_EINVAL, "breach language \"%.8s\" is not supported: use one with a "
+		                          "catalogue in po/ (fr, en)", s);
 	return 0;
 }
 
@@ -139,7 +143,7 @@ int gd_breach_record(gd_actor *a, int64_t *out_id, const gd_breach_spec *given)
 		return gd__err(GD_EINVAL, "the breach is detected in the future: check --detected");
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
-	rc = gd__db_int(v->store, &id, "SELECT coalesce(max(id), 0) + 1 FROM breaches", NULL);
+	rc = gd__db_next_id(v->store, GD__COUNTER_BREACHES, &id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store,
 		                 "INSERT INTO breaches (id, tenant_id, detected_at, recorded_at, started_at,"

@@ -4,7 +4,8 @@
  * of subjects and records; (b) contact point; (c) likely consequences; (d)
  * measures taken or proposed; plus the reasons for a delay past 72 hours) and
  * of the communication to the data subjects (Art. 34(2), in clear and plain
- * language), in French or English, as plain text or HTML.
+ * language), in any language with a catalogue (po/<language>.po, context
+ * "breach": French and English today), as plain text or HTML.
  *
  * A draft never invents: what the breach does not record yet is marked "to be
  * completed" and listed at the top, so that a phased notification (Art. 33(4))
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/po/po.h"
 #include "lib/register/register.h"
 
 struct sb {
@@ -72,7 +74,7 @@ struct words {
 	const char *title[2];
 	const char *todo, *missing, *unknown, *open_end, *general;
 	const char *authority, *controller, *reference, *detected, *period, *from, *to, *notified, *hours_after;
-	const char *late, *delay;
+	const char *late, *delay, *yes;
 	const char *sec_a, *kind, *what, *data_cats, *subject_cats, *n_subjects, *n_records, *computed;
 	const char *computed_fmt, *by_principal, *for_activity;
 	const char *sec_b, *sec_c, *sec_d, *taken, *proposed;
@@ -84,8 +86,14 @@ struct words {
 	const char *intro_authority;
 };
 
+/*
+ * The texts of the drafts, in English: the msgids of the catalogues
+ * (po/<language>.po, context "breach"), translated field by field at draft
+ * time (words_for), so a language is added with a catalogue, not in C.
+ */
 static const struct words EN = {
 	.lang = "en",
+	.yes = "yes",
 	.title = {"Notification of a personal data breach to the supervisory authority (GDPR Art. 33)",
 	          "Information about a personal data breach (GDPR Art. 34)"},
 	.todo = "[to be completed]",
@@ -112,7 +120,7 @@ static const struct words EN = {
 	.n_subjects = "Approximate number of data subjects concerned",
 	.n_records = "Approximate number of personal data records concerned",
 	.computed = "Computed from the audit trail",
-	.computed_fmt = "%lld data subject(s) and %lld record(s) read or exported between %s and %s",
+	.computed_fmt = "{subjects} data subject(s) and {records} record(s) read or exported between {from} and {to}",
 	.by_principal = "by",
 	.for_activity = "for the activity",
 	.sec_b = "(b) Data protection officer or other contact point",
@@ -139,60 +147,72 @@ static const struct words EN = {
 	.s_closing = "We apologise for this incident and remain at your disposal for any question.",
 };
 
-static const struct words FR = {
-	.lang = "fr",
-	.title = {"Notification d'une violation de données à caractère personnel à l'autorité de contrôle (RGPD art. 33)",
-	          "Information sur une violation de données à caractère personnel (RGPD art. 34)"},
-	.todo = "[à compléter]",
-	.missing = "À compléter avant l'envoi",
-	.unknown = "pas encore connu",
-	.open_end = "fin pas encore connue",
-	.general = "Responsable du traitement et notification",
-	.authority = "Autorité de contrôle",
-	.controller = "Responsable du traitement",
-	.reference = "Référence de la violation",
-	.detected = "Date de prise de connaissance de la violation",
-	.period = "Période de la violation",
-	.from = "du",
-	.to = "au",
-	.notified = "Date de la présente notification",
-	.hours_after = "heures après la prise de connaissance",
-	.late = "Notification faite au-delà de 72 heures (art. 33(1))",
-	.delay = "Motifs du retard",
-	.sec_a = "a) Nature de la violation",
-	.kind = "Type de violation",
-	.what = "Description",
-	.data_cats = "Catégories de données à caractère personnel concernées",
-	.subject_cats = "Catégories de personnes concernées",
-	.n_subjects = "Nombre approximatif de personnes concernées",
-	.n_records = "Nombre approximatif d'enregistrements de données concernés",
-	.computed = "Calculé à partir de la piste d'audit",
-	.computed_fmt = "%lld personne(s) et %lld enregistrement(s) lus ou exportés entre le %s et le %s",
-	.by_principal = "par",
-	.for_activity = "pour le traitement",
-	.sec_b = "b) Délégué à la protection des données ou autre point de contact",
-	.sec_c = "c) Conséquences probables de la violation",
-	.sec_d = "d) Mesures prises ou envisagées",
-	.taken = "Mesures prises, y compris pour en atténuer les éventuelles conséquences négatives",
-	.proposed = "Mesures envisagées",
-	.art34 = "Communication aux personnes concernées (art. 34)",
-	.art34_yes = "prévue : la violation est susceptible d'engendrer un risque élevé pour leurs droits et libertés",
-	.art34_done = "faite le",
-	.art34_no = "non prévue : la violation n'est pas jugée susceptible d'engendrer un risque élevé pour leurs droits et libertés",
-	.natures = {"confidentialité (divulgation ou accès non autorisés à des données à caractère personnel)",
-	            "intégrité (altération non autorisée ou accidentelle de données à caractère personnel)",
-	            "disponibilité (perte d'accès ou destruction, accidentelle ou non autorisée, de données à caractère personnel)"},
-	.intro_authority = "Le responsable du traitement désigné ci-dessous notifie la violation de données à caractère personnel suivante.",
-	.intro_subjects = "Nous vous informons d'un incident de sécurité qui concerne des données à caractère personnel vous concernant.",
-	.s_what = "Ce qui s'est passé",
-	.s_when = "Quand",
-	.s_data = "Les données vous concernant qui peuvent être touchées",
-	.s_consequences = "Ce que cela peut signifier pour vous",
-	.s_done = "Ce que nous avons fait",
-	.s_advice = "Ce que nous allons faire et ce que nous vous conseillons de faire",
-	.s_contact = "Qui contacter",
-	.s_closing = "Nous vous prions de nous excuser pour cet incident et restons à votre disposition pour toute question.",
-};
+
+/* Each text of EN through the catalogue of `lang` (context "breach"). */
+static int words_for(struct words *out, const char *lang)
+{
+	const struct gd__po *po;
+	int rc = gd__po_get(&po, lang);
+	if (rc < 0)
+		return rc;
+	*out = EN;
+	out->lang = lang;
+#define T(f) out->f = gd__po_pgettext(po, "breach", EN.f)
+	T(todo);
+	T(missing);
+	T(unknown);
+	T(open_end);
+	T(general);
+	T(authority);
+	T(controller);
+	T(reference);
+	T(detected);
+	T(period);
+	T(from);
+	T(to);
+	T(notified);
+	T(hours_after);
+	T(late);
+	T(delay);
+	T(sec_a);
+	T(kind);
+	T(what);
+	T(data_cats);
+	T(subject_cats);
+	T(n_subjects);
+	T(n_records);
+	T(computed);
+	T(computed_fmt);
+	T(by_principal);
+	T(for_activity);
+	T(sec_b);
+	T(sec_c);
+	T(sec_d);
+	T(taken);
+	T(proposed);
+	T(art34);
+	T(art34_yes);
+	T(art34_done);
+	T(art34_no);
+	T(intro_authority);
+	T(intro_subjects);
+	T(s_what);
+	T(s_when);
+	T(s_data);
+	T(s_consequences);
+	T(s_done);
+	T(s_advice);
+	T(s_contact);
+	T(s_closing);
+	T(title[0]);
+	T(title[1]);
+	T(natures[0]);
+	T(natures[1]);
+	T(natures[2]);
+	T(yes);
+#undef T
+	return 0;
+}
 
 struct draft {
 	struct sb b;
@@ -280,16 +300,44 @@ static void number(char *out, size_t cap, int64_t n)
 		snprintf(out, cap, "%lld", (long long)n);
 }
 
+/* Writes `fmt` with {subjects} {records} {from} {to} replaced (a catalogue is no printf format). */
+static size_t fill(char *out, size_t cap, const char *fmt, const char *const names[4],
+                   const char *const vals[4])
+{
+	size_t n = 0;
+	for (const char *p = fmt; *p && n + 1 < cap;) {
+		bool done = false;
+		for (int i = 0; i < 4 && *p == '{'; i++) {
+			size_t l = strlen(names[i]);
+			if (strncmp(p + 1, names[i], l) == 0 && p[l + 1] == '}') {
+				n += (size_t)snprintf(out + n, cap - n, "%s", vals[i]);
+				if (n >= cap)
+					n = cap - 1;
+				p += l + 2;
+				done = true;
+				break;
+			}
+		}
+		if (!done)
+			out[n++] = *p++;
+	}
+	out[n] = 0;
+	return n;
+}
+
 static void scope_line(const struct words *w, const gd_breach *b, char *out, size_t cap)
 {
-	char f[40], t[40];
+	char f[40], t[40], ns[24], nr[24];
 	out[0] = 0;
 	if (b->scoped_subjects < 0)
 		return;
 	when(f, sizeof f, b->scope_from);
 	when(t, sizeof t, b->scope_to);
-	size_t n = (size_t)snprintf(out, cap, w->computed_fmt, (long long)b->scoped_subjects,
-	                            (long long)b->scoped_records, f, t);
+	snprintf(ns, sizeof ns, "%lld", (long long)b->scoped_subjects);
+	snprintf(nr, sizeof nr, "%lld", (long long)b->scoped_records);
+	static const char *const names[4] = {"subjects", "records", "from", "to"};
+	const char *const vals[4] = {ns, nr, f, t};
+	size_t n = fill(out, cap, w->computed_fmt, names, vals);
 	if (b->scope_principal && n < cap)
 		n += (size_t)snprintf(out + n, cap - n, " %s %s", w->by_principal, b->scope_principal);
 	if (b->scope_activity && n < cap)
@@ -329,7 +377,7 @@ static void authority(struct draft *d, const gd_breach *b, gd_time now, const ch
 	         w->hours_after);
 	item(d, w->notified, buf);
 	if (late) {
-		item(d, w->late, w == &FR ? "oui" : "yes");
+		item(d, w->late, w->yes);
 		item(d, w->delay, b->delay_reason);
 	}
 
@@ -410,12 +458,17 @@ int gd_breach_draft(gd_actor *a, char **out, int64_t id, enum gd_breach_recipien
 		return gd__err(GD_EINVAL, "a breach draft is for the authority or for the subjects");
 	if (format != GD_BREACH_TEXT && format != GD_BREACH_HTML)
 		return gd__err(GD_EINVAL, "a breach draft is text or HTML");
-	if (language && strcmp(language, "fr") != 0 && strcmp(language, "en") != 0)
-		return gd__err(GD_EINVAL, "breach drafts are written in fr or en, not \"%.8s\"", language);
+	struct words words;
+	if (language && words_for(&words, language) < 0)
+		return gd__err(GD_EINVAL, "breach drafts are written in a language with a catalogue "
+		                          "(po/<language>.po: fr, en), not \"%.8s\"", language);
 	if ((rc = gd_breach_get(a, &b, id)) < 0)
 		return rc;
-	const char *lang = language ? language : b->language;
-	d.w = strcmp(lang, "fr") == 0 ? &FR : &EN;
+	if (!language && (rc = words_for(&words, b->language)) < 0) {
+		gd_breach_free(b);
+		return rc;
+	}
+	d.w = &words;
 	d.b.html = head.html = format == GD_BREACH_HTML;
 	/* The authority, when the register names it. */
 	const struct gd__register *reg = NULL;

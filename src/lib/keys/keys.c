@@ -90,8 +90,7 @@ static int rewrap(gd_vault *v, uint32_t next)
 		}
 		if ((rc = gd__master_seal(v, next, wrapped, kek, sizeof kek, ad, gd__tenant_ad(ad, names[i]))) < 0)
 			break;
-		rc = gd__db_exec(db, "UPDATE tenants SET wrapped_key = ? WHERE id = ?", "bi", wrapped, sizeof wrapped,
-		                 ids[i]);
+		rc = gd__tenant_set_key(v, ids[i], wrapped, sizeof wrapped);
 	}
 	gd__wipe(kek, sizeof kek);
 	if (rc < 0)
@@ -99,7 +98,7 @@ static int rewrap(gd_vault *v, uint32_t next)
 	unsigned char zeros[32] = {0}, check[32 + GD__SEAL_OVERHEAD];
 	if ((rc = gd__master_seal(v, next, check, zeros, sizeof zeros, gd__key_check_ad, sizeof gd__key_check_ad)) < 0)
 		return rc;
-	return gd__db_exec(db, "UPDATE meta SET value = ? WHERE key = 'key_check'", "b", check, sizeof check);
+	return gd__meta_put(v, "key_check", check, sizeof check);
 }
 
 int gd__key_rewrap_to_newest(gd_vault *v)
@@ -185,9 +184,7 @@ int gd__key_retire_pk(gd_vault *v, const unsigned char pk[GD__SIGN_PK_SIZE])
 	memcpy(keys + n, pk, 32);
 	n += 32;
 	if (rc == 0)
-		rc = gd__db_exec(v->store, "DELETE FROM meta WHERE key = 'audit_retired_keys'", NULL);
-	if (rc == 0)
-		rc = gd__db_exec(v->store, "INSERT INTO meta (key, value) VALUES ('audit_retired_keys', ?)", "b", keys, n);
+		rc = gd__meta_put(v, "audit_retired_keys", keys, n);
 	return rc;
 }
 
@@ -216,8 +213,7 @@ static int rotate_simple(gd_vault *v, int kind, const char *kpath, uint32_t *ver
 		memcpy(v->audit_pk, new_pk, sizeof new_pk);
 		rc = gd__key_retire_pk(v, old_pk);
 		if (rc == 0)
-			rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'audit_public_key'", "b", new_pk,
-			                 sizeof new_pk);
+			rc = gd__meta_put(v, "audit_public_key", new_pk, sizeof new_pk);
 		memcpy(v->audit_pk, old_pk, sizeof old_pk);
 	}
 	if (rc == 0) {
@@ -349,7 +345,7 @@ int gd_key_rotate(gd_vault *v, const char *kind, const char *backup_dir, unsigne
 	int rc = key_file(v, kpath, sizeof kpath);
 	if (rc < 0)
 		return rc;
-	if (v->batch || v->depth)
+	if (v->tx.batch || v->tx.depth)
 		return gd__err(GD_ESTATE, "a key rotation runs in no batch: commit or roll back first");
 	/* The key file as it is now (another process may have rotated), its derived
 	 * secrets made keys of their own so that they outlive the master. */

@@ -17,7 +17,7 @@
  * "gdmeta__", id 1), so it rotates with it and never leaves secure memory.
  * Invariant: every writer of those columns writes the MAC in the same
  * statement (record.c, retention.c, subject.c); format 3 vaults have one on
- * every row (vault.c converts format 2 at open, gd__integrity_migrate).
+ * every row (vault.c converts format 3 at open, gd__integrity_migrate).
  */
 #include <stdio.h>
 #include <string.h>

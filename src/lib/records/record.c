@@ -51,16 +51,6 @@ static int check_spec(const gd_record_spec *spec)
 	return check_value(spec->type, spec->value, spec->value_len);
 }
 
-#ifndef NDEBUG
-/* Stops the walk (1) at a successful put of record *ud. */
-static int id_was_put(void *ud, const struct gd__audit_entry *e, const void *hash, size_t n,
-                      const unsigned char prev[GD__HASH_SIZE])
-{
-	return e->record_id == *(const int64_t *)ud && e->outcome == 0 && e->action &&
-	       strcmp(e->action, "record.put") == 0;
-}
-#endif
-
 int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_record_spec *spec)
 {
 	struct gd__subject s = {0};
@@ -86,32 +76,9 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		goto free;
 	if ((rc = gd__subject_load(a, &s, subject, true)) < 0)
 		goto done;
-	if (v->next_record_gen == v->tx_gen) {
-		id = v->next_record_id;
-	} else {
-		/* Above every id ever used, deleted ones included (the high-water mark). */
-		int64_t high = 0;
-		rc = gd__db_int(v->store, &id, "SELECT coalesce(max(id), 0) + 1 FROM records", NULL);
-		if (rc == 0)
-			rc = gd__db_int(v->store, &high,
-			                "SELECT value FROM meta WHERE key = 'record_high_water'", NULL);
-		if (rc < 0)
-			goto done;
-		if (high >= id)
-			id = high + 1;
-#ifndef NDEBUG
-		/* No trigger keeps the mark: every deleter raises it. Debug builds check
-		 * against the audit trail that a forgotten one never lets an id come back.
-		 * A trail that does not decode is verification's business, not this check's. */
-		struct gd__audit_walk w = {.entry = id_was_put, .cp = NULL, .ud = &id};
-		int reused = v->audit_walking ? 0 : gd__audit_walk(v, -1, &w);
-		if (reused < 0 && reused != GD_ECORRUPT) {
-			rc = reused;
-			goto done;
-		}
-		assert(reused != 1);
-#endif
-	}
+	/* From the vault's counter: above every id ever given, deleted ones included. */
+	if ((rc = gd__db_next_id(v->store, GD__COUNTER_RECORDS, &id)) < 0)
+		goto done;
 	gd__seal(sealed, s.key, spec->value, spec->value_len, ad,
 	         gd__record_ad(ad, sizeof ad, a->tenant_id, subject, id, spec->category));
 	gd_time now = gd_vault_now(v);
@@ -137,12 +104,6 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.put", .purpose = spec->activity,
 		                            .subject = subject, .record_id = id, .category = spec->category});
-	if (rc == 0) {
-		/* Ids are only taken inside the write lock: the next one is known until the
-		 * transaction ends (a rollback changes tx_gen and forgets it). */
-		v->next_record_id = id + 1;
-		v->next_record_gen = v->tx_gen;
-	}
 done:
 	rc = gd__op_end(v, rc);
 free:
@@ -435,12 +396,82 @@ int gd_record_delete(gd_actor *a, int64_t id)
 		gd__db_reset(v->store, st);
 	}
 	if (rc == 0)
-		rc = gd__db_exec(v->store, "DELETE FROM records WHERE id = ?", "i", id);
-	if (rc == 0)
-		rc = gd__retention_record_gone(v, id);
+		rc = gd__records_delete(v, a->tenant_id, id, id, NULL);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.delete", .subject = subject,
 		                            .record_id = id, .category = category});
 	return gd__op_end(v, rc);
+}
+
+/* ---- the records table's writes for the other modules ---- */
+
+int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t last, int64_t *n)
+{
+	int rc = gd__db_exec(v->store, "DELETE FROM records WHERE tenant_id = ? AND id BETWEEN ? AND ?", "iii",
+	                     tenant_id, first, last);
+	if (n)
+		*n = rc == 0 ? gd__db_changes(v->store) : 0;
+	return rc == 0 ? gd__retention_forget(v, first, last) : rc;
+}
+
+int gd__records_delete_subject(gd_vault *v, int64_t subject_id)
+{
+	int rc = gd__retention_forget_subject(v, subject_id);
+	return rc == 0 ? gd__db_exec(v->store, "DELETE FROM records WHERE subject_id = ?", "i", subject_id) : rc;
+}
+
+/*
+ * The MAC of record `id` as it will be once moved to `stage` (anonymised: no
+ * subject, `collected`), from its row: the caller's next write stores it.
+ */
+static int mac_after(gd_actor *a, int64_t id, int stage, gd_time collected, bool anonymised,
+                     unsigned char mac[GD__BLIND_SIZE])
+{
+	gd__store *db = a->v->store;
+	gd__stmt *st;
+	int rc = gd__db_query(db, &st,
+	                      "SELECT r.activity, r.category, r.subject_category, r.collected_at, s.pseudonym"
+	                      " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id WHERE r.id = ?",
+	                      "i", id);
+	if (rc < 0)
+		return rc;
+	rc = gd__db_step(db, st);
+	if (rc == 1) {
+		gd__record_mac(mac, GD__ACTOR_META(a),
+		               &(struct gd__record_fields){.id = id, .tenant_id = a->tenant_id,
+		                                           .collected_at = anonymised ? collected : gd__col_int(db, st, 3),
+		                                           .stage = stage, .subject = anonymised ? NULL : gd__col_text(db, st, 4),
+		                                           .activity = gd__col_text(db, st, 0),
+		                                           .category = gd__col_text(db, st, 1),
+		                                           .subject_category = gd__col_text(db, st, 2)});
+		rc = 0;
+	} else if (rc == 0) {
+		rc = gd__err(GD_ENOTFOUND, "no record %lld", (long long)id);
+	}
+	gd__db_reset(db, st);
+	return rc;
+}
+
+int gd__records_archive(gd_actor *a, int64_t id)
+{
+	unsigned char mac[GD__BLIND_SIZE];
+	int rc = mac_after(a, id, GD__REC_ARCHIVED, 0, false, mac);
+	if (rc == 0)
+		rc = gd__db_exec(a->v->store, "UPDATE records SET stage = ?, mac = ? WHERE id = ?", "ibi",
+		                 (int64_t)GD__REC_ARCHIVED, mac, sizeof mac, id);
+	return rc;
+}
+
+int gd__records_anonymise(gd_actor *a, int64_t id, gd_time collected_month)
+{
+	unsigned char mac[GD__BLIND_SIZE];
+	int rc = mac_after(a, id, GD__REC_ANONYMISED, collected_month, true, mac);
+	if (rc == 0)
+		rc = gd__db_exec(a->v->store,
+		                 "UPDATE records SET stage = ?, subject_id = 0, sealed = ?, collected_at = ?,"
+		                 " updated_at = ?, mac = ? WHERE id = ?",
+		                 "ibiibi", (int64_t)GD__REC_ANONYMISED, "", (size_t)0, (int64_t)collected_month,
+		                 (int64_t)gd_vault_now(a->v), mac, sizeof mac, id);
+	return rc;
 }

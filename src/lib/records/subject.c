@@ -187,7 +187,7 @@ int gd__subject_load(gd_actor *a, struct gd__subject *out, const char *pseudonym
 		return rc;
 	/* Within one transaction the same subject's key is unwrapped once: an
 	 * application stores a subject's records together. */
-	if (a->cached_gen == a->v->tx_gen && strcmp(a->cached_subject, pseudonym) == 0) {
+	if (a->cached_gen == a->v->tx.gen && strcmp(a->cached_subject, pseudonym) == 0) {
 		out->id = a->cached_subject_id;
 		memcpy(out->pseudonym, pseudonym, GD_SUBJECT_ID_SIZE);
 		if (key)
@@ -212,7 +212,7 @@ int gd__subject_load(gd_actor *a, struct gd__subject *out, const char *pseudonym
 			memcpy(GD__ACTOR_CACHED_KEY(a), out->key, GD__KEY_SIZE);
 			memcpy(a->cached_subject, pseudonym, GD_SUBJECT_ID_SIZE);
 			a->cached_subject_id = out->id;
-			a->cached_gen = a->v->tx_gen;
+			a->cached_gen = a->v->tx.gen;
 		}
 	}
 	gd__db_reset(s, st);
@@ -364,12 +364,12 @@ int gd_subject_erase(gd_actor *a, const char *subject)
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM identifiers WHERE subject_id = ?", "i", s.id);
 	if (rc == 0)
-		rc = gd__db_exec(v->store, "DELETE FROM records WHERE subject_id = ?", "i", s.id);
+		rc = gd__records_delete_subject(v, s.id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "subject.erase", .subject = subject});
 	if (rc == 0) {
-		v->needs_scrub = true;
-		v->tx_gen++; /* no actor may use a cached key of this subject any more */
+		v->tx.needs_scrub = true;
+		v->tx.gen++; /* no actor may use a cached key of this subject any more */
 	}
 done:
 	return gd__op_end(v, rc);

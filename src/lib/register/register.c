@@ -680,7 +680,6 @@ static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 	}
 }
 
-
 /* ---- entry points ---- */
 
 int gd__register_parse(struct gd__register **out, const char *file, const void *text, size_t len,

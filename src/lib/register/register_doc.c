@@ -83,7 +83,6 @@ void gd__reg_report(struct gd__reg_ctx *c, struct fy_node *n, enum gd_register_s
 	va_end(ap);
 }
 
-
 void *gd__reg_alloc(struct gd__reg_ctx *c, size_t n)
 {
 	void *p = gd__arena_alloc(c->ar, n);

@@ -19,7 +19,7 @@ struct gd__register_cache {
 	int64_t tenant_id;
 	int64_t version;
 	struct gd__register *reg;
-	uint64_t checked_gen;   /* the latest version was looked up in transaction tx_gen */
+	uint64_t checked_gen;   /* the latest version was looked up in transaction tx.gen */
 };
 
 void gd__register_cache_free(struct gd__register_cache *c)
@@ -123,9 +123,9 @@ int gd__register_current(gd_actor *a, const struct gd__register **out)
 	*out = NULL;
 	/* Inside a transaction no other writer can load a version: one look-up per
 	 * transaction is enough (loads through this handle update the cache). */
-	bool in_tx = a->v->depth > 0 || a->v->batch;
+	bool in_tx = a->v->tx.depth > 0 || a->v->tx.batch;
 	struct gd__register_cache *c = cache_entry(a->v, a->tenant_id, in_tx);
-	if (in_tx && c && c->checked_gen == a->v->tx_gen) {
+	if (in_tx && c && c->checked_gen == a->v->tx.gen) {
 		*out = c->reg;
 		return 0;
 	}
@@ -133,7 +133,7 @@ int gd__register_current(gd_actor *a, const struct gd__register **out)
 	                    "SELECT coalesce(max(version), 0) FROM registers WHERE tenant_id = ?", "i",
 	                    a->tenant_id);
 	if (rc == 0 && in_tx && c)
-		c->checked_gen = a->v->tx_gen;
+		c->checked_gen = a->v->tx.gen;
 	if (rc < 0 || latest == 0)
 		return rc;
 	if (c && c->reg && c->version == latest) {

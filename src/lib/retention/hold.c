@@ -88,12 +88,13 @@ int gd_hold_place(gd_actor *a, int64_t *out_id, const char *subject, int64_t rec
 		if (rc < 0)
 			goto done;
 	}
-	rc = gd__db_exec(v->store,
-	                 "INSERT INTO holds (tenant_id, subject_id, record_id, reason, placed_at, placed_by)"
-	                 " VALUES (?, ?, ?, ?, ?, ?)",
-	                 "iiitit", a->tenant_id, s.id, record_id, reason, (int64_t)gd_vault_now(v), a->principal);
+	rc = gd__db_next_id(v->store, GD__COUNTER_HOLDS, &id);
 	if (rc == 0)
-		rc = gd__db_int(v->store, &id, "SELECT max(id) FROM holds", NULL);
+		rc = gd__db_exec(v->store,
+		                 "INSERT INTO holds (id, tenant_id, subject_id, record_id, reason, placed_at, placed_by)"
+		                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
+		                 "iiiitit", id, a->tenant_id, s.id, record_id, reason, (int64_t)gd_vault_now(v),
+		                 a->principal);
 	if (rc == 0)
 		rc = gd__retention_invalidate_subject(v, s.id);
 	if (rc == 0) {
@@ -210,16 +211,7 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s)
 	rc = gd__db_exec(v->store, "DELETE FROM events WHERE subject_id = ?", "i", s->id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM holds WHERE subject_id = ?", "i", s->id);
-	/* The records go next (subject.c): what gd__retention_record_gone does, for all of them. */
-	if (rc == 0)
-		rc = gd__db_exec(v->store,
-		                 "DELETE FROM retention_due WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
-		                 "i", s->id);
-	if (rc == 0)
-		rc = gd__db_exec(v->store,
-		                 "UPDATE meta SET value = (SELECT max(id) FROM records WHERE subject_id = ?1)"
-		                 " WHERE key = 'record_high_water' AND value < (SELECT max(id) FROM records WHERE subject_id = ?1)",
-		                 "i", s->id);
+	/* The records go next, with their index rows (subject.c, gd__records_delete_subject). */
 	if (rc == 0 && !gd__journal_replaying()) {
 		unsigned char entry[GD__JOURNAL_ENTRY_SIZE];
 		struct gd__journal_entry e = {.kind = GD__J_ERASE, .at = gd_vault_now(v)};

@@ -15,10 +15,10 @@
  *  - a sweep batch is one transaction: its transitions, their audit entries
  *    and the rescheduling commit together, after their erasure journal entries
  *    are on disk; memory is a few flat arrays of `batch` rows;
- *  - whoever deletes a record deletes its retention_due row and raises the
- *    record high-water mark (gd__retention_record_gone; no trigger does: one
- *    per row was a seventh of the sweep); a row whose record is gone all the
- *    same is dropped by the next sweep that reaches it.
+ *  - a record leaves retention_due with its deletion: record.c, the records
+ *    table's owner, calls gd__retention_forget (no trigger does: one per row
+ *    was a seventh of the sweep); a row whose record is gone all the same is
+ *    dropped by the next sweep that reaches it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,13 +261,18 @@ int gd__retention_invalidate_subject(gd_vault *v, int64_t subject_id)
 	                   "i", subject_id);
 }
 
-int gd__retention_record_gone(gd_vault *v, int64_t id)
+int gd__retention_forget(gd_vault *v, int64_t first, int64_t last)
 {
-	int rc = gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id = ?", "i", id);
-	if (rc == 0)
-		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'record_high_water' AND value < ?",
-		                 "ii", id, id);
-	return rc;
+	/* By id alone (ids are the vault's): with the tenant, SQLite walks the due-date index. */
+	return gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id BETWEEN ? AND ?", "ii", first,
+	                   last);
+}
+
+int gd__retention_forget_subject(gd_vault *v, int64_t subject_id)
+{
+	return gd__db_exec(v->store,
+	                   "DELETE FROM retention_due WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
+	                   "i", subject_id);
 }
 
 /*
@@ -327,8 +332,6 @@ static void copy_text(char *dst, size_t cap, const char *s)
 int gd__retention_anonymise_row(gd_actor *a, int64_t record_id, gd_time collected_at)
 {
 	gd_vault *v = a->v;
-	gd__stmt *st;
-	unsigned char mac[GD__BLIND_SIZE];
 	/* Statistics keep the month of collection, not the instant. */
 	char day[32];
 	gd_time month = collected_at;
@@ -336,32 +339,8 @@ int gd__retention_anonymise_row(gd_actor *a, int64_t record_id, gd_time collecte
 	memcpy(day + 8, "01", 3);
 	if (gd_time_parse(&month, day) < 0)
 		month = collected_at;
-	/* The MAC (integrity.c) follows: no subject any more, the new stage and time. */
-	int rc = gd__db_query(v->store, &st, "SELECT activity, category, subject_category FROM records WHERE id = ?",
-	                      "i", record_id);
-	if (rc < 0)
-		return rc;
-	rc = gd__db_step(v->store, st);
-	if (rc == 1) {
-		gd__record_mac(mac, GD__ACTOR_META(a),
-		               &(struct gd__record_fields){.id = record_id, .tenant_id = a->tenant_id,
-		                                           .collected_at = month, .stage = GD__REC_ANONYMISED,
-		                                           .subject = NULL, .activity = gd__col_text(v->store, st, 0),
-		                                           .category = gd__col_text(v->store, st, 1),
-		                                           .subject_category = gd__col_text(v->store, st, 2)});
-		rc = 0;
-	} else if (rc == 0) {
-		rc = gd__err(GD_ENOTFOUND, "no record %lld to anonymise", (long long)record_id);
-	}
-	gd__db_reset(v->store, st);
-	if (rc < 0)
-		return rc;
-	v->needs_scrub = true;
-	return gd__db_exec(v->store,
-	                   "UPDATE records SET stage = 2, subject_id = 0, sealed = ?, collected_at = ?,"
-	                   " updated_at = ?, mac = ? WHERE id = ?",
-	                   "biibi", "", (size_t)0, (int64_t)month, (int64_t)gd_vault_now(v), mac, sizeof mac,
-	                   record_id);
+	v->tx.needs_scrub = true;
+	return gd__records_anonymise(a, record_id, month);
 }
 
 static void journal_entry(struct ctx *c, unsigned char *out, int kind, const struct row *r)
@@ -408,18 +387,8 @@ static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *n
 	struct row after = *r;
 	switch (nx.action) {
 	case GD__STAGE_ARCHIVE:
+		rc = gd__records_archive(c->a, r->id);
 		after.stage = GD__REC_ARCHIVED;
-		{
-			unsigned char mac[GD__BLIND_SIZE];
-			gd__record_mac(mac, GD__ACTOR_META(c->a),
-			               &(struct gd__record_fields){.id = r->id, .tenant_id = c->a->tenant_id,
-			                                           .collected_at = r->collected_at,
-			                                           .stage = GD__REC_ARCHIVED, .subject = r->subject,
-			                                           .activity = r->activity, .category = r->category,
-			                                           .subject_category = r->subject_category});
-			rc = gd__db_exec(v->store, "UPDATE records SET stage = 1, mac = ? WHERE id = ?", "bi", mac,
-			                 sizeof mac, r->id);
-		}
 		stats->archived++;
 		break;
 	case GD__STAGE_ANONYMISE:
@@ -519,9 +488,8 @@ static int cmp_id(const void *x, const void *y)
 
 /*
  * Deletes the batch's due records and their index rows, once audited: one
- * statement per run of consecutive ids (usually a few per batch, as records
- * fall due in the order they were stored), and raises the high-water mark
- * (00-vault.sql) once to the batch's highest id.
+ * call per run of consecutive ids (usually a few per batch, as records fall
+ * due in the order they were stored).
  */
 static int delete_batch(struct ctx *c)
 {
@@ -532,26 +500,18 @@ static int delete_batch(struct ctx *c)
 	for (size_t i = 0; i < c->ndel; i++)
 		c->del_ids[i] = c->del[i].r->id;
 	qsort(c->del_ids, c->ndel, sizeof *c->del_ids, cmp_id);
-	int64_t max = c->del_ids[c->ndel - 1], gone = 0;
-	if (rc == 0)
-		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'record_high_water' AND value < ?",
-		                 "ii", max, max);
+	int64_t gone = 0;
 	for (size_t i = 0, n; rc == 0 && i < c->ndel; i += n) {
-		int64_t first = c->del_ids[i];
+		int64_t first = c->del_ids[i], run = 0;
 		for (n = 1; i + n < c->ndel && c->del_ids[i + n] == first + (int64_t)n; n++)
 			;
-		rc = gd__db_exec(v->store, "DELETE FROM records WHERE tenant_id = ? AND id BETWEEN ? AND ?", "iii",
-		                 c->a->tenant_id, first, first + (int64_t)n - 1);
-		gone += gd__db_changes(v->store);
-		/* By id alone (ids are the vault's): with the tenant, SQLite walks the due-date index. */
-		if (rc == 0)
-			rc = gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id BETWEEN ? AND ?", "ii",
-			                 first, first + (int64_t)n - 1);
+		rc = gd__records_delete(v, c->a->tenant_id, first, first + (int64_t)n - 1, &run);
+		gone += run;
 	}
 	if (rc == 0 && gone != (int64_t)c->ndel)
 		rc = gd__err(GD_ERROR, "internal: a sweep batch deleted %lld record(s) for %zu due deletion(s)",
 		             (long long)gone, c->ndel);
-	v->needs_scrub = true;
+	v->tx.needs_scrub = true;
 	c->ndel = 0;
 	return rc;
 }

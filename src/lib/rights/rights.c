@@ -1,7 +1,7 @@
 /*
  * rights.c — what the rights modules share: access to the register, period
- * arithmetic, the read checks for consent (Art. 6(1)(a), 7(3)), restriction
- * (Art. 18) and objection (Art. 21), and the erasure hook.
+ * arithmetic, the read check for consent (Art. 6(1)(a), 7(3)), and the
+ * erasure hook. Restriction and objection are limits.c.
  *
  * Invariants: a check refuses only with GD_EDENIED and a reason naming the
  * record, the purpose and the way out; a check never writes (the refusal is
@@ -131,68 +131,6 @@ int gd__consent_read_check(gd_actor *a, const struct gd__record_meta *m, const c
 	               "record %lld: activity \"%s\" rests on consent and the subject's consent is %s; read it only after the subject gives consent",
 	               (long long)m->id, purpose,
 	               state == GD_CONSENT_STATE_WITHDRAWN ? "withdrawn" : "not recorded");
-}
-
-/* Art. 18: restricted data is read only for legal claims or with consent. */
-static int restriction_allows(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
-{
-	const struct gd__register *reg;
-	int rc;
-	if ((rc = gd__rights_register(a, &reg)) < 0)
-		return rc;
-	const struct gd__activity *act = gd__rights_activity(reg, purpose);
-	if (act && act->legal_claims)
-		return 0;
-	enum gd_consent_state state;
-	gd_time exp;
-	if ((rc = gd__consent_state(a, &state, &exp, m->subject_id, purpose)) < 0)
-		return rc;
-	if (state == GD_CONSENT_LIVE)
-		return 0;
-	return gd__err(GD_EDENIED,
-	               "record %lld: the subject's processing is restricted (Art. 18); it may be read only for legal claims, the subject's own requests, or with the subject's consent to \"%s\"",
-	               (long long)m->id, purpose);
-}
-
-/*
- * Objection (Art. 21) and restriction (Art. 18) in one look-up, since it runs
- * on every read and most subjects have neither.
- */
-int gd__limits_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose)
-{
-	gd__store *db = a->v->store;
-	gd__stmt *st;
-	bool restricted = false, objected = false;
-	int rc;
-	/* Reads run inside a write transaction: no one else adds a limit meanwhile. */
-	if (a->v->limits_gen != a->v->tx_gen) {
-		int64_t any = 1;
-		if ((rc = gd__db_int(db, &any, "SELECT EXISTS (SELECT 1 FROM subject_limits)", NULL)) < 0)
-			return rc;
-		a->v->limits_any = any != 0;
-		a->v->limits_gen = a->v->tx_gen;
-	}
-	if (!a->v->limits_any)
-		return 0;
-	rc = gd__db_query(db, &st, "SELECT kind, activity FROM subject_limits WHERE subject_id = ?", "i",
-	                  m->subject_id);
-	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
-		int64_t kind = gd__col_int(db, st, 0);
-		const char *act = gd__col_text(db, st, 1);
-		if (kind == GD__LIMIT_RESTRICTION)
-			restricted = true;
-		else if (kind == GD__LIMIT_OBJECTION && act && strcmp(act, purpose) == 0)
-			objected = true;
-		rc = 0;
-	}
-	gd__db_reset(db, st);
-	if (rc < 0)
-		return rc;
-	if (objected)
-		return gd__err(GD_EDENIED,
-		               "record %lld: the subject objected to processing for \"%s\" (Art. 21); it may no longer be read for it",
-		               (long long)m->id, purpose);
-	return restricted ? restriction_allows(a, m, purpose) : 0;
 }
 
 int gd__rights_erase_hook(gd_actor *a, const struct gd__subject *s)

@@ -10,8 +10,7 @@
 
 #include "lib/internal.h"
 #include "lib/register/register.h"
-
-enum gd__limit_kind { GD__LIMIT_RESTRICTION = 1, GD__LIMIT_OBJECTION = 2 };
+#include "lib/rights/limits.h"
 
 /*
  * The register in force for the actor's tenant, or NULL in *out when there is
@@ -40,7 +39,6 @@ const struct gd__retention *gd__retention_of(const struct gd__activity *act, con
 /* The last second a record collected at `collected` is kept under `ret`; 0 when counted from an event. */
 gd_time gd__retention_end(const struct gd__retention *ret, gd_time collected);
 
-
 /* State of the consent of subject row `subject_id` to `activity` now; `*exp` its expiry or 0. */
 int gd__consent_state(gd_actor *a, enum gd_consent_state *out, gd_time *exp, int64_t subject_id,
                       const char *activity);
@@ -50,7 +48,7 @@ int gd__consent_history(gd_actor *a, int64_t subject_id, const char *subject, gd
 
 /* Policy checks (policy.c tables). */
 int gd__consent_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
-/* Objection (Art. 21) and restriction (Art. 18) of the record's subject. */
+/* Objection (Art. 21) and restriction (Art. 18) of the record's subject (limits.c). */
 int gd__limits_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
 
 /* Erasure hook (subject.c table): deletes consents and limits of the subject. */
@@ -62,6 +60,14 @@ int gd__rights_erase_hook(gd_actor *a, const struct gd__subject *s);
  */
 int gd__outbox_notify(gd_actor *a, const char *action, const char *subject, const char *activity,
                       const char *category, int64_t record_id, int64_t request_id);
+
+/* ---- requests (request.c, request_complete.c) ---- */
+
+/* Records a move of request `r` to `state` (a request_steps row) and audits it as `action`. */
+int gd__request_step(gd_actor *a, const gd_request *r, enum gd_request_state state, const char *note,
+                     const char *action);
+/* Loads request `id` to carry it out: open, identity verified, of `kind` (NULL: any). */
+int gd__request_load_verified(gd_actor *a, gd_request *r, int64_t id, const char *kind);
 
 /* Streams the requests about `subject` (pseudonym), oldest first. */
 int gd__request_list_subject(gd_actor *a, const char *subject, gd_request_cb cb, void *ud);

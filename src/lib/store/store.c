@@ -1,14 +1,13 @@
 /*
  * store.c — engine-neutral helpers over struct gd__store_engine: parameter
- * binding from a type string, stepping with fault points, and the operation
- * bracket (transaction at the outermost level, savepoint inside).
+ * binding from a type string, stepping with fault points. A leaf: it calls
+ * the engine and nothing above it (the transaction layer is vault/tx.c).
  */
 #include <assert.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "lib/internal.h"
-#include "lib/retention/retention.h"
 
 static int bind_args(gd__store *s, gd__stmt *st, const char *types, va_list ap)
 {
@@ -80,6 +79,16 @@ int gd__db_exec(gd__store *s, const char *sql, const char *types, ...)
 	return rc;
 }
 
+const char *const gd__counter_names[GD__COUNTERS] = {"records", "breaches", "requests", "holds",
+                                                      "auth_grants"};
+
+int gd__db_next_id(gd__store *s, enum gd__counter counter, int64_t *out)
+{
+	if (gd__fault_point())
+		return gd__err(GD_EIO, "storage failure (injected)");
+	return s->engine->next_id(s, counter, out);
+}
+
 int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, ...)
 {
 	gd__stmt *st;
@@ -97,87 +106,5 @@ int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, .
 		rc = GD_ENOTFOUND;
 	}
 	s->engine->reset(st);
-	return rc;
-}
-
-static int op_begin(gd_vault *v, bool light)
-{
-	const struct gd__store_engine *e = v->store->engine;
-	if (gd__fault_point())
-		return gd__err(GD_EIO, "storage failure (injected)");
-	if (v->depth >= 31)
-		return gd__err(GD_ERROR, "internal: operations nested too deep");
-	bool nested = v->batch || v->depth;
-	int rc = 0;
-	if (!nested) {
-		if ((rc = e->begin(v->store)) == 0)
-			v->tx_gen++;
-	} else if (!light) {
-		/* The entries buffered so far belong outside the savepoint. */
-		if ((rc = gd__audit_flush(v)) == 0)
-			rc = e->savepoint(v->store);
-	}
-	if (rc == 0) {
-		v->light = (v->light & ~(1u << v->depth)) | ((unsigned)(light && nested) << v->depth);
-		v->depth++;
-	}
-	return rc;
-}
-
-int gd__op_begin(gd_vault *v)
-{
-	return op_begin(v, false);
-}
-
-int gd__op_begin_read(gd_vault *v)
-{
-	return op_begin(v, true);
-}
-
-int gd__op_end(gd_vault *v, int rc)
-{
-	const struct gd__store_engine *e = v->store->engine;
-	v->depth--;
-	bool outermost = !v->batch && v->depth == 0;
-	if (rc == 0 && gd__fault_point())
-		rc = gd__err(GD_EIO, "storage failure (injected)");
-	if (!outermost && (v->light >> v->depth & 1u)) {
-		/* A read: its one write, the audit entry, either happened whole or
-		 * not at all (gd__audit_append). Nothing to release or undo. */
-		return rc;
-	}
-	if (rc == 0 && outermost)
-		rc = gd__audit_flush(v);
-	/* The journal first: the commit must not be on disk without it. */
-	if (rc == 0 && outermost && v->journal_unsynced)
-		rc = gd__journal_sync(v);
-	if (rc == 0) {
-		int c;
-		if (!outermost) {
-			c = e->release(v->store);
-		} else if (v->needs_scrub || v->scrub_pending) {
-			bool scrubbed = false;
-			/* Only the erasing transaction waits for readers; later ones just retry. */
-			c = e->commit_erasure(v->store, v->needs_scrub, &scrubbed);
-			if (c == 0) {
-				v->needs_scrub = false;
-				v->scrub_pending = !scrubbed;
-			}
-		} else {
-			c = e->commit(v->store);
-		}
-		if (c == 0)
-			return 0;
-		rc = c;
-	}
-	v->tx_gen++; /* what the caches remember of this transaction may be undone */
-	gd__audit_discard(v);
-	if (outermost) {
-		e->rollback(v->store);
-		v->needs_scrub = false;
-		v->journal_unsynced = false;
-	} else {
-		e->rollback_to(v->store);
-	}
 	return rc;
 }

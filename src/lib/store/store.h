@@ -17,6 +17,22 @@
 typedef struct gd__store gd__store;
 typedef struct gd__stmt gd__stmt;
 
+/*
+ * Id counters: persisted, sequence-shaped (a PostgreSQL engine maps each to a
+ * SEQUENCE), so an id is never given twice, even after its row is deleted.
+ * Table `counters`: name (the table whose ids it gives), value = the last id
+ * given.
+ */
+enum gd__counter {
+	GD__COUNTER_RECORDS = 0,
+	GD__COUNTER_BREACHES,
+	GD__COUNTER_REQUESTS,
+	GD__COUNTER_HOLDS,
+	GD__COUNTER_GRANTS,
+	GD__COUNTERS
+};
+extern const char *const gd__counter_names[GD__COUNTERS];
+
 struct gd__store_engine {
 	const char *name;
 	/* Opens (create: creates) the database and applies the engine's schema. */
@@ -50,6 +66,9 @@ struct gd__store_engine {
 	 * *scrubbed is false when the commit stands but a reader blocked the
 	 * clean-up (retried at the next commit); `wait`: wait for readers a while. */
 	int (*commit_erasure)(gd__store *s, bool wait, bool *scrubbed);
+	/* The next id of `counter`, inside a transaction. Ids increase; an id
+	 * taken in a transaction that rolls back may be skipped, never reused. */
+	int (*next_id)(gd__store *s, enum gd__counter counter, int64_t *out);
 	/* 1 if the schema has a table (not a view) of that name, 0 if not, < 0 on error. */
 	int (*has_table)(gd__store *s, const char *name);
 	/* Consistent copy of the live database into a new file at `dest`. */
@@ -73,6 +92,8 @@ int gd__db_query(gd__store *s, gd__stmt **out, const char *sql, const char *type
 int gd__db_exec(gd__store *s, const char *sql, const char *types, ...);
 /* Steps; 1 row, 0 done, < 0 error (message set). */
 int gd__db_step(gd__store *s, gd__stmt *st);
+/* The next id of `counter` (a fault point like every storage call). */
+int gd__db_next_id(gd__store *s, enum gd__counter counter, int64_t *out);
 /* Runs a query expected to return one integer; GD_ENOTFOUND if no row. */
 int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, ...);
 

@@ -30,12 +30,25 @@ struct fast_entry {
 	sqlite3_stmt *stmt;
 };
 
+/*
+ * A counter as this transaction sees it: read once (under the write lock that
+ * BEGIN IMMEDIATE took, so no other connection moves it meanwhile), handed out
+ * from memory, and written back by the commit, in the transaction. A rollback
+ * forgets it; a rollback to a savepoint keeps it (the ids it gave are skipped).
+ */
+struct counter {
+	bool loaded;
+	int64_t stored;         /* the value in the table */
+	int64_t next;           /* the next id to give */
+};
+
 struct sqlite_store {
 	gd__store base;
 	sqlite3 *db;
 	struct fast_entry fast[FAST_SLOTS];
 	struct cached *cache;   /* open addressing, `cap` slots, power of two */
 	size_t cap, used;
+	struct counter counters[GD__COUNTERS];
 };
 
 /* How long a statement waits for another connection's lock before GD_EBUSY. */
@@ -349,12 +362,74 @@ static int run(gd__store *s, const char *sql)
 	return rc == SQLITE_DONE ? 0 : map_error(DB(s), rc);
 }
 
-static int sq_begin(gd__store *s) { return run(s, "BEGIN IMMEDIATE"); }
+static void forget_counters(gd__store *s)
+{
+	struct sqlite_store *q = (struct sqlite_store *)s;
+	for (int i = 0; i < GD__COUNTERS; i++)
+		q->counters[i].loaded = false;
+}
+
+static int sq_next_id(gd__store *s, enum gd__counter counter, int64_t *out)
+{
+	struct counter *c = &((struct sqlite_store *)s)->counters[counter];
+	if (sqlite3_get_autocommit(DB(s)))
+		return gd__err(GD_ERROR, "internal: an id is taken outside a transaction");
+	if (!c->loaded) {
+		gd__stmt *st;
+		int rc = sq_prepare(s, &st, "SELECT value FROM counters WHERE name = ?");
+		if (rc < 0)
+			return rc;
+		sqlite3_bind_text(ST(st), 1, gd__counter_names[counter], -1, SQLITE_STATIC);
+		rc = sqlite3_step(ST(st));
+		if (rc == SQLITE_ROW)
+			c->stored = sqlite3_column_int64(ST(st), 0);
+		sqlite3_reset(ST(st));
+		if (rc == SQLITE_DONE)
+			return gd__err(GD_ECORRUPT, "the vault has no \"%s\" id counter", gd__counter_names[counter]);
+		if (rc != SQLITE_ROW)
+			return map_error(DB(s), rc);
+		c->next = c->stored + 1;
+		c->loaded = true;
+	}
+	*out = c->next++;
+	return 0;
+}
+
+/* Before a commit: the counters this transaction moved, written back in it. */
+static int store_counters(gd__store *s)
+{
+	struct sqlite_store *q = (struct sqlite_store *)s;
+	for (int i = 0; i < GD__COUNTERS; i++) {
+		struct counter *c = &q->counters[i];
+		if (!c->loaded || c->next - 1 == c->stored)
+			continue;
+		gd__stmt *st;
+		int rc = sq_prepare(s, &st, "UPDATE counters SET value = ? WHERE name = ?");
+		if (rc < 0)
+			return rc;
+		sqlite3_bind_int64(ST(st), 1, c->next - 1);
+		sqlite3_bind_text(ST(st), 2, gd__counter_names[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(ST(st));
+		sqlite3_reset(ST(st));
+		if (rc != SQLITE_DONE)
+			return map_error(DB(s), rc);
+		c->stored = c->next - 1;
+	}
+	return 0;
+}
+
+static int sq_begin(gd__store *s)
+{
+	/* Another connection may have moved the counters since this one's last transaction. */
+	forget_counters(s);
+	return run(s, "BEGIN IMMEDIATE");
+}
 static int sq_savepoint(gd__store *s) { return run(s, "SAVEPOINT op"); }
 static int sq_release(gd__store *s) { return run(s, "RELEASE op"); }
 
 static void sq_rollback(gd__store *s)
 {
+	forget_counters(s);
 	if (!sqlite3_get_autocommit(DB(s)))
 		sqlite3_exec(DB(s), "ROLLBACK", NULL, NULL, NULL);
 }
@@ -381,7 +456,9 @@ static int sync_wal(gd__store *s)
 
 static int sq_commit(gd__store *s)
 {
-	int rc = run(s, "COMMIT");
+	int rc = store_counters(s);
+	if (rc == 0)
+		rc = run(s, "COMMIT");
 	return rc < 0 ? rc : sync_wal(s);
 }
 
@@ -398,7 +475,9 @@ static int sq_commit_erasure(gd__store *s, bool wait, bool *scrubbed)
 {
 	int log = 0, done = 0;
 	*scrubbed = false;
-	int rc = run(s, "COMMIT");
+	int rc = store_counters(s);
+	if (rc == 0)
+		rc = run(s, "COMMIT");
 	if (rc < 0)
 		return rc;
 	if (!wait)
@@ -466,6 +545,7 @@ const struct gd__store_engine gd__sqlite_engine = {
 	.release = sq_release,
 	.rollback_to = sq_rollback_to,
 	.commit_erasure = sq_commit_erasure,
+	.next_id = sq_next_id,
 	.has_table = sq_has_table,
 	.backup = sq_backup,
 };

@@ -1,5 +1,6 @@
 /*
- * vault.c — vault lifecycle, master key file, clock, batches, tenants, actors.
+ * vault.c — vault lifecycle, master key file, clock. Tenants and actors are
+ * tenant.c, transactions and batches tx.c.
  *
  * Key hierarchy (docs/FORMAT.md): the master key lives only in the key file;
  * each tenant has a random key-encryption key (KEK) sealed by the master key,
@@ -23,9 +24,13 @@
 
 #define KEYFILE_MAGIC "GDKEY\0\1\0"
 #define KEYFILE_SIZE (8 + GD__KEY_SIZE)
-/* 2: audit entries in blocks (docs/FORMAT.md, "Audit blocks"); 3: a MAC on the
- * metadata of every record and identifier (integrity.c). Older ones are converted at open. */
-#define FORMAT_VERSION 3
+/*
+ * 4: a MAC on the metadata of every record and identifier (records/integrity.c);
+ * 3: record ids from the counters table; 2: audit entries in blocks
+ * (docs/FORMAT.md, "Audit blocks", "Id counters", "Metadata MACs"). Older
+ * formats are converted at open, one step after the other, in one transaction.
+ */
+#define FORMAT_VERSION 4
 const char gd__key_check_ad[] = "gardien key check v1";
 #define key_check_ad gd__key_check_ad
 
@@ -158,7 +163,7 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *g
 	gd_vault *v = gd__calloc(1, sizeof *v);
 	if (!v)
 		return GD_ENOMEM;
-	v->journal_fd = -1;
+	v->journal.fd = -1;
 	v->path = gd__strdup(path);
 	v->master = gd__secure_alloc(GD__KEY_SIZE);
 	v->ring = gd__keyring_new();
@@ -171,6 +176,12 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *g
 	    (o.key_pkcs11 && !v->key_pkcs11)) {
 		gd_vault_close(v);
 		return gd__err(GD_ENOMEM, "out of memory");
+	}
+	/* The modules that take part in commits: the audit block is written
+	 * before the journal is synced, both before the commit. */
+	if ((rc = gd__tx_hook(v, &gd__audit_tx_hooks)) < 0 || (rc = gd__tx_hook(v, &gd__journal_tx_hooks)) < 0) {
+		gd_vault_close(v);
+		return rc;
 	}
 	v->now = o.now;
 	if (o.key_pkcs11 && (rc = gd__p11_open(&v->p11, o.key_pkcs11)) < 0) {
@@ -211,6 +222,28 @@ static int open_key_check(gd_vault *v, uint32_t *version)
 	}
 	gd__db_reset(v->store, st);
 	return rc;
+}
+
+int gd__meta_put(gd_vault *v, const char *key, const void *value, size_t n)
+{
+	return gd__db_exec(v->store,
+	                   "INSERT INTO meta (key, value) VALUES (?, ?)"
+	                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	                   "tb", key, value, n);
+}
+
+int gd__meta_put_int(gd_vault *v, const char *key, int64_t value)
+{
+	return gd__db_exec(v->store,
+	                   "INSERT INTO meta (key, value) VALUES (?, ?)"
+	                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	                   "ti", key, value);
+}
+
+int gd__vault_check_master(gd_vault *v)
+{
+	int rc = open_key_check(v, &v->master_version);
+	return rc < 0 ? gd__vault_reload_keys(v) : rc;
 }
 
 int gd__vault_reload_keys(gd_vault *v)
@@ -322,6 +355,42 @@ done:
 }
 
 /*
+ * Format 2 took a new record's id from max(id) of the records, raised to a
+ * high-water mark (meta.record_high_water) that every deleter kept, and the
+ * ids of breaches, requests, holds and grants from max(id) of their tables;
+ * format 3 takes each from its counter. Each counter starts at the highest id
+ * its table holds (records: or the mark, if higher), so no id ever given
+ * comes back; the mark goes.
+ */
+static int migrate_counters(gd_vault *v)
+{
+	/* The highest id of each counted table (a literal each: statements are cached by address). */
+	static const char *const top_sql[GD__COUNTERS] = {
+		[GD__COUNTER_RECORDS] = "SELECT coalesce(max(id), 0) FROM records",
+		[GD__COUNTER_BREACHES] = "SELECT coalesce(max(id), 0) FROM breaches",
+		[GD__COUNTER_REQUESTS] = "SELECT coalesce(max(id), 0) FROM requests",
+		[GD__COUNTER_HOLDS] = "SELECT coalesce(max(id), 0) FROM holds",
+		[GD__COUNTER_GRANTS] = "SELECT coalesce(max(id), 0) FROM auth_grants",
+	};
+	int64_t high = 0;
+	int rc = gd__db_int(v->store, &high, "SELECT value FROM meta WHERE key = 'record_high_water'", NULL);
+	if (rc == GD_ENOTFOUND)
+		rc = 0;
+	for (int i = 0; rc == 0 && i < GD__COUNTERS; i++) {
+		int64_t top = 0;
+		rc = gd__db_int(v->store, &top, top_sql[i], NULL);
+		if (rc == 0 && i == GD__COUNTER_RECORDS && high > top)
+			top = high;
+		if (rc == 0)
+			rc = gd__db_exec(v->store, "UPDATE counters SET value = ? WHERE name = ?", "it", top,
+			                 gd__counter_names[i]);
+	}
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM meta WHERE key = 'record_high_water'", NULL);
+	return rc;
+}
+
+/*
  * Refuses a vault of a newer format; brings an older one to this format, in
  * one transaction. A format-1 audit table left in a format-2 vault means an
  * older gardien wrote there (or the conversion's guard was removed): refused.
@@ -351,6 +420,8 @@ static int upgrade(gd_vault *v)
 	if (format < 2)
 		rc = gd__audit_migrate(v);
 	if (rc == 0 && format < 3)
+		rc = migrate_counters(v);
+	if (rc == 0 && format < 4)
 		rc = gd__integrity_migrate(v);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'format'", "i",
@@ -416,15 +487,15 @@ void gd_vault_close(gd_vault *v)
 	if (!v)
 		return;
 	if (v->store) {
-		if (v->batch)
+		if (v->tx.batch)
 			v->store->engine->rollback(v->store);
 		v->store->engine->close(v->store);
 	}
-	if (v->journal_fd >= 0)
-		close(v->journal_fd);
+	if (v->journal.fd >= 0)
+		close(v->journal.fd);
 	gd__lock_release(v->lock, false);
 	gd__register_cache_free(v->registers);
-	gd__audit_block_free(&v->audit_block);
+	gd__audit_block_free(&v->audit.block);
 	gd__secure_free(v->master);
 	gd__keyring_free(v->ring);
 	gd__secure_free(v->audit_sk);
@@ -446,47 +517,6 @@ void gd_vault_set_now(gd_vault *v, gd_time now)
 	v->now = now;
 }
 
-int gd_vault_begin(gd_vault *v)
-{
-	if (v->batch || v->depth)
-		return gd__err(GD_ESTATE, "a batch is already open: commit or roll it back first");
-	int rc = v->store->engine->begin(v->store);
-	if (rc == 0) {
-		v->batch = 1;
-		v->tx_gen++;
-		v->audit_nbatch = 0;
-	}
-	return rc;
-}
-
-int gd_vault_commit(gd_vault *v)
-{
-	if (!v->batch)
-		return gd__err(GD_ESTATE, "no batch is open: call gd_vault_begin first");
-	/* A batch ends signed and its entries stored; on failure it stays open,
-	 * to retry or roll back. */
-	int rc = gd__audit_seal_batch(v);
-	if (rc == 0)
-		rc = gd__audit_flush(v);
-	if (rc < 0)
-		return rc;
-	v->batch = 0;
-	v->depth = 1;
-	return gd__op_end(v, 0);
-}
-
-void gd_vault_rollback(gd_vault *v)
-{
-	if (!v->batch)
-		return;
-	v->batch = 0;
-	v->tx_gen++;
-	gd__audit_discard(v);
-	v->store->engine->rollback(v->store);
-	v->needs_scrub = false;
-	v->journal_unsynced = false;
-}
-
 int gd__check_name(const char *s, const char *what)
 {
 	if (!s || !*s)
@@ -503,133 +533,4 @@ int gd__check_name(const char *s, const char *what)
 			               what, (int)n, s);
 	}
 	return 0;
-}
-
-static int check_tenant_name(const char *name)
-{
-	if (!name || !*name)
-		return gd__err(GD_EINVAL, "tenant name is missing");
-	size_t n = strlen(name);
-	if (n > 64)
-		return gd__err(GD_ETOOBIG, "tenant name is longer than 64 bytes");
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
-			return gd__err(GD_EINVAL, "tenant name \"%s\" may hold only a-z, 0-9, '_' and '-'", name);
-	return 0;
-}
-
-size_t gd__tenant_ad(unsigned char *ad, const char *name)
-{
-	size_t n = strlen(name);
-	memcpy(ad, "gardien tenant v1:", 18);
-	memcpy(ad + 18, name, n);
-	return 18 + n;
-}
-
-int gd_tenant_create(gd_vault *v, const char *name, const char *country_code)
-{
-	int rc;
-	if ((rc = check_tenant_name(name)) < 0)
-		return rc;
-	if (country_code && (strlen(country_code) < 1 || strlen(country_code) > 3 ||
-	                     strspn(country_code, "0123456789") != strlen(country_code)))
-		return gd__err(GD_EINVAL, "country calling code \"%s\" must be 1 to 3 digits, e.g. 33",
-		               country_code);
-	unsigned char kek[GD__KEY_SIZE], wrapped[GD__KEY_SIZE + GD__SEAL_OVERHEAD], ad[96];
-	if ((rc = gd__op_begin(v)) < 0)
-		return rc;
-	/* Under the master the vault is under now (another process may have rotated it). */
-	if ((rc = open_key_check(v, &v->master_version)) < 0 && (rc = gd__vault_reload_keys(v)) < 0)
-		return gd__op_end(v, rc);
-	gd__random(kek, sizeof kek);
-	rc = gd__master_seal(v, v->master_version, wrapped, kek, sizeof kek, ad, gd__tenant_ad(ad, name));
-	gd__wipe(kek, sizeof kek);
-	if (rc < 0)
-		return gd__op_end(v, rc);
-	rc = gd__db_exec(v->store,
-	                 "INSERT INTO tenants (name, country_code, created_at, wrapped_key) VALUES (?, ?, ?, ?)",
-	                 "ttib", name, country_code, (int64_t)gd_vault_now(v), wrapped, sizeof wrapped);
-	if (rc == GD_EEXISTS)
-		rc = gd__err(GD_EEXISTS, "tenant \"%s\" already exists", name);
-	if (rc == 0)
-		rc = gd__audit_append(v, 0, "system",
-		                      &(struct gd__audit_event){.action = "tenant.create", .reason = name});
-	return gd__op_end(v, rc);
-}
-
-int gd_tenant_list(gd_vault *v, int (*cb)(void *ud, const char *name), void *ud)
-{
-	gd__stmt *st;
-	int rc = gd__db_query(v->store, &st, "SELECT name FROM tenants ORDER BY id", NULL);
-	if (rc < 0)
-		return rc;
-	while ((rc = gd__db_step(v->store, st)) == 1)
-		if ((rc = cb(ud, gd__col_text(v->store, st, 0))) != 0)
-			break;
-	gd__db_reset(v->store, st);
-	return rc;
-}
-
-int gd_actor_open(gd_actor **out, gd_vault *v, const char *tenant, const char *principal)
-{
-	gd_actor *a = NULL;
-	gd__stmt *st = NULL;
-	int rc;
-
-	*out = NULL;
-	if ((rc = check_tenant_name(tenant)) < 0 || (rc = gd__check_name(principal, "principal")) < 0)
-		return rc;
-	if (!(a = gd__calloc(1, sizeof *a)))
-		return GD_ENOMEM;
-	a->v = v;
-	snprintf(a->tenant, sizeof a->tenant, "%s", tenant);
-	snprintf(a->principal, sizeof a->principal, "%s", principal);
-	if (!(a->keys = gd__secure_alloc(GD__ACTOR_KEYS_SIZE))) {
-		rc = gd__err(GD_ENOMEM, "out of secure memory");
-		goto done;
-	}
-	rc = gd__db_query(v->store, &st,
-	                  "SELECT id, country_code, wrapped_key FROM tenants WHERE name = ?", "t", tenant);
-	if (rc < 0)
-		goto done;
-	rc = gd__db_step(v->store, st);
-	if (rc == 0)
-		rc = gd__err(GD_ENOTFOUND, "no tenant \"%s\" in this vault: create it with 'gardien tenant create'", tenant);
-	if (rc < 0)
-		goto done;
-	a->tenant_id = gd__col_int(v->store, st, 0);
-	const char *cc = gd__col_text(v->store, st, 1);
-	snprintf(a->country_code, sizeof a->country_code, "%s", cc ? cc : "");
-	size_t n;
-	const void *wrapped = gd__col_blob(v->store, st, 2, &n);
-	unsigned char ad[96];
-	rc = n == GD__KEY_SIZE + GD__SEAL_OVERHEAD
-	         ? gd__master_open(v, v->master_version, GD__ACTOR_KEK(a), wrapped, n, ad, gd__tenant_ad(ad, tenant))
-	         : GD_ECORRUPT;
-	/* Another process may have rotated the master key: read the key file again, once. */
-	if (rc < 0 && n == GD__KEY_SIZE + GD__SEAL_OVERHEAD && gd__vault_reload_keys(v) == 0)
-		rc = gd__master_open(v, v->master_version, GD__ACTOR_KEK(a), wrapped, n, ad, gd__tenant_ad(ad, tenant));
-	if (rc < 0) {
-		rc = gd__err(GD_ECORRUPT, "the key of tenant \"%s\" failed authentication", tenant);
-		goto done;
-	}
-	gd__kdf(GD__ACTOR_BLIND(a), GD__KEY_SIZE, 1, "gdblind_", GD__ACTOR_KEK(a));
-	gd__meta_key(GD__ACTOR_KEK(a), GD__ACTOR_META(a));
-done:
-	if (st)
-		gd__db_reset(v->store, st);
-	if (rc < 0)
-		gd_actor_close(a);
-	else
-		*out = a;
-	return rc < 0 ? rc : 0;
-}
-
-void gd_actor_close(gd_actor *a)
-{
-	if (!a)
-		return;
-	gd__secure_free(a->keys);
-	gd__free(a->authz);
-	gd__free(a);
 }

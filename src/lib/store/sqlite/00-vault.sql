@@ -1,10 +1,15 @@
--- Vault core: meta, tenants, subjects, identifiers, records.
+-- Vault core: meta, tenants, counters, subjects, identifiers, records.
+-- Each table has one owning module, named by the "-- owner:" line above it:
+-- only that module's files (src/lib/<module>/) write to it, and
+-- tests/lint/test_sql.sh checks it (HACKING.md).
 -- Integer keys everywhere: a subject's records cluster under sequential ids,
 -- and only what is looked up is indexed (docs/FORMAT.md explains each table).
+-- owner: vault
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
   value BLOB NOT NULL
 );
+-- owner: vault
 CREATE TABLE IF NOT EXISTS tenants (
   id           INTEGER PRIMARY KEY,
   name         TEXT NOT NULL UNIQUE,
@@ -12,6 +17,7 @@ CREATE TABLE IF NOT EXISTS tenants (
   created_at   INTEGER NOT NULL,
   wrapped_key  BLOB NOT NULL
 );
+-- owner: records
 CREATE TABLE IF NOT EXISTS subjects (
   id          INTEGER PRIMARY KEY,
   tenant_id   INTEGER NOT NULL,
@@ -19,6 +25,7 @@ CREATE TABLE IF NOT EXISTS subjects (
   created_at  INTEGER NOT NULL,
   wrapped_key BLOB NOT NULL
 );
+-- owner: records
 CREATE TABLE IF NOT EXISTS identifiers (
   tenant_id  INTEGER NOT NULL,
   blind      BLOB NOT NULL,
@@ -29,6 +36,7 @@ CREATE TABLE IF NOT EXISTS identifiers (
   PRIMARY KEY (tenant_id, blind)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS identifiers_subject ON identifiers (subject_id);
+-- owner: records
 CREATE TABLE IF NOT EXISTS records (
   id           INTEGER PRIMARY KEY,
   tenant_id    INTEGER NOT NULL,
@@ -45,13 +53,23 @@ CREATE TABLE IF NOT EXISTS records (
   mac          BLOB                        -- binds the metadata that decides enforcement (integrity.c)
 );
 CREATE INDEX IF NOT EXISTS records_subject ON records (subject_id);
--- Record ids are never reused, so an id in the audit trail or the erasure
--- journal names one record forever: the highest id ever deleted is kept here
--- and new ids start above it. Whoever deletes records raises it in the same
--- transaction (gd__retention_record_gone; the sweep once per batch): a per-row
--- trigger cost every deletion a sub-program.
-INSERT OR IGNORE INTO meta (key, value) VALUES ('record_high_water', 0);
--- The erasure journal's last sequence number, raised by every append (backup.c):
--- a journal file removed or replaced cannot restart the count unnoticed.
+-- Id counters (src/lib/store/store.h): the last id given of each sequence,
+-- named after the table it gives ids to, so an id is never given twice, even
+-- after its row is deleted: an id in the audit trail or the erasure journal
+-- names one record (breach, request, hold, grant) forever. The engine
+-- hands ids out and stores the counter back at commit; a PostgreSQL engine
+-- maps each to a SEQUENCE. Vaults of format 2 kept the highest deleted record
+-- id in meta.record_high_water instead: opening one converts it (vault.c).
+-- owner: vault
+CREATE TABLE IF NOT EXISTS counters (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO counters (name, value)
+  VALUES ('records', 0), ('breaches', 0), ('requests', 0), ('holds', 0), ('auth_grants', 0);
+-- The erasure journal's last sequence number, raised by every append
+-- (backup/journal.c): a journal file removed or replaced cannot restart the
+-- count unnoticed. Not a counter: entries of a rolled-back transaction stay in
+-- the file and keep their numbers.
 INSERT OR IGNORE INTO meta (key, value) VALUES ('journal_seq', 0);
 DROP TRIGGER IF EXISTS records_high_water;

@@ -3,6 +3,7 @@
 -- stored in blocks of consecutive entries of one chain, one row per block
 -- (a transaction's entries, up to 32 KiB); the encoding is in docs/FORMAT.md.
 -- Vaults that kept an `audit` table (an entry per row) are converted at open.
+-- owner: audit
 CREATE TABLE IF NOT EXISTS audit_blocks (
   tenant_id INTEGER NOT NULL,
   first_seq INTEGER NOT NULL,
@@ -12,6 +13,7 @@ CREATE TABLE IF NOT EXISTS audit_blocks (
 ) WITHOUT ROWID; -- one B-tree: a rowid table and its key's index cost an erasure ~70 µs more
 -- Signed checkpoints (kind 0) and prune anchors (kind 1) of each chain: an
 -- Ed25519 signature over (kind, tenant, seq, at, hash of entry seq); see docs/FORMAT.md.
+-- owner: audit
 CREATE TABLE IF NOT EXISTS audit_checkpoints (
   tenant_id INTEGER NOT NULL,
   seq       INTEGER NOT NULL,
@@ -26,4 +28,5 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
 -- first entry ("no such function: written_by_a_newer_gardien") instead of
 -- starting a second chain beside the blocks. Created by the conversion of a
 -- format-1 vault once its table is gone.
+-- owner: audit
 CREATE VIEW IF NOT EXISTS audit AS SELECT written_by_a_newer_gardien();

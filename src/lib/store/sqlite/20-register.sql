@@ -1,6 +1,7 @@
 -- Register versions: one row per version loaded into a tenant, never updated.
 -- The source is kept whole so that any version can be exported and compared
 -- again; the digest (BLAKE2b-256, hex) makes re-loading the same file a no-op.
+-- owner: register
 CREATE TABLE IF NOT EXISTS registers (
   tenant_id  INTEGER NOT NULL,
   version    INTEGER NOT NULL,

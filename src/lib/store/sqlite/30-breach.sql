@@ -1,6 +1,7 @@
 -- Breach register (GDPR Art. 33/34): one row per incident, per tenant.
 -- Rows are never deleted (Art. 33(5)); the trigger refuses it at the storage level.
 -- Times are gd_time (0: not known / not yet); counts are -1 when not known.
+-- owner: breach
 CREATE TABLE IF NOT EXISTS breaches (
   id                 INTEGER PRIMARY KEY,
   tenant_id          INTEGER NOT NULL,
@@ -40,6 +41,7 @@ BEGIN
 END;
 -- Scratch space of gd_breach_scope, per connection and empty between calls:
 -- the entries in a scope's window, copied out of the audit blocks to be counted.
+-- owner: breach
 CREATE TEMP TABLE IF NOT EXISTS breach_scope_entries (
   subject   TEXT,
   record_id INTEGER,

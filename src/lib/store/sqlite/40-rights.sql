@@ -3,6 +3,7 @@
 -- latest event is the state; expiry is derived from expires_at and the clock.
 -- Requests name their subject by pseudonym so that the record of a request
 -- survives the subject's erasure as proof, without personal data.
+-- owner: rights
 CREATE TABLE IF NOT EXISTS consents (
   id           INTEGER PRIMARY KEY,
   tenant_id    INTEGER NOT NULL,
@@ -20,6 +21,7 @@ CREATE TABLE IF NOT EXISTS consents (
 CREATE INDEX IF NOT EXISTS consents_subject ON consents (subject_id, activity);
 CREATE INDEX IF NOT EXISTS consents_activity ON consents (tenant_id, activity);
 -- Restrictions (Art. 18) and objections (Art. 21) in force.
+-- owner: rights
 CREATE TABLE IF NOT EXISTS subject_limits (
   tenant_id  INTEGER NOT NULL,
   subject_id INTEGER NOT NULL,
@@ -29,6 +31,7 @@ CREATE TABLE IF NOT EXISTS subject_limits (
   request_id INTEGER,
   PRIMARY KEY (subject_id, kind, activity)
 ) WITHOUT ROWID;
+-- owner: rights
 CREATE TABLE IF NOT EXISTS requests (
   id              INTEGER PRIMARY KEY,
   tenant_id       INTEGER NOT NULL,
@@ -50,6 +53,7 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE INDEX IF NOT EXISTS requests_open ON requests (tenant_id, closed_at);
 CREATE INDEX IF NOT EXISTS requests_subject ON requests (subject);
+-- owner: rights
 CREATE TABLE IF NOT EXISTS request_steps (
   request_id INTEGER NOT NULL,
   seq        INTEGER NOT NULL,
@@ -60,6 +64,7 @@ CREATE TABLE IF NOT EXISTS request_steps (
   PRIMARY KEY (request_id, seq)
 ) WITHOUT ROWID;
 -- Art. 19 notifications to recipients, read and acknowledged by applications.
+-- owner: rights
 CREATE TABLE IF NOT EXISTS outbox (
   id         INTEGER PRIMARY KEY,
   tenant_id  INTEGER NOT NULL,

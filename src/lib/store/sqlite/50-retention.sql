@@ -1,6 +1,7 @@
 -- Retention engine (retention.c, event.c, hold.c); see docs/retention.md.
 -- events: the latest occurrence of each named event per subject (clocks count
 -- from it). Clustered by subject: looked up by (subject, name).
+-- owner: retention
 CREATE TABLE IF NOT EXISTS events (
   subject_id INTEGER NOT NULL,
   name       TEXT NOT NULL,
@@ -10,6 +11,7 @@ CREATE TABLE IF NOT EXISTS events (
 ) WITHOUT ROWID;
 -- holds: legal holds on a whole subject (record_id 0) or one record. Active
 -- while lifted_at IS NULL; lifted holds are kept as history.
+-- owner: retention
 CREATE TABLE IF NOT EXISTS holds (
   id          INTEGER PRIMARY KEY,
   tenant_id   INTEGER NOT NULL,
@@ -29,6 +31,7 @@ CREATE INDEX IF NOT EXISTS holds_record ON holds (record_id);
 -- scheduled (new record, or its clock was re-based by an event or a hold);
 -- 9223372036854775806: blocked by a hold; 9223372036854775807: nothing due
 -- (no rule, or waiting for an event). A sweep reads (tenant_id, due_at) in order.
+-- owner: retention
 CREATE TABLE IF NOT EXISTS retention_due (
   record_id INTEGER PRIMARY KEY,
   tenant_id INTEGER NOT NULL,
@@ -38,8 +41,9 @@ CREATE TABLE IF NOT EXISTS retention_due (
 );
 CREATE INDEX IF NOT EXISTS retention_due_at ON retention_due (tenant_id, due_at);
 -- Every new record enters the index unscheduled. A deleted record leaves it by
--- its deleter's own DELETE (gd__retention_record_gone, hold.c's erase hook, the
--- sweep in bulk): a per-row trigger cost the sweep a seventh of its time.
+-- the records module's own delete (record.c calls gd__retention_forget*, in
+-- bulk for a range or a subject): a per-row trigger cost the sweep a seventh
+-- of its time.
 -- A row left behind all the same is dropped by the next sweep that reaches it.
 CREATE TRIGGER IF NOT EXISTS retention_record_new AFTER INSERT ON records BEGIN
   INSERT OR REPLACE INTO retention_due (record_id, tenant_id, due_at, action, stage_no)
@@ -48,6 +52,7 @@ END;
 DROP TRIGGER IF EXISTS retention_record_gone;
 -- retention_state: the register version the tenant's schedule was computed
 -- with; a new version re-schedules every record of the tenant.
+-- owner: retention
 CREATE TABLE IF NOT EXISTS retention_state (
   tenant_id        INTEGER PRIMARY KEY,
   register_version INTEGER NOT NULL

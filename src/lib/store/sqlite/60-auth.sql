@@ -2,6 +2,7 @@
 -- are the provider's support staff. Secrets are never stored in clear:
 -- passwords as Argon2id strings, TOTP secrets sealed under a key derived from
 -- the master key, tokens as their BLAKE2b-256 hash.
+-- owner: auth
 CREATE TABLE IF NOT EXISTS auth_roles (
   id         INTEGER PRIMARY KEY,
   tenant_id  INTEGER NOT NULL,
@@ -11,6 +12,7 @@ CREATE TABLE IF NOT EXISTS auth_roles (
   mfa        INTEGER NOT NULL,
   UNIQUE (tenant_id, name)
 );
+-- owner: auth
 CREATE TABLE IF NOT EXISTS auth_principals (
   id           INTEGER PRIMARY KEY,
   tenant_id    INTEGER NOT NULL,
@@ -26,6 +28,7 @@ CREATE TABLE IF NOT EXISTS auth_principals (
   created_at   INTEGER NOT NULL,
   UNIQUE (tenant_id, name)
 );
+-- owner: auth
 CREATE TABLE IF NOT EXISTS auth_tokens (
   id           INTEGER PRIMARY KEY,
   principal_id INTEGER NOT NULL,
@@ -37,6 +40,7 @@ CREATE TABLE IF NOT EXISTS auth_tokens (
   revoked      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS auth_tokens_principal ON auth_tokens (principal_id);
+-- owner: auth
 CREATE TABLE IF NOT EXISTS auth_grants (
   id           INTEGER PRIMARY KEY,
   tenant_id    INTEGER NOT NULL,
@@ -49,6 +53,7 @@ CREATE TABLE IF NOT EXISTS auth_grants (
   revoked      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS auth_grants_principal ON auth_grants (principal_id);
+-- owner: auth
 CREATE TABLE IF NOT EXISTS auth_settings (
   key   TEXT PRIMARY KEY,
   value INTEGER NOT NULL

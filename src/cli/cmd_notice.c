@@ -1,0 +1,175 @@
+/*
+ * cmd_notice.c — gardien register draft | compare | notice: from a privacy
+ * notice to a register draft, the gaps between a notice and a register, and
+ * the Art. 13/14 notice written from the register (docs/notice.md).
+ * Called from cmd_register.c; the logic is in the library (gardien/notice.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int check_language(struct cli *c, const char *lang)
+{
+	if (!lang || (strlen(lang) >= 2 && strlen(lang) <= 8 && strspn(lang, "abcdefghijklmnopqrstuvwxyz_ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(lang)))
+		return EXIT_OK;
+	return cli_usage(c, "register", "'%s' is not a language code (fr, en, …)", lang);
+}
+
+/* register draft NOTICE [--language fr|en] */
+int cli_register_draft(struct cli *c, int argc, char **argv)
+{
+	const char *file = NULL, *lang = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--language") == 0 && i + 1 < argc)
+			lang = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1])
+			return cli_usage(c, "register", "unexpected argument '%s'", argv[i]);
+		else if (!file)
+			file = argv[i];
+		else
+			return cli_usage(c, "register", "register draft takes one NOTICE");
+	}
+	if (!file)
+		return cli_usage(c, "register", "register draft takes one NOTICE (text or HTML)");
+	int rc = check_language(c, lang);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = gd_notice_draft_file(file, lang, stdout);
+	fflush(stdout);
+	return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
+}
+
+struct gaps {
+	json_t *arr;
+};
+
+static int on_gap(void *ud, const gd_notice_gap *g)
+{
+	struct gaps *x = ud;
+	if (x->arr) {
+		json_t *o = json_pack("{s:s,s:s,s:s}", "side", g->side == 'N' ? "notice" : "register",
+		                      "kind", g->kind, "what", g->what);
+		if (g->line)
+			json_object_set_new(o, "line", json_integer(g->line));
+		json_array_append_new(x->arr, o);
+		return 0;
+	}
+	if (g->side == 'N')
+		printf("notice:%d: the register lacks this %s: %s\n", g->line, g->kind, g->what);
+	else
+		printf("register: the notice does not tell this %s: %s\n", g->kind, g->what);
+	return 0;
+}
+
+/* register compare NOTICE REGISTER [--language fr|en] */
+int cli_register_compare(struct cli *c, int argc, char **argv)
+{
+	const char *files[2] = {NULL, NULL}, *lang = NULL;
+	int nf = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--language") == 0 && i + 1 < argc)
+			lang = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1])
+			return cli_usage(c, "register", "unexpected argument '%s'", argv[i]);
+		else if (nf < 2)
+			files[nf++] = argv[i];
+		else
+			return cli_usage(c, "register", "register compare takes NOTICE and REGISTER");
+	}
+	if (nf != 2)
+		return cli_usage(c, "register", "register compare takes NOTICE and REGISTER");
+	int rc = check_language(c, lang);
+	if (rc != EXIT_OK)
+		return rc;
+	struct gaps x = {c->json ? json_array() : NULL};
+	size_t n = 0;
+	rc = gd_notice_compare(files[0], files[1], lang, on_gap, &x, &n);
+	if (rc < 0) {
+		json_decref(x.arr);
+		return cli_fail(c, rc);
+	}
+	if (x.arr)
+		cli_print_json(json_pack("{s:s,s:s,s:I,s:o}", "notice", files[0], "register", files[1],
+		                         "count", (json_int_t)n, "gaps", x.arr));
+	else if (n == 0)
+		printf("the notice and the register tell the same\n");
+	return EXIT_OK;
+}
+
+static void on_missing(void *ud, const gd_notice_missing *m)
+{
+	json_t *arr = ud;
+	if (arr)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "article", m->article, "where",
+		                                     m->where, "message", m->message));
+	else
+		fprintf(stderr, "missing (Art. %s) %s: %s\n", m->article, m->where, m->message);
+}
+
+/* register notice [--language L] [--html|--format md|html] [--version N] [--file FILE] [--strict] */
+int cli_register_notice(struct cli *c, int argc, char **argv)
+{
+	const char *lang = "en", *format = "md", *file = NULL;
+	int64_t version = 0;
+	bool strict = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--language") == 0 && i + 1 < argc)
+			lang = argv[++i];
+		else if (strcmp(argv[i], "--html") == 0)
+			format = "html";
+		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			format = argv[++i];
+		else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else if (strcmp(argv[i], "--strict") == 0)
+			strict = true;
+		else if (strcmp(argv[i], "--version") == 0 && i + 1 < argc) {
+			char *end;
+			long long v = strtoll(argv[++i], &end, 10);
+			if (*end || v <= 0)
+				return cli_usage(c, "register", "'%s' is not a version number (1, 2, …)", argv[i]);
+			version = v;
+		} else
+			return cli_usage(c, "register", "unexpected argument '%s'", argv[i]);
+	}
+	int rc = check_language(c, lang);
+	if (rc != EXIT_OK)
+		return rc;
+	if (file && version)
+		return cli_usage(c, "register", "--file and --version exclude each other");
+	size_t missing = 0;
+	/* --json: the completeness check only, as JSON */
+	json_t *arr = c->json ? json_array() : NULL;
+	FILE *out = c->json ? fopen("/dev/null", "w") : stdout;
+	if (!out) {
+		json_decref(arr);
+		return cli_fail(c, GD_EIO);
+	}
+	if (file) {
+		rc = gd_notice_write_file(file, lang, format, on_missing, arr, &missing, out);
+	} else {
+		int orc = cli_open(c, true);
+		if (orc != EXIT_OK) {
+			if (out != stdout)
+				fclose(out);
+			json_decref(arr);
+			return orc;
+		}
+		rc = gd_notice_write(c->actor, version, lang, format, on_missing, arr, &missing, out);
+	}
+	if (out != stdout)
+		fclose(out);
+	fflush(stdout);
+	if (rc < 0) {
+		json_decref(arr);
+		return cli_fail(c, rc);
+	}
+	if (arr)
+		cli_print_json(json_pack("{s:b,s:I,s:o}", "complete", missing == 0, "missing",
+		                         (json_int_t)missing, "items", arr));
+	else if (missing)
+		fprintf(stderr, "%zu item%s of Art. 13/14 missing from the register: the notice says "
+		                "\"to be completed\" there\n", missing, missing == 1 ? "" : "s");
+	return strict && missing ? EXIT_USAGE : EXIT_OK;
+}

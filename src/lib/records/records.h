@@ -1,0 +1,72 @@
+/*
+ * records.h — subjects and records inside the library (subject.c, record.c):
+ * loading a subject with its data key, the erasure hooks other modules give
+ * subject.c, and the associated data that binds a sealed value to its place.
+ */
+#ifndef GD_RECORDS_H
+#define GD_RECORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gardien.h"
+#include "lib/crypto/crypto.h"
+
+struct gd__subject {
+	int64_t id;
+	char pseudonym[GD_SUBJECT_ID_SIZE];
+	unsigned char key[GD__KEY_SIZE]; /* unwrapped data key; wipe after use */
+};
+
+/*
+ * Erasure hooks: gd_subject_erase calls each, inside its operation, before
+ * deleting the subject's own rows; a module that keeps rows about subjects
+ * (consents, requests, events, holds) deletes them there, or refuses the
+ * erasure (GD_ESTATE with the reason, e.g. a legal hold). See subject.c.
+ */
+typedef int (*gd__erase_hook)(gd_actor *a, const struct gd__subject *s);
+
+/* Looks up a subject of the actor's tenant and unwraps its key (if `key` wanted). */
+int gd__subject_load(gd_actor *a, struct gd__subject *out, const char *pseudonym, bool key);
+int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, size_t n);
+
+/*
+ * The records table belongs to record.c: every other module writes it through
+ * these, so what a write owes is done once, here. Ids come from the vault's
+ * counter (GD__COUNTER_RECORDS), never from the rows, so deleting a record
+ * owes nothing to keep its id from coming back; it owes the retention index
+ * its row (gd__retention_forget). Inside the caller's operation.
+ */
+/* Deletes the tenant's records `first`..`last`; *n (may be NULL): how many there were. */
+int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t last, int64_t *n);
+/* Deletes every record of subject row `subject_id`. */
+int gd__records_delete_subject(gd_vault *v, int64_t subject_id);
+/* Moves a record to the archived stage (its metadata MAC follows, records/integrity.c). */
+int gd__records_archive(gd_actor *a, int64_t id);
+/* Keeps only what statistics need of a record: anonymised, no subject, no value, the month collected. */
+int gd__records_anonymise(gd_actor *a, int64_t id, gd_time collected_month);
+
+/* Associated data binding a sealed value to its place. */
+size_t gd__record_ad(unsigned char *ad, size_t cap, int64_t tenant, const char *subject,
+                     int64_t record_id, const char *category);
+
+/* ---- metadata MACs (records/integrity.c) ---- */
+
+/* The fields of a record its MAC binds (strings may be NULL: same as ""). */
+struct gd__record_fields {
+	int64_t id, tenant_id, collected_at, stage;
+	const char *subject, *activity, *category, *subject_category;
+};
+void gd__meta_key(const unsigned char kek[GD__KEY_SIZE], unsigned char key[GD__KEY_SIZE]);
+void gd__record_mac(unsigned char out[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
+                    const struct gd__record_fields *f);
+void gd__identifier_mac(unsigned char out[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
+                        int64_t tenant_id, const unsigned char blind[GD__BLIND_SIZE], const char *subject,
+                        const char *kind);
+/* 0, or GD_ECORRUPT naming the record when `mac` (n bytes) is not the MAC of `f`. */
+int gd__record_mac_check(gd_actor *a, const struct gd__record_fields *f, const void *mac, size_t n);
+/* Format 3 -> 4: adds the MAC columns and fills them, inside the caller's operation. */
+int gd__integrity_migrate(gd_vault *v);
+
+#endif

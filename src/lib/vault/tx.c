@@ -1,0 +1,168 @@
+/*
+ * tx.c — the transaction layer, above the storage engine: the operation
+ * bracket (a transaction at the outermost level, a savepoint inside), the
+ * caller's batches (gd_vault_begin/commit/rollback), and the hooks through
+ * which the modules that buffer work until a commit take part in it.
+ *
+ * The storage engine below knows nothing of them: it is a leaf. A module
+ * registers a struct gd__tx_hooks when the vault opens (vault.c): the audit
+ * trail writes its buffered block before a savepoint and before a commit and
+ * drops it on a rollback; the erasure journal is synced before a commit so an
+ * erasure is never on disk without its journal entry. Hooks run in the order
+ * they were registered.
+ *
+ * Invariants: an operation either commits (or releases its savepoint) whole
+ * or leaves nothing; tx.gen changes at every begin and every rollback, so a
+ * cache of a transaction's reads never outlives what it read.
+ */
+#include "lib/internal.h"
+
+int gd__tx_hook(gd_vault *v, const struct gd__tx_hooks *h)
+{
+	if (v->tx.nhooks >= GD__TX_MAX_HOOKS)
+		return gd__err(GD_ERROR, "internal: too many transaction hooks");
+	v->tx.hooks[v->tx.nhooks++] = h;
+	return 0;
+}
+
+static int before_savepoint(gd_vault *v)
+{
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < v->tx.nhooks; i++)
+		if (v->tx.hooks[i]->savepoint)
+			rc = v->tx.hooks[i]->savepoint(v);
+	return rc;
+}
+
+static int before_commit(gd_vault *v, bool batch)
+{
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < v->tx.nhooks; i++)
+		if (v->tx.hooks[i]->commit)
+			rc = v->tx.hooks[i]->commit(v, batch);
+	return rc;
+}
+
+static void after_rollback(gd_vault *v, bool whole)
+{
+	for (int i = 0; i < v->tx.nhooks; i++)
+		if (v->tx.hooks[i]->rollback)
+			v->tx.hooks[i]->rollback(v, whole);
+}
+
+static int op_begin(gd_vault *v, bool light)
+{
+	const struct gd__store_engine *e = v->store->engine;
+	if (gd__fault_point())
+		return gd__err(GD_EIO, "storage failure (injected)");
+	if (v->tx.depth >= 31)
+		return gd__err(GD_ERROR, "internal: operations nested too deep");
+	bool nested = v->tx.batch || v->tx.depth;
+	int rc = 0;
+	if (!nested) {
+		if ((rc = e->begin(v->store)) == 0)
+			v->tx.gen++;
+	} else if (!light) {
+		/* What the hooks buffered so far belongs outside the savepoint. */
+		if ((rc = before_savepoint(v)) == 0)
+			rc = e->savepoint(v->store);
+	}
+	if (rc == 0) {
+		v->tx.light = (v->tx.light & ~(1u << v->tx.depth)) | ((unsigned)(light && nested) << v->tx.depth);
+		v->tx.depth++;
+	}
+	return rc;
+}
+
+int gd__op_begin(gd_vault *v)
+{
+	return op_begin(v, false);
+}
+
+int gd__op_begin_read(gd_vault *v)
+{
+	return op_begin(v, true);
+}
+
+int gd__op_end(gd_vault *v, int rc)
+{
+	const struct gd__store_engine *e = v->store->engine;
+	v->tx.depth--;
+	bool outermost = !v->tx.batch && v->tx.depth == 0;
+	if (rc == 0 && gd__fault_point())
+		rc = gd__err(GD_EIO, "storage failure (injected)");
+	if (!outermost && (v->tx.light >> v->tx.depth & 1u)) {
+		/* A read: its one write, the audit entry, either happened whole or
+		 * not at all (gd__audit_append). Nothing to release or undo. */
+		return rc;
+	}
+	/* The hooks first (the audit block, then the journal's sync): the
+	 * commit must not be on disk without what they write. */
+	if (rc == 0 && outermost)
+		rc = before_commit(v, false);
+	if (rc == 0) {
+		int c;
+		if (!outermost) {
+			c = e->release(v->store);
+		} else if (v->tx.needs_scrub || v->tx.scrub_pending) {
+			bool scrubbed = false;
+			/* Only the erasing transaction waits for readers; later ones just retry. */
+			c = e->commit_erasure(v->store, v->tx.needs_scrub, &scrubbed);
+			if (c == 0) {
+				v->tx.needs_scrub = false;
+				v->tx.scrub_pending = !scrubbed;
+			}
+		} else {
+			c = e->commit(v->store);
+		}
+		if (c == 0)
+			return 0;
+		rc = c;
+	}
+	v->tx.gen++; /* what the caches remember of this transaction may be undone */
+	if (outermost) {
+		e->rollback(v->store);
+		v->tx.needs_scrub = false;
+	} else {
+		e->rollback_to(v->store);
+	}
+	after_rollback(v, outermost);
+	return rc;
+}
+
+int gd_vault_begin(gd_vault *v)
+{
+	if (v->tx.batch || v->tx.depth)
+		return gd__err(GD_ESTATE, "a batch is already open: commit or roll it back first");
+	int rc = v->store->engine->begin(v->store);
+	if (rc == 0) {
+		v->tx.batch = 1;
+		v->tx.gen++;
+	}
+	return rc;
+}
+
+int gd_vault_commit(gd_vault *v)
+{
+	if (!v->tx.batch)
+		return gd__err(GD_ESTATE, "no batch is open: call gd_vault_begin first");
+	/* A batch ends with what the hooks owe it (the audit trail signs the ends
+	 * of its chains); on failure it stays open, to retry or roll back. */
+	int rc = before_commit(v, true);
+	if (rc < 0)
+		return rc;
+	v->tx.batch = 0;
+	v->tx.depth = 1;
+	return gd__op_end(v, 0);
+}
+
+void gd_vault_rollback(gd_vault *v)
+{
+	if (!v->tx.batch)
+		return;
+	v->tx.batch = 0;
+	v->tx.gen++;
+	v->store->engine->rollback(v->store);
+	v->tx.needs_scrub = false;
+	after_rollback(v, true);
+}
