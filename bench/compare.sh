@@ -3,10 +3,21 @@
 # commits) and the PostgreSQL + pgcrypto + audit-trigger baseline, on a
 # throw-away PostgreSQL server listening only on a Unix socket. Needs root to
 # install packages and to run the server as the postgres user.
-#   bash bench/compare.sh [--records N] [--reads N] [--erasures N]
+#   bash bench/compare.sh [--engine sqlite|pg|both] [--records N] [--reads N] [--erasures N]
+# --engine pg runs gardien on the PostgreSQL engine, in a database of the same
+# throw-away server as the baseline (default: sqlite; both: one after the other).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-args=("$@")
+engine=sqlite
+args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --engine) engine=$2; shift 2 ;;
+    --engine=*) engine=${1#--engine=}; shift ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+case $engine in sqlite|pg|both) ;; *) echo "compare.sh: --engine is sqlite, pg or both" >&2; exit 2 ;; esac
 [ ${#args[@]} -gt 0 ] || args=(--records 100000 --reads 50000 --erasures 500)
 bash "$root/scripts/deps.sh"
 for p in postgresql-15 libpq-dev; do
@@ -28,7 +39,14 @@ runuser -u postgres -- "$pgbin/initdb" -D "$dir/data" -A trust >/dev/null
 runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
   -o "-c listen_addresses='' -k $dir -c fsync=on -c synchronous_commit=on" start >/dev/null
 
-echo "# gardien (SQLite, durable commits)"
-"$root/build-rel/gardien-bench" "${args[@]}"
+if [ "$engine" != pg ]; then
+  echo "# gardien (SQLite, durable commits)"
+  "$root/build-rel/gardien-bench" "${args[@]}"
+fi
+if [ "$engine" != sqlite ]; then
+  echo "# gardien (PostgreSQL engine on the same server, durable commits)"
+  runuser -u postgres -- "$pgbin/createdb" -h "$dir" gardien_bench
+  "$root/build-rel/gardien-bench" --vault "postgresql://postgres@/gardien_bench?host=$dir" "${args[@]}"
+fi
 echo "# PostgreSQL 15 + pgcrypto + audit trigger (durable commits)"
 PG_CONNINFO="host=$dir dbname=postgres user=postgres" "$root/build-rel/pg-baseline" "${args[@]}"

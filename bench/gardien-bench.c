@@ -30,6 +30,7 @@ struct opts {
 	long erasures;
 	long sweep_batch;   /* 0: the sweep's default */
 	const char *dir;
+	const char *vault;  /* --vault: a postgresql:// URL (an empty database); default: DIR/bench.db */
 	bool keep;
 	bool reschedule;
 };
@@ -197,6 +198,9 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: gardien-bench [--records N] [--per-subject N] [--batch N] [--reads N]\n"
 	        "                     [--erasures N] [--sweep-batch N] [--reschedule] [--dir DIR] [--keep]\n"
+	        "                     [--vault postgresql://…]\n"
+	        "--vault runs on the PostgreSQL engine, in that (empty) database; the key file\n"
+	        "goes in DIR.\n"
 	        "Defaults: 1000000 records, 10 per subject, batches of 1000, 200000 reads,\n"
 	        "1000 erasures, the sweep's own batch size, in a new folder under /tmp\n"
 	        "(removed unless --keep). --reschedule adds, before the sweep, a sweep that\n"
@@ -217,7 +221,7 @@ static long arg_long(int argc, char **argv, int *i)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {1000000, 10, 1000, 200000, 1000, 0, NULL, false, false};
+	struct opts o = {1000000, 10, 1000, 200000, 1000, 0, NULL, NULL, false, false};
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--records") == 0)
 			o.records = arg_long(argc, argv, &i);
@@ -233,6 +237,8 @@ int main(int argc, char **argv)
 			o.sweep_batch = arg_long(argc, argv, &i);
 		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
 			o.dir = argv[++i];
+		else if (strcmp(argv[i], "--vault") == 0 && i + 1 < argc)
+			o.vault = argv[++i];
 		else if (strcmp(argv[i], "--keep") == 0)
 			o.keep = true;
 		else if (strcmp(argv[i], "--reschedule") == 0)
@@ -251,6 +257,13 @@ int main(int argc, char **argv)
 		}
 	}
 	snprintf(path, sizeof path, "%s/bench.db", dir);
+	char key[300];
+	gd_vault_options vopts = GD_VAULT_OPTIONS_INIT;
+	if (o.vault) {
+		snprintf(path, sizeof path, "%s", o.vault);
+		snprintf(key, sizeof key, "%s/bench.key", dir);
+		vopts.key_path = key;
+	}
 	pthread_t sampler_thread;
 	atomic_store(&sampling, true);
 	if (pthread_create(&sampler_thread, NULL, sampler, NULL) != 0) {
@@ -268,8 +281,8 @@ int main(int argc, char **argv)
 
 	gd_vault *v;
 	gd_actor *a;
-	CHECK("init", gd_vault_init(path, NULL));
-	CHECK("open", gd_vault_open(&v, path, NULL));
+	CHECK("init", gd_vault_init(path, &vopts));
+	CHECK("open", gd_vault_open(&v, path, &vopts));
 	CHECK("tenant", gd_tenant_create(v, "bench", "33"));
 	CHECK("actor", gd_actor_open(&a, v, "bench", "bench:runner"));
 	CHECK("register", gd_register_load_buffer(a, "bench.yml", bench_register, sizeof bench_register - 1,

@@ -61,6 +61,9 @@ bool gd__fault_point(void);
 struct gd_vault {
 	gd__store *store;
 	char *path;
+	/* Where the vault's own files (the erasure journal) are named from: the
+	 * path of a file vault, the key file's minus ".key" for a PostgreSQL one. */
+	char *file_base;
 	unsigned char *master;       /* GD__KEY_SIZE, secure memory: the master that opens key_check */
 	struct gd__keyring *ring;    /* the key file's keys (keys/keyring.c), secure memory */
 	uint32_t master_version;     /* the version of `master` in the ring (or on the token) */

@@ -5,8 +5,9 @@ set -u
 T=$(mktemp -d "${TMPDIR:-/tmp}/gdcli-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 cd "$T"
-export GARDIEN_VAULT="$T/vault.db"
+. "$(dirname "${BASH_SOURCE[0]}")/../tools/engine.sh"
 unset GARDIEN_KEY GARDIEN_TENANT GARDIEN_PRINCIPAL GARDIEN_NOW
+gd_new_vault "$T"
 G() { "$GARDIEN" "$@"; }
 failures=0
 checks=0

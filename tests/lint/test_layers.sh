@@ -2,13 +2,13 @@
 # test_layers.sh — the storage layer is a leaf (HACKING.md, "The layers"): the
 # files of src/lib/store/ name no function or type of the modules above them
 # (the transaction layer, the audit trail, the journal, …), only their own
-# (gd__store*, gd__db_*, gd__col_*, gd__counter*, the SQLite engine and VFS)
-# and the library's error, allocation and fault helpers. What is above calls
+# (gd__store*, gd__db_*, gd__col_*, gd__counter*, the SQLite and PostgreSQL
+# engines and the VFS) and the library's error, allocation and fault helpers. What is above calls
 # down, or takes part through the transaction layer's hooks (vault/tx.h).
 set -euo pipefail
 root=${GD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
-allowed='^gd__(store|stmt|db_|col_|counter|sqlite_|vfs_|err$|malloc$|calloc$|free$|strdup$|copy$|fault_|embedded)'
+allowed='^gd__(store|stmt|db_|col_|counter|sqlite_|pg_|vfs_|err$|malloc$|calloc$|free$|strdup$|copy$|fault_|embedded)'
 fail=0
 n=0
 while IFS=: read -r file line name; do

@@ -6,7 +6,9 @@ set -u
 : "${GD_SOURCE_DIR:?set GD_SOURCE_DIR to the source tree}"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gdscen-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-export GARDIEN_VAULT="$WORK/vault.db" GARDIEN_NOW=2026-01-01 GARDIEN_PRINCIPAL=test:scenario
+. "$(dirname "${BASH_SOURCE[0]}")/../tools/engine.sh"
+gd_new_vault "$WORK"
+export GARDIEN_NOW=2026-01-01 GARDIEN_PRINCIPAL=test:scenario
 FAILS=0
 
 fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }

@@ -4,7 +4,8 @@
 set -euo pipefail
 G=${GARDIEN:?GARDIEN must name the gardien binary}
 W=$(mktemp -d "${TMPDIR:-/tmp}/gd-server.XXXXXX")
-export GARDIEN_VAULT=$W/vault.db
+. "$(dirname "${BASH_SOURCE[0]}")/../tools/engine.sh"
+gd_new_vault "$W"
 SERVER_PID=
 cleanup() {
 	stop_server || true
@@ -62,7 +63,7 @@ expect() {
 # audit_count TENANT ACTION [OUTCOME]: entries of the tenant's audit chain.
 audit_count() {
 	local tid
-	if [ "$1" = 0 ]; then tid=0; else tid=$(sqlite3 "$GARDIEN_VAULT" "SELECT id FROM tenants WHERE name='$1'"); fi
+	if [ "$1" = 0 ]; then tid=0; else tid=$(vault_sql "SELECT id FROM tenants WHERE name='$1'"); fi
 	"${AUDIT_SQL:?}" "$GARDIEN_VAULT" "SELECT count(*) FROM audit WHERE tenant_id=$tid AND action='$2'${3:+ AND outcome=$3}"
 }
 

@@ -103,5 +103,5 @@ stop_server
 # passwords are stored as Argon2id strings, tokens as hashes: no secret in the file
 ! grep -q "ana password 1" "$GARDIEN_VAULT" || fail "password in clear in the vault"
 ! grep -q "${TA#gdt_}" "$GARDIEN_VAULT" || fail "token in clear in the vault"
-[ "$(sqlite3 "$GARDIEN_VAULT" "SELECT count(*) FROM auth_principals WHERE pwhash LIKE '\$argon2id\$%'")" -ge 3 ] || fail "not argon2id"
+[ "$(vault_sql "SELECT count(*) FROM auth_principals WHERE pwhash LIKE '\$argon2id\$%'")" -ge 3 ] || fail "not argon2id"
 echo "auth: ok"

@@ -29,7 +29,7 @@ batched=$(sed -n 's/^gardien_commit_batched_requests_total //p' <<<"$BODY")
 stop_server
 # on disk after the server stopped: every read audited, 50 records stored, the chain intact
 [ $(($(audit_count acme record.get 0) - before)) = $N ] || fail "reads audited: $(($(audit_count acme record.get 0) - before)), expected $N"
-n=$(sqlite3 "$GARDIEN_VAULT" "SELECT count(*) FROM records")
+n=$(vault_sql "SELECT count(*) FROM records")
 [ "$n" = 51 ] || fail "$n records on disk, expected 51"
 "$G" --tenant acme audit verify >/dev/null || fail "audit chain does not verify after the concurrent load"
 echo "concurrency: ok ($batched requests in $batches commits)"

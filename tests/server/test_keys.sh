@@ -7,6 +7,7 @@
 # backup needs them and a backup made before a rotation still restores; the key
 # comes from a descriptor or a command as well as from the file.
 . "$(dirname "$0")/lib.sh"
+[ "${GD_ENGINE:-sqlite}" != pg ] || { echo "SKIP: reads the key file beside the vault file (file vaults)"; exit 77; }
 setup_vault
 K=$GARDIEN_VAULT.key
 # call NAME METHOD PATH [BODY]: a request of one loop (its own files); fails on a non-2xx answer.

@@ -6,6 +6,7 @@
 # the journal unchanged; the journal travels with an export, from which a
 # restore re-applies the erasure after the vault and its journal are lost.
 source "$(dirname "$0")/lib.sh"
+[ "${GD_ENGINE:-sqlite}" != pg ] || { echo "SKIP: the vault lock and the journal beside the vault file are those of file vaults"; exit 77; }
 export GARDIEN_NOW=2026-03-02T09:00:00Z GARDIEN_PRINCIPAL=test:ops
 IBAN="FR76 3000 6000 0112 3456 7890 189"
 J=$GARDIEN_VAULT.journal

@@ -573,7 +573,7 @@ int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 	/* The journal after the snapshot: it holds at least what the snapshot's
 	 * anchors name, since entries are synced before their commit. */
 	char jpath[PATH_CAP];
-	gd__journal_path(jpath, sizeof jpath, v->path);
+	gd__journal_path(jpath, sizeof jpath, v->file_base);
 	if ((rc = append_journal(tmp, jpath)) < 0)
 		goto done;
 	if ((rc = encrypt_file(v->ring, v->master_version, tmp, path, now, kinds)) < 0)
@@ -645,7 +645,7 @@ int gd_backup_journal_export(gd_vault *v, const char *dest)
 	if (access(dest, F_OK) == 0)
 		return gd__err(GD_EEXISTS, "%s already exists: choose another file", dest);
 	snprintf(tmp, sizeof tmp, "%s.plain-tmp", dest);
-	gd__journal_path(jpath, sizeof jpath, v->path);
+	gd__journal_path(jpath, sizeof jpath, v->file_base);
 	unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		return gd__err(GD_EIO, "cannot create %s: %s", tmp, strerror(errno));
@@ -956,23 +956,32 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 		return gd__err(GD_EINVAL, "vault path or backup file is missing or too long");
 	if ((rc = gd__vault_options(&o, opts)) < 0 || (rc = gd__crypto_init()) < 0)
 		return rc;
-	snprintf(tmp, sizeof tmp, "%s.restoring", path);
-	snprintf(jsrc, sizeof jsrc, "%s.journal-in", tmp);
-	snprintf(jplain, sizeof jplain, "%s.journal-plain", tmp);
-	gd__journal_path(jpath, sizeof jpath, path);
-	/* Nobody else may use the vault while it is replaced: a server writing on
-	 * would lose what it acknowledged, erasures included. */
-	if ((rc = gd__lock_acquire(&lock, path, true)) < 0)
-		return rc;
-	if (!(kr = gd__keyring_new())) {
-		rc = gd__err(GD_ENOMEM, "out of secure memory");
-		goto done;
-	}
+	tmp[0] = jsrc[0] = jplain[0] = 0;
+	if (!(kr = gd__keyring_new()))
+		return gd__err(GD_ENOMEM, "out of secure memory");
 	/* Read once (a descriptor can be read only once): every open below shares it. */
 	if ((rc = gd__keyring_read(kr, path, &o, kpath, sizeof kpath)) < 0)
 		goto done;
 	if (!o.key_fd && !o.key_command)
 		o.key_path = kpath;
+	/* A PostgreSQL vault's files (journal, the snapshot being rebuilt before it
+	 * is loaded) are beside its key file, as gd_vault.file_base names them. */
+	bool pg = gd__pg_is_url(path);
+	char base[PATH_CAP - 16];
+	size_t klen = strlen(kpath);
+	if (pg)
+		snprintf(base, sizeof base, "%.*s", (int)(klen > 4 && !strcmp(kpath + klen - 4, ".key") ? klen - 4 : klen), kpath);
+	else
+		snprintf(base, sizeof base, "%s", path);
+	gd__journal_path(jpath, sizeof jpath, base);
+	/* Nobody else may use a file vault while it is replaced: a server writing
+	 * on would lose what it acknowledged, erasures included. (A PostgreSQL
+	 * vault has no such lock yet: stop its servers first, docs/scaling.md.) */
+	if (!pg && (rc = gd__lock_acquire(&lock, path, true)) < 0)
+		goto done;
+	snprintf(tmp, sizeof tmp, "%s.restoring", base);
+	snprintf(jsrc, sizeof jsrc, "%s.journal-in", tmp);
+	snprintf(jplain, sizeof jplain, "%s.journal-plain", tmp);
 	remove_db(tmp);
 	if ((rc = decrypt_file(kr, file, tmp, NULL, &stats.snapshot_at, NULL)) < 0)
 		goto done;
@@ -1046,6 +1055,11 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 	if (journal && (rc = install_journal(jread, jpath)) < 0)
 		goto done;
 	/* Only now is the live vault touched: its WAL must not be applied to the snapshot. */
+	if (pg) {
+		rc = gd__pg_load(path, tmp);
+		remove_db(tmp);
+		goto done;
+	}
 	snprintf(side, sizeof side, "%s-wal", path), unlink(side);
 	snprintf(side, sizeof side, "%s-shm", path), unlink(side);
 	if (rename(tmp, path) != 0)
@@ -1056,10 +1070,10 @@ done:
 	gd_actor_close(r.a);
 	gd_vault_close(r.live);
 	gd_vault_close(v);
-	if (rc < 0)
+	if (rc < 0 && tmp[0])
 		remove_db(tmp);
-	unlink(jsrc);
-	unlink(jplain);
+	if (jsrc[0])
+		unlink(jsrc), unlink(jplain);
 	gd__keyring_free(kr);
 	gd__lock_release(lock, true);
 	if (out)
@@ -1092,7 +1106,7 @@ int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
 		return rc;
 	if (!subject || strlen(subject) != GD_SUBJECT_ID_SIZE - 1)
 		return gd__err(GD_EINVAL, "\"%.40s\" is not a subject id", subject ? subject : "");
-	if ((rc = gd__journal_each(v->path, v->ring, find_one, &f)) < 0)
+	if ((rc = gd__journal_each(v->file_base, v->ring, find_one, &f)) < 0)
 		return rc;
 	if (!f.at)
 		return gd__err(GD_ENOTFOUND, "the erasure journal has no erasure of subject %s", subject);
@@ -1136,7 +1150,7 @@ int gd_backup_horizon_each(gd_vault *v, const char *dir, const gd_backup_policy 
 		rc = scan(dir, p, &l);
 	if (rc == 0) {
 		struct each_erasure x = {&l, cb, ud};
-		rc = gd__journal_each(v->path, v->ring, each_one, &x);
+		rc = gd__journal_each(v->file_base, v->ring, each_one, &x);
 	}
 	gd__free(l.b);
 	return rc;

@@ -129,7 +129,7 @@ int gd__journal_append(gd_actor *a, unsigned char *entries, size_t n)
 	unsigned char key[GD__KEY_SIZE], prev[GD__BLIND_SIZE] = {0};
 	struct stat st;
 	int rc = 0;
-	gd__journal_path(path, sizeof path, v->path);
+	gd__journal_path(path, sizeof path, v->file_base);
 	if (gd__fault_point())
 		return gd__err(GD_EIO, "cannot write the erasure journal (injected)");
 	int fd = journal_fd(v, path);
@@ -159,8 +159,11 @@ int gd__journal_append(gd_actor *a, unsigned char *entries, size_t n)
 			last = memcmp(tail, "GDJ2", 4) == 0 ? (int64_t)get64(tail + 136) : count;
 		}
 	}
-	if (rc == 0)
-		rc = gd__db_int(v->store, &seq, "SELECT value FROM meta WHERE key = 'journal_seq'", NULL);
+	/* meta.journal_seq: the last number given (a file removed or replaced cannot
+	 * restart the count; not a counter, as a rolled-back transaction's entries
+	 * stay in the file with their numbers). Absent until the first append. */
+	if (rc == 0 && (rc = gd__db_int(v->store, &seq, "SELECT value FROM meta WHERE key = 'journal_seq'", NULL)) == GD_ENOTFOUND)
+		rc = 0, seq = 0;
 	if (rc == 0) {
 		seq = seq > last ? seq : last;
 		gd__journal_key(v->ring, key);
@@ -193,7 +196,7 @@ int gd__journal_append(gd_actor *a, unsigned char *entries, size_t n)
 int gd__journal_sync(gd_vault *v)
 {
 	char path[PATH_CAP];
-	gd__journal_path(path, sizeof path, v->path);
+	gd__journal_path(path, sizeof path, v->file_base);
 	if (gd__fault_point())
 		return gd__err(GD_EIO, "cannot sync the erasure journal (injected)");
 	/* The file appended to, wherever it is now: that is where the entries are. */

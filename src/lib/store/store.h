@@ -33,6 +33,8 @@ enum gd__counter {
 };
 extern const char *const gd__counter_names[GD__COUNTERS];
 
+enum gd__col_type { GD__COL_NULL, GD__COL_INT, GD__COL_TEXT, GD__COL_BLOB };
+
 struct gd__store_engine {
 	const char *name;
 	/* Opens (create: creates) the database and applies the engine's schema. */
@@ -51,6 +53,10 @@ struct gd__store_engine {
 	const void *(*col_blob)(gd__stmt *st, int i, size_t *n);
 	const char *(*col_text)(gd__stmt *st, int i);
 	bool (*col_null)(gd__stmt *st, int i);
+	/* What a row holds, for copying tables between engines (gd__store_copy). */
+	int (*col_count)(gd__stmt *st);
+	const char *(*col_name)(gd__stmt *st, int i);
+	int (*col_type)(gd__stmt *st, int i); /* enum gd__col_type */
 	/* Ends a use of a statement (its parameters are all bound again at the next). */
 	void (*reset)(gd__stmt *st);
 	int64_t (*changes)(gd__store *s);
@@ -80,6 +86,12 @@ struct gd__store {
 };
 
 extern const struct gd__store_engine gd__sqlite_engine;
+/* PostgreSQL (store_pg.c): a vault named by a postgresql:// or postgres:// URL. */
+extern const struct gd__store_engine gd__pg_engine;
+bool gd__pg_is_url(const char *path);
+/* Replaces every row of the PostgreSQL vault at `url` with those of an SQLite
+ * snapshot (a restored backup), in one transaction under the write lock. */
+int gd__pg_load(const char *url, const char *snapshot);
 
 /*
  * Prepares (or fetches from cache) `sql` and binds every one of its parameters
@@ -94,6 +106,23 @@ int gd__db_exec(gd__store *s, const char *sql, const char *types, ...);
 int gd__db_step(gd__store *s, gd__stmt *st);
 /* The next id of `counter` (a fault point like every storage call). */
 int gd__db_next_id(gd__store *s, enum gd__counter counter, int64_t *out);
+/*
+ * Copies every row of `table` from one store to another (SELECT * in, INSERT
+ * out, in the callers' transactions), column by column with their types: how a
+ * PostgreSQL vault is written to a backup snapshot (an SQLite file) and back.
+ * The SQL it builds is kept in `keep` until the stores are closed (statements
+ * are cached by the address of their text): release it after closing them.
+ * Counts rows in *copied.
+ */
+struct gd__store_keep {
+	char **sql;
+	size_t n, cap;
+};
+int gd__store_copy(gd__store *from, gd__store *to, const char *table, struct gd__store_keep *keep,
+                   int64_t *copied);
+void gd__store_keep_release(struct gd__store_keep *keep);
+/* SQL text formatted and kept in `keep`; NULL when out of memory. */
+char *gd__store_keep_printf(struct gd__store_keep *keep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Runs a query expected to return one integer; GD_ENOTFOUND if no row. */
 int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, ...);
 

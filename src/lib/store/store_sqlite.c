@@ -333,6 +333,26 @@ static bool sq_col_null(gd__stmt *st, int i)
 	return sqlite3_column_type(ST(st), i) == SQLITE_NULL;
 }
 
+static int sq_col_count(gd__stmt *st)
+{
+	return sqlite3_column_count(ST(st));
+}
+
+static const char *sq_col_name(gd__stmt *st, int i)
+{
+	return sqlite3_column_name(ST(st), i);
+}
+
+static int sq_col_type(gd__stmt *st, int i)
+{
+	switch (sqlite3_column_type(ST(st), i)) {
+	case SQLITE_INTEGER: return GD__COL_INT;
+	case SQLITE_TEXT: return GD__COL_TEXT;
+	case SQLITE_NULL: return GD__COL_NULL;
+	default: return GD__COL_BLOB; /* floats are never stored */
+	}
+}
+
 static int sq_param_count(gd__stmt *st)
 {
 	return sqlite3_bind_parameter_count(ST(st));
@@ -536,6 +556,9 @@ const struct gd__store_engine gd__sqlite_engine = {
 	.col_blob = sq_col_blob,
 	.col_text = sq_col_text,
 	.col_null = sq_col_null,
+	.col_count = sq_col_count,
+	.col_name = sq_col_name,
+	.col_type = sq_col_type,
 	.reset = sq_reset,
 	.changes = sq_changes,
 	.begin = sq_begin,

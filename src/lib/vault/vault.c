@@ -34,15 +34,42 @@
 const char gd__key_check_ad[] = "gardien key check v1";
 #define key_check_ad gd__key_check_ad
 
+/* The engine a vault's name calls for: a PostgreSQL URL, or an SQLite file path. */
+static const struct gd__store_engine *engine_for(const char *path)
+{
+	return gd__pg_is_url(path) ? &gd__pg_engine : &gd__sqlite_engine;
+}
+
+/* NULL with the error set when a PostgreSQL vault is given no key file: its
+ * master key stays on the gardien host, never beside the database. */
 static char *default_key_path(const char *path, const gd_vault_options *opts)
 {
 	if (opts && opts->key_path)
 		return gd__strdup(opts->key_path);
+	if (gd__pg_is_url(path)) {
+		gd__err(GD_EINVAL, "a PostgreSQL vault needs the path of its master key file (key_path),"
+		                   " kept on the gardien host");
+		return NULL;
+	}
 	size_t n = strlen(path);
 	char *p = gd__malloc(n + 5);
 	if (p)
 		snprintf(p, n + 5, "%s.key", path);
 	return p;
+}
+
+static int set_file_base(gd_vault *v, const char *kpath)
+{
+	const char *base = gd__pg_is_url(v->path) ? kpath : v->path;
+	size_t n = strlen(base);
+	if (base == kpath && n > 4 && strcmp(base + n - 4, ".key") == 0)
+		n -= 4;
+	v->file_base = gd__malloc(n + 1);
+	if (!v->file_base)
+		return gd__err(GD_ENOMEM, "out of memory");
+	memcpy(v->file_base, base, n);
+	v->file_base[n] = 0;
+	return 0;
 }
 
 static int write_key_file(const char *kpath, const unsigned char *master)
@@ -266,7 +293,8 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 
 	if (!path || !*path)
 		return gd__err(GD_EINVAL, "no vault path given");
-	if (access(path, F_OK) == 0)
+	bool file = !gd__pg_is_url(path);
+	if (file && access(path, F_OK) == 0)
 		return gd__err(GD_EEXISTS, "%s already exists: choose another path", path);
 	if ((rc = vault_new(&v, path, opts)) < 0)
 		return rc;
@@ -276,9 +304,11 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 		goto done;
 	}
 	if (!(kpath = default_key_path(path, opts))) {
-		rc = GD_ENOMEM;
+		rc = file ? GD_ENOMEM : GD_EINVAL;
 		goto done;
 	}
+	if ((rc = set_file_base(v, kpath)) < 0)
+		goto done;
 	if (v->p11) {
 		/* The master is generated on the token and stays there; the key file
 		 * (format 2) holds the other keys, random, and the master's version. */
@@ -309,12 +339,12 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	key_written = true;
 	if ((rc = derive_audit_keys(v)) < 0)
 		goto done;
-	db_created = true;
-	if ((rc = gd__sqlite_engine.open(&v->store, path, true)) < 0)
+	db_created = file;
+	if ((rc = engine_for(path)->open(&v->store, path, true)) < 0)
 		goto done;
 	/* Sealed as it is, the database is still nobody else's business (its WAL
 	 * and shared-memory files take the same mode). */
-	if (chmod(path, 0600) != 0) {
+	if (file && chmod(path, 0600) != 0) {
 		rc = gd__err(GD_EIO, "cannot set mode 0600 on %s: %s", path, strerror(errno));
 		goto done;
 	}
@@ -337,7 +367,7 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	rc = gd__op_end(v, rc);
 done:
 	if (v && v->store)
-		gd__sqlite_engine.close(v->store), v->store = NULL;
+		v->store->engine->close(v->store), v->store = NULL;
 	if (rc < 0) {
 		/* Nothing half-made: a failed init leaves no files behind. */
 		if (key_written)
@@ -447,14 +477,16 @@ int gd__vault_open_ring(gd_vault **out, const char *path, const gd_vault_options
 	if ((rc = vault_new(&v, path, opts)) < 0)
 		return rc;
 	if (!(kpath = default_key_path(path, opts))) {
-		rc = GD_ENOMEM;
+		rc = gd__pg_is_url(path) ? GD_EINVAL : GD_ENOMEM;
 		goto done;
 	}
 	/* Before the database: a restore holding the lock may be replacing it.
 	 * (A missing vault gets no lock file: the engine's open names the error.) */
 	if (access(path, F_OK) == 0 && (rc = gd__lock_acquire(&v->lock, path, false)) < 0)
 		goto done;
-	if ((rc = gd__sqlite_engine.open(&v->store, path, false)) < 0)
+	if ((rc = set_file_base(v, kpath)) < 0)
+		goto done;
+	if ((rc = engine_for(path)->open(&v->store, path, false)) < 0)
 		goto done;
 	gd_vault_options o = provider_of(v);
 	if (given)
@@ -504,6 +536,7 @@ void gd_vault_close(gd_vault *v)
 	gd__free(v->key_pkcs11);
 	gd__p11_close(v->p11);
 	gd__free(v->path);
+	gd__free(v->file_base);
 	gd__free(v);
 }
 

@@ -67,9 +67,4 @@ CREATE TABLE IF NOT EXISTS counters (
 );
 INSERT OR IGNORE INTO counters (name, value)
   VALUES ('records', 0), ('breaches', 0), ('requests', 0), ('holds', 0), ('auth_grants', 0);
--- The erasure journal's last sequence number, raised by every append
--- (backup/journal.c): a journal file removed or replaced cannot restart the
--- count unnoticed. Not a counter: entries of a rolled-back transaction stay in
--- the file and keep their numbers.
-INSERT OR IGNORE INTO meta (key, value) VALUES ('journal_seq', 0);
 DROP TRIGGER IF EXISTS records_high_water;

@@ -1,0 +1,836 @@
+/*
+ * store_pg.c — the PostgreSQL storage engine, over libpq. A vault named by a
+ * "postgresql://…" or "postgres://…" URL lives in that database; any number of
+ * gardien processes (servers, CLI commands) may share it.
+ *
+ * What it keeps of the SQLite engine's contract (store.h):
+ *  - statements are the modules' portable SQL with "?" parameters, rewritten
+ *    once to "$1…$n" and prepared once per connection (PQprepare), cached by the
+ *    address of their text like the SQLite engine's;
+ *  - results come in binary form: integers of any width, booleans, bytea and
+ *    text are read without parsing; a column holding an integer as text or
+ *    bytea (the multi-typed meta table) is read as its decimal digits;
+ *  - a transaction takes the vault's write lock at once (begin): an advisory
+ *    transaction lock, so writers of every process are serialised exactly as
+ *    SQLite's BEGIN IMMEDIATE serialises them, and there is no lost update, no
+ *    duplicate id and no fork of an audit chain, at READ COMMITTED;
+ *  - commits are durable before they return (synchronous_commit is forced on
+ *    for the session).
+ * The schema is src/lib/store/pg/NN-name.sql, compiled in and applied at open
+ * when the database lacks this build's version of it (apply_schema).
+ *
+ * Erasure: deleted rows stay as dead tuples until VACUUM reclaims their pages,
+ * and in WAL segments, replicas and base backups for as long as those are
+ * kept. commit_erasure commits durably; what makes the data unreadable there is
+ * that its key is gone (docs/FORMAT.md, "Erasure on PostgreSQL").
+ */
+#include <assert.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/internal.h"
+
+#define MAX_PARAMS 64
+#define FAST_SLOTS 512
+/* The pg_advisory lock that is the vault's write lock. */
+#define LOCK_WRITE 0x67617264 /* "gard" */
+
+/* Type OIDs of the results read (pg_type.h; stable across versions). */
+enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_TEXT = 25 };
+
+struct pg_store;
+
+struct pg_stmt {
+	struct pg_store *s;
+	char *sql;                /* the portable text (cache key) */
+	uint64_t hash;
+	char name[16];            /* the prepared statement's name */
+	int nparams;
+	const char *values[MAX_PARAMS];
+	int lengths[MAX_PARAMS];
+	int formats[MAX_PARAMS];
+	char ints[MAX_PARAMS][24];
+	PGresult *res;
+	int row, nrows;
+	bool done;                /* executed since the last reset */
+};
+
+struct pg_store {
+	gd__store base;
+	PGconn *conn;
+	struct {
+		const char *sql;
+		struct pg_stmt *st;
+	} fast[FAST_SLOTS];
+	struct pg_stmt **cache;   /* open addressing, `cap` slots, power of two */
+	size_t cap, used;
+	unsigned next_name;
+	int64_t changes;
+	bool in_tx;
+	char *url;                /* for the second connection of a backup */
+};
+
+#define PG(s) ((struct pg_store *)(s))
+#define ST(x) ((struct pg_stmt *)(void *)(x))
+
+static int map_result(struct pg_store *s, PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	int code = GD_ERROR;
+	if (PQstatus(s->conn) != CONNECTION_OK)
+		code = GD_EIO;
+	else if (state && strcmp(state, "23505") == 0)
+		code = GD_EEXISTS;
+	else if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	                   strcmp(state, "55P03") == 0))
+		code = GD_EBUSY;
+	else if (state && (strncmp(state, "53", 2) == 0 || strncmp(state, "58", 2) == 0 ||
+	                   strncmp(state, "08", 2) == 0))
+		code = GD_EIO;
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (!msg)
+		msg = PQerrorMessage(s->conn);
+	/* One line: libpq's messages end with a newline and may carry details. */
+	size_t n = strcspn(msg, "\n");
+	return gd__err(code, "storage (PostgreSQL): %.*s", (int)(n > 300 ? 300 : n), msg);
+}
+
+/* Runs SQL text with no parameters and no result (schema, transaction control). */
+static int exec_simple(struct pg_store *s, const char *sql)
+{
+	PGresult *res = PQexec(s->conn, sql);
+	ExecStatusType t = PQresultStatus(res);
+	int rc = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK ? 0 : map_result(s, res);
+	PQclear(res);
+	return rc;
+}
+
+static uint64_t hash_sql(const char *p)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	return h;
+}
+
+/*
+ * "?" → "$k" in order, "?NNN" → "$NNN"; quoted literals and identifiers are
+ * copied as they are. Returns the parameter count, or -1 on too many.
+ */
+static int rewrite_params(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	int k = 0, max = 0;
+	char quote = 0;
+	for (const char *p = in; *p; p++) {
+		if (o + 8 >= cap)
+			return -1;
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+			out[o++] = *p;
+		} else if (*p == '\'' || *p == '"') {
+			quote = *p;
+			out[o++] = *p;
+		} else if (*p == '?') {
+			int n;
+			if (p[1] >= '0' && p[1] <= '9') {
+				n = (int)strtol(p + 1, (char **)&p, 10);
+				p--;
+			} else {
+				n = ++k;
+			}
+			if (n < 1 || n > MAX_PARAMS)
+				return -1;
+			if (n > max)
+				max = n;
+			o += (size_t)snprintf(out + o, cap - o, "$%d", n);
+		} else {
+			out[o++] = *p;
+		}
+	}
+	out[o] = 0;
+	return max;
+}
+
+static void stmt_free(struct pg_stmt *st)
+{
+	if (!st)
+		return;
+	PQclear(st->res);
+	gd__free(st->sql);
+	gd__free(st);
+}
+
+static void pg_close(gd__store *base)
+{
+	struct pg_store *s = PG(base);
+	if (!s)
+		return;
+	for (size_t i = 0; s->cache && i < s->cap; i++)
+		stmt_free(s->cache[i]);
+	gd__free(s->cache);
+	if (s->conn)
+		PQfinish(s->conn);
+	gd__free(s->url);
+	gd__free(s);
+}
+
+static void quiet_notices(void *arg, const char *message)
+{
+	(void)arg, (void)message; /* "relation … already exists, skipping" and the like */
+}
+
+/* Files of what lives per session (temporary tables): run at every open. */
+static bool is_session_file(const char *name)
+{
+	return strstr(name, "-session.sql") != NULL;
+}
+
+static int apply_session(struct pg_store *s)
+{
+	int rc = 0;
+	for (const struct gd__embedded *e = gd__embedded_files; rc == 0 && e->name; e++)
+		if (strncmp(e->name, "src/lib/store/pg/", 17) == 0 && is_session_file(e->name))
+			rc = exec_simple(s, e->data);
+	return rc;
+}
+
+/* A digest of the compiled-in schema, to tell whether the database has it. */
+static void schema_digest(char out[17])
+{
+	uint64_t h = 1469598103934665603u;
+	for (const struct gd__embedded *e = gd__embedded_files; e->name; e++)
+		if (strncmp(e->name, "src/lib/store/pg/", 17) == 0)
+			h = (h ^ hash_sql(e->data)) * 1099511628211u;
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/*
+ * Applies the schema when the database does not have this build's (its digest
+ * in meta.pg_schema). DDL takes table locks that writers' inserts wait on, so
+ * it runs under the vault's write lock, taken for the session: never beside a
+ * writer, and never twice at once.
+ */
+static int apply_schema(struct pg_store *s)
+{
+	char digest[17], sql[160];
+	schema_digest(digest);
+	const char *params[1] = {digest};
+	PGresult *res = PQexecParams(s->conn,
+	                             "SELECT 1 FROM meta WHERE key = 'pg_schema' AND value = convert_to($1, 'UTF8')",
+	                             1, NULL, params, NULL, NULL, 0);
+	bool current = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	PQclear(res);
+	if (current)
+		return 0;
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%d)", LOCK_WRITE);
+	int rc = exec_simple(s, sql);
+	if (rc < 0)
+		return rc;
+	rc = exec_simple(s, "BEGIN");
+	for (const struct gd__embedded *e = gd__embedded_files; rc == 0 && e->name; e++)
+		if (strncmp(e->name, "src/lib/store/pg/", 17) == 0 && !is_session_file(e->name))
+			rc = exec_simple(s, e->data);
+	if (rc == 0) {
+		res = PQexecParams(s->conn,
+		                   "INSERT INTO meta (key, value) VALUES ('pg_schema', convert_to($1, 'UTF8'))"
+		                   " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+		                   1, NULL, params, NULL, NULL, 0);
+		rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : map_result(s, res);
+		PQclear(res);
+	}
+	rc = rc == 0 ? exec_simple(s, "COMMIT") : (exec_simple(s, "ROLLBACK"), rc);
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%d)", LOCK_WRITE);
+	int rc2 = exec_simple(s, sql);
+	return rc < 0 ? rc : rc2;
+}
+
+static int pg_open(gd__store **out, const char *url, bool create)
+{
+	*out = NULL;
+	if (gd__fault_point())
+		return gd__err(GD_EIO, "storage failure (injected)");
+	struct pg_store *s = gd__calloc(1, sizeof *s);
+	if (!s)
+		return GD_ENOMEM;
+	s->base.engine = &gd__pg_engine;
+	s->cap = 256;
+	s->cache = gd__calloc(s->cap, sizeof *s->cache);
+	if (!s->cache) {
+		pg_close(&s->base);
+		return GD_ENOMEM;
+	}
+	int rc;
+	if (!(s->url = gd__strdup(url))) {
+		pg_close(&s->base);
+		return GD_ENOMEM;
+	}
+	s->conn = PQconnectdb(url);
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		/* The URL may hold a password: name the failure, not the URL. */
+		const char *m = PQerrorMessage(s->conn);
+		size_t n = strcspn(m, "\n");
+		rc = gd__err(GD_EIO, "cannot connect to the PostgreSQL vault: %.*s", (int)(n > 300 ? 300 : n), m);
+		goto fail;
+	}
+	PQsetNoticeProcessor(s->conn, quiet_notices, NULL);
+	if ((rc = exec_simple(s, "SET synchronous_commit = on; SET client_min_messages = warning;"
+	                         "SET default_transaction_isolation = 'read committed'")) < 0)
+		goto fail;
+	if (!create) {
+		PGresult *res = PQexec(s->conn, "SELECT to_regclass('meta') IS NOT NULL");
+		bool ours = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+		            strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		if (!ours) {
+			rc = gd__err(GD_ENOTFOUND, "no vault in this PostgreSQL database: create one with 'gardien init'");
+			goto fail;
+		}
+	}
+	if ((rc = apply_schema(s)) < 0 || (rc = apply_session(s)) < 0)
+		goto fail;
+	*out = &s->base;
+	return 0;
+fail:
+	pg_close(&s->base);
+	return rc;
+}
+
+static int grow_cache(struct pg_store *s)
+{
+	size_t ncap = s->cap * 2;
+	struct pg_stmt **n = gd__calloc(ncap, sizeof *n);
+	if (!n)
+		return GD_ENOMEM;
+	for (size_t i = 0; i < s->cap; i++) {
+		if (!s->cache[i])
+			continue;
+		size_t j = s->cache[i]->hash & (ncap - 1);
+		while (n[j])
+			j = (j + 1) & (ncap - 1);
+		n[j] = s->cache[i];
+	}
+	gd__free(s->cache);
+	s->cache = n;
+	s->cap = ncap;
+	return 0;
+}
+
+static int prepare_slow(struct pg_store *s, struct pg_stmt **out, const char *sql)
+{
+	uint64_t h = hash_sql(sql);
+	size_t j = h & (s->cap - 1);
+	for (; s->cache[j]; j = (j + 1) & (s->cap - 1)) {
+		if (s->cache[j]->hash == h && strcmp(s->cache[j]->sql, sql) == 0) {
+			*out = s->cache[j];
+			return 0;
+		}
+	}
+	if (2 * (s->used + 1) > s->cap) {
+		int rc = grow_cache(s);
+		return rc < 0 ? rc : prepare_slow(s, out, sql);
+	}
+	size_t len = strlen(sql);
+	char *text = gd__malloc(2 * len + 64);
+	struct pg_stmt *st = gd__calloc(1, sizeof *st);
+	int rc = 0;
+	if (!text || !st || !(st->sql = gd__strdup(sql))) {
+		rc = GD_ENOMEM;
+		goto done;
+	}
+	st->nparams = rewrite_params(sql, text, 2 * len + 64);
+	if (st->nparams < 0) {
+		rc = gd__err(GD_ERROR, "internal: statement has more than %d parameters", MAX_PARAMS);
+		goto done;
+	}
+	st->s = s;
+	st->hash = h;
+	snprintf(st->name, sizeof st->name, "g%u", s->next_name++);
+	PGresult *res = PQprepare(s->conn, st->name, text, st->nparams, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = map_result(s, res);
+	PQclear(res);
+	if (rc == 0) {
+		s->cache[j] = st;
+		s->used++;
+		*out = st;
+		st = NULL;
+	}
+done:
+	gd__free(text);
+	stmt_free(st);
+	return rc;
+}
+
+static void pg_reset(gd__stmt *x)
+{
+	struct pg_stmt *st = ST(x);
+	PQclear(st->res);
+	st->res = NULL;
+	st->row = st->nrows = 0;
+	st->done = false;
+}
+
+static int pg_prepare(gd__store *base, gd__stmt **out, const char *sql)
+{
+	struct pg_store *s = PG(base);
+	size_t slot = ((uintptr_t)sql >> 3) & (FAST_SLOTS - 1);
+	struct pg_stmt *st = NULL;
+	if (s->fast[slot].sql == sql) {
+		st = s->fast[slot].st;
+		assert(strcmp(st->sql, sql) == 0);
+	} else {
+		int rc = prepare_slow(s, &st, sql);
+		if (rc < 0)
+			return rc;
+		s->fast[slot].sql = sql;
+		s->fast[slot].st = st;
+	}
+	pg_reset((gd__stmt *)(void *)st);
+	*out = (gd__stmt *)(void *)st;
+	return 0;
+}
+
+static int pg_param_count(gd__stmt *st)
+{
+	return ST(st)->nparams;
+}
+
+static int check_index(struct pg_stmt *st, int i)
+{
+	return i >= 1 && i <= st->nparams ? 0 : gd__err(GD_ERROR, "internal: parameter %d out of range", i);
+}
+
+static int pg_bind_int(gd__stmt *x, int i, int64_t v)
+{
+	struct pg_stmt *st = ST(x);
+	int rc = check_index(st, i);
+	if (rc == 0) {
+		snprintf(st->ints[i - 1], sizeof st->ints[i - 1], "%lld", (long long)v);
+		st->values[i - 1] = st->ints[i - 1];
+		st->lengths[i - 1] = 0;
+		st->formats[i - 1] = 0;
+	}
+	return rc;
+}
+
+static int pg_bind_blob(gd__stmt *x, int i, const void *p, size_t n)
+{
+	struct pg_stmt *st = ST(x);
+	int rc = check_index(st, i);
+	if (rc == 0 && n > (size_t)1 << 30)
+		rc = gd__err(GD_ETOOBIG, "value too large for the storage engine");
+	if (rc == 0) {
+		st->values[i - 1] = n ? p : "";
+		st->lengths[i - 1] = (int)n;
+		st->formats[i - 1] = 1;
+	}
+	return rc;
+}
+
+static int pg_bind_text(gd__stmt *x, int i, const char *p)
+{
+	struct pg_stmt *st = ST(x);
+	int rc = check_index(st, i);
+	if (rc == 0) {
+		st->values[i - 1] = p;
+		st->lengths[i - 1] = 0;
+		st->formats[i - 1] = 0;
+	}
+	return rc;
+}
+
+static int pg_bind_null(gd__stmt *x, int i)
+{
+	struct pg_stmt *st = ST(x);
+	int rc = check_index(st, i);
+	if (rc == 0) {
+		st->values[i - 1] = NULL;
+		st->lengths[i - 1] = 0;
+		st->formats[i - 1] = 0;
+	}
+	return rc;
+}
+
+static int pg_step(gd__stmt *x)
+{
+	struct pg_stmt *st = ST(x);
+	struct pg_store *s = st->s;
+	if (!st->done) {
+		st->done = true;
+		st->res = PQexecPrepared(s->conn, st->name, st->nparams, st->values, st->lengths,
+		                         st->formats, 1);
+		ExecStatusType t = PQresultStatus(st->res);
+		if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
+			int rc = map_result(s, st->res);
+			pg_reset(x);
+			return rc;
+		}
+		const char *n = PQcmdTuples(st->res);
+		s->changes = n && *n ? strtoll(n, NULL, 10) : 0;
+		st->nrows = t == PGRES_TUPLES_OK ? PQntuples(st->res) : 0;
+		st->row = -1;
+	}
+	if (st->row + 1 >= st->nrows) {
+		st->row = st->nrows;
+		return 0;
+	}
+	st->row++;
+	return 1;
+}
+
+static int64_t be_int(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	if (n < 8 && n > 0 && (p[0] & 0x80)) /* sign-extend */
+		v |= ~(uint64_t)0 << (8 * n);
+	return (int64_t)v;
+}
+
+static int64_t pg_col_int(gd__stmt *x, int i)
+{
+	struct pg_stmt *st = ST(x);
+	if (PQgetisnull(st->res, st->row, i))
+		return 0;
+	const unsigned char *p = (const unsigned char *)PQgetvalue(st->res, st->row, i);
+	int n = PQgetlength(st->res, st->row, i);
+	switch (PQftype(st->res, i)) {
+	case OID_INT8:
+	case OID_INT4:
+	case OID_INT2:
+	case OID_BOOL: return be_int(p, n);
+	default: return strtoll((const char *)p, NULL, 10); /* digits kept as text or bytea */
+	}
+}
+
+static const void *pg_col_blob(gd__stmt *x, int i, size_t *n)
+{
+	struct pg_stmt *st = ST(x);
+	if (PQgetisnull(st->res, st->row, i)) {
+		*n = 0;
+		return NULL;
+	}
+	*n = (size_t)PQgetlength(st->res, st->row, i);
+	return PQgetvalue(st->res, st->row, i);
+}
+
+static const char *pg_col_text(gd__stmt *x, int i)
+{
+	struct pg_stmt *st = ST(x);
+	if (PQgetisnull(st->res, st->row, i))
+		return NULL;
+	Oid t = PQftype(st->res, i);
+	if (t == OID_INT8 || t == OID_INT4 || t == OID_INT2) {
+		/* A number asked for as text: its digits, kept in the statement. */
+		int slot = i < MAX_PARAMS ? i : MAX_PARAMS - 1;
+		snprintf(st->ints[slot], sizeof st->ints[slot], "%lld", (long long)pg_col_int(x, i));
+		return st->ints[slot];
+	}
+	return PQgetvalue(st->res, st->row, i); /* libpq always NUL-terminates */
+}
+
+static bool pg_col_null(gd__stmt *x, int i)
+{
+	struct pg_stmt *st = ST(x);
+	return PQgetisnull(st->res, st->row, i);
+}
+
+static int pg_col_count(gd__stmt *x)
+{
+	return PQnfields(ST(x)->res);
+}
+
+static const char *pg_col_name(gd__stmt *x, int i)
+{
+	return PQfname(ST(x)->res, i);
+}
+
+static int pg_col_type(gd__stmt *x, int i)
+{
+	struct pg_stmt *st = ST(x);
+	if (PQgetisnull(st->res, st->row, i))
+		return GD__COL_NULL;
+	switch (PQftype(st->res, i)) {
+	case OID_INT8:
+	case OID_INT4:
+	case OID_INT2:
+	case OID_BOOL: return GD__COL_INT;
+	case OID_BYTEA: return GD__COL_BLOB;
+	default: return GD__COL_TEXT;
+	}
+}
+
+static int64_t pg_changes(gd__store *s)
+{
+	return PG(s)->changes;
+}
+
+static int pg_begin(gd__store *base)
+{
+	struct pg_store *s = PG(base);
+	static char sql[96];
+	if (!sql[0])
+		snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d)", LOCK_WRITE);
+	int rc = exec_simple(s, sql);
+	if (rc == 0)
+		s->in_tx = true;
+	else
+		exec_simple(s, "ROLLBACK");
+	return rc;
+}
+
+static int pg_commit(gd__store *base)
+{
+	struct pg_store *s = PG(base);
+	PGresult *res = PQexec(s->conn, "COMMIT");
+	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : map_result(s, res);
+	/* A COMMIT of a failed transaction reports ROLLBACK: nothing was kept. */
+	if (rc == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+		rc = gd__err(GD_ERROR, "storage (PostgreSQL): the transaction failed and was rolled back");
+	PQclear(res);
+	s->in_tx = false;
+	return rc;
+}
+
+static void pg_rollback(gd__store *base)
+{
+	struct pg_store *s = PG(base);
+	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		exec_simple(s, "ROLLBACK");
+	s->in_tx = false;
+}
+
+static int pg_savepoint(gd__store *s) { return exec_simple(PG(s), "SAVEPOINT op"); }
+static int pg_release(gd__store *s) { return exec_simple(PG(s), "RELEASE SAVEPOINT op"); }
+
+static void pg_rollback_to(gd__store *s)
+{
+	if (exec_simple(PG(s), "ROLLBACK TO SAVEPOINT op") < 0 ||
+	    exec_simple(PG(s), "RELEASE SAVEPOINT op") < 0)
+		pg_rollback(s);
+}
+
+/* See the file comment: the rows are deleted and the key is gone; dead tuples
+ * are left to VACUUM, WAL to its recycling, copies to their retention. */
+static int pg_commit_erasure(gd__store *s, bool wait, bool *scrubbed)
+{
+	(void)wait;
+	int rc = pg_commit(s);
+	*scrubbed = rc == 0;
+	return rc;
+}
+
+/* Each counter is a sequence (pg/00-vault.sql): nextval never gives an id
+ * twice, whatever process asks, and needs no row lock. */
+static int pg_next_id(gd__store *base, enum gd__counter counter, int64_t *out)
+{
+	static const char *const sql[GD__COUNTERS] = {
+		[GD__COUNTER_RECORDS] = "SELECT nextval('counter_records')",
+		[GD__COUNTER_BREACHES] = "SELECT nextval('counter_breaches')",
+		[GD__COUNTER_REQUESTS] = "SELECT nextval('counter_requests')",
+		[GD__COUNTER_HOLDS] = "SELECT nextval('counter_holds')",
+		[GD__COUNTER_GRANTS] = "SELECT nextval('counter_auth_grants')",
+	};
+	gd__stmt *st;
+	int rc = pg_prepare(base, &st, sql[counter]);
+	if (rc < 0)
+		return rc;
+	if ((rc = pg_step(st)) == 1) {
+		*out = pg_col_int(st, 0);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = gd__err(GD_ECORRUPT, "the vault has no \"%s\" id sequence", gd__counter_names[counter]);
+	}
+	pg_reset(st);
+	return rc;
+}
+
+static int pg_has_table(gd__store *base, const char *name)
+{
+	struct pg_store *s = PG(base);
+	const char *params[1] = {name};
+	PGresult *res = PQexecParams(s->conn,
+	                             "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+	                             " AND tablename = $1",
+	                             1, NULL, params, NULL, NULL, 0);
+	int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) > 0 : map_result(s, res);
+	PQclear(res);
+	return rc;
+}
+
+/* The tables of an SQLite snapshot's schema, which a backup copies. */
+static int snapshot_tables(gd__store *sq, char ***out, size_t *n)
+{
+	gd__stmt *st;
+	size_t cap = 0;
+	*out = NULL, *n = 0;
+	int rc = sq->engine->prepare(sq, &st, "SELECT name FROM sqlite_master WHERE type = 'table'"
+	                                      " AND name NOT LIKE 'sqlite_%' ORDER BY name");
+	while (rc == 0 && (rc = sq->engine->step(st)) == 1) {
+		if (*n == cap) {
+			char **v = gd__calloc(cap = cap ? 2 * cap : 32, sizeof *v);
+			if (!v) {
+				rc = GD_ENOMEM;
+				break;
+			}
+			if (*n)
+				memcpy(v, *out, *n * sizeof *v);
+			gd__free(*out);
+			*out = v;
+		}
+		if (!((*out)[(*n)++] = gd__strdup(sq->engine->col_text(st, 0))))
+			rc = GD_ENOMEM;
+		else
+			rc = 0;
+	}
+	if (rc >= 0)
+		sq->engine->reset(st);
+	return rc < 0 ? rc : 0;
+}
+
+static void free_tables(char **t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		gd__free(t[i]);
+	gd__free(t);
+}
+
+/*
+ * A backup of a PostgreSQL vault is the same snapshot as an SQLite vault's: an
+ * SQLite database at `dest` holding every row, read on a connection of its own
+ * in one REPEATABLE READ transaction (a consistent snapshot, writers going on),
+ * and the id sequences' positions written to its counters table.
+ */
+static int pg_backup(gd__store *base, const char *dest)
+{
+	gd__store *src = NULL, *dst = NULL;
+	struct gd__store_keep keep = {0};
+	char **tables = NULL;
+	size_t ntables = 0;
+	int64_t n;
+	int rc;
+	if ((rc = pg_open(&src, PG(base)->url, false)) < 0)
+		return rc;
+	if ((rc = exec_simple(PG(src), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) < 0)
+		goto done;
+	if ((rc = gd__sqlite_engine.open(&dst, dest, true)) < 0 || (rc = dst->engine->begin(dst)) < 0)
+		goto done;
+	if ((rc = snapshot_tables(dst, &tables, &ntables)) < 0)
+		goto done;
+	for (size_t i = 0; rc == 0 && i < ntables; i++) {
+		char *del = gd__store_keep_printf(&keep, "DELETE FROM %s", tables[i]);
+		rc = del ? gd__db_exec(dst, del, NULL) : GD_ENOMEM;
+		if (rc == 0)
+			rc = gd__store_copy(src, dst, tables[i], &keep, &n);
+	}
+	for (int c = 0; rc == 0 && c < GD__COUNTERS; c++) {
+		int64_t last = 0;
+		char *q = gd__store_keep_printf(&keep, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
+		                                     " FROM counter_%s", gd__counter_names[c]);
+		rc = q ? gd__db_int(src, &last, q, NULL) : GD_ENOMEM;
+		if (rc == 0)
+			rc = gd__db_exec(dst, "INSERT INTO counters (name, value) VALUES (?, ?)"
+			                      " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+			                 "ti", gd__counter_names[c], last);
+	}
+	rc = rc == 0 ? dst->engine->commit(dst) : rc;
+done:
+	if (dst)
+		dst->engine->rollback(dst);
+	pg_rollback(src);
+	pg_close(src);
+	if (dst)
+		dst->engine->close(dst);
+	gd__store_keep_release(&keep);
+	free_tables(tables, ntables);
+	return rc;
+}
+
+int gd__pg_load(const char *url, const char *snapshot)
+{
+	gd__store *src = NULL, *dst = NULL;
+	struct gd__store_keep keep = {0};
+	char **tables = NULL;
+	size_t ntables = 0;
+	int64_t n;
+	int rc;
+	if ((rc = gd__sqlite_engine.open(&src, snapshot, false)) < 0)
+		return rc;
+	if ((rc = pg_open(&dst, url, false)) < 0 || (rc = pg_begin(dst)) < 0)
+		goto done;
+	if ((rc = snapshot_tables(src, &tables, &ntables)) < 0)
+		goto done;
+	for (size_t i = 0; rc == 0 && i < ntables; i++) {
+		char *trunc = gd__store_keep_printf(&keep, "TRUNCATE %s", tables[i]);
+		rc = trunc ? exec_simple(PG(dst), trunc) : GD_ENOMEM;
+		if (rc == 0)
+			rc = gd__store_copy(src, dst, tables[i], &keep, &n);
+	}
+	for (int c = 0; rc == 0 && c < GD__COUNTERS; c++) {
+		int64_t last = 0;
+		rc = gd__db_int(src, &last, "SELECT value FROM counters WHERE name = ?", "t", gd__counter_names[c]);
+		char *sql = gd__store_keep_printf(&keep, "SELECT setval('counter_%s', greatest(?, 1), ? > 0)",
+		                                gd__counter_names[c]);
+		if (rc == 0)
+			rc = sql ? gd__db_exec(dst, sql, "ii", last, last) : GD_ENOMEM;
+	}
+	/* Identity columns continue above the rows restored. */
+	if (rc == 0)
+		rc = exec_simple(PG(dst),
+		                 "DO $$ DECLARE r record; BEGIN"
+		                 " FOR r IN SELECT table_name FROM information_schema.columns"
+		                 "  WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES'"
+		                 " LOOP EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, ''id''),"
+		                 "  coalesce(max(id), 0) + 1, false) FROM %I', r.table_name, r.table_name);"
+		                 " END LOOP; END $$");
+	rc = rc == 0 ? pg_commit(dst) : rc;
+done:
+	if (dst)
+		pg_rollback(dst);
+	pg_close(dst);
+	src->engine->close(src);
+	gd__store_keep_release(&keep);
+	free_tables(tables, ntables);
+	return rc;
+}
+
+bool gd__pg_is_url(const char *path)
+{
+	return path && (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0);
+}
+
+const struct gd__store_engine gd__pg_engine = {
+	.name = "postgresql",
+	.open = pg_open,
+	.close = pg_close,
+	.prepare = pg_prepare,
+	.param_count = pg_param_count,
+	.bind_int = pg_bind_int,
+	.bind_blob = pg_bind_blob,
+	.bind_text = pg_bind_text,
+	.bind_null = pg_bind_null,
+	.step = pg_step,
+	.col_int = pg_col_int,
+	.col_blob = pg_col_blob,
+	.col_text = pg_col_text,
+	.col_null = pg_col_null,
+	.col_count = pg_col_count,
+	.col_name = pg_col_name,
+	.col_type = pg_col_type,
+	.reset = pg_reset,
+	.changes = pg_changes,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.savepoint = pg_savepoint,
+	.release = pg_release,
+	.rollback_to = pg_rollback_to,
+	.commit_erasure = pg_commit_erasure,
+	.next_id = pg_next_id,
+	.has_table = pg_has_table,
+	.backup = pg_backup,
+};

@@ -1,0 +1,213 @@
+/*
+ * test_pg.c — the PostgreSQL engine under injected faults (issue 14): a fault at
+ * each storage call (every libpq round trip goes through one) of a put, an
+ * erasure leaves the database exactly as it was — every table's rows,
+ * compared by a digest of their text — and a retention sweep with no batch
+ * half done (it commits in steps by design). Sequences may move (an id
+ * taken in a rolled-back transaction is skipped, never reused) and are left
+ * out. Runs against the cluster the ctest fixture starts (GD_PG_DIR); a
+ * database of its own is created for the run.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "lib/internal.h"
+
+static char url[512], key[300], dir[256];
+
+static const char reg[] =
+	"gardien_register: 1\n"
+	"controller: {name: Test SAS, country: FR, language: en}\n"
+	"activities:\n"
+	"  - id: billing\n"
+	"    name: Billing\n"
+	"    role: controller\n"
+	"    purposes: [essential.service.payment_processing]\n"
+	"    legal_basis: contract\n"
+	"    categories: [user.contact]\n"
+	"    subjects: [customer]\n"
+	"    retention:\n"
+	"      - text: one year after collection\n"
+	"        stages:\n"
+	"          - {action: delete, from: collection, after: 1 year}\n";
+
+/* One table's rows as "count:md5", from PostgreSQL itself. */
+static char *table_digest(const char *table)
+{
+	PGconn *c = PQconnectdb(url);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	char q[512];
+	snprintf(q, sizeof q,
+	         "SELECT count(*) || ':' || coalesce(md5(string_agg(x, '|' ORDER BY x)), '')"
+	         " FROM (SELECT t::text AS x FROM %s t) s",
+	         table);
+	PGresult *r = PQexec(c, q);
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	char *out = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	PQfinish(c);
+	return out;
+}
+
+static int count_entry(void *ud, const gd_audit_entry *e)
+{
+	(void)e;
+	++*(int *)ud;
+	return 0;
+}
+
+/* Every table's rows as one digest, from PostgreSQL itself. */
+static char *digest(void)
+{
+	PGconn *c = PQconnectdb(url);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	PGresult *r = PQexec(c,
+	                     "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables"
+	                     " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	char *tables = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	char *out = calloc(1, 1 << 16);
+	for (char *t = strtok(tables, ","); t; t = strtok(NULL, ",")) {
+		char q[512];
+		snprintf(q, sizeof q,
+		         "SELECT '%s:' || count(*) || ':' || coalesce(md5(string_agg(x, '|' ORDER BY x)), '')"
+		         " FROM (SELECT t::text AS x FROM %s t) s",
+		         t, t);
+		r = PQexec(c, q);
+		assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+		strncat(out, PQgetvalue(r, 0, 0), (1 << 16) - strlen(out) - 2);
+		strcat(out, ";");
+		PQclear(r);
+	}
+	free(tables);
+	PQfinish(c);
+	return out;
+}
+
+/* Runs `op` with a fault at each storage call in turn until it passes them all. */
+#define FAULT_LOOP(op)                                               \
+	do {                                                             \
+		long n;                                                      \
+		for (n = 1;; n++) {                                          \
+			char *before = digest();                                 \
+			gd__fault_arm(n);                                        \
+			int frc_ = (op);                                          \
+			bool fired = gd__fault_fired();                          \
+			gd__fault_arm(0);                                        \
+			if (!fired) {                                            \
+				GD_OK_OR_FAIL(frc_);                                 \
+				free(before);                                        \
+				break;                                               \
+			}                                                        \
+			assert_true(frc_ < 0);                                   \
+			char *after = digest();                                  \
+			assert_string_equal(after, before);                      \
+			free(before);                                            \
+			free(after);                                             \
+		}                                                            \
+		assert_true(n > 3);                                          \
+	} while (0)
+
+static void faults_leave_the_database_unchanged(void **state)
+{
+	gd_vault *v;
+	gd_actor *a;
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = key;
+	(void)state;
+	GD_OK_OR_FAIL(gd_time_parse(&o.now, "2026-01-15T10:00:00Z"));
+	GD_OK_OR_FAIL(gd_vault_init(url, &o));
+	GD_OK_OR_FAIL(gd_vault_open(&v, url, &o));
+	GD_OK_OR_FAIL(gd_tenant_create(v, "acme", "33"));
+	GD_OK_OR_FAIL(gd_actor_open(&a, v, "acme", "test:pg"));
+	GD_OK_OR_FAIL(gd_register_load_buffer(a, "reg.yml", reg, sizeof reg - 1, NULL, NULL));
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(a, s));
+	GD_OK_OR_FAIL(gd_subject_add_identifier(a, s, "email", "ana@example.org"));
+
+	gd_record_spec spec = GD_RECORD_SPEC_INIT;
+	spec.activity = "billing", spec.category = "user.contact.email", spec.subject_category = "customer";
+	spec.value = "ana@example.org", spec.value_len = strlen(spec.value);
+	int64_t id;
+	FAULT_LOOP(gd_record_put(a, &id, s, &spec));
+	for (int i = 0; i < 4; i++)
+		GD_OK_OR_FAIL(gd_record_put(a, &id, s, &spec));
+
+	/* A sweep a year and a day later deletes the five records. */
+	gd_time later;
+	GD_OK_OR_FAIL(gd_time_parse(&later, "2027-01-16T10:00:00Z"));
+	gd_vault_set_now(v, later);
+	/* A sweep commits in steps (scheduling, then each batch of transitions):
+	 * a failed one may leave earlier steps done, never a batch half done. Its
+	 * five deletions are one batch: after a fault, the records are all there,
+	 * or all gone with their audit entry. */
+	gd_retention_stats st;
+	char *records_before = table_digest("records");
+	long k;
+	for (k = 1;; k++) {
+		gd__fault_arm(k);
+		int rc = gd_retention_sweep(a, NULL, &st);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired) {
+			GD_OK_OR_FAIL(rc);
+			break;
+		}
+		assert_true(rc < 0);
+		char *records_after = table_digest("records");
+		if (strcmp(records_after, records_before) != 0) {
+			assert_string_equal(records_after, "0:");
+			gd_audit_filter af = GD_AUDIT_FILTER_INIT;
+			af.action = "retention.delete";
+			int entries = 0;
+			GD_OK_OR_FAIL(gd_audit_list(a, &af, count_entry, &entries));
+			assert_true(entries >= 1);
+		}
+		free(records_after);
+	}
+	free(records_before);
+	assert_true(k > 3);
+	char *left = table_digest("records");
+	assert_string_equal(left, "0:");
+	free(left);
+
+	/* An erasure, with its own transaction and journal. */
+	GD_OK_OR_FAIL(gd_record_put(a, &id, s, &spec));
+	FAULT_LOOP(gd_subject_erase(a, s));
+	char found[GD_SUBJECT_ID_SIZE];
+	assert_int_equal(gd_subject_find(a, found, "email", "ana@example.org"), GD_ENOTFOUND);
+	gd_actor_close(a);
+	gd_vault_close(v);
+}
+
+int main(void)
+{
+	const char *pgdir = getenv("GD_PG_DIR");
+	if (!pgdir || !*pgdir) {
+		fprintf(stderr, "test_pg: GD_PG_DIR is not set (ctest's pg_cluster fixture sets it)\n");
+		return 1;
+	}
+	char db[64], cmd[1024];
+	snprintf(db, sizeof db, "gd_unit_%d", (int)getpid());
+	snprintf(cmd, sizeof cmd, "createdb -h '%s' -U postgres %s", pgdir, db);
+	if (system(cmd) != 0)
+		return 1;
+	snprintf(url, sizeof url, "postgresql://postgres@/%s?host=%s", db, pgdir);
+	snprintf(dir, sizeof dir, "%s/gdpg-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(key, sizeof key, "%s/vault.key", dir);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(faults_leave_the_database_unchanged),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		rc = 1;
+	return rc;
+}
