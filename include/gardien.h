@@ -26,7 +26,13 @@
 extern "C" {
 #endif
 
-#define GD_VERSION "0.1.0"
+#include "gardien/version.h"
+
+/*
+ * The version of the library actually loaded ("0.1.0"), which may differ from
+ * GD_VERSION, the version the caller was compiled against. Never NULL; static.
+ */
+const char *gd_version(void);
 
 /* ---- errors ------------------------------------------------------------- */
 

@@ -55,6 +55,15 @@ gd_vault_options cli_vault_options(const struct cli *c);
 int cli_open(struct cli *c, bool actor);
 /* Prints the library's last error for `rc` and returns the exit code. */
 int cli_fail(struct cli *c, int rc);
+/* The same, with a hint for people on its own line (e.g. the option to give). */
+int cli_fail_hint(struct cli *c, int rc, const char *hint);
+/*
+ * Prints an error ("gardien: MESSAGE", then HINT if any; with --json one object
+ * {"error":{"code":CODE,"exit":EXIT,"message":…,"hint":…}} on stderr) and
+ * returns `exit_code`. CODE is a GD_E… name or "usage".
+ */
+int cli_error(struct cli *c, int exit_code, const char *code, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 /* Prints a usage error with a pointer to help, returns EXIT_USAGE. */
 int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prints a JSON value on stdout (compact, one line) and releases it. */
@@ -66,6 +75,31 @@ int cli_parse_time(struct cli *c, const char *s, gd_time *out);
 /* A record as JSON / as lines for people (cmd_record.c). */
 json_t *cli_record_json(const gd_record *r);
 void cli_record_print(const gd_record *r);
+/* The command table, its global options and exit codes (main.c), for help, man page and completions. */
+const struct command *cli_commands(size_t *n);
+extern const char cli_global_options[];
+extern const char cli_exit_codes[];
+/* The man page gardien(1) in roff on stdout (cmd_docs.c). */
+int cli_write_man(void);
+
+/*
+ * `gardien serve`'s settings from --config FILE and GARDIEN_<OPTION> variables,
+ * laid before the command line's options (serve_config.c): `argv` is argv[0],
+ * the settings as "--name value" pairs, then the command line without
+ * --config. Release with cli_serve_settings_release.
+ */
+#define GD_CLI_SERVE_SETTINGS 64
+struct serve_settings {
+	char **argv;
+	int argc;
+	char *owned[2 * GD_CLI_SERVE_SETTINGS];
+	int nowned;
+};
+int cli_serve_settings(struct cli *c, struct serve_settings *s, int argc, char **argv);
+void cli_serve_settings_release(struct serve_settings *s);
+/* `gardien serve` once its settings are on the command line (cmd_serve.c). */
+int cli_serve_run(struct cli *c, int argc, char **argv);
+
 /* Formats a time for people. */
 const char *cli_time(gd_time t, char buf[32]);
 
@@ -99,5 +133,6 @@ int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_register(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_breach(struct cli *c, int argc, char **argv);
+int cmd_completion(struct cli *c, int argc, char **argv);
 
 #endif

@@ -16,7 +16,7 @@ static int parse_uint(struct cli *c, const char *opt, const char *s, unsigned lo
 	return EXIT_OK;
 }
 
-int cmd_serve(struct cli *c, int argc, char **argv)
+int cli_serve_run(struct cli *c, int argc, char **argv)
 {
 	struct server_config cfg = {.vault_path = c->vault_path, .key_path = c->key_path, .now = c->now,
 	                            .key_fd = c->key_fd, .key_command = c->key_command, .key_pkcs11 = c->key_pkcs11,

@@ -81,6 +81,7 @@ static const struct command commands[] = {
 	{"serve", cmd_serve, "run the HTTP/JSON API server",
 	 "usage: gardien serve [--listen ADDRESS:PORT] [--cert FILE --cert-key FILE]\n"
 	 "                     [--threads N] [--timeout SECONDS] [--max-connections N]\n"
+	 "                     [--config FILE]\n"
 	 "       gardien serve --openapi\n"
 	 "\n"
 	 "Serves the API under /v1/ (docs/server.md, /v1/openapi.json) on the vault\n"
@@ -90,7 +91,12 @@ static const struct command commands[] = {
 	 "flight. --timeout closes idle or slow connections (default 30 s); --threads\n"
 	 "sets the HTTP workers (default 16); authenticated requests are run by one\n"
 	 "committer thread in batches sharing one durable commit. --openapi prints\n"
-	 "the OpenAPI document and exits. --now fixes the clock (tests).\n"},
+	 "the OpenAPI document and exits. --now fixes the clock (tests).\n"
+	 "Settings may also come from --config FILE (lines NAME = VALUE, e.g.\n"
+	 "'listen = 127.0.0.1:8443', '#' comments) and from the environment\n"
+	 "(GARDIEN_LISTEN, GARDIEN_CERT_KEY, …: the option's name in upper case);\n"
+	 "the command line wins over the environment, which wins over the file.\n"
+	 "Under systemd (Type=notify) it reports readiness with sd_notify.\n"},
 	{"user", cmd_user, "manage people and services who use the API",
 	 "usage: gardien user add NAME --role ROLE [--password-stdin]\n"
 	 "       gardien user service NAME --role ROLE\n"
@@ -312,9 +318,39 @@ static const struct command commands[] = {
 	 "  --subject-categories TEXT --subjects N --records N --consequences TEXT\n"
 	 "  --measures-taken TEXT --measures-proposed TEXT --contact TEXT\n"
 	 "  --controller NAME --language fr|en --high-risk\n"},
-	{"help", cmd_help, "show help for a command", "usage: gardien help [COMMAND]\n"},
-	{"version", cmd_version, "print the version", "usage: gardien version\n"},
+	{"help", cmd_help, "show help for a command, or the man page",
+	 "usage: gardien help [COMMAND]\n"
+	 "       gardien help --man\n"
+	 "\n"
+	 "--man prints the manual page gardien(1) in roff (man -l - reads it).\n"},
+	{"completion", cmd_completion, "print the shell completion script",
+	 "usage: gardien completion bash|zsh\n"
+	 "\n"
+	 "bash: source <(gardien completion bash); zsh: save it as _gardien in $fpath.\n"},
+	{"version", cmd_version, "print the version", "usage: gardien version\n"
+	 "\n"
+	 "Prints the command's version and the library's (they differ only when a\n"
+	 "shared libgardien of another version is loaded). Also -V and --version.\n"},
 };
+
+const char cli_global_options[] =
+	"  --vault PATH     vault database (GARDIEN_VAULT, default gardien.db)\n"
+	"  --key PATH       master key file (GARDIEN_KEY, default <vault>.key)\n"
+	"  --tenant NAME    tenant to act on (GARDIEN_TENANT, default: the only one)\n"
+	"  --as PRINCIPAL   who acts, for the audit trail (GARDIEN_PRINCIPAL, default cli:$USER)\n"
+	"  --now TIME       the clock, for tests and what-if (GARDIEN_NOW)\n"
+	"  --json           machine-readable output; errors as JSON on stderr\n"
+	"  -h, --help       help; -V, --version: the version\n";
+
+const char cli_exit_codes[] =
+	"0 ok, 1 error, 2 bad usage or input, 3 not found, 4 denied,\n"
+	"5 corrupt or tampered, 6 already exists, 7 expired or not allowed now.\n";
+
+const struct command *cli_commands(size_t *n)
+{
+	*n = sizeof commands / sizeof *commands;
+	return commands;
+}
 
 static const struct command *find_command(const char *name)
 {
@@ -333,16 +369,10 @@ static void print_overview(FILE *f)
 	           "Commands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nGlobal options (also from the environment):\n"
-	           "  --vault PATH     vault database (GARDIEN_VAULT, default gardien.db)\n"
-	           "  --key PATH       master key file (GARDIEN_KEY, default <vault>.key)\n"
-	           "  --tenant NAME    tenant to act on (GARDIEN_TENANT, default: the only one)\n"
-	           "  --as PRINCIPAL   who acts, for the audit trail (GARDIEN_PRINCIPAL, default cli:$USER)\n"
-	           "  --now TIME       the clock, for tests and what-if (GARDIEN_NOW)\n"
-	           "  --json           machine-readable output\n\n"
-	           "Exit codes: 0 ok, 1 error, 2 bad usage or input, 3 not found, 4 denied,\n"
-	           "5 corrupt or tampered, 6 already exists, 7 expired or not allowed now.\n"
-	           "Run 'gardien help COMMAND' for a command's options.\n");
+	fprintf(f, "\nGlobal options (also from the environment; --opt=VALUE works too):\n%s\n"
+	           "Exit codes: %s"
+	           "Run 'gardien help COMMAND' for a command's options.\n",
+	        cli_global_options, cli_exit_codes);
 }
 
 static int cmd_help(struct cli *c, int argc, char **argv)
@@ -351,6 +381,8 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 		print_overview(stdout);
 		return EXIT_OK;
 	}
+	if (strcmp(argv[1], "--man") == 0)
+		return cli_write_man();
 	const struct command *cmd = find_command(argv[1]);
 	if (!cmd)
 		return cli_usage(c, NULL, "unknown command '%s'", argv[1]);
@@ -361,30 +393,60 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 static int cmd_version(struct cli *c, int argc, char **argv)
 {
 	if (c->json)
-		cli_print_json(json_pack("{s:s}", "version", GD_VERSION));
+		cli_print_json(json_pack("{s:s,s:s}", "version", GD_VERSION, "library", gd_version()));
+	else if (strcmp(gd_version(), GD_VERSION) != 0)
+		printf("gardien %s (library %s)\n", GD_VERSION, gd_version());
 	else
 		printf("gardien %s\n", GD_VERSION);
 	return EXIT_OK;
 }
 
-int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...)
+/*
+ * Every error the CLI reports goes through here: "gardien: MESSAGE" and an
+ * optional hint line for people, or with --json one object on stderr,
+ * {"error":{"code":"GD_…","exit":N,"message":…,"hint":…}}.
+ */
+int cli_error(struct cli *c, int exit_code, const char *code, const char *hint, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
-	fprintf(stderr, "gardien: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (cmd)
-		fprintf(stderr, "\nrun 'gardien help %s' for usage\n", cmd);
-	else
-		fprintf(stderr, "\nrun 'gardien help' for the list of commands\n");
-	return EXIT_USAGE;
+	if (c->json) {
+		json_t *e = json_pack("{s:s,s:i,s:s}", "code", code, "exit", exit_code, "message", msg);
+		if (e && hint)
+			json_object_set_new(e, "hint", json_string(hint));
+		json_t *j = e ? json_pack("{s:o}", "error", e) : NULL;
+		if (j) {
+			json_dumpf(j, stderr, JSON_COMPACT | JSON_ENSURE_ASCII);
+			fputc('\n', stderr);
+			json_decref(j);
+			return exit_code;
+		}
+	}
+	fprintf(stderr, "gardien: %s\n", msg);
+	if (hint)
+		fprintf(stderr, "%s\n", hint);
+	return exit_code;
 }
 
-int cli_fail(struct cli *c, int rc)
+int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...)
 {
-	const char *msg = gd_error_last();
-	fprintf(stderr, "gardien: %s\n", *msg ? msg : gd_error_name(rc));
+	char msg[1024], hint[96];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (cmd)
+		snprintf(hint, sizeof hint, "run 'gardien help %s' for usage", cmd);
+	else
+		snprintf(hint, sizeof hint, "run 'gardien help' for the list of commands");
+	return cli_error(c, EXIT_USAGE, "usage", hint, "%s", msg);
+}
+
+static int exit_code_of(int rc)
+{
 	switch (rc) {
 	case GD_EINVAL:
 	case GD_ETOOBIG: return EXIT_USAGE;
@@ -397,6 +459,43 @@ int cli_fail(struct cli *c, int rc)
 	case GD_ESTATE: return EXIT_STATE;
 	default: return EXIT_ERROR;
 	}
+}
+
+int cli_fail_hint(struct cli *c, int rc, const char *hint)
+{
+	const char *msg = gd_error_last();
+	return cli_error(c, exit_code_of(rc), gd_error_name(rc), hint, "%s", *msg ? msg : gd_error_name(rc));
+}
+
+/*
+ * The library's messages name what was wrong as the API does (a field, "the
+ * key file"), never a flag: an HTTP client reads them too. The CLI adds the
+ * option to give, matched on the message.
+ */
+static const struct {
+	const char *in_message, *hint;
+} flag_hints[] = {
+	{"(until)", "give the end with --until TIME"},
+	{"(started_at, ended_at)", "check --started and --ended"},
+	{"(detected_at)", "check --detected"},
+	{"(delay_reason)", "give the reasons with --delay-reason TEXT"},
+	{"(from, to)", "check --from and --to"},
+	{"plan until an earlier date", "give an earlier --until DATE"},
+	{"(subject category,", "say who the data is about with --subject-category KIND"},
+	{"cannot open key file", "give the key file with --key PATH or GARDIEN_KEY"},
+	{"(journal:", "give it with: gardien backup restore BACKUP --journal JOURNAL"},
+	{"(key_pkcs11,", "give the token with --key-pkcs11 URI or GARDIEN_KEY_PKCS11"},
+	{"rotate where the key file is kept (key_path)", "rotate with --key FILE, then put the new key file back"},
+	{"init writes a key file (key_path)", "init with --key FILE; then open with --key-fd N or --key-command CMD"},
+};
+
+int cli_fail(struct cli *c, int rc)
+{
+	const char *msg = gd_error_last();
+	for (size_t i = 0; i < sizeof flag_hints / sizeof *flag_hints; i++)
+		if (strstr(msg, flag_hints[i].in_message))
+			return cli_fail_hint(c, rc, flag_hints[i].hint);
+	return cli_fail_hint(c, rc, NULL);
 }
 
 static int only_tenant(void *ud, const char *name)
@@ -463,16 +562,14 @@ int cli_open(struct cli *c, bool actor)
 		return EXIT_OK;
 	if (!c->tenant) {
 		rc = gd_tenant_list(c->vault, only_tenant, c);
-		if (rc == 1) {
-			fprintf(stderr, "gardien: the vault holds several tenants: choose one with --tenant NAME\n");
-			return EXIT_USAGE;
-		}
+		if (rc == 1)
+			return cli_error(c, EXIT_USAGE, "usage", NULL,
+			                 "the vault holds several tenants: choose one with --tenant NAME");
 		if (rc < 0)
 			return cli_fail(c, rc);
-		if (!c->tenant) {
-			fprintf(stderr, "gardien: the vault holds no tenant yet: create one with 'gardien tenant create NAME'\n");
-			return EXIT_NOTFOUND;
-		}
+		if (!c->tenant)
+			return cli_error(c, EXIT_NOTFOUND, gd_error_name(GD_ENOTFOUND), NULL,
+			                 "the vault holds no tenant yet: create one with 'gardien tenant create NAME'");
 	}
 	rc = gd_actor_open(&c->actor, c->vault, c->tenant, c->principal);
 	return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
@@ -500,9 +597,8 @@ int cli_read_value(struct cli *c, const char *arg, char **out, size_t *len)
 		if (n == cap) {
 			if (cap > GD_VALUE_MAX) {
 				free(buf);
-				fprintf(stderr, "gardien: standard input is over the %u-byte limit of a value\n",
-				        GD_VALUE_MAX);
-				return EXIT_USAGE;
+				return cli_error(c, EXIT_USAGE, gd_error_name(GD_ETOOBIG), NULL,
+				                 "standard input is over the %u-byte limit of a value", GD_VALUE_MAX);
 			}
 			char *nb = realloc(buf, cap * 2);
 			if (!nb)
@@ -520,16 +616,16 @@ int cli_read_value(struct cli *c, const char *arg, char **out, size_t *len)
 			buf[n < cap ? n : cap - 1] = 0;
 			if (n == cap) {
 				free(buf);
-				fprintf(stderr, "gardien: standard input is over the limit of a value\n");
-				return EXIT_USAGE;
+				return cli_error(c, EXIT_USAGE, gd_error_name(GD_ETOOBIG), NULL,
+				                 "standard input is over the %u-byte limit of a value", GD_VALUE_MAX);
 			}
 			*out = buf, *len = n;
 			return EXIT_OK;
 		}
 	}
 	free(buf);
-	fprintf(stderr, "gardien: cannot read standard input: %s\n", strerror(errno));
-	return EXIT_ERROR;
+	return cli_error(c, EXIT_ERROR, gd_error_name(GD_EIO), NULL, "cannot read standard input: %s",
+	                 strerror(errno));
 }
 
 int cli_parse_time(struct cli *c, const char *s, gd_time *out)
@@ -602,7 +698,39 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 	return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+/*
+ * getopt_long's spelling "--option=VALUE" becomes "--option" "VALUE" before any
+ * parser sees it, so every command takes both; "--" ends the options. Returns
+ * a new argv (NULL-terminated, the caller frees the array, not the strings).
+ */
+static char **split_equals(int *argc, char **argv)
+{
+	int n = *argc, extra = 0;
+	for (int i = 1; i < n && strcmp(argv[i], "--") != 0; i++)
+		extra += strncmp(argv[i], "--", 2) == 0 && strchr(argv[i], '=') != NULL;
+	char **out = calloc((size_t)(n + extra + 1), sizeof *out);
+	if (!out)
+		return NULL;
+	int k = 0;
+	bool options = true;
+	for (int i = 0; i < n; i++) {
+		char *eq = options && i > 0 && strncmp(argv[i], "--", 2) == 0 ? strchr(argv[i], '=') : NULL;
+		if (options && strcmp(argv[i], "--") == 0)
+			options = false;
+		if (eq) {
+			*eq = 0;  /* argv's strings are ours to change */
+			out[k++] = argv[i];
+			out[k++] = eq + 1;
+		} else {
+			out[k++] = argv[i];
+		}
+	}
+	*argc = k;
+	return out;
+}
+
+/* The command line once "--option=VALUE" is split. */
+static int run(int argc, char **argv)
 {
 	struct cli c = {.prog = "gardien"};
 	/* Before anything holds a key or a value: no core dumps unless asked for
@@ -634,7 +762,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return cmd_help(&c, 1, argv);
-	if (strcmp(argv[1], "--version") == 0)
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
 		return cmd_version(&c, 1, argv);
 	const struct command *cmd = find_command(argv[1]);
 	if (!cmd)
@@ -648,5 +776,18 @@ int main(int argc, char **argv)
 	rc = cmd->run(&c, argc - 1, argv + 1);
 	gd_actor_close(c.actor);
 	gd_vault_close(c.vault);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	char **args = split_equals(&argc, argv);
+	if (!args) {
+		fprintf(stderr, "gardien: out of memory\n");
+		return EXIT_ERROR;
+	}
+	argv = args;
+	int rc = run(argc, argv);
+	free(args);
 	return rc;
 }

@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <systemd/sd-daemon.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,6 +436,8 @@ int server_run(const struct server_config *cfg)
 	       cert ? "https" : "http", cfg->host, info ? info->port : cfg->port, cfg->vault_path,
 	       cfg->threads);
 	fflush(stdout);
+	/* Under systemd (Type=notify), ready once listening; a no-op elsewhere. */
+	sd_notify(0, "READY=1\nSTATUS=serving");
 
 	sigset_t set;
 	sigemptyset(&set);
@@ -444,6 +447,7 @@ int server_run(const struct server_config *cfg)
 	sigwait(&set, &sig);
 	fprintf(stderr, "gardien: %s received, finishing requests in flight\n",
 	        sig == SIGINT ? "SIGINT" : "SIGTERM");
+	sd_notify(0, "STOPPING=1");
 	MHD_socket lfd = MHD_quiesce_daemon(d);
 	/* Requests in flight finish: those still arriving within the connection
 	 * timeout, those with the committer always (their connections are

@@ -66,7 +66,7 @@ set +e
 rc=$?
 set -e
 [ $rc = 3 ] || { cat "$W/err" >&2; fail "restore with neither vault nor journal exited $rc, expected 3"; }
-grep -q -- "--journal FILE" "$W/err" || fail "the refusal does not say how to give the journal"
+grep -q -- "--journal JOURNAL" "$W/err" || fail "the refusal does not say how to give the journal"
 "$G" --json backup restore "$b" --journal "$W/journal.export" >"$W/restore.json"
 [ "$(jq .erasures "$W/restore.json")" = 2 ] || fail "the exported journal's erasures were not re-applied"
 [ -e "$J" ] || fail "the journal given was not installed beside the vault"

@@ -536,7 +536,7 @@ int gd_grant_create(gd_actor *a, int64_t *out_id, const char *support, unsigned 
 	if (!ops || (ops & ~(unsigned)GD_OP_ALL))
 		return gd__err(GD_EINVAL, "a grant needs at least one operation");
 	if (expires_at <= gd_vault_now(a->v))
-		return gd__err(GD_EINVAL, "a grant needs an expiry in the future (--until TIME)");
+		return gd__err(GD_EINVAL, "a grant needs an expiry (until) in the future");
 	if ((rc = require_admin(a, "auth.grant.create")) < 0)
 		return rc;
 	if (a->authz && a->authz->grant_id)

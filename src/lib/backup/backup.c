@@ -827,14 +827,14 @@ static int check_journal(const char *jpath, bool exists, const struct gd__keyrin
 			return gd__err(GD_ECORRUPT,
 			               "the erasure journal %s is missing, but the audit trail of %s proves %lld journal"
 			               " entr%s (the last anchored at %s): restoring without it would bring erased data"
-			               " back; give the journal with --journal FILE (an export or a newer backup,"
+			               " back; give the journal (journal: an export or a newer backup,"
 			               " docs/backups.md)",
 			               jpath, x->where, (long long)x->seq, x->seq == 1 ? "y" : "ies", when);
 		if (c.n < x->seq)
 			return gd__err(GD_ECORRUPT,
 			               "the erasure journal %s was cut short: it holds %lld entr%s, but the audit trail of"
 			               " %s proves %lld (the last anchored at %s); entries %lld..%lld are missing;"
-			               " give the full journal with --journal FILE (docs/backups.md)",
+			               " give the full journal (journal: an export or a newer backup, docs/backups.md)",
 			               jpath, (long long)c.n, c.n == 1 ? "y" : "ies", x->where, (long long)x->seq, when,
 			               (long long)c.n + 1, (long long)x->seq);
 		if (!c.matched[i])
@@ -1014,8 +1014,8 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 	if (!r.live && !journal && !jexists) {
 		rc = gd__err(GD_ENOTFOUND,
 		             "neither the vault %s nor its erasure journal %s is there: nothing tells which erasures"
-		             " were made after this backup; give the newest journal you hold with --journal FILE"
-		             " (an export, a newer backup, or this backup to accept only its own; docs/backups.md)",
+		             " were made after this backup; give the newest journal you hold (journal: an export, a newer"
+		             " backup, or this backup to accept only its own; docs/backups.md)",
 		             path, jpath);
 		goto done;
 	}

@@ -240,7 +240,7 @@ int gd__journal_each_file(const char *path, const struct gd__keyring *kr, bool s
 			rc = seq > n ? gd__err(GD_ECORRUPT,
 			                       "the erasure journal %s lacks entries %lld..%lld: its file was removed or"
 			                       " replaced after they were written; restore the full journal from a backup"
-			                       " or an export (--journal FILE, docs/backups.md)",
+			                       " or an export (journal: docs/backups.md)",
 			                       path, (long long)n, (long long)seq - 1)
 			             : gd__err(GD_ECORRUPT, "entry %lld of the erasure journal %s is out of place", (long long)n,
 			                       path);

@@ -91,7 +91,7 @@ static int check_spec(const gd_breach_spec *s, bool create)
 	if (s->detected_at < 0 || s->started_at < 0 || s->ended_at < 0)
 		return gd__err(GD_EINVAL, "breach times must not be negative");
 	if (s->started_at && s->ended_at && s->ended_at < s->started_at)
-		return gd__err(GD_EINVAL, "the breach ends before it starts: check --started and --ended");
+		return gd__err(GD_EINVAL, "the breach ends before it starts: check its start and end (started_at, ended_at)");
 	return 0;
 }
 
@@ -140,7 +140,7 @@ int gd_breach_record(gd_actor *a, int64_t *out_id, const gd_breach_spec *given)
 		return rc;
 	gd_time now = gd_vault_now(v), detected = spec->detected_at ? spec->detected_at : now;
 	if (detected > now)
-		return gd__err(GD_EINVAL, "the breach is detected in the future: check --detected");
+		return gd__err(GD_EINVAL, "the breach is detected in the future: check when it was detected (detected_at)");
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
 	rc = gd__db_next_id(v->store, GD__COUNTER_BREACHES, &id);
@@ -364,7 +364,7 @@ int gd_breach_notify(gd_actor *a, int64_t id, gd_time at, const char *delay_reas
 	if (late && (!delay_reason || !*delay_reason)) {
 		rc = gd__err(GD_EINVAL,
 		             "breach %lld is notified %lld hours after its detection, past the 72 hours of"
-		             " Art. 33(1): give the reasons for the delay (--delay-reason)",
+		             " Art. 33(1): give the reasons for the delay (delay_reason)",
 		             (long long)id, (long long)((at - b->detected_at) / 3600));
 		goto done;
 	}
@@ -453,7 +453,7 @@ int gd_breach_scope(gd_actor *a, int64_t breach_id, const gd_breach_scope_spec *
 		return rc;
 	gd_time from = spec->from, to = spec->to ? spec->to : gd_vault_now(v) + 1;
 	if (to <= from)
-		return gd__err(GD_EINVAL, "the scope window ends before it starts: check --from and --to");
+		return gd__err(GD_EINVAL, "the scope window ends before it starts: check its bounds (from, to)");
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
 	if (breach_id > 0 && (rc = own(a, breach_id)) < 0)

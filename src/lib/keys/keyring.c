@@ -233,7 +233,7 @@ static int from_file(struct gd__keyring *kr, const char *kpath)
 	int fd = open(kpath, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return gd__err(errno == ENOENT ? GD_ENOTFOUND : GD_EIO,
-		               "cannot open key file %s: %s (give it with --key or GARDIEN_KEY)", kpath, strerror(errno));
+		               "cannot open key file %s: %s", kpath, strerror(errno));
 	unsigned char *buf = gd__secure_alloc(FILE_MAX + 1);
 	size_t n = 0;
 	int rc = 0;

@@ -41,8 +41,8 @@ static int key_file(gd_vault *v, char *out, size_t cap)
 {
 	if (v->key_fd > 0 || v->key_command)
 		return gd__err(GD_ESTATE,
-		               "the keys were given by %s: rotate where the key file is kept (gardien --key FILE key"
-		               " rotate …), then store the new key file in your secrets manager (docs/keys.md)",
+		               "the keys were given by %s: rotate where the key file is kept (key_path), then"
+		               " store the new key file in your secrets manager (docs/keys.md)",
 		               v->key_fd > 0 ? "a descriptor" : "a command");
 	if (v->key_path)
 		snprintf(out, cap, "%s", v->key_path);

@@ -97,7 +97,7 @@ static int register_write(gd_actor *a, const char *subject, const gd_record_spec
 		               spec->activity, spec->category, (long long)r->version);
 	if (!spec->subject_category || !*spec->subject_category)
 		return gd__err(GD_EDENIED,
-		               "activity \"%s\": the subject category is missing: say who the data is about (--subject-category, e.g. customer)",
+		               "activity \"%s\": the subject category is missing: say who the data is about (subject category, e.g. customer)",
 		               spec->activity);
 	if (!gd__category_covered(&act->subjects, spec->subject_category))
 		return gd__err(GD_EDENIED,

@@ -681,7 +681,7 @@ static int plan_add(struct plan *p, const struct gd__activity *act, const struct
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 64;
 		if (cap > 1000000)
-			return gd__err(GD_ETOOBIG, "retention plan has too many rows: give an earlier --until");
+			return gd__err(GD_ETOOBIG, "retention plan has too many rows: plan until an earlier date");
 		struct bucket *nb = gd__calloc(cap, sizeof *nb);
 		if (!nb)
 			return GD_ENOMEM;

@@ -299,8 +299,9 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	if ((rc = vault_new(&v, path, opts)) < 0)
 		return rc;
 	if (v->key_fd || v->key_command) {
-		rc = gd__err(GD_EINVAL, "init writes a key file: give --key FILE (or none), then move the key to your"
-		                        " secrets manager and open the vault with --key-fd or --key-command (docs/keys.md)");
+		rc = gd__err(GD_EINVAL, "init writes a key file (key_path): create the vault with one, then move the key"
+		                        " to your secrets manager and open the vault with a descriptor or a command"
+		                        " (docs/keys.md)");
 		goto done;
 	}
 	if (!(kpath = default_key_path(path, opts))) {
@@ -494,8 +495,8 @@ int gd__vault_open_ring(gd_vault **out, const char *path, const gd_vault_options
 	else if ((rc = gd__keyring_read(v->ring, path, &o, NULL, 0)) < 0)
 		goto done;
 	if (!v->p11 && gd__keyring_find(v->ring, GD__K_TOKEN, 0)) {
-		rc = gd__err(GD_EDENIED, "the master key of %s is on a PKCS#11 token: give it with --key-pkcs11 URI"
-		                         " (GARDIEN_KEY_PKCS11, docs/keys.md)", path);
+		rc = gd__err(GD_EDENIED, "the master key of %s is on a PKCS#11 token: give the token's URI"
+		                         " (key_pkcs11, docs/keys.md)", path);
 		goto done;
 	}
 	if ((rc = open_key_check(v, &v->master_version)) < 0) {
