@@ -193,18 +193,92 @@ static int discard(void *ud, const void *p, size_t n)
 	return 0;
 }
 
+/*
+ * --reuse DIR: another process's load on a vault a first run kept (--setup-only
+ * --dir DIR: subjects and records, nothing erased or swept): --reads N finds and
+ * reads as the main run does, or with --writes N stores N records, in
+ * batches. Prints one figure; run several at once for the concurrency table
+ * (bench/run.sh). Record ids follow the first run's order: subject s's first
+ * record is 1 + s * per_subject (checked on every read).
+ */
+static int reuse(const struct opts *o, const char *dir, long writes, bool ordered_writes)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/bench.db", dir);
+	gd_vault_options vopts = GD_VAULT_OPTIONS_INIT;
+	vopts.ordered_writes = ordered_writes;
+	gd_vault *v;
+	gd_actor *a;
+	CHECK("open", gd_vault_open(&v, path, &vopts));
+	CHECK("actor", gd_actor_open(&a, v, "bench", "bench:reuse"));
+	long nsubjects = (o->records + o->per_subject - 1) / o->per_subject;
+	char email[64], found[GD_SUBJECT_ID_SIZE];
+	srand((unsigned)getpid());
+	double t0 = now_s();
+	if (writes) {
+		char value[64];
+		gd_record_spec spec = GD_RECORD_SPEC_INIT;
+		spec.activity = "billing";
+		spec.category = "user.contact.address";
+		spec.subject_category = "customer";
+		spec.value = value;
+		spec.type = GD_VALUE_TEXT;
+		for (long i = 0; i < writes; i++) {
+			if (i % o->batch == 0) {
+				CHECK("begin", gd_vault_begin(v));
+				long s = rand() % nsubjects;
+				snprintf(email, sizeof email, "person%ld@example.org", s);
+				CHECK("find", gd_subject_find(a, found, "email", email));
+			}
+			spec.value_len = (size_t)snprintf(value, sizeof value, "%ld rue de la Paix", i);
+			CHECK("put", gd_record_put(a, NULL, found, &spec));
+			if (i % o->batch == o->batch - 1 || i == writes - 1)
+				CHECK("commit", gd_vault_commit(v));
+		}
+		figure("record_put", writes, now_s() - t0, "per_second");
+	} else {
+		for (long i = 0; i < o->reads; i++) {
+			long s = rand() % nsubjects;
+			if (i % o->batch == 0)
+				CHECK("begin", gd_vault_begin(v));
+			snprintf(email, sizeof email, "  Person%ld@Example.org", s);
+			CHECK("find", gd_subject_find(a, found, "email", email));
+			gd_record *rec;
+			CHECK("get", gd_record_get(a, &rec, 1 + s * o->per_subject, "billing"));
+			if (strcmp(rec->subject, found) != 0) {
+				fprintf(stderr, "gardien-bench: --reuse needs the vault of a run with the same"
+				                " --records and --per-subject\n");
+				return 1;
+			}
+			gd_record_free(rec);
+			if (i % o->batch == o->batch - 1 || i == o->reads - 1)
+				CHECK("commit", gd_vault_commit(v));
+		}
+		figure("find_and_read", o->reads, now_s() - t0, "per_second");
+	}
+	gd_actor_close(a);
+	gd_vault_close(v);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 	        "usage: gardien-bench [--records N] [--per-subject N] [--batch N] [--reads N]\n"
 	        "                     [--erasures N] [--sweep-batch N] [--reschedule] [--dir DIR] [--keep]\n"
+	        "                     [--ordered-writes] [--reuse DIR [--writes N]]\n"
 	        "                     [--vault postgresql://…]\n"
 	        "--vault runs on the PostgreSQL engine, in that (empty) database; the key file\n"
 	        "goes in DIR.\n"
 	        "Defaults: 1000000 records, 10 per subject, batches of 1000, 200000 reads,\n"
 	        "1000 erasures, the sweep's own batch size, in a new folder under /tmp\n"
 	        "(removed unless --keep). --reschedule adds, before the sweep, a sweep that\n"
-	        "schedules every record and one after a new register version.\n");
+	        "schedules every record and one after a new register version.\n"
+	        "--ordered-writes opens the vault as `gardien --ordered-writes` does.\n"
+	        "--reuse DIR: only --reads N finds and reads (or --writes N stores) on the\n"
+	        "vault a run with --setup-only --dir DIR left (subjects and records, kept),\n"
+	        "same --records and --per-subject: one process of a concurrency measure\n"
+	        "(bench/run.sh).\n");
 	exit(2);
 }
 
@@ -221,6 +295,10 @@ static long arg_long(int argc, char **argv, int *i)
 
 int main(int argc, char **argv)
 {
+	bool ordered_writes = false;
+	const char *reuse_dir = NULL;
+	long writes = 0;
+	bool setup_only = false;
 	struct opts o = {1000000, 10, 1000, 200000, 1000, 0, NULL, NULL, false, false};
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--records") == 0)
@@ -243,9 +321,19 @@ int main(int argc, char **argv)
 			o.keep = true;
 		else if (strcmp(argv[i], "--reschedule") == 0)
 			o.reschedule = true;
+		else if (strcmp(argv[i], "--ordered-writes") == 0)
+			ordered_writes = true;
+		else if (strcmp(argv[i], "--reuse") == 0 && i + 1 < argc)
+			reuse_dir = argv[++i];
+		else if (strcmp(argv[i], "--setup-only") == 0)
+			setup_only = o.keep = true;
+		else if (strcmp(argv[i], "--writes") == 0)
+			writes = arg_long(argc, argv, &i);
 		else
 			usage();
 	}
+	if (reuse_dir)
+		return reuse(&o, reuse_dir, writes, ordered_writes);
 	char dir[256], path[300];
 	if (o.dir) {
 		snprintf(dir, sizeof dir, "%s", o.dir);
@@ -259,6 +347,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/bench.db", dir);
 	char key[300];
 	gd_vault_options vopts = GD_VAULT_OPTIONS_INIT;
+	vopts.ordered_writes = ordered_writes;
 	if (o.vault) {
 		snprintf(path, sizeof path, "%s", o.vault);
 		snprintf(key, sizeof key, "%s/bench.key", dir);
@@ -332,6 +421,8 @@ int main(int argc, char **argv)
 		}
 	}
 	figure("record_put", o.records, now_s() - t0, "per_second");
+	if (setup_only)
+		goto finish;
 
 	/* Find a subject by email, read one of its records for a purpose (audited). */
 	srand(42);
@@ -405,6 +496,7 @@ int main(int argc, char **argv)
 	/* Two years on, every record is due for deletion under the register's rule. */
 	gd_vault_set_now(v, gd_vault_now(v) + 2 * 366 * 86400);
 	sweep_figure(a, "retention_sweep", o.sweep_batch, true);
+finish:
 	atomic_store(&sampling, false);
 	pthread_join(sampler_thread, NULL);
 

@@ -19,7 +19,7 @@ TOKEN=$("$G" token create app | head -1)
 s=$("$G" subject create --email bench@example.org)
 "$G" put "$s" --activity billing --category user.contact.email bench@example.org >/dev/null
 mkfifo "$W/out"
-"$G" serve --listen 127.0.0.1:0 ${SERVER_THREADS:+--threads "$SERVER_THREADS"} >"$W/out" 2>"$W/err" &
+"$G" serve --listen 127.0.0.1:0 --max-per-client 0 ${SERVER_THREADS:+--threads "$SERVER_THREADS"} >"$W/out" 2>"$W/err" &
 pid=$!
 read -r line <"$W/out"
 base=${line##* on }; base=${base%% *}

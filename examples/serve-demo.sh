@@ -3,7 +3,7 @@
 # vault once (tenant winbooks with the register of examples/winbooks.yml, roles,
 # a service and a person, a customer with records),
 # issues a fresh API token, starts `gardien serve` on 127.0.0.1 and prints
-# where it listens and how to authenticate. Ctrl-C stops it cleanly.
+# where it listens, how to authenticate and how to sign in to the web console. Ctrl-C stops it cleanly.
 #   PORT=0 picks a free port; DEMO_DIR, GARDIEN choose the folder and binary.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +51,10 @@ valid one day, shown once:
 
 People log in for a session: the admin's password is in $dir/admin.password
   curl -d "{\"tenant\":\"winbooks\",\"name\":\"admin\",\"password\":\"\$(cat $dir/admin.password)\"}" $base/v1/auth/login
+
+The web console (docs/console.md): open $base/console/ in a browser and sign in
+with tenant "winbooks", name "admin" and the password in $dir/admin.password
+(no TOTP code: the demo admin is not enrolled; enrol people in Administration).
 
 Ctrl-C (SIGINT) or SIGTERM stops the server after the requests in flight.
 TXT

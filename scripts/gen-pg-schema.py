@@ -32,16 +32,14 @@ BEGIN
 END $$;
 CREATE OR REPLACE TRIGGER breaches_never_deleted BEFORE DELETE ON breaches
   FOR EACH ROW EXECUTE FUNCTION breaches_never_deleted();""",
-    "retention_record_new": """CREATE OR REPLACE FUNCTION retention_record_new() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO retention_due (record_id, tenant_id, due_at, action, stage_no)
-  VALUES (NEW.id, NEW.tenant_id, -1, -1, -1)
-  ON CONFLICT (record_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, due_at = -1,
-    action = -1, stage_no = -1;
-  RETURN NULL;
-END $$;
-CREATE OR REPLACE TRIGGER retention_record_new AFTER INSERT ON records
-  FOR EACH ROW EXECUTE FUNCTION retention_record_new();""",
+}
+
+
+# Triggers dropped from the SQLite schema that PostgreSQL vaults may still
+# have: dropped there too (a DROP of a trigger older vaults never had is left out).
+DROPPED = {
+    "retention_record_new": "DROP TRIGGER IF EXISTS retention_record_new ON records;\n"
+                            "DROP FUNCTION IF EXISTS retention_record_new();\n",
 }
 
 
@@ -54,7 +52,7 @@ def convert(text):
             sys.exit(f"gen-pg-schema: no PostgreSQL form for trigger {name}: add it to TRIGGERS")
         return TRIGGERS[name]
     text = re.sub(r"CREATE TRIGGER IF NOT EXISTS (\w+).*?\nEND;", trigger, text, flags=re.S)
-    text = re.sub(r"DROP TRIGGER IF EXISTS \w+;\n", "", text)
+    text = re.sub(r"DROP TRIGGER IF EXISTS (\w+);\n", lambda m: DROPPED.get(m.group(1), ""), text)
     # The format-1 guard: a view over a function that does not exist.
     text = re.sub(r"(--[^\n]*\n)*CREATE VIEW IF NOT EXISTS audit AS[^\n]*\n", "", text)
     # Per-connection tables, with the comment above them.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # gardien's main job on a fresh machine: install what is missing, build, create a
-# demo vault (if there is none) and serve it over HTTP on 127.0.0.1 (examples/serve-demo.sh).
+# demo vault (if there is none) and serve it over HTTP on 127.0.0.1 (examples/serve-demo.sh),
+# with the web console at /console/ (it prints the address and how to sign in).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/deps.sh"

@@ -54,7 +54,7 @@ const Request = koffi.struct('gd_request', {
   identity_ref: koffi.array('char', NAME_MAX + 1, 'String'),
   identity_by: koffi.array('char', NAME_MAX + 1, 'String'),
   identity_at: 'int64', closed_at: 'int64',
-  opened_by: koffi.array('char', NAME_MAX + 1, 'String'), copies: 'int64',
+  opened_by: koffi.array('char', NAME_MAX + 1, 'String'), copies: 'int64', target_at: 'int64',
 });
 const WriteCb = koffi.proto('int gd_write_cb(void *ud, const void *p, size_t n)');
 
@@ -106,8 +106,9 @@ const date = (t) => (Number(t) ? new Date(Number(t) * 1000) : null);
 const cstr = (buf) => { const b = Buffer.from(buf); const z = b.indexOf(0); return b.subarray(0, z < 0 ? b.length : z).toString(); };
 
 class Vault {
-  static init(path, keyPath = null) {
-    check(c.vaultInit(path, { version: 1, key_path: keyPath, now: 0 }));
+  // `now`: create a test or demo vault, the only kind that opens with a fixed clock.
+  static init(path, keyPath = null, { now = null } = {}) {
+    check(c.vaultInit(path, { version: 1, key_path: keyPath, now: seconds(now) }));
   }
 
   constructor(path, { keyPath = null, now = null } = {}) {
@@ -197,7 +198,7 @@ class Actor {
       id: Number(r.id), subject: r.subject, kind: r.kind, activity: r.activity,
       state: c.requestStateName(r.state), receivedAt: date(r.received_at), dueAt: date(r.due_at),
       extended: r.extended, late: r.late, reason: r.reason, closedAt: date(r.closed_at),
-      copies: Number(r.copies),
+      copies: Number(r.copies), targetAt: date(r.target_at),
     };
   }
 

@@ -37,8 +37,18 @@ typedef struct gd_audit_entry {
 	const unsigned char *hash;      /* 32 bytes */
 } gd_audit_entry;
 
-/* "ok", "denied", "failed"; and the reverse (-1 when unknown). */
+/*
+ * The name of an outcome: "ok", "denied", "failed".
+ *
+ * @return a static string ("unknown" out of range). Thread-safe.
+ */
 const char *gd_audit_outcome_name(int outcome);
+
+/*
+ * The outcome named `name` ("ok", "denied", "failed").
+ *
+ * @return the enum gd_audit_outcome value, or -1 when unknown. Thread-safe.
+ */
 int gd_audit_outcome_parse(const char *name);
 
 /* Version 2 added record_id; a version 1 filter (without it) is still accepted. */
@@ -58,14 +68,20 @@ typedef struct gd_audit_filter {
 } gd_audit_filter;
 #define GD_AUDIT_FILTER_INIT {GD_AUDIT_FILTER_VERSION, 0, 0, NULL, NULL, NULL, NULL, -1, 0}
 
-/*
- * Streams the entries of the actor's tenant matching `f` (NULL: all) to `cb` in
- * chain order. A non-zero return of `cb` stops the walk and is returned.
- * Listing is itself audited ("audit.list"). `cb` must not use the vault handle
- * to read the trail again (refused: GD_ESTATE) nor to write: an entry appended
- * while the walk runs may be walked in turn.
- */
+/* What gd_audit_list calls with each entry (borrowed for the call). */
 typedef int (*gd_audit_cb)(void *ud, const gd_audit_entry *e);
+
+/*
+ * Streams the entries of the actor's tenant matching `f` to `cb`, in chain
+ * order. Listing is itself audited ("audit.list"). `cb` must not use the vault
+ * handle to read the trail again (refused: GD_ESTATE) nor to write: an entry
+ * appended while the walk runs may be walked in turn.
+ *
+ * @param f   the filter (GD_AUDIT_FILTER_INIT, then the fields); NULL: all
+ * @param cb  gets each entry, borrowed for the call
+ * @return 0, what `cb` returned, or GD_EINVAL (bad filter: unsupported
+ *         version, `to` before `from`, bad names).
+ */
 int gd_audit_list(gd_actor *a, const gd_audit_filter *f, gd_audit_cb cb, void *ud);
 
 /* What gd_audit_verify found. */
@@ -92,61 +108,93 @@ typedef struct gd_audit_report {
 	int64_t unsigned_tail;   /* entries after the last checkpoint of their chain */
 } gd_audit_report;
 
-/* "intact", "modified", "removed", … */
+/*
+ * The name of a verification problem: "intact", "modified", "removed", …
+ *
+ * @return a static string. Thread-safe.
+ */
 const char *gd_audit_problem_name(int problem);
 
 /*
- * Recomputes every chain (or only `tenant`'s, when not NULL) and checks every
- * checkpoint signature; stops at the first problem, which it describes in
- * `*out`. Returns 0 when intact, GD_ECORRUPT when tampering was found, another
- * code on failure. Streams: no allocation per entry; this is the entry point
- * the benchmark measures. `progress` (may be NULL) is called every 65536
- * entries with the number verified so far.
+ * Recomputes every chain (or only `tenant`'s) and checks every checkpoint
+ * signature; stops at the first problem, which it describes in `*out`.
+ * Streams: no allocation per entry; this is the entry point the benchmark
+ * measures.
+ *
+ * @param tenant    the tenant's name; NULL: every chain, the vault's included
+ * @param out       receives the report (filled on every return)
+ * @param progress  called every 65536 entries with the count so far (may be NULL)
+ * @return 0 when intact, GD_ECORRUPT when tampering was found (see `out`),
+ *         GD_ENOTFOUND (no such tenant), or a storage error.
  */
 int gd_audit_verify(gd_vault *v, const char *tenant, gd_audit_report *out,
                     void (*progress)(void *ud, int64_t done), void *ud);
 
 /*
  * Signs a checkpoint at the current end of every chain (or `tenant`'s) that
- * has entries after its last checkpoint; `*out_n` (may be NULL) receives how
- * many were written. Audited ("audit.checkpoint").
+ * has entries after its last checkpoint. Audited ("audit.checkpoint").
+ *
+ * @param tenant  the tenant's name; NULL: every chain
+ * @param out_n   receives the number of checkpoints written (may be NULL)
+ * @return 0, or GD_ENOTFOUND (no such tenant).
  */
 int gd_audit_checkpoint(gd_vault *v, const char *tenant, int64_t *out_n);
 
 /*
  * Removes the entries of the actor's tenant written before `before`, after
  * verifying the chain, and signs an anchor (the hash of the last removed
- * entry) from which what remains still verifies. `*out_n` (may be NULL)
- * receives the number removed. Audited ("audit.prune").
+ * entry) from which what remains still verifies. Audited ("audit.prune").
+ *
+ * @param before  entries at earlier times go
+ * @param out_n   receives the number removed (may be NULL)
+ * @return 0, or GD_ECORRUPT (the chain does not verify: nothing is removed).
  */
 int gd_audit_prune(gd_actor *a, gd_time before, int64_t *out_n);
 
 enum gd_audit_format { GD_AUDIT_JSONL = 0, GD_AUDIT_CSV = 1 };
 
-/*
- * Writes the actor's tenant's chain (entries matching `f`, NULL: all) for an
- * auditor, with the public key, the checkpoints and the anchor, so that an
- * unfiltered JSON-lines export verifies offline (gd_audit_verify_export).
- * `write` receives the bytes; a non-zero return stops and is returned. Like
- * gd_audit_list's callback, it must not use the vault handle.
- * Audited ("audit.export").
- */
+/* Writes `n` bytes of an export; a non-zero return stops it and is returned. */
 typedef int (*gd_write_cb)(void *ud, const void *p, size_t n);
+
+/*
+ * Writes the tenant's chain (entries matching `f`) for an auditor, with the
+ * public key, the checkpoints and the anchor, so that an unfiltered JSON-lines
+ * export verifies offline (gd_audit_verify_export); the format is in
+ * docs/FORMAT.md, "Audit export". CSV cells a spreadsheet would take for a
+ * formula are neutralised. Audited ("audit.export").
+ *
+ * @param f       NULL: every entry
+ * @param format  GD_AUDIT_JSONL or GD_AUDIT_CSV
+ * @param write   gets the bytes; a non-zero return stops and is returned. Like
+ *                gd_audit_list's callback, it must not use the vault handle.
+ * @return 0, what `write` returned, or GD_EINVAL (bad format or filter).
+ */
 int gd_audit_export(gd_actor *a, const gd_audit_filter *f, enum gd_audit_format format,
                     gd_write_cb write, void *ud);
 
 /*
- * Verifies a JSON-lines export offline, without the vault: `next_line` hands
- * each line in turn (returns 1 and sets *line and *len, 0 at the end, < 0 on
- * error). When `public_key` (32 bytes) is given, the export's key must be it;
- * otherwise the key the file names is used and its hex goes to
- * `out_key_hex` (65 bytes, may be NULL). Same report as gd_audit_verify.
+ * Verifies a JSON-lines export offline, without a vault: hash chain,
+ * checkpoint and anchor signatures.
+ *
+ * @param next_line    hands each line in turn: returns 1 and sets *line and
+ *                     *len, 0 at the end, < 0 on error (returned)
+ * @param public_key   32 bytes the export's key must equal (NULL: the key the
+ *                     file names is used)
+ * @param out_key_hex  receives that key in hex (65 bytes, may be NULL)
+ * @param out          receives the report, as gd_audit_verify's
+ * @return 0 when intact, GD_ECORRUPT (tampered, or another key),
+ *         GD_EINVAL (not an export: bad header or line), GD_ETOOBIG (a line
+ *         over GD_AUDIT_LINE_MAX). Thread-safe.
  */
 int gd_audit_verify_export(int (*next_line)(void *ud, const char **line, size_t *len), void *ud,
                            const unsigned char *public_key, char *out_key_hex,
                            gd_audit_report *out);
 
-/* The vault's audit public key (Ed25519, 32 bytes), to hand to auditors out of band. */
+/*
+ * The vault's audit public key (Ed25519), to hand to auditors out of band.
+ *
+ * @param out  receives the 32 bytes
+ */
 void gd_audit_public_key(const gd_vault *v, unsigned char out[32]);
 
 /* Lines of an export are at most this long; longer ones are GD_ETOOBIG. */

@@ -65,33 +65,76 @@ typedef struct gd_breach {
 	const char *status;             /* "open", "overdue", "notified", "notified-late", "not-notified" */
 } gd_breach;
 
-/* Records a breach; its id goes to `*out_id` (may be NULL). Audited ("breach.record"). */
+/*
+ * Records a breach; its 72-hour clock starts at `detected_at`. Audited
+ * ("breach.record").
+ *
+ * @param out_id  receives the breach's id (may be NULL)
+ * @param spec    what is known (GD_BREACH_SPEC_INIT, then the fields): nature and
+ *                description required
+ * @return 0, or GD_EINVAL (missing nature or description, unknown nature or
+ *         language, text not UTF-8, times negative, in the future or ending
+ *         before they start, unsupported version), GD_ETOOBIG (a text over its
+ *         limit).
+ */
 int gd_breach_record(gd_actor *a, int64_t *out_id, const gd_breach_spec *spec);
 
 /*
  * Completes or corrects a breach (information may be given in phases, Art.
  * 33(4)): every non-NULL text and every number >= 0 of `spec` replaces the
  * stored one; times that are 0 are kept. Audited ("breach.update").
+ *
+ * @return 0, or GD_ENOTFOUND (no such breach in the tenant), and the input errors of gd_breach_record.
  */
 int gd_breach_update(gd_actor *a, int64_t id, const gd_breach_spec *spec);
 
+/*
+ * Reads a breach, with its clock computed at the vault's now.
+ *
+ * @param out  receives the breach, to free with gd_breach_free (NULL on error)
+ * @return 0, or GD_ENOTFOUND (no such breach in the tenant).
+ */
 int gd_breach_get(gd_actor *a, gd_breach **out, int64_t id);
+
+/*
+ * Frees a breach. NULL does nothing.
+ */
 void gd_breach_free(gd_breach *b);
 
-/* Calls `cb` for each breach of the tenant, newest detection first. */
+/*
+ * Calls `cb` for each breach of the tenant, newest detection first.
+ *
+ * @return 0, or what `cb` returned.
+ */
 int gd_breach_list(gd_actor *a, int (*cb)(void *ud, const gd_breach *b), void *ud);
 
 /*
- * Records the notification to the supervisory authority at `at` (0: now).
- * After the 72 hours, `delay_reason` is required (GD_EINVAL without it).
- * Audited ("breach.notify").
+ * Records the notification to the supervisory authority. Audited
+ * ("breach.notify").
+ *
+ * @param at            when it was sent; 0: now
+ * @param delay_reason  required after the 72 hours (Art. 33(1)); NULL otherwise
+ * @return 0, or GD_ENOTFOUND (no such breach in the tenant), GD_ESTATE (already notified: correct it with
+ *         gd_breach_update), GD_EINVAL (late without a reason, before the
+ *         detection).
  */
 int gd_breach_notify(gd_actor *a, int64_t id, gd_time at, const char *delay_reason);
 
-/* Records the communication to the subjects (Art. 34) at `at` (0: now). Audited. */
+/*
+ * Records the communication to the subjects (Art. 34). Audited.
+ *
+ * @param at  when it was made; 0: now
+ * @return 0, or GD_ENOTFOUND (no such breach in the tenant).
+ */
 int gd_breach_inform_subjects(gd_actor *a, int64_t id, gd_time at);
 
-/* Records the decision that the breach need not be notified, with its reason. Audited. */
+/*
+ * Records the documented decision that the breach need not be notified, with
+ * its reason. Audited.
+ *
+ * @param reason  the decision's reason (text, no personal data)
+ * @return 0, or GD_ENOTFOUND (no such breach in the tenant), GD_EINVAL/GD_ETOOBIG (missing or overlong reason).
+ */
 int gd_breach_no_notice(gd_actor *a, int64_t id, const char *reason);
 
 /* ---- scope from the audit trail ------------------------------------------- */
@@ -114,17 +157,26 @@ typedef struct gd_breach_scope_result {
 
 enum gd_breach_scope_row { GD_BREACH_SCOPE_CATEGORY = 0, GD_BREACH_SCOPE_SUBJECT = 1 };
 
-/*
- * Computes who and what was read or exported (entries "record.get" and any
- * "*export*" action that succeeded) in the window, from the audit trail.
- * `cb` (may be NULL) receives one row per category (name, distinct subjects,
- * distinct records, accesses) then one per subject (pseudonym, 0, distinct
- * records, accesses). With `breach_id` > 0 the counts and categories are
- * stored on that breach (and the window, principal and activity with them).
- * Audited ("breach.scope").
- */
+/* What gd_breach_scope calls with each row (`name` valid during the call). */
 typedef int (*gd_breach_scope_cb)(void *ud, enum gd_breach_scope_row kind, const char *name,
                                   int64_t subjects, int64_t records, int64_t accesses);
+
+/*
+ * Computes who and what was read or exported (entries "record.get" and any
+ * "*export*" action that succeeded) in the window, from the audit trail. With
+ * `breach_id` > 0 the counts and categories are stored on that breach (and the
+ * window, principal and activity with them). Audited ("breach.scope").
+ *
+ * @param breach_id  the breach to store the scope on; 0: compute only
+ * @param spec       the window (GD_BREACH_SCOPE_INIT, then from and to) and,
+ *                   optionally, the principal and activity to follow
+ * @param out        receives the totals
+ * @param cb         gets one row per category (name, distinct subjects,
+ *                   distinct records, accesses) then one per subject
+ *                   (pseudonym, 0, distinct records, accesses); may be NULL
+ * @return 0, what `cb` returned, or GD_ENOTFOUND (no such breach in the tenant), GD_EINVAL (window ending
+ *         before it starts, bad names, unsupported version).
+ */
 int gd_breach_scope(gd_actor *a, int64_t breach_id, const gd_breach_scope_spec *spec,
                     gd_breach_scope_result *out, gd_breach_scope_cb cb, void *ud);
 
@@ -136,13 +188,24 @@ enum gd_breach_format { GD_BREACH_TEXT = 0, GD_BREACH_HTML = 1 };
 /*
  * Drafts the notification to the authority (Art. 33(3) items a-d, with the
  * reasons for a late notification) or the communication to the subjects (Art.
- * 34(2)), in `language` (one with a catalogue po/<language>.po: "fr", "en";
- * NULL: the breach's). Items not yet known
- * are marked to be completed and listed first. `*out` (NUL-terminated)
- * belongs to the caller: gd_breach_draft_free.
+ * 34(2)), in the language of a catalogue (po/<language>.po: "fr", "en"), as
+ * plain text or HTML (every text of the breach escaped). Items not yet known
+ * are marked to be completed and listed first; nothing is invented.
+ *
+ * @param out       receives the NUL-terminated draft, to free with
+ *                  gd_breach_draft_free (NULL on error)
+ * @param to        GD_BREACH_AUTHORITY or GD_BREACH_SUBJECTS
+ * @param language  a language with a catalogue; NULL: the breach's
+ * @param format    GD_BREACH_TEXT or GD_BREACH_HTML
+ * @return 0, or GD_ENOTFOUND (no such breach in the tenant), GD_EINVAL (bad
+ *         recipient, language without a catalogue, or format).
  */
 int gd_breach_draft(gd_actor *a, char **out, int64_t id, enum gd_breach_recipient to,
                     const char *language, enum gd_breach_format format);
+
+/*
+ * Frees a draft. NULL does nothing.
+ */
 void gd_breach_draft_free(char *s);
 
 #ifdef __cplusplus

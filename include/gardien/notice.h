@@ -23,17 +23,27 @@ extern "C" {
 #endif
 
 /*
- * Drafts a register (YAML, current format) from the notice `text` (`len`
- * bytes, UTF-8 text or HTML) in `language` ("fr", "en"; NULL: detected) and
- * writes it to `out`. `name` names the notice in the draft's header. Every
- * drafted item carries a comment "L<line> <confidence>%: <sentence>"; what
- * the notice does not say is marked TODO, and sentences that look relevant
- * but could not be mapped are listed as comments at the end.
- * GD_EINVAL for text that is not UTF-8 (or has a NUL byte), GD_ETOOBIG over 1 MiB.
+ * Drafts a register (YAML, current format) from a privacy notice. Every
+ * drafted item carries a comment "L<line> <confidence>%: <sentence>"; what the
+ * notice does not say is marked TODO, and sentences that look relevant but
+ * could not be mapped are listed as comments at the end. Touches no vault.
+ *
+ * @param text      the notice, `len` bytes of UTF-8 text or HTML
+ * @param language  "fr" or "en"; NULL: detected
+ * @param name      names the notice in the draft's header
+ * @param out       an open stream, left open
+ * @return 0, or GD_EINVAL (not UTF-8, or a NUL byte), GD_ETOOBIG (over 1 MiB),
+ *         GD_EIO (the stream fails). Thread-safe.
  */
 int gd_notice_draft(const void *text, size_t len, const char *language, const char *name,
                     FILE *out);
-/* The same from a file; GD_ENOTFOUND / GD_EIO when it cannot be read. */
+
+/*
+ * As gd_notice_draft, from the notice file at `path`.
+ *
+ * @return as gd_notice_draft, or GD_ENOTFOUND/GD_EIO (the file cannot be
+ *         read). Thread-safe.
+ */
 int gd_notice_draft_file(const char *path, const char *language, FILE *out);
 
 /* One difference between a notice and a register. Strings valid during the callback only. */
@@ -49,7 +59,13 @@ typedef struct gd_notice_gap {
 /*
  * Compares the notice at `notice_path` with the register file at
  * `register_path` (validated first) and calls `cb` for each gap, notice side
- * first. *out_gaps (may be NULL) receives the count.
+ * first. Touches no vault.
+ *
+ * @param language  the notice's language ("fr", "en"; NULL: detected)
+ * @param cb        gets each gap, valid during the call; non-zero stops
+ * @param out_gaps  receives the number of gaps (may be NULL)
+ * @return 0, what `cb` returned, the errors of gd_notice_draft_file, or those
+ *         of gd_register_check for the register. Thread-safe.
  */
 int gd_notice_compare(const char *notice_path, const char *register_path, const char *language,
                       int (*cb)(void *ud, const gd_notice_gap *g), void *ud, size_t *out_gaps);
@@ -64,19 +80,31 @@ typedef struct gd_notice_missing {
 #define GD_NOTICE_FORMATS "md, html"
 
 /*
- * Writes the information notice for version `version` (0: latest) of the
- * actor's tenant register in `language` (a catalogue po/<language>.po:
- * "fr", "en", …) and `format` ("md" or "html") to `out`. Before writing,
- * checks Art. 13/14 completeness and calls `missing` (may be NULL) for each
+ * Writes the Art. 13/14 information notice of a version of the tenant's
+ * register. Before writing, checks Art. 13/14 completeness and reports each
  * gap; the notice is written anyway, saying "to be completed" where the
- * register is silent. *out_missing (may be NULL) receives the count.
- * GD_ENOTFOUND for an unknown language or register version, GD_EINVAL for an
- * unknown format. Reading the register is audited ("register.export").
+ * register is silent. Reading the register is audited ("register.export").
+ *
+ * @param version      0: the latest
+ * @param language     a language with a catalogue po/<language>.po ("fr", "en", …)
+ * @param format       "md" or "html" (GD_NOTICE_FORMATS)
+ * @param missing      gets each gap, valid during the call (may be NULL)
+ * @param out_missing  receives the number of gaps (may be NULL)
+ * @param out          an open stream, left open
+ * @return 0, or GD_ENOTFOUND (no catalogue for the language, no such register
+ *         version), GD_EINVAL (unknown format), GD_EIO (the stream fails).
  */
 int gd_notice_write(gd_actor *a, int64_t version, const char *language, const char *format,
                     void (*missing)(void *ud, const gd_notice_missing *m), void *ud,
                     size_t *out_missing, FILE *out);
-/* The same from a register file (validated first), without a vault. */
+
+/*
+ * As gd_notice_write, from the register file at `register_path` (validated
+ * first), without a vault.
+ *
+ * @return as gd_notice_write, or the errors of gd_register_check.
+ *         Thread-safe.
+ */
 int gd_notice_write_file(const char *register_path, const char *language, const char *format,
                          void (*missing)(void *ud, const gd_notice_missing *m), void *ud,
                          size_t *out_missing, FILE *out);

@@ -33,24 +33,73 @@ typedef void (*gd_register_report_cb)(void *ud, const gd_register_diag *d);
 
 /*
  * Validates the register file at `path`, reporting each error and warning to
- * `cb` (may be NULL), section by section. Returns 0 when the file has no error (it may
- * have warnings), GD_EINVAL when it has errors (the first in gd_error_last()),
- * GD_ETOOBIG over the size limit, GD_EIO/GD_ENOTFOUND when it cannot be read.
- * The counts go to *out_errors / *out_warnings (may be NULL).
+ * `cb`, section by section, with its line and column. Touches no vault.
+ *
+ * @param cb            gets each finding (may be NULL)
+ * @param out_errors    receives the number of errors (may be NULL)
+ * @param out_warnings  receives the number of warnings (may be NULL)
+ * @return 0 when the file has no error (it may have warnings), GD_EINVAL when
+ *         it has errors (the first in gd_error_last()), GD_ETOOBIG (over the size
+ *         limit of docs/register.md), GD_ENOTFOUND/GD_EIO (cannot be read).
+ *         Thread-safe.
  */
 int gd_register_check(const char *path, gd_register_report_cb cb, void *ud,
                       size_t *out_errors, size_t *out_warnings);
 
 /*
+ * Compares the backups the register promises (format 2 `backups`, for the
+ * register and for each activity that states its own) with the rotation
+ * the installation applies (`installed`, gd_backup_policy): each
+ * disagreement is reported to `cb` as a warning and counted in
+ * *out_disagreements (may be NULL). `path` NULL: the actor's tenant's
+ * loaded register (none: nothing to compare); else the file at `path`.
+ */
+int gd_register_check_backups(gd_actor *a, const char *path, const gd_backup_policy *installed,
+                              gd_register_report_cb cb, void *ud, size_t *out_disagreements);
+
+/*
+ * Compares the security promises of the register file at `path` (format 2
+ * `controls`) with the installation: the vault's login lockout and session
+ * timeouts, and the second factor of the roles named in the actor's tenant.
+ * Each promise not kept is reported to `cb` as an error and counted in
+ * *out_broken (may be NULL); what gardien cannot see is reported as a
+ * warning ("stated, not verified"). GD_EINVAL when the file has errors.
+ */
+int gd_register_check_controls(gd_actor *a, const char *path, gd_register_report_cb cb, void *ud,
+                               size_t *out_broken);
+
+/*
+ * Writes the register file at `path`, format 1, to `out` as format 2: the
+ * same bytes with "gardien_register: 2" (a format 2 file is written
+ * unchanged). The file must be valid in both formats; its findings go to
+ * `cb`. Each read between activities that format 1 allows and format 2
+ * refuses without reads_from is reported to `cb` as a warning and counted in
+ * *out_notes (may be NULL): gardien does not write a compatibility reasoning
+ * for the controller. GD_EINVAL when the file has errors (nothing written).
+ */
+int gd_register_migrate(const char *path, FILE *out, gd_register_report_cb cb, void *ud,
+                        size_t *out_notes);
+
+/*
  * Validates the register file at `path` and, when it has no error, stores it
- * as the next version of the actor's tenant register (audited as
- * "register.load"). *out_version (may be NULL) receives the version number;
- * loading a file identical to the latest version stores nothing and returns
- * that version with *out_unchanged (may be NULL) set to 1. On any error the
- * vault is unchanged.
+ * as the next version of the tenant's register (audited as "register.load");
+ * from then on it rules every record read and write. Loading a file identical to
+ * the latest version stores nothing. On any error the vault is unchanged.
+ *
+ * @param out_version    receives the version number (may be NULL)
+ * @param out_unchanged  receives 1 when the file equals the latest version
+ *                       (may be NULL)
+ * @return 0, or the errors of gd_register_check.
  */
 int gd_register_load(gd_actor *a, const char *path, int64_t *out_version, int *out_unchanged);
-/* The same from a buffer; `name` names it in messages and in the version list. */
+
+/*
+ * As gd_register_load, from a buffer.
+ *
+ * @param name  names the register in messages and in the version list
+ * @param text  the YAML text, `len` bytes (need not be NUL-terminated)
+ * @return as gd_register_load.
+ */
 int gd_register_load_buffer(gd_actor *a, const char *name, const void *text, size_t len,
                             int64_t *out_version, int *out_unchanged);
 
@@ -64,24 +113,42 @@ typedef struct gd_register_version {
 	int activities;         /* number of processing activities */
 } gd_register_version;
 
-/* Calls `cb` for each version of the actor's tenant register, oldest first. */
+/*
+ * Calls `cb` for each version of the tenant's register, oldest first.
+ *
+ * @return 0, or what `cb` returned.
+ */
 int gd_register_versions(gd_actor *a, int (*cb)(void *ud, const gd_register_version *v), void *ud);
 
 /*
  * Export formats. All are deterministic: the same register gives the same
- * bytes. "html" and "md" for people (one section per activity), "csv" in the
- * columns of the CNIL register template (one row per activity, docs/register.md),
+ * bytes. "html" and "md" for people (one section per activity), "csv" and
+ * "fods" (flat OpenDocument spreadsheet) in the columns and French labels of
+ * the CNIL register template (one row per activity, docs/register.md),
  * "json" (gardien's model), "jsonld" (W3C DPV terms), "yaml" (the source as loaded).
  */
-#define GD_REGISTER_FORMATS "html, md, csv, json, jsonld, yaml"
+#define GD_REGISTER_FORMATS "html, md, csv, fods, json, jsonld, yaml"
 
 /*
- * Writes version `version` (0: the latest) of the actor's tenant register to
- * `out` in `format`. GD_ENOTFOUND if the tenant has no such version, GD_EINVAL
- * for an unknown format. Reading the register is audited ("register.export").
+ * Writes a version of the tenant's register to `out` in `format`
+ * (GD_REGISTER_FORMATS). Audited ("register.export").
+ *
+ * @param version  0: the latest
+ * @param format   "html", "md", "csv", "json", "jsonld" or "yaml"; NULL: "md"
+ * @param out      an open stream, left open
+ * @return 0, or GD_ENOTFOUND (no such version, or no register), GD_EINVAL
+ *         (unknown format), GD_EIO (the stream fails), GD_ETOOBIG (a joined cell
+ *         over its cap).
  */
 int gd_register_export(gd_actor *a, int64_t version, const char *format, FILE *out);
-/* Writes the register file at `path` (validated first) to `out` in `format`. */
+
+/*
+ * Validates the register file at `path` and writes it to `out` in `format`,
+ * without a vault.
+ *
+ * @return 0, or the errors of gd_register_check and of gd_register_export.
+ *         Thread-safe.
+ */
 int gd_register_export_file(const char *path, const char *format, FILE *out);
 
 /* One difference between two versions. Strings are valid during the callback only. */
@@ -94,9 +161,11 @@ typedef struct gd_register_change {
 } gd_register_change;
 
 /*
- * Compares versions `from` and `to` of the actor's tenant register and calls
- * `cb` for each difference, in a stable order (sections, then activities by id).
- * *out_changes (may be NULL) receives the count.
+ * Compares versions `from` and `to` of the tenant's register and calls `cb`
+ * for each difference, in a stable order (sections, then activities by id).
+ *
+ * @param out_changes  receives the number of differences (may be NULL)
+ * @return 0, what `cb` returned, or GD_ENOTFOUND (no such version).
  */
 int gd_register_diff(gd_actor *a, int64_t from, int64_t to,
                      int (*cb)(void *ud, const gd_register_change *c), void *ud,

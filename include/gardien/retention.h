@@ -17,17 +17,37 @@ extern "C" {
 /* ---- events ------------------------------------------------------------------- */
 
 /*
- * Records that event `name` ("last_contact", "unsubscription", "contract_end"…)
- * happened to `subject` at `at` (0: now). Retention clocks that count from the
- * event are re-based on its latest occurrence. When the tenant has a register
- * that declares events, `name` must be one of them.
+ * Records that event `name` ("last_contact", "unsubscription",
+ * "contract_end"…) happened to `subject`. Retention clocks that count from the
+ * event are re-based on its latest occurrence. Audited.
+ *
+ * @param name  when the tenant's register declares events, one of them
+ * @param at    when it happened; 0: now
+ * @return 0, or GD_ENOTFOUND (no such subject), GD_EINVAL (undeclared event, "collection",
+ *         time in the future, bad name).
  */
 int gd_event_record(gd_actor *a, const char *subject, const char *name, gd_time at);
+/*
+ * The same for one object of the subject (a contract, a subscription: the
+ * `object` of gd_record_spec): rules count from it for that object's records
+ * only; records of other objects and of the subject as a whole keep their
+ * clocks. A subject-wide event (gd_event_record) counts for an object's
+ * records while the object has no event of that name.
+ */
+int gd_event_record_object(gd_actor *a, const char *subject, const char *name, const char *object,
+                           gd_time at);
 
 /*
  * Parses one line of a bulk event file: "SUBJECT NAME [TIME]" separated by
- * spaces or tabs (TIME as gd_time_parse). Empty lines and lines starting with
- * '#' give GD_ENOTFOUND (skip them). `*at` is 0 when TIME is absent.
+ * spaces or tabs (TIME as gd_time_parse). Touches no vault.
+ *
+ * @param line     the line (`len` bytes, need not be NUL-terminated)
+ * @param subject  receives the pseudonym
+ * @param name     receives the event name
+ * @param at       receives the time, 0 when absent
+ * @return 0, GD_ENOTFOUND for an empty line or a "#" comment (skip it),
+ *         GD_EINVAL (malformed: the message says which part), GD_ETOOBIG (line
+ *         over 1024 bytes, name over GD_NAME_MAX). Thread-safe.
  */
 int gd_event_parse_line(const char *line, size_t len, char subject[GD_SUBJECT_ID_SIZE],
                         char name[GD_NAME_MAX + 1], gd_time *at);
@@ -47,17 +67,37 @@ typedef struct gd_hold {
 } gd_hold;
 
 /*
- * Places a legal hold on `subject` (record_id 0) or on one of its records:
- * while it stands, no retention deletion or anonymisation touches it and
- * gd_subject_erase refuses with its reason. `reason` (1..GD_HOLD_REASON_MAX
- * bytes of printable text, e.g. "litigation 2026-114") must not hold personal
- * data: it is written to the audit trail. The hold's id goes to *out_id.
+ * Places a legal hold on `subject` or on one of its records: while it stands,
+ * no retention deletion or anonymisation touches it and gd_subject_erase
+ * refuses with its reason. Audited.
+ *
+ * @param out_id     receives the hold's id
+ * @param record_id  0: the whole subject
+ * @param reason     1..GD_HOLD_REASON_MAX bytes of printable text, e.g.
+ *                   "litigation 2026-114"; written to the audit trail, so no
+ *                   personal data
+ * @return 0, or GD_ENOTFOUND (no such subject) or record of that subject), GD_EINVAL (missing
+ *         or unprintable reason, bad record id), GD_ETOOBIG (reason too long).
  */
 int gd_hold_place(gd_actor *a, int64_t *out_id, const char *subject, int64_t record_id,
                   const char *reason);
-/* Lifts hold `id`; due transitions it blocked are applied by the next sweep. */
+
+/*
+ * Lifts hold `id`; due transitions it blocked are applied by the next sweep.
+ * Audited.
+ *
+ * @param reason  why, as for gd_hold_place
+ * @return 0, or GD_ENOTFOUND (no such hold in the tenant), GD_ESTATE (already
+ *         lifted), GD_EINVAL/GD_ETOOBIG (bad reason).
+ */
 int gd_hold_lift(gd_actor *a, int64_t id, const char *reason);
-/* Calls `cb` for the holds of `subject` (NULL: every subject), active only unless `all`. */
+
+/*
+ * Calls `cb` for the holds of `subject` (NULL: every subject).
+ *
+ * @param all  include lifted holds
+ * @return 0, what `cb` returned, or GD_ENOTFOUND (no such subject).
+ */
 int gd_hold_list(gd_actor *a, const char *subject, bool all,
                  int (*cb)(void *ud, const gd_hold *h), void *ud);
 
@@ -68,7 +108,12 @@ enum gd_retention_action {
 	GD_RETENTION_ANONYMISE = 1,  /* personal part removed, statistics kept */
 	GD_RETENTION_DELETE = 2,
 };
-/* "archive", "anonymise", "delete". */
+
+/*
+ * The name of a retention action: "archive", "anonymise", "delete".
+ *
+ * @return a static string ("none" out of range). Thread-safe.
+ */
 const char *gd_retention_action_name(int action);
 
 typedef struct gd_retention_plan_row {
@@ -91,7 +136,11 @@ typedef struct gd_retention_plan_totals {
 /*
  * Computes what the retention rules will do up to `until` (inclusive), by
  * month, activity, action and rule, in that order, and calls `cb` per row.
- * Reads only; totals go to `*out` (may be NULL).
+ * Reads only.
+ *
+ * @param until  the horizon
+ * @param out    receives the totals (may be NULL)
+ * @return 0, what `cb` returned, or GD_ESTATE (the tenant has no register).
  */
 int gd_retention_plan(gd_actor *a, gd_time until,
                       int (*cb)(void *ud, const gd_retention_plan_row *row), void *ud,
@@ -117,9 +166,14 @@ typedef struct gd_retention_stats {
 
 /*
  * Applies every transition due at the vault's clock, in batches, each batch
- * one transaction with one audit entry per transition. Interrupted, it resumes
- * where it stopped; run twice, the second run does nothing. Memory use does
- * not depend on the number of records.
+ * one transaction with its audit entries. Interrupted (by `progress` or a
+ * failure), it resumes where it stopped; run twice, the second run does
+ * nothing. Memory use does not depend on the number of records.
+ *
+ * @param opts  batch size, limit and progress callback; NULL: defaults
+ * @param out   receives what was done (may be NULL)
+ * @return 0, what `progress` returned to stop, or GD_ESTATE (the tenant has no
+ *         register).
  */
 int gd_retention_sweep(gd_actor *a, const gd_retention_sweep_options *opts,
                        gd_retention_stats *out);
@@ -148,16 +202,44 @@ typedef struct gd_backup_info {
 
 /*
  * Writes a consistent, encrypted snapshot of the open vault into `dir`
- * (created 0700 if missing), verifies it by reading it back, and fills `*out`.
+ * (created 0700 if missing), verifies it by reading it back, and audits it;
+ * a backup that fails verification or whose audit fails is removed.
+ *
+ * @param dir  the backup directory
+ * @param out  receives the backup's name, time, size and checksum
+ * @return 0, or GD_EIO (cannot create or write), GD_EEXISTS (a backup of the
+ *         same second exists), GD_EINVAL (no directory).
  */
 int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out);
-/* Calls `cb` for each backup of `dir`, oldest first. */
+
+/*
+ * Calls `cb` for each backup of `dir`, oldest first, with what policy `p`
+ * keeps.
+ *
+ * @param p  the rotation policy (GD_BACKUP_POLICY_INIT)
+ * @return 0, what `cb` returned, or GD_EINVAL (bad policy: unsupported version, out of range), GD_EIO (unreadable
+ *         directory).
+ */
 int gd_backup_list(gd_vault *v, const char *dir, const gd_backup_policy *p,
                    int (*cb)(void *ud, const gd_backup_info *b), void *ud);
-/* Removes the backups the policy no longer keeps at the vault's clock; cb per removal. */
+
+/*
+ * Removes the backups policy `p` no longer keeps at the vault's clock.
+ *
+ * @param cb  called per removal (may be NULL)
+ * @return 0, what `cb` returned, or GD_EINVAL (bad policy: unsupported version, out of range), GD_EIO.
+ */
 int gd_backup_prune(gd_vault *v, const char *dir, const gd_backup_policy *p,
                     int (*cb)(void *ud, const gd_backup_info *b), void *ud);
-/* Checks a backup's checksum, key and every encrypted chunk, without restoring. */
+
+/*
+ * Checks a backup's checksum, key and every encrypted chunk, without
+ * restoring.
+ *
+ * @param file  the backup file
+ * @return 0, or GD_ENOTFOUND (no such file), GD_ECORRUPT (not a backup,
+ *         damaged, truncated, or made with another master key), GD_EIO.
+ */
 int gd_backup_verify(gd_vault *v, const char *file);
 
 typedef struct gd_backup_restore_stats {
@@ -177,6 +259,14 @@ typedef struct gd_backup_restore_stats {
  * subject or record is still there) is skipped as never committed. When it
  * cannot be opened, every entry is applied: erasing too much beats restoring
  * what was erased.
+ *
+ * @param path  the vault to replace; no handle may be open on it
+ * @param opts  its key file (NULL: "<path>.key")
+ * @param file  the backup
+ * @param out   receives the snapshot time and the journal entries applied
+ *              (may be NULL)
+ * @return 0, or the errors of gd_backup_verify, GD_EDENIED (the key file does
+ *         not open it), GD_ECORRUPT (a damaged journal entry), GD_EIO.
  */
 int gd_backup_restore(const char *path, const gd_vault_options *opts, const char *file,
                       gd_backup_restore_stats *out);
@@ -202,7 +292,12 @@ int gd_backup_journal_export(gd_vault *v, const char *dest);
 /*
  * The erasure horizon of an erased subject: the date after which no backup of
  * `dir` still holds its data under policy `p` (its erasure time when none
- * does). GD_ENOTFOUND when the journal has no erasure of that subject.
+ * does).
+ *
+ * @param erased_at  receives when it was erased
+ * @param horizon    receives the horizon
+ * @return 0, or GD_ENOTFOUND (the journal has no erasure of that subject),
+ *         GD_EINVAL (bad policy: unsupported version, out of range).
  */
 int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
                       const char *subject, gd_time *erased_at, gd_time *horizon);
@@ -210,6 +305,9 @@ int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
 /*
  * Calls `cb` for every subject erasure of the journal, oldest first, with the
  * erasure time and its horizon as gd_backup_horizon computes it.
+ *
+ * @return 0, what `cb` returned, or GD_EINVAL (bad policy: unsupported version, out of range), GD_ECORRUPT (a damaged
+ *         journal entry).
  */
 int gd_backup_horizon_each(gd_vault *v, const char *dir, const gd_backup_policy *p,
                            int (*cb)(void *ud, const char *subject, gd_time erased_at, gd_time horizon),

@@ -83,31 +83,68 @@ typedef struct gd_consent {
 typedef int (*gd_consent_cb)(void *ud, const gd_consent *c);
 
 /*
- * Records that `subject` consents to `activity`, with its evidence. When the
- * register gives the activity a consent validity, the consent expires that long
- * after `ev->at`. Giving again while a consent exists records a renewal.
- * GD_EINVAL when no wording is given and the register has none.
+ * Records that `subject` consents to `activity`, with its evidence (only the
+ * wording's BLAKE2b-256 hash is kept). When the register gives the activity a
+ * consent validity, the consent expires that long after `ev->at`. Giving again
+ * while a consent exists records a renewal. Audited.
+ *
+ * @param subject   the pseudonym
+ * @param activity  an activity of the register
+ * @param ev        the evidence (GD_CONSENT_EVIDENCE_INIT, then the fields)
+ * @return 0, or GD_ENOTFOUND (no such subject) or activity in the register), GD_EINVAL (no
+ *         wording given and none in the register, time in the future, bad
+ *         channel or source, unsupported version), GD_ETOOBIG (wording over
+ *         GD_VALUE_MAX).
  */
 int gd_consent_give(gd_actor *a, const char *subject, const char *activity,
                     const gd_consent_evidence *ev);
 
-/* Withdraws a consent (as easy as giving it). GD_ESTATE if none is live. */
+/*
+ * Withdraws a consent (as easy as giving it): reads for the activity are
+ * refused from then on. Audited.
+ *
+ * @param channel  how it was withdrawn ("web-form", "email"; a slug), or NULL
+ * @return 0, or GD_ESTATE (no live consent to withdraw), GD_ENOTFOUND (no such subject).
+ */
 int gd_consent_withdraw(gd_actor *a, const char *subject, const char *activity,
                         const char *channel);
 
-/* The state of a consent now; `*out_expires` (may be NULL) gets its expiry or 0. */
+/*
+ * The state of a consent now, at the vault's clock.
+ *
+ * @param out          receives the state
+ * @param out_expires  receives its expiry, 0 when none (may be NULL)
+ * @return 0, or GD_ENOTFOUND (no such subject), GD_EINVAL (bad activity name).
+ */
 int gd_consent_status(gd_actor *a, enum gd_consent_state *out, gd_time *out_expires,
                       const char *subject, const char *activity);
 
-/* Streams the subject's full consent history (with derived expiries), oldest first. */
+/*
+ * Streams the subject's full consent history, oldest first, with the derived
+ * expiries (event GD_CONSENT_EXPIRED, id 0). Audited as a read.
+ *
+ * @return 0, what `cb` returned, or GD_ENOTFOUND (no such subject).
+ */
 int gd_consent_history(gd_actor *a, const char *subject, gd_consent_cb cb, void *ud);
 
 /*
  * Opt-in list export: calls `cb` with the pseudonym of every subject holding a
  * live consent to `activity` and no objection to it, in subject order.
+ *
+ * @return 0, what `cb` returned, or GD_EINVAL (bad activity name).
  */
 int gd_consent_members(gd_actor *a, const char *activity,
                        int (*cb)(void *ud, const char *subject), void *ud);
+
+/*
+ * Consents still live that expire by `until` (after the vault's now), soonest
+ * first: `cb` gets the subject's pseudonym, the activity and the expiry. For
+ * asking renewal in time. GD_EINVAL when `until` is not after now. Audited
+ * ("consent.expiring").
+ */
+int gd_consent_expiring(gd_actor *a, gd_time until,
+                        int (*cb)(void *ud, const char *subject, const char *activity, gd_time expires_at),
+                        void *ud);
 
 /* ---- requests ------------------------------------------------------------------ */
 
@@ -120,7 +157,12 @@ enum gd_request_state {
 	GD_REQUEST_REFUSED = 5,
 };
 
-/* "received", "verified", … */
+/*
+ * The name of a request state ("received", "verified", "in_progress",
+ * "extended", "completed", "refused").
+ *
+ * @return a static string ("unknown" out of range). Thread-safe.
+ */
 const char *gd_request_state_name(enum gd_request_state s);
 
 /*
@@ -144,7 +186,7 @@ typedef struct gd_request {
 	char activity[GD_NAME_MAX + 1];
 	enum gd_request_state state;
 	gd_time received_at;
-	gd_time due_at;             /* last second of the deadline day */
+	gd_time due_at;             /* legal deadline: last second of its day in the tenant's zone */
 	bool extended;
 	bool late;                  /* open and past due now, or closed after due */
 	char reason[GD_REASON_MAX + 1];
@@ -155,47 +197,104 @@ typedef struct gd_request {
 	gd_time closed_at;
 	char opened_by[GD_NAME_MAX + 1];
 	int64_t copies;             /* copies of the data delivered (access) */
+	gd_time target_at;          /* the tenant's internal target (gd_calendar), 0: none */
 } gd_request;
 typedef int (*gd_request_cb)(void *ud, const gd_request *r);
 
 /*
- * The deadline of Art. 12(3) for a request received at `received`: the end of
- * the day one month later (three when extended), by Regulation 1182/71.
+ * The deadline of Art. 12(3) for a request received at `received`, counted in
+ * UTC with Saturdays and Sundays only: the end of the day one month later
+ * (three when extended), by Regulation 1182/71 Art. 3(2)(c) and 3(4). Requests
+ * take the tenant's calendar instead (holidays, time zone: gardien/calendar.h).
+ *
+ * @return the last second of the deadline day. Thread-safe.
  */
 gd_time gd_request_due(gd_time received, bool extended);
 
 /*
- * Opens a request. Its id goes to `*out_id`. When the register does not offer
- * the right, the request is recorded as refused with the register's reason and
- * GD_EDENIED is returned (with `*out_id` set).
+ * Opens a data-subject request. When the register does not offer the right,
+ * the request is still recorded, as refused with the register's reason. Audited.
+ *
+ * @param out_id  receives the request's id (also when refused)
+ * @param spec    kind, subject, receipt time, activity (GD_REQUEST_SPEC_INIT)
+ * @return 0, or GD_EDENIED (the register does not offer the right: the
+ *         message gives its reason), GD_ENOTFOUND (no such subject) or activity in the
+ *         register), GD_EINVAL (unknown kind, receipt in the future, bad spec).
  */
 int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec);
 
+/*
+ * Reads a request.
+ *
+ * @param out  receives the request (a plain struct: nothing to free)
+ * @return 0, or GD_ENOTFOUND (no such request in the tenant).
+ */
 int gd_request_get(gd_actor *a, gd_request *out, int64_t id);
 
-/* Lists requests, oldest first; `open_only` skips completed and refused ones. */
+/*
+ * Streams the tenant's requests, oldest first.
+ *
+ * @param open_only  skip completed and refused requests
+ * @return 0, or what `cb` returned.
+ */
 int gd_request_list(gd_actor *a, bool open_only, gd_request_cb cb, void *ud);
 
 /*
- * Records how identity was verified: `method` ("id-card", "email-link") and
- * `evidence_ref`, the reference of the evidence where it is filed
- * ("scan-2026-0042") — a slug, never the document's own number.
+ * Records how the subject's identity was verified; nothing is answered
+ * before. Audited.
+ *
+ * @param method        how: "id-card", "email-link" (a slug)
+ * @param evidence_ref  where the evidence is filed ("scan-2026-0042"): a slug,
+ *                      never the document's own number
+ * @return 0, or GD_ENOTFOUND (no such request in the tenant), GD_ESTATE (already verified, or closed),
+ *         GD_EINVAL (bad method or reference).
  */
 int gd_request_verify(gd_actor *a, int64_t id, const char *method, const char *evidence_ref);
-/* Marks the request in progress (after verification). */
+
+/*
+ * Marks a verified request in progress. Audited.
+ *
+ * @return 0, or GD_ENOTFOUND (no such request in the tenant), GD_ESTATE (not verified yet, or closed).
+ */
 int gd_request_start(gd_actor *a, int64_t id);
-/* Extends the deadline by two months, once; `reason` is what the subject is told. */
+
+/*
+ * Extends the deadline by two months, once (Art. 12(3)). Audited.
+ *
+ * @param reason  what the subject is told (at most GD_REASON_MAX bytes, no
+ *                personal data)
+ * @return 0, or GD_ENOTFOUND (no such request in the tenant), GD_ESTATE (already extended, closed, or past
+ *         the first month), GD_EINVAL (no reason).
+ */
 int gd_request_extend(gd_actor *a, int64_t id, const char *reason);
-/* Refuses the request with a reason. */
+
+/*
+ * Refuses the request with a reason and closes it. Audited.
+ *
+ * @param reason  what the subject is told (at most GD_REASON_MAX bytes, no
+ *                personal data)
+ * @return 0, or GD_ENOTFOUND (no such request in the tenant), GD_ESTATE (already closed), GD_EINVAL (no
+ *         reason).
+ */
 int gd_request_refuse(gd_actor *a, int64_t id, const char *reason);
+
 /*
  * Carries out and closes the request. Restriction, objection and
  * withdraw_consent take effect here; erasure runs gd_request_erase if it was
- * not run; other kinds close. GD_ESTATE before identity verification.
+ * not run; access and portability need their copy delivered first
+ * (gd_request_export); other kinds close. Audited.
+ *
+ * @param note  kept with the request (no personal data), or NULL
+ * @return 0, or GD_ENOTFOUND (no such request in the tenant), GD_ESTATE (identity not verified, already
+ *         closed, copy not delivered).
  */
 int gd_request_complete(gd_actor *a, int64_t id, const char *note);
 
-/* Streams the steps of a request: (state, time, principal, note). */
+/*
+ * Streams the steps of a request, oldest first: state, time, principal, note.
+ *
+ * @return 0, what `cb` returned, or GD_ENOTFOUND (no such request in the tenant).
+ */
 int gd_request_steps(gd_actor *a, int64_t id,
                      int (*cb)(void *ud, enum gd_request_state s, gd_time at,
                                const char *principal, const char *note),
@@ -212,27 +311,48 @@ enum gd_export_format { GD_EXPORT_JSON = 0, GD_EXPORT_CSV = 1, GD_EXPORT_HTML = 
  * decrypted with its category, activity, purposes, legal basis, source,
  * recipients, retention and its end date, transfers and safeguards; consents,
  * restrictions, objections and requests. Memory stays flat whatever the number
- * of records (one record decrypted at a time, index lookup by subject). Audited
- * as one "rights.export". This is the benchmark's entry point.
+ * of records (one record decrypted at a time, through a fixed buffer of
+ * protected memory, wiped after each write). Audited as one "rights.export".
+ * This is the benchmark's entry point.
  *
  * The export is one operation, so the vault's write lock is held while `w`
  * runs: `w` must not wait on a slow peer (a server should spool the export to
  * a file or buffer, then send it).
+ *
+ * @param subject  the pseudonym
+ * @param fmt      JSON, CSV (one row per item; values exactly as stored) or HTML
+ * @param flags    GD_EXPORT_PORTABLE: only what the subject provided, processed
+ *                 on consent or contract (Art. 20)
+ * @param w        gets the document in pieces; non-zero stops the export (a
+ *                 positive value becomes GD_ERROR)
+ * @return 0, or GD_ENOTFOUND (no such subject), GD_EINVAL (bad format or flags, no writer).
  */
 int gd_rights_export(gd_actor *a, const char *subject, enum gd_export_format fmt,
                      unsigned flags, gd_write_cb w, void *ud);
 
 /*
  * The export answering an access or portability request (identity verified,
- * not closed): counts the copy; `*out_copy` (may be NULL) gets its number, and
- * `*out_charged` (may be NULL) whether the register says it may be charged.
+ * not closed), through gd_rights_export; counts the copy. Audited.
+ *
+ * @param out_copy     receives the copy's number (may be NULL)
+ * @param out_charged  receives whether the register says it may be charged
+ *                     (may be NULL)
+ * @return 0, or GD_ENOTFOUND (no such request in the tenant), GD_EINVAL (not an access or portability request,
+ *         HTML for portability), GD_ESTATE (identity not verified, already
+ *         closed), or an error of gd_rights_export.
  */
 int gd_request_export(gd_actor *a, int64_t id, enum gd_export_format fmt, gd_write_cb w,
                       void *ud, int64_t *out_copy, bool *out_charged);
 
 /* ---- rectification and erasure ---------------------------------------------------- */
 
-/* Replaces a record of the request's subject and notifies its recipients (Art. 19). */
+/*
+ * Replaces a record of the request's subject (as gd_record_update) and
+ * notifies its recipients (Art. 19, in the outbox). Audited.
+ *
+ * @return 0, or GD_ENOTFOUND (no such request in the tenant) or record of its subject), and the errors of
+ *         gd_record_update.
+ */
 int gd_request_rectify(gd_actor *a, int64_t id, int64_t record_id, enum gd_value_type type,
                        const void *value, size_t value_len);
 
@@ -243,23 +363,76 @@ typedef struct gd_erasure_kept {
 	const char *category;
 	const char *rule;           /* "legal obligation: <law>", "legal claims", … */
 	gd_time until;              /* 0: end unknown (counted from an event) */
+	/* What ends its retention, in words: the date, the event awaited, or that
+	   no rule covers it ("kept until the event \"contract_end\" happens, then …"). */
+	const char *ends;
 } gd_erasure_kept;
 
 /*
  * Erases everything about the request's subject except what a legal
- * obligation or a legal claim requires keeping: those records are reported to
- * `kept` (may be NULL) with the rule and until when. When nothing is kept, the
- * subject is crypto-shredded whole. Recipients are notified (Art. 19); the
- * request is completed. `*out_deleted` (may be NULL) gets the records deleted.
+ * obligation, a legal claim or a minimum retention (format 2) requires
+ * keeping: those records are reported to `kept` with the rule, until when and
+ * what ends their retention. When nothing is kept, the subject is
+ * crypto-shredded whole. Recipients are notified (Art. 19); the request is
+ * completed. All or nothing. Audited.
+ *
+ * @param kept         gets each kept record (may be NULL)
+ * @param out_deleted  receives the number of records deleted (may be NULL)
+ * @return 0, or GD_ENOTFOUND (no such request in the tenant), GD_EINVAL (not an erasure request), GD_ESTATE
+ *         (identity not verified, or closed), GD_ETOOBIG (too many records
+ *         for one request: erase the subject instead).
  */
 int gd_request_erase(gd_actor *a, int64_t id, int (*kept)(void *ud, const gd_erasure_kept *k),
                      void *ud, size_t *out_deleted);
 
+/* ---- post-mortem directives (French law 78-17, art. 85) ---------------------------- */
+
+enum gd_directive_wish { GD_DIRECTIVE_ERASE = 0, GD_DIRECTIVE_TRANSMIT = 1, GD_DIRECTIVE_KEEP = 2 };
+
+/* A subject's directive. Strings are valid during the callback only. */
+typedef struct gd_directive {
+	enum gd_directive_wish wish;  /* erase the data, hand it to the designated person, or keep it */
+	const char *designated;       /* the person who is to see it done */
+	const char *contact;          /* how to reach them */
+	const char *text;             /* the directive in the subject's words ("" when none) */
+	gd_time recorded_at;
+	gd_time applied_at;           /* 0: not applied yet */
+} gd_directive;
+
+/* "erase", "transmit", "keep". */
+const char *gd_directive_wish_name(enum gd_directive_wish w);
+/*
+ * Records (or replaces) the subject's directive, sealed under its key;
+ * GD_EDENIED when the register does not offer post-mortem directives (with
+ * its reason). Audited as "directive.set".
+ */
+int gd_directive_set(gd_actor *a, const char *subject, const gd_directive *d);
+/* Calls `cb` with the subject's directive; GD_ENOTFOUND when none. Audited. */
+int gd_directive_get(gd_actor *a, const char *subject, int (*cb)(void *ud, const gd_directive *d), void *ud);
+/*
+ * Applies the directive once the subject's death is established, once:
+ * transmit writes the subject's copy (gd_rights_export, JSON) to `w` for the
+ * designated person; erase erases the subject (refused, with the reason,
+ * under a legal hold or a minimum retention); keep records the decision.
+ * *out (may be NULL) receives the wish. GD_ESTATE when already applied.
+ */
+int gd_directive_apply(gd_actor *a, const char *subject, gd_write_cb w, void *ud, enum gd_directive_wish *out);
+
 /* ---- restriction and objection state --------------------------------------------------- */
 
-/* Whether the subject's processing is restricted (Art. 18). */
+/*
+ * Whether the subject's processing is restricted (Art. 18).
+ *
+ * @param out  receives true when restricted
+ * @return 0, or GD_ENOTFOUND (no such subject).
+ */
 int gd_subject_restricted(gd_actor *a, bool *out, const char *subject);
-/* Lifts a restriction (e.g. once accuracy is verified); audited. */
+
+/*
+ * Lifts a restriction (e.g. once accuracy is verified). Audited.
+ *
+ * @return 0, or GD_ENOTFOUND (no such subject), GD_ESTATE (not restricted).
+ */
 int gd_subject_unrestrict(gd_actor *a, const char *subject);
 
 /* ---- outbox (Art. 19 notifications to recipients) -------------------------------------- */
@@ -277,10 +450,22 @@ typedef struct gd_notice {
 	gd_time acked_at;           /* 0: pending */
 } gd_notice;
 
-/* Streams notices, oldest first; `recipient` NULL: all; `pending_only`: not acknowledged. */
+/*
+ * Streams Art. 19 notices to recipients, oldest first.
+ *
+ * @param recipient     only this recipient's; NULL: all
+ * @param pending_only  only those not acknowledged
+ * @return 0, what `cb` returned, or GD_ETOOBIG (recipient name too long).
+ */
 int gd_outbox_list(gd_actor *a, const char *recipient, bool pending_only,
                    int (*cb)(void *ud, const gd_notice *n), void *ud);
-/* Acknowledges a notice. GD_ENOTFOUND, or GD_ESTATE if already acknowledged. */
+
+/*
+ * Acknowledges a notice (the recipient was told). Audited.
+ *
+ * @return 0, or GD_ENOTFOUND (no such notice in the tenant), GD_ESTATE (already
+ *         acknowledged).
+ */
 int gd_outbox_ack(gd_actor *a, int64_t id);
 
 #ifdef __cplusplus

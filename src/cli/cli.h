@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "gardien.h"
+#include "gardien/json.h"
 
 /* Exit codes (docs/cli.md). */
 enum {
@@ -35,6 +36,7 @@ struct cli {
 	const char *principal;   /* --as, GARDIEN_PRINCIPAL, "cli:$USER" */
 	gd_time now;             /* --now, GARDIEN_NOW; 0: the system clock */
 	bool json;               /* --json */
+	bool ordered_writes;     /* --ordered-writes, GARDIEN_ORDERED_WRITES=1 */
 	const char *prog;
 	gd_vault *vault;
 	gd_actor *actor;
@@ -55,6 +57,9 @@ gd_vault_options cli_vault_options(const struct cli *c);
 int cli_open(struct cli *c, bool actor);
 /* Prints the library's last error for `rc` and returns the exit code. */
 int cli_fail(struct cli *c, int rc);
+/* As cli_open(c, true) for operations on the whole vault: --tenant is not needed with several tenants. */
+int cli_open_vault_wide(struct cli *c);
+
 /* The same, with a hint for people on its own line (e.g. the option to give). */
 int cli_fail_hint(struct cli *c, int rc, const char *hint);
 /*
@@ -70,10 +75,11 @@ int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...) __attribute_
 void cli_print_json(json_t *j);
 /* Reads a value: the argument itself, or all of stdin when it is "-" (capped). */
 int cli_read_value(struct cli *c, const char *arg, char **out, size_t *len);
+/* A --json-value value: refuses duplicate keys, as the API does (EXIT_USAGE). */
+int cli_json_value_check(struct cli *c, const char *cmd, const char *buf, size_t len);
 /* Parses a time argument or prints why not. */
 int cli_parse_time(struct cli *c, const char *s, gd_time *out);
-/* A record as JSON / as lines for people (cmd_record.c). */
-json_t *cli_record_json(const gd_record *r);
+/* A record as lines for people (cmd_record.c); as JSON: gd_record_json. */
 void cli_record_print(const gd_record *r);
 /* The command table, its global options and exit codes (main.c), for help, man page and completions. */
 const struct command *cli_commands(size_t *n);
@@ -118,6 +124,10 @@ int cmd_get(struct cli *c, int argc, char **argv);
 int cmd_update(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_erase(struct cli *c, int argc, char **argv);
+int cmd_client(struct cli *c, int argc, char **argv);
+int cmd_directive(struct cli *c, int argc, char **argv);
+/* The backup rotation of GARDIEN_BACKUP_ROTATION (or the defaults); EXIT_USAGE when malformed. */
+int cli_backup_policy(struct cli *c, gd_backup_policy *out);
 int cmd_serve(struct cli *c, int argc, char **argv);
 int cmd_user(struct cli *c, int argc, char **argv);
 int cmd_token(struct cli *c, int argc, char **argv);

@@ -79,19 +79,6 @@ static void progress(void *ud, int64_t done)
 	fprintf(stderr, "\rverified %lld entries", (long long)done);
 }
 
-static json_t *report_json(const gd_audit_report *r)
-{
-	json_t *j = json_pack("{s:b,s:I,s:I,s:I,s:I}", "intact", r->problem == GD_AUDIT_INTACT,
-	                      "chains", (json_int_t)r->chains, "entries", (json_int_t)r->entries,
-	                      "signatures", (json_int_t)r->checkpoints, "unsigned_tail",
-	                      (json_int_t)r->unsigned_tail);
-	if (j && r->problem != GD_AUDIT_INTACT)
-		json_object_update_new(j, json_pack("{s:s,s:s,s:I,s:s}", "problem",
-		                                    gd_audit_problem_name(r->problem), "tenant", r->tenant,
-		                                    "seq", (json_int_t)r->seq, "detail", r->detail));
-	return j;
-}
-
 static void report_print(const gd_audit_report *r)
 {
 	if (r->problem == GD_AUDIT_INTACT) {
@@ -156,7 +143,7 @@ static int verify_file(struct cli *c, const char *path, const char *key_hex)
 	if (rc < 0 && rc != GD_ECORRUPT)
 		return cli_fail(c, rc);
 	if (c->json) {
-		json_t *j = report_json(&r);
+		json_t *j = gd_audit_report_json(&r);
 		json_object_set_new(j, "public_key", json_string(named));
 		json_object_set_new(j, "key_checked", json_boolean(key_hex != NULL));
 		cli_print_json(j);
@@ -193,27 +180,17 @@ static int audit_verify(struct cli *c, int argc, char **argv)
 	if (rc < 0 && rc != GD_ECORRUPT)
 		return cli_fail(c, rc);
 	if (c->json)
-		cli_print_json(report_json(&r));
+		cli_print_json(gd_audit_report_json(&r));
 	else
 		report_print(&r);
 	return rc == GD_ECORRUPT ? EXIT_CORRUPT : EXIT_OK;
-}
-
-static json_t *entry_json(const gd_audit_entry *e)
-{
-	char t[32];
-	return json_pack("{s:I,s:s,s:s?,s:s?,s:s?,s:s?,s:I,s:s?,s:s,s:s?}", "seq", (json_int_t)e->seq,
-	                 "at", cli_time(e->at, t), "principal", e->principal, "action", e->action,
-	                 "purpose", e->purpose, "subject", e->subject, "record_id",
-	                 (json_int_t)e->record_id, "category", e->category, "outcome",
-	                 gd_audit_outcome_name(e->outcome), "reason", e->reason);
 }
 
 static int print_entry(void *ud, const gd_audit_entry *e)
 {
 	struct cli *c = ud;
 	if (c->json) {
-		cli_print_json(entry_json(e));
+		cli_print_json(gd_audit_entry_json(e));
 		return 0;
 	}
 	char t[32];

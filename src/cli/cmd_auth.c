@@ -69,11 +69,7 @@ static int print_principal(void *ud, const gd_principal_info *p)
 	struct cli *c = ud;
 	char t[32];
 	if (c->json) {
-		json_t *j = json_pack("{s:s,s:s,s:s,s:b,s:b}", "name", p->name, "kind", kind_name(p->kind),
-		                      "role", p->role, "totp", p->totp, "disabled", p->disabled);
-		if (p->locked_until)
-			json_object_set_new(j, "locked_until", json_string(cli_time(p->locked_until, t)));
-		cli_print_json(j);
+		cli_print_json(gd_principal_json(p));
 	} else {
 		printf("%-24s %-8s role=%s%s%s", p->name, kind_name(p->kind), *p->role ? p->role : "-",
 		       p->totp ? " totp" : "", p->disabled ? " disabled" : "");
@@ -88,7 +84,7 @@ static int settings(struct cli *c, int argc, char **argv)
 {
 	static const char *const o[] = {"--max-failures", "--lockout", "--idle", "--absolute", NULL};
 	int rc = check_opts(c, "user", argc, argv, 2, o, NULL);
-	if (rc != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
+	if (rc != EXIT_OK || (rc = cli_open_vault_wide(c)) != EXIT_OK)
 		return rc;
 	gd_auth_settings s;
 	if ((rc = gd_auth_settings_get(c->vault, &s)) < 0)
@@ -155,9 +151,10 @@ int cmd_user(struct cli *c, int argc, char **argv)
 			return rc;
 		if ((rc = read_password(c, pw, sizeof pw)) != EXIT_OK)
 			return rc;
-		if ((rc = cli_open(c, true)) != EXIT_OK)
+		bool support = strcmp(sub, "support") == 0;
+		if ((rc = support ? cli_open_vault_wide(c) : cli_open(c, true)) != EXIT_OK)
 			return rc;
-		rc = strcmp(sub, "support") == 0 ? gd_support_create(c->actor, name, pw)
+		rc = support ? gd_support_create(c->actor, name, pw)
 		                                 : gd_user_set_password(c->actor, name, pw);
 		memset(pw, 0, sizeof pw);
 	} else if (strcmp(sub, "totp") == 0 || strcmp(sub, "unlock") == 0 || strcmp(sub, "disable") == 0) {
@@ -184,23 +181,32 @@ int cmd_user(struct cli *c, int argc, char **argv)
 	}
 	if (rc < 0)
 		return cli_fail(c, rc);
-	if (c->json)
+	if (c->json) {
 		cli_print_json(json_pack("{s:s,s:s}", "name", name, "done", sub));
+		return EXIT_OK;
+	}
+	const char *role = opt(argc, argv, 3, "--role");
+	if (strcmp(sub, "add") == 0)
+		printf("created user %s with role %s; they log in with their password\n", name, role);
+	else if (strcmp(sub, "service") == 0)
+		printf("created service %s with role %s; give it a token with 'gardien token create %s'\n", name, role, name);
+	else if (strcmp(sub, "support") == 0)
+		printf("created support staff %s; they see a tenant only under a grant of its admin\n", name);
+	else if (strcmp(sub, "password") == 0)
+		printf("password of %s changed; failed logins cleared\n", name);
+	else if (strcmp(sub, "unlock") == 0)
+		printf("%s unlocked: they may log in again\n", name);
 	else
-		printf("%s: %s done\n", name, sub);
+		printf("%s disabled: their tokens and sessions no longer work\n", name);
 	return EXIT_OK;
 }
 
 static int print_token(void *ud, const gd_token_info *t)
 {
 	struct cli *c = ud;
-	char a[32], b[32], u[32];
+	char a[32], b[32];
 	if (c->json)
-		cli_print_json(json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s,s:b}", "id", (json_int_t)t->id, "principal",
-		                         t->principal, "kind", t->session ? "session" : "token", "created_at",
-		                         cli_time(t->created_at, a), "expires_at",
-		                         t->expires_at ? cli_time(t->expires_at, b) : NULL, "last_used",
-		                         cli_time(t->last_used, u), "revoked", t->revoked));
+		cli_print_json(gd_token_json(t));
 	else
 		printf("%-5lld %-24s %-7s created %s expires %s%s\n", (long long)t->id, t->principal,
 		       t->session ? "session" : "token", cli_time(t->created_at, a),
@@ -273,8 +279,7 @@ static int print_role(void *ud, const gd_role_info *r)
 	char ops[96];
 	gd_ops_format(ops, r->ops);
 	if (c->json)
-		cli_print_json(json_pack("{s:s,s:s,s:s,s:b}", "name", r->name, "ops", ops, "activities",
-		                         r->activities, "mfa", r->mfa));
+		cli_print_json(gd_role_json(r));
 	else
 		printf("%-20s ops=%s activities=%s%s\n", r->name, ops, r->activities, r->mfa ? " mfa" : "");
 	return 0;
@@ -315,13 +320,10 @@ int cmd_role(struct cli *c, int argc, char **argv)
 static int print_grant(void *ud, const gd_grant_info *g)
 {
 	struct cli *c = ud;
-	char ops[96], a[32], b[32];
+	char ops[96], b[32];
 	gd_ops_format(ops, g->ops);
 	if (c->json)
-		cli_print_json(json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "id", (json_int_t)g->id, "support",
-		                         g->support, "ops", ops, "activities", g->activities, "created_at",
-		                         cli_time(g->created_at, a), "expires_at", cli_time(g->expires_at, b),
-		                         "issued_by", g->issued_by, "revoked", g->revoked));
+		cli_print_json(gd_grant_json(g));
 	else
 		printf("%-5lld support:%s ops=%s activities=%s until %s by %s%s\n", (long long)g->id, g->support,
 		       ops, g->activities, cli_time(g->expires_at, b), g->issued_by, g->revoked ? " revoked" : "");
@@ -347,8 +349,24 @@ int cmd_grant(struct cli *c, int argc, char **argv)
 		printf(c->json ? "{\"id\":%lld,\"revoked\":true}\n" : "grant %lld revoked\n", (long long)id);
 		return EXIT_OK;
 	}
+	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "max") == 0) {
+		gd_time max = 0;
+		if ((rc = cli_open(c, true)) != EXIT_OK)
+			return rc;
+		if (argc == 3) {
+			int64_t secs = 0;
+			if ((rc = parse_id(c, "grant", argv[2], &secs)) != EXIT_OK)
+				return rc;
+			if ((rc = gd_grant_max_set(c->actor, secs)) < 0)
+				return cli_fail(c, rc);
+		}
+		if ((rc = gd_grant_max_get(c->actor, &max)) < 0)
+			return cli_fail(c, rc);
+		printf(c->json ? "{\"grant_max\":%lld}\n" : "grants last at most %lld s\n", (long long)max);
+		return EXIT_OK;
+	}
 	if (argc < 3 || strcmp(argv[1], "create") != 0)
-		return cli_usage(c, "grant", "use 'grant create SUPPORT …', 'grant list' or 'grant revoke ID'");
+		return cli_usage(c, "grant", "use 'grant create SUPPORT …', 'grant list', 'grant revoke ID' or 'grant max [SECONDS]'");
 	if ((rc = check_opts(c, "grant", argc, argv, 3, o, NULL)) != EXIT_OK)
 		return rc;
 	const char *ops_s = opt(argc, argv, 3, "--ops"), *acts = opt(argc, argv, 3, "--activities"),

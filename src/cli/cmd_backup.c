@@ -12,17 +12,55 @@ struct bopts {
 	const char *journal;
 };
 
-static int parse(struct cli *c, int argc, char **argv, struct bopts *o)
+int cli_backup_policy(struct cli *c, gd_backup_policy *out)
 {
-	o->policy = (gd_backup_policy)GD_BACKUP_POLICY_INIT;
+	*out = (gd_backup_policy)GD_BACKUP_POLICY_INIT;
 	const char *rot = getenv("GARDIEN_BACKUP_ROTATION");
 	if (rot && *rot) {
 		int d, w, m;
 		char end;
 		if (sscanf(rot, "%d,%d,%d%c", &d, &w, &m, &end) != 3 || d < 1 || w < 0 || m < 0)
 			return cli_usage(c, "backup", "GARDIEN_BACKUP_ROTATION must be DAYS,WEEKS,MONTHS, e.g. 7,4,3");
-		o->policy.daily_days = d, o->policy.weekly_weeks = w, o->policy.monthly_months = m;
+		out->daily_days = d, out->weekly_weeks = w, out->monthly_months = m;
 	}
+	return EXIT_OK;
+}
+
+/* Each tenant's register promises about backups, against the rotation applied: warnings on stderr. */
+struct promise_ctx {
+	struct cli *c;
+	const gd_backup_policy *policy;
+	const char *tenant;
+};
+
+static void on_promise(void *ud, const gd_register_diag *d)
+{
+	struct promise_ctx *p = ud;
+	fprintf(stderr, "warning: tenant %s: %s\n", p->tenant, d->message);
+}
+
+static int tenant_promises(void *ud, const char *name)
+{
+	struct promise_ctx *p = ud;
+	gd_actor *a = NULL;
+	p->tenant = name;
+	if (gd_actor_open(&a, p->c->vault, name, p->c->principal) == 0)
+		gd_register_check_backups(a, NULL, p->policy, on_promise, p, NULL);
+	gd_actor_close(a);
+	return 0;
+}
+
+static void check_promises(struct cli *c, const gd_backup_policy *policy)
+{
+	struct promise_ctx p = {c, policy, NULL};
+	gd_tenant_list(c->vault, tenant_promises, &p);
+}
+
+static int parse(struct cli *c, int argc, char **argv, struct bopts *o)
+{
+	int prc = cli_backup_policy(c, &o->policy);
+	if (prc != EXIT_OK)
+		return prc;
 	for (int i = 2; i < argc; i++) {
 		int *slot = NULL;
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
@@ -122,6 +160,7 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 			return cli_usage(c, "backup", "restore takes the backup FILE");
 		gd_vault_options vo = cli_vault_options(c);
 		vo.now = c->now;
+		vo.ordered_writes = c->ordered_writes;
 		gd_backup_restore_stats st;
 		if ((rc = gd_backup_restore_from(c->vault_path, &vo, o.arg, o.journal, &st)) < 0)
 			return cli_fail(c, rc);
@@ -173,6 +212,7 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 			printf("created and verified %s/%s\n", o.dir, b.name);
 			info_print(&b);
 		}
+		check_promises(c, &o.policy);
 		return EXIT_OK;
 	}
 	if (strcmp(sub, "list") == 0 || strcmp(sub, "prune") == 0) {
@@ -189,6 +229,7 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		}
 		if (arr)
 			cli_print_json(json_pack(prune ? "{s:o}" : "{s:o}", prune ? "removed" : "backups", arr));
+		check_promises(c, &o.policy);
 		return EXIT_OK;
 	}
 	if (strcmp(sub, "verify") == 0) {

@@ -89,45 +89,11 @@ static void left(char *out, size_t cap, const gd_breach *b)
 	snprintf(out, cap, "%lldh%02lld", (long long)(s / 3600), (long long)(s % 3600 / 60));
 }
 
-static json_t *breach_json(const gd_breach *b)
-{
-	char t1[32], t2[32], t3[32], t4[32], t5[32], t6[32], t7[32], t8[32];
-	json_t *j = json_pack(
-	    "{s:I,s:s,s:s,s:I,s:s,s:s,s:s?,s:s?,s:s,s:s,s:s?,s:s?}", "id", (json_int_t)b->id,
-	    "status", b->status, "deadline", cli_time(b->deadline, t1), "seconds_left",
-	    (json_int_t)b->seconds_left, "detected_at", cli_time(b->detected_at, t2), "recorded_at",
-	    cli_time(b->recorded_at, t3), "started_at", b->started_at ? cli_time(b->started_at, t4) : NULL,
-	    "ended_at", b->ended_at ? cli_time(b->ended_at, t5) : NULL, "nature", b->nature,
-	    "description", b->description, "data_categories", b->data_categories, "subject_categories",
-	    b->subject_categories);
-	json_object_update_new(
-	    j, json_pack("{s:o,s:o,s:s?,s:s?,s:s?,s:s?,s:s?,s:s,s:b,s:s?,s:s?,s:s?,s:s?}",
-	                 "approx_subjects",
-	                 b->approx_subjects < 0 ? json_null() : json_integer(b->approx_subjects),
-	                 "approx_records",
-	                 b->approx_records < 0 ? json_null() : json_integer(b->approx_records),
-	                 "consequences", b->consequences, "measures_taken", b->measures_taken,
-	                 "measures_proposed", b->measures_proposed, "contact", b->contact,
-	                 "controller", b->controller, "language", b->language, "high_risk",
-	                 b->high_risk, "notified_at", b->notified_at ? cli_time(b->notified_at, t6) : NULL,
-	                 "delay_reason", b->delay_reason, "subjects_informed_at",
-	                 b->subjects_informed_at ? cli_time(b->subjects_informed_at, t7) : NULL,
-	                 "no_notice_reason", b->no_notice_reason));
-	if (b->scoped_subjects >= 0)
-		json_object_set_new(
-		    j, "scope",
-		    json_pack("{s:s,s:s,s:s?,s:s?,s:I,s:I,s:s?}", "from", cli_time(b->scope_from, t8),
-		              "to", cli_time(b->scope_to, t1), "principal", b->scope_principal,
-		              "activity", b->scope_activity, "subjects", (json_int_t)b->scoped_subjects,
-		              "records", (json_int_t)b->scoped_records, "categories", b->scoped_categories));
-	return j;
-}
-
 static int print_line(void *ud, const gd_breach *b)
 {
 	struct cli *c = ud;
 	if (c->json) {
-		cli_print_json(breach_json(b));
+		cli_print_json(gd_breach_json(b));
 		return 0;
 	}
 	char t[32], l[32];
@@ -202,7 +168,7 @@ static int breach_record(struct cli *c, int argc, char **argv, int64_t id)
 	if ((rc = gd_breach_get(c->actor, &b, id)) < 0)
 		return cli_fail(c, rc);
 	if (c->json)
-		cli_print_json(breach_json(b));
+		cli_print_json(gd_breach_json(b));
 	else
 		print_line(c, b);
 	gd_breach_free(b);
@@ -373,7 +339,7 @@ int cmd_breach(struct cli *c, int argc, char **argv)
 	if ((rc = gd_breach_get(c->actor, &b, id)) < 0)
 		return cli_fail(c, rc);
 	if (c->json)
-		cli_print_json(breach_json(b));
+		cli_print_json(gd_breach_json(b));
 	else if (strcmp(sub, "show") == 0)
 		show(b);
 	else

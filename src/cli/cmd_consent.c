@@ -32,11 +32,7 @@ static int history_cb(void *ud, const gd_consent *k)
 	json_t *arr = ud;
 	char t1[32], t2[32];
 	if (arr) {
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s?,s:s,s:s,s:s,s:s,s:s}", "activity", k->activity,
-		                                     "event", event_name(k->event), "at", cli_time(k->at, t1),
-		                                     "expires_at", k->expires_at ? cli_time(k->expires_at, t2) : NULL,
-		                                     "wording_hash", k->text_hash, "wording_version", k->text_version,
-		                                     "channel", k->channel, "source", k->source, "by", k->principal));
+		json_array_append_new(arr, gd_consent_json(k));
 		return 0;
 	}
 	printf("%s  %-16s %-9s channel %s", cli_time(k->at, t1), k->activity, event_name(k->event), k->channel);

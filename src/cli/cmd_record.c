@@ -4,18 +4,6 @@
 
 #include "cli.h"
 
-json_t *cli_record_json(const gd_record *r)
-{
-	char c1[32], c2[32];
-	json_t *value = r->type == GD_VALUE_JSON ? json_loadb((const char *)r->value, r->value_len,
-	                                                      JSON_DECODE_ANY, NULL)
-	                                         : json_stringn((const char *)r->value, r->value_len);
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:o*}", "id", (json_int_t)r->id, "subject",
-	                 r->subject, "activity", r->activity, "category", r->category, "source",
-	                 r->source, "collected_at", cli_time(r->collected_at, c1), "updated_at",
-	                 cli_time(r->updated_at, c2), "value", value);
-}
-
 void cli_record_print(const gd_record *r)
 {
 	char t[32];
@@ -48,6 +36,10 @@ int cmd_put(struct cli *c, int argc, char **argv)
 			spec.source = argv[++i];
 		else if (strcmp(argv[i], "--subject-category") == 0 && i + 1 < argc)
 			spec.subject_category = argv[++i];
+		else if (strcmp(argv[i], "--object") == 0 && i + 1 < argc)
+			spec.object = argv[++i];
+		else if (strcmp(argv[i], "--client") == 0 && i + 1 < argc)
+			spec.client = argv[++i];
 		else if (strcmp(argv[i], "--json-value") == 0)
 			spec.type = GD_VALUE_JSON;
 		else if (strcmp(argv[i], "--collected-at") == 0 && i + 1 < argc) {
@@ -66,6 +58,10 @@ int cmd_put(struct cli *c, int argc, char **argv)
 	size_t len = 0;
 	if ((rc = cli_read_value(c, value, &buf, &len)) != EXIT_OK)
 		return rc;
+	if (spec.type == GD_VALUE_JSON && (rc = cli_json_value_check(c, "put", buf, len)) != EXIT_OK) {
+		free(buf);
+		return rc;
+	}
 	spec.value = buf;
 	spec.value_len = len;
 	int64_t id = 0;
@@ -104,7 +100,7 @@ int cmd_get(struct cli *c, int argc, char **argv)
 	if ((rc = gd_record_get(c->actor, &r, id, purpose)) < 0)
 		return cli_fail(c, rc);
 	if (c->json)
-		cli_print_json(cli_record_json(r));
+		cli_print_json(gd_record_json(r));
 	else
 		cli_record_print(r);
 	gd_record_free(r);
@@ -135,6 +131,10 @@ int cmd_update(struct cli *c, int argc, char **argv)
 	size_t len = 0;
 	if ((rc = cli_read_value(c, value, &buf, &len)) != EXIT_OK)
 		return rc;
+	if (type == GD_VALUE_JSON && (rc = cli_json_value_check(c, "update", buf, len)) != EXIT_OK) {
+		free(buf);
+		return rc;
+	}
 	if ((rc = cli_open(c, true)) == EXIT_OK) {
 		int r = gd_record_update(c->actor, id, type, buf, len);
 		rc = r < 0 ? cli_fail(c, r) : EXIT_OK;

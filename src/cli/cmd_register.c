@@ -1,6 +1,6 @@
 /*
- * cmd_register.c — gardien register: check, load, versions, show, export, diff
- * (draft, compare and notice are in cmd_notice.c).
+ * cmd_register.c — gardien register: check, load, versions, show, export, diff,
+ * migrate (draft, compare and notice are in cmd_notice.c).
  * Findings of 'check' go to stderr as FILE:LINE:COLUMN: severity: message (the
  * form editors jump to), or to stdout as JSON with --json.
  */
@@ -27,11 +27,38 @@ static void on_finding(void *ud, const gd_register_diag *d)
 
 static int reg_check(struct cli *c, int argc, char **argv)
 {
-	if (argc != 2)
-		return cli_usage(c, "register", "register check takes one FILE");
+	bool vault = argc == 3 && strcmp(argv[2], "--controls") == 0;
+	if (argc != 2 && !vault)
+		return cli_usage(c, "register", "register check takes one FILE [--controls]");
 	struct findings f = {c->json ? json_array() : NULL};
 	size_t nerr = 0, nwarn = 0;
 	int rc = gd_register_check(argv[1], on_finding, &f, &nerr, &nwarn);
+	/* --controls: the security promises against this installation; one not kept is an error. */
+	if (vault && rc == 0) {
+		size_t broken = 0;
+		if ((rc = cli_open(c, true)) != EXIT_OK) {
+			json_decref(f.arr);
+			return rc;
+		}
+		if ((rc = gd_register_check_controls(c->actor, argv[1], on_finding, &f, &broken)) < 0) {
+			json_decref(f.arr);
+			return cli_fail(c, rc);
+		}
+		/* Backups as promised against the rotation this shell applies (GARDIEN_BACKUP_ROTATION). */
+		gd_backup_policy policy;
+		size_t differ = 0;
+		if ((rc = cli_backup_policy(c, &policy)) != EXIT_OK) {
+			json_decref(f.arr);
+			return rc;
+		}
+		if ((rc = gd_register_check_backups(c->actor, argv[1], &policy, on_finding, &f, &differ)) < 0) {
+			json_decref(f.arr);
+			return cli_fail(c, rc);
+		}
+		nwarn += differ;
+		nerr += broken;
+		rc = broken ? GD_EINVAL : 0;
+	}
 	if (rc < 0 && rc != GD_EINVAL && rc != GD_ETOOBIG) {
 		json_decref(f.arr);
 		return cli_fail(c, rc);
@@ -73,11 +100,7 @@ static int print_version(void *ud, const gd_register_version *v)
 	json_t *arr = ud;
 	char t[32];
 	if (arr)
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:i}", "version",
-		                                     (json_int_t)v->version, "loaded_at",
-		                                     cli_time(v->loaded_at, t), "principal", v->principal,
-		                                     "file", v->file, "digest", v->digest, "activities",
-		                                     v->activities));
+		json_array_append_new(arr, gd_register_version_json(v));
 	else
 		printf("%-4lld %s  %-20s %-24s %3d activities  %.16s\n", (long long)v->version,
 		       cli_time(v->loaded_at, t), v->principal, v->file, v->activities, v->digest);
@@ -143,6 +166,50 @@ static int reg_export(struct cli *c, int argc, char **argv, const char *dflt)
 	return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
 }
 
+/* migrate FILE [--output OUT]: OUT is written whole or not at all (temporary file, then rename). */
+static int reg_migrate(struct cli *c, int argc, char **argv)
+{
+	const char *file = NULL, *output = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--output") == 0 && i + 1 < argc)
+			output = argv[++i];
+		else if (!file && argv[i][0] != '-')
+			file = argv[i];
+		else
+			return cli_usage(c, "register", "unexpected argument '%s'", argv[i]);
+	}
+	if (!file)
+		return cli_usage(c, "register", "register migrate takes a FILE");
+	char tmp[4096];
+	FILE *out = stdout;
+	if (output) {
+		if (snprintf(tmp, sizeof tmp, "%s.migrate-tmp", output) >= (int)sizeof tmp)
+			return cli_usage(c, "register", "--output path is too long");
+		if (!(out = fopen(tmp, "wb"))) {
+			fprintf(stderr, "gardien: cannot write %s\n", tmp);
+			return EXIT_ERROR;
+		}
+	}
+	struct findings f = {NULL};
+	size_t notes = 0;
+	int rc = gd_register_migrate(file, out, on_finding, &f, &notes);
+	if (output) {
+		if (fclose(out) != 0 && rc == 0)
+			rc = GD_EIO;
+		if (rc == 0 && rename(tmp, output) != 0)
+			rc = GD_EIO;
+		if (rc < 0)
+			remove(tmp);
+	} else {
+		fflush(stdout);
+	}
+	if (rc < 0)
+		return cli_fail(c, rc);
+	fprintf(stderr, "%s: written as format 2%s%s; %zu activit%s could read other activities' data (above): declare what is compatible with reads_from\n",
+	        file, output ? " to " : "", output ? output : "", notes, notes == 1 ? "y" : "ies");
+	return EXIT_OK;
+}
+
 static int print_change(void *ud, const gd_register_change *ch)
 {
 	json_t *arr = ud;
@@ -193,7 +260,7 @@ static int reg_diff(struct cli *c, int argc, char **argv)
 int cmd_register(struct cli *c, int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage(c, "register", "missing subcommand: check, load, versions, show, export, diff, draft, compare or notice");
+		return cli_usage(c, "register", "missing subcommand: check, load, versions, show, export, diff, migrate, draft, compare or notice");
 	const char *sub = argv[1];
 	if (strcmp(sub, "check") == 0)
 		return reg_check(c, argc - 1, argv + 1);
@@ -207,6 +274,8 @@ int cmd_register(struct cli *c, int argc, char **argv)
 		return reg_export(c, argc - 1, argv + 1, "json");
 	if (strcmp(sub, "diff") == 0)
 		return reg_diff(c, argc - 1, argv + 1);
+	if (strcmp(sub, "migrate") == 0)
+		return reg_migrate(c, argc - 1, argv + 1);
 	if (strcmp(sub, "draft") == 0)
 		return cli_register_draft(c, argc - 1, argv + 1);
 	if (strcmp(sub, "compare") == 0)

@@ -70,35 +70,23 @@ static int parse(struct cli *c, int argc, char **argv, struct opts *o)
 	return EXIT_OK;
 }
 
-static json_t *request_json(const gd_request *r)
+/* Dates on the tenant's clocks: the due date is the day the deadline ends there. */
+static void request_line(struct cli *c, const gd_request *r)
 {
-	char t1[32], t2[32], t3[32], t4[32];
-	return json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:b,s:b,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s,s:I}",
-	                 "id", (json_int_t)r->id, "subject", r->subject, "kind", r->kind, "activity",
-	                 *r->activity ? r->activity : NULL, "state", gd_request_state_name(r->state),
-	                 "received_at", cli_time(r->received_at, t1), "due_at", cli_time(r->due_at, t2),
-	                 "extended", r->extended, "late", r->late, "reason", *r->reason ? r->reason : NULL,
-	                 "identity_method", *r->identity_method ? r->identity_method : NULL, "identity_ref",
-	                 *r->identity_ref ? r->identity_ref : NULL, "identity_by",
-	                 *r->identity_by ? r->identity_by : NULL, "identity_at",
-	                 r->identity_at ? cli_time(r->identity_at, t3) : NULL, "closed_at",
-	                 r->closed_at ? cli_time(r->closed_at, t4) : NULL, "opened_by", r->opened_by,
-	                 "copies", (json_int_t)r->copies);
-}
-
-static void request_line(const gd_request *r)
-{
-	char due[32], rec[32];
-	gd_date_format(due, r->due_at);
-	gd_date_format(rec, r->received_at);
-	printf("%-5lld %-16s %-12s %s  received %s  due %s%s%s\n", (long long)r->id, r->kind,
+	char due[32], rec[32], target[32] = "";
+	gd_calendar_date(c->actor, due, r->due_at);
+	gd_calendar_date(c->actor, rec, r->received_at);
+	if (r->target_at)
+		gd_calendar_date(c->actor, target, r->target_at);
+	printf("%-5lld %-16s %-12s %s  received %s  due %s%s%s%s%s\n", (long long)r->id, r->kind,
 	       gd_request_state_name(r->state), r->subject, rec, due, r->extended ? " (extended)" : "",
-	       r->late ? "  LATE" : "");
+	       *target ? "  target " : "", target, r->late ? "  LATE" : "");
 }
 
 struct list_ctx {
 	json_t *arr;
 	bool late_only;
+	struct cli *c;
 };
 
 static int list_cb(void *ud, const gd_request *r)
@@ -108,9 +96,9 @@ static int list_cb(void *ud, const gd_request *r)
 	if (lc->late_only && !r->late)
 		return 0;
 	if (arr)
-		json_array_append_new(arr, request_json(r));
+		json_array_append_new(arr, gd_request_json(r));
 	else
-		request_line(r);
+		request_line(lc->c, r);
 	return 0;
 }
 
@@ -165,11 +153,13 @@ static int do_export(struct cli *c, int64_t id, const struct opts *o)
 	if (o->output) {
 		/* The copy holds personal data: readable by its owner only. */
 		fd = open(o->output, O_WRONLY | O_CREAT | O_EXCL, 0600);
-		if (fd < 0) {
-			fprintf(stderr, "gardien: cannot create %s: %s (it must not exist yet)\n", o->output,
-			        strerror(errno));
-			return EXIT_ERROR;
-		}
+		if (fd < 0 && errno == EEXIST)
+			return cli_error(c, EXIT_EXISTS, gd_error_name(GD_EEXISTS),
+			                 "name a new file: a copy is never written over another", "%s already exists",
+			                 o->output);
+		if (fd < 0)
+			return cli_error(c, EXIT_ERROR, gd_error_name(GD_EIO), NULL, "cannot create %s: %s", o->output,
+			                 strerror(errno));
 	}
 	int64_t copy = 0;
 	bool charged = false;
@@ -199,14 +189,17 @@ static int kept_cb(void *ud, const gd_erasure_kept *k)
 	char t[32];
 	kc->n++;
 	if (kc->arr) {
-		json_array_append_new(kc->arr, json_pack("{s:I,s:s,s:s,s:s,s:s?}", "record", (json_int_t)k->record_id,
+		json_array_append_new(kc->arr, json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s?}", "record", (json_int_t)k->record_id,
 		                                         "activity", k->activity, "category", k->category, "rule",
-		                                         k->rule, "until", k->until ? cli_time(k->until, t) : NULL));
+		                                         k->rule, "until", k->until ? cli_time(k->until, t) : NULL,
+		                                         "ends", k->ends));
 	} else {
 		if (k->until)
 			gd_date_format(t, k->until);
 		printf("kept record %lld  %s  (%s)  until %s\n  under %s\n", (long long)k->record_id, k->category,
 		       k->activity, k->until ? t : "the end of its retention", k->rule);
+		if (k->ends && *k->ends)
+			printf("  %s\n", k->ends);
 	}
 	return 0;
 }
@@ -241,7 +234,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 		if (g < 0)
 			return cli_fail(c, g);
 		if (c->json)
-			cli_print_json(request_json(&req));
+			cli_print_json(gd_request_json(&req));
 		else if (r == 0)
 			printf("request %lld (%s) received; due %s\n", (long long)id, req.kind,
 			       cli_time(req.due_at, (char[32]){0}));
@@ -256,7 +249,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 			return cli_usage(c, "request", "request list takes no argument");
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
-		struct list_ctx lc = {c->json ? json_array() : NULL, o.late};
+		struct list_ctx lc = {c->json ? json_array() : NULL, o.late, c};
 		int r = gd_request_list(c->actor, !o.all, list_cb, &lc);
 		if (r < 0) {
 			json_decref(lc.arr);
@@ -296,7 +289,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 		if ((r = gd_request_get(c->actor, &req, id)) < 0)
 			return cli_fail(c, r);
 		if (c->json) {
-			json_t *j = request_json(&req), *steps = json_array();
+			json_t *j = gd_request_json(&req), *steps = json_array();
 			r = gd_request_steps(c->actor, id, step_cb, steps);
 			json_object_set_new(j, "steps", steps);
 			if (r < 0) {
@@ -306,7 +299,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 			cli_print_json(j);
 			return EXIT_OK;
 		}
-		request_line(&req);
+		request_line(c, &req);
 		if (*req.reason)
 			printf("  reason: %s\n", req.reason);
 		if (req.identity_at)
@@ -349,6 +342,10 @@ int cmd_request(struct cli *c, int argc, char **argv)
 		size_t len = 0;
 		if ((rc = cli_read_value(c, o.pos[2], &buf, &len)) != EXIT_OK)
 			return rc;
+		if (o.json_value && (rc = cli_json_value_check(c, "request", buf, len)) != EXIT_OK) {
+			free(buf);
+			return rc;
+		}
 		r = gd_request_rectify(c->actor, id, rec, o.json_value ? GD_VALUE_JSON : GD_VALUE_TEXT, buf, len);
 		free(buf);
 		done = "record rectified; recipients notified";
@@ -376,7 +373,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 	if ((r = gd_request_get(c->actor, &req, id)) < 0)
 		return cli_fail(c, r);
 	if (c->json)
-		cli_print_json(request_json(&req));
+		cli_print_json(gd_request_json(&req));
 	else
 		printf("request %lld: %s (due %s)\n", (long long)id, done, cli_time(req.due_at, (char[32]){0}));
 	return EXIT_OK;

@@ -17,15 +17,9 @@ struct plan_out {
 static int plan_row(void *ud, const gd_retention_plan_row *r)
 {
 	struct plan_out *p = ud;
-	char due[32];
 	p->n++;
 	if (p->rows) {
-		json_array_append_new(p->rows, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:i}", "month", r->month,
-		                                         "activity", r->activity, "action",
-		                                         gd_retention_action_name(r->action), "count",
-		                                         (json_int_t)r->count, "first_due",
-		                                         cli_time(r->first_due, due), "rule", r->rule,
-		                                         "rule_line", r->rule_line));
+		json_array_append_new(p->rows, gd_retention_plan_row_json(r));
 		return 0;
 	}
 	if (p->n == 1)
@@ -219,10 +213,12 @@ static int events_from(struct cli *c, const char *path)
 
 int cmd_event(struct cli *c, int argc, char **argv)
 {
-	const char *subject = NULL, *name = NULL, *at_s = NULL, *file = NULL;
+	const char *subject = NULL, *name = NULL, *at_s = NULL, *file = NULL, *object = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--at") == 0 && i + 1 < argc)
 			at_s = argv[++i];
+		else if (strcmp(argv[i], "--object") == 0 && i + 1 < argc)
+			object = argv[++i];
 		else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
 			file = argv[++i];
 		else if (!subject && argv[i][0] != '-')
@@ -232,8 +228,8 @@ int cmd_event(struct cli *c, int argc, char **argv)
 		else
 			return cli_usage(c, "event", "unexpected argument '%s'", argv[i]);
 	}
-	if (file ? subject || at_s : !subject || !name)
-		return cli_usage(c, "event", "event takes SUBJECT NAME [--at TIME], or --file FILE|-");
+	if (file ? subject || at_s || object : !subject || !name)
+		return cli_usage(c, "event", "event takes SUBJECT NAME [--object KEY] [--at TIME], or --file FILE|-");
 	gd_time at = 0;
 	int rc;
 	if (at_s && (rc = cli_parse_time(c, at_s, &at)) != EXIT_OK)
@@ -242,7 +238,8 @@ int cmd_event(struct cli *c, int argc, char **argv)
 		return rc;
 	if (file)
 		return events_from(c, file);
-	if ((rc = gd_event_record(c->actor, subject, name, at)) < 0)
+	if ((rc = object ? gd_event_record_object(c->actor, subject, name, object, at)
+	                 : gd_event_record(c->actor, subject, name, at)) < 0)
 		return cli_fail(c, rc);
 	char t[32];
 	if (c->json)
@@ -260,11 +257,7 @@ static int print_hold(void *ud, const gd_hold *h)
 	json_t *arr = ud;
 	char p[32], l[32];
 	if (arr) {
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:I,s:s,s:s,s:s,s:s?}", "id", (json_int_t)h->id,
-		                                     "subject", h->subject, "record", (json_int_t)h->record_id,
-		                                     "reason", h->reason, "placed_at", cli_time(h->placed_at, p),
-		                                     "placed_by", h->placed_by, "lifted_at",
-		                                     h->lifted_at ? cli_time(h->lifted_at, l) : NULL));
+		json_array_append_new(arr, gd_hold_json(h));
 		return 0;
 	}
 	char what[48];

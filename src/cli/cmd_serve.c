@@ -20,8 +20,9 @@ int cli_serve_run(struct cli *c, int argc, char **argv)
 {
 	struct server_config cfg = {.vault_path = c->vault_path, .key_path = c->key_path, .now = c->now,
 	                            .key_fd = c->key_fd, .key_command = c->key_command, .key_pkcs11 = c->key_pkcs11,
+	                            .ordered_writes = c->ordered_writes,
 	                            .host = "127.0.0.1", .port = 8080, .threads = 16, .timeout = 30,
-	                            .connections = 1024};
+	                            .connections = 1024, .per_client = 64, .deadline = 60};
 	char host[64];
 	int rc;
 	for (int i = 1; i < argc; i++) {
@@ -33,14 +34,27 @@ int cli_serve_run(struct cli *c, int argc, char **argv)
 			json_decref(doc);
 			return EXIT_OK;
 		}
+		if (strcmp(a, "--bind-client-cert") == 0) {
+			cfg.bind_client_cert = true;
+			continue;
+		}
 		if (i + 1 >= argc)
 			return cli_usage(c, "serve", "unexpected argument '%s'", a);
 		const char *val = argv[++i];
 		if (strcmp(a, "--listen") == 0) {
-			const char *colon = strrchr(val, ':');
-			if (!colon || colon == val || (size_t)(colon - val) >= sizeof host)
-				return cli_usage(c, "serve", "--listen takes ADDRESS:PORT, e.g. 127.0.0.1:8080");
-			snprintf(host, sizeof host, "%.*s", (int)(colon - val), val);
+			/* IPv4 "127.0.0.1:8080" or IPv6 in brackets "[::1]:8080". */
+			const char *colon = strrchr(val, ':'), *h = val;
+			size_t hn = colon ? (size_t)(colon - val) : 0;
+			if (val[0] == '[') {
+				if (!colon || hn < 3 || colon[-1] != ']')
+					return cli_usage(c, "serve", "--listen takes [IPV6]:PORT for IPv6, e.g. [::1]:8080");
+				h = val + 1, hn -= 2;
+			} else if (colon && memchr(val, ':', hn)) {
+				return cli_usage(c, "serve", "--listen: write an IPv6 address in brackets, e.g. [::1]:8080");
+			}
+			if (!colon || hn == 0 || hn >= sizeof host)
+				return cli_usage(c, "serve", "--listen takes ADDRESS:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
+			snprintf(host, sizeof host, "%.*s", (int)hn, h);
 			cfg.host = host;
 			if ((rc = parse_uint(c, "the port", colon + 1, 0, 65535, &cfg.port)) != EXIT_OK)
 				return rc;
@@ -57,12 +71,28 @@ int cli_serve_run(struct cli *c, int argc, char **argv)
 		} else if (strcmp(a, "--max-connections") == 0) {
 			if ((rc = parse_uint(c, a, val, 1, 100000, &cfg.connections)) != EXIT_OK)
 				return rc;
+		} else if (strcmp(a, "--max-per-client") == 0) {
+			if ((rc = parse_uint(c, a, val, 0, 100000, &cfg.per_client)) != EXIT_OK)
+				return rc;
+		} else if (strcmp(a, "--deadline") == 0) {
+			if ((rc = parse_uint(c, a, val, 1, 3600, &cfg.deadline)) != EXIT_OK)
+				return rc;
+		} else if (strcmp(a, "--access-log") == 0) {
+			cfg.access_log = val;
+		} else if (strcmp(a, "--probe-token-file") == 0) {
+			cfg.probe_token_file = val;
+		} else if (strcmp(a, "--client-ca") == 0) {
+			cfg.client_ca = val;
 		} else {
 			return cli_usage(c, "serve", "unexpected argument '%s'", a);
 		}
 	}
 	if (!cfg.cert != !cfg.cert_key)
 		return cli_usage(c, "serve", "TLS needs both --cert FILE and --cert-key FILE");
+	if (cfg.bind_client_cert && !cfg.client_ca)
+		return cli_usage(c, "serve", "--bind-client-cert needs client certificates: --client-ca FILE");
+	if (cfg.client_ca && !cfg.cert)
+		return cli_usage(c, "serve", "--client-ca (client certificates) needs TLS: --cert FILE --cert-key FILE");
 	/* Every thread inherits the blocked signals; the main thread waits for them. */
 	sigset_t set;
 	sigemptyset(&set);

@@ -1,4 +1,4 @@
-/* cmd_subject.c — gardien subject create/add-id/find/show, gardien erase. */
+/* cmd_subject.c — gardien subject create/add-id/find/show/list, gardien erase. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +93,7 @@ static int show_one(void *ud, const gd_record *r)
 	struct show_state *s = ud;
 	s->n++;
 	if (s->arr)
-		json_array_append_new(s->arr, cli_record_json(r));
+		json_array_append_new(s->arr, gd_record_json(r));
 	else
 		cli_record_print(r);
 	return 0;
@@ -132,10 +132,54 @@ static int show(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int list_one(void *ud, const gd_subject_info *s)
+{
+	json_t *arr = ud;
+	char t[32];
+	if (arr)
+		json_array_append_new(arr, json_pack("{s:s,s:s}", "subject", s->subject, "created_at", cli_time(s->created_at, t)));
+	else
+		printf("%s  created %s\n", s->subject, cli_time(s->created_at, t));
+	return 0;
+}
+
+/* gardien subject list [--limit N] [--cursor C]: a page of pseudonyms, and how to get the next. */
+static int list(struct cli *c, int argc, char **argv)
+{
+	const char *cursor = NULL;
+	long limit = 100;
+	for (int i = 2; i < argc; i++) {
+		char *end;
+		if (strcmp(argv[i], "--cursor") == 0 && i + 1 < argc) {
+			cursor = argv[++i];
+		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
+			limit = strtol(argv[++i], &end, 10);
+			if (!*argv[i] || *end || limit < 1 || limit > 1000)
+				return cli_usage(c, "subject", "--limit takes 1 to 1000 subjects per page");
+		} else {
+			return cli_usage(c, "subject", "unexpected argument '%s'", argv[i]);
+		}
+	}
+	int rc = cli_open(c, true);
+	if (rc != EXIT_OK)
+		return rc;
+	json_t *arr = c->json ? json_array() : NULL;
+	char next[GD_CURSOR_SIZE];
+	if ((rc = gd_subject_list(c->actor, cursor, (size_t)limit, list_one, arr, next)) < 0) {
+		json_decref(arr);
+		return cli_fail(c, rc);
+	}
+	if (arr)
+		cli_print_json(json_pack("{s:o,s:s?}", "subjects", arr, "next_cursor", *next ? next : NULL));
+	else if (*next)
+		fprintf(stderr, "gardien: more subjects: gardien subject list --limit %ld --cursor %s\n", limit, next);
+	return EXIT_OK;
+}
+
 int cmd_subject(struct cli *c, int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage(c, "subject", "missing subcommand: create, add-id, find or show");
+		return cli_usage(c, "subject", "missing subcommand: create, add-id, find, show or list");
 	if (strcmp(argv[1], "create") == 0)
 		return create(c, argc, argv);
 	if (strcmp(argv[1], "add-id") == 0)
@@ -144,7 +188,29 @@ int cmd_subject(struct cli *c, int argc, char **argv)
 		return find(c, argc, argv);
 	if (strcmp(argv[1], "show") == 0)
 		return show(c, argc, argv);
+	if (strcmp(argv[1], "list") == 0)
+		return list(c, argc, argv);
 	return cli_usage(c, "subject", "unknown subcommand '%s'", argv[1]);
+}
+
+/* client erase CLIENT: all of a processor's customer's data, at the end of its contract. */
+int cmd_client(struct cli *c, int argc, char **argv)
+{
+	if (argc != 3 || strcmp(argv[1], "erase") != 0)
+		return cli_usage(c, "client", "client takes: erase CLIENT");
+	int rc = cli_open(c, true);
+	if (rc != EXIT_OK)
+		return rc;
+	gd_client_erase_report rep;
+	if ((rc = gd_client_erase(c->actor, argv[2], &rep)) < 0)
+		return cli_fail(c, rc);
+	if (c->json)
+		cli_print_json(json_pack("{s:s,s:I,s:I,s:I}", "client", argv[2], "deleted", (json_int_t)rep.deleted,
+		                         "subjects_erased", (json_int_t)rep.subjects_erased, "held", (json_int_t)rep.held));
+	else
+		printf("client %s: %zu record(s) deleted, %zu subject(s) left with nothing erased, %zu record(s) kept under a legal hold\n",
+		       argv[2], rep.deleted, rep.subjects_erased, rep.held);
+	return EXIT_OK;
 }
 
 int cmd_erase(struct cli *c, int argc, char **argv)

@@ -1,9 +1,31 @@
 /* cmd_vault.c — gardien init, gardien tenant, gardien vault verify. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+
+/*
+ * A tenant without a calling code cannot read national phone numbers: on a
+ * terminal, ask for it; otherwise say what such numbers will need.
+ */
+static const char *ask_country(const char *tenant, char *buf, size_t cap)
+{
+	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+		fprintf(stderr, "country calling code of %s, for national phone numbers (e.g. 33 for France, 32 for Belgium; empty for none): ",
+		        tenant);
+		if (fgets(buf, (int)cap, stdin)) {
+			buf[strcspn(buf, "\r\n")] = 0;
+			if (*buf)
+				return buf;
+		}
+	}
+	fprintf(stderr, "gardien: note: tenant %s has no country calling code: phone numbers must be given in international form (+33 6…), and deadlines count weekends only, in UTC, until 'gardien tenant calendar --state' names its member state\n",
+	        tenant);
+	return NULL;
+}
 
 int cmd_init(struct cli *c, int argc, char **argv)
 {
@@ -23,12 +45,16 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		return cli_fail(c, rc); /* before creating anything */
 	gd_vault_options o = cli_vault_options(c);
 	o.now = c->now;
+	o.ordered_writes = c->ordered_writes;
 	rc = gd_vault_init(c->vault_path, &o);
 	if (rc < 0)
 		return cli_fail(c, rc);
+	char asked[16];
 	if (c->tenant) {
 		if ((rc = cli_open(c, false)) != EXIT_OK)
 			return rc;
+		if (!country)
+			country = ask_country(c->tenant, asked, sizeof asked);
 		if ((rc = gd_tenant_create(c->vault, c->tenant, country)) < 0)
 			return cli_fail(c, rc);
 	}
@@ -65,6 +91,109 @@ static int print_tenant(void *ud, const char *name)
 	return 0;
 }
 
+static int tenant_calendar(struct cli *c, int argc, char **argv)
+{
+	const char *state = NULL, *zone = NULL, *target = NULL;
+	for (int i = 2; i < argc; i++) {
+		const char **slot = strcmp(argv[i], "--state") == 0         ? &state
+		                    : strcmp(argv[i], "--zone") == 0        ? &zone
+		                    : strcmp(argv[i], "--target-days") == 0 ? &target
+		                                                            : NULL;
+		if (!slot || i + 1 >= argc)
+			return cli_usage(c, "tenant", slot ? "option %s needs a value" : "unexpected argument '%s'", argv[i]);
+		*slot = argv[++i];
+	}
+	int rc = cli_open(c, true);
+	if (rc != EXIT_OK)
+		return rc;
+	gd_calendar set, used;
+	if ((rc = gd_calendar_get(c->actor, &set, NULL)) < 0)
+		return cli_fail(c, rc);
+	if (state || zone || target) {
+		char *end = NULL;
+		long days = target ? strtol(target, &end, 10) : set.target_days;
+		if (target && (!*target || *end || days < 0 || days > 90))
+			return cli_usage(c, "tenant", "--target-days takes a number of days from 0 (none) to 90");
+		if ((state && strlen(state) >= sizeof set.state) || (zone && strlen(zone) >= sizeof set.zone))
+			return cli_usage(c, "tenant", "%s is too long", state && strlen(state) >= sizeof set.state ? "--state" : "--zone");
+		if (state)
+			snprintf(set.state, sizeof set.state, "%s", state);
+		if (zone)
+			snprintf(set.zone, sizeof set.zone, "%s", zone);
+		set.target_days = (int)days;
+		if ((rc = gd_calendar_set(c->actor, &set)) < 0)
+			return cli_fail(c, rc);
+	}
+	if ((rc = gd_calendar_get(c->actor, &set, &used)) < 0)
+		return cli_fail(c, rc);
+	if (c->json) {
+		cli_print_json(json_pack("{s:s,s:s?,s:s,s:o?}", "tenant", c->tenant, "state", *used.state ? used.state : NULL,
+		                         "zone", used.zone, "target_days", used.target_days ? json_integer(used.target_days) : NULL));
+		return EXIT_OK;
+	}
+	printf("member state  %s%s\n", *used.state ? used.state : "none (weekends only)",
+	       *used.state && !*set.state ? " (from the calling code)" : "");
+	printf("time zone     %s%s\n", used.zone, !*set.zone && *used.state ? " (the state's)" : "");
+	if (used.target_days)
+		printf("target        %d days after receipt\n", used.target_days);
+	else
+		printf("target        none\n");
+	return EXIT_OK;
+}
+
+static int print_holiday(void *ud, gd_time day, const char *name)
+{
+	json_t *arr = ud;
+	char d[32];
+	gd_date_format(d, day);
+	if (arr)
+		json_array_append_new(arr, json_pack("{s:s,s:s}", "date", d, "name", name));
+	else
+		printf("%s  %s\n", d, name);
+	return 0;
+}
+
+static int print_state(void *ud, const char *state, const char *name)
+{
+	json_t *arr = ud;
+	if (arr)
+		json_array_append_new(arr, json_pack("{s:s,s:s}", "state", state, "name", name));
+	else
+		printf("%s  %s\n", state, name);
+	return 0;
+}
+
+/* gardien tenant holidays [STATE] [YEAR]: the public holidays deadlines skip. */
+static int tenant_holidays(struct cli *c, int argc, char **argv)
+{
+	if (argc > 4)
+		return cli_usage(c, "tenant", "holidays takes [STATE] [YEAR]");
+	const char *state = argc > 2 ? argv[2] : NULL;
+	char *end = NULL;
+	long year = argc > 3 ? strtol(argv[3], &end, 10) : 0;
+	if (argc > 3 && (*end || year < 1900 || year > 9999))
+		return cli_usage(c, "tenant", "YEAR must be from 1900 to 9999");
+	json_t *arr = c->json ? json_array() : NULL;
+	int rc;
+	if (!state) {
+		rc = gd_calendar_states(print_state, arr);
+	} else {
+		if (!year) {
+			char now[32];
+			gd_date_format(now, c->now ? c->now : (gd_time)time(NULL));
+			year = strtol(now, NULL, 10);
+		}
+		rc = gd_calendar_holidays(state, (int)year, print_holiday, arr);
+	}
+	if (rc < 0) {
+		json_decref(arr);
+		return cli_fail(c, rc);
+	}
+	if (arr)
+		cli_print_json(arr);
+	return EXIT_OK;
+}
+
 int cmd_tenant(struct cli *c, int argc, char **argv)
 {
 	if (argc < 2)
@@ -84,6 +213,9 @@ int cmd_tenant(struct cli *c, int argc, char **argv)
 			return cli_usage(c, "tenant", "missing the tenant NAME");
 		if ((rc = cli_open(c, false)) != EXIT_OK)
 			return rc;
+		char asked[16];
+		if (!country)
+			country = ask_country(name, asked, sizeof asked);
 		if ((rc = gd_tenant_create(c->vault, name, country)) < 0)
 			return cli_fail(c, rc);
 		if (c->json)
@@ -106,6 +238,10 @@ int cmd_tenant(struct cli *c, int argc, char **argv)
 			cli_print_json(json_pack("{s:o}", "tenants", arr));
 		return EXIT_OK;
 	}
+	if (strcmp(argv[1], "calendar") == 0)
+		return tenant_calendar(c, argc, argv);
+	if (strcmp(argv[1], "holidays") == 0)
+		return tenant_holidays(c, argc, argv);
 	return cli_usage(c, "tenant", "unknown subcommand '%s'", argv[1]);
 }
 

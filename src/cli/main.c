@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -15,6 +16,8 @@
 static int cmd_help(struct cli *c, int argc, char **argv);
 static int cmd_version(struct cli *c, int argc, char **argv);
 
+/* One entry per line, a table to read across: kept out of clang-format. */
+/* clang-format off */
 static const struct command commands[] = {
 	{"init", cmd_init, "create a vault, its master key file and a first tenant",
 	 "usage: gardien init [--tenant NAME] [--country CODE] [--register FILE]\n"
@@ -26,9 +29,20 @@ static const struct command commands[] = {
 	 "  --country CODE   its default phone calling code, e.g. 33\n"
 	 "  --register FILE  load this register into the tenant (checked before anything\n"
 	 "                   is created; see 'gardien help register')\n"},
-	{"tenant", cmd_tenant, "create or list tenants (controllers)",
+	{"tenant", cmd_tenant, "create or list tenants (controllers); their deadline calendar",
 	 "usage: gardien tenant create NAME [--country CODE]\n"
-	 "       gardien tenant list\n"},
+	 "       gardien tenant list\n"
+	 "       gardien tenant calendar [--state CODE] [--zone ZONE] [--target-days N]\n"
+	 "       gardien tenant holidays [STATE [YEAR]]\n"
+	 "\n"
+	 "--country is the tenant's phone calling code (33): national phone numbers\n"
+	 "are read with it; without it (asked for on a terminal) they must be written\n"
+	 "+33…. 'calendar' shows or sets how request deadlines are counted: the member\n"
+	 "state whose public holidays move a deadline to the next working day (BE, FR,\n"
+	 "LU, NL, DE; default: the calling code's), the time zone its last day ends in\n"
+	 "(default: the state's, e.g. Europe/Brussels) and an internal target, N days\n"
+	 "after receipt, shown beside the legal due date. 'holidays' lists the states\n"
+	 "gardien knows, or a state's holidays in YEAR (default: this year).\n"},
 	{"key", cmd_key, "rotate the vault's keys, destroy the versions no longer needed",
 	 "usage: gardien key rotate master|backup|audit [--dir DIR]\n"
 	 "       gardien key prune [--dir DIR]\n"
@@ -53,18 +67,25 @@ static const struct command commands[] = {
 	 "       gardien subject add-id SUBJECT KIND VALUE\n"
 	 "       gardien subject find KIND VALUE\n"
 	 "       gardien subject show SUBJECT --purpose ACTIVITY\n"
+	 "       gardien subject list [--limit N] [--cursor C]\n"
 	 "\n"
 	 "Identifiers are normalised before they are indexed: emails are trimmed and\n"
 	 "case-folded, phone numbers put in E.164 form (national numbers use the\n"
-	 "tenant's country code). 'show' prints the records readable for the purpose.\n"},
+	 "tenant's country code). 'show' prints the records readable for the purpose.\n"
+	 "'list' gives the tenant's subjects, oldest first, N a page (default 100); when\n"
+	 "more follow it says how to ask for them (--cursor, from the previous page).\n"},
 	{"put", cmd_put, "store a record about a subject",
 	 "usage: gardien put SUBJECT --activity ID --category CAT [--source SRC]\n"
-	 "                   [--subject-category KIND] [--json-value] [--collected-at TIME] VALUE|-\n"
+	 "                   [--subject-category KIND] [--object KEY] [--json-value]\n"
+	 "                   [--client CLIENT] [--collected-at TIME] VALUE|-\n"
 	 "\n"
 	 "Seals VALUE (or standard input with -) under the subject's key. The record\n"
 	 "is tagged with the processing activity it was collected for. Once the tenant\n"
 	 "has a register, the activity must declare the category and the subject\n"
-	 "category (--subject-category, e.g. customer), or the write is refused (exit 4).\n"},
+	 "category (--subject-category, e.g. customer), or the write is refused (exit 4).\n"
+	 "--object names the contract, subscription or account the record is about when\n"
+	 "the subject holds several: retention counts from that object's events\n"
+	 "('gardien event SUBJECT NAME --object KEY').\n"},
 	{"get", cmd_get, "read a record for a purpose",
 	 "usage: gardien get RECORD --purpose ACTIVITY\n"
 	 "\n"
@@ -73,25 +94,51 @@ static const struct command commands[] = {
 	 "usage: gardien update RECORD [--json-value] VALUE|-\n"},
 	{"delete", cmd_delete, "delete one record",
 	 "usage: gardien delete RECORD\n"},
+	{"directive", cmd_directive, "post-mortem directives (French law 78-17, art. 85)",
+	 "usage: gardien directive set SUBJECT --designated NAME --contact HOW --wish erase|transmit|keep [--text WORDS]\n"
+	 "       gardien directive show SUBJECT\n"
+	 "       gardien directive apply SUBJECT [--output FILE]\n"
+	 "\n"
+	 "set records what the subject wants done with their data after their death and\n"
+	 "whom they designate (sealed under the subject's key; refused when the register\n"
+	 "does not offer post_mortem). apply, once the death is established, does it once:\n"
+	 "erase erases the subject (unless a hold or a minimum retention keeps it),\n"
+	 "transmit writes the subject's copy to FILE (new, mode 600) for the designated\n"
+	 "person, keep records the decision. Each step is audited.\n"},
+	{"client", cmd_client, "delete all of a processor's customer's data",
+	 "usage: gardien client erase CLIENT\n"
+	 "\n"
+	 "At the end of a customer's contract (Art. 28(3)(g)), deletes every record\n"
+	 "processed for it (put --client CLIENT) in one audited operation; subjects\n"
+	 "left with no record are erased whole, records under a legal hold are kept.\n"
+	 "Prints what was deleted, erased and kept.\n"},
 	{"erase", cmd_erase, "erase a subject by crypto-shredding",
 	 "usage: gardien erase SUBJECT\n"
 	 "\n"
 	 "Destroys the subject's data key and deletes its records and identifiers in\n"
 	 "one transaction. Irreversible.\n"},
 	{"serve", cmd_serve, "run the HTTP/JSON API server",
-	 "usage: gardien serve [--listen ADDRESS:PORT] [--cert FILE --cert-key FILE]\n"
-	 "                     [--threads N] [--timeout SECONDS] [--max-connections N]\n"
-	 "                     [--config FILE]\n"
+	 "usage: gardien serve [--listen ADDRESS:PORT|[IPV6]:PORT] [--cert FILE --cert-key FILE]\n"
+	 "                     [--client-ca FILE [--bind-client-cert]] [--threads N] [--timeout SECONDS]\n"
+	 "                     [--deadline SECONDS] [--max-connections N] [--max-per-client N]\n"
+	 "                     [--access-log FILE|-] [--probe-token-file FILE] [--config FILE]\n"
 	 "       gardien serve --openapi\n"
 	 "\n"
-	 "Serves the API under /v1/ (docs/server.md, /v1/openapi.json) on the vault\n"
+	 "Serves the API under /v1/ (docs/server.md, /v1/openapi.json) and the web\n"
+	 "console under /console/ (docs/console.md) on the vault\n"
 	 "given by --vault. Listens on 127.0.0.1:8080 by default (port 0: any free\n"
 	 "port) and prints where on its first line. With --cert and --cert-key (PEM)\n"
-	 "it speaks HTTPS only. SIGINT or SIGTERM stops it after the requests in\n"
-	 "flight. --timeout closes idle or slow connections (default 30 s); --threads\n"
-	 "sets the HTTP workers (default 16); authenticated requests are run by one\n"
-	 "committer thread in batches sharing one durable commit. --openapi prints\n"
-	 "the OpenAPI document and exits. --now fixes the clock (tests).\n"
+	 "it speaks HTTPS only (with HSTS); --client-ca then requires client\n"
+	 "certificates signed by that CA, and --bind-client-cert tokens of the principal\n"
+	 "the certificate's subject CN names (svc:NAME). SIGINT or SIGTERM stops it after the requests\n"
+	 "in flight. --timeout closes idle connections (default 30 s), --deadline those\n"
+	 "whose request has not fully arrived (default 60 s); --max-per-client bounds\n"
+	 "the connections of one address (default 64, 0: none). --threads sets the\n"
+	 "HTTP workers (default 16); authenticated requests are run by one committer\n"
+	 "thread in batches sharing one durable commit. --access-log writes a JSON\n"
+	 "line per request; --probe-token-file makes /healthz and /metrics need that\n"
+	 "token. --openapi prints the OpenAPI document and exits. --now fixes the\n"
+	 "clock (test and demo vaults only).\n"
 	 "Settings may also come from --config FILE (lines NAME = VALUE, e.g.\n"
 	 "'listen = 127.0.0.1:8443', '#' comments) and from the environment\n"
 	 "(GARDIEN_LISTEN, GARDIEN_CERT_KEY, …: the option's name in upper case);\n"
@@ -130,9 +177,11 @@ static const struct command commands[] = {
 	 "usage: gardien grant create SUPPORT --ops LIST --activities LIST|* --until TIME\n"
 	 "       gardien grant list\n"
 	 "       gardien grant revoke ID\n"
+	 "       gardien grant max [SECONDS]\n"
 	 "\n"
 	 "Support staff (gardien user support) see a tenant only under a grant of its\n"
-	 "admin; every use is audited in the tenant's trail.\n"},
+	 "admin; every use is audited in the tenant's trail. A grant lasts at most the\n"
+	 "tenant's maximum (default 7 days; 'grant max' shows it, the operator sets it).\n"},
 	{"request", cmd_request, "data-subject requests: open, verify, answer, list deadlines",
 	 "usage: gardien request open KIND SUBJECT [--activity ID] [--received TIME]\n"
 	 "       gardien request list [--all] [--late]\n"
@@ -200,12 +249,14 @@ static const struct command commands[] = {
 	 "after the current batch and exits 7: run it again to finish. A second run\n"
 	 "does nothing. Needs the tenant's register.\n"},
 	{"event", cmd_event, "record an event retention clocks count from",
-	 "usage: gardien event SUBJECT NAME [--at TIME]\n"
+	 "usage: gardien event SUBJECT NAME [--object KEY] [--at TIME]\n"
 	 "       gardien event --file FILE|-\n"
 	 "\n"
 	 "Records that NAME (e.g. last_contact, unsubscription, contract_end) happened\n"
 	 "to SUBJECT at TIME (default now); clocks counting from it restart from its\n"
-	 "latest occurrence. With --file, one \"SUBJECT NAME [TIME]\" per line ('#'\n"
+	 "latest occurrence. With --object, the event is of one contract, subscription\n"
+	 "or account of the subject (the --object of 'put'): only that object's\n"
+	 "records count from it. With --file, one \"SUBJECT NAME [TIME]\" per line ('#'\n"
 	 "starts a comment), committed 1000 at a time; a bad line stops the import and\n"
 	 "is reported with its number.\n"},
 	{"hold", cmd_hold, "place, lift or list legal holds",
@@ -244,25 +295,30 @@ static const struct command commands[] = {
 	 "horizon tells after which date no backup holds an erased subject's data\n"
 	 "(without SUBJECT: for every erased subject).\n"},
 	{"register", cmd_register, "check, load, export and compare the register of activities",
-	 "usage: gardien register check FILE\n"
+	 "usage: gardien register check FILE [--controls]\n"
 	 "       gardien register load FILE\n"
 	 "       gardien register versions\n"
 	 "       gardien register show [--version N] [--file FILE] [--format F]\n"
-	 "       gardien register export [--format html|md|csv|json|jsonld|yaml] [--version N] [--file FILE]\n"
+	 "       gardien register export [--format html|md|csv|fods|json|jsonld|yaml] [--version N] [--file FILE]\n"
 	 "       gardien register diff V1 V2\n"
+	 "       gardien register migrate FILE [--output OUT]\n"
 	 "       gardien register draft NOTICE [--language fr|en]\n"
 	 "       gardien register compare NOTICE REGISTER [--language fr|en]\n"
 	 "       gardien register notice [--language L] [--html] [--version N] [--file FILE] [--strict]\n"
 	 "\n"
 	 "The register (docs/register.md) lists the controller's processing activities;\n"
 	 "once loaded, every write and read of the tenant is checked against it.\n"
-	 "  check    validate FILE: errors and warnings as FILE:LINE:COLUMN (exit 2 on error)\n"
+	 "  check    validate FILE: errors and warnings as FILE:LINE:COLUMN (exit 2 on error);\n"
+	 "           --controls also checks its security controls against this installation\n"
 	 "  load     validate FILE and store it as the tenant's next register version\n"
 	 "  versions list the stored versions\n"
 	 "  show     print a version (default: the latest) as Markdown\n"
 	 "  export   print a version in a format (default json); csv uses the columns of\n"
-	 "           the CNIL register template; with --file, export FILE without a vault\n"
+	 "           the CNIL register template (fods: the same as an OpenDocument\n"
+	 "           spreadsheet); with --file, export FILE without a vault\n"
 	 "  diff     list what changed between two versions\n"
+	 "  migrate  write a format 1 FILE as format 2 (stdout, or OUT); reports each read\n"
+	 "           between activities that format 2 refuses without reads_from\n"
 	 "  draft    draft a register from a privacy notice (text or HTML, French or\n"
 	 "           English): each item quotes its sentence and line; TODO marks gaps\n"
 	 "  compare  what NOTICE promises that REGISTER lacks, and the reverse\n"
@@ -332,6 +388,7 @@ static const struct command commands[] = {
 	 "Prints the command's version and the library's (they differ only when a\n"
 	 "shared libgardien of another version is loaded). Also -V and --version.\n"},
 };
+/* clang-format on */
 
 const char cli_global_options[] =
 	"  --vault PATH     vault database (GARDIEN_VAULT, default gardien.db)\n"
@@ -340,6 +397,7 @@ const char cli_global_options[] =
 	"  --as PRINCIPAL   who acts, for the audit trail (GARDIEN_PRINCIPAL, default cli:$USER)\n"
 	"  --now TIME       the clock, for tests and what-if (GARDIEN_NOW)\n"
 	"  --json           machine-readable output; errors as JSON on stderr\n"
+	"  --ordered-writes the file system orders writes: one WAL header sync less (GARDIEN_ORDERED_WRITES=1)\n"
 	"  -h, --help       help; -V, --version: the version\n";
 
 const char cli_exit_codes[] =
@@ -363,7 +421,7 @@ static const struct command *find_command(const char *name)
 static void print_overview(FILE *f)
 {
 	fprintf(f, "usage: gardien [--vault PATH] [--key PATH] [--tenant NAME] [--as PRINCIPAL]\n"
-	           "               [--now TIME] [--json] COMMAND [ARGS]\n\n"
+	           "               [--now TIME] [--json] [--ordered-writes] COMMAND [ARGS]\n\n"
 	           "gardien keeps personal data encrypted and enforces a register of processing\n"
 	           "activities on every operation, with a tamper-evident audit trail.\n\n"
 	           "Commands:\n");
@@ -516,6 +574,7 @@ gd_vault_options cli_vault_options(const struct cli *c)
 	o.key_command = c->key_command;
 	o.key_pkcs11 = c->key_pkcs11;
 	o.now = c->now;
+	o.ordered_writes = c->ordered_writes;
 	return o;
 }
 
@@ -552,7 +611,24 @@ static int seekable_key_fd(struct cli *c, const char *arg)
 	return EXIT_OK;
 }
 
+static int open_actor(struct cli *c, bool actor, bool vault_wide);
+
 int cli_open(struct cli *c, bool actor)
+{
+	return open_actor(c, actor, false);
+}
+
+int cli_open_vault_wide(struct cli *c)
+{
+	return open_actor(c, true, true);
+}
+
+/*
+ * Opens the vault, and an actor on --tenant or the only tenant. A vault-wide
+ * operation (support staff, auth settings: audited in the vault's own chain)
+ * needs some tenant's actor only to run: with several, the first will do.
+ */
+static int open_actor(struct cli *c, bool actor, bool vault_wide)
 {
 	gd_vault_options o = cli_vault_options(c);
 	int rc = gd_vault_open(&c->vault, c->vault_path, &o);
@@ -562,6 +638,8 @@ int cli_open(struct cli *c, bool actor)
 		return EXIT_OK;
 	if (!c->tenant) {
 		rc = gd_tenant_list(c->vault, only_tenant, c);
+		if (rc == 1 && vault_wide)
+			rc = 0;
 		if (rc == 1)
 			return cli_error(c, EXIT_USAGE, "usage", NULL,
 			                 "the vault holds several tenants: choose one with --tenant NAME");
@@ -582,6 +660,20 @@ void cli_print_json(json_t *j)
 	json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
 	fputc('\n', stdout);
 	json_decref(j);
+}
+
+int cli_json_value_check(struct cli *c, const char *cmd, const char *buf, size_t len)
+{
+	/* The API parses bodies with JSON_REJECT_DUPLICATES; the same value must
+	 * not mean something else when it comes through the CLI. Syntax errors
+	 * are left to the library's own message. */
+	json_error_t err;
+	json_t *j = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+	json_decref(j);
+	if (!j && json_error_code(&err) == json_error_duplicate_key)
+		return cli_usage(c, cmd, "the --json-value value has a key twice (line %d, column %d): give each key once",
+		                 err.line, err.column);
+	return EXIT_OK;
 }
 
 int cli_read_value(struct cli *c, const char *arg, char **out, size_t *len)
@@ -657,6 +749,10 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 		}
 		if (strcmp(a, "--json") == 0) {
 			c->json = true;
+			continue;
+		}
+		if (strcmp(a, "--ordered-writes") == 0) {
+			c->ordered_writes = true;
 			continue;
 		}
 		if (strcmp(a, "--vault") == 0)
@@ -744,6 +840,8 @@ static int run(int argc, char **argv)
 	c.key_path = getenv("GARDIEN_KEY");
 	c.tenant = getenv("GARDIEN_TENANT");
 	c.principal = getenv("GARDIEN_PRINCIPAL");
+	const char *ordered = getenv("GARDIEN_ORDERED_WRITES");
+	c.ordered_writes = ordered && strcmp(ordered, "1") == 0;
 	if (c.tenant && !*c.tenant)
 		c.tenant = NULL;
 	int rc = take_globals(&c, &argc, argv);
@@ -752,7 +850,12 @@ static int run(int argc, char **argv)
 	if (!c.vault_path || !*c.vault_path)
 		c.vault_path = "gardien.db";
 	if (!c.principal || !*c.principal) {
+		/* Who runs the command, as docs/cli.md says: $USER, else the account of the
+		 * effective uid (cron, containers and sudo -i often leave USER unset). */
 		const char *user = getenv("USER");
+		struct passwd *pw = user && *user ? NULL : getpwuid(geteuid());
+		if (pw && pw->pw_name && *pw->pw_name)
+			user = pw->pw_name;
 		snprintf(c.principal_buf, sizeof c.principal_buf, "cli:%s", user && *user ? user : "operator");
 		c.principal = c.principal_buf;
 	}

@@ -1,6 +1,6 @@
 /*
  * internal.h — what the library's modules share and the shells never see:
- * errors, allocation and fault points, the vault and the actor, and (through
+ * errors, allocation and fault points (util/core.h), the vault and the actor, and (through
  * the headers it includes) each module's part that every other module uses:
  * the operation bracket (vault/tx.h), appending to the audit trail
  * (audit/audit.h), subjects (records/records.h), the policy checks
@@ -32,29 +32,9 @@
 #include "lib/rights/limits.h"
 #include "lib/store/store.h"
 #include "lib/vault/tx.h"
+#include "util/core.h"
 
-#define GD__PRINTF(a, b) __attribute__((format(printf, a, b)))
-
-/* ---- errors (error.c) ---- */
-
-/* Sets the thread's last error and returns `code`, so callers `return gd__err(...)`. */
-int gd__err(int code, const char *fmt, ...) GD__PRINTF(2, 3);
-
-/* ---- allocation with fault injection (error.c) ---- */
-
-void *gd__malloc(size_t n);
-void *gd__calloc(size_t n, size_t size);
-char *gd__strdup(const char *s);
-void gd__free(void *p);
-
-/*
- * Fault injection for tests: after gd__fault_arm(n), the n-th fault point
- * (allocation or storage call) of this thread fails. gd__fault_fired() tells
- * whether it did; gd__fault_arm(0) disarms.
- */
-void gd__fault_arm(long n);
-bool gd__fault_fired(void);
-bool gd__fault_point(void);
+/* Errors, allocation with fault injection, gd__copy: util/core.h. */
 
 /* ---- vault and actor ---- */
 
@@ -75,6 +55,7 @@ struct gd_vault {
 	unsigned char *audit_sk;     /* Ed25519 secret key, secure memory */
 	unsigned char audit_pk[32];
 	gd_time now;                 /* 0: system clock */
+	unsigned store_flags;        /* GD__STORE_* the engine is opened with (store.h) */
 	/* Each module's state, in its own struct, declared in its header. */
 	struct gd__tx tx;                     /* the operation bracket (vault/tx.h) */
 	struct gd__journal_state journal;     /* the erasure journal (backup/journal.h) */
@@ -82,6 +63,10 @@ struct gd_vault {
 	struct gd__audit_state audit;         /* the trail's append state (audit/audit.h) */
 	struct gd__limits_state limits;       /* restriction and objection (rights/limits.h) */
 };
+
+/* Subject keys an actor keeps unwrapped (a bounded cache, subject.c): with
+ * its other keys they fit one page of secure memory. */
+#define GD__KEY_SLOTS 64
 
 struct gd_actor {
 	gd_vault *v;
@@ -95,13 +80,25 @@ struct gd_actor {
 	char cached_subject[GD_SUBJECT_ID_SIZE];
 	uint64_t cached_gen;
 	struct gd__authz *authz;     /* role or grant (auth.c); NULL: operator, every right */
+	int64_t request_id;          /* the request being carried out, named by Art. 19 notices; 0 none */
+	/* Unwrapped subject keys (subject.c, gd__subject_unwrap): slot i's key is
+	 * GD__ACTOR_SLOT_KEY(a, i) in secure memory; what it was unwrapped from
+	 * (pseudonym and wrapped key, neither secret) is here. Direct-mapped. */
+	struct gd__key_slot {
+		char pseudonym[GD_SUBJECT_ID_SIZE];
+		unsigned char wrapped[GD__KEY_SIZE + GD__SEAL_OVERHEAD];
+		bool used;
+	} slots[GD__KEY_SLOTS];
+	uint64_t slots_epoch;        /* gd__subject_erasures() when the slots were last valid */
 };
 
 #define GD__ACTOR_KEK(a) ((a)->keys)
 #define GD__ACTOR_BLIND(a) ((a)->keys + GD__KEY_SIZE)
 #define GD__ACTOR_CACHED_KEY(a) ((a)->keys + 2 * GD__KEY_SIZE)
 #define GD__ACTOR_META(a) ((a)->keys + 3 * GD__KEY_SIZE)   /* metadata MAC key (records/integrity.c) */
-#define GD__ACTOR_KEYS_SIZE (4 * GD__KEY_SIZE)
+#define GD__ACTOR_SLOT_KEY(a, i) ((a)->keys + (4 + (size_t)(i)) * GD__KEY_SIZE)
+/* What a->keys holds: KEK, blind key, last subject's key, metadata MAC key, the key slots. */
+#define GD__ACTOR_KEYS_SIZE ((4 + GD__KEY_SLOTS) * GD__KEY_SIZE)
 
 /*
  * The meta table and the tenants' wrapped keys belong to the vault module
@@ -112,11 +109,6 @@ int gd__meta_put(gd_vault *v, const char *key, const void *value, size_t n);
 int gd__meta_put_int(gd_vault *v, const char *key, int64_t value);
 int gd__tenant_set_key(gd_vault *v, int64_t tenant_id, const void *wrapped, size_t n);
 
-/*
- * Copies the C string `src` (NULL: "") into `dst` of `cap` bytes, cut to fit and
- * always terminated. The hot paths' replacement for snprintf("%s").
- */
-void gd__copy(char *dst, size_t cap, const char *src);
 
 /* Validates a slug-like name ([a-z0-9._:-], 1..GD_NAME_MAX); `what` names it in the error. */
 int gd__check_name(const char *s, const char *what);

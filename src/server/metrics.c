@@ -5,7 +5,6 @@
  * Counters are atomics updated by every worker thread; the exposition reads
  * them without a lock (each value is consistent, the set is a snapshot).
  */
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "server.h"
+#include "buf.h"  /* src/util: the one output buffer */
 
 #define NROUTES_MAX 96
 #define NCLASSES 5   /* 1xx..5xx */
@@ -54,36 +54,8 @@ void api_metrics_record(int route, int status, unsigned long long usec)
 	atomic_fetch_add(&hist[r][b], 1);
 }
 
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	for (;;) {
-		if (!b->p)
-			return;
-		va_start(ap, fmt);
-		int n = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if ((size_t)n < b->cap - b->n) {
-			b->n += (size_t)n;
-			return;
-		}
-		char *np = realloc(b->p, b->cap * 2 + (size_t)n);
-		if (!np) {
-			free(b->p);
-			b->p = NULL;
-			return;
-		}
-		b->p = np, b->cap = b->cap * 2 + (size_t)n;
-	}
-}
+/* The exposition has a line per route and class or bucket: far below this. */
+#define METRICS_MAX (4u << 20)
 
 static long long file_size(const char *path, const char *suffix)
 {
@@ -95,8 +67,9 @@ static long long file_size(const char *path, const char *suffix)
 
 char *api_metrics_text(size_t *len)
 {
-	struct buf b = {malloc(16384), 0, 16384};
-	put(&b, "# HELP gardien_http_requests_total HTTP requests answered, by route and status class.\n"
+	struct gd__buf b;
+	gd__buf_init(&b, METRICS_MAX);
+	gd__buf_printf(&b, "# HELP gardien_http_requests_total HTTP requests answered, by route and status class.\n"
 	        "# TYPE gardien_http_requests_total counter\n");
 	for (size_t r = 0; r < NROUTES_MAX; r++) {
 		const char *m = r < api_nroutes ? api_routes[r].method : "any";
@@ -106,11 +79,11 @@ char *api_metrics_text(size_t *len)
 		for (int c = 0; c < NCLASSES; c++) {
 			unsigned long long x = atomic_load(&count[r][c]);
 			if (x)
-				put(&b, "gardien_http_requests_total{method=\"%s\",route=\"%s\",status=\"%dxx\"} %llu\n", m,
+				gd__buf_printf(&b, "gardien_http_requests_total{method=\"%s\",route=\"%s\",status=\"%dxx\"} %llu\n", m,
 				    p, c + 1, x);
 		}
 	}
-	put(&b, "# HELP gardien_http_request_duration_seconds Time to answer, by route.\n"
+	gd__buf_printf(&b, "# HELP gardien_http_request_duration_seconds Time to answer, by route.\n"
 	        "# TYPE gardien_http_request_duration_seconds histogram\n");
 	for (size_t r = 0; r < NROUTES_MAX; r++) {
 		if (r >= api_nroutes && r != NROUTES_MAX - 1)
@@ -125,21 +98,21 @@ char *api_metrics_text(size_t *len)
 		unsigned long long cum = 0;
 		for (size_t k = 0; k < NBUCKETS; k++) {
 			cum += atomic_load(&hist[r][k]);
-			put(&b, "gardien_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%g\"} %llu\n",
+			gd__buf_printf(&b, "gardien_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%g\"} %llu\n",
 			    m, p, buckets[k], cum);
 		}
-		put(&b, "gardien_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"+Inf\"} %llu\n",
+		gd__buf_printf(&b, "gardien_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"+Inf\"} %llu\n",
 		    m, p, total);
-		put(&b, "gardien_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", m, p,
+		gd__buf_printf(&b, "gardien_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", m, p,
 		    (double)atomic_load(&usec_sum[r]) / 1e6);
-		put(&b, "gardien_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", m, p,
+		gd__buf_printf(&b, "gardien_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", m, p,
 		    total);
 	}
-	put(&b, "# HELP gardien_http_requests_in_flight Requests being handled.\n"
+	gd__buf_printf(&b, "# HELP gardien_http_requests_in_flight Requests being handled.\n"
 	        "# TYPE gardien_http_requests_in_flight gauge\n"
 	        "gardien_http_requests_in_flight %ld\n",
 	    atomic_load(&in_flight_gauge));
-	put(&b, "# HELP gardien_commit_batches_total Durable commits of the committer (group commit).\n"
+	gd__buf_printf(&b, "# HELP gardien_commit_batches_total Durable commits of the committer (group commit).\n"
 	        "# TYPE gardien_commit_batches_total counter\n"
 	        "gardien_commit_batches_total %llu\n"
 	        "# HELP gardien_commit_batched_requests_total Requests answered by those commits.\n"
@@ -147,13 +120,13 @@ char *api_metrics_text(size_t *len)
 	        "gardien_commit_batched_requests_total %llu\n",
 	    atomic_load(&batches), atomic_load(&batched));
 	if (api_vault_path)
-		put(&b, "# HELP gardien_vault_size_bytes Size of the vault database and its write-ahead log.\n"
+		gd__buf_printf(&b, "# HELP gardien_vault_size_bytes Size of the vault database and its write-ahead log.\n"
 		        "# TYPE gardien_vault_size_bytes gauge\n"
 		        "gardien_vault_size_bytes{file=\"db\"} %lld\n"
 		        "gardien_vault_size_bytes{file=\"wal\"} %lld\n",
 		    file_size(api_vault_path, ""), file_size(api_vault_path, "-wal"));
-	*len = b.p ? b.n : 0;
-	return b.p;
+	/* Memory from malloc: the response frees it (MHD_RESPMEM_MUST_FREE). */
+	return gd__buf_take(&b, len);
 }
 
 int route_metrics(struct api_ctx *c)

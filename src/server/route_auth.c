@@ -1,8 +1,10 @@
 /*
  * route_auth.c — login, logout, whoami, and the tenant admin's management of
- * roles, principals, tokens and support grants over HTTP. The library checks
- * and audits; a token is shown in the answer that creates it and never again.
+ * roles, principals (TOTP enrolment included), tokens and support grants over
+ * HTTP. The library checks and audits; a token or TOTP secret is shown in the
+ * answer that creates it and never again.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,20 +18,36 @@ int route_login(struct api_ctx *c)
 	if ((st = api_str(c, "tenant", false, &tenant)) || (st = api_str(c, "name", true, &name)) ||
 	    (st = api_str(c, "password", true, &password)) || (st = api_str(c, "totp", false, &totp)))
 		return st;
-	rc = gd_auth_login(c->rq->v, tok, tenant, name, password, totp);
-	if (rc == GD_ESTATE) {
-		c->resp->retry_after = 60;
-		return api_error(c, 429, "locked", "%s", gd_error_last());
+	gd_auth_settings cfg;
+	if ((rc = gd_auth_settings_get(c->rq->v, &cfg)) < 0)
+		return api_fail(c, rc);
+	/* Throttling (throttle.c, docs/server.md): an address or a name that
+	 * failed too often waits, and is told the truth about how long. During a
+	 * name's wait only a login proving a second factor is tried, so failing
+	 * on purpose does not lock a person with TOTP out; an address's wait
+	 * allows nothing. Known and unknown names take exactly the same path. */
+	struct api_throttle t = {.addr_free = 10, .addr_cap = 900, .name_free = cfg.max_failures,
+	                         .name_cap = (double)cfg.lockout, .now = gd_vault_now(c->rq->v)};
+	int aw, nw;
+	api_throttle_check(&t, c->rq->client, tenant, name, &aw, &nw);
+	if (aw || (nw && !totp)) {
+		c->resp->retry_after = aw > nw ? aw : nw;
+		return api_error(c, 429, "throttled", "too many failed logins: retry in %d s", c->resp->retry_after);
 	}
+	rc = nw ? gd_auth_login_2fa(c->rq->v, tok, tenant, name, password, totp)
+	        : gd_auth_login(c->rq->v, tok, tenant, name, password, totp);
 	if (rc == GD_EDENIED) {
+		api_throttle_fail(&t, c->rq->client, tenant, name, &aw, &nw);
+		if (nw || aw) {
+			c->resp->retry_after = aw > nw ? aw : nw;
+			return api_error(c, 429, "throttled", "too many failed logins: retry in %d s", c->resp->retry_after);
+		}
 		c->resp->www_authenticate = true;
 		return api_error(c, 401, "unauthenticated", "%s", gd_error_last());
 	}
 	if (rc < 0)
 		return api_fail(c, rc);
-	gd_auth_settings cfg;
-	if ((rc = gd_auth_settings_get(c->rq->v, &cfg)) < 0)
-		return api_fail(c, rc);
+	api_throttle_success(tenant, name);
 	c->out = json_pack("{s:s,s:I,s:I}", "token", tok, "idle_timeout", (json_int_t)cfg.idle,
 	                   "absolute_timeout", (json_int_t)cfg.absolute);
 	memset(tok, 0, sizeof tok);
@@ -69,10 +87,19 @@ int route_whoami(struct api_ctx *c)
 	}
 	gd_actor_info i;
 	gd_actor_info_get(a, &i);
+	snprintf(c->resp->principal, sizeof c->resp->principal, "%s", i.principal);
+	if (c->rq->client_cn && strcmp(c->rq->client_cn, i.principal) != 0) {
+		if (a != c->actor)
+			gd_actor_close(a);
+		return api_error(c, 403, "denied",
+		                 "this token's principal is not the one named by the client certificate (its subject CN)");
+	}
 	c->out = json_pack("{s:s,s:s,s:s,s:o,s:s}", "tenant", i.tenant, "principal", i.principal, "role",
 	                   i.role, "ops", ops_json(i.ops), "activities", i.activities);
-	if (i.grant)
+	if (i.grant) {
 		json_object_set_new(c->out, "grant", json_integer(i.grant));
+		json_object_set_new(c->out, "grant_expires_at", api_time_json(i.grant_expires));
+	}
 	if (a != c->actor)
 		gd_actor_close(a);
 	return 200;
@@ -110,9 +137,7 @@ int route_role_set(struct api_ctx *c)
 
 static int add_role(void *ud, const gd_role_info *r)
 {
-	return json_array_append_new(ud, json_pack("{s:s,s:o,s:s,s:b}", "name", r->name, "ops",
-	                                           ops_json(r->ops), "activities", r->activities, "mfa",
-	                                           r->mfa));
+	return json_array_append_new(ud, gd_role_json(r));
 }
 
 int route_role_list(struct api_ctx *c)
@@ -156,12 +181,7 @@ int route_service_create(struct api_ctx *c)
 
 static int add_principal(void *ud, const gd_principal_info *p)
 {
-	static const char *const kinds[] = {"person", "service", "support"};
-	json_t *j = json_pack("{s:s,s:s,s:s,s:b,s:b}", "name", p->name, "kind", kinds[p->kind % 3], "role",
-	                      p->role, "totp", p->totp, "disabled", p->disabled);
-	if (p->locked_until)
-		json_object_set_new(j, "locked_until", api_time_json(p->locked_until));
-	return json_array_append_new(ud, j);
+	return json_array_append_new(ud, gd_principal_json(p));
 }
 
 int route_principal_list(struct api_ctx *c)
@@ -181,6 +201,7 @@ int route_principal_unlock(struct api_ctx *c)
 	int rc = gd_principal_unlock(c->actor, c->caps[1]);
 	if (rc < 0)
 		return api_fail(c, rc);
+	api_throttle_success(c->caps[0], c->caps[1]); /* this server's wait for the name too */
 	c->out = json_pack("{s:s,s:b}", "name", c->caps[1], "unlocked", 1);
 	return 200;
 }
@@ -206,11 +227,7 @@ int route_token_create(struct api_ctx *c)
 
 static int add_token(void *ud, const gd_token_info *t)
 {
-	return json_array_append_new(
-		ud, json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:b}", "id", (json_int_t)t->id, "principal", t->principal,
-		              "kind", t->session ? "session" : "token", "created_at", api_time_json(t->created_at),
-		              "expires_at", api_time_json(t->expires_at), "last_used", api_time_json(t->last_used),
-		              "revoked", t->revoked));
+	return json_array_append_new(ud, gd_token_json(t));
 }
 
 int route_token_list(struct api_ctx *c)
@@ -260,11 +277,7 @@ int route_grant_create(struct api_ctx *c)
 
 static int add_grant(void *ud, const gd_grant_info *g)
 {
-	return json_array_append_new(
-		ud, json_pack("{s:I,s:s,s:o,s:s,s:o,s:o,s:s,s:b}", "id", (json_int_t)g->id, "support", g->support,
-		              "ops", ops_json(g->ops), "activities", g->activities, "created_at",
-		              api_time_json(g->created_at), "expires_at", api_time_json(g->expires_at),
-		              "issued_by", g->issued_by, "revoked", g->revoked));
+	return json_array_append_new(ud, gd_grant_json(g));
 }
 
 int route_grant_list(struct api_ctx *c)
@@ -289,4 +302,49 @@ int route_grant_revoke(struct api_ctx *c)
 		return api_fail(c, rc);
 	c->out = json_pack("{s:I,s:b}", "id", (json_int_t)id, "revoked", 1);
 	return 200;
+}
+
+/* ---- TOTP enrolment ---- */
+
+/* Clears a secret the compiler may not skip (a store through a volatile pointer). */
+static void wipe(void *p, size_t n)
+{
+	volatile unsigned char *q = p;
+	while (n--)
+		*q++ = 0;
+}
+
+/* Percent-encodes `s` into `out` (for the otpauth URI's label). */
+static void uri_escape(char *out, size_t cap, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+	for (; *s && n + 4 < cap; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+		    ch == '.' || ch == '_') {
+			out[n++] = (char)ch;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[ch >> 4];
+			out[n++] = hex[ch & 15];
+		}
+	}
+	out[n] = 0;
+}
+
+int route_principal_totp(struct api_ctx *c)
+{
+	char secret[64], label[200], name[200], uri[640];
+	int rc = gd_user_totp_enable(c->actor, c->caps[1], secret);
+	if (rc < 0)
+		return api_fail(c, rc);
+	uri_escape(label, sizeof label, c->caps[0]);
+	uri_escape(name, sizeof name, c->caps[1]);
+	snprintf(uri, sizeof uri, "otpauth://totp/gardien:%s%%3A%s?secret=%s&issuer=gardien&digits=6&period=30",
+	         label, name, secret);
+	c->out = json_pack("{s:s,s:s,s:s}", "name", c->caps[1], "secret", secret, "otpauth", uri);
+	wipe(secret, sizeof secret);
+	wipe(uri, sizeof uri);
+	return 201;
 }

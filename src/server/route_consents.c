@@ -1,6 +1,6 @@
 /*
- * route_consents.c — the consent ledger over HTTP: giving, withdrawing, and
- * the history of a subject.
+ * route_consents.c — the consent ledger over HTTP: giving, withdrawing, the
+ * history of a subject, and the tenant's consents about to expire.
  * Same contract as every route file: the router authenticated, isolated and
  * checked the operation; these call the library and shape the answer.
  */
@@ -35,11 +35,7 @@ int route_consent_withdraw(struct api_ctx *c)
 
 static int add_consent(void *ud, const gd_consent *k)
 {
-	static const char *const ev[] = {"", "given", "renewed", "withdrawn", "expired"};
-	return json_array_append_new(ud, json_pack("{s:s,s:s,s:o,s:o,s:s,s:s,s:s}", "activity", k->activity, "event",
-	                                           ev[k->event % 5], "at", api_time_json(k->at), "expires_at",
-	                                           api_time_json(k->expires_at), "text_version", k->text_version,
-	                                           "channel", k->channel, "principal", k->principal));
+	return json_array_append_new(ud, gd_consent_json(k));
 }
 
 int route_consent_history(struct api_ctx *c)
@@ -51,5 +47,29 @@ int route_consent_history(struct api_ctx *c)
 		return api_fail(c, rc);
 	}
 	c->out = json_pack("{s:s,s:o}", "subject", c->caps[1], "consents", list);
+	return 200;
+}
+
+/* ---- consents expiring ---- */
+
+static int add_expiring(void *ud, const char *subject, const char *activity, gd_time expires_at)
+{
+	return json_array_append_new(ud, json_pack("{s:s,s:s,s:o}", "subject", subject, "activity", activity,
+	                                           "expires_at", api_time_json(expires_at)));
+}
+
+int route_consent_expiring(struct api_ctx *c)
+{
+	const char *u = api_query(c, "until");
+	gd_time until = 0;
+	if (!u || gd_time_parse(&until, u) < 0)
+		return api_error(c, 400, "bad_request", "give the horizon: ?until=YYYY-MM-DD");
+	json_t *list = json_array();
+	int rc = gd_consent_expiring(c->actor, until, add_expiring, list);
+	if (rc < 0) {
+		json_decref(list);
+		return api_fail(c, rc);
+	}
+	c->out = json_pack("{s:o}", "consents", list);
 	return 200;
 }

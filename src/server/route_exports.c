@@ -10,41 +10,20 @@
 #include <string.h>
 
 #include "server.h"
+#include "buf.h"  /* src/util: the one output buffer */
 
 #define API_EXPORT_MAX (64u * 1024 * 1024)
 
 /* ---- streamed documents ---- */
 
-struct sink {
-	char *p;
-	size_t n, cap;
-	bool over;
-};
-
+/*
+ * Exports are collected whole before they are sent (the library holds the
+ * write lock while its writer runs), in the one output buffer, capped at
+ * API_EXPORT_MAX: over it the export stops with GD_ETOOBIG.
+ */
 static int sink_write(void *ud, const void *p, size_t n)
 {
-	struct sink *s = ud;
-	if (s->over || s->n + n > API_EXPORT_MAX) {
-		s->over = true;
-		return -1;
-	}
-	if (s->n + n + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 8192;
-		while (cap < s->n + n + 1)
-			cap *= 2;
-		/* Not realloc: the old block held personal data and is wiped as it goes. */
-		char *np = malloc(cap);
-		if (!np)
-			return -1;
-		if (s->n)
-			memcpy(np, s->p, s->n);
-		gd_wipe_free(s->p);
-		s->p = np, s->cap = cap;
-	}
-	memcpy(s->p + s->n, p, n);
-	s->n += n;
-	s->p[s->n] = 0;
-	return 0;
+	return gd__buf_add(ud, p, n);
 }
 
 static int export_format(struct api_ctx *c, enum gd_export_format *fmt, const char **type)
@@ -62,18 +41,20 @@ static int export_format(struct api_ctx *c, enum gd_export_format *fmt, const ch
 }
 
 /* Hands a collected document to the response. */
-static int send_doc(struct api_ctx *c, struct sink *s, const char *type)
+static int send_doc(struct api_ctx *c, struct gd__buf *s, const char *type)
 {
-	c->resp->body = s->p ? s->p : calloc(1, 1);
-	c->resp->len = s->n;
+	/* malloc memory: the response frees it (MHD_RESPMEM_MUST_FREE). */
+	c->resp->body = gd__buf_take(s, &c->resp->len);
+	if (!c->resp->body)
+		return api_error(c, 503, "no_memory", "out of memory");
 	c->resp->type = type;
 	return 200;
 }
 
-static int sink_fail(struct api_ctx *c, struct sink *s, int rc)
+static int sink_fail(struct api_ctx *c, struct gd__buf *s, int rc)
 {
-	gd_wipe_free(s->p);
-	if (s->over)
+	gd__buf_release(s);
+	if (rc == GD_ETOOBIG)
 		return api_error(c, 413, "too_big", "the document is over %u bytes: use the CLI", API_EXPORT_MAX);
 	return api_fail(c, rc);
 }
@@ -82,7 +63,8 @@ int route_request_export(struct api_ctx *c)
 {
 	enum gd_export_format fmt = GD_EXPORT_JSON;
 	const char *type = "application/json";
-	struct sink s = {0};
+	struct gd__buf s;
+	gd__buf_init(&s, API_EXPORT_MAX);
 	int64_t id = 0, copy = 0;
 	bool charged = false;
 	int st, rc;
@@ -97,7 +79,8 @@ int route_subject_export(struct api_ctx *c)
 {
 	enum gd_export_format fmt = GD_EXPORT_JSON;
 	const char *type = "application/json", *portable = api_query(c, "portable");
-	struct sink s = {0};
+	struct gd__buf s;
+	gd__buf_init(&s, API_EXPORT_MAX);
 	int st, rc;
 	if ((st = export_format(c, &fmt, &type)))
 		return st;

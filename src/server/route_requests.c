@@ -11,15 +11,6 @@
 
 #include "server.h"
 
-static json_t *request_json(const gd_request *r)
-{
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:b,s:s,s:o,s:s}", "id", (json_int_t)r->id, "subject",
-	                 r->subject, "kind", r->kind, "activity", r->activity, "state",
-	                 gd_request_state_name(r->state), "received_at", api_time_json(r->received_at), "due_at",
-	                 api_time_json(r->due_at), "extended", r->extended, "late", r->late, "reason", r->reason,
-	                 "identity_verified_at", api_time_json(r->identity_at), "opened_by", r->opened_by);
-}
-
 int route_request_open(struct api_ctx *c)
 {
 	gd_request_spec s = GD_REQUEST_SPEC_INIT;
@@ -33,13 +24,13 @@ int route_request_open(struct api_ctx *c)
 	gd_request r;
 	if ((rc = gd_request_get(c->actor, &r, id)) < 0)
 		return api_fail(c, rc);
-	c->out = request_json(&r);
+	c->out = gd_request_json(&r);
 	return 201;
 }
 
 static int add_request(void *ud, const gd_request *r)
 {
-	return json_array_append_new(ud, request_json(r));
+	return json_array_append_new(ud, gd_request_json(r));
 }
 
 int route_request_list(struct api_ctx *c)
@@ -64,18 +55,18 @@ int route_request_get(struct api_ctx *c)
 		return st;
 	if ((rc = gd_request_get(c->actor, &r, id)) < 0)
 		return api_fail(c, rc);
-	c->out = request_json(&r);
+	c->out = gd_request_json(&r);
 	return 200;
 }
 
 static int add_kept(void *ud, const gd_erasure_kept *k)
 {
-	return json_array_append_new(ud, json_pack("{s:I,s:s,s:s,s:s,s:o}", "record_id", (json_int_t)k->record_id,
+	return json_array_append_new(ud, json_pack("{s:I,s:s,s:s,s:s,s:o,s:s?}", "record_id", (json_int_t)k->record_id,
 	                                           "activity", k->activity, "category", k->category, "rule",
-	                                           k->rule, "until", api_time_json(k->until)));
+	                                           k->rule, "until", api_time_json(k->until), "ends", k->ends));
 }
 
-/* POST /requests/{id}/{step}: verify, start, extend, refuse, complete, erase. */
+/* POST /requests/{id}/{step}: verify, start, extend, refuse, rectify, complete, erase. */
 int route_request_step(struct api_ctx *c)
 {
 	const char *step = c->caps[2], *method, *ref, *reason;
@@ -97,6 +88,21 @@ int route_request_step(struct api_ctx *c)
 		rc = gd_request_refuse(c->actor, id, reason);
 	} else if (strcmp(step, "complete") == 0) {
 		rc = gd_request_complete(c->actor, id, reason);
+	} else if (strcmp(step, "rectify") == 0) {
+		/* {"record_id": N, "value": "text" or any JSON}: the record's new value. */
+		json_t *rec = json_object_get(c->body, "record_id"), *val = json_object_get(c->body, "value");
+		if (!json_is_integer(rec) || json_integer_value(rec) <= 0 || !val)
+			return api_error(c, 400, "bad_request",
+			                 "rectify takes {\"record_id\": N, \"value\": …}: the record and its corrected value");
+		if (gd_actor_require(c->actor, GD_OP_WRITE, "request.rectify") < 0)
+			return api_fail(c, GD_EDENIED);
+		char *json = json_is_string(val) ? NULL : json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!json_is_string(val) && !json)
+			return api_error(c, 503, "no_memory", "out of memory");
+		rc = json ? gd_request_rectify(c->actor, id, json_integer_value(rec), GD_VALUE_JSON, json, strlen(json))
+		          : gd_request_rectify(c->actor, id, json_integer_value(rec), GD_VALUE_TEXT, json_string_value(val),
+		                               json_string_length(val));
+		free(json);
 	} else if (strcmp(step, "erase") == 0) {
 		if (gd_actor_require(c->actor, GD_OP_ERASE, "request.erase") < 0)
 			return api_fail(c, GD_EDENIED);
@@ -104,7 +110,7 @@ int route_request_step(struct api_ctx *c)
 		kept = json_array();
 		rc = gd_request_erase(c->actor, id, add_kept, kept, &deleted);
 	} else {
-		return api_error(c, 404, "not_found", "no step \"%.32s\": verify, start, extend, refuse, complete or erase",
+		return api_error(c, 404, "not_found", "no step \"%.32s\": verify, start, extend, refuse, rectify, complete or erase",
 		                 step);
 	}
 	if (rc < 0) {
@@ -116,7 +122,7 @@ int route_request_step(struct api_ctx *c)
 		json_decref(kept);
 		return api_fail(c, rc);
 	}
-	c->out = request_json(&r);
+	c->out = gd_request_json(&r);
 	if (kept)
 		json_object_set_new(c->out, "kept", kept);
 	return 200;

@@ -12,12 +12,14 @@
 
 int route_event_record(struct api_ctx *c)
 {
-	const char *name;
+	const char *name, *object = NULL;
 	gd_time at;
 	int st, rc;
-	if ((st = api_str(c, "name", true, &name)) || (st = api_time(c, "at", &at)))
+	if ((st = api_str(c, "name", true, &name)) || (st = api_str(c, "object", false, &object)) ||
+	    (st = api_time(c, "at", &at)))
 		return st;
-	if ((rc = gd_event_record(c->actor, c->caps[1], name, at)) < 0)
+	if ((rc = object ? gd_event_record_object(c->actor, c->caps[1], name, object, at)
+	                 : gd_event_record(c->actor, c->caps[1], name, at)) < 0)
 		return api_fail(c, rc);
 	c->out = json_pack("{s:s,s:s,s:o}", "subject", c->caps[1], "event", name, "at", api_time_json(at));
 	return 201;
@@ -55,10 +57,7 @@ int route_hold_lift(struct api_ctx *c)
 
 static int add_hold(void *ud, const gd_hold *h)
 {
-	return json_array_append_new(ud, json_pack("{s:I,s:s,s:I,s:s,s:o,s:s,s:o}", "id", (json_int_t)h->id, "subject",
-	                                           h->subject, "record_id", (json_int_t)h->record_id, "reason",
-	                                           h->reason, "placed_at", api_time_json(h->placed_at), "placed_by",
-	                                           h->placed_by, "lifted_at", api_time_json(h->lifted_at)));
+	return json_array_append_new(ud, gd_hold_json(h));
 }
 
 int route_hold_list(struct api_ctx *c)
@@ -76,10 +75,7 @@ int route_hold_list(struct api_ctx *c)
 
 static int add_row(void *ud, const gd_retention_plan_row *r)
 {
-	return json_array_append_new(ud, json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "month", r->month, "activity",
-	                                           r->activity, "action", gd_retention_action_name(r->action),
-	                                           "rule", r->rule, "count", (json_int_t)r->count, "first_due",
-	                                           api_time_json(r->first_due)));
+	return json_array_append_new(ud, gd_retention_plan_row_json(r));
 }
 
 int route_retention_plan(struct api_ctx *c)

@@ -68,12 +68,47 @@ int route_subject_add_id(struct api_ctx *c)
 	return 201;
 }
 
+static int add_subject(void *ud, const gd_subject_info *s)
+{
+	return json_array_append_new(ud, json_pack("{s:s,s:o}", "subject", s->subject, "created_at",
+	                                           api_time_json(s->created_at))) == 0 ? 0 : GD_ENOMEM;
+}
+
+int route_subject_list(struct api_ctx *c)
+{
+	const char *lim = api_query(c, "limit"), *cursor = api_query(c, "cursor");
+	char *end = NULL, next[GD_CURSOR_SIZE];
+	long limit = lim ? strtol(lim, &end, 10) : 100;
+	if ((lim && (!*lim || *end)) || limit < 1 || limit > 1000)
+		return api_error(c, 400, "bad_request", "?limit= takes 1 to 1000 subjects per page");
+	json_t *list = json_array();
+	int rc = list ? gd_subject_list(c->actor, cursor, (size_t)limit, add_subject, list, next) : GD_ENOMEM;
+	if (rc < 0) {
+		json_decref(list);
+		return api_fail(c, rc);
+	}
+	c->out = json_pack("{s:o,s:s?}", "subjects", list, "next_cursor", *next ? next : NULL);
+	return 200;
+}
+
 int route_subject_erase(struct api_ctx *c)
 {
 	int rc = gd_subject_erase(c->actor, c->caps[1]);
 	if (rc < 0)
 		return api_fail(c, rc);
 	c->out = json_pack("{s:s,s:b}", "subject", c->caps[1], "erased", 1);
+	return 200;
+}
+
+/* DELETE /clients/{client}: a processor's customer's data, at the end of its contract. */
+int route_client_erase(struct api_ctx *c)
+{
+	gd_client_erase_report rep;
+	int rc = gd_client_erase(c->actor, c->caps[1], &rep);
+	if (rc < 0)
+		return api_fail(c, rc);
+	c->out = json_pack("{s:s,s:I,s:I,s:I}", "client", c->caps[1], "deleted", (json_int_t)rep.deleted,
+	                   "subjects_erased", (json_int_t)rep.subjects_erased, "held", (json_int_t)rep.held);
 	return 200;
 }
 
@@ -108,6 +143,8 @@ int route_record_put(struct api_ctx *c)
 	    (st = api_str(c, "category", true, &spec.category)) ||
 	    (st = api_str(c, "source", false, &spec.source)) ||
 	    (st = api_str(c, "subject_category", false, &spec.subject_category)) ||
+	    (st = api_str(c, "object", false, &spec.object)) ||
+	    (st = api_str(c, "client", false, &spec.client)) ||
 	    (st = api_time(c, "collected_at", &spec.collected_at)) ||
 	    (st = body_value(c, &spec.type, &buf, (const char **)&spec.value, &spec.value_len)))
 		return st;
@@ -117,20 +154,6 @@ int route_record_put(struct api_ctx *c)
 		return api_fail(c, rc);
 	c->out = json_pack("{s:I,s:s}", "id", (json_int_t)id, "subject", c->caps[1]);
 	return 201;
-}
-
-static json_t *record_json(const gd_record *r)
-{
-	json_t *value = NULL;
-	if (r->type == GD_VALUE_JSON)
-		value = json_loadb((const char *)r->value, r->value_len, JSON_DECODE_ANY, NULL);
-	if (!value)
-		value = json_stringn((const char *)r->value, r->value_len);
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o}", "id", (json_int_t)r->id, "subject",
-	                 r->subject, "activity", r->activity, "category", r->category, "source", r->source,
-	                 "collected_at", api_time_json(r->collected_at), "updated_at",
-	                 api_time_json(r->updated_at), "type", r->type == GD_VALUE_JSON ? "json" : "text",
-	                 "value", value ? value : json_null());
 }
 
 static const char *purpose_of(struct api_ctx *c, int *st)
@@ -145,7 +168,7 @@ static const char *purpose_of(struct api_ctx *c, int *st)
 
 static int add_record(void *ud, const gd_record *r)
 {
-	return json_array_append_new(ud, record_json(r)) == 0 ? 0 : GD_ENOMEM;
+	return json_array_append_new(ud, gd_record_json(r)) == 0 ? 0 : GD_ENOMEM;
 }
 
 int route_record_list(struct api_ctx *c)
@@ -175,7 +198,7 @@ int route_record_get(struct api_ctx *c)
 		return st;
 	if ((rc = gd_record_get(c->actor, &r, id, purpose)) < 0)
 		return api_fail(c, rc);
-	c->out = record_json(r);
+	c->out = gd_record_json(r);
 	gd_record_free(r);
 	return 200;
 }

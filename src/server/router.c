@@ -18,6 +18,8 @@
 
 #define R_TENANT "/v1/tenants/{tenant}"
 
+/* One entry per line, a table to read across: kept out of clang-format. */
+/* clang-format off */
 const struct api_route api_routes[] = {
 	/* method, pattern, handler, auth, ops, body cap, audited action, summary, body schema, ok */
 	{"GET", "/healthz", route_health, API_PUBLIC, 0, 0, NULL, "liveness and vault reachability", NULL, 200},
@@ -27,6 +29,7 @@ const struct api_route api_routes[] = {
 	{"POST", "/v1/auth/logout", route_logout, API_TOKEN, 0, 0, NULL, "end the session (or revoke the token) used", NULL, 204},
 	{"GET", "/v1/whoami", route_whoami, API_TOKEN, 0, 0, NULL, "the principal, tenant, role and rights of the token", NULL, 200},
 	{"GET", R_TENANT, route_whoami, API_TENANT, 0, 0, "api.tenant", "the caller's view of the tenant", NULL, 200},
+	{"GET", R_TENANT "/subjects", route_subject_list, API_TENANT, GD_OP_READ, 0, "subject.list", "the tenant's subjects a page at a time: ?limit=1..1000 (100), ?cursor= from next_cursor", NULL, 200},
 	{"POST", R_TENANT "/subjects", route_subject_create, API_TENANT, GD_OP_WRITE, API_BODY_DEFAULT, "subject.create", "create a data subject with identifiers", "SubjectCreate", 201},
 	{"POST", R_TENANT "/subjects/find", route_subject_find, API_TENANT, GD_OP_READ, 4096, "subject.find", "find a subject by identifier (blind index)", "Identifier", 200},
 	{"POST", R_TENANT "/subjects/{subject}/identifiers", route_subject_add_id, API_TENANT, GD_OP_WRITE, 4096, "subject.identifier.add", "attach an identifier to a subject", "Identifier", 201},
@@ -36,28 +39,39 @@ const struct api_route api_routes[] = {
 	{"GET", R_TENANT "/records/{id}", route_record_get, API_TENANT, GD_OP_READ, 0, "record.get", "read one record for ?purpose=", NULL, 200},
 	{"PUT", R_TENANT "/records/{id}", route_record_update, API_TENANT, GD_OP_WRITE, API_BODY_RECORD, "record.update", "replace a record's value (rectification)", "RecordValue", 200},
 	{"DELETE", R_TENANT "/records/{id}", route_record_delete, API_TENANT, GD_OP_ERASE, 0, "record.delete", "delete one record", NULL, 200},
+	{"DELETE", R_TENANT "/clients/{client}", route_client_erase, API_TENANT, GD_OP_ERASE, 0, "client.erase", "delete all of a processor's customer's data (end of its contract)", NULL, 200},
 	{"PUT", R_TENANT "/register", route_register_load, API_TENANT, GD_OP_REGISTER, API_BODY_REGISTER, "register.load", "load a new version of the register (YAML text)", "RegisterLoad", 201},
 	{"GET", R_TENANT "/register", route_register_get, API_TENANT, 0, 0, "register.export", "the register: ?format=json|jsonld|md|html|csv, ?version=N", NULL, 200},
+	{"GET", R_TENANT "/register/diff", route_register_diff, API_TENANT, 0, 0, "register.diff", "the changes between two versions: ?from=N&to=M", NULL, 200},
 	{"GET", R_TENANT "/register/versions", route_register_versions, API_TENANT, 0, 0, "register.versions", "versions of the register", NULL, 200},
-	{"GET", R_TENANT "/audit", route_audit_list, API_TENANT, GD_OP_AUDIT, 0, "audit.list", "audit entries: ?from, to, principal, subject, action, purpose, outcome, record, limit", NULL, 200},
+	{"GET", R_TENANT "/audit", route_audit_list, API_TENANT, GD_OP_AUDIT, 0, "audit.list", "audit entries: ?from, to, principal, subject, action, purpose, outcome, record, limit; ?after=next for the following page", NULL, 200},
 	{"GET", R_TENANT "/audit/verify", route_audit_verify, API_TENANT, GD_OP_AUDIT, 0, "audit.verify", "verify the tenant's audit chain and checkpoints", NULL, 200},
 	{"POST", R_TENANT "/breaches", route_breach_record, API_TENANT, GD_OP_AUDIT, API_BODY_DEFAULT, "breach.record", "record a personal-data breach (72-hour clock)", "BreachRecord", 201},
 	{"GET", R_TENANT "/breaches", route_breach_list, API_TENANT, GD_OP_AUDIT, 0, "breach.list", "the breach register", NULL, 200},
 	{"GET", R_TENANT "/breaches/{id}", route_breach_get, API_TENANT, GD_OP_AUDIT, 0, "breach.get", "one breach with its clock", NULL, 200},
+	{"PUT", R_TENANT "/breaches/{id}", route_breach_update, API_TENANT, GD_OP_AUDIT, API_BODY_DEFAULT, "breach.update", "complete or correct a breach: the fields given replace the stored ones", "BreachRecord", 200},
+	{"POST", R_TENANT "/breaches/{id}/scope", route_breach_scope, API_TENANT, GD_OP_AUDIT, 4096, "breach.scope", "who and what was read or exported in the incident window, from the audit trail", "BreachScope", 200},
+	{"GET", R_TENANT "/breaches/{id}/draft", route_breach_draft, API_TENANT, GD_OP_AUDIT, 0, "breach.draft", "the notification draft: ?to=authority|subjects&language=fr|en&format=text|html", NULL, 200},
 	{"POST", R_TENANT "/breaches/{id}/notify", route_breach_notify, API_TENANT, GD_OP_AUDIT, 4096, "breach.notify", "record the notification to the authority", "BreachNotify", 200},
+	{"GET", R_TENANT "/calendar", route_calendar_get, API_TENANT, 0, 0, "tenant.calendar.get", "the deadline calendar: member state, time zone, internal target (set and used)", NULL, 200},
+	{"PUT", R_TENANT "/calendar", route_calendar_set, API_TENANT, GD_OP_ADMIN, 4096, "tenant.calendar", "set the deadline calendar (fields given change, the rest stays)", "Calendar", 200},
 	{"POST", R_TENANT "/requests", route_request_open, API_TENANT, GD_OP_REQUESTS, 4096, "request.open", "open a data-subject request (deadline Art. 12(3))", "RequestOpen", 201},
 	{"GET", R_TENANT "/requests", route_request_list, API_TENANT, GD_OP_REQUESTS, 0, "request.list", "requests (?open=true for open ones)", NULL, 200},
 	{"GET", R_TENANT "/requests/{id}", route_request_get, API_TENANT, GD_OP_REQUESTS, 0, "request.get", "one request", NULL, 200},
-	{"POST", R_TENANT "/requests/{id}/{step}", route_request_step, API_TENANT, GD_OP_REQUESTS, 4096, "request.step", "move a request: verify, start, extend, refuse, complete, erase", "RequestStep", 200},
+	{"POST", R_TENANT "/requests/{id}/{step}", route_request_step, API_TENANT, GD_OP_REQUESTS, 4096, "request.step", "move a request: verify, start, extend, refuse, rectify, complete, erase", "RequestStep", 200},
 	{"GET", R_TENANT "/requests/{id}/export", route_request_export, API_TENANT, GD_OP_REQUESTS | GD_OP_EXPORT, 0, "request.export", "the export answering an access or portability request (?format=json|csv|html)", NULL, 200},
+	{"GET", R_TENANT "/outbox", route_outbox_list, API_TENANT, GD_OP_REQUESTS, 0, "outbox.list", "Art. 19 notices owed to recipients: pending ones (?all=true: every one, ?recipient=)", NULL, 200},
+	{"POST", R_TENANT "/outbox/{id}/ack", route_outbox_ack, API_TENANT, GD_OP_REQUESTS, 0, "outbox.ack", "acknowledge that a recipient was notified", NULL, 200},
 	{"GET", R_TENANT "/subjects/{subject}/export", route_subject_export, API_TENANT, GD_OP_EXPORT, 0, "subject.export", "everything held about a subject (?format=, ?portable=true)", NULL, 200},
 	{"GET", R_TENANT "/subjects/{subject}/consents", route_consent_history, API_TENANT, GD_OP_REQUESTS, 0, "consent.history", "a subject's consent history", NULL, 200},
 	{"PUT", R_TENANT "/subjects/{subject}/consents/{activity}", route_consent_give, API_TENANT, GD_OP_REQUESTS, 8192, "consent.give", "record a consent with its evidence", "ConsentGive", 201},
 	{"DELETE", R_TENANT "/subjects/{subject}/consents/{activity}", route_consent_withdraw, API_TENANT, GD_OP_REQUESTS, 0, "consent.withdraw", "withdraw a consent", NULL, 200},
+	{"GET", R_TENANT "/consents/expiring", route_consent_expiring, API_TENANT, GD_OP_REQUESTS, 0, "consent.expiring", "live consents that expire by ?until=, soonest first", NULL, 200},
 	{"POST", R_TENANT "/subjects/{subject}/events", route_event_record, API_TENANT, GD_OP_WRITE, 4096, "event.record", "record an event retention counts from (last_contact, contract_end, …)", "Event", 201},
 	{"POST", R_TENANT "/holds", route_hold_place, API_TENANT, GD_OP_ADMIN, 4096, "hold.place", "place a legal hold on a subject or record", "Hold", 201},
 	{"GET", R_TENANT "/holds", route_hold_list, API_TENANT, GD_OP_ADMIN, 0, "hold.list", "legal holds (?subject=, ?all=true)", NULL, 200},
 	{"DELETE", R_TENANT "/holds/{id}", route_hold_lift, API_TENANT, GD_OP_ADMIN, 0, "hold.lift", "lift a legal hold", NULL, 200},
+	{"GET", R_TENANT "/backups", route_backup_status, API_TENANT, 0, 0, "backup.status", "the vault's backups: when made, kept until when, and the erasure horizon", NULL, 200},
 	{"GET", R_TENANT "/retention/plan", route_retention_plan, API_TENANT, GD_OP_REGISTER, 0, "retention.plan", "what retention will do up to ?until=", NULL, 200},
 	{"POST", R_TENANT "/retention/sweep", route_retention_sweep, API_TENANT, GD_OP_ERASE, 0, "retention.sweep", "apply the retention transitions due now", NULL, 200},
 	{"GET", R_TENANT "/roles", route_role_list, API_TENANT, GD_OP_ADMIN, 0, "auth.role.list", "roles of the tenant", NULL, 200},
@@ -65,6 +79,7 @@ const struct api_route api_routes[] = {
 	{"GET", R_TENANT "/principals", route_principal_list, API_TENANT, GD_OP_ADMIN, 0, "auth.principal.list", "people and services of the tenant", NULL, 200},
 	{"POST", R_TENANT "/users", route_user_create, API_TENANT, GD_OP_ADMIN, 4096, "auth.user.create", "create a person (password login)", "UserCreate", 201},
 	{"POST", R_TENANT "/services", route_service_create, API_TENANT, GD_OP_ADMIN, 4096, "auth.service.create", "create a service (API tokens)", "ServiceCreate", 201},
+	{"POST", R_TENANT "/principals/{name}/totp", route_principal_totp, API_TENANT, GD_OP_ADMIN, 0, "auth.totp.enable", "enrol a person in TOTP: the secret and its otpauth URI, shown once", NULL, 201},
 	{"POST", R_TENANT "/principals/{name}/unlock", route_principal_unlock, API_TENANT, GD_OP_ADMIN, 0, "auth.unlock", "clear a lockout", NULL, 200},
 	{"GET", R_TENANT "/tokens", route_token_list, API_TENANT, GD_OP_ADMIN, 0, "auth.token.list", "tokens and sessions of the tenant", NULL, 200},
 	{"POST", R_TENANT "/tokens", route_token_create, API_TENANT, GD_OP_ADMIN, 4096, "auth.token.create", "create an API token (shown once)", "TokenCreate", 201},
@@ -73,6 +88,7 @@ const struct api_route api_routes[] = {
 	{"POST", R_TENANT "/grants", route_grant_create, API_TENANT, GD_OP_ADMIN, 8192, "auth.grant.create", "grant the provider's support time-limited access", "GrantCreate", 201},
 	{"DELETE", R_TENANT "/grants/{id}", route_grant_revoke, API_TENANT, GD_OP_ADMIN, 0, "auth.grant.revoke", "revoke a support-access grant", NULL, 200},
 };
+/* clang-format on */
 const size_t api_nroutes = sizeof api_routes / sizeof *api_routes;
 
 /* Matches one pattern; captures point into c->capbuf. */
@@ -112,6 +128,44 @@ int api_route_match(struct api_ctx *c, const char *method, const char *path)
 		other = -2;
 	}
 	return other;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int api_path_decode(const char *raw, size_t n, char *out, size_t outsize)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		int ch = (unsigned char)raw[i];
+		if (ch == '%') {
+			int hi = i + 2 < n ? hexval(raw[i + 1]) : -1, lo = i + 2 < n ? hexval(raw[i + 2]) : -1;
+			if (hi < 0 || lo < 0)
+				return -1;
+			ch = hi * 16 + lo;
+			i += 2;
+			if (ch == '/')
+				return -1;
+		}
+		if (ch < 0x20 || ch == 0x7f || o + 1 >= outsize)
+			return -1;
+		out[o++] = (char)ch;
+	}
+	if (o >= outsize)
+		return -1;
+	out[o] = 0;
+	return 0;
+}
+
+int api_uint_parse(const char *s, int64_t *out)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 18 || s[0] == '0' || strspn(s, "0123456789") != n)
+		return -1;
+	*out = strtoll(s, NULL, 10);
+	return 0;
 }
 
 size_t api_body_limit(const char *method, const char *path)
@@ -210,12 +264,11 @@ json_t *api_time_json(gd_time t)
 
 int api_id(struct api_ctx *c, int cap, int64_t *out)
 {
-	const char *s = c->caps[cap];
-	char *end;
-	long long x = strtoll(s, &end, 10);
-	if (!*s || *end || x <= 0 || strlen(s) > 18)
-		return api_error(c, 404, "not_found", "\"%.40s\" is not an id (a positive integer)", s);
-	*out = x;
+	if (api_uint_parse(c->caps[cap], out) < 0)
+		return api_error(c, 400, "bad_request",
+		                 "path parameter %d is not an id: write a positive integer in digits, without sign or "
+		                 "leading zero",
+		                 cap + 1);
 	return 0;
 }
 
@@ -234,6 +287,12 @@ static int authenticate(struct api_ctx *c, const struct api_route *r)
 		return 0;
 	int rc = gd_auth_open(&c->actor, c->rq->v, c->token, c->caps[0]);
 	if (rc == 0) {
+		gd_actor_info i;
+		gd_actor_info_get(c->actor, &i);
+		snprintf(c->resp->principal, sizeof c->resp->principal, "%s", i.principal);
+		if (c->rq->client_cn && strcmp(c->rq->client_cn, i.principal) != 0)
+			return api_error(c, 403, "denied",
+			                 "this token's principal is not the one named by the client certificate (its subject CN)");
 		if ((rc = gd_actor_require(c->actor, r->ops, r->action)) < 0)
 			return api_fail(c, rc);
 		return 0;
@@ -253,6 +312,39 @@ static int authenticate(struct api_ctx *c, const struct api_route *r)
 	if (rc == GD_ENOTFOUND)
 		return api_error(c, 404, "not_found", "no such tenant");
 	return api_fail(c, rc);
+}
+
+/* The answer's JSON text, grown by copies that wipe what they leave behind:
+ * json_dumps' own buffer would leave decrypted values in freed memory. */
+struct wbuf {
+	char *p;
+	size_t n, cap;
+	bool failed;
+};
+
+static int wbuf_put(const char *s, size_t n, void *ud)
+{
+	struct wbuf *b = ud;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		char *nb = malloc(cap);
+		if (!nb) {
+			b->failed = true;
+			return -1;
+		}
+		if (b->p) {
+			memcpy(nb, b->p, b->n);
+			explicit_bzero(b->p, b->cap);
+			free(b->p);
+		}
+		b->p = nb, b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = 0;
+	return 0;
 }
 
 void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
@@ -284,8 +376,14 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 		if (rq->body_len == 0) {
 			c.body = json_object();
 		} else if (!(c.body = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &err))) {
-			status = api_error(&c, 400, "bad_json", "request body is not valid JSON (line %d, column %d): %s",
-			                   err.line, err.column, err.text);
+			/* Never jansson's text: it quotes the body (values, passwords). */
+			if (json_error_code(&err) == json_error_duplicate_key)
+				status = api_error(&c, 400, "bad_json",
+				                   "request body has a key twice (line %d, column %d): each key once",
+				                   err.line, err.column);
+			else
+				status = api_error(&c, 400, "bad_json", "request body is not valid JSON (line %d, column %d)",
+				                   err.line, err.column);
 			goto done;
 		}
 		if (!json_is_object(c.body)) {
@@ -299,8 +397,14 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 done:
 	out->status = status;
 	if (c.out && !out->body) {
-		out->body = json_dumps(c.out, JSON_COMPACT);
-		out->len = out->body ? strlen(out->body) : 0;
+		struct wbuf b = {0};
+		if (json_dump_callback(c.out, wbuf_put, &b, JSON_COMPACT) < 0 || b.failed) {
+			if (b.p)
+				explicit_bzero(b.p, b.cap), free(b.p);
+			b.p = NULL, b.n = 0;
+		}
+		out->body = b.p;
+		out->len = b.n;
 	}
 	if (status == 204 && out->body) {
 		gd_wipe_free(out->body);
@@ -332,7 +436,10 @@ static const char schema_text[] =
 	"es\":{\"activity\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"},"
 	"\"collected_at\":{\"type\":\"string\"},\"value\":{\"description\":\"a string (text) or any JSON value"
 	"\"},\"subject_category\":{\"type\":\"string\",\"description\":\"data-subject category of the registe"
-	"r (customer, prospect); required once the tenant has a register\"}},\"required\":[\"activity\","
+	"r (customer, prospect); required once the tenant has a register\"},\"object\":{\"type\":\"st"
+	"ring\",\"description\":\"the contract, subscription or account the record is about; retenti"
+	"on counts from its events\"},\"client\":{\"type\":\"string\",\"description\":\"in a processor"
+	" activity, the customer the record is processed for\"}},\"required\":[\"activity\","
 	"\"category\",\"value\"]},\"RecordValue\":{\"type\":\"object\",\"properties\":{\"value\":{\"description\":\""
 	"a string (text) or any JSON value\"}},\"required\":[\"value\"]},\"Role\":{\"type\":\"object\",\"proper"
 	"ties\":{\"ops\":{\"type\":\"string\",\"description\":\"read,write,erase,export,requests,register,aud"
@@ -355,18 +462,25 @@ static const char schema_text[] =
 	"es\":{\"type\":\"string\"},\"measures_taken\":{\"type\":\"string\"},\"measures_proposed\":{\"type\":\"stri"
 	"ng\"},\"contact\":{\"type\":\"string\"},\"controller\":{\"type\":\"string\"},\"language\":{\"type\":\"string"
 	"\"},\"approx_subjects\":{\"type\":\"integer\"},\"approx_records\":{\"type\":\"integer\"},\"high_risk\":{\""
-	"type\":\"boolean\"}}},\"BreachNotify\":{\"type\":\"object\",\"properties\":{\"at\":{\"type\":\"string\"},\"d"
+	"type\":\"boolean\"}}},\"BreachScope\":{\"type\":\"object\",\"properties\":{\"from\":{\"type\":\"string\"},\"to\":{\"type\":\"string\"},\"principal\":{\"type\":\"string\"},\"activity\":{\"type\":\"string\"}},\"required\":[\"from\"]},"
+	"\"BreachNotify\":{\"type\":\"object\",\"properties\":{\"at\":{\"type\":\"string\"},\"d"
 	"elay_reason\":{\"type\":\"string\"}}},\"RequestOpen\":{\"type\":\"object\",\"properties\":{\"kind\":{\"typ"
 	"e\":\"string\",\"description\":\"access, rectification, erasure, restriction, objection, portabi"
 	"lity, withdraw_consent, post_mortem, confirmation\"},\"subject\":{\"type\":\"string\"},\"activity\""
 	":{\"type\":\"string\"},\"received_at\":{\"type\":\"string\"}},\"required\":[\"kind\",\"subject\"]},\"Reques"
 	"tStep\":{\"type\":\"object\",\"properties\":{\"method\":{\"type\":\"string\",\"description\":\"verify: how"
-	" the identity was verified\"},\"evidence\":{\"type\":\"string\"},\"reason\":{\"type\":\"string\"}}},\"Co"
+	" the identity was verified\"},\"evidence\":{\"type\":\"string\"},\"reason\":{\"type\":\"string\"},\"record_id\":{\"type\":\"integer\",\"description\":\"rectify: the record\"},\"value\":{\"description\":\"rectify: its corrected value (a string or any JSON)\"}}},\"Co"
 	"nsentGive\":{\"type\":\"object\",\"properties\":{\"channel\":{\"type\":\"string\"},\"text\":{\"type\":\"stri"
 	"ng\"},\"text_version\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"}},\"required\":[\"channel\"]},"
-	"\"Event\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"at\":{\"type\":\"string\"}},\"r"
+	"\"Event\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"at\":{\"type\":\"string\"},"
+	"\"object\":{\"type\":\"string\",\"description\":\"one contract, subscription or account of the s"
+	"ubject: only its records count from this event\"}},\"r"
 	"equired\":[\"name\"]},\"Hold\":{\"type\":\"object\",\"properties\":{\"subject\":{\"type\":\"string\"},\"reco"
-	"rd_id\":{\"type\":\"integer\"},\"reason\":{\"type\":\"string\"}},\"required\":[\"subject\",\"reason\"]}}";
+	"rd_id\":{\"type\":\"integer\"},\"reason\":{\"type\":\"string\"}},\"required\":[\"subject\",\"reason\"]},"
+	"\"Calendar\":{\"type\":\"object\",\"properties\":{\"state\":{\"type\":\"string\",\"description\":\"member state "
+	"whose public holidays count (BE, FR, LU, NL, DE); empty: the calling code's\"},\"zone\":{\"type\":\"string\","
+	"\"description\":\"IANA time zone, e.g. Europe/Brussels; empty: the state's\"},\"target_days\":{\"type\":"
+	"\"integer\",\"description\":\"internal target in days after receipt, 0 to 90; 0: none\"}}}}";
 
 static json_t *schemas(void)
 {
@@ -421,13 +535,20 @@ json_t *api_openapi(void)
 			{"400", "malformed request or JSON"}, {"401", "missing, wrong or expired token"},
 			{"403", "refused by role, grant, tenant isolation or policy"}, {"404", "no such resource"},
 			{"409", "already exists or not allowed in the current state"}, {"413", "body over the route's limit"},
-			{"422", "well-formed but invalid input"}, {"429", "locked out after failed logins"}};
+			{"422", "well-formed but invalid input"}, {"429", "too many failed logins: wait Retry-After seconds"}};
 		for (size_t e = 0; e < sizeof errs / sizeof *errs; e++) {
-			if (r->auth == API_PUBLIC && r->fn != route_login && errs[e][0][0] == '4' && errs[e][0][1] != '0')
+			bool probe = r->fn == route_health || r->fn == route_metrics; /* --probe-token-file */
+			if (r->auth == API_PUBLIC && r->fn != route_login && errs[e][0][0] == '4' && errs[e][0][1] != '0' &&
+			    !(probe && strcmp(errs[e][0], "401") == 0))
 				continue;
-			json_object_set_new(resp, errs[e][0],
-			                    json_pack("{s:s,s:{s:{s:o}}}", "description", errs[e][1], "content",
-			                              "application/json", "schema", schema_ref("Error")));
+			json_t *er = json_pack("{s:s,s:{s:{s:o}}}", "description", errs[e][1], "content", "application/json",
+			                       "schema", schema_ref("Error"));
+			if (strcmp(errs[e][0], "429") == 0)
+				json_object_set_new(er, "headers",
+				                    json_pack("{s:{s:s,s:{s:s}}}", "Retry-After", "description",
+				                              "seconds to wait; the next attempt after them is tried", "schema",
+				                              "type", "integer"));
+			json_object_set_new(resp, errs[e][0], er);
 		}
 		json_object_set_new(item, m, op);
 	}

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "gardien.h"
+#include "gardien/json.h"
 
 #define API_BODY_DEFAULT (64u * 1024)        /* request body cap of most routes */
 #define API_BODY_RECORD (3u * 1024 * 1024)   /* records: a 1 MiB value, JSON-escaped */
@@ -33,6 +34,10 @@ struct api_req {
 	const char *body;
 	size_t body_len;
 	gd_vault *v;                 /* this thread's handle */
+	const char *client;          /* the client's address (login throttling), or NULL */
+	/* With --bind-client-cert: the client certificate's subject CN, which must
+	 * name the token's principal ("svc:app"); NULL: no binding. */
+	const char *client_cn;
 };
 
 struct api_resp {
@@ -42,6 +47,9 @@ struct api_resp {
 	const char *type;            /* Content-Type */
 	bool www_authenticate;       /* 401: add WWW-Authenticate: Bearer */
 	int retry_after;             /* 429: seconds, 0: none */
+	char principal[128];         /* authenticated principal, for the access log */
+	const char *csp;             /* the console's files: Content-Security-Policy, or NULL */
+	const char *location;        /* 302: Location, or NULL */
 };
 
 struct api_ctx;
@@ -84,6 +92,18 @@ extern const size_t api_nroutes;
  * method (405).
  */
 int api_route_match(struct api_ctx *c, const char *method, const char *path);
+/*
+ * Decodes the raw request path raw[0..n) (%-escapes) into out (NUL-terminated).
+ * Refuses (-1) a bad escape, a decoded control character (NUL included) or
+ * raw one, an encoded slash, and a result over outsize: a path is routed only
+ * as the client wrote it, never cut short at a NUL.
+ */
+int api_path_decode(const char *raw, size_t n, char *out, size_t outsize);
+/*
+ * A canonical positive integer: digits only, no sign, no leading zero, at most
+ * 18 digits ("+1", "01", "-5", "1e3" are refused). 0 or -1.
+ */
+int api_uint_parse(const char *s, int64_t *out);
 /* The body limit of the route for (method, path); API_BODY_DEFAULT when none matches. */
 size_t api_body_limit(const char *method, const char *path);
 /* Handles one request. `*route` receives the matched index (-1 none) for metrics. */
@@ -106,11 +126,34 @@ json_t *api_time_json(gd_time t);
 int api_query_time(struct api_ctx *c, const char *key, gd_time *out);
 int api_id(struct api_ctx *c, int cap, int64_t *out);
 
+/*
+ * Login throttling (throttle.c): growing delays after failed logins, by client
+ * address and by (tenant, name) whether the name exists or not. After `free`
+ * failures, 1 s doubling per failure up to `cap` seconds.
+ */
+struct api_throttle {
+	int addr_free, name_free;
+	double addr_cap, name_cap;
+	gd_time now;                 /* the vault's clock */
+};
+/* Seconds (rounded up) the address and the name must still wait; 0: none. */
+void api_throttle_check(const struct api_throttle *t, const char *client, const char *tenant, const char *name,
+                        int *addr_wait, int *name_wait);
+/* Counts a failure for both keys; returns their waits after it. */
+void api_throttle_fail(const struct api_throttle *t, const char *client, const char *tenant, const char *name,
+                       int *addr_wait, int *name_wait);
+/* A success clears the name's failures (not the address's). */
+void api_throttle_success(const char *tenant, const char *name);
+
 /* Route handlers (route_*.c). */
 int route_subject_create(struct api_ctx *c);
 int route_subject_find(struct api_ctx *c);
 int route_subject_add_id(struct api_ctx *c);
+int route_subject_list(struct api_ctx *c);
+int route_calendar_get(struct api_ctx *c);
+int route_calendar_set(struct api_ctx *c);
 int route_subject_erase(struct api_ctx *c);
+int route_client_erase(struct api_ctx *c);
 int route_record_put(struct api_ctx *c);
 int route_record_list(struct api_ctx *c);
 int route_record_get(struct api_ctx *c);
@@ -140,6 +183,7 @@ int route_breach_record(struct api_ctx *c);
 int route_breach_list(struct api_ctx *c);
 int route_breach_get(struct api_ctx *c);
 int route_breach_notify(struct api_ctx *c);
+int route_breach_update(struct api_ctx *c);
 int route_request_open(struct api_ctx *c);
 int route_request_list(struct api_ctx *c);
 int route_request_get(struct api_ctx *c);
@@ -155,9 +199,24 @@ int route_hold_lift(struct api_ctx *c);
 int route_hold_list(struct api_ctx *c);
 int route_retention_plan(struct api_ctx *c);
 int route_retention_sweep(struct api_ctx *c);
+int route_register_diff(struct api_ctx *c);
+int route_breach_scope(struct api_ctx *c);
+int route_breach_draft(struct api_ctx *c);
+int route_principal_totp(struct api_ctx *c);
+int route_outbox_list(struct api_ctx *c);
+int route_outbox_ack(struct api_ctx *c);
+int route_backup_status(struct api_ctx *c);
+int route_consent_expiring(struct api_ctx *c);
 int route_health(struct api_ctx *c);
 int route_metrics(struct api_ctx *c);
 int route_openapi(struct api_ctx *c);
+
+/*
+ * The web console (console.c): answers GET/HEAD of "/", "/console" and
+ * "/console/..." from the embedded files and returns true; false for any
+ * other path.
+ */
+bool console_serve(const char *method, const char *path, struct api_resp *out);
 
 /* Metrics (http.c): Prometheus text of the counters, appended to `out` (malloc'd). */
 char *api_metrics_text(size_t *len);
@@ -174,12 +233,19 @@ struct server_config {
 	int key_fd;                /* key providers (docs/keys.md) */
 	const char *key_command, *key_pkcs11;
 	gd_time now;
+	bool ordered_writes;       /* gd_vault_options.ordered_writes (--ordered-writes) */
 	const char *host;
 	unsigned port;
 	const char *cert, *cert_key;
 	unsigned threads;
 	unsigned timeout;          /* seconds of inactivity before a connection is closed */
 	unsigned connections;      /* connection limit */
+	unsigned per_client;       /* connections per client address, 0: no limit */
+	unsigned deadline;         /* seconds to receive a request's headers and body */
+	const char *access_log;    /* file of JSON lines, "-" for stderr, or NULL */
+	const char *probe_token_file; /* token /healthz and /metrics require, or NULL */
+	const char *client_ca;     /* PEM CA: client certificates required (mTLS), or NULL */
+	bool bind_client_cert;     /* a token works only with a certificate whose CN is its principal */
 };
 /* Runs until SIGINT/SIGTERM (blocked by the caller), then drains and stops. */
 int server_run(const struct server_config *cfg);

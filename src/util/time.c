@@ -8,12 +8,13 @@
 #include <string.h>
 
 #include "gardien.h"
-#include "lib/internal.h"
+#include "util/civil.h"
+#include "util/core.h"
 
 #define GD__TIME_MIN (-62167219200LL) /* 0000-01-01T00:00:00Z */
 #define GD__TIME_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t gd__days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -23,7 +24,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void gd__civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
 	z += 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -36,7 +37,7 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-static unsigned days_in_month(int64_t y, unsigned m)
+unsigned gd__days_in_month(int64_t y, unsigned m)
 {
 	static const unsigned dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -102,10 +103,10 @@ int gd_time_parse(gd_time *out, const char *s)
 	}
 	if (*p)
 		goto bad;
-	if (mo < 1 || mo > 12 || d < 1 || (unsigned)d > days_in_month(y, (unsigned)mo) || h > 23 ||
+	if (mo < 1 || mo > 12 || d < 1 || (unsigned)d > gd__days_in_month(y, (unsigned)mo) || h > 23 ||
 	    mi > 59 || se > 60)
 		return gd__err(GD_EINVAL, "time \"%.40s\" is not a real date and time", s);
-	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - offset;
+	*out = gd__days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - offset;
 	return 0;
 bad:
 	return gd__err(GD_EINVAL,
@@ -123,7 +124,7 @@ void gd_time_format(char out[32], gd_time t)
 	t = clamp(t);
 	int64_t days = floor_div(t, 86400), y;
 	unsigned secs = (unsigned)(t - days * 86400), m, d;
-	civil_from_days(days, &y, &m, &d);
+	gd__civil_from_days(days, &y, &m, &d);
 	snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y % 10000u, m % 13u, d % 32u,
 	         secs / 3600 % 24u, secs / 60 % 60u, secs % 60u);
 }
@@ -133,7 +134,7 @@ void gd_date_format(char out[32], gd_time t)
 	t = clamp(t);
 	int64_t y;
 	unsigned m, d;
-	civil_from_days(floor_div(t, 86400), &y, &m, &d);
+	gd__civil_from_days(floor_div(t, 86400), &y, &m, &d);
 	snprintf(out, 32, "%04u-%02u-%02u", (unsigned)y % 10000u, m % 13u, d % 32u);
 }
 
@@ -141,12 +142,12 @@ gd_time gd_time_add_months(gd_time t, int months)
 {
 	int64_t days = floor_div(t, 86400), secs = t - days * 86400, y;
 	unsigned m, d;
-	civil_from_days(days, &y, &m, &d);
+	gd__civil_from_days(days, &y, &m, &d);
 	int64_t total = y * 12 + (m - 1) + months;
 	int64_t ny = floor_div(total, 12);
 	unsigned nm = (unsigned)(total - ny * 12) + 1;
-	unsigned dim = days_in_month(ny, nm);
-	return days_from_civil(ny, nm, d > dim ? dim : d) * 86400 + secs;
+	unsigned dim = gd__days_in_month(ny, nm);
+	return gd__days_from_civil(ny, nm, d > dim ? dim : d) * 86400 + secs;
 }
 
 gd_time gd_time_end_of_day(gd_time t)

@@ -2,20 +2,17 @@
 # test_audit.sh — gardien audit from the command line: verify (exit 0 intact,
 # exit 5 with the first bad entry named), list filters and --json, export and
 # offline verification against the vault's key, prune under a signed anchor.
-set -euo pipefail
-G=${GARDIEN:?GARDIEN must name the gardien binary}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-export GARDIEN_VAULT="$dir/v.db" GARDIEN_NOW=2026-01-01T00:00:00Z GARDIEN_PRINCIPAL=cli:dpo
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+set -e
+sqlite_vault "$W/v.db"
+export GARDIEN_NOW=2026-01-01T00:00:00Z GARDIEN_PRINCIPAL=cli:dpo
 
 "$G" init --tenant acme >/dev/null
 s=$("$G" subject create)
 r1=$("$G" put "$s" --activity billing --category user.name Jeanne)
 GARDIEN_NOW=2026-02-01 "$G" put "$s" --activity billing --category user.contact.email j@example.fr >/dev/null
 GARDIEN_NOW=2026-02-01 "$G" --as svc:billing get "$r1" --purpose billing >/dev/null
-if "$G" get "$r1" --purpose marketing 2>/dev/null; then fail "marketing read allowed"; fi
+if GARDIEN_NOW=2026-03-02 "$G" get "$r1" --purpose marketing 2>/dev/null; then fail "marketing read allowed"; fi
 
 out=$("$G" audit verify) || fail "intact vault does not verify"
 grep -q "audit trail intact: 7 entries in 2 chain(s)" <<<"$out" || fail "verify said: $out"
@@ -49,7 +46,7 @@ set +e
 out=$("$G" audit verify --file forged.jsonl --json); rc=$?
 set -e
 [ $rc = 5 ] || fail "forged export: exit $rc"
-[ "$(jq -r .problem <<<"$out")" = modified ] || fail "forged export: $out"
+[ "$(jq -r .result <<<"$out")" = modified ] || fail "forged export: $out"
 "$G" audit export --format csv | head -1 | grep -q '^type,seq,at,time,principal,action' || fail "csv header"
 
 # tampering in the vault (a block of entries removed): exit 5, the entry named
@@ -58,7 +55,7 @@ set +e
 out=$("$G" audit verify --json); rc=$?
 set -e
 [ $rc = 5 ] || fail "deleted entry: exit $rc"
-[ "$(jq -r '.problem + " " + .tenant + " " + (.seq|tostring)' <<<"$out")" = "removed acme 2" ] || fail "$out"
+[ "$(jq -r '.result + " " + .tenant + " " + (.first_bad_seq|tostring)' <<<"$out")" = "removed acme 2" ] || fail "$out"
 
 # prune: a fresh vault, a year of entries, the first months removed
 rm -f v.db v.db.key

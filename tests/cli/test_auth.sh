@@ -52,11 +52,20 @@ expect_code 3 G user unlock nobody
 
 # support staff and grants
 expect_code 0 G user support sam <<<"support password 1"
-expect_code 0 G grant create sam --ops read --activities billing --until 2099-01-01
+SOON=$(date -u -d '+3 days' +%Y-%m-%dT%H:%M:%SZ)
+expect_code 2 G grant create sam --ops read --activities billing --until 2099-01-01
+expect_match "$err" "lasts at most 604800 s"
+expect_code 0 G grant create sam --ops read --activities billing --until "$SOON"
 expect_match "$out" "grant 1 to support:sam"
+# the longest grant is the tenant's: the operator shortens it to one day
+expect_code 0 G grant max
+expect_match "$out" "at most 604800 s"
+expect_code 0 G grant max 86400
+expect_code 2 G grant create sam --ops read --activities billing --until "$SOON"
+expect_code 2 G grant max 60
 expect_code 2 G grant create sam --ops read --activities billing
 expect_code 2 G grant create sam --ops read --activities billing --until 2001-01-01
-expect_code 3 G grant create nobody --ops read --activities '*' --until 2099-01-01
+expect_code 3 G grant create nobody --ops read --activities '*' --until "$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ)"
 expect_code 0 G --json grant list
 expect_eq "$(jq -s -r '.[0].support + " " + .[0].ops' <<<"$out")" "sam read" "grant list"
 expect_code 0 G grant revoke 1

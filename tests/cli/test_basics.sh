@@ -3,7 +3,7 @@
 # errors and exit codes, --json, --now.
 . "$(dirname "$0")/lib.sh"
 
-expect_code 0 G init --tenant acme --country 33
+expect_code 0 G --now 2026-01-01 init --tenant acme --country 33   # a test vault: --now allowed
 if [ "$GD_ENGINE" = pg ]; then
   expect_eq "$(stat -c %a "$GARDIEN_KEY")" 600 "key file mode"
 else
@@ -67,6 +67,15 @@ expect_match "$err" "wrong key"
 expect_code 0 G erase "$s"
 expect_code 3 G subject find email ana@example.org
 expect_code 3 G erase "$s"
+# A vault on a file system that orders writes (docs/FORMAT.md): the same
+# operations, by option or variable, wherever the option stands.
+expect_code 0 G subject create --email ordered@example.org
+o=$out
+expect_code 0 G put "$o" --activity billing --category user.contact.email ordered@example.org --ordered-writes
+GARDIEN_ORDERED_WRITES=1 expect_code 0 G erase "$o"
+expect_code 3 G --ordered-writes subject find email ordered@example.org
+expect_code 0 G --help
+expect_match "$out" "--ordered-writes"
 
 # Several tenants: the choice is required and isolation holds.
 expect_code 0 G tenant create beta

@@ -2,13 +2,10 @@
 # test_breach.sh — gardien breach from the command line: the 72-hour clock with
 # --now, a late notification refused without reasons, the scope of a leaked
 # service credential computed from the audit trail, and the drafts.
-set -euo pipefail
-G=${GARDIEN:?GARDIEN must name the gardien binary}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-export GARDIEN_VAULT="$dir/v.db" GARDIEN_NOW=2026-03-01T08:00:00Z GARDIEN_PRINCIPAL=cli:dpo
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+set -e
+sqlite_vault "$W/v.db"
+export GARDIEN_NOW=2026-03-01T08:00:00Z GARDIEN_PRINCIPAL=cli:dpo
 
 "$G" init --tenant acme >/dev/null
 a=$("$G" subject create); b=$("$G" subject create); c=$("$G" subject create)
@@ -50,7 +47,7 @@ grep -q "72 hours" err || fail "message: $(cat err)"
 sqlite3 v.db "DELETE FROM breaches" 2>/dev/null && fail "a breach was deleted"
 
 # With a register (Wimi's notice), the controller, its DPO and its language come from it.
-export GARDIEN_VAULT="$dir/w.db"
+sqlite_vault "$W/w.db"
 "$G" init --tenant wimi --register "${GD_SOURCE_DIR:?}/examples/wimi.yml" >/dev/null
 out=$("$G" breach record --json --nature availability --description "Serveur de fichiers chiffré par un rançongiciel")
 [ "$(jq -r .controller <<<"$out")" = "Cloud Solutions (Wimi)" ] || fail "controller: $out"

@@ -3,13 +3,10 @@
 # both ways, the Art. 13/14 notice in French and English, Markdown and HTML
 # (valid for tidy, equal to the reviewed snapshots in docs/notice-examples/),
 # from a file and from the vault, and the exit codes of bad input.
-set -u
-: "${GARDIEN:?}" "${GD_SOURCE_DIR:?}"
-W=$(mktemp -d "${TMPDIR:-/tmp}/gdcli-XXXXXX")
-trap 'rm -rf "$W"' EXIT
-export GARDIEN_VAULT="$W/v.db" GARDIEN_NOW=2026-01-01
-FAILS=0
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+. "$(dirname "$0")/lib.sh"
+: "${GD_SOURCE_DIR:?}"
+sqlite_vault "$W/v.db"
+export GARDIEN_NOW=2026-01-01
 run() { OUT=$("$GARDIEN" "$@" 2>"$W/err"); RC=$?; ERR=$(cat "$W/err"); }
 has() { case "$1" in *"$2"*) ;; *) fail "${3:-output} lacks '$2'" ;; esac; }
 N="$GD_SOURCE_DIR/tests/data/notices"
@@ -111,4 +108,4 @@ has "$OUT" "register.export" "audit of the notice"
 run register notice --version 9
 [ "$RC" -eq 3 ] || fail "unknown version: exit $RC, expected 3"
 
-[ "$FAILS" -eq 0 ] && echo "ok" || { echo "$FAILS failure(s)"; exit 1; }
+finish

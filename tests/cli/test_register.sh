@@ -1,12 +1,9 @@
 # test_register.sh — gardien register from the command line: exit codes, the
 # FILE:LINE:COLUMN form of findings, --json, and bad files changing nothing.
-set -u
-: "${GARDIEN:?}" "${GD_SOURCE_DIR:?}"
-W=$(mktemp -d "${TMPDIR:-/tmp}/gdcli-XXXXXX")
-trap 'rm -rf "$W"' EXIT
-export GARDIEN_VAULT="$W/v.db" GARDIEN_NOW=2026-01-01
-FAILS=0
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+. "$(dirname "$0")/lib.sh"
+: "${GD_SOURCE_DIR:?}"
+sqlite_vault "$W/v.db"
+export GARDIEN_NOW=2026-01-01
 run() { OUT=$("$GARDIEN" "$@" 2>&1); RC=$?; }
 
 cat >"$W/bad.yml" <<'YAML'
@@ -65,8 +62,18 @@ run register diff 1 2
 A=$("$GARDIEN" register export --format csv) || fail "export csv"
 B=$(GARDIEN_VAULT=/nonexistent "$GARDIEN" register export --format csv --file "$GD_SOURCE_DIR/examples/winbooks.yml") || fail "export --file"
 [ "$A" = "$B" ] || fail "vault and file exports differ"
+# The CSV is opened in spreadsheets: a cell that would run as a formula is
+# neutralised, and the HTML escapes every markup character.
+sed 's/^    name: Facturation et gestion des recouvrements$/    name: "=HYPERLINK(\x27http:\/\/evil\x27)"/' \
+	"$GD_SOURCE_DIR/examples/winbooks.yml" >"$W/formula.yml"
+grep -q '=HYPERLINK' "$W/formula.yml" || fail "the test register was not changed"
+run register export --format csv --file "$W/formula.yml"
+[ "$RC" -eq 0 ] || fail "export of the formula register: exit $RC: $OUT"
+case "$OUT" in *"\"'=HYPERLINK('http://evil')\""*) ;; *) fail "formula not neutralised: $OUT" ;; esac
+run register export --format html --file "$W/formula.yml"
+case "$OUT" in *"=HYPERLINK(&#39;http://evil&#39;)"*) ;; *) fail "apostrophe not escaped in HTML: $OUT" ;; esac
 run help register
 case "$OUT" in *"gardien register check FILE"*) ;; *) fail "help register: $OUT" ;; esac
 
-[ "$FAILS" -eq 0 ] || { echo "$FAILS check(s) failed" >&2; exit 1; }
+finish
 echo ok

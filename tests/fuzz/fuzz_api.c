@@ -2,10 +2,14 @@
  * fuzz_api.c — the HTTP API's request handling (route matching, body caps,
  * JSON bodies, path parameters, authentication header) on a real vault.
  *
- * Input: "METHOD PATH\n" then "AUTH\n" (a line: "token" uses a valid service
+ * Input: "METHOD TARGET\n" then "AUTH\n" (a line: "token" uses a valid service
  * token with every right, "bad" a malformed one, anything else is sent as is)
- * then the body. It links the server's library (gardien_server): the code
- * `gardien serve` runs, minus the socket.
+ * then the body. TARGET is a raw request target: its path is decoded by
+ * api_path_decode as the server does (%00, %2F and bad escapes refused), its
+ * query string ("?k=v&…", up to 8 pairs, taken as is) answers api_query;
+ * without one, ?purpose=billing. It links the server's library
+ * (gardien_server): the code `gardien serve` runs, minus the socket — the web
+ * console's file lookup (console.c) included.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -53,9 +57,34 @@ static void setup(void)
 	atexit(cleanup);
 }
 
+struct args {
+	int n;
+	char *k[8], *v[8];
+};
+
 static const char *query(void *ud, const char *key)
 {
-	return strcmp(key, "purpose") == 0 ? "billing" : NULL;
+	const struct args *a = ud;
+	if (!a->n)
+		return strcmp(key, "purpose") == 0 ? "billing" : NULL;
+	for (int i = 0; i < a->n; i++)
+		if (strcmp(a->k[i], key) == 0)
+			return a->v[i];
+	return NULL;
+}
+
+/* Splits "k=v&k2=v2" in place. */
+static void split_query(struct args *a, char *q)
+{
+	while (q && *q && a->n < 8) {
+		char *amp = strchr(q, '&'), *eq;
+		if (amp)
+			*amp = 0;
+		eq = strchr(q, '=');
+		a->k[a->n] = q;
+		a->v[a->n++] = eq ? (*eq = 0, eq + 1) : (char *)"";
+		q = amp ? amp + 1 : NULL;
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -94,10 +123,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!body)
 		return 0;
 	memcpy(body, nl2 + 1, blen);
-	struct api_req rq = {.method = method, .path = upath, .authorization = header[0] ? header : NULL,
-	                     .query = query, .body = body, .body_len = blen, .v = vault};
+	struct args args = {0};
+	char *qs = strchr(upath, '?'), dpath[480];
+	if (qs)
+		*qs++ = 0;
+	split_query(&args, qs);
+	if (api_path_decode(upath, strlen(upath), dpath, sizeof dpath) < 0) {
+		free(body);
+		return 0; /* the server answers 400 before routing */
+	}
+	for (const char *c = dpath; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			abort(); /* a decoded control character must never reach the router */
+	struct api_req rq = {.method = method, .path = dpath, .authorization = header[0] ? header : NULL,
+	                     .query = query, .query_ud = &args, .body = body, .body_len = blen, .v = vault};
 	struct api_resp r;
 	int route;
+	/* As http.c: the console's files first, then the API. */
+	if (console_serve(method, upath, &r)) {
+		if (r.status != 200 && r.status != 302 && r.status != 404 && r.status != 405 && r.status != 503)
+			abort();
+		if (r.status == 200 && (!r.body || !r.csp))
+			abort();
+		free(r.body);
+		free(body);
+		return 0;
+	}
 	api_handle(&rq, &r, &route);
 	if (r.status < 200 || r.status > 599)
 		abort();

@@ -60,8 +60,9 @@ if command -v systemd-analyze >/dev/null; then
 fi
 
 # The library exports exactly the functions the public headers declare, under
-# the version node, and nothing internal.
-printf '#include "gardien.h"\n' >"$W/aux.c"
+# the version node, and nothing internal. gardien/json.h is public but not in
+# the umbrella (it needs jansson): included as well.
+printf '#include "gardien.h"\n#include "gardien/json.h"\n' >"$W/aux.c"
 gcc -I"$R/usr/include" -aux-info "$W/aux.txt" -c "$W/aux.c" -o "$W/aux.o"
 grep '/usr/include/gardien' "$W/aux.txt" | grep -oE '\bgd_[a-z0-9_]+ \(' | tr -d ' (' | sort -u >"$W/declared"
 nm -D --defined-only "$R/$libdir/libgardien.so.0" | awk '{print $3}' | sed 's/@.*//' | grep -v '^GARDIEN_' | sort >"$W/exported"

@@ -3,13 +3,11 @@
 # snapshot of every row into the same encrypted backup file as an SQLite
 # vault's; `backup restore` loads it back into the database and re-applies the
 # erasures made since, from the journal beside the key file.
-set -euo pipefail
-G=${GARDIEN:?}
-W=$(mktemp -d "${TMPDIR:-/tmp}/gd-pgbackup.XXXXXX")
+. "$(dirname "$0")/../lib.sh"
+set -e
 . "$GD_SOURCE_DIR/tests/tools/pg.sh"
-cleanup() { pg_stop; rm -rf "$W"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+cleanup() { pg_stop; }
+at_exit cleanup
 
 pg_start "$W"
 export GARDIEN_VAULT=$(pg_createdb bk) GARDIEN_KEY=$W/vault.key

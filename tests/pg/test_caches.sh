@@ -2,14 +2,12 @@
 # Caches follow the database across processes (issue 14): a register version
 # loaded by one process (the CLI) is enforced by a running server from its next
 # request, and a role changed by the CLI too.
-set -euo pipefail
-G=${GARDIEN:?}
-W=$(mktemp -d "${TMPDIR:-/tmp}/gd-pgcache.XXXXXX")
+. "$(dirname "$0")/../lib.sh"
+set -e
 . "$GD_SOURCE_DIR/tests/tools/pg.sh"
 SPID=
-cleanup() { [ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null; wait 2>/dev/null || true; pg_stop; rm -rf "$W"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+cleanup() { [ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null; wait 2>/dev/null || true; pg_stop; }
+at_exit cleanup
 register() {  # CATEGORIES
 	cat <<YAML
 gardien_register: 1

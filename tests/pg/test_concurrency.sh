@@ -4,19 +4,18 @@
 # count each; one server is killed with SIGKILL in the middle. Every write
 # that was acknowledged (CLI exit 0, HTTP 201) is there, readable, with exactly
 # one audit entry; no record id is given twice; the audit trail verifies.
-set -euo pipefail
-G=${GARDIEN:?}
-W=$(mktemp -d "${TMPDIR:-/tmp}/gd-pgconc.XXXXXX")
+. "$(dirname "$0")/../lib.sh"
+set -e
 . "$GD_SOURCE_DIR/tests/tools/pg.sh"
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	# On a failure, what the database said.
+	[ "$failures" -eq 0 ] || grep -B2 -A8 'ERROR' "$W/pg/log" 2>/dev/null | head -60 >&2
 	pg_stop
-	rm -rf "$W"
 }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; grep -B2 -A8 'ERROR' "$W/pg/log" 2>/dev/null | head -60 >&2; exit 1; }
+at_exit cleanup
 
 pg_start "$W"
 export GARDIEN_VAULT=$(pg_createdb conc) GARDIEN_KEY=$W/vault.key

@@ -3,13 +3,11 @@
 # directory (heap, indexes, WAL, server log) after puts, an update, a find and
 # reads through the CLI and the server (issue 14). The values are marked so
 # that any copy of them, in any file, is found by grep.
-set -euo pipefail
-G=${GARDIEN:?}
-W=$(mktemp -d "${TMPDIR:-/tmp}/gd-pgplain.XXXXXX")
+. "$(dirname "$0")/../lib.sh"
+set -e
 . "$GD_SOURCE_DIR/tests/tools/pg.sh"
-cleanup() { pg_stop; rm -rf "$W"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+cleanup() { pg_stop; }
+at_exit cleanup
 
 pg_start "$W"
 # Log every statement, to prove that not even a parameter reaches the log.

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 setup winbooks winbooks
 
-sweep() { expect 0 "sweep at $1" -- --now "$1" --json retention sweep; }
+sweep() { expect_gardien 0 "sweep at $1" -- --now "$1" --json retention sweep; }
 
 C=$("$GARDIEN" subject create --email compta@client.be) || fail "customer"
 U=$("$GARDIEN" subject create --email user@client.be) || fail "cloud user"
@@ -17,30 +17,30 @@ HOST=$(put "$U" --activity cloud_hosting --category user.content.private.hosted 
 # During the contract nothing moves.
 sweep 2030-01-01
 expect_out '"archived":0,"anonymised":0,"deleted":0'
-expect 0 "relation readable during the contract" -- get "$REL" --purpose customer_relations
+expect_gardien 0 "relation readable during the contract" -- get "$REL" --purpose customer_relations
 
 # End of contract: relation and billing data archived as proof.
-expect 0 "contract end" -- --now 2026-12-31T18:00:00Z event "$C" contract_end --at 2026-12-31T17:00:00Z
+expect_gardien 0 "contract end" -- --now 2026-12-31T18:00:00Z event "$C" contract_end --at 2026-12-31T17:00:00Z
 sweep 2026-12-31T18:00:00Z
 expect_out '"archived":2'
-expect 4 "archived relation refused for customer relations" -- get "$REL" --purpose customer_relations
+expect_gardien 4 "archived relation refused for customer relations" -- get "$REL" --purpose customer_relations
 expect_out "kept only as legal proof"
-expect 0 "archived billing readable for billing (legal claims)" -- get "$BILL" --purpose billing
-expect 0 "archived relation readable for legal retention" -- get "$REL" --purpose billing
-expect 0 "support data still active" -- get "$SUP" --purpose support
-expect 0 "plan until the consequences are settled" -- --now 2027-01-01 --json retention plan --until 2040-01-01
+expect_gardien 0 "archived billing readable for billing (legal claims)" -- get "$BILL" --purpose billing
+expect_gardien 0 "archived relation readable for legal retention" -- get "$REL" --purpose billing
+expect_gardien 0 "support data still active" -- get "$SUP" --purpose support
+expect_gardien 0 "plan until the consequences are settled" -- --now 2027-01-01 --json retention plan --until 2040-01-01
 expect_out '"waiting_for_event":4'
 
 # Consequences settled (prescription run out): everything goes.
-expect 0 "settled" -- --now 2031-12-31T10:00:00Z event "$C" consequences_settled --at 2031-12-31T10:00:00Z
+expect_gardien 0 "settled" -- --now 2031-12-31T10:00:00Z event "$C" consequences_settled --at 2031-12-31T10:00:00Z
 sweep 2031-12-31T10:00:00Z
 expect_out '"deleted":3'
-expect 3 "billing deleted" -- get "$BILL" --purpose billing
-expect 3 "support deleted" -- get "$SUP" --purpose support
+expect_gardien 3 "billing deleted" -- get "$BILL" --purpose billing
+expect_gardien 3 "support deleted" -- get "$SUP" --purpose support
 
 # Hosted data (processor): until the hosting ends.
-expect 0 "hosted readable" -- get "$HOST" --purpose cloud_hosting
-expect 0 "hosting end" -- --now 2032-03-31T23:00:00Z event "$U" hosting_end --at 2032-03-31T23:00:00Z
+expect_gardien 0 "hosted readable" -- get "$HOST" --purpose cloud_hosting
+expect_gardien 0 "hosting end" -- --now 2032-03-31T23:00:00Z event "$U" hosting_end --at 2032-03-31T23:00:00Z
 sweep 2032-03-31T23:00:00Z
-expect 3 "hosted data deleted" -- get "$HOST" --purpose cloud_hosting
+expect_gardien 3 "hosted data deleted" -- get "$HOST" --purpose cloud_hosting
 finish

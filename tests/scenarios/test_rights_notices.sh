@@ -5,20 +5,12 @@
 # not; cookie consent expiring after 13 months (Wimi); erasure keeping what a
 # legal obligation requires and saying so; restriction with IPORTA's
 # legal-claims activity; Art. 19 notices to processors.
-set -euo pipefail
-: "${GARDIEN:?set GARDIEN to the gardien binary}" "${GD_SOURCE_DIR:?}"
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
+. "$(dirname "$0")/lib.sh"
+set -e
+: "${GD_SOURCE_DIR:?}"
 export GARDIEN_PRINCIPAL=cli:dpo GARDIEN_NOW=2026-01-31T10:00:00Z
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_exit() { # expect_exit CODE command...
-	local want=$1; shift
-	set +e; "$@" >out.txt 2>err.txt; local got=$?; set -e
-	[ "$got" = "$want" ] || { cat out.txt err.txt >&2; fail "'$*' exited $got, expected $want"; }
-}
 vault() { # vault NAME: a vault with the example register of NAME loaded
-	export GARDIEN_VAULT="$dir/$1.db"
+	sqlite_vault "$W/$1.db"
 	"$GARDIEN" init --tenant "$1" --country 33 >/dev/null
 	"$GARDIEN" register load "$GD_SOURCE_DIR/examples/$1.yml" >/dev/null
 }
@@ -39,21 +31,21 @@ CK=$(put "$S" --activity cookies --category user.device.cookie_id --subject-cate
 STAT=$(put "$S" --activity statistics --category user.demographic.language --subject-category customer --source service "fr")
 
 # Cookies rest on consent: refused without it, allowed with it, refused 13 months later.
-expect_exit 4 "$GARDIEN" get "$CK" --purpose cookies
-grep -q "consent is not recorded" err.txt || fail "consent reason"
+expect_code 4 "$GARDIEN" get "$CK" --purpose cookies
+grep -q "consent is not recorded" <<<"$err" || fail "consent reason"
 "$GARDIEN" consent give "$S" cookies --channel cookie-banner --source www.wimi-teamwork.com \
 	| grep -q "live (expires 2027-02-28T10:00:00Z)" || fail "13 months from 31 January"
 "$GARDIEN" get "$CK" --purpose cookies >/dev/null
 GARDIEN_NOW=2027-02-28T09:59:59Z "$GARDIEN" get "$CK" --purpose cookies >/dev/null
-GARDIEN_NOW=2027-02-28T10:00:00Z expect_exit 4 "$GARDIEN" get "$CK" --purpose cookies
-grep -q "expired on 2027-02-28" err.txt || fail "expiry reason"
+GARDIEN_NOW=2027-02-28T10:00:00Z expect_code 4 "$GARDIEN" get "$CK" --purpose cookies
+grep -q "expired on 2027-02-28" <<<"$err" || fail "expiry reason"
 # The wording is the register's: its hash is the evidence.
 [ "$("$GARDIEN" --json consent history "$S" | jq -r '.[0].wording_version')" = "politique de confidentialité Wimi" ] \
 	|| fail "wording version from the register"
 
 # Restriction: not offered by Wimi, refused with the notice's reason.
-expect_exit 4 "$GARDIEN" request open restriction "$S"
-grep -q "nécessaires à l'exécution du contrat commercial" err.txt || fail "wimi restriction reason"
+expect_code 4 "$GARDIEN" request open restriction "$S"
+grep -q "nécessaires à l'exécution du contrat commercial" <<<"$err" || fail "wimi restriction reason"
 
 # Access: everything, with basis, recipients, retention; further copies may be charged.
 A=$(verified access "$S")
@@ -89,8 +81,8 @@ RE=$(verified rectification "$S")
 [ "$("$GARDIEN" --json get "$NAME" --purpose subscription | jq -r .value)" = "Claire Petit-Martin" ] || fail "rectified"
 WC=$(verified withdraw_consent "$S" --activity cookies)
 "$GARDIEN" request complete "$WC" >/dev/null
-expect_exit 4 "$GARDIEN" get "$CK" --purpose cookies
-grep -q "withdrawn" err.txt || fail "cookie consent withdrawn by request"
+expect_code 4 "$GARDIEN" get "$CK" --purpose cookies
+grep -q "withdrawn" <<<"$err" || fail "cookie consent withdrawn by request"
 [ "$("$GARDIEN" --json request list --all | jq '[.[] | select(.state == "completed")] | length')" = 7 ] \
 	|| fail "seven Wimi requests completed"
 
@@ -99,12 +91,12 @@ E=$(verified erasure "$S")
 "$GARDIEN" request erase "$E" >erase.txt
 grep -q "3 record(s) erased, 1 kept" erase.txt || { cat erase.txt; fail "erasure counts"; }
 grep -q "kept record $IP" erase.txt && grep -q "legal obligation" erase.txt || fail "kept record reported"
-expect_exit 3 "$GARDIEN" get "$NAME" --purpose subscription
+expect_code 3 "$GARDIEN" get "$NAME" --purpose subscription
 "$GARDIEN" get "$IP" --purpose security_logs >/dev/null
 # Art. 19: the subscription's processor (the data centres) is told; internal staff are not.
 # (The rectification above notified it too.)
 [ "$("$GARDIEN" --json outbox list | jq -r 'map(.action + " " + .activity + " " + .recipient) | join(";")')" = \
-  "rectification subscription centres de données situés en France;erasure subscription centres de données situés en France" ] \
+	"rectification subscription centres de données situés en France;erasure subscription centres de données situés en France" ] \
 	|| fail "rectification and erasure notices to the processor"
 
 # ---- IPORTA ------------------------------------------------------------------------
@@ -114,13 +106,13 @@ C=$(put "$S" --activity contract_management --category user.contact.email --subj
 Q=$(put "$S" --activity contact_requests --category user.contact.phone_number --subject-category prospect --source site "+33600000002")
 V=$(put "$S" --activity visitor_prospection --category user.contact.email --subject-category visitor --source site "marc@example.fr")
 # Prospection of visitors rests on consent; the opt-in list follows it.
-expect_exit 4 "$GARDIEN" get "$V" --purpose visitor_prospection
+expect_code 4 "$GARDIEN" get "$V" --purpose visitor_prospection
 "$GARDIEN" consent give "$S" visitor_prospection --channel web-form --text "J'accepte de recevoir des offres" >/dev/null
 "$GARDIEN" consent members visitor_prospection | grep -qx "$S" || fail "opt-in member"
 "$GARDIEN" get "$V" --purpose visitor_prospection >/dev/null
-W=$(verified withdraw_consent "$S" --activity visitor_prospection)
-"$GARDIEN" request complete "$W" >/dev/null
-expect_exit 4 "$GARDIEN" get "$V" --purpose visitor_prospection
+WR=$(verified withdraw_consent "$S" --activity visitor_prospection)
+"$GARDIEN" request complete "$WR" >/dev/null
+expect_code 4 "$GARDIEN" get "$V" --purpose visitor_prospection
 [ -z "$("$GARDIEN" consent members visitor_prospection)" ] || fail "left the list"
 
 # Rectification: the group's processors are told (Art. 19), the authorities are not.
@@ -133,13 +125,13 @@ R=$(verified rectification "$S")
 "$GARDIEN" --json outbox list | jq -r '.[].recipient' | grep -q "^autorités" && fail "authorities are not notified"
 N=$("$GARDIEN" --json outbox list | jq '.[0].id')
 "$GARDIEN" outbox ack "$N" >/dev/null
-expect_exit 7 "$GARDIEN" outbox ack "$N"
+expect_code 7 "$GARDIEN" outbox ack "$N"
 
 # Restriction (offered by IPORTA): reads stop except for the legal-claims activity.
 L=$(verified restriction "$S")
 "$GARDIEN" request complete "$L" >/dev/null
-expect_exit 4 "$GARDIEN" get "$Q" --purpose contact_requests
-grep -q "restricted" err.txt || fail "restriction reason"
+expect_code 4 "$GARDIEN" get "$Q" --purpose contact_requests
+grep -q "restricted" <<<"$err" || fail "restriction reason"
 "$GARDIEN" get "$C" --purpose contract_management >/dev/null
 
 # Post-mortem directives are offered by IPORTA's register too.
@@ -164,7 +156,7 @@ O=$(verified objection "$S" --activity visitor_events)
 EI=$(verified erasure "$S")
 "$GARDIEN" request erase "$EI" >erase.txt
 grep -q "kept record $C" erase.txt && grep -q "legal claims" erase.txt || { cat erase.txt; fail "iporta keeps contract data"; }
-expect_exit 3 "$GARDIEN" get "$V" --purpose visitor_prospection
+expect_code 3 "$GARDIEN" get "$V" --purpose visitor_prospection
 
 # ---- WINBOOKS ------------------------------------------------------------------------
 # The WINBOOKS notice states no right (it describes WINBOOKS mostly as a processor).
@@ -173,7 +165,7 @@ expect_exit 3 "$GARDIEN" get "$V" --purpose visitor_prospection
 vault winbooks
 S=$("$GARDIEN" subject create --email luc@example.be)
 for kind in access erasure portability; do
-	expect_exit 0 "$GARDIEN" request open "$kind" "$S"
+	expect_code 0 "$GARDIEN" request open "$kind" "$S"
 done
 [ "$("$GARDIEN" --json request list --all | jq -r 'map(.state) | unique | join(",")')" = received ] || fail "received, not refused"
 echo ok

@@ -6,9 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 setup_vault
 start_server --threads 8
-req POST /v1/tenants/acme/subjects "$TA" '{}'; expect 201
+req POST /v1/tenants/acme/subjects "$TA" '{}'; expect_status 201
 S=$(jq -r .subject <<<"$BODY")
-req POST /v1/tenants/acme/subjects/$S/records "$TA" '{"activity":"billing","category":"user.name","value":"Ana"}'; expect 201
+req POST /v1/tenants/acme/subjects/$S/records "$TA" '{"activity":"billing","category":"user.name","value":"Ana"}'; expect_status 201
 R=$(jq -r .id <<<"$BODY")
 before=$(audit_count acme record.get 0)
 N=400
@@ -21,7 +21,7 @@ seq 100 | xargs -P 32 -I{} sh -c 'a=billing; [ $(({} % 2)) = 0 ] && a=marketing
 	-d "{\"activity\":\"$a\",\"category\":\"user.name\",\"value\":\"v{}\"}" "$1"' \
 	"$TA" "$B/v1/tenants/acme/subjects/$S/records" >"$W/wcodes"
 [ "$(grep -c '^201$' "$W/wcodes")" = 50 ] && [ "$(grep -c '^403$' "$W/wcodes")" = 50 ] || fail "writes: $(sort "$W/wcodes" | uniq -c)"
-req GET /metrics; expect 200
+req GET /metrics; expect_status 200
 batches=$(sed -n 's/^gardien_commit_batches_total //p' <<<"$BODY")
 batched=$(sed -n 's/^gardien_commit_batched_requests_total //p' <<<"$BODY")
 [ "$batched" -ge $((N + 100)) ] || fail "only $batched requests went through the committer"

@@ -26,17 +26,17 @@ crash() {
 	mkdir -p "$1"
 	cd "$1"
 	start_server
-	req POST /v1/auth/login "" "{\"tenant\":\"acme\",\"name\":\"ana\",\"password\":\"$PASSWORD\"}"; expect 201
+	req POST /v1/auth/login "" "{\"tenant\":\"acme\",\"name\":\"ana\",\"password\":\"$PASSWORD\"}"; expect_status 201
 	SESSION=$(jq -r .token <<<"$BODY")
 	[ -n "$SESSION" ] && [ "$SESSION" != null ] || fail "no session token: $BODY"
-	req POST /v1/tenants/acme/subjects "$TA" '{}'; expect 201
+	req POST /v1/tenants/acme/subjects "$TA" '{}'; expect_status 201
 	local s
 	s=$(jq -r .subject <<<"$BODY")
 	req POST "/v1/tenants/acme/subjects/$s/records" "$TA" "{\"activity\":\"billing\",\"category\":\"user.financial\",\"value\":\"$IBAN\"}"
-	expect 201
+	expect_status 201
 	local r
 	r=$(jq -r .id <<<"$BODY")
-	req GET "/v1/tenants/acme/records/$r?purpose=billing" "$SESSION"; expect 200
+	req GET "/v1/tenants/acme/records/$r?purpose=billing" "$SESSION"; expect_status 200
 	[ "$(jq -r .value <<<"$BODY")" = "$IBAN" ] || fail "value not read back: $BODY"
 	kill -ABRT "$SERVER_PID"
 	wait "$SERVER_PID" 2>/dev/null || true

@@ -22,7 +22,7 @@ call() {
 before=$(ls "$GARDIEN_VAULT.backups")
 
 start_server
-req POST /v1/tenants/acme/subjects "$TA" '{}'; expect 201
+req POST /v1/tenants/acme/subjects "$TA" '{}'; expect_status 201
 S=$(jq -r .subject <<<"$BODY")
 # A writer and a reader, each its own loop of requests, while the keys turn.
 writer() {
@@ -59,7 +59,7 @@ wait $wpid || fail "the writer failed during rotations: $(cat "$W/loop.fail")"
 wait $rpid || fail "the reader failed during rotations: $(cat "$W/loop.fail")"
 # Nothing lost, nothing unreadable: every record written reads back with its value.
 while read -r id value; do
-	req GET "/v1/tenants/acme/records/$id?purpose=billing" "$TA"; expect 200
+	req GET "/v1/tenants/acme/records/$id?purpose=billing" "$TA"; expect_status 200
 	[ "$(jq -r .value <<<"$BODY")" = "$value" ] || fail "record $id reads $(jq -r .value <<<"$BODY"), not $value"
 done <"$W/written"
 stop_server

@@ -7,7 +7,7 @@ setup_vault
 
 # ---- OpenAPI: docs/openapi.json is exactly what the server serves ----
 start_server --timeout 2
-req GET /v1/openapi.json; expect 200
+req GET /v1/openapi.json; expect_status 200
 jq -S . <<<"$BODY" >"$W/served.json"
 jq -S . "$GD_SOURCE_DIR/docs/openapi.json" >"$W/repo.json"
 diff -u "$W/repo.json" "$W/served.json" >&2 || fail "docs/openapi.json differs from the served document: run 'gardien serve --openapi > docs/openapi.json'"
@@ -24,7 +24,7 @@ done <"$W/ops"
 # ---- a slow client (headers never finished) does not block others, and is cut ----
 exec 3<>"/dev/tcp/127.0.0.1/$PORT"
 printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ' >&3
-req GET /healthz; expect 200
+req GET /healthz; expect_status 200
 rc=0; timeout 20 cat <&3 >"$W/slow" || rc=$?
 [ $rc -eq 0 ] || fail "the slow connection was not closed by the server (rc $rc)"
 [ ! -s "$W/slow" ] || fail "the slow client got an answer: $(cat "$W/slow")"
@@ -32,7 +32,7 @@ exec 3<&-
 # a slow body (declared 60 bytes, 10 sent) is cut too
 exec 3<>"/dev/tcp/127.0.0.1/$PORT"
 printf 'POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 60\r\n\r\n{"name":"' >&3
-req GET /healthz; expect 200
+req GET /healthz; expect_status 200
 rc=0; timeout 20 cat <&3 >/dev/null || rc=$?
 [ $rc -eq 0 ] || fail "the slow upload was not cut (rc $rc)"
 exec 3<&-

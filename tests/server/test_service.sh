@@ -19,7 +19,7 @@ SERVER_PID=$!
 read -r line <"$W/out1" || { cat "$W/err1"; fail "server did not start from the settings file"; }
 grep -q 'listening on http://127.0.0.1:[0-9]*.*2 threads' <<<"$line" || fail "settings not applied: $line"
 PORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' <<<"$line"); B=http://127.0.0.1:$PORT
-req GET /healthz; expect 200
+req GET /healthz; expect_status 200
 stop_server
 
 # The environment wins over the file, the command line over both.
@@ -64,7 +64,7 @@ for _ in $(seq 100); do [ -S "$W/notify.sock" ] && break; sleep 0.05; done
 NOTIFY_SOCKET=$W/notify.sock start_server
 for _ in $(seq 100); do grep -q READY=1 "$W/notify.out" && break; sleep 0.05; done
 grep -q 'READY=1' "$W/notify.out" || fail "no READY=1: $(cat "$W/notify.out")"
-req GET /healthz; expect 200
+req GET /healthz; expect_status 200
 stop_server
 wait "$listener" || fail "notify listener: $(cat "$W/notify.out")"
 grep -q 'STOPPING=1' "$W/notify.out" || fail "no STOPPING=1: $(cat "$W/notify.out")"

@@ -8,6 +8,7 @@
 
 #include "audit_table.h"
 #include "helpers.h"
+#include "util/core.h"
 
 #define FIXED_NOW 1767225600 /* 2026-01-01T00:00:00Z */
 
@@ -132,4 +133,28 @@ int64_t db_count(const char *path, const char *query)
 	sqlite3_finalize(st);
 	audit_db_close(db);
 	return n;
+}
+
+long fault_loop_run(const struct fault_loop *l)
+{
+	for (long n = 1;; n++) {
+		if (l->max > 0 && n > l->max)
+			fail_msg("still meeting fault points after %ld runs", l->max);
+		if (l->before)
+			l->before(l->ud);
+		gd__fault_arm(n);
+		int rc = l->op(l->ud);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (!fired) {
+			if (rc != l->expect)
+				fail_msg("run without fault: %d (%s), expected %d: %s", rc, gd_error_name(rc), l->expect,
+				         gd_error_last());
+			return n - 1;
+		}
+		if (rc >= 0)
+			fail_msg("fault %ld fired but the operation returned %d", n, rc);
+		if (l->check)
+			l->check(l->ud, n, rc);
+	}
 }

@@ -47,6 +47,27 @@ void audit_db_close(struct sqlite3 *db);
 /* Reads a whole file; caller frees. */
 unsigned char *read_file(const char *path, size_t *len);
 
+/*
+ * The fault-injection loop (curl's torture mode): runs `op` with a fault at its
+ * first fault point, then its second, and so on until a run reaches no more
+ * fault points; that run must return `expect`. Every faulted run must fail
+ * (a negative code) and is then handed to `check`, which asserts that the
+ * failure left nothing half-done. `before` (may be NULL) runs before each
+ * attempt, unfaulted: to take the state the check compares against, or to
+ * reopen the vault so that no cache hides a step. With `max` > 0 the loop
+ * fails the test when the operation still meets fault points after `max` runs.
+ * Returns the number of faulted runs.
+ */
+struct fault_loop {
+	int (*op)(void *ud);
+	void (*before)(void *ud);
+	void (*check)(void *ud, long n, int rc);
+	void *ud;
+	int expect;
+	long max;
+};
+long fault_loop_run(const struct fault_loop *l);
+
 #define GD_OK_OR_FAIL(expr)                                                               \
 	do {                                                                                  \
 		int rc_ = (expr);                                                                 \

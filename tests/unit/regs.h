@@ -13,12 +13,12 @@
 #define STRS(...) {(const char *[]){__VA_ARGS__}, sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)}
 
 static struct gd__party wimi_customer_recipients[] = {
-	{"Wimi support", NULL, "FR", "support", "internal"},
-	{"OVH", "Roubaix", "FR", "hosting", "processor"},
-	{"Stripe", NULL, "US", "payment", "external"},
+	{.name = "Wimi support", .address = NULL, .country = "FR", .purpose = "support", .kind = "internal", .countries = STRS("FR")},
+	{.name = "OVH", .address = "Roubaix", .country = "FR", .purpose = "hosting", .kind = "processor", .countries = STRS("FR")},
+	{.name = "Stripe", .address = NULL, .country = "US", .purpose = "payment", .kind = "external", .countries = STRS("US")},
 };
 static struct gd__transfer wimi_transfers[] = {
-	{"Stripe", "US", GD__SAFEGUARD_SCC, "Commission decision 2021/914"},
+	{.recipient = "Stripe", .country = "US", .safeguard = GD__SAFEGUARD_SCC, .reference = "Commission decision 2021/914"},
 };
 static struct gd__stage invoice_stages[] = {
 	{GD__STAGE_DELETE, "collection", {10, 0, 0}},
@@ -55,17 +55,15 @@ static struct gd__activity wimi_activities[] = {
 };
 
 static struct gd__right wimi_rights[] = {
-	{"access", true, NULL, NULL, true, true},
-	{"confirmation", true, NULL, NULL, true, false},
-	{"rectification", true, NULL, NULL, true, false},
-	{"erasure", true, NULL, "not where processing meets a legal obligation", true, false},
-	{"restriction", false,
-	 "the processing is lawful and all the data collected is necessary to perform the commercial contract",
-	 NULL, true, false},
-	{"objection", true, NULL, NULL, true, false},
-	{"portability", true, NULL, "data provided through the online form", true, false},
-	{"withdraw_consent", true, NULL, NULL, false, false},
-	{"post_mortem", true, NULL, NULL, true, false},
+	{.kind = "access", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = true},
+	{.kind = "confirmation", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "rectification", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "erasure", .offered = true, .reason = NULL, .conditions = "not where processing meets a legal obligation", .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "restriction", .offered = false, .reason = "the processing is lawful and all the data collected is necessary to perform the commercial contract", .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "objection", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "portability", .offered = true, .reason = NULL, .conditions = "data provided through the online form", .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "withdraw_consent", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = false, .extra_copies_charged = false},
+	{.kind = "post_mortem", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
 };
 
 static struct gd__register wimi_register = {
@@ -78,7 +76,7 @@ static struct gd__register wimi_register = {
 };
 
 static struct gd__party iporta_recipients[] = {
-	{"Visiativ group", NULL, "FR", "group services", "external"},
+	{.name = "Visiativ group", .address = NULL, .country = "FR", .purpose = "group services", .kind = "external", .countries = STRS("FR")},
 };
 
 static struct gd__activity iporta_activities[] = {
@@ -95,14 +93,14 @@ static struct gd__activity iporta_activities[] = {
 };
 
 static struct gd__right iporta_rights[] = {
-	{"access", true, NULL, NULL, true, false},
-	{"confirmation", true, NULL, NULL, true, false},
-	{"rectification", true, NULL, NULL, true, false},
-	{"erasure", true, NULL, NULL, true, false},
-	{"restriction", true, NULL, NULL, true, false},
-	{"objection", true, NULL, NULL, true, false},
-	{"portability", true, NULL, NULL, true, false},
-	{"withdraw_consent", true, NULL, NULL, false, false},
+	{.kind = "access", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "confirmation", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "rectification", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "erasure", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "restriction", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "objection", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "portability", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = true, .extra_copies_charged = false},
+	{.kind = "withdraw_consent", .offered = true, .reason = NULL, .conditions = NULL, .identity_proof = false, .extra_copies_charged = false},
 };
 
 static struct gd__register iporta_register = {

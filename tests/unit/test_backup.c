@@ -286,6 +286,34 @@ static int count_files(const char *dir)
 	return n;
 }
 
+struct backup_faults {
+	struct fixture *f;
+	const char *dir;
+	const char *file;
+	const unsigned char *before;
+	size_t n0;
+};
+
+static int op_create(void *ud)
+{
+	struct backup_faults *c = ud;
+	gd_backup_info b;
+	return gd_backup_create(c->f->v, c->dir, &b);
+}
+
+static int64_t backups_audited(struct fixture *f)
+{
+	return db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'backup.create'");
+}
+
+/* A failed backup leaves no file, no snapshot copy and no audit entry. */
+static void no_backup(void *ud, long n, int rc)
+{
+	struct backup_faults *c = ud;
+	assert_true(count_files(c->dir) <= 0);
+	assert_int_equal(backups_audited(c->f), 0);
+}
+
 static void create_failing_anywhere_leaves_nothing(void **state)
 {
 	struct fixture *f = fx_new();
@@ -293,27 +321,11 @@ static void create_failing_anywhere_leaves_nothing(void **state)
 	snprintf(dir, sizeof dir, "%s/backups", f->dir);
 	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
 	put(f, s, "billing", SECRET);
-	long n;
-	for (n = 1; n < 2000; n++) {
-		gd_backup_info b;
-		int64_t audited;
-		gd__fault_arm(n);
-		int rc = gd_backup_create(f->v, dir, &b);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		audited = db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'backup.create'");
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			assert_int_equal(count_files(dir), 1);
-			assert_int_equal(audited, 1);
-			break;
-		}
-		/* A failed backup leaves no file, no snapshot copy and no audit entry. */
-		assert_int_not_equal(rc, 0);
-		assert_true(count_files(dir) <= 0);
-		assert_int_equal(audited, 0);
-	}
-	assert_true(n > 5);
+	struct backup_faults c = {.f = f, .dir = dir};
+	struct fault_loop l = {.op = op_create, .check = no_backup, .ud = &c, .max = 2000};
+	assert_true(fault_loop_run(&l) > 4);
+	assert_int_equal(count_files(dir), 1);
+	assert_int_equal(backups_audited(f), 1);
 	fx_free(f);
 }
 
@@ -559,10 +571,31 @@ static void erasure_journal_tamper_detected(void **state)
 	fx_free(f);
 }
 
+static int op_restore(void *ud)
+{
+	struct backup_faults *c = ud;
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	return gd_backup_restore(c->f->path, &o, c->file, NULL);
+}
+
+/* A failed restore leaves the vault file byte for byte and no side file. */
+static void vault_as_before(void *ud, long n, int rc)
+{
+	struct backup_faults *c = ud;
+	char side[400];
+	size_t n1;
+	unsigned char *after = read_file(c->f->path, &n1);
+	assert_int_equal(c->n0, n1);
+	assert_memory_equal(c->before, after, c->n0);
+	free(after);
+	snprintf(side, sizeof side, "%s.restoring", c->f->path);
+	assert_int_equal(access(side, F_OK), -1);
+}
+
 static void restore_failing_anywhere_changes_nothing(void **state)
 {
 	struct fixture *f = fx_new();
-	char s[GD_SUBJECT_ID_SIZE], dir[400], file[700], side[400];
+	char s[GD_SUBJECT_ID_SIZE], dir[400], file[700];
 	gd_backup_info b;
 	snprintf(dir, sizeof dir, "%s/backups", f->dir);
 	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
@@ -573,27 +606,9 @@ static void restore_failing_anywhere_changes_nothing(void **state)
 	close_vault(f);
 	size_t n0;
 	unsigned char *before = read_file(f->path, &n0);
-	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
-	long n;
-	for (n = 1; n < 2000; n++) {
-		gd__fault_arm(n);
-		int rc = gd_backup_restore(f->path, &o, file, NULL);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			break;
-		}
-		assert_int_not_equal(rc, 0);
-		size_t n1;
-		unsigned char *after = read_file(f->path, &n1);
-		assert_int_equal(n0, n1);
-		assert_memory_equal(before, after, n0);
-		free(after);
-		snprintf(side, sizeof side, "%s.restoring", f->path);
-		assert_int_equal(access(side, F_OK), -1);
-	}
-	assert_true(n > 10);
+	struct backup_faults c = {.f = f, .file = file, .before = before, .n0 = n0};
+	struct fault_loop l = {.op = op_restore, .check = vault_as_before, .ud = &c, .max = 2000};
+	assert_true(fault_loop_run(&l) > 9);
 	free(before);
 	fx_reopen(f);
 	char found[GD_SUBJECT_ID_SIZE];

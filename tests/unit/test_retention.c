@@ -102,7 +102,12 @@ static int64_t put(struct fixture *f, const char *subject, const char *activity,
 	s.value = "Jeanne Martin, FR76 3000 6000 0112";
 	s.value_len = strlen(s.value);
 	s.collected_at = T(collected);
+	/* A record is put once collected: the clock is at least its collected_at. */
+	gd_time was = gd_vault_now(f->v);
+	if (s.collected_at > was)
+		gd_vault_set_now(f->v, s.collected_at);
 	GD_OK_OR_FAIL(gd_record_put(f->a, &id, subject, &s));
+	gd_vault_set_now(f->v, was);
 	return id;
 }
 
@@ -117,7 +122,12 @@ static int64_t put_about(struct fixture *f, const char *subject, const char *act
 	s.value = "value";
 	s.value_len = 5;
 	s.collected_at = T(collected);
+	/* A record is put once collected: the clock is at least its collected_at. */
+	gd_time was = gd_vault_now(f->v);
+	if (s.collected_at > was)
+		gd_vault_set_now(f->v, s.collected_at);
 	GD_OK_OR_FAIL(gd_record_put(f->a, &id, subject, &s));
+	gd_vault_set_now(f->v, was);
 	return id;
 }
 
@@ -580,6 +590,34 @@ static void one_batch_mixes_deletions_with_other_transitions(void **state)
 	fx_free(f);
 }
 
+struct sweep_faults {
+	struct fixture *f;
+	int64_t before, audit_before;
+};
+
+static int op_sweep(void *ud)
+{
+	struct sweep_faults *c = ud;
+	gd_retention_stats st;
+	return gd__retention_sweep(c->f->a, &wimi, NULL, &st);
+}
+
+static void take_counts(void *ud)
+{
+	struct sweep_faults *c = ud;
+	c->before = count(c->f, "SELECT count(*) FROM records");
+	c->audit_before = deletions_audited(c->f, 0);
+}
+
+/* Every deletion that stands has its audit entry, and left the due-date index. */
+static void deletions_consistent(void *ud, long n, int rc)
+{
+	struct sweep_faults *c = ud;
+	int64_t after = count(c->f, "SELECT count(*) FROM records");
+	assert_int_equal(c->before - after, deletions_audited(c->f, 0) - c->audit_before);
+	assert_int_equal(count(c->f, "SELECT count(*) FROM retention_due"), after);
+}
+
 static void failed_batch_leaves_nothing_half_done(void **state)
 {
 	struct fixture *f = fx_new();
@@ -589,24 +627,10 @@ static void failed_batch_leaves_nothing_half_done(void **state)
 		put(f, s, "audience", "user.behavior.browsing_history", "2026-01-01");
 	gd_vault_set_now(f->v, T("2027-03-01"));
 	/* Fail every fault point in turn: the sweep either completes or changes nothing. */
-	for (long n = 1; n < 400; n++) {
-		gd_retention_stats st;
-		int64_t before = count(f, "SELECT count(*) FROM records");
-		int64_t audit_before = deletions_audited(f, 0);
-		gd__fault_arm(n);
-		int rc = gd__retention_sweep(f->a, &wimi, NULL, &st);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			break;
-		}
-		int64_t after = count(f, "SELECT count(*) FROM records");
-		int64_t audit_after = deletions_audited(f, 0);
-		/* Every deletion that stands has its audit entry, and left the due-date index. */
-		assert_int_equal(before - after, audit_after - audit_before);
-		assert_int_equal(count(f, "SELECT count(*) FROM retention_due"), after);
-	}
+	struct sweep_faults c = {.f = f};
+	struct fault_loop l = {.op = op_sweep, .before = take_counts, .check = deletions_consistent, .ud = &c,
+	                       .max = 400};
+	fault_loop_run(&l);
 	assert_int_equal(count(f, "SELECT count(*) FROM records"), 0);
 	assert_int_equal(deletions_audited(f, 0), 5);
 	fx_free(f);
@@ -823,40 +847,56 @@ static void reschedule_in_batches_resumes(void **state)
 	assert_false(fired);
 }
 
+struct event_hold_faults {
+	struct fixture *f;
+	const char *subject;
+	int what;                  /* 0: an event, 1: a hold */
+	int64_t before;            /* audit entries before the attempt */
+};
+
+static int op_event_or_hold(void *ud)
+{
+	struct event_hold_faults *c = ud;
+	int64_t hold = 0;
+	return c->what == 0 ? gd__event_record(c->f->a, &wimi, c->subject, "last_login", 0)
+	                    : gd_hold_place(c->f->a, &hold, c->subject, 0, "litigation 7");
+}
+
+static void count_audit(void *ud)
+{
+	struct event_hold_faults *c = ud;
+	c->before = count(c->f, "SELECT count(*) FROM audit");
+}
+
+static int64_t event_or_hold_rows(struct event_hold_faults *c)
+{
+	return count(c->f, c->what == 0 ? "SELECT count(*) FROM events" : "SELECT count(*) FROM holds");
+}
+
+/* Refused whole: no row, no audit entry, the schedule untouched. */
+static void refused_whole(void *ud, long n, int rc)
+{
+	struct event_hold_faults *c = ud;
+	assert_int_equal(event_or_hold_rows(c), 0);
+	assert_int_equal(count(c->f, "SELECT count(*) FROM audit"), c->before);
+	assert_int_equal(count(c->f, "SELECT count(*) FROM retention_due WHERE due_at = -1"), c->what == 0 ? 1 : 0);
+}
+
 static void event_and_hold_all_or_nothing_under_faults(void **state)
 {
 	struct fixture *f = fx_new();
 	char s[GD_SUBJECT_ID_SIZE];
 	subject(f, s);
 	put(f, s, "audience", "user.behavior.browsing_history", "2026-01-01");
-	for (int what = 0; what < 2; what++) {
-		long n;
-		for (n = 1; n < 500; n++) {
-			int64_t before = count(f, "SELECT count(*) FROM audit");
-			int64_t hold = 0;
-			gd__fault_arm(n);
-			int rc = what == 0 ? gd__event_record(f->a, &wimi, s, "last_login", 0)
-			                   : gd_hold_place(f->a, &hold, s, 0, "litigation 7");
-			bool fired = gd__fault_fired();
-			gd__fault_arm(0);
-			int64_t rows = count(f, what == 0 ? "SELECT count(*) FROM events" : "SELECT count(*) FROM holds");
-			int64_t pending = count(f, "SELECT count(*) FROM retention_due WHERE due_at = -1");
-			int64_t after = count(f, "SELECT count(*) FROM audit");
-			if (!fired) {
-				GD_OK_OR_FAIL(rc);
-				assert_int_equal(rows, 1);
-				assert_int_equal(after, before + 1);
-				break;
-			}
-			/* Refused whole: no row, no audit entry, the schedule untouched. */
-			assert_int_not_equal(rc, 0);
-			assert_int_equal(rows, 0);
-			assert_int_equal(after, before);
-			assert_int_equal(pending, what == 0 ? 1 : 0);
-		}
-		assert_true(n > 2);
+	struct event_hold_faults c = {.f = f, .subject = s};
+	struct fault_loop l = {.op = op_event_or_hold, .before = count_audit, .check = refused_whole, .ud = &c,
+	                       .max = 500};
+	for (c.what = 0; c.what < 2; c.what++) {
+		assert_true(fault_loop_run(&l) > 1);
+		assert_int_equal(event_or_hold_rows(&c), 1);
+		assert_int_equal(count(f, "SELECT count(*) FROM audit"), c.before + 1);
 		/* The first sweep schedules the record; the hold test then starts from there. */
-		if (what == 0)
+		if (c.what == 0)
 			sweep(f, &wimi, "2026-01-02");
 	}
 	fx_free(f);

@@ -173,14 +173,22 @@ static off_t file_size(const char *path)
 	return stat(path, &st) == 0 ? st.st_size : -1;
 }
 
-/*
- * The erasure's scrub leaves the WAL empty, and the header the next commit
- * writes into it is not synced on its own (no old frames to guard against,
- * sqlite_vfs.c); a WAL restarted over old frames still has its header synced.
- */
-static void wal_header_synced_only_over_old_frames(void **state)
+/* Reopens the fixture's vault with ordered_writes as given. */
+static void reopen_ordered(struct fixture *f, bool ordered)
 {
-	struct fixture *f = fx_new();
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.now = 1767225600;
+	o.ordered_writes = ordered;
+	GD_OK_OR_FAIL(gd_vault_open(&f->v, f->path, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&f->a, f->v, "acme", "test:unit"));
+}
+
+/* Leaves the WAL empty (an erasure's scrub), then counts the syncs of the
+ * next commit, which writes a new header into it. */
+static void syncs_after_scrub(struct fixture *f, struct gd__vfs_stats *d)
+{
 	char id[GD_SUBJECT_ID_SIZE], other[GD_SUBJECT_ID_SIZE], wal[320];
 	int64_t rec;
 	snprintf(wal, sizeof wal, "%s-wal", f->path);
@@ -188,15 +196,86 @@ static void wal_header_synced_only_over_old_frames(void **state)
 	put_text(f->a, &rec, id, "billing", "user.financial.bank_account", SECRET);
 	GD_OK_OR_FAIL(gd_subject_erase(f->a, id));
 	assert_int_equal(file_size(wal), 0);
-
 	struct gd__vfs_stats before = gd__vfs_stats();
 	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
 	struct gd__vfs_stats after = gd__vfs_stats();
-	assert_int_equal(after.header_syncs_skipped - before.header_syncs_skipped, 1);
-	assert_int_equal(after.wal_syncs - before.wal_syncs, 1); /* the commit's own */
 	assert_true(file_size(wal) > 0);
+	d->header_syncs_skipped = after.header_syncs_skipped - before.header_syncs_skipped;
+	d->wal_syncs = after.wal_syncs - before.wal_syncs;
+}
+
+/*
+ * Callers built against older headers pass shorter structs: version 1 ends
+ * after `now`, version 2 after `ordered_writes` (the key providers came in 3).
+ * Both still open the vault, version 2's ordered_writes is honoured, and a
+ * version this library does not know is refused.
+ */
+struct options_v2 {
+	unsigned version;
+	const char *key_path;
+	gd_time now;
+	int ordered_writes;
+};
+
+static void older_options_versions_accepted(void **state)
+{
+	struct fixture *f = fx_new();
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	struct options_v2 *o2 = malloc(sizeof *o2); /* exactly its size: ASan sees a read past it */
+	assert_non_null(o2);
+	*o2 = (struct options_v2){2, NULL, 1767225600, 1};
+	GD_OK_OR_FAIL(gd_vault_open(&f->v, f->path, (const gd_vault_options *)o2));
+	GD_OK_OR_FAIL(gd_actor_open(&f->a, f->v, "acme", "test:unit"));
+	struct gd__vfs_stats d;
+	syncs_after_scrub(f, &d);
+	assert_int_equal(d.header_syncs_skipped, 1); /* ordered_writes read from the version-2 struct */
+	gd_actor_close(f->a);
+	f->a = NULL;
+	gd_vault_close(f->v);
+	o2->version = 1;
+	GD_OK_OR_FAIL(gd_vault_open(&f->v, f->path, (const gd_vault_options *)o2));
+	gd_vault_close(f->v);
+	o2->version = GD_VAULT_OPTIONS_VERSION + 1;
+	assert_int_equal(gd_vault_open(&f->v, f->path, (const gd_vault_options *)o2), GD_EINVAL);
+	free(o2);
+	f->v = NULL;
+	reopen_ordered(f, false); /* the fixture's handles again, for fx_free */
+	fx_free(f);
+}
+
+/*
+ * By default (no ordered_writes) every WAL header is synced, even one written
+ * into the empty WAL an erasure's scrub leaves: the file system may not order
+ * writes (ext4 data=writeback), and only the operator knows it does.
+ */
+static void wal_header_synced_by_default(void **state)
+{
+	struct fixture *f = fx_new();
+	struct gd__vfs_stats d;
+	syncs_after_scrub(f, &d);
+	assert_int_equal(d.header_syncs_skipped, 0);
+	assert_int_equal(d.wal_syncs, 2); /* the header's, the commit's */
+	fx_free(f);
+}
+
+/*
+ * With ordered_writes, the header written into an empty WAL is not synced on
+ * its own (no old frames to guard against, sqlite_vfs.c); a WAL restarted
+ * over old frames still has its header synced.
+ */
+static void ordered_writes_skip_only_header_into_empty_wal(void **state)
+{
+	struct fixture *f = fx_new();
+	reopen_ordered(f, true);
+	struct gd__vfs_stats d;
+	syncs_after_scrub(f, &d);
+	assert_int_equal(d.header_syncs_skipped, 1);
+	assert_int_equal(d.wal_syncs, 1); /* the commit's own */
 
 	/* Every frame copied back, the file kept: the next commit writes its header over old frames. */
+	char other[GD_SUBJECT_ID_SIZE], wal[320];
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	int frames = -1, copied = -2;
@@ -206,11 +285,61 @@ static void wal_header_synced_only_over_old_frames(void **state)
 	assert_int_equal(copied, frames);
 	sqlite3_close(db);
 	assert_true(file_size(wal) > 0);
-	before = gd__vfs_stats();
+	struct gd__vfs_stats before = gd__vfs_stats();
 	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
-	after = gd__vfs_stats();
+	struct gd__vfs_stats after = gd__vfs_stats();
 	assert_int_equal(after.header_syncs_skipped - before.header_syncs_skipped, 0);
 	assert_int_equal(after.wal_syncs - before.wal_syncs, 2); /* the header's, the commit's */
+
+	/* Turned off again on the next open: the header is synced again. */
+	reopen_ordered(f, false);
+	syncs_after_scrub(f, &d);
+	assert_int_equal(d.header_syncs_skipped, 0);
+	assert_int_equal(d.wal_syncs, 2);
+	fx_free(f);
+}
+
+/*
+ * Subject keys stay unwrapped in a bounded cache of the actor: a second read
+ * of the same subject opens no key; a wrapped key altered in the vault is not
+ * hidden by the cache (the read fails as it would without it); an erasure
+ * empties the erasing actor's cache at once.
+ */
+static void subject_keys_cached_but_never_trusted(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE], other[GD_SUBJECT_ID_SIZE];
+	int64_t rec, rec2;
+	gd_record *r;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
+	put_text(f->a, &rec, id, "billing", "user.contact.email", EMAIL);
+	put_text(f->a, &rec2, other, "billing", "user.contact.email", "o@example.org");
+	fx_reopen(f); /* a fresh actor: nothing cached */
+
+	uint64_t before = gd__subject_unwraps();
+	for (int i = 0; i < 3; i++) { /* each read its own transaction */
+		GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
+		assert_string_equal(r->value, EMAIL);
+		gd_record_free(r);
+	}
+	assert_int_equal(gd__subject_unwraps() - before, 1);
+
+	/* The wrapped key altered on disk: the cached key is not used for it. */
+	int64_t sid = db_count(f->path, "SELECT min(id) FROM subjects") /* `id`, created first */;
+	flip_byte(f->path, "subjects", "wrapped_key", sid, 30);
+	assert_int_equal(gd_record_get(f->a, &r, rec, "billing"), GD_ECORRUPT);
+	flip_byte(f->path, "subjects", "wrapped_key", sid, 30);
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
+	gd_record_free(r);
+
+	/* An erasure (of another subject) empties the cache: the next read opens its key again. */
+	before = gd__subject_unwraps();
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, other));
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
+	assert_string_equal(r->value, EMAIL);
+	gd_record_free(r);
+	assert_int_equal(gd__subject_unwraps() - before, 1);
 	fx_free(f);
 }
 
@@ -553,59 +682,103 @@ static int64_t rows(struct fixture *f)
 	                      " + (SELECT count(*) FROM identifiers) + (SELECT count(*) FROM audit)");
 }
 
+/* What the fault loops of faults_leave_vault_unchanged share. */
+struct put_faults {
+	struct fixture *f;
+	const char *subject;
+	const gd_record_spec *spec;
+	int64_t before;
+};
+
+static int op_put(void *ud)
+{
+	struct put_faults *c = ud;
+	int64_t rid = 0;
+	return gd_record_put(c->f->a, &rid, c->subject, c->spec);
+}
+
+static int op_add_identifier(void *ud)
+{
+	struct put_faults *c = ud;
+	return gd_subject_add_identifier(c->f->a, c->subject, "email", EMAIL);
+}
+
+static int op_erase(void *ud)
+{
+	struct put_faults *c = ud;
+	return gd_subject_erase(c->f->a, c->subject);
+}
+
+static void rows_unchanged(void *ud, long n, int rc)
+{
+	struct put_faults *c = ud;
+	assert_int_equal(rows(c->f), c->before);
+}
+
+/*
+ * A put in a caller's batch runs without a savepoint (gd__op_begin_lean): a
+ * fault at any of its steps leaves the batch usable and holding nothing of the
+ * failed put (no record, no audit entry: the chain still verifies), and the
+ * batch's entries reach the trail as one block at its commit, not a row per put.
+ */
+static void lean_put_in_batch_survives_faults(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	int64_t records = db_count(f->path, "SELECT count(*) FROM records");
+	int64_t blocks = db_count(f->path, "SELECT count(*) FROM audit_blocks");
+	gd_record_spec s = GD_RECORD_SPEC_INIT;
+	s.activity = "billing", s.category = "user.contact.email";
+	s.value = EMAIL, s.value_len = strlen(EMAIL);
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	GD_OK_OR_FAIL(gd_record_put(f->a, NULL, id, &s)); /* the block holds an entry already */
+	struct put_faults c = {f, id, &s, 0};
+	/* The loop goes on in the same batch: each failed put must leave it usable. */
+	struct fault_loop l = {.op = op_put, .ud = &c};
+	assert_true(fault_loop_run(&l) >= 4); /* subject, counter, index row, audit, record */
+	for (int i = 0; i < 8; i++)
+		GD_OK_OR_FAIL(gd_record_put(f->a, NULL, id, &s));
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), records + 10);
+	/* Every stored record has its entry, and no failed put left one. */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.put'"), 10);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records r WHERE NOT EXISTS"
+	                                   " (SELECT 1 FROM audit a WHERE a.action = 'record.put'"
+	                                   " AND a.record_id = r.id)"),
+	                 0);
+	/* Every stored record is in the due-date index (rows of failed puts may remain, harmless). */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records r WHERE NOT EXISTS"
+	                                   " (SELECT 1 FROM retention_due d WHERE d.record_id = r.id)"),
+	                 0);
+	/* One block for the batch's ten entries (and its checkpoint row apart). */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks"), blocks + 1);
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
+	fx_free(f);
+}
+
 static void faults_leave_vault_unchanged(void **state)
 {
 	struct fixture *f = fx_new();
 	char id[GD_SUBJECT_ID_SIZE];
 	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
-	int64_t before = rows(f);
 	gd_record_spec s = GD_RECORD_SPEC_INIT;
 	s.activity = "billing", s.category = "user.contact.email";
 	s.value = EMAIL, s.value_len = strlen(EMAIL);
-	long n;
-	for (n = 1;; n++) {
-		gd__fault_arm(n);
-		int64_t rid = 0;
-		int rc = gd_record_put(f->a, &rid, id, &s);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			break;
-		}
-		assert_true(rc < 0);
-		assert_int_equal(rows(f), before);
-	}
-	assert_true(n > 5); /* the put passed several fault points */
-	assert_int_equal(rows(f), before + 2); /* the record and its audit entry */
+	struct put_faults c = {f, id, &s, rows(f)};
+	struct fault_loop l = {.op = op_put, .check = rows_unchanged, .ud = &c};
+	assert_true(fault_loop_run(&l) > 4); /* the put passed several fault points */
+	assert_int_equal(rows(f), c.before + 2); /* the record and its audit entry */
 
 	/* The same for adding an identifier and for an erasure. */
-	before = rows(f);
-	for (n = 1;; n++) {
-		gd__fault_arm(n);
-		int rc = gd_subject_add_identifier(f->a, id, "email", EMAIL);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			break;
-		}
-		assert_true(rc < 0);
-		assert_int_equal(rows(f), before);
-	}
-	before = rows(f);
-	for (n = 1;; n++) {
-		gd__fault_arm(n);
-		int rc = gd_subject_erase(f->a, id);
-		bool fired = gd__fault_fired();
-		gd__fault_arm(0);
-		if (!fired) {
-			GD_OK_OR_FAIL(rc);
-			break;
-		}
-		assert_true(rc < 0);
-		assert_int_equal(rows(f), before);
-	}
+	c.before = rows(f);
+	l.op = op_add_identifier;
+	fault_loop_run(&l);
+	c.before = rows(f);
+	l.op = op_erase;
+	fault_loop_run(&l);
 	fx_free(f);
 }
 
@@ -745,7 +918,10 @@ int main(void)
 		cmocka_unit_test(nonces_never_repeat),
 		cmocka_unit_test(erasure_leaves_no_trace),
 		cmocka_unit_test(scrub_blocked_by_a_reader_is_retried),
-		cmocka_unit_test(wal_header_synced_only_over_old_frames),
+		cmocka_unit_test(wal_header_synced_by_default),
+		cmocka_unit_test(ordered_writes_skip_only_header_into_empty_wal),
+		cmocka_unit_test(older_options_versions_accepted),
+		cmocka_unit_test(subject_keys_cached_but_never_trusted),
 		cmocka_unit_test(ciphertext_bound_to_its_row),
 		cmocka_unit_test(flipped_bytes_detected),
 		cmocka_unit_test(wrong_key_refused),
@@ -755,6 +931,7 @@ int main(void)
 		cmocka_unit_test(purpose_bound_reads),
 		cmocka_unit_test(update_list_delete_and_batches),
 		cmocka_unit_test(faults_leave_vault_unchanged),
+		cmocka_unit_test(lean_put_in_batch_survives_faults),
 		cmocka_unit_test(format_2_vault_keeps_its_ids),
 		cmocka_unit_test(init_refuses_existing_and_cleans_up),
 		cmocka_unit_test(calendar),

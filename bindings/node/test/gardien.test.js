@@ -10,7 +10,7 @@ const gardien = require('..');
 function fixture() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-node-'));
   const file = path.join(dir, 'v.db');
-  gardien.Vault.init(file);
+  gardien.Vault.init(file, null, { now: new Date('2027-01-31T10:00:00Z') }); // a test vault
   const vault = new gardien.Vault(file, { now: new Date('2027-01-31T10:00:00Z') });
   vault.createTenant('acme', '33');
   const actor = vault.actor('acme', 'svc:node');

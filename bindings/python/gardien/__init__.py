@@ -145,7 +145,8 @@ class _Request(ctypes.Structure):
                 ("identity_ref", ctypes.c_char * (NAME_MAX + 1)),
                 ("identity_by", ctypes.c_char * (NAME_MAX + 1)),
                 ("identity_at", _time), ("closed_at", _time),
-                ("opened_by", ctypes.c_char * (NAME_MAX + 1)), ("copies", ctypes.c_int64)]
+                ("opened_by", ctypes.c_char * (NAME_MAX + 1)), ("copies", ctypes.c_int64),
+                ("target_at", _time)]
 
 
 class _Kept(ctypes.Structure):
@@ -280,6 +281,7 @@ class Request:
     reason: str
     closed_at: datetime.datetime
     copies: int
+    target_at: datetime.datetime = None  # the tenant's internal target (None: none set)
 
 
 @dataclass(frozen=True)
@@ -296,9 +298,10 @@ class Vault:
     """An open vault (one SQLite database and its master key file)."""
 
     @staticmethod
-    def init(path, key_path=None):
-        """Creates a vault at `path` and its master key file (mode 0600)."""
-        o = _VaultOptions(1, _b(key_path), 0)
+    def init(path, key_path=None, now=None):
+        """Creates a vault at `path` and its master key file (mode 0600).
+        With `now`, a test or demo vault: the only kind that opens with a fixed clock."""
+        o = _VaultOptions(1, _b(key_path), _ts(now))
         _check(_vault_init(_b(path), ctypes.byref(o)))
 
     def __init__(self, path, key_path=None, now=None):
@@ -439,7 +442,7 @@ class Actor:
         return Request(r.id, _str(r.subject), _str(r.kind), _str(r.activity),
                        _request_state_name(r.state).decode(), _when(r.received_at),
                        _when(r.due_at), bool(r.extended), bool(r.late), _str(r.reason),
-                       _when(r.closed_at), r.copies)
+                       _when(r.closed_at), r.copies, _when(r.target_at))
 
     def request_verify(self, request_id, method, evidence_ref):
         _check(_request_verify(self._h, request_id, _b(method), _b(evidence_ref)))

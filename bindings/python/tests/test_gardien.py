@@ -15,8 +15,9 @@ class BindingTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="gd-py-")
         self.path = os.path.join(self.dir, "v.db")
-        gardien.Vault.init(self.path)
-        self.vault = gardien.Vault(self.path, now=datetime.datetime(2027, 1, 31, 10, tzinfo=UTC))
+        now = datetime.datetime(2027, 1, 31, 10, tzinfo=UTC)
+        gardien.Vault.init(self.path, now=now)  # a test vault: it opens with a fixed clock
+        self.vault = gardien.Vault(self.path, now=now)
         self.vault.create_tenant("acme", country_code="33")
         self.actor = self.vault.actor("acme", "svc:python")
 

@@ -215,7 +215,10 @@ static int write_block(gd_vault *v, struct gd__audit_block *b)
 
 int gd__audit_flush(gd_vault *v)
 {
-	return write_block(v, &v->audit.block);
+	int rc = write_block(v, &v->audit.block);
+	if (rc == 0) /* what was appended is stored now: nothing left to take back */
+		v->audit.undo.valid = false;
+	return rc;
 }
 
 /* The transaction layer's hooks (vault/tx.c): the block is written before a
@@ -301,6 +304,33 @@ int gd__audit_migrate(gd_vault *v)
 void gd__audit_discard(gd_vault *v)
 {
 	gd__audit_block_reset(&v->audit.block);
+	v->audit.undo.valid = false;
+}
+
+bool gd__audit_next_is_checkpoint(const gd_vault *v, int64_t tenant)
+{
+	return v->audit.gen == v->tx.gen && v->audit.tenant == tenant &&
+	       (v->audit.seq + 1) % GD_AUDIT_CHECKPOINT_EVERY == 0;
+}
+
+void gd__audit_undo_last(gd_vault *v)
+{
+	if (!v->audit.undo.valid)
+		return;
+	/* Appends only add after len: the bytes before it are as they were, in
+	 * whatever buffer the block has now. */
+	struct gd__audit_block *b = &v->audit.block;
+	unsigned char *buf = b->buf;
+	size_t cap = b->cap;
+	*b = v->audit.undo.block;
+	b->buf = buf;
+	b->cap = cap;
+	v->audit.tenant = v->audit.undo.tenant;
+	v->audit.seq = v->audit.undo.seq;
+	memcpy(v->audit.hash, v->audit.undo.hash, GD__HASH_SIZE);
+	v->audit.gen = v->audit.undo.gen;
+	v->audit.nbatch = v->audit.undo.nbatch;
+	v->audit.undo.valid = false;
 }
 
 /* True inside a read operation nested in a batch: no savepoint, so its append must stay one write. */
@@ -309,21 +339,71 @@ static bool light_op(const gd_vault *v)
 	return v->tx.depth > 0 && (v->tx.batch || v->tx.depth > 1) && (v->tx.light >> (v->tx.depth - 1) & 1u);
 }
 
+/*
+ * The time of a chain's last entry (0 when empty): the in-memory block's, the
+ * last stored block's (decoded), or the prune anchor's. An entry is never
+ * dated before it, whatever the clock says (a clock stepped back, a fixed
+ * clock of a test vault): a chain's times only go forward.
+ */
+static int chain_last_at(gd_vault *v, int64_t tenant, gd_time *at)
+{
+	const struct gd__audit_block *b = &v->audit.block;
+	gd__stmt *st;
+	*at = 0;
+	if (b->n && b->tenant_id == tenant) {
+		*at = b->last_at;
+		return 0;
+	}
+	int rc = gd__db_query(v->store, &st,
+	                      "SELECT body FROM audit_blocks WHERE tenant_id = ? ORDER BY first_seq DESC LIMIT 1", "i",
+	                      tenant);
+	if (rc < 0)
+		return rc;
+	if ((rc = gd__db_step(v->store, st)) == 1) {
+		size_t n;
+		const void *body = gd__col_blob(v->store, st, 0, &n);
+		struct gd__audit_reader r = {0};
+		struct gd__audit_entry e;
+		const unsigned char *h;
+		rc = gd__audit_reader_start(&r, body, n);
+		while (rc == 0 && (rc = gd__audit_reader_next(&r, &e, &h)) == 1)
+			*at = e.at, rc = 0;
+		gd__audit_reader_free(&r);
+	}
+	gd__db_reset(v->store, st);
+	if (rc < 0)
+		return rc;
+	if (*at == 0) {
+		int64_t x = 0;
+		rc = gd__db_int(v->store, &x,
+		                "SELECT coalesce(max(at), 0) FROM audit_checkpoints WHERE tenant_id = ? AND kind = 1", "i",
+		                tenant);
+		*at = x;
+	}
+	return rc;
+}
+
 int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
                      const struct gd__audit_event *ev)
 {
+	gd_time floor = 0;
 	unsigned char prev[GD__HASH_SIZE], hash[GD__HASH_SIZE];
 	int64_t seq;
 	int rc = 0;
 	if (v->audit.gen == v->tx.gen && v->audit.tenant == tenant_id) {
 		seq = v->audit.seq;
+		floor = v->audit.at;
 		memcpy(prev, v->audit.hash, GD__HASH_SIZE);
-	} else if ((rc = gd__audit_last(v, tenant_id, &seq, prev)) < 0) {
+	} else if ((rc = gd__audit_last(v, tenant_id, &seq, prev)) < 0 ||
+	           (rc = chain_last_at(v, tenant_id, &floor)) < 0) {
 		return rc;
 	}
 	seq++;
+	gd_time at = gd_vault_now(v);
+	if (at < floor)
+		at = floor;
 	struct gd__audit_entry e = {
-		.tenant_id = tenant_id, .seq = seq, .at = gd_vault_now(v), .principal = principal,
+		.tenant_id = tenant_id, .seq = seq, .at = at, .principal = principal,
 		.action = ev->action, .purpose = ev->purpose, .subject = ev->subject,
 		.record_id = ev->record_id, .category = ev->category, .outcome = (int)ev->outcome,
 		.reason = ev->reason,
@@ -335,11 +415,24 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 	if (b->n && (b->tenant_id != tenant_id || b->len >= GD__AUDIT_BLOCK_BYTES) &&
 	    (rc = gd__audit_flush(v)) < 0)
 		return rc;
+	bool light = light_op(v);
+	v->audit.undo.valid = false;
+	if (light) {
+		/* No savepoint under this operation: keep what undoes this append. */
+		v->audit.undo.block = *b;
+		v->audit.undo.tenant = v->audit.tenant;
+		v->audit.undo.seq = v->audit.seq;
+		memcpy(v->audit.undo.hash, v->audit.hash, GD__HASH_SIZE);
+		v->audit.undo.gen = v->audit.gen;
+		v->audit.undo.nbatch = v->audit.nbatch;
+	}
 	if ((rc = gd__audit_block_add(b, &e, hash)) < 0)
 		return rc;
+	v->audit.undo.valid = light;
 	/* Remembered for the next append of this transaction; a rollback changes tx.gen. */
 	v->audit.tenant = tenant_id;
 	v->audit.seq = seq;
+	v->audit.at = at;
 	memcpy(v->audit.hash, hash, GD__HASH_SIZE);
 	v->audit.gen = v->tx.gen;
 	if (v->tx.batch) {
@@ -350,7 +443,7 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 			v->audit.batch[v->audit.nbatch++] = tenant_id;
 	}
 	/* A light read in a batch skips it: the batch's commit signs the chain's end. */
-	if (seq % GD_AUDIT_CHECKPOINT_EVERY == 0 && !light_op(v))
+	if (seq % GD_AUDIT_CHECKPOINT_EVERY == 0 && !light)
 		rc = gd__audit_write_cp(v, tenant_id, seq, GD__CP_CHECKPOINT, hash);
 	return rc;
 }

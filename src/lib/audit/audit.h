@@ -56,6 +56,7 @@ struct gd__audit_state {
 	 * per operation), and the chains appended to in the open batch, whose
 	 * ends gd_vault_commit signs. */
 	int64_t tenant, seq;
+	gd_time at;                  /* its time: no entry of the chain is dated before it */
 	unsigned char hash[32];
 	uint64_t gen;
 	int64_t batch[4];
@@ -65,6 +66,16 @@ struct gd__audit_state {
 	 * of the trail, dropped by a rollback (see gd__audit_flush). */
 	struct gd__audit_block block;
 	bool walking;                /* inside gd__audit_walk */
+	/* Before the last append of a light operation (no savepoint under it):
+	 * what gd__audit_undo_last restores. Its buf and cap are not used. */
+	struct {
+		bool valid;
+		struct gd__audit_block block;
+		int64_t tenant, seq;
+		unsigned char hash[32];
+		uint64_t gen;
+		int nbatch;
+	} undo;
 };
 
 int gd__audit_block_add(struct gd__audit_block *b, const struct gd__audit_entry *e,
@@ -181,6 +192,19 @@ int gd__audit_actor(gd_actor *a, const struct gd__audit_event *e);
  */
 int gd__audit_flush(gd_vault *v);
 void gd__audit_discard(gd_vault *v);
+/*
+ * Takes back the entry the last gd__audit_append of a light operation (a read
+ * or a lean write in a batch, vault/tx.h) added to the buffered block, when
+ * what it audits then failed. Cannot fail; a no-op after anything else.
+ */
+void gd__audit_undo_last(gd_vault *v);
+/*
+ * True when the next entry of `tenant` in this transaction is known to be one
+ * a checkpoint is signed at (every GD_AUDIT_CHECKPOINT_EVERY): a lean write
+ * then takes its savepoint after all, since a checkpoint is a row of its own
+ * that gd__audit_undo_last could not take back.
+ */
+bool gd__audit_next_is_checkpoint(const gd_vault *v, int64_t tenant);
 /* What the audit trail does at savepoints, commits and rollbacks (vault/tx.h). */
 extern const struct gd__tx_hooks gd__audit_tx_hooks;
 /* Converts a format-1 trail (one row per entry) to blocks, inside the caller's operation. */

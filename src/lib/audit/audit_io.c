@@ -18,6 +18,7 @@
 
 #include "lib/audit/audit.h"
 #include "lib/internal.h"
+#include "util/buf.h"
 
 /* The record a filter asks about (version 1 filters have no such field). */
 static int64_t filter_record(const gd_audit_filter *f)
@@ -141,8 +142,7 @@ struct export_ctx {
 	gd_actor *a;
 	const gd_audit_filter *f;
 	enum gd_audit_format format;
-	gd_write_cb write;
-	void *ud;
+	struct gd__buf o;   /* streaming to the caller's writer */
 	int64_t n;
 };
 
@@ -154,32 +154,21 @@ static int emit_json(struct export_ctx *c, json_t *j)
 	json_decref(j);
 	if (!s)
 		return gd__err(GD_ENOMEM, "out of memory");
-	size_t n = strlen(s);
-	s[n] = '\n';
-	int rc = c->write(c->ud, s, n + 1);
+	gd__buf_puts(&c->o, s);
 	free(s);
-	return rc;
+	return gd__buf_puts(&c->o, "\n");
 }
 
 /*
- * Writes one CSV field (RFC 4180 quoting), followed by `sep`. A field that a
- * spreadsheet would take for a formula (= + - @) is prefixed with a quote
- * (OWASP "CSV injection"): the CSV is for reading, JSON lines for verifying.
+ * Writes one CSV field (RFC 4180 quoting when needed), followed by `sep`. A
+ * field that a spreadsheet would take for a formula (= + - @) is prefixed
+ * with a quote (OWASP "CSV injection", util/buf.h): the CSV is for reading,
+ * JSON lines for verifying.
  */
 static int csv_field(struct export_ctx *c, const char *s, char sep)
 {
-	int rc = 0;
-	if (s) {
-		bool formula = *s == '=' || *s == '+' || *s == '-' || *s == '@';
-		bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-		if (quote && (rc = c->write(c->ud, formula ? "\"'" : "\"", formula ? 2 : 1)) != 0)
-			return rc;
-		for (const char *p = s; *p && rc == 0; p++)
-			rc = *p == '"' ? c->write(c->ud, "\"\"", 2) : c->write(c->ud, p, 1);
-		if (rc == 0 && quote)
-			rc = c->write(c->ud, "\"", 1);
-	}
-	return rc == 0 ? c->write(c->ud, &sep, 1) : rc;
+	gd__buf_csv(&c->o, s, s ? strlen(s) : 0, GD__CSV_MINIMAL | GD__CSV_NEUTRALISE);
+	return gd__buf_add(&c->o, &sep, 1);
 }
 
 static int csv_row(struct export_ctx *c, const char *const *cols, int n)
@@ -250,7 +239,8 @@ static int export_cp(void *ud, const struct gd__audit_cp *cp)
 int gd_audit_export(gd_actor *a, const gd_audit_filter *f, enum gd_audit_format format,
                     gd_write_cb write, void *ud)
 {
-	struct export_ctx c = {a, f, format, write, ud, 0};
+	struct export_ctx c = {a, f, format, {0}, 0};
+	char mem[8192];
 	char pk[2 * GD__SIGN_PK_SIZE + 1], t[32];
 	bool filtered = false;
 	int rc = check_filter(f);
@@ -258,6 +248,7 @@ int gd_audit_export(gd_actor *a, const gd_audit_filter *f, enum gd_audit_format 
 		return rc;
 	if (format != GD_AUDIT_JSONL && format != GD_AUDIT_CSV)
 		return gd__err(GD_EINVAL, "audit export format %d is neither JSON lines nor CSV", (int)format);
+	gd__buf_init_stream(&c.o, mem, sizeof mem, write, ud);
 	if (f)
 		filtered = f->from || f->to || f->principal || f->subject || f->action || f->purpose ||
 		           f->outcome >= 0 || filter_record(f);
@@ -286,6 +277,9 @@ int gd_audit_export(gd_actor *a, const gd_audit_filter *f, enum gd_audit_format 
 		struct gd__audit_walk w = {.entry = export_entry, .cp = export_cp, .ud = &c};
 		rc = gd__audit_walk(a->v, a->tenant_id, &w);
 	}
+	if (rc == 0)
+		rc = gd__buf_flush(&c.o);
+	gd__buf_release(&c.o);
 	char msg[512];
 	snprintf(msg, sizeof msg, "%s", gd_error_last());
 	int r = audit_read(a, "audit.export", c.n, rc);

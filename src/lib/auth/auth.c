@@ -24,6 +24,7 @@
 #include "gardien/auth.h"
 #include "lib/auth/auth.h"
 #include "lib/internal.h"
+#include "lib/register/register.h"
 
 #define TOKEN_RAW 32
 #define TOKEN_LEN (4 + 2 * TOKEN_RAW)
@@ -262,6 +263,32 @@ int gd_auth_settings_set(gd_actor *a, const gd_auth_settings *s)
 
 /* ---- roles ---- */
 
+/* Once the tenant has a register, a role names only its activities: a typo
+ * would otherwise grant nothing, silently. Before the first register any id
+ * is accepted (roles are often set up first; docs/server.md). */
+static int role_activities_known(gd_actor *a, const char *activities)
+{
+	const struct gd__register *reg = NULL;
+	int rc = gd__register_current(a, &reg);
+	if (rc < 0 || !reg || strcmp(activities, "*") == 0)
+		return rc;
+	for (const char *p = activities; *p;) {
+		size_t n = strcspn(p, ",");
+		bool found = false;
+		for (size_t i = 0; i < reg->nactivities && !found; i++)
+			found = strlen(reg->activities[i].id) == n && memcmp(reg->activities[i].id, p, n) == 0;
+		if (!found)
+			return gd__err(GD_EINVAL,
+			               "activity \"%.*s\" is not in the tenant's register: name an activity of the register, "
+			               "or load a register that has it first",
+			               (int)n, p);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 int gd_role_set(gd_actor *a, const char *name, unsigned ops, const char *activities, bool mfa)
 {
 	int rc;
@@ -270,6 +297,8 @@ int gd_role_set(gd_actor *a, const char *name, unsigned ops, const char *activit
 	if (ops & ~(unsigned)GD_OP_ALL)
 		return gd__err(GD_EINVAL, "unknown operation bits 0x%x", ops);
 	if ((rc = require_admin(a, "auth.role.set")) < 0)
+		return rc;
+	if ((rc = role_activities_known(a, activities)) < 0)
 		return rc;
 	if ((rc = gd__op_begin(a->v)) < 0)
 		return rc;
@@ -526,6 +555,43 @@ int gd_token_list(gd_actor *a, int (*cb)(void *ud, const gd_token_info *t), void
 
 /* ---- grants ---- */
 
+/* The longest grant of a tenant: a row "grant_max:TENANT_ID" of auth_settings
+ * (vault-wide keys are plain names, so no schema change), or the default. */
+static int grant_max_of(gd_vault *v, int64_t tid, gd_time *out)
+{
+	char key[48];
+	int64_t x = 0;
+	snprintf(key, sizeof key, "grant_max:%lld", (long long)tid);
+	int rc = gd__db_int(v->store, &x, "SELECT value FROM auth_settings WHERE key = ?", "t", key);
+	*out = rc == 0 && x > 0 ? x : GD_GRANT_MAX_DEFAULT;
+	return rc == GD_ENOTFOUND ? 0 : rc;
+}
+
+int gd_grant_max_get(gd_actor *a, gd_time *out)
+{
+	return grant_max_of(a->v, a->tenant_id, out);
+}
+
+int gd_grant_max_set(gd_actor *a, gd_time seconds)
+{
+	int rc;
+	if (seconds < 3600 || seconds > GD_GRANT_MAX_LIMIT)
+		return gd__err(GD_EINVAL, "the longest grant is 3600 s (1 hour) to %d s (1 year)", GD_GRANT_MAX_LIMIT);
+	if ((rc = require_operator(a, "auth.grant.max")) < 0)
+		return rc;
+	if ((rc = gd__op_begin(a->v)) < 0)
+		return rc;
+	char key[48], why[64];
+	snprintf(key, sizeof key, "grant_max:%lld", (long long)a->tenant_id);
+	snprintf(why, sizeof why, "grants last at most %lld s", (long long)seconds);
+	rc = gd__db_exec(a->v->store, "INSERT INTO auth_settings (key, value) VALUES (?, ?)"
+	                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value", "ti", key,
+	                 (int64_t)seconds);
+	if (rc == 0)
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "auth.grant.max", .reason = why});
+	return gd__op_end(a->v, rc);
+}
+
 int gd_grant_create(gd_actor *a, int64_t *out_id, const char *support, unsigned ops,
                     const char *activities, gd_time expires_at)
 {
@@ -541,6 +607,17 @@ int gd_grant_create(gd_actor *a, int64_t *out_id, const char *support, unsigned 
 		return rc;
 	if (a->authz && a->authz->grant_id)
 		return gd__err(GD_EDENIED, "support staff cannot issue grants: the tenant's admin does");
+	gd_time max;
+	if ((rc = grant_max_of(a->v, a->tenant_id, &max)) < 0)
+		return rc;
+	if (expires_at > gd_vault_now(a->v) + max) {
+		char last[32];
+		gd_time_format(last, gd_vault_now(a->v) + max);
+		return gd__err(GD_EINVAL,
+		               "a grant of this tenant lasts at most %lld s: give an expiry until %s (the operator sets "
+		               "the maximum: gardien grant max SECONDS)",
+		               (long long)max, last);
+	}
 	if ((rc = gd__op_begin(a->v)) < 0)
 		return rc;
 	if ((rc = principal_id_of(a, &pid, 0, support)) < 0)

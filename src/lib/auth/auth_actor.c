@@ -18,7 +18,7 @@
 #include "lib/auth/auth.h"
 #include "lib/internal.h"
 
-#define TOUCH_EVERY 60 /* seconds between last_used updates of a token */
+#define TOUCH_EVERY 60 /* seconds between last_used updates of an API token */
 
 /* ---- opening an actor from a token ---- */
 
@@ -120,6 +120,7 @@ static int load_grant(gd_vault *v, struct gd__authz **out, int64_t tid, int64_t 
 			break;
 		}
 		(*out)->grant_id = gd__col_int(v->store, st, 0);
+		(*out)->grant_expires = gd__col_int(v->store, st, 3);
 		rc = 0;
 		break;
 	}
@@ -224,7 +225,13 @@ int gd_auth_open(gd_actor **out, gd_vault *v, const char *token, const char *ten
 	if ((rc = gd_actor_open(&a, v, own, label)) < 0)
 		goto done;
 	a->authz = z, z = NULL;
-	bool touch = now - t.last_used >= TOUCH_EVERY;
+	/*
+	 * A session's last use is what its idle timeout counts from: recorded at
+	 * every use (at most once a second), or a session in use would time out
+	 * between two records. API tokens have no idle timeout: once a minute is
+	 * enough to show when they were last used, and spares a write per request.
+	 */
+	bool touch = t.session ? now > t.last_used : now - t.last_used >= TOUCH_EVERY;
 	if (touch || a->authz->grant_id) {
 		if ((rc = gd__op_begin(v)) < 0)
 			goto done;
@@ -267,7 +274,7 @@ void gd_actor_info_get(const gd_actor *a, gd_actor_info *out)
 	*out = (gd_actor_info){
 		.tenant = a->tenant, .principal = a->principal, .role = z ? z->role : "",
 		.ops = z ? z->ops : (unsigned)GD_OP_ALL, .activities = z ? z->activities : "*",
-		.grant = z ? z->grant_id : 0, .operator = z == NULL};
+		.grant = z ? z->grant_id : 0, .grant_expires = z ? z->grant_expires : 0, .operator = z == NULL};
 }
 
 /* ---- policy checks ---- */

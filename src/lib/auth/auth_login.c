@@ -107,10 +107,36 @@ static int totp_check(gd_vault *v, const void *sealed, size_t n, const char *cod
 	return rc;
 }
 
-static const char bad_login[] = "wrong tenant, name, password or second factor";
+static const char bad_login[] =
+	"wrong tenant, name, password or second factor, or too many recent failures: check them, wait, retry";
+
+/* The lock after failed logins grows: 1 s at max_failures, doubling with each
+ * further failure, at most cfg.lockout. Failures go on counting while locked
+ * (until a success or an unlock), so a guesser only lengthens it. */
+static gd_time lock_delay(const gd_auth_settings *cfg, int failures)
+{
+	int k = failures - cfg->max_failures;
+	gd_time d = k >= 30 ? cfg->lockout : (gd_time)1 << k;
+	return d < cfg->lockout ? d : cfg->lockout;
+}
+
+static int login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const char *name,
+                 const char *password, const char *totp, bool need_totp);
 
 int gd_auth_login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const char *name,
                   const char *password, const char *totp)
+{
+	return login(v, out, tenant, name, password, totp, false);
+}
+
+int gd_auth_login_2fa(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const char *name,
+                      const char *password, const char *totp)
+{
+	return login(v, out, tenant, name, password, totp, true);
+}
+
+static int login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const char *name,
+                 const char *password, const char *totp, bool need_totp)
 {
 	int64_t tid = 0, pid = 0;
 	char hash[GD__PWHASH_SIZE] = "", label[GD_NAME_MAX + 1];
@@ -173,32 +199,34 @@ int gd_auth_login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, cons
 
 	bool person = kind == GD_PRINCIPAL_PERSON || kind == GD_PRINCIPAL_SUPPORT;
 	const char *why = NULL;
-	bool locked = false;
-	if (pid && locked_until > now) {
-		locked = true;
-		why = "locked out after failed logins";
-	} else {
-		/* Always one Argon2id verification, whether or not the name exists. */
-		bool pw_ok = gd__pwhash_verify(person && hash[0] ? hash : dummy_hash, password,
-		                               strlen(password)) == 0;
-		if (!pid)
-			why = "unknown principal";
-		else if (!person || !hash[0])
-			why = "not a person with a password";
-		else if (disabled)
-			why = "principal disabled";
-		else if (!pw_ok)
-			why = "wrong password";
-		else if (sealed_n == sizeof sealed) {
-			int t = totp_check(v, sealed, sealed_n, totp, totp_last, &totp_step);
-			if (t == GD_ECORRUPT || t == GD_ENOMEM)
-				return t;
-			if (t < 0)
-				why = "wrong or missing second factor";
-		} else if (mfa) {
-			why = "role requires a second factor and none is enrolled";
-		}
+	/* A lock refuses everything but a proven second factor: so nobody locks
+	 * a person with TOTP out by failing on purpose, and a locked answer
+	 * looks exactly like wrong credentials (no way to tell a name exists). */
+	bool locked = pid && locked_until > now, totp_ok = false;
+	/* Always one Argon2id verification, whether or not the name exists. */
+	bool pw_ok = gd__pwhash_verify(person && hash[0] ? hash : dummy_hash, password,
+	                               strlen(password)) == 0;
+	if (!pid)
+		why = "unknown principal";
+	else if (!person || !hash[0])
+		why = "not a person with a password";
+	else if (disabled)
+		why = "principal disabled";
+	else if (!pw_ok)
+		why = "wrong password";
+	else if (sealed_n == sizeof sealed) {
+		int t = totp_check(v, sealed, sealed_n, totp, totp_last, &totp_step);
+		if (t == GD_ECORRUPT || t == GD_ENOMEM)
+			return t;
+		if (t < 0)
+			why = "wrong or missing second factor";
+		else
+			totp_ok = true;
+	} else if (mfa) {
+		why = "role requires a second factor and none is enrolled";
 	}
+	if (!why && (locked || need_totp) && !totp_ok)
+		why = locked ? "locked out after failed logins" : "second factor required after failed logins";
 
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
@@ -211,13 +239,13 @@ int gd_auth_login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, cons
 			rc = gd__audit_append(v, tid, label, &(struct gd__audit_event){.action = "auth.login"});
 		return gd__op_end(v, rc);
 	}
-	if (pid && !locked) {
+	if (pid) {
 		failures++;
 		bool lock = failures >= cfg.max_failures;
 		rc = gd__db_exec(v->store, "UPDATE auth_principals SET failures = ?, locked_until = ? WHERE id = ?",
-		                 "iii", (int64_t)(lock ? 0 : failures), (int64_t)(lock ? now + cfg.lockout : 0),
+		                 "iii", (int64_t)failures, (int64_t)(lock ? now + lock_delay(&cfg, failures) : 0),
 		                 pid);
-		if (rc == 0 && lock)
+		if (rc == 0 && failures == cfg.max_failures)
 			rc = gd__audit_append(v, tid, label,
 			                      &(struct gd__audit_event){.action = "auth.lockout", .outcome = GD__DENIED,
 			                                                .reason = "too many failed logins"});
@@ -229,11 +257,6 @@ int gd_auth_login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, cons
 	rc = gd__op_end(v, rc);
 	if (rc < 0)
 		return rc;
-	if (locked) {
-		char until[32];
-		gd_time_format(until, locked_until);
-		return gd__err(GD_ESTATE, "this principal is locked out after failed logins until %s", until);
-	}
 	return gd__err(GD_EDENIED, "%s", bad_login);
 }
 

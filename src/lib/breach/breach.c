@@ -428,9 +428,13 @@ static int scope_entry(void *ud, const struct gd__audit_entry *e, const void *ha
 	    (f->spec->principal && (!e->principal || strcmp(e->principal, f->spec->principal) != 0)) ||
 	    (f->spec->activity && (!e->purpose || strcmp(e->purpose, f->spec->activity) != 0)))
 		return 0;
+	/* Only a record read names a record and its data category: an export's entry
+	 * carries its format (json, csv, html) as category and a request's id as
+	 * record, neither of which is personal data of a category. */
+	bool read = strcmp(e->action, "record.get") == 0;
 	return gd__db_exec(f->db,
 	                   "INSERT INTO breach_scope_entries (subject, record_id, category) VALUES (?, ?, ?)",
-	                   "tit", e->subject, e->record_id, e->category);
+	                   "tit", e->subject, read ? e->record_id : 0, read ? e->category : NULL);
 }
 
 #define SCOPE_RECORDS "count(DISTINCT CASE WHEN record_id > 0 THEN record_id END)"

@@ -17,56 +17,33 @@
 #include "lib/internal.h"
 #include "lib/po/po.h"
 #include "lib/register/register.h"
+#include "util/buf.h"
+
+/* Far above any draft: the breach's texts are bounded (breach.c). */
+#define DRAFT_MAX (4u << 20)
 
 struct sb {
-	char *p;
-	size_t n, cap;
-	bool oom, html;
+	struct gd__buf buf;
+	bool html;
 };
 
 static void sb_add(struct sb *b, const char *s, size_t n)
 {
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = (b->n + n + 1) * 2;
-		char *p = gd__malloc(cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		if (b->p)
-			memcpy(p, b->p, b->n);
-		gd__free(b->p);
-		b->p = p, b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = 0;
+	gd__buf_add(&b->buf, s, n);
 }
 
 static void sb_raw(struct sb *b, const char *s)
 {
-	sb_add(b, s, strlen(s));
+	gd__buf_puts(&b->buf, s);
 }
 
 /* Text of the breach or of the template: escaped in HTML. */
 static void sb_text(struct sb *b, const char *s)
 {
-	if (!b->html) {
+	if (b->html)
+		gd__buf_html(&b->buf, s, strlen(s));
+	else
 		sb_raw(b, s);
-		return;
-	}
-	for (const char *p = s; *p; p++) {
-		switch (*p) {
-		case '&': sb_raw(b, "&amp;"); break;
-		case '<': sb_raw(b, "&lt;"); break;
-		case '>': sb_raw(b, "&gt;"); break;
-		case '"': sb_raw(b, "&quot;"); break;
-		case '\'': sb_raw(b, "&#39;"); break;
-		default: sb_add(b, p, 1);
-		}
-	}
 }
 
 struct words {
@@ -470,6 +447,8 @@ int gd_breach_draft(gd_actor *a, char **out, int64_t id, enum gd_breach_recipien
 	}
 	d.w = &words;
 	d.b.html = head.html = format == GD_BREACH_HTML;
+	gd__buf_init(&d.b.buf, DRAFT_MAX);
+	gd__buf_init(&head.buf, DRAFT_MAX);
 	/* The authority, when the register names it. */
 	const struct gd__register *reg = NULL;
 	if ((rc = gd__register_current(a, &reg)) < 0) {
@@ -529,8 +508,10 @@ int gd_breach_draft(gd_actor *a, char **out, int64_t id, enum gd_breach_recipien
 			}
 		}
 	}
-	if (d.b.p)
-		sb_add(&head, d.b.p, d.b.n);
+	if (d.b.buf.rc == 0)
+		sb_add(&head, d.b.buf.p ? d.b.buf.p : "", d.b.buf.n);
+	else
+		head.buf.rc = d.b.buf.rc;
 	if (to == GD_BREACH_SUBJECTS) {
 		sb_raw(&head, head.html ? "<p>" : "\n");
 		sb_text(&head, d.w->s_closing);
@@ -538,13 +519,9 @@ int gd_breach_draft(gd_actor *a, char **out, int64_t id, enum gd_breach_recipien
 	}
 	if (head.html)
 		sb_raw(&head, "</body>\n</html>\n");
-	if (head.oom || d.b.oom) {
-		rc = gd__err(GD_ENOMEM, "out of memory");
-		gd__free(head.p);
-	} else {
-		*out = head.p;
-	}
-	gd__free(d.b.p);
+	if (!(*out = gd__buf_take(&head.buf, NULL)))
+		rc = head.buf.rc;
+	gd__buf_release(&d.b.buf);
 	gd_breach_free(b);
 	return rc;
 }

@@ -230,7 +230,9 @@ static int read_fd(int fd, unsigned char *buf, size_t cap, size_t *n)
 static int from_file(struct gd__keyring *kr, const char *kpath)
 {
 	struct stat st;
-	int fd = open(kpath, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO (or device) given as key file must not hang the
+	 * open; anything but a regular file is refused below. */
+	int fd = open(kpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return gd__err(errno == ENOENT ? GD_ENOTFOUND : GD_EIO,
 		               "cannot open key file %s: %s", kpath, strerror(errno));
@@ -241,6 +243,9 @@ static int from_file(struct gd__keyring *kr, const char *kpath)
 		rc = GD_ENOMEM;
 	else if (fstat(fd, &st) != 0)
 		rc = gd__err(GD_EIO, "cannot stat key file %s", kpath);
+	else if (!S_ISREG(st.st_mode))
+		rc = gd__err(GD_EDENIED, "key file %s is not a regular file (a FIFO, device or directory): give the key file itself",
+		             kpath);
 	else if (st.st_mode & 077)
 		rc = gd__err(GD_EDENIED, "key file %s is accessible by other users: run 'chmod 600 %s'", kpath, kpath);
 	else if (read_fd(fd, buf, FILE_MAX + 1, &n) != 0)

@@ -72,6 +72,18 @@ static int register_read(gd_actor *a, const struct gd__record_meta *m, const cha
 		               (long long)m->id, r->controller.name,
 		               from->role == GD__ROLE_PROCESSOR ? "processor" : "controller", m->activity, purpose,
 		               act->role == GD__ROLE_PROCESSOR ? "processor" : "controller");
+	/*
+	 * Format 2, purpose compatibility (Art. 6(4)): data collected for another
+	 * activity is read only when this one lists it in reads_from with its
+	 * reasoning, whatever the categories. Archived records are the exception:
+	 * they are kept as proof, and the legal-claims activity reads them
+	 * (retention.c lets no other activity).
+	 */
+	if (!gd__register_reads_from(r, act, m->activity) &&
+	    !(act->legal_claims && m->stage == GD__REC_ARCHIVED))
+		return gd__err(GD_EDENIED,
+		               "record %lld was collected for activity \"%s\"; activity \"%s\" does not list it in reads_from (register version %lld): declare reads_from: [{activity: %s, compatibility: \"…\"}] if the new purpose is compatible (Art. 6(4))",
+		               (long long)m->id, m->activity, purpose, (long long)r->version, m->activity);
 	return 0;
 }
 
@@ -98,6 +110,12 @@ static int register_write(gd_actor *a, const char *subject, const gd_record_spec
 	if (!spec->subject_category || !*spec->subject_category)
 		return gd__err(GD_EDENIED,
 		               "activity \"%s\": the subject category is missing: say who the data is about (subject category, e.g. customer)",
+		               spec->activity);
+	/* Format 2: in a processor activity every record is some customer's (Art. 28(3)(g)). */
+	if (r->format >= 2 && act->role == GD__ROLE_PROCESSOR &&
+	    (spec->version < 2 || !spec->client || !*spec->client))
+		return gd__err(GD_EDENIED,
+		               "activity \"%s\" is processing on behalf of customers: say for which one the record is (--client, e.g. the customer's account id)",
 		               spec->activity);
 	if (!gd__category_covered(&act->subjects, spec->subject_category))
 		return gd__err(GD_EDENIED,

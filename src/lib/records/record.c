@@ -7,6 +7,17 @@
  * Every read names a purpose and passes gd__policy_read; granted and refused
  * reads are both audited (a refusal in an operation of its own, since the
  * refused one is rolled back).
+ *
+ * A put in a caller's batch takes no savepoint (gd__op_begin_lean): its steps
+ * are ordered so that a failure at any of them leaves nothing a caller sees.
+ * The id counter and the due-date index row come first (an id skipped and an
+ * index row without its record are harmless: ids are never given twice, the
+ * sweep drops such rows), then the audit entry, into the buffered block, and
+ * last the record's own INSERT, one statement that fails whole; if it fails,
+ * the entry is taken back (gd__audit_undo_last). Nothing fails after it. A put
+ * with rows after the record's (record_objects, record_clients) and the put
+ * whose entry a periodic checkpoint signs (one in 1,000) take the savepoint all
+ * the same: those rows could not be taken back.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -14,6 +25,7 @@
 
 #include "lib/internal.h"
 #include "lib/retention/retention.h"
+#include "lib/rights/rights.h"
 #include "util/json.h"
 #include "util/utf8.h"
 
@@ -37,11 +49,25 @@ static int check_value(enum gd_value_type type, const void *value, size_t n)
 	return 0;
 }
 
+/* The spec's object key; a version 1 spec ends before the field. */
+static const char *spec_object(const gd_record_spec *spec)
+{
+	return spec->version >= 2 && spec->object && *spec->object ? spec->object : NULL;
+}
+
+static const char *spec_client(const gd_record_spec *spec)
+{
+	return spec->version >= 2 && spec->client && *spec->client ? spec->client : NULL;
+}
+
 static int check_spec(const gd_record_spec *spec)
 {
 	int rc;
-	if (!spec || spec->version != GD_RECORD_SPEC_VERSION)
+	if (!spec || spec->version < 1 || spec->version > GD_RECORD_SPEC_VERSION)
 		return gd__err(GD_EINVAL, "gd_record_spec is missing or of an unsupported version");
+	if ((spec_object(spec) && (rc = gd__check_name(spec_object(spec), "object key")) < 0) ||
+	    (spec_client(spec) && (rc = gd__check_name(spec_client(spec), "client")) < 0))
+		return rc;
 	if ((rc = gd__check_name(spec->activity, "activity")) < 0 ||
 	    (rc = gd__check_name(spec->category, "category")) < 0 ||
 	    (spec->source && (rc = gd__check_name(spec->source, "source")) < 0) ||
@@ -61,6 +87,17 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 
 	if ((rc = check_spec(spec)) < 0)
 		return rc;
+	/* Retention counts from collected_at: a date in the future would keep
+	 * the record past its period (year 9999: forever). One day of slack for
+	 * a date written in a time zone ahead of UTC. */
+	if (spec->collected_at > gd_vault_now(v) + GD_COLLECTED_SKEW) {
+		char when[32];
+		gd_time_format(when, gd_vault_now(v) + GD_COLLECTED_SKEW);
+		return gd__err(GD_EINVAL, "collected_at is in the future: give the time the data was collected, at the latest %s",
+		               when);
+	}
+	if (spec->collected_at < 0)
+		return gd__err(GD_EINVAL, "collected_at is before 1970: give the time the data was collected");
 	if ((rc = gd__policy_write(a, subject, spec)) < 0) {
 		/* Only a refusal is audited: a failure (storage, memory) wrote nothing to refuse. */
 		if (rc == GD_EDENIED)
@@ -72,12 +109,22 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	}
 	if (!(sealed = gd__malloc(spec->value_len + GD__SEAL_OVERHEAD)))
 		return GD_ENOMEM;
-	if ((rc = gd__op_begin(v)) < 0)
+	/* Lean unless it writes rows after the record's own (an object key, a
+	 * client) or its entry is signed by a periodic checkpoint. */
+	bool lean = !spec_object(spec) && !spec_client(spec) && !gd__audit_next_is_checkpoint(v, a->tenant_id);
+	rc = lean ? gd__op_begin_lean(v) : gd__op_begin(v);
+	if (rc < 0)
 		goto free;
 	if ((rc = gd__subject_load(a, &s, subject, true)) < 0)
 		goto done;
 	/* From the vault's counter: above every id ever given, deleted ones included. */
 	if ((rc = gd__db_next_id(v->store, GD__COUNTER_RECORDS, &id)) < 0)
+		goto done;
+	if ((rc = gd__retention_track(v, id, a->tenant_id)) < 0)
+		goto done;
+	if ((rc = gd__audit_actor(a, &(struct gd__audit_event){
+	                                 .action = "record.put", .purpose = spec->activity,
+	                                 .subject = subject, .record_id = id, .category = spec->category})) < 0)
 		goto done;
 	gd__seal(sealed, s.key, spec->value, spec->value_len, ad,
 	         gd__record_ad(ad, sizeof ad, a->tenant_id, subject, id, spec->category));
@@ -100,10 +147,15 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	                 spec->source ? spec->source : "subject", (int64_t)collected_at, (int64_t)now,
 	                 (int64_t)spec->type, sealed, spec->value_len + GD__SEAL_OVERHEAD, subject_category,
 	                 mac, sizeof mac);
-	if (rc == 0)
-		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = "record.put", .purpose = spec->activity,
-		                            .subject = subject, .record_id = id, .category = spec->category});
+	if (rc < 0)
+		gd__audit_undo_last(v); /* a no-op unless lean: a rollback drops the entry then */
+	/* Rows after the record's: such a put took its savepoint (not lean, above). */
+	if (rc == 0 && spec_object(spec))
+		rc = gd__db_exec(v->store, "INSERT INTO record_objects (record_id, object) VALUES (?, ?)", "it", id,
+		                 spec_object(spec));
+	if (rc == 0 && spec_client(spec))
+		rc = gd__db_exec(v->store, "INSERT INTO record_clients (record_id, client) VALUES (?, ?)", "it", id,
+		                 spec_client(spec));
 done:
 	rc = gd__op_end(v, rc);
 free:
@@ -359,6 +411,9 @@ int gd_record_update(gd_actor *a, int64_t id, enum gd_value_type type, const voi
 	rc = gd__db_exec(v->store, "UPDATE records SET sealed = ?, type = ?, updated_at = ? WHERE id = ?",
 	                 "biii", sealed, value_len + GD__SEAL_OVERHEAD, (int64_t)type,
 	                 (int64_t)gd_vault_now(v), id);
+	/* Art. 19: the recipients learn of every rectification, requested or not. */
+	if (rc == 0)
+		rc = gd__outbox_notify(a, "rectification", r.subject, r.activity, r.category, id, a->request_id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.update", .subject = r.subject,
@@ -375,13 +430,17 @@ int gd_record_delete(gd_actor *a, int64_t id)
 {
 	gd_vault *v = a->v;
 	gd__stmt *st;
-	char subject[GD_SUBJECT_ID_SIZE] = "", category[GD_NAME_MAX + 1] = "";
+	char subject[GD_SUBJECT_ID_SIZE] = "", category[GD_NAME_MAX + 1] = "", activity[GD_NAME_MAX + 1] = "";
 	int rc;
 
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
+	char subject_category[GD_NAME_MAX + 1] = "", object[GD_NAME_MAX + 1] = "";
+	struct gd__record_facts f = {activity, category, subject_category, 0, 0, object};
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT s.pseudonym, r.category FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT s.pseudonym, r.category, r.activity, r.subject_category, r.subject_id,"
+	                  " r.collected_at, o.object FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  " LEFT JOIN record_objects o ON o.record_id = r.id"
 	                  " WHERE r.id = ? AND r.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc == 0) {
@@ -389,14 +448,30 @@ int gd_record_delete(gd_actor *a, int64_t id)
 		if (rc == 1) {
 			gd__copy(subject, sizeof subject, gd__col_text(v->store, st, 0));
 			gd__copy(category, sizeof category, gd__col_text(v->store, st, 1));
+			gd__copy(activity, sizeof activity, gd__col_text(v->store, st, 2));
+			gd__copy(subject_category, sizeof subject_category, gd__col_text(v->store, st, 3));
+			f.subject_id = gd__col_int(v->store, st, 4);
+			f.collected_at = gd__col_int(v->store, st, 5);
+			gd__copy(object, sizeof object, gd__col_text(v->store, st, 6));
 			rc = 0;
 		} else if (rc == 0) {
 			rc = gd__err(GD_ENOTFOUND, "no record %lld in tenant %s", (long long)id, a->tenant);
 		}
 		gd__db_reset(v->store, st);
 	}
+	/* A minimum retention (format 2) is a floor the law sets: no delete before it. */
+	const struct gd__register *reg = NULL;
+	if (rc == 0 && (rc = gd__register_current(a, &reg)) == 0 && reg) {
+		gd_time until;
+		char why[512];
+		rc = gd__retention_floor(a, reg, &f, &until, why, sizeof why);
+		if (rc == 1)
+			rc = gd__err(GD_ESTATE, "record %lld may not be deleted yet: %s", (long long)id, why);
+	}
 	if (rc == 0)
 		rc = gd__records_delete(v, a->tenant_id, id, id, NULL);
+	if (rc == 0)
+		rc = gd__outbox_notify(a, "erasure", subject, activity, category, id, a->request_id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "record.delete", .subject = subject,
@@ -406,18 +481,41 @@ int gd_record_delete(gd_actor *a, int64_t id)
 
 /* ---- the records table's writes for the other modules ---- */
 
+/*
+ * The record's side rows (record.c owns them with the records): the object
+ * key (record_objects) and, in processor activities, the customer
+ * (record_clients) go with the record.
+ */
+static int forget_side_rows(gd_vault *v, int64_t first, int64_t last)
+{
+	int rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE record_id BETWEEN ? AND ?", "ii", first, last);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM record_clients WHERE record_id BETWEEN ? AND ?", "ii", first, last);
+	return rc;
+}
+
 int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t last, int64_t *n)
 {
 	int rc = gd__db_exec(v->store, "DELETE FROM records WHERE tenant_id = ? AND id BETWEEN ? AND ?", "iii",
 	                     tenant_id, first, last);
 	if (n)
 		*n = rc == 0 ? gd__db_changes(v->store) : 0;
+	if (rc == 0)
+		rc = forget_side_rows(v, first, last);
 	return rc == 0 ? gd__retention_forget(v, first, last) : rc;
 }
 
 int gd__records_delete_subject(gd_vault *v, int64_t subject_id)
 {
 	int rc = gd__retention_forget_subject(v, subject_id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store,
+		                 "DELETE FROM record_objects WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
+		                 "i", subject_id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store,
+		                 "DELETE FROM record_clients WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
+		                 "i", subject_id);
 	return rc == 0 ? gd__db_exec(v->store, "DELETE FROM records WHERE subject_id = ?", "i", subject_id) : rc;
 }
 
@@ -467,6 +565,9 @@ int gd__records_anonymise(gd_actor *a, int64_t id, gd_time collected_month)
 {
 	unsigned char mac[GD__BLIND_SIZE];
 	int rc = mac_after(a, id, GD__REC_ANONYMISED, collected_month, true, mac);
+	/* The object key (a contract number) could single the person out again. */
+	if (rc == 0)
+		rc = gd__db_exec(a->v->store, "DELETE FROM record_objects WHERE record_id = ?", "i", id);
 	if (rc == 0)
 		rc = gd__db_exec(a->v->store,
 		                 "UPDATE records SET stage = ?, subject_id = 0, sealed = ?, collected_at = ?,"

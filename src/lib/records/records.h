@@ -29,7 +29,10 @@ typedef int (*gd__erase_hook)(gd_actor *a, const struct gd__subject *s);
 
 /* Looks up a subject of the actor's tenant and unwraps its key (if `key` wanted). */
 int gd__subject_load(gd_actor *a, struct gd__subject *out, const char *pseudonym, bool key);
+/* Opens a subject's wrapped key into s->key, through the actor's key slots (subject.c). */
 int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, size_t n);
+/* Keys actually opened by gd__subject_unwrap in this process (not found in a slot): for tests. */
+uint64_t gd__subject_unwraps(void);
 
 /*
  * The records table belongs to record.c: every other module writes it through

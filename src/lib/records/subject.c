@@ -7,6 +7,7 @@
  * found, and sealed under the subject's key, which is how they are shown.
  */
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -160,12 +161,59 @@ static int blind_identifier(gd_actor *a, unsigned char blind[GD__BLIND_SIZE], ch
 	return 0;
 }
 
+/*
+ * The key cache: unwrapping a subject's key is half of a read's decryption.
+ * A slot holds a key with the pseudonym and the wrapped key it was opened
+ * from; a hit needs both to be equal, byte for byte, to what the caller just
+ * read from the vault, so it gives exactly what opening would (same KEK, same
+ * ciphertext, same associated data), and a key re-wrapped or a blob altered
+ * since is a miss. A slot given to another key is wiped first; gd_actor_close
+ * wipes them all (secure memory). An erasure anywhere in the process bumps
+ * `erasures`; every actor drops all its slots at its next look-up after it,
+ * and the erasing actor at once: an erased subject's key does not outlive the
+ * erasure in the memory of the actor that erased it, nor stays usable in any.
+ */
+static atomic_uint_fast64_t erasures, unwraps;
+
+uint64_t gd__subject_unwraps(void)
+{
+	return atomic_load_explicit(&unwraps, memory_order_relaxed);
+}
+
+static void slots_clear(gd_actor *a)
+{
+	for (int i = 0; i < GD__KEY_SLOTS; i++)
+		a->slots[i].used = false;
+	gd__wipe(GD__ACTOR_SLOT_KEY(a, 0), (size_t)GD__KEY_SLOTS * GD__KEY_SIZE);
+}
+
 int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, size_t n)
 {
+	if (n != GD__KEY_SIZE + GD__SEAL_OVERHEAD)
+		return gd__err(GD_ECORRUPT, "the data key of subject %s failed authentication", s->pseudonym);
+	uint64_t epoch = atomic_load_explicit(&erasures, memory_order_acquire);
+	if (a->slots_epoch != epoch) {
+		slots_clear(a);
+		a->slots_epoch = epoch;
+	}
+	/* The wrapped key starts with its random nonce: a well-spread index. */
+	const unsigned char *w = wrapped;
+	unsigned i = ((unsigned)w[0] | (unsigned)w[1] << 8) % GD__KEY_SLOTS;
+	struct gd__key_slot *slot = &a->slots[i];
+	if (slot->used && memcmp(slot->wrapped, w, n) == 0 && strcmp(slot->pseudonym, s->pseudonym) == 0) {
+		memcpy(s->key, GD__ACTOR_SLOT_KEY(a, i), GD__KEY_SIZE);
+		return 0;
+	}
 	unsigned char ad[128];
 	size_t adn = subject_key_ad(ad, sizeof ad, a->tenant_id, s->pseudonym);
-	if (n != GD__KEY_SIZE + GD__SEAL_OVERHEAD || gd__open(s->key, GD__ACTOR_KEK(a), wrapped, n, ad, adn) < 0)
+	atomic_fetch_add_explicit(&unwraps, 1, memory_order_relaxed);
+	if (gd__open(s->key, GD__ACTOR_KEK(a), wrapped, n, ad, adn) < 0)
 		return gd__err(GD_ECORRUPT, "the data key of subject %s failed authentication", s->pseudonym);
+	gd__wipe(GD__ACTOR_SLOT_KEY(a, i), GD__KEY_SIZE);
+	memcpy(GD__ACTOR_SLOT_KEY(a, i), s->key, GD__KEY_SIZE);
+	memcpy(slot->wrapped, w, n);
+	gd__copy(slot->pseudonym, sizeof slot->pseudonym, s->pseudonym);
+	slot->used = true;
 	return 0;
 }
 
@@ -339,8 +387,65 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
 	return rc;
 }
 
+/* The cursor is the last row id of the page, in decimal: opaque to callers, checked here. */
+static int parse_cursor(int64_t *out, const char *cursor)
+{
+	*out = 0;
+	if (!cursor || !*cursor)
+		return 0;
+	size_t n = strlen(cursor);
+	int64_t v = 0;
+	if (n > 18 || strspn(cursor, "0123456789") != n)
+		return gd__err(GD_EINVAL, "cursor \"%.24s\" is not one gardien gave: pass the next_cursor of the previous page", cursor);
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (cursor[i] - '0');
+	*out = v;
+	return 0;
+}
+
+int gd_subject_list(gd_actor *a, const char *cursor, size_t limit,
+                    int (*cb)(void *ud, const gd_subject_info *s), void *ud, char next[GD_CURSOR_SIZE])
+{
+	gd__store *db = a->v->store;
+	gd__stmt *st = NULL;
+	int64_t after, last = 0;
+	size_t n = 0;
+	int rc;
+	next[0] = 0;
+	if ((rc = parse_cursor(&after, cursor)) < 0)
+		return rc;
+	if (limit < 1 || limit > 1000)
+		return gd__err(GD_EINVAL, "a page holds 1 to 1000 subjects, not %zu", limit);
+	if ((rc = gd__op_begin(a->v)) < 0)
+		return rc;
+	/* One more than asked: whether a next page exists, without a second query. */
+	rc = gd__db_query(db, &st,
+	                  "SELECT id, pseudonym, created_at FROM subjects WHERE tenant_id = ? AND id > ?"
+	                  " ORDER BY id LIMIT ?",
+	                  "iii", a->tenant_id, after, (int64_t)limit + 1);
+	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
+		rc = 0;
+		if (n == limit) {
+			snprintf(next, GD_CURSOR_SIZE, "%lld", (long long)last);
+			break;
+		}
+		last = gd__col_int(db, st, 0);
+		gd_subject_info s = {.subject = gd__col_text(db, st, 1), .created_at = gd__col_int(db, st, 2)};
+		n++;
+		rc = cb(ud, &s);
+	}
+	if (st)
+		gd__db_reset(db, st);
+	if (rc == 0)
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "subject.list"});
+	if (rc < 0)
+		next[0] = 0;
+	return gd__op_end(a->v, rc);
+}
+
 /* Modules keeping rows about subjects add their hook here (see internal.h). */
 static const gd__erase_hook erase_hooks[] = {
+	gd__outbox_erase_hook, /* first: it reads the records the others leave */
 	gd__rights_erase_hook,
 	gd__retention_erase_hook,
 };
@@ -372,5 +477,11 @@ int gd_subject_erase(gd_actor *a, const char *subject)
 		v->tx.gen++; /* no actor may use a cached key of this subject any more */
 	}
 done:
-	return gd__op_end(v, rc);
+	rc = gd__op_end(v, rc);
+	if (rc == 0) {
+		/* Every actor's key slots go (gd__subject_unwrap), this one's now. */
+		atomic_fetch_add_explicit(&erasures, 1, memory_order_release);
+		slots_clear(a);
+	}
+	return rc;
 }

@@ -24,11 +24,33 @@
 #include <string.h>
 
 #include "lib/vault/arena.h"
+#include "lib/register/adequacy.h"
 #include "lib/internal.h"
 #include "lib/register/parse.h"
 #include "lib/register/register.h"
 #include "lib/register/taxonomy.h"
 #include "util/utf8.h"
+
+/*
+ * Syntax new in format 2 is refused in a format 1 file, so that a file means
+ * the same to every gardien that accepts it. True when the file may use it.
+ */
+static bool format2(struct gd__reg_ctx *c, struct fy_node *n, const char *feature)
+{
+	if (c->r->format >= 2)
+		return true;
+	ERR(c, n, "%s is format 2: set \"gardien_register: 2\" (or run 'gardien register migrate FILE', which keeps the file's meaning)",
+	    feature);
+	return false;
+}
+
+/* A check of the law added with format 2: an error there, a warning in format 1 files. */
+#define LAW(c, n, ...) \
+	gd__reg_report((c), (n), (c)->r->format >= 2 ? GD_REGISTER_ERROR : GD_REGISTER_WARNING, __VA_ARGS__)
+
+static bool valid_country(const char *s);
+static int choice(struct gd__reg_ctx *c, struct fy_node *map, const char *key, bool required,
+                  const char *what, const char *const *options);
 
 /* ---- terms ---- */
 
@@ -110,8 +132,98 @@ static void check_terms(struct gd__reg_ctx *c, const struct gd__strings *set, st
 
 static const char *const top_keys[] = {
 	"gardien_register", "controller", "representative", "dpo", "authority", "notice",
-	"rights_contact", "taxonomy", "events", "security", "activities", "rights", NULL,
+	"rights_contact", "taxonomy", "events", "security", "activities", "rights", "controls", "backups", NULL,
 };
+
+static int count_of(struct gd__reg_ctx *c, struct fy_node *map, const char *key, int min, int max, const char *what);
+
+/* backups (format 2): {daily_days, weekly_weeks, monthly_months, country, text}. */
+static void parse_backups(struct gd__reg_ctx *c, struct fy_node *map, const char *what,
+                          struct gd__backup_promise *out)
+{
+	static const char *const keys[] = {"daily_days", "weekly_weeks", "monthly_months", "country", "text", NULL};
+	struct fy_node *keyn = NULL, *n = gd__reg_member(map, "backups", &keyn);
+	out->daily_days = out->weekly_weeks = out->monthly_months = -1;
+	if (!keyn || !format2(c, keyn, "\"backups\"") || !gd__reg_is_mapping(c, n, keyn, "backups"))
+		return;
+	gd__reg_check_keys(c, n, "backups", keys);
+	out->present = true;
+	int line, col;
+	gd__reg_where(n, &line, &col);
+	out->line = line;
+	out->daily_days = count_of(c, n, "daily_days", 0, 100000, what);
+	out->weekly_weeks = count_of(c, n, "weekly_weeks", 0, 10000, what);
+	out->monthly_months = count_of(c, n, "monthly_months", 0, 1200, what);
+	out->country = gd__reg_text(c, n, "country", false, what);
+	out->text = gd__reg_text(c, n, "text", false, what);
+	if (out->country && !valid_country(out->country))
+		ERR(c, gd__reg_member(n, "country", NULL), "%s: backups: country \"%s\" must be an ISO 3166-1 alpha-2 code", what, out->country);
+	else if (out->country && !gd__taxonomy_eea(out->country))
+		WARN(c, gd__reg_member(n, "country", NULL), "%s: backups are stored in %s, outside the EU/EEA: that is a transfer; declare it with its safeguard",
+		     what, out->country);
+	if (out->daily_days < 0 && out->weekly_weeks < 0 && out->monthly_months < 0)
+		ERR(c, n, "%s: \"backups\" says how long no copy is kept: give daily_days, weekly_weeks or monthly_months", what);
+}
+
+/* A whole number of `key` in min..max; -1 when absent (an error when it is not one). */
+static int count_of(struct gd__reg_ctx *c, struct fy_node *map, const char *key, int min, int max, const char *what)
+{
+	const char *s = gd__reg_text(c, map, key, false, what);
+	if (!s)
+		return -1;
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || end == s || v < min || v > max) {
+		ERR(c, gd__reg_member(map, key, NULL), "%s: \"%s\" is \"%s\": give a whole number from %d to %d", what, key, s, min, max);
+		return -1;
+	}
+	return (int)v;
+}
+
+static int tristate(struct gd__reg_ctx *c, struct fy_node *map, const char *key, const char *what)
+{
+	if (!gd__reg_member(map, key, NULL))
+		return -1;
+	return gd__reg_boolean(c, map, key, false, what) ? 1 : 0;
+}
+
+/*
+ * controls (format 2): the security promises the installation can be
+ * checked against — lockout, session timeouts, second factor by role — and
+ * those stated for the record (encryption, pseudonymisation, separated
+ * environments, support access on request).
+ */
+static void parse_controls(struct gd__reg_ctx *c, struct fy_node *root)
+{
+	static const char *const keys[] = {"lockout_after", "lockout_minutes", "idle_timeout_minutes",
+	                                   "session_max_hours", "mfa_roles", "encryption", "pseudonymisation",
+	                                   "separated_environments", "support_access", NULL};
+	static const char *const support[] = {"on_request", "standing", NULL};
+	struct gd__register *r = c->r;
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "controls", &keyn);
+	r->controls.lockout_after = r->controls.lockout_minutes = r->controls.idle_minutes = -1;
+	r->controls.session_hours = r->controls.encryption = r->controls.pseudonymisation = -1;
+	r->controls.separated_environments = -1;
+	if (!keyn || !format2(c, keyn, "\"controls\"") || !gd__reg_is_mapping(c, n, keyn, "controls"))
+		return;
+	r->controls.present = true;
+	gd__reg_check_keys(c, n, "controls", keys);
+	r->controls.lockout_after = count_of(c, n, "lockout_after", 1, 1000, "controls");
+	r->controls.lockout_minutes = count_of(c, n, "lockout_minutes", 1, 525600, "controls");
+	r->controls.idle_minutes = count_of(c, n, "idle_timeout_minutes", 1, 525600, "controls");
+	r->controls.session_hours = count_of(c, n, "session_max_hours", 1, 8784, "controls");
+	struct fy_node *list;
+	gd__reg_strings(c, n, "mfa_roles", false, "controls", &r->controls.mfa_roles, &list);
+	for (size_t i = 0; i < r->controls.mfa_roles.n; i++)
+		if (!gd__reg_valid_name(r->controls.mfa_roles.v[i]))
+			ERR(c, gd__reg_item_of(list, r->controls.mfa_roles.v[i]), "controls: role \"%s\" is not a role name (letters, digits and . _ - : @)",
+			    r->controls.mfa_roles.v[i]);
+	r->controls.encryption = tristate(c, n, "encryption", "controls");
+	r->controls.pseudonymisation = tristate(c, n, "pseudonymisation", "controls");
+	r->controls.separated_environments = tristate(c, n, "separated_environments", "controls");
+	int k = choice(c, n, "support_access", false, "controls", support);
+	r->controls.support_access = k >= 0 ? support[k] : NULL;
+}
 
 static void parse_controller(struct gd__reg_ctx *c, struct fy_node *root)
 {
@@ -162,6 +274,10 @@ static void parse_small_sections(struct gd__reg_ctx *c, struct fy_node *root)
 	parse_person(c, root, "dpo", &r->dpo.name, &r->dpo.address, &r->dpo.email, &r->dpo_phone);
 	if (!r->dpo.name)
 		WARN(c, root, "no \"dpo\": name the data protection officer or the privacy contact (Art. 30(1)(a))");
+	if (r->controller.country && valid_country(r->controller.country) && !gd__taxonomy_eea(r->controller.country) &&
+	    !r->representative.name)
+		WARN(c, root, "the controller is in %s, outside the EU/EEA, and names no \"representative\": Art. 27 requires one in the Union unless an exception applies",
+		     r->controller.country);
 
 	static const char *const akeys[] = {"name", "url", NULL};
 	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "authority", &keyn);
@@ -176,6 +292,11 @@ static void parse_small_sections(struct gd__reg_ctx *c, struct fy_node *root)
 		gd__reg_check_keys(c, n, "notice", nkeys);
 		r->notice.url = gd__reg_text(c, n, "url", false, "notice");
 		r->notice.updated = gd__reg_text(c, n, "updated", false, "notice");
+		/* A date the notice was updated on must exist: "2018-02-31" is refused. */
+		gd_time upd;
+		if (r->notice.updated && (strlen(r->notice.updated) != 10 || gd_time_parse(&upd, r->notice.updated) < 0))
+			ERR(c, gd__reg_member(n, "updated", NULL),
+			    "notice \"updated\" is not a real date: write YYYY-MM-DD (e.g. 2018-02-28)");
 		r->notice.language = gd__reg_text(c, n, "language", false, "notice");
 	}
 	keyn = NULL, n = gd__reg_member(root, "rights_contact", &keyn);
@@ -290,7 +411,8 @@ static bool event_declared(const struct gd__register *r, const char *name)
 }
 
 static const char *const basis_keys[] = {"consent", "contract", "legal_obligation",
-                                         "vital_interests", "public_task", "legitimate_interests", NULL};
+                                         "vital_interests", "public_task", "legitimate_interests",
+                                         "not_stated", NULL};
 static const char *const safeguard_keys[] = {"adequacy", "scc", "bcr", "derogation", NULL};
 static const char *const stage_keys[] = {"archive", "anonymise", "delete", NULL};
 static const char *const party_kinds[] = {"internal", "external", "processor", "sub-processor",
@@ -326,10 +448,15 @@ static bool valid_country(const char *s)
 }
 
 /* recipients / processors: lists of {name, kind, country, address, purpose}. */
+static const char *activity_date(struct gd__reg_ctx *c, struct fy_node *act, const char *key, const char *what);
+
 static void parse_parties(struct gd__reg_ctx *c, struct fy_node *act, const char *key, const char *what,
                           const char *dflt_kind, struct gd__party **out, size_t *nout)
 {
-	static const char *const keys[] = {"name", "kind", "country", "address", "purpose", NULL};
+	static const char *const keys[] = {"name", "kind", "country", "address", "purpose", "contract",
+	                                   "sub_processors", NULL};
+	/* Sub-processors are listed one level down only: a sub-processor's own are the processor's business. */
+	bool nested = strcmp(key, "sub_processors") == 0;
 	struct fy_node *keyn = NULL, *l = gd__reg_member(act, key, &keyn);
 	if (!keyn || !gd__reg_is_sequence(c, l, keyn, what))
 		return;
@@ -345,15 +472,92 @@ static void parse_parties(struct gd__reg_ctx *c, struct fy_node *act, const char
 		struct gd__party p = {0};
 		p.name = gd__reg_text(c, item, "name", true, what);
 		p.address = gd__reg_text(c, item, "address", false, what);
-		p.country = gd__reg_text(c, item, "country", false, what);
+		struct fy_node *ck = NULL, *cn = gd__reg_member(item, "country", &ck), *clist = NULL;
+		if (cn && fy_node_is_sequence(cn)) {
+			if (format2(c, cn, "a list of countries"))
+				gd__reg_strings(c, item, "country", false, what, &p.countries, &clist);
+		} else if (ck) {
+			const char *one = gd__reg_text_of(c, cn, ck, "a party's country");
+			if (one && (p.countries.v = gd__reg_alloc(c, sizeof *p.countries.v)))
+				p.countries.v[p.countries.n++] = one;
+		}
+		p.country = p.countries.n ? p.countries.v[0] : NULL;
 		p.purpose = gd__reg_text(c, item, "purpose", false, what);
 		int k = choice(c, item, "kind", false, what, party_kinds);
 		p.kind = k >= 0 ? party_kinds[k] : dflt_kind;
-		if (p.country && !valid_country(p.country))
-			ERR(c, gd__reg_member(item, "country", NULL), "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code such as FR, BE or US", what, p.country);
+		for (size_t i = 0; i < p.countries.n; i++)
+			if (!valid_country(p.countries.v[i]))
+				ERR(c, clist ? gd__reg_item_of(clist, p.countries.v[i]) : cn, "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code such as FR, BE or US",
+				    what, p.countries.v[i]);
+		if (p.name && !p.countries.n && strcmp(p.kind, "internal") != 0 && strcmp(p.kind, "authority") != 0)
+			WARN(c, item, "%s: %s \"%s\" names no country: say where it is (\"country: FR\", or a list \"[DE, NL]\" in format 2): Art. 13(1)(f) and the transfer check need it",
+			     what, p.kind, p.name);
+		bool processor = strcmp(p.kind, "processor") == 0 || strcmp(p.kind, "sub-processor") == 0;
+		static const char *const ckeys[] = {"date", "reference", NULL};
+		struct fy_node *kk = NULL, *kn = gd__reg_member(item, "contract", &kk);
+		if (kk && format2(c, kk, "a processor's \"contract\"") && gd__reg_is_mapping(c, kn, kk, "contract")) {
+			gd__reg_check_keys(c, kn, "contract", ckeys);
+			p.contract_date = activity_date(c, kn, "date", what);
+			if (!gd__reg_member(kn, "date", NULL))
+				ERR(c, kn, "%s: contract of \"%s\": required key \"date\" is missing (YYYY-MM-DD)", what, p.name ? p.name : "?");
+			p.contract_reference = gd__reg_text(c, kn, "reference", false, what);
+		} else if (!kk && processor && c->r->format >= 2 && p.name) {
+			WARN(c, item, "%s: %s \"%s\" has no \"contract\": Art. 28(3) requires one; give contract: {date: YYYY-MM-DD, reference: \"…\"}",
+			     what, p.kind, p.name);
+		}
+		struct fy_node *sk = NULL;
+		gd__reg_member(item, "sub_processors", &sk);
+		if (sk && format2(c, sk, "\"sub_processors\"")) {
+			if (nested || !processor)
+				ERR(c, sk, "%s: \"sub_processors\" belong to a processor, one level down: list them under the processor that engages them",
+				    what);
+			else
+				parse_parties(c, item, "sub_processors", what, "sub-processor", &p.sub_processors,
+				              &p.nsub_processors);
+		}
 		if (p.name)
 			(*out)[(*nout)++] = p;
 	}
+}
+
+/*
+ * A transfer's mechanism against the law (data/adequacy.yml): adequacy only
+ * where a decision is in force, and for its scope; never a mechanism the
+ * Court of Justice struck down, even named in passing in the reference;
+ * derogations flagged as the exceptions they are (Art. 49).
+ */
+static void check_transfer_law(struct gd__reg_ctx *c, struct fy_node *item, const struct gd__transfer *t,
+                               const char *what)
+{
+	const char *texts[] = {t->reference, t->recipient};
+	for (size_t i = 0; i < 2; i++) {
+		const struct gd__struck_down *s = gd__adequacy_struck_in(texts[i]);
+		if (s) {
+			/* An error in format 2; format 1 files keep loading, with the warning. */
+			LAW(c, gd__reg_member(item, i == 0 ? "reference" : "recipient", NULL),
+			    "%s: transfer to \"%s\" relies on the %s (%s), which the Court of Justice struck down in %s on %s: use standard contractual clauses, binding corporate rules or an adequacy decision in force",
+			    what, t->recipient ? t->recipient : "?", s->name, s->decision, s->judgment, s->date);
+			return;
+		}
+	}
+	if (t->safeguard == GD__SAFEGUARD_ADEQUACY) {
+		const struct gd__adequacy *d = gd__adequacy_find(t->country);
+		if (!t->country)
+			; /* reported above: a transfer without country */
+		else if (!d)
+			LAW(c, gd__reg_member(item, "safeguard", NULL), "%s: adequacy claimed for %s, which has no adequacy decision of the European Commission in force (data/adequacy.yml): use scc, bcr, or a derogation for an occasional transfer",
+			    what, t->country);
+		else if (strcmp(d->scope, "certified") == 0 &&
+		         (!t->reference || !strstr(t->reference, d->framework)))
+			LAW(c, gd__reg_member(item, "safeguard", NULL), "%s: the adequacy decision for %s (%s) covers only organisations certified under the %s: say so in \"reference\" (e.g. \"%s, certified\") or use scc",
+			    what, d->name, d->decision, d->framework, d->framework);
+		else if (strcmp(d->scope, "commercial") == 0)
+			WARN(c, gd__reg_member(item, "safeguard", NULL), "%s: the adequacy decision for %s (%s) covers %s: check that the recipient is one",
+			     what, d->name, d->decision, d->note);
+	}
+	if (t->safeguard == GD__SAFEGUARD_DEROGATION)
+		WARN(c, gd__reg_member(item, "safeguard", NULL), "%s: transfer to \"%s\" on a derogation (Art. 49) is an exception for occasional transfers, not a regime for regular ones: name its ground in \"reference\" (e.g. \"Art. 49(1)(b) contract\") and prefer scc or bcr",
+		     what, t->recipient ? t->recipient : "?");
 }
 
 static void parse_transfers(struct gd__reg_ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
@@ -375,7 +579,7 @@ static void parse_transfers(struct gd__reg_ctx *c, struct fy_node *act, struct g
 		t.recipient = gd__reg_text(c, item, "recipient", true, what);
 		t.country = gd__reg_text(c, item, "country", false, what);
 		if (!t.country)
-			WARN(c, item, "%s: transfer to \"%s\" names no country: add \"country\" (ISO 3166-1 alpha-2) when it is known",
+			WARN(c, item, "%s: transfer to \"%s\" names no country: add \"country\" (ISO 3166-1 alpha-2) when it is known; an adequacy decision is made country by country (Art. 45)",
 			     what, t.recipient ? t.recipient : "?");
 		t.reference = gd__reg_text(c, item, "reference", false, what);
 		struct fy_node *sk = NULL;
@@ -394,14 +598,57 @@ static void parse_transfers(struct gd__reg_ctx *c, struct fy_node *act, struct g
 		else if (t.country && gd__taxonomy_eea(t.country))
 			WARN(c, gd__reg_member(item, "country", NULL), "%s: %s is in the EU/EEA: this is not a transfer outside it, list the party as a recipient or processor instead",
 			             what, t.country);
+		else if (sk)
+			check_transfer_law(c, item, &t, what);
+		int line, col;
+		gd__reg_where(item, &line, &col);
+		t.line = line;
 		if (t.recipient)
 			a->transfers[a->ntransfers++] = t;
 	}
 }
 
+/* True when period `a` is certainly shorter than `b` (each part no longer, one shorter). */
+static bool period_shorter(struct gd__period a, struct gd__period b)
+{
+	int am = a.years * 12 + a.months, bm = b.years * 12 + b.months;
+	return am <= bm && a.days <= b.days && (am < bm || a.days < b.days);
+}
+
+/* minimum: {from, after} (format 2): how long the data is kept at least. */
+static void parse_minimum(struct gd__reg_ctx *c, struct fy_node *item, struct gd__retention *rt, const char *w)
+{
+	static const char *const mkeys[] = {"from", "after", NULL};
+	struct fy_node *mk = NULL, *mn = gd__reg_member(item, "minimum", &mk);
+	if (!mk || !format2(c, mk, "\"minimum\" retention") || !gd__reg_is_mapping(c, mn, mk, "minimum"))
+		return;
+	gd__reg_check_keys(c, mn, "minimum", mkeys);
+	const char *from = gd__reg_text(c, mn, "from", true, w);
+	struct gd__period after;
+	bool ok = gd__reg_period(c, mn, "after", true, w, &after);
+	if (from && !event_declared(c->r, from)) {
+		ERR(c, gd__reg_member(mn, "from", NULL), "%s: minimum counted from undeclared event \"%s\": declare it under \"events\" (or count from \"collection\")",
+		    w, from);
+		return;
+	}
+	if (!from || !ok)
+		return;
+	rt->has_minimum = true;
+	rt->minimum = (struct gd__stage){GD__STAGE_DELETE, from, after};
+	/* A stage that removes the data before the floor, from the same clock, contradicts it. */
+	for (size_t i = 0; i < rt->nstages; i++) {
+		const struct gd__stage *st = &rt->stages[i];
+		if (st->action != GD__STAGE_ARCHIVE && strcmp(st->from, from) == 0 &&
+		    period_shorter(st->after, after))
+			ERR(c, mn, "%s: the \"%s\" stage comes before the minimum (both from \"%s\"): the data would go before the law lets it; lengthen the stage or shorten the minimum",
+			    w, st->action == GD__STAGE_DELETE ? "delete" : "anonymise", from);
+	}
+}
+
 static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
 {
-	static const char *const keys[] = {"categories", "subjects", "stages", "legal_reference", "text", NULL};
+	static const char *const keys[] = {"categories", "subjects", "stages", "legal_reference", "text",
+	                                   "minimum", NULL};
 	static const char *const skeys[] = {"action", "from", "after", NULL};
 	struct fy_node *keyn = NULL, *l = gd__reg_member(act, "retention", &keyn);
 	if (!keyn)
@@ -475,6 +722,7 @@ static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct g
 			last = act_i;
 			rt.stages[rt.nstages++] = (struct gd__stage){(enum gd__stage_action)act_i, from, after};
 		}
+		parse_minimum(c, item, &rt, w);
 		if (rt.nstages && rt.stages[rt.nstages - 1].action == GD__STAGE_ARCHIVE)
 			WARN(c, item, "%s: archived data is never deleted nor anonymised: add a delete or anonymise stage", w);
 		a->retention[a->nretention++] = rt;
@@ -485,7 +733,8 @@ static const char *const activity_keys[] = {
 	"id", "name", "description", "notice", "role", "on_behalf_of", "purposes", "sub_purposes",
 	"legal_basis", "basis_detail", "art9_condition", "consent", "categories", "subjects",
 	"sources", "mandatory", "roles", "recipients", "processors", "transfers", "retention",
-	"automated_decision", "security", "legal_claims", NULL,
+	"automated_decision", "security", "legal_claims", "reads_from", "created", "updated",
+	"joint_controllers", "dpia", "backups", NULL,
 };
 
 /* Outside-EU parties need a transfer entry naming them. */
@@ -495,17 +744,180 @@ static void check_parties_transfers(struct gd__reg_ctx *c, struct fy_node *act, 
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct gd__party *p = &ps[i];
-		if (!p->country || !valid_country(p->country) || gd__taxonomy_eea(p->country) ||
-		    strcmp(p->kind, "authority") == 0 || strcmp(p->kind, "internal") == 0)
+		/* Onward transfers: a processor's sub-processors need theirs too (Art. 44, 46). */
+		if (p->nsub_processors)
+			check_parties_transfers(c, act, a, p->sub_processors, p->nsub_processors, key, what);
+		if (strcmp(p->kind, "authority") == 0 || strcmp(p->kind, "internal") == 0)
 			continue;
-		bool covered = false;
-		for (size_t t = 0; t < a->ntransfers && !covered; t++)
-			covered = strcmp(a->transfers[t].recipient, p->name) == 0 &&
-			          a->transfers[t].safeguard != GD__SAFEGUARD_NONE;
-		if (!covered)
-			ERR(c, gd__reg_member(act, key, NULL), "%s: %s \"%s\" is in %s, outside the EU/EEA, with no safeguarded transfer: add to \"transfers\" {recipient: \"%s\", country: %s, safeguard: adequacy|scc|bcr|derogation}",
-			            what, p->kind, p->name, p->country, p->name, p->country);
+		for (size_t k = 0; k < p->countries.n; k++) {
+			const char *country = p->countries.v[k];
+			if (!valid_country(country) || gd__taxonomy_eea(country))
+				continue;
+			/* One transfer for the party covers it; in format 2, one per country. */
+			bool covered = false;
+			for (size_t t = 0; t < a->ntransfers && !covered; t++)
+				covered = strcmp(a->transfers[t].recipient, p->name) == 0 &&
+				          a->transfers[t].safeguard != GD__SAFEGUARD_NONE &&
+				          (c->r->format < 2 || !a->transfers[t].country ||
+				           strcmp(a->transfers[t].country, country) == 0);
+			if (!covered)
+				ERR(c, gd__reg_member(act, key, NULL), "%s: %s \"%s\" is in %s, outside the EU/EEA, with no safeguarded transfer: add to \"transfers\" {recipient: \"%s\", country: %s, safeguard: adequacy|scc|bcr|derogation}",
+				    what, p->kind, p->name, country, p->name, country);
+		}
 	}
+}
+
+/*
+ * reads_from: [{activity, compatibility}] — the activities whose data this
+ * one reads, each with why the new purpose is compatible with the one the
+ * data was collected for (Art. 6(4)). Checked against the other activities
+ * once all are read (check_reads_from).
+ */
+static void parse_reads_from(struct gd__reg_ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
+{
+	static const char *const keys[] = {"activity", "compatibility", NULL};
+	struct fy_node *keyn = NULL, *l = gd__reg_member(act, "reads_from", &keyn);
+	char w[200];
+	snprintf(w, sizeof w, "%s: \"reads_from\"", what);
+	if (!keyn || !format2(c, keyn, "\"reads_from\"") || !gd__reg_is_sequence(c, l, keyn, w))
+		return;
+	int count = fy_node_sequence_item_count(l);
+	if (count <= 0 || !(a->reads_from = gd__reg_alloc(c, (size_t)count * sizeof *a->reads_from)))
+		return;
+	void *it = NULL;
+	struct fy_node *item;
+	while ((item = fy_node_sequence_iterate(l, &it))) {
+		if (fy_node_is_scalar(item)) {
+			size_t len;
+			const char *s = gd__reg_scalar(item, &len);
+			ERR(c, item, "%s: reads_from \"%.*s\" gives no reasoning: write {activity: %.*s, compatibility: \"why this use is compatible with the purpose of collection (Art. 6(4))\"}",
+			    what, (int)(len > 64 ? 64 : len), s ? s : "", (int)(len > 64 ? 64 : len), s ? s : "");
+			continue;
+		}
+		if (!gd__reg_is_mapping(c, item, keyn, "a reads_from entry"))
+			continue;
+		gd__reg_check_keys(c, item, "a reads_from entry", keys);
+		struct gd__read_source rs = {0};
+		rs.activity = gd__reg_text(c, item, "activity", true, what);
+		rs.compatibility = gd__reg_text(c, item, "compatibility", true, what);
+		int line, col;
+		gd__reg_where(item, &line, &col);
+		rs.line = line;
+		if (rs.activity && rs.compatibility)
+			a->reads_from[a->nreads_from++] = rs;
+	}
+}
+
+/* Each reads_from names another activity of the register, with the same role and shared categories. */
+static void check_reads_from(struct gd__reg_ctx *c)
+{
+	struct gd__register *r = c->r;
+	for (size_t i = 0; i < r->nactivities; i++) {
+		const struct gd__activity *a = &r->activities[i];
+		for (size_t k = 0; k < a->nreads_from; k++) {
+			const struct gd__read_source *rs = &a->reads_from[k];
+			const struct gd__activity *src = gd__register_activity(r, rs->activity);
+			if (!src) {
+				gd__reg_report_at(c, rs->line, 0, GD_REGISTER_ERROR, "activity \"%s\": reads_from names \"%s\", which is not an activity of the register: give the id of the activity the data was collected for",
+				          a->id, rs->activity);
+			} else if (src == a) {
+				gd__reg_report_at(c, rs->line, 0, GD_REGISTER_ERROR, "activity \"%s\": reads_from names the activity itself: an activity always reads its own data; remove the entry", a->id);
+			} else if (src->role != a->role) {
+				gd__reg_report_at(c, rs->line, 0, GD_REGISTER_ERROR, "activity \"%s\" (%s) reads_from \"%s\" (%s): data held as processor is never used for the controller's own purposes, nor the other way round (Art. 28(10))",
+				          a->id, a->role == GD__ROLE_PROCESSOR ? "processor" : "controller", src->id,
+				          src->role == GD__ROLE_PROCESSOR ? "processor" : "controller");
+			} else {
+				/* Shared when one side's category is the other's or beneath it. */
+				bool shared = false;
+				for (size_t j = 0; j < src->categories.n && !shared; j++)
+					shared = gd__category_covered(&a->categories, src->categories.v[j]);
+				for (size_t j = 0; j < a->categories.n && !shared; j++)
+					shared = gd__category_covered(&src->categories, a->categories.v[j]);
+				if (!shared)
+					gd__reg_report_at(c, rs->line, 0, GD_REGISTER_WARNING, "activity \"%s\" reads_from \"%s\" but covers none of its categories: no read can use it; add the categories read to \"categories\"",
+					          a->id, src->id);
+			}
+		}
+	}
+}
+
+/* created / updated (format 2): a calendar date, YYYY-MM-DD. */
+static const char *activity_date(struct gd__reg_ctx *c, struct fy_node *act, const char *key, const char *what)
+{
+	struct fy_node *keyn = NULL;
+	gd__reg_member(act, key, &keyn);
+	if (!keyn)
+		return NULL;
+	char feature[48];
+	snprintf(feature, sizeof feature, "\"%s\"", key);
+	if (!format2(c, keyn, feature))
+		return NULL;
+	const char *s = gd__reg_text(c, act, key, false, what);
+	gd_time t;
+	if (s && (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || gd_time_parse(&t, s) < 0)) {
+		ERR(c, gd__reg_member(act, key, NULL), "%s: \"%s\" is \"%s\": write a date as YYYY-MM-DD", what, key, s);
+		return NULL;
+	}
+	return s;
+}
+
+/* joint_controllers (format 2): [{name, arrangement, country, email, reference}] (Art. 26). */
+static void parse_joint(struct gd__reg_ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
+{
+	static const char *const keys[] = {"name", "arrangement", "country", "email", "reference", NULL};
+	struct fy_node *keyn = NULL, *l = gd__reg_member(act, "joint_controllers", &keyn);
+	if (!keyn || !format2(c, keyn, "\"joint_controllers\"") || !gd__reg_is_sequence(c, l, keyn, what))
+		return;
+	int count = fy_node_sequence_item_count(l);
+	if (count <= 0 || !(a->joint = gd__reg_alloc(c, (size_t)count * sizeof *a->joint)))
+		return;
+	void *it = NULL;
+	struct fy_node *item;
+	while ((item = fy_node_sequence_iterate(l, &it))) {
+		if (!gd__reg_is_mapping(c, item, keyn, "a joint controller"))
+			continue;
+		gd__reg_check_keys(c, item, "a joint controller", keys);
+		struct gd__joint j = {0};
+		j.name = gd__reg_text(c, item, "name", true, what);
+		j.arrangement = gd__reg_text(c, item, "arrangement", false, what);
+		j.country = gd__reg_text(c, item, "country", false, what);
+		j.email = gd__reg_text(c, item, "email", false, what);
+		j.reference = gd__reg_text(c, item, "reference", false, what);
+		if (j.country && !valid_country(j.country))
+			ERR(c, gd__reg_member(item, "country", NULL), "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code", what, j.country);
+		if (j.name && !j.arrangement)
+			ERR(c, item, "%s: joint controller \"%s\" without \"arrangement\": Art. 26 requires an arrangement setting who does what, and its essence is made available to the data subjects: state it",
+			    what, j.name);
+		if (j.name)
+			a->joint[a->njoint++] = j;
+	}
+}
+
+/* dpia (format 2): {date, outcome, reference} (Art. 35, 36). */
+static void parse_dpia(struct gd__reg_ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
+{
+	static const char *const keys[] = {"date", "outcome", "reference", NULL};
+	static const char *const outcomes[] = {"no_high_risk", "risks_mitigated", "prior_consultation", NULL};
+	struct fy_node *keyn = NULL, *n = gd__reg_member(act, "dpia", &keyn);
+	if (!keyn) {
+		/* Art. 35(3): special categories or automated decisions call for one; said, not imposed. */
+		bool special = false;
+		for (size_t i = 0; i < a->categories.n && !special; i++)
+			special = gd__taxonomy_special(a->categories.v[i]);
+		if (c->r->format >= 2 && (special || a->automated_decision))
+			WARN(c, act, "%s: %s and no \"dpia\": Art. 35(3) may require an impact assessment; record it as dpia: {date: YYYY-MM-DD, outcome: no_high_risk|risks_mitigated|prior_consultation}",
+			     what, special ? "special categories of data" : "automated decisions");
+		return;
+	}
+	if (!format2(c, keyn, "\"dpia\"") || !gd__reg_is_mapping(c, n, keyn, "dpia"))
+		return;
+	gd__reg_check_keys(c, n, "dpia", keys);
+	a->dpia.date = activity_date(c, n, "date", what);
+	if (!gd__reg_member(n, "date", NULL))
+		ERR(c, n, "%s: dpia: required key \"date\" is missing (YYYY-MM-DD)", what);
+	int o = choice(c, n, "outcome", true, what, outcomes);
+	a->dpia.outcome = o >= 0 ? outcomes[o] : NULL;
+	a->dpia.reference = gd__reg_text(c, n, "reference", false, what);
 }
 
 static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__activity *a)
@@ -540,6 +952,9 @@ static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__
 
 	int basis = choice(c, n, "legal_basis", true, what, basis_keys);
 	a->basis = basis >= 0 ? (enum gd__basis)basis : GD__BASIS_CONTRACT;
+	if (basis == GD__BASIS_NOT_STATED && format2(c, gd__reg_member(n, "legal_basis", NULL), "\"legal_basis: not_stated\""))
+		WARN(c, gd__reg_member(n, "legal_basis", NULL), "%s: the legal basis is not stated: the notice is silent where Art. 13(1)(c) requires it; find the basis the controller relies on and write it here",
+		     what);
 	a->basis_detail = gd__reg_text(c, n, "basis_detail", false, what);
 	if (basis == GD__BASIS_LEGITIMATE_INTERESTS && !a->basis_detail)
 		WARN(c, gd__reg_member(n, "legal_basis", NULL), "%s: legitimate interests without \"basis_detail\": state the interest pursued (Art. 13(1)(d))", what);
@@ -596,6 +1011,14 @@ static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__
 	a->automated_decision = gd__reg_text(c, n, "automated_decision", false, what);
 	gd__reg_strings(c, n, "security", false, what, &a->security, NULL);
 	a->legal_claims = gd__reg_boolean(c, n, "legal_claims", false, what);
+	parse_reads_from(c, n, a, what);
+	parse_joint(c, n, a, what);
+	parse_backups(c, n, what, &a->backups);
+	parse_dpia(c, n, a, what);
+	a->created = activity_date(c, n, "created", what);
+	a->updated = activity_date(c, n, "updated", what);
+	if (a->created && a->updated && strcmp(a->created, a->updated) > 0)
+		ERR(c, gd__reg_member(n, "updated", NULL), "%s: \"updated\" (%s) is before \"created\" (%s)", what, a->updated, a->created);
 }
 
 static void parse_activities(struct gd__reg_ctx *c, struct fy_node *root)
@@ -643,7 +1066,10 @@ static const char *const right_kinds[] = {"access", "confirmation", "rectificati
 static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = {"kind", "offered", "reason", "conditions",
-	                                   "identity_proof", "extra_copies_charged", NULL};
+	                                   "identity_proof", "extra_copies_charged", "channels", "fee",
+	                                   "identity", NULL};
+	static const char *const channel_kinds[] = {"email", "post", "form", "in_person", "phone", NULL};
+	static const char *const fees[] = {"free", "free_unless_unfounded", NULL};
 	struct fy_node *keyn = NULL, *l = gd__reg_member(root, "rights", &keyn);
 	if (!keyn) {
 		WARN(c, root, "no \"rights\": say which rights are offered and how (Art. 13(2)(b))");
@@ -667,6 +1093,30 @@ static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 		r.conditions = gd__reg_text(c, item, "conditions", false, "a right");
 		r.identity_proof = gd__reg_boolean(c, item, "identity_proof", false, "a right");
 		r.extra_copies_charged = gd__reg_boolean(c, item, "extra_copies_charged", false, "a right");
+		struct fy_node *kn = NULL, *list;
+		gd__reg_member(item, "channels", &kn);
+		if (kn && format2(c, kn, "a right's \"channels\"")) {
+			gd__reg_strings(c, item, "channels", false, "a right", &r.channels, &list);
+			for (size_t i = 0; i < r.channels.n; i++)
+				if (index_of(channel_kinds, r.channels.v[i]) < 0) {
+					char all[120];
+					ERR(c, gd__reg_item_of(list, r.channels.v[i]), "a right: channel \"%s\" must be one of %s", r.channels.v[i],
+					    gd__reg_join(all, sizeof all, channel_kinds));
+				}
+		}
+		kn = NULL;
+		gd__reg_member(item, "fee", &kn);
+		if (kn && format2(c, kn, "a right's \"fee\"")) {
+			int f = choice(c, item, "fee", false, "a right", fees);
+			r.fee = f >= 0 ? fees[f] : NULL;
+		}
+		kn = NULL;
+		gd__reg_member(item, "identity", &kn);
+		if (kn && format2(c, kn, "a right's \"identity\""))
+			r.identity = gd__reg_text(c, item, "identity", false, "a right");
+		/* Art. 12(5): a charge is the exception (manifestly unfounded or excessive, further copies). */
+		if (r.fee && strcmp(r.fee, "free") == 0 && r.extra_copies_charged)
+			ERR(c, gd__reg_member(item, "fee", NULL), "a right: fee \"free\" and extra_copies_charged: true contradict each other: say free_unless_unfounded, or that extra copies are free");
 		if (k < 0)
 			continue;
 		r.kind = right_kinds[k];
@@ -691,7 +1141,7 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 	int rc;
 
 	*out = NULL;
-	if ((rc = gd__taxonomy_load()) < 0)
+	if ((rc = gd__taxonomy_load()) < 0 || (rc = gd__adequacy_load()) < 0)
 		return rc;
 	if (len > GD__REGISTER_MAX_BYTES) {
 		gd__reg_report_at(&c, 0, 0, GD_REGISTER_ERROR, "the file is larger than the %u-byte limit of a register: remove what is not the register",
@@ -736,16 +1186,19 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 	size_t flen;
 	const char *fs = gd__reg_scalar(fv, &flen);
 	if (!fk)
-		ERR(&c, root, "required key \"gardien_register\" is missing: start the file with \"gardien_register: 1\" (the format version)");
-	else if (!fs || flen != 1 || fs[0] != '1')
-		ERR(&c, fv ? fv : fk, "gardien_register: format version must be 1 (the only one this gardien reads)");
+		ERR(&c, root, "required key \"gardien_register\" is missing: start the file with \"gardien_register: 2\" (the format version; 1 is still read)");
+	else if (!fs || flen != 1 || (fs[0] != '1' && fs[0] != '2'))
+		ERR(&c, fv ? fv : fk, "gardien_register: format version must be 1 or 2 (docs/register.md); 2 is the current one");
 	else
-		c.r->format = 1;
+		c.r->format = fs[0] - '0';
 	parse_controller(&c, root);
 	parse_small_sections(&c, root);
 	parse_taxonomy(&c, root);
 	parse_events(&c, root);
+	parse_controls(&c, root);
+	parse_backups(&c, root, "the register", &c.r->backups);
 	parse_activities(&c, root);
+	check_reads_from(&c);
 	parse_rights(&c, root);
 	if (c.oom)
 		rc = GD_ENOMEM;
@@ -830,8 +1283,8 @@ void gd__register_free(struct gd__register *r)
 
 const struct gd__activity *gd__register_activity(const struct gd__register *r, const char *id)
 {
-	for (size_t i = 0; r && i < r->nactivities; i++)
-		if (strcmp(r->activities[i].id, id) == 0)
+	for (size_t i = 0; r && id && i < r->nactivities; i++)
+		if (r->activities[i].id && strcmp(r->activities[i].id, id) == 0)
 			return &r->activities[i];
 	return NULL;
 }
@@ -842,6 +1295,17 @@ const struct gd__right *gd__register_right(const struct gd__register *r, const c
 		if (strcmp(r->rights[i].kind, kind) == 0)
 			return &r->rights[i];
 	return NULL;
+}
+
+bool gd__register_reads_from(const struct gd__register *r, const struct gd__activity *purpose,
+                             const char *collected_for)
+{
+	if (!r || r->format < 2 || strcmp(purpose->id, collected_for) == 0)
+		return true;
+	for (size_t i = 0; i < purpose->nreads_from; i++)
+		if (strcmp(purpose->reads_from[i].activity, collected_for) == 0)
+			return true;
+	return false;
 }
 
 bool gd__category_covered(const struct gd__strings *set, const char *category)

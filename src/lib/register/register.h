@@ -25,6 +25,7 @@ enum gd__basis {
 	GD__BASIS_VITAL_INTERESTS,
 	GD__BASIS_PUBLIC_TASK,
 	GD__BASIS_LEGITIMATE_INTERESTS,
+	GD__BASIS_NOT_STATED,          /* format 2: the notice is silent (a warning, never a basis) */
 };
 
 enum gd__role { GD__ROLE_CONTROLLER = 0, GD__ROLE_PROCESSOR };
@@ -50,6 +51,15 @@ struct gd__strings {
 	size_t n;
 };
 
+/* Format 2: backups as the notice states them (-1: not stated). */
+struct gd__backup_promise {
+	bool present;
+	int daily_days, weekly_weeks, monthly_months;   /* copies of each kind kept this long */
+	const char *country;     /* where the copies are stored */
+	const char *text;        /* the notice's words */
+	int line;
+};
+
 /* A period as notices write it: years, months and days (any may be 0). */
 struct gd__period {
 	int years, months, days;
@@ -61,6 +71,19 @@ struct gd__party {             /* a recipient, processor or sub-processor */
 	const char *country;        /* ISO 3166-1 alpha-2 */
 	const char *purpose;
 	const char *kind;           /* "internal", "external", "processor", "sub-processor", "authority" */
+	/* Format 2: every country it is in (`country: [DE, NL]`); `country` is the first. */
+	struct gd__strings countries;
+	/* Format 2, processors (Art. 28): the contract, and the processor's own sub-processors. */
+	const char *contract_date, *contract_reference;
+	struct gd__party *sub_processors;
+	size_t nsub_processors;
+};
+
+/* Format 2: a joint controller of an activity (Art. 26) and the essence of the arrangement. */
+struct gd__joint {
+	const char *name, *country, *email;
+	const char *arrangement;    /* the essence of the arrangement (Art. 26(2)) */
+	const char *reference;      /* where the arrangement is */
 };
 
 struct gd__transfer {
@@ -68,6 +91,14 @@ struct gd__transfer {
 	const char *country;
 	enum gd__safeguard safeguard;
 	const char *reference;      /* decision, clauses version, derogation ground */
+	int line;                   /* where in the register file */
+};
+
+/* Format 2: data of another activity this one reads, with its Art. 6(4) reasoning. */
+struct gd__read_source {
+	const char *activity;       /* the activity the data was collected for */
+	const char *compatibility;  /* why the new purpose is compatible (Art. 6(4)) */
+	int line;
 };
 
 struct gd__stage {
@@ -85,6 +116,14 @@ struct gd__retention {
 	int line;                       /* where in the register file */
 	/* Added by the register module. */
 	struct gd__strings subjects;    /* empty: every subject category of the activity */
+	/*
+	 * Format 2: a floor, not a ceiling ("invoices are kept at least 10
+	 * years"): no stage that removes the personal data (anonymise, delete)
+	 * runs, and no delete or erasure goes, before `minimum.after` counted
+	 * from `minimum.from`. has_minimum false: no floor.
+	 */
+	bool has_minimum;
+	struct gd__stage minimum;       /* action unused */
 };
 
 struct gd__activity {
@@ -121,6 +160,16 @@ struct gd__activity {
 	const char *description;         /* the notice's wording of the purpose */
 	struct gd__strings sub_purposes; /* as the notice lists them ("sous-finalités") */
 	const char *notice;              /* where the notice states it (section, quote) */
+	/* Format 2 (empty in format 1 files). */
+	struct gd__read_source *reads_from;
+	size_t nreads_from;
+	const char *created, *updated;   /* YYYY-MM-DD: the CNIL template's dates; NULL: not given */
+	struct gd__joint *joint;         /* joint controllers (Art. 26) */
+	size_t njoint;
+	struct {
+		const char *date, *outcome, *reference;   /* outcome: no_high_risk, risks_mitigated, prior_consultation */
+	} dpia;                          /* Art. 35; date NULL: none recorded */
+	struct gd__backup_promise backups;   /* where it differs from the register's */
 };
 
 /* Kinds of rights, as request kinds (docs/register.md). */
@@ -133,6 +182,10 @@ struct gd__right {
 	const char *conditions;
 	bool identity_proof;    /* identity must be verified first */
 	bool extra_copies_charged;
+	/* Format 2: how the right is exercised, as the notice offers it. */
+	struct gd__strings channels;   /* email, post, form, in_person, phone */
+	const char *fee;               /* "free" or "free_unless_unfounded" (Art. 12(5)); NULL: not stated */
+	const char *identity;          /* what identity check is asked, in words */
 };
 
 struct gd__event_def {
@@ -178,12 +231,36 @@ struct gd__register {
 	} notice;                        /* the privacy notice this register encodes */
 	const char *dpo_phone;
 	const char *rights_postal;       /* postal address to exercise rights, if any */
+	/*
+	 * Format 2: security measures as data the installation can be checked
+	 * against (gd_register_check_controls). -1: not stated.
+	 */
+	struct {
+		bool present;
+		int lockout_after;          /* failed logins before a lockout, at most */
+		int lockout_minutes;        /* a locked account waits at least */
+		int idle_minutes;           /* sessions end after this idle time, at most */
+		int session_hours;          /* sessions end after this, at most */
+		struct gd__strings mfa_roles;   /* roles that log in with a second factor */
+		int encryption, pseudonymisation, separated_environments;   /* 1 true, 0 false, -1 not stated */
+		const char *support_access;     /* "on_request" or "standing" */
+	} controls;
+	struct gd__backup_promise backups;   /* format 2: the backups the notice promises */
 };
+
+/*
+ * Format 2 reads: true when activity `purpose` may read data collected for
+ * activity `collected_for` under `r`'s compatibility rule (same activity, or
+ * listed in its reads_from). Format 1 registers always answer true: their
+ * rule is category coverage alone.
+ */
+bool gd__register_reads_from(const struct gd__register *r, const struct gd__activity *purpose,
+                             const char *collected_for);
 
 /* Frees a register and its arena; NULL does nothing. */
 void gd__register_free(struct gd__register *r);
 
-/* The activity with `id`, or NULL. */
+/* The activity with `id`, or NULL (also when `r` or `id` is NULL). */
 const struct gd__activity *gd__register_activity(const struct gd__register *r, const char *id);
 
 /* The right of `kind`, or NULL when the register does not mention it. */
@@ -236,6 +313,13 @@ struct json_t *gd__register_json(const struct gd__register *r);
 /* Writes `r` in `format` (GD_REGISTER_FORMATS); "yaml" writes `source`. */
 int gd__register_write(const struct gd__register *r, const char *source, size_t len,
                        const char *format, FILE *out);
+
+/* A fideslang data use / data category as the closest DPV 2.2 term, compact ("dpv:…", "pd:…"; register_dpv.c). */
+const char *gd__dpv_purpose(const char *data_use);
+const char *gd__dpv_personal_data(const char *category);
+
+/* The CNIL template's columns, as CSV (ods false) or flat OpenDocument (register_cnil.c). */
+int gd__register_write_cnil(const struct gd__register *r, bool ods, FILE *out);
 
 /* Cache of parsed registers kept on the vault handle (register_store.c). */
 struct gd__register_cache;

@@ -15,9 +15,11 @@
 #include "lib/internal.h"
 #include "lib/register/register.h"
 #include "lib/register/taxonomy.h"
+#include "util/buf.h"
 
 static const char *const basis_names[] = {"consent", "contract", "legal_obligation",
-                                          "vital_interests", "public_task", "legitimate_interests"};
+                                          "vital_interests", "public_task", "legitimate_interests",
+                                          "not_stated"};
 static const char *const safeguard_names[] = {"adequacy", "scc", "bcr", "derogation", "none"};
 static const char *const stage_names[] = {"archive", "anonymise", "delete"};
 
@@ -64,18 +66,35 @@ static void put(json_t *o, const char *k, json_t *v)
 	json_object_set_new(o, k, v);
 }
 
+static json_t *parties_json(const struct gd__party *p, size_t n);
+
+static json_t *party_json(const struct gd__party *p)
+{
+	json_t *o = json_object();
+	put(o, "name", jstr(p->name));
+	put(o, "kind", jstr(p->kind));
+	/* One country stays a string (format 1 files export as before). */
+	if (p->countries.n > 1)
+		put(o, "country", jstrings(&p->countries));
+	else
+		put(o, "country", jstr(p->country));
+	put(o, "address", jstr(p->address));
+	put(o, "purpose", jstr(p->purpose));
+	if (p->contract_date || p->contract_reference) {
+		json_t *k = json_object();
+		put(k, "date", jstr(p->contract_date));
+		put(k, "reference", jstr(p->contract_reference));
+		json_object_set_new(o, "contract", k);
+	}
+	put(o, "sub_processors", parties_json(p->sub_processors, p->nsub_processors));
+	return o;
+}
+
 static json_t *parties_json(const struct gd__party *p, size_t n)
 {
 	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_object();
-		put(o, "name", jstr(p[i].name));
-		put(o, "kind", jstr(p[i].kind));
-		put(o, "country", jstr(p[i].country));
-		put(o, "address", jstr(p[i].address));
-		put(o, "purpose", jstr(p[i].purpose));
-		json_array_append_new(a, o);
-	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, party_json(&p[i]));
 	return a;
 }
 
@@ -124,6 +143,31 @@ static json_t *activity_json(const struct gd__activity *a)
 		json_array_append_new(tr, t);
 	}
 	put(o, "transfers", tr);
+	json_t *rf = json_array();
+	for (size_t i = 0; i < a->nreads_from; i++)
+		json_array_append_new(rf, json_pack("{s:s,s:s}", "activity", a->reads_from[i].activity,
+		                                    "compatibility", a->reads_from[i].compatibility));
+	put(o, "reads_from", rf);
+	json_t *jc = json_array();
+	for (size_t i = 0; i < a->njoint; i++) {
+		json_t *j = json_object();
+		put(j, "name", jstr(a->joint[i].name));
+		put(j, "arrangement", jstr(a->joint[i].arrangement));
+		put(j, "country", jstr(a->joint[i].country));
+		put(j, "email", jstr(a->joint[i].email));
+		put(j, "reference", jstr(a->joint[i].reference));
+		json_array_append_new(jc, j);
+	}
+	put(o, "joint_controllers", jc);
+	if (a->dpia.date) {
+		json_t *d = json_object();
+		put(d, "date", jstr(a->dpia.date));
+		put(d, "outcome", jstr(a->dpia.outcome));
+		put(d, "reference", jstr(a->dpia.reference));
+		json_object_set_new(o, "dpia", d);
+	}
+	put(o, "created", jstr(a->created));
+	put(o, "updated", jstr(a->updated));
 	json_t *ret = json_array();
 	for (size_t i = 0; i < a->nretention; i++) {
 		const struct gd__retention *r = &a->retention[i];
@@ -227,6 +271,9 @@ json_t *gd__register_json(const struct gd__register *r)
 			json_object_set_new(e, "identity_proof", json_true());
 		if (g->extra_copies_charged)
 			json_object_set_new(e, "extra_copies_charged", json_true());
+		put(e, "channels", jstrings(&g->channels));
+		put(e, "fee", jstr(g->fee));
+		put(e, "identity", jstr(g->identity));
 		json_array_append_new(rights, e);
 	}
 	put(o, "rights", rights);
@@ -256,6 +303,43 @@ static const char *term_iri(enum gd__taxo_kind kind, const char *key, bool prefe
 	return *t->dpv ? t->dpv : (*t->gdpr ? t->gdpr : NULL);
 }
 
+/*
+ * Terms as DPV concepts, each keeping its fideslang key: one node per term,
+ * typed with the DPV class (dpv:… purpose, pd:… personal data), with the key
+ * as dct:identifier and the fideslang IRI as rdfs:seeAlso.
+ */
+static json_t *dpv_terms(const char *ns, const struct gd__strings *s, const char *(*map)(const char *))
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < s->n; i++) {
+		char buf[GD_NAME_MAX + 64];
+		snprintf(buf, sizeof buf, "%s:%s", ns, s->v[i]);
+		json_array_append_new(a, json_pack("{s:s,s:s,s:{s:s}}", "@type", map(s->v[i]), "dct:identifier",
+		                                   s->v[i], "rdfs:seeAlso", "@id", buf));
+	}
+	return a;
+}
+
+/* A country as a DPV location (https://w3id.org/dpv/loc#FR). */
+static json_t *loc(const char *country)
+{
+	char buf[32];
+	if (!country)
+		return json_null();
+	snprintf(buf, sizeof buf, "loc:%s", country);
+	return json_pack("{s:s}", "@id", buf);
+}
+
+static json_t *locs(const struct gd__party *p)
+{
+	if (p->countries.n <= 1)
+		return loc(p->countries.n ? p->countries.v[0] : p->country);
+	json_t *a = json_array();
+	for (size_t k = 0; k < p->countries.n; k++)
+		json_array_append_new(a, loc(p->countries.v[k]));
+	return a;
+}
+
 /* A fideslang key as an IRI of gardien's taxonomy namespace. */
 static json_t *taxo_ids(const char *ns, const struct gd__strings *s)
 {
@@ -270,7 +354,9 @@ static json_t *taxo_ids(const char *ns, const struct gd__strings *s)
 
 static json_t *jsonld(const struct gd__register *r)
 {
-	json_t *ctx = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "dpv", "https://w3id.org/dpv#",
+	json_t *ctx = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "dpv", "https://w3id.org/dpv#",
+	                        "pd", "https://w3id.org/dpv/pd#", "loc", "https://w3id.org/dpv/loc#",
+	                        "rdfs", "http://www.w3.org/2000/01/rdf-schema#",
 	                        "eu-gdpr", "https://w3id.org/dpv/legal/eu/gdpr#", "dct",
 	                        "http://purl.org/dc/terms/", "fides-category",
 	                        "https://github.com/IABTechLab/fideslang#data_category/",
@@ -285,7 +371,7 @@ static json_t *jsonld(const struct gd__register *r)
 	put(ctl, "dct:title", jstr(r->controller.name));
 	put(ctl, "dpv:hasAddress", jstr(r->controller.address));
 	put(ctl, "dpv:hasIdentifier", jstr(r->controller.registration));
-	put(ctl, "dpv:hasCountry", jstr(r->controller.country));
+	put(ctl, "dpv:hasCountry", loc(r->controller.country));
 	if (r->dpo.name)
 		json_object_set_new(ctl, "dpv:hasDataProtectionOfficer",
 		                    json_pack("{s:s,s:s,s:o}", "@type", "dpv:DataProtectionOfficer",
@@ -314,7 +400,7 @@ static json_t *jsonld(const struct gd__register *r)
 		put(p, "dct:description", jstr(a->description));
 		json_object_set_new(p, a->role == GD__ROLE_PROCESSOR ? "dpv:hasDataProcessor" : "dpv:hasDataController",
 		                    json_pack("{s:s}", "@id", "gardien:controller"));
-		put(p, "dpv:hasPurpose", taxo_ids("fides-use", &a->purposes));
+		put(p, "dpv:hasPurpose", dpv_terms("fides-use", &a->purposes, gd__dpv_purpose));
 		const char *b = term_iri(GD__TAXO_BASIS, basis_names[a->basis], false);
 		const char *bg = term_iri(GD__TAXO_BASIS, basis_names[a->basis], true);
 		json_t *bases = json_array();
@@ -328,16 +414,25 @@ static json_t *jsonld(const struct gd__register *r)
 				json_array_append_new(bases, json_pack("{s:s}", "@id", c9));
 		}
 		put(p, "dpv:hasLegalBasis", bases);
-		put(p, "dpv:hasPersonalData", taxo_ids("fides-category", &a->categories));
+		if (a->njoint) {
+			json_t *jc = json_array();
+			for (size_t k = 0; k < a->njoint; k++)
+				json_array_append_new(jc, json_pack("{s:s}", "dct:title", a->joint[k].name));
+			json_object_set_new(p, "dpv:hasJointDataControllers",
+			                    json_pack("{s:s,s:o}", "@type", "dpv:JointDataControllers", "dpv:hasDataController", jc));
+		}
+		put(p, "dpv:hasPersonalData", dpv_terms("fides-category", &a->categories, gd__dpv_personal_data));
 		put(p, "dpv:hasDataSubject", taxo_ids("fides-subject", &a->subjects));
 		json_t *recips = json_array();
-		for (size_t k = 0; k < a->nrecipients; k++)
-			json_array_append_new(recips, json_pack("{s:s,s:s}", "@type", "dpv:Recipient", "dct:title",
-			                                        a->recipients[k].name));
+		for (size_t k = 0; k < a->nrecipients; k++) {
+			json_t *e = json_pack("{s:s,s:s}", "@type", "dpv:Recipient", "dct:title", a->recipients[k].name);
+			put(e, "dpv:hasCountry", locs(&a->recipients[k]));
+			json_array_append_new(recips, e);
+		}
 		for (size_t k = 0; k < a->nprocessors; k++)
 			json_array_append_new(recips, json_pack("{s:s,s:s,s:o}", "@type", "dpv:DataProcessor",
 			                                        "dct:title", a->processors[k].name, "dpv:hasCountry",
-			                                        jstr(a->processors[k].country)));
+			                                        locs(&a->processors[k])));
 		put(p, "dpv:hasRecipient", recips);
 		json_t *tr = json_array();
 		for (size_t k = 0; k < a->ntransfers; k++) {
@@ -347,7 +442,7 @@ static json_t *jsonld(const struct gd__register *r)
 			                    : term_iri(GD__TAXO_SAFEGUARD, safeguard_names[t->safeguard], true);
 			json_t *e = json_pack("{s:s,s:s}", "@type", "dpv:DataTransfer", "dct:title", t->recipient);
 			if (t->country)
-				json_object_set_new(e, "dpv:hasCountry", json_string(t->country));
+				json_object_set_new(e, "dpv:hasCountry", loc(t->country));
 			if (s)
 				json_object_set_new(e, "dpv:hasLegalBasis", json_pack("{s:s}", "@id", s));
 			json_array_append_new(tr, e);
@@ -381,52 +476,46 @@ static json_t *jsonld(const struct gd__register *r)
 	return json_pack("{s:o,s:o}", "@context", ctx, "@graph", graph);
 }
 
-/* ---- CSV (CNIL register template) ---- */
+/* ---- text cells of the Markdown and HTML documents ---- */
 
-static void csv_field(FILE *out, const char *s, bool last)
+/* Where the CSV, Markdown and HTML exports go: their FILE, through a buffer. */
+static int to_file(void *ud, const void *p, size_t n)
 {
-	fputc('"', out);
-	for (; s && *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-	fputs(last ? "\r\n" : ",", out);
+	return fwrite(p, 1, n, ud) == n ? 0 : gd__err(GD_EIO, "cannot write the export");
 }
 
-/* A growing text buffer for joined cells; truncates at its cap. */
-struct sbuf {
-	char s[16384];
-	size_t n;
-};
+/*
+ * Joined cells are built in one growable buffer (reset for each cell). A cell
+ * holds at most the whole register, hence the cap.
+ */
+#define CELL_MAX (4u * GD__REGISTER_MAX_BYTES)
 
-static void sb_add(struct sbuf *b, const char *fmt, ...) GD__PRINTF(2, 3);
-static void sb_add(struct sbuf *b, const char *fmt, ...)
+static void sb_add(struct gd__buf *b, const char *fmt, ...) GD__PRINTF(2, 3);
+static void sb_add(struct gd__buf *b, const char *fmt, ...)
 {
-	if (b->n >= sizeof b->s - 1)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	int k = vsnprintf(b->s + b->n, sizeof b->s - b->n, fmt, ap);
+	gd__buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (k > 0)
-		b->n += (size_t)k;
-	if (b->n >= sizeof b->s)
-		b->n = sizeof b->s - 1;
 }
 
-static const char *sb_list(struct sbuf *b, const struct gd__strings *s, const char *sep)
+/* The cell built so far ("" when empty or failed; the failure shows at the end). */
+static const char *sb_str(struct gd__buf *b)
 {
-	b->n = 0, b->s[0] = 0;
+	return b->p && b->rc == 0 ? b->p : "";
+}
+
+static const char *sb_list(struct gd__buf *b, const struct gd__strings *s, const char *sep)
+{
+	gd__buf_reset(b);
 	for (size_t i = 0; i < s->n; i++)
 		sb_add(b, "%s%s", i ? sep : "", s->v[i]);
-	return b->s;
+	return sb_str(b);
 }
 
-static const char *sb_parties(struct sbuf *b, const struct gd__party *p, size_t n, const char *sep)
+static const char *sb_parties(struct gd__buf *b, const struct gd__party *p, size_t n, const char *sep)
 {
-	b->n = 0, b->s[0] = 0;
+	gd__buf_reset(b);
 	for (size_t i = 0; i < n; i++) {
 		sb_add(b, "%s%s", i ? sep : "", p[i].name);
 		if (p[i].kind || p[i].country || p[i].purpose) {
@@ -434,30 +523,44 @@ static const char *sb_parties(struct sbuf *b, const struct gd__party *p, size_t 
 			bool any = false;
 			if (p[i].kind)
 				sb_add(b, "%s", p[i].kind), any = true;
-			if (p[i].country)
+			for (size_t k = 0; k < p[i].countries.n; k++)
+				sb_add(b, "%s%s", any ? ", " : "", p[i].countries.v[k]), any = true;
+			if (!p[i].countries.n && p[i].country)
 				sb_add(b, "%s%s", any ? ", " : "", p[i].country), any = true;
 			if (p[i].purpose)
 				sb_add(b, "%s%s", any ? ", " : "", p[i].purpose);
+			if (p[i].contract_date)
+				sb_add(b, "%scontract of %s%s%s", any ? ", " : "", p[i].contract_date,
+				       p[i].contract_reference ? " " : "", p[i].contract_reference ? p[i].contract_reference : "");
+			sb_add(b, ")");
+		}
+		for (size_t k = 0; k < p[i].nsub_processors; k++) {
+			const struct gd__party *s = &p[i].sub_processors[k];
+			sb_add(b, "%s%s (sub-processor", k ? "; " : " — engages ", s->name);
+			for (size_t c = 0; c < s->countries.n; c++)
+				sb_add(b, ", %s", s->countries.v[c]);
+			if (s->purpose)
+				sb_add(b, ", %s", s->purpose);
 			sb_add(b, ")");
 		}
 	}
-	return b->s;
+	return sb_str(b);
 }
 
-static const char *sb_transfers(struct sbuf *b, const struct gd__activity *a, const char *sep)
+static const char *sb_transfers(struct gd__buf *b, const struct gd__activity *a, const char *sep)
 {
-	b->n = 0, b->s[0] = 0;
+	gd__buf_reset(b);
 	for (size_t i = 0; i < a->ntransfers; i++) {
 		const struct gd__transfer *t = &a->transfers[i];
 		sb_add(b, "%s%s, %s, %s%s%s", i ? sep : "", t->recipient, t->country ? t->country : "?",
 		       safeguard_names[t->safeguard], t->reference ? ", " : "", t->reference ? t->reference : "");
 	}
-	return b->s;
+	return sb_str(b);
 }
 
-static const char *sb_retention(struct sbuf *b, const struct gd__activity *a, const char *sep)
+static const char *sb_retention(struct gd__buf *b, const struct gd__activity *a, const char *sep)
 {
-	b->n = 0, b->s[0] = 0;
+	gd__buf_reset(b);
 	for (size_t i = 0; i < a->nretention; i++) {
 		const struct gd__retention *r = &a->retention[i];
 		sb_add(b, "%s", i ? sep : "");
@@ -477,12 +580,12 @@ static const char *sb_retention(struct sbuf *b, const struct gd__activity *a, co
 		if (r->legal_reference)
 			sb_add(b, " [%s]", r->legal_reference);
 	}
-	return b->s;
+	return sb_str(b);
 }
 
-static const char *sb_special(struct sbuf *b, const struct gd__activity *a)
+static const char *sb_special(struct gd__buf *b, const struct gd__activity *a)
 {
-	b->n = 0, b->s[0] = 0;
+	gd__buf_reset(b);
 	for (size_t i = 0; i < a->categories.n; i++)
 		if (gd__taxonomy_special(a->categories.v[i]))
 			sb_add(b, "%s%s", b->n ? ", " : "", a->categories.v[i]);
@@ -490,138 +593,81 @@ static const char *sb_special(struct sbuf *b, const struct gd__activity *a)
 		sb_add(b, " (Art. 9: %s)", a->art9_condition);
 	if (!b->n)
 		sb_add(b, "non");
-	return b->s;
+	return sb_str(b);
 }
 
-static const char *sb_basis(struct sbuf *b, const struct gd__activity *a)
+static const char *sb_basis(struct gd__buf *b, const struct gd__activity *a)
 {
 	const struct gd__term *t = gd__taxonomy_find(GD__TAXO_BASIS, basis_names[a->basis]);
-	b->n = 0, b->s[0] = 0;
-	sb_add(b, "%s (Art. %s)", basis_names[a->basis], t ? t->article : "6(1)");
+	gd__buf_reset(b);
+	if (a->basis == GD__BASIS_NOT_STATED)
+		sb_add(b, "not stated in the notice");
+	else
+		sb_add(b, "%s (Art. %s)", basis_names[a->basis], t ? t->article : "6(1)");
 	if (a->basis_detail)
 		sb_add(b, ": %s", a->basis_detail);
-	return b->s;
+	return sb_str(b);
 }
 
-static const char *sb_security(struct sbuf *b, const struct gd__register *r, const struct gd__activity *a,
-                               const char *sep)
+/* Flushes `o` and releases `cell`: 0, or the first error of either. */
+static int finish(struct gd__buf *o, struct gd__buf *cell)
 {
-	b->n = 0, b->s[0] = 0;
-	for (size_t i = 0; i < a->security.n; i++)
-		sb_add(b, "%s%s", b->n ? sep : "", a->security.v[i]);
-	for (size_t i = 0; i < r->security.n; i++)
-		sb_add(b, "%s%s", b->n ? sep : "", r->security.v[i]);
-	return b->s;
-}
-
-static const char *const csv_columns[] = {
-	"Nom / sigle", "N° / REF", "Mise à jour", "Responsable du traitement",
-	"Délégué à la protection des données", "Représentant", "Qualité (responsable / sous-traitant)",
-	"Finalité principale", "Sous-finalités", "Base légale", "Catégories de données personnelles",
-	"Données sensibles", "Catégories de personnes concernées", "Sources des données",
-	"Destinataires", "Sous-traitants", "Transferts hors UE (destinataire, pays, garanties)",
-	"Durées de conservation", "Mesures de sécurité", NULL,
-};
-
-static int write_csv(const struct gd__register *r, FILE *out)
-{
-	struct sbuf *b = gd__malloc(sizeof *b);
-	if (!b)
-		return gd__err(GD_ENOMEM, "out of memory");
-	for (int i = 0; csv_columns[i]; i++)
-		csv_field(out, csv_columns[i], !csv_columns[i + 1]);
-	char ctl[1024], dpo[1024], rep[1024];
-	snprintf(ctl, sizeof ctl, "%s%s%s%s%s", r->controller.name, r->controller.address ? ", " : "",
-	         r->controller.address ? r->controller.address : "", r->controller.registration ? ", " : "",
-	         r->controller.registration ? r->controller.registration : "");
-	snprintf(dpo, sizeof dpo, "%s%s%s", r->dpo.name ? r->dpo.name : "", r->dpo.email ? ", " : "",
-	         r->dpo.email ? r->dpo.email : "");
-	snprintf(rep, sizeof rep, "%s", r->representative.name ? r->representative.name : "");
-	for (size_t i = 0; i < r->nactivities; i++) {
-		const struct gd__activity *a = &r->activities[i];
-		csv_field(out, a->name, false);
-		csv_field(out, a->id, false);
-		csv_field(out, r->notice.updated, false);
-		csv_field(out, ctl, false);
-		csv_field(out, dpo, false);
-		csv_field(out, rep, false);
-		if (a->role == GD__ROLE_PROCESSOR) {
-			char q[1024];
-			snprintf(q, sizeof q, "sous-traitant pour le compte de %s", a->on_behalf_of ? a->on_behalf_of : "?");
-			csv_field(out, q, false);
-		} else {
-			csv_field(out, "responsable de traitement", false);
-		}
-		csv_field(out, a->description ? a->description : sb_list(b, &a->purposes, ", "), false);
-		csv_field(out, sb_list(b, &a->sub_purposes, "; "), false);
-		csv_field(out, sb_basis(b, a), false);
-		csv_field(out, sb_list(b, &a->categories, ", "), false);
-		csv_field(out, sb_special(b, a), false);
-		csv_field(out, sb_list(b, &a->subjects, ", "), false);
-		csv_field(out, sb_list(b, &a->sources, ", "), false);
-		csv_field(out, sb_parties(b, a->recipients, a->nrecipients, "; "), false);
-		csv_field(out, sb_parties(b, a->processors, a->nprocessors, "; "), false);
-		csv_field(out, sb_transfers(b, a, "; "), false);
-		csv_field(out, sb_retention(b, a, " | "), false);
-		csv_field(out, sb_security(b, r, a, "; "), true);
-	}
-	gd__free(b);
-	return ferror(out) ? gd__err(GD_EIO, "cannot write the export") : 0;
+	int rc = gd__buf_flush(o);
+	if (rc == 0)
+		rc = cell->rc;
+	gd__buf_release(o);
+	gd__buf_release(cell);
+	return rc;
 }
 
 /* ---- Markdown and HTML: one section per activity ---- */
 
 struct doc {
-	FILE *out;
+	struct gd__buf o;  /* streaming to the FILE */
 	bool html;
 };
 
+/* Text in the document: HTML-escaped, or Markdown's special characters escaped. */
 static void esc(struct doc *d, const char *s)
 {
+	if (d->html) {
+		gd__buf_html(&d->o, s, s ? strlen(s) : 0);
+		return;
+	}
 	for (; s && *s; s++) {
-		if (d->html) {
-			switch (*s) {
-			case '<': fputs("&lt;", d->out); break;
-			case '>': fputs("&gt;", d->out); break;
-			case '&': fputs("&amp;", d->out); break;
-			case '"': fputs("&quot;", d->out); break;
-			default: fputc(*s, d->out);
-			}
-		} else {
-			if (*s == '|' || *s == '*' || *s == '_' || *s == '`' || *s == '<' || *s == '[' || *s == '\\')
-				fputc('\\', d->out);
-			fputc(*s == '\n' ? ' ' : *s, d->out);
-		}
+		if (*s == '|' || *s == '*' || *s == '_' || *s == '`' || *s == '<' || *s == '[' || *s == '\\')
+			gd__buf_add(&d->o, "\\", 1);
+		gd__buf_add(&d->o, *s == '\n' ? " " : s, 1);
 	}
 }
 
 static void heading(struct doc *d, int level, const char *text, const char *anchor)
 {
 	if (d->html) {
-		fprintf(d->out, "<h%d", level);
+		gd__buf_printf(&d->o, "<h%d", level);
 		if (anchor) {
-			fputs(" id=\"", d->out);
+			gd__buf_puts(&d->o, " id=\"");
 			esc(d, anchor);
-			fputc('"', d->out);
+			gd__buf_puts(&d->o, "\"");
 		}
-		fputc('>', d->out);
+		gd__buf_puts(&d->o, ">");
 		esc(d, text);
-		fprintf(d->out, "</h%d>\n", level);
+		gd__buf_printf(&d->o, "</h%d>\n", level);
 	} else {
-		fprintf(d->out, "\n%.*s ", level, "######");
+		gd__buf_printf(&d->o, "\n%.*s ", level, "######");
 		esc(d, text);
-		fputs("\n\n", d->out);
+		gd__buf_puts(&d->o, "\n\n");
 	}
 }
 
 static void table_start(struct doc *d)
 {
-	fputs(d->html ? "<table>\n" : "| | |\n|---|---|\n", d->out);
+	gd__buf_puts(&d->o, d->html ? "<table>\n" : "| | |\n|---|---|\n");
 }
 
 static void table_end(struct doc *d)
 {
-	fputs(d->html ? "</table>\n" : "", d->out);
+	gd__buf_puts(&d->o, d->html ? "</table>\n" : "");
 }
 
 static void row(struct doc *d, const char *label, const char *value)
@@ -629,40 +675,41 @@ static void row(struct doc *d, const char *label, const char *value)
 	if (!value || !*value)
 		return;
 	if (d->html) {
-		fputs("<tr><th>", d->out);
+		gd__buf_puts(&d->o, "<tr><th>");
 		esc(d, label);
-		fputs("</th><td>", d->out);
+		gd__buf_puts(&d->o, "</th><td>");
 		esc(d, value);
-		fputs("</td></tr>\n", d->out);
+		gd__buf_puts(&d->o, "</td></tr>\n");
 	} else {
-		fputs("| ", d->out);
+		gd__buf_puts(&d->o, "| ");
 		esc(d, label);
-		fputs(" | ", d->out);
+		gd__buf_puts(&d->o, " | ");
 		esc(d, value);
-		fputs(" |\n", d->out);
+		gd__buf_puts(&d->o, " |\n");
 	}
 }
 
 static int write_doc(const struct gd__register *r, FILE *out, bool html)
 {
-	struct doc d = {out, html};
-	struct sbuf *b = gd__malloc(sizeof *b);
+	char mem[8192];
+	struct doc d = {.html = html};
+	struct gd__buf cell, *b = &cell;
 	char t[1024];
-	if (!b)
-		return gd__err(GD_ENOMEM, "out of memory");
+	gd__buf_init(&cell, CELL_MAX);
+	gd__buf_init_stream(&d.o, mem, sizeof mem, to_file, out);
 	snprintf(t, sizeof t, "Register of processing activities — %s", r->controller.name);
 	if (html) {
-		fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", out);
+		gd__buf_puts(&d.o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
 		esc(&d, t);
-		fputs("</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}"
+		gd__buf_puts(&d.o, "</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}"
 		      "table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.3em;"
 		      "text-align:left;vertical-align:top}th{width:14em;background:#f4f4f4}</style>\n"
-		      "</head>\n<body>\n", out);
+		      "</head>\n<body>\n");
 		heading(&d, 1, t, NULL);
 	} else {
-		fputs("# ", out);
+		gd__buf_puts(&d.o, "# ");
 		esc(&d, t);
-		fputs("\n", out);
+		gd__buf_puts(&d.o, "\n");
 	}
 	heading(&d, 2, "Controller", "controller");
 	table_start(&d);
@@ -693,25 +740,25 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 
 	heading(&d, 2, "Activities", "activities");
 	if (html)
-		fputs("<ul>\n", out);
+		gd__buf_puts(&d.o, "<ul>\n");
 	for (size_t i = 0; i < r->nactivities; i++) {
 		const struct gd__activity *a = &r->activities[i];
 		if (html) {
-			fputs("<li><a href=\"#activity-", out);
+			gd__buf_puts(&d.o, "<li><a href=\"#activity-");
 			esc(&d, a->id);
-			fputs("\">", out);
+			gd__buf_puts(&d.o, "\">");
 			esc(&d, a->name);
-			fputs("</a></li>\n", out);
+			gd__buf_puts(&d.o, "</a></li>\n");
 		} else {
-			fputs("- ", out);
+			gd__buf_puts(&d.o, "- ");
 			esc(&d, a->name);
-			fputs(" (`", out);
-			fputs(a->id, out);
-			fputs("`)\n", out);
+			gd__buf_puts(&d.o, " (`");
+			gd__buf_puts(&d.o, a->id);
+			gd__buf_puts(&d.o, "`)\n");
 		}
 	}
 	if (html)
-		fputs("</ul>\n", out);
+		gd__buf_puts(&d.o, "</ul>\n");
 	for (size_t i = 0; i < r->nactivities; i++) {
 		const struct gd__activity *a = &r->activities[i];
 		char anchor[GD_NAME_MAX + 16];
@@ -739,12 +786,24 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 		if (a->mandatory.n) {
 			sb_list(b, &a->mandatory, ", ");
 			sb_add(b, " — if absent: %s", a->if_absent ? a->if_absent : "");
-			row(&d, "Mandatory", b->s);
+			row(&d, "Mandatory", sb_str(b));
 		}
 		row(&d, "Internal roles", sb_list(b, &a->roles, ", "));
 		row(&d, "Recipients", sb_parties(b, a->recipients, a->nrecipients, "; "));
 		row(&d, "Processors", sb_parties(b, a->processors, a->nprocessors, "; "));
 		row(&d, "Transfers outside the EU", sb_transfers(b, a, "; "));
+		gd__buf_reset(b);
+		for (size_t k = 0; k < a->njoint; k++)
+			sb_add(b, "%s%s: %s%s%s", k ? "; " : "", a->joint[k].name,
+			       a->joint[k].arrangement ? a->joint[k].arrangement : "", a->joint[k].reference ? " — " : "",
+			       a->joint[k].reference ? a->joint[k].reference : "");
+		row(&d, "Joint controllers (Art. 26)", b->n ? sb_str(b) : NULL);
+		if (a->dpia.date) {
+			gd__buf_reset(b);
+			sb_add(b, "%s, %s%s%s", a->dpia.date, a->dpia.outcome ? a->dpia.outcome : "",
+			       a->dpia.reference ? " — " : "", a->dpia.reference ? a->dpia.reference : "");
+			row(&d, "Impact assessment (Art. 35)", sb_str(b));
+		}
 		row(&d, "Retention", sb_retention(b, a, " | "));
 		for (size_t k = 0; k < a->nretention; k++)
 			row(&d, "Retention (notice)", a->retention[k].text);
@@ -758,7 +817,7 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 		table_start(&d);
 		for (size_t i = 0; i < r->nrights; i++) {
 			const struct gd__right *g = &r->rights[i];
-			b->n = 0, b->s[0] = 0;
+			gd__buf_reset(b);
 			sb_add(b, "%s", g->offered ? "offered" : "not offered");
 			if (g->reason)
 				sb_add(b, ": %s", g->reason);
@@ -768,7 +827,13 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 				sb_add(b, " — identity proof required");
 			if (g->extra_copies_charged)
 				sb_add(b, " — extra copies may be charged");
-			row(&d, g->kind, b->s);
+			for (size_t k = 0; k < g->channels.n; k++)
+				sb_add(b, "%s%s", k ? ", " : " — by ", g->channels.v[k]);
+			if (g->fee)
+				sb_add(b, " — %s", strcmp(g->fee, "free") == 0 ? "free" : "free unless manifestly unfounded or excessive");
+			if (g->identity)
+				sb_add(b, " — identity: %s", g->identity);
+			row(&d, g->kind, sb_str(b));
 		}
 		table_end(&d);
 	}
@@ -780,9 +845,8 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 		table_end(&d);
 	}
 	if (html)
-		fputs("</body>\n</html>\n", out);
-	gd__free(b);
-	return ferror(out) ? gd__err(GD_EIO, "cannot write the export") : 0;
+		gd__buf_puts(&d.o, "</body>\n</html>\n");
+	return finish(&d.o, &cell);
 }
 
 int gd__register_write(const struct gd__register *r, const char *source, size_t len,
@@ -795,7 +859,9 @@ int gd__register_write(const struct gd__register *r, const char *source, size_t 
 	if (strcmp(format, "jsonld") == 0)
 		return dump(jsonld(r), out);
 	if (strcmp(format, "csv") == 0)
-		return write_csv(r, out);
+		return gd__register_write_cnil(r, false, out);
+	if (strcmp(format, "fods") == 0)
+		return gd__register_write_cnil(r, true, out);
 	if (strcmp(format, "md") == 0 || strcmp(format, "markdown") == 0)
 		return write_doc(r, out, false);
 	if (strcmp(format, "html") == 0)

@@ -139,7 +139,7 @@ int gd__reg_scan_gate(struct gd__reg_ctx *c, const char *text, size_t len)
 		rc = GD_EINVAL;
 	}
 	if (rc == 0 && docs == 0) {
-		gd__reg_report_at(c, 1, 1, GD_REGISTER_ERROR, "the file is empty: a register starts with \"gardien_register: 1\"");
+		gd__reg_report_at(c, 1, 1, GD_REGISTER_ERROR, "the file is empty: a register starts with \"gardien_register: 2\" (the format version)");
 		rc = GD_EINVAL;
 	}
 done:

@@ -125,6 +125,8 @@ int gd__register_current(gd_actor *a, const struct gd__register **out)
 	 * transaction is enough (loads through this handle update the cache). */
 	bool in_tx = a->v->tx.depth > 0 || a->v->tx.batch;
 	struct gd__register_cache *c = cache_entry(a->v, a->tenant_id, in_tx);
+	if (in_tx && !c) /* out of memory: fail rather than carry on half-cached */
+		return gd__err(GD_ENOMEM, "out of memory caching the register");
 	if (in_tx && c && c->checked_gen == a->v->tx.gen) {
 		*out = c->reg;
 		return 0;

@@ -4,6 +4,7 @@
  * per subject is kept: it is what "3 years after the last contact" counts
  * from. Recording one re-bases the subject's schedule (retention.h).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/retention/retention.h"
@@ -24,15 +25,17 @@ static int check_event_name(const struct gd__register *reg, const char *name)
 	               name);
 }
 
-int gd__event_record(gd_actor *a, const struct gd__register *reg, const char *subject,
-                     const char *name, gd_time at)
+/* One event of the subject (object NULL) or of one of its objects. */
+static int record_event(gd_actor *a, const struct gd__register *reg, const char *subject,
+                        const char *name, const char *object, gd_time at)
 {
 	struct gd__subject s = {0};
 	gd_vault *v = a->v;
 	gd_time now = gd_vault_now(v);
 	int rc;
 
-	if ((rc = check_event_name(reg, name)) < 0)
+	if ((rc = check_event_name(reg, name)) < 0 ||
+	    (object && (rc = gd__check_name(object, "object key")) < 0))
 		return rc;
 	if (!at)
 		at = now;
@@ -42,16 +45,26 @@ int gd__event_record(gd_actor *a, const struct gd__register *reg, const char *su
 		return rc;
 	if ((rc = gd__subject_load(a, &s, subject, false)) < 0)
 		goto done;
-	rc = gd__db_exec(v->store,
-	                 "INSERT INTO events (subject_id, name, at, tenant_id) VALUES (?, ?, ?, ?)"
-	                 " ON CONFLICT (subject_id, name) DO UPDATE SET at = excluded.at"
-	                 " WHERE excluded.at > events.at",
-	                 "itii", s.id, name, (int64_t)at, a->tenant_id);
+	if (object)
+		rc = gd__db_exec(v->store,
+		                 "INSERT INTO object_events (subject_id, object, name, at, tenant_id) VALUES (?, ?, ?, ?, ?)"
+		                 " ON CONFLICT (subject_id, object, name) DO UPDATE SET at = excluded.at"
+		                 " WHERE excluded.at > object_events.at",
+		                 "ittii", s.id, object, name, (int64_t)at, a->tenant_id);
+	else
+		rc = gd__db_exec(v->store,
+		                 "INSERT INTO events (subject_id, name, at, tenant_id) VALUES (?, ?, ?, ?)"
+		                 " ON CONFLICT (subject_id, name) DO UPDATE SET at = excluded.at"
+		                 " WHERE excluded.at > events.at",
+		                 "itii", s.id, name, (int64_t)at, a->tenant_id);
 	if (rc == 0)
 		rc = gd__retention_invalidate_subject(v, s.id);
+	/* The object key stays out of the trail: a contract number can identify. */
+	char why[GD_NAME_MAX + 32];
+	snprintf(why, sizeof why, "%s%s", name, object ? " (one object of the subject)" : "");
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "event.record", .subject = subject,
-		                                                  .reason = name});
+		                                                  .reason = why});
 done:
 	return gd__op_end(v, rc);
 }
@@ -62,7 +75,25 @@ int gd_event_record(gd_actor *a, const char *subject, const char *name, gd_time 
 	int rc = gd__retention_register(a, &reg);
 	if (rc < 0)
 		return rc;
-	return gd__event_record(a, reg, subject, name, at);
+	return record_event(a, reg, subject, name, NULL, at);
+}
+
+int gd__event_record(gd_actor *a, const struct gd__register *reg, const char *subject,
+                     const char *name, gd_time at)
+{
+	return record_event(a, reg, subject, name, NULL, at);
+}
+
+int gd_event_record_object(gd_actor *a, const char *subject, const char *name, const char *object,
+                           gd_time at)
+{
+	if (!object || !*object)
+		return gd__err(GD_EINVAL, "the object key is missing: name the contract, subscription or account");
+	const struct gd__register *reg;
+	int rc = gd__retention_register(a, &reg);
+	if (rc < 0)
+		return rc;
+	return record_event(a, reg, subject, name, object, at);
 }
 
 static bool blank(char c)

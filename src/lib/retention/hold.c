@@ -193,6 +193,43 @@ int gd_hold_list(gd_actor *a, const char *subject, bool all,
 	return rc;
 }
 
+/*
+ * A whole erasure destroys the subject's key: it is refused while a record
+ * must still be kept under a minimum retention (format 2). An erasure request
+ * keeps such records and erases the rest (request.c).
+ */
+static int minimum_blocks(gd_actor *a, const struct gd__subject *s)
+{
+	const struct gd__register *reg = NULL;
+	gd__store *db = a->v->store;
+	gd__stmt *st = NULL;
+	int rc = gd__register_current(a, &reg);
+	if (rc < 0 || !reg)
+		return rc;
+	rc = gd__db_query(db, &st,
+	                  "SELECT r.id, r.activity, r.category, r.subject_category, r.collected_at, o.object"
+	                  " FROM records r LEFT JOIN record_objects o ON o.record_id = r.id"
+	                  " WHERE r.subject_id = ? ORDER BY r.id",
+	                  "i", s->id);
+	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
+		int64_t id = gd__col_int(db, st, 0);
+		struct gd__record_facts f = {gd__col_text(db, st, 1), gd__col_text(db, st, 2),
+		                             gd__col_text(db, st, 3), s->id, gd__col_int(db, st, 4),
+		                             gd__col_text(db, st, 5)};
+		gd_time until;
+		char why[512];
+		rc = gd__retention_floor(a, reg, &f, &until, why, sizeof why);
+		if (rc == 1)
+			rc = gd__err(GD_ESTATE,
+			             "subject %s cannot be erased whole: record %lld must be kept (%s); an erasure "
+			             "request ('gardien request open erasure', then 'erase') erases the rest and keeps it",
+			             s->pseudonym, (long long)id, why);
+	}
+	if (st)
+		gd__db_reset(db, st);
+	return rc < 0 ? rc : 0;
+}
+
 int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s)
 {
 	gd_vault *v = a->v;
@@ -207,8 +244,12 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s)
 			               "subject %s is under legal hold %lld (%s): its erasure is suspended until the "
 			               "hold is lifted with 'gardien hold lift %lld'",
 			               s->pseudonym, (long long)hold, reason, (long long)hold);
+		if ((rc = minimum_blocks(a, s)) < 0)
+			return rc;
 	}
 	rc = gd__db_exec(v->store, "DELETE FROM events WHERE subject_id = ?", "i", s->id);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM object_events WHERE subject_id = ?", "i", s->id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM holds WHERE subject_id = ?", "i", s->id);
 	/* The records go next, with their index rows (subject.c, gd__records_delete_subject). */

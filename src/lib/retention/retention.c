@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "lib/retention/retention.h"
+#include "lib/rights/rights.h"
 
 int gd__retention_register(gd_actor *a, const struct gd__register **out)
 {
@@ -44,25 +45,6 @@ const char *gd_retention_action_name(int action)
 
 /* ---- rules ---- */
 
-static const struct gd__activity *activity_of(const struct gd__register *r, const char *id)
-{
-	for (size_t i = 0; r && i < r->nactivities; i++)
-		if (r->activities[i].id && strcmp(r->activities[i].id, id) == 0)
-			return &r->activities[i];
-	return NULL;
-}
-
-/* True when `cat` is one of `set` or beneath one in the taxonomy ("user.contact" covers "user.contact.email"). */
-static bool covers(const struct gd__strings *set, const char *cat)
-{
-	for (size_t i = 0; i < set->n; i++) {
-		size_t n = strlen(set->v[i]);
-		if (strncmp(cat, set->v[i], n) == 0 && (cat[n] == 0 || cat[n] == '.'))
-			return true;
-	}
-	return false;
-}
-
 /*
  * The rules covering a category of an activity: those naming it (or a category
  * above it) when there are any, otherwise those for every category. Several
@@ -80,14 +62,14 @@ struct ruleset {
 /* A rule naming subject categories covers only records about them (when known). */
 static bool subjects_match(const struct gd__retention *r, const char *subject_category)
 {
-	return !r->subjects.n || !subject_category || covers(&r->subjects, subject_category);
+	return !r->subjects.n || !subject_category || gd__category_covered(&r->subjects, subject_category);
 }
 
 static bool in_set(const struct ruleset *rs, const struct gd__retention *r, const char *category)
 {
 	if (!subjects_match(r, rs->subject_category))
 		return false;
-	return rs->specific ? r->categories.n && covers(&r->categories, category) : !r->categories.n;
+	return rs->specific ? r->categories.n && gd__category_covered(&r->categories, category) : !r->categories.n;
 }
 
 static struct ruleset rules_of(const struct gd__activity *act, const char *category,
@@ -96,7 +78,7 @@ static struct ruleset rules_of(const struct gd__activity *act, const char *categ
 	struct ruleset rs = {act, subject_category, false, false};
 	for (size_t i = 0; act && i < act->nretention && !rs.specific; i++) {
 		const struct gd__retention *r = &act->retention[i];
-		if (r->categories.n && covers(&r->categories, category) && subjects_match(r, subject_category))
+		if (r->categories.n && gd__category_covered(&r->categories, category) && subjects_match(r, subject_category))
 			rs.specific = rs.any = true;
 	}
 	for (size_t i = 0; act && i < act->nretention && !rs.any; i++)
@@ -128,6 +110,7 @@ struct row {
 	char category[GD_NAME_MAX + 1];
 	char subject_category[GD_NAME_MAX + 1];   /* "" when not recorded */
 	char subject[GD_SUBJECT_ID_SIZE];   /* "" once anonymised */
+	char object[GD_NAME_MAX + 1];       /* "" when about the subject as a whole */
 };
 
 struct next {
@@ -185,7 +168,7 @@ static const struct ruleset *cached_rules(struct ctx *c, const struct row *r)
 		memcpy(s->activity, r->activity, sizeof s->activity);
 		memcpy(s->category, r->category, sizeof s->category);
 		memcpy(s->subject_category, r->subject_category, sizeof s->subject_category);
-		s->rs = rules_of(activity_of(c->reg, r->activity), r->category,
+		s->rs = rules_of(gd__register_activity(c->reg, r->activity), r->category,
 		                 r->subject_category[0] ? s->subject_category : NULL);
 	}
 	c->last = s;
@@ -202,12 +185,74 @@ static int any_active_hold(gd_actor *a, bool *out)
 	return rc;
 }
 
+/*
+ * When the clock `from` of a record started: collection, or the event of
+ * the record's object, or else of its subject (GD_ENOTFOUND: not yet).
+ */
+static int clock_start(gd__store *db, const char *from, int64_t subject_id, const char *object,
+                       gd_time collected, gd_time *out)
+{
+	*out = collected;
+	if (!from || strcmp(from, "collection") == 0)
+		return 0;
+	if (!subject_id)
+		return GD_ENOTFOUND;
+	if (object && *object) {
+		int rc = gd__db_int(db, out, "SELECT at FROM object_events WHERE subject_id = ? AND object = ? AND name = ?",
+		                    "itt", subject_id, object, from);
+		if (rc != GD_ENOTFOUND)
+			return rc;
+	}
+	return gd__db_int(db, out, "SELECT at FROM events WHERE subject_id = ? AND name = ?", "it", subject_id, from);
+}
+
+/*
+ * The floor of a record (format 2 "minimum"): the latest end of the minimums
+ * of the rules covering it, in *floor (0: none); *pending when one counts
+ * from an event not recorded yet (the floor is then unknown and not passed);
+ * *rule the rule whose minimum ends last (or is pending).
+ */
+static int floor_of(gd__store *db, const struct ruleset *rs, const char *category, int64_t subject_id,
+                    const char *object, gd_time collected, gd_time *floor, bool *pending,
+                    const struct gd__retention **rule)
+{
+	*floor = 0, *pending = false, *rule = NULL;
+	for (size_t k = 0; rs->any && k < rs->act->nretention; k++) {
+		const struct gd__retention *ru = &rs->act->retention[k];
+		if (!ru->has_minimum || !in_set(rs, ru, category))
+			continue;
+		gd_time base;
+		int rc = clock_start(db, ru->minimum.from, subject_id, object, collected, &base);
+		if (rc == GD_ENOTFOUND) {
+			*pending = true, *rule = ru;
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		gd_time end = period_end(base, ru->minimum.after);
+		if (end > *floor) {
+			*floor = end;
+			if (!*pending)
+				*rule = ru;
+		}
+	}
+	return 0;
+}
+
 /* The next transition of `r` under the rules `rs` (see the file comment). */
 static int compute_next(struct ctx *c, const struct row *r, const struct ruleset *rs, struct next *out)
 {
 	gd__store *db = c->a->v->store;
 	struct next best = {GD__DUE_NEVER, -1, -1, NULL}, arch = best;
 	*out = best;
+	/* A minimum holds back the stages that remove the data (anonymise, delete). */
+	gd_time floor = 0;
+	bool pending = false;
+	const struct gd__retention *floor_rule;
+	int frc = floor_of(db, rs, r->category, r->subject_id, r->object, r->collected_at, &floor, &pending,
+	                   &floor_rule);
+	if (frc < 0)
+		return frc;
 	for (size_t k = 0; rs->any && k < rs->act->nretention; k++) {
 		const struct gd__retention *rule = &rs->act->retention[k];
 		if (!in_set(rs, rule, r->category))
@@ -216,18 +261,19 @@ static int compute_next(struct ctx *c, const struct row *r, const struct ruleset
 			const struct gd__stage *st = &rule->stages[i];
 			if (stage_after(st->action) <= r->stage)
 				continue;
-			gd_time base = r->collected_at;
-			if (st->from && strcmp(st->from, "collection") != 0) {
-				if (!r->subject_id)
-					continue;
-				int rc = gd__db_int(db, &base, "SELECT at FROM events WHERE subject_id = ? AND name = ?",
-				                    "it", r->subject_id, st->from);
-				if (rc == GD_ENOTFOUND)
-					continue;
-				if (rc < 0)
-					return rc;
-			}
+			gd_time base;
+			int rc = clock_start(db, st->from, r->subject_id, r->object, r->collected_at, &base);
+			if (rc == GD_ENOTFOUND)
+				continue;
+			if (rc < 0)
+				return rc;
 			gd_time due = period_end(base, st->after);
+			if (st->action != GD__STAGE_ARCHIVE) {
+				if (pending)
+					continue;
+				if (due < floor)
+					due = floor;
+			}
 			if (due < best.due || (due == best.due && best.rule && (int)st->action > best.action))
 				best = (struct next){due, (int)st->action, (int)i, rule};
 			if (st->action == GD__STAGE_ARCHIVE && due < arch.due)
@@ -266,6 +312,17 @@ int gd__retention_forget(gd_vault *v, int64_t first, int64_t last)
 	/* By id alone (ids are the vault's): with the tenant, SQLite walks the due-date index. */
 	return gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id BETWEEN ? AND ?", "ii", first,
 	                   last);
+}
+
+int gd__retention_track(gd_vault *v, int64_t record_id, int64_t tenant_id)
+{
+	/* An upsert: a PostgreSQL vault created before the trigger was dropped
+	 * may still have it (the index row is then written twice, the same). */
+	return gd__db_exec(v->store,
+	                   "INSERT INTO retention_due (record_id, tenant_id, due_at, action, stage_no)"
+	                   " VALUES (?, ?, -1, -1, -1) ON CONFLICT (record_id) DO UPDATE SET"
+	                   " tenant_id = excluded.tenant_id, due_at = -1, action = -1, stage_no = -1",
+	                   "ii", record_id, tenant_id);
 }
 
 int gd__retention_forget_subject(gd_vault *v, int64_t subject_id)
@@ -476,6 +533,11 @@ static int audit_deletions(struct ctx *c)
 		                               .subject = d->r->subject[0] ? d->r->subject : NULL,
 		                               .record_id = d->r->id, .category = d->r->category,
 		                               .reason = reason});
+		/* Art. 19: recipients of the activity learn of the erasure, once per group
+		 * (an anonymised record names no subject: nothing left to tell about). */
+		if (rc == 0 && d->r->subject[0])
+			rc = gd__outbox_notify(c->a, "erasure", d->r->subject, d->r->activity, d->r->category,
+			                       d->r->id, 0);
 	}
 	return rc;
 }
@@ -568,9 +630,10 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 			goto done;
 		rc = gd__db_query(v->store, &st,
 		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at,"
-		                  " r.stage, s.pseudonym, r.subject_category, r.id IS NULL"
+		                  " r.stage, s.pseudonym, r.subject_category, r.id IS NULL, o.object"
 		                  " FROM retention_due d LEFT JOIN records r ON r.id = d.record_id"
 		                  " LEFT JOIN subjects s ON s.id = r.subject_id"
+		                  " LEFT JOIN record_objects o ON o.record_id = d.record_id"
 		                  " WHERE d.tenant_id = ? AND d.due_at <= ?"
 		                  " ORDER BY d.due_at LIMIT ?",
 		                  "iii", a->tenant_id, (int64_t)now, (int64_t)o.batch);
@@ -586,6 +649,7 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 			copy_text(r->subject_category, sizeof r->subject_category, gd__col_text(v->store, st, 7));
 			/* A row a deleter left behind (apply drops it). */
 			r->gone = gd__col_int(v->store, st, 8) != 0;
+			copy_text(r->object, sizeof r->object, gd__col_text(v->store, st, 9));
 			rc = 0;
 		}
 		if (rc == 0 || rc == 1)
@@ -730,8 +794,9 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 	if ((rc = any_active_hold(a, &c->any_holds)) < 0)
 		goto done;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT id, subject_id, activity, category, collected_at, stage, subject_category"
-	                  " FROM records WHERE tenant_id = ? ORDER BY id",
+	                  "SELECT r.id, r.subject_id, r.activity, r.category, r.collected_at, r.stage,"
+	                  " r.subject_category, o.object FROM records r"
+	                  " LEFT JOIN record_objects o ON o.record_id = r.id WHERE r.tenant_id = ? ORDER BY r.id",
 	                  "i", a->tenant_id);
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
 		struct row r = {0};
@@ -742,6 +807,7 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 		r.collected_at = gd__col_int(v->store, st, 4);
 		r.stage = (int)gd__col_int(v->store, st, 5);
 		copy_text(r.subject_category, sizeof r.subject_category, gd__col_text(v->store, st, 6));
+		copy_text(r.object, sizeof r.object, gd__col_text(v->store, st, 7));
 		const struct ruleset *rs = cached_rules(c, &r);
 		rc = 0;
 		if (!rs->any) {
@@ -821,11 +887,122 @@ int gd__retention_check_read(gd_actor *a, const struct gd__record_meta *m, const
 	int rc = gd__retention_register(a, &reg);
 	if (rc < 0)
 		return rc;
-	const struct gd__activity *act = activity_of(reg, purpose);
+	const struct gd__activity *act = gd__register_activity(reg, purpose);
 	if (act && act->legal_claims)
 		return 0;
 	return gd__err(GD_EDENIED,
 	               "record %lld is archived: it is kept only as legal proof and may be read only for "
 	               "the register's legal-claims activity, not for \"%s\"",
 	               (long long)m->id, purpose);
+}
+
+/* ---- minimum retention and what ends a record's retention (record.c, hold.c, request.c) ---- */
+
+static void date_of(char out[32], gd_time t)
+{
+	gd_date_format(out, t);
+}
+
+int gd__retention_floor(gd_actor *a, const struct gd__register *reg, const struct gd__record_facts *f,
+                        gd_time *until, char *why, size_t cap)
+{
+	*until = 0;
+	if (why && cap)
+		why[0] = 0;
+	const struct gd__activity *act = gd__register_activity(reg, f->activity);
+	struct ruleset rs = rules_of(act, f->category, f->subject_category && *f->subject_category ? f->subject_category : NULL);
+	gd_time floor;
+	bool pending;
+	const struct gd__retention *rule;
+	int rc = floor_of(a->v->store, &rs, f->category, f->subject_id, f->object, f->collected_at, &floor,
+	                  &pending, &rule);
+	if (rc < 0)
+		return rc;
+	if (!rule || (!pending && floor <= gd_vault_now(a->v)))
+		return 0;
+	char per[64], d[32];
+	snprintf(per, sizeof per, "%d year(s) %d month(s) %d day(s)", rule->minimum.after.years,
+	         rule->minimum.after.months, rule->minimum.after.days);
+	const char *law = rule->legal_reference ? rule->legal_reference : rule->text ? rule->text : "the register";
+	if (pending) {
+		if (why)
+			snprintf(why, cap, "minimum retention (%s): kept at least %s after \"%s\", which has not happened yet",
+			         law, per, rule->minimum.from);
+	} else {
+		*until = floor - 1;
+		date_of(d, *until);
+		if (why)
+			snprintf(why, cap, "minimum retention (%s): kept at least until %s", law, d);
+	}
+	return 1;
+}
+
+int gd__retention_ends(gd_actor *a, const struct gd__register *reg, const struct gd__record_facts *f,
+                       gd_time *until, char *out, size_t cap)
+{
+	gd__store *db = a->v->store;
+	const struct gd__activity *act = gd__register_activity(reg, f->activity);
+	struct ruleset rs = rules_of(act, f->category, f->subject_category && *f->subject_category ? f->subject_category : NULL);
+	*until = 0;
+	if (!rs.any) {
+		snprintf(out, cap, "no retention rule: the register sets no end for this data (activity \"%s\", category %s); it stays until deleted by hand",
+		         f->activity, f->category);
+		return 0;
+	}
+	gd_time best = GD__DUE_NEVER, floor;
+	bool pending;
+	const struct gd__stage *best_st = NULL, *waiting = NULL;
+	const struct gd__retention *floor_rule;
+	int rc = floor_of(db, &rs, f->category, f->subject_id, f->object, f->collected_at, &floor, &pending,
+	                  &floor_rule);
+	if (rc < 0)
+		return rc;
+	for (size_t k = 0; k < rs.act->nretention; k++) {
+		const struct gd__retention *rule = &rs.act->retention[k];
+		if (!in_set(&rs, rule, f->category))
+			continue;
+		for (size_t i = 0; i < rule->nstages; i++) {
+			const struct gd__stage *st = &rule->stages[i];
+			if (st->action == GD__STAGE_ARCHIVE)
+				continue;
+			gd_time base;
+			rc = clock_start(db, st->from, f->subject_id, f->object, f->collected_at, &base);
+			if (rc == GD_ENOTFOUND) {
+				waiting = waiting ? waiting : st;
+				continue;
+			}
+			if (rc < 0)
+				return rc;
+			gd_time due = period_end(base, st->after);
+			if (due < best)
+				best = due, best_st = st;
+		}
+	}
+	char per[64] = "", d[32];
+	if (best_st && !pending) {
+		bool floored = floor > best;
+		*until = (floored ? floor : best) - 1;
+		date_of(d, *until);
+		snprintf(out, cap, "kept until %s, then %s%s", d,
+		         best_st->action == GD__STAGE_DELETE ? "deleted" : "anonymised",
+		         floored ? " (the minimum retention ends last)" : "");
+		return 0;
+	}
+	const struct gd__stage *w = pending && floor_rule ? &floor_rule->minimum : waiting;
+	if (w) {
+		snprintf(per, sizeof per, "%d year(s) %d month(s) %d day(s)", w->after.years, w->after.months,
+		         w->after.days);
+		if (w == waiting && floor > gd_vault_now(a->v)) {
+			/* The floor is known, the end is not: both are said. */
+			date_of(d, floor - 1);
+			snprintf(out, cap, "kept at least until %s (minimum retention), then until the event \"%s\" happens and %s more",
+			         d, w->from, per);
+		} else {
+			snprintf(out, cap, "kept until the event \"%s\" happens, then %s%s", w->from, per,
+			         w == waiting ? "" : " at least (minimum retention)");
+		}
+		return 0;
+	}
+	snprintf(out, cap, "archived and never deleted: the register's rule for activity \"%s\" sets no end", f->activity);
+	return 0;
 }

@@ -34,6 +34,32 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 int gd__event_record(gd_actor *a, const struct gd__register *reg, const char *subject,
                      const char *name, gd_time at);
 
+/* What the minimum-retention and retention-end questions need to know of a record. */
+struct gd__record_facts {
+	const char *activity, *category;
+	const char *subject_category;   /* NULL or "": not recorded */
+	int64_t subject_id;             /* 0: anonymised */
+	gd_time collected_at;
+	const char *object;             /* NULL or "": the subject as a whole */
+};
+
+/*
+ * Format 2 minimum retention: 1 when the record must still be kept (a
+ * minimum of a rule covering it has not passed, or counts from an event not
+ * yet recorded), with its end in *until (0: awaiting the event) and a
+ * sentence naming the rule in `why`; 0 when it may go; < 0 on error.
+ */
+int gd__retention_floor(gd_actor *a, const struct gd__register *reg, const struct gd__record_facts *f,
+                        gd_time *until, char *why, size_t cap);
+
+/*
+ * What ends a record's retention, as a sentence for an erasure answer: the
+ * date, or the event awaited, or plainly that no rule covers the data; the
+ * date (last second kept) in *until, 0 when it is not known.
+ */
+int gd__retention_ends(gd_actor *a, const struct gd__register *reg, const struct gd__record_facts *f,
+                       gd_time *until, char *out, size_t cap);
+
 /* Marks every record of a subject for rescheduling (inside the caller's operation). */
 int gd__retention_invalidate_subject(gd_vault *v, int64_t subject_id);
 
@@ -50,6 +76,13 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s);
  * record of a subject (before the records themselves are deleted).
  */
 int gd__retention_forget(gd_vault *v, int64_t first, int64_t last);
+/*
+ * Enters a new record in the due-date index, unscheduled (the next sweep
+ * computes its date). Called by gd_record_put before it inserts the record:
+ * a row whose record never came (the put failed after it) is dropped by the
+ * next sweep that reaches it, and ids are never given twice.
+ */
+int gd__retention_track(gd_vault *v, int64_t record_id, int64_t tenant_id);
 int gd__retention_forget_subject(gd_vault *v, int64_t subject_id);
 
 /* Removes the personal part of a record (see docs/retention.md, "Anonymisation"). */

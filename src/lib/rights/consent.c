@@ -129,8 +129,20 @@ int gd_consent_withdraw(gd_actor *a, const char *subject, const char *activity, 
 	gd_time exp;
 	if ((rc = gd__consent_state(a, &state, &exp, s.id, activity)) < 0)
 		goto done;
-	if (state == GD_CONSENT_NONE || state == GD_CONSENT_STATE_WITHDRAWN) {
-		rc = gd__err(GD_ESTATE, "subject %s has no consent to \"%s\" to withdraw", subject, activity);
+	if (state == GD_CONSENT_STATE_WITHDRAWN) {
+		int64_t at = 0;
+		char d[32];
+		if ((rc = gd__db_int(v->store, &at,
+		                     "SELECT at FROM consents WHERE subject_id = ? AND activity = ? ORDER BY id DESC LIMIT 1",
+		                     "it", s.id, activity)) < 0)
+			goto done;
+		gd_time_format(d, at);
+		rc = gd__err(GD_ESTATE, "subject %s already withdrew consent to \"%s\" (%s): nothing more to withdraw",
+		             subject, activity, d);
+		goto done;
+	}
+	if (state == GD_CONSENT_NONE) {
+		rc = gd__err(GD_ESTATE, "subject %s never gave consent to \"%s\": there is none to withdraw", subject, activity);
 		goto done;
 	}
 	rc = gd__db_exec(v->store,
@@ -206,7 +218,10 @@ int gd__consent_history(gd_actor *a, int64_t subject_id, const char *subject, gd
 		gd_time at = gd__col_int(db, st, 3);
 		bool same = strcmp(act, prev_activity) == 0;
 		rc = 0;
-		if (pending && (!same || pending <= at))
+		/* A lapse is reported once it happened: before what followed it, or
+		 * before now when the activity's events end here; a future expiry
+		 * stays on the consent's own line ("expires"). */
+		if (pending && (same ? pending <= at : pending <= now))
 			rc = emit_expiry(cb, ud, subject, prev_activity, pending);
 		pending = 0;
 		if (rc == 0)
@@ -268,6 +283,41 @@ int gd_consent_members(gd_actor *a, const char *activity, int (*cb)(void *ud, co
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "consent.members",
 		                                                  .purpose = activity});
+	if (st)
+		gd__db_reset(db, st);
+	return gd__op_end(a->v, rc);
+}
+
+/*
+ * Consents of the tenant still live now that expire at `until` or before: the
+ * latest event of each subject and activity, not a withdrawal, with an expiry
+ * in (now, until]. Soonest first. Audited once ("consent.expiring").
+ */
+int gd_consent_expiring(gd_actor *a, gd_time until,
+                        int (*cb)(void *ud, const char *subject, const char *activity, gd_time expires_at),
+                        void *ud)
+{
+	gd__store *db = a->v->store;
+	gd__stmt *st = NULL;
+	gd_time now = gd_vault_now(a->v);
+	int rc;
+
+	if (until <= now)
+		return gd__err(GD_EINVAL, "the horizon of expiring consents must be after now");
+	if ((rc = gd__op_begin(a->v)) < 0)
+		return rc;
+	rc = gd__db_query(db, &st,
+	                  "SELECT s.pseudonym, c.activity, c.expires_at FROM consents c"
+	                  " JOIN subjects s ON s.id = c.subject_id"
+	                  " WHERE c.tenant_id = ? AND c.event <> ? AND c.expires_at > ? AND c.expires_at <= ?"
+	                  " AND c.id = (SELECT max(c2.id) FROM consents c2"
+	                  "             WHERE c2.subject_id = c.subject_id AND c2.activity = c.activity)"
+	                  " ORDER BY c.expires_at, c.id",
+	                  "iiii", a->tenant_id, (int64_t)GD_CONSENT_WITHDRAWN, (int64_t)now, (int64_t)until);
+	while (rc == 0 && (rc = gd__db_step(db, st)) == 1)
+		rc = cb(ud, gd__col_text(db, st, 0), gd__col_text(db, st, 1), gd__col_int(db, st, 2));
+	if (rc == 0)
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "consent.expiring"});
 	if (st)
 		gd__db_reset(db, st);
 	return gd__op_end(a->v, rc);

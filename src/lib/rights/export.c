@@ -21,103 +21,80 @@
 #include <string.h>
 
 #include "lib/rights/rights.h"
+#include "util/buf.h"
 
 #define OUT_CAP 16384
 #define AD_MAX (3 + 16 + GD_SUBJECT_ID_SIZE + 1 + GD_NAME_MAX + 16)
 
 struct out {
+	struct gd__buf b;   /* streaming over protected memory: decrypted values pass through it */
 	gd_write_cb w;
 	void *ud;
-	unsigned char *buf; /* protected memory: decrypted values pass through it */
-	size_t n;
-	int rc;
 	enum gd_export_format fmt;
 	bool first;         /* first item of the current JSON array */
+	bool cell_start;    /* CSV: a cell is open and nothing written in it yet */
 };
 
-static void flush(struct out *o)
+/* The buffer's sink: the caller's writer, whose positive answers mean "stop". */
+static int to_writer(void *ud, const void *p, size_t n)
 {
-	if (o->rc == 0 && o->n) {
-		int rc = o->w(o->ud, o->buf, o->n);
-		if (rc != 0)
-			o->rc = rc < 0 ? rc : gd__err(GD_ERROR, "the export was stopped by its writer (%d)", rc);
-	}
-	gd__wipe(o->buf, o->n);
-	o->n = 0;
+	struct out *o = ud;
+	int rc = o->w(o->ud, p, n);
+	if (rc != 0)
+		return rc < 0 ? rc : gd__err(GD_ERROR, "the export was stopped by its writer (%d)", rc);
+	return 0;
 }
 
 static void put(struct out *o, const void *p, size_t n)
 {
-	const unsigned char *s = p;
-	while (n && o->rc == 0) {
-		if (o->n == OUT_CAP)
-			flush(o);
-		size_t k = OUT_CAP - o->n < n ? OUT_CAP - o->n : n;
-		memcpy(o->buf + o->n, s, k);
-		o->n += k, s += k, n -= k;
-	}
+	gd__buf_add(&o->b, p, n);
 }
 
 static void puts_(struct out *o, const char *s)
 {
-	put(o, s, strlen(s));
+	gd__buf_puts(&o->b, s);
 }
 
 static void putf(struct out *o, const char *fmt, ...) GD__PRINTF(2, 3);
 static void putf(struct out *o, const char *fmt, ...)
 {
-	char tmp[512];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	gd__buf_vprintf(&o->b, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		put(o, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-/* Writes text escaped for the current format (JSON string body, CSV field body, HTML text). */
+/*
+ * CSV: opens a quoted cell whose text is written in parts. A spreadsheet runs
+ * a cell starting with = + - @ (or a tab or carriage return) as a formula: a
+ * subject's own value or a register's text would run on the reader's machine,
+ * so the cell's first text gets a ' before such a character (text()).
+ */
+static void copen(struct out *o)
+{
+	puts_(o, "\"");
+	o->cell_start = true;
+}
+
+/*
+ * Writes text escaped for the current format (JSON string body, the inside of
+ * a quoted CSV field, HTML text).
+ */
 static void text(struct out *o, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		const char *rep = NULL;
-		char u[7];
-		if (o->fmt == GD_EXPORT_JSON) {
-			if (c == '"')
-				rep = "\\\"";
-			else if (c == '\\')
-				rep = "\\\\";
-			else if (c == '\n')
-				rep = "\\n";
-			else if (c < 0x20 || c == 0x7f) {
-				memcpy(u, "\\u00", 4);
-				u[4] = hex[c >> 4], u[5] = hex[c & 15], u[6] = 0;
-				rep = u;
-			}
-		} else if (o->fmt == GD_EXPORT_CSV) {
-			if (c == '"')
-				rep = "\"\"";
-		} else {
-			if (c == '<')
-				rep = "&lt;";
-			else if (c == '>')
-				rep = "&gt;";
-			else if (c == '&')
-				rep = "&amp;";
-			else if (c == '"')
-				rep = "&quot;";
-			else if (c == '\'')
-				rep = "&#39;";
-		}
-		if (rep) {
-			put(o, s + start, i - start);
-			puts_(o, rep);
-			start = i + 1;
-		}
+	/* The first text of a cell opened by copen() (CSV): defused like
+	 * GD__CSV_NEUTRALISE defuses a whole field. */
+	if (o->fmt == GD_EXPORT_CSV && o->cell_start && n) {
+		if (strchr("=+-@\t\r", s[0]))
+			puts_(o, "'");
+		o->cell_start = false;
 	}
-	put(o, s + start, n - start);
+	if (o->fmt == GD_EXPORT_JSON)
+		gd__buf_json(&o->b, s, n);
+	else if (o->fmt == GD_EXPORT_CSV)
+		gd__buf_csv_text(&o->b, s, n);
+	else
+		gd__buf_html(&o->b, s, n);
 }
 
 static void str(struct out *o, const char *s)
@@ -155,12 +132,15 @@ static void item(struct out *o, bool *first)
 	*first = false;
 }
 
-/* CSV: one field, quoted, then a comma (or newline when `last`). */
+/*
+ * CSV: one field, quoted, then a comma (or CRLF when `last`). Values are
+ * written exactly, formulas not neutralised: the export gives the subject's
+ * data back as it is (a phone number "+33…" stays one).
+ */
 static void cf(struct out *o, const char *v, bool last)
 {
-	puts_(o, "\"");
-	str(o, v);
-	puts_(o, last ? "\"\r\n" : "\",");
+	gd__buf_csv(&o->b, v, v ? strlen(v) : 0, GD__CSV_ALWAYS | GD__CSV_NEUTRALISE);
+	puts_(o, last ? "\r\n" : ",");
 }
 
 static void cft(struct out *o, gd_time t, bool last)
@@ -349,9 +329,8 @@ static int export_identifiers(struct ctx *c, struct out *o)
 			cf(o, kind, false);
 			for (int i = 0; i < 7; i++)
 				cf(o, "", false);
-			puts_(o, "\"");
-			text(o, (const char *)c->val, vn);
-			puts_(o, "\"\r\n");
+			gd__buf_csv(&o->b, (const char *)c->val, vn, GD__CSV_ALWAYS | GD__CSV_NEUTRALISE);
+			puts_(o, "\r\n");
 		} else {
 			puts_(o, "<tr>");
 			hc(o, kind);
@@ -360,7 +339,7 @@ static int export_identifiers(struct ctx *c, struct out *o)
 			puts_(o, "</td></tr>\n");
 		}
 		gd__wipe(c->val, vn);
-		rc = o->rc;
+		rc = o->b.rc;
 	}
 	if (st)
 		gd__db_reset(db, st);
@@ -480,7 +459,7 @@ static int export_records(struct ctx *c, struct out *o)
 			cf(o, idb, false);
 			cf(o, activity, false);
 			cf(o, category, false);
-			puts_(o, "\"");
+			copen(o);
 			for (size_t i = 0; act && i < act->purposes.n; i++) {
 				if (i)
 					puts_(o, " ");
@@ -491,17 +470,18 @@ static int export_records(struct ctx *c, struct out *o)
 			cf(o, source, false);
 			cft(o, collected, false);
 			cft(o, until, false);
-			puts_(o, "\"");
+			copen(o);
 			bool any = false;
 			if (act) {
 				parties_text(o, act->recipients, act->nrecipients, &any);
 				parties_text(o, act->processors, act->nprocessors, &any);
 			}
-			puts_(o, "\",\"");
+			puts_(o, "\",");
+			copen(o);
 			transfers_text(o, act);
-			puts_(o, "\",\"");
-			text(o, (const char *)c->val, vn);
-			puts_(o, "\"\r\n");
+			puts_(o, "\",");
+			gd__buf_csv(&o->b, (const char *)c->val, vn, GD__CSV_ALWAYS | GD__CSV_NEUTRALISE);
+			puts_(o, "\r\n");
 		} else {
 			puts_(o, "<tr>");
 			hc(o, idb);
@@ -540,7 +520,7 @@ static int export_records(struct ctx *c, struct out *o)
 			puts_(o, "</td></tr>\n");
 		}
 		gd__wipe(c->val, vn);
-		rc = o->rc;
+		rc = o->b.rc;
 	}
 	if (st)
 		gd__db_reset(db, st);
@@ -598,7 +578,7 @@ static int consent_row(void *ud, const gd_consent *k)
 		hc(o, k->text_version);
 		puts_(o, "</tr>\n");
 	}
-	return o->rc;
+	return o->b.rc;
 }
 
 static int export_limits(struct ctx *c, struct out *o)
@@ -638,7 +618,7 @@ static int export_limits(struct ctx *c, struct out *o)
 			hct(o, since);
 			puts_(o, "</tr>\n");
 		}
-		rc = o->rc;
+		rc = o->b.rc;
 	}
 	if (st)
 		gd__db_reset(db, st);
@@ -694,7 +674,7 @@ static int request_row(void *ud, const gd_request *r)
 		hc(o, r->reason);
 		puts_(o, "</tr>\n");
 	}
-	return o->rc;
+	return o->b.rc;
 }
 
 static const char HTML_HEAD[] =
@@ -769,8 +749,10 @@ int gd_rights_export(gd_actor *a, const char *subject, enum gd_export_format fmt
 		return gd__err(GD_EINVAL, "unknown export flags %#x", flags & ~GD_EXPORT_PORTABLE);
 	if ((rc = gd__rights_register(a, &c.reg)) < 0)
 		return rc;
-	if (!(o.buf = gd__secure_alloc(OUT_CAP)))
+	unsigned char *mem = gd__secure_alloc(OUT_CAP);
+	if (!mem)
 		return gd__err(GD_ENOMEM, "out of secure memory");
+	gd__buf_init_stream(&o.b, mem, OUT_CAP, to_writer, &o);
 	if ((rc = gd__op_begin(v)) < 0)
 		goto free;
 	if ((rc = gd__subject_load(a, &c.s, subject, true)) < 0)
@@ -798,8 +780,7 @@ int gd_rights_export(gd_actor *a, const char *subject, enum gd_export_format fmt
 			puts_(&o, "}\n");
 		else if (fmt == GD_EXPORT_HTML)
 			puts_(&o, "</body></html>\n");
-		flush(&o);
-		rc = o.rc;
+		rc = gd__buf_flush(&o.b);
 	}
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
@@ -809,8 +790,9 @@ int gd_rights_export(gd_actor *a, const char *subject, enum gd_export_format fmt
 done:
 	rc = gd__op_end(v, rc);
 free:
-	gd__wipe(o.buf, OUT_CAP);
-	gd__secure_free(o.buf);
+	gd__buf_release(&o.b);
+	gd__wipe(mem, OUT_CAP);
+	gd__secure_free(mem);
 	gd__secure_free(c.val);
 	gd__wipe(&c.s, sizeof c.s);
 	return rc;

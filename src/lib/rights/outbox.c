@@ -3,9 +3,12 @@
  * data is rectified, erased or restricted, every recipient and processor the
  * register names for the activity (internal services and authorities
  * excepted) gets a notice.
+ * Every path owes them: requests, plain updates and deletions, erasure of a
+ * whole subject (the erase hook) and the retention sweep's deletions.
  * Applications and the server read the outbox and acknowledge what they have
  * passed on; a notice names the pseudonym, never personal data.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/rights/rights.h"
@@ -38,6 +41,42 @@ int gd__outbox_notify(gd_actor *a, const char *action, const char *subject, cons
 	return rc;
 }
 
+int gd__outbox_erase_hook(gd_actor *a, const struct gd__subject *s)
+{
+	enum { PAGE = 64 };
+	const struct gd__register *reg;
+	gd__store *db = a->v->store;
+	size_t n;
+	int rc = gd__rights_register(a, &reg);
+	if (rc < 0 || !reg)
+		return rc; /* no register, no recipient */
+	char(*acts)[GD_NAME_MAX + 1] = gd__calloc(PAGE, GD_NAME_MAX + 1);
+	if (!acts)
+		return GD_ENOMEM;
+	/* A page of activities at a time, however many: an erasure never fails for its notices' sake. */
+	do {
+		gd__stmt *st = NULL;
+		char after[GD_NAME_MAX + 1] = "";
+		n = 0;
+		if (*acts[PAGE - 1])
+			snprintf(after, sizeof after, "%s", acts[PAGE - 1]);
+		rc = gd__db_query(db, &st,
+		                  "SELECT DISTINCT activity FROM records WHERE subject_id = ? AND activity > ?"
+		                  " ORDER BY activity LIMIT ?",
+		                  "iti", s->id, after, (int64_t)PAGE);
+		while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
+			snprintf(acts[n++], GD_NAME_MAX + 1, "%s", gd__col_text(db, st, 0));
+			rc = 0;
+		}
+		if (st)
+			gd__db_reset(db, st);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = gd__outbox_notify(a, "erasure", s->pseudonym, acts[i], NULL, 0, a->request_id);
+	} while (rc == 0 && n == PAGE);
+	gd__free(acts);
+	return rc;
+}
+
 int gd_outbox_list(gd_actor *a, const char *recipient, bool pending_only,
                    int (*cb)(void *ud, const gd_notice *n), void *ud)
 {
@@ -46,11 +85,18 @@ int gd_outbox_list(gd_actor *a, const char *recipient, bool pending_only,
 	int rc;
 	if (recipient && strlen(recipient) > GD_NAME_MAX * 2)
 		return gd__err(GD_ETOOBIG, "recipient name is too long");
-	rc = gd__db_query(db, &st,
-	                  "SELECT id, at, recipient, action, subject, activity, category, record_id, request_id,"
-	                  " acked_at FROM outbox WHERE tenant_id = ? AND (? IS NULL OR recipient = ?)"
-	                  " AND (? = 0 OR acked_at = 0) ORDER BY id",
-	                  "itti", a->tenant_id, recipient, recipient, (int64_t)pending_only);
+#define NOTICE_COLUMNS "id, at, recipient, action, subject, activity, category, record_id, request_id, acked_at"
+	/* Two statements rather than "? IS NULL": PostgreSQL cannot type a bare NULL parameter. */
+	if (recipient)
+		rc = gd__db_query(db, &st,
+		                  "SELECT " NOTICE_COLUMNS " FROM outbox WHERE tenant_id = ? AND recipient = ?"
+		                  " AND (? = 0 OR acked_at = 0) ORDER BY id",
+		                  "iti", a->tenant_id, recipient, (int64_t)pending_only);
+	else
+		rc = gd__db_query(db, &st,
+		                  "SELECT " NOTICE_COLUMNS " FROM outbox WHERE tenant_id = ?"
+		                  " AND (? = 0 OR acked_at = 0) ORDER BY id",
+		                  "ii", a->tenant_id, (int64_t)pending_only);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		gd_notice n = {
 			.id = gd__col_int(db, st, 0), .at = gd__col_int(db, st, 1),

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/calendar/calendar.h"
 #include "lib/retention/retention.h"
 #include "lib/rights/rights.h"
 
@@ -30,11 +31,6 @@ const char *gd_request_state_name(enum gd_request_state s)
 	static const char *const names[] = {"received",  "verified",  "in_progress",
 	                                    "extended",  "completed", "refused"};
 	return (unsigned)s < sizeof names / sizeof *names ? names[s] : "unknown";
-}
-
-gd_time gd_request_due(gd_time received, bool extended)
-{
-	return gd_time_end_of_day(gd_time_add_months(received, extended ? 3 : 1));
 }
 
 static int check_kind(const char *kind)
@@ -63,7 +59,8 @@ static void copy_col(char *dst, size_t cap, gd__store *db, gd__stmt *st, int i)
 	snprintf(dst, cap, "%s", gd__col_null(db, st, i) ? "" : gd__col_text(db, st, i));
 }
 
-static void row_request(gd_actor *a, gd__store *db, gd__stmt *st, gd_request *r)
+static void row_request(gd_actor *a, const struct gd__calendar *cal, gd__store *db, gd__stmt *st,
+                        gd_request *r)
 {
 	memset(r, 0, sizeof *r);
 	r->id = gd__col_int(db, st, 0);
@@ -83,19 +80,24 @@ static void row_request(gd_actor *a, gd__store *db, gd__stmt *st, gd_request *r)
 	copy_col(r->opened_by, sizeof r->opened_by, db, st, 14);
 	r->copies = gd__col_int(db, st, 15);
 	r->late = r->closed_at ? r->closed_at > r->due_at : gd_vault_now(a->v) > r->due_at;
+	/* The target follows the tenant's current setting: it is the controller's own. */
+	r->target_at = gd__calendar_target(cal, r->received_at, r->due_at);
 }
 
 int gd_request_get(gd_actor *a, gd_request *out, int64_t id)
 {
+	struct gd__calendar cal;
 	gd__store *db = a->v->store;
 	gd__stmt *st = NULL;
-	int rc = gd__db_query(db, &st, "SELECT " REQUEST_COLUMNS " FROM requests WHERE id = ? AND tenant_id = ?",
-	                      "ii", id, a->tenant_id);
+	int rc = gd__calendar_of(a, &cal);
+	if (rc == 0)
+		rc = gd__db_query(db, &st, "SELECT " REQUEST_COLUMNS " FROM requests WHERE id = ? AND tenant_id = ?",
+		                  "ii", id, a->tenant_id);
 	if (rc < 0)
 		return rc;
 	rc = gd__db_step(db, st);
 	if (rc == 1) {
-		row_request(a, db, st, out);
+		row_request(a, &cal, db, st, out);
 		rc = 0;
 	} else if (rc == 0) {
 		rc = gd__err(GD_ENOTFOUND, "no request %lld in tenant %s", (long long)id, a->tenant);
@@ -107,15 +109,18 @@ int gd_request_get(gd_actor *a, gd_request *out, int64_t id)
 
 int gd_request_list(gd_actor *a, bool open_only, gd_request_cb cb, void *ud)
 {
+	struct gd__calendar cal;
 	gd__store *db = a->v->store;
 	gd__stmt *st = NULL;
-	int rc = gd__db_query(db, &st,
-	                      "SELECT " REQUEST_COLUMNS " FROM requests WHERE tenant_id = ?"
-	                      " AND (? = 0 OR closed_at = 0) ORDER BY id",
-	                      "ii", a->tenant_id, (int64_t)open_only);
+	int rc = gd__calendar_of(a, &cal);
+	if (rc == 0)
+		rc = gd__db_query(db, &st,
+		                  "SELECT " REQUEST_COLUMNS " FROM requests WHERE tenant_id = ?"
+		                  " AND (? = 0 OR closed_at = 0) ORDER BY id",
+		                  "ii", a->tenant_id, (int64_t)open_only);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		gd_request r;
-		row_request(a, db, st, &r);
+		row_request(a, &cal, db, st, &r);
 		rc = cb(ud, &r);
 	}
 	if (st)
@@ -125,14 +130,17 @@ int gd_request_list(gd_actor *a, bool open_only, gd_request_cb cb, void *ud)
 
 int gd__request_list_subject(gd_actor *a, const char *subject, gd_request_cb cb, void *ud)
 {
+	struct gd__calendar cal;
 	gd__store *db = a->v->store;
 	gd__stmt *st = NULL;
-	int rc = gd__db_query(db, &st,
-	                      "SELECT " REQUEST_COLUMNS " FROM requests WHERE subject = ? AND tenant_id = ? ORDER BY id",
-	                      "ti", subject, a->tenant_id);
+	int rc = gd__calendar_of(a, &cal);
+	if (rc == 0)
+		rc = gd__db_query(db, &st,
+		                  "SELECT " REQUEST_COLUMNS " FROM requests WHERE subject = ? AND tenant_id = ? ORDER BY id",
+		                  "ti", subject, a->tenant_id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		gd_request r;
-		row_request(a, db, st, &r);
+		row_request(a, &cal, db, st, &r);
 		rc = cb(ud, &r);
 	}
 	if (st)
@@ -193,7 +201,8 @@ int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
 	gd_time now = gd_vault_now(v), received = spec->received_at ? spec->received_at : now;
 	if (received > now)
 		return gd__err(GD_EINVAL, "a request cannot be received in the future: check the receipt time");
-	if ((rc = gd__rights_register(a, &reg)) < 0)
+	struct gd__calendar cal;
+	if ((rc = gd__calendar_of(a, &cal)) < 0 || (rc = gd__rights_register(a, &reg)) < 0)
 		return rc;
 	if (reg) {
 		const struct gd__right *right = gd__rights_right(reg, spec->kind);
@@ -221,7 +230,7 @@ int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
 		                 " due_at, opened_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		                 "iitttiiit", id, a->tenant_id, spec->subject, spec->kind, spec->activity,
 		                 (int64_t)GD_REQUEST_RECEIVED, (int64_t)received,
-		                 (int64_t)gd_request_due(received, false), a->principal);
+		                 (int64_t)gd__calendar_due(&cal, received, 1, 0), a->principal);
 	gd_request r = {.id = id};
 	snprintf(r.kind, sizeof r.kind, "%s", spec->kind);
 	snprintf(r.subject, sizeof r.subject, "%s", spec->subject);
@@ -314,10 +323,11 @@ done:
 
 int gd_request_extend(gd_actor *a, int64_t id, const char *reason)
 {
+	struct gd__calendar cal;
 	gd_request r;
 	gd_vault *v = a->v;
 	int rc;
-	if ((rc = gd__check_text(reason, "extension reason")) < 0)
+	if ((rc = gd__check_text(reason, "extension reason")) < 0 || (rc = gd__calendar_of(a, &cal)) < 0)
 		return rc;
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
@@ -335,7 +345,7 @@ int gd_request_extend(gd_actor *a, int64_t id, const char *reason)
 		goto done;
 	}
 	rc = gd__db_exec(v->store, "UPDATE requests SET extended = 1, due_at = ?, reason = ? WHERE id = ?", "iti",
-	                 (int64_t)gd_request_due(r.received_at, true), reason, id);
+	                 (int64_t)gd__calendar_due(&cal, r.received_at, 3, 0), reason, id);
 	if (rc == 0)
 		rc = gd__request_step(a, &r, GD_REQUEST_EXTENDED, reason, "request.extend");
 done:

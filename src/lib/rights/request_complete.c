@@ -180,7 +180,7 @@ int gd_request_rectify(gd_actor *a, int64_t id, int64_t record_id, enum gd_value
 	gd_request r;
 	gd_vault *v = a->v;
 	gd__stmt *st = NULL;
-	char activity[GD_NAME_MAX + 1] = "", category[GD_NAME_MAX + 1] = "";
+	char category[GD_NAME_MAX + 1] = "";
 	int rc;
 
 	if ((rc = gd__op_begin(v)) < 0)
@@ -188,15 +188,14 @@ int gd_request_rectify(gd_actor *a, int64_t id, int64_t record_id, enum gd_value
 	if ((rc = gd__request_load_verified(a, &r, id, "rectification")) < 0)
 		goto done;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT r.activity, r.category FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT r.category FROM records r JOIN subjects s ON s.id = r.subject_id"
 	                  " WHERE r.id = ? AND r.tenant_id = ? AND s.pseudonym = ?",
 	                  "iit", record_id, a->tenant_id, r.subject);
 	if (rc < 0)
 		goto done;
 	rc = gd__db_step(v->store, st);
 	if (rc == 1) {
-		snprintf(activity, sizeof activity, "%s", gd__col_text(v->store, st, 0));
-		snprintf(category, sizeof category, "%s", gd__col_text(v->store, st, 1));
+		snprintf(category, sizeof category, "%s", gd__col_text(v->store, st, 0));
 		rc = 0;
 	} else if (rc == 0) {
 		rc = gd__err(GD_ENOTFOUND, "request %lld: record %lld is not a record of the request's subject",
@@ -204,10 +203,11 @@ int gd_request_rectify(gd_actor *a, int64_t id, int64_t record_id, enum gd_value
 	}
 	if (st)
 		gd__db_reset(v->store, st);
+	/* The update notifies the recipients (Art. 19), naming this request. */
+	a->request_id = id;
 	if (rc == 0)
 		rc = gd_record_update(a, record_id, type, value, value_len);
-	if (rc == 0)
-		rc = gd__outbox_notify(a, "rectification", r.subject, activity, category, record_id, id);
+	a->request_id = 0;
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "request.rectify", .purpose = r.kind, .subject = r.subject,
@@ -252,7 +252,28 @@ struct erase_ctx {
 	void *ud;
 	struct doomed *del;     /* records to delete */
 	size_t ndel, cap, nkept;
+	char (*lost)[GD_NAME_MAX + 1]; /* activities losing records: their recipients are owed a notice */
+	size_t nlost, caplost;
 };
+
+/* Notes that `activity` lost records (the plan goes through them in order). */
+static int lost(struct erase_ctx *c, const char *activity)
+{
+	if (c->nlost && strcmp(c->lost[c->nlost - 1], activity) == 0)
+		return 0;
+	if (c->nlost == c->caplost) {
+		size_t cap = c->caplost ? c->caplost * 2 : 16;
+		char(*p)[GD_NAME_MAX + 1] = gd__calloc(cap, GD_NAME_MAX + 1);
+		if (!p)
+			return GD_ENOMEM;
+		if (c->nlost)
+			memcpy(p, c->lost, c->nlost * sizeof *p);
+		gd__free(c->lost);
+		c->lost = p, c->caplost = cap;
+	}
+	snprintf(c->lost[c->nlost++], GD_NAME_MAX + 1, "%s", activity);
+	return 0;
+}
 
 #define ERASE_MAX_RECORDS 10000000
 
@@ -280,11 +301,11 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 {
 	gd__store *db = a->v->store;
 	gd__stmt *st = NULL;
-	char prev[GD_NAME_MAX + 1] = "", buf[GD_REASON_MAX + 64], hold_reason[256];
-	size_t ndel_before = 0;
+	char buf[GD_REASON_MAX + 64], hold_reason[256];
 	int rc = gd__db_query(db, &st,
-	                      "SELECT id, activity, category, collected_at, stage, subject_category, mac FROM records"
-	                      " WHERE subject_id = ? ORDER BY activity, id",
+	                      "SELECT r.id, r.activity, r.category, r.collected_at, r.stage, r.subject_category,"
+	                      " o.object, r.mac FROM records r LEFT JOIN record_objects o ON o.record_id = r.id"
+	                      " WHERE r.subject_id = ? ORDER BY r.activity, r.id",
 	                      "i", c->s.id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		int64_t id = gd__col_int(db, st, 0);
@@ -294,38 +315,47 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 		const struct gd__activity *act = gd__rights_activity(c->reg, activity);
 		/* What is kept is decided from these columns: edited ones must not decide it. */
 		size_t macn;
-		const void *mac = gd__col_blob(db, st, 6, &macn);
-		struct gd__record_fields f = {.id = id, .tenant_id = a->tenant_id, .collected_at = collected, .stage = stage,
-		                              .subject = c->s.pseudonym, .activity = activity, .category = category,
-		                              .subject_category = gd__col_text(db, st, 5)};
-		if ((rc = gd__record_mac_check(a, &f, mac, macn)) < 0)
+		const void *mac = gd__col_blob(db, st, 7, &macn);
+		struct gd__record_fields mf = {.id = id, .tenant_id = a->tenant_id, .collected_at = collected, .stage = stage,
+		                               .subject = c->s.pseudonym, .activity = activity, .category = category,
+		                               .subject_category = gd__col_text(db, st, 5)};
+		if ((rc = gd__record_mac_check(a, &mf, mac, macn)) < 0)
 			break;
-		if (strcmp(prev, activity) != 0) {
-			/* Art. 19: the recipients of what was erased for the previous activity. */
-			if (*prev && c->ndel > ndel_before)
-				rc = gd__outbox_notify(a, "erasure", c->r->subject, prev, NULL, 0, c->r->id);
-			ndel_before = c->ndel;
-			snprintf(prev, sizeof prev, "%s", activity);
-		}
 		int64_t hold = 0;
-		if (rc == 0)
-			rc = gd__hold_find(a->v, c->s.id, id, &hold, hold_reason, sizeof hold_reason);
+		rc = gd__hold_find(a->v, c->s.id, id, &hold, hold_reason, sizeof hold_reason);
 		if (rc < 0)
 			break;
 		const char *rule = NULL;
-		gd_time until = gd__retention_end(gd__retention_of(act, category), collected);
+		struct gd__record_facts f = {activity, category, gd__col_text(db, st, 5), c->s.id, collected,
+		                             gd__col_text(db, st, 6)};
+		gd_time until = 0, floor_until = 0;
+		char ends[400] = "";
+		if (c->reg && (rc = gd__retention_ends(a, c->reg, &f, &until, ends, sizeof ends)) < 0)
+			break;
 		if (hold) {
 			snprintf(buf, sizeof buf, "legal hold %lld: %s", (long long)hold, hold_reason);
 			rule = buf, until = 0;
-		} else if (!(rule = keep_rule(act, buf, sizeof buf)) && stage == GD__REC_ARCHIVED) {
+			snprintf(ends, sizeof ends, "kept until legal hold %lld is lifted", (long long)hold);
+		} else if ((rule = keep_rule(act, buf, sizeof buf))) {
+			;
+		} else if (c->reg && (rc = gd__retention_floor(a, c->reg, &f, &floor_until, buf, sizeof buf)) != 0) {
+			if (rc < 0)
+				break;
+			/* Art. 17(3)(b): a minimum the law sets keeps the record, to its end at least. */
+			rule = buf, rc = 0;
+		} else if (stage == GD__REC_ARCHIVED) {
 			rule = "archived as legal proof (Art. 17(3)(e))";
 		}
 		if (!rule) {
 			rc = doom(c, id, collected);
+			if (rc == 0)
+				rc = lost(c, activity);
 			continue;
 		}
+		if (!c->reg)
+			snprintf(ends, sizeof ends, "no register: no retention rule sets an end");
 		gd_erasure_kept k = {.record_id = id, .activity = activity, .category = category, .rule = rule,
-		                     .until = until};
+		                     .until = until, .ends = ends};
 		c->nkept++;
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 		                            .action = "request.erase.keep", .purpose = activity,
@@ -334,8 +364,6 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 		if (rc == 0 && c->kept)
 			rc = c->kept(c->ud, &k);
 	}
-	if (rc == 0 && *prev && c->ndel > ndel_before)
-		rc = gd__outbox_notify(a, "erasure", c->r->subject, prev, NULL, 0, c->r->id);
 	if (st)
 		gd__db_reset(db, st);
 	return rc;
@@ -385,8 +413,11 @@ static int erase_subject(gd_actor *a, const gd_request *r, int (*kept)(void *, c
 	if ((rc = erase_plan(a, &c)) < 0)
 		goto done;
 	if (c.nkept == 0) {
-		/* Nothing to keep: crypto-shred the subject whole (key, identifiers, rows). */
+		/* Nothing to keep: crypto-shred the subject whole (key, identifiers, rows);
+		 * its erase hooks notify the recipients (Art. 19), naming this request. */
+		a->request_id = r->id;
 		rc = gd_subject_erase(a, r->subject);
+		a->request_id = 0;
 	} else {
 		/* The key and identifiers stay: what is kept must remain provable. */
 		rc = erase_doomed(a, &c);
@@ -394,11 +425,15 @@ static int erase_subject(gd_actor *a, const gd_request *r, int (*kept)(void *, c
 			rc = gd__rights_erase_hook(a, &c.s);
 		if (rc == 0)
 			a->v->tx.needs_scrub = true;
+		/* Art. 19: the recipients of each activity that lost records. */
+		for (size_t i = 0; rc == 0 && i < c.nlost; i++)
+			rc = gd__outbox_notify(a, "erasure", r->subject, c.lost[i], NULL, 0, r->id);
 	}
 	if (rc == 0 && out_deleted)
 		*out_deleted = c.ndel;
 done:
 	gd__free(c.del);
+	gd__free(c.lost);
 	return rc;
 }
 

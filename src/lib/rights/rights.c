@@ -52,17 +52,6 @@ bool gd__period_zero(struct gd__period p)
 	return p.years == 0 && p.months == 0 && p.days == 0;
 }
 
-/* True when `cat` is one of `set` or beneath one in the taxonomy. */
-static bool covers(const struct gd__strings *set, const char *cat)
-{
-	for (size_t i = 0; i < set->n; i++) {
-		size_t n = strlen(set->v[i]);
-		if (strncmp(cat, set->v[i], n) == 0 && (cat[n] == 0 || cat[n] == '.'))
-			return true;
-	}
-	return false;
-}
-
 /*
  * As the retention module chooses (retention.c, rules_of): a rule naming the
  * category (or one above it) first, otherwise a rule for every category.
@@ -70,7 +59,7 @@ static bool covers(const struct gd__strings *set, const char *cat)
 const struct gd__retention *gd__retention_of(const struct gd__activity *act, const char *category)
 {
 	for (size_t i = 0; act && i < act->nretention; i++)
-		if (act->retention[i].categories.n && covers(&act->retention[i].categories, category))
+		if (act->retention[i].categories.n && gd__category_covered(&act->retention[i].categories, category))
 			return &act->retention[i];
 	for (size_t i = 0; act && i < act->nretention; i++)
 		if (!act->retention[i].categories.n)
@@ -138,6 +127,9 @@ int gd__rights_erase_hook(gd_actor *a, const struct gd__subject *s)
 	int rc = gd__db_exec(a->v->store, "DELETE FROM consents WHERE subject_id = ?", "i", s->id);
 	if (rc == 0)
 		rc = gd__db_exec(a->v->store, "DELETE FROM subject_limits WHERE subject_id = ?", "i", s->id);
+	/* A post-mortem directive (directive.c) goes with its subject, sealed or not. */
+	if (rc == 0)
+		rc = gd__db_exec(a->v->store, "DELETE FROM directives WHERE subject_id = ?", "i", s->id);
 	/* Requests and outbox notices name the pseudonym only: they stay as proof. */
 	return rc;
 }

@@ -61,6 +61,13 @@ int gd__rights_erase_hook(gd_actor *a, const struct gd__subject *s);
 int gd__outbox_notify(gd_actor *a, const char *action, const char *subject, const char *activity,
                       const char *category, int64_t record_id, int64_t request_id);
 
+/*
+ * Erasure hook (subject.c table): an "erasure" notice for every activity the
+ * subject's records belong to, whoever erases it (gardien erase, DELETE
+ * /subjects/{s}, an erasure request: a->request_id).
+ */
+int gd__outbox_erase_hook(gd_actor *a, const struct gd__subject *s);
+
 /* ---- requests (request.c, request_complete.c) ---- */
 
 /* Records a move of request `r` to `state` (a request_steps row) and audits it as `action`. */

@@ -1,7 +1,12 @@
 /*
- * sqlite_vfs.c — a thin layer over SQLite's default VFS that drops one device
- * flush that cannot protect anything: the sync of a WAL header written into an
- * empty WAL file (and a truncation to the size a file already has).
+ * sqlite_vfs.c — a thin layer over SQLite's default VFS that can drop one
+ * device flush: the sync of a WAL header written into an empty WAL file (and,
+ * always, a truncation to the size a file already has).
+ *
+ * Two VFSes are registered. GD__VFS_NAME keeps every sync SQLite asks for: the
+ * default, safe on any file system. GD__VFS_ORDERED_NAME, chosen by the
+ * operator for a file system known to order writes (gd_vault_options
+ * .ordered_writes, `gardien --ordered-writes`), skips the header sync below.
  *
  * SQLite syncs a new WAL header before writing frames after it (ticket
  * ff5be73dee): when the log restarts over old frames, an out-of-order write
@@ -18,7 +23,8 @@
  * This relies on what Linux file systems guarantee in their usual modes (ext4
  * data=ordered, the default; XFS; btrfs): after a crash, a file never shows the
  * old content of blocks it had freed. ext4 mounted data=writeback does not
- * (docs/FORMAT.md).
+ * (docs/FORMAT.md), nor can gardien tell from here what a file system or the
+ * device under it does: hence an option, off by default.
  *
  * Every other call goes straight to the default VFS.
  */
@@ -35,6 +41,7 @@ struct file {
 	sqlite3_file base;
 	sqlite3_file *real;   /* the default VFS's file, allocated right after this one */
 	bool wal;
+	bool may_skip;        /* opened through the ordered-writes VFS */
 	bool skip_sync;       /* the last write was a header into an empty WAL */
 };
 
@@ -60,7 +67,7 @@ static int f_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
 {
 	struct file *p = (struct file *)f;
 	sqlite3_int64 size = -1;
-	if (p->wal && off == 0 && n == WAL_HEADER_SIZE &&
+	if (p->wal && p->may_skip && off == 0 && n == WAL_HEADER_SIZE &&
 	    p->real->pMethods->xFileSize(p->real, &size) != SQLITE_OK)
 		size = -1;
 	p->skip_sync = size == 0;
@@ -180,10 +187,10 @@ static const sqlite3_io_methods methods = {
 static int v_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out_flags)
 {
 	struct file *p = (struct file *)f;
-	(void)vfs;
 	memset(p, 0, sizeof *p);
 	p->real = (sqlite3_file *)(p + 1);
 	p->wal = (flags & SQLITE_OPEN_WAL) != 0;
+	p->may_skip = vfs->pAppData != NULL;
 	int rc = real_vfs->xOpen(real_vfs, name, p->real, flags, out_flags);
 	if (rc == SQLITE_OK && p->real->pMethods->iVersion < 3)
 		rc = SQLITE_CANTOPEN; /* our methods forward calls it would not have */
@@ -220,32 +227,37 @@ static dl_sym v_DlSym(sqlite3_vfs *v, void *h, const char *name)
 	return real_vfs->xDlSym(real_vfs, h, name);
 }
 
-static sqlite3_vfs vfs = {
-	.iVersion = 2,
-	.zName = GD__VFS_NAME,
-	.xOpen = v_open,
-	.xDelete = v_Delete,
-	.xAccess = v_Access,
-	.xFullPathname = v_FullPathname,
-	.xRandomness = v_Randomness,
-	.xSleep = v_Sleep,
-	.xCurrentTime = v_CurrentTime,
-	.xGetLastError = v_GetLastError,
-	.xCurrentTimeInt64 = v_CurrentTimeInt64,
-	.xDlOpen = v_DlOpen,
-	.xDlError = v_DlError,
-	.xDlSym = v_DlSym,
+#define VFS_METHODS                                                                                \
+	.xOpen = v_open,                                                                               \
+	.xDelete = v_Delete,                                                                           \
+	.xAccess = v_Access,                                                                           \
+	.xFullPathname = v_FullPathname,                                                               \
+	.xRandomness = v_Randomness,                                                                   \
+	.xSleep = v_Sleep,                                                                             \
+	.xCurrentTime = v_CurrentTime,                                                                 \
+	.xGetLastError = v_GetLastError,                                                               \
+	.xCurrentTimeInt64 = v_CurrentTimeInt64,                                                       \
+	.xDlOpen = v_DlOpen,                                                                           \
+	.xDlError = v_DlError,                                                                         \
+	.xDlSym = v_DlSym,                                                                             \
 	.xDlClose = v_DlClose,
-};
+
+static int ordered_tag; /* pAppData of the ordered VFS: any non-NULL pointer */
+
+static sqlite3_vfs vfs = {.iVersion = 2, .zName = GD__VFS_NAME, VFS_METHODS};
+static sqlite3_vfs vfs_ordered = {.iVersion = 2, .zName = GD__VFS_ORDERED_NAME, .pAppData = &ordered_tag,
+                                  VFS_METHODS};
+#undef VFS_METHODS
 
 int gd__vfs_register(void)
 {
 	real_vfs = sqlite3_vfs_find(NULL);
 	if (!real_vfs || real_vfs->iVersion < 2)
 		return SQLITE_ERROR;
-	vfs.szOsFile = (int)sizeof(struct file) + real_vfs->szOsFile;
-	vfs.mxPathname = real_vfs->mxPathname;
-	return sqlite3_vfs_register(&vfs, 0);
+	vfs.szOsFile = vfs_ordered.szOsFile = (int)sizeof(struct file) + real_vfs->szOsFile;
+	vfs.mxPathname = vfs_ordered.mxPathname = real_vfs->mxPathname;
+	int rc = sqlite3_vfs_register(&vfs, 0);
+	return rc == SQLITE_OK ? sqlite3_vfs_register(&vfs_ordered, 0) : rc;
 }
 
 struct gd__vfs_stats gd__vfs_stats(void)

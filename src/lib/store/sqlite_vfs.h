@@ -7,8 +7,11 @@
 #include <stdint.h>
 
 #define GD__VFS_NAME "gardien"
+/* The same, skipping the sync of a header written into an empty WAL: only for
+ * a file system known to order writes (sqlite_vfs.c). */
+#define GD__VFS_ORDERED_NAME "gardien-ordered"
 
-/* Registers the VFS (not as the default); an SQLite result code. Call once. */
+/* Registers both VFSes (neither as the default); an SQLite result code. Call once. */
 int gd__vfs_register(void);
 
 /* Process-wide counts, for tests: WAL syncs issued, header syncs skipped. */

@@ -35,10 +35,19 @@ extern const char *const gd__counter_names[GD__COUNTERS];
 
 enum gd__col_type { GD__COL_NULL, GD__COL_INT, GD__COL_TEXT, GD__COL_BLOB };
 
+/* The file system orders writes: SQLite may skip the sync of a WAL header
+ * written into an empty WAL (sqlite_vfs.c). Set only by the operator. */
+#define GD__STORE_ORDERED_WRITES 1u
+
 struct gd__store_engine {
 	const char *name;
-	/* Opens (create: creates) the database and applies the engine's schema. */
-	int (*open)(gd__store **out, const char *path, bool create);
+	/* A statement that fails leaves the transaction usable, as it was before
+	 * it (SQLite). PostgreSQL aborts the whole transaction instead: lean
+	 * operations (vault/tx.h) then take their savepoint after all. */
+	bool atomic_statements;
+	/* Opens (create: creates) the database and applies the engine's schema;
+	 * flags: GD__STORE_* below (an engine ignores what does not apply to it). */
+	int (*open)(gd__store **out, const char *path, bool create, unsigned flags);
 	void (*close)(gd__store *s);
 	/* Prepared, cached statement for `sql`, reset and ready to bind. */
 	int (*prepare)(gd__store *s, gd__stmt **out, const char *sql);

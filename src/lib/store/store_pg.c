@@ -247,8 +247,9 @@ static int apply_schema(struct pg_store *s)
 	return rc < 0 ? rc : rc2;
 }
 
-static int pg_open(gd__store **out, const char *url, bool create)
+static int pg_open(gd__store **out, const char *url, bool create, unsigned flags)
 {
+	(void)flags; /* nothing of SQLite's file layer applies */
 	*out = NULL;
 	if (gd__fault_point())
 		return gd__err(GD_EIO, "storage failure (injected)");
@@ -713,11 +714,11 @@ static int pg_backup(gd__store *base, const char *dest)
 	size_t ntables = 0;
 	int64_t n;
 	int rc;
-	if ((rc = pg_open(&src, PG(base)->url, false)) < 0)
+	if ((rc = pg_open(&src, PG(base)->url, false, 0)) < 0)
 		return rc;
 	if ((rc = exec_simple(PG(src), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) < 0)
 		goto done;
-	if ((rc = gd__sqlite_engine.open(&dst, dest, true)) < 0 || (rc = dst->engine->begin(dst)) < 0)
+	if ((rc = gd__sqlite_engine.open(&dst, dest, true, 0)) < 0 || (rc = dst->engine->begin(dst)) < 0)
 		goto done;
 	if ((rc = snapshot_tables(dst, &tables, &ntables)) < 0)
 		goto done;
@@ -758,9 +759,9 @@ int gd__pg_load(const char *url, const char *snapshot)
 	size_t ntables = 0;
 	int64_t n;
 	int rc;
-	if ((rc = gd__sqlite_engine.open(&src, snapshot, false)) < 0)
+	if ((rc = gd__sqlite_engine.open(&src, snapshot, false, 0)) < 0)
 		return rc;
-	if ((rc = pg_open(&dst, url, false)) < 0 || (rc = pg_begin(dst)) < 0)
+	if ((rc = pg_open(&dst, url, false, 0)) < 0 || (rc = pg_begin(dst)) < 0)
 		goto done;
 	if ((rc = snapshot_tables(src, &tables, &ntables)) < 0)
 		goto done;

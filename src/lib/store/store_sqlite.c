@@ -141,7 +141,7 @@ static void sqlite_setup(void)
 	vfs_rc = gd__vfs_register();
 }
 
-static int sq_open(gd__store **out, const char *path, bool create)
+static int sq_open(gd__store **out, const char *path, bool create, unsigned flags)
 {
 	*out = NULL;
 	if (gd__fault_point())
@@ -155,12 +155,13 @@ static int sq_open(gd__store **out, const char *path, bool create)
 	s->cap = 256;
 	s->cache = gd__calloc(s->cap, sizeof *s->cache);
 	pthread_once(&sqlite_once, sqlite_setup);
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	if (vfs_rc != SQLITE_OK) {
 		sq_close(&s->base);
 		return gd__err(GD_ERROR, "cannot set up gardien's SQLite file layer: %s", sqlite3_errstr(vfs_rc));
 	}
-	int rc = s->cache ? sqlite3_open_v2(path, &s->db, flags, GD__VFS_NAME) : SQLITE_NOMEM;
+	int rc = s->cache ? sqlite3_open_v2(path, &s->db, oflags,
+	                                           flags & GD__STORE_ORDERED_WRITES ? GD__VFS_ORDERED_NAME : GD__VFS_NAME) : SQLITE_NOMEM;
 	if (rc != SQLITE_OK) {
 		rc = map_error(s->db, rc);
 		goto fail;
@@ -543,6 +544,7 @@ static int sq_backup(gd__store *s, const char *dest)
 
 const struct gd__store_engine gd__sqlite_engine = {
 	.name = "sqlite",
+	.atomic_statements = true,
 	.open = sq_open,
 	.close = sq_close,
 	.prepare = sq_prepare,

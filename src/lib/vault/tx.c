@@ -84,18 +84,24 @@ int gd__op_begin_read(gd_vault *v)
 	return op_begin(v, true);
 }
 
+int gd__op_begin_lean(gd_vault *v)
+{
+	return op_begin(v, v->store->engine->atomic_statements);
+}
+
 int gd__op_end(gd_vault *v, int rc)
 {
 	const struct gd__store_engine *e = v->store->engine;
 	v->tx.depth--;
 	bool outermost = !v->tx.batch && v->tx.depth == 0;
-	if (rc == 0 && gd__fault_point())
-		rc = gd__err(GD_EIO, "storage failure (injected)");
 	if (!outermost && (v->tx.light >> v->tx.depth & 1u)) {
-		/* A read: its one write, the audit entry, either happened whole or
-		 * not at all (gd__audit_append). Nothing to release or undo. */
+		/* A read or a lean write: its writes either happened whole or not
+		 * at all (gd__audit_append, gd_record_put). Nothing to release or
+		 * undo, and nothing may fail after its last write. */
 		return rc;
 	}
+	if (rc == 0 && gd__fault_point())
+		rc = gd__err(GD_EIO, "storage failure (injected)");
 	/* The hooks first (the audit block, then the journal's sync): the
 	 * commit must not be on disk without what they write. */
 	if (rc == 0 && outermost)

@@ -58,6 +58,14 @@ int gd__op_begin(gd_vault *v);
  * block or fails without adding it.
  */
 int gd__op_begin_read(gd_vault *v);
+/*
+ * For a write that orders its steps so that a failure at any of them leaves
+ * nothing a caller can see (gd_record_put): inside a batch, on an engine whose
+ * failed statements undo themselves, it runs without a savepoint, like a
+ * read, and undoes its audit entry itself (gd__audit_undo_last) if its last
+ * write fails. Elsewhere it is gd__op_begin.
+ */
+int gd__op_begin_lean(gd_vault *v);
 /* Ends an operation: commits (or releases) when rc == 0, rolls back otherwise. Returns rc or the commit error. */
 int gd__op_end(gd_vault *v, int rc);
 

@@ -94,15 +94,36 @@ static int write_key_file(const char *kpath, const unsigned char *master)
 	return rc;
 }
 
+/*
+ * A fixed clock (--now, GARDIEN_NOW) is for test and demo vaults, those
+ * created with one: on a vault that runs on the system clock it could date
+ * records, requests and deadlines in the past or the future. Its audit trail
+ * cannot be backdated in any case (entries never go back in time in a chain).
+ */
+static int check_fixed_clock(gd_vault *v, const char *path)
+{
+	int64_t fixed = 0;
+	int rc = gd__db_int(v->store, &fixed, "SELECT value FROM meta WHERE key = 'fixed_clock'", NULL);
+	if (rc == GD_ENOTFOUND || (rc == 0 && fixed != 1))
+		return gd__err(GD_EDENIED,
+		               "%s runs on the system clock: a fixed clock (--now, GARDIEN_NOW) is only for test and demo "
+		               "vaults, created with one (gardien --now TIME init)",
+		               path);
+	return rc;
+}
+
 int gd__vault_options(gd_vault_options *out, const gd_vault_options *opts)
 {
 	*out = (gd_vault_options)GD_VAULT_OPTIONS_INIT;
 	if (!opts)
 		return 0;
-	if (opts->version == 1) {
-		/* Version 1 callers' structs end after `now`. */
+	if (opts->version == 1 || opts->version == 2) {
+		/* Version 1 callers' structs end after `now`, version 2 ones after
+		 * `ordered_writes`: fields past their end are not read. */
 		out->key_path = opts->key_path;
 		out->now = opts->now;
+		if (opts->version == 2)
+			out->ordered_writes = opts->ordered_writes;
 		return 0;
 	}
 	if (opts->version != GD_VAULT_OPTIONS_VERSION)
@@ -211,6 +232,7 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *g
 		return rc;
 	}
 	v->now = o.now;
+	v->store_flags = o.ordered_writes ? GD__STORE_ORDERED_WRITES : 0;
 	if (o.key_pkcs11 && (rc = gd__p11_open(&v->p11, o.key_pkcs11)) < 0) {
 		gd_vault_close(v);
 		return rc;
@@ -341,7 +363,7 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	if ((rc = derive_audit_keys(v)) < 0)
 		goto done;
 	db_created = file;
-	if ((rc = engine_for(path)->open(&v->store, path, true)) < 0)
+	if ((rc = engine_for(path)->open(&v->store, path, true, v->store_flags)) < 0)
 		goto done;
 	/* Sealed as it is, the database is still nobody else's business (its WAL
 	 * and shared-memory files take the same mode). */
@@ -363,6 +385,10 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "INSERT INTO meta (key, value) VALUES ('audit_public_key', ?)",
 		                 "b", v->audit_pk, sizeof v->audit_pk);
+	/* Created on a fixed clock: a test or demo vault, the only kind that
+	 * opens with one later (gd_vault_open). */
+	if (rc == 0 && v->now)
+		rc = gd__db_exec(v->store, "INSERT INTO meta (key, value) VALUES ('fixed_clock', ?)", "i", (int64_t)1);
 	if (rc == 0)
 		rc = gd__audit_append(v, 0, "system", &(struct gd__audit_event){.action = "vault.init"});
 	rc = gd__op_end(v, rc);
@@ -487,7 +513,7 @@ int gd__vault_open_ring(gd_vault **out, const char *path, const gd_vault_options
 		goto done;
 	if ((rc = set_file_base(v, kpath)) < 0)
 		goto done;
-	if ((rc = engine_for(path)->open(&v->store, path, false)) < 0)
+	if ((rc = engine_for(path)->open(&v->store, path, false, v->store_flags)) < 0)
 		goto done;
 	gd_vault_options o = provider_of(v);
 	if (given)
@@ -504,6 +530,8 @@ int gd__vault_open_ring(gd_vault **out, const char *path, const gd_vault_options
 			rc = gd__err(GD_EDENIED, "the key file %s does not open the vault %s (wrong key)", kpath, path);
 		goto done;
 	}
+	if (v->now && (rc = check_fixed_clock(v, path)) < 0)
+		goto done;
 	if ((rc = derive_audit_keys(v)) == 0)
 		rc = upgrade(v);
 done:

@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS subjects (
   created_at  BIGINT NOT NULL,
   wrapped_key BYTEA NOT NULL
 );
+-- Listing a tenant's subjects a page at a time (gd_subject_list) walks this.
+CREATE INDEX IF NOT EXISTS subjects_tenant ON subjects (tenant_id, id);
 -- owner: records
 CREATE TABLE IF NOT EXISTS identifiers (
   tenant_id  BIGINT NOT NULL,
@@ -73,3 +75,14 @@ CREATE SEQUENCE IF NOT EXISTS counter_breaches;
 CREATE SEQUENCE IF NOT EXISTS counter_requests;
 CREATE SEQUENCE IF NOT EXISTS counter_holds;
 CREATE SEQUENCE IF NOT EXISTS counter_auth_grants;
+-- record_clients: in a processor's activities, the customer (the controller)
+-- each record is processed for ("--client ACME-42"), so that all of one
+-- customer's data can be found and deleted at the end of its contract
+-- (records/client.c). A row goes with its record (gd__retention_record_gone,
+-- the sweep, the erase hook).
+-- owner: records
+CREATE TABLE IF NOT EXISTS record_clients (
+  record_id BIGINT PRIMARY KEY,
+  client    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS record_clients_client ON record_clients (client);

@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS subjects (
   created_at  INTEGER NOT NULL,
   wrapped_key BLOB NOT NULL
 );
+-- Listing a tenant's subjects a page at a time (gd_subject_list) walks this.
+CREATE INDEX IF NOT EXISTS subjects_tenant ON subjects (tenant_id, id);
 -- owner: records
 CREATE TABLE IF NOT EXISTS identifiers (
   tenant_id  INTEGER NOT NULL,
@@ -68,3 +70,14 @@ CREATE TABLE IF NOT EXISTS counters (
 INSERT OR IGNORE INTO counters (name, value)
   VALUES ('records', 0), ('breaches', 0), ('requests', 0), ('holds', 0), ('auth_grants', 0);
 DROP TRIGGER IF EXISTS records_high_water;
+-- record_clients: in a processor's activities, the customer (the controller)
+-- each record is processed for ("--client ACME-42"), so that all of one
+-- customer's data can be found and deleted at the end of its contract
+-- (records/client.c). A row goes with its record (gd__retention_record_gone,
+-- the sweep, the erase hook).
+-- owner: records
+CREATE TABLE IF NOT EXISTS record_clients (
+  record_id INTEGER PRIMARY KEY,
+  client    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS record_clients_client ON record_clients (client);

@@ -40,15 +40,14 @@ CREATE TABLE IF NOT EXISTS retention_due (
   stage_no  INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS retention_due_at ON retention_due (tenant_id, due_at);
--- Every new record enters the index unscheduled. A deleted record leaves it by
--- the records module's own delete (record.c calls gd__retention_forget*, in
--- bulk for a range or a subject): a per-row trigger cost the sweep a seventh
--- of its time.
--- A row left behind all the same is dropped by the next sweep that reaches it.
-CREATE TRIGGER IF NOT EXISTS retention_record_new AFTER INSERT ON records BEGIN
-  INSERT OR REPLACE INTO retention_due (record_id, tenant_id, due_at, action, stage_no)
-  VALUES (new.id, new.tenant_id, -1, -1, -1);
-END;
+-- Every new record enters the index unscheduled: gd_record_put inserts its row
+-- (gd__retention_track) before the record, with no trigger, whose statement
+-- journal cost a store a part of its time. A deleted record leaves it by the
+-- records module's own delete (record.c calls gd__retention_forget*, in bulk
+-- for a range or a subject): a per-row trigger cost the sweep a seventh of its
+-- time. A row left behind (a put that failed after it, a record gone another
+-- way) is dropped by the next sweep that reaches it.
+DROP TRIGGER IF EXISTS retention_record_new;
 DROP TRIGGER IF EXISTS retention_record_gone;
 -- retention_state: the register version the tenant's schedule was computed
 -- with; a new version re-schedules every record of the tenant.
@@ -57,3 +56,25 @@ CREATE TABLE IF NOT EXISTS retention_state (
   tenant_id        INTEGER PRIMARY KEY,
   register_version INTEGER NOT NULL
 );
+-- record_objects: the thing a record is about, when it is one of several the
+-- subject holds (a contract, a subscription, an account: "--object C-2041").
+-- Events of that object (object_events) count for its records alone, so that
+-- ending one contract does not end another's clock. A row goes with its
+-- record, by the same deleters as retention_due (gd__retention_record_gone,
+-- the sweep, the erase hook) and with its record's anonymisation.
+-- owner: records
+CREATE TABLE IF NOT EXISTS record_objects (
+  record_id INTEGER PRIMARY KEY,
+  object    TEXT NOT NULL
+);
+-- object_events: the latest occurrence of each named event per object of a
+-- subject; looked up by (subject, object, name).
+-- owner: retention
+CREATE TABLE IF NOT EXISTS object_events (
+  subject_id INTEGER NOT NULL,
+  object     TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  at         INTEGER NOT NULL,
+  tenant_id  INTEGER NOT NULL,
+  PRIMARY KEY (subject_id, object, name)
+) WITHOUT ROWID;

@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# The benchmarks in one table (not a test): min / median / max over N runs of
+#  - gardien-bench (SQLite, durable commits) and pg-baseline (PostgreSQL 15 +
+#    pgcrypto + audit trigger on a throw-away server, bench/compare.sh) in the
+#    same run, with the ratio of the medians, at each size;
+#  - concurrency on one vault: 1, 2 and 4 reader processes, a writer alone and
+#    a writer among 2 readers (gardien-bench --setup-only, then --reuse);
+#  - audited record reads over HTTP (gardien serve, wrk --latency): req/s, p50, p99.
+# Needs root (packages, the postgres user). Prints progress on stderr, the
+# table (Markdown) on stdout, and keeps the raw JSON lines in $OUT (a folder).
+#
+#   bash bench/run.sh [--runs N] [--sizes "100000 1000000"] [--10m]
+#                     [--reads N] [--erasures N] [--conc-records N] [--conc-reads N]
+#                     [--http-seconds S] [--no-pg] [--no-conc] [--no-http]
+#
+# --10m adds 10,000,000 records (an hour or more on two cores). Defaults: 3 runs,
+# 100k and 1M records, 200,000 reads (50,000 at 100k), 1,000 erasures;
+# concurrency on 100k records, 50,000 reads per reader process; HTTP 5 s.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+runs=3 sizes="100000 1000000" reads=200000 erasures=1000 conc_records=100000 conc_reads=50000
+http_s=5 pg=1 conc=1 http=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) runs=$2; shift 2 ;;
+    --sizes) sizes=$2; shift 2 ;;
+    --10m) sizes="$sizes 10000000"; shift ;;
+    --reads) reads=$2; shift 2 ;;
+    --erasures) erasures=$2; shift 2 ;;
+    --conc-records) conc_records=$2; shift 2 ;;
+    --conc-reads) conc_reads=$2; shift 2 ;;
+    --http-seconds) http_s=$2; shift 2 ;;
+    --no-pg) pg=0; shift ;;
+    --no-conc) conc=0; shift ;;
+    --no-http) http=0; shift ;;
+    *) sed -n '2,19p' "$0" >&2; exit 2 ;;
+  esac
+done
+for n in $runs $sizes $reads $erasures $conc_records $conc_reads $http_s; do
+  [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: $n is not a positive number" >&2; exit 2; }
+done
+bash "$root/scripts/deps.sh" >/dev/null
+for p in postgresql-15 libpq-dev wrk; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "$p" >/dev/null
+done
+cmake -S "$root" -B "$root/build-rel" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$root/build-rel" -j"$(nproc)" --target gardien-bench pg-baseline gardien_cli >/dev/null
+B=$root/build-rel/gardien-bench G=$root/build-rel/gardien
+OUT=${OUT:-$(mktemp -d /tmp/gardien-run-XXXXXX)}
+mkdir -p "$OUT"
+W=$(mktemp -d /tmp/gardien-runw-XXXXXX)
+chmod 755 "$W"
+pgbin=/usr/lib/postgresql/15/bin
+spid=
+cleanup() {
+  [ -z "$spid" ] || { kill -TERM "$spid" 2>/dev/null; wait "$spid" 2>/dev/null || true; }
+  [ ! -d "$W/pg/data" ] || runuser -u postgres -- "$pgbin/pg_ctl" -D "$W/pg/data" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$W"
+}
+trap cleanup EXIT
+say() { [ -t 2 ] && echo "run.sh: $*" >&2 || true; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "load_start $(load) $(date -u +%FT%TZ)" >"$OUT/meta"
+
+# One throw-away PostgreSQL server for every baseline run (a Unix socket only).
+if [ $pg = 1 ]; then
+  mkdir "$W/pg" && chown postgres "$W/pg"
+  runuser -u postgres -- "$pgbin/initdb" -D "$W/pg/data" -A trust >/dev/null
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$W/pg/data" -l "$W/pg/log" -w \
+    -o "-c listen_addresses='' -k $W/pg -c fsync=on -c synchronous_commit=on" start >/dev/null
+fi
+
+# gardien and the baseline, alternating, run after run.
+for size in $sizes; do
+  r=$reads; [ "$size" -le 100000 ] && [ "$r" -gt 50000 ] && r=50000
+  for i in $(seq "$runs"); do
+    say "$size records, run $i/$runs: gardien"
+    # A fresh folder per run, which gardien-bench removes at its end.
+    "$B" --records "$size" --reads "$r" --erasures "$erasures" --dir "$(mktemp -d -p "$W")" |
+      sed "s/^{/{\"sys\":\"gardien\",\"size\":$size,/" >>"$OUT/vault.jsonl"
+    if [ $pg = 1 ]; then
+      say "$size records, run $i/$runs: PostgreSQL baseline"
+      runuser -u postgres -- "$pgbin/psql" -qX -h "$W/pg" -d postgres -c "DROP DATABASE IF EXISTS base" -c "CREATE DATABASE base" >/dev/null 2>&1
+      PG_CONNINFO="host=$W/pg dbname=base user=postgres" "$root/build-rel/pg-baseline" \
+        --records "$size" --reads "$r" --erasures "$erasures" |
+        sed "s/^{/{\"sys\":\"pg\",\"size\":$size,/" >>"$OUT/vault.jsonl"
+    fi
+  done
+done
+
+# Concurrency: processes on one vault, each its own connection.
+if [ $conc = 1 ]; then
+  C=$W/conc; mkdir -p "$C"
+  say "concurrency: a vault of $conc_records records"
+  "$B" --records "$conc_records" --setup-only --dir "$C" >/dev/null
+  reuse() { "$B" --records "$conc_records" --reuse "$C" "$@"; }
+  for i in $(seq "$runs"); do
+    for k in 1 2 4; do
+      say "concurrency run $i/$runs: $k readers"
+      pids=()
+      for j in $(seq $k); do reuse --reads "$conc_reads" >"$W/r$j" & pids+=($!); done
+      wait "${pids[@]}"
+      cat "$W"/r[0-9]* | sed "s/^{/{\"case\":\"readers_$k\",/" >>"$OUT/conc.jsonl"
+      rm -f "$W"/r[0-9]*
+    done
+    say "concurrency run $i/$runs: a writer alone, then among 2 readers"
+    reuse --writes "$conc_reads" | sed 's/^{/{"case":"writer_alone",/' >>"$OUT/conc.jsonl"
+    reuse --reads "$conc_reads" >"$W/r1" & p1=$!
+    reuse --reads "$conc_reads" >"$W/r2" & p2=$!
+    reuse --writes "$conc_reads" | sed 's/^{/{"case":"writer_among_2",/' >>"$OUT/conc.jsonl"
+    wait $p1 $p2
+    cat "$W/r1" "$W/r2" | sed 's/^{/{"case":"readers_with_writer",/' >>"$OUT/conc.jsonl"
+    rm -f "$W"/r[0-9]*
+  done
+fi
+
+# HTTP: audited record reads, as bench/http.sh, with wrk's latency distribution.
+if [ $http = 1 ]; then
+  H=$W/http; mkdir -p "$H"
+  export GARDIEN_VAULT=$H/bench.db GARDIEN_TENANT=acme
+  "$G" init --tenant acme >/dev/null
+  "$G" role set app --ops read,write --activities billing >/dev/null
+  "$G" user service app --role app >/dev/null
+  token=$("$G" token create app | head -1)
+  s=$("$G" subject create --email bench@example.org)
+  "$G" put "$s" --activity billing --category user.contact.email bench@example.org >/dev/null
+  mkfifo "$H/out"
+  "$G" serve --listen 127.0.0.1:0 >"$H/out" 2>"$H/err" &
+  spid=$!
+  read -r line <"$H/out"
+  base=${line##* on }; base=${base%% *}
+  for i in $(seq "$runs"); do
+    say "HTTP run $i/$runs"
+    wrk -t 2 -c 128 -d "${http_s}s" --latency -H "Authorization: Bearer $token" \
+      "$base/v1/tenants/acme/records/1?purpose=billing" >"$H/wrk"
+    awk '/Requests\/sec/ {rps=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2}
+         /Non-2xx/ {bad=$NF}
+         END {printf "{\"rps\":%s,\"p50\":\"%s\",\"p99\":\"%s\",\"non2xx\":%d}\n", rps, p50, p99, bad}' \
+      "$H/wrk" >>"$OUT/http.jsonl"
+  done
+  kill -TERM "$spid"; wait "$spid" 2>/dev/null || true; spid=
+fi
+echo "load_end $(load) $(date -u +%FT%TZ)" >>"$OUT/meta"
+
+python3 - "$OUT" "$runs" <<'EOF'
+import json, os, statistics, sys
+out, runs = sys.argv[1], sys.argv[2]
+def rows(name):
+    p = os.path.join(out, name)
+    return [json.loads(l) for l in open(p) if l.startswith("{")] if os.path.exists(p) else []
+def mmm(xs, fmt):
+    if not xs:
+        return "—", None
+    m = statistics.median(xs)
+    return f"{fmt(min(xs))} / {fmt(m)} / {fmt(max(xs))}", m
+num = lambda x: f"{x:,.0f}"
+ms = lambda x: f"{x:.2f}"
+meta = open(os.path.join(out, "meta")).read().split("\n")
+with open("/proc/cpuinfo") as f:
+    cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
+print(f"Machine: {cpu}, {os.cpu_count()} cores; {runs} runs; load average (1, 5, 15 min) "
+      f"{meta[0].split(' ', 1)[1]} → {meta[1].split(' ', 1)[1] if len(meta) > 1 and meta[1] else '?'}.\n")
+v = rows("vault.jsonl")
+figs = [("record_put", "store a record", "per_second", num, "/s", True),
+        ("find_and_read", "find by identifier + read", "per_second", num, "/s", True),
+        ("erase_subject_ms", "erase a subject (own transaction)", "ms_each", ms, " ms", False),
+        ("retention_sweep", "retention sweep", "per_second", num, "/s", True),
+        ("audit_verify", "audit verify", "per_second", num, " entries/s", True)]
+if v:
+    print("| records | figure | gardien min / median / max | PostgreSQL baseline min / median / max | ratio (medians) |")
+    print("| ---: | --- | ---: | ---: | ---: |")
+    for size in sorted({r["size"] for r in v}):
+        for key, label, unit, fmt, suffix, higher in figs:
+            g = [r[unit] for r in v if r["size"] == size and r["sys"] == "gardien" and r.get("figure") == key]
+            p = [r[unit] for r in v if r["size"] == size and r["sys"] == "pg" and r.get("figure") == key]
+            gs, gm = mmm(g, fmt)
+            ps, pm = mmm(p, fmt)
+            ratio = "—"
+            if gm and pm:
+                ratio = f"{(gm / pm if higher else pm / gm):.2f}×"
+            if g or p:
+                print(f"| {size:,} | {label} | {gs}{suffix if g else ''} | {ps}{suffix if p else ''} | {ratio} |")
+    print()
+c = rows("conc.jsonl")
+if c:
+    print("| processes on one vault | per process, min / median / max | total per run, min / median / max |")
+    print("| --- | ---: | ---: |")
+    labels = [("readers_1", "1 reader (find + read /s)"), ("readers_2", "2 readers"), ("readers_4", "4 readers"),
+              ("writer_alone", "a writer alone (stores /s)"), ("writer_among_2", "a writer among 2 readers (stores /s)"),
+              ("readers_with_writer", "the 2 readers beside it (find + read /s)")]
+    for case, label in labels:
+        xs = [r["per_second"] for r in c if r["case"] == case]
+        if not xs:
+            continue
+        k = {"readers_2": 2, "readers_4": 4, "readers_with_writer": 2}.get(case, 1)
+        totals = [sum(xs[i:i + k]) for i in range(0, len(xs), k)]
+        print(f"| {label} | {mmm(xs, num)[0]} | {mmm(totals, num)[0]} |")
+    solo = [r["per_second"] for r in c if r["case"] == "readers_1"]
+    two = [r["per_second"] for r in c if r["case"] == "readers_2"]
+    wa = [r["per_second"] for r in c if r["case"] == "writer_alone"]
+    w2 = [r["per_second"] for r in c if r["case"] == "writer_among_2"]
+    if solo and two:
+        t2 = [sum(two[i:i + 2]) for i in range(0, len(two), 2)]
+        print(f"\n2 readers / 1 reader (medians): {statistics.median(t2) / statistics.median(solo):.2f}×", end="")
+    if wa and w2:
+        print(f"; a writer among 2 readers keeps {100 * statistics.median(w2) / statistics.median(wa):.0f}% of its solo rate", end="")
+    print("\n")
+h = rows("http.jsonl")
+if h:
+    print("| HTTP, audited record read (wrk, 2 threads, 128 connections) | min / median / max |")
+    print("| --- | ---: |")
+    print(f"| requests/s | {mmm([r['rps'] for r in h], num)[0]} |")
+    print(f"| p50 latency | {', '.join(r['p50'] for r in h)} |")
+    print(f"| p99 latency | {', '.join(r['p99'] for r in h)} |")
+    if any(r["non2xx"] for r in h):
+        print(f"| non-2xx answers | {', '.join(str(r['non2xx']) for r in h)} |")
+print(f"\nRaw figures: {out}")
+EOF
