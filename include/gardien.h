@@ -153,7 +153,7 @@ gd_time gd_time_end_of_day(gd_time t);
 
 typedef struct gd_vault gd_vault;
 
-#define GD_VAULT_OPTIONS_VERSION 2
+#define GD_VAULT_OPTIONS_VERSION 3
 typedef struct gd_vault_options {
 	unsigned version;
 	/* Master key file; NULL means "<vault path>.key". */
@@ -171,8 +171,18 @@ typedef struct gd_vault_options {
 	 * Added in version 2; a version-1 struct (without it) is still accepted.
 	 */
 	int ordered_writes;
+	/* Version 3. Key providers (docs/keys.md), instead of the key file: the key
+	 * file's bytes (or their hex) read from this open descriptor (> 0) until
+	 * its end, or printed by this shell command (exit 0). A version-1 or -2
+	 * struct (without them) is still accepted. */
+	int key_fd;
+	const char *key_command;
+	/* A PKCS#11 URI (pkcs11:token=…;object=…?module-path=…&pin-value=…): the
+	 * master key lives on that token and never leaves it; the key file then
+	 * holds the other keys only. */
+	const char *key_pkcs11;
 } gd_vault_options;
-#define GD_VAULT_OPTIONS_INIT {GD_VAULT_OPTIONS_VERSION, NULL, 0, 0}
+#define GD_VAULT_OPTIONS_INIT {GD_VAULT_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, NULL}
 
 /*
  * Creates a new vault at `path` (an SQLite database, mode 0600) and its master
@@ -250,6 +260,59 @@ int gd_vault_commit(gd_vault *v);
  * nothing without a batch.
  */
 void gd_vault_rollback(gd_vault *v);
+
+/* A row that failed authentication (gd_vault_verify); strings live during the call. */
+typedef struct gd_vault_damage {
+	char tenant[65];
+	const char *table;   /* "subjects", "records", "identifiers" */
+	int64_t id;          /* record id, subject row id, or the identifier's subject row id */
+	const char *what;    /* what is wrong, never personal data */
+} gd_vault_damage;
+
+typedef struct gd_vault_verify_report {
+	uint64_t subjects, records, identifiers, damaged;
+} gd_vault_verify_report;
+
+/*
+ * Checks every row of the vault: each subject's wrapped data key opens under
+ * its tenant's key, each record's metadata (activity, category, subject,
+ * subject category, collection time, stage) and each identifier's link to its
+ * subject match their MACs (docs/FORMAT.md, "Metadata MACs"). `damaged` (may
+ * be NULL) is called for each row that fails, `progress` (may be NULL) every
+ * few thousand rows; a non-zero return from either stops the walk with it.
+ * Audited (vault.verify). Returns GD_ECORRUPT when any row failed.
+ */
+int gd_vault_verify(gd_vault *v, int (*damaged)(void *ud, const gd_vault_damage *d),
+                    int (*progress)(void *ud, uint64_t done, uint64_t total), void *ud,
+                    gd_vault_verify_report *out);
+
+/* ---- keys (docs/keys.md) ------------------------------------------------------ */
+
+/*
+ * Rotates a key of the vault online: `kind` "master" (a new master key wraps
+ * every tenant key; the old one is kept while a backup of `backup_dir` was
+ * made under it), "backup" (new backups under a new key; old ones kept while
+ * backups need them) or "audit" (a new signing key; the old public key kept so
+ * old checkpoints verify). Needs the key file (not a descriptor or a command).
+ * An interrupted master rotation is finished by running it again. Audited
+ * (key.rotate); `*version` (may be NULL) receives the new version. Then runs
+ * gd_key_prune.
+ */
+int gd_key_rotate(gd_vault *v, const char *kind, const char *backup_dir, unsigned *version);
+/* Destroys the retired key versions no backup of `backup_dir` needs (audited). */
+int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed);
+
+/* ---- process hygiene --------------------------------------------------------- */
+
+/*
+ * For programs that hold keys and personal data (the CLI and `gardien serve`
+ * call it first, before any other call): core dumps off (RLIMIT_CORE 0 and
+ * PR_SET_DUMPABLE 0) unless `allow_core_dumps`, and every block the JSON
+ * library (jansson) frees is wiped first. 0, or GD_ERROR if the kernel refused.
+ */
+int gd_process_harden(int allow_core_dumps);
+/* free() that first wipes the whole block (any block of malloc, realloc or jansson). */
+void gd_wipe_free(void *p);
 
 /* ---- tenants and actors ----------------------------------------------------- */
 

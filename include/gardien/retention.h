@@ -270,6 +270,24 @@ typedef struct gd_backup_restore_stats {
  */
 int gd_backup_restore(const char *path, const gd_vault_options *opts, const char *file,
                       gd_backup_restore_stats *out);
+/*
+ * gd_backup_restore with the journal taken from `journal` (NULL: the one beside
+ * the vault): a journal export or any backup of version 2, which carries the
+ * journal as it was when it was made. The restore holds the vault's lock
+ * throughout and is refused (GD_EBUSY, naming the holder's pid and command)
+ * while another process has the vault open. It is refused (GD_ECORRUPT,
+ * nothing changed) when the journal lacks entries that the live vault's or
+ * the snapshot's audit trail anchors (missing, cut short, replaced) or when
+ * an entry is damaged; on success a journal given is installed beside the vault.
+ */
+int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const char *file,
+                           const char *journal, gd_backup_restore_stats *out);
+/*
+ * Writes the erasure journal, encrypted like a backup (the same key), to the
+ * new file `dest`: a copy to keep elsewhere, for a restore where the vault and
+ * its journal are lost (docs/backups.md). Audited.
+ */
+int gd_backup_journal_export(gd_vault *v, const char *dest);
 
 /*
  * The erasure horizon of an erased subject: the date after which no backup of

@@ -29,6 +29,9 @@ enum {
 struct cli {
 	const char *vault_path;  /* --vault, GARDIEN_VAULT, "gardien.db" */
 	const char *key_path;    /* --key, GARDIEN_KEY, "<vault>.key" */
+	int key_fd;              /* --key-fd, GARDIEN_KEY_FD: the key file's bytes on a descriptor */
+	const char *key_command; /* --key-command, GARDIEN_KEY_COMMAND: a command printing them */
+	const char *key_pkcs11;  /* --key-pkcs11, GARDIEN_KEY_PKCS11: the token holding the master */
 	const char *tenant;      /* --tenant, GARDIEN_TENANT, the only tenant */
 	const char *principal;   /* --as, GARDIEN_PRINCIPAL, "cli:$USER" */
 	gd_time now;             /* --now, GARDIEN_NOW; 0: the system clock */
@@ -49,6 +52,8 @@ struct command {
 };
 
 /* Opens the vault (and, with `actor`, the actor for the tenant) or prints why not. */
+/* The vault options of the global flags (key provider, clock). */
+gd_vault_options cli_vault_options(const struct cli *c);
 int cli_open(struct cli *c, bool actor);
 /* Prints the library's last error for `rc` and returns the exit code. */
 int cli_fail(struct cli *c, int rc);
@@ -111,6 +116,8 @@ int cli_register_notice(struct cli *c, int argc, char **argv);
 
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_tenant(struct cli *c, int argc, char **argv);
+int cmd_vault(struct cli *c, int argc, char **argv);
+int cmd_key(struct cli *c, int argc, char **argv);
 int cmd_subject(struct cli *c, int argc, char **argv);
 int cmd_put(struct cli *c, int argc, char **argv);
 int cmd_get(struct cli *c, int argc, char **argv);

@@ -1,4 +1,4 @@
-/* cmd_backup.c — gardien backup create/list/prune/verify/restore/horizon. */
+/* cmd_backup.c — gardien backup create/list/prune/verify/restore/export-journal/horizon. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +9,7 @@ struct bopts {
 	char dir_buf[4200];
 	gd_backup_policy policy;
 	const char *arg;
+	const char *journal;
 };
 
 int cli_backup_policy(struct cli *c, gd_backup_policy *out)
@@ -64,6 +65,10 @@ static int parse(struct cli *c, int argc, char **argv, struct bopts *o)
 		int *slot = NULL;
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
 			o->dir = argv[++i];
+			continue;
+		}
+		if (strcmp(argv[i], "--journal") == 0 && i + 1 < argc) {
+			o->journal = argv[++i];
 			continue;
 		}
 		if (strcmp(argv[i], "--daily") == 0)
@@ -153,12 +158,11 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "restore") == 0) {
 		if (!o.arg)
 			return cli_usage(c, "backup", "restore takes the backup FILE");
-		gd_vault_options vo = GD_VAULT_OPTIONS_INIT;
-		vo.key_path = c->key_path;
+		gd_vault_options vo = cli_vault_options(c);
 		vo.now = c->now;
 		vo.ordered_writes = c->ordered_writes;
 		gd_backup_restore_stats st;
-		if ((rc = gd_backup_restore(c->vault_path, &vo, o.arg, &st)) < 0)
+		if ((rc = gd_backup_restore_from(c->vault_path, &vo, o.arg, o.journal, &st)) < 0)
 			return cli_fail(c, rc);
 		char t[32];
 		if (c->json)
@@ -175,9 +179,24 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 			       (unsigned long long)st.uncommitted, st.uncommitted == 1 ? "y" : "ies");
 		return EXIT_OK;
 	}
+	if (o.journal)
+		return cli_usage(c, "backup", "--journal goes with restore only");
+	if (strcmp(sub, "export-journal") == 0) {
+		if (!o.arg)
+			return cli_usage(c, "backup", "export-journal takes the FILE to write");
+		if ((rc = cli_open(c, false)) != EXIT_OK)
+			return rc;
+		if ((rc = gd_backup_journal_export(c->vault, o.arg)) < 0)
+			return cli_fail(c, rc);
+		if (c->json)
+			cli_print_json(json_pack("{s:s}", "journal_export", o.arg));
+		else
+			printf("exported the erasure journal to %s (encrypted with the vault's backup key)\n", o.arg);
+		return EXIT_OK;
+	}
 	if (strcmp(sub, "create") && strcmp(sub, "list") && strcmp(sub, "prune") && strcmp(sub, "verify") &&
 	    strcmp(sub, "horizon"))
-		return cli_usage(c, "backup", "missing or unknown subcommand: create, list, prune, verify, restore or horizon");
+		return cli_usage(c, "backup", "missing or unknown subcommand: create, list, prune, verify, restore, export-journal or horizon");
 	if ((strcmp(sub, "verify") == 0) != (o.arg != NULL) && strcmp(sub, "horizon") != 0)
 		return cli_usage(c, "backup", o.arg ? "unexpected argument '%s'" : "%s needs an argument",
 		                 o.arg ? o.arg : sub);

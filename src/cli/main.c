@@ -2,10 +2,12 @@
  * main.c — the gardien command: global options, the command table, and the
  * helpers every command shares. Global options may stand anywhere on the line.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,6 +43,25 @@ static const struct command commands[] = {
 	 "(default: the state's, e.g. Europe/Brussels) and an internal target, N days\n"
 	 "after receipt, shown beside the legal due date. 'holidays' lists the states\n"
 	 "gardien knows, or a state's holidays in YEAR (default: this year).\n"},
+	{"key", cmd_key, "rotate the vault's keys, destroy the versions no longer needed",
+	 "usage: gardien key rotate master|backup|audit [--dir DIR]\n"
+	 "       gardien key prune [--dir DIR]\n"
+	 "\n"
+	 "rotate makes a new version of a key while the vault stays in use: master\n"
+	 "re-wraps every tenant key (run it again to finish one interrupted), backup\n"
+	 "encrypts new backups under a new key, audit signs new checkpoints with a new\n"
+	 "key (old signatures still verify). The key file is rewritten (mode 0600):\n"
+	 "rotation needs --key FILE, not --key-fd or --key-command. Then, like prune,\n"
+	 "it destroys the retired versions no backup of DIR (default: the backup\n"
+	 "directory) needs. Audited (key.rotate, key.prune). See docs/keys.md.\n"},
+	{"vault", cmd_vault, "check that no row of the vault was changed outside gardien",
+	 "usage: gardien vault verify\n"
+	 "\n"
+	 "Checks every row: each subject's data key opens under its tenant's key, and\n"
+	 "each record's metadata (activity, category, subject, subject category,\n"
+	 "collection time, stage) and each identifier's link to its subject match their\n"
+	 "MACs. Damaged rows are listed on stderr (--json: in \"rows\"), exit 5.\n"
+	 "Progress on a terminal. Audited (vault.verify).\n"},
 	{"subject", cmd_subject, "create, find, show data subjects and their identifiers",
 	 "usage: gardien subject create [--email E] [--phone P] [--id KIND=VALUE]...\n"
 	 "       gardien subject add-id SUBJECT KIND VALUE\n"
@@ -252,7 +273,8 @@ static const struct command commands[] = {
 	 "       gardien backup list [--dir DIR] [ROTATION]\n"
 	 "       gardien backup prune [--dir DIR] [ROTATION]\n"
 	 "       gardien backup verify FILE\n"
-	 "       gardien backup restore FILE\n"
+	 "       gardien backup restore FILE [--journal JOURNAL]\n"
+	 "       gardien backup export-journal FILE\n"
 	 "       gardien backup horizon [SUBJECT] [--dir DIR] [ROTATION]\n"
 	 "\n"
 	 "create writes a consistent snapshot of the vault, even in use, encrypted with\n"
@@ -262,10 +284,14 @@ static const struct command commands[] = {
 	 "for all GARDIEN_BACKUP_ROTATION=DAYS,WEEKS,MONTHS (the flags win): every backup\n"
 	 "is kept DAYS days, the first of each week WEEKS weeks, the first of each month\n"
 	 "MONTHS months; prune removes what they no longer keep.\n"
-	 "restore replaces the vault (stop every process using it first) with the\n"
-	 "snapshot, after re-applying to it every erasure, retention deletion and\n"
-	 "anonymisation of the erasure journal (<vault>.journal); a damaged or foreign\n"
-	 "backup is refused and nothing changes.\n"
+	 "restore replaces the vault with the snapshot, after re-applying to it every\n"
+	 "erasure, retention deletion and anonymisation of the erasure journal\n"
+	 "(<vault>.journal, or the one JOURNAL carries: an export or a newer backup).\n"
+	 "Refused, nothing changed: while another process uses the vault (exit 7, the\n"
+	 "holder named), for a damaged or foreign backup, and when the journal lacks\n"
+	 "erasures the audit trail proves (missing, cut short, altered: exit 5).\n"
+	 "export-journal writes the journal, encrypted like a backup, to FILE: keep it\n"
+	 "away from the vault for the day both are lost (docs/backups.md).\n"
 	 "horizon tells after which date no backup holds an erased subject's data\n"
 	 "(without SUBJECT: for every erased subject).\n"},
 	{"register", cmd_register, "check, load, export and compare the register of activities",
@@ -515,6 +541,10 @@ static const struct {
 	{"plan until an earlier date", "give an earlier --until DATE"},
 	{"(subject category,", "say who the data is about with --subject-category KIND"},
 	{"cannot open key file", "give the key file with --key PATH or GARDIEN_KEY"},
+	{"(journal:", "give it with: gardien backup restore BACKUP --journal JOURNAL"},
+	{"(key_pkcs11,", "give the token with --key-pkcs11 URI or GARDIEN_KEY_PKCS11"},
+	{"rotate where the key file is kept (key_path)", "rotate with --key FILE, then put the new key file back"},
+	{"init writes a key file (key_path)", "init with --key FILE; then open with --key-fd N or --key-command CMD"},
 };
 
 int cli_fail(struct cli *c, int rc)
@@ -536,6 +566,51 @@ static int only_tenant(void *ud, const char *name)
 	return 0;
 }
 
+gd_vault_options cli_vault_options(const struct cli *c)
+{
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = c->key_path;
+	o.key_fd = c->key_fd;
+	o.key_command = c->key_command;
+	o.key_pkcs11 = c->key_pkcs11;
+	o.now = c->now;
+	o.ordered_writes = c->ordered_writes;
+	return o;
+}
+
+/*
+ * A key given on a pipe can be read once, but a server opens the vault once
+ * per worker: it is copied into an anonymous memory file, read from its start
+ * by each open.
+ */
+static int seekable_key_fd(struct cli *c, const char *arg)
+{
+	char *end;
+	long fd = strtol(arg, &end, 10);
+	if (*end || fd < 3 || fd > 65535)
+		return cli_usage(c, NULL, "--key-fd takes an open descriptor number above 2, e.g. 3 (3<keyfile)");
+	if (lseek((int)fd, 0, SEEK_CUR) >= 0) {
+		c->key_fd = (int)fd;
+		return EXIT_OK;
+	}
+	int mfd = memfd_create("gardien-key", MFD_CLOEXEC);
+	char buf[4096];
+	ssize_t n, total = 0;
+	while (mfd >= 0 && (n = read((int)fd, buf, sizeof buf)) > 0 && total < 65536) {
+		if (write(mfd, buf, (size_t)n) != n)
+			break;
+		total += n;
+	}
+	explicit_bzero(buf, sizeof buf);
+	close((int)fd);
+	if (mfd < 0) {
+		fprintf(stderr, "gardien: cannot keep the key read from descriptor %ld\n", fd);
+		return EXIT_FAILURE;
+	}
+	c->key_fd = mfd;
+	return EXIT_OK;
+}
+
 static int open_actor(struct cli *c, bool actor, bool vault_wide);
 
 int cli_open(struct cli *c, bool actor)
@@ -555,10 +630,7 @@ int cli_open_vault_wide(struct cli *c)
  */
 static int open_actor(struct cli *c, bool actor, bool vault_wide)
 {
-	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
-	o.key_path = c->key_path;
-	o.now = c->now;
-	o.ordered_writes = c->ordered_writes;
+	gd_vault_options o = cli_vault_options(c);
 	int rc = gd_vault_open(&c->vault, c->vault_path, &o);
 	if (rc < 0)
 		return cli_fail(c, rc);
@@ -664,7 +736,9 @@ const char *cli_time(gd_time t, char buf[32])
 static int take_globals(struct cli *c, int *argc, char **argv)
 {
 	int out = 1;
-	const char *now = getenv("GARDIEN_NOW");
+	const char *now = getenv("GARDIEN_NOW"), *key_fd = getenv("GARDIEN_KEY_FD");
+	c->key_command = getenv("GARDIEN_KEY_COMMAND");
+	c->key_pkcs11 = getenv("GARDIEN_KEY_PKCS11");
 	for (int i = 1; i < *argc; i++) {
 		const char *a = argv[i];
 		const char **slot = NULL;
@@ -691,6 +765,12 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 			slot = &c->principal;
 		else if (strcmp(a, "--now") == 0)
 			slot = &now;
+		else if (strcmp(a, "--key-fd") == 0)
+			slot = &key_fd;
+		else if (strcmp(a, "--key-command") == 0)
+			slot = &c->key_command;
+		else if (strcmp(a, "--key-pkcs11") == 0)
+			slot = &c->key_pkcs11;
 		if (!slot) {
 			argv[out++] = argv[i];
 			continue;
@@ -703,6 +783,14 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 	*argc = out;
 	if (now && *now && (c->now = 0, cli_parse_time(c, now, &c->now)) != EXIT_OK)
 		return EXIT_USAGE;
+	if (c->key_command && !*c->key_command)
+		c->key_command = NULL;
+	if (c->key_pkcs11 && !*c->key_pkcs11)
+		c->key_pkcs11 = NULL;
+	if (key_fd && *key_fd && seekable_key_fd(c, key_fd) != EXIT_OK)
+		return EXIT_USAGE;
+	if ((c->key_fd || c->key_command) && c->key_path && *c->key_path)
+		return cli_usage(c, NULL, "give the key one way: --key FILE, --key-fd N or --key-command CMD");
 	return EXIT_OK;
 }
 
@@ -741,6 +829,13 @@ static char **split_equals(int *argc, char **argv)
 static int run(int argc, char **argv)
 {
 	struct cli c = {.prog = "gardien"};
+	/* Before anything holds a key or a value: no core dumps unless asked for
+	 * (GARDIEN_CORE_DUMPS=1, for debugging), JSON buffers wiped when freed. */
+	const char *cores = getenv("GARDIEN_CORE_DUMPS");
+	if (gd_process_harden(cores && strcmp(cores, "1") == 0) < 0) {
+		fprintf(stderr, "gardien: %s\n", gd_error_last());
+		return EXIT_FAILURE;
+	}
 	c.vault_path = getenv("GARDIEN_VAULT");
 	c.key_path = getenv("GARDIEN_KEY");
 	c.tenant = getenv("GARDIEN_TENANT");

@@ -28,6 +28,7 @@
 #include "lib/audit/audit.h"
 #include "lib/backup/journal.h"
 #include "lib/crypto/crypto.h"
+#include "lib/keys/keys.h"
 #include "lib/rights/limits.h"
 #include "lib/store/store.h"
 #include "lib/vault/tx.h"
@@ -43,7 +44,14 @@ struct gd_vault {
 	/* Where the vault's own files (the erasure journal) are named from: the
 	 * path of a file vault, the key file's minus ".key" for a PostgreSQL one. */
 	char *file_base;
-	unsigned char *master;       /* GD__KEY_SIZE, secure memory */
+	unsigned char *master;       /* GD__KEY_SIZE, secure memory: the master that opens key_check */
+	struct gd__keyring *ring;    /* the key file's keys (keys/keyring.c), secure memory */
+	uint32_t master_version;     /* the version of `master` in the ring (or on the token) */
+	char *key_path, *key_command;  /* the key provider opened with (NULL: default file) */
+	int key_fd;
+	char *key_pkcs11;            /* PKCS#11 URI of the token holding the master (NULL: none) */
+	struct gd__p11 *p11;         /* its session, while open */
+	struct gd__lock *lock;       /* shared vault lock (vault/lock.c), held while open */
 	unsigned char *audit_sk;     /* Ed25519 secret key, secure memory */
 	unsigned char audit_pk[32];
 	gd_time now;                 /* 0: system clock */
@@ -87,18 +95,19 @@ struct gd_actor {
 #define GD__ACTOR_KEK(a) ((a)->keys)
 #define GD__ACTOR_BLIND(a) ((a)->keys + GD__KEY_SIZE)
 #define GD__ACTOR_CACHED_KEY(a) ((a)->keys + 2 * GD__KEY_SIZE)
-#define GD__ACTOR_SLOT_KEY(a, i) ((a)->keys + (3 + (size_t)(i)) * GD__KEY_SIZE)
-/* What a->keys holds: KEK, blind key, last subject's key, the key slots. */
-#define GD__ACTOR_KEYS_SIZE ((3 + GD__KEY_SLOTS) * GD__KEY_SIZE)
+#define GD__ACTOR_META(a) ((a)->keys + 3 * GD__KEY_SIZE)   /* metadata MAC key (records/integrity.c) */
+#define GD__ACTOR_SLOT_KEY(a, i) ((a)->keys + (4 + (size_t)(i)) * GD__KEY_SIZE)
+/* What a->keys holds: KEK, blind key, last subject's key, metadata MAC key, the key slots. */
+#define GD__ACTOR_KEYS_SIZE ((4 + GD__KEY_SLOTS) * GD__KEY_SIZE)
 
 /*
- * Reads the master key of the vault at `path` (key file from opts or
- * "<path>.key") into `master` (GD__KEY_SIZE, secure memory), and the key
- * file's path into `key_path` (may be NULL). For restoring a vault whose
- * database cannot be opened.
+ * The meta table and the tenants' wrapped keys belong to the vault module
+ * (vault.c, tenant.c): other modules write them through these, inside their
+ * operation. `key` names a meta row (created if missing).
  */
-int gd__vault_read_key(const char *path, const gd_vault_options *opts, unsigned char *master,
-                       char *key_path, size_t cap);
+int gd__meta_put(gd_vault *v, const char *key, const void *value, size_t n);
+int gd__meta_put_int(gd_vault *v, const char *key, int64_t value);
+int gd__tenant_set_key(gd_vault *v, int64_t tenant_id, const void *wrapped, size_t n);
 
 
 /* Validates a slug-like name ([a-z0-9._:-], 1..GD_NAME_MAX); `what` names it in the error. */

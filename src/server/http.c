@@ -98,6 +98,7 @@ static gd_vault *vault_for_thread(void)
 		return thread_vault;
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = config->key_path;
+	o.key_fd = config->key_fd, o.key_command = config->key_command, o.key_pkcs11 = config->key_pkcs11;
 	o.now = config->now;
 	o.ordered_writes = config->ordered_writes;
 	gd_vault *v;
@@ -128,10 +129,23 @@ static bool runs_solo(const struct api_route *r)
 	       r->fn == route_audit_verify || r->fn == route_request_step;
 }
 
+/*
+ * Values and tokens pass through vector registers while the answer is built,
+ * and the dynamic linker's lazy binding (the first call of a library function)
+ * saves those registers on the stack, where nothing wipes them. After each
+ * request, the stack below the caller's frame, where the request ran, is
+ * overwritten.
+ */
+static void __attribute__((noinline)) scrub_stack(void)
+{
+	char pad[64 * 1024];
+	explicit_bzero(pad, sizeof pad);
+	__asm__ volatile("" : : "r"(pad) : "memory");
+}
+
 static void fail_job(struct job *j, int status, const char *code, const char *msg)
 {
-	if (j->resp.body)
-		explicit_bzero(j->resp.body, j->resp.len), free(j->resp.body);
+	gd_wipe_free(j->resp.body);
 	json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
 	j->resp = (struct api_resp){.status = status, .type = "application/json"};
 	j->resp.body = e ? json_dumps(e, JSON_COMPACT) : NULL;
@@ -157,6 +171,7 @@ static void run_batch(struct job **jobs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		jobs[i]->rq.v = v;
 		api_handle(&jobs[i]->rq, &jobs[i]->resp, &jobs[i]->route);
+		scrub_stack();
 	}
 	if (batch && gd_vault_commit(v) < 0) {
 		char msg[300];
@@ -198,6 +213,7 @@ static void *committer(void *arg)
 			if (i < n) {
 				batch[i]->rq.v = committer_vault;
 				api_handle(&batch[i]->rq, &batch[i]->resp, &batch[i]->route);
+				scrub_stack();
 				finish(batch + i, 1);
 			}
 			start = i + 1;
@@ -602,7 +618,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		if (p->too_big || p->len + n > p->limit) {
 			p->too_big = true;
-			free(p->body), p->body = NULL, p->len = p->cap = 0;
+			gd_wipe_free(p->body), p->body = NULL, p->len = p->cap = 0;
+			explicit_bzero((char *)upload, n);
 			return MHD_YES;
 		}
 		if (p->len + n > p->cap) {
@@ -611,18 +628,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				cap *= 2;
 			if (cap > p->limit)
 				cap = p->limit;
+			/* Not realloc: bodies hold passwords and values, the old block is wiped. */
 			char *nb = malloc(cap);
 			if (!nb)
 				return MHD_NO;
-			if (p->body) {
+			if (p->len)
 				memcpy(nb, p->body, p->len);
-				explicit_bzero(p->body, p->cap);
-				free(p->body);
-			}
+			gd_wipe_free(p->body);
 			p->body = nb, p->cap = cap;
 		}
 		memcpy(p->body + p->len, upload, n);
 		p->len += n;
+		/* MHD frees its read buffer without wiping it: done with these bytes, wipe them. */
+		explicit_bzero((char *)upload, n);
 		return MHD_YES;
 	}
 	conn_reading(conn, false);
@@ -662,6 +680,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!(rq.v = vault_for_thread()))
 		return send_error(conn, p, 503, "unavailable", "the vault cannot be opened by this worker", false);
 	api_handle(&rq, &r, &route);
+	scrub_stack();
 	return respond(conn, p, route, &r, false);
 }
 
@@ -670,6 +689,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	(void)cls, (void)toe;
 	struct pending *p = *con_cls;
+	/* MHD keeps request headers in its connection pool and frees it unwiped:
+	 * the bearer token is wiped in place once the request is over. */
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (auth)
+		explicit_bzero((char *)auth, strlen(auth));
 	if (!p)
 		return;
 	/* The client went away while the committer answered it: the answer was
@@ -774,6 +798,7 @@ int server_run(const struct server_config *cfg)
 	/* The committer's own handle. */
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = cfg->key_path;
+	o.key_fd = cfg->key_fd, o.key_command = cfg->key_command, o.key_pkcs11 = cfg->key_pkcs11;
 	o.now = cfg->now;
 	o.ordered_writes = cfg->ordered_writes;
 	if (gd_vault_open(&committer_vault, cfg->vault_path, &o) < 0) {

@@ -149,8 +149,7 @@ int route_record_put(struct api_ctx *c)
 	    (st = body_value(c, &spec.type, &buf, (const char **)&spec.value, &spec.value_len)))
 		return st;
 	rc = gd_record_put(c->actor, &id, c->caps[1], &spec);
-	if (buf)
-		explicit_bzero(buf, spec.value_len), free(buf);
+	gd_wipe_free(buf);
 	if (rc < 0)
 		return api_fail(c, rc);
 	c->out = json_pack("{s:I,s:s}", "id", (json_int_t)id, "subject", c->caps[1]);
@@ -215,8 +214,7 @@ int route_record_update(struct api_ctx *c)
 	if ((st = api_id(c, 1, &id)) || (st = body_value(c, &type, &buf, &p, &n)))
 		return st;
 	rc = gd_record_update(c->actor, id, type, p, n);
-	if (buf)
-		explicit_bzero(buf, n), free(buf);
+	gd_wipe_free(buf);
 	if (rc < 0)
 		return api_fail(c, rc);
 	c->out = json_pack("{s:I,s:b}", "id", (json_int_t)id, "updated", 1);

@@ -407,8 +407,7 @@ done:
 		out->len = b.n;
 	}
 	if (status == 204 && out->body) {
-		explicit_bzero(out->body, out->len);
-		free(out->body);
+		gd_wipe_free(out->body);
 		out->body = NULL, out->len = 0;
 	}
 	json_decref(c.out);

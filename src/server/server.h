@@ -230,6 +230,8 @@ extern const char *api_vault_path;
 /* `gardien serve` (http.c). */
 struct server_config {
 	const char *vault_path, *key_path;
+	int key_fd;                /* key providers (docs/keys.md) */
+	const char *key_command, *key_pkcs11;
 	gd_time now;
 	bool ordered_writes;       /* gd_vault_options.ordered_writes (--ordered-writes) */
 	const char *host;

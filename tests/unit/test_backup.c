@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -486,6 +487,59 @@ static void journal_moved_away_is_recreated(void **state)
 	snprintf(dir, sizeof dir, "%s/backups", f->dir);
 	GD_OK_OR_FAIL(gd_backup_horizon(f->v, dir, &p, b, &erased, &horizon));
 	assert_int_equal(gd_backup_horizon(f->v, dir, &p, a, &erased, &horizon), GD_ENOTFOUND);
+	/* The new file restarted the chain, not the numbering: a restore sees that
+	 * the first erasure is missing from it and refuses. */
+	gd_backup_info bk;
+	char file[700];
+	create(f, dir, &bk);
+	snprintf(file, sizeof file, "%s/%s", dir, bk.name);
+	close_vault(f);
+	assert_int_equal(gd_backup_restore(f->path, NULL, file, NULL), GD_ECORRUPT);
+	assert_non_null(strstr(gd_error_last(), "lacks entries 1..1"));
+	fx_reopen(f);
+	fx_free(f);
+}
+
+/* A restore while another process has the vault open is refused, naming it. */
+static void restore_refused_while_another_process_holds_the_vault(void **state)
+{
+	struct fixture *f = fx_new();
+	char dir[400], file[700], want[64];
+	gd_backup_info b;
+	int ready[2], go[2];
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+	create(f, dir, &b);
+	snprintf(file, sizeof file, "%s/%s", dir, b.name);
+	close_vault(f);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		gd_vault *v = NULL;
+		char c = gd_vault_open(&v, f->path, NULL) == 0 ? 'y' : 'n';
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		gd_vault_close(v);
+		_exit(0);
+	}
+	char c = 0;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(c, 'y');
+	assert_int_equal(gd_backup_restore(f->path, NULL, file, NULL), GD_EBUSY);
+	snprintf(want, sizeof want, "in use by pid %ld", (long)pid);
+	assert_non_null(strstr(gd_error_last(), want));
+	/* This process may still open it beside the other (shared). */
+	fx_reopen(f);
+	close_vault(f);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
+	/* Once it is gone, the restore runs. */
+	GD_OK_OR_FAIL(gd_backup_restore(f->path, NULL, file, NULL));
+	fx_reopen(f);
 	fx_free(f);
 }
 
@@ -576,6 +630,7 @@ int main(void)
 		cmocka_unit_test(rotation_over_a_year),
 		cmocka_unit_test(erasure_horizon),
 		cmocka_unit_test(journal_moved_away_is_recreated),
+		cmocka_unit_test(restore_refused_while_another_process_holds_the_vault),
 		cmocka_unit_test(erasure_journal_tamper_detected),
 		cmocka_unit_test(restore_failing_anywhere_changes_nothing),
 	};

@@ -205,6 +205,46 @@ static void syncs_after_scrub(struct fixture *f, struct gd__vfs_stats *d)
 }
 
 /*
+ * Callers built against older headers pass shorter structs: version 1 ends
+ * after `now`, version 2 after `ordered_writes` (the key providers came in 3).
+ * Both still open the vault, version 2's ordered_writes is honoured, and a
+ * version this library does not know is refused.
+ */
+struct options_v2 {
+	unsigned version;
+	const char *key_path;
+	gd_time now;
+	int ordered_writes;
+};
+
+static void older_options_versions_accepted(void **state)
+{
+	struct fixture *f = fx_new();
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	struct options_v2 *o2 = malloc(sizeof *o2); /* exactly its size: ASan sees a read past it */
+	assert_non_null(o2);
+	*o2 = (struct options_v2){2, NULL, 1767225600, 1};
+	GD_OK_OR_FAIL(gd_vault_open(&f->v, f->path, (const gd_vault_options *)o2));
+	GD_OK_OR_FAIL(gd_actor_open(&f->a, f->v, "acme", "test:unit"));
+	struct gd__vfs_stats d;
+	syncs_after_scrub(f, &d);
+	assert_int_equal(d.header_syncs_skipped, 1); /* ordered_writes read from the version-2 struct */
+	gd_actor_close(f->a);
+	f->a = NULL;
+	gd_vault_close(f->v);
+	o2->version = 1;
+	GD_OK_OR_FAIL(gd_vault_open(&f->v, f->path, (const gd_vault_options *)o2));
+	gd_vault_close(f->v);
+	o2->version = GD_VAULT_OPTIONS_VERSION + 1;
+	assert_int_equal(gd_vault_open(&f->v, f->path, (const gd_vault_options *)o2), GD_EINVAL);
+	free(o2);
+	f->v = NULL;
+	reopen_ordered(f, false); /* the fixture's handles again, for fx_free */
+	fx_free(f);
+}
+
+/*
  * By default (no ordered_writes) every WAL header is synced, even one written
  * into the empty WAL an erasure's scrub leaves: the file system may not order
  * writes (ext4 data=writeback), and only the operator knows it does.
@@ -603,7 +643,8 @@ static void format_2_vault_keeps_its_ids(void **state)
 	         (long long)(r2 + 5));
 	db_exec(f->path, sql);
 	fx_reopen(f);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 3);
+	/* Converted all the way: counters (3), then metadata MACs (4). */
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 4);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM meta WHERE key = 'record_high_water'"), 0);
 	assert_int_equal(db_count(f->path, "SELECT value FROM counters WHERE name = 'records'"), r2 + 5);
 	int64_t next;
@@ -831,6 +872,45 @@ static void nonces_never_repeat(void **state)
 	close(fds[1]);
 }
 
+/* A format-3 vault (no MAC columns) is converted at open: every row gets its
+ * MAC, verifies, and an edit made afterwards is detected. */
+static void format_3_vault_gets_its_macs(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE], found[GD_SUBJECT_ID_SIZE];
+	int64_t id;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, s, "email", EMAIL));
+	put_text(f->a, &id, s, "billing", "user.financial", SECRET);
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	/* What gardien of format 3 left: no mac columns. */
+	db_exec(f->path, "ALTER TABLE records DROP COLUMN mac; ALTER TABLE identifiers DROP COLUMN mac;"
+	                 "UPDATE meta SET value = 3 WHERE key = 'format'");
+	fx_reopen(f);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 4);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records WHERE length(mac) = 16"), 1);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM identifiers WHERE length(mac) = 16"), 1);
+	gd_vault_verify_report r;
+	GD_OK_OR_FAIL(gd_vault_verify(f->v, NULL, NULL, NULL, &r));
+	assert_int_equal(r.records, 1);
+	assert_int_equal(r.identifiers, 1);
+	GD_OK_OR_FAIL(gd_subject_find(f->a, found, "email", EMAIL));
+	gd_record *rec = NULL;
+	GD_OK_OR_FAIL(gd_record_get(f->a, &rec, id, "billing"));
+	gd_record_free(rec);
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	db_exec(f->path, "UPDATE records SET collected_at = collected_at - 86400");
+	fx_reopen(f);
+	assert_int_equal(gd_record_get(f->a, &rec, id, "billing"), GD_ECORRUPT);
+	assert_int_equal(gd_vault_verify(f->v, NULL, NULL, NULL, &r), GD_ECORRUPT);
+	assert_int_equal(r.damaged, 1);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -840,6 +920,7 @@ int main(void)
 		cmocka_unit_test(scrub_blocked_by_a_reader_is_retried),
 		cmocka_unit_test(wal_header_synced_by_default),
 		cmocka_unit_test(ordered_writes_skip_only_header_into_empty_wal),
+		cmocka_unit_test(older_options_versions_accepted),
 		cmocka_unit_test(subject_keys_cached_but_never_trusted),
 		cmocka_unit_test(ciphertext_bound_to_its_row),
 		cmocka_unit_test(flipped_bytes_detected),
@@ -854,6 +935,7 @@ int main(void)
 		cmocka_unit_test(format_2_vault_keeps_its_ids),
 		cmocka_unit_test(init_refuses_existing_and_cleans_up),
 		cmocka_unit_test(calendar),
+		cmocka_unit_test(format_3_vault_gets_its_macs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

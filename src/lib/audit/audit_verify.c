@@ -28,6 +28,9 @@ struct held {
 struct gd__verifier {
 	gd_audit_report *r;
 	unsigned char pk[GD__SIGN_PK_SIZE];
+	/* Keys of the vault before `gardien key rotate audit` (keys.c): their checkpoints still verify. */
+	unsigned char retired[64][GD__SIGN_PK_SIZE];
+	int nretired;
 	bool open;                    /* a chain is under way */
 	int64_t tenant;
 	int64_t last_seq;             /* last entry (or anchor) seen */
@@ -215,8 +218,10 @@ int gd__verifier_cp(struct gd__verifier *vf, const struct gd__audit_cp *cp)
 		return 0; /* the held entry is the first problem: decided by the next entry */
 	const char *what = cp->kind == GD__CP_ANCHOR ? "anchor" : "checkpoint";
 	gd__audit_cp_message(msg, cp);
-	if (!cp->well_formed || (cp->kind != GD__CP_ANCHOR && cp->kind != GD__CP_CHECKPOINT) ||
-	    gd__sign_verify(cp->sig, msg, sizeof msg, vf->pk) != 0)
+	bool signed_ok = cp->well_formed && gd__sign_verify(cp->sig, msg, sizeof msg, vf->pk) == 0;
+	for (int i = 0; !signed_ok && cp->well_formed && i < vf->nretired; i++)
+		signed_ok = gd__sign_verify(cp->sig, msg, sizeof msg, vf->retired[i]) == 0;
+	if (!cp->well_formed || (cp->kind != GD__CP_ANCHOR && cp->kind != GD__CP_CHECKPOINT) || !signed_ok)
 		return problem(vf, GD_AUDIT_BAD_SIGNATURE, cp->tenant_id, cp->seq,
 		               "the %s at entry %lld is not signed by this vault's audit key", what,
 		               (long long)cp->seq);
@@ -492,6 +497,21 @@ int gd__audit_verify_chains(gd_vault *v, int64_t tenant, gd_audit_report *r,
 	int rc = gd__verifier_new(&c.vf, v->audit_pk, r);
 	if (rc < 0)
 		return rc;
+	gd__stmt *ks;
+	if ((rc = gd__db_query(v->store, &ks, "SELECT value FROM meta WHERE key = 'audit_retired_keys'", NULL)) == 0) {
+		if ((rc = gd__db_step(v->store, ks)) == 1) {
+			size_t n;
+			const unsigned char *p = gd__col_blob(v->store, ks, 0, &n);
+			for (size_t i = 0; p && i + GD__SIGN_PK_SIZE <= n && c.vf->nretired < 64; i += GD__SIGN_PK_SIZE)
+				memcpy(c.vf->retired[c.vf->nretired++], p + i, GD__SIGN_PK_SIZE);
+			rc = 0;
+		}
+		gd__db_reset(v->store, ks);
+	}
+	if (rc < 0) {
+		gd__verifier_free(c.vf);
+		return rc;
+	}
 	struct gd__audit_walk w = {.entry = verify_entry, .cp = verify_cp, .ud = &c};
 	rc = gd__audit_walk(v, tenant, &w);
 	if (rc == GD_ECORRUPT && r->problem == GD_AUDIT_INTACT && w.damaged_seq) {

@@ -22,7 +22,7 @@
 
 static void totp_key(gd_vault *v, unsigned char key[GD__KEY_SIZE])
 {
-	gd__kdf(key, GD__KEY_SIZE, 3, "gdtotp__", v->master);
+	gd__keyring_current(v->ring, GD__K_TOTP, key);
 }
 
 static pthread_once_t oath_once = PTHREAD_ONCE_INIT;

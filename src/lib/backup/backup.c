@@ -3,18 +3,25 @@
  * every erasure of the erasure journal (journal.c) made since the snapshot.
  *
  * Backup file (docs/backups.md):
- *   offset 0   8  magic "GDBAK\0\1\0"
+ *   offset 0   8  magic "GDBAK\0\2\0" (version 1, "GDBAK\0\1\0", had no journal)
  *          8   8  created_at (little-endian gd_time, the vault's clock)
  *          16  1  kinds: 1 daily, 2 weekly (first of its ISO week), 4 monthly (first of its month)
- *          17  7  zero
+ *          17  3  zero
+ *          20  4  version of the master key the snapshot's tenant keys are
+ *                 wrapped under (0: 1), so that it is kept while this file exists
  *          24 24  secretstream header (XChaCha20-Poly1305)
  *          48 16  key id: keyed BLAKE2b of "gardien backup key id" under the backup key
  *          64  …  chunks: 4-byte little-endian length, then that many bytes of
- *                 ciphertext of up to 64 KiB of the SQLite snapshot; bytes 0..47
+ *                 ciphertext of up to 64 KiB of the plaintext; bytes 0..47
  *                 are the associated data of every chunk; the last has the final tag
  *   end - 32  32  BLAKE2b-256 of every byte before it (the checksum)
- * The backup key is derived from the master key ("gdbackup", 1): a backup opens
- * only with the key file of the vault it was made from.
+ * The plaintext (version 2) is the SQLite snapshot, then the erasure journal as
+ * it was when the snapshot was taken, then the journal's length (8 bytes, little
+ * endian): the journal travels with every backup. A journal export is the same
+ * file with an empty snapshot and kinds GD__BACKUP_JOURNAL_ONLY.
+ * The backup key is the key file's (keyring.c: derived from the master key,
+ * "gdbackup" 1, until the first rotation): a backup opens only with the key
+ * file of the vault it was made from; the key id tells which version.
  *
  * The journal (journal.h) is a file beside the vault, so a restored snapshot
  * cannot roll it back; entries are synced before the erasure commits.
@@ -25,13 +32,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/backup/backup.h"
 #include "lib/retention/retention.h"
 
-#define BK_MAGIC "GDBAK\0\1\0"
+#define BK_MAGIC "GDBAK\0\2\0"
+#define BK_JOURNAL_ONLY 0x80
 #define BK_HEADER 64
 #define BK_AD 48
 #define BK_CHUNK 65536
@@ -54,12 +63,40 @@ static uint64_t get64(const unsigned char *p)
 
 /* ---- backup files ---- */
 
-static void backup_key(const unsigned char *master, unsigned char key[GD__KEY_SIZE],
-                       unsigned char id[GD__BLIND_SIZE])
+/* The id a backup header carries for `key`: which of the ring's backup keys opens it. */
+static void backup_key_id(const unsigned char key[GD__KEY_SIZE], unsigned char id[GD__BLIND_SIZE])
 {
 	static const char label[] = "gardien backup key id";
-	gd__kdf(key, GD__KEY_SIZE, 1, "gdbackup", master);
 	gd__blind(id, key, label, sizeof label - 1);
+}
+
+/* The current backup key and its id. */
+static void backup_key(const struct gd__keyring *kr, unsigned char key[GD__KEY_SIZE],
+                       unsigned char id[GD__BLIND_SIZE])
+{
+	gd__keyring_current(kr, GD__K_BACKUP, key);
+	backup_key_id(key, id);
+}
+
+/* The backup key of the ring whose id is `id` (any version); GD_EDENIED when none. */
+static int backup_key_for(const struct gd__keyring *kr, const unsigned char id[GD__BLIND_SIZE],
+                          unsigned char key[GD__KEY_SIZE])
+{
+	unsigned char mine[GD__BLIND_SIZE];
+	backup_key(kr, key, mine);
+	if (gd__memcmp(mine, id, sizeof mine) == 0)
+		return 0;
+	for (int i = 0; i < kr->n; i++) {
+		if (kr->e[i].kind != GD__K_BACKUP)
+			continue;
+		backup_key_id(kr->e[i].key, mine);
+		if (gd__memcmp(mine, id, sizeof mine) == 0) {
+			memcpy(key, kr->e[i].key, GD__KEY_SIZE);
+			return 0;
+		}
+	}
+	gd__wipe(key, GD__KEY_SIZE);
+	return GD_EDENIED;
 }
 
 static int64_t day_of(gd_time t)
@@ -100,6 +137,12 @@ static bool backup_name(const char *name)
 	return n > 12 && n < 64 && strncmp(name, "backup-", 7) == 0 && strcmp(name + n - 5, ".gdbk") == 0;
 }
 
+/* Version 1 (no journal) or 2. */
+static bool magic_ok(const unsigned char *h)
+{
+	return memcmp(h, BK_MAGIC, 6) == 0 && (h[6] == 1 || h[6] == 2) && h[7] == 0;
+}
+
 /* Reads the clear header fields and the checksum of a backup file (no verification). */
 static int read_info(const char *dir, const char *name, gd_backup_info *b)
 {
@@ -112,7 +155,7 @@ static int read_info(const char *dir, const char *name, gd_backup_info *b)
 		return gd__err(GD_EIO, "cannot open backup %s: %s", path, strerror(errno));
 	int rc = 0;
 	if (fstat(fileno(f), &st) != 0 || st.st_size < BK_HEADER + BK_TRAILER ||
-	    fread(h, 1, sizeof h, f) != sizeof h || memcmp(h, BK_MAGIC, 8) != 0 ||
+	    fread(h, 1, sizeof h, f) != sizeof h || !magic_ok(h) ||
 	    fseek(f, (long)(st.st_size - BK_TRAILER), SEEK_SET) != 0 || fread(t, 1, sizeof t, f) != sizeof t)
 		rc = gd__err(GD_ECORRUPT, "%s is not a gardien backup", path);
 	fclose(f);
@@ -161,7 +204,7 @@ static int scan(const char *dir, const gd_backup_policy *p, struct blist *l)
 			gd__free(l->b);
 			l->b = nb, l->cap = cap;
 		}
-		if (read_info(dir, e->d_name, &l->b[l->n]) == 0) {
+		if (read_info(dir, e->d_name, &l->b[l->n]) == 0 && !(l->b[l->n].kinds & BK_JOURNAL_ONLY)) {
 			if (p)
 				l->b[l->n].kept_until = kept_until(l->b[l->n].created_at, l->b[l->n].kinds, p);
 			l->n++;
@@ -189,9 +232,53 @@ static int write_all(int fd, const void *p, size_t n, gd__hash_state *h)
 	return 0;
 }
 
+/*
+ * Appends to the plaintext file `plain` the whole entries of the journal file
+ * `journal` (a missing one has none) and their length: how the journal travels
+ * with a backup. Entries appended meanwhile are left for the next backup.
+ */
+static int append_journal(const char *plain, const char *journal)
+{
+	unsigned char *buf = NULL, len[8];
+	struct stat st;
+	int out = -1, rc = 0;
+	uint64_t jlen = 0;
+	FILE *in = fopen(journal, "rb");
+	if (!in && errno != ENOENT)
+		return gd__err(GD_EIO, "cannot read the erasure journal %s: %s", journal, strerror(errno));
+	if (in && fstat(fileno(in), &st) == 0)
+		jlen = (uint64_t)st.st_size - (uint64_t)st.st_size % GD__JOURNAL_ENTRY_SIZE;
+	if (!(buf = gd__malloc(BK_CHUNK))) {
+		rc = GD_ENOMEM;
+		goto done;
+	}
+	if ((out = open(plain, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0) {
+		rc = gd__err(GD_EIO, "cannot write %s: %s", plain, strerror(errno));
+		goto done;
+	}
+	for (uint64_t left = jlen; rc == 0 && left;) {
+		size_t n = left > BK_CHUNK ? BK_CHUNK : (size_t)left;
+		if (fread(buf, 1, n, in) != n)
+			rc = gd__err(GD_EIO, "cannot read the erasure journal %s", journal);
+		else
+			rc = write_all(out, buf, n, NULL);
+		left -= n;
+	}
+	put64(len, jlen);
+	if (rc == 0)
+		rc = write_all(out, len, sizeof len, NULL);
+done:
+	if (out >= 0)
+		close(out);
+	if (in)
+		fclose(in);
+	gd__free(buf);
+	return rc;
+}
+
 /* Encrypts the snapshot `plain` into `dest` (created 0600). */
-static int encrypt_file(const unsigned char *master, const char *plain, const char *dest,
-                        gd_time created, unsigned kinds)
+static int encrypt_file(const struct gd__keyring *kr, uint32_t master_version, const char *plain,
+                        const char *dest, gd_time created, unsigned kinds)
 {
 	unsigned char key[GD__KEY_SIZE], hdr[BK_HEADER] = {0}, sum[BK_TRAILER];
 	unsigned char *in = NULL, *out = NULL, *next = NULL;
@@ -216,7 +303,10 @@ static int encrypt_file(const unsigned char *master, const char *plain, const ch
 	memcpy(hdr, BK_MAGIC, 8);
 	put64(hdr + 8, (uint64_t)created);
 	hdr[16] = (unsigned char)kinds;
-	backup_key(master, key, hdr + 48);
+	/* The master its snapshot's tenant keys are wrapped under: kept while this backup exists. */
+	for (int i = 0; i < 4; i++)
+		hdr[20 + i] = (unsigned char)(master_version >> (8 * i));
+	backup_key(kr, key, hdr + 48);
 	gd__stream_push_init(&ss, hdr + 24, key);
 	gd__hash_init(&h);
 	if ((rc = write_all(fd, hdr, sizeof hdr, &h)) < 0)
@@ -261,11 +351,56 @@ done:
 }
 
 /*
- * Verifies `file` (checksum, key, every chunk) and, with `plain`, writes the
- * decrypted snapshot there (created 0600). `*created` receives its time.
+ * Cuts the journal and its length off the end of the decrypted plaintext in
+ * `fd` and, with `journal_out`, writes the journal there (created 0600).
  */
-static int decrypt_file(const unsigned char *master, const char *file, const char *plain,
-                        gd_time *created)
+static int split_journal(int fd, const char *journal_out, const char *file)
+{
+	unsigned char len[8], *buf = NULL;
+	struct stat st;
+	int out = -1, rc = 0;
+	if (fstat(fd, &st) != 0 || st.st_size < 8 || pread(fd, len, 8, st.st_size - 8) != 8)
+		return gd__err(GD_ECORRUPT, "backup %s has no journal length", file);
+	uint64_t jlen = get64(len), end = (uint64_t)st.st_size - 8;
+	if (jlen > end || jlen % GD__JOURNAL_ENTRY_SIZE)
+		return gd__err(GD_ECORRUPT, "backup %s has a journal length of %llu, which does not fit", file,
+		               (unsigned long long)jlen);
+	uint64_t from = end - jlen;
+	if (journal_out) {
+		if (!(buf = gd__malloc(BK_CHUNK)))
+			return GD_ENOMEM;
+		out = open(journal_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (out < 0)
+			rc = gd__err(GD_EIO, "cannot create %s: %s", journal_out, strerror(errno));
+		for (uint64_t off = from; rc == 0 && off < end;) {
+			size_t n = end - off > BK_CHUNK ? BK_CHUNK : (size_t)(end - off);
+			if (pread(fd, buf, n, (off_t)off) != (ssize_t)n)
+				rc = gd__err(GD_EIO, "cannot read the decrypted backup: %s", strerror(errno));
+			else
+				rc = write_all(out, buf, n, NULL);
+			off += n;
+		}
+		if (rc == 0 && fsync(out) != 0)
+			rc = gd__err(GD_EIO, "cannot sync %s", journal_out);
+	}
+	if (rc == 0 && ftruncate(fd, (off_t)from) != 0)
+		rc = gd__err(GD_EIO, "cannot cut the journal off the decrypted backup: %s", strerror(errno));
+	if (out >= 0)
+		close(out);
+	if (rc < 0 && journal_out)
+		unlink(journal_out);
+	gd__free(buf);
+	return rc;
+}
+
+/*
+ * Verifies `file` (checksum, key, every chunk) and, with `plain`, writes the
+ * decrypted snapshot there (created 0600) and, with `journal_out`, the journal
+ * it carries (version 2; none is written for version 1). `*created` receives
+ * its time, `*kinds` (may be NULL) its kinds.
+ */
+static int decrypt_file(const struct gd__keyring *kr, const char *file, const char *plain,
+                        const char *journal_out, gd_time *created, unsigned *kinds)
 {
 	unsigned char key[GD__KEY_SIZE], id[GD__BLIND_SIZE], hdr[BK_HEADER], sum[BK_TRAILER], want[BK_TRAILER];
 	unsigned char *buf = NULL, *pt = NULL;
@@ -284,7 +419,7 @@ static int decrypt_file(const unsigned char *master, const char *file, const cha
 		goto done;
 	}
 	if (fstat(fileno(f), &st) != 0 || st.st_size < BK_HEADER + BK_TRAILER ||
-	    fread(hdr, 1, sizeof hdr, f) != sizeof hdr || memcmp(hdr, BK_MAGIC, 8) != 0) {
+	    fread(hdr, 1, sizeof hdr, f) != sizeof hdr || !magic_ok(hdr)) {
 		rc = gd__err(GD_ECORRUPT, "%s is not a gardien backup", file);
 		goto done;
 	}
@@ -306,15 +441,15 @@ static int decrypt_file(const unsigned char *master, const char *file, const cha
 		rc = gd__err(GD_ECORRUPT, "backup %s is damaged: its checksum does not match", file);
 		goto done;
 	}
-	backup_key(master, key, id);
-	if (gd__memcmp(id, hdr + 48, sizeof id) != 0) {
+	memcpy(id, hdr + 48, sizeof id);
+	if (backup_key_for(kr, id, key) < 0) {
 		rc = gd__err(GD_EDENIED, "backup %s was made by another vault: this master key does not open it", file);
 		goto done;
 	}
 	if ((rc = gd__stream_pull_init(&ss, hdr + 24, key)) < 0)
 		goto done;
 	if (plain) {
-		fd = open(plain, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		fd = open(plain, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0) {
 			rc = gd__err(GD_EIO, "cannot create %s: %s", plain, strerror(errno));
 			goto done;
@@ -352,9 +487,13 @@ static int decrypt_file(const unsigned char *master, const char *file, const cha
 		rc = gd__err(GD_ECORRUPT, "backup %s has data after its last chunk", file);
 		goto done;
 	}
+	if (fd >= 0 && hdr[6] >= 2 && (rc = split_journal(fd, journal_out, file)) < 0)
+		goto done;
 	if (fd >= 0 && fsync(fd) != 0)
 		rc = gd__err(GD_EIO, "cannot sync %s", plain);
 	*created = (gd_time)get64(hdr + 8);
+	if (kinds)
+		*kinds = hdr[16];
 done:
 	gd__wipe(key, sizeof key);
 	gd__wipe(&ss, sizeof ss);
@@ -371,7 +510,14 @@ done:
 int gd__backup_decrypt(const unsigned char *master, const char *file, const char *plain,
                        gd_time *created)
 {
-	return decrypt_file(master, file, plain, created);
+	struct gd__keyring *kr = gd__keyring_new();
+	if (!kr)
+		return GD_ENOMEM;
+	int rc = gd__keyring_add(kr, GD__K_MASTER, 1, master);
+	if (rc == 0)
+		rc = decrypt_file(kr, file, plain, NULL, created, NULL);
+	gd__keyring_free(kr);
+	return rc;
 }
 
 static int audit_vault(gd_vault *v, const char *action, const char *reason)
@@ -424,10 +570,16 @@ int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 	close(fd);
 	if ((rc = v->store->engine->backup(v->store, tmp)) < 0)
 		goto done;
-	if ((rc = encrypt_file(v->master, tmp, path, now, kinds)) < 0)
+	/* The journal after the snapshot: it holds at least what the snapshot's
+	 * anchors name, since entries are synced before their commit. */
+	char jpath[PATH_CAP];
+	gd__journal_path(jpath, sizeof jpath, v->file_base);
+	if ((rc = append_journal(tmp, jpath)) < 0)
+		goto done;
+	if ((rc = encrypt_file(v->ring, v->master_version, tmp, path, now, kinds)) < 0)
 		goto done;
 	/* Verified by reading it back, and audited, before it counts as a backup. */
-	if ((rc = decrypt_file(v->master, path, NULL, &created)) < 0 ||
+	if ((rc = decrypt_file(v->ring, path, NULL, NULL, &created, NULL)) < 0 ||
 	    (rc = audit_vault(v, "backup.create", name)) < 0) {
 		unlink(path);
 		goto done;
@@ -480,7 +632,31 @@ int gd_backup_prune(gd_vault *v, const char *dir, const gd_backup_policy *p,
 int gd_backup_verify(gd_vault *v, const char *file)
 {
 	gd_time created;
-	return decrypt_file(v->master, file, NULL, &created);
+	return decrypt_file(v->ring, file, NULL, NULL, &created, NULL);
+}
+
+int gd_backup_journal_export(gd_vault *v, const char *dest)
+{
+	char tmp[PATH_CAP], jpath[PATH_CAP];
+	gd_time created;
+	int rc, fd;
+	if (!dest || !*dest || strlen(dest) > PATH_CAP - 32)
+		return gd__err(GD_EINVAL, "journal export file is missing or its path too long");
+	if (access(dest, F_OK) == 0)
+		return gd__err(GD_EEXISTS, "%s already exists: choose another file", dest);
+	snprintf(tmp, sizeof tmp, "%s.plain-tmp", dest);
+	gd__journal_path(jpath, sizeof jpath, v->file_base);
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return gd__err(GD_EIO, "cannot create %s: %s", tmp, strerror(errno));
+	close(fd);
+	if ((rc = append_journal(tmp, jpath)) == 0 &&
+	    (rc = encrypt_file(v->ring, v->master_version, tmp, dest, gd_vault_now(v), BK_JOURNAL_ONLY)) == 0 &&
+	    ((rc = decrypt_file(v->ring, dest, NULL, NULL, &created, NULL)) < 0 ||
+	     (rc = audit_vault(v, "backup.journal.export", NULL)) < 0))
+		unlink(dest);
+	unlink(tmp);
+	return rc;
 }
 
 /* ---- restore ---- */
@@ -558,7 +734,7 @@ static int replay_one(void *ud, const struct gd__journal_entry *e)
 		r->v->tx.needs_scrub = true;
 		r->stats->deletions += rc == 0;
 	} else {
-		rc = gd__retention_anonymise_row(r->v, found, e->collected_at);
+		rc = gd__retention_anonymise_row(r->a, found, e->collected_at);
 		r->stats->anonymisations += rc == 0;
 	}
 	return rc;
@@ -570,36 +746,224 @@ static void remove_db(const char *path)
 	unlink(path);
 	snprintf(side, sizeof side, "%s-wal", path), unlink(side);
 	snprintf(side, sizeof side, "%s-shm", path), unlink(side);
+	snprintf(side, sizeof side, "%s.lock", path), unlink(side);
+}
+
+/* The highest journal entry a vault's audit trail anchors, and its MAC. */
+struct anchor {
+	int64_t seq;
+	gd_time at;
+	unsigned char mac[GD__BLIND_SIZE];
+	const char *where;   /* "the live vault", "the snapshot" */
+};
+
+static int anchor_entry(void *ud, const struct gd__audit_entry *e, const void *hash, size_t hash_len,
+                        const unsigned char prev[GD__HASH_SIZE])
+{
+	(void)hash, (void)hash_len, (void)prev;
+	struct anchor *x = ud;
+	long long first, last;
+	char hex[2 * GD__BLIND_SIZE + 2];
+	if (!e->action || strcmp(e->action, "journal.anchor") != 0 || e->outcome != GD__OK || !e->reason)
+		return 0;
+	if (sscanf(e->reason, "journal entries %lld..%lld head %33s", &first, &last, hex) != 3 ||
+	    strlen(hex) != 2 * GD__BLIND_SIZE)
+		return gd__err(GD_ECORRUPT, "a journal anchor of the audit trail of %s is malformed (entry %lld)",
+		               x->where, (long long)e->seq);
+	if (last >= x->seq) {
+		if (gd__unhex(x->mac, sizeof x->mac, hex) < 0)
+			return gd__err(GD_ECORRUPT, "a journal anchor of the audit trail of %s is malformed (entry %lld)",
+			               x->where, (long long)e->seq);
+		x->seq = last;
+		x->at = (gd_time)e->at;
+	}
+	return 0;
+}
+
+static int find_anchor(gd_vault *v, struct anchor *out)
+{
+	struct gd__audit_walk w = {.entry = anchor_entry, .ud = out};
+	return gd__audit_walk(v, -1, &w);
+}
+
+/* What the journal to replay holds: its length and the MACs at the anchors. */
+struct jcheck {
+	struct anchor *anchors[2];
+	bool matched[2];
+	int64_t n;
+};
+
+static int check_one(void *ud, const struct gd__journal_entry *e, int64_t pos,
+                     const unsigned char mac[GD__BLIND_SIZE])
+{
+	(void)e;
+	struct jcheck *c = ud;
+	c->n = pos;
+	for (int i = 0; i < 2; i++)
+		if (c->anchors[i] && c->anchors[i]->seq == pos)
+			c->matched[i] = gd__memcmp(mac, c->anchors[i]->mac, GD__BLIND_SIZE) == 0;
+	return 0;
+}
+
+/*
+ * Refuses a journal that lacks what an audit trail proves was erased: shorter
+ * than the highest anchor (missing, cut short) or with another entry there
+ * (replaced). Damaged entries and gaps are refused by the walk itself.
+ */
+static int check_journal(const char *jpath, bool exists, const struct gd__keyring *kr, struct anchor *a,
+                         struct anchor *b)
+{
+	struct jcheck c = {.anchors = {a->seq ? a : NULL, b->seq ? b : NULL}};
+	int rc = gd__journal_each_file(jpath, kr, true, check_one, &c);
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < 2; i++) {
+		struct anchor *x = c.anchors[i];
+		char when[32];
+		if (!x)
+			continue;
+		gd_time_format(when, x->at);
+		if (!exists)
+			return gd__err(GD_ECORRUPT,
+			               "the erasure journal %s is missing, but the audit trail of %s proves %lld journal"
+			               " entr%s (the last anchored at %s): restoring without it would bring erased data"
+			               " back; give the journal (journal: an export or a newer backup,"
+			               " docs/backups.md)",
+			               jpath, x->where, (long long)x->seq, x->seq == 1 ? "y" : "ies", when);
+		if (c.n < x->seq)
+			return gd__err(GD_ECORRUPT,
+			               "the erasure journal %s was cut short: it holds %lld entr%s, but the audit trail of"
+			               " %s proves %lld (the last anchored at %s); entries %lld..%lld are missing;"
+			               " give the full journal (journal: an export or a newer backup, docs/backups.md)",
+			               jpath, (long long)c.n, c.n == 1 ? "y" : "ies", x->where, (long long)x->seq, when,
+			               (long long)c.n + 1, (long long)x->seq);
+		if (!c.matched[i])
+			return gd__err(GD_ECORRUPT,
+			               "entry %lld of the erasure journal %s is not the one the audit trail of %s"
+			               " anchored at %s: the journal was replaced or altered",
+			               (long long)x->seq, jpath, x->where, when);
+	}
+	return 0;
+}
+
+/* Copies the journal `from` to `to` through a temporary file and a rename. */
+static int install_journal(const char *from, const char *to)
+{
+	char tmp[PATH_CAP + 8];
+	unsigned char *buf = gd__malloc(BK_CHUNK);
+	int out = -1, rc = 0;
+	FILE *in = NULL;
+	if (!buf)
+		return GD_ENOMEM;
+	snprintf(tmp, sizeof tmp, "%s.new", to);
+	if (!(in = fopen(from, "rb")) || (out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		rc = gd__err(GD_EIO, "cannot copy the erasure journal to %s: %s", to, strerror(errno));
+	size_t n;
+	while (rc == 0 && (n = fread(buf, 1, BK_CHUNK, in)) > 0)
+		rc = write_all(out, buf, n, NULL);
+	if (rc == 0 && (ferror(in) || fsync(out) != 0))
+		rc = gd__err(GD_EIO, "cannot copy the erasure journal to %s", to);
+	if (out >= 0)
+		close(out);
+	if (rc == 0 && (gd__fault_point() || rename(tmp, to) != 0))
+		rc = gd__err(GD_EIO, "cannot install the erasure journal %s", to);
+	if (rc < 0)
+		unlink(tmp);
+	if (in)
+		fclose(in);
+	gd__free(buf);
+	return rc;
+}
+
+static int replay_each(void *ud, const struct gd__journal_entry *e, int64_t pos,
+                       const unsigned char mac[GD__BLIND_SIZE])
+{
+	(void)pos, (void)mac;
+	return replay_one(ud, e);
+}
+
+/*
+ * The audit public keys the restored vault must accept: the one its snapshot
+ * signed with, and every one the live vault retired; the current one is the
+ * key file's. In the restore's transaction.
+ */
+static int keep_audit_keys(gd_vault *v, gd_vault *live)
+{
+	gd__stmt *st;
+	unsigned char pk[32];
+	bool have = false;
+	int rc = gd__db_query(v->store, &st, "SELECT value FROM meta WHERE key = 'audit_public_key'", NULL);
+	if (rc < 0)
+		return rc;
+	if ((rc = gd__db_step(v->store, st)) == 1) {
+		size_t n;
+		const void *p = gd__col_blob(v->store, st, 0, &n);
+		if ((have = p && n == sizeof pk))
+			memcpy(pk, p, sizeof pk);
+		rc = 0;
+	}
+	gd__db_reset(v->store, st);
+	if (rc < 0)
+		return rc;
+	if (have && (rc = gd__key_retire_pk(v, pk)) < 0)
+		return rc;
+	if (live) {
+		unsigned char keys[32 * 64];
+		size_t n = 0;
+		if ((rc = gd__db_query(live->store, &st, "SELECT value FROM meta WHERE key = 'audit_retired_keys'", NULL)) < 0)
+			return rc;
+		if ((rc = gd__db_step(live->store, st)) == 1) {
+			const void *p = gd__col_blob(live->store, st, 0, &n);
+			if (n <= sizeof keys && n % 32 == 0 && p)
+				memcpy(keys, p, n);
+			else
+				n = 0;
+			rc = 0;
+		}
+		gd__db_reset(live->store, st);
+		if (rc < 0)
+			return rc;
+		for (size_t i = 0; rc == 0 && i < n; i += 32)
+			rc = gd__key_retire_pk(v, keys + i);
+	}
+	if (rc == 0)
+		rc = gd__meta_put(v, "audit_public_key", v->audit_pk, sizeof v->audit_pk);
+	return rc;
 }
 
 int gd_backup_restore(const char *path, const gd_vault_options *opts, const char *file,
                       gd_backup_restore_stats *out)
 {
+	return gd_backup_restore_from(path, opts, file, NULL, out);
+}
+
+int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const char *file,
+                           const char *journal, gd_backup_restore_stats *out)
+{
 	gd_backup_restore_stats stats = {0};
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
-	char tmp[PATH_CAP], kpath[PATH_CAP], side[PATH_CAP + 8];
-	unsigned char *master = NULL;
+	char tmp[PATH_CAP], kpath[PATH_CAP], side[PATH_CAP + 8], jpath[PATH_CAP], jsrc[PATH_CAP + 16],
+		jplain[PATH_CAP + 16];
+	struct gd__keyring *kr = NULL;
 	struct replay r = {0};
+	struct gd__lock *lock = NULL;
+	struct anchor live_anchor = {.where = "the live vault"}, snap_anchor = {.where = "the snapshot"};
 	gd_vault *v = NULL;
+	bool jexists;
 	int rc;
 
 	if (!path || !*path || strlen(path) > PATH_CAP - 80 || !file)
 		return gd__err(GD_EINVAL, "vault path or backup file is missing or too long");
-	if (opts) {
-		if (opts->version < 1 || opts->version > GD_VAULT_OPTIONS_VERSION)
-			return gd__err(GD_EINVAL, "gd_vault_options version %u is not supported", opts->version);
-		/* Field by field: a version-1 struct ends before ordered_writes. */
-		o.key_path = opts->key_path;
-		o.now = opts->now;
-		o.ordered_writes = opts->version >= 2 && opts->ordered_writes;
-	}
-	if ((rc = gd__crypto_init()) < 0)
+	if ((rc = gd__vault_options(&o, opts)) < 0 || (rc = gd__crypto_init()) < 0)
 		return rc;
-	if (!(master = gd__secure_alloc(GD__KEY_SIZE)))
+	tmp[0] = jsrc[0] = jplain[0] = 0;
+	if (!(kr = gd__keyring_new()))
 		return gd__err(GD_ENOMEM, "out of secure memory");
-	if ((rc = gd__vault_read_key(path, &o, master, kpath, sizeof kpath)) < 0)
+	/* Read once (a descriptor can be read only once): every open below shares it. */
+	if ((rc = gd__keyring_read(kr, path, &o, kpath, sizeof kpath)) < 0)
 		goto done;
-	o.key_path = kpath;
+	if (!o.key_fd && !o.key_command)
+		o.key_path = kpath;
 	/* A PostgreSQL vault's files (journal, the snapshot being rebuilt before it
 	 * is loaded) are beside its key file, as gd_vault.file_base names them. */
 	bool pg = gd__pg_is_url(path);
@@ -609,26 +973,66 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 		snprintf(base, sizeof base, "%.*s", (int)(klen > 4 && !strcmp(kpath + klen - 4, ".key") ? klen - 4 : klen), kpath);
 	else
 		snprintf(base, sizeof base, "%s", path);
-	snprintf(tmp, sizeof tmp, "%s.restoring", base);
-	remove_db(tmp);
-	if ((rc = decrypt_file(master, file, tmp, &stats.snapshot_at)) < 0)
+	gd__journal_path(jpath, sizeof jpath, base);
+	/* Nobody else may use a file vault while it is replaced: a server writing
+	 * on would lose what it acknowledged, erasures included. (A PostgreSQL
+	 * vault has no such lock yet: stop its servers first, docs/scaling.md.) */
+	if (!pg && (rc = gd__lock_acquire(&lock, path, true)) < 0)
 		goto done;
+	snprintf(tmp, sizeof tmp, "%s.restoring", base);
+	snprintf(jsrc, sizeof jsrc, "%s.journal-in", tmp);
+	snprintf(jplain, sizeof jplain, "%s.journal-plain", tmp);
+	remove_db(tmp);
+	if ((rc = decrypt_file(kr, file, tmp, NULL, &stats.snapshot_at, NULL)) < 0)
+		goto done;
+	/* The journal given (an export or a backup carrying it) replaces the one beside the vault. */
+	const char *jread = jpath;
+	if (journal) {
+		gd_time at;
+		if ((rc = decrypt_file(kr, journal, jplain, jsrc, &at, NULL)) < 0)
+			goto done;
+		unlink(jplain);
+		if (access(jsrc, F_OK) != 0) {
+			rc = gd__err(GD_EINVAL, "%s is a backup of an older format that carries no journal", journal);
+			goto done;
+		}
+		jread = jsrc;
+	}
+	jexists = access(jread, F_OK) == 0;
 	/* The snapshot must be a vault this key opens (the key check inside it). */
-	if ((rc = gd_vault_open(&v, tmp, &o)) < 0)
+	if ((rc = gd__vault_open_ring(&v, tmp, &o, kr)) < 0)
 		goto done;
 	r.v = v;
 	r.stats = &stats;
 	/* The live vault, if it still opens, tells which journal entries committed;
 	 * gone or damaged, it tells nothing and every entry is applied. */
-	rc = gd_vault_open(&r.live, path, &o);
+	rc = gd__vault_open_ring(&r.live, path, &o, kr);
 	if (rc == GD_ENOTFOUND || rc == GD_ECORRUPT)
 		rc = 0, r.live = NULL;
 	if (rc < 0)
 		goto done;
+	if (!r.live && !journal && !jexists) {
+		rc = gd__err(GD_ENOTFOUND,
+		             "neither the vault %s nor its erasure journal %s is there: nothing tells which erasures"
+		             " were made after this backup; give the newest journal you hold (journal: an export, a newer"
+		             " backup, or this backup to accept only its own; docs/backups.md)",
+		             path, jpath);
+		goto done;
+	}
+	/* What the trails prove was erased, the journal must hold. */
+	if ((r.live && (rc = find_anchor(r.live, &live_anchor)) < 0) || (rc = find_anchor(v, &snap_anchor)) < 0 ||
+	    (rc = check_journal(jread, jexists, kr, &live_anchor, &snap_anchor)) < 0)
+		goto done;
 	if ((rc = gd_vault_begin(v)) < 0)
 		goto done;
+	/* A snapshot from before a master rotation: its tenant keys go under the current master;
+	 * from before an audit rotation: its checkpoints stay verifiable (keys.c). */
+	if ((rc = gd__key_rewrap_to_newest(v)) < 0 || (rc = keep_audit_keys(v, r.live)) < 0) {
+		gd_vault_rollback(v);
+		goto done;
+	}
 	gd__journal_set_replaying(true);
-	rc = gd__journal_each(base, master, replay_one, &r);
+	rc = gd__journal_each_file(jread, kr, true, replay_each, &r);
 	gd__journal_set_replaying(false);
 	gd_actor_close(r.a), r.a = NULL;
 	gd_vault_close(r.live), r.live = NULL;
@@ -647,6 +1051,9 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 	gd_vault_close(v), v = NULL; /* checkpoints and removes its WAL */
 	if (rc < 0)
 		goto done;
+	/* The journal first: the restored vault's anchors must find it. */
+	if (journal && (rc = install_journal(jread, jpath)) < 0)
+		goto done;
 	/* Only now is the live vault touched: its WAL must not be applied to the snapshot. */
 	if (pg) {
 		rc = gd__pg_load(path, tmp);
@@ -657,14 +1064,18 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
 	snprintf(side, sizeof side, "%s-shm", path), unlink(side);
 	if (rename(tmp, path) != 0)
 		rc = gd__err(GD_EIO, "cannot replace %s with the restored snapshot: %s", path, strerror(errno));
+	snprintf(side, sizeof side, "%s.lock", tmp), unlink(side);
 done:
 	gd__journal_set_replaying(false);
 	gd_actor_close(r.a);
 	gd_vault_close(r.live);
 	gd_vault_close(v);
-	if (rc < 0)
+	if (rc < 0 && tmp[0])
 		remove_db(tmp);
-	gd__secure_free(master);
+	if (jsrc[0])
+		unlink(jsrc), unlink(jplain);
+	gd__keyring_free(kr);
+	gd__lock_release(lock, true);
 	if (out)
 		*out = stats;
 	return rc;
@@ -695,7 +1106,7 @@ int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
 		return rc;
 	if (!subject || strlen(subject) != GD_SUBJECT_ID_SIZE - 1)
 		return gd__err(GD_EINVAL, "\"%.40s\" is not a subject id", subject ? subject : "");
-	if ((rc = gd__journal_each(v->file_base, v->master, find_one, &f)) < 0)
+	if ((rc = gd__journal_each(v->file_base, v->ring, find_one, &f)) < 0)
 		return rc;
 	if (!f.at)
 		return gd__err(GD_ENOTFOUND, "the erasure journal has no erasure of subject %s", subject);
@@ -739,7 +1150,7 @@ int gd_backup_horizon_each(gd_vault *v, const char *dir, const gd_backup_policy 
 		rc = scan(dir, p, &l);
 	if (rc == 0) {
 		struct each_erasure x = {&l, cb, ud};
-		rc = gd__journal_each(v->file_base, v->master, each_one, &x);
+		rc = gd__journal_each(v->file_base, v->ring, each_one, &x);
 	}
 	gd__free(l.b);
 	return rc;

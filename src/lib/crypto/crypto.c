@@ -186,6 +186,8 @@ void gd__hash_update(gd__hash_state *st, const void *p, size_t n)
 void gd__hash_final(gd__hash_state *st, unsigned char out[GD__HASH_SIZE])
 {
 	crypto_generichash_final((crypto_generichash_state *)st->opaque, out, GD__HASH_SIZE);
+	/* The state's buffer still holds the last bytes hashed (a bearer token). */
+	sodium_memzero(st, sizeof *st);
 }
 
 void gd__hash(unsigned char out[GD__HASH_SIZE], const void *p, size_t n)

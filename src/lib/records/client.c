@@ -94,10 +94,10 @@ int gd_client_erase(gd_actor *a, const char *client, gd_client_erase_report *out
 		                              .collected_at = del[i].collected_at};
 		snprintf(e.subject, sizeof e.subject, "%s", del[i].subject);
 		snprintf(e.tenant, sizeof e.tenant, "%s", a->tenant);
-		gd__journal_encode(v, entry, &e);
+		gd__journal_encode(entry, &e);
 		rc = gd__records_delete(v, a->tenant_id, del[i].id, del[i].id, NULL);
 		if (rc == 0 && journaling)
-			rc = gd__journal_append(v, entry, 1);
+			rc = gd__journal_append(a, entry, 1);
 		rep.deleted++;
 	}
 	/* Subjects left with nothing are the customer's end users: erased whole. */

@@ -129,15 +129,24 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	gd__seal(sealed, s.key, spec->value, spec->value_len, ad,
 	         gd__record_ad(ad, sizeof ad, a->tenant_id, subject, id, spec->category));
 	gd_time now = gd_vault_now(v);
+	const char *subject_category =
+		spec->subject_category && *spec->subject_category ? spec->subject_category : NULL;
+	gd_time collected_at = spec->collected_at ? spec->collected_at : now;
+	unsigned char mac[GD__BLIND_SIZE];
+	gd__record_mac(mac, GD__ACTOR_META(a),
+	               &(struct gd__record_fields){.id = id, .tenant_id = a->tenant_id,
+	                                           .collected_at = collected_at, .stage = GD__REC_ACTIVE,
+	                                           .subject = subject, .activity = spec->activity,
+	                                           .category = spec->category,
+	                                           .subject_category = subject_category});
 	rc = gd__db_exec(v->store,
 	                 "INSERT INTO records (id, tenant_id, subject_id, activity, category, source,"
-	                 " collected_at, updated_at, type, sealed, subject_category)"
-	                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                 "iiitttiiibt", id, a->tenant_id, s.id, spec->activity, spec->category,
-	                 spec->source ? spec->source : "subject",
-	                 (int64_t)(spec->collected_at ? spec->collected_at : now), (int64_t)now,
-	                 (int64_t)spec->type, sealed, spec->value_len + GD__SEAL_OVERHEAD,
-	                 spec->subject_category && *spec->subject_category ? spec->subject_category : NULL);
+	                 " collected_at, updated_at, type, sealed, subject_category, mac)"
+	                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                 "iiitttiiibtb", id, a->tenant_id, s.id, spec->activity, spec->category,
+	                 spec->source ? spec->source : "subject", (int64_t)collected_at, (int64_t)now,
+	                 (int64_t)spec->type, sealed, spec->value_len + GD__SEAL_OVERHEAD, subject_category,
+	                 mac, sizeof mac);
 	if (rc < 0)
 		gd__audit_undo_last(v); /* a no-op unless lean: a rollback drops the entry then */
 	/* Rows after the record's: such a put took its savepoint (not lean, above). */
@@ -169,7 +178,7 @@ void gd_record_free(gd_record *r)
 /* Columns of RECORD_COLUMNS, in order. */
 #define RECORD_COLUMNS \
 	"r.id, s.pseudonym, s.wrapped_key, r.activity, r.category, r.source, r.collected_at," \
-	" r.updated_at, r.type, r.sealed, r.subject_id, r.stage"
+	" r.updated_at, r.type, r.sealed, r.subject_id, r.stage, r.subject_category, r.mac"
 
 /* Decrypts the current row of a RECORD_COLUMNS query into `r` (value allocated). */
 static int decrypt_row(gd_actor *a, gd__stmt *st, struct gd__subject *s, gd_record *r)
@@ -213,6 +222,19 @@ static void row_meta(gd__store *db, gd__stmt *st, gd_record *r)
 	r->type = (enum gd_value_type)gd__col_int(db, st, 8);
 }
 
+/* Checks the metadata MAC of the current row, whose metadata is already in `r`. */
+static int check_meta(gd_actor *a, gd__stmt *st, const gd_record *r)
+{
+	gd__store *db = a->v->store;
+	size_t n;
+	const void *mac = gd__col_blob(db, st, 13, &n);
+	struct gd__record_fields f = {.id = r->id, .tenant_id = a->tenant_id, .collected_at = r->collected_at,
+	                              .stage = gd__col_int(db, st, 11), .subject = r->subject,
+	                              .activity = r->activity, .category = r->category,
+	                              .subject_category = gd__col_text(db, st, 12)};
+	return gd__record_mac_check(a, &f, mac, n);
+}
+
 /* The policy's view of the current row, whose metadata is already in `r`. */
 static struct gd__record_meta meta_of(gd__store *db, gd__stmt *st, const gd_record *r)
 {
@@ -249,6 +271,9 @@ int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
 	if (rc < 0)
 		goto done;
 	row_meta(v->store, st, r);
+	/* Before the policy decides on it: metadata edited in the database must not steer it. */
+	if ((rc = check_meta(a, st, r)) < 0)
+		goto done;
 	struct gd__record_meta m = meta_of(v->store, st, r);
 	if ((rc = gd__policy_read(a, &m, purpose)) < 0) {
 		denied = rc == GD_EDENIED;
@@ -300,6 +325,8 @@ int gd_record_list(gd_actor *a, const char *subject, const char *purpose, gd_rec
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
 		gd_record r = {0};
 		row_meta(v->store, st, &r);
+		if ((rc = check_meta(a, st, &r)) < 0)
+			break;
 		struct gd__record_meta m = meta_of(v->store, st, &r);
 		rc = gd__policy_read(a, &m, purpose);
 		if (rc == GD_EDENIED) {
@@ -351,10 +378,12 @@ static int load_for_write(gd_actor *a, gd_record *r, struct gd__subject *s)
 		rc = gd__err(GD_ENOTFOUND, "no record %lld in tenant %s", (long long)r->id, a->tenant);
 	if (rc == 1) {
 		row_meta(db, st, r);
+		rc = check_meta(a, st, r);
 		gd__copy(s->pseudonym, sizeof s->pseudonym, r->subject);
 		size_t n;
 		const void *w = gd__col_blob(db, st, 2, &n);
-		rc = gd__subject_unwrap(a, s, w, n);
+		if (rc == 0)
+			rc = gd__subject_unwrap(a, s, w, n);
 	}
 	gd__db_reset(db, st);
 	return rc;
@@ -490,21 +519,60 @@ int gd__records_delete_subject(gd_vault *v, int64_t subject_id)
 	return rc == 0 ? gd__db_exec(v->store, "DELETE FROM records WHERE subject_id = ?", "i", subject_id) : rc;
 }
 
-int gd__records_archive(gd_vault *v, int64_t id)
+/*
+ * The MAC of record `id` as it will be once moved to `stage` (anonymised: no
+ * subject, `collected`), from its row: the caller's next write stores it.
+ */
+static int mac_after(gd_actor *a, int64_t id, int stage, gd_time collected, bool anonymised,
+                     unsigned char mac[GD__BLIND_SIZE])
 {
-	return gd__db_exec(v->store, "UPDATE records SET stage = ? WHERE id = ?", "ii",
-	                   (int64_t)GD__REC_ARCHIVED, id);
-}
-
-int gd__records_anonymise(gd_vault *v, int64_t id, gd_time collected_month)
-{
-	/* The object key (a contract number) could single the person out again. */
-	int rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE record_id = ?", "i", id);
+	gd__store *db = a->v->store;
+	gd__stmt *st;
+	int rc = gd__db_query(db, &st,
+	                      "SELECT r.activity, r.category, r.subject_category, r.collected_at, s.pseudonym"
+	                      " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id WHERE r.id = ?",
+	                      "i", id);
 	if (rc < 0)
 		return rc;
-	return gd__db_exec(v->store,
-	                   "UPDATE records SET stage = ?, subject_id = 0, sealed = ?, collected_at = ?,"
-	                   " updated_at = ? WHERE id = ?",
-	                   "ibiii", (int64_t)GD__REC_ANONYMISED, "", (size_t)0, (int64_t)collected_month,
-	                   (int64_t)gd_vault_now(v), id);
+	rc = gd__db_step(db, st);
+	if (rc == 1) {
+		gd__record_mac(mac, GD__ACTOR_META(a),
+		               &(struct gd__record_fields){.id = id, .tenant_id = a->tenant_id,
+		                                           .collected_at = anonymised ? collected : gd__col_int(db, st, 3),
+		                                           .stage = stage, .subject = anonymised ? NULL : gd__col_text(db, st, 4),
+		                                           .activity = gd__col_text(db, st, 0),
+		                                           .category = gd__col_text(db, st, 1),
+		                                           .subject_category = gd__col_text(db, st, 2)});
+		rc = 0;
+	} else if (rc == 0) {
+		rc = gd__err(GD_ENOTFOUND, "no record %lld", (long long)id);
+	}
+	gd__db_reset(db, st);
+	return rc;
+}
+
+int gd__records_archive(gd_actor *a, int64_t id)
+{
+	unsigned char mac[GD__BLIND_SIZE];
+	int rc = mac_after(a, id, GD__REC_ARCHIVED, 0, false, mac);
+	if (rc == 0)
+		rc = gd__db_exec(a->v->store, "UPDATE records SET stage = ?, mac = ? WHERE id = ?", "ibi",
+		                 (int64_t)GD__REC_ARCHIVED, mac, sizeof mac, id);
+	return rc;
+}
+
+int gd__records_anonymise(gd_actor *a, int64_t id, gd_time collected_month)
+{
+	unsigned char mac[GD__BLIND_SIZE];
+	int rc = mac_after(a, id, GD__REC_ANONYMISED, collected_month, true, mac);
+	/* The object key (a contract number) could single the person out again. */
+	if (rc == 0)
+		rc = gd__db_exec(a->v->store, "DELETE FROM record_objects WHERE record_id = ?", "i", id);
+	if (rc == 0)
+		rc = gd__db_exec(a->v->store,
+		                 "UPDATE records SET stage = ?, subject_id = 0, sealed = ?, collected_at = ?,"
+		                 " updated_at = ?, mac = ? WHERE id = ?",
+		                 "ibiibi", (int64_t)GD__REC_ANONYMISED, "", (size_t)0, (int64_t)collected_month,
+		                 (int64_t)gd_vault_now(a->v), mac, sizeof mac, id);
+	return rc;
 }

@@ -45,13 +45,31 @@ uint64_t gd__subject_unwraps(void);
 int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t last, int64_t *n);
 /* Deletes every record of subject row `subject_id`. */
 int gd__records_delete_subject(gd_vault *v, int64_t subject_id);
-/* Moves a record to the archived stage. */
-int gd__records_archive(gd_vault *v, int64_t id);
+/* Moves a record to the archived stage (its metadata MAC follows, records/integrity.c). */
+int gd__records_archive(gd_actor *a, int64_t id);
 /* Keeps only what statistics need of a record: anonymised, no subject, no value, the month collected. */
-int gd__records_anonymise(gd_vault *v, int64_t id, gd_time collected_month);
+int gd__records_anonymise(gd_actor *a, int64_t id, gd_time collected_month);
 
 /* Associated data binding a sealed value to its place. */
 size_t gd__record_ad(unsigned char *ad, size_t cap, int64_t tenant, const char *subject,
                      int64_t record_id, const char *category);
+
+/* ---- metadata MACs (records/integrity.c) ---- */
+
+/* The fields of a record its MAC binds (strings may be NULL: same as ""). */
+struct gd__record_fields {
+	int64_t id, tenant_id, collected_at, stage;
+	const char *subject, *activity, *category, *subject_category;
+};
+void gd__meta_key(const unsigned char kek[GD__KEY_SIZE], unsigned char key[GD__KEY_SIZE]);
+void gd__record_mac(unsigned char out[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
+                    const struct gd__record_fields *f);
+void gd__identifier_mac(unsigned char out[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
+                        int64_t tenant_id, const unsigned char blind[GD__BLIND_SIZE], const char *subject,
+                        const char *kind);
+/* 0, or GD_ECORRUPT naming the record when `mac` (n bytes) is not the MAC of `f`. */
+int gd__record_mac_check(gd_actor *a, const struct gd__record_fields *f, const void *mac, size_t n);
+/* Format 3 -> 4: adds the MAC columns and fills them, inside the caller's operation. */
+int gd__integrity_migrate(gd_vault *v);
 
 #endif

@@ -311,10 +311,13 @@ int gd_subject_add_identifier(gd_actor *a, const char *subject, const char *kind
 	snprintf(cat, sizeof cat, "identifier:%s", kind);
 	size_t nn = strlen(norm);
 	gd__seal(sealed, s.key, norm, nn, ad, gd__record_ad(ad, sizeof ad, a->tenant_id, subject, 0, cat));
+	unsigned char mac[GD__BLIND_SIZE];
+	gd__identifier_mac(mac, GD__ACTOR_META(a), a->tenant_id, blind, subject, kind);
 	rc = gd__db_exec(v->store,
-	                 "INSERT INTO identifiers (tenant_id, blind, subject_id, kind, sealed) VALUES (?, ?, ?, ?, ?)",
-	                 "ibitb", a->tenant_id, blind, sizeof blind, s.id, kind, sealed,
-	                 nn + GD__SEAL_OVERHEAD);
+	                 "INSERT INTO identifiers (tenant_id, blind, subject_id, kind, sealed, mac)"
+	                 " VALUES (?, ?, ?, ?, ?, ?)",
+	                 "ibitbb", a->tenant_id, blind, sizeof blind, s.id, kind, sealed,
+	                 nn + GD__SEAL_OVERHEAD, mac, sizeof mac);
 	if (rc == GD_EEXISTS)
 		rc = gd__err(GD_EEXISTS, "this %s is already an identifier of a subject of tenant %s",
 		             kind, a->tenant);
@@ -347,13 +350,26 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
 	if ((rc = gd__op_begin_read(a->v)) < 0)
 		return rc;
 	rc = gd__db_query(s, &st,
-	                  "SELECT s.pseudonym FROM identifiers i JOIN subjects s ON s.id = i.subject_id"
+	                  "SELECT s.pseudonym, i.kind, i.mac FROM identifiers i JOIN subjects s ON s.id = i.subject_id"
 	                  " WHERE i.tenant_id = ? AND i.blind = ?",
 	                  "ib", a->tenant_id, blind, sizeof blind);
 	if (rc == 0) {
 		rc = gd__db_step(s, st);
-		if (rc == 1)
+		if (rc == 1) {
+			/* The link to the subject is what a look-up trusts: an edited one is refused. */
+			unsigned char want[GD__BLIND_SIZE];
+			size_t n;
 			gd__copy(found, sizeof found, gd__col_text(s, st, 0));
+			gd__identifier_mac(want, GD__ACTOR_META(a), a->tenant_id, blind, found, gd__col_text(s, st, 1));
+			const void *mac = gd__col_blob(s, st, 2, &n);
+			rc = n == sizeof want && gd__memcmp(want, mac, n) == 0
+			         ? 1
+			         : gd__err(GD_ECORRUPT,
+			                   "the identifier looked up points to a subject it was not given to: the"
+			                   " identifiers table was changed outside gardien; run 'gardien vault verify'");
+			if (rc < 0)
+				found[0] = 0;
+		}
 		gd__db_reset(s, st);
 	}
 	if (rc >= 0) {

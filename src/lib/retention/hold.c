@@ -258,8 +258,8 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s)
 		struct gd__journal_entry e = {.kind = GD__J_ERASE, .at = gd_vault_now(v)};
 		snprintf(e.subject, sizeof e.subject, "%s", s->pseudonym);
 		snprintf(e.tenant, sizeof e.tenant, "%s", a->tenant);
-		gd__journal_encode(v, entry, &e);
-		rc = gd__journal_append(v, entry, 1);
+		gd__journal_encode(entry, &e);
+		rc = gd__journal_append(a, entry, 1);
 	}
 	return rc;
 }

@@ -134,7 +134,6 @@ struct ctx {
 	} cache[RULE_CACHE];
 	const struct rule_slot *last;   /* the slot of the previous row: batches repeat keys */
 	/* sweep only */
-	unsigned char *journal_key;     /* GD__KEY_SIZE, secure memory */
 	const struct gd__retention *why_rule;   /* the rule `why` was written for */
 	char why[160];
 	struct del {                    /* the batch's deletions, applied together */
@@ -387,8 +386,9 @@ static void copy_text(char *dst, size_t cap, const char *s)
 	dst[n] = 0;
 }
 
-int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collected_at)
+int gd__retention_anonymise_row(gd_actor *a, int64_t record_id, gd_time collected_at)
 {
+	gd_vault *v = a->v;
 	/* Statistics keep the month of collection, not the instant. */
 	char day[32];
 	gd_time month = collected_at;
@@ -397,7 +397,7 @@ int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collecte
 	if (gd_time_parse(&month, day) < 0)
 		month = collected_at;
 	v->tx.needs_scrub = true;
-	return gd__records_anonymise(v, record_id, month);
+	return gd__records_anonymise(a, record_id, month);
 }
 
 static void journal_entry(struct ctx *c, unsigned char *out, int kind, const struct row *r)
@@ -406,7 +406,7 @@ static void journal_entry(struct ctx *c, unsigned char *out, int kind, const str
 	                              .collected_at = r->collected_at};
 	copy_text(e.subject, sizeof e.subject, r->subject);
 	copy_text(e.tenant, sizeof e.tenant, c->a->tenant);
-	gd__journal_encode_keyed(c->journal_key, out, &e);
+	gd__journal_encode(out, &e);
 }
 
 /* The audit reason of a rule's transitions, written once per rule. */
@@ -444,14 +444,14 @@ static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *n
 	struct row after = *r;
 	switch (nx.action) {
 	case GD__STAGE_ARCHIVE:
-		rc = gd__records_archive(v, r->id);
+		rc = gd__records_archive(c->a, r->id);
 		after.stage = GD__REC_ARCHIVED;
 		stats->archived++;
 		break;
 	case GD__STAGE_ANONYMISE:
 		what = "retention.anonymise";
 		journal_entry(c, journal + GD__JOURNAL_ENTRY_SIZE * (*njournal)++, GD__J_ANONYMISE, r);
-		rc = gd__retention_anonymise_row(v, r->id, r->collected_at);
+		rc = gd__retention_anonymise_row(c->a, r->id, r->collected_at);
 		after.stage = GD__REC_ANONYMISED;
 		stats->anonymised++;
 		break;
@@ -605,11 +605,10 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		c->del = gd__malloc(o.batch * sizeof *c->del);
 		c->del_ids = gd__malloc(o.batch * sizeof *c->del_ids);
 	}
-	if (!c || !rows || !journal || !c->del || !c->del_ids || !(c->journal_key = gd__secure_alloc(GD__KEY_SIZE))) {
+	if (!c || !rows || !journal || !c->del || !c->del_ids) {
 		rc = gd__err(GD_ENOMEM, "out of memory for a sweep batch of %zu", o.batch);
 		goto done;
 	}
-	gd__journal_key(v->master, c->journal_key);
 	c->a = a;
 	c->reg = reg;
 	if ((rc = check_register_version(c, o.batch)) < 0 || (rc = any_active_hold(a, &c->any_holds)) < 0)
@@ -669,7 +668,7 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		}
 		/* Journal first: a committed erasure always has its entry. */
 		if (rc == 0 && nj)
-			rc = gd__journal_append(v, journal, nj);
+			rc = gd__journal_append(a, journal, nj);
 		if ((rc = gd__op_end(v, rc)) < 0)
 			goto done;
 		if (!n) {
@@ -690,7 +689,6 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 	}
 done:
 	if (c) {
-		gd__secure_free(c->journal_key);
 		gd__free(c->del);
 		gd__free(c->del_ids);
 	}

@@ -86,7 +86,7 @@ int gd__retention_track(gd_vault *v, int64_t record_id, int64_t tenant_id);
 int gd__retention_forget_subject(gd_vault *v, int64_t subject_id);
 
 /* Removes the personal part of a record (see docs/retention.md, "Anonymisation"). */
-int gd__retention_anonymise_row(gd_vault *v, int64_t record_id, gd_time collected_at);
+int gd__retention_anonymise_row(gd_actor *a, int64_t record_id, gd_time collected_at);
 
 /* An active hold covering the subject or the record: its id in *hold (0: none). */
 int gd__hold_find(gd_vault *v, int64_t subject_id, int64_t record_id, int64_t *hold,

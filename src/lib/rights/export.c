@@ -398,8 +398,8 @@ static int export_records(struct ctx *c, struct out *o)
 	unsigned char ad[AD_MAX];
 	bool first = true;
 	int rc = gd__db_query(db, &st,
-	                      "SELECT id, activity, category, source, collected_at, updated_at, type, stage, sealed"
-	                      " FROM records WHERE subject_id = ? ORDER BY id",
+	                      "SELECT id, activity, category, source, collected_at, updated_at, type, stage, sealed,"
+	                      " subject_category, mac FROM records WHERE subject_id = ? ORDER BY id",
 	                      "i", c->s.id);
 	section_open(o, "records", "Personal data",
 	             "Record|Category|Activity|Purposes|Legal basis|Source|Collected|Kept until|Recipients|Transfers|Value");
@@ -410,7 +410,13 @@ static int export_records(struct ctx *c, struct out *o)
 		gd_time collected = gd__col_int(db, st, 4), updated = gd__col_int(db, st, 5);
 		int type = (int)gd__col_int(db, st, 6), stage = (int)gd__col_int(db, st, 7);
 		const struct gd__activity *act = gd__rights_activity(c->reg, activity);
-		rc = 0;
+		size_t macn;
+		const void *mac = gd__col_blob(db, st, 10, &macn);
+		struct gd__record_fields f = {.id = id, .tenant_id = c->a->tenant_id, .collected_at = collected,
+		                              .stage = stage, .subject = c->subject, .activity = activity,
+		                              .category = category, .subject_category = gd__col_text(db, st, 9)};
+		if ((rc = gd__record_mac_check(c->a, &f, mac, macn)) < 0)
+			break;
 		if ((c->flags & GD_EXPORT_PORTABLE) && !portable(act, source))
 			continue;
 		size_t n;

@@ -304,7 +304,7 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 	char buf[GD_REASON_MAX + 64], hold_reason[256];
 	int rc = gd__db_query(db, &st,
 	                      "SELECT r.id, r.activity, r.category, r.collected_at, r.stage, r.subject_category,"
-	                      " o.object FROM records r LEFT JOIN record_objects o ON o.record_id = r.id"
+	                      " o.object, r.mac FROM records r LEFT JOIN record_objects o ON o.record_id = r.id"
 	                      " WHERE r.subject_id = ? ORDER BY r.activity, r.id",
 	                      "i", c->s.id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
@@ -313,6 +313,14 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 		gd_time collected = gd__col_int(db, st, 3);
 		int stage = (int)gd__col_int(db, st, 4);
 		const struct gd__activity *act = gd__rights_activity(c->reg, activity);
+		/* What is kept is decided from these columns: edited ones must not decide it. */
+		size_t macn;
+		const void *mac = gd__col_blob(db, st, 7, &macn);
+		struct gd__record_fields mf = {.id = id, .tenant_id = a->tenant_id, .collected_at = collected, .stage = stage,
+		                               .subject = c->s.pseudonym, .activity = activity, .category = category,
+		                               .subject_category = gd__col_text(db, st, 5)};
+		if ((rc = gd__record_mac_check(a, &mf, mac, macn)) < 0)
+			break;
 		int64_t hold = 0;
 		rc = gd__hold_find(a->v, c->s.id, id, &hold, hold_reason, sizeof hold_reason);
 		if (rc < 0)
@@ -376,12 +384,17 @@ static int erase_doomed(gd_actor *a, struct erase_ctx *c)
 			                              .collected_at = c->del[i + j].collected_at};
 			snprintf(e.subject, sizeof e.subject, "%s", c->s.pseudonym);
 			snprintf(e.tenant, sizeof e.tenant, "%s", a->tenant);
-			gd__journal_encode(a->v, journal + j * GD__JOURNAL_ENTRY_SIZE, &e);
+			gd__journal_encode(journal + j * GD__JOURNAL_ENTRY_SIZE, &e);
 			rc = gd__records_delete(a->v, a->tenant_id, c->del[i + j].id, c->del[i + j].id, NULL);
+			/* Each deletion has its audit entry, as erasures and retention's do. */
+			if (rc == 0)
+				rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "request.erase.delete",
+				                                                  .subject = c->s.pseudonym,
+				                                                  .record_id = c->del[i + j].id});
 		}
 		/* Written and synced before the erasing transaction commits. */
 		if (rc == 0 && journaling)
-			rc = gd__journal_append(a->v, journal, n);
+			rc = gd__journal_append(a, journal, n);
 	}
 	return rc;
 }

@@ -27,7 +27,7 @@ static int check_tenant_name(const char *name)
 	return 0;
 }
 
-static size_t tenant_ad(unsigned char *ad, const char *name)
+size_t gd__tenant_ad(unsigned char *ad, const char *name)
 {
 	size_t n = strlen(name);
 	memcpy(ad, "gardien tenant v1:", 18);
@@ -45,11 +45,16 @@ int gd_tenant_create(gd_vault *v, const char *name, const char *country_code)
 		return gd__err(GD_EINVAL, "country calling code \"%s\" must be 1 to 3 digits, e.g. 33",
 		               country_code);
 	unsigned char kek[GD__KEY_SIZE], wrapped[GD__KEY_SIZE + GD__SEAL_OVERHEAD], ad[96];
-	gd__random(kek, sizeof kek);
-	gd__seal(wrapped, v->master, kek, sizeof kek, ad, tenant_ad(ad, name));
-	gd__wipe(kek, sizeof kek);
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
+	/* Under the master the vault is under now (another process may have rotated it). */
+	if ((rc = gd__vault_check_master(v)) < 0)
+		return gd__op_end(v, rc);
+	gd__random(kek, sizeof kek);
+	rc = gd__master_seal(v, v->master_version, wrapped, kek, sizeof kek, ad, gd__tenant_ad(ad, name));
+	gd__wipe(kek, sizeof kek);
+	if (rc < 0)
+		return gd__op_end(v, rc);
 	rc = gd__db_exec(v->store,
 	                 "INSERT INTO tenants (name, country_code, created_at, wrapped_key) VALUES (?, ?, ?, ?)",
 	                 "ttib", name, country_code, (int64_t)gd_vault_now(v), wrapped, sizeof wrapped);
@@ -59,6 +64,11 @@ int gd_tenant_create(gd_vault *v, const char *name, const char *country_code)
 		rc = gd__audit_append(v, 0, "system",
 		                      &(struct gd__audit_event){.action = "tenant.create", .reason = name});
 	return gd__op_end(v, rc);
+}
+
+int gd__tenant_set_key(gd_vault *v, int64_t tenant_id, const void *wrapped, size_t n)
+{
+	return gd__db_exec(v->store, "UPDATE tenants SET wrapped_key = ? WHERE id = ?", "bi", wrapped, n, tenant_id);
 }
 
 int gd_tenant_list(gd_vault *v, int (*cb)(void *ud, const char *name), void *ud)
@@ -108,13 +118,17 @@ int gd_actor_open(gd_actor **out, gd_vault *v, const char *tenant, const char *p
 	const void *wrapped = gd__col_blob(v->store, st, 2, &n);
 	unsigned char ad[96];
 	rc = n == GD__KEY_SIZE + GD__SEAL_OVERHEAD
-	         ? gd__open(GD__ACTOR_KEK(a), v->master, wrapped, n, ad, tenant_ad(ad, tenant))
+	         ? gd__master_open(v, v->master_version, GD__ACTOR_KEK(a), wrapped, n, ad, gd__tenant_ad(ad, tenant))
 	         : GD_ECORRUPT;
+	/* Another process may have rotated the master key: read the key file again, once. */
+	if (rc < 0 && n == GD__KEY_SIZE + GD__SEAL_OVERHEAD && gd__vault_reload_keys(v) == 0)
+		rc = gd__master_open(v, v->master_version, GD__ACTOR_KEK(a), wrapped, n, ad, gd__tenant_ad(ad, tenant));
 	if (rc < 0) {
 		rc = gd__err(GD_ECORRUPT, "the key of tenant \"%s\" failed authentication", tenant);
 		goto done;
 	}
 	gd__kdf(GD__ACTOR_BLIND(a), GD__KEY_SIZE, 1, "gdblind_", GD__ACTOR_KEK(a));
+	gd__meta_key(GD__ACTOR_KEK(a), GD__ACTOR_META(a));
 done:
 	if (st)
 		gd__db_reset(v->store, st);

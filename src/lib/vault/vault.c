@@ -25,12 +25,14 @@
 #define KEYFILE_MAGIC "GDKEY\0\1\0"
 #define KEYFILE_SIZE (8 + GD__KEY_SIZE)
 /*
+ * 4: a MAC on the metadata of every record and identifier (records/integrity.c);
  * 3: record ids from the counters table; 2: audit entries in blocks
- * (docs/FORMAT.md, "Audit blocks", "Id counters"). Older formats are
- * converted at open, one step after the other, in one transaction.
+ * (docs/FORMAT.md, "Audit blocks", "Id counters", "Metadata MACs"). Older
+ * formats are converted at open, one step after the other, in one transaction.
  */
-#define FORMAT_VERSION 3
-static const char key_check_ad[] = "gardien key check v1";
+#define FORMAT_VERSION 4
+const char gd__key_check_ad[] = "gardien key check v1";
+#define key_check_ad gd__key_check_ad
 
 /* The engine a vault's name calls for: a PostgreSQL URL, or an SQLite file path. */
 static const struct gd__store_engine *engine_for(const char *path)
@@ -110,70 +112,101 @@ static int check_fixed_clock(gd_vault *v, const char *path)
 	return rc;
 }
 
-static int read_key_file(const char *kpath, unsigned char *master)
+int gd__vault_options(gd_vault_options *out, const gd_vault_options *opts)
 {
-	struct stat st;
-	/* O_NONBLOCK: a FIFO (or device) given as key file must not hang the
-	 * open; anything but a regular file is refused below. */
-	int fd = open(kpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return gd__err(errno == ENOENT ? GD_ENOTFOUND : GD_EIO,
-		               "cannot open key file %s: %s",
-		               kpath, strerror(errno));
-	unsigned char buf[KEYFILE_SIZE + 1];
-	int rc = 0;
-	if (fstat(fd, &st) != 0) {
-		rc = gd__err(GD_EIO, "cannot stat key file %s", kpath);
-	} else if (!S_ISREG(st.st_mode)) {
-		rc = gd__err(GD_EDENIED, "key file %s is not a regular file (a FIFO, device or directory): give the key file itself",
-		             kpath);
-	} else if (st.st_mode & 077) {
-		rc = gd__err(GD_EDENIED, "key file %s is accessible by other users: run 'chmod 600 %s'",
-		             kpath, kpath);
-	} else {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n != KEYFILE_SIZE || memcmp(buf, KEYFILE_MAGIC, 8) != 0)
-			rc = gd__err(GD_EDENIED, "%s is not a gardien key file", kpath);
-		else
-			memcpy(master, buf + 8, GD__KEY_SIZE);
+	*out = (gd_vault_options)GD_VAULT_OPTIONS_INIT;
+	if (!opts)
+		return 0;
+	if (opts->version == 1 || opts->version == 2) {
+		/* Version 1 callers' structs end after `now`, version 2 ones after
+		 * `ordered_writes`: fields past their end are not read. */
+		out->key_path = opts->key_path;
+		out->now = opts->now;
+		if (opts->version == 2)
+			out->ordered_writes = opts->ordered_writes;
+		return 0;
 	}
-	close(fd);
-	gd__wipe(buf, sizeof buf);
-	return rc;
+	if (opts->version != GD_VAULT_OPTIONS_VERSION)
+		return gd__err(GD_EINVAL, "gd_vault_options version %u is not supported", opts->version);
+	*out = *opts;
+	if (out->key_fd < 0 || (out->key_fd > 0 && out->key_command))
+		return gd__err(GD_EINVAL, "give the key by one provider: a file, a descriptor or a command");
+	return 0;
 }
 
-int gd__vault_read_key(const char *path, const gd_vault_options *opts, unsigned char *master,
-                       char *key_path, size_t cap)
+int gd__master_kind(const gd_vault *v)
 {
-	char *kpath = default_key_path(path, opts);
-	if (!kpath)
-		return gd__err(GD_ENOMEM, "out of memory");
-	int rc = read_key_file(kpath, master);
-	if (key_path)
-		snprintf(key_path, cap, "%s", kpath);
-	gd__free(kpath);
-	return rc;
+	return v->p11 ? GD__K_TOKEN : GD__K_MASTER;
 }
 
-/* Derives the audit signing key pair from the master key. */
+int gd__master_seal(gd_vault *v, uint32_t version, unsigned char *out, const void *pt, size_t n,
+                    const void *ad, size_t adlen)
+{
+	if (v->p11)
+		return gd__p11_seal(v->p11, version, out, pt, n, ad, adlen);
+	const struct gd__keyring_entry *m = gd__keyring_find(v->ring, GD__K_MASTER, version);
+	if (!m)
+		return gd__err(GD_ENOTFOUND, "master key version %u is not in the key file", (unsigned)version);
+	gd__seal(out, m->key, pt, n, ad, adlen);
+	return 0;
+}
+
+int gd__master_open(gd_vault *v, uint32_t version, unsigned char *out, const void *sealed, size_t n,
+                    const void *ad, size_t adlen)
+{
+	if (v->p11)
+		return gd__p11_open_sealed(v->p11, version, out, sealed, n, ad, adlen);
+	const struct gd__keyring_entry *m = gd__keyring_find(v->ring, GD__K_MASTER, version);
+	if (!m)
+		return GD_ECORRUPT;
+	return gd__open(out, m->key, sealed, n, ad, adlen);
+}
+
+/*
+ * Sets v->master_version (and, with a key file, v->master) to the master that
+ * opens the key check: the newest first, an older one while a rotation is
+ * under way (gd_key_rotate).
+ */
+static int pick_master(gd_vault *v, const void *sealed, size_t n, uint32_t *version)
+{
+	unsigned char zeros[32];
+	int kind = gd__master_kind(v);
+	for (uint32_t best = UINT32_MAX;;) {
+		const struct gd__keyring_entry *m = NULL;
+		for (int i = 0; i < v->ring->n; i++)
+			if (v->ring->e[i].kind == kind && v->ring->e[i].version < best &&
+			    (!m || v->ring->e[i].version > m->version))
+				m = &v->ring->e[i];
+		if (!m)
+			return GD_EDENIED;
+		if (n == 32 + GD__SEAL_OVERHEAD &&
+		    gd__master_open(v, m->version, zeros, sealed, n, key_check_ad, sizeof key_check_ad) == 0) {
+			memcpy(v->master, m->key, GD__KEY_SIZE);
+			if (version)
+				*version = m->version;
+			return 0;
+		}
+		best = m->version;
+	}
+}
+
+/* Derives the audit signing key pair from the ring's audit seed. */
 static int derive_audit_keys(gd_vault *v)
 {
 	unsigned char seed[32];
-	v->audit_sk = gd__secure_alloc(GD__SIGN_SK_SIZE);
-	if (!v->audit_sk)
+	if (!v->audit_sk && !(v->audit_sk = gd__secure_alloc(GD__SIGN_SK_SIZE)))
 		return gd__err(GD_ENOMEM, "out of secure memory");
-	gd__kdf(seed, sizeof seed, 1, "gdaudit_", v->master);
+	gd__keyring_current(v->ring, GD__K_AUDIT, seed);
 	gd__sign_seed_keypair(v->audit_pk, v->audit_sk, seed);
 	gd__wipe(seed, sizeof seed);
 	return 0;
 }
 
-static int vault_new(gd_vault **out, const char *path, const gd_vault_options *opts)
+static int vault_new(gd_vault **out, const char *path, const gd_vault_options *given)
 {
-	if (opts && (opts->version < 1 || opts->version > GD_VAULT_OPTIONS_VERSION))
-		return gd__err(GD_EINVAL, "gd_vault_options version %u is not supported", opts->version);
-	int rc = gd__crypto_init();
-	if (rc < 0)
+	gd_vault_options o;
+	int rc = gd__vault_options(&o, given);
+	if (rc < 0 || (rc = gd__crypto_init()) < 0)
 		return rc;
 	gd_vault *v = gd__calloc(1, sizeof *v);
 	if (!v)
@@ -181,7 +214,14 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *o
 	v->journal.fd = -1;
 	v->path = gd__strdup(path);
 	v->master = gd__secure_alloc(GD__KEY_SIZE);
-	if (!v->path || !v->master) {
+	v->ring = gd__keyring_new();
+	/* The provider is kept: a rotation by another process is picked up by reading it again. */
+	v->key_path = o.key_path ? gd__strdup(o.key_path) : NULL;
+	v->key_command = o.key_command ? gd__strdup(o.key_command) : NULL;
+	v->key_pkcs11 = o.key_pkcs11 ? gd__strdup(o.key_pkcs11) : NULL;
+	v->key_fd = o.key_fd;
+	if (!v->path || !v->master || !v->ring || (o.key_path && !v->key_path) || (o.key_command && !v->key_command) ||
+	    (o.key_pkcs11 && !v->key_pkcs11)) {
 		gd_vault_close(v);
 		return gd__err(GD_ENOMEM, "out of memory");
 	}
@@ -191,11 +231,79 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *o
 		gd_vault_close(v);
 		return rc;
 	}
-	v->now = opts ? opts->now : 0;
-	/* Version 1 of the options ends before ordered_writes: not read then. */
-	v->store_flags = opts && opts->version >= 2 && opts->ordered_writes ? GD__STORE_ORDERED_WRITES : 0;
+	v->now = o.now;
+	v->store_flags = o.ordered_writes ? GD__STORE_ORDERED_WRITES : 0;
+	if (o.key_pkcs11 && (rc = gd__p11_open(&v->p11, o.key_pkcs11)) < 0) {
+		gd_vault_close(v);
+		return rc;
+	}
 	*out = v;
 	return 0;
+}
+
+/* The provider the vault was opened with, as options. */
+static gd_vault_options provider_of(const gd_vault *v)
+{
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = v->key_path;
+	o.key_command = v->key_command;
+	o.key_fd = v->key_fd;
+	o.key_pkcs11 = v->key_pkcs11;
+	return o;
+}
+
+/* Reads the key check and picks the master that opens it (the ring already read). */
+static int open_key_check(gd_vault *v, uint32_t *version)
+{
+	gd__stmt *st;
+	int rc = gd__db_query(v->store, &st, "SELECT value FROM meta WHERE key = 'key_check'", NULL);
+	if (rc < 0)
+		return rc;
+	rc = gd__db_step(v->store, st);
+	if (rc == 1) {
+		size_t n;
+		const void *sealed = gd__col_blob(v->store, st, 0, &n);
+		rc = pick_master(v, sealed, n, version);
+		if (rc < 0)
+			rc = gd__err(GD_EDENIED, "the key given does not open the vault %s (wrong key)", v->path);
+	} else if (rc == 0) {
+		rc = gd__err(GD_ECORRUPT, "%s is not an initialised gardien vault (no key check)", v->path);
+	}
+	gd__db_reset(v->store, st);
+	return rc;
+}
+
+int gd__meta_put(gd_vault *v, const char *key, const void *value, size_t n)
+{
+	return gd__db_exec(v->store,
+	                   "INSERT INTO meta (key, value) VALUES (?, ?)"
+	                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	                   "tb", key, value, n);
+}
+
+int gd__meta_put_int(gd_vault *v, const char *key, int64_t value)
+{
+	return gd__db_exec(v->store,
+	                   "INSERT INTO meta (key, value) VALUES (?, ?)"
+	                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	                   "ti", key, value);
+}
+
+int gd__vault_check_master(gd_vault *v)
+{
+	int rc = open_key_check(v, &v->master_version);
+	return rc < 0 ? gd__vault_reload_keys(v) : rc;
+}
+
+int gd__vault_reload_keys(gd_vault *v)
+{
+	if (v->key_fd > 0)
+		return gd__err(GD_EDENIED, "the vault's keys changed and were given on a descriptor: open the vault again");
+	gd_vault_options o = provider_of(v);
+	int rc = gd__keyring_read(v->ring, v->path, &o, NULL, 0);
+	if (rc == 0)
+		rc = open_key_check(v, &v->master_version);
+	return rc;
 }
 
 int gd_vault_init(const char *path, const gd_vault_options *opts)
@@ -212,15 +320,45 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 		return gd__err(GD_EEXISTS, "%s already exists: choose another path", path);
 	if ((rc = vault_new(&v, path, opts)) < 0)
 		return rc;
+	if (v->key_fd || v->key_command) {
+		rc = gd__err(GD_EINVAL, "init writes a key file (key_path): create the vault with one, then move the key"
+		                        " to your secrets manager and open the vault with a descriptor or a command"
+		                        " (docs/keys.md)");
+		goto done;
+	}
 	if (!(kpath = default_key_path(path, opts))) {
 		rc = file ? GD_ENOMEM : GD_EINVAL;
 		goto done;
 	}
 	if ((rc = set_file_base(v, kpath)) < 0)
 		goto done;
-	gd__random(v->master, GD__KEY_SIZE);
-	if ((rc = write_key_file(kpath, v->master)) < 0)
-		goto done;
+	if (v->p11) {
+		/* The master is generated on the token and stays there; the key file
+		 * (format 2) holds the other keys, random, and the master's version. */
+		static const unsigned char none[GD__KEY_SIZE];
+		unsigned char k[GD__KEY_SIZE];
+		rc = gd__keyring_add(v->ring, GD__K_TOKEN, 1, none);
+		for (int kind = GD__K_BACKUP; rc == 0 && kind <= GD__K_TOTP; kind++) {
+			gd__random(k, sizeof k);
+			rc = gd__keyring_add(v->ring, kind, 1, k);
+		}
+		gd__wipe(k, sizeof k);
+		if (rc == 0 && access(kpath, F_OK) == 0)
+			rc = gd__err(GD_EEXISTS, "key file %s already exists: remove it or choose another path", kpath);
+		if (rc == 0)
+			rc = gd__p11_generate(v->p11, 1);
+		if (rc == 0)
+			rc = gd__keyring_write(v->ring, kpath);
+		if (rc < 0)
+			goto done;
+	} else {
+		gd__random(v->master, GD__KEY_SIZE);
+		if ((rc = gd__keyring_add(v->ring, GD__K_MASTER, 1, v->master)) < 0)
+			goto done;
+		if ((rc = write_key_file(kpath, v->master)) < 0)
+			goto done;
+	}
+	v->master_version = 1;
 	key_written = true;
 	if ((rc = derive_audit_keys(v)) < 0)
 		goto done;
@@ -235,7 +373,8 @@ int gd_vault_init(const char *path, const gd_vault_options *opts)
 	}
 
 	unsigned char zeros[32] = {0}, check[32 + GD__SEAL_OVERHEAD];
-	gd__seal(check, v->master, zeros, sizeof zeros, key_check_ad, sizeof key_check_ad);
+	if ((rc = gd__master_seal(v, 1, check, zeros, sizeof zeros, key_check_ad, sizeof key_check_ad)) < 0)
+		goto done;
 	if ((rc = gd__op_begin(v)) < 0)
 		goto done;
 	rc = gd__db_exec(v->store, "INSERT INTO meta (key, value) VALUES ('format', ?)", "i",
@@ -339,6 +478,8 @@ static int upgrade(gd_vault *v)
 		rc = gd__audit_migrate(v);
 	if (rc == 0 && format < 3)
 		rc = migrate_counters(v);
+	if (rc == 0 && format < 4)
+		rc = gd__integrity_migrate(v);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'format'", "i",
 		                 (int64_t)FORMAT_VERSION);
@@ -347,9 +488,14 @@ static int upgrade(gd_vault *v)
 
 int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts)
 {
+	return gd__vault_open_ring(out, path, opts, NULL);
+}
+
+int gd__vault_open_ring(gd_vault **out, const char *path, const gd_vault_options *opts,
+                        const struct gd__keyring *given)
+{
 	gd_vault *v = NULL;
 	char *kpath = NULL;
-	gd__stmt *st;
 	int rc;
 
 	*out = NULL;
@@ -361,31 +507,29 @@ int gd_vault_open(gd_vault **out, const char *path, const gd_vault_options *opts
 		rc = gd__pg_is_url(path) ? GD_EINVAL : GD_ENOMEM;
 		goto done;
 	}
+	/* Before the database: a restore holding the lock may be replacing it.
+	 * (A missing vault gets no lock file: the engine's open names the error.) */
+	if (access(path, F_OK) == 0 && (rc = gd__lock_acquire(&v->lock, path, false)) < 0)
+		goto done;
 	if ((rc = set_file_base(v, kpath)) < 0)
 		goto done;
 	if ((rc = engine_for(path)->open(&v->store, path, false, v->store_flags)) < 0)
 		goto done;
-	if ((rc = read_key_file(kpath, v->master)) < 0)
+	gd_vault_options o = provider_of(v);
+	if (given)
+		memcpy(v->ring, given, sizeof *given);
+	else if ((rc = gd__keyring_read(v->ring, path, &o, NULL, 0)) < 0)
 		goto done;
-	if ((rc = gd__db_query(v->store, &st, "SELECT value FROM meta WHERE key = 'key_check'", NULL)) < 0)
+	if (!v->p11 && gd__keyring_find(v->ring, GD__K_TOKEN, 0)) {
+		rc = gd__err(GD_EDENIED, "the master key of %s is on a PKCS#11 token: give the token's URI"
+		                         " (key_pkcs11, docs/keys.md)", path);
 		goto done;
-	rc = gd__db_step(v->store, st);
-	if (rc == 1) {
-		size_t n;
-		const void *sealed = gd__col_blob(v->store, st, 0, &n);
-		unsigned char zeros[32];
-		rc = n == 32 + GD__SEAL_OVERHEAD
-		         ? gd__open(zeros, v->master, sealed, n, key_check_ad, sizeof key_check_ad)
-		         : GD_ECORRUPT;
-		if (rc < 0)
-			rc = gd__err(GD_EDENIED, "the key file %s does not open the vault %s (wrong key)",
-			             kpath, path);
-	} else if (rc == 0) {
-		rc = gd__err(GD_ECORRUPT, "%s is not an initialised gardien vault (no key check)", path);
 	}
-	gd__db_reset(v->store, st);
-	if (rc < 0)
+	if ((rc = open_key_check(v, &v->master_version)) < 0) {
+		if (rc == GD_EDENIED && !v->key_fd && !v->key_command && !v->p11)
+			rc = gd__err(GD_EDENIED, "the key file %s does not open the vault %s (wrong key)", kpath, path);
 		goto done;
+	}
 	if (v->now && (rc = check_fixed_clock(v, path)) < 0)
 		goto done;
 	if ((rc = derive_audit_keys(v)) == 0)
@@ -410,10 +554,16 @@ void gd_vault_close(gd_vault *v)
 	}
 	if (v->journal.fd >= 0)
 		close(v->journal.fd);
+	gd__lock_release(v->lock, false);
 	gd__register_cache_free(v->registers);
 	gd__audit_block_free(&v->audit.block);
 	gd__secure_free(v->master);
+	gd__keyring_free(v->ring);
 	gd__secure_free(v->audit_sk);
+	gd__free(v->key_path);
+	gd__free(v->key_command);
+	gd__free(v->key_pkcs11);
+	gd__p11_close(v->p11);
 	gd__free(v->path);
 	gd__free(v->file_base);
 	gd__free(v);

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS identifiers (
   subject_id BIGINT NOT NULL,
   kind       TEXT NOT NULL,
   sealed     BYTEA NOT NULL,
+  mac        BYTEA,             -- binds blind, subject and kind (integrity.c)
   PRIMARY KEY (tenant_id, blind)
 );
 CREATE INDEX IF NOT EXISTS identifiers_subject ON identifiers (subject_id);
@@ -51,7 +52,8 @@ CREATE TABLE IF NOT EXISTS records (
   type         BIGINT NOT NULL,
   stage        BIGINT NOT NULL DEFAULT 0, -- 0 active, 1 archived, 2 anonymised
   sealed       BYTEA NOT NULL,
-  subject_category TEXT                    -- who it is about (retention rules may depend on it)
+  subject_category TEXT,                   -- who it is about (retention rules may depend on it)
+  mac          BYTEA                        -- binds the metadata that decides enforcement (integrity.c)
 );
 CREATE INDEX IF NOT EXISTS records_subject ON records (subject_id);
 -- Id counters (src/lib/store/store.h): the last id given of each sequence,

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS identifiers (
   subject_id INTEGER NOT NULL,
   kind       TEXT NOT NULL,
   sealed     BLOB NOT NULL,
+  mac        BLOB,             -- binds blind, subject and kind (integrity.c)
   PRIMARY KEY (tenant_id, blind)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS identifiers_subject ON identifiers (subject_id);
@@ -50,7 +51,8 @@ CREATE TABLE IF NOT EXISTS records (
   type         INTEGER NOT NULL,
   stage        INTEGER NOT NULL DEFAULT 0, -- 0 active, 1 archived, 2 anonymised
   sealed       BLOB NOT NULL,
-  subject_category TEXT                    -- who it is about (retention rules may depend on it)
+  subject_category TEXT,                   -- who it is about (retention rules may depend on it)
+  mac          BLOB                        -- binds the metadata that decides enforcement (integrity.c)
 );
 CREATE INDEX IF NOT EXISTS records_subject ON records (subject_id);
 -- Id counters (src/lib/store/store.h): the last id given of each sequence,

@@ -1,0 +1,102 @@
+/*
+ * keys.h — the vault's keys inside the library: the key file and its
+ * providers (keyring.c), a master key on a PKCS#11 token (pkcs11.c),
+ * rotation (keys.c), and what vault.c and tenant.c offer them: sealing with
+ * a master version, re-reading the keys, opening a vault with keys read once.
+ */
+#ifndef GD_KEYS_H
+#define GD_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gardien.h"
+#include "lib/crypto/crypto.h"
+
+/* ---- key file and providers (keys/keyring.c), rotation (keys/keys.c) ---- */
+
+#define GD__KEYRING_MAX 16
+/* GD__K_TOKEN: a master key version held by a PKCS#11 token (its entry's key bytes are zero). */
+enum { GD__K_MASTER = 1, GD__K_BACKUP = 2, GD__K_JOURNAL = 3, GD__K_AUDIT = 4, GD__K_TOTP = 5, GD__K_TOKEN = 6 };
+struct gd__keyring_entry {
+	unsigned char kind;
+	uint32_t version;
+	unsigned char key[GD__KEY_SIZE];
+};
+struct gd__keyring {
+	int n;
+	int format;                  /* of the key file read: 1 or 2 */
+	struct gd__keyring_entry e[GD__KEYRING_MAX];
+};
+/* In secure memory; _free(NULL) does nothing. */
+struct gd__keyring *gd__keyring_new(void);
+void gd__keyring_free(struct gd__keyring *kr);
+/* Reads the key file of the vault at `vault_path` from the provider `opts` names. */
+int gd__keyring_read(struct gd__keyring *kr, const char *vault_path, const gd_vault_options *opts,
+                     char *key_path, size_t cap);
+/* Writes `kr` as a format-2 key file at `kpath`, atomically (temporary file, fsync, rename). */
+int gd__keyring_write(const struct gd__keyring *kr, const char *kpath);
+int gd__keyring_add(struct gd__keyring *kr, int kind, uint32_t version, const unsigned char key[GD__KEY_SIZE]);
+void gd__keyring_remove(struct gd__keyring *kr, int kind, uint32_t version);
+/* The entry of `kind` and `version` (0: the highest), or NULL. */
+const struct gd__keyring_entry *gd__keyring_find(const struct gd__keyring *kr, int kind, uint32_t version);
+/* The current key of `kind` into out, its version returned; a format-1 ring derives it from its master. */
+uint32_t gd__keyring_current(const struct gd__keyring *kr, int kind, unsigned char out[GD__KEY_SIZE]);
+/* Adds the derived secrets as entries of their own (version 1), before a master changes. */
+void gd__keyring_materialise(struct gd__keyring *kr);
+
+/* ---- PKCS#11 token (keys/pkcs11.c) ---- */
+
+struct gd__p11;
+/* Opens a session on the token a PKCS#11 URI names, logged in (GD_EDENIED: wrong PIN). */
+int gd__p11_open(struct gd__p11 **out, const char *uri);
+void gd__p11_close(struct gd__p11 *p);
+/* Generates master `version` on the token: AES-256, sensitive, not extractable. */
+int gd__p11_generate(struct gd__p11 *p, uint32_t version);
+int gd__p11_destroy(struct gd__p11 *p, uint32_t version);
+/* gd__seal / gd__open's contract and sizes, with the token's key `version` (AES-256-GCM). */
+int gd__p11_seal(struct gd__p11 *p, uint32_t version, unsigned char *out, const void *pt, size_t n,
+                 const void *ad, size_t adlen);
+int gd__p11_open_sealed(struct gd__p11 *p, uint32_t version, unsigned char *out, const void *sealed, size_t n,
+                        const void *ad, size_t adlen);
+
+/* Copies options of version 1 or 2 into `out` (defaults for what an older version lacks). */
+int gd__vault_options(gd_vault_options *out, const gd_vault_options *opts);
+/* The associated data of a tenant's sealed KEK ("gardien tenant v1:" name); ad holds 18 + 64 bytes. */
+size_t gd__tenant_ad(unsigned char *ad, const char *name);
+/* The associated data of the key check (meta.key_check, 32 zero bytes sealed by the master). */
+extern const char gd__key_check_ad[21];
+/* gd_vault_open with the keys already read (`given`, copied; NULL: read them from the provider). */
+int gd__vault_open_ring(gd_vault **out, const char *path, const gd_vault_options *opts,
+                        const struct gd__keyring *given);
+/*
+ * Seals / opens with master `version`: the ring's key, or the token's object
+ * when the vault's master is on a PKCS#11 token (vault.c).
+ */
+int gd__master_seal(gd_vault *v, uint32_t version, unsigned char *out, const void *pt, size_t n,
+                    const void *ad, size_t adlen);
+int gd__master_open(gd_vault *v, uint32_t version, unsigned char *out, const void *sealed, size_t n,
+                    const void *ad, size_t adlen);
+/* GD__K_TOKEN when the master is on a token, GD__K_MASTER otherwise. */
+int gd__master_kind(const gd_vault *v);
+/* Re-wraps the tenant keys and the key check under the ring's newest master (keys.c), in the caller's operation. */
+int gd__key_rewrap_to_newest(gd_vault *v);
+/* Keeps `pk` among the audit public keys whose old signatures verify (keys.c), in the caller's operation. */
+int gd__key_retire_pk(gd_vault *v, const unsigned char pk[32]);
+/* Reads the key file again from the vault's provider and picks the master that opens it. */
+int gd__vault_reload_keys(gd_vault *v);
+/* Checks that the vault's master still opens its key check, re-reading the keys if not. */
+int gd__vault_check_master(gd_vault *v);
+
+/*
+ * The vault lock "<vault>.lock" (lock.c): shared by every open handle,
+ * exclusive for a restore. Refused with GD_EBUSY naming the holder's pid and
+ * command. Reference-counted per process; release with gd__lock_release.
+ */
+struct gd__lock;
+int gd__lock_acquire(struct gd__lock **out, const char *vault_path, bool exclusive);
+void gd__lock_release(struct gd__lock *l, bool exclusive);
+
+
+#endif

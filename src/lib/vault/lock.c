@@ -1,0 +1,167 @@
+/*
+ * lock.c — the vault lock: "<vault>.lock" beside the vault, so that a restore
+ * never replaces a vault another process is using.
+ *
+ * Every gd_vault_open holds a shared POSIX record lock (fcntl F_RDLCK on byte
+ * 0) for as long as the handle lives; gd_backup_restore holds the exclusive
+ * one (F_WRLCK) for its whole run. POSIX locks were chosen over flock and OFD
+ * locks because F_GETLK reports the pid of a holder, which the refusal names.
+ *
+ * Invariant: one lock file descriptor per process and lock file. POSIX locks
+ * belong to the process and vanish when any of its descriptors of the file is
+ * closed, so two handles of one vault in one process (the server's threads, a
+ * restore that opens the live vault to read its trail) share one descriptor
+ * through the reference-counted table below, guarded by a mutex.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/internal.h"
+
+struct gd__lock {
+	struct gd__lock *next;
+	dev_t dev;
+	ino_t ino;
+	int fd;
+	int refs;
+	int exclusive;               /* how many of the refs hold it exclusive */
+};
+
+static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct gd__lock *table;
+
+/*
+ * "gardien serve" for pid: the process name and the first two plain words of
+ * its command line (lowercase letters and dashes only, so that paths, values
+ * and anything secret-looking are never echoed).
+ */
+static void describe(char *out, size_t cap, pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(out, cap, "pid %ld", (long)pid);
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	size_t len = strlen(out);
+	const char *arg0 = buf, *slash = strrchr(arg0, '/');
+	snprintf(out + len, cap - len, " (%.32s", slash ? slash + 1 : arg0);
+	int words = 0;
+	for (size_t i = strlen(buf) + 1; i < n && words < 2; i += strlen(buf + i) + 1) {
+		const char *w = buf + i;
+		size_t wl = strlen(w);
+		bool plain = wl >= 2 && wl <= 16 && w[0] >= 'a' && w[0] <= 'z';
+		for (size_t k = 0; plain && k < wl; k++)
+			plain = (w[k] >= 'a' && w[k] <= 'z') || w[k] == '-';
+		if (!plain)
+			continue;
+		len = strlen(out);
+		snprintf(out + len, cap - len, " %s", w);
+		words++;
+	}
+	len = strlen(out);
+	snprintf(out + len, cap - len, ")");
+}
+
+static int set_lock(int fd, bool exclusive, const char *vault_path)
+{
+	struct flock fl = {.l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+	if (gd__fault_point())
+		return gd__err(GD_EIO, "cannot lock the vault (injected)");
+	if (fcntl(fd, F_SETLK, &fl) == 0)
+		return 0;
+	if (errno != EAGAIN && errno != EACCES)
+		return gd__err(GD_EIO, "cannot lock %s.lock: %s", vault_path, strerror(errno));
+	char who[160] = "another process";
+	struct flock q = {.l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+	if (fcntl(fd, F_GETLK, &q) == 0 && q.l_type != F_UNLCK)
+		describe(who, sizeof who, q.l_pid);
+	if (exclusive)
+		return gd__err(GD_EBUSY,
+		               "the vault %s is in use by %s: stop it (and every gardien process using this"
+		               " vault) before restoring, then run the restore again",
+		               vault_path, who);
+	return gd__err(GD_EBUSY, "the vault %s is locked by %s (a restore in progress): open it again once it ends",
+	               vault_path, who);
+}
+
+int gd__lock_acquire(struct gd__lock **out, const char *vault_path, bool exclusive)
+{
+	char path[4200];
+	struct stat st;
+	int rc = 0, fd = -1;
+	*out = NULL;
+	if (snprintf(path, sizeof path, "%s.lock", vault_path) >= (int)sizeof path)
+		return gd__err(GD_EINVAL, "vault path is too long");
+	pthread_mutex_lock(&table_mu);
+	/* Found by stat, not by opening it: closing a second descriptor of the
+	 * file would drop the lock the first one holds. */
+	struct gd__lock *l = NULL;
+	if (stat(path, &st) == 0)
+		for (l = table; l && (l->dev != st.st_dev || l->ino != st.st_ino); l = l->next)
+			;
+	if (l) {
+		if (exclusive && !l->exclusive)
+			rc = set_lock(l->fd, true, vault_path);
+		if (rc == 0)
+			l->refs++, l->exclusive += exclusive;
+		goto done;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		rc = gd__err(GD_EIO, "cannot open the vault lock %s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = gd__err(GD_EIO, "cannot stat the vault lock %s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (!(l = gd__calloc(1, sizeof *l))) {
+		rc = GD_ENOMEM;
+		goto done;
+	}
+	if ((rc = set_lock(fd, exclusive, vault_path)) < 0) {
+		gd__free(l);
+		l = NULL;
+		goto done;
+	}
+	*l = (struct gd__lock){.next = table, .dev = st.st_dev, .ino = st.st_ino, .fd = fd, .refs = 1,
+	                       .exclusive = exclusive};
+	table = l;
+	fd = -1;
+done:
+	if (fd >= 0)
+		close(fd);
+	pthread_mutex_unlock(&table_mu);
+	if (rc == 0)
+		*out = l;
+	return rc;
+}
+
+void gd__lock_release(struct gd__lock *l, bool exclusive)
+{
+	if (!l)
+		return;
+	pthread_mutex_lock(&table_mu);
+	/* The last exclusive holder gone, handles still open keep it shared. */
+	if (exclusive && --l->exclusive == 0 && l->refs > 1) {
+		struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+		(void)fcntl(l->fd, F_SETLK, &fl);
+	}
+	if (--l->refs == 0) {
+		struct gd__lock **p = &table;
+		while (*p != l)
+			p = &(*p)->next;
+		*p = l->next;
+		close(l->fd); /* drops the process's lock */
+		gd__free(l);
+	}
+	pthread_mutex_unlock(&table_mu);
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# test_restore.sh — restores that cannot undo an erasure (issue 16 item 4):
+# while `gardien serve` has the vault open a restore is refused naming it; a
+# restore with the erasure journal deleted, cut short by one entry or with one
+# byte changed is refused (exit 5) naming what is missing, with the vault and
+# the journal unchanged; the journal travels with an export, from which a
+# restore re-applies the erasure after the vault and its journal are lost.
+source "$(dirname "$0")/lib.sh"
+[ "${GD_ENGINE:-sqlite}" != pg ] || { echo "SKIP: the vault lock and the journal beside the vault file are those of file vaults"; exit 77; }
+export GARDIEN_NOW=2026-03-02T09:00:00Z GARDIEN_PRINCIPAL=test:ops
+IBAN="FR76 3000 6000 0112 3456 7890 189"
+J=$GARDIEN_VAULT.journal
+
+"$G" init --tenant acme --country 33 >/dev/null
+s=$("$G" subject create --email jeanne@example.org)
+t=$("$G" subject create --email paul@example.org)
+"$G" put "$s" --activity billing --category user.financial.bank_account "$IBAN" >/dev/null
+"$G" put "$t" --activity billing --category user.financial.bank_account "kept value" >/dev/null
+"$G" backup create >/dev/null
+b=$(ls "$GARDIEN_VAULT.backups"/backup-*.gdbk)
+GARDIEN_NOW=2026-03-03T09:00:00Z "$G" erase "$s" >/dev/null
+GARDIEN_NOW=2026-03-03T10:00:00Z "$G" erase "$t" >/dev/null
+[ "$(stat -c %s "$J")" = 320 ] || fail "two erasures should make two journal entries"
+"$G" --json audit list | grep -q journal.anchor ||
+	fail "no journal anchor in the audit trail"
+
+# expect_refused CODE PATTERN: restore refused with CODE and PATTERN on stderr,
+# the vault and its journal as they were.
+expect_refused() {
+	local want=$1 pattern=$2 vault_before journal_before got=0
+	vault_before=$(sha256sum "$GARDIEN_VAULT" | cut -d' ' -f1)
+	journal_before=$(sha256sum "$J" 2>/dev/null | cut -d' ' -f1 || true)
+	"$G" backup restore "$b" >"$W/restore.out" 2>"$W/restore.err" || got=$?
+	[ "$got" = "$want" ] || { cat "$W/restore.err" >&2; fail "restore exited $got, expected $want (line ${BASH_LINENO[0]})"; }
+	grep -qE -- "$pattern" "$W/restore.err" || { cat "$W/restore.err" >&2; fail "refusal does not say /$pattern/"; }
+	[ "$(sha256sum "$GARDIEN_VAULT" | cut -d' ' -f1)" = "$vault_before" ] || fail "a refused restore changed the vault"
+	[ "$(sha256sum "$J" 2>/dev/null | cut -d' ' -f1 || true)" = "$journal_before" ] || fail "a refused restore changed the journal"
+	[ ! -e "$GARDIEN_VAULT.restoring" ] || fail "a refused restore left its snapshot"
+}
+
+# 1. While the server runs: refused, the server named.
+start_server
+expect_refused 7 "in use by pid $SERVER_PID \(gardien serve"
+stop_server
+
+cp "$J" "$W/journal.good"
+# 2. The journal deleted.
+rm "$J"
+expect_refused 5 "journal .* is missing, but the audit trail of the live vault proves 2 journal entries"
+# 3. Cut short by one entry.
+head -c 160 "$W/journal.good" >"$J"
+expect_refused 5 "cut short: it holds 1 entry, but the audit trail of the live vault proves 2.*entries 2\.\.2 are missing"
+# 4. One byte changed (the time of the second erasure).
+cp "$W/journal.good" "$J"
+byte=$(od -An -tu1 -j170 -N1 "$J" | tr -d ' ')
+printf "\\$(printf %03o $(((byte + 1) % 256)))" | dd of="$J" bs=1 seek=170 conv=notrunc status=none
+expect_refused 5 "entry 2 of the erasure journal .* is damaged"
+cp "$W/journal.good" "$J"
+
+# The journal exported and kept elsewhere; then the vault and its journal are lost.
+"$G" backup export-journal "$W/journal.export" | grep -q "exported the erasure journal"
+grep -qa "jeanne" "$W/journal.export" && fail "the export is not encrypted"
+rm -f "$GARDIEN_VAULT" "$GARDIEN_VAULT-wal" "$GARDIEN_VAULT-shm" "$J"
+set +e
+"$G" backup restore "$b" >"$W/out" 2>"$W/err"
+rc=$?
+set -e
+[ $rc = 3 ] || { cat "$W/err" >&2; fail "restore with neither vault nor journal exited $rc, expected 3"; }
+grep -q -- "--journal JOURNAL" "$W/err" || fail "the refusal does not say how to give the journal"
+"$G" --json backup restore "$b" --journal "$W/journal.export" >"$W/restore.json"
+[ "$(jq .erasures "$W/restore.json")" = 2 ] || fail "the exported journal's erasures were not re-applied"
+[ -e "$J" ] || fail "the journal given was not installed beside the vault"
+set +e
+"$G" subject find email jeanne@example.org >/dev/null 2>&1
+rc=$?
+set -e
+[ $rc = 3 ] || fail "the erased subject is back after the restore"
+# The restored vault and its installed journal agree: a new restore passes the check.
+"$G" backup restore "$b" >/dev/null
+echo "ok"
