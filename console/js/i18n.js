@@ -99,6 +99,7 @@ const W = {
   n_requests: ['{0} demandes', '{0} requests'],
   number: ['N°', 'No.'],
   due: ['Échéance', 'Due'],
+  target: ['Objectif interne', 'Internal target'],
   open_request: ['Ouvrir une demande', 'Open a request'],
   subject_hint: ['Le pseudonyme donné par « Personnes ».', 'The pseudonym given by "Subjects".'],
   activity_opt: ['Traitement (facultatif)', 'Activity (optional)'],

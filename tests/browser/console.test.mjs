@@ -233,6 +233,16 @@ try {
   assert.equal(await page.$$eval('[role="search"] ~ div tbody tr', (r) => r.length), 1, 'the late filter');
   assert.equal(await page.$$eval('[role="search"] ~ div tbody tr .late', (r) => r.length), 1, 'late in red');
   await page.click('#late-only');
+  // Issue 19: the legal due date and, apart, the tenant's internal target, as the API gives them.
+  const cal = await api(token, 'PUT', `${T}/calendar`, { target_days: 25 });
+  assert.equal(cal.status, 200, `calendar target: ${JSON.stringify(cal.json)}`);
+  await visit(page, '#/today', "Aujourd'hui");
+  await visit(page, '#/requests', 'Demandes');
+  const apiTargets = (await api(token, 'GET', `${T}/requests`)).json.requests.map((q) => Boolean(q.target_at));
+  assert.ok(apiTargets.length > 0 && apiTargets.every(Boolean), 'the API gives each request a target date');
+  const shown = await page.$$eval('[role="search"] ~ div tbody tr [data-testid="target"]', (c) => c.map((e) => e.textContent));
+  assert.equal(shown.length, 3, 'a target column');
+  assert.ok(shown.every((x) => /\d/.test(x)), `target dates shown: ${shown}`);
   await checkPage(page, 'requests');
   await page.select('form.card [name="kind"]', 'access');
   await fill(page, 'form.card', { subject: env('GD_ANA') });

@@ -37,9 +37,10 @@ export async function render(box, arg, go) {
       .filter((r) => !fLate.checked || (r.late || daysLeft(r.due_at) < 0))
       .filter((r) => !fText.value || r.subject.includes(fText.value.trim()))
       .sort((a, b) => a.due_at.localeCompare(b.due_at));
-    out.replaceChildren(table(t('n_requests', rows.length), [t('number'), t('kind'), t('subject'), t('state'), t('due')],
+    out.replaceChildren(table(t('n_requests', rows.length), [t('number'), t('kind'), t('subject'), t('state'), t('due'), t('target')],
       rows.map((r) => h('tr', h('td', h('a', { href: `#/requests/${r.id}` }, `#${r.id}`)), h('td', kindName(r.kind)),
-        h('td.mono', r.subject), h('td', t('state_' + r.state)), h('td', due(r))))));
+        h('td.mono', r.subject), h('td', t('state_' + r.state)), h('td', due(r)),
+        h('td', { 'data-testid': 'target' }, r.target_at ? fmtDate(r.target_at) : '—')))));
   };
   for (const el of [fState, fKind, fLate]) el.addEventListener('change', draw);
   fText.addEventListener('input', draw);
@@ -99,6 +100,7 @@ async function renderOne(box, id, go, kept) {
     h('dt', t('subject')), h('dd.mono', { 'data-testid': 'subject' }, r.subject),
     h('dt', t('state')), h('dd', { 'data-testid': 'state' }, t('state_' + r.state)),
     h('dt', t('due')), h('dd', due(r)),
+    h('dt', t('target')), h('dd', r.target_at ? fmtDate(r.target_at) : '—'),
     r.activity ? [h('dt', t('activity')), h('dd', r.activity)] : null,
     h('dt', t('opened_by')), h('dd', r.opened_by));
   page.append(dl);
