@@ -974,10 +974,10 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 	else
 		snprintf(base, sizeof base, "%s", path);
 	gd__journal_path(jpath, sizeof jpath, base);
-	/* Nobody else may use a file vault while it is replaced: a server writing
-	 * on would lose what it acknowledged, erasures included. (A PostgreSQL
-	 * vault has no such lock yet: stop its servers first, docs/scaling.md.) */
-	if (!pg && (rc = gd__lock_acquire(&lock, path, true)) < 0)
+	/* Nobody else may use the vault while it is replaced: a server writing on
+	 * would lose what it acknowledged, erasures included (vault/lock.c: a lock
+	 * file, or a PostgreSQL advisory lock). */
+	if ((rc = gd__lock_acquire(&lock, path, true)) < 0)
 		goto done;
 	snprintf(tmp, sizeof tmp, "%s.restoring", base);
 	snprintf(jsrc, sizeof jsrc, "%s.journal-in", tmp);
