@@ -101,6 +101,15 @@ if [ "$GD_ENGINE" = pg ]; then
 	env -u GARDIEN_KEY "$G" --tenant acme --key-command "cat '$K'" subject create 2>"$W/err"; rc=$?
 	set -e
 	[ $rc = 2 ] && grep -q "needs the path of its master key file" "$W/err" || fail "--key-command on PostgreSQL: exit $rc, $(cat "$W/err")"
+	# Nor has it a default backup folder: a prune without one would not see the
+	# backups that need the old keys. Refused, the URL (a password) not shown.
+	for cmd in "key prune" "backup create" "backup list"; do
+		set +e
+		env -u GARDIEN_BACKUP_DIR "$G" $cmd >/dev/null 2>"$W/err"; rc=$?
+		set -e
+		[ $rc = 2 ] && grep -q "no default backup folder" "$W/err" || fail "$cmd without a backup folder on PostgreSQL: exit $rc, $(cat "$W/err")"
+		grep -q "postgres" "$W/err" && fail "$cmd shows the vault URL: $(cat "$W/err")"
+	done
 	echo ok
 	exit 0
 fi

@@ -182,8 +182,24 @@ static int info_cmp(const void *x, const void *y)
 }
 
 /* Every backup of `dir`, oldest first (files that are not backups are skipped). */
+/*
+ * A backup folder named after a PostgreSQL URL ("<vault>.backups" of a
+ * postgresql:// vault) is no folder: refused without echoing it (the URL may
+ * hold a password), and never read as an empty folder, which would let a key
+ * prune destroy a master the real backups need.
+ */
+static int check_dir_not_url(const char *dir)
+{
+	if (gd__pg_is_url(dir))
+		return gd__err(GD_EINVAL, "a PostgreSQL vault has no default backup folder: give one"
+		                          " (--dir DIR, GARDIEN_BACKUP_DIR; docs/backups.md)");
+	return 0;
+}
+
 static int scan(const char *dir, const gd_backup_policy *p, struct blist *l)
 {
+	if (check_dir_not_url(dir) < 0)
+		return GD_EINVAL;
 	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : gd__err(GD_EIO, "cannot read backup directory %s: %s", dir, strerror(errno));
@@ -539,6 +555,8 @@ int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 
 	if (!dir || !*dir || strlen(dir) > PATH_CAP - 80)
 		return gd__err(GD_EINVAL, "backup directory is missing or too long");
+	if ((rc = check_dir_not_url(dir)) < 0)
+		return rc;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return gd__err(GD_EIO, "cannot create backup directory %s: %s", dir, strerror(errno));
 	gd_time_format(stamp, now);
