@@ -310,9 +310,13 @@ const char *gd__basis_name(enum gd__basis b);
 /* The model as JSON (jansson); the caller json_decref()s it. */
 struct json_t;
 struct json_t *gd__register_json(const struct gd__register *r);
-/* Writes `r` in `format` (GD_REGISTER_FORMATS); "yaml" writes `source`. */
+/*
+ * Writes `r` in `format` (GD_REGISTER_FORMATS); "yaml" writes `source`. The
+ * Markdown and HTML documents read in `language` (po/<language>.po, context
+ * "register"; NULL: English); the other formats have no language.
+ */
 int gd__register_write(const struct gd__register *r, const char *source, size_t len,
-                       const char *format, FILE *out);
+                       const char *format, const char *language, FILE *out);
 
 /* A fideslang data use / data category as the closest DPV 2.2 term, compact ("dpv:…", "pd:…"; register_dpv.c). */
 const char *gd__dpv_purpose(const char *data_use);
