@@ -127,7 +127,7 @@ int gd_register_versions(gd_actor *a, int (*cb)(void *ud, const gd_register_vers
  * the CNIL register template (one row per activity, docs/register.md),
  * "json" (gardien's model), "jsonld" (W3C DPV terms), "yaml" (the source as loaded).
  */
-#define GD_REGISTER_FORMATS "html, md, csv, fods, json, jsonld, yaml"
+#define GD_REGISTER_FORMATS "html, md, csv, ods, fods, json, jsonld, yaml"
 
 /*
  * Writes a version of the tenant's register to `out` in `format`

@@ -324,6 +324,10 @@ const char *gd__dpv_personal_data(const char *category);
 
 /* The CNIL template's columns, as CSV (ods false) or flat OpenDocument (register_cnil.c). */
 int gd__register_write_cnil(const struct gd__register *r, bool ods, FILE *out);
+/* The same cells as content.xml of an OpenDocument package (register_ods.c). */
+int gd__register_write_ods_content(const struct gd__register *r, FILE *out);
+/* The zipped OpenDocument spreadsheet (.ods): mimetype stored first, content.xml, manifest. */
+int gd__register_write_ods(const struct gd__register *r, FILE *out);
 
 /* Cache of parsed registers kept on the vault handle (register_store.c). */
 struct gd__register_cache;

@@ -945,6 +945,8 @@ int gd__register_write(const struct gd__register *r, const char *source, size_t 
 		return dump(jsonld(r), out);
 	if (strcmp(format, "csv") == 0)
 		return gd__register_write_cnil(r, false, out);
+	if (strcmp(format, "ods") == 0)
+		return gd__register_write_ods(r, out);
 	if (strcmp(format, "fods") == 0)
 		return gd__register_write_cnil(r, true, out);
 	if (strcmp(format, "md") == 0 || strcmp(format, "markdown") == 0)
