@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		if (!r || nerr)
 			abort(); /* success means a model and no error */
-		static const char *const formats[] = {"json", "jsonld", "csv", "fods", "md", "html", "yaml"};
+		static const char *const formats[] = {"json", "jsonld", "csv", "ods", "fods", "md", "html", "yaml"};
 		FILE *out = fopen("/dev/null", "w");
 		for (size_t i = 0; out && i < sizeof formats / sizeof *formats; i++)
 			for (int l = 0; l < 2; l++) /* the documents in English and French */
