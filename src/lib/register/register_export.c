@@ -5,7 +5,11 @@
  *
  * Every format is built from the model alone, walking it in file order, with
  * no clock, locale or hash-table order involved: the same register gives the
- * same bytes. The JSON form is also what gd_register_diff compares.
+ * same bytes. The JSON form is also what gd_register_diff compares. Markdown
+ * and HTML take their words from the language's gettext catalogue (po.h,
+ * contexts "register", "register-basis", "register-right",
+ * "register-safeguard", "stage"), the notice writer's catalogues; catalogue
+ * texts are inserted as text, never used as a printf format.
  */
 #include <jansson.h>
 #include <stdarg.h>
