@@ -302,6 +302,25 @@ int gd_key_rotate(gd_vault *v, const char *kind, const char *backup_dir, unsigne
 /* Destroys the retired key versions no backup of `backup_dir` needs (audited). */
 int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed);
 
+/* What gd_key_epoch did. */
+typedef struct gd_key_epoch_result {
+	unsigned begun;          /* tenants whose next erasure epoch began */
+	uint64_t rewrapped;      /* subject keys moved onto their tenant's current epoch */
+	unsigned destroyed;      /* ended epoch keys destroyed */
+	unsigned secret_version; /* the epoch secret now in the key file */
+} gd_key_epoch_result;
+/**
+ * Ends the erasure epochs that are over (docs/keys.md, "Erasure epochs"):
+ * begins each such tenant's next epoch, re-wraps the live subject keys under
+ * it in batches (`progress`, may be NULL, after each; a non-zero return
+ * stops), then writes a new epoch secret to the key file and destroys the
+ * ended epochs' keys, so that no copy of the database can unwrap the key of
+ * a subject erased in them. Resumable: run it again after a crash. Needs the
+ * key file (not a descriptor or a command). Audited (key.epoch).
+ */
+int gd_key_epoch(gd_vault *v, int (*progress)(void *ud, uint64_t done, uint64_t total), void *ud,
+                 gd_key_epoch_result *out);
+
 /* ---- process hygiene --------------------------------------------------------- */
 
 /*
@@ -329,6 +348,12 @@ void gd_wipe_free(void *p);
  *         over 64 bytes).
  */
 int gd_tenant_create(gd_vault *v, const char *name, const char *country_code);
+/**
+ * Sets the length of a tenant's erasure epochs (docs/keys.md) in seconds,
+ * from one hour to 366 days (default 7 days). Takes effect from the tenant's
+ * next epoch. Audited (tenant.epoch). GD_ENOTFOUND: no such tenant.
+ */
+int gd_tenant_set_epoch(gd_vault *v, const char *name, int64_t seconds);
 
 /*
  * Calls `cb` for each tenant name, in creation order.

@@ -1,15 +1,48 @@
-/* cmd_key.c — gardien key rotate master|backup|audit, gardien key prune. */
+/* cmd_key.c — gardien key rotate master|backup|audit, gardien key prune, gardien key epoch. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+static int epoch_progress(void *ud, uint64_t done, uint64_t total)
+{
+	(void)ud;
+	fprintf(stderr, "\rre-wrapping subject keys: %llu of %llu", (unsigned long long)done, (unsigned long long)total);
+	if (done >= total)
+		fputc('\n', stderr);
+	return 0;
+}
+
+/* gardien key epoch: ends the erasure epochs that are over (docs/keys.md). */
+static int key_epoch(struct cli *c, int argc, char **argv)
+{
+	gd_key_epoch_result r;
+	int rc;
+	if (argc > 2)
+		return cli_usage(c, "key", "epoch takes no argument, not '%s'", argv[2]);
+	if ((rc = cli_open(c, false)) != EXIT_OK)
+		return rc;
+	if ((rc = gd_key_epoch(c->vault, isatty(2) ? epoch_progress : NULL, NULL, &r)) < 0)
+		return cli_fail(c, rc);
+	if (c->json)
+		cli_print_json(json_pack("{s:i,s:I,s:i,s:i}", "begun", (int)r.begun, "rewrapped", (json_int_t)r.rewrapped,
+		                         "destroyed", (int)r.destroyed, "secret_version", (int)r.secret_version));
+	else
+		printf("%u epoch(s) begun, %llu subject key(s) re-wrapped, %u ended epoch key(s) destroyed;"
+		       " epoch secret version %u\n",
+		       r.begun, (unsigned long long)r.rewrapped, r.destroyed, r.secret_version);
+	return EXIT_OK;
+}
 
 int cmd_key(struct cli *c, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "", *kind = NULL, *dir = NULL;
 	char dir_buf[4200];
 	int rc;
+	if (strcmp(sub, "epoch") == 0)
+		return key_epoch(c, argc, argv);
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
 			dir = argv[++i];
@@ -19,7 +52,7 @@ int cmd_key(struct cli *c, int argc, char **argv)
 			return cli_usage(c, "key", "unexpected argument '%s'", argv[i]);
 	}
 	if (strcmp(sub, "rotate") && strcmp(sub, "prune"))
-		return cli_usage(c, "key", "missing or unknown subcommand: rotate or prune");
+		return cli_usage(c, "key", "missing or unknown subcommand: rotate, prune or epoch");
 	if (strcmp(sub, "rotate") == 0 && !kind)
 		return cli_usage(c, "key", "rotate takes the key to rotate: master, backup or audit");
 	if (!dir) {

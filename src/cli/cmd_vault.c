@@ -238,6 +238,22 @@ int cmd_tenant(struct cli *c, int argc, char **argv)
 			cli_print_json(json_pack("{s:o}", "tenants", arr));
 		return EXIT_OK;
 	}
+	if (strcmp(argv[1], "set-epoch") == 0) {
+		/* gardien tenant set-epoch NAME DAYS: the length of the tenant's erasure epochs (docs/keys.md). */
+		char *end = NULL;
+		long days = argc == 4 ? strtol(argv[3], &end, 10) : 0;
+		if (argc != 4 || !end || *end || days < 1 || days > 366)
+			return cli_usage(c, "tenant", "set-epoch takes NAME and DAYS, a number of days from 1 to 366");
+		if ((rc = cli_open(c, false)) != EXIT_OK)
+			return rc;
+		if ((rc = gd_tenant_set_epoch(c->vault, argv[2], (int64_t)days * 86400)) < 0)
+			return cli_fail(c, rc);
+		if (c->json)
+			cli_print_json(json_pack("{s:s,s:i}", "tenant", argv[2], "epoch_days", (int)days));
+		else
+			printf("tenant %s: erasure epochs of %ld day(s), from its next epoch\n", argv[2], days);
+		return EXIT_OK;
+	}
 	if (strcmp(argv[1], "calendar") == 0)
 		return tenant_calendar(c, argc, argv);
 	if (strcmp(argv[1], "holidays") == 0)

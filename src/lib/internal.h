@@ -67,6 +67,10 @@ struct gd_vault {
 /* Subject keys an actor keeps unwrapped (a bounded cache, subject.c): with
  * its other keys they fit one page of secure memory. */
 #define GD__KEY_SLOTS 64
+#define GD__EPOCH_SLOTS 4
+/* A subject's wrapped key: 72 bytes sealed by the KEK (epoch 0), or a 4-byte
+ * epoch number then 72 bytes sealed by that epoch's key (keys/epoch.c). */
+#define GD__WRAPPED_MAX (4 + GD__KEY_SIZE + GD__SEAL_OVERHEAD)
 
 struct gd_actor {
 	gd_vault *v;
@@ -86,9 +90,13 @@ struct gd_actor {
 	 * (pseudonym and wrapped key, neither secret) is here. Direct-mapped. */
 	struct gd__key_slot {
 		char pseudonym[GD_SUBJECT_ID_SIZE];
-		unsigned char wrapped[GD__KEY_SIZE + GD__SEAL_OVERHEAD];
+		unsigned char wrapped[GD__WRAPPED_MAX];
+		unsigned char wrapped_len;
 		bool used;
 	} slots[GD__KEY_SLOTS];
+	/* Epoch keys opened (keys/epoch.c): slot i holds epoch epoch_ids[i] (0: empty)
+	 * at GD__ACTOR_EPOCH_KEY(a, i). */
+	uint32_t epoch_ids[GD__EPOCH_SLOTS];
 	uint64_t slots_epoch;        /* gd__subject_erasures() when the slots were last valid */
 };
 
@@ -97,8 +105,9 @@ struct gd_actor {
 #define GD__ACTOR_CACHED_KEY(a) ((a)->keys + 2 * GD__KEY_SIZE)
 #define GD__ACTOR_META(a) ((a)->keys + 3 * GD__KEY_SIZE)   /* metadata MAC key (records/integrity.c) */
 #define GD__ACTOR_SLOT_KEY(a, i) ((a)->keys + (4 + (size_t)(i)) * GD__KEY_SIZE)
-/* What a->keys holds: KEK, blind key, last subject's key, metadata MAC key, the key slots. */
-#define GD__ACTOR_KEYS_SIZE ((4 + GD__KEY_SLOTS) * GD__KEY_SIZE)
+#define GD__ACTOR_EPOCH_KEY(a, i) ((a)->keys + (4 + GD__KEY_SLOTS + (size_t)(i)) * GD__KEY_SIZE)
+/* What a->keys holds: KEK, blind key, last subject's key, metadata MAC key, the key slots, the epoch keys. */
+#define GD__ACTOR_KEYS_SIZE ((4 + GD__KEY_SLOTS + GD__EPOCH_SLOTS) * GD__KEY_SIZE)
 
 /*
  * The meta table and the tenants' wrapped keys belong to the vault module

@@ -1104,20 +1104,41 @@ done:
 struct find_erasure {
 	const char *subject;
 	gd_time at;
+	char tenant[65];
 };
+
+/*
+ * Copies gardien cannot reach (a snapshot, a WAL segment, a replica, a backup
+ * outside rotation) open an erased subject's key until its erasure epoch's
+ * key is destroyed (keys/epoch.c): that moment, or the epoch's end while it
+ * is live (the first `key epoch` run after it). An erasure before the
+ * tenant's first epoch (epoch 0, under the KEK) has no such bound: `h` as it is.
+ */
+static int epoch_bound(gd_vault *v, const char *tenant, gd_time at, gd_time *h)
+{
+	gd_time e = 0;
+	int rc = gd__epoch_horizon(v, tenant, at, &e);
+	if (rc == GD_ENOTFOUND)
+		return 0;
+	if (rc == 0 && e > *h)
+		*h = e;
+	return rc;
+}
 
 static int find_one(void *ud, const struct gd__journal_entry *e)
 {
 	struct find_erasure *f = ud;
-	if (e->kind == GD__J_ERASE && strcmp(e->subject, f->subject) == 0 && e->at > f->at)
+	if (e->kind == GD__J_ERASE && strcmp(e->subject, f->subject) == 0 && e->at > f->at) {
 		f->at = e->at;
+		gd__copy(f->tenant, sizeof f->tenant, e->tenant);
+	}
 	return 0;
 }
 
 int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
                       const char *subject, gd_time *erased_at, gd_time *horizon)
 {
-	struct find_erasure f = {subject, 0};
+	struct find_erasure f = {subject, 0, ""};
 	struct blist l = {0};
 	int rc = check_policy(p);
 	if (rc < 0)
@@ -1135,12 +1156,15 @@ int gd_backup_horizon(gd_vault *v, const char *dir, const gd_backup_policy *p,
 		if (l.b[i].created_at <= f.at && l.b[i].kept_until > h)
 			h = l.b[i].kept_until;
 	gd__free(l.b);
+	if ((rc = epoch_bound(v, f.tenant, f.at, &h)) < 0)
+		return rc;
 	*erased_at = f.at;
 	*horizon = h;
 	return 0;
 }
 
 struct each_erasure {
+	gd_vault *v;
 	const struct blist *l;
 	int (*cb)(void *ud, const char *subject, gd_time erased_at, gd_time horizon);
 	void *ud;
@@ -1155,7 +1179,8 @@ static int each_one(void *ud, const struct gd__journal_entry *e)
 	for (size_t i = 0; i < x->l->n; i++)
 		if (x->l->b[i].created_at <= e->at && x->l->b[i].kept_until > h)
 			h = x->l->b[i].kept_until;
-	return x->cb(x->ud, e->subject, e->at, h);
+	int rc = epoch_bound(x->v, e->tenant, e->at, &h);
+	return rc < 0 ? rc : x->cb(x->ud, e->subject, e->at, h);
 }
 
 int gd_backup_horizon_each(gd_vault *v, const char *dir, const gd_backup_policy *p,
@@ -1167,7 +1192,7 @@ int gd_backup_horizon_each(gd_vault *v, const char *dir, const gd_backup_policy 
 	if (rc == 0)
 		rc = scan(dir, p, &l);
 	if (rc == 0) {
-		struct each_erasure x = {&l, cb, ud};
+		struct each_erasure x = {v, &l, cb, ud};
 		rc = gd__journal_each(v->file_base, v->ring, each_one, &x);
 	}
 	gd__free(l.b);

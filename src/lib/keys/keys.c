@@ -37,7 +37,7 @@ static const char *kind_name(int kind)
 	}
 }
 
-static int key_file(gd_vault *v, char *out, size_t cap)
+int gd__key_file(gd_vault *v, char *out, size_t cap)
 {
 	if (v->key_fd > 0 || v->key_command)
 		return gd__err(GD_ESTATE,
@@ -304,7 +304,7 @@ int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed)
 {
 	char kpath[4200];
 	struct needs *nd = gd__calloc(1, sizeof *nd);
-	int rc = key_file(v, kpath, sizeof kpath);
+	int rc = gd__key_file(v, kpath, sizeof kpath);
 	unsigned gone = 0;
 	if (!nd)
 		return GD_ENOMEM;
@@ -357,7 +357,7 @@ int gd_key_rotate(gd_vault *v, const char *kind, const char *backup_dir, unsigne
 	char kpath[4200];
 	uint32_t ver = 0;
 	unsigned pruned;
-	int rc = key_file(v, kpath, sizeof kpath);
+	int rc = gd__key_file(v, kpath, sizeof kpath);
 	if (rc < 0 || (rc = check_backup_dir(backup_dir)) < 0)
 		return rc;
 	if (v->tx.batch || v->tx.depth)

@@ -18,7 +18,9 @@
 
 #define GD__KEYRING_MAX 16
 /* GD__K_TOKEN: a master key version held by a PKCS#11 token (its entry's key bytes are zero). */
-enum { GD__K_MASTER = 1, GD__K_BACKUP = 2, GD__K_JOURNAL = 3, GD__K_AUDIT = 4, GD__K_TOTP = 5, GD__K_TOKEN = 6 };
+enum { GD__K_MASTER = 1, GD__K_BACKUP = 2, GD__K_JOURNAL = 3, GD__K_AUDIT = 4, GD__K_TOTP = 5, GD__K_TOKEN = 6,
+       /* the erasure-epoch secret sealing every tenant's epoch keys (epoch.c) */
+       GD__K_EPOCH = 7 };
 struct gd__keyring_entry {
 	unsigned char kind;
 	uint32_t version;
@@ -80,6 +82,15 @@ int gd__master_open(gd_vault *v, uint32_t version, unsigned char *out, const voi
                     const void *ad, size_t adlen);
 /* GD__K_TOKEN when the master is on a token, GD__K_MASTER otherwise. */
 int gd__master_kind(const gd_vault *v);
+/* The key file's path, or GD_ESTATE when the keys came from a descriptor or a command (keys.c). */
+int gd__key_file(gd_vault *v, char *out, size_t cap);
+/* ---- erasure epochs (keys/epoch.c) ---- */
+/* The key of the actor's tenant's `epoch` (>= 1), opened on demand and kept in the actor; GD_ECORRUPT once destroyed. */
+int gd__epoch_key(gd_actor *a, uint32_t epoch, const unsigned char **key);
+/* The tenant's current epoch (0: none begun yet, subject keys go under the KEK). */
+int gd__epoch_current(gd_actor *a, uint32_t *epoch);
+/* When an erasure at `at` in `tenant` became (or becomes) unreadable in every copy; GD_ENOTFOUND: epoch 0. */
+int gd__epoch_horizon(gd_vault *v, const char *tenant, gd_time at, gd_time *horizon);
 /* Re-wraps the tenant keys and the key check under the ring's newest master (keys.c), in the caller's operation. */
 int gd__key_rewrap_to_newest(gd_vault *v);
 /* Keeps `pk` among the audit public keys whose old signatures verify (keys.c), in the caller's operation. */

@@ -31,6 +31,12 @@ typedef int (*gd__erase_hook)(gd_actor *a, const struct gd__subject *s);
 int gd__subject_load(gd_actor *a, struct gd__subject *out, const char *pseudonym, bool key);
 /* Opens a subject's wrapped key into s->key, through the actor's key slots (subject.c). */
 int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, size_t n);
+/*
+ * Re-wraps a subject's key (read as `wrapped`) under epoch `epoch`'s key, in
+ * the caller's operation; *moved tells whether it changed (keys/epoch.c).
+ */
+int gd__subject_rewrap(gd_actor *a, int64_t id, const char *pseudonym, const void *wrapped, size_t n,
+                       uint32_t epoch, bool *moved);
 /* Keys actually opened by gd__subject_unwrap in this process (not found in a slot): for tests. */
 uint64_t gd__subject_unwraps(void);
 

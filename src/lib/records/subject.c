@@ -189,32 +189,86 @@ static void slots_clear(gd_actor *a)
 
 int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, size_t n)
 {
-	if (n != GD__KEY_SIZE + GD__SEAL_OVERHEAD)
+	/* 72 bytes: sealed by the KEK (epoch 0); 76: an epoch number, then sealed by its key. */
+	if (n != GD__KEY_SIZE + GD__SEAL_OVERHEAD && n != GD__WRAPPED_MAX)
 		return gd__err(GD_ECORRUPT, "the data key of subject %s failed authentication", s->pseudonym);
 	uint64_t epoch = atomic_load_explicit(&erasures, memory_order_acquire);
 	if (a->slots_epoch != epoch) {
 		slots_clear(a);
 		a->slots_epoch = epoch;
 	}
-	/* The wrapped key starts with its random nonce: a well-spread index. */
-	const unsigned char *w = wrapped;
-	unsigned i = ((unsigned)w[0] | (unsigned)w[1] << 8) % GD__KEY_SLOTS;
+	/* The sealed key starts with its random nonce: a well-spread index. */
+	const unsigned char *w = wrapped, *sealed = w + (n - GD__KEY_SIZE - GD__SEAL_OVERHEAD);
+	unsigned i = ((unsigned)sealed[0] | (unsigned)sealed[1] << 8) % GD__KEY_SLOTS;
 	struct gd__key_slot *slot = &a->slots[i];
-	if (slot->used && memcmp(slot->wrapped, w, n) == 0 && strcmp(slot->pseudonym, s->pseudonym) == 0) {
+	if (slot->used && slot->wrapped_len == n && memcmp(slot->wrapped, w, n) == 0 &&
+	    strcmp(slot->pseudonym, s->pseudonym) == 0) {
 		memcpy(s->key, GD__ACTOR_SLOT_KEY(a, i), GD__KEY_SIZE);
 		return 0;
+	}
+	const unsigned char *kek = GD__ACTOR_KEK(a);
+	if (n == GD__WRAPPED_MAX) {
+		uint32_t e = (uint32_t)w[0] | (uint32_t)w[1] << 8 | (uint32_t)w[2] << 16 | (uint32_t)w[3] << 24;
+		int rc = gd__epoch_key(a, e, &kek);
+		if (rc < 0)
+			return rc;
 	}
 	unsigned char ad[128];
 	size_t adn = subject_key_ad(ad, sizeof ad, a->tenant_id, s->pseudonym);
 	atomic_fetch_add_explicit(&unwraps, 1, memory_order_relaxed);
-	if (gd__open(s->key, GD__ACTOR_KEK(a), wrapped, n, ad, adn) < 0)
+	if (gd__open(s->key, kek, sealed, GD__KEY_SIZE + GD__SEAL_OVERHEAD, ad, adn) < 0)
 		return gd__err(GD_ECORRUPT, "the data key of subject %s failed authentication", s->pseudonym);
 	gd__wipe(GD__ACTOR_SLOT_KEY(a, i), GD__KEY_SIZE);
 	memcpy(GD__ACTOR_SLOT_KEY(a, i), s->key, GD__KEY_SIZE);
 	memcpy(slot->wrapped, w, n);
+	slot->wrapped_len = (unsigned char)n;
 	gd__copy(slot->pseudonym, sizeof slot->pseudonym, s->pseudonym);
 	slot->used = true;
 	return 0;
+}
+
+/* Wraps `key` for subject `pseudonym` under epoch `epoch`'s key (0: the KEK) into out; its length returned. */
+static int subject_wrap(gd_actor *a, const char *pseudonym, const unsigned char key[GD__KEY_SIZE], uint32_t epoch,
+                        unsigned char out[GD__WRAPPED_MAX], size_t *n)
+{
+	const unsigned char *kek = GD__ACTOR_KEK(a);
+	unsigned char ad[128];
+	size_t off = 0;
+	if (epoch) {
+		int rc = gd__epoch_key(a, epoch, &kek);
+		if (rc < 0)
+			return rc;
+		for (int i = 0; i < 4; i++)
+			out[i] = (unsigned char)(epoch >> (8 * i));
+		off = 4;
+	}
+	gd__seal(out + off, kek, key, GD__KEY_SIZE, ad, subject_key_ad(ad, sizeof ad, a->tenant_id, pseudonym));
+	*n = off + GD__KEY_SIZE + GD__SEAL_OVERHEAD;
+	return 0;
+}
+
+int gd__subject_rewrap(gd_actor *a, int64_t id, const char *pseudonym, const void *wrapped, size_t n,
+                       uint32_t epoch, bool *moved)
+{
+	struct gd__subject s = {0};
+	unsigned char out[GD__WRAPPED_MAX];
+	size_t m = 0;
+	const unsigned char *w = wrapped;
+	*moved = false;
+	if (n == GD__WRAPPED_MAX &&
+	    ((uint32_t)w[0] | (uint32_t)w[1] << 8 | (uint32_t)w[2] << 16 | (uint32_t)w[3] << 24) == epoch)
+		return 0;
+	gd__copy(s.pseudonym, sizeof s.pseudonym, pseudonym);
+	int rc = gd__subject_unwrap(a, &s, wrapped, n);
+	if (rc == 0)
+		rc = subject_wrap(a, pseudonym, s.key, epoch, out, &m);
+	/* Compare-and-set: a subject erased or re-wrapped meanwhile is left as it is. */
+	if (rc == 0)
+		rc = gd__db_exec(a->v->store, "UPDATE subjects SET wrapped_key = ? WHERE id = ? AND wrapped_key = ?", "bib",
+		                 out, m, id, wrapped, n);
+	gd__wipe(&s, sizeof s);
+	*moved = rc == 0;
+	return rc;
 }
 
 static int check_pseudonym(const char *p)
@@ -269,27 +323,33 @@ int gd__subject_load(gd_actor *a, struct gd__subject *out, const char *pseudonym
 
 int gd_subject_create(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE])
 {
-	unsigned char raw[12], key[GD__KEY_SIZE], wrapped[GD__KEY_SIZE + GD__SEAL_OVERHEAD], ad[128];
+	unsigned char raw[12], key[GD__KEY_SIZE], wrapped[GD__WRAPPED_MAX];
 	char id[GD_SUBJECT_ID_SIZE];
 	gd_vault *v = a->v;
+	uint32_t epoch = 0;
+	size_t n = 0;
 	int rc;
 
 	gd__random(raw, sizeof raw);
 	memcpy(id, "sub_", 4);
 	gd__hex(id + 4, raw, sizeof raw);
 	gd__random(key, sizeof key);
-	gd__seal(wrapped, GD__ACTOR_KEK(a), key, sizeof key, ad,
-	         subject_key_ad(ad, sizeof ad, a->tenant_id, id));
-	gd__wipe(key, sizeof key);
 	if ((rc = gd__op_begin(v)) < 0)
-		return rc;
-	rc = gd__db_exec(v->store,
-	                 "INSERT INTO subjects (tenant_id, pseudonym, created_at, wrapped_key) VALUES (?, ?, ?, ?)",
-	                 "itib", a->tenant_id, id, (int64_t)gd_vault_now(v), wrapped, sizeof wrapped);
+		goto wipe;
+	/* The tenant's current epoch, read inside the write: `key epoch` may have begun another since the actor opened. */
+	rc = gd__epoch_current(a, &epoch);
+	if (rc == 0)
+		rc = subject_wrap(a, id, key, epoch, wrapped, &n);
+	if (rc == 0)
+		rc = gd__db_exec(v->store,
+		                 "INSERT INTO subjects (tenant_id, pseudonym, created_at, wrapped_key) VALUES (?, ?, ?, ?)",
+		                 "itib", a->tenant_id, id, (int64_t)gd_vault_now(v), wrapped, n);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "subject.create", .subject = id});
 	if ((rc = gd__op_end(v, rc)) == 0)
 		memcpy(out_id, id, GD_SUBJECT_ID_SIZE);
+wipe:
+	gd__wipe(key, sizeof key);
 	return rc;
 }
 

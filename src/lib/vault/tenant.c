@@ -66,6 +66,30 @@ int gd_tenant_create(gd_vault *v, const char *name, const char *country_code)
 	return gd__op_end(v, rc);
 }
 
+int gd_tenant_set_epoch(gd_vault *v, const char *name, int64_t seconds)
+{
+	int rc = check_tenant_name(name);
+	if (rc < 0)
+		return rc;
+	if (seconds < 3600 || seconds > 366 * 86400LL)
+		return gd__err(GD_EINVAL, "an erasure epoch lasts from one hour to 366 days, not %lld seconds",
+		               (long long)seconds);
+	if ((rc = gd__op_begin(v)) < 0)
+		return rc;
+	int64_t id = 0;
+	rc = gd__db_int(v->store, &id, "SELECT id FROM tenants WHERE name = ?", "t", name);
+	if (rc == GD_ENOTFOUND)
+		rc = gd__err(GD_ENOTFOUND, "no tenant \"%s\" in this vault", name);
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "UPDATE tenants SET epoch_seconds = ? WHERE id = ?", "ii", seconds, id);
+	if (rc == 0) {
+		char why[96];
+		snprintf(why, sizeof why, "%s: erasure epochs of %lld s", name, (long long)seconds);
+		rc = gd__audit_append(v, id, "system", &(struct gd__audit_event){.action = "tenant.epoch", .reason = why});
+	}
+	return gd__op_end(v, rc);
+}
+
 int gd__tenant_set_key(gd_vault *v, int64_t tenant_id, const void *wrapped, size_t n)
 {
 	return gd__db_exec(v->store, "UPDATE tenants SET wrapped_key = ? WHERE id = ?", "bi", wrapped, n, tenant_id);

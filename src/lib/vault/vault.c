@@ -30,7 +30,7 @@
  * (docs/FORMAT.md, "Audit blocks", "Id counters", "Metadata MACs"). Older
  * formats are converted at open, one step after the other, in one transaction.
  */
-#define FORMAT_VERSION 4
+#define FORMAT_VERSION 5
 const char gd__key_check_ad[] = "gardien key check v1";
 #define key_check_ad gd__key_check_ad
 
@@ -480,6 +480,9 @@ static int upgrade(gd_vault *v)
 		rc = migrate_counters(v);
 	if (rc == 0 && format < 4)
 		rc = gd__integrity_migrate(v);
+	/* Format 5: erasure epochs (keys/epoch.c); the table comes from the schema, the column here. */
+	if (rc == 0 && format < 5 && gd__db_exec(v->store, "SELECT epoch_seconds FROM tenants LIMIT 0", NULL) < 0)
+		rc = gd__db_exec(v->store, "ALTER TABLE tenants ADD COLUMN epoch_seconds INTEGER NOT NULL DEFAULT 604800", NULL);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'format'", "i",
 		                 (int64_t)FORMAT_VERSION);

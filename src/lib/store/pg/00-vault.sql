@@ -16,7 +16,22 @@ CREATE TABLE IF NOT EXISTS tenants (
   name         TEXT NOT NULL UNIQUE,
   country_code TEXT,
   created_at   BIGINT NOT NULL,
-  wrapped_key  BYTEA NOT NULL
+  wrapped_key  BYTEA NOT NULL,
+  epoch_seconds BIGINT NOT NULL DEFAULT 604800 -- erasure epoch length (keys/epoch.c)
+);
+-- Erasure epochs (keys/epoch.c, docs/keys.md): a tenant's epoch keys, each
+-- sealed under the key file's epoch secret; a destroyed one keeps its row,
+-- its key gone (sealed_key NULL), for `backup horizon`.
+-- owner: keys
+CREATE TABLE IF NOT EXISTS tenant_epochs (
+  tenant_id      BIGINT NOT NULL,
+  epoch          BIGINT NOT NULL,
+  started_at     BIGINT NOT NULL,
+  ends_at        BIGINT NOT NULL,
+  secret_version BIGINT NOT NULL,
+  sealed_key     BYTEA,
+  destroyed_at   BIGINT,
+  PRIMARY KEY (tenant_id, epoch)
 );
 -- owner: records
 CREATE TABLE IF NOT EXISTS subjects (

@@ -15,7 +15,22 @@ CREATE TABLE IF NOT EXISTS tenants (
   name         TEXT NOT NULL UNIQUE,
   country_code TEXT,
   created_at   INTEGER NOT NULL,
-  wrapped_key  BLOB NOT NULL
+  wrapped_key  BLOB NOT NULL,
+  epoch_seconds INTEGER NOT NULL DEFAULT 604800 -- erasure epoch length (keys/epoch.c)
+);
+-- Erasure epochs (keys/epoch.c, docs/keys.md): a tenant's epoch keys, each
+-- sealed under the key file's epoch secret; a destroyed one keeps its row,
+-- its key gone (sealed_key NULL), for `backup horizon`.
+-- owner: keys
+CREATE TABLE IF NOT EXISTS tenant_epochs (
+  tenant_id      INTEGER NOT NULL,
+  epoch          INTEGER NOT NULL,
+  started_at     INTEGER NOT NULL,
+  ends_at        INTEGER NOT NULL,
+  secret_version INTEGER NOT NULL,
+  sealed_key     BLOB,
+  destroyed_at   INTEGER,
+  PRIMARY KEY (tenant_id, epoch)
 );
 -- owner: records
 CREATE TABLE IF NOT EXISTS subjects (

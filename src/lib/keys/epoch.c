@@ -1,0 +1,446 @@
+/*
+ * epoch.c — erasure epochs (docs/keys.md, "Erasure epochs").
+ *
+ * A subject's key is wrapped under its tenant's current epoch key (a 4-byte
+ * epoch number before the sealed key; today's 72-byte keys are epoch 0,
+ * sealed by the tenant KEK). Epoch keys are random, one row each in
+ * tenant_epochs, sealed under the vault-wide epoch secret, a key-file kind
+ * (GD__K_EPOCH) that never enters the database, with associated data
+ * "gardien epoch v1:" | tenant id (8 LE) | epoch (4 LE).
+ *
+ * gd_key_epoch, run when an epoch may have ended:
+ *   1. begins the next epoch of each tenant whose current one has ended (its
+ *      key sealed under the current secret, committed);
+ *   2. re-wraps every live subject key not under its tenant's current epoch,
+ *      in batches (each wrapped key names its epoch: a rerun after a crash
+ *      continues where the last committed batch stopped);
+ *   3. when ended epochs still hold their keys: a new secret is written to
+ *      the key file beside the old (temporary file, rename), then one
+ *      transaction re-seals the live epoch keys under it and destroys the
+ *      ended ones (sealed_key NULL, destroyed_at set, the row kept for
+ *      `backup horizon`); then the old secret leaves the key file.
+ * Invariant: from the end of step 3 no key material that gardien keeps
+ * opens an ended epoch's key, so a copy of the database taken at any time
+ * (file, snapshot, WAL, replica, backup) cannot unwrap a subject key of an
+ * ended epoch. Epoch 0 is the KEK itself (it derives the blind-index and
+ * MAC keys too): copies taken before a tenant's first epoch stay openable
+ * with the master until a master rotation and `key prune`.
+ * Only this file writes tenant_epochs.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/internal.h"
+
+#define BATCH 256
+
+static size_t epoch_ad(unsigned char ad[32], int64_t tenant_id, uint32_t epoch)
+{
+	memcpy(ad, "gardien epoch v1:", 17);
+	for (int i = 0; i < 8; i++)
+		ad[17 + i] = (unsigned char)((uint64_t)tenant_id >> (8 * i));
+	for (int i = 0; i < 4; i++)
+		ad[25 + i] = (unsigned char)(epoch >> (8 * i));
+	return 29;
+}
+
+/* Opens the sealed key of (tenant, epoch) read from the table, with the ring's secret of `version`. */
+static int open_epoch_key(gd_vault *v, int64_t tenant_id, uint32_t epoch, uint32_t version, const void *sealed,
+                          size_t n, unsigned char out[GD__KEY_SIZE])
+{
+	const struct gd__keyring_entry *s = gd__keyring_find(v->ring, GD__K_EPOCH, version);
+	unsigned char ad[32];
+	if (!s || n != GD__KEY_SIZE + GD__SEAL_OVERHEAD)
+		return GD_ENOTFOUND;
+	return gd__open(out, s->key, sealed, n, ad, epoch_ad(ad, tenant_id, epoch)) < 0 ? GD_ECORRUPT : 0;
+}
+
+/* Reads the row of (tenant, epoch) and opens its key; GD_ENOTFOUND when its secret is not in the ring. */
+static int load_epoch_key(gd_vault *v, int64_t tenant_id, uint32_t epoch, unsigned char out[GD__KEY_SIZE])
+{
+	gd__stmt *st;
+	int rc = gd__db_query(v->store, &st,
+	                      "SELECT secret_version, sealed_key FROM tenant_epochs WHERE tenant_id = ? AND epoch = ?", "ii",
+	                      tenant_id, (int64_t)epoch);
+	if (rc < 0)
+		return rc;
+	rc = gd__db_step(v->store, st);
+	if (rc == 1) {
+		size_t n = 0;
+		uint32_t version = (uint32_t)gd__col_int(v->store, st, 0);
+		const void *sealed = gd__col_blob(v->store, st, 1, &n);
+		rc = sealed ? open_epoch_key(v, tenant_id, epoch, version, sealed, n, out) : GD_EDENIED;
+	} else if (rc == 0) {
+		rc = GD_EDENIED;
+	}
+	gd__db_reset(v->store, st);
+	return rc;
+}
+
+int gd__epoch_key(gd_actor *a, uint32_t epoch, const unsigned char **key)
+{
+	unsigned i = epoch % GD__EPOCH_SLOTS;
+	if (epoch && a->epoch_ids[i] == epoch) {
+		*key = GD__ACTOR_EPOCH_KEY(a, i);
+		return 0;
+	}
+	a->epoch_ids[i] = 0;
+	int rc = epoch ? load_epoch_key(a->v, a->tenant_id, epoch, GD__ACTOR_EPOCH_KEY(a, i)) : GD_EDENIED;
+	/* Another process may have written a new epoch secret: read the key file again, once. */
+	if (rc == GD_ENOTFOUND && gd__vault_reload_keys(a->v) == 0)
+		rc = load_epoch_key(a->v, a->tenant_id, epoch, GD__ACTOR_EPOCH_KEY(a, i));
+	if (rc < 0) {
+		gd__wipe(GD__ACTOR_EPOCH_KEY(a, i), GD__KEY_SIZE);
+		return gd__err(GD_ECORRUPT,
+		               "the key of erasure epoch %u of tenant \"%s\" is destroyed or missing from the key file:"
+		               " what it wrapped is unreadable",
+		               (unsigned)epoch, a->tenant);
+	}
+	a->epoch_ids[i] = epoch;
+	*key = GD__ACTOR_EPOCH_KEY(a, i);
+	return 0;
+}
+
+int gd__epoch_current(gd_actor *a, uint32_t *epoch)
+{
+	int64_t e = 0;
+	int rc = gd__db_int(a->v->store, &e,
+	                    "SELECT coalesce(max(epoch), 0) FROM tenant_epochs WHERE tenant_id = ? AND sealed_key IS NOT NULL",
+	                    "i", a->tenant_id);
+	*epoch = rc == 0 ? (uint32_t)e : 0;
+	return rc;
+}
+
+int gd__epoch_horizon(gd_vault *v, const char *tenant, gd_time at, gd_time *horizon)
+{
+	gd__stmt *st;
+	int rc = gd__db_query(v->store, &st,
+	                      "SELECT e.ends_at, coalesce(e.destroyed_at, 0) FROM tenant_epochs e"
+	                      " JOIN tenants t ON t.id = e.tenant_id WHERE t.name = ? AND e.started_at <= ?"
+	                      " ORDER BY e.epoch DESC LIMIT 1",
+	                      "ti", tenant, (int64_t)at);
+	if (rc < 0)
+		return rc;
+	rc = gd__db_step(v->store, st);
+	if (rc == 1) {
+		gd_time destroyed = gd__col_int(v->store, st, 1);
+		*horizon = destroyed ? destroyed : gd__col_int(v->store, st, 0);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = GD_ENOTFOUND; /* epoch 0: under the KEK, no epoch ends it */
+	}
+	gd__db_reset(v->store, st);
+	return rc;
+}
+
+struct tenant_row {
+	int64_t id, seconds;
+	char name[65];
+};
+
+static int list_tenants(gd_vault *v, struct tenant_row *t, int cap, int *n)
+{
+	gd__stmt *st;
+	int rc = gd__db_query(v->store, &st, "SELECT id, name, epoch_seconds FROM tenants ORDER BY id", NULL);
+	*n = 0;
+	if (rc < 0)
+		return rc;
+	while ((rc = gd__db_step(v->store, st)) == 1 && *n < cap) {
+		t[*n].id = gd__col_int(v->store, st, 0);
+		gd__copy(t[*n].name, sizeof t[*n].name, gd__col_text(v->store, st, 1));
+		t[*n].seconds = gd__col_int(v->store, st, 2);
+		(*n)++;
+	}
+	gd__db_reset(v->store, st);
+	if (rc == 1)
+		return gd__err(GD_ETOOBIG, "more than %d tenants: erasure epochs of such a vault are not supported", cap);
+	return rc;
+}
+
+/* Step 1: a new epoch for `t` if its current one has ended (or it has none yet); *begun set if so. */
+static int begin_epoch(gd_vault *v, const struct tenant_row *t, uint32_t secret_version, bool *begun)
+{
+	gd__stmt *st;
+	int64_t cur = 0, ends = 0, now = gd_vault_now(v);
+	int rc = gd__op_begin(v);
+	if (rc < 0)
+		return rc;
+	rc = gd__db_query(v->store, &st, "SELECT epoch, ends_at FROM tenant_epochs WHERE tenant_id = ? ORDER BY epoch DESC LIMIT 1",
+	                  "i", t->id);
+	if (rc == 0) {
+		if ((rc = gd__db_step(v->store, st)) == 1) {
+			cur = gd__col_int(v->store, st, 0);
+			ends = gd__col_int(v->store, st, 1);
+			rc = 0;
+		}
+		gd__db_reset(v->store, st);
+	}
+	*begun = rc == 0 && (cur == 0 || now >= ends);
+	if (*begun) {
+		unsigned char key[GD__KEY_SIZE], sealed[GD__KEY_SIZE + GD__SEAL_OVERHEAD], ad[32];
+		const struct gd__keyring_entry *s = gd__keyring_find(v->ring, GD__K_EPOCH, secret_version);
+		gd__random(key, sizeof key);
+		gd__seal(sealed, s->key, key, sizeof key, ad, epoch_ad(ad, t->id, (uint32_t)cur + 1));
+		gd__wipe(key, sizeof key);
+		rc = gd__db_exec(v->store,
+		                 "INSERT INTO tenant_epochs (tenant_id, epoch, started_at, ends_at, secret_version, sealed_key)"
+		                 " VALUES (?, ?, ?, ?, ?, ?)",
+		                 "iiiiib", t->id, cur + 1, now, now + t->seconds, (int64_t)secret_version, sealed, sizeof sealed);
+		char why[64];
+		snprintf(why, sizeof why, "erasure epoch %lld begun", (long long)cur + 1);
+		if (rc == 0)
+			rc = gd__audit_append(v, t->id, "system:keys", &(struct gd__audit_event){.action = "key.epoch", .reason = why});
+	}
+	return gd__op_end(v, rc);
+}
+
+/* Subject keys re-wrapped per transaction; test builds may take fewer (GARDIEN_TEST_EPOCH_BATCH) to stop between batches. */
+static int64_t batch_size(void)
+{
+#ifndef NDEBUG
+	const char *b = getenv("GARDIEN_TEST_EPOCH_BATCH");
+	if (b && atoi(b) > 0 && atoi(b) < BATCH)
+		return atoi(b);
+#endif
+	return BATCH;
+}
+
+/* Step 2: every live subject key of `t` moved under its current epoch, BATCH a transaction. */
+static int rewrap_tenant(gd_vault *v, const struct tenant_row *t, gd_key_epoch_result *r,
+                         int (*progress)(void *ud, uint64_t done, uint64_t total), void *ud)
+{
+	gd_actor *a = NULL;
+	int64_t after = 0, total = 0;
+	int rc = gd_actor_open(&a, v, t->name, "system:keys");
+	if (rc == 0)
+		rc = gd__db_int(v->store, &total, "SELECT count(*) FROM subjects WHERE tenant_id = ?", "i", t->id);
+	struct row {
+		int64_t id;
+		char pseudonym[GD_SUBJECT_ID_SIZE];
+		unsigned char w[GD__WRAPPED_MAX];
+		size_t n;
+	} *rows = rc == 0 ? gd__calloc(BATCH, sizeof *rows) : NULL;
+	if (rc == 0 && !rows)
+		rc = GD_ENOMEM;
+	uint64_t seen = 0;
+	while (rc == 0) {
+		gd__stmt *st;
+		uint32_t epoch = 0;
+		int n = 0;
+		if ((rc = gd__op_begin(v)) < 0)
+			break;
+		rc = gd__epoch_current(a, &epoch);
+		if (rc == 0)
+			rc = gd__db_query(v->store, &st,
+			                  "SELECT id, pseudonym, wrapped_key FROM subjects WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?",
+			                  "iii", t->id, after, batch_size());
+		/* Read the batch whole first: the updates below would disturb a statement still stepping. */
+		while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
+			size_t len = 0;
+			const void *w = gd__col_blob(v->store, st, 2, &len);
+			rows[n].id = gd__col_int(v->store, st, 0);
+			gd__copy(rows[n].pseudonym, sizeof rows[n].pseudonym, gd__col_text(v->store, st, 1));
+			rows[n].n = len <= GD__WRAPPED_MAX ? len : 0;
+			if (w && rows[n].n)
+				memcpy(rows[n].w, w, len);
+			n++;
+			rc = 0;
+		}
+		if (rc >= 0)
+			gd__db_reset(v->store, st), rc = 0;
+		for (int i = 0; rc == 0 && i < n; i++) {
+			bool moved = false;
+			rc = gd__subject_rewrap(a, rows[i].id, rows[i].pseudonym, rows[i].w, rows[i].n, epoch, &moved);
+			r->rewrapped += moved;
+		}
+		if ((rc = gd__op_end(v, rc)) < 0 || n == 0)
+			break;
+		after = rows[n - 1].id;
+		seen += (uint64_t)n;
+		if (progress && (rc = progress(ud, seen, (uint64_t)total)) != 0)
+			break;
+#ifndef NDEBUG
+		/* Test builds: die here as kill -9 would, after a committed batch of the re-wrap. */
+		const char *kill_at = getenv("GARDIEN_TEST_KILL_AT");
+		if (kill_at && strcmp(kill_at, "epoch-rewrap") == 0)
+			raise(SIGKILL);
+#endif
+	}
+	if (rows)
+		gd__wipe(rows, BATCH * sizeof *rows);
+	gd__free(rows);
+	gd_actor_close(a);
+	return rc;
+}
+
+/* Is epoch secret `version` sealing any row's key? */
+static int secret_in_use(gd_vault *v, uint32_t version, bool *used)
+{
+	int64_t n = 0;
+	int rc = gd__db_int(v->store, &n,
+	                    "SELECT count(*) FROM tenant_epochs WHERE secret_version = ? AND sealed_key IS NOT NULL", "i",
+	                    (int64_t)version);
+	*used = n > 0;
+	return rc;
+}
+
+/* Step 3, in one transaction: ended epochs' keys destroyed, the live ones re-sealed under secret `next`. */
+static int reseal(gd_vault *v, uint32_t next, gd_key_epoch_result *r)
+{
+	gd__stmt *st;
+	struct {
+		int64_t tenant, epoch;
+		uint32_t version;
+		bool ended;
+		unsigned char sealed[GD__KEY_SIZE + GD__SEAL_OVERHEAD];
+		size_t n;
+	} *rows = gd__calloc(1024, sizeof *rows);
+	int n = 0, rc = rows ? gd__op_begin(v) : GD_ENOMEM;
+	if (rc == 0)
+		rc = gd__db_query(v->store, &st,
+		                  "SELECT e.tenant_id, e.epoch, e.secret_version, e.sealed_key,"
+		                  " e.epoch < (SELECT max(x.epoch) FROM tenant_epochs x WHERE x.tenant_id = e.tenant_id)"
+		                  " FROM tenant_epochs e WHERE e.sealed_key IS NOT NULL",
+		                  NULL);
+	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
+		size_t len = 0;
+		const void *s = gd__col_blob(v->store, st, 3, &len);
+		rc = n == 1024 ? gd__err(GD_ETOOBIG, "more than 1024 live epoch keys: run 'gardien key epoch' again") : 0;
+		if (rc < 0) {
+			gd__db_reset(v->store, st);
+			break;
+		}
+		rows[n].tenant = gd__col_int(v->store, st, 0);
+		rows[n].epoch = gd__col_int(v->store, st, 1);
+		rows[n].version = (uint32_t)gd__col_int(v->store, st, 2);
+		rows[n].n = len == sizeof rows[n].sealed ? len : 0;
+		if (rows[n].n)
+			memcpy(rows[n].sealed, s, len);
+		rows[n].ended = gd__col_int(v->store, st, 4) != 0;
+		n++;
+	}
+	if (rc == 0)
+		gd__db_reset(v->store, st);
+	if (rc == 1)
+		rc = 0;
+	int64_t now = gd_vault_now(v);
+	const struct gd__keyring_entry *to = gd__keyring_find(v->ring, GD__K_EPOCH, next);
+	for (int i = 0; rc == 0 && i < n; i++) {
+		if (rows[i].ended) {
+			rc = gd__db_exec(v->store,
+			                 "UPDATE tenant_epochs SET sealed_key = NULL, destroyed_at = ? WHERE tenant_id = ? AND epoch = ?",
+			                 "iii", now, rows[i].tenant, rows[i].epoch);
+			r->destroyed++;
+			continue;
+		}
+		unsigned char key[GD__KEY_SIZE], sealed[GD__KEY_SIZE + GD__SEAL_OVERHEAD], ad[32];
+		rc = open_epoch_key(v, rows[i].tenant, (uint32_t)rows[i].epoch, rows[i].version, rows[i].sealed, rows[i].n, key);
+		if (rc < 0) {
+			rc = gd__err(GD_ECORRUPT, "the key of erasure epoch %lld of tenant %lld failed authentication",
+			             (long long)rows[i].epoch, (long long)rows[i].tenant);
+			break;
+		}
+		gd__seal(sealed, to->key, key, sizeof key, ad, epoch_ad(ad, rows[i].tenant, (uint32_t)rows[i].epoch));
+		gd__wipe(key, sizeof key);
+		rc = gd__db_exec(v->store,
+		                 "UPDATE tenant_epochs SET sealed_key = ?, secret_version = ? WHERE tenant_id = ? AND epoch = ?",
+		                 "biii", sealed, sizeof sealed, (int64_t)next, rows[i].tenant, rows[i].epoch);
+	}
+	if (rc == 0) {
+		char why[96];
+		snprintf(why, sizeof why, "%u ended epoch key(s) destroyed; epoch secret version %u", r->destroyed,
+		         (unsigned)next);
+		rc = gd__audit_append(v, 0, "system:keys", &(struct gd__audit_event){.action = "key.epoch", .reason = why});
+	}
+	if (rows)
+		gd__wipe(rows, 1024 * sizeof *rows);
+	gd__free(rows);
+	return rows ? gd__op_end(v, rc) : rc;
+}
+
+int gd_key_epoch(gd_vault *v, int (*progress)(void *ud, uint64_t done, uint64_t total), void *ud,
+                 gd_key_epoch_result *out)
+{
+	char kpath[4200];
+	gd_key_epoch_result r = {0};
+	struct tenant_row *t = NULL;
+	int n = 0, rc = gd__key_file(v, kpath, sizeof kpath);
+	if (rc < 0)
+		return rc;
+	if (v->tx.batch || v->tx.depth)
+		return gd__err(GD_ESTATE, "an epoch change runs in no batch: commit or roll back first");
+	if ((rc = gd__vault_reload_keys(v)) < 0)
+		return rc;
+	gd__keyring_materialise(v->ring);
+	/* The first run writes the first epoch secret, before any row needs it. */
+	const struct gd__keyring_entry *secret = gd__keyring_find(v->ring, GD__K_EPOCH, 0);
+	if (!secret) {
+		unsigned char k[GD__KEY_SIZE];
+		gd__random(k, sizeof k);
+		rc = gd__keyring_add(v->ring, GD__K_EPOCH, 1, k);
+		gd__wipe(k, sizeof k);
+		if (rc < 0 || (rc = gd__keyring_write(v->ring, kpath)) < 0)
+			return rc;
+		secret = gd__keyring_find(v->ring, GD__K_EPOCH, 0);
+	}
+	uint32_t version = secret->version;
+	if (!(t = gd__calloc(256, sizeof *t)))
+		return GD_ENOMEM;
+	rc = list_tenants(v, t, 256, &n);
+	/* 1. Epochs begun (a killed run's newest secret, not yet sealing anything, serves as well). */
+	for (int i = 0; rc == 0 && i < n; i++) {
+		bool begun = false;
+		rc = begin_epoch(v, &t[i], version, &begun);
+		r.begun += begun;
+	}
+	/* 2. Live subject keys moved onto their tenant's current epoch. */
+	for (int i = 0; rc == 0 && i < n; i++)
+		rc = rewrap_tenant(v, &t[i], &r, progress, ud);
+	/* 3. Ended epochs destroyed, with the secret that sealed them. */
+	int64_t ended = 0;
+	if (rc == 0)
+		rc = gd__db_int(v->store, &ended,
+		                "SELECT count(*) FROM tenant_epochs e WHERE e.sealed_key IS NOT NULL AND"
+		                " e.epoch < (SELECT max(x.epoch) FROM tenant_epochs x WHERE x.tenant_id = e.tenant_id)",
+		                NULL);
+	if (rc == 0 && ended > 0) {
+		bool used = false;
+		uint32_t next = version;
+		rc = secret_in_use(v, version, &used);
+		/* A secret that sealed anything may be in a copy: the next one is new. */
+		if (rc == 0 && used) {
+			unsigned char k[GD__KEY_SIZE];
+			next = version + 1;
+			gd__random(k, sizeof k);
+			rc = gd__keyring_add(v->ring, GD__K_EPOCH, next, k);
+			gd__wipe(k, sizeof k);
+			if (rc == 0)
+				rc = gd__keyring_write(v->ring, kpath);
+		}
+		if (rc == 0)
+			rc = reseal(v, next, &r);
+		version = next;
+	}
+	/* The older secrets leave the key file (also after a run killed before it). */
+	bool removed = false;
+	for (int i = 0; rc == 0 && i < v->ring->n;) {
+		const struct gd__keyring_entry *e = &v->ring->e[i];
+		bool used = true;
+		if (e->kind == GD__K_EPOCH && e->version != version && (rc = secret_in_use(v, e->version, &used)) == 0 &&
+		    !used) {
+			gd__keyring_remove(v->ring, GD__K_EPOCH, e->version);
+			removed = true;
+			continue;
+		}
+		i++;
+	}
+	if (rc == 0 && removed)
+		rc = gd__keyring_write(v->ring, kpath);
+	r.secret_version = version;
+	gd__free(t);
+	if (out)
+		*out = r;
+	return rc;
+}
