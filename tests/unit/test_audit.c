@@ -1048,7 +1048,7 @@ static void formats_are_guarded(void **state)
 	sqlite3_free(err);
 	sqlite3_close(db);
 	/* A format this gardien does not know. */
-	db_exec(f->path, "UPDATE meta SET value = 5 WHERE key = 'format'");
+	db_exec(f->path, "UPDATE meta SET value = 6 WHERE key = 'format'");
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	assert_int_equal(gd_vault_open(&f->v, f->path, &o), GD_ESTATE);
 	assert_non_null(strstr(gd_error_last(), "newer gardien"));
@@ -1102,7 +1102,7 @@ static void old_vault_is_converted(void **state)
 	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 1);
 	fx_reopen(f);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'audit' AND type = 'table'"), 0);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 4);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 5);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks"), 2); /* a block per chain */
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit"), entries);
 	assert_int_equal(db_count(f->path, "SELECT sum(seq * length(hash) + at + length(principal || action)) FROM audit"), digest);

@@ -644,7 +644,7 @@ static void format_2_vault_keeps_its_ids(void **state)
 	db_exec(f->path, sql);
 	fx_reopen(f);
 	/* Converted all the way: counters (3), then metadata MACs (4). */
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 4);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 5);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM meta WHERE key = 'record_high_water'"), 0);
 	assert_int_equal(db_count(f->path, "SELECT value FROM counters WHERE name = 'records'"), r2 + 5);
 	int64_t next;
@@ -889,7 +889,7 @@ static void format_3_vault_gets_its_macs(void **state)
 	db_exec(f->path, "ALTER TABLE records DROP COLUMN mac; ALTER TABLE identifiers DROP COLUMN mac;"
 	                 "UPDATE meta SET value = 3 WHERE key = 'format'");
 	fx_reopen(f);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 4);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 5);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records WHERE length(mac) = 16"), 1);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM identifiers WHERE length(mac) = 16"), 1);
 	gd_vault_verify_report r;
@@ -908,6 +908,40 @@ static void format_3_vault_gets_its_macs(void **state)
 	assert_int_equal(gd_record_get(f->a, &rec, id, "billing"), GD_ECORRUPT);
 	assert_int_equal(gd_vault_verify(f->v, NULL, NULL, NULL, &r), GD_ECORRUPT);
 	assert_int_equal(r.damaged, 1);
+	fx_free(f);
+}
+
+/* A format-4 vault (no erasure epochs) is converted at open: its tenants get
+ * the default epoch length, its subject keys stay readable as epoch 0, and
+ * the first gd_key_epoch moves them onto epoch 1. */
+static void format_4_vault_gets_epochs(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	int64_t id;
+	gd_record *rec = NULL;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	put_text(f->a, &id, s, "billing", "user.financial", SECRET);
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	db_exec(f->path, "DROP TABLE tenant_epochs; ALTER TABLE tenants DROP COLUMN epoch_seconds;"
+	                 "UPDATE meta SET value = 4 WHERE key = 'format'");
+	fx_reopen(f);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 5);
+	assert_int_equal(db_count(f->path, "SELECT min(epoch_seconds) FROM tenants"), 7 * 86400);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM tenant_epochs"), 0);
+	assert_int_equal(db_count(f->path, "SELECT length(wrapped_key) FROM subjects"), 72);
+	GD_OK_OR_FAIL(gd_record_get(f->a, &rec, id, "billing"));
+	gd_record_free(rec);
+	gd_key_epoch_result r;
+	GD_OK_OR_FAIL(gd_key_epoch(f->v, NULL, NULL, &r));
+	assert_int_equal(r.begun, 1);
+	assert_int_equal(r.rewrapped, 1);
+	assert_int_equal(db_count(f->path, "SELECT length(wrapped_key) FROM subjects"), 76);
+	GD_OK_OR_FAIL(gd_record_get(f->a, &rec, id, "billing"));
+	assert_string_equal((char *)rec->value, SECRET);
+	gd_record_free(rec);
 	fx_free(f);
 }
 
@@ -936,6 +970,7 @@ int main(void)
 		cmocka_unit_test(init_refuses_existing_and_cleans_up),
 		cmocka_unit_test(calendar),
 		cmocka_unit_test(format_3_vault_gets_its_macs),
+		cmocka_unit_test(format_4_vault_gets_epochs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
