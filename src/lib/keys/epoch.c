@@ -27,8 +27,12 @@
  * with the master until a master rotation and `key prune`.
  * Only this file writes tenant_epochs.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,19 +241,19 @@ static int rewrap_tenant(gd_vault *v, const struct tenant_row *t, gd_key_epoch_r
 			                  "SELECT id, pseudonym, wrapped_key FROM subjects WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?",
 			                  "iii", t->id, after, batch_size());
 		/* Read the batch whole first: the updates below would disturb a statement still stepping. */
-		while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
-			size_t len = 0;
-			const void *w = gd__col_blob(v->store, st, 2, &len);
-			rows[n].id = gd__col_int(v->store, st, 0);
-			gd__copy(rows[n].pseudonym, sizeof rows[n].pseudonym, gd__col_text(v->store, st, 1));
-			rows[n].n = len <= GD__WRAPPED_MAX ? len : 0;
-			if (w && rows[n].n)
-				memcpy(rows[n].w, w, len);
-			n++;
-			rc = 0;
+		if (rc == 0) {
+			while ((rc = gd__db_step(v->store, st)) == 1) {
+				size_t len = 0;
+				const void *w = gd__col_blob(v->store, st, 2, &len);
+				rows[n].id = gd__col_int(v->store, st, 0);
+				gd__copy(rows[n].pseudonym, sizeof rows[n].pseudonym, gd__col_text(v->store, st, 1));
+				rows[n].n = len <= GD__WRAPPED_MAX ? len : 0;
+				if (w && rows[n].n)
+					memcpy(rows[n].w, w, len);
+				n++;
+			}
+			gd__db_reset(v->store, st);
 		}
-		if (rc >= 0)
-			gd__db_reset(v->store, st), rc = 0;
 		for (int i = 0; rc == 0 && i < n; i++) {
 			bool moved = false;
 			rc = gd__subject_rewrap(a, rows[i].id, rows[i].pseudonym, rows[i].w, rows[i].n, epoch, &moved);
@@ -298,33 +302,34 @@ static int reseal(gd_vault *v, uint32_t next, gd_key_epoch_result *r)
 		size_t n;
 	} *rows = gd__calloc(1024, sizeof *rows);
 	int n = 0, rc = rows ? gd__op_begin(v) : GD_ENOMEM;
-	if (rc == 0)
-		rc = gd__db_query(v->store, &st,
+	if (rc < 0) {
+		gd__free(rows);
+		return rc;
+	}
+	rc = gd__db_query(v->store, &st,
 		                  "SELECT e.tenant_id, e.epoch, e.secret_version, e.sealed_key,"
 		                  " e.epoch < (SELECT max(x.epoch) FROM tenant_epochs x WHERE x.tenant_id = e.tenant_id)"
 		                  " FROM tenant_epochs e WHERE e.sealed_key IS NOT NULL",
 		                  NULL);
-	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
-		size_t len = 0;
-		const void *s = gd__col_blob(v->store, st, 3, &len);
-		rc = n == 1024 ? gd__err(GD_ETOOBIG, "more than 1024 live epoch keys: run 'gardien key epoch' again") : 0;
-		if (rc < 0) {
-			gd__db_reset(v->store, st);
-			break;
+	if (rc == 0) {
+		while ((rc = gd__db_step(v->store, st)) == 1) {
+			size_t len = 0;
+			const void *s = gd__col_blob(v->store, st, 3, &len);
+			if (n == 1024) {
+				rc = gd__err(GD_ETOOBIG, "more than 1024 live epoch keys: more tenants than epochs support");
+				break;
+			}
+			rows[n].tenant = gd__col_int(v->store, st, 0);
+			rows[n].epoch = gd__col_int(v->store, st, 1);
+			rows[n].version = (uint32_t)gd__col_int(v->store, st, 2);
+			rows[n].n = len == sizeof rows[n].sealed ? len : 0;
+			if (rows[n].n)
+				memcpy(rows[n].sealed, s, len);
+			rows[n].ended = gd__col_int(v->store, st, 4) != 0;
+			n++;
 		}
-		rows[n].tenant = gd__col_int(v->store, st, 0);
-		rows[n].epoch = gd__col_int(v->store, st, 1);
-		rows[n].version = (uint32_t)gd__col_int(v->store, st, 2);
-		rows[n].n = len == sizeof rows[n].sealed ? len : 0;
-		if (rows[n].n)
-			memcpy(rows[n].sealed, s, len);
-		rows[n].ended = gd__col_int(v->store, st, 4) != 0;
-		n++;
-	}
-	if (rc == 0)
 		gd__db_reset(v->store, st);
-	if (rc == 1)
-		rc = 0;
+	}
 	int64_t now = gd_vault_now(v);
 	const struct gd__keyring_entry *to = gd__keyring_find(v->ring, GD__K_EPOCH, next);
 	for (int i = 0; rc == 0 && i < n; i++) {
@@ -354,23 +359,44 @@ static int reseal(gd_vault *v, uint32_t next, gd_key_epoch_result *r)
 		         (unsigned)next);
 		rc = gd__audit_append(v, 0, "system:keys", &(struct gd__audit_event){.action = "key.epoch", .reason = why});
 	}
-	if (rows)
-		gd__wipe(rows, 1024 * sizeof *rows);
+	gd__wipe(rows, 1024 * sizeof *rows);
 	gd__free(rows);
-	return rows ? gd__op_end(v, rc) : rc;
+	return gd__op_end(v, rc);
 }
+
+static int epoch_run(gd_vault *v, const char *kpath, int (*progress)(void *ud, uint64_t done, uint64_t total),
+                     void *ud, gd_key_epoch_result *out);
 
 int gd_key_epoch(gd_vault *v, int (*progress)(void *ud, uint64_t done, uint64_t total), void *ud,
                  gd_key_epoch_result *out)
 {
 	char kpath[4200];
-	gd_key_epoch_result r = {0};
-	struct tenant_row *t = NULL;
-	int n = 0, rc = gd__key_file(v, kpath, sizeof kpath);
+	int rc = gd__key_file(v, kpath, sizeof kpath);
 	if (rc < 0)
 		return rc;
 	if (v->tx.batch || v->tx.depth)
 		return gd__err(GD_ESTATE, "an epoch change runs in no batch: commit or roll back first");
+	/* One run at a time: two would each write a different new secret to the key file. */
+	char lpath[4300];
+	snprintf(lpath, sizeof lpath, "%s.epoch-lock", kpath);
+	int lfd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lfd < 0)
+		return gd__err(GD_EIO, "cannot open %s: %s", lpath, strerror(errno));
+	if (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
+		close(lfd);
+		return gd__err(GD_EBUSY, "another 'gardien key epoch' is running on this key file: let it finish");
+	}
+	rc = epoch_run(v, kpath, progress, ud, out);
+	close(lfd);
+	return rc;
+}
+
+static int epoch_run(gd_vault *v, const char *kpath, int (*progress)(void *ud, uint64_t done, uint64_t total),
+                     void *ud, gd_key_epoch_result *out)
+{
+	gd_key_epoch_result r = {0};
+	struct tenant_row *t = NULL;
+	int n = 0, rc;
 	if ((rc = gd__vault_reload_keys(v)) < 0)
 		return rc;
 	gd__keyring_materialise(v->ring);
