@@ -945,6 +945,45 @@ static void format_4_vault_gets_epochs(void **state)
 	fx_free(f);
 }
 
+/* An epoch changed by another handle (another process: `gardien key epoch`
+ * while a server runs): an open actor reads the re-wrapped keys and creates
+ * subjects under the new epoch, picking the new epoch secret up from the key file. */
+static void epoch_changed_under_an_open_vault(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE], t[GD_SUBJECT_ID_SIZE];
+	int64_t id, id2;
+	gd_record *rec = NULL;
+	gd_key_epoch_result r;
+	GD_OK_OR_FAIL(gd_key_epoch(f->v, NULL, NULL, &r));
+	assert_int_equal(r.secret_version, 1);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	put_text(f->a, &id, s, "billing", "user.financial", SECRET);
+	GD_OK_OR_FAIL(gd_record_get(f->a, &rec, id, "billing")); /* epoch 1's key now in the actor */
+	gd_record_free(rec);
+	gd_vault *other = NULL;
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.now = 1767225600 + 8 * 86400; /* the fixture's clock (helpers.c), 8 days on */
+	GD_OK_OR_FAIL(gd_vault_open(&other, f->path, &o));
+	GD_OK_OR_FAIL(gd_key_epoch(other, NULL, NULL, &r));
+	gd_vault_close(other);
+	assert_int_equal(r.begun, 1);
+	assert_int_equal(r.rewrapped, 1);
+	assert_int_equal(r.destroyed, 1);
+	assert_int_equal(r.secret_version, 2);
+	GD_OK_OR_FAIL(gd_record_get(f->a, &rec, id, "billing"));
+	assert_string_equal((char *)rec->value, SECRET);
+	gd_record_free(rec);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, t));
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM subjects WHERE hex(substr(wrapped_key, 1, 4)) = '02000000'"), 2);
+	put_text(f->a, &id2, t, "billing", "user.financial", "other");
+	GD_OK_OR_FAIL(gd_record_get(f->a, &rec, id2, "billing"));
+	gd_record_free(rec);
+	/* Epoch 1's key is gone from the vault: only its row's dates are left. */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM tenant_epochs WHERE epoch = 1 AND sealed_key IS NULL"), 1);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -971,6 +1010,7 @@ int main(void)
 		cmocka_unit_test(calendar),
 		cmocka_unit_test(format_3_vault_gets_its_macs),
 		cmocka_unit_test(format_4_vault_gets_epochs),
+		cmocka_unit_test(epoch_changed_under_an_open_vault),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
