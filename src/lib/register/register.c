@@ -615,6 +615,44 @@ static bool period_shorter(struct gd__period a, struct gd__period b)
 	return am <= bm && a.days <= b.days && (am < bm || a.days < b.days);
 }
 
+/*
+ * or_later / or_earlier: {from, after} (format 2) on a stage: a second clock
+ * combined with the stage's own (register.h). *from stays NULL when absent
+ * or wrong (the error is reported).
+ */
+static void combined_clock(struct gd__reg_ctx *c, struct fy_node *st, const char *key, const char *w,
+                           const char **from, struct gd__period *after, const char **when)
+{
+	static const char *const lkeys[] = {"from", "after", "when", NULL};
+	static const char *const ckeys[] = {"from", "after", NULL};
+	char what[240];
+	snprintf(what, sizeof what, "%s %s", w, key);
+	struct fy_node *k = NULL, *n = gd__reg_member(st, key, &k);
+	if (!k || !format2(c, k, key[3] == 'l' ? "\"or_later\" on a stage" : "\"or_earlier\" on a stage") ||
+	    !gd__reg_is_mapping(c, n, k, what))
+		return;
+	gd__reg_check_keys(c, n, what, when ? lkeys : ckeys);
+	const char *f = gd__reg_text(c, n, "from", true, what);
+	const char *wh = when ? gd__reg_text(c, n, "when", false, what) : NULL;
+	if (wh && !event_declared(c->r, wh)) {
+		ERR(c, gd__reg_member(n, "when", NULL), "%s: \"when\" names undeclared event \"%s\": declare it under \"events\"",
+		    what, wh);
+		return;
+	}
+	if (when)
+		*when = wh;
+	struct gd__period p;
+	bool ok = gd__reg_period(c, n, "after", true, what, &p);
+	if (f && !event_declared(c->r, f)) {
+		ERR(c, gd__reg_member(n, "from", NULL), "%s: counted from undeclared event \"%s\": declare it under \"events\" (or count from \"collection\")",
+		    what, f);
+		return;
+	}
+	if (!f || !ok)
+		return;
+	*from = f, *after = p;
+}
+
 /* minimum: {from, after} (format 2): how long the data is kept at least. */
 static void parse_minimum(struct gd__reg_ctx *c, struct fy_node *item, struct gd__retention *rt, const char *w)
 {
@@ -649,7 +687,7 @@ static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct g
 {
 	static const char *const keys[] = {"categories", "subjects", "stages", "legal_reference", "text",
 	                                   "minimum", NULL};
-	static const char *const skeys[] = {"action", "from", "after", NULL};
+	static const char *const skeys[] = {"action", "from", "after", "or_later", "or_earlier", NULL};
 	struct fy_node *keyn = NULL, *l = gd__reg_member(act, "retention", &keyn);
 	if (!keyn)
 		return;
@@ -720,6 +758,14 @@ static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct g
 				continue;
 			}
 			last = act_i;
+			struct gd__stage_clocks ck = {0};
+			combined_clock(c, st, "or_later", w, &ck.or_later_from, &ck.or_later_after, &ck.or_later_when);
+			combined_clock(c, st, "or_earlier", w, &ck.or_earlier_from, &ck.or_earlier_after, NULL);
+			if ((ck.or_later_from || ck.or_earlier_from) && !rt.clocks &&
+			    (rt.clocks = gd__reg_alloc(c, (size_t)ns * sizeof *rt.clocks)))
+				memset(rt.clocks, 0, (size_t)ns * sizeof *rt.clocks);
+			if (rt.clocks)
+				rt.clocks[rt.nstages] = ck;
 			rt.stages[rt.nstages++] = (struct gd__stage){(enum gd__stage_action)act_i, from, after};
 		}
 		parse_minimum(c, item, &rt, w);

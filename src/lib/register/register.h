@@ -107,6 +107,24 @@ struct gd__stage {
 	struct gd__period after;    /* counted from `from` */
 };
 
+/*
+ * Format 2, combined clocks of one stage. or_later ("the contract's term, or
+ * longer if the client instructs it"): once or_later_from is recorded, the
+ * stage is due at the later of its own date and or_later_after counted from
+ * it; until then, at its own date. or_earlier ("3 years after the last
+ * contact, or sooner at unsubscription"): due at the earlier of the two dates
+ * whose events are recorded. NULL from: not combined. or_later_when (may be
+ * NULL): the later clock applies only once this event is recorded ("the
+ * Client instructed a longer period"), and is then waited for.
+ */
+struct gd__stage_clocks {
+	const char *or_later_when;
+	const char *or_later_from;
+	struct gd__period or_later_after;
+	const char *or_earlier_from;
+	struct gd__period or_earlier_after;
+};
+
 struct gd__retention {
 	struct gd__strings categories;  /* empty: every category of the activity */
 	struct gd__stage *stages;       /* in order of `action` */
@@ -124,6 +142,7 @@ struct gd__retention {
 	 */
 	bool has_minimum;
 	struct gd__stage minimum;       /* action unused */
+	struct gd__stage_clocks *clocks; /* NULL, or one per stage (format 2) */
 };
 
 struct gd__activity {
