@@ -76,4 +76,17 @@ sweep 2033-02-28T23:59:59Z
 expect_gardien 0 "prospect kept on the last day" -- --now 2033-02-28T23:59:59Z get "$PP" --purpose prospection
 sweep 2033-03-01T00:00:00Z
 expect_gardien 3 "prospect gone 3 years after the last contact" -- --now 2033-03-01 get "$PP" --purpose prospection
+# §5 "Origine des données ... formulaires d'inscription et de contact via le
+# site web mais également via de la prospection commerciale et de l'achat de
+# base de données client": a source named with a record must be one the
+# notice told people about (named by its slug).
+expect_gardien 0 "a declared source" -- put "$C" --activity prospection --category user.contact.phone_number --subject-category customer --source achat-de-bases-de-donn-es-clients "+33 1 00 00 00 00"
+expect_gardien 4 "an undeclared source refused" -- put "$C" --activity prospection --category user.contact.phone_number --subject-category customer --source courtier-inconnu "+33 1 00 00 00 01"
+expect_out 'does not declare this source'
+# §5 "Les données obligatoires sont d'ailleurs signalées dans les formulaires
+# par un astérisque. En leur absence, la prestation liée à cette collecte
+# pourrait ne pas être fournie": a mandatory category is never stored empty.
+expect_gardien 4 "an empty mandatory e-mail refused" -- put "$C" --activity subscription --category user.contact.email --subject-category customer ""
+expect_out "la prestation liée à cette collecte pourrait ne pas être fournie"
+expect_gardien 0 "an optional phone may be empty" -- put "$C" --activity subscription --category user.contact.phone_number --subject-category customer ""
 finish

@@ -1109,6 +1109,26 @@ static const char *const right_kinds[] = {"access", "confirmation", "rectificati
                                           "withdraw_consent", "post_mortem", "automated_decision",
                                           "complaint", NULL};
 
+/*
+ * A right of Art. 15–22 declared not offered: the law grants it whatever the
+ * notice says (register_rights.c), so gardien accepts such requests; the
+ * register is warned, not refused, as it encodes what the notice says.
+ */
+static void check_rights_waived(struct gd__reg_ctx *c, struct fy_node *root)
+{
+	struct fy_node *l = gd__reg_member(root, "rights", NULL);
+	for (size_t i = 0; i < c->r->nrights; i++) {
+		const struct gd__right *rt = &c->r->rights[i];
+		const char *art;
+		if (rt->offered || gd__register_right_waivable(c->r, rt->kind, &art))
+			continue;
+		struct fy_node *at = l ? fy_node_sequence_get_by_index(l, (int)i) : NULL;
+		WARN(c, at ? at : root,
+		     "right \"%s\" is declared not offered, but %s grants it whatever the notice says: gardien accepts and handles such requests; correct the notice",
+		     rt->kind, art);
+	}
+}
+
 static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = {"kind", "offered", "reason", "conditions",
@@ -1246,6 +1266,7 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 	parse_activities(&c, root);
 	check_reads_from(&c);
 	parse_rights(&c, root);
+	check_rights_waived(&c, root);
 	if (c.oom)
 		rc = GD_ENOMEM;
 	else if (c.nerr)

@@ -286,6 +286,14 @@ const struct gd__activity *gd__register_activity(const struct gd__register *r, c
 const struct gd__right *gd__register_right(const struct gd__register *r, const char *kind);
 
 /*
+ * True when a register may lawfully declare the right `kind` not offered:
+ * outside Art. 15–22, or where the GDPR limits it to processing the register
+ * does not have (register_rights.c). *article (may be NULL) gets the article
+ * granting it, or NULL.
+ */
+bool gd__register_right_waivable(const struct gd__register *r, const char *kind, const char **article);
+
+/*
  * True when `category` is covered by one of `set`: equal to it, or beneath it in
  * the taxonomy ("user.contact" covers "user.contact.email").
  */
