@@ -89,4 +89,15 @@ expect_out 'does not declare this source'
 expect_gardien 4 "an empty mandatory e-mail refused" -- put "$C" --activity subscription --category user.contact.email --subject-category customer ""
 expect_out "la prestation liée à cette collecte pourrait ne pas être fournie"
 expect_gardien 0 "an optional phone may be empty" -- put "$C" --activity subscription --category user.contact.phone_number --subject-category customer ""
+# §11 "l'entreprise ne procèdera à aucune modification dite de « confort »,
+# seules des modifications substantielles sur l'état civil, l'identité et les
+# coordonnées de la personne concernée seront réalisées".
+LANG_R=$(put "$C" --activity connection --category user.demographic.language --subject-category customer "fr")
+LOG_R=$(put "$C" --activity connection --category user.device.connection_log --subject-category customer "login 2026-01-02")
+expect_gardien 0 "rectification request" -- --json request open rectification "$C"
+RR=$(jq -r .id <<<"$OUT")
+expect_gardien 0 "identity verified" -- request verify "$RR" --method id-card --evidence scan-9
+expect_gardien 4 "a log line is not rectified (no modification de confort)" -- request rectify "$RR" "$LOG_R" "login 2026-01-03"
+expect_out "limits rectification"
+expect_gardien 0 "the language of the civil status is" -- request rectify "$RR" "$LANG_R" "en"
 finish

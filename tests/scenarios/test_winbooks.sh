@@ -10,6 +10,8 @@ H=$("$GARDIEN" subject create --id hosted_ref=H-1) || fail "subject create"
 K=$("$GARDIEN" subject create --email contact@client.example) || fail "contact create"
 
 DOC=$(put "$H" --activity cloud_hosting --client CLIENT-1 --category user.content.private.hosted --subject-category customer.cloud_user "payslip of a customer's employee")
+# Support reads hosted data only "à la demande expresse de l'utilisateur" (on_request).
+expect_gardien 0 "the user's request to support" -- consent give "$H" cloud_support_access --channel support-ticket --text "ticket 1"
 for p in cloud_hosting cloud_support_access anomaly_correction authority_requests; do
 	expect_gardien 0 "hosted data read for $p" -- get "$DOC" --purpose "$p"
 done

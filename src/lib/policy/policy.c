@@ -159,6 +159,10 @@ static int register_write(gd_actor *a, const char *subject, const gd_record_spec
 		return gd__err(GD_EDENIED,
 		               "activity \"%s\" is not in the register (version %lld): store data only for a declared activity",
 		               spec->activity, (long long)r->version);
+	if (act->read_only)
+		return gd__err(GD_EDENIED,
+		               "activity \"%s\" is read-only (register version %lld): it reads the data of the activities it names in reads_from and stores or changes none",
+		               spec->activity, (long long)r->version);
 	if (!gd__category_covered(&act->categories, spec->category))
 		return gd__err(GD_EDENIED,
 		               "activity \"%s\" does not declare category %s (register version %lld): add it to the register or store it for another activity",

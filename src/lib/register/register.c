@@ -780,7 +780,7 @@ static const char *const activity_keys[] = {
 	"legal_basis", "basis_detail", "art9_condition", "consent", "categories", "subjects",
 	"sources", "mandatory", "roles", "recipients", "processors", "transfers", "retention",
 	"automated_decision", "security", "legal_claims", "reads_from", "created", "updated",
-	"joint_controllers", "dpia", "backups", NULL,
+	"joint_controllers", "dpia", "backups", "read_only", "on_request", NULL,
 };
 
 /* Outside-EU parties need a transfer entry naming them. */
@@ -1051,8 +1051,19 @@ static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__
 	parse_transfers(c, n, a, what);
 	check_parties_transfers(c, n, a, a->recipients, a->nrecipients, "recipients", what);
 	check_parties_transfers(c, n, a, a->processors, a->nprocessors, "processors", what);
+	struct fy_node *fk = NULL;
+	gd__reg_member(n, "read_only", &fk);
+	if (fk && format2(c, fk, "\"read_only\""))
+		a->read_only = gd__reg_boolean(c, n, "read_only", false, what);
+	fk = NULL;
+	gd__reg_member(n, "on_request", &fk);
+	if (fk && format2(c, fk, "\"on_request\""))
+		a->on_request = gd__reg_boolean(c, n, "on_request", false, what);
+	if (a->read_only && !gd__reg_member(n, "reads_from", NULL))
+		WARN(c, n, "%s: read_only and no \"reads_from\": it stores nothing and may read nothing of the other activities", what);
 	parse_retention(c, n, a, what);
-	if (!gd__reg_member(n, "retention", NULL))
+	/* A read-only activity stores nothing: the data it reads keep their own retention. */
+	if (!gd__reg_member(n, "retention", NULL) && !a->read_only)
 		WARN(c, n, "%s: no \"retention\": its data would be kept without limit; say when it is deleted (Art. 5(1)(e))", what);
 	a->automated_decision = gd__reg_text(c, n, "automated_decision", false, what);
 	gd__reg_strings(c, n, "security", false, what, &a->security, NULL);
@@ -1133,7 +1144,7 @@ static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = {"kind", "offered", "reason", "conditions",
 	                                   "identity_proof", "extra_copies_charged", "channels", "fee",
-	                                   "identity", NULL};
+	                                   "identity", "categories", NULL};
 	static const char *const channel_kinds[] = {"email", "post", "form", "in_person", "phone", NULL};
 	static const char *const fees[] = {"free", "free_unless_unfounded", NULL};
 	struct fy_node *keyn = NULL, *l = gd__reg_member(root, "rights", &keyn);
@@ -1180,6 +1191,13 @@ static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 		gd__reg_member(item, "identity", &kn);
 		if (kn && format2(c, kn, "a right's \"identity\""))
 			r.identity = gd__reg_text(c, item, "identity", false, "a right");
+		/* Rectification limited to some categories (Wimi §11: no "modification de confort"). */
+		kn = NULL;
+		gd__reg_member(item, "categories", &kn);
+		if (kn && format2(c, kn, "a right's \"categories\"")) {
+			gd__reg_strings(c, item, "categories", false, "a right", &r.categories, &list);
+			check_terms(c, &r.categories, list, GD__TAXO_CATEGORY, "a right");
+		}
 		/* Art. 12(5): a charge is the exception (manifestly unfounded or excessive, further copies). */
 		if (r.fee && strcmp(r.fee, "free") == 0 && r.extra_copies_charged)
 			ERR(c, gd__reg_member(item, "fee", NULL), "a right: fee \"free\" and extra_copies_charged: true contradict each other: say free_unless_unfounded, or that extra copies are free");

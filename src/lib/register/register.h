@@ -189,6 +189,14 @@ struct gd__activity {
 		const char *date, *outcome, *reference;   /* outcome: no_high_risk, risks_mitigated, prior_consultation */
 	} dpia;                          /* Art. 35; date NULL: none recorded */
 	struct gd__backup_promise backups;   /* where it differs from the register's */
+	/*
+	 * read_only: the activity reads other activities' data (reads_from) and
+	 * changes none ("sans pour autant modifier les données hébergées"): no
+	 * record is stored or updated for it. on_request: a read for it needs the
+	 * subject's live express request, recorded in the consent ledger
+	 * ("uniquement à la demande expresse de l'utilisateur").
+	 */
+	bool read_only, on_request;
 };
 
 /* Kinds of rights, as request kinds (docs/register.md). */
@@ -205,6 +213,8 @@ struct gd__right {
 	struct gd__strings channels;   /* email, post, form, in_person, phone */
 	const char *fee;               /* "free" or "free_unless_unfounded" (Art. 12(5)); NULL: not stated */
 	const char *identity;          /* what identity check is asked, in words */
+	/* Format 2, rectification: the only categories it changes (empty: any). */
+	struct gd__strings categories;
 };
 
 struct gd__event_def {

@@ -243,7 +243,9 @@ int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
 		                 why, (int64_t)now, id);
 		if (rc == 0)
 			rc = step_ex(a, &r, GD_REQUEST_REFUSED, why, "request.refuse", true);
-	}
+	} else if (rc == 0 && reg)
+		/* Data held as processor: the customer answers (forward.c, Art. 28(3)(e)). */
+		rc = gd__rights_forward(a, s.id, spec->subject, spec->kind, id, NULL);
 done:
 	rc = gd__op_end(v, rc);
 	if (rc == 0 && out_id)
