@@ -250,8 +250,9 @@ static int stage_due(gd__store *db, const struct gd__retention *rule, size_t i, 
 	static const struct gd__stage_clocks none = {0};
 	const struct gd__stage *st = &rule->stages[i];
 	const struct gd__stage_clocks *ck = rule->clocks ? &rule->clocks[i] : &none;
-	gd_time base;
+	gd_time base = 0;
 	bool known = false;
+	*due = 0;
 	int rc = clock_start(db, st->from, subject_id, object, collected, &base);
 	if (rc < 0 && rc != GD_ENOTFOUND)
 		return rc;
@@ -317,7 +318,7 @@ static int compute_next(struct ctx *c, const struct row *r, const struct ruleset
 			const struct gd__stage *st = &rule->stages[i];
 			if (stage_after(st->action) <= r->stage)
 				continue;
-			gd_time due;
+			gd_time due = 0;
 			int rc = stage_due(db, rule, i, r->subject_id, r->object, r->collected_at, &due);
 			if (rc == GD_ENOTFOUND)
 				continue;
@@ -1020,7 +1021,7 @@ int gd__retention_ends(gd_actor *a, const struct gd__register *reg, const struct
 			const struct gd__stage *st = &rule->stages[i];
 			if (st->action == GD__STAGE_ARCHIVE)
 				continue;
-			gd_time due;
+			gd_time due = 0;
 			rc = stage_due(db, rule, i, f->subject_id, f->object, f->collected_at, &due);
 			if (rc == GD_ENOTFOUND) {
 				waiting = waiting ? waiting : st;
