@@ -240,6 +240,9 @@ void gd_vault_set_now(gd_vault *v, gd_time now);
  * Starts a batch: the operations that follow share one durable commit. Each
  * operation inside still succeeds or fails whole (a failed one is undone alone
  * and the batch goes on); without a batch every operation commits on its own.
+ * If the storage engine drops the whole transaction by itself (a full disk,
+ * an I/O error), every later call in the batch fails with GD_EIO until
+ * gd_vault_rollback: a batch never goes on with its first half gone.
  *
  * @return 0, or GD_ESTATE (a batch is already open), GD_EBUSY (another writer
  *         holds the vault).

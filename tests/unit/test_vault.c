@@ -759,6 +759,53 @@ static void lean_put_in_batch_survives_faults(void **state)
 	fx_free(f);
 }
 
+/*
+ * A full disk in a batch: SQLite rolls the whole transaction back by itself
+ * (a statement without a statement journal, as a lean put's) and goes on in
+ * autocommit. The batch must not go on: its next operation would take a
+ * savepoint, which opens a transaction of its own, and commit the second half
+ * of a batch whose first half is gone. Every later call fails until the
+ * caller rolls the batch back; then the vault holds nothing of it.
+ */
+static void batch_fails_once_sqlite_dropped_it(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE], other[GD_SUBJECT_ID_SIZE];
+	static char big[4000];
+	memset(big, 'x', sizeof big - 1);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	put_text(f->a, NULL, id, "billing", "user.contact.email", EMAIL);
+	int64_t records = db_count(f->path, "SELECT count(*) FROM records");
+	int64_t subjects = db_count(f->path, "SELECT count(*) FROM subjects");
+	gd_record_spec s = GD_RECORD_SPEC_INIT;
+	s.activity = "billing", s.category = "user.contact.email";
+	s.value = big, s.value_len = strlen(big);
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	/* No page beyond the file's present size: the disk is full. */
+	GD_OK_OR_FAIL(gd__db_exec(f->v->store, "PRAGMA max_page_count = 1", NULL));
+	int rc = 0, n = 0;
+	while (n < 1000 && (rc = gd_record_put(f->a, NULL, id, &s)) == 0)
+		n++;
+	assert_int_equal(rc, GD_EIO);
+	/* SQLite dropped the transaction: nothing more goes through the batch. */
+	assert_int_equal(gd_subject_create(f->a, other), GD_EIO);
+	assert_non_null(strstr(gd_error_last(), "roll the batch back"));
+	assert_int_equal(gd_record_put(f->a, NULL, id, &s), GD_EIO);
+	assert_int_equal(gd_vault_commit(f->v), GD_EIO);
+	gd_vault_rollback(f->v);
+	fx_reopen(f); /* max_page_count is the connection's */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), records);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM subjects"), subjects);
+	/* The vault goes on: a new batch commits, the trail verifies. */
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	GD_OK_OR_FAIL(gd_record_put(f->a, NULL, id, &s));
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), records + 1);
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
+	fx_free(f);
+}
+
 static void faults_leave_vault_unchanged(void **state)
 {
 	struct fixture *f = fx_new();
@@ -932,6 +979,7 @@ int main(void)
 		cmocka_unit_test(update_list_delete_and_batches),
 		cmocka_unit_test(faults_leave_vault_unchanged),
 		cmocka_unit_test(lean_put_in_batch_survives_faults),
+		cmocka_unit_test(batch_fails_once_sqlite_dropped_it),
 		cmocka_unit_test(format_2_vault_keeps_its_ids),
 		cmocka_unit_test(init_refuses_existing_and_cleans_up),
 		cmocka_unit_test(calendar),
