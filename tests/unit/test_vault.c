@@ -759,6 +759,41 @@ static void lean_put_in_batch_survives_faults(void **state)
 	fx_free(f);
 }
 
+/* A put failed in a batch, then the batch rolled back: nothing of it stays. */
+static void batch_open_with_one_put(void *ud)
+{
+	struct put_faults *c = ud;
+	c->before = rows(c->f);
+	GD_OK_OR_FAIL(gd_vault_begin(c->f->v));
+	GD_OK_OR_FAIL(gd_record_put(c->f->a, NULL, c->subject, c->spec));
+}
+
+static void batch_rolls_back_whole(void *ud, long n, int rc)
+{
+	struct put_faults *c = ud;
+	gd_vault_rollback(c->f->v);
+	assert_int_equal(rows(c->f), c->before);
+}
+
+static void lean_put_fault_then_batch_rollback(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	gd_record_spec s = GD_RECORD_SPEC_INIT;
+	s.activity = "billing", s.category = "user.contact.email";
+	s.value = EMAIL, s.value_len = strlen(EMAIL);
+	struct put_faults c = {f, id, &s, 0};
+	struct fault_loop l = {.op = op_put, .before = batch_open_with_one_put,
+	                       .check = batch_rolls_back_whole, .ud = &c};
+	assert_true(fault_loop_run(&l) >= 4);
+	GD_OK_OR_FAIL(gd_vault_commit(f->v)); /* the last, unfaulted run's two puts */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), 2);
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
+	fx_free(f);
+}
+
 /*
  * A full disk in a batch: SQLite rolls the whole transaction back by itself
  * (a statement without a statement journal, as a lean put's) and goes on in
@@ -980,6 +1015,7 @@ int main(void)
 		cmocka_unit_test(faults_leave_vault_unchanged),
 		cmocka_unit_test(lean_put_in_batch_survives_faults),
 		cmocka_unit_test(batch_fails_once_sqlite_dropped_it),
+		cmocka_unit_test(lean_put_fault_then_batch_rollback),
 		cmocka_unit_test(format_2_vault_keeps_its_ids),
 		cmocka_unit_test(init_refuses_existing_and_cleans_up),
 		cmocka_unit_test(calendar),
