@@ -300,10 +300,10 @@ static void ordered_writes_skip_only_header_into_empty_wal(void **state)
 }
 
 /*
- * Subject keys stay unwrapped in a bounded cache of the actor: a second read
- * of the same subject opens no key; a wrapped key altered in the vault is not
- * hidden by the cache (the read fails as it would without it); an erasure
- * empties the erasing actor's cache at once.
+ * Subject keys stay unwrapped in a bounded cache of the vault handle: a second
+ * read of the same subject opens no key, even by another actor (a server opens
+ * one per request); a wrapped key altered in the vault is not hidden by the
+ * cache (the read fails as it would without it).
  */
 static void subject_keys_cached_but_never_trusted(void **state)
 {
@@ -315,13 +315,16 @@ static void subject_keys_cached_but_never_trusted(void **state)
 	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
 	put_text(f->a, &rec, id, "billing", "user.contact.email", EMAIL);
 	put_text(f->a, &rec2, other, "billing", "user.contact.email", "o@example.org");
-	fx_reopen(f); /* a fresh actor: nothing cached */
+	fx_reopen(f); /* a fresh handle: nothing cached */
 
 	uint64_t before = gd__subject_unwraps();
-	for (int i = 0; i < 3; i++) { /* each read its own transaction */
-		GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
+	for (int i = 0; i < 3; i++) { /* each read its own transaction, its own actor */
+		gd_actor *a;
+		GD_OK_OR_FAIL(gd_actor_open(&a, f->v, "acme", "test:unit"));
+		GD_OK_OR_FAIL(gd_record_get(a, &r, rec, "billing"));
 		assert_string_equal(r->value, EMAIL);
 		gd_record_free(r);
+		gd_actor_close(a);
 	}
 	assert_int_equal(gd__subject_unwraps() - before, 1);
 
@@ -332,14 +335,83 @@ static void subject_keys_cached_but_never_trusted(void **state)
 	flip_byte(f->path, "subjects", "wrapped_key", sid, 30);
 	GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
 	gd_record_free(r);
+	fx_free(f);
+}
 
-	/* An erasure (of another subject) empties the cache: the next read opens its key again. */
-	before = gd__subject_unwraps();
-	GD_OK_OR_FAIL(gd_subject_erase(f->a, other));
-	GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
-	assert_string_equal(r->value, EMAIL);
+/*
+ * What leaves the key cache: an erased subject's key, from every handle of the
+ * process, before the erasure returns (the other subjects' keys stay); the key
+ * of a subject created in a batch that rolls back; and, bounded, the key a
+ * newer one displaces.
+ */
+static void key_cache_forgets_erased_and_rolled_back(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE], other[GD_SUBJECT_ID_SIZE], temp[GD_SUBJECT_ID_SIZE];
+	int64_t rec, rec2;
+	gd_record *r;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
+	put_text(f->a, &rec, id, "billing", "user.contact.email", EMAIL);
+	put_text(f->a, &rec2, other, "billing", "user.contact.email", "o@example.org");
+	/* A second handle on the same vault, as another worker thread of a server has. */
+	gd_vault *v2;
+	gd_actor *a2;
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = f->key;
+	GD_OK_OR_FAIL(gd_vault_open(&v2, f->path, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&a2, v2, "acme", "test:unit"));
+	GD_OK_OR_FAIL(gd_record_get(a2, &r, rec, "billing"));
 	gd_record_free(r);
-	assert_int_equal(gd__subject_unwraps() - before, 1);
+	GD_OK_OR_FAIL(gd_record_get(a2, &r, rec2, "billing"));
+	gd_record_free(r);
+	assert_int_equal(gd__keycache_count(v2, a2->tenant_id, other), 1);
+
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, other)); /* through the first handle */
+	assert_int_equal(gd__keycache_count(v2, a2->tenant_id, other), 0);
+	assert_int_equal(gd__keycache_count(f->v, f->a->tenant_id, other), 0);
+	assert_int_equal(gd__keycache_count(v2, a2->tenant_id, id), 1);
+	uint64_t before = gd__subject_unwraps();
+	GD_OK_OR_FAIL(gd_record_get(a2, &r, rec, "billing"));
+	gd_record_free(r);
+	assert_int_equal(gd__subject_unwraps() - before, 0);
+
+	/* A subject created, written and read in a batch that rolls back. */
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	GD_OK_OR_FAIL(gd_subject_create(f->a, temp));
+	put_text(f->a, &rec2, temp, "billing", "user.contact.email", "t@example.org");
+	assert_int_equal(gd__keycache_count(f->v, f->a->tenant_id, temp), 1);
+	gd_vault_rollback(f->v);
+	assert_int_equal(gd__keycache_count(f->v, f->a->tenant_id, temp), 0);
+	/* Committed, it stays. */
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	GD_OK_OR_FAIL(gd_subject_create(f->a, temp));
+	put_text(f->a, &rec2, temp, "billing", "user.contact.email", "t@example.org");
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing")); /* a later transaction */
+	gd_record_free(r);
+	assert_int_equal(gd__keycache_count(f->v, f->a->tenant_id, temp), 1);
+	gd_actor_close(a2);
+	gd_vault_close(v2);
+
+	/* Bounded: a handle asked for 2 keys holds at most 2, however many it reads. */
+	o.key_cache = 2;
+	GD_OK_OR_FAIL(gd_vault_open(&v2, f->path, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&a2, v2, "acme", "test:unit"));
+	for (int i = 0; i < 8; i++) {
+		char s[GD_SUBJECT_ID_SIZE];
+		int64_t k;
+		GD_OK_OR_FAIL(gd_subject_create(a2, s));
+		put_text(a2, &k, s, "billing", "user.contact.email", "n@example.org");
+		GD_OK_OR_FAIL(gd_record_get(a2, &r, k, "billing"));
+		gd_record_free(r);
+		assert_true(gd__keycache_count(v2, 0, NULL) <= 2);
+	}
+	o.key_cache = 65537;
+	gd_vault *v3 = NULL;
+	assert_int_equal(gd_vault_open(&v3, f->path, &o), GD_EINVAL);
+	gd_actor_close(a2);
+	gd_vault_close(v2);
 	fx_free(f);
 }
 
@@ -1004,6 +1076,7 @@ int main(void)
 		cmocka_unit_test(ordered_writes_skip_only_header_into_empty_wal),
 		cmocka_unit_test(older_options_versions_accepted),
 		cmocka_unit_test(subject_keys_cached_but_never_trusted),
+		cmocka_unit_test(key_cache_forgets_erased_and_rolled_back),
 		cmocka_unit_test(ciphertext_bound_to_its_row),
 		cmocka_unit_test(flipped_bytes_detected),
 		cmocka_unit_test(wrong_key_refused),
