@@ -74,8 +74,11 @@ echo "load_start $(load) $(date -u +%FT%TZ)" >"$OUT/meta"
   echo "kernel $(uname -sr), $(. /etc/os-release && echo "$PRETTY_NAME")"
   src=$(findmnt -no SOURCE --target /tmp | head -1)
   disk=$(lsblk -no PKNAME "$src" 2>/dev/null | head -1 || true)
-  model=$(lsblk -dno MODEL,ROTA "/dev/${disk:-${src#/dev/}}" 2>/dev/null | sed 's/ *1$/ (rotational)/; s/ *0$/ (solid state)/' || true)
-  echo "disk ${model:-$src}, $(findmnt -no FSTYPE,OPTIONS --target /tmp | head -1)"
+  disk=/dev/${disk:-${src#/dev/}}
+  desc=$(lsblk -dno SIZE,ROTA,MODEL "$disk" 2>/dev/null |
+    awk '{m = ""; for (i = 3; i <= NF; i++) m = m (m ? " " : "") $i
+          print $1 (m ? ", " m : "") ", " ($2 == 1 ? "rotational (or virtual)" : "solid state")}' || true)
+  echo "disk $disk ${desc:+($desc)}, $(findmnt -no FSTYPE --target /tmp | head -1) ($(findmnt -no OPTIONS --target /tmp | head -1))"
   cmd="bash bench/run.sh${args[*]:+ ${args[*]}}"
   [ -z "${SIZES:-}" ] || cmd="SIZES=\"$SIZES\" $cmd"
   [ -z "${RUNS:-}" ] || cmd="RUNS=$RUNS $cmd"
