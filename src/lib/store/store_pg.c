@@ -19,6 +19,25 @@
  * The schema is src/lib/store/pg/NN-name.sql, compiled in and applied at open
  * when the database lacks this build's version of it (apply_schema).
  *
+ * Round trips (what a batch of puts costs, issue 14): inside a transaction,
+ * writes whose only possible failure is a storage failure — savepoints and
+ * their releases, and single-row INSERTs into the tables of deferred_table()
+ * (fresh ids from a sequence, upserts) — are sent in libpq's pipeline mode
+ * and not waited for: step returns at once. Their results are read at the
+ * next sync point: any statement whose result is needed (a read, an UPDATE or
+ * DELETE whose count is read, a write that may meet a constraint), a rollback
+ * to a savepoint, the commit, and every PIPE_MAX statements. So a read sees
+ * every write before it (read-your-writes), and a batch of puts costs about
+ * one round trip per PIPE_MAX statements instead of six per put. Ids come in
+ * blocks from the sequences (next_id), taken under the write lock and
+ * dropped at the transaction's end, so they still increase in commit order.
+ * A deferred write that fails poisons the transaction: the failure is
+ * reported at the sync point, by whatever operation is running then, and
+ * every call until the rollback fails with it, the commit included, since
+ * an operation that already returned may have lost that write. Nothing is
+ * acknowledged that is not stored: a put in a batch is acknowledged by the
+ * batch's commit.
+ *
  * Erasure: deleted rows stay as dead tuples until VACUUM reclaims their pages,
  * and in WAL segments, replicas and base backups for as long as those are
  * kept. commit_erasure commits durably; what makes the data unreadable there is
@@ -33,6 +52,12 @@
 
 #define MAX_PARAMS 64
 #define FAST_SLOTS 512
+/* Deferred statements sent before their results are read (a sync point).
+ * Their results (a few dozen bytes each) must fit the socket's buffers, or
+ * the server would block writing them while the client writes more. */
+#define PIPE_MAX 256
+/* Ids taken from a sequence at once, at most (the block doubles from 1). */
+#define IDS_MAX 256
 /* The pg_advisory lock that is the vault's write lock. */
 #define LOCK_WRITE 0x67617264 /* "gard" */
 
@@ -54,6 +79,7 @@ struct pg_stmt {
 	PGresult *res;
 	int row, nrows;
 	bool done;                /* executed since the last reset */
+	bool deferred;            /* may be pipelined inside a transaction (file comment) */
 };
 
 struct pg_store {
@@ -69,6 +95,17 @@ struct pg_store {
 	int64_t changes;
 	bool in_tx;
 	char *url;                /* for the second connection of a backup */
+	/* Pipeline mode (file comment): `queued` results not read yet. */
+	bool pipe;
+	int queued;
+	/* A deferred write failed: every call fails with this until the rollback. */
+	int poisoned;
+	char poison_msg[320];
+	/* Ids taken from each sequence and not used yet (this transaction's). */
+	struct {
+		int64_t next, end; /* [next, end) are ours */
+		int64_t block;      /* the size of the next block taken */
+	} ids[GD__COUNTERS];
 };
 
 #define PG(s) ((struct pg_store *)(s))
@@ -97,13 +134,124 @@ static int map_result(struct pg_store *s, PGresult *res)
 }
 
 /* Runs SQL text with no parameters and no result (schema, transaction control). */
+static int drain(struct pg_store *s);
+
 static int exec_simple(struct pg_store *s, const char *sql)
 {
+	int rc = drain(s);
+	if (rc < 0)
+		return rc;
 	PGresult *res = PQexec(s->conn, sql);
 	ExecStatusType t = PQresultStatus(res);
-	int rc = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK ? 0 : map_result(s, res);
+	rc = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK ? 0 : map_result(s, res);
 	PQclear(res);
 	return rc;
+}
+
+/* The error every call returns once a deferred write has failed. */
+static int poison_error(struct pg_store *s)
+{
+	return gd__err(s->poisoned, "%s (an earlier write of this transaction failed: it must be rolled back)",
+	               s->poison_msg);
+}
+
+/*
+ * The sync point: reads the results of every deferred statement and leaves
+ * pipeline mode. The first failure poisons the transaction (file comment);
+ * the statements after it were skipped by the server. Returns 0 or the error.
+ */
+static int drain(struct pg_store *s)
+{
+	if (s->poisoned)
+		return poison_error(s);
+	if (!s->pipe)
+		return 0;
+	int rc = 0;
+	if (gd__fault_point())
+		rc = gd__err(GD_EIO, "storage failure (injected)");
+	if (PQpipelineSync(s->conn) != 1 && rc == 0)
+		rc = map_result(s, NULL);
+	/* Every result up to the sync's; a connection that broke ends in NULLs. */
+	for (int nulls = 0; nulls < 2;) {
+		PGresult *res = PQgetResult(s->conn);
+		if (!res) {
+			if (PQstatus(s->conn) != CONNECTION_OK)
+				nulls++;
+			continue;
+		}
+		nulls = 0;
+		ExecStatusType t = PQresultStatus(res);
+		if (t == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (rc == 0 && t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK && t != PGRES_PIPELINE_ABORTED)
+			rc = map_result(s, res);
+		PQclear(res);
+	}
+	if (PQexitPipelineMode(s->conn) != 1 && rc == 0)
+		rc = map_result(s, NULL);
+	s->pipe = false;
+	s->queued = 0;
+	if (rc < 0) {
+		s->poisoned = rc;
+		gd__copy(s->poison_msg, sizeof s->poison_msg, gd_error_last());
+	}
+	return rc;
+}
+
+/* Sends a deferred statement (prepared: `st`; or the text `sql`), unwaited. */
+static int queue(struct pg_store *s, struct pg_stmt *st, const char *sql)
+{
+	if (s->poisoned)
+		return poison_error(s);
+	if (!s->pipe) {
+		if (PQenterPipelineMode(s->conn) != 1)
+			return map_result(s, NULL);
+		s->pipe = true;
+	}
+	int ok = st ? PQsendQueryPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1)
+	            : PQsendQueryParams(s->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+	if (ok != 1) {
+		int rc = map_result(s, NULL);
+		drain(s);
+		s->poisoned = rc;
+		gd__copy(s->poison_msg, sizeof s->poison_msg, gd_error_last());
+		return rc;
+	}
+	s->changes = 1; /* a deferred write is one row, or a savepoint */
+	return ++s->queued >= PIPE_MAX ? drain(s) : 0;
+}
+
+/* The end of a transaction: nothing deferred, no poison, no ids kept. */
+static void tx_ended(struct pg_store *s)
+{
+	s->in_tx = false;
+	s->poisoned = 0;
+	for (int c = 0; c < GD__COUNTERS; c++)
+		s->ids[c].next = s->ids[c].end = 0, s->ids[c].block = 1;
+}
+
+/*
+ * Tables whose single-row INSERTs are deferred: their rows take fresh ids
+ * from a sequence (or a chain position under the write lock), or upsert, so
+ * they fail only when storage does. Any other write is waited for, since its
+ * caller may act on its outcome (GD_EEXISTS of a duplicate, a count of rows).
+ */
+static bool deferred_sql(const char *sql)
+{
+	static const char *const tables[] = {"records", "retention_due", "audit_blocks",
+	                                     "record_objects", "record_clients"};
+	if (strncmp(sql, "INSERT INTO ", 12) != 0 || strstr(sql, "SELECT") || strstr(sql, "RETURNING") ||
+	    strstr(sql, "DO NOTHING") || strstr(sql, "), ("))
+		return false;
+	sql += 12;
+	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+		size_t n = strlen(tables[i]);
+		if (strncmp(sql, tables[i], n) == 0 && sql[n] == ' ')
+			return true;
+	}
+	return false;
 }
 
 static uint64_t hash_sql(const char *p)
@@ -349,6 +497,9 @@ static int prepare_slow(struct pg_store *s, struct pg_stmt **out, const char *sq
 	st->s = s;
 	st->hash = h;
 	snprintf(st->name, sizeof st->name, "g%u", s->next_name++);
+	st->deferred = deferred_sql(sql);
+	if ((rc = drain(s)) < 0)
+		goto done;
 	PGresult *res = PQprepare(s->conn, st->name, text, st->nparams, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = map_result(s, res);
@@ -459,13 +610,24 @@ static int pg_step(gd__stmt *x)
 {
 	struct pg_stmt *st = ST(x);
 	struct pg_store *s = st->s;
+	if (!st->done && st->deferred && s->in_tx) {
+		st->done = true;
+		st->row = st->nrows = 0;
+		int rc = queue(s, st, NULL);
+		return rc < 0 ? rc : 0;
+	}
 	if (!st->done) {
 		st->done = true;
+		int rc = drain(s);
+		if (rc < 0) {
+			pg_reset(x);
+			return rc;
+		}
 		st->res = PQexecPrepared(s->conn, st->name, st->nparams, st->values, st->lengths,
 		                         st->formats, 1);
 		ExecStatusType t = PQresultStatus(st->res);
 		if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
-			int rc = map_result(s, st->res);
+			rc = map_result(s, st->res);
 			pg_reset(x);
 			return rc;
 		}
@@ -577,6 +739,7 @@ static int pg_begin(gd__store *base)
 	if (!sql[0])
 		snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d)", LOCK_WRITE);
 	int rc = exec_simple(s, sql);
+	tx_ended(s);
 	if (rc == 0)
 		s->in_tx = true;
 	else
@@ -584,35 +747,61 @@ static int pg_begin(gd__store *base)
 	return rc;
 }
 
+static void pg_rollback(gd__store *base);
+
 static int pg_commit(gd__store *base)
 {
 	struct pg_store *s = PG(base);
+	int rc = drain(s);
+	if (rc < 0) {
+		/* A deferred write failed: what the transaction holds is not whole. */
+		pg_rollback(base);
+		return rc;
+	}
 	PGresult *res = PQexec(s->conn, "COMMIT");
-	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : map_result(s, res);
+	rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : map_result(s, res);
 	/* A COMMIT of a failed transaction reports ROLLBACK: nothing was kept. */
 	if (rc == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
 		rc = gd__err(GD_ERROR, "storage (PostgreSQL): the transaction failed and was rolled back");
 	PQclear(res);
-	s->in_tx = false;
+	tx_ended(s);
 	return rc;
 }
 
 static void pg_rollback(gd__store *base)
 {
 	struct pg_store *s = PG(base);
+	/* Whatever is deferred is read and dropped; the rollback ends the poison. */
+	s->poisoned = 0;
+	int rc = drain(s);
+	(void)rc;
+	s->poisoned = 0;
 	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		exec_simple(s, "ROLLBACK");
-	s->in_tx = false;
+	tx_ended(s);
 }
 
-static int pg_savepoint(gd__store *s) { return exec_simple(PG(s), "SAVEPOINT op"); }
-static int pg_release(gd__store *s) { return exec_simple(PG(s), "RELEASE SAVEPOINT op"); }
-
-static void pg_rollback_to(gd__store *s)
+static int pg_savepoint(gd__store *base)
 {
-	if (exec_simple(PG(s), "ROLLBACK TO SAVEPOINT op") < 0 ||
-	    exec_simple(PG(s), "RELEASE SAVEPOINT op") < 0)
-		pg_rollback(s);
+	struct pg_store *s = PG(base);
+	return s->in_tx ? queue(s, NULL, "SAVEPOINT op") : exec_simple(s, "SAVEPOINT op");
+}
+
+static int pg_release(gd__store *base)
+{
+	struct pg_store *s = PG(base);
+	return s->in_tx ? queue(s, NULL, "RELEASE SAVEPOINT op") : exec_simple(s, "RELEASE SAVEPOINT op");
+}
+
+/* A poisoned transaction stays so (file comment): the write that failed may
+ * be an earlier operation's, which its caller was told had succeeded. */
+static void pg_rollback_to(gd__store *base)
+{
+	struct pg_store *s = PG(base);
+	if (drain(s) < 0)
+		return;
+	if (exec_simple(s, "ROLLBACK TO SAVEPOINT op") < 0 || exec_simple(s, "RELEASE SAVEPOINT op") < 0)
+		pg_rollback(base);
 }
 
 /* See the file comment: the rows are deleted and the key is gone; dead tuples
@@ -625,24 +814,51 @@ static int pg_commit_erasure(gd__store *s, bool wait, bool *scrubbed)
 	return rc;
 }
 
-/* Each counter is a sequence (pg/00-vault.sql): nextval never gives an id
- * twice, whatever process asks, and needs no row lock. */
+/*
+ * Each counter is a sequence (pg/00-vault.sql): nextval never gives an id
+ * twice, whatever process asks, and needs no row lock. Inside a transaction
+ * ids are taken in blocks that double (1, 2, 4 … IDS_MAX), one round trip
+ * each; the block is taken under the write lock and what is left of it is
+ * dropped when the transaction ends, so ids still increase in commit order
+ * across processes. A dropped id is skipped, never reused (store.h).
+ */
 static int pg_next_id(gd__store *base, enum gd__counter counter, int64_t *out)
 {
 	static const char *const sql[GD__COUNTERS] = {
-		[GD__COUNTER_RECORDS] = "SELECT nextval('counter_records')",
-		[GD__COUNTER_BREACHES] = "SELECT nextval('counter_breaches')",
-		[GD__COUNTER_REQUESTS] = "SELECT nextval('counter_requests')",
-		[GD__COUNTER_HOLDS] = "SELECT nextval('counter_holds')",
-		[GD__COUNTER_GRANTS] = "SELECT nextval('counter_auth_grants')",
+		[GD__COUNTER_RECORDS] = "SELECT min(i), max(i), count(*) FROM (SELECT nextval('counter_records') AS i"
+		                        " FROM generate_series(1, ?)) x",
+		[GD__COUNTER_BREACHES] = "SELECT min(i), max(i), count(*) FROM (SELECT nextval('counter_breaches') AS i"
+		                         " FROM generate_series(1, ?)) x",
+		[GD__COUNTER_REQUESTS] = "SELECT min(i), max(i), count(*) FROM (SELECT nextval('counter_requests') AS i"
+		                         " FROM generate_series(1, ?)) x",
+		[GD__COUNTER_HOLDS] = "SELECT min(i), max(i), count(*) FROM (SELECT nextval('counter_holds') AS i"
+		                      " FROM generate_series(1, ?)) x",
+		[GD__COUNTER_GRANTS] = "SELECT min(i), max(i), count(*) FROM (SELECT nextval('counter_auth_grants') AS i"
+		                       " FROM generate_series(1, ?)) x",
 	};
+	struct pg_store *s = PG(base);
+	if (s->ids[counter].next < s->ids[counter].end) {
+		*out = s->ids[counter].next++;
+		return 0;
+	}
+	int64_t block = s->in_tx && s->ids[counter].block > 0 ? s->ids[counter].block : 1;
 	gd__stmt *st;
 	int rc = pg_prepare(base, &st, sql[counter]);
+	if (rc == 0)
+		rc = pg_bind_int(st, 1, block);
 	if (rc < 0)
 		return rc;
 	if ((rc = pg_step(st)) == 1) {
-		*out = pg_col_int(st, 0);
+		int64_t lo = pg_col_int(st, 0), hi = pg_col_int(st, 1), n = pg_col_int(st, 2);
 		rc = 0;
+		*out = lo;
+		/* Contiguous unless another session took ids meanwhile (all of
+		 * gardien's take them under the write lock): then the first alone. */
+		if (s->in_tx && n == block && hi - lo + 1 == n) {
+			s->ids[counter].next = lo + 1;
+			s->ids[counter].end = hi + 1;
+			s->ids[counter].block = block * 2 > IDS_MAX ? IDS_MAX : block * 2;
+		}
 	} else if (rc == 0) {
 		rc = gd__err(GD_ECORRUPT, "the vault has no \"%s\" id sequence", gd__counter_names[counter]);
 	}
@@ -654,11 +870,14 @@ static int pg_has_table(gd__store *base, const char *name)
 {
 	struct pg_store *s = PG(base);
 	const char *params[1] = {name};
+	int rc = drain(s);
+	if (rc < 0)
+		return rc;
 	PGresult *res = PQexecParams(s->conn,
 	                             "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
 	                             " AND tablename = $1",
 	                             1, NULL, params, NULL, NULL, 0);
-	int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) > 0 : map_result(s, res);
+	rc = PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) > 0 : map_result(s, res);
 	PQclear(res);
 	return rc;
 }
@@ -806,6 +1025,7 @@ bool gd__pg_is_url(const char *path)
 
 const struct gd__store_engine gd__pg_engine = {
 	.name = "postgresql",
+	.atomic_statements = true, /* a failure aborts the transaction whole (store.h) */
 	.open = pg_open,
 	.close = pg_close,
 	.prepare = pg_prepare,
