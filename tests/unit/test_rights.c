@@ -735,6 +735,7 @@ static void erasure_keeps_what_the_law_requires_and_says_so(void **state)
 	/* Plaintext of the erased record is gone from the files. */
 	fx_reopen(f);
 	char wal[320];
+	fx_sqlite_only(f->path);
 	snprintf(wal, sizeof wal, "%s-wal", f->path);
 	assert_false(file_contains(f->path, "Louise", 6));
 	assert_false(file_contains(wal, "Louise", 6));
