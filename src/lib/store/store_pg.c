@@ -58,6 +58,13 @@
 #define PIPE_MAX 256
 /* Ids taken from a sequence at once, at most (the block doubles from 1). */
 #define IDS_MAX 256
+/* Rows of deferred INSERTs kept before they are sent (multi-row statements
+ * of ROWS_BIG, then ROWS_SMALL, then single rows), and their bytes at most. */
+#define ROWS_MAX 512
+#define ROWS_BYTES (4u << 20)
+#define ROWS_BIG 64
+#define ROWS_SMALL 8
+#define PENDING_MAX 8
 /* The pg_advisory lock that is the vault's write lock. */
 #define LOCK_WRITE 0x67617264 /* "gard" */
 
@@ -80,6 +87,23 @@ struct pg_stmt {
 	int row, nrows;
 	bool done;                /* executed since the last reset */
 	bool deferred;            /* may be pipelined inside a transaction (file comment) */
+	/* A deferred INSERT's rows not sent yet: their parameters copied into
+	 * `buf`, `nparams` cells a row; and its multi-row forms, once prepared. */
+	struct pg_rows {
+		char *buf;
+		size_t len, cap;
+		struct pg_cell {
+			size_t off;
+			int len, format;
+			bool null;
+		} *cells;
+		size_t ncells, capcells;
+		int nrows;
+		bool single;          /* no multi-row form (a parameter after the tuple) */
+		/* The multi-row forms' names (ROWS_BIG, ROWS_SMALL): prepared, or
+		 * being prepared in the pipeline (ready once a sync confirms it). */
+		char ready[2][24], trying[2][24];
+	} *rows;
 };
 
 struct pg_store {
@@ -98,6 +122,12 @@ struct pg_store {
 	/* Pipeline mode (file comment): `queued` results not read yet. */
 	bool pipe;
 	int queued;
+	/* Deferred INSERTs with rows kept (pg_rows), in the order first kept. */
+	struct pg_stmt *pending[PENDING_MAX];
+	int npending;
+	struct pg_stmt *preparing[2 * PENDING_MAX];
+	int npreparing;
+	size_t kept_rows, kept_bytes;
 	/* A deferred write failed: every call fails with this until the rollback. */
 	int poisoned;
 	char poison_msg[320];
@@ -155,28 +185,270 @@ static int poison_error(struct pg_store *s)
 	               s->poison_msg);
 }
 
+static void poison(struct pg_store *s, int rc)
+{
+	s->poisoned = rc;
+	gd__copy(s->poison_msg, sizeof s->poison_msg, gd_error_last());
+}
+
+/* Forgets the rows kept (a rollback, or after they were sent). */
+static void rows_clear(struct pg_store *s)
+{
+	for (int i = 0; i < s->npending; i++) {
+		struct pg_rows *r = s->pending[i]->rows;
+		r->len = r->ncells = 0;
+		r->nrows = 0;
+	}
+	s->npending = 0;
+	s->kept_rows = s->kept_bytes = 0;
+}
+
+/*
+ * The multi-row form of a single-row "INSERT … VALUES (…) [tail]": the
+ * parenthesised tuple repeated `n` times, parameters numbered on.
+ */
+static char *multi_sql(const char *sql, int n)
+{
+	const char *v = strstr(sql, " VALUES (");
+	if (!v)
+		return NULL;
+	const char *open = v + 8, *close = open;
+	int depth = 0;
+	for (; *close; close++) {
+		depth += *close == '(' ? 1 : *close == ')' ? -1 : 0;
+		if (depth == 0)
+			break;
+	}
+	if (!*close || strchr(close, '?'))
+		return NULL;
+	for (const char *p = open; p < close; p++)
+		if (*p == '?' && p[1] >= '0' && p[1] <= '9')
+			return NULL;
+	size_t tuple = (size_t)(close - open + 1), cap = strlen(sql) + (size_t)n * (tuple * 4 + 8) + 16;
+	char *out = gd__malloc(cap);
+	if (!out)
+		return NULL;
+	size_t o = (size_t)(open - sql);
+	memcpy(out, sql, o);
+	int k = 0;
+	for (int r = 0; r < n; r++) {
+		if (r)
+			out[o++] = ',', out[o++] = ' ';
+		for (const char *p = open; p <= close; p++) {
+			if (*p == '?')
+				o += (size_t)snprintf(out + o, cap - o, "$%d", ++k);
+			else
+				out[o++] = *p;
+		}
+	}
+	snprintf(out + o, cap - o, "%s", close + 1);
+	return out;
+}
+
+/* Sends `n` rows of `st` from row `first`, as one statement. */
+static int send_chunk(struct pg_store *s, struct pg_stmt *st, int first, int n, int form)
+{
+	struct pg_rows *r = st->rows;
+	int np = st->nparams * n, rc = 0;
+	const char **values = gd__calloc((size_t)np + 1, sizeof *values);
+	int *lengths = gd__calloc((size_t)np + 1, sizeof *lengths), *formats = gd__calloc((size_t)np + 1, sizeof *formats);
+	char name[24];
+	if (!values || !lengths || !formats) {
+		rc = GD_ENOMEM;
+		goto done;
+	}
+	for (int i = 0; i < np; i++) {
+		const struct pg_cell *c = &r->cells[(size_t)first * (size_t)st->nparams + (size_t)i];
+		values[i] = c->null ? NULL : r->buf + c->off;
+		lengths[i] = c->len;
+		formats[i] = c->format;
+	}
+	if (n == 1) {
+		snprintf(name, sizeof name, "%s", st->name);
+	} else if (r->ready[form][0]) {
+		snprintf(name, sizeof name, "%s", r->ready[form]);
+	} else if (r->trying[form][0]) {
+		snprintf(name, sizeof name, "%s", r->trying[form]);
+	} else {
+		/* A name never used before: a prepare the pipeline skipped or
+		 * that a rollback left behind cannot clash with a later one. */
+		snprintf(name, sizeof name, "g%u_%d", s->next_name++, n);
+		char *sql = multi_sql(st->sql, n);
+		if (!sql) {
+			rc = GD_ENOMEM;
+			goto done;
+		}
+		if (PQsendPrepare(s->conn, name, sql, np, NULL) != 1)
+			rc = map_result(s, NULL);
+		gd__free(sql);
+		if (rc < 0)
+			goto done;
+		s->queued++;
+		snprintf(r->trying[form], sizeof r->trying[form], "%s", name);
+		if (!r->trying[!form][0])
+			s->preparing[s->npreparing++] = st;
+	}
+	if (PQsendQueryPrepared(s->conn, name, np, values, lengths, formats, 1) != 1)
+		rc = map_result(s, NULL);
+	else
+		s->queued++;
+done:
+	gd__free(values);
+	gd__free(lengths);
+	gd__free(formats);
+	return rc;
+}
+
+/* Sends every row kept, in multi-row statements where there are enough. */
+static int send_rows(struct pg_store *s)
+{
+	int rc = 0;
+	if (!s->npending)
+		return 0;
+	if (!s->pipe) {
+		if (PQenterPipelineMode(s->conn) != 1) {
+			rc = map_result(s, NULL);
+			goto done;
+		}
+		s->pipe = true;
+	}
+	for (int i = 0; rc == 0 && i < s->npending; i++) {
+		struct pg_stmt *st = s->pending[i];
+		int at = 0, left = st->rows->nrows;
+		/* Multi-row forms only while they can be registered for confirmation. */
+		if (st->rows->single || s->npreparing + 1 >= 2 * PENDING_MAX)
+			left = -left;
+		for (; rc == 0 && left >= ROWS_BIG; at += ROWS_BIG, left -= ROWS_BIG)
+			rc = send_chunk(s, st, at, ROWS_BIG, 0);
+		for (; rc == 0 && left >= ROWS_SMALL; at += ROWS_SMALL, left -= ROWS_SMALL)
+			rc = send_chunk(s, st, at, ROWS_SMALL, 1);
+		for (left = left < 0 ? -left : left; rc == 0 && left > 0; at++, left--)
+			rc = send_chunk(s, st, at, 1, 0);
+	}
+done:
+	rows_clear(s);
+	if (rc < 0)
+		poison(s, rc);
+	return rc;
+}
+
+/* Keeps a row of a deferred INSERT (its parameters copied) until the next sync point. */
+static int keep_row(struct pg_store *s, struct pg_stmt *st)
+{
+	if (!st->rows) {
+		if (!(st->rows = gd__calloc(1, sizeof *st->rows)))
+			return GD_ENOMEM;
+		char *m = multi_sql(st->sql, 2);
+		st->rows->single = !m;
+		gd__free(m);
+	}
+	struct pg_rows *r = st->rows;
+	if (r->nrows == 0) {
+		if (s->npending == PENDING_MAX) {
+			int rc = send_rows(s);
+			if (rc < 0)
+				return rc;
+		}
+		s->pending[s->npending++] = st;
+	}
+	size_t need = 0;
+	for (int i = 0; i < st->nparams; i++)
+		if (st->values[i])
+			need += st->formats[i] ? (size_t)st->lengths[i] : strlen(st->values[i]) + 1;
+	if (r->len + need > r->cap) {
+		size_t cap = r->cap ? r->cap : 4096;
+		while (cap < r->len + need)
+			cap *= 2;
+		char *b = gd__malloc(cap);
+		if (!b)
+			return GD_ENOMEM;
+		if (r->len)
+			memcpy(b, r->buf, r->len);
+		gd__free(r->buf);
+		r->buf = b, r->cap = cap;
+	}
+	if (r->ncells + (size_t)st->nparams > r->capcells) {
+		size_t cap = r->capcells ? 2 * r->capcells : 16 * (size_t)st->nparams;
+		struct pg_cell *c = gd__calloc(cap, sizeof *c);
+		if (!c)
+			return GD_ENOMEM;
+		if (r->ncells)
+			memcpy(c, r->cells, r->ncells * sizeof *c);
+		gd__free(r->cells);
+		r->cells = c, r->capcells = cap;
+	}
+	for (int i = 0; i < st->nparams; i++) {
+		struct pg_cell *c = &r->cells[r->ncells++];
+		c->null = !st->values[i];
+		c->format = st->formats[i];
+		c->off = r->len;
+		c->len = 0;
+		if (c->null)
+			continue;
+		size_t n = st->formats[i] ? (size_t)st->lengths[i] : strlen(st->values[i]) + 1;
+		memcpy(r->buf + r->len, st->values[i], n);
+		r->len += n;
+		c->len = st->formats[i] ? st->lengths[i] : 0;
+	}
+	r->nrows++;
+	s->changes = 1;
+	s->kept_bytes += need;
+	return ++s->kept_rows >= ROWS_MAX || s->kept_bytes >= ROWS_BYTES ? drain(s) : 0;
+}
+
 /*
  * The sync point: reads the results of every deferred statement and leaves
  * pipeline mode. The first failure poisons the transaction (file comment);
  * the statements after it were skipped by the server. Returns 0 or the error.
  */
+static int drain_sent(struct pg_store *s, int rc);
+
 static int drain(struct pg_store *s)
 {
 	if (s->poisoned)
 		return poison_error(s);
-	if (!s->pipe)
-		return 0;
-	int rc = 0;
-	if (gd__fault_point())
+	return drain_sent(s, send_rows(s));
+}
+
+/*
+ * Before a statement whose result is needed: every kept row of a table it
+ * names is sent first (read-your-writes); rows of other tables stay kept, so
+ * that reading a subject between puts does not cut their multi-row INSERTs.
+ * What it does not name it cannot see: the kept tables have no trigger, no
+ * foreign key and no view over them.
+ */
+static int sync_for(struct pg_store *s, const char *sql)
+{
+	if (s->poisoned)
+		return poison_error(s);
+	for (int i = 0; i < s->npending; i++) {
+		const char *table = s->pending[i]->sql + 12; /* after "INSERT INTO " */
+		size_t n = strcspn(table, " (");
+		for (const char *p = sql; *p; p++)
+			if (strncmp(p, table, n) == 0)
+				return drain(s);
+	}
+	return drain_sent(s, 0);
+}
+
+/* Reads the results of what was sent (rc: an error already met). */
+static int drain_sent(struct pg_store *s, int rc)
+{
+	if (!s->pipe) {
+		if (rc < 0 && !s->poisoned)
+			poison(s, rc);
+		return rc;
+	}
+	if (rc == 0 && gd__fault_point())
 		rc = gd__err(GD_EIO, "storage failure (injected)");
 	if (PQpipelineSync(s->conn) != 1 && rc == 0)
 		rc = map_result(s, NULL);
-	/* Every result up to the sync's; a connection that broke ends in NULLs. */
+	/* Every result up to the sync's. Two NULLs in a row: nothing is coming
+	 * (the sync was not sent, or the connection broke). */
 	for (int nulls = 0; nulls < 2;) {
 		PGresult *res = PQgetResult(s->conn);
 		if (!res) {
-			if (PQstatus(s->conn) != CONNECTION_OK)
-				nulls++;
+			nulls++;
 			continue;
 		}
 		nulls = 0;
@@ -191,6 +463,17 @@ static int drain(struct pg_store *s)
 	}
 	if (PQexitPipelineMode(s->conn) != 1 && rc == 0)
 		rc = map_result(s, NULL);
+	/* The multi-row forms prepared in it exist if nothing failed; else
+	 * they are prepared again, under new names, when next needed. */
+	for (int i = 0; i < s->npreparing; i++) {
+		struct pg_rows *r = s->preparing[i]->rows;
+		for (int f = 0; f < 2; f++) {
+			if (rc == 0 && r->trying[f][0])
+				memcpy(r->ready[f], r->trying[f], sizeof r->ready[f]);
+			r->trying[f][0] = 0;
+		}
+	}
+	s->npreparing = 0;
 	s->pipe = false;
 	s->queued = 0;
 	if (rc < 0) {
@@ -209,6 +492,11 @@ static int queue(struct pg_store *s, struct pg_stmt *st, const char *sql)
 		if (PQenterPipelineMode(s->conn) != 1)
 			return map_result(s, NULL);
 		s->pipe = true;
+	}
+	if (!st) { /* a savepoint: the rows kept go first, in order */
+		int rc = send_rows(s);
+		if (rc < 0)
+			return rc;
 	}
 	int ok = st ? PQsendQueryPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1)
 	            : PQsendQueryParams(s->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
@@ -302,10 +590,20 @@ static int rewrite_params(const char *in, char *out, size_t cap)
 	return max;
 }
 
+static void rows_free(struct pg_rows *r)
+{
+	if (!r)
+		return;
+	gd__free(r->buf);
+	gd__free(r->cells);
+	gd__free(r);
+}
+
 static void stmt_free(struct pg_stmt *st)
 {
 	if (!st)
 		return;
+	rows_free(st->rows);
 	PQclear(st->res);
 	gd__free(st->sql);
 	gd__free(st);
@@ -613,12 +911,14 @@ static int pg_step(gd__stmt *x)
 	if (!st->done && st->deferred && s->in_tx) {
 		st->done = true;
 		st->row = st->nrows = 0;
-		int rc = queue(s, st, NULL);
+		int rc = s->poisoned ? poison_error(s) : keep_row(s, st);
+		if (rc < 0 && !s->poisoned)
+			poison(s, rc); /* rows of earlier operations may be lost with it */
 		return rc < 0 ? rc : 0;
 	}
 	if (!st->done) {
 		st->done = true;
-		int rc = drain(s);
+		int rc = sync_for(s, st->sql);
 		if (rc < 0) {
 			pg_reset(x);
 			return rc;
@@ -772,6 +1072,7 @@ static void pg_rollback(gd__store *base)
 {
 	struct pg_store *s = PG(base);
 	/* Whatever is deferred is read and dropped; the rollback ends the poison. */
+	rows_clear(s);
 	s->poisoned = 0;
 	int rc = drain(s);
 	(void)rc;
