@@ -267,6 +267,38 @@ static void faults_leave_the_database_unchanged(void **state)
 	gd_vault_close(v);
 }
 
+/*
+ * sum() of a BIGINT column is a NUMERIC on PostgreSQL, read in binary form
+ * (the copies of a subject's access requests are counted so, rights/export.c):
+ * read as the integer it holds, large, negative or zero.
+ */
+static void numeric_results_read_as_integers(void **state)
+{
+	gd_vault *v;
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = key;
+	(void)state;
+	GD_OK_OR_FAIL(gd_vault_open(&v, url, &o));
+	static const struct {
+		const char *sql;
+		int64_t want;
+	} cases[] = {
+		{"SELECT coalesce(sum(x), 0) FROM (VALUES (1::bigint), (2::bigint)) t(x)", 3},
+		{"SELECT coalesce(sum(x), 0) FROM (VALUES (40000000000::bigint), (123456789::bigint)) t(x)",
+		 40123456789},
+		{"SELECT coalesce(sum(x), 0) FROM (VALUES (-10000::bigint), (-7::bigint)) t(x)", -10007},
+		{"SELECT coalesce(sum(x), 0) FROM (VALUES (1::bigint)) t(x) WHERE false", 0},
+		{"SELECT sum(x) FROM (VALUES (9000000000000000000::bigint), (9000000000000000000::bigint)) t(x)",
+		 INT64_MAX},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int64_t got = -1;
+		GD_OK_OR_FAIL(gd__db_int(v->store, &got, cases[i].sql, NULL));
+		assert_int_equal(got, cases[i].want);
+	}
+	gd_vault_close(v);
+}
+
 int main(void)
 {
 	const char *pgdir = getenv("GD_PG_DIR");
@@ -286,6 +318,7 @@ int main(void)
 	snprintf(key, sizeof key, "%s/vault.key", dir);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(faults_leave_the_database_unchanged),
+		cmocka_unit_test(numeric_results_read_as_integers),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -69,7 +69,8 @@
 #define LOCK_WRITE 0x67617264 /* "gard" */
 
 /* Type OIDs of the results read (pg_type.h; stable across versions). */
-enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_TEXT = 25 };
+enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_TEXT = 25,
+       OID_NUMERIC = 1700 };
 
 struct pg_store;
 
@@ -954,6 +955,31 @@ static int64_t be_int(const unsigned char *p, int n)
 	return (int64_t)v;
 }
 
+/*
+ * A NUMERIC in binary form (what sum() of a BIGINT gives): ndigits, weight,
+ * sign, dscale, then base-10000 digits, the first of weight `weight`. Its
+ * integer part, saturated to int64; 0 for NaN or a malformed value.
+ */
+static int64_t numeric_int(const unsigned char *p, int n)
+{
+	if (n < 8)
+		return 0;
+	int ndigits = (int)be_int(p, 2), weight = (int)be_int(p + 2, 2);
+	unsigned sign = (unsigned)(p[4] << 8 | p[5]);
+	if (ndigits < 0 || n < 8 + 2 * ndigits || sign == 0xC000)
+		return 0;
+	uint64_t v = 0;
+	for (int k = 0; k <= weight; k++) {
+		uint64_t d = k < ndigits ? (uint64_t)be_int(p + 8 + 2 * k, 2) : 0;
+		if (v > (UINT64_MAX - d) / 10000)
+			return sign == 0x4000 ? INT64_MIN : INT64_MAX;
+		v = v * 10000 + d;
+	}
+	if (v > (uint64_t)INT64_MAX)
+		return sign == 0x4000 ? INT64_MIN : INT64_MAX;
+	return sign == 0x4000 ? -(int64_t)v : (int64_t)v;
+}
+
 static int64_t pg_col_int(gd__stmt *x, int i)
 {
 	struct pg_stmt *st = ST(x);
@@ -966,6 +992,7 @@ static int64_t pg_col_int(gd__stmt *x, int i)
 	case OID_INT4:
 	case OID_INT2:
 	case OID_BOOL: return be_int(p, n);
+	case OID_NUMERIC: return numeric_int(p, n);
 	default: return strtoll((const char *)p, NULL, 10); /* digits kept as text or bytea */
 	}
 }
@@ -987,7 +1014,7 @@ static const char *pg_col_text(gd__stmt *x, int i)
 	if (PQgetisnull(st->res, st->row, i))
 		return NULL;
 	Oid t = PQftype(st->res, i);
-	if (t == OID_INT8 || t == OID_INT4 || t == OID_INT2) {
+	if (t == OID_INT8 || t == OID_INT4 || t == OID_INT2 || t == OID_NUMERIC) {
 		/* A number asked for as text: its digits, kept in the statement. */
 		int slot = i < MAX_PARAMS ? i : MAX_PARAMS - 1;
 		snprintf(st->ints[slot], sizeof st->ints[slot], "%lld", (long long)pg_col_int(x, i));
@@ -1021,7 +1048,8 @@ static int pg_col_type(gd__stmt *x, int i)
 	case OID_INT8:
 	case OID_INT4:
 	case OID_INT2:
-	case OID_BOOL: return GD__COL_INT;
+	case OID_BOOL:
+	case OID_NUMERIC: return GD__COL_INT;
 	case OID_BYTEA: return GD__COL_BLOB;
 	default: return GD__COL_TEXT;
 	}
