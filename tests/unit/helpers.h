@@ -25,6 +25,12 @@ struct fixture *fx_new(void);
 void fx_free(struct fixture *f);
 /* Closes and reopens the vault and actor (to see what is on disk). */
 void fx_reopen(struct fixture *f);
+/*
+ * For a test that reads or alters the vault's SQLite file at `path`: on a
+ * PostgreSQL vault (GD_TEST_ENGINE=pg) frees the live fixtures and skips the
+ * test. file_contains, db_exec, db_count and audit_db_open call it.
+ */
+void fx_sqlite_only(const char *path);
 /* True when `needle` occurs in the file (or in its -wal side file with wal = true). */
 bool file_contains(const char *path, const void *needle, size_t n);
 /*

@@ -827,6 +827,7 @@ static void edit_block(struct fixture *f, int64_t first, void (*edit)(unsigned c
 	f->a = NULL, f->v = NULL;
 	sqlite3 *db;
 	sqlite3_stmt *st;
+	fx_sqlite_only(f->path);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT body FROM audit_blocks WHERE tenant_id = 1 AND first_seq = ?",
 	                                    -1, &st, NULL), SQLITE_OK);
@@ -1039,6 +1040,7 @@ static void formats_are_guarded(void **state)
 	/* What gardien before format 2 runs at open, then at its first entry. */
 	sqlite3 *db;
 	char *err = NULL;
+	fx_sqlite_only(f->path);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS audit (tenant_id INTEGER, seq INTEGER)",
 	                              NULL, NULL, NULL), SQLITE_OK);

@@ -147,6 +147,7 @@ static void breaches_are_audited_and_never_deleted(void **state)
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action LIKE 'breach.%'"), 3);
 
 	sqlite3 *db;
+	fx_sqlite_only(f->path);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM breaches", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);

@@ -159,11 +159,16 @@ static void seeds_measured(void **state)
 		pairs[i][0] = paths[i][0];
 		pairs[i][1] = paths[i][1];
 	}
-	/* floors: the figures reached when this test was written (docs/notice.md) */
+	/*
+	 * floors: the figures reached when this test was written (docs/notice.md),
+	 * measured again when issue 23 corrected the registers: IPORTA's events
+	 * statistics became an activity of their own whose basis the notice does
+	 * not state, and WinBooks lost the DPO e-mail its notice never gave.
+	 */
 	static const struct floor floors[3] = {
 		{"wimi", {100, 100, 100, 77, 90, 87}, {100, 91, 100, 84, 100, 100}},
-		{"iporta", {100, 100, 100, 92, 100, 85}, {82, 100, 100, 92, 100, 100}},
-		{"winbooks", {81, 62, 100, 50, 0, 80}, {100, 100, 100, 100, 0, 100}},
+		{"iporta", {100, 88, 100, 92, 100, 85}, {82, 100, 100, 92, 100, 100}},
+		{"winbooks", {81, 62, 100, 50, 0, 75}, {100, 100, 100, 100, 0, 75}},
 	};
 	measure("Seed notices (../shared/seeds) against examples/*.yml", pairs, floors, 3);
 	/* the aim of issue 21, on the three notices together: 80% found, 90% right */

@@ -465,6 +465,7 @@ static void register_enforced(void **state)
 	gd_vault *v2;
 	gd_actor *a2;
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = f->key; /* where the fixture keeps it (a PostgreSQL vault needs it named) */
 	GD_OK_OR_FAIL(gd_vault_open(&v2, f->path, &o));
 	GD_OK_OR_FAIL(gd_actor_open(&a2, v2, "acme", "test:other"));
 	char *narrow = variant("categories: [user.contact, user.financial", "categories: [user.contact.phone_number, user.financial");

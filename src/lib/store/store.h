@@ -41,9 +41,12 @@ enum gd__col_type { GD__COL_NULL, GD__COL_INT, GD__COL_TEXT, GD__COL_BLOB };
 
 struct gd__store_engine {
 	const char *name;
-	/* A statement that fails leaves the transaction usable, as it was before
-	 * it (SQLite). PostgreSQL aborts the whole transaction instead: lean
-	 * operations (vault/tx.h) then take their savepoint after all. */
+	/* A statement that fails leaves nothing of itself behind: either the
+	 * transaction is usable, as it was before it (SQLite), or it is aborted
+	 * whole, every later statement and its commit failing until the
+	 * rollback (PostgreSQL, and its deferred writes: store_pg.c). Lean
+	 * operations (vault/tx.h) then need no savepoint: on PostgreSQL a
+	 * storage failure in one fails the whole batch instead of that operation. */
 	bool atomic_statements;
 	/* Opens (create: creates) the database and applies the engine's schema;
 	 * flags: GD__STORE_* below (an engine ignores what does not apply to it). */
