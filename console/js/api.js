@@ -57,8 +57,8 @@ export async function api(method, path, body, opts = {}) {
     let code = '', message = res.statusText;
     try {
       const j = await res.json();
-      code = j.error.code;
-      message = j.error.message;
+      code = j.code; // problem details (RFC 9457)
+      message = j.detail;
     } catch (e) { /* not JSON */ }
     if (res.status === 401 && path !== '/v1/auth/login') onSessionEnd(code, message);
     throw new ApiError(res.status, code, message);
