@@ -74,7 +74,7 @@ static const struct api_doc docs[] = {
 	{"GET", R_TENANT "/holds", "listHolds", API_PAGED, "holds", "HoldInfo", "subject:string:this subject's|all:boolean:true: lifted ones too|" Q_PAGE},
 	{"DELETE", R_TENANT "/holds/{id}", "liftHold", 0, NULL, "Done", "reason:string:why the hold ends"},
 	{"GET", R_TENANT "/backups", "getBackups", 0, NULL, "Done", NULL},
-	{"GET", R_TENANT "/retention/plan", "planRetention", 0, NULL, "Done", "!until:string:the horizon (YYYY-MM-DD)"},
+	{"GET", R_TENANT "/retention/plan", "planRetention", 0, NULL, "RetentionPlan", "!until:string:the horizon (YYYY-MM-DD)"},
 	{"POST", R_TENANT "/retention/sweep", "sweepRetention", 0, NULL, "Done", NULL},
 	{"GET", R_TENANT "/roles", "listRoles", API_PAGED, "roles", "RoleInfo", Q_PAGE},
 	{"PUT", R_TENANT "/roles/{name}", "setRole", 0, NULL, "RoleInfo", NULL},
@@ -271,9 +271,12 @@ static const char schema_text[] =
 	"string\",\"nullable\":true,\"description\":\"ISO 8601 UTC time, null when not set\"},\"issued_by\":{"
 	"\"type\":\"string\",\"nullable\":true},\"revoked\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"su"
 	"pport\"]},\"OutboxNotice\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"}},\"req"
-	"uired\":[\"id\"],\"additionalProperties\":true},\"Done\":{\"type\":\"object\",\"properties\":{},\"ad"
-	"ditionalProperties\":true,\"description\":\"the operation's outcome: the ids it touched and what it "
-	"changed\"}}";
+	"uired\":[\"id\"],\"additionalProperties\":true},\"RetentionPlan\":{\"type\":\"object\",\"properties\""
+	":{\"rows\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/PlanRow\"}},\"transitions\""
+	":{\"type\":\"integer\"},\"held\":{\"type\":\"integer\"},\"waiting\":{\"type\":\"integer\"},\"no_rule"
+	"\":{\"type\":\"integer\"}},\"required\":[\"rows\"]},\"Done\":{\"type\":\"object\",\"properties\":{},"
+	"\"additionalProperties\":true,\"description\":\"the operation's outcome: the ids it touched and what"
+	" it changed\"}}";
 
 static json_t *schema_ref(const char *name)
 {
