@@ -65,7 +65,17 @@ export async function api(method, path, body, opts = {}) {
   }
   if (opts.raw) return res;
   if (res.status === 204) return null;
-  return res.json();
+  const j = await res.json();
+  // Lists come a page at a time (docs/server.md, "HTTP conventions"); the
+  // views that ask for no page of their own (no ?limit=, ?cursor=) want the
+  // whole list: the following pages are fetched and joined, up to 100.
+  if (method !== 'GET' || /[?&](limit|cursor)=/.test(path)) return j;
+  for (let page = j, n = 0; page.next_cursor && n < 100; n++) {
+    page = await api('GET', `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(page.next_cursor)}`);
+    for (const [k, v] of Object.entries(page)) if (Array.isArray(v) && Array.isArray(j[k])) j[k].push(...v);
+  }
+  delete j.next_cursor;
+  return j;
 }
 
 // Which operations the role (or grant) allows: "read,write" or "all".

@@ -35,13 +35,13 @@ static const struct api_doc docs[] = {
 	{"POST", R_TENANT "/subjects", "createSubject", API_IDEMPOTENT, NULL, "SubjectRef", NULL},
 	{"POST", R_TENANT "/subjects/find", "findSubject", 0, NULL, "SubjectRef", NULL},
 	{"POST", R_TENANT "/subjects/{subject}/identifiers", "addIdentifier", API_IDEMPOTENT, NULL, "IdentifierAdded", NULL},
-	{"DELETE", R_TENANT "/subjects/{subject}", "eraseSubject", 0, NULL, "Done", NULL},
+	{"DELETE", R_TENANT "/subjects/{subject}", "eraseSubject", 0, NULL, "SubjectErased", NULL},
 	{"POST", R_TENANT "/subjects/{subject}/records", "putRecord", API_IDEMPOTENT, NULL, "RecordRef", NULL},
 	{"GET", R_TENANT "/subjects/{subject}/records", "listRecords", API_PAGED, "records", "Record", "!purpose:string:the activity the read is for|" Q_PAGE},
 	{"GET", R_TENANT "/records/{id}", "getRecord", 0, NULL, "Record", "!purpose:string:the activity the read is for"},
-	{"PUT", R_TENANT "/records/{id}", "updateRecord", 0, NULL, "Done", NULL},
-	{"DELETE", R_TENANT "/records/{id}", "deleteRecord", 0, NULL, "Done", NULL},
-	{"DELETE", R_TENANT "/clients/{client}", "eraseClient", 0, NULL, "Done", NULL},
+	{"PUT", R_TENANT "/records/{id}", "updateRecord", 0, NULL, "RecordUpdated", NULL},
+	{"DELETE", R_TENANT "/records/{id}", "deleteRecord", 0, NULL, "RecordDeleted", NULL},
+	{"DELETE", R_TENANT "/clients/{client}", "eraseClient", 0, NULL, "ClientErased", NULL},
 	{"PUT", R_TENANT "/register", "loadRegister", 0, NULL, "RegisterLoaded", NULL},
 	{"GET", R_TENANT "/register", "getRegister", API_ETAG, NULL, "Done", "format:string:json, jsonld, md, html, csv or fods (json)|version:integer:a version (the latest)"},
 	{"GET", R_TENANT "/register/diff", "diffRegister", API_ETAG, NULL, "RegisterDiff", "from:integer:the older version (the one before to)|to:integer:the newer version (the latest)"},
@@ -52,43 +52,43 @@ static const struct api_doc docs[] = {
 	{"GET", R_TENANT "/breaches", "listBreaches", API_PAGED, "breaches", "Breach", Q_PAGE},
 	{"GET", R_TENANT "/breaches/{id}", "getBreach", 0, NULL, "Breach", NULL},
 	{"PUT", R_TENANT "/breaches/{id}", "updateBreach", 0, NULL, "Breach", NULL},
-	{"POST", R_TENANT "/breaches/{id}/scope", "scopeBreach", 0, NULL, "Done", NULL},
+	{"POST", R_TENANT "/breaches/{id}/scope", "scopeBreach", 0, NULL, "BreachScopeResult", NULL},
 	{"GET", R_TENANT "/breaches/{id}/draft", "draftBreach", 0, NULL, NULL, "to:string:authority or subjects|language:string:fr or en|format:string:text or html"},
 	{"POST", R_TENANT "/breaches/{id}/notify", "notifyBreach", 0, NULL, "Breach", NULL},
-	{"GET", R_TENANT "/calendar", "getCalendar", 0, NULL, "Done", NULL},
-	{"PUT", R_TENANT "/calendar", "setCalendar", 0, NULL, "Done", NULL},
+	{"GET", R_TENANT "/calendar", "getCalendar", 0, NULL, "CalendarInfo", NULL},
+	{"PUT", R_TENANT "/calendar", "setCalendar", 0, NULL, "CalendarInfo", NULL},
 	{"POST", R_TENANT "/requests", "openRequest", API_IDEMPOTENT, NULL, "Request", NULL},
 	{"GET", R_TENANT "/requests", "listRequests", API_PAGED, "requests", "Request", "open:boolean:true: open requests only|" Q_PAGE},
 	{"GET", R_TENANT "/requests/{id}", "getRequest", 0, NULL, "Request", NULL},
 	{"POST", R_TENANT "/requests/{id}/{step}", "stepRequest", 0, NULL, "Request", NULL},
 	{"GET", R_TENANT "/requests/{id}/export", "exportRequest", 0, NULL, NULL, Q_FORMAT_EXPORT},
 	{"GET", R_TENANT "/outbox", "listOutbox", API_PAGED, "notices", "OutboxNotice", "all:boolean:true: acknowledged ones too|recipient:string:this recipient's|" Q_PAGE},
-	{"POST", R_TENANT "/outbox/{id}/ack", "ackOutbox", 0, NULL, "Done", NULL},
+	{"POST", R_TENANT "/outbox/{id}/ack", "ackOutbox", 0, NULL, "Acknowledged", NULL},
 	{"GET", R_TENANT "/subjects/{subject}/export", "exportSubject", 0, NULL, NULL, Q_FORMAT_EXPORT "|portable:boolean:true: the portable data only (Art. 20)"},
 	{"GET", R_TENANT "/subjects/{subject}/consents", "listConsents", API_PAGED, "consents", "Consent", Q_PAGE},
 	{"PUT", R_TENANT "/subjects/{subject}/consents/{activity}", "giveConsent", 0, NULL, "ConsentState", NULL},
 	{"DELETE", R_TENANT "/subjects/{subject}/consents/{activity}", "withdrawConsent", 0, NULL, "ConsentState", "channel:string:how the withdrawal came"},
 	{"GET", R_TENANT "/consents/expiring", "listExpiringConsents", API_PAGED, "consents", "Consent", "until:string:the horizon (YYYY-MM-DD)|" Q_PAGE},
-	{"POST", R_TENANT "/subjects/{subject}/events", "recordEvent", API_IDEMPOTENT, NULL, "Done", NULL},
+	{"POST", R_TENANT "/subjects/{subject}/events", "recordEvent", API_IDEMPOTENT, NULL, "EventRecorded", NULL},
 	{"POST", R_TENANT "/holds", "placeHold", API_IDEMPOTENT, NULL, "HoldRef", NULL},
 	{"GET", R_TENANT "/holds", "listHolds", API_PAGED, "holds", "HoldInfo", "subject:string:this subject's|all:boolean:true: lifted ones too|" Q_PAGE},
-	{"DELETE", R_TENANT "/holds/{id}", "liftHold", 0, NULL, "Done", "reason:string:why the hold ends"},
-	{"GET", R_TENANT "/backups", "getBackups", 0, NULL, "Done", NULL},
+	{"DELETE", R_TENANT "/holds/{id}", "liftHold", 0, NULL, "Lifted", "reason:string:why the hold ends"},
+	{"GET", R_TENANT "/backups", "getBackups", 0, NULL, "Backups", NULL},
 	{"GET", R_TENANT "/retention/plan", "planRetention", 0, NULL, "RetentionPlan", "!until:string:the horizon (YYYY-MM-DD)"},
-	{"POST", R_TENANT "/retention/sweep", "sweepRetention", 0, NULL, "Done", NULL},
+	{"POST", R_TENANT "/retention/sweep", "sweepRetention", 0, NULL, "SweepResult", NULL},
 	{"GET", R_TENANT "/roles", "listRoles", API_PAGED, "roles", "RoleInfo", Q_PAGE},
 	{"PUT", R_TENANT "/roles/{name}", "setRole", 0, NULL, "RoleInfo", NULL},
 	{"GET", R_TENANT "/principals", "listPrincipals", API_PAGED, "principals", "Principal", Q_PAGE},
 	{"POST", R_TENANT "/users", "createUser", API_IDEMPOTENT, NULL, "PrincipalCreated", NULL},
 	{"POST", R_TENANT "/services", "createService", API_IDEMPOTENT, NULL, "PrincipalCreated", NULL},
 	{"POST", R_TENANT "/principals/{name}/totp", "enableTotp", 0, NULL, "TotpEnrolment", NULL},
-	{"POST", R_TENANT "/principals/{name}/unlock", "unlockPrincipal", 0, NULL, "Done", NULL},
+	{"POST", R_TENANT "/principals/{name}/unlock", "unlockPrincipal", 0, NULL, "Unlocked", NULL},
 	{"GET", R_TENANT "/tokens", "listTokens", API_PAGED, "tokens", "TokenInfo", Q_PAGE},
 	{"POST", R_TENANT "/tokens", "createToken", 0, NULL, "TokenCreated", NULL},
-	{"DELETE", R_TENANT "/tokens/{id}", "revokeToken", 0, NULL, "Done", NULL},
+	{"DELETE", R_TENANT "/tokens/{id}", "revokeToken", 0, NULL, "Revoked", NULL},
 	{"GET", R_TENANT "/grants", "listGrants", API_PAGED, "grants", "GrantInfo", Q_PAGE},
-	{"POST", R_TENANT "/grants", "createGrant", API_IDEMPOTENT, NULL, "Done", NULL},
-	{"DELETE", R_TENANT "/grants/{id}", "revokeGrant", 0, NULL, "Done", NULL},
+	{"POST", R_TENANT "/grants", "createGrant", API_IDEMPOTENT, NULL, "GrantCreated", NULL},
+	{"DELETE", R_TENANT "/grants/{id}", "revokeGrant", 0, NULL, "Revoked", NULL},
 };
 /* clang-format on */
 
@@ -274,9 +274,51 @@ static const char schema_text[] =
 	"uired\":[\"id\"],\"additionalProperties\":true},\"RetentionPlan\":{\"type\":\"object\",\"properties\""
 	":{\"rows\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/PlanRow\"}},\"transitions\""
 	":{\"type\":\"integer\"},\"held\":{\"type\":\"integer\"},\"waiting\":{\"type\":\"integer\"},\"no_rule"
-	"\":{\"type\":\"integer\"}},\"required\":[\"rows\"]},\"Done\":{\"type\":\"object\",\"properties\":{},"
-	"\"additionalProperties\":true,\"description\":\"the operation's outcome: the ids it touched and what"
-	" it changed\"}}";
+	"\":{\"type\":\"integer\"}},\"required\":[\"rows\"]},\"SubjectErased\":{\"type\":\"object\",\"propert"
+	"ies\":{\"subject\":{\"type\":\"string\"},\"erased\":{\"type\":\"boolean\"}},\"required\":[\"subject\""
+	",\"erased\"]},\"RecordUpdated\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\""
+	"updated\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"updated\"]},\"RecordDeleted\":{\"type\":\"o"
+	"bject\",\"properties\":{\"id\":{\"type\":\"integer\"},\"deleted\":{\"type\":\"boolean\"}},\"required"
+	"\":[\"id\",\"deleted\"]},\"ClientErased\":{\"type\":\"object\",\"properties\":{\"client\":{\"type\":"
+	"\"string\"},\"deleted\":{\"type\":\"integer\"},\"subjects_erased\":{\"type\":\"integer\"},\"held\":{"
+	"\"type\":\"integer\"}},\"required\":[\"client\",\"deleted\",\"subjects_erased\",\"held\"]},\"Revoked"
+	"\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"revoked\":{\"type\":\"boolea"
+	"n\"}},\"required\":[\"id\",\"revoked\"]},\"Acknowledged\":{\"type\":\"object\",\"properties\":{\"id\""
+	":{\"type\":\"integer\"},\"acknowledged\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"acknowledged"
+	"\"]},\"Lifted\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"lifted\":{\"typ"
+	"e\":\"boolean\"}},\"required\":[\"id\",\"lifted\"]},\"Unlocked\":{\"type\":\"object\",\"properties\""
+	":{\"name\":{\"type\":\"string\"},\"unlocked\":{\"type\":\"boolean\"}},\"required\":[\"name\",\"unloc"
+	"ked\"]},\"EventRecorded\":{\"type\":\"object\",\"properties\":{\"subject\":{\"type\":\"string\"},\"e"
+	"vent\":{\"type\":\"string\"},\"at\":{\"type\":\"string\",\"nullable\":true,\"description\":\"ISO 860"
+	"1 UTC time, null when not set\"}},\"required\":[\"subject\",\"event\"]},\"GrantCreated\":{\"type\":\""
+	"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"support\":{\"type\":\"string\"},\"ops\":{\""
+	"type\":\"string\"},\"activities\":{\"type\":\"string\"},\"expires_at\":{\"type\":\"string\",\"nullab"
+	"le\":true,\"description\":\"ISO 8601 UTC time, null when not set\"}},\"required\":[\"id\",\"support\""
+	",\"ops\",\"activities\"]},\"CalendarInfo\":{\"type\":\"object\",\"properties\":{\"state\":{\"type\":"
+	"\"string\",\"nullable\":true},\"zone\":{\"type\":\"string\"},\"target_days\":{\"type\":\"integer\"},"
+	"\"set\":{\"type\":\"object\",\"properties\":{\"state\":{\"type\":\"string\",\"nullable\":true},\"zon"
+	"e\":{\"type\":\"string\",\"nullable\":true},\"target_days\":{\"type\":\"integer\"}}}},\"required\":["
+	"\"zone\",\"target_days\",\"set\"],\"description\":\"the calendar as used, and as set\"},\"SweepResul"
+	"t\":{\"type\":\"object\",\"properties\":{\"scheduled\":{\"type\":\"integer\"},\"archived\":{\"type\""
+	":\"integer\"},\"anonymised\":{\"type\":\"integer\"},\"deleted\":{\"type\":\"integer\"},\"complete\":"
+	"{\"type\":\"boolean\"}},\"required\":[\"scheduled\",\"archived\",\"anonymised\",\"deleted\",\"comple"
+	"te\"]},\"BreachScopeResult\":{\"type\":\"object\",\"properties\":{\"breach\":{\"type\":\"integer\"},"
+	"\"accesses\":{\"type\":\"integer\"},\"subjects\":{\"type\":\"integer\"},\"records\":{\"type\":\"inte"
+	"ger\"},\"categories\":{\"type\":\"integer\"},\"by_category\":{\"type\":\"array\",\"items\":{\"type\""
+	":\"object\",\"properties\":{},\"additionalProperties\":true}},\"by_subject\":{\"type\":\"array\",\"i"
+	"tems\":{\"type\":\"object\",\"properties\":{},\"additionalProperties\":true}}},\"required\":[\"breac"
+	"h\",\"accesses\",\"subjects\",\"records\",\"categories\"]},\"Backups\":{\"type\":\"object\",\"proper"
+	"ties\":{\"policy\":{\"type\":\"object\",\"properties\":{\"daily_days\":{\"type\":\"integer\"},\"week"
+	"ly_weeks\":{\"type\":\"integer\"},\"monthly_months\":{\"type\":\"integer\"}}},\"count\":{\"type\":\""
+	"integer\"},\"last\":{\"type\":\"string\",\"nullable\":true,\"description\":\"ISO 8601 UTC time, null"
+	" when not set\"},\"horizon\":{\"type\":\"string\",\"nullable\":true,\"description\":\"ISO 8601 UTC t"
+	"ime, null when not set\"},\"backups\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"propertie"
+	"s\":{\"created_at\":{\"type\":\"string\",\"nullable\":true,\"description\":\"ISO 8601 UTC time, null"
+	" when not set\"},\"kinds\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"kept_until\":{\"ty"
+	"pe\":\"string\",\"nullable\":true,\"description\":\"ISO 8601 UTC time, null when not set\"}},\"addit"
+	"ionalProperties\":true}}},\"required\":[\"policy\",\"count\",\"backups\"]},\"Done\":{\"type\":\"obje"
+	"ct\",\"properties\":{},\"additionalProperties\":true,\"description\":\"the operation's outcome: the "
+	"ids it touched and what it changed\"}}";
 
 static json_t *schema_ref(const char *name)
 {

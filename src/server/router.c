@@ -373,6 +373,10 @@ static int wbuf_put(const char *s, size_t n, void *ud)
 void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 {
 	struct api_ctx c = {.rq = rq, .resp = out};
+	const struct api_doc *doc = NULL;
+	unsigned flags = 0;
+	struct api_page page = {0, 0};
+	bool idem = false;
 	int status;
 	*out = (struct api_resp){.type = "application/json"};
 	int i = api_route_match(&c, rq->method, rq->path);
@@ -389,10 +393,8 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 		goto done;
 	}
 	const struct api_route *r = c.route = &api_routes[i];
-	const struct api_doc *doc = api_doc_of(r);
-	unsigned flags = doc ? doc->flags : 0;
-	struct api_page page = {0, 0};
-	bool idem = false;
+	doc = api_doc_of(r);
+	flags = doc ? doc->flags : 0;
 	if (rq->body_len > r->body_max) {
 		status = r->body_max ? api_error(&c, 413, "too_big", "request body over the %zu-byte limit of this route",
 		                                 r->body_max)
