@@ -6,7 +6,8 @@
  *   - problem details (RFC 9457): every error is application/problem+json
  *     {type, title, status, detail, code}; `detail` is the library's one-line
  *     message, which never holds a value, a token or personal data;
- *   - cursor paging of lists: ?limit= and ?cursor=, the answer's next_cursor.
+ *   - cursor paging of lists: ?limit= and ?cursor=, the answer's next_cursor
+ *     and a Link header to the next page.
  *     A cursor is opaque to clients (hex of "v1|<operationId>|<position>"),
  *     refused when it is not one this list handed out, and bounded in length;
  *   - ETag and If-None-Match: a strong validator over the answer's bytes, 304
@@ -156,6 +157,53 @@ int api_page_apply(struct api_ctx *c, const char *op, const char *key, const str
 		json_object_set_new(c->out, "next_cursor", json_string(cur));
 	}
 	return 0;
+}
+
+void api_link_next(struct api_resp *out, const char *path, const char *query, const char *cursor)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *o = out->link, *end = out->link + sizeof out->link;
+	out->link[0] = 0;
+	/* The decoded path, encoded again: unreserved characters and '/' as is. */
+	*o++ = '<';
+	for (const char *s = path; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (end - o < 4)
+			goto too_long;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || strchr("/-._~", ch)) {
+			*o++ = (char)ch;
+		} else {
+			*o++ = '%', *o++ = hex[ch >> 4], *o++ = hex[ch & 15];
+		}
+	}
+	size_t used = (size_t)(o - out->link);
+	/* The other parameters as the client wrote them, without the old cursor;
+	 * only visible ASCII but angle brackets goes into the header. */
+	char sep = '?';
+	for (const char *q = query; q && *q;) {
+		size_t n = strcspn(q, "&");
+		bool old_cursor = n >= 6 && strncmp(q, "cursor", 6) == 0 && (n == 6 || q[6] == '=');
+		if (n && !old_cursor) {
+			if (used + n + 2 >= sizeof out->link)
+				goto too_long;
+			for (size_t i = 0; i < n; i++)
+				if ((unsigned char)q[i] <= 0x20 || (unsigned char)q[i] >= 0x7f || q[i] == '>' || q[i] == '<')
+					goto too_long; /* not in a header: no Link */
+			out->link[used++] = sep;
+			memcpy(out->link + used, q, n);
+			used += n;
+			sep = '&';
+		}
+		q += n + (q[n] == '&');
+	}
+	for (const char *c = cursor; *c; c++)
+		if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || strchr("-._~", *c)))
+			goto too_long; /* the library's and ours are plain */
+	int k = snprintf(out->link + used, sizeof out->link - used, "%ccursor=%s>; rel=\"next\"", sep, cursor);
+	if (k > 0 && (size_t)k < sizeof out->link - used)
+		return;
+too_long:
+	out->link[0] = 0;
 }
 
 /* ---- ETag ---- */

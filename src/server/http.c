@@ -65,6 +65,7 @@ struct job {
 
 struct pending {
 	char *path;                  /* decoded by check_uri, NULL when refused */
+	char *query;                 /* the raw query string after '?', or NULL */
 	const char *refused;         /* why the request line is refused, or NULL */
 	const char *raw_end;         /* where the raw request target ended (its NUL) */
 	bool started;                /* the access handler has seen the headers */
@@ -417,6 +418,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct pending *p, i
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
 	if (r->replayed)
 		MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+	if (r->link[0])
+		MHD_add_response_header(resp, "Link", r->link);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Request-Id", p->rid);
 	if (config && config->cert)
@@ -487,6 +490,8 @@ static void *check_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 		free(p->path), p->path = NULL;
 		return p;
 	}
+	if (uri[n] == '?' && strlen(uri + n + 1) <= 4096)
+		p->query = strdup(uri + n + 1); /* for the Link of a list's next page; NULL: no Link */
 	for (const char *q = uri + n; *q; q++) {
 		int x = -1;
 		if (q[0] == '%' && isxdigit((unsigned char)q[1]) && isxdigit((unsigned char)q[2])) {
@@ -655,6 +660,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
 		.query = query_arg, .query_ud = conn, .body = p->body ? p->body : "", .body_len = p->len,
 		.client = p->client, .client_cn = config->bind_client_cert ? p->cn : NULL,
+		.query_string = p->query,
 		.if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
 		.idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key")};
 	struct api_resp r;
@@ -706,6 +712,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(p->body);
 	}
 	free(p->path);
+	free(p->query);
 	free(p);
 	*con_cls = NULL;
 	atomic_fetch_sub(&in_flight, 1);

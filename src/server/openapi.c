@@ -431,16 +431,26 @@ static json_t *operation(const struct api_route *r, const struct api_doc *d, boo
 	json_t *content = head || r->ok_status == 204 ? NULL : ok_content(r, d);
 	if (content)
 		json_object_set_new(ok, "content", content);
+	json_t *headers = json_object();
 	if (d && (d->flags & API_ETAG))
-		json_object_set_new(ok, "headers",
-		                    json_pack("{s:{s:s,s:{s:s}}}", "ETag", "description",
+		json_object_set_new(headers, "ETag",
+		                    json_pack("{s:s,s:{s:s}}", "description",
 		                              "strong validator of this answer: send it back in If-None-Match", "schema",
 		                              "type", "string"));
 	if (d && (d->flags & API_IDEMPOTENT))
-		json_object_set_new(ok, "headers",
-		                    json_pack("{s:{s:s,s:{s:s}}}", "Idempotent-Replayed", "description",
+		json_object_set_new(headers, "Idempotent-Replayed",
+		                    json_pack("{s:s,s:{s:s}}", "description",
 		                              "true: this is the kept answer of an earlier request with the same key",
 		                              "schema", "type", "string"));
+	if (d && (d->flags & (API_PAGED | API_CURSOR)))
+		json_object_set_new(headers, "Link",
+		                    json_pack("{s:s,s:{s:s}}", "description",
+		                              "<…&cursor=next_cursor>; rel=\"next\" while another page follows", "schema",
+		                              "type", "string"));
+	if (json_object_size(headers))
+		json_object_set_new(ok, "headers", headers);
+	else
+		json_decref(headers);
 	json_object_set_new(resp, code, ok);
 	if (d && (d->flags & API_ETAG))
 		json_object_set_new(resp, "304", json_pack("{s:s}", "description", "not modified: the copy held is current"));

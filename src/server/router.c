@@ -442,6 +442,11 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 	}
 done:
 	out->status = status;
+	if (status == 200 && (flags & (API_PAGED | API_CURSOR))) {
+		json_t *next = c.out ? json_object_get(c.out, "next_cursor") : NULL;
+		if (json_is_string(next))
+			api_link_next(out, rq->path, rq->query_string, json_string_value(next));
+	}
 	if (c.out && !out->body) {
 		struct wbuf b = {0};
 		if (json_dump_callback(c.out, wbuf_put, &b, JSON_COMPACT) < 0 || b.failed) {

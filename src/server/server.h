@@ -38,6 +38,7 @@ struct api_req {
 	/* With --bind-client-cert: the client certificate's subject CN, which must
 	 * name the token's principal ("svc:app"); NULL: no binding. */
 	const char *client_cn;
+	const char *query_string;    /* the raw query string (after '?'), or NULL */
 	const char *if_none_match;   /* the If-None-Match header, or NULL */
 	const char *idempotency_key; /* the Idempotency-Key header, or NULL */
 };
@@ -54,6 +55,7 @@ struct api_resp {
 	const char *location;        /* 302: Location, or NULL */
 	char allow[64];              /* 405: the Allow header */
 	char etag[40];               /* ETag, or "" */
+	char link[1024];             /* a list's next page: Link: <…>; rel="next", or "" */
 	const char *cache_control;   /* NULL: no-store */
 	bool replayed;               /* an Idempotency-Key replay */
 	bool idem_stored;            /* kept for Idempotency-Key replays under idem_key */
@@ -124,6 +126,9 @@ int api_cursor_parse(const char *op, const char *s, int64_t *pos);
  * then the page cut from the handler's answer. */
 int api_page_args(struct api_ctx *c, const char *op, struct api_page *pg);
 int api_page_apply(struct api_ctx *c, const char *op, const char *key, const struct api_page *pg);
+/* Link: <path?…&cursor=next>; rel="next" for a page followed by another
+ * (the request's other parameters kept); nothing when it would not fit. */
+void api_link_next(struct api_resp *out, const char *path, const char *query, const char *cursor);
 /* A 200 answer's ETag; 304 without a body when If-None-Match names it. */
 void api_etag_apply(struct api_resp *out, const char *if_none_match);
 /* Idempotency-Key: 0 or -1 (1 to 255 visible ASCII characters). */

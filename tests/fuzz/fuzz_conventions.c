@@ -3,9 +3,11 @@
  * (src/server/conventions.c): the If-None-Match list against an ETag, a list
  * cursor, and an Idempotency-Key.
  *
- * Input: three lines — an If-None-Match value, a ?cursor= value, an
- * Idempotency-Key — each taken as is (any bytes but the newline). A cursor
- * that parses must be one api_cursor_make writes for the position it names.
+ * Input: four lines — an If-None-Match value, a ?cursor= value, an
+ * Idempotency-Key, a query string — each taken as is (any bytes but the
+ * newline). A cursor that parses must be one api_cursor_make writes for the
+ * position it names; a Link built from the query holds only visible ASCII
+ * (nothing that could end the header or open another).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *p = data, *end = data + size;
-	char *inm = line(&p, end), *cursor = line(&p, end), *key = line(&p, end);
+	char *inm = line(&p, end), *cursor = line(&p, end), *key = line(&p, end), *query = line(&p, end);
 
 	struct api_resp r = {.status = 200};
 	r.body = strdup("{\"version\":1}");
@@ -53,6 +55,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (api_idem_key_check(key) == 0 && (strlen(key) == 0 || strlen(key) > 255))
 		abort();
+	struct api_resp l = {.status = 200};
+	api_link_next(&l, "/v1/tenants/acme/requests", query, "76317c");
+	size_t n = strlen(l.link);
+	if (n && (l.link[0] != '<' || n < 11 || strcmp(l.link + n - 10, "rel=\"next\"") != 0))
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)l.link[i] < 0x20 || (unsigned char)l.link[i] >= 0x7f)
+			abort();
+	free(query);
 	free(inm);
 	free(cursor);
 	free(key);

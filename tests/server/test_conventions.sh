@@ -111,7 +111,13 @@ while :; do
 	[ $pages -lt 10 ] || fail "paging does not end"
 done
 [ "$got" = "$all" ] && [ $pages = 3 ] || fail "pages $got in $pages, expected $all in 3"
-req GET "$T/requests?limit=2" "$TADMIN"; C1=$(jq -r .next_cursor <<<"$BODY")
+reqh GET "$T/requests?limit=2" "$TADMIN" ""; C1=$(jq -r .next_cursor <<<"$BODY")
+[ "$(hdr Link)" = "<$T/requests?limit=2&cursor=$C1>; rel=\"next\"" ] || fail "Link of page 1: '$(hdr Link)'"
+# the Link keeps the other parameters, replaces the cursor, and goes with the last page
+reqh GET "$T/requests?cursor=$C1&open=true&limit=2" "$TADMIN" ""; C2=$(jq -r .next_cursor <<<"$BODY")
+[ "$(hdr Link)" = "<$T/requests?open=true&limit=2&cursor=$C2>; rel=\"next\"" ] || fail "Link of page 2: '$(hdr Link)'"
+reqh GET "$T/requests?cursor=$C2&open=true&limit=2" "$TADMIN" ""; expect_status 200
+[ -z "$(hdr Link)" ] && [ "$(jq 'has("next_cursor")' <<<"$BODY")" = false ] || fail "the last page links on"
 req GET "$T/requests?cursor=zz$C1" "$TADMIN"; expect_status 400 bad_cursor
 req GET "$T/requests?cursor=$(printf 'v1|listRequests|3' | od -An -tx1 | tr -d ' \n')" "$TADMIN"; expect_status 200 # the format is documented, not secret
 req GET "$T/roles?cursor=$C1" "$TADMIN"; expect_status 400 bad_cursor                # another list's cursor
