@@ -19,10 +19,10 @@ while [ $# -gt 0 ]; do
 done
 case $engine in sqlite|pg|both) ;; *) echo "compare.sh: --engine is sqlite, pg or both" >&2; exit 2 ;; esac
 [ ${#args[@]} -gt 0 ] || args=(--records 100000 --reads 50000 --erasures 500)
-bash "$root/scripts/deps.sh"
+bash "$root/scripts/deps.sh" >&2
 for p in postgresql-15 libpq-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "$p" >/dev/null
 done
 cmake -S "$root" -B "$root/build-rel" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$root/build-rel" -j"$(nproc)" --target gardien-bench pg-baseline >/dev/null

@@ -1,30 +1,34 @@
 #!/usr/bin/env bash
 # The benchmarks in one table (not a test): min / median / max over N runs of
 #  - gardien-bench (SQLite, durable commits) and pg-baseline (PostgreSQL 15 +
-#    pgcrypto + audit trigger on a throw-away server, bench/compare.sh) in the
-#    same run, with the ratio of the medians, at each size;
+#    pgcrypto + audit trigger on a throw-away server) run by bench/compare.sh,
+#    one after the other in each run, with the ratio of the medians, at each size;
 #  - concurrency on one vault: 1, 2 and 4 reader processes, a writer alone and
 #    a writer among 2 readers (gardien-bench --setup-only, then --reuse);
 #  - audited record reads over HTTP (gardien serve, wrk --latency): req/s, p50, p99.
 # Needs root (packages, the postgres user). Prints progress on stderr, the
-# table (Markdown) on stdout, and keeps the raw JSON lines in $OUT (a folder).
+# machine and the table (Markdown) on stdout, and keeps the raw JSON lines in
+# $OUT (a folder).
 #
-#   bash bench/run.sh [--runs N] [--sizes "100000 1000000"] [--10m]
-#                     [--reads N] [--erasures N] [--conc-records N] [--conc-reads N]
+#   bash bench/run.sh [--runs N] [--sizes "100000 1000000"] [--reads N]
+#                     [--erasures N] [--conc-records N] [--conc-reads N]
 #                     [--http-seconds S] [--no-pg] [--no-conc] [--no-http]
 #
-# --10m adds 10,000,000 records (an hour or more on two cores). Defaults: 3 runs,
-# 100k and 1M records, 200,000 reads (50,000 at 100k), 1,000 erasures;
+# The environment may set RUNS and SIZES instead (SIZES="100000 1000000" bash
+# bench/run.sh). Defaults: 3 runs at 100k, 1M and 10M records (10M takes an
+# hour or more on two cores), 200,000 reads (50,000 at 100k), 1,000 erasures;
 # concurrency on 100k records, 50,000 reads per reader process; HTTP 5 s.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-runs=3 sizes="100000 1000000" reads=200000 erasures=1000 conc_records=100000 conc_reads=50000
+runs=${RUNS:-3} sizes=${SIZES:-"100000 1000000 10000000"}
+reads=200000 erasures=1000 conc_records=100000 conc_reads=50000
 http_s=5 pg=1 conc=1 http=1
+args=("$@")
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --sizes) sizes=$2; shift 2 ;;
-    --10m) sizes="$sizes 10000000"; shift ;;
+    --10m) sizes="$sizes 10000000"; shift ;; # kept for older command lines
     --reads) reads=$2; shift 2 ;;
     --erasures) erasures=$2; shift 2 ;;
     --conc-records) conc_records=$2; shift 2 ;;
@@ -33,7 +37,7 @@ while [ $# -gt 0 ]; do
     --no-pg) pg=0; shift ;;
     --no-conc) conc=0; shift ;;
     --no-http) http=0; shift ;;
-    *) sed -n '2,19p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,20p' "$0" >&2; exit 2 ;;
   esac
 done
 for n in $runs $sizes $reads $erasures $conc_records $conc_reads $http_s; do
@@ -51,11 +55,9 @@ OUT=${OUT:-$(mktemp -d /tmp/gardien-run-XXXXXX)}
 mkdir -p "$OUT"
 W=$(mktemp -d /tmp/gardien-runw-XXXXXX)
 chmod 755 "$W"
-pgbin=/usr/lib/postgresql/15/bin
 spid=
 cleanup() {
   [ -z "$spid" ] || { kill -TERM "$spid" 2>/dev/null; wait "$spid" 2>/dev/null || true; }
-  [ ! -d "$W/pg/data" ] || runuser -u postgres -- "$pgbin/pg_ctl" -D "$W/pg/data" -m fast stop >/dev/null 2>&1 || true
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -63,28 +65,41 @@ say() { [ -t 2 ] && echo "run.sh: $*" >&2 || true; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "load_start $(load) $(date -u +%FT%TZ)" >"$OUT/meta"
 
-# One throw-away PostgreSQL server for every baseline run (a Unix socket only).
-if [ $pg = 1 ]; then
-  mkdir "$W/pg" && chown postgres "$W/pg"
-  runuser -u postgres -- "$pgbin/initdb" -D "$W/pg/data" -A trust >/dev/null
-  runuser -u postgres -- "$pgbin/pg_ctl" -D "$W/pg/data" -l "$W/pg/log" -w \
-    -o "-c listen_addresses='' -k $W/pg -c fsync=on -c synchronous_commit=on" start >/dev/null
-fi
+# The machine: what a reader needs to compare figures (the disk under /tmp,
+# where the vaults and the PostgreSQL server live).
+{
+  echo "cpu $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+  echo "cores $(nproc) online, $(lscpu | sed -n 's/^Thread(s) per core: *//p') thread(s) per core"
+  echo "ram $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+  echo "kernel $(uname -sr), $(. /etc/os-release && echo "$PRETTY_NAME")"
+  src=$(findmnt -no SOURCE --target /tmp | head -1)
+  disk=$(lsblk -no PKNAME "$src" 2>/dev/null | head -1 || true)
+  disk=/dev/${disk:-${src#/dev/}}
+  desc=$(lsblk -dno SIZE,ROTA,MODEL "$disk" 2>/dev/null |
+    awk '{m = ""; for (i = 3; i <= NF; i++) m = m (m ? " " : "") $i
+          print $1 (m ? ", " m : "") ", " ($2 == 1 ? "rotational (or virtual)" : "solid state")}' || true)
+  echo "disk $disk ${desc:+($desc)}, $(findmnt -no FSTYPE --target /tmp | head -1) ($(findmnt -no OPTIONS --target /tmp | head -1))"
+  cmd="bash bench/run.sh${args[*]:+ ${args[*]}}"
+  [ -z "${SIZES:-}" ] || cmd="SIZES=\"$SIZES\" $cmd"
+  [ -z "${RUNS:-}" ] || cmd="RUNS=$RUNS $cmd"
+  echo "command $cmd"
+  echo "commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
+} >"$OUT/machine"
 
-# gardien and the baseline, alternating, run after run.
+# gardien and the baseline, one after the other, run after run (bench/compare.sh:
+# a throw-away PostgreSQL server per run, Unix socket only).
+tag() { sed "s/^{/{\"sys\":\"$1\",\"size\":$2,/"; }
 for size in $sizes; do
   r=$reads; [ "$size" -le 100000 ] && [ "$r" -gt 50000 ] && r=50000
   for i in $(seq "$runs"); do
-    say "$size records, run $i/$runs: gardien"
-    # A fresh folder per run, which gardien-bench removes at its end.
-    "$B" --records "$size" --reads "$r" --erasures "$erasures" --dir "$(mktemp -d -p "$W")" |
-      sed "s/^{/{\"sys\":\"gardien\",\"size\":$size,/" >>"$OUT/vault.jsonl"
     if [ $pg = 1 ]; then
-      say "$size records, run $i/$runs: PostgreSQL baseline"
-      runuser -u postgres -- "$pgbin/psql" -qX -h "$W/pg" -d postgres -c "DROP DATABASE IF EXISTS base" -c "CREATE DATABASE base" >/dev/null 2>&1
-      PG_CONNINFO="host=$W/pg dbname=base user=postgres" "$root/build-rel/pg-baseline" \
-        --records "$size" --reads "$r" --erasures "$erasures" |
-        sed "s/^{/{\"sys\":\"pg\",\"size\":$size,/" >>"$OUT/vault.jsonl"
+      say "$size records, run $i/$runs: gardien, then the PostgreSQL baseline"
+      bash "$root/bench/compare.sh" --records "$size" --reads "$r" --erasures "$erasures" |
+        awk -v size="$size" '/^# gardien/ {sys="gardien"} /^# PostgreSQL/ {sys="pg"}
+          /^\{/ {sub(/^\{/, "{\"sys\":\"" sys "\",\"size\":" size ","); print}' >>"$OUT/vault.jsonl"
+    else
+      say "$size records, run $i/$runs: gardien"
+      "$B" --records "$size" --reads "$r" --erasures "$erasures" | tag gardien "$size" >>"$OUT/vault.jsonl"
     fi
   done
 done
@@ -126,7 +141,7 @@ if [ $http = 1 ]; then
   s=$("$G" subject create --email bench@example.org)
   "$G" put "$s" --activity billing --category user.contact.email bench@example.org >/dev/null
   mkfifo "$H/out"
-  "$G" serve --listen 127.0.0.1:0 >"$H/out" 2>"$H/err" &
+  "$G" serve --listen 127.0.0.1:0 --max-per-client 0 >"$H/out" 2>"$H/err" &
   spid=$!
   read -r line <"$H/out"
   base=${line##* on }; base=${base%% *}
@@ -157,10 +172,13 @@ def mmm(xs, fmt):
 num = lambda x: f"{x:,.0f}"
 ms = lambda x: f"{x:.2f}"
 meta = open(os.path.join(out, "meta")).read().split("\n")
-with open("/proc/cpuinfo") as f:
-    cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
-print(f"Machine: {cpu}, {os.cpu_count()} cores; {runs} runs; load average (1, 5, 15 min) "
-      f"{meta[0].split(' ', 1)[1]} → {meta[1].split(' ', 1)[1] if len(meta) > 1 and meta[1] else '?'}.\n")
+m = dict(l.split(" ", 1) for l in open(os.path.join(out, "machine")).read().splitlines() if " " in l)
+print(f"Machine: {m.get('cpu', '?')}; {m.get('cores', '?')}; {m.get('ram', '?')} RAM; {m.get('kernel', '?')};"
+      f" disk: {m.get('disk', '?')}.")
+print(f"Run: {runs} runs, commit {m.get('commit', '?')}, {meta[0].split(' ')[-1]} → "
+      f"{meta[1].split(' ')[-1] if len(meta) > 1 and meta[1] else '?'}; load average (1, 5, 15 min)"
+      f" {' '.join(meta[0].split(' ')[1:4])} → {' '.join(meta[1].split(' ')[1:4]) if len(meta) > 1 and meta[1] else '?'}.")
+print(f"How to repeat: {m.get('command', 'bash bench/run.sh')} as root, on a quiet machine.\n")
 v = rows("vault.jsonl")
 figs = [("record_put", "store a record", "per_second", num, "/s", True),
         ("find_and_read", "find by identifier + read", "per_second", num, "/s", True),
@@ -211,8 +229,13 @@ if h:
     print("| HTTP, audited record read (wrk, 2 threads, 128 connections) | min / median / max |")
     print("| --- | ---: |")
     print(f"| requests/s | {mmm([r['rps'] for r in h], num)[0]} |")
-    print(f"| p50 latency | {', '.join(r['p50'] for r in h)} |")
-    print(f"| p99 latency | {', '.join(r['p99'] for r in h)} |")
+    def to_ms(t):  # wrk writes 812.00us, 3.93ms, 1.02s
+        for unit, k in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+            if t.endswith(unit):
+                return float(t[:-len(unit)]) * k
+        return float("nan")
+    print(f"| p50 latency | {mmm([to_ms(r['p50']) for r in h], ms)[0]} ms |")
+    print(f"| p99 latency | {mmm([to_ms(r['p99']) for r in h], ms)[0]} ms |")
     if any(r["non2xx"] for r in h):
         print(f"| non-2xx answers | {', '.join(str(r['non2xx']) for r in h)} |")
 print(f"\nRaw figures: {out}")

@@ -153,7 +153,7 @@ gd_time gd_time_end_of_day(gd_time t);
 
 typedef struct gd_vault gd_vault;
 
-#define GD_VAULT_OPTIONS_VERSION 3
+#define GD_VAULT_OPTIONS_VERSION 4
 typedef struct gd_vault_options {
 	unsigned version;
 	/* Master key file; NULL means "<vault path>.key". */
@@ -181,8 +181,14 @@ typedef struct gd_vault_options {
 	 * master key lives on that token and never leaves it; the key file then
 	 * holds the other keys only. */
 	const char *key_pkcs11;
+	/* Version 4. How many unwrapped subject keys this handle keeps (in locked,
+	 * wiped memory, 32 bytes each), so reading a subject again skips opening
+	 * its key: 0 for the default, 1024; at most 65536; rounded up to a power
+	 * of two. An erased subject's key leaves every handle of the process at
+	 * once (docs/FORMAT.md, "Erasure"). */
+	unsigned key_cache;
 } gd_vault_options;
-#define GD_VAULT_OPTIONS_INIT {GD_VAULT_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, NULL}
+#define GD_VAULT_OPTIONS_INIT {GD_VAULT_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, NULL, 0}
 
 /*
  * Creates a new vault at `path` (an SQLite database, mode 0600) and its master
@@ -240,6 +246,9 @@ void gd_vault_set_now(gd_vault *v, gd_time now);
  * Starts a batch: the operations that follow share one durable commit. Each
  * operation inside still succeeds or fails whole (a failed one is undone alone
  * and the batch goes on); without a batch every operation commits on its own.
+ * If the storage engine drops the whole transaction by itself (a full disk,
+ * an I/O error), every later call in the batch fails with GD_EIO until
+ * gd_vault_rollback: a batch never goes on with its first half gone.
  *
  * @return 0, or GD_ESTATE (a batch is already open), GD_EBUSY (another writer
  *         holds the vault).

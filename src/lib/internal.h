@@ -62,11 +62,8 @@ struct gd_vault {
 	struct gd__register_cache *registers; /* parsed registers per tenant (register_store.c) */
 	struct gd__audit_state audit;         /* the trail's append state (audit/audit.h) */
 	struct gd__limits_state limits;       /* restriction and objection (rights/limits.h) */
+	struct gd__keycache *keycache;        /* unwrapped subject keys (records/keycache.c) */
 };
-
-/* Subject keys an actor keeps unwrapped (a bounded cache, subject.c): with
- * its other keys they fit one page of secure memory. */
-#define GD__KEY_SLOTS 64
 
 struct gd_actor {
 	gd_vault *v;
@@ -81,24 +78,14 @@ struct gd_actor {
 	uint64_t cached_gen;
 	struct gd__authz *authz;     /* role or grant (auth.c); NULL: operator, every right */
 	int64_t request_id;          /* the request being carried out, named by Art. 19 notices; 0 none */
-	/* Unwrapped subject keys (subject.c, gd__subject_unwrap): slot i's key is
-	 * GD__ACTOR_SLOT_KEY(a, i) in secure memory; what it was unwrapped from
-	 * (pseudonym and wrapped key, neither secret) is here. Direct-mapped. */
-	struct gd__key_slot {
-		char pseudonym[GD_SUBJECT_ID_SIZE];
-		unsigned char wrapped[GD__KEY_SIZE + GD__SEAL_OVERHEAD];
-		bool used;
-	} slots[GD__KEY_SLOTS];
-	uint64_t slots_epoch;        /* gd__subject_erasures() when the slots were last valid */
 };
 
 #define GD__ACTOR_KEK(a) ((a)->keys)
 #define GD__ACTOR_BLIND(a) ((a)->keys + GD__KEY_SIZE)
 #define GD__ACTOR_CACHED_KEY(a) ((a)->keys + 2 * GD__KEY_SIZE)
 #define GD__ACTOR_META(a) ((a)->keys + 3 * GD__KEY_SIZE)   /* metadata MAC key (records/integrity.c) */
-#define GD__ACTOR_SLOT_KEY(a, i) ((a)->keys + (4 + (size_t)(i)) * GD__KEY_SIZE)
-/* What a->keys holds: KEK, blind key, last subject's key, metadata MAC key, the key slots. */
-#define GD__ACTOR_KEYS_SIZE ((4 + GD__KEY_SLOTS) * GD__KEY_SIZE)
+/* What a->keys holds: KEK, blind key, last subject's key, metadata MAC key. */
+#define GD__ACTOR_KEYS_SIZE (4 * GD__KEY_SIZE)
 
 /*
  * The meta table and the tenants' wrapped keys belong to the vault module

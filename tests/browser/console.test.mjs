@@ -272,7 +272,7 @@ try {
   assert.equal((await api(token, 'GET', `${T}/requests/${rid}`)).json.state, 'completed');
   assert.ok(await page.$$eval('ol.timeline li', (l) => l.some((x) => x.textContent.includes('request.complete'))), 'the timeline shows the audited steps');
 
-  log('an erasure: done, and the Art. 19 notice to the processors acknowledged');
+  log('an erasure over data held as processor: kept, the request forwarded to the customer and acknowledged');
   const er = (await api(token, 'GET', `${T}/requests?open=true`)).json.requests.find((q) => q.subject === env('GD_DAN'));
   await visit(page, `#/requests/${er.id}`, `Demande n° ${er.id}`);
   await fill(page, 'main', { method: 'piece-identite', evidence: 'scan-0042' });
@@ -280,12 +280,14 @@ try {
   await page.waitForFunction(() => document.querySelector('[data-testid="state"]')?.textContent === 'identité vérifiée');
   for (const b of await page.$$('main .buttons button'))
     if ((await b.evaluate((e) => e.textContent)) === 'Effacer') { await b.click(); break; }
+  // The forwarding notice was queued when the request was opened: wait for the erasure's answer.
+  await page.waitForSelector('main .notice.info');
   await page.waitForSelector('[data-testid="outbox"] tbody tr button');
-  assert.match(await page.$eval('main .notice.info', (e) => e.textContent), /^Effacement fait ; 0 enregistrements conservés/);
+  assert.match(await page.$eval('main .notice.info', (e) => e.textContent), /^Effacement fait ; 1 enregistrements conservés/);
   const pending = (await api(token, 'GET', `${T}/outbox`)).json.notices.filter((n) => n.request_id === er.id);
   assert.equal(pending.length, 1);
   assert.equal(await page.$$eval('[data-testid="outbox"] tbody tr', (r) => r.length), 1);
-  assert.match(await page.$eval('[data-testid="outbox"]', (e) => e.textContent), /prestataires externes \(datacenters\).*effacement/);
+  assert.match(await page.$eval('[data-testid="outbox"]', (e) => e.textContent), /CLIENT-1.*demande d'effacement transmise au responsable du traitement/);
   assert.equal((await api(token, 'GET', `${T}/requests/${er.id}`)).json.state, 'completed');
   assert.equal(await page.$eval('[data-testid="erasure-horizon"]', (e) => e.textContent),
     `Les données effacées restent dans 1 sauvegarde(s) jusqu'au ${await frDate(backups.horizon)} au plus tard (rotation), puis disparaissent.`);

@@ -69,9 +69,9 @@ bob=$("$G" subject create --email bob.janssens@example.be)
 "$G" request open access "$bob" --received "$(date -u -d '-35 days' +%Y-%m-%d)" >/dev/null
 "$G" request open erasure "$bob" >/dev/null
 "$G" hold place "$bob" --reason "dossier contentieux 2026-17" >/dev/null
-# Dan's hosted data went to WinBooks' datacenter processors: erasing it owes them a notice (Art. 19).
+# Dan's hosted data is a customer's (WinBooks is its processor): his erasure request goes to that customer (Art. 28(3)(e)).
 dan=$("$G" subject create --email dan.claes@example.be)
-"$G" put "$dan" --activity cloud_hosting --category user.content.private.hosted --subject-category customer.cloud_user "dossier comptable 2025" >/dev/null
+"$G" put "$dan" --activity cloud_hosting --client CLIENT-1 --category user.content.private.hosted --subject-category customer.cloud_user "dossier comptable 2025" >/dev/null
 "$G" request open erasure "$dan" >/dev/null
 "$G" event "$ana" contract_end >/dev/null
 # Ana subscribed to the newsletter 13 months ago less 10 days: her consent expires within the month.

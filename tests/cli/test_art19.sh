@@ -30,10 +30,12 @@ expect_eq "$(notices erasure "$S" | sort)" "$(printf 'billing null 0 0\nbilling 
 expect_eq "$(G --json outbox list | jq -r --arg s "$S" '[.[] | select(.subject == $s and .activity == "subscription") | .recipient] | join(",")')" \
 	"centres de données situés en France" "the processor is notified, internal services are not"
 
-# the retention sweep: billing's email is deleted 3 years after the end of service
+# the retention sweep: billing's email is archived at the end of service and
+# deleted when the proof is no longer needed (Wimi §9)
 S2=$(G subject create --email paul@example.fr)
 R4=$(put "$S2" billing user.contact.email paul@example.fr)
 expect_code 0 G event "$S2" service_end --at 2026-01-10
+expect_code 0 G --now 2029-01-11 event "$S2" proof_needed_end --at 2029-01-10
 expect_code 0 G --now 2029-01-11 retention sweep
 expect_match "$out" "deleted 1|1 deleted" "the sweep deletes the record"
 expect_eq "$(notices erasure "$S2")" "billing user.contact.email $R4 0" "the sweep notifies the bank"

@@ -20,7 +20,7 @@ for ex in wimi iporta winbooks; do
 		jq -e --arg c "$col" '.rows[0] | index($c) != null' "$WORK/$ex.json" >/dev/null || fail "$ex: no column \"$col\""
 	done
 	# French labels, not machine keys.
-	jq -e '(.rows[0] | index("Base légale")) as $b | all(.rows[1:][]; .[$b] | test("^(Consentement|Exécution d.un contrat|Obligation légale|Intérêt légitime|Mission|Sauvegarde)"))' \
+	jq -e '(.rows[0] | index("Base légale")) as $b | all(.rows[1:][]; .[$b] | test("^(Consentement|Exécution d.un contrat|Obligation légale|Intérêt légitime|Mission|Sauvegarde|Non précisée par la notice)"))' \
 		"$WORK/$ex.json" >/dev/null || fail "$ex: legal bases in French"
 	jq -e '(.rows[0] | index("Qualité (responsable / sous-traitant)")) as $q | all(.rows[1:][]; .[$q] | test("^(Responsable de traitement|Sous-traitant pour le compte de)"))' \
 		"$WORK/$ex.json" >/dev/null || fail "$ex: role in French"

@@ -1,6 +1,10 @@
 # test_retention_iporta.sh — IPORTA's "Délais de conservation": 3 years from the
 # end of the relationship for prospection, the contract then the legal period,
-# legal-obligation data archived from collection, contact requests until answered.
+# legal-obligation data for the legal period (no archive the notice does not
+# speak of), contact requests until answered, events until held ("la durée
+# nécessaire à l'accomplissement des finalités visées", not the prospection's
+# 3 years), the processor's data for the contract "ou une durée supérieure si
+# vous nous en donnez l'instruction".
 . "$(dirname "$0")/lib.sh"
 setup iporta iporta
 
@@ -15,9 +19,10 @@ expect_gardien 0 "consent to visitor prospection" -- consent give "$V" visitor_p
 CON=$(put "$C" --activity contract_management --category user.contact.email --subject-category customer "client@example.fr")
 LEG=$(put "$C" --activity legal_obligations --category user.financial.bank_account --subject-category customer "FR76 1111")
 
-# Legal-obligation data is archived from collection: proof only, at once.
+# Legal-obligation data: "conservées pendant la durée imposée par les textes
+# légaux" — nothing archived at collection.
 sweep 2026-01-01T00:00:00Z
-expect_out '"archived":1'
+expect_out '"archived":0'
 expect_gardien 0 "legal data readable for legal obligations" -- get "$LEG" --purpose legal_obligations
 
 # A contact request, deleted once answered.
@@ -42,4 +47,41 @@ sweep 2037-06-30T12:00:00Z
 expect_out '"deleted":2'
 expect_gardien 3 "contract data deleted" -- get "$CON" --purpose contract_management
 expect_gardien 3 "legal data deleted" -- get "$LEG" --purpose legal_obligations
+
+# Events: "La durée nécessaire à l'accomplissement des finalités visées" —
+# deleted once the event is held, whatever the relationship.
+EV=$(put "$V" --activity visitor_events --category user.contact.email --subject-category visitor "visiteur@example.fr")
+BEV=$(put "$C" --activity business_events --category user.contact.email --subject-category customer "client@example.fr")
+STA=$(put "$C" --activity business_statistics --category user.job_title --subject-category customer "DAF")
+expect_gardien 0 "event held" -- --now 2038-03-12T18:00:00Z event "$V" event_held --at 2038-03-12T18:00:00Z
+expect_gardien 0 "customer's event held" -- --now 2038-03-12T18:00:00Z event "$C" event_held --at 2038-03-12T18:00:00Z
+sweep 2038-03-12T17:59:59Z
+expect_gardien 0 "visitor's registration kept until the event" -- --now 2038-03-12T17:00:00Z get "$EV" --purpose visitor_events
+sweep 2038-03-12T18:00:00Z
+expect_gardien 3 "visitor's registration deleted once the event is held" -- --now 2038-03-12T18:00:00Z get "$EV" --purpose visitor_events
+expect_gardien 3 "customer's registration deleted once the event is held" -- --now 2038-03-12T18:00:00Z get "$BEV" --purpose business_events
+# Statistics: until the statistics are produced, not when an event is held.
+expect_gardien 0 "statistics data still there" -- --now 2038-03-12T18:00:00Z get "$STA" --purpose business_statistics
+expect_gardien 0 "statistics produced" -- --now 2038-06-30T12:00:00Z event "$C" statistics_produced --at 2038-06-30T12:00:00Z
+sweep 2038-06-30T12:00:00Z
+expect_gardien 3 "statistics data deleted once produced" -- --now 2038-06-30T12:00:00Z get "$STA" --purpose business_statistics
+
+# Processor data: "Pendant toute la durée du contrat ou une durée supérieure si
+# vous nous en donnez l'instruction": the later of the two.
+U1=$("$GARDIEN" subject create --email u1@client.example) || fail "user 1"
+U2=$("$GARDIEN" subject create --email u2@client.example) || fail "user 2"
+P1=$(put "$U1" --activity processor_services --client CLIENT-1 --category user.contact.email --subject-category customer.user "u1@client.example")
+P2=$(put "$U2" --activity processor_services --client CLIENT-2 --category user.contact.email --subject-category customer.user "u2@client.example")
+# Client 2 instructed keeping its Users' data longer, until the end of 2041.
+expect_gardien 0 "client 2's instruction" -- --now 2039-01-01 event "$U2" client_instruction --at 2039-01-01
+expect_gardien 0 "contract end, user 1" -- --now 2040-06-30T12:00:00Z event "$U1" contract_end --at 2040-06-30T12:00:00Z
+expect_gardien 0 "contract end, user 2" -- --now 2040-06-30T12:00:00Z event "$U2" contract_end --at 2040-06-30T12:00:00Z
+sweep 2040-06-30T12:00:00Z
+expect_gardien 3 "no instruction: deleted at the contract's end" -- --now 2040-06-30T12:00:00Z get "$P1" --purpose processor_services
+expect_gardien 0 "instructed: kept past the contract's end" -- --now 2040-06-30T12:00:00Z get "$P2" --purpose processor_services
+sweep 2041-12-31T23:59:59Z
+expect_gardien 0 "instructed: still kept while the instructed period runs" -- --now 2041-12-31T23:59:59Z get "$P2" --purpose processor_services
+expect_gardien 0 "instructed period over" -- --now 2041-12-31T23:59:59Z event "$U2" client_instruction_end --at 2041-12-31T23:59:59Z
+sweep 2041-12-31T23:59:59Z
+expect_gardien 3 "instructed: deleted when the instructed period ends" -- --now 2041-12-31T23:59:59Z get "$P2" --purpose processor_services
 finish

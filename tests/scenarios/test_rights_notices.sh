@@ -26,9 +26,9 @@ verified() { # verified KIND SUBJECT [--activity A] -> request id
 vault wimi
 S=$("$GARDIEN" subject create --email claire@example.fr)
 NAME=$(put "$S" --activity subscription --category user.name --subject-category customer "Claire Petit")
-IP=$(put "$S" --activity security_logs --category user.device.ip_address --subject-category customer --source service "192.0.2.7")
-CK=$(put "$S" --activity cookies --category user.device.cookie_id --subject-category prospect --source site "ck-51")
-STAT=$(put "$S" --activity statistics --category user.demographic.language --subject-category customer --source service "fr")
+IP=$(put "$S" --activity security_logs --category user.device.ip_address --subject-category customer --source service-wimi "192.0.2.7")
+CK=$(put "$S" --activity cookies --category user.device.cookie_id --subject-category prospect --source site-web "ck-51")
+STAT=$(put "$S" --activity statistics --category user.demographic.language --subject-category customer --source service-wimi "fr")
 
 # Cookies rest on consent: refused without it, allowed with it, refused 13 months later.
 expect_code 4 "$GARDIEN" get "$CK" --purpose cookies
@@ -43,9 +43,20 @@ grep -q "expired on 2027-02-28" <<<"$err" || fail "expiry reason"
 [ "$("$GARDIEN" --json consent history "$S" | jq -r '.[0].wording_version')" = "politique de confidentialité Wimi" ] \
 	|| fail "wording version from the register"
 
-# Restriction: not offered by Wimi, refused with the notice's reason.
-expect_code 4 "$GARDIEN" request open restriction "$S"
-grep -q "nécessaires à l'exécution du contrat commercial" <<<"$err" || fail "wimi restriction reason"
+# Restriction: Wimi §13 "ils ne disposent pas du droit à la limitation", but
+# Art. 18 grants it whatever the notice says: the request is received and
+# handled (another subject, so the rest of this play is not restricted), and
+# `register check` warns.
+RS=$("$GARDIEN" subject create --email restreint@example.fr)
+RN=$(put "$RS" --activity subscription --category user.name --subject-category customer "Rémi Restreint")
+RQ=$(verified restriction "$RS")
+[ "$("$GARDIEN" --json request show "$RQ" | jq -r .state)" != refused ] || fail "restriction refused by declaration"
+"$GARDIEN" request complete "$RQ" >/dev/null || fail "restriction completed"
+expect_code 4 "$GARDIEN" get "$RN" --purpose subscription
+grep -q "restricted" <<<"$err" || fail "wimi restriction applied"
+CHECK=$("$GARDIEN" register check "$GD_SOURCE_DIR/examples/wimi.yml" 2>&1)
+grep -q 'right "restriction" is declared not offered, but Art. 18 grants it' <<<"$CHECK" ||
+	fail "register check warns on a statutory right declared not offered"
 
 # Access: everything, with basis, recipients, retention; further copies may be charged.
 A=$(verified access "$S")
@@ -83,8 +94,8 @@ WC=$(verified withdraw_consent "$S" --activity cookies)
 "$GARDIEN" request complete "$WC" >/dev/null
 expect_code 4 "$GARDIEN" get "$CK" --purpose cookies
 grep -q "withdrawn" <<<"$err" || fail "cookie consent withdrawn by request"
-[ "$("$GARDIEN" --json request list --all | jq '[.[] | select(.state == "completed")] | length')" = 7 ] \
-	|| fail "seven Wimi requests completed"
+[ "$("$GARDIEN" --json request list --all | jq '[.[] | select(.state == "completed")] | length')" = 8 ] \
+	|| fail "eight Wimi requests completed (seven for this subject, the restriction above)"
 
 # Erasure: the security logs are kept under their legal obligation, the rest goes.
 E=$(verified erasure "$S")
@@ -95,7 +106,7 @@ expect_code 3 "$GARDIEN" get "$NAME" --purpose subscription
 "$GARDIEN" get "$IP" --purpose security_logs >/dev/null
 # Art. 19: the subscription's processor (the data centres) is told; internal staff are not.
 # (The rectification above notified it too.)
-[ "$("$GARDIEN" --json outbox list | jq -r 'map(.action + " " + .activity + " " + .recipient) | join(";")')" = \
+[ "$("$GARDIEN" --json outbox list | jq -r --arg s "$S" 'map(select(.subject == $s) | .action + " " + .activity + " " + .recipient) | join(";")')" = \
 	"rectification subscription centres de données situés en France;erasure subscription centres de données situés en France" ] \
 	|| fail "rectification and erasure notices to the processor"
 
@@ -103,8 +114,8 @@ expect_code 3 "$GARDIEN" get "$NAME" --purpose subscription
 vault iporta
 S=$("$GARDIEN" subject create --email marc@example.fr)
 C=$(put "$S" --activity contract_management --category user.contact.email --subject-category customer "marc@example.fr")
-Q=$(put "$S" --activity contact_requests --category user.contact.phone_number --subject-category prospect --source site "+33600000002")
-V=$(put "$S" --activity visitor_prospection --category user.contact.email --subject-category visitor --source site "marc@example.fr")
+Q=$(put "$S" --activity contact_requests --category user.contact.phone_number --subject-category prospect --source site-internet "+33600000002")
+V=$(put "$S" --activity visitor_prospection --category user.contact.email --subject-category visitor --source site-internet "marc@example.fr")
 # Prospection of visitors rests on consent; the opt-in list follows it.
 expect_code 4 "$GARDIEN" get "$V" --purpose visitor_prospection
 "$GARDIEN" consent give "$S" visitor_prospection --channel web-form --text "J'accepte de recevoir des offres" >/dev/null

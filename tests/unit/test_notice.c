@@ -262,7 +262,8 @@ static void round_trip(void **state)
 					if (!gd__nv_similar(a->name, e->name))
 						fail_msg("%s %s %s: activity %zu drafted as '%s', written as '%s'", regs[r],
 						         langs[l], formats[f], k, a->name, e->name);
-					if (!a->basis || strcmp(a->basis, e->basis) != 0)
+					/* A basis the notice does not state cannot be drafted back. */
+					if (strcmp(e->basis, "not_stated") != 0 && (!a->basis || strcmp(a->basis, e->basis) != 0))
 						fail_msg("%s %s %s: %s: basis %s drafted as %s", regs[r], langs[l],
 						         formats[f], e->id, e->basis, a->basis ? a->basis : "none");
 					char pe[512], pa[512];
@@ -306,7 +307,7 @@ static void art13_items(void **state)
 {
 	(void)state;
 	char path[600];
-	struct { const char *reg; size_t activities; } ex[] = {{"wimi", 13}, {"iporta", 8}, {"winbooks", 11}};
+	struct { const char *reg; size_t activities; } ex[] = {{"wimi", 13}, {"iporta", 9}, {"winbooks", 11}};
 	for (size_t r = 0; r < 3; r++) {
 		snprintf(path, sizeof path, "%s/examples/%s.yml", src_dir(), ex[r].reg);
 		char *text = NULL;
@@ -330,7 +331,7 @@ static void art13_items(void **state)
 		if (strcmp(ex[r].reg, "wimi") == 0) {
 			assert_int_equal(m.n, 0); /* every item is there */
 			assert_non_null(strstr(text, "Deleted 3 years after: the customer unsubscribes"));
-			assert_non_null(strstr(text, "**Our legitimate interest:** amélioration des services"));
+			assert_non_null(strstr(text, "**Legal basis:** not stated in the privacy notice"));
 			assert_non_null(strstr(text, "you may withdraw it at any time"));
 			assert_non_null(strstr(text, "CNIL"));
 		}

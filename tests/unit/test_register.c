@@ -48,7 +48,7 @@ static const char *REG1 =
 	"      - stages: [{action: delete, from: collection, after: 3 years}]\n"
 	"rights:\n"
 	"  - {kind: access, identity_proof: true}\n"
-	"  - {kind: restriction, offered: false, reason: not offered}\n";
+	"  - {kind: post_mortem, offered: false, reason: not offered}\n";
 
 struct findings {
 	char text[8192];
@@ -132,7 +132,7 @@ static void valid_register_model(void **state)
 	assert_false(gd__category_covered(&b->categories, "user.financial.bank_account"));
 	assert_false(gd__category_covered(&b->categories, "user.contactx"));
 	assert_false(gd__category_covered(&n->categories, "user.contact"));
-	const struct gd__right *rt = gd__register_right(r, "restriction");
+	const struct gd__right *rt = gd__register_right(r, "post_mortem");
 	assert_non_null(rt);
 	assert_false(rt->offered);
 	assert_true(gd__register_right(r, "access")->identity_proof);
@@ -140,6 +140,16 @@ static void valid_register_model(void **state)
 	assert_int_equal(r->nterms, 1);
 	gd__register_free(r);
 	gd__register_free(NULL);
+
+	/* A right of Art. 15-22 declared not offered: valid, with a warning (the law grants it). */
+	char *s = variant("{kind: post_mortem, offered: false", "{kind: restriction, offered: false");
+	struct findings g = {0};
+	size_t ne = 9;
+	assert_int_equal(parse(s, &g, &ne), 0);
+	assert_int_equal(ne, 0);
+	if (!strstr(g.text, ":W:right \"restriction\" is declared not offered, but Art. 18 grants it"))
+		fail_msg("no warning on a statutory right declared not offered:\n%s", g.text);
+	free(s);
 }
 
 static void examples_are_valid(void **state)

@@ -355,26 +355,58 @@ static void confirmation_and_post_mortem_close(void **state)
 	assert_int_equal(r.state, GD_REQUEST_COMPLETED);
 }
 
-static void right_not_offered_is_refused_with_the_registers_reason(void **state)
+/*
+ * Wimi §13 declares restriction not offered; Art. 18 grants it whatever the
+ * notice says, so the request is received and handled, not refused.
+ */
+static void statutory_right_not_offered_is_still_received(void **state)
 {
 	struct fixture *f = *state;
 	char s[GD_SUBJECT_ID_SIZE];
 	new_subject(f, s, "d@example.fr");
+	int64_t id = open_req(f, "restriction", s, NULL);
+	gd_request r;
+	GD_OK_OR_FAIL(gd_request_get(f->a, &r, id));
+	assert_int_equal(r.state, GD_REQUEST_RECEIVED);
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE action = 'request.refuse'"), 0);
 	gd_request_spec sp = GD_REQUEST_SPEC_INIT;
-	sp.kind = "restriction";
+	sp.kind = "teleportation";
+	sp.subject = s;
+	assert_int_equal(gd_request_open(f->a, &id, &sp), GD_EINVAL);
+}
+
+/*
+ * Where the GDPR itself limits a right (portability: only processing on
+ * consent or contract, Art. 20(1)(a)) and the register has none of that
+ * processing, the register's "not offered" holds: refused with its reason.
+ */
+static void limited_right_not_offered_is_refused_with_the_registers_reason(void **state)
+{
+	struct fixture *f = *state;
+	struct gd__activity acts[] = {
+		{.id = "security_logs", .name = "Security logs", .role = GD__ROLE_CONTROLLER,
+		 .basis = GD__BASIS_LEGAL_OBLIGATION, .categories = STRS("user.device"), .subjects = STRS("customer")},
+	};
+	struct gd__right rights[] = {
+		{.kind = "portability", .offered = false, .reason = "no processing rests on consent or a contract"},
+	};
+	struct gd__register reg = wimi_register;
+	reg.activities = acts, reg.nactivities = 1, reg.rights = rights, reg.nrights = 1;
+	gd__rights_use_register(&reg);
+	char s[GD_SUBJECT_ID_SIZE];
+	new_subject(f, s, "d2@example.fr");
+	gd_request_spec sp = GD_REQUEST_SPEC_INIT;
+	sp.kind = "portability";
 	sp.subject = s;
 	int64_t id = 0;
 	assert_int_equal(gd_request_open(f->a, &id, &sp), GD_EDENIED);
-	assert_non_null(strstr(gd_error_last(), "necessary to perform the commercial contract"));
+	assert_non_null(strstr(gd_error_last(), "no processing rests on consent"));
 	assert_true(id > 0);
 	gd_request r;
 	GD_OK_OR_FAIL(gd_request_get(f->a, &r, id));
 	assert_int_equal(r.state, GD_REQUEST_REFUSED);
-	assert_non_null(strstr(r.reason, "lawful"));
 	/* The register's own reason is no personal data: it is audited. */
-	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE action = 'request.refuse' AND reason LIKE '%commercial contract%'"), 1);
-	sp.kind = "teleportation";
-	assert_int_equal(gd_request_open(f->a, &id, &sp), GD_EINVAL);
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE action = 'request.refuse' AND reason LIKE '%consent or a contract%'"), 1);
 }
 
 /* The model of IPORTA's register here does not mention post-mortem directives:
@@ -886,13 +918,26 @@ static int op_withdraw(struct fixture *f, const char *s, int64_t rec, int64_t *r
 {
 	return gd_consent_withdraw(f->a, s, "newsletter", "email");
 }
+/* A refusal the law allows: portability where nothing rests on consent or contract. */
 static int op_open_refused(struct fixture *f, const char *s, int64_t rec, int64_t *req)
 {
+	struct gd__activity acts[] = {
+		{.id = "security_logs", .name = "Security logs", .role = GD__ROLE_CONTROLLER,
+		 .basis = GD__BASIS_LEGAL_OBLIGATION, .categories = STRS("user.device"), .subjects = STRS("customer")},
+	};
+	struct gd__right rights[] = {
+		{.kind = "portability", .offered = false, .reason = "no processing rests on consent or a contract"},
+	};
+	struct gd__register reg = wimi_register;
+	reg.activities = acts, reg.nactivities = 1, reg.rights = rights, reg.nrights = 1;
+	gd__rights_use_register(&reg);
 	gd_request_spec sp = GD_REQUEST_SPEC_INIT;
 	int64_t id;
-	sp.kind = "restriction";
+	sp.kind = "portability";
 	sp.subject = s;
-	return gd_request_open(f->a, &id, &sp);
+	int rc = gd_request_open(f->a, &id, &sp);
+	gd__rights_use_register(&wimi_register);
+	return rc;
 }
 static int op_open(struct fixture *f, const char *s, int64_t rec, int64_t *req)
 {
@@ -1092,7 +1137,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(extension_once_with_reason, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(access_request_end_to_end, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(confirmation_and_post_mortem_close, setup_wimi, teardown),
-		cmocka_unit_test_setup_teardown(right_not_offered_is_refused_with_the_registers_reason, setup_wimi, teardown),
+		cmocka_unit_test_setup_teardown(statutory_right_not_offered_is_still_received, setup_wimi, teardown),
+		cmocka_unit_test_setup_teardown(limited_right_not_offered_is_refused_with_the_registers_reason, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(right_the_register_is_silent_on_is_received, setup_iporta, teardown),
 		cmocka_unit_test_setup_teardown(cookie_consent_expires_after_13_months, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(consent_evidence_is_the_hash_of_the_wording, setup_wimi, teardown),

@@ -300,10 +300,10 @@ static void ordered_writes_skip_only_header_into_empty_wal(void **state)
 }
 
 /*
- * Subject keys stay unwrapped in a bounded cache of the actor: a second read
- * of the same subject opens no key; a wrapped key altered in the vault is not
- * hidden by the cache (the read fails as it would without it); an erasure
- * empties the erasing actor's cache at once.
+ * Subject keys stay unwrapped in a bounded cache of the vault handle: a second
+ * read of the same subject opens no key, even by another actor (a server opens
+ * one per request); a wrapped key altered in the vault is not hidden by the
+ * cache (the read fails as it would without it).
  */
 static void subject_keys_cached_but_never_trusted(void **state)
 {
@@ -315,13 +315,16 @@ static void subject_keys_cached_but_never_trusted(void **state)
 	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
 	put_text(f->a, &rec, id, "billing", "user.contact.email", EMAIL);
 	put_text(f->a, &rec2, other, "billing", "user.contact.email", "o@example.org");
-	fx_reopen(f); /* a fresh actor: nothing cached */
+	fx_reopen(f); /* a fresh handle: nothing cached */
 
 	uint64_t before = gd__subject_unwraps();
-	for (int i = 0; i < 3; i++) { /* each read its own transaction */
-		GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
+	for (int i = 0; i < 3; i++) { /* each read its own transaction, its own actor */
+		gd_actor *a;
+		GD_OK_OR_FAIL(gd_actor_open(&a, f->v, "acme", "test:unit"));
+		GD_OK_OR_FAIL(gd_record_get(a, &r, rec, "billing"));
 		assert_string_equal(r->value, EMAIL);
 		gd_record_free(r);
+		gd_actor_close(a);
 	}
 	assert_int_equal(gd__subject_unwraps() - before, 1);
 
@@ -332,14 +335,83 @@ static void subject_keys_cached_but_never_trusted(void **state)
 	flip_byte(f->path, "subjects", "wrapped_key", sid, 30);
 	GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
 	gd_record_free(r);
+	fx_free(f);
+}
 
-	/* An erasure (of another subject) empties the cache: the next read opens its key again. */
-	before = gd__subject_unwraps();
-	GD_OK_OR_FAIL(gd_subject_erase(f->a, other));
-	GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
-	assert_string_equal(r->value, EMAIL);
+/*
+ * What leaves the key cache: an erased subject's key, from every handle of the
+ * process, before the erasure returns (the other subjects' keys stay); the key
+ * of a subject created in a batch that rolls back; and, bounded, the key a
+ * newer one displaces.
+ */
+static void key_cache_forgets_erased_and_rolled_back(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE], other[GD_SUBJECT_ID_SIZE], temp[GD_SUBJECT_ID_SIZE];
+	int64_t rec, rec2;
+	gd_record *r;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
+	put_text(f->a, &rec, id, "billing", "user.contact.email", EMAIL);
+	put_text(f->a, &rec2, other, "billing", "user.contact.email", "o@example.org");
+	/* A second handle on the same vault, as another worker thread of a server has. */
+	gd_vault *v2;
+	gd_actor *a2;
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = f->key;
+	GD_OK_OR_FAIL(gd_vault_open(&v2, f->path, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&a2, v2, "acme", "test:unit"));
+	GD_OK_OR_FAIL(gd_record_get(a2, &r, rec, "billing"));
 	gd_record_free(r);
-	assert_int_equal(gd__subject_unwraps() - before, 1);
+	GD_OK_OR_FAIL(gd_record_get(a2, &r, rec2, "billing"));
+	gd_record_free(r);
+	assert_int_equal(gd__keycache_count(v2, a2->tenant_id, other), 1);
+
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, other)); /* through the first handle */
+	assert_int_equal(gd__keycache_count(v2, a2->tenant_id, other), 0);
+	assert_int_equal(gd__keycache_count(f->v, f->a->tenant_id, other), 0);
+	assert_int_equal(gd__keycache_count(v2, a2->tenant_id, id), 1);
+	uint64_t before = gd__subject_unwraps();
+	GD_OK_OR_FAIL(gd_record_get(a2, &r, rec, "billing"));
+	gd_record_free(r);
+	assert_int_equal(gd__subject_unwraps() - before, 0);
+
+	/* A subject created, written and read in a batch that rolls back. */
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	GD_OK_OR_FAIL(gd_subject_create(f->a, temp));
+	put_text(f->a, &rec2, temp, "billing", "user.contact.email", "t@example.org");
+	assert_int_equal(gd__keycache_count(f->v, f->a->tenant_id, temp), 1);
+	gd_vault_rollback(f->v);
+	assert_int_equal(gd__keycache_count(f->v, f->a->tenant_id, temp), 0);
+	/* Committed, it stays. */
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	GD_OK_OR_FAIL(gd_subject_create(f->a, temp));
+	put_text(f->a, &rec2, temp, "billing", "user.contact.email", "t@example.org");
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing")); /* a later transaction */
+	gd_record_free(r);
+	assert_int_equal(gd__keycache_count(f->v, f->a->tenant_id, temp), 1);
+	gd_actor_close(a2);
+	gd_vault_close(v2);
+
+	/* Bounded: a handle asked for 2 keys holds at most 2, however many it reads. */
+	o.key_cache = 2;
+	GD_OK_OR_FAIL(gd_vault_open(&v2, f->path, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&a2, v2, "acme", "test:unit"));
+	for (int i = 0; i < 8; i++) {
+		char s[GD_SUBJECT_ID_SIZE];
+		int64_t k;
+		GD_OK_OR_FAIL(gd_subject_create(a2, s));
+		put_text(a2, &k, s, "billing", "user.contact.email", "n@example.org");
+		GD_OK_OR_FAIL(gd_record_get(a2, &r, k, "billing"));
+		gd_record_free(r);
+		assert_true(gd__keycache_count(v2, 0, NULL) <= 2);
+	}
+	o.key_cache = 65537;
+	gd_vault *v3 = NULL;
+	assert_int_equal(gd_vault_open(&v3, f->path, &o), GD_EINVAL);
+	gd_actor_close(a2);
+	gd_vault_close(v2);
 	fx_free(f);
 }
 
@@ -759,6 +831,88 @@ static void lean_put_in_batch_survives_faults(void **state)
 	fx_free(f);
 }
 
+/* A put failed in a batch, then the batch rolled back: nothing of it stays. */
+static void batch_open_with_one_put(void *ud)
+{
+	struct put_faults *c = ud;
+	c->before = rows(c->f);
+	GD_OK_OR_FAIL(gd_vault_begin(c->f->v));
+	GD_OK_OR_FAIL(gd_record_put(c->f->a, NULL, c->subject, c->spec));
+}
+
+static void batch_rolls_back_whole(void *ud, long n, int rc)
+{
+	struct put_faults *c = ud;
+	gd_vault_rollback(c->f->v);
+	assert_int_equal(rows(c->f), c->before);
+}
+
+static void lean_put_fault_then_batch_rollback(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	gd_record_spec s = GD_RECORD_SPEC_INIT;
+	s.activity = "billing", s.category = "user.contact.email";
+	s.value = EMAIL, s.value_len = strlen(EMAIL);
+	struct put_faults c = {f, id, &s, 0};
+	struct fault_loop l = {.op = op_put, .before = batch_open_with_one_put,
+	                       .check = batch_rolls_back_whole, .ud = &c};
+	assert_true(fault_loop_run(&l) >= 4);
+	GD_OK_OR_FAIL(gd_vault_commit(f->v)); /* the last, unfaulted run's two puts */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), 2);
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
+	fx_free(f);
+}
+
+/*
+ * A full disk in a batch: SQLite rolls the whole transaction back by itself
+ * (a statement without a statement journal, as a lean put's) and goes on in
+ * autocommit. The batch must not go on: its next operation would take a
+ * savepoint, which opens a transaction of its own, and commit the second half
+ * of a batch whose first half is gone. Every later call fails until the
+ * caller rolls the batch back; then the vault holds nothing of it.
+ */
+static void batch_fails_once_sqlite_dropped_it(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE], other[GD_SUBJECT_ID_SIZE];
+	static char big[4000];
+	memset(big, 'x', sizeof big - 1);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	put_text(f->a, NULL, id, "billing", "user.contact.email", EMAIL);
+	int64_t records = db_count(f->path, "SELECT count(*) FROM records");
+	int64_t subjects = db_count(f->path, "SELECT count(*) FROM subjects");
+	gd_record_spec s = GD_RECORD_SPEC_INIT;
+	s.activity = "billing", s.category = "user.contact.email";
+	s.value = big, s.value_len = strlen(big);
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	/* No page beyond the file's present size: the disk is full. */
+	GD_OK_OR_FAIL(gd__db_exec(f->v->store, "PRAGMA max_page_count = 1", NULL));
+	int rc = 0, n = 0;
+	while (n < 1000 && (rc = gd_record_put(f->a, NULL, id, &s)) == 0)
+		n++;
+	assert_int_equal(rc, GD_EIO);
+	/* SQLite dropped the transaction: nothing more goes through the batch. */
+	assert_int_equal(gd_subject_create(f->a, other), GD_EIO);
+	assert_non_null(strstr(gd_error_last(), "roll the batch back"));
+	assert_int_equal(gd_record_put(f->a, NULL, id, &s), GD_EIO);
+	assert_int_equal(gd_vault_commit(f->v), GD_EIO);
+	gd_vault_rollback(f->v);
+	fx_reopen(f); /* max_page_count is the connection's */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), records);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM subjects"), subjects);
+	/* The vault goes on: a new batch commits, the trail verifies. */
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	GD_OK_OR_FAIL(gd_record_put(f->a, NULL, id, &s));
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), records + 1);
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
+	fx_free(f);
+}
+
 static void faults_leave_vault_unchanged(void **state)
 {
 	struct fixture *f = fx_new();
@@ -922,6 +1076,7 @@ int main(void)
 		cmocka_unit_test(ordered_writes_skip_only_header_into_empty_wal),
 		cmocka_unit_test(older_options_versions_accepted),
 		cmocka_unit_test(subject_keys_cached_but_never_trusted),
+		cmocka_unit_test(key_cache_forgets_erased_and_rolled_back),
 		cmocka_unit_test(ciphertext_bound_to_its_row),
 		cmocka_unit_test(flipped_bytes_detected),
 		cmocka_unit_test(wrong_key_refused),
@@ -932,6 +1087,8 @@ int main(void)
 		cmocka_unit_test(update_list_delete_and_batches),
 		cmocka_unit_test(faults_leave_vault_unchanged),
 		cmocka_unit_test(lean_put_in_batch_survives_faults),
+		cmocka_unit_test(batch_fails_once_sqlite_dropped_it),
+		cmocka_unit_test(lean_put_fault_then_batch_rollback),
 		cmocka_unit_test(format_2_vault_keeps_its_ids),
 		cmocka_unit_test(init_refuses_existing_and_cleans_up),
 		cmocka_unit_test(calendar),

@@ -129,8 +129,12 @@ int gd__nv_list_add(struct gd__arena *ar, struct gd__nv_list *l, const char *s)
 	if (!s || gd__nv_list_has(l, s))
 		return 0;
 	const char **e = gd__nv_push(ar, &l->v, &l->n, &l->cap, sizeof *e);
-	if (!e || !(*e = gd__arena_strdup(ar, s)))
+	if (!e)
 		return GD_ENOMEM;
+	if (!(*e = gd__arena_strdup(ar, s))) {
+		l->n--; /* no NULL slot left behind for the next lookup */
+		return GD_ENOMEM;
+	}
 	return 0;
 }
 

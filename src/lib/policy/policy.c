@@ -7,6 +7,7 @@
  * in gd_error_last(). Checks run in table order and the first refusal wins, so
  * cheap, common refusals come first.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "lib/auth/auth.h"
@@ -88,6 +89,61 @@ static int register_read(gd_actor *a, const struct gd__record_meta *m, const cha
 }
 
 /*
+ * Format 2, what the register declares about collection, checked at write:
+ * a source named with the record must be one of the activity's `sources`
+ * (Art. 14(2)(f): the notice told people where their data come from; the
+ * subject itself, the default, always is), and a category the notice marks
+ * mandatory ("signalées par un astérisque") is never stored empty.
+ */
+/*
+ * True when `given` (a --source, a name) names the register's `declared`
+ * source (free text): both compared as slugs, ASCII letters and digits
+ * lowercased, every run of anything else one '-' ("Site internet" is
+ * site-internet, "formulaire d'inscription" formulaire-d-inscription).
+ */
+static bool same_source(const char *declared, const char *given)
+{
+	/* isalnum in the C locale: ASCII letters and digits only; UTF-8 bytes separate. */
+	const unsigned char *d = (const unsigned char *)declared, *g = (const unsigned char *)given;
+	for (;;) {
+		while (*d && !isalnum(*d))
+			d++;
+		while (*g && !isalnum(*g))
+			g++;
+		if (!*d || !*g)
+			return !*d && !*g;
+		for (; isalnum(*d) && isalnum(*g); d++, g++)
+			if (tolower(*d) != tolower(*g))
+				return false;
+		if (isalnum(*d) || isalnum(*g))
+			return false;
+	}
+}
+
+static int declared_write(const struct gd__register *r, const struct gd__activity *act,
+                          const gd_record_spec *spec)
+{
+	if (spec->source && *spec->source && strcmp(spec->source, "subject") != 0 && act->sources.n) {
+		bool found = false;
+		for (size_t i = 0; i < act->sources.n && !found; i++)
+			found = same_source(act->sources.v[i], spec->source);
+		if (!found)
+			return gd__err(GD_EDENIED,
+			               "activity \"%s\" does not declare this source (register version %lld): name one of its \"sources\" (or \"subject\"), or add it to the register and the notice",
+			               act->id, (long long)r->version);
+	}
+	bool empty = spec->value_len == 0 ||
+	             (spec->type == GD_VALUE_JSON && spec->value_len == 4 && memcmp(spec->value, "null", 4) == 0);
+	if (empty)
+		for (size_t i = 0; i < act->mandatory.n; i++)
+			if (gd__category_covered(&(struct gd__strings){&act->mandatory.v[i], 1}, spec->category))
+				return gd__err(GD_EDENIED,
+				               "activity \"%s\": category %s is mandatory and the value is empty (%s)",
+				               act->id, spec->category, act->if_absent ? act->if_absent : "the register marks it mandatory");
+	return 0;
+}
+
+/*
  * The register's rule for writes: the activity exists in the register and
  * declares both the record's category and its subject category (which must
  * then be given).
@@ -102,6 +158,10 @@ static int register_write(gd_actor *a, const char *subject, const gd_record_spec
 	if (!act)
 		return gd__err(GD_EDENIED,
 		               "activity \"%s\" is not in the register (version %lld): store data only for a declared activity",
+		               spec->activity, (long long)r->version);
+	if (act->read_only)
+		return gd__err(GD_EDENIED,
+		               "activity \"%s\" is read-only (register version %lld): it reads the data of the activities it names in reads_from and stores or changes none",
 		               spec->activity, (long long)r->version);
 	if (!gd__category_covered(&act->categories, spec->category))
 		return gd__err(GD_EDENIED,
@@ -121,7 +181,7 @@ static int register_write(gd_actor *a, const char *subject, const gd_record_spec
 		return gd__err(GD_EDENIED,
 		               "activity \"%s\" does not declare subject category %s (register version %lld): category %s may not be stored about them for it",
 		               spec->activity, spec->subject_category, (long long)r->version, spec->category);
-	return 0;
+	return r->format >= 2 ? declared_write(r, act, spec) : 0;
 }
 
 static const read_check read_checks[] = {

@@ -29,10 +29,30 @@ typedef int (*gd__erase_hook)(gd_actor *a, const struct gd__subject *s);
 
 /* Looks up a subject of the actor's tenant and unwraps its key (if `key` wanted). */
 int gd__subject_load(gd_actor *a, struct gd__subject *out, const char *pseudonym, bool key);
-/* Opens a subject's wrapped key into s->key, through the actor's key slots (subject.c). */
+/* Opens a subject's wrapped key into s->key, through the vault's key cache (subject.c). */
 int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, size_t n);
-/* Keys actually opened by gd__subject_unwrap in this process (not found in a slot): for tests. */
+/* Keys actually opened by gd__subject_unwrap in this process (not found in a cache): for tests. */
 uint64_t gd__subject_unwraps(void);
+
+/*
+ * The cache of unwrapped subject keys of a vault handle (keycache.c, where its
+ * invariants are). `size`: slots wanted, 0 for GD__KEYCACHE_DEFAULT, rounded
+ * up to a power of two. `wrapped` is GD__KEY_SIZE + GD__SEAL_OVERHEAD bytes.
+ */
+#define GD__KEYCACHE_DEFAULT 1024u
+struct gd__keycache;
+int gd__keycache_new(struct gd__keycache **out, unsigned size);
+void gd__keycache_free(struct gd__keycache *c);
+/* True, with the key in `key`, when the vault's cache holds it for exactly this tenant, pseudonym and wrapped key. */
+bool gd__keycache_get(gd_vault *v, int64_t tenant_id, const char *pseudonym, const void *wrapped,
+                      unsigned char key[GD__KEY_SIZE]);
+void gd__keycache_put(gd_vault *v, int64_t tenant_id, const char *pseudonym, const void *wrapped,
+                      const unsigned char key[GD__KEY_SIZE]);
+/* Wipes the subject's key from every cache of the process (an erasure). */
+void gd__keycache_forget(int64_t tenant_id, const char *pseudonym);
+/* Keys the vault's cache holds: all, or the subject's (`pseudonym` not NULL). For tests. */
+size_t gd__keycache_count(gd_vault *v, int64_t tenant_id, const char *pseudonym);
+extern const struct gd__tx_hooks gd__keycache_tx_hooks;
 
 /*
  * The records table belongs to record.c: every other module writes it through

@@ -162,58 +162,29 @@ static int blind_identifier(gd_actor *a, unsigned char blind[GD__BLIND_SIZE], ch
 }
 
 /*
- * The key cache: unwrapping a subject's key is half of a read's decryption.
- * A slot holds a key with the pseudonym and the wrapped key it was opened
- * from; a hit needs both to be equal, byte for byte, to what the caller just
- * read from the vault, so it gives exactly what opening would (same KEK, same
- * ciphertext, same associated data), and a key re-wrapped or a blob altered
- * since is a miss. A slot given to another key is wiped first; gd_actor_close
- * wipes them all (secure memory). An erasure anywhere in the process bumps
- * `erasures`; every actor drops all its slots at its next look-up after it,
- * and the erasing actor at once: an erased subject's key does not outlive the
- * erasure in the memory of the actor that erased it, nor stays usable in any.
+ * Unwrapping a subject's key is half of a read's decryption: the vault handle
+ * keeps the keys it opened (keycache.c), and a hit gives exactly what opening
+ * would. `unwraps` counts the keys really opened, for the tests.
  */
-static atomic_uint_fast64_t erasures, unwraps;
+static atomic_uint_fast64_t unwraps;
 
 uint64_t gd__subject_unwraps(void)
 {
 	return atomic_load_explicit(&unwraps, memory_order_relaxed);
 }
 
-static void slots_clear(gd_actor *a)
-{
-	for (int i = 0; i < GD__KEY_SLOTS; i++)
-		a->slots[i].used = false;
-	gd__wipe(GD__ACTOR_SLOT_KEY(a, 0), (size_t)GD__KEY_SLOTS * GD__KEY_SIZE);
-}
-
 int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, size_t n)
 {
 	if (n != GD__KEY_SIZE + GD__SEAL_OVERHEAD)
 		return gd__err(GD_ECORRUPT, "the data key of subject %s failed authentication", s->pseudonym);
-	uint64_t epoch = atomic_load_explicit(&erasures, memory_order_acquire);
-	if (a->slots_epoch != epoch) {
-		slots_clear(a);
-		a->slots_epoch = epoch;
-	}
-	/* The wrapped key starts with its random nonce: a well-spread index. */
-	const unsigned char *w = wrapped;
-	unsigned i = ((unsigned)w[0] | (unsigned)w[1] << 8) % GD__KEY_SLOTS;
-	struct gd__key_slot *slot = &a->slots[i];
-	if (slot->used && memcmp(slot->wrapped, w, n) == 0 && strcmp(slot->pseudonym, s->pseudonym) == 0) {
-		memcpy(s->key, GD__ACTOR_SLOT_KEY(a, i), GD__KEY_SIZE);
+	if (gd__keycache_get(a->v, a->tenant_id, s->pseudonym, wrapped, s->key))
 		return 0;
-	}
 	unsigned char ad[128];
 	size_t adn = subject_key_ad(ad, sizeof ad, a->tenant_id, s->pseudonym);
 	atomic_fetch_add_explicit(&unwraps, 1, memory_order_relaxed);
 	if (gd__open(s->key, GD__ACTOR_KEK(a), wrapped, n, ad, adn) < 0)
 		return gd__err(GD_ECORRUPT, "the data key of subject %s failed authentication", s->pseudonym);
-	gd__wipe(GD__ACTOR_SLOT_KEY(a, i), GD__KEY_SIZE);
-	memcpy(GD__ACTOR_SLOT_KEY(a, i), s->key, GD__KEY_SIZE);
-	memcpy(slot->wrapped, w, n);
-	gd__copy(slot->pseudonym, sizeof slot->pseudonym, s->pseudonym);
-	slot->used = true;
+	gd__keycache_put(a->v, a->tenant_id, s->pseudonym, wrapped, s->key);
 	return 0;
 }
 
@@ -478,10 +449,12 @@ int gd_subject_erase(gd_actor *a, const char *subject)
 	}
 done:
 	rc = gd__op_end(v, rc);
-	if (rc == 0) {
-		/* Every actor's key slots go (gd__subject_unwrap), this one's now. */
-		atomic_fetch_add_explicit(&erasures, 1, memory_order_release);
-		slots_clear(a);
+	/* Whatever the outcome, the subject's key leaves every cache of the
+	 * process now (a failed erasure only costs the next read an unwrap). */
+	if (subject) {
+		gd__keycache_forget(a->tenant_id, subject);
+		if (strcmp(a->cached_subject, subject) == 0)
+			gd__wipe(GD__ACTOR_CACHED_KEY(a), GD__KEY_SIZE);
 	}
 	return rc;
 }

@@ -615,6 +615,44 @@ static bool period_shorter(struct gd__period a, struct gd__period b)
 	return am <= bm && a.days <= b.days && (am < bm || a.days < b.days);
 }
 
+/*
+ * or_later / or_earlier: {from, after} (format 2) on a stage: a second clock
+ * combined with the stage's own (register.h). *from stays NULL when absent
+ * or wrong (the error is reported).
+ */
+static void combined_clock(struct gd__reg_ctx *c, struct fy_node *st, const char *key, const char *w,
+                           const char **from, struct gd__period *after, const char **when)
+{
+	static const char *const lkeys[] = {"from", "after", "when", NULL};
+	static const char *const ckeys[] = {"from", "after", NULL};
+	char what[240];
+	snprintf(what, sizeof what, "%s %s", w, key);
+	struct fy_node *k = NULL, *n = gd__reg_member(st, key, &k);
+	if (!k || !format2(c, k, key[3] == 'l' ? "\"or_later\" on a stage" : "\"or_earlier\" on a stage") ||
+	    !gd__reg_is_mapping(c, n, k, what))
+		return;
+	gd__reg_check_keys(c, n, what, when ? lkeys : ckeys);
+	const char *f = gd__reg_text(c, n, "from", true, what);
+	const char *wh = when ? gd__reg_text(c, n, "when", false, what) : NULL;
+	if (wh && !event_declared(c->r, wh)) {
+		ERR(c, gd__reg_member(n, "when", NULL), "%s: \"when\" names undeclared event \"%s\": declare it under \"events\"",
+		    what, wh);
+		return;
+	}
+	if (when)
+		*when = wh;
+	struct gd__period p;
+	bool ok = gd__reg_period(c, n, "after", true, what, &p);
+	if (f && !event_declared(c->r, f)) {
+		ERR(c, gd__reg_member(n, "from", NULL), "%s: counted from undeclared event \"%s\": declare it under \"events\" (or count from \"collection\")",
+		    what, f);
+		return;
+	}
+	if (!f || !ok)
+		return;
+	*from = f, *after = p;
+}
+
 /* minimum: {from, after} (format 2): how long the data is kept at least. */
 static void parse_minimum(struct gd__reg_ctx *c, struct fy_node *item, struct gd__retention *rt, const char *w)
 {
@@ -649,7 +687,7 @@ static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct g
 {
 	static const char *const keys[] = {"categories", "subjects", "stages", "legal_reference", "text",
 	                                   "minimum", NULL};
-	static const char *const skeys[] = {"action", "from", "after", NULL};
+	static const char *const skeys[] = {"action", "from", "after", "or_later", "or_earlier", NULL};
 	struct fy_node *keyn = NULL, *l = gd__reg_member(act, "retention", &keyn);
 	if (!keyn)
 		return;
@@ -720,6 +758,14 @@ static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct g
 				continue;
 			}
 			last = act_i;
+			struct gd__stage_clocks ck = {0};
+			combined_clock(c, st, "or_later", w, &ck.or_later_from, &ck.or_later_after, &ck.or_later_when);
+			combined_clock(c, st, "or_earlier", w, &ck.or_earlier_from, &ck.or_earlier_after, NULL);
+			if ((ck.or_later_from || ck.or_earlier_from) && !rt.clocks &&
+			    (rt.clocks = gd__reg_alloc(c, (size_t)ns * sizeof *rt.clocks)))
+				memset(rt.clocks, 0, (size_t)ns * sizeof *rt.clocks);
+			if (rt.clocks)
+				rt.clocks[rt.nstages] = ck;
 			rt.stages[rt.nstages++] = (struct gd__stage){(enum gd__stage_action)act_i, from, after};
 		}
 		parse_minimum(c, item, &rt, w);
@@ -734,7 +780,7 @@ static const char *const activity_keys[] = {
 	"legal_basis", "basis_detail", "art9_condition", "consent", "categories", "subjects",
 	"sources", "mandatory", "roles", "recipients", "processors", "transfers", "retention",
 	"automated_decision", "security", "legal_claims", "reads_from", "created", "updated",
-	"joint_controllers", "dpia", "backups", NULL,
+	"joint_controllers", "dpia", "backups", "read_only", "on_request", NULL,
 };
 
 /* Outside-EU parties need a transfer entry naming them. */
@@ -1005,8 +1051,19 @@ static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__
 	parse_transfers(c, n, a, what);
 	check_parties_transfers(c, n, a, a->recipients, a->nrecipients, "recipients", what);
 	check_parties_transfers(c, n, a, a->processors, a->nprocessors, "processors", what);
+	struct fy_node *fk = NULL;
+	gd__reg_member(n, "read_only", &fk);
+	if (fk && format2(c, fk, "\"read_only\""))
+		a->read_only = gd__reg_boolean(c, n, "read_only", false, what);
+	fk = NULL;
+	gd__reg_member(n, "on_request", &fk);
+	if (fk && format2(c, fk, "\"on_request\""))
+		a->on_request = gd__reg_boolean(c, n, "on_request", false, what);
+	if (a->read_only && !gd__reg_member(n, "reads_from", NULL))
+		WARN(c, n, "%s: read_only and no \"reads_from\": it stores nothing and may read nothing of the other activities", what);
 	parse_retention(c, n, a, what);
-	if (!gd__reg_member(n, "retention", NULL))
+	/* A read-only activity stores nothing: the data it reads keep their own retention. */
+	if (!gd__reg_member(n, "retention", NULL) && !a->read_only)
 		WARN(c, n, "%s: no \"retention\": its data would be kept without limit; say when it is deleted (Art. 5(1)(e))", what);
 	a->automated_decision = gd__reg_text(c, n, "automated_decision", false, what);
 	gd__reg_strings(c, n, "security", false, what, &a->security, NULL);
@@ -1063,11 +1120,31 @@ static const char *const right_kinds[] = {"access", "confirmation", "rectificati
                                           "withdraw_consent", "post_mortem", "automated_decision",
                                           "complaint", NULL};
 
+/*
+ * A right of Art. 15–22 declared not offered: the law grants it whatever the
+ * notice says (register_rights.c), so gardien accepts such requests; the
+ * register is warned, not refused, as it encodes what the notice says.
+ */
+static void check_rights_waived(struct gd__reg_ctx *c, struct fy_node *root)
+{
+	struct fy_node *l = gd__reg_member(root, "rights", NULL);
+	for (size_t i = 0; i < c->r->nrights; i++) {
+		const struct gd__right *rt = &c->r->rights[i];
+		const char *art;
+		if (rt->offered || gd__register_right_waivable(c->r, rt->kind, &art))
+			continue;
+		struct fy_node *at = l ? fy_node_sequence_get_by_index(l, (int)i) : NULL;
+		WARN(c, at ? at : root,
+		     "right \"%s\" is declared not offered, but %s grants it whatever the notice says: gardien accepts and handles such requests; correct the notice",
+		     rt->kind, art);
+	}
+}
+
 static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = {"kind", "offered", "reason", "conditions",
 	                                   "identity_proof", "extra_copies_charged", "channels", "fee",
-	                                   "identity", NULL};
+	                                   "identity", "categories", NULL};
 	static const char *const channel_kinds[] = {"email", "post", "form", "in_person", "phone", NULL};
 	static const char *const fees[] = {"free", "free_unless_unfounded", NULL};
 	struct fy_node *keyn = NULL, *l = gd__reg_member(root, "rights", &keyn);
@@ -1114,6 +1191,13 @@ static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 		gd__reg_member(item, "identity", &kn);
 		if (kn && format2(c, kn, "a right's \"identity\""))
 			r.identity = gd__reg_text(c, item, "identity", false, "a right");
+		/* Rectification limited to some categories (Wimi §11: no "modification de confort"). */
+		kn = NULL;
+		gd__reg_member(item, "categories", &kn);
+		if (kn && format2(c, kn, "a right's \"categories\"")) {
+			gd__reg_strings(c, item, "categories", false, "a right", &r.categories, &list);
+			check_terms(c, &r.categories, list, GD__TAXO_CATEGORY, "a right");
+		}
 		/* Art. 12(5): a charge is the exception (manifestly unfounded or excessive, further copies). */
 		if (r.fee && strcmp(r.fee, "free") == 0 && r.extra_copies_charged)
 			ERR(c, gd__reg_member(item, "fee", NULL), "a right: fee \"free\" and extra_copies_charged: true contradict each other: say free_unless_unfounded, or that extra copies are free");
@@ -1200,6 +1284,7 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 	parse_activities(&c, root);
 	check_reads_from(&c);
 	parse_rights(&c, root);
+	check_rights_waived(&c, root);
 	if (c.oom)
 		rc = GD_ENOMEM;
 	else if (c.nerr)

@@ -107,6 +107,24 @@ struct gd__stage {
 	struct gd__period after;    /* counted from `from` */
 };
 
+/*
+ * Format 2, combined clocks of one stage. or_later ("the contract's term, or
+ * longer if the client instructs it"): once or_later_from is recorded, the
+ * stage is due at the later of its own date and or_later_after counted from
+ * it; until then, at its own date. or_earlier ("3 years after the last
+ * contact, or sooner at unsubscription"): due at the earlier of the two dates
+ * whose events are recorded. NULL from: not combined. or_later_when (may be
+ * NULL): the later clock applies only once this event is recorded ("the
+ * Client instructed a longer period"), and is then waited for.
+ */
+struct gd__stage_clocks {
+	const char *or_later_when;
+	const char *or_later_from;
+	struct gd__period or_later_after;
+	const char *or_earlier_from;
+	struct gd__period or_earlier_after;
+};
+
 struct gd__retention {
 	struct gd__strings categories;  /* empty: every category of the activity */
 	struct gd__stage *stages;       /* in order of `action` */
@@ -124,6 +142,7 @@ struct gd__retention {
 	 */
 	bool has_minimum;
 	struct gd__stage minimum;       /* action unused */
+	struct gd__stage_clocks *clocks; /* NULL, or one per stage (format 2) */
 };
 
 struct gd__activity {
@@ -170,6 +189,14 @@ struct gd__activity {
 		const char *date, *outcome, *reference;   /* outcome: no_high_risk, risks_mitigated, prior_consultation */
 	} dpia;                          /* Art. 35; date NULL: none recorded */
 	struct gd__backup_promise backups;   /* where it differs from the register's */
+	/*
+	 * read_only: the activity reads other activities' data (reads_from) and
+	 * changes none ("sans pour autant modifier les données hébergées"): no
+	 * record is stored or updated for it. on_request: a read for it needs the
+	 * subject's live express request, recorded in the consent ledger
+	 * ("uniquement à la demande expresse de l'utilisateur").
+	 */
+	bool read_only, on_request;
 };
 
 /* Kinds of rights, as request kinds (docs/register.md). */
@@ -186,6 +213,8 @@ struct gd__right {
 	struct gd__strings channels;   /* email, post, form, in_person, phone */
 	const char *fee;               /* "free" or "free_unless_unfounded" (Art. 12(5)); NULL: not stated */
 	const char *identity;          /* what identity check is asked, in words */
+	/* Format 2, rectification: the only categories it changes (empty: any). */
+	struct gd__strings categories;
 };
 
 struct gd__event_def {
@@ -265,6 +294,14 @@ const struct gd__activity *gd__register_activity(const struct gd__register *r, c
 
 /* The right of `kind`, or NULL when the register does not mention it. */
 const struct gd__right *gd__register_right(const struct gd__register *r, const char *kind);
+
+/*
+ * True when a register may lawfully declare the right `kind` not offered:
+ * outside Art. 15–22, or where the GDPR limits it to processing the register
+ * does not have (register_rights.c). *article (may be NULL) gets the article
+ * granting it, or NULL.
+ */
+bool gd__register_right_waivable(const struct gd__register *r, const char *kind, const char **article);
 
 /*
  * True when `category` is covered by one of `set`: equal to it, or beneath it in

@@ -239,6 +239,63 @@ static int floor_of(gd__store *db, const struct ruleset *rs, const char *categor
 	return 0;
 }
 
+/*
+ * When stage i of `rule` is due for a record, in *due, with its combined clocks
+ * (register.h: or_later, or_earlier); GD_ENOTFOUND when no date is known yet:
+ * its own event is not recorded (nor, with or_earlier, the other one).
+ */
+static int stage_due(gd__store *db, const struct gd__retention *rule, size_t i, int64_t subject_id,
+                     const char *object, gd_time collected, gd_time *due)
+{
+	static const struct gd__stage_clocks none = {0};
+	const struct gd__stage *st = &rule->stages[i];
+	const struct gd__stage_clocks *ck = rule->clocks ? &rule->clocks[i] : &none;
+	gd_time base = 0;
+	bool known = false;
+	*due = 0;
+	int rc = clock_start(db, st->from, subject_id, object, collected, &base);
+	if (rc < 0 && rc != GD_ENOTFOUND)
+		return rc;
+	if (rc == 0)
+		*due = period_end(base, st->after), known = true;
+	if (ck->or_earlier_from) {
+		rc = clock_start(db, ck->or_earlier_from, subject_id, object, collected, &base);
+		if (rc < 0 && rc != GD_ENOTFOUND)
+			return rc;
+		if (rc == 0) {
+			gd_time other = period_end(base, ck->or_earlier_after);
+			if (!known || other < *due)
+				*due = other;
+			known = true;
+		}
+	}
+	if (!known)
+		return GD_ENOTFOUND;
+	bool wait = false;
+	if (ck->or_later_from && ck->or_later_when) {
+		/* The later clock applies once `when` is recorded, and is then waited for. */
+		rc = clock_start(db, ck->or_later_when, subject_id, object, collected, &base);
+		if (rc < 0 && rc != GD_ENOTFOUND)
+			return rc;
+		wait = rc == 0;
+		if (!wait)
+			return 0;
+	}
+	if (ck->or_later_from) {
+		rc = clock_start(db, ck->or_later_from, subject_id, object, collected, &base);
+		if (rc < 0 && rc != GD_ENOTFOUND)
+			return rc;
+		if (rc == GD_ENOTFOUND && wait)
+			return GD_ENOTFOUND;
+		if (rc == 0) {
+			gd_time other = period_end(base, ck->or_later_after);
+			if (other > *due)
+				*due = other;
+		}
+	}
+	return 0;
+}
+
 /* The next transition of `r` under the rules `rs` (see the file comment). */
 static int compute_next(struct ctx *c, const struct row *r, const struct ruleset *rs, struct next *out)
 {
@@ -261,13 +318,12 @@ static int compute_next(struct ctx *c, const struct row *r, const struct ruleset
 			const struct gd__stage *st = &rule->stages[i];
 			if (stage_after(st->action) <= r->stage)
 				continue;
-			gd_time base;
-			int rc = clock_start(db, st->from, r->subject_id, r->object, r->collected_at, &base);
+			gd_time due = 0;
+			int rc = stage_due(db, rule, i, r->subject_id, r->object, r->collected_at, &due);
 			if (rc == GD_ENOTFOUND)
 				continue;
 			if (rc < 0)
 				return rc;
-			gd_time due = period_end(base, st->after);
 			if (st->action != GD__STAGE_ARCHIVE) {
 				if (pending)
 					continue;
@@ -965,15 +1021,14 @@ int gd__retention_ends(gd_actor *a, const struct gd__register *reg, const struct
 			const struct gd__stage *st = &rule->stages[i];
 			if (st->action == GD__STAGE_ARCHIVE)
 				continue;
-			gd_time base;
-			rc = clock_start(db, st->from, f->subject_id, f->object, f->collected_at, &base);
+			gd_time due = 0;
+			rc = stage_due(db, rule, i, f->subject_id, f->object, f->collected_at, &due);
 			if (rc == GD_ENOTFOUND) {
 				waiting = waiting ? waiting : st;
 				continue;
 			}
 			if (rc < 0)
 				return rc;
-			gd_time due = period_end(base, st->after);
 			if (due < best)
 				best = due, best_st = st;
 		}

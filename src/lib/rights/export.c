@@ -419,6 +419,9 @@ static int export_records(struct ctx *c, struct out *o)
 			break;
 		if ((c->flags & GD_EXPORT_PORTABLE) && !portable(act, source))
 			continue;
+		/* Held as processor: the customer answers for it (forward.c), not this copy. */
+		if (gd__rights_held_as_processor(c->reg, activity))
+			continue;
 		size_t n;
 		const void *sealed = gd__col_blob(db, st, 8, &n);
 		if (n < GD__SEAL_OVERHEAD) {

@@ -210,8 +210,10 @@ int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
 		if (!right && strcmp(spec->kind, "confirmation") == 0)
 			right = gd__rights_right(reg, "access");
 		/* The GDPR grants the rights whatever a notice says: only a right the
-		 * register declares not offered (with its reason) is refused here. */
-		if (right && !right->offered)
+		 * register declares not offered (with its reason), and the law lets it
+		 * refuse (register_rights.c: outside Art. 15–22, or limited to
+		 * processing the register has not), is refused here. */
+		if (right && !right->offered && gd__register_right_waivable(reg, right->kind, NULL))
 			snprintf(why, sizeof why, "%s",
 			         right->reason && *right->reason ? right->reason
 			                                         : "the register does not offer this right");
@@ -241,7 +243,9 @@ int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
 		                 why, (int64_t)now, id);
 		if (rc == 0)
 			rc = step_ex(a, &r, GD_REQUEST_REFUSED, why, "request.refuse", true);
-	}
+	} else if (rc == 0 && reg)
+		/* Data held as processor: the customer answers (forward.c, Art. 28(3)(e)). */
+		rc = gd__rights_forward(a, s.id, spec->subject, spec->kind, id, NULL);
 done:
 	rc = gd__op_end(v, rc);
 	if (rc == 0 && out_id)

@@ -174,6 +174,32 @@ done:
 
 /* ---- rectification ------------------------------------------------------------------- */
 
+/*
+ * May record `record_id` (of `category`, collected for `activity`) be changed
+ * under a rectification request? Not when it is held as processor (the
+ * customer decides, forward.c), nor, in format 2, outside the categories the
+ * register's rectification right names (Wimi §11: "seules des modifications
+ * substantielles sur l'état civil, l'identité et les coordonnées").
+ */
+static int rectifiable(gd_actor *a, int64_t id, int64_t record_id, const char *category, const char *activity)
+{
+	const struct gd__register *reg;
+	int rc = gd__rights_register(a, &reg);
+	if (rc < 0 || !reg)
+		return rc;
+	if (gd__rights_held_as_processor(reg, activity))
+		return gd__err(GD_EDENIED,
+		               "request %lld: record %lld is held as processor for a customer (activity \"%s\"): the request was forwarded to that controller, who decides (Art. 28(3)(e))",
+		               (long long)id, (long long)record_id, activity);
+	const struct gd__right *right = gd__rights_right(reg, "rectification");
+	if (right && right->categories.n && !gd__category_covered(&right->categories, category))
+		return gd__err(GD_EDENIED,
+		               "request %lld: the register limits rectification to other categories than %s%s%s",
+		               (long long)id, category, right->conditions ? ": " : "",
+		               right->conditions ? right->conditions : "");
+	return 0;
+}
+
 int gd_request_rectify(gd_actor *a, int64_t id, int64_t record_id, enum gd_value_type type,
                        const void *value, size_t value_len)
 {
@@ -188,7 +214,7 @@ int gd_request_rectify(gd_actor *a, int64_t id, int64_t record_id, enum gd_value
 	if ((rc = gd__request_load_verified(a, &r, id, "rectification")) < 0)
 		goto done;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT r.category FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT r.category, r.activity FROM records r JOIN subjects s ON s.id = r.subject_id"
 	                  " WHERE r.id = ? AND r.tenant_id = ? AND s.pseudonym = ?",
 	                  "iit", record_id, a->tenant_id, r.subject);
 	if (rc < 0)
@@ -196,7 +222,7 @@ int gd_request_rectify(gd_actor *a, int64_t id, int64_t record_id, enum gd_value
 	rc = gd__db_step(v->store, st);
 	if (rc == 1) {
 		snprintf(category, sizeof category, "%s", gd__col_text(v->store, st, 0));
-		rc = 0;
+		rc = rectifiable(a, id, record_id, category, gd__col_text(v->store, st, 1));
 	} else if (rc == 0) {
 		rc = gd__err(GD_ENOTFOUND, "request %lld: record %lld is not a record of the request's subject",
 		             (long long)id, (long long)record_id);
@@ -332,7 +358,10 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 		char ends[400] = "";
 		if (c->reg && (rc = gd__retention_ends(a, c->reg, &f, &until, ends, sizeof ends)) < 0)
 			break;
-		if (hold) {
+		if (act && act->role == GD__ROLE_PROCESSOR) {
+			/* The customer's data: the request was forwarded to it at open (forward.c). */
+			rule = "held as processor for a customer: the request is forwarded to that controller, who decides (Art. 28(3)(e))";
+		} else if (hold) {
 			snprintf(buf, sizeof buf, "legal hold %lld: %s", (long long)hold, hold_reason);
 			rule = buf, until = 0;
 			snprintf(ends, sizeof ends, "kept until legal hold %lld is lifted", (long long)hold);

@@ -101,7 +101,7 @@ int gd__consent_read_check(gd_actor *a, const struct gd__record_meta *m, const c
 	if (rc < 0)
 		return rc;
 	const struct gd__activity *act = gd__rights_activity(reg, purpose);
-	if (!act || act->basis != GD__BASIS_CONSENT)
+	if (!act || (act->basis != GD__BASIS_CONSENT && !act->on_request))
 		return 0;
 	enum gd_consent_state state;
 	gd_time exp;
@@ -109,6 +109,11 @@ int gd__consent_read_check(gd_actor *a, const struct gd__record_meta *m, const c
 		return rc;
 	if (state == GD_CONSENT_LIVE)
 		return 0;
+	/* on_request: the subject's express request is in the ledger, like a consent. */
+	if (act->basis != GD__BASIS_CONSENT)
+		return gd__err(GD_EDENIED,
+		               "record %lld: activity \"%s\" reads only at the subject's express request and none is live; record it first (gardien consent give SUBJECT %s --channel … --text …), withdraw it when the request is closed",
+		               (long long)m->id, purpose, purpose);
 	if (state == GD_CONSENT_STATE_EXPIRED) {
 		char d[32];
 		gd_date_format(d, exp);

@@ -48,6 +48,17 @@ int gd__consent_history(gd_actor *a, int64_t subject_id, const char *subject, gd
 
 /* Policy checks (policy.c tables). */
 int gd__consent_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
+
+/*
+ * forward.c. True when `activity` is one the register runs as processor (its
+ * records are a customer's, Art. 28). gd__rights_forward queues one outbox
+ * notice "forward:KIND" per (customer, processor activity) of the subject's
+ * records, naming request `request_id` (whose due date is the deadline), and
+ * audits it; *forwarded (may be NULL) gets the count.
+ */
+bool gd__rights_held_as_processor(const struct gd__register *reg, const char *activity);
+int gd__rights_forward(gd_actor *a, int64_t subject_id, const char *pseudonym, const char *kind,
+                       int64_t request_id, int64_t *forwarded);
 /* Objection (Art. 21) and restriction (Art. 18) of the record's subject (limits.c). */
 int gd__limits_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
 

@@ -49,6 +49,10 @@ struct sqlite_store {
 	struct cached *cache;   /* open addressing, `cap` slots, power of two */
 	size_t cap, used;
 	struct counter counters[GD__COUNTERS];
+	/* Between a BEGIN and its COMMIT or the transaction layer's ROLLBACK: if
+	 * SQLite is in autocommit then, it rolled the transaction back by itself
+	 * (lost_tx). */
+	bool in_tx;
 };
 
 /* How long a statement waits for another connection's lock before GD_EBUSY. */
@@ -81,6 +85,22 @@ static int map_error(sqlite3 *db, int rc)
 		return gd__err(code, "the vault database is damaged or not a gardien vault (%s)",
 		               sqlite3_errstr(rc));
 	return gd__err(code, "storage: %s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+/*
+ * SQLite rolls a whole transaction back by itself on some errors (an I/O
+ * error, a full disk, out of memory, in a statement without a statement
+ * journal) and goes on in autocommit. A caller's batch must not go on then:
+ * its next savepoint would open a transaction of its own and commit half a
+ * batch. So every statement checks, while a transaction should be open, that
+ * it still is, and fails until the transaction layer rolls back.
+ */
+static int lost_tx(struct sqlite_store *s)
+{
+	if (!s->in_tx || !sqlite3_get_autocommit(s->db))
+		return 0;
+	return gd__err(GD_EIO, "storage: the database rolled the transaction back after an error"
+	                       " (disk full or I/O error): roll the batch back and retry");
 }
 
 static int exec_sql(sqlite3 *db, const char *sql)
@@ -258,12 +278,15 @@ static int grow_cache(struct sqlite_store *s)
 static int sq_prepare(gd__store *st, gd__stmt **out, const char *sql)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
+	int rc;
+	if ((rc = lost_tx(s)) < 0)
+		return rc;
 	size_t slot = ((uintptr_t)sql >> 3) & (FAST_SLOTS - 1);
 	if (s->fast[slot].sql == sql) {
 		assert(strcmp(sqlite3_sql(s->fast[slot].stmt), sql) == 0);
 		*out = (gd__stmt *)(void *)s->fast[slot].stmt;
 	} else {
-		int rc = prepare_slow(s, out, sql);
+		rc = prepare_slow(s, out, sql);
 		if (rc < 0)
 			return rc;
 		s->fast[slot] = (struct fast_entry){sql, ST(*out)};
@@ -393,6 +416,9 @@ static void forget_counters(gd__store *s)
 static int sq_next_id(gd__store *s, enum gd__counter counter, int64_t *out)
 {
 	struct counter *c = &((struct sqlite_store *)s)->counters[counter];
+	int lost = lost_tx((struct sqlite_store *)s);
+	if (lost < 0)
+		return lost;
 	if (sqlite3_get_autocommit(DB(s)))
 		return gd__err(GD_ERROR, "internal: an id is taken outside a transaction");
 	if (!c->loaded) {
@@ -443,22 +469,33 @@ static int sq_begin(gd__store *s)
 {
 	/* Another connection may have moved the counters since this one's last transaction. */
 	forget_counters(s);
-	return run(s, "BEGIN IMMEDIATE");
+	int rc = run(s, "BEGIN IMMEDIATE");
+	((struct sqlite_store *)s)->in_tx = rc == 0;
+	return rc;
 }
 static int sq_savepoint(gd__store *s) { return run(s, "SAVEPOINT op"); }
 static int sq_release(gd__store *s) { return run(s, "RELEASE op"); }
 
-static void sq_rollback(gd__store *s)
+/* Drops the transaction; the layer above still believes it open (in_tx stays). */
+static void drop_tx(gd__store *s)
 {
 	forget_counters(s);
 	if (!sqlite3_get_autocommit(DB(s)))
 		sqlite3_exec(DB(s), "ROLLBACK", NULL, NULL, NULL);
 }
 
+static void sq_rollback(gd__store *s)
+{
+	drop_tx(s);
+	((struct sqlite_store *)s)->in_tx = false;
+}
+
 static void sq_rollback_to(gd__store *s)
 {
+	/* Cannot unwind one operation: drop the whole transaction, which makes
+	 * the batch's next statement fail (lost_tx) until the batch rolls back. */
 	if (run(s, "ROLLBACK TO op") < 0 || run(s, "RELEASE op") < 0)
-		sq_rollback(s); /* cannot unwind one operation: drop the whole transaction */
+		drop_tx(s);
 }
 
 /*
@@ -480,7 +517,10 @@ static int sq_commit(gd__store *s)
 	int rc = store_counters(s);
 	if (rc == 0)
 		rc = run(s, "COMMIT");
-	return rc < 0 ? rc : sync_wal(s);
+	if (rc < 0)
+		return rc;
+	((struct sqlite_store *)s)->in_tx = false;
+	return sync_wal(s);
 }
 
 /*
@@ -501,6 +541,7 @@ static int sq_commit_erasure(gd__store *s, bool wait, bool *scrubbed)
 		rc = run(s, "COMMIT");
 	if (rc < 0)
 		return rc;
+	((struct sqlite_store *)s)->in_tx = false;
 	if (!wait)
 		sqlite3_busy_timeout(DB(s), 0);
 	*scrubbed = sqlite3_wal_checkpoint_v2(DB(s), NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) == SQLITE_OK;

@@ -33,7 +33,7 @@ struct gd__tx_hooks {
 	void (*rollback)(gd_vault *v, bool whole);
 };
 
-#define GD__TX_MAX_HOOKS 4
+#define GD__TX_MAX_HOOKS 8
 
 struct gd__tx {
 	int batch;                   /* inside gd_vault_begin */

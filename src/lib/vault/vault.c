@@ -126,9 +126,19 @@ int gd__vault_options(gd_vault_options *out, const gd_vault_options *opts)
 			out->ordered_writes = opts->ordered_writes;
 		return 0;
 	}
-	if (opts->version != GD_VAULT_OPTIONS_VERSION)
+	if (opts->version != 3 && opts->version != GD_VAULT_OPTIONS_VERSION)
 		return gd__err(GD_EINVAL, "gd_vault_options version %u is not supported", opts->version);
-	*out = *opts;
+	if (opts->version == 3) {
+		/* A version-3 struct ends after key_pkcs11. */
+		out->key_path = opts->key_path;
+		out->now = opts->now;
+		out->ordered_writes = opts->ordered_writes;
+		out->key_fd = opts->key_fd;
+		out->key_command = opts->key_command;
+		out->key_pkcs11 = opts->key_pkcs11;
+	} else {
+		*out = *opts;
+	}
 	if (out->key_fd < 0 || (out->key_fd > 0 && out->key_command))
 		return gd__err(GD_EINVAL, "give the key by one provider: a file, a descriptor or a command");
 	return 0;
@@ -228,6 +238,12 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *g
 	/* The modules that take part in commits: the audit block is written
 	 * before the journal is synced, both before the commit. */
 	if ((rc = gd__tx_hook(v, &gd__audit_tx_hooks)) < 0 || (rc = gd__tx_hook(v, &gd__journal_tx_hooks)) < 0) {
+		gd_vault_close(v);
+		return rc;
+	}
+	/* Last: its commit hook must run only once the others let the commit go. */
+	if ((rc = gd__keycache_new(&v->keycache, o.key_cache)) < 0 ||
+	    (rc = gd__tx_hook(v, &gd__keycache_tx_hooks)) < 0) {
 		gd_vault_close(v);
 		return rc;
 	}
@@ -556,6 +572,7 @@ void gd_vault_close(gd_vault *v)
 		close(v->journal.fd);
 	gd__lock_release(v->lock, false);
 	gd__register_cache_free(v->registers);
+	gd__keycache_free(v->keycache);
 	gd__audit_block_free(&v->audit.block);
 	gd__secure_free(v->master);
 	gd__keyring_free(v->ring);
