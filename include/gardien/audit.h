@@ -141,6 +141,15 @@ int gd_audit_verify(gd_vault *v, const char *tenant, gd_audit_report *out,
 int gd_audit_checkpoint(gd_vault *v, const char *tenant, int64_t *out_n);
 
 /*
+ * When the last signed checkpoint of the actor's tenant's chain was written.
+ * Reads only, not audited.
+ *
+ * @param out  receives its time, 0 when the chain has none
+ * @return 0, or a storage error.
+ */
+int gd_audit_last_checkpoint(gd_actor *a, gd_time *out);
+
+/*
  * Removes the entries of the actor's tenant written before `before`, after
  * verifying the chain, and signs an anchor (the hash of the last removed
  * entry) from which what remains still verifies. Audited ("audit.prune").

@@ -65,6 +65,7 @@ struct job {
 
 struct pending {
 	char *path;                  /* decoded by check_uri, NULL when refused */
+	char *query;                 /* the raw query string after '?', or NULL */
 	const char *refused;         /* why the request line is refused, or NULL */
 	const char *raw_end;         /* where the raw request target ended (its NUL) */
 	bool started;                /* the access handler has seen the headers */
@@ -146,11 +147,9 @@ static void __attribute__((noinline)) scrub_stack(void)
 static void fail_job(struct job *j, int status, const char *code, const char *msg)
 {
 	gd_wipe_free(j->resp.body);
-	json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
-	j->resp = (struct api_resp){.status = status, .type = "application/json"};
-	j->resp.body = e ? json_dumps(e, JSON_COMPACT) : NULL;
-	j->resp.len = j->resp.body ? strlen(j->resp.body) : 0;
-	json_decref(e);
+	api_idem_forget(&j->resp); /* not committed: a retry must run again */
+	j->resp = (struct api_resp){.status = status, .type = "application/problem+json"};
+	j->resp.body = api_problem_text(status, code, msg, &j->resp.len);
 }
 
 /* The answers are ready: the workers resume the connections and send them. */
@@ -410,9 +409,17 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct pending *p, i
 		return MHD_NO;
 	}
 	r->body = NULL; /* the response owns it now */
-	if (r->len || r->status != 204)
+	if (r->len || (r->status != 204 && r->status != 304))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->type);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-store");
+	if (r->allow[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (r->etag[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+	if (r->replayed)
+		MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+	if (r->link[0])
+		MHD_add_response_header(resp, "Link", r->link);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Request-Id", p->rid);
 	if (config && config->cert)
@@ -445,11 +452,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct pending *p, i
 static enum MHD_Result send_error(struct MHD_Connection *conn, struct pending *p, int status,
                                   const char *code, const char *msg, bool close)
 {
-	json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
-	struct api_resp r = {.status = status, .type = "application/json"};
-	r.body = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	r.len = r.body ? strlen(r.body) : 0;
-	json_decref(j);
+	struct api_resp r = {.status = status, .type = "application/problem+json"};
+	r.body = api_problem_text(status, code, msg, &r.len);
 	return respond(conn, p, -1, &r, close);
 }
 
@@ -486,6 +490,8 @@ static void *check_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 		free(p->path), p->path = NULL;
 		return p;
 	}
+	if (uri[n] == '?' && strlen(uri + n + 1) <= 4096)
+		p->query = strdup(uri + n + 1); /* for the Link of a list's next page; NULL: no Link */
 	for (const char *q = uri + n; *q; q++) {
 		int x = -1;
 		if (q[0] == '%' && isxdigit((unsigned char)q[1]) && isxdigit((unsigned char)q[2])) {
@@ -653,7 +659,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		.method = method, .path = p->path,
 		.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
 		.query = query_arg, .query_ud = conn, .body = p->body ? p->body : "", .body_len = p->len,
-		.client = p->client, .client_cn = config->bind_client_cert ? p->cn : NULL};
+		.client = p->client, .client_cn = config->bind_client_cert ? p->cn : NULL,
+		.query_string = p->query,
+		.if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
+		.idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key")};
 	struct api_resp r;
 	int route;
 	if (console_serve(method, url, &r))
@@ -662,12 +671,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	int i = api_route_match(&probe, method, p->path);
 	if (i >= 0 && (api_routes[i].fn == route_health || api_routes[i].fn == route_metrics) &&
 	    !probe_allowed(rq.authorization)) {
-		r = (struct api_resp){.status = 401, .type = "application/json", .www_authenticate = true};
-		json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", "unauthenticated", "message",
-		                      "this server requires the probe token (--probe-token-file) on /healthz and /metrics");
-		r.body = e ? json_dumps(e, JSON_COMPACT) : NULL;
-		r.len = r.body ? strlen(r.body) : 0;
-		json_decref(e);
+		r = (struct api_resp){.status = 401, .type = "application/problem+json", .www_authenticate = true};
+		r.body = api_problem_text(401, "unauthenticated",
+		                          "this server requires the probe token (--probe-token-file) on /healthz and /metrics",
+		                          &r.len);
 		return respond(conn, p, i, &r, false);
 	}
 	if (i >= 0 && api_routes[i].auth != API_PUBLIC && committer_vault) {
@@ -705,6 +712,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(p->body);
 	}
 	free(p->path);
+	free(p->query);
 	free(p);
 	*con_cls = NULL;
 	atomic_fetch_sub(&in_flight, 1);
