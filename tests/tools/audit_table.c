@@ -90,7 +90,7 @@ int audit_table_load(sqlite3 *db, char *err, size_t cap)
 	if (rc == SQLITE_OK && old)
 		rc = sqlite3_exec(db, "INSERT INTO temp.audit SELECT * FROM main.audit", NULL, NULL, NULL);
 	else if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "SELECT tenant_id, body FROM main.audit_blocks ORDER BY tenant_id, first_seq",
+		rc = sqlite3_prepare_v2(db, "SELECT tenant_id, body FROM main.audit_blocks ORDER BY tenant_id, lane, first_seq",
 		                        -1, &blocks, NULL);
 	if (rc == SQLITE_OK && !old)
 		rc = sqlite3_prepare_v2(db, "INSERT INTO temp.audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
