@@ -160,6 +160,10 @@ int gd__audit_commit_deferred(gd_vault *v)
 	if (!v->audit.ndeferred)
 		return 0;
 	int rc = gd__op_begin(v);
+	if (rc < 0) {
+		gd__audit_drop_deferred(v);
+		return rc;
+	}
 	v->audit.flushing_deferred = true;
 	for (int i = 0; rc == 0 && i < v->audit.ndeferred; i++) {
 		const struct gd__audit_deferred *d = &v->audit.deferred[i];
