@@ -196,7 +196,7 @@ static void insert_is_found(void **state)
 	       "UPDATE audit SET seq = -(seq + 1) WHERE tenant_id = 1 AND seq >= 8;"
 	       "UPDATE audit SET seq = -seq WHERE tenant_id = 1 AND seq < 0;"
 	       "INSERT INTO audit SELECT tenant_id, 8, at, 'cli:mallory', action, purpose, subject,"
-	       " record_id, category, outcome, reason, randomblob(32) FROM audit"
+	       " record_id, category, outcome, reason, randomblob(32), lane FROM audit"
 	       " WHERE tenant_id = 1 AND seq = 5;",
 	       GD_AUDIT_INSERTED, 8);
 	fx_free(f);
