@@ -11,14 +11,17 @@
  * including when a reader is killed with SIGKILL in the middle of its run.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
+#include "lib/audit/audit.h"
 #include "lib/internal.h"
 
 #define FIXED_NOW 1767225600
@@ -358,6 +361,75 @@ static void faults_in_the_entry_commit(void **state)
 	fx_free(f);
 }
 
+struct thread_read {
+	gd_vault *v;      /* opened before the thread starts, its own */
+	gd_actor *a;
+	int64_t id;
+	char who[32];
+	int rc;
+};
+
+static void *read_once(void *arg)
+{
+	struct thread_read *t = arg;
+	gd_record *r = NULL;
+	t->rc = gd_record_get(t->a, &r, t->id, "billing");
+	if (t->rc == 0 && (r->value_len != strlen(VALUE) || memcmp(r->value, VALUE, r->value_len) != 0))
+		t->rc = GD_ERROR;
+	gd_record_free(r);
+	return NULL;
+}
+
+/* Entries per audit block of acme: a block is one transaction's entries. */
+static int64_t largest_block(struct fixture *f)
+{
+	int64_t n = 0;
+	GD_OK_OR_FAIL(gd__db_int(f->v->store, &n,
+	                         "SELECT max(last_seq - first_seq + 1) FROM audit_blocks WHERE tenant_id = 1", NULL));
+	return n;
+}
+
+/*
+ * Threads of one process: readers whose entries wait while a committer is
+ * held up are committed together, by one of them, in one transaction (one
+ * block); each read returns once its entry is in. The committer is held up
+ * by a batch of this thread holding the write lock; the test waits until the
+ * other readers are queued (a count, not a delay), then lets it go.
+ */
+static void group_commit_across_threads(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	int64_t id = put(f->a, s);
+	enum { N = 4 };
+	struct thread_read t[N];
+	pthread_t th[N];
+	for (int i = 0; i < N; i++) {
+		t[i] = (struct thread_read){.id = id};
+		snprintf(t[i].who, sizeof t[i].who, "thread-%d", i);
+		GD_OK_OR_FAIL(open_actor(f->path, t[i].who, &t[i].v, &t[i].a));
+	}
+	GD_OK_OR_FAIL(gd_vault_begin(f->v)); /* the write lock, held */
+	for (int i = 0; i < N; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, read_once, &t[i]), 0);
+	/* One reader is the committer, blocked on the lock; the others queue behind it. */
+	while (gd__audit_group_waiting(f->v) < N - 1)
+		sched_yield();
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(t[i].rc, 0);
+		gd_actor_close(t[i].a);
+		gd_vault_close(t[i].v);
+	}
+	for (int i = 0; i < N; i++)
+		assert_int_equal(reads_audited(f, t[i].who), 1);
+	assert_true(largest_block(f) >= N - 1);
+	verify_intact(f);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +438,7 @@ int main(void)
 		cmocka_unit_test(writer_among_readers_finishes),
 		cmocka_unit_test(killed_reader_loses_no_returned_read),
 		cmocka_unit_test(faults_in_the_entry_commit),
+		cmocka_unit_test(group_commit_across_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,6 +67,7 @@ struct gd__audit_state {
 	struct gd__audit_deferred *deferred;
 	int ndeferred, deferred_cap;
 	bool flushing_deferred;
+	struct gd__audit_group *group;         /* the vault's group commit in this process (audit_lane.c) */
 	unsigned char hash[32];
 	uint64_t gen;
 	int64_t batch[4];
@@ -248,6 +249,10 @@ int gd__audit_migrate_lanes(gd_vault *v);
 int gd__audit_commit_deferred(gd_vault *v);
 int gd__audit_defer(gd_vault *v, int64_t tenant, const char *principal, const struct gd__audit_event *ev);
 void gd__audit_drop_deferred(gd_vault *v);
+/* For tests: how many reads wait in the queue of `v`'s vault, no committer having taken them yet. */
+int gd__audit_group_waiting(gd_vault *v);
+/* Leaves the vault's group commit (gd_vault_close). */
+void gd__audit_group_release(gd_vault *v);
 /* Signs a checkpoint at the end of each chain the open batch appended to (gd_vault_commit). */
 int gd__audit_seal_batch(gd_vault *v);
 /* Records a refusal in an operation of its own (the refused one was rolled back). */

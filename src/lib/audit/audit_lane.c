@@ -29,6 +29,7 @@
  * the read one ended, so a reader never holds a snapshot while it waits for
  * the write lock (which would make an erasure's checkpoint wait for it).
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "lib/audit/audit.h"
@@ -74,10 +75,11 @@ static int has_lane(gd_vault *v, const char *probe)
 
 /*
  * Re-creates audit_blocks and audit_checkpoints from the engine's schema file
- * with a lane column, the existing chains as lane 0. A copy without
- * constraints is taken first (CREATE TABLE … AS, which both engines have), the
- * old table dropped with its key, the new one created by the schema file's own
- * statements (the engine's types and options), then filled.
+ * with a lane column, the existing chains as lane 0: the old table renamed
+ * aside, the new one created by the schema file's own statements (the
+ * engine's types, options and key), filled from the old one, which is then
+ * dropped. (PostgreSQL gives the new key's index a free name beside the
+ * renamed table's.)
  */
 int gd__audit_migrate_lanes(gd_vault *v)
 {
@@ -93,11 +95,9 @@ int gd__audit_migrate_lanes(gd_vault *v)
 		return blocks < 0 ? blocks : cps;
 	int rc = 0;
 	if (!blocks)
-		rc = e->exec_script(db, "CREATE TABLE audit_blocks_v4 AS SELECT * FROM audit_blocks;"
-		                        " DROP TABLE audit_blocks");
+		rc = e->exec_script(db, "ALTER TABLE audit_blocks RENAME TO audit_blocks_v4");
 	if (rc == 0 && !cps)
-		rc = e->exec_script(db, "CREATE TABLE audit_checkpoints_v4 AS SELECT * FROM audit_checkpoints;"
-		                        " DROP TABLE audit_checkpoints");
+		rc = e->exec_script(db, "ALTER TABLE audit_checkpoints RENAME TO audit_checkpoints_v4");
 	if (rc == 0 && (!blocks || !cps))
 		rc = e->exec_script(db, schema->data);
 	if (rc == 0 && !blocks)
@@ -155,29 +155,158 @@ int gd__audit_defer(gd_vault *v, int64_t tenant, const char *principal, const st
 	return 0;
 }
 
+/*
+ * Group commit. The handles of one vault in a process (the server's worker
+ * threads, an application's threads) share a queue: a reader whose entries
+ * are waiting either finds a committer at work and waits for it, or becomes
+ * the committer — it takes every entry queued so far, its own and other
+ * readers', appends them to its lane in one write transaction and commits
+ * once, then wakes the readers whose entries it wrote, each with the result.
+ * So one process has at most one committer per vault at a time, and many
+ * readers' entries cost one durable commit. A reader returns its value only
+ * once its own entries are committed; if the group's commit fails, every
+ * read in it fails.
+ */
+struct waiter {
+	struct gd__audit_deferred *d;   /* its entries, owned by the waiter */
+	int n;
+	int rc;
+	bool done;
+	struct waiter *next;
+};
+
+struct gd__audit_group {
+	struct gd__audit_group *next;
+	char *path;
+	int refs;
+	bool busy;                       /* a committer is at work */
+	struct waiter *head, **tail;
+	pthread_cond_t cond;
+};
+
+static pthread_mutex_t groups_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct gd__audit_group *groups;
+
+/* The vault's group (created on first use), referenced by the handle until it closes. */
+static struct gd__audit_group *group_of(gd_vault *v)
+{
+	if (v->audit.group)
+		return v->audit.group;
+	struct gd__audit_group *g;
+	for (g = groups; g && strcmp(g->path, v->path) != 0; g = g->next)
+		;
+	if (!g) {
+		if (!(g = gd__calloc(1, sizeof *g)) || !(g->path = gd__strdup(v->path))) {
+			gd__free(g);
+			return NULL;
+		}
+		g->tail = &g->head;
+		pthread_cond_init(&g->cond, NULL);
+		g->next = groups;
+		groups = g;
+	}
+	g->refs++;
+	return v->audit.group = g;
+}
+
+void gd__audit_group_release(gd_vault *v)
+{
+	struct gd__audit_group *g = v->audit.group;
+	if (!g)
+		return;
+	pthread_mutex_lock(&groups_mu);
+	if (--g->refs == 0) {
+		struct gd__audit_group **p = &groups;
+		while (*p != g)
+			p = &(*p)->next;
+		*p = g->next;
+		pthread_cond_destroy(&g->cond);
+		gd__free(g->path);
+		gd__free(g);
+	}
+	pthread_mutex_unlock(&groups_mu);
+	v->audit.group = NULL;
+}
+
+/* Appends the waiters' entries to this handle's lane in one transaction, committed durably. */
+static int commit_group(gd_vault *v, struct waiter *w)
+{
+	int rc = gd__op_begin(v);
+	if (rc < 0)
+		return rc;
+	v->audit.flushing_deferred = true;
+	for (; rc == 0 && w; w = w->next) {
+		for (int i = 0; rc == 0 && i < w->n; i++) {
+			const struct gd__audit_deferred *d = &w->d[i];
+			rc = gd__audit_append(v, d->tenant, d->s[0],
+			                      &(struct gd__audit_event){.action = d->s[1], .purpose = d->s[2],
+			                                                .subject = d->s[3], .category = d->s[4],
+			                                                .reason = d->s[5], .record_id = d->record_id,
+			                                                .outcome = (enum gd__outcome)d->outcome});
+		}
+	}
+	v->audit.flushing_deferred = false;
+	if (rc == 0 && gd__fault_point())
+		rc = gd__err(GD_EIO, "storage failure (injected)");
+	/* Durable when it returns 0: the reads may hand their values over. */
+	return gd__op_end(v, rc);
+}
+
 int gd__audit_commit_deferred(gd_vault *v)
 {
 	if (!v->audit.ndeferred)
 		return 0;
-	int rc = gd__op_begin(v);
-	if (rc < 0) {
+	struct waiter me = {.d = v->audit.deferred, .n = v->audit.ndeferred};
+	bool led = false;
+	int rc;
+	pthread_mutex_lock(&groups_mu);
+	struct gd__audit_group *g = group_of(v);
+	if (!g) {
+		pthread_mutex_unlock(&groups_mu);
 		gd__audit_drop_deferred(v);
-		return rc;
+		return gd__err(GD_ENOMEM, "out of memory for the audit trail");
 	}
-	v->audit.flushing_deferred = true;
-	for (int i = 0; rc == 0 && i < v->audit.ndeferred; i++) {
-		const struct gd__audit_deferred *d = &v->audit.deferred[i];
-		rc = gd__audit_append(v, d->tenant, d->s[0],
-		                      &(struct gd__audit_event){.action = d->s[1], .purpose = d->s[2],
-		                                                .subject = d->s[3], .category = d->s[4],
-		                                                .reason = d->s[5], .record_id = d->record_id,
-		                                                .outcome = (enum gd__outcome)d->outcome});
+	*g->tail = &me;
+	g->tail = &me.next;
+	for (;;) {
+		while (g->busy && !me.done)
+			pthread_cond_wait(&g->cond, &groups_mu);
+		if (me.done)
+			break;
+		/* No committer at work and this read still waits: commit every entry queued. */
+		struct waiter *batch = g->head;
+		g->head = NULL;
+		g->tail = &g->head;
+		g->busy = true;
+		led = true; /* &me is in the batch: only a committer marks a waiter done */
+		pthread_mutex_unlock(&groups_mu);
+		rc = commit_group(v, batch);
+		pthread_mutex_lock(&groups_mu);
+		for (struct waiter *w = batch; w; w = w->next) {
+			w->rc = rc;
+			w->done = true;
+		}
+		g->busy = false;
+		pthread_cond_broadcast(&g->cond);
 	}
-	v->audit.flushing_deferred = false;
-	if (gd__fault_point() && rc == 0)
-		rc = gd__err(GD_EIO, "storage failure (injected)");
-	/* Durable when it returns 0: the read may hand its value over. */
-	rc = gd__op_end(v, rc);
+	pthread_mutex_unlock(&groups_mu);
+	rc = me.rc;
+	if (rc < 0 && !led) /* the committer's thread holds the message */
+		rc = gd__err(rc, "the audit entry of this read could not be committed with its group:"
+		                 " the read returns nothing; try it again");
 	gd__audit_drop_deferred(v);
 	return rc;
+}
+
+int gd__audit_group_waiting(gd_vault *v)
+{
+	int n = 0;
+	pthread_mutex_lock(&groups_mu);
+	struct gd__audit_group *g;
+	for (g = groups; g && strcmp(g->path, v->path) != 0; g = g->next)
+		;
+	for (struct waiter *w = g ? g->head : NULL; w; w = w->next)
+		n++;
+	pthread_mutex_unlock(&groups_mu);
+	return n;
 }

@@ -563,6 +563,7 @@ void gd_vault_close(gd_vault *v)
 	gd__register_cache_free(v->registers);
 	gd__audit_block_free(&v->audit.block);
 	gd__audit_drop_deferred(v);
+	gd__audit_group_release(v);
 	gd__free(v->audit.deferred);
 	gd__secure_free(v->master);
 	gd__keyring_free(v->ring);
