@@ -11,6 +11,12 @@
  * erasure is never on disk without its journal entry. Hooks run in the order
  * they were registered.
  *
+ * An outermost read (gd__op_begin_read) runs in a read transaction of the
+ * engine (no write lock) and its audit entries are committed after it, before
+ * gd__op_end returns (audit/audit_lane.c). Outermost write transactions and
+ * batches of a file vault hold the writers' queue lock (vault/lock.c) from
+ * before BEGIN to after COMMIT or ROLLBACK.
+ *
  * Invariants: an operation either commits (or releases its savepoint) whole
  * or leaves nothing; tx.gen changes at every begin and every rollback, so a
  * cache of a transaction's reads never outlives what it read.
