@@ -90,8 +90,28 @@ static void report_print(const gd_audit_report *r)
 			       (long long)r->unsigned_tail, r->unsigned_tail == 1 ? "y is" : "ies are");
 		return;
 	}
-	printf("audit trail TAMPERED (%s): chain %s, entry %lld: %s\n", gd_audit_problem_name(r->problem),
-	       r->tenant, (long long)r->seq, r->detail);
+	printf("audit trail TAMPERED (%s): chain %s, lane %lld, entry %lld: %s\n", gd_audit_problem_name(r->problem),
+	       r->tenant, (long long)r->lane, (long long)r->seq, r->detail);
+}
+
+/* Each lane verified intact: a line of text, or an element of the JSON report's "lanes". */
+struct lanes_out {
+	struct cli *c;
+	json_t *arr;
+	FILE *text;    /* the lines, printed after the summary */
+};
+
+static void lane_print(void *ud, const gd_audit_lane_report *l)
+{
+	struct lanes_out *o = ud;
+	if (o->c->json) {
+		json_array_append_new(o->arr, gd_audit_lane_json(l));
+		return;
+	}
+	if (o->text)
+		fprintf(o->text, "  %s lane %lld: entries %lld..%lld intact, %lld signature(s), %lld unsigned\n",
+		        l->tenant, (long long)l->lane, (long long)l->first_seq, (long long)l->last_seq,
+		        (long long)l->checkpoints, (long long)l->unsigned_tail);
 }
 
 struct lines {
@@ -174,15 +194,31 @@ static int audit_verify(struct cli *c, int argc, char **argv)
 		return rc;
 	gd_audit_report r;
 	bool tty = isatty(2);
-	rc = gd_audit_verify(c->vault, c->tenant, &r, tty ? progress : NULL, NULL);
+	/* Lines per lane come after the summary: kept until the verification ends. */
+	char *text = NULL;
+	size_t tlen = 0;
+	struct lanes_out lo = {c, json_array(), c->json ? NULL : open_memstream(&text, &tlen)};
+	rc = gd_audit_verify_lanes(c->vault, c->tenant, &r, tty ? progress : NULL, lane_print, &lo);
+	if (lo.text)
+		fclose(lo.text);
 	if (tty && r.entries >= 65536)
 		fputc('\n', stderr);
-	if (rc < 0 && rc != GD_ECORRUPT)
+	if (rc < 0 && rc != GD_ECORRUPT) {
+		free(text);
+		json_decref(lo.arr);
 		return cli_fail(c, rc);
-	if (c->json)
-		cli_print_json(gd_audit_report_json(&r));
-	else
+	}
+	if (c->json) {
+		json_t *j = gd_audit_report_json(&r);
+		json_object_set_new(j, "lanes", lo.arr);
+		cli_print_json(j);
+	} else {
+		json_decref(lo.arr);
 		report_print(&r);
+		if (text)
+			fputs(text, stdout);
+	}
+	free(text);
 	return rc == GD_ECORRUPT ? EXIT_CORRUPT : EXIT_OK;
 }
 

@@ -715,8 +715,8 @@ static void format_2_vault_keeps_its_ids(void **state)
 	         (long long)(r2 + 5));
 	db_exec(f->path, sql);
 	fx_reopen(f);
-	/* Converted all the way: counters (3), then metadata MACs (4). */
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 4);
+	/* Converted all the way: counters (3), metadata MACs (4), audit lanes (5). */
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 5);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM meta WHERE key = 'record_high_water'"), 0);
 	assert_int_equal(db_count(f->path, "SELECT value FROM counters WHERE name = 'records'"), r2 + 5);
 	int64_t next;
@@ -1043,7 +1043,7 @@ static void format_3_vault_gets_its_macs(void **state)
 	db_exec(f->path, "ALTER TABLE records DROP COLUMN mac; ALTER TABLE identifiers DROP COLUMN mac;"
 	                 "UPDATE meta SET value = 3 WHERE key = 'format'");
 	fx_reopen(f);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 4);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 5);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records WHERE length(mac) = 16"), 1);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM identifiers WHERE length(mac) = 16"), 1);
 	gd_vault_verify_report r;
