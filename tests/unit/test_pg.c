@@ -297,6 +297,7 @@ static void numeric_results_read_as_integers(void **state)
 		assert_int_equal(got, cases[i].want);
 	}
 	gd_vault_close(v);
+}
 
 static void pg_exec(const char *sql)
 {
