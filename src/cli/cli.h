@@ -37,6 +37,7 @@ struct cli {
 	gd_time now;             /* --now, GARDIEN_NOW; 0: the system clock */
 	bool json;               /* --json */
 	bool ordered_writes;     /* --ordered-writes, GARDIEN_ORDERED_WRITES=1 */
+	const struct cli_args *args; /* the command line parsed with the command's option table (main.c) */
 	const char *prog;
 	gd_vault *vault;
 	gd_actor *actor;
@@ -50,6 +51,41 @@ struct command {
 	const char *summary;
 	const char *usage;   /* full help text */
 };
+
+/*
+ * A command's options, declared once (options.c): the parser (args.c), the
+ * man page, 'gardien help CMD' and the completions (cmd_docs.c) all read them.
+ */
+enum { CLI_OPT_REPEAT = 1 }; /* may be given more than once */
+struct cli_opt {
+	const char *name;  /* "--activity"; NULL ends a table */
+	char shrt;         /* 'o' for -o, or 0 */
+	const char *value; /* its value's name ("ID"), NULL for a flag */
+	const char *help;  /* one line */
+	unsigned flags;    /* CLI_OPT_* */
+};
+#define CLI_ARGS_MAX 64
+/* A parsed command line: its arguments in order, its options as given. */
+struct cli_args {
+	const char *pos[CLI_ARGS_MAX];
+	int npos;
+	struct {
+		const struct cli_opt *opt;
+		const char *value; /* "" for a flag */
+	} seen[CLI_ARGS_MAX];
+	int nseen;
+};
+/* The option table of command `cmd` (an empty table when it has none). */
+const struct cli_opt *cli_command_opts(const char *cmd);
+const struct cli_opt *cli_opt_find(const struct cli_opt *opts, const char *name);
+/* Parses argv[1..] of command `cmd` or prints why not (EXIT_USAGE). */
+int cli_args_parse(struct cli *c, const char *cmd, const struct cli_opt *opts, int argc, char **argv,
+                   struct cli_args *out);
+/* The value of option `name` (its last, for a repeatable one), "" for a flag given, NULL when absent. */
+const char *cli_arg(const struct cli_args *a, const char *name);
+bool cli_flag(const struct cli_args *a, const char *name);
+/* The table as lines "  --name VALUE   help" (help, man page). */
+void cli_opts_print(FILE *f, const struct cli_opt *opts);
 
 /* Opens the vault (and, with `actor`, the actor for the tenant) or prints why not. */
 /* The vault options of the global flags (key provider, clock). */

@@ -434,6 +434,17 @@ static void print_overview(FILE *f)
 	        cli_global_options, cli_exit_codes);
 }
 
+/* A command's help: its usage text, then its options from its table. */
+static void print_usage(const struct command *cmd)
+{
+	const struct cli_opt *opts = cli_command_opts(cmd->name);
+	fputs(cmd->usage, stdout);
+	if (opts[0].name) {
+		fputs("\nOptions:\n", stdout);
+		cli_opts_print(stdout, opts);
+	}
+}
+
 static int cmd_help(struct cli *c, int argc, char **argv)
 {
 	if (argc < 2) {
@@ -445,7 +456,7 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 	const struct command *cmd = find_command(argv[1]);
 	if (!cmd)
 		return cli_usage(c, NULL, "unknown command '%s'", argv[1]);
-	fputs(cmd->usage, stdout);
+	print_usage(cmd);
 	return EXIT_OK;
 }
 
@@ -872,9 +883,25 @@ static int run(int argc, char **argv)
 	if (!cmd)
 		return cli_usage(&c, NULL, "unknown command '%s'", argv[1]);
 	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(cmd->usage, stdout);
+			print_usage(cmd);
 			return EXIT_OK;
+		}
+	}
+	/* Every command line is checked against the command's option table
+	 * (args.c); the command then reads the parsed arguments (c.args), or, for
+	 * the commands still walking argv themselves, argv without the "--". */
+	struct cli_args args;
+	if ((rc = cli_args_parse(&c, cmd->name, cli_command_opts(cmd->name), argc - 1, argv + 1, &args)) != EXIT_OK)
+		return rc;
+	c.args = &args;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			memmove(argv + i, argv + i + 1, (size_t)(argc - i) * sizeof *argv);
+			argc--;
+			break;
 		}
 	}
 	rc = cmd->run(&c, argc - 1, argv + 1);
