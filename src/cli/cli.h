@@ -113,6 +113,27 @@ void cli_print_json(json_t *j);
 int cli_read_value(struct cli *c, const char *arg, char **out, size_t *len);
 /* A --json-value value: refuses duplicate keys, as the API does (EXIT_USAGE). */
 int cli_json_value_check(struct cli *c, const char *cmd, const char *buf, size_t len);
+/*
+ * An input FILE argument (input.c): the path itself, or for "-" standard
+ * input (at most `max` bytes) kept in an anonymous file whose path goes to
+ * the library. `name` is what messages call it ("<stdin>").
+ */
+struct cli_input {
+	const char *path, *name;
+	int fd;
+	char buf[32];
+};
+int cli_input_open(struct cli *c, const char *arg, size_t max, struct cli_input *in);
+void cli_input_close(struct cli_input *in);
+/* The bytes of an input read from standard input (NUL-terminated, caller frees). */
+int cli_input_bytes(struct cli *c, const struct cli_input *in, char **out, size_t *len);
+/* `file` as messages name it: "<stdin>" for the anonymous file of `in`. */
+const char *cli_input_name(const struct cli_input *in, const char *file);
+/* EXIT_USAGE with `why` when `arg` is "-" where a stream cannot serve. */
+int cli_no_dash(struct cli *c, const char *cmd, const char *arg, const char *why);
+/* Inputs are capped before the library sees them: registers, notices, exports. */
+#define CLI_INPUT_MAX ((size_t)64 * 1024 * 1024)
+
 /* Parses a time argument or prints why not. */
 int cli_parse_time(struct cli *c, const char *s, gd_time *out);
 /* A record as lines for people (cmd_record.c); as JSON: gd_record_json. */
@@ -145,6 +166,8 @@ int cli_serve_run(struct cli *c, int argc, char **argv);
 /* Formats a time for people. */
 const char *cli_time(gd_time t, char buf[32]);
 
+/* Loads FILE (or standard input for "-") as the next register version of c->actor's tenant, or prints why not. */
+int cli_register_load(struct cli *c, const char *file, int64_t *version, int *unchanged);
 /* register draft / compare / notice (cmd_notice.c), argv[0] is the subcommand. */
 int cli_register_draft(struct cli *c, int argc, char **argv);
 int cli_register_compare(struct cli *c, int argc, char **argv);

@@ -257,6 +257,8 @@ static int audit_export(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = cli_open(c, true)) != EXIT_OK)
 		return rc;
+	if (out && strcmp(out, "-") == 0)
+		out = NULL; /* standard output, as without --output */
 	FILE *fp = out ? fopen(out, "w") : stdout;
 	if (!fp) {
 		fprintf(stderr, "gardien: cannot create %s: %s\n", out, strerror(errno));

@@ -83,7 +83,7 @@ static int parse(struct cli *c, int argc, char **argv, struct bopts *o)
 			if (*end || n < 0 || n > 10000)
 				return cli_usage(c, "backup", "%s takes a number", argv[i - 1]);
 			*slot = (int)n;
-		} else if (!slot && !o->arg && argv[i][0] != '-') {
+		} else if (!slot && !o->arg && (argv[i][0] != '-' || !argv[i][1])) {
 			o->arg = argv[i];
 		} else {
 			return cli_usage(c, "backup", "unexpected argument '%s'", argv[i]);
@@ -158,6 +158,13 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "restore") == 0) {
 		if (!o.arg)
 			return cli_usage(c, "backup", "restore takes the backup FILE");
+		/* A backup is as large as the vault: it is decrypted from its file, not
+		 * copied from a stream into memory first. */
+		if ((rc = cli_no_dash(c, "backup", o.arg, "restore decrypts the backup from its file: give the file")) !=
+		        EXIT_OK ||
+		    (rc = cli_no_dash(c, "backup", o.journal, "restore decrypts the journal from its file: give the file")) !=
+		        EXIT_OK)
+			return rc;
 		gd_vault_options vo = cli_vault_options(c);
 		vo.now = c->now;
 		vo.ordered_writes = c->ordered_writes;
@@ -184,6 +191,9 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "export-journal") == 0) {
 		if (!o.arg)
 			return cli_usage(c, "backup", "export-journal takes the FILE to write");
+		if ((rc = cli_no_dash(c, "backup", o.arg,
+		                      "export-journal writes a new file (mode 0600) and reads it back to check it: give its name")) != EXIT_OK)
+			return rc;
 		if ((rc = cli_open(c, false)) != EXIT_OK)
 			return rc;
 		if ((rc = gd_backup_journal_export(c->vault, o.arg)) < 0)
@@ -233,6 +243,8 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(sub, "verify") == 0) {
+		if ((rc = cli_no_dash(c, "backup", o.arg, "verify decrypts the backup from its file: give the file")) != EXIT_OK)
+			return rc;
 		if ((rc = gd_backup_verify(c->vault, o.arg)) < 0)
 			return cli_fail(c, rc);
 		if (c->json)

@@ -57,7 +57,7 @@ static int member_cb(void *ud, const char *subject)
 /* Reads a whole small file (the consent wording), capped. */
 static char *slurp(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!fp)
 		return NULL;
 	size_t cap = 1 << 16, n = 0;
@@ -72,7 +72,8 @@ static char *slurp(const char *path)
 			buf[n] = 0;
 		}
 	}
-	fclose(fp);
+	if (fp != stdin)
+		fclose(fp);
 	return buf;
 }
 

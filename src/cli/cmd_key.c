@@ -7,17 +7,15 @@
 
 int cmd_key(struct cli *c, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : "", *kind = NULL, *dir = NULL;
+	const struct cli_args *a = c->args;
+	const char *sub = a->npos > 0 ? a->pos[0] : "", *kind = NULL, *dir = cli_arg(a, "--dir");
 	char dir_buf[4200];
 	int rc;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (!kind && argv[i][0] != '-' && strcmp(sub, "rotate") == 0)
-			kind = argv[i];
-		else
-			return cli_usage(c, "key", "unexpected argument '%s'", argv[i]);
-	}
+	(void)argc, (void)argv;
+	if (strcmp(sub, "rotate") == 0 && a->npos > 1)
+		kind = a->pos[1];
+	if (a->npos > (kind ? 2 : 1))
+		return cli_usage(c, "key", "unexpected argument '%s'", a->pos[kind ? 2 : 1]);
 	if (strcmp(sub, "rotate") && strcmp(sub, "prune"))
 		return cli_usage(c, "key", "missing or unknown subcommand: rotate or prune");
 	if (strcmp(sub, "rotate") == 0 && !kind)

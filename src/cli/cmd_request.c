@@ -150,26 +150,27 @@ static int do_export(struct cli *c, int64_t id, const struct opts *o)
 	if (rc != EXIT_OK)
 		return rc;
 	int fd = STDOUT_FILENO;
-	if (o->output) {
+	const char *output = o->output && strcmp(o->output, "-") ? o->output : NULL; /* "-": standard output */
+	if (output) {
 		/* The copy holds personal data: readable by its owner only. */
 		fd = open(o->output, O_WRONLY | O_CREAT | O_EXCL, 0600);
 		if (fd < 0 && errno == EEXIST)
 			return cli_error(c, EXIT_EXISTS, gd_error_name(GD_EEXISTS),
 			                 "name a new file: a copy is never written over another", "%s already exists",
-			                 o->output);
+			                 output);
 		if (fd < 0)
-			return cli_error(c, EXIT_ERROR, gd_error_name(GD_EIO), NULL, "cannot create %s: %s", o->output,
+			return cli_error(c, EXIT_ERROR, gd_error_name(GD_EIO), NULL, "cannot create %s: %s", output,
 			                 strerror(errno));
 	}
 	int64_t copy = 0;
 	bool charged = false;
 	fflush(stdout);
 	int r = gd_request_export(c->actor, id, fmt, write_fd, &fd, &copy, &charged);
-	if (o->output) {
+	if (output) {
 		if (close(fd) != 0 && r == 0)
 			r = GD_EIO;
 		if (r < 0)
-			unlink(o->output);
+			unlink(output);
 	}
 	if (r < 0)
 		return cli_fail(c, r);

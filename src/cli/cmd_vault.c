@@ -27,6 +27,8 @@ static const char *ask_country(const char *tenant, char *buf, size_t cap)
 	return NULL;
 }
 
+static int init_with(struct cli *c, const char *country, const struct cli_input *reg);
+
 int cmd_init(struct cli *c, int argc, char **argv)
 {
 	const char *country = NULL, *reg = NULL;
@@ -41,7 +43,19 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	if (reg && !c->tenant)
 		return cli_usage(c, "init", "--register needs --tenant NAME: a register belongs to a tenant");
 	int rc;
-	if (reg && (rc = gd_register_check(reg, NULL, NULL, NULL, NULL)) < 0)
+	/* --register -: standard input, kept for the check and the load. */
+	struct cli_input in = {.fd = -1};
+	if (reg && (rc = cli_input_open(c, reg, CLI_INPUT_MAX, &in)) != EXIT_OK)
+		return rc;
+	rc = init_with(c, country, reg ? &in : NULL);
+	cli_input_close(&in);
+	return rc;
+}
+
+static int init_with(struct cli *c, const char *country, const struct cli_input *reg)
+{
+	int rc;
+	if (reg && (rc = gd_register_check(reg->path, NULL, NULL, NULL, NULL)) < 0)
 		return cli_fail(c, rc); /* before creating anything */
 	gd_vault_options o = cli_vault_options(c);
 	o.now = c->now;
@@ -60,8 +74,19 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	}
 	int64_t version = 0;
 	if (reg) {
-		if ((rc = gd_actor_open(&c->actor, c->vault, c->tenant, c->principal)) < 0 ||
-		    (rc = gd_register_load(c->actor, reg, &version, NULL)) < 0)
+		if ((rc = gd_actor_open(&c->actor, c->vault, c->tenant, c->principal)) < 0)
+			return cli_fail(c, rc);
+		if (reg->fd >= 0) { /* standard input: named "<stdin>" in the version list */
+			char *text = NULL;
+			size_t len = 0;
+			if ((rc = cli_input_bytes(c, reg, &text, &len)) != EXIT_OK)
+				return rc;
+			rc = gd_register_load_buffer(c->actor, reg->name, text, len, &version, NULL);
+			free(text);
+		} else {
+			rc = gd_register_load(c->actor, reg->path, &version, NULL);
+		}
+		if (rc < 0)
 			return cli_fail(c, rc);
 	}
 	char key[4200];
@@ -76,7 +101,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		if (c->tenant)
 			printf("created tenant %s\n", c->tenant);
 		if (reg)
-			printf("loaded %s as register version %lld\n", reg, (long long)version);
+			printf("loaded %s as register version %lld\n", reg->name, (long long)version);
 	}
 	return EXIT_OK;
 }

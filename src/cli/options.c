@@ -137,7 +137,7 @@ static const struct cli_opt hold_opts[] = {
 	{0}};
 static const struct cli_opt backup_opts[] = {
 	{"--dir", 0, "DIR", "the backup directory (GARDIEN_BACKUP_DIR, default <vault>.backups)", 0},
-	{"--journal", 0, "JOURNAL", "restore: the erasure journal to re-apply", 0},
+	{"--journal", 0, "JOURNAL", "restore: the erasure journal to re-apply (a file: not -)", 0},
 	{"--daily", 0, "DAYS", "prune: daily backups kept", 0},
 	{"--weekly", 0, "WEEKS", "prune: weekly backups kept", 0},
 	{"--monthly", 0, "MONTHS", "prune: monthly backups kept", 0},
@@ -156,7 +156,7 @@ static const struct cli_opt audit_opts[] = {
 	{"--file", 0, "EXPORT|-", "verify: a JSON-lines export, offline", 0},
 	{"--public-key", 0, "HEX", "verify: the audit public key the export must match", 0},
 	{"--format", 0, "jsonl|csv", "export: the format (default jsonl)", 0},
-	{"--output", 0, "FILE|-", "export: where to write (default: standard output)", 0},
+	{"--output", 'o', "FILE|-", "export: where to write (- or none: standard output)", 0},
 	{"--before", 0, "TIME", "prune: entries written before TIME", 0},
 	{"--older-than", 0, "PERIOD", "prune: entries older than PERIOD (1y, 13m, 4w, 90d)", 0},
 	{"--from", 0, "TIME", "filter: entries at or after TIME", 0},
