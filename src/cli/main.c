@@ -394,6 +394,9 @@ static const struct command commands[] = {
 const char cli_global_options[] =
 	"  --vault PATH     vault database (GARDIEN_VAULT, default gardien.db)\n"
 	"  --key PATH       master key file (GARDIEN_KEY, default <vault>.key)\n"
+	"  --key-fd N       the key file's bytes on descriptor N (GARDIEN_KEY_FD)\n"
+	"  --key-command CMD a command printing them (GARDIEN_KEY_COMMAND)\n"
+	"  --key-pkcs11 URI the token holding the master key (GARDIEN_KEY_PKCS11, docs/keys.md)\n"
 	"  --tenant NAME    tenant to act on (GARDIEN_TENANT, default: the only one)\n"
 	"  --as PRINCIPAL   who acts, for the audit trail (GARDIEN_PRINCIPAL, default cli:$USER)\n"
 	"  --now TIME       the clock, for tests and what-if (GARDIEN_NOW)\n"
