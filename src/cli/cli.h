@@ -8,6 +8,7 @@
 #define GD_CLI_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -133,6 +134,24 @@ const char *cli_input_name(const struct cli_input *in, const char *file);
 int cli_no_dash(struct cli *c, const char *cmd, const char *arg, const char *why);
 /* Inputs are capped before the library sees them: registers, notices, exports. */
 #define CLI_INPUT_MAX ((size_t)64 * 1024 * 1024)
+
+/*
+ * The progress line of a long operation (progress.c): on stderr, only on a
+ * terminal and without --json. _count redraws done/total (total 0: unknown);
+ * _ticker shows the elapsed time from a thread, for work the library does not
+ * count; _end clears the line (call it before printing the result).
+ */
+struct cli_progress {
+	bool on, ticking;
+	_Atomic bool stop;
+	const char *what;
+	double start, last;
+	pthread_t thread;
+};
+void cli_progress_start(struct cli *c, struct cli_progress *p, const char *what);
+void cli_progress_count(struct cli_progress *p, uint64_t done, uint64_t total);
+void cli_progress_ticker(struct cli *c, struct cli_progress *p, const char *what);
+void cli_progress_end(struct cli_progress *p);
 
 /* Parses a time argument or prints why not. */
 int cli_parse_time(struct cli *c, const char *s, gd_time *out);

@@ -76,7 +76,7 @@ static int take_filter(struct cli *c, int argc, char **argv, int *i, gd_audit_fi
 
 static void progress(void *ud, int64_t done)
 {
-	fprintf(stderr, "\rverified %lld entries", (long long)done);
+	cli_progress_count(ud, (uint64_t)done, 0);
 }
 
 static void report_print(const gd_audit_report *r)
@@ -173,10 +173,10 @@ static int audit_verify(struct cli *c, int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	gd_audit_report r;
-	bool tty = isatty(2);
-	rc = gd_audit_verify(c->vault, c->tenant, &r, tty ? progress : NULL, NULL);
-	if (tty && r.entries >= 65536)
-		fputc('\n', stderr);
+	struct cli_progress pr;
+	cli_progress_start(c, &pr, "audit entries verified");
+	rc = gd_audit_verify(c->vault, c->tenant, &r, progress, &pr);
+	cli_progress_end(&pr);
 	if (rc < 0 && rc != GD_ECORRUPT)
 		return cli_fail(c, rc);
 	if (c->json)

@@ -169,7 +169,11 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		vo.now = c->now;
 		vo.ordered_writes = c->ordered_writes;
 		gd_backup_restore_stats st;
-		if ((rc = gd_backup_restore_from(c->vault_path, &vo, o.arg, o.journal, &st)) < 0)
+		struct cli_progress pr;
+		cli_progress_ticker(c, &pr, "restoring the backup");
+		rc = gd_backup_restore_from(c->vault_path, &vo, o.arg, o.journal, &st);
+		cli_progress_end(&pr);
+		if (rc < 0)
 			return cli_fail(c, rc);
 		char t[32];
 		if (c->json)
@@ -214,7 +218,11 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		return rc;
 	if (strcmp(sub, "create") == 0) {
 		gd_backup_info b;
-		if ((rc = gd_backup_create(c->vault, o.dir, &b)) < 0)
+		struct cli_progress pr;
+		cli_progress_ticker(c, &pr, "creating and verifying the backup");
+		rc = gd_backup_create(c->vault, o.dir, &b);
+		cli_progress_end(&pr);
+		if (rc < 0)
 			return cli_fail(c, rc);
 		if (c->json) {
 			cli_print_json(info_json(&b));
@@ -245,7 +253,11 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "verify") == 0) {
 		if ((rc = cli_no_dash(c, "backup", o.arg, "verify decrypts the backup from its file: give the file")) != EXIT_OK)
 			return rc;
-		if ((rc = gd_backup_verify(c->vault, o.arg)) < 0)
+		struct cli_progress pr;
+		cli_progress_ticker(c, &pr, "verifying the backup");
+		rc = gd_backup_verify(c->vault, o.arg);
+		cli_progress_end(&pr);
+		if (rc < 0)
 			return cli_fail(c, rc);
 		if (c->json)
 			cli_print_json(json_pack("{s:s,s:b}", "backup", o.arg, "valid", 1));

@@ -28,10 +28,14 @@ int cmd_key(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, false)) != EXIT_OK)
 		return rc;
 	unsigned version = 0, destroyed = 0;
+	struct cli_progress pr;
+	/* master re-wraps every tenant key, prune reads every backup's header */
+	cli_progress_ticker(c, &pr, kind ? "rotating the key" : "pruning key versions");
 	if (kind)
 		rc = gd_key_rotate(c->vault, kind, dir, &version);
 	else
 		rc = gd_key_prune(c->vault, dir, &destroyed);
+	cli_progress_end(&pr);
 	if (rc < 0)
 		return cli_fail(c, rc);
 	if (c->json)

@@ -84,19 +84,9 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-struct sweep_ui {
-	bool bar;
-};
-
 static int sweep_progress(void *ud, uint64_t done, uint64_t total)
 {
-	struct sweep_ui *ui = ud;
-	if (ui->bar && total) {
-		int width = 40, filled = (int)(done * (uint64_t)width / (total > done ? total : done));
-		fprintf(stderr, "\r[%.*s%*s] %llu/%llu", filled, "########################################",
-		        width - filled, "", (unsigned long long)done, (unsigned long long)total);
-		fflush(stderr);
-	}
+	cli_progress_count(ud, done, total);
 	return interrupted ? 1 : 0;
 }
 
@@ -117,7 +107,8 @@ static int sweep(struct cli *c, int argc, char **argv)
 	int rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
-	struct sweep_ui ui = {.bar = !c->json && isatty(STDERR_FILENO)};
+	struct cli_progress ui;
+	cli_progress_start(c, &ui, "sweep");
 	o.progress = sweep_progress;
 	o.ud = &ui;
 	struct sigaction sa = {0};
@@ -126,8 +117,7 @@ static int sweep(struct cli *c, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	gd_retention_stats st;
 	rc = gd_retention_sweep(c->actor, &o, &st);
-	if (ui.bar)
-		fprintf(stderr, "\n");
+	cli_progress_end(&ui);
 	if (rc < 0)
 		return cli_fail(c, rc);
 	if (c->json) {
@@ -168,13 +158,17 @@ static int events_from(struct cli *c, const char *path)
 	char line[1100];
 	size_t done = 0, pending = 0;
 	long lineno = 0;
+	struct cli_progress pr;
+	cli_progress_start(c, &pr, "events recorded");
 	int rc = gd_vault_begin(c->vault);
 	while (rc == 0 && fgets(line, sizeof line, f)) {
+		cli_progress_count(&pr, done + pending, 0);
 		char subject[GD_SUBJECT_ID_SIZE], name[GD_NAME_MAX + 1];
 		size_t n = strlen(line);
 		gd_time at;
 		lineno++;
 		if (n == sizeof line - 1 && line[n - 1] != '\n' && !feof(f)) {
+			cli_progress_end(&pr);
 			fprintf(stderr, "gardien: %s line %ld is longer than 1024 bytes\n", path, lineno);
 			gd_vault_rollback(c->vault);
 			if (f != stdin)
@@ -198,6 +192,7 @@ static int events_from(struct cli *c, const char *path)
 		fclose(f);
 	if (rc == 0 && (rc = gd_vault_commit(c->vault)) == 0)
 		done += pending, pending = 0;
+	cli_progress_end(&pr);
 	if (rc < 0) {
 		gd_vault_rollback(c->vault);
 		fprintf(stderr, "gardien: %s line %ld: %s\n", path, lineno, gd_error_last());

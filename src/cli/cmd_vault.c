@@ -7,6 +7,9 @@
 
 #include "cli.h"
 
+/* vault verify's progress line, shared with its damaged-row callback. */
+static struct cli_progress verify_ui;
+
 /*
  * A tenant without a calling code cannot read national phone numbers: on a
  * terminal, ask for it; otherwise say what such numbers will need.
@@ -273,21 +276,22 @@ int cmd_tenant(struct cli *c, int argc, char **argv)
 static int verify_damaged(void *ud, const gd_vault_damage *d)
 {
 	json_t *arr = ud;
-	if (arr)
+	if (arr) {
 		json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:s}", "tenant", d->tenant, "table", d->table,
 		                                     "id", (json_int_t)d->id, "what", d->what));
-	else
-		fprintf(stderr, "damaged: tenant %s, %s row %lld: %s\n", d->tenant[0] ? d->tenant : "(none)", d->table,
-		        (long long)d->id, d->what);
+		return 0;
+	}
+	if (verify_ui.on)
+		fputs("\r\033[K", stderr); /* the damaged row on its own line */
+	fprintf(stderr, "damaged: tenant %s, %s row %lld: %s\n", d->tenant[0] ? d->tenant : "(none)", d->table,
+	        (long long)d->id, d->what);
 	return 0;
 }
 
 static int verify_progress(void *ud, uint64_t done, uint64_t total)
 {
 	(void)ud;
-	fprintf(stderr, "\rchecked %llu of %llu rows", (unsigned long long)done, (unsigned long long)total);
-	if (done == total)
-		fputc('\n', stderr);
+	cli_progress_count(&verify_ui, done, total);
 	return 0;
 }
 
@@ -303,7 +307,9 @@ int cmd_vault(struct cli *c, int argc, char **argv)
 		return rc;
 	json_t *arr = c->json ? json_array() : NULL;
 	gd_vault_verify_report r;
-	rc = gd_vault_verify(c->vault, verify_damaged, isatty(2) && !c->json ? verify_progress : NULL, arr, &r);
+	cli_progress_start(c, &verify_ui, "rows checked");
+	rc = gd_vault_verify(c->vault, verify_damaged, verify_progress, arr, &r);
+	cli_progress_end(&verify_ui);
 	if (rc < 0 && rc != GD_ECORRUPT) {
 		json_decref(arr);
 		return cli_fail(c, rc);
