@@ -141,3 +141,23 @@ void cli_opts_print(FILE *f, const struct cli_opt *opts)
 		fprintf(f, "  %-28s %s%s\n", left, o->help, o->flags & CLI_OPT_REPEAT ? " (repeatable)" : "");
 	}
 }
+
+int cli_args_allow(struct cli *c, const char *cmd, const char *sub, const char *allowed)
+{
+	const struct cli_args *a = c->args;
+	for (int k = 0; k < a->nseen; k++) {
+		const char *name = a->seen[k].opt->name, *p = allowed;
+		size_t n = strlen(name);
+		bool ok = false;
+		while (p && (p = strstr(p, name)) != NULL) {
+			if ((p == allowed || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0)) {
+				ok = true;
+				break;
+			}
+			p += n;
+		}
+		if (!ok)
+			return cli_usage(c, cmd, "option %s does not apply to '%s %s'", name, cmd, sub);
+	}
+	return EXIT_OK;
+}

@@ -85,6 +85,9 @@ int cli_args_parse(struct cli *c, const char *cmd, const struct cli_opt *opts, i
 /* The value of option `name` (its last, for a repeatable one), "" for a flag given, NULL when absent. */
 const char *cli_arg(const struct cli_args *a, const char *name);
 bool cli_flag(const struct cli_args *a, const char *name);
+/* Refuses (EXIT_USAGE) an option of c->args not in `allowed` ("--a --b"): for
+ * a subcommand, whose command's table holds its siblings' options too. */
+int cli_args_allow(struct cli *c, const char *cmd, const char *sub, const char *allowed);
 /* The table as lines "  --name VALUE   help" (help, man page). */
 void cli_opts_print(FILE *f, const struct cli_opt *opts);
 

@@ -38,6 +38,13 @@ declare -A serves=(
 	[erase]=cmd_subject.c [init]=cmd_vault.c [tenant]=cmd_vault.c [vault]=cmd_vault.c
 )
 
+# the options a C file handles: the "--option" literals it compares, and the
+# lists of options a subcommand allows (cli_args_allow)
+code_options() {
+	{ grep -ohE '"--[a-z][a-z0-9-]*"' "$@" | tr -d '"'
+	  grep -h 'cli_args_allow(' "$@" | grep -oE -- '--[a-z][a-z0-9-]*'; } | sort -u
+}
+
 n=0
 for cmd in $COMMANDS; do
 	t=$(table "$cmd")
@@ -59,7 +66,7 @@ for cmd in $COMMANDS; do
 	# the options the code compares are the table's, and the table's are read by the code
 	files=${serves[$cmd]:-}
 	[ -n "$files" ] || continue
-	code=$(cd "$GD_SOURCE_DIR/src/cli" && cat $files | grep -oE '"--[a-z][a-z0-9-]*"' | tr -d '"' | sort -u)
+	code=$(cd "$GD_SOURCE_DIR/src/cli" && code_options $files)
 	for o in $t; do
 		grep -qxF -- "$o" <<<"$code" && ok || fail "$cmd declares $o, which its code (${files}) never reads"
 	done
@@ -69,7 +76,7 @@ done
 for f in $(cd "$GD_SOURCE_DIR/src/cli" && ls cmd_*.c); do
 	[ "$f" = cmd_docs.c ] && continue
 	declared=$(for cmd in "${!serves[@]}"; do [[ " ${serves[$cmd]} " == *" $f "* ]] && table "$cmd"; done | sort -u)
-	for o in $(grep -oE '"--[a-z][a-z0-9-]*"' "$GD_SOURCE_DIR/src/cli/$f" | tr -d '"' | sort -u); do
+	for o in $(cd "$GD_SOURCE_DIR/src/cli" && code_options "$f"); do
 		grep -qxF -- "$o" <<<"$declared" && ok || fail "src/cli/$f handles $o, which no table of its commands declares"
 	done
 done
