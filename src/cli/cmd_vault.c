@@ -34,15 +34,10 @@ static int init_with(struct cli *c, const char *country, const struct cli_input 
 
 int cmd_init(struct cli *c, int argc, char **argv)
 {
-	const char *country = NULL, *reg = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--country") == 0 && i + 1 < argc)
-			country = argv[++i];
-		else if (strcmp(argv[i], "--register") == 0 && i + 1 < argc)
-			reg = argv[++i];
-		else
-			return cli_usage(c, "init", "unexpected argument '%s'", argv[i]);
-	}
+	const char *country = cli_arg(c->args, "--country"), *reg = cli_arg(c->args, "--register");
+	(void)argc, (void)argv;
+	if (c->args->npos)
+		return cli_usage(c, "init", "unexpected argument '%s'", c->args->pos[0]);
 	if (reg && !c->tenant)
 		return cli_usage(c, "init", "--register needs --tenant NAME: a register belongs to a tenant");
 	int rc;
@@ -119,19 +114,16 @@ static int print_tenant(void *ud, const char *name)
 	return 0;
 }
 
-static int tenant_calendar(struct cli *c, int argc, char **argv)
+static int tenant_calendar(struct cli *c, int argc, const char **argv)
 {
-	const char *state = NULL, *zone = NULL, *target = NULL;
-	for (int i = 2; i < argc; i++) {
-		const char **slot = strcmp(argv[i], "--state") == 0         ? &state
-		                    : strcmp(argv[i], "--zone") == 0        ? &zone
-		                    : strcmp(argv[i], "--target-days") == 0 ? &target
-		                                                            : NULL;
-		if (!slot || i + 1 >= argc)
-			return cli_usage(c, "tenant", slot ? "option %s needs a value" : "unexpected argument '%s'", argv[i]);
-		*slot = argv[++i];
-	}
-	int rc = cli_open(c, true);
+	const char *state = cli_arg(c->args, "--state"), *zone = cli_arg(c->args, "--zone"),
+		   *target = cli_arg(c->args, "--target-days");
+	int rc = cli_args_allow(c, "tenant", "calendar", "--state --zone --target-days");
+	if (rc != EXIT_OK)
+		return rc;
+	if (argc > 2)
+		return cli_usage(c, "tenant", "unexpected argument '%s'", argv[2]);
+	rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
 	gd_calendar set, used;
@@ -192,8 +184,11 @@ static int print_state(void *ud, const char *state, const char *name)
 }
 
 /* gardien tenant holidays [STATE] [YEAR]: the public holidays deadlines skip. */
-static int tenant_holidays(struct cli *c, int argc, char **argv)
+static int tenant_holidays(struct cli *c, int argc, const char **argv)
 {
+	int arc = cli_args_allow(c, "tenant", "holidays", "");
+	if (arc != EXIT_OK)
+		return arc;
 	if (argc > 4)
 		return cli_usage(c, "tenant", "holidays takes [STATE] [YEAR]");
 	const char *state = argc > 2 ? argv[2] : NULL;
@@ -222,21 +217,24 @@ static int tenant_holidays(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-int cmd_tenant(struct cli *c, int argc, char **argv)
+int cmd_tenant(struct cli *c, int argc_, char **argv_)
 {
+	/* "tenant" then the arguments without the options (c->args), as the subcommands count them */
+	const struct cli_args *a = c->args;
+	const char *argv[CLI_ARGS_MAX + 1] = {"tenant"};
+	int argc = 1;
+	(void)argc_, (void)argv_;
+	for (int i = 0; i < a->npos; i++)
+		argv[argc++] = a->pos[i];
 	if (argc < 2)
 		return cli_usage(c, "tenant", "missing subcommand: create or list");
 	int rc;
 	if (strcmp(argv[1], "create") == 0) {
-		const char *name = NULL, *country = NULL;
-		for (int i = 2; i < argc; i++) {
-			if (strcmp(argv[i], "--country") == 0 && i + 1 < argc)
-				country = argv[++i];
-			else if (!name && argv[i][0] != '-')
-				name = argv[i];
-			else
-				return cli_usage(c, "tenant", "unexpected argument '%s'", argv[i]);
-		}
+		const char *name = argc > 2 ? argv[2] : NULL, *country = cli_arg(a, "--country");
+		if ((rc = cli_args_allow(c, "tenant", "create", "--country")) != EXIT_OK)
+			return rc;
+		if (argc > 3)
+			return cli_usage(c, "tenant", "unexpected argument '%s'", argv[3]);
 		if (!name)
 			return cli_usage(c, "tenant", "missing the tenant NAME");
 		if ((rc = cli_open(c, false)) != EXIT_OK)
@@ -253,6 +251,8 @@ int cmd_tenant(struct cli *c, int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "list") == 0) {
+		if ((rc = cli_args_allow(c, "tenant", "list", "")) != EXIT_OK)
+			return rc;
 		if (argc > 2)
 			return cli_usage(c, "tenant", "unexpected argument '%s'", argv[2]);
 		if ((rc = cli_open(c, false)) != EXIT_OK)
