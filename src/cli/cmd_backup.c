@@ -61,34 +61,25 @@ static int parse(struct cli *c, int argc, char **argv, struct bopts *o)
 	int prc = cli_backup_policy(c, &o->policy);
 	if (prc != EXIT_OK)
 		return prc;
-	for (int i = 2; i < argc; i++) {
-		int *slot = NULL;
-		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
-			o->dir = argv[++i];
-			continue;
-		}
-		if (strcmp(argv[i], "--journal") == 0 && i + 1 < argc) {
-			o->journal = argv[++i];
-			continue;
-		}
-		if (strcmp(argv[i], "--daily") == 0)
-			slot = &o->policy.daily_days;
-		else if (strcmp(argv[i], "--weekly") == 0)
-			slot = &o->policy.weekly_weeks;
-		else if (strcmp(argv[i], "--monthly") == 0)
-			slot = &o->policy.monthly_months;
-		if (slot && i + 1 < argc) {
-			char *end;
-			long n = strtol(argv[++i], &end, 10);
-			if (*end || n < 0 || n > 10000)
-				return cli_usage(c, "backup", "%s takes a number", argv[i - 1]);
-			*slot = (int)n;
-		} else if (!slot && !o->arg && (argv[i][0] != '-' || !argv[i][1])) {
-			o->arg = argv[i];
-		} else {
-			return cli_usage(c, "backup", "unexpected argument '%s'", argv[i]);
-		}
+	const struct cli_args *a = c->args;
+	static const char *const counts[] = {"--daily", "--weekly", "--monthly"};
+	int *slots[] = {&o->policy.daily_days, &o->policy.weekly_weeks, &o->policy.monthly_months};
+	(void)argc, (void)argv;
+	o->dir = cli_arg(a, "--dir");
+	o->journal = cli_arg(a, "--journal");
+	for (int k = 0; k < 3; k++) {
+		const char *v = cli_arg(a, counts[k]);
+		char *end;
+		long n = v ? strtol(v, &end, 10) : 0;
+		if (v && (!*v || *end || n < 0 || n > 10000))
+			return cli_usage(c, "backup", "%s takes a number", counts[k]);
+		if (v)
+			*slots[k] = (int)n;
 	}
+	/* pos[0] is the subcommand, pos[1] its FILE, SUBJECT or BACKUP */
+	if (a->npos > 2)
+		return cli_usage(c, "backup", "unexpected argument '%s'", a->pos[2]);
+	o->arg = a->npos > 1 ? a->pos[1] : NULL;
 	if (!o->dir) {
 		const char *env = getenv("GARDIEN_BACKUP_DIR");
 		if (env && *env) {
@@ -151,7 +142,7 @@ static int each_horizon(void *ud, const char *subject, gd_time erased_at, gd_tim
 int cmd_backup(struct cli *c, int argc, char **argv)
 {
 	struct bopts o = {0};
-	const char *sub = argc > 1 ? argv[1] : "";
+	const char *sub = c->args->npos ? c->args->pos[0] : "";
 	int rc = parse(c, argc, argv, &o);
 	if (rc != EXIT_OK)
 		return rc;

@@ -32,15 +32,15 @@ static int plan_row(void *ud, const gd_retention_plan_row *r)
 static int plan(struct cli *c, int argc, char **argv)
 {
 	gd_time until = 0;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--until") == 0 && i + 1 < argc) {
-			int rc = cli_parse_time(c, argv[++i], &until);
-			if (rc != EXIT_OK)
-				return rc;
-		} else {
-			return cli_usage(c, "retention", "unexpected argument '%s'", argv[i]);
-		}
-	}
+	const char *until_s = cli_arg(c->args, "--until");
+	int arc = cli_args_allow(c, "retention", "plan", "--until");
+	(void)argv;
+	if (arc != EXIT_OK)
+		return arc;
+	if (argc > 1)
+		return cli_usage(c, "retention", "unexpected argument '%s'", c->args->pos[1]);
+	if (until_s && (arc = cli_parse_time(c, until_s, &until)) != EXIT_OK)
+		return arc;
 	int rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
@@ -93,18 +93,21 @@ static int sweep_progress(void *ud, uint64_t done, uint64_t total)
 static int sweep(struct cli *c, int argc, char **argv)
 {
 	gd_retention_sweep_options o = GD_RETENTION_SWEEP_OPTIONS_INIT;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
-			char *end;
-			long n = strtol(argv[++i], &end, 10);
-			if (*end || n < 1 || n > 100000)
-				return cli_usage(c, "retention", "--batch takes a number from 1 to 100000");
-			o.batch = (size_t)n;
-		} else {
-			return cli_usage(c, "retention", "unexpected argument '%s'", argv[i]);
-		}
+	const char *b = cli_arg(c->args, "--batch");
+	int rc = cli_args_allow(c, "retention", "sweep", "--batch");
+	(void)argv;
+	if (rc != EXIT_OK)
+		return rc;
+	if (argc > 1)
+		return cli_usage(c, "retention", "unexpected argument '%s'", c->args->pos[1]);
+	if (b) {
+		char *end;
+		long n = strtol(b, &end, 10);
+		if (!*b || *end || n < 1 || n > 100000)
+			return cli_usage(c, "retention", "--batch takes a number from 1 to 100000");
+		o.batch = (size_t)n;
 	}
-	int rc = cli_open(c, true);
+	rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
 	struct cli_progress ui;
@@ -137,13 +140,17 @@ static int sweep(struct cli *c, int argc, char **argv)
 
 int cmd_retention(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2)
+	/* plan and sweep get the arguments without the options: pos[0] is the subcommand */
+	const struct cli_args *a = c->args;
+	const char *sub = a->npos ? a->pos[0] : NULL;
+	(void)argc, (void)argv;
+	if (!sub)
 		return cli_usage(c, "retention", "missing subcommand: plan or sweep");
-	if (strcmp(argv[1], "plan") == 0)
-		return plan(c, argc, argv);
-	if (strcmp(argv[1], "sweep") == 0)
-		return sweep(c, argc, argv);
-	return cli_usage(c, "retention", "unknown subcommand '%s'", argv[1]);
+	if (strcmp(sub, "plan") == 0)
+		return plan(c, a->npos, NULL);
+	if (strcmp(sub, "sweep") == 0)
+		return sweep(c, a->npos, NULL);
+	return cli_usage(c, "retention", "unknown subcommand '%s'", sub);
 }
 
 /* ---- event ---- */
@@ -208,21 +215,12 @@ static int events_from(struct cli *c, const char *path)
 
 int cmd_event(struct cli *c, int argc, char **argv)
 {
-	const char *subject = NULL, *name = NULL, *at_s = NULL, *file = NULL, *object = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--at") == 0 && i + 1 < argc)
-			at_s = argv[++i];
-		else if (strcmp(argv[i], "--object") == 0 && i + 1 < argc)
-			object = argv[++i];
-		else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
-			file = argv[++i];
-		else if (!subject && argv[i][0] != '-')
-			subject = argv[i];
-		else if (!name && argv[i][0] != '-')
-			name = argv[i];
-		else
-			return cli_usage(c, "event", "unexpected argument '%s'", argv[i]);
-	}
+	const struct cli_args *a = c->args;
+	const char *subject = a->npos > 0 ? a->pos[0] : NULL, *name = a->npos > 1 ? a->pos[1] : NULL,
+		   *at_s = cli_arg(a, "--at"), *file = cli_arg(a, "--file"), *object = cli_arg(a, "--object");
+	(void)argc, (void)argv;
+	if (a->npos > 2)
+		return cli_usage(c, "event", "unexpected argument '%s'", a->pos[2]);
 	if (file ? subject || at_s || object : !subject || !name)
 		return cli_usage(c, "event", "event takes SUBJECT NAME [--object KEY] [--at TIME], or --file FILE|-");
 	gd_time at = 0;
@@ -268,25 +266,20 @@ static int print_hold(void *ud, const gd_hold *h)
 
 int cmd_hold(struct cli *c, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : "", *subject = NULL, *reason = NULL, *id_s = NULL;
+	const struct cli_args *a = c->args;
+	const char *sub = a->npos ? a->pos[0] : "", *subject = a->npos > 1 ? a->pos[1] : NULL, *id_s = subject,
+		   *reason = cli_arg(a, "--reason"), *rec = cli_arg(a, "--record");
 	int64_t record = 0;
-	bool all = false;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc) {
-			reason = argv[++i];
-		} else if (strcmp(argv[i], "--record") == 0 && i + 1 < argc) {
-			char *end;
-			record = strtoll(argv[++i], &end, 10);
-			if (*end || record <= 0)
-				return cli_usage(c, "hold", "--record takes a record id");
-		} else if (strcmp(argv[i], "--all") == 0) {
-			all = true;
-		} else if (!subject && !id_s && argv[i][0] != '-') {
-			subject = id_s = argv[i];
-		} else {
-			return cli_usage(c, "hold", "unexpected argument '%s'", argv[i]);
-		}
+	bool all = cli_flag(a, "--all");
+	(void)argc, (void)argv;
+	if (rec) {
+		char *end;
+		record = strtoll(rec, &end, 10);
+		if (!*rec || *end || record <= 0)
+			return cli_usage(c, "hold", "--record takes a record id");
 	}
+	if (a->npos > 2)
+		return cli_usage(c, "hold", "unexpected argument '%s'", a->pos[2]);
 	int rc;
 	if (strcmp(sub, "place") == 0) {
 		if (!subject || !reason)
