@@ -109,7 +109,8 @@ static void set_free(struct tls_set *s)
 		struct tls_set *older = s->older;
 		for (unsigned i = 0; i < s->nchain; i++)
 			gnutls_pcert_deinit(&s->chain[i]);
-		gnutls_privkey_deinit(s->key);
+		if (s->key)
+			gnutls_privkey_deinit(s->key);
 		if (s->trust)
 			gnutls_x509_trust_list_deinit(s->trust, 1);
 		free(s);
@@ -137,7 +138,7 @@ static struct tls_set *set_load(char *why, size_t whysz)
 {
 	gnutls_datum_t cert = {NULL, 0}, key = {NULL, 0}, ca = {NULL, 0};
 	struct tls_set *s = calloc(1, sizeof *s);
-	int rc;
+	int rc = GNUTLS_E_MEMORY_ERROR;
 	if (!s) {
 		snprintf(why, whysz, "out of memory");
 		return NULL;
@@ -153,7 +154,7 @@ static struct tls_set *set_load(char *why, size_t whysz)
 		         TLS_CHAIN_MAX, rc < 0 ? gnutls_strerror(rc) : "empty");
 		goto fail;
 	}
-	if (gnutls_privkey_init(&s->key) < 0 ||
+	if ((rc = gnutls_privkey_init(&s->key)) < 0 ||
 	    (rc = gnutls_privkey_import_x509_raw(s->key, &key, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
 		snprintf(why, whysz, "%s is not a usable private key (PEM, unencrypted): %s", key_path,
 		         gnutls_strerror(rc));
