@@ -44,7 +44,7 @@ if(NOT GD_SANITIZE AND NOT GD_FUZZ)
   target_link_options(gardien_shared PRIVATE -Wl,-z,defs)
 endif()
 target_link_libraries(gardien_shared PRIVATE PkgConfig::SODIUM PkgConfig::SQLITE
-                      PkgConfig::JANSSON PkgConfig::FYAML PkgConfig::OATH PkgConfig::PQ Threads::Threads m)
+                      PkgConfig::JANSSON PkgConfig::FYAML PkgConfig::OATH PkgConfig::PQ PkgConfig::LIBZIP Threads::Threads m)
 
 # Man page and completions: written by the built command from its own table,
 # so they cannot drift from `gardien help`.
@@ -107,5 +107,5 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libgardien-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "gardien (= ${PROJECT_VERSION}), libsodium-dev, libsqlite3-dev, libjansson-dev, libfyaml-dev, liboath-dev, libpq-dev, pkg-config")
+    "gardien (= ${PROJECT_VERSION}), libsodium-dev, libsqlite3-dev, libjansson-dev, libfyaml-dev, liboath-dev, libpq-dev, libzip-dev, pkg-config")
 include(CPack)

@@ -13,7 +13,7 @@ export const session = {
   name: sessionStorage.getItem('gd.name') || '',   // who signed in, for the tenant picker
   me: null,            // GET /v1/tenants/{t}: principal, role, operations, activities, grant
   ended: '',           // why the last session or access ended, shown on the next page
-  zone: '',            // the tenant's time zone from its register's controller (dom.js zone())
+  zone: '',            // the tenant's time zone, from GET /v1/tenants/{t}/calendar (dom.js zone())
   zoneOf: '',          // the tenant it was found for
 };
 

@@ -2,7 +2,7 @@
 // header (tenant, who is signed in, the time zone of dates, language, sign-out)
 // and the navigation, shown by what the role or grant allows. No page is drawn
 // without a session: without a token every route shows the sign-in page.
-import { h, clear, notice, button, zone, zoneOfCountry, fmtDateTime } from './dom.js';
+import { h, clear, notice, button, zone, validZone, fmtDateTime } from './dom.js';
 import { t, lang, setLang } from './i18n.js';
 import { session, saveSession, api, tpath, onUnauthenticated, can, ApiError } from './api.js';
 import * as signin from './pages/signin.js';
@@ -94,9 +94,11 @@ async function route() {
       try {
         session.me = await api('GET', tpath(''));
         if (session.zoneOf !== session.tenant) {
-          // Once per tenant: the register says the controller's country (no register: UTC).
-          const reg = await api('GET', tpath('/register?format=json')).catch(() => null);
-          session.zone = zoneOfCountry(reg && reg.controller && reg.controller.country);
+          // Once per tenant: the zone its deadlines are counted in, as the API
+          // says (GET /v1/tenants/{t}/calendar: set, or the member state's);
+          // unreadable: UTC, said in the header.
+          const cal = await api('GET', tpath('/calendar')).catch(() => null);
+          session.zone = (cal && typeof cal.zone === 'string' && validZone(cal.zone)) ? cal.zone : '';
           session.zoneOf = session.tenant;
         }
       } catch (e) {

@@ -47,25 +47,20 @@ export function clear(el, ...kids) {
   return el;
 }
 
-// The capital's zone of each EEA country (and CH, GB): the controller's
-// country in the register says where the tenant's days begin and end.
-const ZONES = {
-  AT: 'Europe/Vienna', BE: 'Europe/Brussels', BG: 'Europe/Sofia', CH: 'Europe/Zurich', CY: 'Asia/Nicosia',
-  CZ: 'Europe/Prague', DE: 'Europe/Berlin', DK: 'Europe/Copenhagen', EE: 'Europe/Tallinn', ES: 'Europe/Madrid',
-  FI: 'Europe/Helsinki', FR: 'Europe/Paris', GB: 'Europe/London', GR: 'Europe/Athens', HR: 'Europe/Zagreb',
-  HU: 'Europe/Budapest', IE: 'Europe/Dublin', IS: 'Atlantic/Reykjavik', IT: 'Europe/Rome', LI: 'Europe/Vaduz',
-  LT: 'Europe/Vilnius', LU: 'Europe/Luxembourg', LV: 'Europe/Riga', MT: 'Europe/Malta', NL: 'Europe/Amsterdam',
-  NO: 'Europe/Oslo', PL: 'Europe/Warsaw', PT: 'Europe/Lisbon', RO: 'Europe/Bucharest', SE: 'Europe/Stockholm',
-  SI: 'Europe/Ljubljana', SK: 'Europe/Bratislava',
-};
-export function zoneOfCountry(country) {
-  return ZONES[String(country || '').toUpperCase()] || '';
+// Whether the browser knows the zone (Intl throws RangeError on an unknown one).
+export function validZone(z) {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: z });
+    return true;
+  } catch (e) {
+    return false;
+  }
 }
 
-// The tenant's time zone: the API's when it gives one, else the controller's
-// country's (session.zone, from the register), else UTC — said in the header.
+// The tenant's time zone: its calendar's (session.zone, GET …/calendar), else
+// UTC — said in the header.
 export function zone() {
-  return (session.me && session.me.time_zone) || session.zone || 'UTC';
+  return session.zone || 'UTC';
 }
 
 function locale() { return lang() === 'fr' ? 'fr-BE' : 'en-GB'; }

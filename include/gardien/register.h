@@ -127,7 +127,7 @@ int gd_register_versions(gd_actor *a, int (*cb)(void *ud, const gd_register_vers
  * the CNIL register template (one row per activity, docs/register.md),
  * "json" (gardien's model), "jsonld" (W3C DPV terms), "yaml" (the source as loaded).
  */
-#define GD_REGISTER_FORMATS "html, md, csv, fods, json, jsonld, yaml"
+#define GD_REGISTER_FORMATS "html, md, csv, ods, fods, json, jsonld, yaml"
 
 /*
  * Writes a version of the tenant's register to `out` in `format`
@@ -150,6 +150,18 @@ int gd_register_export(gd_actor *a, int64_t version, const char *format, FILE *o
  *         Thread-safe.
  */
 int gd_register_export_file(const char *path, const char *format, FILE *out);
+
+/*
+ * gd_register_export and gd_register_export_file with the language of the
+ * "html" and "md" documents: "fr", "en" or any po/<language>.po compiled in
+ * (the catalogues of the information notice, docs/notice.md); NULL: English.
+ * The other formats are the same in every language.
+ *
+ * @return as they do, and GD_EINVAL / GD_ENOTFOUND for a bad or unknown language.
+ */
+int gd_register_export_lang(gd_actor *a, int64_t version, const char *format, const char *language,
+                            FILE *out);
+int gd_register_export_file_lang(const char *path, const char *format, const char *language, FILE *out);
 
 /* One difference between two versions. Strings are valid during the callback only. */
 typedef struct gd_register_change {

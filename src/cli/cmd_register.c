@@ -173,10 +173,10 @@ static int parse_version(struct cli *c, const char *s, int64_t *out)
 	return EXIT_OK;
 }
 
-/* show / export [--format F] [--version N] [--file FILE] */
+/* show / export [--format F] [--language L] [--version N] [--file FILE] */
 static int reg_export(struct cli *c, int argc, char **argv, const char *dflt)
 {
-	const char *format = dflt, *file = NULL;
+	const char *format = dflt, *file = NULL, *language = NULL;
 	int64_t version = 0;
 	int rc;
 	for (int i = 1; i < argc; i++) {
@@ -187,6 +187,8 @@ static int reg_export(struct cli *c, int argc, char **argv, const char *dflt)
 				return rc;
 		} else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
 			file = argv[++i];
+		else if (strcmp(argv[i], "--language") == 0 && i + 1 < argc)
+			language = argv[++i];
 		else
 			return cli_usage(c, "register", "unexpected argument '%s'", argv[i]);
 	}
@@ -198,12 +200,12 @@ static int reg_export(struct cli *c, int argc, char **argv, const char *dflt)
 		struct cli_input in;
 		if ((rc = cli_input_open(c, file, CLI_INPUT_MAX, &in)) != EXIT_OK)
 			return rc;
-		rc = gd_register_export_file(in.path, format, stdout);
+		rc = gd_register_export_file_lang(in.path, format, language, stdout);
 		cli_input_close(&in);
 	} else {
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
-		rc = gd_register_export(c->actor, version, format, stdout);
+		rc = gd_register_export_lang(c->actor, version, format, language, stdout);
 	}
 	fflush(stdout);
 	return rc < 0 ? cli_fail(c, rc) : EXIT_OK;

@@ -300,7 +300,7 @@ static const struct command commands[] = {
 	 "       gardien register load FILE\n"
 	 "       gardien register versions\n"
 	 "       gardien register show [--version N] [--file FILE] [--format F]\n"
-	 "       gardien register export [--format html|md|csv|fods|json|jsonld|yaml] [--version N] [--file FILE]\n"
+	 "       gardien register export [--format html|md|csv|ods|fods|json|jsonld|yaml] [--language fr|en] [--version N] [--file FILE]\n"
 	 "       gardien register diff V1 V2\n"
 	 "       gardien register migrate FILE [--output OUT]\n"
 	 "       gardien register draft NOTICE [--language fr|en]\n"

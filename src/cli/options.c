@@ -146,9 +146,9 @@ static const struct cli_opt register_opts[] = {
 	{"--controls", 0, NULL, "check: also check its security controls against this installation", 0},
 	{"--version", 0, "N", "show, export, notice: this version (default: the latest)", 0},
 	{"--file", 0, "FILE|-", "show, export, notice: this file instead of a stored version", 0},
-	{"--format", 0, "F", "show, export: html, md, csv, fods, json, jsonld or yaml", 0},
+	{"--format", 0, "F", "show, export: html, md, csv, ods, fods, json, jsonld or yaml", 0},
 	{"--output", 0, "OUT|-", "migrate: write here (default: standard output)", 0},
-	{"--language", 0, "fr|en", "draft, compare, notice: the language", 0},
+	{"--language", 0, "L", "show, export, draft, compare, notice: the language (fr, en, …)", 0},
 	{"--html", 0, NULL, "notice: HTML instead of Markdown", 0},
 	{"--strict", 0, NULL, "notice: exit 2 when the register must still say something", 0},
 	{0}};

@@ -66,6 +66,9 @@ const struct api_route api_routes[] = {
 	{"GET", R_TENANT "/subjects/{subject}/consents", route_consent_history, API_TENANT, GD_OP_REQUESTS, 0, "consent.history", "a subject's consent history", NULL, 200},
 	{"PUT", R_TENANT "/subjects/{subject}/consents/{activity}", route_consent_give, API_TENANT, GD_OP_REQUESTS, 8192, "consent.give", "record a consent with its evidence", "ConsentGive", 201},
 	{"DELETE", R_TENANT "/subjects/{subject}/consents/{activity}", route_consent_withdraw, API_TENANT, GD_OP_REQUESTS, 0, "consent.withdraw", "withdraw a consent", NULL, 200},
+	{"PUT", R_TENANT "/subjects/{subject}/directive", route_directive_set, API_TENANT, GD_OP_REQUESTS, 8192, "directive.set", "record or replace a subject's post-mortem directive (French law 78-17, art. 85)", "Directive", 200},
+	{"GET", R_TENANT "/subjects/{subject}/directive", route_directive_get, API_TENANT, GD_OP_REQUESTS, 0, "directive.get", "a subject's post-mortem directive", NULL, 200},
+	{"POST", R_TENANT "/subjects/{subject}/directive/apply", route_directive_apply, API_TENANT, GD_OP_REQUESTS | GD_OP_ERASE | GD_OP_EXPORT, 0, "directive.apply", "apply the directive once the death is established: erase, hand over the copy (in the answer), or keep", NULL, 200},
 	{"GET", R_TENANT "/consents/expiring", route_consent_expiring, API_TENANT, GD_OP_REQUESTS, 0, "consent.expiring", "live consents that expire by ?until=, soonest first", NULL, 200},
 	{"POST", R_TENANT "/subjects/{subject}/events", route_event_record, API_TENANT, GD_OP_WRITE, 4096, "event.record", "record an event retention counts from (last_contact, contract_end, …)", "Event", 201},
 	{"POST", R_TENANT "/holds", route_hold_place, API_TENANT, GD_OP_ADMIN, 4096, "hold.place", "place a legal hold on a subject or record", "Hold", 201},
@@ -472,6 +475,7 @@ static const char schema_text[] =
 	" the identity was verified\"},\"evidence\":{\"type\":\"string\"},\"reason\":{\"type\":\"string\"},\"record_id\":{\"type\":\"integer\",\"description\":\"rectify: the record\"},\"value\":{\"description\":\"rectify: its corrected value (a string or any JSON)\"}}},\"Co"
 	"nsentGive\":{\"type\":\"object\",\"properties\":{\"channel\":{\"type\":\"string\"},\"text\":{\"type\":\"stri"
 	"ng\"},\"text_version\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"}},\"required\":[\"channel\"]},"
+	"\"Directive\":{\"type\":\"object\",\"properties\":{\"wish\":{\"type\":\"string\",\"enum\":[\"erase\",\"transmit\",\"keep\"]},\"designated\":{\"type\":\"string\",\"description\":\"the person who is to see it done\"},\"contact\":{\"type\":\"string\"},\"text\":{\"type\":\"string\",\"description\":\"the directive in the subject's words\"}},\"required\":[\"wish\",\"designated\",\"contact\"]},"
 	"\"Event\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"at\":{\"type\":\"string\"},"
 	"\"object\":{\"type\":\"string\",\"description\":\"one contract, subscription or account of the s"
 	"ubject: only its records count from this event\"}},\"r"

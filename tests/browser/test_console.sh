@@ -19,7 +19,8 @@ if [ ! -d "$here/node_modules/puppeteer-core" ] || [ ! -d "$here/node_modules/ax
 fi
 
 export GARDIEN_TENANT=winbooks
-"$G" init --tenant winbooks --country 32 --register "$GD_SOURCE_DIR/examples/winbooks.yml" >/dev/null
+# a test vault (created on a fixed clock): the expiry run below serves it with --now
+"$G" --now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" init --tenant winbooks --country 32 --register "$GD_SOURCE_DIR/examples/winbooks.yml" >/dev/null
 # Version 2 of the register: billing gets a mailing processor in the US under SCCs,
 # and a newsletter on consent (13 months) appears.
 awk '{print} /^    legal_claims: true$/ && !done && prev ~ /comptabilit/ {
@@ -95,6 +96,45 @@ if [ $rc -ne 0 ]; then
 	echo "--- server's standard error:" >&2
 	tail -n 40 "$W/err" >&2
 	fail "console test failed ($rc)"
+fi
+stop_server
+
+# ---- a support grant that ends by expiry, on the vault's fixed clock ----
+# The server runs at T0 with a grant ending at T0 + 5 min; once the agent is in
+# (expiry.test.mjs writes the signal), it is restarted on the same port at
+# T0 + 10 min: within the session's idle timeout, past the grant's end.
+T0=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+"$G" grant create sam --ops read --activities billing --until "$(date -u -d "$T0 + 5 minutes" +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
+ADMIN_TOKEN=$("$G" token create root | head -1)
+start_server --now "$T0"
+P0=$PORT
+rm -f "$W/expiry" "$W/expiry.restarted" "$W/chromium.pid"
+GD_BASE=$B GD_SAM_PASS=$SAM_PASS GD_ADMIN_TOKEN=$ADMIN_TOKEN GD_SIGNAL=$W/expiry GD_CHROMIUM=$CHROMIUM \
+GD_PROFILE=$W/chromium-expiry GD_PIDFILE=$W/chromium.pid \
+	timeout -k 10 180 node "$here/expiry.test.mjs" &
+NODE_PID=$!
+for _ in $(seq 1 1200); do   # at most 120 s for the agent to sign in
+	[ -e "$W/expiry" ] && break
+	kill -0 "$NODE_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -e "$W/expiry" ]; then
+	stop_server
+	start_server --listen "127.0.0.1:$P0" --now "$(date -u -d "$T0 + 10 minutes" +%Y-%m-%dT%H:%M:%SZ)"
+	[ "$PORT" = "$P0" ] || fail "the server came back on port $PORT, not $P0"
+	touch "$W/expiry.restarted"
+fi
+rc=0
+wait "$NODE_PID" || rc=$?
+if [ -s "$W/chromium.pid" ] && kill -0 "$(cat "$W/chromium.pid")" 2>/dev/null; then
+	kill -KILL "$(cat "$W/chromium.pid")" 2>/dev/null || true
+	echo "chromium was still running after the expiry test" >&2
+	rc=1
+fi
+if [ $rc -ne 0 ]; then
+	echo "--- server's standard error:" >&2
+	tail -n 40 "$W/err" >&2
+	fail "expiry test failed ($rc)"
 fi
 stop_server
 echo "console: ok"

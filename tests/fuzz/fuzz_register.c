@@ -28,11 +28,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		if (!r || nerr)
 			abort(); /* success means a model and no error */
-		static const char *const formats[] = {"json", "jsonld", "csv", "fods", "md", "html", "yaml"};
+		static const char *const formats[] = {"json", "jsonld", "csv", "ods", "fods", "md", "html", "yaml"};
 		FILE *out = fopen("/dev/null", "w");
 		for (size_t i = 0; out && i < sizeof formats / sizeof *formats; i++)
-			if (gd__register_write(r, (const char *)data, size, formats[i], out) != 0)
-				abort();
+			for (int l = 0; l < 2; l++) /* the documents in English and French */
+				if (gd__register_write(r, (const char *)data, size, formats[i], l ? "fr" : "en", out) != 0)
+					abort();
 		if (out)
 			fclose(out);
 	} else if (r || (rc == GD_EINVAL && nerr == 0)) {

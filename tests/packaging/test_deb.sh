@@ -29,6 +29,7 @@ info=$(dpkg-deb -f "$run_deb" Package Depends)
 grep -q '^Package: gardien$' <<<"$info" && ok || fail "runtime package name: $info"
 grep -q 'libsodium23' <<<"$info" && ok || fail "runtime Depends lacks libsodium: $info"
 grep -q 'libsqlite3-0' <<<"$info" && ok || fail "runtime Depends lacks libsqlite3: $info"
+grep -q 'libzip4' <<<"$info" && ok || fail "runtime Depends lacks libzip: $info"
 dev=$(dpkg-deb -f "$dev_deb" Package Depends)
 grep -q "gardien (= $version)" <<<"$dev" && ok || fail "-dev does not depend on gardien: $dev"
 

@@ -653,6 +653,43 @@ static void test_token_faults_leave_nothing(void **state)
 	fx_free(f);
 }
 
+static int64_t live_of(struct fixture *f, const char *sql)
+{
+	int64_t n = -1;
+	GD_OK_OR_FAIL(gd__db_int(f->v->store, &n, sql, NULL));
+	return n;
+}
+
+static int op_disable(void *ud)
+{
+	struct token_faults *c = ud;
+	return gd_principal_disable(c->f->a, "app");
+}
+
+/* A failed disable leaves the principal enabled and its token live: never one without the other. */
+static void still_enabled(void *ud, long n, int rc)
+{
+	struct token_faults *c = ud;
+	assert_int_equal(live_of(c->f, "SELECT count(*) FROM auth_principals WHERE name = 'app' AND disabled = 0"), 1);
+	assert_int_equal(live_of(c->f, "SELECT count(*) FROM auth_tokens WHERE revoked = 0"), 1);
+}
+
+static void test_disable_is_one_operation(void **state)
+{
+	struct fixture *f = fx_new();
+	GD_OK_OR_FAIL(gd_role_set(f->a, "r", GD_OP_READ, "*", false));
+	GD_OK_OR_FAIL(gd_service_create(f->a, "app", "r"));
+	struct token_faults c = {.f = f};
+	GD_OK_OR_FAIL(gd_token_create(f->a, c.tok, NULL, "app", 0));
+	struct fault_loop l = {.op = op_disable, .check = still_enabled, .ud = &c};
+	assert_true(fault_loop_run(&l) > 2);
+	assert_int_equal(live_of(f, "SELECT count(*) FROM auth_principals WHERE name = 'app' AND disabled = 1"), 1);
+	assert_int_equal(live_of(f, "SELECT count(*) FROM auth_tokens WHERE revoked = 0"), 0);
+	gd_actor *a = NULL;
+	assert_int_equal(gd_auth_open(&a, f->v, c.tok, "acme"), GD_EDENIED);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +707,7 @@ int main(void)
 		cmocka_unit_test(tokens_are_created_used_expired_and_revoked),
 		cmocka_unit_test(support_access_needs_a_live_grant),
 		cmocka_unit_test(test_token_faults_leave_nothing),
+		cmocka_unit_test(test_disable_is_one_operation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,6 +76,7 @@ static int pct(size_t a, size_t b)
 }
 
 static FILE *table_out;
+static struct gd__nv_score seed_total[GD__NV_KINDS]; /* the last measure's totals */
 
 static void table_head(const char *title)
 {
@@ -127,6 +128,7 @@ static void measure(const char *title, const char *const pairs[][2], const struc
 	}
 	for (int k = 0; k < GD__NV_KINDS; k++)
 		table_row("**all**", k, &total[k]);
+	memcpy(seed_total, total, sizeof total);
 }
 
 static void seeds_measured(void **state)
@@ -159,11 +161,19 @@ static void seeds_measured(void **state)
 	}
 	/* floors: the figures reached when this test was written (docs/notice.md) */
 	static const struct floor floors[3] = {
-		{"wimi", {100, 77, 100, 77, 90, 87}, {100, 90, 100, 84, 100, 100}},
-		{"iporta", {100, 100, 100, 76, 100, 85}, {82, 100, 100, 91, 100, 100}},
-		{"winbooks", {54, 12, 100, 0, 0, 80}, {100, 100, 100, 0, 0, 100}},
+		{"wimi", {100, 100, 100, 77, 90, 87}, {100, 91, 100, 84, 100, 100}},
+		{"iporta", {100, 100, 100, 92, 100, 85}, {82, 100, 100, 92, 100, 100}},
+		{"winbooks", {81, 62, 100, 50, 0, 80}, {100, 100, 100, 100, 0, 100}},
 	};
 	measure("Seed notices (../shared/seeds) against examples/*.yml", pairs, floors, 3);
+	/* the aim of issue 21, on the three notices together: 80% found, 90% right */
+	for (int k = 0; k < GD__NV_KINDS; k++) {
+		int fo = pct(seed_total[k].found, seed_total[k].expected);
+		int r = seed_total[k].drafted ? 100 - pct(seed_total[k].wrong, seed_total[k].drafted) : 100;
+		if (fo < 80 || r < 90)
+			fail_msg("seeds %s: %d%% found, %d%% right: below the aim (80%%, 90%%)",
+			         gd__nv_kind_names[k], fo, r);
+	}
 	if (table_out)
 		fclose(table_out);
 	table_out = NULL;
@@ -496,6 +506,62 @@ static void out_of_memory(void **state)
 	assert_true(n > 5);
 }
 
+/*
+ * The general rules written for issue 21's measurement, on a notice of their
+ * own: purposes listed as aims after any "… :", a basis a sentence states for
+ * a kind of purpose, cookies without a stated basis, a recipient list that
+ * goes on past the lexicon's words, authorities answered on request.
+ */
+static void draft_rules(void **state)
+{
+	(void)state;
+	static const char notice[] =
+	    "Politique de confidentialité de la société Exemple\n\n"
+	    "Les données que vous renseignez sont nécessaires afin que nous puissions assurer la "
+	    "facturation, la bonne exécution du contrat et le respect de nos obligations légales.\n\n"
+	    "Nous accédons à vos données dans deux situations :\n\n"
+	    "- Pour les besoins de la détection des fraudes sur les paiements en ligne ;\n"
+	    "- Afin de répondre aux obligations légales de conservation des factures.\n\n"
+	    "Vos données sont traitées pour les finalités suivantes :\n\n"
+	    "- la facturation des abonnements ;\n"
+	    "- les cookies de mesure d'audience.\n\n"
+	    "Destinataires\n\n"
+	    "Ces prestataires sont entre autres : des prestataires d'hébergement ; des bureaux "
+	    "d'enregistrement de noms de domaine ; des imprimeurs de catalogues.\n\n"
+	    "Nous sommes tenus de répondre aux demandes des autorités judiciaires.\n";
+	struct gd__nv *v = NULL;
+	assert_int_equal(gd__notice_draft(&v, notice, sizeof notice - 1, "fr"), 0);
+	const char *fraud = NULL, *oblig = NULL, *billing = NULL, *cookies = NULL;
+	for (size_t k = 0; k < v->nactivities; k++) {
+		const struct gd__nv_activity *a = &v->activities[k];
+		if (strstr(a->name, "fraudes"))
+			fraud = a->basis ? a->basis : "-";
+		if (strstr(a->name, "conservation des factures"))
+			oblig = a->basis ? a->basis : "-";
+		if (strstr(a->name, "facturation des abonnements"))
+			billing = a->basis ? a->basis : "-";
+		if (strstr(a->name, "cookies"))
+			cookies = a->basis ? a->basis : "-";
+	}
+	/* the aims are activities; the second names its basis itself */
+	assert_non_null(fraud);
+	assert_string_equal(oblig ? oblig : "(none)", "legal_obligation");
+	/* the first sentence stated the basis of billing, listed later */
+	assert_string_equal(billing ? billing : "(none)", "contract");
+	assert_string_equal(cookies ? cookies : "(none)", "consent");
+	bool bureaux = false, imprimeurs = false, autorites = false;
+	for (size_t k = 0; k < v->nparties; k++) {
+		bureaux |= strstr(v->parties[k].name, "bureaux d'enregistrement") != NULL;
+		imprimeurs |= strstr(v->parties[k].name, "imprimeurs de catalogues") != NULL;
+		autorites |= strstr(v->parties[k].name, "autorités judiciaires") != NULL &&
+		             strcmp(v->parties[k].kind, "authority") == 0;
+	}
+	assert_true(bureaux);
+	assert_true(imprimeurs);
+	assert_true(autorites);
+	gd__nv_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +570,7 @@ int main(void)
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(art13_items),
 		cmocka_unit_test(draft_yaml),
+		cmocka_unit_test(draft_rules),
 		cmocka_unit_test(po_catalogues),
 		cmocka_unit_test(out_of_memory),
 	};

@@ -442,14 +442,22 @@ int gd_principal_unlock(gd_actor *a, const char *name)
 	                                 NULL, 0);
 }
 
+/*
+ * One operation: a principal is never left disabled with tokens that still
+ * work. The admin check comes first so that its refusal's entry is not rolled
+ * back with the operation.
+ */
 int gd_principal_disable(gd_actor *a, const char *name)
 {
-	int rc = gd__auth_principal_update(a, name, "auth.disable",
-	                                   "UPDATE auth_principals SET disabled = 1 WHERE id = ?", "i", NULL, 0);
-	if (rc < 0)
+	int rc = require_admin(a, "auth.disable");
+	if (rc < 0 || (rc = gd__op_begin(a->v)) < 0)
 		return rc;
-	return gd__auth_principal_update(a, name, "auth.token.revoke",
-	                                 "UPDATE auth_tokens SET revoked = 1 WHERE principal_id = ?", "i", NULL, 0);
+	rc = gd__auth_principal_update(a, name, "auth.disable", "UPDATE auth_principals SET disabled = 1 WHERE id = ?",
+	                               "i", NULL, 0);
+	if (rc == 0)
+		rc = gd__auth_principal_update(a, name, "auth.token.revoke",
+		                               "UPDATE auth_tokens SET revoked = 1 WHERE principal_id = ?", "i", NULL, 0);
+	return gd__op_end(a->v, rc);
 }
 
 int gd_principal_list(gd_actor *a, int (*cb)(void *ud, const gd_principal_info *p), void *ud)

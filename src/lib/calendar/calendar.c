@@ -1,14 +1,15 @@
 /*
  * calendar.c — the controller's calendar for deadlines (Regulation 1182/71):
- * the public holidays of member states (the embedded data/holidays.yml,
- * loaded once per process), their time zones (TZif files of the system's tz
- * database, read once per zone and process), and each tenant's choice of
- * state, zone and internal target (table tenant_calendar, owned here).
+ * the public holidays of member states (the embedded data/holidays.yml, a
+ * built-in data table of lib/vault/data.h, loaded once per process), their
+ * time zones (TZif files of the system's tz database, read once per zone and
+ * process), and each tenant's choice of state, zone and internal target
+ * (table tenant_calendar, owned here).
  *
  * Invariants:
  *  - what is loaded is never freed nor changed: the holiday tables and the
  *    zone cache are reachable from static pointers for the life of the
- *    process, built under one mutex, and read without it afterwards, so the
+ *    process, built under a mutex, and read without it afterwards, so the
  *    threaded server computes deadlines with no process-wide time zone state
  *    (no TZ, no localtime_r);
  *  - a deadline is the last second of a day counted in the tenant's zone; a
@@ -25,8 +26,7 @@
 #include <unistd.h>
 
 #include "lib/calendar/calendar.h"
-#include "lib/vault/arena.h"
-#include "lib/vault/embedded.h"
+#include "lib/vault/data.h"
 #include "util/civil.h"
 
 #define HOLIDAYS_FILE "data/holidays.yml"
@@ -52,7 +52,6 @@ struct gd__state {
 };
 
 struct states {
-	struct gd__arena *ar;
 	struct gd__state *v;
 	size_t n;
 };
@@ -62,8 +61,7 @@ struct zone_entry {
 	struct gd__tz *tz;
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct states *loaded;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* the zone cache */
 static struct zone_entry zones[ZONE_CACHE];
 static size_t nzones;
 
@@ -71,10 +69,7 @@ static size_t nzones;
 
 static const char *scalar(struct gd__arena *ar, struct fy_node *map, const char *key)
 {
-	struct fy_node *n = map ? fy_node_mapping_lookup_by_string(map, key, FY_NT) : NULL;
-	size_t len;
-	const char *s = n && fy_node_is_scalar(n) ? fy_node_get_scalar(n, &len) : NULL;
-	return s ? gd__arena_strndup(ar, s, len) : NULL;
+	return gd__data_scalar(ar, map ? fy_node_mapping_lookup_by_string(map, key, FY_NT) : NULL);
 }
 
 static bool int_of(const char *s, int lo, int hi, int *out)
@@ -148,28 +143,17 @@ static int count(struct fy_node *seq)
 	return seq && fy_node_is_sequence(seq) ? fy_node_sequence_item_count(seq) : 0;
 }
 
-static int load(struct states **out)
+static int parse(struct gd__arena *ar, struct fy_node *root, void **out)
 {
-	const struct gd__embedded *f = gd__embedded_find(HOLIDAYS_FILE);
-	struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET};
-	struct fy_document *doc = NULL;
-	struct states *s = NULL;
-	int rc = GD_ECORRUPT;
-
-	if (!f)
-		return gd__err(GD_ECORRUPT, "the holiday calendar %s is not built into this gardien", HOLIDAYS_FILE);
-	if (!(s = gd__calloc(1, sizeof *s)) || !(s->ar = gd__arena_new())) {
-		rc = GD_ENOMEM;
-		goto done;
-	}
-	if (gd__fault_point() || !(doc = fy_document_build_from_string(&cfg, f->data, f->size))) {
-		rc = GD_ENOMEM;
-		goto done;
-	}
-	struct fy_node *root = fy_document_root(doc);
-	int n = root && fy_node_is_mapping(root) ? fy_node_mapping_item_count(root) : 0;
-	if (n <= 0 || !(s->v = gd__arena_alloc(s->ar, (size_t)n * sizeof *s->v)))
-		goto done;
+	int n = fy_node_is_mapping(root) ? fy_node_mapping_item_count(root) : 0;
+	struct states *s = gd__arena_alloc(ar, sizeof *s);
+	int rc;
+	if (!s)
+		return GD_ENOMEM;
+	if (n <= 0)
+		return GD_ECORRUPT;
+	if (!(s->v = gd__arena_alloc(ar, (size_t)n * sizeof *s->v)))
+		return GD_ENOMEM;
 	void *it = NULL;
 	struct fy_node_pair *p;
 	while ((p = fy_node_mapping_iterate(root, &it))) {
@@ -178,48 +162,36 @@ static int load(struct states **out)
 		size_t klen;
 		const char *key = fy_node_get_scalar(fy_node_pair_key(p), &klen);
 		if (!key || klen != 2 || !map || !fy_node_is_mapping(map))
-			goto done;
-		memset(st, 0, sizeof *st);
+			return GD_ECORRUPT;
 		memcpy(st->code, key, 2);
-		st->name = scalar(s->ar, map, "name");
-		st->calling = scalar(s->ar, map, "calling_code");
-		st->zone = scalar(s->ar, map, "zone");
-		st->law = scalar(s->ar, map, "law");
+		st->name = scalar(ar, map, "name");
+		st->calling = scalar(ar, map, "calling_code");
+		st->zone = scalar(ar, map, "zone");
+		st->law = scalar(ar, map, "law");
 		struct fy_node *fixed = fy_node_mapping_lookup_by_string(map, "fixed", FY_NT);
 		struct fy_node *easter = fy_node_mapping_lookup_by_string(map, "easter", FY_NT);
 		struct fy_node *dates = fy_node_mapping_lookup_by_string(map, "dates", FY_NT);
 		size_t total = (size_t)count(fixed) + (size_t)count(easter) + (size_t)count(dates);
-		if (!st->name || !st->calling || !st->zone || !st->law || !total ||
-		    !(st->h = gd__arena_alloc(s->ar, total * sizeof *st->h)))
-			goto done;
-		if ((rc = load_list(s->ar, fixed, H_FIXED, st)) < 0 || (rc = load_list(s->ar, easter, H_EASTER, st)) < 0 ||
-		    (rc = load_list(s->ar, dates, H_DATE, st)) < 0)
-			goto done;
-		rc = GD_ECORRUPT;
+		if (!st->name || !st->calling || !st->zone || !st->law || !total)
+			return GD_ECORRUPT;
+		if (!(st->h = gd__arena_alloc(ar, total * sizeof *st->h)))
+			return GD_ENOMEM;
+		if ((rc = load_list(ar, fixed, H_FIXED, st)) < 0 || (rc = load_list(ar, easter, H_EASTER, st)) < 0 ||
+		    (rc = load_list(ar, dates, H_DATE, st)) < 0)
+			return rc;
 		s->n++;
-	}
-	rc = 0;
-done:
-	fy_document_destroy(doc);
-	if (rc < 0) {
-		if (s)
-			gd__arena_free(s->ar);
-		gd__free(s);
-		return rc == GD_ENOMEM ? gd__err(rc, "out of memory loading the holiday calendar")
-		                       : gd__err(rc, "the built-in holiday calendar %s is damaged", HOLIDAYS_FILE);
 	}
 	*out = s;
 	return 0;
 }
 
+static struct gd__data holidays = GD__DATA_INIT(HOLIDAYS_FILE, "holiday calendar", parse);
+
 static int states(const struct states **out)
 {
-	int rc = 0;
-	pthread_mutex_lock(&lock);
-	if (!loaded)
-		rc = load(&loaded);
-	*out = loaded;
-	pthread_mutex_unlock(&lock);
+	const void *t;
+	int rc = gd__data_load(&holidays, &t);
+	*out = t;
 	return rc;
 }
 

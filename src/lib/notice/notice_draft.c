@@ -40,6 +40,9 @@ struct draft {
 	const char *section;       /* from the last heading that named one */
 	const char *role;          /* "controller" or "processor" */
 	bool purpose_list, security_list, recipient_list;
+	bool colon_list;           /* bullets follow a sentence ending with ':' */
+	int bullet_line;           /* line of the last list item */
+	int party_line;            /* line of the last recipient taken from an in-sentence list */
 	int act;                   /* the activity sentences attach to, -1 none */
 	bool act_titled;           /* that activity's text is a title: paragraphs describe it */
 	bool act_heading;          /* that activity is a heading: its list items describe it */
@@ -49,6 +52,13 @@ struct draft {
 	/* notice-wide */
 	const char *general_basis;
 	struct gd__nv_src general_basis_src;
+	/* "des services de facturation … nécessaires à l'exécution du contrat":
+	   a basis a sentence states for a kind of purpose (lexicon `use`) */
+	struct use_basis {
+		const char *use, *basis;
+		struct gd__nv_src src;
+	} use_basis[64];
+	size_t nuse_basis;
 	struct gd__nv_list categories, subjects;
 	const char *subject_keys[32];
 	int subject_count[32];
@@ -803,15 +813,20 @@ static void recipient_items(struct draft *d, size_t i)
 	if (colon && has(d, "recipient", s->norm)) {
 		const char *p = colon + (colon[0] == ' ' ? 3 : 2);
 		add_party(d, i, p, strcspn(p, ".;"), 50);
+		d->party_line = s->line;
 		return;
 	}
 	static const char *const starts[] = {"des ", "les ", "nos ", "aux ", "our ", "the ", "to our "};
 	size_t words = 1;
 	for (const char *c = t; *c; c++)
 		words += *c == ' ';
+	/* the list goes on in the same line: its items are recipients too, even
+	   those the lexicon does not know ("des bureaux d'enregistrement …") */
+	bool more = d->party_line && d->party_line == s->line;
 	for (size_t k = 0; k < sizeof starts / sizeof *starts; k++)
-		if (strncmp(t, starts[k], strlen(starts[k])) == 0 && words <= 25 && has(d, "recipient", s->norm)) {
-			add_party(d, i, t, strcspn(t, ".;"), 50);
+		if (strncmp(t, starts[k], strlen(starts[k])) == 0 && words <= 25 &&
+		    (more || has(d, "recipient", s->norm))) {
+			add_party(d, i, t, strcspn(t, ".;"), more ? 45 : 50);
 			return;
 		}
 }
@@ -1114,6 +1129,12 @@ static void purposes_sentence(struct draft *d, size_t i)
 	if ((s->flags & GD__S_BULLET) && !(d->act >= 0 && d->act_heading)) {
 		bool listed = d->purpose_list || (in_section(d, "purposes") && !d->security_list &&
 		                                  !d->recipient_list && d->act_titled == false);
+		/* "… dans trois situations : - pour les besoins de … ; - afin de …":
+		   items that open on an aim are purposes, whatever announced them */
+		struct gd__lex_hit aim;
+		if (!listed && d->colon_list && !d->security_list && !d->recipient_list &&
+		    gd__lexicon_find(d->lx, "aim", s->norm, &aim) && aim.at <= 8)
+			listed = true;
 		if (listed && strlen(s->text) < 400) {
 			size_t tl = strlen(s->text);
 			char last = tl ? s->text[tl - 1] : 0;
@@ -1157,6 +1178,57 @@ static void purposes_sentence(struct draft *d, size_t i)
 	}
 	if (d->act >= 0 && !d->act_titled)
 		d->act = -1; /* the list has ended */
+}
+
+/* Hits of one kind in a sentence, in the order gd__lexicon_each gives them. */
+struct hits {
+	struct gd__lex_hit h[16];
+	size_t n;
+};
+
+static void on_hit(void *ud, const struct gd__lex_hit *h)
+{
+	struct hits *c = ud;
+	if (c->n < sizeof c->h / sizeof *c->h)
+		c->h[c->n++] = *h;
+}
+
+/*
+ * "vous ne renseignez que des données nécessaires afin que X puisse assurer
+ * des services de facturation, de comptabilité ou de support, la bonne
+ * exécution du contrat … ou le respect de ses obligations légales": a sentence
+ * naming kinds of purposes (lexicon `use`) and bases states, for each kind, the
+ * first basis named after it (else the last one before it). Kept notice-wide,
+ * applied at the end to the activities of that kind that have no basis of
+ * their own, wherever they are listed.
+ */
+static void use_bases(struct draft *d, size_t i)
+{
+	const struct gd__sentence *s = &d->s[i];
+	if (s->flags & GD__S_HEADING)
+		return;
+	struct hits b = {.n = 0}, u = {.n = 0};
+	gd__lexicon_each(d->lx, "basis", s->norm, on_hit, &b);
+	if (!b.n)
+		return;
+	gd__lexicon_each(d->lx, "use", s->norm, on_hit, &u);
+	for (size_t k = 0; k < u.n && d->nuse_basis < sizeof d->use_basis / sizeof *d->use_basis; k++) {
+		const struct gd__lex_hit *after = NULL, *before = NULL;
+		for (size_t j = 0; j < b.n; j++) {
+			if (b.h[j].at >= u.h[k].at && (!after || b.h[j].at < after->at))
+				after = &b.h[j];
+			if (b.h[j].at < u.h[k].at && (!before || b.h[j].at > before->at))
+				before = &b.h[j];
+		}
+		const char *basis = after ? after->key : before->key;
+		bool known = false;
+		for (size_t j = 0; j < d->nuse_basis && !known; j++)
+			known = strcmp(d->use_basis[j].use, u.h[k].key) == 0;
+		if (known)
+			continue; /* the first sentence that says it wins */
+		d->use_basis[d->nuse_basis++] = (struct use_basis){
+			u.h[k].key, basis, src_of(d, i, 50, "the notice states this basis for such purposes")};
+	}
 }
 
 /* Folded, stripped of trailing list punctuation, the name's first content words: the id. */
@@ -1299,6 +1371,20 @@ static void finish(struct draft *d)
 			a->basis_src.conf = 50;
 			a->basis_src.note = "the purpose is a legal obligation";
 		}
+		for (size_t u = 0; !a->basis && a->purpose && u < d->nuse_basis; u++)
+			if (strcmp(d->use_basis[u].use, a->purpose) == 0) {
+				a->basis = d->use_basis[u].basis;
+				a->basis_src = d->use_basis[u].src;
+				a->basis_detail = d->use_basis[u].src.quote;
+			}
+		if (!a->basis && f && strstr(f, "cookie")) {
+			/* cookies not strictly necessary need consent (ePrivacy Art. 5(3)):
+			   the law gives the basis when the notice is silent */
+			a->basis = "consent";
+			a->basis_src = a->src;
+			a->basis_src.conf = 40;
+			a->basis_src.note = "cookies need consent (ePrivacy Art. 5(3)) unless strictly necessary: check";
+		}
 		if (!a->basis && d->general_basis && a->purpose && strncmp(a->purpose, "essential", 9) == 0) {
 			a->basis = d->general_basis;
 			a->basis_src = d->general_basis_src;
@@ -1409,6 +1495,11 @@ int gd__notice_draft(struct gd__nv **out, const char *text, size_t len, const ch
 		if ((s->flags & GD__S_HEADING) && !(s->flags & GD__S_CELL)) {
 			heading_sentence(&d, i);
 		} else {
+			/* a sentence of the same line goes on with the item before it */
+			if (s->flags & GD__S_BULLET)
+				d.bullet_line = s->line;
+			else if (s->line != d.bullet_line)
+				d.colon_list = (s->flags & GD__S_COLON) != 0;
 			if ((s->flags & GD__S_COLON) && !(s->flags & GD__S_BULLET)) {
 				const char *intro = key_of(&d, "intro", s->norm);
 				d.purpose_list = intro && strcmp(intro, "purposes") == 0;
@@ -1443,6 +1534,7 @@ int gd__notice_draft(struct gd__nv **out, const char *text, size_t len, const ch
 				                                               &v->capretention}))
 					d.used[i] = true;
 			}
+			use_bases(&d, i);
 			shared_with(&d, i);
 			recipient_items(&d, i);
 			transfers(&d, i);

@@ -310,9 +310,13 @@ const char *gd__basis_name(enum gd__basis b);
 /* The model as JSON (jansson); the caller json_decref()s it. */
 struct json_t;
 struct json_t *gd__register_json(const struct gd__register *r);
-/* Writes `r` in `format` (GD_REGISTER_FORMATS); "yaml" writes `source`. */
+/*
+ * Writes `r` in `format` (GD_REGISTER_FORMATS); "yaml" writes `source`. The
+ * Markdown and HTML documents read in `language` (po/<language>.po, context
+ * "register"; NULL: English); the other formats have no language.
+ */
 int gd__register_write(const struct gd__register *r, const char *source, size_t len,
-                       const char *format, FILE *out);
+                       const char *format, const char *language, FILE *out);
 
 /* A fideslang data use / data category as the closest DPV 2.2 term, compact ("dpv:…", "pd:…"; register_dpv.c). */
 const char *gd__dpv_purpose(const char *data_use);
@@ -320,6 +324,10 @@ const char *gd__dpv_personal_data(const char *category);
 
 /* The CNIL template's columns, as CSV (ods false) or flat OpenDocument (register_cnil.c). */
 int gd__register_write_cnil(const struct gd__register *r, bool ods, FILE *out);
+/* The same cells as content.xml of an OpenDocument package (register_ods.c). */
+int gd__register_write_ods_content(const struct gd__register *r, FILE *out);
+/* The zipped OpenDocument spreadsheet (.ods): mimetype stored first, content.xml, manifest. */
+int gd__register_write_ods(const struct gd__register *r, FILE *out);
 
 /* Cache of parsed registers kept on the vault handle (register_store.c). */
 struct gd__register_cache;

@@ -431,6 +431,15 @@ static const char fods_head[] =
 	" office:version=\"1.2\" office:mimetype=\"application/vnd.oasis.opendocument.spreadsheet\">\n"
 	"<office:body>\n<office:spreadsheet>\n";
 
+/* content.xml of a zipped .ods (register_ods.c): the same body, in its own root. */
+static const char ods_content_head[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	"<office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\""
+	" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\""
+	" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\""
+	" office:version=\"1.2\">\n"
+	"<office:body>\n<office:spreadsheet>\n";
+
 static void fods_pair(FILE *out, const char *label, const char *value)
 {
 	if (!value)
@@ -441,14 +450,27 @@ static void fods_pair(FILE *out, const char *label, const char *value)
 	fputs("</table:table-row>\n", out);
 }
 
+static int write_cnil(const struct gd__register *r, bool ods, bool content, FILE *out);
+
 int gd__register_write_cnil(const struct gd__register *r, bool ods, FILE *out)
+{
+	return write_cnil(r, ods, false, out);
+}
+
+int gd__register_write_ods_content(const struct gd__register *r, FILE *out)
+{
+	return write_cnil(r, true, true, out);
+}
+
+/* ods: the OpenDocument body, as a flat document or (content) as content.xml. */
+static int write_cnil(const struct gd__register *r, bool ods, bool content, FILE *out)
 {
 	struct row row = {0};
 	int rc = 0;
 	if (!(row.c = gd__calloc(NCOLS, sizeof *row.c)))
 		return gd__err(GD_ENOMEM, "out of memory");
 	if (ods) {
-		fputs(fods_head, out);
+		fputs(content ? ods_content_head : fods_head, out);
 		/* The template's first sheet: the organisation, common to every activity. */
 		fputs("<table:table table:name=\"Organisme\">\n", out);
 		fods_pair(out, "Nom de l'organisme", r->controller.name);
@@ -488,7 +510,8 @@ int gd__register_write_cnil(const struct gd__register *r, bool ods, FILE *out)
 		}
 	}
 	if (ods)
-		fputs("</table:table>\n</office:spreadsheet>\n</office:body>\n</office:document>\n", out);
+		fprintf(out, "</table:table>\n</office:spreadsheet>\n</office:body>\n</office:document%s>\n",
+		        content ? "-content" : "");
 	if (row.oom)
 		rc = gd__err(GD_ENOMEM, "out of memory building the register export: nothing is cut, the export failed");
 	else if (ferror(out))

@@ -5,7 +5,11 @@
  *
  * Every format is built from the model alone, walking it in file order, with
  * no clock, locale or hash-table order involved: the same register gives the
- * same bytes. The JSON form is also what gd_register_diff compares.
+ * same bytes. The JSON form is also what gd_register_diff compares. Markdown
+ * and HTML take their words from the language's gettext catalogue (po.h,
+ * contexts "register", "register-basis", "register-right",
+ * "register-safeguard", "stage"), the notice writer's catalogues; catalogue
+ * texts are inserted as text, never used as a printf format.
  */
 #include <jansson.h>
 #include <stdarg.h>
@@ -13,6 +17,7 @@
 #include <string.h>
 
 #include "lib/internal.h"
+#include "lib/po/po.h"
 #include "lib/register/register.h"
 #include "lib/register/taxonomy.h"
 #include "util/buf.h"
@@ -513,7 +518,8 @@ static const char *sb_list(struct gd__buf *b, const struct gd__strings *s, const
 	return sb_str(b);
 }
 
-static const char *sb_parties(struct gd__buf *b, const struct gd__party *p, size_t n, const char *sep)
+static const char *sb_parties(const struct gd__po *po, struct gd__buf *b, const struct gd__party *p, size_t n,
+                              const char *sep)
 {
 	gd__buf_reset(b);
 	for (size_t i = 0; i < n; i++) {
@@ -530,13 +536,14 @@ static const char *sb_parties(struct gd__buf *b, const struct gd__party *p, size
 			if (p[i].purpose)
 				sb_add(b, "%s%s", any ? ", " : "", p[i].purpose);
 			if (p[i].contract_date)
-				sb_add(b, "%scontract of %s%s%s", any ? ", " : "", p[i].contract_date,
+				sb_add(b, "%s%s %s%s%s", any ? ", " : "", gd__po_pgettext(po, "register", "contract of"), p[i].contract_date,
 				       p[i].contract_reference ? " " : "", p[i].contract_reference ? p[i].contract_reference : "");
 			sb_add(b, ")");
 		}
 		for (size_t k = 0; k < p[i].nsub_processors; k++) {
 			const struct gd__party *s = &p[i].sub_processors[k];
-			sb_add(b, "%s%s (sub-processor", k ? "; " : " — engages ", s->name);
+			sb_add(b, "%s%s (%s", k ? "; " : gd__po_pgettext(po, "register", " — engages "), s->name,
+			       gd__po_pgettext(po, "register", "sub-processor"));
 			for (size_t c = 0; c < s->countries.n; c++)
 				sb_add(b, ", %s", s->countries.v[c]);
 			if (s->purpose)
@@ -547,18 +554,23 @@ static const char *sb_parties(struct gd__buf *b, const struct gd__party *p, size
 	return sb_str(b);
 }
 
-static const char *sb_transfers(struct gd__buf *b, const struct gd__activity *a, const char *sep)
+static const char *sb_transfers(const struct gd__po *po, struct gd__buf *b, const struct gd__activity *a,
+                                const char *sep)
 {
 	gd__buf_reset(b);
 	for (size_t i = 0; i < a->ntransfers; i++) {
 		const struct gd__transfer *t = &a->transfers[i];
 		sb_add(b, "%s%s, %s, %s%s%s", i ? sep : "", t->recipient, t->country ? t->country : "?",
-		       safeguard_names[t->safeguard], t->reference ? ", " : "", t->reference ? t->reference : "");
+		       gd__po_pgettext(po, "register-safeguard", safeguard_names[t->safeguard]), t->reference ? ", " : "",
+		       t->reference ? t->reference : "");
 	}
 	return sb_str(b);
 }
 
-static const char *sb_retention(struct gd__buf *b, const struct gd__activity *a, const char *sep)
+static void period_words(const struct gd__po *po, char out[128], struct gd__period p);
+
+static const char *sb_retention(const struct gd__po *po, struct gd__buf *b, const struct gd__activity *a,
+                                const char *sep)
 {
 	gd__buf_reset(b);
 	for (size_t i = 0; i < a->nretention; i++) {
@@ -568,14 +580,33 @@ static const char *sb_retention(struct gd__buf *b, const struct gd__activity *a,
 			for (size_t k = 0; k < r->categories.n; k++)
 				sb_add(b, "%s%s", k ? ", " : "", r->categories.v[k]);
 			for (size_t k = 0; k < r->subjects.n; k++)
-				sb_add(b, "%s%s", k ? ", " : (r->categories.n ? " of " : "of "), r->subjects.v[k]);
+				sb_add(b, "%s%s", k ? ", " : gd__po_pgettext(po, "register", r->categories.n ? " of " : "of "),
+				       r->subjects.v[k]);
 			sb_add(b, ": ");
 		}
 		for (size_t s = 0; s < r->nstages; s++) {
-			char per[64];
-			period_str(per, r->stages[s].after);
-			sb_add(b, "%s%s %s after %s", s ? "; " : "", stage_names[r->stages[s].action], per,
-			       r->stages[s].from);
+			char per[128];
+			period_words(po, per, r->stages[s].after);
+			const char *f = gd__po_pgettext(po, "register", "{action} {period} after {event}");
+			sb_add(b, "%s", s ? "; " : "");
+			/* the catalogue orders the words; placeholders are replaced here, never printf'd */
+			for (const char *c = f; *c;) {
+				const char *v = NULL;
+				size_t skip = 0;
+				if (strncmp(c, "{action}", 8) == 0)
+					v = gd__po_pgettext(po, "stage", stage_names[r->stages[s].action]), skip = 8;
+				else if (strncmp(c, "{period}", 8) == 0)
+					v = per, skip = 8;
+				else if (strncmp(c, "{event}", 7) == 0)
+					v = r->stages[s].from, skip = 7;
+				if (v) {
+					sb_add(b, "%s", v);
+					c += skip;
+				} else {
+					gd__buf_add(b, c, 1);
+					c++;
+				}
+			}
 		}
 		if (r->legal_reference)
 			sb_add(b, " [%s]", r->legal_reference);
@@ -583,7 +614,7 @@ static const char *sb_retention(struct gd__buf *b, const struct gd__activity *a,
 	return sb_str(b);
 }
 
-static const char *sb_special(struct gd__buf *b, const struct gd__activity *a)
+static const char *sb_special(const struct gd__po *po, struct gd__buf *b, const struct gd__activity *a)
 {
 	gd__buf_reset(b);
 	for (size_t i = 0; i < a->categories.n; i++)
@@ -592,20 +623,21 @@ static const char *sb_special(struct gd__buf *b, const struct gd__activity *a)
 	if (b->n && a->art9_condition)
 		sb_add(b, " (Art. 9: %s)", a->art9_condition);
 	if (!b->n)
-		sb_add(b, "non");
+		sb_add(b, "%s", gd__po_pgettext(po, "register", "none"));
 	return sb_str(b);
 }
 
-static const char *sb_basis(struct gd__buf *b, const struct gd__activity *a)
+static const char *sb_basis(const struct gd__po *po, struct gd__buf *b, const struct gd__activity *a)
 {
 	const struct gd__term *t = gd__taxonomy_find(GD__TAXO_BASIS, basis_names[a->basis]);
 	gd__buf_reset(b);
 	if (a->basis == GD__BASIS_NOT_STATED)
-		sb_add(b, "not stated in the notice");
+		sb_add(b, "%s", gd__po_pgettext(po, "register", "not stated in the notice"));
 	else
-		sb_add(b, "%s (Art. %s)", basis_names[a->basis], t ? t->article : "6(1)");
+		sb_add(b, "%s (%s %s)", gd__po_pgettext(po, "register-basis", basis_names[a->basis]),
+		       gd__po_pgettext(po, "register", "Art."), t ? t->article : "6(1)");
 	if (a->basis_detail)
-		sb_add(b, ": %s", a->basis_detail);
+		sb_add(b, "%s%s", gd__po_pgettext(po, "register", ": "), a->basis_detail);
 	return sb_str(b);
 }
 
@@ -625,7 +657,38 @@ static int finish(struct gd__buf *o, struct gd__buf *cell)
 struct doc {
 	struct gd__buf o;  /* streaming to the FILE */
 	bool html;
+	const struct gd__po *po;  /* the language's catalogue (po/<language>.po) */
 };
+
+/* A label of the export in the document's language (context "register"). */
+#define L(x) gd__po_pgettext(d.po, "register", (x))
+
+/* A register term in the catalogue's words ("basis", "right"…), else its key. */
+static const char *term_of(const struct doc *d, const char *ctx, const char *key)
+{
+	return gd__po_pgettext(d->po, ctx, key);
+}
+
+/* "3 years 6 months" in the catalogue's words (the notice's plural forms). */
+static void period_words(const struct gd__po *po, char out[128], struct gd__period p)
+{
+	struct { int n; const char *one, *many; } parts[] = {
+		{p.years, "{n} year", "{n} years"}, {p.months, "{n} month", "{n} months"},
+		{p.days, "{n} day", "{n} days"}};
+	size_t o = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < 3; i++) {
+		if (!parts[i].n && !(i == 2 && o == 0))
+			continue;
+		const char *f = gd__po_ngettext(po, parts[i].one, parts[i].many, (unsigned long)parts[i].n);
+		const char *ph = strstr(f, "{n}");
+		int w = ph ? snprintf(out + o, 128 - o, "%s%.*s%d%s", o ? " " : "", (int)(ph - f), f, parts[i].n, ph + 3)
+		           : snprintf(out + o, 128 - o, "%s%s", o ? " " : "", f);
+		o += w > 0 ? (size_t)w : 0;
+		if (o >= 128)
+			o = 127;
+	}
+}
 
 /* Text in the document: HTML-escaped, or Markdown's special characters escaped. */
 static void esc(struct doc *d, const char *s)
@@ -689,17 +752,41 @@ static void row(struct doc *d, const char *label, const char *value)
 	}
 }
 
-static int write_doc(const struct gd__register *r, FILE *out, bool html)
+/* A right's name from the notice's catalogue, without its trailing colon. */
+static void right_label(const struct doc *d, const char *kind, char out[256])
 {
+	snprintf(out, 256, "%s", term_of(d, "register-right", kind));
+	size_t n = strlen(out);
+	for (;;) {
+		if (n && (out[n - 1] == ':' || out[n - 1] == ' '))
+			n--;
+		else if (n >= 2 && memcmp(out + n - 2, "\xc2\xa0", 2) == 0) /* no-break space */
+			n -= 2;
+		else if (n >= 3 && memcmp(out + n - 3, "\xe2\x80\xaf", 3) == 0) /* narrow one */
+			n -= 3;
+		else
+			break;
+	}
+	out[n] = 0;
+}
+
+static int write_doc(const struct gd__register *r, FILE *out, bool html, const char *language)
+{
+	const struct gd__po *po;
+	int prc = gd__po_get(&po, language ? language : "en");
+	if (prc < 0)
+		return prc;
 	char mem[8192];
-	struct doc d = {.html = html};
+	struct doc d = {.html = html, .po = po};
 	struct gd__buf cell, *b = &cell;
 	char t[1024];
 	gd__buf_init(&cell, CELL_MAX);
 	gd__buf_init_stream(&d.o, mem, sizeof mem, to_file, out);
-	snprintf(t, sizeof t, "Register of processing activities — %s", r->controller.name);
+	snprintf(t, sizeof t, "%s — %s", L("Register of processing activities"), r->controller.name);
 	if (html) {
-		gd__buf_puts(&d.o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+		gd__buf_puts(&d.o, "<!DOCTYPE html>\n<html lang=\"");
+		esc(&d, language ? language : "en");
+		gd__buf_puts(&d.o, "\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
 		esc(&d, t);
 		gd__buf_puts(&d.o, "</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}"
 		      "table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.3em;"
@@ -711,34 +798,34 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 		esc(&d, t);
 		gd__buf_puts(&d.o, "\n");
 	}
-	heading(&d, 2, "Controller", "controller");
+	heading(&d, 2, L("Controller"), "controller");
 	table_start(&d);
-	row(&d, "Name", r->controller.name);
-	row(&d, "Address", r->controller.address);
-	row(&d, "Registration", r->controller.registration);
-	row(&d, "Country", r->controller.country);
-	row(&d, "Email", r->controller.email);
+	row(&d, L("Name"), r->controller.name);
+	row(&d, L("Address"), r->controller.address);
+	row(&d, L("Registration"), r->controller.registration);
+	row(&d, L("Country"), r->controller.country);
+	row(&d, L("Email"), r->controller.email);
 	if (r->representative.name) {
 		snprintf(t, sizeof t, "%s%s%s", r->representative.name, r->representative.address ? ", " : "",
 		         r->representative.address ? r->representative.address : "");
-		row(&d, "Representative", t);
+		row(&d, L("Representative"), t);
 	}
 	if (r->dpo.name) {
 		snprintf(t, sizeof t, "%s%s%s%s%s%s%s", r->dpo.name, r->dpo.address ? ", " : "",
 		         r->dpo.address ? r->dpo.address : "", r->dpo.email ? ", " : "",
 		         r->dpo.email ? r->dpo.email : "", r->dpo_phone ? ", " : "", r->dpo_phone ? r->dpo_phone : "");
-		row(&d, "Data protection officer", t);
+		row(&d, L("Data protection officer"), t);
 	}
 	if (r->authority.name)
-		row(&d, "Supervisory authority", r->authority.name);
-	row(&d, "Rights: write to", r->rights_contact);
-	row(&d, "Rights: postal address", r->rights_postal);
-	row(&d, "Privacy notice", r->notice.url);
-	row(&d, "Notice updated", r->notice.updated);
-	row(&d, "Security (all activities)", sb_list(b, &r->security, "; "));
+		row(&d, L("Supervisory authority"), r->authority.name);
+	row(&d, L("Rights: write to"), r->rights_contact);
+	row(&d, L("Rights: postal address"), r->rights_postal);
+	row(&d, L("Privacy notice"), r->notice.url);
+	row(&d, L("Notice updated"), r->notice.updated);
+	row(&d, L("Security (all activities)"), sb_list(b, &r->security, "; "));
 	table_end(&d);
 
-	heading(&d, 2, "Activities", "activities");
+	heading(&d, 2, L("Activities"), "activities");
 	if (html)
 		gd__buf_puts(&d.o, "<ul>\n");
 	for (size_t i = 0; i < r->nactivities; i++) {
@@ -765,80 +852,82 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 		snprintf(anchor, sizeof anchor, "activity-%s", a->id);
 		heading(&d, 2, a->name, anchor);
 		table_start(&d);
-		row(&d, "Id", a->id);
-		row(&d, "Description", a->description);
-		snprintf(t, sizeof t, "%s%s%s", a->role == GD__ROLE_PROCESSOR ? "processor" : "controller",
-		         a->on_behalf_of ? ", on behalf of " : "", a->on_behalf_of ? a->on_behalf_of : "");
-		row(&d, "Role", t);
-		row(&d, "Purposes", sb_list(b, &a->purposes, ", "));
-		row(&d, "Sub-purposes", sb_list(b, &a->sub_purposes, "; "));
-		row(&d, "Legal basis", sb_basis(b, a));
+		row(&d, L("Id"), a->id);
+		row(&d, L("Description"), a->description);
+		snprintf(t, sizeof t, "%s%s%s", L(a->role == GD__ROLE_PROCESSOR ? "processor" : "controller"),
+		         a->on_behalf_of ? L(", on behalf of ") : "", a->on_behalf_of ? a->on_behalf_of : "");
+		row(&d, L("Role"), t);
+		row(&d, L("Purposes"), sb_list(b, &a->purposes, ", "));
+		row(&d, L("Sub-purposes"), sb_list(b, &a->sub_purposes, "; "));
+		row(&d, L("Legal basis"), sb_basis(po, b, a));
 		if (a->consent_text) {
-			snprintf(t, sizeof t, "%s%s%s", a->consent_text, a->consent_version ? " — version " : "",
+			snprintf(t, sizeof t, "%s%s%s", a->consent_text, a->consent_version ? L(" — version ") : "",
 			         a->consent_version ? a->consent_version : "");
-			row(&d, "Consent wording", t);
+			row(&d, L("Consent wording"), t);
 		}
-		row(&d, "Art. 9 condition", a->art9_condition);
-		row(&d, "Data categories", sb_list(b, &a->categories, ", "));
-		row(&d, "Special categories", sb_special(b, a));
-		row(&d, "Data subjects", sb_list(b, &a->subjects, ", "));
-		row(&d, "Sources", sb_list(b, &a->sources, ", "));
+		row(&d, L("Art. 9 condition"), a->art9_condition);
+		row(&d, L("Data categories"), sb_list(b, &a->categories, ", "));
+		row(&d, L("Special categories"), sb_special(po, b, a));
+		row(&d, L("Data subjects"), sb_list(b, &a->subjects, ", "));
+		row(&d, L("Sources"), sb_list(b, &a->sources, ", "));
 		if (a->mandatory.n) {
 			sb_list(b, &a->mandatory, ", ");
-			sb_add(b, " — if absent: %s", a->if_absent ? a->if_absent : "");
-			row(&d, "Mandatory", sb_str(b));
+			sb_add(b, "%s%s", L(" — if absent: "), a->if_absent ? a->if_absent : "");
+			row(&d, L("Mandatory"), sb_str(b));
 		}
-		row(&d, "Internal roles", sb_list(b, &a->roles, ", "));
-		row(&d, "Recipients", sb_parties(b, a->recipients, a->nrecipients, "; "));
-		row(&d, "Processors", sb_parties(b, a->processors, a->nprocessors, "; "));
-		row(&d, "Transfers outside the EU", sb_transfers(b, a, "; "));
+		row(&d, L("Internal roles"), sb_list(b, &a->roles, ", "));
+		row(&d, L("Recipients"), sb_parties(po, b, a->recipients, a->nrecipients, "; "));
+		row(&d, L("Processors"), sb_parties(po, b, a->processors, a->nprocessors, "; "));
+		row(&d, L("Transfers outside the EU"), sb_transfers(po, b, a, "; "));
 		gd__buf_reset(b);
 		for (size_t k = 0; k < a->njoint; k++)
 			sb_add(b, "%s%s: %s%s%s", k ? "; " : "", a->joint[k].name,
 			       a->joint[k].arrangement ? a->joint[k].arrangement : "", a->joint[k].reference ? " — " : "",
 			       a->joint[k].reference ? a->joint[k].reference : "");
-		row(&d, "Joint controllers (Art. 26)", b->n ? sb_str(b) : NULL);
+		row(&d, L("Joint controllers (Art. 26)"), b->n ? sb_str(b) : NULL);
 		if (a->dpia.date) {
 			gd__buf_reset(b);
 			sb_add(b, "%s, %s%s%s", a->dpia.date, a->dpia.outcome ? a->dpia.outcome : "",
 			       a->dpia.reference ? " — " : "", a->dpia.reference ? a->dpia.reference : "");
-			row(&d, "Impact assessment (Art. 35)", sb_str(b));
+			row(&d, L("Impact assessment (Art. 35)"), sb_str(b));
 		}
-		row(&d, "Retention", sb_retention(b, a, " | "));
+		row(&d, L("Retention"), sb_retention(po, b, a, " | "));
 		for (size_t k = 0; k < a->nretention; k++)
-			row(&d, "Retention (notice)", a->retention[k].text);
-		row(&d, "Automated decision", a->automated_decision);
-		row(&d, "Security", sb_list(b, &a->security, "; "));
-		row(&d, "Notice", a->notice);
+			row(&d, L("Retention (notice)"), a->retention[k].text);
+		row(&d, L("Automated decision"), a->automated_decision);
+		row(&d, L("Security"), sb_list(b, &a->security, "; "));
+		row(&d, L("Notice"), a->notice);
 		table_end(&d);
 	}
 	if (r->nrights) {
-		heading(&d, 2, "Rights of the data subjects", "rights");
+		heading(&d, 2, L("Rights of the data subjects"), "rights");
 		table_start(&d);
 		for (size_t i = 0; i < r->nrights; i++) {
 			const struct gd__right *g = &r->rights[i];
 			gd__buf_reset(b);
-			sb_add(b, "%s", g->offered ? "offered" : "not offered");
+			sb_add(b, "%s", L(g->offered ? "offered" : "not offered"));
 			if (g->reason)
-				sb_add(b, ": %s", g->reason);
+				sb_add(b, "%s%s", L(": "), g->reason);
 			if (g->conditions)
 				sb_add(b, " — %s", g->conditions);
 			if (g->identity_proof)
-				sb_add(b, " — identity proof required");
+				sb_add(b, "%s", L(" — identity proof required"));
 			if (g->extra_copies_charged)
-				sb_add(b, " — extra copies may be charged");
+				sb_add(b, "%s", L(" — extra copies may be charged"));
 			for (size_t k = 0; k < g->channels.n; k++)
-				sb_add(b, "%s%s", k ? ", " : " — by ", g->channels.v[k]);
+				sb_add(b, "%s%s", k ? ", " : L(" — by "), g->channels.v[k]);
 			if (g->fee)
-				sb_add(b, " — %s", strcmp(g->fee, "free") == 0 ? "free" : "free unless manifestly unfounded or excessive");
+				sb_add(b, " — %s", L(strcmp(g->fee, "free") == 0 ? "free" : "free unless manifestly unfounded or excessive"));
 			if (g->identity)
-				sb_add(b, " — identity: %s", g->identity);
-			row(&d, g->kind, sb_str(b));
+				sb_add(b, "%s%s", L(" — identity: "), g->identity);
+			char label[256];
+			right_label(&d, g->kind, label);
+			row(&d, label, sb_str(b));
 		}
 		table_end(&d);
 	}
 	if (r->nevents) {
-		heading(&d, 2, "Events retention counts from", "events");
+		heading(&d, 2, L("Events retention counts from"), "events");
 		table_start(&d);
 		for (size_t i = 0; i < r->nevents; i++)
 			row(&d, r->events[i].name, r->events[i].description ? r->events[i].description : "-");
@@ -850,7 +939,7 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html)
 }
 
 int gd__register_write(const struct gd__register *r, const char *source, size_t len,
-                       const char *format, FILE *out)
+                       const char *format, const char *language, FILE *out)
 {
 	if (!format)
 		format = "md";
@@ -860,12 +949,14 @@ int gd__register_write(const struct gd__register *r, const char *source, size_t 
 		return dump(jsonld(r), out);
 	if (strcmp(format, "csv") == 0)
 		return gd__register_write_cnil(r, false, out);
+	if (strcmp(format, "ods") == 0)
+		return gd__register_write_ods(r, out);
 	if (strcmp(format, "fods") == 0)
 		return gd__register_write_cnil(r, true, out);
 	if (strcmp(format, "md") == 0 || strcmp(format, "markdown") == 0)
-		return write_doc(r, out, false);
+		return write_doc(r, out, false, language);
 	if (strcmp(format, "html") == 0)
-		return write_doc(r, out, true);
+		return write_doc(r, out, true, language);
 	if (strcmp(format, "yaml") == 0)
 		return fwrite(source, 1, len, out) == len ? 0 : gd__err(GD_EIO, "cannot write the export");
 	return gd__err(GD_EINVAL, "unknown export format \"%s\": use one of %s", format, GD_REGISTER_FORMATS);

@@ -268,6 +268,12 @@ int gd_register_versions(gd_actor *a, int (*cb)(void *ud, const gd_register_vers
 
 int gd_register_export(gd_actor *a, int64_t version, const char *format, FILE *out)
 {
+	return gd_register_export_lang(a, version, format, NULL, out);
+}
+
+int gd_register_export_lang(gd_actor *a, int64_t version, const char *format, const char *language,
+                            FILE *out)
+{
 	struct gd__register *r = NULL;
 	char *src = NULL, why[64];
 	size_t len = 0;
@@ -279,7 +285,7 @@ int gd_register_export(gd_actor *a, int64_t version, const char *format, FILE *o
 	snprintf(why, sizeof why, "version %lld as %.16s", (long long)r->version, format ? format : "md");
 	rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "register.export", .reason = why});
 	if (rc == 0)
-		rc = gd__register_write(r, src, len, format, out);
+		rc = gd__register_write(r, src, len, format, language, out);
 	rc = gd__op_end(a->v, rc);
 free:
 	gd__register_free(r);
@@ -289,6 +295,11 @@ free:
 
 int gd_register_export_file(const char *path, const char *format, FILE *out)
 {
+	return gd_register_export_file_lang(path, format, NULL, out);
+}
+
+int gd_register_export_file_lang(const char *path, const char *format, const char *language, FILE *out)
+{
 	char *text;
 	size_t len;
 	struct gd__register *r = NULL;
@@ -296,7 +307,7 @@ int gd_register_export_file(const char *path, const char *format, FILE *out)
 	if (rc < 0)
 		return rc;
 	if ((rc = gd__register_parse(&r, path, text, len, NULL, NULL, NULL, NULL)) == 0)
-		rc = gd__register_write(r, text, len, format, out);
+		rc = gd__register_write(r, text, len, format, language, out);
 	gd__register_free(r);
 	gd__free(text);
 	return rc;

@@ -1,19 +1,14 @@
 /*
- * taxonomy.c — loads the embedded data/taxonomy.yml into static tables, once
- * per process (under a mutex, retried after a failure such as an injected
- * allocation fault). The tables are never freed: they are reachable from a
- * static pointer for the life of the process.
+ * taxonomy.c — the vocabulary of registers: the embedded data/taxonomy.yml,
+ * a built-in data table (lib/vault/data.h: loaded once per process, never
+ * freed), and lookups in it.
  */
-#include <libfyaml.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/vault/arena.h"
+#include "lib/vault/data.h"
 #include "lib/internal.h"
 #include "lib/register/taxonomy.h"
-
-#define TAXONOMY_FILE "data/taxonomy.yml"
 
 struct table {
 	struct gd__term *v;
@@ -21,14 +16,10 @@ struct table {
 };
 
 struct taxonomy {
-	struct gd__arena *ar;
 	struct table kinds[GD__TAXO_NKINDS];
 	struct table special; /* keys only */
 	struct table eea;     /* keys only */
 };
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct taxonomy *loaded;
 
 static const char *const kind_keys[GD__TAXO_NKINDS] = {
 	"data_categories", "data_uses", "data_subjects", "legal_bases",
@@ -44,20 +35,6 @@ const char *gd__taxonomy_kind_name(enum gd__taxo_kind kind)
 	return kind_names[kind];
 }
 
-static const char *dup_scalar(struct gd__arena *ar, struct fy_node *n)
-{
-	size_t len;
-	const char *s = n && fy_node_is_scalar(n) ? fy_node_get_scalar(n, &len) : NULL;
-	return s ? gd__arena_strndup(ar, s, len) : NULL;
-}
-
-static const char *field(struct gd__arena *ar, struct fy_node *map, const char *key)
-{
-	struct fy_node *n = fy_node_mapping_lookup_by_string(map, key, FY_NT);
-	const char *s = n ? dup_scalar(ar, n) : gd__arena_strdup(ar, "");
-	return s;
-}
-
 /* A mapping of key → label, or key → {label, article, dpv, gdpr}. */
 static int load_table(struct gd__arena *ar, struct fy_node *map, struct table *t)
 {
@@ -71,14 +48,14 @@ static int load_table(struct gd__arena *ar, struct fy_node *map, struct table *t
 	while ((p = fy_node_mapping_iterate(map, &it))) {
 		struct gd__term *term = &t->v[t->n];
 		struct fy_node *val = fy_node_pair_value(p);
-		term->key = dup_scalar(ar, fy_node_pair_key(p));
+		term->key = gd__data_scalar(ar, fy_node_pair_key(p));
 		if (val && fy_node_is_mapping(val)) {
-			term->label = field(ar, val, "label");
-			term->article = field(ar, val, "article");
-			term->dpv = field(ar, val, "dpv");
-			term->gdpr = field(ar, val, "gdpr");
+			term->label = gd__data_field(ar, val, "label");
+			term->article = gd__data_field(ar, val, "article");
+			term->dpv = gd__data_field(ar, val, "dpv");
+			term->gdpr = gd__data_field(ar, val, "gdpr");
 		} else {
-			term->label = dup_scalar(ar, val);
+			term->label = gd__data_scalar(ar, val);
 			term->article = term->dpv = term->gdpr = "";
 		}
 		if (!term->key || !term->label || !term->article || !term->dpv || !term->gdpr)
@@ -98,7 +75,7 @@ static int load_list(struct gd__arena *ar, struct fy_node *seq, struct table *t)
 	void *it = NULL;
 	struct fy_node *n;
 	while ((n = fy_node_sequence_iterate(seq, &it))) {
-		if (!(t->v[t->n].key = dup_scalar(ar, n)))
+		if (!(t->v[t->n].key = gd__data_scalar(ar, n)))
 			return GD_ENOMEM;
 		t->v[t->n].label = t->v[t->n].article = t->v[t->n].dpv = t->v[t->n].gdpr = "";
 		t->n++;
@@ -106,64 +83,32 @@ static int load_list(struct gd__arena *ar, struct fy_node *seq, struct table *t)
 	return 0;
 }
 
-static int load(struct taxonomy **out)
+static int parse(struct gd__arena *ar, struct fy_node *root, void **out)
 {
-	const struct gd__embedded *f = gd__embedded_find(TAXONOMY_FILE);
-	struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET};
-	struct fy_document *doc = NULL;
-	struct taxonomy *t = NULL;
-	int rc = GD_ECORRUPT;
-
-	if (!f)
-		return gd__err(GD_ECORRUPT, "the taxonomy %s is not built into this gardien", TAXONOMY_FILE);
-	if (!(t = gd__calloc(1, sizeof *t)) || !(t->ar = gd__arena_new())) {
-		rc = GD_ENOMEM;
-		goto done;
-	}
-	if (gd__fault_point() || !(doc = fy_document_build_from_string(&cfg, f->data, f->size))) {
-		rc = GD_ENOMEM;
-		goto done;
-	}
-	struct fy_node *root = fy_document_root(doc);
+	struct taxonomy *t = gd__arena_alloc(ar, sizeof *t);
+	int rc;
+	if (!t)
+		return GD_ENOMEM;
 	for (int k = 0; k < GD__TAXO_NKINDS; k++)
-		if ((rc = load_table(t->ar, fy_node_mapping_lookup_by_string(root, kind_keys[k], FY_NT),
-		                     &t->kinds[k])) < 0)
-			goto done;
-	if ((rc = load_list(t->ar, fy_node_mapping_lookup_by_string(root, "special_categories", FY_NT),
-	                    &t->special)) < 0 ||
-	    (rc = load_list(t->ar, fy_node_mapping_lookup_by_string(root, "eea_countries", FY_NT),
-	                    &t->eea)) < 0)
-		goto done;
-	rc = 0;
-done:
-	fy_document_destroy(doc);
-	if (rc < 0) {
-		if (t)
-			gd__arena_free(t->ar);
-		gd__free(t);
-		return rc == GD_ENOMEM ? gd__err(rc, "out of memory loading the taxonomy")
-		                       : gd__err(rc, "the built-in taxonomy %s is damaged", TAXONOMY_FILE);
-	}
+		if ((rc = load_table(ar, fy_node_mapping_lookup_by_string(root, kind_keys[k], FY_NT), &t->kinds[k])) < 0)
+			return rc;
+	if ((rc = load_list(ar, fy_node_mapping_lookup_by_string(root, "special_categories", FY_NT), &t->special)) < 0 ||
+	    (rc = load_list(ar, fy_node_mapping_lookup_by_string(root, "eea_countries", FY_NT), &t->eea)) < 0)
+		return rc;
 	*out = t;
 	return 0;
 }
 
+static struct gd__data data = GD__DATA_INIT("data/taxonomy.yml", "taxonomy", parse);
+
 int gd__taxonomy_load(void)
 {
-	int rc = 0;
-	pthread_mutex_lock(&lock);
-	if (!loaded)
-		rc = load(&loaded);
-	pthread_mutex_unlock(&lock);
-	return rc;
+	return gd__data_load(&data, NULL);
 }
 
 static const struct taxonomy *get(void)
 {
-	pthread_mutex_lock(&lock);
-	const struct taxonomy *t = loaded;
-	pthread_mutex_unlock(&lock);
-	return t;
+	return gd__data_peek(&data);
 }
 
 const struct gd__term *gd__taxonomy_terms(enum gd__taxo_kind kind, size_t *n)
