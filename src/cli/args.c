@@ -99,7 +99,7 @@ int cli_args_parse(struct cli *c, const char *cmd, const struct cli_opt *opts, i
 		const struct cli_opt *o = a[1] == '-' ? cli_opt_find(opts, a) : a[2] == 0 ? find_short(opts, a[1]) : NULL;
 		if (!o)
 			return unknown(c, cmd, opts, a);
-		if (!(o->flags & CLI_OPT_REPEAT))
+		if (!(o->flags & (CLI_OPT_REPEAT | CLI_OPT_LAST)))
 			for (int k = 0; k < out->nseen; k++)
 				if (out->seen[k].opt == o)
 					return cli_usage(c, cmd, "option %s is given twice: give it once", o->name);

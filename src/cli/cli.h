@@ -57,7 +57,10 @@ struct command {
  * A command's options, declared once (options.c): the parser (args.c), the
  * man page, 'gardien help CMD' and the completions (cmd_docs.c) all read them.
  */
-enum { CLI_OPT_REPEAT = 1 }; /* may be given more than once */
+enum {
+	CLI_OPT_REPEAT = 1, /* may be given more than once, each counts */
+	CLI_OPT_LAST = 2,   /* may be given again, the last counts (serve: the line overrides) */
+};
 struct cli_opt {
 	const char *name;  /* "--activity"; NULL ends a table */
 	char shrt;         /* 'o' for -o, or 0 */

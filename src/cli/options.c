@@ -3,9 +3,11 @@
  * each value, one line of help. The parser (args.c) refuses what a table does
  * not hold; 'gardien help CMD', the man page and the completions print the
  * tables (cmd_docs.c). A command with subcommands has one table for all of
- * them; its usage text says which subcommand takes which.
- * tests/lint/test_cli_options.sh checks that every "--option" a cmd_*.c file
- * compares is in its command's table.
+ * them; its usage text says which subcommand takes which. serve's options
+ * may be given again, the last counting: its command line is laid after the
+ * settings of its file and environment, and a wrapper may add to a line.
+ * tests/cli/test_options.sh checks that every "--option" a cmd_*.c file
+ * compares is in its command's table, and that every option of a table is read.
  */
 #include <string.h>
 
@@ -60,20 +62,20 @@ static const struct cli_opt directive_opts[] = {
 	{"--output", 0, "FILE|-", "apply: where the subject's copy is written (- for standard output)", 0},
 	{0}};
 static const struct cli_opt serve_opts[] = {
-	{"--listen", 0, "ADDRESS:PORT", "where to listen (default 127.0.0.1:8080; [IPV6]:PORT)", 0},
-	{"--cert", 0, "FILE", "TLS certificate (PEM; reloaded on SIGHUP)", 0},
-	{"--cert-key", 0, "FILE", "its private key (PEM)", 0},
-	{"--client-ca", 0, "FILE", "require client certificates signed by this CA (PEM)", 0},
-	{"--bind-client-cert", 0, NULL, "a token works only with a certificate whose CN is its principal", 0},
-	{"--threads", 0, "N", "HTTP worker threads (default 16)", 0},
-	{"--timeout", 0, "SECONDS", "idle connections are closed after it (default 30)", 0},
-	{"--deadline", 0, "SECONDS", "a request must fully arrive within it (default 60)", 0},
-	{"--max-connections", 0, "N", "connections at once", 0},
-	{"--max-per-client", 0, "N", "connections of one address (default 64, 0: no limit)", 0},
-	{"--access-log", 0, "FILE|-", "a JSON line per request (- for standard error)", 0},
-	{"--probe-token-file", 0, "FILE", "the token /healthz and /metrics require", 0},
-	{"--config", 0, "FILE", "settings file, lines NAME = VALUE", 0},
-	{"--openapi", 0, NULL, "print the OpenAPI document and exit", 0},
+	{"--listen", 0, "ADDRESS:PORT", "where to listen (default 127.0.0.1:8080; [IPV6]:PORT)", CLI_OPT_LAST},
+	{"--cert", 0, "FILE", "TLS certificate (PEM; reloaded on SIGHUP)", CLI_OPT_LAST},
+	{"--cert-key", 0, "FILE", "its private key (PEM)", CLI_OPT_LAST},
+	{"--client-ca", 0, "FILE", "require client certificates signed by this CA (PEM)", CLI_OPT_LAST},
+	{"--bind-client-cert", 0, NULL, "a token works only with a certificate whose CN is its principal", CLI_OPT_LAST},
+	{"--threads", 0, "N", "HTTP worker threads (default 16)", CLI_OPT_LAST},
+	{"--timeout", 0, "SECONDS", "idle connections are closed after it (default 30)", CLI_OPT_LAST},
+	{"--deadline", 0, "SECONDS", "a request must fully arrive within it (default 60)", CLI_OPT_LAST},
+	{"--max-connections", 0, "N", "connections at once", CLI_OPT_LAST},
+	{"--max-per-client", 0, "N", "connections of one address (default 64, 0: no limit)", CLI_OPT_LAST},
+	{"--access-log", 0, "FILE|-", "a JSON line per request (- for standard error)", CLI_OPT_LAST},
+	{"--probe-token-file", 0, "FILE", "the token /healthz and /metrics require", CLI_OPT_LAST},
+	{"--config", 0, "FILE", "settings file, lines NAME = VALUE", CLI_OPT_LAST},
+	{"--openapi", 0, NULL, "print the OpenAPI document and exit", CLI_OPT_LAST},
 	{0}};
 static const struct cli_opt user_opts[] = {
 	{"--role", 0, "ROLE", "add, service: the role given", 0},

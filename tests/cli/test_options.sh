@@ -56,7 +56,7 @@ for cmd in $COMMANDS; do
 	expect_eq "$(zsh_opts "$cmd")" "$t" "zsh completion options of $cmd"
 	# every option of its synopsis (the "gardien CMD …" lines) is a global one or the command's
 	for o in $(G help "$cmd" | sed -n '/^Options:/q; /^\(usage:\)\? *gardien /,/^$/p' | grep -oE -- '(^|[^a-z0-9-])--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z0-9-]+' | sort -u); do
-		printf '%s\n%s\n' "$t" "$GLOBALS" | grep -qxF -- "$o" && ok || fail "the synopsis of $cmd names $o, which it does not take"
+		grep -qxF -- "$o" <<<"$t"$'\n'"$GLOBALS" && ok || fail "the synopsis of $cmd names $o, which it does not take"
 	done
 	# every option of the table passes the parser: an unknown option after it is the one named
 	for o in $t; do
@@ -93,6 +93,9 @@ expect_match "$err" "option --purpose needs a value: --purpose ACTIVITY" "missin
 expect_code 2 G get 1 --purpose a --purpose b
 expect_match "$err" "option --purpose is given twice: give it once" "repeat refused"
 expect_code 0 G subject create --id customer_no=1 --id account=2   # --id repeats
+# serve's options may come again, the last counting (the line overrides a wrapper's)
+expect_code 2 G serve --listen 127.0.0.1:1 --listen 127.0.0.1:0 --zz-not-an-option
+expect_match "$err" "'gardien serve' has no option '--zz-not-an-option'" "serve takes --listen twice"
 expect_code 0 G put "$S" --activity=customers --category=user.name -- --not-an-option
 R=$out
 expect_code 0 G get "$R" --purpose customers
