@@ -2,10 +2,10 @@
 # test_integrity.sh — every stored field that decides enforcement is
 # authenticated (issue 16 item 5): each metadata column of a record (activity,
 # category, subject category, collection time, stage, subject link) and each
-# identifier's link to its subject, edited with sqlite3, is detected by
-# `gardien vault verify` (exit 5, the row named) and at read (exit 5).
+# identifier's link to its subject, edited with sqlite3 (psql on the PostgreSQL
+# engine), is detected by `gardien vault verify` (exit 5, the row named) and at
+# read (exit 5).
 source "$(dirname "$0")/lib.sh"
-[ "${GD_ENGINE:-sqlite}" != pg ] || { echo "SKIP: edits the vault file with sqlite3 and copies it (file vaults; the MACs are the same on PostgreSQL)"; exit 77; }
 export GARDIEN_TENANT=acme GARDIEN_NOW=2026-03-02T09:00:00Z
 G init --tenant acme --country 33 >/dev/null
 s=$(G subject create --email jeanne@example.org)
@@ -15,14 +15,28 @@ r=$(G --json put "$s" --activity billing --category user.financial.bank_account 
 G put "$t" --activity billing --category user.contact.email "paul@example.org" >/dev/null
 expect_code 0 G vault verify
 expect_match "$out" "vault intact: 2 subject\(s\), 2 record\(s\), 2 identifier\(s\) checked, 0 damaged"
-cp "$GARDIEN_VAULT" "$T/pristine.db"
-tid=$(sqlite3 "$GARDIEN_VAULT" "SELECT id FROM subjects WHERE pseudonym = '$t'")
+if [ "$GD_ENGINE" = pg ]; then
+	# The pristine vault is a template database; each edit starts from a new copy of it.
+	db=${GARDIEN_VAULT#postgresql://*/}
+	db=${db%%\?*}
+	createdb -h "$GD_PG_DIR" -U postgres -T "$db" "${db}_pristine"
+	restore_pristine() {
+		dropdb -h "$GD_PG_DIR" -U postgres "$db" || fail "cannot drop the edited vault"
+		createdb -h "$GD_PG_DIR" -U postgres -T "${db}_pristine" "$db"
+	}
+else
+	cp "$GARDIEN_VAULT" "$T/pristine.db"
+	restore_pristine() {
+		cp "$T/pristine.db" "$GARDIEN_VAULT"
+		rm -f "$GARDIEN_VAULT-wal" "$GARDIEN_VAULT-shm"
+	}
+fi
+tid=$(vault_sql "SELECT id FROM subjects WHERE pseudonym = '$t'")
 
 # edit SQL: a fresh copy of the vault, the edit applied behind gardien's back.
 edit() {
-	cp "$T/pristine.db" "$GARDIEN_VAULT"
-	rm -f "$GARDIEN_VAULT-wal" "$GARDIEN_VAULT-shm"
-	sqlite3 "$GARDIEN_VAULT" "$1"
+	restore_pristine
+	vault_sql "$1" >/dev/null
 }
 
 for change in "activity = 'marketing'" "category = 'user.contact.email'" "subject_category = 'prospect'" \

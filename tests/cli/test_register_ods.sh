@@ -25,9 +25,12 @@ flags=$(od -An -tu2 -j6 -N2 "$W/r.ods" | tr -d ' ')
 extra=$(od -An -tu2 -j28 -N2 "$W/r.ods" | tr -d ' ')
 [ "$extra" = 0 ] || fail "mimetype has an extra field of $extra bytes"
 unzip -tq "$W/r.ods" >/dev/null || fail "unzip -t finds the archive damaged"
-[ "$(unzip -Z1 "$W/r.ods" | head -1)" = mimetype ] || fail "unzip: mimetype not first"
-unzip -Z1 "$W/r.ods" | grep -qx content.xml || fail "no content.xml"
-unzip -Z1 "$W/r.ods" | grep -qx META-INF/manifest.xml || fail "no manifest"
+# The listing goes through a file: under pipefail, `grep -q` or `head` quitting
+# early would fail unzip with a broken pipe.
+unzip -Z1 "$W/r.ods" >"$W/entries" || fail "unzip -Z1 cannot list the archive"
+[ "$(sed -n 1p "$W/entries")" = mimetype ] || fail "unzip: mimetype not first"
+grep -qx content.xml "$W/entries" || fail "no content.xml"
+grep -qx META-INF/manifest.xml "$W/entries" || fail "no manifest"
 
 # content.xml and the manifest are well-formed XML saying what they must
 unzip -p "$W/r.ods" content.xml >"$W/content.xml"

@@ -7,9 +7,10 @@
 # backup needs them and a backup made before a rotation still restores; the key
 # comes from a descriptor or a command as well as from the file.
 . "$(dirname "$0")/lib.sh"
-[ "${GD_ENGINE:-sqlite}" != pg ] || { echo "SKIP: reads the key file beside the vault file (file vaults)"; exit 77; }
+# On both engines: a PostgreSQL vault's key file is $GARDIEN_KEY (tools/engine.sh).
+export GARDIEN_BACKUP_DIR=$W/backups
 setup_vault
-K=$GARDIEN_VAULT.key
+K=${GARDIEN_KEY:-$GARDIEN_VAULT.key}
 # call NAME METHOD PATH [BODY]: a request of one loop (its own files); fails on a non-2xx answer.
 call() {
 	local name=$1 method=$2 path=$3 body=${4:-} st
@@ -19,7 +20,7 @@ call() {
 	[ "${st:0:1}" = 2 ] || { echo "$name: $st $(cat "$W/$name.body")" >>"$W/loop.fail"; return 1; }
 }
 "$G" backup create >/dev/null
-before=$(ls "$GARDIEN_VAULT.backups")
+before=$(ls "$GARDIEN_BACKUP_DIR")
 
 start_server
 req POST /v1/tenants/acme/subjects "$TA" '{}'; expect_status 201
@@ -73,9 +74,9 @@ masters() { od -An -v -tu1 -w40 -j12 "$K" | awk '$1 == 1 { print $5 }' | sort -n
 [ "$(masters)" = "1 3 " ] || fail "master versions kept: $(masters), expected 1 (a backup needs it) and 3"
 
 # A backup from before every rotation restores and reads under the current keys.
-"$G" backup restore "$GARDIEN_VAULT.backups/$before" >/dev/null || fail "old backup does not restore"
+"$G" backup restore "$GARDIEN_BACKUP_DIR/$before" >/dev/null || fail "old backup does not restore"
 "$G" audit verify >/dev/null || fail "restored trail does not verify"
-rm "$GARDIEN_VAULT.backups/$before"
+rm "$GARDIEN_BACKUP_DIR/$before"
 "$G" key prune | grep -q "destroyed 2 retired" || fail "the old master and backup key were not destroyed"
 [ "$(masters)" = "3 " ] || fail "master versions after prune: $(masters)"
 
@@ -92,7 +93,26 @@ set -e
 [ "$(masters)" = "4 " ] || fail "after resuming the key file holds $(masters)"
 "$G" audit verify >/dev/null || fail "trail after the resumed rotation"
 
-# Key providers: a descriptor, a command; wrong or failing ones refused.
+# Key providers: a descriptor, a command; wrong or failing ones refused. A
+# PostgreSQL vault keeps its files (the erasure journal) beside its key file, so
+# it needs a key file: a descriptor or a command alone is refused, clearly.
+if [ "$GD_ENGINE" = pg ]; then
+	set +e
+	env -u GARDIEN_KEY "$G" --tenant acme --key-command "cat '$K'" subject create 2>"$W/err"; rc=$?
+	set -e
+	[ $rc = 2 ] && grep -q "needs the path of its master key file" "$W/err" || fail "--key-command on PostgreSQL: exit $rc, $(cat "$W/err")"
+	# Nor has it a default backup folder: a prune without one would not see the
+	# backups that need the old keys. Refused, the URL (a password) not shown.
+	for cmd in "key prune" "backup create" "backup list"; do
+		set +e
+		env -u GARDIEN_BACKUP_DIR "$G" $cmd >/dev/null 2>"$W/err"; rc=$?
+		set -e
+		[ $rc = 2 ] && grep -q "no default backup folder" "$W/err" || fail "$cmd without a backup folder on PostgreSQL: exit $rc, $(cat "$W/err")"
+		grep -q "postgres" "$W/err" && fail "$cmd shows the vault URL: $(cat "$W/err")"
+	done
+	echo ok
+	exit 0
+fi
 n=$("$G" --json --tenant acme --key-fd 3 subject create 3<"$K" | jq -r .subject)
 [ -n "$n" ] || fail "--key-fd from a file"
 cat "$K" | "$G" --tenant acme --key-fd 3 subject create 3<&0 >/dev/null || fail "--key-fd from a pipe"

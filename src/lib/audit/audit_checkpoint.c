@@ -79,7 +79,7 @@ int gd_audit_checkpoint(gd_vault *v, const char *tenant, int64_t *out_n)
 		do {
 			size_t k = 0;
 			rc = gd__db_query(v->store, &st,
-			                  "SELECT id FROM (SELECT 0 AS id UNION SELECT id FROM tenants)"
+			                  "SELECT id FROM (SELECT 0 AS id UNION SELECT id FROM tenants) AS c"
 			                  " WHERE id > ? ORDER BY id LIMIT 256",
 			                  "i", after);
 			while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1)

@@ -182,8 +182,24 @@ static int info_cmp(const void *x, const void *y)
 }
 
 /* Every backup of `dir`, oldest first (files that are not backups are skipped). */
+/*
+ * A backup folder named after a PostgreSQL URL ("<vault>.backups" of a
+ * postgresql:// vault) is no folder: refused without echoing it (the URL may
+ * hold a password), and never read as an empty folder, which would let a key
+ * prune destroy a master the real backups need.
+ */
+static int check_dir_not_url(const char *dir)
+{
+	if (gd__pg_is_url(dir))
+		return gd__err(GD_EINVAL, "a PostgreSQL vault has no default backup folder: give one"
+		                          " (--dir DIR, GARDIEN_BACKUP_DIR; docs/backups.md)");
+	return 0;
+}
+
 static int scan(const char *dir, const gd_backup_policy *p, struct blist *l)
 {
+	if (check_dir_not_url(dir) < 0)
+		return GD_EINVAL;
 	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : gd__err(GD_EIO, "cannot read backup directory %s: %s", dir, strerror(errno));
@@ -539,6 +555,8 @@ int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 
 	if (!dir || !*dir || strlen(dir) > PATH_CAP - 80)
 		return gd__err(GD_EINVAL, "backup directory is missing or too long");
+	if ((rc = check_dir_not_url(dir)) < 0)
+		return rc;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return gd__err(GD_EIO, "cannot create backup directory %s: %s", dir, strerror(errno));
 	gd_time_format(stamp, now);
@@ -974,10 +992,10 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 	else
 		snprintf(base, sizeof base, "%s", path);
 	gd__journal_path(jpath, sizeof jpath, base);
-	/* Nobody else may use a file vault while it is replaced: a server writing
-	 * on would lose what it acknowledged, erasures included. (A PostgreSQL
-	 * vault has no such lock yet: stop its servers first, docs/scaling.md.) */
-	if (!pg && (rc = gd__lock_acquire(&lock, path, true)) < 0)
+	/* Nobody else may use the vault while it is replaced: a server writing on
+	 * would lose what it acknowledged, erasures included (vault/lock.c: a lock
+	 * file, or a PostgreSQL advisory lock). */
+	if ((rc = gd__lock_acquire(&lock, path, true)) < 0)
 		goto done;
 	snprintf(tmp, sizeof tmp, "%s.restoring", base);
 	snprintf(jsrc, sizeof jsrc, "%s.journal-in", tmp);

@@ -250,8 +250,23 @@ struct needs {
 	bool overflow;
 };
 
+/*
+ * A backup folder named after a PostgreSQL URL (the CLI's "<vault>.backups"
+ * of a postgresql:// vault) is no folder: read as an empty one, it would let
+ * prune destroy a master the real backups need. Refused, the URL not echoed.
+ */
+static int check_backup_dir(const char *dir)
+{
+	if (dir && gd__pg_is_url(dir))
+		return gd__err(GD_EINVAL, "a PostgreSQL vault has no default backup folder: give the folder of its"
+		                          " backups (--dir DIR, GARDIEN_BACKUP_DIR), so that keys they need are kept");
+	return 0;
+}
+
 static int scan_needs(const char *dir, struct needs *nd)
 {
+	if (check_backup_dir(dir) < 0)
+		return GD_EINVAL;
 	DIR *d = dir ? opendir(dir) : NULL;
 	if (!d)
 		return dir && errno != ENOENT ? gd__err(GD_EIO, "cannot read backup directory %s: %s", dir, strerror(errno))
@@ -343,7 +358,7 @@ int gd_key_rotate(gd_vault *v, const char *kind, const char *backup_dir, unsigne
 	uint32_t ver = 0;
 	unsigned pruned;
 	int rc = key_file(v, kpath, sizeof kpath);
-	if (rc < 0)
+	if (rc < 0 || (rc = check_backup_dir(backup_dir)) < 0)
 		return rc;
 	if (v->tx.batch || v->tx.depth)
 		return gd__err(GD_ESTATE, "a key rotation runs in no batch: commit or roll back first");

@@ -101,6 +101,14 @@ bool gd__pg_is_url(const char *path);
 /* Replaces every row of the PostgreSQL vault at `url` with those of an SQLite
  * snapshot (a restored backup), in one transaction under the write lock. */
 int gd__pg_load(const char *url, const char *snapshot);
+/* The vault lock of a PostgreSQL vault (store_pg_lock.c): a connection of its
+ * own, named `who`, holding a session-level advisory lock, shared or exclusive.
+ * _set: GD_EBUSY with the holder described in `who_holds`. */
+struct gd__pg_lock;
+int gd__pg_lock_open(struct gd__pg_lock **out, const char *url, const char *who);
+int gd__pg_lock_set(struct gd__pg_lock *l, bool exclusive, char *who_holds, size_t cap);
+void gd__pg_lock_unset_exclusive(struct gd__pg_lock *l);
+void gd__pg_lock_close(struct gd__pg_lock *l);
 
 /*
  * Prepares (or fetches from cache) `sql` and binds every one of its parameters

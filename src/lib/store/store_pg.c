@@ -761,7 +761,8 @@ int gd__pg_load(const char *url, const char *snapshot)
 	int rc;
 	if ((rc = gd__sqlite_engine.open(&src, snapshot, false, 0)) < 0)
 		return rc;
-	if ((rc = pg_open(&dst, url, false, 0)) < 0 || (rc = pg_begin(dst)) < 0)
+	/* create: a database emptied (or new) after the vault was lost takes the schema first. */
+	if ((rc = pg_open(&dst, url, true, 0)) < 0 || (rc = pg_begin(dst)) < 0)
 		goto done;
 	if ((rc = snapshot_tables(src, &tables, &ntables)) < 0)
 		goto done;

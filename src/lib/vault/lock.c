@@ -12,6 +12,12 @@
  * closed, so two handles of one vault in one process (the server's threads, a
  * restore that opens the live vault to read its trail) share one descriptor
  * through the reference-counted table below, guarded by a mutex.
+ *
+ * A PostgreSQL vault (a postgresql:// URL) has no file beside it: its lock is
+ * a session-level advisory lock on a connection of its own
+ * (store/store_pg_lock.c), found in the same table by its URL and shared by
+ * the process's handles the same way, and the refusal names the holder's
+ * client pid and command (its application_name) and PostgreSQL backend.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +34,8 @@ struct gd__lock {
 	dev_t dev;
 	ino_t ino;
 	int fd;
+	char *url;                   /* a PostgreSQL vault: its URL and lock connection */
+	struct gd__pg_lock *pg;
 	int refs;
 	int exclusive;               /* how many of the refs hold it exclusive */
 };
@@ -71,6 +79,18 @@ static void describe(char *out, size_t cap, pid_t pid)
 	snprintf(out + len, cap - len, ")");
 }
 
+/* The refusal, the holder described by `who`. */
+static int busy(bool exclusive, const char *vault_path, const char *who)
+{
+	if (exclusive)
+		return gd__err(GD_EBUSY,
+		               "the vault %s is in use by %s: stop it (and every gardien process using this"
+		               " vault) before restoring, then run the restore again",
+		               vault_path, who);
+	return gd__err(GD_EBUSY, "the vault %s is locked by %s (a restore in progress): open it again once it ends",
+	               vault_path, who);
+}
+
 static int set_lock(int fd, bool exclusive, const char *vault_path)
 {
 	struct flock fl = {.l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
@@ -84,13 +104,53 @@ static int set_lock(int fd, bool exclusive, const char *vault_path)
 	struct flock q = {.l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
 	if (fcntl(fd, F_GETLK, &q) == 0 && q.l_type != F_UNLCK)
 		describe(who, sizeof who, q.l_pid);
-	if (exclusive)
-		return gd__err(GD_EBUSY,
-		               "the vault %s is in use by %s: stop it (and every gardien process using this"
-		               " vault) before restoring, then run the restore again",
-		               vault_path, who);
-	return gd__err(GD_EBUSY, "the vault %s is locked by %s (a restore in progress): open it again once it ends",
-	               vault_path, who);
+	return busy(exclusive, vault_path, who);
+}
+
+static int set_pg_lock(struct gd__lock *l, bool exclusive)
+{
+	char who[200] = "another session";
+	int rc = gd__pg_lock_set(l->pg, exclusive, who, sizeof who);
+	/* The URL may hold a password: the refusal says "(PostgreSQL)" instead. */
+	return rc == GD_EBUSY ? busy(exclusive, "(PostgreSQL)", who) : rc;
+}
+
+static int acquire_pg(struct gd__lock **out, const char *url, bool exclusive)
+{
+	int rc = 0;
+	pthread_mutex_lock(&table_mu);
+	struct gd__lock *l = table;
+	while (l && (!l->url || strcmp(l->url, url) != 0))
+		l = l->next;
+	if (l) {
+		if (exclusive && !l->exclusive)
+			rc = set_pg_lock(l, true);
+		if (rc == 0)
+			l->refs++, l->exclusive += exclusive;
+		goto done;
+	}
+	char me[160];
+	describe(me, sizeof me, getpid());
+	if (!(l = gd__calloc(1, sizeof *l)) || !(l->url = gd__strdup(url)))
+		rc = GD_ENOMEM;
+	else if ((rc = gd__pg_lock_open(&l->pg, url, me)) == 0)
+		rc = set_pg_lock(l, exclusive);
+	if (rc < 0) {
+		if (l) {
+			gd__pg_lock_close(l->pg);
+			gd__free(l->url);
+			gd__free(l);
+		}
+		l = NULL;
+		goto done;
+	}
+	l->fd = -1, l->refs = 1, l->exclusive = exclusive, l->next = table;
+	table = l;
+done:
+	pthread_mutex_unlock(&table_mu);
+	if (rc == 0)
+		*out = l;
+	return rc;
 }
 
 int gd__lock_acquire(struct gd__lock **out, const char *vault_path, bool exclusive)
@@ -99,6 +159,8 @@ int gd__lock_acquire(struct gd__lock **out, const char *vault_path, bool exclusi
 	struct stat st;
 	int rc = 0, fd = -1;
 	*out = NULL;
+	if (gd__pg_is_url(vault_path))
+		return acquire_pg(out, vault_path, exclusive);
 	if (snprintf(path, sizeof path, "%s.lock", vault_path) >= (int)sizeof path)
 		return gd__err(GD_EINVAL, "vault path is too long");
 	pthread_mutex_lock(&table_mu);
@@ -151,7 +213,9 @@ void gd__lock_release(struct gd__lock *l, bool exclusive)
 		return;
 	pthread_mutex_lock(&table_mu);
 	/* The last exclusive holder gone, handles still open keep it shared. */
-	if (exclusive && --l->exclusive == 0 && l->refs > 1) {
+	if (exclusive && --l->exclusive == 0 && l->refs > 1 && l->pg) {
+		gd__pg_lock_unset_exclusive(l->pg);
+	} else if (exclusive && l->exclusive == 0 && l->refs > 1) {
 		struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
 		(void)fcntl(l->fd, F_SETLK, &fl);
 	}
@@ -160,7 +224,12 @@ void gd__lock_release(struct gd__lock *l, bool exclusive)
 		while (*p != l)
 			p = &(*p)->next;
 		*p = l->next;
-		close(l->fd); /* drops the process's lock */
+		if (l->pg) {
+			gd__pg_lock_close(l->pg); /* ends the session, and its lock */
+			gd__free(l->url);
+		} else {
+			close(l->fd); /* drops the process's lock */
+		}
 		gd__free(l);
 	}
 	pthread_mutex_unlock(&table_mu);

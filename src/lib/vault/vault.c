@@ -509,7 +509,7 @@ int gd__vault_open_ring(gd_vault **out, const char *path, const gd_vault_options
 	}
 	/* Before the database: a restore holding the lock may be replacing it.
 	 * (A missing vault gets no lock file: the engine's open names the error.) */
-	if (access(path, F_OK) == 0 && (rc = gd__lock_acquire(&v->lock, path, false)) < 0)
+	if ((gd__pg_is_url(path) || access(path, F_OK) == 0) && (rc = gd__lock_acquire(&v->lock, path, false)) < 0)
 		goto done;
 	if ((rc = set_file_base(v, kpath)) < 0)
 		goto done;
