@@ -76,7 +76,7 @@ static int take_filter(struct cli *c, int argc, char **argv, int *i, gd_audit_fi
 
 static void progress(void *ud, int64_t done)
 {
-	fprintf(stderr, "\rverified %lld entries", (long long)done);
+	cli_progress_count(ud, (uint64_t)done, 0);
 }
 
 static void report_print(const gd_audit_report *r)
@@ -96,10 +96,17 @@ static void report_print(const gd_audit_report *r)
 
 /* Each lane verified intact: a line of text, or an element of the JSON report's "lanes". */
 struct lanes_out {
+	struct cli_progress pr;
 	struct cli *c;
 	json_t *arr;
 	FILE *text;    /* the lines, printed after the summary */
 };
+
+/* verify's two callbacks share one `ud`, a struct lanes_out. */
+static void verify_progress(void *ud, int64_t done)
+{
+	progress(&((struct lanes_out *)ud)->pr, done);
+}
 
 static void lane_print(void *ud, const gd_audit_lane_report *l)
 {
@@ -193,16 +200,15 @@ static int audit_verify(struct cli *c, int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	gd_audit_report r;
-	bool tty = isatty(2);
 	/* Lines per lane come after the summary: kept until the verification ends. */
 	char *text = NULL;
 	size_t tlen = 0;
-	struct lanes_out lo = {c, json_array(), c->json ? NULL : open_memstream(&text, &tlen)};
-	rc = gd_audit_verify_lanes(c->vault, c->tenant, &r, tty ? progress : NULL, lane_print, &lo);
+	struct lanes_out lo = {.c = c, .arr = json_array(), .text = c->json ? NULL : open_memstream(&text, &tlen)};
+	cli_progress_start(c, &lo.pr, "audit entries verified");
+	rc = gd_audit_verify_lanes(c->vault, c->tenant, &r, verify_progress, lane_print, &lo);
+	cli_progress_end(&lo.pr);
 	if (lo.text)
 		fclose(lo.text);
-	if (tty && r.entries >= 65536)
-		fputc('\n', stderr);
 	if (rc < 0 && rc != GD_ECORRUPT) {
 		free(text);
 		json_decref(lo.arr);
@@ -293,6 +299,8 @@ static int audit_export(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = cli_open(c, true)) != EXIT_OK)
 		return rc;
+	if (out && strcmp(out, "-") == 0)
+		out = NULL; /* standard output, as without --output */
 	FILE *fp = out ? fopen(out, "w") : stdout;
 	if (!fp) {
 		fprintf(stderr, "gardien: cannot create %s: %s\n", out, strerror(errno));

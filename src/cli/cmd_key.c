@@ -7,17 +7,15 @@
 
 int cmd_key(struct cli *c, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : "", *kind = NULL, *dir = NULL;
+	const struct cli_args *a = c->args;
+	const char *sub = a->npos > 0 ? a->pos[0] : "", *kind = NULL, *dir = cli_arg(a, "--dir");
 	char dir_buf[4200];
 	int rc;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (!kind && argv[i][0] != '-' && strcmp(sub, "rotate") == 0)
-			kind = argv[i];
-		else
-			return cli_usage(c, "key", "unexpected argument '%s'", argv[i]);
-	}
+	(void)argc, (void)argv;
+	if (strcmp(sub, "rotate") == 0 && a->npos > 1)
+		kind = a->pos[1];
+	if (a->npos > (kind ? 2 : 1))
+		return cli_usage(c, "key", "unexpected argument '%s'", a->pos[kind ? 2 : 1]);
 	if (strcmp(sub, "rotate") && strcmp(sub, "prune"))
 		return cli_usage(c, "key", "missing or unknown subcommand: rotate or prune");
 	if (strcmp(sub, "rotate") == 0 && !kind)
@@ -30,10 +28,14 @@ int cmd_key(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, false)) != EXIT_OK)
 		return rc;
 	unsigned version = 0, destroyed = 0;
+	struct cli_progress pr;
+	/* master re-wraps every tenant key, prune reads every backup's header */
+	cli_progress_ticker(c, &pr, kind ? "rotating the key" : "pruning key versions");
 	if (kind)
 		rc = gd_key_rotate(c->vault, kind, dir, &version);
 	else
 		rc = gd_key_prune(c->vault, dir, &destroyed);
+	cli_progress_end(&pr);
 	if (rc < 0)
 		return cli_fail(c, rc);
 	if (c->json)

@@ -28,7 +28,8 @@
  * Every response body is wiped before it is freed (it may hold decrypted
  * values), including the answer of a client that went away while the
  * committer worked (on_completed). On SIGINT/SIGTERM the server
- * stops accepting, lets the requests in flight finish, then stops.
+ * stops accepting, lets the requests in flight finish, then stops; on SIGHUP
+ * it reloads its certificate, key and client CA (tls.c) and goes on.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -51,6 +52,7 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "tls.h"
 
 /* A request handed to the committer; its connection is suspended meanwhile. */
 struct job {
@@ -273,6 +275,12 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 		if (!fi || !(k = calloc(1, sizeof *k)))
 			return;
 		k->c = c, k->fd = fi->connect_fd, k->reading = true;
+		/* mTLS: no list of accepted CAs in the certificate request, for it
+		 * would name the CA of the start, not the one SIGHUP reloaded. */
+		const union MHD_ConnectionInfo *ti =
+			config->client_ca ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION) : NULL;
+		if (ti && ti->tls_session)
+			gnutls_certificate_send_x509_rdn_sequence((gnutls_session_t)ti->tls_session, 1);
 		clock_gettime(CLOCK_MONOTONIC, &k->since);
 		pthread_mutex_lock(&conns_lock);
 		k->next = conns;
@@ -546,13 +554,14 @@ static bool client_cert_ok(struct MHD_Connection *conn, char *cn, size_t cnsize)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
-	unsigned n = 0, status = 0;
+	unsigned n = 0;
 	const gnutls_datum_t *peers;
 	cn[0] = 0;
 	if (!s || gnutls_certificate_type_get(s) != GNUTLS_CRT_X509 || !(peers = gnutls_certificate_get_peers(s, &n)) ||
 	    !n)
 		return false;
-	if (gnutls_certificate_verify_peers2(s, &status) != 0 || status != 0)
+	/* Against the client CA loaded last (tls.c), not MHD's copy: SIGHUP reloads it. */
+	if (!server_tls_client_ok(s))
 		return false;
 	gnutls_x509_crt_t crt;
 	if (gnutls_x509_crt_init(&crt) == 0) {
@@ -763,7 +772,8 @@ int server_run(const struct server_config *cfg)
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
 	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)cfg->port)};
 	bool v6 = strchr(cfg->host, ':') != NULL;
-	char *cert = NULL, *key = NULL, *trust = NULL;
+	char *trust = NULL;
+	bool tls = false;
 	struct MHD_Daemon *d = NULL;
 	bool reaping = false, committing = false;
 	pthread_t committer_thread;
@@ -820,11 +830,12 @@ int server_run(const struct server_config *cfg)
 	committing = true;
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (cfg->cert) {
-		if (!(cert = slurp(cfg->cert)) || !(key = slurp(cfg->cert_key))) {
-			fprintf(stderr, "gardien: cannot read the certificate %s or its key %s (PEM, under 64 KiB)\n",
-			        cfg->cert, cfg->cert_key);
+		char why[512];
+		if (server_tls_load(cfg->cert, cfg->cert_key, cfg->client_ca, why, sizeof why) < 0) {
+			fprintf(stderr, "gardien: %s\n", why);
 			goto done;
 		}
+		tls = true;
 		flags |= MHD_USE_TLS;
 		if (cfg->client_ca && !(trust = slurp(cfg->client_ca))) {
 			fprintf(stderr, "gardien: cannot read the client CA %s (PEM, under 64 KiB)\n", cfg->client_ca);
@@ -849,8 +860,9 @@ int server_run(const struct server_config *cfg)
 	                     MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 	                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	                     MHD_OPTION_STRICT_FOR_CLIENT, 1,
-	                     cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
-	                     MHD_OPTION_HTTPS_MEM_KEY, key,
+	                     /* the certificate of each handshake from tls.c, so SIGHUP can replace it;
+	                      * the trust only makes MHD ask for client certificates */
+	                     tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, server_tls_retrieve,
 	                     trust ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, trust,
 	                     MHD_OPTION_END);
 	if (!d) {
@@ -859,7 +871,7 @@ int server_run(const struct server_config *cfg)
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	printf("gardien %s listening on %s://%s%s%s:%u (vault %s, %u threads)\n", GD_VERSION,
-	       cert ? "https" : "http", v6 ? "[" : "", cfg->host, v6 ? "]" : "", info ? info->port : cfg->port,
+	       tls ? "https" : "http", v6 ? "[" : "", cfg->host, v6 ? "]" : "", info ? info->port : cfg->port,
 	       cfg->vault_path, cfg->threads);
 	fflush(stdout);
 	/* Under systemd (Type=notify), ready once listening; a no-op elsewhere. */
@@ -869,8 +881,14 @@ int server_run(const struct server_config *cfg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	int sig = 0;
-	sigwait(&set, &sig);
+	while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+		/* systemd's ExecReload: RELOADING=1, then READY=1 once done. */
+		sd_notify(0, "RELOADING=1");
+		server_tls_reload();
+		sd_notify(0, "READY=1");
+	}
 	fprintf(stderr, "gardien: %s received, finishing requests in flight\n",
 	        sig == SIGINT ? "SIGINT" : "SIGTERM");
 	sd_notify(0, "STOPPING=1");
@@ -912,10 +930,7 @@ done:
 		gd_vault_close(handles[i]);
 	nhandles = 0;
 	thread_vault = NULL;
-	free(cert);
-	if (key) {
-		memset(key, 0, strlen(key));
-		free(key);
-	}
+	if (tls)
+		server_tls_release();
 	return rc;
 }
