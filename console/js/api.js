@@ -57,15 +57,25 @@ export async function api(method, path, body, opts = {}) {
     let code = '', message = res.statusText;
     try {
       const j = await res.json();
-      code = j.error.code;
-      message = j.error.message;
+      code = j.code; // problem details (RFC 9457)
+      message = j.detail;
     } catch (e) { /* not JSON */ }
     if (res.status === 401 && path !== '/v1/auth/login') onSessionEnd(code, message);
     throw new ApiError(res.status, code, message);
   }
   if (opts.raw) return res;
   if (res.status === 204) return null;
-  return res.json();
+  const j = await res.json();
+  // Lists come a page at a time (docs/server.md, "HTTP conventions"); the
+  // views that ask for no page of their own (no ?limit=, ?cursor=) want the
+  // whole list: the following pages are fetched and joined, up to 100.
+  if (method !== 'GET' || /[?&](limit|cursor)=/.test(path)) return j;
+  for (let page = j, n = 0; page.next_cursor && n < 100; n++) {
+    page = await api('GET', `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(page.next_cursor)}`);
+    for (const [k, v] of Object.entries(page)) if (Array.isArray(v) && Array.isArray(j[k])) j[k].push(...v);
+  }
+  delete j.next_cursor;
+  return j;
 }
 
 // Which operations the role (or grant) allows: "read,write" or "all".

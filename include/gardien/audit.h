@@ -35,6 +35,7 @@ typedef struct gd_audit_entry {
 	const char *reason;     /* NULL: none */
 	const unsigned char *prev_hash; /* 32 bytes: the previous entry's hash */
 	const unsigned char *hash;      /* 32 bytes */
+	int64_t lane;           /* the writer's chain within the tenant (0 for vaults before lanes) */
 } gd_audit_entry;
 
 /*
@@ -106,7 +107,24 @@ typedef struct gd_audit_report {
 	int64_t entries;         /* entries verified */
 	int64_t checkpoints;     /* signatures verified (checkpoints and anchors) */
 	int64_t unsigned_tail;   /* entries after the last checkpoint of their chain */
+	int64_t lane;            /* lane of the problem, within tenant_id's chains */
 } gd_audit_report;
+
+/*
+ * One lane that verified intact (gd_audit_verify_lanes). A tenant's trail is
+ * one hash chain per lane: each writer process appends to a lane of its own
+ * (docs/audit.md, "Lanes"). Strings are borrowed for the call.
+ */
+typedef struct gd_audit_lane_report {
+	int64_t tenant_id;
+	const char *tenant;      /* "(vault)" for tenant 0 */
+	int64_t lane;
+	int64_t first_seq;       /* first entry kept (after a prune's anchor); 0: none */
+	int64_t last_seq;        /* last entry */
+	int64_t entries;         /* entries verified in this lane */
+	int64_t checkpoints;     /* signatures verified in this lane */
+	int64_t unsigned_tail;   /* entries after its last checkpoint */
+} gd_audit_lane_report;
 
 /*
  * The name of a verification problem: "intact", "modified", "removed", …
@@ -131,6 +149,15 @@ int gd_audit_verify(gd_vault *v, const char *tenant, gd_audit_report *out,
                     void (*progress)(void *ud, int64_t done), void *ud);
 
 /*
+ * gd_audit_verify, calling `lane` at the end of each lane found intact, in
+ * order of tenant then lane (the problem, if any, is in `*out`: its tenant,
+ * lane and first bad entry).
+ */
+int gd_audit_verify_lanes(gd_vault *v, const char *tenant, gd_audit_report *out,
+                          void (*progress)(void *ud, int64_t done),
+                          void (*lane)(void *ud, const gd_audit_lane_report *l), void *ud);
+
+/*
  * Signs a checkpoint at the current end of every chain (or `tenant`'s) that
  * has entries after its last checkpoint. Audited ("audit.checkpoint").
  *
@@ -139,6 +166,15 @@ int gd_audit_verify(gd_vault *v, const char *tenant, gd_audit_report *out,
  * @return 0, or GD_ENOTFOUND (no such tenant).
  */
 int gd_audit_checkpoint(gd_vault *v, const char *tenant, int64_t *out_n);
+
+/*
+ * When the last signed checkpoint of the actor's tenant's chain was written.
+ * Reads only, not audited.
+ *
+ * @param out  receives its time, 0 when the chain has none
+ * @return 0, or a storage error.
+ */
+int gd_audit_last_checkpoint(gd_actor *a, gd_time *out);
 
 /*
  * Removes the entries of the actor's tenant written before `before`, after

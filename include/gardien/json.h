@@ -91,6 +91,8 @@ json_t *gd_retention_plan_row_json(const gd_retention_plan_row *r);
  * and, when not intact, "tenant" (the chain's name) and "first_bad_seq".
  */
 json_t *gd_audit_report_json(const gd_audit_report *r);
+/* One lane that verified intact (gd_audit_verify_lanes). */
+json_t *gd_audit_lane_json(const gd_audit_lane_report *l);
 
 /* A role: {"name", "ops" ("read,write"), "activities", "mfa"}. */
 json_t *gd_role_json(const gd_role_info *r);

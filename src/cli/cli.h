@@ -8,6 +8,7 @@
 #define GD_CLI_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -37,6 +38,7 @@ struct cli {
 	gd_time now;             /* --now, GARDIEN_NOW; 0: the system clock */
 	bool json;               /* --json */
 	bool ordered_writes;     /* --ordered-writes, GARDIEN_ORDERED_WRITES=1 */
+	const struct cli_args *args; /* the command line parsed with the command's option table (main.c) */
 	const char *prog;
 	gd_vault *vault;
 	gd_actor *actor;
@@ -50,6 +52,47 @@ struct command {
 	const char *summary;
 	const char *usage;   /* full help text */
 };
+
+/*
+ * A command's options, declared once (options.c): the parser (args.c), the
+ * man page, 'gardien help CMD' and the completions (cmd_docs.c) all read them.
+ */
+enum {
+	CLI_OPT_REPEAT = 1, /* may be given more than once, each counts */
+	CLI_OPT_LAST = 2,   /* may be given again, the last counts (serve: the line overrides) */
+};
+struct cli_opt {
+	const char *name;  /* "--activity"; NULL ends a table */
+	char shrt;         /* 'o' for -o, or 0 */
+	const char *value; /* its value's name ("ID"), NULL for a flag */
+	const char *help;  /* one line */
+	unsigned flags;    /* CLI_OPT_* */
+};
+#define CLI_ARGS_MAX 64
+/* A parsed command line: its arguments in order, its options as given. */
+struct cli_args {
+	const char *pos[CLI_ARGS_MAX];
+	int npos;
+	struct {
+		const struct cli_opt *opt;
+		const char *value; /* "" for a flag */
+	} seen[CLI_ARGS_MAX];
+	int nseen;
+};
+/* The option table of command `cmd` (an empty table when it has none). */
+const struct cli_opt *cli_command_opts(const char *cmd);
+const struct cli_opt *cli_opt_find(const struct cli_opt *opts, const char *name);
+/* Parses argv[1..] of command `cmd` or prints why not (EXIT_USAGE). */
+int cli_args_parse(struct cli *c, const char *cmd, const struct cli_opt *opts, int argc, char **argv,
+                   struct cli_args *out);
+/* The value of option `name` (its last, for a repeatable one), "" for a flag given, NULL when absent. */
+const char *cli_arg(const struct cli_args *a, const char *name);
+bool cli_flag(const struct cli_args *a, const char *name);
+/* Refuses (EXIT_USAGE) an option of c->args not in `allowed` ("--a --b"): for
+ * a subcommand, whose command's table holds its siblings' options too. */
+int cli_args_allow(struct cli *c, const char *cmd, const char *sub, const char *allowed);
+/* The table as lines "  --name VALUE   help" (help, man page). */
+void cli_opts_print(FILE *f, const struct cli_opt *opts);
 
 /* Opens the vault (and, with `actor`, the actor for the tenant) or prints why not. */
 /* The vault options of the global flags (key provider, clock). */
@@ -77,6 +120,45 @@ void cli_print_json(json_t *j);
 int cli_read_value(struct cli *c, const char *arg, char **out, size_t *len);
 /* A --json-value value: refuses duplicate keys, as the API does (EXIT_USAGE). */
 int cli_json_value_check(struct cli *c, const char *cmd, const char *buf, size_t len);
+/*
+ * An input FILE argument (input.c): the path itself, or for "-" standard
+ * input (at most `max` bytes) kept in an anonymous file whose path goes to
+ * the library. `name` is what messages call it ("<stdin>").
+ */
+struct cli_input {
+	const char *path, *name;
+	int fd;
+	char buf[32];
+};
+int cli_input_open(struct cli *c, const char *arg, size_t max, struct cli_input *in);
+void cli_input_close(struct cli_input *in);
+/* The bytes of an input read from standard input (NUL-terminated, caller frees). */
+int cli_input_bytes(struct cli *c, const struct cli_input *in, char **out, size_t *len);
+/* `file` as messages name it: "<stdin>" for the anonymous file of `in`. */
+const char *cli_input_name(const struct cli_input *in, const char *file);
+/* EXIT_USAGE with `why` when `arg` is "-" where a stream cannot serve. */
+int cli_no_dash(struct cli *c, const char *cmd, const char *arg, const char *why);
+/* Inputs are capped before the library sees them: registers, notices, exports. */
+#define CLI_INPUT_MAX ((size_t)64 * 1024 * 1024)
+
+/*
+ * The progress line of a long operation (progress.c): on stderr, only on a
+ * terminal and without --json. _count redraws done/total (total 0: unknown);
+ * _ticker shows the elapsed time from a thread, for work the library does not
+ * count; _end clears the line (call it before printing the result).
+ */
+struct cli_progress {
+	bool on, ticking;
+	_Atomic bool stop;
+	const char *what;
+	double start, last;
+	pthread_t thread;
+};
+void cli_progress_start(struct cli *c, struct cli_progress *p, const char *what);
+void cli_progress_count(struct cli_progress *p, uint64_t done, uint64_t total);
+void cli_progress_ticker(struct cli *c, struct cli_progress *p, const char *what);
+void cli_progress_end(struct cli_progress *p);
+
 /* Parses a time argument or prints why not. */
 int cli_parse_time(struct cli *c, const char *s, gd_time *out);
 /* A record as lines for people (cmd_record.c); as JSON: gd_record_json. */
@@ -109,6 +191,8 @@ int cli_serve_run(struct cli *c, int argc, char **argv);
 /* Formats a time for people. */
 const char *cli_time(gd_time t, char buf[32]);
 
+/* Loads FILE (or standard input for "-") as the next register version of c->actor's tenant, or prints why not. */
+int cli_register_load(struct cli *c, const char *file, int64_t *version, int *unchanged);
 /* register draft / compare / notice (cmd_notice.c), argv[0] is the subcommand. */
 int cli_register_draft(struct cli *c, int argc, char **argv);
 int cli_register_compare(struct cli *c, int argc, char **argv);

@@ -76,7 +76,7 @@ static int take_filter(struct cli *c, int argc, char **argv, int *i, gd_audit_fi
 
 static void progress(void *ud, int64_t done)
 {
-	fprintf(stderr, "\rverified %lld entries", (long long)done);
+	cli_progress_count(ud, (uint64_t)done, 0);
 }
 
 static void report_print(const gd_audit_report *r)
@@ -90,8 +90,35 @@ static void report_print(const gd_audit_report *r)
 			       (long long)r->unsigned_tail, r->unsigned_tail == 1 ? "y is" : "ies are");
 		return;
 	}
-	printf("audit trail TAMPERED (%s): chain %s, entry %lld: %s\n", gd_audit_problem_name(r->problem),
-	       r->tenant, (long long)r->seq, r->detail);
+	printf("audit trail TAMPERED (%s): chain %s, lane %lld, entry %lld: %s\n", gd_audit_problem_name(r->problem),
+	       r->tenant, (long long)r->lane, (long long)r->seq, r->detail);
+}
+
+/* Each lane verified intact: a line of text, or an element of the JSON report's "lanes". */
+struct lanes_out {
+	struct cli_progress pr;
+	struct cli *c;
+	json_t *arr;
+	FILE *text;    /* the lines, printed after the summary */
+};
+
+/* verify's two callbacks share one `ud`, a struct lanes_out. */
+static void verify_progress(void *ud, int64_t done)
+{
+	progress(&((struct lanes_out *)ud)->pr, done);
+}
+
+static void lane_print(void *ud, const gd_audit_lane_report *l)
+{
+	struct lanes_out *o = ud;
+	if (o->c->json) {
+		json_array_append_new(o->arr, gd_audit_lane_json(l));
+		return;
+	}
+	if (o->text)
+		fprintf(o->text, "  %s lane %lld: entries %lld..%lld intact, %lld signature(s), %lld unsigned\n",
+		        l->tenant, (long long)l->lane, (long long)l->first_seq, (long long)l->last_seq,
+		        (long long)l->checkpoints, (long long)l->unsigned_tail);
 }
 
 struct lines {
@@ -173,16 +200,31 @@ static int audit_verify(struct cli *c, int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	gd_audit_report r;
-	bool tty = isatty(2);
-	rc = gd_audit_verify(c->vault, c->tenant, &r, tty ? progress : NULL, NULL);
-	if (tty && r.entries >= 65536)
-		fputc('\n', stderr);
-	if (rc < 0 && rc != GD_ECORRUPT)
+	/* Lines per lane come after the summary: kept until the verification ends. */
+	char *text = NULL;
+	size_t tlen = 0;
+	struct lanes_out lo = {.c = c, .arr = json_array(), .text = c->json ? NULL : open_memstream(&text, &tlen)};
+	cli_progress_start(c, &lo.pr, "audit entries verified");
+	rc = gd_audit_verify_lanes(c->vault, c->tenant, &r, verify_progress, lane_print, &lo);
+	cli_progress_end(&lo.pr);
+	if (lo.text)
+		fclose(lo.text);
+	if (rc < 0 && rc != GD_ECORRUPT) {
+		free(text);
+		json_decref(lo.arr);
 		return cli_fail(c, rc);
-	if (c->json)
-		cli_print_json(gd_audit_report_json(&r));
-	else
+	}
+	if (c->json) {
+		json_t *j = gd_audit_report_json(&r);
+		json_object_set_new(j, "lanes", lo.arr);
+		cli_print_json(j);
+	} else {
+		json_decref(lo.arr);
 		report_print(&r);
+		if (text)
+			fputs(text, stdout);
+	}
+	free(text);
 	return rc == GD_ECORRUPT ? EXIT_CORRUPT : EXIT_OK;
 }
 
@@ -257,6 +299,8 @@ static int audit_export(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = cli_open(c, true)) != EXIT_OK)
 		return rc;
+	if (out && strcmp(out, "-") == 0)
+		out = NULL; /* standard output, as without --output */
 	FILE *fp = out ? fopen(out, "w") : stdout;
 	if (!fp) {
 		fprintf(stderr, "gardien: cannot create %s: %s\n", out, strerror(errno));

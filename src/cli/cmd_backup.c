@@ -61,34 +61,25 @@ static int parse(struct cli *c, int argc, char **argv, struct bopts *o)
 	int prc = cli_backup_policy(c, &o->policy);
 	if (prc != EXIT_OK)
 		return prc;
-	for (int i = 2; i < argc; i++) {
-		int *slot = NULL;
-		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
-			o->dir = argv[++i];
-			continue;
-		}
-		if (strcmp(argv[i], "--journal") == 0 && i + 1 < argc) {
-			o->journal = argv[++i];
-			continue;
-		}
-		if (strcmp(argv[i], "--daily") == 0)
-			slot = &o->policy.daily_days;
-		else if (strcmp(argv[i], "--weekly") == 0)
-			slot = &o->policy.weekly_weeks;
-		else if (strcmp(argv[i], "--monthly") == 0)
-			slot = &o->policy.monthly_months;
-		if (slot && i + 1 < argc) {
-			char *end;
-			long n = strtol(argv[++i], &end, 10);
-			if (*end || n < 0 || n > 10000)
-				return cli_usage(c, "backup", "%s takes a number", argv[i - 1]);
-			*slot = (int)n;
-		} else if (!slot && !o->arg && argv[i][0] != '-') {
-			o->arg = argv[i];
-		} else {
-			return cli_usage(c, "backup", "unexpected argument '%s'", argv[i]);
-		}
+	const struct cli_args *a = c->args;
+	static const char *const counts[] = {"--daily", "--weekly", "--monthly"};
+	int *slots[] = {&o->policy.daily_days, &o->policy.weekly_weeks, &o->policy.monthly_months};
+	(void)argc, (void)argv;
+	o->dir = cli_arg(a, "--dir");
+	o->journal = cli_arg(a, "--journal");
+	for (int k = 0; k < 3; k++) {
+		const char *v = cli_arg(a, counts[k]);
+		char *end;
+		long n = v ? strtol(v, &end, 10) : 0;
+		if (v && (!*v || *end || n < 0 || n > 10000))
+			return cli_usage(c, "backup", "%s takes a number", counts[k]);
+		if (v)
+			*slots[k] = (int)n;
 	}
+	/* pos[0] is the subcommand, pos[1] its FILE, SUBJECT or BACKUP */
+	if (a->npos > 2)
+		return cli_usage(c, "backup", "unexpected argument '%s'", a->pos[2]);
+	o->arg = a->npos > 1 ? a->pos[1] : NULL;
 	if (!o->dir) {
 		const char *env = getenv("GARDIEN_BACKUP_DIR");
 		if (env && *env) {
@@ -151,18 +142,29 @@ static int each_horizon(void *ud, const char *subject, gd_time erased_at, gd_tim
 int cmd_backup(struct cli *c, int argc, char **argv)
 {
 	struct bopts o = {0};
-	const char *sub = argc > 1 ? argv[1] : "";
+	const char *sub = c->args->npos ? c->args->pos[0] : "";
 	int rc = parse(c, argc, argv, &o);
 	if (rc != EXIT_OK)
 		return rc;
 	if (strcmp(sub, "restore") == 0) {
 		if (!o.arg)
 			return cli_usage(c, "backup", "restore takes the backup FILE");
+		/* A backup is as large as the vault: it is decrypted from its file, not
+		 * copied from a stream into memory first. */
+		if ((rc = cli_no_dash(c, "backup", o.arg, "restore decrypts the backup from its file: give the file")) !=
+		        EXIT_OK ||
+		    (rc = cli_no_dash(c, "backup", o.journal, "restore decrypts the journal from its file: give the file")) !=
+		        EXIT_OK)
+			return rc;
 		gd_vault_options vo = cli_vault_options(c);
 		vo.now = c->now;
 		vo.ordered_writes = c->ordered_writes;
 		gd_backup_restore_stats st;
-		if ((rc = gd_backup_restore_from(c->vault_path, &vo, o.arg, o.journal, &st)) < 0)
+		struct cli_progress pr;
+		cli_progress_ticker(c, &pr, "restoring the backup");
+		rc = gd_backup_restore_from(c->vault_path, &vo, o.arg, o.journal, &st);
+		cli_progress_end(&pr);
+		if (rc < 0)
 			return cli_fail(c, rc);
 		char t[32];
 		if (c->json)
@@ -184,6 +186,9 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "export-journal") == 0) {
 		if (!o.arg)
 			return cli_usage(c, "backup", "export-journal takes the FILE to write");
+		if ((rc = cli_no_dash(c, "backup", o.arg,
+		                      "export-journal writes a new file (mode 0600) and reads it back to check it: give its name")) != EXIT_OK)
+			return rc;
 		if ((rc = cli_open(c, false)) != EXIT_OK)
 			return rc;
 		if ((rc = gd_backup_journal_export(c->vault, o.arg)) < 0)
@@ -204,7 +209,11 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		return rc;
 	if (strcmp(sub, "create") == 0) {
 		gd_backup_info b;
-		if ((rc = gd_backup_create(c->vault, o.dir, &b)) < 0)
+		struct cli_progress pr;
+		cli_progress_ticker(c, &pr, "creating and verifying the backup");
+		rc = gd_backup_create(c->vault, o.dir, &b);
+		cli_progress_end(&pr);
+		if (rc < 0)
 			return cli_fail(c, rc);
 		if (c->json) {
 			cli_print_json(info_json(&b));
@@ -233,7 +242,13 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(sub, "verify") == 0) {
-		if ((rc = gd_backup_verify(c->vault, o.arg)) < 0)
+		if ((rc = cli_no_dash(c, "backup", o.arg, "verify decrypts the backup from its file: give the file")) != EXIT_OK)
+			return rc;
+		struct cli_progress pr;
+		cli_progress_ticker(c, &pr, "verifying the backup");
+		rc = gd_backup_verify(c->vault, o.arg);
+		cli_progress_end(&pr);
+		if (rc < 0)
 			return cli_fail(c, rc);
 		if (c->json)
 			cli_print_json(json_pack("{s:s,s:b}", "backup", o.arg, "valid", 1));

@@ -57,7 +57,7 @@ static int member_cb(void *ud, const char *subject)
 /* Reads a whole small file (the consent wording), capped. */
 static char *slurp(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!fp)
 		return NULL;
 	size_t cap = 1 << 16, n = 0;
@@ -72,41 +72,26 @@ static char *slurp(const char *path)
 			buf[n] = 0;
 		}
 	}
-	fclose(fp);
+	if (fp != stdin)
+		fclose(fp);
 	return buf;
 }
 
 int cmd_consent(struct cli *c, int argc, char **argv)
 {
-	const char *pos[2] = {0}, *channel = NULL, *source = NULL, *text = NULL, *text_file = NULL,
-	           *version = NULL, *at = NULL;
+	const struct cli_args *a = c->args;
+	const char *pos[2] = {0}, *channel = cli_arg(a, "--channel"), *source = cli_arg(a, "--source"),
+		   *text = cli_arg(a, "--text"), *text_file = cli_arg(a, "--text-file"),
+		   *version = cli_arg(a, "--version"), *at = cli_arg(a, "--at");
 	int npos = 0, rc;
-	if (argc < 2)
+	(void)argc, (void)argv;
+	if (a->npos < 1)
 		return cli_usage(c, "consent", "consent needs a subcommand");
-	const char *sub = argv[1];
-	for (int i = 2; i < argc; i++) {
-		const char **slot = NULL;
-		if (strcmp(argv[i], "--channel") == 0)
-			slot = &channel;
-		else if (strcmp(argv[i], "--source") == 0)
-			slot = &source;
-		else if (strcmp(argv[i], "--text") == 0)
-			slot = &text;
-		else if (strcmp(argv[i], "--text-file") == 0)
-			slot = &text_file;
-		else if (strcmp(argv[i], "--version") == 0)
-			slot = &version;
-		else if (strcmp(argv[i], "--at") == 0)
-			slot = &at;
-		if (slot) {
-			if (i + 1 >= argc)
-				return cli_usage(c, "consent", "option %s needs a value", argv[i]);
-			*slot = argv[++i];
-		} else if (argv[i][0] != '-' && npos < 2) {
-			pos[npos++] = argv[i];
-		} else {
-			return cli_usage(c, "consent", "unexpected argument '%s'", argv[i]);
-		}
+	const char *sub = a->pos[0];
+	for (int i = 1; i < a->npos; i++) {
+		if (npos == 2)
+			return cli_usage(c, "consent", "unexpected argument '%s'", a->pos[i]);
+		pos[npos++] = a->pos[i];
 	}
 
 	if (strcmp(sub, "give") == 0) {
@@ -211,23 +196,18 @@ static int notice_cb(void *ud, const gd_notice *n)
 	return 0;
 }
 
-int cmd_outbox(struct cli *c, int argc, char **argv)
+int cmd_outbox(struct cli *c, int argc_, char **argv_)
 {
-	const char *recipient = NULL, *ids = NULL;
-	bool all = false;
+	const struct cli_args *a = c->args;
+	const char *recipient = cli_arg(a, "--recipient"), *ids = a->npos > 1 ? a->pos[1] : NULL;
+	const char *argv[2] = {"outbox", a->npos ? a->pos[0] : NULL};
+	bool all = cli_flag(a, "--all");
 	int rc;
-	if (argc < 2)
+	(void)argc_, (void)argv_;
+	if (a->npos < 1)
 		return cli_usage(c, "outbox", "outbox needs a subcommand");
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--recipient") == 0 && i + 1 < argc)
-			recipient = argv[++i];
-		else if (strcmp(argv[i], "--all") == 0)
-			all = true;
-		else if (!ids && argv[i][0] != '-')
-			ids = argv[i];
-		else
-			return cli_usage(c, "outbox", "unexpected argument '%s'", argv[i]);
-	}
+	if (a->npos > 2)
+		return cli_usage(c, "outbox", "unexpected argument '%s'", a->pos[2]);
 	if (strcmp(argv[1], "list") == 0) {
 		if (ids)
 			return cli_usage(c, "outbox", "outbox list takes no positional argument");

@@ -47,21 +47,16 @@ static int show(void *ud, const gd_directive *d)
 
 int cmd_directive(struct cli *c, int argc, char **argv)
 {
-	if (argc < 3)
+	const struct cli_args *a = c->args;
+	(void)argc, (void)argv;
+	if (a->npos < 2)
 		return cli_usage(c, "directive", "directive takes: set|show|apply SUBJECT …");
-	const char *sub = argv[1], *subject = argv[2];
-	const char *designated = NULL, *contact = NULL, *wish = NULL, *text = NULL, *output = NULL;
-	for (int i = 3; i < argc; i++) {
-		const char **slot = strcmp(argv[i], "--designated") == 0 ? &designated
-		                    : strcmp(argv[i], "--contact") == 0  ? &contact
-		                    : strcmp(argv[i], "--wish") == 0     ? &wish
-		                    : strcmp(argv[i], "--text") == 0     ? &text
-		                    : strcmp(argv[i], "--output") == 0   ? &output
-		                                                         : NULL;
-		if (!slot || i + 1 >= argc)
-			return cli_usage(c, "directive", "unexpected argument '%s'", argv[i]);
-		*slot = argv[++i];
-	}
+	if (a->npos > 2)
+		return cli_usage(c, "directive", "unexpected argument '%s'", a->pos[2]);
+	const char *sub = a->pos[0], *subject = a->pos[1];
+	const char *designated = cli_arg(a, "--designated"), *contact = cli_arg(a, "--contact"),
+		   *wish = cli_arg(a, "--wish"), *text = cli_arg(a, "--text"), *output = cli_arg(a, "--output");
+	bool to_stdout = output && strcmp(output, "-") == 0;
 	int rc;
 	if (strcmp(sub, "set") == 0) {
 		gd_directive d = {.designated = designated, .contact = contact, .text = text};
@@ -92,14 +87,14 @@ int cmd_directive(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "directive", "unknown subcommand '%s': set, show or apply", sub);
 	if ((rc = cli_open(c, true)) != EXIT_OK)
 		return rc;
-	int fd = -1;
-	if (output && (fd = open(output, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0) {
+	int fd = to_stdout ? STDOUT_FILENO : -1;
+	if (output && !to_stdout && (fd = open(output, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0) {
 		fprintf(stderr, "gardien: cannot create %s: %s (it must not exist yet)\n", output, strerror(errno));
 		return EXIT_ERROR;
 	}
 	enum gd_directive_wish w = GD_DIRECTIVE_KEEP;
 	rc = gd_directive_apply(c->actor, subject, fd >= 0 ? write_fd : NULL, &fd, &w);
-	if (fd >= 0) {
+	if (fd >= 0 && !to_stdout) {
 		if (close(fd) != 0 && rc == 0)
 			rc = GD_EIO;
 		if (rc < 0)
@@ -111,7 +106,9 @@ int cmd_directive(struct cli *c, int argc, char **argv)
 	}
 	if (rc < 0)
 		return cli_fail(c, rc);
-	printf("applied the post-mortem directive of %s: %s%s%s\n", subject, gd_directive_wish_name(w),
-	       w == GD_DIRECTIVE_TRANSMIT ? ", copy written to " : "", w == GD_DIRECTIVE_TRANSMIT ? output : "");
+	/* With --output -, standard output is the copy: the report goes to stderr. */
+	fprintf(to_stdout ? stderr : stdout, "applied the post-mortem directive of %s: %s%s%s\n", subject,
+	        gd_directive_wish_name(w), w == GD_DIRECTIVE_TRANSMIT ? ", copy written to " : "",
+	        w == GD_DIRECTIVE_TRANSMIT ? (to_stdout ? "standard output" : output) : "");
 	return EXIT_OK;
 }

@@ -4,9 +4,9 @@
  * main.c, so that neither can drift from `gardien help`. The build writes them
  * into the build tree and `cmake --install` installs them.
  *
- * What a completion offers for a command is read off its usage text: the words
- * after "gardien COMMAND" on a usage line that are lowercase words are its
- * subcommands, every "--option" in the text is one of its options.
+ * What a completion offers for a command: its subcommands, read off its usage
+ * text (the lowercase words after "gardien COMMAND" on a usage line), and its
+ * options, from its option table (options.c), the one the parser uses.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -54,7 +54,7 @@ static void subcommands(const struct command *cmd, struct words *out)
 	}
 }
 
-/* Every "--option" of a text. */
+/* Every "--option" of a text (the global options'). */
 static void options(const char *text, struct words *out)
 {
 	for (const char *p = text; (p = strstr(p, "--")) != NULL;) {
@@ -65,6 +65,13 @@ static void options(const char *text, struct words *out)
 			add_word(out, p, (size_t)(e - p));
 		p = e;
 	}
+}
+
+/* The options of a command's table. */
+static void table_options(const struct cli_opt *t, struct words *out)
+{
+	for (; t->name; t++)
+		add_word(out, t->name, strlen(t->name));
 }
 
 /* roff: backslashes escaped, a leading dot or quote defused, hyphens as \-. */
@@ -106,6 +113,19 @@ int cli_write_man(void)
 		roff(stdout, cmds[i].summary);
 		printf(".\n.PP\n.nf\n");
 		roff(stdout, cmds[i].usage);
+		const struct cli_opt *opts = cli_command_opts(cmds[i].name);
+		if (opts[0].name) {
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *m = open_memstream(&buf, &len);
+			if (m) {
+				cli_opts_print(m, opts);
+				fclose(m);
+				printf("\nOptions:\n");
+				roff(stdout, buf);
+				free(buf);
+			}
+		}
 		printf(".fi\n");
 	}
 	printf(".SH EXIT STATUS\n.nf\n");
@@ -143,7 +163,7 @@ static int write_bash(void)
 	       "\t\tw=${COMP_WORDS[i]}\n"
 	       "\t\tcase $w in\n"
 	       "\t\t--json|--ordered-writes|--*=*) ;;\n"
-	       "\t\t--vault|--key|--tenant|--as|--now) i=$((i + 1)) ;;\n"
+	       "\t\t--vault|--key|--key-fd|--key-command|--key-pkcs11|--tenant|--as|--now) i=$((i + 1)) ;;\n"
 	       "\t\t-*) ;;\n"
 	       "\t\t*) cmd=$w; break ;;\n"
 	       "\t\tesac\n"
@@ -157,7 +177,7 @@ static int write_bash(void)
 	for (size_t i = 0; i < n; i++) {
 		struct words subs = {0}, opts = {0};
 		subcommands(&cmds[i], &subs);
-		options(cmds[i].usage, &opts);
+		table_options(cli_command_opts(cmds[i].name), &opts);
 		printf("\t%s) subs='", cmds[i].name);
 		print_words(&subs, " ");
 		printf("'; opts='");
@@ -209,7 +229,7 @@ static int write_zsh(void)
 	       "\twhile (( i < CURRENT )); do\n"
 	       "\t\tcase $words[i] in\n"
 	       "\t\t--json|--ordered-writes|--*=*) ;;\n"
-	       "\t\t--vault|--key|--tenant|--as|--now) (( i++ )) ;;\n"
+	       "\t\t--vault|--key|--key-fd|--key-command|--key-pkcs11|--tenant|--as|--now) (( i++ )) ;;\n"
 	       "\t\t-*) ;;\n"
 	       "\t\t*) cmd=$words[i]; break ;;\n"
 	       "\t\tesac\n"
@@ -223,7 +243,7 @@ static int write_zsh(void)
 	for (size_t i = 0; i < n; i++) {
 		struct words subs = {0}, opts = {0};
 		subcommands(&cmds[i], &subs);
-		options(cmds[i].usage, &opts);
+		table_options(cli_command_opts(cmds[i].name), &opts);
 		printf("\t%s) subs=(", cmds[i].name);
 		print_words(&subs, " ");
 		printf("); opts=(");

@@ -16,12 +16,12 @@ static int epoch_progress(void *ud, uint64_t done, uint64_t total)
 }
 
 /* gardien key epoch: ends the erasure epochs that are over (docs/keys.md). */
-static int key_epoch(struct cli *c, int argc, char **argv)
+static int key_epoch(struct cli *c)
 {
 	gd_key_epoch_result r;
 	int rc;
-	if (argc > 2)
-		return cli_usage(c, "key", "epoch takes no argument, not '%s'", argv[2]);
+	if (c->args->npos > 1)
+		return cli_usage(c, "key", "epoch takes no argument, not '%s'", c->args->pos[1]);
 	if ((rc = cli_open(c, false)) != EXIT_OK)
 		return rc;
 	if ((rc = gd_key_epoch(c->vault, isatty(2) ? epoch_progress : NULL, NULL, &r)) < 0)
@@ -38,19 +38,17 @@ static int key_epoch(struct cli *c, int argc, char **argv)
 
 int cmd_key(struct cli *c, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : "", *kind = NULL, *dir = NULL;
+	const struct cli_args *a = c->args;
+	const char *sub = a->npos > 0 ? a->pos[0] : "", *kind = NULL, *dir = cli_arg(a, "--dir");
 	char dir_buf[4200];
 	int rc;
 	if (strcmp(sub, "epoch") == 0)
-		return key_epoch(c, argc, argv);
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (!kind && argv[i][0] != '-' && strcmp(sub, "rotate") == 0)
-			kind = argv[i];
-		else
-			return cli_usage(c, "key", "unexpected argument '%s'", argv[i]);
-	}
+		return key_epoch(c);
+	(void)argc, (void)argv;
+	if (strcmp(sub, "rotate") == 0 && a->npos > 1)
+		kind = a->pos[1];
+	if (a->npos > (kind ? 2 : 1))
+		return cli_usage(c, "key", "unexpected argument '%s'", a->pos[kind ? 2 : 1]);
 	if (strcmp(sub, "rotate") && strcmp(sub, "prune"))
 		return cli_usage(c, "key", "missing or unknown subcommand: rotate, prune or epoch");
 	if (strcmp(sub, "rotate") == 0 && !kind)
@@ -63,10 +61,14 @@ int cmd_key(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, false)) != EXIT_OK)
 		return rc;
 	unsigned version = 0, destroyed = 0;
+	struct cli_progress pr;
+	/* master re-wraps every tenant key, prune reads every backup's header */
+	cli_progress_ticker(c, &pr, kind ? "rotating the key" : "pruning key versions");
 	if (kind)
 		rc = gd_key_rotate(c->vault, kind, dir, &version);
 	else
 		rc = gd_key_prune(c->vault, dir, &destroyed);
+	cli_progress_end(&pr);
 	if (rc < 0)
 		return cli_fail(c, rc);
 	if (c->json)

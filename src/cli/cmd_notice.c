@@ -35,6 +35,22 @@ int cli_register_draft(struct cli *c, int argc, char **argv)
 	int rc = check_language(c, lang);
 	if (rc != EXIT_OK)
 		return rc;
+	if (strcmp(file, "-") == 0) {
+		/* standard input, named "<stdin>" in the draft's header */
+		struct cli_input in;
+		char *text = NULL;
+		size_t len = 0;
+		if ((rc = cli_input_open(c, file, CLI_INPUT_MAX, &in)) != EXIT_OK)
+			return rc;
+		if ((rc = cli_input_bytes(c, &in, &text, &len)) == EXIT_OK) {
+			int r = gd_notice_draft(text, len, lang, in.name, stdout);
+			fflush(stdout);
+			rc = r < 0 ? cli_fail(c, r) : EXIT_OK;
+		}
+		free(text);
+		cli_input_close(&in);
+		return rc;
+	}
 	rc = gd_notice_draft_file(file, lang, stdout);
 	fflush(stdout);
 	return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
@@ -82,9 +98,21 @@ int cli_register_compare(struct cli *c, int argc, char **argv)
 	int rc = check_language(c, lang);
 	if (rc != EXIT_OK)
 		return rc;
+	if (strcmp(files[0], "-") == 0 && strcmp(files[1], "-") == 0)
+		return cli_usage(c, "register", "only one of NOTICE and REGISTER can be read from standard input (-)");
+	struct cli_input in[2];
+	if ((rc = cli_input_open(c, files[0], CLI_INPUT_MAX, &in[0])) != EXIT_OK)
+		return rc;
+	if ((rc = cli_input_open(c, files[1], CLI_INPUT_MAX, &in[1])) != EXIT_OK) {
+		cli_input_close(&in[0]);
+		return rc;
+	}
 	struct gaps x = {c->json ? json_array() : NULL};
 	size_t n = 0;
-	rc = gd_notice_compare(files[0], files[1], lang, on_gap, &x, &n);
+	rc = gd_notice_compare(in[0].path, in[1].path, lang, on_gap, &x, &n);
+	files[0] = in[0].name, files[1] = in[1].name;
+	cli_input_close(&in[0]);
+	cli_input_close(&in[1]);
 	if (rc < 0) {
 		json_decref(x.arr);
 		return cli_fail(c, rc);
@@ -147,7 +175,15 @@ int cli_register_notice(struct cli *c, int argc, char **argv)
 		return cli_fail(c, GD_EIO);
 	}
 	if (file) {
-		rc = gd_notice_write_file(file, lang, format, on_missing, arr, &missing, out);
+		struct cli_input in;
+		if ((rc = cli_input_open(c, file, CLI_INPUT_MAX, &in)) != EXIT_OK) {
+			if (out != stdout)
+				fclose(out);
+			json_decref(arr);
+			return rc;
+		}
+		rc = gd_notice_write_file(in.path, lang, format, on_missing, arr, &missing, out);
+		cli_input_close(&in);
 	} else {
 		int orc = cli_open(c, true);
 		if (orc != EXIT_OK) {

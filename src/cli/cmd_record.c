@@ -1,4 +1,5 @@
-/* cmd_record.c — gardien put, get, update, delete. */
+/* cmd_record.c — gardien put, get, update, delete. Their options are parsed
+ * by args.c from options.c's tables (c->args). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,33 +26,23 @@ static int parse_id(struct cli *c, const char *cmd, const char *s, int64_t *out)
 int cmd_put(struct cli *c, int argc, char **argv)
 {
 	gd_record_spec spec = GD_RECORD_SPEC_INIT;
-	const char *subject = NULL, *value = NULL;
+	const struct cli_args *a = c->args;
+	const char *subject = a->npos > 0 ? a->pos[0] : NULL, *value = a->npos > 1 ? a->pos[1] : NULL, *t;
 	int rc;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--activity") == 0 && i + 1 < argc)
-			spec.activity = argv[++i];
-		else if (strcmp(argv[i], "--category") == 0 && i + 1 < argc)
-			spec.category = argv[++i];
-		else if (strcmp(argv[i], "--source") == 0 && i + 1 < argc)
-			spec.source = argv[++i];
-		else if (strcmp(argv[i], "--subject-category") == 0 && i + 1 < argc)
-			spec.subject_category = argv[++i];
-		else if (strcmp(argv[i], "--object") == 0 && i + 1 < argc)
-			spec.object = argv[++i];
-		else if (strcmp(argv[i], "--client") == 0 && i + 1 < argc)
-			spec.client = argv[++i];
-		else if (strcmp(argv[i], "--json-value") == 0)
-			spec.type = GD_VALUE_JSON;
-		else if (strcmp(argv[i], "--collected-at") == 0 && i + 1 < argc) {
-			if ((rc = cli_parse_time(c, argv[++i], &spec.collected_at)) != EXIT_OK)
-				return rc;
-		} else if (!subject && (argv[i][0] != '-' || !argv[i][1]))
-			subject = argv[i];
-		else if (!value && (argv[i][0] != '-' || !argv[i][1]))
-			value = argv[i];
-		else
-			return cli_usage(c, "put", "unexpected argument '%s'", argv[i]);
-	}
+	(void)argc, (void)argv;
+	spec.activity = cli_arg(a, "--activity");
+	spec.category = cli_arg(a, "--category");
+	if ((t = cli_arg(a, "--source")))
+		spec.source = t;
+	spec.subject_category = cli_arg(a, "--subject-category");
+	spec.object = cli_arg(a, "--object");
+	spec.client = cli_arg(a, "--client");
+	if (cli_flag(a, "--json-value"))
+		spec.type = GD_VALUE_JSON;
+	if ((t = cli_arg(a, "--collected-at")) && (rc = cli_parse_time(c, t, &spec.collected_at)) != EXIT_OK)
+		return rc;
+	if (a->npos > 2)
+		return cli_usage(c, "put", "unexpected argument '%s'", a->pos[2]);
 	if (!subject || !value || !spec.activity || !spec.category)
 		return cli_usage(c, "put", "put takes SUBJECT --activity ID --category CAT VALUE");
 	char *buf = NULL;
@@ -81,15 +72,11 @@ int cmd_put(struct cli *c, int argc, char **argv)
 
 int cmd_get(struct cli *c, int argc, char **argv)
 {
-	const char *purpose = NULL, *ids = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--purpose") == 0 && i + 1 < argc)
-			purpose = argv[++i];
-		else if (!ids && argv[i][0] != '-')
-			ids = argv[i];
-		else
-			return cli_usage(c, "get", "unexpected argument '%s'", argv[i]);
-	}
+	const struct cli_args *a = c->args;
+	const char *purpose = cli_arg(a, "--purpose"), *ids = a->npos > 0 ? a->pos[0] : NULL;
+	(void)argc, (void)argv;
+	if (a->npos > 1)
+		return cli_usage(c, "get", "unexpected argument '%s'", a->pos[1]);
 	if (!ids || !purpose)
 		return cli_usage(c, "get", "get takes RECORD --purpose ACTIVITY");
 	int64_t id = 0;
@@ -109,18 +96,12 @@ int cmd_get(struct cli *c, int argc, char **argv)
 
 int cmd_update(struct cli *c, int argc, char **argv)
 {
-	enum gd_value_type type = GD_VALUE_TEXT;
-	const char *ids = NULL, *value = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json-value") == 0)
-			type = GD_VALUE_JSON;
-		else if (!ids && argv[i][0] != '-')
-			ids = argv[i];
-		else if (!value && (argv[i][0] != '-' || !argv[i][1]))
-			value = argv[i];
-		else
-			return cli_usage(c, "update", "unexpected argument '%s'", argv[i]);
-	}
+	const struct cli_args *a = c->args;
+	enum gd_value_type type = cli_flag(a, "--json-value") ? GD_VALUE_JSON : GD_VALUE_TEXT;
+	const char *ids = a->npos > 0 ? a->pos[0] : NULL, *value = a->npos > 1 ? a->pos[1] : NULL;
+	(void)argc, (void)argv;
+	if (a->npos > 2)
+		return cli_usage(c, "update", "unexpected argument '%s'", a->pos[2]);
 	if (!ids || !value)
 		return cli_usage(c, "update", "update takes RECORD VALUE");
 	int64_t id = 0;
@@ -151,10 +132,11 @@ int cmd_update(struct cli *c, int argc, char **argv)
 
 int cmd_delete(struct cli *c, int argc, char **argv)
 {
-	if (argc != 2)
+	(void)argc, (void)argv;
+	if (c->args->npos != 1)
 		return cli_usage(c, "delete", "delete takes one RECORD");
 	int64_t id = 0;
-	int rc = parse_id(c, "delete", argv[1], &id);
+	int rc = parse_id(c, "delete", c->args->pos[0], &id);
 	if (rc != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
 		return rc;
 	if ((rc = gd_record_delete(c->actor, id)) < 0)

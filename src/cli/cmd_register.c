@@ -11,28 +11,44 @@
 
 struct findings {
 	json_t *arr;  /* --json */
+	const struct cli_input *in; /* the file read, named "<stdin>" when it is "-" */
 };
 
 static void on_finding(void *ud, const gd_register_diag *d)
 {
 	struct findings *f = ud;
 	const char *sev = d->severity == GD_REGISTER_ERROR ? "error" : "warning";
+	const char *file = cli_input_name(f->in, d->file);
 	if (f->arr)
 		json_array_append_new(f->arr, json_pack("{s:s,s:s,s:i,s:i,s:s}", "severity", sev, "file",
-		                                        d->file, "line", d->line, "column", d->column,
+		                                        file, "line", d->line, "column", d->column,
 		                                        "message", d->message));
 	else
-		fprintf(stderr, "%s:%d:%d: %s: %s\n", d->file, d->line, d->column, sev, d->message);
+		fprintf(stderr, "%s:%d:%d: %s: %s\n", file, d->line, d->column, sev, d->message);
 }
 
+static int reg_check_input(struct cli *c, bool vault, const struct cli_input *in);
+
+/* check FILE|- [--controls] */
 static int reg_check(struct cli *c, int argc, char **argv)
 {
 	bool vault = argc == 3 && strcmp(argv[2], "--controls") == 0;
 	if (argc != 2 && !vault)
 		return cli_usage(c, "register", "register check takes one FILE [--controls]");
-	struct findings f = {c->json ? json_array() : NULL};
+	struct cli_input in;
+	int rc = cli_input_open(c, argv[1], CLI_INPUT_MAX, &in);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = reg_check_input(c, vault, &in);
+	cli_input_close(&in);
+	return rc;
+}
+
+static int reg_check_input(struct cli *c, bool vault, const struct cli_input *in)
+{
+	struct findings f = {c->json ? json_array() : NULL, in};
 	size_t nerr = 0, nwarn = 0;
-	int rc = gd_register_check(argv[1], on_finding, &f, &nerr, &nwarn);
+	int rc = gd_register_check(in->path, on_finding, &f, &nerr, &nwarn);
 	/* --controls: the security promises against this installation; one not kept is an error. */
 	if (vault && rc == 0) {
 		size_t broken = 0;
@@ -40,7 +56,7 @@ static int reg_check(struct cli *c, int argc, char **argv)
 			json_decref(f.arr);
 			return rc;
 		}
-		if ((rc = gd_register_check_controls(c->actor, argv[1], on_finding, &f, &broken)) < 0) {
+		if ((rc = gd_register_check_controls(c->actor, in->path, on_finding, &f, &broken)) < 0) {
 			json_decref(f.arr);
 			return cli_fail(c, rc);
 		}
@@ -51,7 +67,7 @@ static int reg_check(struct cli *c, int argc, char **argv)
 			json_decref(f.arr);
 			return rc;
 		}
-		if ((rc = gd_register_check_backups(c->actor, argv[1], &policy, on_finding, &f, &differ)) < 0) {
+		if ((rc = gd_register_check_backups(c->actor, in->path, &policy, on_finding, &f, &differ)) < 0) {
 			json_decref(f.arr);
 			return cli_fail(c, rc);
 		}
@@ -64,17 +80,38 @@ static int reg_check(struct cli *c, int argc, char **argv)
 		return cli_fail(c, rc);
 	}
 	if (f.arr)
-		cli_print_json(json_pack("{s:s,s:b,s:I,s:I,s:o}", "file", argv[1], "valid", rc == 0,
+		cli_print_json(json_pack("{s:s,s:b,s:I,s:I,s:o}", "file", in->name, "valid", rc == 0,
 		                         "errors", (json_int_t)nerr, "warnings", (json_int_t)nwarn,
 		                         "findings", f.arr));
 	else if (rc == 0)
-		printf("%s: valid register (%zu warning%s)\n", argv[1], nwarn, nwarn == 1 ? "" : "s");
+		printf("%s: valid register (%zu warning%s)\n", in->name, nwarn, nwarn == 1 ? "" : "s");
 	else
-		fprintf(stderr, "%s: %zu error%s, %zu warning%s\n", argv[1], nerr, nerr == 1 ? "" : "s",
+		fprintf(stderr, "%s: %zu error%s, %zu warning%s\n", in->name, nerr, nerr == 1 ? "" : "s",
 		        nwarn, nwarn == 1 ? "" : "s");
 	return rc == 0 ? EXIT_OK : EXIT_USAGE;
 }
 
+int cli_register_load(struct cli *c, const char *file, int64_t *version, int *unchanged)
+{
+	if (strcmp(file, "-") != 0) {
+		int rc = gd_register_load(c->actor, file, version, unchanged);
+		return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
+	}
+	/* From standard input: the bytes as given (the version's digest is theirs), named "<stdin>". */
+	struct cli_input in;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = cli_input_open(c, file, CLI_INPUT_MAX, &in);
+	if (rc == EXIT_OK && (rc = cli_input_bytes(c, &in, &text, &len)) == EXIT_OK) {
+		int r = gd_register_load_buffer(c->actor, "<stdin>", text, len, version, unchanged);
+		rc = r < 0 ? cli_fail(c, r) : EXIT_OK;
+	}
+	free(text);
+	cli_input_close(&in);
+	return rc;
+}
+
+/* load FILE|- */
 static int reg_load(struct cli *c, int argc, char **argv)
 {
 	if (argc != 2)
@@ -84,14 +121,16 @@ static int reg_load(struct cli *c, int argc, char **argv)
 		return rc;
 	int64_t version = 0;
 	int unchanged = 0;
-	if ((rc = gd_register_load(c->actor, argv[1], &version, &unchanged)) < 0)
-		return cli_fail(c, rc);
+	if ((rc = cli_register_load(c, argv[1], &version, &unchanged)) != EXIT_OK)
+		return rc;
 	if (c->json)
 		cli_print_json(json_pack("{s:I,s:b}", "version", (json_int_t)version, "unchanged", unchanged));
 	else if (unchanged)
-		printf("register unchanged: %s is version %lld already\n", argv[1], (long long)version);
+		printf("register unchanged: %s is version %lld already\n", strcmp(argv[1], "-") ? argv[1] : "<stdin>",
+		       (long long)version);
 	else
-		printf("loaded %s as register version %lld\n", argv[1], (long long)version);
+		printf("loaded %s as register version %lld\n", strcmp(argv[1], "-") ? argv[1] : "<stdin>",
+		       (long long)version);
 	return EXIT_OK;
 }
 
@@ -158,7 +197,11 @@ static int reg_export(struct cli *c, int argc, char **argv, const char *dflt)
 	if (file) {
 		if (version)
 			return cli_usage(c, "register", "--file and --version exclude each other");
-		rc = gd_register_export_file_lang(file, format, language, stdout);
+		struct cli_input in;
+		if ((rc = cli_input_open(c, file, CLI_INPUT_MAX, &in)) != EXIT_OK)
+			return rc;
+		rc = gd_register_export_file_lang(in.path, format, language, stdout);
+		cli_input_close(&in);
 	} else {
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
@@ -168,20 +211,36 @@ static int reg_export(struct cli *c, int argc, char **argv, const char *dflt)
 	return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
 }
 
-/* migrate FILE [--output OUT]: OUT is written whole or not at all (temporary file, then rename). */
+static int migrate_input(struct cli *c, const struct cli_input *in, const char *output);
+
+/* migrate FILE|- [--output OUT|-]: OUT is written whole or not at all (temporary file, then rename). */
 static int reg_migrate(struct cli *c, int argc, char **argv)
 {
 	const char *file = NULL, *output = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--output") == 0 && i + 1 < argc)
 			output = argv[++i];
-		else if (!file && argv[i][0] != '-')
+		else if (!file && (argv[i][0] != '-' || !argv[i][1]))
 			file = argv[i];
 		else
 			return cli_usage(c, "register", "unexpected argument '%s'", argv[i]);
 	}
 	if (!file)
 		return cli_usage(c, "register", "register migrate takes a FILE");
+	if (output && strcmp(output, "-") == 0)
+		output = NULL; /* standard output, as without --output */
+	struct cli_input in;
+	int rc = cli_input_open(c, file, CLI_INPUT_MAX, &in);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = migrate_input(c, &in, output);
+	cli_input_close(&in);
+	return rc;
+}
+
+static int migrate_input(struct cli *c, const struct cli_input *in, const char *output)
+{
+	const char *file = in->name;
 	char tmp[4096];
 	FILE *out = stdout;
 	if (output) {
@@ -192,9 +251,9 @@ static int reg_migrate(struct cli *c, int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	struct findings f = {NULL};
+	struct findings f = {NULL, in};
 	size_t notes = 0;
-	int rc = gd_register_migrate(file, out, on_finding, &f, &notes);
+	int rc = gd_register_migrate(in->path, out, on_finding, &f, &notes);
 	if (output) {
 		if (fclose(out) != 0 && rc == 0)
 			rc = GD_EIO;

@@ -18,7 +18,7 @@ static int parse_num(struct cli *c, const char *s, int64_t *out)
 	return EXIT_OK;
 }
 
-/* Looks up "--name VALUE" options and positionals; returns EXIT_USAGE on a stray option. */
+/* The options and arguments of c->args (after the subcommand, pos[0]), by name. */
 struct opts {
 	const char *pos[3];
 	int npos;
@@ -26,46 +26,24 @@ struct opts {
 	bool all, json_value, late;
 };
 
-static int parse(struct cli *c, int argc, char **argv, struct opts *o)
+static int parse(struct cli *c, struct opts *o)
 {
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		const char **slot = NULL;
-		if (strcmp(a, "--activity") == 0)
-			slot = &o->activity;
-		else if (strcmp(a, "--received") == 0)
-			slot = &o->received;
-		else if (strcmp(a, "--method") == 0)
-			slot = &o->method;
-		else if (strcmp(a, "--evidence") == 0)
-			slot = &o->evidence;
-		else if (strcmp(a, "--reason") == 0)
-			slot = &o->reason;
-		else if (strcmp(a, "--note") == 0)
-			slot = &o->note;
-		else if (strcmp(a, "--format") == 0)
-			slot = &o->format;
-		else if (strcmp(a, "--output") == 0)
-			slot = &o->output;
-		else if (strcmp(a, "--all") == 0) {
-			o->all = true;
-			continue;
-		} else if (strcmp(a, "--json-value") == 0) {
-			o->json_value = true;
-			continue;
-		} else if (strcmp(a, "--late") == 0) {
-			o->late = true;
-			continue;
-		}
-		if (slot) {
-			if (i + 1 >= argc)
-				return cli_usage(c, "request", "option %s needs a value", a);
-			*slot = argv[++i];
-			continue;
-		}
-		if ((a[0] == '-' && a[1]) || o->npos == 3)
-			return cli_usage(c, "request", "unexpected argument '%s'", a);
-		o->pos[o->npos++] = a;
+	const struct cli_args *a = c->args;
+	o->activity = cli_arg(a, "--activity");
+	o->received = cli_arg(a, "--received");
+	o->method = cli_arg(a, "--method");
+	o->evidence = cli_arg(a, "--evidence");
+	o->reason = cli_arg(a, "--reason");
+	o->note = cli_arg(a, "--note");
+	o->format = cli_arg(a, "--format");
+	o->output = cli_arg(a, "--output");
+	o->all = cli_flag(a, "--all");
+	o->json_value = cli_flag(a, "--json-value");
+	o->late = cli_flag(a, "--late");
+	for (int i = 1; i < a->npos; i++) {
+		if (o->npos == 3)
+			return cli_usage(c, "request", "unexpected argument '%s'", a->pos[i]);
+		o->pos[o->npos++] = a->pos[i];
 	}
 	return EXIT_OK;
 }
@@ -150,26 +128,27 @@ static int do_export(struct cli *c, int64_t id, const struct opts *o)
 	if (rc != EXIT_OK)
 		return rc;
 	int fd = STDOUT_FILENO;
-	if (o->output) {
+	const char *output = o->output && strcmp(o->output, "-") ? o->output : NULL; /* "-": standard output */
+	if (output) {
 		/* The copy holds personal data: readable by its owner only. */
 		fd = open(o->output, O_WRONLY | O_CREAT | O_EXCL, 0600);
 		if (fd < 0 && errno == EEXIST)
 			return cli_error(c, EXIT_EXISTS, gd_error_name(GD_EEXISTS),
 			                 "name a new file: a copy is never written over another", "%s already exists",
-			                 o->output);
+			                 output);
 		if (fd < 0)
-			return cli_error(c, EXIT_ERROR, gd_error_name(GD_EIO), NULL, "cannot create %s: %s", o->output,
+			return cli_error(c, EXIT_ERROR, gd_error_name(GD_EIO), NULL, "cannot create %s: %s", output,
 			                 strerror(errno));
 	}
 	int64_t copy = 0;
 	bool charged = false;
 	fflush(stdout);
 	int r = gd_request_export(c->actor, id, fmt, write_fd, &fd, &copy, &charged);
-	if (o->output) {
+	if (output) {
 		if (close(fd) != 0 && r == 0)
 			r = GD_EIO;
 		if (r < 0)
-			unlink(o->output);
+			unlink(output);
 	}
 	if (r < 0)
 		return cli_fail(c, r);
@@ -208,10 +187,11 @@ int cmd_request(struct cli *c, int argc, char **argv)
 {
 	struct opts o = {0};
 	int rc;
-	if (argc < 2)
+	(void)argc, (void)argv;
+	if (c->args->npos < 1)
 		return cli_usage(c, "request", "request needs a subcommand");
-	const char *sub = argv[1];
-	if ((rc = parse(c, argc, argv, &o)) != EXIT_OK)
+	const char *sub = c->args->pos[0];
+	if ((rc = parse(c, &o)) != EXIT_OK)
 		return rc;
 
 	if (strcmp(sub, "open") == 0) {

@@ -32,15 +32,15 @@ static int plan_row(void *ud, const gd_retention_plan_row *r)
 static int plan(struct cli *c, int argc, char **argv)
 {
 	gd_time until = 0;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--until") == 0 && i + 1 < argc) {
-			int rc = cli_parse_time(c, argv[++i], &until);
-			if (rc != EXIT_OK)
-				return rc;
-		} else {
-			return cli_usage(c, "retention", "unexpected argument '%s'", argv[i]);
-		}
-	}
+	const char *until_s = cli_arg(c->args, "--until");
+	int arc = cli_args_allow(c, "retention", "plan", "--until");
+	(void)argv;
+	if (arc != EXIT_OK)
+		return arc;
+	if (argc > 1)
+		return cli_usage(c, "retention", "unexpected argument '%s'", c->args->pos[1]);
+	if (until_s && (arc = cli_parse_time(c, until_s, &until)) != EXIT_OK)
+		return arc;
 	int rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
@@ -84,40 +84,34 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-struct sweep_ui {
-	bool bar;
-};
-
 static int sweep_progress(void *ud, uint64_t done, uint64_t total)
 {
-	struct sweep_ui *ui = ud;
-	if (ui->bar && total) {
-		int width = 40, filled = (int)(done * (uint64_t)width / (total > done ? total : done));
-		fprintf(stderr, "\r[%.*s%*s] %llu/%llu", filled, "########################################",
-		        width - filled, "", (unsigned long long)done, (unsigned long long)total);
-		fflush(stderr);
-	}
+	cli_progress_count(ud, done, total);
 	return interrupted ? 1 : 0;
 }
 
 static int sweep(struct cli *c, int argc, char **argv)
 {
 	gd_retention_sweep_options o = GD_RETENTION_SWEEP_OPTIONS_INIT;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
-			char *end;
-			long n = strtol(argv[++i], &end, 10);
-			if (*end || n < 1 || n > 100000)
-				return cli_usage(c, "retention", "--batch takes a number from 1 to 100000");
-			o.batch = (size_t)n;
-		} else {
-			return cli_usage(c, "retention", "unexpected argument '%s'", argv[i]);
-		}
-	}
-	int rc = cli_open(c, true);
+	const char *b = cli_arg(c->args, "--batch");
+	int rc = cli_args_allow(c, "retention", "sweep", "--batch");
+	(void)argv;
 	if (rc != EXIT_OK)
 		return rc;
-	struct sweep_ui ui = {.bar = !c->json && isatty(STDERR_FILENO)};
+	if (argc > 1)
+		return cli_usage(c, "retention", "unexpected argument '%s'", c->args->pos[1]);
+	if (b) {
+		char *end;
+		long n = strtol(b, &end, 10);
+		if (!*b || *end || n < 1 || n > 100000)
+			return cli_usage(c, "retention", "--batch takes a number from 1 to 100000");
+		o.batch = (size_t)n;
+	}
+	rc = cli_open(c, true);
+	if (rc != EXIT_OK)
+		return rc;
+	struct cli_progress ui;
+	cli_progress_start(c, &ui, "sweep");
 	o.progress = sweep_progress;
 	o.ud = &ui;
 	struct sigaction sa = {0};
@@ -126,8 +120,7 @@ static int sweep(struct cli *c, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	gd_retention_stats st;
 	rc = gd_retention_sweep(c->actor, &o, &st);
-	if (ui.bar)
-		fprintf(stderr, "\n");
+	cli_progress_end(&ui);
 	if (rc < 0)
 		return cli_fail(c, rc);
 	if (c->json) {
@@ -147,13 +140,17 @@ static int sweep(struct cli *c, int argc, char **argv)
 
 int cmd_retention(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2)
+	/* plan and sweep get the arguments without the options: pos[0] is the subcommand */
+	const struct cli_args *a = c->args;
+	const char *sub = a->npos ? a->pos[0] : NULL;
+	(void)argc, (void)argv;
+	if (!sub)
 		return cli_usage(c, "retention", "missing subcommand: plan or sweep");
-	if (strcmp(argv[1], "plan") == 0)
-		return plan(c, argc, argv);
-	if (strcmp(argv[1], "sweep") == 0)
-		return sweep(c, argc, argv);
-	return cli_usage(c, "retention", "unknown subcommand '%s'", argv[1]);
+	if (strcmp(sub, "plan") == 0)
+		return plan(c, a->npos, NULL);
+	if (strcmp(sub, "sweep") == 0)
+		return sweep(c, a->npos, NULL);
+	return cli_usage(c, "retention", "unknown subcommand '%s'", sub);
 }
 
 /* ---- event ---- */
@@ -168,13 +165,17 @@ static int events_from(struct cli *c, const char *path)
 	char line[1100];
 	size_t done = 0, pending = 0;
 	long lineno = 0;
+	struct cli_progress pr;
+	cli_progress_start(c, &pr, "events recorded");
 	int rc = gd_vault_begin(c->vault);
 	while (rc == 0 && fgets(line, sizeof line, f)) {
+		cli_progress_count(&pr, done + pending, 0);
 		char subject[GD_SUBJECT_ID_SIZE], name[GD_NAME_MAX + 1];
 		size_t n = strlen(line);
 		gd_time at;
 		lineno++;
 		if (n == sizeof line - 1 && line[n - 1] != '\n' && !feof(f)) {
+			cli_progress_end(&pr);
 			fprintf(stderr, "gardien: %s line %ld is longer than 1024 bytes\n", path, lineno);
 			gd_vault_rollback(c->vault);
 			if (f != stdin)
@@ -198,6 +199,7 @@ static int events_from(struct cli *c, const char *path)
 		fclose(f);
 	if (rc == 0 && (rc = gd_vault_commit(c->vault)) == 0)
 		done += pending, pending = 0;
+	cli_progress_end(&pr);
 	if (rc < 0) {
 		gd_vault_rollback(c->vault);
 		fprintf(stderr, "gardien: %s line %ld: %s\n", path, lineno, gd_error_last());
@@ -213,21 +215,12 @@ static int events_from(struct cli *c, const char *path)
 
 int cmd_event(struct cli *c, int argc, char **argv)
 {
-	const char *subject = NULL, *name = NULL, *at_s = NULL, *file = NULL, *object = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--at") == 0 && i + 1 < argc)
-			at_s = argv[++i];
-		else if (strcmp(argv[i], "--object") == 0 && i + 1 < argc)
-			object = argv[++i];
-		else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
-			file = argv[++i];
-		else if (!subject && argv[i][0] != '-')
-			subject = argv[i];
-		else if (!name && argv[i][0] != '-')
-			name = argv[i];
-		else
-			return cli_usage(c, "event", "unexpected argument '%s'", argv[i]);
-	}
+	const struct cli_args *a = c->args;
+	const char *subject = a->npos > 0 ? a->pos[0] : NULL, *name = a->npos > 1 ? a->pos[1] : NULL,
+		   *at_s = cli_arg(a, "--at"), *file = cli_arg(a, "--file"), *object = cli_arg(a, "--object");
+	(void)argc, (void)argv;
+	if (a->npos > 2)
+		return cli_usage(c, "event", "unexpected argument '%s'", a->pos[2]);
 	if (file ? subject || at_s || object : !subject || !name)
 		return cli_usage(c, "event", "event takes SUBJECT NAME [--object KEY] [--at TIME], or --file FILE|-");
 	gd_time at = 0;
@@ -273,25 +266,20 @@ static int print_hold(void *ud, const gd_hold *h)
 
 int cmd_hold(struct cli *c, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : "", *subject = NULL, *reason = NULL, *id_s = NULL;
+	const struct cli_args *a = c->args;
+	const char *sub = a->npos ? a->pos[0] : "", *subject = a->npos > 1 ? a->pos[1] : NULL, *id_s = subject,
+		   *reason = cli_arg(a, "--reason"), *rec = cli_arg(a, "--record");
 	int64_t record = 0;
-	bool all = false;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc) {
-			reason = argv[++i];
-		} else if (strcmp(argv[i], "--record") == 0 && i + 1 < argc) {
-			char *end;
-			record = strtoll(argv[++i], &end, 10);
-			if (*end || record <= 0)
-				return cli_usage(c, "hold", "--record takes a record id");
-		} else if (strcmp(argv[i], "--all") == 0) {
-			all = true;
-		} else if (!subject && !id_s && argv[i][0] != '-') {
-			subject = id_s = argv[i];
-		} else {
-			return cli_usage(c, "hold", "unexpected argument '%s'", argv[i]);
-		}
+	bool all = cli_flag(a, "--all");
+	(void)argc, (void)argv;
+	if (rec) {
+		char *end;
+		record = strtoll(rec, &end, 10);
+		if (!*rec || *end || record <= 0)
+			return cli_usage(c, "hold", "--record takes a record id");
 	}
+	if (a->npos > 2)
+		return cli_usage(c, "hold", "unexpected argument '%s'", a->pos[2]);
 	int rc;
 	if (strcmp(sub, "place") == 0) {
 		if (!subject || !reason)

@@ -1,30 +1,31 @@
-/* cmd_subject.c — gardien subject create/add-id/find/show/list, gardien erase. */
+/* cmd_subject.c — gardien subject create/add-id/find/show/list, gardien erase,
+ * gardien client erase. Arguments come parsed from the option table (c->args):
+ * pos[0] is the subcommand. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-static int create(struct cli *c, int argc, char **argv)
+static int create(struct cli *c)
 {
-	/* Identifiers are checked before anything is written. */
-	for (int i = 2; i < argc; i++) {
-		if ((strcmp(argv[i], "--email") == 0 || strcmp(argv[i], "--phone") == 0 ||
-		     strcmp(argv[i], "--id") == 0) && i + 1 < argc)
-			i++;
-		else
-			return cli_usage(c, "subject", "unexpected argument '%s'", argv[i]);
-	}
-	int rc = cli_open(c, true);
+	const struct cli_args *a = c->args;
+	int rc = cli_args_allow(c, "subject", "create", "--email --phone --id");
+	if (rc != EXIT_OK)
+		return rc;
+	if (a->npos > 1)
+		return cli_usage(c, "subject", "unexpected argument '%s'", a->pos[1]);
+	rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
 	char id[GD_SUBJECT_ID_SIZE];
 	if ((rc = gd_vault_begin(c->vault)) < 0)
 		return cli_fail(c, rc);
 	rc = gd_subject_create(c->actor, id);
-	for (int i = 2; rc == 0 && i < argc; i += 2) {
+	/* the identifiers in the order given */
+	for (int i = 0; rc == 0 && i < a->nseen; i++) {
 		char kind[GD_NAME_MAX + 1];
-		const char *value = argv[i + 1];
-		if (strcmp(argv[i], "--id") == 0) {
+		const char *opt = a->seen[i].opt->name, *value = a->seen[i].value;
+		if (strcmp(opt, "--id") == 0) {
 			const char *eq = strchr(value, '=');
 			if (!eq || eq == value || (size_t)(eq - value) > GD_NAME_MAX) {
 				gd_vault_rollback(c->vault);
@@ -33,7 +34,7 @@ static int create(struct cli *c, int argc, char **argv)
 			snprintf(kind, sizeof kind, "%.*s", (int)(eq - value), value);
 			value = eq + 1;
 		} else {
-			snprintf(kind, sizeof kind, "%s", argv[i] + 2);
+			snprintf(kind, sizeof kind, "%s", opt + 2);
 		}
 		rc = gd_subject_add_identifier(c->actor, id, kind, value);
 	}
@@ -50,31 +51,36 @@ static int create(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int add_id(struct cli *c, int argc, char **argv)
+static int add_id(struct cli *c, int argc, const char **argv)
 {
-	if (argc != 5)
-		return cli_usage(c, "subject", "add-id takes SUBJECT KIND VALUE");
-	int rc = cli_open(c, true);
+	int rc = cli_args_allow(c, "subject", "add-id", "");
 	if (rc != EXIT_OK)
 		return rc;
-	if ((rc = gd_subject_add_identifier(c->actor, argv[2], argv[3], argv[4])) < 0)
+	if (argc != 4)
+		return cli_usage(c, "subject", "add-id takes SUBJECT KIND VALUE");
+	rc = cli_open(c, true);
+	if (rc != EXIT_OK)
+		return rc;
+	if ((rc = gd_subject_add_identifier(c->actor, argv[1], argv[2], argv[3])) < 0)
 		return cli_fail(c, rc);
 	if (c->json)
-		cli_print_json(json_pack("{s:s,s:s}", "subject", argv[2], "kind", argv[3]));
+		cli_print_json(json_pack("{s:s,s:s}", "subject", argv[1], "kind", argv[2]));
 	else
-		printf("added %s identifier to %s\n", argv[3], argv[2]);
+		printf("added %s identifier to %s\n", argv[2], argv[1]);
 	return EXIT_OK;
 }
 
-static int find(struct cli *c, int argc, char **argv)
+static int find(struct cli *c, int argc, const char **argv)
 {
-	if (argc != 4)
-		return cli_usage(c, "subject", "find takes KIND VALUE, e.g. subject find email ana@example.org");
-	int rc = cli_open(c, true);
+	int rc = cli_args_allow(c, "subject", "find", "");
 	if (rc != EXIT_OK)
 		return rc;
+	if (argc != 3)
+		return cli_usage(c, "subject", "find takes KIND VALUE, e.g. subject find email ana@example.org");
+	if ((rc = cli_open(c, true)) != EXIT_OK)
+		return rc;
 	char id[GD_SUBJECT_ID_SIZE];
-	if ((rc = gd_subject_find(c->actor, id, argv[2], argv[3])) < 0)
+	if ((rc = gd_subject_find(c->actor, id, argv[1], argv[2])) < 0)
 		return cli_fail(c, rc);
 	if (c->json)
 		cli_print_json(json_pack("{s:s}", "subject", id));
@@ -99,20 +105,17 @@ static int show_one(void *ud, const gd_record *r)
 	return 0;
 }
 
-static int show(struct cli *c, int argc, char **argv)
+static int show(struct cli *c, int argc, const char **argv)
 {
-	const char *subject = NULL, *purpose = NULL;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--purpose") == 0 && i + 1 < argc)
-			purpose = argv[++i];
-		else if (!subject && argv[i][0] != '-')
-			subject = argv[i];
-		else
-			return cli_usage(c, "subject", "unexpected argument '%s'", argv[i]);
-	}
+	const char *subject = argc > 1 ? argv[1] : NULL, *purpose = cli_arg(c->args, "--purpose");
+	int rc = cli_args_allow(c, "subject", "show", "--purpose");
+	if (rc != EXIT_OK)
+		return rc;
+	if (argc > 2)
+		return cli_usage(c, "subject", "unexpected argument '%s'", argv[2]);
 	if (!subject || !purpose)
 		return cli_usage(c, "subject", "show takes SUBJECT --purpose ACTIVITY");
-	int rc = cli_open(c, true);
+	rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
 	struct show_state s = {.arr = c->json ? json_array() : NULL};
@@ -144,23 +147,22 @@ static int list_one(void *ud, const gd_subject_info *s)
 }
 
 /* gardien subject list [--limit N] [--cursor C]: a page of pseudonyms, and how to get the next. */
-static int list(struct cli *c, int argc, char **argv)
+static int list(struct cli *c, int argc, const char **argv)
 {
-	const char *cursor = NULL;
+	const char *cursor = cli_arg(c->args, "--cursor"), *l = cli_arg(c->args, "--limit");
 	long limit = 100;
-	for (int i = 2; i < argc; i++) {
+	int rc = cli_args_allow(c, "subject", "list", "--cursor --limit");
+	if (rc != EXIT_OK)
+		return rc;
+	if (argc > 1)
+		return cli_usage(c, "subject", "unexpected argument '%s'", argv[1]);
+	if (l) {
 		char *end;
-		if (strcmp(argv[i], "--cursor") == 0 && i + 1 < argc) {
-			cursor = argv[++i];
-		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
-			limit = strtol(argv[++i], &end, 10);
-			if (!*argv[i] || *end || limit < 1 || limit > 1000)
-				return cli_usage(c, "subject", "--limit takes 1 to 1000 subjects per page");
-		} else {
-			return cli_usage(c, "subject", "unexpected argument '%s'", argv[i]);
-		}
+		limit = strtol(l, &end, 10);
+		if (!*l || *end || limit < 1 || limit > 1000)
+			return cli_usage(c, "subject", "--limit takes 1 to 1000 subjects per page");
 	}
-	int rc = cli_open(c, true);
+	rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
 	json_t *arr = c->json ? json_array() : NULL;
@@ -178,53 +180,62 @@ static int list(struct cli *c, int argc, char **argv)
 
 int cmd_subject(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2)
+	const struct cli_args *a = c->args;
+	const char **pos = (const char **)a->pos, *sub = a->npos ? pos[0] : NULL;
+	(void)argc, (void)argv;
+	if (!sub)
 		return cli_usage(c, "subject", "missing subcommand: create, add-id, find, show or list");
-	if (strcmp(argv[1], "create") == 0)
-		return create(c, argc, argv);
-	if (strcmp(argv[1], "add-id") == 0)
-		return add_id(c, argc, argv);
-	if (strcmp(argv[1], "find") == 0)
-		return find(c, argc, argv);
-	if (strcmp(argv[1], "show") == 0)
-		return show(c, argc, argv);
-	if (strcmp(argv[1], "list") == 0)
-		return list(c, argc, argv);
-	return cli_usage(c, "subject", "unknown subcommand '%s'", argv[1]);
+	if (strcmp(sub, "create") == 0)
+		return create(c);
+	if (strcmp(sub, "add-id") == 0)
+		return add_id(c, a->npos, pos);
+	if (strcmp(sub, "find") == 0)
+		return find(c, a->npos, pos);
+	if (strcmp(sub, "show") == 0)
+		return show(c, a->npos, pos);
+	if (strcmp(sub, "list") == 0)
+		return list(c, a->npos, pos);
+	return cli_usage(c, "subject", "unknown subcommand '%s'", sub);
 }
 
 /* client erase CLIENT: all of a processor's customer's data, at the end of its contract. */
 int cmd_client(struct cli *c, int argc, char **argv)
 {
-	if (argc != 3 || strcmp(argv[1], "erase") != 0)
+	const struct cli_args *a = c->args;
+	(void)argc, (void)argv;
+	if (a->npos != 2 || strcmp(a->pos[0], "erase") != 0)
 		return cli_usage(c, "client", "client takes: erase CLIENT");
+	const char *client = a->pos[1];
 	int rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
 	gd_client_erase_report rep;
-	if ((rc = gd_client_erase(c->actor, argv[2], &rep)) < 0)
+	if ((rc = gd_client_erase(c->actor, client, &rep)) < 0)
 		return cli_fail(c, rc);
 	if (c->json)
-		cli_print_json(json_pack("{s:s,s:I,s:I,s:I}", "client", argv[2], "deleted", (json_int_t)rep.deleted,
+		cli_print_json(json_pack("{s:s,s:I,s:I,s:I}", "client", client, "deleted", (json_int_t)rep.deleted,
 		                         "subjects_erased", (json_int_t)rep.subjects_erased, "held", (json_int_t)rep.held));
 	else
 		printf("client %s: %zu record(s) deleted, %zu subject(s) left with nothing erased, %zu record(s) kept under a legal hold\n",
-		       argv[2], rep.deleted, rep.subjects_erased, rep.held);
+		       client, rep.deleted, rep.subjects_erased, rep.held);
 	return EXIT_OK;
 }
 
 int cmd_erase(struct cli *c, int argc, char **argv)
 {
-	if (argc != 2)
+	const struct cli_args *a = c->args;
+	(void)argc, (void)argv;
+	if (a->npos != 1)
 		return cli_usage(c, "erase", "erase takes one SUBJECT");
+	const char *subject = a->pos[0];
 	int rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
-	if ((rc = gd_subject_erase(c->actor, argv[1])) < 0)
+	if ((rc = gd_subject_erase(c->actor, subject)) < 0)
 		return cli_fail(c, rc);
 	if (c->json)
-		cli_print_json(json_pack("{s:s,s:b}", "subject", argv[1], "erased", 1));
+		cli_print_json(json_pack("{s:s,s:b}", "subject", subject, "erased", 1));
 	else
-		printf("erased %s: its key is destroyed and its records deleted\n", argv[1]);
+		printf("erased %s: its key is destroyed and its records deleted\n", subject);
 	return EXIT_OK;
 }

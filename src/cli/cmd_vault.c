@@ -7,6 +7,9 @@
 
 #include "cli.h"
 
+/* vault verify's progress line, shared with its damaged-row callback. */
+static struct cli_progress verify_ui;
+
 /*
  * A tenant without a calling code cannot read national phone numbers: on a
  * terminal, ask for it; otherwise say what such numbers will need.
@@ -27,21 +30,30 @@ static const char *ask_country(const char *tenant, char *buf, size_t cap)
 	return NULL;
 }
 
+static int init_with(struct cli *c, const char *country, const struct cli_input *reg);
+
 int cmd_init(struct cli *c, int argc, char **argv)
 {
-	const char *country = NULL, *reg = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--country") == 0 && i + 1 < argc)
-			country = argv[++i];
-		else if (strcmp(argv[i], "--register") == 0 && i + 1 < argc)
-			reg = argv[++i];
-		else
-			return cli_usage(c, "init", "unexpected argument '%s'", argv[i]);
-	}
+	const char *country = cli_arg(c->args, "--country"), *reg = cli_arg(c->args, "--register");
+	(void)argc, (void)argv;
+	if (c->args->npos)
+		return cli_usage(c, "init", "unexpected argument '%s'", c->args->pos[0]);
 	if (reg && !c->tenant)
 		return cli_usage(c, "init", "--register needs --tenant NAME: a register belongs to a tenant");
 	int rc;
-	if (reg && (rc = gd_register_check(reg, NULL, NULL, NULL, NULL)) < 0)
+	/* --register -: standard input, kept for the check and the load. */
+	struct cli_input in = {.fd = -1};
+	if (reg && (rc = cli_input_open(c, reg, CLI_INPUT_MAX, &in)) != EXIT_OK)
+		return rc;
+	rc = init_with(c, country, reg ? &in : NULL);
+	cli_input_close(&in);
+	return rc;
+}
+
+static int init_with(struct cli *c, const char *country, const struct cli_input *reg)
+{
+	int rc;
+	if (reg && (rc = gd_register_check(reg->path, NULL, NULL, NULL, NULL)) < 0)
 		return cli_fail(c, rc); /* before creating anything */
 	gd_vault_options o = cli_vault_options(c);
 	o.now = c->now;
@@ -60,8 +72,19 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	}
 	int64_t version = 0;
 	if (reg) {
-		if ((rc = gd_actor_open(&c->actor, c->vault, c->tenant, c->principal)) < 0 ||
-		    (rc = gd_register_load(c->actor, reg, &version, NULL)) < 0)
+		if ((rc = gd_actor_open(&c->actor, c->vault, c->tenant, c->principal)) < 0)
+			return cli_fail(c, rc);
+		if (reg->fd >= 0) { /* standard input: named "<stdin>" in the version list */
+			char *text = NULL;
+			size_t len = 0;
+			if ((rc = cli_input_bytes(c, reg, &text, &len)) != EXIT_OK)
+				return rc;
+			rc = gd_register_load_buffer(c->actor, reg->name, text, len, &version, NULL);
+			free(text);
+		} else {
+			rc = gd_register_load(c->actor, reg->path, &version, NULL);
+		}
+		if (rc < 0)
 			return cli_fail(c, rc);
 	}
 	char key[4200];
@@ -76,7 +99,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		if (c->tenant)
 			printf("created tenant %s\n", c->tenant);
 		if (reg)
-			printf("loaded %s as register version %lld\n", reg, (long long)version);
+			printf("loaded %s as register version %lld\n", reg->name, (long long)version);
 	}
 	return EXIT_OK;
 }
@@ -91,19 +114,16 @@ static int print_tenant(void *ud, const char *name)
 	return 0;
 }
 
-static int tenant_calendar(struct cli *c, int argc, char **argv)
+static int tenant_calendar(struct cli *c, int argc, const char **argv)
 {
-	const char *state = NULL, *zone = NULL, *target = NULL;
-	for (int i = 2; i < argc; i++) {
-		const char **slot = strcmp(argv[i], "--state") == 0         ? &state
-		                    : strcmp(argv[i], "--zone") == 0        ? &zone
-		                    : strcmp(argv[i], "--target-days") == 0 ? &target
-		                                                            : NULL;
-		if (!slot || i + 1 >= argc)
-			return cli_usage(c, "tenant", slot ? "option %s needs a value" : "unexpected argument '%s'", argv[i]);
-		*slot = argv[++i];
-	}
-	int rc = cli_open(c, true);
+	const char *state = cli_arg(c->args, "--state"), *zone = cli_arg(c->args, "--zone"),
+		   *target = cli_arg(c->args, "--target-days");
+	int rc = cli_args_allow(c, "tenant", "calendar", "--state --zone --target-days");
+	if (rc != EXIT_OK)
+		return rc;
+	if (argc > 2)
+		return cli_usage(c, "tenant", "unexpected argument '%s'", argv[2]);
+	rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
 	gd_calendar set, used;
@@ -164,8 +184,11 @@ static int print_state(void *ud, const char *state, const char *name)
 }
 
 /* gardien tenant holidays [STATE] [YEAR]: the public holidays deadlines skip. */
-static int tenant_holidays(struct cli *c, int argc, char **argv)
+static int tenant_holidays(struct cli *c, int argc, const char **argv)
 {
+	int arc = cli_args_allow(c, "tenant", "holidays", "");
+	if (arc != EXIT_OK)
+		return arc;
 	if (argc > 4)
 		return cli_usage(c, "tenant", "holidays takes [STATE] [YEAR]");
 	const char *state = argc > 2 ? argv[2] : NULL;
@@ -194,21 +217,24 @@ static int tenant_holidays(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-int cmd_tenant(struct cli *c, int argc, char **argv)
+int cmd_tenant(struct cli *c, int argc_, char **argv_)
 {
+	/* "tenant" then the arguments without the options (c->args), as the subcommands count them */
+	const struct cli_args *a = c->args;
+	const char *argv[CLI_ARGS_MAX + 1] = {"tenant"};
+	int argc = 1;
+	(void)argc_, (void)argv_;
+	for (int i = 0; i < a->npos; i++)
+		argv[argc++] = a->pos[i];
 	if (argc < 2)
 		return cli_usage(c, "tenant", "missing subcommand: create or list");
 	int rc;
 	if (strcmp(argv[1], "create") == 0) {
-		const char *name = NULL, *country = NULL;
-		for (int i = 2; i < argc; i++) {
-			if (strcmp(argv[i], "--country") == 0 && i + 1 < argc)
-				country = argv[++i];
-			else if (!name && argv[i][0] != '-')
-				name = argv[i];
-			else
-				return cli_usage(c, "tenant", "unexpected argument '%s'", argv[i]);
-		}
+		const char *name = argc > 2 ? argv[2] : NULL, *country = cli_arg(a, "--country");
+		if ((rc = cli_args_allow(c, "tenant", "create", "--country")) != EXIT_OK)
+			return rc;
+		if (argc > 3)
+			return cli_usage(c, "tenant", "unexpected argument '%s'", argv[3]);
 		if (!name)
 			return cli_usage(c, "tenant", "missing the tenant NAME");
 		if ((rc = cli_open(c, false)) != EXIT_OK)
@@ -225,6 +251,8 @@ int cmd_tenant(struct cli *c, int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "list") == 0) {
+		if ((rc = cli_args_allow(c, "tenant", "list", "")) != EXIT_OK)
+			return rc;
 		if (argc > 2)
 			return cli_usage(c, "tenant", "unexpected argument '%s'", argv[2]);
 		if ((rc = cli_open(c, false)) != EXIT_OK)
@@ -264,21 +292,22 @@ int cmd_tenant(struct cli *c, int argc, char **argv)
 static int verify_damaged(void *ud, const gd_vault_damage *d)
 {
 	json_t *arr = ud;
-	if (arr)
+	if (arr) {
 		json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:s}", "tenant", d->tenant, "table", d->table,
 		                                     "id", (json_int_t)d->id, "what", d->what));
-	else
-		fprintf(stderr, "damaged: tenant %s, %s row %lld: %s\n", d->tenant[0] ? d->tenant : "(none)", d->table,
-		        (long long)d->id, d->what);
+		return 0;
+	}
+	if (verify_ui.on)
+		fputs("\r\033[K", stderr); /* the damaged row on its own line */
+	fprintf(stderr, "damaged: tenant %s, %s row %lld: %s\n", d->tenant[0] ? d->tenant : "(none)", d->table,
+	        (long long)d->id, d->what);
 	return 0;
 }
 
 static int verify_progress(void *ud, uint64_t done, uint64_t total)
 {
 	(void)ud;
-	fprintf(stderr, "\rchecked %llu of %llu rows", (unsigned long long)done, (unsigned long long)total);
-	if (done == total)
-		fputc('\n', stderr);
+	cli_progress_count(&verify_ui, done, total);
 	return 0;
 }
 
@@ -294,7 +323,9 @@ int cmd_vault(struct cli *c, int argc, char **argv)
 		return rc;
 	json_t *arr = c->json ? json_array() : NULL;
 	gd_vault_verify_report r;
-	rc = gd_vault_verify(c->vault, verify_damaged, isatty(2) && !c->json ? verify_progress : NULL, arr, &r);
+	cli_progress_start(c, &verify_ui, "rows checked");
+	rc = gd_vault_verify(c->vault, verify_damaged, verify_progress, arr, &r);
+	cli_progress_end(&verify_ui);
 	if (rc < 0 && rc != GD_ECORRUPT) {
 		json_decref(arr);
 		return cli_fail(c, rc);

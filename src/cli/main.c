@@ -131,7 +131,8 @@ static const struct command commands[] = {
 	 "it speaks HTTPS only (with HSTS); --client-ca then requires client\n"
 	 "certificates signed by that CA, and --bind-client-cert tokens of the principal\n"
 	 "the certificate's subject CN names (svc:NAME). SIGINT or SIGTERM stops it after the requests\n"
-	 "in flight. --timeout closes idle connections (default 30 s), --deadline those\n"
+	 "in flight; SIGHUP reloads the certificate, key and client CA without dropping\n"
+	 "connections (a bad new file keeps the running one, and says why). --timeout closes idle connections (default 30 s), --deadline those\n"
 	 "whose request has not fully arrived (default 60 s); --max-per-client bounds\n"
 	 "the connections of one address (default 64, 0: none). --threads sets the\n"
 	 "HTTP workers (default 16); authenticated requests are run by one committer\n"
@@ -393,6 +394,9 @@ static const struct command commands[] = {
 const char cli_global_options[] =
 	"  --vault PATH     vault database (GARDIEN_VAULT, default gardien.db)\n"
 	"  --key PATH       master key file (GARDIEN_KEY, default <vault>.key)\n"
+	"  --key-fd N       the key file's bytes on descriptor N (GARDIEN_KEY_FD)\n"
+	"  --key-command CMD a command printing them (GARDIEN_KEY_COMMAND)\n"
+	"  --key-pkcs11 URI the token holding the master key (GARDIEN_KEY_PKCS11, docs/keys.md)\n"
 	"  --tenant NAME    tenant to act on (GARDIEN_TENANT, default: the only one)\n"
 	"  --as PRINCIPAL   who acts, for the audit trail (GARDIEN_PRINCIPAL, default cli:$USER)\n"
 	"  --now TIME       the clock, for tests and what-if (GARDIEN_NOW)\n"
@@ -433,6 +437,17 @@ static void print_overview(FILE *f)
 	        cli_global_options, cli_exit_codes);
 }
 
+/* A command's help: its usage text, then its options from its table. */
+static void print_usage(const struct command *cmd)
+{
+	const struct cli_opt *opts = cli_command_opts(cmd->name);
+	fputs(cmd->usage, stdout);
+	if (opts[0].name) {
+		fputs("\nOptions:\n", stdout);
+		cli_opts_print(stdout, opts);
+	}
+}
+
 static int cmd_help(struct cli *c, int argc, char **argv)
 {
 	if (argc < 2) {
@@ -444,7 +459,7 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 	const struct command *cmd = find_command(argv[1]);
 	if (!cmd)
 		return cli_usage(c, NULL, "unknown command '%s'", argv[1]);
-	fputs(cmd->usage, stdout);
+	print_usage(cmd);
 	return EXIT_OK;
 }
 
@@ -871,9 +886,25 @@ static int run(int argc, char **argv)
 	if (!cmd)
 		return cli_usage(&c, NULL, "unknown command '%s'", argv[1]);
 	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(cmd->usage, stdout);
+			print_usage(cmd);
 			return EXIT_OK;
+		}
+	}
+	/* Every command line is checked against the command's option table
+	 * (args.c); the command then reads the parsed arguments (c.args), or, for
+	 * the commands still walking argv themselves, argv without the "--". */
+	struct cli_args args;
+	if ((rc = cli_args_parse(&c, cmd->name, cli_command_opts(cmd->name), argc - 1, argv + 1, &args)) != EXIT_OK)
+		return rc;
+	c.args = &args;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			memmove(argv + i, argv + i + 1, (size_t)(argc - i) * sizeof *argv);
+			argc--;
+			break;
 		}
 	}
 	rc = cmd->run(&c, argc - 1, argv + 1);

@@ -28,7 +28,8 @@
  * Every response body is wiped before it is freed (it may hold decrypted
  * values), including the answer of a client that went away while the
  * committer worked (on_completed). On SIGINT/SIGTERM the server
- * stops accepting, lets the requests in flight finish, then stops.
+ * stops accepting, lets the requests in flight finish, then stops; on SIGHUP
+ * it reloads its certificate, key and client CA (tls.c) and goes on.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -51,6 +52,7 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "tls.h"
 
 /* A request handed to the committer; its connection is suspended meanwhile. */
 struct job {
@@ -65,6 +67,7 @@ struct job {
 
 struct pending {
 	char *path;                  /* decoded by check_uri, NULL when refused */
+	char *query;                 /* the raw query string after '?', or NULL */
 	const char *refused;         /* why the request line is refused, or NULL */
 	const char *raw_end;         /* where the raw request target ended (its NUL) */
 	bool started;                /* the access handler has seen the headers */
@@ -146,11 +149,9 @@ static void __attribute__((noinline)) scrub_stack(void)
 static void fail_job(struct job *j, int status, const char *code, const char *msg)
 {
 	gd_wipe_free(j->resp.body);
-	json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
-	j->resp = (struct api_resp){.status = status, .type = "application/json"};
-	j->resp.body = e ? json_dumps(e, JSON_COMPACT) : NULL;
-	j->resp.len = j->resp.body ? strlen(j->resp.body) : 0;
-	json_decref(e);
+	api_idem_forget(&j->resp); /* not committed: a retry must run again */
+	j->resp = (struct api_resp){.status = status, .type = "application/problem+json"};
+	j->resp.body = api_problem_text(status, code, msg, &j->resp.len);
 }
 
 /* The answers are ready: the workers resume the connections and send them. */
@@ -274,6 +275,12 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 		if (!fi || !(k = calloc(1, sizeof *k)))
 			return;
 		k->c = c, k->fd = fi->connect_fd, k->reading = true;
+		/* mTLS: no list of accepted CAs in the certificate request, for it
+		 * would name the CA of the start, not the one SIGHUP reloaded. */
+		const union MHD_ConnectionInfo *ti =
+			config->client_ca ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION) : NULL;
+		if (ti && ti->tls_session)
+			gnutls_certificate_send_x509_rdn_sequence((gnutls_session_t)ti->tls_session, 1);
 		clock_gettime(CLOCK_MONOTONIC, &k->since);
 		pthread_mutex_lock(&conns_lock);
 		k->next = conns;
@@ -410,9 +417,17 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct pending *p, i
 		return MHD_NO;
 	}
 	r->body = NULL; /* the response owns it now */
-	if (r->len || r->status != 204)
+	if (r->len || (r->status != 204 && r->status != 304))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->type);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-store");
+	if (r->allow[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (r->etag[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+	if (r->replayed)
+		MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+	if (r->link[0])
+		MHD_add_response_header(resp, "Link", r->link);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Request-Id", p->rid);
 	if (config && config->cert)
@@ -445,11 +460,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct pending *p, i
 static enum MHD_Result send_error(struct MHD_Connection *conn, struct pending *p, int status,
                                   const char *code, const char *msg, bool close)
 {
-	json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
-	struct api_resp r = {.status = status, .type = "application/json"};
-	r.body = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	r.len = r.body ? strlen(r.body) : 0;
-	json_decref(j);
+	struct api_resp r = {.status = status, .type = "application/problem+json"};
+	r.body = api_problem_text(status, code, msg, &r.len);
 	return respond(conn, p, -1, &r, close);
 }
 
@@ -486,6 +498,8 @@ static void *check_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 		free(p->path), p->path = NULL;
 		return p;
 	}
+	if (uri[n] == '?' && strlen(uri + n + 1) <= 4096)
+		p->query = strdup(uri + n + 1); /* for the Link of a list's next page; NULL: no Link */
 	for (const char *q = uri + n; *q; q++) {
 		int x = -1;
 		if (q[0] == '%' && isxdigit((unsigned char)q[1]) && isxdigit((unsigned char)q[2])) {
@@ -540,13 +554,14 @@ static bool client_cert_ok(struct MHD_Connection *conn, char *cn, size_t cnsize)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
-	unsigned n = 0, status = 0;
+	unsigned n = 0;
 	const gnutls_datum_t *peers;
 	cn[0] = 0;
 	if (!s || gnutls_certificate_type_get(s) != GNUTLS_CRT_X509 || !(peers = gnutls_certificate_get_peers(s, &n)) ||
 	    !n)
 		return false;
-	if (gnutls_certificate_verify_peers2(s, &status) != 0 || status != 0)
+	/* Against the client CA loaded last (tls.c), not MHD's copy: SIGHUP reloads it. */
+	if (!server_tls_client_ok(s))
 		return false;
 	gnutls_x509_crt_t crt;
 	if (gnutls_x509_crt_init(&crt) == 0) {
@@ -653,7 +668,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		.method = method, .path = p->path,
 		.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
 		.query = query_arg, .query_ud = conn, .body = p->body ? p->body : "", .body_len = p->len,
-		.client = p->client, .client_cn = config->bind_client_cert ? p->cn : NULL};
+		.client = p->client, .client_cn = config->bind_client_cert ? p->cn : NULL,
+		.query_string = p->query,
+		.if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
+		.idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key")};
 	struct api_resp r;
 	int route;
 	if (console_serve(method, url, &r))
@@ -662,12 +680,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	int i = api_route_match(&probe, method, p->path);
 	if (i >= 0 && (api_routes[i].fn == route_health || api_routes[i].fn == route_metrics) &&
 	    !probe_allowed(rq.authorization)) {
-		r = (struct api_resp){.status = 401, .type = "application/json", .www_authenticate = true};
-		json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", "unauthenticated", "message",
-		                      "this server requires the probe token (--probe-token-file) on /healthz and /metrics");
-		r.body = e ? json_dumps(e, JSON_COMPACT) : NULL;
-		r.len = r.body ? strlen(r.body) : 0;
-		json_decref(e);
+		r = (struct api_resp){.status = 401, .type = "application/problem+json", .www_authenticate = true};
+		r.body = api_problem_text(401, "unauthenticated",
+		                          "this server requires the probe token (--probe-token-file) on /healthz and /metrics",
+		                          &r.len);
 		return respond(conn, p, i, &r, false);
 	}
 	if (i >= 0 && api_routes[i].auth != API_PUBLIC && committer_vault) {
@@ -705,6 +721,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(p->body);
 	}
 	free(p->path);
+	free(p->query);
 	free(p);
 	*con_cls = NULL;
 	atomic_fetch_sub(&in_flight, 1);
@@ -755,7 +772,8 @@ int server_run(const struct server_config *cfg)
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
 	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)cfg->port)};
 	bool v6 = strchr(cfg->host, ':') != NULL;
-	char *cert = NULL, *key = NULL, *trust = NULL;
+	char *trust = NULL;
+	bool tls = false;
 	struct MHD_Daemon *d = NULL;
 	bool reaping = false, committing = false;
 	pthread_t committer_thread;
@@ -812,11 +830,12 @@ int server_run(const struct server_config *cfg)
 	committing = true;
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (cfg->cert) {
-		if (!(cert = slurp(cfg->cert)) || !(key = slurp(cfg->cert_key))) {
-			fprintf(stderr, "gardien: cannot read the certificate %s or its key %s (PEM, under 64 KiB)\n",
-			        cfg->cert, cfg->cert_key);
+		char why[512];
+		if (server_tls_load(cfg->cert, cfg->cert_key, cfg->client_ca, why, sizeof why) < 0) {
+			fprintf(stderr, "gardien: %s\n", why);
 			goto done;
 		}
+		tls = true;
 		flags |= MHD_USE_TLS;
 		if (cfg->client_ca && !(trust = slurp(cfg->client_ca))) {
 			fprintf(stderr, "gardien: cannot read the client CA %s (PEM, under 64 KiB)\n", cfg->client_ca);
@@ -841,8 +860,9 @@ int server_run(const struct server_config *cfg)
 	                     MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 	                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	                     MHD_OPTION_STRICT_FOR_CLIENT, 1,
-	                     cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
-	                     MHD_OPTION_HTTPS_MEM_KEY, key,
+	                     /* the certificate of each handshake from tls.c, so SIGHUP can replace it;
+	                      * the trust only makes MHD ask for client certificates */
+	                     tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, server_tls_retrieve,
 	                     trust ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, trust,
 	                     MHD_OPTION_END);
 	if (!d) {
@@ -851,7 +871,7 @@ int server_run(const struct server_config *cfg)
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	printf("gardien %s listening on %s://%s%s%s:%u (vault %s, %u threads)\n", GD_VERSION,
-	       cert ? "https" : "http", v6 ? "[" : "", cfg->host, v6 ? "]" : "", info ? info->port : cfg->port,
+	       tls ? "https" : "http", v6 ? "[" : "", cfg->host, v6 ? "]" : "", info ? info->port : cfg->port,
 	       cfg->vault_path, cfg->threads);
 	fflush(stdout);
 	/* Under systemd (Type=notify), ready once listening; a no-op elsewhere. */
@@ -861,8 +881,14 @@ int server_run(const struct server_config *cfg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	int sig = 0;
-	sigwait(&set, &sig);
+	while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+		/* systemd's ExecReload: RELOADING=1, then READY=1 once done. */
+		sd_notify(0, "RELOADING=1");
+		server_tls_reload();
+		sd_notify(0, "READY=1");
+	}
 	fprintf(stderr, "gardien: %s received, finishing requests in flight\n",
 	        sig == SIGINT ? "SIGINT" : "SIGTERM");
 	sd_notify(0, "STOPPING=1");
@@ -904,10 +930,7 @@ done:
 		gd_vault_close(handles[i]);
 	nhandles = 0;
 	thread_vault = NULL;
-	free(cert);
-	if (key) {
-		memset(key, 0, strlen(key));
-		free(key);
-	}
+	if (tls)
+		server_tls_release();
 	return rc;
 }

@@ -4,12 +4,27 @@
  *
  * Counters are atomics updated by every worker thread; the exposition reads
  * them without a lock (each value is consistent, the set is a snapshot).
+ * Besides the HTTP counters: gardien_build_info, the process_* family read
+ * from /proc, and per tenant the gauges a DPO alerts on (requests overdue or
+ * due within 7 days, open breaches and the time left to notify them (seconds, the base unit
+ * Prometheus wants: alert on < 24 * 3600), the
+ * retention backlog, the age of the last audit checkpoint and verification),
+ * read through an unaudited operator actor on the worker's own vault handle.
  */
+#include <dirent.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "gardien/audit.h"
+#include "gardien/breach.h"
+#include "gardien/retention.h"
+#include "gardien/rights.h"
 
 #include "server.h"
 #include "buf.h"  /* src/util: the one output buffer */
@@ -65,7 +80,10 @@ static long long file_size(const char *path, const char *suffix)
 	return stat(p, &st) == 0 ? (long long)st.st_size : 0;
 }
 
-char *api_metrics_text(size_t *len)
+static void dpo_metrics(struct gd__buf *b, gd_vault *v);
+static void process_metrics(struct gd__buf *b);
+
+char *api_metrics_text(gd_vault *v, size_t *len)
 {
 	struct gd__buf b;
 	gd__buf_init(&b, METRICS_MAX);
@@ -125,13 +143,20 @@ char *api_metrics_text(size_t *len)
 		        "gardien_vault_size_bytes{file=\"db\"} %lld\n"
 		        "gardien_vault_size_bytes{file=\"wal\"} %lld\n",
 		    file_size(api_vault_path, ""), file_size(api_vault_path, "-wal"));
+	gd__buf_printf(&b, "# HELP gardien_build_info The gardien version serving.\n"
+	                   "# TYPE gardien_build_info gauge\n"
+	                   "gardien_build_info{version=\"%s\"} 1\n",
+	               GD_VERSION);
+	process_metrics(&b);
+	if (v)
+		dpo_metrics(&b, v);
 	/* Memory from malloc: the response frees it (MHD_RESPMEM_MUST_FREE). */
 	return gd__buf_take(&b, len);
 }
 
 int route_metrics(struct api_ctx *c)
 {
-	c->resp->body = api_metrics_text(&c->resp->len);
+	c->resp->body = api_metrics_text(c->rq->v, &c->resp->len);
 	if (!c->resp->body)
 		return api_error(c, 503, "no_memory", "out of memory");
 	c->resp->type = "text/plain; version=0.0.4; charset=utf-8";
@@ -152,4 +177,246 @@ int route_health(struct api_ctx *c)
 		return api_error(c, 503, "unavailable", "the vault does not answer: %s", gd_error_last());
 	c->out = json_pack("{s:s,s:s}", "status", "ok", "version", GD_VERSION);
 	return 200;
+}
+
+/* ---- what a DPO alerts on, and the process ---- */
+
+/* Tenants whose audit chain this server verified, and when (vault clock). A
+ * verification leaves no trace in the vault, so only this process knows it. */
+#define VERIFIED_MAX 256
+static pthread_mutex_t verified_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char tenant[72];
+	gd_time at;
+} verified[VERIFIED_MAX];
+
+void api_metrics_verified(const char *tenant, gd_time at)
+{
+	pthread_mutex_lock(&verified_lock);
+	size_t i, free_slot = VERIFIED_MAX;
+	for (i = 0; i < VERIFIED_MAX; i++) {
+		if (verified[i].tenant[0] && strcmp(verified[i].tenant, tenant) == 0)
+			break;
+		if (!verified[i].tenant[0] && free_slot == VERIFIED_MAX)
+			free_slot = i;
+	}
+	if (i == VERIFIED_MAX)
+		i = free_slot;
+	if (i < VERIFIED_MAX) {
+		snprintf(verified[i].tenant, sizeof verified[i].tenant, "%s", tenant);
+		verified[i].at = at;
+	}
+	pthread_mutex_unlock(&verified_lock);
+}
+
+static gd_time verified_at(const char *tenant)
+{
+	gd_time at = 0;
+	pthread_mutex_lock(&verified_lock);
+	for (size_t i = 0; i < VERIFIED_MAX; i++)
+		if (verified[i].tenant[0] && strcmp(verified[i].tenant, tenant) == 0)
+			at = verified[i].at;
+	pthread_mutex_unlock(&verified_lock);
+	return at;
+}
+
+struct dpo {
+	gd_time now;
+	int64_t overdue, due_week, breaches_open, backlog;
+	int64_t min_left;   /* seconds left to notify the most urgent open breach */
+	bool any_open;
+};
+
+static int count_request(void *ud, const gd_request *r)
+{
+	struct dpo *d = ud;
+	if (r->due_at && r->due_at < d->now)
+		d->overdue++;
+	else if (r->due_at && r->due_at < d->now + 7 * 86400)
+		d->due_week++;
+	return 0;
+}
+
+static int count_breach(void *ud, const gd_breach *b)
+{
+	struct dpo *d = ud;
+	if (strcmp(b->status, "open") == 0 || strcmp(b->status, "overdue") == 0) {
+		d->breaches_open++;
+		if (!d->any_open || b->seconds_left < d->min_left)
+			d->min_left = b->seconds_left;
+		d->any_open = true;
+	}
+	return 0;
+}
+
+static int skip_row(void *ud, const gd_retention_plan_row *r)
+{
+	(void)ud, (void)r;
+	return 0;
+}
+
+/* Tenant names go into label values: escaped as the text format wants. */
+static void label(char *out, size_t n, const char *s)
+{
+	size_t o = 0;
+	for (; *s && o + 3 < n; s++) {
+		if (*s == '\\' || *s == '"')
+			out[o++] = '\\', out[o++] = *s;
+		else if (*s == '\n')
+			out[o++] = '\\', out[o++] = 'n';
+		else
+			out[o++] = *s;
+	}
+	out[o] = 0;
+}
+
+struct tenants {
+	char names[256][72];
+	size_t n;
+};
+
+static int add_tenant(void *ud, const char *name)
+{
+	struct tenants *t = ud;
+	if (t->n < 256)
+		snprintf(t->names[t->n++], sizeof t->names[0], "%s", name);
+	return 0;
+}
+
+#define GAUGE(name, help) "# HELP " name " " help "\n# TYPE " name " gauge\n"
+
+/* One family at a time, every tenant under it, as the text format requires. */
+static void dpo_metrics(struct gd__buf *b, gd_vault *v)
+{
+	struct tenants *t = calloc(1, sizeof *t);
+	struct dpo *d = t ? calloc(256, sizeof *d) : NULL;
+	bool *ok = d ? calloc(256, sizeof *ok) : NULL;
+	gd_time ckpt[256] = {0};
+	if (!ok || gd_tenant_list(v, add_tenant, t) < 0)
+		goto done;
+	gd_time now = gd_vault_now(v);
+	for (size_t i = 0; i < t->n; i++) {
+		gd_actor *a = NULL;
+		gd_retention_plan_totals tot;
+		d[i].now = now;
+		if (gd_actor_open(&a, v, t->names[i], "serve:metrics") < 0)
+			continue;
+		ok[i] = gd_request_list(a, true, count_request, &d[i]) == 0 &&
+		        gd_breach_list(a, count_breach, &d[i]) == 0 && gd_audit_last_checkpoint(a, &ckpt[i]) == 0;
+		/* Without a register there are no rules, hence nothing due. */
+		memset(&tot, 0, sizeof tot);
+		int rc = gd_retention_plan(a, now, skip_row, NULL, &tot);
+		d[i].backlog = rc == 0 ? tot.transitions : rc == GD_ESTATE ? 0 : -1;
+		gd_actor_close(a);
+	}
+	char l[160];
+	static const struct {
+		const char *head;
+		int what;
+	} fam[] = {
+		{GAUGE("gardien_requests_overdue", "Open data-subject requests past their legal deadline."), 0},
+		{GAUGE("gardien_requests_due_7d", "Open data-subject requests due within 7 days, not yet overdue."), 1},
+		{GAUGE("gardien_breaches_open", "Breaches not yet notified to the authority nor closed without notice."), 2},
+		{GAUGE("gardien_breach_notify_seconds_left",
+		       "Seconds left to notify the most urgent open breach (Art. 33: 72 h; negative: late)."), 3},
+		{GAUGE("gardien_retention_backlog", "Retention transitions due now and not yet applied by a sweep."), 4},
+		{GAUGE("gardien_audit_checkpoint_age_seconds", "Seconds since the last signed checkpoint of the audit chain."), 5},
+		{GAUGE("gardien_audit_verify_age_seconds",
+		       "Seconds since this server last verified the audit chain (GET .../audit/verify)."), 6},
+	};
+	for (size_t f = 0; f < sizeof fam / sizeof *fam; f++) {
+		gd__buf_printf(b, "%s", fam[f].head);
+		const char *name = fam[f].head + 7; /* after "# HELP " */
+		int nl = (int)strcspn(name, " ");
+		for (size_t i = 0; i < t->n; i++) {
+			if (!ok[i])
+				continue;
+			label(l, sizeof l, t->names[i]);
+			gd_time at = fam[f].what == 5 ? ckpt[i] : fam[f].what == 6 ? verified_at(t->names[i]) : 0;
+			switch (fam[f].what) {
+			case 0: gd__buf_printf(b, "%.*s{tenant=\"%s\"} %lld\n", nl, name, l, (long long)d[i].overdue); break;
+			case 1: gd__buf_printf(b, "%.*s{tenant=\"%s\"} %lld\n", nl, name, l, (long long)d[i].due_week); break;
+			case 2: gd__buf_printf(b, "%.*s{tenant=\"%s\"} %lld\n", nl, name, l, (long long)d[i].breaches_open); break;
+			case 3:
+				if (d[i].any_open)
+					gd__buf_printf(b, "%.*s{tenant=\"%s\"} %lld\n", nl, name, l, (long long)d[i].min_left);
+				break;
+			case 4:
+				if (d[i].backlog >= 0)
+					gd__buf_printf(b, "%.*s{tenant=\"%s\"} %lld\n", nl, name, l, (long long)d[i].backlog);
+				break;
+			default:
+				if (at)
+					gd__buf_printf(b, "%.*s{tenant=\"%s\"} %lld\n", nl, name, l, (long long)(now - at));
+			}
+		}
+	}
+done:
+	free(ok);
+	free(d);
+	free(t);
+}
+
+/* The process_* family of Prometheus client libraries, from /proc. */
+static void process_metrics(struct gd__buf *b)
+{
+	long tick = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	char stat[1024] = "";
+	FILE *f = fopen("/proc/self/stat", "r");
+	if (f) {
+		if (!fgets(stat, sizeof stat, f))
+			stat[0] = 0;
+		fclose(f);
+	}
+	/* Fields after the command (which may hold spaces) begin after the last ')'. */
+	const char *p = strrchr(stat, ')');
+	unsigned long long utime = 0, stime = 0, start = 0, vsize = 0;
+	long long rss = 0;
+	if (p && tick > 0 &&
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu %llu %lld",
+	           &utime, &stime, &start, &vsize, &rss) == 5) {
+		unsigned long long btime = 0;
+		char line[256];
+		FILE *s = fopen("/proc/stat", "r");
+		while (s && fgets(line, sizeof line, s))
+			if (sscanf(line, "btime %llu", &btime) == 1)
+				break;
+		if (s)
+			fclose(s);
+		gd__buf_printf(b,
+		               "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
+		               "# TYPE process_cpu_seconds_total counter\n"
+		               "process_cpu_seconds_total %.2f\n"
+		               "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+		               "# TYPE process_resident_memory_bytes gauge\n"
+		               "process_resident_memory_bytes %lld\n"
+		               "# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+		               "# TYPE process_virtual_memory_bytes gauge\n"
+		               "process_virtual_memory_bytes %llu\n"
+		               "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n"
+		               "# TYPE process_start_time_seconds gauge\n"
+		               "process_start_time_seconds %.2f\n",
+		               (double)(utime + stime) / (double)tick, rss * page, vsize,
+		               (double)btime + (double)start / (double)tick);
+	}
+	long fds = 0;
+	DIR *dir = opendir("/proc/self/fd");
+	if (dir) {
+		struct dirent *e;
+		while ((e = readdir(dir)))
+			fds += e->d_name[0] != '.';
+		closedir(dir);
+		gd__buf_printf(b,
+		               "# HELP process_open_fds Number of open file descriptors.\n"
+		               "# TYPE process_open_fds gauge\n"
+		               "process_open_fds %ld\n",
+		               fds - 1 /* the directory's own */);
+	}
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		gd__buf_printf(b,
+		               "# HELP process_max_fds Maximum number of open file descriptors.\n"
+		               "# TYPE process_max_fds gauge\n"
+		               "process_max_fds %llu\n",
+		               (unsigned long long)rl.rlim_cur);
 }

@@ -85,6 +85,9 @@ int route_subject_list(struct api_ctx *c)
 	int rc = list ? gd_subject_list(c->actor, cursor, (size_t)limit, add_subject, list, next) : GD_ENOMEM;
 	if (rc < 0) {
 		json_decref(list);
+		if (rc == GD_EINVAL && cursor) /* the one input the library checks here */
+			return api_error(c, 400, "bad_cursor",
+			                 "?cursor= is not a cursor of this list: pass the next_cursor of its previous page as is");
 		return api_fail(c, rc);
 	}
 	c->out = json_pack("{s:o,s:s?}", "subjects", list, "next_cursor", *next ? next : NULL);

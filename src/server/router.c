@@ -7,7 +7,9 @@
  * in the path — a principal sees only its own tenant, support staff only under
  * a grant, refusals audited by the library (403) — check that the role allows
  * the route's operations (403, audited), then call the handler. Library errors
- * become JSON errors {"error":{"code","message"}} with a stable code.
+ * become problem details (RFC 9457, conventions.c) with a stable `code`. Around
+ * the handler, the conventions of the route's documentation entry (openapi.c):
+ * HEAD answered as GET, Allow on 405, paging, ETag, Idempotency-Key.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -123,6 +125,8 @@ static bool match(struct api_ctx *c, const char *pat, const char *path)
 int api_route_match(struct api_ctx *c, const char *method, const char *path)
 {
 	int other = -1;
+	if (strcmp(method, "HEAD") == 0)
+		method = "GET"; /* the same answer; libmicrohttpd sends no body */
 	for (size_t i = 0; i < api_nroutes; i++) {
 		if (!match(c, api_routes[i].pattern, path))
 			continue;
@@ -131,6 +135,23 @@ int api_route_match(struct api_ctx *c, const char *method, const char *path)
 		other = -2;
 	}
 	return other;
+}
+
+void api_allow(const char *path, char *out, size_t n)
+{
+	struct api_ctx c;
+	size_t used = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < api_nroutes; i++) {
+		const char *m = api_routes[i].method;
+		if (!match(&c, api_routes[i].pattern, path) || strstr(out, m))
+			continue;
+		int k = snprintf(out + used, n - used, "%s%s%s", used ? ", " : "", m,
+		                 strcmp(m, "GET") == 0 ? ", HEAD" : "");
+		if (k < 0 || (size_t)k >= n - used)
+			break;
+		used += (size_t)k;
+	}
 }
 
 static int hexval(char c)
@@ -188,7 +209,9 @@ int api_error(struct api_ctx *c, int status, const char *code, const char *fmt, 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	json_decref(c->out);
-	c->out = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+	c->out = api_problem(status, code, msg);
+	if (c->resp)
+		c->resp->type = "application/problem+json";
 	return status;
 }
 
@@ -353,6 +376,10 @@ static int wbuf_put(const char *s, size_t n, void *ud)
 void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 {
 	struct api_ctx c = {.rq = rq, .resp = out};
+	const struct api_doc *doc = NULL;
+	unsigned flags = 0;
+	struct api_page page = {0, 0};
+	bool idem = false;
 	int status;
 	*out = (struct api_resp){.type = "application/json"};
 	int i = api_route_match(&c, rq->method, rq->path);
@@ -363,11 +390,14 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 		goto done;
 	}
 	if (i == -2) {
-		status = api_error(&c, 405, "method_not_allowed", "%s is not allowed on %.200s", rq->method,
+		api_allow(rq->path, out->allow, sizeof out->allow);
+		status = api_error(&c, 405, "method_not_allowed", "%s is not allowed on %.200s: see Allow", rq->method,
 		                   rq->path);
 		goto done;
 	}
 	const struct api_route *r = c.route = &api_routes[i];
+	doc = api_doc_of(r);
+	flags = doc ? doc->flags : 0;
 	if (rq->body_len > r->body_max) {
 		status = r->body_max ? api_error(&c, 413, "too_big", "request body over the %zu-byte limit of this route",
 		                                 r->body_max)
@@ -396,9 +426,30 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 	}
 	if (r->auth != API_PUBLIC && (status = authenticate(&c, r)) != 0)
 		goto done;
+	if ((flags & API_PAGED) && (status = api_page_args(&c, doc->op_id, &page)) != 0)
+		goto done;
+	if ((flags & API_IDEMPOTENT) && rq->idempotency_key) {
+		if (api_idem_key_check(rq->idempotency_key) < 0) {
+			status = api_error(&c, 400, "bad_request", "Idempotency-Key takes 1 to 255 visible ASCII characters");
+			goto done;
+		}
+		if ((status = api_idem_lookup(&c)) != 0)
+			goto done;
+		idem = true;
+	}
 	status = r->fn(&c);
+	if (status == 200 && (flags & API_PAGED)) {
+		int st = api_page_apply(&c, doc->op_id, doc->list, &page);
+		if (st)
+			status = st;
+	}
 done:
 	out->status = status;
+	if (status == 200 && (flags & (API_PAGED | API_CURSOR))) {
+		json_t *next = c.out ? json_object_get(c.out, "next_cursor") : NULL;
+		if (json_is_string(next))
+			api_link_next(out, rq->path, rq->query_string, json_string_value(next));
+	}
 	if (c.out && !out->body) {
 		struct wbuf b = {0};
 		if (json_dump_callback(c.out, wbuf_put, &b, JSON_COMPACT) < 0 || b.failed) {
@@ -413,159 +464,11 @@ done:
 		gd_wipe_free(out->body);
 		out->body = NULL, out->len = 0;
 	}
+	if (idem)
+		api_idem_store(&c, out);
+	if (flags & API_ETAG)
+		api_etag_apply(out, rq->if_none_match);
 	json_decref(c.out);
 	json_decref(c.body);
 	gd_actor_close(c.actor);
-}
-
-/* ---- OpenAPI ---- */
-
-static json_t *schema_ref(const char *name)
-{
-	char ref[128];
-	snprintf(ref, sizeof ref, "#/components/schemas/%s", name);
-	return json_pack("{s:s}", "$ref", ref);
-}
-
-/* Request and error bodies, as JSON Schema. */
-static const char schema_text[] =
-	"{\"Login\":{\"type\":\"object\",\"properties\":{\"tenant\":{\"type\":\"string\",\"description\":\"omit for "
-	"the provider's support staff\"},\"name\":{\"type\":\"string\"},\"password\":{\"type\":\"string\"},\"totp"
-	"\":{\"type\":\"string\",\"description\":\"6-digit TOTP code when required\"}},\"required\":[\"name\",\"p"
-	"assword\"]},\"SubjectCreate\":{\"type\":\"object\",\"properties\":{\"identifiers\":{\"type\":\"object\",\""
-	"additionalProperties\":{\"type\":\"string\"},\"description\":\"kind: value, e.g. email, phone, cus"
-	"tomer_number\"}}},\"Identifier\":{\"type\":\"object\",\"properties\":{\"kind\":{\"type\":\"string\"},\"val"
-	"ue\":{\"type\":\"string\"}},\"required\":[\"kind\",\"value\"]},\"RecordPut\":{\"type\":\"object\",\"properti"
-	"es\":{\"activity\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"},"
-	"\"collected_at\":{\"type\":\"string\"},\"value\":{\"description\":\"a string (text) or any JSON value"
-	"\"},\"subject_category\":{\"type\":\"string\",\"description\":\"data-subject category of the registe"
-	"r (customer, prospect); required once the tenant has a register\"},\"object\":{\"type\":\"st"
-	"ring\",\"description\":\"the contract, subscription or account the record is about; retenti"
-	"on counts from its events\"},\"client\":{\"type\":\"string\",\"description\":\"in a processor"
-	" activity, the customer the record is processed for\"}},\"required\":[\"activity\","
-	"\"category\",\"value\"]},\"RecordValue\":{\"type\":\"object\",\"properties\":{\"value\":{\"description\":\""
-	"a string (text) or any JSON value\"}},\"required\":[\"value\"]},\"Role\":{\"type\":\"object\",\"proper"
-	"ties\":{\"ops\":{\"type\":\"string\",\"description\":\"read,write,erase,export,requests,register,aud"
-	"it,admin or all\"},\"activities\":{\"type\":\"string\",\"description\":\"* or activity ids separated"
-	" by commas\"},\"mfa\":{\"type\":\"boolean\"}},\"required\":[\"ops\",\"activities\"]},\"UserCreate\":{\"typ"
-	"e\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"},\"password\":{\"t"
-	"ype\":\"string\"}},\"required\":[\"name\",\"role\",\"password\"]},\"ServiceCreate\":{\"type\":\"object\",\"p"
-	"roperties\":{\"name\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"}},\"required\":[\"name\",\"role\"]}"
-	",\"TokenCreate\":{\"type\":\"object\",\"properties\":{\"principal\":{\"type\":\"string\"},\"expires_at\":{"
-	"\"type\":\"string\"}},\"required\":[\"principal\"]},\"GrantCreate\":{\"type\":\"object\",\"properties\":{\""
-	"support\":{\"type\":\"string\"},\"ops\":{\"type\":\"string\"},\"activities\":{\"type\":\"string\"},\"expires"
-	"_at\":{\"type\":\"string\"}},\"required\":[\"support\",\"ops\",\"activities\",\"expires_at\"]},\"Error\":{\""
-	"type\":\"object\",\"properties\":{\"error\":{\"type\":\"object\",\"properties\":{\"code\":{\"type\":\"string"
-	"\"},\"message\":{\"type\":\"string\"}},\"required\":[\"code\",\"message\"]}},\"required\":[\"error\"]},\"Reg"
-	"isterLoad\":{\"type\":\"object\",\"properties\":{\"yaml\":{\"type\":\"string\",\"description\":\"the regis"
-	"ter file (docs/register.md)\"},\"name\":{\"type\":\"string\"}},\"required\":[\"yaml\"]},\"BreachRecord"
-	"\":{\"type\":\"object\",\"properties\":{\"detected_at\":{\"type\":\"string\"},\"started_at\":{\"type\":\"str"
-	"ing\"},\"ended_at\":{\"type\":\"string\"},\"nature\":{\"type\":\"string\"},\"description\":{\"type\":\"strin"
-	"g\"},\"data_categories\":{\"type\":\"string\"},\"subject_categories\":{\"type\":\"string\"},\"consequenc"
-	"es\":{\"type\":\"string\"},\"measures_taken\":{\"type\":\"string\"},\"measures_proposed\":{\"type\":\"stri"
-	"ng\"},\"contact\":{\"type\":\"string\"},\"controller\":{\"type\":\"string\"},\"language\":{\"type\":\"string"
-	"\"},\"approx_subjects\":{\"type\":\"integer\"},\"approx_records\":{\"type\":\"integer\"},\"high_risk\":{\""
-	"type\":\"boolean\"}}},\"BreachScope\":{\"type\":\"object\",\"properties\":{\"from\":{\"type\":\"string\"},\"to\":{\"type\":\"string\"},\"principal\":{\"type\":\"string\"},\"activity\":{\"type\":\"string\"}},\"required\":[\"from\"]},"
-	"\"BreachNotify\":{\"type\":\"object\",\"properties\":{\"at\":{\"type\":\"string\"},\"d"
-	"elay_reason\":{\"type\":\"string\"}}},\"RequestOpen\":{\"type\":\"object\",\"properties\":{\"kind\":{\"typ"
-	"e\":\"string\",\"description\":\"access, rectification, erasure, restriction, objection, portabi"
-	"lity, withdraw_consent, post_mortem, confirmation\"},\"subject\":{\"type\":\"string\"},\"activity\""
-	":{\"type\":\"string\"},\"received_at\":{\"type\":\"string\"}},\"required\":[\"kind\",\"subject\"]},\"Reques"
-	"tStep\":{\"type\":\"object\",\"properties\":{\"method\":{\"type\":\"string\",\"description\":\"verify: how"
-	" the identity was verified\"},\"evidence\":{\"type\":\"string\"},\"reason\":{\"type\":\"string\"},\"record_id\":{\"type\":\"integer\",\"description\":\"rectify: the record\"},\"value\":{\"description\":\"rectify: its corrected value (a string or any JSON)\"}}},\"Co"
-	"nsentGive\":{\"type\":\"object\",\"properties\":{\"channel\":{\"type\":\"string\"},\"text\":{\"type\":\"stri"
-	"ng\"},\"text_version\":{\"type\":\"string\"},\"source\":{\"type\":\"string\"}},\"required\":[\"channel\"]},"
-	"\"Directive\":{\"type\":\"object\",\"properties\":{\"wish\":{\"type\":\"string\",\"enum\":[\"erase\",\"transmit\",\"keep\"]},\"designated\":{\"type\":\"string\",\"description\":\"the person who is to see it done\"},\"contact\":{\"type\":\"string\"},\"text\":{\"type\":\"string\",\"description\":\"the directive in the subject's words\"}},\"required\":[\"wish\",\"designated\",\"contact\"]},"
-	"\"Event\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"at\":{\"type\":\"string\"},"
-	"\"object\":{\"type\":\"string\",\"description\":\"one contract, subscription or account of the s"
-	"ubject: only its records count from this event\"}},\"r"
-	"equired\":[\"name\"]},\"Hold\":{\"type\":\"object\",\"properties\":{\"subject\":{\"type\":\"string\"},\"reco"
-	"rd_id\":{\"type\":\"integer\"},\"reason\":{\"type\":\"string\"}},\"required\":[\"subject\",\"reason\"]},"
-	"\"Calendar\":{\"type\":\"object\",\"properties\":{\"state\":{\"type\":\"string\",\"description\":\"member state "
-	"whose public holidays count (BE, FR, LU, NL, DE); empty: the calling code's\"},\"zone\":{\"type\":\"string\","
-	"\"description\":\"IANA time zone, e.g. Europe/Brussels; empty: the state's\"},\"target_days\":{\"type\":"
-	"\"integer\",\"description\":\"internal target in days after receipt, 0 to 90; 0: none\"}}}}";
-
-static json_t *schemas(void)
-{
-	return json_loads(schema_text, 0, NULL);
-}
-
-json_t *api_openapi(void)
-{
-	json_t *paths = json_object();
-	for (size_t i = 0; i < api_nroutes; i++) {
-		const struct api_route *r = &api_routes[i];
-		json_t *item = json_object_get(paths, r->pattern);
-		if (!item) {
-			item = json_object();
-			json_object_set_new(paths, r->pattern, item);
-		}
-		char m[8], code[8];
-		size_t k;
-		for (k = 0; r->method[k] && k < sizeof m - 1; k++)
-			m[k] = (char)(r->method[k] - 'A' + 'a');
-		m[k] = 0;
-		json_t *op = json_pack("{s:s,s:{}}", "summary", r->summary, "responses");
-		json_t *params = json_array();
-		for (const char *p = strchr(r->pattern, '{'); p; p = strchr(p + 1, '{')) {
-			const char *e = strchr(p, '}');
-			json_array_append_new(params, json_pack("{s:s%,s:s,s:b,s:{s:s}}", "name", p + 1,
-			                                        (size_t)(e - p - 1), "in", "path", "required", 1,
-			                                        "schema", "type", "string"));
-		}
-		if (r->fn == route_subject_export || r->fn == route_request_export)
-			json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:{s:s,s:[s,s,s]}}", "name", "format", "in",
-			                                        "query", "required", 0, "schema", "type", "string",
-			                                        "enum", "json", "csv", "html"));
-		if (r->fn == route_record_get || r->fn == route_record_list)
-			json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:{s:s}}", "name", "purpose", "in",
-			                                        "query", "required", 1, "description",
-			                                        "the activity the read is for", "schema", "type", "string"));
-		if (json_array_size(params))
-			json_object_set_new(op, "parameters", params);
-		else
-			json_decref(params);
-		if (r->body_schema)
-			json_object_set_new(op, "requestBody",
-			                    json_pack("{s:b,s:{s:{s:o}}}", "required", 1, "content",
-			                              "application/json", "schema", schema_ref(r->body_schema)));
-		if (r->auth != API_PUBLIC)
-			json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
-		json_t *resp = json_object_get(op, "responses");
-		snprintf(code, sizeof code, "%d", r->ok_status);
-		json_object_set_new(resp, code, json_pack("{s:s}", "description", "success"));
-		static const char *const errs[][2] = {
-			{"400", "malformed request or JSON"}, {"401", "missing, wrong or expired token"},
-			{"403", "refused by role, grant, tenant isolation or policy"}, {"404", "no such resource"},
-			{"409", "already exists or not allowed in the current state"}, {"413", "body over the route's limit"},
-			{"422", "well-formed but invalid input"}, {"429", "too many failed logins: wait Retry-After seconds"}};
-		for (size_t e = 0; e < sizeof errs / sizeof *errs; e++) {
-			bool probe = r->fn == route_health || r->fn == route_metrics; /* --probe-token-file */
-			if (r->auth == API_PUBLIC && r->fn != route_login && errs[e][0][0] == '4' && errs[e][0][1] != '0' &&
-			    !(probe && strcmp(errs[e][0], "401") == 0))
-				continue;
-			json_t *er = json_pack("{s:s,s:{s:{s:o}}}", "description", errs[e][1], "content", "application/json",
-			                       "schema", schema_ref("Error"));
-			if (strcmp(errs[e][0], "429") == 0)
-				json_object_set_new(er, "headers",
-				                    json_pack("{s:{s:s,s:{s:s}}}", "Retry-After", "description",
-				                              "seconds to wait; the next attempt after them is tried", "schema",
-				                              "type", "integer"));
-			json_object_set_new(resp, errs[e][0], er);
-		}
-		json_object_set_new(item, m, op);
-	}
-	return json_pack("{s:s,s:{s:s,s:s,s:s},s:o,s:{s:o,s:{s:{s:s,s:s}}}}", "openapi", "3.0.3", "info",
-	                 "title", "gardien API", "version", GD_VERSION, "description",
-	                 "GDPR enforcement engine: subjects, purpose-bound records, erasure, principals, roles and grants. "
-	                 "Errors are {\"error\":{\"code\",\"message\"}}.",
-	                 "paths", paths, "components", "schemas", schemas(), "securitySchemes", "bearer",
-	                 "type", "http", "scheme", "bearer");
-}
-
-int route_openapi(struct api_ctx *c)
-{
-	c->out = api_openapi();
-	return 200;
 }

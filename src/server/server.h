@@ -38,6 +38,9 @@ struct api_req {
 	/* With --bind-client-cert: the client certificate's subject CN, which must
 	 * name the token's principal ("svc:app"); NULL: no binding. */
 	const char *client_cn;
+	const char *query_string;    /* the raw query string (after '?'), or NULL */
+	const char *if_none_match;   /* the If-None-Match header, or NULL */
+	const char *idempotency_key; /* the Idempotency-Key header, or NULL */
 };
 
 struct api_resp {
@@ -50,6 +53,13 @@ struct api_resp {
 	char principal[128];         /* authenticated principal, for the access log */
 	const char *csp;             /* the console's files: Content-Security-Policy, or NULL */
 	const char *location;        /* 302: Location, or NULL */
+	char allow[64];              /* 405: the Allow header */
+	char etag[40];               /* ETag, or "" */
+	char link[1024];             /* a list's next page: Link: <…>; rel="next", or "" */
+	const char *cache_control;   /* NULL: no-store */
+	bool replayed;               /* an Idempotency-Key replay */
+	bool idem_stored;            /* kept for Idempotency-Key replays under idem_key */
+	unsigned char idem_key[32];
 };
 
 struct api_ctx;
@@ -81,6 +91,56 @@ struct api_ctx {
 	json_t *out;                      /* response JSON (status from the handler) */
 	struct api_resp *resp;
 };
+
+/*
+ * What the OpenAPI document says of a route beyond the route table, and the
+ * conventions the router applies from it (openapi.c, conventions.c).
+ */
+enum {
+	API_PAGED = 1,      /* a list paged by the router: ?limit=, ?cursor=, next_cursor */
+	API_CURSOR = 2,     /* a list its handler pages itself, with the same parameters */
+	API_ETAG = 4,       /* ETag, If-None-Match: 304 */
+	API_IDEMPOTENT = 8, /* a POST that creates: Idempotency-Key replays */
+};
+struct api_doc {
+	const char *method, *pattern;
+	const char *op_id;           /* operationId, also the cursors' tag */
+	unsigned flags;
+	const char *list;            /* API_PAGED/API_CURSOR: the key of the list in the answer */
+	const char *resp;            /* schema of the success answer (components), NULL: none */
+	const char *query;           /* query parameters: "name:type:description|…", "!name" required */
+};
+/* The route's entry of the documentation table, or NULL. */
+const struct api_doc *api_doc_of(const struct api_route *r);
+
+struct api_page {
+	int64_t limit, pos;
+};
+/* Problem details (RFC 9457) of an error; api_problem_text: as text (malloc'd). */
+json_t *api_problem(int status, const char *code, const char *detail);
+char *api_problem_text(int status, const char *code, const char *detail, size_t *len);
+/* Opaque cursors of list `op`: position pos, hex text; parse: 0 or -1. */
+void api_cursor_make(const char *op, int64_t pos, char *out, size_t n);
+int api_cursor_parse(const char *op, const char *s, int64_t *pos);
+/* ?limit= and ?cursor= of a list paged by the router (0 or an error status),
+ * then the page cut from the handler's answer. */
+int api_page_args(struct api_ctx *c, const char *op, struct api_page *pg);
+int api_page_apply(struct api_ctx *c, const char *op, const char *key, const struct api_page *pg);
+/* Link: <path?…&cursor=next>; rel="next" for a page followed by another
+ * (the request's other parameters kept); nothing when it would not fit. */
+void api_link_next(struct api_resp *out, const char *path, const char *query, const char *cursor);
+/* A 200 answer's ETag; 304 without a body when If-None-Match names it. */
+void api_etag_apply(struct api_resp *out, const char *if_none_match);
+/* Idempotency-Key: 0 or -1 (1 to 255 visible ASCII characters). */
+int api_idem_key_check(const char *key);
+/* The kept answer to the same request (its status), a 422 for another request
+ * under the key, or 0: none kept. */
+int api_idem_lookup(struct api_ctx *c);
+void api_idem_store(struct api_ctx *c, struct api_resp *out);
+/* The batch holding the answer was not committed: it must not be replayed. */
+void api_idem_forget(const struct api_resp *r);
+/* The methods of the routes matching path, for Allow ("GET, HEAD, PUT"). */
+void api_allow(const char *path, char *out, size_t n);
 
 /* The route table (router.c) and its size. */
 extern const struct api_route api_routes[];
@@ -222,7 +282,9 @@ int route_openapi(struct api_ctx *c);
 bool console_serve(const char *method, const char *path, struct api_resp *out);
 
 /* Metrics (http.c): Prometheus text of the counters, appended to `out` (malloc'd). */
-char *api_metrics_text(size_t *len);
+char *api_metrics_text(gd_vault *v, size_t *len);
+/* A verification of `tenant`'s audit chain at `at` (vault clock), for /metrics. */
+void api_metrics_verified(const char *tenant, gd_time at);
 void api_metrics_record(int route, int status, unsigned long long usec);
 void api_metrics_inflight(int delta);
 /* One durable commit of the committer answering `n` requests. */

@@ -127,7 +127,7 @@ try {
   const tok = await p.evaluate(() => sessionStorage.getItem('gd.token'));
   const r = await api(tok, 'GET', T);
   assert.equal(r.status, 403);
-  assert.equal(r.json.error.code, 'expired');
+  assert.equal(r.json.code, 'expired');
   assert.deepEqual(await p.evaluate(() => window.__csp), [], 'CSP violations');
   assert.deepEqual(problems, [], 'page errors or console errors');
   console.log('expiry test: ok');

@@ -4,6 +4,9 @@
 # count each; one server is killed with SIGKILL in the middle. Every write
 # that was acknowledged (CLI exit 0, HTTP 201) is there, readable, with exactly
 # one audit entry; no record id is given twice; the audit trail verifies.
+# Each process appends to an audit lane of its own: the two servers' writes
+# are in two distinct lanes, the lane of the killed server is taken over by a
+# later process, and `audit verify` reports every lane intact.
 . "$(dirname "$0")/../lib.sh"
 set -e
 . "$GD_SOURCE_DIR/tests/tools/pg.sh"
@@ -79,4 +82,24 @@ missing=$(comm -23 "$W/acked" <(echo "$stored"))
 puts=$("$G" --json audit list --action record.put | jq -r 'select(.outcome == "ok") | .record_id' | sort -n)
 [ "$puts" = "$stored" ] || fail "audit record.put entries differ from the stored records: $(diff <(echo "$puts") <(echo "$stored") | head)"
 "$G" audit verify >/dev/null || fail "audit verify: $("$G" audit verify 2>&1)"
+
+# Lanes: each server wrote its puts in one lane, the two lanes distinct.
+"$G" --json audit list --action record.put | jq -r 'select(.outcome == "ok") | "\(.record_id) \(.lane)"' |
+	sort -n >"$W/put_lanes"
+lanes_of() {  # the lanes of the puts whose ids are in the given files
+	cat "$@" | grep -E '^[0-9]+$' | awk 'NR == FNR { lane[$1] = $2; next } $1 in lane { print lane[$1] }' \
+		"$W/put_lanes" - | sort -u
+}
+l1=$(lanes_of "$W"/h1*.ids) l2=$(lanes_of "$W"/h2*.ids)
+[ "$(wc -l <<<"$l1")" = 1 ] || fail "server 1's puts are in lanes $(echo $l1), not one"
+[ "$(wc -l <<<"$l2")" = 1 ] || fail "server 2's puts are in lanes $(echo $l2), not one"
+[ "$l1" != "$l2" ] || fail "both servers wrote to lane $l1 at once"
+# The killed server's lane is free again: its head is read from the database.
+"$G" subject create >/dev/null
+"$G" --json audit verify >"$W/verify.json" || fail "audit verify after a lane was taken over: $(cat "$W/verify.json")"
+nl=$(jq '[.lanes[] | select(.tenant == "acme")] | length' "$W/verify.json")
+[ "$nl" -ge 2 ] || fail "audit verify reports $nl lane(s) of acme, not one per writer: $(cat "$W/verify.json")"
+jq -e --arg l "$l2" '.lanes[] | select(.tenant == "acme" and .lane == ($l | tonumber)) | .entries > 0' \
+	"$W/verify.json" >/dev/null || fail "server 2's lane $l2 is not reported by audit verify"
+"$G" audit verify | grep -q "acme lane $l1:" || fail "audit verify does not report server 1's lane $l1"
 echo "concurrency on PostgreSQL: $(wc -l <"$W/acked") acknowledged writes, all present, one entry each"

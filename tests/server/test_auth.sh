@@ -41,10 +41,10 @@ start_server --now $T0
 req POST /v1/auth/login "" '{"tenant":"acme","name":"ana","password":"ana password 1"}'; expect_status 401 unauthenticated
 # unknown names and tenants fail the same way, and are audited too
 req POST /v1/auth/login "" '{"tenant":"acme","name":"nobody","password":"whatever it is"}'; expect_status 401 unauthenticated
-MSG1=$(jq -r .error.message <<<"$BODY")
+MSG1=$(jq -r .detail <<<"$BODY")
 req POST /v1/auth/login "" '{"tenant":"acme","name":"bob","password":"x"}'
 req POST /v1/auth/login "" '{"tenant":"nope","name":"ana","password":"ana password 1"}'; expect_status 401
-[ "$(jq -r .error.message <<<"$BODY")" = "$MSG1" ] || fail "login messages differ"
+[ "$(jq -r .detail <<<"$BODY")" = "$MSG1" ] || fail "login messages differ"
 [ "$(audit_count 0 auth.login 1)" = 1 ] || fail "login to an unknown tenant not audited in the vault chain"
 
 # TOTP: the dpo role requires it; dora is refused until enrolled, then needs the code

@@ -192,7 +192,7 @@ while :; do
 	[ -n "$CUR" ] || break
 done
 [ "$WALK" = "$ALL" ] || fail "pages: $WALK, expected $ALL"
-req GET "$T/subjects?cursor=sub_x" "$TD"; expect_status 422 invalid
+req GET "$T/subjects?cursor=sub_x" "$TD"; expect_status 400 bad_cursor
 req GET "$T/subjects?limit=0" "$TD"; expect_status 400
 req GET "$T/subjects" "$TB"; expect_status 403
 

@@ -20,12 +20,12 @@
 static int load_pg(sqlite3 *db, const char *url, char *err, size_t cap)
 {
 	static const char *const copies[][2] = {
-		{"SELECT tenant_id, first_seq, last_seq, body FROM audit_blocks",
-		 "INSERT INTO audit_blocks VALUES (?, ?, ?, ?)"},
+		{"SELECT tenant_id, lane, first_seq, last_seq, body FROM audit_blocks",
+		 "INSERT INTO audit_blocks VALUES (?, ?, ?, ?, ?)"},
 		{"SELECT id, name FROM tenants", "INSERT INTO tenants VALUES (?, ?)"},
 	};
-	int rc = sqlite3_exec(db, "CREATE TABLE audit_blocks (tenant_id INTEGER, first_seq INTEGER,"
-	                          " last_seq INTEGER, body BLOB, PRIMARY KEY (tenant_id, first_seq));"
+	int rc = sqlite3_exec(db, "CREATE TABLE audit_blocks (tenant_id INTEGER, lane INTEGER, first_seq INTEGER,"
+	                          " last_seq INTEGER, body BLOB, PRIMARY KEY (tenant_id, lane, first_seq));"
 	                          "CREATE TABLE tenants (id INTEGER PRIMARY KEY, name TEXT)",
 	                      NULL, NULL, NULL);
 	PGconn *c = PQconnectdb(url);

@@ -9,7 +9,7 @@
 	"(tenant_id INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,"                 \
 	" principal TEXT NOT NULL, action TEXT NOT NULL, purpose TEXT, subject TEXT,"            \
 	" record_id INTEGER, category TEXT, outcome INTEGER NOT NULL, reason TEXT,"              \
-	" hash BLOB NOT NULL, PRIMARY KEY (tenant_id, seq))"
+	" hash BLOB NOT NULL, lane INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (tenant_id, lane, seq))"
 
 /* Counted by triggers, which also keep SQLite from emptying the table without deleting rows one by one. */
 #define COUNT_CHANGES                                                                          \
@@ -39,10 +39,10 @@ static int fail(sqlite3 *db, int rc, char *err, size_t cap, const char *what)
 }
 
 /* One block's entries into the table. */
-static int load_block(sqlite3_stmt *ins, struct gd__audit_reader *r, int64_t tenant,
+static int load_block(sqlite3_stmt *ins, struct gd__audit_reader *r, int64_t tenant, int64_t lane,
                       const void *body, int n)
 {
-	struct gd__audit_entry e = {.tenant_id = tenant};
+	struct gd__audit_entry e = {.tenant_id = tenant, .lane = lane};
 	const unsigned char *h;
 	int rc;
 	if (gd__audit_reader_start(r, body, (size_t)n) < 0)
@@ -60,6 +60,7 @@ static int load_block(sqlite3_stmt *ins, struct gd__audit_reader *r, int64_t ten
 		sqlite3_bind_int64(ins, 10, e.outcome);
 		sqlite3_bind_text(ins, 11, e.reason, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(ins, 12, h, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 13, e.lane);
 		int s = sqlite3_step(ins);
 		sqlite3_reset(ins);
 		if (s != SQLITE_DONE)
@@ -90,13 +91,14 @@ int audit_table_load(sqlite3 *db, char *err, size_t cap)
 	if (rc == SQLITE_OK && old)
 		rc = sqlite3_exec(db, "INSERT INTO temp.audit SELECT * FROM main.audit", NULL, NULL, NULL);
 	else if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "SELECT tenant_id, body FROM main.audit_blocks ORDER BY tenant_id, first_seq",
+		rc = sqlite3_prepare_v2(db, "SELECT tenant_id, body, lane FROM main.audit_blocks ORDER BY tenant_id, lane, first_seq",
 		                        -1, &blocks, NULL);
 	if (rc == SQLITE_OK && !old)
-		rc = sqlite3_prepare_v2(db, "INSERT INTO temp.audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
+		rc = sqlite3_prepare_v2(db, "INSERT INTO temp.audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
 		                        &ins, NULL);
 	while (rc == SQLITE_OK && !old && (rc = sqlite3_step(blocks)) == SQLITE_ROW)
-		rc = load_block(ins, &r, sqlite3_column_int64(blocks, 0), sqlite3_column_blob(blocks, 1),
+		rc = load_block(ins, &r, sqlite3_column_int64(blocks, 0), sqlite3_column_int64(blocks, 2),
+		                sqlite3_column_blob(blocks, 1),
 		                sqlite3_column_bytes(blocks, 1));
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;

@@ -12,7 +12,7 @@
 /*
  * Decodes the vault's blocks into a TEMP table `audit` (tenant_id, seq, at,
  * principal, action, purpose, subject, record_id, category, outcome, reason,
- * hash), which unqualified names then find, and starts counting changes to it
+ * hash, lane), which unqualified names then find, and starts counting changes to it
  * (temp.audit_changes). A vault written back by audit_table_store and not yet
  * opened is read from its format-1 table instead. Returns SQLITE_OK or an
  * error (message in `err`).

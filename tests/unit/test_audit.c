@@ -196,7 +196,7 @@ static void insert_is_found(void **state)
 	       "UPDATE audit SET seq = -(seq + 1) WHERE tenant_id = 1 AND seq >= 8;"
 	       "UPDATE audit SET seq = -seq WHERE tenant_id = 1 AND seq < 0;"
 	       "INSERT INTO audit SELECT tenant_id, 8, at, 'cli:mallory', action, purpose, subject,"
-	       " record_id, category, outcome, reason, randomblob(32) FROM audit"
+	       " record_id, category, outcome, reason, randomblob(32), lane FROM audit"
 	       " WHERE tenant_id = 1 AND seq = 5;",
 	       GD_AUDIT_INSERTED, 8);
 	fx_free(f);
@@ -1050,7 +1050,7 @@ static void formats_are_guarded(void **state)
 	sqlite3_free(err);
 	sqlite3_close(db);
 	/* A format this gardien does not know. */
-	db_exec(f->path, "UPDATE meta SET value = 6 WHERE key = 'format'");
+	db_exec(f->path, "UPDATE meta SET value = 7 WHERE key = 'format'");
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	assert_int_equal(gd_vault_open(&f->v, f->path, &o), GD_ESTATE);
 	assert_non_null(strstr(gd_error_last(), "newer gardien"));
@@ -1104,7 +1104,7 @@ static void old_vault_is_converted(void **state)
 	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 1);
 	fx_reopen(f);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'audit' AND type = 'table'"), 0);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 5);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks"), 2); /* a block per chain */
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit"), entries);
 	assert_int_equal(db_count(f->path, "SELECT sum(seq * length(hash) + at + length(principal || action)) FROM audit"), digest);
@@ -1116,6 +1116,91 @@ static void old_vault_is_converted(void **state)
 	char s[GD_SUBJECT_ID_SIZE];
 	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
 	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &after, NULL, NULL));
+	fx_free(f);
+}
+
+/*
+ * A vault of format 4 (one chain per tenant, checkpoints signed without a
+ * lane) is converted at open: its chains become lane 0 and verify as before,
+ * their old signatures included; an old signature does not stand for any
+ * other lane.
+ */
+static void format_4_vault_becomes_lane_0(void **state)
+{
+	struct fixture *f = populated();
+	GD_OK_OR_FAIL(gd_audit_checkpoint(f->v, NULL, NULL));
+	gd_audit_report before, after;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &before, NULL, NULL));
+	assert_true(before.checkpoints >= 2);
+	/* Signed again as format 4 signed them ("gardien checkpoint v1"). */
+	sqlite3 *db;
+	sqlite3_stmt *st, *up;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT tenant_id, seq, kind, at, hash FROM audit_checkpoints", -1, &st,
+	                                    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit_checkpoints SET sig = ? WHERE tenant_id = ? AND seq = ?"
+	                                        " AND kind = ?", -1, &up, NULL), SQLITE_OK);
+	int resigned = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct gd__audit_cp cp = {.tenant_id = sqlite3_column_int64(st, 0), .seq = sqlite3_column_int64(st, 1),
+		                          .kind = sqlite3_column_int64(st, 2), .at = sqlite3_column_int64(st, 3)};
+		memcpy(cp.hash, sqlite3_column_blob(st, 4), GD__HASH_SIZE);
+		unsigned char msg[GD__CP_MESSAGE_SIZE], sig[GD__SIG_SIZE];
+		size_t n = gd__audit_cp_message(msg, &cp, 1);
+		assert_int_equal(n, GD__CP_MESSAGE_SIZE - 8);
+		gd__sign(sig, msg, n, f->v->audit_sk);
+		sqlite3_bind_blob(up, 1, sig, sizeof sig, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(up, 2, cp.tenant_id);
+		sqlite3_bind_int64(up, 3, cp.seq);
+		sqlite3_bind_int64(up, 4, cp.kind);
+		assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+		sqlite3_reset(up);
+		resigned++;
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	sqlite3_close(db);
+	assert_int_equal(resigned, before.checkpoints);
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	/* The tables as format 4 had them: keyed by tenant, no lane. */
+	db_exec(f->path,
+	        "CREATE TABLE b4 AS SELECT tenant_id, first_seq, last_seq, body FROM audit_blocks; DROP TABLE audit_blocks;"
+	        " CREATE TABLE audit_blocks (tenant_id INTEGER NOT NULL, first_seq INTEGER NOT NULL,"
+	        " last_seq INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (tenant_id, first_seq)) WITHOUT ROWID;"
+	        " INSERT INTO audit_blocks SELECT * FROM b4; DROP TABLE b4;"
+	        " CREATE TABLE c4 AS SELECT tenant_id, seq, kind, at, hash, sig FROM audit_checkpoints;"
+	        " DROP TABLE audit_checkpoints;"
+	        " CREATE TABLE audit_checkpoints (tenant_id INTEGER NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL,"
+	        " at INTEGER NOT NULL, hash BLOB NOT NULL, sig BLOB NOT NULL, PRIMARY KEY (tenant_id, seq, kind))"
+	        " WITHOUT ROWID; INSERT INTO audit_checkpoints SELECT * FROM c4; DROP TABLE c4;"
+	        " UPDATE meta SET value = 4 WHERE key = 'format'");
+	fx_reopen(f);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks WHERE lane <> 0"), 0);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_checkpoints"), before.checkpoints);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v4'"), 0);
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &after, NULL, NULL));
+	assert_int_equal(after.entries, before.entries);
+	assert_int_equal(after.checkpoints, before.checkpoints);
+	/* The chain goes on in lane 0, signed the new way. */
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	GD_OK_OR_FAIL(gd_audit_checkpoint(f->v, NULL, NULL));
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &after, NULL, NULL));
+	assert_int_equal(after.unsigned_tail, 0);
+	/* A tenant's lane 0 relabelled lane 1: its old signatures do not follow it. */
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	db_exec(f->path, "UPDATE audit_blocks SET lane = 1 WHERE tenant_id = 1;"
+	                 " UPDATE audit_checkpoints SET lane = 1 WHERE tenant_id = 1");
+	fx_reopen(f);
+	assert_int_equal(gd_audit_verify(f->v, NULL, &after, NULL, NULL), GD_ECORRUPT);
+	assert_int_equal(after.problem, GD_AUDIT_BAD_SIGNATURE);
+	assert_int_equal(after.tenant_id, 1);
+	assert_int_equal(after.lane, 1);
 	fx_free(f);
 }
 
@@ -1240,6 +1325,7 @@ int main(void)
 		cmocka_unit_test(batch_entries_are_one_block),
 		cmocka_unit_test(prune_splits_a_block),
 		cmocka_unit_test(old_vault_is_converted),
+		cmocka_unit_test(format_4_vault_becomes_lane_0),
 		cmocka_unit_test(test_view_of_the_trail_sees_every_change),
 		cmocka_unit_test(block_rows_that_lie_are_found),
 		cmocka_unit_test(nested_reads_are_refused),

@@ -299,6 +299,105 @@ static void numeric_results_read_as_integers(void **state)
 	gd_vault_close(v);
 }
 
+static void pg_exec(const char *sql)
+{
+	PGconn *c = PQconnectdb(url);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+}
+
+static int64_t pg_count(const char *sql)
+{
+	PGconn *c = PQconnectdb(url);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	PGresult *r = PQexec(c, sql);
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	int64_t n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	PQfinish(c);
+	return n;
+}
+
+static void count_lane(void *ud, const gd_audit_lane_report *l)
+{
+	if (strcmp(l->tenant, "acme") == 0)
+		++*(int *)ud;
+}
+
+/*
+ * Lanes on PostgreSQL: two live handles append to two lanes; a lane left by
+ * a closed handle is taken by the next one, which continues from the head in
+ * the database; verification covers every lane. Then the tables are put back
+ * in format 4's shape (no lane) and the open converts them: the chains become
+ * lane 0 and verify as before.
+ */
+static void lanes_and_format_4(void **state)
+{
+	gd_vault *v1, *v2, *v3;
+	gd_actor *a1, *a2, *a3;
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	char s[GD_SUBJECT_ID_SIZE];
+	(void)state;
+	o.key_path = key;
+	GD_OK_OR_FAIL(gd_time_parse(&o.now, "2026-01-15T10:00:00Z"));
+	GD_OK_OR_FAIL(gd_vault_open(&v1, url, &o));
+	GD_OK_OR_FAIL(gd_vault_open(&v2, url, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&a1, v1, "acme", "test:lane-a"));
+	GD_OK_OR_FAIL(gd_actor_open(&a2, v2, "acme", "test:lane-b"));
+	GD_OK_OR_FAIL(gd_subject_create(a1, s));
+	GD_OK_OR_FAIL(gd_subject_create(a2, s));
+	GD_OK_OR_FAIL(gd_subject_create(a1, s));
+	assert_int_equal(pg_count("SELECT count(DISTINCT lane) FROM audit_blocks WHERE tenant_id = 1"), 2);
+	gd_actor_close(a1);
+	gd_vault_close(v1);
+	/* The lane v1 held is free: the next handle takes the lowest free one. */
+	GD_OK_OR_FAIL(gd_vault_open(&v3, url, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&a3, v3, "acme", "test:lane-c"));
+	GD_OK_OR_FAIL(gd_subject_create(a3, s));
+	GD_OK_OR_FAIL(gd_subject_create(a2, s));
+	assert_int_equal(pg_count("SELECT count(DISTINCT lane) FROM audit_blocks WHERE tenant_id = 1"), 2);
+	GD_OK_OR_FAIL(gd_audit_checkpoint(v3, NULL, NULL));
+	gd_audit_report before, after;
+	int lanes = 0;
+	GD_OK_OR_FAIL(gd_audit_verify_lanes(v3, NULL, &before, NULL, count_lane, &lanes));
+	assert_int_equal(lanes, 2);
+	gd_actor_close(a2);
+	gd_vault_close(v2);
+	gd_actor_close(a3);
+	gd_vault_close(v3);
+
+	/* Format 4: one lane per tenant, the tables keyed without it. */
+	pg_exec("DELETE FROM audit_blocks WHERE lane <> 0; DELETE FROM audit_checkpoints WHERE lane <> 0;"
+	        " CREATE TABLE b4 AS SELECT tenant_id, first_seq, last_seq, body FROM audit_blocks;"
+	        " DROP TABLE audit_blocks; CREATE TABLE audit_blocks (tenant_id BIGINT NOT NULL,"
+	        " first_seq BIGINT NOT NULL, last_seq BIGINT NOT NULL, body BYTEA NOT NULL,"
+	        " PRIMARY KEY (tenant_id, first_seq)); INSERT INTO audit_blocks SELECT * FROM b4; DROP TABLE b4;"
+	        " CREATE TABLE c4 AS SELECT tenant_id, seq, kind, at, hash, sig FROM audit_checkpoints;"
+	        " DROP TABLE audit_checkpoints; CREATE TABLE audit_checkpoints (tenant_id BIGINT NOT NULL,"
+	        " seq BIGINT NOT NULL, kind BIGINT NOT NULL, at BIGINT NOT NULL, hash BYTEA NOT NULL,"
+	        " sig BYTEA NOT NULL, PRIMARY KEY (tenant_id, seq, kind));"
+	        " INSERT INTO audit_checkpoints SELECT * FROM c4; DROP TABLE c4;"
+	        " UPDATE meta SET value = convert_to('4', 'UTF8') WHERE key = 'format'");
+	int64_t entries = pg_count("SELECT sum(last_seq - first_seq + 1) FROM audit_blocks WHERE tenant_id = 1");
+	GD_OK_OR_FAIL(gd_vault_open(&v1, url, &o));
+	assert_int_equal(pg_count("SELECT count(*) FROM audit_blocks WHERE lane <> 0"), 0);
+	assert_int_equal(pg_count("SELECT sum(last_seq - first_seq + 1) FROM audit_blocks WHERE tenant_id = 1"), entries);
+	assert_int_equal(pg_count("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '%_v4'"), 0);
+	lanes = 0;
+	GD_OK_OR_FAIL(gd_audit_verify_lanes(v1, "acme", &after, NULL, count_lane, &lanes));
+	assert_int_equal(lanes, 1);
+	assert_int_equal(after.entries, entries);
+	GD_OK_OR_FAIL(gd_actor_open(&a1, v1, "acme", "test:lane-a"));
+	GD_OK_OR_FAIL(gd_subject_create(a1, s));
+	GD_OK_OR_FAIL(gd_audit_verify(v1, NULL, &after, NULL, NULL));
+	gd_actor_close(a1);
+	gd_vault_close(v1);
+}
+
 int main(void)
 {
 	const char *pgdir = getenv("GD_PG_DIR");
@@ -319,6 +418,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(faults_leave_the_database_unchanged),
 		cmocka_unit_test(numeric_results_read_as_integers),
+		cmocka_unit_test(lanes_and_format_4),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -715,8 +715,8 @@ static void format_2_vault_keeps_its_ids(void **state)
 	         (long long)(r2 + 5));
 	db_exec(f->path, sql);
 	fx_reopen(f);
-	/* Converted all the way: counters (3), then metadata MACs (4). */
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 5);
+	/* Converted all the way: counters (3), metadata MACs (4), audit lanes (5), erasure epochs (6). */
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM meta WHERE key = 'record_high_water'"), 0);
 	assert_int_equal(db_count(f->path, "SELECT value FROM counters WHERE name = 'records'"), r2 + 5);
 	int64_t next;
@@ -1043,7 +1043,7 @@ static void format_3_vault_gets_its_macs(void **state)
 	db_exec(f->path, "ALTER TABLE records DROP COLUMN mac; ALTER TABLE identifiers DROP COLUMN mac;"
 	                 "UPDATE meta SET value = 3 WHERE key = 'format'");
 	fx_reopen(f);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 5);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records WHERE length(mac) = 16"), 1);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM identifiers WHERE length(mac) = 16"), 1);
 	gd_vault_verify_report r;
@@ -1065,10 +1065,10 @@ static void format_3_vault_gets_its_macs(void **state)
 	fx_free(f);
 }
 
-/* A format-4 vault (no erasure epochs) is converted at open: its tenants get
+/* A format-5 vault (no erasure epochs) is converted at open: its tenants get
  * the default epoch length, its subject keys stay readable as epoch 0, and
  * the first gd_key_epoch moves them onto epoch 1. */
-static void format_4_vault_gets_epochs(void **state)
+static void format_5_vault_gets_epochs(void **state)
 {
 	struct fixture *f = fx_new();
 	char s[GD_SUBJECT_ID_SIZE];
@@ -1080,9 +1080,9 @@ static void format_4_vault_gets_epochs(void **state)
 	gd_vault_close(f->v);
 	f->a = NULL, f->v = NULL;
 	db_exec(f->path, "DROP TABLE tenant_epochs; ALTER TABLE tenants DROP COLUMN epoch_seconds;"
-	                 "UPDATE meta SET value = 4 WHERE key = 'format'");
+	                 "UPDATE meta SET value = 5 WHERE key = 'format'");
 	fx_reopen(f);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 5);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
 	assert_int_equal(db_count(f->path, "SELECT min(epoch_seconds) FROM tenants"), 7 * 86400);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM tenant_epochs"), 0);
 	assert_int_equal(db_count(f->path, "SELECT length(wrapped_key) FROM subjects"), 72);
@@ -1166,7 +1166,7 @@ int main(void)
 		cmocka_unit_test(init_refuses_existing_and_cleans_up),
 		cmocka_unit_test(calendar),
 		cmocka_unit_test(format_3_vault_gets_its_macs),
-		cmocka_unit_test(format_4_vault_gets_epochs),
+		cmocka_unit_test(format_5_vault_gets_epochs),
 		cmocka_unit_test(epoch_changed_under_an_open_vault),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

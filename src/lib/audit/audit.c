@@ -115,29 +115,32 @@ void gd__audit_hash(unsigned char out[GD__HASH_SIZE], const unsigned char prev[G
 	gd__hash_final(&m.h, out);
 }
 
-void gd__audit_cp_message(unsigned char out[GD__CP_MESSAGE_SIZE], const struct gd__audit_cp *cp)
+size_t gd__audit_cp_message(unsigned char out[GD__CP_MESSAGE_SIZE], const struct gd__audit_cp *cp, int version)
 {
 	unsigned char *p = out;
-	memcpy(p, "gardien checkpoint v1", 21), p += 21;
+	memcpy(p, version == 1 ? "gardien checkpoint v1" : "gardien checkpoint v2", 21), p += 21;
 	p = le64(p, (uint64_t)cp->kind);
 	p = le64(p, (uint64_t)cp->tenant_id);
+	if (version != 1)
+		p = le64(p, (uint64_t)cp->lane);
 	p = le64(p, (uint64_t)cp->seq);
 	p = le64(p, (uint64_t)cp->at);
 	memcpy(p, cp->hash, GD__HASH_SIZE);
+	return (size_t)(p + GD__HASH_SIZE - out);
 }
 
-int gd__audit_write_cp(gd_vault *v, int64_t tenant, int64_t seq, int kind,
+int gd__audit_write_cp(gd_vault *v, int64_t tenant, int64_t lane, int64_t seq, int kind,
                        const unsigned char hash[GD__HASH_SIZE])
 {
-	struct gd__audit_cp cp = {.tenant_id = tenant, .seq = seq, .kind = kind, .at = gd_vault_now(v)};
+	struct gd__audit_cp cp = {.tenant_id = tenant, .lane = lane, .seq = seq, .kind = kind, .at = gd_vault_now(v)};
 	unsigned char msg[GD__CP_MESSAGE_SIZE];
 	memcpy(cp.hash, hash, GD__HASH_SIZE);
-	gd__audit_cp_message(msg, &cp);
-	gd__sign(cp.sig, msg, sizeof msg, v->audit_sk);
+	size_t n = gd__audit_cp_message(msg, &cp, 2);
+	gd__sign(cp.sig, msg, n, v->audit_sk);
 	return gd__db_exec(v->store,
-	                   "INSERT INTO audit_checkpoints (tenant_id, seq, kind, at, hash, sig)"
-	                   " VALUES (?, ?, ?, ?, ?, ?)",
-	                   "iiiibb", tenant, seq, (int64_t)kind, (int64_t)cp.at, cp.hash,
+	                   "INSERT INTO audit_checkpoints (tenant_id, lane, seq, kind, at, hash, sig)"
+	                   " VALUES (?, ?, ?, ?, ?, ?, ?)",
+	                   "iiiiibb", tenant, lane, seq, (int64_t)kind, (int64_t)cp.at, cp.hash,
 	                   (size_t)GD__HASH_SIZE, cp.sig, (size_t)GD__SIG_SIZE);
 }
 
@@ -145,11 +148,11 @@ int gd__audit_write_cp(gd_vault *v, int64_t tenant, int64_t seq, int kind,
  * The last entry of a chain: *seq = 0 and zero hash when the chain is empty.
  * A block ends with its last entry's hash.
  */
-int gd__audit_last(gd_vault *v, int64_t tenant, int64_t *seq, unsigned char hash[GD__HASH_SIZE])
+int gd__audit_last(gd_vault *v, int64_t tenant, int64_t lane, int64_t *seq, unsigned char hash[GD__HASH_SIZE])
 {
 	const struct gd__audit_block *b = &v->audit.block;
 	gd__stmt *st;
-	if (b->n && b->tenant_id == tenant) {
+	if (b->n && b->tenant_id == tenant && b->lane == lane) {
 		*seq = b->last_seq;
 		memcpy(hash, b->buf + b->len - GD__HASH_SIZE, GD__HASH_SIZE);
 		return 0;
@@ -157,9 +160,9 @@ int gd__audit_last(gd_vault *v, int64_t tenant, int64_t *seq, unsigned char hash
 	*seq = 0;
 	memset(hash, 0, GD__HASH_SIZE);
 	int rc = gd__db_query(v->store, &st,
-	                      "SELECT last_seq, body FROM audit_blocks WHERE tenant_id = ?"
+	                      "SELECT last_seq, body FROM audit_blocks WHERE tenant_id = ? AND lane = ?"
 	                      " ORDER BY first_seq DESC LIMIT 1",
-	                      "i", tenant);
+	                      "ii", tenant, lane);
 	if (rc < 0)
 		return rc;
 	rc = gd__db_step(v->store, st);
@@ -172,17 +175,18 @@ int gd__audit_last(gd_vault *v, int64_t tenant, int64_t *seq, unsigned char hash
 			rc = 0;
 		} else {
 			rc = gd__err(GD_ECORRUPT,
-			             "the audit block ending at entry %lld of tenant %lld is damaged: run 'gardien audit verify'",
-			             (long long)*seq, (long long)tenant);
+			             "the audit block ending at entry %lld of tenant %lld, lane %lld, is damaged:"
+			             " run 'gardien audit verify'",
+			             (long long)*seq, (long long)tenant, (long long)lane);
 		}
 	}
 	gd__db_reset(v->store, st);
 	if (rc == 0 && *seq == 0) {
 		/* Empty after a prune: the chain continues from its anchor. */
 		rc = gd__db_query(v->store, &st,
-		                  "SELECT seq, hash FROM audit_checkpoints WHERE tenant_id = ? AND kind = 1"
+		                  "SELECT seq, hash FROM audit_checkpoints WHERE tenant_id = ? AND lane = ? AND kind = 1"
 		                  " ORDER BY seq DESC LIMIT 1",
-		                  "i", tenant);
+		                  "ii", tenant, lane);
 		if (rc < 0)
 			return rc;
 		rc = gd__db_step(v->store, st);
@@ -205,9 +209,9 @@ static int write_block(gd_vault *v, struct gd__audit_block *b)
 	if (!b->n)
 		return 0;
 	int rc = gd__db_exec(v->store,
-	                     "INSERT INTO audit_blocks (tenant_id, first_seq, last_seq, body)"
-	                     " VALUES (?, ?, ?, ?)",
-	                     "iiib", b->tenant_id, b->first_seq, b->last_seq, b->buf, b->len);
+	                     "INSERT INTO audit_blocks (tenant_id, lane, first_seq, last_seq, body)"
+	                     " VALUES (?, ?, ?, ?, ?)",
+	                     "iiiib", b->tenant_id, b->lane, b->first_seq, b->last_seq, b->buf, b->len);
 	if (rc == 0)
 		gd__audit_block_reset(b);
 	return rc;
@@ -309,7 +313,7 @@ void gd__audit_discard(gd_vault *v)
 
 bool gd__audit_next_is_checkpoint(const gd_vault *v, int64_t tenant)
 {
-	return v->audit.gen == v->tx.gen && v->audit.tenant == tenant &&
+	return v->audit.gen == v->tx.gen && v->audit.tenant == tenant && !v->tx.read &&
 	       (v->audit.seq + 1) % GD_AUDIT_CHECKPOINT_EVERY == 0;
 }
 
@@ -345,18 +349,19 @@ static bool light_op(const gd_vault *v)
  * dated before it, whatever the clock says (a clock stepped back, a fixed
  * clock of a test vault): a chain's times only go forward.
  */
-static int chain_last_at(gd_vault *v, int64_t tenant, gd_time *at)
+static int chain_last_at(gd_vault *v, int64_t tenant, int64_t lane, gd_time *at)
 {
 	const struct gd__audit_block *b = &v->audit.block;
 	gd__stmt *st;
 	*at = 0;
-	if (b->n && b->tenant_id == tenant) {
+	if (b->n && b->tenant_id == tenant && b->lane == lane) {
 		*at = b->last_at;
 		return 0;
 	}
 	int rc = gd__db_query(v->store, &st,
-	                      "SELECT body FROM audit_blocks WHERE tenant_id = ? ORDER BY first_seq DESC LIMIT 1", "i",
-	                      tenant);
+	                      "SELECT body FROM audit_blocks WHERE tenant_id = ? AND lane = ?"
+	                      " ORDER BY first_seq DESC LIMIT 1",
+	                      "ii", tenant, lane);
 	if (rc < 0)
 		return rc;
 	if ((rc = gd__db_step(v->store, st)) == 1) {
@@ -376,8 +381,9 @@ static int chain_last_at(gd_vault *v, int64_t tenant, gd_time *at)
 	if (*at == 0) {
 		int64_t x = 0;
 		rc = gd__db_int(v->store, &x,
-		                "SELECT coalesce(max(at), 0) FROM audit_checkpoints WHERE tenant_id = ? AND kind = 1", "i",
-		                tenant);
+		                "SELECT coalesce(max(at), 0) FROM audit_checkpoints WHERE tenant_id = ? AND lane = ?"
+		                " AND kind = 1",
+		                "ii", tenant, lane);
 		*at = x;
 	}
 	return rc;
@@ -388,14 +394,19 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 {
 	gd_time floor = 0;
 	unsigned char prev[GD__HASH_SIZE], hash[GD__HASH_SIZE];
-	int64_t seq;
+	int64_t seq, lane;
 	int rc = 0;
+	/* In a read transaction: kept aside, appended once it has ended (audit_defer.c). */
+	if (v->tx.read && !v->audit.flushing_deferred)
+		return gd__audit_defer(v, tenant_id, principal, ev);
+	if ((rc = gd__audit_lane(v, &lane)) < 0)
+		return rc;
 	if (v->audit.gen == v->tx.gen && v->audit.tenant == tenant_id) {
 		seq = v->audit.seq;
 		floor = v->audit.at;
 		memcpy(prev, v->audit.hash, GD__HASH_SIZE);
-	} else if ((rc = gd__audit_last(v, tenant_id, &seq, prev)) < 0 ||
-	           (rc = chain_last_at(v, tenant_id, &floor)) < 0) {
+	} else if ((rc = gd__audit_last(v, tenant_id, lane, &seq, prev)) < 0 ||
+	           (rc = chain_last_at(v, tenant_id, lane, &floor)) < 0) {
 		return rc;
 	}
 	seq++;
@@ -403,7 +414,7 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 	if (at < floor)
 		at = floor;
 	struct gd__audit_entry e = {
-		.tenant_id = tenant_id, .seq = seq, .at = at, .principal = principal,
+		.tenant_id = tenant_id, .lane = lane, .seq = seq, .at = at, .principal = principal,
 		.action = ev->action, .purpose = ev->purpose, .subject = ev->subject,
 		.record_id = ev->record_id, .category = ev->category, .outcome = (int)ev->outcome,
 		.reason = ev->reason,
@@ -412,7 +423,7 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 	/* A full block, or another chain's, is written first: if that fails, this
 	 * entry was not appended and the operation fails with nothing to undo. */
 	struct gd__audit_block *b = &v->audit.block;
-	if (b->n && (b->tenant_id != tenant_id || b->len >= GD__AUDIT_BLOCK_BYTES) &&
+	if (b->n && (b->tenant_id != tenant_id || b->lane != lane || b->len >= GD__AUDIT_BLOCK_BYTES) &&
 	    (rc = gd__audit_flush(v)) < 0)
 		return rc;
 	bool light = light_op(v);
@@ -444,7 +455,7 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 	}
 	/* A light read in a batch skips it: the batch's commit signs the chain's end. */
 	if (seq % GD_AUDIT_CHECKPOINT_EVERY == 0 && !light)
-		rc = gd__audit_write_cp(v, tenant_id, seq, GD__CP_CHECKPOINT, hash);
+		rc = gd__audit_write_cp(v, tenant_id, lane, seq, GD__CP_CHECKPOINT, hash);
 	return rc;
 }
 

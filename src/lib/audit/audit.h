@@ -18,7 +18,8 @@
 
 struct gd__audit_entry {
 	int64_t tenant_id;
-	int64_t seq;        /* 1, 2, … within the tenant's chain */
+	int64_t lane;       /* the writer's chain within the tenant (docs/FORMAT.md, "Lanes") */
+	int64_t seq;        /* 1, 2, … within the (tenant, lane) chain */
 	int64_t at;         /* gd_time */
 	const char *principal;
 	const char *action;
@@ -44,7 +45,7 @@ struct gd__audit_block {
 	size_t len, cap;
 	int n;              /* entries */
 	int nstr;           /* strings in its table */
-	int64_t tenant_id, first_seq, last_seq, last_at;
+	int64_t tenant_id, lane, first_seq, last_seq, last_at;
 	struct gd__audit_block_str mru[6][GD__AUDIT_MRU]; /* per string field, most recent first */
 };
 /* Flushed before a new entry once a block holds this many bytes. */
@@ -57,6 +58,16 @@ struct gd__audit_state {
 	 * ends gd_vault_commit signs. */
 	int64_t tenant, seq;
 	gd_time at;                  /* its time: no entry of the chain is dated before it */
+	/* The lane this handle appends to (-1: not claimed yet): claimed at the
+	 * first append and held until the handle closes (gd__audit_lane). */
+	int64_t lane;
+	/* Entries of a read transaction (tx.read), appended after it ends in a
+	 * write transaction of their own (audit_defer.c), before the read
+	 * returns. */
+	struct gd__audit_deferred *deferred;
+	int ndeferred, deferred_cap;
+	bool flushing_deferred;
+	struct gd__audit_group *group;         /* the vault's group commit in this process (audit_lane.c) */
 	unsigned char hash[32];
 	uint64_t gen;
 	int64_t batch[4];
@@ -108,15 +119,20 @@ enum { GD__CP_CHECKPOINT = 0, GD__CP_ANCHOR = 1 };
 
 /* A signed checkpoint (kind 0) or prune anchor (kind 1). */
 struct gd__audit_cp {
-	int64_t tenant_id, seq, kind, at;
+	int64_t tenant_id, lane, seq, kind, at;
 	unsigned char hash[GD__HASH_SIZE];
 	unsigned char sig[GD__SIG_SIZE];
 	bool well_formed;   /* hash and signature had the right sizes */
 };
 
-#define GD__CP_MESSAGE_SIZE (21 + 4 * 8 + GD__HASH_SIZE)
-/* "gardien checkpoint v1" | kind | tenant | seq | at (u64 LE each) | hash. */
-void gd__audit_cp_message(unsigned char out[GD__CP_MESSAGE_SIZE], const struct gd__audit_cp *cp);
+#define GD__CP_MESSAGE_SIZE (21 + 5 * 8 + GD__HASH_SIZE)
+/*
+ * Version 2: "gardien checkpoint v2" | kind | tenant | lane | seq | at (u64 LE
+ * each) | hash. Version 1 (no lane, 8 bytes shorter) is what vaults before
+ * lanes signed; it is accepted for lane 0 only, the lane those chains became.
+ * Returns the message's length.
+ */
+size_t gd__audit_cp_message(unsigned char out[GD__CP_MESSAGE_SIZE], const struct gd__audit_cp *cp, int version);
 
 /*
  * The chain verifier: fed entries and checkpoints in chain order (a checkpoint
@@ -147,20 +163,31 @@ struct gd__audit_walk {
 	int (*cp)(void *ud, const struct gd__audit_cp *cp);   /* may be NULL */
 	void *ud;
 	/* Set by the walk when a block cannot be decoded (GD_ECORRUPT): where. */
-	int64_t damaged_tenant, damaged_seq;
+	int64_t damaged_tenant, damaged_lane, damaged_seq;
 };
 int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w);
 
 /* ---- between audit.c, audit_checkpoint.c and audit_verify.c ---- */
 
 /* Signs and stores a checkpoint (GD__CP_CHECKPOINT) or anchor (GD__CP_ANCHOR) at `seq` of a chain. */
-int gd__audit_write_cp(gd_vault *v, int64_t tenant, int64_t seq, int kind,
+int gd__audit_write_cp(gd_vault *v, int64_t tenant, int64_t lane, int64_t seq, int kind,
                        const unsigned char hash[GD__HASH_SIZE]);
-/* The last entry of a chain (the block being appended to included): *seq = 0 and zero hash when empty. */
-int gd__audit_last(gd_vault *v, int64_t tenant, int64_t *seq, unsigned char hash[GD__HASH_SIZE]);
-/* Verifies `tenant`'s chain (-1: all) in the current transaction (the caller's operation, or none). */
+/* The last entry of a lane (the block being appended to included): *seq = 0 and zero hash when empty. */
+int gd__audit_last(gd_vault *v, int64_t tenant, int64_t lane, int64_t *seq, unsigned char hash[GD__HASH_SIZE]);
+/* Verifies `tenant`'s lanes (-1: all) in the current transaction (the caller's operation, or none). */
 int gd__audit_verify_chains(gd_vault *v, int64_t tenant, gd_audit_report *r,
-                            void (*progress)(void *ud, int64_t done), void *ud);
+                            void (*progress)(void *ud, int64_t done),
+                            void (*lane)(void *ud, const gd_audit_lane_report *l), void *ud);
+/* Called by the verifier at the end of each intact lane (may be NULL). */
+void gd__verifier_on_lane(struct gd__verifier *vf, void (*lane)(void *ud, const gd_audit_lane_report *l),
+                          void *ud);
+/*
+ * The lane this handle appends to, claimed at its first append: lane 0 on
+ * SQLite (every writer holds the file's write lock, and each transaction reads
+ * the lane's head from the file), the lowest lane no live session holds on an
+ * engine with claim_lane (PostgreSQL: a session advisory lock).
+ */
+int gd__audit_lane(gd_vault *v, int64_t *lane);
 
 /* ---- appending, for every module (audit.c) ---- */
 
@@ -209,6 +236,23 @@ bool gd__audit_next_is_checkpoint(const gd_vault *v, int64_t tenant);
 extern const struct gd__tx_hooks gd__audit_tx_hooks;
 /* Converts a format-1 trail (one row per entry) to blocks, inside the caller's operation. */
 int gd__audit_migrate(gd_vault *v);
+/* Format 5: the tables keyed by (tenant, lane); the existing chains become lane 0. */
+int gd__audit_migrate_lanes(gd_vault *v);
+/*
+ * Reads off the write lock (vault/tx.c, audit_defer.c): inside a read
+ * transaction gd__audit_append keeps a copy of the entry; once the read
+ * transaction has ended, gd__audit_commit_deferred appends them in a write
+ * transaction of its own and commits it durably. The read returns its value
+ * only when that succeeded. gd__audit_drop_deferred forgets them (a failed
+ * read).
+ */
+int gd__audit_commit_deferred(gd_vault *v);
+int gd__audit_defer(gd_vault *v, int64_t tenant, const char *principal, const struct gd__audit_event *ev);
+void gd__audit_drop_deferred(gd_vault *v);
+/* For tests: how many reads wait in the queue of `v`'s vault, no committer having taken them yet. */
+int gd__audit_group_waiting(gd_vault *v);
+/* Leaves the vault's group commit (gd_vault_close). */
+void gd__audit_group_release(gd_vault *v);
 /* Signs a checkpoint at the end of each chain the open batch appended to (gd_vault_commit). */
 int gd__audit_seal_batch(gd_vault *v);
 /* Records a refusal in an operation of its own (the refused one was rolled back). */

@@ -106,6 +106,7 @@ int gd__audit_block_add(struct gd__audit_block *b, const struct gd__audit_entry 
 	if (b->n == 0) {
 		*p++ = BLOCK_VERSION;
 		b->tenant_id = e->tenant_id;
+		b->lane = e->lane;
 		b->first_seq = e->seq;
 		b->last_seq = 0;
 		b->last_at = 0;

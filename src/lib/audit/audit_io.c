@@ -103,7 +103,7 @@ static int list_entry(void *ud, const struct gd__audit_entry *e, const void *has
 		.seq = e->seq, .at = e->at, .principal = e->principal, .action = e->action,
 		.purpose = e->purpose, .subject = e->subject, .record_id = e->record_id,
 		.category = e->category, .outcome = e->outcome, .reason = e->reason,
-		.prev_hash = prev, .hash = n == GD__HASH_SIZE ? hash : zero,
+		.prev_hash = prev, .hash = n == GD__HASH_SIZE ? hash : zero, .lane = e->lane,
 	};
 	return c->cb(c->ud, &out);
 }
@@ -179,7 +179,7 @@ static int csv_row(struct export_ctx *c, const char *const *cols, int n)
 	return rc;
 }
 
-#define CSV_COLUMNS 15
+#define CSV_COLUMNS 16
 
 static int export_entry(void *ud, const struct gd__audit_entry *e, const void *hash, size_t n,
                         const unsigned char prev[GD__HASH_SIZE])
@@ -194,7 +194,8 @@ static int export_entry(void *ud, const struct gd__audit_entry *e, const void *h
 	gd__hex(hh, n == GD__HASH_SIZE ? hash : zero, GD__HASH_SIZE);
 	gd__hex(ph, prev, GD__HASH_SIZE);
 	if (c->format == GD_AUDIT_CSV) {
-		char seq[24], at[24], rid[24], out[4];
+		char seq[24], at[24], rid[24], out[4], lane[24];
+		snprintf(lane, sizeof lane, "%lld", (long long)e->lane);
 		snprintf(seq, sizeof seq, "%lld", (long long)e->seq);
 		snprintf(at, sizeof at, "%lld", (long long)e->at);
 		snprintf(rid, sizeof rid, "%lld", (long long)e->record_id);
@@ -202,11 +203,12 @@ static int export_entry(void *ud, const struct gd__audit_entry *e, const void *h
 		const char *cols[CSV_COLUMNS] = {"entry",      seq,         at,         t,
 		                                 e->principal, e->action,   e->purpose, e->subject,
 		                                 rid,          e->category, out,        e->reason,
-		                                 ph,           hh,          NULL};
+		                                 ph,           hh,          NULL,       lane};
 		return csv_row(c, cols, CSV_COLUMNS);
 	}
-	json_t *j = json_pack("{s:s,s:I,s:I,s:s,s:s?,s:s?,s:s?,s:s?,s:I,s:s?,s:i,s:s?,s:s,s:s}",
-	                      "type", "entry", "seq", (json_int_t)e->seq, "at", (json_int_t)e->at,
+	json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:s,s:s?,s:s?,s:s?,s:s?,s:I,s:s?,s:i,s:s?,s:s,s:s}",
+	                      "type", "entry", "lane", (json_int_t)e->lane, "seq", (json_int_t)e->seq,
+	                      "at", (json_int_t)e->at,
 	                      "time", t, "principal", e->principal, "action", e->action, "purpose",
 	                      e->purpose, "subject", e->subject, "record_id", (json_int_t)e->record_id,
 	                      "category", e->category, "outcome", e->outcome, "reason", e->reason,
@@ -224,15 +226,16 @@ static int export_cp(void *ud, const struct gd__audit_cp *cp)
 	gd__hex(hh, cp->hash, GD__HASH_SIZE);
 	gd__hex(sh, cp->sig, GD__SIG_SIZE);
 	if (c->format == GD_AUDIT_CSV) {
-		char seq[24], at[24];
+		char seq[24], at[24], lane[24];
 		snprintf(seq, sizeof seq, "%lld", (long long)cp->seq);
 		snprintf(at, sizeof at, "%lld", (long long)cp->at);
+		snprintf(lane, sizeof lane, "%lld", (long long)cp->lane);
 		const char *cols[CSV_COLUMNS] = {kind, seq,  at,   t,    NULL, NULL, NULL, NULL,
-		                                 NULL, NULL, NULL, NULL, NULL, hh,   sh};
+		                                 NULL, NULL, NULL, NULL, NULL, hh,   sh,   lane};
 		return csv_row(c, cols, CSV_COLUMNS);
 	}
-	return emit_json(c, json_pack("{s:s,s:I,s:I,s:s,s:s,s:s}", "type", kind, "seq",
-	                              (json_int_t)cp->seq, "at", (json_int_t)cp->at, "time", t,
+	return emit_json(c, json_pack("{s:s,s:I,s:I,s:I,s:s,s:s,s:s}", "type", kind, "lane", (json_int_t)cp->lane,
+	                              "seq", (json_int_t)cp->seq, "at", (json_int_t)cp->at, "time", t,
 	                              "hash", hh, "signature", sh));
 }
 
@@ -258,18 +261,18 @@ int gd_audit_export(gd_actor *a, const gd_audit_filter *f, enum gd_audit_format 
 		const char *head[CSV_COLUMNS] = {"type",     "seq",     "at",      "time",    "principal",
 		                                 "action",   "purpose", "subject", "record_id",
 		                                 "category", "outcome", "reason",  "prev_hash", "hash",
-		                                 "signature"};
+		                                 "signature", "lane"};
 		char tid[24];
 		snprintf(tid, sizeof tid, "%lld", (long long)a->tenant_id);
-		const char *meta[CSV_COLUMNS] = {"header", NULL, NULL, t, a->tenant, "gardien-audit-export-1",
+		const char *meta[CSV_COLUMNS] = {"header", NULL, NULL, t, a->tenant, "gardien-audit-export-2",
 		                                 filtered ? "filtered" : NULL, NULL, tid, NULL, NULL, NULL,
-		                                 NULL, NULL, pk};
+		                                 NULL, NULL, pk, NULL};
 		rc = csv_row(&c, head, CSV_COLUMNS);
 		if (rc == 0)
 			rc = csv_row(&c, meta, CSV_COLUMNS);
 	} else {
 		rc = emit_json(&c, json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:b}", "type", "header",
-		                             "format", 1, "tenant", a->tenant, "tenant_id",
+		                             "format", 2, "tenant", a->tenant, "tenant_id",
 		                             (json_int_t)a->tenant_id, "public_key", pk, "hash",
 		                             "blake2b-256", "exported_at", t, "filtered", filtered));
 	}
@@ -307,6 +310,15 @@ static int get_int(json_t *o, const char *key, int64_t *out)
 }
 
 /* A string field that may be null; -1 when absent or of another type. */
+/* A line's lane: absent in format 1 exports (written before lanes: lane 0). */
+static int get_lane(json_t *o, int64_t *out)
+{
+	*out = 0;
+	if (!json_object_get(o, "lane"))
+		return 0;
+	return get_int(o, "lane", out) < 0 || *out < 0 ? -1 : 0;
+}
+
 static int get_str(json_t *o, const char *key, const char **out)
 {
 	json_t *j = json_object_get(o, key);
@@ -357,10 +369,11 @@ int gd_audit_verify_export(int (*next_line)(void *ud, const char **line, size_t 
 			type = "";
 		if (lineno == 1) {
 			int64_t format;
-			if (strcmp(type, "header") != 0 || get_int(j, "format", &format) < 0 || format != 1 ||
+			if (strcmp(type, "header") != 0 || get_int(j, "format", &format) < 0 ||
+			    (format != 1 && format != 2) ||
 			    get_int(j, "tenant_id", &tenant) < 0 || get_hex(j, "public_key", pk, sizeof pk) < 0) {
 				rc = gd__err(GD_EINVAL, "the export does not start with a gardien audit export header"
-				                        " (format 1): export it with 'gardien audit export'");
+				                        " (format 1 or 2): export it with 'gardien audit export'");
 				break;
 			}
 			if (json_is_true(json_object_get(j, "filtered"))) {
@@ -383,7 +396,7 @@ int gd_audit_verify_export(int (*next_line)(void *ud, const char **line, size_t 
 			struct gd__audit_entry e = {.tenant_id = tenant};
 			unsigned char hash[GD__HASH_SIZE];
 			int64_t outcome;
-			if (get_int(j, "seq", &e.seq) < 0 || get_int(j, "at", &e.at) < 0 ||
+			if (get_lane(j, &e.lane) < 0 || get_int(j, "seq", &e.seq) < 0 || get_int(j, "at", &e.at) < 0 ||
 			    get_str(j, "principal", &e.principal) < 0 || get_str(j, "action", &e.action) < 0 ||
 			    get_str(j, "purpose", &e.purpose) < 0 || get_str(j, "subject", &e.subject) < 0 ||
 			    get_int(j, "record_id", &e.record_id) < 0 ||
@@ -401,7 +414,7 @@ int gd_audit_verify_export(int (*next_line)(void *ud, const char **line, size_t 
 		} else if (strcmp(type, "checkpoint") == 0 || strcmp(type, "anchor") == 0) {
 			struct gd__audit_cp cp = {.tenant_id = tenant, .well_formed = true,
 			                          .kind = type[0] == 'a' ? GD__CP_ANCHOR : GD__CP_CHECKPOINT};
-			if (get_int(j, "seq", &cp.seq) < 0 || get_int(j, "at", &cp.at) < 0 ||
+			if (get_lane(j, &cp.lane) < 0 || get_int(j, "seq", &cp.seq) < 0 || get_int(j, "at", &cp.at) < 0 ||
 			    get_hex(j, "hash", cp.hash, sizeof cp.hash) < 0 ||
 			    get_hex(j, "signature", cp.sig, sizeof cp.sig) < 0) {
 				rc = gd__err(GD_EINVAL, "line %lld of the export is not a well-formed %s",

@@ -31,8 +31,11 @@ struct gd__verifier {
 	/* Keys of the vault before `gardien key rotate audit` (keys.c): their checkpoints still verify. */
 	unsigned char retired[64][GD__SIGN_PK_SIZE];
 	int nretired;
-	bool open;                    /* a chain is under way */
-	int64_t tenant;
+	bool open;                    /* a chain (a lane) is under way */
+	int64_t tenant, lane;
+	int64_t lane_entries, lane_cps, lane_first; /* of the lane under way */
+	void (*on_lane)(void *ud, const gd_audit_lane_report *l);
+	void *lane_ud;
 	int64_t last_seq;             /* last entry (or anchor) seen */
 	unsigned char last_hash[GD__HASH_SIZE];
 	int64_t last_cp;              /* seq of the last checkpoint or anchor */
@@ -44,21 +47,22 @@ struct gd__verifier {
 	bool done;
 };
 
-static int problem(struct gd__verifier *vf, int kind, int64_t tenant, int64_t seq,
-                   const char *fmt, ...) GD__PRINTF(5, 6);
-static int problem(struct gd__verifier *vf, int kind, int64_t tenant, int64_t seq,
+static int problem(struct gd__verifier *vf, int kind, int64_t tenant, int64_t lane, int64_t seq,
+                   const char *fmt, ...) GD__PRINTF(6, 7);
+static int problem(struct gd__verifier *vf, int kind, int64_t tenant, int64_t lane, int64_t seq,
                    const char *fmt, ...)
 {
 	va_list ap;
 	vf->r->problem = kind;
 	vf->r->tenant_id = tenant;
+	vf->r->lane = lane;
 	vf->r->seq = seq;
 	va_start(ap, fmt);
 	vsnprintf(vf->r->detail, sizeof vf->r->detail, fmt, ap);
 	va_end(ap);
 	vf->done = true;
-	return gd__err(GD_ECORRUPT, "audit chain of tenant %lld: %s", (long long)tenant,
-	               vf->r->detail);
+	return gd__err(GD_ECORRUPT, "audit chain of tenant %lld, lane %lld: %s", (long long)tenant,
+	               (long long)lane, vf->r->detail);
 }
 
 static void held_release(struct held *h)
@@ -101,22 +105,22 @@ static int decide(struct gd__verifier *vf, const struct gd__audit_entry *next, c
 {
 	const struct held *h = &vf->held;
 	int64_t s = h->e.seq, t = h->e.tenant_id;
-	if (next && next->tenant_id == t && next->seq == s + 1) {
+	if (next && next->tenant_id == t && next->lane == h->e.lane && next->seq == s + 1) {
 		if (chains_as(next, s, vf->held_prev, nhash, nn)) {
 			if (h->hash_ok && chains_as(&h->e, s + 1, nhash, h->hash, GD__HASH_SIZE))
-				return problem(vf, GD_AUDIT_REORDERED, t, s,
+				return problem(vf, GD_AUDIT_REORDERED, t, h->e.lane, s,
 				               "entries %lld and %lld were swapped", (long long)s,
 				               (long long)s + 1);
-			return problem(vf, GD_AUDIT_INSERTED, t, s,
+			return problem(vf, GD_AUDIT_INSERTED, t, h->e.lane, s,
 			               "entry %lld was inserted: the genuine entry %lld follows it, renumbered",
 			               (long long)s, (long long)s);
 		}
 		if (h->hash_ok && chains_as(next, s + 2, h->hash, nhash, nn))
-			return problem(vf, GD_AUDIT_REMOVED, t, s,
+			return problem(vf, GD_AUDIT_REMOVED, t, h->e.lane, s,
 			               "entry %lld was removed and the entries after it renumbered",
 			               (long long)s);
 	}
-	return problem(vf, GD_AUDIT_MODIFIED, t, s,
+	return problem(vf, GD_AUDIT_MODIFIED, t, h->e.lane, s,
 	               "entry %lld was modified: its hash does not match its content", (long long)s);
 }
 
@@ -149,21 +153,42 @@ static int chain_end(struct gd__verifier *vf)
 	if (vf->holding)
 		return decide(vf, NULL, NULL, 0);
 	if (vf->missing_cp)
-		return problem(vf, GD_AUDIT_TRUNCATED, vf->tenant, vf->last_seq,
+		return problem(vf, GD_AUDIT_TRUNCATED, vf->tenant, vf->lane, vf->last_seq,
 		               "the chain ends at entry %lld but a signed checkpoint covers entry %lld:"
 		               " the entries after %lld were removed",
 		               (long long)vf->last_seq, (long long)vf->missing_cp, (long long)vf->last_seq);
 	vf->r->unsigned_tail += vf->last_seq - vf->last_cp;
+	if (vf->on_lane)
+		vf->on_lane(vf->lane_ud, &(gd_audit_lane_report){
+		                                 .tenant_id = vf->tenant, .lane = vf->lane,
+		                                 .first_seq = vf->lane_first, .last_seq = vf->last_seq,
+		                                 .entries = vf->lane_entries, .checkpoints = vf->lane_cps,
+		                                 .unsigned_tail = vf->last_seq - vf->last_cp});
 	return 0;
 }
 
-static int chain_begin(struct gd__verifier *vf, int64_t tenant)
+void gd__verifier_on_lane(struct gd__verifier *vf, void (*lane)(void *ud, const gd_audit_lane_report *l),
+                          void *ud)
+{
+	vf->on_lane = lane;
+	vf->lane_ud = ud;
+}
+
+/* (t1, l1) before (t2, l2): chains come in order of tenant, then lane. */
+static bool chain_before(int64_t t1, int64_t l1, int64_t t2, int64_t l2)
+{
+	return t1 < t2 || (t1 == t2 && l1 < l2);
+}
+
+static int chain_begin(struct gd__verifier *vf, int64_t tenant, int64_t lane)
 {
 	int rc = chain_end(vf);
 	if (rc < 0)
 		return rc;
 	vf->open = true;
 	vf->tenant = tenant;
+	vf->lane = lane;
+	vf->lane_entries = vf->lane_cps = vf->lane_first = 0;
 	vf->last_seq = vf->last_cp = vf->missing_cp = 0;
 	memset(vf->last_hash, 0, sizeof vf->last_hash);
 	vf->has_entries = false;
@@ -177,26 +202,29 @@ int gd__verifier_entry(struct gd__verifier *vf, const struct gd__audit_entry *e,
 	int rc;
 	if (vf->done)
 		return GD_ECORRUPT;
-	if (!vf->open || e->tenant_id != vf->tenant) {
-		if (vf->open && e->tenant_id < vf->tenant)
-			return problem(vf, GD_AUDIT_REORDERED, e->tenant_id, e->seq,
+	if (!vf->open || e->tenant_id != vf->tenant || e->lane != vf->lane) {
+		if (vf->open && chain_before(e->tenant_id, e->lane, vf->tenant, vf->lane))
+			return problem(vf, GD_AUDIT_REORDERED, e->tenant_id, e->lane, e->seq,
 			               "entry %lld stands out of order", (long long)e->seq);
-		if ((rc = chain_begin(vf, e->tenant_id)) < 0)
+		if ((rc = chain_begin(vf, e->tenant_id, e->lane)) < 0)
 			return rc;
 	}
 	if (vf->holding)
 		return decide(vf, e, hash, n);
 	int64_t expected = vf->last_seq + 1;
 	if (e->seq > expected)
-		return problem(vf, GD_AUDIT_REMOVED, e->tenant_id, expected,
+		return problem(vf, GD_AUDIT_REMOVED, e->tenant_id, e->lane, expected,
 		               expected == e->seq - 1 ? "entry %lld was removed"
 		                                      : "entries from %lld were removed",
 		               (long long)expected);
 	if (e->seq < expected)
-		return problem(vf, GD_AUDIT_REORDERED, e->tenant_id, e->seq,
+		return problem(vf, GD_AUDIT_REORDERED, e->tenant_id, e->lane, e->seq,
 		               "entry %lld stands out of order (after entry %lld)", (long long)e->seq,
 		               (long long)vf->last_seq);
 	vf->r->entries++;
+	vf->lane_entries++;
+	if (!vf->lane_first)
+		vf->lane_first = e->seq;
 	if (!chains_as(e, e->seq, vf->last_hash, hash, n)) {
 		vf->holding = true;
 		memcpy(vf->held_prev, vf->last_hash, GD__HASH_SIZE);
@@ -217,22 +245,27 @@ int gd__verifier_cp(struct gd__verifier *vf, const struct gd__audit_cp *cp)
 	if (vf->holding)
 		return 0; /* the held entry is the first problem: decided by the next entry */
 	const char *what = cp->kind == GD__CP_ANCHOR ? "anchor" : "checkpoint";
-	gd__audit_cp_message(msg, cp);
-	bool signed_ok = cp->well_formed && gd__sign_verify(cp->sig, msg, sizeof msg, vf->pk) == 0;
-	for (int i = 0; !signed_ok && cp->well_formed && i < vf->nretired; i++)
-		signed_ok = gd__sign_verify(cp->sig, msg, sizeof msg, vf->retired[i]) == 0;
+	/* Version 2 signs the lane; version 1 (vaults before lanes) stands for lane 0 only. */
+	bool signed_ok = false;
+	for (int version = 2; !signed_ok && cp->well_formed && version >= (cp->lane == 0 ? 1 : 2); version--) {
+		size_t n = gd__audit_cp_message(msg, cp, version);
+		signed_ok = gd__sign_verify(cp->sig, msg, n, vf->pk) == 0;
+		for (int i = 0; !signed_ok && i < vf->nretired; i++)
+			signed_ok = gd__sign_verify(cp->sig, msg, n, vf->retired[i]) == 0;
+	}
 	if (!cp->well_formed || (cp->kind != GD__CP_ANCHOR && cp->kind != GD__CP_CHECKPOINT) || !signed_ok)
-		return problem(vf, GD_AUDIT_BAD_SIGNATURE, cp->tenant_id, cp->seq,
+		return problem(vf, GD_AUDIT_BAD_SIGNATURE, cp->tenant_id, cp->lane, cp->seq,
 		               "the %s at entry %lld is not signed by this vault's audit key", what,
 		               (long long)cp->seq);
 	vf->r->checkpoints++;
-	if (!vf->open || cp->tenant_id != vf->tenant) {
-		if ((rc = chain_begin(vf, cp->tenant_id)) < 0)
+	if (!vf->open || cp->tenant_id != vf->tenant || cp->lane != vf->lane) {
+		if ((rc = chain_begin(vf, cp->tenant_id, cp->lane)) < 0)
 			return rc;
 	}
+	vf->lane_cps++;
 	if (cp->kind == GD__CP_ANCHOR) {
 		if (vf->has_entries || vf->last_seq)
-			return problem(vf, GD_AUDIT_REWRITTEN, cp->tenant_id, cp->seq,
+			return problem(vf, GD_AUDIT_REWRITTEN, cp->tenant_id, cp->lane, cp->seq,
 			               "a prune anchor stands after entry %lld, inside the chain",
 			               (long long)vf->last_seq);
 		vf->last_seq = vf->last_cp = cp->seq;
@@ -246,10 +279,10 @@ int gd__verifier_cp(struct gd__verifier *vf, const struct gd__audit_cp *cp)
 		return 0;
 	}
 	if (cp->seq < vf->last_seq)
-		return problem(vf, GD_AUDIT_REWRITTEN, cp->tenant_id, cp->seq,
+		return problem(vf, GD_AUDIT_REWRITTEN, cp->tenant_id, cp->lane, cp->seq,
 		               "the checkpoint at entry %lld stands out of place", (long long)cp->seq);
 	if (memcmp(cp->hash, vf->last_hash, GD__HASH_SIZE) != 0)
-		return problem(vf, GD_AUDIT_REWRITTEN, cp->tenant_id, cp->seq,
+		return problem(vf, GD_AUDIT_REWRITTEN, cp->tenant_id, cp->lane, cp->seq,
 		               "the chain up to entry %lld was rewritten: it no longer matches its signed"
 		               " checkpoint (the change lies between the previous checkpoint, at entry %lld,"
 		               " and this one)",
@@ -267,7 +300,7 @@ int gd__verifier_end(struct gd__verifier *vf)
 
 /* ---- walking the stored chains ------------------------------------------- */
 
-#define CP_COLUMNS "tenant_id, seq, kind, at, hash, sig"
+#define CP_COLUMNS "tenant_id, seq, kind, at, hash, sig, lane"
 
 static void read_cp(gd__store *db, gd__stmt *st, struct gd__audit_cp *cp)
 {
@@ -277,6 +310,7 @@ static void read_cp(gd__store *db, gd__stmt *st, struct gd__audit_cp *cp)
 	cp->seq = gd__col_int(db, st, 1);
 	cp->kind = gd__col_int(db, st, 2);
 	cp->at = gd__col_int(db, st, 3);
+	cp->lane = gd__col_int(db, st, 6);
 	cp->well_formed = nh == GD__HASH_SIZE && ns == GD__SIG_SIZE;
 	memset(cp->hash, 0, sizeof cp->hash);
 	memset(cp->sig, 0, sizeof cp->sig);
@@ -286,19 +320,19 @@ static void read_cp(gd__store *db, gd__stmt *st, struct gd__audit_cp *cp)
 	}
 }
 
-/* (t1, s1) < (t2, s2) */
-static bool before(int64_t t1, int64_t s1, int64_t t2, int64_t s2)
+/* (t1, l1, s1) < (t2, l2, s2) */
+static bool before(int64_t t1, int64_t l1, int64_t s1, int64_t t2, int64_t l2, int64_t s2)
 {
-	return t1 < t2 || (t1 == t2 && s1 < s2);
+	return t1 < t2 || (t1 == t2 && (l1 < l2 || (l1 == l2 && s1 < s2)));
 }
 
-/* The entries of the blocks a query returns (tenant_id, first_seq, last_seq, body), in order. */
+/* The entries of the blocks a query returns (tenant_id, first_seq, last_seq, body, lane), in order. */
 struct entries {
 	gd__store *db;
 	gd__stmt *st;
 	struct gd__audit_reader r;
 	bool in_block;
-	int64_t tenant, first_seq, last_seq, read; /* read: entries of the block so far */
+	int64_t tenant, lane, first_seq, last_seq, read; /* read: entries of the block so far */
 	int64_t damaged;                           /* the first entry a damaged block loses */
 };
 
@@ -320,6 +354,7 @@ static int next_entry(struct entries *s, struct gd__audit_entry *e, const unsign
 			if (rc == 1 && (s->read || e->seq == s->first_seq)) {
 				s->read++;
 				e->tenant_id = s->tenant;
+				e->lane = s->lane;
 				return 1;
 			}
 			/* The row does not name what the block holds: the block is in doubt. */
@@ -341,6 +376,7 @@ static int next_entry(struct entries *s, struct gd__audit_entry *e, const unsign
 		size_t n;
 		const void *body = gd__col_blob(s->db, s->st, 3, &n);
 		s->tenant = gd__col_int(s->db, s->st, 0);
+		s->lane = gd__col_int(s->db, s->st, 4);
 		s->first_seq = gd__col_int(s->db, s->st, 1);
 		s->last_seq = gd__col_int(s->db, s->st, 2);
 		s->read = 0;
@@ -359,7 +395,7 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 	struct entries es = {.db = db};
 	struct gd__audit_cp cp;
 	unsigned char prev[GD__HASH_SIZE] = {0};
-	int64_t prev_tenant = -1;
+	int64_t prev_tenant = -1, prev_lane = -1;
 	bool cp_have = false;
 	int rc;
 
@@ -373,13 +409,13 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 		return rc;
 	if (tenant < 0)
 		rc = gd__db_query(db, &es.st,
-		                  "SELECT tenant_id, first_seq, last_seq, body FROM audit_blocks"
-		                  " ORDER BY tenant_id, first_seq",
+		                  "SELECT tenant_id, first_seq, last_seq, body, lane FROM audit_blocks"
+		                  " ORDER BY tenant_id, lane, first_seq",
 		                  NULL);
 	else
 		rc = gd__db_query(db, &es.st,
-		                  "SELECT tenant_id, first_seq, last_seq, body FROM audit_blocks"
-		                  " WHERE tenant_id = ? ORDER BY first_seq",
+		                  "SELECT tenant_id, first_seq, last_seq, body, lane FROM audit_blocks"
+		                  " WHERE tenant_id = ? ORDER BY lane, first_seq",
 		                  "i", tenant);
 	if (rc < 0)
 		return rc;
@@ -387,11 +423,11 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 	if (tenant < 0)
 		rc = gd__db_query(db, &cs,
 		                  "SELECT " CP_COLUMNS " FROM audit_checkpoints"
-		                  " ORDER BY tenant_id, seq, kind DESC", NULL);
+		                  " ORDER BY tenant_id, lane, seq, kind DESC", NULL);
 	else
 		rc = gd__db_query(db, &cs,
 		                  "SELECT " CP_COLUMNS " FROM audit_checkpoints WHERE tenant_id = ?"
-		                  " ORDER BY seq, kind DESC", "i", tenant);
+		                  " ORDER BY lane, seq, kind DESC", "i", tenant);
 	if (rc < 0) {
 		cs = NULL;
 		goto done;
@@ -406,16 +442,18 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 		rc = next_entry(&es, &e, &h);
 		if (rc == GD_ECORRUPT && es.damaged) {
 			w->damaged_tenant = es.tenant;
+			w->damaged_lane = es.lane;
 			w->damaged_seq = es.damaged;
 		}
 		if (rc < 0)
 			goto done;
 		bool have = rc == 1;
 		/* Checkpoints come after the entry they cover, anchors before the chain. */
-		while (cp_have && (!have || before(cp.tenant_id, cp.seq, e.tenant_id, e.seq))) {
-			if (cp.kind == GD__CP_ANCHOR && cp.tenant_id != prev_tenant) {
+		while (cp_have && (!have || before(cp.tenant_id, cp.lane, cp.seq, e.tenant_id, e.lane, e.seq))) {
+			if (cp.kind == GD__CP_ANCHOR && (cp.tenant_id != prev_tenant || cp.lane != prev_lane)) {
 				memcpy(prev, cp.hash, GD__HASH_SIZE);
 				prev_tenant = cp.tenant_id;
+				prev_lane = cp.lane;
 			}
 			if (w->cp && (rc = w->cp(w->ud, &cp)) != 0)
 				goto done;
@@ -426,9 +464,10 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 		}
 		if (!have)
 			break;
-		if (e.tenant_id != prev_tenant) {
+		if (e.tenant_id != prev_tenant || e.lane != prev_lane) {
 			memset(prev, 0, sizeof prev);
 			prev_tenant = e.tenant_id;
+			prev_lane = e.lane;
 		}
 		if ((rc = w->entry(w->ud, &e, h, GD__HASH_SIZE, prev)) != 0)
 			goto done;
@@ -469,10 +508,23 @@ static void tenant_name(gd_vault *v, int64_t id, char out[72])
 
 struct verify_ctx {
 	struct gd__verifier *vf;
+	gd_vault *v;
 	void (*progress)(void *ud, int64_t done);
+	void (*lane)(void *ud, const gd_audit_lane_report *l);
 	void *ud;
 	int64_t n;
 };
+
+/* A lane verified: named for the caller. */
+static void lane_done(void *ud, const gd_audit_lane_report *l)
+{
+	struct verify_ctx *c = ud;
+	char name[72];
+	tenant_name(c->v, l->tenant_id, name);
+	gd_audit_lane_report r = *l;
+	r.tenant = name;
+	c->lane(c->ud, &r);
+}
 
 static int verify_entry(void *ud, const struct gd__audit_entry *e, const void *hash, size_t n,
                         const unsigned char prev[GD__HASH_SIZE])
@@ -491,12 +543,15 @@ static int verify_cp(void *ud, const struct gd__audit_cp *cp)
 
 /* Verifies in the current transaction (the caller's operation, or none). */
 int gd__audit_verify_chains(gd_vault *v, int64_t tenant, gd_audit_report *r,
-                            void (*progress)(void *ud, int64_t done), void *ud)
+                            void (*progress)(void *ud, int64_t done),
+                            void (*lane)(void *ud, const gd_audit_lane_report *l), void *ud)
 {
-	struct verify_ctx c = {.progress = progress, .ud = ud};
+	struct verify_ctx c = {.v = v, .progress = progress, .lane = lane, .ud = ud};
 	int rc = gd__verifier_new(&c.vf, v->audit_pk, r);
 	if (rc < 0)
 		return rc;
+	if (lane)
+		gd__verifier_on_lane(c.vf, lane_done, &c);
 	gd__stmt *ks;
 	if ((rc = gd__db_query(v->store, &ks, "SELECT value FROM meta WHERE key = 'audit_retired_keys'", NULL)) == 0) {
 		if ((rc = gd__db_step(v->store, ks)) == 1) {
@@ -518,6 +573,7 @@ int gd__audit_verify_chains(gd_vault *v, int64_t tenant, gd_audit_report *r,
 		/* A block that does not decode: its entries were altered. */
 		r->problem = GD_AUDIT_MODIFIED;
 		r->tenant_id = w.damaged_tenant;
+		r->lane = w.damaged_lane;
 		r->seq = w.damaged_seq;
 		snprintf(r->detail, sizeof r->detail, "entry %lld: %s", (long long)w.damaged_seq,
 		         gd_error_last());
@@ -527,13 +583,20 @@ int gd__audit_verify_chains(gd_vault *v, int64_t tenant, gd_audit_report *r,
 	gd__verifier_free(c.vf);
 	if (r->problem != GD_AUDIT_INTACT) {
 		tenant_name(v, r->tenant_id, r->tenant);
-		rc = gd__err(GD_ECORRUPT, "audit chain of %s: %s", r->tenant, r->detail);
+		rc = gd__err(GD_ECORRUPT, "audit chain of %s, lane %lld: %s", r->tenant, (long long)r->lane, r->detail);
 	}
 	return rc;
 }
 
 int gd_audit_verify(gd_vault *v, const char *tenant, gd_audit_report *out,
                     void (*progress)(void *ud, int64_t done), void *ud)
+{
+	return gd_audit_verify_lanes(v, tenant, out, progress, NULL, ud);
+}
+
+int gd_audit_verify_lanes(gd_vault *v, const char *tenant, gd_audit_report *out,
+                          void (*progress)(void *ud, int64_t done),
+                          void (*lane)(void *ud, const gd_audit_lane_report *l), void *ud)
 {
 	int64_t id = -1;
 	int rc;
@@ -544,5 +607,5 @@ int gd_audit_verify(gd_vault *v, const char *tenant, gd_audit_report *out,
 	 * No write lock: the checkpoint cursor stays open for the whole walk, so
 	 * both cursors read one snapshot while writers go on.
 	 */
-	return gd__audit_verify_chains(v, id, out, progress, ud);
+	return gd__audit_verify_chains(v, id, out, progress, lane, ud);
 }

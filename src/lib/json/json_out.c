@@ -46,10 +46,10 @@ json_t *gd_record_json(const gd_record *r)
 
 json_t *gd_audit_entry_json(const gd_audit_entry *e)
 {
-	return json_pack("{s:I,s:o,s:s?,s:s?,s:s?,s:s?,s:I,s:s?,s:s,s:s?}", "seq", (json_int_t)e->seq, "at",
-	                 time_json(e->at), "principal", e->principal, "action", e->action, "purpose",
-	                 e->purpose, "subject", e->subject, "record_id", (json_int_t)e->record_id, "category",
-	                 e->category, "outcome", gd_audit_outcome_name(e->outcome), "reason", e->reason);
+	return json_pack("{s:I,s:I,s:o,s:s?,s:s?,s:s?,s:s?,s:I,s:s?,s:s,s:s?}", "lane", (json_int_t)e->lane, "seq",
+	                 (json_int_t)e->seq, "at", time_json(e->at), "principal", e->principal, "action", e->action,
+	                 "purpose", e->purpose, "subject", e->subject, "record_id", (json_int_t)e->record_id,
+	                 "category", e->category, "outcome", gd_audit_outcome_name(e->outcome), "reason", e->reason);
 }
 
 json_t *gd_breach_json(const gd_breach *b)
@@ -143,12 +143,20 @@ json_t *gd_audit_report_json(const gd_audit_report *r)
 	                      (json_int_t)r->entries, "checkpoints", (json_int_t)r->checkpoints, "unsigned_tail",
 	                      (json_int_t)r->unsigned_tail, "detail", r->detail);
 	if (j && r->problem != GD_AUDIT_INTACT &&
-	    json_object_update_new(j, json_pack("{s:s,s:I}", "tenant", r->tenant, "first_bad_seq",
-	                                        (json_int_t)r->seq)) != 0) {
+	    json_object_update_new(j, json_pack("{s:s,s:I,s:I}", "tenant", r->tenant, "lane", (json_int_t)r->lane,
+	                                        "first_bad_seq", (json_int_t)r->seq)) != 0) {
 		json_decref(j);
 		return NULL;
 	}
 	return j;
+}
+
+json_t *gd_audit_lane_json(const gd_audit_lane_report *l)
+{
+	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "tenant", l->tenant, "lane", (json_int_t)l->lane,
+	                 "first_seq", (json_int_t)l->first_seq, "last_seq", (json_int_t)l->last_seq, "entries",
+	                 (json_int_t)l->entries, "checkpoints", (json_int_t)l->checkpoints, "unsigned_tail",
+	                 (json_int_t)l->unsigned_tail);
 }
 
 /* "read,write" of an operation set. */

@@ -91,6 +91,16 @@ struct gd__store_engine {
 	int (*has_table)(gd__store *s, const char *name);
 	/* Consistent copy of the live database into a new file at `dest`. */
 	int (*backup)(gd__store *s, const char *dest);
+	/* A read transaction: a consistent view, no write lock (vault/tx.c);
+	 * ended by commit or rollback. */
+	int (*begin_read)(gd__store *s);
+	/* Runs statements separated by ';', no parameters, not cached (format
+	 * conversions that re-create a table from the engine's schema file). */
+	int (*exec_script)(gd__store *s, const char *sql);
+	/* Claims an audit lane for this connection, held until it closes: the
+	 * lowest one no other live session holds (audit/audit_lane.c). NULL: the
+	 * engine serialises every writer, all share lane 0. */
+	int (*claim_lane)(gd__store *s, int64_t *lane);
 };
 
 struct gd__store {

@@ -45,6 +45,7 @@
  */
 #include <assert.h>
 #include <libpq-fe.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +68,8 @@
 #define PENDING_MAX 8
 /* The pg_advisory lock that is the vault's write lock. */
 #define LOCK_WRITE 0x67617264 /* "gard" */
+/* The class of the session advisory locks that hold audit lanes (pg_claim_lane). */
+#define LOCK_LANE 0x6c616e65 /* "lane" */
 
 /* Type OIDs of the results read (pg_type.h; stable across versions). */
 enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_TEXT = 25,
@@ -1078,6 +1081,52 @@ static int pg_begin(gd__store *base)
 
 static void pg_rollback(gd__store *base);
 
+/* A read: READ COMMITTED without the write lock (a read's only write, its
+ * audit entry, is appended after it in a transaction of its own). */
+static int pg_begin_read(gd__store *base)
+{
+	struct pg_store *s = PG(base);
+	int rc = exec_simple(s, "BEGIN");
+	if (rc == 0)
+		s->in_tx = true;
+	return rc;
+}
+
+static int pg_exec_script(gd__store *s, const char *sql)
+{
+	return exec_simple(PG(s), sql);
+}
+
+/*
+ * An audit lane is held by a session-level advisory lock (class "lane", key
+ * the lane): a live session keeps it, a dead one's is released by the server
+ * with its connection, so the next claimer takes the lane over and continues
+ * from the head stored in the database (the audit module never trusts memory
+ * for it). The lowest free lane is taken, so lanes stay few.
+ */
+static int pg_claim_lane(gd__store *base, int64_t *lane)
+{
+	struct pg_store *s = PG(base);
+	int drained = drain(s); /* the first append of a batch may come with deferred writes pending */
+	if (drained < 0)
+		return drained;
+	for (int64_t l = 0; l < 65536; l++) {
+		char sql[96];
+		snprintf(sql, sizeof sql, "SELECT pg_try_advisory_lock(%d, %d)", LOCK_LANE, (int)l);
+		PGresult *res = PQexec(s->conn, sql);
+		int rc = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? 0 : map_result(s, res);
+		bool got = rc == 0 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		if (rc < 0)
+			return rc;
+		if (got) {
+			*lane = l;
+			return 0;
+		}
+	}
+	return gd__err(GD_EBUSY, "every audit lane is held by a live session: close idle gardien processes");
+}
+
 static int pg_commit(gd__store *base)
 {
 	struct pg_store *s = PG(base);
@@ -1385,4 +1434,7 @@ const struct gd__store_engine gd__pg_engine = {
 	.next_id = pg_next_id,
 	.has_table = pg_has_table,
 	.backup = pg_backup,
+	.begin_read = pg_begin_read,
+	.exec_script = pg_exec_script,
+	.claim_lane = pg_claim_lane,
 };

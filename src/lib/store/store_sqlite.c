@@ -465,6 +465,19 @@ static int store_counters(gd__store *s)
 	return 0;
 }
 
+/* A WAL snapshot taken at the first read: no write lock, readers run side by side. */
+static int sq_begin_read(gd__store *s)
+{
+	if (gd__fault_point())
+		return gd__err(GD_EIO, "storage failure (injected)");
+	return run(s, "BEGIN DEFERRED");
+}
+
+static int sq_exec_script(gd__store *s, const char *sql)
+{
+	return exec_sql(DB(s), sql);
+}
+
 static int sq_begin(gd__store *s)
 {
 	/* Another connection may have moved the counters since this one's last transaction. */
@@ -614,4 +627,6 @@ const struct gd__store_engine gd__sqlite_engine = {
 	.next_id = sq_next_id,
 	.has_table = sq_has_table,
 	.backup = sq_backup,
+	.begin_read = sq_begin_read,
+	.exec_script = sq_exec_script,
 };

@@ -7,6 +7,19 @@
  * one (F_WRLCK) for its whole run. POSIX locks were chosen over flock and OFD
  * locks because F_GETLK reports the pid of a holder, which the refusal names.
  *
+ * The same file queues writers (gd__lock_write): byte 1 is taken exclusive
+ * with F_SETLKW around every write transaction of a file vault, before BEGIN
+ * IMMEDIATE. Waiters then sleep in the kernel's lock queue and are woken the
+ * moment the holder releases, instead of SQLite's busy handler, which sleeps
+ * for growing intervals and retries: with readers committing their audit
+ * entries back to back, a writer polling that way almost never found the lock
+ * free (issue 15 measured 1.4–2.8k stores/s among readers, from ~70k alone).
+ * Within a process, threads queue on a mutex first (POSIX locks belong to the
+ * process, so the file lock alone would let two threads in); the mutex is
+ * recursive so that a thread that opens a second handle of the vault inside a
+ * write transaction meets SQLite's own lock, as before, rather than a
+ * deadlock. Readers take nothing here: a read transaction holds no write lock.
+ *
  * Invariant: one lock file descriptor per process and lock file. POSIX locks
  * belong to the process and vanish when any of its descriptors of the file is
  * closed, so two handles of one vault in one process (the server's threads, a
@@ -38,6 +51,8 @@ struct gd__lock {
 	struct gd__pg_lock *pg;
 	int refs;
 	int exclusive;               /* how many of the refs hold it exclusive */
+	pthread_mutex_t wmu;         /* recursive: the writers of this process (gd__lock_write) */
+	int wdepth;                  /* holds of byte 1 by the thread owning wmu */
 };
 
 static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -196,6 +211,11 @@ int gd__lock_acquire(struct gd__lock **out, const char *vault_path, bool exclusi
 	}
 	*l = (struct gd__lock){.next = table, .dev = st.st_dev, .ino = st.st_ino, .fd = fd, .refs = 1,
 	                       .exclusive = exclusive};
+	pthread_mutexattr_t ma;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&l->wmu, &ma);
+	pthread_mutexattr_destroy(&ma);
 	table = l;
 	fd = -1;
 done:
@@ -229,8 +249,40 @@ void gd__lock_release(struct gd__lock *l, bool exclusive)
 			gd__free(l->url);
 		} else {
 			close(l->fd); /* drops the process's lock */
+			pthread_mutex_destroy(&l->wmu);
 		}
 		gd__free(l);
 	}
 	pthread_mutex_unlock(&table_mu);
+}
+
+int gd__lock_write(struct gd__lock *l)
+{
+	if (!l || l->pg) /* PostgreSQL queues writers on its advisory lock */
+		return 0;
+	pthread_mutex_lock(&l->wmu);
+	if (l->wdepth++ > 0)
+		return 0;
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1};
+	int r;
+	/* A signal's interruption is not a reason to give up; anything else is. */
+	while ((r = fcntl(l->fd, F_SETLKW, &fl)) != 0 && errno == EINTR)
+		;
+	if (r == 0)
+		return 0;
+	int err = errno;
+	l->wdepth--;
+	pthread_mutex_unlock(&l->wmu);
+	return gd__err(GD_EIO, "cannot take the vault's write queue lock: %s", strerror(err));
+}
+
+void gd__lock_write_release(struct gd__lock *l)
+{
+	if (!l || l->pg)
+		return;
+	if (--l->wdepth == 0) {
+		struct flock fl = {.l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1};
+		(void)fcntl(l->fd, F_SETLK, &fl);
+	}
+	pthread_mutex_unlock(&l->wmu);
 }

@@ -11,6 +11,12 @@
  * erasure is never on disk without its journal entry. Hooks run in the order
  * they were registered.
  *
+ * An outermost read (gd__op_begin_read) runs in a read transaction of the
+ * engine (no write lock) and its audit entries are committed after it, before
+ * gd__op_end returns (audit/audit_lane.c). Outermost write transactions and
+ * batches of a file vault hold the writers' queue lock (vault/lock.c) from
+ * before BEGIN to after COMMIT or ROLLBACK.
+ *
  * Invariants: an operation either commits (or releases its savepoint) whole
  * or leaves nothing; tx.gen changes at every begin and every rollback, so a
  * cache of a transaction's reads never outlives what it read.
@@ -50,7 +56,21 @@ static void after_rollback(gd_vault *v, bool whole)
 			v->tx.hooks[i]->rollback(v, whole);
 }
 
-static int op_begin(gd_vault *v, bool light)
+static int write_lock(gd_vault *v)
+{
+	int rc = gd__lock_write(v->lock);
+	v->tx.write_locked = rc == 0;
+	return rc;
+}
+
+static void write_unlock(gd_vault *v)
+{
+	if (v->tx.write_locked)
+		gd__lock_write_release(v->lock);
+	v->tx.write_locked = false;
+}
+
+static int op_begin(gd_vault *v, bool light, bool read)
 {
 	const struct gd__store_engine *e = v->store->engine;
 	if (gd__fault_point())
@@ -59,9 +79,19 @@ static int op_begin(gd_vault *v, bool light)
 		return gd__err(GD_ERROR, "internal: operations nested too deep");
 	bool nested = v->tx.batch || v->tx.depth;
 	int rc = 0;
-	if (!nested) {
-		if ((rc = e->begin(v->store)) == 0)
+	if (!nested && read && e->begin_read) {
+		/* A read: no write lock (its entry is appended after it, gd__op_end). */
+		if ((rc = e->begin_read(v->store)) == 0) {
 			v->tx.gen++;
+			v->tx.read = true;
+		}
+	} else if (!nested) {
+		if ((rc = write_lock(v)) == 0 && (rc = e->begin(v->store)) == 0)
+			v->tx.gen++;
+		else
+			write_unlock(v);
+	} else if (v->tx.read && !light) {
+		return gd__err(GD_ERROR, "internal: a write inside a read operation");
 	} else if (!light) {
 		/* What the hooks buffered so far belongs outside the savepoint. */
 		if ((rc = before_savepoint(v)) == 0)
@@ -76,17 +106,33 @@ static int op_begin(gd_vault *v, bool light)
 
 int gd__op_begin(gd_vault *v)
 {
-	return op_begin(v, false);
+	return op_begin(v, false, false);
 }
 
 int gd__op_begin_read(gd_vault *v)
 {
-	return op_begin(v, true);
+	return op_begin(v, true, true);
 }
 
 int gd__op_begin_lean(gd_vault *v)
 {
-	return op_begin(v, v->store->engine->atomic_statements);
+	return op_begin(v, v->store->engine->atomic_statements, false);
+}
+
+/*
+ * The end of a read transaction: it wrote nothing, so it is rolled back (no
+ * sync); then the entries it audited are appended and committed durably
+ * before the read reports success.
+ */
+static int end_read(gd_vault *v, int rc)
+{
+	v->store->engine->rollback(v->store);
+	v->tx.read = false;
+	v->tx.gen++;
+	if (rc == 0)
+		return gd__audit_commit_deferred(v);
+	gd__audit_drop_deferred(v);
+	return rc;
 }
 
 int gd__op_end(gd_vault *v, int rc)
@@ -94,6 +140,8 @@ int gd__op_end(gd_vault *v, int rc)
 	const struct gd__store_engine *e = v->store->engine;
 	v->tx.depth--;
 	bool outermost = !v->tx.batch && v->tx.depth == 0;
+	if (outermost && v->tx.read)
+		return end_read(v, rc);
 	if (!outermost && (v->tx.light >> v->tx.depth & 1u)) {
 		/* A read or a lean write: its writes either happened whole or not
 		 * at all (gd__audit_append, gd_record_put). Nothing to release or
@@ -121,13 +169,17 @@ int gd__op_end(gd_vault *v, int rc)
 		} else {
 			c = e->commit(v->store);
 		}
-		if (c == 0)
+		if (c == 0) {
+			if (outermost)
+				write_unlock(v);
 			return 0;
+		}
 		rc = c;
 	}
 	v->tx.gen++; /* what the caches remember of this transaction may be undone */
 	if (outermost) {
 		e->rollback(v->store);
+		write_unlock(v);
 		v->tx.needs_scrub = false;
 	} else {
 		e->rollback_to(v->store);
@@ -140,10 +192,12 @@ int gd_vault_begin(gd_vault *v)
 {
 	if (v->tx.batch || v->tx.depth)
 		return gd__err(GD_ESTATE, "a batch is already open: commit or roll it back first");
-	int rc = v->store->engine->begin(v->store);
-	if (rc == 0) {
+	int rc = write_lock(v);
+	if (rc == 0 && (rc = v->store->engine->begin(v->store)) == 0) {
 		v->tx.batch = 1;
 		v->tx.gen++;
+	} else {
+		write_unlock(v);
 	}
 	return rc;
 }
@@ -169,6 +223,12 @@ void gd_vault_rollback(gd_vault *v)
 	v->tx.batch = 0;
 	v->tx.gen++;
 	v->store->engine->rollback(v->store);
+	write_unlock(v);
 	v->tx.needs_scrub = false;
 	after_rollback(v, true);
+}
+
+void gd__tx_close(gd_vault *v)
+{
+	write_unlock(v);
 }

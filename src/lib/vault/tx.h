@@ -40,14 +40,29 @@ struct gd__tx {
 	int depth;                   /* nested operations */
 	unsigned light;              /* bit d: operation at depth d is a read (no savepoint) */
 	uint64_t gen;                /* changes at every begin and rollback: cache validity */
+	bool read;                   /* the transaction is a read one (gd__op_begin_read, outermost) */
+	bool write_locked;           /* this handle holds the writers' queue (gd__lock_write) */
 	bool needs_scrub;            /* this transaction erased data: scrub at commit */
 	bool scrub_pending;          /* a committed erasure still awaits its scrub */
 	const struct gd__tx_hooks *hooks[GD__TX_MAX_HOOKS];
 	int nhooks;
 };
 
+/*
+ * The writers' queue of a file vault (vault/lock.c): held from before BEGIN
+ * IMMEDIATE to after the commit or rollback, so writers and readers'
+ * committers wait their turn in the kernel, not in a sleeping retry loop.
+ * NULL (PostgreSQL, whose advisory lock queues them): nothing.
+ */
+struct gd__lock;
+int gd__lock_write(struct gd__lock *l);
+void gd__lock_write_release(struct gd__lock *l);
+
 /* Registers `h`, when the vault opens; hooks run in the order registered. */
 int gd__tx_hook(gd_vault *v, const struct gd__tx_hooks *h);
+
+/* Drops the writers' queue a closing handle still holds (a batch left open). */
+void gd__tx_close(gd_vault *v);
 
 /* Operations: BEGIN IMMEDIATE at the outermost level, SAVEPOINT inside. */
 int gd__op_begin(gd_vault *v);
@@ -55,7 +70,11 @@ int gd__op_begin(gd_vault *v);
  * For operations whose only write is their audit entry, appended last (reads):
  * inside a batch they need no savepoint, since a failure before the append
  * leaves nothing to undo and the append either adds the entry to the audit
- * block or fails without adding it.
+ * block or fails without adding it. Outside a batch they run in a read
+ * transaction, beside other readers and the writer; their entry is appended
+ * after it, in a write transaction of its own committed before gd__op_end
+ * returns 0 (audit/audit_lane.c): a read never returns a value whose entry
+ * is not durable.
  */
 int gd__op_begin_read(gd_vault *v);
 /*

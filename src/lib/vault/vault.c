@@ -25,12 +25,13 @@
 #define KEYFILE_MAGIC "GDKEY\0\1\0"
 #define KEYFILE_SIZE (8 + GD__KEY_SIZE)
 /*
+ * 5: audit lanes, the tables keyed by (tenant, lane) (audit/audit_lane.c);
  * 4: a MAC on the metadata of every record and identifier (records/integrity.c);
  * 3: record ids from the counters table; 2: audit entries in blocks
  * (docs/FORMAT.md, "Audit blocks", "Id counters", "Metadata MACs"). Older
  * formats are converted at open, one step after the other, in one transaction.
  */
-#define FORMAT_VERSION 5
+#define FORMAT_VERSION 6
 const char gd__key_check_ad[] = "gardien key check v1";
 #define key_check_ad gd__key_check_ad
 
@@ -222,6 +223,7 @@ static int vault_new(gd_vault **out, const char *path, const gd_vault_options *g
 	if (!v)
 		return GD_ENOMEM;
 	v->journal.fd = -1;
+	v->audit.lane = -1; /* claimed at the first append */
 	v->path = gd__strdup(path);
 	v->master = gd__secure_alloc(GD__KEY_SIZE);
 	v->ring = gd__keyring_new();
@@ -496,8 +498,10 @@ static int upgrade(gd_vault *v)
 		rc = migrate_counters(v);
 	if (rc == 0 && format < 4)
 		rc = gd__integrity_migrate(v);
-	/* Format 5: erasure epochs (keys/epoch.c); the table comes from the schema, the column here. */
-	if (rc == 0 && format < 5 && gd__db_exec(v->store, "SELECT epoch_seconds FROM tenants LIMIT 0", NULL) < 0)
+	if (rc == 0 && format < 5)
+		rc = gd__audit_migrate_lanes(v);
+	/* Format 6: erasure epochs (keys/epoch.c); the table comes from the schema, the column here. */
+	if (rc == 0 && format < 6 && gd__db_exec(v->store, "SELECT epoch_seconds FROM tenants LIMIT 0", NULL) < 0)
 		rc = gd__db_exec(v->store, "ALTER TABLE tenants ADD COLUMN epoch_seconds INTEGER NOT NULL DEFAULT 604800", NULL);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'format'", "i",
@@ -571,12 +575,16 @@ void gd_vault_close(gd_vault *v)
 			v->store->engine->rollback(v->store);
 		v->store->engine->close(v->store);
 	}
+	gd__tx_close(v);
 	if (v->journal.fd >= 0)
 		close(v->journal.fd);
 	gd__lock_release(v->lock, false);
 	gd__register_cache_free(v->registers);
 	gd__keycache_free(v->keycache);
 	gd__audit_block_free(&v->audit.block);
+	gd__audit_drop_deferred(v);
+	gd__audit_group_release(v);
+	gd__free(v->audit.deferred);
 	gd__secure_free(v->master);
 	gd__keyring_free(v->ring);
 	gd__secure_free(v->audit_sk);
