@@ -7,8 +7,9 @@
  * Invariants:
  *  - both formats are built from the same cells (cells_of), so they always
  *    hold the same text;
- *  - a cell is never cut: cells grow as needed, and running out of memory
- *    fails the export instead of writing a short cell;
+ *  - a cell is never cut: each is a growable buffer (util/buf.h) of at most
+ *    CELL_MAX bytes, and running out of memory or past the cap fails the
+ *    export instead of writing a short cell;
  *  - a CSV cell starting with = + - @ (or a tab or carriage return) gets a
  *    leading ' so that a spreadsheet shows it instead of running it as a
  *    formula; .fods cells are typed strings, never formulas;
@@ -22,47 +23,24 @@
 #include "lib/internal.h"
 #include "lib/register/register.h"
 #include "lib/register/taxonomy.h"
+#include "util/buf.h"
 
 /* ---- cells ---- */
 
-struct cell {
-	char *s;
-	size_t n, cap;
-};
+/* A cell is one growable buffer (util/buf.h): never cut, at most CELL_MAX bytes. */
+#define CELL_MAX (1u << 20)
 
 struct row {
-	struct cell *c;
-	bool oom;
+	struct gd__buf *c;
 };
 
 static void add(struct row *r, size_t col, const char *fmt, ...) GD__PRINTF(3, 4);
 static void add(struct row *r, size_t col, const char *fmt, ...)
 {
-	struct cell *c = &r->c[col];
 	va_list ap;
 	va_start(ap, fmt);
-	int k = vsnprintf(NULL, 0, fmt, ap);
+	gd__buf_vprintf(&r->c[col], fmt, ap);
 	va_end(ap);
-	if (k < 0 || r->oom)
-		return;
-	if (c->n + (size_t)k + 1 > c->cap) {
-		size_t cap = c->cap ? c->cap : 64;
-		while (cap < c->n + (size_t)k + 1)
-			cap *= 2;
-		char *p = gd__malloc(cap);
-		if (!p) {
-			r->oom = true;
-			return;
-		}
-		if (c->n)
-			memcpy(p, c->s, c->n);
-		gd__free(c->s);
-		c->s = p, c->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(c->s + c->n, c->cap - c->n, fmt, ap);
-	va_end(ap);
-	c->n += (size_t)k;
 }
 
 /* Appends `s` to a cell, after `sep` when the cell already holds something. */
@@ -74,7 +52,7 @@ static void add_item(struct row *r, size_t col, const char *sep, const char *s)
 
 static const char *cell(const struct row *r, size_t col)
 {
-	return r->c[col].n ? r->c[col].s : "";
+	return r->c[col].n ? r->c[col].p : "";
 }
 
 /* ---- the template's columns ---- */
@@ -462,6 +440,15 @@ int gd__register_write_ods_content(const struct gd__register *r, FILE *out)
 	return write_cnil(r, true, true, out);
 }
 
+/* The first error of any cell (errors are sticky), 0 when none. */
+static int row_error(const struct row *r)
+{
+	for (int k = 0; k < NCOLS; k++)
+		if (r->c[k].rc)
+			return r->c[k].rc;
+	return 0;
+}
+
 /* ods: the OpenDocument body, as a flat document or (content) as content.xml. */
 static int write_cnil(const struct gd__register *r, bool ods, bool content, FILE *out)
 {
@@ -469,6 +456,8 @@ static int write_cnil(const struct gd__register *r, bool ods, bool content, FILE
 	int rc = 0;
 	if (!(row.c = gd__calloc(NCOLS, sizeof *row.c)))
 		return gd__err(GD_ENOMEM, "out of memory");
+	for (int k = 0; k < NCOLS; k++)
+		gd__buf_init(&row.c[k], CELL_MAX);
 	if (ods) {
 		fputs(content ? ods_content_head : fods_head, out);
 		/* The template's first sheet: the organisation, common to every activity. */
@@ -493,11 +482,11 @@ static int write_cnil(const struct gd__register *r, bool ods, bool content, FILE
 		for (int i = 0; i < NCOLS; i++)
 			csv_cell(out, labels[i], i == NCOLS - 1);
 	}
-	for (size_t i = 0; i < r->nactivities && !row.oom; i++) {
+	for (size_t i = 0; i < r->nactivities && !rc; i++) {
 		for (int k = 0; k < NCOLS; k++)
-			row.c[k].n = 0;
+			gd__buf_reset(&row.c[k]);
 		cells_of(r, &r->activities[i], &row);
-		if (row.oom)
+		if ((rc = row_error(&row)) < 0)
 			break;
 		if (ods) {
 			fputs("<table:table-row>", out);
@@ -512,12 +501,15 @@ static int write_cnil(const struct gd__register *r, bool ods, bool content, FILE
 	if (ods)
 		fprintf(out, "</table:table>\n</office:spreadsheet>\n</office:body>\n</office:document%s>\n",
 		        content ? "-content" : "");
-	if (row.oom)
-		rc = gd__err(GD_ENOMEM, "out of memory building the register export: nothing is cut, the export failed");
+	if (rc == GD_ETOOBIG)
+		rc = gd__err(rc, "a cell of the register export would exceed %u bytes: nothing is cut, the export failed",
+		             CELL_MAX);
+	else if (rc < 0)
+		rc = gd__err(rc, "out of memory building the register export: nothing is cut, the export failed");
 	else if (ferror(out))
 		rc = gd__err(GD_EIO, "cannot write the export");
 	for (int k = 0; k < NCOLS; k++)
-		gd__free(row.c[k].s);
+		gd__buf_release(&row.c[k]);
 	gd__free(row.c);
 	return rc;
 }
