@@ -28,9 +28,9 @@ struct opts {
 	long batch;
 	long reads;
 	long erasures;
-	long sweep_batch;   /* 0: the sweep's default */
+	long sweep_batch; /* 0: the sweep's default */
 	const char *dir;
-	const char *vault;  /* --vault: a postgresql:// URL (an empty database); default: DIR/bench.db */
+	const char *vault; /* --vault: a postgresql:// URL (an empty database); default: DIR/bench.db */
 	bool keep;
 	bool reschedule;
 };
@@ -108,11 +108,11 @@ static void die(const char *what, int rc)
 	exit(1);
 }
 
-#define CHECK(what, expr)          \
-	do {                           \
-		int rc_ = (expr);          \
-		if (rc_ != 0)              \
-			die(what, rc_);        \
+#define CHECK(what, expr) \
+	do { \
+		int rc_ = (expr); \
+		if (rc_ != 0) \
+			die(what, rc_); \
 	} while (0)
 
 /* RssAnon during the sweep: at its start, after each tenth of it, its highest. */
@@ -163,17 +163,17 @@ static void sweep_figure(gd_actor *a, const char *name, long batch, bool deletio
 }
 
 /* One activity, a retention rule that makes every record due two years on. */
-#define BENCH_ACTIVITY                                        \
-	"gardien_register: 1\n"                                   \
+#define BENCH_ACTIVITY \
+	"gardien_register: 1\n" \
 	"controller: {name: Bench SAS, country: FR, language: en}\n" \
-	"activities:\n"                                           \
-	"  - id: billing\n"                                       \
-	"    name: Billing\n"                                     \
-	"    role: controller\n"                                  \
-	"    purposes: [essential.service.payment_processing]\n"  \
-	"    legal_basis: contract\n"                             \
-	"    categories: [user.contact]\n"                        \
-	"    subjects: [customer]\n"                              \
+	"activities:\n" \
+	"  - id: billing\n" \
+	"    name: Billing\n" \
+	"    role: controller\n" \
+	"    purposes: [essential.service.payment_processing]\n" \
+	"    legal_basis: contract\n" \
+	"    categories: [user.contact]\n" \
+	"    subjects: [customer]\n" \
 	"    retention:\n"
 
 static const char bench_register[] = BENCH_ACTIVITY
@@ -363,7 +363,7 @@ int main(int argc, char **argv)
 	long nsubjects = (o.records + o.per_subject - 1) / o.per_subject;
 	if (o.erasures > nsubjects)
 		o.erasures = nsubjects;
-	char (*ids)[GD_SUBJECT_ID_SIZE] = calloc((size_t)nsubjects, GD_SUBJECT_ID_SIZE);
+	char(*ids)[GD_SUBJECT_ID_SIZE] = calloc((size_t)nsubjects, GD_SUBJECT_ID_SIZE);
 	int64_t *first = calloc((size_t)nsubjects, sizeof *first);
 	if (!ids || !first)
 		return 1;

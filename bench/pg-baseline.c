@@ -98,10 +98,14 @@ int main(int argc, char **argv)
 	const char *conninfo = getenv("PG_CONNINFO");
 	for (int i = 1; i + 1 < argc; i += 2) {
 		long v = strtol(argv[i + 1], NULL, 10);
-		if (strcmp(argv[i], "--records") == 0) records = v;
-		else if (strcmp(argv[i], "--reads") == 0) reads = v;
-		else if (strcmp(argv[i], "--erasures") == 0) erasures = v;
-		else if (strcmp(argv[i], "--batch") == 0) batch = v;
+		if (strcmp(argv[i], "--records") == 0)
+			records = v;
+		else if (strcmp(argv[i], "--reads") == 0)
+			reads = v;
+		else if (strcmp(argv[i], "--erasures") == 0)
+			erasures = v;
+		else if (strcmp(argv[i], "--batch") == 0)
+			batch = v;
 	}
 	if (!conninfo || records <= 0 || reads <= 0 || erasures <= 0 || batch <= 0) {
 		fprintf(stderr, "usage: PG_CONNINFO=... pg-baseline [--records N] [--reads N] [--erasures N] [--batch N]\n");
@@ -119,13 +123,15 @@ int main(int argc, char **argv)
 	const char *key = "bench-key-0123456789abcdef0123456789abcdef";
 	prepare("subject", "INSERT INTO subjects (pseudonym, email_digest) VALUES ($1, digest(lower(trim($2)), 'sha256')) RETURNING id", 2);
 	prepare("put", "INSERT INTO records (subject_id, activity, category, value)"
-	               " VALUES ($1, 'billing', 'user.contact.address', pgp_sym_encrypt($2, $3, 'cipher-algo=aes256, s2k-mode=1'))", 3);
+	               " VALUES ($1, 'billing', 'user.contact.address', pgp_sym_encrypt($2, $3, 'cipher-algo=aes256, s2k-mode=1'))",
+	        3);
 	prepare("find_read", "WITH r AS (SELECT id, subject_id, category, value FROM records WHERE id ="
 	                     "  (SELECT min(id) FROM records WHERE subject_id ="
 	                     "    (SELECT id FROM subjects WHERE email_digest = digest(lower(trim($1)), 'sha256')))),"
 	                     " a AS (INSERT INTO audit (principal, action, subject_id, record_id, category)"
 	                     "  SELECT current_user, 'record.get', subject_id, id, category FROM r)"
-	                     " SELECT pgp_sym_decrypt(value, $2) FROM r", 2);
+	                     " SELECT pgp_sym_decrypt(value, $2) FROM r",
+	        2);
 	prepare("erase_records", "DELETE FROM records WHERE subject_id = $1", 1);
 	prepare("erase_subject", "DELETE FROM subjects WHERE id = $1", 1);
 

@@ -10,12 +10,12 @@
 
 #include "gardien.h"
 
-#define TRY(expr)                                                                   \
-	do {                                                                            \
-		if ((rc = (expr)) < 0) {                                                    \
-			fprintf(stderr, "%s: %s\n", #expr, gd_error_last());                    \
-			goto done;                                                              \
-		}                                                                           \
+#define TRY(expr) \
+	do { \
+		if ((rc = (expr)) < 0) { \
+			fprintf(stderr, "%s: %s\n", #expr, gd_error_last()); \
+			goto done; \
+		} \
 	} while (0)
 
 int main(int argc, char **argv)
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	int64_t rec;
 	int rc;
 
-	TRY(gd_vault_init(path, NULL));           /* also writes hello.db.key, mode 0600 */
+	TRY(gd_vault_init(path, NULL)); /* also writes hello.db.key, mode 0600 */
 	TRY(gd_vault_open(&v, path, NULL));
 	TRY(gd_tenant_create(v, "acme", "33"));
 	TRY(gd_actor_open(&a, v, "acme", "app:hello"));
@@ -53,7 +53,8 @@ int main(int argc, char **argv)
 
 	TRY(gd_subject_erase(a, id));
 	printf("erased: %s\n", gd_subject_find(a, found, "email", "ana@example.org") == GD_ENOTFOUND
-	                           ? "not found any more" : "STILL THERE");
+	                               ? "not found any more"
+	                               : "STILL THERE");
 done:
 	gd_record_free(r);
 	gd_actor_close(a);

@@ -94,10 +94,10 @@ const char *gd_error_name(int code);
 
 /* ---- limits ---------------------------------------------------------------- */
 
-#define GD_VALUE_MAX (1u << 20)   /* bytes of one record value */
-#define GD_IDENTIFIER_MAX 320     /* bytes of one identifier value */
-#define GD_NAME_MAX 128           /* tenant, activity, category, source names */
-#define GD_SUBJECT_ID_SIZE 29     /* "sub_" + 24 hex + NUL */
+#define GD_VALUE_MAX (1u << 20) /* bytes of one record value */
+#define GD_IDENTIFIER_MAX 320   /* bytes of one identifier value */
+#define GD_NAME_MAX 128         /* tenant, activity, category, source names */
+#define GD_SUBJECT_ID_SIZE 29   /* "sub_" + 24 hex + NUL */
 
 typedef int64_t gd_time;
 
@@ -188,7 +188,10 @@ typedef struct gd_vault_options {
 	 * once (docs/FORMAT.md, "Erasure"). */
 	unsigned key_cache;
 } gd_vault_options;
-#define GD_VAULT_OPTIONS_INIT {GD_VAULT_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, NULL, 0}
+#define GD_VAULT_OPTIONS_INIT \
+	{ \
+		GD_VAULT_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, NULL, 0 \
+	}
 
 /*
  * Creates a new vault at `path` (an SQLite database, mode 0600) and its master
@@ -273,9 +276,9 @@ void gd_vault_rollback(gd_vault *v);
 /* A row that failed authentication (gd_vault_verify); strings live during the call. */
 typedef struct gd_vault_damage {
 	char tenant[65];
-	const char *table;   /* "subjects", "records", "identifiers" */
-	int64_t id;          /* record id, subject row id, or the identifier's subject row id */
-	const char *what;    /* what is wrong, never personal data */
+	const char *table; /* "subjects", "records", "identifiers" */
+	int64_t id;        /* record id, subject row id, or the identifier's subject row id */
+	const char *what;  /* what is wrong, never personal data */
 } gd_vault_damage;
 
 typedef struct gd_vault_verify_report {
@@ -447,7 +450,7 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
  */
 #define GD_CURSOR_SIZE 24
 typedef struct gd_subject_info {
-	const char *subject;        /* pseudonym, valid during the callback */
+	const char *subject; /* pseudonym, valid during the callback */
 	gd_time created_at;
 } gd_subject_info;
 int gd_subject_list(gd_actor *a, const char *cursor, size_t limit,
@@ -484,19 +487,22 @@ int gd_identifier_normalise(char *out, size_t cap, const char *kind, const char 
 
 /* ---- records ------------------------------------------------------------------ */
 
-enum gd_value_type { GD_VALUE_TEXT = 0, GD_VALUE_JSON = 1 };
+enum gd_value_type {
+	GD_VALUE_TEXT = 0,
+	GD_VALUE_JSON = 1
+};
 
 /* 2 added `object`; a version 1 spec (without it) is still accepted. */
 #define GD_RECORD_SPEC_VERSION 2
 #define GD_COLLECTED_SKEW 86400 /* a collected_at later than now + 1 day is refused */
 typedef struct gd_record_spec {
 	unsigned version;
-	const char *activity;   /* processing activity it was collected for */
-	const char *category;   /* data category, e.g. "user.contact.email" */
-	const char *source;     /* where it came from; NULL means "subject" */
-	gd_time collected_at;   /* 0 means now; at most now + GD_COLLECTED_SKEW */
+	const char *activity; /* processing activity it was collected for */
+	const char *category; /* data category, e.g. "user.contact.email" */
+	const char *source;   /* where it came from; NULL means "subject" */
+	gd_time collected_at; /* 0 means now; at most now + GD_COLLECTED_SKEW */
 	enum gd_value_type type;
-	const void *value;      /* UTF-8 text or a JSON document */
+	const void *value; /* UTF-8 text or a JSON document */
 	size_t value_len;
 	/*
 	 * Who the data is about, as a data-subject category of the register
@@ -516,7 +522,10 @@ typedef struct gd_record_spec {
 	 */
 	const char *client;
 } gd_record_spec;
-#define GD_RECORD_SPEC_INIT {GD_RECORD_SPEC_VERSION, NULL, NULL, NULL, 0, GD_VALUE_TEXT, NULL, 0, NULL, NULL, NULL}
+#define GD_RECORD_SPEC_INIT \
+	{ \
+		GD_RECORD_SPEC_VERSION, NULL, NULL, NULL, 0, GD_VALUE_TEXT, NULL, 0, NULL, NULL, NULL \
+	}
 
 /* A decrypted record. `value` lives in protected memory, wiped by gd_record_free. */
 typedef struct gd_record {
@@ -528,7 +537,7 @@ typedef struct gd_record {
 	gd_time collected_at;
 	gd_time updated_at;
 	enum gd_value_type type;
-	unsigned char *value;   /* NUL-terminated for convenience */
+	unsigned char *value; /* NUL-terminated for convenience */
 	size_t value_len;
 } gd_record;
 
@@ -611,9 +620,9 @@ int gd_record_delete(gd_actor *a, int64_t id);
 
 /* What gd_client_erase did. */
 typedef struct gd_client_erase_report {
-	size_t deleted;          /* records deleted */
-	size_t subjects_erased;  /* subjects left with no record, erased whole */
-	size_t held;             /* records kept under a legal hold */
+	size_t deleted;         /* records deleted */
+	size_t subjects_erased; /* subjects left with no record, erased whole */
+	size_t held;            /* records kept under a legal hold */
 } gd_client_erase_report;
 /*
  * Deletes every record processed for customer `client` (gd_record_spec.client)

@@ -19,7 +19,11 @@ extern "C" {
 
 #define GD_AUDIT_CHECKPOINT_EVERY 1000
 
-enum gd_audit_outcome { GD_AUDIT_OK = 0, GD_AUDIT_DENIED = 1, GD_AUDIT_FAILED = 2 };
+enum gd_audit_outcome {
+	GD_AUDIT_OK = 0,
+	GD_AUDIT_DENIED = 1,
+	GD_AUDIT_FAILED = 2
+};
 
 /* One entry, as listed. Strings are borrowed for the duration of the callback. */
 typedef struct gd_audit_entry {
@@ -27,15 +31,15 @@ typedef struct gd_audit_entry {
 	gd_time at;
 	const char *principal;
 	const char *action;
-	const char *purpose;    /* NULL: none */
-	const char *subject;    /* pseudonym, NULL: none */
-	int64_t record_id;      /* 0: none */
-	const char *category;   /* NULL: none */
-	int outcome;            /* enum gd_audit_outcome */
-	const char *reason;     /* NULL: none */
+	const char *purpose;            /* NULL: none */
+	const char *subject;            /* pseudonym, NULL: none */
+	int64_t record_id;              /* 0: none */
+	const char *category;           /* NULL: none */
+	int outcome;                    /* enum gd_audit_outcome */
+	const char *reason;             /* NULL: none */
 	const unsigned char *prev_hash; /* 32 bytes: the previous entry's hash */
 	const unsigned char *hash;      /* 32 bytes */
-	int64_t lane;           /* the writer's chain within the tenant (0 for vaults before lanes) */
+	int64_t lane;                   /* the writer's chain within the tenant (0 for vaults before lanes) */
 } gd_audit_entry;
 
 /*
@@ -56,18 +60,21 @@ int gd_audit_outcome_parse(const char *name);
 #define GD_AUDIT_FILTER_VERSION 2
 typedef struct gd_audit_filter {
 	unsigned version;
-	gd_time from;           /* at >= from; 0: no lower bound */
-	gd_time to;             /* at < to;    0: no upper bound */
-	const char *principal;  /* exact; NULL: any */
+	gd_time from;          /* at >= from; 0: no lower bound */
+	gd_time to;            /* at < to;    0: no upper bound */
+	const char *principal; /* exact; NULL: any */
 	const char *subject;
 	const char *action;
 	const char *purpose;
-	int outcome;            /* enum gd_audit_outcome; -1: any */
+	int outcome; /* enum gd_audit_outcome; -1: any */
 	/* Entries about this record (0: any): its record_id, or a grouped entry
 	 * (retention.delete) whose reason lists it ("; records N1 N2 …"). */
 	int64_t record_id;
 } gd_audit_filter;
-#define GD_AUDIT_FILTER_INIT {GD_AUDIT_FILTER_VERSION, 0, 0, NULL, NULL, NULL, NULL, -1, 0}
+#define GD_AUDIT_FILTER_INIT \
+	{ \
+		GD_AUDIT_FILTER_VERSION, 0, 0, NULL, NULL, NULL, NULL, -1, 0 \
+	}
 
 /* What gd_audit_list calls with each entry (borrowed for the call). */
 typedef int (*gd_audit_cb)(void *ud, const gd_audit_entry *e);
@@ -98,16 +105,16 @@ enum gd_audit_problem {
 };
 
 typedef struct gd_audit_report {
-	int problem;             /* enum gd_audit_problem; GD_AUDIT_INTACT when all is well */
-	int64_t tenant_id;       /* chain of the problem (0: the vault chain) */
-	char tenant[72];         /* its name ("(vault)" for chain 0) */
-	int64_t seq;             /* first bad entry (see enum gd_audit_problem) */
-	char detail[256];        /* one line for people */
-	int64_t chains;          /* chains verified */
-	int64_t entries;         /* entries verified */
-	int64_t checkpoints;     /* signatures verified (checkpoints and anchors) */
-	int64_t unsigned_tail;   /* entries after the last checkpoint of their chain */
-	int64_t lane;            /* lane of the problem, within tenant_id's chains */
+	int problem;           /* enum gd_audit_problem; GD_AUDIT_INTACT when all is well */
+	int64_t tenant_id;     /* chain of the problem (0: the vault chain) */
+	char tenant[72];       /* its name ("(vault)" for chain 0) */
+	int64_t seq;           /* first bad entry (see enum gd_audit_problem) */
+	char detail[256];      /* one line for people */
+	int64_t chains;        /* chains verified */
+	int64_t entries;       /* entries verified */
+	int64_t checkpoints;   /* signatures verified (checkpoints and anchors) */
+	int64_t unsigned_tail; /* entries after the last checkpoint of their chain */
+	int64_t lane;          /* lane of the problem, within tenant_id's chains */
 } gd_audit_report;
 
 /*
@@ -117,13 +124,13 @@ typedef struct gd_audit_report {
  */
 typedef struct gd_audit_lane_report {
 	int64_t tenant_id;
-	const char *tenant;      /* "(vault)" for tenant 0 */
+	const char *tenant; /* "(vault)" for tenant 0 */
 	int64_t lane;
-	int64_t first_seq;       /* first entry kept (after a prune's anchor); 0: none */
-	int64_t last_seq;        /* last entry */
-	int64_t entries;         /* entries verified in this lane */
-	int64_t checkpoints;     /* signatures verified in this lane */
-	int64_t unsigned_tail;   /* entries after its last checkpoint */
+	int64_t first_seq;     /* first entry kept (after a prune's anchor); 0: none */
+	int64_t last_seq;      /* last entry */
+	int64_t entries;       /* entries verified in this lane */
+	int64_t checkpoints;   /* signatures verified in this lane */
+	int64_t unsigned_tail; /* entries after its last checkpoint */
 } gd_audit_lane_report;
 
 /*
@@ -187,7 +194,10 @@ int gd_audit_last_checkpoint(gd_actor *a, gd_time *out);
  */
 int gd_audit_prune(gd_actor *a, gd_time before, int64_t *out_n);
 
-enum gd_audit_format { GD_AUDIT_JSONL = 0, GD_AUDIT_CSV = 1 };
+enum gd_audit_format {
+	GD_AUDIT_JSONL = 0,
+	GD_AUDIT_CSV = 1
+};
 
 /* Writes `n` bytes of an export; a non-zero return stops it and is returned. */
 typedef int (*gd_write_cb)(void *ud, const void *p, size_t n);

@@ -32,14 +32,14 @@
 
 /* Operations a role or grant may allow (a bit set). */
 enum gd_op {
-	GD_OP_READ = 1 << 0,      /* read records for a purpose */
-	GD_OP_WRITE = 1 << 1,     /* create subjects, store and rectify records */
-	GD_OP_ERASE = 1 << 2,     /* delete records, erase subjects */
-	GD_OP_EXPORT = 1 << 3,    /* export a subject's data */
-	GD_OP_REQUESTS = 1 << 4,  /* manage data-subject requests and consents */
-	GD_OP_REGISTER = 1 << 5,  /* manage the register of processing activities */
-	GD_OP_AUDIT = 1 << 6,     /* read the audit trail and breach register */
-	GD_OP_ADMIN = 1 << 7,     /* manage principals, roles, tokens, grants */
+	GD_OP_READ = 1 << 0,     /* read records for a purpose */
+	GD_OP_WRITE = 1 << 1,    /* create subjects, store and rectify records */
+	GD_OP_ERASE = 1 << 2,    /* delete records, erase subjects */
+	GD_OP_EXPORT = 1 << 3,   /* export a subject's data */
+	GD_OP_REQUESTS = 1 << 4, /* manage data-subject requests and consents */
+	GD_OP_REGISTER = 1 << 5, /* manage the register of processing activities */
+	GD_OP_AUDIT = 1 << 6,    /* read the audit trail and breach register */
+	GD_OP_ADMIN = 1 << 7,    /* manage principals, roles, tokens, grants */
 	GD_OP_ALL = 0xff,
 };
 
@@ -62,7 +62,7 @@ int gd_ops_parse(unsigned *out, const char *list);
  */
 void gd_ops_format(char out[96], unsigned ops);
 
-#define GD_TOKEN_SIZE 72  /* "gdt_"/"gds_" + 64 hex + NUL, with room */
+#define GD_TOKEN_SIZE 72 /* "gdt_"/"gds_" + 64 hex + NUL, with room */
 #define GD_PASSWORD_MIN 10
 #define GD_PASSWORD_MAX 1024
 
@@ -71,12 +71,15 @@ void gd_ops_format(char out[96], unsigned ops);
 #define GD_AUTH_SETTINGS_VERSION 1
 typedef struct gd_auth_settings {
 	unsigned version;
-	int max_failures;   /* failed logins in a row before a lock (default 5) */
-	gd_time lockout;    /* longest lock in seconds (default 900): 1 s, doubling per failure */
-	gd_time idle;       /* session idle timeout in seconds (default 900) */
-	gd_time absolute;   /* session absolute timeout in seconds (default 28800) */
+	int max_failures; /* failed logins in a row before a lock (default 5) */
+	gd_time lockout;  /* longest lock in seconds (default 900): 1 s, doubling per failure */
+	gd_time idle;     /* session idle timeout in seconds (default 900) */
+	gd_time absolute; /* session absolute timeout in seconds (default 28800) */
 } gd_auth_settings;
-#define GD_AUTH_SETTINGS_INIT {GD_AUTH_SETTINGS_VERSION, 5, 900, 900, 28800}
+#define GD_AUTH_SETTINGS_INIT \
+	{ \
+		GD_AUTH_SETTINGS_VERSION, 5, 900, 900, 28800 \
+	}
 
 /*
  * Reads the vault-wide login settings (defaults when never set).
@@ -126,7 +129,11 @@ typedef struct gd_role_info {
  */
 int gd_role_list(gd_actor *a, int (*cb)(void *ud, const gd_role_info *r), void *ud);
 
-enum gd_principal_kind { GD_PRINCIPAL_PERSON = 0, GD_PRINCIPAL_SERVICE = 1, GD_PRINCIPAL_SUPPORT = 2 };
+enum gd_principal_kind {
+	GD_PRINCIPAL_PERSON = 0,
+	GD_PRINCIPAL_SERVICE = 1,
+	GD_PRINCIPAL_SUPPORT = 2
+};
 
 /*
  * Creates a person of the tenant, with a role and a password (stored as an
@@ -192,7 +199,7 @@ typedef struct gd_principal_info {
 	const char *role;
 	bool totp;
 	bool disabled;
-	gd_time locked_until;   /* 0: not locked */
+	gd_time locked_until; /* 0: not locked */
 } gd_principal_info;
 
 /*
@@ -382,13 +389,13 @@ int gd_actor_require(gd_actor *a, unsigned ops, const char *action);
 
 typedef struct gd_actor_info {
 	const char *tenant;
-	const char *principal;   /* as audited: "user:ana", "svc:billing", "support:bob" */
-	const char *role;        /* "" for the operator and for grants */
+	const char *principal; /* as audited: "user:ana", "svc:billing", "support:bob" */
+	const char *role;      /* "" for the operator and for grants */
 	unsigned ops;
 	const char *activities;
-	int64_t grant;           /* support access: the grant used; 0 otherwise */
-	bool operator;           /* opened without a token: every right */
-	gd_time grant_expires;   /* support access: when the grant ends; 0 otherwise */
+	int64_t grant;         /* support access: the grant used; 0 otherwise */
+	bool operator;         /* opened without a token: every right */
+	gd_time grant_expires; /* support access: when the grant ends; 0 otherwise */
 } gd_actor_info;
 
 /*

@@ -40,7 +40,9 @@ typedef struct gd_breach_spec {
 	int high_risk;                  /* 1: likely high risk to subjects: Art. 34 applies */
 } gd_breach_spec;
 #define GD_BREACH_SPEC_INIT \
-	{GD_BREACH_SPEC_VERSION, 0, 0, 0, NULL, NULL, NULL, NULL, -1, -1, NULL, NULL, NULL, NULL, NULL, NULL, 0}
+	{ \
+		GD_BREACH_SPEC_VERSION, 0, 0, 0, NULL, NULL, NULL, NULL, -1, -1, NULL, NULL, NULL, NULL, NULL, NULL, 0 \
+	}
 
 /* A breach as stored, with its clock computed at the vault's now. */
 typedef struct gd_breach {
@@ -51,18 +53,18 @@ typedef struct gd_breach {
 	char *consequences, *measures_taken, *measures_proposed, *contact, *controller;
 	char language[8];
 	int high_risk;
-	gd_time notified_at;            /* authority notified; 0: not yet */
-	char *delay_reason;             /* why after 72 hours */
-	gd_time subjects_informed_at;   /* Art. 34 communication made; 0: not yet */
-	char *no_notice_reason;         /* documented decision that no notification is required */
+	gd_time notified_at;          /* authority notified; 0: not yet */
+	char *delay_reason;           /* why after 72 hours */
+	gd_time subjects_informed_at; /* Art. 34 communication made; 0: not yet */
+	char *no_notice_reason;       /* documented decision that no notification is required */
 	/* The last scope computed from the audit trail (gd_breach_scope with an id). */
 	gd_time scope_from, scope_to;
 	char *scope_principal, *scope_activity, *scoped_categories;
-	int64_t scoped_subjects, scoped_records;  /* -1: never computed */
+	int64_t scoped_subjects, scoped_records; /* -1: never computed */
 	/* The 72-hour clock. */
-	gd_time deadline;               /* detected_at + 72 h */
-	int64_t seconds_left;           /* until the deadline (negative: past it) */
-	const char *status;             /* "open", "overdue", "notified", "notified-late", "not-notified" */
+	gd_time deadline;     /* detected_at + 72 h */
+	int64_t seconds_left; /* until the deadline (negative: past it) */
+	const char *status;   /* "open", "overdue", "notified", "notified-late", "not-notified" */
 } gd_breach;
 
 /*
@@ -142,20 +144,26 @@ int gd_breach_no_notice(gd_actor *a, int64_t id, const char *reason);
 #define GD_BREACH_SCOPE_VERSION 1
 typedef struct gd_breach_scope_spec {
 	unsigned version;
-	gd_time from, to;          /* the incident window: at >= from, at < to (to 0: now) */
-	const char *principal;     /* a leaked credential, token or compromised service; NULL: any */
-	const char *activity;      /* the purpose used; NULL: any */
+	gd_time from, to;      /* the incident window: at >= from, at < to (to 0: now) */
+	const char *principal; /* a leaked credential, token or compromised service; NULL: any */
+	const char *activity;  /* the purpose used; NULL: any */
 } gd_breach_scope_spec;
-#define GD_BREACH_SCOPE_INIT {GD_BREACH_SCOPE_VERSION, 0, 0, NULL, NULL}
+#define GD_BREACH_SCOPE_INIT \
+	{ \
+		GD_BREACH_SCOPE_VERSION, 0, 0, NULL, NULL \
+	}
 
 typedef struct gd_breach_scope_result {
-	int64_t accesses;          /* successful reads and exports in the window */
-	int64_t subjects;          /* distinct subjects concerned */
-	int64_t records;           /* distinct records concerned */
-	int64_t categories;        /* distinct categories concerned */
+	int64_t accesses;   /* successful reads and exports in the window */
+	int64_t subjects;   /* distinct subjects concerned */
+	int64_t records;    /* distinct records concerned */
+	int64_t categories; /* distinct categories concerned */
 } gd_breach_scope_result;
 
-enum gd_breach_scope_row { GD_BREACH_SCOPE_CATEGORY = 0, GD_BREACH_SCOPE_SUBJECT = 1 };
+enum gd_breach_scope_row {
+	GD_BREACH_SCOPE_CATEGORY = 0,
+	GD_BREACH_SCOPE_SUBJECT = 1
+};
 
 /* What gd_breach_scope calls with each row (`name` valid during the call). */
 typedef int (*gd_breach_scope_cb)(void *ud, enum gd_breach_scope_row kind, const char *name,
@@ -182,8 +190,14 @@ int gd_breach_scope(gd_actor *a, int64_t breach_id, const gd_breach_scope_spec *
 
 /* ---- drafts ------------------------------------------------------------------ */
 
-enum gd_breach_recipient { GD_BREACH_AUTHORITY = 0, GD_BREACH_SUBJECTS = 1 };
-enum gd_breach_format { GD_BREACH_TEXT = 0, GD_BREACH_HTML = 1 };
+enum gd_breach_recipient {
+	GD_BREACH_AUTHORITY = 0,
+	GD_BREACH_SUBJECTS = 1
+};
+enum gd_breach_format {
+	GD_BREACH_TEXT = 0,
+	GD_BREACH_HTML = 1
+};
 
 /*
  * Drafts the notification to the authority (Art. 33(3) items a-d, with the

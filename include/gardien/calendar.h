@@ -20,11 +20,14 @@ extern "C" {
 #define GD_CALENDAR_VERSION 1
 typedef struct gd_calendar {
 	unsigned version;
-	char state[3];      /* ISO 3166-1 alpha-2 member state: "BE", "FR"…; "" none */
-	char zone[65];      /* IANA time zone: "Europe/Brussels"; "" the state's */
-	int target_days;    /* internal target, days after receipt; 0 none */
+	char state[3];   /* ISO 3166-1 alpha-2 member state: "BE", "FR"…; "" none */
+	char zone[65];   /* IANA time zone: "Europe/Brussels"; "" the state's */
+	int target_days; /* internal target, days after receipt; 0 none */
 } gd_calendar;
-#define GD_CALENDAR_INIT {GD_CALENDAR_VERSION, "", "", 0}
+#define GD_CALENDAR_INIT \
+	{ \
+		GD_CALENDAR_VERSION, "", "", 0 \
+	}
 
 /*
  * The tenant's calendar as set (`set`, may be NULL) and as used (`used`, may

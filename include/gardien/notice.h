@@ -48,12 +48,12 @@ int gd_notice_draft_file(const char *path, const char *language, FILE *out);
 
 /* One difference between a notice and a register. Strings valid during the callback only. */
 typedef struct gd_notice_gap {
-	char side;            /* 'N': the notice says it, the register lacks it;
+	char side;        /* 'N': the notice says it, the register lacks it;
 	                         'R': the register declares it, the notice does not tell */
-	const char *kind;     /* "activity", "basis", "period", "recipient", "transfer",
+	const char *kind; /* "activity", "basis", "period", "recipient", "transfer",
 	                         "right", "contact" */
-	const char *what;     /* the item, in the notice's or the register's words */
-	int line;             /* the notice's line for side 'N', 0 otherwise */
+	const char *what; /* the item, in the notice's or the register's words */
+	int line;         /* the notice's line for side 'N', 0 otherwise */
 } gd_notice_gap;
 
 /*
@@ -72,9 +72,9 @@ int gd_notice_compare(const char *notice_path, const char *register_path, const 
 
 /* Something Art. 13/14 requires that the register does not say. */
 typedef struct gd_notice_missing {
-	const char *article;  /* "13(1)(a)", … */
-	const char *where;    /* "controller", "activity billing", "rights" */
-	const char *message;  /* what the register must still say */
+	const char *article; /* "13(1)(a)", … */
+	const char *where;   /* "controller", "activity billing", "rights" */
+	const char *message; /* what the register must still say */
 } gd_notice_missing;
 
 #define GD_NOTICE_FORMATS "md, html"

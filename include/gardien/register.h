@@ -19,14 +19,17 @@
 extern "C" {
 #endif
 
-enum gd_register_severity { GD_REGISTER_ERROR = 0, GD_REGISTER_WARNING = 1 };
+enum gd_register_severity {
+	GD_REGISTER_ERROR = 0,
+	GD_REGISTER_WARNING = 1
+};
 
 /* One finding of the validator. Strings are valid during the callback only. */
 typedef struct gd_register_diag {
 	enum gd_register_severity severity;
-	const char *file;     /* as given to the check */
-	int line, column;     /* 1-based; 0 when the finding is about the whole file */
-	const char *message;  /* what is wrong and how to fix it */
+	const char *file;    /* as given to the check */
+	int line, column;    /* 1-based; 0 when the finding is about the whole file */
+	const char *message; /* what is wrong and how to fix it */
 } gd_register_diag;
 
 typedef void (*gd_register_report_cb)(void *ud, const gd_register_diag *d);
@@ -107,10 +110,10 @@ int gd_register_load_buffer(gd_actor *a, const char *name, const void *text, siz
 typedef struct gd_register_version {
 	int64_t version;
 	gd_time loaded_at;
-	const char *principal;  /* who loaded it */
-	const char *file;       /* the file name given at load */
-	const char *digest;     /* BLAKE2b-256 of the source, hex */
-	int activities;         /* number of processing activities */
+	const char *principal; /* who loaded it */
+	const char *file;      /* the file name given at load */
+	const char *digest;    /* BLAKE2b-256 of the source, hex */
+	int activities;        /* number of processing activities */
 } gd_register_version;
 
 /*
@@ -165,11 +168,11 @@ int gd_register_export_file_lang(const char *path, const char *format, const cha
 
 /* One difference between two versions. Strings are valid during the callback only. */
 typedef struct gd_register_change {
-	char op;               /* '+' added, '-' removed, '~' changed */
-	const char *where;     /* "activity billing", "controller", "rights", … */
-	const char *field;     /* the changed key ("legal_basis"); NULL for a whole section */
-	const char *before;    /* compact JSON, NULL when added */
-	const char *after;     /* compact JSON, NULL when removed */
+	char op;            /* '+' added, '-' removed, '~' changed */
+	const char *where;  /* "activity billing", "controller", "rights", … */
+	const char *field;  /* the changed key ("legal_basis"); NULL for a whole section */
+	const char *before; /* compact JSON, NULL when added */
+	const char *after;  /* compact JSON, NULL when removed */
 } gd_register_change;
 
 /*

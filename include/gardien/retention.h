@@ -59,11 +59,11 @@ int gd_event_parse_line(const char *line, size_t len, char subject[GD_SUBJECT_ID
 typedef struct gd_hold {
 	int64_t id;
 	char subject[GD_SUBJECT_ID_SIZE];
-	int64_t record_id;          /* 0: the whole subject */
+	int64_t record_id; /* 0: the whole subject */
 	char reason[GD_HOLD_REASON_MAX + 1];
 	gd_time placed_at;
 	char placed_by[GD_NAME_MAX + 1];
-	gd_time lifted_at;          /* 0: still active */
+	gd_time lifted_at; /* 0: still active */
 } gd_hold;
 
 /*
@@ -104,8 +104,8 @@ int gd_hold_list(gd_actor *a, const char *subject, bool all,
 /* ---- plan and sweep ----------------------------------------------------------------- */
 
 enum gd_retention_action {
-	GD_RETENTION_ARCHIVE = 0,    /* kept only as legal proof */
-	GD_RETENTION_ANONYMISE = 1,  /* personal part removed, statistics kept */
+	GD_RETENTION_ARCHIVE = 0,   /* kept only as legal proof */
+	GD_RETENTION_ANONYMISE = 1, /* personal part removed, statistics kept */
 	GD_RETENTION_DELETE = 2,
 };
 
@@ -117,20 +117,20 @@ enum gd_retention_action {
 const char *gd_retention_action_name(int action);
 
 typedef struct gd_retention_plan_row {
-	char month[8];              /* "YYYY-MM" of the due date */
+	char month[8]; /* "YYYY-MM" of the due date */
 	const char *activity;
-	int action;                 /* enum gd_retention_action */
-	const char *rule;           /* the notice's wording of the rule ("" if none) */
-	int rule_line;              /* line of the rule in the register file (0: unknown) */
+	int action;       /* enum gd_retention_action */
+	const char *rule; /* the notice's wording of the rule ("" if none) */
+	int rule_line;    /* line of the rule in the register file (0: unknown) */
 	int64_t count;
 	gd_time first_due;
 } gd_retention_plan_row;
 
 typedef struct gd_retention_plan_totals {
-	int64_t transitions;        /* in the rows */
-	int64_t held;               /* records whose due deletion/anonymisation a hold blocks */
-	int64_t waiting;            /* records whose next stage waits for an event */
-	int64_t no_rule;            /* records no retention rule covers */
+	int64_t transitions; /* in the rows */
+	int64_t held;        /* records whose due deletion/anonymisation a hold blocks */
+	int64_t waiting;     /* records whose next stage waits for an event */
+	int64_t no_rule;     /* records no retention rule covers */
 } gd_retention_plan_totals;
 
 /*
@@ -149,19 +149,22 @@ int gd_retention_plan(gd_actor *a, gd_time until,
 #define GD_RETENTION_SWEEP_OPTIONS_VERSION 1
 typedef struct gd_retention_sweep_options {
 	unsigned version;
-	size_t batch;               /* transitions per commit; 0: 5000 */
-	size_t max_batches;         /* stop after this many batches (0: until done) */
+	size_t batch;       /* transitions per commit; 0: 5000 */
+	size_t max_batches; /* stop after this many batches (0: until done) */
 	/* Called after each committed batch; non-zero stops the sweep (resumable). */
 	int (*progress)(void *ud, uint64_t done, uint64_t total);
 	void *ud;
 } gd_retention_sweep_options;
-#define GD_RETENTION_SWEEP_OPTIONS_INIT {GD_RETENTION_SWEEP_OPTIONS_VERSION, 0, 0, NULL, NULL}
+#define GD_RETENTION_SWEEP_OPTIONS_INIT \
+	{ \
+		GD_RETENTION_SWEEP_OPTIONS_VERSION, 0, 0, NULL, NULL \
+	}
 
 typedef struct gd_retention_stats {
-	uint64_t scheduled;         /* records whose next transition was (re)computed, not yet due */
+	uint64_t scheduled; /* records whose next transition was (re)computed, not yet due */
 	uint64_t archived, anonymised, deleted;
 	uint64_t batches;
-	bool complete;              /* nothing due is left */
+	bool complete; /* nothing due is left */
 } gd_retention_stats;
 
 /*
@@ -187,17 +190,24 @@ typedef struct gd_backup_policy {
 	unsigned version;
 	int daily_days, weekly_weeks, monthly_months;
 } gd_backup_policy;
-#define GD_BACKUP_POLICY_INIT {GD_BACKUP_POLICY_VERSION, 7, 4, 3}
+#define GD_BACKUP_POLICY_INIT \
+	{ \
+		GD_BACKUP_POLICY_VERSION, 7, 4, 3 \
+	}
 
-enum { GD_BACKUP_DAILY = 1, GD_BACKUP_WEEKLY = 2, GD_BACKUP_MONTHLY = 4 };
+enum {
+	GD_BACKUP_DAILY = 1,
+	GD_BACKUP_WEEKLY = 2,
+	GD_BACKUP_MONTHLY = 4
+};
 
 typedef struct gd_backup_info {
-	char name[64];              /* file name inside the backup directory */
+	char name[64]; /* file name inside the backup directory */
 	gd_time created_at;
-	unsigned kinds;             /* GD_BACKUP_DAILY | WEEKLY | MONTHLY */
-	gd_time kept_until;         /* under the policy given */
+	unsigned kinds;     /* GD_BACKUP_DAILY | WEEKLY | MONTHLY */
+	gd_time kept_until; /* under the policy given */
 	uint64_t size;
-	char checksum[65];          /* BLAKE2b-256 of the file before its trailer, hex */
+	char checksum[65]; /* BLAKE2b-256 of the file before its trailer, hex */
 } gd_backup_info;
 
 /*
@@ -244,7 +254,7 @@ int gd_backup_verify(gd_vault *v, const char *file);
 
 typedef struct gd_backup_restore_stats {
 	gd_time snapshot_at;
-	uint64_t erasures, deletions, anonymisations;  /* journal entries re-applied */
+	uint64_t erasures, deletions, anonymisations; /* journal entries re-applied */
 	/* Entries whose transaction never committed: the live vault still held the data. */
 	uint64_t uncommitted;
 } gd_backup_restore_stats;

@@ -40,13 +40,13 @@ typedef int (*gd_write_cb)(void *ud, const void *p, size_t n);
 
 enum gd_consent_event {
 	GD_CONSENT_GIVEN = 1,
-	GD_CONSENT_RENEWED = 2,     /* given again while a consent was live or expired */
+	GD_CONSENT_RENEWED = 2, /* given again while a consent was live or expired */
 	GD_CONSENT_WITHDRAWN = 3,
-	GD_CONSENT_EXPIRED = 4,     /* derived: never stored, reported by history/status */
+	GD_CONSENT_EXPIRED = 4, /* derived: never stored, reported by history/status */
 };
 
 enum gd_consent_state {
-	GD_CONSENT_NONE = 0,        /* never given */
+	GD_CONSENT_NONE = 0, /* never given */
 	GD_CONSENT_LIVE = 1,
 	GD_CONSENT_STATE_WITHDRAWN = 2,
 	GD_CONSENT_STATE_EXPIRED = 3,
@@ -60,25 +60,28 @@ typedef struct gd_consent_evidence {
 	const char *text;
 	/* Version of that wording; NULL: the register's consent_version. */
 	const char *text_version;
-	const char *channel;        /* how it was given: "web-form", "email", … (slug) */
-	const char *source;         /* where: a form or page id (slug); NULL: "subject" */
-	gd_time at;                 /* 0: now */
+	const char *channel; /* how it was given: "web-form", "email", … (slug) */
+	const char *source;  /* where: a form or page id (slug); NULL: "subject" */
+	gd_time at;          /* 0: now */
 } gd_consent_evidence;
-#define GD_CONSENT_EVIDENCE_INIT {GD_CONSENT_EVIDENCE_VERSION, NULL, NULL, NULL, NULL, 0}
+#define GD_CONSENT_EVIDENCE_INIT \
+	{ \
+		GD_CONSENT_EVIDENCE_VERSION, NULL, NULL, NULL, NULL, 0 \
+	}
 
 /* One event of the ledger (or the derived expiry). Valid during a callback only. */
 typedef struct gd_consent {
-	int64_t id;                 /* 0 for a derived expiry */
+	int64_t id; /* 0 for a derived expiry */
 	const char *subject;
 	const char *activity;
 	enum gd_consent_event event;
 	gd_time at;
-	gd_time expires_at;         /* 0: no expiry */
-	const char *text_hash;      /* 64 hex, or "" */
-	const char *text_version;   /* or "" */
+	gd_time expires_at;       /* 0: no expiry */
+	const char *text_hash;    /* 64 hex, or "" */
+	const char *text_version; /* or "" */
 	const char *channel;
 	const char *source;
-	const char *principal;      /* who recorded it */
+	const char *principal; /* who recorded it */
 } gd_consent;
 typedef int (*gd_consent_cb)(void *ud, const gd_consent *c);
 
@@ -149,10 +152,10 @@ int gd_consent_expiring(gd_actor *a, gd_time until,
 /* ---- requests ------------------------------------------------------------------ */
 
 enum gd_request_state {
-	GD_REQUEST_RECEIVED = 0,    /* identity to verify */
-	GD_REQUEST_VERIFIED = 1,    /* identity verified */
+	GD_REQUEST_RECEIVED = 0, /* identity to verify */
+	GD_REQUEST_VERIFIED = 1, /* identity verified */
 	GD_REQUEST_IN_PROGRESS = 2,
-	GD_REQUEST_EXTENDED = 3,    /* in progress, deadline extended by two months */
+	GD_REQUEST_EXTENDED = 3, /* in progress, deadline extended by two months */
 	GD_REQUEST_COMPLETED = 4,
 	GD_REQUEST_REFUSED = 5,
 };
@@ -173,11 +176,14 @@ const char *gd_request_state_name(enum gd_request_state s);
 typedef struct gd_request_spec {
 	unsigned version;
 	const char *kind;
-	const char *subject;        /* pseudonym */
-	gd_time received_at;        /* 0: now; the deadline counts from it */
-	const char *activity;       /* objection, withdraw_consent: the activity; NULL: all */
+	const char *subject;  /* pseudonym */
+	gd_time received_at;  /* 0: now; the deadline counts from it */
+	const char *activity; /* objection, withdraw_consent: the activity; NULL: all */
 } gd_request_spec;
-#define GD_REQUEST_SPEC_INIT {GD_REQUEST_SPEC_VERSION, NULL, NULL, 0, NULL}
+#define GD_REQUEST_SPEC_INIT \
+	{ \
+		GD_REQUEST_SPEC_VERSION, NULL, NULL, 0, NULL \
+	}
 
 typedef struct gd_request {
 	int64_t id;
@@ -186,18 +192,18 @@ typedef struct gd_request {
 	char activity[GD_NAME_MAX + 1];
 	enum gd_request_state state;
 	gd_time received_at;
-	gd_time due_at;             /* legal deadline: last second of its day in the tenant's zone */
+	gd_time due_at; /* legal deadline: last second of its day in the tenant's zone */
 	bool extended;
-	bool late;                  /* open and past due now, or closed after due */
+	bool late; /* open and past due now, or closed after due */
 	char reason[GD_REASON_MAX + 1];
 	char identity_method[GD_NAME_MAX + 1];
 	char identity_ref[GD_NAME_MAX + 1];
 	char identity_by[GD_NAME_MAX + 1];
-	gd_time identity_at;        /* 0: not verified */
+	gd_time identity_at; /* 0: not verified */
 	gd_time closed_at;
 	char opened_by[GD_NAME_MAX + 1];
-	int64_t copies;             /* copies of the data delivered (access) */
-	gd_time target_at;          /* the tenant's internal target (gd_calendar), 0: none */
+	int64_t copies;    /* copies of the data delivered (access) */
+	gd_time target_at; /* the tenant's internal target (gd_calendar), 0: none */
 } gd_request;
 typedef int (*gd_request_cb)(void *ud, const gd_request *r);
 
@@ -302,7 +308,11 @@ int gd_request_steps(gd_actor *a, int64_t id,
 
 /* ---- exports (access, copy, portability) ------------------------------------------ */
 
-enum gd_export_format { GD_EXPORT_JSON = 0, GD_EXPORT_CSV = 1, GD_EXPORT_HTML = 2 };
+enum gd_export_format {
+	GD_EXPORT_JSON = 0,
+	GD_EXPORT_CSV = 1,
+	GD_EXPORT_HTML = 2
+};
 /* Portability: only data the subject provided, processed on consent or contract. */
 #define GD_EXPORT_PORTABLE 1u
 
@@ -361,8 +371,8 @@ typedef struct gd_erasure_kept {
 	int64_t record_id;
 	const char *activity;
 	const char *category;
-	const char *rule;           /* "legal obligation: <law>", "legal claims", … */
-	gd_time until;              /* 0: end unknown (counted from an event) */
+	const char *rule; /* "legal obligation: <law>", "legal claims", … */
+	gd_time until;    /* 0: end unknown (counted from an event) */
 	/* What ends its retention, in words: the date, the event awaited, or that
 	   no rule covers it ("kept until the event \"contract_end\" happens, then …"). */
 	const char *ends;
@@ -387,16 +397,20 @@ int gd_request_erase(gd_actor *a, int64_t id, int (*kept)(void *ud, const gd_era
 
 /* ---- post-mortem directives (French law 78-17, art. 85) ---------------------------- */
 
-enum gd_directive_wish { GD_DIRECTIVE_ERASE = 0, GD_DIRECTIVE_TRANSMIT = 1, GD_DIRECTIVE_KEEP = 2 };
+enum gd_directive_wish {
+	GD_DIRECTIVE_ERASE = 0,
+	GD_DIRECTIVE_TRANSMIT = 1,
+	GD_DIRECTIVE_KEEP = 2
+};
 
 /* A subject's directive. Strings are valid during the callback only. */
 typedef struct gd_directive {
-	enum gd_directive_wish wish;  /* erase the data, hand it to the designated person, or keep it */
-	const char *designated;       /* the person who is to see it done */
-	const char *contact;          /* how to reach them */
-	const char *text;             /* the directive in the subject's words ("" when none) */
+	enum gd_directive_wish wish; /* erase the data, hand it to the designated person, or keep it */
+	const char *designated;      /* the person who is to see it done */
+	const char *contact;         /* how to reach them */
+	const char *text;            /* the directive in the subject's words ("" when none) */
 	gd_time recorded_at;
-	gd_time applied_at;           /* 0: not applied yet */
+	gd_time applied_at; /* 0: not applied yet */
 } gd_directive;
 
 /* "erase", "transmit", "keep". */
@@ -441,13 +455,13 @@ typedef struct gd_notice {
 	int64_t id;
 	gd_time at;
 	const char *recipient;
-	const char *action;         /* "rectification", "erasure", "restriction" */
+	const char *action; /* "rectification", "erasure", "restriction" */
 	const char *subject;
 	const char *activity;
-	const char *category;       /* or "" */
-	int64_t record_id;          /* 0: the subject as a whole */
+	const char *category; /* or "" */
+	int64_t record_id;    /* 0: the subject as a whole */
 	int64_t request_id;
-	gd_time acked_at;           /* 0: pending */
+	gd_time acked_at; /* 0: pending */
 } gd_notice;
 
 /*

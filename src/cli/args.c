@@ -96,7 +96,8 @@ int cli_args_parse(struct cli *c, const char *cmd, const struct cli_opt *opts, i
 			out->pos[out->npos++] = a;
 			continue;
 		}
-		const struct cli_opt *o = a[1] == '-' ? cli_opt_find(opts, a) : a[2] == 0 ? find_short(opts, a[1]) : NULL;
+		const struct cli_opt *o = a[1] == '-' ? cli_opt_find(opts, a) : a[2] == 0 ? find_short(opts, a[1])
+		                                                                          : NULL;
 		if (!o)
 			return unknown(c, cmd, opts, a);
 		if (!(o->flags & (CLI_OPT_REPEAT | CLI_OPT_LAST)))

@@ -18,26 +18,26 @@
 /* Exit codes (docs/cli.md). */
 enum {
 	EXIT_OK = 0,
-	EXIT_ERROR = 1,     /* storage, system, unexpected */
-	EXIT_USAGE = 2,     /* bad arguments or bad input */
+	EXIT_ERROR = 1, /* storage, system, unexpected */
+	EXIT_USAGE = 2, /* bad arguments or bad input */
 	EXIT_NOTFOUND = 3,
-	EXIT_DENIED = 4,    /* refused by policy, wrong key or credentials */
-	EXIT_CORRUPT = 5,   /* tampering or damage detected */
+	EXIT_DENIED = 4,  /* refused by policy, wrong key or credentials */
+	EXIT_CORRUPT = 5, /* tampering or damage detected */
 	EXIT_EXISTS = 6,
-	EXIT_STATE = 7,     /* expired, busy, or not allowed now */
+	EXIT_STATE = 7, /* expired, busy, or not allowed now */
 };
 
 struct cli {
-	const char *vault_path;  /* --vault, GARDIEN_VAULT, "gardien.db" */
-	const char *key_path;    /* --key, GARDIEN_KEY, "<vault>.key" */
-	int key_fd;              /* --key-fd, GARDIEN_KEY_FD: the key file's bytes on a descriptor */
-	const char *key_command; /* --key-command, GARDIEN_KEY_COMMAND: a command printing them */
-	const char *key_pkcs11;  /* --key-pkcs11, GARDIEN_KEY_PKCS11: the token holding the master */
-	const char *tenant;      /* --tenant, GARDIEN_TENANT, the only tenant */
-	const char *principal;   /* --as, GARDIEN_PRINCIPAL, "cli:$USER" */
-	gd_time now;             /* --now, GARDIEN_NOW; 0: the system clock */
-	bool json;               /* --json */
-	bool ordered_writes;     /* --ordered-writes, GARDIEN_ORDERED_WRITES=1 */
+	const char *vault_path;      /* --vault, GARDIEN_VAULT, "gardien.db" */
+	const char *key_path;        /* --key, GARDIEN_KEY, "<vault>.key" */
+	int key_fd;                  /* --key-fd, GARDIEN_KEY_FD: the key file's bytes on a descriptor */
+	const char *key_command;     /* --key-command, GARDIEN_KEY_COMMAND: a command printing them */
+	const char *key_pkcs11;      /* --key-pkcs11, GARDIEN_KEY_PKCS11: the token holding the master */
+	const char *tenant;          /* --tenant, GARDIEN_TENANT, the only tenant */
+	const char *principal;       /* --as, GARDIEN_PRINCIPAL, "cli:$USER" */
+	gd_time now;                 /* --now, GARDIEN_NOW; 0: the system clock */
+	bool json;                   /* --json */
+	bool ordered_writes;         /* --ordered-writes, GARDIEN_ORDERED_WRITES=1 */
 	const struct cli_args *args; /* the command line parsed with the command's option table (main.c) */
 	const char *prog;
 	gd_vault *vault;
@@ -50,7 +50,7 @@ struct command {
 	const char *name;
 	int (*run)(struct cli *c, int argc, char **argv);
 	const char *summary;
-	const char *usage;   /* full help text */
+	const char *usage; /* full help text */
 };
 
 /*

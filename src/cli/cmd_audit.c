@@ -99,7 +99,7 @@ struct lanes_out {
 	struct cli_progress pr;
 	struct cli *c;
 	json_t *arr;
-	FILE *text;    /* the lines, printed after the summary */
+	FILE *text; /* the lines, printed after the summary */
 };
 
 /* verify's two callbacks share one `ud`, a struct lanes_out. */
@@ -178,7 +178,8 @@ static int verify_file(struct cli *c, const char *path, const char *key_hex)
 		report_print(&r);
 		if (!key_hex)
 			printf("signed by the key the file names, %s: compare it with the one the controller"
-			       " gave you, or pass it with --public-key\n", named);
+			       " gave you, or pass it with --public-key\n",
+			       named);
 	}
 	return rc == GD_ECORRUPT ? EXIT_CORRUPT : EXIT_OK;
 }

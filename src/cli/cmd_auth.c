@@ -61,7 +61,8 @@ static int read_password(struct cli *c, char *buf, size_t cap)
 
 static const char *kind_name(enum gd_principal_kind k)
 {
-	return k == GD_PRINCIPAL_SERVICE ? "service" : k == GD_PRINCIPAL_SUPPORT ? "support" : "person";
+	return k == GD_PRINCIPAL_SERVICE ? "service" : k == GD_PRINCIPAL_SUPPORT ? "support"
+	                                                                         : "person";
 }
 
 static int print_principal(void *ud, const gd_principal_info *p)
@@ -155,7 +156,7 @@ int cmd_user(struct cli *c, int argc, char **argv)
 		if ((rc = support ? cli_open_vault_wide(c) : cli_open(c, true)) != EXIT_OK)
 			return rc;
 		rc = support ? gd_support_create(c->actor, name, pw)
-		                                 : gd_user_set_password(c->actor, name, pw);
+		             : gd_user_set_password(c->actor, name, pw);
 		memset(pw, 0, sizeof pw);
 	} else if (strcmp(sub, "totp") == 0 || strcmp(sub, "unlock") == 0 || strcmp(sub, "disable") == 0) {
 		if (argc != 3)
@@ -370,7 +371,7 @@ int cmd_grant(struct cli *c, int argc, char **argv)
 	if ((rc = check_opts(c, "grant", argc, argv, 3, o, NULL)) != EXIT_OK)
 		return rc;
 	const char *ops_s = opt(argc, argv, 3, "--ops"), *acts = opt(argc, argv, 3, "--activities"),
-	           *until = opt(argc, argv, 3, "--until");
+		   *until = opt(argc, argv, 3, "--until");
 	if (!ops_s || !acts || !until)
 		return cli_usage(c, "grant", "create needs --ops, --activities and --until");
 	unsigned ops;

@@ -152,9 +152,9 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		/* A backup is as large as the vault: it is decrypted from its file, not
 		 * copied from a stream into memory first. */
 		if ((rc = cli_no_dash(c, "backup", o.arg, "restore decrypts the backup from its file: give the file")) !=
-		        EXIT_OK ||
+		            EXIT_OK ||
 		    (rc = cli_no_dash(c, "backup", o.journal, "restore decrypts the journal from its file: give the file")) !=
-		        EXIT_OK)
+		            EXIT_OK)
 			return rc;
 		gd_vault_options vo = cli_vault_options(c);
 		vo.now = c->now;

@@ -123,11 +123,7 @@ static void show(const gd_breach *b)
 	printf("  nature          %s\n  description     %s\n", b->nature, b->description);
 	const struct {
 		const char *label, *v;
-	} rows[] = {{"data categories", b->data_categories}, {"subject categ.", b->subject_categories},
-	            {"consequences", b->consequences},       {"measures taken", b->measures_taken},
-	            {"measures prop.", b->measures_proposed}, {"contact", b->contact},
-	            {"controller", b->controller},           {"delay reason", b->delay_reason},
-	            {"not notified", b->no_notice_reason}};
+	} rows[] = {{"data categories", b->data_categories}, {"subject categ.", b->subject_categories}, {"consequences", b->consequences}, {"measures taken", b->measures_taken}, {"measures prop.", b->measures_proposed}, {"contact", b->contact}, {"controller", b->controller}, {"delay reason", b->delay_reason}, {"not notified", b->no_notice_reason}};
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
 		printf("  %-15s %s\n", rows[i].label, rows[i].v ? rows[i].v : "-");
 	if (b->approx_subjects >= 0)

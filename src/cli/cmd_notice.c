@@ -206,6 +206,7 @@ int cli_register_notice(struct cli *c, int argc, char **argv)
 		                         (json_int_t)missing, "items", arr));
 	else if (missing)
 		fprintf(stderr, "%zu item%s of Art. 13/14 missing from the register: the notice says "
-		                "\"to be completed\" there\n", missing, missing == 1 ? "" : "s");
+		                "\"to be completed\" there\n",
+		        missing, missing == 1 ? "" : "s");
 	return strict && missing ? EXIT_USAGE : EXIT_OK;
 }

@@ -10,7 +10,7 @@
 #include "cli.h"
 
 struct findings {
-	json_t *arr;  /* --json */
+	json_t *arr;                /* --json */
 	const struct cli_input *in; /* the file read, named "<stdin>" when it is "-" */
 };
 

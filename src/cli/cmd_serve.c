@@ -18,11 +18,7 @@ static int parse_uint(struct cli *c, const char *opt, const char *s, unsigned lo
 
 int cli_serve_run(struct cli *c, int argc, char **argv)
 {
-	struct server_config cfg = {.vault_path = c->vault_path, .key_path = c->key_path, .now = c->now,
-	                            .key_fd = c->key_fd, .key_command = c->key_command, .key_pkcs11 = c->key_pkcs11,
-	                            .ordered_writes = c->ordered_writes,
-	                            .host = "127.0.0.1", .port = 8080, .threads = 16, .timeout = 30,
-	                            .connections = 1024, .per_client = 64, .deadline = 60};
+	struct server_config cfg = {.vault_path = c->vault_path, .key_path = c->key_path, .now = c->now, .key_fd = c->key_fd, .key_command = c->key_command, .key_pkcs11 = c->key_pkcs11, .ordered_writes = c->ordered_writes, .host = "127.0.0.1", .port = 8080, .threads = 16, .timeout = 30, .connections = 1024, .per_client = 64, .deadline = 60};
 	char host[64];
 	int rc;
 	for (int i = 1; i < argc; i++) {

@@ -829,7 +829,7 @@ static char **split_equals(int *argc, char **argv)
 		if (options && strcmp(argv[i], "--") == 0)
 			options = false;
 		if (eq) {
-			*eq = 0;  /* argv's strings are ours to change */
+			*eq = 0; /* argv's strings are ours to change */
 			out[k++] = argv[i];
 			out[k++] = eq + 1;
 		} else {

@@ -44,18 +44,18 @@ struct gd_vault {
 	/* Where the vault's own files (the erasure journal) are named from: the
 	 * path of a file vault, the key file's minus ".key" for a PostgreSQL one. */
 	char *file_base;
-	unsigned char *master;       /* GD__KEY_SIZE, secure memory: the master that opens key_check */
-	struct gd__keyring *ring;    /* the key file's keys (keys/keyring.c), secure memory */
-	uint32_t master_version;     /* the version of `master` in the ring (or on the token) */
-	char *key_path, *key_command;  /* the key provider opened with (NULL: default file) */
+	unsigned char *master;        /* GD__KEY_SIZE, secure memory: the master that opens key_check */
+	struct gd__keyring *ring;     /* the key file's keys (keys/keyring.c), secure memory */
+	uint32_t master_version;      /* the version of `master` in the ring (or on the token) */
+	char *key_path, *key_command; /* the key provider opened with (NULL: default file) */
 	int key_fd;
-	char *key_pkcs11;            /* PKCS#11 URI of the token holding the master (NULL: none) */
-	struct gd__p11 *p11;         /* its session, while open */
-	struct gd__lock *lock;       /* shared vault lock (vault/lock.c), held while open */
-	unsigned char *audit_sk;     /* Ed25519 secret key, secure memory */
+	char *key_pkcs11;        /* PKCS#11 URI of the token holding the master (NULL: none) */
+	struct gd__p11 *p11;     /* its session, while open */
+	struct gd__lock *lock;   /* shared vault lock (vault/lock.c), held while open */
+	unsigned char *audit_sk; /* Ed25519 secret key, secure memory */
 	unsigned char audit_pk[32];
-	gd_time now;                 /* 0: system clock */
-	unsigned store_flags;        /* GD__STORE_* the engine is opened with (store.h) */
+	gd_time now;          /* 0: system clock */
+	unsigned store_flags; /* GD__STORE_* the engine is opened with (store.h) */
 	/* Each module's state, in its own struct, declared in its header. */
 	struct gd__tx tx;                     /* the operation bracket (vault/tx.h) */
 	struct gd__journal_state journal;     /* the erasure journal (backup/journal.h) */
@@ -77,13 +77,13 @@ struct gd_actor {
 	char tenant[65];
 	char principal[GD_NAME_MAX + 1];
 	char country_code[8];
-	unsigned char *keys;         /* kek | blind key | last subject's key, secure memory */
+	unsigned char *keys; /* kek | blind key | last subject's key, secure memory */
 	/* The last subject whose key was unwrapped, valid while cached_gen == v->tx.gen. */
 	int64_t cached_subject_id;
 	char cached_subject[GD_SUBJECT_ID_SIZE];
 	uint64_t cached_gen;
-	struct gd__authz *authz;     /* role or grant (auth.c); NULL: operator, every right */
-	int64_t request_id;          /* the request being carried out, named by Art. 19 notices; 0 none */
+	struct gd__authz *authz; /* role or grant (auth.c); NULL: operator, every right */
+	int64_t request_id;      /* the request being carried out, named by Art. 19 notices; 0 none */
 	/* Epoch keys opened (keys/epoch.c): slot i holds epoch epoch_ids[i] (0: empty)
 	 * at GD__ACTOR_EPOCH_KEY(a, i). */
 	uint32_t epoch_ids[GD__EPOCH_SLOTS];
@@ -92,7 +92,7 @@ struct gd_actor {
 #define GD__ACTOR_KEK(a) ((a)->keys)
 #define GD__ACTOR_BLIND(a) ((a)->keys + GD__KEY_SIZE)
 #define GD__ACTOR_CACHED_KEY(a) ((a)->keys + 2 * GD__KEY_SIZE)
-#define GD__ACTOR_META(a) ((a)->keys + 3 * GD__KEY_SIZE)   /* metadata MAC key (records/integrity.c) */
+#define GD__ACTOR_META(a) ((a)->keys + 3 * GD__KEY_SIZE) /* metadata MAC key (records/integrity.c) */
 #define GD__ACTOR_EPOCH_KEY(a, i) ((a)->keys + (4 + (size_t)(i)) * GD__KEY_SIZE)
 /* What a->keys holds: KEK, blind key, last subject's key, metadata MAC key, the epoch keys. */
 #define GD__ACTOR_KEYS_SIZE ((4 + GD__EPOCH_SLOTS) * GD__KEY_SIZE)
@@ -105,7 +105,6 @@ struct gd_actor {
 int gd__meta_put(gd_vault *v, const char *key, const void *value, size_t n);
 int gd__meta_put_int(gd_vault *v, const char *key, int64_t value);
 int gd__tenant_set_key(gd_vault *v, int64_t tenant_id, const void *wrapped, size_t n);
-
 
 /* Validates a slug-like name ([a-z0-9._:-], 1..GD_NAME_MAX); `what` names it in the error. */
 int gd__check_name(const char *s, const char *what);

@@ -23,10 +23,7 @@ const char *const console_csp =
 static const char *type_of(const char *name)
 {
 	static const char *const types[][2] = {
-		{".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-		{".mjs", "text/javascript; charset=utf-8"},
-		{".css", "text/css; charset=utf-8"}, {".svg", "image/svg+xml"},
-		{".json", "application/json"}, {".txt", "text/plain; charset=utf-8"}};
+		{".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"}, {".svg", "image/svg+xml"}, {".json", "application/json"}, {".txt", "text/plain; charset=utf-8"}};
 	const char *dot = strrchr(name, '.');
 	for (size_t i = 0; dot && i < sizeof types / sizeof *types; i++)
 		if (strcmp(dot, types[i][0]) == 0)

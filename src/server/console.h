@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 struct console_file {
-	const char *name;   /* path relative to the source root: "console/index.html" */
-	const char *data;   /* NUL-terminated */
+	const char *name; /* path relative to the source root: "console/index.html" */
+	const char *data; /* NUL-terminated */
 	size_t size;
 };
 

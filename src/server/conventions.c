@@ -103,7 +103,8 @@ int api_cursor_parse(const char *op, const char *s, int64_t *pos)
 		int v = 0;
 		for (int j = 0; j < 2; j++) {
 			char ch = s[i + j];
-			int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+			int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+			                                                                   : -1;
 			if (d < 0)
 				return -1;
 			v = v * 16 + d;
@@ -253,8 +254,8 @@ void api_etag_apply(struct api_resp *out, const char *if_none_match)
 #define IDEM_BODY_MAX (64u * 1024)
 
 struct idem {
-	unsigned char key[32];       /* SHA-256 of tenant, principal and the client's key */
-	unsigned char req[32];       /* SHA-256 of method, path and body */
+	unsigned char key[32]; /* SHA-256 of tenant, principal and the client's key */
+	unsigned char req[32]; /* SHA-256 of method, path and body */
 	time_t at;
 	int status;
 	const char *type;

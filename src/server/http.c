@@ -66,20 +66,20 @@ struct job {
 };
 
 struct pending {
-	char *path;                  /* decoded by check_uri, NULL when refused */
-	char *query;                 /* the raw query string after '?', or NULL */
-	const char *refused;         /* why the request line is refused, or NULL */
-	const char *raw_end;         /* where the raw request target ended (its NUL) */
-	bool started;                /* the access handler has seen the headers */
-	char rid[20];                /* request id (X-Request-Id, access log) */
+	char *path;                    /* decoded by check_uri, NULL when refused */
+	char *query;                   /* the raw query string after '?', or NULL */
+	const char *refused;           /* why the request line is refused, or NULL */
+	const char *raw_end;           /* where the raw request target ended (its NUL) */
+	bool started;                  /* the access handler has seen the headers */
+	char rid[20];                  /* request id (X-Request-Id, access log) */
 	char client[INET6_ADDRSTRLEN]; /* the client's address */
-	char cn[160];                /* the client certificate's common name (mTLS) */
+	char cn[160];                  /* the client certificate's common name (mTLS) */
 	size_t limit;
 	char *body;
 	size_t len, cap;
 	bool too_big;
 	bool answered;
-	bool queued;                 /* handed to the committer */
+	bool queued; /* handed to the committer */
 	struct timespec start;
 	char method[16];
 	struct job job;
@@ -120,11 +120,11 @@ static gd_vault *vault_for_thread(void)
 
 #define BATCH_MAX 512
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t q_ready = PTHREAD_COND_INITIALIZER;   /* a job is queued, or stop */
+static pthread_cond_t q_ready = PTHREAD_COND_INITIALIZER; /* a job is queued, or stop */
 static struct job *q_head, *q_tail;
 static bool q_stop;
 static gd_vault *committer_vault;
-static _Atomic long jobs_out;        /* queued or running on the committer */
+static _Atomic long jobs_out; /* queued or running on the committer */
 
 static bool runs_solo(const struct api_route *r)
 {
@@ -143,7 +143,10 @@ static void __attribute__((noinline)) scrub_stack(void)
 {
 	char pad[64 * 1024];
 	explicit_bzero(pad, sizeof pad);
-	__asm__ volatile("" : : "r"(pad) : "memory");
+	__asm__ volatile(""
+	                 :
+	                 : "r"(pad)
+	                 : "memory");
 }
 
 static void fail_job(struct job *j, int status, const char *code, const char *msg)
@@ -255,8 +258,8 @@ static unsigned long long usec_since(const struct timespec *t0)
 struct conn {
 	struct MHD_Connection *c;
 	int fd;
-	struct timespec since;       /* when the request being read began */
-	bool reading;                /* headers or body still arriving */
+	struct timespec since; /* when the request being read began */
+	bool reading;          /* headers or body still arriving */
 	bool cut;
 	struct conn *prev, *next;
 };
@@ -665,13 +668,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return send_error(conn, p, 413, "too_big", msg, false);
 	}
 	struct api_req rq = {
-		.method = method, .path = p->path,
-		.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-		.query = query_arg, .query_ud = conn, .body = p->body ? p->body : "", .body_len = p->len,
-		.client = p->client, .client_cn = config->bind_client_cert ? p->cn : NULL,
-		.query_string = p->query,
-		.if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
-		.idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key")};
+		.method = method, .path = p->path, .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), .query = query_arg, .query_ud = conn, .body = p->body ? p->body : "", .body_len = p->len, .client = p->client, .client_cn = config->bind_client_cert ? p->cn : NULL, .query_string = p->query, .if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH), .idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key")};
 	struct api_resp r;
 	int route;
 	if (console_serve(method, url, &r))

@@ -27,10 +27,10 @@
 #include "gardien/rights.h"
 
 #include "server.h"
-#include "buf.h"  /* src/util: the one output buffer */
+#include "buf.h" /* src/util: the one output buffer */
 
 #define NROUTES_MAX 96
-#define NCLASSES 5   /* 1xx..5xx */
+#define NCLASSES 5 /* 1xx..5xx */
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5};
 #define NBUCKETS (sizeof buckets / sizeof *buckets)
 
@@ -57,7 +57,7 @@ void api_metrics_inflight(int delta)
 void api_metrics_record(int route, int status, unsigned long long usec)
 {
 	size_t r = route >= 0 && (size_t)route < api_nroutes && route < NROUTES_MAX - 1 ? (size_t)route
-	                                                                                 : NROUTES_MAX - 1;
+	                                                                                : NROUTES_MAX - 1;
 	int cls = status / 100 - 1;
 	if (cls < 0 || cls >= NCLASSES)
 		cls = NCLASSES - 1;
@@ -88,7 +88,7 @@ char *api_metrics_text(gd_vault *v, size_t *len)
 	struct gd__buf b;
 	gd__buf_init(&b, METRICS_MAX);
 	gd__buf_printf(&b, "# HELP gardien_http_requests_total HTTP requests answered, by route and status class.\n"
-	        "# TYPE gardien_http_requests_total counter\n");
+	                   "# TYPE gardien_http_requests_total counter\n");
 	for (size_t r = 0; r < NROUTES_MAX; r++) {
 		const char *m = r < api_nroutes ? api_routes[r].method : "any";
 		const char *p = r < api_nroutes ? api_routes[r].pattern : "unmatched";
@@ -98,11 +98,11 @@ char *api_metrics_text(gd_vault *v, size_t *len)
 			unsigned long long x = atomic_load(&count[r][c]);
 			if (x)
 				gd__buf_printf(&b, "gardien_http_requests_total{method=\"%s\",route=\"%s\",status=\"%dxx\"} %llu\n", m,
-				    p, c + 1, x);
+				               p, c + 1, x);
 		}
 	}
 	gd__buf_printf(&b, "# HELP gardien_http_request_duration_seconds Time to answer, by route.\n"
-	        "# TYPE gardien_http_request_duration_seconds histogram\n");
+	                   "# TYPE gardien_http_request_duration_seconds histogram\n");
 	for (size_t r = 0; r < NROUTES_MAX; r++) {
 		if (r >= api_nroutes && r != NROUTES_MAX - 1)
 			continue;
@@ -117,32 +117,32 @@ char *api_metrics_text(gd_vault *v, size_t *len)
 		for (size_t k = 0; k < NBUCKETS; k++) {
 			cum += atomic_load(&hist[r][k]);
 			gd__buf_printf(&b, "gardien_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%g\"} %llu\n",
-			    m, p, buckets[k], cum);
+			               m, p, buckets[k], cum);
 		}
 		gd__buf_printf(&b, "gardien_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"+Inf\"} %llu\n",
-		    m, p, total);
+		               m, p, total);
 		gd__buf_printf(&b, "gardien_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", m, p,
-		    (double)atomic_load(&usec_sum[r]) / 1e6);
+		               (double)atomic_load(&usec_sum[r]) / 1e6);
 		gd__buf_printf(&b, "gardien_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", m, p,
-		    total);
+		               total);
 	}
 	gd__buf_printf(&b, "# HELP gardien_http_requests_in_flight Requests being handled.\n"
-	        "# TYPE gardien_http_requests_in_flight gauge\n"
-	        "gardien_http_requests_in_flight %ld\n",
-	    atomic_load(&in_flight_gauge));
+	                   "# TYPE gardien_http_requests_in_flight gauge\n"
+	                   "gardien_http_requests_in_flight %ld\n",
+	               atomic_load(&in_flight_gauge));
 	gd__buf_printf(&b, "# HELP gardien_commit_batches_total Durable commits of the committer (group commit).\n"
-	        "# TYPE gardien_commit_batches_total counter\n"
-	        "gardien_commit_batches_total %llu\n"
-	        "# HELP gardien_commit_batched_requests_total Requests answered by those commits.\n"
-	        "# TYPE gardien_commit_batched_requests_total counter\n"
-	        "gardien_commit_batched_requests_total %llu\n",
-	    atomic_load(&batches), atomic_load(&batched));
+	                   "# TYPE gardien_commit_batches_total counter\n"
+	                   "gardien_commit_batches_total %llu\n"
+	                   "# HELP gardien_commit_batched_requests_total Requests answered by those commits.\n"
+	                   "# TYPE gardien_commit_batched_requests_total counter\n"
+	                   "gardien_commit_batched_requests_total %llu\n",
+	               atomic_load(&batches), atomic_load(&batched));
 	if (api_vault_path)
 		gd__buf_printf(&b, "# HELP gardien_vault_size_bytes Size of the vault database and its write-ahead log.\n"
-		        "# TYPE gardien_vault_size_bytes gauge\n"
-		        "gardien_vault_size_bytes{file=\"db\"} %lld\n"
-		        "gardien_vault_size_bytes{file=\"wal\"} %lld\n",
-		    file_size(api_vault_path, ""), file_size(api_vault_path, "-wal"));
+		                   "# TYPE gardien_vault_size_bytes gauge\n"
+		                   "gardien_vault_size_bytes{file=\"db\"} %lld\n"
+		                   "gardien_vault_size_bytes{file=\"wal\"} %lld\n",
+		               file_size(api_vault_path, ""), file_size(api_vault_path, "-wal"));
 	gd__buf_printf(&b, "# HELP gardien_build_info The gardien version serving.\n"
 	                   "# TYPE gardien_build_info gauge\n"
 	                   "gardien_build_info{version=\"%s\"} 1\n",
@@ -223,7 +223,7 @@ static gd_time verified_at(const char *tenant)
 struct dpo {
 	gd_time now;
 	int64_t overdue, due_week, breaches_open, backlog;
-	int64_t min_left;   /* seconds left to notify the most urgent open breach */
+	int64_t min_left; /* seconds left to notify the most urgent open breach */
 	bool any_open;
 };
 
@@ -306,7 +306,8 @@ static void dpo_metrics(struct gd__buf *b, gd_vault *v)
 		/* Without a register there are no rules, hence nothing due. */
 		memset(&tot, 0, sizeof tot);
 		int rc = gd_retention_plan(a, now, skip_row, NULL, &tot);
-		d[i].backlog = rc == 0 ? tot.transitions : rc == GD_ESTATE ? 0 : -1;
+		d[i].backlog = rc == 0 ? tot.transitions : rc == GD_ESTATE ? 0
+		                                                           : -1;
 		gd_actor_close(a);
 	}
 	char l[160];
@@ -318,11 +319,13 @@ static void dpo_metrics(struct gd__buf *b, gd_vault *v)
 		{GAUGE("gardien_requests_due_7d", "Open data-subject requests due within 7 days, not yet overdue."), 1},
 		{GAUGE("gardien_breaches_open", "Breaches not yet notified to the authority nor closed without notice."), 2},
 		{GAUGE("gardien_breach_notify_seconds_left",
-		       "Seconds left to notify the most urgent open breach (Art. 33: 72 h; negative: late)."), 3},
+	               "Seconds left to notify the most urgent open breach (Art. 33: 72 h; negative: late)."),
+	         3},
 		{GAUGE("gardien_retention_backlog", "Retention transitions due now and not yet applied by a sweep."), 4},
 		{GAUGE("gardien_audit_checkpoint_age_seconds", "Seconds since the last signed checkpoint of the audit chain."), 5},
 		{GAUGE("gardien_audit_verify_age_seconds",
-		       "Seconds since this server last verified the audit chain (GET .../audit/verify)."), 6},
+	               "Seconds since this server last verified the audit chain (GET .../audit/verify)."),
+	         6},
 	};
 	for (size_t f = 0; f < sizeof fam / sizeof *fam; f++) {
 		gd__buf_printf(b, "%s", fam[f].head);
@@ -332,7 +335,8 @@ static void dpo_metrics(struct gd__buf *b, gd_vault *v)
 			if (!ok[i])
 				continue;
 			label(l, sizeof l, t->names[i]);
-			gd_time at = fam[f].what == 5 ? ckpt[i] : fam[f].what == 6 ? verified_at(t->names[i]) : 0;
+			gd_time at = fam[f].what == 5 ? ckpt[i] : fam[f].what == 6 ? verified_at(t->names[i])
+			                                                           : 0;
 			switch (fam[f].what) {
 			case 0: gd__buf_printf(b, "%.*s{tenant=\"%s\"} %lld\n", nl, name, l, (long long)d[i].overdue); break;
 			case 1: gd__buf_printf(b, "%.*s{tenant=\"%s\"} %lld\n", nl, name, l, (long long)d[i].due_week); break;

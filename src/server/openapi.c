@@ -443,8 +443,8 @@ static json_t *operation(const struct api_route *r, const struct api_doc *d, boo
 	json_object_set_new(op, "security",
 	                    r->auth != API_PUBLIC ? json_pack("[{s:[]}]", "bearer")
 	                    : (r->fn == route_health || r->fn == route_metrics)
-	                        ? json_pack("[{},{s:[]}]", "probe") /* --probe-token-file */
-	                        : json_array());
+	                            ? json_pack("[{},{s:[]}]", "probe") /* --probe-token-file */
+	                            : json_array());
 	json_t *resp = json_object_get(op, "responses");
 	snprintf(code, sizeof code, "%d", r->ok_status);
 	json_t *ok = json_pack("{s:s}", "description", "success");
@@ -475,11 +475,7 @@ static json_t *operation(const struct api_route *r, const struct api_doc *d, boo
 	if (d && (d->flags & API_ETAG))
 		json_object_set_new(resp, "304", json_pack("{s:s}", "description", "not modified: the copy held is current"));
 	static const char *const errs[][2] = {
-		{"400", "malformed request, JSON or cursor"}, {"401", "missing, wrong or expired token"},
-		{"403", "refused by role, grant, tenant isolation or policy"}, {"404", "no such resource"},
-		{"409", "already exists or not allowed in the current state"}, {"413", "body over the route's limit"},
-		{"422", "well-formed but invalid input, or an Idempotency-Key reused for another request"},
-		{"429", "too many failed logins: wait Retry-After seconds"}, {"503", "busy, or the vault is unavailable"}};
+		{"400", "malformed request, JSON or cursor"}, {"401", "missing, wrong or expired token"}, {"403", "refused by role, grant, tenant isolation or policy"}, {"404", "no such resource"}, {"409", "already exists or not allowed in the current state"}, {"413", "body over the route's limit"}, {"422", "well-formed but invalid input, or an Idempotency-Key reused for another request"}, {"429", "too many failed logins: wait Retry-After seconds"}, {"503", "busy, or the vault is unavailable"}};
 	bool probe = r->fn == route_health || r->fn == route_metrics;
 	for (size_t e = 0; e < sizeof errs / sizeof *errs; e++) {
 		const char *c = errs[e][0];

@@ -26,8 +26,7 @@ int route_login(struct api_ctx *c)
 	 * name's wait only a login proving a second factor is tried, so failing
 	 * on purpose does not lock a person with TOTP out; an address's wait
 	 * allows nothing. Known and unknown names take exactly the same path. */
-	struct api_throttle t = {.addr_free = 10, .addr_cap = 900, .name_free = cfg.max_failures,
-	                         .name_cap = (double)cfg.lockout, .now = gd_vault_now(c->rq->v)};
+	struct api_throttle t = {.addr_free = 10, .addr_cap = 900, .name_free = cfg.max_failures, .name_cap = (double)cfg.lockout, .now = gd_vault_now(c->rq->v)};
 	int aw, nw;
 	api_throttle_check(&t, c->rq->client, tenant, name, &aw, &nw);
 	if (aw || (nw && !totp)) {

@@ -46,7 +46,8 @@ int route_calendar_set(struct api_ctx *c)
 		memcpy(set.zone, zone, strlen(zone) + 1);
 	if (days && json_is_integer(days)) {
 		json_int_t d = json_integer_value(days);
-		set.target_days = d < 0 ? -1 : d > 1000 ? 1000 : (int)d; /* out of range either way: the library says so */
+		set.target_days = d < 0 ? -1 : d > 1000 ? 1000
+		                                        : (int)d; /* out of range either way: the library says so */
 	}
 	if ((rc = gd_calendar_set(c->actor, &set)) < 0 || (rc = gd_calendar_get(c->actor, &set, &used)) < 0)
 		return api_fail(c, rc);

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "server.h"
-#include "buf.h"  /* src/util: the one output buffer */
+#include "buf.h" /* src/util: the one output buffer */
 
 #define API_DIRECTIVE_COPY_MAX (64u * 1024 * 1024)
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "server.h"
-#include "buf.h"  /* src/util: the one output buffer */
+#include "buf.h" /* src/util: the one output buffer */
 
 #define API_EXPORT_MAX (64u * 1024 * 1024)
 

@@ -33,9 +33,7 @@ int route_register_get(struct api_ctx *c)
 	if (v && api_uint_parse(v, &version) < 0)
 		return api_error(c, 400, "bad_request", "?version= takes a version number (a positive integer in digits)");
 	static const char *const types[][2] = {
-		{"json", "application/json"}, {"jsonld", "application/ld+json"}, {"md", "text/markdown; charset=utf-8"},
-		{"html", "text/html; charset=utf-8"}, {"csv", "text/csv; charset=utf-8"},
-		{"fods", "application/vnd.oasis.opendocument.spreadsheet"}};
+		{"json", "application/json"}, {"jsonld", "application/ld+json"}, {"md", "text/markdown; charset=utf-8"}, {"html", "text/html; charset=utf-8"}, {"csv", "text/csv; charset=utf-8"}, {"fods", "application/vnd.oasis.opendocument.spreadsheet"}};
 	const char *type = NULL;
 	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
 		if (strcmp(types[i][0], format) == 0)

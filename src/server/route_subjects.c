@@ -20,7 +20,7 @@ int route_subject_create(struct api_ctx *c)
 	int rc;
 	if (ids && !json_is_object(ids))
 		return api_error(c, 400, "bad_request", "\"identifiers\" must be an object {kind: value}");
-	json_object_foreach(ids, kind, val) {
+	json_object_foreach (ids, kind, val) {
 		if (!json_is_string(val))
 			return api_error(c, 400, "bad_request", "identifier values must be strings");
 	}
@@ -28,7 +28,7 @@ int route_subject_create(struct api_ctx *c)
 	if ((rc = gd_vault_begin(v)) < 0)
 		return api_fail(c, rc);
 	rc = gd_subject_create(c->actor, id);
-	json_object_foreach(ids, kind, val) {
+	json_object_foreach (ids, kind, val) {
 		if (rc < 0)
 			break;
 		rc = gd_subject_add_identifier(c->actor, id, kind, json_string_value(val));
@@ -71,7 +71,9 @@ int route_subject_add_id(struct api_ctx *c)
 static int add_subject(void *ud, const gd_subject_info *s)
 {
 	return json_array_append_new(ud, json_pack("{s:s,s:o}", "subject", s->subject, "created_at",
-	                                           api_time_json(s->created_at))) == 0 ? 0 : GD_ENOMEM;
+	                                           api_time_json(s->created_at))) == 0
+	               ? 0
+	               : GD_ENOMEM;
 }
 
 int route_subject_list(struct api_ctx *c)

@@ -156,7 +156,9 @@ void api_allow(const char *path, char *out, size_t n)
 
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	                                : c >= 'A' && c <= 'F'       ? c - 'A' + 10
+	                                                             : -1;
 }
 
 int api_path_decode(const char *raw, size_t n, char *out, size_t outsize)

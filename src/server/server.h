@@ -26,15 +26,15 @@
 
 struct api_req {
 	const char *method;
-	const char *path;            /* without the query string */
-	const char *authorization;   /* the Authorization header, or NULL */
+	const char *path;          /* without the query string */
+	const char *authorization; /* the Authorization header, or NULL */
 	/* Query-string parameter `key`, or NULL. */
 	const char *(*query)(void *ud, const char *key);
 	void *query_ud;
 	const char *body;
 	size_t body_len;
-	gd_vault *v;                 /* this thread's handle */
-	const char *client;          /* the client's address (login throttling), or NULL */
+	gd_vault *v;        /* this thread's handle */
+	const char *client; /* the client's address (login throttling), or NULL */
 	/* With --bind-client-cert: the client certificate's subject CN, which must
 	 * name the token's principal ("svc:app"); NULL: no binding. */
 	const char *client_cn;
@@ -45,50 +45,54 @@ struct api_req {
 
 struct api_resp {
 	int status;
-	char *body;                  /* malloc'd; the caller frees */
+	char *body; /* malloc'd; the caller frees */
 	size_t len;
-	const char *type;            /* Content-Type */
-	bool www_authenticate;       /* 401: add WWW-Authenticate: Bearer */
-	int retry_after;             /* 429: seconds, 0: none */
-	char principal[128];         /* authenticated principal, for the access log */
-	const char *csp;             /* the console's files: Content-Security-Policy, or NULL */
-	const char *location;        /* 302: Location, or NULL */
-	char allow[64];              /* 405: the Allow header */
-	char etag[40];               /* ETag, or "" */
-	char link[1024];             /* a list's next page: Link: <…>; rel="next", or "" */
-	const char *cache_control;   /* NULL: no-store */
-	bool replayed;               /* an Idempotency-Key replay */
-	bool idem_stored;            /* kept for Idempotency-Key replays under idem_key */
+	const char *type;          /* Content-Type */
+	bool www_authenticate;     /* 401: add WWW-Authenticate: Bearer */
+	int retry_after;           /* 429: seconds, 0: none */
+	char principal[128];       /* authenticated principal, for the access log */
+	const char *csp;           /* the console's files: Content-Security-Policy, or NULL */
+	const char *location;      /* 302: Location, or NULL */
+	char allow[64];            /* 405: the Allow header */
+	char etag[40];             /* ETag, or "" */
+	char link[1024];           /* a list's next page: Link: <…>; rel="next", or "" */
+	const char *cache_control; /* NULL: no-store */
+	bool replayed;             /* an Idempotency-Key replay */
+	bool idem_stored;          /* kept for Idempotency-Key replays under idem_key */
 	unsigned char idem_key[32];
 };
 
 struct api_ctx;
 typedef int (*api_handler)(struct api_ctx *c);
 
-enum api_auth { API_PUBLIC = 0, API_TOKEN = 1, API_TENANT = 2 };
+enum api_auth {
+	API_PUBLIC = 0,
+	API_TOKEN = 1,
+	API_TENANT = 2
+};
 
 struct api_route {
 	const char *method;
-	const char *pattern;         /* "/v1/tenants/{tenant}/records/{id}" */
+	const char *pattern; /* "/v1/tenants/{tenant}/records/{id}" */
 	api_handler fn;
-	enum api_auth auth;          /* API_TENANT: opens an actor for {tenant} */
-	unsigned ops;                /* GD_OP_* the actor needs */
-	size_t body_max;             /* 0: no body accepted */
-	const char *action;          /* audited name of a refusal */
-	const char *summary;         /* for the OpenAPI document */
-	const char *body_schema;     /* OpenAPI schema name of the body, or NULL */
-	int ok_status;               /* 200, 201, 204 */
+	enum api_auth auth;      /* API_TENANT: opens an actor for {tenant} */
+	unsigned ops;            /* GD_OP_* the actor needs */
+	size_t body_max;         /* 0: no body accepted */
+	const char *action;      /* audited name of a refusal */
+	const char *summary;     /* for the OpenAPI document */
+	const char *body_schema; /* OpenAPI schema name of the body, or NULL */
+	int ok_status;           /* 200, 201, 204 */
 };
 
 struct api_ctx {
 	const struct api_req *rq;
 	const struct api_route *route;
-	const char *caps[API_MAX_CAPS];   /* path parameters, in pattern order */
+	const char *caps[API_MAX_CAPS]; /* path parameters, in pattern order */
 	char capbuf[1024];
-	json_t *body;                     /* parsed JSON body (object) or NULL */
+	json_t *body; /* parsed JSON body (object) or NULL */
 	gd_actor *actor;
-	const char *token;                /* bearer token, or NULL */
-	json_t *out;                      /* response JSON (status from the handler) */
+	const char *token; /* bearer token, or NULL */
+	json_t *out;       /* response JSON (status from the handler) */
 	struct api_resp *resp;
 };
 
@@ -104,11 +108,11 @@ enum {
 };
 struct api_doc {
 	const char *method, *pattern;
-	const char *op_id;           /* operationId, also the cursors' tag */
+	const char *op_id; /* operationId, also the cursors' tag */
 	unsigned flags;
-	const char *list;            /* API_PAGED/API_CURSOR: the key of the list in the answer */
-	const char *resp;            /* schema of the success answer (components), NULL: none */
-	const char *query;           /* query parameters: "name:type:description|…", "!name" required */
+	const char *list;  /* API_PAGED/API_CURSOR: the key of the list in the answer */
+	const char *resp;  /* schema of the success answer (components), NULL: none */
+	const char *query; /* query parameters: "name:type:description|…", "!name" required */
 };
 /* The route's entry of the documentation table, or NULL. */
 const struct api_doc *api_doc_of(const struct api_route *r);
@@ -194,7 +198,7 @@ int api_id(struct api_ctx *c, int cap, int64_t *out);
 struct api_throttle {
 	int addr_free, name_free;
 	double addr_cap, name_cap;
-	gd_time now;                 /* the vault's clock */
+	gd_time now; /* the vault's clock */
 };
 /* Seconds (rounded up) the address and the name must still wait; 0: none. */
 void api_throttle_check(const struct api_throttle *t, const char *client, const char *tenant, const char *name,
@@ -295,22 +299,22 @@ extern const char *api_vault_path;
 /* `gardien serve` (http.c). */
 struct server_config {
 	const char *vault_path, *key_path;
-	int key_fd;                /* key providers (docs/keys.md) */
+	int key_fd; /* key providers (docs/keys.md) */
 	const char *key_command, *key_pkcs11;
 	gd_time now;
-	bool ordered_writes;       /* gd_vault_options.ordered_writes (--ordered-writes) */
+	bool ordered_writes; /* gd_vault_options.ordered_writes (--ordered-writes) */
 	const char *host;
 	unsigned port;
 	const char *cert, *cert_key;
 	unsigned threads;
-	unsigned timeout;          /* seconds of inactivity before a connection is closed */
-	unsigned connections;      /* connection limit */
-	unsigned per_client;       /* connections per client address, 0: no limit */
-	unsigned deadline;         /* seconds to receive a request's headers and body */
-	const char *access_log;    /* file of JSON lines, "-" for stderr, or NULL */
+	unsigned timeout;             /* seconds of inactivity before a connection is closed */
+	unsigned connections;         /* connection limit */
+	unsigned per_client;          /* connections per client address, 0: no limit */
+	unsigned deadline;            /* seconds to receive a request's headers and body */
+	const char *access_log;       /* file of JSON lines, "-" for stderr, or NULL */
 	const char *probe_token_file; /* token /healthz and /metrics require, or NULL */
-	const char *client_ca;     /* PEM CA: client certificates required (mTLS), or NULL */
-	bool bind_client_cert;     /* a token works only with a certificate whose CN is its principal */
+	const char *client_ca;        /* PEM CA: client certificates required (mTLS), or NULL */
+	bool bind_client_cert;        /* a token works only with a certificate whose CN is its principal */
 };
 /* Runs until SIGINT/SIGTERM (blocked by the caller), then drains and stops. */
 int server_run(const struct server_config *cfg);

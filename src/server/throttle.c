@@ -25,8 +25,8 @@
 struct slot {
 	char key[KEY_MAX];
 	int failures;
-	double last;       /* time of the last failure */
-	double until;      /* no attempt before it */
+	double last;  /* time of the last failure */
+	double until; /* no attempt before it */
 };
 
 static struct slot slots[THROTTLE_SLOTS];

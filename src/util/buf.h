@@ -35,11 +35,11 @@
 typedef int (*gd__buf_sink)(void *ud, const void *p, size_t n);
 
 struct gd__buf {
-	char *p;            /* contents: p[0..n) */
+	char *p; /* contents: p[0..n) */
 	size_t n, cap;
-	size_t max;         /* growable: most bytes it may hold */
-	int rc;             /* first error, 0 while none */
-	gd__buf_sink sink;  /* streaming: where full contents go; NULL: growable */
+	size_t max;        /* growable: most bytes it may hold */
+	int rc;            /* first error, 0 while none */
+	gd__buf_sink sink; /* streaming: where full contents go; NULL: growable */
 	void *ud;
 };
 
@@ -91,9 +91,9 @@ int gd__buf_json(struct gd__buf *b, const char *s, size_t n);
 
 /* How gd__buf_csv writes a field (flags, or-ed). */
 enum gd__csv_flags {
-	GD__CSV_MINIMAL = 0,     /* quoted only when needed: , " CR LF (or a neutralised formula) */
-	GD__CSV_ALWAYS = 1,      /* every field between quotes */
-	GD__CSV_NEUTRALISE = 2,  /* a leading = + - @ gets an apostrophe (see below) */
+	GD__CSV_MINIMAL = 0,    /* quoted only when needed: , " CR LF (or a neutralised formula) */
+	GD__CSV_ALWAYS = 1,     /* every field between quotes */
+	GD__CSV_NEUTRALISE = 2, /* a leading = + - @ gets an apostrophe (see below) */
 };
 
 /*

@@ -116,7 +116,8 @@ bad:
 /* Times outside years 0000-9999 are shown clamped: gardien never stores them. */
 static gd_time clamp(gd_time t)
 {
-	return t < GD__TIME_MIN ? GD__TIME_MIN : t > GD__TIME_MAX ? GD__TIME_MAX : t;
+	return t < GD__TIME_MIN ? GD__TIME_MIN : t > GD__TIME_MAX ? GD__TIME_MAX
+	                                                          : t;
 }
 
 void gd_time_format(char out[32], gd_time t)

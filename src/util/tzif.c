@@ -34,12 +34,12 @@ struct rdate {
 
 struct gd__tz {
 	size_t nt;
-	int64_t *at;       /* nt transition instants, increasing */
-	uint8_t *type;     /* nt indexes into off */
+	int64_t *at;   /* nt transition instants, increasing */
+	uint8_t *type; /* nt indexes into off */
 	int32_t off[MAX_TYPES];
 	size_t ntypes;
-	bool rule;         /* footer present and usable */
-	bool dst;          /* the rule has a daylight-saving part */
+	bool rule; /* footer present and usable */
+	bool dst;  /* the rule has a daylight-saving part */
 	int32_t std_off, dst_off;
 	struct rdate start, end;
 };
@@ -263,7 +263,7 @@ int64_t gd__tz_from_local(const struct gd__tz *z, int64_t local)
 	bool v1 = gd__tz_offset(z, t1) == o1, v2 = gd__tz_offset(z, t2) == o2;
 	if (v1 && v2)
 		return t1 < t2 ? t1 : t2; /* clocks set back: the first occurrence */
-	return v2 && !v1 ? t2 : t1;   /* clocks set forward: the offset before the change */
+	return v2 && !v1 ? t2 : t1;       /* clocks set forward: the offset before the change */
 }
 
 int gd__tz_parse(struct gd__tz **out, const unsigned char *buf, size_t n, const char *what)

@@ -135,8 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (const char *c = dpath; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			abort(); /* a decoded control character must never reach the router */
-	struct api_req rq = {.method = method, .path = dpath, .authorization = header[0] ? header : NULL,
-	                     .query = query, .query_ud = &args, .body = body, .body_len = blen, .v = vault};
+	struct api_req rq = {.method = method, .path = dpath, .authorization = header[0] ? header : NULL, .query = query, .query_ud = &args, .body = body, .body_len = blen, .v = vault};
 	struct api_resp r;
 	int route;
 	/* As http.c: the console's files first, then the API. */

@@ -21,7 +21,7 @@ static int load_pg(sqlite3 *db, const char *url, char *err, size_t cap)
 {
 	static const char *const copies[][2] = {
 		{"SELECT tenant_id, lane, first_seq, last_seq, body FROM audit_blocks",
-		 "INSERT INTO audit_blocks VALUES (?, ?, ?, ?, ?)"},
+	         "INSERT INTO audit_blocks VALUES (?, ?, ?, ?, ?)"},
 		{"SELECT id, name FROM tenants", "INSERT INTO tenants VALUES (?, ?)"},
 	};
 	int rc = sqlite3_exec(db, "CREATE TABLE audit_blocks (tenant_id INTEGER, lane INTEGER, first_seq INTEGER,"

@@ -5,20 +5,20 @@
 #include "audit_table.h"
 #include "lib/audit/audit.h"
 
-#define COLUMNS                                                                               \
-	"(tenant_id INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,"                 \
-	" principal TEXT NOT NULL, action TEXT NOT NULL, purpose TEXT, subject TEXT,"            \
-	" record_id INTEGER, category TEXT, outcome INTEGER NOT NULL, reason TEXT,"              \
+#define COLUMNS \
+	"(tenant_id INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL," \
+	" principal TEXT NOT NULL, action TEXT NOT NULL, purpose TEXT, subject TEXT," \
+	" record_id INTEGER, category TEXT, outcome INTEGER NOT NULL, reason TEXT," \
 	" hash BLOB NOT NULL, lane INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (tenant_id, lane, seq))"
 
 /* Counted by triggers, which also keep SQLite from emptying the table without deleting rows one by one. */
-#define COUNT_CHANGES                                                                          \
+#define COUNT_CHANGES \
 	"CREATE TEMP TABLE audit_changes (n INTEGER NOT NULL); INSERT INTO audit_changes VALUES (0);" \
-	"CREATE TEMP TRIGGER audit_inserted AFTER INSERT ON temp.audit"                               \
-	" BEGIN UPDATE audit_changes SET n = n + 1; END;"                                              \
-	"CREATE TEMP TRIGGER audit_updated AFTER UPDATE ON temp.audit"                                \
-	" BEGIN UPDATE audit_changes SET n = n + 1; END;"                                              \
-	"CREATE TEMP TRIGGER audit_deleted AFTER DELETE ON temp.audit"                                \
+	"CREATE TEMP TRIGGER audit_inserted AFTER INSERT ON temp.audit" \
+	" BEGIN UPDATE audit_changes SET n = n + 1; END;" \
+	"CREATE TEMP TRIGGER audit_updated AFTER UPDATE ON temp.audit" \
+	" BEGIN UPDATE audit_changes SET n = n + 1; END;" \
+	"CREATE TEMP TRIGGER audit_deleted AFTER DELETE ON temp.audit" \
 	" BEGIN UPDATE audit_changes SET n = n + 1; END;"
 
 bool audit_table_changed(sqlite3 *db)

@@ -13,10 +13,10 @@
 
 struct fixture {
 	char dir[256];
-	char path[300];      /* the vault */
-	char key[310];       /* its key file */
+	char path[300]; /* the vault */
+	char key[310];  /* its key file */
 	gd_vault *v;
-	gd_actor *a;         /* tenant "acme", principal "test:unit" */
+	gd_actor *a; /* tenant "acme", principal "test:unit" */
 };
 
 /* A fresh vault with tenant "acme" (country code 33) at a fixed clock. */
@@ -74,10 +74,10 @@ struct fault_loop {
 };
 long fault_loop_run(const struct fault_loop *l);
 
-#define GD_OK_OR_FAIL(expr)                                                               \
-	do {                                                                                  \
-		int rc_ = (expr);                                                                 \
-		if (rc_ != 0)                                                                     \
+#define GD_OK_OR_FAIL(expr) \
+	do { \
+		int rc_ = (expr); \
+		if (rc_ != 0) \
 			fail_msg("%s = %d (%s): %s", #expr, rc_, gd_error_name(rc_), gd_error_last()); \
 	} while (0)
 

@@ -40,8 +40,7 @@ static void erasure_notifies_every_activity(void **state)
 	static char ids[NACT][16];
 	for (int i = 0; i < NACT; i++) {
 		snprintf(ids[i], sizeof ids[i], "act%02d", i);
-		acts[i] = (struct gd__activity){.id = ids[i], .name = ids[i], .basis = GD__BASIS_CONTRACT,
-		                                .recipients = parties, .nrecipients = 3};
+		acts[i] = (struct gd__activity){.id = ids[i], .name = ids[i], .basis = GD__BASIS_CONTRACT, .recipients = parties, .nrecipients = 3};
 	}
 	struct gd__register reg = {.activities = acts, .nactivities = NACT};
 	char s[GD_SUBJECT_ID_SIZE];

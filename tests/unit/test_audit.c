@@ -115,10 +115,7 @@ static void hash_matches_documented_format(void **state)
 	long_reason[2999] = 0;
 	unsigned char prev[32], a[32], b[32];
 	memset(prev, 0xab, sizeof prev);
-	struct gd__audit_entry e = {.tenant_id = 3, .seq = 1001, .at = T0, .principal = "svc:billing",
-	                            .action = "record.get", .purpose = NULL, .subject = "",
-	                            .record_id = 42, .category = "user.name", .outcome = 1,
-	                            .reason = "refused"};
+	struct gd__audit_entry e = {.tenant_id = 3, .seq = 1001, .at = T0, .principal = "svc:billing", .action = "record.get", .purpose = NULL, .subject = "", .record_id = 42, .category = "user.name", .outcome = 1, .reason = "refused"};
 	assert_int_equal(gd__crypto_init(), 0);
 	gd__audit_hash(a, prev, &e);
 	reference_hash(b, prev, &e);
@@ -264,20 +261,15 @@ static void rewritten_chain_is_found(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db,
 	                                    "SELECT seq, at, principal, action, purpose, subject, record_id,"
 	                                    " category, outcome, reason FROM audit WHERE tenant_id = 1 ORDER BY seq",
-	                                    -1, &st, NULL), SQLITE_OK);
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET hash = ? WHERE tenant_id = 1 AND seq = ?",
-	                                    -1, &up, NULL), SQLITE_OK);
+	                                    -1, &up, NULL),
+	                 SQLITE_OK);
 	unsigned char prev[32] = {0}, h[32];
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct gd__audit_entry e = {
-			.tenant_id = 1, .seq = sqlite3_column_int64(st, 0), .at = sqlite3_column_int64(st, 1),
-			.principal = (const char *)sqlite3_column_text(st, 2),
-			.action = (const char *)sqlite3_column_text(st, 3),
-			.purpose = (const char *)sqlite3_column_text(st, 4),
-			.subject = (const char *)sqlite3_column_text(st, 5),
-			.record_id = sqlite3_column_int64(st, 6),
-			.category = (const char *)sqlite3_column_text(st, 7),
-			.outcome = sqlite3_column_int(st, 8), .reason = (const char *)sqlite3_column_text(st, 9)};
+			.tenant_id = 1, .seq = sqlite3_column_int64(st, 0), .at = sqlite3_column_int64(st, 1), .principal = (const char *)sqlite3_column_text(st, 2), .action = (const char *)sqlite3_column_text(st, 3), .purpose = (const char *)sqlite3_column_text(st, 4), .subject = (const char *)sqlite3_column_text(st, 5), .record_id = sqlite3_column_int64(st, 6), .category = (const char *)sqlite3_column_text(st, 7), .outcome = sqlite3_column_int(st, 8), .reason = (const char *)sqlite3_column_text(st, 9)};
 		gd__audit_hash(h, prev, &e);
 		memcpy(prev, h, 32);
 		sqlite3_bind_blob(up, 1, h, 32, SQLITE_TRANSIENT);
@@ -344,7 +336,7 @@ static void prune_keeps_the_rest_verifiable(void **state)
 	struct fixture *f = fx_new();
 	char s[GD_SUBJECT_ID_SIZE];
 	GD_OK_OR_FAIL(gd_subject_create(f->a, s)); /* seq 1 at T0 */
-	for (int day = 0; day < 20; day++) {        /* seq 2..21 at T0 + day days */
+	for (int day = 0; day < 20; day++) {       /* seq 2..21 at T0 + day days */
 		gd_vault_set_now(f->v, T0 + day * 86400);
 		put(f->a, s, "billing", "user.name", "Jeanne");
 	}
@@ -425,23 +417,23 @@ static void list_filters_select_exactly(void **state)
 	char s1[GD_SUBJECT_ID_SIZE], s2[GD_SUBJECT_ID_SIZE];
 	GD_OK_OR_FAIL(gd_subject_create(f->a, s1));                   /* 1 */
 	GD_OK_OR_FAIL(gd_subject_create(f->a, s2));                   /* 2 */
-	int64_t r1 = put(f->a, s1, "billing", "user.name", "Jeanne");  /* 3 */
+	int64_t r1 = put(f->a, s1, "billing", "user.name", "Jeanne"); /* 3 */
 	gd_vault_set_now(f->v, T0 + 3600);
-	put(f->a, s2, "billing", "user.name", "Paul");                 /* 4 */
+	put(f->a, s2, "billing", "user.name", "Paul"); /* 4 */
 	gd_record *r;
-	GD_OK_OR_FAIL(gd_record_get(f->a, &r, r1, "billing"));         /* 5 */
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, r1, "billing")); /* 5 */
 	gd_record_free(r);
 	assert_int_equal(gd_record_get(f->a, &r, r1, "marketing"), GD_EDENIED); /* 6 */
 	gd_actor *other;
 	GD_OK_OR_FAIL(gd_actor_open(&other, f->v, "acme", "svc:support"));
-	GD_OK_OR_FAIL(gd_record_get(other, &r, r1, "billing"));        /* 7 */
+	GD_OK_OR_FAIL(gd_record_get(other, &r, r1, "billing")); /* 7 */
 	gd_record_free(r);
 	gd_actor_close(other);
 
 	struct seen s = {0};
 	gd_audit_filter flt = GD_AUDIT_FILTER_INIT;
 	flt.subject = s1;
-	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &s));        /* 8: audit.list */
+	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &s)); /* 8: audit.list */
 	assert_int_equal(s.n, 5);
 	assert_int_equal(s.seqs[0], 1), assert_int_equal(s.seqs[1], 3);
 	assert_int_equal(s.seqs[2], 5), assert_int_equal(s.seqs[3], 6);
@@ -450,7 +442,7 @@ static void list_filters_select_exactly(void **state)
 	flt = (gd_audit_filter)GD_AUDIT_FILTER_INIT;
 	flt.outcome = GD_AUDIT_DENIED;
 	memset(&s, 0, sizeof s);
-	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &s));        /* 9 */
+	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &s)); /* 9 */
 	assert_int_equal(s.n, 1), assert_int_equal(s.seqs[0], 6);
 
 	flt = (gd_audit_filter)GD_AUDIT_FILTER_INIT;
@@ -458,7 +450,7 @@ static void list_filters_select_exactly(void **state)
 	flt.action = "record.get";
 	flt.purpose = "billing";
 	memset(&s, 0, sizeof s);
-	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &s));        /* 10 */
+	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &s)); /* 10 */
 	assert_int_equal(s.n, 1), assert_int_equal(s.seqs[0], 7);
 
 	flt = (gd_audit_filter)GD_AUDIT_FILTER_INIT;
@@ -466,7 +458,7 @@ static void list_filters_select_exactly(void **state)
 	flt.to = T0 + 3601;
 	flt.action = "record.put";
 	memset(&s, 0, sizeof s);
-	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &s));        /* 11 */
+	GD_OK_OR_FAIL(gd_audit_list(f->a, &flt, collect, &s)); /* 11 */
 	assert_int_equal(s.n, 1), assert_int_equal(s.seqs[0], 4);
 
 	/* Listing is audited. */
@@ -621,10 +613,10 @@ static void export_tampering_is_found(void **state)
 static int64_t state_of(struct fixture *f)
 {
 	return db_count(f->path, "SELECT (SELECT count(*) FROM audit) * 1000000"
-	                      " + (SELECT count(*) FROM audit_checkpoints) * 1000"
-	                      " + (SELECT coalesce(sum(seq), 0) FROM audit_checkpoints)"
-	                      " + (SELECT count(*) FROM breaches) * 100000"
-	                      " + (SELECT coalesce(sum(notified_at + scoped_subjects), 0) FROM breaches)");
+	                         " + (SELECT count(*) FROM audit_checkpoints) * 1000"
+	                         " + (SELECT coalesce(sum(seq), 0) FROM audit_checkpoints)"
+	                         " + (SELECT count(*) FROM breaches) * 100000"
+	                         " + (SELECT coalesce(sum(notified_at + scoped_subjects), 0) FROM breaches)");
 }
 
 struct trail_faults {
@@ -769,12 +761,15 @@ static void blocks_round_trip(void **state)
 		 * NULL and "", a long one; seqs and times that go back (as a tamperer's
 		 * would), negative numbers. */
 		in[i] = (struct gd__audit_entry){
-			.tenant_id = 7, .seq = i == 40 ? 3 : 1000 + i, .at = i % 9 == 0 ? -86400 * i : T0 + i,
-			.principal = i % 2 ? "svc:billing" : "cli:dpo", .action = actions[i % 7],
-			.purpose = i % 3 == 0 ? NULL : i % 3 == 1 ? "" : "billing",
-			.subject = i % 5 == 0 ? NULL : i % 2 ? "s1" : "s2", .record_id = i % 4 == 0 ? -i : i * 1000003LL,
-			.category = i == 17 ? long_reason : "user.name", .outcome = i == 50 ? -7 : i % 3,
-			.reason = i == 30 ? long_reason : i % 2 ? NULL : "not found"};
+			.tenant_id = 7, .seq = i == 40 ? 3 : 1000 + i, .at = i % 9 == 0 ? -86400 * i : T0 + i, .principal = i % 2 ? "svc:billing" : "cli:dpo", .action = actions[i % 7], .purpose = i % 3 == 0 ? NULL : i % 3 == 1 ? ""
+		                                                                                                                                                                                                                   : "billing",
+			.subject = i % 5 == 0 ? NULL : i % 2 ? "s1"
+		                                             : "s2",
+			.record_id = i % 4 == 0 ? -i : i * 1000003LL,
+			.category = i == 17 ? long_reason : "user.name",
+			.outcome = i == 50 ? -7 : i % 3,
+			.reason = i == 30 ? long_reason : i % 2 ? NULL
+		                                                : "not found"};
 		memset(hashes[i], i, 32);
 	}
 	struct gd__audit_block b = {0}, again = {0};
@@ -830,7 +825,8 @@ static void edit_block(struct fixture *f, int64_t first, void (*edit)(unsigned c
 	fx_sqlite_only(f->path);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT body FROM audit_blocks WHERE tenant_id = 1 AND first_seq = ?",
-	                                    -1, &st, NULL), SQLITE_OK);
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
 	sqlite3_bind_int64(st, 1, first);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	int n = sqlite3_column_bytes(st, 0);
@@ -839,7 +835,8 @@ static void edit_block(struct fixture *f, int64_t first, void (*edit)(unsigned c
 	sqlite3_finalize(st);
 	edit(body, &n);
 	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit_blocks SET body = ? WHERE tenant_id = 1 AND first_seq = ?",
-	                                    -1, &st, NULL), SQLITE_OK);
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
 	sqlite3_bind_blob(st, 1, body, n, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, first);
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
@@ -849,15 +846,27 @@ static void edit_block(struct fixture *f, int64_t first, void (*edit)(unsigned c
 	fx_reopen(f);
 }
 
-static void cut_short(unsigned char *body, int *n) { *n -= 5; }
-static void new_version(unsigned char *body, int *n) { body[0] = 2; }
-static void bad_reference(unsigned char *body, int *n) { body[3] = 0x7e; } /* string 62 of an empty table */
-static void flip_last_byte(unsigned char *body, int *n) { body[*n - 1] ^= 1; }
+static void cut_short(unsigned char *body, int *n)
+{
+	*n -= 5;
+}
+static void new_version(unsigned char *body, int *n)
+{
+	body[0] = 2;
+}
+static void bad_reference(unsigned char *body, int *n)
+{
+	body[3] = 0x7e;
+} /* string 62 of an empty table */
+static void flip_last_byte(unsigned char *body, int *n)
+{
+	body[*n - 1] ^= 1;
+}
 
 static void damaged_blocks_are_found(void **state)
 {
 	static void (*const edits[])(unsigned char *, int *) = {cut_short, new_version, bad_reference,
-	                                                      flip_last_byte};
+	                                                        flip_last_byte};
 	for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
 		struct fixture *f = populated();
 		/* Each operation committed on its own: one block per entry. */
@@ -958,10 +967,10 @@ static void prune_splits_a_block(void **state)
 {
 	struct fixture *f = fx_new();
 	char s[GD_SUBJECT_ID_SIZE];
-	GD_OK_OR_FAIL(gd_subject_create(f->a, s));                 /* seq 1 at T0 */
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));                   /* seq 1 at T0 */
 	int64_t id = put(f->a, s, "billing", "user.name", "Jeanne"); /* seq 2 */
 	GD_OK_OR_FAIL(gd_vault_begin(f->v));
-	for (int day = 1; day <= 10; day++) {                       /* seq 3..12, one block */
+	for (int day = 1; day <= 10; day++) { /* seq 3..12, one block */
 		gd_vault_set_now(f->v, T0 + day * 86400);
 		gd_record *r;
 		GD_OK_OR_FAIL(gd_record_get(f->a, &r, id, "billing"));
@@ -1043,7 +1052,8 @@ static void formats_are_guarded(void **state)
 	fx_sqlite_only(f->path);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS audit (tenant_id INTEGER, seq INTEGER)",
-	                              NULL, NULL, NULL), SQLITE_OK);
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(db, "INSERT INTO audit (tenant_id, seq) VALUES (1, 1)", NULL, NULL, &err),
 	                     SQLITE_OK);
 	assert_non_null(strstr(err, "written_by_a_newer_gardien"));
@@ -1137,13 +1147,15 @@ static void format_4_vault_becomes_lane_0(void **state)
 	sqlite3_stmt *st, *up;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT tenant_id, seq, kind, at, hash FROM audit_checkpoints", -1, &st,
-	                                    NULL), SQLITE_OK);
+	                                    NULL),
+	                 SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit_checkpoints SET sig = ? WHERE tenant_id = ? AND seq = ?"
-	                                        " AND kind = ?", -1, &up, NULL), SQLITE_OK);
+	                                        " AND kind = ?",
+	                                    -1, &up, NULL),
+	                 SQLITE_OK);
 	int resigned = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct gd__audit_cp cp = {.tenant_id = sqlite3_column_int64(st, 0), .seq = sqlite3_column_int64(st, 1),
-		                          .kind = sqlite3_column_int64(st, 2), .at = sqlite3_column_int64(st, 3)};
+		struct gd__audit_cp cp = {.tenant_id = sqlite3_column_int64(st, 0), .seq = sqlite3_column_int64(st, 1), .kind = sqlite3_column_int64(st, 2), .at = sqlite3_column_int64(st, 3)};
 		memcpy(cp.hash, sqlite3_column_blob(st, 4), GD__HASH_SIZE);
 		unsigned char msg[GD__CP_MESSAGE_SIZE], sig[GD__SIG_SIZE];
 		size_t n = gd__audit_cp_message(msg, &cp, 1);
@@ -1284,10 +1296,10 @@ static void killed_writer_leaves_no_orphan(void **state)
 	assert_true(records >= 300);
 	/* Every record has its entry, every entry its record. */
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records r WHERE NOT EXISTS (SELECT 1 FROM audit a"
-	                                " WHERE a.tenant_id = 1 AND a.action = 'record.put' AND a.record_id = r.id)"),
+	                                   " WHERE a.tenant_id = 1 AND a.action = 'record.put' AND a.record_id = r.id)"),
 	                 0);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit a WHERE a.action = 'record.put' AND NOT EXISTS"
-	                                " (SELECT 1 FROM records r WHERE r.id = a.record_id)"),
+	                                   " (SELECT 1 FROM records r WHERE r.id = a.record_id)"),
 	                 0);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.put'"), records);
 	fx_free(f);

@@ -168,9 +168,18 @@ static int count(void *ud)
 	(*(int *)ud)++;
 	return 0;
 }
-static int role_cb(void *ud, const gd_role_info *r) { return count(ud); }
-static int principal_cb(void *ud, const gd_principal_info *p) { return count(ud); }
-static int grant_cb(void *ud, const gd_grant_info *g) { return count(ud); }
+static int role_cb(void *ud, const gd_role_info *r)
+{
+	return count(ud);
+}
+static int principal_cb(void *ud, const gd_principal_info *p)
+{
+	return count(ud);
+}
+static int grant_cb(void *ud, const gd_grant_info *g)
+{
+	return count(ud);
+}
 
 /* The current TOTP code of a base32 secret at the vault's clock (RFC 6238, 30 s steps). */
 static void totp_now(struct fixture *f, const char *secret, char code[7])
@@ -607,7 +616,7 @@ static void support_access_needs_a_live_grant(void **state)
 struct token_faults {
 	struct fixture *f;
 	char tok[GD_TOKEN_SIZE];
-	int64_t before;    /* tokens and sessions before the operation */
+	int64_t before; /* tokens and sessions before the operation */
 };
 
 static int64_t tokens(struct fixture *f)

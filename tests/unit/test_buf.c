@@ -181,7 +181,9 @@ static char *csv(const char *in, unsigned q)
 
 static void csv_quotes_and_neutralises_formulas(void **state)
 {
-	enum { N = GD__CSV_NEUTRALISE };
+	enum {
+		N = GD__CSV_NEUTRALISE
+	};
 	static const struct {
 		const char *in;
 		unsigned q;

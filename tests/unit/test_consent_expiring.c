@@ -53,9 +53,9 @@ static void expiring_consents_soonest_first(void **state)
 	GD_OK_OR_FAIL(gd_subject_create(f->a, b));
 	GD_OK_OR_FAIL(gd_subject_create(f->a, c));
 	GD_OK_OR_FAIL(gd_subject_create(f->a, d));
-	give(f, a, "cookies", "2025-02-20T09:00:00Z");    /* expires 2026-03-20 */
-	give(f, b, "cookies", "2025-02-10T09:00:00Z");    /* expires 2026-03-10 */
-	give(f, c, "cookies", "2025-02-05T09:00:00Z");    /* renewed below: 2027 */
+	give(f, a, "cookies", "2025-02-20T09:00:00Z"); /* expires 2026-03-20 */
+	give(f, b, "cookies", "2025-02-10T09:00:00Z"); /* expires 2026-03-10 */
+	give(f, c, "cookies", "2025-02-05T09:00:00Z"); /* renewed below: 2027 */
 	give(f, c, "cookies", "2026-02-01T09:00:00Z");
 	give(f, d, "cookies", "2025-02-15T09:00:00Z");    /* withdrawn below */
 	give(f, d, "newsletter", "2025-02-15T09:00:00Z"); /* no expiry */

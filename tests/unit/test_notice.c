@@ -190,8 +190,7 @@ static void own_measured(void **state)
 	(void)state;
 	static char paths[4][2][600];
 	static const char *const files[4][2] = {
-		{"fr-boulangerie.txt", "fr-boulangerie.yml"}, {"en-webshop.txt", "en-webshop.yml"},
-		{"fr-cabinet.html", "fr-cabinet.yml"}, {"en-saas.md", "en-saas.yml"}};
+		{"fr-boulangerie.txt", "fr-boulangerie.yml"}, {"en-webshop.txt", "en-webshop.yml"}, {"fr-cabinet.html", "fr-cabinet.yml"}, {"en-saas.md", "en-saas.yml"}};
 	const char *pairs[4][2];
 	for (int i = 0; i < 4; i++) {
 		snprintf(paths[i][0], 600, "%s/tests/data/notices/%s", src_dir(), files[i][0]);
@@ -312,7 +311,10 @@ static void art13_items(void **state)
 {
 	(void)state;
 	char path[600];
-	struct { const char *reg; size_t activities; } ex[] = {{"wimi", 13}, {"iporta", 9}, {"winbooks", 11}};
+	struct {
+		const char *reg;
+		size_t activities;
+	} ex[] = {{"wimi", 13}, {"iporta", 9}, {"winbooks", 11}};
 	for (size_t r = 0; r < 3; r++) {
 		snprintf(path, sizeof path, "%s/examples/%s.yml", src_dir(), ex[r].reg);
 		char *text = NULL;
@@ -437,13 +439,13 @@ static void po_catalogues(void **state)
 	assert_string_equal(gd__po_ngettext(po, "{n} year", "{n} years", 2), "{n} ans");
 	gd__po_free(po);
 	static const char *const bad[] = {
-		"msgid \"a\"\nmsgstr \"b\n",            /* unterminated */
-		"msgid \"a\"\nmsgstr \"\\q\"\n",        /* unknown escape */
-		"msgstr \"b\"\n",                       /* msgstr without msgid */
+		"msgid \"a\"\nmsgstr \"b\n",     /* unterminated */
+		"msgid \"a\"\nmsgstr \"\\q\"\n", /* unknown escape */
+		"msgstr \"b\"\n",                /* msgstr without msgid */
 		"msgid \"a\"\nmsgid \"b\"\nmsgstr \"\"\n",
-		"msgid \"a\"\nmsgstr[1] \"b\"\n",       /* plural forms out of order */
+		"msgid \"a\"\nmsgstr[1] \"b\"\n", /* plural forms out of order */
 		"msgid \"a\"\nmsgstr \"b\" trailing\n",
-		"msgid \"a\"\n",                        /* no msgstr */
+		"msgid \"a\"\n", /* no msgstr */
 		"hello\n"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		po = NULL;
@@ -522,19 +524,19 @@ static void draft_rules(void **state)
 {
 	(void)state;
 	static const char notice[] =
-	    "Politique de confidentialité de la société Exemple\n\n"
-	    "Les données que vous renseignez sont nécessaires afin que nous puissions assurer la "
-	    "facturation, la bonne exécution du contrat et le respect de nos obligations légales.\n\n"
-	    "Nous accédons à vos données dans deux situations :\n\n"
-	    "- Pour les besoins de la détection des fraudes sur les paiements en ligne ;\n"
-	    "- Afin de répondre aux obligations légales de conservation des factures.\n\n"
-	    "Vos données sont traitées pour les finalités suivantes :\n\n"
-	    "- la facturation des abonnements ;\n"
-	    "- les cookies de mesure d'audience.\n\n"
-	    "Destinataires\n\n"
-	    "Ces prestataires sont entre autres : des prestataires d'hébergement ; des bureaux "
-	    "d'enregistrement de noms de domaine ; des imprimeurs de catalogues.\n\n"
-	    "Nous sommes tenus de répondre aux demandes des autorités judiciaires.\n";
+		"Politique de confidentialité de la société Exemple\n\n"
+		"Les données que vous renseignez sont nécessaires afin que nous puissions assurer la "
+		"facturation, la bonne exécution du contrat et le respect de nos obligations légales.\n\n"
+		"Nous accédons à vos données dans deux situations :\n\n"
+		"- Pour les besoins de la détection des fraudes sur les paiements en ligne ;\n"
+		"- Afin de répondre aux obligations légales de conservation des factures.\n\n"
+		"Vos données sont traitées pour les finalités suivantes :\n\n"
+		"- la facturation des abonnements ;\n"
+		"- les cookies de mesure d'audience.\n\n"
+		"Destinataires\n\n"
+		"Ces prestataires sont entre autres : des prestataires d'hébergement ; des bureaux "
+		"d'enregistrement de noms de domaine ; des imprimeurs de catalogues.\n\n"
+		"Nous sommes tenus de répondre aux demandes des autorités judiciaires.\n";
 	struct gd__nv *v = NULL;
 	assert_int_equal(gd__notice_draft(&v, notice, sizeof notice - 1, "fr"), 0);
 	const char *fraud = NULL, *oblig = NULL, *billing = NULL, *cookies = NULL;

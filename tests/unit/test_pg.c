@@ -90,27 +90,27 @@ static char *digest(void)
 }
 
 /* Runs `op` with a fault at each storage call in turn until it passes them all. */
-#define FAULT_LOOP(op)                                               \
-	do {                                                             \
-		long n;                                                      \
-		for (n = 1;; n++) {                                          \
-			char *before = digest();                                 \
-			gd__fault_arm(n);                                        \
-			int frc_ = (op);                                          \
-			bool fired = gd__fault_fired();                          \
-			gd__fault_arm(0);                                        \
-			if (!fired) {                                            \
-				GD_OK_OR_FAIL(frc_);                                 \
-				free(before);                                        \
-				break;                                               \
-			}                                                        \
-			assert_true(frc_ < 0);                                   \
-			char *after = digest();                                  \
-			assert_string_equal(after, before);                      \
-			free(before);                                            \
-			free(after);                                             \
-		}                                                            \
-		assert_true(n > 3);                                          \
+#define FAULT_LOOP(op) \
+	do { \
+		long n; \
+		for (n = 1;; n++) { \
+			char *before = digest(); \
+			gd__fault_arm(n); \
+			int frc_ = (op); \
+			bool fired = gd__fault_fired(); \
+			gd__fault_arm(0); \
+			if (!fired) { \
+				GD_OK_OR_FAIL(frc_); \
+				free(before); \
+				break; \
+			} \
+			assert_true(frc_ < 0); \
+			char *after = digest(); \
+			assert_string_equal(after, before); \
+			free(before); \
+			free(after); \
+		} \
+		assert_true(n > 3); \
 	} while (0)
 
 /* Runs SQL on the test's database from a connection of its own. */
@@ -285,11 +285,11 @@ static void numeric_results_read_as_integers(void **state)
 	} cases[] = {
 		{"SELECT coalesce(sum(x), 0) FROM (VALUES (1::bigint), (2::bigint)) t(x)", 3},
 		{"SELECT coalesce(sum(x), 0) FROM (VALUES (40000000000::bigint), (123456789::bigint)) t(x)",
-		 40123456789},
+	         40123456789},
 		{"SELECT coalesce(sum(x), 0) FROM (VALUES (-10000::bigint), (-7::bigint)) t(x)", -10007},
 		{"SELECT coalesce(sum(x), 0) FROM (VALUES (1::bigint)) t(x) WHERE false", 0},
 		{"SELECT sum(x) FROM (VALUES (9000000000000000000::bigint), (9000000000000000000::bigint)) t(x)",
-		 INT64_MAX},
+	         INT64_MAX},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		int64_t got = -1;

@@ -223,7 +223,10 @@ static void writer_among_readers_finishes(void **state)
 	char s[GD_SUBJECT_ID_SIZE];
 	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
 	int64_t id = put(f->a, s);
-	enum { READERS = 3, PUTS = 200 };
+	enum {
+		READERS = 3,
+		PUTS = 200
+	};
 	pid_t pids[READERS], wpid;
 	int pipes[READERS][2], wp[2], stop[2];
 	assert_int_equal(pipe(stop), 0);
@@ -362,7 +365,7 @@ static void faults_in_the_entry_commit(void **state)
 }
 
 struct thread_read {
-	gd_vault *v;      /* opened before the thread starts, its own */
+	gd_vault *v; /* opened before the thread starts, its own */
 	gd_actor *a;
 	int64_t id;
 	char who[32];
@@ -402,7 +405,9 @@ static void group_commit_across_threads(void **state)
 	char s[GD_SUBJECT_ID_SIZE];
 	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
 	int64_t id = put(f->a, s);
-	enum { N = 4 };
+	enum {
+		N = 4
+	};
 	struct thread_read t[N];
 	pthread_t th[N];
 	for (int i = 0; i < N; i++) {

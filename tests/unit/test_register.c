@@ -285,8 +285,12 @@ static void bad_input_refused_vault_unchanged(void **state)
 	assert_non_null(strstr(fi.text, "2:25:E:the file is not valid UTF-8"));
 	/* Malformed YAML, aliases, a list instead of a mapping, an empty file. */
 	static const char *const bad[] = {
-		"gardien_register: 1\nactivities: [\n", "a: &x [1]\nb: *x\n", "- 1\n- 2\n", "",
-		"gardien_register: 3\n", "gardien_register: 1\n---\ngardien_register: 1\n",
+		"gardien_register: 1\nactivities: [\n",
+		"a: &x [1]\nb: *x\n",
+		"- 1\n- 2\n",
+		"",
+		"gardien_register: 3\n",
+		"gardien_register: 1\n---\ngardien_register: 1\n",
 	};
 	static const char *const why[] = {"YAML syntax", "aliases", "not a list", "empty",
 	                                  "format version must be 1 or 2", "more than one YAML document"};
@@ -306,7 +310,8 @@ static void bad_input_refused_vault_unchanged(void **state)
 	db = audit_db_open(f->path);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM registers) * 1000 +"
 	                                        " (SELECT count(*) FROM audit WHERE action = 'register.load')",
-	                                    -1, &st, NULL), SQLITE_OK);
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	n = (size_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -481,7 +486,9 @@ static void register_enforced(void **state)
 	sqlite3_stmt *st;
 	db = audit_db_open(f->path);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE outcome = 1 AND"
-	                                        " reason LIKE '%does not%'", -1, &st, NULL), SQLITE_OK);
+	                                        " reason LIKE '%does not%'",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_true(sqlite3_column_int64(st, 0) >= 4);
 	sqlite3_finalize(st);
@@ -495,7 +502,8 @@ static int64_t vault_rows(const char *path)
 	sqlite3_stmt *st;
 	db = audit_db_open(path);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM registers) + (SELECT count(*) FROM audit)",
-	                                    -1, &st, NULL), SQLITE_OK);
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	int64_t n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);

@@ -40,10 +40,8 @@ static struct gd__stage wimi_bank[] = {{GD__STAGE_ARCHIVE, "debit", P(0, 0, 0)},
                                        {GD__STAGE_DELETE, "debit", P(0, 13, 0)}};
 static struct gd__stage wimi_cookie[] = {{GD__STAGE_DELETE, "collection", P(0, 13, 0)}};
 static struct gd__retention wimi_service_rules[] = {
-	{.categories = {bank_cats, 1}, .stages = wimi_bank, .nstages = 2,
-	 .text = "bank data deleted once the transaction is done; kept 13 months in archive from the debit as proof", .line = 40},
-	{.categories = {tech_cats, 2}, .stages = wimi_tech, .nstages = 1,
-	 .text = "IP addresses and logs: 1 year from the last login", .line = 44},
+	{.categories = {bank_cats, 1}, .stages = wimi_bank, .nstages = 2, .text = "bank data deleted once the transaction is done; kept 13 months in archive from the debit as proof", .line = 40},
+	{.categories = {tech_cats, 2}, .stages = wimi_tech, .nstages = 1, .text = "IP addresses and logs: 1 year from the last login", .line = 44},
 };
 static struct gd__retention wimi_marketing_rules[] = {
 	{.stages = wimi_customer, .nstages = 1, .text = "3 years from unsubscription", .line = 50}};
@@ -51,10 +49,8 @@ static struct gd__retention wimi_marketing_rules[] = {
  * their last contact): two rules for every category of one activity. */
 static const char *prospects[] = {"prospect"}, *customers[] = {"customer"};
 static struct gd__retention wimi_prospect_rules[] = {
-	{.stages = wimi_prospect, .nstages = 1, .text = "3 years from the last contact", .line = 55,
-	 .subjects = {prospects, 1}},
-	{.stages = wimi_customer, .nstages = 1, .text = "3 years from unsubscription", .line = 56,
-	 .subjects = {customers, 1}}};
+	{.stages = wimi_prospect, .nstages = 1, .text = "3 years from the last contact", .line = 55, .subjects = {prospects, 1}},
+	{.stages = wimi_customer, .nstages = 1, .text = "3 years from unsubscription", .line = 56, .subjects = {customers, 1}}};
 static struct gd__retention wimi_cookie_rules[] = {
 	{.stages = wimi_cookie, .nstages = 1, .text = "cookies: 13 months", .line = 60}};
 static struct gd__activity wimi_acts[] = {
@@ -66,8 +62,7 @@ static struct gd__activity wimi_acts[] = {
 };
 static struct gd__event_def wimi_events[] = {
 	{"unsubscription", NULL}, {"last_contact", NULL}, {"last_login", NULL}, {"debit", NULL}};
-static struct gd__register wimi = {.version = 1, .activities = wimi_acts, .nactivities = 5,
-                                   .events = wimi_events, .nevents = 4};
+static struct gd__register wimi = {.version = 1, .activities = wimi_acts, .nactivities = 5, .events = wimi_events, .nevents = 4};
 
 /* WinBooks §3 and IPORTA: the contract, then the legal period; prospection 3 years after the relationship. */
 static struct gd__stage wb_contract[] = {{GD__STAGE_ARCHIVE, "contract_end", P(0, 0, 0)},
@@ -75,8 +70,7 @@ static struct gd__stage wb_contract[] = {{GD__STAGE_ARCHIVE, "contract_end", P(0
 static struct gd__stage ip_events[] = {{GD__STAGE_ANONYMISE, "relationship_end", P(3, 0, 0)}};
 static struct gd__stage ip_contact[] = {{GD__STAGE_DELETE, "collection", P(0, 0, 30)}};
 static struct gd__retention wb_rules[] = {
-	{.stages = wb_contract, .nstages = 2, .legal_reference = "Code des sociétés, art. III.86",
-	 .text = "for the contract, then the legal accounting period", .line = 12}};
+	{.stages = wb_contract, .nstages = 2, .legal_reference = "Code des sociétés, art. III.86", .text = "for the contract, then the legal accounting period", .line = 12}};
 static struct gd__retention ip_event_rules[] = {
 	{.stages = ip_events, .nstages = 1, .text = "3 years from the end of the relationship, then anonymised", .line = 30}};
 static struct gd__retention ip_contact_rules[] = {
@@ -178,7 +172,8 @@ static int64_t deletions_audited(struct fixture *f, int64_t id)
 	sqlite3_stmt *st;
 	int64_t n = 0;
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT record_id, reason FROM audit WHERE action = 'retention.delete'",
-	                                    -1, &st, NULL), SQLITE_OK);
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t first = sqlite3_column_int64(st, 0);
 		const char *list = strstr((const char *)sqlite3_column_text(st, 1), "; records ");
@@ -258,7 +253,8 @@ static void two_rules_of_one_activity_apply_together(void **state)
 	assert_int_equal(stage(f, c), -1);
 	/* The audit names the rule that applied. */
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'retention.delete'"
-	                          " AND reason LIKE '%unsubscription%'"), 1);
+	                          " AND reason LIKE '%unsubscription%'"),
+	                 1);
 	fx_free(f);
 }
 
@@ -415,7 +411,8 @@ static void anonymisation_keeps_statistics_only(void **state)
 	assert_int_equal(count(f, "SELECT subject_id FROM records"), 0);
 	assert_int_equal(count(f, "SELECT collected_at FROM records"), T("2026-02-01"));
 	assert_int_equal(count(f, "SELECT count(*) FROM records WHERE activity = 'events'"
-	                          " AND category = 'user.demographic.profession'"), 1);
+	                          " AND category = 'user.demographic.profession'"),
+	                 1);
 	gd_record *rec = NULL;
 	assert_int_equal(gd_record_get(f->a, &rec, r, "events"), GD_ENOTFOUND);
 	/* Erasing the subject later does not touch the anonymous statistic. */
@@ -628,8 +625,7 @@ static void failed_batch_leaves_nothing_half_done(void **state)
 	gd_vault_set_now(f->v, T("2027-03-01"));
 	/* Fail every fault point in turn: the sweep either completes or changes nothing. */
 	struct sweep_faults c = {.f = f};
-	struct fault_loop l = {.op = op_sweep, .before = take_counts, .check = deletions_consistent, .ud = &c,
-	                       .max = 400};
+	struct fault_loop l = {.op = op_sweep, .before = take_counts, .check = deletions_consistent, .ud = &c, .max = 400};
 	fault_loop_run(&l);
 	assert_int_equal(count(f, "SELECT count(*) FROM records"), 0);
 	assert_int_equal(deletions_audited(f, 0), 5);
@@ -680,7 +676,8 @@ static void deletions_audited_by_subject_and_rule(void **state)
 	sqlite3_stmt *q;
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT record_id, category, reason FROM audit"
 	                                        " WHERE action = 'retention.delete' AND subject = ? ORDER BY seq",
-	                                    -1, &q, NULL), SQLITE_OK);
+	                                    -1, &q, NULL),
+	                 SQLITE_OK);
 	sqlite3_bind_text(q, 1, s2, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int64(q, 0), b[0]);
@@ -850,8 +847,8 @@ static void reschedule_in_batches_resumes(void **state)
 struct event_hold_faults {
 	struct fixture *f;
 	const char *subject;
-	int what;                  /* 0: an event, 1: a hold */
-	int64_t before;            /* audit entries before the attempt */
+	int what;       /* 0: an event, 1: a hold */
+	int64_t before; /* audit entries before the attempt */
 };
 
 static int op_event_or_hold(void *ud)
@@ -889,8 +886,7 @@ static void event_and_hold_all_or_nothing_under_faults(void **state)
 	subject(f, s);
 	put(f, s, "audience", "user.behavior.browsing_history", "2026-01-01");
 	struct event_hold_faults c = {.f = f, .subject = s};
-	struct fault_loop l = {.op = op_event_or_hold, .before = count_audit, .check = refused_whole, .ud = &c,
-	                       .max = 500};
+	struct fault_loop l = {.op = op_event_or_hold, .before = count_audit, .check = refused_whole, .ud = &c, .max = 500};
 	for (c.what = 0; c.what < 2; c.what++) {
 		assert_true(fault_loop_run(&l) > 1);
 		assert_int_equal(event_or_hold_rows(&c), 1);

@@ -384,8 +384,7 @@ static void limited_right_not_offered_is_refused_with_the_registers_reason(void 
 {
 	struct fixture *f = *state;
 	struct gd__activity acts[] = {
-		{.id = "security_logs", .name = "Security logs", .role = GD__ROLE_CONTROLLER,
-		 .basis = GD__BASIS_LEGAL_OBLIGATION, .categories = STRS("user.device"), .subjects = STRS("customer")},
+		{.id = "security_logs", .name = "Security logs", .role = GD__ROLE_CONTROLLER, .basis = GD__BASIS_LEGAL_OBLIGATION, .categories = STRS("user.device"), .subjects = STRS("customer")},
 	};
 	struct gd__right rights[] = {
 		{.kind = "portability", .offered = false, .reason = "no processing rests on consent or a contract"},
@@ -906,7 +905,7 @@ static int64_t footprint(struct fixture *f)
 
 struct op {
 	const char *name;
-	int expect;   /* the operation's result once no fault fires */
+	int expect; /* the operation's result once no fault fires */
 	int (*run)(struct fixture *f, const char *s, int64_t rec, int64_t *req);
 };
 
@@ -924,8 +923,7 @@ static int op_withdraw(struct fixture *f, const char *s, int64_t rec, int64_t *r
 static int op_open_refused(struct fixture *f, const char *s, int64_t rec, int64_t *req)
 {
 	struct gd__activity acts[] = {
-		{.id = "security_logs", .name = "Security logs", .role = GD__ROLE_CONTROLLER,
-		 .basis = GD__BASIS_LEGAL_OBLIGATION, .categories = STRS("user.device"), .subjects = STRS("customer")},
+		{.id = "security_logs", .name = "Security logs", .role = GD__ROLE_CONTROLLER, .basis = GD__BASIS_LEGAL_OBLIGATION, .categories = STRS("user.device"), .subjects = STRS("customer")},
 	};
 	struct gd__right rights[] = {
 		{.kind = "portability", .offered = false, .reason = "no processing rests on consent or a contract"},
@@ -1059,8 +1057,8 @@ static void portability_holds_only_what_the_subject_provided(void **state)
 	char s[GD_SUBJECT_ID_SIZE];
 	new_subject(f, s, "o@example.fr");
 	put(f, s, "customers", "user.contact.phone", "subject", "+33600000001");     /* contract, provided */
-	put(f, s, "customers", "user.contact.address", "partner", "1 rue de Paris");  /* contract, not provided */
-	put(f, s, "prospection", "user.contact.email", "subject", "o@example.fr");    /* legitimate interests */
+	put(f, s, "customers", "user.contact.address", "partner", "1 rue de Paris"); /* contract, not provided */
+	put(f, s, "prospection", "user.contact.email", "subject", "o@example.fr");   /* legitimate interests */
 	int64_t id = open_verified(f, "portability", s, NULL);
 	struct buf b = {0};
 	assert_int_equal(gd_request_export(f->a, id, GD_EXPORT_HTML, buf_write, &b, NULL, NULL), GD_EINVAL);

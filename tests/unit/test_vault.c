@@ -661,7 +661,6 @@ static void update_list_delete_and_batches(void **state)
 	GD_OK_OR_FAIL(gd_record_delete(f->a, r2));
 	assert_int_equal(gd_record_delete(f->a, r2), GD_ENOTFOUND);
 
-
 	/* A batch commits together or not at all; a failed operation inside it is undone alone. */
 	GD_OK_OR_FAIL(gd_vault_begin(f->v));
 	for (int i = 0; i < 50; i++)
@@ -751,7 +750,7 @@ static void format_2_vault_keeps_its_ids(void **state)
 static int64_t rows(struct fixture *f)
 {
 	return db_count(f->path, "SELECT (SELECT count(*) FROM records) + (SELECT count(*) FROM subjects)"
-	                      " + (SELECT count(*) FROM identifiers) + (SELECT count(*) FROM audit)");
+	                         " + (SELECT count(*) FROM identifiers) + (SELECT count(*) FROM audit)");
 }
 
 /* What the fault loops of faults_leave_vault_unchanged share. */
@@ -856,8 +855,7 @@ static void lean_put_fault_then_batch_rollback(void **state)
 	s.activity = "billing", s.category = "user.contact.email";
 	s.value = EMAIL, s.value_len = strlen(EMAIL);
 	struct put_faults c = {f, id, &s, 0};
-	struct fault_loop l = {.op = op_put, .before = batch_open_with_one_put,
-	                       .check = batch_rolls_back_whole, .ud = &c};
+	struct fault_loop l = {.op = op_put, .before = batch_open_with_one_put, .check = batch_rolls_back_whole, .ud = &c};
 	assert_true(fault_loop_run(&l) >= 4);
 	GD_OK_OR_FAIL(gd_vault_commit(f->v)); /* the last, unfaulted run's two puts */
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), 2);
@@ -923,7 +921,7 @@ static void faults_leave_vault_unchanged(void **state)
 	s.value = EMAIL, s.value_len = strlen(EMAIL);
 	struct put_faults c = {f, id, &s, rows(f)};
 	struct fault_loop l = {.op = op_put, .check = rows_unchanged, .ud = &c};
-	assert_true(fault_loop_run(&l) > 4); /* the put passed several fault points */
+	assert_true(fault_loop_run(&l) > 4);     /* the put passed several fault points */
 	assert_int_equal(rows(f), c.before + 2); /* the record and its audit entry */
 
 	/* The same for adding an identifier and for an erasure. */
@@ -997,7 +995,9 @@ static void calendar(void **state)
 static void nonces_never_repeat(void **state)
 {
 	(void)state;
-	enum { N = 1000 };
+	enum {
+		N = 1000
+	};
 	static unsigned char seen[N][GD__NONCE_SIZE];
 	unsigned char key[GD__KEY_SIZE] = {0}, out[GD__NONCE_SIZE + 1 + GD__TAG_SIZE];
 	for (int i = 0; i < N; i++) { /* several refills of the page */

@@ -275,12 +275,7 @@ int gd__audit_migrate(gd_vault *v)
 		                  NULL);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		struct gd__audit_entry e = {
-			.tenant_id = gd__col_int(db, st, 0), .seq = gd__col_int(db, st, 1),
-			.at = gd__col_int(db, st, 2), .principal = gd__col_text(db, st, 3),
-			.action = gd__col_text(db, st, 4), .purpose = gd__col_text(db, st, 5),
-			.subject = gd__col_text(db, st, 6), .record_id = gd__col_int(db, st, 7),
-			.category = gd__col_text(db, st, 8), .outcome = (int)gd__col_int(db, st, 9),
-			.reason = gd__col_text(db, st, 10)};
+			.tenant_id = gd__col_int(db, st, 0), .seq = gd__col_int(db, st, 1), .at = gd__col_int(db, st, 2), .principal = gd__col_text(db, st, 3), .action = gd__col_text(db, st, 4), .purpose = gd__col_text(db, st, 5), .subject = gd__col_text(db, st, 6), .record_id = gd__col_int(db, st, 7), .category = gd__col_text(db, st, 8), .outcome = (int)gd__col_int(db, st, 9), .reason = gd__col_text(db, st, 10)};
 		unsigned char hash[GD__HASH_SIZE] = {0};
 		size_t n;
 		const void *h = gd__col_blob(db, st, 11, &n);
@@ -414,9 +409,17 @@ int gd__audit_append(gd_vault *v, int64_t tenant_id, const char *principal,
 	if (at < floor)
 		at = floor;
 	struct gd__audit_entry e = {
-		.tenant_id = tenant_id, .lane = lane, .seq = seq, .at = at, .principal = principal,
-		.action = ev->action, .purpose = ev->purpose, .subject = ev->subject,
-		.record_id = ev->record_id, .category = ev->category, .outcome = (int)ev->outcome,
+		.tenant_id = tenant_id,
+		.lane = lane,
+		.seq = seq,
+		.at = at,
+		.principal = principal,
+		.action = ev->action,
+		.purpose = ev->purpose,
+		.subject = ev->subject,
+		.record_id = ev->record_id,
+		.category = ev->category,
+		.outcome = (int)ev->outcome,
 		.reason = ev->reason,
 	};
 	gd__audit_hash(hash, prev, &e);
@@ -498,9 +501,9 @@ int gd_audit_outcome_parse(const char *name)
 
 const char *gd_audit_problem_name(int problem)
 {
-	static const char *const names[] = {"intact",    "modified", "removed",
-	                                    "inserted",  "reordered", "truncated",
+	static const char *const names[] = {"intact", "modified", "removed",
+	                                    "inserted", "reordered", "truncated",
 	                                    "bad-signature", "rewritten"};
 	return problem >= 0 && problem < (int)(sizeof names / sizeof *names) ? names[problem]
-	                                                                      : "unknown";
+	                                                                     : "unknown";
 }

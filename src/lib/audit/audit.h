@@ -18,9 +18,9 @@
 
 struct gd__audit_entry {
 	int64_t tenant_id;
-	int64_t lane;       /* the writer's chain within the tenant (docs/FORMAT.md, "Lanes") */
-	int64_t seq;        /* 1, 2, … within the (tenant, lane) chain */
-	int64_t at;         /* gd_time */
+	int64_t lane; /* the writer's chain within the tenant (docs/FORMAT.md, "Lanes") */
+	int64_t seq;  /* 1, 2, … within the (tenant, lane) chain */
+	int64_t at;   /* gd_time */
 	const char *principal;
 	const char *action;
 	const char *purpose;  /* may be NULL */
@@ -37,14 +37,14 @@ struct gd__audit_entry {
  */
 #define GD__AUDIT_MRU 4
 struct gd__audit_block_str {
-	size_t off, len;    /* len + 1 of a string at buf + off; 0: free slot */
-	int index;          /* in the block's string table */
+	size_t off, len; /* len + 1 of a string at buf + off; 0: free slot */
+	int index;       /* in the block's string table */
 };
 struct gd__audit_block {
 	unsigned char *buf;
 	size_t len, cap;
-	int n;              /* entries */
-	int nstr;           /* strings in its table */
+	int n;    /* entries */
+	int nstr; /* strings in its table */
 	int64_t tenant_id, lane, first_seq, last_seq, last_at;
 	struct gd__audit_block_str mru[6][GD__AUDIT_MRU]; /* per string field, most recent first */
 };
@@ -57,7 +57,7 @@ struct gd__audit_state {
 	 * per operation), and the chains appended to in the open batch, whose
 	 * ends gd_vault_commit signs. */
 	int64_t tenant, seq;
-	gd_time at;                  /* its time: no entry of the chain is dated before it */
+	gd_time at; /* its time: no entry of the chain is dated before it */
 	/* The lane this handle appends to (-1: not claimed yet): claimed at the
 	 * first append and held until the handle closes (gd__audit_lane). */
 	int64_t lane;
@@ -67,7 +67,7 @@ struct gd__audit_state {
 	struct gd__audit_deferred *deferred;
 	int ndeferred, deferred_cap;
 	bool flushing_deferred;
-	struct gd__audit_group *group;         /* the vault's group commit in this process (audit_lane.c) */
+	struct gd__audit_group *group; /* the vault's group commit in this process (audit_lane.c) */
 	unsigned char hash[32];
 	uint64_t gen;
 	int64_t batch[4];
@@ -76,7 +76,7 @@ struct gd__audit_state {
 	 * began, not yet written: written before a savepoint, a commit or a read
 	 * of the trail, dropped by a rollback (see gd__audit_flush). */
 	struct gd__audit_block block;
-	bool walking;                /* inside gd__audit_walk */
+	bool walking; /* inside gd__audit_walk */
 	/* Before the last append of a light operation (no savepoint under it):
 	 * what gd__audit_undo_last restores. Its buf and cap are not used. */
 	struct {
@@ -98,10 +98,10 @@ void gd__audit_block_free(struct gd__audit_block *b);
 struct gd__audit_reader {
 	const unsigned char *p, *end;
 	int64_t seq, at;
-	unsigned char *body;  /* a copy of the block */
+	unsigned char *body; /* a copy of the block */
 	char *arena;
-	size_t arena_len, cap;  /* cap: of body and arena each */
-	size_t *tab;        /* offsets of the table's strings in arena */
+	size_t arena_len, cap; /* cap: of body and arena each */
+	size_t *tab;           /* offsets of the table's strings in arena */
 	int ntab, tabcap;
 };
 /* 0, or GD_ECORRUPT (unknown version, empty). */
@@ -115,14 +115,17 @@ void gd__audit_reader_free(struct gd__audit_reader *r);
 void gd__audit_hash(unsigned char out[GD__HASH_SIZE], const unsigned char prev[GD__HASH_SIZE],
                     const struct gd__audit_entry *e);
 
-enum { GD__CP_CHECKPOINT = 0, GD__CP_ANCHOR = 1 };
+enum {
+	GD__CP_CHECKPOINT = 0,
+	GD__CP_ANCHOR = 1
+};
 
 /* A signed checkpoint (kind 0) or prune anchor (kind 1). */
 struct gd__audit_cp {
 	int64_t tenant_id, lane, seq, kind, at;
 	unsigned char hash[GD__HASH_SIZE];
 	unsigned char sig[GD__SIG_SIZE];
-	bool well_formed;   /* hash and signature had the right sizes */
+	bool well_formed; /* hash and signature had the right sizes */
 };
 
 #define GD__CP_MESSAGE_SIZE (21 + 5 * 8 + GD__HASH_SIZE)
@@ -160,7 +163,7 @@ int gd__verifier_end(struct gd__verifier *vf);
 struct gd__audit_walk {
 	int (*entry)(void *ud, const struct gd__audit_entry *e, const void *hash, size_t hash_len,
 	             const unsigned char prev[GD__HASH_SIZE]);
-	int (*cp)(void *ud, const struct gd__audit_cp *cp);   /* may be NULL */
+	int (*cp)(void *ud, const struct gd__audit_cp *cp); /* may be NULL */
 	void *ud;
 	/* Set by the walk when a block cannot be decoded (GD_ECORRUPT): where. */
 	int64_t damaged_tenant, damaged_lane, damaged_seq;
@@ -191,13 +194,17 @@ int gd__audit_lane(gd_vault *v, int64_t *lane);
 
 /* ---- appending, for every module (audit.c) ---- */
 
-enum gd__outcome { GD__OK = 0, GD__DENIED = 1, GD__FAILED = 2 };
+enum gd__outcome {
+	GD__OK = 0,
+	GD__DENIED = 1,
+	GD__FAILED = 2
+};
 
 struct gd__audit_event {
-	const char *action;    /* "record.put", "record.get", "subject.erase", … */
+	const char *action; /* "record.put", "record.get", "subject.erase", … */
 	const char *purpose;
-	const char *subject;   /* pseudonym */
-	int64_t record_id;     /* 0: none */
+	const char *subject; /* pseudonym */
+	int64_t record_id;   /* 0: none */
 	const char *category;
 	enum gd__outcome outcome;
 	const char *reason;

@@ -27,7 +27,10 @@
 #include "lib/audit/audit.h"
 #include "lib/internal.h"
 
-enum { BLOCK_VERSION = 1, STRING_FIELDS = 6 };
+enum {
+	BLOCK_VERSION = 1,
+	STRING_FIELDS = 6
+};
 
 static unsigned char *put_varint(unsigned char *p, uint64_t x)
 {
@@ -85,7 +88,7 @@ int gd__audit_block_add(struct gd__audit_block *b, const struct gd__audit_entry 
                         const unsigned char hash[GD__HASH_SIZE])
 {
 	const char *strs[STRING_FIELDS] = {e->principal, e->action, e->purpose,
-	                                   e->subject,   e->category, e->reason};
+	                                   e->subject, e->category, e->reason};
 	size_t need = 1 + 5 * 10 + GD__HASH_SIZE;
 	for (int i = 0; i < STRING_FIELDS; i++)
 		need += 10 + (strs[i] ? strlen(strs[i]) : 0);
@@ -205,7 +208,7 @@ static int get_ref(struct gd__audit_reader *r, const char **out)
 	uint64_t len = (k - 1) / 2;
 	if (len > (uint64_t)(r->end - r->p) || memchr(r->p, 0, len))
 		return damaged(len > (uint64_t)(r->end - r->p) ? "string runs past the end"
-		                                                : "string holds a NUL byte");
+		                                               : "string holds a NUL byte");
 	if (r->ntab == r->tabcap) {
 		size_t cap = r->tabcap ? 2 * r->tabcap : 64;
 		size_t *t = gd__malloc(cap * sizeof *t);
@@ -233,8 +236,8 @@ int gd__audit_reader_next(struct gd__audit_reader *r, struct gd__audit_entry *e,
 	if (r->p == r->end)
 		return 0;
 	uint64_t ds, dt, id, outcome;
-	const char **strs[STRING_FIELDS] = {&e->principal, &e->action,   &e->purpose,
-	                                    &e->subject,   &e->category, &e->reason};
+	const char **strs[STRING_FIELDS] = {&e->principal, &e->action, &e->purpose,
+	                                    &e->subject, &e->category, &e->reason};
 	if (!get_varint(r, &ds) || !get_varint(r, &dt))
 		return damaged("entry cut short");
 	for (int i = 0; i < STRING_FIELDS; i++) {

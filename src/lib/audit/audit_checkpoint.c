@@ -134,8 +134,8 @@ int gd_audit_checkpoint(gd_vault *v, const char *tenant, int64_t *out_n)
 #define PRUNE_LANES 64
 struct prune_lane {
 	int64_t lane, cut, removed;
-	bool stopped;                        /* an entry kept was met */
-	unsigned char hash[GD__HASH_SIZE];   /* of entry `cut` */
+	bool stopped;                      /* an entry kept was met */
+	unsigned char hash[GD__HASH_SIZE]; /* of entry `cut` */
 };
 struct prune_scan {
 	gd_time before;

@@ -100,10 +100,19 @@ static int list_entry(void *ud, const struct gd__audit_entry *e, const void *has
 		return 0;
 	c->n++;
 	gd_audit_entry out = {
-		.seq = e->seq, .at = e->at, .principal = e->principal, .action = e->action,
-		.purpose = e->purpose, .subject = e->subject, .record_id = e->record_id,
-		.category = e->category, .outcome = e->outcome, .reason = e->reason,
-		.prev_hash = prev, .hash = n == GD__HASH_SIZE ? hash : zero, .lane = e->lane,
+		.seq = e->seq,
+		.at = e->at,
+		.principal = e->principal,
+		.action = e->action,
+		.purpose = e->purpose,
+		.subject = e->subject,
+		.record_id = e->record_id,
+		.category = e->category,
+		.outcome = e->outcome,
+		.reason = e->reason,
+		.prev_hash = prev,
+		.hash = n == GD__HASH_SIZE ? hash : zero,
+		.lane = e->lane,
 	};
 	return c->cb(c->ud, &out);
 }
@@ -116,8 +125,7 @@ static int audit_read(gd_actor *a, const char *action, int64_t n, int rc)
 	int r = gd__op_begin(a->v);
 	if (r == 0)
 		r = gd__op_end(a->v, gd__audit_actor(a, &(struct gd__audit_event){
-		                                            .action = action, .reason = why,
-		                                            .outcome = rc < 0 ? GD__FAILED : GD__OK}));
+								.action = action, .reason = why, .outcome = rc < 0 ? GD__FAILED : GD__OK}));
 	return r;
 }
 
@@ -142,7 +150,7 @@ struct export_ctx {
 	gd_actor *a;
 	const gd_audit_filter *f;
 	enum gd_audit_format format;
-	struct gd__buf o;   /* streaming to the caller's writer */
+	struct gd__buf o; /* streaming to the caller's writer */
 	int64_t n;
 };
 
@@ -200,10 +208,10 @@ static int export_entry(void *ud, const struct gd__audit_entry *e, const void *h
 		snprintf(at, sizeof at, "%lld", (long long)e->at);
 		snprintf(rid, sizeof rid, "%lld", (long long)e->record_id);
 		snprintf(out, sizeof out, "%d", e->outcome);
-		const char *cols[CSV_COLUMNS] = {"entry",      seq,         at,         t,
-		                                 e->principal, e->action,   e->purpose, e->subject,
-		                                 rid,          e->category, out,        e->reason,
-		                                 ph,           hh,          NULL,       lane};
+		const char *cols[CSV_COLUMNS] = {"entry", seq, at, t,
+		                                 e->principal, e->action, e->purpose, e->subject,
+		                                 rid, e->category, out, e->reason,
+		                                 ph, hh, NULL, lane};
 		return csv_row(c, cols, CSV_COLUMNS);
 	}
 	json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:s,s:s?,s:s?,s:s?,s:s?,s:I,s:s?,s:i,s:s?,s:s,s:s}",
@@ -230,8 +238,8 @@ static int export_cp(void *ud, const struct gd__audit_cp *cp)
 		snprintf(seq, sizeof seq, "%lld", (long long)cp->seq);
 		snprintf(at, sizeof at, "%lld", (long long)cp->at);
 		snprintf(lane, sizeof lane, "%lld", (long long)cp->lane);
-		const char *cols[CSV_COLUMNS] = {kind, seq,  at,   t,    NULL, NULL, NULL, NULL,
-		                                 NULL, NULL, NULL, NULL, NULL, hh,   sh,   lane};
+		const char *cols[CSV_COLUMNS] = {kind, seq, at, t, NULL, NULL, NULL, NULL,
+		                                 NULL, NULL, NULL, NULL, NULL, hh, sh, lane};
 		return csv_row(c, cols, CSV_COLUMNS);
 	}
 	return emit_json(c, json_pack("{s:s,s:I,s:I,s:I,s:s,s:s,s:s}", "type", kind, "lane", (json_int_t)cp->lane,
@@ -258,9 +266,9 @@ int gd_audit_export(gd_actor *a, const gd_audit_filter *f, enum gd_audit_format 
 	gd__hex(pk, a->v->audit_pk, GD__SIGN_PK_SIZE);
 	gd_time_format(t, gd_vault_now(a->v));
 	if (format == GD_AUDIT_CSV) {
-		const char *head[CSV_COLUMNS] = {"type",     "seq",     "at",      "time",    "principal",
-		                                 "action",   "purpose", "subject", "record_id",
-		                                 "category", "outcome", "reason",  "prev_hash", "hash",
+		const char *head[CSV_COLUMNS] = {"type", "seq", "at", "time", "principal",
+		                                 "action", "purpose", "subject", "record_id",
+		                                 "category", "outcome", "reason", "prev_hash", "hash",
 		                                 "signature", "lane"};
 		char tid[24];
 		snprintf(tid, sizeof tid, "%lld", (long long)a->tenant_id);
@@ -412,8 +420,7 @@ int gd_audit_verify_export(int (*next_line)(void *ud, const char **line, size_t 
 			if ((rc = gd__verifier_entry(vf, &e, hash, sizeof hash)) < 0)
 				break;
 		} else if (strcmp(type, "checkpoint") == 0 || strcmp(type, "anchor") == 0) {
-			struct gd__audit_cp cp = {.tenant_id = tenant, .well_formed = true,
-			                          .kind = type[0] == 'a' ? GD__CP_ANCHOR : GD__CP_CHECKPOINT};
+			struct gd__audit_cp cp = {.tenant_id = tenant, .well_formed = true, .kind = type[0] == 'a' ? GD__CP_ANCHOR : GD__CP_CHECKPOINT};
 			if (get_lane(j, &cp.lane) < 0 || get_int(j, "seq", &cp.seq) < 0 || get_int(j, "at", &cp.at) < 0 ||
 			    get_hex(j, "hash", cp.hash, sizeof cp.hash) < 0 ||
 			    get_hex(j, "signature", cp.sig, sizeof cp.sig) < 0) {

@@ -86,7 +86,7 @@ int gd__audit_migrate_lanes(gd_vault *v)
 	gd__store *db = v->store;
 	const struct gd__store_engine *e = db->engine;
 	const struct gd__embedded *schema = gd__embedded_find(
-	        strcmp(e->name, "sqlite") == 0 ? "src/lib/store/sqlite/10-audit.sql" : "src/lib/store/pg/10-audit.sql");
+		strcmp(e->name, "sqlite") == 0 ? "src/lib/store/sqlite/10-audit.sql" : "src/lib/store/pg/10-audit.sql");
 	if (!schema || !e->exec_script)
 		return gd__err(GD_ERROR, "internal: no audit schema for the %s engine", e->name);
 	int blocks = has_lane(v, "SELECT count(lane) FROM audit_blocks");
@@ -168,7 +168,7 @@ int gd__audit_defer(gd_vault *v, int64_t tenant, const char *principal, const st
  * read in it fails.
  */
 struct waiter {
-	struct gd__audit_deferred *d;   /* its entries, owned by the waiter */
+	struct gd__audit_deferred *d; /* its entries, owned by the waiter */
 	int n;
 	int rc;
 	bool done;
@@ -179,7 +179,7 @@ struct gd__audit_group {
 	struct gd__audit_group *next;
 	char *path;
 	int refs;
-	bool busy;                       /* a committer is at work */
+	bool busy; /* a committer is at work */
 	struct waiter *head, **tail;
 	pthread_cond_t cond;
 };
@@ -239,10 +239,7 @@ static int commit_group(gd_vault *v, struct waiter *w)
 		for (int i = 0; rc == 0 && i < w->n; i++) {
 			const struct gd__audit_deferred *d = &w->d[i];
 			rc = gd__audit_append(v, d->tenant, d->s[0],
-			                      &(struct gd__audit_event){.action = d->s[1], .purpose = d->s[2],
-			                                                .subject = d->s[3], .category = d->s[4],
-			                                                .reason = d->s[5], .record_id = d->record_id,
-			                                                .outcome = (enum gd__outcome)d->outcome});
+			                      &(struct gd__audit_event){.action = d->s[1], .purpose = d->s[2], .subject = d->s[3], .category = d->s[4], .reason = d->s[5], .record_id = d->record_id, .outcome = (enum gd__outcome)d->outcome});
 		}
 	}
 	v->audit.flushing_deferred = false;

@@ -31,17 +31,17 @@ struct gd__verifier {
 	/* Keys of the vault before `gardien key rotate audit` (keys.c): their checkpoints still verify. */
 	unsigned char retired[64][GD__SIGN_PK_SIZE];
 	int nretired;
-	bool open;                    /* a chain (a lane) is under way */
+	bool open; /* a chain (a lane) is under way */
 	int64_t tenant, lane;
 	int64_t lane_entries, lane_cps, lane_first; /* of the lane under way */
 	void (*on_lane)(void *ud, const gd_audit_lane_report *l);
 	void *lane_ud;
-	int64_t last_seq;             /* last entry (or anchor) seen */
+	int64_t last_seq; /* last entry (or anchor) seen */
 	unsigned char last_hash[GD__HASH_SIZE];
-	int64_t last_cp;              /* seq of the last checkpoint or anchor */
-	int64_t missing_cp;           /* a checkpoint beyond the last entry (0: none) */
+	int64_t last_cp;    /* seq of the last checkpoint or anchor */
+	int64_t missing_cp; /* a checkpoint beyond the last entry (0: none) */
 	bool has_entries;
-	bool holding;                 /* `held` is an entry whose hash did not match */
+	bool holding; /* `held` is an entry whose hash did not match */
 	struct held held;
 	unsigned char held_prev[GD__HASH_SIZE];
 	bool done;
@@ -160,10 +160,7 @@ static int chain_end(struct gd__verifier *vf)
 	vf->r->unsigned_tail += vf->last_seq - vf->last_cp;
 	if (vf->on_lane)
 		vf->on_lane(vf->lane_ud, &(gd_audit_lane_report){
-		                                 .tenant_id = vf->tenant, .lane = vf->lane,
-		                                 .first_seq = vf->lane_first, .last_seq = vf->last_seq,
-		                                 .entries = vf->lane_entries, .checkpoints = vf->lane_cps,
-		                                 .unsigned_tail = vf->last_seq - vf->last_cp});
+						 .tenant_id = vf->tenant, .lane = vf->lane, .first_seq = vf->lane_first, .last_seq = vf->last_seq, .entries = vf->lane_entries, .checkpoints = vf->lane_cps, .unsigned_tail = vf->last_seq - vf->last_cp});
 	return 0;
 }
 
@@ -333,7 +330,7 @@ struct entries {
 	struct gd__audit_reader r;
 	bool in_block;
 	int64_t tenant, lane, first_seq, last_seq, read; /* read: entries of the block so far */
-	int64_t damaged;                           /* the first entry a damaged block loses */
+	int64_t damaged;                                 /* the first entry a damaged block loses */
 };
 
 /*
@@ -423,11 +420,13 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 	if (tenant < 0)
 		rc = gd__db_query(db, &cs,
 		                  "SELECT " CP_COLUMNS " FROM audit_checkpoints"
-		                  " ORDER BY tenant_id, lane, seq, kind DESC", NULL);
+		                  " ORDER BY tenant_id, lane, seq, kind DESC",
+		                  NULL);
 	else
 		rc = gd__db_query(db, &cs,
 		                  "SELECT " CP_COLUMNS " FROM audit_checkpoints WHERE tenant_id = ?"
-		                  " ORDER BY lane, seq, kind DESC", "i", tenant);
+		                  " ORDER BY lane, seq, kind DESC",
+		                  "i", tenant);
 	if (rc < 0) {
 		cs = NULL;
 		goto done;

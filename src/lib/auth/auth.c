@@ -29,7 +29,7 @@
 #define TOKEN_RAW 32
 #define TOKEN_LEN (4 + 2 * TOKEN_RAW)
 
-static const char *const op_names[] = {"read",     "write",    "erase", "export",
+static const char *const op_names[] = {"read", "write", "erase", "export",
                                        "requests", "register", "audit", "admin"};
 
 int gd_ops_parse(unsigned *out, const char *list)
@@ -146,8 +146,7 @@ static int require_operator(gd_actor *a, const char *action)
 {
 	if (!a->authz)
 		return 0;
-	gd__audit_denied(a, &(struct gd__audit_event){.action = action, .outcome = GD__DENIED,
-	                                                  .reason = "needs the operator (master key holder)"});
+	gd__audit_denied(a, &(struct gd__audit_event){.action = action, .outcome = GD__DENIED, .reason = "needs the operator (master key holder)"});
 	return gd__err(GD_EDENIED, "%s needs the operator who holds the master key (gardien CLI)", action);
 }
 
@@ -593,7 +592,8 @@ int gd_grant_max_set(gd_actor *a, gd_time seconds)
 	snprintf(key, sizeof key, "grant_max:%lld", (long long)a->tenant_id);
 	snprintf(why, sizeof why, "grants last at most %lld s", (long long)seconds);
 	rc = gd__db_exec(a->v->store, "INSERT INTO auth_settings (key, value) VALUES (?, ?)"
-	                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value", "ti", key,
+	                              " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	                 "ti", key,
 	                 (int64_t)seconds);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "auth.grant.max", .reason = why});

@@ -9,12 +9,12 @@
 #include "lib/internal.h"
 
 struct gd__authz {
-	unsigned ops;            /* enum gd_op bits */
+	unsigned ops; /* enum gd_op bits */
 	int64_t principal_id;
-	int64_t grant_id;        /* support access under a grant; 0 otherwise */
-	gd_time grant_expires;   /* when that grant ends; 0 otherwise */
+	int64_t grant_id;      /* support access under a grant; 0 otherwise */
+	gd_time grant_expires; /* when that grant ends; 0 otherwise */
 	char role[GD_NAME_MAX + 1];
-	char activities[];       /* "*" or "a,b,c" */
+	char activities[]; /* "*" or "a,b,c" */
 };
 
 /* Record checks for the policy tables: the role must grant the operation and the activity. */

@@ -28,8 +28,8 @@ struct token_row {
 	bool session, revoked, disabled;
 	gd_time created_at, expires_at, last_used;
 	char name[GD_NAME_MAX + 1];
-	char tenant_name[65];       /* "" for support staff */
-	struct gd__authz *authz;    /* the role's rights; the caller frees */
+	char tenant_name[65];    /* "" for support staff */
+	struct gd__authz *authz; /* the role's rights; the caller frees */
 };
 
 static struct gd__authz *authz_new(unsigned ops, const char *activities, const char *role)
@@ -136,8 +136,7 @@ static void audit_refusal(gd_vault *v, int64_t own, int64_t target, const char *
 	snprintf(why, sizeof why, "%s", reason);
 	if (gd__op_begin(v) < 0)
 		return;
-	int rc = gd__audit_append(v, own, label, &(struct gd__audit_event){.action = action,
-	                                                                     .outcome = GD__DENIED, .reason = why});
+	int rc = gd__audit_append(v, own, label, &(struct gd__audit_event){.action = action, .outcome = GD__DENIED, .reason = why});
 	if (rc == 0 && target >= 0 && target != own)
 		rc = gd__audit_append(v, target, label,
 		                      &(struct gd__audit_event){.action = action, .outcome = GD__DENIED, .reason = why});
@@ -161,7 +160,8 @@ int gd_auth_open(gd_actor **out, gd_vault *v, const char *token, const char *ten
 		goto done;
 	z = t.authz, t.authz = NULL;
 	snprintf(label, sizeof label, "%s:%.64s",
-	         t.kind == GD_PRINCIPAL_SERVICE ? "svc" : t.kind == GD_PRINCIPAL_SUPPORT ? "support" : "user",
+	         t.kind == GD_PRINCIPAL_SERVICE ? "svc" : t.kind == GD_PRINCIPAL_SUPPORT ? "support"
+	                                                                                 : "user",
 	         t.name);
 	if (t.revoked || t.disabled) {
 		rc = gd__err(GD_EDENIED, "the token was revoked or its principal disabled");
@@ -272,9 +272,7 @@ void gd_actor_info_get(const gd_actor *a, gd_actor_info *out)
 {
 	const struct gd__authz *z = a->authz;
 	*out = (gd_actor_info){
-		.tenant = a->tenant, .principal = a->principal, .role = z ? z->role : "",
-		.ops = z ? z->ops : (unsigned)GD_OP_ALL, .activities = z ? z->activities : "*",
-		.grant = z ? z->grant_id : 0, .grant_expires = z ? z->grant_expires : 0, .operator = z == NULL};
+		.tenant = a->tenant, .principal = a->principal, .role = z ? z->role : "", .ops = z ? z->ops : (unsigned)GD_OP_ALL, .activities = z ? z->activities : "*", .grant = z ? z->grant_id : 0, .grant_expires = z ? z->grant_expires : 0, .operator= z == NULL };
 }
 
 /* ---- policy checks ---- */

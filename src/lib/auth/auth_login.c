@@ -247,13 +247,11 @@ static int login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const
 		                 pid);
 		if (rc == 0 && failures == cfg.max_failures)
 			rc = gd__audit_append(v, tid, label,
-			                      &(struct gd__audit_event){.action = "auth.lockout", .outcome = GD__DENIED,
-			                                                .reason = "too many failed logins"});
+			                      &(struct gd__audit_event){.action = "auth.lockout", .outcome = GD__DENIED, .reason = "too many failed logins"});
 	}
 	if (rc == 0)
 		rc = gd__audit_append(v, tid, pid ? label : "auth:unknown",
-		                      &(struct gd__audit_event){.action = "auth.login", .outcome = GD__DENIED,
-		                                                .reason = why});
+		                      &(struct gd__audit_event){.action = "auth.login", .outcome = GD__DENIED, .reason = why});
 	rc = gd__op_end(v, rc);
 	if (rc < 0)
 		return rc;
@@ -280,7 +278,9 @@ int gd_auth_logout(gd_vault *v, const char *token)
 		tid = gd__col_int(v->store, st, 0);
 		int kind = (int)gd__col_int(v->store, st, 1);
 		snprintf(label, sizeof label, "%s:%.64s",
-		         kind == 1 ? "svc" : kind == 2 ? "support" : "user", gd__col_text(v->store, st, 2));
+		         kind == 1 ? "svc" : kind == 2 ? "support"
+		                                       : "user",
+		         gd__col_text(v->store, st, 2));
 		rc = 0;
 	} else if (rc == 0) {
 		rc = gd__err(GD_EDENIED, "the token is unknown or already revoked");

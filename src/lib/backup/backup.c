@@ -541,7 +541,7 @@ static int audit_vault(gd_vault *v, const char *action, const char *reason)
 	int rc = gd__op_begin(v);
 	if (rc == 0)
 		rc = gd__op_end(v, gd__audit_append(v, 0, "system:backup",
-		                                     &(struct gd__audit_event){.action = action, .reason = reason}));
+		                                    &(struct gd__audit_event){.action = action, .reason = reason}));
 	return rc;
 }
 
@@ -682,7 +682,7 @@ int gd_backup_journal_export(gd_vault *v, const char *dest)
 struct replay {
 	gd_vault *v;
 	gd_actor *a;
-	gd_vault *live;         /* the vault being replaced, when it still opens */
+	gd_vault *live; /* the vault being replaced, when it still opens */
 	gd_backup_restore_stats *stats;
 };
 
@@ -772,7 +772,7 @@ struct anchor {
 	int64_t seq;
 	gd_time at;
 	unsigned char mac[GD__BLIND_SIZE];
-	const char *where;   /* "the live vault", "the snapshot" */
+	const char *where; /* "the live vault", "the snapshot" */
 };
 
 static int anchor_entry(void *ud, const struct gd__audit_entry *e, const void *hash, size_t hash_len,

@@ -45,7 +45,6 @@ void gd__journal_set_replaying(bool on)
 	replaying = on;
 }
 
-
 void gd__journal_key(const struct gd__keyring *kr, unsigned char key[GD__KEY_SIZE])
 {
 	gd__keyring_current(kr, GD__K_JOURNAL, key);
@@ -214,9 +213,9 @@ int gd__journal_sync(gd_vault *v)
  * the walk with GD_ECORRUPT naming it.
  */
 int gd__journal_each_file(const char *path, const struct gd__keyring *kr, bool strict,
-                             int (*cb)(void *ud, const struct gd__journal_entry *e, int64_t pos,
-                                       const unsigned char mac[GD__BLIND_SIZE]),
-                             void *ud)
+                          int (*cb)(void *ud, const struct gd__journal_entry *e, int64_t pos,
+                                    const unsigned char mac[GD__BLIND_SIZE]),
+                          void *ud)
 {
 	unsigned char buf[GD__JOURNAL_ENTRY_SIZE], mac[GD__BLIND_SIZE], prev[GD__BLIND_SIZE] = {0};
 	unsigned char key[GD__KEY_SIZE];
@@ -247,9 +246,7 @@ int gd__journal_each_file(const char *path, const struct gd__keyring *kr, bool s
 			break;
 		}
 		memcpy(prev, mac, sizeof prev);
-		struct gd__journal_entry e = {.kind = buf[4], .at = (gd_time)get64(buf + 8),
-		                              .record_id = (int64_t)get64(buf + 16),
-		                              .collected_at = (gd_time)get64(buf + 24)};
+		struct gd__journal_entry e = {.kind = buf[4], .at = (gd_time)get64(buf + 8), .record_id = (int64_t)get64(buf + 16), .collected_at = (gd_time)get64(buf + 24)};
 		memcpy(e.subject, buf + 32, GD_SUBJECT_ID_SIZE - 1);
 		memcpy(e.tenant, buf + 64, 64);
 		rc = cb(ud, &e, n, mac);
@@ -273,7 +270,7 @@ static int each_adapt(void *ud, const struct gd__journal_entry *e, int64_t pos,
 }
 
 int gd__journal_each(const char *vault_path, const struct gd__keyring *kr,
-                        int (*cb)(void *ud, const struct gd__journal_entry *e), void *ud)
+                     int (*cb)(void *ud, const struct gd__journal_entry *e), void *ud)
 {
 	char path[PATH_CAP];
 	struct each_adapter x = {cb, ud};
@@ -300,4 +297,3 @@ const struct gd__tx_hooks gd__journal_tx_hooks = {
 	.commit = tx_commit,
 	.rollback = tx_rollback,
 };
-

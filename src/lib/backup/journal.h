@@ -16,8 +16,8 @@
 #include "lib/crypto/crypto.h"
 
 struct gd__journal_state {
-	int fd;                      /* open from the first append on; -1 before */
-	bool unsynced;               /* written in this transaction, not yet synced */
+	int fd;        /* open from the first append on; -1 before */
+	bool unsynced; /* written in this transaction, not yet synced */
 };
 
 /*
@@ -42,7 +42,11 @@ struct gd__journal_state {
  * the journal must be and what its last entry is (docs/backups.md).
  */
 #define GD__JOURNAL_ENTRY_SIZE 160
-enum { GD__J_ERASE = 1, GD__J_DELETE = 2, GD__J_ANONYMISE = 3 };
+enum {
+	GD__J_ERASE = 1,
+	GD__J_DELETE = 2,
+	GD__J_ANONYMISE = 3
+};
 
 struct gd__journal_entry {
 	int kind;

@@ -59,7 +59,8 @@ static int check_language(const char *s)
 	const struct gd__po *po;
 	if (s && (strlen(s) > 7 || gd__po_get(&po, s) < 0))
 		return gd__err(GD_EINVAL, "breach language \"%.8s\" is not supported: use one with a "
-		                          "catalogue in po/ (fr, en)", s);
+		                          "catalogue in po/ (fr, en)",
+		               s);
 	return 0;
 }
 
@@ -264,11 +265,7 @@ static int row_breach(gd_vault *v, gd__stmt *st, gd_breach **out)
 	struct {
 		int col;
 		char **dst;
-	} texts[] = {{5, &b->nature},          {6, &b->description},       {7, &b->data_categories},
-	             {8, &b->subject_categories}, {11, &b->consequences},   {12, &b->measures_taken},
-	             {13, &b->measures_proposed}, {14, &b->contact},        {15, &b->controller},
-	             {19, &b->delay_reason},    {21, &b->no_notice_reason}, {24, &b->scope_principal},
-	             {25, &b->scope_activity},  {28, &b->scoped_categories}};
+	} texts[] = {{5, &b->nature}, {6, &b->description}, {7, &b->data_categories}, {8, &b->subject_categories}, {11, &b->consequences}, {12, &b->measures_taken}, {13, &b->measures_proposed}, {14, &b->contact}, {15, &b->controller}, {19, &b->delay_reason}, {21, &b->no_notice_reason}, {24, &b->scope_principal}, {25, &b->scope_activity}, {28, &b->scoped_categories}};
 	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
 		const char *t = gd__col_text(db, st, texts[i].col);
 		if (t && !(*texts[i].dst = gd__strdup(t))) {

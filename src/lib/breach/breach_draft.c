@@ -59,7 +59,7 @@ struct words {
 	const char *natures[3];
 	/* to the subjects */
 	const char *intro_subjects, *s_what, *s_when, *s_data, *s_consequences, *s_done, *s_advice,
-	    *s_contact, *s_closing;
+		*s_contact, *s_closing;
 	const char *intro_authority;
 };
 
@@ -72,7 +72,7 @@ static const struct words EN = {
 	.lang = "en",
 	.yes = "yes",
 	.title = {"Notification of a personal data breach to the supervisory authority (GDPR Art. 33)",
-	          "Information about a personal data breach (GDPR Art. 34)"},
+                  "Information about a personal data breach (GDPR Art. 34)"},
 	.todo = "[to be completed]",
 	.missing = "To be completed before sending",
 	.unknown = "not known yet",
@@ -110,8 +110,8 @@ static const struct words EN = {
 	.art34_done = "made on",
 	.art34_no = "not planned: the breach is not judged likely to result in a high risk to their rights and freedoms",
 	.natures = {"confidentiality (unauthorised disclosure of or access to personal data)",
-	            "integrity (unauthorised or accidental alteration of personal data)",
-	            "availability (accidental or unauthorised loss of access to, or destruction of, personal data)"},
+                    "integrity (unauthorised or accidental alteration of personal data)",
+                    "availability (accidental or unauthorised loss of access to, or destruction of, personal data)"},
 	.intro_authority = "The controller named below notifies the following personal data breach.",
 	.intro_subjects = "We are writing to inform you of a security incident that concerns personal data about you.",
 	.s_what = "What happened",
@@ -123,7 +123,6 @@ static const struct words EN = {
 	.s_contact = "Whom to contact",
 	.s_closing = "We apologise for this incident and remain at your disposal for any question.",
 };
-
 
 /* Each text of EN through the catalogue of `lang` (context "breach"). */
 static int words_for(struct words *out, const char *lang)
@@ -197,7 +196,7 @@ struct draft {
 	const char *missing[16];
 	size_t nmissing;
 	bool in_list;
-	const char *section;   /* the current heading */
+	const char *section; /* the current heading */
 };
 
 static void heading(struct draft *d, const char *title)
@@ -362,8 +361,7 @@ static void authority(struct draft *d, const gd_breach *b, gd_time now, const ch
 	natures(w, b->nature, buf, sizeof buf);
 	item(d, w->kind, buf);
 	item(d, w->what, b->description);
-	item(d, w->data_cats, b->data_categories && *b->data_categories ? b->data_categories
-	                                                               : b->scoped_categories);
+	item(d, w->data_cats, b->data_categories && *b->data_categories ? b->data_categories : b->scoped_categories);
 	item(d, w->subject_cats, b->subject_categories);
 	number(num, sizeof num, b->approx_subjects >= 0 ? b->approx_subjects : b->scoped_subjects);
 	item(d, w->n_subjects, num);
@@ -410,8 +408,7 @@ static void subjects(struct draft *d, const gd_breach *b)
 	when(t1, sizeof t1, b->detected_at);
 	item(d, w->detected, t1);
 	heading(d, w->s_data);
-	item(d, w->data_cats, b->data_categories && *b->data_categories ? b->data_categories
-	                                                               : b->scoped_categories);
+	item(d, w->data_cats, b->data_categories && *b->data_categories ? b->data_categories : b->scoped_categories);
 	heading(d, w->s_consequences);
 	item(d, w->s_consequences, b->consequences);
 	heading(d, w->s_done);
@@ -438,7 +435,8 @@ int gd_breach_draft(gd_actor *a, char **out, int64_t id, enum gd_breach_recipien
 	struct words words;
 	if (language && words_for(&words, language) < 0)
 		return gd__err(GD_EINVAL, "breach drafts are written in a language with a catalogue "
-		                          "(po/<language>.po: fr, en), not \"%.8s\"", language);
+		                          "(po/<language>.po: fr, en), not \"%.8s\"",
+		               language);
 	if ((rc = gd_breach_get(a, &b, id)) < 0)
 		return rc;
 	if (!language && (rc = words_for(&words, b->language)) < 0) {

@@ -33,7 +33,11 @@
 #define ZONE_CACHE 32
 #define MAX_TARGET_DAYS 90
 
-enum { H_FIXED, H_EASTER, H_DATE };
+enum {
+	H_FIXED,
+	H_EASTER,
+	H_DATE
+};
 
 struct holiday {
 	int kind;
@@ -381,7 +385,8 @@ static gd_time end_of(const struct gd__tz *tz, int64_t z)
 
 static gd_time clamp(gd_time t)
 {
-	return t < TIME_MIN ? TIME_MIN : t > TIME_MAX ? TIME_MAX : t;
+	return t < TIME_MIN ? TIME_MIN : t > TIME_MAX ? TIME_MAX
+	                                              : t;
 }
 
 gd_time gd__calendar_due(const struct gd__calendar *c, gd_time start, int months, int days)
@@ -428,7 +433,8 @@ static int resolve(struct gd__calendar *c, const char *state, const char *zone, 
 	}
 	if (c->st)
 		snprintf(c->state, sizeof c->state, "%s", c->st->code);
-	const char *z = zone && *zone ? zone : c->st ? c->st->zone : NULL;
+	const char *z = zone && *zone ? zone : c->st ? c->st->zone
+	                                             : NULL;
 	if (z) {
 		if ((rc = gd__calendar_zone(&c->tz, z)) < 0)
 			return rc;

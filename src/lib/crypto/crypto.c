@@ -15,7 +15,8 @@ _Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == GD__NONCE_SIZE, "
 _Static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == GD__TAG_SIZE, "tag");
 _Static_assert(crypto_pwhash_STRBYTES <= GD__PWHASH_SIZE, "pwhash");
 _Static_assert(sizeof(crypto_secretstream_xchacha20poly1305_state) <=
-                   sizeof(((gd__stream_state *)0)->opaque), "gd__stream_state too small");
+                       sizeof(((gd__stream_state *)0)->opaque),
+               "gd__stream_state too small");
 _Static_assert(crypto_secretstream_xchacha20poly1305_HEADERBYTES == GD__STREAM_HEADER_SIZE, "stream header");
 _Static_assert(crypto_secretstream_xchacha20poly1305_ABYTES == GD__STREAM_ABYTES, "stream abytes");
 
@@ -275,9 +276,9 @@ void gd__stream_push(gd__stream_state *st, unsigned char *out, const void *in, s
                      const void *ad, size_t adlen, int final)
 {
 	crypto_secretstream_xchacha20poly1305_push(
-	    SS(st), out, NULL, in, n, ad, adlen,
-	    final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
-	          : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+		SS(st), out, NULL, in, n, ad, adlen,
+		final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
+		      : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
 }
 
 int gd__stream_pull_init(gd__stream_state *st, const unsigned char header[GD__STREAM_HEADER_SIZE],

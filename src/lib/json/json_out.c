@@ -63,13 +63,13 @@ json_t *gd_breach_json(const gd_breach *b)
 	                      "subject_categories", opt(b->subject_categories), "approx_subjects",
 	                      (json_int_t)b->approx_subjects, "approx_records", (json_int_t)b->approx_records);
 	if (j && json_object_update_new(
-	             j, json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:s,s:b,s:o,s:s?,s:o,s:s?}", "consequences",
-	                          opt(b->consequences), "measures_taken", opt(b->measures_taken),
-	                          "measures_proposed", opt(b->measures_proposed), "contact", opt(b->contact),
-	                          "controller", opt(b->controller), "language", b->language, "high_risk",
-	                          b->high_risk != 0, "notified_at", time_json(b->notified_at), "delay_reason",
-	                          opt(b->delay_reason), "subjects_informed_at", time_json(b->subjects_informed_at),
-	                          "no_notice_reason", opt(b->no_notice_reason))) != 0) {
+			 j, json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:s,s:b,s:o,s:s?,s:o,s:s?}", "consequences",
+	                              opt(b->consequences), "measures_taken", opt(b->measures_taken),
+	                              "measures_proposed", opt(b->measures_proposed), "contact", opt(b->contact),
+	                              "controller", opt(b->controller), "language", b->language, "high_risk",
+	                              b->high_risk != 0, "notified_at", time_json(b->notified_at), "delay_reason",
+	                              opt(b->delay_reason), "subjects_informed_at", time_json(b->subjects_informed_at),
+	                              "no_notice_reason", opt(b->no_notice_reason))) != 0) {
 		json_decref(j);
 		return NULL;
 	}
@@ -94,11 +94,11 @@ json_t *gd_request_json(const gd_request *r)
 	                      "due_at", time_json(r->due_at), "target_at", time_json(r->target_at), "extended", r->extended, "late", r->late, "reason",
 	                      opt(r->reason));
 	if (j && json_object_update_new(
-	             j, json_pack("{s:s?,s:s?,s:s?,s:o,s:o,s:s,s:I}", "identity_method", opt(r->identity_method),
-	                          "identity_ref", opt(r->identity_ref), "identity_by", opt(r->identity_by),
-	                          "identity_verified_at", time_json(r->identity_at), "closed_at",
-	                          time_json(r->closed_at), "opened_by", r->opened_by, "copies",
-	                          (json_int_t)r->copies)) != 0) {
+			 j, json_pack("{s:s?,s:s?,s:s?,s:o,s:o,s:s,s:I}", "identity_method", opt(r->identity_method),
+	                              "identity_ref", opt(r->identity_ref), "identity_by", opt(r->identity_by),
+	                              "identity_verified_at", time_json(r->identity_at), "closed_at",
+	                              time_json(r->closed_at), "opened_by", r->opened_by, "copies",
+	                              (json_int_t)r->copies)) != 0) {
 		json_decref(j);
 		return NULL;
 	}

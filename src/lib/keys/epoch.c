@@ -307,10 +307,10 @@ static int reseal(gd_vault *v, uint32_t next, gd_key_epoch_result *r)
 		return rc;
 	}
 	rc = gd__db_query(v->store, &st,
-		                  "SELECT e.tenant_id, e.epoch, e.secret_version, e.sealed_key,"
-		                  " e.epoch < (SELECT max(x.epoch) FROM tenant_epochs x WHERE x.tenant_id = e.tenant_id)"
-		                  " FROM tenant_epochs e WHERE e.sealed_key IS NOT NULL",
-		                  NULL);
+	                  "SELECT e.tenant_id, e.epoch, e.secret_version, e.sealed_key,"
+	                  " e.epoch < (SELECT max(x.epoch) FROM tenant_epochs x WHERE x.tenant_id = e.tenant_id)"
+	                  " FROM tenant_epochs e WHERE e.sealed_key IS NOT NULL",
+	                  NULL);
 	if (rc == 0) {
 		while ((rc = gd__db_step(v->store, st)) == 1) {
 			size_t len = 0;

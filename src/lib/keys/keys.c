@@ -81,8 +81,8 @@ static int rewrap(gd_vault *v, uint32_t next)
 		rc = gd__db_step(db, st);
 		const void *w = rc == 1 ? gd__col_blob(db, st, 0, &len) : NULL;
 		rc = w && len == sizeof wrapped
-		         ? gd__master_open(v, v->master_version, kek, w, len, ad, gd__tenant_ad(ad, names[i]))
-		         : GD_ECORRUPT;
+		             ? gd__master_open(v, v->master_version, kek, w, len, ad, gd__tenant_ad(ad, names[i]))
+		             : GD_ECORRUPT;
 		gd__db_reset(db, st);
 		if (rc < 0) {
 			rc = gd__err(GD_ECORRUPT, "the key of tenant \"%s\" failed authentication", names[i]);

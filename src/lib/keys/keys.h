@@ -18,9 +18,16 @@
 
 #define GD__KEYRING_MAX 16
 /* GD__K_TOKEN: a master key version held by a PKCS#11 token (its entry's key bytes are zero). */
-enum { GD__K_MASTER = 1, GD__K_BACKUP = 2, GD__K_JOURNAL = 3, GD__K_AUDIT = 4, GD__K_TOTP = 5, GD__K_TOKEN = 6,
-       /* the erasure-epoch secret sealing every tenant's epoch keys (epoch.c) */
-       GD__K_EPOCH = 7 };
+enum {
+	GD__K_MASTER = 1,
+	GD__K_BACKUP = 2,
+	GD__K_JOURNAL = 3,
+	GD__K_AUDIT = 4,
+	GD__K_TOTP = 5,
+	GD__K_TOKEN = 6,
+	/* the erasure-epoch secret sealing every tenant's epoch keys (epoch.c) */
+	GD__K_EPOCH = 7
+};
 struct gd__keyring_entry {
 	unsigned char kind;
 	uint32_t version;
@@ -28,7 +35,7 @@ struct gd__keyring_entry {
 };
 struct gd__keyring {
 	int n;
-	int format;                  /* of the key file read: 1 or 2 */
+	int format; /* of the key file read: 1 or 2 */
 	struct gd__keyring_entry e[GD__KEYRING_MAX];
 };
 /* In secure memory; _free(NULL) does nothing. */
@@ -108,6 +115,5 @@ int gd__vault_check_master(gd_vault *v);
 struct gd__lock;
 int gd__lock_acquire(struct gd__lock **out, const char *vault_path, bool exclusive);
 void gd__lock_release(struct gd__lock *l, bool exclusive);
-
 
 #endif

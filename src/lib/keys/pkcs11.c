@@ -211,8 +211,8 @@ int gd__p11_open(struct gd__p11 **out, const char *uri)
 			if (p->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK || !label_is(ti.label, u.token))
 				continue;
 			rc = p->f->C_OpenSession(slots[i], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &p->session) == CKR_OK
-			         ? 0
-			         : gd__err(GD_EIO, "cannot open a session on the token \"%s\"", u.token);
+			             ? 0
+			             : gd__err(GD_EIO, "cannot open a session on the token \"%s\"", u.token);
 			break;
 		}
 	}
@@ -269,9 +269,15 @@ int gd__p11_generate(struct gd__p11 *p, uint32_t version)
 		return gd__err(GD_EEXISTS, "the token already holds a key labelled %s", label);
 	/* Sensitive and not extractable: the key never leaves the token. */
 	CK_ATTRIBUTE t[] = {
-		{CKA_CLASS, &cls, sizeof cls},     {CKA_KEY_TYPE, &kt, sizeof kt},   {CKA_VALUE_LEN, &len, sizeof len},
-		{CKA_TOKEN, &yes, sizeof yes},     {CKA_PRIVATE, &yes, sizeof yes},  {CKA_SENSITIVE, &yes, sizeof yes},
-		{CKA_EXTRACTABLE, &no, sizeof no}, {CKA_ENCRYPT, &yes, sizeof yes},  {CKA_DECRYPT, &yes, sizeof yes},
+		{CKA_CLASS, &cls, sizeof cls},
+		{CKA_KEY_TYPE, &kt, sizeof kt},
+		{CKA_VALUE_LEN, &len, sizeof len},
+		{CKA_TOKEN, &yes, sizeof yes},
+		{CKA_PRIVATE, &yes, sizeof yes},
+		{CKA_SENSITIVE, &yes, sizeof yes},
+		{CKA_EXTRACTABLE, &no, sizeof no},
+		{CKA_ENCRYPT, &yes, sizeof yes},
+		{CKA_DECRYPT, &yes, sizeof yes},
 		{CKA_LABEL, label, strlen(label)},
 	};
 	CK_RV r = p->f->C_GenerateKey(p->session, &m, t, sizeof t / sizeof *t, &h);
@@ -298,8 +304,7 @@ int gd__p11_seal(struct gd__p11 *p, uint32_t version, unsigned char *out, const 
 		return rc;
 	memset(out, 0, GD__NONCE_SIZE);
 	gd__random(out, 12);
-	CK_GCM_PARAMS g = {.pIv = out, .ulIvLen = 12, .ulIvBits = 96, .pAAD = (CK_BYTE_PTR)ad, .ulAADLen = adlen,
-	                   .ulTagBits = 128};
+	CK_GCM_PARAMS g = {.pIv = out, .ulIvLen = 12, .ulIvBits = 96, .pAAD = (CK_BYTE_PTR)ad, .ulAADLen = adlen, .ulTagBits = 128};
 	CK_MECHANISM m = {CKM_AES_GCM, &g, sizeof g};
 	CK_ULONG outlen = n + GD__TAG_SIZE;
 	if (p->f->C_EncryptInit(p->session, &m, h) != CKR_OK ||
@@ -318,8 +323,7 @@ int gd__p11_open_sealed(struct gd__p11 *p, uint32_t version, unsigned char *out,
 	int rc = find_key(p, version, &h);
 	if (rc < 0)
 		return rc;
-	CK_GCM_PARAMS g = {.pIv = (CK_BYTE_PTR)sealed, .ulIvLen = 12, .ulIvBits = 96, .pAAD = (CK_BYTE_PTR)ad,
-	                   .ulAADLen = adlen, .ulTagBits = 128};
+	CK_GCM_PARAMS g = {.pIv = (CK_BYTE_PTR)sealed, .ulIvLen = 12, .ulIvBits = 96, .pAAD = (CK_BYTE_PTR)ad, .ulAADLen = adlen, .ulTagBits = 128};
 	CK_MECHANISM m = {CKM_AES_GCM, &g, sizeof g};
 	/* Some modules want room for the tag in the output too: opened into a
 	 * buffer of the input's size, in secure memory, then copied. */

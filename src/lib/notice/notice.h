@@ -28,10 +28,10 @@ struct gd__arena;
 
 /* Where a drafted item comes from; line 0 when it comes from a register. */
 struct gd__nv_src {
-	int line;            /* 1-based line of the notice */
-	int conf;            /* how sure the extractor is, in percent */
-	const char *quote;   /* the sentence, whitespace collapsed */
-	const char *note;    /* why this mapping ("lexicon: « trois ans »") */
+	int line;          /* 1-based line of the notice */
+	int conf;          /* how sure the extractor is, in percent */
+	const char *quote; /* the sentence, whitespace collapsed */
+	const char *note;  /* why this mapping ("lexicon: « trois ans »") */
 };
 
 struct gd__nv_field {
@@ -48,29 +48,33 @@ struct gd__nv_period {
 	int years, months, days;
 };
 
-enum { GD__NV_DELETE = 0, GD__NV_ARCHIVE, GD__NV_ANONYMISE };
+enum {
+	GD__NV_DELETE = 0,
+	GD__NV_ARCHIVE,
+	GD__NV_ANONYMISE
+};
 
 struct gd__nv_stage {
-	int action;                  /* GD__NV_DELETE, … */
-	const char *from;            /* event name */
+	int action;       /* GD__NV_DELETE, … */
+	const char *from; /* event name */
 	struct gd__nv_period after;
 };
 
 struct gd__nv_retention {
-	const char *text;            /* the notice's wording */
+	const char *text; /* the notice's wording */
 	struct gd__nv_list categories;
 	struct gd__nv_stage stages[3];
 	size_t nstages;
-	bool minimum;                /* "at least": the period is a floor */
-	bool legal;                  /* "legal periods": the law sets the end */
+	bool minimum; /* "at least": the period is a floor */
+	bool legal;   /* "legal periods": the law sets the end */
 	const char *legal_reference;
 	struct gd__nv_src src;
 };
 
 struct gd__nv_party {
 	const char *name;
-	const char *kind;            /* internal, external, processor, sub-processor, authority */
-	const char *country;         /* ISO alpha-2 or NULL */
+	const char *kind;    /* internal, external, processor, sub-processor, authority */
+	const char *country; /* ISO alpha-2 or NULL */
 	const char *purpose;
 	struct gd__nv_src src;
 };
@@ -78,9 +82,9 @@ struct gd__nv_party {
 struct gd__nv_transfer {
 	const char *recipient;
 	const char *country;
-	const char *safeguard;       /* adequacy, scc, bcr, derogation, or NULL */
+	const char *safeguard; /* adequacy, scc, bcr, derogation, or NULL */
 	const char *reference;
-	const char *invalid;         /* a struck-down mechanism the notice relies on */
+	const char *invalid; /* a struck-down mechanism the notice relies on */
 	struct gd__nv_src src;
 };
 
@@ -88,17 +92,17 @@ struct gd__nv_activity {
 	const char *id;
 	const char *name;
 	const char *description;
-	const char *role;            /* "controller" or "processor" */
+	const char *role; /* "controller" or "processor" */
 	const char *on_behalf_of;
-	const char *basis;           /* Art. 6(1) key, NULL when not stated */
+	const char *basis; /* Art. 6(1) key, NULL when not stated */
 	const char *basis_detail;
 	const char *consent_text;
-	const char *purpose;         /* first data use */
+	const char *purpose; /* first data use */
 	struct gd__nv_list sub_purposes;
 	struct gd__nv_list categories, subjects, sources, mandatory;
 	const char *if_absent;
 	const char *automated_decision;
-	struct gd__nv_party *parties;  /* recipients and processors */
+	struct gd__nv_party *parties; /* recipients and processors */
 	size_t nparties, capparties;
 	struct gd__nv_transfer *transfers;
 	size_t ntransfers, captransfers;
@@ -122,14 +126,14 @@ struct gd__nv_event {
 	const char *description;
 };
 
-struct gd__nv_note {                 /* a sentence the draft could not map */
+struct gd__nv_note { /* a sentence the draft could not map */
 	int line;
 	const char *text;
 };
 
 struct gd__nv {
 	struct gd__arena *arena;
-	const char *language;          /* "fr", "en" */
+	const char *language; /* "fr", "en" */
 	struct gd__nv_field name, address, registration, email, country;
 	struct gd__nv_field dpo_name, dpo_email, dpo_phone, dpo_address;
 	struct gd__nv_field rep_name, rep_address, rep_email;
@@ -141,19 +145,19 @@ struct gd__nv {
 	size_t nrights, caprights;
 	struct gd__nv_event *events;
 	size_t nevents, capevents;
-	struct gd__nv_event *terms;        /* the register's own terms: key, name */
+	struct gd__nv_event *terms; /* the register's own terms: key, name */
 	size_t nterms, capterms;
 	struct gd__nv_field *security;
 	size_t nsecurity, capsecurity;
-	struct gd__nv_party *parties;      /* draft: recipients not tied to an activity */
+	struct gd__nv_party *parties; /* draft: recipients not tied to an activity */
 	size_t nparties, capparties;
 	struct gd__nv_transfer *transfers; /* draft: transfers not tied to an activity */
 	size_t ntransfers, captransfers;
-	struct gd__nv_retention *retention;/* draft: periods not tied to an activity */
+	struct gd__nv_retention *retention; /* draft: periods not tied to an activity */
 	size_t nretention, capretention;
-	struct gd__nv_note *notes;         /* draft: sentences left to handle */
+	struct gd__nv_note *notes; /* draft: sentences left to handle */
 	size_t nnotes, capnotes;
-	struct gd__nv_list warnings;       /* draft: what the reader must know */
+	struct gd__nv_list warnings; /* draft: what the reader must know */
 };
 
 /* A new empty view (NULL when out of memory); gd__nv_free frees it, NULL does nothing. */
@@ -179,27 +183,27 @@ int gd__nv_from_vault(struct gd__nv **out, gd_actor *a, int64_t version);
 
 /* ---- text (notice_text.c) ---- */
 
-#define GD__NOTICE_MAX_BYTES (1u << 20)   /* notice input */
-#define GD__NOTICE_MAX_SENTENCE 2000      /* bytes; longer runs are cut */
+#define GD__NOTICE_MAX_BYTES (1u << 20) /* notice input */
+#define GD__NOTICE_MAX_SENTENCE 2000    /* bytes; longer runs are cut */
 #define GD__NOTICE_MAX_SENTENCES 50000
-#define GD__NOTICE_MAX_ITEMS 500          /* activities, recipients, periods… a draft holds */
+#define GD__NOTICE_MAX_ITEMS 500 /* activities, recipients, periods… a draft holds */
 
 enum {
-	GD__S_BULLET = 1,     /* a list item */
-	GD__S_HEADING = 2,    /* a title: short, alone on its line */
-	GD__S_COLON = 4,      /* ends with ':' (announces a list) */
-	GD__S_CELL = 8,       /* a table cell */
-	GD__S_PARA = 16,      /* first sentence of its paragraph */
-	GD__S_MDHEAD = 32,    /* a Markdown heading (#…) */
+	GD__S_BULLET = 1,  /* a list item */
+	GD__S_HEADING = 2, /* a title: short, alone on its line */
+	GD__S_COLON = 4,   /* ends with ':' (announces a list) */
+	GD__S_CELL = 8,    /* a table cell */
+	GD__S_PARA = 16,   /* first sentence of its paragraph */
+	GD__S_MDHEAD = 32, /* a Markdown heading (#…) */
 };
 
 struct gd__sentence {
-	const char *text;     /* whitespace collapsed, UTF-8 */
-	const char *norm;     /* folded: lower-case ASCII, accents dropped */
-	int line;             /* 1-based line of its first character */
-	int flags;            /* GD__S_… */
-	int level;            /* Markdown heading level, 0 otherwise */
-	int row, cell;        /* table position (row > 0 for cells) */
+	const char *text; /* whitespace collapsed, UTF-8 */
+	const char *norm; /* folded: lower-case ASCII, accents dropped */
+	int line;         /* 1-based line of its first character */
+	int flags;        /* GD__S_… */
+	int level;        /* Markdown heading level, 0 otherwise */
+	int row, cell;    /* table position (row > 0 for cells) */
 };
 
 /*
@@ -230,8 +234,8 @@ void gd__lexicon_free(struct gd__lexicon *lx);
 
 /* One match of a phrase in a folded text. */
 struct gd__lex_hit {
-	const char *kind, *key;   /* the rule */
-	size_t at, len;           /* where in the folded text */
+	const char *kind, *key; /* the rule */
+	size_t at, len;         /* where in the folded text */
 };
 /*
  * The first rule of `kind`, in lexicon order, with a phrase occurring in folded
@@ -266,8 +270,8 @@ bool gd__nv_similar(const char *a, const char *b);
 #define GD__NV_KINDS 6
 extern const char *const gd__nv_kind_names[GD__NV_KINDS];
 struct gd__nv_score {
-	size_t expected, found;   /* items of the reference, and how many the draft has */
-	size_t drafted, wrong;    /* items of the draft, and how many the reference has not */
+	size_t expected, found; /* items of the reference, and how many the draft has */
+	size_t drafted, wrong;  /* items of the draft, and how many the reference has not */
 };
 /* Scores a draft against a reference view (a hand-written register). */
 int gd__nv_score(const struct gd__nv *draft, const struct gd__nv *ref,

@@ -208,7 +208,10 @@ struct contact_field {
 	size_t off;
 };
 
-#define CF(k, f) {k, offsetof(struct gd__nv, f)}
+#define CF(k, f) \
+	{ \
+		k, offsetof(struct gd__nv, f) \
+	}
 static const struct contact_field contacts[] = {
 	CF("controller name", name), CF("controller address", address),
 	CF("controller registration", registration), CF("controller email", email),
@@ -326,7 +329,7 @@ done:
 }
 
 const char *const gd__nv_kind_names[GD__NV_KINDS] = {"activities", "bases", "retention periods",
-                                                      "recipients", "rights", "contacts"};
+                                                     "recipients", "rights", "contacts"};
 
 /* ---- gd_notice_compare ---- */
 

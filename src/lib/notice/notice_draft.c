@@ -37,15 +37,15 @@ struct draft {
 	size_t n;
 	bool *used;
 	int rc;
-	const char *section;       /* from the last heading that named one */
-	const char *role;          /* "controller" or "processor" */
+	const char *section; /* from the last heading that named one */
+	const char *role;    /* "controller" or "processor" */
 	bool purpose_list, security_list, recipient_list;
-	bool colon_list;           /* bullets follow a sentence ending with ':' */
-	int bullet_line;           /* line of the last list item */
-	int party_line;            /* line of the last recipient taken from an in-sentence list */
-	int act;                   /* the activity sentences attach to, -1 none */
-	bool act_titled;           /* that activity's text is a title: paragraphs describe it */
-	bool act_heading;          /* that activity is a heading: its list items describe it */
+	bool colon_list;  /* bullets follow a sentence ending with ':' */
+	int bullet_line;  /* line of the last list item */
+	int party_line;   /* line of the last recipient taken from an in-sentence list */
+	int act;          /* the activity sentences attach to, -1 none */
+	bool act_titled;  /* that activity's text is a title: paragraphs describe it */
+	bool act_heading; /* that activity is a heading: its list items describe it */
 	/* table columns, from the last header row */
 	int col_purpose, col_sub, col_ret, col_basis, header_row, last_row;
 	bool row_has_purpose;
@@ -62,8 +62,8 @@ struct draft {
 	struct gd__nv_list categories, subjects;
 	const char *subject_keys[32];
 	int subject_count[32];
-	int complaint_line;        /* a sentence about complaints, to find the authority near */
-	size_t nrules;             /* retention rules drafted, all lists together */
+	int complaint_line; /* a sentence about complaints, to find the authority near */
+	size_t nrules;      /* retention rules drafted, all lists together */
 };
 
 #define OOM(d) ((d)->rc = (d)->rc ? (d)->rc : GD_ENOMEM)
@@ -346,7 +346,7 @@ static bool parse_retention(struct draft *d, size_t i, struct ret_target t)
 		                         ? eh.key
 		                         : event_from_words(d, norm, h.at + h.len);
 		struct gd__nv_retention *r = add_rule(d, t, i, 70, NULL);
-		int action = strncmp(norm + h.at, "archiv", 6) == 0     ? GD__NV_ARCHIVE
+		int action = strncmp(norm + h.at, "archiv", 6) == 0    ? GD__NV_ARCHIVE
 		             : strncmp(norm + h.at, "anonymi", 7) == 0 ? GD__NV_ANONYMISE
 		                                                       : GD__NV_DELETE;
 		if (r)
@@ -416,8 +416,7 @@ static void emails(struct draft *d, size_t i)
 			e++;
 		while (e > at + 1 && (e[-1] == '.' || e[-1] == '-'))
 			e--;
-		if (b == at || !memchr(at, '.', (size_t)(e - at)) || (b > t && b[-1] == ':' && b - t >= 6 &&
-		                                                       strncmp(b - 7, "mailto", 6) == 0))
+		if (b == at || !memchr(at, '.', (size_t)(e - at)) || (b > t && b[-1] == ':' && b - t >= 6 && strncmp(b - 7, "mailto", 6) == 0))
 			continue;
 		size_t n = (size_t)(e - b);
 		bool dpo = is_dpo(d, i);
@@ -920,7 +919,9 @@ static int column_of(struct draft *d, size_t i)
 	const char *k = key_of(d, "column", d->s[i].norm);
 	if (!k || strlen(d->s[i].text) > 60)
 		return -1;
-	return strcmp(k, "purpose") == 0 ? 0 : strcmp(k, "sub") == 0 ? 1 : strcmp(k, "retention") == 0 ? 2 : 3;
+	return strcmp(k, "purpose") == 0 ? 0 : strcmp(k, "sub") == 0 ? 1
+	                               : strcmp(k, "retention") == 0 ? 2
+	                                                             : 3;
 }
 
 /* Row i.. of cells: a header row names columns, a data row fills an activity. Returns the next index. */
@@ -1465,8 +1466,7 @@ int gd__notice_draft(struct gd__nv **out, const char *text, size_t len, const ch
 	struct gd__nv *v = gd__nv_new();
 	if (!v)
 		return gd__err(GD_ENOMEM, "out of memory");
-	struct draft d = {.lx = lx, .v = v, .ar = v->arena, .act = -1, .col_purpose = -1,
-	                  .col_sub = -1, .col_ret = -1, .col_basis = -1};
+	struct draft d = {.lx = lx, .v = v, .ar = v->arena, .act = -1, .col_purpose = -1, .col_sub = -1, .col_ret = -1, .col_basis = -1};
 	if ((rc = gd__notice_split(v->arena, text, len, &d.s, &d.n)) < 0)
 		goto done;
 	if (!(d.used = gd__arena_alloc(v->arena, d.n + 1))) {
@@ -1530,8 +1530,7 @@ int gd__notice_draft(struct gd__nv **out, const char *text, size_t len, const ch
 			}
 			if ((in_section(&d, "retention") || has(&d, "keep", s->norm)) && !d.used[i] &&
 			    !(d.act >= 0 && d.act_titled)) {
-				if (parse_retention(&d, i, (struct ret_target){&v->retention, &v->nretention,
-				                                               &v->capretention}))
+				if (parse_retention(&d, i, (struct ret_target){&v->retention, &v->nretention, &v->capretention}))
 					d.used[i] = true;
 			}
 			use_bases(&d, i);

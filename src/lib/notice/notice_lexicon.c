@@ -18,9 +18,9 @@
 #include "lib/notice/notice.h"
 
 struct phrase {
-	const char *s;  /* folded; '*' stands for the rest of a word ("obligation* legale*") */
+	const char *s; /* folded; '*' stands for the rest of a word ("obligation* legale*") */
 	size_t len;
-	size_t head;    /* bytes before the first '*': what strstr looks for */
+	size_t head; /* bytes before the first '*': what strstr looks for */
 };
 
 struct rule {
@@ -31,7 +31,7 @@ struct rule {
 
 struct kind {
 	const char *name;
-	size_t *rules;   /* indexes into rules[], in file order */
+	size_t *rules; /* indexes into rules[], in file order */
 	size_t n;
 };
 
@@ -39,7 +39,7 @@ struct gd__lexicon {
 	struct gd__arena *ar;
 	struct rule *rules;
 	size_t n, cap;
-	struct kind *kinds;  /* the rules of each kind: a look-up scans only those */
+	struct kind *kinds; /* the rules of each kind: a look-up scans only those */
 	size_t nkinds, capkinds;
 };
 

@@ -150,8 +150,7 @@ int gd__nv_from_register(struct gd__nv **out, const struct gd__register *r)
 			for (size_t s = 0; s < rr->nstages && s < 3; s++) {
 				unsigned act = (unsigned)rr->stages[s].action;
 				q->stages[q->nstages++] = (struct gd__nv_stage){
-					act < 3 ? actions[act] : GD__NV_DELETE, cp(&x, rr->stages[s].from),
-					{rr->stages[s].after.years, rr->stages[s].after.months, rr->stages[s].after.days}};
+					act < 3 ? actions[act] : GD__NV_DELETE, cp(&x, rr->stages[s].from), {rr->stages[s].after.years, rr->stages[s].after.months, rr->stages[s].after.days}};
 			}
 		}
 	}

@@ -21,7 +21,8 @@
 /* ---- folding ---- */
 
 /* The ASCII letters of Latin-1 U+00C0..U+00FF, lower-cased; '\0' for ×/÷. */
-static const char latin1[64] = "aaaaaaaceeeeiiiidnooooo\0ouuuuyts" "aaaaaaaceeeeiiiidnooooo\0ouuuuyty";
+static const char latin1[64] = "aaaaaaaceeeeiiiidnooooo\0ouuuuyts"
+			       "aaaaaaaceeeeiiiidnooooo\0ouuuuyty";
 
 char *gd__notice_fold(struct gd__arena *ar, const char *s, size_t len)
 {
@@ -44,7 +45,9 @@ void gd__notice_fold_buf(const char *s, size_t len, char *o)
 			i++;
 			continue;
 		}
-		size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+		size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3
+		                   : c >= 0xC0       ? 2
+		                                     : 1;
 		if (i + n > len)
 			n = len - i;
 		char r = ' ';
@@ -81,7 +84,10 @@ size_t gd__notice_unfold(const char *text, size_t at)
 	const unsigned char *p = (const unsigned char *)text;
 	while (p[i] && k < at) {
 		unsigned c = p[i];
-		size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+		size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4
+		                  : c >= 0xE0       ? 3
+		                  : c >= 0xC0       ? 2
+		                                    : 1;
 		if (c == '*')
 			k += 0;
 		else if (c == 0xC5 && (p[i + 1] == 0x92 || p[i + 1] == 0x93))
@@ -159,14 +165,11 @@ static size_t put_cp(char *o, unsigned long cp)
 /* Decodes the entity at t[i] ('&'); returns the bytes consumed (0: not an entity). */
 static size_t entity(const char *t, size_t len, size_t i, char *o, size_t *j)
 {
-	static const struct { const char *name; unsigned long cp; } named[] = {
-		{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}, {"nbsp", 0xA0},
-		{"laquo", 0xAB}, {"raquo", 0xBB}, {"eacute", 0xE9}, {"egrave", 0xE8}, {"ecirc", 0xEA},
-		{"agrave", 0xE0}, {"acirc", 0xE2}, {"ccedil", 0xE7}, {"ocirc", 0xF4}, {"ucirc", 0xFB},
-		{"ugrave", 0xF9}, {"icirc", 0xEE}, {"iuml", 0xEF}, {"euml", 0xEB}, {"Eacute", 0xC9},
-		{"rsquo", 0x2019}, {"lsquo", 0x2018}, {"ldquo", 0x201C}, {"rdquo", 0x201D},
-		{"ndash", 0x2013}, {"mdash", 0x2014}, {"hellip", 0x2026}, {"euro", 0x20AC},
-		{"oelig", 0x153}, {"deg", 0xB0}, {"copy", 0xA9}};
+	static const struct {
+		const char *name;
+		unsigned long cp;
+	} named[] = {
+		{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}, {"nbsp", 0xA0}, {"laquo", 0xAB}, {"raquo", 0xBB}, {"eacute", 0xE9}, {"egrave", 0xE8}, {"ecirc", 0xEA}, {"agrave", 0xE0}, {"acirc", 0xE2}, {"ccedil", 0xE7}, {"ocirc", 0xF4}, {"ucirc", 0xFB}, {"ugrave", 0xF9}, {"icirc", 0xEE}, {"iuml", 0xEF}, {"euml", 0xEB}, {"Eacute", 0xC9}, {"rsquo", 0x2019}, {"lsquo", 0x2018}, {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"ndash", 0x2013}, {"mdash", 0x2014}, {"hellip", 0x2026}, {"euro", 0x20AC}, {"oelig", 0x153}, {"deg", 0xB0}, {"copy", 0xA9}};
 	size_t k = i + 1, end = i + 12 < len ? i + 12 : len;
 	while (k < end && t[k] != ';' && (isalnum((unsigned char)t[k]) || t[k] == '#'))
 		k++;
@@ -531,15 +534,15 @@ int gd__notice_split(struct gd__arena *ar, const char *text, size_t len, struct 
 	int pline = 0, pflags = 0;
 	bool have = false, blank_since = false;
 	int line = 1;
-#define FLUSH()                                                                   \
-	do {                                                                      \
-		if (have) {                                                       \
-			if (pflags & GD__S_HEADING)                               \
+#define FLUSH() \
+	do { \
+		if (have) { \
+			if (pflags & GD__S_HEADING) \
 				push(&sp, t + pstart, pend - pstart, pline, pflags, 0, 0, 0); \
-			else                                                      \
+			else \
 				split_para(&sp, t + pstart, pend - pstart, pline, pflags); \
-		}                                                                 \
-		have = false;                                                     \
+		} \
+		have = false; \
 	} while (0)
 	for (size_t i = 0; i < tl && !sp.err;) {
 		size_t e = i;

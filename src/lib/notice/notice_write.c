@@ -197,9 +197,11 @@ static void period_words(struct w *w, struct gd__nv_period p, char out[128])
 {
 	size_t o = 0;
 	out[0] = 0;
-	struct { int n; const char *one, *many; } parts[] = {
-		{p.years, "{n} year", "{n} years"}, {p.months, "{n} month", "{n} months"},
-		{p.days, "{n} day", "{n} days"}};
+	struct {
+		int n;
+		const char *one, *many;
+	} parts[] = {
+		{p.years, "{n} year", "{n} years"}, {p.months, "{n} month", "{n} months"}, {p.days, "{n} day", "{n} days"}};
 	for (size_t i = 0; i < 3; i++) {
 		if (!parts[i].n)
 			continue;
@@ -562,7 +564,8 @@ static void write_notice(struct w *w)
 	if (listed)
 		ul_close(w);
 	p_open(w);
-	const char *mail = v->rights_email.v ? v->rights_email.v : v->dpo_email.v ? v->dpo_email.v : v->email.v;
+	const char *mail = v->rights_email.v ? v->rights_email.v : v->dpo_email.v ? v->dpo_email.v
+	                                                                          : v->email.v;
 	if (mail && v->rights_postal.v)
 		say(w, T("To exercise them, write to {email} or by post to {postal}."), "email", mail, "postal", v->rights_postal.v, NULL);
 	else if (mail)

@@ -21,7 +21,10 @@
 /* Length of the valid UTF-8 character at p (1–4), 0 when p holds none. */
 static size_t utf8_char(const unsigned char *p)
 {
-	size_t n = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC2 ? 2 : 0;
+	size_t n = *p < 0x80 ? 1 : *p >= 0xF0 ? 4
+	                   : *p >= 0xE0       ? 3
+	                   : *p >= 0xC2       ? 2
+	                                      : 0;
 	for (size_t k = 1; k < n; k++)
 		if ((p[k] & 0xC0) != 0x80)
 			return 0;
@@ -149,7 +152,8 @@ int gd__notice_draft_yaml(const struct gd__nv *v, const char *name, FILE *out)
 	fprintf(out, " (language %s).\n", v->language);
 	fputs("# Each item follows a comment \"L<line> <confidence>%: <sentence of the notice>\".\n"
 	      "# Check every item against its sentence; replace each TODO with what the\n"
-	      "# notice does not say; then `gardien register check` this file.\n", out);
+	      "# notice does not say; then `gardien register check` this file.\n",
+	      out);
 	for (size_t i = 0; i < v->warnings.n; i++) {
 		fputs("# WARNING: ", out);
 		ctext(out, v->warnings.v[i], 600);
@@ -267,7 +271,8 @@ int gd__notice_draft_yaml(const struct gd__nv *v, const char *name, FILE *out)
 	if (v->nparties) {
 		fputs("\n# Recipients the notice names, not tied to one purpose: copy each under\n"
 		      "# `recipients:` or `processors:` of the activities that send them data.\n"
-		      "#   recipients:\n", out);
+		      "#   recipients:\n",
+		      out);
 		for (size_t i = 0; i < v->nparties; i++) {
 			const struct gd__nv_party *p = &v->parties[i];
 			fprintf(out, "#   L%d %d%%: ", p->src.line, p->src.conf);
@@ -296,7 +301,8 @@ int gd__notice_draft_yaml(const struct gd__nv *v, const char *name, FILE *out)
 	}
 	if (v->nretention) {
 		fputs("\n# Periods the notice states without naming the purpose: copy each under\n"
-		      "# `retention:` of the activities it covers.\n", out);
+		      "# `retention:` of the activities it covers.\n",
+		      out);
 		for (size_t i = 0; i < v->nretention; i++)
 			retention(out, "#   ", &v->retention[i], false);
 	}

@@ -25,8 +25,8 @@
 #include "lib/po/po.h"
 
 struct entry {
-	const char *key;      /* msgctxt "\004" msgid, or msgid */
-	const char *str[4];   /* msgstr or msgstr[0..3] */
+	const char *key;    /* msgctxt "\004" msgid, or msgid */
+	const char *str[4]; /* msgstr or msgstr[0..3] */
 	int nstr;
 };
 
@@ -34,7 +34,7 @@ struct gd__po {
 	struct gd__arena *ar;
 	struct entry *e;
 	size_t n, cap;
-	int plural_gt1;       /* "plural=(n > 1)" */
+	int plural_gt1; /* "plural=(n > 1)" */
 };
 
 void gd__po_free(struct gd__po *po)
@@ -99,7 +99,10 @@ static const char *quoted(const char *p, const char *end, struct str *s, int *er
 			case 'b': c = '\b'; break;
 			case 'f': c = '\f'; break;
 			case 'v': c = '\v'; break;
-			case '"': case '\\': case '\'': case '?': c = e; break;
+			case '"':
+			case '\\':
+			case '\'':
+			case '?': c = e; break;
 			default:
 				if (e >= '0' && e <= '7') {
 					int v = e - '0';
@@ -159,7 +162,13 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->key, ((const struct entry *)b)->key);
 }
 
-enum field { F_NONE, F_CTXT, F_ID, F_PLURAL, F_STR };
+enum field {
+	F_NONE,
+	F_CTXT,
+	F_ID,
+	F_PLURAL,
+	F_STR
+};
 
 int gd__po_parse(struct gd__po **out, const char *name, const char *text, size_t len)
 {
@@ -198,7 +207,7 @@ int gd__po_parse(struct gd__po **out, const char *name, const char *text, size_t
 		while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
 			q++;
 		bool starts = !eof && (strncmp(q, "msgctxt", 7) == 0 || (strncmp(q, "msgid", 5) == 0 &&
-		                                                          strncmp(q, "msgid_plural", 12) != 0));
+		                                                         strncmp(q, "msgid_plural", 12) != 0));
 		/* an entry ends at the next msgctxt/msgid after its msgstr, or at the end */
 		if (eof && f != F_NONE && f != F_STR) {
 			rc = gd__err(GD_EINVAL, "catalogue %s: the last entry has no msgstr", name);
@@ -314,7 +323,9 @@ int gd__po_parse(struct gd__po **out, const char *name, const char *text, size_t
 			if (f == F_NONE)
 				goto bad;
 			v = q;
-			dst = f == F_CTXT ? &ctxt : f == F_ID ? &id : f == F_STR ? &str[cur] : NULL;
+			dst = f == F_CTXT ? &ctxt : f == F_ID ? &id
+			                    : f == F_STR      ? &str[cur]
+			                                      : NULL;
 		} else {
 			goto bad;
 		}
@@ -330,13 +341,15 @@ int gd__po_parse(struct gd__po **out, const char *name, const char *text, size_t
 				             line, GD__PO_MAX_STRING);
 			else
 				rc = gd__err(GD_EINVAL, "catalogue %s line %d: expected a \"quoted string\" "
-				                        "with C escapes", name, line);
+				                        "with C escapes",
+				             name, line);
 			goto done;
 		}
 		continue;
-bad:
+	bad:
 		rc = gd__err(GD_EINVAL, "catalogue %s line %d: unexpected line (expected msgctxt, msgid, "
-		                        "msgid_plural, msgstr, msgstr[N], a string or a # comment)", name, line);
+		                        "msgid_plural, msgstr, msgstr[N], a string or a # comment)",
+		             name, line);
 		goto done;
 	}
 	if (f != F_NONE && f != F_STR) {
@@ -419,7 +432,8 @@ int gd__po_get(const struct gd__po **out, const char *language)
 	const struct gd__embedded *e = gd__embedded_find(name);
 	if (!e) {
 		rc = gd__err(GD_ENOTFOUND, "no catalogue for language '%s': add po/%s.po (copy po/fr.po "
-		                           "and translate each msgstr) and rebuild", language, language);
+		                           "and translate each msgstr) and rebuild",
+		             language, language);
 		goto done;
 	}
 	struct gd__po *po;

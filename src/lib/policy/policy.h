@@ -10,15 +10,19 @@
 #include "gardien.h"
 
 /* Record stages (records.stage); the retention engine moves records along them. */
-enum gd__record_stage { GD__REC_ACTIVE = 0, GD__REC_ARCHIVED = 1, GD__REC_ANONYMISED = 2 };
+enum gd__record_stage {
+	GD__REC_ACTIVE = 0,
+	GD__REC_ARCHIVED = 1,
+	GD__REC_ANONYMISED = 2
+};
 
 struct gd__record_meta {
 	int64_t id;
-	int64_t subject_id;      /* internal row id of the subject */
-	const char *subject;     /* pseudonym */
-	const char *activity;    /* collected for */
+	int64_t subject_id;   /* internal row id of the subject */
+	const char *subject;  /* pseudonym */
+	const char *activity; /* collected for */
 	const char *category;
-	int stage;               /* enum gd__record_stage */
+	int stage; /* enum gd__record_stage */
 };
 
 /* 0 if `spec` may be stored; GD_EDENIED with the reason otherwise. */

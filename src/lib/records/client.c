@@ -90,8 +90,7 @@ int gd_client_erase(gd_actor *a, const char *client, gd_client_erase_report *out
 			continue;
 		}
 		unsigned char entry[GD__JOURNAL_ENTRY_SIZE];
-		struct gd__journal_entry e = {.kind = GD__J_DELETE, .at = gd_vault_now(v), .record_id = del[i].id,
-		                              .collected_at = del[i].collected_at};
+		struct gd__journal_entry e = {.kind = GD__J_DELETE, .at = gd_vault_now(v), .record_id = del[i].id, .collected_at = del[i].collected_at};
 		snprintf(e.subject, sizeof e.subject, "%s", del[i].subject);
 		snprintf(e.tenant, sizeof e.tenant, "%s", a->tenant);
 		gd__journal_encode(entry, &e);
@@ -123,8 +122,7 @@ int gd_client_erase(gd_actor *a, const char *client, gd_client_erase_report *out
 		snprintf(why, sizeof why, "end of the customer's contract: %zu record(s) deleted, %zu subject(s) erased, %zu kept under a legal hold",
 		         rep.deleted, rep.subjects_erased, rep.held);
 		/* The client key names a company, not a person: it goes to the trail as the category. */
-		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "client.erase", .category = client,
-		                                                  .reason = why});
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "client.erase", .category = client, .reason = why});
 	}
 	if (rc == 0)
 		v->tx.needs_scrub = true;

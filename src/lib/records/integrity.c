@@ -138,8 +138,8 @@ static int verify_tenant(struct verify *x, gd_actor *a)
 		const void *w = gd__col_blob(db, st, 2, &n);
 		x->rep->subjects++;
 		rc = gd__subject_unwrap(a, &s, w, n) == 0
-		         ? 0
-		         : report(x, a->tenant, "subjects", gd__col_int(db, st, 0), "data key fails authentication");
+		             ? 0
+		             : report(x, a->tenant, "subjects", gd__col_int(db, st, 0), "data key fails authentication");
 		gd__wipe(&s, sizeof s);
 		if (rc == 0)
 			rc = tick(x);
@@ -159,10 +159,7 @@ static int verify_tenant(struct verify *x, gd_actor *a)
 		unsigned char want[GD__BLIND_SIZE];
 		size_t n;
 		struct gd__record_fields f = {
-			.id = gd__col_int(db, st, 0), .tenant_id = a->tenant_id, .subject = gd__col_text(db, st, 1),
-			.activity = gd__col_text(db, st, 2), .category = gd__col_text(db, st, 3),
-			.collected_at = gd__col_int(db, st, 4), .stage = gd__col_int(db, st, 5),
-			.subject_category = gd__col_text(db, st, 6)};
+			.id = gd__col_int(db, st, 0), .tenant_id = a->tenant_id, .subject = gd__col_text(db, st, 1), .activity = gd__col_text(db, st, 2), .category = gd__col_text(db, st, 3), .collected_at = gd__col_int(db, st, 4), .stage = gd__col_int(db, st, 5), .subject_category = gd__col_text(db, st, 6)};
 		const void *mac = gd__col_blob(db, st, 7, &n);
 		x->rep->records++;
 		rc = 0;
@@ -223,7 +220,7 @@ static int add_tenant(void *ud, const char *name)
 	struct tenants *t = ud;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 8;
-		char (*nn)[65] = gd__calloc(cap, sizeof *nn);
+		char(*nn)[65] = gd__calloc(cap, sizeof *nn);
 		if (!nn)
 			return GD_ENOMEM;
 		if (t->n)
@@ -313,10 +310,7 @@ int gd__integrity_migrate(gd_vault *v)
 		while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 			unsigned char mac[GD__BLIND_SIZE];
 			struct gd__record_fields f = {
-				.id = gd__col_int(db, st, 0), .tenant_id = a->tenant_id, .subject = gd__col_text(db, st, 1),
-				.activity = gd__col_text(db, st, 2), .category = gd__col_text(db, st, 3),
-				.collected_at = gd__col_int(db, st, 4), .stage = gd__col_int(db, st, 5),
-				.subject_category = gd__col_text(db, st, 6)};
+				.id = gd__col_int(db, st, 0), .tenant_id = a->tenant_id, .subject = gd__col_text(db, st, 1), .activity = gd__col_text(db, st, 2), .category = gd__col_text(db, st, 3), .collected_at = gd__col_int(db, st, 4), .stage = gd__col_int(db, st, 5), .subject_category = gd__col_text(db, st, 6)};
 			gd__record_mac(mac, GD__ACTOR_META(a), &f);
 			rc = gd__db_exec(db, "UPDATE records SET mac = ? WHERE id = ?", "bi", mac, sizeof mac, f.id);
 		}

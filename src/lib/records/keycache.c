@@ -42,11 +42,11 @@ struct slot {
 };
 
 struct gd__keycache {
-	unsigned n;                /* slots, a power of two */
-	struct slot *slots;        /* what each key was opened from: nothing secret */
-	unsigned char *keys;       /* n keys, secure memory */
-	unsigned *fresh, nfresh;   /* slots filled in the open transaction */
-	bool committed;            /* its commit hook ran, at tx generation commit_gen */
+	unsigned n;              /* slots, a power of two */
+	struct slot *slots;      /* what each key was opened from: nothing secret */
+	unsigned char *keys;     /* n keys, secure memory */
+	unsigned *fresh, nfresh; /* slots filled in the open transaction */
+	bool committed;          /* its commit hook ran, at tx generation commit_gen */
 	uint64_t commit_gen;
 	pthread_mutex_t lock;
 	struct gd__keycache *next, **pprev; /* the process's caches, under all_lock */

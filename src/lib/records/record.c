@@ -102,9 +102,7 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		/* Only a refusal is audited: a failure (storage, memory) wrote nothing to refuse. */
 		if (rc == GD_EDENIED)
 			gd__audit_denied(a, &(struct gd__audit_event){
-			                        .action = "record.put", .purpose = spec->activity,
-			                        .subject = subject, .category = spec->category,
-			                        .outcome = GD__DENIED, .reason = gd_error_last()});
+						    .action = "record.put", .purpose = spec->activity, .subject = subject, .category = spec->category, .outcome = GD__DENIED, .reason = gd_error_last()});
 		return rc;
 	}
 	if (!(sealed = gd__malloc(spec->value_len + GD__SEAL_OVERHEAD)))
@@ -123,8 +121,7 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	if ((rc = gd__retention_track(v, id, a->tenant_id)) < 0)
 		goto done;
 	if ((rc = gd__audit_actor(a, &(struct gd__audit_event){
-	                                 .action = "record.put", .purpose = spec->activity,
-	                                 .subject = subject, .record_id = id, .category = spec->category})) < 0)
+					     .action = "record.put", .purpose = spec->activity, .subject = subject, .record_id = id, .category = spec->category})) < 0)
 		goto done;
 	gd__seal(sealed, s.key, spec->value, spec->value_len, ad,
 	         gd__record_ad(ad, sizeof ad, a->tenant_id, subject, id, spec->category));
@@ -134,11 +131,7 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 	gd_time collected_at = spec->collected_at ? spec->collected_at : now;
 	unsigned char mac[GD__BLIND_SIZE];
 	gd__record_mac(mac, GD__ACTOR_META(a),
-	               &(struct gd__record_fields){.id = id, .tenant_id = a->tenant_id,
-	                                           .collected_at = collected_at, .stage = GD__REC_ACTIVE,
-	                                           .subject = subject, .activity = spec->activity,
-	                                           .category = spec->category,
-	                                           .subject_category = subject_category});
+	               &(struct gd__record_fields){.id = id, .tenant_id = a->tenant_id, .collected_at = collected_at, .stage = GD__REC_ACTIVE, .subject = subject, .activity = spec->activity, .category = spec->category, .subject_category = subject_category});
 	rc = gd__db_exec(v->store,
 	                 "INSERT INTO records (id, tenant_id, subject_id, activity, category, source,"
 	                 " collected_at, updated_at, type, sealed, subject_category, mac)"
@@ -228,10 +221,7 @@ static int check_meta(gd_actor *a, gd__stmt *st, const gd_record *r)
 	gd__store *db = a->v->store;
 	size_t n;
 	const void *mac = gd__col_blob(db, st, 13, &n);
-	struct gd__record_fields f = {.id = r->id, .tenant_id = a->tenant_id, .collected_at = r->collected_at,
-	                              .stage = gd__col_int(db, st, 11), .subject = r->subject,
-	                              .activity = r->activity, .category = r->category,
-	                              .subject_category = gd__col_text(db, st, 12)};
+	struct gd__record_fields f = {.id = r->id, .tenant_id = a->tenant_id, .collected_at = r->collected_at, .stage = gd__col_int(db, st, 11), .subject = r->subject, .activity = r->activity, .category = r->category, .subject_category = gd__col_text(db, st, 12)};
 	return gd__record_mac_check(a, &f, mac, n);
 }
 
@@ -239,8 +229,7 @@ static int check_meta(gd_actor *a, gd__stmt *st, const gd_record *r)
 static struct gd__record_meta meta_of(gd__store *db, gd__stmt *st, const gd_record *r)
 {
 	return (struct gd__record_meta){
-		.id = r->id, .subject_id = gd__col_int(db, st, 10), .subject = r->subject,
-		.activity = r->activity, .category = r->category, .stage = (int)gd__col_int(db, st, 11)};
+		.id = r->id, .subject_id = gd__col_int(db, st, 10), .subject = r->subject, .activity = r->activity, .category = r->category, .stage = (int)gd__col_int(db, st, 11)};
 }
 
 int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
@@ -283,17 +272,14 @@ int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
 		goto done;
 	gd__db_reset(v->store, st), st = NULL;
 	rc = gd__audit_actor(a, &(struct gd__audit_event){
-	                            .action = "record.get", .purpose = purpose, .subject = r->subject,
-	                            .record_id = id, .category = r->category});
+					.action = "record.get", .purpose = purpose, .subject = r->subject, .record_id = id, .category = r->category});
 done:
 	if (st)
 		gd__db_reset(v->store, st);
 	rc = gd__op_end(v, rc);
 	if (denied)
 		gd__audit_denied(a, &(struct gd__audit_event){
-		                        .action = "record.get", .purpose = purpose, .subject = r->subject,
-		                        .record_id = id, .category = r->category,
-		                        .outcome = GD__DENIED, .reason = gd_error_last()});
+					    .action = "record.get", .purpose = purpose, .subject = r->subject, .record_id = id, .category = r->category, .outcome = GD__DENIED, .reason = gd_error_last()});
 free:
 	gd__wipe(&s, sizeof s);
 	if (rc < 0)
@@ -338,9 +324,7 @@ int gd_record_list(gd_actor *a, const char *subject, const char *purpose, gd_rec
 			rc = decrypt_row(a, st, &keyed, &r);
 		if (rc == 0)
 			rc = gd__audit_actor(a, &(struct gd__audit_event){
-			                            .action = "record.get", .purpose = purpose,
-			                            .subject = subject, .record_id = r.id,
-			                            .category = r.category});
+							.action = "record.get", .purpose = purpose, .subject = subject, .record_id = r.id, .category = r.category});
 		if (rc == 0)
 			rc = cb(ud, &r);
 		gd__secure_free(r.value);
@@ -349,8 +333,7 @@ int gd_record_list(gd_actor *a, const char *subject, const char *purpose, gd_rec
 		char why[64];
 		snprintf(why, sizeof why, "%zu record(s) withheld for this purpose", denied);
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = "record.list", .purpose = purpose, .subject = subject,
-		                            .outcome = GD__DENIED, .reason = why});
+						.action = "record.list", .purpose = purpose, .subject = subject, .outcome = GD__DENIED, .reason = why});
 	}
 done:
 	if (st)
@@ -416,8 +399,7 @@ int gd_record_update(gd_actor *a, int64_t id, enum gd_value_type type, const voi
 		rc = gd__outbox_notify(a, "rectification", r.subject, r.activity, r.category, id, a->request_id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = "record.update", .subject = r.subject,
-		                            .record_id = id, .category = r.category});
+						.action = "record.update", .subject = r.subject, .record_id = id, .category = r.category});
 done:
 	rc = gd__op_end(v, rc);
 free:
@@ -474,8 +456,7 @@ int gd_record_delete(gd_actor *a, int64_t id)
 		rc = gd__outbox_notify(a, "erasure", subject, activity, category, id, a->request_id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = "record.delete", .subject = subject,
-		                            .record_id = id, .category = category});
+						.action = "record.delete", .subject = subject, .record_id = id, .category = category});
 	return gd__op_end(v, rc);
 }
 
@@ -537,12 +518,7 @@ static int mac_after(gd_actor *a, int64_t id, int stage, gd_time collected, bool
 	rc = gd__db_step(db, st);
 	if (rc == 1) {
 		gd__record_mac(mac, GD__ACTOR_META(a),
-		               &(struct gd__record_fields){.id = id, .tenant_id = a->tenant_id,
-		                                           .collected_at = anonymised ? collected : gd__col_int(db, st, 3),
-		                                           .stage = stage, .subject = anonymised ? NULL : gd__col_text(db, st, 4),
-		                                           .activity = gd__col_text(db, st, 0),
-		                                           .category = gd__col_text(db, st, 1),
-		                                           .subject_category = gd__col_text(db, st, 2)});
+		               &(struct gd__record_fields){.id = id, .tenant_id = a->tenant_id, .collected_at = anonymised ? collected : gd__col_int(db, st, 3), .stage = stage, .subject = anonymised ? NULL : gd__col_text(db, st, 4), .activity = gd__col_text(db, st, 0), .category = gd__col_text(db, st, 1), .subject_category = gd__col_text(db, st, 2)});
 		rc = 0;
 	} else if (rc == 0) {
 		rc = gd__err(GD_ENOTFOUND, "no record %lld", (long long)id);

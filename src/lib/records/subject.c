@@ -353,8 +353,7 @@ int gd_subject_add_identifier(gd_actor *a, const char *subject, const char *kind
 		             kind, a->tenant);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = "subject.identifier.add", .subject = subject,
-		                            .category = cat});
+						.action = "subject.identifier.add", .subject = subject, .category = cat});
 done:
 	rc = gd__op_end(v, rc);
 wipe:
@@ -393,10 +392,10 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
 			gd__identifier_mac(want, GD__ACTOR_META(a), a->tenant_id, blind, found, gd__col_text(s, st, 1));
 			const void *mac = gd__col_blob(s, st, 2, &n);
 			rc = n == sizeof want && gd__memcmp(want, mac, n) == 0
-			         ? 1
-			         : gd__err(GD_ECORRUPT,
-			                   "the identifier looked up points to a subject it was not given to: the"
-			                   " identifiers table was changed outside gardien; run 'gardien vault verify'");
+			             ? 1
+			             : gd__err(GD_ECORRUPT,
+			                       "the identifier looked up points to a subject it was not given to: the"
+			                       " identifiers table was changed outside gardien; run 'gardien vault verify'");
 			if (rc < 0)
 				found[0] = 0;
 		}
@@ -405,9 +404,7 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
 	if (rc >= 0) {
 		snprintf(cat, sizeof cat, "identifier:%s", kind);
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = "subject.find", .subject = *found ? found : NULL,
-		                            .category = cat, .outcome = *found ? GD__OK : GD__FAILED,
-		                            .reason = *found ? NULL : "not found"});
+						.action = "subject.find", .subject = *found ? found : NULL, .category = cat, .outcome = *found ? GD__OK : GD__FAILED, .reason = *found ? NULL : "not found"});
 	}
 	rc = gd__op_end(a->v, rc);
 	if (rc == 0 && !*found)

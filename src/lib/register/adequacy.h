@@ -8,22 +8,22 @@
 #define GD_ADEQUACY_H
 
 struct gd__adequacy {
-	const char *country;    /* ISO 3166-1 alpha-2 */
-	const char *name;       /* "Japan" */
-	const char *decision;   /* the decision's reference */
-	const char *date;       /* adopted, YYYY-MM-DD */
-	const char *until;      /* sunset, YYYY-MM-DD; "" when none */
-	const char *scope;      /* "full", "commercial", "certified" */
-	const char *framework;  /* for "certified": what the organisation certifies under */
-	const char *note;       /* "" when none */
+	const char *country;   /* ISO 3166-1 alpha-2 */
+	const char *name;      /* "Japan" */
+	const char *decision;  /* the decision's reference */
+	const char *date;      /* adopted, YYYY-MM-DD */
+	const char *until;     /* sunset, YYYY-MM-DD; "" when none */
+	const char *scope;     /* "full", "commercial", "certified" */
+	const char *framework; /* for "certified": what the organisation certifies under */
+	const char *note;      /* "" when none */
 };
 
 struct gd__struck_down {
-	const char *name;       /* "Privacy Shield" */
+	const char *name; /* "Privacy Shield" */
 	const char *decision;
-	const char *judgment;   /* "C-311/18 (Schrems II)" */
-	const char *date;       /* of the judgment */
-	const char **match;     /* lower-case phrases that name it in free text */
+	const char *judgment; /* "C-311/18 (Schrems II)" */
+	const char *date;     /* of the judgment */
+	const char **match;   /* lower-case phrases that name it in free text */
 	size_t nmatch;
 };
 

@@ -131,8 +131,21 @@ static void check_terms(struct gd__reg_ctx *c, const struct gd__strings *set, st
 /* ---- sections ---- */
 
 static const char *const top_keys[] = {
-	"gardien_register", "controller", "representative", "dpo", "authority", "notice",
-	"rights_contact", "taxonomy", "events", "security", "activities", "rights", "controls", "backups", NULL,
+	"gardien_register",
+	"controller",
+	"representative",
+	"dpo",
+	"authority",
+	"notice",
+	"rights_contact",
+	"taxonomy",
+	"events",
+	"security",
+	"activities",
+	"rights",
+	"controls",
+	"backups",
+	NULL,
 };
 
 static int count_of(struct gd__reg_ctx *c, struct fy_node *map, const char *key, int min, int max, const char *what);
@@ -390,9 +403,7 @@ static void parse_events(struct gd__reg_ctx *c, struct fy_node *root)
 		if (!name)
 			continue;
 		if (!gd__reg_valid_name(name) || strcmp(name, "collection") == 0) {
-			ERR(c, fy_node_pair_key(p), strcmp(name, "collection") == 0
-			                                ? "event \"%s\" is built in (the day a record is stored): do not declare it"
-			                                : "event name \"%s\" may hold only letters, digits and . _ - : @",
+			ERR(c, fy_node_pair_key(p), strcmp(name, "collection") == 0 ? "event \"%s\" is built in (the day a record is stored): do not declare it" : "event name \"%s\" may hold only letters, digits and . _ - : @",
 			    name);
 			continue;
 		}
@@ -437,7 +448,7 @@ static int choice(struct gd__reg_ctx *c, struct fy_node *map, const char *key, b
 	if (i < 0) {
 		char list[300];
 		ERR(c, gd__reg_member(map, key, NULL), "%s: \"%s\" is \"%s\": it must be one of %s", what, key, s,
-		            gd__reg_join(list, sizeof list, options));
+		    gd__reg_join(list, sizeof list, options));
 	}
 	return i;
 }
@@ -597,7 +608,7 @@ static void parse_transfers(struct gd__reg_ctx *c, struct fy_node *act, struct g
 			ERR(c, gd__reg_member(item, "country", NULL), "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code such as US", what, t.country);
 		else if (t.country && gd__taxonomy_eea(t.country))
 			WARN(c, gd__reg_member(item, "country", NULL), "%s: %s is in the EU/EEA: this is not a transfer outside it, list the party as a recipient or processor instead",
-			             what, t.country);
+			     what, t.country);
 		else if (sk)
 			check_transfer_law(c, item, &t, what);
 		int line, col;
@@ -713,12 +724,12 @@ static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct g
 		for (size_t i = 0; i < rt.categories.n; i++)
 			if (!gd__category_covered(&a->categories, rt.categories.v[i]))
 				ERR(c, gd__reg_item_of(catl, rt.categories.v[i]), "%s: category \"%s\" is not a category of the activity: add it to its \"categories\" or remove it here",
-				            w, rt.categories.v[i]);
+				    w, rt.categories.v[i]);
 		gd__reg_strings(c, item, "subjects", false, w, &rt.subjects, &catl);
 		for (size_t i = 0; i < rt.subjects.n; i++)
 			if (!gd__category_covered(&a->subjects, rt.subjects.v[i]))
 				ERR(c, gd__reg_item_of(catl, rt.subjects.v[i]), "%s: subject category \"%s\" is not a subject category of the activity: add it to its \"subjects\" or remove it here",
-				            w, rt.subjects.v[i]);
+				    w, rt.subjects.v[i]);
 		rt.legal_reference = gd__reg_text(c, item, "legal_reference", false, w);
 		rt.text = gd__reg_text(c, item, "text", false, w);
 		struct fy_node *sk = NULL, *sl = gd__reg_member(item, "stages", &sk);
@@ -747,7 +758,7 @@ static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct g
 			bool ok = gd__reg_period(c, st, "after", true, w, &after);
 			if (from && !event_declared(c->r, from)) {
 				ERR(c, gd__reg_member(st, "from", NULL), "%s: retention counted from undeclared event \"%s\": declare it under \"events\" (or count from \"collection\")",
-				            w, from);
+				    w, from);
 				continue;
 			}
 			if (act_i < 0 || !from || !ok)
@@ -776,11 +787,39 @@ static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct g
 }
 
 static const char *const activity_keys[] = {
-	"id", "name", "description", "notice", "role", "on_behalf_of", "purposes", "sub_purposes",
-	"legal_basis", "basis_detail", "art9_condition", "consent", "categories", "subjects",
-	"sources", "mandatory", "roles", "recipients", "processors", "transfers", "retention",
-	"automated_decision", "security", "legal_claims", "reads_from", "created", "updated",
-	"joint_controllers", "dpia", "backups", "read_only", "on_request", NULL,
+	"id",
+	"name",
+	"description",
+	"notice",
+	"role",
+	"on_behalf_of",
+	"purposes",
+	"sub_purposes",
+	"legal_basis",
+	"basis_detail",
+	"art9_condition",
+	"consent",
+	"categories",
+	"subjects",
+	"sources",
+	"mandatory",
+	"roles",
+	"recipients",
+	"processors",
+	"transfers",
+	"retention",
+	"automated_decision",
+	"security",
+	"legal_claims",
+	"reads_from",
+	"created",
+	"updated",
+	"joint_controllers",
+	"dpia",
+	"backups",
+	"read_only",
+	"on_request",
+	NULL,
 };
 
 /* Outside-EU parties need a transfer entry naming them. */
@@ -865,13 +904,13 @@ static void check_reads_from(struct gd__reg_ctx *c)
 			const struct gd__activity *src = gd__register_activity(r, rs->activity);
 			if (!src) {
 				gd__reg_report_at(c, rs->line, 0, GD_REGISTER_ERROR, "activity \"%s\": reads_from names \"%s\", which is not an activity of the register: give the id of the activity the data was collected for",
-				          a->id, rs->activity);
+				                  a->id, rs->activity);
 			} else if (src == a) {
 				gd__reg_report_at(c, rs->line, 0, GD_REGISTER_ERROR, "activity \"%s\": reads_from names the activity itself: an activity always reads its own data; remove the entry", a->id);
 			} else if (src->role != a->role) {
 				gd__reg_report_at(c, rs->line, 0, GD_REGISTER_ERROR, "activity \"%s\" (%s) reads_from \"%s\" (%s): data held as processor is never used for the controller's own purposes, nor the other way round (Art. 28(10))",
-				          a->id, a->role == GD__ROLE_PROCESSOR ? "processor" : "controller", src->id,
-				          src->role == GD__ROLE_PROCESSOR ? "processor" : "controller");
+				                  a->id, a->role == GD__ROLE_PROCESSOR ? "processor" : "controller", src->id,
+				                  src->role == GD__ROLE_PROCESSOR ? "processor" : "controller");
 			} else {
 				/* Shared when one side's category is the other's or beneath it. */
 				bool shared = false;
@@ -881,7 +920,7 @@ static void check_reads_from(struct gd__reg_ctx *c)
 					shared = gd__category_covered(&src->categories, a->categories.v[j]);
 				if (!shared)
 					gd__reg_report_at(c, rs->line, 0, GD_REGISTER_WARNING, "activity \"%s\" reads_from \"%s\" but covers none of its categories: no read can use it; add the categories read to \"categories\"",
-					          a->id, src->id);
+					                  a->id, src->id);
 			}
 		}
 	}
@@ -980,7 +1019,7 @@ static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__
 		snprintf(what, sizeof what, "activity \"%s\"", a->id);
 		if (!gd__reg_valid_name(a->id))
 			ERR(c, gd__reg_member(n, "id", NULL), "%s: the id may hold only letters, digits and . _ - : @ (at most %d bytes): it names the purpose of every read",
-			            what, GD_NAME_MAX);
+			    what, GD_NAME_MAX);
 	}
 	a->name = gd__reg_text(c, n, "name", true, what);
 	a->description = gd__reg_text(c, n, "description", false, what);
@@ -1029,7 +1068,7 @@ static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__
 	for (size_t i = 0; i < a->categories.n; i++)
 		if (gd__taxonomy_special(a->categories.v[i]) && !a->art9_condition)
 			ERR(c, gd__reg_item_of(list, a->categories.v[i]), "%s: \"%s\" is a special category (Art. 9) and the activity has no \"art9_condition\": add one of explicit_consent, employment_social_security, vital_interests, legal_claims, …",
-			            what, a->categories.v[i]);
+			    what, a->categories.v[i]);
 
 	gd__reg_strings(c, n, "subjects", true, what, &a->subjects, &list);
 	check_terms(c, &a->subjects, list, GD__TAXO_SUBJECT, what);
@@ -1106,7 +1145,7 @@ static void parse_activities(struct gd__reg_ctx *c, struct fy_node *root)
 		for (size_t i = 0; i < c->r->nactivities; i++)
 			if (strcmp(c->r->activities[i].id, a->id) == 0) {
 				ERR(c, gd__reg_member(item, "id", NULL), "duplicate activity id \"%s\" (first at line %d): give each activity its own id",
-				            a->id, c->r->activities[i].line);
+				    a->id, c->r->activities[i].line);
 				a = NULL;
 				break;
 			}

@@ -25,24 +25,27 @@ enum gd__basis {
 	GD__BASIS_VITAL_INTERESTS,
 	GD__BASIS_PUBLIC_TASK,
 	GD__BASIS_LEGITIMATE_INTERESTS,
-	GD__BASIS_NOT_STATED,          /* format 2: the notice is silent (a warning, never a basis) */
+	GD__BASIS_NOT_STATED, /* format 2: the notice is silent (a warning, never a basis) */
 };
 
-enum gd__role { GD__ROLE_CONTROLLER = 0, GD__ROLE_PROCESSOR };
+enum gd__role {
+	GD__ROLE_CONTROLLER = 0,
+	GD__ROLE_PROCESSOR
+};
 
 /* Transfer safeguards (Chapter V). */
 enum gd__safeguard {
-	GD__SAFEGUARD_ADEQUACY = 0,     /* Art. 45 */
-	GD__SAFEGUARD_SCC,              /* Art. 46(2)(c) standard contractual clauses */
-	GD__SAFEGUARD_BCR,              /* Art. 47 binding corporate rules */
-	GD__SAFEGUARD_DEROGATION,       /* Art. 49 */
-	GD__SAFEGUARD_NONE,             /* only in the EU/EEA: no safeguard needed */
+	GD__SAFEGUARD_ADEQUACY = 0, /* Art. 45 */
+	GD__SAFEGUARD_SCC,          /* Art. 46(2)(c) standard contractual clauses */
+	GD__SAFEGUARD_BCR,          /* Art. 47 binding corporate rules */
+	GD__SAFEGUARD_DEROGATION,   /* Art. 49 */
+	GD__SAFEGUARD_NONE,         /* only in the EU/EEA: no safeguard needed */
 };
 
 /* Retention stage actions, in the order a record goes through them. */
 enum gd__stage_action {
-	GD__STAGE_ARCHIVE = 0,    /* kept only as legal proof */
-	GD__STAGE_ANONYMISE,      /* personal part removed, statistics kept */
+	GD__STAGE_ARCHIVE = 0, /* kept only as legal proof */
+	GD__STAGE_ANONYMISE,   /* personal part removed, statistics kept */
 	GD__STAGE_DELETE,
 };
 
@@ -54,9 +57,9 @@ struct gd__strings {
 /* Format 2: backups as the notice states them (-1: not stated). */
 struct gd__backup_promise {
 	bool present;
-	int daily_days, weekly_weeks, monthly_months;   /* copies of each kind kept this long */
-	const char *country;     /* where the copies are stored */
-	const char *text;        /* the notice's words */
+	int daily_days, weekly_weeks, monthly_months; /* copies of each kind kept this long */
+	const char *country;                          /* where the copies are stored */
+	const char *text;                             /* the notice's words */
 	int line;
 };
 
@@ -65,12 +68,12 @@ struct gd__period {
 	int years, months, days;
 };
 
-struct gd__party {             /* a recipient, processor or sub-processor */
+struct gd__party { /* a recipient, processor or sub-processor */
 	const char *name;
 	const char *address;
-	const char *country;        /* ISO 3166-1 alpha-2 */
+	const char *country; /* ISO 3166-1 alpha-2 */
 	const char *purpose;
-	const char *kind;           /* "internal", "external", "processor", "sub-processor", "authority" */
+	const char *kind; /* "internal", "external", "processor", "sub-processor", "authority" */
 	/* Format 2: every country it is in (`country: [DE, NL]`); `country` is the first. */
 	struct gd__strings countries;
 	/* Format 2, processors (Art. 28): the contract, and the processor's own sub-processors. */
@@ -82,29 +85,29 @@ struct gd__party {             /* a recipient, processor or sub-processor */
 /* Format 2: a joint controller of an activity (Art. 26) and the essence of the arrangement. */
 struct gd__joint {
 	const char *name, *country, *email;
-	const char *arrangement;    /* the essence of the arrangement (Art. 26(2)) */
-	const char *reference;      /* where the arrangement is */
+	const char *arrangement; /* the essence of the arrangement (Art. 26(2)) */
+	const char *reference;   /* where the arrangement is */
 };
 
 struct gd__transfer {
 	const char *recipient;
 	const char *country;
 	enum gd__safeguard safeguard;
-	const char *reference;      /* decision, clauses version, derogation ground */
-	int line;                   /* where in the register file */
+	const char *reference; /* decision, clauses version, derogation ground */
+	int line;              /* where in the register file */
 };
 
 /* Format 2: data of another activity this one reads, with its Art. 6(4) reasoning. */
 struct gd__read_source {
-	const char *activity;       /* the activity the data was collected for */
-	const char *compatibility;  /* why the new purpose is compatible (Art. 6(4)) */
+	const char *activity;      /* the activity the data was collected for */
+	const char *compatibility; /* why the new purpose is compatible (Art. 6(4)) */
 	int line;
 };
 
 struct gd__stage {
 	enum gd__stage_action action;
-	const char *from;           /* event name, or "collection" */
-	struct gd__period after;    /* counted from `from` */
+	const char *from;        /* event name, or "collection" */
+	struct gd__period after; /* counted from `from` */
 };
 
 /*
@@ -126,14 +129,14 @@ struct gd__stage_clocks {
 };
 
 struct gd__retention {
-	struct gd__strings categories;  /* empty: every category of the activity */
-	struct gd__stage *stages;       /* in order of `action` */
+	struct gd__strings categories; /* empty: every category of the activity */
+	struct gd__stage *stages;      /* in order of `action` */
 	size_t nstages;
-	const char *legal_reference;    /* the law that sets the period, if any */
-	const char *text;               /* the notice's wording */
-	int line;                       /* where in the register file */
+	const char *legal_reference; /* the law that sets the period, if any */
+	const char *text;            /* the notice's wording */
+	int line;                    /* where in the register file */
 	/* Added by the register module. */
-	struct gd__strings subjects;    /* empty: every subject category of the activity */
+	struct gd__strings subjects; /* empty: every subject category of the activity */
 	/*
 	 * Format 2: a floor, not a ceiling ("invoices are kept at least 10
 	 * years"): no stage that removes the personal data (anonymise, delete)
@@ -141,7 +144,7 @@ struct gd__retention {
 	 * from `minimum.from`. has_minimum false: no floor.
 	 */
 	bool has_minimum;
-	struct gd__stage minimum;       /* action unused */
+	struct gd__stage minimum;        /* action unused */
 	struct gd__stage_clocks *clocks; /* NULL, or one per stage (format 2) */
 };
 
@@ -149,20 +152,20 @@ struct gd__activity {
 	const char *id;
 	const char *name;
 	enum gd__role role;
-	const char *on_behalf_of;       /* processor: for whom */
-	struct gd__strings purposes;    /* fideslang data_use keys or the controller's own */
+	const char *on_behalf_of;    /* processor: for whom */
+	struct gd__strings purposes; /* fideslang data_use keys or the controller's own */
 	enum gd__basis basis;
-	const char *basis_detail;       /* legitimate interest pursued, law of the obligation, … */
-	const char *art9_condition;     /* for special categories: Art. 9(2) point */
-	const char *consent_text;       /* consent wording, required for consent basis */
-	const char *consent_version;    /* version of that wording */
+	const char *basis_detail;           /* legitimate interest pursued, law of the obligation, … */
+	const char *art9_condition;         /* for special categories: Art. 9(2) point */
+	const char *consent_text;           /* consent wording, required for consent basis */
+	const char *consent_version;        /* version of that wording */
 	struct gd__period consent_validity; /* 0: no expiry (cookies: 13 months) */
-	struct gd__strings categories;  /* fideslang data_category keys or own */
-	struct gd__strings subjects;    /* fideslang data_subject keys or own */
+	struct gd__strings categories;      /* fideslang data_category keys or own */
+	struct gd__strings subjects;        /* fideslang data_subject keys or own */
 	struct gd__strings sources;
-	struct gd__strings mandatory;   /* categories that must be provided */
-	const char *if_absent;          /* what happens when a mandatory field is missing */
-	struct gd__strings roles;       /* internal roles allowed to read for this activity */
+	struct gd__strings mandatory; /* categories that must be provided */
+	const char *if_absent;        /* what happens when a mandatory field is missing */
+	struct gd__strings roles;     /* internal roles allowed to read for this activity */
 	struct gd__party *recipients;
 	size_t nrecipients;
 	struct gd__party *processors;
@@ -171,9 +174,9 @@ struct gd__activity {
 	size_t ntransfers;
 	struct gd__retention *retention;
 	size_t nretention;
-	const char *automated_decision;  /* NULL: none */
+	const char *automated_decision; /* NULL: none */
 	struct gd__strings security;
-	bool legal_claims;               /* the proof / legal-claims activity: reads archived records */
+	bool legal_claims; /* the proof / legal-claims activity: reads archived records */
 	int line;
 	/* Added by the register module (keep above fields' meaning unchanged). */
 	const char *description;         /* the notice's wording of the purpose */
@@ -182,13 +185,13 @@ struct gd__activity {
 	/* Format 2 (empty in format 1 files). */
 	struct gd__read_source *reads_from;
 	size_t nreads_from;
-	const char *created, *updated;   /* YYYY-MM-DD: the CNIL template's dates; NULL: not given */
-	struct gd__joint *joint;         /* joint controllers (Art. 26) */
+	const char *created, *updated; /* YYYY-MM-DD: the CNIL template's dates; NULL: not given */
+	struct gd__joint *joint;       /* joint controllers (Art. 26) */
 	size_t njoint;
 	struct {
-		const char *date, *outcome, *reference;   /* outcome: no_high_risk, risks_mitigated, prior_consultation */
-	} dpia;                          /* Art. 35; date NULL: none recorded */
-	struct gd__backup_promise backups;   /* where it differs from the register's */
+		const char *date, *outcome, *reference; /* outcome: no_high_risk, risks_mitigated, prior_consultation */
+	} dpia;                                         /* Art. 35; date NULL: none recorded */
+	struct gd__backup_promise backups;              /* where it differs from the register's */
 	/*
 	 * read_only: the activity reads other activities' data (reads_from) and
 	 * changes none ("sans pour autant modifier les données hébergées"): no
@@ -201,39 +204,39 @@ struct gd__activity {
 
 /* Kinds of rights, as request kinds (docs/register.md). */
 struct gd__right {
-	const char *kind;       /* "access", "rectification", "erasure", "restriction",
+	const char *kind; /* "access", "rectification", "erasure", "restriction",
 	                           "objection", "portability", "withdraw_consent",
 	                           "post_mortem", "confirmation" */
 	bool offered;
-	const char *reason;     /* why not offered, as the register states it */
+	const char *reason; /* why not offered, as the register states it */
 	const char *conditions;
-	bool identity_proof;    /* identity must be verified first */
+	bool identity_proof; /* identity must be verified first */
 	bool extra_copies_charged;
 	/* Format 2: how the right is exercised, as the notice offers it. */
-	struct gd__strings channels;   /* email, post, form, in_person, phone */
-	const char *fee;               /* "free" or "free_unless_unfounded" (Art. 12(5)); NULL: not stated */
-	const char *identity;          /* what identity check is asked, in words */
+	struct gd__strings channels; /* email, post, form, in_person, phone */
+	const char *fee;             /* "free" or "free_unless_unfounded" (Art. 12(5)); NULL: not stated */
+	const char *identity;        /* what identity check is asked, in words */
 	/* Format 2, rectification: the only categories it changes (empty: any). */
 	struct gd__strings categories;
 };
 
 struct gd__event_def {
-	const char *name;       /* "last_contact", "contract_end", … */
+	const char *name; /* "last_contact", "contract_end", … */
 	const char *description;
 };
 
 /* A term the controller declares beneath a published one (key "taxonomy"). */
 struct gd__own_term {
-	int kind;               /* enum gd__taxo_kind (lib/taxonomy.h) */
-	const char *key;        /* "user.financial.bank_account.iban" */
-	const char *beneath;    /* the published (or declared) parent key */
+	int kind;            /* enum gd__taxo_kind (lib/taxonomy.h) */
+	const char *key;     /* "user.financial.bank_account.iban" */
+	const char *beneath; /* the published (or declared) parent key */
 	const char *name;
 };
 
 struct gd__register {
-	int format;             /* the file's format version */
-	int64_t version;        /* version number in the vault (1, 2, …); 0 if not stored */
-	const char *file;       /* file name, for messages */
+	int format;       /* the file's format version */
+	int64_t version;  /* version number in the vault (1, 2, …); 0 if not stored */
+	const char *file; /* file name, for messages */
 	struct {
 		const char *name, *address, *registration, *country, *language, *email;
 	} controller;
@@ -254,27 +257,27 @@ struct gd__register {
 	/* Added by the register module. */
 	struct gd__own_term *terms;
 	size_t nterms;
-	struct gd__strings security;    /* measures that apply to every activity */
+	struct gd__strings security; /* measures that apply to every activity */
 	struct {
 		const char *url, *updated, *language;
-	} notice;                        /* the privacy notice this register encodes */
+	} notice; /* the privacy notice this register encodes */
 	const char *dpo_phone;
-	const char *rights_postal;       /* postal address to exercise rights, if any */
+	const char *rights_postal; /* postal address to exercise rights, if any */
 	/*
 	 * Format 2: security measures as data the installation can be checked
 	 * against (gd_register_check_controls). -1: not stated.
 	 */
 	struct {
 		bool present;
-		int lockout_after;          /* failed logins before a lockout, at most */
-		int lockout_minutes;        /* a locked account waits at least */
-		int idle_minutes;           /* sessions end after this idle time, at most */
-		int session_hours;          /* sessions end after this, at most */
-		struct gd__strings mfa_roles;   /* roles that log in with a second factor */
-		int encryption, pseudonymisation, separated_environments;   /* 1 true, 0 false, -1 not stated */
-		const char *support_access;     /* "on_request" or "standing" */
+		int lockout_after;                                        /* failed logins before a lockout, at most */
+		int lockout_minutes;                                      /* a locked account waits at least */
+		int idle_minutes;                                         /* sessions end after this idle time, at most */
+		int session_hours;                                        /* sessions end after this, at most */
+		struct gd__strings mfa_roles;                             /* roles that log in with a second factor */
+		int encryption, pseudonymisation, separated_environments; /* 1 true, 0 false, -1 not stated */
+		const char *support_access;                               /* "on_request" or "standing" */
 	} controls;
-	struct gd__backup_promise backups;   /* format 2: the backups the notice promises */
+	struct gd__backup_promise backups; /* format 2: the backups the notice promises */
 };
 
 /*

@@ -57,6 +57,8 @@ static const char *cell(const struct row *r, size_t col)
 
 /* ---- the template's columns ---- */
 
+/* The columns, grouped as the template groups them. */
+/* clang-format off */
 enum col {
 	C_NAME, C_REF, C_CREATED, C_UPDATED, C_CONTROLLER, C_DPO, C_REPRESENTATIVE, C_JOINT, C_ROLE,
 	C_PURPOSE, C_SUB_PURPOSES, C_BASIS, C_SUBJECTS,
@@ -91,26 +93,40 @@ static const char *const labels[NCOLS] = {
 	"Sauvegarde des données", "Chiffrement des données", "Contrôle des sous-traitants",
 	"Autres mesures de sécurité",
 };
+/* clang-format on */
 
 /* The template's category groups, by fideslang key prefix; the first match wins. */
 static const struct {
 	const char *prefix;
 	enum col col;
 } category_groups[] = {
-	{"user.device.cookie", C_CAT_INTERNET}, {"user.behavior.browsing_history", C_CAT_INTERNET},
-	{"user.behavior.search_history", C_CAT_INTERNET}, {"user.telemetry", C_CAT_INTERNET},
-	{"user.device", C_CAT_CONNECTION}, {"user.authorization", C_CAT_CONNECTION},
-	{"user.account", C_CAT_CONNECTION}, {"system", C_CAT_CONNECTION},
+	{"user.device.cookie", C_CAT_INTERNET},
+	{"user.behavior.browsing_history", C_CAT_INTERNET},
+	{"user.behavior.search_history", C_CAT_INTERNET},
+	{"user.telemetry", C_CAT_INTERNET},
+	{"user.device", C_CAT_CONNECTION},
+	{"user.authorization", C_CAT_CONNECTION},
+	{"user.account", C_CAT_CONNECTION},
+	{"system", C_CAT_CONNECTION},
 	{"user.location", C_CAT_LOCATION},
-	{"user.financial", C_CAT_FINANCIAL}, {"user.payment", C_CAT_FINANCIAL},
+	{"user.financial", C_CAT_FINANCIAL},
+	{"user.payment", C_CAT_FINANCIAL},
 	{"user.behavior.purchase_history", C_CAT_FINANCIAL},
-	{"user.workplace", C_CAT_WORK}, {"user.job_title", C_CAT_WORK}, {"user.contact.organization", C_CAT_WORK},
-	{"user.demographic.marital_status", C_CAT_PERSONAL}, {"user.behavior", C_CAT_PERSONAL},
-	{"user.content.self_image", C_CAT_IDENTITY}, {"user.content", C_CAT_PERSONAL},
-	{"user.social", C_CAT_PERSONAL}, {"user.privacy_preferences", C_CAT_PERSONAL},
+	{"user.workplace", C_CAT_WORK},
+	{"user.job_title", C_CAT_WORK},
+	{"user.contact.organization", C_CAT_WORK},
+	{"user.demographic.marital_status", C_CAT_PERSONAL},
+	{"user.behavior", C_CAT_PERSONAL},
+	{"user.content.self_image", C_CAT_IDENTITY},
+	{"user.content", C_CAT_PERSONAL},
+	{"user.social", C_CAT_PERSONAL},
+	{"user.privacy_preferences", C_CAT_PERSONAL},
 	{"user.childrens", C_CAT_PERSONAL},
-	{"user.name", C_CAT_IDENTITY}, {"user.contact", C_CAT_IDENTITY}, {"user.government_id", C_CAT_IDENTITY},
-	{"user.demographic", C_CAT_IDENTITY}, {"user.unique_id", C_CAT_IDENTITY},
+	{"user.name", C_CAT_IDENTITY},
+	{"user.contact", C_CAT_IDENTITY},
+	{"user.government_id", C_CAT_IDENTITY},
+	{"user.demographic", C_CAT_IDENTITY},
+	{"user.unique_id", C_CAT_IDENTITY},
 };
 
 /* Security measures by the words they use; the first match wins, the rest are "other". */
@@ -118,27 +134,49 @@ static const struct {
 	const char *word;
 	enum col col;
 } security_words[] = {
-	{"sauvegard", C_SEC_BACKUP}, {"backup", C_SEC_BACKUP},
-	{"chiffr", C_SEC_ENCRYPTION}, {"encrypt", C_SEC_ENCRYPTION}, {"tls", C_SEC_ENCRYPTION},
-	{"https", C_SEC_ENCRYPTION}, {"crypt", C_SEC_ENCRYPTION},
-	{"sous-traitant", C_SEC_PROCESSORS}, {"processor", C_SEC_PROCESSORS},
-	{"trac", C_SEC_TRACE}, {"journal", C_SEC_TRACE}, {"log", C_SEC_TRACE},
-	{"antivirus", C_SEC_SOFTWARE}, {"pare-feu", C_SEC_SOFTWARE}, {"firewall", C_SEC_SOFTWARE},
-	{"mise à jour", C_SEC_SOFTWARE}, {"patch", C_SEC_SOFTWARE}, {"logiciel", C_SEC_SOFTWARE},
-	{"accès", C_SEC_ACCESS}, {"access", C_SEC_ACCESS}, {"habilit", C_SEC_ACCESS},
-	{"authentif", C_SEC_ACCESS}, {"mot de passe", C_SEC_ACCESS}, {"password", C_SEC_ACCESS},
-	{"mfa", C_SEC_ACCESS}, {"role", C_SEC_ACCESS}, {"rôle", C_SEC_ACCESS},
+	{"sauvegard", C_SEC_BACKUP},
+	{"backup", C_SEC_BACKUP},
+	{"chiffr", C_SEC_ENCRYPTION},
+	{"encrypt", C_SEC_ENCRYPTION},
+	{"tls", C_SEC_ENCRYPTION},
+	{"https", C_SEC_ENCRYPTION},
+	{"crypt", C_SEC_ENCRYPTION},
+	{"sous-traitant", C_SEC_PROCESSORS},
+	{"processor", C_SEC_PROCESSORS},
+	{"trac", C_SEC_TRACE},
+	{"journal", C_SEC_TRACE},
+	{"log", C_SEC_TRACE},
+	{"antivirus", C_SEC_SOFTWARE},
+	{"pare-feu", C_SEC_SOFTWARE},
+	{"firewall", C_SEC_SOFTWARE},
+	{"mise à jour", C_SEC_SOFTWARE},
+	{"patch", C_SEC_SOFTWARE},
+	{"logiciel", C_SEC_SOFTWARE},
+	{"accès", C_SEC_ACCESS},
+	{"access", C_SEC_ACCESS},
+	{"habilit", C_SEC_ACCESS},
+	{"authentif", C_SEC_ACCESS},
+	{"mot de passe", C_SEC_ACCESS},
+	{"password", C_SEC_ACCESS},
+	{"mfa", C_SEC_ACCESS},
+	{"role", C_SEC_ACCESS},
+	{"rôle", C_SEC_ACCESS},
 };
 
 static const char *const basis_fr[] = {
-	"Consentement (art. 6.1.a RGPD)", "Exécution d'un contrat ou de mesures précontractuelles (art. 6.1.b RGPD)",
-	"Obligation légale (art. 6.1.c RGPD)", "Sauvegarde des intérêts vitaux (art. 6.1.d RGPD)",
-	"Mission d'intérêt public (art. 6.1.e RGPD)", "Intérêt légitime (art. 6.1.f RGPD)",
+	"Consentement (art. 6.1.a RGPD)",
+	"Exécution d'un contrat ou de mesures précontractuelles (art. 6.1.b RGPD)",
+	"Obligation légale (art. 6.1.c RGPD)",
+	"Sauvegarde des intérêts vitaux (art. 6.1.d RGPD)",
+	"Mission d'intérêt public (art. 6.1.e RGPD)",
+	"Intérêt légitime (art. 6.1.f RGPD)",
 	"Non précisée par la notice d'information",
 };
 static const char *const safeguard_fr[] = {
-	"Décision d'adéquation (art. 45 RGPD)", "Clauses contractuelles types (art. 46.2.c RGPD)",
-	"Règles d'entreprise contraignantes (art. 47 RGPD)", "Dérogation pour une situation particulière (art. 49 RGPD)",
+	"Décision d'adéquation (art. 45 RGPD)",
+	"Clauses contractuelles types (art. 46.2.c RGPD)",
+	"Règles d'entreprise contraignantes (art. 47 RGPD)",
+	"Dérogation pour une situation particulière (art. 49 RGPD)",
 	"Aucune (pays de l'UE ou de l'EEE)",
 };
 static const char *const stage_fr[] = {"archivage", "anonymisation", "suppression"};
@@ -155,8 +193,7 @@ static bool has_word(const char *s, const char *word)
 	size_t n = strlen(word);
 	for (; *s; s++) {
 		size_t i = 0;
-		while (i < n && s[i] && (s[i] == word[i] || ((unsigned char)s[i] < 0x80 &&
-		                                             (s[i] | 0x20) == word[i] && word[i] >= 'a' && word[i] <= 'z')))
+		while (i < n && s[i] && (s[i] == word[i] || ((unsigned char)s[i] < 0x80 && (s[i] | 0x20) == word[i] && word[i] >= 'a' && word[i] <= 'z')))
 			i++;
 		if (i == n)
 			return true;
@@ -226,7 +263,8 @@ static void parties(struct row *row, size_t col, const struct gd__party *p)
 		add(row, col, "%s%s", open ? " : " : " (", p->purpose), open = true;
 	if (p->contract_date)
 		add(row, col, "%scontrat du %s%s%s", open ? ", " : " (", p->contract_date, p->contract_reference ? " " : "",
-		    p->contract_reference ? p->contract_reference : ""), open = true;
+		    p->contract_reference ? p->contract_reference : ""),
+			open = true;
 	if (open)
 		add(row, col, ")");
 	for (size_t k = 0; k < p->nsub_processors; k++) {
@@ -323,7 +361,8 @@ static void cells_of(const struct gd__register *r, const struct gd__activity *a,
 		for (size_t k = 0; k < rt->categories.n; k++)
 			add(row, C_RETENTION, "%s%s", k ? ", " : "", category_label(r, rt->categories.v[k]));
 		for (size_t k = 0; k < rt->subjects.n; k++)
-			add(row, C_RETENTION, "%s%s", k ? ", " : rt->categories.n ? " des " : "Données des ",
+			add(row, C_RETENTION, "%s%s", k ? ", " : rt->categories.n ? " des "
+			                                                          : "Données des ",
 			    term_label(GD__TAXO_SUBJECT, r, rt->subjects.v[k]));
 		if (rt->categories.n || rt->subjects.n)
 			add(row, C_RETENTION, " : ");

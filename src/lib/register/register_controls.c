@@ -23,7 +23,7 @@ struct ctx {
 	gd_register_report_cb cb;
 	void *ud;
 	size_t broken;
-	const char *role;       /* the role looked for */
+	const char *role; /* the role looked for */
 	bool found, mfa;
 };
 
@@ -133,15 +133,13 @@ static void compare_one(struct ctx *c, const char *who, const struct gd__backup_
 		         kept[i] > promised[i] ? "copies outlive what the notice says" : "copies go sooner than the notice says",
 		         flag[i], promised[i]);
 		if (c->cb)
-			c->cb(c->ud, &(gd_register_diag){.severity = GD_REGISTER_WARNING, .file = c->file, .line = p->line,
-			                                 .message = msg});
+			c->cb(c->ud, &(gd_register_diag){.severity = GD_REGISTER_WARNING, .file = c->file, .line = p->line, .message = msg});
 	}
 	if (p->country && c->cb) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "%s says backups are stored in %s: where the backup directory is cannot be seen from the vault: stated, not verified",
 		         who, p->country);
-		c->cb(c->ud, &(gd_register_diag){.severity = GD_REGISTER_WARNING, .file = c->file, .line = p->line,
-		                                 .message = msg});
+		c->cb(c->ud, &(gd_register_diag){.severity = GD_REGISTER_WARNING, .file = c->file, .line = p->line, .message = msg});
 	}
 }
 

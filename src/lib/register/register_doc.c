@@ -20,8 +20,8 @@
 #include "lib/register/taxonomy.h"
 #include "lib/vault/arena.h"
 
-#define TEXT_MAX 8192     /* bytes of one scalar */
-#define REPORT_MAX 200    /* findings reported; the rest are counted */
+#define TEXT_MAX 8192  /* bytes of one scalar */
+#define REPORT_MAX 200 /* findings reported; the rest are counted */
 
 /* ---- findings ---- */
 
@@ -37,8 +37,7 @@ static void vreport(struct gd__reg_ctx *c, int line, int col, enum gd_register_s
 		c->nwarn++;
 	}
 	if (c->cb && c->nerr + c->nwarn <= REPORT_MAX)
-		c->cb(c->ud, &(gd_register_diag){.severity = sev, .file = c->file, .line = line,
-		                                  .column = col, .message = msg});
+		c->cb(c->ud, &(gd_register_diag){.severity = sev, .file = c->file, .line = line, .column = col, .message = msg});
 }
 
 void gd__reg_report_at(struct gd__reg_ctx *c, int line, int col, enum gd_register_severity sev,
@@ -342,6 +341,6 @@ bool gd__reg_period(struct gd__reg_ctx *c, struct fy_node *map, const char *key,
 	if (parse_period(s, out))
 		return true;
 	ERR(c, gd__reg_member(map, key, NULL), "%s: \"%s\" is not a period: write e.g. \"3 years\", \"13 months\", \"1 year 6 months\" or \"0 days\"",
-	            what, s);
+	    what, s);
 	return false;
 }

@@ -17,7 +17,7 @@
 
 struct map {
 	const char *prefix;
-	const char *term;   /* compact IRI: dpv:… or pd:… */
+	const char *term; /* compact IRI: dpv:… or pd:… */
 };
 
 static const struct map purposes[] = {

@@ -133,8 +133,7 @@ static json_t *activity_json(const struct gd__activity *a)
 	put(o, "subjects", jstrings(&a->subjects));
 	put(o, "sources", jstrings(&a->sources));
 	if (a->mandatory.n)
-		json_object_set_new(o, "mandatory", json_pack("{s:o,s:o}", "categories", jstrings(&a->mandatory),
-		                                              "if_absent", jstr(a->if_absent)));
+		json_object_set_new(o, "mandatory", json_pack("{s:o,s:o}", "categories", jstrings(&a->mandatory), "if_absent", jstr(a->if_absent)));
 	put(o, "roles", jstrings(&a->roles));
 	put(o, "recipients", parties_json(a->recipients, a->nrecipients));
 	put(o, "processors", parties_json(a->processors, a->nprocessors));
@@ -222,12 +221,10 @@ json_t *gd__register_json(const struct gd__register *r)
 	put(c, "language", jstr(r->controller.language));
 	put(c, "email", jstr(r->controller.email));
 	json_object_set_new(o, "controller", c);
-	put(o, "representative", person_json(r->representative.name, r->representative.address,
-	                                     r->representative.email, NULL));
+	put(o, "representative", person_json(r->representative.name, r->representative.address, r->representative.email, NULL));
 	put(o, "dpo", person_json(r->dpo.name, r->dpo.address, r->dpo.email, r->dpo_phone));
 	if (r->authority.name)
-		json_object_set_new(o, "authority", json_pack("{s:s,s:o}", "name", r->authority.name,
-		                                              "url", jstr(r->authority.url)));
+		json_object_set_new(o, "authority", json_pack("{s:s,s:o}", "name", r->authority.name, "url", jstr(r->authority.url)));
 	if (r->notice.url || r->notice.updated || r->notice.language) {
 		json_t *n = json_object();
 		put(n, "url", jstr(r->notice.url));
@@ -290,8 +287,8 @@ static int dump(json_t *j, FILE *out)
 	if (!j)
 		return gd__err(GD_ENOMEM, "out of memory building the export");
 	int rc = json_dumpf(j, out, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 && fputc('\n', out) != EOF
-	             ? 0
-	             : gd__err(GD_EIO, "cannot write the export");
+	                 ? 0
+	                 : gd__err(GD_EIO, "cannot write the export");
 	json_decref(j);
 	return rc;
 }
@@ -443,8 +440,8 @@ static json_t *jsonld(const struct gd__register *r)
 		for (size_t k = 0; k < a->ntransfers; k++) {
 			const struct gd__transfer *t = &a->transfers[k];
 			const char *s = t->safeguard == GD__SAFEGUARD_NONE
-			                    ? NULL
-			                    : term_iri(GD__TAXO_SAFEGUARD, safeguard_names[t->safeguard], true);
+			                        ? NULL
+			                        : term_iri(GD__TAXO_SAFEGUARD, safeguard_names[t->safeguard], true);
 			json_t *e = json_pack("{s:s,s:s}", "@type", "dpv:DataTransfer", "dct:title", t->recipient);
 			if (t->country)
 				json_object_set_new(e, "dpv:hasCountry", loc(t->country));
@@ -655,9 +652,9 @@ static int finish(struct gd__buf *o, struct gd__buf *cell)
 /* ---- Markdown and HTML: one section per activity ---- */
 
 struct doc {
-	struct gd__buf o;  /* streaming to the FILE */
+	struct gd__buf o; /* streaming to the FILE */
 	bool html;
-	const struct gd__po *po;  /* the language's catalogue (po/<language>.po) */
+	const struct gd__po *po; /* the language's catalogue (po/<language>.po) */
 };
 
 /* A label of the export in the document's language (context "register"). */
@@ -672,9 +669,11 @@ static const char *term_of(const struct doc *d, const char *ctx, const char *key
 /* "3 years 6 months" in the catalogue's words (the notice's plural forms). */
 static void period_words(const struct gd__po *po, char out[128], struct gd__period p)
 {
-	struct { int n; const char *one, *many; } parts[] = {
-		{p.years, "{n} year", "{n} years"}, {p.months, "{n} month", "{n} months"},
-		{p.days, "{n} day", "{n} days"}};
+	struct {
+		int n;
+		const char *one, *many;
+	} parts[] = {
+		{p.years, "{n} year", "{n} years"}, {p.months, "{n} month", "{n} months"}, {p.days, "{n} day", "{n} days"}};
 	size_t o = 0;
 	out[0] = 0;
 	for (size_t i = 0; i < 3; i++) {
@@ -789,9 +788,9 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html, const c
 		gd__buf_puts(&d.o, "\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
 		esc(&d, t);
 		gd__buf_puts(&d.o, "</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}"
-		      "table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.3em;"
-		      "text-align:left;vertical-align:top}th{width:14em;background:#f4f4f4}</style>\n"
-		      "</head>\n<body>\n");
+		                   "table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.3em;"
+		                   "text-align:left;vertical-align:top}th{width:14em;background:#f4f4f4}</style>\n"
+		                   "</head>\n<body>\n");
 		heading(&d, 1, t, NULL);
 	} else {
 		gd__buf_puts(&d.o, "# ");

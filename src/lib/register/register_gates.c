@@ -38,7 +38,9 @@ bool gd__reg_utf8_gate(struct gd__reg_ctx *c, const char *text, size_t len)
 	size_t lo = 0;
 	while (lo < len) {
 		unsigned char b = (unsigned char)text[lo];
-		size_t n = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 : 4;
+		size_t n = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2
+		                  : (b & 0xf0) == 0xe0       ? 3
+		                                             : 4;
 		if (n > len - lo || !gd__utf8_valid(text + lo, n))
 			break;
 		lo += n;

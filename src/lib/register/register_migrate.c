@@ -37,8 +37,7 @@ static void note(struct notes *n, int line, const char *fmt, ...)
 	va_end(ap);
 	n->n++;
 	if (n->cb)
-		n->cb(n->ud, &(gd_register_diag){.severity = GD_REGISTER_WARNING, .file = n->file,
-		                                  .line = line, .column = 0, .message = msg});
+		n->cb(n->ud, &(gd_register_diag){.severity = GD_REGISTER_WARNING, .file = n->file, .line = line, .column = 0, .message = msg});
 }
 
 /* The first category of `from` that `to` can read under format 1's rule, or NULL. */
@@ -61,8 +60,8 @@ static int version_span(const char *text, size_t len, size_t *start, size_t *end
 	int rc = GD_EINVAL;
 	struct fy_node *root = doc ? fy_document_root(doc) : NULL;
 	struct fy_node *v = root && fy_node_is_mapping(root)
-	                        ? fy_node_mapping_lookup_by_string(root, "gardien_register", FY_NT)
-	                        : NULL;
+	                            ? fy_node_mapping_lookup_by_string(root, "gardien_register", FY_NT)
+	                            : NULL;
 	struct fy_token *t = v && fy_node_is_scalar(v) ? fy_node_get_scalar_token(v) : NULL;
 	const struct fy_mark *s = t ? fy_token_start_mark(t) : NULL, *e = t ? fy_token_end_mark(t) : NULL;
 	if (s && e && s->input_pos < e->input_pos && e->input_pos <= len) {
@@ -144,7 +143,7 @@ int gd_register_migrate(const char *path, FILE *out, gd_register_report_cb cb, v
 		     to->id, ids, tail, to->id,
 		     to->legal_claims ? "; archived records stay readable for it, the legal-claims activity" : "");
 	}
-	reads = notes.n;   /* the count is of reads; what follows is said, not counted */
+	reads = notes.n; /* the count is of reads; what follows is said, not counted */
 	for (size_t i = 0; i < neu->nactivities; i++)
 		if (neu->activities[i].role == GD__ROLE_PROCESSOR)
 			note(&notes, neu->activities[i].line,

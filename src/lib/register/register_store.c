@@ -19,7 +19,7 @@ struct gd__register_cache {
 	int64_t tenant_id;
 	int64_t version;
 	struct gd__register *reg;
-	uint64_t checked_gen;   /* the latest version was looked up in transaction tx.gen */
+	uint64_t checked_gen; /* the latest version was looked up in transaction tx.gen */
 };
 
 void gd__register_cache_free(struct gd__register_cache *c)
@@ -339,7 +339,7 @@ static int diff_object(struct differ *d, const char *where, json_t *from, json_t
 	const char *k;
 	json_t *v;
 	int rc = 0;
-	json_object_foreach(from, k, v) {
+	json_object_foreach (from, k, v) {
 		json_t *w = json_object_get(to, k);
 		if (!w)
 			rc = emit(d, '-', where, k, v, NULL);
@@ -348,7 +348,7 @@ static int diff_object(struct differ *d, const char *where, json_t *from, json_t
 		if (rc)
 			return rc;
 	}
-	json_object_foreach(to, k, v) {
+	json_object_foreach (to, k, v) {
 		if (!json_object_get(from, k) && (rc = emit(d, '+', where, k, NULL, v)))
 			return rc;
 	}
@@ -359,7 +359,7 @@ static json_t *find_by(json_t *arr, const char *key, const char *value)
 {
 	size_t i;
 	json_t *e;
-	json_array_foreach(arr, i, e) {
+	json_array_foreach (arr, i, e) {
 		const char *s = json_string_value(json_object_get(e, key));
 		if (s && strcmp(s, value) == 0)
 			return e;
@@ -373,7 +373,7 @@ static int diff_json(struct differ *d, json_t *from, json_t *to)
 	const char *k;
 	json_t *v;
 	/* Sections other than activities: whole-section or field-level changes. */
-	json_object_foreach(from, k, v) {
+	json_object_foreach (from, k, v) {
 		if (strcmp(k, "activities") == 0)
 			continue;
 		json_t *w = json_object_get(to, k);
@@ -381,11 +381,11 @@ static int diff_json(struct differ *d, json_t *from, json_t *to)
 			rc = emit(d, '-', k, NULL, v, NULL);
 		else if (!json_equal(v, w))
 			rc = json_is_object(v) && json_is_object(w) ? diff_object(d, k, v, w)
-			                                             : emit(d, '~', k, NULL, v, w);
+			                                            : emit(d, '~', k, NULL, v, w);
 		if (rc)
 			return rc;
 	}
-	json_object_foreach(to, k, v) {
+	json_object_foreach (to, k, v) {
 		if (strcmp(k, "activities") != 0 && !json_object_get(from, k) &&
 		    (rc = emit(d, '+', k, NULL, NULL, v)))
 			return rc;
@@ -394,7 +394,7 @@ static int diff_json(struct differ *d, json_t *from, json_t *to)
 	size_t i;
 	json_t *e;
 	char where[GD_NAME_MAX + 16];
-	json_array_foreach(fa, i, e) {
+	json_array_foreach (fa, i, e) {
 		const char *id = json_string_value(json_object_get(e, "id"));
 		snprintf(where, sizeof where, "activity %s", id);
 		json_t *w = find_by(ta, "id", id);
@@ -402,7 +402,7 @@ static int diff_json(struct differ *d, json_t *from, json_t *to)
 		if (rc)
 			return rc;
 	}
-	json_array_foreach(ta, i, e) {
+	json_array_foreach (ta, i, e) {
 		const char *id = json_string_value(json_object_get(e, "id"));
 		snprintf(where, sizeof where, "activity %s", id);
 		if (!find_by(fa, "id", id) && (rc = emit(d, '+', where, NULL, NULL, e)))

@@ -22,12 +22,22 @@ struct taxonomy {
 };
 
 static const char *const kind_keys[GD__TAXO_NKINDS] = {
-	"data_categories", "data_uses", "data_subjects", "legal_bases",
-	"art9_conditions", "rights", "safeguards",
+	"data_categories",
+	"data_uses",
+	"data_subjects",
+	"legal_bases",
+	"art9_conditions",
+	"rights",
+	"safeguards",
 };
 static const char *const kind_names[GD__TAXO_NKINDS] = {
-	"data category", "data use", "data subject category", "legal basis",
-	"Art. 9 condition", "right", "transfer safeguard",
+	"data category",
+	"data use",
+	"data subject category",
+	"legal basis",
+	"Art. 9 condition",
+	"right",
+	"transfer safeguard",
 };
 
 const char *gd__taxonomy_kind_name(enum gd__taxo_kind kind)

@@ -24,9 +24,9 @@ enum gd__taxo_kind {
 struct gd__term {
 	const char *key;
 	const char *label;
-	const char *article;  /* GDPR article, "" when none */
-	const char *dpv;      /* DPV IRI, "" when none */
-	const char *gdpr;     /* DPV-GDPR IRI, "" when none */
+	const char *article; /* GDPR article, "" when none */
+	const char *dpv;     /* DPV IRI, "" when none */
+	const char *gdpr;    /* DPV-GDPR IRI, "" when none */
 };
 
 /* Loads the taxonomy if needed. GD_ECORRUPT if the embedded file is damaged. */

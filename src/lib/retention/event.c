@@ -63,8 +63,7 @@ static int record_event(gd_actor *a, const struct gd__register *reg, const char 
 	char why[GD_NAME_MAX + 32];
 	snprintf(why, sizeof why, "%s%s", name, object ? " (one object of the subject)" : "");
 	if (rc == 0)
-		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "event.record", .subject = subject,
-		                                                  .reason = why});
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "event.record", .subject = subject, .reason = why});
 done:
 	return gd__op_end(v, rc);
 }

@@ -37,8 +37,8 @@ int gd__hold_find(gd_vault *v, int64_t subject_id, int64_t record_id, int64_t *h
 		if (pass == 0 && subject_id > 0)
 			rc = gd__db_query(v->store, &st,
 			                  record_id < 0
-			                      ? "SELECT id, reason FROM holds WHERE subject_id = ? AND lifted_at IS NULL LIMIT 1"
-			                      : "SELECT id, reason FROM holds WHERE subject_id = ? AND record_id = 0 AND lifted_at IS NULL LIMIT 1",
+			                          ? "SELECT id, reason FROM holds WHERE subject_id = ? AND lifted_at IS NULL LIMIT 1"
+			                          : "SELECT id, reason FROM holds WHERE subject_id = ? AND record_id = 0 AND lifted_at IS NULL LIMIT 1",
 			                  "i", subject_id);
 		else if (pass == 1 && record_id > 0)
 			rc = gd__db_query(v->store, &st,
@@ -100,8 +100,7 @@ int gd_hold_place(gd_actor *a, int64_t *out_id, const char *subject, int64_t rec
 	if (rc == 0) {
 		char why[GD_HOLD_REASON_MAX + 32];
 		snprintf(why, sizeof why, "hold %lld: %s", (long long)id, reason);
-		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "hold.place", .subject = subject,
-		                                                  .record_id = record_id, .reason = why});
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "hold.place", .subject = subject, .record_id = record_id, .reason = why});
 	}
 done:
 	rc = gd__op_end(v, rc);
@@ -136,7 +135,7 @@ int gd_hold_lift(gd_actor *a, int64_t id, const char *reason)
 		record_id = gd__col_int(v->store, st, 1);
 		snprintf(subject, sizeof subject, "%s", gd__col_text(v->store, st, 3) ? gd__col_text(v->store, st, 3) : "");
 		rc = gd__col_null(v->store, st, 2) ? 0
-		                                     : gd__err(GD_ESTATE, "hold %lld is already lifted", (long long)id);
+		                                   : gd__err(GD_ESTATE, "hold %lld is already lifted", (long long)id);
 	}
 	gd__db_reset(v->store, st);
 	if (rc < 0)
@@ -153,7 +152,8 @@ int gd_hold_lift(gd_actor *a, int64_t id, const char *reason)
 		         reason && *reason ? reason : "");
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "hold.lift",
 		                                                  .subject = subject[0] ? subject : NULL,
-		                                                  .record_id = record_id, .reason = why});
+		                                                  .record_id = record_id,
+		                                                  .reason = why});
 	}
 done:
 	return gd__op_end(v, rc);

@@ -54,9 +54,9 @@ const char *gd_retention_action_name(int action)
  */
 struct ruleset {
 	const struct gd__activity *act;
-	const char *subject_category;   /* NULL: unknown, every rule's subjects match */
-	bool specific;          /* the rules naming the category */
-	bool any;               /* at least one rule covers it */
+	const char *subject_category; /* NULL: unknown, every rule's subjects match */
+	bool specific;                /* the rules naming the category */
+	bool any;                     /* at least one rule covers it */
 };
 
 /* A rule naming subject categories covers only records about them (when known). */
@@ -88,7 +88,8 @@ static struct ruleset rules_of(const struct gd__activity *act, const char *categ
 
 static int stage_after(enum gd__stage_action a)
 {
-	return a == GD__STAGE_ARCHIVE ? GD__REC_ARCHIVED : a == GD__STAGE_ANONYMISE ? GD__REC_ANONYMISED : 3;
+	return a == GD__STAGE_ARCHIVE ? GD__REC_ARCHIVED : a == GD__STAGE_ANONYMISE ? GD__REC_ANONYMISED
+	                                                                            : 3;
 }
 
 static gd_time period_end(gd_time base, struct gd__period p)
@@ -103,20 +104,20 @@ static gd_time period_end(gd_time base, struct gd__period p)
 
 struct row {
 	int64_t id, subject_id;
-	bool gone;          /* the record is gone, only its index row is left */
+	bool gone; /* the record is gone, only its index row is left */
 	gd_time collected_at;
 	int stage;
 	char activity[GD_NAME_MAX + 1];
 	char category[GD_NAME_MAX + 1];
-	char subject_category[GD_NAME_MAX + 1];   /* "" when not recorded */
-	char subject[GD_SUBJECT_ID_SIZE];   /* "" once anonymised */
-	char object[GD_NAME_MAX + 1];       /* "" when about the subject as a whole */
+	char subject_category[GD_NAME_MAX + 1]; /* "" when not recorded */
+	char subject[GD_SUBJECT_ID_SIZE];       /* "" once anonymised */
+	char object[GD_NAME_MAX + 1];           /* "" when about the subject as a whole */
 };
 
 struct next {
-	gd_time due;        /* GD__DUE_NEVER / GD__DUE_HELD */
+	gd_time due; /* GD__DUE_NEVER / GD__DUE_HELD */
 	int action;
-	int stage_no;       /* index of the stage in its rule */
+	int stage_no; /* index of the stage in its rule */
 	const struct gd__retention *rule;
 };
 
@@ -132,15 +133,15 @@ struct ctx {
 		char subject_category[GD_NAME_MAX + 1];
 		struct ruleset rs;
 	} cache[RULE_CACHE];
-	const struct rule_slot *last;   /* the slot of the previous row: batches repeat keys */
+	const struct rule_slot *last; /* the slot of the previous row: batches repeat keys */
 	/* sweep only */
-	const struct gd__retention *why_rule;   /* the rule `why` was written for */
+	const struct gd__retention *why_rule; /* the rule `why` was written for */
 	char why[160];
-	struct del {                    /* the batch's deletions, applied together */
+	struct del { /* the batch's deletions, applied together */
 		const struct row *r;
 		const struct gd__retention *rule;
-	} *del;
-	int64_t *del_ids;               /* the same, as sorted ids */
+	} * del;
+	int64_t *del_ids; /* the same, as sorted ids */
 	size_t ndel;
 };
 
@@ -458,8 +459,7 @@ int gd__retention_anonymise_row(gd_actor *a, int64_t record_id, gd_time collecte
 
 static void journal_entry(struct ctx *c, unsigned char *out, int kind, const struct row *r)
 {
-	struct gd__journal_entry e = {.kind = kind, .at = gd_vault_now(c->a->v), .record_id = r->id,
-	                              .collected_at = r->collected_at};
+	struct gd__journal_entry e = {.kind = kind, .at = gd_vault_now(c->a->v), .record_id = r->id, .collected_at = r->collected_at};
 	copy_text(e.subject, sizeof e.subject, r->subject);
 	copy_text(e.tenant, sizeof e.tenant, c->a->tenant);
 	gd__journal_encode(out, &e);
@@ -522,9 +522,7 @@ static int apply(struct ctx *c, struct row *r, unsigned char *journal, size_t *n
 		return rc;
 	set_why(c, nx.rule);
 	rc = gd__audit_actor(c->a, &(struct gd__audit_event){
-	                               .action = what, .purpose = r->activity,
-	                               .subject = r->subject[0] ? r->subject : NULL,
-	                               .record_id = r->id, .category = r->category, .reason = c->why});
+					   .action = what, .purpose = r->activity, .subject = r->subject[0] ? r->subject : NULL, .record_id = r->id, .category = r->category, .reason = c->why});
 	if (rc < 0)
 		return rc;
 	/* The next stage is computed while the record is still linked to its subject. */
@@ -585,10 +583,7 @@ static int audit_deletions(struct ctx *c)
 		}
 		reason[len] = 0;
 		rc = gd__audit_actor(c->a, &(struct gd__audit_event){
-		                               .action = "retention.delete", .purpose = d->r->activity,
-		                               .subject = d->r->subject[0] ? d->r->subject : NULL,
-		                               .record_id = d->r->id, .category = d->r->category,
-		                               .reason = reason});
+						   .action = "retention.delete", .purpose = d->r->activity, .subject = d->r->subject[0] ? d->r->subject : NULL, .record_id = d->r->id, .category = d->r->category, .reason = reason});
 		/* Art. 19: recipients of the activity learn of the erasure, once per group
 		 * (an anonymised record names no subject: nothing left to tell about). */
 		if (rc == 0 && d->r->subject[0])
@@ -901,10 +896,7 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 		qsort(p.b, p.n, sizeof *p.b, bucket_cmp);
 	for (size_t i = 0; cb && i < p.n; i++) {
 		const struct bucket *b = &p.b[i];
-		gd_retention_plan_row row = {.activity = b->activity, .action = b->action,
-		                             .rule = b->rule->text ? b->rule->text : "",
-		                             .rule_line = b->rule->line, .count = b->count,
-		                             .first_due = b->first};
+		gd_retention_plan_row row = {.activity = b->activity, .action = b->action, .rule = b->rule->text ? b->rule->text : "", .rule_line = b->rule->line, .count = b->count, .first_due = b->first};
 		memcpy(row.month, b->month, sizeof row.month);
 		if ((rc = cb(ud, &row)) != 0)
 			break;
@@ -979,7 +971,8 @@ int gd__retention_floor(gd_actor *a, const struct gd__register *reg, const struc
 	char per[64], d[32];
 	snprintf(per, sizeof per, "%d year(s) %d month(s) %d day(s)", rule->minimum.after.years,
 	         rule->minimum.after.months, rule->minimum.after.days);
-	const char *law = rule->legal_reference ? rule->legal_reference : rule->text ? rule->text : "the register";
+	const char *law = rule->legal_reference ? rule->legal_reference : rule->text ? rule->text
+	                                                                             : "the register";
 	if (pending) {
 		if (why)
 			snprintf(why, cap, "minimum retention (%s): kept at least %s after \"%s\", which has not happened yet",

@@ -37,10 +37,10 @@ int gd__event_record(gd_actor *a, const struct gd__register *reg, const char *su
 /* What the minimum-retention and retention-end questions need to know of a record. */
 struct gd__record_facts {
 	const char *activity, *category;
-	const char *subject_category;   /* NULL or "": not recorded */
-	int64_t subject_id;             /* 0: anonymised */
+	const char *subject_category; /* NULL or "": not recorded */
+	int64_t subject_id;           /* 0: anonymised */
 	gd_time collected_at;
-	const char *object;             /* NULL or "": the subject as a whole */
+	const char *object; /* NULL or "": the subject as a whole */
 };
 
 /*

@@ -68,8 +68,10 @@ int gd_consent_give(gd_actor *a, const char *subject, const char *activity,
 	if (reg && !act)
 		return gd__err(GD_ENOTFOUND, "the register of tenant %s has no activity \"%s\"", a->tenant,
 		               activity);
-	const char *text = ev->text ? ev->text : act ? act->consent_text : NULL;
-	const char *version = ev->text_version ? ev->text_version : act ? act->consent_version : NULL;
+	const char *text = ev->text ? ev->text : act ? act->consent_text
+	                                             : NULL;
+	const char *version = ev->text_version ? ev->text_version : act ? act->consent_version
+	                                                                : NULL;
 	if (!text || !*text)
 		return gd__err(GD_EINVAL,
 		               "no consent wording for activity \"%s\": pass the text shown to the subject, or give the activity a consent_text in the register",
@@ -85,7 +87,8 @@ int gd_consent_give(gd_actor *a, const char *subject, const char *activity,
 	if (at > now)
 		return gd__err(GD_EINVAL, "consent time is in the future: record it when it is given");
 	gd_time expires = act && !gd__period_zero(act->consent_validity)
-	                          ? gd__period_add(at, act->consent_validity) : 0;
+	                          ? gd__period_add(at, act->consent_validity)
+	                          : 0;
 
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
@@ -96,7 +99,8 @@ int gd_consent_give(gd_actor *a, const char *subject, const char *activity,
 	if ((rc = gd__consent_state(a, &state, &exp, s.id, activity)) < 0)
 		goto done;
 	int64_t event = state == GD_CONSENT_LIVE || state == GD_CONSENT_STATE_EXPIRED
-	                        ? GD_CONSENT_RENEWED : GD_CONSENT_GIVEN;
+	                        ? GD_CONSENT_RENEWED
+	                        : GD_CONSENT_GIVEN;
 	rc = gd__db_exec(v->store,
 	                 "INSERT INTO consents (tenant_id, subject_id, activity, event, at, expires_at,"
 	                 " text_hash, text_version, channel, source, principal)"
@@ -106,8 +110,9 @@ int gd_consent_give(gd_actor *a, const char *subject, const char *activity,
 	                 ev->source ? ev->source : "subject", a->principal);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = event == GD_CONSENT_RENEWED ? "consent.renew" : "consent.give",
-		                            .purpose = activity, .subject = subject});
+						.action = event == GD_CONSENT_RENEWED ? "consent.renew" : "consent.give",
+						.purpose = activity,
+						.subject = subject});
 done:
 	return gd__op_end(v, rc);
 }
@@ -152,7 +157,7 @@ int gd_consent_withdraw(gd_actor *a, const char *subject, const char *activity, 
 	                 (int64_t)gd_vault_now(v), channel, "subject", a->principal);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = "consent.withdraw", .purpose = activity, .subject = subject});
+						.action = "consent.withdraw", .purpose = activity, .subject = subject});
 done:
 	return gd__op_end(v, rc);
 }
@@ -177,12 +182,7 @@ int gd_consent_status(gd_actor *a, enum gd_consent_state *out, gd_time *out_expi
 static int emit(gd_consent_cb cb, void *ud, gd__store *db, gd__stmt *st, const char *subject)
 {
 	gd_consent c = {
-		.id = gd__col_int(db, st, 0), .subject = subject, .activity = gd__col_text(db, st, 1),
-		.event = (enum gd_consent_event)gd__col_int(db, st, 2), .at = gd__col_int(db, st, 3),
-		.expires_at = gd__col_int(db, st, 4), .text_hash = "",
-		.text_version = gd__col_null(db, st, 6) ? "" : gd__col_text(db, st, 6),
-		.channel = gd__col_text(db, st, 7), .source = gd__col_text(db, st, 8),
-		.principal = gd__col_text(db, st, 9)};
+		.id = gd__col_int(db, st, 0), .subject = subject, .activity = gd__col_text(db, st, 1), .event = (enum gd_consent_event)gd__col_int(db, st, 2), .at = gd__col_int(db, st, 3), .expires_at = gd__col_int(db, st, 4), .text_hash = "", .text_version = gd__col_null(db, st, 6) ? "" : gd__col_text(db, st, 6), .channel = gd__col_text(db, st, 7), .source = gd__col_text(db, st, 8), .principal = gd__col_text(db, st, 9)};
 	char hex[2 * GD__HASH_SIZE + 1] = "";
 	size_t n = 0;
 	const void *h = gd__col_blob(db, st, 5, &n);
@@ -197,9 +197,7 @@ static int emit(gd_consent_cb cb, void *ud, gd__store *db, gd__stmt *st, const c
 static int emit_expiry(gd_consent_cb cb, void *ud, const char *subject, const char *activity,
                        gd_time expires)
 {
-	gd_consent c = {.subject = subject, .activity = activity, .event = GD_CONSENT_EXPIRED,
-	                .at = expires, .expires_at = expires, .text_hash = "", .text_version = "",
-	                .channel = "clock", .source = "register", .principal = "gardien"};
+	gd_consent c = {.subject = subject, .activity = activity, .event = GD_CONSENT_EXPIRED, .at = expires, .expires_at = expires, .text_hash = "", .text_version = "", .channel = "clock", .source = "register", .principal = "gardien"};
 	return cb(ud, &c);
 }
 

@@ -30,7 +30,8 @@ const char *gd_directive_wish_name(enum gd_directive_wish w)
 static size_t directive_ad(unsigned char *ad, size_t cap, int64_t tenant, const char *subject)
 {
 	int n = snprintf((char *)ad, cap, "gardien directive|%lld|%s", (long long)tenant, subject);
-	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n
+	                                   : cap - 1;
 }
 
 /* The register must offer the right (its reason otherwise); a tenant without register accepts. */
@@ -87,8 +88,7 @@ int gd_directive_set(gd_actor *a, const char *subject, const gd_directive *d)
 		                 "iiibi", s.id, a->tenant_id, (int64_t)d->wish, sealed, n + GD__SEAL_OVERHEAD,
 		                 (int64_t)gd_vault_now(v));
 	if (rc == 0)
-		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "directive.set", .subject = subject,
-		                                                  .reason = wishes[d->wish]});
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "directive.set", .subject = subject, .reason = wishes[d->wish]});
 done:
 	gd__wipe(s.key, sizeof s.key);
 	rc = gd__op_end(v, rc);
@@ -195,8 +195,7 @@ int gd_directive_apply(gd_actor *a, const char *subject, gd_write_cb w, void *ud
 		rc = gd__db_exec(v->store, "UPDATE directives SET applied_at = ? WHERE subject_id = ?", "ii",
 		                 (int64_t)gd_vault_now(v), s.id);
 	if (rc == 0)
-		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "directive.apply", .subject = subject,
-		                                                  .reason = wishes[d.wish]});
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "directive.apply", .subject = subject, .reason = wishes[d.wish]});
 	if (rc == 0 && d.wish == GD_DIRECTIVE_ERASE)
 		rc = gd_subject_erase(a, subject);
 done:

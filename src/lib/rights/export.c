@@ -27,12 +27,12 @@
 #define AD_MAX (3 + 16 + GD_SUBJECT_ID_SIZE + 1 + GD_NAME_MAX + 16)
 
 struct out {
-	struct gd__buf b;   /* streaming over protected memory: decrypted values pass through it */
+	struct gd__buf b; /* streaming over protected memory: decrypted values pass through it */
 	gd_write_cb w;
 	void *ud;
 	enum gd_export_format fmt;
-	bool first;         /* first item of the current JSON array */
-	bool cell_start;    /* CSV: a cell is open and nothing written in it yet */
+	bool first;      /* first item of the current JSON array */
+	bool cell_start; /* CSV: a cell is open and nothing written in it yet */
 };
 
 /* The buffer's sink: the caller's writer, whose positive answers mean "stop". */
@@ -181,7 +181,8 @@ static const char *safeguard_name(enum gd__safeguard s)
 
 static const char *stage_name(int stage)
 {
-	return stage == GD__REC_ARCHIVED ? "archived" : stage == GD__REC_ANONYMISED ? "anonymised" : "active";
+	return stage == GD__REC_ARCHIVED ? "archived" : stage == GD__REC_ANONYMISED ? "anonymised"
+	                                                                            : "active";
 }
 
 /* "name (country); name (country)" of the parties, for CSV and HTML cells. */
@@ -243,7 +244,7 @@ struct ctx {
 	struct gd__subject s;
 	const struct gd__register *reg;
 	unsigned flags;
-	unsigned char *val;   /* protected, reused across records */
+	unsigned char *val; /* protected, reused across records */
 	size_t valcap;
 };
 
@@ -406,15 +407,13 @@ static int export_records(struct ctx *c, struct out *o)
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		int64_t id = gd__col_int(db, st, 0);
 		const char *activity = gd__col_text(db, st, 1), *category = gd__col_text(db, st, 2),
-		           *source = gd__col_text(db, st, 3);
+			   *source = gd__col_text(db, st, 3);
 		gd_time collected = gd__col_int(db, st, 4), updated = gd__col_int(db, st, 5);
 		int type = (int)gd__col_int(db, st, 6), stage = (int)gd__col_int(db, st, 7);
 		const struct gd__activity *act = gd__rights_activity(c->reg, activity);
 		size_t macn;
 		const void *mac = gd__col_blob(db, st, 10, &macn);
-		struct gd__record_fields f = {.id = id, .tenant_id = c->a->tenant_id, .collected_at = collected,
-		                              .stage = stage, .subject = c->subject, .activity = activity,
-		                              .category = category, .subject_category = gd__col_text(db, st, 9)};
+		struct gd__record_fields f = {.id = id, .tenant_id = c->a->tenant_id, .collected_at = collected, .stage = stage, .subject = c->subject, .activity = activity, .category = category, .subject_category = gd__col_text(db, st, 9)};
 		if ((rc = gd__record_mac_check(c->a, &f, mac, macn)) < 0)
 			break;
 		if ((c->flags & GD_EXPORT_PORTABLE) && !portable(act, source))
@@ -534,7 +533,8 @@ static int export_records(struct ctx *c, struct out *o)
 static const char *event_name(int e)
 {
 	return e == GD_CONSENT_GIVEN ? "given" : e == GD_CONSENT_RENEWED ? "renewed"
-	       : e == GD_CONSENT_WITHDRAWN ? "withdrawn" : "expired";
+	                                 : e == GD_CONSENT_WITHDRAWN     ? "withdrawn"
+	                                                                 : "expired";
 }
 
 struct consent_ctx {
@@ -787,9 +787,10 @@ int gd_rights_export(gd_actor *a, const char *subject, enum gd_export_format fmt
 	}
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = (flags & GD_EXPORT_PORTABLE) ? "rights.export.portable"
-		                                                                   : "rights.export",
-		                            .subject = subject, .category = fmt_names[fmt]});
+						.action = (flags & GD_EXPORT_PORTABLE) ? "rights.export.portable"
+		                                                                       : "rights.export",
+						.subject = subject,
+						.category = fmt_names[fmt]});
 done:
 	rc = gd__op_end(v, rc);
 free:
@@ -871,8 +872,7 @@ int gd_request_export(gd_actor *a, int64_t id, enum gd_export_format fmt, gd_wri
 	snprintf(why, sizeof why, "copy %lld%s", (long long)copies, charged ? " (may be charged)" : "");
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = "request.export", .purpose = r.kind, .subject = r.subject,
-		                            .record_id = id, .reason = why});
+						.action = "request.export", .purpose = r.kind, .subject = r.subject, .record_id = id, .reason = why});
 	if (rc == 0) {
 		if (out_copy)
 			*out_copy = copies;

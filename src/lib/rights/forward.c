@@ -50,9 +50,7 @@ int gd__rights_forward(gd_actor *a, int64_t subject_id, const char *pseudonym, c
 		                "iit", a->tenant_id, request_id, action);
 	if (rc == 0 && n > 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = "request.forward", .subject = pseudonym,
-		                            .record_id = request_id,
-		                            .reason = "held as processor: forwarded to the controller (Art. 28(3)(e))"});
+						.action = "request.forward", .subject = pseudonym, .record_id = request_id, .reason = "held as processor: forwarded to the controller (Art. 28(3)(e))"});
 	if (forwarded)
 		*forwarded = n;
 	return rc;

@@ -10,7 +10,10 @@
 
 #include "gardien.h"
 
-enum gd__limit_kind { GD__LIMIT_RESTRICTION = 1, GD__LIMIT_OBJECTION = 2 };
+enum gd__limit_kind {
+	GD__LIMIT_RESTRICTION = 1,
+	GD__LIMIT_OBJECTION = 2
+};
 
 /* Whether any subject has a limit, valid while gen == v->tx.gen (0: not known);
  * without any, reads skip the look-up. */

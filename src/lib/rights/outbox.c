@@ -43,7 +43,9 @@ int gd__outbox_notify(gd_actor *a, const char *action, const char *subject, cons
 
 int gd__outbox_erase_hook(gd_actor *a, const struct gd__subject *s)
 {
-	enum { PAGE = 64 };
+	enum {
+		PAGE = 64
+	};
 	const struct gd__register *reg;
 	gd__store *db = a->v->store;
 	size_t n;
@@ -99,12 +101,7 @@ int gd_outbox_list(gd_actor *a, const char *recipient, bool pending_only,
 		                  "ii", a->tenant_id, (int64_t)pending_only);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		gd_notice n = {
-			.id = gd__col_int(db, st, 0), .at = gd__col_int(db, st, 1),
-			.recipient = gd__col_text(db, st, 2), .action = gd__col_text(db, st, 3),
-			.subject = gd__col_text(db, st, 4), .activity = gd__col_text(db, st, 5),
-			.category = gd__col_null(db, st, 6) ? "" : gd__col_text(db, st, 6),
-			.record_id = gd__col_int(db, st, 7), .request_id = gd__col_int(db, st, 8),
-			.acked_at = gd__col_int(db, st, 9)};
+			.id = gd__col_int(db, st, 0), .at = gd__col_int(db, st, 1), .recipient = gd__col_text(db, st, 2), .action = gd__col_text(db, st, 3), .subject = gd__col_text(db, st, 4), .activity = gd__col_text(db, st, 5), .category = gd__col_null(db, st, 6) ? "" : gd__col_text(db, st, 6), .record_id = gd__col_int(db, st, 7), .request_id = gd__col_int(db, st, 8), .acked_at = gd__col_int(db, st, 9)};
 		rc = cb(ud, &n);
 	}
 	if (st)

@@ -22,14 +22,21 @@
 #include "lib/rights/rights.h"
 
 static const char *const KINDS[] = {
-	"access",      "confirmation", "rectification",    "erasure",     "restriction",
-	"objection",   "portability",  "withdraw_consent", "post_mortem",
+	"access",
+	"confirmation",
+	"rectification",
+	"erasure",
+	"restriction",
+	"objection",
+	"portability",
+	"withdraw_consent",
+	"post_mortem",
 };
 
 const char *gd_request_state_name(enum gd_request_state s)
 {
-	static const char *const names[] = {"received",  "verified",  "in_progress",
-	                                    "extended",  "completed", "refused"};
+	static const char *const names[] = {"received", "verified", "in_progress",
+	                                    "extended", "completed", "refused"};
 	return (unsigned)s < sizeof names / sizeof *names ? names[s] : "unknown";
 }
 
@@ -171,8 +178,7 @@ static int step_ex(gd_actor *a, const gd_request *r, enum gd_request_state state
 		rc = gd__db_exec(db, "UPDATE requests SET state = ? WHERE id = ?", "ii", (int64_t)state, r->id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = action, .purpose = r->kind, .subject = r->subject,
-		                            .record_id = r->id, .reason = audit_note ? note : NULL});
+						.action = action, .purpose = r->kind, .subject = r->subject, .record_id = r->id, .reason = audit_note ? note : NULL});
 	return rc;
 }
 

@@ -21,7 +21,9 @@
 static int each_record_activity(gd_actor *a, int64_t subject_id,
                                 int (*fn)(gd_actor *a, void *ud, const char *activity), void *ud)
 {
-	enum { MAX = 256 };
+	enum {
+		MAX = 256
+	};
 	char(*acts)[GD_NAME_MAX + 1] = gd__calloc(MAX, GD_NAME_MAX + 1);
 	gd__store *db = a->v->store;
 	gd__stmt *st = NULL;
@@ -88,7 +90,9 @@ static int apply_objection(gd_actor *a, const gd_request *r, int64_t subject_id)
 
 static int withdraw_all(gd_actor *a, const gd_request *r, int64_t subject_id)
 {
-	enum { MAX = 256 };
+	enum {
+		MAX = 256
+	};
 	char(*acts)[GD_NAME_MAX + 1] = gd__calloc(MAX, GD_NAME_MAX + 1);
 	gd__store *db = a->v->store;
 	gd__stmt *st = NULL;
@@ -236,8 +240,7 @@ int gd_request_rectify(gd_actor *a, int64_t id, int64_t record_id, enum gd_value
 	a->request_id = 0;
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = "request.rectify", .purpose = r.kind, .subject = r.subject,
-		                            .record_id = record_id, .category = category});
+						.action = "request.rectify", .purpose = r.kind, .subject = r.subject, .record_id = record_id, .category = category});
 	if (rc == 0 && r.state == GD_REQUEST_VERIFIED)
 		rc = gd__request_step(a, &r, GD_REQUEST_IN_PROGRESS, "rectifying", "request.start");
 done:
@@ -254,7 +257,8 @@ static const char *keep_rule(const struct gd__activity *act, char *buf, size_t c
 	if (act->basis == GD__BASIS_LEGAL_OBLIGATION) {
 		const char *law = act->basis_detail ? act->basis_detail
 		                  : act->nretention && act->retention[0].legal_reference
-		                          ? act->retention[0].legal_reference : "stated in the register";
+		                          ? act->retention[0].legal_reference
+		                          : "stated in the register";
 		snprintf(buf, cap, "legal obligation (Art. 17(3)(b)): %s", law);
 		return buf;
 	}
@@ -276,7 +280,7 @@ struct erase_ctx {
 	struct gd__subject s;
 	int (*kept)(void *, const gd_erasure_kept *);
 	void *ud;
-	struct doomed *del;     /* records to delete */
+	struct doomed *del; /* records to delete */
 	size_t ndel, cap, nkept;
 	char (*lost)[GD_NAME_MAX + 1]; /* activities losing records: their recipients are owed a notice */
 	size_t nlost, caplost;
@@ -342,9 +346,7 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 		/* What is kept is decided from these columns: edited ones must not decide it. */
 		size_t macn;
 		const void *mac = gd__col_blob(db, st, 7, &macn);
-		struct gd__record_fields mf = {.id = id, .tenant_id = a->tenant_id, .collected_at = collected, .stage = stage,
-		                               .subject = c->s.pseudonym, .activity = activity, .category = category,
-		                               .subject_category = gd__col_text(db, st, 5)};
+		struct gd__record_fields mf = {.id = id, .tenant_id = a->tenant_id, .collected_at = collected, .stage = stage, .subject = c->s.pseudonym, .activity = activity, .category = category, .subject_category = gd__col_text(db, st, 5)};
 		if ((rc = gd__record_mac_check(a, &mf, mac, macn)) < 0)
 			break;
 		int64_t hold = 0;
@@ -383,13 +385,10 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 		}
 		if (!c->reg)
 			snprintf(ends, sizeof ends, "no register: no retention rule sets an end");
-		gd_erasure_kept k = {.record_id = id, .activity = activity, .category = category, .rule = rule,
-		                     .until = until, .ends = ends};
+		gd_erasure_kept k = {.record_id = id, .activity = activity, .category = category, .rule = rule, .until = until, .ends = ends};
 		c->nkept++;
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
-		                            .action = "request.erase.keep", .purpose = activity,
-		                            .subject = c->r->subject, .record_id = id, .category = category,
-		                            .reason = rule});
+						.action = "request.erase.keep", .purpose = activity, .subject = c->r->subject, .record_id = id, .category = category, .reason = rule});
 		if (rc == 0 && c->kept)
 			rc = c->kept(c->ud, &k);
 	}
@@ -401,16 +400,16 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 /* Deletes the doomed records, journaling each so a restored backup deletes them again. */
 static int erase_doomed(gd_actor *a, struct erase_ctx *c)
 {
-	enum { CHUNK = 256 };
+	enum {
+		CHUNK = 256
+	};
 	unsigned char journal[CHUNK * GD__JOURNAL_ENTRY_SIZE];
 	bool journaling = !gd__journal_replaying();
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < c->ndel; i += CHUNK) {
 		size_t n = c->ndel - i < CHUNK ? c->ndel - i : CHUNK;
 		for (size_t j = 0; rc == 0 && j < n; j++) {
-			struct gd__journal_entry e = {.kind = GD__J_DELETE, .at = gd_vault_now(a->v),
-			                              .record_id = c->del[i + j].id,
-			                              .collected_at = c->del[i + j].collected_at};
+			struct gd__journal_entry e = {.kind = GD__J_DELETE, .at = gd_vault_now(a->v), .record_id = c->del[i + j].id, .collected_at = c->del[i + j].collected_at};
 			snprintf(e.subject, sizeof e.subject, "%s", c->s.pseudonym);
 			snprintf(e.tenant, sizeof e.tenant, "%s", a->tenant);
 			gd__journal_encode(journal + j * GD__JOURNAL_ENTRY_SIZE, &e);

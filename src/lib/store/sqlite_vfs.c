@@ -39,10 +39,10 @@
 
 struct file {
 	sqlite3_file base;
-	sqlite3_file *real;   /* the default VFS's file, allocated right after this one */
+	sqlite3_file *real; /* the default VFS's file, allocated right after this one */
 	bool wal;
-	bool may_skip;        /* opened through the ordered-writes VFS */
-	bool skip_sync;       /* the last write was a header into an empty WAL */
+	bool may_skip;  /* opened through the ordered-writes VFS */
+	bool skip_sync; /* the last write was a header into an empty WAL */
 };
 
 static sqlite3_vfs *real_vfs;
@@ -201,11 +201,11 @@ static int v_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags
 	return rc;
 }
 
-#define PASS(name, ret, params, args)                                                              \
-	static ret v_##name params                                                                 \
-	{                                                                                          \
-		(void)v;                                                                           \
-		return real_vfs->x##name args;                                                     \
+#define PASS(name, ret, params, args) \
+	static ret v_##name params \
+	{ \
+		(void)v; \
+		return real_vfs->x##name args; \
 	}
 PASS(Delete, int, (sqlite3_vfs * v, const char *n, int sync), (real_vfs, n, sync))
 PASS(Access, int, (sqlite3_vfs * v, const char *n, int flags, int *out), (real_vfs, n, flags, out))
@@ -227,26 +227,25 @@ static dl_sym v_DlSym(sqlite3_vfs *v, void *h, const char *name)
 	return real_vfs->xDlSym(real_vfs, h, name);
 }
 
-#define VFS_METHODS                                                                                \
-	.xOpen = v_open,                                                                               \
-	.xDelete = v_Delete,                                                                           \
-	.xAccess = v_Access,                                                                           \
-	.xFullPathname = v_FullPathname,                                                               \
-	.xRandomness = v_Randomness,                                                                   \
-	.xSleep = v_Sleep,                                                                             \
-	.xCurrentTime = v_CurrentTime,                                                                 \
-	.xGetLastError = v_GetLastError,                                                               \
-	.xCurrentTimeInt64 = v_CurrentTimeInt64,                                                       \
-	.xDlOpen = v_DlOpen,                                                                           \
-	.xDlError = v_DlError,                                                                         \
-	.xDlSym = v_DlSym,                                                                             \
+#define VFS_METHODS \
+	.xOpen = v_open, \
+	.xDelete = v_Delete, \
+	.xAccess = v_Access, \
+	.xFullPathname = v_FullPathname, \
+	.xRandomness = v_Randomness, \
+	.xSleep = v_Sleep, \
+	.xCurrentTime = v_CurrentTime, \
+	.xGetLastError = v_GetLastError, \
+	.xCurrentTimeInt64 = v_CurrentTimeInt64, \
+	.xDlOpen = v_DlOpen, \
+	.xDlError = v_DlError, \
+	.xDlSym = v_DlSym, \
 	.xDlClose = v_DlClose,
 
 static int ordered_tag; /* pAppData of the ordered VFS: any non-NULL pointer */
 
 static sqlite3_vfs vfs = {.iVersion = 2, .zName = GD__VFS_NAME, VFS_METHODS};
-static sqlite3_vfs vfs_ordered = {.iVersion = 2, .zName = GD__VFS_ORDERED_NAME, .pAppData = &ordered_tag,
-                                  VFS_METHODS};
+static sqlite3_vfs vfs_ordered = {.iVersion = 2, .zName = GD__VFS_ORDERED_NAME, .pAppData = &ordered_tag, VFS_METHODS};
 #undef VFS_METHODS
 
 int gd__vfs_register(void)

@@ -80,7 +80,7 @@ int gd__db_exec(gd__store *s, const char *sql, const char *types, ...)
 }
 
 const char *const gd__counter_names[GD__COUNTERS] = {"records", "breaches", "requests", "holds",
-                                                      "auth_grants"};
+                                                     "auth_grants"};
 
 int gd__db_next_id(gd__store *s, enum gd__counter counter, int64_t *out)
 {

@@ -33,7 +33,12 @@ enum gd__counter {
 };
 extern const char *const gd__counter_names[GD__COUNTERS];
 
-enum gd__col_type { GD__COL_NULL, GD__COL_INT, GD__COL_TEXT, GD__COL_BLOB };
+enum gd__col_type {
+	GD__COL_NULL,
+	GD__COL_INT,
+	GD__COL_TEXT,
+	GD__COL_BLOB
+};
 
 /* The file system orders writes: SQLite may skip the sync of a WAL header
  * written into an empty WAL (sqlite_vfs.c). Set only by the operator. */

@@ -72,16 +72,23 @@
 #define LOCK_LANE 0x6c616e65 /* "lane" */
 
 /* Type OIDs of the results read (pg_type.h; stable across versions). */
-enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_TEXT = 25,
-       OID_NUMERIC = 1700 };
+enum {
+	OID_BOOL = 16,
+	OID_BYTEA = 17,
+	OID_INT8 = 20,
+	OID_INT2 = 21,
+	OID_INT4 = 23,
+	OID_TEXT = 25,
+	OID_NUMERIC = 1700
+};
 
 struct pg_store;
 
 struct pg_stmt {
 	struct pg_store *s;
-	char *sql;                /* the portable text (cache key) */
+	char *sql; /* the portable text (cache key) */
 	uint64_t hash;
-	char name[16];            /* the prepared statement's name */
+	char name[16]; /* the prepared statement's name */
 	int nparams;
 	const char *values[MAX_PARAMS];
 	int lengths[MAX_PARAMS];
@@ -89,8 +96,8 @@ struct pg_stmt {
 	char ints[MAX_PARAMS][24];
 	PGresult *res;
 	int row, nrows;
-	bool done;                /* executed since the last reset */
-	bool deferred;            /* may be pipelined inside a transaction (file comment) */
+	bool done;     /* executed since the last reset */
+	bool deferred; /* may be pipelined inside a transaction (file comment) */
 	/* A deferred INSERT's rows not sent yet: their parameters copied into
 	 * `buf`, `nparams` cells a row; and its multi-row forms, once prepared. */
 	struct pg_rows {
@@ -100,14 +107,14 @@ struct pg_stmt {
 			size_t off;
 			int len, format;
 			bool null;
-		} *cells;
+		} * cells;
 		size_t ncells, capcells;
 		int nrows;
-		bool single;          /* no multi-row form (a parameter after the tuple) */
+		bool single; /* no multi-row form (a parameter after the tuple) */
 		/* The multi-row forms' names (ROWS_BIG, ROWS_SMALL): prepared, or
 		 * being prepared in the pipeline (ready once a sync confirms it). */
 		char ready[2][24], trying[2][24];
-	} *rows;
+	} * rows;
 };
 
 struct pg_store {
@@ -117,12 +124,12 @@ struct pg_store {
 		const char *sql;
 		struct pg_stmt *st;
 	} fast[FAST_SLOTS];
-	struct pg_stmt **cache;   /* open addressing, `cap` slots, power of two */
+	struct pg_stmt **cache; /* open addressing, `cap` slots, power of two */
 	size_t cap, used;
 	unsigned next_name;
 	int64_t changes;
 	bool in_tx;
-	char *url;                /* for the second connection of a backup */
+	char *url; /* for the second connection of a backup */
 	/* Pipeline mode (file comment): `queued` results not read yet. */
 	bool pipe;
 	int queued;
@@ -138,7 +145,7 @@ struct pg_store {
 	/* Ids taken from each sequence and not used yet (this transaction's). */
 	struct {
 		int64_t next, end; /* [next, end) are ours */
-		int64_t block;      /* the size of the next block taken */
+		int64_t block;     /* the size of the next block taken */
 	} ids[GD__COUNTERS];
 };
 
@@ -219,7 +226,8 @@ static char *multi_sql(const char *sql, int n)
 	const char *open = v + 8, *close = open;
 	int depth = 0;
 	for (; *close; close++) {
-		depth += *close == '(' ? 1 : *close == ')' ? -1 : 0;
+		depth += *close == '(' ? 1 : *close == ')' ? -1
+		                                           : 0;
 		if (depth == 0)
 			break;
 	}
@@ -1205,15 +1213,15 @@ static int pg_next_id(gd__store *base, enum gd__counter counter, int64_t *out)
 {
 	static const char *const sql[GD__COUNTERS] = {
 		[GD__COUNTER_RECORDS] = "SELECT min(i), max(i), count(*) FROM (SELECT nextval('counter_records') AS i"
-		                        " FROM generate_series(1, ?)) x",
+					" FROM generate_series(1, ?)) x",
 		[GD__COUNTER_BREACHES] = "SELECT min(i), max(i), count(*) FROM (SELECT nextval('counter_breaches') AS i"
-		                         " FROM generate_series(1, ?)) x",
+					 " FROM generate_series(1, ?)) x",
 		[GD__COUNTER_REQUESTS] = "SELECT min(i), max(i), count(*) FROM (SELECT nextval('counter_requests') AS i"
-		                         " FROM generate_series(1, ?)) x",
+					 " FROM generate_series(1, ?)) x",
 		[GD__COUNTER_HOLDS] = "SELECT min(i), max(i), count(*) FROM (SELECT nextval('counter_holds') AS i"
-		                      " FROM generate_series(1, ?)) x",
+				      " FROM generate_series(1, ?)) x",
 		[GD__COUNTER_GRANTS] = "SELECT min(i), max(i), count(*) FROM (SELECT nextval('counter_auth_grants') AS i"
-		                       " FROM generate_series(1, ?)) x",
+				       " FROM generate_series(1, ?)) x",
 	};
 	struct pg_store *s = PG(base);
 	if (s->ids[counter].next < s->ids[counter].end) {
@@ -1329,7 +1337,8 @@ static int pg_backup(gd__store *base, const char *dest)
 	for (int c = 0; rc == 0 && c < GD__COUNTERS; c++) {
 		int64_t last = 0;
 		char *q = gd__store_keep_printf(&keep, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
-		                                     " FROM counter_%s", gd__counter_names[c]);
+		                                       " FROM counter_%s",
+		                                gd__counter_names[c]);
 		rc = q ? gd__db_int(src, &last, q, NULL) : GD_ENOMEM;
 		if (rc == 0)
 			rc = gd__db_exec(dst, "INSERT INTO counters (name, value) VALUES (?, ?)"
@@ -1374,7 +1383,7 @@ int gd__pg_load(const char *url, const char *snapshot)
 		int64_t last = 0;
 		rc = gd__db_int(src, &last, "SELECT value FROM counters WHERE name = ?", "t", gd__counter_names[c]);
 		char *sql = gd__store_keep_printf(&keep, "SELECT setval('counter_%s', greatest(?, 1), ? > 0)",
-		                                gd__counter_names[c]);
+		                                  gd__counter_names[c]);
 		if (rc == 0)
 			rc = sql ? gd__db_exec(dst, sql, "ii", last, last) : GD_ENOMEM;
 	}

@@ -90,18 +90,18 @@ static void holder(struct gd__pg_lock *l, bool exclusive, char *out, size_t cap)
 {
 	snprintf(out, cap, "another session");
 	PGresult *res = PQexec(l->conn, exclusive
-	    ? "SELECT a.pid, a.application_name, coalesce(host(a.client_addr), 'local socket')"
-	      " FROM pg_locks k JOIN pg_stat_activity a ON a.pid = k.pid"
-	      " WHERE k.locktype = 'advisory' AND k.objsubid = 2 AND k.granted AND k.pid <> pg_backend_pid()"
-	      " AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-	      " AND k.classid = 1734637105 AND k.objid = hashtext(current_schema())::oid"
-	      " ORDER BY a.backend_start LIMIT 1"
-	    : "SELECT a.pid, a.application_name, coalesce(host(a.client_addr), 'local socket')"
-	      " FROM pg_locks k JOIN pg_stat_activity a ON a.pid = k.pid"
-	      " WHERE k.locktype = 'advisory' AND k.objsubid = 2 AND k.granted AND k.pid <> pg_backend_pid()"
-	      " AND k.mode = 'ExclusiveLock'"
-	      " AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-	      " AND k.classid = 1734637105 AND k.objid = hashtext(current_schema())::oid LIMIT 1");
+	                                        ? "SELECT a.pid, a.application_name, coalesce(host(a.client_addr), 'local socket')"
+	                                          " FROM pg_locks k JOIN pg_stat_activity a ON a.pid = k.pid"
+	                                          " WHERE k.locktype = 'advisory' AND k.objsubid = 2 AND k.granted AND k.pid <> pg_backend_pid()"
+	                                          " AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+	                                          " AND k.classid = 1734637105 AND k.objid = hashtext(current_schema())::oid"
+	                                          " ORDER BY a.backend_start LIMIT 1"
+	                                        : "SELECT a.pid, a.application_name, coalesce(host(a.client_addr), 'local socket')"
+	                                          " FROM pg_locks k JOIN pg_stat_activity a ON a.pid = k.pid"
+	                                          " WHERE k.locktype = 'advisory' AND k.objsubid = 2 AND k.granted AND k.pid <> pg_backend_pid()"
+	                                          " AND k.mode = 'ExclusiveLock'"
+	                                          " AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+	                                          " AND k.classid = 1734637105 AND k.objid = hashtext(current_schema())::oid LIMIT 1");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		char app[80], addr[64];
 		printable(app, sizeof app, PQgetvalue(res, 0, 1));

@@ -26,7 +26,7 @@ struct cached {
 #define FAST_SLOTS 512
 
 struct fast_entry {
-	const char *sql;        /* address of the caller's literal */
+	const char *sql; /* address of the caller's literal */
 	sqlite3_stmt *stmt;
 };
 
@@ -38,15 +38,15 @@ struct fast_entry {
  */
 struct counter {
 	bool loaded;
-	int64_t stored;         /* the value in the table */
-	int64_t next;           /* the next id to give */
+	int64_t stored; /* the value in the table */
+	int64_t next;   /* the next id to give */
 };
 
 struct sqlite_store {
 	gd__store base;
 	sqlite3 *db;
 	struct fast_entry fast[FAST_SLOTS];
-	struct cached *cache;   /* open addressing, `cap` slots, power of two */
+	struct cached *cache; /* open addressing, `cap` slots, power of two */
 	size_t cap, used;
 	struct counter counters[GD__COUNTERS];
 	/* Between a BEGIN and its COMMIT or the transaction layer's ROLLBACK: if
@@ -181,7 +181,8 @@ static int sq_open(gd__store **out, const char *path, bool create, unsigned flag
 		return gd__err(GD_ERROR, "cannot set up gardien's SQLite file layer: %s", sqlite3_errstr(vfs_rc));
 	}
 	int rc = s->cache ? sqlite3_open_v2(path, &s->db, oflags,
-	                                           flags & GD__STORE_ORDERED_WRITES ? GD__VFS_ORDERED_NAME : GD__VFS_NAME) : SQLITE_NOMEM;
+	                                    flags & GD__STORE_ORDERED_WRITES ? GD__VFS_ORDERED_NAME : GD__VFS_NAME)
+	                  : SQLITE_NOMEM;
 	if (rc != SQLITE_OK) {
 		rc = map_error(s->db, rc);
 		goto fail;
@@ -486,8 +487,14 @@ static int sq_begin(gd__store *s)
 	((struct sqlite_store *)s)->in_tx = rc == 0;
 	return rc;
 }
-static int sq_savepoint(gd__store *s) { return run(s, "SAVEPOINT op"); }
-static int sq_release(gd__store *s) { return run(s, "RELEASE op"); }
+static int sq_savepoint(gd__store *s)
+{
+	return run(s, "SAVEPOINT op");
+}
+static int sq_release(gd__store *s)
+{
+	return run(s, "RELEASE op");
+}
 
 /* Drops the transaction; the layer above still believes it open (in_tx stays). */
 static void drop_tx(gd__store *s)
@@ -572,7 +579,8 @@ static int sq_has_table(gd__store *s, const char *name)
 		rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
-	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : map_error(DB(s), rc);
+	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0
+	                                                   : map_error(DB(s), rc);
 	sqlite3_finalize(st);
 	return ret;
 }

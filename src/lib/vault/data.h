@@ -16,8 +16,8 @@
 #include "lib/vault/arena.h"
 
 struct gd__data {
-	const char *file;   /* embedded path: "data/taxonomy.yml" */
-	const char *what;   /* for messages: "taxonomy" */
+	const char *file; /* embedded path: "data/taxonomy.yml" */
+	const char *what; /* for messages: "taxonomy" */
 	/*
 	 * Builds the tables from the document's root, allocating only from `ar`
 	 * (freed whole on failure); 0, GD_ECORRUPT when the document is not what
@@ -30,7 +30,9 @@ struct gd__data {
 };
 
 #define GD__DATA_INIT(file_, what_, parse_) \
-	{ .file = (file_), .what = (what_), .parse = (parse_), .lock = PTHREAD_MUTEX_INITIALIZER }
+	{ \
+		.file = (file_), .what = (what_), .parse = (parse_), .lock = PTHREAD_MUTEX_INITIALIZER \
+	}
 
 /* Loads `d` unless it is loaded; *tables (may be NULL) gets the tables. */
 int gd__data_load(struct gd__data *d, const void **tables);

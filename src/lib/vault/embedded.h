@@ -5,8 +5,8 @@
 #include <stddef.h>
 
 struct gd__embedded {
-	const char *name;   /* path relative to the source root: "src/lib/store/sqlite/00-vault.sql" */
-	const char *data;   /* NUL-terminated */
+	const char *name; /* path relative to the source root: "src/lib/store/sqlite/00-vault.sql" */
+	const char *data; /* NUL-terminated */
 	size_t size;
 };
 

@@ -47,12 +47,12 @@ struct gd__lock {
 	dev_t dev;
 	ino_t ino;
 	int fd;
-	char *url;                   /* a PostgreSQL vault: its URL and lock connection */
+	char *url; /* a PostgreSQL vault: its URL and lock connection */
 	struct gd__pg_lock *pg;
 	int refs;
-	int exclusive;               /* how many of the refs hold it exclusive */
-	pthread_mutex_t wmu;         /* recursive: the writers of this process (gd__lock_write) */
-	int wdepth;                  /* holds of byte 1 by the thread owning wmu */
+	int exclusive;       /* how many of the refs hold it exclusive */
+	pthread_mutex_t wmu; /* recursive: the writers of this process (gd__lock_write) */
+	int wdepth;          /* holds of byte 1 by the thread owning wmu */
 };
 
 static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -209,8 +209,7 @@ int gd__lock_acquire(struct gd__lock **out, const char *vault_path, bool exclusi
 		l = NULL;
 		goto done;
 	}
-	*l = (struct gd__lock){.next = table, .dev = st.st_dev, .ino = st.st_ino, .fd = fd, .refs = 1,
-	                       .exclusive = exclusive};
+	*l = (struct gd__lock){.next = table, .dev = st.st_dev, .ino = st.st_ino, .fd = fd, .refs = 1, .exclusive = exclusive};
 	pthread_mutexattr_t ma;
 	pthread_mutexattr_init(&ma);
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);

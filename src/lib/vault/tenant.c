@@ -142,8 +142,8 @@ int gd_actor_open(gd_actor **out, gd_vault *v, const char *tenant, const char *p
 	const void *wrapped = gd__col_blob(v->store, st, 2, &n);
 	unsigned char ad[96];
 	rc = n == GD__KEY_SIZE + GD__SEAL_OVERHEAD
-	         ? gd__master_open(v, v->master_version, GD__ACTOR_KEK(a), wrapped, n, ad, gd__tenant_ad(ad, tenant))
-	         : GD_ECORRUPT;
+	             ? gd__master_open(v, v->master_version, GD__ACTOR_KEK(a), wrapped, n, ad, gd__tenant_ad(ad, tenant))
+	             : GD_ECORRUPT;
 	/* Another process may have rotated the master key: read the key file again, once. */
 	if (rc < 0 && n == GD__KEY_SIZE + GD__SEAL_OVERHEAD && gd__vault_reload_keys(v) == 0)
 		rc = gd__master_open(v, v->master_version, GD__ACTOR_KEK(a), wrapped, n, ad, gd__tenant_ad(ad, tenant));

@@ -36,14 +36,14 @@ struct gd__tx_hooks {
 #define GD__TX_MAX_HOOKS 8
 
 struct gd__tx {
-	int batch;                   /* inside gd_vault_begin */
-	int depth;                   /* nested operations */
-	unsigned light;              /* bit d: operation at depth d is a read (no savepoint) */
-	uint64_t gen;                /* changes at every begin and rollback: cache validity */
-	bool read;                   /* the transaction is a read one (gd__op_begin_read, outermost) */
-	bool write_locked;           /* this handle holds the writers' queue (gd__lock_write) */
-	bool needs_scrub;            /* this transaction erased data: scrub at commit */
-	bool scrub_pending;          /* a committed erasure still awaits its scrub */
+	int batch;          /* inside gd_vault_begin */
+	int depth;          /* nested operations */
+	unsigned light;     /* bit d: operation at depth d is a read (no savepoint) */
+	uint64_t gen;       /* changes at every begin and rollback: cache validity */
+	bool read;          /* the transaction is a read one (gd__op_begin_read, outermost) */
+	bool write_locked;  /* this handle holds the writers' queue (gd__lock_write) */
+	bool needs_scrub;   /* this transaction erased data: scrub at commit */
+	bool scrub_pending; /* a committed erasure still awaits its scrub */
 	const struct gd__tx_hooks *hooks[GD__TX_MAX_HOOKS];
 	int nhooks;
 };

@@ -545,7 +545,8 @@ int gd__vault_open_ring(gd_vault **out, const char *path, const gd_vault_options
 		goto done;
 	if (!v->p11 && gd__keyring_find(v->ring, GD__K_TOKEN, 0)) {
 		rc = gd__err(GD_EDENIED, "the master key of %s is on a PKCS#11 token: give the token's URI"
-		                         " (key_pkcs11, docs/keys.md)", path);
+		                         " (key_pkcs11, docs/keys.md)",
+		             path);
 		goto done;
 	}
 	if ((rc = open_key_check(v, &v->master_version)) < 0) {
