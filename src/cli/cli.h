@@ -97,6 +97,8 @@ void cli_opts_print(FILE *f, const struct cli_opt *opts);
 /* Opens the vault (and, with `actor`, the actor for the tenant) or prints why not. */
 /* The vault options of the global flags (key provider, clock). */
 gd_vault_options cli_vault_options(const struct cli *c);
+/* The backup folder when --dir is not given (docs/cli.md, "backup"); may use `buf`. */
+const char *cli_backup_dir(const struct cli *c, char *buf, size_t n);
 int cli_open(struct cli *c, bool actor);
 /* Prints the library's last error for `rc` and returns the exit code. */
 int cli_fail(struct cli *c, int rc);

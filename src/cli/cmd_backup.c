@@ -80,15 +80,8 @@ static int parse(struct cli *c, int argc, char **argv, struct bopts *o)
 	if (a->npos > 2)
 		return cli_usage(c, "backup", "unexpected argument '%s'", a->pos[2]);
 	o->arg = a->npos > 1 ? a->pos[1] : NULL;
-	if (!o->dir) {
-		const char *env = getenv("GARDIEN_BACKUP_DIR");
-		if (env && *env) {
-			o->dir = env;
-		} else {
-			snprintf(o->dir_buf, sizeof o->dir_buf, "%s.backups", c->vault_path);
-			o->dir = o->dir_buf;
-		}
-	}
+	if (!o->dir)
+		o->dir = cli_backup_dir(c, o->dir_buf, sizeof o->dir_buf);
 	return EXIT_OK;
 }
 

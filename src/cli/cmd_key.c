@@ -53,11 +53,8 @@ int cmd_key(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "key", "missing or unknown subcommand: rotate, prune or epoch");
 	if (strcmp(sub, "rotate") == 0 && !kind)
 		return cli_usage(c, "key", "rotate takes the key to rotate: master, backup or audit");
-	if (!dir) {
-		const char *env = getenv("GARDIEN_BACKUP_DIR");
-		snprintf(dir_buf, sizeof dir_buf, "%s%s", env && *env ? env : c->vault_path, env && *env ? "" : ".backups");
-		dir = dir_buf;
-	}
+	if (!dir)
+		dir = cli_backup_dir(c, dir_buf, sizeof dir_buf);
 	if ((rc = cli_open(c, false)) != EXIT_OK)
 		return rc;
 	unsigned version = 0, destroyed = 0;

@@ -280,7 +280,7 @@ static const struct command commands[] = {
 	 "\n"
 	 "create writes a consistent snapshot of the vault, even in use, encrypted with\n"
 	 "a key derived from the master key, and verifies it. DIR defaults to\n"
-	 "GARDIEN_BACKUP_DIR or <vault>.backups.\n"
+	 "GARDIEN_BACKUP_DIR or <vault>.backups (<key>.backups for a PostgreSQL vault).\n"
 	 "ROTATION: --daily DAYS (7) --weekly WEEKS (4) --monthly MONTHS (3), or once\n"
 	 "for all GARDIEN_BACKUP_ROTATION=DAYS,WEEKS,MONTHS (the flags win): every backup\n"
 	 "is kept DAYS days, the first of each week WEEKS weeks, the first of each month\n"
@@ -560,6 +560,7 @@ static const struct {
 	{"(key_pkcs11,", "give the token with --key-pkcs11 URI or GARDIEN_KEY_PKCS11"},
 	{"rotate where the key file is kept (key_path)", "rotate with --key FILE, then put the new key file back"},
 	{"init writes a key file (key_path)", "init with --key FILE; then open with --key-fd N or --key-command CMD"},
+	{"(backup folder)", "give the folder with --dir DIR or GARDIEN_BACKUP_DIR"},
 };
 
 int cli_fail(struct cli *c, int rc)
@@ -579,6 +580,22 @@ static int only_tenant(void *ud, const char *name)
 	snprintf(c->tenant_buf, sizeof c->tenant_buf, "%s", name);
 	c->tenant = c->tenant_buf;
 	return 0;
+}
+
+/*
+ * The backup folder when --dir is not given: GARDIEN_BACKUP_DIR, else beside
+ * the vault file ("<vault>.backups"); a PostgreSQL vault has no file, so its
+ * backups go beside its key file ("<key>.backups"), on the host that keeps
+ * its erasure journal there too.
+ */
+const char *cli_backup_dir(const struct cli *c, char *buf, size_t n)
+{
+	const char *env = getenv("GARDIEN_BACKUP_DIR");
+	if (env && *env)
+		return env;
+	bool url = strncmp(c->vault_path, "postgresql://", 13) == 0 || strncmp(c->vault_path, "postgres://", 11) == 0;
+	snprintf(buf, n, "%s.backups", url && c->key_path && *c->key_path ? c->key_path : c->vault_path);
+	return buf;
 }
 
 gd_vault_options cli_vault_options(const struct cli *c)

@@ -138,7 +138,7 @@ static const struct cli_opt hold_opts[] = {
 	{"--all", 0, NULL, "list: released holds too", 0},
 	{0}};
 static const struct cli_opt backup_opts[] = {
-	{"--dir", 0, "DIR", "the backup directory (GARDIEN_BACKUP_DIR, default <vault>.backups)", 0},
+	{"--dir", 0, "DIR", "the backup directory (GARDIEN_BACKUP_DIR, default <vault>.backups, or <key>.backups for a PostgreSQL vault)", 0},
 	{"--journal", 0, "JOURNAL", "restore: the erasure journal to re-apply (a file: not -)", 0},
 	{"--daily", 0, "DAYS", "prune: daily backups kept", 0},
 	{"--weekly", 0, "WEEKS", "prune: weekly backups kept", 0},

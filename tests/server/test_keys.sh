@@ -102,14 +102,20 @@ if [ "$GD_ENGINE" = pg ]; then
 	env -u GARDIEN_KEY "$G" --tenant acme --key-command "cat '$K'" subject create 2>"$W/err"; rc=$?
 	set -e
 	[ $rc = 2 ] && grep -q "needs the path of its master key file" "$W/err" || fail "--key-command on PostgreSQL: exit $rc, $(cat "$W/err")"
-	# Nor has it a default backup folder: a prune without one would not see the
-	# backups that need the old keys. Refused, the URL (a password) not shown.
+	# Its backups go beside its key file by default (it has no file of its
+	# own), where backup and key commands all look for them.
+	env -u GARDIEN_BACKUP_DIR "$G" backup create >/dev/null || fail "backup create with the default folder on PostgreSQL"
+	ls "$K.backups"/*.gdbk >/dev/null 2>&1 || fail "no backup in $K.backups, the default beside the key file"
+	env -u GARDIEN_BACKUP_DIR "$G" backup list | grep -q gdbk || fail "backup list does not see the default folder"
+	# A folder named after the URL (what appending .backups to the vault gave
+	# before) is refused: a prune would read it as empty and destroy keys the
+	# backups need. The URL (it may hold a password) is not shown.
 	for cmd in "key prune" "backup create" "backup list"; do
 		set +e
-		env -u GARDIEN_BACKUP_DIR "$G" $cmd >/dev/null 2>"$W/err"; rc=$?
+		"$G" $cmd --dir "$GARDIEN_VAULT.backups" >/dev/null 2>"$W/err"; rc=$?
 		set -e
-		[ $rc = 2 ] && grep -q "no default backup folder" "$W/err" || fail "$cmd without a backup folder on PostgreSQL: exit $rc, $(cat "$W/err")"
-		grep -q "postgres" "$W/err" && fail "$cmd shows the vault URL: $(cat "$W/err")"
+		[ $rc = 2 ] && grep -q "cannot be a PostgreSQL URL" "$W/err" || fail "$cmd with a URL as backup folder: exit $rc, $(cat "$W/err")"
+		grep -q "postgres://\|postgresql://\|postgres@" "$W/err" && fail "$cmd shows the vault URL: $(cat "$W/err")"
 	done
 	echo ok
 	exit 0

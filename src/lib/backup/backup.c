@@ -183,16 +183,16 @@ static int info_cmp(const void *x, const void *y)
 
 /* Every backup of `dir`, oldest first (files that are not backups are skipped). */
 /*
- * A backup folder named after a PostgreSQL URL ("<vault>.backups" of a
- * postgresql:// vault) is no folder: refused without echoing it (the URL may
+ * A backup folder named after a PostgreSQL URL (a caller that appended
+ * ".backups" to a postgresql:// vault's name) is no folder: refused without echoing it (the URL may
  * hold a password), and never read as an empty folder, which would let a key
  * prune destroy a master the real backups need.
  */
 static int check_dir_not_url(const char *dir)
 {
 	if (gd__pg_is_url(dir))
-		return gd__err(GD_EINVAL, "a PostgreSQL vault has no default backup folder: give one"
-		                          " (--dir DIR, GARDIEN_BACKUP_DIR; docs/backups.md)");
+		return gd__err(GD_EINVAL, "a backup folder cannot be a PostgreSQL URL (backup folder): name a"
+		                          " folder on this host (docs/backups.md)");
 	return 0;
 }
 

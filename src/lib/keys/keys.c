@@ -251,15 +251,15 @@ struct needs {
 };
 
 /*
- * A backup folder named after a PostgreSQL URL (the CLI's "<vault>.backups"
- * of a postgresql:// vault) is no folder: read as an empty one, it would let
+ * A backup folder named after a PostgreSQL URL (a caller that appended
+ * ".backups" to a postgresql:// vault's name) is no folder: read as an empty one, it would let
  * prune destroy a master the real backups need. Refused, the URL not echoed.
  */
 static int check_backup_dir(const char *dir)
 {
 	if (dir && gd__pg_is_url(dir))
-		return gd__err(GD_EINVAL, "a PostgreSQL vault has no default backup folder: give the folder of its"
-		                          " backups (--dir DIR, GARDIEN_BACKUP_DIR), so that keys they need are kept");
+		return gd__err(GD_EINVAL, "a backup folder cannot be a PostgreSQL URL (backup folder): name the"
+		                          " folder of the vault's backups, so that keys they need are kept");
 	return 0;
 }
 
