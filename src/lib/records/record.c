@@ -144,11 +144,11 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		gd__audit_undo_last(v); /* a no-op unless lean: a rollback drops the entry then */
 	/* Rows after the record's: such a put took its savepoint (not lean, above). */
 	if (rc == 0 && spec_object(spec))
-		rc = gd__db_exec(v->store, "INSERT INTO record_objects (record_id, object) VALUES (?, ?)", "it", id,
-		                 spec_object(spec));
+		rc = gd__db_exec(v->store, "INSERT INTO record_objects (record_id, object, tenant_id) VALUES (?, ?, ?)",
+		                 "iti", id, spec_object(spec), a->tenant_id);
 	if (rc == 0 && spec_client(spec))
-		rc = gd__db_exec(v->store, "INSERT INTO record_clients (record_id, client) VALUES (?, ?)", "it", id,
-		                 spec_client(spec));
+		rc = gd__db_exec(v->store, "INSERT INTO record_clients (record_id, client, tenant_id) VALUES (?, ?, ?)",
+		                 "iti", id, spec_client(spec), a->tenant_id);
 done:
 	rc = gd__op_end(v, rc);
 free:

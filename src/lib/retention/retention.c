@@ -374,11 +374,13 @@ int gd__retention_forget(gd_vault *v, int64_t first, int64_t last)
 int gd__retention_track(gd_vault *v, int64_t record_id, int64_t tenant_id)
 {
 	/* An upsert: a PostgreSQL vault created before the trigger was dropped
-	 * may still have it (the index row is then written twice, the same). */
+	 * may still have it (the index row is then written twice, the same).
+	 * The tenant is never set: a record's never changes, and Citus refuses
+	 * an update of the distribution column. */
 	return gd__db_exec(v->store,
 	                   "INSERT INTO retention_due (record_id, tenant_id, due_at, action, stage_no)"
 	                   " VALUES (?, ?, -1, -1, -1) ON CONFLICT (record_id) DO UPDATE SET"
-	                   " tenant_id = excluded.tenant_id, due_at = -1, action = -1, stage_no = -1",
+	                   " due_at = -1, action = -1, stage_no = -1",
 	                   "ii", record_id, tenant_id);
 }
 
