@@ -53,6 +53,27 @@ for path in sorted(glob.glob("src/lib/store/pg/*.sql")):
                 " lead it with tenant_id (Citus distributes and co-locates by it)")
 if n == 0:
     sys.exit("test_pg_keys: no table found in src/lib/store/pg/*.sql")
+# No query joins across tenants: Citus joins distributed tables only on their
+# distribution column, so each JOIN of a tenant's table names tenant_id in its
+# ON clause (the rest of its string literal). Reference tables join freely.
+# The one join across tenants by design: a tenant's grants to the provider's
+# support staff (principals of tenant 0), docs/scaling.md "Limits".
+across = {("src/lib/auth/auth.c", "auth_principals p ON p.id = g.principal_id")}
+joins = 0
+for path in sorted(glob.glob("src/lib/**/*.c", recursive=True)):
+    if path.startswith("src/lib/store/"):
+        continue
+    for m in re.finditer(r'JOIN (\w+) (\w+) ON ([^"]*)', open(path).read()):
+        joins += 1
+        table, on = m.group(1), m.group(3)
+        if table in reference or "tenant_id" in on:
+            continue
+        if (path, f"{table} {m.group(2)} ON {on}".strip()) in across:
+            continue
+        bad(f"test_pg_keys: {path}: JOIN {table} ON {on.strip()}: join on tenant_id too"
+            f" (AND {m.group(2)}.tenant_id = ….tenant_id): Citus joins a tenant's tables on it")
+if joins < 20:
+    bad(f"test_pg_keys: only {joins} JOINs found in src/lib: the scanner is broken")
 print(f"{n - fail} passed, {fail} failed")
 sys.exit(1 if fail else 0)
 EOF

@@ -467,7 +467,7 @@ int gd_principal_list(gd_actor *a, int (*cb)(void *ud, const gd_principal_info *
 		return rc;
 	rc = gd__db_query(a->v->store, &st,
 	                  "SELECT p.name, p.kind, coalesce(r.name, ''), p.totp IS NOT NULL, p.disabled,"
-	                  " p.locked_until FROM auth_principals p LEFT JOIN auth_roles r ON r.id = p.role_id"
+	                  " p.locked_until FROM auth_principals p LEFT JOIN auth_roles r ON r.id = p.role_id AND r.tenant_id = p.tenant_id"
 	                  " WHERE p.tenant_id = ? ORDER BY p.name",
 	                  "i", a->tenant_id);
 	if (rc < 0)
@@ -544,7 +544,7 @@ int gd_token_list(gd_actor *a, int (*cb)(void *ud, const gd_token_info *t), void
 	gd__store *s = a->v->store;
 	rc = gd__db_query(s, &st,
 	                  "SELECT t.id, p.name, t.session, t.created_at, t.expires_at, t.last_used, t.revoked"
-	                  " FROM auth_tokens t JOIN auth_principals p ON p.id = t.principal_id"
+	                  " FROM auth_tokens t JOIN auth_principals p ON p.id = t.principal_id AND p.tenant_id = t.tenant_id"
 	                  " WHERE p.tenant_id = ? ORDER BY t.id",
 	                  "i", a->tenant_id);
 	if (rc < 0)

@@ -170,7 +170,7 @@ static int login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const
 		return rc;
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT p.id, p.kind, p.pwhash, p.totp, p.failures, p.locked_until, p.disabled,"
-	                  " coalesce(r.mfa, 0), p.totp_step FROM auth_principals p LEFT JOIN auth_roles r ON r.id = p.role_id"
+	                  " coalesce(r.mfa, 0), p.totp_step FROM auth_principals p LEFT JOIN auth_roles r ON r.id = p.role_id AND r.tenant_id = p.tenant_id"
 	                  " WHERE p.tenant_id = ? AND p.name = ?",
 	                  "it", tid, name);
 	if (rc < 0)

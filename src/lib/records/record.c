@@ -249,7 +249,7 @@ int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
 	if ((rc = gd__op_begin_read(v)) < 0)
 		goto free;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                  " WHERE r.id = ? AND r.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc < 0)
@@ -305,7 +305,7 @@ int gd_record_list(gd_actor *a, const char *subject, const char *purpose, gd_rec
 	if ((rc = gd__subject_load(a, &s, subject, false)) < 0)
 		goto done;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                  " WHERE r.subject_id = ? ORDER BY r.id",
 	                  "i", s.id);
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
@@ -351,7 +351,7 @@ static int load_for_write(gd_actor *a, gd_record *r, struct gd__subject *s)
 	gd__store *db = a->v->store;
 	gd__stmt *st;
 	int rc = gd__db_query(db, &st,
-	                      "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                      "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                      " WHERE r.id = ? AND r.tenant_id = ?",
 	                      "ii", r->id, a->tenant_id);
 	if (rc < 0)
@@ -421,8 +421,8 @@ int gd_record_delete(gd_actor *a, int64_t id)
 	struct gd__record_facts f = {activity, category, subject_category, 0, 0, object};
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT s.pseudonym, r.category, r.activity, r.subject_category, r.subject_id,"
-	                  " r.collected_at, o.object FROM records r JOIN subjects s ON s.id = r.subject_id"
-	                  " LEFT JOIN record_objects o ON o.record_id = r.id"
+	                  " r.collected_at, o.object FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
+	                  " LEFT JOIN record_objects o ON o.record_id = r.id AND o.tenant_id = r.tenant_id"
 	                  " WHERE r.id = ? AND r.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc == 0) {
@@ -511,7 +511,7 @@ static int mac_after(gd_actor *a, int64_t id, int stage, gd_time collected, bool
 	gd__stmt *st;
 	int rc = gd__db_query(db, &st,
 	                      "SELECT r.activity, r.category, r.subject_category, r.collected_at, s.pseudonym"
-	                      " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id WHERE r.id = ?",
+	                      " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id WHERE r.id = ?",
 	                      "i", id);
 	if (rc < 0)
 		return rc;

@@ -379,7 +379,7 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
 	if ((rc = gd__op_begin_read(a->v)) < 0)
 		return rc;
 	rc = gd__db_query(s, &st,
-	                  "SELECT s.pseudonym, i.kind, i.mac FROM identifiers i JOIN subjects s ON s.id = i.subject_id"
+	                  "SELECT s.pseudonym, i.kind, i.mac FROM identifiers i JOIN subjects s ON s.id = i.subject_id AND s.tenant_id = i.tenant_id"
 	                  " WHERE i.tenant_id = ? AND i.blind = ?",
 	                  "ib", a->tenant_id, blind, sizeof blind);
 	if (rc == 0) {

@@ -684,9 +684,9 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		rc = gd__db_query(v->store, &st,
 		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at,"
 		                  " r.stage, s.pseudonym, r.subject_category, r.id IS NULL, o.object"
-		                  " FROM retention_due d LEFT JOIN records r ON r.id = d.record_id"
-		                  " LEFT JOIN subjects s ON s.id = r.subject_id"
-		                  " LEFT JOIN record_objects o ON o.record_id = d.record_id"
+		                  " FROM retention_due d LEFT JOIN records r ON r.id = d.record_id AND r.tenant_id = d.tenant_id"
+		                  " LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
+		                  " LEFT JOIN record_objects o ON o.record_id = d.record_id AND o.tenant_id = d.tenant_id"
 		                  " WHERE d.tenant_id = ? AND d.due_at <= ?"
 		                  " ORDER BY d.due_at LIMIT ?",
 		                  "iii", a->tenant_id, (int64_t)now, (int64_t)o.batch);
@@ -849,7 +849,7 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT r.id, r.subject_id, r.activity, r.category, r.collected_at, r.stage,"
 	                  " r.subject_category, o.object FROM records r"
-	                  " LEFT JOIN record_objects o ON o.record_id = r.id WHERE r.tenant_id = ? ORDER BY r.id",
+	                  " LEFT JOIN record_objects o ON o.record_id = r.id AND o.tenant_id = r.tenant_id WHERE r.tenant_id = ? ORDER BY r.id",
 	                  "i", a->tenant_id);
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
 		struct row r = {0};
