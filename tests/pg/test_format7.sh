@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Format 7 on PostgreSQL (issue 14, Citus): a vault of format 6 — keys without
 # tenant_id, four tables without the column — is converted at its next open.
-# Every row is still there (the trail's grown by the commands, and verifies), the tenant_id filled from the row it hangs off
+# Every row is still there, the tenant_id filled from the row it hangs off
 # (each table's rows compare equal, by digest, to those the vault had before
-# it was set back to format 6), every key and unique constraint is then the
+# it was set back to format 6; the audit trail, which every command extends,
+# is verified instead), every key and unique constraint is then the
 # one a new vault gets, and the vault works on: records read, a customer's
 # records found, a request stepped, tokens listed, the trail verified.
 . "$(dirname "$0")/../lib.sh"

@@ -486,18 +486,23 @@ int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t la
 	return rc == 0 ? gd__retention_forget(v, first, last) : rc;
 }
 
-int gd__records_delete_subject(gd_vault *v, int64_t subject_id)
+/* Each statement names the tenant: Citus runs it on that tenant's shards alone. */
+int gd__records_delete_subject(gd_vault *v, int64_t tenant_id, int64_t subject_id)
 {
-	int rc = gd__retention_forget_subject(v, subject_id);
+	int rc = gd__retention_forget_subject(v, tenant_id, subject_id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store,
-		                 "DELETE FROM record_objects WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
-		                 "i", subject_id);
+		                 "DELETE FROM record_objects WHERE tenant_id = ? AND record_id IN"
+		                 " (SELECT id FROM records WHERE tenant_id = ? AND subject_id = ?)",
+		                 "iii", tenant_id, tenant_id, subject_id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store,
-		                 "DELETE FROM record_clients WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
-		                 "i", subject_id);
-	return rc == 0 ? gd__db_exec(v->store, "DELETE FROM records WHERE subject_id = ?", "i", subject_id) : rc;
+		                 "DELETE FROM record_clients WHERE tenant_id = ? AND record_id IN"
+		                 " (SELECT id FROM records WHERE tenant_id = ? AND subject_id = ?)",
+		                 "iii", tenant_id, tenant_id, subject_id);
+	return rc == 0 ? gd__db_exec(v->store, "DELETE FROM records WHERE tenant_id = ? AND subject_id = ?", "ii",
+	                             tenant_id, subject_id)
+	               : rc;
 }
 
 /*

@@ -496,7 +496,7 @@ int gd_subject_erase(gd_actor *a, const char *subject)
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM identifiers WHERE subject_id = ?", "i", s.id);
 	if (rc == 0)
-		rc = gd__records_delete_subject(v, s.id);
+		rc = gd__records_delete_subject(v, a->tenant_id, s.id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "subject.erase", .subject = subject});
 	if (rc == 0) {

@@ -272,6 +272,7 @@ int gd_consent_members(gd_actor *a, const char *activity, int (*cb)(void *ud, co
 	                  " AND c.id = (SELECT max(c2.id) FROM consents c2"
 	                  "             WHERE c2.subject_id = c.subject_id AND c2.activity = c.activity)"
 	                  " AND NOT EXISTS (SELECT 1 FROM subject_limits l WHERE l.subject_id = c.subject_id"
+	                  "                 AND l.tenant_id = c.tenant_id"
 	                  "                 AND l.kind = ? AND l.activity = c.activity)"
 	                  " ORDER BY c.subject_id",
 	                  "itiii", a->tenant_id, activity, (int64_t)GD_CONSENT_WITHDRAWN, (int64_t)now,
