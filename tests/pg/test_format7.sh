@@ -133,4 +133,15 @@ done
 [ "$(psql_q $db "SELECT count(*) FROM request_steps s JOIN requests q ON q.id = s.request_id
 	AND q.tenant_id = s.tenant_id WHERE q.id = $req")" -ge 2 ] || fail "request steps"
 "$G" audit verify >/dev/null || fail "audit verify after the conversion: $("$G" audit verify 2>&1)"
-echo "format 6 to 7 on PostgreSQL: ok"
+
+# Format 5 (before erasure epochs): no tenants.epoch_seconds. The step that
+# adds it asks the catalogue; a failed probe would abort PostgreSQL's
+# transaction and the whole conversion with it.
+psql_q $db "ALTER TABLE tenants DROP COLUMN epoch_seconds;
+	UPDATE meta SET value = convert_to('5', 'UTF8') WHERE key = 'format'"
+"$G" --tenant cloud subject list >/dev/null || fail "a format-5 vault does not open"
+[ "$(psql_q $db "SELECT convert_from(value, 'UTF8') FROM meta WHERE key = 'format'")" = 7 ] ||
+	fail "format not 7 after opening a format-5 vault"
+[ "$(psql_q $db "SELECT bool_and(epoch_seconds = 604800) AND count(*) >= 2 FROM tenants")" = t ] ||
+	fail "epoch_seconds not added with its default"
+echo "formats 6 and 5 to 7 on PostgreSQL: ok"

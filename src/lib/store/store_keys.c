@@ -57,14 +57,18 @@ static const struct {
 	{"auth_grants", "id", NULL},
 };
 
-/* *n: 1 when `table` has a tenant_id column. */
-static int has_tenant(gd__store *s, bool pg, const char *table, int64_t *n)
+/* Asked of the catalogue, not by selecting the column: a failed statement
+ * would abort a PostgreSQL transaction, the migration's with it. */
+int gd__store_has_column(gd__store *s, const char *table, const char *column)
 {
-	return pg ? gd__db_int(s, n,
-	                       "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()"
-	                       " AND table_name = ? AND column_name = 'tenant_id'",
-	                       "t", table)
-	          : gd__db_int(s, n, "SELECT count(*) FROM pragma_table_info(?) WHERE name = 'tenant_id'", "t", table);
+	int64_t n = 0;
+	int rc = s->engine == &gd__pg_engine
+	                 ? gd__db_int(s, &n,
+	                              "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()"
+	                              " AND table_name = ? AND column_name = ?",
+	                              "tt", table, column)
+	                 : gd__db_int(s, &n, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?", "tt", table, column);
+	return rc < 0 ? rc : n > 0;
 }
 
 /* *n: 1 when the primary key of `table` leads with tenant_id (PostgreSQL). */
@@ -87,8 +91,10 @@ int gd__store_migrate_keys(gd__store *s)
 	int64_t done = 0;
 	int rc = e->exec_script ? 0 : gd__err(GD_ERROR, "internal: the %s engine runs no script", e->name);
 	for (size_t i = 0; rc == 0 && i < sizeof added / sizeof *added; i++) {
-		if ((rc = has_tenant(s, pg, added[i].table, &done)) < 0 || done)
+		if ((rc = gd__store_has_column(s, added[i].table, "tenant_id")) != 0) {
+			rc = rc < 0 ? rc : 0;
 			continue;
+		}
 		/* NOT NULL needs a default for the rows there; a new vault's column has none. */
 		snprintf(sql, sizeof sql,
 		         "ALTER TABLE %s ADD COLUMN tenant_id %s NOT NULL DEFAULT 0;"

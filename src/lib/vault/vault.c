@@ -507,8 +507,10 @@ static int upgrade(gd_vault *v)
 	if (rc == 0 && format < 5)
 		rc = gd__audit_migrate_lanes(v);
 	/* Format 6: erasure epochs (keys/epoch.c); the table comes from the schema, the column here. */
-	if (rc == 0 && format < 6 && gd__db_exec(v->store, "SELECT epoch_seconds FROM tenants LIMIT 0", NULL) < 0)
-		rc = gd__db_exec(v->store, "ALTER TABLE tenants ADD COLUMN epoch_seconds INTEGER NOT NULL DEFAULT 604800", NULL);
+	if (rc == 0 && format < 6 && (rc = gd__store_has_column(v->store, "tenants", "epoch_seconds")) >= 0)
+		rc = rc ? 0
+		        : gd__db_exec(v->store, "ALTER TABLE tenants ADD COLUMN epoch_seconds INTEGER NOT NULL DEFAULT 604800",
+		                      NULL);
 	if (rc == 0 && format < 7)
 		rc = gd__store_migrate_keys(v->store);
 	if (rc == 0)
