@@ -911,8 +911,8 @@ static int run(int argc, char **argv)
 		}
 	}
 	/* Every command line is checked against the command's option table
-	 * (args.c); the command then reads the parsed arguments (c.args), or, for
-	 * the commands still walking argv themselves, argv without the "--". */
+	 * (args.c); the commands read the parsed arguments (c.args). help and
+	 * completion, which take one plain word, read argv, without the "--". */
 	struct cli_args args;
 	if ((rc = cli_args_parse(&c, cmd->name, cli_command_opts(cmd->name), argc - 1, argv + 1, &args)) != EXIT_OK)
 		return rc;
