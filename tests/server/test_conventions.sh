@@ -119,9 +119,11 @@ reqh GET "$T/requests?cursor=$C1&open=true&limit=2" "$TADMIN" ""; C2=$(jq -r .ne
 reqh GET "$T/requests?cursor=$C2&open=true&limit=2" "$TADMIN" ""; expect_status 200
 [ -z "$(hdr Link)" ] && [ "$(jq 'has("next_cursor")' <<<"$BODY")" = false ] || fail "the last page links on"
 req GET "$T/requests?cursor=zz$C1" "$TADMIN"; expect_status 400 bad_cursor
-req GET "$T/requests?cursor=$(printf 'v1|listRequests|3' | od -An -tx1 | tr -d ' \n')" "$TADMIN"; expect_status 200 # the format is documented, not secret
+req GET "$T/requests?cursor=$(printf 'v2|listRequests|[3]' | od -An -tx1 | tr -d ' \n')" "$TADMIN"; expect_status 200 # the format is documented, not secret
 req GET "$T/roles?cursor=$C1" "$TADMIN"; expect_status 400 bad_cursor                # another list's cursor
-req GET "$T/requests?cursor=$(printf 'v1|listRequests|99' | od -An -tx1 | tr -d ' \n')" "$TADMIN"; expect_status 400 bad_cursor
+req GET "$T/requests?cursor=$(printf 'v2|listRequests|99' | od -An -tx1 | tr -d ' \n')" "$TADMIN"; expect_status 400 bad_cursor # not a key
+req GET "$T/requests?cursor=$(printf 'v2|listRequests|[99]' | od -An -tx1 | tr -d ' \n')" "$TADMIN"; expect_status 200 # past the end: an empty page
+[ "$(jq -c '[.requests, has("next_cursor")]' <<<"$BODY")" = '[[],false]' ] || fail "a key past the end: $BODY"
 req GET "$T/requests?cursor=$(head -c 200 /dev/zero | tr '\0' a)" "$TADMIN"; expect_status 400 bad_cursor
 req GET "$T/requests?limit=0" "$TADMIN"; expect_status 400 bad_request
 req GET "$T/requests?limit=1001" "$TADMIN"; expect_status 400 bad_request
