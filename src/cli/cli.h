@@ -145,9 +145,10 @@ int cli_no_dash(struct cli *c, const char *cmd, const char *arg, const char *why
 
 /*
  * The progress line of a long operation (progress.c): on stderr, only on a
- * terminal and without --json. _count redraws done/total (total 0: unknown);
- * _ticker shows the elapsed time from a thread, for work the library does not
- * count; _end clears the line (call it before printing the result).
+ * terminal and without --json. _count redraws done/total (total 0: unknown),
+ * _bytes the same in megabytes; _ticker shows the elapsed time from a thread,
+ * for work the library does not count, until the first count; _end clears
+ * the line (call it before printing the result).
  */
 struct cli_progress {
 	bool on, ticking;
@@ -158,6 +159,7 @@ struct cli_progress {
 };
 void cli_progress_start(struct cli *c, struct cli_progress *p, const char *what);
 void cli_progress_count(struct cli_progress *p, uint64_t done, uint64_t total);
+void cli_progress_bytes(struct cli_progress *p, uint64_t done, uint64_t total);
 void cli_progress_ticker(struct cli *c, struct cli_progress *p, const char *what);
 void cli_progress_end(struct cli_progress *p);
 
