@@ -261,6 +261,21 @@ static json_t *cursor_key(const char *op, const char *s, size_t nfields)
 	return key;
 }
 
+int api_keyset_parse(const char *op, const char *s, char after[API_CURSOR_KEY_MAX + 1])
+{
+	size_t nfields;
+	if (!keyset_of(op, &nfields))
+		return -1;
+	json_t *key = cursor_key(op, s, nfields);
+	char *text = key ? json_dumps(key, JSON_COMPACT) : NULL;
+	json_decref(key);
+	int rc = text && strlen(text) <= API_CURSOR_KEY_MAX ? 0 : -1;
+	if (rc == 0)
+		memcpy(after, text, strlen(text) + 1);
+	free(text);
+	return rc;
+}
+
 int api_page_args(struct api_ctx *c, const char *op, struct api_page *pg)
 {
 	const char *lim = api_query(c, "limit"), *cur = api_query(c, "cursor");
@@ -270,18 +285,9 @@ int api_page_args(struct api_ctx *c, const char *op, struct api_page *pg)
 		return api_error(c, 400, "bad_request", "?limit= takes 1 to 1000 items per page");
 	if (!keyset_of(op, &nfields))
 		return api_error(c, 500, "internal", "this list has no key to page it by");
-	if (!cur)
-		return 0;
-	json_t *key = cursor_key(op, cur, nfields);
-	char *text = key ? json_dumps(key, JSON_COMPACT) : NULL;
-	json_decref(key);
-	if (!text || strlen(text) > API_CURSOR_KEY_MAX) {
-		free(text);
+	if (cur && api_keyset_parse(op, cur, pg->after) < 0)
 		return api_error(c, 400, "bad_cursor",
 		                 "?cursor= is not a cursor of this list: pass the next_cursor of its previous page as is");
-	}
-	snprintf(pg->after, sizeof pg->after, "%s", text);
-	free(text);
 	return 0;
 }
 

@@ -134,6 +134,8 @@ int api_cursor_parse(const char *op, const char *s, int64_t *pos);
  * then the page cut from the handler's answer: the items after the cursor's
  * key in the order of the list's key (keyset paging, conventions.c). */
 int api_page_args(struct api_ctx *c, const char *op, struct api_page *pg);
+/* A keyset cursor of list `op`, checked: 0 and its key (compact JSON) in `after`, or -1. */
+int api_keyset_parse(const char *op, const char *s, char after[API_CURSOR_KEY_MAX + 1]);
 int api_page_apply(struct api_ctx *c, const char *op, const char *key, const struct api_page *pg);
 /* Link: <path?…&cursor=next>; rel="next" for a page followed by another
  * (the request's other parameters kept); nothing when it would not fit. */
