@@ -293,6 +293,8 @@ void api_metrics_record(int route, int status, unsigned long long usec);
 void api_metrics_inflight(int delta);
 /* One durable commit of the committer answering `n` requests. */
 void api_metrics_batch(size_t n);
+/* A group of n reads answered by a reader thread (http.c). */
+void api_metrics_reads(size_t n);
 /* The vault file whose size /metrics reports (set by server_run). */
 extern const char *api_vault_path;
 

@@ -13,7 +13,9 @@
  *
  * An outermost read (gd__op_begin_read) runs in a read transaction of the
  * engine (no write lock) and its audit entries are committed after it, before
- * gd__op_end returns (audit/audit_lane.c). Outermost write transactions and
+ * gd__op_end returns (audit/audit_lane.c) — or, inside a group of reads
+ * (gd_vault_reads_begin), by gd_vault_reads_commit, for the whole group: the
+ * caller then holds the values until that commit succeeded. Outermost write transactions and
  * batches of a file vault hold the writers' queue lock (vault/lock.c) from
  * before BEGIN to after COMMIT or ROLLBACK.
  *
@@ -84,6 +86,7 @@ static int op_begin(gd_vault *v, bool light, bool read)
 		if ((rc = e->begin_read(v->store)) == 0) {
 			v->tx.gen++;
 			v->tx.read = true;
+			v->tx.read_mark = v->audit.ndeferred;
 		}
 	} else if (!nested) {
 		if ((rc = write_lock(v)) == 0 && (rc = e->begin(v->store)) == 0)
@@ -122,17 +125,19 @@ int gd__op_begin_lean(gd_vault *v)
 /*
  * The end of a read transaction: it wrote nothing, so it is rolled back (no
  * sync); then the entries it audited are appended and committed durably
- * before the read reports success.
+ * before the read reports success — in a group of reads, they wait for
+ * gd_vault_reads_commit. A failed read drops its own entries only.
  */
 static int end_read(gd_vault *v, int rc)
 {
 	v->store->engine->rollback(v->store);
 	v->tx.read = false;
 	v->tx.gen++;
-	if (rc == 0)
-		return gd__audit_commit_deferred(v);
-	gd__audit_drop_deferred(v);
-	return rc;
+	if (rc < 0) {
+		gd__audit_drop_deferred_from(v, v->tx.read_mark);
+		return rc;
+	}
+	return v->tx.reads ? 0 : gd__audit_commit_deferred(v);
 }
 
 int gd__op_end(gd_vault *v, int rc)
@@ -192,6 +197,8 @@ int gd_vault_begin(gd_vault *v)
 {
 	if (v->tx.batch || v->tx.depth)
 		return gd__err(GD_ESTATE, "a batch is already open: commit or roll it back first");
+	if (v->tx.reads)
+		return gd__err(GD_ESTATE, "a group of reads is open: end it with gd_vault_reads_commit first");
 	int rc = write_lock(v);
 	if (rc == 0 && (rc = v->store->engine->begin(v->store)) == 0) {
 		v->tx.batch = 1;
@@ -226,6 +233,24 @@ void gd_vault_rollback(gd_vault *v)
 	write_unlock(v);
 	v->tx.needs_scrub = false;
 	after_rollback(v, true);
+}
+
+int gd_vault_reads_begin(gd_vault *v)
+{
+	if (v->tx.batch || v->tx.depth || v->tx.reads)
+		return gd__err(GD_ESTATE, "a batch or a group of reads is already open on this handle");
+	v->tx.reads = true;
+	return 0;
+}
+
+int gd_vault_reads_commit(gd_vault *v)
+{
+	if (!v->tx.reads)
+		return gd__err(GD_ESTATE, "no group of reads is open: call gd_vault_reads_begin first");
+	v->tx.reads = false;
+	/* One append and one durable commit for the group, joined with the
+	 * process's other readers of the vault (audit_lane.c). */
+	return gd__audit_commit_deferred(v);
 }
 
 void gd__tx_close(gd_vault *v)
