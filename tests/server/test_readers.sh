@@ -47,7 +47,31 @@ bad=$("${AUDIT_SQL:?}" "$GARDIEN_VAULT" "SELECT count(*) FROM (SELECT record_id 
 	fail "the writer's 60 records are not all on disk"
 "$G" --tenant acme audit verify >/dev/null || fail "audit chain does not verify after reads beside a writer"
 
-# 2. kill -9 while reads are in flight: no answered read without its entry.
+# 2. HEAD: a record's HEAD runs its read and is audited as it (its headers
+# tell that the record exists, may be read for the purpose, and its size); a
+# HEAD of an access request's export hands nothing over, so it is refused
+# rather than counted as a copy (Art. 15(3)).
+start_server --threads 8
+R=$(head -1 "$W/ids1")
+req GET "/v1/tenants/acme/records/$R?purpose=billing" "$TA"; expect_status 200
+len=${#BODY}
+curl -s -o /dev/null -D "$W/h" --head -H "Authorization: Bearer $TA" "$B/v1/tenants/acme/records/$R?purpose=billing"
+grep -qi "^Content-Length: $len"$'\r'"\?$" "$W/h" || fail "HEAD of a record: not the GET's length $len: $(cat "$W/h")"
+req HEAD "/v1/tenants/acme/records/$R?purpose=billing" "$TA"; expect_status 200
+req POST /v1/tenants/acme/requests "$TADMIN" "{\"kind\":\"access\",\"subject\":\"$S2\"}"; expect_status 201
+Q=$(jq -r .id <<<"$BODY")
+req POST "/v1/tenants/acme/requests/$Q/verify" "$TADMIN" '{"method":"id_document","evidence":"t-1"}'; expect_status 200
+curl -s -o /dev/null -D "$W/h" -w '%{http_code}' --head -H "Authorization: Bearer $TADMIN" \
+	"$B/v1/tenants/acme/requests/$Q/export" >"$W/code"
+[ "$(cat "$W/code")" = 405 ] || fail "HEAD of a request's export: $(cat "$W/code"), expected 405"
+allow=$(sed -n 's/^Allow: \(.*\)\r$/\1/Ip' "$W/h")
+[[ $allow == *GET* && $allow != *HEAD* ]] || fail "HEAD of a request's export: Allow is '$allow'"
+stop_server
+[ "$(vault_sql "SELECT copies FROM requests WHERE id = $Q")" = 0 ] || fail "a HEAD counted a copy of the export"
+[ "$("$AUDIT_SQL" "$GARDIEN_VAULT" "SELECT count(*) FROM audit WHERE action='record.get' AND record_id = $R")" = 4 ] ||
+	fail "the record's GET and two HEADs are not audited as three more reads"
+
+# 3. kill -9 while reads are in flight: no answered read without its entry.
 start_server --threads 8
 read_all "$W/ids2" "$W/codes2" &
 loader=$!
