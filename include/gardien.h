@@ -275,13 +275,14 @@ void gd_vault_rollback(gd_vault *v);
 
 /*
  * Starts a group of reads whose audit entries are committed together. Until
- * gd_vault_reads_commit, each audited read of this handle still runs in a read
- * transaction of its own, beside other readers and the writer, but returns
- * with its entry kept in memory instead of committed: the value it returned
- * must not leave the caller before gd_vault_reads_commit returns 0 (a server
- * holds its answers until then). A failed read keeps nothing. Writes may run
- * in between; they commit on their own, as without a group. A batch
- * (gd_vault_begin) cannot be opened meanwhile.
+ * gd_vault_reads_commit, the audited reads of this handle run in a read
+ * transaction (one snapshot, beside other readers and the writer, without the
+ * write lock) and return with their entries kept in memory instead of
+ * committed: the values they returned must not leave the caller before
+ * gd_vault_reads_commit returns 0 (a server holds its answers until then). A
+ * failed read keeps nothing and ends the snapshot. Writes may run in between:
+ * each ends the snapshot (the next read takes a new one) and commits on its
+ * own, as without a group. A batch (gd_vault_begin) cannot be opened meanwhile.
  *
  * @return 0, or GD_ESTATE (a batch, a group of reads or an operation is open).
  */
