@@ -153,11 +153,13 @@ static bool runs_solo(const struct api_route *r)
  * entries (a session's last use, a refusal's entry) commits on its own, on the
  * reader's handle, under the writers' queue like any write.
  */
-#define READ_BATCH 64 /* reads one reader takes at once: the others take the next ones */
+#define READ_BATCH 256 /* the most reads one reader takes at once */
 #define READERS_MAX 16
 static pthread_mutex_t r_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t r_ready = PTHREAD_COND_INITIALIZER;
 static struct job *r_head, *r_tail;
+static size_t r_len;    /* reads queued */
+static unsigned r_idle; /* readers waiting for reads */
 static bool r_stop;
 static gd_vault *reader_vaults[READERS_MAX];
 static pthread_t reader_threads[READERS_MAX];
@@ -254,15 +256,23 @@ static void *reader(void *arg)
 	for (;;) {
 		size_t n = 0;
 		pthread_mutex_lock(&r_lock);
-		while (!r_head && !r_stop)
+		while (!r_head && !r_stop) {
+			r_idle++;
 			pthread_cond_wait(&r_ready, &r_lock);
+			r_idle--;
+		}
 		if (!r_head && r_stop) {
 			pthread_mutex_unlock(&r_lock);
 			break;
 		}
-		while (r_head && n < READ_BATCH) {
+		/* A share of what waits: all of it while the other readers are busy
+		 * (a large group, one commit), split with those that are idle (the
+		 * cores read in parallel). */
+		size_t share = (r_len + r_idle) / (r_idle + 1);
+		while (r_head && n < READ_BATCH && n < share) {
 			batch[n++] = r_head;
 			r_head = r_head->next;
+			r_len--;
 		}
 		if (!r_head)
 			r_tail = NULL;
@@ -283,6 +293,7 @@ static void enqueue_read(struct job *j)
 	else
 		r_head = j;
 	r_tail = j;
+	r_len++;
 	pthread_cond_signal(&r_ready);
 	pthread_mutex_unlock(&r_lock);
 }
