@@ -288,7 +288,7 @@ json_t *api_openapi(void)
 			m[k] = (char)(r->method[k] - 'A' + 'a');
 		m[k] = 0;
 		json_object_set_new(item, m, operation(r, d, false));
-		if (strcmp(r->method, "GET") == 0)
+		if (api_route_heads(r))
 			json_object_set_new(item, "head", operation(r, d, true));
 	}
 	json_t *schemas = json_loads(schema_text, 0, NULL);

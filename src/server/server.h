@@ -164,6 +164,13 @@ extern const size_t api_nroutes;
  */
 int api_route_match(struct api_ctx *c, const char *method, const char *path);
 /*
+ * Whether a GET route also answers HEAD. Every GET does — the same checks,
+ * read and audit entry, without the body — except a GET with an effect on a
+ * data subject's request beyond its audit entry (an access request's export
+ * counts a copy handed over, Art. 15(3)): a HEAD hands nothing over (405).
+ */
+bool api_route_heads(const struct api_route *r);
+/*
  * Decodes the raw request path raw[0..n) (%-escapes) into out (NUL-terminated).
  * Refuses (-1) a bad escape, a decoded control character (NUL included) or
  * raw one, an encoded slash, and a result over outsize: a path is routed only
@@ -300,6 +307,8 @@ void api_metrics_record(int route, int status, unsigned long long usec);
 void api_metrics_inflight(int delta);
 /* One durable commit of the committer answering `n` requests. */
 void api_metrics_batch(size_t n);
+/* A group of n reads answered by a reader thread (http.c). */
+void api_metrics_reads(size_t n);
 /* The vault file whose size /metrics reports (set by server_run). */
 extern const char *api_vault_path;
 
