@@ -1,7 +1,21 @@
 /*
- * sqlite_vfs.c — a thin layer over SQLite's default VFS that can drop one
- * device flush: the sync of a WAL header written into an empty WAL file (and,
- * always, a truncation to the size a file already has).
+ * sqlite_vfs.c — a thin layer over SQLite's default VFS: the WAL's truncation
+ * made durable, and one device flush that can be left out (the sync of a WAL
+ * header written into an empty WAL). A truncation to the size a file already
+ * has is always left out.
+ *
+ * An erasure's commit is followed by a TRUNCATE checkpoint (store_sqlite.c):
+ * the WAL is copied into the database, the database synced, and the WAL
+ * truncated to nothing, since its old frames hold images of the erased rows.
+ * SQLite does not sync that truncation: until the file system commits it on
+ * its own (seconds later), a power cut brings the whole old WAL back, and the
+ * erased rows' images with it. So a truncation of the WAL to 0 is synced here
+ * before the checkpoint returns: an erasure that returned is scrubbed from the
+ * disk, not only from the page cache (tests/unit/test_crash.c cuts power at
+ * every step to check it). Overwriting the log with zeros instead was tried
+ * and dropped: zeros that only partly reached the disk leave the old header
+ * in front of a prefix of the old log, which a recovery replays over the newer
+ * database; a truncation has no such half-way state.
  *
  * Two VFSes are registered. GD__VFS_NAME keeps every sync SQLite asks for: the
  * default, safe on any file system. GD__VFS_ORDERED_NAME, chosen by the
@@ -14,17 +28,17 @@
  * frames, and a recovery would replay part of an old log over a newer database.
  * When the file is empty (new, or truncated by the TRUNCATE checkpoint that
  * scrubs the log after every erasure) there are no old frames to mix with:
- * after a crash the file holds either the old log whole (its truncation had
- * not reached the disk; every frame of it was already copied into the
- * database, so replaying it changes nothing) or the new header and some of the
- * new frames, and a frame without its header fails its checksum. The commit
+ * after a crash the file holds nothing, or the new header and some of the new
+ * frames, and a frame without its header fails its checksum. The commit
  * itself is still synced before it returns (store_sqlite.c).
  *
  * This relies on what Linux file systems guarantee in their usual modes (ext4
  * data=ordered, the default; XFS; btrfs): after a crash, a file never shows the
  * old content of blocks it had freed. ext4 mounted data=writeback does not
- * (docs/FORMAT.md), nor can gardien tell from here what a file system or the
- * device under it does: hence an option, off by default.
+ * (docs/FORMAT.md): the size of the new log can reach the disk before its
+ * data, over blocks that still hold the old log's header and frames. Nor can
+ * gardien tell from here what a file system or the device under it does:
+ * hence an option, off by default.
  *
  * Every other call goes straight to the default VFS.
  */
@@ -75,13 +89,19 @@ static int f_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
 }
 
 /* A checkpoint "truncates" the database to the size it already has: a system
- * call and an inode update for nothing, after every erasure. */
+ * call and an inode update for nothing, after every erasure. The WAL truncated
+ * to 0 (the scrub after an erasure) is synced: see above. */
 static int f_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
+	struct file *p = (struct file *)f;
 	sqlite3_int64 now;
 	if (REAL(f)->pMethods->xFileSize(REAL(f), &now) == SQLITE_OK && now == size)
 		return SQLITE_OK;
-	return REAL(f)->pMethods->xTruncate(REAL(f), size);
+	int rc = REAL(f)->pMethods->xTruncate(REAL(f), size);
+	if (rc != SQLITE_OK || !p->wal || size != 0)
+		return rc;
+	atomic_fetch_add_explicit(&wal_syncs, 1, memory_order_relaxed);
+	return REAL(f)->pMethods->xSync(REAL(f), SQLITE_SYNC_NORMAL);
 }
 
 static int f_sync(sqlite3_file *f, int flags)
