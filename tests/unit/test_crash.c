@@ -46,10 +46,20 @@
 #define FIXED_NOW 1767225600 /* helpers.c's clock: 2026-01-01 */
 #define SWEEP_AT (FIXED_NOW + 40 * 86400)
 
-enum { F_DB, F_WAL, F_JOURNAL, NFILES };
+enum {
+	F_DB,
+	F_WAL,
+	F_JOURNAL,
+	NFILES
+};
 static const char *const suffix[NFILES] = {"", "-wal", ".journal"};
 
-enum { OP_WRITE, OP_TRUNC, OP_SYNC, OP_ACK };
+enum {
+	OP_WRITE,
+	OP_TRUNC,
+	OP_SYNC,
+	OP_ACK
+};
 
 struct op {
 	int kind, file;
@@ -381,7 +391,11 @@ static sqlite3_vfs rec_vfs = {
 
 /* ---- the workload, and what each step promised once it returned ---- */
 
-enum { S_PUT, S_ERASE, S_SWEEP };
+enum {
+	S_PUT,
+	S_ERASE,
+	S_SWEEP
+};
 
 struct step {
 	int kind;
@@ -396,7 +410,7 @@ static struct {
 	struct step v[32];
 	int n;
 	char dir[300], path[320], key[330];
-	char states[340]; /* where the crash states are rebuilt */
+	char states[340];            /* where the crash states are rebuilt */
 	unsigned char *base[NFILES]; /* the files when recording began */
 	size_t base_len[NFILES];
 } w;
@@ -851,7 +865,8 @@ static struct report crash_all(bool ordering)
 					}
 					char variant[160];
 					snprintf(variant, sizeof variant, "%s of %s, other files %s, %s", name,
-					         x == F_DB ? "the database" : x == F_WAL ? "the WAL" : "the journal",
+					         x == F_DB ? "the database" : x == F_WAL ? "the WAL"
+					                                                 : "the journal",
 					         others ? "as written" : "as synced", ordering ? "ordering" : "no ordering");
 					check_state(&r, dir, files, cut, ordering, variant);
 				}
@@ -928,7 +943,8 @@ static void record_workload(bool ordered_writes)
 		for (size_t i = 0; i < ops.n; i++)
 			print_message("op %zu: %s %s off %lld len %lld ack %d\n", i,
 			              (const char *[]){"write", "trunc", "sync", "ack"}[ops.v[i].kind],
-			              ops.v[i].kind == OP_ACK ? "-" : suffix[ops.v[i].file][0] ? suffix[ops.v[i].file] : "db",
+			              ops.v[i].kind == OP_ACK ? "-" : suffix[ops.v[i].file][0] ? suffix[ops.v[i].file]
+			                                                                       : "db",
 			              (long long)ops.v[i].off, (long long)ops.v[i].len, ops.v[i].ack);
 	/* The fixture's folder stays until the checks are done (free_workload). */
 	free(f);
