@@ -166,8 +166,9 @@ typedef struct gd_vault_options {
 	/*
 	 * Non-zero: the vault's file system orders writes (ext4 data=ordered, XFS,
 	 * btrfs), so the sync of a WAL header written into an empty WAL may be
-	 * skipped (one device flush less per erasure). 0, the default, keeps every
-	 * sync: safe on any file system (docs/FORMAT.md). SQLite vaults only.
+	 * skipped (the first commit after opening; after an erasure, where the WAL
+	 * cannot be zeroed in place). 0, the default, keeps every such sync: safe
+	 * on any file system (docs/FORMAT.md). SQLite vaults only.
 	 * Added in version 2; a version-1 struct (without it) is still accepted.
 	 */
 	int ordered_writes;

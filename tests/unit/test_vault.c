@@ -185,23 +185,59 @@ static void reopen_ordered(struct fixture *f, bool ordered)
 	GD_OK_OR_FAIL(gd_actor_open(&f->a, f->v, "acme", "test:unit"));
 }
 
-/* Leaves the WAL empty (an erasure's scrub), then counts the syncs of the
- * next commit, which writes a new header into it. */
-static void syncs_after_scrub(struct fixture *f, struct gd__vfs_stats *d)
+/* Whether the file holds nothing but zeros (or nothing). */
+static bool all_zeros(const char *path)
 {
-	char id[GD_SUBJECT_ID_SIZE], other[GD_SUBJECT_ID_SIZE], wal[320];
-	int64_t rec;
+	size_t n;
+	unsigned char *b = read_file(path, &n);
+	bool zero = true;
+	for (size_t i = 0; b && i < n; i++)
+		zero = zero && b[i] == 0;
+	free(b);
+	return zero;
+}
+
+/* Counts the syncs of a commit that writes a new WAL header. */
+static void syncs_of_next_commit(struct fixture *f, struct gd__vfs_stats *d)
+{
+	char other[GD_SUBJECT_ID_SIZE], wal[320];
 	snprintf(wal, sizeof wal, "%s-wal", f->path);
-	new_subject(f, id);
-	put_text(f->a, &rec, id, "billing", "user.financial.bank_account", SECRET);
-	GD_OK_OR_FAIL(gd_subject_erase(f->a, id));
-	assert_int_equal(file_size(wal), 0);
 	struct gd__vfs_stats before = gd__vfs_stats();
 	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
 	struct gd__vfs_stats after = gd__vfs_stats();
 	assert_true(file_size(wal) > 0);
 	d->header_syncs_skipped = after.header_syncs_skipped - before.header_syncs_skipped;
 	d->wal_syncs = after.wal_syncs - before.wal_syncs;
+}
+
+/* Reopened (the WAL removed at close: the next commit creates an empty one),
+ * then counts the syncs of the first commit. */
+static void syncs_into_new_wal(struct fixture *f, bool ordered, struct gd__vfs_stats *d)
+{
+	char wal[320];
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	reopen_ordered(f, ordered);
+	assert_true(file_size(wal) <= 0);
+	syncs_of_next_commit(f, d);
+}
+
+/* Leaves the WAL scrubbed (an erasure's: zeroed where the file system can,
+ * else truncated), then counts the syncs of the next commit. Says whether
+ * the WAL was zeroed. */
+static bool syncs_after_scrub(struct fixture *f, struct gd__vfs_stats *d)
+{
+	char id[GD_SUBJECT_ID_SIZE], wal[320];
+	int64_t rec;
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	new_subject(f, id);
+	put_text(f->a, &rec, id, "billing", "user.financial.bank_account", SECRET);
+	struct gd__vfs_stats before = gd__vfs_stats();
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, id));
+	bool zeroed = gd__vfs_stats().wal_zeroed > before.wal_zeroed;
+	assert_true(zeroed ? file_size(wal) > 0 : file_size(wal) == 0);
+	assert_true(all_zeros(wal));
+	syncs_of_next_commit(f, d);
+	return zeroed;
 }
 
 /*
@@ -228,7 +264,12 @@ static void older_options_versions_accepted(void **state)
 	GD_OK_OR_FAIL(gd_vault_open(&f->v, f->path, (const gd_vault_options *)o2));
 	GD_OK_OR_FAIL(gd_actor_open(&f->a, f->v, "acme", "test:unit"));
 	struct gd__vfs_stats d;
-	syncs_after_scrub(f, &d);
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	GD_OK_OR_FAIL(gd_vault_open(&f->v, f->path, (const gd_vault_options *)o2));
+	GD_OK_OR_FAIL(gd_actor_open(&f->a, f->v, "acme", "test:unit"));
+	syncs_of_next_commit(f, &d);                 /* into the new, empty WAL */
 	assert_int_equal(d.header_syncs_skipped, 1); /* ordered_writes read from the version-2 struct */
 	gd_actor_close(f->a);
 	f->a = NULL;
@@ -245,17 +286,21 @@ static void older_options_versions_accepted(void **state)
 }
 
 /*
- * By default (no ordered_writes) every WAL header is synced, even one written
- * into the empty WAL an erasure's scrub leaves: the file system may not order
- * writes (ext4 data=writeback), and only the operator knows it does.
+ * By default (no ordered_writes) a WAL header written into an empty WAL is
+ * synced: the file system may not order writes (ext4 data=writeback), and
+ * only the operator knows it does. Into the WAL an erasure zeroed, it is not:
+ * that is safe on any file system (sqlite_vfs.c).
  */
 static void wal_header_synced_by_default(void **state)
 {
 	struct fixture *f = fx_new();
 	struct gd__vfs_stats d;
-	syncs_after_scrub(f, &d);
+	syncs_into_new_wal(f, false, &d);
 	assert_int_equal(d.header_syncs_skipped, 0);
 	assert_int_equal(d.wal_syncs, 2); /* the header's, the commit's */
+	bool zeroed = syncs_after_scrub(f, &d);
+	assert_int_equal(d.header_syncs_skipped, zeroed ? 1 : 0);
+	assert_int_equal(d.wal_syncs, zeroed ? 1 : 2);
 	fx_free(f);
 }
 
@@ -267,11 +312,13 @@ static void wal_header_synced_by_default(void **state)
 static void ordered_writes_skip_only_header_into_empty_wal(void **state)
 {
 	struct fixture *f = fx_new();
-	reopen_ordered(f, true);
 	struct gd__vfs_stats d;
-	syncs_after_scrub(f, &d);
+	syncs_into_new_wal(f, true, &d);
 	assert_int_equal(d.header_syncs_skipped, 1);
 	assert_int_equal(d.wal_syncs, 1); /* the commit's own */
+	syncs_after_scrub(f, &d);
+	assert_int_equal(d.header_syncs_skipped, 1);
+	assert_int_equal(d.wal_syncs, 1);
 
 	/* Every frame copied back, the file kept: the next commit writes its header over old frames. */
 	char other[GD_SUBJECT_ID_SIZE], wal[320];
@@ -292,8 +339,7 @@ static void ordered_writes_skip_only_header_into_empty_wal(void **state)
 	assert_int_equal(after.wal_syncs - before.wal_syncs, 2); /* the header's, the commit's */
 
 	/* Turned off again on the next open: the header is synced again. */
-	reopen_ordered(f, false);
-	syncs_after_scrub(f, &d);
+	syncs_into_new_wal(f, false, &d);
 	assert_int_equal(d.header_syncs_skipped, 0);
 	assert_int_equal(d.wal_syncs, 2);
 	fx_free(f);
