@@ -486,17 +486,58 @@ int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t la
 	return rc == 0 ? gd__retention_forget(v, first, last) : rc;
 }
 
+/* The side rows of up to IDS_CHUNK records, `n` of `id`, in one statement each. */
+static int forget_side_ids(gd_vault *v, const int64_t *id, size_t n)
+{
+	int64_t p[IDS_CHUNK];
+	for (size_t i = 0; i < IDS_CHUNK; i++)
+		p[i] = id[i < n ? i : n - 1]; /* padded with the last: IN ignores repeats */
+	int rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE record_id IN " IDS_IN, IDS_TYPES,
+	                     IDS_ARGS(p));
+	if (rc == 0)
+		rc = gd__db_exec(v->store, "DELETE FROM record_clients WHERE record_id IN " IDS_IN, IDS_TYPES,
+		                 IDS_ARGS(p));
+	return rc;
+}
+
+/*
+ * A subject's records and what goes with them. Their ids are read first (the
+ * records_subject index) and their side rows deleted by id: a side table
+ * joined with records (`record_id IN (SELECT id FROM records WHERE
+ * subject_id = ?)`) is planned from statistics, and PostgreSQL, on a table
+ * filled since its last ANALYZE, chose to scan the whole of retention_due for
+ * every erasure (9 ms at 100k records, 69 ms at 1M, issue 14).
+ */
 int gd__records_delete_subject(gd_vault *v, int64_t subject_id)
 {
-	int rc = gd__retention_forget_subject(v, subject_id);
-	if (rc == 0)
-		rc = gd__db_exec(v->store,
-		                 "DELETE FROM record_objects WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
-		                 "i", subject_id);
-	if (rc == 0)
-		rc = gd__db_exec(v->store,
-		                 "DELETE FROM record_clients WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
-		                 "i", subject_id);
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	gd__stmt *st;
+	int rc = gd__db_query(v->store, &st, "SELECT id FROM records WHERE subject_id = ? ORDER BY id", "i",
+	                      subject_id);
+	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
+		if (n == cap) {
+			int64_t *m = gd__calloc(cap = cap ? 2 * cap : 64, sizeof *m);
+			if (!m) {
+				rc = GD_ENOMEM;
+				break;
+			}
+			if (n)
+				memcpy(m, ids, n * sizeof *ids);
+			gd__free(ids);
+			ids = m;
+		}
+		ids[n++] = gd__col_int(v->store, st, 0);
+		rc = 0;
+	}
+	if (rc >= 0)
+		gd__db_reset(v->store, st);
+	for (size_t i = 0; rc == 0 && i < n; i += IDS_CHUNK) {
+		size_t k = n - i < IDS_CHUNK ? n - i : IDS_CHUNK;
+		if ((rc = gd__retention_forget_ids(v, ids + i, k)) == 0)
+			rc = forget_side_ids(v, ids + i, k);
+	}
+	gd__free(ids);
 	return rc == 0 ? gd__db_exec(v->store, "DELETE FROM records WHERE subject_id = ?", "i", subject_id) : rc;
 }
 

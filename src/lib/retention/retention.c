@@ -382,11 +382,13 @@ int gd__retention_track(gd_vault *v, int64_t record_id, int64_t tenant_id)
 	                   "ii", record_id, tenant_id);
 }
 
-int gd__retention_forget_subject(gd_vault *v, int64_t subject_id)
+int gd__retention_forget_ids(gd_vault *v, const int64_t *id, size_t n)
 {
-	return gd__db_exec(v->store,
-	                   "DELETE FROM retention_due WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
-	                   "i", subject_id);
+	int64_t p[IDS_CHUNK];
+	for (size_t i = 0; i < IDS_CHUNK; i++)
+		p[i] = id[i < n ? i : n - 1]; /* padded with the last: IN ignores repeats */
+	return gd__db_exec(v->store, "DELETE FROM retention_due WHERE record_id IN " IDS_IN, IDS_TYPES,
+	                   IDS_ARGS(p));
 }
 
 /*
