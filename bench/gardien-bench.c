@@ -198,21 +198,43 @@ static int discard(void *ud, const void *p, size_t n)
  * --dir DIR: subjects and records, nothing erased or swept): --reads N finds and
  * reads as the main run does, or with --writes N stores N records, in
  * batches. Prints one figure; run several at once for the concurrency table
- * (bench/run.sh). Record ids follow the first run's order: subject s's first
- * record is 1 + s * per_subject (checked on every read).
+ * (bench/run.sh). Each subject's first record id comes from DIR/bench.first,
+ * which the first run wrote (a read checks that the record is the subject's).
+ * With --vault URL, the vault is that PostgreSQL database, its key in DIR.
  */
 static int reuse(const struct opts *o, const char *dir, long writes, bool ordered_writes)
 {
-	char path[300];
+	char path[300], key[300];
 	snprintf(path, sizeof path, "%s/bench.db", dir);
 	gd_vault_options vopts = GD_VAULT_OPTIONS_INIT;
 	vopts.ordered_writes = ordered_writes;
+	if (o->vault) { /* the PostgreSQL vault of that run, its key file in DIR */
+		snprintf(path, sizeof path, "%s", o->vault);
+		snprintf(key, sizeof key, "%s/bench.key", dir);
+		vopts.key_path = key;
+	}
 	gd_vault *v;
 	gd_actor *a;
 	CHECK("open", gd_vault_open(&v, path, &vopts));
 	CHECK("actor", gd_actor_open(&a, v, "bench", "bench:reuse"));
 	long nsubjects = (o->records + o->per_subject - 1) / o->per_subject;
 	char email[64], found[GD_SUBJECT_ID_SIZE];
+	/* Each subject's first record id, as the --setup-only run wrote them. */
+	int64_t *first = calloc((size_t)nsubjects, sizeof *first);
+	char fpath[320];
+	snprintf(fpath, sizeof fpath, "%s/bench.first", dir);
+	FILE *f = fopen(fpath, "rb");
+	if (!first || !f || fread(first, sizeof *first, (size_t)nsubjects, f) != (size_t)nsubjects ||
+	    fgetc(f) != EOF) {
+		fprintf(stderr, "gardien-bench: %s: --reuse needs the folder of a --setup-only run with the"
+		                " same --records and --per-subject\n",
+		        fpath);
+		if (f)
+			fclose(f);
+		free(first);
+		return 1;
+	}
+	fclose(f);
 	srand((unsigned)getpid());
 	double t0 = now_s();
 	if (writes) {
@@ -244,7 +266,7 @@ static int reuse(const struct opts *o, const char *dir, long writes, bool ordere
 			snprintf(email, sizeof email, "  Person%ld@Example.org", s);
 			CHECK("find", gd_subject_find(a, found, "email", email));
 			gd_record *rec;
-			CHECK("get", gd_record_get(a, &rec, 1 + s * o->per_subject, "billing"));
+			CHECK("get", gd_record_get(a, &rec, first[s], "billing"));
 			if (strcmp(rec->subject, found) != 0) {
 				fprintf(stderr, "gardien-bench: --reuse needs the vault of a run with the same"
 				                " --records and --per-subject\n");
@@ -256,6 +278,7 @@ static int reuse(const struct opts *o, const char *dir, long writes, bool ordere
 		}
 		figure("find_and_read", o->reads, now_s() - t0, "per_second");
 	}
+	free(first);
 	gd_actor_close(a);
 	gd_vault_close(v);
 	return 0;
@@ -421,8 +444,18 @@ int main(int argc, char **argv)
 		}
 	}
 	figure("record_put", o.records, now_s() - t0, "per_second");
-	if (setup_only)
+	if (setup_only) {
+		/* Each subject's first record id, for --reuse: ids are not contiguous
+		 * on PostgreSQL, where a batch drops what is left of its id block. */
+		char fpath[320];
+		snprintf(fpath, sizeof fpath, "%s/bench.first", dir);
+		FILE *f = fopen(fpath, "wb");
+		if (!f || fwrite(first, sizeof *first, (size_t)nsubjects, f) != (size_t)nsubjects || fclose(f) != 0) {
+			perror(fpath);
+			return 1;
+		}
 		goto finish;
+	}
 
 	/* Find a subject by email, read one of its records for a purpose (audited). */
 	srand(42);
