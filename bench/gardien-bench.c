@@ -2,7 +2,7 @@
  * gardien-bench — measures the vault on a fresh database under a small
  * register (so every write and read passes the real policy checks): records
  * stored per second (batched durable commits), subject lookups by identifier
- * plus one record read per second, the export of everything about one subject,
+ * plus one record read per second (two calls, and one: gd_record_find), the export of everything about one subject,
  * audit verification, the latency of an erasure, and the retention sweep.
  * Prints one JSON line per figure with the peak resident set size so far, and
  * the peak of the program's own (anonymous) memory so far.
@@ -33,6 +33,7 @@ struct opts {
 	const char *vault; /* --vault: a postgresql:// URL (an empty database); default: DIR/bench.db */
 	bool keep;
 	bool reschedule;
+	bool one_call; /* --reuse reads with gd_record_find */
 };
 
 static double now_s(void)
@@ -264,10 +265,14 @@ static int reuse(const struct opts *o, const char *dir, long writes, bool ordere
 			if (i % o->batch == 0)
 				CHECK("begin", gd_vault_begin(v));
 			snprintf(email, sizeof email, "  Person%ld@Example.org", s);
-			CHECK("find", gd_subject_find(a, found, "email", email));
 			gd_record *rec;
-			CHECK("get", gd_record_get(a, &rec, first[s], "billing"));
-			if (strcmp(rec->subject, found) != 0) {
+			if (o->one_call) {
+				CHECK("find record", gd_record_find(a, &rec, "email", email, first[s], "billing"));
+			} else {
+				CHECK("find", gd_subject_find(a, found, "email", email));
+				CHECK("get", gd_record_get(a, &rec, first[s], "billing"));
+			}
+			if (!o->one_call && strcmp(rec->subject, found) != 0) {
 				fprintf(stderr, "gardien-bench: --reuse needs the vault of a run with the same"
 				                " --records and --per-subject\n");
 				return 1;
@@ -276,7 +281,7 @@ static int reuse(const struct opts *o, const char *dir, long writes, bool ordere
 			if (i % o->batch == o->batch - 1 || i == o->reads - 1)
 				CHECK("commit", gd_vault_commit(v));
 		}
-		figure("find_and_read", o->reads, now_s() - t0, "per_second");
+		figure(o->one_call ? "record_find" : "find_and_read", o->reads, now_s() - t0, "per_second");
 	}
 	free(first);
 	gd_actor_close(a);
@@ -289,7 +294,7 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: gardien-bench [--records N] [--per-subject N] [--batch N] [--reads N]\n"
 	        "                     [--erasures N] [--sweep-batch N] [--reschedule] [--dir DIR] [--keep]\n"
-	        "                     [--ordered-writes] [--reuse DIR [--writes N]]\n"
+	        "                     [--ordered-writes] [--reuse DIR [--writes N | --one-call]]\n"
 	        "                     [--vault postgresql://…]\n"
 	        "--vault runs on the PostgreSQL engine, in that (empty) database; the key file\n"
 	        "goes in DIR.\n"
@@ -300,8 +305,9 @@ static void usage(void)
 	        "--ordered-writes opens the vault as `gardien --ordered-writes` does.\n"
 	        "--reuse DIR: only --reads N finds and reads (or --writes N stores) on the\n"
 	        "vault a run with --setup-only --dir DIR left (subjects and records, kept),\n"
-	        "same --records and --per-subject: one process of a concurrency measure\n"
-	        "(bench/run.sh).\n");
+	        "same --records and --per-subject (and --vault): one process of a\n"
+	        "concurrency measure (bench/run.sh, bench/compare.sh). --one-call reads\n"
+	        "with gd_record_find instead of gd_subject_find then gd_record_get.\n");
 	exit(2);
 }
 
@@ -322,7 +328,7 @@ int main(int argc, char **argv)
 	const char *reuse_dir = NULL;
 	long writes = 0;
 	bool setup_only = false;
-	struct opts o = {1000000, 10, 1000, 200000, 1000, 0, NULL, NULL, false, false};
+	struct opts o = {1000000, 10, 1000, 200000, 1000, 0, NULL, NULL, false, false, false};
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--records") == 0)
 			o.records = arg_long(argc, argv, &i);
@@ -350,6 +356,8 @@ int main(int argc, char **argv)
 			reuse_dir = argv[++i];
 		else if (strcmp(argv[i], "--setup-only") == 0)
 			setup_only = o.keep = true;
+		else if (strcmp(argv[i], "--one-call") == 0)
+			o.one_call = true;
 		else if (strcmp(argv[i], "--writes") == 0)
 			writes = arg_long(argc, argv, &i);
 		else
@@ -476,6 +484,24 @@ int main(int argc, char **argv)
 		}
 	}
 	figure("find_and_read", o.reads, now_s() - t0, "per_second");
+
+	/* The same in one call (gd_record_find): one statement instead of two. */
+	srand(43);
+	t0 = now_s();
+	for (long i = 0; i < o.reads; i++) {
+		long s = ((long)rand() * 7919L + i) % nsubjects;
+		if (i % o.batch == 0)
+			CHECK("begin", gd_vault_begin(v));
+		snprintf(email, sizeof email, "  Person%ld@Example.org", s);
+		gd_record *rec;
+		CHECK("find record", gd_record_find(a, &rec, "email", email, first[s], "billing"));
+		gd_record_free(rec);
+		if (i % o.batch == o.batch - 1 || i == o.reads - 1) {
+			CHECK("commit", gd_vault_commit(v));
+			sample_anon();
+		}
+	}
+	figure("record_find", o.reads, now_s() - t0, "per_second");
 
 	/* Everything about one subject (access request), as JSON, streamed. */
 	long exports = o.reads / 10 ? o.reads / 10 : 1;
