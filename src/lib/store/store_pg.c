@@ -131,7 +131,8 @@ struct pg_store {
 	unsigned next_name;
 	int64_t changes;
 	bool in_tx;
-	char *url; /* for the second connection of a backup */
+	bool read_tx; /* in_tx, begun by begin_read */
+	char *url;    /* for the second connection of a backup */
 	/* Pipeline mode (file comment): `queued` results not read yet. */
 	bool pipe;
 	int queued;
@@ -421,13 +422,13 @@ static int keep_row(struct pg_store *s, struct pg_stmt *st)
  * pipeline mode. The first failure poisons the transaction (file comment);
  * the statements after it were skipped by the server. Returns 0 or the error.
  */
-static int drain_sent(struct pg_store *s, int rc);
+static int drain_sent(struct pg_store *s, int rc, PGresult **last);
 
 static int drain(struct pg_store *s)
 {
 	if (s->poisoned)
 		return poison_error(s);
-	return drain_sent(s, send_rows(s));
+	return drain_sent(s, send_rows(s), NULL);
 }
 
 /*
@@ -435,36 +436,54 @@ static int drain(struct pg_store *s)
  * names is sent first (read-your-writes); rows of other tables stay kept, so
  * that reading a subject between puts does not cut their multi-row INSERTs.
  * What it does not name it cannot see: the kept tables have no trigger, no
- * foreign key and no view over them.
+ * foreign key and no view over them. Sent, not waited for: the statement
+ * goes behind them (run_waited).
  */
-static int sync_for(struct pg_store *s, const char *sql)
+static int rows_for(struct pg_store *s, const char *sql)
 {
-	if (s->poisoned)
-		return poison_error(s);
 	for (int i = 0; i < s->npending; i++) {
 		const char *table = s->pending[i]->sql + 12; /* after "INSERT INTO " */
 		size_t n = strcspn(table, " (");
 		for (const char *p = sql; *p; p++)
 			if (strncmp(p, table, n) == 0)
-				return drain(s);
+				return send_rows(s);
 	}
-	return drain_sent(s, 0);
+	return 0;
 }
 
-/* Reads the results of what was sent (rc: an error already met). */
-static int drain_sent(struct pg_store *s, int rc)
+/* A result of a statement sent in the pipeline: the first failure is kept in *rc. */
+static void judge(struct pg_store *s, PGresult *res, int *rc)
+{
+	ExecStatusType t = PQresultStatus(res);
+	if (*rc == 0 && t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK && t != PGRES_PIPELINE_ABORTED)
+		*rc = map_result(s, res);
+}
+
+/*
+ * Reads the results of what was sent (rc: an error already met). With
+ * `last`, the last statement sent is one whose result is needed
+ * (run_waited): its result goes to *last, and its own failure is returned
+ * without poisoning the transaction (as a waited statement's never did);
+ * only the deferred writes before it poison.
+ */
+static int drain_sent(struct pg_store *s, int rc, PGresult **last)
 {
 	if (!s->pipe) {
 		if (rc < 0 && !s->poisoned)
 			poison(s, rc);
 		return rc;
 	}
-	if (rc == 0 && gd__fault_point())
+	/* (run_waited has its fault point before it sends its statement.) */
+	if (rc == 0 && !last && gd__fault_point())
 		rc = gd__err(GD_EIO, "storage failure (injected)");
 	if (PQpipelineSync(s->conn) != 1 && rc == 0)
 		rc = map_result(s, NULL);
 	/* Every result up to the sync's. Two NULLs in a row: nothing is coming
-	 * (the sync was not sent, or the connection broke). */
+	 * (the sync was not sent, or the connection broke). With `last`, each
+	 * result is judged when the next one comes: the one before the sync is
+	 * the waited statement's. */
+	PGresult *held = NULL;
+	int waited = 0;
 	for (int nulls = 0; nulls < 2;) {
 		PGresult *res = PQgetResult(s->conn);
 		if (!res) {
@@ -472,16 +491,29 @@ static int drain_sent(struct pg_store *s, int rc)
 			continue;
 		}
 		nulls = 0;
-		ExecStatusType t = PQresultStatus(res);
-		if (t == PGRES_PIPELINE_SYNC) {
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
 			PQclear(res);
 			break;
 		}
-		if (rc == 0 && t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK && t != PGRES_PIPELINE_ABORTED)
-			rc = map_result(s, res);
+		if (last) {
+			if (held)
+				judge(s, held, &rc);
+			PQclear(held);
+			held = res;
+			continue;
+		}
+		judge(s, res, &rc);
 		PQclear(res);
 	}
-	if (PQexitPipelineMode(s->conn) != 1 && rc == 0)
+	if (last && rc == 0) {
+		ExecStatusType t = held ? PQresultStatus(held) : PGRES_FATAL_ERROR;
+		if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK)
+			*last = held, held = NULL;
+		else
+			waited = map_result(s, held);
+	}
+	PQclear(held);
+	if (PQexitPipelineMode(s->conn) != 1 && rc == 0 && waited == 0)
 		rc = map_result(s, NULL);
 	/* The multi-row forms prepared in it exist if nothing failed; else
 	 * they are prepared again, under new names, when next needed. */
@@ -499,8 +531,50 @@ static int drain_sent(struct pg_store *s, int rc)
 	if (rc < 0) {
 		s->poisoned = rc;
 		gd__copy(s->poison_msg, sizeof s->poison_msg, gd_error_last());
+		if (last && *last) {
+			PQclear(*last);
+			*last = NULL;
+		}
+		return rc;
 	}
-	return rc;
+	return waited;
+}
+
+/*
+ * Runs a statement whose result is needed: the prepared `st`, or the text
+ * `sql` (no parameters). With writes in flight (pipeline mode) it is sent
+ * behind them, and one sync reads them all: one round trip where a sync and
+ * then the statement took two. *out: its result (PQclear it), NULL on error.
+ */
+static int run_waited(struct pg_store *s, struct pg_stmt *st, const char *sql, PGresult **out)
+{
+	*out = NULL;
+	if (s->poisoned)
+		return poison_error(s);
+	int rc = st ? rows_for(s, st->sql) : send_rows(s);
+	if (rc < 0)
+		return rc;
+	if (!s->pipe) {
+		*out = st ? PQexecPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1)
+		          : PQexec(s->conn, sql);
+		ExecStatusType t = PQresultStatus(*out);
+		if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
+			rc = map_result(s, *out);
+			PQclear(*out);
+			*out = NULL;
+		}
+		return rc;
+	}
+	/* A failure before the statement is sent: what is in flight is read,
+	 * the statement never runs (a COMMIT among them would commit). */
+	if (gd__fault_point())
+		return drain_sent(s, gd__err(GD_EIO, "storage failure (injected)"), NULL);
+	int ok = st ? PQsendQueryPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1)
+	            : PQsendQueryParams(s->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+	if (ok != 1)
+		return drain_sent(s, map_result(s, NULL), NULL);
+	s->queued++;
+	return drain_sent(s, 0, out);
 }
 
 /* Sends a deferred statement (prepared: `st`; or the text `sql`), unwaited. */
@@ -534,7 +608,7 @@ static int queue(struct pg_store *s, struct pg_stmt *st, const char *sql)
 /* The end of a transaction: nothing deferred, no poison, no ids kept. */
 static void tx_ended(struct pg_store *s)
 {
-	s->in_tx = false;
+	s->in_tx = s->read_tx = false;
 	s->poisoned = 0;
 	for (int c = 0; c < GD__COUNTERS; c++)
 		s->ids[c].next = s->ids[c].end = 0, s->ids[c].block = 1;
@@ -951,22 +1025,14 @@ static int pg_step(gd__stmt *x)
 	}
 	if (!st->done) {
 		st->done = true;
-		int rc = sync_for(s, st->sql);
+		int rc = run_waited(s, st, NULL, &st->res);
 		if (rc < 0) {
-			pg_reset(x);
-			return rc;
-		}
-		st->res = PQexecPrepared(s->conn, st->name, st->nparams, st->values, st->lengths,
-		                         st->formats, 1);
-		ExecStatusType t = PQresultStatus(st->res);
-		if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
-			rc = map_result(s, st->res);
 			pg_reset(x);
 			return rc;
 		}
 		const char *n = PQcmdTuples(st->res);
 		s->changes = n && *n ? strtoll(n, NULL, 10) : 0;
-		st->nrows = t == PGRES_TUPLES_OK ? PQntuples(st->res) : 0;
+		st->nrows = PQresultStatus(st->res) == PGRES_TUPLES_OK ? PQntuples(st->res) : 0;
 		st->row = -1;
 	}
 	if (st->row + 1 >= st->nrows) {
@@ -1092,31 +1158,44 @@ static int64_t pg_changes(gd__store *s)
 	return PG(s)->changes;
 }
 
+static void pg_rollback(gd__store *base);
+
+/*
+ * BEGIN and the write lock are sent, not waited for: the transaction's first
+ * statement goes behind them and its sync reads all three (run_waited), so a
+ * transaction does not begin with a round trip of its own. The lock is
+ * still taken before any statement of the transaction runs; a failure of
+ * either poisons the transaction and is reported by that first statement.
+ */
 static int pg_begin(gd__store *base)
 {
 	struct pg_store *s = PG(base);
-	static char sql[96];
-	if (!sql[0])
-		snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d)", LOCK_WRITE);
-	int rc = exec_simple(s, sql);
+	static char lock[64];
+	if (!lock[0])
+		snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", LOCK_WRITE);
 	tx_ended(s);
+	int rc = queue(s, NULL, "BEGIN");
+	if (rc == 0)
+		rc = queue(s, NULL, lock);
 	if (rc == 0)
 		s->in_tx = true;
 	else
-		exec_simple(s, "ROLLBACK");
+		pg_rollback(base);
 	return rc;
 }
 
-static void pg_rollback(gd__store *base);
-
 /* A read: READ COMMITTED without the write lock (a read's only write, its
- * audit entry, is appended after it in a transaction of its own). */
+ * audit entry, is appended after it in a transaction of its own). Its BEGIN
+ * is sent with its first statement, as a write transaction's. */
 static int pg_begin_read(gd__store *base)
 {
 	struct pg_store *s = PG(base);
-	int rc = exec_simple(s, "BEGIN");
+	tx_ended(s);
+	int rc = queue(s, NULL, "BEGIN");
 	if (rc == 0)
-		s->in_tx = true;
+		s->in_tx = s->read_tx = true;
+	else
+		pg_rollback(base);
 	return rc;
 }
 
@@ -1155,17 +1234,18 @@ static int pg_claim_lane(gd__store *base, int64_t *lane)
 	return gd__err(GD_EBUSY, "every audit lane is held by a live session: close idle gardien processes");
 }
 
+/* The COMMIT goes behind the writes in flight: one round trip for both. */
 static int pg_commit(gd__store *base)
 {
 	struct pg_store *s = PG(base);
-	int rc = drain(s);
-	if (rc < 0) {
-		/* A deferred write failed: what the transaction holds is not whole. */
+	PGresult *res;
+	int rc = run_waited(s, NULL, "COMMIT", &res);
+	if (rc < 0 && s->poisoned) {
+		/* A deferred write failed (the COMMIT was skipped): what the
+		 * transaction holds is not whole. */
 		pg_rollback(base);
 		return rc;
 	}
-	PGresult *res = PQexec(s->conn, "COMMIT");
-	rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : map_result(s, res);
 	/* A COMMIT of a failed transaction reports ROLLBACK: nothing was kept. */
 	if (rc == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
 		rc = gd__err(GD_ERROR, "storage (PostgreSQL): the transaction failed and was rolled back");
@@ -1177,6 +1257,15 @@ static int pg_commit(gd__store *base)
 static void pg_rollback(gd__store *base)
 {
 	struct pg_store *s = PG(base);
+	if (s->read_tx && !s->poisoned && !s->npending) {
+		/* A read wrote nothing: its ROLLBACK is sent, not waited for (the
+		 * next sync reads its result), and flushed, so that the server
+		 * ends the transaction now and not at the next operation. */
+		if (queue(s, NULL, "ROLLBACK") == 0 && PQflush(s->conn) == 0) {
+			tx_ended(s);
+			return;
+		}
+	}
 	/* Whatever is deferred is read and dropped; the rollback ends the poison. */
 	rows_clear(s);
 	s->poisoned = 0;
