@@ -100,6 +100,7 @@ struct pg_stmt {
 	int row, nrows;
 	bool done;     /* executed since the last reset */
 	bool deferred; /* may be pipelined inside a transaction (file comment) */
+	bool writes;   /* not a SELECT: needs the write lock (pg_begin_batch) */
 	/* A deferred INSERT's rows not sent yet: their parameters copied into
 	 * `buf`, `nparams` cells a row; and its multi-row forms, once prepared. */
 	struct pg_rows {
@@ -131,8 +132,9 @@ struct pg_store {
 	unsigned next_name;
 	int64_t changes;
 	bool in_tx;
-	bool read_tx; /* in_tx, begun by begin_read */
-	char *url;    /* for the second connection of a backup */
+	bool read_tx;      /* in_tx, begun by begin_read */
+	bool lock_pending; /* in_tx, begun by begin_batch: the write lock not taken yet */
+	char *url;         /* for the second connection of a backup */
 	/* Pipeline mode (file comment): `queued` results not read yet. */
 	bool pipe;
 	int queued;
@@ -423,6 +425,7 @@ static int keep_row(struct pg_store *s, struct pg_stmt *st)
  * the statements after it were skipped by the server. Returns 0 or the error.
  */
 static int drain_sent(struct pg_store *s, int rc, PGresult **last);
+static int lock_now(struct pg_store *s);
 
 static int drain(struct pg_store *s)
 {
@@ -551,7 +554,9 @@ static int run_waited(struct pg_store *s, struct pg_stmt *st, const char *sql, P
 	*out = NULL;
 	if (s->poisoned)
 		return poison_error(s);
-	int rc = st ? rows_for(s, st->sql) : send_rows(s);
+	int rc = st && st->writes ? lock_now(s) : 0;
+	if (rc == 0)
+		rc = st ? rows_for(s, st->sql) : send_rows(s);
 	if (rc < 0)
 		return rc;
 	if (!s->pipe) {
@@ -605,10 +610,28 @@ static int queue(struct pg_store *s, struct pg_stmt *st, const char *sql)
 	return ++s->queued >= PIPE_MAX ? drain(s) : 0;
 }
 
+/* The statement that takes the vault's write lock, for the transaction. */
+static const char *lock_sql(void)
+{
+	static char sql[64];
+	if (!sql[0])
+		snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%d)", LOCK_WRITE);
+	return sql;
+}
+
+/* The write lock of a batch begun without it (pg_begin_batch), before its first write. */
+static int lock_now(struct pg_store *s)
+{
+	if (!s->lock_pending)
+		return 0;
+	s->lock_pending = false;
+	return queue(s, NULL, lock_sql());
+}
+
 /* The end of a transaction: nothing deferred, no poison, no ids kept. */
 static void tx_ended(struct pg_store *s)
 {
-	s->in_tx = s->read_tx = false;
+	s->in_tx = s->read_tx = s->lock_pending = false;
 	s->poisoned = 0;
 	for (int c = 0; c < GD__COUNTERS; c++)
 		s->ids[c].next = s->ids[c].end = 0, s->ids[c].block = 1;
@@ -903,6 +926,7 @@ static int prepare_slow(struct pg_store *s, struct pg_stmt **out, const char *sq
 	st->hash = h;
 	snprintf(st->name, sizeof st->name, "g%u", s->next_name++);
 	st->deferred = deferred_sql(sql);
+	st->writes = strncmp(sql, "SELECT ", 7) != 0;
 	if ((rc = drain(s)) < 0)
 		goto done;
 	PGresult *res = PQprepare(s->conn, st->name, text, st->nparams, NULL);
@@ -1018,7 +1042,9 @@ static int pg_step(gd__stmt *x)
 	if (!st->done && st->deferred && s->in_tx) {
 		st->done = true;
 		st->row = st->nrows = 0;
-		int rc = s->poisoned ? poison_error(s) : keep_row(s, st);
+		int rc = s->poisoned ? poison_error(s) : lock_now(s);
+		if (rc == 0)
+			rc = keep_row(s, st);
 		if (rc < 0 && !s->poisoned)
 			poison(s, rc); /* rows of earlier operations may be lost with it */
 		return rc < 0 ? rc : 0;
@@ -1170,18 +1196,37 @@ static void pg_rollback(gd__store *base);
 static int pg_begin(gd__store *base)
 {
 	struct pg_store *s = PG(base);
-	static char lock[64];
-	if (!lock[0])
-		snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", LOCK_WRITE);
 	tx_ended(s);
 	int rc = queue(s, NULL, "BEGIN");
 	if (rc == 0)
-		rc = queue(s, NULL, lock);
+		rc = queue(s, NULL, lock_sql());
 	if (rc == 0)
 		s->in_tx = true;
 	else
 		pg_rollback(base);
 	return rc;
+}
+
+/*
+ * A caller's batch (store.h): BEGIN now, the write lock before its first
+ * write (lock_now: a write operation's start, a write statement, a
+ * savepoint, an id). Until then it reads as reads outside a batch do.
+ */
+static int pg_begin_batch(gd__store *base)
+{
+	struct pg_store *s = PG(base);
+	tx_ended(s);
+	int rc = queue(s, NULL, "BEGIN");
+	if (rc == 0)
+		s->in_tx = s->lock_pending = true;
+	else
+		pg_rollback(base);
+	return rc;
+}
+
+static int pg_lock_writes(gd__store *base)
+{
+	return lock_now(PG(base));
 }
 
 /* A read: READ COMMITTED without the write lock (a read's only write, its
@@ -1201,7 +1246,8 @@ static int pg_begin_read(gd__store *base)
 
 static int pg_exec_script(gd__store *s, const char *sql)
 {
-	return exec_simple(PG(s), sql);
+	int rc = lock_now(PG(s));
+	return rc < 0 ? rc : exec_simple(PG(s), sql);
 }
 
 /*
@@ -1280,6 +1326,9 @@ static void pg_rollback(gd__store *base)
 static int pg_savepoint(gd__store *base)
 {
 	struct pg_store *s = PG(base);
+	int rc = lock_now(s);
+	if (rc < 0)
+		return rc;
 	return s->in_tx ? queue(s, NULL, "SAVEPOINT op") : exec_simple(s, "SAVEPOINT op");
 }
 
@@ -1337,9 +1386,12 @@ static int pg_next_id(gd__store *base, enum gd__counter counter, int64_t *out)
 		*out = s->ids[counter].next++;
 		return 0;
 	}
+	int rc = lock_now(s); /* ids are taken under the write lock */
+	if (rc < 0)
+		return rc;
 	int64_t block = s->in_tx && s->ids[counter].block > 0 ? s->ids[counter].block : 1;
 	gd__stmt *st;
-	int rc = pg_prepare(base, &st, sql[counter]);
+	rc = pg_prepare(base, &st, sql[counter]);
 	if (rc == 0)
 		rc = pg_bind_int(st, 1, block);
 	if (rc < 0)
@@ -1553,6 +1605,8 @@ const struct gd__store_engine gd__pg_engine = {
 	.has_table = pg_has_table,
 	.backup = pg_backup,
 	.begin_read = pg_begin_read,
+	.begin_batch = pg_begin_batch,
+	.lock_writes = pg_lock_writes,
 	.exec_script = pg_exec_script,
 	.claim_lane = pg_claim_lane,
 };

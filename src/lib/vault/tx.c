@@ -79,6 +79,10 @@ static int op_begin(gd_vault *v, bool light, bool read)
 		return gd__err(GD_ERROR, "internal: operations nested too deep");
 	bool nested = v->tx.batch || v->tx.depth;
 	int rc = 0;
+	/* A write operation in a batch whose engine left the lock for later
+	 * (begin_batch): taken before the operation's first statement. */
+	if (nested && !read && !v->tx.read && e->lock_writes && (rc = e->lock_writes(v->store)) < 0)
+		return rc;
 	if (!nested && read && e->begin_read) {
 		/* A read: no write lock (its entry is appended after it, gd__op_end). */
 		if ((rc = e->begin_read(v->store)) == 0) {
@@ -192,8 +196,9 @@ int gd_vault_begin(gd_vault *v)
 {
 	if (v->tx.batch || v->tx.depth)
 		return gd__err(GD_ESTATE, "a batch is already open: commit or roll it back first");
+	const struct gd__store_engine *e = v->store->engine;
 	int rc = write_lock(v);
-	if (rc == 0 && (rc = v->store->engine->begin(v->store)) == 0) {
+	if (rc == 0 && (rc = (e->begin_batch ? e->begin_batch : e->begin)(v->store)) == 0) {
 		v->tx.batch = 1;
 		v->tx.gen++;
 	} else {
