@@ -2,9 +2,8 @@
  * test_erase_rows.c — an erasure deletes every row of the subject's records
  * (the records, their retention index rows, their object keys), however many
  * and however their ids interleave with another subject's, and no row of the
- * other subject. The side rows go by lists of record ids, 16 to a statement
- * (record.c, gd__records_delete_subject): 40 records cross two chunk
- * boundaries and end on a partial chunk. Runs on both engines
+ * other subject. The side rows go by record id, the subject's ids read first
+ * (record.c, gd__records_delete_subject). Runs on both engines
  * (pg:unit/test_erase_rows).
  */
 #include <stdio.h>
@@ -71,7 +70,7 @@ static void erasure_leaves_no_row_of_the_subject(void **state)
 	fx_free(f);
 }
 
-/* The same inside a batch, with a subject of exactly 16 records (one full chunk). */
+/* The same inside a batch, the two subjects' records interleaved one by one. */
 static void erasure_of_a_full_chunk_in_a_batch(void **state)
 {
 	(void)state;

@@ -144,11 +144,11 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		gd__audit_undo_last(v); /* a no-op unless lean: a rollback drops the entry then */
 	/* Rows after the record's: such a put took its savepoint (not lean, above). */
 	if (rc == 0 && spec_object(spec))
-		rc = gd__db_exec(v->store, "INSERT INTO record_objects (record_id, object) VALUES (?, ?)", "it", id,
-		                 spec_object(spec));
+		rc = gd__db_exec(v->store, "INSERT INTO record_objects (record_id, object, tenant_id) VALUES (?, ?, ?)",
+		                 "iti", id, spec_object(spec), a->tenant_id);
 	if (rc == 0 && spec_client(spec))
-		rc = gd__db_exec(v->store, "INSERT INTO record_clients (record_id, client) VALUES (?, ?)", "it", id,
-		                 spec_client(spec));
+		rc = gd__db_exec(v->store, "INSERT INTO record_clients (record_id, client, tenant_id) VALUES (?, ?, ?)",
+		                 "iti", id, spec_client(spec), a->tenant_id);
 done:
 	rc = gd__op_end(v, rc);
 free:
@@ -249,7 +249,7 @@ int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
 	if ((rc = gd__op_begin_read(v)) < 0)
 		goto free;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                  " WHERE r.id = ? AND r.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc < 0)
@@ -315,7 +315,7 @@ int gd_record_find(gd_actor *a, gd_record **out, const char *kind, const char *v
 		goto free;
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT " RECORD_COLUMNS ", i.kind, i.mac FROM identifiers i"
-	                  " JOIN subjects s ON s.id = i.subject_id"
+	                  " JOIN subjects s ON s.id = i.subject_id AND s.tenant_id = i.tenant_id"
 	                  " LEFT JOIN records r ON r.subject_id = s.id AND r.id = ? AND r.tenant_id = i.tenant_id"
 	                  " WHERE i.tenant_id = ? AND i.blind = ?",
 	                  "iib", id, a->tenant_id, blind, sizeof blind);
@@ -384,7 +384,7 @@ int gd_record_list(gd_actor *a, const char *subject, const char *purpose, gd_rec
 	if ((rc = gd__subject_load(a, &s, subject, false)) < 0)
 		goto done;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                  " WHERE r.subject_id = ? ORDER BY r.id",
 	                  "i", s.id);
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
@@ -430,7 +430,7 @@ static int load_for_write(gd_actor *a, gd_record *r, struct gd__subject *s)
 	gd__store *db = a->v->store;
 	gd__stmt *st;
 	int rc = gd__db_query(db, &st,
-	                      "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                      "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                      " WHERE r.id = ? AND r.tenant_id = ?",
 	                      "ii", r->id, a->tenant_id);
 	if (rc < 0)
@@ -500,8 +500,8 @@ int gd_record_delete(gd_actor *a, int64_t id)
 	struct gd__record_facts f = {activity, category, subject_category, 0, 0, object};
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT s.pseudonym, r.category, r.activity, r.subject_category, r.subject_id,"
-	                  " r.collected_at, o.object FROM records r JOIN subjects s ON s.id = r.subject_id"
-	                  " LEFT JOIN record_objects o ON o.record_id = r.id"
+	                  " r.collected_at, o.object FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
+	                  " LEFT JOIN record_objects o ON o.record_id = r.id AND o.tenant_id = r.tenant_id"
 	                  " WHERE r.id = ? AND r.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc == 0) {
@@ -565,35 +565,25 @@ int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t la
 	return rc == 0 ? gd__retention_forget(v, first, last) : rc;
 }
 
-/* The side rows of up to IDS_CHUNK records, `n` of `id`, in one statement each. */
-static int forget_side_ids(gd_vault *v, const int64_t *id, size_t n)
-{
-	int64_t p[IDS_CHUNK];
-	for (size_t i = 0; i < IDS_CHUNK; i++)
-		p[i] = id[i < n ? i : n - 1]; /* padded with the last: IN ignores repeats */
-	int rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE record_id IN " IDS_IN, IDS_TYPES,
-	                     IDS_ARGS(p));
-	if (rc == 0)
-		rc = gd__db_exec(v->store, "DELETE FROM record_clients WHERE record_id IN " IDS_IN, IDS_TYPES,
-		                 IDS_ARGS(p));
-	return rc;
-}
-
 /*
  * A subject's records and what goes with them. Their ids are read first (the
- * records_subject index) and their side rows deleted by id: a side table
+ * subject's index) and their side rows deleted one id at a time: a side table
  * joined with records (`record_id IN (SELECT id FROM records WHERE
  * subject_id = ?)`) is planned from statistics, and PostgreSQL, on a table
- * filled since its last ANALYZE, chose to scan the whole of retention_due for
- * every erasure (9 ms at 100k records, 69 ms at 1M, issue 14).
+ * filled since its last ANALYZE, scanned the whole of retention_due for every
+ * erasure (9 ms at 100k records, 69 ms at 1M, issue 14); with keys led by
+ * the tenant it could not probe by record id at all. `tenant_id = ? AND
+ * record_id = ?` is a primary-key probe on both engines (SQLite's rowid;
+ * an `IN` list there walks the tenant's due-date index instead). Each
+ * statement names the tenant: Citus runs it on that tenant's shards alone.
  */
-int gd__records_delete_subject(gd_vault *v, int64_t subject_id)
+int gd__records_delete_subject(gd_vault *v, int64_t tenant_id, int64_t subject_id)
 {
 	int64_t *ids = NULL;
 	size_t n = 0, cap = 0;
 	gd__stmt *st;
-	int rc = gd__db_query(v->store, &st, "SELECT id FROM records WHERE subject_id = ? ORDER BY id", "i",
-	                      subject_id);
+	int rc = gd__db_query(v->store, &st, "SELECT id FROM records WHERE tenant_id = ? AND subject_id = ? ORDER BY id",
+	                      "ii", tenant_id, subject_id);
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
 		if (n == cap) {
 			int64_t *m = gd__calloc(cap = cap ? 2 * cap : 64, sizeof *m);
@@ -611,13 +601,19 @@ int gd__records_delete_subject(gd_vault *v, int64_t subject_id)
 	}
 	if (rc >= 0)
 		gd__db_reset(v->store, st);
-	for (size_t i = 0; rc == 0 && i < n; i += IDS_CHUNK) {
-		size_t k = n - i < IDS_CHUNK ? n - i : IDS_CHUNK;
-		if ((rc = gd__retention_forget_ids(v, ids + i, k)) == 0)
-			rc = forget_side_ids(v, ids + i, k);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = gd__retention_forget_one(v, tenant_id, ids[i]);
+		if (rc == 0)
+			rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE tenant_id = ? AND record_id = ?", "ii",
+			                 tenant_id, ids[i]);
+		if (rc == 0)
+			rc = gd__db_exec(v->store, "DELETE FROM record_clients WHERE tenant_id = ? AND record_id = ?", "ii",
+			                 tenant_id, ids[i]);
 	}
 	gd__free(ids);
-	return rc == 0 ? gd__db_exec(v->store, "DELETE FROM records WHERE subject_id = ?", "i", subject_id) : rc;
+	return rc == 0 ? gd__db_exec(v->store, "DELETE FROM records WHERE tenant_id = ? AND subject_id = ?", "ii",
+	                             tenant_id, subject_id)
+	               : rc;
 }
 
 /*
@@ -631,7 +627,7 @@ static int mac_after(gd_actor *a, int64_t id, int stage, gd_time collected, bool
 	gd__stmt *st;
 	int rc = gd__db_query(db, &st,
 	                      "SELECT r.activity, r.category, r.subject_category, r.collected_at, s.pseudonym"
-	                      " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id WHERE r.id = ?",
+	                      " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id WHERE r.id = ?",
 	                      "i", id);
 	if (rc < 0)
 		return rc;

@@ -69,15 +69,8 @@ extern const struct gd__tx_hooks gd__keycache_tx_hooks;
  */
 /* Deletes the tenant's records `first`..`last`; *n (may be NULL): how many there were. */
 int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t last, int64_t *n);
-/* Deletes every record of subject row `subject_id`. */
-int gd__records_delete_subject(gd_vault *v, int64_t subject_id);
-/* Rows deleted by a list of record ids go IDS_CHUNK to a statement, `record_id
- * IN IDS_IN`, bound from an array of IDS_CHUNK ids by IDS_TYPES, IDS_ARGS(p). */
-#define IDS_CHUNK 16
-#define IDS_IN "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-#define IDS_TYPES "iiiiiiiiiiiiiiii"
-#define IDS_ARGS(p) \
-	p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]
+/* Deletes every record of subject row `subject_id` (of tenant `tenant_id`). */
+int gd__records_delete_subject(gd_vault *v, int64_t tenant_id, int64_t subject_id);
 /* Moves a record to the archived stage (its metadata MAC follows, records/integrity.c). */
 int gd__records_archive(gd_actor *a, int64_t id);
 /* Keeps only what statistics need of a record: anonymised, no subject, no value, the month collected. */

@@ -83,8 +83,8 @@ int gd__retention_forget(gd_vault *v, int64_t first, int64_t last);
  * next sweep that reaches it, and ids are never given twice.
  */
 int gd__retention_track(gd_vault *v, int64_t record_id, int64_t tenant_id);
-/* Records `id[0..n)`, 1 <= n <= IDS_CHUNK (records.h), as one statement. */
-int gd__retention_forget_ids(gd_vault *v, const int64_t *id, size_t n);
+/* Record `record_id` of tenant `tenant_id` (a subject's, one by one: record.c). */
+int gd__retention_forget_one(gd_vault *v, int64_t tenant_id, int64_t record_id);
 
 /* Removes the personal part of a record (see docs/retention.md, "Anonymisation"). */
 int gd__retention_anonymise_row(gd_actor *a, int64_t record_id, gd_time collected_at);
