@@ -601,6 +601,27 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject,
 int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose);
 
 /*
+ * Finds the subject holding an identifier and reads one of its records for
+ * `purpose`: gd_subject_find then gd_record_get, in one look-up (one round
+ * trip on PostgreSQL, where the two calls take two). Audited as the two calls
+ * are: "subject.find", then "record.get"; a refusal is audited alone (its
+ * entry names the subject and the record). A record that is not
+ * the subject's is not read: a caller that keys its users by an identifier
+ * cannot read another subject's record by naming its id.
+ *
+ * @param out      receives the record, to free with gd_record_free
+ * @param kind     the identifier's kind, as in gd_subject_find
+ * @param value    its value, normalised first
+ * @param id       the record's id
+ * @param purpose  the activity the data is read for
+ * @return 0, or GD_ENOTFOUND (no subject has the identifier, or record `id`
+ *         is not one of its records), GD_EDENIED, GD_ECORRUPT, GD_EINVAL and
+ *         GD_ETOOBIG as gd_subject_find and gd_record_get.
+ */
+int gd_record_find(gd_actor *a, gd_record **out, const char *kind, const char *value, int64_t id,
+                   const char *purpose);
+
+/*
  * Frees a record, wiping its value. NULL does nothing.
  */
 void gd_record_free(gd_record *r);

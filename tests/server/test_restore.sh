@@ -90,7 +90,7 @@ if [ "$GD_ENGINE" = pg ]; then
 		-c "SELECT pg_advisory_lock(1734637105, hashtext(current_schema()))" -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
 	holder=$!
 	for _ in $(seq 600); do
-		[ "$(vault_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND mode = 'ExclusiveLock' AND granted")" = 1 ] && break
+		[ "$(vault_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1734637105 AND objsubid = 2 AND mode = 'ExclusiveLock' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")" = 1 ] && break
 		kill -0 "$holder" 2>/dev/null || fail "psql could not take the vault lock"
 		sleep 0.1
 	done

@@ -90,6 +90,11 @@ struct gd__record_fields {
 void gd__meta_key(const unsigned char kek[GD__KEY_SIZE], unsigned char key[GD__KEY_SIZE]);
 void gd__record_mac(unsigned char out[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
                     const struct gd__record_fields *f);
+/* An identifier's blind index, as gd_subject_find looks it up (the value normalised first). */
+int gd__subject_blind(gd_actor *a, unsigned char blind[GD__BLIND_SIZE], const char *kind, const char *value);
+/* 0 if an identifiers row's `mac` binds `blind` to `pseudonym` and `kind`; GD_ECORRUPT if not. */
+int gd__identifier_check(gd_actor *a, const unsigned char blind[GD__BLIND_SIZE], const char *pseudonym,
+                         const char *kind, const void *mac, size_t n);
 void gd__identifier_mac(unsigned char out[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
                         int64_t tenant_id, const unsigned char blind[GD__BLIND_SIZE], const char *subject,
                         const char *kind);

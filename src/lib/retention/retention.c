@@ -384,14 +384,10 @@ int gd__retention_track(gd_vault *v, int64_t record_id, int64_t tenant_id)
 	                   "ii", record_id, tenant_id);
 }
 
-int gd__retention_forget_subject(gd_vault *v, int64_t tenant_id, int64_t subject_id)
+int gd__retention_forget_one(gd_vault *v, int64_t tenant_id, int64_t record_id)
 {
-	/* The tenant in the subquery alone: in the outer WHERE, SQLite would walk
-	 * the tenant's whole due-date index instead of the record ids. */
-	return gd__db_exec(v->store,
-	                   "DELETE FROM retention_due WHERE record_id IN"
-	                   " (SELECT id FROM records WHERE tenant_id = ? AND subject_id = ?)",
-	                   "ii", tenant_id, subject_id);
+	return gd__db_exec(v->store, "DELETE FROM retention_due WHERE tenant_id = ? AND record_id = ?", "ii",
+	                   tenant_id, record_id);
 }
 
 /*

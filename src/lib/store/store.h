@@ -102,6 +102,15 @@ struct gd__store_engine {
 	/* Runs statements separated by ';', no parameters, not cached (format
 	 * conversions that re-create a table from the engine's schema file). */
 	int (*exec_script)(gd__store *s, const char *sql);
+	/* Optional (NULL: begin). A caller's batch: the write lock waits for its
+	 * first write — lock_writes, called by vault/tx.c before each write
+	 * operation of the batch, or the engine's own first write statement —
+	 * so that the read operations before it run as reads outside a batch
+	 * do, without the lock, and two processes reading in batches overlap. */
+	int (*begin_batch)(gd__store *s);
+	/* Optional: takes the write lock of a begin_batch transaction now (a
+	 * no-op once taken). */
+	int (*lock_writes)(gd__store *s);
 	/* Claims an audit lane for this connection, held until it closes: the
 	 * lowest one no other live session holds (audit/audit_lane.c). NULL: the
 	 * engine serialises every writer, all share lane 0. */

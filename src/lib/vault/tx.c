@@ -95,6 +95,10 @@ static int op_begin(gd_vault *v, bool light, bool read)
 	int rc = 0;
 	if (outer && read)
 		v->tx.read_mark = v->audit.ndeferred;
+	/* A write operation in a batch whose engine left the lock for later
+	 * (begin_batch): taken before the operation's first statement. */
+	if (nested && !read && !v->tx.read && e->lock_writes && (rc = e->lock_writes(v->store)) < 0)
+		return rc;
 	if (!nested && read && e->begin_read) {
 		/* A read: no write lock (its entry is appended after it, gd__op_end). */
 		if ((rc = e->begin_read(v->store)) == 0) {
@@ -217,8 +221,9 @@ int gd_vault_begin(gd_vault *v)
 		return gd__err(GD_ESTATE, "a batch is already open: commit or roll it back first");
 	if (v->tx.reads)
 		return gd__err(GD_ESTATE, "a group of reads is open: end it with gd_vault_reads_commit first");
+	const struct gd__store_engine *e = v->store->engine;
 	int rc = write_lock(v);
-	if (rc == 0 && (rc = v->store->engine->begin(v->store)) == 0) {
+	if (rc == 0 && (rc = (e->begin_batch ? e->begin_batch : e->begin)(v->store)) == 0) {
 		v->tx.batch = 1;
 		v->tx.gen++;
 	} else {
