@@ -697,7 +697,7 @@ static void parse_minimum(struct gd__reg_ctx *c, struct fy_node *item, struct gd
 static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
 {
 	static const char *const keys[] = {"categories", "subjects", "stages", "legal_reference", "text",
-	                                   "minimum", NULL};
+	                                   "minimum", "unless_consent", NULL};
 	static const char *const skeys[] = {"action", "from", "after", "or_later", "or_earlier", NULL};
 	struct fy_node *keyn = NULL, *l = gd__reg_member(act, "retention", &keyn);
 	if (!keyn)
@@ -780,6 +780,12 @@ static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct g
 			rt.stages[rt.nstages++] = (struct gd__stage){(enum gd__stage_action)act_i, from, after};
 		}
 		parse_minimum(c, item, &rt, w);
+		struct fy_node *uk = NULL;
+		gd__reg_member(item, "unless_consent", &uk);
+		if (uk && format2(c, uk, "\"unless_consent\"")) {
+			rt.unless_consent = gd__reg_text(c, item, "unless_consent", false, w);
+			rt.unless_consent_line = line; /* checked once every activity is read (check_reads_from) */
+		}
 		if (rt.nstages && rt.stages[rt.nstages - 1].action == GD__STAGE_ARCHIVE)
 			WARN(c, item, "%s: archived data is never deleted nor anonymised: add a delete or anonymise stage", w);
 		a->retention[a->nretention++] = rt;
@@ -893,12 +899,26 @@ static void parse_reads_from(struct gd__reg_ctx *c, struct fy_node *act, struct 
 	}
 }
 
-/* Each reads_from names another activity of the register, with the same role and shared categories. */
+/*
+ * Each reads_from names another activity of the register, with the same role
+ * and shared categories; each retention exception (unless_consent) an
+ * activity whose basis is consent, as only a consent lives and ends.
+ */
 static void check_reads_from(struct gd__reg_ctx *c)
 {
 	struct gd__register *r = c->r;
 	for (size_t i = 0; i < r->nactivities; i++) {
 		const struct gd__activity *a = &r->activities[i];
+		for (size_t k = 0; k < a->nretention; k++) {
+			const struct gd__retention *rt = &a->retention[k];
+			const struct gd__activity *ca = rt->unless_consent ? gd__register_activity(r, rt->unless_consent) : NULL;
+			if (rt->unless_consent && !ca)
+				gd__reg_report_at(c, rt->unless_consent_line, 0, GD_REGISTER_ERROR, "activity \"%s\": retention \"unless_consent\" names \"%s\", which is not an activity of the register: name the activity the subject consents to (its basis consent)",
+				                  a->id, rt->unless_consent);
+			else if (ca && ca->basis != GD__BASIS_CONSENT)
+				gd__reg_report_at(c, rt->unless_consent_line, 0, GD_REGISTER_ERROR, "activity \"%s\": retention \"unless_consent\" names \"%s\", whose legal basis is not consent: the exception lasts as long as a consent, so name an activity with legal_basis: consent",
+				                  a->id, rt->unless_consent);
+		}
 		for (size_t k = 0; k < a->nreads_from; k++) {
 			const struct gd__read_source *rs = &a->reads_from[k];
 			const struct gd__activity *src = gd__register_activity(r, rs->activity);

@@ -146,6 +146,15 @@ struct gd__retention {
 	bool has_minimum;
 	struct gd__stage minimum;        /* action unused */
 	struct gd__stage_clocks *clocks; /* NULL, or one per stage (format 2) */
+	/*
+	 * Format 2: the exception of a consent ("supprimées dès la transaction
+	 * réalisée, sauf accord exprès du client"): while the subject holds a live
+	 * consent to this activity (one whose basis is consent), none of the
+	 * rule's stages runs; they run at their own date or when the consent
+	 * ends, whichever is later. NULL: no exception.
+	 */
+	const char *unless_consent;
+	int unless_consent_line;
 };
 
 struct gd__activity {
