@@ -1203,7 +1203,7 @@ static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = {"kind", "offered", "reason", "conditions",
 	                                   "identity_proof", "extra_copies_charged", "channels", "fee",
-	                                   "identity", "categories", NULL};
+	                                   "identity", "categories", "inform_changes", NULL};
 	static const char *const channel_kinds[] = {"email", "post", "form", "in_person", "phone", NULL};
 	static const char *const fees[] = {"free", "free_unless_unfounded", NULL};
 	struct fy_node *keyn = NULL, *l = gd__reg_member(root, "rights", &keyn);
@@ -1257,12 +1257,19 @@ static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 			gd__reg_strings(c, item, "categories", false, "a right", &r.categories, &list);
 			check_terms(c, &r.categories, list, GD__TAXO_CATEGORY, "a right");
 		}
+		/* Wimi §11: the company's own changes are told to the person (rights/owed.c). */
+		kn = NULL;
+		gd__reg_member(item, "inform_changes", &kn);
+		if (kn && format2(c, kn, "a right's \"inform_changes\""))
+			r.inform_changes = gd__reg_boolean(c, item, "inform_changes", false, "a right");
 		/* Art. 12(5): a charge is the exception (manifestly unfounded or excessive, further copies). */
 		if (r.fee && strcmp(r.fee, "free") == 0 && r.extra_copies_charged)
 			ERR(c, gd__reg_member(item, "fee", NULL), "a right: fee \"free\" and extra_copies_charged: true contradict each other: say free_unless_unfounded, or that extra copies are free");
 		if (k < 0)
 			continue;
 		r.kind = right_kinds[k];
+		if (r.inform_changes && strcmp(r.kind, "rectification") != 0)
+			ERR(c, gd__reg_member(item, "inform_changes", NULL), "right \"%s\": \"inform_changes\" belongs to the rectification right: move it there", r.kind);
 		if (!r.offered && !r.reason)
 			ERR(c, item, "right \"%s\" is not offered and no \"reason\" says why: quote the notice's reason", r.kind);
 		if (gd__register_right(c->r, r.kind)) {

@@ -227,6 +227,12 @@ struct gd__right {
 	const char *identity;        /* what identity check is asked, in words */
 	/* Format 2, rectification: the only categories it changes (empty: any). */
 	struct gd__strings categories;
+	/*
+	 * Format 2, rectification: a change the company makes to a person's data
+	 * (not one the person requested) is told to the person ("ces derniers en
+	 * seront spontanément informés"): an outbox notice to the subject.
+	 */
+	bool inform_changes;
 };
 
 struct gd__event_def {

@@ -186,6 +186,7 @@ static json_t *activity_json(const struct gd__activity *a)
 		}
 		put(ro, "stages", st);
 		put(ro, "legal_reference", jstr(r->legal_reference));
+		put(ro, "unless_consent", jstr(r->unless_consent));
 		put(ro, "text", jstr(r->text));
 		json_array_append_new(ret, ro);
 	}
@@ -273,6 +274,8 @@ json_t *gd__register_json(const struct gd__register *r)
 			json_object_set_new(e, "identity_proof", json_true());
 		if (g->extra_copies_charged)
 			json_object_set_new(e, "extra_copies_charged", json_true());
+		if (g->inform_changes)
+			json_object_set_new(e, "inform_changes", json_true());
 		put(e, "channels", jstrings(&g->channels));
 		put(e, "fee", jstr(g->fee));
 		put(e, "identity", jstr(g->identity));

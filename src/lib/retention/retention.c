@@ -134,6 +134,7 @@ struct ctx {
 		struct ruleset rs;
 	} cache[RULE_CACHE];
 	const struct rule_slot *last; /* the slot of the previous row: batches repeat keys */
+	bool consent_kept;            /* compute_next: a rule's stages wait on a live consent (unless_consent) */
 	/* sweep only */
 	const struct gd__retention *why_rule; /* the rule `why` was written for */
 	char why[160];
@@ -325,6 +326,7 @@ static int compute_next(struct ctx *c, const struct row *r, const struct ruleset
 	gd__store *db = c->a->v->store;
 	struct next best = {GD__DUE_NEVER, -1, -1, NULL}, arch = best;
 	*out = best;
+	c->consent_kept = false;
 	/* A minimum holds back the stages that remove the data (anonymise, delete). */
 	gd_time floor = 0;
 	bool pending = false;
@@ -341,8 +343,10 @@ static int compute_next(struct ctx *c, const struct row *r, const struct ruleset
 		int crc = consent_exception(c, rule, r->subject_id, &consent_until);
 		if (crc < 0)
 			return crc;
-		if (consent_until == GD__DUE_NEVER)
+		if (consent_until == GD__DUE_NEVER) {
+			c->consent_kept = true;
 			continue; /* kept while the consent lives: no stage of the rule is due */
+		}
 		for (size_t i = 0; i < rule->nstages; i++) {
 			const struct gd__stage *st = &rule->stages[i];
 			if (stage_after(st->action) <= r->stage)
@@ -900,7 +904,10 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 			if ((rc = compute_next(c, &r, rs, &nx)) < 0)
 				break;
 			if (nx.due == GD__DUE_NEVER) {
-				tot.waiting += step == 0;
+				if (step == 0 && c->consent_kept)
+					tot.kept_by_consent++;
+				else
+					tot.waiting += step == 0;
 				break;
 			}
 			if (nx.due == GD__DUE_HELD) {
