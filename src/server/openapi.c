@@ -39,6 +39,7 @@ static const struct api_doc docs[] = {
 	{"POST", R_TENANT "/subjects/{subject}/records", "putRecord", API_IDEMPOTENT, NULL, "RecordRef", NULL},
 	{"GET", R_TENANT "/subjects/{subject}/records", "listRecords", API_PAGED, "records", "Record", "!purpose:string:the activity the read is for|" Q_PAGE},
 	{"GET", R_TENANT "/records/{id}", "getRecord", 0, NULL, "Record", "!purpose:string:the activity the read is for"},
+	{"POST", R_TENANT "/records/{id}/disclose", "discloseRecord", 0, NULL, "Record", NULL},
 	{"PUT", R_TENANT "/records/{id}", "updateRecord", 0, NULL, "RecordUpdated", NULL},
 	{"DELETE", R_TENANT "/records/{id}", "deleteRecord", 0, NULL, "RecordDeleted", NULL},
 	{"DELETE", R_TENANT "/clients/{client}", "eraseClient", 0, NULL, "ClientErased", NULL},
@@ -55,6 +56,7 @@ static const struct api_doc docs[] = {
 	{"POST", R_TENANT "/breaches/{id}/scope", "scopeBreach", 0, NULL, "BreachScopeResult", NULL},
 	{"GET", R_TENANT "/breaches/{id}/draft", "draftBreach", 0, NULL, NULL, "to:string:authority or subjects|language:string:fr or en|format:string:text or html"},
 	{"POST", R_TENANT "/breaches/{id}/notify", "notifyBreach", 0, NULL, "Breach", NULL},
+	{"POST", R_TENANT "/breaches/{id}/controllers", "tellBreachControllers", 0, NULL, "Breach", NULL},
 	{"GET", R_TENANT "/calendar", "getCalendar", 0, NULL, "CalendarInfo", NULL},
 	{"PUT", R_TENANT "/calendar", "setCalendar", 0, NULL, "CalendarInfo", NULL},
 	{"POST", R_TENANT "/requests", "openRequest", API_IDEMPOTENT, NULL, "Request", NULL},
@@ -102,6 +104,15 @@ const struct api_doc *api_doc_of(const struct api_route *r)
 			return &docs[i];
 	return NULL;
 }
+
+/* The bodies of route_owed.c, apart so that the table above stays one generated string. */
+static const char owed_schema_text[] =
+	"{\"Disclosure\":{\"type\":\"object\",\"properties\":{\"purpose\":{\"type\":\"string\",\"description\":"
+	"\"an activity whose recipients include an authority\"},\"authority\":{\"type\":\"string\"},"
+	"\"legal_reference\":{\"type\":\"string\",\"description\":\"the text or order that compels the disclosure\"},"
+	"\"withhold\":{\"type\":\"string\",\"description\":\"why the owner may not be told: no notice is queued\"}},"
+	"\"required\":[\"purpose\",\"authority\",\"legal_reference\"]},\"BreachControllers\":{\"type\":\"object\","
+	"\"properties\":{\"activity\":{\"type\":\"string\",\"description\":\"only this processor activity's customers\"}}}}";
 
 /* Request and answer bodies, as JSON Schema (OpenAPI 3.0 dialect). */
 static const char schema_text[] =
@@ -525,6 +536,11 @@ json_t *api_openapi(void)
 			json_object_set_new(item, "head", operation(r, d, true));
 	}
 	json_t *schemas = json_loads(schema_text, 0, NULL);
+	/* The owed notices' bodies (route_owed.c). */
+	json_t *owed = json_loads(owed_schema_text, 0, NULL);
+	if (schemas && owed)
+		json_object_update(schemas, owed);
+	json_decref(owed);
 	return json_pack(
 		"{s:s,s:{s:s,s:s,s:s,s:{s:s,s:s}},s:[{s:s,s:s},{s:s,s:s,s:{s:{s:s,s:[s,s]},s:{s:s}}}],s:[{s:[]}],"
 		"s:o,s:{s:o,s:{s:{s:s,s:s},s:{s:s,s:s,s:s}}}}",

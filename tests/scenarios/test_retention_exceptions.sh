@@ -18,7 +18,7 @@ KEPT=$("$GARDIEN" subject create --email garde@example.fr) || fail "customer who
 PLAIN=$("$GARDIEN" subject create --email sans@example.fr) || fail "customer who does not"
 BANK_K=$(put "$KEPT" --activity billing --category user.financial.bank_account --subject-category customer "FR76 3000 6000 0112 3456 7890 189")
 BANK_P=$(put "$PLAIN" --activity billing --category user.financial.bank_account --subject-category customer "FR76 3000 6000 0112 3456 7890 190")
-expect_gardien 0 "the client's express agreement" -- --now 2026-01-10 consent give "$KEPT" bank_details_kept --channel espace-client
+expect_gardien 0 "the client's express agreement" -- --now 2026-01-10 consent give "$KEPT" billing --channel espace-client --text "J'accepte que Wimi conserve mes données bancaires pour mes prochains paiements"
 for s in "$KEPT" "$PLAIN"; do
 	expect_gardien 0 "transaction" -- --now 2026-01-31T15:00:00Z event "$s" transaction --at 2026-01-31T14:00:00Z
 	expect_gardien 0 "debit" -- --now 2026-01-31T15:00:00Z event "$s" debit --at 2026-01-31T14:00:00Z
@@ -38,7 +38,7 @@ sweep 2027-06-01T00:00:00Z
 expect_gardien 3 "without the agreement, deleted 13 months after the debit" -- get "$BANK_P" --purpose debt_collection
 expect_gardien 0 "with the agreement, still kept after 13 months" -- --now 2027-06-01 get "$BANK_K" --purpose billing
 # The client withdraws the agreement: the stages whose dates have passed run at the next sweep.
-expect_gardien 0 "agreement withdrawn" -- --now 2027-06-02T09:00:00Z consent withdraw "$KEPT" bank_details_kept --channel email
+expect_gardien 0 "agreement withdrawn" -- --now 2027-06-02T09:00:00Z consent withdraw "$KEPT" billing --channel email
 # The plan names the overdue stages at their own dates (the archive at the
 # transaction, the deletion 13 months after the debit); the sweep runs both.
 expect_gardien 0 "plan after the withdrawal" -- --now 2027-06-02T09:00:00Z --json retention plan --until 2027-06-30
@@ -49,10 +49,10 @@ sweep 2027-06-02T09:00:00Z
 expect_out '"archived":1,"anonymised":0,"deleted":1'
 expect_gardien 3 "the agreement ended: the bank data is deleted" -- get "$BANK_K" --purpose debt_collection
 
-# The register refuses an exception that no consent can carry.
-sed 's/unless_consent: bank_details_kept/unless_consent: billing/' "$GD_SOURCE_DIR/examples/wimi.yml" >bad.yml
-expect_gardien 2 "unless_consent on a contract activity" -- register check bad.yml
-expect_out "whose legal basis is not consent"
+# The register refuses an exception no consent can be recorded for.
+sed 's/unless_consent: billing/unless_consent: card_on_file/' "$GD_SOURCE_DIR/examples/wimi.yml" >bad.yml
+expect_gardien 2 "unless_consent naming no activity" -- register check bad.yml
+expect_out 'retention "unless_consent" names "card_on_file", which is not an activity'
 
 # ---- the plan against the sweep, under combined clocks ----
 # planned T: the transitions `retention plan` foresees up to T (sum of its rows'

@@ -825,6 +825,7 @@ static const char *const activity_keys[] = {
 	"backups",
 	"read_only",
 	"on_request",
+	"answers_authorities",
 	NULL,
 };
 
@@ -902,7 +903,7 @@ static void parse_reads_from(struct gd__reg_ctx *c, struct fy_node *act, struct 
 /*
  * Each reads_from names another activity of the register, with the same role
  * and shared categories; each retention exception (unless_consent) an
- * activity whose basis is consent, as only a consent lives and ends.
+ * activity, the one the consent ledger records the agreement for.
  */
 static void check_reads_from(struct gd__reg_ctx *c)
 {
@@ -911,12 +912,8 @@ static void check_reads_from(struct gd__reg_ctx *c)
 		const struct gd__activity *a = &r->activities[i];
 		for (size_t k = 0; k < a->nretention; k++) {
 			const struct gd__retention *rt = &a->retention[k];
-			const struct gd__activity *ca = rt->unless_consent ? gd__register_activity(r, rt->unless_consent) : NULL;
-			if (rt->unless_consent && !ca)
-				gd__reg_report_at(c, rt->unless_consent_line, 0, GD_REGISTER_ERROR, "activity \"%s\": retention \"unless_consent\" names \"%s\", which is not an activity of the register: name the activity the subject consents to (its basis consent)",
-				                  a->id, rt->unless_consent);
-			else if (ca && ca->basis != GD__BASIS_CONSENT)
-				gd__reg_report_at(c, rt->unless_consent_line, 0, GD_REGISTER_ERROR, "activity \"%s\": retention \"unless_consent\" names \"%s\", whose legal basis is not consent: the exception lasts as long as a consent, so name an activity with legal_basis: consent",
+			if (rt->unless_consent && !gd__register_activity(r, rt->unless_consent))
+				gd__reg_report_at(c, rt->unless_consent_line, 0, GD_REGISTER_ERROR, "activity \"%s\": retention \"unless_consent\" names \"%s\", which is not an activity of the register: name the activity the subject's agreement is recorded for in the consent ledger",
 				                  a->id, rt->unless_consent);
 		}
 		for (size_t k = 0; k < a->nreads_from; k++) {
@@ -1118,6 +1115,16 @@ static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__
 	gd__reg_member(n, "on_request", &fk);
 	if (fk && format2(c, fk, "\"on_request\""))
 		a->on_request = gd__reg_boolean(c, n, "on_request", false, what);
+	fk = NULL;
+	gd__reg_member(n, "answers_authorities", &fk);
+	if (fk && format2(c, fk, "\"answers_authorities\"")) {
+		a->answers_authorities = gd__reg_boolean(c, n, "answers_authorities", false, what);
+		bool named = false;
+		for (size_t i = 0; i < a->nrecipients && !named; i++)
+			named = a->recipients[i].kind && strcmp(a->recipients[i].kind, "authority") == 0;
+		if (a->answers_authorities && !named)
+			ERR(c, fk, "%s: answers_authorities and no recipient of kind authority: name the authorities it answers, e.g. - {name: autorités judiciaires, kind: authority}", what);
+	}
 	if (a->read_only && !gd__reg_member(n, "reads_from", NULL))
 		WARN(c, n, "%s: read_only and no \"reads_from\": it stores nothing and may read nothing of the other activities", what);
 	parse_retention(c, n, a, what);

@@ -148,10 +148,11 @@ struct gd__retention {
 	struct gd__stage_clocks *clocks; /* NULL, or one per stage (format 2) */
 	/*
 	 * Format 2: the exception of a consent ("supprimées dès la transaction
-	 * réalisée, sauf accord exprès du client"): while the subject holds a live
-	 * consent to this activity (one whose basis is consent), none of the
-	 * rule's stages runs; they run at their own date or when the consent
-	 * ends, whichever is later. NULL: no exception.
+	 * réalisée, sauf accord exprès du client"): while the consent ledger holds
+	 * the subject's live consent to this activity (whatever its basis: the
+	 * ledger records express agreements too), none of the rule's stages runs;
+	 * they run at their own date or when the consent ends, whichever is
+	 * later. NULL: no exception.
 	 */
 	const char *unless_consent;
 	int unless_consent_line;
@@ -209,6 +210,12 @@ struct gd__activity {
 	 * ("uniquement à la demande expresse de l'utilisateur").
 	 */
 	bool read_only, on_request;
+	/*
+	 * Format 2: the activity answers authorities' requests (WinBooks "Accès
+	 * dans le cadre d'une demande des autorités"): it is read only through
+	 * gd_record_disclose, which queues the notice to the data's owner.
+	 */
+	bool answers_authorities;
 };
 
 /* Kinds of rights, as request kinds (docs/register.md). */

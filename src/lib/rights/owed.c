@@ -42,17 +42,6 @@ static int queue(gd_actor *a, const char *recipient, const char *action, const c
 	                   activity, category, record_id, a->request_id);
 }
 
-/* True when every party `act` shares data with is an authority: the activity answers requisitions. */
-static bool authorities_only(const struct gd__activity *act)
-{
-	if (!act || !act->nrecipients || act->nprocessors)
-		return false;
-	for (size_t i = 0; i < act->nrecipients; i++)
-		if (!act->recipients[i].kind || strcmp(act->recipients[i].kind, "authority") != 0)
-			return false;
-	return true;
-}
-
 static bool names_authority(const struct gd__activity *act)
 {
 	for (size_t i = 0; act && i < act->nrecipients; i++)
@@ -70,9 +59,10 @@ int gd__owed_read_check(gd_actor *a, const struct gd__record_meta *m, const char
 	int rc = gd__rights_register(a, &reg);
 	if (rc < 0 || !reg)
 		return rc;
-	if (authorities_only(gd__rights_activity(reg, purpose)))
+	const struct gd__activity *act = gd__rights_activity(reg, purpose);
+	if (act && act->answers_authorities)
 		return gd__err(GD_EDENIED,
-		               "activity \"%s\" answers authorities' requests (its only recipients are authorities): read for it with 'gardien disclose' and the legal reference, so that the customer or the person is told",
+		               "activity \"%s\" answers authorities' requests (answers_authorities): read for it with 'gardien disclose' and the legal reference, so that the customer or the person is told",
 		               purpose);
 	return 0;
 }
