@@ -145,6 +145,7 @@ static const char *const top_keys[] = {
 	"rights",
 	"controls",
 	"backups",
+	"cookies",
 	NULL,
 };
 
@@ -176,6 +177,90 @@ static void parse_backups(struct gd__reg_ctx *c, struct fy_node *map, const char
 		     what, out->country);
 	if (out->daily_days < 0 && out->weekly_weeks < 0 && out->monthly_months < 0)
 		ERR(c, n, "%s: \"backups\" says how long no copy is kept: give daily_days, weekly_weeks or monthly_months", what);
+}
+
+/*
+ * cookies (format 2): {policy, text, list: [{name, activity, lifetime,
+ * purpose, provider}]}. Checked once the activities are read: each cookie
+ * serves an activity of the register; a lifetime over 13 months, the CNIL's
+ * ceiling for trackers (deliberation 2020-091), or shorter than the consent
+ * it rests on, is warned; an activity keeping cookie identifiers with no
+ * cookie declared for it is warned.
+ */
+static void parse_cookies(struct gd__reg_ctx *c, struct fy_node *root)
+{
+	static const char *const keys[] = {"policy", "text", "list", NULL};
+	static const char *const ckeys[] = {"name", "activity", "lifetime", "purpose", "provider", NULL};
+	struct gd__register *r = c->r;
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "cookies", &keyn);
+	if (!keyn || !format2(c, keyn, "\"cookies\"") || !gd__reg_is_mapping(c, n, keyn, "cookies"))
+		goto uncovered;
+	gd__reg_check_keys(c, n, "cookies", keys);
+	r->cookies.present = true;
+	r->cookies.policy = gd__reg_text(c, n, "policy", false, "cookies");
+	r->cookies.text = gd__reg_text(c, n, "text", false, "cookies");
+	if (r->cookies.policy && strncmp(r->cookies.policy, "https://", 8) != 0 &&
+	    strncmp(r->cookies.policy, "http://", 7) != 0)
+		ERR(c, gd__reg_member(n, "policy", NULL), "cookies: \"policy\" is \"%s\": give the cookie policy's address (https://…), or quote the notice in \"text\"",
+		    r->cookies.policy);
+	if (!r->cookies.policy && !r->cookies.text)
+		ERR(c, n, "cookies: say where the cookie policy is (\"policy: https://…\") or quote the notice (\"text\")");
+	struct fy_node *lk = NULL, *l = gd__reg_member(n, "list", &lk);
+	int count = lk && gd__reg_is_sequence(c, l, lk, "cookies list") ? fy_node_sequence_item_count(l) : 0;
+	if (count > 0 && (r->cookies.list = gd__reg_alloc(c, (size_t)count * sizeof *r->cookies.list))) {
+		void *it = NULL;
+		struct fy_node *item;
+		while ((item = fy_node_sequence_iterate(l, &it))) {
+			if (!gd__reg_is_mapping(c, item, lk, "a cookie"))
+				continue;
+			gd__reg_check_keys(c, item, "a cookie", ckeys);
+			struct gd__cookie ck = {0};
+			int line, col;
+			gd__reg_where(item, &line, &col);
+			ck.line = line;
+			ck.name = gd__reg_text(c, item, "name", true, "a cookie");
+			ck.activity = gd__reg_text(c, item, "activity", true, "a cookie");
+			ck.purpose = gd__reg_text(c, item, "purpose", false, "a cookie");
+			ck.provider = gd__reg_text(c, item, "provider", false, "a cookie");
+			if (gd__reg_member(item, "lifetime", NULL))
+				ck.has_lifetime = gd__reg_period(c, item, "lifetime", true, "a cookie", &ck.lifetime);
+			else
+				WARN(c, item, "cookie \"%s\": no \"lifetime\": how long it stays on the terminal is part of what people are told",
+				     ck.name ? ck.name : "?");
+			const struct gd__activity *act = ck.activity ? gd__register_activity(r, ck.activity) : NULL;
+			if (ck.activity && !act)
+				ERR(c, gd__reg_member(item, "activity", NULL), "cookie \"%s\": activity \"%s\" is not in the register: name the activity the cookie serves",
+				    ck.name ? ck.name : "?", ck.activity);
+			struct gd__period p = ck.lifetime;
+			int months = p.years * 12 + p.months;
+			if (ck.has_lifetime && (months > 13 || (months == 13 && p.days > 0)))
+				WARN(c, gd__reg_member(item, "lifetime", NULL), "cookie \"%s\": a lifetime over 13 months is beyond what the CNIL accepts for trackers (deliberation 2020-091)",
+				     ck.name ? ck.name : "?");
+			if (ck.has_lifetime && act && act->basis == GD__BASIS_CONSENT &&
+			    (act->consent_validity.years || act->consent_validity.months || act->consent_validity.days)) {
+				struct gd__period v = act->consent_validity;
+				int vm = v.years * 12 + v.months;
+				if (vm > months || (vm == months && v.days > p.days))
+					WARN(c, gd__reg_member(item, "lifetime", NULL), "cookie \"%s\": the consent of activity \"%s\" outlives the cookie: a consent to a cookie lasts no longer than the cookie",
+					     ck.name ? ck.name : "?", act->id);
+			}
+			if (ck.name && ck.activity)
+				r->cookies.list[r->cookies.n++] = ck;
+		}
+	}
+uncovered:
+	/* Cookie identifiers kept for an activity with no cookie declared for it. */
+	for (size_t i = 0; r->format >= 2 && i < r->nactivities; i++) {
+		const struct gd__activity *a = &r->activities[i];
+		bool cookie = false, declared = false;
+		for (size_t k = 0; k < a->categories.n && !cookie; k++)
+			cookie = strcmp(a->categories.v[k], "user.device.cookie_id") == 0;
+		for (size_t k = 0; k < r->cookies.n && !declared; k++)
+			declared = strcmp(r->cookies.list[k].activity, a->id) == 0;
+		if (cookie && !declared)
+			gd__reg_report_at(c, a->line, 0, GD_REGISTER_WARNING, "activity \"%s\" keeps cookie identifiers and no cookie is declared for it: list them under \"cookies\" with their lifetime",
+			                  a->id);
+	}
 }
 
 /* A whole number of `key` in min..max; -1 when absent (an error when it is not one). */
@@ -1356,6 +1441,7 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 	parse_backups(&c, root, "the register", &c.r->backups);
 	parse_activities(&c, root);
 	check_reads_from(&c);
+	parse_cookies(&c, root);
 	parse_rights(&c, root);
 	check_rights_waived(&c, root);
 	if (c.oom)

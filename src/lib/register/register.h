@@ -300,6 +300,24 @@ struct gd__register {
 		const char *support_access;                               /* "on_request" or "standing" */
 	} controls;
 	struct gd__backup_promise backups; /* format 2: the backups the notice promises */
+	/*
+	 * Format 2: the cookies as the notice declares them (Art. 13, ePrivacy
+	 * Art. 5(3)): where the cookie policy is, the notice's words, and each
+	 * cookie (or family of cookies) with the activity it serves and its
+	 * lifetime. present false: no "cookies" key.
+	 */
+	struct {
+		bool present;
+		const char *policy; /* the cookie policy's URL (http or https) */
+		const char *text;   /* the notice's words about cookies */
+		struct gd__cookie {
+			const char *name, *activity, *purpose, *provider;
+			bool has_lifetime;
+			struct gd__period lifetime;
+			int line;
+		} * list;
+		size_t n;
+	} cookies;
 };
 
 /*
