@@ -2,7 +2,7 @@
 # deleted by retention stay deleted when a backup from before is restored
 # (Wimi §9), a completed objection keeps refusing reads, each refusal in the
 # audit trail (IPORTA), and the breach clock of 72 hours runs to the second
-# (Wimi §21, Art. 33(1)).
+# (Wimi §21, Art. 33(1)); IPORTA's refusal of sensitive data.
 . "$(dirname "$0")/lib.sh"
 setup wimi wimi
 
@@ -69,4 +69,9 @@ expect_gardien 4 "refused again, later" -- --now 2028-01-01 get "$EV" --purpose 
 expect_gardien 0 "the refusals in the audit trail" -- --json audit list --action record.get --outcome denied
 expect_eq "$(grep -c '"record_id":'"$EV"',' <<<"$OUT")" 2 "both refused reads are traced"
 expect_gardien 0 "the audit trail verifies" -- audit verify
+
+# ---- IPORTA: "IPORTA se réserve le droit de refuser le traitement de données « sensibles »" ----
+# No activity declares a special category: such data is refused at write.
+expect_gardien 4 "health data refused" -- put "$V" --activity contact_requests --category user.health_and_medical --subject-category visitor "allergie"
+expect_out "does not declare category user.health_and_medical"
 finish
