@@ -19,7 +19,7 @@ req POST $T/subjects "$TD" '{"identifiers":{"email":"user@client-a.be"}}'; expec
 S=$(jq -r .subject <<<"$BODY")
 req POST $T/subjects/$S/records "$TD" '{"activity":"cloud_hosting","client":"CLIENT-A","category":"user.content.private.hosted","subject_category":"customer.cloud_user","value":"facture 2026-001"}'
 expect_status 201
-R=$(jq -r .record <<<"$BODY")
+R=$(jq -r .id <<<"$BODY")
 
 # WinBooks §3: "s'engage à prévenir dans les meilleurs délais, les clients ... d'une telle demande"
 req GET "$T/records/$R?purpose=authority_requests" "$TD"; expect_status 403 denied
@@ -34,13 +34,13 @@ jq -e '[.notices[] | select(.action == "authority:ordonnance 2026/117")] | lengt
 	fail "the client's notice: $BODY"
 # A role allowed to read but not the audit register may not tell controllers of a breach.
 req POST $T/breaches "$TD" '{"nature":"confidentiality","description":"serveur compromis"}'; expect_status 201
-B=$(jq -r .id <<<"$BODY")
-req POST $T/breaches/$B/controllers "$TA" '{}'; expect_status 403 denied
+BR=$(jq -r .id <<<"$BODY")
+req POST $T/breaches/$BR/controllers "$TA" '{}'; expect_status 403 denied
 # WinBooks §3 4°: "Vous notifier dans les meilleurs délais tout cas de violation"
-req POST $T/breaches/$B/controllers "$TD" '{"activity":"cloud_hosting"}'; expect_status 200
+req POST $T/breaches/$BR/controllers "$TD" '{"activity":"cloud_hosting"}'; expect_status 200
 jq -e '.queued == 1 and .controllers.status == "owed" and .controllers.pending == 1' <<<"$BODY" >/dev/null ||
 	fail "controllers: $BODY"
-req POST $T/breaches/$B/controllers "$TD" '{"activity":"customer_relations"}'; expect_status 400 bad_request
-req GET $T/breaches/$B "$TD"; expect_status 200
+req POST $T/breaches/$BR/controllers "$TD" '{"activity":"customer_relations"}'; expect_status 422 invalid
+req GET $T/breaches/$BR "$TD"; expect_status 200
 jq -e '.controllers.told == 1' <<<"$BODY" >/dev/null || fail "the clock in the breach: $BODY"
 finish
