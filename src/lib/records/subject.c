@@ -379,7 +379,7 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
 	if ((rc = gd__op_begin_read(a->v)) < 0)
 		return rc;
 	rc = gd__db_query(s, &st,
-	                  "SELECT s.pseudonym, i.kind, i.mac FROM identifiers i JOIN subjects s ON s.id = i.subject_id"
+	                  "SELECT s.pseudonym, i.kind, i.mac FROM identifiers i JOIN subjects s ON s.id = i.subject_id AND s.tenant_id = i.tenant_id"
 	                  " WHERE i.tenant_id = ? AND i.blind = ?",
 	                  "ib", a->tenant_id, blind, sizeof blind);
 	if (rc == 0) {
@@ -496,7 +496,7 @@ int gd_subject_erase(gd_actor *a, const char *subject)
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM identifiers WHERE subject_id = ?", "i", s.id);
 	if (rc == 0)
-		rc = gd__records_delete_subject(v, s.id);
+		rc = gd__records_delete_subject(v, a->tenant_id, s.id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "subject.erase", .subject = subject});
 	if (rc == 0) {
