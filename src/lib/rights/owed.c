@@ -106,9 +106,9 @@ int gd_record_disclose(gd_actor *a, gd_record **out, int64_t id, const char *pur
 		                 " record_id, request_id)"
 		                 " SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), c.client, CAST(? AS TEXT),"
 		                 " CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), c.record_id, CAST(0 AS BIGINT)"
-		                 " FROM record_clients c WHERE c.record_id = ?",
-		                 "iitttti", a->tenant_id, (int64_t)gd_vault_now(v), action, r->subject, r->activity,
-		                 r->category, id);
+		                 " FROM record_clients c WHERE c.record_id = ? AND c.tenant_id = ?",
+		                 "iittttii", a->tenant_id, (int64_t)gd_vault_now(v), action, r->subject, r->activity,
+		                 r->category, id, a->tenant_id);
 		if (rc == 0)
 			rc = gd__db_int(v->store, &told,
 			                "SELECT count(*) FROM outbox WHERE tenant_id = ? AND record_id = ? AND action = ?",
@@ -185,7 +185,7 @@ int gd__owed_breach(gd_actor *a, int64_t breach_id, const char *activity, int64_
 		                 " record_id, request_id)"
 		                 " SELECT DISTINCT CAST(? AS BIGINT), CAST(? AS BIGINT), c.client, CAST(? AS TEXT),"
 		                 " CAST('*' AS TEXT), r.activity, CAST(NULL AS TEXT), CAST(0 AS BIGINT), CAST(0 AS BIGINT)"
-		                 " FROM records r JOIN record_clients c ON c.record_id = r.id"
+		                 " FROM records r JOIN record_clients c ON c.record_id = r.id AND c.tenant_id = r.tenant_id"
 		                 " WHERE r.tenant_id = ? AND r.activity = ? AND NOT EXISTS (SELECT 1 FROM outbox o"
 		                 " WHERE o.tenant_id = r.tenant_id AND o.action = ? AND o.recipient = c.client"
 		                 " AND o.activity = r.activity)",
