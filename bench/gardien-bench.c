@@ -237,10 +237,12 @@ static int reuse(const struct opts *o, const char *dir, long writes, bool ordere
 		}
 		figure("record_put", writes, now_s() - t0, "per_second");
 	} else {
+		/* Readers group their reads (gd_vault_reads_begin): read transactions
+		 * beside the other processes, one commit of the group's entries. */
 		for (long i = 0; i < o->reads; i++) {
 			long s = rand() % nsubjects;
 			if (i % o->batch == 0)
-				CHECK("begin", gd_vault_begin(v));
+				CHECK("begin", gd_vault_reads_begin(v));
 			snprintf(email, sizeof email, "  Person%ld@Example.org", s);
 			CHECK("find", gd_subject_find(a, found, "email", email));
 			gd_record *rec;
@@ -252,7 +254,7 @@ static int reuse(const struct opts *o, const char *dir, long writes, bool ordere
 			}
 			gd_record_free(rec);
 			if (i % o->batch == o->batch - 1 || i == o->reads - 1)
-				CHECK("commit", gd_vault_commit(v));
+				CHECK("commit", gd_vault_reads_commit(v));
 		}
 		figure("find_and_read", o->reads, now_s() - t0, "per_second");
 	}

@@ -273,6 +273,32 @@ int gd_vault_commit(gd_vault *v);
  */
 void gd_vault_rollback(gd_vault *v);
 
+/*
+ * Starts a group of reads whose audit entries are committed together. Until
+ * gd_vault_reads_commit, the audited reads of this handle run in a read
+ * transaction (one snapshot, beside other readers and the writer, without the
+ * write lock) and return with their entries kept in memory instead of
+ * committed: the values they returned must not leave the caller before
+ * gd_vault_reads_commit returns 0 (a server holds its answers until then). A
+ * failed read keeps nothing and ends the snapshot. Writes may run in between:
+ * each ends the snapshot (the next read takes a new one) and commits on its
+ * own, as without a group. A batch (gd_vault_begin) cannot be opened meanwhile.
+ *
+ * @return 0, or GD_ESTATE (a batch, a group of reads or an operation is open).
+ */
+int gd_vault_reads_begin(gd_vault *v);
+
+/*
+ * Ends the group of reads: appends every entry kept since gd_vault_reads_begin
+ * and commits them durably, with the entries of the process's other readers of
+ * the vault (one commit for all). Ends the group whatever it returns.
+ *
+ * @return 0: every read of the group is audited durably, its value may go out;
+ *         GD_ESTATE (no group is open), or the error that kept the entries from
+ *         being committed: then none of the group's values may go out.
+ */
+int gd_vault_reads_commit(gd_vault *v);
+
 /* A row that failed authentication (gd_vault_verify); strings live during the call. */
 typedef struct gd_vault_damage {
 	char tenant[65];

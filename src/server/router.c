@@ -9,7 +9,9 @@
  * the route's operations (403, audited), then call the handler. Library errors
  * become problem details (RFC 9457, conventions.c) with a stable `code`. Around
  * the handler, the conventions of the route's documentation entry (openapi.c):
- * HEAD answered as GET, Allow on 405, paging, ETag, Idempotency-Key.
+ * HEAD answered as GET (and audited as it: the same checks and read, only the
+ * body is not sent) except where the GET hands a copy over (api_route_heads),
+ * Allow on 405, paging, ETag, Idempotency-Key.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -124,15 +126,21 @@ static bool match(struct api_ctx *c, const char *pat, const char *path)
 	return *pat == 0 && *path == 0;
 }
 
+bool api_route_heads(const struct api_route *r)
+{
+	return strcmp(r->method, "GET") == 0 && r->fn != route_request_export;
+}
+
 int api_route_match(struct api_ctx *c, const char *method, const char *path)
 {
 	int other = -1;
-	if (strcmp(method, "HEAD") == 0)
+	bool head = strcmp(method, "HEAD") == 0;
+	if (head)
 		method = "GET"; /* the same answer; libmicrohttpd sends no body */
 	for (size_t i = 0; i < api_nroutes; i++) {
 		if (!match(c, api_routes[i].pattern, path))
 			continue;
-		if (strcmp(api_routes[i].method, method) == 0)
+		if (strcmp(api_routes[i].method, method) == 0 && (!head || api_route_heads(&api_routes[i])))
 			return (int)i;
 		other = -2;
 	}
@@ -149,7 +157,7 @@ void api_allow(const char *path, char *out, size_t n)
 		if (!match(&c, api_routes[i].pattern, path) || strstr(out, m))
 			continue;
 		int k = snprintf(out + used, n - used, "%s%s%s", used ? ", " : "", m,
-		                 strcmp(m, "GET") == 0 ? ", HEAD" : "");
+		                 api_route_heads(&api_routes[i]) ? ", HEAD" : "");
 		if (k < 0 || (size_t)k >= n - used)
 			break;
 		used += (size_t)k;
@@ -382,7 +390,7 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 	struct api_ctx c = {.rq = rq, .resp = out};
 	const struct api_doc *doc = NULL;
 	unsigned flags = 0;
-	struct api_page page = {0, 0};
+	struct api_page page = {.limit = 0};
 	bool idem = false;
 	int status;
 	*out = (struct api_resp){.type = "application/json"};
@@ -395,8 +403,14 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 	}
 	if (i == -2) {
 		api_allow(rq->path, out->allow, sizeof out->allow);
-		status = api_error(&c, 405, "method_not_allowed", "%s is not allowed on %.200s: see Allow", rq->method,
-		                   rq->path);
+		if (strcmp(rq->method, "HEAD") == 0 && strstr(out->allow, "GET"))
+			status = api_error(&c, 405, "method_not_allowed",
+			                   "HEAD is not answered on %.200s: its GET hands a copy to the data subject, counted"
+			                   " (Art. 15(3)), which a HEAD must not do; use GET",
+			                   rq->path);
+		else
+			status = api_error(&c, 405, "method_not_allowed", "%s is not allowed on %.200s: see Allow",
+			                   rq->method, rq->path);
 		goto done;
 	}
 	const struct api_route *r = c.route = &api_routes[i];
