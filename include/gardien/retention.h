@@ -131,6 +131,8 @@ typedef struct gd_retention_plan_totals {
 	int64_t held;        /* records whose due deletion/anonymisation a hold blocks */
 	int64_t waiting;     /* records whose next stage waits for an event */
 	int64_t no_rule;     /* records no retention rule covers */
+	/* records kept while the subject's consent lives (a rule's unless_consent, with no expiry) */
+	int64_t kept_by_consent;
 } gd_retention_plan_totals;
 
 /*

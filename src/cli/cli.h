@@ -210,6 +210,7 @@ int cmd_key(struct cli *c, int argc, char **argv);
 int cmd_subject(struct cli *c, int argc, char **argv);
 int cmd_put(struct cli *c, int argc, char **argv);
 int cmd_get(struct cli *c, int argc, char **argv);
+int cmd_disclose(struct cli *c, int argc, char **argv);
 int cmd_update(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_erase(struct cli *c, int argc, char **argv);

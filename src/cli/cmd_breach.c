@@ -143,6 +143,38 @@ static void show(const gd_breach *b)
 	if (b->scoped_subjects >= 0)
 		printf("  audit scope     %lld subjects, %lld records (%s)\n", (long long)b->scoped_subjects,
 		       (long long)b->scoped_records, b->scoped_categories ? b->scoped_categories : "");
+	if (b->controllers_told)
+		printf("  controllers     %s: %lld told, %lld not acknowledged, due %s (Art. 33(2))\n",
+		       b->controllers_status, (long long)b->controllers_told, (long long)b->controllers_pending,
+		       cli_time(b->controllers_deadline, t));
+}
+
+/* breach controllers ID [--activity A]: a processor's breach told to its customers (Art. 33(2)). */
+static int breach_controllers(struct cli *c, int64_t id)
+{
+	const char *activity = cli_arg(c->args, "--activity");
+	int64_t n = 0;
+	int rc = only(c, "controllers", 2, "--activity");
+	if (rc != EXIT_OK)
+		return rc;
+	if ((rc = cli_open(c, true)) != EXIT_OK)
+		return rc;
+	if ((rc = gd_breach_tell_controllers(c->actor, id, activity, &n)) < 0)
+		return cli_fail(c, rc);
+	gd_breach *b;
+	if ((rc = gd_breach_get(c->actor, &b, id)) < 0)
+		return cli_fail(c, rc);
+	char t[32];
+	if (c->json) {
+		json_t *j = gd_breach_json(b);
+		cli_print_json(json_pack("{s:I,s:I,s:O?}", "breach", (json_int_t)id, "queued", (json_int_t)n, "clock",
+		                         json_object_get(j, "controllers")));
+		json_decref(j);
+	} else
+		printf("breach %lld: %lld notice(s) queued to the controllers; %s, due %s ('gardien outbox list')\n",
+		       (long long)id, (long long)n, b->controllers_status, cli_time(b->controllers_deadline, t));
+	gd_breach_free(b);
+	return EXIT_OK;
 }
 
 static int breach_record(struct cli *c, int64_t id)
@@ -279,7 +311,7 @@ int cmd_breach(struct cli *c, int argc, char **argv)
 		rc = gd_breach_list(c->actor, print_line, c);
 		return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
 	}
-	const char *known[] = {"update", "show", "notify", "inform", "no-notice", "draft"};
+	const char *known[] = {"update", "show", "notify", "inform", "no-notice", "draft", "controllers"};
 	bool ok = false;
 	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
 		ok = ok || strcmp(sub, known[i]) == 0;
@@ -293,6 +325,8 @@ int cmd_breach(struct cli *c, int argc, char **argv)
 		return breach_record(c, id);
 	if (strcmp(sub, "draft") == 0)
 		return breach_draft(c, id);
+	if (strcmp(sub, "controllers") == 0)
+		return breach_controllers(c, id);
 	gd_time at = 0;
 	const char *reason = cli_arg(a, "--delay-reason"), *v = cli_arg(a, "--at");
 	rc = only(c, sub, 2,

@@ -90,6 +90,16 @@ static const struct command commands[] = {
 	 "usage: gardien get RECORD --purpose ACTIVITY\n"
 	 "\n"
 	 "Refused (exit 4) when the purpose does not allow reading the record.\n"},
+	{"disclose", cmd_disclose, "read a record for an authority's request, the owner told",
+	 "usage: gardien disclose RECORD --purpose ACTIVITY --authority NAME --legal-reference REF\n"
+	 "                        [--withhold REASON]\n"
+	 "\n"
+	 "Reads the record as 'gardien get' does, for an activity whose recipients\n"
+	 "include an authority, and queues in the outbox the notice owed to whoever the\n"
+	 "data belongs to: each customer for data held as processor, else the person\n"
+	 "(action authority:REF). --withhold says why the request or the law forbids\n"
+	 "telling them; no notice is then queued. Both are audited. An activity whose\n"
+	 "only recipients are authorities is read this way only.\n"},
 	{"update", cmd_update, "replace the value of a record (rectification)",
 	 "usage: gardien update RECORD [--json-value] VALUE|-\n"},
 	{"delete", cmd_delete, "delete one record",
@@ -358,12 +368,16 @@ static const struct command commands[] = {
 	 "                            [--activity A] [--summary]\n"
 	 "       gardien breach notify ID [--at TIME] [--delay-reason TEXT]\n"
 	 "       gardien breach inform ID [--at TIME]\n"
+	 "       gardien breach controllers ID [--activity A]\n"
 	 "       gardien breach no-notice ID --reason TEXT\n"
 	 "       gardien breach draft ID [--to authority|subjects] [--language fr|en] [--html]\n"
 	 "\n"
 	 "The register of personal data breaches (GDPR Art. 33 and 34). The 72-hour\n"
 	 "clock runs from --detected (default: now); 'list' and 'show' give the status\n"
 	 "(open, overdue, notified, notified-late, not-notified) and the time left.\n"
+	 "A notification after 72 hours needs --delay-reason. 'controllers' tells the\n"
+	 "customers of data held as processor (outbox notices breach:ID; Art. 33(2)),\n"
+	 "on a clock of 24 hours from detection, stopped by acknowledging them.\n"
 	 "A notification after 72 hours needs --delay-reason. 'scope' counts, from the\n"
 	 "audit trail, the subjects, records and categories read or exported in the\n"
 	 "window (by --principal, e.g. a leaked token's service, for --activity) and,\n"

@@ -282,6 +282,8 @@ int route_breach_scope(struct api_ctx *c);
 int route_breach_draft(struct api_ctx *c);
 int route_principal_totp(struct api_ctx *c);
 int route_outbox_list(struct api_ctx *c);
+int route_record_disclose(struct api_ctx *c);
+int route_breach_controllers(struct api_ctx *c);
 int route_outbox_ack(struct api_ctx *c);
 int route_backup_status(struct api_ctx *c);
 int route_consent_expiring(struct api_ctx *c);

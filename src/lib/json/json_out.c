@@ -73,6 +73,15 @@ json_t *gd_breach_json(const gd_breach *b)
 		json_decref(j);
 		return NULL;
 	}
+	if (j && json_object_set_new(j, "controllers",
+	                             json_pack("{s:s,s:o,s:I,s:I,s:o}", "status", b->controllers_status, "deadline",
+	                                       time_json(b->controllers_deadline), "told",
+	                                       (json_int_t)b->controllers_told, "pending",
+	                                       (json_int_t)b->controllers_pending, "done_at",
+	                                       time_json(b->controllers_done_at))) != 0) {
+		json_decref(j);
+		return NULL;
+	}
 	if (j && b->scoped_subjects >= 0 &&
 	    json_object_set_new(j, "scope",
 	                        json_pack("{s:o,s:o,s:s?,s:s?,s:I,s:I,s:s?}", "from", time_json(b->scope_from), "to",

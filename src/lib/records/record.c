@@ -476,6 +476,9 @@ int gd_record_update(gd_actor *a, int64_t id, enum gd_value_type type, const voi
 	/* Art. 19: the recipients learn of every rectification, requested or not. */
 	if (rc == 0)
 		rc = gd__outbox_notify(a, "rectification", r.subject, r.activity, r.category, id, a->request_id);
+	/* And the person, of a change the company made (rights/owed.c: the register's inform_changes). */
+	if (rc == 0)
+		rc = gd__owed_change(a, r.subject, r.activity, r.category, id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 						.action = "record.update", .subject = r.subject, .record_id = id, .category = r.category});

@@ -134,6 +134,7 @@ struct ctx {
 		struct ruleset rs;
 	} cache[RULE_CACHE];
 	const struct rule_slot *last; /* the slot of the previous row: batches repeat keys */
+	bool consent_kept;            /* compute_next: a rule's stages wait on a live consent (unless_consent) */
 	/* sweep only */
 	const struct gd__retention *why_rule; /* the rule `why` was written for */
 	char why[160];
@@ -297,12 +298,35 @@ static int stage_due(gd__store *db, const struct gd__retention *rule, size_t i, 
 	return 0;
 }
 
+/*
+ * The exception of a consent on `rule` (register.h, unless_consent): in
+ * *until, 0 when none is in force for the subject, the consent's expiry when
+ * it is live and expires, GD__DUE_NEVER when it is live with no expiry. A
+ * consent given or withdrawn invalidates the subject's due dates (consent.c),
+ * so the cached date never outlives the consent it was computed under.
+ */
+static int consent_exception(struct ctx *c, const struct gd__retention *rule, int64_t subject_id, gd_time *until)
+{
+	*until = 0;
+	if (!rule->unless_consent || !subject_id)
+		return 0;
+	enum gd_consent_state state;
+	gd_time exp = 0;
+	int rc = gd__consent_state(c->a, &state, &exp, subject_id, rule->unless_consent);
+	if (rc < 0)
+		return rc;
+	if (state == GD_CONSENT_LIVE)
+		*until = exp ? exp : GD__DUE_NEVER;
+	return 0;
+}
+
 /* The next transition of `r` under the rules `rs` (see the file comment). */
 static int compute_next(struct ctx *c, const struct row *r, const struct ruleset *rs, struct next *out)
 {
 	gd__store *db = c->a->v->store;
 	struct next best = {GD__DUE_NEVER, -1, -1, NULL}, arch = best;
 	*out = best;
+	c->consent_kept = false;
 	/* A minimum holds back the stages that remove the data (anonymise, delete). */
 	gd_time floor = 0;
 	bool pending = false;
@@ -315,6 +339,14 @@ static int compute_next(struct ctx *c, const struct row *r, const struct ruleset
 		const struct gd__retention *rule = &rs->act->retention[k];
 		if (!in_set(rs, rule, r->category))
 			continue;
+		gd_time consent_until = 0;
+		int crc = consent_exception(c, rule, r->subject_id, &consent_until);
+		if (crc < 0)
+			return crc;
+		if (consent_until == GD__DUE_NEVER) {
+			c->consent_kept = true;
+			continue; /* kept while the consent lives: no stage of the rule is due */
+		}
 		for (size_t i = 0; i < rule->nstages; i++) {
 			const struct gd__stage *st = &rule->stages[i];
 			if (stage_after(st->action) <= r->stage)
@@ -325,6 +357,8 @@ static int compute_next(struct ctx *c, const struct row *r, const struct ruleset
 				continue;
 			if (rc < 0)
 				return rc;
+			if (due < consent_until)
+				due = consent_until;
 			if (st->action != GD__STAGE_ARCHIVE) {
 				if (pending)
 					continue;
@@ -871,7 +905,10 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 			if ((rc = compute_next(c, &r, rs, &nx)) < 0)
 				break;
 			if (nx.due == GD__DUE_NEVER) {
-				tot.waiting += step == 0;
+				if (step == 0 && c->consent_kept)
+					tot.kept_by_consent++;
+				else
+					tot.waiting += step == 0;
 				break;
 			}
 			if (nx.due == GD__DUE_HELD) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/retention/retention.h"
 #include "lib/rights/rights.h"
 
 static int check_source(const char *s, const char *what)
@@ -108,6 +109,9 @@ int gd_consent_give(gd_actor *a, const char *subject, const char *activity,
 	                 "iitiiibtttt", a->tenant_id, s.id, activity, event, (int64_t)at,
 	                 (int64_t)expires, hash, sizeof hash, version, ev->channel,
 	                 ev->source ? ev->source : "subject", a->principal);
+	/* A retention exception may last as long as this consent (unless_consent): reschedule. */
+	if (rc == 0)
+		rc = gd__retention_invalidate_subject(v, s.id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 						.action = event == GD_CONSENT_RENEWED ? "consent.renew" : "consent.give",
@@ -155,6 +159,8 @@ int gd_consent_withdraw(gd_actor *a, const char *subject, const char *activity, 
 	                 " principal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	                 "iitiittt", a->tenant_id, s.id, activity, (int64_t)GD_CONSENT_WITHDRAWN,
 	                 (int64_t)gd_vault_now(v), channel, "subject", a->principal);
+	if (rc == 0)
+		rc = gd__retention_invalidate_subject(v, s.id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 						.action = "consent.withdraw", .purpose = activity, .subject = subject});
