@@ -376,18 +376,12 @@ int gd_key_epoch(gd_vault *v, int (*progress)(void *ud, uint64_t done, uint64_t 
 		return rc;
 	if (v->tx.batch || v->tx.depth)
 		return gd__err(GD_ESTATE, "an epoch change runs in no batch: commit or roll back first");
-	/* One run at a time: two would each write a different new secret to the key file. */
-	char lpath[4300];
-	snprintf(lpath, sizeof lpath, "%s.epoch-lock", kpath);
-	int lfd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lfd < 0)
-		return gd__err(GD_EIO, "cannot open %s: %s", lpath, strerror(errno));
-	if (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
-		close(lfd);
-		return gd__err(GD_EBUSY, "another 'gardien key epoch' is running on this key file: let it finish");
-	}
+	/* One run at a time, and none beside a rotation: each writes the key file (keys.c). */
+	int lfd = -1;
+	if ((rc = gd__keys_lock(kpath, &lfd)) < 0)
+		return rc;
 	rc = epoch_run(v, kpath, progress, ud, out);
-	close(lfd);
+	gd__keys_unlock(lfd);
 	return rc;
 }
 

@@ -20,7 +20,11 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +39,48 @@ static const char *kind_name(int kind)
 	case GD__K_AUDIT: return "audit";
 	default: return "?";
 	}
+}
+
+/*
+ * One rotation, epoch change or prune at a time per key file: each reads the
+ * key file, adds or removes a version and writes it back, so two at once
+ * would each write a file without the other's key (two different masters).
+ * A second is refused (GD_EBUSY), not queued: the operator sees it at once.
+ */
+int gd__keys_lock(const char *kpath, int *fd)
+{
+	char lpath[4300];
+	snprintf(lpath, sizeof lpath, "%s.keys-lock", kpath);
+	*fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return gd__err(GD_EIO, "cannot open %s: %s", lpath, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		close(*fd);
+		*fd = -1;
+		return gd__err(GD_EBUSY, "another key rotation, 'key epoch' or 'key prune' is running on this key"
+		                         " file: let it finish, then run this again");
+	}
+#ifndef NDEBUG
+	/* Test builds: hold the lock until a file exists, having said so (two runs at once, tested). */
+	const char *hold = getenv("GARDIEN_TEST_HOLD_KEYS_LOCK");
+	if (hold) {
+		char held[4200];
+		snprintf(held, sizeof held, "%s.held", hold);
+		int h = open(held, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (h >= 0)
+			close(h);
+		struct timespec step = {0, 20000000};
+		while (access(hold, F_OK) != 0)
+			nanosleep(&step, NULL);
+	}
+#endif
+	return 0;
+}
+
+void gd__keys_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }
 
 int gd__key_file(gd_vault *v, char *out, size_t cap)
@@ -93,6 +139,9 @@ static int rewrap(gd_vault *v, uint32_t next)
 		rc = gd__tenant_set_key(v, ids[i], wrapped, sizeof wrapped);
 	}
 	gd__wipe(kek, sizeof kek);
+	/* The previous keys of tenant-key rotations under way are sealed by the master too. */
+	if (rc == 0)
+		rc = gd__tenant_prev_rewrap(v, next);
 	if (rc < 0)
 		return rc;
 	unsigned char zeros[32] = {0}, check[32 + GD__SEAL_OVERHEAD];
@@ -300,11 +349,10 @@ static int scan_needs(const char *dir, struct needs *nd)
 	return 0;
 }
 
-int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed)
+static int prune_locked(gd_vault *v, const char *kpath, const char *backup_dir, unsigned *destroyed)
 {
-	char kpath[4200];
 	struct needs *nd = gd__calloc(1, sizeof *nd);
-	int rc = gd__key_file(v, kpath, sizeof kpath);
+	int rc = 0;
 	unsigned gone = 0;
 	if (!nd)
 		return GD_ENOMEM;
@@ -352,34 +400,71 @@ int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed)
 	return rc;
 }
 
+int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed)
+{
+	char kpath[4200];
+	int fd = -1, rc = gd__key_file(v, kpath, sizeof kpath);
+	if (rc == 0 && (rc = gd__keys_lock(kpath, &fd)) == 0) {
+		/* The key file as it is now: another process may have rotated since this handle read it. */
+		if ((rc = gd__vault_reload_keys(v)) == 0)
+			rc = prune_locked(v, kpath, backup_dir, destroyed);
+		gd__keys_unlock(fd);
+	}
+	return rc;
+}
+
 int gd_key_rotate(gd_vault *v, const char *kind, const char *backup_dir, unsigned *version)
+{
+	return gd_key_rotate_with(v, kind, backup_dir, NULL, version);
+}
+
+int gd_key_rotate_with(gd_vault *v, const char *kind, const char *backup_dir, const gd_key_rotate_options *opts,
+                       unsigned *version)
 {
 	char kpath[4200];
 	uint32_t ver = 0;
 	unsigned pruned;
-	int rc = gd__key_file(v, kpath, sizeof kpath);
-	if (rc < 0 || (rc = check_backup_dir(backup_dir)) < 0)
+	int fd = -1, rc;
+	gd_key_rotate_options o = GD_KEY_ROTATE_OPTIONS_INIT;
+	if (opts && (opts->version < 1 || opts->version > GD_KEY_ROTATE_OPTIONS_VERSION))
+		return gd__err(GD_EINVAL, "gd_key_rotate_options version %u is not one this library knows",
+		               opts->version);
+	if (opts)
+		o = *opts;
+	bool tenant = kind && strcmp(kind, "tenant") == 0;
+	if (!kind || (strcmp(kind, "master") && strcmp(kind, "backup") && strcmp(kind, "audit") && !tenant))
+		return gd__err(GD_EINVAL, "key kind \"%.20s\" is not master, tenant, backup or audit", kind ? kind : "");
+	if (o.tenant && !tenant)
+		return gd__err(GD_EINVAL, "a tenant is named only to rotate its tenant key, not the %s key", kind);
+	if ((rc = gd__key_file(v, kpath, sizeof kpath)) < 0 || (rc = check_backup_dir(backup_dir)) < 0)
 		return rc;
 	if (v->tx.batch || v->tx.depth)
 		return gd__err(GD_ESTATE, "a key rotation runs in no batch: commit or roll back first");
+	if ((rc = gd__keys_lock(kpath, &fd)) < 0)
+		return rc;
 	/* The key file as it is now (another process may have rotated), its derived
 	 * secrets made keys of their own so that they outlive the master. */
 	if ((rc = gd__vault_reload_keys(v)) < 0)
-		return rc;
+		goto done;
 	gd__keyring_materialise(v->ring);
-	if (kind && strcmp(kind, "master") == 0)
+	/* Progress: a tenant rotation counts its rows; the others are one step each. */
+	if (!tenant && o.progress && (rc = o.progress(o.ud, 0, 1)) != 0)
+		goto done;
+	if (strcmp(kind, "master") == 0)
 		rc = rotate_master(v, kpath, &ver);
-	else if (kind && strcmp(kind, "backup") == 0)
+	else if (strcmp(kind, "backup") == 0)
 		rc = rotate_simple(v, GD__K_BACKUP, kpath, &ver);
-	else if (kind && strcmp(kind, "audit") == 0)
+	else if (strcmp(kind, "audit") == 0)
 		rc = rotate_simple(v, GD__K_AUDIT, kpath, &ver);
-	else if (kind && strcmp(kind, "tenant") == 0)
-		return gd__err(GD_EINVAL, "rotation of tenant keys is not available yet: rotate master, backup or audit");
 	else
-		return gd__err(GD_EINVAL, "key kind \"%.20s\" is not master, backup or audit", kind ? kind : "");
+		rc = gd__tenant_key_rotate(v, o.tenant, o.progress, o.ud, &ver);
+	if (rc == 0 && !tenant && o.progress)
+		rc = o.progress(o.ud, 1, 1);
 	if (rc == 0)
-		rc = gd_key_prune(v, backup_dir, &pruned);
+		rc = prune_locked(v, kpath, backup_dir, &pruned);
 	if (rc == 0 && version)
 		*version = ver;
+done:
+	gd__keys_unlock(fd);
 	return rc;
 }

@@ -91,6 +91,24 @@ int gd__master_open(gd_vault *v, uint32_t version, unsigned char *out, const voi
 int gd__master_kind(const gd_vault *v);
 /* The key file's path, or GD_ESTATE when the keys came from a descriptor or a command (keys.c). */
 int gd__key_file(gd_vault *v, char *out, size_t cap);
+/* ---- tenant keys (keys/tenant_key.c) ---- */
+/* Opens the tenant key sealed as `wrapped` (n bytes) into the actor, with the blind and metadata keys it derives. */
+int gd__actor_keys_load(gd_actor *a, const void *wrapped, size_t n);
+/*
+ * Inside an operation: makes the actor's tenant keys those of the tenant's row
+ * now, and the previous key's while a rotation is under way (a->has_prev).
+ * Queries once per transaction (unless `force`).
+ */
+int gd__actor_keys_fresh(gd_actor *a, bool force);
+/* Re-seals the previous tenant keys of rotations under way under master `next` (keys.c's re-wrap). */
+int gd__tenant_prev_rewrap(gd_vault *v, uint32_t next);
+/* Rotates the key of `tenant` (NULL: every tenant), resumable; `*version` the last version made. */
+int gd__tenant_key_rotate(gd_vault *v, const char *tenant, int (*progress)(void *ud, uint64_t done, uint64_t total),
+                          void *ud, uint32_t *version);
+/* One key rotation or epoch change at a time per key file: an exclusive lock on "<key file>.keys-lock". */
+int gd__keys_lock(const char *kpath, int *fd);
+void gd__keys_unlock(int fd);
+
 /* ---- erasure epochs (keys/epoch.c) ---- */
 /* The key of the actor's tenant's `epoch` (>= 1), opened on demand and kept in the actor; GD_ECORRUPT once destroyed. */
 int gd__epoch_key(gd_actor *a, uint32_t epoch, const unsigned char **key);

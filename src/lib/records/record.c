@@ -130,6 +130,9 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		spec->subject_category && *spec->subject_category ? spec->subject_category : NULL;
 	gd_time collected_at = spec->collected_at ? spec->collected_at : now;
 	unsigned char mac[GD__BLIND_SIZE];
+	/* Bound under the tenant key as its row has it now (a rotation may have begun: keys/tenant_key.c). */
+	if ((rc = gd__actor_keys_fresh(a, false)) < 0)
+		goto done;
 	gd__record_mac(mac, GD__ACTOR_META(a),
 	               &(struct gd__record_fields){.id = id, .tenant_id = a->tenant_id, .collected_at = collected_at, .stage = GD__REC_ACTIVE, .subject = subject, .activity = spec->activity, .category = spec->category, .subject_category = subject_category});
 	rc = gd__db_exec(v->store,
@@ -509,10 +512,13 @@ static int mac_after(gd_actor *a, int64_t id, int stage, gd_time collected, bool
 {
 	gd__store *db = a->v->store;
 	gd__stmt *st;
-	int rc = gd__db_query(db, &st,
-	                      "SELECT r.activity, r.category, r.subject_category, r.collected_at, s.pseudonym"
-	                      " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id WHERE r.id = ?",
-	                      "i", id);
+	int rc = gd__actor_keys_fresh(a, false); /* the tenant key of now (keys/tenant_key.c) */
+	if (rc < 0)
+		return rc;
+	rc = gd__db_query(db, &st,
+	                  "SELECT r.activity, r.category, r.subject_category, r.collected_at, s.pseudonym"
+	                  " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id WHERE r.id = ?",
+	                  "i", id);
 	if (rc < 0)
 		return rc;
 	rc = gd__db_step(db, st);
