@@ -26,8 +26,12 @@ enum {
 	GD__K_TOTP = 5,
 	GD__K_TOKEN = 6,
 	/* the erasure-epoch secret sealing every tenant's epoch keys (epoch.c) */
-	GD__K_EPOCH = 7
+	GD__K_EPOCH = 7,
+	/* an epoch secret held by the PKCS#11 token of a token vault (key bytes zero) */
+	GD__K_EPOCH_TOKEN = 8
 };
+/* Token objects of epoch secrets: version | GD__P11_EPOCH, labelled "PREFIX-epoch-N" (pkcs11.c). */
+#define GD__P11_EPOCH 0x80000000u
 struct gd__keyring_entry {
 	unsigned char kind;
 	uint32_t version;
