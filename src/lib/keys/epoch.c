@@ -421,6 +421,70 @@ static int reseal(gd_vault *v, uint32_t next, gd_key_epoch_result *r)
 	return gd__op_end(v, rc);
 }
 
+int gd__epoch_adopt(gd_vault *v, const struct gd__keyring *from)
+{
+	gd__stmt *st;
+	struct {
+		int64_t tenant, epoch;
+		uint32_t version;
+		unsigned char sealed[GD__KEY_SIZE + GD__SEAL_OVERHEAD];
+		size_t n;
+	} *rows = NULL;
+	int n = 0, rc = 0;
+	if (!from || !gd__keyring_find(from, GD__K_EPOCH, 0))
+		return 0; /* a backup of an older format, or made before any epoch */
+	if (!(rows = gd__calloc(1024, sizeof *rows)))
+		return GD_ENOMEM;
+	rc = gd__db_query(v->store, &st,
+	                  "SELECT tenant_id, epoch, secret_version, sealed_key FROM tenant_epochs WHERE sealed_key IS NOT NULL",
+	                  NULL);
+	if (rc == 0) {
+		while ((rc = gd__db_step(v->store, st)) == 1 && n < 1024) {
+			size_t len = 0;
+			const void *s = gd__col_blob(v->store, st, 3, &len);
+			rows[n].tenant = gd__col_int(v->store, st, 0);
+			rows[n].epoch = gd__col_int(v->store, st, 1);
+			rows[n].version = (uint32_t)gd__col_int(v->store, st, 2);
+			rows[n].n = s && len == sizeof rows[n].sealed ? len : 0;
+			if (rows[n].n)
+				memcpy(rows[n].sealed, s, len);
+			n++;
+		}
+		gd__db_reset(v->store, st);
+		rc = rc < 0 ? rc : 0;
+	}
+	for (int i = 0; rc == 0 && i < n; i++) {
+		unsigned char key[GD__KEY_SIZE], sealed[GD__KEY_SIZE + GD__SEAL_OVERHEAD], ad[32];
+		size_t adn = epoch_ad(ad, rows[i].tenant, (uint32_t)rows[i].epoch);
+		if (!rows[i].n ||
+		    open_epoch_key(v, rows[i].tenant, (uint32_t)rows[i].epoch, rows[i].version, rows[i].sealed, rows[i].n, key) == 0) {
+			gd__wipe(key, sizeof key);
+			continue; /* under a secret the live key file still holds */
+		}
+		const struct gd__keyring_entry *e = gd__keyring_find(from, GD__K_EPOCH, rows[i].version);
+		if (!e || gd__open(key, e->key, rows[i].sealed, rows[i].n, ad, adn) < 0)
+			continue; /* not the backup's either: stays unreadable, as it was */
+		const struct gd__keyring_entry *to = find_secret(v, 0);
+		if (!to) {
+			/* A live key file with no epoch secret yet: its first one. */
+			char kpath[4200];
+			if ((rc = gd__key_file(v, kpath, sizeof kpath)) == 0 && (rc = secret_new(v, 1)) == 0)
+				rc = gd__keyring_write(v->ring, kpath);
+			to = rc == 0 ? find_secret(v, 0) : NULL;
+		}
+		if (rc == 0)
+			rc = secret_seal(v, to, sealed, key, ad, adn);
+		gd__wipe(key, sizeof key);
+		if (rc == 0)
+			rc = gd__db_exec(v->store,
+			                 "UPDATE tenant_epochs SET sealed_key = ?, secret_version = ? WHERE tenant_id = ? AND epoch = ?",
+			                 "biii", sealed, sizeof sealed, (int64_t)to->version, rows[i].tenant, rows[i].epoch);
+	}
+	gd__wipe(rows, 1024 * sizeof *rows);
+	gd__free(rows);
+	return rc;
+}
+
 static int epoch_run(gd_vault *v, const char *kpath, int (*progress)(void *ud, uint64_t done, uint64_t total),
                      void *ud, gd_key_epoch_result *out);
 

@@ -120,6 +120,12 @@ int gd__epoch_key(gd_actor *a, uint32_t epoch, const unsigned char **key);
 int gd__epoch_current(gd_actor *a, uint32_t *epoch);
 /* When an erasure at `at` in `tenant` became (or becomes) unreadable in every copy; GD_ENOTFOUND: epoch 0. */
 int gd__epoch_horizon(gd_vault *v, const char *tenant, gd_time at, gd_time *horizon);
+/*
+ * A restored snapshot's epoch keys sealed under secrets the live key file no
+ * longer holds: opened with `from` (the backup's own secrets) and sealed
+ * again under the live current secret, in the caller's operation.
+ */
+int gd__epoch_adopt(gd_vault *v, const struct gd__keyring *from);
 /* Re-wraps the tenant keys and the key check under the ring's newest master (keys.c), in the caller's operation. */
 int gd__key_rewrap_to_newest(gd_vault *v);
 /* Keeps `pk` among the audit public keys whose old signatures verify (keys.c), in the caller's operation. */
