@@ -126,6 +126,8 @@ struct gd__pg_lock;
 int gd__pg_lock_open(struct gd__pg_lock **out, const char *url, const char *who);
 int gd__pg_lock_set(struct gd__pg_lock *l, bool exclusive, char *who_holds, size_t cap);
 void gd__pg_lock_unset_exclusive(struct gd__pg_lock *l);
+/* 0 while the lock's connection is alive; GD_EIO once it dropped (never blocks). */
+int gd__pg_lock_check(struct gd__pg_lock *l);
 void gd__pg_lock_close(struct gd__pg_lock *l);
 
 /*
