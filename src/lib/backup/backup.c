@@ -715,7 +715,7 @@ int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 		goto done;
 	/* Verified by reading it back, and audited, before it counts as a backup. */
 	if ((rc = decrypt_file(v->ring, path, NULL, NULL, &created, NULL, NULL)) < 0 ||
-	    (rc = audit_vault(v, "backup.create", name)) < 0) {
+	    (rc = gd__key_note_made(v, path)) < 0 || (rc = audit_vault(v, "backup.create", name)) < 0) {
 		unlink(path);
 		goto done;
 	}
@@ -789,7 +789,7 @@ int gd_backup_journal_export(gd_vault *v, const char *dest)
 	if ((rc = append_journal(tmp, jpath)) == 0 && (rc = append_secrets(tmp, NULL, NULL)) == 0 &&
 	    (rc = encrypt_file(v->ring, v->master_version, tmp, dest, gd_vault_now(v), BK_JOURNAL_ONLY)) == 0 &&
 	    ((rc = decrypt_file(v->ring, dest, NULL, NULL, &created, NULL, NULL)) < 0 ||
-	     (rc = audit_vault(v, "backup.journal.export", NULL)) < 0))
+	     (rc = gd__key_note_made(v, dest)) < 0 || (rc = audit_vault(v, "backup.journal.export", NULL)) < 0))
 		unlink(dest);
 	unlink(tmp);
 	return rc;

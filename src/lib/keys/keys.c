@@ -20,6 +20,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -291,13 +293,123 @@ done:
 	return rc;
 }
 
-/* Backup files of `dir`: which backup key ids and master versions they need. */
+/* Backup files (of `dir`, and the ones the list of made files names): which backup key ids and master versions they need. */
+#define NEEDS_MAX 1024
 struct needs {
-	unsigned char ids[256][GD__BLIND_SIZE];
-	uint32_t masters[256];
+	unsigned char ids[NEEDS_MAX][GD__BLIND_SIZE];
+	uint32_t masters[NEEDS_MAX];
 	int n;
 	bool overflow;
 };
+
+/* Adds what the backup file at `path` needs; not a backup (or gone): nothing. */
+static void read_header(const char *path, struct needs *nd)
+{
+	unsigned char h[64];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return;
+	size_t got = fread(h, 1, sizeof h, f);
+	fclose(f);
+	if (got != sizeof h || memcmp(h, "GDBAK", 5) != 0)
+		return;
+	if (nd->n == NEEDS_MAX) {
+		nd->overflow = true;
+		return;
+	}
+	memcpy(nd->ids[nd->n], h + 48, GD__BLIND_SIZE);
+	nd->masters[nd->n] = (uint32_t)h[20] | (uint32_t)h[21] << 8 | (uint32_t)h[22] << 16 | (uint32_t)h[23] << 24;
+	if (!nd->masters[nd->n])
+		nd->masters[nd->n] = 1;
+	nd->n++;
+}
+
+/*
+ * "<key file>.made": the absolute path of every backup and journal export this
+ * key file's vault wrote (one a line), wherever it was written (another
+ * --dir, an export kept off-site), so that prune keeps the keys they need
+ * and not only those of the backup folder it is given. Appended under an
+ * flock of the list; prune drops the lines of files gone.
+ */
+static int made_path(gd_vault *v, char *out, size_t cap)
+{
+	char kpath[4200];
+	int rc = gd__key_file(v, kpath, sizeof kpath);
+	if (rc == 0)
+		snprintf(out, cap, "%s.made", kpath);
+	return rc;
+}
+
+int gd__key_note_made(gd_vault *v, const char *path)
+{
+	char list[4300], abs[PATH_MAX + 2];
+	/* Keys from a descriptor or a command: nothing rotates them here, nothing to keep. */
+	if (made_path(v, list, sizeof list) < 0 || !realpath(path, abs) || strchr(abs, '\n'))
+		return 0;
+	size_t n = strlen(abs);
+	abs[n++] = '\n';
+	for (int tries = 0; tries < 3; tries++) {
+		int fd = open(list, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return gd__err(GD_EIO, "cannot record the backup in %s: %s", list, strerror(errno));
+		struct stat a, b;
+		flock(fd, LOCK_EX);
+		/* Replaced by a prune meanwhile: write to the new list, not the old one. */
+		bool same = fstat(fd, &a) == 0 && stat(list, &b) == 0 && a.st_ino == b.st_ino;
+		int rc = same && write(fd, abs, n) != (ssize_t)n ? gd__err(GD_EIO, "cannot record the backup in %s", list) : 0;
+		close(fd);
+		if (same)
+			return rc;
+	}
+	return gd__err(GD_EIO, "cannot record the backup in %s: it keeps being replaced", list);
+}
+
+/* Reads the list of made files into `nd` (the ones still there), and rewrites it without the ones gone. */
+static int scan_made(gd_vault *v, struct needs *nd)
+{
+	char list[4300], tmp[4400], line[PATH_MAX + 2];
+	if (made_path(v, list, sizeof list) < 0)
+		return 0;
+	int fd = open(list, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : gd__err(GD_EIO, "cannot read %s: %s", list, strerror(errno));
+	flock(fd, LOCK_EX);
+	FILE *in = fdopen(fd, "r");
+	if (!in) {
+		close(fd);
+		return GD_ENOMEM;
+	}
+	snprintf(tmp, sizeof tmp, "%s.new", list);
+	FILE *out = fopen(tmp, "w");
+	bool dropped = false;
+	int rc = out ? 0 : gd__err(GD_EIO, "cannot write %s: %s", tmp, strerror(errno));
+	while (rc == 0 && fgets(line, sizeof line, in)) {
+		size_t n = strlen(line);
+		bool whole = n && line[n - 1] == '\n';
+		if (whole)
+			line[--n] = 0;
+		/* A line cut short or not a path: dropped, as a file gone. */
+		if (!whole || line[0] != '/' || access(line, F_OK) != 0) {
+			dropped = true;
+			if (!whole)
+				while (fgets(line, sizeof line, in) && !strchr(line, '\n'))
+					;
+			continue;
+		}
+		read_header(line, nd);
+		fprintf(out, "%s\n", line);
+	}
+	if (out && (fflush(out) != 0 || fsync(fileno(out)) != 0))
+		rc = gd__err(GD_EIO, "cannot write %s", tmp);
+	if (out)
+		fclose(out);
+	if (rc == 0 && dropped && rename(tmp, list) != 0)
+		rc = gd__err(GD_EIO, "cannot replace %s: %s", list, strerror(errno));
+	if (!dropped || rc < 0)
+		unlink(tmp);
+	fclose(in); /* the lock goes with it, after the rename */
+	return rc;
+}
 
 /*
  * A backup folder named after a PostgreSQL URL (a caller that appended
@@ -321,29 +433,13 @@ static int scan_needs(const char *dir, struct needs *nd)
 		return dir && errno != ENOENT ? gd__err(GD_EIO, "cannot read backup directory %s: %s", dir, strerror(errno))
 		                              : 0;
 	struct dirent *e;
-	while ((e = readdir(d))) {
+	while ((e = readdir(d)) && !nd->overflow) {
 		size_t len = strlen(e->d_name);
 		if (len < 6 || strcmp(e->d_name + len - 5, ".gdbk") != 0)
 			continue;
 		char path[4400];
-		unsigned char h[64];
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		FILE *f = fopen(path, "rb");
-		if (!f)
-			continue;
-		size_t got = fread(h, 1, sizeof h, f);
-		fclose(f);
-		if (got != sizeof h || memcmp(h, "GDBAK", 5) != 0)
-			continue;
-		if (nd->n == 256) {
-			nd->overflow = true;
-			break;
-		}
-		memcpy(nd->ids[nd->n], h + 48, GD__BLIND_SIZE);
-		nd->masters[nd->n] = (uint32_t)h[20] | (uint32_t)h[21] << 8 | (uint32_t)h[22] << 16 | (uint32_t)h[23] << 24;
-		if (!nd->masters[nd->n])
-			nd->masters[nd->n] = 1;
-		nd->n++;
+		read_header(path, nd);
 	}
 	closedir(d);
 	return 0;
@@ -358,8 +454,11 @@ static int prune_locked(gd_vault *v, const char *kpath, const char *backup_dir, 
 		return GD_ENOMEM;
 	if (rc == 0)
 		rc = scan_needs(backup_dir, nd);
+	if (rc == 0)
+		rc = scan_made(v, nd);
 	if (rc == 0 && nd->overflow)
-		rc = gd__err(GD_ETOOBIG, "more than 256 backups in %s: prune them first", backup_dir);
+		rc = gd__err(GD_ETOOBIG, "more than %d backups and journal exports (in %s and elsewhere): prune them first",
+		             NEEDS_MAX, backup_dir);
 	const struct gd__keyring_entry *cur_b = gd__keyring_find(v->ring, GD__K_BACKUP, 0);
 	const struct gd__keyring_entry *cur_m = gd__keyring_find(v->ring, gd__master_kind(v), 0);
 	uint32_t cur_bv = cur_b ? cur_b->version : 0, cur_mv = cur_m ? cur_m->version : 0;

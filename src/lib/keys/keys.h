@@ -126,6 +126,8 @@ int gd__epoch_horizon(gd_vault *v, const char *tenant, gd_time at, gd_time *hori
  * again under the live current secret, in the caller's operation.
  */
 int gd__epoch_adopt(gd_vault *v, const struct gd__keyring *from);
+/* Records a backup or journal export just written at `path`, so that key prune keeps what it needs wherever it is (keys.c). */
+int gd__key_note_made(gd_vault *v, const char *path);
 /* Re-wraps the tenant keys and the key check under the ring's newest master (keys.c), in the caller's operation. */
 int gd__key_rewrap_to_newest(gd_vault *v);
 /* Keeps `pk` among the audit public keys whose old signatures verify (keys.c), in the caller's operation. */

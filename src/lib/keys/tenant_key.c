@@ -405,8 +405,7 @@ static int records_pass(struct rot *r)
 			if (gd__memcmp(want, rows[i].mac, sizeof want) != 0)
 				continue;
 			gd__record_mac(want, GD__ACTOR_META(a), &f);
-			rc = gd__db_exec(r->v->store, "UPDATE records SET mac = ? WHERE id = ?", "bi", want, sizeof want,
-			                 rows[i].id);
+			rc = gd__record_set_mac(r->v, rows[i].id, want);
 		}
 		if ((rc = gd__op_end(r->v, rc)) < 0 || n == 0)
 			break;
@@ -490,8 +489,7 @@ static int identifiers_pass(struct rot *r)
 			gd__identifier_blind(blind, GD__ACTOR_BLIND(a), x->kind, norm, nv);
 			gd__wipe(norm, GD_IDENTIFIER_MAX + 2);
 			gd__identifier_mac(want, GD__ACTOR_META(a), a->tenant_id, blind, x->subject, x->kind);
-			rc = gd__db_exec(r->v->store, "UPDATE identifiers SET blind = ?, mac = ? WHERE tenant_id = ? AND blind = ?",
-			                 "bbib", blind, sizeof blind, want, sizeof want, a->tenant_id, x->blind, sizeof x->blind);
+			rc = gd__identifier_set_blind(r->v, a->tenant_id, x->blind, blind, want);
 		}
 		if ((rc = gd__op_end(r->v, rc)) < 0 || n == 0)
 			break;

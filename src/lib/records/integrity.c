@@ -104,6 +104,21 @@ int gd__record_mac_check(gd_actor *a, const struct gd__record_fields *f, const v
 	return 0;
 }
 
+/* ---- a tenant-key rotation's writes (keys/tenant_key.c) ---- */
+
+int gd__record_set_mac(gd_vault *v, int64_t id, const unsigned char mac[GD__BLIND_SIZE])
+{
+	return gd__db_exec(v->store, "UPDATE records SET mac = ? WHERE id = ?", "bi", mac, (size_t)GD__BLIND_SIZE, id);
+}
+
+int gd__identifier_set_blind(gd_vault *v, int64_t tenant_id, const unsigned char old[GD__BLIND_SIZE],
+                             const unsigned char blind[GD__BLIND_SIZE], const unsigned char mac[GD__BLIND_SIZE])
+{
+	return gd__db_exec(v->store, "UPDATE identifiers SET blind = ?, mac = ? WHERE tenant_id = ? AND blind = ?", "bbib",
+	                   blind, (size_t)GD__BLIND_SIZE, mac, (size_t)GD__BLIND_SIZE, tenant_id, old,
+	                   (size_t)GD__BLIND_SIZE);
+}
+
 /* ---- verification of every row ---- */
 
 struct verify {

@@ -115,6 +115,10 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		goto free;
 	if ((rc = gd__subject_load(a, &s, subject, true)) < 0)
 		goto done;
+	/* The MAC below under the tenant key as its row has it now (a rotation may
+	 * have begun: keys/tenant_key.c); checked before anything is audited. */
+	if ((rc = gd__actor_keys_fresh(a, false)) < 0)
+		goto done;
 	/* From the vault's counter: above every id ever given, deleted ones included. */
 	if ((rc = gd__db_next_id(v->store, GD__COUNTER_RECORDS, &id)) < 0)
 		goto done;
@@ -130,9 +134,6 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		spec->subject_category && *spec->subject_category ? spec->subject_category : NULL;
 	gd_time collected_at = spec->collected_at ? spec->collected_at : now;
 	unsigned char mac[GD__BLIND_SIZE];
-	/* Bound under the tenant key as its row has it now (a rotation may have begun: keys/tenant_key.c). */
-	if ((rc = gd__actor_keys_fresh(a, false)) < 0)
-		goto done;
 	gd__record_mac(mac, GD__ACTOR_META(a),
 	               &(struct gd__record_fields){.id = id, .tenant_id = a->tenant_id, .collected_at = collected_at, .stage = GD__REC_ACTIVE, .subject = subject, .activity = spec->activity, .category = spec->category, .subject_category = subject_category});
 	rc = gd__db_exec(v->store,
