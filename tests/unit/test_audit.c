@@ -1060,7 +1060,7 @@ static void formats_are_guarded(void **state)
 	sqlite3_free(err);
 	sqlite3_close(db);
 	/* A format this gardien does not know. */
-	db_exec(f->path, "UPDATE meta SET value = 7 WHERE key = 'format'");
+	db_exec(f->path, "UPDATE meta SET value = 8 WHERE key = 'format'");
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	assert_int_equal(gd_vault_open(&f->v, f->path, &o), GD_ESTATE);
 	assert_non_null(strstr(gd_error_last(), "newer gardien"));
@@ -1114,7 +1114,7 @@ static void old_vault_is_converted(void **state)
 	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 1);
 	fx_reopen(f);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'audit' AND type = 'table'"), 0);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 7);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks"), 2); /* a block per chain */
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit"), entries);
 	assert_int_equal(db_count(f->path, "SELECT sum(seq * length(hash) + at + length(principal || action)) FROM audit"), digest);
@@ -1189,7 +1189,7 @@ static void format_4_vault_becomes_lane_0(void **state)
 	        " WITHOUT ROWID; INSERT INTO audit_checkpoints SELECT * FROM c4; DROP TABLE c4;"
 	        " UPDATE meta SET value = 4 WHERE key = 'format'");
 	fx_reopen(f);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 7);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks WHERE lane <> 0"), 0);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_checkpoints"), before.checkpoints);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v4'"), 0);

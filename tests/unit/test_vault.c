@@ -715,7 +715,7 @@ static void format_2_vault_keeps_its_ids(void **state)
 	db_exec(f->path, sql);
 	fx_reopen(f);
 	/* Converted all the way: counters (3), metadata MACs (4), audit lanes (5), erasure epochs (6). */
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 7);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM meta WHERE key = 'record_high_water'"), 0);
 	assert_int_equal(db_count(f->path, "SELECT value FROM counters WHERE name = 'records'"), r2 + 5);
 	int64_t next;
@@ -1043,7 +1043,7 @@ static void format_3_vault_gets_its_macs(void **state)
 	db_exec(f->path, "ALTER TABLE records DROP COLUMN mac; ALTER TABLE identifiers DROP COLUMN mac;"
 	                 "UPDATE meta SET value = 3 WHERE key = 'format'");
 	fx_reopen(f);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 7);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records WHERE length(mac) = 16"), 1);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM identifiers WHERE length(mac) = 16"), 1);
 	gd_vault_verify_report r;
@@ -1065,6 +1065,39 @@ static void format_3_vault_gets_its_macs(void **state)
 	fx_free(f);
 }
 
+/* A format-6 vault (record_objects, record_clients, request_steps and
+ * auth_tokens without tenant_id) is converted at open: each row takes the
+ * tenant of the row it hangs off, and the record reads as before. */
+static void format_6_vault_gets_tenant_columns(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	int64_t id;
+	gd_record *rec = NULL;
+	gd_record_spec spec = GD_RECORD_SPEC_INIT;
+	(void)state;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	spec.activity = "billing", spec.category = "user.financial", spec.object = "C-2041";
+	spec.value = SECRET, spec.value_len = strlen(SECRET);
+	GD_OK_OR_FAIL(gd_record_put(f->a, &id, s, &spec));
+	int64_t tenant = db_count(f->path, "SELECT tenant_id FROM records");
+	assert_true(tenant > 0);
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	db_exec(f->path, "ALTER TABLE record_objects DROP COLUMN tenant_id; ALTER TABLE record_clients DROP COLUMN tenant_id;"
+	                 "ALTER TABLE request_steps DROP COLUMN tenant_id; ALTER TABLE auth_tokens DROP COLUMN tenant_id;"
+	                 "UPDATE meta SET value = 6 WHERE key = 'format'");
+	fx_reopen(f);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 7);
+	assert_int_equal(db_count(f->path, "SELECT tenant_id FROM record_objects WHERE object = 'C-2041'"), tenant);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM pragma_table_info('auth_tokens') WHERE name = 'tenant_id'"), 1);
+	GD_OK_OR_FAIL(gd_record_get(f->a, &rec, id, "billing"));
+	assert_string_equal((char *)rec->value, SECRET);
+	gd_record_free(rec);
+	fx_free(f);
+}
+
 /* A format-5 vault (no erasure epochs) is converted at open: its tenants get
  * the default epoch length, its subject keys stay readable as epoch 0, and
  * the first gd_key_epoch moves them onto epoch 1. */
@@ -1082,7 +1115,7 @@ static void format_5_vault_gets_epochs(void **state)
 	db_exec(f->path, "DROP TABLE tenant_epochs; ALTER TABLE tenants DROP COLUMN epoch_seconds;"
 	                 "UPDATE meta SET value = 5 WHERE key = 'format'");
 	fx_reopen(f);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 7);
 	assert_int_equal(db_count(f->path, "SELECT min(epoch_seconds) FROM tenants"), 7 * 86400);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM tenant_epochs"), 0);
 	assert_int_equal(db_count(f->path, "SELECT length(wrapped_key) FROM subjects"), 72);
@@ -1167,6 +1200,7 @@ int main(void)
 		cmocka_unit_test(calendar),
 		cmocka_unit_test(format_3_vault_gets_its_macs),
 		cmocka_unit_test(format_5_vault_gets_epochs),
+		cmocka_unit_test(format_6_vault_gets_tenant_columns),
 		cmocka_unit_test(epoch_changed_under_an_open_vault),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

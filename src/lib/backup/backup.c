@@ -858,7 +858,7 @@ static int replay_one(void *ud, const struct gd__journal_entry *e)
 	/* A record is the same record only with the same id, subject and collection time. */
 	int64_t found = 0;
 	rc = gd__db_int(db, &found,
-	                "SELECT r.id FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                "SELECT r.id FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                " WHERE r.id = ? AND r.collected_at = ? AND s.pseudonym = ? AND r.tenant_id = ?",
 	                "iiti", e->record_id, (int64_t)e->collected_at, e->subject, r->a->tenant_id);
 	if (rc == GD_ENOTFOUND)

@@ -350,6 +350,10 @@ int gd__key_note_made(gd_vault *v, const char *path)
 	abs[n++] = '\n';
 	for (int tries = 0; tries < 3; tries++) {
 		int fd = open(list, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		/* A key file where nothing may be written (a service's read-only
+		 * credential): nothing rotates or prunes keys there either. */
+		if (fd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM))
+			return 0;
 		if (fd < 0)
 			return gd__err(GD_EIO, "cannot record the backup in %s: %s", list, strerror(errno));
 		struct stat a, b;

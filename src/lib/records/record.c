@@ -148,11 +148,11 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		gd__audit_undo_last(v); /* a no-op unless lean: a rollback drops the entry then */
 	/* Rows after the record's: such a put took its savepoint (not lean, above). */
 	if (rc == 0 && spec_object(spec))
-		rc = gd__db_exec(v->store, "INSERT INTO record_objects (record_id, object) VALUES (?, ?)", "it", id,
-		                 spec_object(spec));
+		rc = gd__db_exec(v->store, "INSERT INTO record_objects (record_id, object, tenant_id) VALUES (?, ?, ?)",
+		                 "iti", id, spec_object(spec), a->tenant_id);
 	if (rc == 0 && spec_client(spec))
-		rc = gd__db_exec(v->store, "INSERT INTO record_clients (record_id, client) VALUES (?, ?)", "it", id,
-		                 spec_client(spec));
+		rc = gd__db_exec(v->store, "INSERT INTO record_clients (record_id, client, tenant_id) VALUES (?, ?, ?)",
+		                 "iti", id, spec_client(spec), a->tenant_id);
 done:
 	rc = gd__op_end(v, rc);
 free:
@@ -253,7 +253,7 @@ int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
 	if ((rc = gd__op_begin_read(v)) < 0)
 		goto free;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                  " WHERE r.id = ? AND r.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc < 0)
@@ -309,7 +309,7 @@ int gd_record_list(gd_actor *a, const char *subject, const char *purpose, gd_rec
 	if ((rc = gd__subject_load(a, &s, subject, false)) < 0)
 		goto done;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                  " WHERE r.subject_id = ? ORDER BY r.id",
 	                  "i", s.id);
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
@@ -355,7 +355,7 @@ static int load_for_write(gd_actor *a, gd_record *r, struct gd__subject *s)
 	gd__store *db = a->v->store;
 	gd__stmt *st;
 	int rc = gd__db_query(db, &st,
-	                      "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                      "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                      " WHERE r.id = ? AND r.tenant_id = ?",
 	                      "ii", r->id, a->tenant_id);
 	if (rc < 0)
@@ -425,8 +425,8 @@ int gd_record_delete(gd_actor *a, int64_t id)
 	struct gd__record_facts f = {activity, category, subject_category, 0, 0, object};
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT s.pseudonym, r.category, r.activity, r.subject_category, r.subject_id,"
-	                  " r.collected_at, o.object FROM records r JOIN subjects s ON s.id = r.subject_id"
-	                  " LEFT JOIN record_objects o ON o.record_id = r.id"
+	                  " r.collected_at, o.object FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
+	                  " LEFT JOIN record_objects o ON o.record_id = r.id AND o.tenant_id = r.tenant_id"
 	                  " WHERE r.id = ? AND r.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc == 0) {
@@ -490,18 +490,23 @@ int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t la
 	return rc == 0 ? gd__retention_forget(v, first, last) : rc;
 }
 
-int gd__records_delete_subject(gd_vault *v, int64_t subject_id)
+/* Each statement names the tenant: Citus runs it on that tenant's shards alone. */
+int gd__records_delete_subject(gd_vault *v, int64_t tenant_id, int64_t subject_id)
 {
-	int rc = gd__retention_forget_subject(v, subject_id);
+	int rc = gd__retention_forget_subject(v, tenant_id, subject_id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store,
-		                 "DELETE FROM record_objects WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
-		                 "i", subject_id);
+		                 "DELETE FROM record_objects WHERE tenant_id = ? AND record_id IN"
+		                 " (SELECT id FROM records WHERE tenant_id = ? AND subject_id = ?)",
+		                 "iii", tenant_id, tenant_id, subject_id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store,
-		                 "DELETE FROM record_clients WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
-		                 "i", subject_id);
-	return rc == 0 ? gd__db_exec(v->store, "DELETE FROM records WHERE subject_id = ?", "i", subject_id) : rc;
+		                 "DELETE FROM record_clients WHERE tenant_id = ? AND record_id IN"
+		                 " (SELECT id FROM records WHERE tenant_id = ? AND subject_id = ?)",
+		                 "iii", tenant_id, tenant_id, subject_id);
+	return rc == 0 ? gd__db_exec(v->store, "DELETE FROM records WHERE tenant_id = ? AND subject_id = ?", "ii",
+	                             tenant_id, subject_id)
+	               : rc;
 }
 
 /*
@@ -518,7 +523,7 @@ static int mac_after(gd_actor *a, int64_t id, int stage, gd_time collected, bool
 		return rc;
 	rc = gd__db_query(db, &st,
 	                  "SELECT r.activity, r.category, r.subject_category, r.collected_at, s.pseudonym"
-	                  " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id WHERE r.id = ?",
+	                  " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id WHERE r.id = ?",
 	                  "i", id);
 	if (rc < 0)
 		return rc;

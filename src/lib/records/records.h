@@ -69,8 +69,8 @@ extern const struct gd__tx_hooks gd__keycache_tx_hooks;
  */
 /* Deletes the tenant's records `first`..`last`; *n (may be NULL): how many there were. */
 int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t last, int64_t *n);
-/* Deletes every record of subject row `subject_id`. */
-int gd__records_delete_subject(gd_vault *v, int64_t subject_id);
+/* Deletes every record of subject row `subject_id` (of tenant `tenant_id`). */
+int gd__records_delete_subject(gd_vault *v, int64_t tenant_id, int64_t subject_id);
 /* Moves a record to the archived stage (its metadata MAC follows, records/integrity.c). */
 int gd__records_archive(gd_actor *a, int64_t id);
 /* Keeps only what statistics need of a record: anonymised, no subject, no value, the month collected. */

@@ -397,7 +397,8 @@ static int find_blind(gd_actor *a, const unsigned char blind[GD__BLIND_SIZE], co
 	gd__store *s = a->v->store;
 	gd__stmt *st;
 	int rc = gd__db_query(s, &st,
-	                      "SELECT s.pseudonym, i.kind, i.mac FROM identifiers i JOIN subjects s ON s.id = i.subject_id"
+	                      "SELECT s.pseudonym, i.kind, i.mac FROM identifiers i"
+	                      " JOIN subjects s ON s.id = i.subject_id AND s.tenant_id = i.tenant_id"
 	                      " WHERE i.tenant_id = ? AND i.blind = ?",
 	                      "ib", a->tenant_id, blind, (size_t)GD__BLIND_SIZE);
 	if (rc < 0)
@@ -540,7 +541,7 @@ int gd_subject_erase(gd_actor *a, const char *subject)
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM identifiers WHERE subject_id = ?", "i", s.id);
 	if (rc == 0)
-		rc = gd__records_delete_subject(v, s.id);
+		rc = gd__records_delete_subject(v, a->tenant_id, s.id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "subject.erase", .subject = subject});
 	if (rc == 0) {

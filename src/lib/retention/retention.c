@@ -374,19 +374,24 @@ int gd__retention_forget(gd_vault *v, int64_t first, int64_t last)
 int gd__retention_track(gd_vault *v, int64_t record_id, int64_t tenant_id)
 {
 	/* An upsert: a PostgreSQL vault created before the trigger was dropped
-	 * may still have it (the index row is then written twice, the same). */
+	 * may still have it (the index row is then written twice, the same).
+	 * The tenant is never set: a record's never changes, and Citus refuses
+	 * an update of the distribution column. */
 	return gd__db_exec(v->store,
 	                   "INSERT INTO retention_due (record_id, tenant_id, due_at, action, stage_no)"
 	                   " VALUES (?, ?, -1, -1, -1) ON CONFLICT (record_id) DO UPDATE SET"
-	                   " tenant_id = excluded.tenant_id, due_at = -1, action = -1, stage_no = -1",
+	                   " due_at = -1, action = -1, stage_no = -1",
 	                   "ii", record_id, tenant_id);
 }
 
-int gd__retention_forget_subject(gd_vault *v, int64_t subject_id)
+int gd__retention_forget_subject(gd_vault *v, int64_t tenant_id, int64_t subject_id)
 {
+	/* The tenant in the subquery alone: in the outer WHERE, SQLite would walk
+	 * the tenant's whole due-date index instead of the record ids. */
 	return gd__db_exec(v->store,
-	                   "DELETE FROM retention_due WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
-	                   "i", subject_id);
+	                   "DELETE FROM retention_due WHERE record_id IN"
+	                   " (SELECT id FROM records WHERE tenant_id = ? AND subject_id = ?)",
+	                   "ii", tenant_id, subject_id);
 }
 
 /*
@@ -682,9 +687,9 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		rc = gd__db_query(v->store, &st,
 		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at,"
 		                  " r.stage, s.pseudonym, r.subject_category, r.id IS NULL, o.object"
-		                  " FROM retention_due d LEFT JOIN records r ON r.id = d.record_id"
-		                  " LEFT JOIN subjects s ON s.id = r.subject_id"
-		                  " LEFT JOIN record_objects o ON o.record_id = d.record_id"
+		                  " FROM retention_due d LEFT JOIN records r ON r.id = d.record_id AND r.tenant_id = d.tenant_id"
+		                  " LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
+		                  " LEFT JOIN record_objects o ON o.record_id = d.record_id AND o.tenant_id = d.tenant_id"
 		                  " WHERE d.tenant_id = ? AND d.due_at <= ?"
 		                  " ORDER BY d.due_at LIMIT ?",
 		                  "iii", a->tenant_id, (int64_t)now, (int64_t)o.batch);
@@ -847,7 +852,7 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT r.id, r.subject_id, r.activity, r.category, r.collected_at, r.stage,"
 	                  " r.subject_category, o.object FROM records r"
-	                  " LEFT JOIN record_objects o ON o.record_id = r.id WHERE r.tenant_id = ? ORDER BY r.id",
+	                  " LEFT JOIN record_objects o ON o.record_id = r.id AND o.tenant_id = r.tenant_id WHERE r.tenant_id = ? ORDER BY r.id",
 	                  "i", a->tenant_id);
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
 		struct row r = {0};

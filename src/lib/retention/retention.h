@@ -83,7 +83,7 @@ int gd__retention_forget(gd_vault *v, int64_t first, int64_t last);
  * next sweep that reaches it, and ids are never given twice.
  */
 int gd__retention_track(gd_vault *v, int64_t record_id, int64_t tenant_id);
-int gd__retention_forget_subject(gd_vault *v, int64_t subject_id);
+int gd__retention_forget_subject(gd_vault *v, int64_t tenant_id, int64_t subject_id);
 
 /* Removes the personal part of a record (see docs/retention.md, "Anonymisation"). */
 int gd__retention_anonymise_row(gd_actor *a, int64_t record_id, gd_time collected_at);

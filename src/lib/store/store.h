@@ -160,6 +160,11 @@ int gd__store_copy(gd__store *from, gd__store *to, const char *table, struct gd_
 void gd__store_keep_release(struct gd__store_keep *keep);
 /* SQL text formatted and kept in `keep`; NULL when out of memory. */
 char *gd__store_keep_printf(struct gd__store_keep *keep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Format 7 (store_keys.c): tenant_id in every table that lacked it, and on
+ * PostgreSQL every key led by it. Inside the upgrade's transaction. */
+int gd__store_migrate_keys(gd__store *s);
+/* 1 when `table` has `column`, 0 when not (a catalogue query: safe inside a PostgreSQL transaction). */
+int gd__store_has_column(gd__store *s, const char *table, const char *column);
 /* Runs a query expected to return one integer; GD_ENOTFOUND if no row. */
 int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, ...);
 

@@ -6,7 +6,8 @@
  * What it keeps of the SQLite engine's contract (store.h):
  *  - statements are the modules' portable SQL with "?" parameters, rewritten
  *    once to "$1…$n" and prepared once per connection (PQprepare), cached by the
- *    address of their text like the SQLite engine's;
+ *    address of their text like the SQLite engine's; a conflict target gets
+ *    the tenant_id that leads every key here (conflict_target);
  *  - results come in binary form: integers of any width, booleans, bytea and
  *    text are read without parsing; a column holding an integer as text or
  *    bytea (the multi-typed meta table) is read as its decimal digits;
@@ -214,6 +215,8 @@ static void rows_clear(struct pg_store *s)
 	s->kept_rows = s->kept_bytes = 0;
 }
 
+static int conflict_target(char *text, size_t cap);
+
 /*
  * The multi-row form of a single-row "INSERT … VALUES (…) [tail]": the
  * parenthesised tuple repeated `n` times, parameters numbered on.
@@ -236,7 +239,7 @@ static char *multi_sql(const char *sql, int n)
 	for (const char *p = open; p < close; p++)
 		if (*p == '?' && p[1] >= '0' && p[1] <= '9')
 			return NULL;
-	size_t tuple = (size_t)(close - open + 1), cap = strlen(sql) + (size_t)n * (tuple * 4 + 8) + 16;
+	size_t tuple = (size_t)(close - open + 1), cap = strlen(sql) + (size_t)n * (tuple * 4 + 8) + 32;
 	char *out = gd__malloc(cap);
 	if (!out)
 		return NULL;
@@ -254,6 +257,10 @@ static char *multi_sql(const char *sql, int n)
 		}
 	}
 	snprintf(out + o, cap - o, "%s", close + 1);
+	if (conflict_target(out, cap) < 0) {
+		gd__free(out);
+		return NULL;
+	}
 	return out;
 }
 
@@ -603,6 +610,40 @@ static int rewrite_params(const char *in, char *out, size_t cap)
 	return max;
 }
 
+/* 1 when the word `w` is in [p, e). */
+static bool has_word(const char *p, const char *e, const char *w)
+{
+	size_t n = strlen(w);
+	for (; p + n <= e; p++)
+		if (strncmp(p, w, n) == 0 && (p[n] == ',' || p[n] == ')' || p[n] == ' ') &&
+		    (p[-1] == '(' || p[-1] == ' '))
+			return true;
+	return false;
+}
+
+/*
+ * Keys lead with tenant_id here (scripts/gen-pg-schema.py, for Citus): the
+ * SQLite key K of a table with a tenant_id column is (tenant_id, K) on
+ * PostgreSQL. An INSERT that names tenant_id among its columns and a conflict
+ * target K without it gets the target (tenant_id, K), the same mapping, in
+ * `text` (of `cap` bytes). -1 when it does not fit.
+ */
+static int conflict_target(char *text, size_t cap)
+{
+	static const char add[] = "tenant_id, ";
+	char *cols = strncmp(text, "INSERT INTO ", 12) == 0 ? strchr(text, '(') : NULL;
+	char *cend = cols ? strchr(cols, ')') : NULL, *target = cend ? strstr(cend, " ON CONFLICT (") : NULL;
+	char *tend = target ? strchr(target += 14, ')') : NULL;
+	if (!tend || !has_word(cols + 1, cend, "tenant_id") || has_word(target, tend, "tenant_id"))
+		return 0;
+	size_t n = strlen(text);
+	if (n + sizeof add > cap)
+		return -1;
+	memmove(target + sizeof add - 1, target, n + 1 - (size_t)(target - text));
+	memcpy(target, add, sizeof add - 1);
+	return 0;
+}
+
 static void rows_free(struct pg_rows *r)
 {
 	if (!r)
@@ -801,7 +842,7 @@ static int prepare_slow(struct pg_store *s, struct pg_stmt **out, const char *sq
 		goto done;
 	}
 	st->nparams = rewrite_params(sql, text, 2 * len + 64);
-	if (st->nparams < 0) {
+	if (st->nparams < 0 || conflict_target(text, 2 * len + 64) < 0) {
 		rc = gd__err(GD_ERROR, "internal: statement has more than %d parameters", MAX_PARAMS);
 		goto done;
 	}
