@@ -455,7 +455,8 @@ typedef struct gd_notice {
 	int64_t id;
 	gd_time at;
 	const char *recipient;
-	const char *action; /* "rectification", "erasure", "restriction" */
+	const char *action; /* "rectification", "erasure", "restriction" (Art. 19), or "forward:KIND":
+	                       a request of KIND on data held as a processor, for the controller */
 	const char *subject;
 	const char *activity;
 	const char *category; /* or "" */

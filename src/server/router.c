@@ -380,7 +380,7 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 	struct api_ctx c = {.rq = rq, .resp = out};
 	const struct api_doc *doc = NULL;
 	unsigned flags = 0;
-	struct api_page page = {0, 0};
+	struct api_page page = {.limit = 0};
 	bool idem = false;
 	int status;
 	*out = (struct api_resp){.type = "application/json"};

@@ -109,10 +109,11 @@ json_t *gd_consent_json(const gd_consent *c)
 {
 	static const char *const events[] = {"unknown", "given", "renewed", "withdrawn", "expired"};
 	const char *ev = (unsigned)c->event < sizeof events / sizeof *events ? events[c->event] : "unknown";
-	return json_pack("{s:s,s:s,s:o,s:o,s:s?,s:s?,s:s?,s:s?,s:s?}", "activity", c->activity, "event", ev, "at",
-	                 time_json(c->at), "expires_at", time_json(c->expires_at), "wording_hash",
-	                 opt(c->text_hash), "wording_version", opt(c->text_version), "channel", opt(c->channel),
-	                 "source", opt(c->source), "principal", opt(c->principal));
+	/* id: 0 for an expiry derived from a consent's end, not an event on file */
+	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:s?,s:s?,s:s?,s:s?,s:s?}", "id", (json_int_t)c->id, "activity",
+	                 c->activity, "event", ev, "at", time_json(c->at), "expires_at", time_json(c->expires_at),
+	                 "wording_hash", opt(c->text_hash), "wording_version", opt(c->text_version), "channel",
+	                 opt(c->channel), "source", opt(c->source), "principal", opt(c->principal));
 }
 
 json_t *gd_hold_json(const gd_hold *h)
