@@ -88,6 +88,9 @@ install(FILES ${GD_BASH} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/co
 install(FILES ${GD_ZSH} DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions
         COMPONENT runtime)
 install(FILES packaging/gardien.service DESTINATION lib/systemd/system COMPONENT runtime)
+install(FILES packaging/gardien-maintenance.service packaging/gardien-maintenance.timer
+        DESTINATION lib/systemd/system COMPONENT runtime)
+install(PROGRAMS packaging/gardien-maintenance DESTINATION lib/gardien COMPONENT runtime)
 install(FILES packaging/gardien.conf DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/gardien
         COMPONENT runtime)
 install(FILES LICENSE NOTICE DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)

@@ -338,6 +338,29 @@ int gd_vault_verify(gd_vault *v, int (*damaged)(void *ud, const gd_vault_damage 
  * gd_key_prune.
  */
 int gd_key_rotate(gd_vault *v, const char *kind, const char *backup_dir, unsigned *version);
+#define GD_KEY_ROTATE_OPTIONS_VERSION 1
+typedef struct gd_key_rotate_options {
+	unsigned version;
+	const char *tenant; /* kind "tenant": only this tenant's key (NULL: every tenant's) */
+	/* Called as the work goes (a tenant rotation: rows re-done of all to do); non-zero stops (resumable). */
+	int (*progress)(void *ud, uint64_t done, uint64_t total);
+	void *ud;
+} gd_key_rotate_options;
+#define GD_KEY_ROTATE_OPTIONS_INIT \
+	{ \
+		GD_KEY_ROTATE_OPTIONS_VERSION, NULL, NULL, NULL \
+	}
+/*
+ * gd_key_rotate with options (NULL: the defaults), and kind "tenant": a new
+ * key-encryption key for each tenant (or opts->tenant), everything under the
+ * old one (subject keys of epoch 0, blind indexes, record and identifier
+ * MACs) re-done in batches while the vault is in use, then the old key
+ * destroyed. Interrupted (a crash, or `progress`), it is finished by running
+ * it again. One rotation, `key epoch` or prune at a time per key file: a
+ * second is refused (GD_EBUSY). Audited (key.rotate).
+ */
+int gd_key_rotate_with(gd_vault *v, const char *kind, const char *backup_dir, const gd_key_rotate_options *opts,
+                       unsigned *version);
 /* Destroys the retired key versions no backup of `backup_dir` needs (audited). */
 int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed);
 

@@ -1,4 +1,9 @@
-/* cmd_key.c — gardien key rotate master|backup|audit, gardien key prune, gardien key epoch. */
+/*
+ * cmd_key.c — gardien key rotate master|tenant|backup|audit, gardien key
+ * prune, gardien key epoch. Work the library counts (a tenant rotation's
+ * rows, an epoch change's subject keys) shows a counter, the rest a ticker
+ * (progress.c: on a terminal only).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,12 +11,9 @@
 
 #include "cli.h"
 
-static int epoch_progress(void *ud, uint64_t done, uint64_t total)
+static int count_progress(void *ud, uint64_t done, uint64_t total)
 {
-	(void)ud;
-	fprintf(stderr, "\rre-wrapping subject keys: %llu of %llu", (unsigned long long)done, (unsigned long long)total);
-	if (done >= total)
-		fputc('\n', stderr);
+	cli_progress_count(ud, done, total);
 	return 0;
 }
 
@@ -24,7 +26,11 @@ static int key_epoch(struct cli *c)
 		return cli_usage(c, "key", "epoch takes no argument, not '%s'", c->args->pos[1]);
 	if ((rc = cli_open(c, false)) != EXIT_OK)
 		return rc;
-	if ((rc = gd_key_epoch(c->vault, isatty(2) ? epoch_progress : NULL, NULL, &r)) < 0)
+	struct cli_progress pr;
+	cli_progress_start(c, &pr, "re-wrapping subject keys");
+	rc = gd_key_epoch(c->vault, count_progress, &pr, &r);
+	cli_progress_end(&pr);
+	if (rc < 0)
 		return cli_fail(c, rc);
 	if (c->json)
 		cli_print_json(json_pack("{s:i,s:I,s:i,s:i}", "begun", (int)r.begun, "rewrapped", (json_int_t)r.rewrapped,
@@ -52,17 +58,25 @@ int cmd_key(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "rotate") && strcmp(sub, "prune"))
 		return cli_usage(c, "key", "missing or unknown subcommand: rotate, prune or epoch");
 	if (strcmp(sub, "rotate") == 0 && !kind)
-		return cli_usage(c, "key", "rotate takes the key to rotate: master, backup or audit");
+		return cli_usage(c, "key", "rotate takes the key to rotate: master, tenant, backup or audit");
 	if (!dir)
 		dir = cli_backup_dir(c, dir_buf, sizeof dir_buf);
 	if ((rc = cli_open(c, false)) != EXIT_OK)
 		return rc;
 	unsigned version = 0, destroyed = 0;
 	struct cli_progress pr;
-	/* master re-wraps every tenant key, prune reads every backup's header */
-	cli_progress_ticker(c, &pr, kind ? "rotating the key" : "pruning key versions");
+	/* A tenant rotation counts the rows it re-does; master re-wraps every
+	 * tenant key in one transaction, prune reads every backup's header. */
+	bool tenant = kind && strcmp(kind, "tenant") == 0;
+	gd_key_rotate_options o = GD_KEY_ROTATE_OPTIONS_INIT;
+	if (tenant) {
+		cli_progress_start(c, &pr, "re-doing what the tenant key protects");
+		o.tenant = c->tenant, o.progress = count_progress, o.ud = &pr;
+	} else {
+		cli_progress_ticker(c, &pr, kind ? "rotating the key" : "pruning key versions");
+	}
 	if (kind)
-		rc = gd_key_rotate(c->vault, kind, dir, &version);
+		rc = gd_key_rotate_with(c->vault, kind, dir, &o, &version);
 	else
 		rc = gd_key_prune(c->vault, dir, &destroyed);
 	cli_progress_end(&pr);

@@ -44,16 +44,21 @@ static const struct command commands[] = {
 	 "after receipt, shown beside the legal due date. 'holidays' lists the states\n"
 	 "gardien knows, or a state's holidays in YEAR (default: this year).\n"},
 	{"key", cmd_key, "rotate the vault's keys, destroy the versions no longer needed",
-	 "usage: gardien key rotate master|backup|audit [--dir DIR]\n"
+	 "usage: gardien key rotate master|tenant|backup|audit [--dir DIR]\n"
 	 "       gardien key prune [--dir DIR]\n"
+	 "       gardien key epoch\n"
 	 "\n"
 	 "rotate makes a new version of a key while the vault stays in use: master\n"
-	 "re-wraps every tenant key (run it again to finish one interrupted), backup\n"
+	 "re-wraps every tenant key (run it again to finish one interrupted), tenant\n"
+	 "gives each tenant (or --tenant) a new key and re-does what it protects in\n"
+	 "batches (subject keys, blind indexes, MACs; resumable), backup\n"
 	 "encrypts new backups under a new key, audit signs new checkpoints with a new\n"
 	 "key (old signatures still verify). The key file is rewritten (mode 0600):\n"
 	 "rotation needs --key FILE, not --key-fd or --key-command. Then, like prune,\n"
 	 "it destroys the retired versions no backup of DIR (default: the backup\n"
-	 "directory) needs. Audited (key.rotate, key.prune). See docs/keys.md.\n"},
+	 "directory) needs. epoch ends the erasure epochs that are over. One of\n"
+	 "these at a time per key file (a second exits 7). Audited (key.rotate,\n"
+	 "key.prune, key.epoch). See docs/keys.md.\n"},
 	{"vault", cmd_vault, "check that no row of the vault was changed outside gardien",
 	 "usage: gardien vault verify\n"
 	 "\n"

@@ -88,6 +88,13 @@ struct gd_actor {
 	/* Epoch keys opened (keys/epoch.c): slot i holds epoch epoch_ids[i] (0: empty)
 	 * at GD__ACTOR_EPOCH_KEY(a, i). */
 	uint32_t epoch_ids[GD__EPOCH_SLOTS];
+	/* The tenant key opened (keys/tenant_key.c): its sealed form, checked against
+	 * the tenant's row once per transaction that uses it (keys_gen == v->tx.gen);
+	 * has_prev while a `key rotate tenant` is under way (the previous key's slots). */
+	unsigned char key_wrapped[GD__KEY_SIZE + GD__SEAL_OVERHEAD];
+	unsigned char prev_wrapped[GD__KEY_SIZE + GD__SEAL_OVERHEAD];
+	bool has_prev;
+	uint64_t keys_gen;
 };
 
 #define GD__ACTOR_KEK(a) ((a)->keys)
@@ -95,8 +102,12 @@ struct gd_actor {
 #define GD__ACTOR_CACHED_KEY(a) ((a)->keys + 2 * GD__KEY_SIZE)
 #define GD__ACTOR_META(a) ((a)->keys + 3 * GD__KEY_SIZE) /* metadata MAC key (records/integrity.c) */
 #define GD__ACTOR_EPOCH_KEY(a, i) ((a)->keys + (4 + (size_t)(i)) * GD__KEY_SIZE)
-/* What a->keys holds: KEK, blind key, last subject's key, metadata MAC key, the epoch keys. */
-#define GD__ACTOR_KEYS_SIZE ((4 + GD__EPOCH_SLOTS) * GD__KEY_SIZE)
+/* The previous tenant key's KEK, blind and metadata keys, during a tenant-key rotation. */
+#define GD__ACTOR_PREV_KEK(a) ((a)->keys + (4 + GD__EPOCH_SLOTS) * GD__KEY_SIZE)
+#define GD__ACTOR_PREV_BLIND(a) ((a)->keys + (5 + GD__EPOCH_SLOTS) * GD__KEY_SIZE)
+#define GD__ACTOR_PREV_META(a) ((a)->keys + (6 + GD__EPOCH_SLOTS) * GD__KEY_SIZE)
+/* What a->keys holds: KEK, blind key, last subject's key, metadata MAC key, the epoch keys, the previous tenant key's three. */
+#define GD__ACTOR_KEYS_SIZE ((7 + GD__EPOCH_SLOTS) * GD__KEY_SIZE)
 
 /*
  * The meta table and the tenants' wrapped keys belong to the vault module

@@ -7,6 +7,9 @@
 # vault reads every subject not erased. A run killed (kill -9) during the
 # re-wrap resumes; keys of epoch 0 (before the first epoch) are moved off the
 # tenant key; `backup horizon` gives the moment; the audit trail stays intact.
+# A backup carries its epoch secret (sealed under the backup key): made before
+# an epoch change, it restores after it with every subject readable, the
+# subject erased since still erased; its horizon is its own rotation.
 source "$(dirname "$0")/lib.sh"
 export GARDIEN_TENANT=acme GARDIEN_NOW=2026-03-02T09:00:00Z GARDIEN_BACKUP_DIR=$W/backups
 mkdir -p "$GARDIEN_BACKUP_DIR"
@@ -62,6 +65,9 @@ rt=$(G --json put "$t" --activity billing --category user.contact.email "paul@ex
 for i in 1 2 3; do G subject create >/dev/null; done
 expect_eq "$(epoch_of "$s")" 1 "a new subject's key under the current epoch"
 copy_vault || die "cannot copy the vault"
+# A backup too, outside the rotation folder (so that it does not move the horizons below).
+expect_code 0 G backup create --dir "$W/aside"
+bk=$(ls "$W"/aside/*.gdbk)
 GARDIEN_NOW=2026-03-03T09:00:00Z expect_code 0 G erase "$s"
 expect_code 3 G get "$r" --purpose billing
 # The copy, with the live key file, still reads the erased subject: its epoch is live.
@@ -105,6 +111,30 @@ expect_eq "$(jq -r .horizon <<<"$out")" "2026-03-10T10:00:00Z" "horizon: when th
 # New subjects go under the current epoch and read.
 n=$(G subject create --email ana@example.org)
 expect_eq "$(epoch_of "$n")" 2 "a subject created after the change"
+
+# The backup from before the epoch change restores: its subjects read with
+# the secret it carries (re-sealed under the live one), the one erased since
+# is erased again from the journal.
+expect_code 0 G backup restore "$bk"
+expect_code 0 G get "$rt" --purpose billing --json
+expect_eq "$(jq -r .value <<<"$out")" "paul@example.org" "a subject of the old backup, after the epoch change"
+expect_code 0 G get "$ro" --purpose billing --json
+expect_eq "$(jq -r .value <<<"$out")" "old@example.org" "another subject of the old backup"
+expect_code 3 G get "$r" --purpose billing
+expect_eq "$(secrets)" "2 " "the backup's secret is not written to the key file"
+expect_code 0 G vault verify
+# The backup's own rotation is its horizon: kept (monthly) until June.
+expect_code 0 G --json backup horizon "$s" --dir "$W/aside"
+expect_eq "$(jq -r .horizon <<<"$out")" "2026-06-02T09:00:00Z" "horizon: the backup's rotation"
+# The restored vault is in the backup's epoch, which has ended: the next run
+# begins another and destroys the old one's key, as for any ended epoch.
+n=$(G subject create --email ana@example.org)
+expect_eq "$(epoch_of "$n")" 1 "a subject created after the restore, in the restored epoch"
+expect_code 0 G --json key epoch
+expect_eq "$(jq -c '[.begun, .destroyed]' <<<"$out")" "[1,1]" "the restored old epoch ends at the next run"
+expect_eq "$(epoch_of "$n")" 2 "moved onto the new epoch"
+expect_code 0 G get "$rt" --purpose billing
+expect_code 0 G subject find email ana@example.org
 
 expect_code 0 G audit verify
 expect_match "$out" "intact"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # test_progress.sh — every long operation (backup create/verify/restore, key
-# rotation, retention sweep, vault and audit verify, event import) shows a
-# progress line on a terminal (script(1) gives it one), and none when stderr
-# is not a terminal or with --json: scripts and pipes never see it. Backups
-# show the bytes the library counts (gd_backup_options.progress).
+# rotation and epoch change (counted when the library counts: a tenant
+# rotation's rows, an epoch change's subject keys), retention sweep, vault and
+# audit verify, event import) shows a progress line on a terminal (script(1)
+# gives it one), and none when stderr is not a terminal or with --json:
+# scripts and pipes never see it. Backups show the bytes the library counts
+# (gd_backup_options.progress).
 . "$(dirname "$0")/lib.sh"
 : "${GD_SOURCE_DIR:?}"
 command -v script >/dev/null || die "script(1) (bsdutils) is needed"
@@ -41,6 +43,9 @@ both "audit entries verified" audit verify
 both "sweep" retention sweep
 both "events recorded" event --file "$W/events.txt"
 both "rotating the key" key rotate backup
+# Work the library counts: a counter ("[###   ] n/m"), not only a ticker.
+both "re-doing what the tenant key protects [" key rotate tenant
+both "re-wrapping subject keys [" key epoch
 # --json on a terminal: no progress either
 cmd="$GARDIEN --json vault verify"
 script -qec "$cmd" /dev/null </dev/null >"$W/tty.out" 2>&1 || true

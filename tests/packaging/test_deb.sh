@@ -42,6 +42,8 @@ for f in usr/bin/gardien "$libdir/libgardien.so.0" "$libdir/libgardien.so" "$lib
          "$libdir/pkgconfig/gardien.pc" "$libdir/cmake/gardien/gardienConfig.cmake" \
          usr/share/man/man1/gardien.1 usr/share/bash-completion/completions/gardien \
          usr/share/zsh/vendor-completions/_gardien usr/lib/systemd/system/gardien.service \
+         usr/lib/systemd/system/gardien-maintenance.service usr/lib/systemd/system/gardien-maintenance.timer \
+         usr/lib/gardien/gardien-maintenance \
          etc/gardien/gardien.conf usr/share/doc/gardien/LICENSE usr/share/doc/gardien/NOTICE; do
   [ -e "$R/$f" ] && ok || fail "missing from the packages: /$f"
 done
@@ -59,6 +61,14 @@ if command -v systemd-analyze >/dev/null; then
   systemd-analyze verify "$R/usr/lib/systemd/system/gardien.service" 2>&1 | grep -v 'Command /usr/bin/gardien is not executable' \
     | grep -qi 'error' && fail "unit file: $(systemd-analyze verify "$R/usr/lib/systemd/system/gardien.service" 2>&1)" || ok
 fi
+# The maintenance unit and its timer (retention sweep, then key epoch: docs/keys.md).
+if command -v systemd-analyze >/dev/null; then
+  for u in gardien-maintenance.service gardien-maintenance.timer; do
+    systemd-analyze verify "$R/usr/lib/systemd/system/$u" 2>&1 | grep -v 'is not executable\|man gardien' \
+      | grep -qi 'error' && fail "unit file $u: $(systemd-analyze verify "$R/usr/lib/systemd/system/$u" 2>&1)" || ok
+  done
+fi
+[ -x "$R/usr/lib/gardien/gardien-maintenance" ] && ok || fail "gardien-maintenance is not executable"
 
 # The library exports exactly the functions the public headers declare, under
 # the version node, and nothing internal. gardien/json.h is public but not in

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_keys.sh — keys rotated online and kept elsewhere (issue 16 items 1, 3):
-# master, backup and audit keys rotated while `gardien serve` answers a writer
-# and a reader: nothing unreadable, nothing lost, the audit trail intact (old
+# master, tenant, backup and audit keys rotated while `gardien serve` answers a
+# writer (records and identifiers) and a reader (reads and look-ups): nothing
+# unreadable, nothing lost, every identifier found, the audit trail intact (old
 # signatures still verify); a master rotation killed (kill -9) between writing
 # the key file and re-wrapping resumes; old versions are destroyed once no
 # backup needs them and a backup made before a rotation still restores; the key
@@ -25,6 +26,7 @@ before=$(ls "$GARDIEN_BACKUP_DIR")
 start_server
 req POST /v1/tenants/acme/subjects "$TA" '{}'; expect_status 201
 S=$(jq -r .subject <<<"$BODY")
+req POST "/v1/tenants/acme/subjects/$S/identifiers" "$TA" '{"kind":"customer","value":"c0"}'; expect_status 201
 # A writer and a reader, each its own loop of requests, while the keys turn.
 writer() {
 	local i=0
@@ -32,11 +34,15 @@ writer() {
 		i=$((i + 1))
 		call writer POST "/v1/tenants/acme/subjects/$S/records" "{\"activity\":\"billing\",\"category\":\"user.financial\",\"value\":\"v$i\"}" || return 1
 		echo "$(jq -r .id "$W/writer.body") v$i" >>"$W/written"
+		# An identifier too: indexed under the tenant key of the moment.
+		call writer POST "/v1/tenants/acme/subjects/$S/identifiers" "{\"kind\":\"customer\",\"value\":\"c$i\"}" || return 1
+		echo "c$i" >>"$W/ids"
 	done
 }
 reader() {
 	while [ ! -e "$W/stop" ]; do
 		call reader GET "/v1/tenants/acme/subjects/$S/records?purpose=billing" || return 1
+		call reader POST /v1/tenants/acme/subjects/find '{"kind":"customer","value":"c0"}' || return 1
 	done
 }
 writer & wpid=$!
@@ -50,7 +56,7 @@ progress() {
 	done
 }
 progress 0
-for kind in master backup audit master; do
+for kind in master tenant backup audit tenant master; do
 	"$G" key rotate $kind >"$W/rot.out" || fail "rotate $kind failed: $(cat "$W/rot.out")"
 	progress $(($(wc -l <"$W/written") + 2))  # the loops go on after it
 done
@@ -64,12 +70,18 @@ while read -r id value; do
 	req GET "/v1/tenants/acme/records/$id?purpose=billing" "$TA"; expect_status 200
 	[ "$(jq -r .value <<<"$BODY")" = "$value" ] || fail "record $id reads $(jq -r .value <<<"$BODY"), not $value"
 done <"$W/written"
+# Every identifier written, whichever tenant key indexed it, is found.
+while read -r c; do
+	req POST /v1/tenants/acme/subjects/find "$TA" "{\"kind\":\"customer\",\"value\":\"$c\"}"; expect_status 200
+	[ "$(jq -r .subject <<<"$BODY")" = "$S" ] || fail "identifier $c finds $(jq -r .subject <<<"$BODY")"
+done <"$W/ids"
 stop_server
 "$G" audit checkpoint >/dev/null
 "$G" audit verify >"$W/verify" || fail "audit trail not intact after rotations: $(cat "$W/verify")"
 grep -q "intact" "$W/verify" || fail "audit verify: $(cat "$W/verify")"
-[ "$("$AUDIT_SQL" "$GARDIEN_VAULT" "SELECT count(*) FROM audit WHERE tenant_id = 0 AND action = 'key.rotate'")" = 4 ] ||
-	fail "each rotation is not audited"
+# Four rotations of one entry each; two tenant rotations of two entries (begun, destroyed) for each of the two tenants.
+[ "$("$AUDIT_SQL" "$GARDIEN_VAULT" "SELECT count(*) FROM audit WHERE tenant_id = 0 AND action = 'key.rotate'")" = 12 ] ||
+	fail "each rotation is not audited: $("$AUDIT_SQL" "$GARDIEN_VAULT" "SELECT reason FROM audit WHERE action = 'key.rotate'" | tr "\n" ,)"
 # The key file holds master 3 and, for the backup made before, master 1; not master 2.
 masters() { od -An -v -tu1 -w40 -j12 "$K" | awk '$1 == 1 { print $5 }' | sort -n | tr '\n' ' '; }
 [ "$(masters)" = "1 3 " ] || fail "master versions kept: $(masters), expected 1 (a backup needs it) and 3"

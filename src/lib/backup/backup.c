@@ -17,7 +17,14 @@
  *   end - 32  32  BLAKE2b-256 of every byte before it (the checksum)
  * The plaintext (version 2) is the SQLite snapshot, then the erasure journal as
  * it was when the snapshot was taken, then the journal's length (8 bytes, little
- * endian): the journal travels with every backup. A journal export is the same
+ * endian): the journal travels with every backup. Version 3 adds after it the
+ * erasure-epoch secrets of the key file when the snapshot was taken (n entries
+ * of version (u32 LE) | key (32), sealed again under the backup key with
+ * associated data BK_SECRETS_AD, so that they are never in clear on disk, even
+ * in a restore's decrypted snapshot), then that section's length (8 bytes LE;
+ * 0: none): a backup restores with readable subjects after epoch changes, and
+ * its erasure horizon is its own rotation (docs/backups.md). Secrets on a
+ * PKCS#11 token never leave it and are not carried. A journal export is the same
  * file with an empty snapshot and kinds GD__BACKUP_JOURNAL_ONLY.
  * The backup key is the key file's (keyring.c: derived from the master key,
  * "gdbackup" 1, until the first rotation): a backup opens only with the key
@@ -39,7 +46,9 @@
 #include "lib/backup/backup.h"
 #include "lib/retention/retention.h"
 
-#define BK_MAGIC "GDBAK\0\2\0"
+#define BK_MAGIC "GDBAK\0\3\0"
+#define BK_SECRET 36 /* version (4) | key (32) */
+#define BK_SECRETS_AD "gardien backup epoch secrets v1"
 #define BK_JOURNAL_ONLY 0x80
 #define BK_HEADER 64
 #define BK_AD 48
@@ -140,7 +149,7 @@ static bool backup_name(const char *name)
 /* Version 1 (no journal) or 2. */
 static bool magic_ok(const unsigned char *h)
 {
-	return memcmp(h, BK_MAGIC, 6) == 0 && (h[6] == 1 || h[6] == 2) && h[7] == 0;
+	return memcmp(h, BK_MAGIC, 6) == 0 && h[6] >= 1 && h[6] <= 3 && h[7] == 0;
 }
 
 /* Reads the clear header fields and the checksum of a backup file (no verification). */
@@ -322,6 +331,95 @@ done:
 	return rc;
 }
 
+/*
+ * Appends the epoch secrets of `a` and `b` (the key file read before and after
+ * the snapshot: an epoch change meanwhile may have sealed rows under either),
+ * sealed under `a`'s current backup key (the one encrypt_file uses), then
+ * their length. NULL rings: an empty section.
+ */
+static int append_secrets(const char *plain, const struct gd__keyring *a, const struct gd__keyring *b)
+{
+	unsigned char key[GD__KEY_SIZE], len[8];
+	unsigned char *pt = gd__secure_alloc(2 * GD__KEYRING_MAX * BK_SECRET);
+	unsigned char *sealed = gd__malloc(2 * GD__KEYRING_MAX * BK_SECRET + GD__SEAL_OVERHEAD);
+	size_t n = 0, sn = 0;
+	int out = -1, rc = pt && sealed ? 0 : GD_ENOMEM;
+	for (int r = 0; rc == 0 && r < 2; r++) {
+		const struct gd__keyring *kr = r ? b : a;
+		for (int i = 0; kr && i < kr->n; i++) {
+			const struct gd__keyring_entry *e = &kr->e[i];
+			bool dup = false;
+			for (size_t k = 0; k < n && !dup; k++) {
+				const unsigned char *q = pt + k * BK_SECRET;
+				uint32_t version = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+				dup = version == e->version;
+			}
+			if (e->kind != GD__K_EPOCH || dup)
+				continue;
+			for (int k = 0; k < 4; k++)
+				pt[n * BK_SECRET + k] = (unsigned char)(e->version >> (8 * k));
+			memcpy(pt + n * BK_SECRET + 4, e->key, GD__KEY_SIZE);
+			n++;
+		}
+	}
+	if (rc == 0 && n) {
+		gd__keyring_current(a, GD__K_BACKUP, key);
+		gd__seal(sealed, key, pt, n * BK_SECRET, BK_SECRETS_AD, sizeof BK_SECRETS_AD - 1);
+		gd__wipe(key, sizeof key);
+		sn = n * BK_SECRET + GD__SEAL_OVERHEAD;
+	}
+	if (rc == 0 && (out = open(plain, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+		rc = gd__err(GD_EIO, "cannot write %s: %s", plain, strerror(errno));
+	put64(len, sn);
+	if (rc == 0 && sn)
+		rc = write_all(out, sealed, sn, NULL);
+	if (rc == 0)
+		rc = write_all(out, len, sizeof len, NULL);
+	if (out >= 0)
+		close(out);
+	gd__secure_free(pt);
+	gd__free(sealed);
+	return rc;
+}
+
+/*
+ * Cuts the epoch-secrets section (version 3) off the end of the decrypted
+ * plaintext in `fd`, opening it with the backup key `key` into `out` (may be
+ * NULL) as key-file entries.
+ */
+static int split_secrets(int fd, const unsigned char key[GD__KEY_SIZE], struct gd__keyring *out, const char *file)
+{
+	unsigned char len[8];
+	struct stat st;
+	if (fstat(fd, &st) != 0 || st.st_size < 8 || pread(fd, len, 8, st.st_size - 8) != 8)
+		return gd__err(GD_ECORRUPT, "backup %s has no epoch-secrets length", file);
+	uint64_t sn = get64(len), end = (uint64_t)st.st_size - 8;
+	if (sn > end || (sn && (sn < GD__SEAL_OVERHEAD + BK_SECRET || (sn - GD__SEAL_OVERHEAD) % BK_SECRET ||
+	                        sn > 2 * GD__KEYRING_MAX * BK_SECRET + GD__SEAL_OVERHEAD)))
+		return gd__err(GD_ECORRUPT, "backup %s has an epoch-secrets section of %llu bytes, which does not fit", file,
+		               (unsigned long long)sn);
+	int rc = 0;
+	if (sn && out) {
+		unsigned char *sealed = gd__malloc(sn), *pt = gd__secure_alloc(sn);
+		if (!sealed || !pt)
+			rc = GD_ENOMEM;
+		else if (pread(fd, sealed, sn, (off_t)(end - sn)) != (ssize_t)sn)
+			rc = gd__err(GD_EIO, "cannot read the decrypted backup: %s", strerror(errno));
+		else if (gd__open(pt, key, sealed, sn, BK_SECRETS_AD, sizeof BK_SECRETS_AD - 1) < 0)
+			rc = gd__err(GD_ECORRUPT, "backup %s: its epoch secrets failed authentication", file);
+		for (size_t i = 0; rc == 0 && i < (sn - GD__SEAL_OVERHEAD) / BK_SECRET; i++) {
+			const unsigned char *e = pt + i * BK_SECRET;
+			uint32_t version = (uint32_t)e[0] | (uint32_t)e[1] << 8 | (uint32_t)e[2] << 16 | (uint32_t)e[3] << 24;
+			rc = gd__keyring_add(out, GD__K_EPOCH, version, e + 4);
+		}
+		gd__free(sealed);
+		gd__secure_free(pt);
+	}
+	if (rc == 0 && ftruncate(fd, (off_t)(end - sn)) != 0)
+		rc = gd__err(GD_EIO, "cannot cut the epoch secrets off the decrypted backup: %s", strerror(errno));
+	return rc;
+}
+
 /* Encrypts the snapshot `plain` into `dest` (created 0600). */
 static int encrypt_file(const struct gd__keyring *kr, uint32_t master_version, const char *plain,
                         const char *dest, gd_time created, unsigned kinds, struct progress *pr)
@@ -447,7 +545,8 @@ static int split_journal(int fd, const char *journal_out, const char *file)
  * its time, `*kinds` (may be NULL) its kinds.
  */
 static int decrypt_file(const struct gd__keyring *kr, const char *file, const char *plain,
-                        const char *journal_out, gd_time *created, unsigned *kinds, struct progress *pr)
+                        const char *journal_out, gd_time *created, unsigned *kinds, struct gd__keyring *secrets,
+                        struct progress *pr)
 {
 	unsigned char key[GD__KEY_SIZE], id[GD__BLIND_SIZE], hdr[BK_HEADER], sum[BK_TRAILER], want[BK_TRAILER];
 	unsigned char *buf = NULL, *pt = NULL;
@@ -540,6 +639,8 @@ static int decrypt_file(const struct gd__keyring *kr, const char *file, const ch
 		rc = gd__err(GD_ECORRUPT, "backup %s has data after its last chunk", file);
 		goto done;
 	}
+	if (fd >= 0 && hdr[6] >= 3 && (rc = split_secrets(fd, key, secrets, file)) < 0)
+		goto done;
 	if (fd >= 0 && hdr[6] >= 2 && (rc = split_journal(fd, journal_out, file)) < 0)
 		goto done;
 	if (fd >= 0 && fsync(fd) != 0)
@@ -568,7 +669,7 @@ int gd__backup_decrypt(const unsigned char *master, const char *file, const char
 		return GD_ENOMEM;
 	int rc = gd__keyring_add(kr, GD__K_MASTER, 1, master);
 	if (rc == 0)
-		rc = decrypt_file(kr, file, plain, NULL, created, NULL, NULL);
+		rc = decrypt_file(kr, file, plain, NULL, created, NULL, NULL, NULL);
 	gd__keyring_free(kr);
 	return rc;
 }
@@ -580,6 +681,12 @@ static int audit_vault(gd_vault *v, const char *action, const char *reason)
 		rc = gd__op_end(v, gd__audit_append(v, 0, "system:backup",
 		                                    &(struct gd__audit_event){.action = action, .reason = reason}));
 	return rc;
+}
+
+/* The key file as it is now (keys given on a descriptor are read once: as they were). */
+static int reread_keys(gd_vault *v)
+{
+	return v->key_fd > 0 ? 0 : gd__vault_reload_keys(v);
 }
 
 /* The caller's options, checked; NULL: none. */
@@ -602,6 +709,7 @@ int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 int gd_backup_create_with(gd_vault *v, const char *dir, const gd_backup_options *opts, gd_backup_info *out)
 {
 	gd_backup_policy pol = GD_BACKUP_POLICY_INIT;
+	struct gd__keyring *before = NULL;
 	struct progress pr;
 	struct blist l = {0};
 	char name[64], stamp[32], path[PATH_CAP], tmp[PATH_CAP];
@@ -641,13 +749,23 @@ int gd_backup_create_with(gd_vault *v, const char *dir, const gd_backup_options 
 		goto done;
 	}
 	close(fd);
+	/* The key file as it is before the snapshot and after it (below): the epoch
+	 * secrets of both travel with the backup. */
+	if ((rc = reread_keys(v)) < 0)
+		goto done;
+	if (!(before = gd__keyring_new())) {
+		rc = gd__err(GD_ENOMEM, "out of secure memory");
+		goto done;
+	}
+	memcpy(before, v->ring, sizeof *before);
 	if ((rc = v->store->engine->backup(v->store, tmp)) < 0)
 		goto done;
 	/* The journal after the snapshot: it holds at least what the snapshot's
 	 * anchors name, since entries are synced before their commit. */
 	char jpath[PATH_CAP];
 	gd__journal_path(jpath, sizeof jpath, v->file_base);
-	if ((rc = append_journal(tmp, jpath)) < 0)
+	if ((rc = append_journal(tmp, jpath)) < 0 || (rc = reread_keys(v)) < 0 ||
+	    (rc = append_secrets(tmp, v->ring, before)) < 0)
 		goto done;
 	/* Counted from here: the snapshot's bytes encrypted, then the file's
 	 * read back twice (checksum, chunks). */
@@ -660,8 +778,8 @@ int gd_backup_create_with(gd_vault *v, const char *dir, const gd_backup_options 
 	if ((rc = encrypt_file(v->ring, v->master_version, tmp, path, now, kinds, &pr)) != 0)
 		goto done;
 	/* Verified by reading it back, and audited, before it counts as a backup. */
-	if ((rc = decrypt_file(v->ring, path, NULL, NULL, &created, NULL, &pr)) != 0 ||
-	    (rc = audit_vault(v, "backup.create", name)) < 0) {
+	if ((rc = decrypt_file(v->ring, path, NULL, NULL, &created, NULL, NULL, &pr)) != 0 ||
+	    (rc = gd__key_note_made(v, path)) < 0 || (rc = audit_vault(v, "backup.create", name)) < 0) {
 		unlink(path);
 		goto done;
 	}
@@ -670,6 +788,7 @@ int gd_backup_create_with(gd_vault *v, const char *dir, const gd_backup_options 
 done:
 	unlink(tmp);
 	gd__free(l.b);
+	gd__keyring_free(before);
 	return rc;
 }
 
@@ -720,7 +839,7 @@ int gd_backup_verify_with(gd_vault *v, const char *file, const gd_backup_options
 	gd_time created;
 	struct progress pr;
 	int rc = backup_options(opts, &pr);
-	return rc < 0 ? rc : decrypt_file(v->ring, file, NULL, NULL, &created, NULL, &pr);
+	return rc < 0 ? rc : decrypt_file(v->ring, file, NULL, NULL, &created, NULL, NULL, &pr);
 }
 
 int gd_backup_journal_export(gd_vault *v, const char *dest)
@@ -738,10 +857,10 @@ int gd_backup_journal_export(gd_vault *v, const char *dest)
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		return gd__err(GD_EIO, "cannot create %s: %s", tmp, strerror(errno));
 	close(fd);
-	if ((rc = append_journal(tmp, jpath)) == 0 &&
+	if ((rc = append_journal(tmp, jpath)) == 0 && (rc = append_secrets(tmp, NULL, NULL)) == 0 &&
 	    (rc = encrypt_file(v->ring, v->master_version, tmp, dest, gd_vault_now(v), BK_JOURNAL_ONLY, NULL)) == 0 &&
-	    ((rc = decrypt_file(v->ring, dest, NULL, NULL, &created, NULL, NULL)) < 0 ||
-	     (rc = audit_vault(v, "backup.journal.export", NULL)) < 0))
+	    ((rc = decrypt_file(v->ring, dest, NULL, NULL, &created, NULL, NULL, NULL)) < 0 ||
+	     (rc = gd__key_note_made(v, dest)) < 0 || (rc = audit_vault(v, "backup.journal.export", NULL)) < 0))
 		unlink(dest);
 	unlink(tmp);
 	return rc;
@@ -1039,7 +1158,7 @@ int gd_backup_restore_with(const char *path, const gd_vault_options *opts, const
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	char tmp[PATH_CAP], kpath[PATH_CAP], side[PATH_CAP + 8], jpath[PATH_CAP], jsrc[PATH_CAP + 16],
 		jplain[PATH_CAP + 16];
-	struct gd__keyring *kr = NULL;
+	struct gd__keyring *kr = NULL, *secrets = NULL;
 	struct replay r = {0};
 	struct gd__lock *lock = NULL;
 	struct anchor live_anchor = {.where = "the live vault"}, snap_anchor = {.where = "the snapshot"};
@@ -1079,13 +1198,17 @@ int gd_backup_restore_with(const char *path, const gd_vault_options *opts, const
 	snprintf(jsrc, sizeof jsrc, "%s.journal-in", tmp);
 	snprintf(jplain, sizeof jplain, "%s.journal-plain", tmp);
 	remove_db(tmp);
-	if ((rc = decrypt_file(kr, file, tmp, NULL, &stats.snapshot_at, NULL, &pr)) != 0)
+	if (!(secrets = gd__keyring_new())) {
+		rc = gd__err(GD_ENOMEM, "out of secure memory");
+		goto done;
+	}
+	if ((rc = decrypt_file(kr, file, tmp, NULL, &stats.snapshot_at, NULL, secrets, &pr)) != 0)
 		goto done;
 	/* The journal given (an export or a backup carrying it) replaces the one beside the vault. */
 	const char *jread = jpath;
 	if (journal) {
 		gd_time at;
-		if ((rc = decrypt_file(kr, journal, jplain, jsrc, &at, NULL, NULL)) < 0)
+		if ((rc = decrypt_file(kr, journal, jplain, jsrc, &at, NULL, NULL, NULL)) < 0)
 			goto done;
 		unlink(jplain);
 		if (access(jsrc, F_OK) != 0) {
@@ -1123,7 +1246,10 @@ int gd_backup_restore_with(const char *path, const gd_vault_options *opts, const
 		goto done;
 	/* A snapshot from before a master rotation: its tenant keys go under the current master;
 	 * from before an audit rotation: its checkpoints stay verifiable (keys.c). */
-	if ((rc = gd__key_rewrap_to_newest(v)) < 0 || (rc = keep_audit_keys(v, r.live)) < 0) {
+	/* …and its epoch keys, sealed under secrets an epoch change may have destroyed
+	 * since, go under the live key file's (the backup carries its own: epoch.c). */
+	if ((rc = gd__key_rewrap_to_newest(v)) < 0 || (rc = keep_audit_keys(v, r.live)) < 0 ||
+	    (rc = gd__epoch_adopt(v, secrets)) < 0) {
 		gd_vault_rollback(v);
 		goto done;
 	}
@@ -1171,6 +1297,7 @@ done:
 	if (jsrc[0])
 		unlink(jsrc), unlink(jplain);
 	gd__keyring_free(kr);
+	gd__keyring_free(secrets);
 	gd__lock_release(lock, true);
 	if (out)
 		*out = stats;

@@ -50,15 +50,68 @@ static size_t epoch_ad(unsigned char ad[32], int64_t tenant_id, uint32_t epoch)
 	return 29;
 }
 
-/* Opens the sealed key of (tenant, epoch) read from the table, with the ring's secret of `version`. */
+/*
+ * The epoch secret of `version`: a key-file entry (GD__K_EPOCH), or, on a
+ * vault whose master is on a PKCS#11 token, an object on the token
+ * (GD__K_EPOCH_TOKEN in the key file, its bytes zero) that seals and opens
+ * the epoch keys there and never leaves it, as the master does. A token
+ * vault's secrets from before they moved there are file entries still,
+ * until the next epoch change replaces them.
+ */
+static const struct gd__keyring_entry *find_secret(gd_vault *v, uint32_t version)
+{
+	const struct gd__keyring_entry *t = gd__keyring_find(v->ring, GD__K_EPOCH_TOKEN, version);
+	const struct gd__keyring_entry *f = gd__keyring_find(v->ring, GD__K_EPOCH, version);
+	if (version)
+		return t ? t : f;
+	return !t ? f : !f                 ? t
+	        : t->version >= f->version ? t
+	                                   : f; /* the newest of either */
+}
+
+static bool is_secret(const struct gd__keyring_entry *e)
+{
+	return e->kind == GD__K_EPOCH || e->kind == GD__K_EPOCH_TOKEN;
+}
+
+static int secret_seal(gd_vault *v, const struct gd__keyring_entry *s, unsigned char *out, const unsigned char *key,
+                       const unsigned char *ad, size_t adn)
+{
+	if (s->kind == GD__K_EPOCH_TOKEN)
+		return v->p11 ? gd__p11_seal(v->p11, s->version | GD__P11_EPOCH, out, key, GD__KEY_SIZE, ad, adn)
+		              : gd__err(GD_ESTATE, "the erasure-epoch secret is on a PKCS#11 token: open the vault with it");
+	gd__seal(out, s->key, key, GD__KEY_SIZE, ad, adn);
+	return 0;
+}
+
+/* A new secret of `version`: on the token of a token vault, else random in the key file (written by the caller). */
+static int secret_new(gd_vault *v, uint32_t version)
+{
+	unsigned char k[GD__KEY_SIZE] = {0};
+	int rc = 0;
+	/* A run killed between making the object and writing the key file left it unused: it serves. */
+	if (v->p11 && (rc = gd__p11_generate(v->p11, version | GD__P11_EPOCH)) == GD_EEXISTS)
+		rc = 0;
+	else if (!v->p11)
+		gd__random(k, sizeof k);
+	if (rc == 0)
+		rc = gd__keyring_add(v->ring, v->p11 ? GD__K_EPOCH_TOKEN : GD__K_EPOCH, version, k);
+	gd__wipe(k, sizeof k);
+	return rc;
+}
+
+/* Opens the sealed key of (tenant, epoch) read from the table, with the secret of `version`. */
 static int open_epoch_key(gd_vault *v, int64_t tenant_id, uint32_t epoch, uint32_t version, const void *sealed,
                           size_t n, unsigned char out[GD__KEY_SIZE])
 {
-	const struct gd__keyring_entry *s = gd__keyring_find(v->ring, GD__K_EPOCH, version);
+	const struct gd__keyring_entry *s = find_secret(v, version);
 	unsigned char ad[32];
-	if (!s || n != GD__KEY_SIZE + GD__SEAL_OVERHEAD)
+	if (!s || n != GD__KEY_SIZE + GD__SEAL_OVERHEAD || (s->kind == GD__K_EPOCH_TOKEN && !v->p11))
 		return GD_ENOTFOUND;
-	return gd__open(out, s->key, sealed, n, ad, epoch_ad(ad, tenant_id, epoch)) < 0 ? GD_ECORRUPT : 0;
+	size_t adn = epoch_ad(ad, tenant_id, epoch);
+	if (s->kind == GD__K_EPOCH_TOKEN)
+		return gd__p11_open_sealed(v->p11, version | GD__P11_EPOCH, out, sealed, n, ad, adn) < 0 ? GD_ECORRUPT : 0;
+	return gd__open(out, s->key, sealed, n, ad, adn) < 0 ? GD_ECORRUPT : 0;
 }
 
 /* Reads the row of (tenant, epoch) and opens its key; GD_ENOTFOUND when its secret is not in the ring. */
@@ -184,14 +237,15 @@ static int begin_epoch(gd_vault *v, const struct tenant_row *t, uint32_t secret_
 	*begun = rc == 0 && (cur == 0 || now >= ends);
 	if (*begun) {
 		unsigned char key[GD__KEY_SIZE], sealed[GD__KEY_SIZE + GD__SEAL_OVERHEAD], ad[32];
-		const struct gd__keyring_entry *s = gd__keyring_find(v->ring, GD__K_EPOCH, secret_version);
+		const struct gd__keyring_entry *s = find_secret(v, secret_version);
 		gd__random(key, sizeof key);
-		gd__seal(sealed, s->key, key, sizeof key, ad, epoch_ad(ad, t->id, (uint32_t)cur + 1));
+		rc = s ? secret_seal(v, s, sealed, key, ad, epoch_ad(ad, t->id, (uint32_t)cur + 1)) : GD_ENOTFOUND;
 		gd__wipe(key, sizeof key);
-		rc = gd__db_exec(v->store,
-		                 "INSERT INTO tenant_epochs (tenant_id, epoch, started_at, ends_at, secret_version, sealed_key)"
-		                 " VALUES (?, ?, ?, ?, ?, ?)",
-		                 "iiiiib", t->id, cur + 1, now, now + t->seconds, (int64_t)secret_version, sealed, sizeof sealed);
+		if (rc == 0)
+			rc = gd__db_exec(v->store,
+			                 "INSERT INTO tenant_epochs (tenant_id, epoch, started_at, ends_at, secret_version, sealed_key)"
+			                 " VALUES (?, ?, ?, ?, ?, ?)",
+			                 "iiiiib", t->id, cur + 1, now, now + t->seconds, (int64_t)secret_version, sealed, sizeof sealed);
 		char why[64];
 		snprintf(why, sizeof why, "erasure epoch %lld begun", (long long)cur + 1);
 		if (rc == 0)
@@ -331,7 +385,9 @@ static int reseal(gd_vault *v, uint32_t next, gd_key_epoch_result *r)
 		gd__db_reset(v->store, st);
 	}
 	int64_t now = gd_vault_now(v);
-	const struct gd__keyring_entry *to = gd__keyring_find(v->ring, GD__K_EPOCH, next);
+	const struct gd__keyring_entry *to = find_secret(v, next);
+	if (rc == 0 && !to)
+		rc = gd__err(GD_ENOTFOUND, "erasure-epoch secret %u is not in the key file", (unsigned)next);
 	for (int i = 0; rc == 0 && i < n; i++) {
 		if (rows[i].ended) {
 			rc = gd__db_exec(v->store,
@@ -347,11 +403,12 @@ static int reseal(gd_vault *v, uint32_t next, gd_key_epoch_result *r)
 			             (long long)rows[i].epoch, (long long)rows[i].tenant);
 			break;
 		}
-		gd__seal(sealed, to->key, key, sizeof key, ad, epoch_ad(ad, rows[i].tenant, (uint32_t)rows[i].epoch));
+		rc = secret_seal(v, to, sealed, key, ad, epoch_ad(ad, rows[i].tenant, (uint32_t)rows[i].epoch));
 		gd__wipe(key, sizeof key);
-		rc = gd__db_exec(v->store,
-		                 "UPDATE tenant_epochs SET sealed_key = ?, secret_version = ? WHERE tenant_id = ? AND epoch = ?",
-		                 "biii", sealed, sizeof sealed, (int64_t)next, rows[i].tenant, rows[i].epoch);
+		if (rc == 0)
+			rc = gd__db_exec(v->store,
+			                 "UPDATE tenant_epochs SET sealed_key = ?, secret_version = ? WHERE tenant_id = ? AND epoch = ?",
+			                 "biii", sealed, sizeof sealed, (int64_t)next, rows[i].tenant, rows[i].epoch);
 	}
 	if (rc == 0) {
 		char why[96];
@@ -362,6 +419,70 @@ static int reseal(gd_vault *v, uint32_t next, gd_key_epoch_result *r)
 	gd__wipe(rows, 1024 * sizeof *rows);
 	gd__free(rows);
 	return gd__op_end(v, rc);
+}
+
+int gd__epoch_adopt(gd_vault *v, const struct gd__keyring *from)
+{
+	gd__stmt *st;
+	struct {
+		int64_t tenant, epoch;
+		uint32_t version;
+		unsigned char sealed[GD__KEY_SIZE + GD__SEAL_OVERHEAD];
+		size_t n;
+	} *rows = NULL;
+	int n = 0, rc = 0;
+	if (!from || !gd__keyring_find(from, GD__K_EPOCH, 0))
+		return 0; /* a backup of an older format, or made before any epoch */
+	if (!(rows = gd__calloc(1024, sizeof *rows)))
+		return GD_ENOMEM;
+	rc = gd__db_query(v->store, &st,
+	                  "SELECT tenant_id, epoch, secret_version, sealed_key FROM tenant_epochs WHERE sealed_key IS NOT NULL",
+	                  NULL);
+	if (rc == 0) {
+		while ((rc = gd__db_step(v->store, st)) == 1 && n < 1024) {
+			size_t len = 0;
+			const void *s = gd__col_blob(v->store, st, 3, &len);
+			rows[n].tenant = gd__col_int(v->store, st, 0);
+			rows[n].epoch = gd__col_int(v->store, st, 1);
+			rows[n].version = (uint32_t)gd__col_int(v->store, st, 2);
+			rows[n].n = s && len == sizeof rows[n].sealed ? len : 0;
+			if (rows[n].n)
+				memcpy(rows[n].sealed, s, len);
+			n++;
+		}
+		gd__db_reset(v->store, st);
+		rc = rc < 0 ? rc : 0;
+	}
+	for (int i = 0; rc == 0 && i < n; i++) {
+		unsigned char key[GD__KEY_SIZE], sealed[GD__KEY_SIZE + GD__SEAL_OVERHEAD], ad[32];
+		size_t adn = epoch_ad(ad, rows[i].tenant, (uint32_t)rows[i].epoch);
+		if (!rows[i].n ||
+		    open_epoch_key(v, rows[i].tenant, (uint32_t)rows[i].epoch, rows[i].version, rows[i].sealed, rows[i].n, key) == 0) {
+			gd__wipe(key, sizeof key);
+			continue; /* under a secret the live key file still holds */
+		}
+		const struct gd__keyring_entry *e = gd__keyring_find(from, GD__K_EPOCH, rows[i].version);
+		if (!e || gd__open(key, e->key, rows[i].sealed, rows[i].n, ad, adn) < 0)
+			continue; /* not the backup's either: stays unreadable, as it was */
+		const struct gd__keyring_entry *to = find_secret(v, 0);
+		if (!to) {
+			/* A live key file with no epoch secret yet: its first one. */
+			char kpath[4200];
+			if ((rc = gd__key_file(v, kpath, sizeof kpath)) == 0 && (rc = secret_new(v, 1)) == 0)
+				rc = gd__keyring_write(v->ring, kpath);
+			to = rc == 0 ? find_secret(v, 0) : NULL;
+		}
+		if (rc == 0)
+			rc = secret_seal(v, to, sealed, key, ad, adn);
+		gd__wipe(key, sizeof key);
+		if (rc == 0)
+			rc = gd__db_exec(v->store,
+			                 "UPDATE tenant_epochs SET sealed_key = ?, secret_version = ? WHERE tenant_id = ? AND epoch = ?",
+			                 "biii", sealed, sizeof sealed, (int64_t)to->version, rows[i].tenant, rows[i].epoch);
+	}
+	gd__wipe(rows, 1024 * sizeof *rows);
+	gd__free(rows);
+	return rc;
 }
 
 static int epoch_run(gd_vault *v, const char *kpath, int (*progress)(void *ud, uint64_t done, uint64_t total),
@@ -376,18 +497,12 @@ int gd_key_epoch(gd_vault *v, int (*progress)(void *ud, uint64_t done, uint64_t 
 		return rc;
 	if (v->tx.batch || v->tx.depth)
 		return gd__err(GD_ESTATE, "an epoch change runs in no batch: commit or roll back first");
-	/* One run at a time: two would each write a different new secret to the key file. */
-	char lpath[4300];
-	snprintf(lpath, sizeof lpath, "%s.epoch-lock", kpath);
-	int lfd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lfd < 0)
-		return gd__err(GD_EIO, "cannot open %s: %s", lpath, strerror(errno));
-	if (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
-		close(lfd);
-		return gd__err(GD_EBUSY, "another 'gardien key epoch' is running on this key file: let it finish");
-	}
+	/* One run at a time, and none beside a rotation: each writes the key file (keys.c). */
+	int lfd = -1;
+	if ((rc = gd__keys_lock(kpath, &lfd)) < 0)
+		return rc;
 	rc = epoch_run(v, kpath, progress, ud, out);
-	close(lfd);
+	gd__keys_unlock(lfd);
 	return rc;
 }
 
@@ -401,15 +516,11 @@ static int epoch_run(gd_vault *v, const char *kpath, int (*progress)(void *ud, u
 		return rc;
 	gd__keyring_materialise(v->ring);
 	/* The first run writes the first epoch secret, before any row needs it. */
-	const struct gd__keyring_entry *secret = gd__keyring_find(v->ring, GD__K_EPOCH, 0);
+	const struct gd__keyring_entry *secret = find_secret(v, 0);
 	if (!secret) {
-		unsigned char k[GD__KEY_SIZE];
-		gd__random(k, sizeof k);
-		rc = gd__keyring_add(v->ring, GD__K_EPOCH, 1, k);
-		gd__wipe(k, sizeof k);
-		if (rc < 0 || (rc = gd__keyring_write(v->ring, kpath)) < 0)
+		if ((rc = secret_new(v, 1)) < 0 || (rc = gd__keyring_write(v->ring, kpath)) < 0)
 			return rc;
-		secret = gd__keyring_find(v->ring, GD__K_EPOCH, 0);
+		secret = find_secret(v, 0);
 	}
 	uint32_t version = secret->version;
 	if (!(t = gd__calloc(256, sizeof *t)))
@@ -436,12 +547,10 @@ static int epoch_run(gd_vault *v, const char *kpath, int (*progress)(void *ud, u
 		uint32_t next = version;
 		rc = secret_in_use(v, version, &used);
 		/* A secret that sealed anything may be in a copy: the next one is new. */
-		if (rc == 0 && used) {
-			unsigned char k[GD__KEY_SIZE];
+		/* On a token vault a secret still in the key file (from before secrets moved to the token) is replaced too. */
+		if (rc == 0 && (used || (v->p11 && secret->kind != GD__K_EPOCH_TOKEN))) {
 			next = version + 1;
-			gd__random(k, sizeof k);
-			rc = gd__keyring_add(v->ring, GD__K_EPOCH, next, k);
-			gd__wipe(k, sizeof k);
+			rc = secret_new(v, next);
 			if (rc == 0)
 				rc = gd__keyring_write(v->ring, kpath);
 		}
@@ -454,9 +563,12 @@ static int epoch_run(gd_vault *v, const char *kpath, int (*progress)(void *ud, u
 	for (int i = 0; rc == 0 && i < v->ring->n;) {
 		const struct gd__keyring_entry *e = &v->ring->e[i];
 		bool used = true;
-		if (e->kind == GD__K_EPOCH && e->version != version && (rc = secret_in_use(v, e->version, &used)) == 0 &&
-		    !used) {
-			gd__keyring_remove(v->ring, GD__K_EPOCH, e->version);
+		if (is_secret(e) && e->version != version && (rc = secret_in_use(v, e->version, &used)) == 0 && !used) {
+			/* On the token, the object itself is destroyed: no copy of the key file brings it back. */
+			if (e->kind == GD__K_EPOCH_TOKEN && v->p11 &&
+			    (rc = gd__p11_destroy(v->p11, e->version | GD__P11_EPOCH)) < 0)
+				break;
+			gd__keyring_remove(v->ring, e->kind, e->version);
 			removed = true;
 			continue;
 		}

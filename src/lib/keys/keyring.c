@@ -14,7 +14,8 @@
  *   8  4  n, the number of entries (little-endian, 1..GD__KEYRING_MAX)
  *   12 …  n entries of 40 bytes: kind (1), zero (3), version (u32 LE), key (32)
  * kinds: 1 master, 2 backup, 3 journal MAC, 4 audit seed, 5 TOTP, 6 master on
- * a token (no bytes), 7 erasure-epoch secret (written by `key epoch`). The first
+ * a token (no bytes), 7 erasure-epoch secret (written by `key epoch`), 8 an
+ * epoch secret on the token of a token vault (no bytes). The first
  * rotation writes the derived secrets as entries of their own (version 1, the
  * same bytes), so that a new master key wraps the tenant keys without
  * changing them. Several versions of a kind may be present: the highest is
@@ -193,7 +194,7 @@ static int parse(struct gd__keyring *kr, unsigned char *buf, size_t n, const cha
 		kr->format = 2;
 		for (uint32_t i = 0; rc == 0 && i < count; i++) {
 			const unsigned char *e = buf + 12 + ENTRY * i;
-			if (e[0] < GD__K_MASTER || e[0] > GD__K_EPOCH || get32(e + 4) == 0)
+			if (e[0] < GD__K_MASTER || e[0] > GD__K_EPOCH_TOKEN || get32(e + 4) == 0)
 				rc = gd__err(GD_EDENIED, "%s holds a key of an unknown kind or version", where);
 			else
 				rc = gd__keyring_add(kr, e[0], get32(e + 4), e + 8);

@@ -20,7 +20,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +41,48 @@ static const char *kind_name(int kind)
 	case GD__K_AUDIT: return "audit";
 	default: return "?";
 	}
+}
+
+/*
+ * One rotation, epoch change or prune at a time per key file: each reads the
+ * key file, adds or removes a version and writes it back, so two at once
+ * would each write a file without the other's key (two different masters).
+ * A second is refused (GD_EBUSY), not queued: the operator sees it at once.
+ */
+int gd__keys_lock(const char *kpath, int *fd)
+{
+	char lpath[4300];
+	snprintf(lpath, sizeof lpath, "%s.keys-lock", kpath);
+	*fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return gd__err(GD_EIO, "cannot open %s: %s", lpath, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		close(*fd);
+		*fd = -1;
+		return gd__err(GD_EBUSY, "another key rotation, 'key epoch' or 'key prune' is running on this key"
+		                         " file: let it finish, then run this again");
+	}
+#ifndef NDEBUG
+	/* Test builds: hold the lock until a file exists, having said so (two runs at once, tested). */
+	const char *hold = getenv("GARDIEN_TEST_HOLD_KEYS_LOCK");
+	if (hold) {
+		char held[4200];
+		snprintf(held, sizeof held, "%s.held", hold);
+		int h = open(held, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (h >= 0)
+			close(h);
+		struct timespec step = {0, 20000000};
+		while (access(hold, F_OK) != 0)
+			nanosleep(&step, NULL);
+	}
+#endif
+	return 0;
+}
+
+void gd__keys_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }
 
 int gd__key_file(gd_vault *v, char *out, size_t cap)
@@ -93,6 +141,9 @@ static int rewrap(gd_vault *v, uint32_t next)
 		rc = gd__tenant_set_key(v, ids[i], wrapped, sizeof wrapped);
 	}
 	gd__wipe(kek, sizeof kek);
+	/* The previous keys of tenant-key rotations under way are sealed by the master too. */
+	if (rc == 0)
+		rc = gd__tenant_prev_rewrap(v, next);
 	if (rc < 0)
 		return rc;
 	unsigned char zeros[32] = {0}, check[32 + GD__SEAL_OVERHEAD];
@@ -242,13 +293,127 @@ done:
 	return rc;
 }
 
-/* Backup files of `dir`: which backup key ids and master versions they need. */
+/* Backup files (of `dir`, and the ones the list of made files names): which backup key ids and master versions they need. */
+#define NEEDS_MAX 1024
 struct needs {
-	unsigned char ids[256][GD__BLIND_SIZE];
-	uint32_t masters[256];
+	unsigned char ids[NEEDS_MAX][GD__BLIND_SIZE];
+	uint32_t masters[NEEDS_MAX];
 	int n;
 	bool overflow;
 };
+
+/* Adds what the backup file at `path` needs; not a backup (or gone): nothing. */
+static void read_header(const char *path, struct needs *nd)
+{
+	unsigned char h[64];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return;
+	size_t got = fread(h, 1, sizeof h, f);
+	fclose(f);
+	if (got != sizeof h || memcmp(h, "GDBAK", 5) != 0)
+		return;
+	if (nd->n == NEEDS_MAX) {
+		nd->overflow = true;
+		return;
+	}
+	memcpy(nd->ids[nd->n], h + 48, GD__BLIND_SIZE);
+	nd->masters[nd->n] = (uint32_t)h[20] | (uint32_t)h[21] << 8 | (uint32_t)h[22] << 16 | (uint32_t)h[23] << 24;
+	if (!nd->masters[nd->n])
+		nd->masters[nd->n] = 1;
+	nd->n++;
+}
+
+/*
+ * "<key file>.made": the absolute path of every backup and journal export this
+ * key file's vault wrote (one a line), wherever it was written (another
+ * --dir, an export kept off-site), so that prune keeps the keys they need
+ * and not only those of the backup folder it is given. Appended under an
+ * flock of the list; prune drops the lines of files gone.
+ */
+static int made_path(gd_vault *v, char *out, size_t cap)
+{
+	char kpath[4200];
+	int rc = gd__key_file(v, kpath, sizeof kpath);
+	if (rc == 0)
+		snprintf(out, cap, "%s.made", kpath);
+	return rc;
+}
+
+int gd__key_note_made(gd_vault *v, const char *path)
+{
+	char list[4300], abs[PATH_MAX + 2];
+	/* Keys from a descriptor or a command: nothing rotates them here, nothing to keep. */
+	if (made_path(v, list, sizeof list) < 0 || !realpath(path, abs) || strchr(abs, '\n'))
+		return 0;
+	size_t n = strlen(abs);
+	abs[n++] = '\n';
+	for (int tries = 0; tries < 3; tries++) {
+		int fd = open(list, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		/* A key file where nothing may be written (a service's read-only
+		 * credential): nothing rotates or prunes keys there either. */
+		if (fd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM))
+			return 0;
+		if (fd < 0)
+			return gd__err(GD_EIO, "cannot record the backup in %s: %s", list, strerror(errno));
+		struct stat a, b;
+		flock(fd, LOCK_EX);
+		/* Replaced by a prune meanwhile: write to the new list, not the old one. */
+		bool same = fstat(fd, &a) == 0 && stat(list, &b) == 0 && a.st_ino == b.st_ino;
+		int rc = same && write(fd, abs, n) != (ssize_t)n ? gd__err(GD_EIO, "cannot record the backup in %s", list) : 0;
+		close(fd);
+		if (same)
+			return rc;
+	}
+	return gd__err(GD_EIO, "cannot record the backup in %s: it keeps being replaced", list);
+}
+
+/* Reads the list of made files into `nd` (the ones still there), and rewrites it without the ones gone. */
+static int scan_made(gd_vault *v, struct needs *nd)
+{
+	char list[4300], tmp[4400], line[PATH_MAX + 2];
+	if (made_path(v, list, sizeof list) < 0)
+		return 0;
+	int fd = open(list, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : gd__err(GD_EIO, "cannot read %s: %s", list, strerror(errno));
+	flock(fd, LOCK_EX);
+	FILE *in = fdopen(fd, "r");
+	if (!in) {
+		close(fd);
+		return GD_ENOMEM;
+	}
+	snprintf(tmp, sizeof tmp, "%s.new", list);
+	FILE *out = fopen(tmp, "w");
+	bool dropped = false;
+	int rc = out ? 0 : gd__err(GD_EIO, "cannot write %s: %s", tmp, strerror(errno));
+	while (rc == 0 && fgets(line, sizeof line, in)) {
+		size_t n = strlen(line);
+		bool whole = n && line[n - 1] == '\n';
+		if (whole)
+			line[--n] = 0;
+		/* A line cut short or not a path: dropped, as a file gone. */
+		if (!whole || line[0] != '/' || access(line, F_OK) != 0) {
+			dropped = true;
+			if (!whole)
+				while (fgets(line, sizeof line, in) && !strchr(line, '\n'))
+					;
+			continue;
+		}
+		read_header(line, nd);
+		fprintf(out, "%s\n", line);
+	}
+	if (out && (fflush(out) != 0 || fsync(fileno(out)) != 0))
+		rc = gd__err(GD_EIO, "cannot write %s", tmp);
+	if (out)
+		fclose(out);
+	if (rc == 0 && dropped && rename(tmp, list) != 0)
+		rc = gd__err(GD_EIO, "cannot replace %s: %s", list, strerror(errno));
+	if (!dropped || rc < 0)
+		unlink(tmp);
+	fclose(in); /* the lock goes with it, after the rename */
+	return rc;
+}
 
 /*
  * A backup folder named after a PostgreSQL URL (a caller that appended
@@ -272,46 +437,32 @@ static int scan_needs(const char *dir, struct needs *nd)
 		return dir && errno != ENOENT ? gd__err(GD_EIO, "cannot read backup directory %s: %s", dir, strerror(errno))
 		                              : 0;
 	struct dirent *e;
-	while ((e = readdir(d))) {
+	while ((e = readdir(d)) && !nd->overflow) {
 		size_t len = strlen(e->d_name);
 		if (len < 6 || strcmp(e->d_name + len - 5, ".gdbk") != 0)
 			continue;
 		char path[4400];
-		unsigned char h[64];
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		FILE *f = fopen(path, "rb");
-		if (!f)
-			continue;
-		size_t got = fread(h, 1, sizeof h, f);
-		fclose(f);
-		if (got != sizeof h || memcmp(h, "GDBAK", 5) != 0)
-			continue;
-		if (nd->n == 256) {
-			nd->overflow = true;
-			break;
-		}
-		memcpy(nd->ids[nd->n], h + 48, GD__BLIND_SIZE);
-		nd->masters[nd->n] = (uint32_t)h[20] | (uint32_t)h[21] << 8 | (uint32_t)h[22] << 16 | (uint32_t)h[23] << 24;
-		if (!nd->masters[nd->n])
-			nd->masters[nd->n] = 1;
-		nd->n++;
+		read_header(path, nd);
 	}
 	closedir(d);
 	return 0;
 }
 
-int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed)
+static int prune_locked(gd_vault *v, const char *kpath, const char *backup_dir, unsigned *destroyed)
 {
-	char kpath[4200];
 	struct needs *nd = gd__calloc(1, sizeof *nd);
-	int rc = gd__key_file(v, kpath, sizeof kpath);
+	int rc = 0;
 	unsigned gone = 0;
 	if (!nd)
 		return GD_ENOMEM;
 	if (rc == 0)
 		rc = scan_needs(backup_dir, nd);
+	if (rc == 0)
+		rc = scan_made(v, nd);
 	if (rc == 0 && nd->overflow)
-		rc = gd__err(GD_ETOOBIG, "more than 256 backups in %s: prune them first", backup_dir);
+		rc = gd__err(GD_ETOOBIG, "more than %d backups and journal exports (in %s and elsewhere): prune them first",
+		             NEEDS_MAX, backup_dir);
 	const struct gd__keyring_entry *cur_b = gd__keyring_find(v->ring, GD__K_BACKUP, 0);
 	const struct gd__keyring_entry *cur_m = gd__keyring_find(v->ring, gd__master_kind(v), 0);
 	uint32_t cur_bv = cur_b ? cur_b->version : 0, cur_mv = cur_m ? cur_m->version : 0;
@@ -352,34 +503,71 @@ int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed)
 	return rc;
 }
 
+int gd_key_prune(gd_vault *v, const char *backup_dir, unsigned *destroyed)
+{
+	char kpath[4200];
+	int fd = -1, rc = gd__key_file(v, kpath, sizeof kpath);
+	if (rc == 0 && (rc = gd__keys_lock(kpath, &fd)) == 0) {
+		/* The key file as it is now: another process may have rotated since this handle read it. */
+		if ((rc = gd__vault_reload_keys(v)) == 0)
+			rc = prune_locked(v, kpath, backup_dir, destroyed);
+		gd__keys_unlock(fd);
+	}
+	return rc;
+}
+
 int gd_key_rotate(gd_vault *v, const char *kind, const char *backup_dir, unsigned *version)
+{
+	return gd_key_rotate_with(v, kind, backup_dir, NULL, version);
+}
+
+int gd_key_rotate_with(gd_vault *v, const char *kind, const char *backup_dir, const gd_key_rotate_options *opts,
+                       unsigned *version)
 {
 	char kpath[4200];
 	uint32_t ver = 0;
 	unsigned pruned;
-	int rc = gd__key_file(v, kpath, sizeof kpath);
-	if (rc < 0 || (rc = check_backup_dir(backup_dir)) < 0)
+	int fd = -1, rc;
+	gd_key_rotate_options o = GD_KEY_ROTATE_OPTIONS_INIT;
+	if (opts && (opts->version < 1 || opts->version > GD_KEY_ROTATE_OPTIONS_VERSION))
+		return gd__err(GD_EINVAL, "gd_key_rotate_options version %u is not one this library knows",
+		               opts->version);
+	if (opts)
+		o = *opts;
+	bool tenant = kind && strcmp(kind, "tenant") == 0;
+	if (!kind || (strcmp(kind, "master") && strcmp(kind, "backup") && strcmp(kind, "audit") && !tenant))
+		return gd__err(GD_EINVAL, "key kind \"%.20s\" is not master, tenant, backup or audit", kind ? kind : "");
+	if (o.tenant && !tenant)
+		return gd__err(GD_EINVAL, "a tenant is named only to rotate its tenant key, not the %s key", kind);
+	if ((rc = gd__key_file(v, kpath, sizeof kpath)) < 0 || (rc = check_backup_dir(backup_dir)) < 0)
 		return rc;
 	if (v->tx.batch || v->tx.depth)
 		return gd__err(GD_ESTATE, "a key rotation runs in no batch: commit or roll back first");
+	if ((rc = gd__keys_lock(kpath, &fd)) < 0)
+		return rc;
 	/* The key file as it is now (another process may have rotated), its derived
 	 * secrets made keys of their own so that they outlive the master. */
 	if ((rc = gd__vault_reload_keys(v)) < 0)
-		return rc;
+		goto done;
 	gd__keyring_materialise(v->ring);
-	if (kind && strcmp(kind, "master") == 0)
+	/* Progress: a tenant rotation counts its rows; the others are one step each. */
+	if (!tenant && o.progress && (rc = o.progress(o.ud, 0, 1)) != 0)
+		goto done;
+	if (strcmp(kind, "master") == 0)
 		rc = rotate_master(v, kpath, &ver);
-	else if (kind && strcmp(kind, "backup") == 0)
+	else if (strcmp(kind, "backup") == 0)
 		rc = rotate_simple(v, GD__K_BACKUP, kpath, &ver);
-	else if (kind && strcmp(kind, "audit") == 0)
+	else if (strcmp(kind, "audit") == 0)
 		rc = rotate_simple(v, GD__K_AUDIT, kpath, &ver);
-	else if (kind && strcmp(kind, "tenant") == 0)
-		return gd__err(GD_EINVAL, "rotation of tenant keys is not available yet: rotate master, backup or audit");
 	else
-		return gd__err(GD_EINVAL, "key kind \"%.20s\" is not master, backup or audit", kind ? kind : "");
+		rc = gd__tenant_key_rotate(v, o.tenant, o.progress, o.ud, &ver);
+	if (rc == 0 && !tenant && o.progress)
+		rc = o.progress(o.ud, 1, 1);
 	if (rc == 0)
-		rc = gd_key_prune(v, backup_dir, &pruned);
+		rc = prune_locked(v, kpath, backup_dir, &pruned);
 	if (rc == 0 && version)
 		*version = ver;
+done:
+	gd__keys_unlock(fd);
 	return rc;
 }

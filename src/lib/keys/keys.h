@@ -26,8 +26,12 @@ enum {
 	GD__K_TOTP = 5,
 	GD__K_TOKEN = 6,
 	/* the erasure-epoch secret sealing every tenant's epoch keys (epoch.c) */
-	GD__K_EPOCH = 7
+	GD__K_EPOCH = 7,
+	/* an epoch secret held by the PKCS#11 token of a token vault (key bytes zero) */
+	GD__K_EPOCH_TOKEN = 8
 };
+/* Token objects of epoch secrets: version | GD__P11_EPOCH, labelled "PREFIX-epoch-N" (pkcs11.c). */
+#define GD__P11_EPOCH 0x80000000u
 struct gd__keyring_entry {
 	unsigned char kind;
 	uint32_t version;
@@ -91,6 +95,24 @@ int gd__master_open(gd_vault *v, uint32_t version, unsigned char *out, const voi
 int gd__master_kind(const gd_vault *v);
 /* The key file's path, or GD_ESTATE when the keys came from a descriptor or a command (keys.c). */
 int gd__key_file(gd_vault *v, char *out, size_t cap);
+/* ---- tenant keys (keys/tenant_key.c) ---- */
+/* Opens the tenant key sealed as `wrapped` (n bytes) into the actor, with the blind and metadata keys it derives. */
+int gd__actor_keys_load(gd_actor *a, const void *wrapped, size_t n);
+/*
+ * Inside an operation: makes the actor's tenant keys those of the tenant's row
+ * now, and the previous key's while a rotation is under way (a->has_prev).
+ * Queries once per transaction (unless `force`).
+ */
+int gd__actor_keys_fresh(gd_actor *a, bool force);
+/* Re-seals the previous tenant keys of rotations under way under master `next` (keys.c's re-wrap). */
+int gd__tenant_prev_rewrap(gd_vault *v, uint32_t next);
+/* Rotates the key of `tenant` (NULL: every tenant), resumable; `*version` the last version made. */
+int gd__tenant_key_rotate(gd_vault *v, const char *tenant, int (*progress)(void *ud, uint64_t done, uint64_t total),
+                          void *ud, uint32_t *version);
+/* One key rotation or epoch change at a time per key file: an exclusive lock on "<key file>.keys-lock". */
+int gd__keys_lock(const char *kpath, int *fd);
+void gd__keys_unlock(int fd);
+
 /* ---- erasure epochs (keys/epoch.c) ---- */
 /* The key of the actor's tenant's `epoch` (>= 1), opened on demand and kept in the actor; GD_ECORRUPT once destroyed. */
 int gd__epoch_key(gd_actor *a, uint32_t epoch, const unsigned char **key);
@@ -98,6 +120,14 @@ int gd__epoch_key(gd_actor *a, uint32_t epoch, const unsigned char **key);
 int gd__epoch_current(gd_actor *a, uint32_t *epoch);
 /* When an erasure at `at` in `tenant` became (or becomes) unreadable in every copy; GD_ENOTFOUND: epoch 0. */
 int gd__epoch_horizon(gd_vault *v, const char *tenant, gd_time at, gd_time *horizon);
+/*
+ * A restored snapshot's epoch keys sealed under secrets the live key file no
+ * longer holds: opened with `from` (the backup's own secrets) and sealed
+ * again under the live current secret, in the caller's operation.
+ */
+int gd__epoch_adopt(gd_vault *v, const struct gd__keyring *from);
+/* Records a backup or journal export just written at `path`, so that key prune keeps what it needs wherever it is (keys.c). */
+int gd__key_note_made(gd_vault *v, const char *path);
 /* Re-wraps the tenant keys and the key check under the ring's newest master (keys.c), in the caller's operation. */
 int gd__key_rewrap_to_newest(gd_vault *v);
 /* Keeps `pk` among the audit public keys whose old signatures verify (keys.c), in the caller's operation. */

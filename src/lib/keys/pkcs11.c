@@ -7,7 +7,9 @@
  * The token is named by a PKCS#11 URI (RFC 7512), of which this subset:
  *   pkcs11:token=LABEL;object=PREFIX?module-path=/path/to/module.so&pin-value=PIN
  *   (or pin-source=/path/to/file, or the PIN in GARDIEN_PKCS11_PIN)
- * Master version n is the AES key object labelled "PREFIX-n" on the token.
+ * Master version n is the AES key object labelled "PREFIX-n" on the token;
+ * on such a vault the erasure-epoch secret n (epoch.c) is "PREFIX-epoch-n",
+ * made the same way, and destroyed on the token when its epochs end.
  * The module is loaded with dlopen (no link-time dependency), initialised once
  * per process (reference-counted), one session per vault handle.
  *
@@ -236,7 +238,11 @@ int gd__p11_open(struct gd__p11 **out, const char *uri)
 
 static void label_of(char *out, size_t cap, const struct gd__p11 *p, uint32_t version)
 {
-	snprintf(out, cap, "%s-%u", p->prefix, (unsigned)version);
+	/* Epoch secrets (epoch.c) are objects of their own kind: "PREFIX-epoch-N". */
+	if (version & GD__P11_EPOCH)
+		snprintf(out, cap, "%s-epoch-%u", p->prefix, (unsigned)(version & ~GD__P11_EPOCH));
+	else
+		snprintf(out, cap, "%s-%u", p->prefix, (unsigned)version);
 }
 
 static int find_key(struct gd__p11 *p, uint32_t version, CK_OBJECT_HANDLE *h)
@@ -251,7 +257,7 @@ static int find_key(struct gd__p11 *p, uint32_t version, CK_OBJECT_HANDLE *h)
 	CK_RV r = p->f->C_FindObjects(p->session, h, 1, &n);
 	p->f->C_FindObjectsFinal(p->session);
 	if (r != CKR_OK || n != 1)
-		return gd__err(GD_ENOTFOUND, "master key %s is not on the token", label);
+		return gd__err(GD_ENOTFOUND, "key %s is not on the token", label);
 	return 0;
 }
 
@@ -292,7 +298,7 @@ int gd__p11_destroy(struct gd__p11 *p, uint32_t version)
 		return 0;
 	if (rc < 0)
 		return rc;
-	return p->f->C_DestroyObject(p->session, h) == CKR_OK ? 0 : gd__err(GD_EIO, "the token did not destroy a retired master key");
+	return p->f->C_DestroyObject(p->session, h) == CKR_OK ? 0 : gd__err(GD_EIO, "the token did not destroy a retired key");
 }
 
 int gd__p11_seal(struct gd__p11 *p, uint32_t version, unsigned char *out, const void *pt, size_t n,

@@ -85,13 +85,38 @@ int gd__record_mac_check(gd_actor *a, const struct gd__record_fields *f, const v
 {
 	unsigned char want[GD__BLIND_SIZE];
 	gd__record_mac(want, GD__ACTOR_META(a), f);
-	if (n != GD__BLIND_SIZE || gd__memcmp(want, mac, GD__BLIND_SIZE) != 0)
+	bool bad = n != GD__BLIND_SIZE || gd__memcmp(want, mac, GD__BLIND_SIZE) != 0;
+	/* The tenant key may have turned since the actor opened, or be turning (keys/tenant_key.c). */
+	if (bad && n == GD__BLIND_SIZE && gd__actor_keys_fresh(a, true) == 0) {
+		gd__record_mac(want, GD__ACTOR_META(a), f);
+		bad = gd__memcmp(want, mac, GD__BLIND_SIZE) != 0;
+		if (bad && a->has_prev) {
+			gd__record_mac(want, GD__ACTOR_PREV_META(a), f);
+			bad = gd__memcmp(want, mac, GD__BLIND_SIZE) != 0;
+		}
+	}
+	if (bad)
 		return gd__err(GD_ECORRUPT,
 		               "record %lld: its metadata (activity, category, subject, collection time or"
 		               " stage) was changed outside gardien; run 'gardien vault verify' to list every"
 		               " damaged row",
 		               (long long)f->id);
 	return 0;
+}
+
+/* ---- a tenant-key rotation's writes (keys/tenant_key.c) ---- */
+
+int gd__record_set_mac(gd_vault *v, int64_t id, const unsigned char mac[GD__BLIND_SIZE])
+{
+	return gd__db_exec(v->store, "UPDATE records SET mac = ? WHERE id = ?", "bi", mac, (size_t)GD__BLIND_SIZE, id);
+}
+
+int gd__identifier_set_blind(gd_vault *v, int64_t tenant_id, const unsigned char old[GD__BLIND_SIZE],
+                             const unsigned char blind[GD__BLIND_SIZE], const unsigned char mac[GD__BLIND_SIZE])
+{
+	return gd__db_exec(v->store, "UPDATE identifiers SET blind = ?, mac = ? WHERE tenant_id = ? AND blind = ?", "bbib",
+	                   blind, (size_t)GD__BLIND_SIZE, mac, (size_t)GD__BLIND_SIZE, tenant_id, old,
+	                   (size_t)GD__BLIND_SIZE);
 }
 
 /* ---- verification of every row ---- */
@@ -127,7 +152,10 @@ static int verify_tenant(struct verify *x, gd_actor *a)
 {
 	gd__store *db = x->v->store;
 	gd__stmt *st = NULL;
-	int rc;
+	/* Both tenant keys while a rotation is under way (keys/tenant_key.c). */
+	int rc = gd__actor_keys_fresh(a, true);
+	if (rc < 0)
+		return rc;
 	/* Subjects: each wrapped data key must open under the tenant's key. */
 	rc = gd__db_query(db, &st, "SELECT id, pseudonym, wrapped_key FROM subjects WHERE tenant_id = ? ORDER BY id",
 	                  "i", a->tenant_id);
@@ -167,7 +195,10 @@ static int verify_tenant(struct verify *x, gd_actor *a)
 			rc = report(x, a->tenant, "records", f.id, "linked to no subject of its tenant");
 		else {
 			gd__record_mac(want, GD__ACTOR_META(a), &f);
-			if (n != GD__BLIND_SIZE || gd__memcmp(want, mac, n) != 0)
+			bool bad = n != GD__BLIND_SIZE || gd__memcmp(want, mac, n) != 0;
+			if (bad && n == GD__BLIND_SIZE && a->has_prev) /* not yet under the new tenant key */
+				gd__record_mac(want, GD__ACTOR_PREV_META(a), &f), bad = gd__memcmp(want, mac, n) != 0;
+			if (bad)
 				rc = report(x, a->tenant, "records", f.id,
 				            "metadata changed outside gardien (activity, category, subject, subject"
 				            " category, collection time or stage)");
@@ -197,7 +228,13 @@ static int verify_tenant(struct verify *x, gd_actor *a)
 		} else {
 			gd__identifier_mac(want, GD__ACTOR_META(a), a->tenant_id, blind, gd__col_text(db, st, 1),
 			                   gd__col_text(db, st, 2));
-			if (mn != GD__BLIND_SIZE || gd__memcmp(want, mac, mn) != 0)
+			bool bad = mn != GD__BLIND_SIZE || gd__memcmp(want, mac, mn) != 0;
+			if (bad && mn == GD__BLIND_SIZE && a->has_prev) { /* not yet under the new tenant key */
+				gd__identifier_mac(want, GD__ACTOR_PREV_META(a), a->tenant_id, blind, gd__col_text(db, st, 1),
+				                   gd__col_text(db, st, 2));
+				bad = gd__memcmp(want, mac, mn) != 0;
+			}
+			if (bad)
 				rc = report(x, a->tenant, "identifiers", gd__col_int(db, st, 4),
 				            "identifier of subject row id given here: its subject or kind was changed"
 				            " outside gardien");

@@ -115,6 +115,10 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		goto free;
 	if ((rc = gd__subject_load(a, &s, subject, true)) < 0)
 		goto done;
+	/* The MAC below under the tenant key as its row has it now (a rotation may
+	 * have begun: keys/tenant_key.c); checked before anything is audited. */
+	if ((rc = gd__actor_keys_fresh(a, false)) < 0)
+		goto done;
 	/* From the vault's counter: above every id ever given, deleted ones included. */
 	if ((rc = gd__db_next_id(v->store, GD__COUNTER_RECORDS, &id)) < 0)
 		goto done;
@@ -628,10 +632,13 @@ static int mac_after(gd_actor *a, int64_t id, int stage, gd_time collected, bool
 {
 	gd__store *db = a->v->store;
 	gd__stmt *st;
-	int rc = gd__db_query(db, &st,
-	                      "SELECT r.activity, r.category, r.subject_category, r.collected_at, s.pseudonym"
-	                      " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id WHERE r.id = ?",
-	                      "i", id);
+	int rc = gd__actor_keys_fresh(a, false); /* the tenant key of now (keys/tenant_key.c) */
+	if (rc < 0)
+		return rc;
+	rc = gd__db_query(db, &st,
+	                  "SELECT r.activity, r.category, r.subject_category, r.collected_at, s.pseudonym"
+	                  " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id WHERE r.id = ?",
+	                  "i", id);
 	if (rc < 0)
 		return rc;
 	rc = gd__db_step(db, st);

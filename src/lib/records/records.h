@@ -98,8 +98,15 @@ int gd__identifier_check(gd_actor *a, const unsigned char blind[GD__BLIND_SIZE],
 void gd__identifier_mac(unsigned char out[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
                         int64_t tenant_id, const unsigned char blind[GD__BLIND_SIZE], const char *subject,
                         const char *kind);
+/* The blind index of identifier `norm` (nv bytes, normalised) of `kind` under blind key `key`. */
+void gd__identifier_blind(unsigned char blind[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
+                          const char *kind, const char *norm, size_t nv);
 /* 0, or GD_ECORRUPT naming the record when `mac` (n bytes) is not the MAC of `f`. */
 int gd__record_mac_check(gd_actor *a, const struct gd__record_fields *f, const void *mac, size_t n);
+/* A tenant-key rotation's writes (keys/tenant_key.c): a record's new MAC; an identifier's new blind index and MAC. */
+int gd__record_set_mac(gd_vault *v, int64_t id, const unsigned char mac[GD__BLIND_SIZE]);
+int gd__identifier_set_blind(gd_vault *v, int64_t tenant_id, const unsigned char old[GD__BLIND_SIZE],
+                             const unsigned char blind[GD__BLIND_SIZE], const unsigned char mac[GD__BLIND_SIZE]);
 /* Format 3 -> 4: adds the MAC columns and fills them, inside the caller's operation. */
 int gd__integrity_migrate(gd_vault *v);
 

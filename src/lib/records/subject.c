@@ -145,19 +145,27 @@ int gd_identifier_normalise(char *out, size_t cap, const char *kind, const char 
 	return 0;
 }
 
+void gd__identifier_blind(unsigned char blind[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
+                          const char *kind, const char *norm, size_t nv)
+{
+	size_t nk = strnlen(kind, GD_NAME_MAX);
+	unsigned char msg[GD_NAME_MAX + 2 + GD_IDENTIFIER_MAX + 1];
+	if (nv > GD_IDENTIFIER_MAX)
+		nv = GD_IDENTIFIER_MAX;
+	memcpy(msg, kind, nk);
+	msg[nk] = 0;
+	memcpy(msg + nk + 1, norm, nv);
+	gd__blind(blind, key, msg, nk + 1 + nv);
+	gd__wipe(msg, sizeof msg);
+}
+
 static int blind_identifier(gd_actor *a, unsigned char blind[GD__BLIND_SIZE], char *norm,
                             size_t cap, const char *kind, const char *value)
 {
 	int rc = gd_identifier_normalise(norm, cap, kind, value, a->country_code);
 	if (rc < 0)
 		return rc;
-	size_t nk = strlen(kind), nv = strlen(norm);
-	unsigned char msg[GD_NAME_MAX + 2 + GD_IDENTIFIER_MAX + 1];
-	memcpy(msg, kind, nk);
-	msg[nk] = 0;
-	memcpy(msg + nk + 1, norm, nv);
-	gd__blind(blind, GD__ACTOR_BLIND(a), msg, nk + 1 + nv);
-	gd__wipe(msg, sizeof msg);
+	gd__identifier_blind(blind, GD__ACTOR_BLIND(a), kind, norm, strlen(norm));
 	return 0;
 }
 
@@ -169,12 +177,31 @@ int gd__subject_blind(gd_actor *a, unsigned char blind[GD__BLIND_SIZE], const ch
 	return rc;
 }
 
+int gd__subject_blind_again(gd_actor *a, unsigned char blind[GD__BLIND_SIZE], const char *kind, const char *value,
+                            int key)
+{
+	char norm[GD_IDENTIFIER_MAX + 1];
+	unsigned char before[GD__BLIND_SIZE];
+	int rc = gd_identifier_normalise(norm, sizeof norm, kind, value, a->country_code);
+	if (rc == 0 && key == GD__KEY_FRESH && (rc = gd__actor_keys_fresh(a, true)) == 0) {
+		memcpy(before, blind, sizeof before);
+		gd__identifier_blind(blind, GD__ACTOR_BLIND(a), kind, norm, strlen(norm));
+		rc = gd__memcmp(before, blind, sizeof before) != 0;
+	} else if (rc == 0 && key == GD__KEY_PREVIOUS && a->has_prev) {
+		gd__identifier_blind(blind, GD__ACTOR_PREV_BLIND(a), kind, norm, strlen(norm));
+		rc = 1;
+	}
+	gd__wipe(norm, sizeof norm);
+	return rc;
+}
+
 int gd__identifier_check(gd_actor *a, const unsigned char blind[GD__BLIND_SIZE], const char *pseudonym,
-                         const char *kind, const void *mac, size_t n)
+                         const char *kind, const void *mac, size_t n, int key)
 {
 	/* The link to the subject is what a look-up trusts: an edited one is refused. */
 	unsigned char want[GD__BLIND_SIZE];
-	gd__identifier_mac(want, GD__ACTOR_META(a), a->tenant_id, blind, pseudonym, kind);
+	gd__identifier_mac(want, key == GD__KEY_PREVIOUS ? GD__ACTOR_PREV_META(a) : GD__ACTOR_META(a), a->tenant_id,
+	                   blind, pseudonym, kind);
 	return n == sizeof want && gd__memcmp(want, mac, n) == 0
 	               ? 0
 	               : gd__err(GD_ECORRUPT, "the identifier looked up points to a subject it was not given to: the"
@@ -211,7 +238,16 @@ int gd__subject_unwrap(gd_actor *a, struct gd__subject *s, const void *wrapped, 
 	unsigned char ad[128];
 	size_t adn = subject_key_ad(ad, sizeof ad, a->tenant_id, s->pseudonym);
 	atomic_fetch_add_explicit(&unwraps, 1, memory_order_relaxed);
-	if (gd__open(s->key, kek, sealed, GD__KEY_SIZE + GD__SEAL_OVERHEAD, ad, adn) < 0)
+	int bad = gd__open(s->key, kek, sealed, GD__KEY_SIZE + GD__SEAL_OVERHEAD, ad, adn) < 0;
+	/* Under the KEK: the tenant key may have turned since the actor opened (keys/tenant_key.c). */
+	if (bad && n != GD__WRAPPED_MAX && a->has_prev)
+		bad = gd__open(s->key, GD__ACTOR_PREV_KEK(a), sealed, GD__KEY_SIZE + GD__SEAL_OVERHEAD, ad, adn) < 0;
+	if (bad && n != GD__WRAPPED_MAX && gd__actor_keys_fresh(a, true) == 0) {
+		bad = gd__open(s->key, GD__ACTOR_KEK(a), sealed, GD__KEY_SIZE + GD__SEAL_OVERHEAD, ad, adn) < 0;
+		if (bad && a->has_prev)
+			bad = gd__open(s->key, GD__ACTOR_PREV_KEK(a), sealed, GD__KEY_SIZE + GD__SEAL_OVERHEAD, ad, adn) < 0;
+	}
+	if (bad)
 		return gd__err(GD_ECORRUPT, "the data key of subject %s failed authentication", s->pseudonym);
 	gd__keycache_put(a->v, a->tenant_id, s->pseudonym, wrapped, n, s->key);
 	return 0;
@@ -224,6 +260,11 @@ static int subject_wrap(gd_actor *a, const char *pseudonym, const unsigned char 
 	const unsigned char *kek = GD__ACTOR_KEK(a);
 	unsigned char ad[128];
 	size_t off = 0;
+	/* Under the KEK as the tenant's row has it now (a rotation may have begun since the actor opened). */
+	int rk = epoch ? 0 : gd__actor_keys_fresh(a, false);
+	if (rk < 0)
+		return rk;
+	kek = GD__ACTOR_KEK(a);
 	if (epoch) {
 		int rc = gd__epoch_key(a, epoch, &kek);
 		if (rc < 0)
@@ -352,10 +393,12 @@ int gd_subject_add_identifier(gd_actor *a, const char *subject, const char *kind
 	gd_vault *v = a->v;
 	int rc;
 
-	if ((rc = blind_identifier(a, blind, norm, sizeof norm, kind, value)) < 0)
-		goto wipe;
 	if ((rc = gd__op_begin(v)) < 0)
 		goto wipe;
+	/* Indexed and bound under the tenant key as its row has it now (keys/tenant_key.c). */
+	if ((rc = gd__actor_keys_fresh(a, false)) < 0 ||
+	    (rc = blind_identifier(a, blind, norm, sizeof norm, kind, value)) < 0)
+		goto done;
 	if ((rc = gd__subject_load(a, &s, subject, true)) < 0)
 		goto done;
 	snprintf(cat, sizeof cat, "identifier:%s", kind);
@@ -386,33 +429,59 @@ wipe:
  * A look-up is audited, found or not: that a person is (or is not) a subject
  * is itself personal data, and probing identifiers must leave a trace.
  */
-int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *kind, const char *value)
+/* Looks `blind` up; its MAC checked under `meta`. 1 found (`found` set), 0 not, or an error. */
+static int find_blind(gd_actor *a, const unsigned char blind[GD__BLIND_SIZE], const unsigned char *meta,
+                      char found[GD_SUBJECT_ID_SIZE])
 {
-	unsigned char blind[GD__BLIND_SIZE];
-	char norm[GD_IDENTIFIER_MAX + 1], cat[GD_NAME_MAX + 16], found[GD_SUBJECT_ID_SIZE] = "";
 	gd__store *s = a->v->store;
 	gd__stmt *st;
-	int rc = blind_identifier(a, blind, norm, sizeof norm, kind, value);
-	gd__wipe(norm, sizeof norm);
+	int rc = gd__db_query(s, &st,
+	                      "SELECT s.pseudonym, i.kind, i.mac FROM identifiers i"
+	                      " JOIN subjects s ON s.id = i.subject_id AND s.tenant_id = i.tenant_id"
+	                      " WHERE i.tenant_id = ? AND i.blind = ?",
+	                      "ib", a->tenant_id, blind, (size_t)GD__BLIND_SIZE);
 	if (rc < 0)
 		return rc;
+	rc = gd__db_step(s, st);
+	if (rc == 1) {
+		/* The link to the subject is what a look-up trusts: an edited one is refused. */
+		unsigned char want[GD__BLIND_SIZE];
+		size_t n;
+		gd__copy(found, GD_SUBJECT_ID_SIZE, gd__col_text(s, st, 0));
+		gd__identifier_mac(want, meta, a->tenant_id, blind, found, gd__col_text(s, st, 1));
+		const void *mac = gd__col_blob(s, st, 2, &n);
+		rc = n == sizeof want && gd__memcmp(want, mac, n) == 0
+		             ? 1
+		             : gd__err(GD_ECORRUPT,
+		                       "the identifier looked up points to a subject it was not given to: the"
+		                       " identifiers table was changed outside gardien; run 'gardien vault verify'");
+		if (rc < 0)
+			found[0] = 0;
+	}
+	gd__db_reset(s, st);
+	return rc;
+}
+
+int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *kind, const char *value)
+{
+	unsigned char blind[GD__BLIND_SIZE], again[GD__BLIND_SIZE];
+	char norm[GD_IDENTIFIER_MAX + 1], cat[GD_NAME_MAX + 16], found[GD_SUBJECT_ID_SIZE] = "";
+	int rc = blind_identifier(a, blind, norm, sizeof norm, kind, value);
+	if (rc < 0)
+		goto wipe;
 	if ((rc = gd__op_begin_read(a->v)) < 0)
-		return rc;
-	rc = gd__db_query(s, &st,
-	                  "SELECT s.pseudonym, i.kind, i.mac FROM identifiers i JOIN subjects s ON s.id = i.subject_id AND s.tenant_id = i.tenant_id"
-	                  " WHERE i.tenant_id = ? AND i.blind = ?",
-	                  "ib", a->tenant_id, blind, sizeof blind);
-	if (rc == 0) {
-		rc = gd__db_step(s, st);
-		if (rc == 1) {
-			size_t n;
-			gd__copy(found, sizeof found, gd__col_text(s, st, 0));
-			const void *mac = gd__col_blob(s, st, 2, &n);
-			rc = gd__identifier_check(a, blind, found, gd__col_text(s, st, 1), mac, n);
-			if (rc < 0)
-				found[0] = 0;
+		goto wipe;
+	rc = find_blind(a, blind, GD__ACTOR_META(a), found);
+	/* Not found: the tenant key may have turned since the actor opened, or
+	 * be turning (the row still under the previous key): keys/tenant_key.c. */
+	if (rc == 0 && (rc = gd__actor_keys_fresh(a, true)) == 0) {
+		gd__identifier_blind(again, GD__ACTOR_BLIND(a), kind, norm, strlen(norm));
+		if (gd__memcmp(again, blind, sizeof blind) != 0)
+			rc = find_blind(a, again, GD__ACTOR_META(a), found);
+		if (rc == 0 && a->has_prev) {
+			gd__identifier_blind(again, GD__ACTOR_PREV_BLIND(a), kind, norm, strlen(norm));
+			rc = find_blind(a, again, GD__ACTOR_PREV_META(a), found);
 		}
-		gd__db_reset(s, st);
 	}
 	if (rc >= 0) {
 		snprintf(cat, sizeof cat, "identifier:%s", kind);
@@ -424,6 +493,8 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
 		rc = gd__err(GD_ENOTFOUND, "no subject of tenant %s has this %s", a->tenant, kind);
 	if (rc == 0)
 		memcpy(out_id, found, GD_SUBJECT_ID_SIZE);
+wipe:
+	gd__wipe(norm, sizeof norm);
 	return rc;
 }
 

@@ -140,19 +140,8 @@ int gd_actor_open(gd_actor **out, gd_vault *v, const char *tenant, const char *p
 	snprintf(a->country_code, sizeof a->country_code, "%s", cc ? cc : "");
 	size_t n;
 	const void *wrapped = gd__col_blob(v->store, st, 2, &n);
-	unsigned char ad[96];
-	rc = n == GD__KEY_SIZE + GD__SEAL_OVERHEAD
-	             ? gd__master_open(v, v->master_version, GD__ACTOR_KEK(a), wrapped, n, ad, gd__tenant_ad(ad, tenant))
-	             : GD_ECORRUPT;
-	/* Another process may have rotated the master key: read the key file again, once. */
-	if (rc < 0 && n == GD__KEY_SIZE + GD__SEAL_OVERHEAD && gd__vault_reload_keys(v) == 0)
-		rc = gd__master_open(v, v->master_version, GD__ACTOR_KEK(a), wrapped, n, ad, gd__tenant_ad(ad, tenant));
-	if (rc < 0) {
-		rc = gd__err(GD_ECORRUPT, "the key of tenant \"%s\" failed authentication", tenant);
-		goto done;
-	}
-	gd__kdf(GD__ACTOR_BLIND(a), GD__KEY_SIZE, 1, "gdblind_", GD__ACTOR_KEK(a));
-	gd__meta_key(GD__ACTOR_KEK(a), GD__ACTOR_META(a));
+	/* The KEK and what it derives (keys/tenant_key.c, which also follows a tenant-key rotation). */
+	rc = gd__actor_keys_load(a, wrapped, n);
 done:
 	if (st)
 		gd__db_reset(v->store, st);
