@@ -2,7 +2,8 @@
  * test_record_find.c — gd_record_find, a subject found by an identifier and
  * one of its records read in one call: it gives what gd_subject_find then
  * gd_record_get give, reads no record of another subject, leaves the same
- * audit entries (a refusal's alone), and works inside a batch. Runs on both
+ * audit entries (a refusal's alone), works inside a batch and after the
+ * tenant key turned under an actor opened before. Runs on both
  * engines (pg:unit/test_record_find).
  */
 #include <stdio.h>
@@ -188,6 +189,24 @@ static void works_in_a_batch(void **state)
 	fx_free(f);
 }
 
+/* An actor opened before `key rotate tenant` still finds (by the key of now). */
+static void finds_after_the_tenant_key_turned(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new();
+	struct two t;
+	gd_record *r;
+	two_subjects(f, &t);
+	gd_key_rotate_options o = GD_KEY_ROTATE_OPTIONS_INIT;
+	o.tenant = "acme";
+	GD_OK_OR_FAIL(gd_key_rotate_with(f->v, "tenant", f->dir, &o, NULL));
+	GD_OK_OR_FAIL(gd_record_find(f->a, &r, "email", "paul@example.org", t.r2, "billing"));
+	assert_string_equal(r->subject, t.s2);
+	assert_memory_equal(r->value, "2 avenue Foch", r->value_len);
+	gd_record_free(r);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +214,7 @@ int main(void)
 		cmocka_unit_test(reads_no_record_of_another_subject),
 		cmocka_unit_test(a_refusal_is_audited),
 		cmocka_unit_test(works_in_a_batch),
+		cmocka_unit_test(finds_after_the_tenant_key_turned),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

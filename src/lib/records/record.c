@@ -317,21 +317,32 @@ int gd_record_find(gd_actor *a, gd_record **out, const char *kind, const char *v
 		return GD_ENOMEM;
 	if ((rc = gd__op_begin_read(v)) < 0)
 		goto free;
-	rc = gd__db_query(v->store, &st,
-	                  "SELECT " RECORD_COLUMNS ", i.kind, i.mac FROM identifiers i"
-	                  " JOIN subjects s ON s.id = i.subject_id AND s.tenant_id = i.tenant_id"
-	                  " LEFT JOIN records r ON r.subject_id = s.id AND r.id = ? AND r.tenant_id = i.tenant_id"
-	                  " WHERE i.tenant_id = ? AND i.blind = ?",
-	                  "iib", id, a->tenant_id, blind, sizeof blind);
-	if (rc < 0 || (rc = gd__db_step(v->store, st)) < 0)
-		goto done;
-	if (rc == 1) {
-		size_t n;
-		const void *mac = gd__col_blob(v->store, st, 15, &n);
-		gd__copy(found, sizeof found, gd__col_text(v->store, st, 1));
-		if ((rc = gd__identifier_check(a, blind, found, gd__col_text(v->store, st, 14), mac, n)) < 0)
+	/* Not found under the actor's tenant key: it may have turned since the
+	 * actor opened, or be turning (the row still under the previous key), so
+	 * the look-up is tried again as gd_subject_find does (keys/tenant_key.c). */
+	for (int key = GD__KEY_NOW; rc == 0 && key <= GD__KEY_PREVIOUS; key++) {
+		if (key > GD__KEY_NOW && ((rc = gd__subject_blind_again(a, blind, kind, value, key)) <= 0))
+			continue;
+		rc = gd__db_query(v->store, &st,
+		                  "SELECT " RECORD_COLUMNS ", i.kind, i.mac FROM identifiers i"
+		                  " JOIN subjects s ON s.id = i.subject_id AND s.tenant_id = i.tenant_id"
+		                  " LEFT JOIN records r ON r.subject_id = s.id AND r.id = ? AND r.tenant_id = i.tenant_id"
+		                  " WHERE i.tenant_id = ? AND i.blind = ?",
+		                  "iib", id, a->tenant_id, blind, sizeof blind);
+		if (rc < 0 || (rc = gd__db_step(v->store, st)) < 0)
 			goto done;
+		if (rc == 1) {
+			size_t n;
+			const void *mac = gd__col_blob(v->store, st, 15, &n);
+			gd__copy(found, sizeof found, gd__col_text(v->store, st, 1));
+			if ((rc = gd__identifier_check(a, blind, found, gd__col_text(v->store, st, 14), mac, n, key)) < 0)
+				goto done;
+			break;
+		}
+		gd__db_reset(v->store, st), st = NULL;
 	}
+	if (rc < 0)
+		goto done;
 	snprintf(cat, sizeof cat, "identifier:%s", kind);
 	rc = gd__audit_actor(a, &(struct gd__audit_event){
 					.action = "subject.find", .subject = *found ? found : NULL, .category = cat, .outcome = *found ? GD__OK : GD__FAILED, .reason = *found ? NULL : "not found"});

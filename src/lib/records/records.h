@@ -92,9 +92,21 @@ void gd__record_mac(unsigned char out[GD__BLIND_SIZE], const unsigned char key[G
                     const struct gd__record_fields *f);
 /* An identifier's blind index, as gd_subject_find looks it up (the value normalised first). */
 int gd__subject_blind(gd_actor *a, unsigned char blind[GD__BLIND_SIZE], const char *kind, const char *value);
-/* 0 if an identifiers row's `mac` binds `blind` to `pseudonym` and `kind`; GD_ECORRUPT if not. */
+/* Which tenant key a look-up uses: the actor's, the tenant's of now (it may
+ * have turned since the actor opened), the previous one (a rotation under way). */
+enum {
+	GD__KEY_NOW,
+	GD__KEY_FRESH,
+	GD__KEY_PREVIOUS
+};
+/* `blind` again under `key` (FRESH or PREVIOUS): 1 when that gives another
+ * look-up to try, 0 when not (the key has not turned, no previous one). */
+int gd__subject_blind_again(gd_actor *a, unsigned char blind[GD__BLIND_SIZE], const char *kind, const char *value,
+                            int key);
+/* 0 if an identifiers row's `mac` binds `blind` to `pseudonym` and `kind`
+ * under `key`'s metadata key; GD_ECORRUPT if not. */
 int gd__identifier_check(gd_actor *a, const unsigned char blind[GD__BLIND_SIZE], const char *pseudonym,
-                         const char *kind, const void *mac, size_t n);
+                         const char *kind, const void *mac, size_t n, int key);
 void gd__identifier_mac(unsigned char out[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
                         int64_t tenant_id, const unsigned char blind[GD__BLIND_SIZE], const char *subject,
                         const char *kind);
