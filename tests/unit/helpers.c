@@ -95,7 +95,7 @@ static void fx_free_files(const struct fixture *f)
 
 void fx_sqlite_only(const char *path, const char *why)
 {
-	if (strncmp(path, "postgresql://", 13) != 0)
+	if (path ? strncmp(path, "postgresql://", 13) != 0 : !fx_on_pg())
 		return;
 	static bool registered;
 	if (!registered && atexit(free_abandoned) == 0)
@@ -113,6 +113,14 @@ void fx_sqlite_only(const char *path, const char *why)
 	}
 	print_message("skipped on PostgreSQL: %s\n", why);
 	skip();
+}
+
+const char *fx_key_for(const char *path)
+{
+	for (size_t i = 0; strncmp(path, "postgresql://", 13) == 0 && i < 16; i++)
+		if (live[i] && strcmp(live[i]->path, path) == 0)
+			return live[i]->key;
+	return NULL;
 }
 
 static void open_all(struct fixture *f)
@@ -466,13 +474,20 @@ static void pg_run(const char *url, const char *sql, const void *blob, size_t n,
 			vals[col] = PQgetvalue(r, i, col);
 			lens[col] = (size_t)PQgetlength(r, i, col);
 			if (PQftype(r, col) == 17 /* bytea: bytes, as from SQLite */) {
-				bytes[col] = PQunescapeBytea((const unsigned char *)vals[col], &lens[col]);
+				unsigned char *b = PQunescapeBytea((const unsigned char *)vals[col], &lens[col]);
+				assert_non_null(b);
+				/* NUL-ended, as SQLite's are: meta's values are digits read as numbers. */
+				bytes[col] = malloc(lens[col] + 1);
+				assert_non_null(bytes[col]);
+				memcpy(bytes[col], b, lens[col]);
+				bytes[col][lens[col]] = 0;
+				PQfreemem(b);
 				vals[col] = (const char *)bytes[col];
 			}
 		}
 		row(ud, nc, vals, lens);
 		for (int col = 0; col < nc; col++)
-			PQfreemem(bytes[col]);
+			free(bytes[col]);
 	}
 	PQclear(r);
 	if (audit) {
@@ -504,6 +519,17 @@ void db_exec_blob(const char *path, const char *stmt, const void *blob, size_t n
 void db_rows(const char *path, const char *query, db_row_fn *row, void *ud)
 {
 	run(path, query, NULL, 0, row, ud);
+}
+
+void db_set_format(const char *path, int format)
+{
+	char q[120];
+	/* meta's values are bytes; PostgreSQL's BYTEA takes no number as such. */
+	snprintf(q, sizeof q,
+	         is_url(path) ? "UPDATE meta SET value = convert_to('%d', 'UTF8') WHERE key = 'format'"
+	                      : "UPDATE meta SET value = %d WHERE key = 'format'",
+	         format);
+	db_exec(path, q);
 }
 
 struct first {

@@ -25,6 +25,9 @@ struct fixture *fx_new(void);
 void fx_free(struct fixture *f);
 /* Closes and reopens the vault and actor (to see what is on disk). */
 void fx_reopen(struct fixture *f);
+/* The key file to name in gd_vault_options.key_path to open `path`: a live
+ * fixture's on PostgreSQL (a URL names none), NULL (the default) on SQLite. */
+const char *fx_key_for(const char *path);
 /* True with GD_TEST_ENGINE=pg: each fixture's vault is a PostgreSQL schema. */
 bool fx_on_pg(void);
 /* The statement of the engine the tests run on (where the two dialects differ). */
@@ -32,7 +35,8 @@ const char *fx_sql(const char *sqlite, const char *pg);
 /*
  * For a test (or the part of one) about SQLite alone — its WAL, its VFS, its
  * file format: on a PostgreSQL vault frees the live fixtures and skips the
- * test, printing `why`. Call it before the test allocates anything else.
+ * test, printing `why`. Call it before the test allocates anything else;
+ * with path NULL, at the start of a test: whether the tests run on PostgreSQL.
  */
 void fx_sqlite_only(const char *path, const char *why);
 /* True when `needle` occurs in the file. */
@@ -56,6 +60,8 @@ bool fx_tables_contain(const struct fixture *f, const void *needle, size_t n);
 void db_exec(const char *path, const char *stmt);
 /* db_exec of one statement whose `?` is bound to a blob. */
 void db_exec_blob(const char *path, const char *stmt, const void *blob, size_t n);
+/* Sets the vault's format number (meta.format). */
+void db_set_format(const char *path, int format);
 /* The integer the query's first row holds (NULL: 0). */
 int64_t db_count(const char *path, const char *query);
 /* Each row of the query, as text (blobs as their bytes; NULL for NULL). */
