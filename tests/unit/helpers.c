@@ -611,6 +611,51 @@ int db_try(const char *path, const char *stmt, char *err, size_t cap)
 	return rc;
 }
 
+static void add_table(void *ud, int n, const char *const *vals, const size_t *lens)
+{
+	(void)lens;
+	struct fx_state *st = ud;
+	char q[300];
+	assert_true(n == 1 && vals[0]);
+	snprintf(q, sizeof q,
+	         "SELECT '%s ' || count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') || ';'"
+	         " FROM %s t",
+	         vals[0], vals[0]);
+	assert_true(st->n < sizeof st->tables / sizeof *st->tables);
+	snprintf(st->tables[st->n++], sizeof st->tables[0], "%s", q);
+}
+
+static void add_digest(void *ud, int n, const char *const *vals, const size_t *lens)
+{
+	struct fx_state *st = ud;
+	(void)n;
+	unsigned char *p = realloc(st->bytes, st->len + lens[0]);
+	assert_non_null(p);
+	memcpy(p + st->len, vals[0], lens[0]);
+	st->bytes = p;
+	st->len += lens[0];
+}
+
+void fx_state_take(const struct fixture *f, struct fx_state *st)
+{
+	memset(st, 0, sizeof *st);
+	if (!is_url(f->path)) {
+		st->bytes = read_file(f->path, &st->len);
+		assert_non_null(st->bytes);
+		return;
+	}
+	db_rows(f->path, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1", add_table,
+	        st);
+	for (size_t i = 0; i < st->n; i++)
+		db_rows(f->path, st->tables[i], add_digest, st);
+}
+
+void fx_state_free(struct fx_state *st)
+{
+	free(st->bytes);
+	st->bytes = NULL;
+}
+
 /* ---- files ------------------------------------------------------------------- */
 
 /* Each file under `dir` (recursively) searched for the needle. */

@@ -81,6 +81,20 @@ unsigned char *db_blob(const char *path, const char *query, size_t *len);
 struct sqlite3;
 struct sqlite3 *audit_db_open(const char *path);
 void audit_db_close(struct sqlite3 *db);
+/*
+ * What the vault holds, to show that a failed operation changed nothing: the
+ * SQLite file's bytes, or on PostgreSQL each table's row count and digest of
+ * its rows (sequences left out: an id taken in a rolled-back transaction is
+ * skipped, never reused). Compare bytes and len; free with fx_state_free.
+ */
+struct fx_state {
+	unsigned char *bytes;
+	size_t len;
+	size_t n;
+	char tables[64][300];
+};
+void fx_state_take(const struct fixture *f, struct fx_state *st);
+void fx_state_free(struct fx_state *st);
 /* Reads a whole file; caller frees. */
 unsigned char *read_file(const char *path, size_t *len);
 
