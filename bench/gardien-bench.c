@@ -2,7 +2,7 @@
  * gardien-bench — measures the vault on a fresh database under a small
  * register (so every write and read passes the real policy checks): records
  * stored per second (batched durable commits), subject lookups by identifier
- * plus one record read per second, the export of everything about one subject,
+ * plus one record read per second (two calls, and one: gd_record_find), the export of everything about one subject,
  * audit verification, the latency of an erasure, and the retention sweep.
  * Prints one JSON line per figure with the peak resident set size so far, and
  * the peak of the program's own (anonymous) memory so far.
@@ -33,6 +33,7 @@ struct opts {
 	const char *vault; /* --vault: a postgresql:// URL (an empty database); default: DIR/bench.db */
 	bool keep;
 	bool reschedule;
+	bool one_call; /* --reuse reads with gd_record_find */
 };
 
 static double now_s(void)
@@ -198,21 +199,43 @@ static int discard(void *ud, const void *p, size_t n)
  * --dir DIR: subjects and records, nothing erased or swept): --reads N finds and
  * reads as the main run does, or with --writes N stores N records, in
  * batches. Prints one figure; run several at once for the concurrency table
- * (bench/run.sh). Record ids follow the first run's order: subject s's first
- * record is 1 + s * per_subject (checked on every read).
+ * (bench/run.sh). Each subject's first record id comes from DIR/bench.first,
+ * which the first run wrote (a read checks that the record is the subject's).
+ * With --vault URL, the vault is that PostgreSQL database, its key in DIR.
  */
 static int reuse(const struct opts *o, const char *dir, long writes, bool ordered_writes)
 {
-	char path[300];
+	char path[300], key[300];
 	snprintf(path, sizeof path, "%s/bench.db", dir);
 	gd_vault_options vopts = GD_VAULT_OPTIONS_INIT;
 	vopts.ordered_writes = ordered_writes;
+	if (o->vault) { /* the PostgreSQL vault of that run, its key file in DIR */
+		snprintf(path, sizeof path, "%s", o->vault);
+		snprintf(key, sizeof key, "%s/bench.key", dir);
+		vopts.key_path = key;
+	}
 	gd_vault *v;
 	gd_actor *a;
 	CHECK("open", gd_vault_open(&v, path, &vopts));
 	CHECK("actor", gd_actor_open(&a, v, "bench", "bench:reuse"));
 	long nsubjects = (o->records + o->per_subject - 1) / o->per_subject;
 	char email[64], found[GD_SUBJECT_ID_SIZE];
+	/* Each subject's first record id, as the --setup-only run wrote them. */
+	int64_t *first = calloc((size_t)nsubjects, sizeof *first);
+	char fpath[320];
+	snprintf(fpath, sizeof fpath, "%s/bench.first", dir);
+	FILE *f = fopen(fpath, "rb");
+	if (!first || !f || fread(first, sizeof *first, (size_t)nsubjects, f) != (size_t)nsubjects ||
+	    fgetc(f) != EOF) {
+		fprintf(stderr, "gardien-bench: %s: --reuse needs the folder of a --setup-only run with the"
+		                " same --records and --per-subject\n",
+		        fpath);
+		if (f)
+			fclose(f);
+		free(first);
+		return 1;
+	}
+	fclose(f);
 	srand((unsigned)getpid());
 	double t0 = now_s();
 	if (writes) {
@@ -237,25 +260,32 @@ static int reuse(const struct opts *o, const char *dir, long writes, bool ordere
 		}
 		figure("record_put", writes, now_s() - t0, "per_second");
 	} else {
+		/* Readers group their reads (gd_vault_reads_begin): read transactions
+		 * beside the other processes, one commit of the group's entries. */
 		for (long i = 0; i < o->reads; i++) {
 			long s = rand() % nsubjects;
 			if (i % o->batch == 0)
-				CHECK("begin", gd_vault_begin(v));
+				CHECK("begin", gd_vault_reads_begin(v));
 			snprintf(email, sizeof email, "  Person%ld@Example.org", s);
-			CHECK("find", gd_subject_find(a, found, "email", email));
 			gd_record *rec;
-			CHECK("get", gd_record_get(a, &rec, 1 + s * o->per_subject, "billing"));
-			if (strcmp(rec->subject, found) != 0) {
+			if (o->one_call) {
+				CHECK("find record", gd_record_find(a, &rec, "email", email, first[s], "billing"));
+			} else {
+				CHECK("find", gd_subject_find(a, found, "email", email));
+				CHECK("get", gd_record_get(a, &rec, first[s], "billing"));
+			}
+			if (!o->one_call && strcmp(rec->subject, found) != 0) {
 				fprintf(stderr, "gardien-bench: --reuse needs the vault of a run with the same"
 				                " --records and --per-subject\n");
 				return 1;
 			}
 			gd_record_free(rec);
 			if (i % o->batch == o->batch - 1 || i == o->reads - 1)
-				CHECK("commit", gd_vault_commit(v));
+				CHECK("commit", gd_vault_reads_commit(v));
 		}
-		figure("find_and_read", o->reads, now_s() - t0, "per_second");
+		figure(o->one_call ? "record_find" : "find_and_read", o->reads, now_s() - t0, "per_second");
 	}
+	free(first);
 	gd_actor_close(a);
 	gd_vault_close(v);
 	return 0;
@@ -266,7 +296,7 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: gardien-bench [--records N] [--per-subject N] [--batch N] [--reads N]\n"
 	        "                     [--erasures N] [--sweep-batch N] [--reschedule] [--dir DIR] [--keep]\n"
-	        "                     [--ordered-writes] [--reuse DIR [--writes N]]\n"
+	        "                     [--ordered-writes] [--reuse DIR [--writes N | --one-call]]\n"
 	        "                     [--vault postgresql://…]\n"
 	        "--vault runs on the PostgreSQL engine, in that (empty) database; the key file\n"
 	        "goes in DIR.\n"
@@ -277,8 +307,9 @@ static void usage(void)
 	        "--ordered-writes opens the vault as `gardien --ordered-writes` does.\n"
 	        "--reuse DIR: only --reads N finds and reads (or --writes N stores) on the\n"
 	        "vault a run with --setup-only --dir DIR left (subjects and records, kept),\n"
-	        "same --records and --per-subject: one process of a concurrency measure\n"
-	        "(bench/run.sh).\n");
+	        "same --records and --per-subject (and --vault): one process of a\n"
+	        "concurrency measure (bench/run.sh, bench/compare.sh). --one-call reads\n"
+	        "with gd_record_find instead of gd_subject_find then gd_record_get.\n");
 	exit(2);
 }
 
@@ -299,7 +330,7 @@ int main(int argc, char **argv)
 	const char *reuse_dir = NULL;
 	long writes = 0;
 	bool setup_only = false;
-	struct opts o = {1000000, 10, 1000, 200000, 1000, 0, NULL, NULL, false, false};
+	struct opts o = {1000000, 10, 1000, 200000, 1000, 0, NULL, NULL, false, false, false};
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--records") == 0)
 			o.records = arg_long(argc, argv, &i);
@@ -327,6 +358,8 @@ int main(int argc, char **argv)
 			reuse_dir = argv[++i];
 		else if (strcmp(argv[i], "--setup-only") == 0)
 			setup_only = o.keep = true;
+		else if (strcmp(argv[i], "--one-call") == 0)
+			o.one_call = true;
 		else if (strcmp(argv[i], "--writes") == 0)
 			writes = arg_long(argc, argv, &i);
 		else
@@ -421,8 +454,18 @@ int main(int argc, char **argv)
 		}
 	}
 	figure("record_put", o.records, now_s() - t0, "per_second");
-	if (setup_only)
+	if (setup_only) {
+		/* Each subject's first record id, for --reuse: ids are not contiguous
+		 * on PostgreSQL, where a batch drops what is left of its id block. */
+		char fpath[320];
+		snprintf(fpath, sizeof fpath, "%s/bench.first", dir);
+		FILE *f = fopen(fpath, "wb");
+		if (!f || fwrite(first, sizeof *first, (size_t)nsubjects, f) != (size_t)nsubjects || fclose(f) != 0) {
+			perror(fpath);
+			return 1;
+		}
 		goto finish;
+	}
 
 	/* Find a subject by email, read one of its records for a purpose (audited). */
 	srand(42);
@@ -443,6 +486,24 @@ int main(int argc, char **argv)
 		}
 	}
 	figure("find_and_read", o.reads, now_s() - t0, "per_second");
+
+	/* The same in one call (gd_record_find): one statement instead of two. */
+	srand(43);
+	t0 = now_s();
+	for (long i = 0; i < o.reads; i++) {
+		long s = ((long)rand() * 7919L + i) % nsubjects;
+		if (i % o.batch == 0)
+			CHECK("begin", gd_vault_begin(v));
+		snprintf(email, sizeof email, "  Person%ld@Example.org", s);
+		gd_record *rec;
+		CHECK("find record", gd_record_find(a, &rec, "email", email, first[s], "billing"));
+		gd_record_free(rec);
+		if (i % o.batch == o.batch - 1 || i == o.reads - 1) {
+			CHECK("commit", gd_vault_commit(v));
+			sample_anon();
+		}
+	}
+	figure("record_find", o.reads, now_s() - t0, "per_second");
 
 	/* Everything about one subject (access request), as JSON, streamed. */
 	long exports = o.reads / 10 ? o.reads / 10 : 1;

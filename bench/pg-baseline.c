@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static PGconn *db;
 
@@ -92,9 +94,17 @@ static const char schema[] =
 	"CREATE TRIGGER records_audit AFTER INSERT OR DELETE ON records"
 	"  FOR EACH ROW EXECUTE FUNCTION audit_records();";
 
+static const char find_read_sql[] =
+	"WITH r AS (SELECT id, subject_id, category, value FROM records WHERE id ="
+	"  (SELECT min(id) FROM records WHERE subject_id ="
+	"    (SELECT id FROM subjects WHERE email_digest = digest(lower(trim($1)), 'sha256')))),"
+	" a AS (INSERT INTO audit (principal, action, subject_id, record_id, category)"
+	"  SELECT current_user, 'record.get', subject_id, id, category FROM r)"
+	" SELECT pgp_sym_decrypt(value, $2) FROM r";
+
 int main(int argc, char **argv)
 {
-	long records = 100000, per_subject = 10, batch = 1000, reads = 20000, erasures = 200;
+	long records = 100000, per_subject = 10, batch = 1000, reads = 20000, erasures = 200, procs = 0;
 	const char *conninfo = getenv("PG_CONNINFO");
 	for (int i = 1; i + 1 < argc; i += 2) {
 		long v = strtol(argv[i + 1], NULL, 10);
@@ -106,9 +116,14 @@ int main(int argc, char **argv)
 			erasures = v;
 		else if (strcmp(argv[i], "--batch") == 0)
 			batch = v;
+		else if (strcmp(argv[i], "--procs") == 0)
+			procs = v;
 	}
-	if (!conninfo || records <= 0 || reads <= 0 || erasures <= 0 || batch <= 0) {
-		fprintf(stderr, "usage: PG_CONNINFO=... pg-baseline [--records N] [--reads N] [--erasures N] [--batch N]\n");
+	if (!conninfo || records <= 0 || reads <= 0 || erasures <= 0 || batch <= 0 || procs < 0 || procs > 64) {
+		fprintf(stderr, "usage: PG_CONNINFO=... pg-baseline [--records N] [--reads N] [--erasures N] [--batch N]"
+		                " [--procs N]\n"
+		                "--procs N: then N processes at once, each --reads N finds + reads on a connection\n"
+		                "of its own (figure find_and_read_procs: all their reads over the wall-clock time)\n");
 		return 2;
 	}
 	db = PQconnectdb(conninfo);
@@ -125,13 +140,7 @@ int main(int argc, char **argv)
 	prepare("put", "INSERT INTO records (subject_id, activity, category, value)"
 	               " VALUES ($1, 'billing', 'user.contact.address', pgp_sym_encrypt($2, $3, 'cipher-algo=aes256, s2k-mode=1'))",
 	        3);
-	prepare("find_read", "WITH r AS (SELECT id, subject_id, category, value FROM records WHERE id ="
-	                     "  (SELECT min(id) FROM records WHERE subject_id ="
-	                     "    (SELECT id FROM subjects WHERE email_digest = digest(lower(trim($1)), 'sha256')))),"
-	                     " a AS (INSERT INTO audit (principal, action, subject_id, record_id, category)"
-	                     "  SELECT current_user, 'record.get', subject_id, id, category FROM r)"
-	                     " SELECT pgp_sym_decrypt(value, $2) FROM r",
-	        2);
+	prepare("find_read", find_read_sql, 2);
 	prepare("erase_records", "DELETE FROM records WHERE subject_id = $1", 1);
 	prepare("erase_subject", "DELETE FROM subjects WHERE id = $1", 1);
 
@@ -185,6 +194,57 @@ int main(int argc, char **argv)
 			exec("COMMIT");
 	}
 	figure("find_and_read", reads, now_s() - t0, true);
+
+	/* The same from `procs` processes at once, each on a connection of its own. */
+	if (procs > 0) {
+		fflush(stdout);
+		t0 = now_s();
+		for (long p = 0; p < procs; p++) {
+			pid_t pid = fork();
+			if (pid < 0) {
+				perror("fork");
+				return 1;
+			}
+			if (pid == 0) {
+				/* The parent's connection is left alone (a PQfinish here would end it). */
+				db = PQconnectdb(conninfo);
+				if (PQstatus(db) != CONNECTION_OK) {
+					fprintf(stderr, "pg-baseline: %s", PQerrorMessage(db));
+					_exit(1);
+				}
+				exec("SET synchronous_commit = on");
+				prepare("find_read_p", find_read_sql, 2);
+				srand((unsigned)(1000 + p));
+				for (long i = 0; i < reads; i++) {
+					long s = rand() % nsubjects;
+					if (i % batch == 0)
+						exec("BEGIN");
+					snprintf(email, sizeof email, "  Person%ld@Example.org", s);
+					const char *pr[] = {email, key};
+					PGresult *r = prepared("find_read_p", 2, pr, PGRES_TUPLES_OK);
+					if (PQntuples(r) != 1)
+						_exit(1);
+					PQclear(r);
+					if (i % batch == batch - 1 || i == reads - 1)
+						exec("COMMIT");
+				}
+				PQfinish(db);
+				_exit(0);
+			}
+		}
+		int failed = 0, status;
+		while (wait(&status) > 0)
+			failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+		if (failed) {
+			fprintf(stderr, "pg-baseline: a reader process failed\n");
+			return 1;
+		}
+		double t = now_s() - t0;
+		printf("{\"engine\":\"postgresql\",\"figure\":\"find_and_read_procs\",\"procs\":%ld,\"n\":%ld,"
+		       "\"seconds\":%.3f,\"per_second\":%.1f}\n",
+		       procs, procs * reads, t, procs * reads / t);
+		fflush(stdout);
+	}
 
 	if (erasures > nsubjects)
 		erasures = nsubjects;

@@ -166,8 +166,9 @@ typedef struct gd_vault_options {
 	/*
 	 * Non-zero: the vault's file system orders writes (ext4 data=ordered, XFS,
 	 * btrfs), so the sync of a WAL header written into an empty WAL may be
-	 * skipped (one device flush less per erasure). 0, the default, keeps every
-	 * sync: safe on any file system (docs/FORMAT.md). SQLite vaults only.
+	 * skipped (the first commit after opening; after an erasure, where the WAL
+	 * cannot be zeroed in place). 0, the default, keeps every such sync: safe
+	 * on any file system (docs/FORMAT.md). SQLite vaults only.
 	 * Added in version 2; a version-1 struct (without it) is still accepted.
 	 */
 	int ordered_writes;
@@ -272,6 +273,32 @@ int gd_vault_commit(gd_vault *v);
  * nothing without a batch.
  */
 void gd_vault_rollback(gd_vault *v);
+
+/*
+ * Starts a group of reads whose audit entries are committed together. Until
+ * gd_vault_reads_commit, the audited reads of this handle run in a read
+ * transaction (one snapshot, beside other readers and the writer, without the
+ * write lock) and return with their entries kept in memory instead of
+ * committed: the values they returned must not leave the caller before
+ * gd_vault_reads_commit returns 0 (a server holds its answers until then). A
+ * failed read keeps nothing and ends the snapshot. Writes may run in between:
+ * each ends the snapshot (the next read takes a new one) and commits on its
+ * own, as without a group. A batch (gd_vault_begin) cannot be opened meanwhile.
+ *
+ * @return 0, or GD_ESTATE (a batch, a group of reads or an operation is open).
+ */
+int gd_vault_reads_begin(gd_vault *v);
+
+/*
+ * Ends the group of reads: appends every entry kept since gd_vault_reads_begin
+ * and commits them durably, with the entries of the process's other readers of
+ * the vault (one commit for all). Ends the group whatever it returns.
+ *
+ * @return 0: every read of the group is audited durably, its value may go out;
+ *         GD_ESTATE (no group is open), or the error that kept the entries from
+ *         being committed: then none of the group's values may go out.
+ */
+int gd_vault_reads_commit(gd_vault *v);
 
 /* A row that failed authentication (gd_vault_verify); strings live during the call. */
 typedef struct gd_vault_damage {
@@ -572,6 +599,27 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject,
  *         authentication: altered or moved).
  */
 int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose);
+
+/*
+ * Finds the subject holding an identifier and reads one of its records for
+ * `purpose`: gd_subject_find then gd_record_get, in one look-up (one round
+ * trip on PostgreSQL, where the two calls take two). Audited as the two calls
+ * are: "subject.find", then "record.get"; a refusal is audited alone (its
+ * entry names the subject and the record). A record that is not
+ * the subject's is not read: a caller that keys its users by an identifier
+ * cannot read another subject's record by naming its id.
+ *
+ * @param out      receives the record, to free with gd_record_free
+ * @param kind     the identifier's kind, as in gd_subject_find
+ * @param value    its value, normalised first
+ * @param id       the record's id
+ * @param purpose  the activity the data is read for
+ * @return 0, or GD_ENOTFOUND (no subject has the identifier, or record `id`
+ *         is not one of its records), GD_EDENIED, GD_ECORRUPT, GD_EINVAL and
+ *         GD_ETOOBIG as gd_subject_find and gd_record_get.
+ */
+int gd_record_find(gd_actor *a, gd_record **out, const char *kind, const char *value, int64_t id,
+                   const char *purpose);
 
 /*
  * Frees a record, wiping its value. NULL does nothing.

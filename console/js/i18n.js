@@ -154,6 +154,11 @@ const W = {
   'notice_forward:portability': ['demande de portabilité transmise au responsable du traitement', 'portability request forwarded to the controller'],
   'notice_forward:withdraw_consent': ['retrait du consentement transmis au responsable du traitement', 'consent withdrawal forwarded to the controller'],
   'notice_forward:post_mortem': ['directives post mortem transmises au responsable du traitement', 'post-mortem directives forwarded to the controller'],
+  // Notices owed to people and customers (docs/rights.md): the action names what, after its colon.
+  notice_change: ['modification faite par l\'entreprise, à dire à la personne', 'change made by the company, to tell the person'],
+  notice_authority: ['communication à une autorité ({0}), à signaler', 'disclosure to an authority ({0}), to report'],
+  'notice_policy-change': ['nouvelle version {0} de la politique, à porter à la connaissance de tous', 'new version {0} of the policy, to bring to everyone\'s attention'],
+  notice_breach: ['violation n° {0} de données hébergées, à notifier au client', 'breach #{0} of hosted data, to notify to the customer'],
   acknowledge: ['Fait', 'Done'],
   acknowledged: ['Notification n° {0} marquée comme faite.', 'Notice #{0} marked as done.'],
   until: ["Jusqu'au", 'Until'],
@@ -381,6 +386,14 @@ export function t(key, ...args) {
     return key;
   }
   return w[current === 'fr' ? 0 : 1].replace(/\{(\d)\}/g, (m, i) => (args[i] === undefined ? '' : String(args[i])));
+}
+
+/* An outbox action in words: "authority:REF", "policy-change:vN", "breach:ID" name their detail. */
+export function noticeName(action) {
+  if (W['notice_' + action]) return t('notice_' + action);
+  const i = action.indexOf(':');
+  if (i > 0 && W['notice_' + action.slice(0, i)]) return t('notice_' + action.slice(0, i), action.slice(i + 1));
+  return action;
 }
 
 export function kindName(kind) {

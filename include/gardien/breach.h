@@ -18,7 +18,13 @@ extern "C" {
 #endif
 
 #define GD_BREACH_DEADLINE (72 * 3600) /* Art. 33(1): 72 hours after becoming aware */
-#define GD_BREACH_TEXT_MAX 8192        /* bytes of one text field */
+/*
+ * Art. 33(2): a processor notifies its controllers "without undue delay".
+ * The law gives no hours; gardien's clock gives 24 hours from detection, so
+ * that each controller keeps at least two of its own three days.
+ */
+#define GD_BREACH_PROCESSOR_DEADLINE (24 * 3600)
+#define GD_BREACH_TEXT_MAX 8192 /* bytes of one text field */
 
 #define GD_BREACH_SPEC_VERSION 1
 typedef struct gd_breach_spec {
@@ -65,6 +71,17 @@ typedef struct gd_breach {
 	gd_time deadline;     /* detected_at + 72 h */
 	int64_t seconds_left; /* until the deadline (negative: past it) */
 	const char *status;   /* "open", "overdue", "notified", "notified-late", "not-notified" */
+	/*
+	 * As processor (Art. 33(2)), the controllers' clock, filled by
+	 * gd_breach_get (gd_breach_list leaves it "none"): the notices queued to
+	 * the customers by gd_breach_tell_controllers, how many are not yet
+	 * acknowledged in the outbox, and the deadline, detected_at +
+	 * GD_BREACH_PROCESSOR_DEADLINE.
+	 */
+	int64_t controllers_told, controllers_pending;
+	gd_time controllers_deadline;
+	gd_time controllers_done_at;    /* the last acknowledgement once none is pending; 0 otherwise */
+	const char *controllers_status; /* "none" (none queued), "owed", "overdue", "told", "told-late" */
 } gd_breach;
 
 /*
@@ -138,6 +155,21 @@ int gd_breach_inform_subjects(gd_actor *a, int64_t id, gd_time at);
  * @return 0, or GD_ENOTFOUND (no such breach in the tenant), GD_EINVAL/GD_ETOOBIG (missing or overlong reason).
  */
 int gd_breach_no_notice(gd_actor *a, int64_t id, const char *reason);
+
+/*
+ * A breach of data held as processor: queues, in the outbox, one notice
+ * ("breach:ID") to each customer of `activity` (NULL: of every activity the
+ * register runs as processor) whose records the vault holds and who was not
+ * yet told of this breach; the customers are the controllers, to be told
+ * without undue delay (Art. 33(2)). The clock (gd_breach's controllers_*)
+ * runs from detection; acknowledging the notices (gd_outbox_ack) stops it.
+ * Audited ("breach.controllers").
+ *
+ * @param out_queued  receives the number of notices queued (may be NULL)
+ * @return 0, or GD_ENOTFOUND (no such breach in the tenant), GD_ESTATE (no
+ *         register), GD_EINVAL (`activity` is not a processor activity).
+ */
+int gd_breach_tell_controllers(gd_actor *a, int64_t id, const char *activity, int64_t *out_queued);
 
 /* ---- scope from the audit trail ------------------------------------------- */
 

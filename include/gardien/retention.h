@@ -131,6 +131,8 @@ typedef struct gd_retention_plan_totals {
 	int64_t held;        /* records whose due deletion/anonymisation a hold blocks */
 	int64_t waiting;     /* records whose next stage waits for an event */
 	int64_t no_rule;     /* records no retention rule covers */
+	/* records kept while the subject's consent lives (a rule's unless_consent, with no expiry) */
+	int64_t kept_by_consent;
 } gd_retention_plan_totals;
 
 /*
@@ -222,6 +224,32 @@ typedef struct gd_backup_info {
  */
 int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out);
 
+/* What a long backup operation takes besides its arguments (libgit2's
+ * versioned options: a struct of an older version stays accepted). */
+#define GD_BACKUP_OPTIONS_VERSION 1
+typedef struct gd_backup_options {
+	unsigned version;
+	/*
+	 * Called after each chunk of the backup (64 KiB, docs/backups.md) with the bytes
+	 * handled so far and their total, known from the first call: a create
+	 * counts the snapshot encrypted then the file read back twice to verify
+	 * it, a restore or a verify the backup read twice (checksum, then
+	 * chunks); the last call has done == total. The snapshot itself (the
+	 * engine's copy) comes before the first call. A non-zero return stops the
+	 * work and nothing is kept: the negative code it returned, or GD_ESTATE.
+	 */
+	int (*progress)(void *ud, uint64_t done, uint64_t total);
+	void *ud;
+} gd_backup_options;
+#define GD_BACKUP_OPTIONS_INIT \
+	{ \
+		GD_BACKUP_OPTIONS_VERSION, NULL, NULL \
+	}
+
+/* gd_backup_create with options (NULL: none), e.g. a progress callback. Also
+ * GD_EINVAL (unsupported options version), GD_ESTATE (stopped by it). */
+int gd_backup_create_with(gd_vault *v, const char *dir, const gd_backup_options *opts, gd_backup_info *out);
+
 /*
  * Calls `cb` for each backup of `dir`, oldest first, with what policy `p`
  * keeps.
@@ -251,6 +279,8 @@ int gd_backup_prune(gd_vault *v, const char *dir, const gd_backup_policy *p,
  *         damaged, truncated, or made with another master key), GD_EIO.
  */
 int gd_backup_verify(gd_vault *v, const char *file);
+/* gd_backup_verify with options (NULL: none), e.g. a progress callback. */
+int gd_backup_verify_with(gd_vault *v, const char *file, const gd_backup_options *opts);
 
 typedef struct gd_backup_restore_stats {
 	gd_time snapshot_at;
@@ -292,6 +322,10 @@ int gd_backup_restore(const char *path, const gd_vault_options *opts, const char
  */
 int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const char *file,
                            const char *journal, gd_backup_restore_stats *out);
+/* gd_backup_restore_from with backup options (NULL: none), e.g. a progress
+ * callback over the backup's bytes; stopped by it, nothing changed. */
+int gd_backup_restore_with(const char *path, const gd_vault_options *opts, const char *file,
+                           const char *journal, const gd_backup_options *bopts, gd_backup_restore_stats *out);
 /*
  * Writes the erasure journal, encrypted like a backup (the same key), to the
  * new file `dest`: a copy to keep elsewhere, for a restore where the vault and

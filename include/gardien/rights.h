@@ -455,7 +455,8 @@ typedef struct gd_notice {
 	int64_t id;
 	gd_time at;
 	const char *recipient;
-	const char *action; /* "rectification", "erasure", "restriction" */
+	const char *action; /* "rectification", "erasure", "restriction" (Art. 19), or "forward:KIND":
+	                       a request of KIND on data held as a processor, for the controller */
 	const char *subject;
 	const char *activity;
 	const char *category; /* or "" */
@@ -481,6 +482,39 @@ int gd_outbox_list(gd_actor *a, const char *recipient, bool pending_only,
  *         acknowledged).
  */
 int gd_outbox_ack(gd_actor *a, int64_t id);
+
+/* ---- notices owed to people and customers (outbox, rights/owed.c) ----------------------- */
+
+#define GD_DISCLOSURE_VERSION 1
+typedef struct gd_disclosure {
+	unsigned version;
+	const char *authority;       /* who requires the data, e.g. "tribunal judiciaire de Namur" */
+	const char *legal_reference; /* the text or order that compels it (required): names the notice */
+	const char *withhold;        /* NULL: the customer or the person is told; else why not (the request
+	                                or the law forbids it) */
+} gd_disclosure;
+#define GD_DISCLOSURE_INIT \
+	{ \
+		GD_DISCLOSURE_VERSION, NULL, NULL, NULL \
+	}
+
+/*
+ * Reads a record for an authority's request (a requisition, a court order):
+ * the read of gd_record_get under `purpose`, which must be an activity whose
+ * recipients include an authority, then a notice in the outbox (action
+ * "authority:" + the legal reference) to whoever the data belongs to: each
+ * customer of a record held as processor, else the subject (recipient
+ * "subject"), unless `d->withhold` says why it may not be told. Audited
+ * ("record.get", then "record.disclose" naming the authority and the
+ * reference). An activity whose only recipients are authorities is read only
+ * this way. The record is handed out only once its notice is queued.
+ *
+ * @return 0, or GD_EINVAL (no authority or legal reference, bad text,
+ *         unsupported version), GD_EDENIED (the activity names no authority,
+ *         or a refusal of gd_record_get), and the errors of gd_record_get.
+ */
+int gd_record_disclose(gd_actor *a, gd_record **out, int64_t id, const char *purpose,
+                       const gd_disclosure *d);
 
 #ifdef __cplusplus
 }

@@ -145,9 +145,10 @@ int cli_no_dash(struct cli *c, const char *cmd, const char *arg, const char *why
 
 /*
  * The progress line of a long operation (progress.c): on stderr, only on a
- * terminal and without --json. _count redraws done/total (total 0: unknown);
- * _ticker shows the elapsed time from a thread, for work the library does not
- * count; _end clears the line (call it before printing the result).
+ * terminal and without --json. _count redraws done/total (total 0: unknown),
+ * _bytes the same in megabytes; _ticker shows the elapsed time from a thread,
+ * for work the library does not count, until the first count; _end clears
+ * the line (call it before printing the result).
  */
 struct cli_progress {
 	bool on, ticking;
@@ -158,6 +159,7 @@ struct cli_progress {
 };
 void cli_progress_start(struct cli *c, struct cli_progress *p, const char *what);
 void cli_progress_count(struct cli_progress *p, uint64_t done, uint64_t total);
+void cli_progress_bytes(struct cli_progress *p, uint64_t done, uint64_t total);
 void cli_progress_ticker(struct cli *c, struct cli_progress *p, const char *what);
 void cli_progress_end(struct cli_progress *p);
 
@@ -174,8 +176,8 @@ int cli_write_man(void);
 
 /*
  * `gardien serve`'s settings from --config FILE and GARDIEN_<OPTION> variables,
- * laid before the command line's options (serve_config.c): `argv` is argv[0],
- * the settings as "--name value" pairs, then the command line without
+ * laid before the command line's options (serve_config.c): `argv` is "serve",
+ * the settings as "--name value" pairs, then the options of c->args without
  * --config. Release with cli_serve_settings_release.
  */
 #define GD_CLI_SERVE_SETTINGS 64
@@ -185,20 +187,21 @@ struct serve_settings {
 	char *owned[2 * GD_CLI_SERVE_SETTINGS];
 	int nowned;
 };
-int cli_serve_settings(struct cli *c, struct serve_settings *s, int argc, char **argv);
+int cli_serve_settings(struct cli *c, struct serve_settings *s);
 void cli_serve_settings_release(struct serve_settings *s);
-/* `gardien serve` once its settings are on the command line (cmd_serve.c). */
-int cli_serve_run(struct cli *c, int argc, char **argv);
+/* `gardien serve` once its settings and options are parsed together (cmd_serve.c). */
+int cli_serve_run(struct cli *c, const struct cli_args *a);
 
 /* Formats a time for people. */
 const char *cli_time(gd_time t, char buf[32]);
 
 /* Loads FILE (or standard input for "-") as the next register version of c->actor's tenant, or prints why not. */
 int cli_register_load(struct cli *c, const char *file, int64_t *version, int *unchanged);
-/* register draft / compare / notice (cmd_notice.c), argv[0] is the subcommand. */
-int cli_register_draft(struct cli *c, int argc, char **argv);
-int cli_register_compare(struct cli *c, int argc, char **argv);
-int cli_register_notice(struct cli *c, int argc, char **argv);
+/* register draft / compare / notice (cmd_notice.c): argv[0] is the subcommand, then
+ * its arguments without the options, which are read from c->args. */
+int cli_register_draft(struct cli *c, int argc, const char *const *argv);
+int cli_register_compare(struct cli *c, int argc, const char *const *argv);
+int cli_register_notice(struct cli *c, int argc, const char *const *argv);
 
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_tenant(struct cli *c, int argc, char **argv);
@@ -207,6 +210,7 @@ int cmd_key(struct cli *c, int argc, char **argv);
 int cmd_subject(struct cli *c, int argc, char **argv);
 int cmd_put(struct cli *c, int argc, char **argv);
 int cmd_get(struct cli *c, int argc, char **argv);
+int cmd_disclose(struct cli *c, int argc, char **argv);
 int cmd_update(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_erase(struct cli *c, int argc, char **argv);

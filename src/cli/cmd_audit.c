@@ -31,47 +31,44 @@ static int parse_period(struct cli *c, const char *s, gd_time now, gd_time *out)
 	return EXIT_OK;
 }
 
-/* Takes a filter option at argv[*i]; 1 if it was one, 0 if not, < 0 on a bad value. */
-static int take_filter(struct cli *c, int argc, char **argv, int *i, gd_audit_filter *f, int *rc)
+#define FILTERS "--principal --subject --action --purpose --from --to --record --outcome"
+
+/* The filter options of c->args (list, export), checked. */
+static int take_filters(struct cli *c, gd_audit_filter *f)
 {
-	const char *a = argv[*i];
-	const char **slot = NULL;
-	*rc = EXIT_OK;
-	if (*i + 1 >= argc)
-		return 0;
-	if (strcmp(a, "--principal") == 0)
-		slot = &f->principal;
-	else if (strcmp(a, "--subject") == 0)
-		slot = &f->subject;
-	else if (strcmp(a, "--action") == 0)
-		slot = &f->action;
-	else if (strcmp(a, "--purpose") == 0)
-		slot = &f->purpose;
-	if (slot) {
-		*slot = argv[++*i];
-		return 1;
-	}
-	if (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0) {
-		gd_time *t = a[2] == 'f' ? &f->from : &f->to;
-		*rc = cli_parse_time(c, argv[++*i], t);
-		return 1;
-	}
-	if (strcmp(a, "--record") == 0) {
+	const struct cli_args *a = c->args;
+	const char *v;
+	int rc;
+	f->principal = cli_arg(a, "--principal");
+	f->subject = cli_arg(a, "--subject");
+	f->action = cli_arg(a, "--action");
+	f->purpose = cli_arg(a, "--purpose");
+	if ((v = cli_arg(a, "--from")) && (rc = cli_parse_time(c, v, &f->from)) != EXIT_OK)
+		return rc;
+	if ((v = cli_arg(a, "--to")) && (rc = cli_parse_time(c, v, &f->to)) != EXIT_OK)
+		return rc;
+	if ((v = cli_arg(a, "--record"))) {
 		char *end;
 		errno = 0;
-		long long id = strtoll(argv[++*i], &end, 10);
-		if (end == argv[*i] || *end || errno || id <= 0)
-			*rc = cli_usage(c, "audit", "--record takes a record id (a positive number), not '%s'", argv[*i]);
+		long long id = strtoll(v, &end, 10);
+		if (end == v || *end || errno || id <= 0)
+			return cli_usage(c, "audit", "--record takes a record id (a positive number), not '%s'", v);
 		f->record_id = id;
-		return 1;
 	}
-	if (strcmp(a, "--outcome") == 0) {
-		f->outcome = gd_audit_outcome_parse(argv[++*i]);
+	if ((v = cli_arg(a, "--outcome"))) {
+		f->outcome = gd_audit_outcome_parse(v);
 		if (f->outcome < 0)
-			*rc = cli_usage(c, "audit", "outcome '%s' is not ok, denied or failed", argv[*i]);
-		return 1;
+			return cli_usage(c, "audit", "outcome '%s' is not ok, denied or failed", v);
 	}
-	return 0;
+	return EXIT_OK;
+}
+
+/* Refuses arguments after the subcommand (pos[0]) and options `allowed` does not name. */
+static int no_args(struct cli *c, const char *sub, const char *allowed)
+{
+	if (c->args->npos > 1)
+		return cli_usage(c, "audit", "unexpected argument '%s'", c->args->pos[1]);
+	return cli_args_allow(c, "audit", sub, allowed);
 }
 
 static void progress(void *ud, int64_t done)
@@ -184,20 +181,17 @@ static int verify_file(struct cli *c, const char *path, const char *key_hex)
 	return rc == GD_ECORRUPT ? EXIT_CORRUPT : EXIT_OK;
 }
 
-static int audit_verify(struct cli *c, int argc, char **argv)
+static int audit_verify(struct cli *c)
 {
-	const char *file = NULL, *key = NULL;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
-			file = argv[++i];
-		else if (strcmp(argv[i], "--public-key") == 0 && i + 1 < argc)
-			key = argv[++i];
-		else
-			return cli_usage(c, "audit", "unexpected argument '%s'", argv[i]);
-	}
+	int rc = no_args(c, "verify", "--file --public-key");
+	if (rc != EXIT_OK)
+		return rc;
+	const char *file = cli_arg(c->args, "--file"), *key = cli_arg(c->args, "--public-key");
 	if (file)
 		return verify_file(c, file, key);
-	int rc = cli_open(c, false);
+	if (key)
+		return cli_usage(c, "audit", "--public-key checks an export: give it with --file EXPORT");
+	rc = cli_open(c, false);
 	if (rc != EXIT_OK)
 		return rc;
 	gd_audit_report r;
@@ -251,18 +245,12 @@ static int print_entry(void *ud, const gd_audit_entry *e)
 	return 0;
 }
 
-static int audit_list(struct cli *c, int argc, char **argv)
+static int audit_list(struct cli *c)
 {
 	gd_audit_filter f = GD_AUDIT_FILTER_INIT;
 	int rc;
-	for (int i = 2; i < argc; i++) {
-		if (take_filter(c, argc, argv, &i, &f, &rc)) {
-			if (rc != EXIT_OK)
-				return rc;
-			continue;
-		}
-		return cli_usage(c, "audit", "unexpected argument '%s'", argv[i]);
-	}
+	if ((rc = no_args(c, "list", FILTERS)) != EXIT_OK || (rc = take_filters(c, &f)) != EXIT_OK)
+		return rc;
 	if ((rc = cli_open(c, true)) != EXIT_OK)
 		return rc;
 	rc = gd_audit_list(c->actor, &f, print_entry, c);
@@ -274,30 +262,21 @@ static int write_file(void *ud, const void *p, size_t n)
 	return fwrite(p, 1, n, ud) == n ? 0 : GD_EIO;
 }
 
-static int audit_export(struct cli *c, int argc, char **argv)
+static int audit_export(struct cli *c)
 {
 	gd_audit_filter f = GD_AUDIT_FILTER_INIT;
 	enum gd_audit_format fmt = GD_AUDIT_JSONL;
-	const char *out = NULL;
+	const char *out = cli_arg(c->args, "--output"), *v = cli_arg(c->args, "--format");
 	int rc;
-	for (int i = 2; i < argc; i++) {
-		if (take_filter(c, argc, argv, &i, &f, &rc)) {
-			if (rc != EXIT_OK)
-				return rc;
-		} else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-			const char *v = argv[++i];
-			if (strcmp(v, "jsonl") == 0)
-				fmt = GD_AUDIT_JSONL;
-			else if (strcmp(v, "csv") == 0)
-				fmt = GD_AUDIT_CSV;
-			else
-				return cli_usage(c, "audit", "export format '%s' is not jsonl or csv", v);
-		} else if ((strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0) && i + 1 < argc) {
-			out = argv[++i];
-		} else {
-			return cli_usage(c, "audit", "unexpected argument '%s'", argv[i]);
-		}
-	}
+	if ((rc = no_args(c, "export", FILTERS " --format --output")) != EXIT_OK ||
+	    (rc = take_filters(c, &f)) != EXIT_OK)
+		return rc;
+	if (v && strcmp(v, "jsonl") == 0)
+		fmt = GD_AUDIT_JSONL;
+	else if (v && strcmp(v, "csv") == 0)
+		fmt = GD_AUDIT_CSV;
+	else if (v)
+		return cli_usage(c, "audit", "export format '%s' is not jsonl or csv", v);
 	if ((rc = cli_open(c, true)) != EXIT_OK)
 		return rc;
 	if (out && strcmp(out, "-") == 0)
@@ -319,20 +298,15 @@ static int audit_export(struct cli *c, int argc, char **argv)
 	return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
 }
 
-static int audit_prune(struct cli *c, int argc, char **argv)
+static int audit_prune(struct cli *c)
 {
-	const char *before = NULL, *older = NULL;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--before") == 0 && i + 1 < argc)
-			before = argv[++i];
-		else if (strcmp(argv[i], "--older-than") == 0 && i + 1 < argc)
-			older = argv[++i];
-		else
-			return cli_usage(c, "audit", "unexpected argument '%s'", argv[i]);
-	}
+	const char *before = cli_arg(c->args, "--before"), *older = cli_arg(c->args, "--older-than");
+	int rc = no_args(c, "prune", "--before --older-than");
+	if (rc != EXIT_OK)
+		return rc;
 	if (!before == !older)
 		return cli_usage(c, "audit", "prune takes one of --before TIME or --older-than PERIOD");
-	int rc = cli_open(c, true);
+	rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
 	gd_time t;
@@ -351,11 +325,12 @@ static int audit_prune(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int audit_checkpoint(struct cli *c, int argc, char **argv)
+static int audit_checkpoint(struct cli *c)
 {
-	if (argc > 2)
-		return cli_usage(c, "audit", "unexpected argument '%s'", argv[2]);
-	int rc = cli_open(c, false);
+	int rc = no_args(c, "checkpoint", "");
+	if (rc != EXIT_OK)
+		return rc;
+	rc = cli_open(c, false);
 	if (rc != EXIT_OK)
 		return rc;
 	int64_t n;
@@ -368,9 +343,12 @@ static int audit_checkpoint(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int audit_key(struct cli *c, int argc, char **argv)
+static int audit_key(struct cli *c)
 {
-	int rc = cli_open(c, false);
+	int rc = no_args(c, "key", "");
+	if (rc != EXIT_OK)
+		return rc;
+	rc = cli_open(c, false);
 	if (rc != EXIT_OK)
 		return rc;
 	unsigned char pk[32];
@@ -387,20 +365,21 @@ static int audit_key(struct cli *c, int argc, char **argv)
 
 int cmd_audit(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2)
+	(void)argc, (void)argv;
+	if (c->args->npos < 1)
 		return cli_usage(c, "audit", "audit needs a subcommand: verify, list, export, prune, checkpoint, key");
-	const char *sub = argv[1];
+	const char *sub = c->args->pos[0];
 	if (strcmp(sub, "verify") == 0)
-		return audit_verify(c, argc, argv);
+		return audit_verify(c);
 	if (strcmp(sub, "list") == 0)
-		return audit_list(c, argc, argv);
+		return audit_list(c);
 	if (strcmp(sub, "export") == 0)
-		return audit_export(c, argc, argv);
+		return audit_export(c);
 	if (strcmp(sub, "prune") == 0)
-		return audit_prune(c, argc, argv);
+		return audit_prune(c);
 	if (strcmp(sub, "checkpoint") == 0)
-		return audit_checkpoint(c, argc, argv);
+		return audit_checkpoint(c);
 	if (strcmp(sub, "key") == 0)
-		return audit_key(c, argc, argv);
+		return audit_key(c);
 	return cli_usage(c, "audit", "unknown audit subcommand '%s'", sub);
 }

@@ -9,40 +9,10 @@
 
 #include "cli.h"
 
-/* Finds "--opt VALUE" in argv[from..]; NULL if absent. */
-static const char *opt(int argc, char **argv, int from, const char *name)
-{
-	for (int i = from; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return argv[i + 1];
-	return NULL;
-}
-
-static bool flag(int argc, char **argv, int from, const char *name)
-{
-	for (int i = from; i < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return true;
-	return false;
-}
-
-/* Every argument from `from` on is a known option (with a value unless a flag). */
-static int check_opts(struct cli *c, const char *cmd, int argc, char **argv, int from,
-                      const char *const *with_value, const char *const *flags)
-{
-	for (int i = from; i < argc; i++) {
-		bool ok = false;
-		for (const char *const *o = with_value; o && *o && !ok; o++)
-			if (strcmp(argv[i], *o) == 0 && i + 1 < argc)
-				ok = true, i++;
-		for (const char *const *o = flags; o && *o && !ok; o++)
-			if (strcmp(argv[i], *o) == 0)
-				ok = true;
-		if (!ok)
-			return cli_usage(c, cmd, "unexpected argument '%s'", argv[i]);
-	}
-	return EXIT_OK;
-}
+/* The arguments after the subcommand (pos[0]) and the option table's values
+ * (c->args, options.c): "--" and "--opt=VALUE" were handled by the parser. */
+#define POS(i) (c->args->npos > (i) ? c->args->pos[(i)] : NULL)
+#define NPOS (c->args->npos)
 
 static int read_password(struct cli *c, char *buf, size_t cap)
 {
@@ -81,10 +51,11 @@ static int print_principal(void *ud, const gd_principal_info *p)
 	return 0;
 }
 
-static int settings(struct cli *c, int argc, char **argv)
+static int settings(struct cli *c)
 {
-	static const char *const o[] = {"--max-failures", "--lockout", "--idle", "--absolute", NULL};
-	int rc = check_opts(c, "user", argc, argv, 2, o, NULL);
+	int rc = cli_args_allow(c, "user", "settings", "--max-failures --lockout --idle --absolute");
+	if (rc == EXIT_OK && NPOS > 1)
+		rc = cli_usage(c, "user", "settings takes no argument, not '%s'", POS(1));
 	if (rc != EXIT_OK || (rc = cli_open_vault_wide(c)) != EXIT_OK)
 		return rc;
 	gd_auth_settings s;
@@ -92,13 +63,13 @@ static int settings(struct cli *c, int argc, char **argv)
 		return cli_fail(c, rc);
 	const char *v;
 	bool change = false;
-	if ((v = opt(argc, argv, 2, "--max-failures")))
+	if ((v = cli_arg(c->args, "--max-failures")))
 		s.max_failures = atoi(v), change = true;
-	if ((v = opt(argc, argv, 2, "--lockout")))
+	if ((v = cli_arg(c->args, "--lockout")))
 		s.lockout = atoll(v), change = true;
-	if ((v = opt(argc, argv, 2, "--idle")))
+	if ((v = cli_arg(c->args, "--idle")))
 		s.idle = atoll(v), change = true;
-	if ((v = opt(argc, argv, 2, "--absolute")))
+	if ((v = cli_arg(c->args, "--absolute")))
 		s.absolute = atoll(v), change = true;
 	if (change && (rc = gd_auth_settings_set(c->actor, &s)) < 0)
 		return cli_fail(c, rc);
@@ -114,30 +85,33 @@ static int settings(struct cli *c, int argc, char **argv)
 
 int cmd_user(struct cli *c, int argc, char **argv)
 {
-	static const char *const role_opt[] = {"--role", NULL};
-	static const char *const pw_flag[] = {"--password-stdin", NULL};
-	if (argc < 2)
+	(void)argc, (void)argv;
+	if (NPOS < 1)
 		return cli_usage(c, "user", "missing subcommand");
-	const char *sub = argv[1];
+	const char *sub = POS(0);
 	char pw[GD_PASSWORD_MAX + 2];
 	int rc;
 	if (strcmp(sub, "settings") == 0)
-		return settings(c, argc, argv);
+		return settings(c);
 	if (strcmp(sub, "list") == 0) {
-		if (argc != 2)
+		if ((rc = cli_args_allow(c, "user", sub, "")) != EXIT_OK)
+			return rc;
+		if (NPOS != 1)
 			return cli_usage(c, "user", "list takes no argument");
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
 		rc = gd_principal_list(c->actor, print_principal, c);
 		return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
 	}
-	if (argc < 3)
+	if (NPOS < 2)
 		return cli_usage(c, "user", "%s needs a NAME", sub);
-	const char *name = argv[2];
+	const char *name = POS(1);
+	if (NPOS > 2)
+		return cli_usage(c, "user", "%s takes one NAME, not also '%s'", sub, POS(2));
 	if (strcmp(sub, "add") == 0 || strcmp(sub, "service") == 0) {
-		if ((rc = check_opts(c, "user", argc, argv, 3, role_opt, pw_flag)) != EXIT_OK)
+		if ((rc = cli_args_allow(c, "user", sub, "--role --password-stdin")) != EXIT_OK)
 			return rc;
-		const char *role = opt(argc, argv, 3, "--role");
+		const char *role = cli_arg(c->args, "--role");
 		if (!role)
 			return cli_usage(c, "user", "%s needs --role ROLE", sub);
 		bool person = strcmp(sub, "add") == 0;
@@ -148,7 +122,7 @@ int cmd_user(struct cli *c, int argc, char **argv)
 		rc = person ? gd_user_create(c->actor, name, role, pw) : gd_service_create(c->actor, name, role);
 		memset(pw, 0, sizeof pw);
 	} else if (strcmp(sub, "support") == 0 || strcmp(sub, "password") == 0) {
-		if ((rc = check_opts(c, "user", argc, argv, 3, NULL, pw_flag)) != EXIT_OK)
+		if ((rc = cli_args_allow(c, "user", sub, "--password-stdin")) != EXIT_OK)
 			return rc;
 		if ((rc = read_password(c, pw, sizeof pw)) != EXIT_OK)
 			return rc;
@@ -159,8 +133,8 @@ int cmd_user(struct cli *c, int argc, char **argv)
 		             : gd_user_set_password(c->actor, name, pw);
 		memset(pw, 0, sizeof pw);
 	} else if (strcmp(sub, "totp") == 0 || strcmp(sub, "unlock") == 0 || strcmp(sub, "disable") == 0) {
-		if (argc != 3)
-			return cli_usage(c, "user", "%s takes only NAME", sub);
+		if ((rc = cli_args_allow(c, "user", sub, "")) != EXIT_OK)
+			return rc;
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
 		if (strcmp(sub, "totp") == 0) {
@@ -186,7 +160,7 @@ int cmd_user(struct cli *c, int argc, char **argv)
 		cli_print_json(json_pack("{s:s,s:s}", "name", name, "done", sub));
 		return EXIT_OK;
 	}
-	const char *role = opt(argc, argv, 3, "--role");
+	const char *role = cli_arg(c->args, "--role");
 	if (strcmp(sub, "add") == 0)
 		printf("created user %s with role %s; they log in with their password\n", name, role);
 	else if (strcmp(sub, "service") == 0)
@@ -227,41 +201,49 @@ static int parse_id(struct cli *c, const char *cmd, const char *s, int64_t *out)
 
 int cmd_token(struct cli *c, int argc, char **argv)
 {
-	static const char *const exp_opt[] = {"--expires", NULL};
+	(void)argc, (void)argv;
 	int rc;
-	if (argc < 2)
+	if (NPOS < 1)
 		return cli_usage(c, "token", "missing subcommand");
-	if (strcmp(argv[1], "create") == 0) {
-		if (argc < 3 || (rc = check_opts(c, "token", argc, argv, 3, exp_opt, NULL)) != EXIT_OK)
-			return argc < 3 ? cli_usage(c, "token", "create needs a PRINCIPAL") : rc;
+	const char *sub = POS(0);
+	if ((rc = cli_args_allow(c, "token", sub, strcmp(sub, "create") == 0 ? "--expires" : "")) != EXIT_OK)
+		return rc;
+	if (NPOS > 2)
+		return cli_usage(c, "token", "unexpected argument '%s'", POS(2));
+	if (strcmp(sub, "create") == 0) {
+		if (NPOS < 2)
+			return cli_usage(c, "token", "create needs a PRINCIPAL");
+		const char *principal = POS(1);
 		gd_time exp = 0;
-		const char *e = opt(argc, argv, 3, "--expires");
+		const char *e = cli_arg(c->args, "--expires");
 		if (e && (rc = cli_parse_time(c, e, &exp)) != EXIT_OK)
 			return rc;
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
 		char tok[GD_TOKEN_SIZE];
 		int64_t id = 0;
-		if ((rc = gd_token_create(c->actor, tok, &id, argv[2], exp)) < 0)
+		if ((rc = gd_token_create(c->actor, tok, &id, principal, exp)) < 0)
 			return cli_fail(c, rc);
 		if (c->json)
-			cli_print_json(json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "principal", argv[2], "token", tok));
+			cli_print_json(json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "principal", principal, "token", tok));
 		else
-			printf("%s\n# token %lld for %s: shown once, keep it secret\n", tok, (long long)id, argv[2]);
+			printf("%s\n# token %lld for %s: shown once, keep it secret\n", tok, (long long)id, principal);
 		memset(tok, 0, sizeof tok);
 		return EXIT_OK;
 	}
-	if (strcmp(argv[1], "list") == 0) {
+	if (strcmp(sub, "list") == 0) {
+		if (NPOS > 1)
+			return cli_usage(c, "token", "list takes no argument");
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
 		rc = gd_token_list(c->actor, print_token, c);
 		return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
 	}
-	if (strcmp(argv[1], "revoke") == 0) {
+	if (strcmp(sub, "revoke") == 0) {
 		int64_t id = 0;
-		if (argc != 3)
+		if (NPOS != 2)
 			return cli_usage(c, "token", "revoke takes an ID");
-		if ((rc = parse_id(c, "token", argv[2], &id)) != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
+		if ((rc = parse_id(c, "token", POS(1), &id)) != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
 		if ((rc = gd_token_revoke(c->actor, id)) < 0)
 			return cli_fail(c, rc);
@@ -271,7 +253,7 @@ int cmd_token(struct cli *c, int argc, char **argv)
 			printf("token %lld revoked\n", (long long)id);
 		return EXIT_OK;
 	}
-	return cli_usage(c, "token", "unknown subcommand '%s'", argv[1]);
+	return cli_usage(c, "token", "unknown subcommand '%s'", sub);
 }
 
 static int print_role(void *ud, const gd_role_info *r)
@@ -288,20 +270,23 @@ static int print_role(void *ud, const gd_role_info *r)
 
 int cmd_role(struct cli *c, int argc, char **argv)
 {
-	static const char *const o[] = {"--ops", "--activities", NULL};
-	static const char *const f[] = {"--mfa", NULL};
+	(void)argc, (void)argv;
 	int rc;
-	if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+	const char *sub = NPOS ? POS(0) : "";
+	if (strcmp(sub, "list") == 0) {
+		if ((rc = cli_args_allow(c, "role", sub, "")) != EXIT_OK)
+			return rc;
+		if (NPOS > 1)
+			return cli_usage(c, "role", "list takes no argument");
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
 		rc = gd_role_list(c->actor, print_role, c);
 		return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
 	}
-	if (argc < 3 || strcmp(argv[1], "set") != 0)
+	if (NPOS != 2 || strcmp(sub, "set") != 0)
 		return cli_usage(c, "role", "use 'role set NAME …' or 'role list'");
-	if ((rc = check_opts(c, "role", argc, argv, 3, o, f)) != EXIT_OK)
-		return rc;
-	const char *ops_s = opt(argc, argv, 3, "--ops"), *acts = opt(argc, argv, 3, "--activities");
+	const char *name = POS(1);
+	const char *ops_s = cli_arg(c->args, "--ops"), *acts = cli_arg(c->args, "--activities");
 	if (!ops_s || !acts)
 		return cli_usage(c, "role", "set needs --ops LIST and --activities LIST");
 	unsigned ops;
@@ -309,12 +294,12 @@ int cmd_role(struct cli *c, int argc, char **argv)
 		return cli_fail(c, rc);
 	if ((rc = cli_open(c, true)) != EXIT_OK)
 		return rc;
-	if ((rc = gd_role_set(c->actor, argv[2], ops, acts, flag(argc, argv, 3, "--mfa"))) < 0)
+	if ((rc = gd_role_set(c->actor, name, ops, acts, cli_flag(c->args, "--mfa"))) < 0)
 		return cli_fail(c, rc);
 	if (c->json)
-		cli_print_json(json_pack("{s:s,s:b}", "role", argv[2], "set", 1));
+		cli_print_json(json_pack("{s:s,s:b}", "role", name, "set", 1));
 	else
-		printf("role %s set\n", argv[2]);
+		printf("role %s set\n", name);
 	return EXIT_OK;
 }
 
@@ -333,30 +318,33 @@ static int print_grant(void *ud, const gd_grant_info *g)
 
 int cmd_grant(struct cli *c, int argc, char **argv)
 {
-	static const char *const o[] = {"--ops", "--activities", "--until", NULL};
+	(void)argc, (void)argv;
 	int rc;
-	if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+	const char *sub = NPOS ? POS(0) : "";
+	if (strcmp(sub, "create") != 0 && c->args->nseen)
+		return cli_usage(c, "grant", "option %s applies to 'grant create' only", c->args->seen[0].opt->name);
+	if (strcmp(sub, "list") == 0 && NPOS == 1) {
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
 		rc = gd_grant_list(c->actor, print_grant, c);
 		return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
 	}
-	if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
+	if (NPOS == 2 && strcmp(sub, "revoke") == 0) {
 		int64_t id = 0;
-		if ((rc = parse_id(c, "grant", argv[2], &id)) != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
+		if ((rc = parse_id(c, "grant", POS(1), &id)) != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
 		if ((rc = gd_grant_revoke(c->actor, id)) < 0)
 			return cli_fail(c, rc);
 		printf(c->json ? "{\"id\":%lld,\"revoked\":true}\n" : "grant %lld revoked\n", (long long)id);
 		return EXIT_OK;
 	}
-	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "max") == 0) {
+	if (NPOS >= 1 && NPOS <= 2 && strcmp(sub, "max") == 0) {
 		gd_time max = 0;
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
-		if (argc == 3) {
+		if (NPOS == 2) {
 			int64_t secs = 0;
-			if ((rc = parse_id(c, "grant", argv[2], &secs)) != EXIT_OK)
+			if ((rc = parse_id(c, "grant", POS(1), &secs)) != EXIT_OK)
 				return rc;
 			if ((rc = gd_grant_max_set(c->actor, secs)) < 0)
 				return cli_fail(c, rc);
@@ -366,12 +354,11 @@ int cmd_grant(struct cli *c, int argc, char **argv)
 		printf(c->json ? "{\"grant_max\":%lld}\n" : "grants last at most %lld s\n", (long long)max);
 		return EXIT_OK;
 	}
-	if (argc < 3 || strcmp(argv[1], "create") != 0)
+	if (NPOS != 2 || strcmp(sub, "create") != 0)
 		return cli_usage(c, "grant", "use 'grant create SUPPORT …', 'grant list', 'grant revoke ID' or 'grant max [SECONDS]'");
-	if ((rc = check_opts(c, "grant", argc, argv, 3, o, NULL)) != EXIT_OK)
-		return rc;
-	const char *ops_s = opt(argc, argv, 3, "--ops"), *acts = opt(argc, argv, 3, "--activities"),
-		   *until = opt(argc, argv, 3, "--until");
+	const char *support = POS(1);
+	const char *ops_s = cli_arg(c->args, "--ops"), *acts = cli_arg(c->args, "--activities"),
+		   *until = cli_arg(c->args, "--until");
 	if (!ops_s || !acts || !until)
 		return cli_usage(c, "grant", "create needs --ops, --activities and --until");
 	unsigned ops;
@@ -381,11 +368,11 @@ int cmd_grant(struct cli *c, int argc, char **argv)
 	if ((rc = cli_parse_time(c, until, &exp)) != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
 		return rc;
 	int64_t id;
-	if ((rc = gd_grant_create(c->actor, &id, argv[2], ops, acts, exp)) < 0)
+	if ((rc = gd_grant_create(c->actor, &id, support, ops, acts, exp)) < 0)
 		return cli_fail(c, rc);
 	if (c->json)
-		cli_print_json(json_pack("{s:I,s:s}", "id", (json_int_t)id, "support", argv[2]));
+		cli_print_json(json_pack("{s:I,s:s}", "id", (json_int_t)id, "support", support));
 	else
-		printf("grant %lld to support:%s\n", (long long)id, argv[2]);
+		printf("grant %lld to support:%s\n", (long long)id, support);
 	return EXIT_OK;
 }

@@ -132,6 +132,13 @@ static int each_horizon(void *ud, const char *subject, gd_time erased_at, gd_tim
 	return 0;
 }
 
+/* The library's count of bytes (gd_backup_options.progress) on the progress line. */
+static int bytes_done(void *ud, uint64_t done, uint64_t total)
+{
+	cli_progress_bytes(ud, done, total);
+	return 0;
+}
+
 int cmd_backup(struct cli *c, int argc, char **argv)
 {
 	struct bopts o = {0};
@@ -155,7 +162,9 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		gd_backup_restore_stats st;
 		struct cli_progress pr;
 		cli_progress_ticker(c, &pr, "restoring the backup");
-		rc = gd_backup_restore_from(c->vault_path, &vo, o.arg, o.journal, &st);
+		gd_backup_options bo = GD_BACKUP_OPTIONS_INIT;
+		bo.progress = bytes_done, bo.ud = &pr;
+		rc = gd_backup_restore_with(c->vault_path, &vo, o.arg, o.journal, &bo, &st);
 		cli_progress_end(&pr);
 		if (rc < 0)
 			return cli_fail(c, rc);
@@ -203,8 +212,11 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "create") == 0) {
 		gd_backup_info b;
 		struct cli_progress pr;
+		/* The snapshot is not counted: the ticker runs until the bytes are. */
 		cli_progress_ticker(c, &pr, "creating and verifying the backup");
-		rc = gd_backup_create(c->vault, o.dir, &b);
+		gd_backup_options bo = GD_BACKUP_OPTIONS_INIT;
+		bo.progress = bytes_done, bo.ud = &pr;
+		rc = gd_backup_create_with(c->vault, o.dir, &bo, &b);
 		cli_progress_end(&pr);
 		if (rc < 0)
 			return cli_fail(c, rc);
@@ -238,8 +250,10 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		if ((rc = cli_no_dash(c, "backup", o.arg, "verify decrypts the backup from its file: give the file")) != EXIT_OK)
 			return rc;
 		struct cli_progress pr;
-		cli_progress_ticker(c, &pr, "verifying the backup");
-		rc = gd_backup_verify(c->vault, o.arg);
+		cli_progress_start(c, &pr, "verifying the backup");
+		gd_backup_options bo = GD_BACKUP_OPTIONS_INIT;
+		bo.progress = bytes_done, bo.ud = &pr;
+		rc = gd_backup_verify_with(c->vault, o.arg, &bo);
 		cli_progress_end(&pr);
 		if (rc < 0)
 			return cli_fail(c, rc);

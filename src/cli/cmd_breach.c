@@ -30,17 +30,15 @@ static int parse_count(struct cli *c, const char *s, int64_t *out)
 	return EXIT_OK;
 }
 
-/* Takes one option of a breach spec at argv[*i]; 1 if taken, 0 if not one. */
-static int take_spec(struct cli *c, int argc, char **argv, int *i, gd_breach_spec *s, int *rc)
+#define SPEC_OPTS \
+	"--nature --description --data-categories --subject-categories --consequences --measures-taken " \
+	"--measures-proposed --contact --controller --language --detected --started --ended --subjects " \
+	"--records --high-risk"
+
+/* The breach spec of c->args (record, update), checked. */
+static int take_spec(struct cli *c, gd_breach_spec *s)
 {
-	const char *a = argv[*i];
-	*rc = EXIT_OK;
-	if (strcmp(a, "--high-risk") == 0) {
-		s->high_risk = 1;
-		return 1;
-	}
-	if (*i + 1 >= argc)
-		return 0;
+	const struct cli_args *a = c->args;
 	const struct {
 		const char *opt;
 		const char **slot;
@@ -57,30 +55,36 @@ static int take_spec(struct cli *c, int argc, char **argv, int *i, gd_breach_spe
 		{"--language", &s->language},
 	};
 	for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
-		if (strcmp(a, texts[k].opt) == 0) {
-			*texts[k].slot = argv[++*i];
-			return 1;
-		}
+		const char *v = cli_arg(a, texts[k].opt);
+		if (v)
+			*texts[k].slot = v;
 	}
 	const struct {
 		const char *opt;
 		gd_time *slot;
 	} times[] = {{"--detected", &s->detected_at}, {"--started", &s->started_at}, {"--ended", &s->ended_at}};
+	int rc;
 	for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
-		if (strcmp(a, times[k].opt) == 0) {
-			*rc = cli_parse_time(c, argv[++*i], times[k].slot);
-			return 1;
-		}
+		const char *v = cli_arg(a, times[k].opt);
+		if (v && (rc = cli_parse_time(c, v, times[k].slot)) != EXIT_OK)
+			return rc;
 	}
-	if (strcmp(a, "--subjects") == 0) {
-		*rc = parse_count(c, argv[++*i], &s->approx_subjects);
-		return 1;
-	}
-	if (strcmp(a, "--records") == 0) {
-		*rc = parse_count(c, argv[++*i], &s->approx_records);
-		return 1;
-	}
-	return 0;
+	const char *v;
+	if ((v = cli_arg(a, "--subjects")) && (rc = parse_count(c, v, &s->approx_subjects)) != EXIT_OK)
+		return rc;
+	if ((v = cli_arg(a, "--records")) && (rc = parse_count(c, v, &s->approx_records)) != EXIT_OK)
+		return rc;
+	if (cli_flag(a, "--high-risk"))
+		s->high_risk = 1;
+	return EXIT_OK;
+}
+
+/* Refuses arguments after the subcommand and its id (`npos` in all) and options not `allowed`. */
+static int only(struct cli *c, const char *sub, int npos, const char *allowed)
+{
+	if (c->args->npos > npos)
+		return cli_usage(c, "breach", "unexpected argument '%s'", c->args->pos[npos]);
+	return cli_args_allow(c, "breach", sub, allowed);
 }
 
 static void left(char *out, size_t cap, const gd_breach *b)
@@ -139,20 +143,47 @@ static void show(const gd_breach *b)
 	if (b->scoped_subjects >= 0)
 		printf("  audit scope     %lld subjects, %lld records (%s)\n", (long long)b->scoped_subjects,
 		       (long long)b->scoped_records, b->scoped_categories ? b->scoped_categories : "");
+	if (b->controllers_told)
+		printf("  controllers     %s: %lld told, %lld not acknowledged, due %s (Art. 33(2))\n",
+		       b->controllers_status, (long long)b->controllers_told, (long long)b->controllers_pending,
+		       cli_time(b->controllers_deadline, t));
 }
 
-static int breach_record(struct cli *c, int argc, char **argv, int64_t id)
+/* breach controllers ID [--activity A]: a processor's breach told to its customers (Art. 33(2)). */
+static int breach_controllers(struct cli *c, int64_t id)
+{
+	const char *activity = cli_arg(c->args, "--activity");
+	int64_t n = 0;
+	int rc = only(c, "controllers", 2, "--activity");
+	if (rc != EXIT_OK)
+		return rc;
+	if ((rc = cli_open(c, true)) != EXIT_OK)
+		return rc;
+	if ((rc = gd_breach_tell_controllers(c->actor, id, activity, &n)) < 0)
+		return cli_fail(c, rc);
+	gd_breach *b;
+	if ((rc = gd_breach_get(c->actor, &b, id)) < 0)
+		return cli_fail(c, rc);
+	char t[32];
+	if (c->json) {
+		json_t *j = gd_breach_json(b);
+		cli_print_json(json_pack("{s:I,s:I,s:O?}", "breach", (json_int_t)id, "queued", (json_int_t)n, "clock",
+		                         json_object_get(j, "controllers")));
+		json_decref(j);
+	} else
+		printf("breach %lld: %lld notice(s) queued to the controllers; %s, due %s ('gardien outbox list')\n",
+		       (long long)id, (long long)n, b->controllers_status, cli_time(b->controllers_deadline, t));
+	gd_breach_free(b);
+	return EXIT_OK;
+}
+
+static int breach_record(struct cli *c, int64_t id)
 {
 	gd_breach_spec s = GD_BREACH_SPEC_INIT;
 	int rc;
-	for (int i = id ? 3 : 2; i < argc; i++) {
-		if (take_spec(c, argc, argv, &i, &s, &rc)) {
-			if (rc != EXIT_OK)
-				return rc;
-			continue;
-		}
-		return cli_usage(c, "breach", "unexpected argument '%s'", argv[i]);
-	}
+	if ((rc = only(c, id ? "update" : "record", id ? 2 : 1, SPEC_OPTS)) != EXIT_OK ||
+	    (rc = take_spec(c, &s)) != EXIT_OK)
+		return rc;
 	if (!id && (!s.nature || !s.description))
 		return cli_usage(c, "breach", "record needs --nature and --description");
 	if ((rc = cli_open(c, true)) != EXIT_OK)
@@ -189,31 +220,27 @@ static int scope_row(void *ud, enum gd_breach_scope_row kind, const char *name, 
 	return 0;
 }
 
-static int breach_scope(struct cli *c, int argc, char **argv)
+static int breach_scope(struct cli *c)
 {
+	const struct cli_args *a = c->args;
 	gd_breach_scope_spec sp = GD_BREACH_SCOPE_INIT;
 	int64_t id = 0;
-	bool from = false, list = true;
-	int rc;
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		if ((strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0) && i + 1 < argc) {
-			if ((rc = cli_parse_time(c, argv[++i], a[2] == 'f' ? &sp.from : &sp.to)) != EXIT_OK)
-				return rc;
-			from = from || a[2] == 'f';
-		} else if ((strcmp(a, "--principal") == 0 || strcmp(a, "--token") == 0) && i + 1 < argc) {
-			sp.principal = argv[++i];
-		} else if (strcmp(a, "--activity") == 0 && i + 1 < argc) {
-			sp.activity = argv[++i];
-		} else if (strcmp(a, "--summary") == 0) {
-			list = false;
-		} else if (!id && a[0] != '-') {
-			if ((rc = parse_id(c, a, &id)) != EXIT_OK)
-				return rc;
-		} else {
-			return cli_usage(c, "breach", "unexpected argument '%s'", a);
-		}
-	}
+	bool list = !cli_flag(a, "--summary");
+	const char *from = cli_arg(a, "--from"), *to = cli_arg(a, "--to"), *p = cli_arg(a, "--principal"),
+		   *t = cli_arg(a, "--token");
+	int rc = only(c, "scope", 2, "--from --to --principal --token --activity --summary");
+	if (rc != EXIT_OK)
+		return rc;
+	if (p && t)
+		return cli_usage(c, "breach", "--token is --principal under another name: give one");
+	sp.principal = p ? p : t;
+	sp.activity = cli_arg(a, "--activity");
+	if (a->npos > 1 && (rc = parse_id(c, a->pos[1], &id)) != EXIT_OK)
+		return rc;
+	if (from && (rc = cli_parse_time(c, from, &sp.from)) != EXIT_OK)
+		return rc;
+	if (to && (rc = cli_parse_time(c, to, &sp.to)) != EXIT_OK)
+		return rc;
 	if (!from)
 		return cli_usage(c, "breach", "scope needs the start of the incident window: --from TIME");
 	if ((rc = cli_open(c, true)) != EXIT_OK)
@@ -234,29 +261,19 @@ static int breach_scope(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int breach_draft(struct cli *c, int argc, char **argv, int64_t id)
+static int breach_draft(struct cli *c, int64_t id)
 {
 	enum gd_breach_recipient to = GD_BREACH_AUTHORITY;
-	enum gd_breach_format fmt = GD_BREACH_TEXT;
-	const char *lang = NULL;
-	for (int i = 3; i < argc; i++) {
-		if (strcmp(argv[i], "--to") == 0 && i + 1 < argc) {
-			const char *v = argv[++i];
-			if (strcmp(v, "authority") == 0)
-				to = GD_BREACH_AUTHORITY;
-			else if (strcmp(v, "subjects") == 0)
-				to = GD_BREACH_SUBJECTS;
-			else
-				return cli_usage(c, "breach", "--to takes authority or subjects, not '%s'", v);
-		} else if (strcmp(argv[i], "--language") == 0 && i + 1 < argc) {
-			lang = argv[++i];
-		} else if (strcmp(argv[i], "--html") == 0) {
-			fmt = GD_BREACH_HTML;
-		} else {
-			return cli_usage(c, "breach", "unexpected argument '%s'", argv[i]);
-		}
-	}
-	int rc = cli_open(c, true);
+	enum gd_breach_format fmt = cli_flag(c->args, "--html") ? GD_BREACH_HTML : GD_BREACH_TEXT;
+	const char *lang = cli_arg(c->args, "--language"), *v = cli_arg(c->args, "--to");
+	int rc = only(c, "draft", 2, "--to --language --html");
+	if (rc != EXIT_OK)
+		return rc;
+	if (v && strcmp(v, "subjects") == 0)
+		to = GD_BREACH_SUBJECTS;
+	else if (v && strcmp(v, "authority") != 0)
+		return cli_usage(c, "breach", "--to takes authority or subjects, not '%s'", v);
+	rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
 	char *d;
@@ -274,51 +291,55 @@ static int breach_draft(struct cli *c, int argc, char **argv, int64_t id)
 
 int cmd_breach(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2)
+	(void)argc, (void)argv;
+	const struct cli_args *a = c->args;
+	if (a->npos < 1)
 		return cli_usage(c, "breach", "breach needs a subcommand: record, update, list, show, notify,"
 		                              " inform, no-notice, scope, draft");
-	const char *sub = argv[1];
+	const char *sub = a->pos[0];
 	int64_t id = 0;
 	int rc;
 	if (strcmp(sub, "record") == 0)
-		return breach_record(c, argc, argv, 0);
+		return breach_record(c, 0);
 	if (strcmp(sub, "scope") == 0)
-		return breach_scope(c, argc, argv);
+		return breach_scope(c);
 	if (strcmp(sub, "list") == 0) {
-		if (argc > 2)
-			return cli_usage(c, "breach", "unexpected argument '%s'", argv[2]);
+		if ((rc = only(c, "list", 1, "")) != EXIT_OK)
+			return rc;
 		if ((rc = cli_open(c, true)) != EXIT_OK)
 			return rc;
 		rc = gd_breach_list(c->actor, print_line, c);
 		return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
 	}
-	const char *known[] = {"update", "show", "notify", "inform", "no-notice", "draft"};
+	const char *known[] = {"update", "show", "notify", "inform", "no-notice", "draft", "controllers"};
 	bool ok = false;
 	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
 		ok = ok || strcmp(sub, known[i]) == 0;
 	if (!ok)
 		return cli_usage(c, "breach", "unknown breach subcommand '%s'", sub);
-	if (argc < 3)
+	if (a->npos < 2)
 		return cli_usage(c, "breach", "%s needs a breach id", sub);
-	if ((rc = parse_id(c, argv[2], &id)) != EXIT_OK)
+	if ((rc = parse_id(c, a->pos[1], &id)) != EXIT_OK)
 		return rc;
 	if (strcmp(sub, "update") == 0)
-		return breach_record(c, argc, argv, id);
+		return breach_record(c, id);
 	if (strcmp(sub, "draft") == 0)
-		return breach_draft(c, argc, argv, id);
+		return breach_draft(c, id);
+	if (strcmp(sub, "controllers") == 0)
+		return breach_controllers(c, id);
 	gd_time at = 0;
-	const char *reason = NULL;
-	for (int i = 3; i < argc; i++) {
-		if (strcmp(argv[i], "--at") == 0 && i + 1 < argc) {
-			if ((rc = cli_parse_time(c, argv[++i], &at)) != EXIT_OK)
-				return rc;
-		} else if ((strcmp(argv[i], "--delay-reason") == 0 || strcmp(argv[i], "--reason") == 0) &&
-		           i + 1 < argc) {
-			reason = argv[++i];
-		} else {
-			return cli_usage(c, "breach", "unexpected argument '%s'", argv[i]);
-		}
-	}
+	const char *reason = cli_arg(a, "--delay-reason"), *v = cli_arg(a, "--at");
+	rc = only(c, sub, 2,
+	          strcmp(sub, "notify") == 0      ? "--at --delay-reason"
+	          : strcmp(sub, "inform") == 0    ? "--at"
+	          : strcmp(sub, "no-notice") == 0 ? "--reason"
+	                                          : "");
+	if (rc != EXIT_OK)
+		return rc;
+	if (!reason)
+		reason = cli_arg(a, "--reason");
+	if (v && (rc = cli_parse_time(c, v, &at)) != EXIT_OK)
+		return rc;
 	if (strcmp(sub, "no-notice") == 0 && !reason)
 		return cli_usage(c, "breach", "no-notice needs --reason TEXT");
 	if ((rc = cli_open(c, true)) != EXIT_OK)

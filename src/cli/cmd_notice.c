@@ -16,23 +16,18 @@ static int check_language(struct cli *c, const char *lang)
 	return cli_usage(c, "register", "'%s' is not a language code (fr, en, …)", lang);
 }
 
-/* register draft NOTICE [--language fr|en] */
-int cli_register_draft(struct cli *c, int argc, char **argv)
+/* register draft NOTICE [--language fr|en]; argv: the subcommand and its arguments, options in c->args */
+int cli_register_draft(struct cli *c, int argc, const char *const *argv)
 {
-	const char *file = NULL, *lang = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--language") == 0 && i + 1 < argc)
-			lang = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage(c, "register", "unexpected argument '%s'", argv[i]);
-		else if (!file)
-			file = argv[i];
-		else
-			return cli_usage(c, "register", "register draft takes one NOTICE");
-	}
+	const char *file = argc > 1 ? argv[1] : NULL, *lang = cli_arg(c->args, "--language");
+	int rc = cli_args_allow(c, "register", "draft", "--language");
+	if (rc != EXIT_OK)
+		return rc;
+	if (argc > 2)
+		return cli_usage(c, "register", "register draft takes one NOTICE");
 	if (!file)
 		return cli_usage(c, "register", "register draft takes one NOTICE (text or HTML)");
-	int rc = check_language(c, lang);
+	rc = check_language(c, lang);
 	if (rc != EXIT_OK)
 		return rc;
 	if (strcmp(file, "-") == 0) {
@@ -79,23 +74,16 @@ static int on_gap(void *ud, const gd_notice_gap *g)
 }
 
 /* register compare NOTICE REGISTER [--language fr|en] */
-int cli_register_compare(struct cli *c, int argc, char **argv)
+int cli_register_compare(struct cli *c, int argc, const char *const *argv)
 {
-	const char *files[2] = {NULL, NULL}, *lang = NULL;
-	int nf = 0;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--language") == 0 && i + 1 < argc)
-			lang = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage(c, "register", "unexpected argument '%s'", argv[i]);
-		else if (nf < 2)
-			files[nf++] = argv[i];
-		else
-			return cli_usage(c, "register", "register compare takes NOTICE and REGISTER");
-	}
-	if (nf != 2)
+	const char *files[2] = {argc > 1 ? argv[1] : NULL, argc > 2 ? argv[2] : NULL};
+	const char *lang = cli_arg(c->args, "--language");
+	int rc = cli_args_allow(c, "register", "compare", "--language");
+	if (rc != EXIT_OK)
+		return rc;
+	if (argc != 3)
 		return cli_usage(c, "register", "register compare takes NOTICE and REGISTER");
-	int rc = check_language(c, lang);
+	rc = check_language(c, lang);
 	if (rc != EXIT_OK)
 		return rc;
 	if (strcmp(files[0], "-") == 0 && strcmp(files[1], "-") == 0)
@@ -136,32 +124,32 @@ static void on_missing(void *ud, const gd_notice_missing *m)
 }
 
 /* register notice [--language L] [--html|--format md|html] [--version N] [--file FILE] [--strict] */
-int cli_register_notice(struct cli *c, int argc, char **argv)
+int cli_register_notice(struct cli *c, int argc, const char *const *argv)
 {
-	const char *lang = "en", *format = "md", *file = NULL;
+	const struct cli_args *a = c->args;
+	const char *lang = cli_arg(a, "--language"), *format = cli_arg(a, "--format"), *file = cli_arg(a, "--file");
+	const char *v = cli_arg(a, "--version");
 	int64_t version = 0;
-	bool strict = false;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--language") == 0 && i + 1 < argc)
-			lang = argv[++i];
-		else if (strcmp(argv[i], "--html") == 0)
-			format = "html";
-		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
-			format = argv[++i];
-		else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
-			file = argv[++i];
-		else if (strcmp(argv[i], "--strict") == 0)
-			strict = true;
-		else if (strcmp(argv[i], "--version") == 0 && i + 1 < argc) {
-			char *end;
-			long long v = strtoll(argv[++i], &end, 10);
-			if (*end || v <= 0)
-				return cli_usage(c, "register", "'%s' is not a version number (1, 2, …)", argv[i]);
-			version = v;
-		} else
-			return cli_usage(c, "register", "unexpected argument '%s'", argv[i]);
+	bool strict = cli_flag(a, "--strict");
+	int rc = cli_args_allow(c, "register", "notice", "--language --html --format --file --strict --version");
+	if (rc != EXIT_OK)
+		return rc;
+	if (argc > 1)
+		return cli_usage(c, "register", "unexpected argument '%s'", argv[1]);
+	if (!lang)
+		lang = "en";
+	if (cli_flag(a, "--html"))
+		format = "html";
+	else if (!format)
+		format = "md";
+	if (v) {
+		char *end;
+		long long n = strtoll(v, &end, 10);
+		if (!*v || *end || n <= 0)
+			return cli_usage(c, "register", "'%s' is not a version number (1, 2, …)", v);
+		version = n;
 	}
-	int rc = check_language(c, lang);
+	rc = check_language(c, lang);
 	if (rc != EXIT_OK)
 		return rc;
 	if (file && version)

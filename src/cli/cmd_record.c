@@ -50,7 +50,7 @@ int cmd_put(struct cli *c, int argc, char **argv)
 	if ((rc = cli_read_value(c, value, &buf, &len)) != EXIT_OK)
 		return rc;
 	if (spec.type == GD_VALUE_JSON && (rc = cli_json_value_check(c, "put", buf, len)) != EXIT_OK) {
-		free(buf);
+		gd_wipe_free(buf);
 		return rc;
 	}
 	spec.value = buf;
@@ -60,7 +60,7 @@ int cmd_put(struct cli *c, int argc, char **argv)
 		int r = gd_record_put(c->actor, &id, subject, &spec);
 		rc = r < 0 ? cli_fail(c, r) : EXIT_OK;
 	}
-	free(buf);
+	gd_wipe_free(buf);
 	if (rc != EXIT_OK)
 		return rc;
 	if (c->json)
@@ -113,14 +113,14 @@ int cmd_update(struct cli *c, int argc, char **argv)
 	if ((rc = cli_read_value(c, value, &buf, &len)) != EXIT_OK)
 		return rc;
 	if (type == GD_VALUE_JSON && (rc = cli_json_value_check(c, "update", buf, len)) != EXIT_OK) {
-		free(buf);
+		gd_wipe_free(buf);
 		return rc;
 	}
 	if ((rc = cli_open(c, true)) == EXIT_OK) {
 		int r = gd_record_update(c->actor, id, type, buf, len);
 		rc = r < 0 ? cli_fail(c, r) : EXIT_OK;
 	}
-	free(buf);
+	gd_wipe_free(buf);
 	if (rc == EXIT_OK) {
 		if (c->json)
 			cli_print_json(json_pack("{s:I,s:b}", "record", (json_int_t)id, "updated", 1));

@@ -29,14 +29,23 @@ static void on_finding(void *ud, const gd_register_diag *d)
 
 static int reg_check_input(struct cli *c, bool vault, const struct cli_input *in);
 
+/*
+ * Each subcommand below takes `argv`: itself then its arguments (argc in
+ * all), the options being in c->args, parsed against the table of
+ * options.c; each refuses the options of its siblings (cli_args_allow).
+ */
+
 /* check FILE|- [--controls] */
-static int reg_check(struct cli *c, int argc, char **argv)
+static int reg_check(struct cli *c, int argc, const char *const *argv)
 {
-	bool vault = argc == 3 && strcmp(argv[2], "--controls") == 0;
-	if (argc != 2 && !vault)
+	bool vault = cli_flag(c->args, "--controls");
+	int rc = cli_args_allow(c, "register", "check", "--controls");
+	if (rc != EXIT_OK)
+		return rc;
+	if (argc != 2)
 		return cli_usage(c, "register", "register check takes one FILE [--controls]");
 	struct cli_input in;
-	int rc = cli_input_open(c, argv[1], CLI_INPUT_MAX, &in);
+	rc = cli_input_open(c, argv[1], CLI_INPUT_MAX, &in);
 	if (rc != EXIT_OK)
 		return rc;
 	rc = reg_check_input(c, vault, &in);
@@ -112,11 +121,14 @@ int cli_register_load(struct cli *c, const char *file, int64_t *version, int *un
 }
 
 /* load FILE|- */
-static int reg_load(struct cli *c, int argc, char **argv)
+static int reg_load(struct cli *c, int argc, const char *const *argv)
 {
+	int rc = cli_args_allow(c, "register", "load", "");
+	if (rc != EXIT_OK)
+		return rc;
 	if (argc != 2)
 		return cli_usage(c, "register", "register load takes one FILE");
-	int rc = cli_open(c, true);
+	rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
 	int64_t version = 0;
@@ -146,11 +158,15 @@ static int print_version(void *ud, const gd_register_version *v)
 	return 0;
 }
 
-static int reg_versions(struct cli *c, int argc, char **argv)
+static int reg_versions(struct cli *c, int argc, const char *const *argv)
 {
+	(void)argv;
+	int rc = cli_args_allow(c, "register", "versions", "");
+	if (rc != EXIT_OK)
+		return rc;
 	if (argc != 1)
 		return cli_usage(c, "register", "register versions takes no argument");
-	int rc = cli_open(c, true);
+	rc = cli_open(c, true);
 	if (rc != EXIT_OK)
 		return rc;
 	json_t *arr = c->json ? json_array() : NULL;
@@ -174,24 +190,21 @@ static int parse_version(struct cli *c, const char *s, int64_t *out)
 }
 
 /* show / export [--format F] [--language L] [--version N] [--file FILE] */
-static int reg_export(struct cli *c, int argc, char **argv, const char *dflt)
+static int reg_export(struct cli *c, int argc, const char *const *argv, const char *dflt)
 {
-	const char *format = dflt, *file = NULL, *language = NULL;
+	const struct cli_args *a = c->args;
+	const char *format = cli_arg(a, "--format"), *file = cli_arg(a, "--file"), *language = cli_arg(a, "--language");
+	const char *v = cli_arg(a, "--version");
 	int64_t version = 0;
-	int rc;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
-			format = argv[++i];
-		else if (strcmp(argv[i], "--version") == 0 && i + 1 < argc) {
-			if ((rc = parse_version(c, argv[++i], &version)) != EXIT_OK)
-				return rc;
-		} else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
-			file = argv[++i];
-		else if (strcmp(argv[i], "--language") == 0 && i + 1 < argc)
-			language = argv[++i];
-		else
-			return cli_usage(c, "register", "unexpected argument '%s'", argv[i]);
-	}
+	int rc = cli_args_allow(c, "register", argv[0], "--format --version --file --language");
+	if (rc != EXIT_OK)
+		return rc;
+	if (argc > 1)
+		return cli_usage(c, "register", "unexpected argument '%s'", argv[1]);
+	if (v && (rc = parse_version(c, v, &version)) != EXIT_OK)
+		return rc;
+	if (!format)
+		format = dflt;
 	if (c->json && strcmp(format, dflt) == 0)
 		format = "json";
 	if (file) {
@@ -214,23 +227,20 @@ static int reg_export(struct cli *c, int argc, char **argv, const char *dflt)
 static int migrate_input(struct cli *c, const struct cli_input *in, const char *output);
 
 /* migrate FILE|- [--output OUT|-]: OUT is written whole or not at all (temporary file, then rename). */
-static int reg_migrate(struct cli *c, int argc, char **argv)
+static int reg_migrate(struct cli *c, int argc, const char *const *argv)
 {
-	const char *file = NULL, *output = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--output") == 0 && i + 1 < argc)
-			output = argv[++i];
-		else if (!file && (argv[i][0] != '-' || !argv[i][1]))
-			file = argv[i];
-		else
-			return cli_usage(c, "register", "unexpected argument '%s'", argv[i]);
-	}
+	const char *file = argc > 1 ? argv[1] : NULL, *output = cli_arg(c->args, "--output");
+	int rc = cli_args_allow(c, "register", "migrate", "--output");
+	if (rc != EXIT_OK)
+		return rc;
+	if (argc > 2)
+		return cli_usage(c, "register", "unexpected argument '%s'", argv[2]);
 	if (!file)
 		return cli_usage(c, "register", "register migrate takes a FILE");
 	if (output && strcmp(output, "-") == 0)
 		output = NULL; /* standard output, as without --output */
 	struct cli_input in;
-	int rc = cli_input_open(c, file, CLI_INPUT_MAX, &in);
+	rc = cli_input_open(c, file, CLI_INPUT_MAX, &in);
 	if (rc != EXIT_OK)
 		return rc;
 	rc = migrate_input(c, &in, output);
@@ -295,12 +305,14 @@ static int print_change(void *ud, const gd_register_change *ch)
 	return 0;
 }
 
-static int reg_diff(struct cli *c, int argc, char **argv)
+static int reg_diff(struct cli *c, int argc, const char *const *argv)
 {
+	int rc = cli_args_allow(c, "register", "diff", "");
+	if (rc != EXIT_OK)
+		return rc;
 	if (argc != 3)
 		return cli_usage(c, "register", "register diff takes two versions: V1 V2");
 	int64_t v1 = 0, v2 = 0;
-	int rc;
 	if ((rc = parse_version(c, argv[1], &v1)) != EXIT_OK ||
 	    (rc = parse_version(c, argv[2], &v2)) != EXIT_OK || (rc = cli_open(c, true)) != EXIT_OK)
 		return rc;
@@ -320,28 +332,32 @@ static int reg_diff(struct cli *c, int argc, char **argv)
 
 int cmd_register(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2)
+	(void)argc, (void)argv;
+	/* the subcommand and its arguments, without the options (c->args) */
+	int n = c->args->npos;
+	const char *const *pos = c->args->pos;
+	if (n < 1)
 		return cli_usage(c, "register", "missing subcommand: check, load, versions, show, export, diff, migrate, draft, compare or notice");
-	const char *sub = argv[1];
+	const char *sub = pos[0];
 	if (strcmp(sub, "check") == 0)
-		return reg_check(c, argc - 1, argv + 1);
+		return reg_check(c, n, pos);
 	if (strcmp(sub, "load") == 0)
-		return reg_load(c, argc - 1, argv + 1);
+		return reg_load(c, n, pos);
 	if (strcmp(sub, "versions") == 0)
-		return reg_versions(c, argc - 1, argv + 1);
+		return reg_versions(c, n, pos);
 	if (strcmp(sub, "show") == 0)
-		return reg_export(c, argc - 1, argv + 1, "md");
+		return reg_export(c, n, pos, "md");
 	if (strcmp(sub, "export") == 0)
-		return reg_export(c, argc - 1, argv + 1, "json");
+		return reg_export(c, n, pos, "json");
 	if (strcmp(sub, "diff") == 0)
-		return reg_diff(c, argc - 1, argv + 1);
+		return reg_diff(c, n, pos);
 	if (strcmp(sub, "migrate") == 0)
-		return reg_migrate(c, argc - 1, argv + 1);
+		return reg_migrate(c, n, pos);
 	if (strcmp(sub, "draft") == 0)
-		return cli_register_draft(c, argc - 1, argv + 1);
+		return cli_register_draft(c, n, pos);
 	if (strcmp(sub, "compare") == 0)
-		return cli_register_compare(c, argc - 1, argv + 1);
+		return cli_register_compare(c, n, pos);
 	if (strcmp(sub, "notice") == 0)
-		return cli_register_notice(c, argc - 1, argv + 1);
+		return cli_register_notice(c, n, pos);
 	return cli_usage(c, "register", "unknown subcommand '%s'", sub);
 }

@@ -323,11 +323,11 @@ int cmd_request(struct cli *c, int argc, char **argv)
 		if ((rc = cli_read_value(c, o.pos[2], &buf, &len)) != EXIT_OK)
 			return rc;
 		if (o.json_value && (rc = cli_json_value_check(c, "request", buf, len)) != EXIT_OK) {
-			free(buf);
+			gd_wipe_free(buf);
 			return rc;
 		}
 		r = gd_request_rectify(c->actor, id, rec, o.json_value ? GD_VALUE_JSON : GD_VALUE_TEXT, buf, len);
-		free(buf);
+		gd_wipe_free(buf);
 		done = "record rectified; recipients notified";
 	} else if (strcmp(sub, "erase") == 0) {
 		struct kept_ctx kc = {c->json ? json_array() : NULL, 0};

@@ -55,10 +55,10 @@ static int plan(struct cli *c, int argc, char **argv)
 	}
 	char u[32];
 	if (p.rows) {
-		cli_print_json(json_pack("{s:s,s:o,s:I,s:I,s:I,s:I}", "until", cli_time(until, u), "rows", p.rows,
+		cli_print_json(json_pack("{s:s,s:o,s:I,s:I,s:I,s:I,s:I}", "until", cli_time(until, u), "rows", p.rows,
 		                         "transitions", (json_int_t)t.transitions, "held", (json_int_t)t.held,
 		                         "waiting_for_event", (json_int_t)t.waiting, "no_rule",
-		                         (json_int_t)t.no_rule));
+		                         (json_int_t)t.no_rule, "kept_by_consent", (json_int_t)t.kept_by_consent));
 		return EXIT_OK;
 	}
 	if (!p.n)
@@ -70,6 +70,8 @@ static int plan(struct cli *c, int argc, char **argv)
 		printf("; %lld waiting for an event", (long long)t.waiting);
 	if (t.no_rule)
 		printf("; %lld without a retention rule", (long long)t.no_rule);
+	if (t.kept_by_consent)
+		printf("; %lld kept while a consent lives", (long long)t.kept_by_consent);
 	printf("\n");
 	return EXIT_OK;
 }

@@ -16,73 +16,57 @@ static int parse_uint(struct cli *c, const char *opt, const char *s, unsigned lo
 	return EXIT_OK;
 }
 
-int cli_serve_run(struct cli *c, int argc, char **argv)
+int cli_serve_run(struct cli *c, const struct cli_args *a)
 {
 	struct server_config cfg = {.vault_path = c->vault_path, .key_path = c->key_path, .now = c->now, .key_fd = c->key_fd, .key_command = c->key_command, .key_pkcs11 = c->key_pkcs11, .ordered_writes = c->ordered_writes, .host = "127.0.0.1", .port = 8080, .threads = 16, .timeout = 30, .connections = 1024, .per_client = 64, .deadline = 60};
 	char host[64];
 	int rc;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--openapi") == 0) {
-			json_t *doc = api_openapi();
-			json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-			fputc('\n', stdout);
-			json_decref(doc);
-			return EXIT_OK;
-		}
-		if (strcmp(a, "--bind-client-cert") == 0) {
-			cfg.bind_client_cert = true;
-			continue;
-		}
-		if (i + 1 >= argc)
-			return cli_usage(c, "serve", "unexpected argument '%s'", a);
-		const char *val = argv[++i];
-		if (strcmp(a, "--listen") == 0) {
-			/* IPv4 "127.0.0.1:8080" or IPv6 in brackets "[::1]:8080". */
-			const char *colon = strrchr(val, ':'), *h = val;
-			size_t hn = colon ? (size_t)(colon - val) : 0;
-			if (val[0] == '[') {
-				if (!colon || hn < 3 || colon[-1] != ']')
-					return cli_usage(c, "serve", "--listen takes [IPV6]:PORT for IPv6, e.g. [::1]:8080");
-				h = val + 1, hn -= 2;
-			} else if (colon && memchr(val, ':', hn)) {
-				return cli_usage(c, "serve", "--listen: write an IPv6 address in brackets, e.g. [::1]:8080");
-			}
-			if (!colon || hn == 0 || hn >= sizeof host)
-				return cli_usage(c, "serve", "--listen takes ADDRESS:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
-			snprintf(host, sizeof host, "%.*s", (int)hn, h);
-			cfg.host = host;
-			if ((rc = parse_uint(c, "the port", colon + 1, 0, 65535, &cfg.port)) != EXIT_OK)
-				return rc;
-		} else if (strcmp(a, "--cert") == 0) {
-			cfg.cert = val;
-		} else if (strcmp(a, "--cert-key") == 0) {
-			cfg.cert_key = val;
-		} else if (strcmp(a, "--threads") == 0) {
-			if ((rc = parse_uint(c, a, val, 1, 64, &cfg.threads)) != EXIT_OK)
-				return rc;
-		} else if (strcmp(a, "--timeout") == 0) {
-			if ((rc = parse_uint(c, a, val, 1, 3600, &cfg.timeout)) != EXIT_OK)
-				return rc;
-		} else if (strcmp(a, "--max-connections") == 0) {
-			if ((rc = parse_uint(c, a, val, 1, 100000, &cfg.connections)) != EXIT_OK)
-				return rc;
-		} else if (strcmp(a, "--max-per-client") == 0) {
-			if ((rc = parse_uint(c, a, val, 0, 100000, &cfg.per_client)) != EXIT_OK)
-				return rc;
-		} else if (strcmp(a, "--deadline") == 0) {
-			if ((rc = parse_uint(c, a, val, 1, 3600, &cfg.deadline)) != EXIT_OK)
-				return rc;
-		} else if (strcmp(a, "--access-log") == 0) {
-			cfg.access_log = val;
-		} else if (strcmp(a, "--probe-token-file") == 0) {
-			cfg.probe_token_file = val;
-		} else if (strcmp(a, "--client-ca") == 0) {
-			cfg.client_ca = val;
-		} else {
-			return cli_usage(c, "serve", "unexpected argument '%s'", a);
-		}
+	const char *val;
+	if (cli_flag(a, "--openapi")) {
+		json_t *doc = api_openapi();
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fputc('\n', stdout);
+		json_decref(doc);
+		return EXIT_OK;
 	}
+	cfg.bind_client_cert = cli_flag(a, "--bind-client-cert");
+	if ((val = cli_arg(a, "--listen"))) {
+		/* IPv4 "127.0.0.1:8080" or IPv6 in brackets "[::1]:8080". */
+		const char *colon = strrchr(val, ':'), *h = val;
+		size_t hn = colon ? (size_t)(colon - val) : 0;
+		if (val[0] == '[') {
+			if (!colon || hn < 3 || colon[-1] != ']')
+				return cli_usage(c, "serve", "--listen takes [IPV6]:PORT for IPv6, e.g. [::1]:8080");
+			h = val + 1, hn -= 2;
+		} else if (colon && memchr(val, ':', hn)) {
+			return cli_usage(c, "serve", "--listen: write an IPv6 address in brackets, e.g. [::1]:8080");
+		}
+		if (!colon || hn == 0 || hn >= sizeof host)
+			return cli_usage(c, "serve", "--listen takes ADDRESS:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
+		snprintf(host, sizeof host, "%.*s", (int)hn, h);
+		cfg.host = host;
+		if ((rc = parse_uint(c, "the port", colon + 1, 0, 65535, &cfg.port)) != EXIT_OK)
+			return rc;
+	}
+	const struct {
+		const char *opt;
+		unsigned lo, hi, *slot;
+	} nums[] = {
+		{"--threads", 1, 64, &cfg.threads},
+		{"--timeout", 1, 3600, &cfg.timeout},
+		{"--max-connections", 1, 100000, &cfg.connections},
+		{"--max-per-client", 0, 100000, &cfg.per_client},
+		{"--deadline", 1, 3600, &cfg.deadline},
+	};
+	for (size_t k = 0; k < sizeof nums / sizeof *nums; k++)
+		if ((val = cli_arg(a, nums[k].opt)) &&
+		    (rc = parse_uint(c, nums[k].opt, val, nums[k].lo, nums[k].hi, nums[k].slot)) != EXIT_OK)
+			return rc;
+	cfg.cert = cli_arg(a, "--cert");
+	cfg.cert_key = cli_arg(a, "--cert-key");
+	cfg.access_log = cli_arg(a, "--access-log");
+	cfg.probe_token_file = cli_arg(a, "--probe-token-file");
+	cfg.client_ca = cli_arg(a, "--client-ca");
 	if (!cfg.cert != !cfg.cert_key)
 		return cli_usage(c, "serve", "TLS needs both --cert FILE and --cert-key FILE");
 	if (cfg.bind_client_cert && !cfg.client_ca)

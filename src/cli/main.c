@@ -90,6 +90,16 @@ static const struct command commands[] = {
 	 "usage: gardien get RECORD --purpose ACTIVITY\n"
 	 "\n"
 	 "Refused (exit 4) when the purpose does not allow reading the record.\n"},
+	{"disclose", cmd_disclose, "read a record for an authority's request, the owner told",
+	 "usage: gardien disclose RECORD --purpose ACTIVITY --authority NAME --legal-reference REF\n"
+	 "                        [--withhold REASON]\n"
+	 "\n"
+	 "Reads the record as 'gardien get' does, for an activity whose recipients\n"
+	 "include an authority, and queues in the outbox the notice owed to whoever the\n"
+	 "data belongs to: each customer for data held as processor, else the person\n"
+	 "(action authority:REF). --withhold says why the request or the law forbids\n"
+	 "telling them; no notice is then queued. Both are audited. An activity whose\n"
+	 "only recipients are authorities is read this way only.\n"},
 	{"update", cmd_update, "replace the value of a record (rectification)",
 	 "usage: gardien update RECORD [--json-value] VALUE|-\n"},
 	{"delete", cmd_delete, "delete one record",
@@ -358,12 +368,16 @@ static const struct command commands[] = {
 	 "                            [--activity A] [--summary]\n"
 	 "       gardien breach notify ID [--at TIME] [--delay-reason TEXT]\n"
 	 "       gardien breach inform ID [--at TIME]\n"
+	 "       gardien breach controllers ID [--activity A]\n"
 	 "       gardien breach no-notice ID --reason TEXT\n"
 	 "       gardien breach draft ID [--to authority|subjects] [--language fr|en] [--html]\n"
 	 "\n"
 	 "The register of personal data breaches (GDPR Art. 33 and 34). The 72-hour\n"
 	 "clock runs from --detected (default: now); 'list' and 'show' give the status\n"
 	 "(open, overdue, notified, notified-late, not-notified) and the time left.\n"
+	 "A notification after 72 hours needs --delay-reason. 'controllers' tells the\n"
+	 "customers of data held as processor (outbox notices breach:ID; Art. 33(2)),\n"
+	 "on a clock of 24 hours from detection, stopped by acknowledging them.\n"
 	 "A notification after 72 hours needs --delay-reason. 'scope' counts, from the\n"
 	 "audit trail, the subjects, records and categories read or exported in the\n"
 	 "window (by --principal, e.g. a leaked token's service, for --activity) and,\n"
@@ -715,39 +729,46 @@ int cli_read_value(struct cli *c, const char *arg, char **out, size_t *len)
 		*len = strlen(arg);
 		return *out ? EXIT_OK : EXIT_ERROR;
 	}
+	/* read(2) straight into our block, grown by copies that wipe what they
+	 * leave: no copy of the value stays in stdio's buffer or in a block that
+	 * realloc gave back. The caller frees the value with gd_wipe_free. */
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap);
 	while (buf) {
 		if (n == cap) {
 			if (cap > GD_VALUE_MAX) {
-				free(buf);
+				gd_wipe_free(buf);
 				return cli_error(c, EXIT_USAGE, gd_error_name(GD_ETOOBIG), NULL,
 				                 "standard input is over the %u-byte limit of a value", GD_VALUE_MAX);
 			}
-			char *nb = realloc(buf, cap * 2);
+			char *nb = malloc(cap * 2);
 			if (!nb)
 				break;
+			memcpy(nb, buf, n);
+			gd_wipe_free(buf);
 			buf = nb, cap *= 2;
 		}
-		size_t r = fread(buf + n, 1, cap - n, stdin);
-		n += r;
+		ssize_t r = read(STDIN_FILENO, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		n += (size_t)r;
 		if (r == 0) {
-			if (ferror(stdin))
-				break;
 			/* One trailing newline is the shell's, not the value's. */
 			if (n && buf[n - 1] == '\n')
 				n--;
-			buf[n < cap ? n : cap - 1] = 0;
 			if (n == cap) {
-				free(buf);
+				gd_wipe_free(buf);
 				return cli_error(c, EXIT_USAGE, gd_error_name(GD_ETOOBIG), NULL,
 				                 "standard input is over the %u-byte limit of a value", GD_VALUE_MAX);
 			}
+			buf[n] = 0;
 			*out = buf, *len = n;
 			return EXIT_OK;
 		}
 	}
-	free(buf);
+	gd_wipe_free(buf);
 	return cli_error(c, EXIT_ERROR, gd_error_name(GD_EIO), NULL, "cannot read standard input: %s",
 	                 strerror(errno));
 }
@@ -911,8 +932,8 @@ static int run(int argc, char **argv)
 		}
 	}
 	/* Every command line is checked against the command's option table
-	 * (args.c); the command then reads the parsed arguments (c.args), or, for
-	 * the commands still walking argv themselves, argv without the "--". */
+	 * (args.c); the commands read the parsed arguments (c.args). help and
+	 * completion, which take one plain word, read argv, without the "--". */
 	struct cli_args args;
 	if ((rc = cli_args_parse(&c, cmd->name, cli_command_opts(cmd->name), argc - 1, argv + 1, &args)) != EXIT_OK)
 		return rc;
@@ -932,6 +953,10 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* Our own buffer for standard output, wiped at the end: `get` and the
+	 * exports print decrypted values through it. */
+	static char out_buf[BUFSIZ];
+	setvbuf(stdout, out_buf, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, sizeof out_buf);
 	char **args = split_equals(&argc, argv);
 	if (!args) {
 		fprintf(stderr, "gardien: out of memory\n");
@@ -940,5 +965,7 @@ int main(int argc, char **argv)
 	argv = args;
 	int rc = run(argc, argv);
 	free(args);
+	fflush(stdout);
+	explicit_bzero(out_buf, sizeof out_buf);
 	return rc;
 }

@@ -51,6 +51,12 @@ static const struct cli_opt put_opts[] = {
 static const struct cli_opt get_opts[] = {
 	{"--purpose", 0, "ACTIVITY", "the activity the record is read for", 0},
 	{0}};
+static const struct cli_opt disclose_opts[] = {
+	{"--purpose", 0, "ACTIVITY", "the activity the record is read for (it names an authority)", 0},
+	{"--authority", 0, "NAME", "the authority that requires the data", 0},
+	{"--legal-reference", 0, "REF", "the text or order that compels the disclosure", 0},
+	{"--withhold", 0, "REASON", "why the customer or person may not be told (no notice queued)", 0},
+	{0}};
 static const struct cli_opt update_opts[] = {
 	{"--json-value", 0, NULL, "the value is JSON", 0},
 	{0}};
@@ -191,7 +197,7 @@ static const struct cli_opt breach_opts[] = {
 	{"--to", 0, "TIME|authority|subjects", "scope: the end of the window; draft: to whom", 0},
 	{"--principal", 0, "P", "scope: by this principal only", 0},
 	{"--token", 0, "P", "scope: the same as --principal", 0},
-	{"--activity", 0, "A", "scope: for this activity only", 0},
+	{"--activity", 0, "A", "scope: for this activity only; controllers: this processor activity's customers", 0},
 	{"--summary", 0, NULL, "scope: counts only", 0},
 	{"--at", 0, "TIME", "notify, inform: when (default: now)", 0},
 	{"--delay-reason", 0, "TEXT", "notify: why after 72 hours", 0},
@@ -207,7 +213,7 @@ static const struct {
 	const struct cli_opt *opts;
 } tables[] = {
 	{"init", init_opts}, {"tenant", tenant_opts}, {"key", key_opts}, {"subject", subject_opts},
-	{"put", put_opts}, {"get", get_opts}, {"update", update_opts}, {"directive", directive_opts},
+	{"put", put_opts}, {"get", get_opts}, {"disclose", disclose_opts}, {"update", update_opts}, {"directive", directive_opts},
 	{"serve", serve_opts}, {"user", user_opts}, {"token", token_opts}, {"role", role_opts},
 	{"grant", grant_opts}, {"request", request_opts}, {"consent", consent_opts},
 	{"outbox", outbox_opts}, {"retention", retention_opts}, {"event", event_opts},

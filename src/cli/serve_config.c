@@ -148,35 +148,33 @@ static int read_environment(struct cli *c, struct serve_settings *s)
 	return EXIT_OK;
 }
 
-int cli_serve_settings(struct cli *c, struct serve_settings *s, int argc, char **argv)
+int cli_serve_settings(struct cli *c, struct serve_settings *s)
 {
-	const char *config = NULL;
+	const struct cli_args *a = c->args;
+	const char *config = cli_arg(a, "--config");
 	int rc;
 	*s = (struct serve_settings){0};
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--config") == 0) {
-			if (i + 1 >= argc)
-				return cli_usage(c, "serve", "--config needs a FILE");
-			config = argv[i + 1];
-		}
 	if (config && (rc = read_file(c, s, config)) != EXIT_OK)
 		goto fail;
 	if ((rc = read_environment(c, s)) != EXIT_OK)
 		goto fail;
-	s->argv = calloc((size_t)(argc + s->nowned + 1), sizeof *s->argv);
+	s->argv = calloc((size_t)(1 + s->nowned + 2 * a->nseen + 1), sizeof *s->argv);
 	if (!s->argv) {
 		rc = cli_error(c, EXIT_ERROR, "GD_ENOMEM", NULL, "out of memory");
 		goto fail;
 	}
-	s->argv[s->argc++] = argv[0];
+	s->argv[s->argc++] = "serve";
 	for (int i = 0; i < s->nowned; i++)
 		s->argv[s->argc++] = s->owned[i];
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0) {
-			i++;
+	/* The command line's options as the parser took them (so "--opt=VALUE"
+	 * and a value starting with "-" stay what they were), after the settings. */
+	for (int i = 0; i < a->nseen; i++) {
+		const struct cli_opt *o = a->seen[i].opt;
+		if (strcmp(o->name, "--config") == 0)
 			continue;
-		}
-		s->argv[s->argc++] = argv[i];
+		s->argv[s->argc++] = (char *)o->name;
+		if (o->value)
+			s->argv[s->argc++] = (char *)a->seen[i].value;
 	}
 	return EXIT_OK;
 fail:
@@ -194,11 +192,19 @@ void cli_serve_settings_release(struct serve_settings *s)
 
 int cmd_serve(struct cli *c, int argc, char **argv)
 {
+	(void)argc, (void)argv;
+	if (c->args->npos)
+		return cli_usage(c, "serve", "serve takes options only, not '%s'", c->args->pos[0]);
 	struct serve_settings s;
-	int rc = cli_serve_settings(c, &s, argc, argv);
+	int rc = cli_serve_settings(c, &s);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = cli_serve_run(c, s.argc, s.argv);
+	/* Parsed again with the same table: a setting is checked as an option
+	 * is, and the last value of each counts (CLI_OPT_LAST). */
+	struct cli_args all;
+	rc = cli_args_parse(c, "serve", cli_command_opts("serve"), s.argc, s.argv, &all);
+	if (rc == EXIT_OK)
+		rc = cli_serve_run(c, &all);
 	cli_serve_settings_release(&s);
 	return rc;
 }

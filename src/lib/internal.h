@@ -84,6 +84,7 @@ struct gd_actor {
 	uint64_t cached_gen;
 	struct gd__authz *authz; /* role or grant (auth.c); NULL: operator, every right */
 	int64_t request_id;      /* the request being carried out, named by Art. 19 notices; 0 none */
+	bool disclosing;         /* a read answering an authority (gd_record_disclose, rights/owed.c) */
 	/* Epoch keys opened (keys/epoch.c): slot i holds epoch epoch_ids[i] (0: empty)
 	 * at GD__ACTOR_EPOCH_KEY(a, i). */
 	uint32_t epoch_ids[GD__EPOCH_SLOTS];

@@ -8,8 +8,11 @@
  *     message, which never holds a value, a token or personal data;
  *   - cursor paging of lists: ?limit= and ?cursor=, the answer's next_cursor
  *     and a Link header to the next page.
- *     A cursor is opaque to clients (hex of "v1|<operationId>|<position>"),
- *     refused when it is not one this list handed out, and bounded in length;
+ *     A cursor is opaque to clients (hex of "v2|<operationId>|<key>", the
+ *     key of the last item seen: keyset paging, so that a change between two
+ *     pages neither repeats nor skips an item; the audit's is a position in
+ *     its chain), refused when it is not one this list handed out, and
+ *     bounded in length;
  *   - ETag and If-None-Match: a strong validator over the answer's bytes, 304
  *     when the client's copy is current;
  *   - Idempotency-Key on the POSTs that create: the first answer is kept for a
@@ -78,26 +81,24 @@ char *api_problem_text(int status, const char *code, const char *detail, size_t 
 
 /* ---- cursors ---- */
 
-#define CURSOR_MAX 160 /* hex characters */
+#define CURSOR_MAX 160 /* hex characters of a position cursor (audit) */
 
-void api_cursor_make(const char *op, int64_t pos, char *out, size_t n)
+static void hex_encode(const char *plain, size_t k, char *out, size_t n)
 {
-	char plain[CURSOR_MAX / 2 + 1];
-	int k = snprintf(plain, sizeof plain, "v1|%s|%lld", op, (long long)pos);
-	size_t o = 0;
 	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i >= 0 && i < k && o + 2 < n; i++) {
+	size_t o = 0;
+	for (size_t i = 0; i < k && o + 2 < n; i++) {
 		out[o++] = hex[(unsigned char)plain[i] >> 4];
 		out[o++] = hex[(unsigned char)plain[i] & 15];
 	}
 	out[o] = 0;
 }
 
-int api_cursor_parse(const char *op, const char *s, int64_t *pos)
+/* Hex text of at most `max` characters into `plain` (cap max / 2 + 1); -1 when not. */
+static int hex_decode(const char *s, size_t max, char *plain, size_t *len)
 {
 	size_t n = strlen(s);
-	char plain[CURSOR_MAX / 2 + 1], prefix[96];
-	if (n == 0 || n > CURSOR_MAX || n % 2)
+	if (n == 0 || n > max || n % 2)
 		return -1;
 	for (size_t i = 0; i < n; i += 2) {
 		int v = 0;
@@ -112,7 +113,22 @@ int api_cursor_parse(const char *op, const char *s, int64_t *pos)
 		plain[i / 2] = (char)v;
 	}
 	plain[n / 2] = 0;
-	if (memchr(plain, 0, n / 2))
+	*len = n / 2;
+	return memchr(plain, 0, n / 2) ? -1 : 0;
+}
+
+void api_cursor_make(const char *op, int64_t pos, char *out, size_t n)
+{
+	char plain[CURSOR_MAX / 2 + 1];
+	int k = snprintf(plain, sizeof plain, "v1|%s|%lld", op, (long long)pos);
+	hex_encode(plain, k > 0 ? (size_t)k : 0, out, n);
+}
+
+int api_cursor_parse(const char *op, const char *s, int64_t *pos)
+{
+	char plain[CURSOR_MAX / 2 + 1], prefix[96];
+	size_t len;
+	if (hex_decode(s, CURSOR_MAX, plain, &len) < 0)
 		return -1;
 	int k = snprintf(prefix, sizeof prefix, "v1|%s|", op);
 	if (k < 0 || (size_t)k >= sizeof prefix || strncmp(plain, prefix, (size_t)k) != 0)
@@ -125,15 +141,151 @@ int api_cursor_parse(const char *op, const char *s, int64_t *pos)
 	return api_uint_parse(num, pos) < 0 || *pos > 1000000000000000LL ? -1 : 0;
 }
 
-/* ---- paging of lists the library hands whole ---- */
+/* ---- keyset paging of lists the library hands whole ----
+ *
+ * A list paged by the router is ordered by its key, the fields below of each
+ * item (the last one unique in the list), and a page is the `limit` items
+ * whose key comes after the cursor's: the key of the last item of the
+ * previous page. An item inserted or removed before the cursor therefore
+ * shifts nothing: no item is seen twice or skipped. The cursor is hex of
+ * "v2|<operationId>|<key as a JSON array>", at most KEYSET_HEX characters,
+ * and is refused unless it is an array of as many integers, strings or
+ * nulls as the list has key fields, of a bounded length.
+ */
+
+#define KEYSET_HEX (2 * API_CURSOR_KEY_MAX + 2 * 80)
+#define KEY_FIELDS 3
+
+static const struct {
+	const char *op;
+	const char *fields[KEY_FIELDS]; /* NULL-terminated when fewer */
+} keysets[] = {
+	{"listRecords", {"id"}},
+	{"listRegisterVersions", {"version"}},
+	{"listBreaches", {"id"}},
+	{"listRequests", {"id"}},
+	{"listOutbox", {"id"}},
+	{"listConsents", {"at", "id", "activity"}},
+	{"listExpiringConsents", {"expires_at", "subject", "activity"}},
+	{"listHolds", {"id"}},
+	{"listRoles", {"name"}},
+	{"listPrincipals", {"name"}},
+	{"listTokens", {"id"}},
+	{"listGrants", {"id"}},
+};
+
+static const char *const *keyset_of(const char *op, size_t *n)
+{
+	for (size_t i = 0; i < sizeof keysets / sizeof *keysets; i++)
+		if (strcmp(keysets[i].op, op) == 0) {
+			for (*n = 0; *n < KEY_FIELDS && keysets[i].fields[*n]; ++*n)
+				;
+			return keysets[i].fields;
+		}
+	*n = 0;
+	return NULL;
+}
+
+/* null < integers < strings; integers by value, strings by bytes. */
+static int value_cmp(const json_t *a, const json_t *b)
+{
+	int ra = json_is_integer(a) ? 1 : json_is_string(a) ? 2
+	                                                    : 0;
+	int rb = json_is_integer(b) ? 1 : json_is_string(b) ? 2
+	                                                    : 0;
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	if (ra == 1) {
+		json_int_t x = json_integer_value(a), y = json_integer_value(b);
+		return x < y ? -1 : x > y;
+	}
+	if (ra == 2) {
+		size_t la = json_string_length(a), lb = json_string_length(b);
+		int c = memcmp(json_string_value(a), json_string_value(b), la < lb ? la : lb);
+		return c ? c : la < lb ? -1
+		                       : la > lb;
+	}
+	return 0;
+}
+
+struct keyed {
+	json_t *item;
+	size_t index;
+	const char *const *fields;
+	size_t nfields;
+};
+
+static int item_cmp(const void *pa, const void *pb)
+{
+	const struct keyed *a = pa, *b = pb;
+	for (size_t f = 0; f < a->nfields; f++) {
+		int c = value_cmp(json_object_get(a->item, a->fields[f]), json_object_get(b->item, b->fields[f]));
+		if (c)
+			return c;
+	}
+	return a->index < b->index ? -1 : a->index > b->index; /* stable */
+}
+
+/* The item's key compared with the cursor's (an array of nfields values). */
+static int key_cmp(const json_t *item, const char *const *fields, size_t nfields, const json_t *key)
+{
+	for (size_t f = 0; f < nfields; f++) {
+		int c = value_cmp(json_object_get(item, fields[f]), json_array_get(key, f));
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+/* The cursor's key, checked: an array of nfields scalars, each bounded. */
+static json_t *cursor_key(const char *op, const char *s, size_t nfields)
+{
+	char plain[KEYSET_HEX / 2 + 1], prefix[96];
+	size_t len;
+	if (hex_decode(s, KEYSET_HEX, plain, &len) < 0)
+		return NULL;
+	int k = snprintf(prefix, sizeof prefix, "v2|%s|", op);
+	if (k < 0 || (size_t)k >= sizeof prefix || strncmp(plain, prefix, (size_t)k) != 0 ||
+	    len - (size_t)k > API_CURSOR_KEY_MAX)
+		return NULL;
+	json_t *key = json_loadb(plain + k, len - (size_t)k, 0, NULL);
+	bool ok = json_is_array(key) && json_array_size(key) == nfields;
+	for (size_t i = 0; ok && i < nfields; i++) {
+		const json_t *v = json_array_get(key, i);
+		ok = json_is_null(v) || json_is_integer(v) || (json_is_string(v) && json_string_length(v) <= 256);
+	}
+	if (!ok) {
+		json_decref(key);
+		return NULL;
+	}
+	return key;
+}
+
+int api_keyset_parse(const char *op, const char *s, char after[API_CURSOR_KEY_MAX + 1])
+{
+	size_t nfields;
+	if (!keyset_of(op, &nfields))
+		return -1;
+	json_t *key = cursor_key(op, s, nfields);
+	char *text = key ? json_dumps(key, JSON_COMPACT) : NULL;
+	json_decref(key);
+	int rc = text && strlen(text) <= API_CURSOR_KEY_MAX ? 0 : -1;
+	if (rc == 0)
+		memcpy(after, text, strlen(text) + 1);
+	free(text);
+	return rc;
+}
 
 int api_page_args(struct api_ctx *c, const char *op, struct api_page *pg)
 {
 	const char *lim = api_query(c, "limit"), *cur = api_query(c, "cursor");
-	pg->limit = 100, pg->pos = 0;
+	size_t nfields;
+	pg->limit = 100, pg->after[0] = 0;
 	if (lim && (api_uint_parse(lim, &pg->limit) < 0 || pg->limit > 1000))
 		return api_error(c, 400, "bad_request", "?limit= takes 1 to 1000 items per page");
-	if (cur && api_cursor_parse(op, cur, &pg->pos) < 0)
+	if (!keyset_of(op, &nfields))
+		return api_error(c, 500, "internal", "this list has no key to page it by");
+	if (cur && api_keyset_parse(op, cur, pg->after) < 0)
 		return api_error(c, 400, "bad_cursor",
 		                 "?cursor= is not a cursor of this list: pass the next_cursor of its previous page as is");
 	return 0;
@@ -142,22 +294,51 @@ int api_page_args(struct api_ctx *c, const char *op, struct api_page *pg)
 int api_page_apply(struct api_ctx *c, const char *op, const char *key, const struct api_page *pg)
 {
 	json_t *all = c->out ? json_object_get(c->out, key) : NULL;
-	if (!json_is_array(all))
+	size_t nfields, n = json_array_size(all), start = 0;
+	const char *const *fields = keyset_of(op, &nfields);
+	if (!json_is_array(all) || !fields)
 		return 0;
-	size_t n = json_array_size(all);
-	if ((size_t)pg->pos > n)
-		return api_error(c, 400, "bad_cursor", "?cursor= is past the end of this list: start again without it");
-	size_t end = (size_t)pg->pos + (size_t)pg->limit < n ? (size_t)pg->pos + (size_t)pg->limit : n;
-	json_t *page = json_array();
-	for (size_t i = (size_t)pg->pos; i < end; i++)
-		json_array_append(page, json_array_get(all, i));
-	json_object_set_new(c->out, key, page);
+	struct keyed *items = n ? calloc(n, sizeof *items) : NULL;
+	json_t *after = *pg->after ? json_loads(pg->after, 0, NULL) : NULL, *page = json_array();
+	int st = 0;
+	if ((n && !items) || (*pg->after && !after) || !page) {
+		st = api_error(c, 503, "no_memory", "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		items[i] = (struct keyed){json_array_get(all, i), i, fields, nfields};
+	if (n)
+		qsort(items, n, sizeof *items, item_cmp);
+	while (after && start < n && key_cmp(items[start].item, fields, nfields, after) <= 0)
+		start++;
+	size_t end = start + (size_t)pg->limit < n ? start + (size_t)pg->limit : n;
+	for (size_t i = start; i < end; i++)
+		json_array_append(page, items[i].item);
 	if (end < n) {
-		char cur[CURSOR_MAX + 1];
-		api_cursor_make(op, (int64_t)end, cur, sizeof cur);
+		json_t *last = json_array();
+		for (size_t f = 0; f < nfields; f++) {
+			json_t *v = json_object_get(items[end - 1].item, fields[f]);
+			json_array_append_new(last, v && (json_is_integer(v) || json_is_string(v)) ? json_copy(v) : json_null());
+		}
+		char *text = json_dumps(last, JSON_COMPACT), plain[KEYSET_HEX / 2 + 1], cur[KEYSET_HEX + 1];
+		json_decref(last);
+		int k = text ? snprintf(plain, sizeof plain, "v2|%s|%s", op, text) : -1;
+		free(text);
+		/* A key longer than a cursor holds (names are far shorter): an
+		 * error rather than a list cut short. */
+		if (k < 0 || (size_t)k >= sizeof plain || (size_t)k - strlen(op) - 4 > API_CURSOR_KEY_MAX) {
+			st = api_error(c, 500, "internal", "an item's key is too long to page this list by");
+			goto done;
+		}
+		hex_encode(plain, (size_t)k, cur, sizeof cur);
 		json_object_set_new(c->out, "next_cursor", json_string(cur));
 	}
-	return 0;
+	json_object_set(c->out, key, page);
+done:
+	json_decref(page);
+	json_decref(after);
+	free(items);
+	return st;
 }
 
 void api_link_next(struct api_resp *out, const char *path, const char *query, const char *cursor)

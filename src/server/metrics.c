@@ -40,11 +40,18 @@ static _Atomic unsigned long long hist[NROUTES_MAX][NBUCKETS + 1];
 static _Atomic unsigned long long usec_sum[NROUTES_MAX];
 static _Atomic long in_flight_gauge;
 static _Atomic unsigned long long batches, batched;
+static _Atomic unsigned long long read_groups, read_grouped;
 
 void api_metrics_batch(size_t n)
 {
 	atomic_fetch_add(&batches, 1);
 	atomic_fetch_add(&batched, n);
+}
+
+void api_metrics_reads(size_t n)
+{
+	atomic_fetch_add(&read_groups, 1);
+	atomic_fetch_add(&read_grouped, n);
 }
 
 const char *api_vault_path;
@@ -137,6 +144,14 @@ char *api_metrics_text(gd_vault *v, size_t *len)
 	                   "# TYPE gardien_commit_batched_requests_total counter\n"
 	                   "gardien_commit_batched_requests_total %llu\n",
 	               atomic_load(&batches), atomic_load(&batched));
+	gd__buf_printf(&b, "# HELP gardien_read_groups_total Groups of reads run by the reader threads, each"
+	                   " answered after one durable commit of its audit entries (shared with other groups).\n"
+	                   "# TYPE gardien_read_groups_total counter\n"
+	                   "gardien_read_groups_total %llu\n"
+	                   "# HELP gardien_read_grouped_requests_total Requests answered by those groups.\n"
+	                   "# TYPE gardien_read_grouped_requests_total counter\n"
+	                   "gardien_read_grouped_requests_total %llu\n",
+	               atomic_load(&read_groups), atomic_load(&read_grouped));
 	if (api_vault_path)
 		gd__buf_printf(&b, "# HELP gardien_vault_size_bytes Size of the vault database and its write-ahead log.\n"
 		                   "# TYPE gardien_vault_size_bytes gauge\n"

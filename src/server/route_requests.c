@@ -102,7 +102,7 @@ int route_request_step(struct api_ctx *c)
 		rc = json ? gd_request_rectify(c->actor, id, json_integer_value(rec), GD_VALUE_JSON, json, strlen(json))
 		          : gd_request_rectify(c->actor, id, json_integer_value(rec), GD_VALUE_TEXT, json_string_value(val),
 		                               json_string_length(val));
-		free(json);
+		gd_wipe_free(json); /* the new value, as JSON text */
 	} else if (strcmp(step, "erase") == 0) {
 		if (gd_actor_require(c->actor, GD_OP_ERASE, "request.erase") < 0)
 			return api_fail(c, GD_EDENIED);

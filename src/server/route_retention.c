@@ -92,8 +92,9 @@ int route_retention_plan(struct api_ctx *c)
 		json_decref(rows);
 		return api_fail(c, rc);
 	}
-	c->out = json_pack("{s:o,s:I,s:I,s:I,s:I}", "rows", rows, "transitions", (json_int_t)t.transitions, "held",
-	                   (json_int_t)t.held, "waiting", (json_int_t)t.waiting, "no_rule", (json_int_t)t.no_rule);
+	c->out = json_pack("{s:o,s:I,s:I,s:I,s:I,s:I}", "rows", rows, "transitions", (json_int_t)t.transitions, "held",
+	                   (json_int_t)t.held, "waiting", (json_int_t)t.waiting, "no_rule", (json_int_t)t.no_rule,
+	                   "kept_by_consent", (json_int_t)t.kept_by_consent);
 	return 200;
 }
 

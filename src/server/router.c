@@ -9,7 +9,9 @@
  * the route's operations (403, audited), then call the handler. Library errors
  * become problem details (RFC 9457, conventions.c) with a stable `code`. Around
  * the handler, the conventions of the route's documentation entry (openapi.c):
- * HEAD answered as GET, Allow on 405, paging, ETag, Idempotency-Key.
+ * HEAD answered as GET (and audited as it: the same checks and read, only the
+ * body is not sent) except where the GET hands a copy over (api_route_heads),
+ * Allow on 405, paging, ETag, Idempotency-Key.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +42,7 @@ const struct api_route api_routes[] = {
 	{"GET", R_TENANT "/subjects/{subject}/records", route_record_list, API_TENANT, GD_OP_READ, 0, "record.list", "records of a subject readable for ?purpose=", NULL, 200},
 	{"GET", R_TENANT "/records/{id}", route_record_get, API_TENANT, GD_OP_READ, 0, "record.get", "read one record for ?purpose=", NULL, 200},
 	{"PUT", R_TENANT "/records/{id}", route_record_update, API_TENANT, GD_OP_WRITE, API_BODY_RECORD, "record.update", "replace a record's value (rectification)", "RecordValue", 200},
+	{"POST", R_TENANT "/records/{id}/disclose", route_record_disclose, API_TENANT, GD_OP_READ, 4096, "record.disclose", "read a record for an authority's request, the notice to its owner queued", "Disclosure", 200},
 	{"DELETE", R_TENANT "/records/{id}", route_record_delete, API_TENANT, GD_OP_ERASE, 0, "record.delete", "delete one record", NULL, 200},
 	{"DELETE", R_TENANT "/clients/{client}", route_client_erase, API_TENANT, GD_OP_ERASE, 0, "client.erase", "delete all of a processor's customer's data (end of its contract)", NULL, 200},
 	{"PUT", R_TENANT "/register", route_register_load, API_TENANT, GD_OP_REGISTER, API_BODY_REGISTER, "register.load", "load a new version of the register (YAML text)", "RegisterLoad", 201},
@@ -54,6 +57,7 @@ const struct api_route api_routes[] = {
 	{"PUT", R_TENANT "/breaches/{id}", route_breach_update, API_TENANT, GD_OP_AUDIT, API_BODY_DEFAULT, "breach.update", "complete or correct a breach: the fields given replace the stored ones", "BreachRecord", 200},
 	{"POST", R_TENANT "/breaches/{id}/scope", route_breach_scope, API_TENANT, GD_OP_AUDIT, 4096, "breach.scope", "who and what was read or exported in the incident window, from the audit trail", "BreachScope", 200},
 	{"GET", R_TENANT "/breaches/{id}/draft", route_breach_draft, API_TENANT, GD_OP_AUDIT, 0, "breach.draft", "the notification draft: ?to=authority|subjects&language=fr|en&format=text|html", NULL, 200},
+	{"POST", R_TENANT "/breaches/{id}/controllers", route_breach_controllers, API_TENANT, GD_OP_AUDIT, 4096, "breach.controllers", "tell the customers of data held as processor (Art. 33(2), 24-hour clock)", "BreachControllers", 200},
 	{"POST", R_TENANT "/breaches/{id}/notify", route_breach_notify, API_TENANT, GD_OP_AUDIT, 4096, "breach.notify", "record the notification to the authority", "BreachNotify", 200},
 	{"GET", R_TENANT "/calendar", route_calendar_get, API_TENANT, 0, 0, "tenant.calendar.get", "the deadline calendar: member state, time zone, internal target (set and used)", NULL, 200},
 	{"PUT", R_TENANT "/calendar", route_calendar_set, API_TENANT, GD_OP_ADMIN, 4096, "tenant.calendar", "set the deadline calendar (fields given change, the rest stays)", "Calendar", 200},
@@ -122,15 +126,21 @@ static bool match(struct api_ctx *c, const char *pat, const char *path)
 	return *pat == 0 && *path == 0;
 }
 
+bool api_route_heads(const struct api_route *r)
+{
+	return strcmp(r->method, "GET") == 0 && r->fn != route_request_export;
+}
+
 int api_route_match(struct api_ctx *c, const char *method, const char *path)
 {
 	int other = -1;
-	if (strcmp(method, "HEAD") == 0)
+	bool head = strcmp(method, "HEAD") == 0;
+	if (head)
 		method = "GET"; /* the same answer; libmicrohttpd sends no body */
 	for (size_t i = 0; i < api_nroutes; i++) {
 		if (!match(c, api_routes[i].pattern, path))
 			continue;
-		if (strcmp(api_routes[i].method, method) == 0)
+		if (strcmp(api_routes[i].method, method) == 0 && (!head || api_route_heads(&api_routes[i])))
 			return (int)i;
 		other = -2;
 	}
@@ -147,7 +157,7 @@ void api_allow(const char *path, char *out, size_t n)
 		if (!match(&c, api_routes[i].pattern, path) || strstr(out, m))
 			continue;
 		int k = snprintf(out + used, n - used, "%s%s%s", used ? ", " : "", m,
-		                 strcmp(m, "GET") == 0 ? ", HEAD" : "");
+		                 api_route_heads(&api_routes[i]) ? ", HEAD" : "");
 		if (k < 0 || (size_t)k >= n - used)
 			break;
 		used += (size_t)k;
@@ -380,7 +390,7 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 	struct api_ctx c = {.rq = rq, .resp = out};
 	const struct api_doc *doc = NULL;
 	unsigned flags = 0;
-	struct api_page page = {0, 0};
+	struct api_page page = {.limit = 0};
 	bool idem = false;
 	int status;
 	*out = (struct api_resp){.type = "application/json"};
@@ -393,8 +403,14 @@ void api_handle(const struct api_req *rq, struct api_resp *out, int *route)
 	}
 	if (i == -2) {
 		api_allow(rq->path, out->allow, sizeof out->allow);
-		status = api_error(&c, 405, "method_not_allowed", "%s is not allowed on %.200s: see Allow", rq->method,
-		                   rq->path);
+		if (strcmp(rq->method, "HEAD") == 0 && strstr(out->allow, "GET"))
+			status = api_error(&c, 405, "method_not_allowed",
+			                   "HEAD is not answered on %.200s: its GET hands a copy to the data subject, counted"
+			                   " (Art. 15(3)), which a HEAD must not do; use GET",
+			                   rq->path);
+		else
+			status = api_error(&c, 405, "method_not_allowed", "%s is not allowed on %.200s: see Allow",
+			                   rq->method, rq->path);
 		goto done;
 	}
 	const struct api_route *r = c.route = &api_routes[i];

@@ -117,8 +117,12 @@ struct api_doc {
 /* The route's entry of the documentation table, or NULL. */
 const struct api_doc *api_doc_of(const struct api_route *r);
 
+/* A page of a list paged by the router: ?limit=, and the key of the last item
+ * of the previous page (a JSON array, from ?cursor=; "" for the first page). */
+#define API_CURSOR_KEY_MAX 512
 struct api_page {
-	int64_t limit, pos;
+	int64_t limit;
+	char after[API_CURSOR_KEY_MAX + 1];
 };
 /* Problem details (RFC 9457) of an error; api_problem_text: as text (malloc'd). */
 json_t *api_problem(int status, const char *code, const char *detail);
@@ -127,8 +131,11 @@ char *api_problem_text(int status, const char *code, const char *detail, size_t 
 void api_cursor_make(const char *op, int64_t pos, char *out, size_t n);
 int api_cursor_parse(const char *op, const char *s, int64_t *pos);
 /* ?limit= and ?cursor= of a list paged by the router (0 or an error status),
- * then the page cut from the handler's answer. */
+ * then the page cut from the handler's answer: the items after the cursor's
+ * key in the order of the list's key (keyset paging, conventions.c). */
 int api_page_args(struct api_ctx *c, const char *op, struct api_page *pg);
+/* A keyset cursor of list `op`, checked: 0 and its key (compact JSON) in `after`, or -1. */
+int api_keyset_parse(const char *op, const char *s, char after[API_CURSOR_KEY_MAX + 1]);
 int api_page_apply(struct api_ctx *c, const char *op, const char *key, const struct api_page *pg);
 /* Link: <path?…&cursor=next>; rel="next" for a page followed by another
  * (the request's other parameters kept); nothing when it would not fit. */
@@ -156,6 +163,13 @@ extern const size_t api_nroutes;
  * method (405).
  */
 int api_route_match(struct api_ctx *c, const char *method, const char *path);
+/*
+ * Whether a GET route also answers HEAD. Every GET does — the same checks,
+ * read and audit entry, without the body — except a GET with an effect on a
+ * data subject's request beyond its audit entry (an access request's export
+ * counts a copy handed over, Art. 15(3)): a HEAD hands nothing over (405).
+ */
+bool api_route_heads(const struct api_route *r);
 /*
  * Decodes the raw request path raw[0..n) (%-escapes) into out (NUL-terminated).
  * Refuses (-1) a bad escape, a decoded control character (NUL included) or
@@ -268,6 +282,8 @@ int route_breach_scope(struct api_ctx *c);
 int route_breach_draft(struct api_ctx *c);
 int route_principal_totp(struct api_ctx *c);
 int route_outbox_list(struct api_ctx *c);
+int route_record_disclose(struct api_ctx *c);
+int route_breach_controllers(struct api_ctx *c);
 int route_outbox_ack(struct api_ctx *c);
 int route_backup_status(struct api_ctx *c);
 int route_consent_expiring(struct api_ctx *c);
@@ -293,6 +309,8 @@ void api_metrics_record(int route, int status, unsigned long long usec);
 void api_metrics_inflight(int delta);
 /* One durable commit of the committer answering `n` requests. */
 void api_metrics_batch(size_t n);
+/* A group of n reads answered by a reader thread (http.c). */
+void api_metrics_reads(size_t n);
 /* The vault file whose size /metrics reports (set by server_run). */
 extern const char *api_vault_path;
 

@@ -46,6 +46,11 @@ cat >>"$W/winbooks-v2.yml" <<'YML'
 YML
 grep -q MailCo "$W/winbooks-v2.yml" || fail "could not write version 2 of the register"
 "$G" register load "$W/winbooks-v2.yml" >/dev/null
+# Version 2 changes what people were told: its policy-change notices are in the
+# outbox; the DPO has published the new policy (docs/rights.md), so they are done.
+pc=$("$G" --json outbox list | jq '[.[] | select(.action == "policy-change:v2") | .id]')
+[ "$(jq length <<<"$pc")" -gt 0 ] || fail "version 2 queued no policy-change notice"
+for id in $(jq '.[]' <<<"$pc"); do "$G" outbox ack "$id" >/dev/null; done
 "$G" role set dpo --ops all --activities '*' --mfa >/dev/null
 "$G" role set clerk --ops read --activities billing >/dev/null
 "$G" role set admin --ops all --activities '*' >/dev/null

@@ -32,7 +32,7 @@ declare -A serves=(
 	[audit]=cmd_audit.c [user]=cmd_auth.c [token]=cmd_auth.c [role]=cmd_auth.c [grant]=cmd_auth.c
 	[backup]=cmd_backup.c [breach]=cmd_breach.c [consent]=cmd_consent.c [outbox]=cmd_consent.c
 	[directive]=cmd_directive.c [key]=cmd_key.c [put]=cmd_record.c [get]=cmd_record.c
-	[update]=cmd_record.c [delete]=cmd_record.c [register]="cmd_register.c cmd_notice.c"
+	[update]=cmd_record.c [delete]=cmd_record.c [disclose]=cmd_disclose.c [register]="cmd_register.c cmd_notice.c"
 	[request]=cmd_request.c [retention]=cmd_retention.c [event]=cmd_retention.c
 	[hold]=cmd_retention.c [serve]="cmd_serve.c serve_config.c" [subject]=cmd_subject.c [client]=cmd_subject.c
 	[erase]=cmd_subject.c [init]=cmd_vault.c [tenant]=cmd_vault.c [vault]=cmd_vault.c

@@ -2,7 +2,8 @@
 # test_progress.sh — every long operation (backup create/verify/restore, key
 # rotation, retention sweep, vault and audit verify, event import) shows a
 # progress line on a terminal (script(1) gives it one), and none when stderr
-# is not a terminal or with --json: scripts and pipes never see it.
+# is not a terminal or with --json: scripts and pipes never see it. Backups
+# show the bytes the library counts (gd_backup_options.progress).
 . "$(dirname "$0")/lib.sh"
 : "${GD_SOURCE_DIR:?}"
 command -v script >/dev/null || die "script(1) (bsdutils) is needed"
@@ -28,8 +29,13 @@ off_tty() {
 both() { on_tty "$@"; off_tty "$@"; }
 
 both "creating and verifying the backup" backup create
+# the library counts a backup's bytes: the line shows them
+grep -qE 'creating and verifying the backup \[#+ *\] [0-9.]+/[0-9.]+ MB' "$W/tty.out" && ok ||
+	fail "no byte count for backup create: $(cat -v "$W/tty.out")"
 B=$(ls "$W"/v.db.backups/*.gdbk | head -1)
 both "verifying the backup" backup verify "$B"
+grep -qE 'verifying the backup \[#+ *\] [0-9.]+/[0-9.]+ MB' "$W/tty.out" && ok ||
+	fail "no byte count for backup verify: $(cat -v "$W/tty.out")"
 both "rows checked" vault verify
 both "audit entries verified" audit verify
 both "sweep" retention sweep
@@ -42,4 +48,6 @@ grep -q 'rows checked' "$W/tty.out" && fail "progress with --json" || ok
 jq -e .intact "$W/tty.out" >/dev/null 2>&1 || jq -e .intact < <(tr -d '\r' <"$W/tty.out") >/dev/null && ok || fail "--json output spoiled: $(cat -v "$W/tty.out")"
 # restore last: it replaces the vault
 on_tty "restoring the backup" backup restore "$B"
+grep -qE 'restoring the backup \[#+ *\] [0-9.]+/[0-9.]+ MB' "$W/tty.out" && ok ||
+	fail "no byte count for backup restore: $(cat -v "$W/tty.out")"
 finish

@@ -42,6 +42,7 @@ activities:
      categories: [user.contact.email], subjects: [customer],
      reads_from: [{@reads_from@activity: billing, compatibility: "same customer"}]}
 rights: [{@right@kind: access, channels: [email], fee: free, identity: "none"}]
+cookies: {@cookies@text: "our cookie policy", list: [{@cookie@name: visit, activity: billing, lifetime: 13 months}]}
 YAML
 sed 's/@[a-z_]*@//g' "$W/base.yml" >"$W/clean.yml"
 "$GARDIEN" register check "$W/clean.yml" >/dev/null 2>&1 || fail "the probe register is not valid: $("$GARDIEN" register check "$W/clean.yml" 2>&1)"
@@ -79,6 +80,8 @@ joint ."$defs".activity.properties.joint_controllers.items.properties
 dpia ."$defs".activity.properties.dpia.properties
 controls .properties.controls.properties
 backups ."$defs".backups.properties
+cookies .properties.cookies.properties
+cookie ."$defs".cookie.properties
 EOF2
 # The enumerations the parser states in its errors are the schema's.
 sed 's/legal_basis: consent,/legal_basis: zzzz,/' "$W/clean.yml" >"$W/probe.yml"

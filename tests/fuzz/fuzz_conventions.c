@@ -5,9 +5,12 @@
  *
  * Input: four lines — an If-None-Match value, a ?cursor= value, an
  * Idempotency-Key, a query string — each taken as is (any bytes but the
- * newline). A cursor that parses must be one api_cursor_make writes for the
- * position it names; a Link built from the query holds only visible ASCII
- * (nothing that could end the header or open another).
+ * newline). A position cursor (the audit's) that parses must be one
+ * api_cursor_make writes for the position it names; a keyset cursor (every
+ * other list's) that parses must name a key of the list's arity, and the page
+ * cut after it holds only items whose key comes after it, at most the limit;
+ * a Link built from the query holds only visible ASCII (nothing that could
+ * end the header or open another).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,6 +55,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		api_cursor_make("listRequests", pos, again, sizeof again);
 		if (pos < 0 || strcmp(again, cursor) != 0)
 			abort(); /* one position, one cursor */
+	}
+	/* Keyset: a list of roles (by name) and one of expiring consents (3 fields). */
+	static const char *const ops[] = {"listRoles", "listExpiringConsents"};
+	for (size_t k = 0; k < 2; k++) {
+		struct api_page pg = {.limit = 2};
+		if (api_keyset_parse(ops[k], cursor, pg.after) != 0)
+			continue;
+		json_t *after = json_loads(pg.after, 0, NULL);
+		if (!json_is_array(after) || json_array_size(after) != (k ? 3u : 1u) || strlen(pg.after) > API_CURSOR_KEY_MAX)
+			abort();
+		struct api_ctx c = {0};
+		c.out = k ? json_pack("{s:[{s:s,s:s,s:s},{s:s,s:s,s:s},{s:s,s:s,s:s}]}", "consents", "expires_at",
+		                      "2027-01-01T00:00:00Z", "subject", "b", "activity", "x", "expires_at",
+		                      "2026-01-01T00:00:00Z", "subject", "a", "activity", "y", "expires_at",
+		                      "2027-01-01T00:00:00Z", "subject", "a", "activity", "z")
+		          : json_pack("{s:[{s:s},{s:s},{s:s},{s:i}]}", "roles", "name", "ops", "name", "admin", "name",
+		                      "billing", "name", 7);
+		if (api_page_apply(&c, ops[k], k ? "consents" : "roles", &pg) == 0) {
+			json_t *page = json_object_get(c.out, k ? "consents" : "roles"), *item;
+			size_t i;
+			if (json_array_size(page) > 2)
+				abort();
+			json_array_foreach (page, i, item) {
+				json_t *first = json_object_get(item, k ? "expires_at" : "name"), *a0 = json_array_get(after, 0);
+				/* the first field alone: an item before the cursor's would be a repeat */
+				if (json_is_string(first) && json_is_string(a0) && strcmp(json_string_value(first), json_string_value(a0)) < 0)
+					abort();
+			}
+		}
+		json_decref(c.out);
+		json_decref(after);
 	}
 	if (api_idem_key_check(key) == 0 && (strlen(key) == 0 || strlen(key) > 255))
 		abort();

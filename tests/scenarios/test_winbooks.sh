@@ -12,9 +12,12 @@ K=$("$GARDIEN" subject create --email contact@client.example) || fail "contact c
 DOC=$(put "$H" --activity cloud_hosting --client CLIENT-1 --category user.content.private.hosted --subject-category customer.cloud_user "payslip of a customer's employee")
 # Support reads hosted data only "à la demande expresse de l'utilisateur" (on_request).
 expect_gardien 0 "the user's request to support" -- consent give "$H" cloud_support_access --channel support-ticket --text "ticket 1"
-for p in cloud_hosting cloud_support_access anomaly_correction authority_requests; do
+for p in cloud_hosting cloud_support_access anomaly_correction; do
 	expect_gardien 0 "hosted data read for $p" -- get "$DOC" --purpose "$p"
 done
+# Authorities' requests are read with the legal reference, the client told
+# (tests/scenarios/test_promises_notices.sh plays the notice).
+expect_gardien 0 "hosted data disclosed for authority_requests" -- disclose "$DOC" --purpose authority_requests --authority "juge d'instruction" --legal-reference "ordonnance 2026/1"
 for p in profiling information statistics customer_relations; do
 	expect_gardien 4 "hosted data read for $p refused" -- get "$DOC" --purpose "$p"
 	expect_out "does not cover category user.content.private.hosted"

@@ -18,6 +18,7 @@ esac
 ulimit -c unlimited 2>/dev/null || { echo "SKIP: cannot raise the core size limit"; exit 77; }
 setup_vault
 IBAN="FR76 4242 7171 9090 1313 5656 828"
+IBAN2="DE89 3704 0044 0532 0130 00"  # a JSON value of a rectification
 PASSWORD="correct horse battery 4711"
 GARDIEN_PASSWORD=$PASSWORD "$G" --tenant acme user add ana --role billing >/dev/null
 # AddressSanitizer would switch cores off itself: only gardien may decide here.
@@ -41,6 +42,13 @@ crash() {
 	r=$(jq -r .id <<<"$BODY")
 	req GET "/v1/tenants/acme/records/$r?purpose=billing" "$SESSION"; expect_status 200
 	[ "$(jq -r .value <<<"$BODY")" = "$IBAN" ] || fail "value not read back: $BODY"
+	# a rectification with a JSON value: the server writes it out as JSON text for the library
+	req POST /v1/tenants/acme/requests "$TADMIN" "{\"kind\":\"rectification\",\"subject\":\"$s\"}"; expect_status 201
+	local q
+	q=$(jq -r .id <<<"$BODY")
+	req POST "/v1/tenants/acme/requests/$q/verify" "$TADMIN" '{"method":"email_link","evidence":"mail-1"}'; expect_status 200
+	req POST "/v1/tenants/acme/requests/$q/rectify" "$TADMIN" "{\"record_id\":$r,\"value\":{\"iban\":\"$IBAN2\"}}"
+	expect_status 200
 	kill -ABRT "$SERVER_PID"
 	wait "$SERVER_PID" 2>/dev/null || true
 	SERVER_PID=
@@ -59,7 +67,7 @@ crash "$W/asked"
 unset GARDIEN_CORE_DUMPS
 core=$(core_in "$W/asked")
 [ -n "$core" ] || fail "GARDIEN_CORE_DUMPS=1 gave no core: the test cannot tell anything"
-for secret in "$IBAN" "$PASSWORD" "${TA#*_}" "${SESSION#*_}"; do
+for secret in "$IBAN" "$IBAN2" "$PASSWORD" "${TA#*_}" "${SESSION#*_}"; do
 	if grep -qaF -- "$secret" "$core"; then
 		fail "the core holds a secret (${secret:0:6}…)"
 	fi

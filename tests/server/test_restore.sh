@@ -62,12 +62,35 @@ if [ "$GD_ENGINE" = pg ]; then
 fi
 stop_server
 if [ "$GD_ENGINE" = pg ]; then
+	# The lock connection of a running server dropped (a PostgreSQL restart, an
+	# idle timeout): its lock is gone, so a restore could now replace the rows
+	# under it. Its next write is refused, saying why; nothing is written.
+	"$G" role set admin --ops all --activities '*' >/dev/null
+	"$G" user service root --role admin >/dev/null
+	tok=$("$G" token create root | head -1)
+	start_server
+	req POST /v1/tenants/acme/subjects "$tok" '{"identifiers":{"email":"before@example.org"}}'
+	expect_status 201
+	n=$(vault_sql "SELECT count(*) FROM subjects")
+	[ "$(vault_sql "SELECT count(pg_terminate_backend(a.pid)) FROM pg_locks k JOIN pg_stat_activity a ON a.pid = k.pid
+		WHERE k.locktype = 'advisory' AND k.objsubid = 2 AND a.application_name LIKE 'pid $SERVER_PID %'")" = 1 ] ||
+		fail "the server's lock connection was not found"
+	for _ in $(seq 100); do # pg_terminate_backend only signals: wait for the backend to go
+		[ "$(vault_sql "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pid $SERVER_PID %'")" = 0 ] && break
+		sleep 0.1
+	done
+	req POST /v1/tenants/acme/subjects "$tok" '{"identifiers":{"email":"after@example.org"}}'
+	[ "$STATUS" -ge 500 ] || fail "a write after the lock was lost answered $STATUS: $BODY"
+	grep -q "lock on the PostgreSQL vault was lost" <<<"$BODY" || fail "the refusal does not say the lock was lost: $BODY"
+	grep -q "postgres@" <<<"$BODY" && fail "the refusal shows the vault URL"
+	[ "$(vault_sql "SELECT count(*) FROM subjects")" = "$n" ] || fail "a write went through without the vault lock"
+	stop_server
 	# The other way: a vault being restored is not opened (the lock held by hand, as a restore holds it).
 	psql -X -q "$GARDIEN_VAULT" -c "SET application_name = 'pid 1 (gardien backup restore)'" \
 		-c "SELECT pg_advisory_lock(1734637105, hashtext(current_schema()))" -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
 	holder=$!
 	for _ in $(seq 600); do
-		[ "$(vault_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND mode = 'ExclusiveLock' AND granted")" = 1 ] && break
+		[ "$(vault_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1734637105 AND objsubid = 2 AND mode = 'ExclusiveLock' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")" = 1 ] && break
 		kill -0 "$holder" 2>/dev/null || fail "psql could not take the vault lock"
 		sleep 0.1
 	done

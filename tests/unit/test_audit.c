@@ -1046,12 +1046,12 @@ static void formats_are_guarded(void **state)
 	gd_vault_close(f->v);
 	f->a = NULL, f->v = NULL;
 	/* A format this gardien does not know. */
-	db_set_format(f->path, 7);
+	db_set_format(f->path, 8);
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.key_path = fx_key_for(f->path);
 	assert_int_equal(gd_vault_open(&f->v, f->path, &o), GD_ESTATE);
 	assert_non_null(strstr(gd_error_last(), "newer gardien"));
-	db_set_format(f->path, 6);
+	db_set_format(f->path, 7);
 	/* What gardien before format 2 runs at open, then at its first entry. */
 	sqlite3 *db;
 	char *err = NULL;
@@ -1119,7 +1119,7 @@ static void old_vault_is_converted(void **state)
 	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 1);
 	fx_reopen(f);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'audit' AND type = 'table'"), 0);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 7);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks"), 2); /* a block per chain */
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit"), entries);
 	assert_int_equal(db_count(f->path, "SELECT sum(seq * length(hash) + at + length(principal || action)) FROM audit"), digest);
@@ -1196,7 +1196,7 @@ static void format_4_vault_becomes_lane_0(void **state)
 	        " WITHOUT ROWID; INSERT INTO audit_checkpoints SELECT * FROM c4; DROP TABLE c4;"
 	        " UPDATE meta SET value = 4 WHERE key = 'format'");
 	fx_reopen(f);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 7);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_blocks WHERE lane <> 0"), 0);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit_checkpoints"), before.checkpoints);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v4'"), 0);

@@ -436,6 +436,56 @@ static void group_commit_across_threads(void **state)
 	fx_free(f);
 }
 
+/*
+ * A group of reads (gd_vault_reads_begin/commit, the server's readers): the
+ * reads return before their entries are in the trail; the commit puts them
+ * all in, or none when it fails (a fault at each of its steps); a failed read
+ * in the group leaves no entry and takes none of the others' with it; a write
+ * in the middle of the group commits on its own.
+ */
+static void group_of_reads(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	int64_t id = put(f->a, s);
+	gd_vault *v2;
+	gd_actor *a2;
+	GD_OK_OR_FAIL(open_actor(f->path, "grouped", &v2, &a2));
+	int64_t committed = 0;
+	for (int step = 0; step < 64; step++) {
+		GD_OK_OR_FAIL(gd_vault_reads_begin(v2));
+		assert_int_equal(gd_vault_reads_begin(v2), GD_ESTATE);
+		assert_int_equal(gd_vault_begin(v2), GD_ESTATE);
+		gd_record *r = NULL;
+		for (int i = 0; i < 3; i++) {
+			GD_OK_OR_FAIL(gd_record_get(a2, &r, id, "billing"));
+			gd_record_free(r);
+			if (i == 1) /* a write in the group ends its snapshot and commits on its own */
+				put(a2, s);
+		}
+		assert_int_equal(gd_record_get(a2, &r, id + 1000, "billing"), GD_ENOTFOUND);
+		assert_int_equal(reads_audited(f, "grouped"), committed); /* not in before the commit */
+		gd__fault_arm(step);
+		int rc = gd_vault_reads_commit(v2);
+		bool fired = gd__fault_fired();
+		gd__fault_arm(0);
+		if (rc == 0)
+			committed += 3;
+		else
+			assert_true(fired);
+		assert_int_equal(reads_audited(f, "grouped"), committed);
+		assert_int_equal(gd_vault_reads_commit(v2), GD_ESTATE); /* the group ended either way */
+		if (rc == 0 && step > 0 && !fired)
+			break; /* past the commit's last step */
+	}
+	assert_true(committed >= 6);
+	gd_actor_close(a2);
+	gd_vault_close(v2);
+	verify_intact(f);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +495,7 @@ int main(void)
 		cmocka_unit_test(killed_reader_loses_no_returned_read),
 		cmocka_unit_test(faults_in_the_entry_commit),
 		cmocka_unit_test(group_commit_across_threads),
+		cmocka_unit_test(group_of_reads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -179,23 +179,59 @@ static void reopen_ordered(struct fixture *f, bool ordered)
 	GD_OK_OR_FAIL(gd_actor_open(&f->a, f->v, "acme", "test:unit"));
 }
 
-/* Leaves the WAL empty (an erasure's scrub), then counts the syncs of the
- * next commit, which writes a new header into it. */
-static void syncs_after_scrub(struct fixture *f, struct gd__vfs_stats *d)
+/* Whether the file holds nothing but zeros (or nothing). */
+static bool all_zeros(const char *path)
 {
-	char id[GD_SUBJECT_ID_SIZE], other[GD_SUBJECT_ID_SIZE], wal[320];
-	int64_t rec;
+	size_t n;
+	unsigned char *b = read_file(path, &n);
+	bool zero = true;
+	for (size_t i = 0; b && i < n; i++)
+		zero = zero && b[i] == 0;
+	free(b);
+	return zero;
+}
+
+/* Counts the syncs of a commit that writes a new WAL header. */
+static void syncs_of_next_commit(struct fixture *f, struct gd__vfs_stats *d)
+{
+	char other[GD_SUBJECT_ID_SIZE], wal[320];
 	snprintf(wal, sizeof wal, "%s-wal", f->path);
-	new_subject(f, id);
-	put_text(f->a, &rec, id, "billing", "user.financial.bank_account", SECRET);
-	GD_OK_OR_FAIL(gd_subject_erase(f->a, id));
-	assert_int_equal(file_size(wal), 0);
 	struct gd__vfs_stats before = gd__vfs_stats();
 	GD_OK_OR_FAIL(gd_subject_create(f->a, other));
 	struct gd__vfs_stats after = gd__vfs_stats();
 	assert_true(file_size(wal) > 0);
 	d->header_syncs_skipped = after.header_syncs_skipped - before.header_syncs_skipped;
 	d->wal_syncs = after.wal_syncs - before.wal_syncs;
+}
+
+/* Reopened (the WAL removed at close: the next commit creates an empty one),
+ * then counts the syncs of the first commit. */
+static void syncs_into_new_wal(struct fixture *f, bool ordered, struct gd__vfs_stats *d)
+{
+	char wal[320];
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	reopen_ordered(f, ordered);
+	assert_true(file_size(wal) <= 0);
+	syncs_of_next_commit(f, d);
+}
+
+/* Leaves the WAL scrubbed (an erasure's: zeroed where the file system can,
+ * else truncated), then counts the syncs of the next commit. Says whether
+ * the WAL was zeroed. */
+static bool syncs_after_scrub(struct fixture *f, struct gd__vfs_stats *d)
+{
+	char id[GD_SUBJECT_ID_SIZE], wal[320];
+	int64_t rec;
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	new_subject(f, id);
+	put_text(f->a, &rec, id, "billing", "user.financial.bank_account", SECRET);
+	struct gd__vfs_stats before = gd__vfs_stats();
+	GD_OK_OR_FAIL(gd_subject_erase(f->a, id));
+	bool zeroed = gd__vfs_stats().wal_zeroed > before.wal_zeroed;
+	assert_true(zeroed ? file_size(wal) > 0 : file_size(wal) == 0);
+	assert_true(all_zeros(wal));
+	syncs_of_next_commit(f, d);
+	return zeroed;
 }
 
 /*
@@ -223,7 +259,12 @@ static void older_options_versions_accepted(void **state)
 	GD_OK_OR_FAIL(gd_vault_open(&f->v, f->path, (const gd_vault_options *)o2));
 	GD_OK_OR_FAIL(gd_actor_open(&f->a, f->v, "acme", "test:unit"));
 	struct gd__vfs_stats d;
-	syncs_after_scrub(f, &d);
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	GD_OK_OR_FAIL(gd_vault_open(&f->v, f->path, (const gd_vault_options *)o2));
+	GD_OK_OR_FAIL(gd_actor_open(&f->a, f->v, "acme", "test:unit"));
+	syncs_of_next_commit(f, &d);                 /* into the new, empty WAL */
 	assert_int_equal(d.header_syncs_skipped, 1); /* ordered_writes read from the version-2 struct */
 	gd_actor_close(f->a);
 	f->a = NULL;
@@ -240,18 +281,22 @@ static void older_options_versions_accepted(void **state)
 }
 
 /*
- * By default (no ordered_writes) every WAL header is synced, even one written
- * into the empty WAL an erasure's scrub leaves: the file system may not order
- * writes (ext4 data=writeback), and only the operator knows it does.
+ * By default (no ordered_writes) a WAL header written into an empty WAL is
+ * synced: the file system may not order writes (ext4 data=writeback), and
+ * only the operator knows it does. Into the WAL an erasure zeroed, it is not:
+ * that is safe on any file system (sqlite_vfs.c).
  */
 static void wal_header_synced_by_default(void **state)
 {
 	fx_sqlite_only(NULL, "the WAL header syncs counted by gardien's SQLite VFS (sqlite_vfs.c)");
 	struct fixture *f = fx_new();
 	struct gd__vfs_stats d;
-	syncs_after_scrub(f, &d);
+	syncs_into_new_wal(f, false, &d);
 	assert_int_equal(d.header_syncs_skipped, 0);
 	assert_int_equal(d.wal_syncs, 2); /* the header's, the commit's */
+	bool zeroed = syncs_after_scrub(f, &d);
+	assert_int_equal(d.header_syncs_skipped, zeroed ? 1 : 0);
+	assert_int_equal(d.wal_syncs, zeroed ? 1 : 2);
 	fx_free(f);
 }
 
@@ -264,11 +309,13 @@ static void ordered_writes_skip_only_header_into_empty_wal(void **state)
 {
 	fx_sqlite_only(NULL, "the WAL header syncs counted by gardien's SQLite VFS (sqlite_vfs.c)");
 	struct fixture *f = fx_new();
-	reopen_ordered(f, true);
 	struct gd__vfs_stats d;
-	syncs_after_scrub(f, &d);
+	syncs_into_new_wal(f, true, &d);
 	assert_int_equal(d.header_syncs_skipped, 1);
 	assert_int_equal(d.wal_syncs, 1); /* the commit's own */
+	syncs_after_scrub(f, &d);
+	assert_int_equal(d.header_syncs_skipped, 1);
+	assert_int_equal(d.wal_syncs, 1);
 
 	/* Every frame copied back, the file kept: the next commit writes its header over old frames. */
 	char other[GD_SUBJECT_ID_SIZE], wal[320];
@@ -289,8 +336,7 @@ static void ordered_writes_skip_only_header_into_empty_wal(void **state)
 	assert_int_equal(after.wal_syncs - before.wal_syncs, 2); /* the header's, the commit's */
 
 	/* Turned off again on the next open: the header is synced again. */
-	reopen_ordered(f, false);
-	syncs_after_scrub(f, &d);
+	syncs_into_new_wal(f, false, &d);
 	assert_int_equal(d.header_syncs_skipped, 0);
 	assert_int_equal(d.wal_syncs, 2);
 	fx_free(f);
@@ -715,7 +761,7 @@ static void format_2_vault_keeps_its_ids(void **state)
 	db_exec(f->path, sql);
 	fx_reopen(f);
 	/* Converted all the way: counters (3), metadata MACs (4), audit lanes (5), erasure epochs (6). */
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 7);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM meta WHERE key = 'record_high_water'"), 0);
 	assert_int_equal(db_count(f->path, "SELECT value FROM counters WHERE name = 'records'"), r2 + 5);
 	int64_t next;
@@ -1050,7 +1096,7 @@ static void format_3_vault_gets_its_macs(void **state)
 	db_exec(f->path, "ALTER TABLE records DROP COLUMN mac; ALTER TABLE identifiers DROP COLUMN mac");
 	db_set_format(f->path, 3);
 	fx_reopen(f);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 7);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records WHERE length(mac) = 16"), 1);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM identifiers WHERE length(mac) = 16"), 1);
 	gd_vault_verify_report r;
@@ -1072,6 +1118,39 @@ static void format_3_vault_gets_its_macs(void **state)
 	fx_free(f);
 }
 
+/* A format-6 vault (record_objects, record_clients, request_steps and
+ * auth_tokens without tenant_id) is converted at open: each row takes the
+ * tenant of the row it hangs off, and the record reads as before. */
+static void format_6_vault_gets_tenant_columns(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	int64_t id;
+	gd_record *rec = NULL;
+	gd_record_spec spec = GD_RECORD_SPEC_INIT;
+	(void)state;
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	spec.activity = "billing", spec.category = "user.financial", spec.object = "C-2041";
+	spec.value = SECRET, spec.value_len = strlen(SECRET);
+	GD_OK_OR_FAIL(gd_record_put(f->a, &id, s, &spec));
+	int64_t tenant = db_count(f->path, "SELECT tenant_id FROM records");
+	assert_true(tenant > 0);
+	gd_actor_close(f->a);
+	gd_vault_close(f->v);
+	f->a = NULL, f->v = NULL;
+	db_exec(f->path, "ALTER TABLE record_objects DROP COLUMN tenant_id; ALTER TABLE record_clients DROP COLUMN tenant_id;"
+	                 "ALTER TABLE request_steps DROP COLUMN tenant_id; ALTER TABLE auth_tokens DROP COLUMN tenant_id;"
+	                 "UPDATE meta SET value = 6 WHERE key = 'format'");
+	fx_reopen(f);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 7);
+	assert_int_equal(db_count(f->path, "SELECT tenant_id FROM record_objects WHERE object = 'C-2041'"), tenant);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM pragma_table_info('auth_tokens') WHERE name = 'tenant_id'"), 1);
+	GD_OK_OR_FAIL(gd_record_get(f->a, &rec, id, "billing"));
+	assert_string_equal((char *)rec->value, SECRET);
+	gd_record_free(rec);
+	fx_free(f);
+}
+
 /* A format-5 vault (no erasure epochs) is converted at open: its tenants get
  * the default epoch length, its subject keys stay readable as epoch 0, and
  * the first gd_key_epoch moves them onto epoch 1. */
@@ -1090,7 +1169,7 @@ static void format_5_vault_gets_epochs(void **state)
 	db_exec(f->path, "DROP TABLE tenant_epochs; ALTER TABLE tenants DROP COLUMN epoch_seconds");
 	db_set_format(f->path, 5);
 	fx_reopen(f);
-	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 6);
+	assert_int_equal(db_count(f->path, "SELECT value FROM meta WHERE key = 'format'"), 7);
 	assert_int_equal(db_count(f->path, "SELECT min(epoch_seconds) FROM tenants"), 7 * 86400);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM tenant_epochs"), 0);
 	assert_int_equal(db_count(f->path, "SELECT length(wrapped_key) FROM subjects"), 72);
@@ -1178,6 +1257,7 @@ int main(void)
 		cmocka_unit_test(calendar),
 		cmocka_unit_test(format_3_vault_gets_its_macs),
 		cmocka_unit_test(format_5_vault_gets_epochs),
+		cmocka_unit_test(format_6_vault_gets_tenant_columns),
 		cmocka_unit_test(epoch_changed_under_an_open_vault),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

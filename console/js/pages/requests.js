@@ -5,7 +5,7 @@
 // kept and until when),
 // and the export answering it as a file.
 import { h, field, select, table, notice, fmtDate, fmtDateTime, daysLeft, download, button, say } from '../dom.js';
-import { t, kindName, KINDS } from '../i18n.js';
+import { t, kindName, noticeName, KINDS } from '../i18n.js';
 import { api, tpath, can } from '../api.js';
 
 const STATES = ['received', 'verified', 'in_progress', 'extended', 'completed', 'refused'];
@@ -61,7 +61,7 @@ async function outbox(request, redraw) {
       await api('POST', tpath(`/outbox/${n.id}/ack`));
       say(t('acknowledged', n.id));
       redraw();
-    }, 'small')), h('td', String(n.id)), h('td', n.recipient), h('td', t('notice_' + n.action)),
+    }, 'small')), h('td', String(n.id)), h('td', n.recipient), h('td', noticeName(n.action)),
     request ? null : h('td.mono', n.subject), h('td', n.activity), h('td', n.category || '—'), h('td', fmtDateTime(n.at)))),
     { 'data-testid': 'outbox' }));
 }

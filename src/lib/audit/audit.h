@@ -251,11 +251,13 @@ int gd__audit_migrate_lanes(gd_vault *v);
  * transaction has ended, gd__audit_commit_deferred appends them in a write
  * transaction of its own and commits it durably. The read returns its value
  * only when that succeeded. gd__audit_drop_deferred forgets them (a failed
- * read).
+ * read); gd__audit_drop_deferred_from forgets those from index `from` on (the
+ * entries of one failed read in a group of reads, gd_vault_reads_begin).
  */
 int gd__audit_commit_deferred(gd_vault *v);
 int gd__audit_defer(gd_vault *v, int64_t tenant, const char *principal, const struct gd__audit_event *ev);
 void gd__audit_drop_deferred(gd_vault *v);
+void gd__audit_drop_deferred_from(gd_vault *v, int from);
 /* For tests: how many reads wait in the queue of `v`'s vault, no committer having taken them yet. */
 int gd__audit_group_waiting(gd_vault *v);
 /* Leaves the vault's group commit (gd_vault_close). */

@@ -119,11 +119,17 @@ static void deferred_free(struct gd__audit_deferred *d)
 		gd__free(d->s[i]), d->s[i] = NULL;
 }
 
+void gd__audit_drop_deferred_from(gd_vault *v, int from)
+{
+	for (int i = from; i < v->audit.ndeferred; i++)
+		deferred_free(&v->audit.deferred[i]);
+	if (from < v->audit.ndeferred)
+		v->audit.ndeferred = from;
+}
+
 void gd__audit_drop_deferred(gd_vault *v)
 {
-	for (int i = 0; i < v->audit.ndeferred; i++)
-		deferred_free(&v->audit.deferred[i]);
-	v->audit.ndeferred = 0;
+	gd__audit_drop_deferred_from(v, 0);
 }
 
 int gd__audit_defer(gd_vault *v, int64_t tenant, const char *principal, const struct gd__audit_event *ev)

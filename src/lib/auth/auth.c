@@ -185,9 +185,9 @@ int gd__auth_check_token(const char *t)
 	return 0;
 }
 
-/* A new token: written to `out`, its hash stored for `principal_id`. Inside an operation. */
-int gd__auth_token_insert(gd_vault *v, char out[GD_TOKEN_SIZE], int64_t *out_id, int64_t principal_id,
-                          bool session, gd_time expires_at)
+/* A new token: written to `out`, its hash stored for `principal_id` of `tenant_id`. Inside an operation. */
+int gd__auth_token_insert(gd_vault *v, char out[GD_TOKEN_SIZE], int64_t *out_id, int64_t tenant_id,
+                          int64_t principal_id, bool session, gd_time expires_at)
 {
 	unsigned char raw[TOKEN_RAW], hash[GD__HASH_SIZE];
 	char tok[TOKEN_LEN + 1];
@@ -198,10 +198,10 @@ int gd__auth_token_insert(gd_vault *v, char out[GD_TOKEN_SIZE], int64_t *out_id,
 	gd__auth_token_hash(hash, tok);
 	gd_time now = gd_vault_now(v);
 	int rc = gd__db_exec(v->store,
-	                     "INSERT INTO auth_tokens (principal_id, hash, session, created_at, expires_at, last_used)"
-	                     " VALUES (?, ?, ?, ?, ?, ?)",
-	                     "ibiiii", principal_id, hash, sizeof hash, (int64_t)session, (int64_t)now,
-	                     (int64_t)expires_at, (int64_t)now);
+	                     "INSERT INTO auth_tokens (principal_id, hash, session, created_at, expires_at, last_used,"
+	                     " tenant_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	                     "ibiiiii", principal_id, hash, sizeof hash, (int64_t)session, (int64_t)now,
+	                     (int64_t)expires_at, (int64_t)now, tenant_id);
 	if (rc == 0 && out_id)
 		rc = gd__db_int(v->store, out_id, "SELECT id FROM auth_tokens WHERE hash = ?", "b", hash,
 		                sizeof hash);
@@ -467,7 +467,7 @@ int gd_principal_list(gd_actor *a, int (*cb)(void *ud, const gd_principal_info *
 		return rc;
 	rc = gd__db_query(a->v->store, &st,
 	                  "SELECT p.name, p.kind, coalesce(r.name, ''), p.totp IS NOT NULL, p.disabled,"
-	                  " p.locked_until FROM auth_principals p LEFT JOIN auth_roles r ON r.id = p.role_id"
+	                  " p.locked_until FROM auth_principals p LEFT JOIN auth_roles r ON r.id = p.role_id AND r.tenant_id = p.tenant_id"
 	                  " WHERE p.tenant_id = ? ORDER BY p.name",
 	                  "i", a->tenant_id);
 	if (rc < 0)
@@ -501,7 +501,7 @@ int gd_token_create(gd_actor *a, char out[GD_TOKEN_SIZE], int64_t *out_id, const
 		return rc;
 	if ((rc = principal_id_of(a, &pid, a->tenant_id, principal)) < 0)
 		goto done;
-	if ((rc = gd__auth_token_insert(a->v, out, &id, pid, false, expires_at)) < 0)
+	if ((rc = gd__auth_token_insert(a->v, out, &id, a->tenant_id, pid, false, expires_at)) < 0)
 		goto done;
 	char why[96];
 	snprintf(why, sizeof why, "token %lld for %s", (long long)id, principal);
@@ -544,7 +544,7 @@ int gd_token_list(gd_actor *a, int (*cb)(void *ud, const gd_token_info *t), void
 	gd__store *s = a->v->store;
 	rc = gd__db_query(s, &st,
 	                  "SELECT t.id, p.name, t.session, t.created_at, t.expires_at, t.last_used, t.revoked"
-	                  " FROM auth_tokens t JOIN auth_principals p ON p.id = t.principal_id"
+	                  " FROM auth_tokens t JOIN auth_principals p ON p.id = t.principal_id AND p.tenant_id = t.tenant_id"
 	                  " WHERE p.tenant_id = ? ORDER BY t.id",
 	                  "i", a->tenant_id);
 	if (rc < 0)

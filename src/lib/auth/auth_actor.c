@@ -57,8 +57,8 @@ static int load_token(gd_vault *v, struct token_row *t, const char *token)
 	                      "SELECT t.id, t.principal_id, t.session, t.created_at, t.expires_at, t.last_used,"
 	                      " t.revoked, t.hash, p.tenant_id, p.name, p.kind, p.disabled, coalesce(p.role_id, 0),"
 	                      " coalesce(tn.name, ''), coalesce(r.name, ''), coalesce(r.ops, 0), coalesce(r.activities, '')"
-	                      " FROM auth_tokens t JOIN auth_principals p ON p.id = t.principal_id"
-	                      " LEFT JOIN tenants tn ON tn.id = p.tenant_id LEFT JOIN auth_roles r ON r.id = p.role_id"
+	                      " FROM auth_tokens t JOIN auth_principals p ON p.id = t.principal_id AND p.tenant_id = t.tenant_id"
+	                      " LEFT JOIN tenants tn ON tn.id = p.tenant_id LEFT JOIN auth_roles r ON r.id = p.role_id AND r.tenant_id = p.tenant_id"
 	                      " WHERE t.hash = ?",
 	                      "b", hash, sizeof hash);
 	if (rc < 0)

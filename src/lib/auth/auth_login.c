@@ -170,7 +170,7 @@ static int login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const
 		return rc;
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT p.id, p.kind, p.pwhash, p.totp, p.failures, p.locked_until, p.disabled,"
-	                  " coalesce(r.mfa, 0), p.totp_step FROM auth_principals p LEFT JOIN auth_roles r ON r.id = p.role_id"
+	                  " coalesce(r.mfa, 0), p.totp_step FROM auth_principals p LEFT JOIN auth_roles r ON r.id = p.role_id AND r.tenant_id = p.tenant_id"
 	                  " WHERE p.tenant_id = ? AND p.name = ?",
 	                  "it", tid, name);
 	if (rc < 0)
@@ -234,7 +234,7 @@ static int login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const
 		rc = gd__db_exec(v->store, "UPDATE auth_principals SET failures = 0, totp_step = ? WHERE id = ?",
 		                 "ii", totp_step > totp_last ? totp_step : totp_last, pid);
 		if (rc == 0)
-			rc = gd__auth_token_insert(v, out, NULL, pid, true, now + cfg.absolute);
+			rc = gd__auth_token_insert(v, out, NULL, tid, pid, true, now + cfg.absolute);
 		if (rc == 0)
 			rc = gd__audit_append(v, tid, label, &(struct gd__audit_event){.action = "auth.login"});
 		return gd__op_end(v, rc);

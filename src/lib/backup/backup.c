@@ -232,6 +232,36 @@ static int scan(const char *dir, const gd_backup_policy *p, struct blist *l)
 	return rc;
 }
 
+/*
+ * What a long backup operation tells its caller (gd_backup_options.progress):
+ * bytes handled out of `total`, counted once per chunk of BK_CHUNK. `total`
+ * is known before the first call: a create computes the size of the file it
+ * will write from the snapshot's; a restore or a verify reads it from the
+ * backup. A non-zero return from the callback stops the work: a negative one
+ * is returned as is, another as GD_ESTATE.
+ */
+struct progress {
+	int (*fn)(void *ud, uint64_t done, uint64_t total);
+	void *ud;
+	uint64_t done, total;
+};
+
+static int tick(struct progress *p, uint64_t n)
+{
+	if (!p || !p->fn)
+		return 0;
+	p->done += n;
+	int rc = p->fn(p->ud, p->done > p->total ? p->total : p->done, p->total);
+	return rc ? gd__err(rc < 0 ? rc : GD_ESTATE, "stopped by its progress callback: nothing was kept") : 0;
+}
+
+/* The bytes a backup of `plain` plaintext bytes has between its header and trailer. */
+static uint64_t body_of(uint64_t plain)
+{
+	uint64_t chunks = plain == 0 ? 1 : (plain + BK_CHUNK - 1) / BK_CHUNK;
+	return plain + chunks * (4 + GD__STREAM_ABYTES);
+}
+
 static int write_all(int fd, const void *p, size_t n, gd__hash_state *h)
 {
 	const unsigned char *c = p;
@@ -294,7 +324,7 @@ done:
 
 /* Encrypts the snapshot `plain` into `dest` (created 0600). */
 static int encrypt_file(const struct gd__keyring *kr, uint32_t master_version, const char *plain,
-                        const char *dest, gd_time created, unsigned kinds)
+                        const char *dest, gd_time created, unsigned kinds, struct progress *pr)
 {
 	unsigned char key[GD__KEY_SIZE], hdr[BK_HEADER] = {0}, sum[BK_TRAILER];
 	unsigned char *in = NULL, *out = NULL, *next = NULL;
@@ -336,7 +366,8 @@ static int encrypt_file(const struct gd__keyring *kr, uint32_t master_version, c
 		uint32_t cl = (uint32_t)(n + GD__STREAM_ABYTES);
 		for (int i = 0; i < 4; i++)
 			len[i] = (unsigned char)(cl >> (8 * i));
-		if ((rc = write_all(fd, len, 4, &h)) < 0 || (rc = write_all(fd, out, cl, &h)) < 0)
+		if ((rc = write_all(fd, len, 4, &h)) < 0 || (rc = write_all(fd, out, cl, &h)) < 0 ||
+		    (rc = tick(pr, n)) != 0)
 			goto done;
 		if (final)
 			break;
@@ -357,7 +388,7 @@ done:
 	gd__wipe(&ss, sizeof ss);
 	if (fd >= 0)
 		close(fd);
-	if (rc < 0 && fd >= 0)
+	if (rc != 0 && fd >= 0)
 		unlink(dest);
 	fclose(f);
 	gd__free(in);
@@ -416,7 +447,7 @@ static int split_journal(int fd, const char *journal_out, const char *file)
  * its time, `*kinds` (may be NULL) its kinds.
  */
 static int decrypt_file(const struct gd__keyring *kr, const char *file, const char *plain,
-                        const char *journal_out, gd_time *created, unsigned *kinds)
+                        const char *journal_out, gd_time *created, unsigned *kinds, struct progress *pr)
 {
 	unsigned char key[GD__KEY_SIZE], id[GD__BLIND_SIZE], hdr[BK_HEADER], sum[BK_TRAILER], want[BK_TRAILER];
 	unsigned char *buf = NULL, *pt = NULL;
@@ -441,6 +472,8 @@ static int decrypt_file(const struct gd__keyring *kr, const char *file, const ch
 	}
 	/* Pass 1: the checksum, so damage is named as such before any key is tried. */
 	uint64_t body = (uint64_t)st.st_size - BK_TRAILER, left = body - BK_HEADER;
+	if (pr && !pr->total)
+		pr->total = 2 * left; /* read twice: the checksum, then the chunks */
 	gd__hash_init(&h);
 	gd__hash_update(&h, hdr, sizeof hdr);
 	while (left) {
@@ -451,6 +484,8 @@ static int decrypt_file(const struct gd__keyring *kr, const char *file, const ch
 		}
 		gd__hash_update(&h, buf, want_n);
 		left -= want_n;
+		if ((rc = tick(pr, want_n)) != 0)
+			goto done;
 	}
 	gd__hash_final(&h, want);
 	if (fread(sum, 1, sizeof sum, f) != sizeof sum || gd__memcmp(sum, want, sizeof sum) != 0) {
@@ -498,6 +533,8 @@ static int decrypt_file(const struct gd__keyring *kr, const char *file, const ch
 		}
 		if (fd >= 0 && (rc = write_all(fd, pt, cl - GD__STREAM_ABYTES, NULL)) < 0)
 			goto done;
+		if ((rc = tick(pr, 4 + (uint64_t)cl)) != 0)
+			goto done;
 	}
 	if (pos != body) {
 		rc = gd__err(GD_ECORRUPT, "backup %s has data after its last chunk", file);
@@ -515,7 +552,7 @@ done:
 	gd__wipe(&ss, sizeof ss);
 	if (fd >= 0)
 		close(fd);
-	if (rc < 0 && plain)
+	if (rc != 0 && plain)
 		unlink(plain);
 	fclose(f);
 	gd__free(buf);
@@ -531,7 +568,7 @@ int gd__backup_decrypt(const unsigned char *master, const char *file, const char
 		return GD_ENOMEM;
 	int rc = gd__keyring_add(kr, GD__K_MASTER, 1, master);
 	if (rc == 0)
-		rc = decrypt_file(kr, file, plain, NULL, created, NULL);
+		rc = decrypt_file(kr, file, plain, NULL, created, NULL, NULL);
 	gd__keyring_free(kr);
 	return rc;
 }
@@ -545,9 +582,27 @@ static int audit_vault(gd_vault *v, const char *action, const char *reason)
 	return rc;
 }
 
+/* The caller's options, checked; NULL: none. */
+static int backup_options(const gd_backup_options *opts, struct progress *pr)
+{
+	*pr = (struct progress){0};
+	if (!opts)
+		return 0;
+	if (opts->version < 1 || opts->version > GD_BACKUP_OPTIONS_VERSION)
+		return gd__err(GD_EINVAL, "unsupported backup options version %u", opts->version);
+	pr->fn = opts->progress, pr->ud = opts->ud;
+	return 0;
+}
+
 int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 {
+	return gd_backup_create_with(v, dir, NULL, out);
+}
+
+int gd_backup_create_with(gd_vault *v, const char *dir, const gd_backup_options *opts, gd_backup_info *out)
+{
 	gd_backup_policy pol = GD_BACKUP_POLICY_INIT;
+	struct progress pr;
 	struct blist l = {0};
 	char name[64], stamp[32], path[PATH_CAP], tmp[PATH_CAP];
 	gd_time now = gd_vault_now(v), created = 0;
@@ -555,7 +610,7 @@ int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 
 	if (!dir || !*dir || strlen(dir) > PATH_CAP - 80)
 		return gd__err(GD_EINVAL, "backup directory is missing or too long");
-	if ((rc = check_dir_not_url(dir)) < 0)
+	if ((rc = backup_options(opts, &pr)) < 0 || (rc = check_dir_not_url(dir)) < 0)
 		return rc;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return gd__err(GD_EIO, "cannot create backup directory %s: %s", dir, strerror(errno));
@@ -594,10 +649,18 @@ int gd_backup_create(gd_vault *v, const char *dir, gd_backup_info *out)
 	gd__journal_path(jpath, sizeof jpath, v->file_base);
 	if ((rc = append_journal(tmp, jpath)) < 0)
 		goto done;
-	if ((rc = encrypt_file(v->ring, v->master_version, tmp, path, now, kinds)) < 0)
+	/* Counted from here: the snapshot's bytes encrypted, then the file's
+	 * read back twice (checksum, chunks). */
+	struct stat st;
+	if (stat(tmp, &st) != 0) {
+		rc = gd__err(GD_EIO, "cannot read the snapshot %s: %s", tmp, strerror(errno));
+		goto done;
+	}
+	pr.total = (uint64_t)st.st_size + 2 * body_of((uint64_t)st.st_size);
+	if ((rc = encrypt_file(v->ring, v->master_version, tmp, path, now, kinds, &pr)) != 0)
 		goto done;
 	/* Verified by reading it back, and audited, before it counts as a backup. */
-	if ((rc = decrypt_file(v->ring, path, NULL, NULL, &created, NULL)) < 0 ||
+	if ((rc = decrypt_file(v->ring, path, NULL, NULL, &created, NULL, &pr)) != 0 ||
 	    (rc = audit_vault(v, "backup.create", name)) < 0) {
 		unlink(path);
 		goto done;
@@ -649,8 +712,15 @@ int gd_backup_prune(gd_vault *v, const char *dir, const gd_backup_policy *p,
 
 int gd_backup_verify(gd_vault *v, const char *file)
 {
+	return gd_backup_verify_with(v, file, NULL);
+}
+
+int gd_backup_verify_with(gd_vault *v, const char *file, const gd_backup_options *opts)
+{
 	gd_time created;
-	return decrypt_file(v->ring, file, NULL, NULL, &created, NULL);
+	struct progress pr;
+	int rc = backup_options(opts, &pr);
+	return rc < 0 ? rc : decrypt_file(v->ring, file, NULL, NULL, &created, NULL, &pr);
 }
 
 int gd_backup_journal_export(gd_vault *v, const char *dest)
@@ -669,8 +739,8 @@ int gd_backup_journal_export(gd_vault *v, const char *dest)
 		return gd__err(GD_EIO, "cannot create %s: %s", tmp, strerror(errno));
 	close(fd);
 	if ((rc = append_journal(tmp, jpath)) == 0 &&
-	    (rc = encrypt_file(v->ring, v->master_version, tmp, dest, gd_vault_now(v), BK_JOURNAL_ONLY)) == 0 &&
-	    ((rc = decrypt_file(v->ring, dest, NULL, NULL, &created, NULL)) < 0 ||
+	    (rc = encrypt_file(v->ring, v->master_version, tmp, dest, gd_vault_now(v), BK_JOURNAL_ONLY, NULL)) == 0 &&
+	    ((rc = decrypt_file(v->ring, dest, NULL, NULL, &created, NULL, NULL)) < 0 ||
 	     (rc = audit_vault(v, "backup.journal.export", NULL)) < 0))
 		unlink(dest);
 	unlink(tmp);
@@ -740,7 +810,7 @@ static int replay_one(void *ud, const struct gd__journal_entry *e)
 	/* A record is the same record only with the same id, subject and collection time. */
 	int64_t found = 0;
 	rc = gd__db_int(db, &found,
-	                "SELECT r.id FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                "SELECT r.id FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                " WHERE r.id = ? AND r.collected_at = ? AND s.pseudonym = ? AND r.tenant_id = ?",
 	                "iiti", e->record_id, (int64_t)e->collected_at, e->subject, r->a->tenant_id);
 	if (rc == GD_ENOTFOUND)
@@ -952,12 +1022,19 @@ static int keep_audit_keys(gd_vault *v, gd_vault *live)
 int gd_backup_restore(const char *path, const gd_vault_options *opts, const char *file,
                       gd_backup_restore_stats *out)
 {
-	return gd_backup_restore_from(path, opts, file, NULL, out);
+	return gd_backup_restore_with(path, opts, file, NULL, NULL, out);
 }
 
 int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const char *file,
                            const char *journal, gd_backup_restore_stats *out)
 {
+	return gd_backup_restore_with(path, opts, file, journal, NULL, out);
+}
+
+int gd_backup_restore_with(const char *path, const gd_vault_options *opts, const char *file,
+                           const char *journal, const gd_backup_options *bopts, gd_backup_restore_stats *out)
+{
+	struct progress pr;
 	gd_backup_restore_stats stats = {0};
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	char tmp[PATH_CAP], kpath[PATH_CAP], side[PATH_CAP + 8], jpath[PATH_CAP], jsrc[PATH_CAP + 16],
@@ -972,7 +1049,8 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 
 	if (!path || !*path || strlen(path) > PATH_CAP - 80 || !file)
 		return gd__err(GD_EINVAL, "vault path or backup file is missing or too long");
-	if ((rc = gd__vault_options(&o, opts)) < 0 || (rc = gd__crypto_init()) < 0)
+	if ((rc = gd__vault_options(&o, opts)) < 0 || (rc = backup_options(bopts, &pr)) < 0 ||
+	    (rc = gd__crypto_init()) < 0)
 		return rc;
 	tmp[0] = jsrc[0] = jplain[0] = 0;
 	if (!(kr = gd__keyring_new()))
@@ -1001,13 +1079,13 @@ int gd_backup_restore_from(const char *path, const gd_vault_options *opts, const
 	snprintf(jsrc, sizeof jsrc, "%s.journal-in", tmp);
 	snprintf(jplain, sizeof jplain, "%s.journal-plain", tmp);
 	remove_db(tmp);
-	if ((rc = decrypt_file(kr, file, tmp, NULL, &stats.snapshot_at, NULL)) < 0)
+	if ((rc = decrypt_file(kr, file, tmp, NULL, &stats.snapshot_at, NULL, &pr)) != 0)
 		goto done;
 	/* The journal given (an export or a backup carrying it) replaces the one beside the vault. */
 	const char *jread = jpath;
 	if (journal) {
 		gd_time at;
-		if ((rc = decrypt_file(kr, journal, jplain, jsrc, &at, NULL)) < 0)
+		if ((rc = decrypt_file(kr, journal, jplain, jsrc, &at, NULL, NULL)) < 0)
 			goto done;
 		unlink(jplain);
 		if (access(jsrc, F_OK) != 0) {

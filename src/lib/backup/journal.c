@@ -106,6 +106,32 @@ static int journal_fd(gd_vault *v, const char *path)
 	return v->journal.fd;
 }
 
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	unsigned char acc = 0;
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
+/*
+ * The length of the journal without its tail of entries that never reached
+ * the disk: a partial last entry (a crash mid-write), and whole entries of
+ * zeros after the last written one (a crash after the file's new size reached
+ * the disk but before its data did, which some file systems show as zeros:
+ * XFS, ext4 data=writeback). Neither was ever synced, so no erasure that
+ * returned is in them.
+ */
+static int64_t written_length(int fd, int64_t size)
+{
+	unsigned char e[GD__JOURNAL_ENTRY_SIZE];
+	int64_t n = size - size % GD__JOURNAL_ENTRY_SIZE;
+	while (n > 0 && pread(fd, e, sizeof e, (off_t)(n - GD__JOURNAL_ENTRY_SIZE)) == (ssize_t)sizeof e &&
+	       all_zero(e, sizeof e))
+		n -= GD__JOURNAL_ENTRY_SIZE;
+	return n;
+}
+
 /* Writes all of `p` at the end of `fd`. */
 static int append_all(int fd, const unsigned char *p, size_t len, const char *path)
 {
@@ -139,13 +165,14 @@ int gd__journal_append(gd_actor *a, unsigned char *entries, size_t n)
 	while (flock(fd, LOCK_EX) != 0)
 		if (errno != EINTR)
 			return gd__err(GD_EIO, "cannot lock the erasure journal %s: %s", path, strerror(errno));
-	/* A torn last entry (crash mid-write) is cut off so entries stay aligned. */
+	/* A tail that never reached the disk (written_length) is cut off, so that
+	 * entries stay aligned and chain from the last one written. */
+	int64_t len = 0;
 	if (fstat(fd, &st) != 0)
 		rc = gd__err(GD_EIO, "cannot stat the erasure journal %s: %s", path, strerror(errno));
-	else if (st.st_size % GD__JOURNAL_ENTRY_SIZE &&
-	         ftruncate(fd, st.st_size - st.st_size % GD__JOURNAL_ENTRY_SIZE) != 0)
+	else if ((len = written_length(fd, (int64_t)st.st_size)) != (int64_t)st.st_size && ftruncate(fd, (off_t)len) != 0)
 		rc = gd__err(GD_EIO, "cannot repair the erasure journal %s", path);
-	int64_t count = rc == 0 ? (int64_t)(st.st_size / GD__JOURNAL_ENTRY_SIZE) : 0, seq = 0, last = 0;
+	int64_t count = rc == 0 ? len / GD__JOURNAL_ENTRY_SIZE : 0, seq = 0, last = 0;
 	unsigned char tail[GD__JOURNAL_ENTRY_SIZE];
 	/* The chain goes on from the MAC of the last entry; the numbering from the
 	 * highest of the last entry's and the vault's (a journal file removed or
@@ -224,7 +251,12 @@ int gd__journal_each_file(const char *path, const struct gd__keyring *kr, bool s
 		return errno == ENOENT ? 0 : gd__err(GD_EIO, "cannot read the erasure journal %s: %s", path, strerror(errno));
 	gd__journal_key(kr, key);
 	int rc = 0;
-	for (int64_t n = 1; rc == 0 && fread(buf, 1, sizeof buf, f) == sizeof buf; n++) {
+	/* Entries up to the written length (see written_length): a tail of zeros is no entry. */
+	int64_t entries = 0;
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0)
+		entries = written_length(fileno(f), (int64_t)st.st_size) / GD__JOURNAL_ENTRY_SIZE;
+	for (int64_t n = 1; rc == 0 && n <= entries && fread(buf, 1, sizeof buf, f) == sizeof buf; n++) {
 		entry_mac(key, prev, buf, mac);
 		if ((memcmp(buf, "GDJ1", 4) != 0 && memcmp(buf, "GDJ2", 4) != 0) ||
 		    gd__memcmp(mac, buf + 144, sizeof mac) != 0 || buf[4] < GD__J_ERASE || buf[4] > GD__J_ANONYMISE) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/breach/breach.h"
 #include "lib/internal.h"
 #include "lib/po/po.h"
 #include "lib/register/register.h"
@@ -248,6 +249,8 @@ static void clock(gd_breach *b, gd_time now)
 {
 	b->deadline = b->detected_at + GD_BREACH_DEADLINE;
 	b->seconds_left = b->deadline - now;
+	b->controllers_deadline = b->detected_at + GD_BREACH_PROCESSOR_DEADLINE;
+	b->controllers_status = "none"; /* gd_breach_get fills it (breach_controllers.c) */
 	if (b->notified_at)
 		b->status = b->notified_at > b->deadline ? "notified-late" : "notified";
 	else if (b->no_notice_reason)
@@ -310,6 +313,10 @@ int gd_breach_get(gd_actor *a, gd_breach **out, int64_t id)
 		rc = gd__err(GD_ENOTFOUND, "no breach %lld in tenant %s: see 'gardien breach list'",
 		             (long long)id, a->tenant);
 	gd__db_reset(a->v->store, st);
+	if (rc == 0 && (rc = gd__breach_controllers_clock(a, *out)) < 0) {
+		gd_breach_free(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 

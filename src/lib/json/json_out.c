@@ -73,6 +73,15 @@ json_t *gd_breach_json(const gd_breach *b)
 		json_decref(j);
 		return NULL;
 	}
+	if (j && json_object_set_new(j, "controllers",
+	                             json_pack("{s:s,s:o,s:I,s:I,s:o}", "status", b->controllers_status, "deadline",
+	                                       time_json(b->controllers_deadline), "told",
+	                                       (json_int_t)b->controllers_told, "pending",
+	                                       (json_int_t)b->controllers_pending, "done_at",
+	                                       time_json(b->controllers_done_at))) != 0) {
+		json_decref(j);
+		return NULL;
+	}
 	if (j && b->scoped_subjects >= 0 &&
 	    json_object_set_new(j, "scope",
 	                        json_pack("{s:o,s:o,s:s?,s:s?,s:I,s:I,s:s?}", "from", time_json(b->scope_from), "to",
@@ -109,10 +118,11 @@ json_t *gd_consent_json(const gd_consent *c)
 {
 	static const char *const events[] = {"unknown", "given", "renewed", "withdrawn", "expired"};
 	const char *ev = (unsigned)c->event < sizeof events / sizeof *events ? events[c->event] : "unknown";
-	return json_pack("{s:s,s:s,s:o,s:o,s:s?,s:s?,s:s?,s:s?,s:s?}", "activity", c->activity, "event", ev, "at",
-	                 time_json(c->at), "expires_at", time_json(c->expires_at), "wording_hash",
-	                 opt(c->text_hash), "wording_version", opt(c->text_version), "channel", opt(c->channel),
-	                 "source", opt(c->source), "principal", opt(c->principal));
+	/* id: 0 for an expiry derived from a consent's end, not an event on file */
+	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:s?,s:s?,s:s?,s:s?,s:s?}", "id", (json_int_t)c->id, "activity",
+	                 c->activity, "event", ev, "at", time_json(c->at), "expires_at", time_json(c->expires_at),
+	                 "wording_hash", opt(c->text_hash), "wording_version", opt(c->text_version), "channel",
+	                 opt(c->channel), "source", opt(c->source), "principal", opt(c->principal));
 }
 
 json_t *gd_hold_json(const gd_hold *h)

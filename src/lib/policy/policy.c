@@ -190,6 +190,7 @@ static const read_check read_checks[] = {
 	register_read,
 	gd__limits_read_check,
 	gd__consent_read_check,
+	gd__owed_read_check,
 };
 
 static const write_check write_checks[] = {

@@ -44,7 +44,7 @@ int gd_client_erase(gd_actor *a, const char *client, gd_client_erase_report *out
 		return rc;
 	rc = gd__db_query(db, &st,
 	                  "SELECT r.id, r.subject_id, r.collected_at, s.pseudonym FROM record_clients c"
-	                  " JOIN records r ON r.id = c.record_id LEFT JOIN subjects s ON s.id = r.subject_id"
+	                  " JOIN records r ON r.id = c.record_id AND r.tenant_id = c.tenant_id LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                  " WHERE c.client = ? AND r.tenant_id = ? ORDER BY r.id",
 	                  "ti", client, a->tenant_id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {

@@ -304,7 +304,7 @@ int gd__integrity_migrate(gd_vault *v)
 		/* Records and identifiers as they are now: what they hold is taken as true. */
 		rc = gd__db_query(db, &st,
 		                  "SELECT r.id, s.pseudonym, r.activity, r.category, r.collected_at, r.stage,"
-		                  " r.subject_category FROM records r LEFT JOIN subjects s ON s.id = r.subject_id"
+		                  " r.subject_category FROM records r LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 		                  " WHERE r.tenant_id = ? ORDER BY r.id",
 		                  "i", a->tenant_id);
 		while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
@@ -319,7 +319,7 @@ int gd__integrity_migrate(gd_vault *v)
 		if (rc == 0)
 			rc = gd__db_query(db, &st,
 			                  "SELECT i.blind, s.pseudonym, i.kind FROM identifiers i"
-			                  " JOIN subjects s ON s.id = i.subject_id WHERE i.tenant_id = ?",
+			                  " JOIN subjects s ON s.id = i.subject_id AND s.tenant_id = i.tenant_id WHERE i.tenant_id = ?",
 			                  "i", a->tenant_id);
 		while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 			unsigned char mac[GD__BLIND_SIZE], blind[GD__BLIND_SIZE];

@@ -144,11 +144,11 @@ int gd_record_put(gd_actor *a, int64_t *out_id, const char *subject, const gd_re
 		gd__audit_undo_last(v); /* a no-op unless lean: a rollback drops the entry then */
 	/* Rows after the record's: such a put took its savepoint (not lean, above). */
 	if (rc == 0 && spec_object(spec))
-		rc = gd__db_exec(v->store, "INSERT INTO record_objects (record_id, object) VALUES (?, ?)", "it", id,
-		                 spec_object(spec));
+		rc = gd__db_exec(v->store, "INSERT INTO record_objects (record_id, object, tenant_id) VALUES (?, ?, ?)",
+		                 "iti", id, spec_object(spec), a->tenant_id);
 	if (rc == 0 && spec_client(spec))
-		rc = gd__db_exec(v->store, "INSERT INTO record_clients (record_id, client) VALUES (?, ?)", "it", id,
-		                 spec_client(spec));
+		rc = gd__db_exec(v->store, "INSERT INTO record_clients (record_id, client, tenant_id) VALUES (?, ?, ?)",
+		                 "iti", id, spec_client(spec), a->tenant_id);
 done:
 	rc = gd__op_end(v, rc);
 free:
@@ -249,7 +249,7 @@ int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
 	if ((rc = gd__op_begin_read(v)) < 0)
 		goto free;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                  " WHERE r.id = ? AND r.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc < 0)
@@ -289,6 +289,85 @@ free:
 	return rc;
 }
 
+/*
+ * gd_subject_find and gd_record_get in one statement (identifier, subject
+ * and record joined): on PostgreSQL one round trip instead of two. Audited
+ * as the two calls are: the find's entry, then the read's (or its refusal).
+ */
+int gd_record_find(gd_actor *a, gd_record **out, const char *kind, const char *value, int64_t id,
+                   const char *purpose)
+{
+	unsigned char blind[GD__BLIND_SIZE];
+	char cat[GD_NAME_MAX + 16], found[GD_SUBJECT_ID_SIZE] = "";
+	struct gd__subject s = {0};
+	gd_vault *v = a->v;
+	gd_record *r = NULL;
+	gd__stmt *st = NULL;
+	bool denied = false, have = false;
+	int rc;
+
+	*out = NULL;
+	if ((rc = gd__check_name(purpose, "purpose")) < 0 || (rc = gd__subject_blind(a, blind, kind, value)) < 0)
+		return rc;
+	if (!(r = gd__calloc(1, sizeof *r)))
+		return GD_ENOMEM;
+	if ((rc = gd__op_begin_read(v)) < 0)
+		goto free;
+	rc = gd__db_query(v->store, &st,
+	                  "SELECT " RECORD_COLUMNS ", i.kind, i.mac FROM identifiers i"
+	                  " JOIN subjects s ON s.id = i.subject_id AND s.tenant_id = i.tenant_id"
+	                  " LEFT JOIN records r ON r.subject_id = s.id AND r.id = ? AND r.tenant_id = i.tenant_id"
+	                  " WHERE i.tenant_id = ? AND i.blind = ?",
+	                  "iib", id, a->tenant_id, blind, sizeof blind);
+	if (rc < 0 || (rc = gd__db_step(v->store, st)) < 0)
+		goto done;
+	if (rc == 1) {
+		size_t n;
+		const void *mac = gd__col_blob(v->store, st, 15, &n);
+		gd__copy(found, sizeof found, gd__col_text(v->store, st, 1));
+		if ((rc = gd__identifier_check(a, blind, found, gd__col_text(v->store, st, 14), mac, n)) < 0)
+			goto done;
+	}
+	snprintf(cat, sizeof cat, "identifier:%s", kind);
+	rc = gd__audit_actor(a, &(struct gd__audit_event){
+					.action = "subject.find", .subject = *found ? found : NULL, .category = cat, .outcome = *found ? GD__OK : GD__FAILED, .reason = *found ? NULL : "not found"});
+	/* No subject, or no such record of it: the find's entry is kept, as gd_subject_find's. */
+	if (rc < 0 || !*found || gd__col_null(v->store, st, 0))
+		goto done;
+	have = true;
+	row_meta(v->store, st, r);
+	if ((rc = check_meta(a, st, r)) < 0)
+		goto done;
+	struct gd__record_meta m = meta_of(v->store, st, r);
+	if ((rc = gd__policy_read(a, &m, purpose)) < 0) {
+		denied = rc == GD_EDENIED;
+		goto done;
+	}
+	if ((rc = decrypt_row(a, st, &s, r)) < 0)
+		goto done;
+	gd__db_reset(v->store, st), st = NULL;
+	rc = gd__audit_actor(a, &(struct gd__audit_event){
+					.action = "record.get", .purpose = purpose, .subject = r->subject, .record_id = id, .category = r->category});
+done:
+	if (st)
+		gd__db_reset(v->store, st);
+	rc = gd__op_end(v, rc);
+	if (denied)
+		gd__audit_denied(a, &(struct gd__audit_event){
+					    .action = "record.get", .purpose = purpose, .subject = r->subject, .record_id = id, .category = r->category, .outcome = GD__DENIED, .reason = gd_error_last()});
+	if (rc == 0 && !*found)
+		rc = gd__err(GD_ENOTFOUND, "no subject of tenant %s has this %s", a->tenant, kind);
+	else if (rc == 0 && !have)
+		rc = gd__err(GD_ENOTFOUND, "the subject with this %s has no record %lld", kind, (long long)id);
+free:
+	gd__wipe(&s, sizeof s);
+	if (rc < 0)
+		gd_record_free(r);
+	else
+		*out = r;
+	return rc;
+}
+
 int gd_record_list(gd_actor *a, const char *subject, const char *purpose, gd_record_cb cb,
                    void *ud, size_t *out_denied)
 {
@@ -305,7 +384,7 @@ int gd_record_list(gd_actor *a, const char *subject, const char *purpose, gd_rec
 	if ((rc = gd__subject_load(a, &s, subject, false)) < 0)
 		goto done;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                  " WHERE r.subject_id = ? ORDER BY r.id",
 	                  "i", s.id);
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
@@ -351,7 +430,7 @@ static int load_for_write(gd_actor *a, gd_record *r, struct gd__subject *s)
 	gd__store *db = a->v->store;
 	gd__stmt *st;
 	int rc = gd__db_query(db, &st,
-	                      "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                      "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                      " WHERE r.id = ? AND r.tenant_id = ?",
 	                      "ii", r->id, a->tenant_id);
 	if (rc < 0)
@@ -397,6 +476,9 @@ int gd_record_update(gd_actor *a, int64_t id, enum gd_value_type type, const voi
 	/* Art. 19: the recipients learn of every rectification, requested or not. */
 	if (rc == 0)
 		rc = gd__outbox_notify(a, "rectification", r.subject, r.activity, r.category, id, a->request_id);
+	/* And the person, of a change the company made (rights/owed.c: the register's inform_changes). */
+	if (rc == 0)
+		rc = gd__owed_change(a, r.subject, r.activity, r.category, id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 						.action = "record.update", .subject = r.subject, .record_id = id, .category = r.category});
@@ -421,8 +503,8 @@ int gd_record_delete(gd_actor *a, int64_t id)
 	struct gd__record_facts f = {activity, category, subject_category, 0, 0, object};
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT s.pseudonym, r.category, r.activity, r.subject_category, r.subject_id,"
-	                  " r.collected_at, o.object FROM records r JOIN subjects s ON s.id = r.subject_id"
-	                  " LEFT JOIN record_objects o ON o.record_id = r.id"
+	                  " r.collected_at, o.object FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
+	                  " LEFT JOIN record_objects o ON o.record_id = r.id AND o.tenant_id = r.tenant_id"
 	                  " WHERE r.id = ? AND r.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc == 0) {
@@ -486,18 +568,55 @@ int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t la
 	return rc == 0 ? gd__retention_forget(v, first, last) : rc;
 }
 
-int gd__records_delete_subject(gd_vault *v, int64_t subject_id)
+/*
+ * A subject's records and what goes with them. Their ids are read first (the
+ * subject's index) and their side rows deleted one id at a time: a side table
+ * joined with records (`record_id IN (SELECT id FROM records WHERE
+ * subject_id = ?)`) is planned from statistics, and PostgreSQL, on a table
+ * filled since its last ANALYZE, scanned the whole of retention_due for every
+ * erasure (9 ms at 100k records, 69 ms at 1M, issue 14); with keys led by
+ * the tenant it could not probe by record id at all. `tenant_id = ? AND
+ * record_id = ?` is a primary-key probe on both engines (SQLite's rowid;
+ * an `IN` list there walks the tenant's due-date index instead). Each
+ * statement names the tenant: Citus runs it on that tenant's shards alone.
+ */
+int gd__records_delete_subject(gd_vault *v, int64_t tenant_id, int64_t subject_id)
 {
-	int rc = gd__retention_forget_subject(v, subject_id);
-	if (rc == 0)
-		rc = gd__db_exec(v->store,
-		                 "DELETE FROM record_objects WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
-		                 "i", subject_id);
-	if (rc == 0)
-		rc = gd__db_exec(v->store,
-		                 "DELETE FROM record_clients WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
-		                 "i", subject_id);
-	return rc == 0 ? gd__db_exec(v->store, "DELETE FROM records WHERE subject_id = ?", "i", subject_id) : rc;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	gd__stmt *st;
+	int rc = gd__db_query(v->store, &st, "SELECT id FROM records WHERE tenant_id = ? AND subject_id = ? ORDER BY id",
+	                      "ii", tenant_id, subject_id);
+	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
+		if (n == cap) {
+			int64_t *m = gd__calloc(cap = cap ? 2 * cap : 64, sizeof *m);
+			if (!m) {
+				rc = GD_ENOMEM;
+				break;
+			}
+			if (n)
+				memcpy(m, ids, n * sizeof *ids);
+			gd__free(ids);
+			ids = m;
+		}
+		ids[n++] = gd__col_int(v->store, st, 0);
+		rc = 0;
+	}
+	if (rc >= 0)
+		gd__db_reset(v->store, st);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = gd__retention_forget_one(v, tenant_id, ids[i]);
+		if (rc == 0)
+			rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE tenant_id = ? AND record_id = ?", "ii",
+			                 tenant_id, ids[i]);
+		if (rc == 0)
+			rc = gd__db_exec(v->store, "DELETE FROM record_clients WHERE tenant_id = ? AND record_id = ?", "ii",
+			                 tenant_id, ids[i]);
+	}
+	gd__free(ids);
+	return rc == 0 ? gd__db_exec(v->store, "DELETE FROM records WHERE tenant_id = ? AND subject_id = ?", "ii",
+	                             tenant_id, subject_id)
+	               : rc;
 }
 
 /*
@@ -511,7 +630,7 @@ static int mac_after(gd_actor *a, int64_t id, int stage, gd_time collected, bool
 	gd__stmt *st;
 	int rc = gd__db_query(db, &st,
 	                      "SELECT r.activity, r.category, r.subject_category, r.collected_at, s.pseudonym"
-	                      " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id WHERE r.id = ?",
+	                      " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id WHERE r.id = ?",
 	                      "i", id);
 	if (rc < 0)
 		return rc;

@@ -69,8 +69,8 @@ extern const struct gd__tx_hooks gd__keycache_tx_hooks;
  */
 /* Deletes the tenant's records `first`..`last`; *n (may be NULL): how many there were. */
 int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t last, int64_t *n);
-/* Deletes every record of subject row `subject_id`. */
-int gd__records_delete_subject(gd_vault *v, int64_t subject_id);
+/* Deletes every record of subject row `subject_id` (of tenant `tenant_id`). */
+int gd__records_delete_subject(gd_vault *v, int64_t tenant_id, int64_t subject_id);
 /* Moves a record to the archived stage (its metadata MAC follows, records/integrity.c). */
 int gd__records_archive(gd_actor *a, int64_t id);
 /* Keeps only what statistics need of a record: anonymised, no subject, no value, the month collected. */
@@ -90,6 +90,11 @@ struct gd__record_fields {
 void gd__meta_key(const unsigned char kek[GD__KEY_SIZE], unsigned char key[GD__KEY_SIZE]);
 void gd__record_mac(unsigned char out[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
                     const struct gd__record_fields *f);
+/* An identifier's blind index, as gd_subject_find looks it up (the value normalised first). */
+int gd__subject_blind(gd_actor *a, unsigned char blind[GD__BLIND_SIZE], const char *kind, const char *value);
+/* 0 if an identifiers row's `mac` binds `blind` to `pseudonym` and `kind`; GD_ECORRUPT if not. */
+int gd__identifier_check(gd_actor *a, const unsigned char blind[GD__BLIND_SIZE], const char *pseudonym,
+                         const char *kind, const void *mac, size_t n);
 void gd__identifier_mac(unsigned char out[GD__BLIND_SIZE], const unsigned char key[GD__KEY_SIZE],
                         int64_t tenant_id, const unsigned char blind[GD__BLIND_SIZE], const char *subject,
                         const char *kind);

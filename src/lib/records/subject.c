@@ -161,6 +161,26 @@ static int blind_identifier(gd_actor *a, unsigned char blind[GD__BLIND_SIZE], ch
 	return 0;
 }
 
+int gd__subject_blind(gd_actor *a, unsigned char blind[GD__BLIND_SIZE], const char *kind, const char *value)
+{
+	char norm[GD_IDENTIFIER_MAX + 1];
+	int rc = blind_identifier(a, blind, norm, sizeof norm, kind, value);
+	gd__wipe(norm, sizeof norm);
+	return rc;
+}
+
+int gd__identifier_check(gd_actor *a, const unsigned char blind[GD__BLIND_SIZE], const char *pseudonym,
+                         const char *kind, const void *mac, size_t n)
+{
+	/* The link to the subject is what a look-up trusts: an edited one is refused. */
+	unsigned char want[GD__BLIND_SIZE];
+	gd__identifier_mac(want, GD__ACTOR_META(a), a->tenant_id, blind, pseudonym, kind);
+	return n == sizeof want && gd__memcmp(want, mac, n) == 0
+	               ? 0
+	               : gd__err(GD_ECORRUPT, "the identifier looked up points to a subject it was not given to: the"
+	                                      " identifiers table was changed outside gardien; run 'gardien vault verify'");
+}
+
 /*
  * Unwrapping a subject's key is half of a read's decryption: the vault handle
  * keeps the keys it opened (keycache.c), and a hit gives exactly what opening
@@ -379,23 +399,16 @@ int gd_subject_find(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE], const char *ki
 	if ((rc = gd__op_begin_read(a->v)) < 0)
 		return rc;
 	rc = gd__db_query(s, &st,
-	                  "SELECT s.pseudonym, i.kind, i.mac FROM identifiers i JOIN subjects s ON s.id = i.subject_id"
+	                  "SELECT s.pseudonym, i.kind, i.mac FROM identifiers i JOIN subjects s ON s.id = i.subject_id AND s.tenant_id = i.tenant_id"
 	                  " WHERE i.tenant_id = ? AND i.blind = ?",
 	                  "ib", a->tenant_id, blind, sizeof blind);
 	if (rc == 0) {
 		rc = gd__db_step(s, st);
 		if (rc == 1) {
-			/* The link to the subject is what a look-up trusts: an edited one is refused. */
-			unsigned char want[GD__BLIND_SIZE];
 			size_t n;
 			gd__copy(found, sizeof found, gd__col_text(s, st, 0));
-			gd__identifier_mac(want, GD__ACTOR_META(a), a->tenant_id, blind, found, gd__col_text(s, st, 1));
 			const void *mac = gd__col_blob(s, st, 2, &n);
-			rc = n == sizeof want && gd__memcmp(want, mac, n) == 0
-			             ? 1
-			             : gd__err(GD_ECORRUPT,
-			                       "the identifier looked up points to a subject it was not given to: the"
-			                       " identifiers table was changed outside gardien; run 'gardien vault verify'");
+			rc = gd__identifier_check(a, blind, found, gd__col_text(s, st, 1), mac, n);
 			if (rc < 0)
 				found[0] = 0;
 		}
@@ -496,7 +509,7 @@ int gd_subject_erase(gd_actor *a, const char *subject)
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "DELETE FROM identifiers WHERE subject_id = ?", "i", s.id);
 	if (rc == 0)
-		rc = gd__records_delete_subject(v, s.id);
+		rc = gd__records_delete_subject(v, a->tenant_id, s.id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "subject.erase", .subject = subject});
 	if (rc == 0) {

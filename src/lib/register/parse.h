@@ -30,7 +30,7 @@ struct gd__reg_ctx {
 	void *ud;
 	size_t nerr, nwarn;
 	bool oom;
-	char first[480]; /* the first error, "file:line:col: message" */
+	char first[960]; /* the first error, "file:line:col: message" */
 };
 
 /* ---- findings (register_doc.c) ---- */

@@ -145,6 +145,7 @@ static const char *const top_keys[] = {
 	"rights",
 	"controls",
 	"backups",
+	"cookies",
 	NULL,
 };
 
@@ -176,6 +177,90 @@ static void parse_backups(struct gd__reg_ctx *c, struct fy_node *map, const char
 		     what, out->country);
 	if (out->daily_days < 0 && out->weekly_weeks < 0 && out->monthly_months < 0)
 		ERR(c, n, "%s: \"backups\" says how long no copy is kept: give daily_days, weekly_weeks or monthly_months", what);
+}
+
+/*
+ * cookies (format 2): {policy, text, list: [{name, activity, lifetime,
+ * purpose, provider}]}. Checked once the activities are read: each cookie
+ * serves an activity of the register; a lifetime over 13 months, the CNIL's
+ * ceiling for trackers (deliberation 2020-091), or shorter than the consent
+ * it rests on, is warned; an activity keeping cookie identifiers with no
+ * cookie declared for it is warned.
+ */
+static void parse_cookies(struct gd__reg_ctx *c, struct fy_node *root)
+{
+	static const char *const keys[] = {"policy", "text", "list", NULL};
+	static const char *const ckeys[] = {"name", "activity", "lifetime", "purpose", "provider", NULL};
+	struct gd__register *r = c->r;
+	struct fy_node *keyn = NULL, *n = gd__reg_member(root, "cookies", &keyn);
+	if (!keyn || !format2(c, keyn, "\"cookies\"") || !gd__reg_is_mapping(c, n, keyn, "cookies"))
+		goto uncovered;
+	gd__reg_check_keys(c, n, "cookies", keys);
+	r->cookies.present = true;
+	r->cookies.policy = gd__reg_text(c, n, "policy", false, "cookies");
+	r->cookies.text = gd__reg_text(c, n, "text", false, "cookies");
+	if (r->cookies.policy && strncmp(r->cookies.policy, "https://", 8) != 0 &&
+	    strncmp(r->cookies.policy, "http://", 7) != 0)
+		ERR(c, gd__reg_member(n, "policy", NULL), "cookies: \"policy\" is \"%s\": give the cookie policy's address (https://…), or quote the notice in \"text\"",
+		    r->cookies.policy);
+	if (!r->cookies.policy && !r->cookies.text)
+		ERR(c, n, "cookies: say where the cookie policy is (\"policy: https://…\") or quote the notice (\"text\")");
+	struct fy_node *lk = NULL, *l = gd__reg_member(n, "list", &lk);
+	int count = lk && gd__reg_is_sequence(c, l, lk, "cookies list") ? fy_node_sequence_item_count(l) : 0;
+	if (count > 0 && (r->cookies.list = gd__reg_alloc(c, (size_t)count * sizeof *r->cookies.list))) {
+		void *it = NULL;
+		struct fy_node *item;
+		while ((item = fy_node_sequence_iterate(l, &it))) {
+			if (!gd__reg_is_mapping(c, item, lk, "a cookie"))
+				continue;
+			gd__reg_check_keys(c, item, "a cookie", ckeys);
+			struct gd__cookie ck = {0};
+			int line, col;
+			gd__reg_where(item, &line, &col);
+			ck.line = line;
+			ck.name = gd__reg_text(c, item, "name", true, "a cookie");
+			ck.activity = gd__reg_text(c, item, "activity", true, "a cookie");
+			ck.purpose = gd__reg_text(c, item, "purpose", false, "a cookie");
+			ck.provider = gd__reg_text(c, item, "provider", false, "a cookie");
+			if (gd__reg_member(item, "lifetime", NULL))
+				ck.has_lifetime = gd__reg_period(c, item, "lifetime", true, "a cookie", &ck.lifetime);
+			else
+				WARN(c, item, "cookie \"%s\": no \"lifetime\": how long it stays on the terminal is part of what people are told",
+				     ck.name ? ck.name : "?");
+			const struct gd__activity *act = ck.activity ? gd__register_activity(r, ck.activity) : NULL;
+			if (ck.activity && !act)
+				ERR(c, gd__reg_member(item, "activity", NULL), "cookie \"%s\": activity \"%s\" is not in the register: name the activity the cookie serves",
+				    ck.name ? ck.name : "?", ck.activity);
+			struct gd__period p = ck.lifetime;
+			int months = p.years * 12 + p.months;
+			if (ck.has_lifetime && (months > 13 || (months == 13 && p.days > 0)))
+				WARN(c, gd__reg_member(item, "lifetime", NULL), "cookie \"%s\": a lifetime over 13 months is beyond what the CNIL accepts for trackers (deliberation 2020-091)",
+				     ck.name ? ck.name : "?");
+			if (ck.has_lifetime && act && act->basis == GD__BASIS_CONSENT &&
+			    (act->consent_validity.years || act->consent_validity.months || act->consent_validity.days)) {
+				struct gd__period v = act->consent_validity;
+				int vm = v.years * 12 + v.months;
+				if (vm > months || (vm == months && v.days > p.days))
+					WARN(c, gd__reg_member(item, "lifetime", NULL), "cookie \"%s\": the consent of activity \"%s\" outlives the cookie: a consent to a cookie lasts no longer than the cookie",
+					     ck.name ? ck.name : "?", act->id);
+			}
+			if (ck.name && ck.activity)
+				r->cookies.list[r->cookies.n++] = ck;
+		}
+	}
+uncovered:
+	/* Cookie identifiers kept for an activity with no cookie declared for it. */
+	for (size_t i = 0; r->format >= 2 && i < r->nactivities; i++) {
+		const struct gd__activity *a = &r->activities[i];
+		bool cookie = false, declared = false;
+		for (size_t k = 0; k < a->categories.n && !cookie; k++)
+			cookie = strcmp(a->categories.v[k], "user.device.cookie_id") == 0;
+		for (size_t k = 0; k < r->cookies.n && !declared; k++)
+			declared = strcmp(r->cookies.list[k].activity, a->id) == 0;
+		if (cookie && !declared)
+			gd__reg_report_at(c, a->line, 0, GD_REGISTER_WARNING, "activity \"%s\" keeps cookie identifiers and no cookie is declared for it: list them under \"cookies\" with their lifetime",
+			                  a->id);
+	}
 }
 
 /* A whole number of `key` in min..max; -1 when absent (an error when it is not one). */
@@ -697,7 +782,7 @@ static void parse_minimum(struct gd__reg_ctx *c, struct fy_node *item, struct gd
 static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct gd__activity *a, const char *what)
 {
 	static const char *const keys[] = {"categories", "subjects", "stages", "legal_reference", "text",
-	                                   "minimum", NULL};
+	                                   "minimum", "unless_consent", NULL};
 	static const char *const skeys[] = {"action", "from", "after", "or_later", "or_earlier", NULL};
 	struct fy_node *keyn = NULL, *l = gd__reg_member(act, "retention", &keyn);
 	if (!keyn)
@@ -780,6 +865,12 @@ static void parse_retention(struct gd__reg_ctx *c, struct fy_node *act, struct g
 			rt.stages[rt.nstages++] = (struct gd__stage){(enum gd__stage_action)act_i, from, after};
 		}
 		parse_minimum(c, item, &rt, w);
+		struct fy_node *uk = NULL;
+		gd__reg_member(item, "unless_consent", &uk);
+		if (uk && format2(c, uk, "\"unless_consent\"")) {
+			rt.unless_consent = gd__reg_text(c, item, "unless_consent", false, w);
+			rt.unless_consent_line = line; /* checked once every activity is read (check_reads_from) */
+		}
 		if (rt.nstages && rt.stages[rt.nstages - 1].action == GD__STAGE_ARCHIVE)
 			WARN(c, item, "%s: archived data is never deleted nor anonymised: add a delete or anonymise stage", w);
 		a->retention[a->nretention++] = rt;
@@ -819,6 +910,7 @@ static const char *const activity_keys[] = {
 	"backups",
 	"read_only",
 	"on_request",
+	"answers_authorities",
 	NULL,
 };
 
@@ -893,12 +985,22 @@ static void parse_reads_from(struct gd__reg_ctx *c, struct fy_node *act, struct 
 	}
 }
 
-/* Each reads_from names another activity of the register, with the same role and shared categories. */
+/*
+ * Each reads_from names another activity of the register, with the same role
+ * and shared categories; each retention exception (unless_consent) an
+ * activity, the one the consent ledger records the agreement for.
+ */
 static void check_reads_from(struct gd__reg_ctx *c)
 {
 	struct gd__register *r = c->r;
 	for (size_t i = 0; i < r->nactivities; i++) {
 		const struct gd__activity *a = &r->activities[i];
+		for (size_t k = 0; k < a->nretention; k++) {
+			const struct gd__retention *rt = &a->retention[k];
+			if (rt->unless_consent && !gd__register_activity(r, rt->unless_consent))
+				gd__reg_report_at(c, rt->unless_consent_line, 0, GD_REGISTER_ERROR, "activity \"%s\": retention \"unless_consent\" names \"%s\", which is not an activity of the register: name the activity the subject's agreement is recorded for in the consent ledger",
+				                  a->id, rt->unless_consent);
+		}
 		for (size_t k = 0; k < a->nreads_from; k++) {
 			const struct gd__read_source *rs = &a->reads_from[k];
 			const struct gd__activity *src = gd__register_activity(r, rs->activity);
@@ -1098,6 +1200,16 @@ static void parse_activity(struct gd__reg_ctx *c, struct fy_node *n, struct gd__
 	gd__reg_member(n, "on_request", &fk);
 	if (fk && format2(c, fk, "\"on_request\""))
 		a->on_request = gd__reg_boolean(c, n, "on_request", false, what);
+	fk = NULL;
+	gd__reg_member(n, "answers_authorities", &fk);
+	if (fk && format2(c, fk, "\"answers_authorities\"")) {
+		a->answers_authorities = gd__reg_boolean(c, n, "answers_authorities", false, what);
+		bool named = false;
+		for (size_t i = 0; i < a->nrecipients && !named; i++)
+			named = a->recipients[i].kind && strcmp(a->recipients[i].kind, "authority") == 0;
+		if (a->answers_authorities && !named)
+			ERR(c, fk, "%s: answers_authorities and no recipient of kind authority: name the authorities it answers, e.g. - {name: autorités judiciaires, kind: authority}", what);
+	}
 	if (a->read_only && !gd__reg_member(n, "reads_from", NULL))
 		WARN(c, n, "%s: read_only and no \"reads_from\": it stores nothing and may read nothing of the other activities", what);
 	parse_retention(c, n, a, what);
@@ -1183,7 +1295,7 @@ static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = {"kind", "offered", "reason", "conditions",
 	                                   "identity_proof", "extra_copies_charged", "channels", "fee",
-	                                   "identity", "categories", NULL};
+	                                   "identity", "categories", "inform_changes", NULL};
 	static const char *const channel_kinds[] = {"email", "post", "form", "in_person", "phone", NULL};
 	static const char *const fees[] = {"free", "free_unless_unfounded", NULL};
 	struct fy_node *keyn = NULL, *l = gd__reg_member(root, "rights", &keyn);
@@ -1237,12 +1349,19 @@ static void parse_rights(struct gd__reg_ctx *c, struct fy_node *root)
 			gd__reg_strings(c, item, "categories", false, "a right", &r.categories, &list);
 			check_terms(c, &r.categories, list, GD__TAXO_CATEGORY, "a right");
 		}
+		/* Wimi §11: the company's own changes are told to the person (rights/owed.c). */
+		kn = NULL;
+		gd__reg_member(item, "inform_changes", &kn);
+		if (kn && format2(c, kn, "a right's \"inform_changes\""))
+			r.inform_changes = gd__reg_boolean(c, item, "inform_changes", false, "a right");
 		/* Art. 12(5): a charge is the exception (manifestly unfounded or excessive, further copies). */
 		if (r.fee && strcmp(r.fee, "free") == 0 && r.extra_copies_charged)
 			ERR(c, gd__reg_member(item, "fee", NULL), "a right: fee \"free\" and extra_copies_charged: true contradict each other: say free_unless_unfounded, or that extra copies are free");
 		if (k < 0)
 			continue;
 		r.kind = right_kinds[k];
+		if (r.inform_changes && strcmp(r.kind, "rectification") != 0)
+			ERR(c, gd__reg_member(item, "inform_changes", NULL), "right \"%s\": \"inform_changes\" belongs to the rectification right: move it there", r.kind);
 		if (!r.offered && !r.reason)
 			ERR(c, item, "right \"%s\" is not offered and no \"reason\" says why: quote the notice's reason", r.kind);
 		if (gd__register_right(c->r, r.kind)) {
@@ -1322,6 +1441,7 @@ int gd__register_parse(struct gd__register **out, const char *file, const void *
 	parse_backups(&c, root, "the register", &c.r->backups);
 	parse_activities(&c, root);
 	check_reads_from(&c);
+	parse_cookies(&c, root);
 	parse_rights(&c, root);
 	check_rights_waived(&c, root);
 	if (c.oom)

@@ -146,6 +146,16 @@ struct gd__retention {
 	bool has_minimum;
 	struct gd__stage minimum;        /* action unused */
 	struct gd__stage_clocks *clocks; /* NULL, or one per stage (format 2) */
+	/*
+	 * Format 2: the exception of a consent ("supprimées dès la transaction
+	 * réalisée, sauf accord exprès du client"): while the consent ledger holds
+	 * the subject's live consent to this activity (whatever its basis: the
+	 * ledger records express agreements too), none of the rule's stages runs;
+	 * they run at their own date or when the consent ends, whichever is
+	 * later. NULL: no exception.
+	 */
+	const char *unless_consent;
+	int unless_consent_line;
 };
 
 struct gd__activity {
@@ -200,6 +210,12 @@ struct gd__activity {
 	 * ("uniquement à la demande expresse de l'utilisateur").
 	 */
 	bool read_only, on_request;
+	/*
+	 * Format 2: the activity answers authorities' requests (WinBooks "Accès
+	 * dans le cadre d'une demande des autorités"): it is read only through
+	 * gd_record_disclose, which queues the notice to the data's owner.
+	 */
+	bool answers_authorities;
 };
 
 /* Kinds of rights, as request kinds (docs/register.md). */
@@ -218,6 +234,12 @@ struct gd__right {
 	const char *identity;        /* what identity check is asked, in words */
 	/* Format 2, rectification: the only categories it changes (empty: any). */
 	struct gd__strings categories;
+	/*
+	 * Format 2, rectification: a change the company makes to a person's data
+	 * (not one the person requested) is told to the person ("ces derniers en
+	 * seront spontanément informés"): an outbox notice to the subject.
+	 */
+	bool inform_changes;
 };
 
 struct gd__event_def {
@@ -278,6 +300,24 @@ struct gd__register {
 		const char *support_access;                               /* "on_request" or "standing" */
 	} controls;
 	struct gd__backup_promise backups; /* format 2: the backups the notice promises */
+	/*
+	 * Format 2: the cookies as the notice declares them (Art. 13, ePrivacy
+	 * Art. 5(3)): where the cookie policy is, the notice's words, and each
+	 * cookie (or family of cookies) with the activity it serves and its
+	 * lifetime. present false: no "cookies" key.
+	 */
+	struct {
+		bool present;
+		const char *policy; /* the cookie policy's URL (http or https) */
+		const char *text;   /* the notice's words about cookies */
+		struct gd__cookie {
+			const char *name, *activity, *purpose, *provider;
+			bool has_lifetime;
+			struct gd__period lifetime;
+			int line;
+		} * list;
+		size_t n;
+	} cookies;
 };
 
 /*

@@ -28,7 +28,7 @@
 static void vreport(struct gd__reg_ctx *c, int line, int col, enum gd_register_severity sev,
                     const char *fmt, va_list ap)
 {
-	char msg[420];
+	char msg[640]; /* the longest: an unknown key with every key of an activity */
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (sev == GD_REGISTER_ERROR) {
 		if (c->nerr++ == 0)

@@ -186,6 +186,7 @@ static json_t *activity_json(const struct gd__activity *a)
 		}
 		put(ro, "stages", st);
 		put(ro, "legal_reference", jstr(r->legal_reference));
+		put(ro, "unless_consent", jstr(r->unless_consent));
 		put(ro, "text", jstr(r->text));
 		json_array_append_new(ret, ro);
 	}
@@ -273,12 +274,35 @@ json_t *gd__register_json(const struct gd__register *r)
 			json_object_set_new(e, "identity_proof", json_true());
 		if (g->extra_copies_charged)
 			json_object_set_new(e, "extra_copies_charged", json_true());
+		if (g->inform_changes)
+			json_object_set_new(e, "inform_changes", json_true());
 		put(e, "channels", jstrings(&g->channels));
 		put(e, "fee", jstr(g->fee));
 		put(e, "identity", jstr(g->identity));
 		json_array_append_new(rights, e);
 	}
 	put(o, "rights", rights);
+	if (r->cookies.present) {
+		json_t *ck = json_object(), *list = json_array();
+		put(ck, "policy", jstr(r->cookies.policy));
+		put(ck, "text", jstr(r->cookies.text));
+		for (size_t i = 0; i < r->cookies.n; i++) {
+			const struct gd__cookie *k = &r->cookies.list[i];
+			json_t *e = json_object();
+			put(e, "name", jstr(k->name));
+			put(e, "activity", jstr(k->activity));
+			if (k->has_lifetime) {
+				char per[64];
+				period_str(per, k->lifetime);
+				put(e, "lifetime", jstr(per));
+			}
+			put(e, "purpose", jstr(k->purpose));
+			put(e, "provider", jstr(k->provider));
+			json_array_append_new(list, e);
+		}
+		put(ck, "list", list);
+		json_object_set_new(o, "cookies", ck);
+	}
 	return o;
 }
 
@@ -922,6 +946,28 @@ static int write_doc(const struct gd__register *r, FILE *out, bool html, const c
 			char label[256];
 			right_label(&d, g->kind, label);
 			row(&d, label, sb_str(b));
+		}
+		table_end(&d);
+	}
+	if (r->cookies.present) {
+		heading(&d, 2, L("Cookies"), "cookie-declarations");
+		table_start(&d);
+		row(&d, L("Cookie policy"), r->cookies.policy);
+		row(&d, L("Cookies (notice)"), r->cookies.text);
+		for (size_t i = 0; i < r->cookies.n; i++) {
+			const struct gd__cookie *ck = &r->cookies.list[i];
+			char per[128];
+			gd__buf_reset(b);
+			sb_add(b, "%s%s", L("activity: "), ck->activity);
+			if (ck->has_lifetime) {
+				period_words(po, per, ck->lifetime);
+				sb_add(b, "%s%s", L(" — lifetime: "), per);
+			}
+			if (ck->purpose)
+				sb_add(b, " — %s", ck->purpose);
+			if (ck->provider)
+				sb_add(b, "%s%s", L(" — set by: "), ck->provider);
+			row(&d, ck->name, sb_str(b));
 		}
 		table_end(&d);
 	}

@@ -13,6 +13,7 @@
 
 #include "lib/internal.h"
 #include "lib/register/register.h"
+#include "lib/rights/rights.h"
 
 struct gd__register_cache {
 	struct gd__register_cache *next;
@@ -153,6 +154,79 @@ int gd__register_current(gd_actor *a, const struct gd__register **out)
 	return 0;
 }
 
+static json_t *find_by(json_t *arr, const char *key, const char *value);
+
+/*
+ * What a new version changes of what people were told (Art. 13/14: the
+ * controller, DPO, authority, rights, and per activity its purposes, bases,
+ * data, recipients, transfers, retention…), as opposed to the register's own
+ * bookkeeping (format, events, taxonomy, security measures and controls,
+ * roles, dates, impact assessments, reads_from and the read gates): one
+ * policy-change notice per section or activity changed (rights/owed.c).
+ */
+static bool told(const char *key, bool activity)
+{
+	static const char *const top[] = {"gardien_register", "events", "taxonomy", "security", "controls", NULL};
+	static const char *const act[] = {"roles", "created", "updated", "dpia", "reads_from", "read_only",
+	                                  "on_request", "legal_claims", "security", "notice", NULL};
+	for (const char *const *k = activity ? act : top; *k; k++)
+		if (strcmp(*k, key) == 0)
+			return false;
+	return true;
+}
+
+static bool told_equal(json_t *x, json_t *y)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach (x, k, v)
+		if (told(k, true) && !json_equal(v, json_object_get(y, k)))
+			return false;
+	json_object_foreach (y, k, v)
+		if (told(k, true) && !json_object_get(x, k))
+			return false;
+	return true;
+}
+
+static int policy_changes(gd_actor *a, int64_t previous, const struct gd__register *now, int64_t version)
+{
+	struct gd__register *old = NULL;
+	json_t *j1 = NULL, *j2 = NULL;
+	int rc = fetch(a, previous, &old, NULL, NULL);
+	if (rc < 0)
+		return rc;
+	if (!(j1 = gd__register_json(old)) || !(j2 = gd__register_json(now))) {
+		rc = gd__err(GD_ENOMEM, "out of memory comparing registers");
+		goto done;
+	}
+	const char *k;
+	json_t *v;
+	json_object_foreach (j1, k, v)
+		if (rc == 0 && strcmp(k, "activities") != 0 && told(k, false) && !json_equal(v, json_object_get(j2, k)))
+			rc = gd__owed_policy_change(a, version, k);
+	json_object_foreach (j2, k, v)
+		if (rc == 0 && strcmp(k, "activities") != 0 && told(k, false) && !json_object_get(j1, k))
+			rc = gd__owed_policy_change(a, version, k);
+	json_t *fa = json_object_get(j1, "activities"), *ta = json_object_get(j2, "activities"), *e;
+	size_t i;
+	json_array_foreach (fa, i, e) {
+		const char *id = json_string_value(json_object_get(e, "id"));
+		json_t *w = find_by(ta, "id", id);
+		if (rc == 0 && (!w || !told_equal(e, w)))
+			rc = gd__owed_policy_change(a, version, id);
+	}
+	json_array_foreach (ta, i, e) {
+		const char *id = json_string_value(json_object_get(e, "id"));
+		if (rc == 0 && !find_by(fa, "id", id))
+			rc = gd__owed_policy_change(a, version, id);
+	}
+done:
+	json_decref(j1);
+	json_decref(j2);
+	gd__register_free(old);
+	return rc;
+}
+
 int gd_register_load_buffer(gd_actor *a, const char *name, const void *text, size_t len,
                             int64_t *out_version, int *out_unchanged)
 {
@@ -206,6 +280,9 @@ int gd_register_load_buffer(gd_actor *a, const char *name, const void *text, siz
 	                 " activities, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	                 "iiitttib", a->tenant_id, version, (int64_t)gd_vault_now(v), a->principal, base,
 	                 hex, (int64_t)r->nactivities, text, len);
+	/* Wimi §24 "Toute nouvelle version ... sera portée à la connaissance des clients/prospects". */
+	if (rc == 0 && version > 1)
+		rc = policy_changes(a, version - 1, r, version);
 	if (rc < 0)
 		goto done;
 	snprintf(why, sizeof why, "version %lld, %zu activities, blake2b %.16s", (long long)version,

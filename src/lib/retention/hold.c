@@ -123,7 +123,7 @@ int gd_hold_lift(gd_actor *a, int64_t id, const char *reason)
 		return rc;
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT h.subject_id, h.record_id, h.lifted_at, s.pseudonym FROM holds h"
-	                  " LEFT JOIN subjects s ON s.id = h.subject_id WHERE h.id = ? AND h.tenant_id = ?",
+	                  " LEFT JOIN subjects s ON s.id = h.subject_id AND s.tenant_id = h.tenant_id WHERE h.id = ? AND h.tenant_id = ?",
 	                  "ii", id, a->tenant_id);
 	if (rc < 0)
 		goto done;
@@ -170,7 +170,7 @@ int gd_hold_list(gd_actor *a, const char *subject, bool all,
 		return rc;
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT h.id, s.pseudonym, h.record_id, h.reason, h.placed_at, h.placed_by,"
-	                  " coalesce(h.lifted_at, 0) FROM holds h LEFT JOIN subjects s ON s.id = h.subject_id"
+	                  " coalesce(h.lifted_at, 0) FROM holds h LEFT JOIN subjects s ON s.id = h.subject_id AND s.tenant_id = h.tenant_id"
 	                  " WHERE h.tenant_id = ? AND (? = 0 OR h.subject_id = ?) AND (? = 1 OR h.lifted_at IS NULL)"
 	                  " ORDER BY h.id",
 	                  "iiii", a->tenant_id, s.id, s.id, (int64_t)all);
@@ -208,7 +208,7 @@ static int minimum_blocks(gd_actor *a, const struct gd__subject *s)
 		return rc;
 	rc = gd__db_query(db, &st,
 	                  "SELECT r.id, r.activity, r.category, r.subject_category, r.collected_at, o.object"
-	                  " FROM records r LEFT JOIN record_objects o ON o.record_id = r.id"
+	                  " FROM records r LEFT JOIN record_objects o ON o.record_id = r.id AND o.tenant_id = r.tenant_id"
 	                  " WHERE r.subject_id = ? ORDER BY r.id",
 	                  "i", s->id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {

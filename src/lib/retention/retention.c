@@ -134,6 +134,7 @@ struct ctx {
 		struct ruleset rs;
 	} cache[RULE_CACHE];
 	const struct rule_slot *last; /* the slot of the previous row: batches repeat keys */
+	bool consent_kept;            /* compute_next: a rule's stages wait on a live consent (unless_consent) */
 	/* sweep only */
 	const struct gd__retention *why_rule; /* the rule `why` was written for */
 	char why[160];
@@ -297,12 +298,35 @@ static int stage_due(gd__store *db, const struct gd__retention *rule, size_t i, 
 	return 0;
 }
 
+/*
+ * The exception of a consent on `rule` (register.h, unless_consent): in
+ * *until, 0 when none is in force for the subject, the consent's expiry when
+ * it is live and expires, GD__DUE_NEVER when it is live with no expiry. A
+ * consent given or withdrawn invalidates the subject's due dates (consent.c),
+ * so the cached date never outlives the consent it was computed under.
+ */
+static int consent_exception(struct ctx *c, const struct gd__retention *rule, int64_t subject_id, gd_time *until)
+{
+	*until = 0;
+	if (!rule->unless_consent || !subject_id)
+		return 0;
+	enum gd_consent_state state;
+	gd_time exp = 0;
+	int rc = gd__consent_state(c->a, &state, &exp, subject_id, rule->unless_consent);
+	if (rc < 0)
+		return rc;
+	if (state == GD_CONSENT_LIVE)
+		*until = exp ? exp : GD__DUE_NEVER;
+	return 0;
+}
+
 /* The next transition of `r` under the rules `rs` (see the file comment). */
 static int compute_next(struct ctx *c, const struct row *r, const struct ruleset *rs, struct next *out)
 {
 	gd__store *db = c->a->v->store;
 	struct next best = {GD__DUE_NEVER, -1, -1, NULL}, arch = best;
 	*out = best;
+	c->consent_kept = false;
 	/* A minimum holds back the stages that remove the data (anonymise, delete). */
 	gd_time floor = 0;
 	bool pending = false;
@@ -315,6 +339,14 @@ static int compute_next(struct ctx *c, const struct row *r, const struct ruleset
 		const struct gd__retention *rule = &rs->act->retention[k];
 		if (!in_set(rs, rule, r->category))
 			continue;
+		gd_time consent_until = 0;
+		int crc = consent_exception(c, rule, r->subject_id, &consent_until);
+		if (crc < 0)
+			return crc;
+		if (consent_until == GD__DUE_NEVER) {
+			c->consent_kept = true;
+			continue; /* kept while the consent lives: no stage of the rule is due */
+		}
 		for (size_t i = 0; i < rule->nstages; i++) {
 			const struct gd__stage *st = &rule->stages[i];
 			if (stage_after(st->action) <= r->stage)
@@ -325,6 +357,8 @@ static int compute_next(struct ctx *c, const struct row *r, const struct ruleset
 				continue;
 			if (rc < 0)
 				return rc;
+			if (due < consent_until)
+				due = consent_until;
 			if (st->action != GD__STAGE_ARCHIVE) {
 				if (pending)
 					continue;
@@ -374,19 +408,20 @@ int gd__retention_forget(gd_vault *v, int64_t first, int64_t last)
 int gd__retention_track(gd_vault *v, int64_t record_id, int64_t tenant_id)
 {
 	/* An upsert: a PostgreSQL vault created before the trigger was dropped
-	 * may still have it (the index row is then written twice, the same). */
+	 * may still have it (the index row is then written twice, the same).
+	 * The tenant is never set: a record's never changes, and Citus refuses
+	 * an update of the distribution column. */
 	return gd__db_exec(v->store,
 	                   "INSERT INTO retention_due (record_id, tenant_id, due_at, action, stage_no)"
 	                   " VALUES (?, ?, -1, -1, -1) ON CONFLICT (record_id) DO UPDATE SET"
-	                   " tenant_id = excluded.tenant_id, due_at = -1, action = -1, stage_no = -1",
+	                   " due_at = -1, action = -1, stage_no = -1",
 	                   "ii", record_id, tenant_id);
 }
 
-int gd__retention_forget_subject(gd_vault *v, int64_t subject_id)
+int gd__retention_forget_one(gd_vault *v, int64_t tenant_id, int64_t record_id)
 {
-	return gd__db_exec(v->store,
-	                   "DELETE FROM retention_due WHERE record_id IN (SELECT id FROM records WHERE subject_id = ?)",
-	                   "i", subject_id);
+	return gd__db_exec(v->store, "DELETE FROM retention_due WHERE tenant_id = ? AND record_id = ?", "ii",
+	                   tenant_id, record_id);
 }
 
 /*
@@ -682,9 +717,9 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		rc = gd__db_query(v->store, &st,
 		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at,"
 		                  " r.stage, s.pseudonym, r.subject_category, r.id IS NULL, o.object"
-		                  " FROM retention_due d LEFT JOIN records r ON r.id = d.record_id"
-		                  " LEFT JOIN subjects s ON s.id = r.subject_id"
-		                  " LEFT JOIN record_objects o ON o.record_id = d.record_id"
+		                  " FROM retention_due d LEFT JOIN records r ON r.id = d.record_id AND r.tenant_id = d.tenant_id"
+		                  " LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
+		                  " LEFT JOIN record_objects o ON o.record_id = d.record_id AND o.tenant_id = d.tenant_id"
 		                  " WHERE d.tenant_id = ? AND d.due_at <= ?"
 		                  " ORDER BY d.due_at LIMIT ?",
 		                  "iii", a->tenant_id, (int64_t)now, (int64_t)o.batch);
@@ -847,7 +882,7 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT r.id, r.subject_id, r.activity, r.category, r.collected_at, r.stage,"
 	                  " r.subject_category, o.object FROM records r"
-	                  " LEFT JOIN record_objects o ON o.record_id = r.id WHERE r.tenant_id = ? ORDER BY r.id",
+	                  " LEFT JOIN record_objects o ON o.record_id = r.id AND o.tenant_id = r.tenant_id WHERE r.tenant_id = ? ORDER BY r.id",
 	                  "i", a->tenant_id);
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
 		struct row r = {0};
@@ -870,7 +905,10 @@ int gd__retention_plan(gd_actor *a, const struct gd__register *reg, gd_time unti
 			if ((rc = compute_next(c, &r, rs, &nx)) < 0)
 				break;
 			if (nx.due == GD__DUE_NEVER) {
-				tot.waiting += step == 0;
+				if (step == 0 && c->consent_kept)
+					tot.kept_by_consent++;
+				else
+					tot.waiting += step == 0;
 				break;
 			}
 			if (nx.due == GD__DUE_HELD) {

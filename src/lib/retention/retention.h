@@ -72,8 +72,8 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s);
 /*
  * What a deletion of records owes the due-date index, as no trigger does it
  * (50-retention.sql): their rows go. Called by the records table's owner
- * (record.c) in the deleting transaction: records `first`..`last`, or every
- * record of a subject (before the records themselves are deleted).
+ * (record.c) in the deleting transaction: records `first`..`last`, or a list
+ * of records by id (a subject's, before the records themselves are deleted).
  */
 int gd__retention_forget(gd_vault *v, int64_t first, int64_t last);
 /*
@@ -83,7 +83,8 @@ int gd__retention_forget(gd_vault *v, int64_t first, int64_t last);
  * next sweep that reaches it, and ids are never given twice.
  */
 int gd__retention_track(gd_vault *v, int64_t record_id, int64_t tenant_id);
-int gd__retention_forget_subject(gd_vault *v, int64_t subject_id);
+/* Record `record_id` of tenant `tenant_id` (a subject's, one by one: record.c). */
+int gd__retention_forget_one(gd_vault *v, int64_t tenant_id, int64_t record_id);
 
 /* Removes the personal part of a record (see docs/retention.md, "Anonymisation"). */
 int gd__retention_anonymise_row(gd_actor *a, int64_t record_id, gd_time collected_at);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/retention/retention.h"
 #include "lib/rights/rights.h"
 
 static int check_source(const char *s, const char *what)
@@ -108,6 +109,9 @@ int gd_consent_give(gd_actor *a, const char *subject, const char *activity,
 	                 "iitiiibtttt", a->tenant_id, s.id, activity, event, (int64_t)at,
 	                 (int64_t)expires, hash, sizeof hash, version, ev->channel,
 	                 ev->source ? ev->source : "subject", a->principal);
+	/* A retention exception may last as long as this consent (unless_consent): reschedule. */
+	if (rc == 0)
+		rc = gd__retention_invalidate_subject(v, s.id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 						.action = event == GD_CONSENT_RENEWED ? "consent.renew" : "consent.give",
@@ -155,6 +159,8 @@ int gd_consent_withdraw(gd_actor *a, const char *subject, const char *activity, 
 	                 " principal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	                 "iitiittt", a->tenant_id, s.id, activity, (int64_t)GD_CONSENT_WITHDRAWN,
 	                 (int64_t)gd_vault_now(v), channel, "subject", a->principal);
+	if (rc == 0)
+		rc = gd__retention_invalidate_subject(v, s.id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 						.action = "consent.withdraw", .purpose = activity, .subject = subject});
@@ -266,12 +272,13 @@ int gd_consent_members(gd_actor *a, const char *activity, int (*cb)(void *ud, co
 		return rc;
 	/* The latest event of each subject for the activity, live, and no objection to it. */
 	rc = gd__db_query(db, &st,
-	                  "SELECT s.pseudonym FROM consents c JOIN subjects s ON s.id = c.subject_id"
+	                  "SELECT s.pseudonym FROM consents c JOIN subjects s ON s.id = c.subject_id AND s.tenant_id = c.tenant_id"
 	                  " WHERE c.tenant_id = ? AND c.activity = ? AND c.event <> ?"
 	                  " AND (c.expires_at = 0 OR c.expires_at > ?)"
 	                  " AND c.id = (SELECT max(c2.id) FROM consents c2"
 	                  "             WHERE c2.subject_id = c.subject_id AND c2.activity = c.activity)"
 	                  " AND NOT EXISTS (SELECT 1 FROM subject_limits l WHERE l.subject_id = c.subject_id"
+	                  "                 AND l.tenant_id = c.tenant_id"
 	                  "                 AND l.kind = ? AND l.activity = c.activity)"
 	                  " ORDER BY c.subject_id",
 	                  "itiii", a->tenant_id, activity, (int64_t)GD_CONSENT_WITHDRAWN, (int64_t)now,
@@ -306,7 +313,7 @@ int gd_consent_expiring(gd_actor *a, gd_time until,
 		return rc;
 	rc = gd__db_query(db, &st,
 	                  "SELECT s.pseudonym, c.activity, c.expires_at FROM consents c"
-	                  " JOIN subjects s ON s.id = c.subject_id"
+	                  " JOIN subjects s ON s.id = c.subject_id AND s.tenant_id = c.tenant_id"
 	                  " WHERE c.tenant_id = ? AND c.event <> ? AND c.expires_at > ? AND c.expires_at <= ?"
 	                  " AND c.id = (SELECT max(c2.id) FROM consents c2"
 	                  "             WHERE c2.subject_id = c.subject_id AND c2.activity = c.activity)"

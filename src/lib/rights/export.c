@@ -858,10 +858,10 @@ int gd_request_export(gd_actor *a, int64_t id, enum gd_export_format fmt, gd_wri
 		                "SELECT coalesce(max(seq), 0) + 1 FROM request_steps WHERE request_id = ?", "i", id);
 		if (rc == 0)
 			rc = gd__db_exec(v->store,
-			                 "INSERT INTO request_steps (request_id, seq, at, principal, state, note)"
-			                 " VALUES (?, ?, ?, ?, ?, ?)",
-			                 "iiitit", id, seq, (int64_t)gd_vault_now(v), a->principal,
-			                 (int64_t)GD_REQUEST_IN_PROGRESS, "copy delivered");
+			                 "INSERT INTO request_steps (request_id, seq, at, principal, state, note, tenant_id)"
+			                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
+			                 "iiititi", id, seq, (int64_t)gd_vault_now(v), a->principal,
+			                 (int64_t)GD_REQUEST_IN_PROGRESS, "copy delivered", a->tenant_id);
 		if (rc == 0)
 			rc = gd__db_exec(v->store, "UPDATE requests SET state = ? WHERE id = ?", "ii",
 			                 (int64_t)GD_REQUEST_IN_PROGRESS, id);

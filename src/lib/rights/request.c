@@ -170,10 +170,10 @@ static int step_ex(gd_actor *a, const gd_request *r, enum gd_request_state state
 	                    "i", r->id);
 	if (rc == 0)
 		rc = gd__db_exec(db,
-		                 "INSERT INTO request_steps (request_id, seq, at, principal, state, note)"
-		                 " VALUES (?, ?, ?, ?, ?, ?)",
-		                 "iiitit", r->id, seq, (int64_t)gd_vault_now(a->v), a->principal,
-		                 (int64_t)state, note);
+		                 "INSERT INTO request_steps (request_id, seq, at, principal, state, note, tenant_id)"
+		                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
+		                 "iiititi", r->id, seq, (int64_t)gd_vault_now(a->v), a->principal,
+		                 (int64_t)state, note, a->tenant_id);
 	if (rc == 0)
 		rc = gd__db_exec(db, "UPDATE requests SET state = ? WHERE id = ?", "ii", (int64_t)state, r->id);
 	if (rc == 0)

@@ -218,7 +218,7 @@ int gd_request_rectify(gd_actor *a, int64_t id, int64_t record_id, enum gd_value
 	if ((rc = gd__request_load_verified(a, &r, id, "rectification")) < 0)
 		goto done;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT r.category, r.activity FROM records r JOIN subjects s ON s.id = r.subject_id"
+	                  "SELECT r.category, r.activity FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
 	                  " WHERE r.id = ? AND r.tenant_id = ? AND s.pseudonym = ?",
 	                  "iit", record_id, a->tenant_id, r.subject);
 	if (rc < 0)
@@ -334,7 +334,7 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 	char buf[GD_REASON_MAX + 64], hold_reason[256];
 	int rc = gd__db_query(db, &st,
 	                      "SELECT r.id, r.activity, r.category, r.collected_at, r.stage, r.subject_category,"
-	                      " o.object, r.mac FROM records r LEFT JOIN record_objects o ON o.record_id = r.id"
+	                      " o.object, r.mac FROM records r LEFT JOIN record_objects o ON o.record_id = r.id AND o.tenant_id = r.tenant_id"
 	                      " WHERE r.subject_id = ? ORDER BY r.activity, r.id",
 	                      "i", c->s.id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {

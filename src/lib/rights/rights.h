@@ -79,6 +79,25 @@ int gd__outbox_notify(gd_actor *a, const char *action, const char *subject, cons
  */
 int gd__outbox_erase_hook(gd_actor *a, const struct gd__subject *s);
 
+/*
+ * owed.c: notices owed to people and customers, queued inside the caller's
+ * operation. The read check refuses an ordinary read for an activity that
+ * only answers authorities (gd_record_disclose's own read passes it).
+ * gd__owed_change: a change made by the company (no request under way) to a
+ * record, told to the subject when the rectification right says inform_changes.
+ * gd__owed_policy_change: version `version` changed `where` (a section or an
+ * activity) of what people were told. gd__owed_breach: one "breach:ID" notice
+ * to each customer of `activity` (NULL: of every processor activity) not yet
+ * told, *queued the count; gd__owed_breach_clock: how many were queued, how
+ * many are not acknowledged, the last acknowledgement.
+ */
+int gd__owed_read_check(gd_actor *a, const struct gd__record_meta *m, const char *purpose);
+int gd__owed_change(gd_actor *a, const char *subject, const char *activity, const char *category,
+                    int64_t record_id);
+int gd__owed_policy_change(gd_actor *a, int64_t version, const char *where);
+int gd__owed_breach(gd_actor *a, int64_t breach_id, const char *activity, int64_t *queued);
+int gd__owed_breach_clock(gd_actor *a, int64_t breach_id, int64_t *owed, int64_t *pending, gd_time *last_ack);
+
 /* ---- requests (request.c, request_complete.c) ---- */
 
 /* Records a move of request `r` to `state` (a request_steps row) and audits it as `action`. */

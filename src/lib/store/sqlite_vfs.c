@@ -1,7 +1,21 @@
 /*
- * sqlite_vfs.c — a thin layer over SQLite's default VFS that can drop one
- * device flush: the sync of a WAL header written into an empty WAL file (and,
- * always, a truncation to the size a file already has).
+ * sqlite_vfs.c — a thin layer over SQLite's default VFS: the WAL's truncation
+ * made durable, and one device flush that can be left out (the sync of a WAL
+ * header written into an empty WAL). A truncation to the size a file already
+ * has is always left out.
+ *
+ * An erasure's commit is followed by a TRUNCATE checkpoint (store_sqlite.c):
+ * the WAL is copied into the database, the database synced, and the WAL
+ * truncated to nothing, since its old frames hold images of the erased rows.
+ * SQLite does not sync that truncation: until the file system commits it on
+ * its own (seconds later), a power cut brings the whole old WAL back, and the
+ * erased rows' images with it. So a truncation of the WAL to 0 is synced here
+ * before the checkpoint returns: an erasure that returned is scrubbed from the
+ * disk, not only from the page cache (tests/unit/test_crash.c cuts power at
+ * every step to check it). Overwriting the log with zeros instead was tried
+ * and dropped: zeros that only partly reached the disk leave the old header
+ * in front of a prefix of the old log, which a recovery replays over the newer
+ * database; a truncation has no such half-way state.
  *
  * Two VFSes are registered. GD__VFS_NAME keeps every sync SQLite asks for: the
  * default, safe on any file system. GD__VFS_ORDERED_NAME, chosen by the
@@ -14,24 +28,28 @@
  * frames, and a recovery would replay part of an old log over a newer database.
  * When the file is empty (new, or truncated by the TRUNCATE checkpoint that
  * scrubs the log after every erasure) there are no old frames to mix with:
- * after a crash the file holds either the old log whole (its truncation had
- * not reached the disk; every frame of it was already copied into the
- * database, so replaying it changes nothing) or the new header and some of the
- * new frames, and a frame without its header fails its checksum. The commit
+ * after a crash the file holds nothing, or the new header and some of the new
+ * frames, and a frame without its header fails its checksum. The commit
  * itself is still synced before it returns (store_sqlite.c).
  *
  * This relies on what Linux file systems guarantee in their usual modes (ext4
  * data=ordered, the default; XFS; btrfs): after a crash, a file never shows the
  * old content of blocks it had freed. ext4 mounted data=writeback does not
- * (docs/FORMAT.md), nor can gardien tell from here what a file system or the
- * device under it does: hence an option, off by default.
+ * (docs/FORMAT.md): the size of the new log can reach the disk before its
+ * data, over blocks that still hold the old log's header and frames. Nor can
+ * gardien tell from here what a file system or the device under it does:
+ * hence an option, off by default.
  *
  * Every other call goes straight to the default VFS.
  */
+#define _GNU_SOURCE /* fallocate, FALLOC_FL_ZERO_RANGE */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/store/sqlite_vfs.h"
 
@@ -42,17 +60,22 @@ struct file {
 	sqlite3_file *real; /* the default VFS's file, allocated right after this one */
 	bool wal;
 	bool may_skip;  /* opened through the ordered-writes VFS */
-	bool skip_sync; /* the last write was a header into an empty WAL */
+	bool skip_sync; /* the last write was a header into an empty or zeroed WAL */
+	int fd;         /* the WAL's own descriptor for fallocate, opened at its first scrub; -1 */
+	char *path;     /* the WAL's name (SQLite's, valid while the file is open) */
 };
 
 static sqlite3_vfs *real_vfs;
 /* Counted for tests; atomic because vaults may live on several threads. */
-static atomic_uint_fast64_t wal_syncs, header_syncs_skipped;
+static atomic_uint_fast64_t wal_syncs, header_syncs_skipped, wal_zeroed;
 
 #define REAL(f) (((struct file *)(f))->real)
 
 static int f_close(sqlite3_file *f)
 {
+	struct file *p = (struct file *)f;
+	if (p->fd >= 0)
+		close(p->fd); /* SQLite holds no lock on a WAL file: none is lost */
 	int rc = REAL(f)->pMethods->xClose(REAL(f));
 	f->pMethods = NULL;
 	return rc;
@@ -63,22 +86,79 @@ static int f_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off)
 	return REAL(f)->pMethods->xRead(REAL(f), buf, n, off);
 }
 
+/* Whether a header written now at offset 0 of the WAL needs no sync of its own (see above). */
+static bool header_needs_no_sync(struct file *p)
+{
+	static const unsigned char zeros[WAL_HEADER_SIZE];
+	unsigned char old[WAL_HEADER_SIZE];
+	sqlite3_int64 size = -1;
+	if (p->real->pMethods->xFileSize(p->real, &size) != SQLITE_OK)
+		return false;
+	if (size == 0)
+		return p->may_skip;
+	return size >= WAL_HEADER_SIZE && p->real->pMethods->xRead(p->real, old, sizeof old, 0) == SQLITE_OK &&
+	       memcmp(old, zeros, sizeof old) == 0;
+}
+
 static int f_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
 {
 	struct file *p = (struct file *)f;
-	sqlite3_int64 size = -1;
-	if (p->wal && p->may_skip && off == 0 && n == WAL_HEADER_SIZE &&
-	    p->real->pMethods->xFileSize(p->real, &size) != SQLITE_OK)
-		size = -1;
-	p->skip_sync = size == 0;
+	p->skip_sync = p->wal && off == 0 && n == WAL_HEADER_SIZE && header_needs_no_sync(p);
 	return p->real->pMethods->xWrite(p->real, buf, n, off);
 }
 
+/*
+ * The WAL's content turned to zeros where it lies, as two metadata operations
+ * (unwritten extents; the blocks stay the file's): its first block, then the
+ * rest. A journaling file system commits them in that order, so no crash
+ * leaves the old header in front of part of the old log. False when the file
+ * system cannot (tmpfs, older kernels): then the WAL is truncated.
+ */
+static bool zero_wal(struct file *p, sqlite3_int64 size)
+{
+	const off_t first = 4096;
+	if (p->fd < 0 && p->path)
+		p->fd = open(p->path, O_RDWR | O_CLOEXEC);
+	if (p->fd < 0)
+		return false;
+	int rc;
+	do
+		rc = fallocate(p->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 0, size < first ? size : first);
+	while (rc != 0 && errno == EINTR);
+	if (rc == 0 && size > first) {
+		do
+			rc = fallocate(p->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, first, size - first);
+		while (rc != 0 && errno == EINTR);
+		/* Past the first block a failure leaves the header zeroed: the truncation below is still right. */
+	}
+	return rc == 0;
+}
+
+/* The WAL's old frames made unreadable, and that made durable: zeroed (or,
+ * where the file system cannot, truncated), then synced. */
+static int scrub_wal(struct file *p)
+{
+	sqlite3_int64 size = 0;
+	int rc = p->real->pMethods->xFileSize(p->real, &size);
+	if (rc != SQLITE_OK || size == 0)
+		return rc;
+	if (zero_wal(p, size))
+		atomic_fetch_add_explicit(&wal_zeroed, 1, memory_order_relaxed);
+	else if ((rc = p->real->pMethods->xTruncate(p->real, 0)) != SQLITE_OK)
+		return rc;
+	atomic_fetch_add_explicit(&wal_syncs, 1, memory_order_relaxed);
+	return p->real->pMethods->xSync(p->real, SQLITE_SYNC_NORMAL);
+}
+
 /* A checkpoint "truncates" the database to the size it already has: a system
- * call and an inode update for nothing, after every erasure. */
+ * call and an inode update for nothing, after every erasure. The WAL truncated
+ * to 0 (the scrub after an erasure) is synced: see above. */
 static int f_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
+	struct file *p = (struct file *)f;
 	sqlite3_int64 now;
+	if (p->wal && size == 0)
+		return scrub_wal(p);
 	if (REAL(f)->pMethods->xFileSize(REAL(f), &now) == SQLITE_OK && now == size)
 		return SQLITE_OK;
 	return REAL(f)->pMethods->xTruncate(REAL(f), size);
@@ -189,7 +269,10 @@ static int v_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags
 	struct file *p = (struct file *)f;
 	memset(p, 0, sizeof *p);
 	p->real = (sqlite3_file *)(p + 1);
+	p->fd = -1;
 	p->wal = (flags & SQLITE_OPEN_WAL) != 0;
+	/* SQLite keeps a file's name valid until it is closed (sqlite3_vfs.xOpen). */
+	p->path = p->wal ? (char *)name : NULL;
 	p->may_skip = vfs->pAppData != NULL;
 	int rc = real_vfs->xOpen(real_vfs, name, p->real, flags, out_flags);
 	if (rc == SQLITE_OK && p->real->pMethods->iVersion < 3)
@@ -264,5 +347,6 @@ struct gd__vfs_stats gd__vfs_stats(void)
 	return (struct gd__vfs_stats){
 		.wal_syncs = atomic_load_explicit(&wal_syncs, memory_order_relaxed),
 		.header_syncs_skipped = atomic_load_explicit(&header_syncs_skipped, memory_order_relaxed),
+		.wal_zeroed = atomic_load_explicit(&wal_zeroed, memory_order_relaxed),
 	};
 }

@@ -14,10 +14,12 @@
 /* Registers both VFSes (neither as the default); an SQLite result code. Call once. */
 int gd__vfs_register(void);
 
-/* Process-wide counts, for tests: WAL syncs issued, header syncs skipped. */
+/* Process-wide counts, for tests: WAL syncs issued, header syncs skipped,
+ * WALs scrubbed by zeroing (rather than truncated). */
 struct gd__vfs_stats {
 	uint64_t wal_syncs;
 	uint64_t header_syncs_skipped;
+	uint64_t wal_zeroed;
 };
 struct gd__vfs_stats gd__vfs_stats(void);
 

@@ -102,6 +102,15 @@ struct gd__store_engine {
 	/* Runs statements separated by ';', no parameters, not cached (format
 	 * conversions that re-create a table from the engine's schema file). */
 	int (*exec_script)(gd__store *s, const char *sql);
+	/* Optional (NULL: begin). A caller's batch: the write lock waits for its
+	 * first write — lock_writes, called by vault/tx.c before each write
+	 * operation of the batch, or the engine's own first write statement —
+	 * so that the read operations before it run as reads outside a batch
+	 * do, without the lock, and two processes reading in batches overlap. */
+	int (*begin_batch)(gd__store *s);
+	/* Optional: takes the write lock of a begin_batch transaction now (a
+	 * no-op once taken). */
+	int (*lock_writes)(gd__store *s);
 	/* Claims an audit lane for this connection, held until it closes: the
 	 * lowest one no other live session holds (audit/audit_lane.c). NULL: the
 	 * engine serialises every writer, all share lane 0. */
@@ -126,6 +135,8 @@ struct gd__pg_lock;
 int gd__pg_lock_open(struct gd__pg_lock **out, const char *url, const char *who);
 int gd__pg_lock_set(struct gd__pg_lock *l, bool exclusive, char *who_holds, size_t cap);
 void gd__pg_lock_unset_exclusive(struct gd__pg_lock *l);
+/* 0 while the lock's connection is alive; GD_EIO once it dropped (never blocks). */
+int gd__pg_lock_check(struct gd__pg_lock *l);
 void gd__pg_lock_close(struct gd__pg_lock *l);
 
 /*
@@ -158,6 +169,11 @@ int gd__store_copy(gd__store *from, gd__store *to, const char *table, struct gd_
 void gd__store_keep_release(struct gd__store_keep *keep);
 /* SQL text formatted and kept in `keep`; NULL when out of memory. */
 char *gd__store_keep_printf(struct gd__store_keep *keep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Format 7 (store_keys.c): tenant_id in every table that lacked it, and on
+ * PostgreSQL every key led by it. Inside the upgrade's transaction. */
+int gd__store_migrate_keys(gd__store *s);
+/* 1 when `table` has `column`, 0 when not (a catalogue query: safe inside a PostgreSQL transaction). */
+int gd__store_has_column(gd__store *s, const char *table, const char *column);
 /* Runs a query expected to return one integer; GD_ENOTFOUND if no row. */
 int gd__db_int(gd__store *s, int64_t *out, const char *sql, const char *types, ...);
 

@@ -18,10 +18,18 @@
  * the server backend's pid and the client's address, from pg_locks and
  * pg_stat_activity.
  *
+ * The lock connection can drop (a PostgreSQL restart, pg_terminate_backend,
+ * an idle timeout) and its lock with it, silently: nothing reads from it.
+ * gd__pg_lock_check, run before each write transaction, reads what the server
+ * sent (a FATAL message, the closed socket) without blocking; a lost lock
+ * refuses every later write of the process, since a restore may have taken
+ * the vault meanwhile (the handles' caches would no longer match the rows).
+ *
  * Invariant: nothing of the URL (it may hold a password) is ever put in an
  * error message.
  */
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -127,6 +135,33 @@ int gd__pg_lock_set(struct gd__pg_lock *l, bool exclusive, char *who, size_t cap
 		holder(l, exclusive, who, cap), rc = GD_EBUSY;
 	PQclear(res);
 	return rc;
+}
+
+int gd__pg_lock_check(struct gd__pg_lock *l)
+{
+	/* An idle lock connection receives nothing, unless its server ends it:
+	 * then a FATAL message, then the end of the stream. PQconsumeInput reads
+	 * what is waiting without blocking and fails at the end of the stream;
+	 * a few rounds reach it past the message (or past a harmless notice). */
+	bool lost = PQstatus(l->conn) != CONNECTION_OK;
+	for (int round = 0; !lost && round < 8; round++) {
+		struct pollfd p = {.fd = PQsocket(l->conn), .events = POLLIN};
+		if (p.fd < 0 || poll(&p, 1, 0) < 0)
+			lost = true;
+		else if (p.revents == 0)
+			break;
+		else
+			lost = !PQconsumeInput(l->conn) || PQstatus(l->conn) != CONNECTION_OK;
+	}
+	if (!lost)
+		return 0;
+	const char *m = PQerrorMessage(l->conn);
+	size_t n = strcspn(m, "\n");
+	return gd__err(GD_EIO,
+	               "the connection holding this process's lock on the PostgreSQL vault was lost (%.*s): a restore"
+	               " may have replaced the vault since, so writes are refused; open the vault again (restart the"
+	               " server)",
+	               (int)(n > 200 ? 200 : n), m);
 }
 
 void gd__pg_lock_unset_exclusive(struct gd__pg_lock *l)

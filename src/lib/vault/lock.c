@@ -29,7 +29,8 @@
  * A PostgreSQL vault (a postgresql:// URL) has no file beside it: its lock is
  * a session-level advisory lock on a connection of its own
  * (store/store_pg_lock.c), found in the same table by its URL and shared by
- * the process's handles the same way, and the refusal names the holder's
+ * the process's handles the same way (its loss refuses the process's later
+ * writes, gd__pg_lock_check), and the refusal names the holder's
  * client pid and command (its application_name) and PostgreSQL backend.
  */
 #include <errno.h>
@@ -257,8 +258,14 @@ void gd__lock_release(struct gd__lock *l, bool exclusive)
 
 int gd__lock_write(struct gd__lock *l)
 {
-	if (!l || l->pg) /* PostgreSQL queues writers on its advisory lock */
+	if (!l)
 		return 0;
+	if (l->pg) {                           /* PostgreSQL queues writers on its advisory lock; the vault lock must still be held */
+		pthread_mutex_lock(&table_mu); /* the lock connection is shared by the process's handles */
+		int rc = gd__pg_lock_check(l->pg);
+		pthread_mutex_unlock(&table_mu);
+		return rc;
+	}
 	pthread_mutex_lock(&l->wmu);
 	if (l->wdepth++ > 0)
 		return 0;

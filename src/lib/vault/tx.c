@@ -13,7 +13,9 @@
  *
  * An outermost read (gd__op_begin_read) runs in a read transaction of the
  * engine (no write lock) and its audit entries are committed after it, before
- * gd__op_end returns (audit/audit_lane.c). Outermost write transactions and
+ * gd__op_end returns (audit/audit_lane.c) — or, inside a group of reads
+ * (gd_vault_reads_begin), by gd_vault_reads_commit, for the whole group: the
+ * caller then holds the values until that commit succeeded. Outermost write transactions and
  * batches of a file vault hold the writers' queue lock (vault/lock.c) from
  * before BEGIN to after COMMIT or ROLLBACK.
  *
@@ -70,6 +72,14 @@ static void write_unlock(gd_vault *v)
 	v->tx.write_locked = false;
 }
 
+/* Ends the read transaction a group of reads keeps open (its entries stay kept). */
+static void end_group_read(gd_vault *v)
+{
+	v->store->engine->rollback(v->store);
+	v->tx.read = false;
+	v->tx.gen++;
+}
+
 static int op_begin(gd_vault *v, bool light, bool read)
 {
 	const struct gd__store_engine *e = v->store->engine;
@@ -77,8 +87,18 @@ static int op_begin(gd_vault *v, bool light, bool read)
 		return gd__err(GD_EIO, "storage failure (injected)");
 	if (v->tx.depth >= 31)
 		return gd__err(GD_ERROR, "internal: operations nested too deep");
-	bool nested = v->tx.batch || v->tx.depth;
+	bool outer = !v->tx.batch && !v->tx.depth;
+	/* A group's read transaction stays open between its reads; a write ends it. */
+	if (outer && v->tx.reads && v->tx.read && !read)
+		end_group_read(v);
+	bool nested = !outer || v->tx.read;
 	int rc = 0;
+	if (outer && read)
+		v->tx.read_mark = v->audit.ndeferred;
+	/* A write operation in a batch whose engine left the lock for later
+	 * (begin_batch): taken before the operation's first statement. */
+	if (nested && !read && !v->tx.read && e->lock_writes && (rc = e->lock_writes(v->store)) < 0)
+		return rc;
 	if (!nested && read && e->begin_read) {
 		/* A read: no write lock (its entry is appended after it, gd__op_end). */
 		if ((rc = e->begin_read(v->store)) == 0) {
@@ -122,17 +142,24 @@ int gd__op_begin_lean(gd_vault *v)
 /*
  * The end of a read transaction: it wrote nothing, so it is rolled back (no
  * sync); then the entries it audited are appended and committed durably
- * before the read reports success.
+ * before the read reports success. In a group of reads, the entries wait for
+ * gd_vault_reads_commit and the transaction stays open for the group's next
+ * reads (one snapshot, the register and limits looked up once) until a write
+ * or the commit ends it. A failed read drops its own entries only, and ends
+ * the transaction (a storage failure may have broken it).
  */
 static int end_read(gd_vault *v, int rc)
 {
+	if (v->tx.reads && rc == 0)
+		return 0;
 	v->store->engine->rollback(v->store);
 	v->tx.read = false;
 	v->tx.gen++;
-	if (rc == 0)
-		return gd__audit_commit_deferred(v);
-	gd__audit_drop_deferred(v);
-	return rc;
+	if (rc < 0) {
+		gd__audit_drop_deferred_from(v, v->tx.read_mark);
+		return rc;
+	}
+	return v->tx.reads ? 0 : gd__audit_commit_deferred(v);
 }
 
 int gd__op_end(gd_vault *v, int rc)
@@ -192,8 +219,11 @@ int gd_vault_begin(gd_vault *v)
 {
 	if (v->tx.batch || v->tx.depth)
 		return gd__err(GD_ESTATE, "a batch is already open: commit or roll it back first");
+	if (v->tx.reads)
+		return gd__err(GD_ESTATE, "a group of reads is open: end it with gd_vault_reads_commit first");
+	const struct gd__store_engine *e = v->store->engine;
 	int rc = write_lock(v);
-	if (rc == 0 && (rc = v->store->engine->begin(v->store)) == 0) {
+	if (rc == 0 && (rc = (e->begin_batch ? e->begin_batch : e->begin)(v->store)) == 0) {
 		v->tx.batch = 1;
 		v->tx.gen++;
 	} else {
@@ -226,6 +256,38 @@ void gd_vault_rollback(gd_vault *v)
 	write_unlock(v);
 	v->tx.needs_scrub = false;
 	after_rollback(v, true);
+}
+
+int gd_vault_reads_begin(gd_vault *v)
+{
+	if (v->tx.batch || v->tx.depth || v->tx.reads)
+		return gd__err(GD_ESTATE, "a batch or a group of reads is already open on this handle");
+	const struct gd__store_engine *e = v->store->engine;
+	/* Opened now, so that what a read looks up outside an operation (a
+	 * token) is in it too. */
+	if (e->begin_read) {
+		int rc = gd__fault_point() ? gd__err(GD_EIO, "storage failure (injected)") : e->begin_read(v->store);
+		if (rc < 0)
+			return rc;
+		v->tx.read = true;
+		v->tx.gen++;
+	}
+	v->tx.reads = true;
+	return 0;
+}
+
+int gd_vault_reads_commit(gd_vault *v)
+{
+	if (!v->tx.reads)
+		return gd__err(GD_ESTATE, "no group of reads is open: call gd_vault_reads_begin first");
+	v->tx.reads = false;
+	/* The snapshot ends before the entries' write transaction begins: a
+	 * reader never holds one while it waits for the write lock. */
+	if (v->tx.read && !v->tx.depth)
+		end_group_read(v);
+	/* One append and one durable commit for the group, joined with the
+	 * process's other readers of the vault (audit_lane.c). */
+	return gd__audit_commit_deferred(v);
 }
 
 void gd__tx_close(gd_vault *v)

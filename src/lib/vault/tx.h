@@ -41,6 +41,8 @@ struct gd__tx {
 	unsigned light;     /* bit d: operation at depth d is a read (no savepoint) */
 	uint64_t gen;       /* changes at every begin and rollback: cache validity */
 	bool read;          /* the transaction is a read one (gd__op_begin_read, outermost) */
+	bool reads;         /* a group of reads is open (gd_vault_reads_begin): entries wait for its commit */
+	int read_mark;      /* entries kept before the current read transaction began */
 	bool write_locked;  /* this handle holds the writers' queue (gd__lock_write) */
 	bool needs_scrub;   /* this transaction erased data: scrub at commit */
 	bool scrub_pending; /* a committed erasure still awaits its scrub */

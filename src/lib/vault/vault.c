@@ -25,13 +25,15 @@
 #define KEYFILE_MAGIC "GDKEY\0\1\0"
 #define KEYFILE_SIZE (8 + GD__KEY_SIZE)
 /*
+ * 7: tenant_id in every table's key on PostgreSQL (store/store_keys.c);
+ * 6: erasure epochs (keys/epoch.c);
  * 5: audit lanes, the tables keyed by (tenant, lane) (audit/audit_lane.c);
  * 4: a MAC on the metadata of every record and identifier (records/integrity.c);
  * 3: record ids from the counters table; 2: audit entries in blocks
  * (docs/FORMAT.md, "Audit blocks", "Id counters", "Metadata MACs"). Older
  * formats are converted at open, one step after the other, in one transaction.
  */
-#define FORMAT_VERSION 6
+#define FORMAT_VERSION 7
 const char gd__key_check_ad[] = "gardien key check v1";
 #define key_check_ad gd__key_check_ad
 
@@ -492,6 +494,10 @@ static int upgrade(gd_vault *v)
 		return 0;
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
+	/* Under the write lock: another process may have converted it meanwhile. */
+	if ((rc = gd__db_int(v->store, &format, "SELECT value FROM meta WHERE key = 'format'", NULL)) < 0 ||
+	    format >= FORMAT_VERSION)
+		return gd__op_end(v, rc);
 	if (format < 2)
 		rc = gd__audit_migrate(v);
 	if (rc == 0 && format < 3)
@@ -501,8 +507,12 @@ static int upgrade(gd_vault *v)
 	if (rc == 0 && format < 5)
 		rc = gd__audit_migrate_lanes(v);
 	/* Format 6: erasure epochs (keys/epoch.c); the table comes from the schema, the column here. */
-	if (rc == 0 && format < 6 && gd__db_exec(v->store, "SELECT epoch_seconds FROM tenants LIMIT 0", NULL) < 0)
-		rc = gd__db_exec(v->store, "ALTER TABLE tenants ADD COLUMN epoch_seconds INTEGER NOT NULL DEFAULT 604800", NULL);
+	if (rc == 0 && format < 6 && (rc = gd__store_has_column(v->store, "tenants", "epoch_seconds")) >= 0)
+		rc = rc ? 0
+		        : gd__db_exec(v->store, "ALTER TABLE tenants ADD COLUMN epoch_seconds INTEGER NOT NULL DEFAULT 604800",
+		                      NULL);
+	if (rc == 0 && format < 7)
+		rc = gd__store_migrate_keys(v->store);
 	if (rc == 0)
 		rc = gd__db_exec(v->store, "UPDATE meta SET value = ? WHERE key = 'format'", "i",
 		                 (int64_t)FORMAT_VERSION);

@@ -7,10 +7,11 @@
 -- subject's erasure (rights.c, gd__rights_erase_hook).
 -- owner: rights
 CREATE TABLE IF NOT EXISTS directives (
-  subject_id  BIGINT PRIMARY KEY,
+  subject_id  BIGINT,
   tenant_id   BIGINT NOT NULL,
   wish        BIGINT NOT NULL,          -- 0 erase, 1 transmit, 2 keep
   sealed      BYTEA NOT NULL,             -- designated \0 contact \0 text
   recorded_at BIGINT NOT NULL,
-  applied_at  BIGINT                    -- NULL: not applied yet
+  applied_at  BIGINT,                   -- NULL: not applied yet
+  PRIMARY KEY (tenant_id, subject_id)
 );

@@ -93,6 +93,7 @@ DROP TRIGGER IF EXISTS records_high_water;
 -- owner: records
 CREATE TABLE IF NOT EXISTS record_clients (
   record_id INTEGER PRIMARY KEY,
-  client    TEXT NOT NULL
+  client    TEXT NOT NULL,
+  tenant_id INTEGER NOT NULL -- the record's (format 7: keys on PostgreSQL lead with it)
 );
 CREATE INDEX IF NOT EXISTS record_clients_client ON record_clients (client);

@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS request_steps (
   principal  TEXT NOT NULL,
   state      INTEGER NOT NULL,
   note       TEXT,
+  tenant_id  INTEGER NOT NULL, -- the request's (format 7: keys on PostgreSQL lead with it)
   PRIMARY KEY (request_id, seq)
 ) WITHOUT ROWID;
 -- Art. 19 notifications to recipients, read and acknowledged by applications.

@@ -65,7 +65,8 @@ CREATE TABLE IF NOT EXISTS retention_state (
 -- owner: records
 CREATE TABLE IF NOT EXISTS record_objects (
   record_id INTEGER PRIMARY KEY,
-  object    TEXT NOT NULL
+  object    TEXT NOT NULL,
+  tenant_id INTEGER NOT NULL -- the record's (format 7: keys on PostgreSQL lead with it)
 );
 -- object_events: the latest occurrence of each named event per object of a
 -- subject; looked up by (subject, object, name).

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS auth_tokens (
   created_at   INTEGER NOT NULL,
   expires_at   INTEGER NOT NULL, -- 0: none
   last_used    INTEGER NOT NULL,
-  revoked      INTEGER NOT NULL DEFAULT 0
+  revoked      INTEGER NOT NULL DEFAULT 0,
+  tenant_id    INTEGER NOT NULL -- the principal's (format 7: keys on PostgreSQL lead with it)
 );
 CREATE INDEX IF NOT EXISTS auth_tokens_principal ON auth_tokens (principal_id);
 -- owner: auth
