@@ -25,31 +25,76 @@ struct fixture *fx_new(void);
 void fx_free(struct fixture *f);
 /* Closes and reopens the vault and actor (to see what is on disk). */
 void fx_reopen(struct fixture *f);
+/* The key file to name in gd_vault_options.key_path to open `path`: a live
+ * fixture's on PostgreSQL (a URL names none), NULL (the default) on SQLite. */
+const char *fx_key_for(const char *path);
+/* True with GD_TEST_ENGINE=pg: each fixture's vault is a PostgreSQL schema. */
+bool fx_on_pg(void);
+/* The statement of the engine the tests run on (where the two dialects differ). */
+const char *fx_sql(const char *sqlite, const char *pg);
 /*
- * For a test that reads or alters the vault's SQLite file at `path`: on a
- * PostgreSQL vault (GD_TEST_ENGINE=pg) frees the live fixtures and skips the
- * test. file_contains, db_exec, db_count and audit_db_open call it.
+ * For a test (or the part of one) about SQLite alone — its WAL, its VFS, its
+ * file format: on a PostgreSQL vault frees the live fixtures and skips the
+ * test, printing `why`. Call it before the test allocates anything else;
+ * with path NULL, at the start of a test: whether the tests run on PostgreSQL.
  */
-void fx_sqlite_only(const char *path);
-/* True when `needle` occurs in the file (or in its -wal side file with wal = true). */
+void fx_sqlite_only(const char *path, const char *why);
+/* True when `needle` occurs in the file. */
 bool file_contains(const char *path, const void *needle, size_t n);
 /*
- * Runs SQL on the vault file directly (to tamper with it), failing the test on
- * error. The audit trail reads as the table `audit`, an entry per row (see
- * audit_db_open); changes to it take effect at the next gd_vault_open.
+ * True when `needle` occurs in what the vault wrote to files: the SQLite file
+ * and its WAL; on PostgreSQL, after a CHECKPOINT, the relation files of the
+ * fixture's schema (tables, indexes, TOAST), the cluster's WAL and its log.
+ */
+bool fx_contains(const struct fixture *f, const void *needle, size_t n);
+/* The same, without the WALs on PostgreSQL: its tables and indexes only. */
+bool fx_tables_contain(const struct fixture *f, const void *needle, size_t n);
+/*
+ * SQL on the vault at `path` (a file or a postgresql:// URL), failing the test
+ * on error; to tamper with it or count its rows. The audit trail reads as the
+ * table `audit`, an entry per row: on SQLite see audit_db_open; on PostgreSQL
+ * a TEMP table decoded from the blocks, written back as blocks (a chain per
+ * block up to 32 KiB) when the statement changed it. Effective at the next
+ * gd_vault_open on SQLite (the format-1 table is converted there).
  */
 void db_exec(const char *path, const char *stmt);
-/* The integer the query's first row holds (`audit` as in db_exec). */
+/* db_exec of one statement whose `?` is bound to a blob. */
+void db_exec_blob(const char *path, const char *stmt, const void *blob, size_t n);
+/* Sets the vault's format number (meta.format). */
+void db_set_format(const char *path, int format);
+/* The integer the query's first row holds (NULL: 0). */
 int64_t db_count(const char *path, const char *query);
+/* Each row of the query, as text (blobs as their bytes; NULL for NULL). */
+typedef void db_row_fn(void *ud, int n, const char *const *vals, const size_t *lens);
+void db_rows(const char *path, const char *query, db_row_fn *row, void *ud);
+/* Runs `stmt` as it is (no `audit` table); 0, or -1 with the engine's message in err. */
+int db_try(const char *path, const char *stmt, char *err, size_t cap);
+/* The blob the query's first row holds; caller frees. */
+unsigned char *db_blob(const char *path, const char *query, size_t *len);
 /*
- * A connection to the vault file where the audit blocks read as a TEMP table
- * `audit` (tenant_id, seq, at, principal, action, purpose, subject, record_id,
- * category, outcome, reason, hash). audit_db_close writes a changed one back
- * as the pre-block `audit` table, which the next gd_vault_open converts.
+ * SQLite only (fx_sqlite_only): a connection to the vault file where the audit
+ * blocks read as a TEMP table `audit` (tenant_id, seq, at, principal, action,
+ * purpose, subject, record_id, category, outcome, reason, hash, lane).
+ * audit_db_close writes a changed one back as the pre-block `audit` table,
+ * which the next gd_vault_open converts.
  */
 struct sqlite3;
 struct sqlite3 *audit_db_open(const char *path);
 void audit_db_close(struct sqlite3 *db);
+/*
+ * What the vault holds, to show that a failed operation changed nothing: the
+ * SQLite file's bytes, or on PostgreSQL each table's row count and digest of
+ * its rows (sequences left out: an id taken in a rolled-back transaction is
+ * skipped, never reused). Compare bytes and len; free with fx_state_free.
+ */
+struct fx_state {
+	unsigned char *bytes;
+	size_t len;
+	size_t n;
+	char tables[64][300];
+};
+void fx_state_take(const struct fixture *f, struct fx_state *st);
+void fx_state_free(struct fx_state *st);
 /* Reads a whole file; caller frees. */
 unsigned char *read_file(const char *path, size_t *len);
 

@@ -389,7 +389,7 @@ static void totp_login_and_its_refusals(void **state)
 	/* the secret is stored sealed, never as given */
 	gd_vault_close(f->v), f->v = NULL;
 	gd_actor_close(f->a), f->a = NULL;
-	assert_false(file_contains(f->path, secret, strlen(secret)));
+	assert_false(fx_contains(f, secret, strlen(secret)));
 	fx_reopen(f);
 	fx_free(f);
 }
@@ -533,7 +533,7 @@ static void tokens_are_created_used_expired_and_revoked(void **state)
 	/* only the hash is kept */
 	gd_actor_close(f->a), f->a = NULL;
 	gd_vault_close(f->v), f->v = NULL;
-	assert_false(file_contains(f->path, t1 + 4, 64));
+	assert_false(fx_contains(f, t1 + 4, 64));
 	fx_reopen(f);
 
 	/* use: opens an actor of the service, and is remembered */

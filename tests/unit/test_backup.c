@@ -44,6 +44,39 @@ static int64_t put(struct fixture *f, const char *s, const char *activity, const
 	return id;
 }
 
+/* Options that open the fixture's vault on either engine (a PostgreSQL URL names no key file). */
+static gd_vault_options opts(const struct fixture *f)
+{
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = fx_key_for(f->path);
+	return o;
+}
+
+/* The same, to pass in place of NULL (the defaults) where the test did. */
+static const gd_vault_options *optp(const struct fixture *f)
+{
+	static gd_vault_options o;
+	o = opts(f);
+	return &o;
+}
+
+/* The erasure journal: beside the vault file, or beside the key file of a PostgreSQL vault (vault.db.key). */
+static void journal_path(const struct fixture *f, char *out, size_t n)
+{
+	snprintf(out, n, "%s/vault.db.journal", f->dir);
+}
+
+/* How many subjects hold this wrapped key. */
+static int64_t rows_with_key(struct fixture *f, const unsigned char *wk, size_t n)
+{
+	char q[400], hex[260];
+	for (size_t i = 0; i < n && i < 128; i++)
+		snprintf(hex + 2 * i, 3, "%02x", wk[i]);
+	snprintf(q, sizeof q, fx_sql("SELECT count(*) FROM subjects WHERE wrapped_key = x'%s'", "SELECT count(*) FROM subjects WHERE wrapped_key = decode('%s', 'hex')"),
+	         hex);
+	return db_count(f->path, q);
+}
+
 static void close_vault(struct fixture *f)
 {
 	gd_actor_close(f->a);
@@ -113,7 +146,7 @@ static void erase_then_restore_keeps_subject_gone(void **state)
 	assert_int_equal(st.deleted, 1);
 	close_vault(f);
 
-	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	gd_vault_options o = opts(f);
 	o.now = T("2027-03-02");
 	gd_backup_restore_stats rs;
 	GD_OK_OR_FAIL(gd_backup_restore(f->path, &o, file, &rs));
@@ -130,11 +163,13 @@ static void erase_then_restore_keeps_subject_gone(void **state)
 	GD_OK_OR_FAIL(gd_record_get(f->a, &r, invoice, "billing"));
 	assert_string_equal((char *)r->value, "invoice address");
 	gd_record_free(r);
-	/* The erased subject's key is nowhere in the restored vault. */
-	char wal[400];
-	snprintf(wal, sizeof wal, "%s-wal", f->path);
-	assert_false(file_contains(f->path, wk, wk_len));
-	assert_false(file_contains(wal, wk, wk_len));
+	/* The erased subject's key is nowhere in the restored vault: in no row,
+	 * and on SQLite (secure_delete, the WAL scrubbed) in no byte of its files.
+	 * PostgreSQL keeps dead tuples until VACUUM and WAL until recycled: its
+	 * erasure horizon (docs/scaling.md), so only the rows are checked there. */
+	assert_int_equal(rows_with_key(f, wk, wk_len), 0);
+	if (!fx_on_pg())
+		assert_false(fx_contains(f, wk, wk_len));
 	/* Restoring twice re-applies nothing new and still works. */
 	close_vault(f);
 	GD_OK_OR_FAIL(gd_backup_restore(f->path, &o, file, &rs));
@@ -151,7 +186,7 @@ static void uncommitted_erasure_not_replayed(void **state)
 	char s[GD_SUBJECT_ID_SIZE], found[GD_SUBJECT_ID_SIZE], dir[400], journal[400], file[700];
 	gd_backup_info b;
 	snprintf(dir, sizeof dir, "%s/backups", f->dir);
-	snprintf(journal, sizeof journal, "%s.journal", f->path);
+	journal_path(f, journal, sizeof journal);
 	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
 	GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, s, "email", "kept@example.org"));
 	create(f, dir, &b);
@@ -175,7 +210,7 @@ static void uncommitted_erasure_not_replayed(void **state)
 	GD_OK_OR_FAIL(gd_subject_find(f->a, found, "email", "kept@example.org"));
 	close_vault(f);
 	gd_backup_restore_stats rs;
-	GD_OK_OR_FAIL(gd_backup_restore(f->path, NULL, file, &rs));
+	GD_OK_OR_FAIL(gd_backup_restore(f->path, optp(f), file, &rs));
 	assert_int_equal(rs.uncommitted, 1);
 	assert_int_equal(rs.erasures, 0);
 	fx_reopen(f);
@@ -184,7 +219,7 @@ static void uncommitted_erasure_not_replayed(void **state)
 	/* Once it really happens, the same kind of entry is applied. */
 	GD_OK_OR_FAIL(gd_subject_erase(f->a, s));
 	close_vault(f);
-	GD_OK_OR_FAIL(gd_backup_restore(f->path, NULL, file, &rs));
+	GD_OK_OR_FAIL(gd_backup_restore(f->path, optp(f), file, &rs));
 	assert_int_equal(rs.erasures, 1);
 	fx_reopen(f);
 	assert_int_equal(gd_subject_find(f->a, found, "email", "kept@example.org"), GD_ENOTFOUND);
@@ -236,7 +271,7 @@ static void backup_while_in_use_is_consistent(void **state)
 	gd_backup_info b;
 	gd_vault *other;
 	gd_actor *oa;
-	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	gd_vault_options o = opts(f);
 	snprintf(dir, sizeof dir, "%s/backups", f->dir);
 	snprintf(wal, sizeof wal, "%s-wal", f->path);
 	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
@@ -251,10 +286,12 @@ static void backup_while_in_use_is_consistent(void **state)
 	sp.value = "committed by the other handle";
 	sp.value_len = strlen(sp.value);
 	GD_OK_OR_FAIL(gd_record_put(oa, &committed, s, &sp));
-	size_t wal_len;
-	unsigned char *w = read_file(wal, &wal_len);
-	assert_true(wal_len > 0);
-	free(w);
+	if (!fx_on_pg()) { /* SQLite: still in the WAL, not yet in the file (PostgreSQL's snapshot is MVCC's) */
+		size_t wal_len;
+		unsigned char *w = read_file(wal, &wal_len);
+		assert_true(wal_len > 0);
+		free(w);
+	}
 	create(f, dir, &b);
 	snprintf(file, sizeof file, "%s/%s", dir, b.name);
 	/* Written after the snapshot: not in it. */
@@ -264,7 +301,7 @@ static void backup_while_in_use_is_consistent(void **state)
 	gd_actor_close(oa);
 	gd_vault_close(other);
 	close_vault(f);
-	GD_OK_OR_FAIL(gd_backup_restore(f->path, NULL, file, NULL));
+	GD_OK_OR_FAIL(gd_backup_restore(f->path, optp(f), file, NULL));
 	fx_reopen(f);
 	gd_record *r = NULL;
 	GD_OK_OR_FAIL(gd_record_get(f->a, &r, committed, "billing"));
@@ -329,13 +366,6 @@ static void create_failing_anywhere_leaves_nothing(void **state)
 	fx_free(f);
 }
 
-static unsigned char *snapshot(const char *path, size_t *n)
-{
-	unsigned char *b = read_file(path, n);
-	assert_non_null(b);
-	return b;
-}
-
 static void damaged_or_foreign_backup_refused(void **state)
 {
 	struct fixture *f = fx_new(), *g = fx_new();
@@ -349,10 +379,10 @@ static void damaged_or_foreign_backup_refused(void **state)
 	create(g, gdir, &gb);
 	snprintf(file, sizeof file, "%s/%s", dir, b.name);
 	close_vault(f);
-	size_t n0, n1;
-	unsigned char *before = snapshot(f->path, &n0);
+	struct fx_state before, after;
+	fx_state_take(f, &before);
 
-	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	gd_vault_options o = opts(f);
 	gd_backup_restore_stats rs;
 	/* One flipped byte in the middle. */
 	size_t len;
@@ -379,11 +409,11 @@ static void damaged_or_foreign_backup_refused(void **state)
 	/* Not a backup at all. */
 	assert_int_equal(gd_backup_restore(f->path, &o, f->key, &rs), GD_ECORRUPT);
 
-	unsigned char *after = snapshot(f->path, &n1);
-	assert_int_equal(n0, n1);
-	assert_memory_equal(before, after, n0);
-	free(before);
-	free(after);
+	fx_state_take(f, &after);
+	assert_int_equal(before.len, after.len);
+	assert_memory_equal(before.bytes, after.bytes, before.len);
+	fx_state_free(&before);
+	fx_state_free(&after);
 	snprintf(cmd, sizeof cmd, "%s.restoring", f->path);
 	assert_int_equal(access(cmd, F_OK), -1);
 	fx_reopen(f);
@@ -393,6 +423,8 @@ static void damaged_or_foreign_backup_refused(void **state)
 
 static void rotation_over_a_year(void **state)
 {
+	fx_sqlite_only(NULL, "rotation works on the backup files' names, the same code on both engines"
+	                     " (erasure_horizon runs it here); 365 PostgreSQL snapshots would take minutes");
 	struct fixture *f = fx_new();
 	char dir[400];
 	gd_backup_policy p = GD_BACKUP_POLICY_INIT;
@@ -469,7 +501,7 @@ static void journal_moved_away_is_recreated(void **state)
 	struct fixture *f = fx_new();
 	char a[GD_SUBJECT_ID_SIZE], b[GD_SUBJECT_ID_SIZE], j[400], moved[420];
 	size_t len;
-	snprintf(j, sizeof j, "%s.journal", f->path);
+	journal_path(f, j, sizeof j);
 	snprintf(moved, sizeof moved, "%s.old", j);
 	GD_OK_OR_FAIL(gd_subject_create(f->a, a));
 	GD_OK_OR_FAIL(gd_subject_create(f->a, b));
@@ -494,7 +526,7 @@ static void journal_moved_away_is_recreated(void **state)
 	create(f, dir, &bk);
 	snprintf(file, sizeof file, "%s/%s", dir, bk.name);
 	close_vault(f);
-	assert_int_equal(gd_backup_restore(f->path, NULL, file, NULL), GD_ECORRUPT);
+	assert_int_equal(gd_backup_restore(f->path, optp(f), file, NULL), GD_ECORRUPT);
 	assert_non_null(strstr(gd_error_last(), "lacks entries 1..1"));
 	fx_reopen(f);
 	fx_free(f);
@@ -517,7 +549,7 @@ static void restore_refused_while_another_process_holds_the_vault(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		gd_vault *v = NULL;
-		char c = gd_vault_open(&v, f->path, NULL) == 0 ? 'y' : 'n';
+		char c = gd_vault_open(&v, f->path, optp(f)) == 0 ? 'y' : 'n';
 		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(2);
 		gd_vault_close(v);
@@ -526,7 +558,7 @@ static void restore_refused_while_another_process_holds_the_vault(void **state)
 	char c = 0;
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	assert_int_equal(c, 'y');
-	assert_int_equal(gd_backup_restore(f->path, NULL, file, NULL), GD_EBUSY);
+	assert_int_equal(gd_backup_restore(f->path, optp(f), file, NULL), GD_EBUSY);
 	snprintf(want, sizeof want, "in use by pid %ld", (long)pid);
 	assert_non_null(strstr(gd_error_last(), want));
 	/* This process may still open it beside the other (shared). */
@@ -538,7 +570,7 @@ static void restore_refused_while_another_process_holds_the_vault(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
 	/* Once it is gone, the restore runs. */
-	GD_OK_OR_FAIL(gd_backup_restore(f->path, NULL, file, NULL));
+	GD_OK_OR_FAIL(gd_backup_restore(f->path, optp(f), file, NULL));
 	fx_reopen(f);
 	fx_free(f);
 }
@@ -555,7 +587,7 @@ static void erasure_journal_tamper_detected(void **state)
 	GD_OK_OR_FAIL(gd_subject_erase(f->a, s));
 	close_vault(f);
 	/* A forged or damaged journal entry stops the restore: nothing changes. */
-	snprintf(j, sizeof j, "%s.journal", f->path);
+	journal_path(f, j, sizeof j);
 	size_t len;
 	unsigned char *buf = read_file(j, &len);
 	assert_int_equal(len, GD__JOURNAL_ENTRY_SIZE);
@@ -564,7 +596,7 @@ static void erasure_journal_tamper_detected(void **state)
 	assert_int_equal(fwrite(buf, 1, len, fp), len);
 	fclose(fp);
 	free(buf);
-	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	gd_vault_options o = opts(f);
 	assert_int_equal(gd_backup_restore(f->path, &o, file, NULL), GD_ECORRUPT);
 	assert_non_null(strstr(gd_error_last(), "journal"));
 	fx_reopen(f);
@@ -574,20 +606,21 @@ static void erasure_journal_tamper_detected(void **state)
 static int op_restore(void *ud)
 {
 	struct backup_faults *c = ud;
-	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	gd_vault_options o = opts(c->f);
 	return gd_backup_restore(c->f->path, &o, c->file, NULL);
 }
 
-/* A failed restore leaves the vault file byte for byte and no side file. */
+/* A failed restore leaves the vault as it was (the file byte for byte on
+ * SQLite, every table's rows on PostgreSQL) and no side file. */
 static void vault_as_before(void *ud, long n, int rc)
 {
 	struct backup_faults *c = ud;
 	char side[400];
-	size_t n1;
-	unsigned char *after = read_file(c->f->path, &n1);
-	assert_int_equal(c->n0, n1);
-	assert_memory_equal(c->before, after, c->n0);
-	free(after);
+	struct fx_state after;
+	fx_state_take(c->f, &after);
+	assert_int_equal(c->n0, after.len);
+	assert_memory_equal(c->before, after.bytes, c->n0);
+	fx_state_free(&after);
 	snprintf(side, sizeof side, "%s.restoring", c->f->path);
 	assert_int_equal(access(side, F_OK), -1);
 }
@@ -604,12 +637,12 @@ static void restore_failing_anywhere_changes_nothing(void **state)
 	snprintf(file, sizeof file, "%s/%s", dir, b.name);
 	GD_OK_OR_FAIL(gd_subject_erase(f->a, s));
 	close_vault(f);
-	size_t n0;
-	unsigned char *before = read_file(f->path, &n0);
-	struct backup_faults c = {.f = f, .file = file, .before = before, .n0 = n0};
+	struct fx_state before;
+	fx_state_take(f, &before);
+	struct backup_faults c = {.f = f, .file = file, .before = before.bytes, .n0 = before.len};
 	struct fault_loop l = {.op = op_restore, .check = vault_as_before, .ud = &c, .max = 2000};
 	assert_true(fault_loop_run(&l) > 9);
-	free(before);
+	fx_state_free(&before);
 	fx_reopen(f);
 	char found[GD_SUBJECT_ID_SIZE];
 	assert_int_equal(gd_subject_find(f->a, found, "email", "nobody@example.org"), GD_ENOTFOUND);

@@ -45,6 +45,7 @@ static int open_actor(const char *path, const char *principal, gd_vault **v, gd_
 {
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
 	o.now = FIXED_NOW;
+	o.key_path = fx_key_for(path);
 	int rc = gd_vault_open(v, path, &o);
 	if (rc == 0 && (rc = gd_actor_open(a, *v, "acme", principal)) < 0)
 		gd_vault_close(*v);

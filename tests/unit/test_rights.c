@@ -507,7 +507,7 @@ static void consent_evidence_is_the_hash_of_the_wording(void **state)
 	ev.text_version = "news-v3";
 	GD_OK_OR_FAIL(gd_consent_give(f->a, s, "newsletter", &ev));
 	/* Not stored in clear: only its hash. */
-	assert_false(file_contains(f->path, ev.text, strlen(ev.text)));
+	assert_false(fx_contains(f, ev.text, strlen(ev.text)));
 	assert_int_equal(sql_count(f, "SELECT count(*) FROM consents WHERE text_version = 'news-v3' AND length(text_hash) = 32"), 1);
 	/* Missing channel, unknown activity. */
 	ev.channel = NULL;
@@ -762,14 +762,13 @@ static void erasure_keeps_what_the_law_requires_and_says_so(void **state)
 	assert_int_equal(sql_count(f, "SELECT count(*) FROM retention_due WHERE record_id NOT IN (SELECT id FROM records)"), 0);
 	assert_int_equal(sql_count(f, "SELECT count(*) FROM retention_due"), sql_count(f, "SELECT count(*) FROM records"));
 	/* And the highest erased id is never given again: the vault's counter is past it. */
-	assert_int_equal(sql_count(f, "SELECT value FROM counters WHERE name = 'records'"), ck);
+	if (fx_on_pg()) /* a sequence, its ids taken in blocks (store_pg.c): at or past it */
+		assert_true(sql_count(f, "SELECT last_value FROM counter_records") >= ck);
+	else
+		assert_int_equal(sql_count(f, "SELECT value FROM counters WHERE name = 'records'"), ck);
 	/* Plaintext of the erased record is gone from the files. */
 	fx_reopen(f);
-	char wal[320];
-	fx_sqlite_only(f->path);
-	snprintf(wal, sizeof wal, "%s-wal", f->path);
-	assert_false(file_contains(f->path, "Louise", 6));
-	assert_false(file_contains(wal, "Louise", 6));
+	assert_false(fx_contains(f, "Louise", 6));
 }
 
 struct kept_all {
@@ -960,7 +959,9 @@ static int op_rectify(struct fixture *f, const char *s, int64_t rec, int64_t *re
 }
 static int op_ack(struct fixture *f, const char *s, int64_t rec, int64_t *req)
 {
-	return gd_outbox_ack(f->a, 1);
+	/* The rectification's notice: not id 1 on PostgreSQL, where the faulted
+	 * runs' rolled-back inserts used ids up (a sequence never gives one twice). */
+	return gd_outbox_ack(f->a, db_count(f->path, "SELECT min(id) FROM outbox WHERE acked_at = 0"));
 }
 static int op_complete(struct fixture *f, const char *s, int64_t rec, int64_t *req)
 {

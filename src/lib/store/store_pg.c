@@ -224,9 +224,10 @@ static int conflict_target(char *text, size_t cap);
 
 /*
  * The multi-row form of a single-row "INSERT … VALUES (…) [tail]": the
- * parenthesised tuple repeated `n` times, parameters numbered on.
+ * parenthesised tuple repeated `n` times, parameters numbered on. NULL when
+ * the statement has no such form, or out of memory (*nomem set, if given).
  */
-static char *multi_sql(const char *sql, int n)
+static char *multi_sql_nomem(const char *sql, int n, bool *nomem)
 {
 	const char *v = strstr(sql, " VALUES (");
 	if (!v)
@@ -246,8 +247,11 @@ static char *multi_sql(const char *sql, int n)
 			return NULL;
 	size_t tuple = (size_t)(close - open + 1), cap = strlen(sql) + (size_t)n * (tuple * 4 + 8) + 32;
 	char *out = gd__malloc(cap);
-	if (!out)
+	if (!out) {
+		if (nomem)
+			*nomem = true;
 		return NULL;
+	}
 	size_t o = (size_t)(open - sql);
 	memcpy(out, sql, o);
 	int k = 0;
@@ -267,6 +271,11 @@ static char *multi_sql(const char *sql, int n)
 		return NULL;
 	}
 	return out;
+}
+
+static char *multi_sql(const char *sql, int n)
+{
+	return multi_sql_nomem(sql, n, NULL);
 }
 
 /* Sends `n` rows of `st` from row `first`, as one statement. */
@@ -362,9 +371,14 @@ static int keep_row(struct pg_store *s, struct pg_stmt *st)
 	if (!st->rows) {
 		if (!(st->rows = gd__calloc(1, sizeof *st->rows)))
 			return GD_ENOMEM;
-		char *m = multi_sql(st->sql, 2);
+		bool nomem = false;
+		char *m = multi_sql_nomem(st->sql, 2, &nomem);
 		st->rows->single = !m;
 		gd__free(m);
+		if (nomem) { /* not a statement without a multi-row form: decided again next time */
+			gd__free(st->rows), st->rows = NULL;
+			return gd__err(GD_ENOMEM, "out of memory");
+		}
 	}
 	struct pg_rows *r = st->rows;
 	if (r->nrows == 0) {
@@ -1600,7 +1614,8 @@ int gd__pg_load(const char *url, const char *snapshot)
 		                 " END LOOP; END $$");
 	rc = rc == 0 ? pg_commit(dst) : rc;
 done:
-	if (dst)
+	/* Not after the commit: its storage calls (fault points) would fail a restore that is done. */
+	if (dst && rc < 0)
 		pg_rollback(dst);
 	pg_close(dst);
 	src->engine->close(src);
