@@ -93,7 +93,9 @@ static void counts_create_verify_restore(void **state)
 	f->a = NULL, f->v = NULL;
 	c = (struct calls){0};
 	gd_backup_restore_stats rs;
-	GD_OK_OR_FAIL(gd_backup_restore_with(f->path, NULL, file, NULL, &o, &rs));
+	gd_vault_options vo = GD_VAULT_OPTIONS_INIT;
+	vo.key_path = fx_key_for(f->path); /* a PostgreSQL URL names no key file */
+	GD_OK_OR_FAIL(gd_backup_restore_with(f->path, &vo, file, NULL, &o, &rs));
 	assert_true(c.n > 3);
 	assert_false(c.backwards);
 	assert_int_equal(c.last_done, c.total);
@@ -131,7 +133,9 @@ static void stopped_leaves_nothing(void **state)
 	f->a = NULL, f->v = NULL;
 	c = (struct calls){.stop_at = 2};
 	gd_backup_restore_stats rs;
-	assert_int_equal(gd_backup_restore_with(f->path, NULL, file, NULL, &o, &rs), GD_ESTATE);
+	gd_vault_options vo = GD_VAULT_OPTIONS_INIT;
+	vo.key_path = fx_key_for(f->path); /* a PostgreSQL URL names no key file */
+	assert_int_equal(gd_backup_restore_with(f->path, &vo, file, NULL, &o, &rs), GD_ESTATE);
 	fx_reopen(f);
 	/* The subject created after the backup is still there: nothing was restored. */
 	bool restricted;

@@ -578,7 +578,7 @@ static void one_batch_mixes_deletions_with_other_transitions(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM retention_due"), 4);
 	assert_int_equal(count(f, "SELECT count(*) FROM retention_due WHERE record_id NOT IN (SELECT id FROM records)"), 0);
 	/* The deleted ids are never given again, even the highest one. */
-	assert_true(count(f, "SELECT value FROM counters WHERE name = 'records'") >= c3);
+	assert_true(count(f, fx_sql("SELECT value FROM counters WHERE name = 'records'", "SELECT last_value FROM counter_records")) >= c3);
 	GD_OK_OR_FAIL(gd_record_delete(f->a, c2));
 	assert_true(put(f, s, "support", "user.contact.email", "2029-06-01") > c3);
 	/* Nothing more is due at the same clock. */
@@ -730,20 +730,23 @@ static void every_deleter_leaves_the_index(void **state)
 	put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
 	int64_t r2 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
 	const char *orphans = "SELECT count(*) FROM retention_due WHERE record_id NOT IN (SELECT id FROM records)";
-	const char *high = "SELECT value FROM counters WHERE name = 'records'";
+	/* PostgreSQL: a sequence, its ids taken in blocks (store_pg.c): at or past it. */
+	const char *high = fx_sql("SELECT value FROM counters WHERE name = 'records'", "SELECT last_value FROM counter_records");
 	/* Each time the highest record goes: its id is never given again. */
 	GD_OK_OR_FAIL(gd_record_delete(f->a, r2));
 	assert_int_equal(count(f, orphans), 0);
-	assert_int_equal(count(f, high), r2);
+	assert_true(fx_on_pg() ? count(f, high) >= r2 : count(f, high) == r2);
 	int64_t r3 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
 	assert_true(r3 > r2);
 	GD_OK_OR_FAIL(gd_subject_erase(f->a, s1));
 	assert_int_equal(count(f, orphans), 0);
-	assert_int_equal(count(f, high), r3);
+	assert_true(fx_on_pg() ? count(f, high) >= r3 : count(f, high) == r3);
 	assert_true(put(f, s2, "audience", "user.behavior.browsing_history", "2026-01-01") > r3);
 	assert_int_equal(count(f, "SELECT count(*) FROM retention_due"), 3);
 	/* An old vault still has the trigger: opening it drops the trigger. */
 	fx_free(f);
+	if (fx_on_pg()) /* SQLite triggers of vaults older than the PostgreSQL engine */
+		return;
 	f = fx_new();
 	subject(f, s1);
 	int64_t r1 = put(f, s1, "audience", "user.behavior.browsing_history", "2026-01-01");
