@@ -8,4 +8,4 @@ build="$root/build-check"
 cmake -S "$root" -B "$build" -DGD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" -j"$(nproc)"
 cd "$build"
-ctest --output-on-failure -j"$(nproc)" "$@"
+ctest --output-on-failure --timeout 600 -j"$(nproc)" "$@"

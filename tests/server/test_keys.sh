@@ -49,7 +49,7 @@ writer & wpid=$!
 reader & rpid=$!
 # progress N: waits until the writer has stored more than N records (it must still be running).
 progress() {
-	until [ "$(wc -l <"$W/written" 2>/dev/null || echo 0)" -gt "$1" ]; do
+	until [ "$(wc -l 2>/dev/null <"$W/written" || echo 0)" -gt "$1" ]; do
 		kill -0 $wpid 2>/dev/null || fail "the writer stopped: $(cat "$W/loop.fail" 2>/dev/null)"
 		kill -0 $rpid 2>/dev/null || fail "the reader stopped: $(cat "$W/loop.fail" 2>/dev/null)"
 		sleep 0.1

@@ -1284,14 +1284,19 @@ static int pg_lock_writes(gd__store *base)
 	return lock_now(PG(base));
 }
 
-/* A read: READ COMMITTED without the write lock (a read's only write, its
- * audit entry, is appended after it in a transaction of its own). Its BEGIN
- * is sent with its first statement, as a write transaction's. */
+/* A read: without the write lock (a read's only write, its audit entry, is
+ * appended after it in a transaction of its own), on one snapshot as SQLite's
+ * read transaction is: a read that looks at a row twice, or at a tenant's key
+ * and then at what that key wrapped or indexed, sees them as they were
+ * together, whatever commits meanwhile (a key rotation re-indexing between a
+ * look-up under the new key and one under the previous key would otherwise
+ * make an identifier found by neither). Its BEGIN is sent with its first
+ * statement, as a write transaction's. */
 static int pg_begin_read(gd__store *base)
 {
 	struct pg_store *s = PG(base);
 	tx_ended(s);
-	int rc = queue(s, NULL, "BEGIN");
+	int rc = queue(s, NULL, "BEGIN ISOLATION LEVEL REPEATABLE READ");
 	if (rc == 0)
 		s->in_tx = s->read_tx = true;
 	else
