@@ -280,6 +280,94 @@ static void older_options_versions_accepted(void **state)
 	fx_free(f);
 }
 
+/* Opens `path` through gardien's VFS, as a vault's store does: WAL, memory-mapped. */
+static sqlite3 *open_mapped(const char *path)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, GD__VFS_NAME), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA mmap_size=268435456;", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	return db;
+}
+
+/* Every row of t read through `db`: their count, and whether each holds its version `ver`. */
+static int rows_as_written(sqlite3 *db, int ver)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT id, v FROM t ORDER BY id", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char want[32];
+		snprintf(want, sizeof want, "%d:%d", (int)sqlite3_column_int(st, 0), ver);
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		assert_int_equal(sqlite3_column_bytes(st, 1), 1000);
+		assert_memory_equal(v, want, strlen(want));
+		n++;
+	}
+	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
+	return n;
+}
+
+static void write_rows(sqlite3 *db, int from, int to, int ver)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql,
+	         "WITH RECURSIVE n(i) AS (SELECT %d UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
+	         " INSERT OR REPLACE INTO t SELECT i, printf('%%-1000s', i || ':' || %d) FROM n",
+	         from, to, ver);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/*
+ * A reader's memory map of the database is kept across another connection's
+ * commits (sqlite_vfs.c f_unfetch), and what it reads through it is still
+ * what the file holds: pages rewritten by a checkpoint, the file shrunk by a
+ * VACUUM (the map dropped, no read past the end), grown back, grown by more
+ * than an eighth.
+ */
+static void memory_map_kept_and_coherent(void **state)
+{
+	fx_sqlite_only(NULL, "the memory map of gardien's SQLite VFS (sqlite_vfs.c)");
+	struct fixture *f = fx_new(); /* its folder, and gardien's VFS registered */
+	char path[320];
+	snprintf(path, sizeof path, "%s/map.db", f->dir);
+	sqlite3 *w = open_mapped(path), *r = open_mapped(path);
+	assert_int_equal(sqlite3_exec(w, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)", NULL, NULL, NULL), SQLITE_OK);
+	write_rows(w, 1, 4000, 1);
+	assert_int_equal(sqlite3_wal_checkpoint_v2(w, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL), SQLITE_OK);
+	assert_int_equal(rows_as_written(r, 1), 4000); /* mapped now */
+
+	/* Another connection's commits, then a checkpoint that rewrites the pages in the file. */
+	uint64_t kept = gd__vfs_stats().maps_kept;
+	write_rows(w, 1, 4000, 2);
+	assert_int_equal(rows_as_written(r, 2), 4000);
+	assert_int_equal(sqlite3_wal_checkpoint_v2(w, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL), SQLITE_OK);
+	write_rows(w, 1, 10, 3); /* a change, so that the reader's next transaction asks to unmap */
+	assert_int_equal(sqlite3_exec(w, "UPDATE t SET v = printf('%-1000s', id || ':3') WHERE id > 10", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_wal_checkpoint_v2(w, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL), SQLITE_OK);
+	write_rows(w, 4001, 4001, 3);
+	assert_int_equal(rows_as_written(r, 3), 4001);
+	assert_true(gd__vfs_stats().maps_kept > kept);
+
+	/* Shrunk: most rows deleted, the file vacuumed to a quarter. */
+	assert_int_equal(sqlite3_exec(w, "DELETE FROM t WHERE id > 1000; VACUUM;", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_wal_checkpoint_v2(w, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL), SQLITE_OK);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_size < 2 * 1000 * 1024);
+	assert_int_equal(rows_as_written(r, 3), 1000);
+	/* Grown back past its old size, by far more than an eighth. */
+	write_rows(w, 1, 9000, 4);
+	assert_int_equal(sqlite3_wal_checkpoint_v2(w, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL), SQLITE_OK);
+	assert_int_equal(rows_as_written(r, 4), 9000);
+	write_rows(w, 9001, 9001, 4);
+	assert_int_equal(rows_as_written(r, 4), 9001);
+	sqlite3_close(r);
+	sqlite3_close(w);
+	fx_free(f);
+}
+
 /*
  * By default (no ordered_writes) a WAL header written into an empty WAL is
  * synced: the file system may not order writes (ext4 data=writeback), and
@@ -1236,6 +1324,7 @@ int main(void)
 		cmocka_unit_test(nonces_never_repeat),
 		cmocka_unit_test(erasure_leaves_no_trace),
 		cmocka_unit_test(scrub_blocked_by_a_reader_is_retried),
+		cmocka_unit_test(memory_map_kept_and_coherent),
 		cmocka_unit_test(wal_header_synced_by_default),
 		cmocka_unit_test(ordered_writes_skip_only_header_into_empty_wal),
 		cmocka_unit_test(older_options_versions_accepted),

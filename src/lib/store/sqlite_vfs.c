@@ -1,21 +1,21 @@
 /*
- * sqlite_vfs.c — a thin layer over SQLite's default VFS: the WAL's truncation
- * made durable, and one device flush that can be left out (the sync of a WAL
- * header written into an empty WAL). A truncation to the size a file already
- * has is always left out.
+ * sqlite_vfs.c — a thin layer over SQLite's default VFS: the WAL's scrub made
+ * durable, one device flush that can be left out (the sync of a WAL header
+ * written into an empty WAL), the database's memory map kept across other
+ * connections' commits (f_fetch below). A truncation to the size a file
+ * already has is always left out.
  *
  * An erasure's commit is followed by a TRUNCATE checkpoint (store_sqlite.c):
  * the WAL is copied into the database, the database synced, and the WAL
- * truncated to nothing, since its old frames hold images of the erased rows.
- * SQLite does not sync that truncation: until the file system commits it on
- * its own (seconds later), a power cut brings the whole old WAL back, and the
- * erased rows' images with it. So a truncation of the WAL to 0 is synced here
- * before the checkpoint returns: an erasure that returned is scrubbed from the
- * disk, not only from the page cache (tests/unit/test_crash.c cuts power at
- * every step to check it). Overwriting the log with zeros instead was tried
- * and dropped: zeros that only partly reached the disk leave the old header
- * in front of a prefix of the old log, which a recovery replays over the newer
- * database; a truncation has no such half-way state.
+ * "truncated" to nothing, since its old frames hold images of the erased
+ * rows. SQLite does not sync that truncation: until the file system commits
+ * it on its own (seconds later), a power cut brings the whole old WAL back,
+ * and the erased rows' images with it. So the log is zeroed where it lies
+ * (its first block, then the rest: no crash leaves the old header in front
+ * of part of the old log) or, where the file system cannot, truncated, and
+ * then synced before the checkpoint returns: an erasure that returned is
+ * scrubbed from the disk, not only from the page cache
+ * (tests/unit/test_crash.c cuts power at every step to check it).
  *
  * Two VFSes are registered. GD__VFS_NAME keeps every sync SQLite asks for: the
  * default, safe on any file system. GD__VFS_ORDERED_NAME, chosen by the
@@ -59,15 +59,16 @@ struct file {
 	sqlite3_file base;
 	sqlite3_file *real; /* the default VFS's file, allocated right after this one */
 	bool wal;
-	bool may_skip;  /* opened through the ordered-writes VFS */
-	bool skip_sync; /* the last write was a header into an empty or zeroed WAL */
-	int fd;         /* the WAL's own descriptor for fallocate, opened at its first scrub; -1 */
-	char *path;     /* the WAL's name (SQLite's, valid while the file is open) */
+	bool may_skip;           /* opened through the ordered-writes VFS */
+	bool skip_sync;          /* the last write was a header into an empty or zeroed WAL */
+	int fd;                  /* the WAL's own descriptor for fallocate, opened at its first scrub; -1 */
+	char *path;              /* the WAL's name (SQLite's, valid while the file is open) */
+	sqlite3_int64 map_bound; /* the database's size just after its memory map was made; 0: none made */
 };
 
 static sqlite3_vfs *real_vfs;
 /* Counted for tests; atomic because vaults may live on several threads. */
-static atomic_uint_fast64_t wal_syncs, header_syncs_skipped, wal_zeroed;
+static atomic_uint_fast64_t wal_syncs, header_syncs_skipped, wal_zeroed, maps_kept;
 
 #define REAL(f) (((struct file *)(f))->real)
 
@@ -232,14 +233,43 @@ static int f_shm_unmap(sqlite3_file *f, int delete_flag)
 	return REAL(f)->pMethods->xShmUnmap(REAL(f), delete_flag);
 }
 
+/*
+ * The database's memory map, kept across other connections' commits. SQLite
+ * unmaps the whole file whenever a read transaction finds that the database
+ * changed (another connection committed), in case a process truncated the
+ * file and grew it back; the pages then fault in again, and a second reader
+ * process, whose audit entries are such commits, read barely more than one
+ * (docs/benchmarks.md). On Linux a shared map of a file stays coherent with
+ * it through any write, truncation or growth: only pages past the end of the
+ * file fault (SIGBUS). In WAL mode a read transaction asks the file only for
+ * pages of its snapshot that are not in the log, and those are in the file
+ * (the checkpoint truncates nothing a reader still needs), as they must be
+ * for SQLite's own reads. So the map is kept while the file is as large as
+ * when it was made, and dropped as SQLite asks when the file is smaller
+ * (vacuumed by another program) or grew by more than an eighth (pages past
+ * the map are read, not mapped: a new map takes them in).
+ */
 static int f_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **out)
 {
-	return REAL(f)->pMethods->xFetch(REAL(f), off, n, out);
+	struct file *p = (struct file *)f;
+	int rc = p->real->pMethods->xFetch(p->real, off, n, out);
+	if (rc == SQLITE_OK && *out && !p->map_bound && p->real->pMethods->xFileSize(p->real, &p->map_bound) != SQLITE_OK)
+		p->map_bound = 0;
+	return rc;
 }
 
-static int f_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
+static int f_unfetch(sqlite3_file *f, sqlite3_int64 off, void *page)
 {
-	return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
+	struct file *p = (struct file *)f;
+	sqlite3_int64 size;
+	if (!page && p->map_bound > 0 && p->real->pMethods->xFileSize(p->real, &size) == SQLITE_OK &&
+	    size >= p->map_bound && size - p->map_bound <= p->map_bound / 8) {
+		atomic_fetch_add_explicit(&maps_kept, 1, memory_order_relaxed);
+		return SQLITE_OK;
+	}
+	if (!page)
+		p->map_bound = 0;
+	return p->real->pMethods->xUnfetch(p->real, off, page);
 }
 
 static const sqlite3_io_methods methods = {
@@ -348,5 +378,6 @@ struct gd__vfs_stats gd__vfs_stats(void)
 		.wal_syncs = atomic_load_explicit(&wal_syncs, memory_order_relaxed),
 		.header_syncs_skipped = atomic_load_explicit(&header_syncs_skipped, memory_order_relaxed),
 		.wal_zeroed = atomic_load_explicit(&wal_zeroed, memory_order_relaxed),
+		.maps_kept = atomic_load_explicit(&maps_kept, memory_order_relaxed),
 	};
 }

@@ -20,6 +20,7 @@ struct gd__vfs_stats {
 	uint64_t wal_syncs;
 	uint64_t header_syncs_skipped;
 	uint64_t wal_zeroed;
+	uint64_t maps_kept; /* unmaps of the whole database left out (f_unfetch) */
 };
 struct gd__vfs_stats gd__vfs_stats(void);
 
