@@ -236,9 +236,34 @@ static struct gd__record_meta meta_of(gd__store *db, gd__stmt *st, const gd_reco
 		.id = r->id, .subject_id = gd__col_int(db, st, 10), .subject = r->subject, .activity = r->activity, .category = r->category, .stage = (int)gd__col_int(db, st, 11)};
 }
 
-int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
+/*
+ * A read once its row is found (gd_record_get, gd_record_find): the metadata
+ * checked before the policy decides on it (metadata edited in the database
+ * must not steer it), the value decrypted, the read audited. Resets `st`.
+ */
+static int read_row(gd_actor *a, gd__stmt *st, gd_record *r, int64_t id, const char *purpose, bool *denied)
 {
 	struct gd__subject s = {0};
+	gd__store *db = a->v->store;
+	row_meta(db, st, r);
+	int rc = check_meta(a, st, r);
+	if (rc == 0) {
+		struct gd__record_meta m = meta_of(db, st, r);
+		rc = gd__policy_read(a, &m, purpose);
+		*denied = rc == GD_EDENIED;
+	}
+	if (rc == 0)
+		rc = decrypt_row(a, st, &s, r);
+	gd__wipe(&s, sizeof s);
+	gd__db_reset(db, st);
+	if (rc == 0)
+		rc = gd__audit_actor(a, &(struct gd__audit_event){
+						.action = "record.get", .purpose = purpose, .subject = r->subject, .record_id = id, .category = r->category});
+	return rc;
+}
+
+int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
+{
 	gd_vault *v = a->v;
 	gd_record *r = NULL;
 	gd__stmt *st = NULL;
@@ -263,20 +288,8 @@ int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
 		rc = gd__err(GD_ENOTFOUND, "no record %lld in tenant %s", (long long)id, a->tenant);
 	if (rc < 0)
 		goto done;
-	row_meta(v->store, st, r);
-	/* Before the policy decides on it: metadata edited in the database must not steer it. */
-	if ((rc = check_meta(a, st, r)) < 0)
-		goto done;
-	struct gd__record_meta m = meta_of(v->store, st, r);
-	if ((rc = gd__policy_read(a, &m, purpose)) < 0) {
-		denied = rc == GD_EDENIED;
-		goto done;
-	}
-	if ((rc = decrypt_row(a, st, &s, r)) < 0)
-		goto done;
-	gd__db_reset(v->store, st), st = NULL;
-	rc = gd__audit_actor(a, &(struct gd__audit_event){
-					.action = "record.get", .purpose = purpose, .subject = r->subject, .record_id = id, .category = r->category});
+	rc = read_row(a, st, r, id, purpose, &denied);
+	st = NULL;
 done:
 	if (st)
 		gd__db_reset(v->store, st);
@@ -285,7 +298,6 @@ done:
 		gd__audit_denied(a, &(struct gd__audit_event){
 					    .action = "record.get", .purpose = purpose, .subject = r->subject, .record_id = id, .category = r->category, .outcome = GD__DENIED, .reason = gd_error_last()});
 free:
-	gd__wipe(&s, sizeof s);
 	if (rc < 0)
 		gd_record_free(r);
 	else
@@ -303,7 +315,6 @@ int gd_record_find(gd_actor *a, gd_record **out, const char *kind, const char *v
 {
 	unsigned char blind[GD__BLIND_SIZE];
 	char cat[GD_NAME_MAX + 16], found[GD_SUBJECT_ID_SIZE] = "";
-	struct gd__subject s = {0};
 	gd_vault *v = a->v;
 	gd_record *r = NULL;
 	gd__stmt *st = NULL;
@@ -350,19 +361,8 @@ int gd_record_find(gd_actor *a, gd_record **out, const char *kind, const char *v
 	if (rc < 0 || !*found || gd__col_null(v->store, st, 0))
 		goto done;
 	have = true;
-	row_meta(v->store, st, r);
-	if ((rc = check_meta(a, st, r)) < 0)
-		goto done;
-	struct gd__record_meta m = meta_of(v->store, st, r);
-	if ((rc = gd__policy_read(a, &m, purpose)) < 0) {
-		denied = rc == GD_EDENIED;
-		goto done;
-	}
-	if ((rc = decrypt_row(a, st, &s, r)) < 0)
-		goto done;
-	gd__db_reset(v->store, st), st = NULL;
-	rc = gd__audit_actor(a, &(struct gd__audit_event){
-					.action = "record.get", .purpose = purpose, .subject = r->subject, .record_id = id, .category = r->category});
+	rc = read_row(a, st, r, id, purpose, &denied);
+	st = NULL;
 done:
 	if (st)
 		gd__db_reset(v->store, st);
@@ -375,7 +375,6 @@ done:
 	else if (rc == 0 && !have)
 		rc = gd__err(GD_ENOTFOUND, "the subject with this %s has no record %lld", kind, (long long)id);
 free:
-	gd__wipe(&s, sizeof s);
 	if (rc < 0)
 		gd_record_free(r);
 	else
