@@ -109,8 +109,8 @@ int gd_client_erase(gd_actor *a, const char *client, gd_client_erase_report *out
 		if (seen)
 			continue;
 		int64_t left = 0;
-		if ((rc = gd__db_int(db, &left, "SELECT count(*) FROM records WHERE subject_id = ?", "i",
-		                     del[i].subject_id)) < 0)
+		if ((rc = gd__db_int(db, &left, "SELECT count(*) FROM records WHERE tenant_id = ? AND subject_id = ?",
+		                     "ii", a->tenant_id, del[i].subject_id)) < 0)
 			break;
 		if (left)
 			continue;

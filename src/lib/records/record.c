@@ -399,8 +399,8 @@ int gd_record_list(gd_actor *a, const char *subject, const char *purpose, gd_rec
 		goto done;
 	rc = gd__db_query(v->store, &st,
 	                  "SELECT " RECORD_COLUMNS " FROM records r JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
-	                  " WHERE r.subject_id = ? ORDER BY r.id",
-	                  "i", s.id);
+	                  " WHERE r.tenant_id = ? AND r.subject_id = ? ORDER BY r.id",
+	                  "ii", a->tenant_id, s.id);
 	while (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
 		gd_record r = {0};
 		row_meta(v->store, st, &r);

@@ -58,7 +58,7 @@ static int record_event(gd_actor *a, const struct gd__register *reg, const char 
 		                 " WHERE excluded.at > events.at",
 		                 "itii", s.id, name, (int64_t)at, a->tenant_id);
 	if (rc == 0)
-		rc = gd__retention_invalidate_subject(v, s.id);
+		rc = gd__retention_invalidate_subject(v, a->tenant_id, s.id);
 	/* The object key stays out of the trail: a contract number can identify. */
 	char why[GD_NAME_MAX + 32];
 	snprintf(why, sizeof why, "%s%s", name, object ? " (one object of the subject)" : "");

@@ -96,7 +96,7 @@ int gd_hold_place(gd_actor *a, int64_t *out_id, const char *subject, int64_t rec
 		                 "iiiitit", id, a->tenant_id, s.id, record_id, reason, (int64_t)gd_vault_now(v),
 		                 a->principal);
 	if (rc == 0)
-		rc = gd__retention_invalidate_subject(v, s.id);
+		rc = gd__retention_invalidate_subject(v, a->tenant_id, s.id);
 	if (rc == 0) {
 		char why[GD_HOLD_REASON_MAX + 32];
 		snprintf(why, sizeof why, "hold %lld: %s", (long long)id, reason);
@@ -143,7 +143,7 @@ int gd_hold_lift(gd_actor *a, int64_t id, const char *reason)
 	rc = gd__db_exec(v->store, "UPDATE holds SET lifted_at = ?, lifted_by = ?, lift_reason = ? WHERE id = ?",
 	                 "itti", (int64_t)gd_vault_now(v), a->principal, reason && *reason ? reason : NULL, id);
 	if (rc == 0)
-		rc = gd__retention_invalidate_subject(v, subject_id);
+		rc = gd__retention_invalidate_subject(v, a->tenant_id, subject_id);
 	if (rc == 0 && record_id)
 		rc = gd__db_exec(v->store, "UPDATE retention_due SET due_at = -1 WHERE record_id = ?", "i", record_id);
 	if (rc == 0) {
@@ -209,8 +209,8 @@ static int minimum_blocks(gd_actor *a, const struct gd__subject *s)
 	rc = gd__db_query(db, &st,
 	                  "SELECT r.id, r.activity, r.category, r.subject_category, r.collected_at, o.object"
 	                  " FROM records r LEFT JOIN record_objects o ON o.record_id = r.id AND o.tenant_id = r.tenant_id"
-	                  " WHERE r.subject_id = ? ORDER BY r.id",
-	                  "i", s->id);
+	                  " WHERE r.tenant_id = ? AND r.subject_id = ? ORDER BY r.id",
+	                  "ii", a->tenant_id, s->id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		int64_t id = gd__col_int(db, st, 0);
 		struct gd__record_facts f = {gd__col_text(db, st, 1), gd__col_text(db, st, 2),

@@ -390,12 +390,12 @@ static int compute_next(struct ctx *c, const struct row *r, const struct ruleset
 	return 0;
 }
 
-int gd__retention_invalidate_subject(gd_vault *v, int64_t subject_id)
+int gd__retention_invalidate_subject(gd_vault *v, int64_t tenant_id, int64_t subject_id)
 {
 	return gd__db_exec(v->store,
 	                   "UPDATE retention_due SET due_at = -1 WHERE record_id IN"
-	                   " (SELECT id FROM records WHERE subject_id = ?)",
-	                   "i", subject_id);
+	                   " (SELECT id FROM records WHERE tenant_id = ? AND subject_id = ?)",
+	                   "ii", tenant_id, subject_id);
 }
 
 int gd__retention_forget(gd_vault *v, int64_t first, int64_t last)

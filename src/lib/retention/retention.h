@@ -61,7 +61,7 @@ int gd__retention_ends(gd_actor *a, const struct gd__register *reg, const struct
                        gd_time *until, char *out, size_t cap);
 
 /* Marks every record of a subject for rescheduling (inside the caller's operation). */
-int gd__retention_invalidate_subject(gd_vault *v, int64_t subject_id);
+int gd__retention_invalidate_subject(gd_vault *v, int64_t tenant_id, int64_t subject_id);
 
 /* policy.c read check: archived records only for the legal-claims activity. */
 int gd__retention_check_read(gd_actor *a, const struct gd__record_meta *m, const char *purpose);

@@ -111,7 +111,7 @@ int gd_consent_give(gd_actor *a, const char *subject, const char *activity,
 	                 ev->source ? ev->source : "subject", a->principal);
 	/* A retention exception may last as long as this consent (unless_consent): reschedule. */
 	if (rc == 0)
-		rc = gd__retention_invalidate_subject(v, s.id);
+		rc = gd__retention_invalidate_subject(v, a->tenant_id, s.id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 						.action = event == GD_CONSENT_RENEWED ? "consent.renew" : "consent.give",
@@ -160,7 +160,7 @@ int gd_consent_withdraw(gd_actor *a, const char *subject, const char *activity, 
 	                 "iitiittt", a->tenant_id, s.id, activity, (int64_t)GD_CONSENT_WITHDRAWN,
 	                 (int64_t)gd_vault_now(v), channel, "subject", a->principal);
 	if (rc == 0)
-		rc = gd__retention_invalidate_subject(v, s.id);
+		rc = gd__retention_invalidate_subject(v, a->tenant_id, s.id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 						.action = "consent.withdraw", .purpose = activity, .subject = subject});

@@ -400,8 +400,8 @@ static int export_records(struct ctx *c, struct out *o)
 	bool first = true;
 	int rc = gd__db_query(db, &st,
 	                      "SELECT id, activity, category, source, collected_at, updated_at, type, stage, sealed,"
-	                      " subject_category, mac FROM records WHERE subject_id = ? ORDER BY id",
-	                      "i", c->s.id);
+	                      " subject_category, mac FROM records WHERE tenant_id = ? AND subject_id = ? ORDER BY id",
+	                      "ii", c->a->tenant_id, c->s.id);
 	section_open(o, "records", "Personal data",
 	             "Record|Category|Activity|Purposes|Legal basis|Source|Collected|Kept until|Recipients|Transfers|Value");
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {

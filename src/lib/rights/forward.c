@@ -41,9 +41,9 @@ int gd__rights_forward(gd_actor *a, int64_t subject_id, const char *pseudonym, c
 	                     " SELECT DISTINCT CAST(? AS BIGINT), CAST(? AS BIGINT), c.client, CAST(? AS TEXT),"
 	                     " CAST(? AS TEXT), r.activity, CAST(NULL AS TEXT), CAST(0 AS BIGINT), CAST(? AS BIGINT)"
 	                     " FROM records r JOIN record_clients c ON c.record_id = r.id AND c.tenant_id = r.tenant_id"
-	                     " WHERE r.subject_id = ?",
-	                     "iittii", a->tenant_id, (int64_t)gd_vault_now(a->v), action, pseudonym, request_id,
-	                     subject_id);
+	                     " WHERE r.tenant_id = ? AND r.subject_id = ?",
+	                     "iittiii", a->tenant_id, (int64_t)gd_vault_now(a->v), action, pseudonym, request_id,
+	                     a->tenant_id, subject_id);
 	if (rc == 0)
 		rc = gd__db_int(db, &n,
 		                "SELECT count(*) FROM outbox WHERE tenant_id = ? AND request_id = ? AND action = ?",

@@ -63,9 +63,9 @@ int gd__outbox_erase_hook(gd_actor *a, const struct gd__subject *s)
 		if (*acts[PAGE - 1])
 			snprintf(after, sizeof after, "%s", acts[PAGE - 1]);
 		rc = gd__db_query(db, &st,
-		                  "SELECT DISTINCT activity FROM records WHERE subject_id = ? AND activity > ?"
+		                  "SELECT DISTINCT activity FROM records WHERE tenant_id = ? AND subject_id = ? AND activity > ?"
 		                  " ORDER BY activity LIMIT ?",
-		                  "iti", s->id, after, (int64_t)PAGE);
+		                  "iiti", a->tenant_id, s->id, after, (int64_t)PAGE);
 		while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 			snprintf(acts[n++], GD_NAME_MAX + 1, "%s", gd__col_text(db, st, 0));
 			rc = 0;

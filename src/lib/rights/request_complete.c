@@ -30,8 +30,8 @@ static int each_record_activity(gd_actor *a, int64_t subject_id,
 	size_t n = 0;
 	if (!acts)
 		return GD_ENOMEM;
-	int rc = gd__db_query(db, &st, "SELECT DISTINCT activity FROM records WHERE subject_id = ?", "i",
-	                      subject_id);
+	int rc = gd__db_query(db, &st, "SELECT DISTINCT activity FROM records WHERE tenant_id = ? AND subject_id = ?",
+	                      "ii", a->tenant_id, subject_id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		rc = 0;
 		if (n == MAX) {
@@ -335,8 +335,8 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 	int rc = gd__db_query(db, &st,
 	                      "SELECT r.id, r.activity, r.category, r.collected_at, r.stage, r.subject_category,"
 	                      " o.object, r.mac FROM records r LEFT JOIN record_objects o ON o.record_id = r.id AND o.tenant_id = r.tenant_id"
-	                      " WHERE r.subject_id = ? ORDER BY r.activity, r.id",
-	                      "i", c->s.id);
+	                      " WHERE r.tenant_id = ? AND r.subject_id = ? ORDER BY r.activity, r.id",
+	                      "ii", a->tenant_id, c->s.id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		int64_t id = gd__col_int(db, st, 0);
 		const char *activity = gd__col_text(db, st, 1), *category = gd__col_text(db, st, 2);

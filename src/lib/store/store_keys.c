@@ -11,7 +11,8 @@
  * PostgreSQL each table's key K then becomes (tenant_id, K) and each UNIQUE
  * (u) UNIQUE (tenant_id, u), exactly what scripts/gen-pg-schema.py writes for
  * a new vault (the format-7 test of tests/unit/test_pg_keys.c compares the
- * two constraint by constraint). SQLite keeps its keys: a rowid alias is its
+ * two constraint by constraint), and the indexes it leads with tenant_id are
+ * rebuilt so. SQLite keeps its keys: a rowid alias is its
  * fastest path, and ids are unique on their own on both engines.
  *
  * Invariant: runs once, inside the transaction of the upgrade (vault.c),
@@ -57,6 +58,13 @@ static const struct {
 	{"auth_grants", "id", NULL},
 };
 
+/* Secondary indexes led by tenant_id on PostgreSQL (scripts/gen-pg-schema.py, TENANT_LED). */
+static const struct {
+	const char *index, *table, *columns;
+} led[] = {
+	{"records_subject", "records", "tenant_id, subject_id"},
+};
+
 /* Asked of the catalogue, not by selecting the column: a failed statement
  * would abort a PostgreSQL transaction, the migration's with it. */
 int gd__store_has_column(gd__store *s, const char *table, const char *column)
@@ -79,6 +87,15 @@ static int keyed_by_tenant(gd__store *s, const char *table, int64_t *n)
 	                  " AND a.attnum = c.conkey[1] WHERE c.conrelid = to_regclass(?) AND c.contype = 'p'"
 	                  " AND a.attname = 'tenant_id'",
 	                  "t", table);
+}
+
+/* *n: 1 when index `index` leads with tenant_id (PostgreSQL). */
+static int index_led_by_tenant(gd__store *s, const char *index, int64_t *n)
+{
+	return gd__db_int(s, n,
+	                  "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+	                  " AND a.attnum = i.indkey[0] WHERE i.indexrelid = to_regclass(?) AND a.attname = 'tenant_id'",
+	                  "t", index);
 }
 
 /* Each step is skipped when done already: a vault whose format number was
@@ -116,6 +133,13 @@ int gd__store_migrate_keys(gd__store *s)
 			         rekeyed[i].table, rekeyed[i].unique, rekeyed[i].unique);
 		snprintf(sql, sizeof sql, "ALTER TABLE %s DROP CONSTRAINT %s_pkey, ADD PRIMARY KEY (tenant_id, %s)%s",
 		         rekeyed[i].table, rekeyed[i].table, rekeyed[i].key, unique);
+		rc = e->exec_script(s, sql);
+	}
+	for (size_t i = 0; pg && rc == 0 && i < sizeof led / sizeof *led; i++) {
+		if ((rc = index_led_by_tenant(s, led[i].index, &done)) < 0 || done)
+			continue;
+		snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s; CREATE INDEX %s ON %s (%s)", led[i].index,
+		         led[i].index, led[i].table, led[i].columns);
 		rc = e->exec_script(s, sql);
 	}
 	return rc;

@@ -73,7 +73,7 @@ CREATE TABLE IF NOT EXISTS records (
   mac          BYTEA,                       -- binds the metadata that decides enforcement (integrity.c)
   PRIMARY KEY (tenant_id, id)
 );
-CREATE INDEX IF NOT EXISTS records_subject ON records (subject_id);
+CREATE INDEX IF NOT EXISTS records_subject ON records (tenant_id, subject_id);
 -- Id counters (src/lib/store/store.h): the last id given of each sequence,
 -- named after the table it gives ids to, so an id is never given twice, even
 -- after its row is deleted: an id in the audit trail or the erasure journal
