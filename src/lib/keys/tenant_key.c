@@ -405,7 +405,7 @@ static int records_pass(struct rot *r)
 			if (gd__memcmp(want, rows[i].mac, sizeof want) != 0)
 				continue;
 			gd__record_mac(want, GD__ACTOR_META(a), &f);
-			rc = gd__record_set_mac(r->v, rows[i].id, want);
+			rc = gd__record_set_mac(r->v, a->tenant_id, rows[i].id, want);
 		}
 		if ((rc = gd__op_end(r->v, rc)) < 0 || n == 0)
 			break;

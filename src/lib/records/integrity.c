@@ -106,9 +106,10 @@ int gd__record_mac_check(gd_actor *a, const struct gd__record_fields *f, const v
 
 /* ---- a tenant-key rotation's writes (keys/tenant_key.c) ---- */
 
-int gd__record_set_mac(gd_vault *v, int64_t id, const unsigned char mac[GD__BLIND_SIZE])
+int gd__record_set_mac(gd_vault *v, int64_t tenant_id, int64_t id, const unsigned char mac[GD__BLIND_SIZE])
 {
-	return gd__db_exec(v->store, "UPDATE records SET mac = ? WHERE id = ?", "bi", mac, (size_t)GD__BLIND_SIZE, id);
+	return gd__db_exec(v->store, "UPDATE records SET mac = ? WHERE tenant_id = ? AND id = ?", "bii", mac,
+	                   (size_t)GD__BLIND_SIZE, tenant_id, id);
 }
 
 int gd__identifier_set_blind(gd_vault *v, int64_t tenant_id, const unsigned char old[GD__BLIND_SIZE],
@@ -349,7 +350,8 @@ int gd__integrity_migrate(gd_vault *v)
 			struct gd__record_fields f = {
 				.id = gd__col_int(db, st, 0), .tenant_id = a->tenant_id, .subject = gd__col_text(db, st, 1), .activity = gd__col_text(db, st, 2), .category = gd__col_text(db, st, 3), .collected_at = gd__col_int(db, st, 4), .stage = gd__col_int(db, st, 5), .subject_category = gd__col_text(db, st, 6)};
 			gd__record_mac(mac, GD__ACTOR_META(a), &f);
-			rc = gd__db_exec(db, "UPDATE records SET mac = ? WHERE id = ?", "bi", mac, sizeof mac, f.id);
+			rc = gd__db_exec(db, "UPDATE records SET mac = ? WHERE tenant_id = ? AND id = ?", "bii", mac, sizeof mac,
+			                 a->tenant_id, f.id);
 		}
 		if (st)
 			gd__db_reset(db, st), st = NULL;

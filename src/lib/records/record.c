@@ -484,9 +484,9 @@ int gd_record_update(gd_actor *a, int64_t id, enum gd_value_type type, const voi
 		goto done;
 	gd__seal(sealed, s.key, value, value_len, ad,
 	         gd__record_ad(ad, sizeof ad, a->tenant_id, r.subject, id, r.category));
-	rc = gd__db_exec(v->store, "UPDATE records SET sealed = ?, type = ?, updated_at = ? WHERE id = ?",
-	                 "biii", sealed, value_len + GD__SEAL_OVERHEAD, (int64_t)type,
-	                 (int64_t)gd_vault_now(v), id);
+	rc = gd__db_exec(v->store, "UPDATE records SET sealed = ?, type = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+	                 "biiii", sealed, value_len + GD__SEAL_OVERHEAD, (int64_t)type,
+	                 (int64_t)gd_vault_now(v), a->tenant_id, id);
 	/* Art. 19: the recipients learn of every rectification, requested or not. */
 	if (rc == 0)
 		rc = gd__outbox_notify(a, "rectification", r.subject, r.activity, r.category, id, a->request_id);
@@ -563,11 +563,13 @@ int gd_record_delete(gd_actor *a, int64_t id)
  * key (record_objects) and, in processor activities, the customer
  * (record_clients) go with the record.
  */
-static int forget_side_rows(gd_vault *v, int64_t first, int64_t last)
+static int forget_side_rows(gd_vault *v, int64_t tenant_id, int64_t first, int64_t last)
 {
-	int rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE record_id BETWEEN ? AND ?", "ii", first, last);
+	int rc = gd__db_exec(v->store, "DELETE FROM record_objects WHERE tenant_id = ? AND record_id BETWEEN ? AND ?",
+	                     "iii", tenant_id, first, last);
 	if (rc == 0)
-		rc = gd__db_exec(v->store, "DELETE FROM record_clients WHERE record_id BETWEEN ? AND ?", "ii", first, last);
+		rc = gd__db_exec(v->store, "DELETE FROM record_clients WHERE tenant_id = ? AND record_id BETWEEN ? AND ?",
+		                 "iii", tenant_id, first, last);
 	return rc;
 }
 
@@ -578,7 +580,7 @@ int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t la
 	if (n)
 		*n = rc == 0 ? gd__db_changes(v->store) : 0;
 	if (rc == 0)
-		rc = forget_side_rows(v, first, last);
+		rc = forget_side_rows(v, tenant_id, first, last);
 	return rc == 0 ? gd__retention_forget(v, first, last) : rc;
 }
 
@@ -647,8 +649,9 @@ static int mac_after(gd_actor *a, int64_t id, int stage, gd_time collected, bool
 		return rc;
 	rc = gd__db_query(db, &st,
 	                  "SELECT r.activity, r.category, r.subject_category, r.collected_at, s.pseudonym"
-	                  " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id WHERE r.id = ?",
-	                  "i", id);
+	                  " FROM records r LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
+	                  " WHERE r.tenant_id = ? AND r.id = ?",
+	                  "ii", a->tenant_id, id);
 	if (rc < 0)
 		return rc;
 	rc = gd__db_step(db, st);
@@ -668,8 +671,8 @@ int gd__records_archive(gd_actor *a, int64_t id)
 	unsigned char mac[GD__BLIND_SIZE];
 	int rc = mac_after(a, id, GD__REC_ARCHIVED, 0, false, mac);
 	if (rc == 0)
-		rc = gd__db_exec(a->v->store, "UPDATE records SET stage = ?, mac = ? WHERE id = ?", "ibi",
-		                 (int64_t)GD__REC_ARCHIVED, mac, sizeof mac, id);
+		rc = gd__db_exec(a->v->store, "UPDATE records SET stage = ?, mac = ? WHERE tenant_id = ? AND id = ?", "ibii",
+		                 (int64_t)GD__REC_ARCHIVED, mac, sizeof mac, a->tenant_id, id);
 	return rc;
 }
 
@@ -679,12 +682,13 @@ int gd__records_anonymise(gd_actor *a, int64_t id, gd_time collected_month)
 	int rc = mac_after(a, id, GD__REC_ANONYMISED, collected_month, true, mac);
 	/* The object key (a contract number) could single the person out again. */
 	if (rc == 0)
-		rc = gd__db_exec(a->v->store, "DELETE FROM record_objects WHERE record_id = ?", "i", id);
+		rc = gd__db_exec(a->v->store, "DELETE FROM record_objects WHERE tenant_id = ? AND record_id = ?", "ii",
+		                 a->tenant_id, id);
 	if (rc == 0)
 		rc = gd__db_exec(a->v->store,
 		                 "UPDATE records SET stage = ?, subject_id = 0, sealed = ?, collected_at = ?,"
-		                 " updated_at = ?, mac = ? WHERE id = ?",
-		                 "ibiibi", (int64_t)GD__REC_ANONYMISED, "", (size_t)0, (int64_t)collected_month,
-		                 (int64_t)gd_vault_now(a->v), mac, sizeof mac, id);
+		                 " updated_at = ?, mac = ? WHERE tenant_id = ? AND id = ?",
+		                 "ibiibii", (int64_t)GD__REC_ANONYMISED, "", (size_t)0, (int64_t)collected_month,
+		                 (int64_t)gd_vault_now(a->v), mac, sizeof mac, a->tenant_id, id);
 	return rc;
 }

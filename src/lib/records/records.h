@@ -116,7 +116,7 @@ void gd__identifier_blind(unsigned char blind[GD__BLIND_SIZE], const unsigned ch
 /* 0, or GD_ECORRUPT naming the record when `mac` (n bytes) is not the MAC of `f`. */
 int gd__record_mac_check(gd_actor *a, const struct gd__record_fields *f, const void *mac, size_t n);
 /* A tenant-key rotation's writes (keys/tenant_key.c): a record's new MAC; an identifier's new blind index and MAC. */
-int gd__record_set_mac(gd_vault *v, int64_t id, const unsigned char mac[GD__BLIND_SIZE]);
+int gd__record_set_mac(gd_vault *v, int64_t tenant_id, int64_t id, const unsigned char mac[GD__BLIND_SIZE]);
 int gd__identifier_set_blind(gd_vault *v, int64_t tenant_id, const unsigned char old[GD__BLIND_SIZE],
                              const unsigned char blind[GD__BLIND_SIZE], const unsigned char mac[GD__BLIND_SIZE]);
 /* Format 3 -> 4: adds the MAC columns and fills them, inside the caller's operation. */

@@ -295,8 +295,8 @@ int gd__subject_rewrap(gd_actor *a, int64_t id, const char *pseudonym, const voi
 		rc = subject_wrap(a, pseudonym, s.key, epoch, out, &m);
 	/* Compare-and-set: a subject erased or re-wrapped meanwhile is left as it is. */
 	if (rc == 0)
-		rc = gd__db_exec(a->v->store, "UPDATE subjects SET wrapped_key = ? WHERE id = ? AND wrapped_key = ?", "bib",
-		                 out, m, id, wrapped, n);
+		rc = gd__db_exec(a->v->store, "UPDATE subjects SET wrapped_key = ? WHERE tenant_id = ? AND id = ? AND wrapped_key = ?",
+		                 "biib", out, m, a->tenant_id, id, wrapped, n);
 	gd__wipe(&s, sizeof s);
 	*moved = rc == 0;
 	return rc;
@@ -576,9 +576,10 @@ int gd_subject_erase(gd_actor *a, const char *subject)
 	if (rc < 0)
 		goto done;
 	/* The key first: from here on nothing sealed for this subject can be opened. */
-	rc = gd__db_exec(v->store, "DELETE FROM subjects WHERE id = ?", "i", s.id);
+	rc = gd__db_exec(v->store, "DELETE FROM subjects WHERE tenant_id = ? AND id = ?", "ii", a->tenant_id, s.id);
 	if (rc == 0)
-		rc = gd__db_exec(v->store, "DELETE FROM identifiers WHERE subject_id = ?", "i", s.id);
+		rc = gd__db_exec(v->store, "DELETE FROM identifiers WHERE tenant_id = ? AND subject_id = ?", "ii", a->tenant_id,
+		                 s.id);
 	if (rc == 0)
 		rc = gd__records_delete_subject(v, a->tenant_id, s.id);
 	if (rc == 0)
