@@ -203,8 +203,8 @@ int gd__auth_token_insert(gd_vault *v, char out[GD_TOKEN_SIZE], int64_t *out_id,
 	                     "ibiiiii", principal_id, hash, sizeof hash, (int64_t)session, (int64_t)now,
 	                     (int64_t)expires_at, (int64_t)now, tenant_id);
 	if (rc == 0 && out_id)
-		rc = gd__db_int(v->store, out_id, "SELECT id FROM auth_tokens WHERE hash = ?", "b", hash,
-		                sizeof hash);
+		rc = gd__db_int(v->store, out_id, "SELECT id FROM auth_tokens WHERE tenant_id = ? AND hash = ?", "ib",
+		                tenant_id, hash, sizeof hash);
 	if (rc == 0)
 		memcpy(out, tok, TOKEN_LEN + 1);
 	gd__wipe(tok, sizeof tok);
@@ -395,7 +395,11 @@ int gd_support_create(gd_actor *a, const char *name, const char *password)
 	return rc < 0 ? rc : principal_insert(a, 0, name, GD_PRINCIPAL_SUPPORT, NULL, password, "auth.support.create");
 }
 
-/* Runs `sql` (bound "i" principal id, plus `extra`) on a principal of the tenant, audited. */
+/*
+ * Runs `sql` on a principal of the actor's tenant, audited: `sql` ends in
+ * "WHERE tenant_id = ? AND id = ?", bound after the value `types` names
+ * ("i": none, "ti": a text, "bi": a blob of n bytes).
+ */
 int gd__auth_principal_update(gd_actor *a, const char *name, const char *action, const char *sql,
                               const char *types, const void *blob, size_t n)
 {
@@ -408,11 +412,11 @@ int gd__auth_principal_update(gd_actor *a, const char *name, const char *action,
 	if ((rc = principal_id_of(a, &id, a->tenant_id, name)) < 0)
 		goto done;
 	if (strcmp(types, "i") == 0)
-		rc = gd__db_exec(a->v->store, sql, "i", id);
+		rc = gd__db_exec(a->v->store, sql, "ii", a->tenant_id, id);
 	else if (strcmp(types, "ti") == 0)
-		rc = gd__db_exec(a->v->store, sql, "ti", (const char *)blob, id);
+		rc = gd__db_exec(a->v->store, sql, "tii", (const char *)blob, a->tenant_id, id);
 	else
-		rc = gd__db_exec(a->v->store, sql, "bi", blob, n, id);
+		rc = gd__db_exec(a->v->store, sql, "bii", blob, n, a->tenant_id, id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = action, .reason = name});
 done:
@@ -428,7 +432,7 @@ int gd_user_set_password(gd_actor *a, const char *name, const char *password)
 	if (rc == 0)
 		rc = gd__auth_principal_update(a, name, "auth.user.password",
 		                               "UPDATE auth_principals SET pwhash = ?, failures = 0, locked_until = 0"
-		                               " WHERE id = ? AND kind = 0",
+		                               " WHERE kind = 0 AND tenant_id = ? AND id = ?",
 		                               "ti", hash, 0);
 	gd__wipe(hash, sizeof hash);
 	return rc;
@@ -437,7 +441,9 @@ int gd_user_set_password(gd_actor *a, const char *name, const char *password)
 int gd_principal_unlock(gd_actor *a, const char *name)
 {
 	return gd__auth_principal_update(a, name, "auth.unlock",
-	                                 "UPDATE auth_principals SET failures = 0, locked_until = 0 WHERE id = ?", "i",
+	                                 "UPDATE auth_principals SET failures = 0, locked_until = 0"
+	                                 " WHERE tenant_id = ? AND id = ?",
+	                                 "i",
 	                                 NULL, 0);
 }
 
@@ -451,11 +457,11 @@ int gd_principal_disable(gd_actor *a, const char *name)
 	int rc = require_admin(a, "auth.disable");
 	if (rc < 0 || (rc = gd__op_begin(a->v)) < 0)
 		return rc;
-	rc = gd__auth_principal_update(a, name, "auth.disable", "UPDATE auth_principals SET disabled = 1 WHERE id = ?",
-	                               "i", NULL, 0);
+	rc = gd__auth_principal_update(a, name, "auth.disable", "UPDATE auth_principals SET disabled = 1 WHERE tenant_id = ? AND id = ?", "i", NULL, 0);
 	if (rc == 0)
 		rc = gd__auth_principal_update(a, name, "auth.token.revoke",
-		                               "UPDATE auth_tokens SET revoked = 1 WHERE principal_id = ?", "i", NULL, 0);
+		                               "UPDATE auth_tokens SET revoked = 1 WHERE tenant_id = ? AND principal_id = ?", "i",
+		                               NULL, 0);
 	return gd__op_end(a->v, rc);
 }
 

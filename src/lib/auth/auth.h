@@ -36,7 +36,8 @@ int gd__auth_check_token(const char *t);
 /* A new token: written to `out`, its hash stored for `principal_id` of `tenant_id`. Inside an operation. */
 int gd__auth_token_insert(gd_vault *v, char out[GD_TOKEN_SIZE], int64_t *out_id, int64_t tenant_id,
                           int64_t principal_id, bool session, gd_time expires_at);
-/* Runs `sql` (bound "i" principal id, plus `types`) on a principal of the tenant, audited as `action`. */
+/* Runs `sql` (ending "WHERE tenant_id = ? AND id = ?", after the value `types` names) on a principal of the
+ * actor's tenant, audited as `action`. */
 int gd__auth_principal_update(gd_actor *a, const char *name, const char *action, const char *sql,
                               const char *types, const void *blob, size_t n);
 

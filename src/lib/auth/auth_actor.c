@@ -236,8 +236,8 @@ int gd_auth_open(gd_actor **out, gd_vault *v, const char *token, const char *ten
 		if ((rc = gd__op_begin(v)) < 0)
 			goto done;
 		if (touch)
-			rc = gd__db_exec(v->store, "UPDATE auth_tokens SET last_used = ? WHERE id = ?", "ii",
-			                 (int64_t)now, t.id);
+			rc = gd__db_exec(v->store, "UPDATE auth_tokens SET last_used = ? WHERE tenant_id = ? AND id = ?", "iii",
+			                 (int64_t)now, t.tenant_id, t.id);
 		if (rc == 0 && a->authz->grant_id) {
 			char why[48];
 			snprintf(why, sizeof why, "grant %lld", (long long)a->authz->grant_id);

@@ -48,7 +48,7 @@ int gd_user_totp_enable(gd_actor *a, const char *name, char out[64])
 		goto done;
 	}
 	rc = gd__auth_principal_update(a, name, "auth.user.totp",
-	                               "UPDATE auth_principals SET totp = ?, totp_step = 0 WHERE id = ? AND kind = 0", "bi",
+	                               "UPDATE auth_principals SET totp = ?, totp_step = 0 WHERE kind = 0 AND tenant_id = ? AND id = ?", "bi",
 	                               sealed, sizeof sealed);
 	if (rc == 0)
 		memcpy(out, b32, b32n + 1);
@@ -231,8 +231,8 @@ static int login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const
 	if ((rc = gd__op_begin(v)) < 0)
 		return rc;
 	if (!why) {
-		rc = gd__db_exec(v->store, "UPDATE auth_principals SET failures = 0, totp_step = ? WHERE id = ?",
-		                 "ii", totp_step > totp_last ? totp_step : totp_last, pid);
+		rc = gd__db_exec(v->store, "UPDATE auth_principals SET failures = 0, totp_step = ? WHERE tenant_id = ? AND id = ?",
+		                 "iii", totp_step > totp_last ? totp_step : totp_last, tid, pid);
 		if (rc == 0)
 			rc = gd__auth_token_insert(v, out, NULL, tid, pid, true, now + cfg.absolute);
 		if (rc == 0)
@@ -242,9 +242,9 @@ static int login(gd_vault *v, char out[GD_TOKEN_SIZE], const char *tenant, const
 	if (pid) {
 		failures++;
 		bool lock = failures >= cfg.max_failures;
-		rc = gd__db_exec(v->store, "UPDATE auth_principals SET failures = ?, locked_until = ? WHERE id = ?",
-		                 "iii", (int64_t)failures, (int64_t)(lock ? now + lock_delay(&cfg, failures) : 0),
-		                 pid);
+		rc = gd__db_exec(v->store, "UPDATE auth_principals SET failures = ?, locked_until = ? WHERE tenant_id = ? AND id = ?",
+		                 "iiii", (int64_t)failures, (int64_t)(lock ? now + lock_delay(&cfg, failures) : 0),
+		                 tid, pid);
 		if (rc == 0 && failures == cfg.max_failures)
 			rc = gd__audit_append(v, tid, label,
 			                      &(struct gd__audit_event){.action = "auth.lockout", .outcome = GD__DENIED, .reason = "too many failed logins"});
@@ -271,8 +271,8 @@ int gd_auth_logout(gd_vault *v, const char *token)
 	char label[GD_NAME_MAX + 1] = "";
 	gd__stmt *st;
 	rc = gd__db_query(v->store, &st,
-	                  "SELECT p.tenant_id, p.kind, p.name FROM auth_tokens t JOIN auth_principals p"
-	                  " ON p.id = t.principal_id WHERE t.hash = ? AND t.revoked = 0",
+	                  "SELECT t.tenant_id, p.kind, p.name FROM auth_tokens t JOIN auth_principals p"
+	                  " ON p.id = t.principal_id AND p.tenant_id = t.tenant_id WHERE t.hash = ? AND t.revoked = 0",
 	                  "b", hash, sizeof hash);
 	if (rc == 0 && (rc = gd__db_step(v->store, st)) == 1) {
 		tid = gd__col_int(v->store, st, 0);
@@ -288,8 +288,8 @@ int gd_auth_logout(gd_vault *v, const char *token)
 	if (st)
 		gd__db_reset(v->store, st);
 	if (rc == 0)
-		rc = gd__db_exec(v->store, "UPDATE auth_tokens SET revoked = 1 WHERE hash = ?", "b", hash,
-		                 sizeof hash);
+		rc = gd__db_exec(v->store, "UPDATE auth_tokens SET revoked = 1 WHERE tenant_id = ? AND hash = ?", "ib", tid,
+		                 hash, sizeof hash);
 	if (rc == 0)
 		rc = gd__audit_append(v, tid, label, &(struct gd__audit_event){.action = "auth.logout"});
 	return gd__op_end(v, rc);
