@@ -888,12 +888,14 @@ static int never_committed(gd_vault *live, const struct gd__journal_entry *e, bo
 	if (!live)
 		return 0;
 	if (e->kind == GD__J_ERASE)
-		rc = gd__db_int(live->store, &n, "SELECT count(*) FROM subjects WHERE pseudonym = ?", "t",
-		                e->subject);
+		rc = gd__db_int(live->store, &n, "SELECT count(*) FROM subjects WHERE tenant_id = (SELECT id FROM tenants WHERE name = ?)"
+		                                 " AND pseudonym = ?",
+		                "tt", e->tenant, e->subject);
 	else
 		rc = gd__db_int(live->store, &n,
-		                "SELECT count(*) FROM records WHERE id = ? AND collected_at = ? AND stage <> ?",
-		                "iii", e->record_id, (int64_t)e->collected_at,
+		                "SELECT count(*) FROM records WHERE tenant_id = (SELECT id FROM tenants WHERE name = ?) AND id = ?"
+		                " AND collected_at = ? AND stage <> ?",
+		                "tiii", e->tenant, e->record_id, (int64_t)e->collected_at,
 		                (int64_t)(e->kind == GD__J_DELETE ? -1 : GD__REC_ANONYMISED));
 	*out = rc == 0 && n > 0;
 	return rc;

@@ -174,9 +174,9 @@ int gd__epoch_horizon(gd_vault *v, const char *tenant, gd_time at, gd_time *hori
 {
 	gd__stmt *st;
 	int rc = gd__db_query(v->store, &st,
-	                      "SELECT e.ends_at, coalesce(e.destroyed_at, 0) FROM tenant_epochs e"
-	                      " JOIN tenants t ON t.id = e.tenant_id WHERE t.name = ? AND e.started_at <= ?"
-	                      " ORDER BY e.epoch DESC LIMIT 1",
+	                      "SELECT ends_at, coalesce(destroyed_at, 0) FROM tenant_epochs"
+	                      " WHERE tenant_id = (SELECT id FROM tenants WHERE name = ?) AND started_at <= ?"
+	                      " ORDER BY epoch DESC LIMIT 1",
 	                      "ti", tenant, (int64_t)at);
 	if (rc < 0)
 		return rc;
