@@ -882,20 +882,22 @@ struct replay {
  */
 static int never_committed(gd_vault *live, const struct gd__journal_entry *e, bool *out)
 {
-	int64_t n = 0;
-	int rc;
+	int64_t n = 0, tid = 0;
 	*out = false;
 	if (!live)
 		return 0;
-	if (e->kind == GD__J_ERASE)
-		rc = gd__db_int(live->store, &n, "SELECT count(*) FROM subjects WHERE tenant_id = (SELECT id FROM tenants WHERE name = ?)"
-		                                 " AND pseudonym = ?",
-		                "tt", e->tenant, e->subject);
-	else
+	/* The tenant's id, bound as a value: its key, and one shard on Citus. A
+	 * tenant the live vault does not hold holds none of the entry's rows. */
+	int rc = gd__db_int(live->store, &tid, "SELECT id FROM tenants WHERE name = ?", "t", e->tenant);
+	if (rc == GD_ENOTFOUND)
+		return 0;
+	if (rc == 0 && e->kind == GD__J_ERASE)
+		rc = gd__db_int(live->store, &n, "SELECT count(*) FROM subjects WHERE tenant_id = ? AND pseudonym = ?", "it",
+		                tid, e->subject);
+	else if (rc == 0)
 		rc = gd__db_int(live->store, &n,
-		                "SELECT count(*) FROM records WHERE tenant_id = (SELECT id FROM tenants WHERE name = ?) AND id = ?"
-		                " AND collected_at = ? AND stage <> ?",
-		                "tiii", e->tenant, e->record_id, (int64_t)e->collected_at,
+		                "SELECT count(*) FROM records WHERE tenant_id = ? AND id = ? AND collected_at = ? AND stage <> ?",
+		                "iiii", tid, e->record_id, (int64_t)e->collected_at,
 		                (int64_t)(e->kind == GD__J_DELETE ? -1 : GD__REC_ANONYMISED));
 	*out = rc == 0 && n > 0;
 	return rc;

@@ -173,11 +173,15 @@ int gd__epoch_current(gd_actor *a, uint32_t *epoch)
 int gd__epoch_horizon(gd_vault *v, const char *tenant, gd_time at, gd_time *horizon)
 {
 	gd__stmt *st;
-	int rc = gd__db_query(v->store, &st,
-	                      "SELECT ends_at, coalesce(destroyed_at, 0) FROM tenant_epochs"
-	                      " WHERE tenant_id = (SELECT id FROM tenants WHERE name = ?) AND started_at <= ?"
-	                      " ORDER BY epoch DESC LIMIT 1",
-	                      "ti", tenant, (int64_t)at);
+	int64_t tid;
+	/* The tenant's id first, bound as a value: the key of tenant_epochs, and one shard on Citus. */
+	int rc = gd__db_int(v->store, &tid, "SELECT id FROM tenants WHERE name = ?", "t", tenant);
+	if (rc < 0)
+		return rc; /* GD_ENOTFOUND for a tenant gone: no epoch ends it here either */
+	rc = gd__db_query(v->store, &st,
+	                  "SELECT ends_at, coalesce(destroyed_at, 0) FROM tenant_epochs"
+	                  " WHERE tenant_id = ? AND started_at <= ? ORDER BY epoch DESC LIMIT 1",
+	                  "ii", tid, (int64_t)at);
 	if (rc < 0)
 		return rc;
 	rc = gd__db_step(v->store, st);
