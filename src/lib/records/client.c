@@ -82,7 +82,7 @@ int gd_client_erase(gd_actor *a, const char *client, gd_client_erase_report *out
 	bool journaling = !gd__journal_replaying();
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		int64_t hold = 0;
-		if ((rc = gd__hold_find(v, del[i].subject_id, del[i].id, &hold, NULL, 0)) < 0)
+		if ((rc = gd__hold_find(a, del[i].subject_id, del[i].id, &hold, NULL, 0)) < 0)
 			break;
 		if (hold) {
 			rep.held++;

@@ -581,7 +581,7 @@ int gd__records_delete(gd_vault *v, int64_t tenant_id, int64_t first, int64_t la
 		*n = rc == 0 ? gd__db_changes(v->store) : 0;
 	if (rc == 0)
 		rc = forget_side_rows(v, tenant_id, first, last);
-	return rc == 0 ? gd__retention_forget(v, first, last) : rc;
+	return rc == 0 ? gd__retention_forget(v, tenant_id, first, last) : rc;
 }
 
 /*

@@ -26,36 +26,38 @@ static int check_reason(const char *reason)
 	return 0;
 }
 
-int gd__hold_find(gd_vault *v, int64_t subject_id, int64_t record_id, int64_t *hold,
-                  char *reason, size_t cap)
+int gd__hold_find(gd_actor *a, int64_t subject_id, int64_t record_id, int64_t *hold, char *reason,
+                  size_t cap)
 {
+	gd__store *db = a->v->store;
 	gd__stmt *st;
 	int rc;
 	*hold = 0;
 	/* record_id < 0: any hold of the subject, on it or on one of its records. */
 	for (int pass = 0; pass < 2 && !*hold; pass++) {
 		if (pass == 0 && subject_id > 0)
-			rc = gd__db_query(v->store, &st,
-			                  record_id < 0
-			                          ? "SELECT id, reason FROM holds WHERE subject_id = ? AND lifted_at IS NULL LIMIT 1"
-			                          : "SELECT id, reason FROM holds WHERE subject_id = ? AND record_id = 0 AND lifted_at IS NULL LIMIT 1",
-			                  "i", subject_id);
+			rc = gd__db_query(db, &st,
+			                  record_id < 0 ? "SELECT id, reason FROM holds WHERE tenant_id = ? AND subject_id = ?"
+			                                  " AND lifted_at IS NULL LIMIT 1"
+			                                : "SELECT id, reason FROM holds WHERE tenant_id = ? AND subject_id = ?"
+			                                  " AND record_id = 0 AND lifted_at IS NULL LIMIT 1",
+			                  "ii", a->tenant_id, subject_id);
 		else if (pass == 1 && record_id > 0)
-			rc = gd__db_query(v->store, &st,
-			                  "SELECT id, reason FROM holds WHERE record_id = ? AND lifted_at IS NULL LIMIT 1",
-			                  "i", record_id);
+			rc = gd__db_query(db, &st,
+			                  "SELECT id, reason FROM holds WHERE tenant_id = ? AND record_id = ? AND lifted_at IS NULL LIMIT 1",
+			                  "ii", a->tenant_id, record_id);
 		else
 			continue;
 		if (rc < 0)
 			return rc;
-		rc = gd__db_step(v->store, st);
+		rc = gd__db_step(db, st);
 		if (rc == 1) {
-			*hold = gd__col_int(v->store, st, 0);
+			*hold = gd__col_int(db, st, 0);
 			if (reason)
-				snprintf(reason, cap, "%s", gd__col_text(v->store, st, 1));
+				snprintf(reason, cap, "%s", gd__col_text(db, st, 1));
 			rc = 0;
 		}
-		gd__db_reset(v->store, st);
+		gd__db_reset(db, st);
 		if (rc < 0)
 			return rc;
 	}
@@ -140,12 +142,15 @@ int gd_hold_lift(gd_actor *a, int64_t id, const char *reason)
 	gd__db_reset(v->store, st);
 	if (rc < 0)
 		goto done;
-	rc = gd__db_exec(v->store, "UPDATE holds SET lifted_at = ?, lifted_by = ?, lift_reason = ? WHERE id = ?",
-	                 "itti", (int64_t)gd_vault_now(v), a->principal, reason && *reason ? reason : NULL, id);
+	rc = gd__db_exec(v->store,
+	                 "UPDATE holds SET lifted_at = ?, lifted_by = ?, lift_reason = ? WHERE tenant_id = ? AND id = ?",
+	                 "ittii", (int64_t)gd_vault_now(v), a->principal, reason && *reason ? reason : NULL,
+	                 a->tenant_id, id);
 	if (rc == 0)
 		rc = gd__retention_invalidate_subject(v, a->tenant_id, subject_id);
 	if (rc == 0 && record_id)
-		rc = gd__db_exec(v->store, "UPDATE retention_due SET due_at = -1 WHERE record_id = ?", "i", record_id);
+		rc = gd__db_exec(v->store, "UPDATE retention_due SET due_at = -1 WHERE tenant_id = ? AND record_id = ?",
+		                 "ii", a->tenant_id, record_id);
 	if (rc == 0) {
 		char why[GD_HOLD_REASON_MAX + 32];
 		snprintf(why, sizeof why, "hold %lld lifted%s%s", (long long)id, reason && *reason ? ": " : "",
@@ -237,7 +242,7 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s)
 	if (!gd__journal_replaying()) {
 		int64_t hold = 0;
 		char reason[GD_HOLD_REASON_MAX + 1] = "";
-		if ((rc = gd__hold_find(v, s->id, -1, &hold, reason, sizeof reason)) < 0)
+		if ((rc = gd__hold_find(a, s->id, -1, &hold, reason, sizeof reason)) < 0)
 			return rc;
 		if (hold)
 			return gd__err(GD_ESTATE,
@@ -247,11 +252,14 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s)
 		if ((rc = minimum_blocks(a, s)) < 0)
 			return rc;
 	}
-	rc = gd__db_exec(v->store, "DELETE FROM events WHERE subject_id = ?", "i", s->id);
+	rc = gd__db_exec(v->store, "DELETE FROM events WHERE tenant_id = ? AND subject_id = ?", "ii", a->tenant_id,
+	                 s->id);
 	if (rc == 0)
-		rc = gd__db_exec(v->store, "DELETE FROM object_events WHERE subject_id = ?", "i", s->id);
+		rc = gd__db_exec(v->store, "DELETE FROM object_events WHERE tenant_id = ? AND subject_id = ?", "ii",
+		                 a->tenant_id, s->id);
 	if (rc == 0)
-		rc = gd__db_exec(v->store, "DELETE FROM holds WHERE subject_id = ?", "i", s->id);
+		rc = gd__db_exec(v->store, "DELETE FROM holds WHERE tenant_id = ? AND subject_id = ?", "ii", a->tenant_id,
+		                 s->id);
 	/* The records go next, with their index rows (subject.c, gd__records_delete_subject). */
 	if (rc == 0 && !gd__journal_replaying()) {
 		unsigned char entry[GD__JOURNAL_ENTRY_SIZE];

@@ -72,10 +72,11 @@ int gd__retention_erase_hook(gd_actor *a, const struct gd__subject *s);
 /*
  * What a deletion of records owes the due-date index, as no trigger does it
  * (50-retention.sql): their rows go. Called by the records table's owner
- * (record.c) in the deleting transaction: records `first`..`last`, or a list
- * of records by id (a subject's, before the records themselves are deleted).
+ * (record.c) in the deleting transaction: records `first`..`last` of tenant
+ * `tenant_id`, or a list of records by id (a subject's, before the records
+ * themselves are deleted).
  */
-int gd__retention_forget(gd_vault *v, int64_t first, int64_t last);
+int gd__retention_forget(gd_vault *v, int64_t tenant_id, int64_t first, int64_t last);
 /*
  * Enters a new record in the due-date index, unscheduled (the next sweep
  * computes its date). Called by gd_record_put before it inserts the record:
@@ -89,8 +90,8 @@ int gd__retention_forget_one(gd_vault *v, int64_t tenant_id, int64_t record_id);
 /* Removes the personal part of a record (see docs/retention.md, "Anonymisation"). */
 int gd__retention_anonymise_row(gd_actor *a, int64_t record_id, gd_time collected_at);
 
-/* An active hold covering the subject or the record: its id in *hold (0: none). */
-int gd__hold_find(gd_vault *v, int64_t subject_id, int64_t record_id, int64_t *hold,
+/* An active hold of the actor's tenant covering the subject or the record: its id in *hold (0: none). */
+int gd__hold_find(gd_actor *a, int64_t subject_id, int64_t record_id, int64_t *hold,
                   char *reason, size_t cap);
 
 #endif

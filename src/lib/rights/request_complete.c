@@ -350,7 +350,7 @@ static int erase_plan(gd_actor *a, struct erase_ctx *c)
 		if ((rc = gd__record_mac_check(a, &mf, mac, macn)) < 0)
 			break;
 		int64_t hold = 0;
-		rc = gd__hold_find(a->v, c->s.id, id, &hold, hold_reason, sizeof hold_reason);
+		rc = gd__hold_find(a, c->s.id, id, &hold, hold_reason, sizeof hold_reason);
 		if (rc < 0)
 			break;
 		const char *rule = NULL;
