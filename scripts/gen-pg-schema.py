@@ -63,6 +63,11 @@ DROPPED = {
 # tenant's records, docs/benchmarks.md). SQLite plans them well as they are.
 TENANT_LED = {"records_subject"}
 
+# Look-ups whose answer is the tenant (a token by its hash, at every request):
+# their UNIQUE became (tenant_id, …) above, so each keeps a plain index of its
+# own on PostgreSQL.
+GLOBAL_LOOKUP = {"auth_tokens": "hash"}
+
 
 def rekey(m):
     """A table with a tenant_id column: its keys led by tenant_id (see above)."""
@@ -106,7 +111,11 @@ def rekey(m):
     out[-1] = bare + (" " * max(len(code) - len(bare), 1) + sep + comment if sep else "")
     out += ["  " + c + "," for c in cons]
     out[-1] = out[-1][:-1]
-    return head + table + " (" + "\n".join(out) + "\n" + tail
+    extra = ""
+    if table in GLOBAL_LOOKUP:
+        col = GLOBAL_LOOKUP[table]
+        extra = f"\nCREATE INDEX IF NOT EXISTS {table}_{col} ON {table} ({col});"
+    return head + table + " (" + "\n".join(out) + "\n" + tail + extra
 
 
 def convert(text):

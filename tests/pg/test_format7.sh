@@ -83,7 +83,7 @@ constraints() {
 	psql_q "$1" "SELECT string_agg(conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid), E'\n'
 		ORDER BY conrelid::regclass::text, conname) FROM pg_constraint
 		WHERE connamespace = current_schema()::regnamespace AND contype IN ('p', 'u')"
-	# and the other indexes (records_subject is led by tenant_id, gen-pg-schema.py)
+	# and the other indexes (PostgreSQL's own: gen-pg-schema.py, TENANT_LED and GLOBAL_LOOKUP)
 	psql_q "$1" "SELECT string_agg(indexdef, E'\n' ORDER BY indexname) FROM pg_indexes
 		WHERE schemaname = current_schema() AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'"
 }
@@ -112,7 +112,7 @@ psql_q $db "ALTER TABLE subjects DROP CONSTRAINT subjects_tenant_id_pseudonym_ke
 	ALTER TABLE auth_tokens DROP CONSTRAINT auth_tokens_tenant_id_hash_key, ADD UNIQUE (hash);
 	ALTER TABLE record_clients DROP COLUMN tenant_id; ALTER TABLE record_objects DROP COLUMN tenant_id;
 	ALTER TABLE request_steps DROP COLUMN tenant_id; ALTER TABLE auth_tokens DROP COLUMN tenant_id;
-	DROP INDEX records_subject; CREATE INDEX records_subject ON records (subject_id);
+	DROP INDEX records_subject; CREATE INDEX records_subject ON records (subject_id); DROP INDEX auth_tokens_hash;
 	UPDATE meta SET value = convert_to('6', 'UTF8') WHERE key = 'format'"
 [ "$(constraints f7)" != "$(constraints f7fresh)" ] || fail "the vault was not set back"
 

@@ -11,8 +11,7 @@
  * PostgreSQL each table's key K then becomes (tenant_id, K) and each UNIQUE
  * (u) UNIQUE (tenant_id, u), exactly what scripts/gen-pg-schema.py writes for
  * a new vault (the format-7 test of tests/unit/test_pg_keys.c compares the
- * two constraint by constraint), and the indexes it leads with tenant_id are
- * rebuilt so. SQLite keeps its keys: a rowid alias is its
+ * two constraint by constraint), and PostgreSQL's own indexes are built. SQLite keeps its keys: a rowid alias is its
  * fastest path, and ids are unique on their own on both engines.
  *
  * Invariant: runs once, inside the transaction of the upgrade (vault.c),
@@ -58,11 +57,13 @@ static const struct {
 	{"auth_grants", "id", NULL},
 };
 
-/* Secondary indexes led by tenant_id on PostgreSQL (scripts/gen-pg-schema.py, TENANT_LED). */
+/* Indexes of PostgreSQL's own (scripts/gen-pg-schema.py): led by tenant_id
+ * (TENANT_LED), or for a look-up whose answer is the tenant (GLOBAL_LOOKUP). */
 static const struct {
-	const char *index, *table, *columns;
-} led[] = {
-	{"records_subject", "records", "tenant_id, subject_id"},
+	const char *index, *table, *columns, *first;
+} indexes[] = {
+	{"records_subject", "records", "tenant_id, subject_id", "tenant_id"},
+	{"auth_tokens_hash", "auth_tokens", "hash", "hash"},
 };
 
 /* Asked of the catalogue, not by selecting the column: a failed statement
@@ -89,13 +90,13 @@ static int keyed_by_tenant(gd__store *s, const char *table, int64_t *n)
 	                  "t", table);
 }
 
-/* *n: 1 when index `index` leads with tenant_id (PostgreSQL). */
-static int index_led_by_tenant(gd__store *s, const char *index, int64_t *n)
+/* *n: 1 when index `index` exists and leads with `column` (PostgreSQL). */
+static int index_leads_with(gd__store *s, const char *index, const char *column, int64_t *n)
 {
 	return gd__db_int(s, n,
 	                  "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
-	                  " AND a.attnum = i.indkey[0] WHERE i.indexrelid = to_regclass(?) AND a.attname = 'tenant_id'",
-	                  "t", index);
+	                  " AND a.attnum = i.indkey[0] WHERE i.indexrelid = to_regclass(?) AND a.attname = ?",
+	                  "tt", index, column);
 }
 
 /* Each step is skipped when done already: a vault whose format number was
@@ -135,11 +136,11 @@ int gd__store_migrate_keys(gd__store *s)
 		         rekeyed[i].table, rekeyed[i].table, rekeyed[i].key, unique);
 		rc = e->exec_script(s, sql);
 	}
-	for (size_t i = 0; pg && rc == 0 && i < sizeof led / sizeof *led; i++) {
-		if ((rc = index_led_by_tenant(s, led[i].index, &done)) < 0 || done)
+	for (size_t i = 0; pg && rc == 0 && i < sizeof indexes / sizeof *indexes; i++) {
+		if ((rc = index_leads_with(s, indexes[i].index, indexes[i].first, &done)) < 0 || done)
 			continue;
-		snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s; CREATE INDEX %s ON %s (%s)", led[i].index,
-		         led[i].index, led[i].table, led[i].columns);
+		snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s; CREATE INDEX %s ON %s (%s)", indexes[i].index,
+		         indexes[i].index, indexes[i].table, indexes[i].columns);
 		rc = e->exec_script(s, sql);
 	}
 	return rc;

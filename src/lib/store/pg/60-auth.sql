@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS auth_tokens (
   PRIMARY KEY (tenant_id, id),
   UNIQUE (tenant_id, hash)
 );
+CREATE INDEX IF NOT EXISTS auth_tokens_hash ON auth_tokens (hash);
 CREATE INDEX IF NOT EXISTS auth_tokens_principal ON auth_tokens (principal_id);
 -- owner: auth
 CREATE TABLE IF NOT EXISTS auth_grants (
