@@ -80,7 +80,8 @@ int gd_directive_set(gd_actor *a, const char *subject, const gd_directive *d)
 		goto done;
 	gd__seal(sealed, s.key, plain, n, ad, directive_ad(ad, sizeof ad, a->tenant_id, subject));
 	/* One directive per subject: a new one replaces the old (portable SQL: delete, then insert). */
-	rc = gd__db_exec(v->store, "DELETE FROM directives WHERE subject_id = ?", "i", s.id);
+	rc = gd__db_exec(v->store, "DELETE FROM directives WHERE tenant_id = ? AND subject_id = ?", "ii",
+	                 a->tenant_id, s.id);
 	if (rc == 0)
 		rc = gd__db_exec(v->store,
 		                 "INSERT INTO directives (subject_id, tenant_id, wish, sealed, recorded_at, applied_at)"
@@ -108,8 +109,9 @@ static int load(gd_actor *a, const char *subject, struct gd__subject *s, unsigne
 	int rc = gd__subject_load(a, s, subject, true);
 	if (rc < 0)
 		return rc;
-	if ((rc = gd__db_query(db, &st, "SELECT wish, sealed, recorded_at, applied_at FROM directives WHERE subject_id = ?",
-	                       "i", s->id)) < 0)
+	if ((rc = gd__db_query(db, &st, "SELECT wish, sealed, recorded_at, applied_at FROM directives"
+	                                " WHERE tenant_id = ? AND subject_id = ?",
+	                       "ii", a->tenant_id, s->id)) < 0)
 		return rc;
 	rc = gd__db_step(db, st);
 	if (rc == 0)
@@ -192,8 +194,8 @@ int gd_directive_apply(gd_actor *a, const char *subject, gd_write_cb w, void *ud
 	}
 	/* Recorded before an erasure, which takes the row with the subject: the audit entry stays. */
 	if (rc == 0)
-		rc = gd__db_exec(v->store, "UPDATE directives SET applied_at = ? WHERE subject_id = ?", "ii",
-		                 (int64_t)gd_vault_now(v), s.id);
+		rc = gd__db_exec(v->store, "UPDATE directives SET applied_at = ? WHERE tenant_id = ? AND subject_id = ?",
+		                 "iii", (int64_t)gd_vault_now(v), a->tenant_id, s.id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "directive.apply", .subject = subject, .reason = wishes[d.wish]});
 	if (rc == 0 && d.wish == GD_DIRECTIVE_ERASE)

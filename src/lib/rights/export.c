@@ -295,8 +295,8 @@ static int export_identifiers(struct ctx *c, struct out *o)
 	unsigned char ad[AD_MAX];
 	char cat[GD_NAME_MAX + 16];
 	bool first = true;
-	int rc = gd__db_query(db, &st, "SELECT kind, sealed FROM identifiers WHERE subject_id = ? ORDER BY kind",
-	                      "i", c->s.id);
+	int rc = gd__db_query(db, &st, "SELECT kind, sealed FROM identifiers WHERE tenant_id = ? AND subject_id = ? ORDER BY kind",
+	                      "ii", c->a->tenant_id, c->s.id);
 	section_open(o, "identifiers", "Identifiers", "Kind|Value");
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		const char *kind = gd__col_text(db, st, 0);
@@ -589,8 +589,8 @@ static int export_limits(struct ctx *c, struct out *o)
 	gd__store *db = c->a->v->store;
 	gd__stmt *st = NULL;
 	bool first = true;
-	int rc = gd__db_query(db, &st, "SELECT kind, activity, since FROM subject_limits WHERE subject_id = ?",
-	                      "i", c->s.id);
+	int rc = gd__db_query(db, &st, "SELECT kind, activity, since FROM subject_limits WHERE tenant_id = ? AND subject_id = ?",
+	                      "ii", c->a->tenant_id, c->s.id);
 	section_open(o, "limits", "Restrictions and objections", "Kind|Activity|Since");
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		const char *kind = gd__col_int(db, st, 0) == GD__LIMIT_RESTRICTION ? "restriction" : "objection";
@@ -838,7 +838,8 @@ int gd_request_export(gd_actor *a, int64_t id, enum gd_export_format fmt, gd_wri
 		rc = gd__err(GD_EINVAL, "portability is answered in a machine-readable format: use JSON or CSV");
 		goto done;
 	}
-	if ((rc = gd__db_exec(v->store, "UPDATE requests SET copies = copies + 1 WHERE id = ?", "i", id)) < 0)
+	if ((rc = gd__db_exec(v->store, "UPDATE requests SET copies = copies + 1 WHERE tenant_id = ? AND id = ?", "ii",
+	                      a->tenant_id, id)) < 0)
 		goto done;
 	/* Copies count over all the subject's access requests: the register may charge further ones. */
 	int64_t copies = 0;
@@ -855,7 +856,8 @@ int gd_request_export(gd_actor *a, int64_t id, enum gd_export_format fmt, gd_wri
 		/* Delivering the copy is working on the request. */
 		int64_t seq = 0;
 		rc = gd__db_int(v->store, &seq,
-		                "SELECT coalesce(max(seq), 0) + 1 FROM request_steps WHERE request_id = ?", "i", id);
+		                "SELECT coalesce(max(seq), 0) + 1 FROM request_steps WHERE tenant_id = ? AND request_id = ?",
+		                "ii", a->tenant_id, id);
 		if (rc == 0)
 			rc = gd__db_exec(v->store,
 			                 "INSERT INTO request_steps (request_id, seq, at, principal, state, note, tenant_id)"
@@ -863,8 +865,8 @@ int gd_request_export(gd_actor *a, int64_t id, enum gd_export_format fmt, gd_wri
 			                 "iiititi", id, seq, (int64_t)gd_vault_now(v), a->principal,
 			                 (int64_t)GD_REQUEST_IN_PROGRESS, "copy delivered", a->tenant_id);
 		if (rc == 0)
-			rc = gd__db_exec(v->store, "UPDATE requests SET state = ? WHERE id = ?", "ii",
-			                 (int64_t)GD_REQUEST_IN_PROGRESS, id);
+			rc = gd__db_exec(v->store, "UPDATE requests SET state = ? WHERE tenant_id = ? AND id = ?", "iii",
+			                 (int64_t)GD_REQUEST_IN_PROGRESS, a->tenant_id, id);
 	}
 	if (rc == 0)
 		rc = gd_rights_export(a, r.subject, fmt, port ? GD_EXPORT_PORTABLE : 0, w, ud);

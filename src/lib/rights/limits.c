@@ -65,8 +65,8 @@ int gd__limits_read_check(gd_actor *a, const struct gd__record_meta *m, const ch
 	}
 	if (!a->v->limits.any)
 		return 0;
-	rc = gd__db_query(db, &st, "SELECT kind, activity FROM subject_limits WHERE subject_id = ?", "i",
-	                  m->subject_id);
+	rc = gd__db_query(db, &st, "SELECT kind, activity FROM subject_limits WHERE tenant_id = ? AND subject_id = ?",
+	                  "ii", a->tenant_id, m->subject_id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
 		int64_t kind = gd__col_int(db, st, 0);
 		const char *act = gd__col_text(db, st, 1);
@@ -96,8 +96,8 @@ int gd_subject_restricted(gd_actor *a, bool *out, const char *subject)
 	*out = false;
 	if (rc == 0)
 		rc = gd__db_int(a->v->store, &n,
-		                "SELECT count(*) FROM subject_limits WHERE subject_id = ? AND kind = ?", "ii", s.id,
-		                (int64_t)GD__LIMIT_RESTRICTION);
+		                "SELECT count(*) FROM subject_limits WHERE tenant_id = ? AND subject_id = ? AND kind = ?",
+		                "iii", a->tenant_id, s.id, (int64_t)GD__LIMIT_RESTRICTION);
 	*out = rc == 0 && n > 0;
 	return rc;
 }
@@ -111,8 +111,8 @@ int gd_subject_unrestrict(gd_actor *a, const char *subject)
 		return rc;
 	if ((rc = gd__subject_load(a, &s, subject, false)) < 0)
 		goto done;
-	rc = gd__db_exec(v->store, "DELETE FROM subject_limits WHERE subject_id = ? AND kind = ?", "ii", s.id,
-	                 (int64_t)GD__LIMIT_RESTRICTION);
+	rc = gd__db_exec(v->store, "DELETE FROM subject_limits WHERE tenant_id = ? AND subject_id = ? AND kind = ?", "iii",
+	                 a->tenant_id, s.id, (int64_t)GD__LIMIT_RESTRICTION);
 	if (rc == 0 && gd__db_changes(v->store) == 0)
 		rc = gd__err(GD_ESTATE, "subject %s is not restricted", subject);
 	if (rc == 0)

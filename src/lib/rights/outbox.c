@@ -123,8 +123,8 @@ int gd_outbox_ack(gd_actor *a, int64_t id)
 	else if (rc == 0 && acked)
 		rc = gd__err(GD_ESTATE, "notice %lld was already acknowledged", (long long)id);
 	if (rc == 0)
-		rc = gd__db_exec(v->store, "UPDATE outbox SET acked_at = ?, acked_by = ? WHERE id = ?", "iti",
-		                 (int64_t)gd_vault_now(v), a->principal, id);
+		rc = gd__db_exec(v->store, "UPDATE outbox SET acked_at = ?, acked_by = ? WHERE tenant_id = ? AND id = ?", "itii",
+		                 (int64_t)gd_vault_now(v), a->principal, a->tenant_id, id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "outbox.ack", .record_id = id});
 	return gd__op_end(v, rc);

@@ -166,8 +166,8 @@ static int step_ex(gd_actor *a, const gd_request *r, enum gd_request_state state
 {
 	gd__store *db = a->v->store;
 	int64_t seq = 0;
-	int rc = gd__db_int(db, &seq, "SELECT coalesce(max(seq), 0) + 1 FROM request_steps WHERE request_id = ?",
-	                    "i", r->id);
+	int rc = gd__db_int(db, &seq, "SELECT coalesce(max(seq), 0) + 1 FROM request_steps WHERE tenant_id = ? AND request_id = ?",
+	                    "ii", a->tenant_id, r->id);
 	if (rc == 0)
 		rc = gd__db_exec(db,
 		                 "INSERT INTO request_steps (request_id, seq, at, principal, state, note, tenant_id)"
@@ -175,7 +175,8 @@ static int step_ex(gd_actor *a, const gd_request *r, enum gd_request_state state
 		                 "iiititi", r->id, seq, (int64_t)gd_vault_now(a->v), a->principal,
 		                 (int64_t)state, note, a->tenant_id);
 	if (rc == 0)
-		rc = gd__db_exec(db, "UPDATE requests SET state = ? WHERE id = ?", "ii", (int64_t)state, r->id);
+		rc = gd__db_exec(db, "UPDATE requests SET state = ? WHERE tenant_id = ? AND id = ?", "iii", (int64_t)state,
+		                 a->tenant_id, r->id);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 						.action = action, .purpose = r->kind, .subject = r->subject, .record_id = r->id, .reason = audit_note ? note : NULL});
@@ -245,8 +246,8 @@ int gd_request_open(gd_actor *a, int64_t *out_id, const gd_request_spec *spec)
 	if (rc == 0)
 		rc = gd__request_step(a, &r, GD_REQUEST_RECEIVED, NULL, "request.open");
 	if (rc == 0 && *why) {
-		rc = gd__db_exec(v->store, "UPDATE requests SET reason = ?, closed_at = ? WHERE id = ?", "tii",
-		                 why, (int64_t)now, id);
+		rc = gd__db_exec(v->store, "UPDATE requests SET reason = ?, closed_at = ? WHERE tenant_id = ? AND id = ?", "tiii",
+		                 why, (int64_t)now, a->tenant_id, id);
 		if (rc == 0)
 			rc = step_ex(a, &r, GD_REQUEST_REFUSED, why, "request.refuse", true);
 	} else if (rc == 0 && reg)
@@ -304,8 +305,8 @@ int gd_request_verify(gd_actor *a, int64_t id, const char *method, const char *e
 	}
 	rc = gd__db_exec(v->store,
 	                 "UPDATE requests SET identity_method = ?, identity_ref = ?, identity_by = ?,"
-	                 " identity_at = ? WHERE id = ?",
-	                 "tttii", method, evidence_ref, a->principal, (int64_t)gd_vault_now(v), id);
+	                 " identity_at = ? WHERE tenant_id = ? AND id = ?",
+	                 "tttiii", method, evidence_ref, a->principal, (int64_t)gd_vault_now(v), a->tenant_id, id);
 	if (rc == 0)
 		rc = step_ex(a, &r, r.state == GD_REQUEST_EXTENDED ? GD_REQUEST_EXTENDED : GD_REQUEST_VERIFIED,
 		             method, "request.verify", true);
@@ -354,8 +355,8 @@ int gd_request_extend(gd_actor *a, int64_t id, const char *reason)
 		             (long long)id);
 		goto done;
 	}
-	rc = gd__db_exec(v->store, "UPDATE requests SET extended = 1, due_at = ?, reason = ? WHERE id = ?", "iti",
-	                 (int64_t)gd__calendar_due(&cal, r.received_at, 3, 0), reason, id);
+	rc = gd__db_exec(v->store, "UPDATE requests SET extended = 1, due_at = ?, reason = ? WHERE tenant_id = ? AND id = ?",
+	                 "itii", (int64_t)gd__calendar_due(&cal, r.received_at, 3, 0), reason, a->tenant_id, id);
 	if (rc == 0)
 		rc = gd__request_step(a, &r, GD_REQUEST_EXTENDED, reason, "request.extend");
 done:
@@ -373,8 +374,8 @@ int gd_request_refuse(gd_actor *a, int64_t id, const char *reason)
 		return rc;
 	if ((rc = load_open(a, &r, id)) < 0)
 		goto done;
-	rc = gd__db_exec(v->store, "UPDATE requests SET reason = ?, closed_at = ? WHERE id = ?", "tii", reason,
-	                 (int64_t)gd_vault_now(v), id);
+	rc = gd__db_exec(v->store, "UPDATE requests SET reason = ?, closed_at = ? WHERE tenant_id = ? AND id = ?", "tiii",
+	                 reason, (int64_t)gd_vault_now(v), a->tenant_id, id);
 	if (rc == 0)
 		rc = gd__request_step(a, &r, GD_REQUEST_REFUSED, reason, "request.refuse");
 done:
@@ -393,8 +394,9 @@ int gd_request_steps(gd_actor *a, int64_t id,
 	if (rc < 0)
 		return rc;
 	rc = gd__db_query(db, &st,
-	                  "SELECT state, at, principal, note FROM request_steps WHERE request_id = ? ORDER BY seq",
-	                  "i", id);
+	                  "SELECT state, at, principal, note FROM request_steps WHERE tenant_id = ? AND request_id = ?"
+	                  " ORDER BY seq",
+	                  "ii", a->tenant_id, id);
 	while (rc == 0 && (rc = gd__db_step(db, st)) == 1)
 		rc = cb(ud, (enum gd_request_state)gd__col_int(db, st, 0), gd__col_int(db, st, 1),
 		        gd__col_text(db, st, 2), gd__col_null(db, st, 3) ? "" : gd__col_text(db, st, 3));

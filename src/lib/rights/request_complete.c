@@ -168,8 +168,8 @@ int gd_request_complete(gd_actor *a, int64_t id, const char *note)
 	}
 close:
 	if (rc == 0)
-		rc = gd__db_exec(v->store, "UPDATE requests SET closed_at = ? WHERE id = ?", "ii",
-		                 (int64_t)gd_vault_now(v), id);
+		rc = gd__db_exec(v->store, "UPDATE requests SET closed_at = ? WHERE tenant_id = ? AND id = ?", "iii",
+		                 (int64_t)gd_vault_now(v), a->tenant_id, id);
 	if (rc == 0)
 		rc = gd__request_step(a, &r, GD_REQUEST_COMPLETED, note, "request.complete");
 done:
@@ -483,8 +483,8 @@ int gd_request_erase(gd_actor *a, int64_t id, int (*kept)(void *ud, const gd_era
 	if ((rc = erase_subject(a, &r, kept, ud, &deleted)) < 0)
 		goto done;
 	snprintf(note, sizeof note, "%zu record(s) erased", deleted);
-	rc = gd__db_exec(v->store, "UPDATE requests SET closed_at = ? WHERE id = ?", "ii",
-	                 (int64_t)gd_vault_now(v), id);
+	rc = gd__db_exec(v->store, "UPDATE requests SET closed_at = ? WHERE tenant_id = ? AND id = ?", "iii",
+	                 (int64_t)gd_vault_now(v), a->tenant_id, id);
 	if (rc == 0)
 		rc = gd__request_step(a, &r, GD_REQUEST_COMPLETED, note, "request.complete");
 done:

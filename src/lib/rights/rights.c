@@ -131,10 +131,12 @@ int gd__rights_erase_hook(gd_actor *a, const struct gd__subject *s)
 {
 	int rc = gd__db_exec(a->v->store, "DELETE FROM consents WHERE subject_id = ?", "i", s->id);
 	if (rc == 0)
-		rc = gd__db_exec(a->v->store, "DELETE FROM subject_limits WHERE subject_id = ?", "i", s->id);
+		rc = gd__db_exec(a->v->store, "DELETE FROM subject_limits WHERE tenant_id = ? AND subject_id = ?", "ii",
+		                 a->tenant_id, s->id);
 	/* A post-mortem directive (directive.c) goes with its subject, sealed or not. */
 	if (rc == 0)
-		rc = gd__db_exec(a->v->store, "DELETE FROM directives WHERE subject_id = ?", "i", s->id);
+		rc = gd__db_exec(a->v->store, "DELETE FROM directives WHERE tenant_id = ? AND subject_id = ?", "ii",
+		                 a->tenant_id, s->id);
 	/* Requests and outbox notices name the pseudonym only: they stay as proof. */
 	return rc;
 }
