@@ -74,6 +74,56 @@ for path in sorted(glob.glob("src/lib/**/*.c", recursive=True)):
             f" (AND {m.group(2)}.tenant_id = ….tenant_id): Citus joins a tenant's tables on it")
 if joins < 20:
     bad(f"test_pg_keys: only {joins} JOINs found in src/lib: the scanner is broken")
-print(f"{n - fail} passed, {fail} failed")
+# Every statement on a tenant's table names tenant_id in its WHERE: on
+# PostgreSQL its key is (tenant_id, …), and a statement by the rest of the key
+# alone reads the whole index (linear in the vault); Citus routes a statement
+# to one shard only by it. The statements about every tenant by design are
+# listed with the reason (file, and the start of the statement).
+tenant_tables = set()
+for path in glob.glob("src/lib/store/pg/*.sql"):
+    for m in re.finditer(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", open(path).read(), re.S):
+        if re.search(r"^\s*tenant_id\s", m.group(2), re.M):
+            tenant_tables.add(m.group(1))
+every_tenant = {
+    # A bearer token found by its hash: the answer is the tenant (auth_tokens_hash on PostgreSQL).
+    ("src/lib/auth/auth_actor.c", "SELECT t.id, t.principal_id, t.session"),
+    ("src/lib/auth/auth_login.c", "SELECT t.tenant_id, p.kind, p.name FROM auth_tokens t"),
+    # The key file's epoch secrets seal every tenant's epoch keys.
+    ("src/lib/keys/epoch.c", "SELECT count(*) FROM tenant_epochs WHERE secret_version = ?"),
+    ("src/lib/keys/epoch.c", "SELECT tenant_id, epoch, secret_version, sealed_key FROM tenant_epochs"),
+    # Consents by subject: with tenant_id named, SQLite walks consents_activity
+    # (tenant_id, activity) instead of consents_subject (subject_id, activity);
+    # PostgreSQL plans them on consents_subject. Citus sends them to every shard
+    # until consents_subject leads with tenant_id on both engines (docs/scaling.md).
+    ("src/lib/rights/consent.c", "SELECT event, expires_at FROM consents WHERE subject_id = ?"),
+    ("src/lib/rights/consent.c", "SELECT at FROM consents WHERE subject_id = ?"),
+    ("src/lib/rights/consent.c", "SELECT id, activity, event, at, expires_at"),
+    ("src/lib/rights/request_complete.c", "SELECT DISTINCT activity FROM consents WHERE subject_id = ?"),
+    ("src/lib/rights/rights.c", "DELETE FROM consents WHERE subject_id = ?"),
+}
+statements = 0
+for path in sorted(glob.glob("src/lib/**/*.c", recursive=True)):
+    if path.startswith("src/lib/store/"):
+        continue
+    text = open(path).read()
+    for m in re.finditer(r'((?:"(?:[^"\\]|\\.)*"\s*)+)', text):
+        sql = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
+        if not re.match(r"\s*(SELECT|UPDATE|DELETE|INSERT)", sql) or "WHERE" not in sql:
+            continue
+        if not any(t in tenant_tables for t in re.findall(r"(?:FROM|UPDATE|JOIN|INTO)\s+(\w+)", sql)):
+            continue
+        statements += 1
+        if "tenant_id" in sql.split("WHERE", 1)[1]:
+            continue
+        if sql.startswith("INSERT") and "SELECT" not in sql:
+            continue  # the WHERE of an upsert's DO UPDATE: its conflict target holds tenant_id
+        if any(path == f and sql.startswith(start) for f, start in every_tenant):
+            continue
+        line = text[:m.start()].count("\n") + 1
+        bad(f"test_pg_keys: {path}:{line}: \"{sql[:90]}…\": name tenant_id in its WHERE"
+            " (PostgreSQL's keys lead with it), or list it in every_tenant with the reason")
+if statements < 100:
+    bad(f"test_pg_keys: only {statements} statements on tenants' tables found: the scanner is broken")
+print(f"{n} tables, {joins} joins, {statements} statements on tenants' tables checked: {fail} failed")
 sys.exit(1 if fail else 0)
 EOF
