@@ -103,7 +103,7 @@ static gd_time period_end(gd_time base, struct gd__period p)
 /* ---- scheduling ---- */
 
 struct row {
-	int64_t id, subject_id;
+	int64_t id, subject_id, due_at;
 	bool gone; /* the record is gone, only its index row is left */
 	gd_time collected_at;
 	int stage;
@@ -680,6 +680,15 @@ static int cmp_id(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/* A batch's rows in the order they fell due (then by id), as the due-date index gives them. */
+static int cmp_due(const void *x, const void *y)
+{
+	const struct row *a = *(struct row *const *)x, *b = *(struct row *const *)y;
+	if (a->due_at != b->due_at)
+		return (a->due_at > b->due_at) - (a->due_at < b->due_at);
+	return (a->id > b->id) - (a->id < b->id);
+}
+
 /*
  * Deletes the batch's due records and their index rows, once audited: one
  * call per run of consecutive ids (usually a few per batch, as records fall
@@ -717,7 +726,7 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 	gd_retention_stats stats = {0};
 	gd_vault *v = a->v;
 	struct ctx *c = NULL;
-	struct row *rows = NULL;
+	struct row *rows = NULL, **order = NULL;
 	unsigned char *journal = NULL;
 	int rc;
 
@@ -732,12 +741,13 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 		return gd__err(GD_EINVAL, "sweep batch of %zu is over the limit of 100000", o.batch);
 	c = gd__calloc(1, sizeof *c);
 	rows = gd__calloc(o.batch, sizeof *rows);
+	order = gd__calloc(o.batch, sizeof *order);
 	journal = gd__malloc(o.batch * GD__JOURNAL_ENTRY_SIZE);
 	if (c) {
 		c->del = gd__malloc(o.batch * sizeof *c->del);
 		c->del_ids = gd__malloc(o.batch * sizeof *c->del_ids);
 	}
-	if (!c || !rows || !journal || !c->del || !c->del_ids) {
+	if (!c || !rows || !order || !journal || !c->del || !c->del_ids) {
 		rc = gd__err(GD_ENOMEM, "out of memory for a sweep batch of %zu", o.batch);
 		goto done;
 	}
@@ -760,14 +770,20 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 			break;
 		if ((rc = gd__op_begin(v)) < 0)
 			goto done;
+		/* The batch's rows first, alone (the due-date index, in order, stopping
+		 * at the limit), then joined, and put back in due order here (cheaper
+		 * than SQLite's sort of the join): written as one join ordered at the
+		 * end, PostgreSQL planned it before the tables' first ANALYZE as a join
+		 * of every due row sorted at the end, each batch reading what was left
+		 * (7k rows/s at 100k records against 190k/s once analysed). */
 		rc = gd__db_query(v->store, &st,
 		                  "SELECT d.record_id, r.subject_id, r.activity, r.category, r.collected_at,"
-		                  " r.stage, s.pseudonym, r.subject_category, r.id IS NULL, o.object"
-		                  " FROM retention_due d LEFT JOIN records r ON r.id = d.record_id AND r.tenant_id = d.tenant_id"
+		                  " r.stage, s.pseudonym, r.subject_category, r.id IS NULL, o.object, d.due_at"
+		                  " FROM (SELECT record_id, tenant_id, due_at FROM retention_due"
+		                  " WHERE tenant_id = ? AND due_at <= ? ORDER BY due_at LIMIT ?) d"
+		                  " LEFT JOIN records r ON r.id = d.record_id AND r.tenant_id = d.tenant_id"
 		                  " LEFT JOIN subjects s ON s.id = r.subject_id AND s.tenant_id = r.tenant_id"
-		                  " LEFT JOIN record_objects o ON o.record_id = d.record_id AND o.tenant_id = d.tenant_id"
-		                  " WHERE d.tenant_id = ? AND d.due_at <= ?"
-		                  " ORDER BY d.due_at LIMIT ?",
+		                  " LEFT JOIN record_objects o ON o.record_id = d.record_id AND o.tenant_id = d.tenant_id",
 		                  "iii", a->tenant_id, (int64_t)now, (int64_t)o.batch);
 		while (rc == 0 && n < o.batch && (rc = gd__db_step(v->store, st)) == 1) {
 			struct row *r = &rows[n++];
@@ -782,14 +798,17 @@ int gd__retention_sweep(gd_actor *a, const struct gd__register *reg,
 			/* A row a deleter left behind (apply drops it). */
 			r->gone = gd__col_int(v->store, st, 8) != 0;
 			copy_text(r->object, sizeof r->object, gd__col_text(v->store, st, 9));
+			r->due_at = gd__col_int(v->store, st, 10);
+			order[n - 1] = r;
 			rc = 0;
 		}
+		qsort(order, n, sizeof *order, cmp_due);
 		if (rc == 0 || rc == 1)
 			gd__db_reset(v->store, st), rc = 0;
 		uint64_t scheduled = stats.scheduled;
 		c->ndel = 0;
 		for (size_t i = 0; rc == 0 && i < n; i++)
-			rc = apply(c, &rows[i], journal, &nj, &stats);
+			rc = apply(c, order[i], journal, &nj, &stats);
 		if (rc == 0)
 			rc = delete_batch(c);
 		if (rc == 0 && stats.scheduled > scheduled) {
@@ -826,6 +845,7 @@ done:
 	}
 	gd__free(c);
 	gd__free(rows);
+	gd__free(order);
 	gd__free(journal);
 	if (out)
 		*out = stats;
