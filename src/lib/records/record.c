@@ -262,6 +262,20 @@ static int read_row(gd_actor *a, gd__stmt *st, gd_record *r, int64_t id, const c
 	return rc;
 }
 
+/* A read's end (gd_record_get, gd_record_find): its operation ended, then a
+ * refusal audited on its own, after the rollback of the read's transaction. */
+static int end_read(gd_actor *a, gd__stmt *st, int rc, const gd_record *r, int64_t id, const char *purpose,
+                    bool denied)
+{
+	if (st)
+		gd__db_reset(a->v->store, st);
+	rc = gd__op_end(a->v, rc);
+	if (denied)
+		gd__audit_denied(a, &(struct gd__audit_event){
+					    .action = "record.get", .purpose = purpose, .subject = r->subject, .record_id = id, .category = r->category, .outcome = GD__DENIED, .reason = gd_error_last()});
+	return rc;
+}
+
 int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
 {
 	gd_vault *v = a->v;
@@ -291,12 +305,7 @@ int gd_record_get(gd_actor *a, gd_record **out, int64_t id, const char *purpose)
 	rc = read_row(a, st, r, id, purpose, &denied);
 	st = NULL;
 done:
-	if (st)
-		gd__db_reset(v->store, st);
-	rc = gd__op_end(v, rc);
-	if (denied)
-		gd__audit_denied(a, &(struct gd__audit_event){
-					    .action = "record.get", .purpose = purpose, .subject = r->subject, .record_id = id, .category = r->category, .outcome = GD__DENIED, .reason = gd_error_last()});
+	rc = end_read(a, st, rc, r, id, purpose, denied);
 free:
 	if (rc < 0)
 		gd_record_free(r);
@@ -364,12 +373,7 @@ int gd_record_find(gd_actor *a, gd_record **out, const char *kind, const char *v
 	rc = read_row(a, st, r, id, purpose, &denied);
 	st = NULL;
 done:
-	if (st)
-		gd__db_reset(v->store, st);
-	rc = gd__op_end(v, rc);
-	if (denied)
-		gd__audit_denied(a, &(struct gd__audit_event){
-					    .action = "record.get", .purpose = purpose, .subject = r->subject, .record_id = id, .category = r->category, .outcome = GD__DENIED, .reason = gd_error_last()});
+	rc = end_read(a, st, rc, r, id, purpose, denied);
 	if (rc == 0 && !*found)
 		rc = gd__err(GD_ENOTFOUND, "no subject of tenant %s has this %s", a->tenant, kind);
 	else if (rc == 0 && !have)
