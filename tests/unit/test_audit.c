@@ -6,6 +6,7 @@
  * with SIGKILL in the middle of a write load leaves no operation without its
  * entry and no entry without its operation.
  */
+#include <libpq-fe.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -223,6 +224,43 @@ static void truncation_after_checkpoint_is_found(void **state)
 	int64_t last = db_count(f->path, "SELECT max(seq) FROM audit WHERE tenant_id = 1");
 	assert_int_equal(db_count(f->path, "SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 1"), last);
 	expect(f, "DELETE FROM audit WHERE tenant_id = 1 AND seq > 12", GD_AUDIT_TRUNCATED, 12);
+	fx_free(f);
+}
+
+/* A closed handle's lane is free at once: handles opened one after another
+ * all write lane 0. (On PostgreSQL the server ends a closed session's
+ * backend, and would drop its locks, only after the client has gone: a
+ * connection open beside sees whether the lane's lock outlived the close.) */
+static void closed_handle_frees_its_lane(void **state)
+{
+	struct fixture *f = fx_new();
+	PGconn *watch = NULL;
+	if (fx_on_pg()) {
+		char conninfo[300];
+		snprintf(conninfo, sizeof conninfo, "host=%s user=postgres dbname=postgres", getenv("GD_PG_DIR"));
+		watch = PQconnectdb(conninfo);
+		assert_int_equal(PQstatus(watch), CONNECTION_OK);
+	}
+	char s[GD_SUBJECT_ID_SIZE];
+	int outlived = 0;
+	for (int i = 0; i < 20; i++) {
+		GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+		gd_actor_close(f->a);
+		gd_vault_close(f->v);
+		f->a = NULL, f->v = NULL;
+		if (watch) {
+			PGresult *r = PQexec(watch, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+			                            " AND classid = x'6c616e65'::int");
+			assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+			outlived += atoi(PQgetvalue(r, 0, 0));
+			PQclear(r);
+		}
+		fx_reopen(f);
+	}
+	PQfinish(watch);
+	assert_int_equal(outlived, 0);
+	assert_int_equal(db_count(f->path, "SELECT count(DISTINCT lane) FROM audit_blocks"), 1);
+	assert_int_equal(db_count(f->path, "SELECT max(lane) FROM audit_blocks"), 0);
 	fx_free(f);
 }
 
@@ -1336,6 +1374,7 @@ int main(void)
 		cmocka_unit_test(insert_is_found),
 		cmocka_unit_test(reorder_is_found),
 		cmocka_unit_test(truncation_after_checkpoint_is_found),
+		cmocka_unit_test(closed_handle_frees_its_lane),
 		cmocka_unit_test(unsigned_tail_is_reported),
 		cmocka_unit_test(rewritten_chain_is_found),
 		cmocka_unit_test(forged_checkpoint_is_found),

@@ -135,6 +135,7 @@ struct pg_store {
 	bool in_tx;
 	bool read_tx;      /* in_tx, begun by begin_read */
 	bool lock_pending; /* in_tx, begun by begin_batch: the write lock not taken yet */
+	bool lane_held;    /* an audit lane's advisory lock (pg_claim_lane) */
 	char *url;         /* for the second connection of a backup */
 	/* Pipeline mode (file comment): `queued` results not read yet. */
 	bool pipe;
@@ -790,6 +791,12 @@ static void pg_close(gd__store *base)
 	for (size_t i = 0; s->cache && i < s->cap; i++)
 		stmt_free(s->cache[i]);
 	gd__free(s->cache);
+	/* The server drops a closed session's locks only once its backend has
+	 * ended, after PQfinish returns: a handle opened next would find the
+	 * lane still taken and claim another. Released here, it is free now. */
+	if (s->conn && s->lane_held && PQstatus(s->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(s->conn) == PQTRANS_IDLE && PQpipelineStatus(s->conn) == PQ_PIPELINE_OFF)
+		PQclear(PQexec(s->conn, "SELECT pg_advisory_unlock_all()"));
 	if (s->conn)
 		PQfinish(s->conn);
 	gd__free(s->url);
@@ -1315,7 +1322,8 @@ static int pg_exec_script(gd__store *s, const char *sql)
  * the lane): a live session keeps it, a dead one's is released by the server
  * with its connection, so the next claimer takes the lane over and continues
  * from the head stored in the database (the audit module never trusts memory
- * for it). The lowest free lane is taken, so lanes stay few.
+ * for it). The lowest free lane is taken, and a closing handle frees its
+ * lane before it disconnects (pg_close), so lanes stay few.
  */
 static int pg_claim_lane(gd__store *base, int64_t *lane)
 {
@@ -1334,6 +1342,7 @@ static int pg_claim_lane(gd__store *base, int64_t *lane)
 			return rc;
 		if (got) {
 			*lane = l;
+			s->lane_held = true;
 			return 0;
 		}
 	}
