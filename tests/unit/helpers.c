@@ -662,7 +662,8 @@ void fx_state_free(struct fx_state *st)
 static bool dir_contains(const char *dir, const void *needle, size_t n)
 {
 	char cmd[600];
-	snprintf(cmd, sizeof cmd, "find '%s' -type f 2>/dev/null", dir);
+	if ((size_t)snprintf(cmd, sizeof cmd, "find '%s' -type f 2>/dev/null", dir) >= sizeof cmd)
+		fail_msg("path too long: %s", dir);
 	FILE *p = popen(cmd, "r");
 	assert_non_null(p);
 	char line[1024];
@@ -696,7 +697,8 @@ static bool relations_contain(const struct fixture *f, const char *query, const 
 	db_rows(f->path, query, add_path, NULL);
 	for (int i = 0; i < nrelations; i++) {
 		/* A relation over 1 GiB goes on in files .1, .2 …: none in these tests. */
-		snprintf(p, sizeof p, "%s/data/%s", getenv("GD_PG_DIR"), relations[i]);
+		if ((size_t)snprintf(p, sizeof p, "%s/data/%s", getenv("GD_PG_DIR"), relations[i]) >= sizeof p)
+			fail_msg("path too long: %s", p);
 		if (file_contains(p, needle, n))
 			return true;
 	}
