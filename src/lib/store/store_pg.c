@@ -794,9 +794,11 @@ static void pg_close(gd__store *base)
 	/* The server drops a closed session's locks only once its backend has
 	 * ended, after PQfinish returns: a handle opened next would find the
 	 * lane still taken and claim another. Released here, it is free now. */
-	if (s->conn && s->lane_held && PQstatus(s->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(s->conn) == PQTRANS_IDLE && PQpipelineStatus(s->conn) == PQ_PIPELINE_OFF)
-		PQclear(PQexec(s->conn, "SELECT pg_advisory_unlock_all()"));
+	if (s->conn && s->lane_held && PQstatus(s->conn) == CONNECTION_OK) {
+		drain(s); /* a read's ROLLBACK may still be in flight */
+		if (PQtransactionStatus(s->conn) == PQTRANS_IDLE && PQpipelineStatus(s->conn) == PQ_PIPELINE_OFF)
+			PQclear(PQexec(s->conn, "SELECT pg_advisory_unlock_all()"));
+	}
 	if (s->conn)
 		PQfinish(s->conn);
 	gd__free(s->url);

@@ -80,7 +80,13 @@ void gd__pg_lock_close(struct gd__pg_lock *l)
 {
 	if (!l)
 		return;
-	PQfinish(l->conn); /* ends the session: its advisory locks go with it */
+	/* The server drops a closed session's locks once its backend has ended,
+	 * after PQfinish returns: released first, the lock is free for whoever
+	 * opens the vault next (a restore's end, then an open, would otherwise
+	 * find it still held). A session that broke loses them anyway. */
+	if (PQstatus(l->conn) == CONNECTION_OK && PQtransactionStatus(l->conn) == PQTRANS_IDLE)
+		PQclear(PQexec(l->conn, "SELECT pg_advisory_unlock_all()"));
+	PQfinish(l->conn);
 	gd__free(l);
 }
 
