@@ -103,6 +103,43 @@ static void create(struct fixture *f, const char *dir, gd_backup_info *out)
 	GD_OK_OR_FAIL(gd_backup_create(f->v, dir, out));
 }
 
+/*
+ * More rows and audit blocks than a page: a backup copies them all and a
+ * verification walks them all, and on PostgreSQL neither holds more than a
+ * page of them at once (a cursor read a page at a time, store_pg.c).
+ */
+static void long_tables_are_read_a_page_at_a_time(void **state)
+{
+	struct fixture *f = fx_new();
+	char sub[GD_SUBJECT_ID_SIZE], dir[400], file[700];
+	gd_backup_info b;
+	gd_audit_report r;
+	snprintf(dir, sizeof dir, "%s/backups", f->dir);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, sub));
+	for (int i = 0; i < GD__PG_SCAN_PAGE + 44; i++) /* a block each: one transaction each */
+		put(f, sub, "billing", "invoice address");
+	int64_t records = db_count(f->path, "SELECT count(*) FROM records");
+	int64_t entries = db_count(f->path, "SELECT count(*) FROM audit");
+	assert_true(db_count(f->path, "SELECT count(*) FROM audit_blocks") > GD__PG_SCAN_PAGE);
+	gd__pg_max_rows_held(true);
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
+	assert_int_equal(r.entries, entries);
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
+	create(f, dir, &b);
+	snprintf(file, sizeof file, "%s/%s", dir, b.name);
+	if (fx_on_pg())
+		assert_true(gd__pg_max_rows_held(false) <= GD__PG_SCAN_PAGE);
+	close_vault(f);
+	gd_vault_options o = opts(f);
+	gd_backup_restore_stats rs;
+	GD_OK_OR_FAIL(gd_backup_restore(f->path, &o, file, &rs));
+	fx_reopen(f);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM records"), records);
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
+	assert_true(r.entries >= entries); /* and the entries of the backup and the restore */
+	fx_free(f);
+}
+
 static void erase_then_restore_keeps_subject_gone(void **state)
 {
 	struct fixture *f = fx_new();
@@ -655,6 +692,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(erase_then_restore_keeps_subject_gone),
+		cmocka_unit_test(long_tables_are_read_a_page_at_a_time),
 		cmocka_unit_test(damaged_or_foreign_backup_refused),
 		cmocka_unit_test(uncommitted_erasure_not_replayed),
 		cmocka_unit_test(batched_erasures_all_or_nothing),

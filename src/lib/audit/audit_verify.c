@@ -405,28 +405,28 @@ int gd__audit_walk(gd_vault *v, int64_t tenant, struct gd__audit_walk *w)
 	if ((rc = gd__audit_flush(v)) < 0)
 		return rc;
 	if (tenant < 0)
-		rc = gd__db_query(db, &es.st,
-		                  "SELECT tenant_id, first_seq, last_seq, body, lane FROM audit_blocks"
-		                  " ORDER BY tenant_id, lane, first_seq",
-		                  NULL);
+		rc = gd__db_scan(db, &es.st,
+		                 "SELECT tenant_id, first_seq, last_seq, body, lane FROM audit_blocks"
+		                 " ORDER BY tenant_id, lane, first_seq",
+		                 NULL);
 	else
-		rc = gd__db_query(db, &es.st,
-		                  "SELECT tenant_id, first_seq, last_seq, body, lane FROM audit_blocks"
-		                  " WHERE tenant_id = ? ORDER BY lane, first_seq",
-		                  "i", tenant);
+		rc = gd__db_scan(db, &es.st,
+		                 "SELECT tenant_id, first_seq, last_seq, body, lane FROM audit_blocks"
+		                 " WHERE tenant_id = ? ORDER BY lane, first_seq",
+		                 "i", tenant);
 	if (rc < 0)
 		return rc;
 	v->audit.walking = true;
 	if (tenant < 0)
-		rc = gd__db_query(db, &cs,
-		                  "SELECT " CP_COLUMNS " FROM audit_checkpoints"
-		                  " ORDER BY tenant_id, lane, seq, kind DESC",
-		                  NULL);
+		rc = gd__db_scan(db, &cs,
+		                 "SELECT " CP_COLUMNS " FROM audit_checkpoints"
+		                 " ORDER BY tenant_id, lane, seq, kind DESC",
+		                 NULL);
 	else
-		rc = gd__db_query(db, &cs,
-		                  "SELECT " CP_COLUMNS " FROM audit_checkpoints WHERE tenant_id = ?"
-		                  " ORDER BY lane, seq, kind DESC",
-		                  "i", tenant);
+		rc = gd__db_scan(db, &cs,
+		                 "SELECT " CP_COLUMNS " FROM audit_checkpoints WHERE tenant_id = ?"
+		                 " ORDER BY lane, seq, kind DESC",
+		                 "i", tenant);
 	if (rc < 0) {
 		cs = NULL;
 		goto done;
@@ -603,8 +603,12 @@ int gd_audit_verify_lanes(gd_vault *v, const char *tenant, gd_audit_report *out,
 	if (tenant && (rc = gd__audit_tenant_id(v, tenant, &id)) < 0)
 		return rc;
 	/*
-	 * No write lock: the checkpoint cursor stays open for the whole walk, so
-	 * both cursors read one snapshot while writers go on.
+	 * A read operation, without the write lock: the walk's two statements
+	 * read one snapshot while writers go on, and on PostgreSQL they are
+	 * scans that hold a page of blocks at a time (a cursor lives in a
+	 * transaction).
 	 */
-	return gd__audit_verify_chains(v, id, out, progress, lane, ud);
+	if ((rc = gd__op_begin_read(v)) < 0)
+		return rc;
+	return gd__op_end(v, gd__audit_verify_chains(v, id, out, progress, lane, ud));
 }

@@ -57,6 +57,17 @@ int gd__db_query(gd__store *s, gd__stmt **out, const char *sql, const char *type
 	return rc;
 }
 
+int gd__db_scan(gd__store *s, gd__stmt **out, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	int rc = vquery(s, out, sql, types, ap);
+	va_end(ap);
+	if (rc == 0 && s->engine->scan)
+		s->engine->scan(*out);
+	return rc;
+}
+
 int gd__db_step(gd__store *s, gd__stmt *st)
 {
 	if (gd__fault_point())
@@ -155,6 +166,8 @@ int gd__store_copy(gd__store *from, gd__store *to, const char *table, struct gd_
 		return gd__err(GD_ENOMEM, "out of memory");
 	if ((rc = fe->prepare(from, &in, select)) < 0)
 		return rc;
+	if (fe->scan)
+		fe->scan(in);
 	while ((rc = gd__db_step(from, in)) == 1) {
 		if (!insert) {
 			/* The statement, from the first row's columns. */

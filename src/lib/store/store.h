@@ -76,6 +76,9 @@ struct gd__store_engine {
 	int (*col_type)(gd__stmt *st, int i); /* enum gd__col_type */
 	/* Ends a use of a statement (its parameters are all bound again at the next). */
 	void (*reset)(gd__stmt *st);
+	/* Optional: the statement just prepared may return many rows; the engine
+	 * may read them a part at a time (gd__db_scan) until its reset. */
+	void (*scan)(gd__stmt *st);
 	int64_t (*changes)(gd__store *s);
 	/* Transactions: begin takes the write lock at once. */
 	int (*begin)(gd__store *s);
@@ -128,6 +131,10 @@ bool gd__pg_is_url(const char *path);
 /* Replaces every row of the PostgreSQL vault at `url` with those of an SQLite
  * snapshot (a restored backup), in one transaction under the write lock. */
 int gd__pg_load(const char *url, const char *snapshot);
+/* The most rows one PostgreSQL result has held in this process since the
+ * last reset (tests: a scan holds GD__PG_SCAN_PAGE rows at most). */
+#define GD__PG_SCAN_PAGE 256
+size_t gd__pg_max_rows_held(bool reset);
 /* The vault lock of a PostgreSQL vault (store_pg_lock.c): a connection of its
  * own, named `who`, holding a session-level advisory lock, shared or exclusive.
  * _set: GD_EBUSY with the holder described in `who_holds`. */
@@ -146,6 +153,9 @@ void gd__pg_lock_close(struct gd__pg_lock *l);
  *   'n' nothing: binds NULL
  */
 int gd__db_query(gd__store *s, gd__stmt **out, const char *sql, const char *types, ...);
+/* gd__db_query for a statement whose rows may be many (a whole table, the
+ * audit trail): what the engine holds of them at once stays bounded. */
+int gd__db_scan(gd__store *s, gd__stmt **out, const char *sql, const char *types, ...);
 /* Runs a statement that returns no row; returns 0 or an error. */
 int gd__db_exec(gd__store *s, const char *sql, const char *types, ...);
 /* Steps; 1 row, 0 done, < 0 error (message set). */

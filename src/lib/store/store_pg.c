@@ -46,6 +46,7 @@
  */
 #include <assert.h>
 #include <libpq-fe.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,8 @@
 #define PENDING_MAX 8
 /* The pg_advisory lock that is the vault's write lock. */
 #define LOCK_WRITE 0x67617264 /* "gard" */
+/* Rows a scan holds at once (pg_scan): a page of audit blocks is at most 8 MiB. */
+#define SCAN_PAGE GD__PG_SCAN_PAGE
 /* The class of the session advisory locks that hold audit lanes (pg_claim_lane). */
 #define LOCK_LANE 0x6c616e65 /* "lane" */
 
@@ -102,6 +105,10 @@ struct pg_stmt {
 	bool done;     /* executed since the last reset */
 	bool deferred; /* may be pipelined inside a transaction (file comment) */
 	bool writes;   /* not a SELECT: needs the write lock (pg_begin_batch) */
+	/* A scan (pg_scan): its rows read a page at a time from a cursor,
+	 * `cursor` (0: none open), declared in transaction `cursor_tx`. */
+	bool scan;
+	unsigned cursor, cursor_tx, cursor_undo;
 	/* A deferred INSERT's rows not sent yet: their parameters copied into
 	 * `buf`, `nparams` cells a row; and its multi-row forms, once prepared. */
 	struct pg_rows {
@@ -136,7 +143,10 @@ struct pg_store {
 	bool read_tx;      /* in_tx, begun by begin_read */
 	bool lock_pending; /* in_tx, begun by begin_batch: the write lock not taken yet */
 	bool lane_held;    /* an audit lane's advisory lock (pg_claim_lane) */
-	char *url;         /* for the second connection of a backup */
+	/* Transactions ended, savepoints rolled back to, cursors declared: what
+	 * tells a scan's reset whether its cursor still exists (pg_reset). */
+	unsigned tx_serial, undo_serial, next_cursor;
+	char *url; /* for the second connection of a backup */
 	/* Pipeline mode (file comment): `queued` results not read yet. */
 	bool pipe;
 	int queued;
@@ -567,9 +577,11 @@ static int drain_sent(struct pg_store *s, int rc, PGresult **last)
 
 /*
  * Runs a statement whose result is needed: the prepared `st`, or the text
- * `sql` (no parameters). With writes in flight (pipeline mode) it is sent
- * behind them, and one sync reads them all: one round trip where a sync and
- * then the statement took two. *out: its result (PQclear it), NULL on error.
+ * `sql` — with the parameters bound to `st` if given (a scan's DECLARE), its
+ * results in binary as a prepared statement's. With writes in flight
+ * (pipeline mode) it is sent behind them, and one sync reads them all: one
+ * round trip where a sync and then the statement took two. *out: its result
+ * (PQclear it), NULL on error.
  */
 static int run_waited(struct pg_store *s, struct pg_stmt *st, const char *sql, PGresult **out)
 {
@@ -582,8 +594,9 @@ static int run_waited(struct pg_store *s, struct pg_stmt *st, const char *sql, P
 	if (rc < 0)
 		return rc;
 	if (!s->pipe) {
-		*out = st ? PQexecPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1)
-		          : PQexec(s->conn, sql);
+		*out = !sql ? PQexecPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1)
+		            : PQexecParams(s->conn, sql, st ? st->nparams : 0, NULL, st ? st->values : NULL,
+		                           st ? st->lengths : NULL, st ? st->formats : NULL, 1);
 		ExecStatusType t = PQresultStatus(*out);
 		if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
 			rc = map_result(s, *out);
@@ -596,8 +609,9 @@ static int run_waited(struct pg_store *s, struct pg_stmt *st, const char *sql, P
 	 * the statement never runs (a COMMIT among them would commit). */
 	if (gd__fault_point())
 		return drain_sent(s, gd__err(GD_EIO, "storage failure (injected)"), NULL);
-	int ok = st ? PQsendQueryPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1)
-	            : PQsendQueryParams(s->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+	int ok = !sql ? PQsendQueryPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1)
+	              : PQsendQueryParams(s->conn, sql, st ? st->nparams : 0, NULL, st ? st->values : NULL,
+	                                  st ? st->lengths : NULL, st ? st->formats : NULL, 1);
 	if (ok != 1)
 		return drain_sent(s, map_result(s, NULL), NULL);
 	s->queued++;
@@ -653,6 +667,7 @@ static int lock_now(struct pg_store *s)
 /* The end of a transaction: nothing deferred, no poison, no ids kept. */
 static void tx_ended(struct pg_store *s)
 {
+	s->tx_serial++;
 	s->in_tx = s->read_tx = s->lock_pending = false;
 	s->poisoned = 0;
 	for (int c = 0; c < GD__COUNTERS; c++)
@@ -1012,10 +1027,84 @@ done:
 static void pg_reset(gd__stmt *x)
 {
 	struct pg_stmt *st = ST(x);
+	struct pg_store *s = st->s;
 	PQclear(st->res);
 	st->res = NULL;
 	st->row = st->nrows = 0;
 	st->done = false;
+	/* A scan's cursor is closed while its transaction goes on, healthy (a
+	 * failed statement already aborted it). One that may be gone (its
+	 * transaction ended, a savepoint rolled back), or that cannot be closed
+	 * now (writes in flight), ends with its transaction: each cursor has a
+	 * name of its own. */
+	if (st->cursor && s->in_tx && st->cursor_tx == s->tx_serial && st->cursor_undo == s->undo_serial &&
+	    !s->poisoned && !s->pipe && PQtransactionStatus(s->conn) == PQTRANS_INTRANS) {
+		char sql[48];
+		snprintf(sql, sizeof sql, "CLOSE gd_scan%u", st->cursor);
+		PQclear(PQexec(s->conn, sql));
+	}
+	st->cursor = 0;
+	st->scan = false;
+}
+
+/*
+ * A scan: the rows of a statement that may return many (a table copied to a
+ * backup, the audit blocks a verification walks) are read SCAN_PAGE at a time
+ * from a cursor, so that what a scan holds in memory does not grow with the
+ * vault. Inside a transaction only (a cursor lives in one); outside, the rows
+ * come whole as any statement's.
+ */
+static void pg_scan(gd__stmt *x)
+{
+	ST(x)->scan = true;
+}
+
+/* Rows held by one result at most (for the tests: gd__pg_max_rows_held). */
+static _Atomic size_t max_rows_held;
+
+size_t gd__pg_max_rows_held(bool reset)
+{
+	return reset ? atomic_exchange(&max_rows_held, 0) : max_rows_held;
+}
+
+static void held(const PGresult *res)
+{
+	size_t n = (size_t)PQntuples(res), m = max_rows_held;
+	while (n > m && !atomic_compare_exchange_weak(&max_rows_held, &m, n))
+		;
+}
+
+/* Declares a scan's cursor (its first call), then fetches its next page. */
+static int scan_fetch(struct pg_store *s, struct pg_stmt *st)
+{
+	int rc;
+	PQclear(st->res);
+	st->res = NULL;
+	st->row = -1;
+	st->nrows = 0;
+	if (!st->cursor) {
+		size_t cap = 2 * strlen(st->sql) + 96;
+		char *decl = gd__malloc(cap);
+		if (!decl)
+			return GD_ENOMEM;
+		unsigned id = ++s->next_cursor;
+		int k = snprintf(decl, cap, "DECLARE gd_scan%u NO SCROLL CURSOR FOR ", id);
+		rewrite_params(st->sql, decl + k, cap - (size_t)k);
+		PGresult *res;
+		rc = run_waited(s, st, decl, &res);
+		gd__free(decl);
+		PQclear(res);
+		if (rc < 0)
+			return rc;
+		st->cursor = id;
+		st->cursor_tx = s->tx_serial;
+		st->cursor_undo = s->undo_serial;
+	}
+	char fetch[64];
+	snprintf(fetch, sizeof fetch, "FETCH %d FROM gd_scan%u", SCAN_PAGE, st->cursor);
+	if ((rc = run_waited(s, NULL, fetch, &st->res)) == 0)
+		st->nrows = PQntuples(st->res);
+	return rc;
 }
 
 static int pg_prepare(gd__store *base, gd__stmt **out, const char *sql)
@@ -1115,7 +1204,7 @@ static int pg_step(gd__stmt *x)
 	}
 	if (!st->done) {
 		st->done = true;
-		int rc = run_waited(s, st, NULL, &st->res);
+		int rc = st->scan && s->in_tx ? scan_fetch(s, st) : run_waited(s, st, NULL, &st->res);
 		if (rc < 0) {
 			pg_reset(x);
 			return rc;
@@ -1124,6 +1213,14 @@ static int pg_step(gd__stmt *x)
 		s->changes = n && *n ? strtoll(n, NULL, 10) : 0;
 		st->nrows = PQresultStatus(st->res) == PGRES_TUPLES_OK ? PQntuples(st->res) : 0;
 		st->row = -1;
+		held(st->res);
+	}
+	if (st->row + 1 >= st->nrows && st->cursor && st->nrows == SCAN_PAGE) {
+		int rc = scan_fetch(s, st); /* the page is used up: the next one */
+		if (rc < 0) {
+			pg_reset(x);
+			return rc;
+		}
 	}
 	if (st->row + 1 >= st->nrows) {
 		st->row = st->nrows;
@@ -1414,6 +1511,7 @@ static int pg_release(gd__store *base)
 static void pg_rollback_to(gd__store *base)
 {
 	struct pg_store *s = PG(base);
+	s->undo_serial++; /* the cursors declared since the savepoint are gone */
 	if (drain(s) < 0)
 		return;
 	if (exec_simple(s, "ROLLBACK TO SAVEPOINT op") < 0 || exec_simple(s, "RELEASE SAVEPOINT op") < 0)
@@ -1556,6 +1654,7 @@ static int pg_backup(gd__store *base, const char *dest)
 		return rc;
 	if ((rc = exec_simple(PG(src), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) < 0)
 		goto done;
+	PG(src)->in_tx = true; /* the tables are scans (gd__store_copy) */
 	if ((rc = gd__sqlite_engine.open(&dst, dest, true, 0)) < 0 || (rc = dst->engine->begin(dst)) < 0)
 		goto done;
 	if ((rc = snapshot_tables(dst, &tables, &ntables)) < 0)
@@ -1665,6 +1764,7 @@ const struct gd__store_engine gd__pg_engine = {
 	.col_name = pg_col_name,
 	.col_type = pg_col_type,
 	.reset = pg_reset,
+	.scan = pg_scan,
 	.changes = pg_changes,
 	.begin = pg_begin,
 	.commit = pg_commit,
