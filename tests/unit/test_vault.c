@@ -773,6 +773,54 @@ static int count_cb(void *ud, const gd_record *r)
 	return 0;
 }
 
+static int stop_after_one(void *ud, const gd_record *r)
+{
+	(void)r;
+	++*(int *)ud;
+	return 7;
+}
+
+/*
+ * A listing runs as a read, without the write lock: a callback that stops it
+ * gets its value back, and the record it was given is audited; a listing
+ * beside an open batch of another handle does not wait for it.
+ */
+static void listing_is_a_read(void **state)
+{
+	struct fixture *f = fx_new();
+	char id[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, id));
+	for (int i = 0; i < 3; i++)
+		put_text(f->a, NULL, id, "billing", "user.contact.email", "x@example.org");
+	int64_t gets = db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.get'");
+	int n = 0;
+	assert_int_equal(gd_record_list(f->a, id, "billing", stop_after_one, &n, NULL), 7);
+	assert_int_equal(n, 1);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.get'"), gets + 1);
+
+	/* Another handle holds the write lock in a batch: a listing in a group
+	 * of reads still runs (a listing that took the lock would wait here for
+	 * ever); its entries are committed with the group, after the batch. */
+	gd_vault *w;
+	gd_actor *wa;
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = fx_key_for(f->path);
+	GD_OK_OR_FAIL(gd_vault_open(&w, f->path, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&wa, w, "acme", "test:writer"));
+	GD_OK_OR_FAIL(gd_vault_begin(w));
+	put_text(wa, NULL, id, "billing", "user.contact.email", "y@example.org");
+	GD_OK_OR_FAIL(gd_vault_reads_begin(f->v));
+	n = 0;
+	GD_OK_OR_FAIL(gd_record_list(f->a, id, "billing", count_cb, &n, NULL));
+	assert_int_equal(n, 3); /* the batch is not committed: its record is not seen */
+	GD_OK_OR_FAIL(gd_vault_commit(w));
+	GD_OK_OR_FAIL(gd_vault_reads_commit(f->v));
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.get'"), gets + 4);
+	gd_actor_close(wa);
+	gd_vault_close(w);
+	fx_free(f);
+}
+
 static void update_list_delete_and_batches(void **state)
 {
 	struct fixture *f = fx_new();
@@ -1338,6 +1386,7 @@ int main(void)
 		cmocka_unit_test(bad_values_refused),
 		cmocka_unit_test(purpose_bound_reads),
 		cmocka_unit_test(update_list_delete_and_batches),
+		cmocka_unit_test(listing_is_a_read),
 		cmocka_unit_test(faults_leave_vault_unchanged),
 		cmocka_unit_test(lean_put_in_batch_survives_faults),
 		cmocka_unit_test(batch_fails_once_sqlite_dropped_it),

@@ -397,7 +397,7 @@ int gd_record_list(gd_actor *a, const char *subject, const char *purpose, gd_rec
 
 	if ((rc = gd__check_name(purpose, "purpose")) < 0)
 		return rc;
-	if ((rc = gd__op_begin(v)) < 0)
+	if ((rc = gd__op_begin_read(v)) < 0)
 		return rc;
 	if ((rc = gd__subject_load(a, &s, subject, false)) < 0)
 		goto done;

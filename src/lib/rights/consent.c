@@ -246,7 +246,7 @@ int gd_consent_history(gd_actor *a, const char *subject, gd_consent_cb cb, void 
 {
 	struct gd__subject s = {0};
 	int rc;
-	if ((rc = gd__op_begin(a->v)) < 0)
+	if ((rc = gd__op_begin_read(a->v)) < 0)
 		return rc;
 	if ((rc = gd__subject_load(a, &s, subject, false)) < 0)
 		goto done;

@@ -756,7 +756,7 @@ int gd_rights_export(gd_actor *a, const char *subject, enum gd_export_format fmt
 	if (!mem)
 		return gd__err(GD_ENOMEM, "out of secure memory");
 	gd__buf_init_stream(&o.b, mem, OUT_CAP, to_writer, &o);
-	if ((rc = gd__op_begin(v)) < 0)
+	if ((rc = gd__op_begin_read(v)) < 0)
 		goto free;
 	if ((rc = gd__subject_load(a, &c.s, subject, true)) < 0)
 		goto done;
