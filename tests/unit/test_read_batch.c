@@ -33,8 +33,8 @@ static int64_t locks_of(gd_vault *other, int64_t pid)
 {
 	int64_t n = -1;
 	GD_OK_OR_FAIL(gd__db_int(other->store, &n,
-	                         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0"
-	                         " AND objid = ? AND granted AND pid = ?",
+	                         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = ?"
+	                         " AND objid = hashtext(current_schema())::oid AND granted AND pid = ?",
 	                         "ii", (int64_t)LOCK_WRITE, pid));
 	return n;
 }

@@ -70,8 +70,11 @@
 #define ROWS_BIG 64
 #define ROWS_SMALL 8
 #define PENDING_MAX 8
-/* The pg_advisory lock that is the vault's write lock. */
+/* The pg_advisory lock that is the vault's write lock: (class, the schema's
+ * hash), so that vaults in two schemas of one database do not serialise
+ * each other's writers. (coalesce: a lock function given NULL takes none.) */
 #define LOCK_WRITE 0x67617264 /* "gard" */
+#define SCHEMA_KEY "coalesce(hashtext(current_schema()), 0)"
 /* Rows a scan holds at once (pg_scan): a page of audit blocks is at most 8 MiB. */
 #define SCAN_PAGE GD__PG_SCAN_PAGE
 /* The class of the session advisory locks that hold audit lanes (pg_claim_lane). */
@@ -649,9 +652,9 @@ static int queue(struct pg_store *s, struct pg_stmt *st, const char *sql)
 /* The statement that takes the vault's write lock, for the transaction. */
 static const char *lock_sql(void)
 {
-	static char sql[64];
+	static char sql[96];
 	if (!sql[0])
-		snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%d)", LOCK_WRITE);
+		snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%d, " SCHEMA_KEY ")", LOCK_WRITE);
 	return sql;
 }
 
@@ -878,7 +881,7 @@ static int apply_schema(struct pg_store *s)
 	PQclear(res);
 	if (current)
 		return 0;
-	snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%d)", LOCK_WRITE);
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%d, " SCHEMA_KEY ")", LOCK_WRITE);
 	int rc = exec_simple(s, sql);
 	if (rc < 0)
 		return rc;
@@ -897,7 +900,7 @@ static int apply_schema(struct pg_store *s)
 		PQclear(res);
 	}
 	rc = rc == 0 ? exec_simple(s, "COMMIT") : (exec_simple(s, "ROLLBACK"), rc);
-	snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%d)", LOCK_WRITE);
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%d, " SCHEMA_KEY ")", LOCK_WRITE);
 	int rc2 = exec_simple(s, sql);
 	return rc < 0 ? rc : rc2;
 }
@@ -1417,8 +1420,9 @@ static int pg_exec_script(gd__store *s, const char *sql)
 }
 
 /*
- * An audit lane is held by a session-level advisory lock (class "lane", key
- * the lane): a live session keeps it, a dead one's is released by the server
+ * An audit lane is held by a session-level advisory lock (class "lane" xor
+ * the schema's hash, key the lane: lanes of vaults in other schemas of the
+ * database are other locks): a live session keeps it, a dead one's is released by the server
  * with its connection, so the next claimer takes the lane over and continues
  * from the head stored in the database (the audit module never trusts memory
  * for it). The lowest free lane is taken, and a closing handle frees its
@@ -1431,8 +1435,8 @@ static int pg_claim_lane(gd__store *base, int64_t *lane)
 	if (drained < 0)
 		return drained;
 	for (int64_t l = 0; l < 65536; l++) {
-		char sql[96];
-		snprintf(sql, sizeof sql, "SELECT pg_try_advisory_lock(%d, %d)", LOCK_LANE, (int)l);
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT pg_try_advisory_lock(%d # " SCHEMA_KEY ", %d)", LOCK_LANE, (int)l);
 		PGresult *res = PQexec(s->conn, sql);
 		int rc = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? 0 : map_result(s, res);
 		bool got = rc == 0 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
