@@ -1422,11 +1422,12 @@ static int pg_exec_script(gd__store *s, const char *sql)
 /*
  * An audit lane is held by a session-level advisory lock (class "lane" xor
  * the schema's hash, key the lane: lanes of vaults in other schemas of the
- * database are other locks): a live session keeps it, a dead one's is released by the server
- * with its connection, so the next claimer takes the lane over and continues
- * from the head stored in the database (the audit module never trusts memory
- * for it). The lowest free lane is taken, and a closing handle frees its
- * lane before it disconnects (pg_close), so lanes stay few.
+ * database are other locks): a live session keeps it, a dead one's is
+ * released by the server with its connection, so the next claimer takes the
+ * lane over and continues from the head stored in the database (the audit
+ * module never trusts memory for it). The lowest free lane is taken, and a
+ * closing handle frees its lane before it disconnects (pg_close), so lanes
+ * stay few.
  */
 static int pg_claim_lane(gd__store *base, int64_t *lane)
 {
