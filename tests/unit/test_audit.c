@@ -522,11 +522,65 @@ static void list_filters_select_exactly(void **state)
 	fx_free(f);
 }
 
+static int fail_second(void *ud, const gd_audit_entry *e)
+{
+	(void)e;
+	return ++*(int *)ud == 2 ? GD_EIO : 0;
+}
+
 struct buf {
 	char *p;
 	size_t n, cap;
 	size_t pos; /* reading */
 };
+
+static int buf_write(void *ud, const void *p, size_t n);
+
+/*
+ * Reading the trail is a read: it runs while another handle holds the write
+ * lock in a batch (listing or exporting under the lock would wait here for
+ * ever), sees what was committed before, and its own entries are committed
+ * with the group of reads. A listing its callback stopped with an error is
+ * audited too, as failed: what it gave was read.
+ */
+static void reading_the_trail_is_a_read(void **state)
+{
+	struct fixture *f = fx_new();
+	char s[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s));
+	put(f->a, s, "billing", "user.name", "Jeanne");
+	int calls = 0;
+	assert_int_equal(gd_audit_list(f->a, NULL, fail_second, &calls), GD_EIO);
+	assert_int_equal(calls, 2);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'audit.list' AND outcome = 2"), 1);
+	int64_t before = db_count(f->path, "SELECT count(*) FROM audit WHERE tenant_id = 1");
+
+	gd_vault *w;
+	gd_actor *wa;
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	o.key_path = fx_key_for(f->path);
+	GD_OK_OR_FAIL(gd_vault_open(&w, f->path, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&wa, w, "acme", "test:writer"));
+	GD_OK_OR_FAIL(gd_vault_begin(w));
+	put(wa, s, "billing", "user.name", "Paul");
+	GD_OK_OR_FAIL(gd_vault_reads_begin(f->v));
+	struct seen seen = {0};
+	GD_OK_OR_FAIL(gd_audit_list(f->a, NULL, collect, &seen));
+	assert_int_equal(seen.n, before); /* not the batch's entry */
+	struct buf b = {0};
+	GD_OK_OR_FAIL(gd_audit_export(f->a, NULL, GD_AUDIT_JSONL, buf_write, &b));
+	GD_OK_OR_FAIL(gd_vault_commit(w));
+	GD_OK_OR_FAIL(gd_vault_reads_commit(f->v));
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE tenant_id = 1"), before + 3); /* put, list, export */
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'audit.export' AND outcome = 0"), 1);
+	gd_audit_report r;
+	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
+	assert_int_equal(r.problem, GD_AUDIT_INTACT);
+	free(b.p);
+	gd_actor_close(wa);
+	gd_vault_close(w);
+	fx_free(f);
+}
 
 static int buf_write(void *ud, const void *p, size_t n)
 {
@@ -1403,6 +1457,7 @@ int main(void)
 		cmocka_unit_test(test_view_of_the_trail_sees_every_change),
 		cmocka_unit_test(block_rows_that_lie_are_found),
 		cmocka_unit_test(nested_reads_are_refused),
+		cmocka_unit_test(reading_the_trail_is_a_read),
 		cmocka_unit_test(formats_are_guarded),
 		cmocka_unit_test(killed_writer_leaves_no_orphan),
 	};

@@ -103,11 +103,26 @@ static void create(struct fixture *f, const char *dir, gd_backup_info *out)
 	GD_OK_OR_FAIL(gd_backup_create(f->v, dir, out));
 }
 
+static int count_entry(void *ud, const gd_audit_entry *e)
+{
+	(void)e;
+	++*(int64_t *)ud;
+	return 0;
+}
+
+static int discard(void *ud, const void *p, size_t n)
+{
+	(void)ud, (void)p, (void)n;
+	return 0;
+}
+
 /*
  * More rows and audit blocks than a page: a backup copies them all and a
- * verification walks them all, and on PostgreSQL neither holds more than a
- * page of them at once (a cursor read a page at a time, store_pg.c).
+ * verification, a listing and an export walk them all, and on PostgreSQL
+ * none holds more than a page of them at once (a cursor read a page at a
+ * time, store_pg.c).
  */
+
 static void long_tables_are_read_a_page_at_a_time(void **state)
 {
 	struct fixture *f = fx_new();
@@ -125,6 +140,10 @@ static void long_tables_are_read_a_page_at_a_time(void **state)
 	GD_OK_OR_FAIL(gd_audit_verify(f->v, NULL, &r, NULL, NULL));
 	assert_int_equal(r.entries, entries);
 	GD_OK_OR_FAIL(gd_audit_verify(f->v, "acme", &r, NULL, NULL));
+	int64_t listed = 0, in_acme = db_count(f->path, "SELECT count(*) FROM audit WHERE tenant_id = 1");
+	GD_OK_OR_FAIL(gd_audit_list(f->a, NULL, count_entry, &listed));
+	assert_int_equal(listed, in_acme);
+	GD_OK_OR_FAIL(gd_audit_export(f->a, NULL, GD_AUDIT_JSONL, discard, NULL));
 	create(f, dir, &b);
 	snprintf(file, sizeof file, "%s/%s", dir, b.name);
 	if (fx_on_pg())

@@ -85,6 +85,7 @@ static int check_filter(const gd_audit_filter *f)
 }
 
 struct list_ctx {
+	gd_actor *a;
 	const gd_audit_filter *f;
 	gd_audit_cb cb;
 	void *ud;
@@ -117,16 +118,33 @@ static int list_entry(void *ud, const struct gd__audit_entry *e, const void *has
 	return c->cb(c->ud, &out);
 }
 
-/* Appends the entry recording a read of the trail itself. */
-static int audit_read(gd_actor *a, const char *action, int64_t n, int rc)
+/*
+ * A read of the trail itself: `walk` runs as a read operation (one snapshot,
+ * beside the writers, without the write lock; on PostgreSQL a transaction for
+ * the walk's cursors), and the entry recording it, failed or not (what a
+ * failed walk gave the caller was read), commits as a read's entries do.
+ */
+static int audit_read(gd_actor *a, const char *action, int (*walk)(void *ctx), void *ctx, const int64_t *n)
 {
-	char why[96];
-	snprintf(why, sizeof why, "%lld entries", (long long)n);
-	int r = gd__op_begin(a->v);
-	if (r == 0)
-		r = gd__op_end(a->v, gd__audit_actor(a, &(struct gd__audit_event){
-								.action = action, .reason = why, .outcome = rc < 0 ? GD__FAILED : GD__OK}));
-	return r;
+	int rc = gd__op_begin_read(a->v);
+	if (rc < 0)
+		return rc;
+	int walked = walk(ctx);
+	char msg[512], why[96];
+	snprintf(msg, sizeof msg, "%s", gd_error_last());
+	snprintf(why, sizeof why, "%lld entries", (long long)*n);
+	rc = gd__op_end(a->v, gd__audit_actor(a, &(struct gd__audit_event){
+							 .action = action, .reason = why, .outcome = walked < 0 ? GD__FAILED : GD__OK}));
+	if (walked < 0)
+		gd__err(walked, "%s", msg);
+	return walked != 0 ? walked : rc;
+}
+
+static int list_walk(void *ctx)
+{
+	struct list_ctx *c = ctx;
+	struct gd__audit_walk w = {.entry = list_entry, .cp = NULL, .ud = c};
+	return gd__audit_walk(c->a->v, c->a->tenant_id, &w);
 }
 
 int gd_audit_list(gd_actor *a, const gd_audit_filter *f, gd_audit_cb cb, void *ud)
@@ -134,14 +152,8 @@ int gd_audit_list(gd_actor *a, const gd_audit_filter *f, gd_audit_cb cb, void *u
 	int rc = check_filter(f);
 	if (rc < 0)
 		return rc;
-	struct list_ctx c = {f, cb, ud, 0};
-	struct gd__audit_walk w = {.entry = list_entry, .cp = NULL, .ud = &c};
-	rc = gd__audit_walk(a->v, a->tenant_id, &w);
-	char msg[512];
-	snprintf(msg, sizeof msg, "%s", gd_error_last());
-	int r = audit_read(a, "audit.list", c.n, rc);
-	gd__err(rc, "%s", msg);
-	return rc != 0 ? rc : r;
+	struct list_ctx c = {a, f, cb, ud, 0};
+	return audit_read(a, "audit.list", list_walk, &c, &c.n);
 }
 
 /* ---- export --------------------------------------------------------------- */
@@ -247,6 +259,14 @@ static int export_cp(void *ud, const struct gd__audit_cp *cp)
 	                              "hash", hh, "signature", sh));
 }
 
+static int export_walk(void *ctx)
+{
+	struct export_ctx *c = ctx;
+	struct gd__audit_walk w = {.entry = export_entry, .cp = export_cp, .ud = c};
+	int rc = gd__audit_walk(c->a->v, c->a->tenant_id, &w);
+	return rc == 0 ? gd__buf_flush(&c->o) : rc;
+}
+
 int gd_audit_export(gd_actor *a, const gd_audit_filter *f, enum gd_audit_format format,
                     gd_write_cb write, void *ud)
 {
@@ -284,18 +304,10 @@ int gd_audit_export(gd_actor *a, const gd_audit_filter *f, enum gd_audit_format 
 		                             (json_int_t)a->tenant_id, "public_key", pk, "hash",
 		                             "blake2b-256", "exported_at", t, "filtered", filtered));
 	}
-	if (rc == 0) {
-		struct gd__audit_walk w = {.entry = export_entry, .cp = export_cp, .ud = &c};
-		rc = gd__audit_walk(a->v, a->tenant_id, &w);
-	}
 	if (rc == 0)
-		rc = gd__buf_flush(&c.o);
+		rc = audit_read(a, "audit.export", export_walk, &c, &c.n);
 	gd__buf_release(&c.o);
-	char msg[512];
-	snprintf(msg, sizeof msg, "%s", gd_error_last());
-	int r = audit_read(a, "audit.export", c.n, rc);
-	gd__err(rc, "%s", msg);
-	return rc != 0 ? rc : r;
+	return rc;
 }
 
 /* ---- offline verification ------------------------------------------------- */
