@@ -447,6 +447,18 @@ static int collect_hist(void *ud, const gd_consent *c)
 	return 0;
 }
 
+static int fail_second_event(void *ud, const gd_consent *c)
+{
+	(void)c;
+	return ++*(int *)ud == 2 ? GD_EIO : 0;
+}
+
+static int refuse_writes(void *ud, const void *p, size_t n)
+{
+	(void)ud, (void)p, (void)n;
+	return GD_EIO;
+}
+
 static void cookie_consent_expires_after_13_months(void **state)
 {
 	struct fixture *f = *state;
@@ -492,6 +504,13 @@ static void cookie_consent_expires_after_13_months(void **state)
 	assert_time(h.at[1], "2027-02-28T10:00:00Z");
 	assert_int_equal(h.ev[2], GD_CONSENT_RENEWED);
 	assert_int_equal(h.ev[3], GD_CONSENT_WITHDRAWN);
+	/* A callback that fails part-way: what it was given was read, and audited. */
+	int64_t failed = sql_count(f, "SELECT count(*) FROM audit WHERE action = 'consent.history' AND outcome = 2");
+	int calls = 0;
+	assert_int_equal(gd_consent_history(f->a, s, fail_second_event, &calls), GD_EIO);
+	assert_int_equal(calls, 2);
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE action = 'consent.history' AND outcome = 2"),
+	                 failed + 1);
 	/* The refusals are in the audit trail. */
 	assert_true(sql_count(f, "SELECT count(*) FROM audit WHERE action = 'record.get' AND outcome = 1") >= 3);
 }
@@ -598,6 +617,9 @@ static void restriction_refuses_reads_but_legal_claims_and_consent(void **state)
 	GD_OK_OR_FAIL(gd_rights_export(f->a, s, GD_EXPORT_JSON, 0, buf_write, &b));
 	assert_non_null(strstr(b.p, "+33612345678"));
 	assert_non_null(strstr(b.p, "\"kind\":\"restriction\""));
+	/* A writer that refuses it: what it was offered was read, and audited as failed. */
+	assert_int_equal(gd_rights_export(f->a, s, GD_EXPORT_JSON, 0, refuse_writes, NULL), GD_EIO);
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE action = 'rights.export' AND outcome = 2"), 1);
 	free(b.p);
 	/* Recipients of the customer data are told (Art. 19). */
 	int n = 0;

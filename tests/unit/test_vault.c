@@ -773,6 +773,19 @@ static int count_cb(void *ud, const gd_record *r)
 	return 0;
 }
 
+static int fail_on_second(void *ud, const gd_record *r)
+{
+	(void)r;
+	return ++*(int *)ud == 2 ? GD_EIO : 0;
+}
+
+static int fail_on_first_subject(void *ud, const gd_subject_info *s)
+{
+	(void)s;
+	++*(int *)ud;
+	return GD_EIO;
+}
+
 static int stop_after_one(void *ud, const gd_record *r)
 {
 	(void)r;
@@ -797,6 +810,17 @@ static void listing_is_a_read(void **state)
 	assert_int_equal(gd_record_list(f->a, id, "billing", stop_after_one, &n, NULL), 7);
 	assert_int_equal(n, 1);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.get'"), gets + 1);
+	/* A callback failing on the second record: both it was handed stay audited. */
+	n = 0;
+	assert_int_equal(gd_record_list(f->a, id, "billing", fail_on_second, &n, NULL), GD_EIO);
+	assert_int_equal(n, 2);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'record.get'"), gets + 3);
+	/* So does a page of subjects (pseudonyms): audited as failed. */
+	char next[GD_CURSOR_SIZE];
+	n = 0;
+	assert_int_equal(gd_subject_list(f->a, NULL, 10, fail_on_first_subject, &n, next), GD_EIO);
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM audit WHERE action = 'subject.list' AND outcome = 2"), 1);
+	gets += 2;
 
 	/* Another handle holds the write lock in a batch: a listing in a group
 	 * of reads still runs (a listing that took the lock would wait here for

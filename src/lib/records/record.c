@@ -393,7 +393,7 @@ int gd_record_list(gd_actor *a, const char *subject, const char *purpose, gd_rec
 	gd_vault *v = a->v;
 	gd__stmt *st = NULL;
 	size_t denied = 0;
-	int rc;
+	int rc, given = 0;
 
 	if ((rc = gd__check_name(purpose, "purpose")) < 0)
 		return rc;
@@ -423,8 +423,10 @@ int gd_record_list(gd_actor *a, const char *subject, const char *purpose, gd_rec
 			rc = gd__audit_actor(a, &(struct gd__audit_event){
 							.action = "record.get", .purpose = purpose, .subject = subject, .record_id = r.id, .category = r.category});
 		if (rc == 0)
-			rc = cb(ud, &r);
+			given = cb(ud, &r);
 		gd__secure_free(r.value);
+		if (given)
+			break;
 	}
 	if (rc == 0 && denied) {
 		char why[64];
@@ -436,7 +438,7 @@ done:
 	if (st)
 		gd__db_reset(v->store, st);
 	gd__wipe(&keyed, sizeof keyed);
-	rc = gd__op_end(v, rc);
+	rc = rc < 0 ? gd__op_end(v, rc) : gd__op_end_given(v, given);
 	if (out_denied)
 		*out_denied = denied;
 	return rc;

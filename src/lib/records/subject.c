@@ -521,13 +521,13 @@ int gd_subject_list(gd_actor *a, const char *cursor, size_t limit,
 	gd__stmt *st = NULL;
 	int64_t after, last = 0;
 	size_t n = 0;
-	int rc;
+	int rc, given = 0;
 	next[0] = 0;
 	if ((rc = parse_cursor(&after, cursor)) < 0)
 		return rc;
 	if (limit < 1 || limit > 1000)
 		return gd__err(GD_EINVAL, "a page holds 1 to 1000 subjects, not %zu", limit);
-	if ((rc = gd__op_begin(a->v)) < 0)
+	if ((rc = gd__op_begin_read(a->v)) < 0)
 		return rc;
 	/* One more than asked: whether a next page exists, without a second query. */
 	rc = gd__db_query(db, &st,
@@ -543,15 +543,17 @@ int gd_subject_list(gd_actor *a, const char *cursor, size_t limit,
 		last = gd__col_int(db, st, 0);
 		gd_subject_info s = {.subject = gd__col_text(db, st, 1), .created_at = gd__col_int(db, st, 2)};
 		n++;
-		rc = cb(ud, &s);
+		if ((given = cb(ud, &s)) != 0)
+			break;
 	}
 	if (st)
 		gd__db_reset(db, st);
 	if (rc == 0)
-		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "subject.list"});
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "subject.list",
+		                                                  .outcome = given < 0 ? GD__FAILED : GD__OK});
 	if (rc < 0)
 		next[0] = 0;
-	return gd__op_end(a->v, rc);
+	return rc < 0 ? gd__op_end(a->v, rc) : gd__op_end_given(a->v, given);
 }
 
 /* Modules keeping rows about subjects add their hook here (see internal.h). */

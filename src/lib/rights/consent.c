@@ -242,18 +242,35 @@ int gd__consent_history(gd_actor *a, int64_t subject_id, const char *subject, gd
 	return rc;
 }
 
+/* The caller's callback, and what it last answered. */
+struct given {
+	gd_consent_cb cb;
+	void *ud;
+	int rc;
+};
+
+static int give(void *ud, const gd_consent *c)
+{
+	struct given *g = ud;
+	return g->rc = g->cb(g->ud, c);
+}
+
 int gd_consent_history(gd_actor *a, const char *subject, gd_consent_cb cb, void *ud)
 {
 	struct gd__subject s = {0};
+	struct given g = {cb, ud, 0};
 	int rc;
 	if ((rc = gd__op_begin_read(a->v)) < 0)
 		return rc;
 	if ((rc = gd__subject_load(a, &s, subject, false)) < 0)
 		goto done;
-	rc = gd__consent_history(a, s.id, s.pseudonym, cb, ud);
+	rc = gd__consent_history(a, s.id, s.pseudonym, give, &g);
+	if (rc != 0 && rc == g.rc) /* the callback stopped it: what it was given was read */
+		rc = 0;
 	if (rc == 0)
-		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "consent.history",
-		                                                  .subject = subject});
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "consent.history", .subject = subject, .outcome = g.rc < 0 ? GD__FAILED : GD__OK});
+	if (rc == 0)
+		return gd__op_end_given(a->v, g.rc);
 done:
 	return gd__op_end(a->v, rc);
 }

@@ -33,6 +33,7 @@ struct out {
 	enum gd_export_format fmt;
 	bool first;      /* first item of the current JSON array */
 	bool cell_start; /* CSV: a cell is open and nothing written in it yet */
+	bool stopped;    /* the caller's writer refused a part */
 };
 
 /* The buffer's sink: the caller's writer, whose positive answers mean "stop". */
@@ -40,6 +41,7 @@ static int to_writer(void *ud, const void *p, size_t n)
 {
 	struct out *o = ud;
 	int rc = o->w(o->ud, p, n);
+	o->stopped |= rc != 0;
 	if (rc != 0)
 		return rc < 0 ? rc : gd__err(GD_ERROR, "the export was stopped by its writer (%d)", rc);
 	return 0;
@@ -785,12 +787,19 @@ int gd_rights_export(gd_actor *a, const char *subject, enum gd_export_format fmt
 			puts_(&o, "</body></html>\n");
 		rc = gd__buf_flush(&o.b);
 	}
-	if (rc == 0)
+	/* Stopped by the caller's writer: what it took was read. */
+	int given = rc < 0 && o.stopped ? rc : 0;
+	if (rc == 0 || given)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 						.action = (flags & GD_EXPORT_PORTABLE) ? "rights.export.portable"
 		                                                                       : "rights.export",
 						.subject = subject,
-						.category = fmt_names[fmt]});
+						.category = fmt_names[fmt],
+						.outcome = given ? GD__FAILED : GD__OK});
+	if (rc == 0) {
+		rc = gd__op_end_given(v, given);
+		goto free;
+	}
 done:
 	rc = gd__op_end(v, rc);
 free:

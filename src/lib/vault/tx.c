@@ -159,9 +159,14 @@ static int end_read(gd_vault *v, int rc)
 		gd__audit_drop_deferred_from(v, v->tx.read_mark);
 		return rc;
 	}
-	/* rc > 0: a callback stopped a listing; what it was given stays audited. */
 	int c = v->tx.reads ? 0 : gd__audit_commit_deferred(v);
 	return c < 0 ? c : rc;
+}
+
+int gd__op_end_given(gd_vault *v, int given)
+{
+	int rc = gd__op_end(v, 0);
+	return rc < 0 ? rc : given;
 }
 
 int gd__op_end(gd_vault *v, int rc)

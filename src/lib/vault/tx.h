@@ -89,5 +89,11 @@ int gd__op_begin_read(gd_vault *v);
 int gd__op_begin_lean(gd_vault *v);
 /* Ends an operation: commits (or releases) when rc == 0, rolls back otherwise. Returns rc or the commit error. */
 int gd__op_end(gd_vault *v, int rc);
+/*
+ * Ends a read whose caller's callback or writer stopped it with `given`
+ * (0: it did not): what the caller was handed was read, so the entries
+ * stay and commit as a read's do. Returns the commit's error, or `given`.
+ */
+int gd__op_end_given(gd_vault *v, int given);
 
 #endif
