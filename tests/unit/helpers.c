@@ -123,6 +123,16 @@ const char *fx_key_for(const char *path)
 	return NULL;
 }
 
+gd_actor *fx_second_actor(const struct fixture *f, gd_vault **v, const char *principal)
+{
+	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
+	gd_actor *a;
+	o.key_path = fx_key_for(f->path);
+	GD_OK_OR_FAIL(gd_vault_open(v, f->path, &o));
+	GD_OK_OR_FAIL(gd_actor_open(&a, *v, "acme", principal));
+	return a;
+}
+
 static void open_all(struct fixture *f)
 {
 	gd_vault_options o = GD_VAULT_OPTIONS_INIT;

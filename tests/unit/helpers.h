@@ -28,6 +28,9 @@ void fx_reopen(struct fixture *f);
 /* The key file to name in gd_vault_options.key_path to open `path`: a live
  * fixture's on PostgreSQL (a URL names none), NULL (the default) on SQLite. */
 const char *fx_key_for(const char *path);
+/* Another handle on the fixture's vault and an actor of tenant acme on it
+ * (`principal`): a second process, as far as the vault can tell. */
+gd_actor *fx_second_actor(const struct fixture *f, gd_vault **v, const char *principal);
 /* True with GD_TEST_ENGINE=pg: each fixture's vault is a PostgreSQL schema. */
 bool fx_on_pg(void);
 /* The statement of the engine the tests run on (where the two dialects differ). */

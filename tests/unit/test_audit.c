@@ -556,11 +556,7 @@ static void reading_the_trail_is_a_read(void **state)
 	int64_t before = db_count(f->path, "SELECT count(*) FROM audit WHERE tenant_id = 1");
 
 	gd_vault *w;
-	gd_actor *wa;
-	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
-	o.key_path = fx_key_for(f->path);
-	GD_OK_OR_FAIL(gd_vault_open(&w, f->path, &o));
-	GD_OK_OR_FAIL(gd_actor_open(&wa, w, "acme", "test:writer"));
+	gd_actor *wa = fx_second_actor(f, &w, "test:writer");
 	GD_OK_OR_FAIL(gd_vault_begin(w));
 	put(wa, s, "billing", "user.name", "Paul");
 	GD_OK_OR_FAIL(gd_vault_reads_begin(f->v));

@@ -826,11 +826,7 @@ static void listing_is_a_read(void **state)
 	 * of reads still runs (a listing that took the lock would wait here for
 	 * ever); its entries are committed with the group, after the batch. */
 	gd_vault *w;
-	gd_actor *wa;
-	gd_vault_options o = GD_VAULT_OPTIONS_INIT;
-	o.key_path = fx_key_for(f->path);
-	GD_OK_OR_FAIL(gd_vault_open(&w, f->path, &o));
-	GD_OK_OR_FAIL(gd_actor_open(&wa, w, "acme", "test:writer"));
+	gd_actor *wa = fx_second_actor(f, &w, "test:writer");
 	GD_OK_OR_FAIL(gd_vault_begin(w));
 	put_text(wa, NULL, id, "billing", "user.contact.email", "y@example.org");
 	GD_OK_OR_FAIL(gd_vault_reads_begin(f->v));
