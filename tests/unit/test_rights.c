@@ -549,6 +549,12 @@ static int collect_member(void *ud, const char *subject)
 	return 1;
 }
 
+static int refuse_member(void *ud, const char *subject)
+{
+	(void)ud, (void)subject;
+	return GD_EIO;
+}
+
 static void optin_list_follows_consent(void **state)
 {
 	struct fixture *f = *state;
@@ -585,6 +591,27 @@ static void optin_list_follows_consent(void **state)
 	memset(m, 0, sizeof m);
 	GD_OK_OR_FAIL(gd_consent_members(f->a, "newsletter", collect_member, m));
 	assert_int_equal(m[0][0], 0);
+	/* A callback that fails: the list it was given was read, and audited as failed. */
+	assert_int_equal(gd_consent_members(f->a, "cookies", refuse_member, NULL), GD_EIO);
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE action = 'consent.members' AND outcome = 2"), 1);
+}
+
+static int refuse_directive(void *ud, const gd_directive *d)
+{
+	(void)ud, (void)d;
+	return GD_EIO;
+}
+
+/* A directive read by a callback that then fails was read: its entry stays. */
+static void directive_read_is_audited_even_when_its_callback_fails(void **state)
+{
+	struct fixture *f = *state;
+	char s[GD_SUBJECT_ID_SIZE];
+	new_subject(f, s, "heir@x.fr");
+	gd_directive d = {.wish = GD_DIRECTIVE_TRANSMIT, .designated = "Paul", .contact = "paul@x.fr", .text = ""};
+	GD_OK_OR_FAIL(gd_directive_set(f->a, s, &d));
+	assert_int_equal(gd_directive_get(f->a, s, refuse_directive, NULL), GD_EIO);
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM audit WHERE action = 'directive.read'"), 1);
 }
 
 /* ---- restriction, objection ---------------------------------------------------------------- */
@@ -1160,6 +1187,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(extension_once_with_reason, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(access_request_end_to_end, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(confirmation_and_post_mortem_close, setup_wimi, teardown),
+		cmocka_unit_test_setup_teardown(directive_read_is_audited_even_when_its_callback_fails, setup_wimi,
+	                                        teardown),
 		cmocka_unit_test_setup_teardown(statutory_right_not_offered_is_still_received, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(limited_right_not_offered_is_refused_with_the_registers_reason, setup_wimi, teardown),
 		cmocka_unit_test_setup_teardown(right_the_register_is_silent_on_is_received, setup_iporta, teardown),

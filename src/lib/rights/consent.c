@@ -281,11 +281,11 @@ int gd_consent_members(gd_actor *a, const char *activity, int (*cb)(void *ud, co
 	gd__store *db = a->v->store;
 	gd__stmt *st = NULL;
 	gd_time now = gd_vault_now(a->v);
-	int rc;
+	int rc, given = 0;
 
 	if ((rc = gd__check_name(activity, "activity")) < 0)
 		return rc;
-	if ((rc = gd__op_begin(a->v)) < 0)
+	if ((rc = gd__op_begin_read(a->v)) < 0)
 		return rc;
 	/* The latest event of each subject for the activity, live, and no objection to it. */
 	rc = gd__db_query(db, &st,
@@ -300,14 +300,16 @@ int gd_consent_members(gd_actor *a, const char *activity, int (*cb)(void *ud, co
 	                  " ORDER BY c.subject_id",
 	                  "itiii", a->tenant_id, activity, (int64_t)GD_CONSENT_WITHDRAWN, (int64_t)now,
 	                  (int64_t)GD__LIMIT_OBJECTION);
-	while (rc == 0 && (rc = gd__db_step(db, st)) == 1)
-		rc = cb(ud, gd__col_text(db, st, 0));
+	while (rc == 0 && (rc = gd__db_step(db, st)) == 1) {
+		rc = 0;
+		if ((given = cb(ud, gd__col_text(db, st, 0))) != 0)
+			break;
+	}
 	if (rc == 0)
-		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "consent.members",
-		                                                  .purpose = activity});
+		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "consent.members", .purpose = activity, .outcome = given < 0 ? GD__FAILED : GD__OK});
 	if (st)
 		gd__db_reset(db, st);
-	return gd__op_end(a->v, rc);
+	return rc < 0 ? gd__op_end(a->v, rc) : gd__op_end_given(a->v, given);
 }
 
 /*

@@ -145,18 +145,18 @@ int gd_directive_get(gd_actor *a, const char *subject, int (*cb)(void *ud, const
 	struct gd__subject s = {0};
 	gd_directive d = {0};
 	unsigned char *plain = gd__secure_alloc(PLAIN_MAX);
-	int rc;
+	int rc, given = 0;
 	if (!plain)
 		return gd__err(GD_ENOMEM, "out of secure memory");
-	if ((rc = gd__op_begin(a->v)) < 0)
+	if ((rc = gd__op_begin_read(a->v)) < 0)
 		goto free;
 	rc = load(a, subject, &s, plain, &d);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "directive.read", .subject = subject});
 	if (rc == 0 && cb)
-		rc = cb(ud, &d);
+		given = cb(ud, &d);
 	gd__wipe(s.key, sizeof s.key);
-	rc = gd__op_end(a->v, rc);
+	rc = rc < 0 ? gd__op_end(a->v, rc) : gd__op_end_given(a->v, given);
 free:
 	gd__secure_free(plain);
 	return rc;
