@@ -133,12 +133,10 @@ static int audit_read(gd_actor *a, const char *action, int (*walk)(void *ctx), v
 	char msg[512], why[96];
 	snprintf(msg, sizeof msg, "%s", gd_error_last());
 	snprintf(why, sizeof why, "%lld entries", (long long)*n);
-	rc = gd__audit_actor(a, &(struct gd__audit_event){
-					.action = action, .reason = why, .outcome = walked < 0 ? GD__FAILED : GD__OK});
-	if (rc < 0)
-		return gd__op_end(a->v, rc);
-	rc = gd__op_end_given(a->v, walked);
-	if (rc < 0 && rc == walked)
+	int entry = gd__audit_actor(a, &(struct gd__audit_event){
+					       .action = action, .reason = why, .outcome = walked < 0 ? GD__FAILED : GD__OK});
+	rc = gd__op_end_given(a->v, entry, walked);
+	if (entry == 0 && rc < 0 && rc == walked)
 		gd__err(walked, "%s", msg);
 	return rc;
 }

@@ -438,7 +438,7 @@ done:
 	if (st)
 		gd__db_reset(v->store, st);
 	gd__wipe(&keyed, sizeof keyed);
-	rc = rc < 0 ? gd__op_end(v, rc) : gd__op_end_given(v, given);
+	rc = gd__op_end_given(v, rc, given);
 	if (out_denied)
 		*out_denied = denied;
 	return rc;

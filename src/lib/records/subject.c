@@ -553,7 +553,7 @@ int gd_subject_list(gd_actor *a, const char *cursor, size_t limit,
 		                                                  .outcome = given < 0 ? GD__FAILED : GD__OK});
 	if (rc < 0)
 		next[0] = 0;
-	return rc < 0 ? gd__op_end(a->v, rc) : gd__op_end_given(a->v, given);
+	return gd__op_end_given(a->v, rc, given);
 }
 
 /* Modules keeping rows about subjects add their hook here (see internal.h). */

@@ -269,10 +269,8 @@ int gd_consent_history(gd_actor *a, const char *subject, gd_consent_cb cb, void 
 		rc = 0;
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "consent.history", .subject = subject, .outcome = g.rc < 0 ? GD__FAILED : GD__OK});
-	if (rc == 0)
-		return gd__op_end_given(a->v, g.rc);
 done:
-	return gd__op_end(a->v, rc);
+	return gd__op_end_given(a->v, rc, g.rc);
 }
 
 int gd_consent_members(gd_actor *a, const char *activity, int (*cb)(void *ud, const char *subject),
@@ -309,7 +307,7 @@ int gd_consent_members(gd_actor *a, const char *activity, int (*cb)(void *ud, co
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "consent.members", .purpose = activity, .outcome = given < 0 ? GD__FAILED : GD__OK});
 	if (st)
 		gd__db_reset(db, st);
-	return rc < 0 ? gd__op_end(a->v, rc) : gd__op_end_given(a->v, given);
+	return gd__op_end_given(a->v, rc, given);
 }
 
 /*

@@ -156,7 +156,7 @@ int gd_directive_get(gd_actor *a, const char *subject, int (*cb)(void *ud, const
 	if (rc == 0 && cb)
 		given = cb(ud, &d);
 	gd__wipe(s.key, sizeof s.key);
-	rc = rc < 0 ? gd__op_end(a->v, rc) : gd__op_end_given(a->v, given);
+	rc = gd__op_end_given(a->v, rc, given);
 free:
 	gd__secure_free(plain);
 	return rc;

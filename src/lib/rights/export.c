@@ -746,7 +746,7 @@ int gd_rights_export(gd_actor *a, const char *subject, enum gd_export_format fmt
 	struct ctx c = {.a = a, .subject = subject, .flags = flags};
 	struct out o = {.w = w, .ud = ud, .fmt = fmt};
 	gd_vault *v = a->v;
-	int rc;
+	int rc, given = 0;
 
 	if ((unsigned)fmt > GD_EXPORT_HTML || !w)
 		return gd__err(GD_EINVAL, "export format must be JSON, CSV or HTML, with a writer");
@@ -788,7 +788,7 @@ int gd_rights_export(gd_actor *a, const char *subject, enum gd_export_format fmt
 		rc = gd__buf_flush(&o.b);
 	}
 	/* Stopped by the caller's writer: what it took was read. */
-	int given = rc < 0 && o.stopped ? rc : 0;
+	given = rc < 0 && o.stopped ? rc : 0;
 	if (rc == 0 || given)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){
 						.action = (flags & GD_EXPORT_PORTABLE) ? "rights.export.portable"
@@ -796,12 +796,8 @@ int gd_rights_export(gd_actor *a, const char *subject, enum gd_export_format fmt
 						.subject = subject,
 						.category = fmt_names[fmt],
 						.outcome = given ? GD__FAILED : GD__OK});
-	if (rc == 0) {
-		rc = gd__op_end_given(v, given);
-		goto free;
-	}
 done:
-	rc = gd__op_end(v, rc);
+	rc = gd__op_end_given(v, rc, given);
 free:
 	gd__buf_release(&o.b);
 	gd__wipe(mem, OUT_CAP);

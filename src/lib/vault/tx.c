@@ -163,9 +163,11 @@ static int end_read(gd_vault *v, int rc)
 	return c < 0 ? c : rc;
 }
 
-int gd__op_end_given(gd_vault *v, int given)
+int gd__op_end_given(gd_vault *v, int rc, int given)
 {
-	int rc = gd__op_end(v, 0);
+	if (rc < 0)
+		return gd__op_end(v, rc);
+	rc = gd__op_end(v, 0);
 	return rc < 0 ? rc : given;
 }
 

@@ -90,10 +90,12 @@ int gd__op_begin_lean(gd_vault *v);
 /* Ends an operation: commits (or releases) when rc == 0, rolls back otherwise. Returns rc or the commit error. */
 int gd__op_end(gd_vault *v, int rc);
 /*
- * Ends a read whose caller's callback or writer stopped it with `given`
- * (0: it did not): what the caller was handed was read, so the entries
- * stay and commit as a read's do. Returns the commit's error, or `given`.
+ * Ends a read that hands values to its caller's callback or writer, which
+ * answered `given` (0: went on): rc < 0 ends it as gd__op_end does (its
+ * entries dropped); otherwise what the caller was handed was read, however
+ * it answered, so the entries commit as a read's do, and the commit's error
+ * or `given` is returned.
  */
-int gd__op_end_given(gd_vault *v, int given);
+int gd__op_end_given(gd_vault *v, int rc, int given);
 
 #endif
