@@ -136,10 +136,12 @@ static int64_t count_rows(const char *table)
 /*
  * A batch of puts, pipelined and sent as multi-row INSERTs (store_pg.c),
  * each record read back inside the batch (read-your-writes), committed.
- * Returns 0 or the first error, the batch rolled back.
+ * The puts go to two subjects in turn, five at a time: each change of
+ * subject reads its row ahead of the rows kept (run_ahead). Returns 0 or
+ * the first error, the batch rolled back.
  */
 #define BATCH_PUTS 20
-static int put_batch(gd_vault *v, gd_actor *a, const char *s, int64_t ids[BATCH_PUTS])
+static int put_batch(gd_vault *v, gd_actor *a, const char *const s[2], int64_t ids[BATCH_PUTS])
 {
 	gd_record_spec spec = GD_RECORD_SPEC_INIT;
 	spec.activity = "billing", spec.category = "user.contact.email", spec.subject_category = "customer";
@@ -148,7 +150,7 @@ static int put_batch(gd_vault *v, gd_actor *a, const char *s, int64_t ids[BATCH_
 	int rc = gd_vault_begin(v);
 	for (int i = 0; rc == 0 && i < BATCH_PUTS; i++) {
 		spec.value_len = (size_t)snprintf(value, sizeof value, "v%d@example.org", i);
-		rc = gd_record_put(a, &ids[i], s, &spec);
+		rc = gd_record_put(a, &ids[i], s[i / 5 % 2], &spec);
 		if (rc == 0 && i % 7 == 6) {
 			gd_record *r = NULL;
 			rc = gd_record_get(a, &r, ids[i - 3], "billing");
@@ -233,9 +235,14 @@ static void faults_leave_the_database_unchanged(void **state)
 
 	/* A batch of puts: a fault at any storage call, a send or a sync of
 	 * the pipeline included, leaves nothing of the batch. */
+	char s2[GD_SUBJECT_ID_SIZE];
+	GD_OK_OR_FAIL(gd_subject_create(a, s2));
+	const char *const both[2] = {s, s2};
 	int64_t ids[BATCH_PUTS];
-	FAULT_LOOP(put_batch(v, a, s, ids));
+	gd__pg_reads_ahead(true);
+	FAULT_LOOP(put_batch(v, a, both, ids));
 	assert_int_equal(count_rows("records"), BATCH_PUTS);
+	assert_true(gd__pg_reads_ahead(false) > 0);
 	for (int i = 1; i < BATCH_PUTS; i++)
 		assert_true(ids[i] > ids[i - 1]);
 	gd_vault_set_now(v, later + 2 * 366 * 86400);
@@ -248,14 +255,14 @@ static void faults_leave_the_database_unchanged(void **state)
 	 * rollback. */
 	char *kept = digest();
 	admin("ALTER TABLE records ADD CONSTRAINT gd_test_refuse CHECK (source <> 'subject')");
-	assert_true(put_batch(v, a, s, ids) < 0);
+	assert_true(put_batch(v, a, both, ids) < 0);
 	assert_non_null(strstr(gd_error_last(), "gd_test_refuse"));
 	admin("ALTER TABLE records DROP CONSTRAINT gd_test_refuse");
 	char *now_kept = digest();
 	assert_string_equal(now_kept, kept);
 	free(kept);
 	free(now_kept);
-	GD_OK_OR_FAIL(put_batch(v, a, s, ids));
+	GD_OK_OR_FAIL(put_batch(v, a, both, ids));
 	assert_int_equal(count_rows("records"), BATCH_PUTS);
 
 	/* An erasure, with its own transaction and journal. */

@@ -135,6 +135,9 @@ int gd__pg_load(const char *url, const char *snapshot);
  * last reset (tests: a scan holds GD__PG_SCAN_PAGE rows at most). */
 #define GD__PG_SCAN_PAGE 256
 size_t gd__pg_max_rows_held(bool reset);
+/* Reads sent ahead of the rows kept in a batch, in this process, since the
+ * last reset (tests: store_pg.c, run_ahead). */
+size_t gd__pg_reads_ahead(bool reset);
 /* The vault lock of a PostgreSQL vault (store_pg_lock.c): a connection of its
  * own, named `who`, holding a session-level advisory lock, shared or exclusive.
  * _set: GD_EBUSY with the holder described in `who_holds`. */

@@ -29,9 +29,13 @@
  * DELETE whose count is read, a write that may meet a constraint), a rollback
  * to a savepoint, the commit, and every PIPE_MAX statements. So a read sees
  * every write before it (read-your-writes), and a batch of puts costs about
- * one round trip per PIPE_MAX statements instead of six per put. Ids come in
- * blocks from the sequences (next_id), taken under the write lock and
- * dropped at the transaction's end, so they still increase in commit order.
+ * one round trip per PIPE_MAX statements instead of six per put. A read that
+ * names none of the tables with rows kept is sent ahead of those rows, which
+ * follow it unwaited (run_ahead): reading a subject's row between puts costs
+ * a round trip, not a wait for the server to insert every row before it.
+ * Ids come in blocks from the sequences (next_id), taken under the write lock
+ * and dropped at the transaction's end, so they still increase in commit
+ * order.
  * A deferred write that fails poisons the transaction: the failure is
  * reported at the sync point, by whatever operation is running then, and
  * every call until the rollback fails with it, the commit included, since
@@ -498,28 +502,17 @@ static void judge(struct pg_store *s, PGresult *res, int *rc)
 }
 
 /*
- * Reads the results of what was sent (rc: an error already met). With
- * `last`, the last statement sent is one whose result is needed
- * (run_waited): its result goes to *last, and its own failure is returned
- * without poisoning the transaction (as a waited statement's never did);
- * only the deferred writes before it poison.
+ * Reads results up to the next sync's, each judged (*rc keeps the first
+ * failure). With `last`, the statement just before the sync is one whose
+ * result is needed (run_waited): its result goes to *last, and its own
+ * failure is returned without poisoning the transaction (as a waited
+ * statement's never did); only the deferred writes before it poison.
  */
-static int drain_sent(struct pg_store *s, int rc, PGresult **last)
+static int read_segment(struct pg_store *s, int *rc, PGresult **last)
 {
-	if (!s->pipe) {
-		if (rc < 0 && !s->poisoned)
-			poison(s, rc);
-		return rc;
-	}
-	/* (run_waited has its fault point before it sends its statement.) */
-	if (rc == 0 && !last && gd__fault_point())
-		rc = gd__err(GD_EIO, "storage failure (injected)");
-	if (PQpipelineSync(s->conn) != 1 && rc == 0)
-		rc = map_result(s, NULL);
-	/* Every result up to the sync's. Two NULLs in a row: nothing is coming
-	 * (the sync was not sent, or the connection broke). With `last`, each
-	 * result is judged when the next one comes: the one before the sync is
-	 * the waited statement's. */
+	/* Two NULLs in a row: nothing is coming (the sync was not sent, or the
+	 * connection broke). With `last`, each result is judged when the next
+	 * one comes: the one before the sync is the waited statement's. */
 	PGresult *held = NULL;
 	int waited = 0;
 	for (int nulls = 0; nulls < 2;) {
@@ -535,15 +528,15 @@ static int drain_sent(struct pg_store *s, int rc, PGresult **last)
 		}
 		if (last) {
 			if (held)
-				judge(s, held, &rc);
+				judge(s, held, rc);
 			PQclear(held);
 			held = res;
 			continue;
 		}
-		judge(s, res, &rc);
+		judge(s, res, rc);
 		PQclear(res);
 	}
-	if (last && rc == 0) {
+	if (last && *rc == 0) {
 		ExecStatusType t = held ? PQresultStatus(held) : PGRES_FATAL_ERROR;
 		if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK)
 			*last = held, held = NULL;
@@ -551,6 +544,39 @@ static int drain_sent(struct pg_store *s, int rc, PGresult **last)
 			waited = map_result(s, held);
 	}
 	PQclear(held);
+	return waited;
+}
+
+/* A failure read at a sync point poisons the transaction (file comment). */
+static int poisoned_at_sync(struct pg_store *s, int rc, PGresult **last)
+{
+	s->poisoned = rc;
+	gd__copy(s->poison_msg, sizeof s->poison_msg, gd_error_last());
+	if (last && *last) {
+		PQclear(*last);
+		*last = NULL;
+	}
+	return rc;
+}
+
+/*
+ * The sync point: reads the results of every statement sent (rc: an error
+ * already met) and leaves pipeline mode; `last` as for read_segment.
+ * Returns 0, the waited statement's failure, or the poison.
+ */
+static int drain_sent(struct pg_store *s, int rc, PGresult **last)
+{
+	if (!s->pipe) {
+		if (rc < 0 && !s->poisoned)
+			poison(s, rc);
+		return rc;
+	}
+	/* (run_waited has its fault point before it sends its statement.) */
+	if (rc == 0 && !last && gd__fault_point())
+		rc = gd__err(GD_EIO, "storage failure (injected)");
+	if (PQpipelineSync(s->conn) != 1 && rc == 0)
+		rc = map_result(s, NULL);
+	int waited = read_segment(s, &rc, last);
 	if (PQexitPipelineMode(s->conn) != 1 && rc == 0 && waited == 0)
 		rc = map_result(s, NULL);
 	/* The multi-row forms prepared in it exist if nothing failed; else
@@ -566,15 +592,49 @@ static int drain_sent(struct pg_store *s, int rc, PGresult **last)
 	s->npreparing = 0;
 	s->pipe = false;
 	s->queued = 0;
-	if (rc < 0) {
-		s->poisoned = rc;
-		gd__copy(s->poison_msg, sizeof s->poison_msg, gd_error_last());
-		if (last && *last) {
-			PQclear(*last);
-			*last = NULL;
-		}
-		return rc;
+	return rc < 0 ? poisoned_at_sync(s, rc, last) : waited;
+}
+
+/*
+ * A read that names no table with rows kept goes ahead of them: the read,
+ * a sync, then the rows, sent and not waited for. Its result comes as soon
+ * as the server reaches it, and the server inserts the rows while this
+ * process goes on: a put's subject row, read between a batch's puts, no
+ * longer waits for the puts before it, nor leaves the server idle while
+ * the next are prepared (issue 14). The rows stay in flight, read at the
+ * next sync point; the multi-row forms prepared with them are confirmed
+ * there. Should the read itself fail, the transaction is aborted and so
+ * are the rows behind it: they poison it at that sync point.
+ */
+static _Atomic size_t reads_ahead; /* for the tests: gd__pg_reads_ahead */
+
+size_t gd__pg_reads_ahead(bool reset)
+{
+	return reset ? atomic_exchange(&reads_ahead, 0) : reads_ahead;
+}
+
+static int run_ahead(struct pg_store *s, struct pg_stmt *st, PGresult **out)
+{
+	int rc = 0;
+	reads_ahead++;
+	if (!s->pipe) {
+		if (PQenterPipelineMode(s->conn) != 1)
+			return map_result(s, NULL);
+		s->pipe = true;
 	}
+	if (gd__fault_point())
+		return drain_sent(s, gd__err(GD_EIO, "storage failure (injected)"), NULL);
+	if (PQsendQueryPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1) != 1 ||
+	    PQpipelineSync(s->conn) != 1)
+		return drain_sent(s, map_result(s, NULL), NULL);
+	int before = ++s->queued;
+	rc = send_rows(s);
+	if (rc == 0 && PQflush(s->conn) != 0)
+		rc = map_result(s, NULL);
+	int waited = read_segment(s, &rc, out);
+	s->queued -= before; /* what went behind the sync */
+	if (rc < 0)
+		return poisoned_at_sync(s, rc, out);
 	return waited;
 }
 
@@ -596,6 +656,8 @@ static int run_waited(struct pg_store *s, struct pg_stmt *st, const char *sql, P
 		rc = st ? rows_for(s, st->sql) : send_rows(s);
 	if (rc < 0)
 		return rc;
+	if (st && !sql && !st->writes && s->npending)
+		return run_ahead(s, st, out);
 	if (!s->pipe) {
 		*out = !sql ? PQexecPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1)
 		            : PQexecParams(s->conn, sql, st ? st->nparams : 0, NULL, st ? st->values : NULL,
