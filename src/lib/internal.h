@@ -63,6 +63,7 @@ struct gd_vault {
 	struct gd__audit_state audit;         /* the trail's append state (audit/audit.h) */
 	struct gd__limits_state limits;       /* restriction and objection (rights/limits.h) */
 	struct gd__keycache *keycache;        /* unwrapped subject keys (records/keycache.c) */
+	struct gd__epoch_now epoch_now;       /* a tenant's current erasure epoch (keys/epoch.c) */
 };
 
 /* Epoch keys an actor keeps opened (keys/epoch.c). */

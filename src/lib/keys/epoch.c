@@ -162,12 +162,25 @@ int gd__epoch_key(gd_actor *a, uint32_t epoch, const unsigned char **key)
 
 int gd__epoch_current(gd_actor *a, uint32_t *epoch)
 {
+	struct gd__epoch_now *c = &a->v->epoch_now;
+	if (c->gen == a->v->tx.gen && c->tenant_id == a->tenant_id) {
+		*epoch = c->epoch;
+		return 0;
+	}
 	int64_t e = 0;
 	int rc = gd__db_int(a->v->store, &e,
 	                    "SELECT coalesce(max(epoch), 0) FROM tenant_epochs WHERE tenant_id = ? AND sealed_key IS NOT NULL",
 	                    "i", a->tenant_id);
 	*epoch = rc == 0 ? (uint32_t)e : 0;
+	if (rc == 0)
+		*c = (struct gd__epoch_now){.gen = a->v->tx.gen, .tenant_id = a->tenant_id, .epoch = *epoch};
 	return rc;
+}
+
+/* Before each write to tenant_epochs: the epoch read in this transaction may change. */
+static void epoch_changes(gd_vault *v)
+{
+	v->epoch_now.gen = 0;
 }
 
 int gd__epoch_horizon(gd_vault *v, const char *tenant, gd_time at, gd_time *horizon)
@@ -245,6 +258,7 @@ static int begin_epoch(gd_vault *v, const struct tenant_row *t, uint32_t secret_
 		gd__random(key, sizeof key);
 		rc = s ? secret_seal(v, s, sealed, key, ad, epoch_ad(ad, t->id, (uint32_t)cur + 1)) : GD_ENOTFOUND;
 		gd__wipe(key, sizeof key);
+		epoch_changes(v);
 		if (rc == 0)
 			rc = gd__db_exec(v->store,
 			                 "INSERT INTO tenant_epochs (tenant_id, epoch, started_at, ends_at, secret_version, sealed_key)"
@@ -394,6 +408,7 @@ static int reseal(gd_vault *v, uint32_t next, gd_key_epoch_result *r)
 		rc = gd__err(GD_ENOTFOUND, "erasure-epoch secret %u is not in the key file", (unsigned)next);
 	for (int i = 0; rc == 0 && i < n; i++) {
 		if (rows[i].ended) {
+			epoch_changes(v);
 			rc = gd__db_exec(v->store,
 			                 "UPDATE tenant_epochs SET sealed_key = NULL, destroyed_at = ? WHERE tenant_id = ? AND epoch = ?",
 			                 "iii", now, rows[i].tenant, rows[i].epoch);

@@ -116,8 +116,19 @@ void gd__keys_unlock(int fd);
 /* ---- erasure epochs (keys/epoch.c) ---- */
 /* The key of the actor's tenant's `epoch` (>= 1), opened on demand and kept in the actor; GD_ECORRUPT once destroyed. */
 int gd__epoch_key(gd_actor *a, uint32_t epoch, const unsigned char **key);
-/* The tenant's current epoch (0: none begun yet, subject keys go under the KEK). */
+/*
+ * The tenant's current epoch (0: none begun yet, subject keys go under the
+ * KEK). Called in write operations only: the write lock is held, so what it
+ * reads stays true for the rest of the transaction, and is read once per
+ * transaction (struct gd__epoch_now) but after epoch.c's own writes.
+ */
 int gd__epoch_current(gd_actor *a, uint32_t *epoch);
+/* What gd__epoch_current read last: valid while gen == v->tx.gen. */
+struct gd__epoch_now {
+	uint64_t gen;
+	int64_t tenant_id;
+	uint32_t epoch;
+};
 /* When an erasure at `at` in `tenant` became (or becomes) unreadable in every copy; GD_ENOTFOUND: epoch 0. */
 int gd__epoch_horizon(gd_vault *v, const char *tenant, gd_time at, gd_time *horizon);
 /*
