@@ -470,6 +470,50 @@ static void subject_keys_cached_but_never_trusted(void **state)
 }
 
 /*
+ * A subject created in a batch gets its identifiers without a read of its
+ * row (its key kept from its creation, its id taken by the identifier's
+ * INSERT): they find it, its records read back; a batch rolled back leaves
+ * neither subject nor identifier, and an identifier for a subject that is
+ * not there is refused.
+ */
+static void identifiers_of_a_subject_created_in_a_batch(void **state)
+{
+	struct fixture *f = fx_new();
+	char s1[GD_SUBJECT_ID_SIZE], s2[GD_SUBJECT_ID_SIZE], s3[GD_SUBJECT_ID_SIZE], found[GD_SUBJECT_ID_SIZE];
+	int64_t rec;
+	gd_record *r;
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s1));
+	uint64_t before = gd__subject_unwraps();
+	GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, s1, "email", "ines@example.org"));
+	assert_int_equal(gd__subject_unwraps() - before, 0);
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s2));
+	/* s1 is no longer the subject kept: its row is read. */
+	GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, s1, "email", "ines.pro@example.org"));
+	assert_int_equal(gd__subject_unwraps() - before, 1);
+	GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, s2, "email", "marc@example.org"));
+	put_text(f->a, &rec, s2, "billing", "user.contact.email", EMAIL);
+	GD_OK_OR_FAIL(gd_vault_commit(f->v));
+	GD_OK_OR_FAIL(gd_subject_find(f->a, found, "email", "ines@example.org"));
+	assert_string_equal(found, s1);
+	GD_OK_OR_FAIL(gd_subject_find(f->a, found, "email", "ines.pro@example.org"));
+	assert_string_equal(found, s1);
+	GD_OK_OR_FAIL(gd_subject_find(f->a, found, "email", "marc@example.org"));
+	assert_string_equal(found, s2);
+	GD_OK_OR_FAIL(gd_record_get(f->a, &r, rec, "billing"));
+	assert_string_equal(r->value, EMAIL);
+	gd_record_free(r);
+
+	GD_OK_OR_FAIL(gd_vault_begin(f->v));
+	GD_OK_OR_FAIL(gd_subject_create(f->a, s3));
+	GD_OK_OR_FAIL(gd_subject_add_identifier(f->a, s3, "email", "gone@example.org"));
+	gd_vault_rollback(f->v);
+	assert_int_equal(gd_subject_find(f->a, found, "email", "gone@example.org"), GD_ENOTFOUND);
+	assert_int_equal(gd_subject_add_identifier(f->a, s3, "email", "gone@example.org"), GD_ENOTFOUND);
+	fx_free(f);
+}
+
+/*
  * What leaves the key cache: an erased subject's key, from every handle of the
  * process, before the erasure returns (the other subjects' keys stay); the key
  * of a subject created in a batch that rolls back; and, bounded, the key a
@@ -1397,6 +1441,7 @@ int main(void)
 		cmocka_unit_test(ordered_writes_skip_only_header_into_empty_wal),
 		cmocka_unit_test(older_options_versions_accepted),
 		cmocka_unit_test(subject_keys_cached_but_never_trusted),
+		cmocka_unit_test(identifiers_of_a_subject_created_in_a_batch),
 		cmocka_unit_test(key_cache_forgets_erased_and_rolled_back),
 		cmocka_unit_test(ciphertext_bound_to_its_row),
 		cmocka_unit_test(flipped_bytes_detected),

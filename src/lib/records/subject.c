@@ -319,8 +319,9 @@ int gd__subject_load(gd_actor *a, struct gd__subject *out, const char *pseudonym
 	if ((rc = check_pseudonym(pseudonym)) < 0)
 		return rc;
 	/* Within one transaction the same subject's key is unwrapped once: an
-	 * application stores a subject's records together. */
-	if (a->cached_gen == a->v->tx.gen && strcmp(a->cached_subject, pseudonym) == 0) {
+	 * application stores a subject's records together. (A subject created
+	 * in it is cached without its id: subject_key.) */
+	if (a->cached_gen == a->v->tx.gen && a->cached_subject_id && strcmp(a->cached_subject, pseudonym) == 0) {
 		out->id = a->cached_subject_id;
 		memcpy(out->pseudonym, pseudonym, GD_SUBJECT_ID_SIZE);
 		if (key)
@@ -352,6 +353,22 @@ int gd__subject_load(gd_actor *a, struct gd__subject *out, const char *pseudonym
 	return rc;
 }
 
+/*
+ * The subject's key, and its id (0 for a subject created in this
+ * transaction: its row may not be inserted yet, gd_subject_create). What a
+ * caller that needs no id uses, so that giving a new subject its identifiers
+ * reads no row.
+ */
+static int subject_key(gd_actor *a, struct gd__subject *out, const char *pseudonym)
+{
+	if (a->cached_gen != a->v->tx.gen || a->cached_subject_id || strcmp(a->cached_subject, pseudonym) != 0)
+		return gd__subject_load(a, out, pseudonym, true);
+	out->id = 0;
+	memcpy(out->pseudonym, pseudonym, GD_SUBJECT_ID_SIZE);
+	memcpy(out->key, GD__ACTOR_CACHED_KEY(a), GD__KEY_SIZE);
+	return 0;
+}
+
 int gd_subject_create(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE])
 {
 	unsigned char raw[12], key[GD__KEY_SIZE], wrapped[GD__WRAPPED_MAX];
@@ -377,8 +394,14 @@ int gd_subject_create(gd_actor *a, char out_id[GD_SUBJECT_ID_SIZE])
 		                 "itib", a->tenant_id, id, (int64_t)gd_vault_now(v), wrapped, n);
 	if (rc == 0)
 		rc = gd__audit_actor(a, &(struct gd__audit_event){.action = "subject.create", .subject = id});
-	if ((rc = gd__op_end(v, rc)) == 0)
+	if ((rc = gd__op_end(v, rc)) == 0) {
 		memcpy(out_id, id, GD_SUBJECT_ID_SIZE);
+		/* Its key for the rest of the transaction, its id not known here. */
+		memcpy(GD__ACTOR_CACHED_KEY(a), key, GD__KEY_SIZE);
+		memcpy(a->cached_subject, id, GD_SUBJECT_ID_SIZE);
+		a->cached_subject_id = 0;
+		a->cached_gen = v->tx.gen;
+	}
 wipe:
 	gd__wipe(key, sizeof key);
 	return rc;
@@ -399,18 +422,21 @@ int gd_subject_add_identifier(gd_actor *a, const char *subject, const char *kind
 	if ((rc = gd__actor_keys_fresh(a, false)) < 0 ||
 	    (rc = blind_identifier(a, blind, norm, sizeof norm, kind, value)) < 0)
 		goto done;
-	if ((rc = gd__subject_load(a, &s, subject, true)) < 0)
+	if ((rc = subject_key(a, &s, subject)) < 0)
 		goto done;
 	snprintf(cat, sizeof cat, "identifier:%s", kind);
 	size_t nn = strlen(norm);
 	gd__seal(sealed, s.key, norm, nn, ad, gd__record_ad(ad, sizeof ad, a->tenant_id, subject, 0, cat));
 	unsigned char mac[GD__BLIND_SIZE];
 	gd__identifier_mac(mac, GD__ACTOR_META(a), a->tenant_id, blind, subject, kind);
+	/* The subject's id from its row, which subject_key may not have read. */
 	rc = gd__db_exec(v->store,
 	                 "INSERT INTO identifiers (tenant_id, blind, subject_id, kind, sealed, mac)"
-	                 " VALUES (?, ?, ?, ?, ?, ?)",
-	                 "ibitbb", a->tenant_id, blind, sizeof blind, s.id, kind, sealed,
-	                 nn + GD__SEAL_OVERHEAD, mac, sizeof mac);
+	                 " SELECT ?, ?, id, ?, ?, ? FROM subjects WHERE tenant_id = ? AND pseudonym = ?",
+	                 "ibtbbit", a->tenant_id, blind, sizeof blind, kind, sealed, nn + GD__SEAL_OVERHEAD,
+	                 mac, sizeof mac, a->tenant_id, subject);
+	if (rc == 0 && gd__db_changes(v->store) != 1)
+		rc = gd__err(GD_ENOTFOUND, "no subject %s in tenant %s", subject, a->tenant);
 	if (rc == GD_EEXISTS)
 		rc = gd__err(GD_EEXISTS, "this %s is already an identifier of a subject of tenant %s",
 		             kind, a->tenant);
