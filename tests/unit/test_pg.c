@@ -248,6 +248,8 @@ static void faults_leave_the_database_unchanged(void **state)
 	gd_vault_set_now(v, later + 2 * 366 * 86400);
 	GD_OK_OR_FAIL(gd_retention_sweep(a, NULL, &st));
 	assert_int_equal(count_rows("records"), 0);
+	/* Its DELETE went unwaited: the count it asked for waited for it. */
+	assert_int_equal(st.deleted, BATCH_PUTS);
 
 	/* A deferred write the server refuses, after its put returned: the
 	 * batch fails whole (the put was not acknowledged: its batch was not
@@ -264,6 +266,21 @@ static void faults_leave_the_database_unchanged(void **state)
 	free(now_kept);
 	GD_OK_OR_FAIL(put_batch(v, a, both, ids));
 	assert_int_equal(count_rows("records"), BATCH_PUTS);
+
+	/* A deferred DELETE the server refuses, after the erasure's statement
+	 * returned: the erasure fails at its commit, and nothing of it is kept. */
+	kept = digest();
+	admin("CREATE FUNCTION gd_test_refuse() RETURNS trigger LANGUAGE plpgsql"
+	      " AS $$ BEGIN RAISE EXCEPTION 'gd_test_refuse'; END $$");
+	admin("CREATE TRIGGER gd_test_refuse BEFORE DELETE ON identifiers FOR EACH ROW EXECUTE FUNCTION gd_test_refuse()");
+	assert_true(gd_subject_erase(a, s) < 0);
+	assert_non_null(strstr(gd_error_last(), "gd_test_refuse"));
+	admin("DROP TRIGGER gd_test_refuse ON identifiers");
+	admin("DROP FUNCTION gd_test_refuse()");
+	now_kept = digest();
+	assert_string_equal(now_kept, kept);
+	free(kept);
+	free(now_kept);
 
 	/* An erasure, with its own transaction and journal. */
 	GD_OK_OR_FAIL(gd_record_put(a, &id, s, &spec));

@@ -22,9 +22,10 @@
  *
  * Round trips (what a batch of puts costs, issue 14): inside a transaction,
  * writes whose only possible failure is a storage failure — savepoints and
- * their releases, and single-row INSERTs into the tables of deferred_sql()
- * (fresh ids from a sequence, upserts) — are sent in libpq's pipeline mode
- * and not waited for: step returns at once. Their results are read at the
+ * their releases, single-row INSERTs into the tables of deferred_sql()
+ * (fresh ids from a sequence, upserts), and DELETEs from those of
+ * deferred_delete_sql() (their count read only when asked for) — are sent
+ * in libpq's pipeline mode and not waited for: step returns at once. Their results are read at the
  * next sync point: any statement whose result is needed (a read, an UPDATE or
  * DELETE whose count is read, a write that may meet a constraint), a rollback
  * to a savepoint, the commit, and every PIPE_MAX statements. So a read sees
@@ -109,9 +110,10 @@ struct pg_stmt {
 	char ints[MAX_PARAMS][24];
 	PGresult *res;
 	int row, nrows;
-	bool done;     /* executed since the last reset */
-	bool deferred; /* may be pipelined inside a transaction (file comment) */
-	bool writes;   /* not a SELECT: needs the write lock (pg_begin_batch) */
+	bool done;            /* executed since the last reset */
+	bool deferred;        /* may be pipelined inside a transaction (file comment) */
+	bool deferred_delete; /* a DELETE sent unwaited in a transaction (deferred_delete_sql) */
+	bool writes;          /* not a SELECT: needs the write lock (pg_begin_batch) */
 	/* A scan (pg_scan): its rows read a page at a time from a cursor,
 	 * `cursor` (0: none open), declared in transaction `cursor_tx`. */
 	bool scan;
@@ -157,6 +159,10 @@ struct pg_store {
 	/* Pipeline mode (file comment): `queued` results not read yet. */
 	bool pipe;
 	int queued;
+	/* The last statement run was a DELETE sent unwaited: its result is the
+	 * `count_at`-th of those not read yet (0: none); read_segment takes its
+	 * count into `changes` when it reaches it, pg_changes syncs for it. */
+	int count_at;
 	/* Deferred INSERTs with rows kept (pg_rows), in the order first kept. */
 	struct pg_stmt *pending[PENDING_MAX];
 	int npending;
@@ -526,6 +532,10 @@ static int read_segment(struct pg_store *s, int *rc, PGresult **last)
 			PQclear(res);
 			break;
 		}
+		if (s->count_at && --s->count_at == 0) {
+			const char *n = PQresultStatus(res) == PGRES_COMMAND_OK ? PQcmdTuples(res) : NULL;
+			s->changes = n && *n ? strtoll(n, NULL, 10) : 0;
+		}
 		if (last) {
 			if (held)
 				judge(s, held, rc);
@@ -591,7 +601,7 @@ static int drain_sent(struct pg_store *s, int rc, PGresult **last)
 	}
 	s->npreparing = 0;
 	s->pipe = false;
-	s->queued = 0;
+	s->queued = s->count_at = 0;
 	return rc < 0 ? poisoned_at_sync(s, rc, last) : waited;
 }
 
@@ -708,6 +718,7 @@ static int queue(struct pg_store *s, struct pg_stmt *st, const char *sql)
 		return rc;
 	}
 	s->changes = 1; /* a deferred write is one row, or a savepoint */
+	s->count_at = 0;
 	return ++s->queued >= PIPE_MAX ? drain(s) : 0;
 }
 
@@ -752,6 +763,30 @@ static bool deferred_sql(const char *sql)
 	                                     "subjects"}; /* a random 128-bit pseudonym */
 	if (strncmp(sql, "INSERT INTO ", 12) != 0 || strstr(sql, "SELECT") || strstr(sql, "RETURNING") ||
 	    strstr(sql, "DO NOTHING") || strstr(sql, "), ("))
+		return false;
+	sql += 12;
+	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+		size_t n = strlen(tables[i]);
+		if (strncmp(sql, tables[i], n) == 0 && sql[n] == ' ')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Tables whose DELETEs are sent unwaited inside a transaction, like the
+ * deferred INSERTs: no trigger and no foreign key, so a DELETE fails only
+ * when storage does, and its count is read only if its caller asks for it
+ * (pg_changes). An erasure deletes its subject's rows one record at a time
+ * in several of them: each was a round trip. (breaches: a trigger refuses
+ * deletion, by design.)
+ */
+static bool deferred_delete_sql(const char *sql)
+{
+	static const char *const tables[] = {"records", "retention_due", "record_objects", "record_clients",
+	                                     "subjects", "identifiers", "consents", "subject_limits",
+	                                     "directives", "events", "object_events", "holds"};
+	if (strncmp(sql, "DELETE FROM ", 12) != 0 || strstr(sql, "RETURNING"))
 		return false;
 	sql += 12;
 	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
@@ -1070,6 +1105,7 @@ static int prepare_slow(struct pg_store *s, struct pg_stmt **out, const char *sq
 	st->hash = h;
 	snprintf(st->name, sizeof st->name, "g%u", s->next_name++);
 	st->deferred = deferred_sql(sql);
+	st->deferred_delete = deferred_delete_sql(sql);
 	st->writes = strncmp(sql, "SELECT ", 7) != 0;
 	if ((rc = drain(s)) < 0)
 		goto done;
@@ -1253,10 +1289,42 @@ static int pg_bind_null(gd__stmt *x, int i)
 	return rc;
 }
 
+/* A deferred DELETE (deferred_delete_sql): the rows kept that it may touch
+ * go first, then it, unwaited; its count is read only if asked for. */
+static int send_delete(struct pg_store *s, struct pg_stmt *st)
+{
+	int rc = s->poisoned ? poison_error(s) : lock_now(s);
+	if (rc == 0)
+		rc = rows_for(s, st->sql);
+	if (rc == 0 && !s->pipe) {
+		if (PQenterPipelineMode(s->conn) != 1)
+			rc = map_result(s, NULL);
+		else
+			s->pipe = true;
+	}
+	if (rc == 0 && PQsendQueryPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1) != 1)
+		rc = map_result(s, NULL);
+	if (rc < 0) {
+		if (!s->poisoned)
+			poison(s, rc); /* rows of earlier operations may be lost with it */
+		return rc;
+	}
+	s->changes = 0;
+	s->count_at = ++s->queued;
+	return s->queued >= PIPE_MAX ? drain(s) : 0;
+}
+
 static int pg_step(gd__stmt *x)
 {
 	struct pg_stmt *st = ST(x);
 	struct pg_store *s = st->s;
+	if (!st->done)
+		s->count_at = 0; /* a new statement: the count asked for is its own */
+	if (!st->done && st->deferred_delete && s->in_tx) {
+		st->done = true;
+		st->row = st->nrows = 0;
+		return send_delete(s, st);
+	}
 	if (!st->done && st->deferred && s->in_tx) {
 		st->done = true;
 		st->row = st->nrows = 0;
@@ -1405,9 +1473,12 @@ static int pg_col_type(gd__stmt *x, int i)
 	}
 }
 
-static int64_t pg_changes(gd__store *s)
+static int64_t pg_changes(gd__store *base)
 {
-	return PG(s)->changes;
+	struct pg_store *s = PG(base);
+	if (s->count_at && drain(s) < 0)
+		return 0; /* the transaction is poisoned: every later call fails */
+	return s->changes;
 }
 
 static void pg_rollback(gd__store *base);
