@@ -24,20 +24,19 @@
  * writes whose only possible failure is a storage failure — savepoints and
  * their releases, single-row INSERTs into the tables of deferred_sql()
  * (fresh ids from a sequence, upserts), and DELETEs from those of
- * deferred_delete_sql() (their count read only when asked for) — are sent
- * in libpq's pipeline mode and not waited for: step returns at once. Their results are read at the
- * next sync point: any statement whose result is needed (a read, an UPDATE or
- * DELETE whose count is read, a write that may meet a constraint), a rollback
- * to a savepoint, the commit, and every PIPE_MAX statements. So a read sees
- * every write before it (read-your-writes), and a batch of puts costs about
- * one round trip per PIPE_MAX statements instead of six per put. A read that
+ * deferred_delete_sql() — are sent in libpq's pipeline mode and not waited
+ * for: step returns at once. Their results are read at the next sync point:
+ * any statement whose result is needed (a read, an UPDATE, a write that may
+ * meet a constraint, the count of a DELETE when asked for), a rollback to a
+ * savepoint, the commit, and every PIPE_MAX statements. So a read sees every
+ * write before it (read-your-writes), and a batch of puts costs about one
+ * round trip per PIPE_MAX statements instead of six per put. A read that
  * names none of the tables with rows kept is sent ahead of those rows, which
  * follow it unwaited (run_ahead): reading a subject's row between puts costs
  * a round trip, not a wait for the server to insert every row before it.
  * Ids come in blocks from the sequences (next_id), taken under the write lock
  * and dropped at the transaction's end, so they still increase in commit
- * order.
- * A deferred write that fails poisons the transaction: the failure is
+ * order. A deferred write that fails poisons the transaction: the failure is
  * reported at the sync point, by whatever operation is running then, and
  * every call until the rollback fails with it, the commit included, since
  * an operation that already returned may have lost that write. Nothing is
@@ -356,19 +355,23 @@ done:
 	return rc;
 }
 
+/* Pipeline mode, from the first statement sent unwaited to the sync point. */
+static int enter_pipe(struct pg_store *s)
+{
+	if (s->pipe)
+		return 0;
+	if (PQenterPipelineMode(s->conn) != 1)
+		return map_result(s, NULL);
+	s->pipe = true;
+	return 0;
+}
+
 /* Sends every row kept, in multi-row statements where there are enough. */
 static int send_rows(struct pg_store *s)
 {
-	int rc = 0;
 	if (!s->npending)
 		return 0;
-	if (!s->pipe) {
-		if (PQenterPipelineMode(s->conn) != 1) {
-			rc = map_result(s, NULL);
-			goto done;
-		}
-		s->pipe = true;
-	}
+	int rc = enter_pipe(s);
 	for (int i = 0; rc == 0 && i < s->npending; i++) {
 		struct pg_stmt *st = s->pending[i];
 		int at = 0, left = st->rows->nrows;
@@ -382,7 +385,6 @@ static int send_rows(struct pg_store *s)
 		for (left = left < 0 ? -left : left; rc == 0 && left > 0; at++, left--)
 			rc = send_chunk(s, st, at, 1, 0);
 	}
-done:
 	rows_clear(s);
 	if (rc < 0)
 		poison(s, rc);
@@ -560,8 +562,7 @@ static int read_segment(struct pg_store *s, int *rc, PGresult **last)
 /* A failure read at a sync point poisons the transaction (file comment). */
 static int poisoned_at_sync(struct pg_store *s, int rc, PGresult **last)
 {
-	s->poisoned = rc;
-	gd__copy(s->poison_msg, sizeof s->poison_msg, gd_error_last());
+	poison(s, rc);
 	if (last && *last) {
 		PQclear(*last);
 		*last = NULL;
@@ -605,6 +606,13 @@ static int drain_sent(struct pg_store *s, int rc, PGresult **last)
 	return rc < 0 ? poisoned_at_sync(s, rc, last) : waited;
 }
 
+static _Atomic size_t reads_ahead; /* for the tests: gd__pg_reads_ahead */
+
+size_t gd__pg_reads_ahead(bool reset)
+{
+	return reset ? atomic_exchange(&reads_ahead, 0) : reads_ahead;
+}
+
 /*
  * A read that names no table with rows kept goes ahead of them: the read,
  * a sync, then the rows, sent and not waited for. Its result comes as soon
@@ -616,22 +624,12 @@ static int drain_sent(struct pg_store *s, int rc, PGresult **last)
  * there. Should the read itself fail, the transaction is aborted and so
  * are the rows behind it: they poison it at that sync point.
  */
-static _Atomic size_t reads_ahead; /* for the tests: gd__pg_reads_ahead */
-
-size_t gd__pg_reads_ahead(bool reset)
-{
-	return reset ? atomic_exchange(&reads_ahead, 0) : reads_ahead;
-}
-
 static int run_ahead(struct pg_store *s, struct pg_stmt *st, PGresult **out)
 {
-	int rc = 0;
 	reads_ahead++;
-	if (!s->pipe) {
-		if (PQenterPipelineMode(s->conn) != 1)
-			return map_result(s, NULL);
-		s->pipe = true;
-	}
+	int rc = enter_pipe(s);
+	if (rc < 0)
+		return rc;
 	if (gd__fault_point())
 		return drain_sent(s, gd__err(GD_EIO, "storage failure (injected)"), NULL);
 	if (PQsendQueryPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1) != 1 ||
@@ -698,23 +696,17 @@ static int queue(struct pg_store *s, struct pg_stmt *st, const char *sql)
 {
 	if (s->poisoned)
 		return poison_error(s);
-	if (!s->pipe) {
-		if (PQenterPipelineMode(s->conn) != 1)
-			return map_result(s, NULL);
-		s->pipe = true;
-	}
-	if (!st) { /* a savepoint: the rows kept go first, in order */
-		int rc = send_rows(s);
-		if (rc < 0)
-			return rc;
-	}
+	int rc = enter_pipe(s);
+	if (rc == 0 && !st) /* a savepoint: the rows kept go first, in order */
+		rc = send_rows(s);
+	if (rc < 0)
+		return rc;
 	int ok = st ? PQsendQueryPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1)
 	            : PQsendQueryParams(s->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
 	if (ok != 1) {
-		int rc = map_result(s, NULL);
+		rc = map_result(s, NULL);
 		drain(s);
-		s->poisoned = rc;
-		gd__copy(s->poison_msg, sizeof s->poison_msg, gd_error_last());
+		poison(s, rc);
 		return rc;
 	}
 	s->changes = 1; /* a deferred write is one row, or a savepoint */
@@ -1296,12 +1288,8 @@ static int send_delete(struct pg_store *s, struct pg_stmt *st)
 	int rc = s->poisoned ? poison_error(s) : lock_now(s);
 	if (rc == 0)
 		rc = rows_for(s, st->sql);
-	if (rc == 0 && !s->pipe) {
-		if (PQenterPipelineMode(s->conn) != 1)
-			rc = map_result(s, NULL);
-		else
-			s->pipe = true;
-	}
+	if (rc == 0)
+		rc = enter_pipe(s);
 	if (rc == 0 && PQsendQueryPrepared(s->conn, st->name, st->nparams, st->values, st->lengths, st->formats, 1) != 1)
 		rc = map_result(s, NULL);
 	if (rc < 0) {
