@@ -742,6 +742,17 @@ static void tx_ended(struct pg_store *s)
 		s->ids[c].next = s->ids[c].end = 0, s->ids[c].block = 1;
 }
 
+/* `sql` starts with the name of one of `tables` (NULL-terminated), then a space. */
+static bool names_table(const char *sql, const char *const *tables)
+{
+	for (; *tables; tables++) {
+		size_t n = strlen(*tables);
+		if (strncmp(sql, *tables, n) == 0 && sql[n] == ' ')
+			return true;
+	}
+	return false;
+}
+
 /*
  * Tables whose single-row INSERTs are deferred: their rows take fresh ids
  * from a sequence (or a chain position under the write lock), or upsert, so
@@ -752,17 +763,12 @@ static bool deferred_sql(const char *sql)
 {
 	static const char *const tables[] = {"records", "retention_due", "audit_blocks",
 	                                     "record_objects", "record_clients",
-	                                     "subjects"}; /* a random 128-bit pseudonym */
+	                                     "subjects", /* a random 128-bit pseudonym */
+	                                     NULL};
 	if (strncmp(sql, "INSERT INTO ", 12) != 0 || strstr(sql, "SELECT") || strstr(sql, "RETURNING") ||
 	    strstr(sql, "DO NOTHING") || strstr(sql, "), ("))
 		return false;
-	sql += 12;
-	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
-		size_t n = strlen(tables[i]);
-		if (strncmp(sql, tables[i], n) == 0 && sql[n] == ' ')
-			return true;
-	}
-	return false;
+	return names_table(sql + 12, tables);
 }
 
 /*
@@ -777,16 +783,11 @@ static bool deferred_delete_sql(const char *sql)
 {
 	static const char *const tables[] = {"records", "retention_due", "record_objects", "record_clients",
 	                                     "subjects", "identifiers", "consents", "subject_limits",
-	                                     "directives", "events", "object_events", "holds"};
+	                                     "directives", "events", "object_events", "holds",
+	                                     NULL};
 	if (strncmp(sql, "DELETE FROM ", 12) != 0 || strstr(sql, "RETURNING"))
 		return false;
-	sql += 12;
-	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
-		size_t n = strlen(tables[i]);
-		if (strncmp(sql, tables[i], n) == 0 && sql[n] == ' ')
-			return true;
-	}
-	return false;
+	return names_table(sql + 12, tables);
 }
 
 static uint64_t hash_sql(const char *p)
