@@ -35,22 +35,28 @@ static const char reg[] =
 	"        stages:\n"
 	"          - {action: delete, from: collection, after: 1 year}\n";
 
-/* One table's rows as "count:md5", from PostgreSQL itself. */
-static char *table_digest(const char *table)
+/* One value a query of the test's database returns, from a connection of its own. */
+static char *query_text(const char *sql)
 {
 	PGconn *c = PQconnectdb(url);
 	assert_int_equal(PQstatus(c), CONNECTION_OK);
-	char q[512];
-	snprintf(q, sizeof q,
-	         "SELECT count(*) || ':' || coalesce(md5(string_agg(x, '|' ORDER BY x)), '')"
-	         " FROM (SELECT t::text AS x FROM %s t) s",
-	         table);
-	PGresult *r = PQexec(c, q);
+	PGresult *r = PQexec(c, sql);
 	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
 	char *out = strdup(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	PQfinish(c);
 	return out;
+}
+
+/* One table's rows as "count:md5", from PostgreSQL itself. */
+static char *table_digest(const char *table)
+{
+	char q[512];
+	snprintf(q, sizeof q,
+	         "SELECT count(*) || ':' || coalesce(md5(string_agg(x, '|' ORDER BY x)), '')"
+	         " FROM (SELECT t::text AS x FROM %s t) s",
+	         table);
+	return query_text(q);
 }
 
 static int count_entry(void *ud, const gd_audit_entry *e)
@@ -289,19 +295,6 @@ static void faults_leave_the_database_unchanged(void **state)
 	assert_int_equal(gd_subject_find(a, found, "email", "ana@example.org"), GD_ENOTFOUND);
 	gd_actor_close(a);
 	gd_vault_close(v);
-}
-
-/* One value a query of the test's database returns, from a connection of its own. */
-static char *query_text(const char *sql)
-{
-	PGconn *c = PQconnectdb(url);
-	assert_int_equal(PQstatus(c), CONNECTION_OK);
-	PGresult *r = PQexec(c, sql);
-	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
-	char *out = strdup(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	PQfinish(c);
-	return out;
 }
 
 /*
