@@ -69,6 +69,13 @@ TENANT_LED = {"records_subject"}
 GLOBAL_LOOKUP = {"auth_tokens": "hash"}
 
 
+# The primary key of each table with a tenant_id, as written on PostgreSQL
+# (filled by rekey): an index of the SQLite schema on exactly those columns
+# would repeat it there, a second index to update at every insert, so it is
+# left out (and dropped from vaults made before this rule).
+PG_KEYS = {}
+
+
 def rekey(m):
     """A table with a tenant_id column: its keys led by tenant_id (see above)."""
     head, table, body, tail = m.group(1), m.group(2), m.group(3), m.group(4)
@@ -97,9 +104,10 @@ def rekey(m):
         out.append(code + sep + comment)
     if key is None:
         sys.exit(f"gen-pg-schema: table {table} has a tenant_id and no key")
+    PG_KEYS[table] = key if key.startswith("tenant_id") else "tenant_id, " + key
     if key.startswith("tenant_id") and all("tenant_id" in u for u in uniques):
         return m.group(0)  # keyed by tenant already
-    cons = [f"PRIMARY KEY ({key if key.startswith('tenant_id') else 'tenant_id, ' + key})"]
+    cons = [f"PRIMARY KEY ({PG_KEYS[table]})"]
     cons += [f"UNIQUE ({u if 'tenant_id' in u else 'tenant_id, ' + u})" for u in uniques]
     # The constraints go last: the last column's line takes a comma (before its comment).
     while out and not out[-1].strip():
@@ -121,8 +129,14 @@ def rekey(m):
 def convert(text):
     session = []
     text = re.sub(r"(CREATE TABLE IF NOT EXISTS )(\w+) \((.*?)\n(\)[^\n]*;)", rekey, text, flags=re.S)
-    text = re.sub(r"(CREATE INDEX IF NOT EXISTS (\w+) ON \w+ \()([^)]*\);)",
-                  lambda m: m.group(1) + ("tenant_id, " if m.group(2) in TENANT_LED else "") + m.group(3), text)
+    def index(m):
+        name, table, columns = m.group(2), m.group(3), m.group(4)
+        if name in TENANT_LED:
+            columns = "tenant_id, " + columns
+        if PG_KEYS.get(table) == columns:
+            return f"-- On PostgreSQL the primary key is this index.\nDROP INDEX IF EXISTS {name};"
+        return m.group(1) + columns + ");"
+    text = re.sub(r"(CREATE INDEX IF NOT EXISTS (\w+) ON (\w+) \()([^)]*)\);", index, text)
     # Triggers: replaced whole by their PostgreSQL form, or refused if unknown.
     def trigger(m):
         name = m.group(1)

@@ -148,4 +148,14 @@ psql_q $db "ALTER TABLE tenants DROP COLUMN epoch_seconds;
 	fail "format not 7 after opening a format-5 vault"
 [ "$(psql_q $db "SELECT bool_and(epoch_seconds = 604800) AND count(*) >= 2 FROM tenants")" = t ] ||
 	fail "epoch_seconds not added with its default"
+# A schema of an older build (another digest in meta.pg_schema) with the
+# index that repeated subjects' primary key: the next open applies this
+# build's schema, which drops it.
+psql_q $db "CREATE INDEX subjects_tenant ON subjects (tenant_id, id);
+	UPDATE meta SET value = convert_to('older', 'UTF8') WHERE key = 'pg_schema'"
+"$G" --tenant cloud subject list >/dev/null || fail "a vault of an older schema does not open"
+[ "$(psql_q $db "SELECT to_regclass('subjects_tenant') IS NULL")" = t ] ||
+	fail "subjects_tenant, which repeats the primary key, is still there"
+[ "$(psql_q $db "SELECT convert_from(value, 'UTF8') <> 'older' FROM meta WHERE key = 'pg_schema'")" = t ] ||
+	fail "the schema's digest not updated"
 echo "formats 6 and 5 to 7 on PostgreSQL: ok"

@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS subjects (
   UNIQUE (tenant_id, pseudonym)
 );
 -- Listing a tenant's subjects a page at a time (gd_subject_list) walks this.
-CREATE INDEX IF NOT EXISTS subjects_tenant ON subjects (tenant_id, id);
+-- On PostgreSQL the primary key is this index.
+DROP INDEX IF EXISTS subjects_tenant;
 -- owner: records
 CREATE TABLE IF NOT EXISTS identifiers (
   tenant_id  BIGINT NOT NULL,
