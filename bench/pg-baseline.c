@@ -122,8 +122,9 @@ int main(int argc, char **argv)
 	if (!conninfo || records <= 0 || reads <= 0 || erasures <= 0 || batch <= 0 || procs < 0 || procs > 64) {
 		fprintf(stderr, "usage: PG_CONNINFO=... pg-baseline [--records N] [--reads N] [--erasures N] [--batch N]"
 		                " [--procs N]\n"
-		                "--procs N: then N processes at once, each --reads N finds + reads on a connection\n"
-		                "of its own (figure find_and_read_procs: all their reads over the wall-clock time)\n");
+		                "--procs N: then, after a VACUUM ANALYZE, N processes at once, each --reads N finds\n"
+		                "+ reads on a connection of its own (figure find_and_read_procs: all their reads\n"
+		                "over the wall-clock time)\n");
 		return 2;
 	}
 	db = PQconnectdb(conninfo);
@@ -195,8 +196,11 @@ int main(int argc, char **argv)
 	}
 	figure("find_and_read", reads, now_s() - t0, true);
 
-	/* The same from `procs` processes at once, each on a connection of its own. */
+	/* The same from `procs` processes at once, each on a connection of its own,
+	 * after what autovacuum does within a minute of a load (statistics, hint
+	 * bits), as compare.sh does for gardien's readers. */
 	if (procs > 0) {
+		exec("VACUUM ANALYZE");
 		fflush(stdout);
 		t0 = now_s();
 		for (long p = 0; p < procs; p++) {
