@@ -9,9 +9,9 @@
 # With the PostgreSQL engine, reads are then measured from --procs processes
 # at once (default 2; 0: not measured), gardien's and the baseline's alike:
 # each process --reads finds + reads on a connection of its own, in a database
-# filled by a run of its own (gardien: --setup-only, then --reuse --one-call),
-# vacuumed and analysed before the readers start, on both sides;
-# the *_procs figures count all their reads over the wall-clock time.
+# filled by a run of its own (gardien: --setup-only, then --reuse --one-call);
+# the *_procs figures count all their reads over the wall-clock time. On
+# PostgreSQL both sides read after a VACUUM ANALYZE of their load.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 engine=sqlite
@@ -63,10 +63,6 @@ if [ "$engine" != sqlite ]; then
     url="postgresql://postgres@/gardien_procs?host=$dir"
     mkdir "$dir/procs"
     "$root/build-rel/gardien-bench" --vault "$url" --dir "$dir/procs" --setup-only "${args[@]}" >/dev/null
-    # As the baseline does before its readers: what autovacuum does within a
-    # minute of a load (statistics, hint bits), so neither side's readers pay
-    # for the first look at each freshly written row.
-    runuser -u postgres -- "$pgbin/psql" -h "$dir" -d gardien_procs -qc "VACUUM ANALYZE"
     t0=$(date +%s.%N)
     for p in $(seq "$procs"); do
       "$root/build-rel/gardien-bench" --vault "$url" --reuse "$dir/procs" --one-call "${args[@]}" >"$dir/procs/out.$p" &
