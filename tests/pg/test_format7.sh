@@ -6,7 +6,8 @@
 # it was set back to format 6; the audit trail, which every command extends,
 # is verified instead), every key and unique constraint is then the
 # one a new vault gets, and the vault works on: records read, a customer's
-# records found, a request stepped, tokens listed, the trail verified.
+# records found, a request stepped, tokens listed, the trail verified. Last,
+# a vault of an older schema loses the index that repeated subjects' key.
 . "$(dirname "$0")/../lib.sh"
 set -e
 . "$GD_SOURCE_DIR/tests/tools/pg.sh"
