@@ -22,7 +22,9 @@ without tenant_id becomes UNIQUE (tenant_id, …). Ids stay unique on their
 own (sequences, identity columns); SQLite keeps its rowid keys, the fastest
 path there. The PostgreSQL engine maps `ON CONFLICT (K)` of such a table to
 `ON CONFLICT (tenant_id, K)` the same way (store_pg.c, conflict_target);
-vaults of format 6 are re-keyed at open (store/store_keys.c). Tables with no
+vaults of format 6 are re-keyed at open (store/store_keys.c). An index
+on exactly a table's PostgreSQL key would repeat it: it is left out, and
+dropped from vaults that have it (PG_KEYS below). Tables with no
 tenant_id (meta, tenants, counters, auth_settings) are Citus reference tables.
 """
 import glob
